@@ -1,0 +1,3 @@
+"""Pairwise: turn real assistant conversations into reviewed fine-tuning data."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Transcript importers, one module per format, and format auto-detection."""

@@ -1,0 +1,83 @@
+"""The shapes every importer produces: parsed conversations and rejected records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, Literal, Protocol
+
+Role = Literal["user", "assistant"]
+
+# Guards shared by every importer (S13): a single record or line above this is rejected, not parsed.
+MAX_RECORD_BYTES = 32 * 1024 * 1024
+# JSON nested deeper than this is rejected with a clear reason instead of a RecursionError.
+MAX_JSON_DEPTH = 200
+
+
+@dataclass(slots=True)
+class ParsedTurn:
+    """One user text message or one whole assistant response.
+
+    `blocks` keeps the structured content of an assistant response in order: dicts with a `type` of
+    `text`, `thinking`, `tool_use` (`id`, `name`, `input`) or `tool_result` (`tool_use_id`, `content`,
+    `is_error`). `text` is the visible text only (text blocks joined by blank lines).
+    """
+
+    role: Role
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
+@dataclass(slots=True)
+class ExplicitPair:
+    """A pair stated by the source itself (preference format): indices into the conversation's turns."""
+
+    rejected: int
+    chosen: int
+    pushback: int | None = None
+
+
+@dataclass(slots=True)
+class ParsedConversation:
+    """A conversation as read from one record of a source file."""
+
+    external_id: str
+    turns: list[ParsedTurn]
+    title: str | None = None
+    system_prompt: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # Where the record sits in the file, for messages: line number (1-based) and/or a JSON path like `$[3]`.
+    line: int | None = None
+    json_path: str | None = None
+    # Set only by the preference importer; conversations with explicit pairs skip detection.
+    explicit_pairs: list[ExplicitPair] | None = None
+
+
+@dataclass(slots=True)
+class RecordError:
+    """A record that could not be imported, with where it sits and why, in words."""
+
+    reason: str
+    line: int | None = None
+    json_path: str | None = None
+
+
+ParseResult = ParsedConversation | RecordError
+
+
+class FileFormatError(Exception):
+    """The whole file cannot be read as the chosen format (wrong encoding, not JSON at all, empty)."""
+
+
+class Importer(Protocol):
+    """One module per format implements this."""
+
+    name: str
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        """Say whether the first bytes of a file look like this format (by content, name only as a hint)."""
+        ...
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        """Yield conversations and rejected records one at a time, never reading a large file whole."""
+        ...
