@@ -1,0 +1,52 @@
+# Pairwise developer commands. Only Python 3.11+ and make are needed; everything else goes into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PAIRWISE := $(BIN)/pairwise
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint fmt migrate bench demo clean install install-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: create .venv, install, migrate, load demo data and accounts, serve on http://127.0.0.1:8000
+run: install
+	PAIRWISE_MODE=demo $(PAIRWISE) demo
+	PAIRWISE_MODE=demo $(PAIRWISE) serve --host $(HOST) --port $(PORT)
+
+## test: install dev dependencies, lint, and run the whole suite
+test: install-dev lint
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy app benchmarks
+
+fmt: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrate: install
+	$(PAIRWISE) db upgrade
+
+bench: install-dev
+	$(BIN)/python benchmarks/detection.py
+	$(BIN)/python benchmarks/import_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts

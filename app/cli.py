@@ -1,0 +1,186 @@
+"""The `pairwise` command: serve, worker, db, import, pairs, users."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from app import migrate
+from app.config import get_settings
+from app.conversations.files import InputFile, Limits, iter_input_files
+from app.conversations.importers import FORMATS
+from app.conversations.importing import run_import
+from app.db import get_engine, session_scope
+from app.errors import PairwiseError
+from app.pairs.service import redetect
+from app.pairs.views_data import iter_pair_details
+from app.settings.service import get_value, set_value
+
+cli = typer.Typer(help="Pairwise: turn assistant conversations into reviewed fine-tuning data.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+pairs_cli = typer.Typer(help="Candidate preference pairs.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(pairs_cli, name="pairs")
+
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Upgrade the database and serve the web app."""
+    import uvicorn
+
+    settings = get_settings()
+    try:
+        settings.require_safe()
+    except PairwiseError as exc:
+        _fail(str(exc))
+    migrate.upgrade()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply migrations up to REVISION (head by default)."""
+    migrate.upgrade(revision=revision)
+    err.print(f"database at {revision}: {get_settings().database_url.split('@')[-1]}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
+    """Revert migrations down to REVISION."""
+    migrate.downgrade(revision=revision)
+
+
+@db_cli.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> None:
+    """Autogenerate a migration from the models (for developers)."""
+    migrate.revision(message)
+
+
+@cli.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders (recursive), .zip or .gz archives.")],
+    format: Annotated[str, typer.Option("--format", help="auto or one of: " + ", ".join(FORMATS))] = "auto",
+    source: Annotated[str | None, typer.Option(help="Source name stored with each conversation.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")] = False,
+) -> None:
+    """Import transcripts and detect candidate pairs."""
+    settings = get_settings()
+    migrate.upgrade()
+    limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
+    total = sum(item.size for item in iter_input_files(paths, limits=limits) if isinstance(item, InputFile))
+    show_bar = not json_output and sys.stderr.isatty()
+    with Progress(
+        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        TimeRemainingColumn(), console=err, disable=not show_bar, transient=True,
+    ) as bar:
+        task = bar.add_task("importing", total=total)
+        try:
+            summary = run_import(
+                get_engine(), paths=paths, format=format, source=source, chunk_size=settings.import_chunk_size,
+                limits=limits, progress=lambda n: bar.advance(task, n),
+            )
+        except PairwiseError as exc:
+            _fail(str(exc))
+    if json_output:
+        data = summary.to_json()
+        data["errors"] = [{"file": e["file"], "line": e.get("line"), "reason": e["reason"]} for e in summary.errors]
+        typer.echo(orjson.dumps(data).decode())
+        return
+    err.print(
+        f"batch {summary.batch_id}: {summary.files} files, {summary.conversations_added} conversations added, "
+        f"{summary.duplicates} duplicates skipped, {summary.pairs_detected} pairs detected, "
+        f"{summary.error_count} records rejected",
+        highlight=False,
+    )
+    if summary.conversations_added == 0 and summary.duplicates and not summary.error_count:
+        err.print("nothing new: every conversation was already imported", highlight=False)
+    for e in summary.errors[:50]:
+        where = f":{e['line']}" if e.get("line") else (f" {e['json_path']}" if e.get("json_path") else "")
+        err.print(f"  {e['file']}{where}: {e['reason']}", highlight=False, markup=False)
+    if summary.error_count > 50:
+        err.print(f"  ... and {summary.error_count - 50} more (see the batch report)", highlight=False)
+
+
+@pairs_cli.command("detect")
+def pairs_detect(
+    threshold: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Save a new review-queue threshold first.")
+    ] = None,
+) -> None:
+    """Re-run detection over all conversations; never duplicates pairs, never touches reviewed ones."""
+    migrate.upgrade()
+    with session_scope(get_engine()) as session:
+        if threshold is not None:
+            set_value(session, key="detection_threshold", value=threshold)
+        result = redetect(session)
+        current = get_value(session, key="detection_threshold")
+    err.print(
+        f"{result.conversations} conversations scanned: {result.added} new pairs, {result.rescored} rescored, "
+        f"{result.kept_reviewed} reviewed pairs kept; queue threshold {current}",
+        highlight=False,
+    )
+
+
+@pairs_cli.command("list")
+def pairs_list(
+    status: Annotated[str | None, typer.Option(help="candidate, accepted, tie, not_a_pair or conflict.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Include pairs scored below the queue threshold.")] = False,
+    output: Annotated[str, typer.Option("--format", help="table or jsonl.")] = "table",
+    limit: Annotated[int | None, typer.Option(min=1)] = None,
+) -> None:
+    """List pairs that enter the review queue (score at or above the threshold)."""
+    from app.pairs.models import PairStatus
+
+    if status is not None and status not in set(PairStatus):
+        _fail(f"unknown status {status!r}; choose one of: {', '.join(PairStatus)}")
+    if output not in ("table", "jsonl"):
+        _fail(f"unknown format {output!r}; choose table or jsonl")
+    migrate.upgrade()
+    with session_scope(get_engine(), read_only=True) as session:
+        min_score = None if all_ else float(get_value(session, key="detection_threshold"))
+        details = iter_pair_details(session, status=status, min_score=min_score, limit=limit)
+        if output == "jsonl":
+            out = sys.stdout.buffer
+            for detail in details:
+                out.write(orjson.dumps(detail.to_json()) + b"\n")
+            out.flush()
+            return
+        table = Table("id", "score", "status", "source", "pushback")
+        for detail in details:
+            pushback = (detail.pushback or "").replace("\n", " ")
+            table.add_row(
+                str(detail.id), f"{detail.score:.2f}", detail.status,
+                f"{detail.source['file'].rsplit('/', 1)[-1]} {detail.source['external_id']}"[:50],
+                pushback[:70] + ("…" if len(pushback) > 70 else ""),
+            )
+        Console().print(table)
+
+
+def main() -> None:
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cli()

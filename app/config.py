@@ -1,0 +1,70 @@
+"""One Settings class for the web app, the worker and the CLI (environment prefix PAIRWISE_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "pairwise"})
+
+
+class InsecureSettingsError(RuntimeError):
+    """The settings are unsafe for production mode (empty or default secret key)."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PAIRWISE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    secret_key: str = ""
+    # demo: sample data and demo accounts, a generated secret; production: refuses unsafe settings.
+    mode: Literal["production", "demo", "test"] = "production"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    # Detection threshold is stored in the database once an admin changes it; this is the initial value.
+    detection_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    import_chunk_size: int = Field(default=500, ge=1)
+    max_upload_mb: int = Field(default=512, ge=1)
+    max_zip_ratio: int = Field(default=200, ge=1)
+    max_zip_total_mb: int = Field(default=4096, ge=1)
+    sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+    lease_minutes: int = Field(default=10, ge=1)
+    overlap: int = Field(default=1, ge=1)
+    login_max_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    session_days: int = Field(default=14, ge=1)
+    https: bool = False
+    redis_url: str = ""
+    worker_embedded: bool = True
+
+    @model_validator(mode="after")
+    def _derive(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'pairwise.db').as_posix()}"
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def require_safe(self) -> None:
+        """Refuse to serve in production mode with an empty, default or short secret key."""
+        if self.mode != "production":
+            return
+        if self.secret_key.strip().lower() in INSECURE_SECRETS or len(self.secret_key) < 32:
+            raise InsecureSettingsError(
+                "PAIRWISE_SECRET_KEY is empty, a default, or shorter than 32 characters. "
+                'Set it to a long random value, e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`, '
+                "or run with PAIRWISE_MODE=demo for a local demo."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

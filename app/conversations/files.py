@@ -1,0 +1,190 @@
+"""Input files for an import: plain files, folders (recursive), .gz and .zip, read safely as streams."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import stat
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from app.errors import ImportInputError
+
+# Files inside folders and archives that are never transcripts.
+_SKIPPED_NAMES = frozenset({".DS_Store", "Thumbs.db", "LICENSE", "NOTICE.md", "README.md"})
+_SKIPPED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".wav", ".html"})
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Guards against archive bombs: per-entry expansion ratio and total expanded bytes."""
+
+    max_ratio: int = 200
+    max_total_bytes: int = 4 * 1024**3
+
+
+@dataclass(slots=True)
+class InputFile:
+    name: str
+    size: int
+    opener: Callable[[], IO[bytes]]
+    # Most bytes the opened stream may yield (archives and .gz); None for plain files.
+    limit: int | None = None
+
+    def open(self) -> HashedStream:
+        return HashedStream(self.opener(), limit=self.limit, name=self.name)
+
+
+@dataclass(slots=True)
+class SkippedInput:
+    """A path that cannot be imported at all (unsafe archive entry, unreadable file)."""
+
+    name: str
+    reason: str
+
+
+class _Hashing(io.RawIOBase):
+    """A raw stream that hashes what passes through and refuses to yield more than `limit` bytes."""
+
+    def __init__(self, inner: IO[bytes], *, limit: int | None, name: str) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._name = name
+        self.sha256 = hashlib.sha256()
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        n = len(data)
+        self.bytes_read += n
+        if self._limit is not None and self.bytes_read > self._limit:
+            raise ImportInputError(
+                f"{self._name}: expands beyond {self._limit // (1024 * 1024)} MB; refusing a likely archive bomb"
+            )
+        buffer[:n] = data
+        self.sha256.update(data)
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+class HashedStream:
+    """A buffered stream over a file plus the SHA-256 of every byte read (drain() finishes the hash)."""
+
+    def __init__(self, inner: IO[bytes], *, limit: int | None = None, name: str = "") -> None:
+        self.raw = _Hashing(inner, limit=limit, name=name)
+        self.stream = io.BufferedReader(self.raw, buffer_size=1024 * 1024)
+
+    def head(self, size: int = 65536) -> bytes:
+        return self.stream.peek(size)[:size]
+
+    def drain(self) -> str:
+        while self.stream.read(1024 * 1024):
+            pass
+        return self.raw.sha256.hexdigest()
+
+    @property
+    def bytes_read(self) -> int:
+        return self.raw.bytes_read
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def unsafe_member_reason(name: str) -> str | None:
+    """Say why an archive member name is unsafe to consider (traversal, absolute, NUL), or None."""
+    if "\x00" in name:
+        return "entry name contains a NUL byte"
+    normalized = name.replace("\\", "/")
+    if normalized.startswith("/") or (len(normalized) > 1 and normalized[1] == ":"):
+        return "entry has an absolute path"
+    if ".." in PurePosixPath(normalized).parts:
+        return "entry path leaves the archive (`..`)"
+    return None
+
+
+def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[InputFile | SkippedInput]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        yield SkippedInput(display, f"not a readable zip archive: {exc}")
+        return
+    total = 0
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            member = f"{display}!{info.filename}"
+            reason = unsafe_member_reason(info.filename)
+            mode = info.external_attr >> 16
+            if reason is None and stat.S_ISLNK(mode):
+                reason = "entry is a symbolic link"
+            if reason is None and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                reason = (
+                    f"entry expands {info.file_size // max(info.compress_size, 1)}x "
+                    f"(limit {limits.max_ratio}x); refusing a likely zip bomb"
+                )
+            if reason is None and total + info.file_size > limits.max_total_bytes:
+                reason = f"archive expands beyond {limits.max_total_bytes // 1024**2} MB in total"
+            if reason is not None:
+                yield SkippedInput(member, reason)
+                continue
+            if _skipped(PurePosixPath(info.filename).name):
+                continue
+            total += info.file_size
+            # The declared size bounds what we accept, so a lying header cannot expand further.
+            yield InputFile(member, info.file_size, _zip_opener(path, info), limit=info.file_size)
+
+
+def _zip_opener(path: Path, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
+    def _open() -> IO[bytes]:
+        return zipfile.ZipFile(path).open(info)
+
+    return _open
+
+
+def _skipped(name: str) -> bool:
+    return name in _SKIPPED_NAMES or name.startswith(".") or Path(name).suffix.lower() in _SKIPPED_SUFFIXES
+
+
+def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iterator[InputFile | SkippedInput]:
+    """Expand paths into importable files in a stable order; folders recurse, archives open lazily."""
+    limits = limits or Limits()
+    for path in paths:
+        if not path.exists():
+            yield SkippedInput(str(path), "no such file or folder")
+        elif path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts) or _skipped(child.name):
+                    continue
+                yield from _iter_file(child, str(child), limits)
+        else:
+            yield from _iter_file(path, str(path), limits)
+
+
+def _iter_file(path: Path, display: str, limits: Limits) -> Iterator[InputFile | SkippedInput]:
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        yield from _iter_zip(path, display, limits)
+    elif suffix == ".gz":
+        size = path.stat().st_size
+        limit = min(limits.max_total_bytes, max(size, 1) * limits.max_ratio)
+        yield InputFile(display, size, lambda: gzip.open(path, "rb"), limit=limit)
+    else:
+        yield InputFile(display, path.stat().st_size, lambda: path.open("rb"))
+
+
+def inner_name(display: str) -> str:
+    """The file name a format sniffer should see: inside an archive, and without a .gz suffix."""
+    name = display.rsplit("!", 1)[-1]
+    return name[:-3] if name.lower().endswith(".gz") else name

@@ -1,0 +1,91 @@
+"""Import batches, conversations and their turns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models_base import json_column, utcnow
+
+
+class ImportBatch(SQLModel, table=True):
+    """One run of the importer over one or more files, with truthful counts and state."""
+
+    __tablename__ = "import_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    # running | succeeded | failed (a killed run stays `running` until the next start marks it failed)
+    status: str = Field(default="running", max_length=20, index=True)
+    conversations_added: int = 0
+    duplicates: int = 0
+    pairs_detected: int = 0
+    error_count: int = 0
+    message: str | None = Field(default=None, max_length=2000)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class ImportFile(SQLModel, table=True):
+    """A file read by a batch: its detected format, checksum and counts."""
+
+    __tablename__ = "import_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True, ondelete="CASCADE")
+    path: str = Field(max_length=1000)
+    format: str | None = Field(default=None, max_length=40)
+    sha256: str | None = Field(default=None, max_length=64)
+    size_bytes: int = 0
+    conversations_added: int = 0
+    duplicates: int = 0
+    error_count: int = 0
+
+
+class ImportRecordError(SQLModel, table=True):
+    """A rejected record: which file, where in it, and why, in words."""
+
+    __tablename__ = "import_record_error"
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True, ondelete="CASCADE")
+    file: str = Field(max_length=1000)
+    line: int | None = None
+    json_path: str | None = Field(default=None, max_length=200)
+    reason: str = Field(max_length=2000)
+
+
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversation"
+    __table_args__ = (Index("ix_conversation_source_external_id", "source", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    format: str = Field(max_length=40)
+    file: str = Field(max_length=1000)
+    external_id: str = Field(max_length=500)
+    title: str | None = Field(default=None, max_length=500)
+    system_prompt: str | None = None
+    content_hash: str = Field(max_length=64, unique=True)
+    turn_count: int = 0
+    meta: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id", ondelete="SET NULL", index=True)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Turn(SQLModel, table=True):
+    """One user message or one whole assistant response; tool calls and thinking live in `blocks`."""
+
+    __tablename__ = "turn"
+    __table_args__ = (UniqueConstraint("conversation_id", "index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")
+    index: int
+    role: str = Field(max_length=20)
+    text: str
+    blocks: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())

@@ -1,0 +1,118 @@
+"""Engine, sessions and SQLite pragmas: the one place that commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+from app.config import get_settings
+
+
+def _normalize_url(url: str) -> str:
+    """Use psycopg 3 for every PostgreSQL URL, whatever driver the user wrote."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def build_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and BEGIN IMMEDIATE writes."""
+    url = _normalize_url(url)
+    if not url.startswith("sqlite"):
+        return create_engine(
+            url,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+        )
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        pool_size=20,
+        max_overflow=20,
+    )
+    _install_sqlite_pragmas(engine, busy_timeout_ms)
+    return engine
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Python's sqlite3 would otherwise open transactions lazily (deferred); we issue BEGIN ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front so concurrent writers wait on busy_timeout
+        # instead of failing with "database is locked" when a read transaction upgrades.
+        # Read-only units of work ask for a deferred BEGIN so readers never queue behind writers.
+        deferred = connection.get_execution_options().get("sqlite_read_only", False)
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+_engine: Engine | None = None
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, built from the settings on first use."""
+    global _engine
+    if _engine is None:
+        settings = get_settings()
+        _engine = build_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return _engine
+
+
+def use_engine(engine: Engine | None) -> None:
+    """Point the process at another engine (tests, benchmarks); None rebuilds from the settings."""
+    global _engine
+    _engine = engine
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None, *, read_only: bool = False) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error (CLI, jobs, and the request dependency)."""
+    bind = engine or get_engine()
+    if read_only:
+        bind = bind.execution_options(sqlite_read_only=True)
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def get_session() -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

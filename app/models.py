@@ -1,0 +1,35 @@
+"""Import every table model so SQLModel.metadata is complete (Alembic and tests use this)."""
+
+from sqlmodel import SQLModel
+
+from app import models_base  # noqa: F401  (sets the naming convention first)
+from app.auth.models import ApiToken, LoginAttempt, User, WebSession
+from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
+from app.jobs.models import Job
+from app.pairs.models import Pair
+from app.patterns.models import Pattern, TaxonomyVersion
+from app.review.models import Assignment, Judgment
+from app.settings.models import AppSetting, AuditEvent
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiToken",
+    "AppSetting",
+    "Assignment",
+    "AuditEvent",
+    "Conversation",
+    "ImportBatch",
+    "ImportFile",
+    "ImportRecordError",
+    "Job",
+    "Judgment",
+    "LoginAttempt",
+    "Pair",
+    "Pattern",
+    "TaxonomyVersion",
+    "Turn",
+    "User",
+    "WebSession",
+    "metadata",
+]

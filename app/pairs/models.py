@@ -1,0 +1,58 @@
+"""Candidate preference pairs found in conversations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models_base import utcnow
+
+
+class PairStatus(StrEnum):
+    candidate = "candidate"
+    accepted = "accepted"
+    tie = "tie"
+    not_a_pair = "not_a_pair"
+    conflict = "conflict"
+
+
+class Pair(SQLModel, table=True):
+    """rejected = the first answer, pushback = the user's objection, chosen = the revised answer.
+
+    When reviewers prefer the first answer the pair is stored swapped (`swapped`), so `chosen_turn_id`
+    always names the preferred answer once a pair is accepted.
+    """
+
+    __tablename__ = "pair"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "first_turn_id", "second_turn_id"),
+        Index("ix_pair_status_score", "status", "score", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE", index=True)
+    # The detected orientation, never changed: first = the answer before the pushback.
+    first_turn_id: int = Field(foreign_key="turn.id", ondelete="CASCADE")
+    second_turn_id: int = Field(foreign_key="turn.id", ondelete="CASCADE")
+    pushback_turn_id: int | None = Field(default=None, foreign_key="turn.id", ondelete="CASCADE")
+    # Index of the last prompt turn (the user message the first answer replied to).
+    prompt_end_index: int
+    detector: str = Field(max_length=40)
+    score: float
+    signals: str = Field(default="", max_length=500)
+    status: str = Field(default=PairStatus.candidate, max_length=20)
+    swapped: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def chosen_turn_id(self) -> int:
+        return self.first_turn_id if self.swapped else self.second_turn_id
+
+    @property
+    def rejected_turn_id(self) -> int:
+        return self.second_turn_id if self.swapped else self.first_turn_id

@@ -1,0 +1,137 @@
+"""Candidate pairs: building rows from detection, re-running detection, and reading pairs with texts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, and_, insert, select, update
+from sqlmodel import Session
+
+from app.conversations.importers.base import ParsedConversation
+from app.conversations.models import Conversation, Turn
+from app.models_base import utcnow
+from app.pairs.detection import DETECTOR_VERSION, detect_pairs
+from app.pairs.models import Pair, PairStatus
+
+PAIR_TABLE: Table = Pair.__table__  # type: ignore[attr-defined]
+IMPORTED_DETECTOR = "import:preference"
+
+
+def pair_rows_for(
+    *, conversation_id: int, conversation: ParsedConversation, turn_ids: Sequence[int]
+) -> list[dict[str, Any]]:
+    """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
+    now = utcnow()
+    if conversation.explicit_pairs is not None:
+        return [
+            _row(conversation_id, turn_ids, p.rejected, p.pushback, p.chosen, 1.0, "", IMPORTED_DETECTOR, now)
+            for p in conversation.explicit_pairs
+        ]
+    turns = [(t.role, t.text) for t in conversation.turns]
+    return [
+        _row(conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, d.score, ",".join(d.signals),
+             DETECTOR_VERSION, now)
+        for d in detect_pairs(turns)
+    ]
+
+
+def _row(
+    conversation_id: int,
+    turn_ids: Sequence[int],
+    rejected: int,
+    pushback: int | None,
+    chosen: int,
+    score: float,
+    signals: str,
+    detector: str,
+    now: Any,
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "first_turn_id": turn_ids[rejected],
+        "second_turn_id": turn_ids[chosen],
+        "pushback_turn_id": turn_ids[pushback] if pushback is not None else None,
+        "prompt_end_index": rejected - 1,
+        "detector": detector,
+        "score": round(score, 4),
+        "signals": signals[:500],
+        "status": PairStatus.candidate,
+        "swapped": False,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+@dataclass(slots=True)
+class RedetectResult:
+    conversations: int = 0
+    added: int = 0
+    rescored: int = 0
+    kept_reviewed: int = 0
+
+
+def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
+    """Run the current detector over every conversation: add new pairs, rescore unreviewed ones.
+
+    Reviewed pairs (any status but candidate, or with judgments) are never touched; pairs stated by
+    a preference file are kept as they are.
+    """
+    result = RedetectResult()
+    last_id = 0
+    while True:
+        ids = list(
+            session.exec(
+                select(Conversation.id)
+                .where(Conversation.id > last_id, Conversation.format != "preference")  # type: ignore[operator]
+                .order_by(Conversation.id)  # type: ignore[arg-type]
+                .limit(batch_size)
+            ).scalars()
+        )
+        if not ids:
+            return result
+        last_id = ids[-1]
+        _redetect_conversations(session, conversation_ids=ids, result=result)
+
+
+def _redetect_conversations(session: Session, *, conversation_ids: list[int], result: RedetectResult) -> None:
+    turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
+    rows = session.execute(
+        select(Turn.conversation_id, Turn.id, Turn.role, Turn.text)
+        .where(Turn.conversation_id.in_(conversation_ids))  # type: ignore[attr-defined]
+        .order_by(Turn.conversation_id, Turn.index)  # type: ignore[arg-type]
+    )
+    for conversation_id, turn_id, role, text in rows:
+        turns_by_conversation[conversation_id].append((turn_id, role, text))
+    existing = {
+        (p.conversation_id, p.first_turn_id, p.second_turn_id): p
+        for p in session.exec(select(Pair).where(Pair.conversation_id.in_(conversation_ids))).scalars()  # type: ignore[attr-defined]
+    }
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    for conversation_id, turns in turns_by_conversation.items():
+        result.conversations += 1
+        turn_ids = [t[0] for t in turns]
+        for d in detect_pairs([(t[1], t[2]) for t in turns]):
+            key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
+            pair = existing.get(key)
+            if pair is None:
+                new_rows.append(
+                    _row(conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, d.score,
+                         ",".join(d.signals), DETECTOR_VERSION, now)
+                )
+            elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
+                result.kept_reviewed += 1
+            elif pair.score != round(d.score, 4) or pair.detector != DETECTOR_VERSION:
+                session.execute(
+                    update(PAIR_TABLE)
+                    .where(and_(PAIR_TABLE.c.id == pair.id, PAIR_TABLE.c.status == PairStatus.candidate))
+                    .values(score=round(d.score, 4), detector=DETECTOR_VERSION, signals=",".join(d.signals)[:500],
+                            updated_at=now)
+                )
+                result.rescored += 1
+    if new_rows:
+        session.execute(insert(PAIR_TABLE), new_rows)
+        result.added += len(new_rows)

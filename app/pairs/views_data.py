@@ -1,0 +1,130 @@
+"""Pairs read together with their texts, in the reviewed orientation (for lists, exports and the API)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.conversations.models import Conversation, Turn
+from app.pairs.models import Pair
+from app.review.models import Judgment
+
+
+@dataclass(slots=True)
+class PairDetail:
+    id: int
+    conversation_id: int
+    source: dict[str, Any]
+    title: str | None
+    score: float
+    detector: str
+    status: str
+    prompt: list[dict[str, str]]
+    rejected: str
+    pushback: str | None
+    chosen: str
+    chosen_original: str
+    gold_edited: bool = False
+    signals: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "conversation_id": self.conversation_id,
+            "source": self.source,
+            "title": self.title,
+            "score": self.score,
+            "detector": self.detector,
+            "status": self.status,
+            "signals": self.signals,
+            "prompt": self.prompt,
+            "rejected": self.rejected,
+            "pushback": self.pushback,
+            "chosen": self.chosen,
+            "chosen_original": self.chosen_original,
+            "gold_edited": self.gold_edited,
+        }
+
+
+def iter_pair_details(
+    session: Session,
+    *,
+    status: str | None = None,
+    min_score: float | None = None,
+    after_id: int = 0,
+    limit: int | None = None,
+    batch_size: int = 500,
+) -> Iterator[PairDetail]:
+    """Pairs in id order with prompt, answers and pushback texts, read in batches (keyset)."""
+    produced = 0
+    while limit is None or produced < limit:
+        query = select(Pair).where(Pair.id > after_id).order_by(Pair.id)  # type: ignore[arg-type,operator]
+        if status is not None:
+            query = query.where(Pair.status == status)
+        if min_score is not None:
+            query = query.where(Pair.score >= min_score)
+        take = batch_size if limit is None else min(batch_size, limit - produced)
+        pairs = list(session.exec(query.limit(take)).scalars())  # type: ignore[call-overload]
+        if not pairs:
+            return
+        yield from load_details(session, pairs=pairs)
+        produced += len(pairs)
+        after_id = pairs[-1].id or 0
+
+
+def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
+    """Attach conversation turns and gold edits to a batch of pairs with three queries."""
+    conversation_ids = {p.conversation_id for p in pairs}
+    conversations = {
+        c.id: c
+        for c in session.exec(select(Conversation).where(Conversation.id.in_(conversation_ids))).scalars()  # type: ignore[union-attr,call-overload]
+    }
+    turns: dict[int, list[Turn]] = {cid: [] for cid in conversation_ids}
+    for turn in session.exec(
+        select(Turn).where(Turn.conversation_id.in_(conversation_ids)).order_by(Turn.conversation_id, Turn.index)  # type: ignore[attr-defined,arg-type,call-overload]
+    ).scalars():
+        turns[turn.conversation_id].append(turn)
+    gold: dict[int, str] = {}
+    for pair_id, text in session.execute(
+        select(Judgment.pair_id, Judgment.edited_text)
+        .where(Judgment.pair_id.in_([p.id for p in pairs]), Judgment.edited_text.is_not(None))  # type: ignore[union-attr,attr-defined]
+        .order_by(Judgment.edited_at)  # type: ignore[arg-type]
+    ):
+        gold[pair_id] = text
+    details = []
+    for pair in pairs:
+        conversation = conversations[pair.conversation_id]
+        by_id = {t.id: t for t in turns[pair.conversation_id]}
+        prompt: list[dict[str, str]] = []
+        if conversation.system_prompt:
+            prompt.append({"role": "system", "content": conversation.system_prompt})
+        prompt.extend(
+            {"role": t.role, "content": t.text}
+            for t in turns[pair.conversation_id]
+            if t.index <= pair.prompt_end_index
+        )
+        chosen_original = by_id[pair.chosen_turn_id].text
+        pushback = by_id[pair.pushback_turn_id].text if pair.pushback_turn_id else None
+        details.append(
+            PairDetail(
+                id=pair.id or 0,
+                conversation_id=pair.conversation_id,
+                source={"name": conversation.source, "file": conversation.file, "external_id": conversation.external_id},
+                title=conversation.title,
+                score=pair.score,
+                detector=pair.detector,
+                status=pair.status,
+                prompt=prompt,
+                rejected=by_id[pair.rejected_turn_id].text,
+                pushback=pushback,
+                chosen=gold.get(pair.id or 0, chosen_original),
+                chosen_original=chosen_original,
+                gold_edited=(pair.id or 0) in gold,
+                signals=[s for s in pair.signals.split(",") if s],
+            )
+        )
+    return details

@@ -1,0 +1,58 @@
+"""Judgments of pairs by reviewers, and leases on the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models_base import json_column, utcnow
+
+
+class Verdict(StrEnum):
+    first = "first"  # the answer before the pushback is better: the pair is stored swapped
+    second = "second"  # the revised answer is better: the detected orientation is confirmed
+    tie = "tie"
+    not_a_pair = "not_a_pair"
+
+
+class Judgment(SQLModel, table=True):
+    __tablename__ = "judgment"
+    __table_args__ = (UniqueConstraint("pair_id", "reviewer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", ondelete="CASCADE", index=True)
+    reviewer_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    verdict: str = Field(max_length=20)
+    # Which detected answer was shown on the left: "first" or "second" (sides are randomized).
+    left_side: str = Field(max_length=10)
+    patterns_first: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    patterns_second: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    edited_text: str | None = None
+    edited_at: datetime | None = None
+    comment: str | None = Field(default=None, max_length=5000)
+    flagged: bool = False
+    seconds_spent: float | None = None
+    taxonomy_version_id: int | None = Field(default=None, foreign_key="taxonomy_version.id")
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Assignment(SQLModel, table=True):
+    """A lease: the pair is held for this reviewer until `expires_at`."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "reviewer_id"),
+        Index("ix_assignment_pair_expires", "pair_id", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", ondelete="CASCADE")
+    reviewer_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    left_side: str = Field(max_length=10)
+    leased_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime

@@ -1,0 +1,36 @@
+"""Run-time settings stored in the database, falling back to the environment's initial values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.models_base import utcnow
+from app.settings.models import AppSetting
+
+# key -> (type, name of the Settings attribute giving the initial value)
+RUNTIME_SETTINGS: dict[str, tuple[type, str]] = {
+    "detection_threshold": (float, "detection_threshold"),
+    "overlap": (int, "overlap"),
+    "lease_minutes": (int, "lease_minutes"),
+}
+
+
+def get_value(session: Session, *, key: str) -> Any:
+    """The stored value of a run-time setting, or its initial value from the environment."""
+    kind, attribute = RUNTIME_SETTINGS[key]
+    row = session.get(AppSetting, key)
+    return kind(row.value) if row is not None else getattr(get_settings(), attribute)
+
+
+def set_value(session: Session, *, key: str, value: Any) -> None:
+    kind, _ = RUNTIME_SETTINGS[key]
+    row = session.get(AppSetting, key)
+    if row is None:
+        session.add(AppSetting(key=key, value=kind(value)))
+    else:
+        row.value = kind(value)
+        row.updated_at = utcnow()
+        session.add(row)

@@ -1,0 +1,115 @@
+"""Test fixtures: every database test runs on SQLite and, when configured, again on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import migrate
+from app.config import get_settings
+from app.db import build_engine, use_engine
+from app.models import metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "tests" / "fixtures" / "samples"
+POSTGRES_URL = os.environ.get("PAIRWISE_TEST_POSTGRES_URL", "")
+REQUIRE_ALL = os.environ.get("PAIRWISE_TEST_REQUIRE_ALL") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_ALL and not POSTGRES_URL:
+        raise pytest.UsageError("PAIRWISE_TEST_REQUIRE_ALL=1 but PAIRWISE_TEST_POSTGRES_URL is not set")
+    if REQUIRE_ALL and not shutil.which(CHROMIUM):
+        raise pytest.UsageError(f"PAIRWISE_TEST_REQUIRE_ALL=1 but {CHROMIUM} is missing")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: nothing may silently not run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if REQUIRE_ALL and skipped and exitstatus == 0:
+        reporter.write_line(f"CI: {skipped} tests were skipped; skipping is not allowed here", red=True)
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("PAIRWISE_MODE", "test")
+    monkeypatch.setenv("PAIRWISE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PAIRWISE_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _create_postgres_database() -> str:
+    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    name = f"pairwise_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
+
+
+def _drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A factory of empty databases for one backend, dropped at the end of the session."""
+    created: list[str] = []
+
+    def make(backend: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{tmp_path_factory.mktemp('db') / 'pairwise.db'}"
+        url = _create_postgres_database()
+        created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_engine(request: pytest.FixtureRequest, fresh_database_url) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    url = fresh_database_url(request.param)
+    engine = build_engine(url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _clear(engine: Engine) -> None:
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Iterator[Engine]:
+    """A migrated, empty database (SQLite, then PostgreSQL) that the app also uses for this test."""
+    use_engine(migrated_engine)
+    yield migrated_engine
+    use_engine(None)
+    _clear(migrated_engine)
