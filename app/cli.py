@@ -14,6 +14,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from app import migrate
+from app.auth.cli import users_cli
 from app.config import get_settings
 from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.importers import FORMATS
@@ -29,6 +30,7 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 pairs_cli = typer.Typer(help="Candidate preference pairs.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(pairs_cli, name="pairs")
+cli.add_typer(users_cli, name="users")
 
 err = Console(stderr=True)
 
@@ -60,6 +62,25 @@ def serve(
         log_level=settings.log_level.lower(),
         proxy_headers=True,
     )
+
+
+@cli.command()
+def demo() -> None:
+    """Load demo data and create the demo admin and reviewer (passwords printed once)."""
+    from app.demo import load_demo
+
+    settings = get_settings()
+    if settings.mode != "demo":
+        _fail("demo data is only loaded in demo mode: run with PAIRWISE_MODE=demo (make run does)")
+    migrate.upgrade()
+    result = load_demo(get_engine())
+    if result.imported is not None:
+        s = result.imported
+        err.print(f"demo data: {s.conversations_added} conversations, {s.pairs_detected} candidate pairs", highlight=False)
+    for username, password in result.new_passwords.items():
+        err.print(f"demo account  {username:<9} password: {password}   (shown once)", highlight=False, markup=False)
+    if not result.new_passwords:
+        err.print("demo accounts exist already; reset one with: pairwise users set-password admin", highlight=False)
 
 
 @db_cli.command("upgrade")
@@ -183,4 +204,6 @@ def pairs_list(
 
 def main() -> None:
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Migration chatter on every command hides the output people came for.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     cli()

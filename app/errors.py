@@ -29,3 +29,17 @@ class PermissionDeniedError(PairwiseError):
 
 class ValidationFailedError(PairwiseError):
     status_code = 422
+
+
+class NotAuthenticatedError(PairwiseError):
+    """No valid session or token: pages send the user to sign in, the API answers 401."""
+
+    status_code = 401
+
+
+class CsrfError(PairwiseError):
+    status_code = 403
+
+
+class TooManyRequestsError(PairwiseError):
+    status_code = 429

@@ -2,21 +2,94 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import health
+from app import health, home
+from app.api import v1 as api_v1
+from app.auth import views as auth_views
 from app.config import get_settings
+from app.errors import NotAuthenticatedError, PairwiseError
+from app.review import views as review_views
+from app.security import SecurityHeadersMiddleware
+from app.web import hx_redirect, is_htmx, render
 
 ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("pairwise")
+
+TITLES = {400: "Bad request", 401: "Sign in required", 403: "Not allowed", 404: "Not found", 409: "Conflict",
+          413: "Too large", 422: "Invalid input", 429: "Too many requests"}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    context = {"title": TITLES.get(status, "Error"), "message": message}
+    if is_htmx(request):
+        # htmx swaps the toast into #toasts instead of replacing the page.
+        return render(request, "errors/error.html", context, block="toast", status_code=status,
+                      headers={"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"})
+    return render(request, "errors/error.html", context, status_code=status)
+
+
+async def _pairwise_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PairwiseError)
+    if isinstance(exc, NotAuthenticatedError) and not _wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return hx_redirect(request, f"/login?next={quote(target, safe='/')}")
+    log.info("%s %s -> %s: %s", request.method, request.url.path, exc.status_code, exc)
+    return _error_response(request, exc.status_code, str(exc))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 404 and message == "Not Found":
+        message = "There is nothing at this address."
+    return _error_response(request, exc.status_code, message)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form"))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+    if _wants_json(request):
+        return JSONResponse({"detail": problems}, status_code=422)
+    return _error_response(request, 422, "; ".join(problems))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_response(request, 500, "Something went wrong on our side; the error was logged.")
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    settings.require_safe()
+    settings.resolved_secret_key()
     app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(health.router)
+    app.include_router(auth_views.router)
+    app.include_router(home.router)
+    app.include_router(review_views.router)
+    app.include_router(api_v1.router)
+    app.add_exception_handler(PairwiseError, _pairwise_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
     return app

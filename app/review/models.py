@@ -32,6 +32,7 @@ class Judgment(SQLModel, table=True):
     patterns_second: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     edited_text: str | None = None
     edited_at: datetime | None = None
+    edited_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     comment: str | None = Field(default=None, max_length=5000)
     flagged: bool = False
     seconds_spent: float | None = None
@@ -56,3 +57,5 @@ class Assignment(SQLModel, table=True):
     left_side: str = Field(max_length=10)
     leased_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # A skipped pair is not served to this reviewer again; others still get it.
+    skipped: bool = False

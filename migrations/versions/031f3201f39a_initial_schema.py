@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: e6b7abdbed16
+Revision ID: 031f3201f39a
 Revises: 
-Create Date: 2026-11-25 20:02:13.182046
+Create Date: 2026-11-25 20:10:52.717091
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
-revision: str = 'e6b7abdbed16'
+revision: str = '031f3201f39a'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -246,6 +246,7 @@ def upgrade() -> None:
     sa.Column('left_side', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('leased_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('skipped', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['pair_id'], ['pair.id'], name=op.f('fk_assignment_pair_id_pair'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reviewer_id'], ['user.id'], name=op.f('fk_assignment_reviewer_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assignment')),
@@ -265,6 +266,7 @@ def upgrade() -> None:
     sa.Column('patterns_second', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('edited_text', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('edited_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('edited_by_id', sa.Integer(), nullable=True),
     sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
     sa.Column('flagged', sa.Boolean(), nullable=False),
     sa.Column('seconds_spent', sa.Float(), nullable=True),
@@ -272,6 +274,7 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['edited_by_id'], ['user.id'], name=op.f('fk_judgment_edited_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['pair_id'], ['pair.id'], name=op.f('fk_judgment_pair_id_pair'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reviewer_id'], ['user.id'], name=op.f('fk_judgment_reviewer_id_user'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['taxonomy_version_id'], ['taxonomy_version.id'], name=op.f('fk_judgment_taxonomy_version_id_taxonomy_version')),

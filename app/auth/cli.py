@@ -1,0 +1,89 @@
+"""`pairwise users ...`: accounts are created by admins only, never by self sign-up."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app import migrate
+from app.auth.service import create_user, list_users, require_user, set_active, set_password
+from app.db import get_engine, session_scope
+from app.errors import PairwiseError
+
+users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if not password_stdin:
+        return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise typer.BadParameter("no password on stdin", param_hint="--password-stdin")
+    return password
+
+
+@users_cli.command("add")
+def add(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help="admin or reviewer")] = "reviewer",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a user."""
+    password = _read_password(password_stdin)
+    migrate.upgrade()
+    try:
+        with session_scope(get_engine()) as session:
+            create_user(session, username=username, password=password, role=role)
+    except PairwiseError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    err.print(f"created {role} {username}", highlight=False)
+
+
+@users_cli.command("list")
+def list_() -> None:
+    """List users."""
+    migrate.upgrade()
+    with session_scope(get_engine(), read_only=True) as session:
+        table = Table("username", "role", "active", "created")
+        for user in list_users(session):
+            table.add_row(user.username, user.role, "yes" if user.is_active else "no", f"{user.created_at:%Y-%m-%d}")
+    Console().print(table)
+
+
+@users_cli.command("disable")
+def disable(username: Annotated[str, typer.Argument()]) -> None:
+    """Disable a user and end their sessions."""
+    _change(username, lambda session, user: set_active(session, user=user, active=False), "disabled")
+
+
+@users_cli.command("enable")
+def enable(username: Annotated[str, typer.Argument()]) -> None:
+    """Re-enable a disabled user."""
+    _change(username, lambda session, user: set_active(session, user=user, active=True), "enabled")
+
+
+@users_cli.command("set-password")
+def set_password_(
+    username: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Set a new password and end the user's sessions."""
+    password = _read_password(password_stdin)
+    _change(username, lambda session, user: set_password(session, user=user, password=password), "password changed")
+
+
+def _change(username: str, action, done: str) -> None:  # type: ignore[no-untyped-def]
+    migrate.upgrade()
+    try:
+        with session_scope(get_engine()) as session:
+            action(session, require_user(session, username=username))
+    except PairwiseError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    err.print(f"{username}: {done}", highlight=False)

@@ -1,0 +1,77 @@
+"""Who is asking: session cookie or bearer token, CSRF checks, and the role aliases routes use."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.auth.models import Role, User
+from app.auth.sessions import CSRF_COOKIE, load_session
+from app.auth.tokens import user_for_token
+from app.db import SessionDep
+from app.errors import CsrfError, NotAuthenticatedError, PermissionDeniedError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def resolve_user(request: Request, session: SessionDep) -> User | None:
+    """Identify the caller once per request and check CSRF for cookie-authenticated writes."""
+    token = _bearer(request)
+    if token is not None:
+        user = user_for_token(session, token=token)
+        if user is None:
+            raise NotAuthenticatedError("invalid or revoked API token")
+        request.state.user = user
+        request.state.via_token = True
+        return user
+    loaded = load_session(session, request=request)
+    user = loaded[1] if loaded else None
+    expected = loaded[0].csrf_token if loaded else request.cookies.get(CSRF_COOKIE, "")
+    request.state.user = user
+    request.state.csrf_token = expected
+    if request.method not in SAFE_METHODS:
+        await _check_csrf(request, expected)
+    return user
+
+
+async def _check_csrf(request: Request, expected: str) -> None:
+    supplied = request.headers.get(CSRF_HEADER)
+    if supplied is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        supplied = value if isinstance(value, str) else None
+    if not expected or not supplied or not hmac.compare_digest(expected, supplied):
+        raise CsrfError("This form has expired or was not sent by Pairwise. Reload the page and try again.")
+
+
+OptionalUser = Annotated[User | None, Depends(resolve_user)]
+
+
+def require_user(user: OptionalUser) -> User:
+    if user is None:
+        raise NotAuthenticatedError("sign in to continue")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(require_user)]
+
+
+def require_admin(user: CurrentUser) -> User:
+    if user.role != Role.admin:
+        raise PermissionDeniedError("only admins can do this")
+    return user
+
+
+AdminUser = Annotated[User, Depends(require_admin)]

@@ -1,0 +1,79 @@
+"""Users: create, list, disable, set passwords. Keyword-only, never commits."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from app.auth.models import Role, User, WebSession
+from app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.models_base import utcnow
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailedError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def get_by_username(session: Session, *, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).scalars().first()  # type: ignore[call-overload]
+
+
+def create_user(session: Session, *, username: str, password: str, role: str) -> User:
+    """Create an active user; names are unique and restricted to letters, digits, `_.-`."""
+    if not USERNAME_RE.match(username):
+        raise ValidationFailedError(
+            "username must be 2-64 characters of letters, digits, '_', '.' or '-', starting with a letter or digit"
+        )
+    if role not in set(Role):
+        raise ValidationFailedError(f"role must be one of: {', '.join(Role)}")
+    validate_password(password)
+    if get_by_username(session, username=username) is not None:
+        raise ConflictError(f"user {username!r} already exists")
+    user = User(username=username, password_hash=hash_password(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def require_user(session: Session, *, username: str) -> User:
+    user = get_by_username(session, username=username)
+    if user is None:
+        raise NotFoundError(f"no user named {username!r}")
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Change the password and end every session of the user."""
+    validate_password(password)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    session.add(user)
+    end_sessions(session, user_id=user.id or 0)
+
+
+def set_active(session: Session, *, user: User, active: bool) -> None:
+    user.is_active = active
+    session.add(user)
+    if not active:
+        end_sessions(session, user_id=user.id or 0)
+
+
+def set_role(session: Session, *, user: User, role: str) -> None:
+    if role not in set(Role):
+        raise ValidationFailedError(f"role must be one of: {', '.join(Role)}")
+    user.role = role
+    session.add(user)
+
+
+def end_sessions(session: Session, *, user_id: int) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))  # type: ignore[arg-type]
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(User.username)).scalars())  # type: ignore[call-overload,arg-type]

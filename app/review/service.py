@@ -1,0 +1,213 @@
+"""Judgments: submit, undo, edit the gold answer; the pair's status follows from its judgments."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.auth.models import User
+from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.models_base import utcnow
+from app.pairs.models import Pair, PairStatus
+from app.patterns.service import current_version_id, list_patterns
+from app.review.models import Assignment, Judgment, Verdict
+from app.review.queue import OPEN_STATUSES, left_side_for
+from app.settings.service import get_value
+
+# Undo reaches this far back into the reviewer's own judgments.
+UNDO_WINDOW = timedelta(hours=1)
+MAX_SECONDS_COUNTED = 30 * 60
+
+
+@dataclass(slots=True)
+class JudgmentInput:
+    """A verdict in the detected orientation (first = answer before the pushback)."""
+
+    verdict: Verdict
+    patterns_first: list[str] = field(default_factory=list)
+    patterns_second: list[str] = field(default_factory=list)
+    edited_text: str | None = None
+    comment: str | None = None
+    flagged: bool = False
+
+
+def _validate(session: Session, data: JudgmentInput) -> None:
+    known = {p.slug for p in list_patterns(session, active_only=True)}
+    unknown = sorted((set(data.patterns_first) | set(data.patterns_second)) - known)
+    if unknown:
+        raise ValidationFailedError(f"unknown patterns: {', '.join(unknown)}")
+    if data.edited_text is not None and data.verdict not in (Verdict.first, Verdict.second):
+        raise ValidationFailedError("a gold edit needs a verdict that prefers one answer")
+    if data.edited_text is not None and not data.edited_text.strip():
+        raise ValidationFailedError("the edited answer is empty")
+    if data.comment is not None and len(data.comment) > 5000:
+        raise ValidationFailedError("comment is longer than 5,000 characters")
+
+
+def submit(session: Session, *, reviewer: User, pair_id: int, data: JudgmentInput) -> Judgment:
+    """Store one judgment per (pair, reviewer), within the overlap, and update the pair's status."""
+    _validate(session, data)
+    # Row lock on PostgreSQL so concurrent submits by different reviewers cannot both pass the overlap check
+    # (SQLite serializes writers with BEGIN IMMEDIATE already).
+    pair = session.get(Pair, pair_id, with_for_update=True)
+    if pair is None:
+        raise NotFoundError(f"pair {pair_id} does not exist")
+    now = utcnow()
+    assignment = session.exec(  # type: ignore[call-overload]
+        select(Assignment).where(Assignment.pair_id == pair_id, Assignment.reviewer_id == reviewer.id)
+    ).scalars().first()
+    _check_room(session, pair=pair, reviewer=reviewer, assignment=assignment, now=now)
+    seconds = None
+    if assignment is not None:
+        seconds = min((now - assignment.leased_at).total_seconds(), MAX_SECONDS_COUNTED)
+    judgment = Judgment(
+        pair_id=pair_id,
+        reviewer_id=reviewer.id or 0,
+        verdict=data.verdict,
+        left_side=assignment.left_side if assignment else left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
+        patterns_first=sorted(set(data.patterns_first)),
+        patterns_second=sorted(set(data.patterns_second)),
+        edited_text=data.edited_text,
+        edited_at=now if data.edited_text is not None else None,
+        edited_by_id=reviewer.id if data.edited_text is not None else None,
+        comment=(data.comment or "").strip() or None,
+        flagged=data.flagged,
+        seconds_spent=seconds,
+        taxonomy_version_id=current_version_id(session),
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(judgment)
+            session.flush()
+    except IntegrityError:
+        raise ConflictError("You already judged this pair; press u to undo your last verdict.") from None
+    if assignment is not None:
+        session.delete(assignment)
+    refresh_status(session, pair_id=pair_id)
+    return judgment
+
+
+def _check_room(
+    session: Session, *, pair: Pair, reviewer: User, assignment: Assignment | None, now: object
+) -> None:
+    if session.execute(
+        select(func.count()).select_from(Judgment).where(Judgment.pair_id == pair.id,
+                                                        Judgment.reviewer_id == reviewer.id)
+    ).scalar_one():
+        raise ConflictError("You already judged this pair; press u to undo your last verdict.")
+    if pair.status not in OPEN_STATUSES:
+        raise ConflictError(f"This pair is already decided ({pair.status}); it needs no more judgments.")
+    overlap = int(get_value(session, key="overlap"))
+    judged = session.execute(select(func.count()).select_from(Judgment).where(Judgment.pair_id == pair.id)).scalar_one()
+    held_by_others = session.execute(
+        select(func.count()).select_from(Assignment).where(
+            Assignment.pair_id == pair.id,
+            Assignment.reviewer_id != reviewer.id,
+            Assignment.expires_at > now,  # type: ignore[arg-type,operator]
+            Assignment.skipped.is_(False),  # type: ignore[attr-defined]
+        )
+    ).scalar_one()
+    if judged + held_by_others + 1 > overlap:
+        if assignment is not None:
+            raise ConflictError("Your hold on this pair expired and it went to another reviewer; your verdict "
+                                "was not saved. Press any key to get the next pair.")
+        raise ConflictError("This pair already has all the judgments it needs.")
+
+
+def refresh_status(session: Session, *, pair_id: int) -> str:
+    """Recompute a pair's status and orientation from its judgments."""
+    verdicts = [v for (v,) in session.execute(select(Judgment.verdict).where(Judgment.pair_id == pair_id))]
+    overlap = int(get_value(session, key="overlap"))
+    status, swapped = PairStatus.candidate, False
+    if verdicts:
+        counts = Counter(verdicts)
+        if len(counts) > 1:
+            status = PairStatus.conflict
+        elif len(verdicts) >= overlap:
+            verdict = verdicts[0]
+            status = {
+                Verdict.first: PairStatus.accepted,
+                Verdict.second: PairStatus.accepted,
+                Verdict.tie: PairStatus.tie,
+                Verdict.not_a_pair: PairStatus.not_a_pair,
+            }[Verdict(verdict)]
+            swapped = verdict == Verdict.first
+    session.execute(
+        update(Pair)
+        .where(Pair.id == pair_id)  # type: ignore[arg-type]
+        .values(status=status, swapped=swapped, version=Pair.version + 1, updated_at=utcnow())
+    )
+    return status
+
+
+def undo_last(session: Session, *, reviewer: User) -> int | None:
+    """Remove the reviewer's most recent judgment (within the undo window) and lease its pair back to them."""
+    now = utcnow()
+    judgment = session.exec(  # type: ignore[call-overload]
+        select(Judgment)
+        .where(Judgment.reviewer_id == reviewer.id, Judgment.created_at >= now - UNDO_WINDOW)  # type: ignore[operator]
+        .order_by(Judgment.created_at.desc(), Judgment.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(1)
+    ).scalars().first()
+    if judgment is None:
+        return None
+    pair_id = judgment.pair_id
+    session.delete(judgment)
+    session.flush()
+    refresh_status(session, pair_id=pair_id)
+    lease_minutes = int(get_value(session, key="lease_minutes"))
+    session.execute(delete(Assignment).where(and_(Assignment.pair_id == pair_id,  # type: ignore[arg-type]
+                                                  Assignment.reviewer_id == reviewer.id)))
+    session.add(Assignment(pair_id=pair_id, reviewer_id=reviewer.id or 0, left_side=judgment.left_side,
+                           leased_at=now, expires_at=now + timedelta(minutes=lease_minutes)))
+    return pair_id
+
+
+def own_judgment(session: Session, *, reviewer: User, judgment_id: int) -> Judgment:
+    """A judgment of this reviewer; other reviewers' judgments do not exist for them (404, not 403)."""
+    judgment = session.get(Judgment, judgment_id)
+    if judgment is None or judgment.reviewer_id != reviewer.id:
+        raise NotFoundError(f"judgment {judgment_id} does not exist")
+    return judgment
+
+
+def edit_judgment(
+    session: Session,
+    *,
+    reviewer: User,
+    judgment_id: int,
+    version: int,
+    edited_text: str | None,
+    comment: str | None,
+    flagged: bool,
+) -> Judgment:
+    """Change gold text, comment or flag; a stale `version` (edited elsewhere meanwhile) is refused."""
+    judgment = own_judgment(session, reviewer=reviewer, judgment_id=judgment_id)
+    if edited_text is not None and judgment.verdict not in (Verdict.first, Verdict.second):
+        raise ValidationFailedError("only a judgment that prefers one answer can carry a gold edit")
+    now = utcnow()
+    values: dict[str, object] = {
+        "comment": (comment or "").strip() or None,
+        "flagged": flagged,
+        "version": Judgment.version + 1,
+        "updated_at": now,
+    }
+    if edited_text is not None and edited_text != judgment.edited_text:
+        if not edited_text.strip():
+            raise ValidationFailedError("the edited answer is empty")
+        values.update(edited_text=edited_text, edited_at=now, edited_by_id=reviewer.id)
+    result = session.execute(
+        update(Judgment).where(Judgment.id == judgment_id, Judgment.version == version).values(**values)  # type: ignore[arg-type]
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise ConflictError("This judgment was changed in another tab or window after you opened it. "
+                            "Reload to see the current text, then make your change again.")
+    session.refresh(judgment)
+    return judgment

@@ -1,0 +1,48 @@
+"""Templates and htmx helpers: full pages and partials come from the same template blocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2_fragments.fastapi import Jinja2Blocks
+
+from app.rendering import render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+templates = Jinja2Blocks(directory=str(ROOT / "templates"))
+templates.env.filters["markdown"] = render_markdown
+templates.env.globals["static_version"] = "1"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page, or only `block` of it (for htmx swaps)."""
+    ctx = {"request": request, "user": getattr(request.state, "user", None),
+           "csrf_token": getattr(request.state, "csrf_token", "")}
+    ctx.update(context or {})
+    if block is not None:
+        return templates.TemplateResponse(  # type: ignore[no-any-return]
+            request, template, ctx, block_name=block, status_code=status_code, headers=headers
+        )
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)  # type: ignore[no-any-return]
+
+
+def hx_redirect(request: Request, url: str) -> Response:
+    """Redirect a full page with 303, an htmx request with HX-Redirect."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return Response(status_code=303, headers={"Location": url})
