@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+from app import models as _models  # noqa: F401  (every table registered before the first session)
 from app.config import get_settings
 
 

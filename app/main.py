@@ -16,6 +16,7 @@ from app.api import v1 as api_v1
 from app.auth import views as auth_views
 from app.config import get_settings
 from app.errors import NotAuthenticatedError, PairwiseError
+from app.patterns import views as patterns_views
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
 from app.web import hx_redirect, is_htmx, render
@@ -88,6 +89,7 @@ def create_app() -> FastAPI:
     app.include_router(home.router)
     app.include_router(review_views.router)
     app.include_router(api_v1.router)
+    app.include_router(patterns_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

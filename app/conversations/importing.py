@@ -1,21 +1,20 @@
-"""The import run: files in, conversations stored chunk by chunk, a truthful batch record out."""
+"""The import run: files in, conversations stored in chunks across files, a truthful batch record out."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlalchemy import Engine, insert, update
 
 from app.conversations.files import InputFile, Limits, SkippedInput, inner_name, iter_input_files
 from app.conversations.importers import FORMATS, detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
+from app.conversations.importers.base import FileFormatError, RecordError
 from app.conversations.models import ImportBatch, ImportFile
-from app.conversations.service import FileContext, StoreResult, record_errors, store_conversations
+from app.conversations.service import FileContext, Item, record_errors, store_conversations
 from app.db import session_scope
 from app.errors import ImportInputError, PairwiseError
 from app.models_base import utcnow
@@ -24,6 +23,9 @@ log = logging.getLogger(__name__)
 
 # Errors beyond this many per batch are counted but not stored one by one (a junk file can have millions).
 MAX_STORED_ERRORS = 10_000
+# Finished files and rejected records wait for the next chunk's transaction, up to these counts.
+MAX_PENDING_FILES = 2_000
+MAX_PENDING_ERRORS = 1_000
 
 Progress = Callable[[int], None]
 
@@ -47,6 +49,81 @@ class ImportSummary:
             "files": self.files,
             "error_count": self.error_count,
             "errors": self.errors,
+        }
+
+
+@dataclass(slots=True)
+class _FileTally:
+    path: str
+    size: int
+    format: str | None = None
+    sha256: str | None = None
+    added: int = 0
+    duplicates: int = 0
+    errors: int = 0
+
+
+class _Writer:
+    """Collects conversations, finished files and errors, and stores them one transaction per chunk.
+
+    Chunks span files: a folder of 10,000 small sessions costs 20 transactions, not 20,000.
+    """
+
+    def __init__(self, engine: Engine, summary: ImportSummary, chunk_size: int) -> None:
+        self.engine = engine
+        self.summary = summary
+        self.chunk_size = chunk_size
+        self.items: list[Item] = []
+        self.tallies: list[_FileTally] = []
+        self.done_files: list[_FileTally] = []
+        self.errors: list[dict[str, Any]] = []
+
+    def add(self, context: FileContext, tally: _FileTally, conversation: Any) -> None:
+        self.items.append((context, conversation))
+        self.tallies.append(tally)
+        if len(self.items) >= self.chunk_size:
+            self.flush()
+
+    def reject(self, tally: _FileTally, error: dict[str, Any]) -> None:
+        tally.errors += 1
+        self.summary.error_count += 1
+        if len(self.summary.errors) < MAX_STORED_ERRORS:
+            entry = {"file": tally.path, "line": error.get("line"), "json_path": error.get("json_path"),
+                     "reason": error["reason"]}
+            self.summary.errors.append(entry)
+            self.errors.append(entry)
+        if len(self.errors) >= MAX_PENDING_ERRORS:
+            self.flush()
+
+    def file_done(self, tally: _FileTally) -> None:
+        self.done_files.append(tally)
+        if len(self.done_files) >= MAX_PENDING_FILES:
+            self.flush()
+
+    def flush(self) -> None:
+        if not (self.items or self.done_files or self.errors):
+            return
+        with session_scope(self.engine) as session:
+            outcomes = store_conversations(session, items=self.items) if self.items else []
+            for tally, outcome in zip(self.tallies, outcomes, strict=True):
+                if outcome is None:
+                    tally.duplicates += 1
+                    self.summary.duplicates += 1
+                else:
+                    tally.added += 1
+                    self.summary.conversations_added += 1
+                    self.summary.pairs_detected += outcome
+            if self.errors:
+                record_errors(session, batch_id=self.summary.batch_id, errors=self.errors)
+            if self.done_files:
+                session.execute(insert(ImportFile), [self._file_row(t) for t in self.done_files])
+        self.items, self.tallies, self.done_files, self.errors = [], [], [], []
+
+    def _file_row(self, tally: _FileTally) -> dict[str, Any]:
+        return {
+            "batch_id": self.summary.batch_id, "path": tally.path[:1000], "format": tally.format,
+            "sha256": tally.sha256, "size_bytes": tally.size, "conversations_added": tally.added,
+            "duplicates": tally.duplicates, "error_count": tally.errors,
         }
 
 
@@ -78,12 +155,17 @@ def run_import(
     if batch_id is None:
         batch_id = start_batch(engine, source=source, user_id=user_id)
     summary = ImportSummary(batch_id=batch_id)
+    writer = _Writer(engine, summary, chunk_size)
     try:
         for item in iter_input_files(paths, limits=limits):
             if isinstance(item, SkippedInput):
-                _add_errors(engine, summary, item.name, [{"line": None, "reason": item.reason}])
+                tally = _FileTally(item.name, 0)
+                writer.reject(tally, {"line": None, "reason": item.reason})
+                writer.file_done(tally)
                 continue
-            _import_file(engine, summary, item, format=format, source=source, chunk_size=chunk_size, progress=progress)
+            summary.files += 1
+            _import_file(writer, item, format=format, source=source, progress=progress)
+        writer.flush()
     except BaseException as exc:
         _finish(engine, summary, status="failed", message=f"import stopped: {type(exc).__name__}: {exc}")
         raise
@@ -91,102 +173,41 @@ def run_import(
     return summary
 
 
-def _import_file(
-    engine: Engine,
-    summary: ImportSummary,
-    item: InputFile,
-    *,
-    format: str,
-    source: str,
-    chunk_size: int,
-    progress: Progress | None,
-) -> None:
-    summary.files += 1
-    file_errors: list[dict[str, Any]] = []
-    totals = StoreResult()
+def _import_file(writer: _Writer, item: InputFile, *, format: str, source: str, progress: Progress | None) -> None:
+    tally = _FileTally(item.name, item.size)
     try:
         hashed = item.open()
     except OSError as exc:
-        _add_errors(engine, summary, item.name, [{"line": None, "reason": f"cannot open: {exc.strerror or exc}"}])
+        writer.reject(tally, {"line": None, "reason": f"cannot open: {exc.strerror or exc}"})
+        writer.file_done(tally)
         return
-    fmt: str | None = None
-    last_progress = 0
+    reported = 0
     try:
-        fmt = format if format != "auto" else detect_format(hashed.head(), inner_name(item.name))
+        name = inner_name(item.name)
+        fmt = format if format != "auto" else detect_format(hashed.head(), name)
         if fmt is None:
-            raise FileFormatError(
-                "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
-            )
-        context = FileContext(batch_id=summary.batch_id, source=source, format=fmt, file=item.name)
-        for chunk, errors in _chunks(get_importer(fmt).parse(hashed.stream, inner_name(item.name)), chunk_size):
-            file_errors.extend(errors)
-            if chunk:
-                with session_scope(engine) as session:
-                    stored = store_conversations(session, context=context, conversations=chunk)
-                totals.added += stored.added
-                totals.duplicates += stored.duplicates
-                totals.pairs += stored.pairs
-            if progress is not None:
-                progress(hashed.bytes_read - last_progress)
-                last_progress = hashed.bytes_read
-        sha256 = hashed.drain()
+            raise FileFormatError("matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one")
+        tally.format = fmt
+        context = FileContext(batch_id=writer.summary.batch_id, source=source, format=fmt, file=item.name)
+        for result in get_importer(fmt).parse(hashed.stream, name):
+            if isinstance(result, RecordError):
+                writer.reject(tally, {"line": result.line, "json_path": result.json_path, "reason": result.reason})
+            else:
+                writer.add(context, tally, result)
+            if progress is not None and hashed.bytes_read - reported > 1 << 20:
+                progress(hashed.bytes_read - reported)
+                reported = hashed.bytes_read
+        tally.sha256 = hashed.drain()
     except (FileFormatError, PairwiseError, UnicodeDecodeError) as exc:
-        file_errors.append({"line": None, "reason": str(exc)})
-        sha256 = None
+        writer.reject(tally, {"line": None, "reason": str(exc)})
     except (ValueError, RecursionError, MemoryError, OSError) as exc:
         log.exception("import of %s failed", item.name)
-        file_errors.append({"line": None, "reason": f"could not be read: {type(exc).__name__}: {exc}"[:500]})
-        sha256 = None
+        writer.reject(tally, {"line": None, "reason": f"could not be read: {type(exc).__name__}: {exc}"[:500]})
     finally:
         hashed.close()
         if progress is not None:
-            progress(max(item.size - last_progress, 0))
-    summary.conversations_added += totals.added
-    summary.duplicates += totals.duplicates
-    summary.pairs_detected += totals.pairs
-    with session_scope(engine) as session:
-        session.add(
-            ImportFile(
-                batch_id=summary.batch_id,
-                path=item.name[:1000],
-                format=fmt,
-                sha256=sha256,
-                size_bytes=item.size,
-                conversations_added=totals.added,
-                duplicates=totals.duplicates,
-                error_count=len(file_errors),
-            )
-        )
-        _store_errors(session, summary, item.name, file_errors)
-
-
-def _chunks(
-    results: Iterator[ParsedConversation | RecordError], size: int
-) -> Iterator[tuple[list[ParsedConversation], list[dict[str, Any]]]]:
-    chunk: list[ParsedConversation] = []
-    errors: list[dict[str, Any]] = []
-    for result in results:
-        if isinstance(result, RecordError):
-            errors.append({"line": result.line, "json_path": result.json_path, "reason": result.reason})
-            continue
-        chunk.append(result)
-        if len(chunk) >= size:
-            yield chunk, errors
-            chunk, errors = [], []
-    yield chunk, errors
-
-
-def _add_errors(engine: Engine, summary: ImportSummary, file: str, errors: list[dict[str, Any]]) -> None:
-    with session_scope(engine) as session:
-        _store_errors(session, summary, file, errors)
-
-
-def _store_errors(session: Session, summary: ImportSummary, file: str, errors: list[dict[str, Any]]) -> None:
-    room = max(MAX_STORED_ERRORS - len(summary.errors), 0)
-    kept = errors[:room]
-    summary.error_count += len(errors)
-    summary.errors.extend({"file": file, **e} for e in kept)
-    record_errors(session, batch_id=summary.batch_id, file=file, errors=kept)
+            progress(max(item.size - reported, 0))
+    writer.file_done(tally)
 
 
 def _finish(engine: Engine, summary: ImportSummary, *, status: str, message: str | None) -> None:

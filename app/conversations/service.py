@@ -30,13 +30,6 @@ def content_hash(conversation: ParsedConversation) -> str:
     return hashlib.sha256(orjson.dumps(normalized, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-@dataclass(slots=True)
-class StoreResult:
-    added: int = 0
-    duplicates: int = 0
-    pairs: int = 0
-
-
 @dataclass(frozen=True, slots=True)
 class FileContext:
     batch_id: int
@@ -45,46 +38,44 @@ class FileContext:
     file: str
 
 
-def store_conversations(
-    session: Session, *, context: FileContext, conversations: Sequence[ParsedConversation]
-) -> StoreResult:
+Item = tuple[FileContext, ParsedConversation]
+# Per item: None when it was a duplicate, else the number of pairs stored with it.
+Outcome = int | None
+
+
+def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outcome]:
     """Insert new conversations with their turns and candidate pairs; known content hashes are skipped."""
-    result = StoreResult()
-    fresh: dict[str, ParsedConversation] = {}
-    for conversation in conversations:
-        digest = content_hash(conversation)
-        if digest in fresh:
-            result.duplicates += 1
-        else:
-            fresh[digest] = conversation
+    outcomes: list[Outcome] = [None] * len(items)
+    fresh: dict[str, int] = {}
+    for position, (_, conversation) in enumerate(items):
+        fresh.setdefault(content_hash(conversation), position)
     if fresh:
-        known = set(
-            session.exec(select(Conversation.content_hash).where(Conversation.content_hash.in_(fresh)))  # type: ignore[call-overload,attr-defined]
-            .scalars()
-            .all()
-        )
-        result.duplicates += len(known)
+        known = session.execute(
+            select(CONVERSATION_TABLE.c.content_hash).where(CONVERSATION_TABLE.c.content_hash.in_(list(fresh)))
+        ).scalars()
         for digest in known:
             del fresh[digest]
     if not fresh:
-        return result
+        return outcomes
+    batch = [(digest, items[position]) for digest, position in fresh.items()]
     try:
         with session.begin_nested():
-            result.pairs += _insert(session, context=context, items=list(fresh.items()))
-        result.added += len(fresh)
+            pairs = _insert(session, batch=batch)
+        for (digest, _), count in zip(batch, pairs, strict=True):
+            outcomes[fresh[digest]] = count
     except IntegrityError:
         # Another import stored some of these meanwhile: fall back to one savepoint per conversation.
-        for item in fresh.items():
+        for digest, item in batch:
             try:
                 with session.begin_nested():
-                    result.pairs += _insert(session, context=context, items=[item])
-                result.added += 1
+                    outcomes[fresh[digest]] = _insert(session, batch=[(digest, item)])[0]
             except IntegrityError:
-                result.duplicates += 1
-    return result
+                outcomes[fresh[digest]] = None
+    return outcomes
 
 
-def _insert(session: Session, *, context: FileContext, items: list[tuple[str, ParsedConversation]]) -> int:
+def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
+    """Insert conversations, turns and pairs with three multi-row statements; returns pairs per conversation."""
     now = utcnow()
     conversation_rows = [
         {
@@ -100,11 +91,11 @@ def _insert(session: Session, *, context: FileContext, items: list[tuple[str, Pa
             "batch_id": context.batch_id,
             "created_at": now,
         }
-        for digest, conversation in items
+        for digest, (context, conversation) in batch
     ]
     conversation_ids = _insert_returning_ids(session, CONVERSATION_TABLE, conversation_rows)
     turn_rows: list[dict[str, Any]] = []
-    for conversation_id, (_, conversation) in zip(conversation_ids, items, strict=True):
+    for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
         turn_rows.extend(
             {
                 "conversation_id": conversation_id,
@@ -117,12 +108,15 @@ def _insert(session: Session, *, context: FileContext, items: list[tuple[str, Pa
         )
     turn_ids = iter(_insert_returning_ids(session, TURN_TABLE, turn_rows))
     pair_rows: list[dict[str, Any]] = []
-    for conversation_id, (_, conversation) in zip(conversation_ids, items, strict=True):
+    counts: list[int] = []
+    for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
         ids = [next(turn_ids) for _ in conversation.turns]
-        pair_rows.extend(pair_rows_for(conversation_id=conversation_id, conversation=conversation, turn_ids=ids))
+        rows = pair_rows_for(conversation_id=conversation_id, conversation=conversation, turn_ids=ids)
+        pair_rows.extend(rows)
+        counts.append(len(rows))
     if pair_rows:
         session.execute(insert(PAIR_TABLE), pair_rows)
-    return len(pair_rows)
+    return counts
 
 
 def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
@@ -132,19 +126,18 @@ def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, A
     return list(session.execute(statement, rows).scalars())
 
 
-def record_errors(session: Session, *, batch_id: int, file: str, errors: Sequence[dict[str, Any]]) -> None:
-    """Store rejected records of one file (file, line or JSON path, reason)."""
-    if errors:
-        session.execute(
-            insert(ImportRecordError.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "batch_id": batch_id,
-                    "file": file[:1000],
-                    "line": e.get("line"),
-                    "json_path": e.get("json_path"),
-                    "reason": str(e["reason"])[:2000],
-                }
-                for e in errors
-            ],
-        )
+def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str, Any]]) -> None:
+    """Store rejected records (file, line or JSON path, reason)."""
+    session.execute(
+        insert(ImportRecordError.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "batch_id": batch_id,
+                "file": str(e["file"])[:1000],
+                "line": e.get("line"),
+                "json_path": e.get("json_path"),
+                "reason": str(e["reason"])[:2000],
+            }
+            for e in errors
+        ],
+    )

@@ -1,0 +1,138 @@
+"""Import + detection speed: N synthetic Claude Code sessions into SQLite (and PostgreSQL when given a URL).
+
+    python benchmarks/import_speed.py [--sessions 10000] [--postgres postgresql://...] [--big-mb 0]
+
+Prints conversations/s, MB/s and peak RSS. `--big-mb 1024` also imports one JSONL file of that size
+(many sessions concatenated) to show memory stays bounded on a large single file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import migrate  # noqa: E402
+from app.conversations.importing import run_import  # noqa: E402
+from app.db import build_engine  # noqa: E402
+
+PROMPTS = [
+    "How should I structure retries for our payment webhook consumer?",
+    "Why is this Postgres query slow on a 50M-row table?",
+    "Write a function that parses ISO dates with timezones.",
+]
+PUSHBACKS = [
+    "That's wrong: you ignored idempotency, a retry will double-charge. Redo it with a dedupe key.",
+    "You missed the tradeoffs. Which index would you pick and why?",
+    "Thanks, that works! Now can you add a CLI flag for the output path?",
+]
+
+
+def session_lines(i: int) -> list[bytes]:
+    """About 4 turns plus a tool round trip, in Claude Code's on-disk shape."""
+    sid = str(uuid.UUID(int=i))
+    ids = [str(uuid.UUID(int=(i << 16) + k)) for k in range(8)]
+    ts = "2025-06-16T17:07:%02d.000Z"
+
+    def entry(k: int, parent: str | None, kind: str, message: dict[str, object]) -> bytes:
+        return orjson.dumps({
+            "parentUuid": parent, "isSidechain": False, "userType": "external", "cwd": "/home/dev/project",
+            "sessionId": sid, "version": "2.0.31", "gitBranch": "main", "type": kind, "message": message,
+            "uuid": ids[k], "timestamp": ts % k,
+        })
+
+    body = ("Here is an approach with a worked example.\n\n```python\n" + "x = compute(value)  # one line of a worked example\n" * 30 + "```\n") * 3
+    return [
+        entry(0, None, "user", {"role": "user", "content": PROMPTS[i % 3] + f" (case {i})"}),
+        entry(1, ids[0], "assistant", {"id": f"msg_{i}_a", "role": "assistant", "type": "message",
+                                       "content": [{"type": "tool_use", "id": f"tu_{i}", "name": "Read",
+                                                    "input": {"file_path": "/src/app.py"}}]}),
+        entry(2, ids[1], "user", {"role": "user", "content": [{"type": "tool_result", "tool_use_id": f"tu_{i}",
+                                                               "content": "def main():\n    pass\n" * 10}]}),
+        entry(3, ids[2], "assistant", {"id": f"msg_{i}_b", "role": "assistant", "type": "message",
+                                       "content": [{"type": "text", "text": body}]}),
+        entry(4, ids[3], "user", {"role": "user", "content": PUSHBACKS[i % 3]}),
+        entry(5, ids[4], "assistant", {"id": f"msg_{i}_c", "role": "assistant", "type": "message",
+                                       "content": [{"type": "text", "text": "Revised, with tradeoffs.\n\n" + body}]}),
+    ]
+
+
+def write_sessions(folder: Path, count: int) -> int:
+    total = 0
+    for i in range(count):
+        data = b"\n".join(session_lines(i)) + b"\n"
+        (folder / f"{uuid.UUID(int=i)}.jsonl").write_bytes(data)
+        total += len(data)
+    return total
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(url: str, folder: Path, size: int, label: str) -> None:
+    engine = build_engine(url)
+    migrate.upgrade(engine)
+    start = time.perf_counter()
+    summary = run_import(engine, paths=[folder], source="bench")
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    n = summary.conversations_added
+    print(f"{label:<10} {n:>7} sessions  {elapsed:6.2f} s  {n / elapsed:8.0f} conv/s  "
+          f"{size / 1e6 / elapsed:6.1f} MB/s  pairs {summary.pairs_detected:>6}  errors {summary.error_count}  "
+          f"peak RSS {peak_rss_mb():.0f} MB")
+
+
+def fresh_postgres(url: str) -> str:
+    admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    name = f"pairwise_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=10_000)
+    parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
+    parser.add_argument("--big-mb", type=int, default=0, help="also import one JSONL file of this many MB")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="pairwise-bench-"))
+    try:
+        folder = work / "sessions"
+        folder.mkdir()
+        size = write_sessions(folder, args.sessions)
+        print(f"generated {args.sessions} sessions, {size / 1e6:.0f} MB")
+        run(f"sqlite:///{work / 'bench.db'}", folder, size, "sqlite")
+        if args.postgres:
+            run(fresh_postgres(args.postgres), folder, size, "postgres")
+        if args.big_mb:
+            big = work / "big"
+            big.mkdir()
+            written = 0
+            with (big / "one-big-session.jsonl").open("wb") as out:
+                i = 10**7
+                while written < args.big_mb * 1024 * 1024:
+                    data = b"\n".join(session_lines(i)) + b"\n"
+                    out.write(data)
+                    written += len(data)
+                    i += 1
+            run(f"sqlite:///{work / 'big.db'}", big, written, "1 big file")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
