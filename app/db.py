@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,13 +70,33 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite's busy handler polls with growing sleeps, which turns a queue of writers into seconds of
+    # latency. Writers of this process queue on a semaphore instead and hand over the lock at once;
+    # other processes (a CLI import) are still covered by busy_timeout.
+    writer_gate = threading.Semaphore(1)
+    gate_timeout = busy_timeout_ms / 1000
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front so concurrent writers wait on busy_timeout
-        # instead of failing with "database is locked" when a read transaction upgrades.
-        # Read-only units of work ask for a deferred BEGIN so readers never queue behind writers.
-        deferred = connection.get_execution_options().get("sqlite_read_only", False)
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        # IMMEDIATE takes the write lock up front so concurrent writers wait instead of failing with
+        # "database is locked" when a read transaction upgrades. Read-only units of work ask for a
+        # deferred BEGIN so readers never queue behind writers (WAL).
+        if connection.get_execution_options().get("sqlite_read_only", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        connection.info["pw_gate"] = writer_gate.acquire(timeout=gate_timeout)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection: Any) -> None:
+        if connection.info.pop("pw_gate", False):
+            writer_gate.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
 
 _engine: Engine | None = None

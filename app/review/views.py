@@ -17,7 +17,7 @@ from app.conversations.models import Turn
 from app.pairs.models import Pair
 from app.review import queue
 from app.review.models import Assignment, Judgment, Verdict
-from app.review.page import build_view, tool_blocks
+from app.review.page import build_view, tool_blocks, word_diff
 from app.review.service import JudgmentInput, edit_judgment, own_judgment, submit, undo_last
 from app.review.stats import reviewer_stats
 from app.web import hx_redirect, is_htmx, render
@@ -109,6 +109,14 @@ def judge(
         ),
     )
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))
+
+
+@router.get("/{pair_id}/diff", response_class=HTMLResponse)
+def diff(request: Request, session: SessionDep, user: CurrentUser, pair_id: int) -> Response:
+    """The word diff of the two answers in this reviewer's screen order, computed on demand."""
+    view = build_view(session, assignment=_held(session, user, pair_id))
+    return render(request, "review/page.html", {"diff_html": word_diff(view.left.turn.text, view.right.turn.text)},
+                  block="diff")
 
 
 @router.post("/{pair_id}/skip", response_class=HTMLResponse)
