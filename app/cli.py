@@ -65,6 +65,25 @@ def serve(
 
 
 @cli.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, help="Jobs run at the same time.")] = 2,
+) -> None:
+    """Run background jobs (imports, detection, releases, training) from the shared queue.
+
+    With PAIRWISE_REDIS_URL set, workers on other machines (a GPU box for training) share one queue;
+    run the web app with PAIRWISE_WORKER_EMBEDDED=false then.
+    """
+    from huey.consumer import Consumer
+
+    from app.jobs import tasks
+    from app.jobs.service import mark_stale_jobs_failed
+
+    migrate.upgrade()
+    mark_stale_jobs_failed(get_engine())
+    Consumer(tasks.huey, workers=threads, worker_type="thread", periodic=True).run()
+
+
+@cli.command()
 def demo() -> None:
     """Load demo data and create the demo admin and reviewer (passwords printed once)."""
     from app.demo import load_demo

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     session_days: int = Field(default=14, ge=1)
     https: bool = False
+    # Redis storage for the job queue (workers on other machines); empty = a SQLite file in the data dir.
     redis_url: str = ""
+    # Run a job worker inside `pairwise serve`; set false when dedicated `pairwise worker`s run.
     worker_embedded: bool = True
 
     @model_validator(mode="after")

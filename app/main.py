@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -78,10 +80,26 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return _error_response(request, 500, "Something went wrong on our side; the error was logged.")
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Run the embedded job worker next to the web app unless dedicated `pairwise worker`s do the work."""
+    consumer = None
+    if get_settings().worker_embedded:
+        from app.db import get_engine
+        from app.jobs.queue import start_embedded
+        from app.jobs.service import mark_stale_jobs_failed
+
+        mark_stale_jobs_failed(get_engine())
+        consumer = start_embedded()
+    yield
+    if consumer is not None:
+        consumer.stop(graceful=True)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.resolved_secret_key()
-    app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(health.router)

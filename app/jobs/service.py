@@ -1,0 +1,72 @@
+"""Job rows: create, enqueue after commit, progress, finish, and failing jobs whose worker died."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session
+
+from app.errors import ConflictError, NotFoundError
+from app.jobs.models import Job
+from app.models_base import utcnow
+
+# A running job refreshes its heartbeat this often; one silent for STALE_AFTER is considered dead.
+HEARTBEAT_SECONDS = 5
+STALE_AFTER = timedelta(seconds=60)
+
+
+def create_job(session: Session, *, kind: str, payload: dict[str, Any], user_id: int | None) -> Job:
+    """A queued job row; call `enqueue(job.id)` only after the transaction commits."""
+    job = Job(kind=kind, payload=payload, created_by_id=user_id)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def enqueue(job_id: int) -> None:
+    from app.jobs.tasks import run_job
+
+    run_job(job_id)
+
+
+def get_job(session: Session, *, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFoundError(f"job {job_id} does not exist")
+    return job
+
+
+def retry_job(session: Session, *, job_id: int) -> Job:
+    """Put a failed or cancelled job back in the queue (its handler resumes or redoes the work)."""
+    job = get_job(session, job_id=job_id)
+    if job.status not in ("failed", "cancelled"):
+        raise ConflictError(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried")
+    job.status, job.error, job.progress, job.finished_at, job.started_at = "queued", None, 0, None, None
+    session.add(job)
+    return job
+
+
+def cancel_job(session: Session, *, job_id: int) -> Job:
+    job = get_job(session, job_id=job_id)
+    if job.status in ("succeeded", "failed", "cancelled"):
+        raise ConflictError(f"job {job_id} already finished ({job.status})")
+    job.status = "cancelled" if job.status == "queued" else "cancelling"
+    session.add(job)
+    return job
+
+
+def mark_stale_jobs_failed(engine: Engine) -> int:
+    """Jobs whose worker stopped (killed, machine lost) are marked failed so they can be retried."""
+    from app.db import session_scope
+
+    cutoff = utcnow() - STALE_AFTER
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(Job)
+            .where(Job.status.in_(("running", "cancelling")), Job.heartbeat_at < cutoff)  # type: ignore[attr-defined,operator]
+            .values(status="failed", finished_at=utcnow(),
+                    error="The worker running this job stopped (no heartbeat for over a minute). Retry it.")
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,29 @@
+"""The one Huey task: run a job row by id. Handlers register per kind in their own domains."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from app.db import get_engine
+from app.jobs import runner
+from app.jobs.queue import get_huey
+from app.jobs.service import mark_stale_jobs_failed
+
+huey = get_huey()
+
+
+def _load_handlers() -> None:
+    from app.conversations import jobs as _imports  # noqa: F401
+    from app.pairs import jobs as _detect  # noqa: F401
+
+
+@huey.task()
+def run_job(job_id: int) -> None:
+    _load_handlers()
+    runner.execute(get_engine(), job_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def reap_stale_jobs() -> None:
+    """Every minute: jobs whose worker died are marked failed."""
+    mark_stale_jobs_failed(get_engine())

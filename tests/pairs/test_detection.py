@@ -1,0 +1,255 @@
+"""Pair detection: quality on the labelled samples, the tricky cases they note, and robustness."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from app.pairs.detection import (
+    DEFAULT_THRESHOLD,
+    DETECTOR_VERSION,
+    MIN_STORED_SCORE,
+    DetectedPair,
+    detect_pairs,
+)
+
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "convspec" / "samples.convspec.jsonl"
+
+# Achieved by heuristic-1 on the 24 labelled conversations (19 pairs); the product target is 0.95 / 0.90.
+# Lowering these needs a reason in the commit, not just a retuned weight.
+ACHIEVED_PRECISION = 1.0
+ACHIEVED_RECALL = 1.0
+
+Triple = tuple[int, int, int]
+
+
+@cache
+def labelled() -> dict[str, tuple[list[tuple[str, str]], set[Triple]]]:
+    conversations = {}
+    for line in SAMPLES.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        turns = [(t["role"], t["text"]) for t in record["turns"]]
+        pairs = {(p["rejected"], p["pushback"], p["chosen"]) for p in record["pairs"]}
+        conversations[record["id"]] = (turns, pairs)
+    return conversations
+
+
+def found(turns: list[tuple[str, str]]) -> set[Triple]:
+    return {(p.rejected, p.pushback, p.chosen) for p in detect_pairs(turns) if p.score >= DEFAULT_THRESHOLD}
+
+
+class TestLabelledSamples:
+    def test_precision_and_recall_do_not_regress(self):
+        tp = fp = fn = 0
+        for turns, truth in labelled().values():
+            detected = found(turns)
+            tp, fp, fn = tp + len(detected & truth), fp + len(detected - truth), fn + len(truth - detected)
+        assert tp + fn == 19
+        assert tp / (tp + fp) >= ACHIEVED_PRECISION
+        assert tp / (tp + fn) >= ACHIEVED_RECALL
+
+    @pytest.mark.parametrize(
+        ("conversation", "expected"),
+        [
+            ("s-001", {(1, 2, 3)}),  # "That's a list, not an answer": pushback without "but"
+            ("s-004", {(1, 2, 3)}),  # a constraint stated, no question
+            ("s-009", {(1, 2, 3)}),  # opens with "But" and is a real pushback
+            ("s-011", {(1, 2, 3), (3, 4, 5)}),  # chained: turn 3 is chosen, then rejected
+            ("s-012", {(1, 2, 3)}),  # then "Great, we'll go with the outbox version. Follow-up: ..."
+            ("s-014", {(1, 2, 3)}),  # then "But then how ... (The cookie plan is approved ...)"
+            (
+                "s-015",
+                {(3, 4, 5)},
+            ),  # "got us to 17 minutes" accepts; "We did that. Group 3 takes 9 minutes" not
+            ("s-016", set()),  # "But what about PII? ... going ahead with pino either way"
+            ("s-017", set()),  # "But how do we stop flags piling up? (We're going with ..., thanks.)"
+            ("s-018", set()),
+            ("s-019", set()),  # "But what about performance? This works great ..., but ..."
+            ("s-020", set()),  # "Makes sense, we're switching to keyset. But product still wants ..."
+            ("s-022", set()),
+            ("s-023", set()),
+        ],
+    )
+    def test_tricky_conversations(self, conversation, expected):
+        turns, truth = labelled()[conversation]
+        assert truth == expected  # the fixture still says what this test assumes
+        assert found(turns) == expected
+
+    def test_every_candidate_is_well_formed(self):
+        for turns, _ in labelled().values():
+            for pair in detect_pairs(turns):
+                assert MIN_STORED_SCORE <= pair.score <= 1.0
+                assert turns[pair.rejected][0] == turns[pair.chosen][0] == "assistant"
+                assert turns[pair.pushback][0] == "user"
+                assert pair.rejected < pair.pushback < pair.chosen
+                # Stored comma-joined for the UI.
+                assert pair.signals
+                assert all(s and "," not in s for s in pair.signals)
+
+
+QUESTION = "Signup is slow because we send the welcome email inline. How do I fix that?"
+ANSWER = (
+    "Move the email into a background job: enqueue a Celery task in the signup view and let a worker send "
+    "it. The request returns as soon as the task is queued, so signup takes milliseconds."
+)
+REVISION = (
+    "Keep the background job, but enqueue it through an outbox table written in the same transaction as "
+    "the user, and let a relay push outbox rows to Celery. Retries are safe: the worker checks a sent flag."
+)
+
+
+def score_of(reply: str) -> float:
+    """The score of (ANSWER, reply, REVISION): answers of similar length, so the reply decides."""
+    pairs = detect_pairs(
+        [("user", QUESTION), ("assistant", ANSWER), ("user", reply), ("assistant", REVISION)]
+    )
+    assert all((p.rejected, p.pushback, p.chosen) == (1, 2, 3) for p in pairs)
+    return pairs[0].score if pairs else 0.0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You forgot what happens when the broker is down.",
+        "Redo this without Celery, we only have cron.",
+        "What about the tradeoffs? You just picked Celery without comparing anything.",
+        "Thanks, but this doesn't work: the task runs before the transaction commits.",
+        "We're on Heroku with one dyno, so a separate worker isn't an option.",
+        "That's shallow. What are the failure modes?",
+        "Wrong: delay() blocks when the broker is unreachable.",
+        "We did that and now some users get the email twice.",
+        "Hmm, I don't think so. Celery's delay() doesn't support a timeout argument.",
+        "This is way too complicated for a 3-person team with one server.",
+        "Can you make it shorter and simpler?",
+        "Can you use Postgres instead of Redis?",
+        "Hmm, that won't scale past one machine.",
+        "The code throws a TypeError on line 3.",
+        "I get `ModuleNotFoundError: No module named 'celery'`.",
+        "Perfect, but it fails on Windows.",
+        "I asked about RQ, not Celery.",
+        "Das ist falsch, Celery garantiert das so nicht. Bitte korrigieren.",
+        "Du hast vergessen, was passiert, wenn Redis nicht erreichbar ist.",
+        "Nein, wir haben kein Redis. Geht das auch ohne?",
+        "Wir haben das so gemacht, aber es dauert immer noch 2 Sekunden.",
+        "Ça ne marche pas : j'ai une erreur quand Redis est arrêté.",
+        "Tu as oublié le cas où le worker meurt. Refais l'exemple.",
+        "Eso está mal: si Redis cae, el usuario recibe un 500.",
+        "No funciona cuando el worker se reinicia, se pierden correos.",
+    ],
+)
+def test_pushback_is_a_pair(reply):
+    assert score_of(reply) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Thanks, works. But now add a retry limit to the job.",
+        "Great, we'll go with Celery. Follow-up: how do we monitor the queue?",
+        "But how do we monitor the queue? (We're going with your plan.)",
+        "Perfect, that fixed it. Next question: how do I add structured logging?",
+        "Makes sense. How would I run the worker in Docker Compose?",
+        "Thanks! We tried it and signup is fast now. How do I also send an SMS?",
+        "How do I deploy the worker to Fly.io?",
+        "Ok. What about deployment?",
+        "Which database should I use for the analytics part?",
+        "Thanks, that helped a lot. How do I handle errors in the worker?",
+        "Awesome. One more thing: how do I rate-limit the emails?",
+        "Good to know. Could the same worker also send the password reset emails?",
+        "Danke, klappt! Jetzt noch eine Frage: wie teste ich das?",
+        "Super, passt. Wie kann ich jetzt noch Logging hinzufügen?",
+        "Merci, ça marche ! Autre question : comment le déployer ?",
+        "Gracias, funciona perfecto. Otra pregunta: ¿cómo lo despliego?",
+    ],
+)
+def test_accepting_follow_up_is_not_a_pair(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+class TestClarifyingDetour:
+    CLARIFY = "Before I rework it: how many instances do you run, and is Redis available to you?"
+    CONTEXT = "Twelve instances, and no Redis, only Postgres."
+
+    def test_chosen_is_the_answer_after_the_clarification(self):
+        turns = [
+            ("user", QUESTION),
+            ("assistant", ANSWER),
+            ("user", "This won't work for us, we can't add a broker."),
+            ("assistant", self.CLARIFY),
+            ("user", self.CONTEXT),
+            ("assistant", REVISION),
+        ]
+        pairs = detect_pairs(turns)
+        assert [(p.rejected, p.pushback, p.chosen) for p in pairs] == [(1, 2, 5)]
+        assert pairs[0].score >= DEFAULT_THRESHOLD
+        assert "clarified" in pairs[0].signals
+
+    def test_answering_a_question_is_not_pushback(self):
+        # The assistant asks first; the user's answer states constraints but rejects nothing.
+        turns = [
+            ("user", QUESTION),
+            ("assistant", "Which queue do you have available? Do you run more than one instance?"),
+            ("user", "We can't run Redis; only Postgres, on two instances."),
+            ("assistant", REVISION),
+        ]
+        assert found(turns) == set()
+
+
+def test_reply_without_any_cue_is_not_stored():
+    assert (
+        detect_pairs([("assistant", ANSWER), ("user", "How do I deploy it?"), ("assistant", REVISION)]) == []
+    )
+
+
+class TestOddInput:
+    def test_empty_and_single_turn(self):
+        assert detect_pairs([]) == []
+        assert detect_pairs([("user", "hi")]) == []
+        assert detect_pairs([("assistant", ANSWER)]) == []
+
+    def test_two_user_turns_in_a_row_are_one_reply(self):
+        turns = [
+            ("user", QUESTION),
+            ("assistant", ANSWER),
+            ("user", "Hmm."),
+            ("user", "That's wrong, delay() blocks when the broker is down."),
+            ("assistant", REVISION),
+        ]
+        assert found(turns) == {(1, 2, 4)}
+
+    def test_other_roles_and_empty_turns_are_skipped(self):
+        turns = [
+            ("system", "Be brief."),
+            ("user", QUESTION),
+            ("assistant", ANSWER),
+            ("tool", "ok"),
+            ("user", "   "),
+            ("user", "Wrong: delay() blocks when the broker is unreachable."),
+            ("assistant", ""),
+            ("assistant", REVISION),
+        ]
+        assert found(turns) == {(2, 5, 7)}
+
+    def test_starts_with_assistant_and_ends_on_pushback(self):
+        turns = [
+            ("assistant", ANSWER),
+            ("user", "That's wrong."),
+            ("assistant", REVISION),
+            ("user", "Still wrong."),
+        ]
+        assert found(turns) == {(0, 1, 2)}
+
+    def test_huge_pasted_reply_is_scored(self):
+        reply = "It still fails:\n" + "Traceback line\n" * 50_000
+        assert score_of(reply) >= DEFAULT_THRESHOLD
+
+
+def test_version_and_thresholds():
+    assert DETECTOR_VERSION.startswith("heuristic-")
+    assert 0 < MIN_STORED_SCORE < DEFAULT_THRESHOLD < 1
+    pair = DetectedPair(1, 2, 3, 0.9, ("correction",))
+    with pytest.raises(AttributeError):
+        pair.score = 0.1  # type: ignore[misc]
