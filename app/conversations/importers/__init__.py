@@ -1,1 +1,53 @@
 """Transcript importers, one module per format, and format auto-detection."""
+
+from __future__ import annotations
+
+from . import anthropic, chatgpt, claude_code, markdown, openai, preference, sharegpt
+from ._json import BOM
+from .base import Importer
+
+# Sniffing order: the more specific shapes first. Preference records would otherwise pass for OpenAI or
+# ShareGPT ones, and a `messages` record is Anthropic only with Anthropic-only signs (OpenAI takes the
+# rest: plain-text messages read the same either way).
+IMPORTERS: dict[str, Importer] = {
+    module.importer.name: module.importer
+    for module in (claude_code, chatgpt, preference, sharegpt, anthropic, openai, markdown)
+}
+FORMATS: tuple[str, ...] = tuple(IMPORTERS)
+
+HEAD_BYTES = 65536
+
+
+def get_importer(name: str) -> Importer:
+    try:
+        return IMPORTERS[name]
+    except KeyError:
+        raise ValueError(f"unknown format {name!r}; choose one of: {', '.join(FORMATS)}") from None
+
+
+def _name_hint(filename: str) -> str | None:
+    """The format a file name suggests, used only to break a tie between sniffers."""
+    path = filename.replace("\\", "/").lower()
+    if path.endswith((".md", ".markdown")):
+        return "markdown"
+    if path.rsplit("/", 1)[-1] == "conversations.json":
+        return "chatgpt"
+    if "/.claude/" in path or path.startswith(".claude/"):
+        return "claude-code"
+    return None
+
+
+def detect_format(head: bytes, filename: str) -> str | None:
+    """Name the format of a file from its first bytes (up to 64 KB); the file name only breaks ties.
+
+    A head with no content at all still gets a format (the name's, else openai): every importer then
+    reports the file as empty, which says more than "matches no known format".
+    """
+    head = head[:HEAD_BYTES]
+    hint = _name_hint(filename)
+    if not head.removeprefix(BOM).strip():
+        return hint or "openai"
+    # When the named format matches it wins any tie; otherwise the first match in sniffing order.
+    if hint is not None and IMPORTERS[hint].sniff(head, filename):
+        return hint
+    return next((name for name, importer in IMPORTERS.items() if importer.sniff(head, filename)), None)

@@ -1,0 +1,101 @@
+"""Folding source messages into turns: one user text message or one whole assistant response each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._json import BadRecord
+from .base import ExplicitPair, ParsedTurn
+
+
+def flatten(content: Any) -> str:
+    """Text of a content value that is a string or a list of parts/blocks (non-text parts are dropped)."""
+    if type(content) is str:
+        return content
+    if type(content) is list:
+        texts = []
+        for part in content:
+            if type(part) is str:
+                texts.append(part)
+            elif type(part) is dict and type(part.get("text")) is str:
+                texts.append(part["text"])
+        return "\n".join(texts)
+    return ""
+
+
+def tool_result(tool_use_id: Any, content: Any, is_error: Any = False) -> dict[str, Any]:
+    return {
+        "type": "tool_result",
+        "tool_use_id": tool_use_id if type(tool_use_id) is str else None,
+        "content": flatten(content),
+        "is_error": is_error is True,
+    }
+
+
+class TurnBuilder:
+    """Accumulates messages in order and merges consecutive same-role messages into one turn.
+
+    User texts merge with a blank line between them. Everything an assistant produces (text, thinking,
+    tool calls) and every tool result is a block of the current assistant turn, so a response that
+    continues after a tool result stays one turn. Text-only assistant turns keep `blocks=None`: the text
+    says it all, and the stored row stays small.
+    """
+
+    __slots__ = ("_parts", "_role", "_system", "turns")
+
+    def __init__(self) -> None:
+        self.turns: list[ParsedTurn] = []
+        self._role: str | None = None
+        self._parts: list[Any] = []
+        self._system: list[str] = []
+
+    def system(self, text: str) -> None:
+        if text and not text.isspace():
+            self._system.append(text)
+
+    def user(self, text: str) -> None:
+        if not text or text.isspace():
+            return
+        if self._role != "user":
+            self._close()
+            self._role = "user"
+        self._parts.append(text)
+
+    def block(self, block: dict[str, Any]) -> None:
+        if self._role != "assistant":
+            self._close()
+            self._role = "assistant"
+        self._parts.append(block)
+
+    def text(self, text: str) -> None:
+        if text and not text.isspace():
+            self.block({"type": "text", "text": text})
+
+    def _close(self) -> None:
+        if self._role == "user":
+            self.turns.append(ParsedTurn("user", "\n\n".join(self._parts)))
+        elif self._role == "assistant":
+            texts = [block["text"] for block in self._parts if block["type"] == "text"]
+            rich = len(texts) != len(self._parts)
+            self.turns.append(ParsedTurn("assistant", "\n\n".join(texts), self._parts if rich else None))
+        self._role = None
+        self._parts = []
+
+    def finish(self, *, complete: bool = True) -> list[ParsedTurn]:
+        """The turns; with `complete`, raise BadRecord unless there is a user and an assistant turn."""
+        self._close()
+        if complete and len({turn.role for turn in self.turns}) < 2:
+            raise BadRecord("no conversation turns")
+        return self.turns
+
+    @property
+    def system_prompt(self) -> str | None:
+        return "\n\n".join(self._system) or None
+
+
+def append_pair(turns: list[ParsedTurn], rejected: ParsedTurn, chosen: ParsedTurn) -> list[ExplicitPair]:
+    """Put a stated preference after its prompt: rejected then chosen, two assistant turns in a row."""
+    if not turns or turns[-1].role != "user":
+        raise BadRecord("prompt: expected to end with a user message")
+    turns += (rejected, chosen)
+    return [ExplicitPair(rejected=len(turns) - 2, chosen=len(turns) - 1)]

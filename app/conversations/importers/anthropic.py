@@ -1,0 +1,120 @@
+"""Anthropic Messages JSONL: `{"system"?: str | blocks, "messages": [{"role", "content": str | blocks}]}`.
+
+Text, thinking and tool_use blocks of an assistant message are kept as blocks; tool_result blocks (sent
+by the user role in this API) attach to the assistant turn they answer. Images, documents and redacted
+thinking carry no reviewable text and are dropped. A JSON array of such records is read too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from ._json import BadRecord
+from ._records import expect, external_id, first_byte, head_records, parse_records, type_name
+from ._turns import TurnBuilder, flatten, tool_result
+from .base import ParsedConversation, ParseResult
+from .openai import is_openai_shaped
+
+# Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
+_BLOCK_TYPES = ("text", "thinking", "redacted_thinking", "tool_use", "tool_result", "image", "document")
+_BLOCK_HINT = re.compile(rb'"type"\s*:\s*"(?:tool_use|tool_result|thinking)"')
+
+
+def _add_text(builder: TurnBuilder, role: str, text: str) -> None:
+    if role == "user":
+        builder.user(text)
+    else:
+        builder.text(text)
+
+
+def _add_blocks(builder: TurnBuilder, role: str, blocks: list[Any], where: str) -> None:
+    for k, block in enumerate(blocks):
+        kind = expect(block, dict, f"{where}.content[{k}]").get("type")
+        if kind == "text":
+            _add_text(builder, role, expect(block.get("text"), str, f"{where}.content[{k}].text"))
+        elif kind == "tool_result":
+            builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+        elif role == "user":
+            continue
+        elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
+            builder.block({"type": "thinking", "thinking": block["thinking"]})
+        elif kind in ("tool_use", "server_tool_use"):
+            builder.block(
+                {
+                    "type": "tool_use",
+                    "id": block.get("id"),
+                    "name": block.get("name"),
+                    "input": block.get("input"),
+                }
+            )
+
+
+def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    builder = TurnBuilder()
+    system = record.get("system")
+    if system is not None:
+        if type(system) is not str and type(system) is not list:
+            raise BadRecord(f"system: expected a string or a list of blocks, got {type_name(system)}")
+        builder.system(flatten(system))
+    for i, message in enumerate(expect(record.get("messages"), list, "messages")):
+        where = f"messages[{i}]"
+        role = expect(message, dict, where).get("role")
+        if role != "user" and role != "assistant":
+            got = orjson.dumps(role).decode()
+            raise BadRecord(f'{where}.role: expected "user" or "assistant", got {got}')
+        content = message.get("content")
+        if type(content) is str:
+            _add_text(builder, role, content)
+        elif type(content) is list:
+            _add_blocks(builder, role, content, where)
+        else:
+            raise BadRecord(
+                f"{where}.content: expected a string or a list of blocks, got {type_name(content)}"
+            )
+    title = record.get("title")
+    return ParsedConversation(
+        external_id=external_id(record, fallback),
+        turns=builder.finish(),
+        title=title if type(title) is str else None,
+        system_prompt=builder.system_prompt,
+    )
+
+
+def looks_anthropic(record: dict[str, Any]) -> bool:
+    """A `messages` record with a top-level system or content blocks, and nothing only OpenAI has."""
+    messages = record.get("messages")
+    if type(messages) is not list or any(is_openai_shaped(m) for m in messages):
+        return False
+    if "system" in record:
+        return True
+    return any(
+        type(m) is dict
+        and type(m.get("content")) is list
+        and any(type(b) is dict and b.get("type") in _BLOCK_TYPES for b in m["content"])
+        for m in messages
+    )
+
+
+class AnthropicImporter:
+    name = "anthropic"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        records = head_records(head)
+        if records:
+            return looks_anthropic(records[0])
+        return (
+            first_byte(head) in (ord("{"), ord("["))
+            and b'"messages"' in head
+            and _BLOCK_HINT.search(head) is not None
+            and b'"tool_calls"' not in head
+        )
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        return parse_records(stream, filename, _convert)
+
+
+importer = AnthropicImporter()

@@ -1,0 +1,96 @@
+"""The ChatGPT data export `conversations.json`: a JSON array of `{title, mapping, current_node, ...}`.
+
+The array is streamed item by item. Each conversation is a tree in `mapping`; the thread shown in ChatGPT
+is the path from `current_node` up to the root, so other branches (regenerated answers, edited prompts)
+are not turns. Null messages, tool messages, messages addressed to a tool and non-text content (code,
+browsing, images) are skipped. System messages, hidden or not, never become turns; their text, if any,
+is the system prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ._json import BadRecord
+from ._records import expect, external_id, first_byte, head_records, parse_records
+from ._turns import TurnBuilder
+from .base import ParsedConversation, ParseResult
+
+# Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
+_TEXT_TYPES = ("text", "multimodal_text")
+
+
+def _thread(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
+    """The messages from the root to `current`, following parent links (a cycle ends the walk)."""
+    if type(current) is not str or current not in mapping:
+        # No usable current_node: take the last leaf in the mapping, which the export writes last.
+        leaves = [key for key, node in mapping.items() if type(node) is dict and not node.get("children")]
+        if not leaves:
+            raise BadRecord("current_node: missing, and the mapping has no leaf")
+        current = leaves[-1]
+    messages = []
+    seen = set()
+    while type(current) is str and current not in seen:
+        seen.add(current)
+        node = mapping.get(current)
+        if type(node) is not dict:
+            break
+        message = node.get("message")
+        if type(message) is dict:
+            messages.append(message)
+        current = node.get("parent")
+    messages.reverse()
+    return messages
+
+
+def _text(message: dict[str, Any]) -> str | None:
+    content = message.get("content")
+    if type(content) is not dict or content.get("content_type") not in _TEXT_TYPES:
+        return None
+    parts = content.get("parts")
+    if type(parts) is not list:
+        return None
+    return "\n".join(part for part in parts if type(part) is str)
+
+
+def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    mapping = expect(record.get("mapping"), dict, "mapping")
+    builder = TurnBuilder()
+    for message in _thread(mapping, record.get("current_node")):
+        author = message.get("author")
+        role = author.get("role") if type(author) is dict else None
+        text = _text(message)
+        if text is None or message.get("recipient") not in (None, "all"):
+            continue
+        if role == "user":
+            builder.user(text)
+        elif role == "assistant":
+            builder.text(text)
+        elif role == "system":
+            builder.system(text)
+    title = record.get("title")
+    metadata = {key: record[key] for key in ("create_time", "update_time") if record.get(key) is not None}
+    return ParsedConversation(
+        external_id=external_id({"id": record.get("conversation_id", record.get("id"))}, fallback),
+        turns=builder.finish(),
+        title=title if type(title) is str else None,
+        system_prompt=builder.system_prompt,
+        metadata=metadata,
+    )
+
+
+class ChatGPTImporter:
+    name = "chatgpt"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        records = head_records(head)
+        if records:
+            return type(records[0].get("mapping")) is dict
+        return first_byte(head) == ord("[") and b'"mapping"' in head and b'"author"' in head
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        return parse_records(stream, filename, _convert)
+
+
+importer = ChatGPTImporter()

@@ -1,0 +1,116 @@
+"""Claude Code session files (`~/.claude/projects/<project>/<sessionId>.jsonl`): one conversation per session.
+
+A session file holds one `sessionId`; a file that concatenates several yields one conversation each, and
+only a few sessions are held open at a time, so a huge file is read in bounded memory.
+
+The thread is rebuilt from the records' links, not taken from file order blindly:
+- Every record with a `uuid` is a node whose parent is `parentUuid`, or `logicalParentUuid` where a
+  compaction started a new root. A uuid written twice (resumed sessions copy records) keeps its first
+  record. An entry whose parent is not in the session continues from the entry before it: older Claude
+  Code versions and some tools write no links at all.
+- The conversation is the path from the root to the latest user/assistant entry (by timestamp, then file
+  order). Branches left by a rewind (a different prompt typed at the same point) or by a compaction replay
+  are not turns; side branches Claude Code records for parallel tool calls and late tool results are.
+- Consecutive assistant entries (Claude Code writes one content block per entry, the entries of one API
+  message sharing `message.id`) and the tool results between them form one assistant turn: a response
+  that continues after a tool result is still the same response.
+
+Sidechains are dropped: subagent threads (`isSidechain: true`, and files under a `subagents/` folder) are
+summarised in the main thread by their Task tool result. Also dropped as noise, never reported: `isMeta`
+entries, slash-command wrappers (`<command-name>`, `<local-command-stdout>`, ...), interruption notices,
+compaction summaries, synthetic or API-error assistant entries, and records that are not user/assistant
+messages (`system`, `summary`, `file-history-snapshot`, `queue-operation`, `progress`, ...). A session in
+which the user and the assistant do not both speak (only noise, a prompt left unanswered, a stray entry)
+yields nothing.
+
+Title: a `custom-title` record, else a `summary` whose `leafUuid` is on the conversation's path, else an
+`ai-title`, else the first user text cut to 80 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO
+
+from ._claude_session import Session
+from ._json import BadRecord, decode, iter_lines
+from ._records import first_byte, head_records, type_name
+from .base import ParseResult, RecordError
+
+_TITLE_FIELDS = {"custom-title": "customTitle", "ai-title": "aiTitle"}
+# Sessions held in memory at once; the least recently written one is finished first beyond this.
+_OPEN_SESSIONS = 16
+
+
+class ClaudeCodeImporter:
+    name = "claude-code"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) != ord("{"):
+            return False
+        records = head_records(head)
+        if records:
+            return any(
+                type(r.get("type")) is str and ("sessionId" in r or "parentUuid" in r or "leafUuid" in r)
+                for r in records
+            )
+        # Claude Code writes parentUuid and sessionId before the message: a long first entry still shows them.
+        return b'"parentUuid"' in head and b'"sessionId"' in head
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        if "/subagents/" in "/" + filename.replace("\\", "/"):
+            return
+        sessions: dict[str, Session] = {}
+        last_used: dict[str, int] = {}
+        summaries: dict[str, str] = {}
+        current = ""
+        session: Session | None = None
+        for entry in iter_lines(stream):
+            if isinstance(entry, RecordError):
+                yield entry
+                continue
+            number, line = entry
+            try:
+                record = decode(line)
+                if type(record) is not dict:
+                    raise BadRecord(f"expected a JSON object, got {type_name(record)}")
+            except BadRecord as exc:
+                yield RecordError(str(exc), line=number)
+                continue
+            kind = record.get("type")
+            if kind == "summary":
+                leaf, summary = record.get("leafUuid"), record.get("summary")
+                if type(leaf) is str and type(summary) is str:
+                    summaries[leaf] = summary
+                continue
+            session_id = record.get("sessionId")
+            if session is None or (session_id != current and type(session_id) is str):
+                # Records without a sessionId belong to the session being written.
+                current = session_id if type(session_id) is str else current
+                last_used[current] = number
+                session = sessions.get(current)
+                if session is None:
+                    if len(sessions) >= _OPEN_SESSIONS:
+                        oldest = min(sessions, key=last_used.__getitem__)
+                        del last_used[oldest]
+                        yield from _finish(sessions.pop(oldest), filename, summaries)
+                    session = sessions[current] = Session(number)
+            if kind == "custom-title" or kind == "ai-title":
+                title = record.get(_TITLE_FIELDS[kind])
+                if type(title) is str and title:
+                    session.titles[kind] = title
+                continue
+            uuid = record.get("uuid")
+            if type(uuid) is str and uuid not in session.nodes and record.get("isSidechain") is not True:
+                session.add(record, uuid)
+        for session in sessions.values():
+            yield from _finish(session, filename, summaries)
+
+
+def _finish(session: Session, filename: str, summaries: dict[str, str]) -> Iterator[ParseResult]:
+    conversation = session.conversation(filename, summaries)
+    if conversation is not None:
+        yield conversation
+
+
+importer = ClaudeCodeImporter()

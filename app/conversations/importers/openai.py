@@ -1,0 +1,128 @@
+"""OpenAI chat JSONL (the fine-tuning SFT format): one `{"messages": [...]}` per line.
+
+System and developer messages become the system prompt. Assistant `tool_calls` become `tool_use` blocks
+(arguments parsed from their JSON string when valid) and `role: tool` messages become `tool_result` blocks
+of the current assistant turn. A JSON array of such records is read too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from ._json import BadRecord
+from ._records import expect, external_id, first_byte, head_records, parse_records, type_name
+from ._turns import TurnBuilder, flatten, tool_result
+from .base import ParsedConversation, ParseResult
+
+# Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
+_SYSTEM_ROLES = ("system", "developer")
+_TOOL_ROLES = ("tool", "function")
+# Signs that a `messages` record is OpenAI-shaped rather than Anthropic-shaped.
+_OPENAI_PART_TYPES = ("image_url", "input_audio", "file", "refusal")
+
+
+def add_messages(builder: TurnBuilder, messages: Any, field: str) -> None:
+    """Feed OpenAI-style messages to `builder`; raise BadRecord naming the first bad field."""
+    for i, message in enumerate(expect(messages, list, field)):
+        where = f"{field}[{i}]"
+        expect(message, dict, where)
+        role = message.get("role")
+        content = message.get("content")
+        if content is not None and type(content) is not str and type(content) is not list:
+            raise BadRecord(
+                f"{where}.content: expected a string or a list of parts, got {type_name(content)}"
+            )
+        if role == "user":
+            builder.user(flatten(content))
+        elif role == "assistant":
+            builder.text(flatten(content))
+            _add_tool_calls(builder, message, where)
+        elif role in _SYSTEM_ROLES:
+            builder.system(flatten(content))
+        elif role in _TOOL_ROLES:
+            builder.block(tool_result(message.get("tool_call_id"), content))
+        else:
+            got = orjson.dumps(role).decode()
+            raise BadRecord(f'{where}.role: expected "system", "user", "assistant" or "tool", got {got}')
+
+
+def _add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
+    calls = message.get("tool_calls")
+    if calls is None:
+        legacy = message.get("function_call")
+        calls = [] if legacy is None else [{"function": legacy}]
+    for j, call in enumerate(expect(calls, list, f"{where}.tool_calls")):
+        function = expect(
+            expect(call, dict, f"{where}.tool_calls[{j}]").get("function"),
+            dict,
+            f"{where}.tool_calls[{j}].function",
+        )
+        name = expect(function.get("name"), str, f"{where}.tool_calls[{j}].function.name")
+        builder.block(
+            {
+                "type": "tool_use",
+                "id": call.get("id"),
+                "name": name,
+                "input": parse_arguments(function.get("arguments")),
+            }
+        )
+
+
+def parse_arguments(value: Any) -> Any:
+    """OpenAI sends arguments as a JSON string; keep the string when it is not a JSON object."""
+    if type(value) is str:
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+        return parsed if type(parsed) is dict else value
+    return value
+
+
+def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    builder = TurnBuilder()
+    add_messages(builder, record.get("messages"), "messages")
+    turns = builder.finish()
+    meta = record.get("metadata")
+    meta = meta if type(meta) is dict else {}
+    title = record.get("title", meta.get("title"))
+    return ParsedConversation(
+        external_id=external_id(record, external_id(meta, fallback)),
+        turns=turns,
+        title=title if type(title) is str else None,
+        system_prompt=builder.system_prompt,
+        metadata=meta,
+    )
+
+
+def is_openai_shaped(message: Any) -> bool:
+    """Whether one message carries something only the OpenAI format has (roles, tool calls, part types)."""
+    if type(message) is not dict:
+        return False
+    if message.get("role") in _SYSTEM_ROLES or message.get("role") in _TOOL_ROLES:
+        return True
+    if "tool_calls" in message or "function_call" in message or "tool_call_id" in message:
+        return True
+    content = message.get("content")
+    return type(content) is list and any(
+        type(p) is dict and p.get("type") in _OPENAI_PART_TYPES for p in content
+    )
+
+
+class OpenAIImporter:
+    name = "openai"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        records = head_records(head)
+        if records:
+            return type(records[0].get("messages")) is list
+        return first_byte(head) in (ord("{"), ord("[")) and b'"messages"' in head and b'"role"' in head
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        return parse_records(stream, filename, _convert)
+
+
+importer = OpenAIImporter()

@@ -1,0 +1,141 @@
+"""Format detection by content, with the file name only breaking ties; the importer registry."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.conversations.importers import FORMATS, IMPORTERS, detect_format, get_importer
+
+from .helpers import REAL_CLAUDE_CODE, jsonl
+
+MESSAGES = [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]
+
+
+def test_registry() -> None:
+    assert FORMATS == ("claude-code", "chatgpt", "preference", "sharegpt", "anthropic", "openai", "markdown")
+    assert all(IMPORTERS[name].name == name for name in FORMATS)
+    assert get_importer("openai") is IMPORTERS["openai"]
+    with pytest.raises(
+        ValueError, match="unknown format 'csv'; choose one of: claude-code, chatgpt, preference"
+    ):
+        get_importer("csv")
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (jsonl({"messages": MESSAGES}), "openai"),
+        (jsonl({"messages": [{"role": "system", "content": "S"}, *MESSAGES]}), "openai"),
+        (
+            jsonl(
+                {
+                    "messages": [
+                        {"role": "user", "content": [{"type": "image_url", "image_url": {}}]},
+                        MESSAGES[1],
+                    ]
+                }
+            ),
+            "openai",
+        ),
+        (jsonl({"system": "S", "messages": MESSAGES}), "anthropic"),
+        (
+            jsonl(
+                {
+                    "messages": [
+                        MESSAGES[0],
+                        {"role": "assistant", "content": [{"type": "tool_use", "id": "t"}]},
+                    ]
+                }
+            ),
+            "anthropic",
+        ),
+        (jsonl({"prompt": "Q", "chosen": "A", "rejected": "B"}), "preference"),
+        (jsonl({"prompt": MESSAGES[:1], "chosen": MESSAGES[1:], "rejected": MESSAGES[1:]}), "preference"),
+        (
+            jsonl({"input": {"messages": MESSAGES[:1]}, "preferred_output": [], "non_preferred_output": []}),
+            "preference",
+        ),
+        (json.dumps([{"prompt": "Q", "chosen": "A", "rejected": "B"}]).encode(), "preference"),
+        (jsonl({"conversations": [{"from": "human", "value": "Q"}]}), "sharegpt"),
+        (
+            json.dumps(
+                [{"conversations": [{"from": "human", "value": "Q"}], "chosen": {}, "rejected": {}}]
+            ).encode(),
+            "sharegpt",
+        ),
+        (json.dumps([{"title": "T", "mapping": {}, "current_node": None}]).encode(), "chatgpt"),
+        (
+            jsonl({"type": "summary", "summary": "S", "leafUuid": "u"}, {"type": "user", "sessionId": "s"}),
+            "claude-code",
+        ),
+        (
+            jsonl(
+                {"type": "file-history-snapshot", "messageId": "m", "snapshot": {}},
+                {"type": "user", "parentUuid": None},
+            ),
+            "claude-code",
+        ),
+        (b"# Title\n\n## \xf0\x9f\x91\xa4 User\n\nQ\n\n---\n\n## \xf0\x9f\xa4\x96 Claude\n\nA\n", "markdown"),
+        (b"User: Q\n\nAssistant: A\n", "markdown"),
+        (b"Human: Q\nClaude: A\n", "markdown"),
+    ],
+)
+def test_detects_by_content(head: bytes, expected: str) -> None:
+    assert detect_format(head, "upload.bin") == expected
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+        b"prompt,chosen,rejected\nQ,A,B\n",
+        b"Just some notes.\nNothing like a transcript.\n",
+        b"## User\n\nA question nobody answered.\n",
+        jsonl({"foo": 1}, {"bar": 2}),
+        b"[1, 2, 3]",
+    ],
+)
+def test_junk_is_not_detected(head: bytes) -> None:
+    assert detect_format(head, "junk.jsonl") is None
+
+
+@pytest.mark.parametrize("head", [b"", b"   \n\n", b"\xef\xbb\xbf\n"])
+def test_a_file_without_content_goes_to_an_importer_that_reports_it_empty(head: bytes) -> None:
+    assert detect_format(head, "data.jsonl") == "openai"
+    assert detect_format(head, "notes.md") == "markdown"
+    assert detect_format(head, "export/conversations.json") == "chatgpt"
+
+
+def test_detects_records_longer_than_the_head() -> None:
+    long_text = "x" * 70_000
+    chatgpt = json.dumps(
+        [{"title": "T", "mapping": {"a": {"message": {"author": {"role": "user"}, "content": long_text}}}}]
+    )
+    assert detect_format(chatgpt.encode()[:65536], "export.json") == "chatgpt"
+    session = {
+        "parentUuid": None,
+        "sessionId": "s",
+        "type": "user",
+        "message": {"role": "user", "content": long_text},
+    }
+    assert detect_format(jsonl(session)[:65536], "s.jsonl") == "claude-code"
+    openai = {"messages": [{"role": "user", "content": long_text}, MESSAGES[1]]}
+    assert detect_format(jsonl(openai)[:65536], "train.jsonl") == "openai"
+    preference = {"prompt": "Q", "rejected": "B", "chosen": long_text}
+    assert detect_format(jsonl(preference)[:65536], "pairs.jsonl") == "preference"
+
+
+def test_real_claude_code_files_are_detected() -> None:
+    for path in sorted(REAL_CLAUDE_CODE.glob("*.jsonl")):
+        assert detect_format(path.read_bytes()[:65536], path.name) == "claude-code", path
+
+
+def test_file_name_breaks_ties_only() -> None:
+    both = jsonl({"type": "user", "sessionId": "s", "mapping": {}})
+    assert detect_format(both, "export/conversations.json") == "chatgpt"
+    assert detect_format(both, "session.jsonl") == "claude-code"
+    # A name never overrides the content.
+    assert detect_format(jsonl({"messages": MESSAGES}), "conversations.json") == "openai"
+    assert detect_format(jsonl({"messages": MESSAGES}), "notes.md") == "openai"
