@@ -25,7 +25,9 @@ from app.pairs.service import redetect
 from app.pairs.views_data import iter_pair_details
 from app.settings.service import get_value, set_value
 
-cli = typer.Typer(help="Pairwise: turn assistant conversations into reviewed fine-tuning data.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Pairwise: turn assistant conversations into reviewed fine-tuning data.", no_args_is_help=True
+)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 pairs_cli = typer.Typer(help="Candidate preference pairs.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
@@ -95,11 +97,18 @@ def demo() -> None:
     result = load_demo(get_engine())
     if result.imported is not None:
         s = result.imported
-        err.print(f"demo data: {s.conversations_added} conversations, {s.pairs_detected} candidate pairs", highlight=False)
+        err.print(
+            f"demo data: {s.conversations_added} conversations, {s.pairs_detected} candidate pairs",
+            highlight=False,
+        )
     for username, password in result.new_passwords.items():
-        err.print(f"demo account  {username:<9} password: {password}   (shown once)", highlight=False, markup=False)
+        err.print(
+            f"demo account  {username:<9} password: {password}   (shown once)", highlight=False, markup=False
+        )
     if not result.new_passwords:
-        err.print("demo accounts exist already; reset one with: pairwise users set-password admin", highlight=False)
+        err.print(
+            "demo accounts exist already; reset one with: pairwise users set-password admin", highlight=False
+        )
 
 
 @db_cli.command("upgrade")
@@ -130,25 +139,41 @@ def import_(
 ) -> None:
     """Import transcripts and detect candidate pairs."""
     settings = get_settings()
+    for path in paths:
+        if not path.exists():
+            _fail(f"{path}: no such file or folder")
     migrate.upgrade()
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
     total = sum(item.size for item in iter_input_files(paths, limits=limits) if isinstance(item, InputFile))
     show_bar = not json_output and sys.stderr.isatty()
     with Progress(
-        "[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=err, disable=not show_bar, transient=True,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not show_bar,
+        transient=True,
     ) as bar:
         task = bar.add_task("importing", total=total)
         try:
             summary = run_import(
-                get_engine(), paths=paths, format=format, source=source, chunk_size=settings.import_chunk_size,
-                limits=limits, progress=lambda n: bar.advance(task, n),
+                get_engine(),
+                paths=paths,
+                format=format,
+                source=source,
+                chunk_size=settings.import_chunk_size,
+                limits=limits,
+                progress=lambda n: bar.advance(task, n),
             )
         except PairwiseError as exc:
             _fail(str(exc))
     if json_output:
         data = summary.to_json()
-        data["errors"] = [{"file": e["file"], "line": e.get("line"), "reason": e["reason"]} for e in summary.errors]
+        data["errors"] = [
+            {"file": e["file"], "line": e.get("line"), "reason": e["reason"]} for e in summary.errors
+        ]
         typer.echo(orjson.dumps(data).decode())
         return
     err.print(
@@ -188,8 +213,12 @@ def pairs_detect(
 
 @pairs_cli.command("list")
 def pairs_list(
-    status: Annotated[str | None, typer.Option(help="candidate, accepted, tie, not_a_pair or conflict.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Include pairs scored below the queue threshold.")] = False,
+    status: Annotated[
+        str | None, typer.Option(help="candidate, accepted, tie, not_a_pair or conflict.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Include pairs scored below the queue threshold.")
+    ] = False,
     output: Annotated[str, typer.Option("--format", help="table or jsonl.")] = "table",
     limit: Annotated[int | None, typer.Option(min=1)] = None,
 ) -> None:
@@ -214,7 +243,9 @@ def pairs_list(
         for detail in details:
             pushback = (detail.pushback or "").replace("\n", " ")
             table.add_row(
-                str(detail.id), f"{detail.score:.2f}", detail.status,
+                str(detail.id),
+                f"{detail.score:.2f}",
+                detail.status,
                 f"{detail.source['file'].rsplit('/', 1)[-1]} {detail.source['external_id']}"[:50],
                 pushback[:70] + ("…" if len(pushback) > 70 else ""),
             )
@@ -222,7 +253,9 @@ def pairs_list(
 
 
 def main() -> None:
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     # Migration chatter on every command hides the output people came for.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     cli()

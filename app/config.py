@@ -10,10 +10,12 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.errors import PairwiseError
+
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "pairwise"})
 
 
-class InsecureSettingsError(RuntimeError):
+class InsecureSettingsError(PairwiseError):
     """The settings are unsafe for production mode (empty or default secret key)."""
 
 

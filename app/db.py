@@ -22,13 +22,21 @@ def _normalize_url(url: str) -> str:
     """Use psycopg 3 for every PostgreSQL URL, whatever driver the user wrote."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return url
 
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def _json_loads(value: Any) -> Any:
+    # SQLite hands back a bare JSON number as int/float already; SQLAlchemy expects a TypeError there.
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
 
 
 def build_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
@@ -38,7 +46,7 @@ def build_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
         return create_engine(
             url,
             json_serializer=_json_dumps,
-            json_deserializer=orjson.loads,
+            json_deserializer=_json_loads,
             pool_pre_ping=True,
             pool_size=10,
             max_overflow=20,
@@ -49,7 +57,7 @@ def build_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
     engine = create_engine(
         url,
         json_serializer=_json_dumps,
-        json_deserializer=orjson.loads,
+        json_deserializer=_json_loads,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         pool_size=20,
         max_overflow=20,

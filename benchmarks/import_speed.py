@@ -23,9 +23,9 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import migrate  # noqa: E402
-from app.conversations.importing import run_import  # noqa: E402
-from app.db import build_engine  # noqa: E402
+from app import migrate
+from app.conversations.importing import run_import
+from app.db import build_engine
 
 PROMPTS = [
     "How should I structure retries for our payment webhook consumer?",
@@ -46,25 +46,85 @@ def session_lines(i: int) -> list[bytes]:
     ts = "2025-06-16T17:07:%02d.000Z"
 
     def entry(k: int, parent: str | None, kind: str, message: dict[str, object]) -> bytes:
-        return orjson.dumps({
-            "parentUuid": parent, "isSidechain": False, "userType": "external", "cwd": "/home/dev/project",
-            "sessionId": sid, "version": "2.0.31", "gitBranch": "main", "type": kind, "message": message,
-            "uuid": ids[k], "timestamp": ts % k,
-        })
+        return orjson.dumps(
+            {
+                "parentUuid": parent,
+                "isSidechain": False,
+                "userType": "external",
+                "cwd": "/home/dev/project",
+                "sessionId": sid,
+                "version": "2.0.31",
+                "gitBranch": "main",
+                "type": kind,
+                "message": message,
+                "uuid": ids[k],
+                "timestamp": ts % k,
+            }
+        )
 
-    body = ("Here is an approach with a worked example.\n\n```python\n" + "x = compute(value)  # one line of a worked example\n" * 30 + "```\n") * 3
+    body = (
+        "Here is an approach with a worked example.\n\n```python\n"
+        + "x = compute(value)  # one line of a worked example\n" * 24
+        + "```\n"
+    ) * 3
     return [
         entry(0, None, "user", {"role": "user", "content": PROMPTS[i % 3] + f" (case {i})"}),
-        entry(1, ids[0], "assistant", {"id": f"msg_{i}_a", "role": "assistant", "type": "message",
-                                       "content": [{"type": "tool_use", "id": f"tu_{i}", "name": "Read",
-                                                    "input": {"file_path": "/src/app.py"}}]}),
-        entry(2, ids[1], "user", {"role": "user", "content": [{"type": "tool_result", "tool_use_id": f"tu_{i}",
-                                                               "content": "def main():\n    pass\n" * 10}]}),
-        entry(3, ids[2], "assistant", {"id": f"msg_{i}_b", "role": "assistant", "type": "message",
-                                       "content": [{"type": "text", "text": body}]}),
+        entry(
+            1,
+            ids[0],
+            "assistant",
+            {
+                "id": f"msg_{i}_a",
+                "role": "assistant",
+                "type": "message",
+                "content": [
+                    {
+                        "type": "tool_use",
+                        "id": f"tu_{i}",
+                        "name": "Read",
+                        "input": {"file_path": "/src/app.py"},
+                    }
+                ],
+            },
+        ),
+        entry(
+            2,
+            ids[1],
+            "user",
+            {
+                "role": "user",
+                "content": [
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": f"tu_{i}",
+                        "content": "def main():\n    pass\n" * 10,
+                    }
+                ],
+            },
+        ),
+        entry(
+            3,
+            ids[2],
+            "assistant",
+            {
+                "id": f"msg_{i}_b",
+                "role": "assistant",
+                "type": "message",
+                "content": [{"type": "text", "text": body}],
+            },
+        ),
         entry(4, ids[3], "user", {"role": "user", "content": PUSHBACKS[i % 3]}),
-        entry(5, ids[4], "assistant", {"id": f"msg_{i}_c", "role": "assistant", "type": "message",
-                                       "content": [{"type": "text", "text": "Revised, with tradeoffs.\n\n" + body}]}),
+        entry(
+            5,
+            ids[4],
+            "assistant",
+            {
+                "id": f"msg_{i}_c",
+                "role": "assistant",
+                "type": "message",
+                "content": [{"type": "text", "text": "Revised, with tradeoffs.\n\n" + body}],
+            },
+        ),
     ]
 
 
@@ -89,9 +149,11 @@ def run(url: str, folder: Path, size: int, label: str) -> None:
     elapsed = time.perf_counter() - start
     engine.dispose()
     n = summary.conversations_added
-    print(f"{label:<10} {n:>7} sessions  {elapsed:6.2f} s  {n / elapsed:8.0f} conv/s  "
-          f"{size / 1e6 / elapsed:6.1f} MB/s  pairs {summary.pairs_detected:>6}  errors {summary.error_count}  "
-          f"peak RSS {peak_rss_mb():.0f} MB")
+    print(
+        f"{label:<10} {n:>7} sessions  {elapsed:6.2f} s  {n / elapsed:8.0f} conv/s  "
+        f"{size / 1e6 / elapsed:6.1f} MB/s  pairs {summary.pairs_detected:>6}  errors {summary.error_count}  "
+        f"peak RSS {peak_rss_mb():.0f} MB"
+    )
 
 
 def fresh_postgres(url: str) -> str:
@@ -104,7 +166,9 @@ def fresh_postgres(url: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
     parser.add_argument("--big-mb", type=int, default=0, help="also import one JSONL file of this many MB")

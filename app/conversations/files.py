@@ -124,7 +124,7 @@ def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[InputFile | 
             if info.is_dir():
                 continue
             member = f"{display}!{info.filename}"
-            reason = unsafe_member_reason(info.filename)
+            reason = unsafe_member_reason(info.orig_filename)
             mode = info.external_attr >> 16
             if reason is None and stat.S_ISLNK(mode):
                 reason = "entry is a symbolic link"
@@ -156,7 +156,9 @@ def _skipped(name: str) -> bool:
     return name in _SKIPPED_NAMES or name.startswith(".") or Path(name).suffix.lower() in _SKIPPED_SUFFIXES
 
 
-def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iterator[InputFile | SkippedInput]:
+def iter_input_files(
+    paths: list[Path], *, limits: Limits | None = None
+) -> Iterator[InputFile | SkippedInput]:
     """Expand paths into importable files in a stable order; folders recurse, archives open lazily."""
     limits = limits or Limits()
     for path in paths:
@@ -179,7 +181,7 @@ def _iter_file(path: Path, display: str, limits: Limits) -> Iterator[InputFile |
     elif suffix == ".gz":
         size = path.stat().st_size
         limit = min(limits.max_total_bytes, max(size, 1) * limits.max_ratio)
-        yield InputFile(display, size, lambda: gzip.open(path, "rb"), limit=limit)
+        yield InputFile(display, size, lambda: gzip.open(path, "rb"), limit=limit)  # noqa: SIM115 - the caller closes it
     else:
         yield InputFile(display, path.stat().st_size, lambda: path.open("rb"))
 

@@ -14,7 +14,7 @@ from app.conversations.files import InputFile, Limits, SkippedInput, inner_name,
 from app.conversations.importers import FORMATS, detect_format, get_importer
 from app.conversations.importers.base import FileFormatError, RecordError
 from app.conversations.models import ImportBatch, ImportFile
-from app.conversations.service import FileContext, Item, record_errors, store_conversations
+from app.conversations.service import FileContext, Item, StoreError, record_errors, store_conversations
 from app.db import session_scope
 from app.errors import ImportInputError, PairwiseError
 from app.models_base import utcnow
@@ -88,8 +88,12 @@ class _Writer:
         tally.errors += 1
         self.summary.error_count += 1
         if len(self.summary.errors) < MAX_STORED_ERRORS:
-            entry = {"file": tally.path, "line": error.get("line"), "json_path": error.get("json_path"),
-                     "reason": error["reason"]}
+            entry = {
+                "file": tally.path,
+                "line": error.get("line"),
+                "json_path": error.get("json_path"),
+                "reason": error["reason"],
+            }
             self.summary.errors.append(entry)
             self.errors.append(entry)
         if len(self.errors) >= MAX_PENDING_ERRORS:
@@ -105,8 +109,10 @@ class _Writer:
             return
         with session_scope(self.engine) as session:
             outcomes = store_conversations(session, items=self.items) if self.items else []
-            for tally, outcome in zip(self.tallies, outcomes, strict=True):
-                if outcome is None:
+            for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
+                if isinstance(outcome, StoreError):
+                    self._reject_now(tally, conversation, outcome.reason)
+                elif outcome is None:
                     tally.duplicates += 1
                     self.summary.duplicates += 1
                 else:
@@ -115,15 +121,30 @@ class _Writer:
                     self.summary.pairs_detected += outcome
             if self.errors:
                 record_errors(session, batch_id=self.summary.batch_id, errors=self.errors)
+                self.errors = []
             if self.done_files:
                 session.execute(insert(ImportFile), [self._file_row(t) for t in self.done_files])
         self.items, self.tallies, self.done_files, self.errors = [], [], [], []
 
+    def _reject_now(self, tally: _FileTally, conversation: Any, reason: str) -> None:
+        """A record the database refused; stored with the rest of this chunk's errors."""
+        tally.errors += 1
+        self.summary.error_count += 1
+        entry = {"file": tally.path, "line": conversation.line, "json_path": conversation.json_path, "reason": reason}
+        if len(self.summary.errors) < MAX_STORED_ERRORS:
+            self.summary.errors.append(entry)
+            self.errors.append(entry)
+
     def _file_row(self, tally: _FileTally) -> dict[str, Any]:
         return {
-            "batch_id": self.summary.batch_id, "path": tally.path[:1000], "format": tally.format,
-            "sha256": tally.sha256, "size_bytes": tally.size, "conversations_added": tally.added,
-            "duplicates": tally.duplicates, "error_count": tally.errors,
+            "batch_id": self.summary.batch_id,
+            "path": tally.path[:1000],
+            "format": tally.format,
+            "sha256": tally.sha256,
+            "size_bytes": tally.size,
+            "conversations_added": tally.added,
+            "duplicates": tally.duplicates,
+            "error_count": tally.errors,
         }
 
 
@@ -173,7 +194,9 @@ def run_import(
     return summary
 
 
-def _import_file(writer: _Writer, item: InputFile, *, format: str, source: str, progress: Progress | None) -> None:
+def _import_file(
+    writer: _Writer, item: InputFile, *, format: str, source: str, progress: Progress | None
+) -> None:
     tally = _FileTally(item.name, item.size)
     try:
         hashed = item.open()
@@ -186,12 +209,16 @@ def _import_file(writer: _Writer, item: InputFile, *, format: str, source: str, 
         name = inner_name(item.name)
         fmt = format if format != "auto" else detect_format(hashed.head(), name)
         if fmt is None:
-            raise FileFormatError("matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one")
+            raise FileFormatError(
+                "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
+            )
         tally.format = fmt
         context = FileContext(batch_id=writer.summary.batch_id, source=source, format=fmt, file=item.name)
         for result in get_importer(fmt).parse(hashed.stream, name):
             if isinstance(result, RecordError):
-                writer.reject(tally, {"line": result.line, "json_path": result.json_path, "reason": result.reason})
+                writer.reject(
+                    tally, {"line": result.line, "json_path": result.json_path, "reason": result.reason}
+                )
             else:
                 writer.add(context, tally, result)
             if progress is not None and hashed.bytes_read - reported > 1 << 20:
@@ -202,7 +229,9 @@ def _import_file(writer: _Writer, item: InputFile, *, format: str, source: str, 
         writer.reject(tally, {"line": None, "reason": str(exc)})
     except (ValueError, RecursionError, MemoryError, OSError) as exc:
         log.exception("import of %s failed", item.name)
-        writer.reject(tally, {"line": None, "reason": f"could not be read: {type(exc).__name__}: {exc}"[:500]})
+        writer.reject(
+            tally, {"line": None, "reason": f"could not be read: {type(exc).__name__}: {exc}"[:500]}
+        )
     finally:
         hashed.close()
         if progress is not None:

@@ -39,8 +39,13 @@ class FileContext:
 
 
 Item = tuple[FileContext, ParsedConversation]
-# Per item: None when it was a duplicate, else the number of pairs stored with it.
-Outcome = int | None
+@dataclass(frozen=True, slots=True)
+class StoreError:
+    reason: str
+
+
+# Per item: None when it was a duplicate, a StoreError when the database refused it, else its pair count.
+Outcome = int | StoreError | None
 
 
 def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outcome]:
@@ -51,7 +56,9 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
         fresh.setdefault(content_hash(conversation), position)
     if fresh:
         known = session.execute(
-            select(CONVERSATION_TABLE.c.content_hash).where(CONVERSATION_TABLE.c.content_hash.in_(list(fresh)))
+            select(CONVERSATION_TABLE.c.content_hash).where(
+                CONVERSATION_TABLE.c.content_hash.in_(list(fresh))
+            )
         ).scalars()
         for digest in known:
             del fresh[digest]
@@ -69,8 +76,12 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
             try:
                 with session.begin_nested():
                     outcomes[fresh[digest]] = _insert(session, batch=[(digest, item)])[0]
-            except IntegrityError:
-                outcomes[fresh[digest]] = None
+            except IntegrityError as exc:
+                stored = session.execute(
+                    select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
+                ).first()
+                # Not a duplicate: a real constraint violation, reported as this record's error.
+                outcomes[fresh[digest]] = None if stored is not None else StoreError(f"could not be stored: {exc.orig}")
     return outcomes
 
 

@@ -1,0 +1,539 @@
+"""The import runner (R4, R5): samples import cleanly, duplicates add nothing, bad records are reported by
+file, line and reason, the batch record is truthful, and no conversation is ever stored half."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import tracemalloc
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+import app.conversations.importers._json as json_reading
+import app.conversations.importing as importing
+import app.conversations.service as conversation_service
+from app.conversations.importers import FORMATS
+from app.conversations.importers.base import MAX_RECORD_BYTES, ParsedConversation, ParsedTurn
+from app.conversations.importing import run_import
+from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
+from app.conversations.service import content_hash
+from app.errors import ImportInputError
+from app.models_base import utcnow
+from app.pairs.models import Pair
+
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
+RENDERED = SAMPLES / "rendered"
+REAL_CLAUDE_CODE = SAMPLES / "claude-code-real-format"
+OPENAI_SAMPLE = RENDERED / "openai" / "conversations.jsonl"
+MB = 1024 * 1024
+NO_FORMAT = "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
+
+# Rendered sample folder -> the files it holds (every one of them is a transcript).
+SAMPLE_FOLDERS = {
+    "openai": [OPENAI_SAMPLE],
+    "anthropic": [RENDERED / "anthropic" / "messages.jsonl"],
+    "sharegpt": [RENDERED / "sharegpt" / "conversations.json"],
+    "chatgpt": [RENDERED / "chatgpt" / "conversations.json"],
+    "claude-code": sorted((RENDERED / "claude-code").rglob("*.jsonl")),
+    "markdown": sorted((RENDERED / "markdown").glob("*.md")),
+}
+
+
+def _chat(i: int, *, answer: str | None = None) -> dict[str, Any]:
+    return {
+        "messages": [
+            {"role": "user", "content": f"Question number {i}?"},
+            {"role": "assistant", "content": answer or f"Answer number {i}."},
+        ]
+    }
+
+
+def _jsonl(*records: Any) -> bytes:
+    return b"".join(json.dumps(record).encode() + b"\n" for record in records)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _count(engine: Engine, model: type) -> int:
+    with Session(engine) as session:
+        return session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def _batch(engine: Engine, batch_id: int) -> ImportBatch:
+    with Session(engine) as session:
+        batch = session.get(ImportBatch, batch_id)
+        assert batch is not None
+        return batch
+
+
+def _files(engine: Engine, batch_id: int) -> list[ImportFile]:
+    with Session(engine) as session:
+        return list(
+            session.execute(
+                select(ImportFile).where(ImportFile.batch_id == batch_id).order_by(ImportFile.id)
+            ).scalars()
+        )
+
+
+def _stored_errors(engine: Engine, batch_id: int) -> list[tuple[str, int | None, str | None, str]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(ImportRecordError)
+            .where(ImportRecordError.batch_id == batch_id)
+            .order_by(ImportRecordError.id)
+        ).scalars()
+        return [(r.file, r.line, r.json_path, r.reason) for r in rows]
+
+
+def _summary_errors(summary: importing.ImportSummary) -> list[tuple[str, int | None, str | None, str]]:
+    return [(e["file"], e.get("line"), e.get("json_path"), e["reason"]) for e in summary.errors]
+
+
+def _conversations_without_all_turns(engine: Engine) -> list[int]:
+    with Session(engine) as session:
+        counts = (
+            select(Conversation.id, Conversation.turn_count, func.count(Turn.id))
+            .outerjoin(Turn, Turn.conversation_id == Conversation.id)
+            .group_by(Conversation.id, Conversation.turn_count)
+        )
+        return [cid for cid, expected, found in session.execute(counts) if found != expected or found == 0]
+
+
+class TestSamples:
+    @pytest.mark.parametrize("fmt", list(SAMPLE_FOLDERS))
+    def test_rendered_sample_folder_imports_without_errors(self, engine: Engine, fmt: str) -> None:
+        folder = RENDERED / fmt
+        summary = run_import(engine, paths=[folder])
+
+        assert summary.errors == []
+        assert (summary.conversations_added, summary.duplicates, summary.error_count) == (24, 0, 0)
+        assert summary.files == len(SAMPLE_FOLDERS[fmt])
+        assert summary.pairs_detected > 0
+        assert summary.pairs_detected == _count(engine, Pair)
+        assert _count(engine, Conversation) == 24
+        assert _conversations_without_all_turns(engine) == []
+
+        batch = _batch(engine, summary.batch_id)
+        assert (batch.status, batch.source, batch.message) == ("succeeded", fmt, None)
+        assert (batch.conversations_added, batch.duplicates, batch.pairs_detected, batch.error_count) == (
+            24,
+            0,
+            summary.pairs_detected,
+            0,
+        )
+        assert batch.finished_at is not None
+
+        files = _files(engine, summary.batch_id)
+        assert [(f.path, f.format) for f in files] == [(str(p), fmt) for p in SAMPLE_FOLDERS[fmt]]
+        for row, path in zip(files, SAMPLE_FOLDERS[fmt], strict=True):
+            data = path.read_bytes()
+            assert (row.sha256, row.size_bytes, row.error_count) == (
+                hashlib.sha256(data).hexdigest(),
+                len(data),
+                0,
+            )
+        assert sum(f.conversations_added for f in files) == 24
+
+    def test_real_claude_code_sessions_report_exactly_the_three_non_object_lines(
+        self, engine: Engine
+    ) -> None:
+        summary = run_import(engine, paths=[REAL_CLAUDE_CODE])
+        edge = str(REAL_CLAUDE_CODE / "edge_cases.jsonl")
+        expected = [
+            (edge, 13, None, "expected a JSON object, got a string"),
+            (edge, 15, None, "expected a JSON object, got a number"),
+            (edge, 16, None, "expected a JSON object, got a list"),
+        ]
+        assert _summary_errors(summary) == expected
+        assert _stored_errors(engine, summary.batch_id) == expected
+        assert (summary.files, summary.error_count, summary.conversations_added) == (4, 3, 4)
+        files = {Path(f.path).name: (f.format, f.error_count) for f in _files(engine, summary.batch_id)}
+        assert files == {
+            "edge_cases.jsonl": ("claude-code", 3),
+            "representative_messages.jsonl": ("claude-code", 0),
+            "session_b.jsonl": ("claude-code", 0),
+            "todowrite_examples.jsonl": ("claude-code", 0),
+        }
+        assert _batch(engine, summary.batch_id).status == "succeeded"
+
+
+class TestDuplicates:
+    def test_importing_twice_adds_nothing_and_counts_duplicates(self, engine: Engine) -> None:
+        first = run_import(engine, paths=[OPENAI_SAMPLE])
+        pairs = _count(engine, Pair)
+        second = run_import(engine, paths=[OPENAI_SAMPLE])
+
+        assert (first.conversations_added, first.duplicates) == (24, 0)
+        assert (second.conversations_added, second.duplicates, second.pairs_detected, second.errors) == (
+            0,
+            24,
+            0,
+            [],
+        )
+        assert (_count(engine, Conversation), _count(engine, Pair)) == (24, pairs)
+        batch = _batch(engine, second.batch_id)
+        assert (batch.status, batch.conversations_added, batch.duplicates, batch.pairs_detected) == (
+            "succeeded",
+            0,
+            24,
+            0,
+        )
+        (row,) = _files(engine, second.batch_id)
+        assert (row.conversations_added, row.duplicates) == (0, 24)
+
+    def test_reordered_keys_and_reformatted_json_give_the_same_content_hash(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        def reorder(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {key: reorder(value[key]) for key in reversed(list(value))}
+            if isinstance(value, list):
+                return [reorder(item) for item in value]
+            return value
+
+        records = [json.loads(line) for line in OPENAI_SAMPLE.read_text().splitlines() if line.strip()]
+        reordered = _write(
+            tmp_path / "reordered.jsonl",
+            b"".join(
+                json.dumps(reorder(r), indent=None, separators=(" , ", " : ")).encode() + b"\n"
+                for r in records
+            ),
+        )
+        assert reordered.read_bytes() != OPENAI_SAMPLE.read_bytes()
+
+        run_import(engine, paths=[OPENAI_SAMPLE])
+        again = run_import(engine, paths=[reordered])
+        assert (again.conversations_added, again.duplicates, again.errors) == (0, 24, [])
+
+    @pytest.mark.parametrize("fmt", ["sharegpt", "anthropic", "chatgpt", "markdown"])
+    def test_the_same_conversations_in_another_format_are_duplicates(self, engine: Engine, fmt: str) -> None:
+        run_import(engine, paths=[OPENAI_SAMPLE])
+        again = run_import(engine, paths=[RENDERED / fmt])
+        assert (again.conversations_added, again.duplicates, again.errors) == (0, 24, [])
+
+    def test_a_repeated_record_in_one_file_is_a_duplicate(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(tmp_path / "twice.jsonl", _jsonl(_chat(1), _chat(2), _chat(1)))
+        summary = run_import(engine, paths=[path])
+        assert (summary.conversations_added, summary.duplicates) == (2, 1)
+        assert _count(engine, Conversation) == 2
+
+
+class TestContentHash:
+    def _conversation(self, *, blocks: list[dict[str, Any]] | None = None, **kw: Any) -> ParsedConversation:
+        turns = kw.pop("turns", None) or [
+            ParsedTurn("user", "How?"),
+            ParsedTurn("assistant", "Like this.", blocks=blocks),
+        ]
+        return ParsedConversation(external_id=kw.pop("external_id", "a"), turns=turns, **kw)
+
+    def test_key_order_whitespace_ids_and_titles_do_not_matter(self) -> None:
+        base = self._conversation(blocks=[{"type": "text", "text": "Like this.", "extra": {"a": 1, "b": 2}}])
+        same = self._conversation(
+            external_id="other-id",
+            title="A title",
+            turns=[
+                ParsedTurn("user", "  How?\n"),
+                ParsedTurn(
+                    "assistant",
+                    "Like this.  ",
+                    blocks=[{"extra": {"b": 2, "a": 1}, "text": "Like this.", "type": "text"}],
+                ),
+            ],
+        )
+        assert content_hash(base) == content_hash(same)
+        assert len(content_hash(base)) == 64
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"system_prompt": "Be brief."},
+            {"turns": [ParsedTurn("user", "How?"), ParsedTurn("assistant", "Like that.")]},
+            {"turns": [ParsedTurn("assistant", "How?"), ParsedTurn("assistant", "Like this.")]},
+            {"turns": [ParsedTurn("user", "How?")]},
+            {"blocks": [{"type": "tool_use", "name": "bash", "input": {}}]},
+        ],
+    )
+    def test_content_changes_change_the_hash(self, change: dict[str, Any]) -> None:
+        assert content_hash(self._conversation(**change)) != content_hash(self._conversation())
+
+
+class TestRecordErrors:
+    def test_one_malformed_line_among_good_ones(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(
+            tmp_path / "mixed.jsonl",
+            _jsonl(_chat(1)) + b'{"messages": [\n' + _jsonl(_chat(3), _chat(4)),
+        )
+        summary = run_import(engine, paths=[path])
+
+        assert (summary.conversations_added, summary.error_count) == (3, 1)
+        ((file, line, json_path, reason),) = _summary_errors(summary)
+        assert (file, line, json_path) == (str(path), 2, None)
+        assert reason.startswith("invalid JSON: ")
+        assert _stored_errors(engine, summary.batch_id) == [(str(path), 2, None, reason)]
+        batch = _batch(engine, summary.batch_id)
+        assert (batch.status, batch.conversations_added, batch.error_count) == ("succeeded", 3, 1)
+        (row,) = _files(engine, summary.batch_id)
+        assert (row.format, row.conversations_added, row.error_count) == ("openai", 3, 1)
+        assert row.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def test_unknown_format_names_the_file(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(tmp_path / "data.csv", b"role,content\nuser,hello\nassistant,hi\n")
+        summary = run_import(engine, paths=[path])
+        assert _summary_errors(summary) == [(str(path), None, None, NO_FORMAT)]
+        assert _stored_errors(engine, summary.batch_id) == [(str(path), None, None, NO_FORMAT)]
+        assert (summary.files, summary.conversations_added) == (1, 0)
+        (row,) = _files(engine, summary.batch_id)
+        assert (row.path, row.format, row.error_count) == (str(path), None, 1)
+
+    @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
+    def test_empty_file_is_reported_as_empty(self, engine: Engine, tmp_path: Path, content: bytes) -> None:
+        path = _write(tmp_path / "empty.jsonl", content)
+        summary = run_import(engine, paths=[path])
+        assert _summary_errors(summary) == [(str(path), None, None, "file is empty")]
+
+    def test_empty_file_with_a_forced_format(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(tmp_path / "empty.jsonl", b"")
+        summary = run_import(engine, paths=[path], format="openai")
+        assert _summary_errors(summary) == [(str(path), None, None, "file is empty")]
+
+    def test_invalid_utf8_rejects_only_that_line(self, engine: Engine, tmp_path: Path) -> None:
+        bad = b'{"messages": [{"role": "user", "content": "caf\xff"}]}\n'
+        path = _write(tmp_path / "latin1.jsonl", _jsonl(_chat(1)) + bad + _jsonl(_chat(3)))
+        summary = run_import(engine, paths=[path])
+        assert summary.conversations_added == 2
+        offset = bad.index(b"\xff")
+        assert _summary_errors(summary) == [(str(path), 2, None, f"not valid UTF-8 at byte {offset}")]
+
+    def test_a_40_mb_line_is_rejected_and_the_rest_imported(self, engine: Engine, tmp_path: Path) -> None:
+        path = tmp_path / "huge.jsonl"
+        with path.open("wb") as out:
+            out.write(_jsonl(_chat(1)))
+            out.write(b'{"messages": [{"role": "user", "content": "')
+            for _ in range(40):
+                out.write(b"a" * MB)
+            out.write(b'"}]}\n')
+            out.write(_jsonl(_chat(3)))
+        tracemalloc.start()
+        try:
+            summary = run_import(engine, paths=[path])
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert summary.conversations_added == 2
+        assert _summary_errors(summary) == [(str(path), 2, None, "line is 40 MB, over the 32 MB limit")]
+        assert peak < 2.5 * MAX_RECORD_BYTES
+        (row,) = _files(engine, summary.batch_id)
+        assert row.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def test_memory_for_an_overlong_line_is_bounded_by_the_limit_not_the_line(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(json_reading, "MAX_RECORD_BYTES", MB)
+        path = tmp_path / "huge.jsonl"
+        with path.open("wb") as out:
+            out.write(_jsonl(_chat(1)))
+            out.write(b'{"messages": [{"role": "user", "content": "')
+            for _ in range(40):
+                out.write(b"a" * MB)
+            out.write(b'"}]}\n')
+        tracemalloc.start()
+        try:
+            summary = run_import(engine, paths=[path])
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert _summary_errors(summary) == [(str(path), 2, None, "line is 40 MB, over the 1 MB limit")]
+        assert summary.conversations_added == 1
+        assert peak < 10 * MB
+
+    def test_100k_deep_nesting_in_json_lines(self, engine: Engine, tmp_path: Path) -> None:
+        deep = b'{"messages": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
+        path = _write(tmp_path / "deep.jsonl", _jsonl(_chat(1)) + deep + _jsonl(_chat(3)))
+        summary = run_import(engine, paths=[path])
+        assert summary.conversations_added == 2
+        assert _summary_errors(summary) == [(str(path), 2, None, "JSON nested deeper than 200 levels")]
+
+    def test_100k_deep_nesting_in_a_json_array(self, engine: Engine, tmp_path: Path) -> None:
+        good = {"conversations": [{"from": "human", "value": "Hi?"}, {"from": "gpt", "value": "Hello."}]}
+        deep = b'{"conversations": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        path = _write(tmp_path / "deep.json", b"[" + json.dumps(good).encode() + b",\n" + deep + b"]")
+        summary = run_import(engine, paths=[path])
+        assert summary.conversations_added == 1
+        assert _summary_errors(summary) == [(str(path), None, "$[1]", "JSON nested deeper than 200 levels")]
+
+    def test_errors_beyond_the_cap_are_counted_not_stored(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(importing, "MAX_STORED_ERRORS", 3)
+        path = _write(tmp_path / "junk.jsonl", _jsonl(_chat(1)) + b"not json\n" * 5)
+        summary = run_import(engine, paths=[path])
+        assert (summary.error_count, len(summary.errors)) == (5, 3)
+        assert [e[1] for e in _stored_errors(engine, summary.batch_id)] == [2, 3, 4]
+        assert _batch(engine, summary.batch_id).error_count == 5
+
+
+class TestInputs:
+    def test_unknown_format_option_is_refused_before_a_batch_starts(self, engine: Engine) -> None:
+        with pytest.raises(ImportInputError) as raised:
+            run_import(engine, paths=[OPENAI_SAMPLE], format="csv")
+        assert str(raised.value) == "unknown format 'csv'; choose auto or one of: " + ", ".join(FORMATS)
+        assert _count(engine, ImportBatch) == 0
+
+    def test_format_override_is_used_instead_of_detection(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(tmp_path / "chat.jsonl", _jsonl(_chat(1)))
+        summary = run_import(engine, paths=[path], format="sharegpt")
+        assert summary.conversations_added == 0
+        assert [(e["file"], e["line"]) for e in summary.errors] == [(str(path), 1)]
+        assert _files(engine, summary.batch_id)[0].format == "sharegpt"
+
+    def test_missing_path_is_an_error_naming_it(self, engine: Engine, tmp_path: Path) -> None:
+        missing = tmp_path / "nope.jsonl"
+        summary = run_import(engine, paths=[missing])
+        assert _summary_errors(summary) == [(str(missing), None, None, "no such file or folder")]
+        assert _stored_errors(engine, summary.batch_id) == [
+            (str(missing), None, None, "no such file or folder")
+        ]
+        assert summary.files == 0
+
+    def test_gzip_and_zip_inputs(self, engine: Engine, tmp_path: Path) -> None:
+        data = OPENAI_SAMPLE.read_bytes()
+        gz = _write(tmp_path / "chats.jsonl.gz", gzip.compress(_jsonl(_chat(1), _chat(2))))
+        archive = tmp_path / "export.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+            out.writestr("inside/conversations.jsonl", data)
+            out.writestr("../evil.jsonl", _jsonl(_chat(9)))
+        summary = run_import(engine, paths=[gz, archive], source="exports")
+
+        assert (summary.conversations_added, summary.files) == (26, 2)
+        assert _summary_errors(summary) == [
+            (f"{archive}!../evil.jsonl", None, None, "entry path leaves the archive (`..`)")
+        ]
+        rows = {f.path: (f.format, f.sha256, f.conversations_added) for f in _files(engine, summary.batch_id)}
+        assert rows[f"{archive}!inside/conversations.jsonl"] == (
+            "openai",
+            hashlib.sha256(data).hexdigest(),
+            24,
+        )
+        assert rows[str(gz)][0::2] == ("openai", 2)
+        with Session(engine) as session:
+            assert set(session.execute(select(Conversation.source)).scalars()) == {"exports"}
+            files = set(session.execute(select(Conversation.file)).scalars())
+        assert files == {str(gz), f"{archive}!inside/conversations.jsonl"}
+        assert not (tmp_path.parent / "evil.jsonl").exists()
+
+    def test_progress_reports_every_byte_once(self, engine: Engine, tmp_path: Path) -> None:
+        reported: list[int] = []
+        folder = RENDERED / "markdown"
+        run_import(engine, paths=[folder], progress=reported.append)
+        assert sum(reported) == sum(p.stat().st_size for p in SAMPLE_FOLDERS["markdown"])
+        assert all(n >= 0 for n in reported)
+
+    def test_user_and_source_are_recorded(self, engine: Engine) -> None:
+        summary = run_import(engine, paths=[OPENAI_SAMPLE, RENDERED / "sharegpt"])
+        batch = _batch(engine, summary.batch_id)
+        assert (batch.source, batch.created_by_id) == ("import", None)
+
+
+class TestAtomicity:
+    def _fail_on_third_conversation(self, monkeypatch: pytest.MonkeyPatch, make_failure: Any) -> None:
+        original = conversation_service.pair_rows_for
+        seen: list[int] = []
+
+        def pair_rows_for(
+            *, conversation_id: int, conversation: ParsedConversation, turn_ids: list[int]
+        ) -> list:
+            if id(conversation) not in seen:
+                seen.append(id(conversation))
+            rows = original(conversation_id=conversation_id, conversation=conversation, turn_ids=turn_ids)
+            if seen.index(id(conversation)) == 2:
+                return make_failure(conversation_id, turn_ids, rows)
+            return rows
+
+        monkeypatch.setattr(conversation_service, "pair_rows_for", pair_rows_for)
+
+    def test_a_crash_mid_insert_leaves_only_whole_conversations_and_a_failed_batch(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def crash(conversation_id: int, turn_ids: list[int], rows: list) -> list:
+            raise RuntimeError("disk on fire")
+
+        self._fail_on_third_conversation(monkeypatch, crash)
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            run_import(engine, paths=[OPENAI_SAMPLE], chunk_size=2)
+
+        # The first chunk (2 conversations) was committed whole; the failing chunk left nothing.
+        assert _count(engine, Conversation) == 2
+        assert _conversations_without_all_turns(engine) == []
+        with Session(engine) as session:
+            orphan_turns = session.execute(
+                select(func.count())
+                .select_from(Turn)
+                .where(Turn.conversation_id.not_in(select(Conversation.id)))
+            ).scalar_one()
+            (batch,) = session.execute(select(ImportBatch)).scalars()
+        assert orphan_turns == 0
+        assert (batch.status, batch.message) == ("failed", "import stopped: RuntimeError: disk on fire")
+        assert batch.finished_at is not None
+        # The record stays truthful: it counts what was committed before the crash.
+        assert batch.conversations_added == 2
+
+    def test_a_crash_in_the_only_chunk_stores_nothing(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def crash(conversation_id: int, turn_ids: list[int], rows: list) -> list:
+            raise RuntimeError("boom")
+
+        self._fail_on_third_conversation(monkeypatch, crash)
+        with pytest.raises(RuntimeError):
+            run_import(engine, paths=[OPENAI_SAMPLE])
+        assert (_count(engine, Conversation), _count(engine, Turn), _count(engine, Pair)) == (0, 0, 0)
+        with Session(engine) as session:
+            (batch,) = session.execute(select(ImportBatch)).scalars()
+        assert (batch.status, batch.conversations_added) == ("failed", 0)
+
+    def test_a_constraint_violation_is_not_passed_off_as_a_duplicate(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The third conversation's pairs violate the pair uniqueness constraint: it must not be stored
+        half, and the run must say so (an error or a failed batch), not count it as a duplicate."""
+
+        def duplicate_pair(conversation_id: int, turn_ids: list[int], rows: list) -> list:
+            now = utcnow()
+            row = {
+                "conversation_id": conversation_id,
+                "first_turn_id": turn_ids[1],
+                "second_turn_id": turn_ids[-1],
+                "pushback_turn_id": None,
+                "prompt_end_index": 0,
+                "detector": "test",
+                "score": 0.5,
+                "signals": "",
+                "status": "candidate",
+                "swapped": False,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            return [row, dict(row)]
+
+        self._fail_on_third_conversation(monkeypatch, duplicate_pair)
+        try:
+            summary = run_import(engine, paths=[OPENAI_SAMPLE])
+        except Exception:
+            with Session(engine) as session:
+                (batch,) = session.execute(select(ImportBatch)).scalars()
+            assert batch.status == "failed"
+            assert batch.message
+        else:
+            assert (summary.conversations_added, summary.duplicates, summary.error_count) == (23, 0, 1)
+        assert _conversations_without_all_turns(engine) == []
+        assert _count(engine, Conversation) in (0, 23)

@@ -1,0 +1,449 @@
+"""The `pairwise` command through typer's CliRunner, against the test database (`engine`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from sqlalchemy import Engine, func, select, update
+from sqlmodel import Session
+from typer.testing import CliRunner, Result
+
+import app.auth.cli as users_cli_module
+import app.cli as cli_module
+from app.auth.models import User, WebSession
+from app.auth.passwords import verify_password
+from app.conversations.importers import FORMATS
+from app.conversations.models import Conversation, ImportBatch, Turn
+from app.models_base import utcnow
+from app.pairs.models import Pair
+from app.settings.models import AppSetting
+
+SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
+OPENAI_SAMPLE = SAMPLES / "rendered" / "openai" / "conversations.jsonl"
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich wraps at 80 columns when not on a terminal; messages are asserted whole."""
+    monkeypatch.setattr(cli_module, "err", Console(stderr=True, width=10_000))
+    monkeypatch.setattr(users_cli_module, "err", Console(stderr=True, width=10_000))
+    monkeypatch.setenv("COLUMNS", "250")
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli_module.cli, list(args), input=input)
+
+
+def _pairs(engine: Engine) -> list[tuple[int, int, int, float, str, str]]:
+    with Session(engine) as session:
+        return [
+            (p.conversation_id, p.first_turn_id, p.second_turn_id, p.score, p.status, p.detector)
+            for p in session.execute(select(Pair).order_by(Pair.id)).scalars()
+        ]
+
+
+def _table_rows(output: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip("│ ").split("│")] for line in output.splitlines() if "│" in line
+    ]
+
+
+def _user(engine: Engine, username: str) -> User | None:
+    with Session(engine) as session:
+        return session.execute(select(User).where(User.username == username)).scalars().first()
+
+
+class TestImport:
+    def test_json_summary_shape(self, engine: Engine, tmp_path: Path) -> None:
+        path = tmp_path / "mixed.jsonl"
+        good = json.dumps(
+            {"messages": [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "A."}]}
+        )
+        path.write_text(good + "\n" + "{broken\n")
+        result = invoke("import", "--json", str(path))
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert set(data) == {
+            "batch_id",
+            "conversations_added",
+            "duplicates",
+            "pairs_detected",
+            "files",
+            "error_count",
+            "errors",
+        }
+        (error,) = data["errors"]
+        assert set(error) == {"file", "line", "reason"}
+        assert (error["file"], error["line"]) == (str(path), 2)
+        assert error["reason"].startswith("invalid JSON: ")
+        assert (data["conversations_added"], data["duplicates"], data["files"], data["error_count"]) == (
+            1,
+            0,
+            1,
+            1,
+        )
+        with Session(engine) as session:
+            batch = session.get(ImportBatch, data["batch_id"])
+            assert batch is not None
+            assert (batch.status, batch.conversations_added, batch.error_count) == ("succeeded", 1, 1)
+
+    def test_second_import_reports_duplicates(self, engine: Engine) -> None:
+        assert invoke("import", "--json", str(OPENAI_SAMPLE)).exit_code == 0
+        result = invoke("import", "--json", str(OPENAI_SAMPLE))
+        data = json.loads(result.stdout)
+        assert (data["conversations_added"], data["duplicates"], data["pairs_detected"], data["errors"]) == (
+            0,
+            24,
+            0,
+            [],
+        )
+
+    def test_human_summary(self, engine: Engine) -> None:
+        result = invoke("import", "--source", "team-a", str(OPENAI_SAMPLE))
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+        pairs = len(_pairs(engine))
+        with Session(engine) as session:
+            assert set(session.execute(select(Conversation.source)).scalars()) == {"team-a"}
+            batch_id = session.execute(select(ImportBatch.id)).scalar_one()
+        assert result.stderr == (
+            f"batch {batch_id}: 1 files, 24 conversations added, 0 duplicates skipped, "
+            f"{pairs} pairs detected, 0 records rejected\n"
+        )
+
+    def test_missing_path_fails_naming_it(self, engine: Engine, tmp_path: Path) -> None:
+        missing = tmp_path / "nope.jsonl"
+        result = invoke("import", str(missing))
+        assert f"{missing}: no such file or folder" in result.stderr
+        assert result.exit_code == 1
+
+    def test_format_override(self, engine: Engine, tmp_path: Path) -> None:
+        path = tmp_path / "chat.jsonl"
+        path.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi?"}]}) + "\n")
+        result = invoke("import", "--json", "--format", "sharegpt", str(path))
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["conversations_added"] == 0
+        assert [(e["file"], e["line"]) for e in data["errors"]] == [(str(path), 1)]
+
+    def test_invalid_format(self, engine: Engine) -> None:
+        result = invoke("import", "--format", "csv", str(OPENAI_SAMPLE))
+        assert result.exit_code == 1
+        assert result.stderr == f"error: unknown format 'csv'; choose auto or one of: {', '.join(FORMATS)}\n"
+        with Session(engine) as session:
+            assert session.execute(select(func.count()).select_from(ImportBatch)).scalar_one() == 0
+
+
+class TestPairsDetect:
+    def test_redetect_never_duplicates_and_keeps_reviewed_pairs(self, engine: Engine) -> None:
+        assert invoke("import", "--json", str(OPENAI_SAMPLE)).exit_code == 0
+        before = _pairs(engine)
+        assert before
+
+        result = invoke("pairs", "detect")
+        assert result.exit_code == 0, result.output
+        assert result.stderr == (
+            "24 conversations scanned: 0 new pairs, 0 rescored, 0 reviewed pairs kept; queue threshold 0.5\n"
+        )
+        assert _pairs(engine) == before
+
+        with Session(engine) as session:
+            first_id = session.execute(select(func.min(Pair.id))).scalar_one()
+            session.execute(update(Pair).where(Pair.id == first_id).values(status="accepted", score=0.123))
+            session.commit()
+        result = invoke("pairs", "detect")
+        assert result.exit_code == 0, result.output
+        assert "0 new pairs, 0 rescored, 1 reviewed pairs kept" in result.stderr
+        after = _pairs(engine)
+        assert after[0][3:5] == (0.123, "accepted")
+        assert after[1:] == before[1:]
+
+    def test_threshold_is_stored(self, engine: Engine) -> None:
+        result = invoke("pairs", "detect", "--threshold", "0.7")
+        assert result.exit_code == 0, result.output
+        assert result.stderr.endswith("queue threshold 0.7\n")
+        with Session(engine) as session:
+            setting = session.get(AppSetting, "detection_threshold")
+            assert setting is not None
+            assert setting.value == 0.7
+        # The next run keeps it.
+        assert invoke("pairs", "detect").stderr.endswith("queue threshold 0.7\n")
+
+    def test_threshold_out_of_range(self, engine: Engine) -> None:
+        result = invoke("pairs", "detect", "--threshold", "1.5")
+        assert result.exit_code == 2
+        with Session(engine) as session:
+            assert session.get(AppSetting, "detection_threshold") is None
+
+
+@pytest.fixture
+def two_pairs(engine: Engine) -> dict[str, Any]:
+    """One conversation, two pairs: a strong one (0.9) and a weak one (0.2, below the 0.5 threshold)."""
+    texts = [
+        ("user", "How do I version my API?"),
+        ("assistant", "Use /v1 in the path."),
+        ("user", "That's shallow, what are the tradeoffs?"),
+        ("assistant", "URI, header and media type versioning compared..."),
+        ("user", "Thanks. But how about auth?"),
+        ("assistant", "Use OAuth 2."),
+    ]
+    now = utcnow()
+    with Session(engine) as session:
+        conversation = Conversation(
+            source="team",
+            format="openai",
+            file="/data/chats.jsonl",
+            external_id="c-1",
+            title="Versioning",
+            system_prompt="You are terse.",
+            content_hash="a" * 64,
+            turn_count=len(texts),
+        )
+        session.add(conversation)
+        session.flush()
+        turns = [
+            Turn(conversation_id=conversation.id, index=i, role=r, text=t) for i, (r, t) in enumerate(texts)
+        ]
+        session.add_all(turns)
+        session.flush()
+        strong = Pair(
+            conversation_id=conversation.id,
+            first_turn_id=turns[1].id,
+            pushback_turn_id=turns[2].id,
+            second_turn_id=turns[3].id,
+            prompt_end_index=0,
+            detector="heuristic-1",
+            score=0.9,
+            signals="tradeoffs",
+            created_at=now,
+            updated_at=now,
+        )
+        weak = Pair(
+            conversation_id=conversation.id,
+            first_turn_id=turns[3].id,
+            pushback_turn_id=turns[4].id,
+            second_turn_id=turns[5].id,
+            prompt_end_index=2,
+            detector="heuristic-1",
+            score=0.2,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add_all([strong, weak])
+        session.commit()
+        return {"conversation_id": conversation.id, "strong": strong.id, "weak": weak.id, "texts": texts}
+
+
+class TestPairsList:
+    def _jsonl(self, *args: str) -> list[dict[str, Any]]:
+        result = invoke("pairs", "list", "--format", "jsonl", *args)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line) for line in result.stdout.splitlines()]
+
+    def test_jsonl_fields(self, two_pairs: dict[str, Any]) -> None:
+        (row,) = self._jsonl()
+        texts = two_pairs["texts"]
+        assert {
+            key: row[key]
+            for key in (
+                "id",
+                "conversation_id",
+                "source",
+                "score",
+                "status",
+                "prompt",
+                "rejected",
+                "pushback",
+                "chosen",
+            )
+        } == {
+            "id": two_pairs["strong"],
+            "conversation_id": two_pairs["conversation_id"],
+            "source": {"name": "team", "file": "/data/chats.jsonl", "external_id": "c-1"},
+            "score": 0.9,
+            "status": "candidate",
+            "prompt": [
+                {"role": "system", "content": "You are terse."},
+                {"role": "user", "content": texts[0][1]},
+            ],
+            "rejected": texts[1][1],
+            "pushback": texts[2][1],
+            "chosen": texts[3][1],
+        }
+
+    def test_all_includes_pairs_below_the_threshold(self, two_pairs: dict[str, Any]) -> None:
+        rows = self._jsonl("--all")
+        assert [r["id"] for r in rows] == [two_pairs["strong"], two_pairs["weak"]]
+        weak = rows[1]
+        assert weak["prompt"] == [{"role": "system", "content": "You are terse."}] + [
+            {"role": role, "content": text} for role, text in two_pairs["texts"][:3]
+        ]
+        assert (weak["rejected"], weak["pushback"], weak["chosen"]) == tuple(
+            t for _, t in two_pairs["texts"][3:]
+        )
+
+    def test_stored_threshold_applies(self, two_pairs: dict[str, Any], engine: Engine) -> None:
+        with Session(engine) as session:
+            session.add(AppSetting(key="detection_threshold", value=0.1))
+            session.commit()
+        assert [r["id"] for r in self._jsonl()] == [two_pairs["strong"], two_pairs["weak"]]
+
+    def test_status_filter(self, two_pairs: dict[str, Any], engine: Engine) -> None:
+        assert self._jsonl("--status", "accepted") == []
+        with Session(engine) as session:
+            session.execute(update(Pair).where(Pair.id == two_pairs["weak"]).values(status="accepted"))
+            session.commit()
+        assert [r["id"] for r in self._jsonl("--status", "accepted", "--all")] == [two_pairs["weak"]]
+        assert [r["id"] for r in self._jsonl("--status", "candidate", "--all")] == [two_pairs["strong"]]
+
+    def test_limit(self, two_pairs: dict[str, Any]) -> None:
+        assert [r["id"] for r in self._jsonl("--all", "--limit", "1")] == [two_pairs["strong"]]
+
+    def test_invalid_status(self, engine: Engine) -> None:
+        result = invoke("pairs", "list", "--status", "bogus")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "error: unknown status 'bogus'; choose one of: candidate, accepted, tie, not_a_pair, conflict\n"
+        )
+
+    def test_invalid_output_format(self, engine: Engine) -> None:
+        result = invoke("pairs", "list", "--format", "csv")
+        assert result.exit_code == 1
+        assert result.stderr == "error: unknown format 'csv'; choose table or jsonl\n"
+
+    def test_table(self, two_pairs: dict[str, Any]) -> None:
+        result = invoke("pairs", "list")
+        assert result.exit_code == 0, result.output
+        assert "That's shallow, what are the tradeoffs?" in result.stdout
+        assert "0.90" in result.stdout
+        assert "Thanks. But how about auth?" not in result.stdout
+
+
+class TestUsers:
+    def test_add_list_disable_and_set_password(self, engine: Engine) -> None:
+        result = invoke("users", "add", "alice", "--role", "admin", "--password-stdin", input=PASSWORD + "\n")
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "created admin alice\n"
+        alice = _user(engine, "alice")
+        assert alice is not None
+        assert (alice.role, alice.is_active) == ("admin", True)
+        assert verify_password(alice.password_hash, PASSWORD)
+        assert PASSWORD not in alice.password_hash
+
+        assert invoke("users", "add", "bob", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
+        listing = invoke("users", "list")
+        assert listing.exit_code == 0, listing.output
+        assert [row[:3] for row in _table_rows(listing.stdout)] == [
+            ["alice", "admin", "yes"],
+            ["bob", "reviewer", "yes"],
+        ]
+
+        with Session(engine) as session:
+            session.add(WebSession(id="s1", user_id=alice.id, csrf_token="t", expires_at=utcnow()))
+            session.commit()
+        result = invoke("users", "disable", "alice")
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "alice: disabled\n"
+        disabled = _user(engine, "alice")
+        assert disabled is not None
+        assert disabled.is_active is False
+        with Session(engine) as session:
+            assert session.execute(select(func.count()).select_from(WebSession)).scalar_one() == 0
+        listing = invoke("users", "list")
+        assert [row[:3] for row in _table_rows(listing.stdout)] == [
+            ["alice", "admin", "no"],
+            ["bob", "reviewer", "yes"],
+        ]
+
+        result = invoke("users", "set-password", "alice", "--password-stdin", input="another-long-password\n")
+        assert result.exit_code == 0, result.output
+        assert result.stderr == "alice: password changed\n"
+        changed = _user(engine, "alice")
+        assert changed is not None
+        assert verify_password(changed.password_hash, "another-long-password")
+        assert not verify_password(changed.password_hash, PASSWORD)
+
+    def test_duplicate_user(self, engine: Engine) -> None:
+        assert invoke("users", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
+        result = invoke("users", "add", "alice", "--password-stdin", input="other-password-123\n")
+        assert result.exit_code == 1
+        assert result.stderr == "error: user 'alice' already exists\n"
+        alice = _user(engine, "alice")
+        assert alice is not None
+        assert verify_password(alice.password_hash, PASSWORD)
+
+    def test_short_password(self, engine: Engine) -> None:
+        result = invoke("users", "add", "alice", "--password-stdin", input="short\n")
+        assert result.exit_code == 1
+        assert result.stderr == "error: password must be at least 10 characters\n"
+        assert _user(engine, "alice") is None
+
+    def test_short_new_password(self, engine: Engine) -> None:
+        assert invoke("users", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
+        result = invoke("users", "set-password", "alice", "--password-stdin", input="short\n")
+        assert result.exit_code == 1
+        assert result.stderr == "error: password must be at least 10 characters\n"
+        alice = _user(engine, "alice")
+        assert alice is not None
+        assert verify_password(alice.password_hash, PASSWORD)
+
+    def test_empty_stdin(self, engine: Engine) -> None:
+        result = invoke("users", "add", "alice", "--password-stdin", input="")
+        assert result.exit_code == 2
+        assert "no password on stdin" in result.stderr
+        assert _user(engine, "alice") is None
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["add", "x", "--password-stdin"], "error: username must be 2-64 characters"),
+            (
+                ["add", "carol", "--role", "owner", "--password-stdin"],
+                "error: role must be one of: admin, reviewer",
+            ),
+        ],
+    )
+    def test_invalid_username_or_role(self, engine: Engine, args: list[str], message: str) -> None:
+        result = invoke("users", *args, input=PASSWORD + "\n")
+        assert result.exit_code == 1
+        assert result.stderr.startswith(message)
+
+    @pytest.mark.parametrize("command", [["disable", "ghost"], ["enable", "ghost"]])
+    def test_unknown_user(self, engine: Engine, command: list[str]) -> None:
+        result = invoke("users", *command)
+        assert result.exit_code == 1
+        assert result.stderr == "error: no user named 'ghost'\n"
+
+
+class TestOtherCommands:
+    @pytest.mark.parametrize("mode", ["test", "production"])
+    def test_demo_refuses_outside_demo_mode(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch, mode: str
+    ) -> None:
+        from app.config import get_settings
+
+        monkeypatch.setenv("PAIRWISE_MODE", mode)
+        get_settings.cache_clear()
+        result = invoke("demo")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "error: demo data is only loaded in demo mode: run with PAIRWISE_MODE=demo (make run does)\n"
+        )
+        with Session(engine) as session:
+            assert session.execute(select(func.count()).select_from(User)).scalar_one() == 0
+
+    def test_db_upgrade(self, engine: Engine) -> None:
+        result = invoke("db", "upgrade")
+        assert result.exit_code == 0, result.output
+        assert result.stderr.startswith("database at head: ")
+
+    def test_no_arguments_shows_help(self) -> None:
+        result = invoke()
+        assert result.exit_code == 2
+        for command in ("serve", "import", "pairs", "users", "db", "demo"):
+            assert command in result.output

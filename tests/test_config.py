@@ -1,0 +1,142 @@
+"""Settings: production refuses unsafe secrets, demo keeps a generated one, local defaults need no config."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+import app.cli as cli_module
+from app.config import INSECURE_SECRETS, InsecureSettingsError, Settings, get_settings
+
+SAFE_SECRET = "a" * 16 + "B" * 16  # exactly 32 characters
+MESSAGE = "PAIRWISE_SECRET_KEY is empty, a default, or shorter than 32 characters."
+
+
+@pytest.fixture(autouse=True)
+def _no_env_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PAIRWISE_DATABASE_URL", raising=False)
+
+
+class TestProductionSecret:
+    @pytest.mark.parametrize(
+        "secret",
+        [*sorted(INSECURE_SECRETS), "CHANGEME", "  changeme  ", "Pairwise", "x" * 31, "s3cr3t-but-short"],
+    )
+    def test_unsafe_secret_is_refused(self, secret: str) -> None:
+        settings = Settings(mode="production", secret_key=secret)
+        with pytest.raises(
+            InsecureSettingsError, match="PAIRWISE_SECRET_KEY is empty, a default, or shorter"
+        ):
+            settings.require_safe()
+        with pytest.raises(InsecureSettingsError):
+            settings.resolved_secret_key()
+
+    def test_insecure_defaults_are_listed(self) -> None:
+        assert {"", "changeme", "secret", "pairwise"} <= INSECURE_SECRETS
+
+    def test_long_secret_is_accepted(self) -> None:
+        settings = Settings(mode="production", secret_key=SAFE_SECRET)
+        settings.require_safe()
+        assert settings.resolved_secret_key() == SAFE_SECRET
+
+    def test_production_is_the_default_mode(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("PAIRWISE_MODE")
+        monkeypatch.delenv("PAIRWISE_SECRET_KEY")
+        settings = Settings()
+        assert settings.mode == "production"
+        with pytest.raises(InsecureSettingsError):
+            settings.require_safe()
+
+    @pytest.mark.parametrize("mode", ["demo", "test"])
+    def test_other_modes_do_not_refuse(self, mode: str) -> None:
+        Settings(mode=mode, secret_key="").require_safe()
+
+
+class TestGeneratedSecret:
+    def test_demo_mode_generates_and_keeps_a_secret_in_the_data_dir(self, tmp_path: Path) -> None:
+        data_dir = tmp_path / "demo-data"
+        first = Settings(mode="demo", secret_key="", data_dir=data_dir).resolved_secret_key()
+        path = data_dir / "secret_key"
+        assert path.read_text() == first
+        assert len(first) >= 32
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        # A restart (new Settings) reads the same secret back.
+        assert Settings(mode="demo", secret_key="", data_dir=data_dir).resolved_secret_key() == first
+
+    def test_each_data_dir_gets_its_own_secret(self, tmp_path: Path) -> None:
+        one = Settings(mode="demo", secret_key="", data_dir=tmp_path / "one").resolved_secret_key()
+        two = Settings(mode="demo", secret_key="", data_dir=tmp_path / "two").resolved_secret_key()
+        assert one != two
+
+    def test_a_configured_secret_wins_in_demo_mode(self, tmp_path: Path) -> None:
+        settings = Settings(mode="demo", secret_key="configured", data_dir=tmp_path)
+        assert settings.resolved_secret_key() == "configured"
+        assert not (tmp_path / "secret_key").exists()
+
+
+class TestDatabaseUrl:
+    def test_default_is_sqlite_under_the_data_dir(self, tmp_path: Path) -> None:
+        settings = get_settings()
+        assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'pairwise.db'}"
+        assert settings.is_sqlite is True
+
+    def test_relative_data_dir_default(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("PAIRWISE_DATA_DIR")
+        assert Settings().database_url == "sqlite:///data/pairwise.db"
+
+    def test_environment_url_is_kept(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PAIRWISE_DATABASE_URL", "postgresql://pw@db/pairwise")
+        settings = Settings()
+        assert settings.database_url == "postgresql://pw@db/pairwise"
+        assert settings.is_sqlite is False
+
+    def test_environment_overrides(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PAIRWISE_DETECTION_THRESHOLD", "0.8")
+        monkeypatch.setenv("PAIRWISE_PORT", "9000")
+        settings = Settings()
+        assert (settings.detection_threshold, settings.port) == (0.8, 9000)
+
+    def test_threshold_out_of_range_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PAIRWISE_DETECTION_THRESHOLD", "1.5")
+        with pytest.raises(ValueError, match="detection_threshold"):
+            Settings()
+
+
+class TestServeCommand:
+    @pytest.fixture
+    def calls(self, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+        import uvicorn
+
+        calls: list[tuple[str, object]] = []
+        monkeypatch.setattr(cli_module, "err", Console(stderr=True, width=10_000))
+        monkeypatch.setattr(cli_module.migrate, "upgrade", lambda *a, **k: calls.append(("upgrade", None)))
+        monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append(("run", k)))
+        return calls
+
+    @pytest.mark.parametrize("secret", ["", "changeme", "short-secret"])
+    def test_serve_refuses_an_unsafe_secret_in_production(
+        self, monkeypatch: pytest.MonkeyPatch, calls: list, secret: str
+    ) -> None:
+        monkeypatch.setenv("PAIRWISE_MODE", "production")
+        monkeypatch.setenv("PAIRWISE_SECRET_KEY", secret)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(cli_module.cli, ["serve"])
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: " + MESSAGE)
+        assert "PAIRWISE_MODE=demo" in result.stderr
+        assert calls == []  # neither migrated nor served
+
+    def test_serve_starts_with_a_safe_secret(self, monkeypatch: pytest.MonkeyPatch, calls: list) -> None:
+        monkeypatch.setenv("PAIRWISE_MODE", "production")
+        monkeypatch.setenv("PAIRWISE_SECRET_KEY", SAFE_SECRET)
+        get_settings.cache_clear()
+        result = CliRunner().invoke(cli_module.cli, ["serve", "--port", "8123"])
+        assert result.exit_code == 0, result.output
+        assert [name for name, _ in calls] == ["upgrade", "run"]
+        kwargs = calls[1][1]
+        assert isinstance(kwargs, dict)
+        assert (kwargs["host"], kwargs["port"], kwargs["factory"]) == ("127.0.0.1", 8123, True)

@@ -1,0 +1,185 @@
+"""R6: engines and units of work: SQLite pragmas, BEGIN IMMEDIATE writes, psycopg URLs, commit, rollback."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.conversations.models import ImportBatch, Turn
+from app.db import _normalize_url, build_engine, get_engine, session_scope, use_engine
+from app.settings.models import AppSetting
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = build_engine(f"sqlite:///{tmp_path / 'db' / 'pairwise.db'}", busy_timeout_ms=5000)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)"))
+        connection.execute(text("INSERT INTO counter (id, value) VALUES (1, 0)"))
+    yield engine
+    engine.dispose()
+
+
+def _statements(engine: Engine) -> list[str]:
+    seen: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    return seen
+
+
+class TestSqlitePragmas:
+    def test_every_connection_has_foreign_keys_wal_and_busy_timeout(self, sqlite_engine: Engine) -> None:
+        with sqlite_engine.connect() as connection:
+            pragmas = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("foreign_keys", "journal_mode", "busy_timeout", "synchronous")
+            }
+        assert pragmas == {"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000, "synchronous": 1}
+
+    def test_default_busy_timeout_is_15_seconds(self, tmp_path: Path) -> None:
+        engine = build_engine(f"sqlite:///{tmp_path / 'default.db'}")
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+        engine.dispose()
+
+    def test_missing_parent_folder_is_created(self, tmp_path: Path) -> None:
+        target = tmp_path / "a" / "b" / "pairwise.db"
+        engine = build_engine(f"sqlite:///{target}")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        engine.dispose()
+        assert target.is_file()
+
+
+class TestSqliteTransactions:
+    def test_write_units_begin_immediate_and_read_only_units_begin_deferred(
+        self, sqlite_engine: Engine
+    ) -> None:
+        seen = _statements(sqlite_engine)
+        with session_scope(sqlite_engine) as session:
+            session.execute(text("UPDATE counter SET value = 1"))
+        with session_scope(sqlite_engine, read_only=True) as session:
+            session.execute(text("SELECT value FROM counter"))
+        begins = [s for s in seen if s.startswith("BEGIN")]
+        assert begins == ["BEGIN IMMEDIATE", "BEGIN"]
+
+    def test_concurrent_read_then_write_units_all_succeed_without_lost_updates(
+        self, sqlite_engine: Engine
+    ) -> None:
+        """Each unit reads the counter, waits, then writes counter + 1: deferred BEGIN would fail here
+        with 'database is locked' (a read transaction cannot upgrade after another writer committed)."""
+        errors: list[BaseException] = []
+        start = threading.Barrier(4)
+
+        def work() -> None:
+            try:
+                start.wait()
+                with session_scope(sqlite_engine) as session:
+                    value = session.execute(text("SELECT value FROM counter WHERE id = 1")).scalar_one()
+                    time.sleep(0.03)
+                    session.execute(text("UPDATE counter SET value = :v WHERE id = 1"), {"v": value + 1})
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        with sqlite_engine.connect() as connection:
+            assert connection.execute(text("SELECT value FROM counter")).scalar_one() == 4
+
+    def test_readers_are_not_blocked_by_an_open_write_transaction(self, sqlite_engine: Engine) -> None:
+        with session_scope(sqlite_engine) as writer:
+            writer.execute(text("UPDATE counter SET value = 7"))
+            started = time.monotonic()
+            with session_scope(sqlite_engine, read_only=True) as reader:
+                # WAL: the reader sees the last committed value, immediately.
+                assert reader.execute(text("SELECT value FROM counter")).scalar_one() == 0
+            assert time.monotonic() - started < 1.0
+        with sqlite_engine.connect() as connection:
+            assert connection.execute(text("SELECT value FROM counter")).scalar_one() == 7
+
+
+class TestSessionScope:
+    def test_commits_on_success(self, engine: Engine) -> None:
+        with session_scope(engine) as session:
+            session.add(ImportBatch(source="committed"))
+        with session_scope(engine, read_only=True) as session:
+            assert session.execute(select(ImportBatch.source)).scalars().all() == ["committed"]
+
+    def test_rolls_back_on_error(self, engine: Engine) -> None:
+        def fail_midway() -> None:
+            with session_scope(engine) as session:
+                session.add(ImportBatch(source="rolled back"))
+                session.flush()
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            fail_midway()
+        with session_scope(engine, read_only=True) as session:
+            assert session.execute(select(func.count()).select_from(ImportBatch)).scalar_one() == 0
+
+    @pytest.mark.parametrize("value", [3, 0.7, "text", True, None, [1, "a"], {"k": [1.5]}])
+    def test_json_values_round_trip(self, engine: Engine, value: object) -> None:
+        """A JSON column must give back what was stored; on SQLite a bare number comes back as a number
+        (the JSON column has NUMERIC affinity), which orjson.loads refuses."""
+        with session_scope(engine) as session:
+            session.add(AppSetting(key="detection_threshold", value=value))
+        with session_scope(engine, read_only=True) as session:
+            assert session.get(AppSetting, "detection_threshold").value == value  # type: ignore[union-attr]
+
+    def test_foreign_keys_are_enforced(self, engine: Engine) -> None:
+        with pytest.raises(IntegrityError), session_scope(engine) as session:
+            session.add(Turn(conversation_id=999_999, index=0, role="user", text="orphan"))
+        with session_scope(engine, read_only=True) as session:
+            assert session.execute(select(func.count()).select_from(Turn)).scalar_one() == 0
+
+    def test_default_engine_is_the_one_in_use(self, engine: Engine) -> None:
+        assert get_engine() is engine
+        with session_scope() as session:
+            assert session.get_bind().url == engine.url  # type: ignore[union-attr]
+
+
+class TestEngineFromSettings:
+    def test_get_engine_builds_from_the_settings_database_url(self, tmp_path: Path) -> None:
+        use_engine(None)
+        try:
+            engine = get_engine()
+            assert engine.url.database == str(tmp_path / "data" / "pairwise.db")
+            assert get_engine() is engine
+            engine.dispose()
+        finally:
+            use_engine(None)
+
+
+class TestPostgresUrls:
+    @pytest.mark.parametrize(
+        ("url", "expected"),
+        [
+            ("postgres://u:p@db:5432/pw", "postgresql+psycopg://u:p@db:5432/pw"),
+            ("postgresql://u:p@db:5432/pw", "postgresql+psycopg://u:p@db:5432/pw"),
+            ("postgresql+psycopg://u:p@db/pw", "postgresql+psycopg://u:p@db/pw"),
+            ("postgresql+psycopg2://u:p@db/pw", "postgresql+psycopg://u:p@db/pw"),
+            ("sqlite:///data/pairwise.db", "sqlite:///data/pairwise.db"),
+        ],
+    )
+    def test_urls_are_normalized_to_psycopg(self, url: str, expected: str) -> None:
+        assert _normalize_url(url) == expected
+
+    @pytest.mark.parametrize("url", ["postgres://u@localhost/pw", "postgresql://u@localhost/pw"])
+    def test_engine_uses_psycopg3(self, url: str) -> None:
+        engine = build_engine(url)  # builds without connecting
+        assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg")
+        assert engine.url.database == "pw"
+        engine.dispose()
