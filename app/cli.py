@@ -254,7 +254,7 @@ def pairs_list(
 
 def main() -> None:
     logging.basicConfig(
-        level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # Migration chatter on every command hides the output people came for.
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -61,12 +61,22 @@ def login(
         throttled = is_throttled(reader, username=username, ip=ip)
         user = get_by_username(reader, username=username)
     if throttled:
-        return render(request, "auth/login.html", {"next": target, "error": THROTTLED, "username": username},
-                      status_code=429)
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        return render(
+            request,
+            "auth/login.html",
+            {"next": target, "error": THROTTLED, "username": username},
+            status_code=429,
+        )
+    # Always hash: an unknown name must cost as much as a wrong password (no user enumeration by timing).
+    verified = verify_password(user.password_hash if user is not None else None, password)
+    if user is None or not user.is_active or not verified:
         record_failure(session, username=username, ip=ip)
-        return render(request, "auth/login.html", {"next": target, "error": LOGIN_FAILED, "username": username},
-                      status_code=401)
+        return render(
+            request,
+            "auth/login.html",
+            {"next": target, "error": LOGIN_FAILED, "username": username},
+            status_code=401,
+        )
     clear_failures(session, username=username)
     response = hx_redirect(request, target)
     start_session(session, user=user, request=request, response=response)
@@ -90,7 +100,9 @@ def tokens_create(
     request: Request, session: SessionDep, user: CurrentUser, name: Annotated[str, Form(max_length=100)]
 ) -> Response:
     _, plain = create_token(session, user=user, name=name)
-    return render(request, "auth/tokens.html", {"tokens": list_tokens(session, user=user), "new_token": plain})
+    return render(
+        request, "auth/tokens.html", {"tokens": list_tokens(session, user=user), "new_token": plain}
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from app.errors import ValidationFailedError
 from app.patterns.models import Pattern, TaxonomyVersion
 
 # Verdict and navigation keys of the review screen; pattern hotkeys must not shadow them.
-RESERVED_KEYS = frozenset("abensu[]?dcfgj/")
+RESERVED_KEYS = frozenset("abensuw[]?dcfgj/")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 DEFAULT_PATTERNS: tuple[tuple[str, str, str], ...] = (
@@ -40,10 +40,10 @@ class PatternInput:
 
 
 def list_patterns(session: Session, *, active_only: bool = False) -> list[Pattern]:
-    query = select(Pattern).order_by(Pattern.position, Pattern.id)  # type: ignore[arg-type]
+    query = select(Pattern).order_by(col(Pattern.position), col(Pattern.id))
     if active_only:
-        query = query.where(Pattern.is_active)  # type: ignore[arg-type]
-    return list(session.exec(query).scalars())  # type: ignore[call-overload]
+        query = query.where(col(Pattern.is_active))
+    return list(session.exec(query))
 
 
 def current_version_id(session: Session) -> int | None:
@@ -107,7 +107,13 @@ def _validate(patterns: list[PatternInput]) -> None:
 
 def _snapshot(session: Session, *, user_id: int | None) -> int:
     snapshot = [
-        {"slug": p.slug, "name": p.name, "description": p.description, "hotkey": p.hotkey, "active": p.is_active}
+        {
+            "slug": p.slug,
+            "name": p.name,
+            "description": p.description,
+            "hotkey": p.hotkey,
+            "active": p.is_active,
+        }
         for p in list_patterns(session)
     ]
     version = TaxonomyVersion(snapshot=snapshot, created_by_id=user_id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select
-from sqlmodel import Session
+from sqlalchemy import and_, exists, func
+from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.models_base import utcnow
@@ -15,6 +16,8 @@ from app.review.models import Assignment, Judgment
 from app.settings.service import get_value
 
 OPEN_STATUSES = (PairStatus.candidate, PairStatus.conflict)
+# Pairs found full after locking are passed over; beyond this many the reviewer simply retries.
+MAX_PICK_ATTEMPTS = 20
 
 
 def left_side_for(*, pair_id: int, reviewer_id: int) -> str:
@@ -26,17 +29,22 @@ def left_side_for(*, pair_id: int, reviewer_id: int) -> str:
 def current_assignment(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
     """The reviewer's live lease on a pair they have not judged yet, if any."""
     now = now or utcnow()
-    return session.exec(  # type: ignore[call-overload,no-any-return]
+    return session.exec(
         select(Assignment)
         .where(
-            Assignment.reviewer_id == reviewer.id,
-            Assignment.expires_at > now,  # type: ignore[arg-type]
-            Assignment.skipped.is_(False),  # type: ignore[attr-defined]
-            ~exists().where(and_(Judgment.pair_id == Assignment.pair_id, Judgment.reviewer_id == reviewer.id)),
+            col(Assignment.reviewer_id) == reviewer.id,
+            col(Assignment.expires_at) > now,
+            col(Assignment.skipped).is_(False),
+            ~exists().where(
+                and_(
+                    col(Judgment.pair_id) == Assignment.pair_id,
+                    col(Judgment.reviewer_id) == reviewer.id,
+                )
+            ),
         )
-        .order_by(Assignment.leased_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(Assignment.leased_at).desc())
         .limit(1)
-    ).scalars().first()
+    ).first()
 
 
 def lease_next(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
@@ -47,68 +55,110 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
         return held
     threshold = float(get_value(session, key="detection_threshold"))
     overlap = int(get_value(session, key="overlap"))
-    judged = select(func.count()).select_from(Judgment).where(Judgment.pair_id == Pair.id).scalar_subquery()
+    judged = (
+        select(func.count())
+        .select_from(Judgment)
+        .where(col(Judgment.pair_id) == Pair.id)
+        .scalar_subquery()
+    )
     leased = (
         select(func.count())
         .select_from(Assignment)
         .where(
-            Assignment.pair_id == Pair.id,
-            Assignment.reviewer_id != reviewer.id,
-            Assignment.expires_at > now,  # type: ignore[arg-type]
-            Assignment.skipped.is_(False),  # type: ignore[attr-defined]
+            col(Assignment.pair_id) == Pair.id,
+            col(Assignment.reviewer_id) != reviewer.id,
+            col(Assignment.expires_at) > now,
+            col(Assignment.skipped).is_(False),
         )
         .scalar_subquery()
     )
-    mine = select(Assignment.pair_id).where(
-        Assignment.reviewer_id == reviewer.id,
-        Assignment.skipped.is_(True),  # type: ignore[attr-defined]
+    mine = select(col(Assignment.pair_id)).where(
+        col(Assignment.reviewer_id) == reviewer.id,
+        col(Assignment.skipped).is_(True),
     )
-    mine_judged = select(Judgment.pair_id).where(Judgment.reviewer_id == reviewer.id)
+    mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer.id)
     query = (
-        select(Pair.id)
+        select(col(Pair.id))
         .where(
-            Pair.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
-            Pair.score >= threshold,
-            Pair.id.not_in(mine),  # type: ignore[union-attr]
-            Pair.id.not_in(mine_judged),  # type: ignore[union-attr]
+            col(Pair.status).in_(OPEN_STATUSES),
+            col(Pair.score) >= threshold,
+            col(Pair.id).not_in(mine),
+            col(Pair.id).not_in(mine_judged),
             judged + leased < overlap,
         )
-        .order_by(Pair.score.desc(), Pair.id)  # type: ignore[attr-defined]
+        .order_by(col(Pair.score).desc(), col(Pair.id))
         .limit(1)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Concurrent reviewers skip a pair another transaction is leasing right now.
-        query = query.with_for_update(skip_locked=True, of=Pair)  # type: ignore[arg-type]
-    pair_id = session.execute(query).scalar_one_or_none()
+    pair_id = _pick(session, query=query, reviewer=reviewer, overlap=overlap, now=now)
     if pair_id is None:
         return None
     lease_minutes = int(get_value(session, key="lease_minutes"))
-    assignment = session.exec(  # type: ignore[call-overload]
-        select(Assignment).where(Assignment.pair_id == pair_id, Assignment.reviewer_id == reviewer.id)
-    ).scalars().first()
+    assignment = session.exec(
+        select(Assignment).where(
+            col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id
+        )
+    ).first()
     if assignment is None:
         assignment = Assignment(
-            pair_id=pair_id, reviewer_id=reviewer.id or 0, left_side=left_side_for(pair_id=pair_id,
-                                                                                reviewer_id=reviewer.id or 0),
+            pair_id=pair_id,
+            reviewer_id=reviewer.id or 0,
+            left_side=left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
             expires_at=now,
         )
     assignment.leased_at = now
     assignment.expires_at = now + timedelta(minutes=lease_minutes)
     session.add(assignment)
     session.flush()
-    return assignment  # type: ignore[no-any-return]
+    return assignment
+
+
+def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: datetime) -> int | None:
+    """The first open pair of `query`; on PostgreSQL, locked and re-checked.
+
+    SKIP LOCKED keeps concurrent reviewers off a pair being leased right now, but a lease committed just
+    before our lock was taken is invisible to the snapshot that chose the pair: count again after locking.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return session.execute(query).scalar_one_or_none()
+    passed: list[int] = []
+    for _ in range(MAX_PICK_ATTEMPTS):
+        candidates = query.where(col(Pair.id).not_in(passed)) if passed else query
+        pair_id = session.execute(candidates.with_for_update(skip_locked=True, of=Pair)).scalar_one_or_none()
+        if pair_id is None:
+            return None
+        taken = session.execute(
+            select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair_id)
+        ).scalar_one() + session.execute(
+            select(func.count())
+            .select_from(Assignment)
+            .where(
+                col(Assignment.pair_id) == pair_id,
+                col(Assignment.reviewer_id) != reviewer.id,
+                col(Assignment.expires_at) > now,
+                col(Assignment.skipped).is_(False),
+            )
+        ).scalar_one()
+        if taken < overlap:
+            return int(pair_id)
+        passed.append(int(pair_id))
+    return None
 
 
 def skip(session: Session, *, reviewer: User, pair_id: int) -> None:
     """Give the pair back to the queue for others and never serve it to this reviewer again."""
-    assignment = session.exec(  # type: ignore[call-overload]
-        select(Assignment).where(Assignment.pair_id == pair_id, Assignment.reviewer_id == reviewer.id)
-    ).scalars().first()
+    assignment = session.exec(
+        select(Assignment).where(
+            col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id
+        )
+    ).first()
     now = utcnow()
     if assignment is None:
-        assignment = Assignment(pair_id=pair_id, reviewer_id=reviewer.id or 0,
-                                left_side=left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
-                                expires_at=now)
+        assignment = Assignment(
+            pair_id=pair_id,
+            reviewer_id=reviewer.id or 0,
+            left_side=left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
+            expires_at=now,
+        )
     assignment.skipped = True
     assignment.expires_at = now
     session.add(assignment)

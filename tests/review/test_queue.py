@@ -1,0 +1,237 @@
+"""The review queue: order, never a judged pair, leases, expiry (R2), skip, overlap."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+
+from app.db import session_scope
+from app.errors import ConflictError
+from app.models_base import utcnow
+from app.pairs.models import Pair
+from app.review import queue
+from app.review.models import Assignment, Verdict
+from app.review.service import JudgmentInput, submit
+from tests.web_helpers import add_pair, expire_leases, get_user, make_user, seed_samples
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+
+def lease(engine: Engine, username: str) -> int | None:
+    with session_scope(engine) as session:
+        assignment = queue.lease_next(session, reviewer=get_user(session, username))
+        return assignment.pair_id if assignment else None
+
+
+def judge(engine: Engine, username: str, pair_id: int, verdict: Verdict = Verdict.second) -> None:
+    with session_scope(engine) as session:
+        submit(
+            session,
+            reviewer=get_user(session, username),
+            pair_id=pair_id,
+            data=JudgmentInput(verdict=verdict),
+        )
+
+
+def pairs(engine: Engine, *scores: float, status: str = "candidate") -> list[int]:
+    with session_scope(engine) as session:
+        return [add_pair(session, score=s, status=status).id or 0 for s in scores]
+
+
+@pytest.fixture
+def overlap_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.config import get_settings
+
+    monkeypatch.setenv("PAIRWISE_OVERLAP", "2")
+    get_settings.cache_clear()
+
+
+class TestOrder:
+    def test_highest_score_first_and_nothing_below_the_threshold(self, engine: Engine) -> None:
+        low, high, mid, edge, top = pairs(engine, 0.4, 0.95, 0.7, 0.5, 0.99)
+        make_user(engine, "rev")
+        served = []
+        while (pair_id := lease(engine, "rev")) is not None:
+            served.append(pair_id)
+            judge(engine, "rev", pair_id)
+        assert served == [top, high, mid, edge]
+        assert low not in served
+
+    def test_equal_scores_in_id_order(self, engine: Engine) -> None:
+        a, b, c = pairs(engine, 0.8, 0.8, 0.8)
+        make_user(engine, "rev")
+        served = []
+        while (pair_id := lease(engine, "rev")) is not None:
+            served.append(pair_id)
+            judge(engine, "rev", pair_id)
+        assert served == [a, b, c]
+
+    @pytest.mark.parametrize("status", ["accepted", "tie", "not_a_pair"])
+    def test_decided_pairs_are_not_served(self, engine: Engine, status: str) -> None:
+        pairs(engine, 0.99, status=status)
+        make_user(engine, "rev")
+        assert lease(engine, "rev") is None
+
+    def test_imported_samples_come_in_score_order(self, engine: Engine) -> None:
+        expected = seed_samples(engine)
+        make_user(engine, "rev")
+        served = []
+        while (pair_id := lease(engine, "rev")) is not None:
+            served.append(pair_id)
+            judge(engine, "rev", pair_id, Verdict.tie)
+        assert served == expected
+        with session_scope(engine, read_only=True) as session:
+            below = session.execute(select(Pair.id).where(Pair.score < 0.5)).scalars().all()
+        assert not set(below) & set(served)
+
+
+class TestNeverJudgedTwice:
+    def test_a_judged_pair_is_never_served_again(self, engine: Engine, overlap_two: None) -> None:
+        first, second = pairs(engine, 0.9, 0.8)
+        make_user(engine, "rev")
+        assert lease(engine, "rev") == first
+        judge(engine, "rev", first)
+        with session_scope(engine, read_only=True) as session:
+            assert session.get(Pair, first).status == "candidate"  # overlap 2: still open
+        assert lease(engine, "rev") == second
+        judge(engine, "rev", second)
+        assert lease(engine, "rev") is None
+
+
+class TestLeases:
+    def test_the_same_lease_is_kept_until_judged(self, engine: Engine) -> None:
+        first, _ = pairs(engine, 0.9, 0.8)
+        make_user(engine, "rev")
+        assert lease(engine, "rev") == first
+        assert lease(engine, "rev") == first
+        with session_scope(engine, read_only=True) as session:
+            rows = session.execute(select(Assignment)).scalars().all()
+        assert len(rows) == 1
+        assert rows[0].expires_at - rows[0].leased_at == timedelta(minutes=10)
+
+    def test_two_reviewers_never_get_the_same_pair_with_overlap_one(self, engine: Engine) -> None:
+        first, second, third = pairs(engine, 0.9, 0.8, 0.7)
+        for name in ("ra", "rb", "rc", "rd"):
+            make_user(engine, name)
+        assert [lease(engine, n) for n in ("ra", "rb", "rc", "rd")] == [first, second, third, None]
+
+    def test_overlap_two_serves_a_pair_to_two_reviewers_only(self, engine: Engine, overlap_two: None) -> None:
+        first, second = pairs(engine, 0.9, 0.8)
+        for name in ("ra", "rb", "rc"):
+            make_user(engine, name)
+        assert [lease(engine, n) for n in ("ra", "rb", "rc")] == [first, first, second]
+
+    def test_left_side_is_fixed_per_pair_and_reviewer(self, engine: Engine) -> None:
+        pairs(engine, *[0.9] * 40)
+        make_user(engine, "rev")
+        sides = []
+        with session_scope(engine) as session:
+            reviewer = get_user(session, "rev")
+            while (a := queue.lease_next(session, reviewer=reviewer)) is not None:
+                assert a.left_side == queue.left_side_for(pair_id=a.pair_id, reviewer_id=reviewer.id or 0)
+                sides.append(a.left_side)
+                queue.skip(session, reviewer=reviewer, pair_id=a.pair_id)
+        assert set(sides) == {"first", "second"}  # randomized, not always one side
+
+
+class TestExpiry:
+    def test_an_expired_lease_returns_to_the_queue_and_the_old_holder_gets_409(self, engine: Engine) -> None:
+        (pair_id,) = pairs(engine, 0.9)
+        make_user(engine, "old")
+        make_user(engine, "new")
+        assert lease(engine, "old") == pair_id
+        assert lease(engine, "new") is None
+        expire_leases(engine, reviewer_id=_id(engine, "old"))
+        assert lease(engine, "new") == pair_id
+        with pytest.raises(
+            ConflictError, match="Your hold on this pair expired and it went to another reviewer"
+        ):
+            judge(engine, "old", pair_id)
+        judge(engine, "new", pair_id)
+        with session_scope(engine, read_only=True) as session:
+            assert session.get(Pair, pair_id).status == "accepted"
+
+    def test_moving_the_clock_past_the_lease(self, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        (pair_id,) = pairs(engine, 0.9)
+        make_user(engine, "old")
+        make_user(engine, "new")
+        assert lease(engine, "old") == pair_id
+        later = utcnow() + timedelta(minutes=11)
+        monkeypatch.setattr("app.review.queue.utcnow", lambda: later)
+        monkeypatch.setattr("app.review.service.utcnow", lambda: later)
+        assert lease(engine, "new") == pair_id
+        with pytest.raises(ConflictError):
+            judge(engine, "old", pair_id)
+
+    def test_the_old_holder_may_take_an_expired_lease_back_if_nobody_did(self, engine: Engine) -> None:
+        (pair_id,) = pairs(engine, 0.9)
+        make_user(engine, "old")
+        assert lease(engine, "old") == pair_id
+        expire_leases(engine)
+        assert lease(engine, "old") == pair_id
+        judge(engine, "old", pair_id)
+
+    def test_a_live_lease_is_not_stolen(self, engine: Engine) -> None:
+        (pair_id,) = pairs(engine, 0.9)
+        make_user(engine, "holder")
+        make_user(engine, "other")
+        lease(engine, "holder")
+        with pytest.raises(ConflictError, match="already has all the judgments it needs"):
+            judge(engine, "other", pair_id)
+
+
+class TestSkip:
+    def test_skipped_pair_goes_to_others_but_never_back_to_me(self, engine: Engine) -> None:
+        first, second = pairs(engine, 0.9, 0.8)
+        make_user(engine, "me")
+        make_user(engine, "other")
+        assert lease(engine, "me") == first
+        with session_scope(engine) as session:
+            queue.skip(session, reviewer=get_user(session, "me"), pair_id=first)
+        assert lease(engine, "me") == second
+        assert lease(engine, "other") == first
+        judge(engine, "me", second)
+        assert lease(engine, "me") is None
+
+
+class TestConflict:
+    def test_overlap_two_disagreement_is_a_conflict(self, engine: Engine, overlap_two: None) -> None:
+        (pair_id,) = pairs(engine, 0.9)
+        make_user(engine, "ra")
+        make_user(engine, "rb")
+        lease(engine, "ra")
+        lease(engine, "rb")
+        judge(engine, "ra", pair_id, Verdict.second)
+        with session_scope(engine, read_only=True) as session:
+            assert session.get(Pair, pair_id).status == "candidate"
+        judge(engine, "rb", pair_id, Verdict.first)
+        with session_scope(engine, read_only=True) as session:
+            pair = session.get(Pair, pair_id)
+            assert (pair.status, pair.swapped) == ("conflict", False)
+
+    def test_overlap_two_agreement_decides(self, engine: Engine, overlap_two: None) -> None:
+        (pair_id,) = pairs(engine, 0.9)
+        make_user(engine, "ra")
+        make_user(engine, "rb")
+        judge(engine, "ra", pair_id, Verdict.first)
+        judge(engine, "rb", pair_id, Verdict.first)
+        with session_scope(engine, read_only=True) as session:
+            pair = session.get(Pair, pair_id)
+            assert (pair.status, pair.swapped) == ("accepted", True)
+
+    def test_a_third_reviewer_is_refused_beyond_the_overlap(self, engine: Engine, overlap_two: None) -> None:
+        (pair_id,) = pairs(engine, 0.9)
+        for name in ("ra", "rb", "rc"):
+            make_user(engine, name)
+        judge(engine, "ra", pair_id, Verdict.second)
+        judge(engine, "rb", pair_id, Verdict.tie)
+        assert lease(engine, "rc") is None
+        with pytest.raises(ConflictError):
+            judge(engine, "rc", pair_id, Verdict.second)
+
+
+def _id(engine: Engine, username: str) -> int:
+    with session_scope(engine, read_only=True) as session:
+        return get_user(session, username).id or 0

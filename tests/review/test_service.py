@@ -1,0 +1,260 @@
+"""Judgments: verdict -> status and orientation, validation, undo, stale edits (R3), stats, the export view."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from typer.testing import CliRunner
+
+from app.db import session_scope
+from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.models_base import utcnow
+from app.pairs.models import Pair
+from app.review.models import Assignment, Judgment, Verdict
+from app.review.service import JudgmentInput, edit_judgment, submit, undo_last
+from app.review.stats import reviewer_stats
+from app.settings.service import get_value, set_value
+from tests.web_helpers import add_pair, get_user, make_user
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+FIRST, SECOND = "Use URI versioning.", "Let me weigh URI, header and media-type versioning: ..."
+
+
+def _pair(engine: Engine, **kw: object) -> int:
+    with session_scope(engine) as session:
+        return add_pair(session, **kw).id or 0  # type: ignore[arg-type]
+
+
+def _submit(engine: Engine, username: str, pair_id: int, **kw: object) -> Judgment:
+    with session_scope(engine) as session:
+        return submit(
+            session, reviewer=get_user(session, username), pair_id=pair_id, data=JudgmentInput(**kw)
+        )  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def rev(engine: Engine) -> str:
+    from app.patterns.service import seed_defaults
+
+    with session_scope(engine) as session:
+        seed_defaults(session)
+    make_user(engine, "rev")
+    return "rev"
+
+
+class TestVerdictToStatus:
+    @pytest.mark.parametrize(
+        ("verdict", "status", "swapped"),
+        [(Verdict.second, "accepted", False), (Verdict.first, "accepted", True),
+         (Verdict.tie, "tie", False), (Verdict.not_a_pair, "not_a_pair", False)],
+    )  # fmt: skip
+    def test_mapping(self, engine: Engine, rev: str, verdict: Verdict, status: str, swapped: bool) -> None:
+        pair_id = _pair(engine)
+        _submit(engine, rev, pair_id, verdict=verdict)
+        with session_scope(engine, read_only=True) as session:
+            pair = session.get(Pair, pair_id)
+            assert (pair.status, pair.swapped, pair.version) == (status, swapped, 2)
+
+    def test_first_better_makes_the_first_answer_chosen(self, engine: Engine, rev: str) -> None:
+        pair_id = _pair(engine)
+        _submit(engine, rev, pair_id, verdict=Verdict.first)
+        with session_scope(engine, read_only=True) as session:
+            pair = session.get(Pair, pair_id)
+            assert pair.chosen_turn_id == pair.first_turn_id
+            assert pair.rejected_turn_id == pair.second_turn_id
+
+    def test_patterns_are_stored_per_side_sorted_and_unique(self, engine: Engine, rev: str) -> None:
+        pair_id = _pair(engine)
+        judgment = _submit(engine, rev, pair_id, verdict=Verdict.second, patterns_first=["testing"],
+                           patterns_second=["tradeoffs", "assumptions", "tradeoffs"])  # fmt: skip
+        assert judgment.patterns_first == ["testing"]
+        assert judgment.patterns_second == ["assumptions", "tradeoffs"]
+        assert judgment.taxonomy_version_id is not None
+
+
+class TestValidation:
+    def test_unknown_pattern(self, engine: Engine, rev: str) -> None:
+        with pytest.raises(ValidationFailedError, match="unknown patterns: made-up"):
+            _submit(engine, rev, _pair(engine), verdict=Verdict.second, patterns_first=["made-up"])
+
+    @pytest.mark.parametrize("verdict", [Verdict.tie, Verdict.not_a_pair])
+    def test_gold_edit_needs_a_preferred_answer(self, engine: Engine, rev: str, verdict: Verdict) -> None:
+        with pytest.raises(
+            ValidationFailedError, match="a gold edit needs a verdict that prefers one answer"
+        ):
+            _submit(engine, rev, _pair(engine), verdict=verdict, edited_text="better")
+
+    def test_empty_gold_edit(self, engine: Engine, rev: str) -> None:
+        with pytest.raises(ValidationFailedError, match="the edited answer is empty"):
+            _submit(engine, rev, _pair(engine), verdict=Verdict.second, edited_text="  \n")
+
+    def test_missing_pair(self, engine: Engine, rev: str) -> None:
+        with pytest.raises(NotFoundError, match="pair 424242 does not exist"):
+            _submit(engine, rev, 424242, verdict=Verdict.second)
+
+    def test_twice_is_a_conflict(self, engine: Engine, rev: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        from app.config import get_settings
+
+        monkeypatch.setenv("PAIRWISE_OVERLAP", "2")
+        get_settings.cache_clear()
+        pair_id = _pair(engine)
+        _submit(engine, rev, pair_id, verdict=Verdict.second)
+        with pytest.raises(ConflictError, match="You already judged this pair; press u to undo"):
+            _submit(engine, rev, pair_id, verdict=Verdict.first)
+
+    def test_a_decided_pair_takes_no_more(self, engine: Engine, rev: str) -> None:
+        make_user(engine, "rev2")
+        pair_id = _pair(engine)
+        _submit(engine, rev, pair_id, verdict=Verdict.tie)
+        with pytest.raises(ConflictError, match=r"This pair is already decided \(tie\)"):
+            _submit(engine, "rev2", pair_id, verdict=Verdict.second)
+
+
+class TestUndo:
+    def test_undo_removes_the_judgment_and_leases_the_pair_back(self, engine: Engine, rev: str) -> None:
+        pair_id = _pair(engine)
+        judgment = _submit(engine, rev, pair_id, verdict=Verdict.first)
+        with session_scope(engine) as session:
+            assert undo_last(session, reviewer=get_user(session, rev)) == pair_id
+        with session_scope(engine, read_only=True) as session:
+            pair = session.get(Pair, pair_id)
+            assert (pair.status, pair.swapped) == ("candidate", False)
+            assert session.execute(select(Judgment)).first() is None
+            lease = session.execute(select(Assignment)).scalar_one()
+            assert (lease.pair_id, lease.left_side) == (pair_id, judgment.left_side)
+            assert lease.expires_at > utcnow()
+
+    def test_undo_takes_the_latest_first(self, engine: Engine, rev: str) -> None:
+        older, newer = _pair(engine), _pair(engine)
+        _submit(engine, rev, older, verdict=Verdict.second)
+        _submit(engine, rev, newer, verdict=Verdict.second)
+        with session_scope(engine) as session:
+            reviewer = get_user(session, rev)
+            assert undo_last(session, reviewer=reviewer) == newer
+        with session_scope(engine) as session:
+            assert undo_last(session, reviewer=get_user(session, rev)) == older
+        with session_scope(engine) as session:
+            assert undo_last(session, reviewer=get_user(session, rev)) is None
+
+    def test_undo_does_not_reach_past_an_hour(self, engine: Engine, rev: str) -> None:
+        pair_id = _pair(engine)
+        _submit(engine, rev, pair_id, verdict=Verdict.second)
+        with session_scope(engine) as session:
+            judgment = session.execute(select(Judgment)).scalar_one()
+            judgment.created_at = utcnow() - timedelta(hours=2)
+            session.add(judgment)
+        with session_scope(engine) as session:
+            assert undo_last(session, reviewer=get_user(session, rev)) is None
+
+    def test_undo_never_touches_someone_elses_judgment(self, engine: Engine, rev: str) -> None:
+        make_user(engine, "rev2")
+        _submit(engine, "rev2", _pair(engine), verdict=Verdict.second)
+        with session_scope(engine) as session:
+            assert undo_last(session, reviewer=get_user(session, rev)) is None
+
+
+class TestStaleEdit:
+    def test_two_tabs_with_the_same_version(self, engine: Engine, rev: str) -> None:
+        judgment = _submit(engine, rev, _pair(engine), verdict=Verdict.second)
+        with session_scope(engine) as session:
+            edited = edit_judgment(session, reviewer=get_user(session, rev), judgment_id=judgment.id or 0, version=1,
+                                   edited_text="Tab one gold", comment="one", flagged=False)  # fmt: skip
+            assert edited.version == 2
+        stale = pytest.raises(ConflictError, match="changed in another tab or window after you opened it")
+        with stale, session_scope(engine) as session:
+            edit_judgment(session, reviewer=get_user(session, rev), judgment_id=judgment.id or 0, version=1,
+                              edited_text="Tab two gold", comment="two", flagged=True)  # fmt: skip
+        with session_scope(engine, read_only=True) as session:
+            stored = session.get(Judgment, judgment.id)
+            assert (stored.edited_text, stored.comment, stored.flagged, stored.version) == (
+                "Tab one gold",
+                "one",
+                False,
+                2,
+            )
+
+    def test_editing_someone_elses_judgment_is_not_found(self, engine: Engine, rev: str) -> None:
+        make_user(engine, "rev2")
+        judgment = _submit(engine, "rev2", _pair(engine), verdict=Verdict.second)
+        with pytest.raises(NotFoundError), session_scope(engine) as session:
+            edit_judgment(session, reviewer=get_user(session, rev), judgment_id=judgment.id or 0, version=1,
+                          edited_text=None, comment="mine", flagged=False)  # fmt: skip
+
+
+class TestStats:
+    def _judgment_at(self, engine: Engine, username: str, when: object, seconds: float | None) -> None:
+        with session_scope(engine) as session:
+            pair = add_pair(session)
+            session.add(Judgment(pair_id=pair.id or 0, reviewer_id=get_user(session, username).id or 0,
+                                 verdict="second", left_side="first", created_at=when, updated_at=when,
+                                 seconds_spent=seconds))  # fmt: skip
+
+    def test_today_streak_and_median(self, engine: Engine, rev: str) -> None:
+        now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+        for days, seconds in [(0, 10.0), (0, 30.0), (0, 20.0), (1, 50.0), (2, None), (4, 7.0), (9, 1000.0)]:
+            self._judgment_at(engine, rev, now - timedelta(days=days), seconds)
+        with session_scope(engine, read_only=True) as session:
+            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+        assert (stats.judged_today, stats.streak_days, stats.median_seconds, stats.total) == (3, 3, 20.0, 7)
+
+    def test_streak_counts_from_yesterday_when_nothing_today(self, engine: Engine, rev: str) -> None:
+        now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+        for days in (1, 2):
+            self._judgment_at(engine, rev, now - timedelta(days=days), 5.0)
+        with session_scope(engine, read_only=True) as session:
+            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+        assert (stats.judged_today, stats.streak_days, stats.median_seconds) == (0, 2, 5.0)
+
+    def test_no_judgments(self, engine: Engine, rev: str) -> None:
+        with session_scope(engine, read_only=True) as session:
+            stats = reviewer_stats(session, reviewer=get_user(session, rev))
+        assert (stats.judged_today, stats.streak_days, stats.median_seconds, stats.total) == (0, 0, None, 0)
+
+    def test_seconds_spent_is_measured_from_the_lease(self, engine: Engine, rev: str) -> None:
+        from app.review import queue
+
+        pair_id = _pair(engine)
+        with session_scope(engine) as session:
+            queue.lease_next(session, reviewer=get_user(session, rev))
+        with session_scope(engine) as session:
+            lease = session.execute(select(Assignment)).scalar_one()
+            lease.leased_at = utcnow() - timedelta(seconds=42)
+            session.add(lease)
+        judgment = _submit(engine, rev, pair_id, verdict=Verdict.second)
+        assert 42 <= judgment.seconds_spent < 50
+
+
+class TestRuntimeSettings:
+    @pytest.mark.parametrize(
+        ("key", "value"), [("overlap", 2), ("detection_threshold", 0.7), ("lease_minutes", 3)]
+    )
+    def test_a_stored_setting_reads_back(self, engine: Engine, key: str, value: object) -> None:
+        with session_scope(engine) as session:
+            set_value(session, key=key, value=value)
+        with session_scope(engine, read_only=True) as session:
+            assert get_value(session, key=key) == value
+
+
+class TestAcceptedExport:
+    def test_pairs_list_jsonl_gives_the_preferred_answer_and_gold(self, engine: Engine, rev: str) -> None:
+        from app.cli import cli
+
+        confirmed, swapped, gold = _pair(engine), _pair(engine), _pair(engine)
+        _pair(engine)  # still a candidate: not listed
+        _submit(engine, rev, confirmed, verdict=Verdict.second)
+        _submit(engine, rev, swapped, verdict=Verdict.first)
+        _submit(engine, rev, gold, verdict=Verdict.first, edited_text="Gold: URI versioning, because ...")
+        result = CliRunner().invoke(cli, ["pairs", "list", "--status", "accepted", "--format", "jsonl"])
+        assert result.exit_code == 0, result.output
+        rows = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+        assert sorted(rows) == [confirmed, swapped, gold]
+        assert (rows[confirmed]["chosen"], rows[confirmed]["rejected"]) == (SECOND, FIRST)
+        assert (rows[swapped]["chosen"], rows[swapped]["rejected"]) == (FIRST, SECOND)
+        assert rows[swapped]["gold_edited"] is False
+        assert rows[gold]["chosen"] == "Gold: URI versioning, because ..."
+        assert (rows[gold]["chosen_original"], rows[gold]["rejected"]) == (FIRST, SECOND)
+        assert rows[gold]["gold_edited"] is True
+        assert all(r["status"] == "accepted" for r in rows.values())

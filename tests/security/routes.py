@@ -1,0 +1,299 @@
+"""The expectation table of every route: who may call it, a valid call, an unknown-id call, a bad-input call.
+
+A route of the app that is missing here fails `test_matrix.py::TestRouteTable`: add it with its rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from starlette.testclient import TestClient
+
+from app.auth.models import ApiToken
+from app.db import session_scope
+from app.review import queue
+from app.review.models import Verdict
+from app.review.service import JudgmentInput, submit
+from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
+
+MISSING = 999_999
+
+
+@dataclass
+class World:
+    """A seeded database with a reviewer, a second reviewer and an admin, each with an API token."""
+
+    engine: Engine
+    pairs: list[int]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, engine: Engine) -> World:
+        pairs = seed_samples(engine)
+        world = cls(engine=engine, pairs=pairs)
+        for name, role in (("rev", "reviewer"), ("rev2", "reviewer"), ("adm", "admin")):
+            make_user(engine, name, role=role)
+            world.tokens[name] = make_token(engine, name)
+        return world
+
+    def lease(self, username: str) -> int:
+        """Lease the next pair for `username` (as POST /review/next would) and return its id."""
+        with session_scope(self.engine) as session:
+            assignment = queue.lease_next(session, reviewer=get_user(session, username))
+            assert assignment is not None, "the queue ran dry; seed more pairs"
+            return assignment.pair_id
+
+    def judgment(self, username: str, verdict: Verdict = Verdict.second) -> int:
+        """A judgment of `username` on a freshly leased pair."""
+        pair_id = self.lease(username)
+        with session_scope(self.engine) as session:
+            judgment = submit(session, reviewer=get_user(session, username), pair_id=pair_id,
+                              data=JudgmentInput(verdict=verdict))  # fmt: skip
+            assert judgment.id is not None
+            return judgment.id
+
+    def token_id(self, username: str) -> int:
+        make_token(self.engine, username, name="to revoke")
+        with session_scope(self.engine, read_only=True) as session:
+            user = get_user(session, username)
+            return int(
+                session.execute(
+                    select(ApiToken.id).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())  # type: ignore[union-attr]
+                )
+                .scalars()
+                .first()
+            )
+
+    def taxonomy_form(self) -> dict[str, list[str]]:
+        from app.patterns.service import list_patterns
+
+        with session_scope(self.engine, read_only=True) as session:
+            patterns = list_patterns(session)
+        return {
+            "slug": [p.slug for p in patterns],
+            "name": [p.name for p in patterns],
+            "description": [p.description for p in patterns],
+            "hotkey": [p.hotkey for p in patterns],
+            "active": [p.slug for p in patterns if p.is_active],
+        }
+
+
+@dataclass
+class Call:
+    method: str
+    url: str
+    form: dict[str, Any] | None = None
+    json: Any = None
+    params: dict[str, Any] | None = None
+
+
+Maker = Callable[[World, str], Call]
+
+
+@dataclass
+class Rule:
+    """access: public | user | admin; kind: page | api; ok: status of a valid call by a caller with access."""
+
+    access: str
+    kind: str
+    ok: int
+    valid: Maker
+    not_found: Maker | None = None
+    invalid: list[Maker] = field(default_factory=list)
+    # Status for a signed-in caller where it differs from `ok` (public pages that redirect signed-in users).
+    ok_signed_in: int | None = None
+
+
+def _c(method: str, url: str, **kw: Any) -> Maker:
+    return lambda w, u: Call(method, url, **kw)
+
+
+def _judge_form(verdict: str = "tie") -> dict[str, Any]:
+    return {"verdict": verdict}
+
+
+ROUTES: dict[tuple[str, str], Rule] = {
+    ("MOUNT", "/static"): Rule(
+        "public", "page", 200, _c("GET", "/static/app.js"), not_found=_c("GET", "/static/nothing-here.js")
+    ),
+    ("GET", "/healthz"): Rule("public", "api", 200, _c("GET", "/healthz")),
+    ("GET", "/login"): Rule("public", "page", 200, _c("GET", "/login"), ok_signed_in=303),
+    ("POST", "/login"): Rule(
+        "public",
+        "page",
+        401,
+        _c("POST", "/login", form={"username": "nobody", "password": "wrong password"}),
+        invalid=[
+            _c("POST", "/login", form={"username": "x" * 65, "password": PASSWORD}),
+            _c("POST", "/login", form={"password": PASSWORD}),
+        ],
+    ),
+    ("POST", "/logout"): Rule("user", "page", 303, _c("POST", "/logout")),
+    ("GET", "/account/tokens"): Rule("user", "page", 200, _c("GET", "/account/tokens")),
+    ("POST", "/account/tokens"): Rule(
+        "user",
+        "page",
+        200,
+        _c("POST", "/account/tokens", form={"name": "matrix"}),
+        invalid=[
+            _c("POST", "/account/tokens", form={}),
+            _c("POST", "/account/tokens", form={"name": "  "}),
+            _c("POST", "/account/tokens", form={"name": "n" * 101}),
+        ],
+    ),
+    ("POST", "/account/tokens/{token_id}/revoke"): Rule(
+        "user",
+        "page",
+        303,
+        lambda w, u: Call("POST", f"/account/tokens/{w.token_id(u)}/revoke"),
+        not_found=_c("POST", f"/account/tokens/{MISSING}/revoke"),
+        invalid=[_c("POST", "/account/tokens/abc/revoke")],
+    ),
+    ("GET", "/"): Rule("user", "page", 303, _c("GET", "/")),
+    ("GET", "/review"): Rule("user", "page", 200, _c("GET", "/review")),
+    ("POST", "/review/next"): Rule("user", "page", 200, _c("POST", "/review/next")),
+    ("POST", "/review/{pair_id}/judge"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("POST", f"/review/{w.lease(u)}/judge", form=_judge_form()),
+        not_found=_c("POST", f"/review/{MISSING}/judge", form=_judge_form()),
+        invalid=[
+            lambda w, u: Call("POST", f"/review/{w.lease(u)}/judge", form=_judge_form("first")),
+            lambda w, u: Call("POST", f"/review/{w.lease(u)}/judge", form={}),
+            lambda w, u: Call(
+                "POST",
+                f"/review/{w.lease(u)}/judge",
+                form={"verdict": "tie", "patterns_left": ["no-such-pattern"]},
+            ),
+            lambda w, u: Call(
+                "POST", f"/review/{w.lease(u)}/judge", form={"verdict": "tie", "edited_side": "middle"}
+            ),
+            _c("POST", "/review/abc/judge", form=_judge_form()),
+        ],
+    ),
+    ("GET", "/review/{pair_id}/diff"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("GET", f"/review/{w.lease(u)}/diff"),
+        not_found=_c("GET", f"/review/{MISSING}/diff"),
+        invalid=[_c("GET", "/review/abc/diff")],
+    ),
+    ("POST", "/review/{pair_id}/skip"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("POST", f"/review/{w.lease(u)}/skip"),
+        not_found=_c("POST", f"/review/{MISSING}/skip"),
+        invalid=[_c("POST", "/review/abc/skip")],
+    ),
+    ("POST", "/review/undo"): Rule("user", "page", 200, _c("POST", "/review/undo")),
+    ("GET", "/review/history"): Rule("user", "page", 200, _c("GET", "/review/history")),
+    ("GET", "/review/judgments/{judgment_id}"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("GET", f"/review/judgments/{w.judgment(u)}"),
+        not_found=_c("GET", f"/review/judgments/{MISSING}"),
+        invalid=[_c("GET", "/review/judgments/abc")],
+    ),
+    ("POST", "/review/judgments/{judgment_id}"): Rule(
+        "user",
+        "page",
+        303,
+        lambda w, u: Call(
+            "POST", f"/review/judgments/{w.judgment(u)}", form={"version": "1", "comment": "ok"}
+        ),
+        not_found=_c("POST", f"/review/judgments/{MISSING}", form={"version": "1"}),
+        invalid=[
+            lambda w, u: Call("POST", f"/review/judgments/{w.judgment(u)}", form={"version": "one"}),
+            lambda w, u: Call("POST", f"/review/judgments/{w.judgment(u)}", form={}),
+            lambda w, u: Call(
+                "POST", f"/review/judgments/{w.judgment(u)}", form={"version": "1", "comment": "c" * 5001}
+            ),
+        ],
+    ),
+    ("GET", "/api/v1/pairs"): Rule(
+        "user",
+        "api",
+        200,
+        _c("GET", "/api/v1/pairs"),
+        invalid=[
+            _c("GET", "/api/v1/pairs", params={"limit": 0}),
+            _c("GET", "/api/v1/pairs", params={"limit": 501}),
+            _c("GET", "/api/v1/pairs", params={"after": -1}),
+            _c("GET", "/api/v1/pairs", params={"status": "bogus"}),
+            _c("GET", "/api/v1/pairs", params={"min_score": 2}),
+        ],
+    ),
+    ("GET", "/api/v1/pairs/{pair_id}"): Rule(
+        "user",
+        "api",
+        200,
+        lambda w, u: Call("GET", f"/api/v1/pairs/{w.pairs[0]}"),
+        not_found=_c("GET", f"/api/v1/pairs/{MISSING}"),
+        invalid=[_c("GET", "/api/v1/pairs/abc")],
+    ),
+    ("POST", "/api/v1/review/next"): Rule("user", "api", 200, _c("POST", "/api/v1/review/next")),
+    ("POST", "/api/v1/pairs/{pair_id}/judgments"): Rule(
+        "user",
+        "api",
+        201,
+        lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={"verdict": "tie"}),
+        not_found=_c("POST", f"/api/v1/pairs/{MISSING}/judgments", json={"verdict": "tie"}),
+        invalid=[
+            lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={"verdict": "left"}),
+            lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={}),
+            lambda w, u: Call(
+                "POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={"verdict": "tie", "reviewer_id": 1}
+            ),
+            lambda w, u: Call(
+                "POST",
+                f"/api/v1/pairs/{w.lease(u)}/judgments",
+                json={"verdict": "tie", "patterns_first": ["no-such-pattern"]},
+            ),
+            _c("POST", "/api/v1/pairs/abc/judgments", json={"verdict": "tie"}),
+        ],
+    ),
+    ("GET", "/api/v1/openapi.json"): Rule("public", "api", 200, _c("GET", "/api/v1/openapi.json")),
+    ("GET", "/admin/patterns"): Rule("admin", "page", 200, _c("GET", "/admin/patterns")),
+    ("POST", "/admin/patterns"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: Call("POST", "/admin/patterns", form=w.taxonomy_form()),
+        invalid=[
+            lambda w, u: Call("POST", "/admin/patterns", form={**w.taxonomy_form(), "role": "admin"}),
+            lambda w, u: Call("POST", "/admin/patterns", form={**w.taxonomy_form(), "slug": ["Bad Slug"]}),
+            lambda w, u: Call(
+                "POST",
+                "/admin/patterns",
+                form={"slug": ["x"], "name": ["X"], "description": [""], "hotkey": ["a"]},
+            ),
+        ],
+    ),
+}
+
+
+def send(c: TestClient, call: Call, *, csrf: str | None = None, headers: dict[str, str] | None = None) -> Any:
+    """Send `call`; a session's CSRF token goes into the X-CSRF-Token header when given."""
+    h = dict(headers or {})
+    if csrf is not None and call.method != "GET":
+        h["X-CSRF-Token"] = csrf
+    kwargs: dict[str, Any] = {"headers": h}
+    if call.params is not None:
+        kwargs["params"] = call.params
+    if call.form is not None:
+        kwargs["data"] = call.form
+    if call.json is not None:
+        kwargs["json"] = call.json
+    return c.request(call.method, call.url, **kwargs)
+
+
+def order(key: tuple[str, str]) -> tuple[int, str, str]:
+    """Sign-out last: it ends the session the other calls use."""
+    return (1 if key == ("POST", "/logout") else 0, key[1], key[0])
