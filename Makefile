@@ -47,6 +47,7 @@ migrate: install
 bench: install-dev
 	$(BIN)/python benchmarks/detection.py
 	$(BIN)/python benchmarks/import_speed.py
+	$(BIN)/python benchmarks/export_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -23,6 +23,7 @@ from app.db import get_engine, session_scope
 from app.errors import PairwiseError
 from app.pairs.service import redetect
 from app.pairs.views_data import iter_pair_details
+from app.releases.cli import export_command, releases_cli
 from app.settings.service import get_value, set_value
 
 cli = typer.Typer(
@@ -33,6 +34,8 @@ pairs_cli = typer.Typer(help="Candidate preference pairs.", no_args_is_help=True
 cli.add_typer(db_cli, name="db")
 cli.add_typer(pairs_cli, name="pairs")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(releases_cli, name="releases")
+cli.command("export")(export_command)
 
 err = Console(stderr=True)
 

@@ -8,6 +8,7 @@ from app.conversations.models import Conversation, ImportBatch, ImportFile, Impo
 from app.jobs.models import Job
 from app.pairs.models import Pair
 from app.patterns.models import Pattern, TaxonomyVersion
+from app.releases.models import DatasetRelease
 from app.review.models import Assignment, Judgment
 from app.settings.models import AppSetting, AuditEvent
 
@@ -19,6 +20,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Conversation",
+    "DatasetRelease",
     "ImportBatch",
     "ImportFile",
     "ImportRecordError",

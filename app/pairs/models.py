@@ -30,6 +30,8 @@ class Pair(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("conversation_id", "first_turn_id", "second_turn_id"),
         Index("ix_pair_status_score", "status", "score", "id"),
+        # Lists and exports walk one status in id order (keyset pagination).
+        Index("ix_pair_status_id", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

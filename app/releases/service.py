@@ -1,0 +1,269 @@
+"""Dataset releases: a database row plus a frozen folder `<data_dir>/releases/<id>-<slug>/`."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.releases.export import ExportSpec, make_spec, write_dataset
+from app.releases.manifest import CARD_NAME, MANIFEST_NAME, dataset_card, manifest_bytes
+from app.releases.models import DatasetRelease, ReleaseFormat, ReleaseStatus
+from app.releases.names import content_disposition, slugify
+from app.releases.split import TRAIN, VALIDATION
+from app.releases.writers import file_digest
+
+RELEASES_DIR = "releases"
+MAX_NAME = 200
+
+
+def create_release(
+    session: Session,
+    *,
+    name: str,
+    kind: str,
+    format: str,
+    status: str = "accepted",
+    min_score: float | None = None,
+    source: str | None = None,
+    patterns_present: Sequence[str] = (),
+    patterns_absent: Sequence[str] = (),
+    split: float = 0.0,
+    seed: int = 0,
+    system_policy: str = "keep",
+    system_prompt: str | None = None,
+    original_chosen: bool = False,
+    dpo_style: str = "conversational",
+    model: str | None = None,
+    taxonomy_version_id: int | None = None,
+    created_by_id: int | None = None,
+) -> DatasetRelease:
+    """Validate and add the row in status `building` (flushed, not committed); build it next."""
+    spec = make_spec(
+        kind=kind, format=format, status=status, min_score=min_score, source=source,
+        patterns_present=patterns_present, patterns_absent=patterns_absent, split=split, seed=seed,
+        system_policy=system_policy, system_prompt=system_prompt, original_chosen=original_chosen,
+        dpo_style=dpo_style, model=model,
+    )  # fmt: skip
+    release = DatasetRelease(
+        name=clean_name(name),
+        kind=str(spec.options.kind),
+        format=str(spec.options.format),
+        filters=spec.filters.to_json(),
+        options={**spec.options.to_json(), "model": model},
+        split=split,
+        seed=seed,
+        status=ReleaseStatus.building,
+        taxonomy_version_id=taxonomy_version_id,
+        created_by_id=created_by_id,
+    )
+    session.add(release)
+    session.flush()
+    return release
+
+
+@dataclass(slots=True)
+class BuildOutcome:
+    """What writing a release's folder produced: the row's new values, or the error in words."""
+
+    directory: str | None = None
+    files: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+    lint: dict[str, Any] | None = None
+    manifest_sha256: str | None = None
+    error: str | None = None
+
+
+def write_release_files(session: Session, *, release: DatasetRelease, data_dir: Path) -> BuildOutcome:
+    """Write the files, manifest and card of a release; reads only, so a read-only session does.
+
+    On SQLite a build of 100k pairs takes seconds: run it in a read-only unit of work between the short
+    transactions of `create_release` and `finish_release`, so reviewers' writes never wait on it. The folder
+    is assembled under a hidden name and renamed at the end: a ready release's folder is always complete,
+    and a failed build leaves nothing behind.
+    """
+    _require_unbuilt(release)
+    spec = spec_for(release)
+    relative = f"{RELEASES_DIR}/{release.id}-{slugify(release.name)}"
+    final = data_dir / relative
+    staging = data_dir / RELEASES_DIR / f".{release.id}.building"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+        written = _write_files(session, release=release, spec=spec, folder=staging)
+        # A leftover folder of the same id can only come from a build whose transaction rolled back.
+        shutil.rmtree(final, ignore_errors=True)
+        staging.rename(final)
+    except SQLAlchemyError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise  # the session is unusable: let the unit of work roll back
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        return BuildOutcome(error=f"{type(exc).__name__}: {exc}"[:2000])
+    return BuildOutcome(
+        directory=relative,
+        files=[{**f, "path": f"{relative}/{f['name']}"} for f in written["files"]],
+        counts=written["counts"],
+        lint=written["lint"],
+        manifest_sha256=written["manifest_sha256"],
+    )
+
+
+def finish_release(session: Session, *, release: DatasetRelease, outcome: BuildOutcome) -> DatasetRelease:
+    """Record a build's outcome on the row: ready with its files, or failed with the error."""
+    _require_unbuilt(release)
+    if outcome.error is not None:
+        release.status = ReleaseStatus.failed
+        release.error = outcome.error
+    else:
+        release.status = ReleaseStatus.ready
+        release.error = None
+        release.directory = outcome.directory
+        release.files = outcome.files
+        release.counts = outcome.counts
+        release.lint = outcome.lint
+        release.manifest_sha256 = outcome.manifest_sha256
+    session.add(release)
+    session.flush()
+    return release
+
+
+def run_release(session: Session, *, release: DatasetRelease, data_dir: Path) -> DatasetRelease:
+    """Write and record in one unit of work (tests, PostgreSQL); see `write_release_files` for SQLite."""
+    outcome = write_release_files(session, release=release, data_dir=data_dir)
+    return finish_release(session, release=release, outcome=outcome)
+
+
+def _require_unbuilt(release: DatasetRelease) -> None:
+    if release.status == ReleaseStatus.ready:
+        raise ConflictError(f"release {release.id} is already built; releases are frozen")
+
+
+def build_release(
+    session: Session,
+    *,
+    name: str,
+    kind: str,
+    format: str,
+    data_dir: Path,
+    status: str = "accepted",
+    min_score: float | None = None,
+    source: str | None = None,
+    patterns_present: Sequence[str] = (),
+    patterns_absent: Sequence[str] = (),
+    split: float = 0.0,
+    seed: int = 0,
+    system_policy: str = "keep",
+    system_prompt: str | None = None,
+    original_chosen: bool = False,
+    dpo_style: str = "conversational",
+    model: str | None = None,
+    taxonomy_version_id: int | None = None,
+    created_by_id: int | None = None,
+) -> DatasetRelease:
+    """Create, write and record in one unit of work (tests, PostgreSQL).
+
+    On SQLite a job or command should run the three steps in three units of work instead:
+    `create_release` (commit), `write_release_files` (read-only), `finish_release` (commit).
+    """
+    release = create_release(
+        session, name=name, kind=kind, format=format, status=status, min_score=min_score, source=source,
+        patterns_present=patterns_present, patterns_absent=patterns_absent, split=split, seed=seed,
+        system_policy=system_policy, system_prompt=system_prompt, original_chosen=original_chosen,
+        dpo_style=dpo_style, model=model, taxonomy_version_id=taxonomy_version_id,
+        created_by_id=created_by_id,
+    )  # fmt: skip
+    return run_release(session, release=release, data_dir=data_dir)
+
+
+def spec_for(release: DatasetRelease) -> ExportSpec:
+    """The export spec stored on the row: a rebuild needs nothing else."""
+    filters, options = release.filters, release.options
+    return make_spec(
+        kind=release.kind, format=release.format, status=filters["status"], min_score=filters["min_score"],
+        source=filters["source"], patterns_present=filters["patterns_present"],
+        patterns_absent=filters["patterns_absent"], split=release.split, seed=release.seed,
+        system_policy=options["system_policy"], system_prompt=options["system_prompt"],
+        original_chosen=options["original_chosen"], dpo_style=options["dpo_style"] or "conversational",
+        model=options.get("model"),
+    )  # fmt: skip
+
+
+def _write_files(
+    session: Session, *, release: DatasetRelease, spec: ExportSpec, folder: Path
+) -> dict[str, Any]:
+    suffix = ".parquet" if spec.options.format == ReleaseFormat.parquet else ".jsonl"
+    paths = {TRAIN: folder / f"train{suffix}"}
+    if spec.split > 0:
+        paths[VALIDATION] = folder / f"validation{suffix}"
+    result = write_dataset(session, spec=spec, paths=paths)
+    files = [
+        {"name": f.path.name, "split": f.split, "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes}
+        for f in result.files
+    ]
+    extra: list[dict[str, Any]] = []
+    if spec.options.format == ReleaseFormat.parquet:
+        card = folder / CARD_NAME
+        card.write_text(dataset_card(name=release.name, spec=spec, result=result), encoding="utf-8")
+        sha, size = file_digest(card)
+        extra.append({"name": CARD_NAME, "split": None, "rows": None, "sha256": sha, "bytes": size})
+    manifest = manifest_bytes(
+        name=release.name, spec=spec, result=result, extra_files=extra,
+        taxonomy_version_id=release.taxonomy_version_id,
+    )  # fmt: skip
+    (folder / MANIFEST_NAME).write_bytes(manifest)
+    sha, size = file_digest(folder / MANIFEST_NAME)
+    return {
+        "files": [
+            *files,
+            *extra,
+            {"name": MANIFEST_NAME, "split": None, "rows": None, "sha256": sha, "bytes": size},
+        ],
+        "counts": result.counts,
+        "lint": result.lint.to_json() if result.lint else None,
+        "manifest_sha256": sha,
+    }
+
+
+def clean_name(name: str) -> str:
+    """The display name: control characters removed, whitespace collapsed, at most 200 characters."""
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in name).split())[:MAX_NAME].strip()
+    if not cleaned:
+        raise ValidationFailedError("a release needs a name")
+    return cleaned
+
+
+def list_releases(session: Session, *, limit: int = 100) -> list[DatasetRelease]:
+    query = select(DatasetRelease).order_by(DatasetRelease.id.desc()).limit(limit)  # type: ignore[union-attr]
+    return list(session.execute(query).scalars())
+
+
+def get_release(session: Session, *, release_id: int) -> DatasetRelease:
+    release = session.get(DatasetRelease, release_id)
+    if release is None:
+        raise NotFoundError(f"release {release_id} does not exist")
+    return release
+
+
+def release_file(release: DatasetRelease, *, name: str, data_dir: Path) -> tuple[Path, str]:
+    """(path on disk, Content-Disposition value) of one file of a ready release, for downloads.
+
+    Only names recorded on the row are served; the resolved path must stay inside the release folder.
+    """
+    if release.status != ReleaseStatus.ready or not release.directory:
+        raise NotFoundError(f"release {release.id} has no files (status {release.status})")
+    entry = next((f for f in release.files if f["name"] == name), None)
+    if entry is None:
+        raise NotFoundError(f"release {release.id} has no file named {name!r}")
+    folder = (data_dir / release.directory).resolve()
+    path = (data_dir / entry["path"]).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        raise NotFoundError(f"file {name!r} of release {release.id} is missing on disk")
+    return path, content_disposition(f"{slugify(release.name)}-{release.id}-{name}")

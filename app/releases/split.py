@@ -1,0 +1,44 @@
+"""Train/validation assignment by prompt group: decided per row from a seeded hash, no shuffle in memory.
+
+Every pair whose normalized prompt is the same lands in the same split, so no prompt is in both. The
+fraction is met on average (each group is a coin flip weighted by `fraction`), not exactly.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from hashlib import blake2b
+
+from app.errors import ValidationFailedError
+
+TRAIN = "train"
+VALIDATION = "validation"
+_SCALE = float(1 << 64)
+
+
+def normalize_text(text: str) -> str:
+    """Case, Unicode compatibility forms and whitespace runs do not make a different prompt."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def prompt_group(messages: Sequence[dict[str, str]]) -> bytes:
+    """A 16-byte key of the conversation turns of a prompt; system messages are left out on purpose, so a
+    release-wide or per-source system prompt cannot separate two copies of the same question."""
+    key = "\x1e".join(
+        f"{m['role']}\x1f{normalize_text(m['content'])}" for m in messages if m["role"] != "system"
+    )
+    return blake2b(key.encode(), digest_size=16).digest()
+
+
+def check_fraction(fraction: float) -> None:
+    if not 0.0 <= fraction < 1.0:
+        raise ValidationFailedError(f"the validation fraction must be at least 0 and below 1, not {fraction}")
+
+
+def assign_split(group: bytes, *, fraction: float, seed: int) -> str:
+    """`validation` for about `fraction` of the groups; another seed picks other groups."""
+    if fraction <= 0.0:
+        return TRAIN
+    digest = blake2b(group, digest_size=8, key=seed.to_bytes(16, "big", signed=True)).digest()
+    return VALIDATION if int.from_bytes(digest, "big") / _SCALE < fraction else TRAIN

@@ -1,0 +1,118 @@
+"""`pairwise export` and `pairwise releases build|list|show`, through Typer's runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+import typer
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from app.db import session_scope
+from app.releases.cli import export_command, releases_cli
+from tests.releases.factories import add_many
+from tests.releases.openai_validator import validate_file
+
+# Wired as the lead will wire it in app/cli.py.
+cli = typer.Typer()
+cli.command("export")(export_command)
+cli.add_typer(releases_cli, name="releases")
+runner = CliRunner()
+
+
+@pytest.fixture
+def seeded(release_engine: Engine) -> Engine:
+    with session_scope(release_engine) as session:
+        add_many(session, 30)
+    return release_engine
+
+
+def test_export_json(seeded: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "dpo.jsonl"
+    result = runner.invoke(
+        cli,
+        [
+            "export",
+            "--kind",
+            "dpo",
+            "--format",
+            "openai",
+            "--out",
+            str(out),
+            "--split",
+            "0.2",
+            "--seed",
+            "3",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = orjson.loads(result.stdout)
+    assert [f["path"] for f in data["files"]] == [str(out), str(tmp_path / "dpo.validation.jsonl")]
+    assert data["counts"]["total"] == 30
+    assert data["lint"]["has_errors"] is False
+    assert validate_file(out, method="dpo") == []
+
+
+def test_export_human_output_and_errors(seeded: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "sft.parquet"
+    result = runner.invoke(cli, ["export", "--kind", "sft", "--format", "parquet", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "train: 30 rows" in result.stderr
+    assert out.exists()
+    for args, message in (
+        (["--kind", "ppo", "--format", "openai"], "unknown kind 'ppo'"),
+        (["--kind", "sft", "--format", "openai", "--status", "tie"], "cannot export pairs with status 'tie'"),
+        (
+            ["--kind", "sft", "--format", "openai", "--system-prompt", "x", "--drop-system"],
+            "exclude each other",
+        ),
+    ):
+        result = runner.invoke(cli, ["export", *args, "--out", str(tmp_path / "x.jsonl")])
+        assert result.exit_code == 1
+        assert message in result.stderr
+        assert "Traceback" not in result.output
+
+
+def test_releases_build_list_show(seeded: Engine, data_dir: Path) -> None:
+    result = runner.invoke(
+        cli,
+        [
+            "releases",
+            "build",
+            "--name",
+            "first",
+            "--kind",
+            "sft",
+            "--format",
+            "openai",
+            "--split",
+            "0.1",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    built = orjson.loads(result.stdout)
+    assert built["manifest"]["counts"]["total"] == 30
+    assert (data_dir / built["directory"] / "train.jsonl").exists()
+
+    result = runner.invoke(cli, ["releases", "build", "--name", "second", "--kind", "dpo", "--format", "trl"])
+    assert result.exit_code == 0, result.output
+    assert "ready" in result.stderr
+
+    result = runner.invoke(cli, ["releases", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [r["name"] for r in orjson.loads(result.stdout)] == ["second", "first"]
+
+    result = runner.invoke(cli, ["releases", "show", str(built["id"])])
+    assert result.exit_code == 0, result.output
+    shown = orjson.loads(result.stdout)
+    assert shown["id"] == built["id"]
+    assert shown["status"] == "ready"
+    assert shown["lint"]["rows"]["train"] == built["manifest"]["counts"]["train"]
+
+    result = runner.invoke(cli, ["releases", "show", "999"])
+    assert result.exit_code == 1
+    assert "release 999 does not exist" in result.stderr
