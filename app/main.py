@@ -19,6 +19,7 @@ from app.auth import views as auth_views
 from app.config import get_settings
 from app.errors import NotAuthenticatedError, PairwiseError
 from app.patterns import views as patterns_views
+from app.releases import views as releases_views
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
 from app.web import hx_redirect, is_htmx, render
@@ -26,8 +27,16 @@ from app.web import hx_redirect, is_htmx, render
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("pairwise")
 
-TITLES = {400: "Bad request", 401: "Sign in required", 403: "Not allowed", 404: "Not found", 409: "Conflict",
-          413: "Too large", 422: "Invalid input", 429: "Too many requests"}
+TITLES = {
+    400: "Bad request",
+    401: "Sign in required",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many requests",
+}
 
 
 def _wants_json(request: Request) -> bool:
@@ -40,8 +49,14 @@ def _error_response(request: Request, status: int, message: str) -> Response:
     context = {"title": TITLES.get(status, "Error"), "message": message}
     if is_htmx(request):
         # htmx swaps the toast into #toasts instead of replacing the page.
-        return render(request, "errors/error.html", context, block="toast", status_code=status,
-                      headers={"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"})
+        return render(
+            request,
+            "errors/error.html",
+            context,
+            block="toast",
+            status_code=status,
+            headers={"HX-Retarget": "#toasts", "HX-Reswap": "beforeend"},
+        )
     return render(request, "errors/error.html", context, status_code=status)
 
 
@@ -69,7 +84,9 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     problems = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form"))
-        problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+        problems.append(
+            f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid"))
+        )
     if _wants_json(request):
         return JSONResponse({"detail": problems}, status_code=422)
     return _error_response(request, 422, "; ".join(problems))
@@ -108,6 +125,7 @@ def create_app() -> FastAPI:
     app.include_router(review_views.router)
     app.include_router(api_v1.router)
     app.include_router(patterns_views.router)
+    app.include_router(releases_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

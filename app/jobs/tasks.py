@@ -15,6 +15,7 @@ huey = get_huey()
 def _load_handlers() -> None:
     from app.conversations import jobs as _imports  # noqa: F401
     from app.pairs import jobs as _detect  # noqa: F401
+    from app.releases import jobs as _releases  # noqa: F401
 
 
 @huey.task()

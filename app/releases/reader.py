@@ -130,7 +130,7 @@ def _prompt_turns(session: Session, rows: Sequence[Any]) -> dict[int, list[tuple
         .where(turn.conversation_id.in_(list(ends)), turn.index <= max(ends.values()))
         .order_by(turn.conversation_id, turn.index)
     )
-    for conversation_id, index, role, text in session.execute(query).tuples().all():
+    for conversation_id, index, role, text in session.execute(query).all():
         if index <= ends[conversation_id]:
             turns[conversation_id].append((index, role, text))
     return turns
@@ -144,7 +144,7 @@ def _gold_edits(session: Session, pair_ids: list[int]) -> dict[int, str]:
         .where(judgment.pair_id.in_(pair_ids), judgment.edited_text.is_not(None))
         .order_by(judgment.edited_at, judgment.id)
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())
 
 
 def _chosen_patterns(session: Session, rows: Sequence[Any]) -> dict[int, set[str]]:

@@ -67,6 +67,19 @@ class World:
                 .first()
             )
 
+    def release(self, username: str) -> int:
+        """A built, ready release of the seeded (candidate) pairs."""
+        from app.config import get_settings
+        from app.releases.service import build_release
+
+        with session_scope(self.engine) as session:
+            release = build_release(
+                session, name="matrix release", kind="dpo", format="openai", status="candidate",
+                data_dir=get_settings().data_dir, created_by_id=get_user(session, username).id,
+            )  # fmt: skip
+            assert release.id is not None
+            return release.id
+
     def taxonomy_form(self) -> dict[str, list[str]]:
         from app.patterns.service import list_patterns
 
@@ -275,6 +288,39 @@ ROUTES: dict[tuple[str, str], Rule] = {
                 form={"slug": ["x"], "name": ["X"], "description": [""], "hotkey": ["a"]},
             ),
         ],
+    ),
+    ("GET", "/admin/releases"): Rule("admin", "page", 200, _c("GET", "/admin/releases")),
+    ("GET", "/admin/releases/new"): Rule("admin", "page", 200, _c("GET", "/admin/releases/new")),
+    ("POST", "/admin/releases"): Rule(
+        "admin",
+        "page",
+        303,
+        _c("POST", "/admin/releases", form={"name": "matrix", "kind": "dpo", "format": "openai"}),
+        invalid=[
+            _c("POST", "/admin/releases", form={"name": "matrix", "kind": "ppo", "format": "openai"}),
+            _c("POST", "/admin/releases", form={"name": "", "kind": "dpo", "format": "openai"}),
+            _c(
+                "POST",
+                "/admin/releases",
+                form={"name": "m", "kind": "dpo", "format": "openai", "split": "1.5"},
+            ),
+        ],
+    ),
+    ("GET", "/admin/releases/{release_id}"): Rule(
+        "admin",
+        "page",
+        200,
+        lambda w, u: Call("GET", f"/admin/releases/{w.release(u)}"),
+        not_found=_c("GET", f"/admin/releases/{MISSING}"),
+        invalid=[_c("GET", "/admin/releases/abc")],
+    ),
+    ("GET", "/admin/releases/{release_id}/files/{name}"): Rule(
+        "admin",
+        "page",
+        200,
+        lambda w, u: Call("GET", f"/admin/releases/{w.release(u)}/files/train.jsonl"),
+        not_found=lambda w, u: Call("GET", f"/admin/releases/{w.release(u)}/files/..%2Fmanifest.json"),
+        invalid=[_c("GET", "/admin/releases/abc/files/train.jsonl")],
     ),
 }
 
