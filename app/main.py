@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import health, home
+from app.admin import views as admin_views
 from app.api import v1 as api_v1
 from app.auth import views as auth_views
 from app.config import get_settings
@@ -126,6 +127,7 @@ def create_app() -> FastAPI:
     app.include_router(api_v1.router)
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)
+    app.include_router(admin_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -17,6 +17,7 @@ from app.db import session_scope
 from app.review import queue
 from app.review.models import Verdict
 from app.review.service import JudgmentInput, submit
+from tests.admin.security_rules import admin_rules
 from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
 
 MISSING = 999_999
@@ -101,6 +102,7 @@ class Call:
     form: dict[str, Any] | None = None
     json: Any = None
     params: dict[str, Any] | None = None
+    files: list[Any] | None = None
 
 
 Maker = Callable[[World, str], Call]
@@ -325,6 +327,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
 }
 
 
+ROUTES.update(admin_rules(Rule, Call))
+
+
 def send(c: TestClient, call: Call, *, csrf: str | None = None, headers: dict[str, str] | None = None) -> Any:
     """Send `call`; a session's CSRF token goes into the X-CSRF-Token header when given."""
     h = dict(headers or {})
@@ -337,6 +342,8 @@ def send(c: TestClient, call: Call, *, csrf: str | None = None, headers: dict[st
         kwargs["data"] = call.form
     if call.json is not None:
         kwargs["json"] = call.json
+    if call.files is not None:
+        kwargs["files"] = call.files
     return c.request(call.method, call.url, **kwargs)
 
 

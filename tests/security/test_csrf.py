@@ -25,13 +25,19 @@ def _variants(call: Call, other_token: str) -> dict[str, dict[str, object]]:
     """Ways a cross-site request could arrive: no token, a wrong field, a wrong htmx header, another's token."""
     form = dict(call.form or {})
     data = {"data": form} if call.form is not None else ({"json": call.json} if call.json is not None else {})
-    return {
+    if call.files is not None:
+        data["files"] = call.files
+    variants: dict[str, dict[str, object]] = {
         "no token (form)": {"data": form} if call.json is None else data,
         "wrong form field": {"data": {**form, "csrf_token": FORGED}} if call.json is None else data,
         "wrong htmx header": {**data, "headers": {"HX-Request": "true", "X-CSRF-Token": FORGED}},
         "empty header": {**data, "headers": {"X-CSRF-Token": ""}},
         "another session's token": {**data, "headers": {"X-CSRF-Token": other_token}},
     }
+    if call.files is not None:
+        for kwargs in variants.values():
+            kwargs["files"] = call.files
+    return variants
 
 
 class TestCsrfRefused:
@@ -69,7 +75,7 @@ class TestCsrfRefused:
         call = ROUTES[key].valid(world, username or "rev")
         form = {**(call.form or {}), "csrf_token": token}
         response = (c.request(call.method, call.url, json=call.json, headers={"X-CSRF-Token": token})
-                    if call.json is not None else c.request(call.method, call.url, data=form))  # fmt: skip
+                    if call.json is not None else c.request(call.method, call.url, data=form, files=call.files))  # fmt: skip
         assert response.status_code == ROUTES[key].ok, response.text[:300]
 
     def test_htmx_csrf_failure_is_a_toast(self, engine: Engine) -> None:

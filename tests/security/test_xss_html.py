@@ -191,3 +191,30 @@ class TestOtherPagesAreInert:
             problems += html_problems(response.text, page=name)
         assert problems == []
         assert csrf(admin)
+
+
+class TestAdminPages:
+    def test_dashboard_browsers_and_details_render_the_corpus_inert(self, engine: Engine) -> None:
+        from sqlalchemy import select
+
+        from app.conversations.models import Conversation, ImportBatch
+        from app.pairs.models import Pair
+
+        world = seed_xss_world(engine)
+        with session_scope(engine, read_only=True) as session:
+            conversation_ids = list(session.execute(select(Conversation.id)).scalars())
+            pair_ids = list(session.execute(select(Pair.id)).scalars())
+            batch_ids = list(session.execute(select(ImportBatch.id)).scalars())
+        assert conversation_ids and pair_ids and batch_ids, world
+        admin = signed_in("adm")
+        paths = ["/admin", "/admin/conversations", "/admin/pairs", "/admin/imports", "/admin/users",
+                 "/admin/settings", "/admin/conversations?q=script"]  # fmt: skip
+        paths += [f"/admin/conversations/{i}" for i in conversation_ids]
+        paths += [f"/admin/pairs/{i}" for i in pair_ids]
+        paths += [f"/admin/imports/{i}" for i in batch_ids]
+        problems = []
+        for path in paths:
+            response = admin.get(path)
+            assert response.status_code == 200, path
+            problems += html_problems(response.text, page=path)
+        assert problems == []
