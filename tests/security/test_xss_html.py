@@ -205,7 +205,9 @@ class TestAdminPages:
             conversation_ids = list(session.execute(select(Conversation.id)).scalars())
             pair_ids = list(session.execute(select(Pair.id)).scalars())
             batch_ids = list(session.execute(select(ImportBatch.id)).scalars())
-        assert conversation_ids and pair_ids and batch_ids, world
+        assert conversation_ids, world
+        assert pair_ids
+        assert batch_ids
         admin = signed_in("adm")
         paths = ["/admin", "/admin/conversations", "/admin/pairs", "/admin/imports", "/admin/users",
                  "/admin/settings", "/admin/conversations?q=script"]  # fmt: skip
