@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, Table, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import SQLModel
 
@@ -28,3 +28,12 @@ def utcnow() -> datetime:
 
 def json_column(*, nullable: bool = True) -> Any:
     return Column(JSONType, nullable=nullable)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core `Table` of a table model: the object SQLAlchemy stores as `model.__table__`.
+
+    SQLModel does not declare `__table__` for type checkers; the mapper's `local_table` is the same
+    `Table`, typed (as a `FromClause`, hence the cast).
+    """
+    return cast(Table, inspect(model).local_table)

@@ -14,11 +14,44 @@ from pygments.util import ClassNotFound
 
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 _ALLOWED_TAGS = {
-    "p", "br", "hr", "pre", "code", "span", "em", "strong", "del", "s", "blockquote", "ul", "ol", "li",
-    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "a", "div",
+    "p",
+    "br",
+    "hr",
+    "pre",
+    "code",
+    "span",
+    "em",
+    "strong",
+    "del",
+    "s",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "div",
 }
-_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "code": {"class"}, "pre": {"class"},
-                       "div": {"class"}, "th": {"style"}, "td": {"style"}}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "span": {"class"},
+    "code": {"class"},
+    "pre": {"class"},
+    "div": {"class"},
+    "th": {"style"},
+    "td": {"style"},
+}
 
 
 def _highlight(code: str, lang: str, _attrs: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -31,14 +31,25 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a page, or only `block` of it (for htmx swaps)."""
-    ctx = {"request": request, "user": getattr(request.state, "user", None),
-           "csrf_token": getattr(request.state, "csrf_token", "")}
+    ctx = {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+    }
     ctx.update(context or {})
+    # Jinja2Blocks declares `Response`; it returns an HTMLResponse for a block and otherwise
+    # Starlette's _TemplateResponse, a subclass of HTMLResponse.
     if block is not None:
-        return templates.TemplateResponse(  # type: ignore[no-any-return]
-            request, template, ctx, block_name=block, status_code=status_code, headers=headers
+        return cast(
+            HTMLResponse,
+            templates.TemplateResponse(
+                request, template, ctx, block_name=block, status_code=status_code, headers=headers
+            ),
         )
-    return templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)  # type: ignore[no-any-return]
+    return cast(
+        HTMLResponse,
+        templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers),
+    )
 
 
 def hx_redirect(request: Request, url: str) -> Response:

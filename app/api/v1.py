@@ -87,7 +87,9 @@ def list_pairs(
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PairPage:
-    details = list(iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit))
+    details = list(
+        iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit)
+    )
     items = [PairOut(**d.to_json()) for d in details]
     return PairPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
@@ -108,8 +110,11 @@ def lease_next(session: SessionDep, user: CurrentUser) -> LeaseOut:
         return LeaseOut(pair=None, left_side=None, expires_at=None)
     pair = session.get(Pair, assignment.pair_id)
     assert pair is not None
-    return LeaseOut(pair=_pair_out(session, pair), left_side=assignment.left_side,  # type: ignore[arg-type]
-                    expires_at=assignment.expires_at.isoformat())
+    return LeaseOut(
+        pair=_pair_out(session, pair),
+        left_side=assignment.left_side,
+        expires_at=assignment.expires_at.isoformat(),
+    )
 
 
 @router.post("/pairs/{pair_id}/judgments", response_model=JudgmentOut, status_code=201)
@@ -121,12 +126,19 @@ def submit_judgment(session: SessionDep, user: CurrentUser, pair_id: int, body: 
 def _judgment_out(session: Session, judgment: Judgment) -> JudgmentOut:
     pair = session.get(Pair, judgment.pair_id)
     session.refresh(pair)
-    assert pair is not None and judgment.id is not None
+    assert pair is not None
+    assert judgment.id is not None
     return JudgmentOut(
-        id=judgment.id, pair_id=judgment.pair_id, verdict=judgment.verdict,
-        patterns_first=judgment.patterns_first, patterns_second=judgment.patterns_second,
-        edited_text=judgment.edited_text, comment=judgment.comment, flagged=judgment.flagged,
-        version=judgment.version, pair_status=pair.status,
+        id=judgment.id,
+        pair_id=judgment.pair_id,
+        verdict=judgment.verdict,
+        patterns_first=judgment.patterns_first,
+        patterns_second=judgment.patterns_second,
+        edited_text=judgment.edited_text,
+        comment=judgment.comment,
+        flagged=judgment.flagged,
+        version=judgment.version,
+        pair_status=pair.status,
     )
 
 
@@ -135,8 +147,12 @@ def openapi() -> dict[str, Any]:
     """The OpenAPI document of /api/v1 (bearer token: `Authorization: Bearer pw_...`)."""
     from fastapi.openapi.utils import get_openapi
 
-    schema = get_openapi(title="Pairwise API", version="1", routes=router.routes,
-                         description="Pairs and judgments. Authenticate with a bearer token from /account/tokens.")
+    schema = get_openapi(
+        title="Pairwise API",
+        version="1",
+        routes=router.routes,
+        description="Pairs and judgments. Authenticate with a bearer token from /account/tokens.",
+    )
     schema.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     schema["security"] = [{"bearer": []}]
     return schema

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlmodel import Session
 
 from app import migrate
+from app.auth.models import User
 from app.auth.service import create_user, list_users, require_user, set_active, set_password
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
@@ -31,7 +34,9 @@ def _read_password(password_stdin: bool) -> str:
 def add(
     username: Annotated[str, typer.Argument()],
     role: Annotated[str, typer.Option(help="admin or reviewer")] = "reviewer",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
 ) -> None:
     """Create a user."""
     password = _read_password(password_stdin)
@@ -52,7 +57,9 @@ def list_() -> None:
     with session_scope(get_engine(), read_only=True) as session:
         table = Table("username", "role", "active", "created")
         for user in list_users(session):
-            table.add_row(user.username, user.role, "yes" if user.is_active else "no", f"{user.created_at:%Y-%m-%d}")
+            table.add_row(
+                user.username, user.role, "yes" if user.is_active else "no", f"{user.created_at:%Y-%m-%d}"
+            )
     Console().print(table)
 
 
@@ -71,14 +78,20 @@ def enable(username: Annotated[str, typer.Argument()]) -> None:
 @users_cli.command("set-password")
 def set_password_(
     username: Annotated[str, typer.Argument()],
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
 ) -> None:
     """Set a new password and end the user's sessions."""
     password = _read_password(password_stdin)
-    _change(username, lambda session, user: set_password(session, user=user, password=password), "password changed")
+    _change(
+        username,
+        lambda session, user: set_password(session, user=user, password=password),
+        "password changed",
+    )
 
 
-def _change(username: str, action, done: str) -> None:  # type: ignore[no-untyped-def]
+def _change(username: str, action: Callable[[Session, User], None], done: str) -> None:
     migrate.upgrade()
     try:
         with session_scope(get_engine()) as session:

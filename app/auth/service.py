@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from app.auth.models import Role, User, WebSession
 from app.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
@@ -21,7 +21,7 @@ def validate_password(password: str) -> None:
 
 
 def get_by_username(session: Session, *, username: str) -> User | None:
-    return session.exec(select(User).where(User.username == username)).scalars().first()  # type: ignore[call-overload]
+    return session.exec(select(User).where(col(User.username) == username)).first()
 
 
 def create_user(session: Session, *, username: str, password: str, role: str) -> User:
@@ -72,8 +72,8 @@ def set_role(session: Session, *, user: User, role: str) -> None:
 
 
 def end_sessions(session: Session, *, user_id: int) -> None:
-    session.execute(delete(WebSession).where(WebSession.user_id == user_id))  # type: ignore[arg-type]
+    session.execute(delete(WebSession).where(col(WebSession.user_id) == user_id))
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.username)).scalars())  # type: ignore[call-overload,arg-type]
+    return list(session.exec(select(User).order_by(col(User.username))))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.models import User, WebSession
 from app.config import get_settings
@@ -30,7 +30,7 @@ def start_session(session: Session, *, user: User, request: Request, response: R
     """A new session id for every sign-in, so a planted id is never promoted (fixation)."""
     old = read_session_id(request)
     if old:
-        session.execute(delete(WebSession).where(WebSession.id == old))  # type: ignore[arg-type]
+        session.execute(delete(WebSession).where(col(WebSession.id) == old))
     settings = get_settings()
     web_session = WebSession(
         id=secrets.token_urlsafe(32),
@@ -73,7 +73,9 @@ def load_session(session: Session, *, request: Request) -> tuple[WebSession, Use
     if session_id is None:
         return None
     row = session.execute(
-        select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.id == session_id)  # type: ignore[arg-type]
+        select(WebSession, User)
+        .join(User, col(User.id) == WebSession.user_id)
+        .where(col(WebSession.id) == session_id)
     ).first()
     if row is None:
         return None
@@ -86,6 +88,6 @@ def load_session(session: Session, *, request: Request) -> tuple[WebSession, Use
 def end_session(session: Session, *, request: Request, response: Response) -> None:
     session_id = read_session_id(request)
     if session_id:
-        session.execute(delete(WebSession).where(WebSession.id == session_id))  # type: ignore[arg-type]
+        session.execute(delete(WebSession).where(col(WebSession.id) == session_id))
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")

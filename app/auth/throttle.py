@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.models import LoginAttempt
 from app.config import get_settings
@@ -20,11 +20,11 @@ def is_throttled(session: Session, *, username: str, ip: str) -> bool:
     since = utcnow() - timedelta(seconds=settings.login_window_seconds)
     by_user, by_ip = session.execute(
         select(
-            func.count().filter(LoginAttempt.username == username.lower()),  # type: ignore[arg-type]
-            func.count().filter(LoginAttempt.ip == ip),  # type: ignore[arg-type]
+            func.count().filter(col(LoginAttempt.username) == username.lower()),
+            func.count().filter(col(LoginAttempt.ip) == ip),
         ).where(
-            LoginAttempt.created_at >= since,  # type: ignore[arg-type]
-            or_(LoginAttempt.username == username.lower(), LoginAttempt.ip == ip),  # type: ignore[arg-type]
+            col(LoginAttempt.created_at) >= since,
+            or_(col(LoginAttempt.username) == username.lower(), col(LoginAttempt.ip) == ip),
         )
     ).one()
     return by_user >= settings.login_max_attempts or by_ip >= settings.login_max_attempts * IP_FACTOR
@@ -35,4 +35,4 @@ def record_failure(session: Session, *, username: str, ip: str) -> None:
 
 
 def clear_failures(session: Session, *, username: str) -> None:
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username.lower()))  # type: ignore[arg-type]
+    session.execute(delete(LoginAttempt).where(col(LoginAttempt.username) == username.lower()))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from app.auth.models import ApiToken, User
 from app.errors import NotFoundError, ValidationFailedError
@@ -34,8 +34,8 @@ def create_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, 
 def user_for_token(session: Session, *, token: str) -> User | None:
     row = session.execute(
         select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .join(User, col(User.id) == ApiToken.user_id)
+        .where(col(ApiToken.token_hash) == _digest(token), col(ApiToken.revoked_at).is_(None))
     ).first()
     if row is None or not row[1].is_active:
         return None
@@ -45,16 +45,22 @@ def user_for_token(session: Session, *, token: str) -> User | None:
 def list_tokens(session: Session, *, user: User) -> list[ApiToken]:
     return list(
         session.exec(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).order_by(ApiToken.id)  # type: ignore[union-attr,arg-type,call-overload]
-        ).scalars()
+            select(ApiToken)
+            .where(col(ApiToken.user_id) == user.id, col(ApiToken.revoked_at).is_(None))
+            .order_by(col(ApiToken.id))
+        )
     )
 
 
 def revoke_token(session: Session, *, user: User, token_id: int) -> None:
-    result = session.execute(
+    result = session.exec(
         update(ApiToken)
-        .where(ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))  # type: ignore[arg-type,union-attr]
+        .where(
+            col(ApiToken.id) == token_id,
+            col(ApiToken.user_id) == user.id,
+            col(ApiToken.revoked_at).is_(None),
+        )
         .values(revoked_at=utcnow())
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not result.rowcount:
         raise NotFoundError("no such token")

@@ -10,9 +10,12 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, TYPE_CHECKING, Protocol
 
 from app.errors import ImportInputError
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 # Files inside folders and archives that are never transcripts.
 _SKIPPED_NAMES = frozenset({".DS_Store", "Thumbs.db", "LICENSE", "NOTICE.md", "README.md"})
@@ -27,11 +30,19 @@ class Limits:
     max_total_bytes: int = 4 * 1024**3
 
 
+class ByteSource(Protocol):
+    """What an input is read from: an open file, a `GzipFile`, a zip member."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(slots=True)
 class InputFile:
     name: str
     size: int
-    opener: Callable[[], IO[bytes]]
+    opener: Callable[[], ByteSource]
     # Most bytes the opened stream may yield (archives and .gz); None for plain files.
     limit: int | None = None
 
@@ -50,7 +61,7 @@ class SkippedInput:
 class _Hashing(io.RawIOBase):
     """A raw stream that hashes what passes through and refuses to yield more than `limit` bytes."""
 
-    def __init__(self, inner: IO[bytes], *, limit: int | None, name: str) -> None:
+    def __init__(self, inner: ByteSource, *, limit: int | None, name: str) -> None:
         self._inner = inner
         self._limit = limit
         self._name = name
@@ -60,15 +71,16 @@ class _Hashing(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(buffer))
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        view = memoryview(buffer)
+        data = self._inner.read(len(view))
         n = len(data)
         self.bytes_read += n
         if self._limit is not None and self.bytes_read > self._limit:
             raise ImportInputError(
                 f"{self._name}: expands beyond {self._limit // (1024 * 1024)} MB; refusing a likely archive bomb"
             )
-        buffer[:n] = data
+        view[:n] = data
         self.sha256.update(data)
         return n
 
@@ -80,7 +92,7 @@ class _Hashing(io.RawIOBase):
 class HashedStream:
     """A buffered stream over a file plus the SHA-256 of every byte read (drain() finishes the hash)."""
 
-    def __init__(self, inner: IO[bytes], *, limit: int | None = None, name: str = "") -> None:
+    def __init__(self, inner: ByteSource, *, limit: int | None = None, name: str = "") -> None:
         self.raw = _Hashing(inner, limit=limit, name=name)
         self.stream = io.BufferedReader(self.raw, buffer_size=1024 * 1024)
 

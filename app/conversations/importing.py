@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, update
+from sqlmodel import col
 
 from app.conversations.files import InputFile, Limits, SkippedInput, inner_name, iter_input_files
 from app.conversations.importers import FORMATS, detect_format, get_importer
@@ -130,7 +131,12 @@ class _Writer:
         """A record the database refused; stored with the rest of this chunk's errors."""
         tally.errors += 1
         self.summary.error_count += 1
-        entry = {"file": tally.path, "line": conversation.line, "json_path": conversation.json_path, "reason": reason}
+        entry = {
+            "file": tally.path,
+            "line": conversation.line,
+            "json_path": conversation.json_path,
+            "reason": reason,
+        }
         if len(self.summary.errors) < MAX_STORED_ERRORS:
             self.summary.errors.append(entry)
             self.errors.append(entry)
@@ -243,7 +249,7 @@ def _finish(engine: Engine, summary: ImportSummary, *, status: str, message: str
     with session_scope(engine) as session:
         session.execute(
             update(ImportBatch)
-            .where(ImportBatch.id == summary.batch_id)  # type: ignore[arg-type]
+            .where(col(ImportBatch.id) == summary.batch_id)
             .values(
                 status=status,
                 conversations_added=summary.conversations_added,

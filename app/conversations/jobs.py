@@ -21,9 +21,12 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     settings = get_settings()
     folder = Path(ctx.payload["folder"])
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
-    total = sum(item.size for item in iter_input_files([folder], limits=limits) if isinstance(item, InputFile))
-    batch_id = ctx.payload.get("batch_id") or start_batch(ctx.engine, source=ctx.payload["source"],
-                                                          user_id=ctx.user_id)
+    total = sum(
+        item.size for item in iter_input_files([folder], limits=limits) if isinstance(item, InputFile)
+    )
+    batch_id = ctx.payload.get("batch_id") or start_batch(
+        ctx.engine, source=ctx.payload["source"], user_id=ctx.user_id
+    )
     ctx.progress(0, total, message=f"import batch {batch_id}")
     done = 0
     last = 0.0
@@ -36,8 +39,15 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
             last = now
             ctx.progress(min(done, total), total)
 
-    summary = run_import(ctx.engine, paths=[folder], source=ctx.payload["source"], batch_id=batch_id,
-                         chunk_size=settings.import_chunk_size, limits=limits, progress=advance)
+    summary = run_import(
+        ctx.engine,
+        paths=[folder],
+        source=ctx.payload["source"],
+        batch_id=batch_id,
+        chunk_size=settings.import_chunk_size,
+        limits=limits,
+        progress=advance,
+    )
     ctx.progress(total, total, message=f"import batch {batch_id}")
     shutil.rmtree(folder, ignore_errors=True)
     result = summary.to_json()

@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, ImportRecordError, Turn
-from app.models_base import utcnow
+from app.models_base import table_of, utcnow
 from app.pairs.service import PAIR_TABLE, pair_rows_for
 
-CONVERSATION_TABLE: Table = Conversation.__table__  # type: ignore[attr-defined]
-TURN_TABLE: Table = Turn.__table__  # type: ignore[attr-defined]
+CONVERSATION_TABLE: Table = table_of(Conversation)
+TURN_TABLE: Table = table_of(Turn)
 
 
 def content_hash(conversation: ParsedConversation) -> str:
@@ -39,6 +39,8 @@ class FileContext:
 
 
 Item = tuple[FileContext, ParsedConversation]
+
+
 @dataclass(frozen=True, slots=True)
 class StoreError:
     reason: str
@@ -81,7 +83,9 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
                     select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
                 ).first()
                 # Not a duplicate: a real constraint violation, reported as this record's error.
-                outcomes[fresh[digest]] = None if stored is not None else StoreError(f"could not be stored: {exc.orig}")
+                outcomes[fresh[digest]] = (
+                    None if stored is not None else StoreError(f"could not be stored: {exc.orig}")
+                )
     return outcomes
 
 
@@ -140,7 +144,7 @@ def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, A
 def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str, Any]]) -> None:
     """Store rejected records (file, line or JSON path, reason)."""
     session.execute(
-        insert(ImportRecordError.__table__),  # type: ignore[attr-defined]
+        insert(table_of(ImportRecordError)),
         [
             {
                 "batch_id": batch_id,

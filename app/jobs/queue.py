@@ -23,7 +23,7 @@ def get_huey() -> Huey:
     return SqliteHuey("pairwise", filename=str(settings.data_dir / "jobs-queue.db"))
 
 
-class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+class EmbeddedConsumer(Consumer):
     """A consumer that runs inside the web process and leaves its signal handling to uvicorn."""
 
     def _set_signal_handlers(self) -> None:
@@ -33,8 +33,9 @@ class EmbeddedConsumer(Consumer):  # type: ignore[misc]
 def start_embedded(workers: int = 2) -> EmbeddedConsumer:
     from app.jobs import tasks  # noqa: F401  (registers the task with this Huey)
 
-    consumer = EmbeddedConsumer(get_huey(), workers=workers, worker_type="thread", periodic=True,
-                                check_worker_health=False)
+    consumer = EmbeddedConsumer(
+        get_huey(), workers=workers, worker_type="thread", periodic=True, check_worker_health=False
+    )
     consumer.start()
     log.info("embedded job worker started (%s threads)", workers)
     return consumer

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, update
+from sqlmodel import col, select
 
 from app.db import session_scope
 from app.errors import PairwiseError
@@ -19,7 +20,7 @@ from app.models_base import utcnow
 log = logging.getLogger(__name__)
 
 
-class JobCancelled(Exception):  # noqa: N818 - a signal, not an error
+class JobCancelled(Exception):
     """Raised inside a handler when an admin cancelled the job."""
 
 
@@ -38,8 +39,8 @@ class JobContext:
         if message is not None:
             values["message"] = message[:2000]
         with session_scope(self.engine) as session:
-            session.execute(update(Job).where(Job.id == self.job_id).values(**values))  # type: ignore[arg-type]
-            status = session.execute(select(Job.status).where(Job.id == self.job_id)).scalar_one()  # type: ignore[arg-type]
+            session.execute(update(Job).where(col(Job.id) == self.job_id).values(**values))
+            status = session.execute(select(col(Job.status)).where(col(Job.id) == self.job_id)).scalar_one()
         if status == "cancelling":
             raise JobCancelled()
 
@@ -87,7 +88,7 @@ def execute(engine: Engine, job_id: int) -> None:
     with session_scope(engine) as session:
         session.execute(
             update(Job)
-            .where(Job.id == job_id)  # type: ignore[arg-type]
+            .where(col(Job.id) == job_id)
             .values(status=status, error=error, result=result, finished_at=utcnow(), heartbeat_at=utcnow())
         )
 
@@ -96,6 +97,6 @@ def _heartbeat(engine: Engine, job_id: int, stop: threading.Event) -> None:
     while not stop.wait(HEARTBEAT_SECONDS):
         try:
             with session_scope(engine) as session:
-                session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))  # type: ignore[arg-type]
+                session.execute(update(Job).where(col(Job.id) == job_id).values(heartbeat_at=utcnow()))
         except Exception:
             log.warning("heartbeat of job %s failed", job_id, exc_info=True)

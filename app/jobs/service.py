@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import ConflictError, NotFoundError
 from app.jobs.models import Job
@@ -63,10 +63,13 @@ def mark_stale_jobs_failed(engine: Engine) -> int:
 
     cutoff = utcnow() - STALE_AFTER
     with session_scope(engine) as session:
-        result = session.execute(
+        result = session.exec(
             update(Job)
-            .where(Job.status.in_(("running", "cancelling")), Job.heartbeat_at < cutoff)  # type: ignore[attr-defined,operator]
-            .values(status="failed", finished_at=utcnow(),
-                    error="The worker running this job stopped (no heartbeat for over a minute). Retry it.")
+            .where(col(Job.status).in_(("running", "cancelling")), col(Job.heartbeat_at) < cutoff)
+            .values(
+                status="failed",
+                finished_at=utcnow(),
+                error="The worker running this job stopped (no heartbeat for over a minute). Retry it.",
+            )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return int(result.rowcount or 0)

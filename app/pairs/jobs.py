@@ -14,5 +14,9 @@ def detect_job(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(0, None, message="re-running detection")
     with session_scope(ctx.engine) as session:
         result = redetect(session)
-    return {"conversations": result.conversations, "added": result.added, "rescored": result.rescored,
-            "kept_reviewed": result.kept_reviewed}
+    return {
+        "conversations": result.conversations,
+        "added": result.added,
+        "rescored": result.rescored,
+        "kept_reviewed": result.kept_reviewed,
+    }

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import Table, and_, insert, update
+from sqlmodel import Session, col, select
 
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
-from app.models_base import utcnow
+from app.models_base import table_of, utcnow
 from app.pairs.detection import DETECTOR_VERSION, detect_pairs
 from app.pairs.models import Pair, PairStatus
 
-PAIR_TABLE: Table = Pair.__table__  # type: ignore[attr-defined]
+PAIR_TABLE: Table = table_of(Pair)
 IMPORTED_DETECTOR = "import:preference"
 
 
@@ -31,8 +31,17 @@ def pair_rows_for(
         ]
     turns = [(t.role, t.text) for t in conversation.turns]
     return [
-        _row(conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, d.score, ",".join(d.signals),
-             DETECTOR_VERSION, now)
+        _row(
+            conversation_id,
+            turn_ids,
+            d.rejected,
+            d.pushback,
+            d.chosen,
+            d.score,
+            ",".join(d.signals),
+            DETECTOR_VERSION,
+            now,
+        )
         for d in detect_pairs(turns)
     ]
 
@@ -82,11 +91,12 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
     result = RedetectResult()
     last_id = 0
     while True:
-        ids = list(
-            session.exec(
-                select(Conversation.id)
-                .where(Conversation.id > last_id, Conversation.format != "preference")  # type: ignore[operator]
-                .order_by(Conversation.id)  # type: ignore[arg-type]
+        # Selected primary keys are never None (SQLModel types `id` as `int | None` for unsaved rows).
+        ids: list[int] = list(
+            session.execute(
+                select(col(Conversation.id))
+                .where(col(Conversation.id) > last_id, col(Conversation.format) != "preference")
+                .order_by(col(Conversation.id))
                 .limit(batch_size)
             ).scalars()
         )
@@ -99,15 +109,15 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
 def _redetect_conversations(session: Session, *, conversation_ids: list[int], result: RedetectResult) -> None:
     turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
     rows = session.execute(
-        select(Turn.conversation_id, Turn.id, Turn.role, Turn.text)
-        .where(Turn.conversation_id.in_(conversation_ids))  # type: ignore[attr-defined]
-        .order_by(Turn.conversation_id, Turn.index)  # type: ignore[arg-type]
+        select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text))
+        .where(col(Turn.conversation_id).in_(conversation_ids))
+        .order_by(col(Turn.conversation_id), col(Turn.index))
     )
     for conversation_id, turn_id, role, text in rows:
         turns_by_conversation[conversation_id].append((turn_id, role, text))
     existing = {
         (p.conversation_id, p.first_turn_id, p.second_turn_id): p
-        for p in session.exec(select(Pair).where(Pair.conversation_id.in_(conversation_ids))).scalars()  # type: ignore[attr-defined]
+        for p in session.exec(select(Pair).where(col(Pair.conversation_id).in_(conversation_ids)))
     }
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
@@ -119,8 +129,17 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
             pair = existing.get(key)
             if pair is None:
                 new_rows.append(
-                    _row(conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, d.score,
-                         ",".join(d.signals), DETECTOR_VERSION, now)
+                    _row(
+                        conversation_id,
+                        turn_ids,
+                        d.rejected,
+                        d.pushback,
+                        d.chosen,
+                        d.score,
+                        ",".join(d.signals),
+                        DETECTOR_VERSION,
+                        now,
+                    )
                 )
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1
@@ -128,8 +147,12 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
                 session.execute(
                     update(PAIR_TABLE)
                     .where(and_(PAIR_TABLE.c.id == pair.id, PAIR_TABLE.c.status == PairStatus.candidate))
-                    .values(score=round(d.score, 4), detector=DETECTOR_VERSION, signals=",".join(d.signals)[:500],
-                            updated_at=now)
+                    .values(
+                        score=round(d.score, 4),
+                        detector=DETECTOR_VERSION,
+                        signals=",".join(d.signals)[:500],
+                        updated_at=now,
+                    )
                 )
                 result.rescored += 1
     if new_rows:

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
 from app.pairs.models import Pair
@@ -62,13 +61,13 @@ def iter_pair_details(
     """Pairs in id order with prompt, answers and pushback texts, read in batches (keyset)."""
     produced = 0
     while limit is None or produced < limit:
-        query = select(Pair).where(Pair.id > after_id).order_by(Pair.id)  # type: ignore[arg-type,operator]
+        query = select(Pair).where(col(Pair.id) > after_id).order_by(col(Pair.id))
         if status is not None:
-            query = query.where(Pair.status == status)
+            query = query.where(col(Pair.status) == status)
         if min_score is not None:
-            query = query.where(Pair.score >= min_score)
+            query = query.where(col(Pair.score) >= min_score)
         take = batch_size if limit is None else min(batch_size, limit - produced)
-        pairs = list(session.exec(query.limit(take)).scalars())  # type: ignore[call-overload]
+        pairs = list(session.exec(query.limit(take)))
         if not pairs:
             return
         yield from load_details(session, pairs=pairs)
@@ -80,19 +79,20 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
     """Attach conversation turns and gold edits to a batch of pairs with three queries."""
     conversation_ids = {p.conversation_id for p in pairs}
     conversations = {
-        c.id: c
-        for c in session.exec(select(Conversation).where(Conversation.id.in_(conversation_ids))).scalars()  # type: ignore[union-attr,call-overload]
+        c.id: c for c in session.exec(select(Conversation).where(col(Conversation.id).in_(conversation_ids)))
     }
     turns: dict[int, list[Turn]] = {cid: [] for cid in conversation_ids}
     for turn in session.exec(
-        select(Turn).where(Turn.conversation_id.in_(conversation_ids)).order_by(Turn.conversation_id, Turn.index)  # type: ignore[attr-defined,arg-type,call-overload]
-    ).scalars():
+        select(Turn)
+        .where(col(Turn.conversation_id).in_(conversation_ids))
+        .order_by(col(Turn.conversation_id), col(Turn.index))
+    ):
         turns[turn.conversation_id].append(turn)
     gold: dict[int, str] = {}
     for pair_id, text in session.execute(
-        select(Judgment.pair_id, Judgment.edited_text)
-        .where(Judgment.pair_id.in_([p.id for p in pairs]), Judgment.edited_text.is_not(None))  # type: ignore[union-attr,attr-defined]
-        .order_by(Judgment.edited_at)  # type: ignore[arg-type]
+        select(col(Judgment.pair_id), col(Judgment.edited_text))
+        .where(col(Judgment.pair_id).in_([p.id for p in pairs]), col(Judgment.edited_text).is_not(None))
+        .order_by(col(Judgment.edited_at))
     ):
         gold[pair_id] = text
     details = []
@@ -113,7 +113,11 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
             PairDetail(
                 id=pair.id or 0,
                 conversation_id=pair.conversation_id,
-                source={"name": conversation.source, "file": conversation.file, "external_id": conversation.external_id},
+                source={
+                    "name": conversation.source,
+                    "file": conversation.file,
+                    "external_id": conversation.external_id,
+                },
                 title=conversation.title,
                 score=pair.score,
                 detector=pair.detector,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from app.auth.deps import AdminUser
 from app.db import SessionDep
@@ -20,12 +20,16 @@ MAX_PATTERNS = 40
 
 @router.get("", response_class=HTMLResponse)
 def patterns_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
-    versions = list(
-        session.exec(select(TaxonomyVersion).order_by(TaxonomyVersion.id.desc()).limit(10)).scalars()  # type: ignore[union-attr,call-overload]
+    versions = list(session.exec(select(TaxonomyVersion).order_by(col(TaxonomyVersion.id).desc()).limit(10)))
+    return render(
+        request,
+        "patterns/page.html",
+        {
+            "patterns": list_patterns(session),
+            "version_id": current_version_id(session),
+            "versions": versions,
+        },
     )
-    return render(request, "patterns/page.html", {
-        "patterns": list_patterns(session), "version_id": current_version_id(session), "versions": versions,
-    })
 
 
 @router.post("")
@@ -45,9 +49,17 @@ async def patterns_save(request: Request, session: SessionDep, user: AdminUser) 
         raise ValidationFailedError("every pattern row needs slug, name, description and hotkey")
     existing = {p.slug for p in list_patterns(session)}
     patterns = [
-        PatternInput(slug=slug, name=name, description=description, hotkey=hotkey, position=i,
-                     is_active=slug in active or slug not in existing)
-        for i, (slug, name, description, hotkey) in enumerate(zip(slugs, names, descriptions, hotkeys, strict=True))
+        PatternInput(
+            slug=slug,
+            name=name,
+            description=description,
+            hotkey=hotkey,
+            position=i,
+            is_active=slug in active or slug not in existing,
+        )
+        for i, (slug, name, description, hotkey) in enumerate(
+            zip(slugs, names, descriptions, hotkeys, strict=True)
+        )
         if slug
     ]
     if len(patterns) > MAX_PATTERNS:

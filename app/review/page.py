@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
 from app.pairs.models import Pair
@@ -46,9 +45,9 @@ def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
     conversation = session.get(Conversation, pair.conversation_id)
     assert conversation is not None
     turns = list(
-        session.exec(  # type: ignore[call-overload]
-            select(Turn).where(Turn.conversation_id == pair.conversation_id).order_by(Turn.index)  # type: ignore[arg-type]
-        ).scalars()
+        session.exec(
+            select(Turn).where(col(Turn.conversation_id) == pair.conversation_id).order_by(col(Turn.index))
+        )
     )
     by_id = {t.id: t for t in turns}
     first, second = by_id[pair.first_turn_id], by_id[pair.second_turn_id]

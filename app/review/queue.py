@@ -56,10 +56,7 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
     threshold = float(get_value(session, key="detection_threshold"))
     overlap = int(get_value(session, key="overlap"))
     judged = (
-        select(func.count())
-        .select_from(Judgment)
-        .where(col(Judgment.pair_id) == Pair.id)
-        .scalar_subquery()
+        select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == Pair.id).scalar_subquery()
     )
     leased = (
         select(func.count())
@@ -126,18 +123,21 @@ def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: da
         pair_id = session.execute(candidates.with_for_update(skip_locked=True, of=Pair)).scalar_one_or_none()
         if pair_id is None:
             return None
-        taken = session.execute(
-            select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair_id)
-        ).scalar_one() + session.execute(
-            select(func.count())
-            .select_from(Assignment)
-            .where(
-                col(Assignment.pair_id) == pair_id,
-                col(Assignment.reviewer_id) != reviewer.id,
-                col(Assignment.expires_at) > now,
-                col(Assignment.skipped).is_(False),
-            )
-        ).scalar_one()
+        taken = (
+            session.execute(
+                select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair_id)
+            ).scalar_one()
+            + session.execute(
+                select(func.count())
+                .select_from(Assignment)
+                .where(
+                    col(Assignment.pair_id) == pair_id,
+                    col(Assignment.reviewer_id) != reviewer.id,
+                    col(Assignment.expires_at) > now,
+                    col(Assignment.skipped).is_(False),
+                )
+            ).scalar_one()
+        )
         if taken < overlap:
             return int(pair_id)
         passed.append(int(pair_id))

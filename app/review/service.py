@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
@@ -58,9 +58,11 @@ def submit(session: Session, *, reviewer: User, pair_id: int, data: JudgmentInpu
     if pair is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
     now = utcnow()
-    assignment = session.exec(  # type: ignore[call-overload]
-        select(Assignment).where(Assignment.pair_id == pair_id, Assignment.reviewer_id == reviewer.id)
-    ).scalars().first()
+    assignment = session.exec(
+        select(Assignment).where(
+            col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id
+        )
+    ).first()
     _check_room(session, pair=pair, reviewer=reviewer, assignment=assignment, now=now)
     seconds = None
     if assignment is not None:
@@ -69,7 +71,9 @@ def submit(session: Session, *, reviewer: User, pair_id: int, data: JudgmentInpu
         pair_id=pair_id,
         reviewer_id=reviewer.id or 0,
         verdict=data.verdict,
-        left_side=assignment.left_side if assignment else left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
+        left_side=assignment.left_side
+        if assignment
+        else left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
         patterns_first=sorted(set(data.patterns_first)),
         patterns_second=sorted(set(data.patterns_second)),
         edited_text=data.edited_text,
@@ -98,32 +102,41 @@ def _check_room(
     session: Session, *, pair: Pair, reviewer: User, assignment: Assignment | None, now: object
 ) -> None:
     if session.execute(
-        select(func.count()).select_from(Judgment).where(Judgment.pair_id == pair.id,
-                                                        Judgment.reviewer_id == reviewer.id)
+        select(func.count())
+        .select_from(Judgment)
+        .where(col(Judgment.pair_id) == pair.id, col(Judgment.reviewer_id) == reviewer.id)
     ).scalar_one():
         raise ConflictError("You already judged this pair; press u to undo your last verdict.")
     if pair.status not in OPEN_STATUSES:
         raise ConflictError(f"This pair is already decided ({pair.status}); it needs no more judgments.")
     overlap = int(get_value(session, key="overlap"))
-    judged = session.execute(select(func.count()).select_from(Judgment).where(Judgment.pair_id == pair.id)).scalar_one()
+    judged = session.execute(
+        select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair.id)
+    ).scalar_one()
     held_by_others = session.execute(
-        select(func.count()).select_from(Assignment).where(
-            Assignment.pair_id == pair.id,
-            Assignment.reviewer_id != reviewer.id,
-            Assignment.expires_at > now,  # type: ignore[arg-type,operator]
-            Assignment.skipped.is_(False),  # type: ignore[attr-defined]
+        select(func.count())
+        .select_from(Assignment)
+        .where(
+            col(Assignment.pair_id) == pair.id,
+            col(Assignment.reviewer_id) != reviewer.id,
+            col(Assignment.expires_at) > now,
+            col(Assignment.skipped).is_(False),
         )
     ).scalar_one()
     if judged + held_by_others + 1 > overlap:
         if assignment is not None:
-            raise ConflictError("Your hold on this pair expired and it went to another reviewer; your verdict "
-                                "was not saved. Press any key to get the next pair.")
+            raise ConflictError(
+                "Your hold on this pair expired and it went to another reviewer; your verdict "
+                "was not saved. Press any key to get the next pair."
+            )
         raise ConflictError("This pair already has all the judgments it needs.")
 
 
 def refresh_status(session: Session, *, pair_id: int) -> str:
     """Recompute a pair's status and orientation from its judgments."""
-    verdicts = [v for (v,) in session.execute(select(Judgment.verdict).where(Judgment.pair_id == pair_id))]
+    verdicts = [
+        v for (v,) in session.execute(select(col(Judgment.verdict)).where(col(Judgment.pair_id) == pair_id))
+    ]
     overlap = int(get_value(session, key="overlap"))
     status, swapped = PairStatus.candidate, False
     if verdicts:
@@ -141,7 +154,7 @@ def refresh_status(session: Session, *, pair_id: int) -> str:
             swapped = verdict == Verdict.first
     session.execute(
         update(Pair)
-        .where(Pair.id == pair_id)  # type: ignore[arg-type]
+        .where(col(Pair.id) == pair_id)
         .values(status=status, swapped=swapped, version=Pair.version + 1, updated_at=utcnow())
     )
     return status
@@ -150,12 +163,12 @@ def refresh_status(session: Session, *, pair_id: int) -> str:
 def undo_last(session: Session, *, reviewer: User) -> int | None:
     """Remove the reviewer's most recent judgment (within the undo window) and lease its pair back to them."""
     now = utcnow()
-    judgment = session.exec(  # type: ignore[call-overload]
+    judgment = session.exec(
         select(Judgment)
-        .where(Judgment.reviewer_id == reviewer.id, Judgment.created_at >= now - UNDO_WINDOW)  # type: ignore[operator]
-        .order_by(Judgment.created_at.desc(), Judgment.id.desc())  # type: ignore[attr-defined,union-attr]
+        .where(col(Judgment.reviewer_id) == reviewer.id, col(Judgment.created_at) >= now - UNDO_WINDOW)
+        .order_by(col(Judgment.created_at).desc(), col(Judgment.id).desc())
         .limit(1)
-    ).scalars().first()
+    ).first()
     if judgment is None:
         return None
     pair_id = judgment.pair_id
@@ -163,10 +176,23 @@ def undo_last(session: Session, *, reviewer: User) -> int | None:
     session.flush()
     refresh_status(session, pair_id=pair_id)
     lease_minutes = int(get_value(session, key="lease_minutes"))
-    session.execute(delete(Assignment).where(and_(Assignment.pair_id == pair_id,  # type: ignore[arg-type]
-                                                  Assignment.reviewer_id == reviewer.id)))
-    session.add(Assignment(pair_id=pair_id, reviewer_id=reviewer.id or 0, left_side=judgment.left_side,
-                           leased_at=now, expires_at=now + timedelta(minutes=lease_minutes)))
+    session.execute(
+        delete(Assignment).where(
+            and_(
+                col(Assignment.pair_id) == pair_id,
+                col(Assignment.reviewer_id) == reviewer.id,
+            )
+        )
+    )
+    session.add(
+        Assignment(
+            pair_id=pair_id,
+            reviewer_id=reviewer.id or 0,
+            left_side=judgment.left_side,
+            leased_at=now,
+            expires_at=now + timedelta(minutes=lease_minutes),
+        )
+    )
     return pair_id
 
 
@@ -203,11 +229,15 @@ def edit_judgment(
         if not edited_text.strip():
             raise ValidationFailedError("the edited answer is empty")
         values.update(edited_text=edited_text, edited_at=now, edited_by_id=reviewer.id)
-    result = session.execute(
-        update(Judgment).where(Judgment.id == judgment_id, Judgment.version == version).values(**values)  # type: ignore[arg-type]
+    result = session.exec(
+        update(Judgment)
+        .where(col(Judgment.id) == judgment_id, col(Judgment.version) == version)
+        .values(**values)
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        raise ConflictError("This judgment was changed in another tab or window after you opened it. "
-                            "Reload to see the current text, then make your change again.")
+    if not result.rowcount:
+        raise ConflictError(
+            "This judgment was changed in another tab or window after you opened it. "
+            "Reload to see the current text, then make your change again."
+        )
     session.refresh(judgment)
     return judgment

@@ -6,8 +6,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.models_base import utcnow
@@ -28,8 +27,9 @@ def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = N
     now = now or utcnow()
     since = now - timedelta(days=STREAK_LOOKBACK_DAYS)
     rows = session.execute(
-        select(Judgment.created_at, Judgment.seconds_spent).where(
-            Judgment.reviewer_id == reviewer.id, Judgment.created_at >= since  # type: ignore[operator]
+        select(col(Judgment.created_at), col(Judgment.seconds_spent)).where(
+            col(Judgment.reviewer_id) == reviewer.id,
+            col(Judgment.created_at) >= since,
         )
     ).all()
     today = now.date()

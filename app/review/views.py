@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.auth.deps import CurrentUser
 from app.auth.models import User
+from app.conversations.models import Turn
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
-from app.conversations.models import Turn
 from app.pairs.models import Pair
 from app.review import queue
 from app.review.models import Assignment, Judgment, Verdict
@@ -27,8 +26,9 @@ router = APIRouter(prefix="/review")
 SIDES = ("left", "right")
 
 
-def _pane(request: Request, session: Session, user: User, assignment: Assignment | None,
-          notice: str | None = None) -> HTMLResponse:
+def _pane(
+    request: Request, session: Session, user: User, assignment: Assignment | None, notice: str | None = None
+) -> HTMLResponse:
     context = {
         "view": build_view(session, assignment=assignment) if assignment else None,
         "stats": reviewer_stats(session, reviewer=user),
@@ -57,12 +57,12 @@ def review_next(request: Request, session: SessionDep, user: CurrentUser) -> Res
 def _held(session: Session, user: User, pair_id: int) -> Assignment:
     if session.get(Pair, pair_id) is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
-    assignment = session.exec(  # type: ignore[call-overload]
-        select(Assignment).where(Assignment.pair_id == pair_id, Assignment.reviewer_id == user.id)
-    ).scalars().first()
+    assignment = session.exec(
+        select(Assignment).where(col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == user.id)
+    ).first()
     if assignment is None:
         raise NotFoundError(f"pair {pair_id} is not in your queue")
-    return assignment  # type: ignore[no-any-return]
+    return assignment
 
 
 @router.post("/{pair_id}/judge", response_class=HTMLResponse)
@@ -115,8 +115,12 @@ def judge(
 def diff(request: Request, session: SessionDep, user: CurrentUser, pair_id: int) -> Response:
     """The word diff of the two answers in this reviewer's screen order, computed on demand."""
     view = build_view(session, assignment=_held(session, user, pair_id))
-    return render(request, "review/page.html", {"diff_html": word_diff(view.left.turn.text, view.right.turn.text)},
-                  block="diff")
+    return render(
+        request,
+        "review/page.html",
+        {"diff_html": word_diff(view.left.turn.text, view.right.turn.text)},
+        block="diff",
+    )
 
 
 @router.post("/{pair_id}/skip", response_class=HTMLResponse)
@@ -137,10 +141,12 @@ def undo(request: Request, session: SessionDep, user: CurrentUser) -> Response:
 @router.get("/history", response_class=HTMLResponse)
 def history(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     judgments = list(
-        session.exec(  # type: ignore[call-overload]
-            select(Judgment).where(Judgment.reviewer_id == user.id)
-            .order_by(Judgment.created_at.desc(), Judgment.id.desc()).limit(50)  # type: ignore[attr-defined,union-attr]
-        ).scalars()
+        session.exec(
+            select(Judgment)
+            .where(col(Judgment.reviewer_id) == user.id)
+            .order_by(col(Judgment.created_at).desc(), col(Judgment.id).desc())
+            .limit(50)
+        )
     )
     return render(request, "review/history.html", {"judgments": judgments})
 
@@ -182,6 +188,13 @@ def judgment_edit(
     preferred = _preferred_original(session, judgment)
     if text is not None and judgment.edited_text is None and (preferred is None or text == preferred.text):
         text = None
-    edit_judgment(session, reviewer=user, judgment_id=judgment_id, version=version, edited_text=text,
-                  comment=comment, flagged=flagged)
+    edit_judgment(
+        session,
+        reviewer=user,
+        judgment_id=judgment_id,
+        version=version,
+        edited_text=text,
+        comment=comment,
+        flagged=flagged,
+    )
     return hx_redirect(request, "/review/history")
