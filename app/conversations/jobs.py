@@ -17,16 +17,20 @@ PROGRESS_EVERY_SECONDS = 0.5
 
 @handler("import")
 def import_job(ctx: JobContext) -> dict[str, Any]:
-    """Payload: folder (holding the uploaded files), source. The folder is removed when the import ends."""
+    """Payload: folder (holding the uploaded files), source, and once started batch_id.
+
+    The folder is removed when the import succeeds; a failed or interrupted import keeps it for a retry.
+    """
     settings = get_settings()
     folder = Path(ctx.payload["folder"])
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
     total = sum(
         item.size for item in iter_input_files([folder], limits=limits) if isinstance(item, InputFile)
     )
-    batch_id = ctx.payload.get("batch_id") or start_batch(
-        ctx.engine, source=ctx.payload["source"], user_id=ctx.user_id
-    )
+    batch_id = ctx.payload.get("batch_id")
+    if batch_id is None:
+        batch_id = start_batch(ctx.engine, source=ctx.payload["source"], user_id=ctx.user_id)
+        ctx.remember(batch_id=batch_id)
     ctx.progress(0, total, message=f"import batch {batch_id}")
     done = 0
     last = 0.0

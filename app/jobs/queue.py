@@ -31,10 +31,11 @@ class EmbeddedConsumer(Consumer):
 
 
 def start_embedded(workers: int = 2) -> EmbeddedConsumer:
-    from app.jobs import tasks  # noqa: F401  (registers the task with this Huey)
+    # The Huey the task was registered on, so what is enqueued is what this consumer reads.
+    from app.jobs.tasks import huey
 
     consumer = EmbeddedConsumer(
-        get_huey(), workers=workers, worker_type="thread", periodic=True, check_worker_health=False
+        huey, workers=workers, worker_type="thread", periodic=True, check_worker_health=False
     )
     consumer.start()
     log.info("embedded job worker started (%s threads)", workers)

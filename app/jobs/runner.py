@@ -44,6 +44,15 @@ class JobContext:
         if status == "cancelling":
             raise JobCancelled()
 
+    def remember(self, **values: Any) -> None:
+        """Store values in the job's payload so a retry continues where this run started (e.g. its batch)."""
+        self.payload.update(values)
+        with session_scope(self.engine) as session:
+            job = session.get(Job, self.job_id)
+            if job is not None:
+                job.payload = {**(job.payload or {}), **values}
+                session.add(job)
+
 
 Handler = Callable[[JobContext], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {}
@@ -57,8 +66,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def load_handlers() -> None:
+    """Import the domain modules whose @handler functions run jobs (they import this module)."""
+    from app.conversations import jobs as _imports  # noqa: F401
+    from app.pairs import jobs as _detect  # noqa: F401
+    from app.releases import jobs as _releases  # noqa: F401
+
+
 def execute(engine: Engine, job_id: int) -> None:
     """Run job `job_id` if it is still queued; every outcome ends in a final status with a reason."""
+    load_handlers()
     with session_scope(engine) as session:
         job = session.get(Job, job_id)
         if job is None or job.status != "queued":

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, NotFoundError
 from app.jobs.models import Job
@@ -57,19 +57,34 @@ def cancel_job(session: Session, *, job_id: int) -> Job:
     return job
 
 
-def mark_stale_jobs_failed(engine: Engine) -> int:
-    """Jobs whose worker stopped (killed, machine lost) are marked failed so they can be retried."""
+def mark_stale_jobs_failed(engine: Engine, *, stale_after: timedelta = STALE_AFTER) -> int:
+    """Jobs whose worker stopped (killed, machine lost) are marked failed so they can be retried.
+
+    An import job's batch is marked failed too: its stored conversations are whole, and a retry resumes
+    it (the conversations already stored count as duplicates).
+    """
+    from app.conversations.models import ImportBatch
     from app.db import session_scope
 
-    cutoff = utcnow() - STALE_AFTER
+    now = utcnow()
     with session_scope(engine) as session:
-        result = session.exec(
-            update(Job)
-            .where(col(Job.status).in_(("running", "cancelling")), col(Job.heartbeat_at) < cutoff)
-            .values(
-                status="failed",
-                finished_at=utcnow(),
-                error="The worker running this job stopped (no heartbeat for over a minute). Retry it.",
+        stale = list(
+            session.exec(
+                select(Job).where(
+                    col(Job.status).in_(("running", "cancelling")), col(Job.heartbeat_at) < now - stale_after
+                )
             )
         )
-        return int(result.rowcount or 0)
+        for job in stale:
+            job.status, job.finished_at = "failed", now
+            job.error = "The worker running this job stopped (no heartbeat for over a minute). Retry it."
+            session.add(job)
+            batch_id = (job.payload or {}).get("batch_id")
+            if job.kind == "import" and batch_id is not None:
+                session.exec(
+                    update(ImportBatch)
+                    .where(col(ImportBatch.id) == batch_id, col(ImportBatch.status) == "running")
+                    .values(status="failed", finished_at=now,
+                            message="interrupted: the worker stopped; retry the job to resume this import")
+                )  # fmt: skip
+        return len(stale)

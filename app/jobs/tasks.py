@@ -12,15 +12,8 @@ from app.jobs.service import mark_stale_jobs_failed
 huey = get_huey()
 
 
-def _load_handlers() -> None:
-    from app.conversations import jobs as _imports  # noqa: F401
-    from app.pairs import jobs as _detect  # noqa: F401
-    from app.releases import jobs as _releases  # noqa: F401
-
-
 @huey.task()
 def run_job(job_id: int) -> None:
-    _load_handlers()
     runner.execute(get_engine(), job_id)
 
 
