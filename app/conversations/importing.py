@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from app.conversations.files import InputFile, Limits, SkippedInput, inner_name, iter_input_files
 from app.conversations.importers import FORMATS, detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, RecordError
+from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
 from app.conversations.models import ImportBatch, ImportFile
 from app.conversations.service import FileContext, Item, StoreError, record_errors, store_conversations
 from app.db import session_scope
@@ -204,11 +204,41 @@ def _import_file(
     writer: _Writer, item: InputFile, *, format: str, source: str, progress: Progress | None
 ) -> None:
     tally = _FileTally(item.name, item.size)
+    context: list[FileContext] = []
+
+    def emit(result: ParsedConversation | RecordError) -> None:
+        if isinstance(result, RecordError):
+            writer.reject(
+                tally, {"line": result.line, "json_path": result.json_path, "reason": result.reason}
+            )
+            return
+        if not context:
+            context.append(_context(writer, tally, source))
+        writer.add(context[0], tally, result)
+
+    _read_file(item, format=format, tally=tally, emit=emit, progress=progress)
+    writer.file_done(tally)
+
+
+def _context(writer: _Writer, tally: _FileTally, source: str) -> FileContext:
+    return FileContext(
+        batch_id=writer.summary.batch_id, source=source, format=tally.format or "", file=tally.path
+    )
+
+
+def _read_file(
+    item: InputFile,
+    *,
+    format: str,
+    tally: _FileTally,
+    emit: Callable[[ParsedConversation | RecordError], None],
+    progress: Progress | None = None,
+) -> None:
+    """Detect the format, parse, and hash one file; problems are emitted as RecordErrors, never raised."""
     try:
         hashed = item.open()
     except OSError as exc:
-        writer.reject(tally, {"line": None, "reason": f"cannot open: {exc.strerror or exc}"})
-        writer.file_done(tally)
+        emit(RecordError(reason=f"cannot open: {exc.strerror or exc}"))
         return
     reported = 0
     try:
@@ -219,30 +249,21 @@ def _import_file(
                 "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
             )
         tally.format = fmt
-        context = FileContext(batch_id=writer.summary.batch_id, source=source, format=fmt, file=item.name)
         for result in get_importer(fmt).parse(hashed.stream, name):
-            if isinstance(result, RecordError):
-                writer.reject(
-                    tally, {"line": result.line, "json_path": result.json_path, "reason": result.reason}
-                )
-            else:
-                writer.add(context, tally, result)
+            emit(result)
             if progress is not None and hashed.bytes_read - reported > 1 << 20:
                 progress(hashed.bytes_read - reported)
                 reported = hashed.bytes_read
         tally.sha256 = hashed.drain()
     except (FileFormatError, PairwiseError, UnicodeDecodeError) as exc:
-        writer.reject(tally, {"line": None, "reason": str(exc)})
+        emit(RecordError(reason=str(exc)))
     except (ValueError, RecursionError, MemoryError, OSError) as exc:
         log.exception("import of %s failed", item.name)
-        writer.reject(
-            tally, {"line": None, "reason": f"could not be read: {type(exc).__name__}: {exc}"[:500]}
-        )
+        emit(RecordError(reason=f"could not be read: {type(exc).__name__}: {exc}"[:500]))
     finally:
         hashed.close()
         if progress is not None:
             progress(max(item.size - reported, 0))
-    writer.file_done(tally)
 
 
 def _finish(engine: Engine, summary: ImportSummary, *, status: str, message: str | None) -> None:

@@ -108,7 +108,7 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
         }
         for digest, (context, conversation) in batch
     ]
-    conversation_ids = _insert_returning_ids(session, CONVERSATION_TABLE, conversation_rows)
+    conversation_ids = _bulk_insert(session, CONVERSATION_TABLE, conversation_rows)
     turn_rows: list[dict[str, Any]] = []
     for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
         turn_rows.extend(
@@ -121,7 +121,7 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
             }
             for index, turn in enumerate(conversation.turns)
         )
-    turn_ids = iter(_insert_returning_ids(session, TURN_TABLE, turn_rows))
+    turn_ids = iter(_bulk_insert(session, TURN_TABLE, turn_rows))
     pair_rows: list[dict[str, Any]] = []
     counts: list[int] = []
     for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
@@ -129,16 +129,38 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
         rows = pair_rows_for(conversation_id=conversation_id, conversation=conversation, turn_ids=ids)
         pair_rows.extend(rows)
         counts.append(len(rows))
-    if pair_rows:
-        session.execute(insert(PAIR_TABLE), pair_rows)
+    _bulk_insert(session, PAIR_TABLE, pair_rows)
     return counts
 
 
-def _insert_returning_ids(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows and return their ids in order.
+
+    PostgreSQL: one multi-row INSERT ... RETURNING. SQLite: this transaction holds the database's only
+    write lock (BEGIN IMMEDIATE), so ids after the current maximum are ours to assign, and a plain
+    executemany through the driver skips SQLAlchemy's per-row work (a third of the import time).
+    """
     if not rows:
         return []
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(session.execute(statement, rows).scalars())
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(session.execute(statement, rows).scalars())
+    start = connection.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one() + 1
+    ids = list(range(start, start + len(rows)))
+    columns = [c for c in table.columns if c.name in rows[0] or c.name == "id"]
+    processors = [c.type.bind_processor(connection.dialect) for c in columns]
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    values = [
+        tuple(
+            row_id if column.name == "id" else (process(row[column.name]) if process else row[column.name])
+            for column, process in zip(columns, processors, strict=True)
+        )
+        for row_id, row in zip(ids, rows, strict=True)
+    ]
+    connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
+    return ids
 
 
 def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str, Any]]) -> None:
