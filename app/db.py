@@ -76,6 +76,10 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A bigger page cache and fewer, larger checkpoints: imports write ~100 MB per 10,000 sessions,
+        # and the default (2 MB cache, checkpoint every 4 MB) made every chunk's commit re-read and copy pages.
+        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.execute("PRAGMA wal_autocheckpoint=16384")
         cursor.close()
 
     # SQLite's busy handler polls with growing sleeps, which turns a queue of writers into seconds of
