@@ -4,7 +4,8 @@
 
 Prints requests/s and p50/p95/p99 latency of the next-pair page and of submit (the HTML routes reviewers use,
 with htmx headers), as the client saw it and as the server spent it (Server-Timing), then checks that no pair got more judgments than the overlap allows.
-`--upload-sessions N` also imports N more sessions through `pairwise import` while reviewers work.
+`--upload-sessions N` also uploads N more sessions (one zip) through the admin upload page while reviewers
+work; the server's embedded worker imports them, and the figures show what that does to reviewers.
 """
 
 from __future__ import annotations
@@ -20,20 +21,22 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import migrate  # noqa: E402
-from app.auth.service import create_user  # noqa: E402
-from app.conversations.importing import run_import  # noqa: E402
-from app.db import build_engine, session_scope  # noqa: E402
-from app.patterns.service import seed_defaults  # noqa: E402
-from app.review.models import Judgment  # noqa: E402
-from benchmarks.import_speed import write_sessions  # noqa: E402
+from app import migrate
+from app.auth.service import create_user
+from app.conversations.importing import run_import
+from app.db import build_engine, session_scope
+from app.patterns.service import seed_defaults
+from app.review.models import Judgment
+from benchmarks.import_speed import write_sessions
 
 PAIR_ID = re.compile(rb'data-pair-id="(\d+)"')
 PASSWORD = "bench-password-123"
@@ -57,16 +60,28 @@ def server_ms(response: httpx.Response) -> float:
     return float(value.split("dur=")[-1]) / 1000
 
 
-def reviewer_loop(base: str, username: str, deadline: float, times: dict[str, list[float]], failures: list[str],
-                  think: float) -> None:
+def reviewer_loop(
+    base: str,
+    username: str,
+    deadline: float,
+    times: dict[str, list[float]],
+    failures: list[str],
+    think: float,
+) -> None:
     with httpx.Client(base_url=base, timeout=30) as client:
         client.get("/login")
-        response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                               "csrf_token": client.cookies.get("pw_csrf", "")})
+        response = client.post(
+            "/login",
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "csrf_token": client.cookies.get("pw_csrf") or "",
+            },
+        )
         if response.status_code != 303:
             failures.append(f"{username}: sign-in answered {response.status_code}")
             return
-        headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf", "")}
+        headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
         while time.monotonic() < deadline:
             start = time.perf_counter()
             page = client.post("/review/next", headers=headers)
@@ -79,8 +94,11 @@ def reviewer_loop(base: str, username: str, deadline: float, times: dict[str, li
             if match is None:
                 return  # queue empty
             start = time.perf_counter()
-            result = client.post(f"/review/{int(match.group(1))}/judge", headers=headers,
-                                 data={"verdict": "right", "patterns_right": ["tradeoffs"]})
+            result = client.post(
+                f"/review/{int(match.group(1))}/judge",
+                headers=headers,
+                data={"verdict": "right", "patterns_right": ["tradeoffs"]},
+            )
             times["submit"].append(time.perf_counter() - start)
             times["submit server"].append(server_ms(result))
             if result.status_code != 200:
@@ -88,13 +106,68 @@ def reviewer_loop(base: str, username: str, deadline: float, times: dict[str, li
             time.sleep(think)
 
 
+def build_upload(work: Path, sessions: int) -> Path:
+    folder = work / "upload"
+    folder.mkdir()
+    write_sessions(folder, sessions)
+    archive = work / "upload.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, path.name)
+    shutil.rmtree(folder)
+    return archive
+
+
+def upload_and_wait(base: str, archive: Path, result: dict[str, str]) -> None:
+    """Sign in as the admin, upload the zip like the browser form does, and wait for the import job."""
+    with httpx.Client(base_url=base, timeout=600) as client:
+        client.get("/login")
+        client.post(
+            "/login",
+            data={
+                "username": "admin",
+                "password": PASSWORD,
+                "csrf_token": client.cookies.get("pw_csrf") or "",
+            },
+        )
+        headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
+        started = time.perf_counter()
+        with archive.open("rb") as fh:
+            response = client.post(
+                "/admin/imports",
+                headers=headers,
+                data={"source": "load-upload"},
+                files={"files": ("sessions.zip", fh, "application/zip")},
+            )
+        job_url = response.headers.get("HX-Redirect", "")
+        if not job_url:
+            result["error"] = f"upload answered {response.status_code}: {response.text[:200]}"
+            return
+        uploaded = time.perf_counter() - started
+        while True:
+            page = client.get(f"{job_url}/status", headers={"HX-Request": "true"}).text
+            if "succeeded" in page or "failed" in page:
+                break
+            time.sleep(0.5)
+        result.update(
+            job=job_url,
+            uploaded_s=f"{uploaded:.1f}",
+            finished_s=f"{time.perf_counter() - started:.1f}",
+            status="succeeded" if "succeeded" in page else "failed",
+        )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reviewers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--sessions", type=int, default=3000)
     parser.add_argument("--upload-sessions", type=int, default=0)
-    parser.add_argument("--think", type=float, default=0.0, help="seconds a reviewer pauses after each verdict")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds a reviewer pauses after each verdict"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-load-"))
     try:
@@ -109,12 +182,23 @@ def main() -> None:
             seed_defaults(session)
             for i in range(args.reviewers):
                 create_user(session, username=f"r{i}", password=PASSWORD, role="reviewer")
+            create_user(session, username="admin", password=PASSWORD, role="admin")
         port = free_port()
-        env = {**os.environ, "PAIRWISE_DATABASE_URL": url, "PAIRWISE_DATA_DIR": str(work), "PAIRWISE_MODE": "test",
-               "PAIRWISE_SECRET_KEY": "load-test-secret-key-0123456789-abcdefghij", "PAIRWISE_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "PAIRWISE_DATABASE_URL": url,
+            "PAIRWISE_DATA_DIR": str(work),
+            "PAIRWISE_MODE": "test",
+            "PAIRWISE_SECRET_KEY": "load-test-secret-key-0123456789-abcdefghij",
+            "PAIRWISE_LOG_LEVEL": "WARNING",
+        }
         log = (work / "server.log").open("w")
-        server = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], env=env,
-                                  stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
@@ -122,41 +206,49 @@ def main() -> None:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        uploader = None
+        uploader: threading.Thread | None = None
+        upload_result: dict[str, str] = {}
         if args.upload_sessions:
-            upload = work / "upload"
-            upload.mkdir()
-            write_sessions(upload, args.upload_sessions)
-            uploader = subprocess.Popen([sys.executable, "-m", "app", "import", str(upload), "--json"], env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            archive = build_upload(work, args.upload_sessions)
+            uploader = threading.Thread(target=upload_and_wait, args=(base, archive, upload_result))
         times: dict[str, list[float]] = {"next": [], "submit": [], "next server": [], "submit server": []}
         failures: list[str] = []
         deadline = time.monotonic() + args.seconds
-        threads = [threading.Thread(target=reviewer_loop, args=(base, f"r{i}", deadline, times, failures, args.think))
-                   for i in range(args.reviewers)]
+        threads = [
+            threading.Thread(
+                target=reviewer_loop, args=(base, f"r{i}", deadline, times, failures, args.think)
+            )
+            for i in range(args.reviewers)
+        ]
         started = time.perf_counter()
+        if uploader is not None:
+            uploader.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
         if uploader is not None:
-            out = uploader.communicate()[0].decode()
-            print(f"upload during the run: {out.strip().splitlines()[-1][:200]}")
+            uploader.join()
+            print(f"upload during the run: {upload_result}")
         server.terminate()
         server.wait(10)
         with session_scope(engine) as session:
             over = session.execute(
-                select(Judgment.pair_id).group_by(Judgment.pair_id).having(func.count() > 1)
+                select(col(Judgment.pair_id)).group_by(col(Judgment.pair_id)).having(func.count() > 1)
             ).all()
             total = session.execute(select(func.count()).select_from(Judgment)).scalar_one()
         requests = len(times["next"]) + len(times["submit"])
-        print(f"{args.reviewers} reviewers, think {args.think} s, {elapsed:.0f} s: {requests / elapsed:.0f} requests/s, "
-              f"{total} judgments")
+        print(
+            f"{args.reviewers} reviewers, think {args.think} s, {elapsed:.0f} s: {requests / elapsed:.0f} requests/s, "
+            f"{total} judgments"
+        )
         for name, values in times.items():
-            print(f"  {name:<13} n={len(values):>6}  p50 {percentile(values, 0.5):6.1f} ms  "
-                  f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
-                  f"mean {statistics.fmean(values) * 1000 if values else float('nan'):6.1f} ms")
+            print(
+                f"  {name:<13} n={len(values):>6}  p50 {percentile(values, 0.5):6.1f} ms  "
+                f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
+                f"mean {statistics.fmean(values) * 1000 if values else float('nan'):6.1f} ms"
+            )
         print(f"pairs judged beyond overlap 1: {len(over)}; failures: {len(failures)}")
         for failure in failures[:10]:
             print("  ", failure)
