@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import shutil
 import socket
@@ -63,11 +64,13 @@ def server_ms(response: httpx.Response) -> float:
 def reviewer_loop(
     base: str,
     username: str,
-    deadline: float,
+    gate: threading.Barrier,
+    seconds: float,
     times: dict[str, list[float]],
     failures: list[str],
     think: float,
 ) -> None:
+    """Sign in, wait until every reviewer has (sign-in hashing is not what we measure), then loop."""
     with httpx.Client(base_url=base, timeout=30) as client:
         client.get("/login")
         response = client.post(
@@ -78,10 +81,13 @@ def reviewer_loop(
                 "csrf_token": client.cookies.get("pw_csrf") or "",
             },
         )
+        gate.wait()
         if response.status_code != 303:
             failures.append(f"{username}: sign-in answered {response.status_code}")
             return
         headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
+        deadline = time.monotonic() + seconds
+        time.sleep(random.uniform(0, think))  # reviewers do not all press a key in the same millisecond
         while time.monotonic() < deadline:
             start = time.perf_counter()
             page = client.post("/review/next", headers=headers)
@@ -213,18 +219,19 @@ def main() -> None:
             uploader = threading.Thread(target=upload_and_wait, args=(base, archive, upload_result))
         times: dict[str, list[float]] = {"next": [], "submit": [], "next server": [], "submit server": []}
         failures: list[str] = []
-        deadline = time.monotonic() + args.seconds
+        gate = threading.Barrier(args.reviewers + 1)
         threads = [
             threading.Thread(
-                target=reviewer_loop, args=(base, f"r{i}", deadline, times, failures, args.think)
+                target=reviewer_loop, args=(base, f"r{i}", gate, args.seconds, times, failures, args.think)
             )
             for i in range(args.reviewers)
         ]
+        for t in threads:
+            t.start()
+        gate.wait()
         started = time.perf_counter()
         if uploader is not None:
             uploader.start()
-        for t in threads:
-            t.start()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
