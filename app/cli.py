@@ -261,4 +261,5 @@ def main() -> None:
     )
     # Migration chatter on every command hides the output people came for.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("huey").setLevel(logging.WARNING)
     cli()
