@@ -25,6 +25,7 @@ from app.pairs.service import redetect
 from app.pairs.views_data import iter_pair_details
 from app.releases.cli import export_command, releases_cli
 from app.settings.service import get_value, set_value
+from app.training.cli import runs_cli, train_command
 
 cli = typer.Typer(
     help="Pairwise: turn assistant conversations into reviewed fine-tuning data.", no_args_is_help=True
@@ -36,6 +37,8 @@ cli.add_typer(pairs_cli, name="pairs")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(releases_cli, name="releases")
 cli.command("export")(export_command)
+cli.command("train")(train_command)
+cli.add_typer(runs_cli, name="runs")
 
 err = Console(stderr=True)
 
@@ -84,7 +87,10 @@ def worker(
     from app.jobs.service import mark_stale_jobs_failed
 
     migrate.upgrade()
+    from app.training.jobs import resume_runs
+
     mark_stale_jobs_failed(get_engine())
+    resume_runs(get_engine())
     Consumer(tasks.huey, workers=threads, worker_type="thread", periodic=True).run()
 
 

@@ -23,6 +23,7 @@ from app.patterns import views as patterns_views
 from app.releases import views as releases_views
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
+from app.training import views as training_views
 from app.web import hx_redirect, is_htmx, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,8 +107,10 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         from app.db import get_engine
         from app.jobs.queue import start_embedded
         from app.jobs.service import mark_stale_jobs_failed
+        from app.training.jobs import resume_runs
 
         mark_stale_jobs_failed(get_engine())
+        resume_runs(get_engine())
         consumer = start_embedded()
     yield
     if consumer is not None:
@@ -128,6 +131,7 @@ def create_app() -> FastAPI:
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)
     app.include_router(admin_views.router)
+    app.include_router(training_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -11,6 +11,7 @@ from app.patterns.models import Pattern, TaxonomyVersion
 from app.releases.models import DatasetRelease
 from app.review.models import Assignment, Judgment
 from app.settings.models import AppSetting, AuditEvent
+from app.training.models import RunEvent, RunMetric, TrainingRun
 
 metadata = SQLModel.metadata
 
@@ -29,7 +30,10 @@ __all__ = [
     "LoginAttempt",
     "Pair",
     "Pattern",
+    "RunEvent",
+    "RunMetric",
     "TaxonomyVersion",
+    "TrainingRun",
     "Turn",
     "User",
     "WebSession",

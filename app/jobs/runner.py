@@ -71,6 +71,7 @@ def load_handlers() -> None:
     from app.conversations import jobs as _imports  # noqa: F401
     from app.pairs import jobs as _detect  # noqa: F401
     from app.releases import jobs as _releases  # noqa: F401
+    from app.training import jobs as _training  # noqa: F401
 
 
 def execute(engine: Engine, job_id: int) -> None:

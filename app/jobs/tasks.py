@@ -19,5 +19,8 @@ def run_job(job_id: int) -> None:
 
 @huey.periodic_task(crontab(minute="*"))
 def reap_stale_jobs() -> None:
-    """Every minute: jobs whose worker died are marked failed."""
+    """Every minute: jobs whose worker died are marked failed, and remote training runs resume polling."""
+    from app.training.jobs import resume_runs
+
     mark_stale_jobs_failed(get_engine())
+    resume_runs(get_engine())

@@ -350,3 +350,9 @@ def send(c: TestClient, call: Call, *, csrf: str | None = None, headers: dict[st
 def order(key: tuple[str, str]) -> tuple[int, str, str]:
     """Sign-out last: it ends the session the other calls use."""
     return (1 if key == ("POST", "/logout") else 0, key[1], key[0])
+
+
+# The training rows build on the names above, so they are imported last.
+from tests.training.matrix_routes import TRAINING_ROUTES  # noqa: E402
+
+ROUTES.update(TRAINING_ROUTES)

@@ -1,0 +1,248 @@
+"""The training process: `python -m app.training.trl_worker CONFIG.json`.
+
+Reads the config written by the TRL backend, trains with TRL's SFTTrainer or DPOTrainer (optionally a LoRA
+adapter through peft), and reports on stdout as JSON lines: {"type": "start" | "log" | "status" | "done" |
+"error"}. Everything libraries print goes to stderr (the run's train.log). SIGTERM stops training after
+the current step; the process then exits with code 3 without saving. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_CANCELLED = 0, 1, 2, 3
+
+Emit = Callable[..., None]
+
+
+class ConfigError(Exception):
+    """The config or the data cannot be trained as they are; the message says why."""
+
+
+class Cancelled(Exception):
+    pass
+
+
+class _Stop:
+    requested = False
+
+
+def _on_term(_signum: int, _frame: Any) -> None:
+    _Stop.requested = True
+
+
+def _die_with_parent() -> None:
+    """Linux: get SIGTERM when the supervising worker dies, so no orphan keeps a GPU busy."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _emitter(stream: TextIO) -> Emit:
+    def emit(kind: str, **fields: Any) -> None:
+        stream.write(json.dumps({"type": kind, **fields}, default=str, allow_nan=False) + "\n")
+        stream.flush()
+
+    return emit
+
+
+def _load_rows(path: str, *, method: str, cache_dir: str) -> Any:
+    from datasets import load_dataset
+
+    kind = "parquet" if path.endswith(".parquet") else "json"
+    dataset = load_dataset(kind, data_files=path, split="train", cache_dir=cache_dir)
+    columns = set(dataset.column_names)
+    if method == "dpo":
+        if {"input", "preferred_output", "non_preferred_output"} <= columns:
+            # The OpenAI preference format: the same conversation as TRL's explicit-prompt shape.
+            dataset = dataset.map(
+                lambda row: {
+                    "prompt": row["input"]["messages"],
+                    "chosen": row["preferred_output"],
+                    "rejected": row["non_preferred_output"],
+                },
+                remove_columns=sorted(columns),
+            )
+        elif not {"prompt", "chosen", "rejected"} <= columns:
+            raise ConfigError(
+                f"{Path(path).name}: DPO needs prompt/chosen/rejected rows, found {sorted(columns)}"
+            )
+    elif "messages" not in columns and not {"prompt", "completion"} <= columns:
+        raise ConfigError(
+            f"{Path(path).name}: SFT needs messages or prompt/completion rows, found {sorted(columns)}"
+        )
+    if len(dataset) == 0:
+        raise ConfigError(f"{Path(path).name} has no rows")
+    return dataset
+
+
+def _numbers(logs: dict[str, Any]) -> dict[str, float]:
+    out = {}
+    for key, value in logs.items():
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(float(value)):
+            out[str(key)] = float(value)
+    return out
+
+
+def train(config: dict[str, Any], emit: Emit) -> str:
+    """Train as configured; returns the folder the model was saved to."""
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+
+    hp = config["hyperparameters"]
+    method = config["method"]
+    seed = int(config.get("seed", 42))
+    transformers.set_seed(seed)
+    base = config["base_model"]
+    emit("status", message=f"loading {base} (offline)")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"base model {base!r} is neither a model folder nor a model in the local Hugging Face cache "
+            f"(downloads are off): {exc}"
+        ) from exc
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    work = config["work_dir"]
+    cache = os.path.join(work, "datasets-cache")
+    train_rows = _load_rows(config["train_file"], method=method, cache_dir=cache)
+    eval_rows = (
+        _load_rows(config["validation_file"], method=method, cache_dir=cache)
+        if config.get("validation_file")
+        else None
+    )
+    emit(
+        "status",
+        message=f"{len(train_rows)} training rows"
+        + (f", {len(eval_rows)} validation rows" if eval_rows else ""),
+    )
+    if _Stop.requested:
+        raise Cancelled()
+
+    cuda = torch.cuda.is_available()
+    common: dict[str, Any] = {
+        "output_dir": os.path.join(work, "checkpoints"),
+        "num_train_epochs": hp["n_epochs"],
+        "per_device_train_batch_size": hp["batch_size"],
+        "per_device_eval_batch_size": hp["batch_size"],
+        "learning_rate": hp["learning_rate"],
+        "max_steps": hp["max_steps"],
+        "gradient_accumulation_steps": hp["gradient_accumulation_steps"],
+        "logging_steps": hp["logging_steps"],
+        "logging_first_step": True,
+        "max_length": hp["max_length"],
+        "seed": seed,
+        "report_to": [],
+        "disable_tqdm": True,
+        "save_strategy": "no",
+        "eval_strategy": "epoch" if eval_rows is not None else "no",
+        "use_cpu": not cuda,
+        "bf16": bool(cuda and torch.cuda.is_bf16_supported()),
+        "fp16": False,
+    }
+    if hp.get("warmup_ratio"):
+        # transformers 5 folded warmup_ratio into warmup_steps (a float below 1 is a ratio).
+        from transformers import TrainingArguments
+
+        names = {f.name for f in dataclasses.fields(TrainingArguments)}
+        common["warmup_ratio" if "warmup_ratio" in names else "warmup_steps"] = hp["warmup_ratio"]
+    peft_config = None
+    if hp.get("lora"):
+        from peft import LoraConfig
+
+        peft_config = LoraConfig(
+            r=hp["lora_r"], lora_alpha=hp["lora_alpha"], lora_dropout=hp["lora_dropout"],
+            target_modules="all-linear", task_type="CAUSAL_LM",
+        )  # fmt: skip
+
+    class Report(TrainerCallback):
+        def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            emit("start", total_steps=state.max_steps)
+
+        def on_log(
+            self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kw: Any
+        ) -> None:
+            emit("log", step=state.global_step, total_steps=state.max_steps, logs=_numbers(logs or {}))
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+            if _Stop.requested:
+                control.should_training_stop = True
+
+    if method == "dpo":
+        from trl import DPOConfig, DPOTrainer
+
+        args: Any = DPOConfig(**common, beta=hp["beta"])
+        trainer: Any = DPOTrainer(
+            model=model,
+            # An in-memory reference: ref_model=None would make TRL reload the model by name.
+            ref_model=None if peft_config is not None else copy.deepcopy(model),
+            args=args, train_dataset=train_rows, eval_dataset=eval_rows, processing_class=tokenizer,
+            callbacks=[Report()], peft_config=peft_config,
+        )  # fmt: skip
+    else:
+        from trl import SFTConfig, SFTTrainer
+
+        args = SFTConfig(**common)
+        trainer = SFTTrainer(
+            model=model, args=args, train_dataset=train_rows, eval_dataset=eval_rows, processing_class=tokenizer,
+            callbacks=[Report()], peft_config=peft_config,
+        )  # fmt: skip
+    trainer.train()
+    if _Stop.requested:
+        raise Cancelled()
+    output = config["output_dir"]
+    emit("status", message="saving the model")
+    trainer.save_model(output)
+    tokenizer.save_pretrained(output)
+    Path(output, "trainer_config.json").write_text(args.to_json_string(), encoding="utf-8")
+    return str(output)
+
+
+def main(argv: list[str]) -> int:
+    # Our report channel is the original stdout; whatever libraries print goes to stderr (train.log).
+    events = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    emit = _emitter(events)
+    signal.signal(signal.SIGTERM, _on_term)
+    _die_with_parent()
+    if len(argv) != 2:
+        emit("error", message="usage: python -m app.training.trl_worker CONFIG.json")
+        return EXIT_CONFIG
+    try:
+        config = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+        output = train(config, emit)
+    except Cancelled:
+        emit("status", message="stopped by a cancel; nothing saved")
+        return EXIT_CANCELLED
+    except ConfigError as exc:
+        emit("error", message=str(exc))
+        return EXIT_CONFIG
+    except Exception as exc:
+        traceback.print_exc()
+        emit("error", message=f"{type(exc).__name__}: {exc}"[:2000])
+        return EXIT_FAILED
+    emit("done", model_dir=output)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

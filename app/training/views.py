@@ -1,0 +1,277 @@
+"""Training pages (admins only): runs list, launch form, run page with a live fragment, provider settings."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.auth.deps import AdminUser
+from app.db import SessionDep
+from app.errors import NotFoundError, PairwiseError, ValidationFailedError
+from app.jobs.models import Job
+from app.jobs.service import enqueue
+from app.releases.models import DatasetRelease, ReleaseStatus
+from app.training import provider
+from app.training.backends import BACKEND_NAMES, get_backend
+from app.training.backends.base import Param
+from app.training.charts import charts_for
+from app.training.models import TrainingRun
+from app.training.service import (
+    cancel_run,
+    count_events,
+    get_run,
+    launch_run,
+    list_runs,
+    method_for,
+    run_checkpoints,
+    run_events,
+    run_metrics,
+)
+from app.web import hx_redirect, render
+
+router = APIRouter(prefix="/admin/training")
+
+BASE_FIELDS = frozenset({"csrf_token", "release_id", "backend", "base_model", "method", "suffix", "seed"})
+DEFAULT_MODELS = {
+    "openai": {"supervised": "gpt-4.1-mini-2025-04-14", "dpo": "gpt-4.1-mini-2025-04-14"},
+    "trl": {},
+}
+LIVE_EVENTS = 200
+
+
+def _release_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    query = select(col(DatasetRelease.id), col(DatasetRelease.name)).where(col(DatasetRelease.id).in_(ids))
+    return {int(i): n for i, n in session.execute(query)}
+
+
+def _ready_releases(session: Session) -> list[DatasetRelease]:
+    query = (
+        select(DatasetRelease)
+        .where(col(DatasetRelease.status) == ReleaseStatus.ready)
+        .order_by(col(DatasetRelease.id).desc())
+        .limit(100)
+    )
+    return list(session.execute(query).scalars())
+
+
+@router.get("", response_class=HTMLResponse)
+def runs_page(
+    request: Request, session: SessionDep, user: AdminUser, release_id: int | None = None
+) -> Response:
+    """All runs, or one release's runs (`?release_id=`, for a link from the release page)."""
+    runs = list_runs(session, release_id=release_id, limit=200)
+    return render(
+        request,
+        "training/runs.html",
+        {
+            "runs": runs,
+            "release_names": _release_names(session, {r.release_id for r in runs}),
+            "releases": _ready_releases(session),
+            "release_id": release_id,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------------------ launch
+
+
+def _form_context(
+    session: Session,
+    *,
+    release: DatasetRelease,
+    backend: str,
+    values: dict[str, str] | None = None,
+    error: str | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    method = method_for(release)
+    implementation = get_backend(backend)
+    params: list[Param] = implementation.params(method)
+    ep = provider.endpoint(session)
+    problem = None
+    try:
+        implementation.check_release(release, method=method)
+    except ValidationFailedError as exc:
+        problem = str(exc)
+    values = dict(values or {})
+    values.setdefault("base_model", DEFAULT_MODELS.get(backend, {}).get(method, ""))
+    values.setdefault("suffix", f"pairwise-r{release.id}" if backend == "openai" else "")
+    return {
+        "release": release,
+        "backend": backend,
+        "backends": BACKEND_NAMES,
+        "method": method,
+        "params": params,
+        "values": values,
+        "error": error,
+        "problem": problem,
+        "endpoint": ep,
+        "cutoff": provider.OPENAI_CUTOFF,
+        "cutoff_passed": provider.cutoff_passed(today),
+        "show_cutoff": backend == "openai" and ep.is_openai,
+    }
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_run_page(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    release_id: int | None = None,
+    backend: str = "openai",
+) -> Response:
+    if backend not in BACKEND_NAMES:
+        raise ValidationFailedError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
+    if release_id is None:
+        return render(request, "training/pick_release.html", {"releases": _ready_releases(session)})
+    release = session.get(DatasetRelease, release_id)
+    if release is None:
+        raise NotFoundError(f"release {release_id} does not exist")
+    if release.status != ReleaseStatus.ready:
+        raise ValidationFailedError(
+            f"release {release_id} is {release.status}; only ready releases can be trained"
+        )
+    return render(request, "training/new.html", _form_context(session, release=release, backend=backend))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+@router.post("/runs")
+async def create_run(
+    request: Request, session: SessionDep, user: AdminUser, background: BackgroundTasks
+) -> Response:
+    form = await request.form()
+    backend = _text(form.get("backend"))
+    if backend not in BACKEND_NAMES:
+        raise ValidationFailedError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
+    try:
+        release_id = int(_text(form.get("release_id")))
+    except ValueError:
+        raise ValidationFailedError("release_id must be a number") from None
+    release = session.get(DatasetRelease, release_id)
+    if release is None:
+        raise NotFoundError(f"release {release_id} does not exist")
+    method = _text(form.get("method")) or method_for(release)
+    specs = get_backend(backend).params(method) if method in ("supervised", "dpo") else []
+    param_fields = {f"p_{p.name}": p for p in specs}
+    unknown = sorted(set(form.keys()) - BASE_FIELDS - set(param_fields))
+    if unknown:
+        raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
+    values = {k: _text(form.get(k)).strip() for k in (*BASE_FIELDS, *param_fields) if k != "csrf_token"}
+    params: dict[str, str | None] = {}
+    for field, spec in param_fields.items():
+        raw = values.get(field, "")
+        params[spec.name] = ("true" if raw else "false") if spec.kind is bool else (raw or None)
+    try:
+        seed_text = values.get("seed", "")
+        try:
+            seed = int(seed_text) if seed_text else None
+        except ValueError:
+            raise ValidationFailedError(f"the seed must be a whole number, not {seed_text!r}") from None
+        run, job = launch_run(
+            session, release_id=release_id, backend=backend, base_model=values.get("base_model", ""),
+            method=method, params=params, suffix=values.get("suffix"), seed=seed, user_id=user.id,
+        )  # fmt: skip
+    except ValidationFailedError as exc:
+        if release.status != ReleaseStatus.ready:
+            raise
+        context = _form_context(session, release=release, backend=backend, values=values, error=str(exc))
+        return render(request, "training/new.html", context, status_code=422)
+    background.add_task(enqueue, job.id or 0)
+    return hx_redirect(request, f"/admin/training/runs/{run.id}")
+
+
+# --------------------------------------------------------------------------------------- run page
+
+
+def _run_context(session: Session, run: TrainingRun) -> dict[str, Any]:
+    release = session.get(DatasetRelease, run.release_id)
+    return {
+        "run": run,
+        "release": release,
+        "job": session.get(Job, run.job_id) if run.job_id else None,
+        "events": run_events(session, run_id=run.id or 0, limit=LIVE_EVENTS),
+        "event_count": count_events(session, run_id=run.id or 0),
+        "charts": charts_for(run_metrics(session, run_id=run.id or 0)),
+        "checkpoints": run_checkpoints(session, run_id=run.id or 0),
+    }
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(request: Request, session: SessionDep, user: AdminUser, run_id: int) -> Response:
+    run = get_run(session, run_id=run_id)
+    return render(request, "training/run.html", _run_context(session, run))
+
+
+@router.get("/runs/{run_id}/live", response_class=HTMLResponse)
+def run_live(request: Request, session: SessionDep, user: AdminUser, run_id: int) -> Response:
+    """The status, charts and log of a run: htmx polls this while the run is active."""
+    run = get_run(session, run_id=run_id)
+    return render(request, "training/run.html", _run_context(session, run), block="live")
+
+
+@router.post("/runs/{run_id}/cancel")
+async def run_cancel(request: Request, session: SessionDep, user: AdminUser, run_id: int) -> Response:
+    form = await request.form()
+    unknown = sorted(set(form.keys()) - {"csrf_token"})
+    if unknown:
+        raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
+    cancel_run(session, run_id=run_id, user_id=user.id)
+    return hx_redirect(request, f"/admin/training/runs/{run_id}")
+
+
+# --------------------------------------------------------------------------------------- settings
+
+
+def _settings_context(
+    session: Session, *, error: str | None = None, base_url: str | None = None
+) -> dict[str, Any]:
+    ep = provider.endpoint(session)
+    return {
+        "endpoint": ep,
+        "base_url": base_url if base_url is not None else ep.base_url,
+        "error": error,
+        "cutoff": provider.OPENAI_CUTOFF,
+    }
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    return render(request, "training/settings.html", _settings_context(session))
+
+
+@router.post("/settings")
+async def settings_save(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    form = await request.form()
+    unknown = sorted(set(form.keys()) - {"csrf_token", "base_url", "api_key"})
+    if unknown:
+        raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
+    base_url = _text(form.get("base_url"))
+    try:
+        provider.save_credentials(
+            session, base_url=base_url, api_key=_text(form.get("api_key")), user_id=user.id
+        )
+    except PairwiseError as exc:
+        # The key is never sent back: the form comes back with the base URL only.
+        context = _settings_context(session, error=str(exc), base_url=base_url[:500])
+        return render(request, "training/settings.html", context, status_code=exc.status_code)
+    return hx_redirect(request, "/admin/training/settings")
+
+
+@router.post("/settings/clear")
+async def settings_clear(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    form = await request.form()
+    unknown = sorted(set(form.keys()) - {"csrf_token"})
+    if unknown:
+        raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
+    provider.clear_credentials(session, user_id=user.id)
+    return hx_redirect(request, "/admin/training/settings")
