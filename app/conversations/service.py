@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,17 +149,20 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
         return list(session.execute(statement, rows).scalars())
     start = connection.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one() + 1
     ids = list(range(start, start + len(rows)))
-    columns = [c for c in table.columns if c.name in rows[0] or c.name == "id"]
-    processors = [c.type.bind_processor(connection.dialect) for c in columns]
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    values = [
-        tuple(
-            row_id if column.name == "id" else (process(row[column.name]) if process else row[column.name])
-            for column, process in zip(columns, processors, strict=True)
-        )
-        for row_id, row in zip(ids, rows, strict=True)
+    columns = [c for c in table.columns if c.name in rows[0]]
+    fetch = operator.itemgetter(*(c.name for c in columns))
+    # Only JSON and datetime columns need SQLAlchemy's conversion; the rest go to the driver as they are.
+    converters = [
+        (i, process) for i, c in enumerate(columns) if (process := c.type.bind_processor(connection.dialect))
     ]
+    names = ", ".join(f'"{name}"' for name in ["id", *(c.name for c in columns)])
+    marks = ", ".join("?" for _ in range(len(columns) + 1))
+    values: list[tuple[Any, ...]] = []
+    for row_id, row in zip(ids, rows, strict=True):
+        fields = list(fetch(row)) if len(columns) > 1 else [fetch(row)]
+        for i, process in converters:
+            fields[i] = process(fields[i])
+        values.append((row_id, *fields))
     connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
     return ids
 
