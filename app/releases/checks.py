@@ -25,6 +25,8 @@ ALLOWED_ROLES = frozenset({"system", "user", "assistant", "tool", "function"})
 
 def check_sft(row: Any) -> Counter[str]:
     errors: Counter[str] = Counter()
+    if clean_sft(row):
+        return errors
     if not isinstance(row, dict):
         errors["data_type"] += 1
         return errors
@@ -34,6 +36,8 @@ def check_sft(row: Any) -> Counter[str]:
 
 def check_dpo_openai(row: Any) -> Counter[str]:
     errors: Counter[str] = Counter()
+    if clean_dpo_openai(row):
+        return errors
     if not isinstance(row, dict):
         errors["data_type"] += 1
         return errors
@@ -46,6 +50,8 @@ def check_dpo_openai(row: Any) -> Counter[str]:
 
 def check_dpo_conversational(row: Any) -> Counter[str]:
     errors: Counter[str] = Counter()
+    if clean_dpo_conversational(row):
+        return errors
     if not isinstance(row, dict):
         errors["data_type"] += 1
         return errors
@@ -67,6 +73,65 @@ def check_dpo_standard(row: Any) -> Counter[str]:
         elif not value:
             errors["missing_content"] += 1
     return errors
+
+
+# Quick answers to "would the check above find nothing?" for the rows an export builds (plain dicts and
+# lists of {role, content} messages with text), so the full check only runs on a row that may have errors.
+
+
+def clean_sft(row: Any) -> bool:
+    return type(row) is dict and _clean(row.get("messages"), need_assistant=True)
+
+
+def clean_dpo_openai(row: Any) -> bool:
+    return (
+        type(row) is dict
+        and type(source := row.get("input")) is dict
+        and _clean(source.get("messages"), need_assistant=False)
+        and _clean(row.get("preferred_output"), need_assistant=True)
+        and _clean(row.get("non_preferred_output"), need_assistant=True)
+    )
+
+
+def clean_dpo_conversational(row: Any) -> bool:
+    return (
+        type(row) is dict
+        and _clean(row.get("prompt"), need_assistant=False)
+        and _clean(row.get("chosen"), need_assistant=True)
+        and _clean(row.get("rejected"), need_assistant=True)
+    )
+
+
+def clean_dpo_standard(row: Any) -> bool:
+    if type(row) is not dict:
+        return False
+    prompt, chosen, rejected = row.get("prompt"), row.get("chosen"), row.get("rejected")
+    return (
+        type(prompt) is str
+        and type(chosen) is str
+        and type(rejected) is str
+        and bool(prompt)
+        and bool(chosen)
+        and bool(rejected)
+    )
+
+
+def _clean(messages: Any, *, need_assistant: bool) -> bool:
+    """True when `_check_list` (and `_check_output`) would find nothing: a non-empty list of plain
+    {role, content} messages with allowed roles and non-empty text."""
+    if type(messages) is not list or not messages:
+        return False
+    assistant = False
+    for message in messages:
+        if type(message) is not dict or len(message) != 2:
+            return False
+        content = message.get("content")
+        role = message.get("role")
+        if type(content) is not str or not content or type(role) is not str or role not in ALLOWED_ROLES:
+            return False
+        if role == "assistant":
+            assistant = True
+    return assistant or not need_assistant
 
 
 def _check_output(messages: Any, errors: Counter[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -83,6 +84,31 @@ def build_row(prompt: list[Message], chosen: str, rejected: str, options: RowOpt
     if options.dpo_style == DpoStyle.standard:
         return {"prompt": render_prompt_text(prompt), "chosen": chosen, "rejected": rejected}
     return {"prompt": prompt, "chosen": [chosen_message], "rejected": [rejected_message]}
+
+
+def row_builder(options: RowOptions) -> Callable[[list[Message], str, str], dict[str, Any]]:
+    """`build_row` with the options' branches taken once per export: same rows, same key order."""
+    if options.kind == ReleaseKind.sft:
+        return lambda prompt, chosen, _rejected: {
+            "messages": [*prompt, {"role": "assistant", "content": chosen}]
+        }
+    if options.format == ReleaseFormat.openai:
+        return lambda prompt, chosen, rejected: {
+            "input": {"messages": prompt},
+            "preferred_output": [{"role": "assistant", "content": chosen}],
+            "non_preferred_output": [{"role": "assistant", "content": rejected}],
+        }
+    if options.dpo_style == DpoStyle.standard:
+        return lambda prompt, chosen, rejected: {
+            "prompt": render_prompt_text(prompt),
+            "chosen": chosen,
+            "rejected": rejected,
+        }
+    return lambda prompt, chosen, rejected: {
+        "prompt": prompt,
+        "chosen": [{"role": "assistant", "content": chosen}],
+        "rejected": [{"role": "assistant", "content": rejected}],
+    }
 
 
 _LABELS = {"system": "System", "user": "User", "assistant": "Assistant", "tool": "Tool"}

@@ -20,7 +20,12 @@ from app.releases.checks import (
     check_dpo_openai,
     check_dpo_standard,
     check_sft,
+    clean_dpo_conversational,
+    clean_dpo_openai,
+    clean_dpo_standard,
+    clean_sft,
 )
+from app.releases.counting import RowTokens
 from app.releases.formats import DpoStyle, Message, RowOptions
 from app.releases.models import ReleaseFormat, ReleaseKind
 from app.releases.split import TRAIN, VALIDATION, normalize_text
@@ -141,6 +146,15 @@ def row_checker(options: RowOptions) -> Callable[[Any], Counter[str]]:
     return check_dpo_standard if options.dpo_style == DpoStyle.standard else check_dpo_conversational
 
 
+def clean_row_test(options: RowOptions) -> Callable[[Any], bool]:
+    """True for a row on which `row_checker(options)` finds nothing (most rows: checked quickly)."""
+    if options.kind == ReleaseKind.sft:
+        return clean_sft
+    if options.format == ReleaseFormat.openai:
+        return clean_dpo_openai
+    return clean_dpo_standard if options.dpo_style == DpoStyle.standard else clean_dpo_conversational
+
+
 class Linter:
     """Feed every written row with `add`, then read `report()`."""
 
@@ -153,6 +167,7 @@ class Linter:
         self.counter = TokenCounter(self.model)
         self.validation_requested = validation_requested
         self._check = row_checker(options)
+        self._clean = clean_row_test(options)
         self._format_errors: Counter[str] = Counter()
         self._format_samples: list[dict[str, Any]] = []
         self._rows: Counter[str] = Counter()
@@ -165,6 +180,13 @@ class Linter:
         self._duplicate_count = 0
         self._same: list[dict[str, Any]] = []
         self._same_count = 0
+        sft = options.kind == ReleaseKind.sft
+        self._standard = (
+            not sft and options.dpo_style == DpoStyle.standard and options.format == ReleaseFormat.trl
+        )
+        # One assistant message around an answer; plain strings (the standard style) have no wrapper.
+        self._per_answer = 3 + self.counter.count("assistant")
+        self._tokens = RowTokens(self.counter, self.model, dpo=not sft, on_row=self._record_tokens)
 
     def add(
         self,
@@ -178,46 +200,71 @@ class Linter:
         rejected: str,
         group: bytes,
     ) -> None:
-        where = {"split": split, "line": line, "pair_id": pair_id}
         self._rows[split] += 1
-        errors = self._check(row)
-        if errors:
+        if not self._clean(row) and (errors := self._check(row)):
             self._format_errors.update(errors)
             if len(self._format_samples) < SAMPLE_LIMIT:
+                where = {"split": split, "line": line, "pair_id": pair_id}
                 self._format_samples.append({**where, "errors": sorted(errors)})
-        tokens, longest = self._tokens(row, prompt, chosen, rejected)
-        (self._validation_tokens if split == VALIDATION else self._train_tokens).append(tokens)
-        if longest > self.limit:
-            self._over_count += 1
-            if len(self._over) < SAMPLE_LIMIT:
-                self._over.append({**where, "tokens": longest})
+        self._add_tokens((split, line, pair_id), row, prompt, chosen, rejected)
         key = blake2b(group + normalize_text(chosen).encode(), digest_size=16).digest()
         first = self._seen.setdefault(key, pair_id)
         if first != pair_id:
             self._duplicate_count += 1
             if len(self._duplicates) < SAMPLE_LIMIT:
+                where = {"split": split, "line": line, "pair_id": pair_id}
                 self._duplicates.append({**where, "duplicate_of_pair_id": first})
         if chosen.strip() == rejected.strip():
             self._same_count += 1
             if len(self._same) < SAMPLE_LIMIT:
-                self._same.append(where)
+                self._same.append({"split": split, "line": line, "pair_id": pair_id})
 
-    def _tokens(self, row: Any, prompt: list[Message], chosen: str, rejected: str) -> tuple[int, int]:
-        """(tokens of the whole example, tokens of its longest trained sequence)."""
+    def _add_tokens(
+        self, where: tuple[str, int, int], row: Any, prompt: list[Message], chosen: str, rejected: str
+    ) -> None:
+        """Queue the row's token count: (tokens of the whole example, tokens of its longest trained
+        sequence), reported to `_record_tokens` once its batch is counted.
+
+        The cookbook's estimate for a message list is 3 + per message (3 + its text values + 1 for a
+        `name`); an answer of a preference pair is one assistant message (3 + "assistant" + its text). Short
+        values (roles) are counted here from a cache; the longer texts go to the batch.
+        """
+        head_texts: list[str] = []
+        if self._standard:
+            # Plain strings: the prompt text as written, and the answers without a message wrapper.
+            prompt_text = row.get("prompt") if isinstance(row, dict) else None
+            if isinstance(prompt_text, str):
+                head_texts.append(prompt_text)
+            self._tokens.add(where, 0, head_texts, 0, chosen, 0, rejected)
+            return
         count = self.counter.count
-        if self.options.kind == ReleaseKind.sft:
-            total = self.counter.messages([*prompt, {"role": "assistant", "content": chosen}])
-            return total, total
-        if self.options.dpo_style == DpoStyle.standard and self.options.format == ReleaseFormat.trl:
-            head = count(row["prompt"]) if isinstance(row, dict) and isinstance(row.get("prompt"), str) else 0
-            good, bad = count(chosen), count(rejected)
-        else:
-            head = self.counter.messages(prompt)
-            per_answer = 3 + count("assistant")
-            good, bad = per_answer + count(chosen), per_answer + count(rejected)
-        return head + good + bad, head + max(good, bad)
+        head = 3
+        for message in prompt:
+            head += 3
+            for key, value in message.items():
+                if isinstance(value, str):
+                    if len(value) <= 16:
+                        head += count(value)
+                    else:
+                        head_texts.append(value)
+                if key == "name":
+                    head += 1
+        self._tokens.add(where, head, head_texts, self._per_answer, chosen, self._per_answer, rejected)
+
+    def _record_tokens(self, where: tuple[str, int, int], tokens: int, longest: int) -> None:
+        split, line, pair_id = where
+        (self._validation_tokens if split == VALIDATION else self._train_tokens).append(tokens)
+        if longest > self.limit:
+            self._over_count += 1
+            if len(self._over) < SAMPLE_LIMIT:
+                self._over.append({"split": split, "line": line, "pair_id": pair_id, "tokens": longest})
+
+    def close(self) -> None:
+        """Stop counting (a failed export); `report` does this itself."""
+        self._tokens.close()
 
     def report(self) -> LintReport:
+        self._tokens.finish()
         train_n = self._rows[TRAIN]
         issues: list[LintIssue] = [
             LintIssue(

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, bindparam, select
 from sqlmodel import Session
 
 from app.conversations.models import Conversation, Turn
@@ -60,9 +60,22 @@ def iter_release_pairs(
     session: Session, *, filters: ReleaseFilters, batch_size: int = 1000, after_id: int = 0
 ) -> Iterator[ReleasePair]:
     """Pairs matching `filters` in id order (reviewed orientation: chosen is the preferred answer)."""
-    pair, conversation = PAIR.c, CONVERSATION.c
+    pair, conversation, judgment = PAIR.c, CONVERSATION.c, JUDGMENT.c
     first_turn, second_turn = TURN.alias("first_turn"), TURN.alias("second_turn")
     first, second = first_turn.c, second_turn.c
+    # Most prompts are the conversation's first turn alone: it comes with the pair, and only longer prompts
+    # are read by a second query.
+    opening_turn = TURN.alias("opening_turn")
+    opening = opening_turn.c
+    # The latest edited chosen text (ties broken by judgment id so a rebuild picks the same): one index probe
+    # per pair inside the batch query instead of a second round trip with an IN list.
+    gold = (
+        select(judgment.edited_text)
+        .where(judgment.pair_id == pair.id, judgment.edited_text.is_not(None))
+        .order_by(judgment.edited_at.desc(), judgment.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
         select(
             pair.id,
@@ -72,41 +85,61 @@ def iter_release_pairs(
             conversation.system_prompt,
             first.text,
             second.text,
+            gold,
+            opening.role,
+            opening.text,
         )
         .select_from(PAIR)
         .join(CONVERSATION, conversation.id == pair.conversation_id)
         .join(first_turn, first.id == pair.first_turn_id)
         .join(second_turn, second.id == pair.second_turn_id)
+        .outerjoin(
+            opening_turn,
+            and_(
+                opening.conversation_id == pair.conversation_id,
+                opening.index == 0,
+                pair.prompt_end_index == 0,
+            ),
+        )
         # `status || ''` keeps the planner off ix_pair_status_score: without table statistics SQLite would
         # join every accepted pair and sort them for each batch; walking the primary key is linear.
-        .where(pair.status.concat("") == filters.status)
+        .where(pair.status.concat("") == filters.status, pair.id > bindparam("after_id"))
         .order_by(pair.id)
+        .limit(batch_size)
     )
     if filters.min_score is not None:
         query = query.where(pair.score >= filters.min_score)
     if filters.source is not None:
-        query = query.where(conversation.source == filters.source)
+        # The same trick: with the source index SQLite would read and sort every pair of the source for
+        # each batch (quadratic in the export); looking the conversation up per pair stays linear.
+        query = query.where(conversation.source.concat("") == filters.source)
     needs_patterns = bool(filters.patterns_present or filters.patterns_absent)
     while True:
-        rows = session.execute(query.where(pair.id > after_id).limit(batch_size)).all()
+        # One statement with bound parameters for every batch: compiled once, cached by SQLAlchemy.
+        rows = session.execute(query, {"after_id": after_id}).all()
         if not rows:
             return
         after_id = rows[-1][0]
-        prompts = _prompt_turns(session, rows)
-        gold = _gold_edits(session, [row[0] for row in rows])
+        longer = [row for row in rows if row[2] > 0]
+        prompts = _prompt_turns(session, longer) if longer else {}
         tags = _chosen_patterns(session, rows) if needs_patterns else {}
-        for pair_id, conversation_id, prompt_end, swapped, system_prompt, first_text, second_text in rows:
-            chosen_patterns = tags.get(pair_id, set())
+        for (
+            pair_id, conversation_id, prompt_end, swapped, system_prompt, first_text, second_text, edited,
+            opening_role, opening_text,
+        ) in rows:  # fmt: skip
+            chosen_patterns = tags.get(pair_id) or set()
             if needs_patterns and not _patterns_match(chosen_patterns, filters):
                 continue
             prompt = [{"role": "system", "content": system_prompt}] if system_prompt else []
-            prompt.extend(
-                {"role": role, "content": text}
-                for index, role, text in prompts[conversation_id]
-                if index <= prompt_end
-            )
+            if prompt_end == 0:
+                if opening_role is not None:
+                    prompt.append({"role": opening_role, "content": opening_text})
+            elif prompt_end > 0:
+                for index, role, text in prompts[conversation_id]:
+                    if index > prompt_end:
+                        break
+                    prompt.append({"role": role, "content": text})
             chosen_original, rejected = (first_text, second_text) if swapped else (second_text, first_text)
-            edited = gold.get(pair_id)
             yield ReleasePair(
                 id=pair_id,
                 prompt=prompt,
@@ -118,44 +151,37 @@ def iter_release_pairs(
             )
 
 
+_PROMPT_TURNS = (
+    select(TURN.c.conversation_id, TURN.c.index, TURN.c.role, TURN.c.text)
+    .where(TURN.c.conversation_id.in_(bindparam("ids", expanding=True)), TURN.c.index <= bindparam("end"))
+    .order_by(TURN.c.conversation_id, TURN.c.index)
+)
+
+
 def _prompt_turns(session: Session, rows: Sequence[Any]) -> dict[int, list[tuple[int, str, str]]]:
     """Turns up to the furthest prompt end of the batch's pairs, per conversation, in order."""
     ends: dict[int, int] = {}
     for row in rows:
         ends[row[1]] = max(ends.get(row[1], -1), row[2])
     turns: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in ends}
-    turn = TURN.c
-    query = (
-        select(turn.conversation_id, turn.index, turn.role, turn.text)
-        .where(turn.conversation_id.in_(list(ends)), turn.index <= max(ends.values()))
-        .order_by(turn.conversation_id, turn.index)
-    )
-    for conversation_id, index, role, text in session.execute(query).all():
+    # An expanding parameter: the ids are bound, not coerced into a thousand literals per batch.
+    params = {"ids": list(ends), "end": max(ends.values())}
+    for conversation_id, index, role, text in session.execute(_PROMPT_TURNS, params).all():
         if index <= ends[conversation_id]:
             turns[conversation_id].append((index, role, text))
     return turns
 
 
-def _gold_edits(session: Session, pair_ids: list[int]) -> dict[int, str]:
-    """The latest edited chosen text per pair (ties broken by judgment id so a rebuild picks the same)."""
-    judgment = JUDGMENT.c
-    query = (
-        select(judgment.pair_id, judgment.edited_text)
-        .where(judgment.pair_id.in_(pair_ids), judgment.edited_text.is_not(None))
-        .order_by(judgment.edited_at, judgment.id)
-    )
-    return dict(session.execute(query).all())
+_CHOSEN_PATTERNS = select(JUDGMENT.c.pair_id, JUDGMENT.c.patterns_first, JUDGMENT.c.patterns_second).where(
+    JUDGMENT.c.pair_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def _chosen_patterns(session: Session, rows: Sequence[Any]) -> dict[int, set[str]]:
     """Pattern slugs any reviewer tagged on the answer that ended up chosen."""
     swapped = {row[0]: row[3] for row in rows}
     tags: dict[int, set[str]] = {}
-    judgment = JUDGMENT.c
-    query = select(judgment.pair_id, judgment.patterns_first, judgment.patterns_second).where(
-        judgment.pair_id.in_(list(swapped))
-    )
-    for pair_id, patterns_first, patterns_second in session.execute(query):
+    for pair_id, patterns_first, patterns_second in session.execute(_CHOSEN_PATTERNS, {"ids": list(swapped)}):
         chosen = patterns_first if swapped[pair_id] else patterns_second
         tags.setdefault(pair_id, set()).update(chosen or ())
     return tags

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,6 +40,8 @@ TRAINING_PRICES: dict[str, TrainingPrice] = {
 
 # bpe-openai refuses one string of 1M+ characters (and 200k+ tokens); longer texts are counted in pieces.
 _PIECE_CHARS = 100_000
+# Characters of recent texts whose counts count_all remembers (per generation).
+_MEMO_CHARS = 1_000_000
 
 
 def base_model(model: str) -> str:
@@ -83,12 +85,17 @@ class TokenCounter:
         self.encoding_name = encoding_name(model)
         self._encoding = get_encoding(self.encoding_name)
         self._small: dict[str, int] = {}
+        # count_all's memory of longer texts: at most about 2 x _MEMO_CHARS characters are held.
+        self._recent: dict[str, int] = {}
+        self._older: dict[str, int] = {}
+        self._recent_chars = 0
         # The Rust backend counts without building a token list (~25% faster on 100k-pair releases);
         # the public encode_ordinary stays the fallback if a bpe-openai release drops it.
         backend_count = getattr(getattr(self._encoding, "_backend", None), "count", None)
         self._fast_count: Callable[[str], int] | None = backend_count if callable(backend_count) else None
 
     def count(self, text: str) -> int:
+        """Tokens of one text."""
         if len(text) <= 16:
             # Roles and short texts repeat on every row; a dict beats the tokenizer round trip.
             cached = self._small.get(text)
@@ -96,6 +103,31 @@ class TokenCounter:
                 cached = self._small[text] = self._count(text)
             return cached
         return self._count(text)
+
+    def count_all(self, texts: Sequence[str]) -> list[int]:
+        """`count` of each text. Texts seen lately are counted once: a conversation's pairs share their
+        prompt turns (and one pair's chosen answer can be the next pair's rejected one or prompt turn)."""
+        small, recent, older = self._small, self._recent, self._older
+        counts: list[int] = []
+        for text in texts:
+            if len(text) <= 16:
+                cached = small.get(text)
+                if cached is None:
+                    cached = small[text] = self._count(text)
+            else:
+                cached = recent.get(text)
+                if cached is None:
+                    cached = older.get(text)
+                    if cached is None:
+                        cached = self._count(text)
+                    recent[text] = cached
+                    self._recent_chars += len(text)
+                    if self._recent_chars > _MEMO_CHARS:
+                        # Two generations: what was seen in the last stretch of rows stays known.
+                        self._older, self._recent, self._recent_chars = recent, {}, 0
+                        recent, older = self._recent, self._older
+            counts.append(cached)
+        return counts
 
     def _count(self, text: str) -> int:
         if len(text) <= _PIECE_CHARS:
