@@ -1,11 +1,13 @@
 """Token counts of a lint's rows, counted in batches, partly in a forked worker process.
 
-Counting tokens is most of a linted export's time, and it needs nothing but the texts. Rows are gathered
-in batches; with a second CPU, a worker process forked on the first full batch counts batches while this
-process goes on reading, building and writing rows, and this process counts a batch itself whenever the
-worker already has enough waiting, so neither side idles. A batch's counts do not depend on who counted
-it, and results are handed back in the order the rows were added, so the report is the same either way.
-Small exports (under one batch) never start a worker.
+Counting tokens is most of a linted export's time (bpe-openai holds the GIL, so threads would not help),
+and it needs nothing but the texts. Rows are gathered in batches; with a second CPU, a worker process
+forked when the second batch is ready counts batches while this process goes on reading, building and
+writing rows, and this process counts a batch itself whenever the worker already has enough waiting
+(work stealing), so neither side idles, whatever else the machine is doing. A batch's counts do not
+depend on who counted it, and results are handed back in the order the rows were added, so the report is
+the same either way. Small exports (a batch or two) never start a worker. Memory stays bounded: at most
+WORKER_DEPTH + 1 batches of texts are held, and the counter remembers a bounded window of recent texts.
 
 A row's tokens are `head + good (+ bad)`: `head` is a constant plus the counts of some texts (the prompt
 messages' longer values; short ones such as roles are counted here from a small cache), `good` and `bad`
@@ -15,7 +17,6 @@ are a constant plus the count of the chosen and the rejected text.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import multiprocessing
 import os
 from array import array
@@ -27,12 +28,18 @@ from typing import Any
 
 from app.releases.tokens import TokenCounter
 
-# A batch ends at this many characters of text (or rows): some 5 ms of counting, and small enough that
+try:
+    import fcntl
+except ImportError:  # not on Windows, where there is no fork either
+    fcntl = None  # type: ignore[assignment]
+
+# A batch ends at this many characters of text (or rows): a few ms of counting, and small enough that
 # handing it to the worker is one write into the (enlarged) pipe, not a wait for the worker to read.
 BATCH_CHARS = 400_000
 ROWS_PER_BATCH = 1000
 # Batches sent to the worker and not yet counted; beyond that this process counts the next one itself.
-WORKER_DEPTH = 2
+# Two of them fit in the pipe while the worker counts a third.
+WORKER_DEPTH = 3
 # The job pipe's capacity where the platform lets us set it (Linux allows 1 MiB unprivileged).
 PIPE_BYTES = 1 << 20
 # Layout entries per row: head constant, number of head texts, good constant, bad constant.

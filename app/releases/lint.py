@@ -2,7 +2,8 @@
 
 Errors (format errors, fewer than 10 training examples, DPO chosen == rejected) block a fine-tune launch;
 warnings (over the token limit, duplicates, an empty validation split, SFT chosen == rejected) do not.
-Memory grows only by a 16-byte key and a token count per row, never by the texts.
+Memory grows only by a 16-byte key and a token count per row, never by the texts (token counting holds a
+few batches and a bounded window of recent texts; see `counting`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 `app.pairs.views_data.iter_pair_details` builds ORM objects and whole conversations for every pair; an export
 reads every accepted pair once and only needs texts, so this reader selects plain columns (and only the prompt
-turns) in keyset batches, which keeps memory bounded and is several times faster on 100k pairs.
+turns) in keyset batches, which keeps memory bounded and is several times faster on 100k pairs. The batch
+query is one cached statement with bound parameters; it also brings each pair's latest gold edit and, for
+the common single-turn prompt, the conversation's first turn, so only longer prompts need a second query.
 """
 
 from __future__ import annotations
