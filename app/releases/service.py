@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,42 +24,43 @@ RELEASES_DIR = "releases"
 MAX_NAME = 200
 
 
+class SpecFields(TypedDict, total=False):
+    """The export options `make_spec` validates (defaults live there), passed through unchanged."""
+
+    status: str
+    min_score: float | None
+    source: str | None
+    patterns_present: Sequence[str]
+    patterns_absent: Sequence[str]
+    split: float
+    seed: int
+    system_policy: str
+    system_prompt: str | None
+    original_chosen: bool
+    dpo_style: str
+    model: str | None
+
+
 def create_release(
     session: Session,
     *,
     name: str,
     kind: str,
     format: str,
-    status: str = "accepted",
-    min_score: float | None = None,
-    source: str | None = None,
-    patterns_present: Sequence[str] = (),
-    patterns_absent: Sequence[str] = (),
-    split: float = 0.0,
-    seed: int = 0,
-    system_policy: str = "keep",
-    system_prompt: str | None = None,
-    original_chosen: bool = False,
-    dpo_style: str = "conversational",
-    model: str | None = None,
     taxonomy_version_id: int | None = None,
     created_by_id: int | None = None,
+    **fields: Unpack[SpecFields],
 ) -> DatasetRelease:
     """Validate and add the row in status `building` (flushed, not committed); build it next."""
-    spec = make_spec(
-        kind=kind, format=format, status=status, min_score=min_score, source=source,
-        patterns_present=patterns_present, patterns_absent=patterns_absent, split=split, seed=seed,
-        system_policy=system_policy, system_prompt=system_prompt, original_chosen=original_chosen,
-        dpo_style=dpo_style, model=model,
-    )  # fmt: skip
+    spec = make_spec(kind=kind, format=format, **fields)
     release = DatasetRelease(
         name=clean_name(name),
         kind=str(spec.options.kind),
         format=str(spec.options.format),
         filters=spec.filters.to_json(),
-        options={**spec.options.to_json(), "model": model},
-        split=split,
-        seed=seed,
+        options={**spec.options.to_json(), "model": spec.model},
+        split=spec.split,
+        seed=spec.seed,
         status=ReleaseStatus.building,
         taxonomy_version_id=taxonomy_version_id,
         created_by_id=created_by_id,
@@ -153,20 +154,9 @@ def build_release(
     kind: str,
     format: str,
     data_dir: Path,
-    status: str = "accepted",
-    min_score: float | None = None,
-    source: str | None = None,
-    patterns_present: Sequence[str] = (),
-    patterns_absent: Sequence[str] = (),
-    split: float = 0.0,
-    seed: int = 0,
-    system_policy: str = "keep",
-    system_prompt: str | None = None,
-    original_chosen: bool = False,
-    dpo_style: str = "conversational",
-    model: str | None = None,
     taxonomy_version_id: int | None = None,
     created_by_id: int | None = None,
+    **fields: Unpack[SpecFields],
 ) -> DatasetRelease:
     """Create, write and record in one unit of work (tests, PostgreSQL).
 
@@ -174,11 +164,8 @@ def build_release(
     `create_release` (commit), `write_release_files` (read-only), `finish_release` (commit).
     """
     release = create_release(
-        session, name=name, kind=kind, format=format, status=status, min_score=min_score, source=source,
-        patterns_present=patterns_present, patterns_absent=patterns_absent, split=split, seed=seed,
-        system_policy=system_policy, system_prompt=system_prompt, original_chosen=original_chosen,
-        dpo_style=dpo_style, model=model, taxonomy_version_id=taxonomy_version_id,
-        created_by_id=created_by_id,
+        session, name=name, kind=kind, format=format, taxonomy_version_id=taxonomy_version_id,
+        created_by_id=created_by_id, **fields,
     )  # fmt: skip
     return run_release(session, release=release, data_dir=data_dir)
 
