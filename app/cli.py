@@ -84,13 +84,10 @@ def worker(
     from huey.consumer import Consumer
 
     from app.jobs import tasks
-    from app.jobs.service import mark_stale_jobs_failed
+    from app.jobs.service import recover_jobs
 
     migrate.upgrade()
-    from app.training.jobs import resume_runs
-
-    mark_stale_jobs_failed(get_engine())
-    resume_runs(get_engine())
+    recover_jobs(get_engine())
     Consumer(tasks.huey, workers=threads, worker_type="thread", periodic=True).run()
 
 

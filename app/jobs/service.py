@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from fastapi import BackgroundTasks
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, NotFoundError
@@ -60,12 +61,12 @@ def cancel_job(session: Session, *, job_id: int) -> Job:
 def mark_stale_jobs_failed(engine: Engine, *, stale_after: timedelta = STALE_AFTER) -> int:
     """Jobs whose worker stopped (killed, machine lost) are marked failed so they can be retried.
 
-    An import job's batch is marked failed too: its stored conversations are whole, and a retry resumes
-    it (the conversations already stored count as duplicates).
+    Each kind's `on_stale` hook marks what the job was working on (an import's batch, say) too.
     """
-    from app.conversations.models import ImportBatch
     from app.db import session_scope
+    from app.jobs.runner import STALE_HOOKS, load_handlers
 
+    load_handlers()
     now = utcnow()
     with session_scope(engine) as session:
         stale = list(
@@ -79,12 +80,35 @@ def mark_stale_jobs_failed(engine: Engine, *, stale_after: timedelta = STALE_AFT
             job.status, job.finished_at = "failed", now
             job.error = "The worker running this job stopped (no heartbeat for over a minute). Retry it."
             session.add(job)
-            batch_id = (job.payload or {}).get("batch_id")
-            if job.kind == "import" and batch_id is not None:
-                session.exec(
-                    update(ImportBatch)
-                    .where(col(ImportBatch.id) == batch_id, col(ImportBatch.status) == "running")
-                    .values(status="failed", finished_at=now,
-                            message="interrupted: the worker stopped; retry the job to resume this import")
-                )  # fmt: skip
+            hook = STALE_HOOKS.get(job.kind)
+            if hook is not None:
+                hook(session, job, now)
         return len(stale)
+
+
+def recover_jobs(engine: Engine) -> None:
+    """At worker start and every minute: fail jobs whose worker died, then let domains resume their work."""
+    from app.jobs.runner import RECOVERIES
+
+    mark_stale_jobs_failed(engine)
+    for recover in RECOVERIES:
+        recover(engine)
+
+
+def _enqueue(job_id: int) -> None:
+    enqueue(job_id)
+
+
+def enqueue_after_response(background: BackgroundTasks, job_id: int) -> None:
+    """Hand the job to the queue once the response is out, i.e. after the request's commit."""
+    background.add_task(_enqueue, job_id)
+
+
+def start_job(
+    session: Session, background: BackgroundTasks, *, kind: str, payload: dict[str, Any], user_id: int | None
+) -> Job:
+    """A queued job, enqueued after the response (the request's transaction has committed by then)."""
+    job = create_job(session, kind=kind, payload=payload, user_id=user_id)
+    assert job.id is not None
+    enqueue_after_response(background, job.id)
+    return job

@@ -15,8 +15,8 @@ from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
 from app.patterns.service import current_version_id
-from app.releases.export import export_file
-from app.releases.lint import LintReport
+from app.releases.export.dataset import export_file
+from app.releases.export.lint import LintReport
 from app.releases.models import DatasetRelease
 from app.releases.service import (
     create_release,

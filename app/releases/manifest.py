@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pyarrow
 
-from app.releases.export import ExportResult, ExportSpec
+from app.releases.export.dataset import ExportResult, ExportSpec
 from app.releases.models import ReleaseFormat, ReleaseKind
 
 MANIFEST_NAME = "manifest.json"

@@ -13,12 +13,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
-from app.releases.export import ExportSpec, make_spec, write_dataset
+from app.releases.export.dataset import ExportSpec, make_spec, write_dataset
+from app.releases.export.split import TRAIN, VALIDATION
+from app.releases.export.writers import file_digest
 from app.releases.manifest import CARD_NAME, MANIFEST_NAME, dataset_card, manifest_bytes
 from app.releases.models import DatasetRelease, ReleaseFormat, ReleaseStatus
 from app.releases.names import content_disposition, slugify
-from app.releases.split import TRAIN, VALIDATION
-from app.releases.writers import file_digest
 
 RELEASES_DIR = "releases"
 MAX_NAME = 200

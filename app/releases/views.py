@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from app.auth.deps import AdminUser
 from app.config import get_settings
 from app.db import SessionDep
-from app.jobs.service import create_job, enqueue
+from app.jobs.service import start_job
 from app.patterns.service import current_version_id, list_patterns
 from app.releases.service import create_release, get_release, list_releases, release_file
 from app.web import hx_redirect, render
@@ -59,9 +59,7 @@ def build(
         dpo_style=dpo_style, model=model or None, taxonomy_version_id=current_version_id(session),
         created_by_id=user.id,
     )  # fmt: skip
-    job = create_job(session, kind="release", payload={"release_id": release.id}, user_id=user.id)
-    # The request's unit of work commits before the response; the job is enqueued after that.
-    background.add_task(enqueue, job.id or 0)
+    start_job(session, background, kind="release", payload={"release_id": release.id}, user_id=user.id)
     return hx_redirect(request, f"/admin/releases/{release.id}")
 
 

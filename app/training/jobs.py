@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from app.db import session_scope
 from app.errors import PairwiseError
-from app.jobs.runner import JobCancelled, JobContext, handler
+from app.jobs.runner import JobCancelled, JobContext, handler, on_recover
 from app.jobs.service import enqueue
 from app.training.backends import get_backend
 from app.training.driver import RunDriver
@@ -70,6 +70,7 @@ def poll_job(ctx: JobContext) -> dict[str, Any]:
     return _drive(ctx, follow=True)
 
 
+@on_recover
 def resume_runs(engine: Engine) -> list[int]:
     """Give every active run whose job is gone a new job, and enqueue it. Returns the new job ids.
 

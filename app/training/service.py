@@ -17,7 +17,7 @@ from app.jobs.models import Job
 from app.jobs.service import cancel_job, create_job
 from app.models_base import utcnow
 from app.releases.models import DatasetRelease, ReleaseStatus
-from app.settings.models import AuditEvent
+from app.settings.service import audit
 from app.training.backends import BACKEND_NAMES, get_backend
 from app.training.backends.base import Value, validate_params
 from app.training.models import TERMINAL, Method, RunEvent, RunMetric, RunStatus, TrainingRun
@@ -130,11 +130,9 @@ def launch_run(
     session.add(
         RunEvent(run_id=run.id or 0, kind="status", message=f"run created: {backend}, {method}, {model}")
     )
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="training.run.created", object_type="training_run", object_id=str(run.id),
-            data={"release_id": release.id, "backend": backend, "base_model": model, "method": method},
-        )
+    audit(
+        session, user_id=user_id, action="training.run.created", object_type="training_run", object_id=run.id,
+        release_id=release.id, backend=backend, base_model=model, method=method,
     )  # fmt: skip
     session.flush()
     return run, job
@@ -163,12 +161,13 @@ def cancel_run(session: Session, *, run_id: int, user_id: int | None = None) -> 
         message = "cancel requested"
     session.add(run)
     session.add(RunEvent(run_id=run_id, kind="status", level="warn", message=message))
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="training.run.cancelled", object_type="training_run", object_id=str(run_id),
-            data=None,
-        )
-    )  # fmt: skip
+    audit(
+        session,
+        user_id=user_id,
+        action="training.run.cancelled",
+        object_type="training_run",
+        object_id=run_id,
+    )
     session.flush()
     return run
 

@@ -14,7 +14,7 @@ from app.auth.deps import AdminUser
 from app.db import SessionDep
 from app.errors import NotFoundError, PairwiseError, ValidationFailedError
 from app.jobs.models import Job
-from app.jobs.service import enqueue
+from app.jobs.service import enqueue_after_response
 from app.releases.models import DatasetRelease, ReleaseStatus
 from app.training import provider
 from app.training.backends import BACKEND_NAMES, get_backend
@@ -186,7 +186,7 @@ async def create_run(
             raise
         context = _form_context(session, release=release, backend=backend, values=values, error=str(exc))
         return render(request, "training/new.html", context, status_code=422)
-    background.add_task(enqueue, job.id or 0)
+    enqueue_after_response(background, job.id or 0)
     return hx_redirect(request, f"/admin/training/runs/{run.id}")
 
 
