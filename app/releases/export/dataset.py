@@ -7,88 +7,20 @@ worker process (see `counting`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlmodel import Session
 
 from app.errors import ValidationFailedError
-from app.pairs.models import PairStatus
 from app.releases.export.lint import Linter, LintReport
-from app.releases.export.reader import ReleaseFilters, iter_release_pairs
-from app.releases.export.rows import DpoStyle, RowOptions, SystemPolicy, prompt_messages, row_builder
-from app.releases.export.split import TRAIN, VALIDATION, check_fraction, prompt_group, splitter
+from app.releases.export.options import ExportOptions
+from app.releases.export.reader import iter_release_pairs
+from app.releases.export.rows import RowOptions, SystemPolicy, prompt_messages, row_builder
+from app.releases.export.split import TRAIN, VALIDATION, prompt_group, splitter
 from app.releases.export.writers import JsonlWriter, ParquetWriter, RowWriter, WrittenFile
-from app.releases.models import ReleaseFormat, ReleaseKind
-
-E = TypeVar("E", bound=StrEnum)
-
-# Ties and "not a pair" have no preferred answer: exporting them would teach noise.
-EXPORTABLE_STATUSES = frozenset({PairStatus.accepted, PairStatus.candidate, PairStatus.conflict})
-
-
-@dataclass(frozen=True, slots=True)
-class ExportSpec:
-    filters: ReleaseFilters
-    options: RowOptions
-    split: float = 0.0
-    seed: int = 0
-    model: str | None = None
-
-
-def make_spec(
-    *,
-    kind: str,
-    format: str,
-    status: str = "accepted",
-    min_score: float | None = None,
-    source: str | None = None,
-    patterns_present: Iterable[str] = (),
-    patterns_absent: Iterable[str] = (),
-    split: float = 0.0,
-    seed: int = 0,
-    system_policy: str = "keep",
-    system_prompt: str | None = None,
-    original_chosen: bool = False,
-    dpo_style: str = "conversational",
-    model: str | None = None,
-) -> ExportSpec:
-    """Validate user input once, with messages in words, before anything is written."""
-    kind_ = _choice(ReleaseKind, kind, "kind")
-    format_ = _choice(ReleaseFormat, format, "format")
-    if status not in EXPORTABLE_STATUSES:
-        raise ValidationFailedError(
-            f"cannot export pairs with status {status!r}; "
-            f"choose one of: {', '.join(sorted(EXPORTABLE_STATUSES))}"
-        )
-    check_fraction(split)
-    present, absent = tuple(sorted(set(patterns_present))), tuple(sorted(set(patterns_absent)))
-    if set(present) & set(absent):
-        raise ValidationFailedError("a pattern cannot be both required and excluded")
-    options = RowOptions(
-        kind=kind_,
-        format=format_,
-        system_policy=_choice(SystemPolicy, system_policy, "system prompt policy"),
-        system_prompt=system_prompt,
-        original_chosen=original_chosen,
-        dpo_style=_choice(DpoStyle, dpo_style, "DPO style"),
-    )
-    filters = ReleaseFilters(
-        status=status, min_score=min_score, source=source, patterns_present=present, patterns_absent=absent
-    )
-    return ExportSpec(filters=filters, options=options, split=split, seed=seed, model=model)
-
-
-def _choice(enum: type[E], value: str, what: str) -> E:
-    try:
-        return enum(value)
-    except ValueError:
-        raise ValidationFailedError(
-            f"unknown {what} {value!r}; choose one of: {', '.join(m.value for m in enum)}"
-        ) from None
+from app.releases.models import ReleaseFormat
 
 
 @dataclass(slots=True)
@@ -130,12 +62,12 @@ def validation_path(out: Path) -> Path:
 
 
 def write_dataset(
-    session: Session, *, spec: ExportSpec, paths: dict[str, Path], lint: bool = True
+    session: Session, *, spec: ExportOptions, paths: dict[str, Path], lint: bool = True
 ) -> ExportResult:
     """Write every matching pair to the file of its split (`paths`: train, and validation when splitting)."""
     if spec.split > 0 and VALIDATION not in paths:
         raise ValueError("a split needs a validation path")
-    options = spec.options
+    options = spec.rows
     linter = Linter(options=options, model=spec.model, validation_requested=spec.split > 0) if lint else None
     writers: dict[str, RowWriter] = {}
     try:
@@ -207,44 +139,15 @@ def _exported(split: str, written: WrittenFile) -> ExportedFile:
 
 
 def export_file(
-    session: Session,
-    *,
-    kind: str,
-    format: str,
-    out: Path,
-    status: str = "accepted",
-    split: float = 0.0,
-    seed: int = 0,
-    min_score: float | None = None,
-    source: str | None = None,
-    patterns_present: Sequence[str] = (),
-    patterns_absent: Sequence[str] = (),
-    system_policy: str = "keep",
-    system_prompt: str | None = None,
-    original_chosen: bool = False,
-    dpo_style: str = "conversational",
-    model: str | None = None,
-    lint: bool = True,
+    session: Session, *, out: Path, options: ExportOptions | None = None, lint: bool = True, **values: Any
 ) -> ExportResult:
-    """Export to `out` (plus `out` with `.validation` before the suffix when `split` > 0); no DB writes."""
-    spec = make_spec(
-        kind=kind,
-        format=format,
-        status=status,
-        min_score=min_score,
-        source=source,
-        patterns_present=patterns_present,
-        patterns_absent=patterns_absent,
-        split=split,
-        seed=seed,
-        system_policy=system_policy,
-        system_prompt=system_prompt,
-        original_chosen=original_chosen,
-        dpo_style=dpo_style,
-        model=model,
-    )
+    """Export to `out` (plus `out` with `.validation` before the suffix when splitting); no DB writes.
+
+    The options come as an ExportOptions or as its fields (`values`), validated before anything is written.
+    """
+    spec = options if options is not None else ExportOptions.parse(**values)
     paths = {TRAIN: out}
-    if split > 0:
+    if spec.split > 0:
         paths[VALIDATION] = validation_path(out)
     if out.is_dir():
         raise ValidationFailedError(f"{out} is a folder; give a file path such as {out / 'train.jsonl'}")
