@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.db import session_scope
 from app.errors import PairwiseError
-from app.jobs.models import Job
+from app.jobs.models import Job, JobStatus
 from app.jobs.service import HEARTBEAT_SECONDS
 from app.models_base import utcnow
 
@@ -43,7 +43,7 @@ class JobContext:
         with session_scope(self.engine) as session:
             session.execute(update(Job).where(col(Job.id) == self.job_id).values(**values))
             status = session.execute(select(col(Job.status)).where(col(Job.id) == self.job_id)).scalar_one()
-        if status == "cancelling":
+        if status == JobStatus.cancelling:
             raise JobCancelled()
 
     def remember(self, **values: Any) -> None:
@@ -112,27 +112,27 @@ def execute(engine: Engine, job_id: int) -> None:
     load_handlers()
     with session_scope(engine) as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != "queued":
+        if job is None or job.status != JobStatus.queued:
             return
-        job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
+        job.status, job.started_at, job.heartbeat_at = JobStatus.running, utcnow(), utcnow()
         session.add(job)
         kind, payload, user_id = job.kind, dict(job.payload or {}), job.created_by_id
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True)
     beat.start()
-    status, error, result = "succeeded", None, None
+    status, error, result = JobStatus.succeeded, None, None
     try:
         function = HANDLERS.get(kind)
         if function is None:
             raise PairwiseError(f"no handler for job kind {kind!r}")
         result = function(JobContext(engine=engine, job_id=job_id, payload=payload, user_id=user_id))
     except JobCancelled:
-        status = "cancelled"
+        status = JobStatus.cancelled
     except PairwiseError as exc:
-        status, error = "failed", str(exc)
+        status, error = JobStatus.failed, str(exc)
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, kind)
-        status, error = "failed", f"unexpected error: {type(exc).__name__}: {exc}"[:4000]
+        status, error = JobStatus.failed, f"unexpected error: {type(exc).__name__}: {exc}"[:4000]
     finally:
         stop.set()
         beat.join()

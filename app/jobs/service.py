@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, NotFoundError
-from app.jobs.models import Job
+from app.jobs.models import ENDED, Job, JobStatus
 from app.models_base import utcnow
 
 # A running job refreshes its heartbeat this often; one silent for STALE_AFTER is considered dead.
@@ -42,18 +42,24 @@ def get_job(session: Session, *, job_id: int) -> Job:
 def retry_job(session: Session, *, job_id: int) -> Job:
     """Put a failed or cancelled job back in the queue (its handler resumes or redoes the work)."""
     job = get_job(session, job_id=job_id)
-    if job.status not in ("failed", "cancelled"):
+    if job.status not in (JobStatus.failed, JobStatus.cancelled):
         raise ConflictError(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried")
-    job.status, job.error, job.progress, job.finished_at, job.started_at = "queued", None, 0, None, None
+    job.status, job.error, job.progress, job.finished_at, job.started_at = (
+        JobStatus.queued,
+        None,
+        0,
+        None,
+        None,
+    )
     session.add(job)
     return job
 
 
 def cancel_job(session: Session, *, job_id: int) -> Job:
     job = get_job(session, job_id=job_id)
-    if job.status in ("succeeded", "failed", "cancelled"):
+    if job.status in ENDED:
         raise ConflictError(f"job {job_id} already finished ({job.status})")
-    job.status = "cancelled" if job.status == "queued" else "cancelling"
+    job.status = JobStatus.cancelled if job.status == JobStatus.queued else JobStatus.cancelling
     session.add(job)
     return job
 
@@ -72,12 +78,13 @@ def mark_stale_jobs_failed(engine: Engine, *, stale_after: timedelta = STALE_AFT
         stale = list(
             session.exec(
                 select(Job).where(
-                    col(Job.status).in_(("running", "cancelling")), col(Job.heartbeat_at) < now - stale_after
+                    col(Job.status).in_((JobStatus.running, JobStatus.cancelling)),
+                    col(Job.heartbeat_at) < now - stale_after,
                 )
             )
         )
         for job in stale:
-            job.status, job.finished_at = "failed", now
+            job.status, job.finished_at = JobStatus.failed, now
             job.error = "The worker running this job stopped (no heartbeat for over a minute). Retry it."
             session.add(job)
             hook = STALE_HOOKS.get(job.kind)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.auth.deps import AdminUser
 from app.db import SessionDep
-from app.jobs.models import Job
+from app.jobs.models import ACTIVE, Job, JobStatus
 from app.jobs.runner import REPORTS, load_handlers
 from app.jobs.service import STALE_AFTER, enqueue_after_response, get_job, retry_job
 from app.models_base import utcnow
@@ -19,11 +19,9 @@ from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/admin/jobs")
 
-ACTIVE = frozenset({"queued", "running", "cancelling"})
-
 
 def _percent(job: Job) -> int | None:
-    if job.status == "succeeded":
+    if job.status == JobStatus.succeeded:
         return 100
     if not job.total:
         return None
@@ -40,7 +38,7 @@ def size(n: int) -> str:
 def job_context(session: Session, job: Job) -> dict[str, Any]:
     """What the job page and its polled partial show; the kind's report once the job has ended."""
     active = job.status in ACTIVE
-    silent = utcnow() - job.heartbeat_at if job.heartbeat_at and job.status == "running" else None
+    silent = utcnow() - job.heartbeat_at if job.heartbeat_at and job.status == JobStatus.running else None
     context: dict[str, Any] = {
         "job": job,
         "active": active,

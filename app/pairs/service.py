@@ -1,4 +1,4 @@
-"""Candidate pairs: building rows from detection, re-running detection, and reading pairs with texts."""
+"""Candidate pairs: building rows from detection and re-running detection (texts: views_data)."""
 
 from __future__ import annotations
 
