@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app import charts
 from app.auth.deps import AdminUser
-from app.dashboard import charts, queries
+from app.dashboard import queries
 from app.db import SessionDep
 from app.listing import day_start
 from app.models_base import utcnow

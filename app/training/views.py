@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser
+from app.charts import charts_for
 from app.db import SessionDep
 from app.errors import NotFoundError, PairwiseError, ValidationFailedError
 from app.jobs.models import Job
@@ -19,7 +20,6 @@ from app.releases.models import DatasetRelease, ReleaseStatus
 from app.training import provider
 from app.training.backends import BACKEND_NAMES, get_backend
 from app.training.backends.base import Param
-from app.training.charts import charts_for
 from app.training.models import TrainingRun
 from app.training.service import (
     cancel_run,
