@@ -242,7 +242,7 @@ def pairs_list(
         if output == "jsonl":
             out = sys.stdout.buffer
             for detail in details:
-                out.write(orjson.dumps(detail.to_json()) + b"\n")
+                out.write(orjson.dumps(detail.model_dump()) + b"\n")
             out.flush()
             return
         table = Table("id", "score", "status", "source", "pushback")

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.conversations.models import Conversation, Turn
 from app.pairs.models import Pair
+from app.pairs.shape import chosen_text, oriented, prompt_messages
 from app.review.models import Judgment
 
 PAIR: Table = Pair.__table__  # type: ignore[attr-defined]
@@ -132,20 +133,19 @@ def iter_release_pairs(
             chosen_patterns = tags.get(pair_id) or set()
             if needs_patterns and not _patterns_match(chosen_patterns, filters):
                 continue
-            prompt = [{"role": "system", "content": system_prompt}] if system_prompt else []
             if prompt_end == 0:
-                if opening_role is not None:
-                    prompt.append({"role": opening_role, "content": opening_text})
-            elif prompt_end > 0:
-                for index, role, text in prompts[conversation_id]:
-                    if index > prompt_end:
-                        break
-                    prompt.append({"role": role, "content": text})
-            chosen_original, rejected = (first_text, second_text) if swapped else (second_text, first_text)
+                turns = [(opening_role, opening_text)] if opening_role is not None else []
+            else:
+                turns = [
+                    (role, text)
+                    for index, role, text in prompts.get(conversation_id, ())
+                    if index <= prompt_end
+                ]
+            chosen_original, rejected = oriented(first_text, second_text, swapped=swapped)
             yield ReleasePair(
                 id=pair_id,
-                prompt=prompt,
-                chosen=chosen_original if edited is None else edited,
+                prompt=prompt_messages(system_prompt, turns),
+                chosen=chosen_text(chosen_original, edited),
                 chosen_original=chosen_original,
                 rejected=rejected,
                 gold_edited=edited is not None,
