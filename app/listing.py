@@ -9,6 +9,8 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, model_validator
+from sqlalchemy import Select, func, select
+from sqlmodel import Session
 
 PAGE_SIZE = 50
 T = TypeVar("T")
@@ -54,3 +56,31 @@ def day_start(day: date) -> datetime:
 def day_end(day: date) -> datetime:
     """The first instant after `day` (date ranges are inclusive of their last day)."""
     return day_start(day) + timedelta(days=1)
+
+
+def newest_first(
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    *,
+    id_column: Any,
+    created_column: Any,
+    created_from: date | None,
+    created_to: date | None,
+    after: int | None,
+    size: int,
+) -> Page[Any]:
+    """One keyset page of `query`, newest first, within an inclusive range of creation days."""
+    if created_from:
+        query = query.where(created_column >= day_start(created_from))
+    if created_to:
+        query = query.where(created_column < day_end(created_to))
+    if after is not None:
+        query = query.where(id_column < after)
+    rows = session.execute(query.order_by(id_column.desc()).limit(size + 1)).all()
+    return keyset_page(rows, size=size, key=lambda r: r.id)
+
+
+def count_by(session: Session, column: Any, ids: list[int]) -> dict[int, int]:
+    """How many rows have each of `ids` in `column` (e.g. pairs per conversation); absent ids count 0."""
+    query = select(column, func.count()).where(column.in_(ids)).group_by(column)
+    return {int(key): int(n) for key, n in session.execute(query)}

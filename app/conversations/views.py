@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser
@@ -16,7 +16,7 @@ from app.conversations.importers import FORMATS
 from app.conversations.models import Conversation, ImportBatch, Turn
 from app.db import SessionDep
 from app.errors import NotFoundError
-from app.listing import PAGE_SIZE, QueryModel, day_end, day_start, keyset_page
+from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
 from app.pairs.models import Pair
 from app.review.page import tool_blocks
 from app.web import render
@@ -76,23 +76,10 @@ def conversation_page(session: Session, *, q: ConversationQuery, size: int = PAG
         query = query.where(col(Conversation.source) == q.source)
     if q.format:
         query = query.where(col(Conversation.format) == q.format)
-    if q.created_from:
-        query = query.where(col(Conversation.created_at) >= day_start(q.created_from))
-    if q.created_to:
-        query = query.where(col(Conversation.created_at) < day_end(q.created_to))
-    if q.after is not None:
-        query = query.where(col(Conversation.id) < q.after)
-    rows = session.execute(query.order_by(col(Conversation.id).desc()).limit(size + 1)).all()
-    return keyset_page(rows, size=size, key=lambda r: r.id)
-
-
-def pair_counts(session: Session, conversation_ids: list[int]) -> dict[int, int]:
-    query = (
-        select(col(Pair.conversation_id), func.count())
-        .where(col(Pair.conversation_id).in_(conversation_ids))
-        .group_by(col(Pair.conversation_id))
-    )
-    return {int(cid): int(n) for cid, n in session.execute(query)}
+    return newest_first(
+        session, query, id_column=col(Conversation.id), created_column=col(Conversation.created_at),
+        created_from=q.created_from, created_to=q.created_to, after=q.after, size=size,
+    )  # fmt: skip
 
 
 def known_sources(session: Session) -> list[str]:
@@ -109,7 +96,7 @@ def conversations(
     context = {
         "q": q,
         "page": page,
-        "pairs": pair_counts(session, [r.id for r in page.rows]),
+        "pairs": count_by(session, col(Pair.conversation_id), [r.id for r in page.rows]),
         "sources": known_sources(session),
         "formats": FORMATS,
     }

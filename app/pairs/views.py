@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.conversations.models import Conversation
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
-from app.listing import PAGE_SIZE, QueryModel, day_end, day_start, keyset_page
+from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
 from app.pairs.history import pair_history
 from app.pairs.models import Pair, PairStatus
 from app.pairs.views_data import load_details
@@ -98,23 +98,10 @@ def pair_page(session: Session, *, q: PairQuery, size: int = PAGE_SIZE) -> Any:
         query = query.where(
             exists().where(col(Judgment.pair_id) == col(Pair.id), col(Judgment.reviewer_id) == reviewer_id)
         )
-    if q.created_from:
-        query = query.where(col(Pair.created_at) >= day_start(q.created_from))
-    if q.created_to:
-        query = query.where(col(Pair.created_at) < day_end(q.created_to))
-    if q.after is not None:
-        query = query.where(col(Pair.id) < q.after)
-    rows = session.execute(query.order_by(col(Pair.id).desc()).limit(size + 1)).all()
-    return keyset_page(rows, size=size, key=lambda r: r.id)
-
-
-def judgment_counts(session: Session, pair_ids: list[int]) -> dict[int, int]:
-    query = (
-        select(col(Judgment.pair_id), func.count())
-        .where(col(Judgment.pair_id).in_(pair_ids))
-        .group_by(col(Judgment.pair_id))
-    )
-    return {int(pid): int(n) for pid, n in session.execute(query)}
+    return newest_first(
+        session, query, id_column=col(Pair.id), created_column=col(Pair.created_at),
+        created_from=q.created_from, created_to=q.created_to, after=q.after, size=size,
+    )  # fmt: skip
 
 
 @router.get("", response_class=HTMLResponse)
@@ -125,7 +112,7 @@ def pairs(
     context = {
         "q": q,
         "page": page,
-        "judged": judgment_counts(session, [r.id for r in page.rows]),
+        "judged": count_by(session, col(Judgment.pair_id), [r.id for r in page.rows]),
         "statuses": [s.value for s in PairStatus],
         "patterns": list(
             session.execute(select(col(Pattern.slug), col(Pattern.name)).order_by(col(Pattern.position)))
