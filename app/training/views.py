@@ -25,6 +25,7 @@ from app.training.service import (
     cancel_run,
     count_events,
     get_run,
+    get_training_release,
     launch_run,
     list_runs,
     method_for,
@@ -131,13 +132,7 @@ def new_run_page(
         raise ValidationFailedError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
     if release_id is None:
         return render(request, "training/pick_release.html", {"releases": _ready_releases(session)})
-    release = session.get(DatasetRelease, release_id)
-    if release is None:
-        raise NotFoundError(f"release {release_id} does not exist")
-    if release.status != ReleaseStatus.ready:
-        raise ValidationFailedError(
-            f"release {release_id} is {release.status}; only ready releases can be trained"
-        )
+    release = get_training_release(session, release_id=release_id)
     return render(request, "training/new.html", _form_context(session, release=release, backend=backend))
 
 
