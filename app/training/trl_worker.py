@@ -100,14 +100,61 @@ def _numbers(logs: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+REQUIRED_KEYS = ("method", "base_model", "train_file", "output_dir", "work_dir", "hyperparameters")
+REQUIRED_HYPERPARAMETERS = (
+    "n_epochs", "batch_size", "learning_rate", "max_steps", "gradient_accumulation_steps", "logging_steps",
+    "max_length",
+)  # fmt: skip
+
+
+def check_config(config: Any) -> dict[str, Any]:
+    """Refuse a config the trainer cannot use, naming the field, before anything heavy is imported."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"the config must be a JSON object, got {type(config).__name__}")
+    missing = [key for key in REQUIRED_KEYS if config.get(key) in (None, "")]
+    if missing:
+        raise ConfigError(f"the config lacks {', '.join(missing)}")
+    if config["method"] not in ("sft", "dpo"):
+        raise ConfigError(f"method: expected 'sft' or 'dpo', got {config['method']!r}")
+    hp = config["hyperparameters"]
+    if not isinstance(hp, dict):
+        raise ConfigError("hyperparameters: expected an object")
+    absent = [key for key in REQUIRED_HYPERPARAMETERS if key not in hp]
+    if absent:
+        raise ConfigError(f"hyperparameters lack {', '.join(absent)}")
+    if config["method"] == "dpo" and "beta" not in hp:
+        raise ConfigError("hyperparameters lack beta (needed for DPO)")
+    lora_absent = [
+        key for key in ("lora_r", "lora_alpha", "lora_dropout") if hp.get("lora") and key not in hp
+    ]
+    if lora_absent:
+        raise ConfigError(f"hyperparameters lack {', '.join(lora_absent)} (needed for LoRA)")
+    for key in ("train_file", "validation_file"):
+        path = config.get(key)
+        if path and not Path(path).is_file():
+            raise ConfigError(f"{key}: {path} does not exist")
+    return config
+
+
 def train(config: dict[str, Any], emit: Emit) -> str:
     """Train as configured; returns the folder the model was saved to."""
+    check_config(config)
+    hp = config["hyperparameters"]
+    method = config["method"]
+    work = config["work_dir"]
+    cache = os.path.join(work, "datasets-cache")
+    # The data is read before torch is imported, so a bad file fails in a second, not after model loading.
+    train_rows = _load_rows(config["train_file"], method=method, cache_dir=cache)
+    eval_rows = (
+        _load_rows(config["validation_file"], method=method, cache_dir=cache)
+        if config.get("validation_file")
+        else None
+    )
+
     import torch
     import transformers
     from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 
-    hp = config["hyperparameters"]
-    method = config["method"]
     seed = int(config.get("seed", 42))
     transformers.set_seed(seed)
     base = config["base_model"]
@@ -122,14 +169,6 @@ def train(config: dict[str, Any], emit: Emit) -> str:
         ) from exc
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    work = config["work_dir"]
-    cache = os.path.join(work, "datasets-cache")
-    train_rows = _load_rows(config["train_file"], method=method, cache_dir=cache)
-    eval_rows = (
-        _load_rows(config["validation_file"], method=method, cache_dir=cache)
-        if config.get("validation_file")
-        else None
-    )
     emit(
         "status",
         message=f"{len(train_rows)} training rows"
@@ -217,6 +256,15 @@ def train(config: dict[str, Any], emit: Emit) -> str:
     return str(output)
 
 
+def _read_config(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config {path}: {exc.strerror or exc}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"the config {path} is not valid JSON: {exc}") from exc
+
+
 def main(argv: list[str]) -> int:
     # Our report channel is the original stdout; whatever libraries print goes to stderr (train.log).
     events = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
@@ -228,7 +276,7 @@ def main(argv: list[str]) -> int:
         emit("error", message="usage: python -m app.training.trl_worker CONFIG.json")
         return EXIT_CONFIG
     try:
-        config = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+        config = _read_config(Path(argv[1]))
         output = train(config, emit)
     except Cancelled:
         emit("status", message="stopped by a cancel; nothing saved")
