@@ -114,8 +114,8 @@ def check_config(config: Any) -> dict[str, Any]:
     missing = [key for key in REQUIRED_KEYS if config.get(key) in (None, "")]
     if missing:
         raise ConfigError(f"the config lacks {', '.join(missing)}")
-    if config["method"] not in ("sft", "dpo"):
-        raise ConfigError(f"method: expected 'sft' or 'dpo', got {config['method']!r}")
+    if config["method"] not in ("supervised", "dpo"):
+        raise ConfigError(f"method: expected 'supervised' or 'dpo', got {config['method']!r}")
     hp = config["hyperparameters"]
     if not isinstance(hp, dict):
         raise ConfigError("hyperparameters: expected an object")

@@ -31,7 +31,7 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 def config_for(tmp_path: Path, train_file: Path, **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "method": "sft",
+        "method": "supervised",
         "base_model": str(tmp_path / "no-model"),
         "train_file": str(train_file),
         "validation_file": None,
@@ -62,7 +62,7 @@ class TestCheckConfig:
     @pytest.mark.parametrize(
         ("change", "message"),
         [
-            ({"method": "ppo"}, "method: expected 'sft' or 'dpo', got 'ppo'"),
+            ({"method": "ppo"}, "method: expected 'supervised' or 'dpo', got 'ppo'"),
             ({"base_model": ""}, "the config lacks base_model"),
             ({"hyperparameters": []}, "hyperparameters: expected an object"),
             (
