@@ -61,7 +61,7 @@ def metric_names(engine: Engine, run_id: int) -> dict[str, list[int]]:
 @pytest.mark.parametrize(
     ("kind", "format", "extra", "expected_metrics"),
     [
-        ("sft", "trl", {}, {"loss", "learning_rate", "mean_token_accuracy"}),
+        ("sft", "trl", {}, {"loss", "learning_rate", "mean_token_accuracy", "tokens_per_second"}),
         ("dpo", "trl", {"beta": "0.2"}, {"loss", "learning_rate", "rewards/margins", "rewards/accuracies"}),
         # LoRA through peft, on the OpenAI preference format (the worker maps it to prompt/chosen/rejected).
         ("dpo", "openai", {"lora": "true", "lora_r": "4", "lora_alpha": "8"}, {"loss", "rewards/margins"}),
