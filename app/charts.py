@@ -137,7 +137,7 @@ MAX_POINTS = 400
 # Shown first when present; other metrics follow in name order.
 PREFERRED = (
     "loss", "train_loss", "eval_loss", "valid_loss", "full_valid_loss",
-    "rewards/margins", "rewards/accuracies", "learning_rate",
+    "rewards/margins", "rewards/accuracies", "tokens_per_second", "mfu", "learning_rate",
     "mean_token_accuracy", "train_mean_token_accuracy", "valid_mean_token_accuracy",
     "full_valid_mean_token_accuracy", "rewards/chosen", "rewards/rejected", "grad_norm",
 )  # fmt: skip
@@ -150,6 +150,8 @@ TITLES = {
     "rewards/margins": "Reward margin (chosen minus rejected)",
     "rewards/accuracies": "Reward accuracy",
     "learning_rate": "Learning rate",
+    "tokens_per_second": "Throughput (tokens/s)",
+    "mfu": "Model FLOPs utilisation (share of bf16 peak)",
     "mean_token_accuracy": "Token accuracy",
     "train_mean_token_accuracy": "Training token accuracy",
     "valid_mean_token_accuracy": "Validation token accuracy",

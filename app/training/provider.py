@@ -146,3 +146,9 @@ def clear_credentials(session: Session, *, user_id: int | None) -> None:
         object_id=SETTING_KEY,
     )
     session.flush()
+
+
+def known_secrets(session: Session) -> list[str]:
+    """Every key a run may send (the stored one and the SDK's environment fallback), for redaction."""
+    _, key = credentials(session)
+    return [secret for secret in (key, os.environ.get("OPENAI_API_KEY")) if secret]
