@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-DETECTOR_VERSION = "heuristic-1"
+DETECTOR_VERSION = "heuristic-2"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -52,6 +52,7 @@ PUSHBACK_CUES = (
         r"opposite of what\b", r"i don't think (?:so|that's)\b", r"(?:doesn't|does not|don't) exist\b",
         r"no such (?:method|function|option|flag|api|command)\b",
         r"(?:it|this|that) (?:fails|crashes|breaks|throws|errors)\b", r"that's not (?:what|how|true|it)\b",
+        r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant)\b",
         r"i asked (?:for|about)\b", r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft",
         r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
@@ -119,7 +120,7 @@ PUSHBACK_CUES = (
         r"(?:type|value|key|attribute|index|name|import|syntax|runtime|reference|modulenotfound)error\b",
         r"traceback\b", r"stack ?trace\b", r"segfault", r"panic\b", r"throws?\b", r"outdated\b",
         r"deprecated\b", r"veraltet\b", r"errors?\b", r"exceptions?\b", r"fail(?:s|ed|ing|ures?)?\b",
-        r"crash", r"break(?:s|ing)?\b", r"broken?\b", r"leak", r"outage", r"goes down\b", r"hangs?\b",
+        r"crash", r"die[sd]\b", r"break(?:s|ing)?\b", r"broken?\b", r"leak", r"outage", r"goes down\b", r"hangs?\b",
         r"deadlock", r"rate[- ]limit", r"silently\b", r"stuck\b", r"regress", r"flaky\b", r"twice\b",
         r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"fehler\b", r"stürzt\b",
         r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
@@ -180,7 +181,7 @@ ACCEPTANCE_CUES = (
         r"(?:tests?|suite|build|ci) (?:now |all )?pass(?:es|ed)?\b",
         r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b",
         r"(?:is|are) (?:now )?(?:working|flowing|green)\b", r"got us (?:down )?to\b", r"helped\b",
-        r"(?:klappt|funktioniert|läuft|passt)\b(?!(?: \w+){0,2} nicht\b)", r"gelöst\b",
+        r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
         r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
     )),
@@ -194,6 +195,13 @@ ACCEPTANCE_CUES = (
         r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing)\b", r"love (?:it|this)\b",
         r"super\b", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
         r"genial\b", r"excelente\b",
+        # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
+        r"(?:much|way|massively|so much|far|a lot|lot|hugely|vastly) (?:better|cleaner|clearer|simpler)\b",
+        r"better than\b", r"we're (?:cooking|talking)\b", r"(?:really |very )?nice\b", r"lifesaver\b",
+        r"life ?saver\b", r"impressed\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
+        r"(?:super|so|very|massively) (?:clear|clean|helpful|useful)\b", r"helpful\b", r"love\b",
+        r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"top\b", r"muchísimo mejor\b",
+        r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b",
     )),
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
@@ -209,14 +217,32 @@ ACCEPTANCE_CUES = (
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),
 )
 
-# The revision's opening often concedes the point, whatever language the user wrote in.
-CONCEDES_CUES = (
-    Cue("chosen-concedes", 0.8, (
+# What the revision does with the pushback: take it (revises) or keep the first answer (defends).
+REVISION_CUES = (
+    # Keeping the first answer with reasons: the user was wrong, so there is no preference to learn.
+    Cue("chosen-defends", -4.0, (
+        r"i'd (?:still |rather )?(?:keep|stay|stick|leave)\b", r"i would (?:still )?(?:keep|stay|stick|leave)\b",
+        r"i'd still (?:use|recommend|start|go|pick|choose|put)\b", r"(?:keep|leave) it as (?:is|it is)\b",
+        r"(?:isn't|is not|aren't|are not|wasn't) (?:\w+ )?(?:deprecated|broken|a bottleneck|true|the case)\b",
+        r"(?:hasn't|has not|haven't|have not) been (?:broken|cracked|deprecated)\b",
+        r"(?:is|are) still (?:a |an |the )?(?:correct|fine|valid|accepted|supported|standard|safe|right)\b",
+        r"(?:that's|this is|it's) a (?:common )?(?:myth|misconception)\b", r"in fact\b",
+        r"(?:the|this) (?:\w+ )?above is (?:fine|correct|right)\b", r"no need to change\b",
+        r"würde (?:ich )?(?:\w+ )?so lassen\b", r"(?:so|dabei) bleiben\b", r"beibehalten\b", r"^doch\b",
+        r"(?:je )?(?:la |le |les )?garderais\b", r"reste (?:valable|correct)", r"mantendría\b",
+        r"sigue siendo (?:válid|correct)",
+    )),
+    # Taking the point: conceding, or building on the user's statement ("Then drop ...", "That's a race").
+    Cue("chosen-revises", 1.4, (
         r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair point\b", r"^right\b",
         r"(?:is|are) right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
-        r"apolog", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b", r"entschuldig",
-        r"bonne remarque\b", r"(?:tu as|vous avez) raison\b", r"désolé", r"tienes razón\b", r"lo siento\b",
-        r"buena observación",
+        r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^yes\b", r"^then\b",
+        r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
+        r"(?:i|we) (?:missed|overlooked)\b", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b",
+        r"entschuldig", r"^stimmt\b", r"^richtig\b", r"^verstanden\b", r"^dann\b", r"bonne remarque\b",
+        r"(?:tu as|vous avez) raison\b", r"désolé", r"^exact\b", r"^c'est (?:la|le)\b", r"^alors\b",
+        r"tienes razón\b", r"tiene razón\b", r"lo siento\b", r"buena observación", r"^claro\b",
+        r"^entendido\b", r"^entonces\b",
     )),
 )
 # fmt: on
@@ -276,7 +302,7 @@ class _CueScanner:
         return found
 
 
-_PUSHBACK, _ACCEPTANCE, _CONCEDES = (_CueScanner(c) for c in (PUSHBACK_CUES, ACCEPTANCE_CUES, CONCEDES_CUES))
+_PUSHBACK, _ACCEPTANCE, _REVISION = (_CueScanner(c) for c in (PUSHBACK_CUES, ACCEPTANCE_CUES, REVISION_CUES))
 _CLARIFY_OPENERS = re.compile(
     r"\b(?:before i|to (?:give|make|answer|recommend)|(?:could|can) you (?:share|tell|clarify)"
     r"|a few questions|quick question|do you (?:use|have|need|want)|which (?:version|database))"
@@ -290,7 +316,22 @@ _REPEAT_BONUS = 1.3  # a family hit twice ("we're on Heroku ... isn't an option"
 _QUOTES_ANSWER = 1.0  # '"Depends on your app", fine, here is our app': the user throws the answer back
 _EXPANDS, _TOO_SHORT = 0.4, -0.8  # a revision usually adds to the answer; a one-liner rarely revises it
 _IS_QUESTION = -1.0  # a clarifying question is neither an answer to reject nor a revision
+# "This breaks when two workers run it at once": a short statement, no question, no thanks, no praise.
+_STATES_PROBLEM = 1.3
+_NEW_CODE, _RESTATES = 0.6, -1.0  # the revision brings code of its own / says what the answer said
+_CODE_WEIGHT = 0.5  # a traceback in a code block is evidence, but weaker than the user's own words
 _HEAD, _TAIL = 2000, 500  # cues sit at the start and end of a reply; a pasted log must not cost seconds
+_PASTE_CHARS, _OWN_HEAD = 2000, 600  # past this, only the user's opening paragraph is their own words
+_STATEMENT_CHARS = 700
+_PASTED = -1.5  # a long paste is mostly new material to work on, not a verdict on the answer
+_ASKS = -0.8  # a bare question ("But what about logging?") without a real pushback cue asks for more
+_STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
+_DROPS_CODE = -0.7  # code answer, shorter prose revision: an explanation, not a new version
+_REVISION_HEAD = 400
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_QUOTE_LINE = re.compile(r"^>.*$", re.MULTILINE)
+_WORD = re.compile(r"\w+")
+_FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
 
 
 def _normalize(text: str) -> str:
@@ -307,6 +348,25 @@ def _prepare(text: str) -> str:
     return f" {text}"
 
 
+def _split_reply(reply: str) -> tuple[str, str, bool]:
+    """(the user's own words, code blocks, whether a long paste was set aside) of a raw reply.
+
+    Cue words inside a pasted chapter, prompt or log say nothing about the answer: only the paragraph the
+    user wrote around a long paste counts, and quoted lines ("> ...") never do.
+    """
+    code = ""
+    if "```" in reply:
+        code = " ".join(_FENCE.findall(reply[: _HEAD * 2]))
+        reply = _FENCE.sub(" ", reply)
+    if ">" in reply:
+        reply = _QUOTE_LINE.sub(" ", reply)
+    reply = reply.strip()
+    pasted = len(reply) > _PASTE_CHARS
+    if pasted:
+        reply = reply.split("\n\n", 1)[0][:_OWN_HEAD]
+    return reply, code, pasted
+
+
 def _is_clarifying(text: str) -> bool:
     """A short reply (lower-cased) that mostly asks for context instead of answering."""
     if len(text) > 900 or "?" not in text or "```" in text:
@@ -315,25 +375,66 @@ def _is_clarifying(text: str) -> bool:
     return ends.count("?") * 2 >= len(ends) or _CLARIFY_OPENERS.search(text) is not None
 
 
-def _score(answer: str, reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
-    """Sum the log-odds of what fires in the (normalized) reply and around it, squashed to 0..1."""
-    z, signals = _BIAS, []
+def _overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the word sets of two texts: 1.0 means the same words."""
+    words_a, words_b = set(_WORD.findall(a)), set(_WORD.findall(b))
+    return len(words_a & words_b) / len(words_a | words_b) if words_a and words_b else 0.0
+
+
+def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
+    """Sum the log-odds of what fires in the reply and the revision around it, squashed to 0..1.
+
+    `answer` and `revision` are normalized; `raw_reply` is the reply as written (its code blocks, quotes
+    and pastes are told apart before normalizing).
+    """
+    own, code, pasted = _split_reply(raw_reply)
+    reply = _normalize(own)
+    z, signals = (_BIAS + _PASTED, ["long-paste"]) if pasted else (_BIAS, [])
     scanned = _prepare(reply)
-    fired = _PUSHBACK.hits(scanned) | _ACCEPTANCE.hits(scanned) | _CONCEDES.hits(_prepare(revision[:240]))
-    for cue, count in fired.items():
+    pushback, acceptance = _PUSHBACK.hits(scanned), _ACCEPTANCE.hits(scanned)
+    for cue, count in (pushback | acceptance).items():
         z += cue.weight * (_REPEAT_BONUS if count > 1 and cue.weight > 0 else 1.0)
         signals.append(cue.name)
+    if code and _FAILURE not in pushback and _FAILURE in _PUSHBACK.hits(_prepare(_normalize(code))):
+        z += _FAILURE.weight * _CODE_WEIGHT
+        signals.append("code-failure")
     if any(quote.strip() in answer for quote in _QUOTED.findall(reply)):
         z += _QUOTES_ANSWER
         signals.append("quotes-answer")
+    answer_asks = _is_clarifying(answer)
+    strong = any(cue.weight >= _STRONG for cue in pushback)
+    if "?" not in reply:
+        if not (pasted or acceptance or strong or answer_asks) and len(reply) <= _STATEMENT_CHARS:
+            z += _STATES_PROBLEM
+            signals.append("states-problem")
+    elif not strong and reply.rstrip().endswith("?"):
+        z += _ASKS
+        signals.append("asks")
+    for cue in _REVISION.hits(_prepare(revision[:_REVISION_HEAD])):
+        z += cue.weight
+        signals.append(cue.name)
     if len(revision) >= 1.3 * len(answer):
         z += _EXPANDS
         signals.append("chosen-expands")
     elif len(revision) < min(300, 0.25 * len(answer)):
         z += _TOO_SHORT
         signals.append("chosen-too-short")
-    for name, text in (("rejected-is-question", answer), ("chosen-is-question", revision)):
-        if _is_clarifying(text):
+    if "```" in revision and not acceptance:  # after "works, thanks", new code answers a new request
+        new_code = " ".join(_FENCE.findall(revision))
+        if "```" not in answer or _overlap(" ".join(_FENCE.findall(answer)), new_code) < 0.5:
+            z += _NEW_CODE
+            signals.append("chosen-new-code")
+    elif "```" in answer and len(revision) < 0.9 * len(answer):
+        z += _DROPS_CODE
+        signals.append("chosen-drops-code")
+    elif _overlap(answer[:1500], revision[:1500]) > 0.5:
+        z += _RESTATES
+        signals.append("chosen-restates")
+    for name, asks in (
+        ("rejected-is-question", answer_asks),
+        ("chosen-is-question", _is_clarifying(revision)),
+    ):
+        if asks:
             z += _IS_QUESTION
             signals.append(name)
     return 1.0 / (1.0 + math.exp(-z)), tuple(signals)
@@ -370,7 +471,7 @@ def detect_pairs(turns: Sequence[tuple[str, str]]) -> list[DetectedPair]:
         detour = k + 4 < len(runs) and _is_clarifying(chosen[3].lower())
         if detour:
             chosen = runs[k + 4]
-        score, signals = _score(_normalize(answer[3]), _normalize(reply[3]), _normalize(chosen[3]))
+        score, signals = _score(_normalize(answer[3]), reply[3], _normalize(chosen[3]))
         if score >= MIN_STORED_SCORE:
             signals += ("clarified",) if detour else ()
             pairs.append(DetectedPair(answer[2], reply[1], chosen[1], round(score, 3), signals))
