@@ -19,6 +19,7 @@ from app.api import v1 as api_v1
 from app.auth import views as auth_views
 from app.config import get_settings
 from app.errors import NotAuthenticatedError, PairwiseError
+from app.pairs import views as pairs_views
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
 from app.review import views as review_views
@@ -131,6 +132,7 @@ def create_app() -> FastAPI:
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)
     app.include_router(admin_views.router)
+    app.include_router(pairs_views.router)
     app.include_router(training_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
-from app.pairs.detection import DETECTOR_VERSION, detect_pairs
-from app.pairs.models import Pair, PairStatus
+from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs
+from app.pairs.learning import ScoreModel
+from app.pairs.models import DetectionModel, Pair, PairStatus
 
 PAIR_TABLE: Table = table_of(Pair)
 IMPORTED_DETECTOR = "import:preference"
@@ -89,6 +90,12 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
     a preference file are kept as they are.
     """
     result = RedetectResult()
+    active = session.exec(select(DetectionModel).where(col(DetectionModel.active).is_(True))).first()
+    scorer = (
+        None
+        if active is None
+        else ScoreModel(version=active.version, bias=active.bias, weights=active.weights)
+    )
     last_id = 0
     while True:
         # Selected primary keys are never None (SQLModel types `id` as `int | None` for unsaved rows).
@@ -103,10 +110,19 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
         if not ids:
             return result
         last_id = ids[-1]
-        _redetect_conversations(session, conversation_ids=ids, result=result)
+        _redetect_conversations(session, conversation_ids=ids, result=result, scorer=scorer)
 
 
-def _redetect_conversations(session: Session, *, conversation_ids: list[int], result: RedetectResult) -> None:
+def scored(d: DetectedPair, scorer: ScoreModel | None) -> tuple[float, str]:
+    """(score, detector name) of a detected pair: the installation's model if one is active, else the rules'."""
+    if scorer is None:
+        return round(d.score, 4), DETECTOR_VERSION
+    return round(scorer.predict(d.signals), 4), f"{DETECTOR_VERSION}+{scorer.version}"
+
+
+def _redetect_conversations(
+    session: Session, *, conversation_ids: list[int], result: RedetectResult, scorer: ScoreModel | None
+) -> None:
     turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
     rows = session.execute(
         select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text))
@@ -125,6 +141,7 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
         result.conversations += 1
         turn_ids = [t[0] for t in turns]
         for d in detect_pairs([(t[1], t[2]) for t in turns]):
+            score, detector = scored(d, scorer)
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)
             if pair is None:
@@ -135,21 +152,21 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
                         d.rejected,
                         d.pushback,
                         d.chosen,
-                        d.score,
+                        score,
                         ",".join(d.signals),
-                        DETECTOR_VERSION,
+                        detector,
                         now,
                     )
                 )
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1
-            elif pair.score != round(d.score, 4) or pair.detector != DETECTOR_VERSION:
+            elif pair.score != score or pair.detector != detector:
                 session.execute(
                     update(PAIR_TABLE)
                     .where(and_(PAIR_TABLE.c.id == pair.id, PAIR_TABLE.c.status == PairStatus.candidate))
                     .values(
-                        score=round(d.score, 4),
-                        detector=DETECTOR_VERSION,
+                        score=score,
+                        detector=detector,
                         signals=",".join(d.signals)[:500],
                         updated_at=now,
                     )
