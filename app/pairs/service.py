@@ -20,8 +20,22 @@ PAIR_TABLE: Table = table_of(Pair)
 IMPORTED_DETECTOR = "import:preference"
 
 
+def active_scorer(session: Session) -> ScoreModel | None:
+    """The installation's active verdict-fitted model, or None: the rule-based detector scores."""
+    active = session.exec(select(DetectionModel).where(col(DetectionModel.active).is_(True))).first()
+    return (
+        None
+        if active is None
+        else ScoreModel(version=active.version, bias=active.bias, weights=active.weights)
+    )
+
+
 def pair_rows_for(
-    *, conversation_id: int, conversation: ParsedConversation, turn_ids: Sequence[int]
+    *,
+    conversation_id: int,
+    conversation: ParsedConversation,
+    turn_ids: Sequence[int],
+    scorer: ScoreModel | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
     now = utcnow()
@@ -31,20 +45,23 @@ def pair_rows_for(
             for p in conversation.explicit_pairs
         ]
     turns = [(t.role, t.text) for t in conversation.turns]
-    return [
-        _row(
-            conversation_id,
-            turn_ids,
-            d.rejected,
-            d.pushback,
-            d.chosen,
-            d.score,
-            ",".join(d.signals),
-            DETECTOR_VERSION,
-            now,
+    rows = []
+    for d in detect_pairs(turns):
+        score, detector = scored(d, scorer)
+        rows.append(
+            _row(
+                conversation_id,
+                turn_ids,
+                d.rejected,
+                d.pushback,
+                d.chosen,
+                score,
+                ",".join(d.signals),
+                detector,
+                now,
+            )
         )
-        for d in detect_pairs(turns)
-    ]
+    return rows
 
 
 def _row(

@@ -107,3 +107,20 @@ def test_training_starts_as_a_job_once_and_when_due(engine: Engine) -> None:
         assert start_training_if_due(session, background, user_id=None) is None  # one is already queued
         assert len(background.tasks) == 1
         assert len(session.exec(select(Job)).all()) == 1
+
+
+def test_imports_are_scored_by_the_active_model(engine: Engine) -> None:
+    from tests.web_helpers import seed_samples
+
+    with session_scope(engine) as session:
+        model = DetectionModel(bias=2.0, weights={"praise": -4.0}, trained_on=40, held_back=10, precision=1.0,
+                               recall=1.0, active=True)  # fmt: skip
+        session.add(model)
+        session.flush()
+        version = model.version
+    seed_samples(engine)
+    with session_scope(engine, read_only=True) as session:
+        detectors = set(session.exec(select(Pair.detector)).all())
+        scores = set(session.exec(select(Pair.score).where(Pair.signals.contains("praise"))).all())  # type: ignore[attr-defined]
+    assert detectors == {f"{DETECTOR_VERSION}+{version}"}
+    assert scores <= {round(1 / (1 + 2.718281828459045**2.0), 4)}
