@@ -229,14 +229,16 @@ REVISION_CUES = (
         r"(?:that's|this is|it's) a (?:common )?(?:myth|misconception)\b", r"in fact\b",
         r"(?:the|this) (?:\w+ )?above is (?:fine|correct|right)\b", r"no need to change\b",
         r"würde (?:ich )?(?:\w+ )?so lassen\b", r"(?:so|dabei) bleiben\b", r"beibehalten\b", r"^doch\b",
-        r"(?:je )?(?:la |le |les )?garderais\b", r"reste (?:valable|correct)", r"mantendría\b",
-        r"sigue siendo (?:válid|correct)",
+        r"(?:recommendation|answer|advice|approach|suggestion) (?:stands|still (?:holds|applies))\b",
+        r"(?:answer|advice|above|code|query|script) (?:is|remains) unchanged\b", r"(?:still|remains) (?:safe|correct|valid|the right)\b",
+        r"bleibt (?:richtig|gültig|sicher|korrekt)\b", r"(?:je )?(?:la |le |les )?garderais\b",
+        r"reste (?:donc )?(?:sûr|valable|correct)", r"mantendría\b", r"sigue (?:siendo )?(?:válid|segur|correct)",
     )),
     # Taking the point: conceding, or building on the user's statement ("Then drop ...", "That's a race").
     Cue("chosen-revises", 1.4, (
         r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair point\b", r"^right\b",
         r"(?:is|are) right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
-        r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^yes\b", r"^then\b",
+        r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
         r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
         r"(?:i|we) (?:missed|overlooked)\b", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b",
         r"entschuldig", r"^stimmt\b", r"^richtig\b", r"^verstanden\b", r"^dann\b", r"bonne remarque\b",
@@ -326,7 +328,7 @@ _STATEMENT_CHARS = 700
 _PASTED = -1.5  # a long paste is mostly new material to work on, not a verdict on the answer
 _ASKS = -0.8  # a bare question ("But what about logging?") without a real pushback cue asks for more
 _STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
-_DROPS_CODE = -0.7  # code answer, shorter prose revision: an explanation, not a new version
+_DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 _QUOTE_LINE = re.compile(r"^>.*$", re.MULTILINE)
@@ -410,7 +412,8 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     elif not strong and reply.rstrip().endswith("?"):
         z += _ASKS
         signals.append("asks")
-    for cue in _REVISION.hits(_prepare(revision[:_REVISION_HEAD])):
+    revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
+    for cue in revised:
         z += cue.weight
         signals.append(cue.name)
     if len(revision) >= 1.3 * len(answer):
@@ -419,12 +422,14 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     elif len(revision) < min(300, 0.25 * len(answer)):
         z += _TOO_SHORT
         signals.append("chosen-too-short")
+    new_code = False
     if "```" in revision and not acceptance:  # after "works, thanks", new code answers a new request
-        new_code = " ".join(_FENCE.findall(revision))
-        if "```" not in answer or _overlap(" ".join(_FENCE.findall(answer)), new_code) < 0.5:
+        code = " ".join(_FENCE.findall(revision))
+        new_code = "```" not in answer or _overlap(" ".join(_FENCE.findall(answer)), code) < 0.5
+        if new_code:
             z += _NEW_CODE
             signals.append("chosen-new-code")
-    elif "```" in answer and len(revision) < 0.9 * len(answer):
+    elif "```" in answer and len(revision) < 1.3 * len(answer) and not any(c.weight > 0 for c in revised):
         z += _DROPS_CODE
         signals.append("chosen-drops-code")
     elif _overlap(answer[:1500], revision[:1500]) > 0.5:

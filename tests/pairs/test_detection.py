@@ -1,7 +1,7 @@
 """Pair detection: quality on labelled data, the tricky cases it notes, and robustness.
 
 Tuning data vs measuring data, kept apart by folder:
-- tests/fixtures/samples/ (24 conversations) and tests/fixtures/detection/tuning/ (111) are TUNING data: the cue
+- tests/fixtures/samples/ (24 conversations) and tests/fixtures/detection/tuning/ (127) are TUNING data: the cue
   table and weights were written and adjusted against them, so their figures only guard against regressions.
 - tests/fixtures/detection/heldout/ (51 conversations, 23 pairs) is MEASURING data: never used for tuning. Its
   figures are the detector's honest quality and are pinned in TestHeldOut; benchmarks/detection.py reports
@@ -33,10 +33,9 @@ DETECTION = FIXTURES / "detection"
 ACHIEVED_PRECISION = 1.0
 ACHIEVED_RECALL = 1.0
 
-# heuristic-2 on the held-out third (measured once, after tuning on the other two thirds): 21 of 23 pairs
-# found, 2 false positives. Below the product target (0.95 / 0.90); raising these needs a better detector,
-# lowering them needs a reason in the commit.
-HELDOUT_PRECISION = 21 / 23
+# heuristic-2 on the held-out third, measured after tuning on the other folders only: 21 of 23 pairs found,
+# 1 false positive (product target 0.95 / 0.90). Lowering these needs a reason in the commit.
+HELDOUT_PRECISION = 21 / 22
 HELDOUT_RECALL = 21 / 23
 
 Triple = tuple[int, int, int]
@@ -325,8 +324,8 @@ class TestHeldOut:
 
 
 def test_tuning_set_does_not_regress():
-    """tests/fixtures/detection/tuning/ was tuned on: all 52 pairs found, no false positive."""
-    assert counts("tuning") == (52, 0, 0)
+    """tests/fixtures/detection/tuning/ was tuned on: all 58 pairs found, no false positive."""
+    assert counts("tuning") == (58, 0, 0)
 
 
 @pytest.mark.parametrize("kind", ["paste", "praise", "defended"])
