@@ -1,10 +1,13 @@
 """Find preference pairs in a conversation: an answer, the user's pushback on it, and the revision.
 
-A small log-odds model: cue families (named tuples of patterns) run over the user's reply, plus a few cheap
-features of the answers around it. Pushback cues raise the score; acceptance and new-topic cues lower it,
-because the classic false positive is a follow-up that accepts the answer and asks something new ("Thanks,
-works. But now ..."), whether or not it starts with "But". When the assistant meets the pushback with a
-clarifying question, the chosen answer is the one after the user's clarification.
+A small log-odds model over all three turns. Cue families (named tuples of patterns) run over the user's own
+words in the reply (not code blocks at full weight, not quoted lines, not the body of a long paste): pushback
+cues raise the score; acceptance, praise and new-topic cues lower it, because the classic false positive is a
+follow-up that accepts the answer and asks something new ("Thanks, works. But now ..."). A short statement of a
+problem counts as pushback even without a correction word. The revision's opening says whether the assistant
+took the point or defended its answer (a defended answer holds no preference), and how the revision differs
+from the answer (new code, prose in place of code, the same words) adds evidence. When the assistant meets the
+pushback with a clarifying question, the chosen answer is the one after the user's clarification.
 """
 
 from __future__ import annotations
