@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.pairs.detection import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES
+from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES
 
 # Every signal detect_pairs can emit: the cue families plus the features computed around them.
 DERIVED_SIGNALS = (

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import BackgroundTasks
 from sqlalchemy import and_, func, update
 from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, NotFoundError
+from app.jobs.models import ACTIVE, Job
+from app.jobs.service import start_job
 from app.models_base import utcnow
 from app.pairs.detection import DEFAULT_THRESHOLD, DETECTOR_VERSION
 from app.pairs.learning import ScoreModel, fit, held_back, measure, split_signals
@@ -68,6 +71,18 @@ def training_due(session: Session) -> bool:
     if counts.total < MIN_LABELS or min(counts.positive, counts.total - counts.positive) < MIN_PER_CLASS:
         return False
     return active_model(session) is None or counts.since_active >= RETRAIN_AFTER
+
+
+def start_training_if_due(
+    session: Session, background: BackgroundTasks, *, user_id: int | None
+) -> Job | None:
+    """Queue a training job when enough new verdicts exist and none is queued or running already."""
+    waiting = session.exec(
+        select(Job).where(col(Job.kind) == TRAIN_JOB, col(Job.status).in_(list(ACTIVE)))
+    ).first()
+    if waiting is not None or not training_due(session):
+        return None
+    return start_job(session, background, kind=TRAIN_JOB, payload={}, user_id=user_id)
 
 
 def train(session: Session, *, user_id: int | None) -> DetectionModel:

@@ -1,9 +1,10 @@
-"""Candidate pairs: building rows from detection, re-running detection, and reading pairs with texts."""
+"""Candidate pairs: building rows from detection and re-running detection (texts: views_data)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, insert, update
@@ -45,23 +46,16 @@ def pair_rows_for(
             for p in conversation.explicit_pairs
         ]
     turns = [(t.role, t.text) for t in conversation.turns]
-    rows = []
-    for d in detect_pairs(turns):
-        score, detector = scored(d, scorer)
-        rows.append(
-            _row(
-                conversation_id,
-                turn_ids,
-                d.rejected,
-                d.pushback,
-                d.chosen,
-                score,
-                ",".join(d.signals),
-                detector,
-                now,
-            )
-        )
-    return rows
+    return [_detected_row(conversation_id, turn_ids, d, scorer, now) for d in detect_pairs(turns)]
+
+
+def _detected_row(
+    conversation_id: int, turn_ids: Sequence[int], d: DetectedPair, scorer: ScoreModel | None, now: datetime
+) -> dict[str, Any]:
+    """The row of a pair the current detector found, scored by the active model if there is one."""
+    score, detector = scored(d, scorer)
+    signals = ",".join(d.signals)
+    return _row(conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, score, signals, detector, now)
 
 
 def _row(
@@ -107,12 +101,7 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
     a preference file are kept as they are.
     """
     result = RedetectResult()
-    active = session.exec(select(DetectionModel).where(col(DetectionModel.active).is_(True))).first()
-    scorer = (
-        None
-        if active is None
-        else ScoreModel(version=active.version, bias=active.bias, weights=active.weights)
-    )
+    scorer = active_scorer(session)
     last_id = 0
     while True:
         # Selected primary keys are never None (SQLModel types `id` as `int | None` for unsaved rows).
@@ -162,19 +151,7 @@ def _redetect_conversations(
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)
             if pair is None:
-                new_rows.append(
-                    _row(
-                        conversation_id,
-                        turn_ids,
-                        d.rejected,
-                        d.pushback,
-                        d.chosen,
-                        score,
-                        ",".join(d.signals),
-                        detector,
-                        now,
-                    )
-                )
+                new_rows.append(_detected_row(conversation_id, turn_ids, d, scorer, now))
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1
             elif pair.score != score or pair.detector != detector:

@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.conversations.models import Turn
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
-from app.pairs.jobs import start_training_if_due
+from app.pairs.learning_service import start_training_if_due
 from app.pairs.models import Pair
 from app.review import queue
 from app.review.models import Assignment, Judgment, Verdict

@@ -12,7 +12,6 @@ from app.errors import ConflictError, NotFoundError
 from app.jobs.models import Job
 from app.pairs import learning_service as ls
 from app.pairs.detection import DETECTOR_VERSION
-from app.pairs.jobs import start_training_if_due
 from app.pairs.models import DetectionModel, Pair, PairStatus
 from tests.web_helpers import add_pair
 
@@ -99,12 +98,12 @@ def test_training_starts_as_a_job_once_and_when_due(engine: Engine) -> None:
     with session_scope(engine) as session:
         labelled(session, real=30, not_real=5)
         background = BackgroundTasks()
-        assert start_training_if_due(session, background, user_id=None) is None
+        assert ls.start_training_if_due(session, background, user_id=None) is None
         labelled(session, real=0, not_real=10)
-        job = start_training_if_due(session, background, user_id=None)
+        job = ls.start_training_if_due(session, background, user_id=None)
         assert job is not None
         assert job.kind == ls.TRAIN_JOB
-        assert start_training_if_due(session, background, user_id=None) is None  # one is already queued
+        assert ls.start_training_if_due(session, background, user_id=None) is None  # one is already queued
         assert len(background.tasks) == 1
         assert len(session.exec(select(Job)).all()) == 1
 
