@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ._json import BadRecord
 from .base import ExplicitPair, ParsedTurn
 
+# Part types as sources name them -> the kind reported when one is dropped.
+_PART_KINDS = {
+    "image_url": "image",
+    "input_image": "image",
+    "image": "image",
+    "image_asset_pointer": "image",
+    "input_audio": "audio",
+    "audio": "audio",
+    "audio_asset_pointer": "audio",
+    "real_time_user_audio_video_asset_pointer": "audio",
+    "file": "file",
+    "input_file": "file",
+    "document": "document",
+}
 
-def flatten(content: Any) -> str:
-    """Text of a content value that is a string or a list of parts/blocks (non-text parts are dropped)."""
+
+def part_kind(part: Any) -> str:
+    """The kind of a non-text content part, for the dropped-parts report (`image`, `audio`, ...)."""
+    if type(part) is not dict:
+        return "unknown"
+    kind = part.get("type", part.get("content_type"))
+    if type(kind) is not str:
+        return "unknown"
+    return _PART_KINDS.get(kind, kind[:40])
+
+
+def flatten(content: Any, dropped: Counter[str] | None = None) -> str:
+    """Text of a content value that is a string or a list of parts/blocks; other parts are counted in
+    `dropped` by kind (when given) and left out."""
     if type(content) is str:
         return content
     if type(content) is list:
@@ -19,6 +46,8 @@ def flatten(content: Any) -> str:
                 texts.append(part)
             elif type(part) is dict and type(part.get("text")) is str:
                 texts.append(part["text"])
+            elif dropped is not None:
+                dropped[part_kind(part)] += 1
         return "\n".join(texts)
     return ""
 
@@ -41,10 +70,12 @@ class TurnBuilder:
     says it all, and the stored row stays small.
     """
 
-    __slots__ = ("_parts", "_role", "_system", "turns")
+    __slots__ = ("_parts", "_role", "_system", "dropped", "turns")
 
     def __init__(self) -> None:
         self.turns: list[ParsedTurn] = []
+        # Content parts left out, by kind: reported per file and per batch.
+        self.dropped: Counter[str] = Counter()
         self._role: str | None = None
         self._parts: list[Any] = []
         self._system: list[str] = []

@@ -51,6 +51,8 @@ class ParsedConversation:
     json_path: str | None = None
     # Set only by the preference importer; conversations with explicit pairs skip detection.
     explicit_pairs: list[ExplicitPair] | None = None
+    # Content parts the importer could not keep (images, audio without a transcript...), by kind.
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -160,6 +160,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         system_prompt=builder.system_prompt,
         explicit_pairs=pairs,
         metadata={"preference": scores} if scores else {},
+        dropped=dict(builder.dropped),
     )
 
 
