@@ -124,6 +124,11 @@ class ExportResult:
         }
 
 
+def _starts_with_assistant(prompt: list[dict[str, str]]) -> bool:
+    """Whether the first non-system message of a prompt is the assistant's."""
+    return next((m["role"] for m in prompt if m["role"] != "system"), None) == "assistant"
+
+
 def validation_path(out: Path) -> Path:
     """`train.jsonl` -> `train.validation.jsonl` (the suffix stays last so tools still recognize it)."""
     return out.with_name(f"{out.stem}.validation{out.suffix}")
@@ -144,6 +149,7 @@ def write_dataset(
             writers[split] = _open(path, options)
         lines = {TRAIN: 0, VALIDATION: 0}
         gold_edited = 0
+        assistant_first = 0
         # The options' branches are taken once here, not once per row.
         keep_system = options.system_policy == SystemPolicy.keep
         original_chosen = options.original_chosen
@@ -153,6 +159,10 @@ def write_dataset(
         write = {split: writer.write for split, writer in writers.items()}
         for pair in iter_release_pairs(session, filters=spec.filters):
             prompt = pair.prompt if keep_system else prompt_messages(pair, options)
+            if _starts_with_assistant(prompt):
+                # A row must open with what a person asked (a lost slash command once left only the answer).
+                assistant_first += 1
+                continue
             chosen = pair.chosen_original if original_chosen else pair.chosen
             row = build(prompt, chosen, pair.rejected)
             if needs_group:
@@ -191,6 +201,7 @@ def write_dataset(
             VALIDATION: lines[VALIDATION],
             "total": lines[TRAIN] + lines[VALIDATION],
             "gold_edited": gold_edited,
+            "skipped_assistant_first": assistant_first,
         },
         lint=report,
     )

@@ -446,15 +446,16 @@ class TestInputs:
 class TestAtomicity:
     def _fail_on_third_conversation(self, monkeypatch: pytest.MonkeyPatch, make_failure: Any) -> None:
         original = conversation_service.pair_rows_for
-        seen: list[int] = []
+        # The conversations themselves, not their id(): a freed chunk's ids are reused by the next chunk.
+        seen: list[ParsedConversation] = []
 
         def pair_rows_for(
             *, conversation_id: int, conversation: ParsedConversation, turn_ids: list[int]
         ) -> list:
-            if id(conversation) not in seen:
-                seen.append(id(conversation))
+            if not any(c is conversation for c in seen):
+                seen.append(conversation)
             rows = original(conversation_id=conversation_id, conversation=conversation, turn_ids=turn_ids)
-            if seen.index(id(conversation)) == 2:
+            if next(i for i, c in enumerate(seen) if c is conversation) == 2:
                 return make_failure(conversation_id, turn_ids, rows)
             return rows
 

@@ -53,3 +53,22 @@ def test_round_trip_through_trl_dpo(engine: Engine, tmp_path: Path, name: str, f
         result = export_file(session, kind="dpo", format="trl", out=out, lint=False)
     assert result.counts["total"] == len(expected)
     assert sorted(_triples("preference", out), key=repr) == sorted(expected, key=repr)
+
+
+def test_rows_whose_prompt_opens_with_the_assistant_are_never_exported(
+    engine: Engine, tmp_path: Path
+) -> None:
+    source = tmp_path / "pairs.jsonl"
+    source.write_text(
+        '{"prompt": [{"role": "assistant", "content": "How can I help?"}, {"role": "user", "content": "Q"}],'
+        ' "chosen": "Good", "rejected": "Bad"}\n'
+        '{"prompt": "Q2", "chosen": "Good", "rejected": "Bad"}\n'
+    )
+    assert run_import(engine, paths=[source]).pairs_detected == 2
+    with session_scope(engine) as session:
+        session.execute(update(Pair).values(status="accepted"))
+    out = tmp_path / "dpo.jsonl"
+    with session_scope(engine) as session:
+        result = export_file(session, kind="dpo", format="trl", out=out, lint=False)
+    assert (result.counts["total"], result.counts["skipped_assistant_first"]) == (1, 1)
+    assert [t[1] for t in _triples("preference", out)] == [[("user", "Q2")]]

@@ -92,7 +92,7 @@ def hh_turns(text: str, field: str) -> list[tuple[str, str]]:
     return spoken
 
 
-def _hh(builder: TurnBuilder, chosen: str, rejected: str) -> tuple[str, str]:
+def _hh(builder: TurnBuilder, chosen: Any, rejected: Any) -> tuple[str, str]:
     good, bad = hh_turns(chosen, "chosen"), hh_turns(rejected, "rejected")
     if good[-1][0] != "Assistant" or bad[-1][0] != "Assistant":
         raise BadRecord("chosen/rejected: expected HH-RLHF transcripts that end with an Assistant turn")
