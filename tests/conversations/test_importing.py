@@ -294,16 +294,20 @@ class TestRecordErrors:
         (row,) = _files(engine, summary.batch_id)
         assert (row.path, row.format, row.error_count) == (str(path), None, 1)
 
-    @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
-    def test_empty_file_is_reported_as_empty(self, engine: Engine, tmp_path: Path, content: bytes) -> None:
-        path = _write(tmp_path / "empty.jsonl", content)
+    def test_a_blank_file_is_reported_as_empty(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(tmp_path / "empty.jsonl", b"\n\n  \n")
         summary = run_import(engine, paths=[path])
         assert _summary_errors(summary) == [(str(path), None, None, "file is empty")]
 
-    def test_empty_file_with_a_forced_format(self, engine: Engine, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("format", ["auto", "openai"])
+    def test_a_zero_byte_file_is_skipped_and_counted(
+        self, engine: Engine, tmp_path: Path, format: str
+    ) -> None:
         path = _write(tmp_path / "empty.jsonl", b"")
-        summary = run_import(engine, paths=[path], format="openai")
-        assert _summary_errors(summary) == [(str(path), None, None, "file is empty")]
+        summary = run_import(engine, paths=[path], format=format)
+        assert (summary.errors, dict(summary.skipped)) == ([], {"empty file": 1})
+        (row,) = _files(engine, summary.batch_id)
+        assert (row.format, row.error_count, row.skipped) == (None, 0, {"empty file": 1})
 
     def test_invalid_utf8_rejects_only_that_line(self, engine: Engine, tmp_path: Path) -> None:
         bad = b'{"messages": [{"role": "user", "content": "caf\xff"}]}\n'

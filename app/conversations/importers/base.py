@@ -64,7 +64,19 @@ class RecordError:
     json_path: str | None = None
 
 
-ParseResult = ParsedConversation | RecordError
+@dataclass(slots=True)
+class Skipped:
+    """Something known not to be a conversation (an empty chat, a snapshot-only session): counted by
+    reason in the reports, never an error."""
+
+    reason: str
+
+
+class SkipRecord(Exception):
+    """Raised by a converter for a record that is known not to be a conversation; the message is the reason."""
+
+
+ParseResult = ParsedConversation | RecordError | Skipped
 
 
 class FileFormatError(Exception):

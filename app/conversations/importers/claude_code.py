@@ -35,7 +35,7 @@ from typing import IO
 from ._claude_session import Session
 from ._json import BadRecord, decode, iter_lines
 from ._records import first_byte, head_records, type_name
-from .base import ParseResult, RecordError
+from .base import ParseResult, RecordError, Skipped
 
 _TITLE_FIELDS = {"custom-title": "customTitle", "ai-title": "aiTitle"}
 # Sessions held in memory at once; the least recently written one is finished first beyond this.
@@ -105,12 +105,14 @@ class ClaudeCodeImporter:
                 session.add(record, uuid)
         for session in sessions.values():
             yield from _finish(session, filename, summaries)
+        if session is None:
+            yield Skipped("no session entries (summaries only)")
 
 
 def _finish(session: Session, filename: str, summaries: dict[str, str]) -> Iterator[ParseResult]:
     conversation = session.conversation(filename, summaries)
-    if conversation is not None:
-        yield conversation
+    # Snapshot-only sessions, a prompt nobody answered, metadata entries: known shapes, not errors.
+    yield conversation if conversation is not None else Skipped("session without a conversation")
 
 
 importer = ClaudeCodeImporter()
