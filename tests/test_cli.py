@@ -368,7 +368,7 @@ class TestPairsList:
         result = invoke("pairs", "list", "--status", "bogus")
         assert result.exit_code == 1
         assert result.stderr == (
-            "error: unknown status 'bogus'; choose one of: candidate, accepted, tie, not_a_pair, conflict\n"
+            "error: unknown status 'bogus'; choose one of: candidate, accepted, tie, not_a_pair, conflict, linked\n"
         )
 
     def test_invalid_output_format(self, engine: Engine) -> None:
