@@ -53,7 +53,7 @@ class ClaudeCodeImporter:
             return any(
                 type(r.get("type")) is str and ("sessionId" in r or "parentUuid" in r or "leafUuid" in r)
                 for r in records
-            )
+            ) or all(r.get("type") == "file-history-snapshot" for r in records)
         # Claude Code writes parentUuid and sessionId before the message: a long first entry still shows them.
         return b'"parentUuid"' in head and b'"sessionId"' in head
 
@@ -65,6 +65,7 @@ class ClaudeCodeImporter:
         summaries: dict[str, str] = {}
         current = ""
         session: Session | None = None
+        finished = False
         for entry in iter_lines(stream):
             if isinstance(entry, RecordError):
                 yield entry
@@ -93,7 +94,9 @@ class ClaudeCodeImporter:
                     if len(sessions) >= _OPEN_SESSIONS:
                         oldest = min(sessions, key=last_used.__getitem__)
                         del last_used[oldest]
-                        yield from _finish(sessions.pop(oldest), filename, summaries)
+                        for result in _finish(sessions.pop(oldest), filename, summaries):
+                            finished = True
+                            yield result
                     session = sessions[current] = Session(number)
             if kind == "custom-title" or kind == "ai-title":
                 title = record.get(_TITLE_FIELDS[kind])
@@ -103,16 +106,20 @@ class ClaudeCodeImporter:
             uuid = record.get("uuid")
             if type(uuid) is str and uuid not in session.nodes and record.get("isSidechain") is not True:
                 session.add(record, uuid)
+        found = False
         for session in sessions.values():
-            yield from _finish(session, filename, summaries)
-        if session is None:
-            yield Skipped("no session entries (summaries only)")
+            for result in _finish(session, filename, summaries):
+                found = True
+                yield result
+        if not found and not finished:
+            # Snapshot-only sessions, a prompt nobody answered, summaries only: known shapes, not errors.
+            yield Skipped("session without a conversation")
 
 
 def _finish(session: Session, filename: str, summaries: dict[str, str]) -> Iterator[ParseResult]:
     conversation = session.conversation(filename, summaries)
-    # Snapshot-only sessions, a prompt nobody answered, metadata entries: known shapes, not errors.
-    yield conversation if conversation is not None else Skipped("session without a conversation")
+    if conversation is not None:
+        yield conversation
 
 
 importer = ClaudeCodeImporter()
