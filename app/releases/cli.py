@@ -58,6 +58,12 @@ OriginalOpt = Annotated[
 StyleOpt = Annotated[
     str, typer.Option("--dpo-style", help="TRL DPO: conversational (default) or standard strings.")
 ]
+ContextOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-context", help="Keep IDE/shell context (<ide_selection>, <bash-stdout>, ...) in prompts."
+    ),
+]
 ModelOpt = Annotated[str | None, typer.Option(help="Model for token limits and the cost estimate.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
 
@@ -113,6 +119,7 @@ def export_command(
     original_chosen: OriginalOpt = False,
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
+    keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Export reviewed pairs to SFT or DPO files (not recorded as a release)."""
@@ -124,7 +131,7 @@ def export_command(
                 session, kind=kind, format=format, out=out, status=status, split=split, seed=seed,
                 min_score=min_score, source=source, patterns_present=pattern or (),
                 patterns_absent=without_pattern or (), system_policy=policy, system_prompt=prompt,
-                original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+                original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
             )  # fmt: skip
     except (PairwiseError, OSError) as exc:
         _fail(str(exc))
@@ -157,6 +164,7 @@ def build(
     original_chosen: OriginalOpt = False,
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
+    keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Build a frozen release under <data_dir>/releases/ and print its id and manifest."""
@@ -171,7 +179,7 @@ def build(
                 session, name=name, kind=kind, format=format, status=status, split=split, seed=seed,
                 min_score=min_score, source=source, patterns_present=pattern or (),
                 patterns_absent=without_pattern or (), system_policy=policy, system_prompt=prompt,
-                original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+                original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
                 taxonomy_version_id=current_version_id(session),
             )  # fmt: skip
         with session_scope(engine, read_only=True) as session:

@@ -55,6 +55,7 @@ def make_spec(
     original_chosen: bool = False,
     dpo_style: str = "conversational",
     model: str | None = None,
+    keep_context: bool = False,
 ) -> ExportSpec:
     """Validate user input once, with messages in words, before anything is written."""
     kind_ = _choice(ReleaseKind, kind, "kind")
@@ -75,6 +76,7 @@ def make_spec(
         system_prompt=system_prompt,
         original_chosen=original_chosen,
         dpo_style=_choice(DpoStyle, dpo_style, "DPO style"),
+        keep_context=keep_context,
     )
     filters = ReleaseFilters(
         status=status, min_score=min_score, source=source, patterns_present=present, patterns_absent=absent
@@ -157,7 +159,7 @@ def write_dataset(
         assign = splitter(fraction=spec.split, seed=spec.seed)
         needs_group = spec.split > 0 or linter is not None
         write = {split: writer.write for split, writer in writers.items()}
-        for pair in iter_release_pairs(session, filters=spec.filters):
+        for pair in iter_release_pairs(session, filters=spec.filters, with_context=options.keep_context):
             prompt = pair.prompt if keep_system else prompt_messages(pair, options)
             if _starts_with_assistant(prompt):
                 # A row must open with what a person asked (a lost slash command once left only the answer).
@@ -236,6 +238,7 @@ def export_file(
     dpo_style: str = "conversational",
     model: str | None = None,
     lint: bool = True,
+    keep_context: bool = False,
 ) -> ExportResult:
     """Export to `out` (plus `out` with `.validation` before the suffix when `split` > 0); no DB writes."""
     spec = make_spec(
@@ -253,6 +256,7 @@ def export_file(
         original_chosen=original_chosen,
         dpo_style=dpo_style,
         model=model,
+        keep_context=keep_context,
     )
     paths = {TRAIN: out}
     if split > 0:

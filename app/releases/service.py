@@ -39,6 +39,7 @@ class SpecFields(TypedDict, total=False):
     original_chosen: bool
     dpo_style: str
     model: str | None
+    keep_context: bool
 
 
 def create_release(
@@ -179,7 +180,7 @@ def spec_for(release: DatasetRelease) -> ExportSpec:
         patterns_absent=filters["patterns_absent"], split=release.split, seed=release.seed,
         system_policy=options["system_policy"], system_prompt=options["system_prompt"],
         original_chosen=options["original_chosen"], dpo_style=options["dpo_style"] or "conversational",
-        model=options.get("model"),
+        model=options.get("model"), keep_context=options.get("keep_context", False),
     )  # fmt: skip
 
 

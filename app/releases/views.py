@@ -49,6 +49,7 @@ def build(
     original_chosen: Annotated[bool, Form()] = False,
     dpo_style: Annotated[str, Form(pattern="^(conversational|standard)$")] = "conversational",
     model: Annotated[str | None, Form(max_length=100)] = None,
+    keep_context: Annotated[bool, Form()] = False,
 ) -> Response:
     """Create the release row now and build its files as a job; the job page shows progress."""
     release = create_release(
@@ -56,7 +57,8 @@ def build(
         min_score=min_score, source=source or None, patterns_present=patterns_present,
         patterns_absent=patterns_absent, system_policy=system_policy,
         system_prompt=system_prompt if system_policy == "set" else None, original_chosen=original_chosen,
-        dpo_style=dpo_style, model=model or None, taxonomy_version_id=current_version_id(session),
+        dpo_style=dpo_style, model=model or None, keep_context=keep_context,
+        taxonomy_version_id=current_version_id(session),
         created_by_id=user.id,
     )  # fmt: skip
     job = create_job(session, kind="release", payload={"release_id": release.id}, user_id=user.id)

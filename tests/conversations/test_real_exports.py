@@ -140,3 +140,28 @@ def test_the_same_conversation_from_another_export_links_its_pairs(engine: Engin
     assert f'href="/admin/pairs/{originals[0].id}"' in page.text
     report = signed_in("admin").get(f"/admin/imports/{second.batch_id}")
     assert f'<dd data-count="linked">{len(copies)}</dd>' in report.text
+
+
+def test_exports_leave_context_out_unless_asked_to_keep_it(engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from app.db import session_scope
+    from app.releases.export import export_file
+
+    run_import(engine, paths=[SESSION])
+    with session_scope(engine) as session:
+        session.execute(update(Pair).values(status="accepted"))
+    prompts = {}
+    for keep in (False, True):
+        out = tmp_path / f"sft-{keep}.jsonl"
+        with session_scope(engine, read_only=True) as session:
+            export_file(session, kind="sft", format="openai", out=out, lint=False, keep_context=keep)
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        # The second pair's prompt: the IDE-context question.
+        prompts[keep] = rows[1]["messages"][2]["content"]
+    assert prompts[False] == "Why does main() never return?"
+    assert prompts[True].startswith("<ide_opened_file>The user opened the file /home/dev/app/src/main.py")
+    assert (
+        "<system-reminder>The TodoWrite tool hasn't been used recently.</system-reminder>\n" in prompts[True]
+    )
+    assert prompts[True].endswith("\n\nWhy does main() never return?")
