@@ -23,6 +23,10 @@ _SKIPPED_NAMES = frozenset({".DS_Store", "Thumbs.db", "LICENSE", "NOTICE.md", "R
 _SKIPPED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".wav", ".html"})
 
 
+# Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
+_LOG_DOTFILES = frozenset({".aider.chat.history.md"})
+_LOG_FOLDERS = frozenset({".specstory"})
+
 # Files that real exports and tool folders put next to conversations, known not to be any: skipped and
 # counted by reason instead of failing detection on every import.
 _EXPORT_SIDECARS = {
@@ -195,7 +199,7 @@ def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[Input]:
             yield SkippedInput(member, reason)
             continue
         parts = PurePosixPath(info.filename).parts
-        if _skipped(parts[-1]) or any(p.startswith(".") or p == "__MACOSX" for p in parts[:-1]):
+        if _skipped(parts[-1]) or any(_hidden_folder(p) or p == "__MACOSX" for p in parts[:-1]):
             continue
         total += info.file_size
         noise = not_conversation_reason(info.filename, info.file_size)
@@ -216,7 +220,13 @@ def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[],
 
 
 def _skipped(name: str) -> bool:
+    if name in _LOG_DOTFILES:
+        return False
     return name in _SKIPPED_NAMES or name.startswith(".") or Path(name).suffix.lower() in _SKIPPED_SUFFIXES
+
+
+def _hidden_folder(name: str) -> bool:
+    return name.startswith(".") and name not in _LOG_FOLDERS
 
 
 def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iterator[Input]:
@@ -238,7 +248,7 @@ def _walk(folder: Path) -> list[Path]:
     found: list[tuple[tuple[str, ...], str]] = []
     root = str(folder)
     for current, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not _hidden_folder(d)]
         rel = os.path.relpath(current, root)
         parts = () if rel == "." else tuple(rel.split(os.sep))
         found.extend(((*parts, name), os.path.join(current, name)) for name in files if not _skipped(name))

@@ -165,3 +165,15 @@ def test_exports_leave_context_out_unless_asked_to_keep_it(engine: Engine, tmp_p
         "<system-reminder>The TodoWrite tool hasn't been used recently.</system-reminder>\n" in prompts[True]
     )
     assert prompts[True].endswith("\n\nWhy does main() never return?")
+
+
+def test_a_project_folder_finds_aider_and_specstory_logs(engine: Engine) -> None:
+    summary = run_import(engine, paths=[REAL / "aider", REAL / "specstory"])
+    assert {
+        (f["path"].rsplit("/", 1)[-1], f["format"], f["conversations"]) for f in summary.file_reports
+    } == {
+        (".aider.chat.history.md", "aider", 2),
+        ("2025-05-10_12-00Z-fix-flaky-date-test.md", "specstory", 1),
+    }
+    assert dict(summary.skipped) == {"aider session without an answer": 1}
+    assert (summary.error_count, dict(summary.dropped)) == (0, {"aider command": 1})
