@@ -16,12 +16,16 @@ The thread is rebuilt from the records' links, not taken from file order blindly
   that continues after a tool result is still the same response.
 
 Sidechains are dropped: subagent threads (`isSidechain: true`, and files under a `subagents/` folder) are
-summarised in the main thread by their Task tool result. Also dropped as noise, never reported: `isMeta`
-entries, slash-command wrappers (`<command-name>`, `<local-command-stdout>`, ...), interruption notices,
-compaction summaries, synthetic or API-error assistant entries, and records that are not user/assistant
-messages (`system`, `summary`, `file-history-snapshot`, `queue-operation`, `progress`, ...). A session in
-which the user and the assistant do not both speak (only noise, a prompt left unanswered, a stray entry)
-yields nothing.
+summarised in the main thread by their Task tool result.
+
+A slash command is a `<command-name>` entry next to an `isMeta` entry holding the expanded prompt: the
+expansion becomes the user turn with a `command` block (`/init`, its args). Shell and IDE wrappers
+(`<bash-stdout>`, `<local-command-stdout>`, `<ide_selection>`, ...) become context blocks of the next typed
+prompt (see TurnBuilder). Dropped as noise, never reported: other `isMeta` entries, commands without an
+expansion (`/clear`, `/cost`), local-command caveats, interruption notices, compaction summaries, synthetic
+or API-error assistant entries, and records that are not user/assistant messages (`system`, `summary`,
+`file-history-snapshot`, `queue-operation`, `progress`, ...). A file in which the user and the assistant
+never both speak (snapshots only, a prompt left unanswered) yields one Skipped, counted by reason.
 
 Title: a `custom-title` record, else a `summary` whose `leafUuid` is on the conversation's path, else an
 `ai-title`, else the first user text cut to 80 characters.
