@@ -12,7 +12,7 @@ from app.conversations.importers.base import ParsedConversation
 from app.conversations.importing import run_import
 from app.db import session_scope
 from app.pairs.models import Pair
-from app.releases.export import export_file
+from app.releases.export.dataset import export_file
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real_formats"
 

@@ -146,7 +146,7 @@ def test_exports_leave_context_out_unless_asked_to_keep_it(engine: Engine, tmp_p
     from sqlalchemy import update
 
     from app.db import session_scope
-    from app.releases.export import export_file
+    from app.releases.export.dataset import export_file
 
     run_import(engine, paths=[SESSION])
     with session_scope(engine) as session:
