@@ -193,7 +193,8 @@ def import_(
     if json_output:
         data = summary.to_json()
         data["errors"] = [
-            {"file": e["file"], "line": e.get("line"), "reason": e["reason"]} for e in summary.errors
+            {"file": e["file"], "line": e.get("line"), "json_path": e.get("json_path"), "reason": e["reason"]}
+            for e in summary.errors
         ]
         typer.echo(orjson.dumps(data).decode())
         return
@@ -203,6 +204,16 @@ def import_(
         f"{summary.error_count} records rejected",
         highlight=False,
     )
+    if summary.pairs_linked:
+        err.print(f"{summary.pairs_linked} pairs repeat earlier pairs: linked, not queued", highlight=False)
+    if summary.skipped:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in summary.skipped.most_common())
+        err.print(f"skipped (not conversations): {reasons}", highlight=False, markup=False)
+    if summary.dropped:
+        parts = ", ".join(
+            f"{n} {kind} part{'s' if n != 1 else ''}" for kind, n in summary.dropped.most_common()
+        )
+        err.print(f"dropped: {parts}", highlight=False, markup=False)
     if summary.conversations_added == 0 and summary.duplicates and not summary.error_count:
         err.print("nothing new: every conversation was already imported", highlight=False)
     for e in summary.errors[:50]:

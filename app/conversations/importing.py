@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +12,16 @@ from typing import Any
 from sqlalchemy import Engine, insert, update
 from sqlmodel import col
 
-from app.conversations.files import InputFile, Limits, SkippedInput, inner_name, iter_input_files
+from app.conversations.files import (
+    InputFile,
+    Limits,
+    NotConversation,
+    SkippedInput,
+    inner_name,
+    iter_input_files,
+)
 from app.conversations.importers import FORMATS, detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
+from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError, Skipped
 from app.conversations.models import ImportBatch, ImportFile
 from app.conversations.service import FileContext, Item, StoreError, record_errors, store_conversations
 from app.db import session_scope
@@ -27,6 +35,8 @@ MAX_STORED_ERRORS = 10_000
 # Finished files and rejected records wait for the next chunk's transaction, up to these counts.
 MAX_PENDING_FILES = 2_000
 MAX_PENDING_ERRORS = 1_000
+# Per-file entries kept for the summary (`import --json`); the database keeps every file regardless.
+MAX_REPORTED_FILES = 10_000
 
 Progress = Callable[[int], None]
 
@@ -37,9 +47,14 @@ class ImportSummary:
     conversations_added: int = 0
     duplicates: int = 0
     pairs_detected: int = 0
+    pairs_linked: int = 0
     files: int = 0
     error_count: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Known non-conversations by reason, and content parts left out by kind, over the whole batch.
+    skipped: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    file_reports: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -47,9 +62,13 @@ class ImportSummary:
             "conversations_added": self.conversations_added,
             "duplicates": self.duplicates,
             "pairs_detected": self.pairs_detected,
+            "pairs_linked": self.pairs_linked,
             "files": self.files,
+            "skipped": dict(self.skipped),
+            "dropped_parts": dict(self.dropped),
             "error_count": self.error_count,
             "errors": self.errors,
+            "per_file": self.file_reports,
         }
 
 
@@ -62,6 +81,20 @@ class _FileTally:
     added: int = 0
     duplicates: int = 0
     errors: int = 0
+    parsed: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "conversations": self.added,
+            "duplicates": self.duplicates,
+            "skipped": dict(self.skipped),
+            "dropped_parts": dict(self.dropped),
+            "errors": self.errors,
+        }
 
 
 class _Writer:
@@ -101,6 +134,8 @@ class _Writer:
             self.flush()
 
     def file_done(self, tally: _FileTally) -> None:
+        self.summary.skipped.update(tally.skipped)
+        self.summary.dropped.update(tally.dropped)
         self.done_files.append(tally)
         if len(self.done_files) >= MAX_PENDING_FILES:
             self.flush()
@@ -119,12 +154,16 @@ class _Writer:
                 else:
                     tally.added += 1
                     self.summary.conversations_added += 1
-                    self.summary.pairs_detected += outcome
+                    self.summary.pairs_detected += outcome.pairs
+                    self.summary.pairs_linked += outcome.linked
             if self.errors:
                 record_errors(session, batch_id=self.summary.batch_id, errors=self.errors)
                 self.errors = []
             if self.done_files:
                 session.execute(insert(ImportFile), [self._file_row(t) for t in self.done_files])
+                # Reported once its conversations are stored: only then are its counts final.
+                room = MAX_REPORTED_FILES - len(self.summary.file_reports)
+                self.summary.file_reports.extend(t.report() for t in self.done_files[:room])
         self.items, self.tallies, self.done_files, self.errors = [], [], [], []
 
     def _reject_now(self, tally: _FileTally, conversation: Any, reason: str) -> None:
@@ -151,6 +190,8 @@ class _Writer:
             "conversations_added": tally.added,
             "duplicates": tally.duplicates,
             "error_count": tally.errors,
+            "skipped": dict(tally.skipped) or None,
+            "dropped_parts": dict(tally.dropped) or None,
         }
 
 
@@ -190,6 +231,11 @@ def run_import(
                 writer.reject(tally, {"line": None, "reason": item.reason})
                 writer.file_done(tally)
                 continue
+            if isinstance(item, NotConversation):
+                tally = _FileTally(item.name, 0)
+                tally.skipped[item.reason] += 1
+                writer.file_done(tally)
+                continue
             summary.files += 1
             _import_file(writer, item, format=format, source=source, progress=progress)
         writer.flush()
@@ -205,19 +251,59 @@ def _import_file(
 ) -> None:
     tally = _FileTally(item.name, item.size)
     context: list[FileContext] = []
+    # Errors wait until the file proves to hold conversations: a file that is wholly something else
+    # (a cache, a log) gets one error, not one per line.
+    held: list[RecordError] | None = []
 
-    def emit(result: ParsedConversation | RecordError) -> None:
-        if isinstance(result, RecordError):
-            writer.reject(
-                tally, {"line": result.line, "json_path": result.json_path, "reason": result.reason}
-            )
+    def reject(error: RecordError) -> None:
+        writer.reject(tally, {"line": error.line, "json_path": error.json_path, "reason": error.reason})
+
+    def emit(result: ParsedConversation | RecordError | Skipped) -> None:
+        nonlocal held
+        if isinstance(result, Skipped):
+            tally.skipped[result.reason] += 1
             return
+        if isinstance(result, RecordError):
+            if held is None:
+                reject(result)
+            else:
+                held.append(result)
+            return
+        if held:
+            for error in held:
+                reject(error)
+        held = None
+        tally.parsed += 1
+        tally.dropped.update(result.dropped)
         if not context:
             context.append(_context(writer, tally, source))
         writer.add(context[0], tally, result)
 
     _read_file(item, format=format, tally=tally, emit=emit, progress=progress)
+    if held is not None:
+        _reject_whole_file(held, tally, reject)
     writer.file_done(tally)
+
+
+def _reject_whole_file(
+    held: list[RecordError], tally: _FileTally, reject: Callable[[RecordError], None]
+) -> None:
+    """A file without a single conversation: one error that says so, whatever its lines said."""
+    if len(held) == 1:
+        reject(held[0])
+    elif held:
+        first = held[0]
+        where = f"line {first.line}" if first.line is not None else (first.json_path or "the file")
+        reject(
+            RecordError(
+                f"no conversation imported: all {len(held)} records rejected"
+                f" (as {tally.format or 'unknown format'}); first, at {where}: {first.reason}",
+                line=first.line,
+                json_path=first.json_path,
+            )
+        )
+    elif not tally.skipped:
+        reject(RecordError(f"no conversations found (read as {tally.format or 'unknown format'})"))
 
 
 def _context(writer: _Writer, tally: _FileTally, source: str) -> FileContext:
@@ -231,7 +317,7 @@ def _read_file(
     *,
     format: str,
     tally: _FileTally,
-    emit: Callable[[ParsedConversation | RecordError], None],
+    emit: Callable[[ParsedConversation | RecordError | Skipped], None],
     progress: Progress | None = None,
 ) -> None:
     """Detect the format, parse, and hash one file; problems are emitted as RecordErrors, never raised."""
@@ -276,6 +362,9 @@ def _finish(engine: Engine, summary: ImportSummary, *, status: str, message: str
                 conversations_added=summary.conversations_added,
                 duplicates=summary.duplicates,
                 pairs_detected=summary.pairs_detected,
+                pairs_linked=summary.pairs_linked,
+                skipped=dict(summary.skipped) or None,
+                dropped_parts=dict(summary.dropped) or None,
                 error_count=summary.error_count,
                 message=(message or "")[:2000] or None,
                 finished_at=utcnow(),

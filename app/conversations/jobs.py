@@ -65,6 +65,8 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     shutil.rmtree(folder, ignore_errors=True)
     result = summary.to_json()
     result["errors"] = result["errors"][:200]
+    # The batch report has every file; the job keeps a bounded preview.
+    result["per_file"] = result["per_file"][:200]
     return result
 
 

@@ -23,7 +23,12 @@ class ImportBatch(SQLModel, table=True):
     conversations_added: int = 0
     duplicates: int = 0
     pairs_detected: int = 0
+    # Pairs that repeat an earlier pair (the same conversation from another export), linked, not queued.
+    pairs_linked: int = 0
     error_count: int = 0
+    # Known non-conversations skipped, by reason; content parts left out, by kind ({"image": 12}).
+    skipped: dict[str, int] | None = Field(default=None, sa_column=json_column())
+    dropped_parts: dict[str, int] | None = Field(default=None, sa_column=json_column())
     message: str | None = Field(default=None, max_length=2000)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
@@ -44,6 +49,8 @@ class ImportFile(SQLModel, table=True):
     conversations_added: int = 0
     duplicates: int = 0
     error_count: int = 0
+    skipped: dict[str, int] | None = Field(default=None, sa_column=json_column())
+    dropped_parts: dict[str, int] | None = Field(default=None, sa_column=json_column())
 
 
 class ImportRecordError(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, ImportRecordError, Turn
 from app.models_base import table_of, utcnow
+from app.pairs.models import PairStatus
 from app.pairs.service import PAIR_TABLE, active_scorer, pair_rows_for
 
 CONVERSATION_TABLE: Table = table_of(Conversation)
@@ -47,8 +48,16 @@ class StoreError:
     reason: str
 
 
-# Per item: None when it was a duplicate, a StoreError when the database refused it, else its pair count.
-Outcome = int | StoreError | None
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A conversation stored: its pairs, and how many of them repeat an earlier pair and were linked."""
+
+    pairs: int
+    linked: int = 0
+
+
+# Per item: None when it was a duplicate, a StoreError when the database refused it, else what was stored.
+Outcome = Stored | StoreError | None
 
 
 def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outcome]:
@@ -90,8 +99,8 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
     return outcomes
 
 
-def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
-    """Insert conversations, turns and pairs with three multi-row statements; returns pairs per conversation."""
+def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[Stored]:
+    """Insert conversations, turns and pairs with few multi-row statements; returns what each one stored."""
     now = utcnow()
     conversation_rows = [
         {
@@ -124,17 +133,59 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
         )
     turn_ids = iter(_bulk_insert(session, TURN_TABLE, turn_rows))
     pair_rows: list[dict[str, Any]] = []
-    counts: list[int] = []
+    owners: list[int] = []
     scorer = active_scorer(session)  # an installation's verdict-fitted model, once it has one
-    for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
+    for position, (conversation_id, (_, (_, conversation))) in enumerate(
+        zip(conversation_ids, batch, strict=True)
+    ):
         ids = [next(turn_ids) for _ in conversation.turns]
         rows = pair_rows_for(
             conversation_id=conversation_id, conversation=conversation, turn_ids=ids, scorer=scorer
         )
         pair_rows.extend(rows)
-        counts.append(len(rows))
-    _bulk_insert(session, PAIR_TABLE, pair_rows)
-    return counts
+        owners.extend(position for _ in rows)
+    linked = _insert_pairs(session, pair_rows)
+    stored = [[0, 0] for _ in batch]
+    for owner, was_linked in zip(owners, linked, strict=True):
+        stored[owner][0] += 1
+        stored[owner][1] += was_linked
+    return [Stored(pairs, links) for pairs, links in stored]
+
+
+def _insert_pairs(session: Session, rows: list[dict[str, Any]]) -> list[bool]:
+    """Insert pair rows; one that repeats an earlier pair's texts (same content key) is linked to it and
+    not queued. Returns, per row, whether it was linked."""
+    if not rows:
+        return []
+    keys = {row["content_key"] for row in rows if row.get("content_key")}
+    known: dict[str, int] = {}
+    if keys:
+        found = session.execute(
+            select(PAIR_TABLE.c.content_key, PAIR_TABLE.c.id)
+            .where(PAIR_TABLE.c.content_key.in_(list(keys)), PAIR_TABLE.c.linked_to_id.is_(None))
+            .order_by(PAIR_TABLE.c.id)
+        )
+        for key, pair_id in found:
+            known.setdefault(key, pair_id)
+    first, repeats, seen = [], [], set()
+    for row in rows:
+        key = row.get("content_key")
+        if key in known:
+            row["linked_to_id"], row["status"] = known[key], PairStatus.linked
+        elif key is not None and key in seen:
+            repeats.append(row)
+            continue
+        row.setdefault("linked_to_id", None)
+        seen.add(key)
+        first.append(row)
+    ids = _bulk_insert(session, PAIR_TABLE, first)
+    if repeats:
+        # A repeat within this chunk links to the first copy, which now has an id.
+        by_key = {row["content_key"]: pair_id for row, pair_id in zip(first, ids, strict=True)}
+        for row in repeats:
+            row["linked_to_id"], row["status"] = by_key[row["content_key"]], PairStatus.linked
+        _bulk_insert(session, PAIR_TABLE, repeats)
+    return [row["status"] == PairStatus.linked for row in rows]
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:

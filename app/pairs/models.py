@@ -17,6 +17,9 @@ class PairStatus(StrEnum):
     tie = "tie"
     not_a_pair = "not_a_pair"
     conflict = "conflict"
+    # The same prompt, rejected and chosen text as an earlier pair (another export of one conversation):
+    # linked to it, never queued or exported a second time.
+    linked = "linked"
 
 
 class Pair(SQLModel, table=True):
@@ -48,6 +51,9 @@ class Pair(SQLModel, table=True):
     status: PairStatus = Field(default=PairStatus.candidate, sa_type=AutoString(length=20))
     swapped: bool = False
     version: int = 1
+    # SHA-256 of the normalized prompt, rejected and chosen texts: finds the same pair in another export.
+    content_key: str | None = Field(default=None, max_length=64, index=True)
+    linked_to_id: int | None = Field(default=None, foreign_key="pair.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

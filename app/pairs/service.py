@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,18 @@ def active_scorer(session: Session) -> ScoreModel | None:
     )
 
 
+def content_key(prompt: str, rejected: str, chosen: str) -> str:
+    """The identity of a pair across exports: its texts with whitespace normalized, hashed."""
+    parts = (" ".join(text.split()) for text in (prompt, rejected, chosen))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _key_of(conversation: ParsedConversation, rejected: int, chosen: int) -> str:
+    turns = conversation.turns
+    prompt = turns[rejected - 1].text if rejected > 0 else ""
+    return content_key(prompt, turns[rejected].text, turns[chosen].text)
+
+
 def pair_rows_for(
     *,
     conversation_id: int,
@@ -41,12 +54,21 @@ def pair_rows_for(
     """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
     now = utcnow()
     if conversation.explicit_pairs is not None:
-        return [
+        rows = [
             _row(conversation_id, turn_ids, p.rejected, p.pushback, p.chosen, 1.0, "", IMPORTED_DETECTOR, now)
             for p in conversation.explicit_pairs
         ]
+        keys = [_key_of(conversation, p.rejected, p.chosen) for p in conversation.explicit_pairs]
+        for row, key in zip(rows, keys, strict=True):
+            row["content_key"] = key
+        return rows
     turns = [(t.role, t.text) for t in conversation.turns]
-    return [_detected_row(conversation_id, turn_ids, d, scorer, now) for d in detect_pairs(turns)]
+    rows = []
+    for d in detect_pairs(turns):
+        row = _detected_row(conversation_id, turn_ids, d, scorer, now)
+        row["content_key"] = _key_of(conversation, d.rejected, d.chosen)
+        rows.append(row)
+    return rows
 
 
 def _detected_row(

@@ -59,6 +59,12 @@ OriginalOpt = Annotated[
 StyleOpt = Annotated[
     str, typer.Option("--dpo-style", help="TRL DPO: conversational (default) or standard strings.")
 ]
+ContextOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-context", help="Keep IDE/shell context (<ide_selection>, <bash-stdout>, ...) in prompts."
+    ),
+]
 ModelOpt = Annotated[str | None, typer.Option(help="Model for token limits and the cost estimate.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
 
@@ -127,13 +133,14 @@ def export_command(
     original_chosen: OriginalOpt = False,
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
+    keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Export reviewed pairs to SFT or DPO files (not recorded as a release)."""
     options = _options(
         kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
         pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
-        original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
     )  # fmt: skip
     migrate.upgrade()
     try:
@@ -170,13 +177,14 @@ def build(
     original_chosen: OriginalOpt = False,
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
+    keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Build a frozen release under <data_dir>/releases/ and print its id and manifest."""
     options = _options(
         kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
         pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
-        original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
     )  # fmt: skip
     settings = get_settings()
     migrate.upgrade()
