@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     max_zip_ratio: int = Field(default=200, ge=1)
     max_zip_total_mb: int = Field(default=4096, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+    # A writer that finds SQLite locked by another process (CLI import, worker) keeps retrying this long.
+    sqlite_lock_wait_seconds: float = Field(default=300.0, ge=0)
     lease_minutes: int = Field(default=10, ge=1)
     overlap: int = Field(default=1, ge=1)
     login_max_attempts: int = Field(default=5, ge=1)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
 from app.db import session_scope
-from app.errors import PairwiseError
+from app.errors import PairwiseError, public_message
 from app.jobs.models import Job
 from app.jobs.service import HEARTBEAT_SECONDS
 from app.models_base import utcnow
@@ -99,7 +99,7 @@ def execute(engine: Engine, job_id: int) -> None:
         status, error = "failed", str(exc)
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, kind)
-        status, error = "failed", f"unexpected error: {type(exc).__name__}: {exc}"[:4000]
+        status, error = "failed", f"unexpected error: {public_message(exc)}"[:4000]
     finally:
         stop.set()
         beat.join()

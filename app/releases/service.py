@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,13 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.errors import ConflictError, NotFoundError, ValidationFailedError, public_message
 from app.releases.export import ExportSpec, make_spec, write_dataset
 from app.releases.manifest import CARD_NAME, MANIFEST_NAME, dataset_card, manifest_bytes
 from app.releases.models import DatasetRelease, ReleaseFormat, ReleaseStatus
 from app.releases.names import content_disposition, slugify
 from app.releases.split import TRAIN, VALIDATION
 from app.releases.writers import file_digest
+
+log = logging.getLogger(__name__)
 
 RELEASES_DIR = "releases"
 MAX_NAME = 200
@@ -107,7 +110,8 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
         raise  # the session is unusable: let the unit of work roll back
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        return BuildOutcome(error=f"{type(exc).__name__}: {exc}"[:2000])
+        log.exception("release %s build failed", release.id)
+        return BuildOutcome(error=public_message(exc)[:2000])
     return BuildOutcome(
         directory=relative,
         files=[{**f, "path": f"{relative}/{f['name']}"} for f in written["files"]],
