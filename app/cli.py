@@ -15,7 +15,7 @@ from rich.table import Table
 
 from app import migrate
 from app.auth.cli import users_cli
-from app.config import get_settings
+from app.config import get_settings, secure_data_dir
 from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.importers import FORMATS
 from app.conversations.importing import run_import
@@ -262,6 +262,7 @@ def pairs_list(
 
 
 def main() -> None:
+    secure_data_dir(get_settings().data_dir)
     logging.basicConfig(
         level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import os
 import secrets
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +16,34 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.errors import PairwiseError
 
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "pairwise"})
+
+
+# A production secret needs this many distinct characters and this much estimated entropy (bits):
+# 32 random hex digits (128 bits) pass with room to spare; 'a' * 32 or 'changeme' * 4 do not.
+MIN_DISTINCT_CHARACTERS = 10
+MIN_ENTROPY_BITS = 96.0
+
+
+def secret_entropy_bits(secret: str) -> float:
+    """A conservative entropy estimate: length times the Shannon entropy of the character frequencies."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return per_char * len(secret)
+
+
+def is_repeated(secret: str) -> bool:
+    """True when the secret is a shorter string repeated ('changeme' * 4, 'ab' * 16)."""
+    return len(secret) > 1 and secret in (secret + secret)[1:-1]
+
+
+def secure_data_dir(data_dir: Path) -> None:
+    """Create the data folder 700 (and tighten an existing one), so databases, uploads and releases in it
+    are not readable by other users of the machine; files created later by this process get 600/700."""
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
 
 
 class InsecureSettingsError(PairwiseError):
@@ -76,11 +107,19 @@ class Settings(BaseSettings):
         """Refuse to serve in production mode with an empty, default or short secret key."""
         if self.mode != "production":
             return
-        if self.secret_key.strip().lower() in INSECURE_SECRETS or len(self.secret_key) < 32:
+        key = self.secret_key
+        if key.strip().lower() in INSECURE_SECRETS or len(key) < 32:
             raise InsecureSettingsError(
                 "PAIRWISE_SECRET_KEY is empty, a default, or shorter than 32 characters. "
                 'Set it to a long random value, e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`, '
                 "or run with PAIRWISE_MODE=demo for a local demo."
+            )
+        distinct = len(set(key))
+        if distinct < MIN_DISTINCT_CHARACTERS or is_repeated(key) or secret_entropy_bits(key) < MIN_ENTROPY_BITS:
+            raise InsecureSettingsError(
+                f"PAIRWISE_SECRET_KEY is too predictable ({distinct} distinct characters, or a repeated pattern): "
+                "set it to a long random value, e.g. "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
             )
 
 

@@ -54,8 +54,12 @@ def build_engine(url: str, *, busy_timeout_ms: int = 15000, lock_wait_seconds: f
             max_overflow=20,
         )
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created 600 before SQLite opens it (its -wal and -shm files take the database file's mode).
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
     engine = create_engine(
         url,
         json_serializer=_json_dumps,

@@ -17,7 +17,7 @@ from app import health, home
 from app.admin import views as admin_views
 from app.api import v1 as api_v1
 from app.auth import views as auth_views
-from app.config import get_settings
+from app.config import get_settings, secure_data_dir
 from app.errors import NotAuthenticatedError, PairwiseError
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
@@ -120,6 +120,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.resolved_secret_key()
+    secure_data_dir(settings.data_dir)
     app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

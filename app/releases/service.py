@@ -100,8 +100,9 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
     staging = data_dir / RELEASES_DIR / f".{release.id}.building"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        staging.mkdir(parents=True)
+        staging.mkdir(mode=0o700, parents=True)
         written = _write_files(session, release=release, spec=spec, folder=staging)
+        _owner_only(staging)
         # A leftover folder of the same id can only come from a build whose transaction rolled back.
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
@@ -119,6 +120,13 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
         lint=written["lint"],
         manifest_sha256=written["manifest_sha256"],
     )
+
+
+def _owner_only(folder: Path) -> None:
+    """Release files hold reviewed data: readable by the server's user only (600, folders 700)."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def finish_release(session: Session, *, release: DatasetRelease, outcome: BuildOutcome) -> DatasetRelease:
