@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     detection_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     import_chunk_size: int = Field(default=500, ge=1)
     max_upload_mb: int = Field(default=512, ge=1)
+    # Every other request body (forms, API JSON); sign-in takes at most 16 KB whatever this says.
+    max_body_kb: int = Field(default=2048, ge=1)
     max_zip_ratio: int = Field(default=200, ge=1)
     max_zip_total_mb: int = Field(default=4096, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
@@ -115,7 +117,11 @@ class Settings(BaseSettings):
                 "or run with PAIRWISE_MODE=demo for a local demo."
             )
         distinct = len(set(key))
-        if distinct < MIN_DISTINCT_CHARACTERS or is_repeated(key) or secret_entropy_bits(key) < MIN_ENTROPY_BITS:
+        if (
+            distinct < MIN_DISTINCT_CHARACTERS
+            or is_repeated(key)
+            or secret_entropy_bits(key) < MIN_ENTROPY_BITS
+        ):
             raise InsecureSettingsError(
                 f"PAIRWISE_SECRET_KEY is too predictable ({distinct} distinct characters, or a repeated pattern): "
                 "set it to a long random value, e.g. "

@@ -17,6 +17,7 @@ from app import health, home
 from app.admin import views as admin_views
 from app.api import v1 as api_v1
 from app.auth import views as auth_views
+from app.body_limits import BodyLimitMiddleware
 from app.config import get_settings, secure_data_dir
 from app.errors import NotAuthenticatedError, PairwiseError
 from app.patterns import views as patterns_views
@@ -122,6 +123,7 @@ def create_app() -> FastAPI:
     settings.resolved_secret_key()
     secure_data_dir(settings.data_dir)
     app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(health.router)
