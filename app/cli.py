@@ -23,6 +23,7 @@ from app.db import get_engine, session_scope
 from app.errors import PairwiseError
 from app.pairs.service import redetect
 from app.pairs.views_data import iter_pair_details
+from app.reaper import reap_stale_operations
 from app.releases.cli import export_command, releases_cli
 from app.settings.service import get_value, set_value
 from app.training.cli import runs_cli, train_command
@@ -90,6 +91,7 @@ def worker(
     from app.training.jobs import resume_runs
 
     mark_stale_jobs_failed(get_engine())
+    reap_stale_operations(get_engine())
     resume_runs(get_engine())
     Consumer(tasks.huey, workers=threads, worker_type="thread", periodic=True).run()
 
@@ -152,6 +154,7 @@ def import_(
         if not path.exists():
             _fail(f"{path}: no such file or folder")
     migrate.upgrade()
+    reap_stale_operations(get_engine())
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
     total = sum(item.size for item in iter_input_files(paths, limits=limits) if isinstance(item, InputFile))
     show_bar = not json_output and sys.stderr.isatty()

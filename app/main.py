@@ -103,9 +103,12 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Run the embedded job worker next to the web app unless dedicated `pairwise worker`s do the work."""
+    from app.db import get_engine
+    from app.reaper import reap_stale_operations
+
     consumer = None
+    reap_stale_operations(get_engine())
     if get_settings().worker_embedded:
-        from app.db import get_engine
         from app.jobs.queue import start_embedded
         from app.jobs.service import mark_stale_jobs_failed
         from app.training.jobs import resume_runs

@@ -28,7 +28,8 @@ from app.conversations.service import (
 )
 from app.db import session_scope
 from app.errors import ImportInputError, PairwiseError, public_message
-from app.models_base import utcnow
+from app.liveness import heartbeat, owner_tag
+from app.models_base import table_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ MAX_PENDING_ERRORS = 1_000
 LOCK_RETRY_SECONDS = 600.0
 
 Progress = Callable[[int], None]
+BATCH_TABLE = table_of(ImportBatch)
 
 
 @dataclass(slots=True)
@@ -216,7 +218,9 @@ def _with_lock_retry(store: Callable[[], list[Outcome]]) -> list[Outcome]:
 
 def start_batch(engine: Engine, *, source: str, user_id: int | None = None) -> int:
     with session_scope(engine) as session:
-        batch = ImportBatch(source=source[:200], created_by_id=user_id)
+        batch = ImportBatch(
+            source=source[:200], created_by_id=user_id, owner=owner_tag(), heartbeat_at=utcnow()
+        )
         session.add(batch)
         session.flush()
         assert batch.id is not None
@@ -241,24 +245,37 @@ def run_import(
     source = source or (paths[0].name if len(paths) == 1 else "import")
     if batch_id is None:
         batch_id = start_batch(engine, source=source, user_id=user_id)
+    else:
+        _claim(engine, batch_id)
     summary = ImportSummary(batch_id=batch_id)
     writer = _Writer(engine, summary, chunk_size)
     try:
-        for item in iter_input_files(paths, limits=limits):
-            if isinstance(item, SkippedInput):
-                tally = _FileTally(item.name, 0)
-                writer.reject(tally, {"line": None, "reason": item.reason})
-                writer.file_done(tally)
-                continue
-            summary.files += 1
-            _import_file(writer, item, format=format, source=source, progress=progress)
-        writer.flush()
+        with heartbeat(engine, BATCH_TABLE, batch_id):
+            for item in iter_input_files(paths, limits=limits):
+                if isinstance(item, SkippedInput):
+                    tally = _FileTally(item.name, 0)
+                    writer.reject(tally, {"line": None, "reason": item.reason})
+                    writer.file_done(tally)
+                    continue
+                summary.files += 1
+                _import_file(writer, item, format=format, source=source, progress=progress)
+            writer.flush()
     except BaseException as exc:
         log.exception("import batch %s stopped", batch_id)
         _finish(engine, summary, status="failed", message=f"import stopped: {public_message(exc)}")
         raise
     _finish(engine, summary, status="succeeded", message=None)
     return summary
+
+
+def _claim(engine: Engine, batch_id: int) -> None:
+    """A resumed batch (a retried job) is running again, owned by this process."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(ImportBatch)
+            .where(col(ImportBatch.id) == batch_id)
+            .values(status="running", owner=owner_tag(), heartbeat_at=utcnow(), finished_at=None)
+        )
 
 
 def _import_file(

@@ -7,15 +7,17 @@ import logging
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.conversations.importers.base import ParsedConversation
-from app.conversations.models import Conversation, ImportRecordError, Turn
+from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
+from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
 from app.pairs.service import PAIR_TABLE, pair_rows_for
 
@@ -211,3 +213,25 @@ def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str,
             for e in errors
         ],
     )
+
+
+def fail_stale_batches(session: Session, *, now: datetime) -> list[int]:
+    """Mark `running` batches whose process died (kill -9, machine lost) failed; their ids.
+
+    Stored conversations are whole (one transaction per chunk): importing the same files again adds the
+    rest, and what is already stored counts as duplicates.
+    """
+    running = session.execute(
+        select(col(ImportBatch.id), col(ImportBatch.owner), col(ImportBatch.heartbeat_at)).where(
+            col(ImportBatch.status) == "running"
+        )
+    ).all()
+    stale = [row.id for row in running if owner_gone(row.owner, row.heartbeat_at, now=now)]
+    if stale:
+        session.execute(
+            update(ImportBatch)
+            .where(col(ImportBatch.id).in_(stale))
+            .values(status="failed", finished_at=now,
+                    message="interrupted: the importing process stopped; import the same files again to resume")
+        )  # fmt: skip
+    return stale

@@ -19,8 +19,11 @@ def run_job(job_id: int) -> None:
 
 @huey.periodic_task(crontab(minute="*"))
 def reap_stale_jobs() -> None:
-    """Every minute: jobs whose worker died are marked failed, and remote training runs resume polling."""
+    """Every minute: jobs, imports and release builds whose process died are marked failed, and remote
+    training runs resume polling."""
+    from app.reaper import reap_stale_operations
     from app.training.jobs import resume_runs
 
     mark_stale_jobs_failed(get_engine())
+    reap_stale_operations(get_engine())
     resume_runs(get_engine())

@@ -14,11 +14,15 @@ from app import migrate
 from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
+from app.liveness import heartbeat
+from app.models_base import table_of
 from app.patterns.service import current_version_id
+from app.reaper import reap_stale_operations
 from app.releases.export import export_file
 from app.releases.lint import LintReport
 from app.releases.models import DatasetRelease
 from app.releases.service import (
+    claim_release,
     create_release,
     finish_release,
     get_release,
@@ -164,6 +168,7 @@ def build(
     settings = get_settings()
     migrate.upgrade()
     engine = get_engine()
+    reap_stale_operations(engine)
     try:
         # Three units of work: the long middle one only reads, so on SQLite reviewers are never blocked.
         with session_scope(engine) as session:
@@ -174,7 +179,12 @@ def build(
                 original_chosen=original_chosen, dpo_style=dpo_style, model=model,
                 taxonomy_version_id=current_version_id(session),
             )  # fmt: skip
-        with session_scope(engine, read_only=True) as session:
+            claim_release(session, release=release)
+        assert release.id is not None
+        with (
+            heartbeat(engine, table_of(DatasetRelease), release.id),
+            session_scope(engine, read_only=True) as session,
+        ):
             outcome = write_release_files(session, release=release, data_dir=settings.data_dir)
         with session_scope(engine) as session:
             release = finish_release(

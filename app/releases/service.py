@@ -6,6 +6,7 @@ import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
@@ -14,6 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.errors import ConflictError, NotFoundError, ValidationFailedError, public_message
+from app.liveness import owner_gone, owner_tag
+from app.models_base import utcnow
 from app.releases.export import ExportSpec, make_spec, write_dataset
 from app.releases.manifest import CARD_NAME, MANIFEST_NAME, dataset_card, manifest_bytes
 from app.releases.models import DatasetRelease, ReleaseFormat, ReleaseStatus
@@ -122,6 +125,25 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
     )
 
 
+def fail_stale_releases(session: Session, *, data_dir: Path, now: datetime) -> list[int]:
+    """Mark `building` releases whose process died failed and remove their half-written folders; their ids."""
+    building = session.execute(
+        select(DatasetRelease).where(DatasetRelease.status == ReleaseStatus.building)  # type: ignore[arg-type]
+    ).scalars()
+    stale = [r for r in building if owner_gone(r.owner, r.heartbeat_at, now=now)]
+    for release in stale:
+        release.status = ReleaseStatus.failed
+        release.error = "interrupted: the building process stopped; build the release again"
+        session.add(release)
+        folder = data_dir / RELEASES_DIR
+        shutil.rmtree(folder / f".{release.id}.building", ignore_errors=True)
+        # Renamed into place but never recorded as ready: not a release anyone can download.
+        for leftover in folder.glob(f"{release.id}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+    session.flush()
+    return [r.id for r in stale if r.id is not None]
+
+
 def _owner_only(folder: Path) -> None:
     """Release files hold reviewed data: readable by the server's user only (600, folders 700)."""
     folder.chmod(0o700)
@@ -143,6 +165,15 @@ def finish_release(session: Session, *, release: DatasetRelease, outcome: BuildO
         release.counts = outcome.counts
         release.lint = outcome.lint
         release.manifest_sha256 = outcome.manifest_sha256
+    session.add(release)
+    session.flush()
+    return release
+
+
+def claim_release(session: Session, *, release: DatasetRelease) -> DatasetRelease:
+    """Record this process as the builder (owner and heartbeat): from now on a crash is noticed."""
+    _require_unbuilt(release)
+    release.owner, release.heartbeat_at = owner_tag(), utcnow()
     session.add(release)
     session.flush()
     return release
