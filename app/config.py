@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=300, ge=1)
     session_days: int = Field(default=14, ge=1)
     https: bool = False
+    # Admin-configured endpoints (fine-tuning API, suggestion provider) may be on loopback or a private
+    # network only when this is true (local providers); link-local addresses are never allowed.
+    allow_private_endpoints: bool = False
     # Redis storage for the job queue (workers on other machines); empty = a SQLite file in the data dir.
     redis_url: str = ""
     # Run a job worker inside `pairwise serve`; set false when dedicated `pairwise worker`s run.
