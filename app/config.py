@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import secrets
@@ -43,7 +44,8 @@ def secure_data_dir(data_dir: Path) -> None:
     are not readable by other users of the machine; files created later by this process get 600/700."""
     os.umask(0o077)
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data_dir.chmod(0o700)
+    with contextlib.suppress(PermissionError):  # a folder owned by another account: leave its mode alone
+        data_dir.chmod(0o700)
 
 
 class InsecureSettingsError(PairwiseError):

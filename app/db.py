@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -59,7 +60,8 @@ def build_engine(url: str, *, busy_timeout_ms: int = 15000, lock_wait_seconds: f
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Created 600 before SQLite opens it (its -wal and -shm files take the database file's mode).
         path.touch(mode=0o600, exist_ok=True)
-        path.chmod(0o600)
+        with contextlib.suppress(PermissionError):  # a file owned by another account: leave its mode alone
+            path.chmod(0o600)
     engine = create_engine(
         url,
         json_serializer=_json_dumps,

@@ -156,7 +156,10 @@ class _Writer:
             outcomes = store_conversations(session, items=self.items) if self.items else []
             errors = list(self.errors)
             for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
-                if isinstance(outcome, StoreError):
+                if (
+                    isinstance(outcome, StoreError)
+                    and len(self.summary.errors) + len(errors) < MAX_STORED_ERRORS
+                ):
                     errors.append(self._entry(tally, conversation, outcome.reason))
             if errors:
                 record_errors(session, batch_id=self.summary.batch_id, errors=errors)
