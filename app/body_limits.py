@@ -3,7 +3,7 @@
 An anonymous 1 GB POST to /login must not be read, spooled to disk or parsed into form fields: a body whose
 Content-Length passes the route's limit is refused at once with 413, and a chunked body is read (up to the
 limit, never more) before the app sees it and refused as soon as it passes. The upload route keeps its own, larger limit
-(PAIRWISE_MAX_UPLOAD_MB, see app/admin/upload_stream.py).
+(PAIRWISE_MAX_UPLOAD_MB, see app/uploads.py and app/conversations/import_views.py).
 """
 
 from __future__ import annotations

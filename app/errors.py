@@ -41,10 +41,6 @@ class CsrfError(PairwiseError):
     status_code = 403
 
 
-class TooManyRequestsError(PairwiseError):
-    status_code = 429
-
-
 def public_message(exc: BaseException) -> str:
     """Words about an error that are safe to show: never SQL, bound values or a driver's text."""
     if isinstance(exc, PairwiseError):

@@ -166,7 +166,3 @@ def render_markdown(text: str | None) -> Markup:
     if reason is not None:
         return Markup(_raw(text, reason))  # noqa: S704 - every part is escaped
     return Markup(_render(text))  # noqa: S704 - sanitized by markdown-it (html off) and nh3
-
-
-def highlight_css() -> str:
-    return str(_FORMATTER.get_style_defs(".md"))

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PARENT = textwrap.dedent(
     """
     import socket, sys, time
-    from app.releases.counting import ROWS_PER_BATCH, RowTokens
-    from app.releases.tokens import TokenCounter
+    from app.releases.export.counting import ROWS_PER_BATCH, RowTokens
+    from app.releases.export.tokens import TokenCounter
 
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -88,7 +88,7 @@ def test_kill_9_of_a_building_parent_ends_the_child_and_frees_the_port() -> None
 
 def test_the_child_does_not_hold_the_parents_socket(tmp_path: Path) -> None:
     """Without a kill: the forked worker's open descriptors include no socket (checked through /proc)."""
-    from app.releases.counting import _Worker
+    from app.releases.export.counting import _Worker
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))

@@ -103,3 +103,19 @@ def test_uploads_keep_their_own_larger_limit() -> None:
 
     assert body_limit("POST", "/admin/imports") is None
     assert body_limit("POST", "/login") == SMALL_BODY_BYTES
+
+
+def test_upload_paths_are_exactly_the_streamed_upload_routes(engine: Engine) -> None:
+    """UPLOAD_PATHS names routes by path: it must follow the upload route wherever the app mounts it."""
+    from app.body_limits import UPLOAD_PATHS
+    from app.main import create_app
+    from app.uploads import LimitedUploadRoute
+
+    uploads = {
+        route.path
+        for route in create_app().routes
+        if isinstance(route, LimitedUploadRoute) and "POST" in route.methods
+    }
+    assert uploads, "no streamed upload route found"
+    assert uploads <= UPLOAD_PATHS
+    assert {path.rstrip("/") for path in UPLOAD_PATHS} == uploads
