@@ -183,14 +183,14 @@ class TestProviderMessages:
         return APIStatusError("error", response=response, body=body)
 
     def test_an_html_body_from_an_internal_service_is_not_shown(self) -> None:
-        from app.training.backends.openai_api import provider_message
+        from app.training.backends.openai_errors import provider_message
 
         page = "<html><body>Jenkins admin console, secret=abc123</body></html>"
         message = provider_message(self._error(400, page, page.encode()))
         assert message == "HTTP 400 Bad Request: no message in words"
 
     def test_a_long_json_message_is_cut_to_one_short_line(self) -> None:
-        from app.training.backends.openai_api import MAX_PROVIDER_MESSAGE, provider_message
+        from app.training.backends.openai_errors import MAX_PROVIDER_MESSAGE, provider_message
 
         body = {"error": {"message": "bad file\n" + "x" * 5000}}
         message = provider_message(self._error(400, body, b"{}"))
@@ -199,7 +199,7 @@ class TestProviderMessages:
         assert message.startswith("HTTP 400 Bad Request: bad file x")
 
     def test_a_dump_in_the_message_field_is_not_shown(self) -> None:
-        from app.training.backends.openai_api import provider_message
+        from app.training.backends.openai_errors import provider_message
 
         body = {"message": '{"internal": {"db_password": "hunter2"}}'}
         assert "hunter2" not in provider_message(self._error(400, body, b"{}"))
