@@ -390,4 +390,3 @@ def test_imports_made_from_the_cli_are_listed(engine: Engine, admin: TestClient,
         assert session.execute(select(ImportBatch.status)).scalar_one() == "succeeded"
     page = soup(admin.get("/admin/imports").text)
     assert [int(tr["data-batch"]) for tr in page.select("tr[data-batch]")] == [summary.batch_id]
-    assert make_client() is not None
