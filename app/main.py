@@ -17,7 +17,8 @@ from app import health, home
 from app.api import v1 as api_v1
 from app.auth import user_views
 from app.auth import views as auth_views
-from app.config import get_settings
+from app.body_limits import BodyLimitMiddleware
+from app.config import get_settings, secure_data_dir
 from app.conversations import import_views
 from app.conversations import views as conversations_views
 from app.dashboard import views as dashboard_views
@@ -121,14 +122,20 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Run the embedded job worker next to the web app unless dedicated `pairwise worker`s do the work."""
+    from app.db import get_engine
+
     consumer = None
     if get_settings().worker_embedded:
-        from app.db import get_engine
         from app.jobs.queue import start_embedded
         from app.jobs.service import recover_jobs
 
+        # Also fails import batches and release builds whose process died (their domains' on_recover hooks).
         recover_jobs(get_engine())
         consumer = start_embedded()
+    else:
+        from app.reaper import reap_stale_operations
+
+        reap_stale_operations(get_engine())
     yield
     if consumer is not None:
         consumer.stop(graceful=True)
@@ -137,7 +144,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.resolved_secret_key()
+    secure_data_dir(settings.data_dir)
     app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(health.router)

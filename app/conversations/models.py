@@ -20,6 +20,9 @@ class ImportBatch(SQLModel, table=True):
     source: str = Field(max_length=200)
     # running | succeeded | failed (a killed run stays `running` until the next start marks it failed)
     status: str = Field(default="running", max_length=20, index=True)
+    # The process running it (`host:pid`) and its last sign of life, so a killed run is found (app/liveness.py).
+    owner: str | None = Field(default=None, max_length=200)
+    heartbeat_at: datetime | None = None
     conversations_added: int = 0
     duplicates: int = 0
     pairs_detected: int = 0

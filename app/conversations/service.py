@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session, col
 
 from app.conversations.importers.base import ParsedConversation
-from app.conversations.models import Conversation, ImportRecordError, Turn
+from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
+from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
 from app.pairs.models import PairStatus
 from app.pairs.service import PAIR_TABLE, active_scorer, pair_rows_for
+
+log = logging.getLogger(__name__)
 
 CONVERSATION_TABLE: Table = table_of(Conversation)
 TURN_TABLE: Table = table_of(Turn)
@@ -82,21 +87,47 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
             pairs = _insert(session, batch=batch)
         for (digest, _), count in zip(batch, pairs, strict=True):
             outcomes[fresh[digest]] = count
-    except IntegrityError:
-        # Another import stored some of these meanwhile: fall back to one savepoint per conversation.
+    except OperationalError:
+        raise  # the database is busy or gone, not this data: the caller retries or fails the chunk
+    except DBAPIError:
+        # Another import stored some of these meanwhile, or the database refused one record (a value
+        # it cannot hold): fall back to one savepoint per conversation, so one record never blocks the rest.
         for digest, item in batch:
             try:
                 with session.begin_nested():
                     outcomes[fresh[digest]] = _insert(session, batch=[(digest, item)])[0]
-            except IntegrityError as exc:
+            except OperationalError:
+                raise
+            except DBAPIError as exc:
                 stored = session.execute(
                     select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
                 ).first()
-                # Not a duplicate: a real constraint violation, reported as this record's error.
-                outcomes[fresh[digest]] = (
-                    None if stored is not None else StoreError(f"could not be stored: {exc.orig}")
-                )
+                if stored is None:
+                    # The driver's text holds SQL and the record's data: it goes to the log, words to the user.
+                    log.warning("record %s of %s refused by the database: %s", item[1].line or item[1].json_path,
+                                item[0].file, exc.orig)  # fmt: skip
+                    outcomes[fresh[digest]] = StoreError(
+                        "the database refused this record (details are in the server log)"
+                    )
     return outcomes
+
+
+def nul_location(conversation: ParsedConversation) -> str | None:
+    """Where a conversation holds a NUL character (PostgreSQL text and JSON cannot store one), or None."""
+    if "\x00" in conversation.external_id:
+        return "its id"
+    if conversation.title and "\x00" in conversation.title:
+        return "its title"
+    if conversation.system_prompt and "\x00" in conversation.system_prompt:
+        return "the system prompt"
+    for index, turn in enumerate(conversation.turns, start=1):
+        if "\x00" in turn.text:
+            return f"the text of turn {index}"
+        if turn.blocks and b"\\u0000" in orjson.dumps(turn.blocks):
+            return f"the blocks (tool calls or results) of turn {index}"
+    if conversation.metadata and b"\\u0000" in orjson.dumps(conversation.metadata):
+        return "its metadata"
+    return None
 
 
 def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[Stored]:
@@ -236,3 +267,25 @@ def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str,
             for e in errors
         ],
     )
+
+
+def fail_stale_batches(session: Session, *, now: datetime) -> list[int]:
+    """Mark `running` batches whose process died (kill -9, machine lost) failed; their ids.
+
+    Stored conversations are whole (one transaction per chunk): importing the same files again adds the
+    rest, and what is already stored counts as duplicates.
+    """
+    running = session.execute(
+        select(col(ImportBatch.id), col(ImportBatch.owner), col(ImportBatch.heartbeat_at)).where(
+            col(ImportBatch.status) == "running"
+        )
+    ).all()
+    stale = [row.id for row in running if owner_gone(row.owner, row.heartbeat_at, now=now)]
+    if stale:
+        session.execute(
+            update(ImportBatch)
+            .where(col(ImportBatch.id).in_(stale))
+            .values(status="failed", finished_at=now,
+                    message="interrupted: the importing process stopped; import the same files again to resume")
+        )  # fmt: skip
+    return stale

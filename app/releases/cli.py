@@ -14,12 +14,16 @@ from app import migrate
 from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
+from app.liveness import heartbeat
+from app.models_base import table_of
 from app.patterns.service import current_version_id
+from app.reaper import reap_stale_operations
 from app.releases.export.dataset import export_file
 from app.releases.export.lint import LintReport
 from app.releases.export.options import ExportOptions
 from app.releases.models import DatasetRelease
 from app.releases.service import (
+    claim_release,
     create_release,
     finish_release,
     get_release,
@@ -189,13 +193,19 @@ def build(
     settings = get_settings()
     migrate.upgrade()
     engine = get_engine()
+    reap_stale_operations(engine)
     try:
         # Three units of work: the long middle one only reads, so on SQLite reviewers are never blocked.
         with session_scope(engine) as session:
             release = create_release(
                 session, name=name, options=options, taxonomy_version_id=current_version_id(session)
             )
-        with session_scope(engine, read_only=True) as session:
+            claim_release(session, release=release)
+        assert release.id is not None
+        with (
+            heartbeat(engine, table_of(DatasetRelease), release.id),
+            session_scope(engine, read_only=True) as session,
+        ):
             outcome = write_release_files(session, release=release, data_dir=settings.data_dir)
         with session_scope(engine) as session:
             release = finish_release(
