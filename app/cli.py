@@ -21,6 +21,7 @@ from app.conversations.importers import FORMATS
 from app.conversations.importing import run_import
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
+from app.evaluation.cli import eval_cli
 from app.pairs.service import redetect
 from app.pairs.views_data import iter_pair_details
 from app.releases.cli import export_command, releases_cli
@@ -39,6 +40,7 @@ cli.add_typer(releases_cli, name="releases")
 cli.command("export")(export_command)
 cli.command("train")(train_command)
 cli.add_typer(runs_cli, name="runs")
+cli.add_typer(eval_cli, name="eval")
 
 err = Console(stderr=True)
 

@@ -173,9 +173,12 @@ def decide(subject: str | None, result: Adherence | None, *, instances_per_judgm
         )  # fmt: skip
     p, n = result.overall, result.instances
     lo, hi = result.ci95
-    where = f"Adherence of {subject} is {_pct(p)} (95% interval {_pct(lo)}–{_pct(hi)}, {n} pattern instances)"
+    where = f"Adherence of {subject} is {_pct(p)} (95% interval {_pct(lo)}-{_pct(hi)}, {n} pattern instances)"
     if p > SFT_SUFFICIENT:
-        verdict, threshold = "sft_sufficient", f"above {_pct(SFT_SUFFICIENT)}: supervised fine-tuning is enough"
+        verdict, threshold = (
+            "sft_sufficient",
+            f"above {_pct(SFT_SUFFICIENT)}: supervised fine-tuning is enough",
+        )
         settled = lo > SFT_SUFFICIENT
         needed = _instances_needed(p, n, lambda ci: ci[0] > SFT_SUFFICIENT)
         side = f"wholly above {_pct(SFT_SUFFICIENT)}"
@@ -187,12 +190,12 @@ def decide(subject: str | None, result: Adherence | None, *, instances_per_judgm
     else:
         verdict = "inconclusive"
         threshold = f"between {_pct(CONSIDER_DPO)} and {_pct(SFT_SUFFICIENT)}: neither clearly enough nor clearly short"
-        settled = CONSIDER_DPO < lo and hi < SFT_SUFFICIENT
+        settled = lo > CONSIDER_DPO and hi < SFT_SUFFICIENT
         if CONSIDER_DPO < p < SFT_SUFFICIENT:
-            needed = _instances_needed(p, n, lambda ci: CONSIDER_DPO < ci[0] and ci[1] < SFT_SUFFICIENT)
+            needed = _instances_needed(p, n, lambda ci: ci[0] > CONSIDER_DPO and ci[1] < SFT_SUFFICIENT)
         else:
             needed = None
-        side = f"inside {_pct(CONSIDER_DPO)}–{_pct(SFT_SUFFICIENT)}"
+        side = f"inside {_pct(CONSIDER_DPO)}-{_pct(SFT_SUFFICIENT)}"
     reason = f"{where}, {threshold}."
     if settled:
         return Decision(subject, verdict, reason + " The interval does not cross the threshold.", 0)

@@ -69,6 +69,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 def load_handlers() -> None:
     """Import the domain modules whose @handler functions run jobs (they import this module)."""
     from app.conversations import jobs as _imports  # noqa: F401
+    from app.evaluation import jobs as _evaluations  # noqa: F401
     from app.pairs import jobs as _detect  # noqa: F401
     from app.releases import jobs as _releases  # noqa: F401
     from app.training import jobs as _training  # noqa: F401
