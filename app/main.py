@@ -15,10 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import health, home
 from app.admin import views as admin_views
+from app.api import evaluations as api_evaluations
 from app.api import v1 as api_v1
 from app.auth import views as auth_views
 from app.config import get_settings
 from app.errors import NotAuthenticatedError, PairwiseError
+from app.evaluation import views as evaluation_views
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
 from app.review import views as review_views
@@ -132,6 +134,9 @@ def create_app() -> FastAPI:
     app.include_router(releases_views.router)
     app.include_router(admin_views.router)
     app.include_router(training_views.router)
+    app.include_router(evaluation_views.router)
+    app.include_router(evaluation_views.admin_router)
+    app.include_router(api_evaluations.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -28,8 +28,10 @@ def generate(config: dict[str, Any]) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = _device(torch, str(config.get("device", "auto")))
-    tokenizer = AutoTokenizer.from_pretrained(config["model"], local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(config["model"], local_files_only=True).to(device)
+    # Typed loosely: the Auto* factories return a different class per model folder.
+    tokenizer: Any = AutoTokenizer.from_pretrained(config["model"], local_files_only=True)
+    model: Any = AutoModelForCausalLM.from_pretrained(config["model"], local_files_only=True)
+    model = model.to(device)
     model.eval()
     temperature = float(config.get("temperature") or 0.0)
     max_tokens = int(config.get("max_tokens") or 512)
@@ -37,7 +39,7 @@ def generate(config: dict[str, Any]) -> None:
         torch.manual_seed(int(config["seed"]))
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     for prompt in config["prompts"]:
-        ids = tokenizer.apply_chat_template(
+        ids: Any = tokenizer.apply_chat_template(
             prompt["messages"], add_generation_prompt=True, return_tensors="pt"
         )
         if not isinstance(ids, torch.Tensor):  # newer tokenizers return a BatchEncoding

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -35,7 +35,7 @@ def left_candidate_for(comparison: Comparison, *, reviewer_id: int) -> int:
     return comparison.candidate_a_id if digest[0] % 2 == 0 else comparison.candidate_b_id
 
 
-def _live(now: datetime, reviewer_id: int) -> list[object]:
+def _live(now: datetime, reviewer_id: int) -> list[ColumnElement[bool]]:
     return [col(ComparisonLease.expires_at) > now, col(ComparisonLease.reviewer_id) != reviewer_id]
 
 

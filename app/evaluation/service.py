@@ -135,8 +135,9 @@ def create_evaluation(
         raise ValidationFailedError("overlap (judgments per comparison) must be between 1 and 10")
     candidates = _candidates(session, data.candidates)
     labels = [c.label for c in candidates]
-    baseline = data.baseline or (labels[0] if data.compare == "baseline" else None)
-    if baseline is not None and baseline not in labels:
+    # The first candidate is the baseline unless another is named; the subject is the first other one.
+    baseline = data.baseline or labels[0]
+    if baseline not in labels:
         raise ValidationFailedError(
             f"the baseline {baseline!r} is not one of the candidates ({', '.join(labels)})"
         )

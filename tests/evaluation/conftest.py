@@ -23,7 +23,9 @@ from tests.web_helpers import fast_passwords  # noqa: F401
 TAGS = (["tradeoffs"], ["tradeoffs", "recommendation"], ["testing"], [])
 
 
-def tagged_release(engine: Engine, *, rows: int = 12, split: float = 0.5, kind: str = "sft", seed: int = 1) -> int:
+def tagged_release(
+    engine: Engine, *, rows: int = 12, split: float = 0.5, kind: str = "sft", seed: int = 1
+) -> int:
     """A ready release of `rows` accepted pairs, reviewers' tags on their chosen answers (see TAGS)."""
     with session_scope(engine) as session:
         seed_defaults(session)
@@ -55,5 +57,22 @@ def new_evaluation(engine: Engine, release_id: int, candidates: dict[str, str], 
 
 def prompts_of(engine: Engine, evaluation_id: int) -> list[EvalPrompt]:
     with session_scope(engine, read_only=True) as session:
-        query = select(EvalPrompt).where(col(EvalPrompt.evaluation_id) == evaluation_id).order_by(col(EvalPrompt.position))
+        query = (
+            select(EvalPrompt)
+            .where(col(EvalPrompt.evaluation_id) == evaluation_id)
+            .order_by(col(EvalPrompt.position))
+        )
         return list(session.execute(query).scalars())
+
+
+def ready_evaluation(engine: Engine, *, rows: int = 12, **kw: Any) -> int:
+    """An evaluation of two openai: candidates whose answers the stand-in server generated (needs openai_env)."""
+    from tests.training.conftest import execute
+
+    release_id = tagged_release(engine, rows=rows)
+    evaluation_id, job_id = new_evaluation(
+        engine, release_id, {"base": "openai:base-model", "sft": "openai:ft:base-model:sft"}, **kw
+    )
+    job = execute(engine, job_id)
+    assert job.status == "succeeded", job.error
+    return evaluation_id

@@ -51,9 +51,15 @@ def test_whole_release_and_limit_with_seed(training_engine: Engine) -> None:
     release_id = tagged_release(training_engine, rows=12)
     everything, _ = new_evaluation(training_engine, release_id, {"a": BASE, "b": OTHER}, split="all")
     assert len(prompts_of(training_engine, everything)) == 12
-    first, _ = new_evaluation(training_engine, release_id, {"a": BASE, "b": OTHER}, split="all", limit=5, seed=7)
-    again, _ = new_evaluation(training_engine, release_id, {"a": BASE, "b": OTHER}, split="all", limit=5, seed=7)
-    other, _ = new_evaluation(training_engine, release_id, {"a": BASE, "b": OTHER}, split="all", limit=5, seed=8)
+    first, _ = new_evaluation(
+        training_engine, release_id, {"a": BASE, "b": OTHER}, split="all", limit=5, seed=7
+    )
+    again, _ = new_evaluation(
+        training_engine, release_id, {"a": BASE, "b": OTHER}, split="all", limit=5, seed=7
+    )
+    other, _ = new_evaluation(
+        training_engine, release_id, {"a": BASE, "b": OTHER}, split="all", limit=5, seed=8
+    )
     texts = [[p.messages for p in prompts_of(training_engine, e)] for e in (first, again, other)]
     assert len(texts[0]) == 5
     assert texts[0] == texts[1]
@@ -87,7 +93,9 @@ def test_release_without_validation_split_needs_split_all(training_engine: Engin
         new_evaluation(training_engine, release_id, {"a": BASE, "b": OTHER})
 
 
-def test_generation_stores_every_answer_and_opens_comparisons(training_engine: Engine, openai_env: FakeOpenAI) -> None:
+def test_generation_stores_every_answer_and_opens_comparisons(
+    training_engine: Engine, openai_env: FakeOpenAI
+) -> None:
     release_id = tagged_release(training_engine, rows=12)
     settings = GenerationSettings(temperature=0.3, max_tokens=64, seed=5, concurrency=2, backoff_seconds=0.01)
     evaluation_id, job_id = new_evaluation(
@@ -102,16 +110,21 @@ def test_generation_stores_every_answer_and_opens_comparisons(training_engine: E
     calls = openai_env.calls("POST", "/v1/chat/completions")
     assert len(calls) == 3 * len(prompts)
     assert {c.body["model"] for c in calls} == {"gpt-4.1-mini-2025-04-14", "other-model", "third"}
-    assert all(c.body["temperature"] == 0.3 and c.body["max_tokens"] == 64 and c.body["seed"] == 5 for c in calls)
+    assert all(
+        c.body["temperature"] == 0.3 and c.body["max_tokens"] == 64 and c.body["seed"] == 5 for c in calls
+    )
     assert all(c.authorization == f"Bearer {openai_env.api_key}" for c in calls)
     by_prompt = {p.id: p.messages for p in prompts}
     for answer in stored:
         assert answer.text.endswith(by_prompt[answer.prompt_id][-1]["content"])
     with session_scope(training_engine, read_only=True) as session:
         evaluation = session.get(Evaluation, evaluation_id)
-        assert evaluation is not None and evaluation.status == "ready"
+        assert evaluation is not None
+        assert evaluation.status == "ready"
         # Each against the baseline: base-b and base-c per prompt, never b-c.
-        n = session.execute(select(func.count()).select_from(Comparison).where(col(Comparison.evaluation_id) == evaluation_id)).scalar_one()
+        n = session.execute(
+            select(func.count()).select_from(Comparison).where(col(Comparison.evaluation_id) == evaluation_id)
+        ).scalar_one()
     assert n == 2 * len(prompts)
 
 
@@ -130,12 +143,15 @@ def test_rate_limits_and_server_errors_are_retried(training_engine: Engine, open
 def test_a_failed_job_resumes_without_asking_twice(training_engine: Engine, openai_env: FakeOpenAI) -> None:
     release_id = tagged_release(training_engine, rows=12)
     settings = GenerationSettings(retries=0, concurrency=1, backoff_seconds=0.01)
-    evaluation_id, job_id = new_evaluation(training_engine, release_id, {"a": BASE, "b": OTHER}, settings=settings)
+    evaluation_id, job_id = new_evaluation(
+        training_engine, release_id, {"a": BASE, "b": OTHER}, settings=settings
+    )
     prompts = prompts_of(training_engine, evaluation_id)
     openai_env.fail("POST", "/v1/chat/completions", 500, times=2)
     job = execute(training_engine, job_id)
     assert job.status == "failed"
-    assert "2 of" in (job.error or "") and "retry the job" in (job.error or "")
+    assert "2 of" in (job.error or "")
+    assert "retry the job" in (job.error or "")
     assert len(answers(training_engine, evaluation_id)) == 2 * len(prompts) - 2
     first_round = len(openai_env.calls("POST", "/v1/chat/completions"))
     with session_scope(training_engine) as session:
@@ -149,7 +165,9 @@ def test_a_failed_job_resumes_without_asking_twice(training_engine: Engine, open
     assert len({(a.prompt_id, a.candidate_id) for a in stored}) == len(stored)
 
 
-def test_a_given_base_url_and_key_are_used_and_never_stored_plain(training_engine: Engine, fake_openai: FakeOpenAI) -> None:
+def test_a_given_base_url_and_key_are_used_and_never_stored_plain(
+    training_engine: Engine, fake_openai: FakeOpenAI
+) -> None:
     from app.evaluation.models import EvalCandidate
     from app.evaluation.service import CandidateIn, EvaluationIn, create_evaluation
 
@@ -166,7 +184,11 @@ def test_a_given_base_url_and_key_are_used_and_never_stored_plain(training_engin
         evaluation, job = create_evaluation(session, data=data)
         job_id, evaluation_id = job.id or 0, evaluation.id or 0
     with session_scope(training_engine, read_only=True) as session:
-        stored = list(session.execute(select(EvalCandidate).where(col(EvalCandidate.evaluation_id) == evaluation_id)).scalars())
+        stored = list(
+            session.execute(
+                select(EvalCandidate).where(col(EvalCandidate.evaluation_id) == evaluation_id)
+            ).scalars()
+        )
     assert all(c.api_key and fake_openai.api_key not in c.api_key for c in stored)
     assert {c.key_last4 for c in stored} == {fake_openai.api_key[-4:]}
     assert execute(training_engine, job_id).status == "succeeded"

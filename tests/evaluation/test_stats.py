@@ -75,8 +75,10 @@ def test_decision_above_ninety_percent_is_sft_sufficient() -> None:
     d = decide("sft", adherence(items), instances_per_judgment=1)
     assert d.verdict == "sft_sufficient"
     # 95/100: Wilson low bound 0.8882 is under 0.90, so more judgments are needed and counted.
-    assert d.more_judgments is not None and d.more_judgments > 0
-    assert "95.0%" in d.reason and "more judgments" in d.reason
+    assert d.more_judgments is not None
+    assert d.more_judgments > 0
+    assert "95.0%" in d.reason
+    assert "more judgments" in d.reason
 
 
 def test_decision_below_eighty_percent_and_settled() -> None:
@@ -99,9 +101,10 @@ def test_decision_between_thresholds_is_inconclusive_with_a_count() -> None:
     # At 85% the Wilson interval fits inside 80-90% once n is large enough: check the claim.
     n = 20 + needed_instances
     lo, hi = wilson(0.85 * n, n)
-    assert 0.80 < lo and hi < 0.90
+    assert lo > 0.80
+    assert hi < 0.90
     lo_before, hi_before = wilson(0.85 * (n - 1), n - 1)
-    assert not (0.80 < lo_before and hi_before < 0.90)
+    assert not (lo_before > 0.80 and hi_before < 0.90)
 
 
 def test_decision_without_judgments_or_subject() -> None:
