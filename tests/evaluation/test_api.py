@@ -38,7 +38,7 @@ def texts_by_candidate(engine: Engine, comparison_id: int) -> dict[str, str]:
             .join(EvalAnswer, col(EvalAnswer.candidate_id) == col(EvalCandidate.id))
             .where(col(EvalAnswer.prompt_id) == comparison.prompt_id)
         ).all()
-    return {label: text for label, text in rows}
+    return dict(rows)
 
 
 class TestNext:

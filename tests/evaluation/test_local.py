@@ -28,7 +28,8 @@ def saved_trl_run(engine: Engine, release_id: int) -> int:
     tiny model with a tokenizer trained on the release's text."""
     with session_scope(engine, read_only=True) as session:
         release = session.get(DatasetRelease, release_id)
-        assert release is not None and release.directory
+        assert release is not None
+        assert release.directory
         folder = get_settings().data_dir / release.directory
     relative = f"{release.directory}/runs/1/model"
     build_tiny_model(get_settings().data_dir / relative, sorted(folder.glob("*.jsonl")))
@@ -63,7 +64,8 @@ def test_a_trl_run_and_an_hf_folder_generate_on_cpu(training_engine: Engine, tmp
             ).scalars()
         )
         evaluation = session.get(Evaluation, evaluation_id)
-    assert evaluation is not None and evaluation.status == "ready"
+    assert evaluation is not None
+    assert evaluation.status == "ready"
     assert len(answers) == 2 * len(prompts)
     assert all(a.finish_reason in ("stop", "length") for a in answers)
     # Greedy decoding of the same weights: both candidates give the same text for each prompt.
@@ -88,4 +90,5 @@ def test_a_missing_model_folder_fails_the_job_in_words(training_engine: Engine, 
     assert "candidate broken" in (job.error or "")
     with session_scope(training_engine, read_only=True) as session:
         evaluation = session.get(Evaluation, evaluation_id)
-    assert evaluation is not None and evaluation.status == "failed"
+    assert evaluation is not None
+    assert evaluation.status == "failed"
