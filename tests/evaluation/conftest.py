@@ -15,6 +15,7 @@ from app.evaluation.models import EvalPrompt
 from app.evaluation.service import CandidateIn, EvaluationIn, GenerationSettings, create_evaluation
 from app.patterns.service import seed_defaults
 from app.releases.service import build_release
+from tests.browser.conftest import chromium, watched  # noqa: F401  (the full loop drives Chromium)
 from tests.releases.factories import add_judgment, add_many, add_user
 from tests.training.conftest import fake_openai, openai_env, training_engine  # noqa: F401
 from tests.web_helpers import fast_passwords  # noqa: F401
