@@ -157,8 +157,14 @@ def new_page(
     return render(request, "evaluation/new.html", _form(session, values))
 
 
+FORM_FIELDS = frozenset(
+    {"csrf_token", "name", "release_id", "candidates", "split", "limit", "seed", "baseline", "subject", "compare",
+     "overlap", "temperature", "max_tokens"}
+)  # fmt: skip
+
+
 @admin_router.post("")
-def create(
+async def create(
     request: Request,
     session: SessionDep,
     user: AdminUser,
@@ -176,6 +182,9 @@ def create(
     temperature: Annotated[float, Form(ge=0, le=2)] = 0.0,
     max_tokens: Annotated[int, Form(ge=1, le=32768)] = 512,
 ) -> Response:
+    unknown = sorted(set((await request.form()).keys()) - FORM_FIELDS)
+    if unknown:
+        raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
     values = {"name": name, "release_id": release_id, "candidates": candidates, "split": split, "limit": limit,
               "seed": seed, "baseline": baseline, "subject": subject, "compare": compare, "overlap": overlap,
               "temperature": temperature, "max_tokens": max_tokens}  # fmt: skip
