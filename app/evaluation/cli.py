@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import orjson
@@ -11,10 +12,11 @@ from rich.table import Table
 
 from app import migrate
 from app.db import get_engine, session_scope
-from app.errors import PairwiseError
+from app.errors import PairwiseError, ValidationFailedError
 from app.evaluation import jobs as _handlers  # noqa: F401  (registers "evaluate" for --wait)
 from app.evaluation.report import build_report
 from app.evaluation.service import (
+    CandidateIn,
     EvaluationIn,
     GenerationSettings,
     create_evaluation,
@@ -47,6 +49,35 @@ def _report_json(evaluation_id: int) -> dict[str, Any]:
         return build_report(session, evaluation=evaluation).to_json()
 
 
+def _pairs(items: list[str], option: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        label, sep, value = item.partition("=")
+        if not sep or not label.strip() or not value.strip():
+            raise ValidationFailedError(f"{option} takes LABEL=VALUE, not {item!r}")
+        out[label.strip()] = value.strip()
+    return out
+
+
+def with_endpoints(
+    candidates: list[CandidateIn], endpoints: list[str], key_envs: list[str]
+) -> list[CandidateIn]:
+    """Attach `--endpoint` base URLs and the keys named by `--key-env` (keys never go on the command line)."""
+    urls, variables = _pairs(endpoints, "--endpoint"), _pairs(key_envs, "--key-env")
+    labels = {c.label.strip() for c in candidates}
+    for label in (set(urls) | set(variables)) - labels:
+        raise ValidationFailedError(f"--endpoint/--key-env name {label!r}, which is not a candidate label")
+    for c in candidates:
+        label = c.label.strip()
+        if label in variables:
+            key = os.environ.get(variables[label])
+            if not key:
+                raise ValidationFailedError(f"--key-env {label}={variables[label]}: that variable is not set")
+            c.api_key = key
+        c.base_url = urls.get(label)
+    return candidates
+
+
 @eval_cli.command("create")
 def eval_create(
     name: Annotated[str, typer.Option("--name", help="A name for the evaluation.")],
@@ -69,6 +100,18 @@ def eval_create(
     max_tokens: Annotated[int, typer.Option(help="Longest answer in tokens.")] = 512,
     concurrency: Annotated[int, typer.Option(help="Requests at once to a remote endpoint.")] = 4,
     device: Annotated[str, typer.Option(help="Local models: auto, cpu or cuda.")] = "auto",
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--endpoint", help="LABEL=BASE_URL: send this openai: candidate to another endpoint (repeat)."
+        ),
+    ] = None,
+    key_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key-env", help="LABEL=VAR: the environment variable holding that endpoint's API key."
+        ),
+    ] = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Generate here and wait until the answers are in.")
     ] = False,
@@ -77,8 +120,9 @@ def eval_create(
     """Create an evaluation and generate its answers (a worker does it unless --wait)."""
     migrate.upgrade()
     try:
+        candidates = with_endpoints(parse_candidate_args(candidate), endpoint or [], key_env or [])
         data = EvaluationIn(
-            name=name, release_id=release, candidates=parse_candidate_args(candidate), split=split, limit=limit,
+            name=name, release_id=release, candidates=candidates, split=split, limit=limit,
             seed=seed, baseline=baseline, subject=subject, compare=compare, overlap=overlap,
             settings=GenerationSettings(temperature=temperature, max_tokens=max_tokens, concurrency=concurrency, device=device),
         )  # fmt: skip
