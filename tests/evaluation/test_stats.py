@@ -10,7 +10,7 @@ from app.evaluation.stats import Instance, adherence, decide, head_to_head, popu
 @pytest.mark.parametrize(
     ("k", "n", "lo", "hi"),
     [
-        # Textbook Wilson 95% bounds (Newcombe 1998, table I: 81/263 aside, these small cases are common).
+        # Worked out by hand from the Wilson formula with z = 1.96 (4 decimals).
         (8, 10, 0.4902, 0.9433),
         (5, 10, 0.2366, 0.7634),
         (0, 10, 0.0, 0.2775),
