@@ -11,11 +11,11 @@ from sqlmodel import Session, col
 
 from app.errors import ValidationFailedError
 from app.pairs.models import Pair
-from app.releases.formats import prompt_messages
+from app.releases.export.options import ExportOptions
+from app.releases.export.reader import iter_release_pairs
+from app.releases.export.rows import prompt_messages
+from app.releases.export.split import VALIDATION, prompt_group, splitter
 from app.releases.models import DatasetRelease
-from app.releases.reader import iter_release_pairs
-from app.releases.service import spec_for
-from app.releases.split import VALIDATION, prompt_group, splitter
 from app.review.models import Judgment
 
 SPLITS = ("validation", "all")
@@ -50,7 +50,7 @@ def select_prompts(
     drawn with `seed`. The prompt is written as the release wrote it (its system prompt policy)."""
     if split not in SPLITS:
         raise ValidationFailedError(f"unknown split {split!r}; choose validation or all")
-    spec = spec_for(release)
+    spec = ExportOptions.of_release(release)
     if split == "validation" and spec.split <= 0:
         raise ValidationFailedError(
             f"release {release.id} has no validation split; choose the whole release (split all) or a "
@@ -59,7 +59,7 @@ def select_prompts(
     assign = splitter(fraction=spec.split, seed=spec.seed)
     chosen: list[tuple[int, list[dict[str, str]]]] = []
     for pair in iter_release_pairs(session, filters=spec.filters):
-        prompt = prompt_messages(pair, spec.options)
+        prompt = prompt_messages(pair, spec.rows)
         if split == "validation" and assign(prompt_group(prompt)) != VALIDATION:
             continue
         chosen.append((pair.id, prompt))

@@ -19,7 +19,7 @@ from app.evaluation.prompts import select_prompts
 from app.jobs.models import Job
 from app.jobs.service import create_job
 from app.releases.models import DatasetRelease, ReleaseStatus
-from app.settings.models import AuditEvent
+from app.settings.service import audit
 from app.training.provider import clean_base_url
 from app.training.secrets import encrypt, last4
 
@@ -176,11 +176,9 @@ def create_evaluation(
     job = create_job(session, kind="evaluate", payload={"evaluation_id": eid}, user_id=user_id)
     evaluation.job_id = job.id
     session.add(evaluation)
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="evaluation.created", object_type="evaluation", object_id=str(eid),
-            data={"release_id": release.id, "candidates": {c.label: c.spec for c in candidates}},
-        )
+    audit(
+        session, user_id=user_id, action="evaluation.created", object_type="evaluation", object_id=eid,
+        release_id=release.id, candidates={c.label: c.spec for c in candidates},
     )  # fmt: skip
     session.flush()
     return evaluation, job

@@ -13,11 +13,11 @@ from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser, CurrentUser
 from app.auth.models import User
+from app.charts import grouped_bars
 from app.db import SessionDep
 from app.errors import ValidationFailedError
 from app.evaluation import queue
 from app.evaluation.candidates import split_spec
-from app.evaluation.charts import adherence_chart
 from app.evaluation.models import ComparisonLease, EvalStatus, Evaluation
 from app.evaluation.report import build_report
 from app.evaluation.service import (
@@ -30,7 +30,7 @@ from app.evaluation.service import (
     parse_candidate_args,
 )
 from app.jobs.models import Job
-from app.jobs.service import enqueue
+from app.jobs.service import enqueue_after_response
 from app.releases.models import DatasetRelease, ReleaseStatus
 from app.training.models import TrainingRun
 from app.web import hx_redirect, is_htmx, render
@@ -201,7 +201,7 @@ async def create(
         evaluation, job = create_evaluation(session, data=data, user_id=user.id)
     except ValidationFailedError as exc:
         return render(request, "evaluation/new.html", _form(session, values, str(exc)), status_code=422)
-    background.add_task(enqueue, job.id or 0)
+    enqueue_after_response(background, job.id or 0)
     return hx_redirect(request, f"/admin/evaluations/{evaluation.id}")
 
 
@@ -227,7 +227,7 @@ def _report_context(session: Session, evaluation: Evaluation) -> dict[str, Any]:
     return {
         "evaluation": evaluation,
         "report": report,
-        "chart": adherence_chart(report.adherence),
+        "chart": grouped_bars(report.adherence),
         "job": session.get(Job, evaluation.job_id) if evaluation.job_id else None,
         "release": session.get(DatasetRelease, evaluation.release_id),
         "links": _chain_links(session, evaluation),

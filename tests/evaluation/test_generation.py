@@ -12,9 +12,9 @@ from app.errors import ValidationFailedError
 from app.evaluation.models import Comparison, EvalAnswer, Evaluation
 from app.evaluation.service import GenerationSettings
 from app.jobs.service import retry_job
+from app.releases.export.options import ExportOptions
+from app.releases.export.split import VALIDATION, prompt_group, splitter
 from app.releases.models import DatasetRelease
-from app.releases.service import spec_for
-from app.releases.split import VALIDATION, prompt_group, splitter
 from tests.evaluation.conftest import TAGS, new_evaluation, prompts_of, tagged_release
 from tests.training.conftest import execute
 from tests.training.fake_openai import FakeOpenAI
@@ -36,7 +36,7 @@ def test_prompt_set_is_the_validation_split_with_the_chosen_answers_tags(trainin
     with session_scope(training_engine, read_only=True) as session:
         release = session.get(DatasetRelease, release_id)
         assert release is not None
-        spec = spec_for(release)
+        spec = ExportOptions.of_release(release)
     assign = splitter(fraction=spec.split, seed=spec.seed)
     assert prompts, "the validation split of 16 pairs at 0.5 is not empty"
     assert all(assign(prompt_group(p.messages)) == VALIDATION for p in prompts)
