@@ -25,7 +25,7 @@ from app.evaluation.service import (
     parse_candidate_args,
 )
 from app.jobs import runner
-from app.jobs.models import Job
+from app.jobs.models import Job, JobStatus
 from app.jobs.service import enqueue
 
 eval_cli = typer.Typer(help="Evaluate fine-tuned models on held-out prompts.", no_args_is_help=True)
@@ -135,7 +135,7 @@ def eval_create(
         runner.execute(get_engine(), job_id)
         with session_scope(get_engine(), read_only=True) as session:
             finished = session.get(Job, job_id)
-        if finished is not None and finished.status != "succeeded":
+        if finished is not None and finished.status != JobStatus.succeeded:
             if json_output:
                 _print_json(_report_json(evaluation_id))
             _fail(f"evaluation {evaluation_id}: {finished.error or finished.status}")

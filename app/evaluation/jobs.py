@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.db import session_scope
 from app.errors import PairwiseError
 from app.evaluation.candidates import resolve
 from app.evaluation.generation import Answer, Ask, generate_local, generate_remote
-from app.evaluation.models import EvalAnswer, EvalStatus
+from app.evaluation.models import EvalAnswer, EvalStatus, Evaluation
 from app.evaluation.service import candidates_of, get_evaluation, open_comparisons, prompts_of, set_status
-from app.jobs.runner import JobCancelled, JobContext, handler
+from app.jobs.models import Job
+from app.jobs.runner import JobCancelled, JobContext, handler, on_stale
 
 log = logging.getLogger(__name__)
 
@@ -89,3 +92,17 @@ def evaluate_job(ctx: JobContext) -> dict[str, Any]:
     if errors:
         raise PairwiseError("; ".join(errors)[:4000])
     return {"evaluation_id": evaluation_id, "answers": done, "comparisons_opened": opened}
+
+
+@on_stale("evaluate")
+def fail_interrupted_evaluation(session: Session, job: Job, now: datetime) -> None:
+    """The evaluation of a job whose worker died is failed too, not left generating: the answers stored stay,
+    and a retry asks only for the missing ones."""
+    evaluation_id = (job.payload or {}).get("evaluation_id")
+    if evaluation_id is None:
+        return
+    session.exec(
+        update(Evaluation)
+        .where(col(Evaluation.id) == int(evaluation_id), col(Evaluation.status) == EvalStatus.generating)
+        .values(status=EvalStatus.failed, error="interrupted: the worker stopped; retry the job to resume")
+    )  # fmt: skip

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from app.models_base import json_column, utcnow
 
@@ -34,7 +34,7 @@ class Evaluation(SQLModel, table=True):
     baseline: str | None = Field(default=None, max_length=60)
     subject: str | None = Field(default=None, max_length=60)
     overlap: int = 1
-    status: str = Field(default=EvalStatus.pending, max_length=20, index=True)
+    status: EvalStatus = Field(default=EvalStatus.pending, sa_type=AutoString(length=20), index=True)
     error: str | None = Field(default=None, max_length=4000)
     job_id: int | None = Field(default=None, foreign_key="job.id", ondelete="SET NULL")
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

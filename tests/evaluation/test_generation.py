@@ -3,15 +3,19 @@ OpenAI-compatible server: bounded concurrency, retries with backoff, resuming wi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from app.db import session_scope
 from app.errors import ValidationFailedError
-from app.evaluation.models import Comparison, EvalAnswer, Evaluation
+from app.evaluation.models import Comparison, EvalAnswer, EvalStatus, Evaluation
 from app.evaluation.service import GenerationSettings
-from app.jobs.service import retry_job
+from app.jobs.models import Job, JobStatus
+from app.jobs.service import mark_stale_jobs_failed, retry_job
+from app.models_base import utcnow
 from app.releases.export.options import ExportOptions
 from app.releases.export.split import VALIDATION, prompt_group, splitter
 from app.releases.models import DatasetRelease
@@ -163,6 +167,35 @@ def test_a_failed_job_resumes_without_asking_twice(training_engine: Engine, open
     stored = answers(training_engine, evaluation_id)
     assert len(stored) == 2 * len(prompts)
     assert len({(a.prompt_id, a.candidate_id) for a in stored}) == len(stored)
+
+
+def test_a_dead_workers_evaluation_is_failed_and_a_retry_resumes_it(
+    training_engine: Engine, openai_env: FakeOpenAI
+) -> None:
+    release_id = tagged_release(training_engine, rows=8)
+    evaluation_id, job_id = new_evaluation(training_engine, release_id, {"a": BASE, "b": OTHER})
+    long_ago = utcnow() - timedelta(hours=1)
+    with session_scope(training_engine) as session:
+        job = session.get(Job, job_id)
+        evaluation = session.get(Evaluation, evaluation_id)
+        assert job is not None
+        assert evaluation is not None
+        job.status, job.heartbeat_at = JobStatus.running, long_ago
+        evaluation.status = EvalStatus.generating
+    assert mark_stale_jobs_failed(training_engine) == 1
+    with session_scope(training_engine, read_only=True) as session:
+        evaluation = session.get(Evaluation, evaluation_id)
+        assert evaluation is not None
+        assert (evaluation.status, evaluation.error) == (
+            EvalStatus.failed, "interrupted: the worker stopped; retry the job to resume",
+        )  # fmt: skip
+    with session_scope(training_engine) as session:
+        retry_job(session, job_id=job_id)
+    assert execute(training_engine, job_id).status == JobStatus.succeeded
+    with session_scope(training_engine, read_only=True) as session:
+        evaluation = session.get(Evaluation, evaluation_id)
+        assert evaluation is not None
+        assert evaluation.status == EvalStatus.ready
 
 
 def test_a_given_base_url_and_key_are_used_and_never_stored_plain(
