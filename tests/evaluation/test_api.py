@@ -57,15 +57,18 @@ class TestNext:
         assert again.json()["left"] == body["left"]
 
     def test_sides_are_randomized_across_comparisons(self, setup: dict[str, Any]) -> None:
+        # Sides follow a hash of (comparison id, reviewer id), and ids depend on the backend and on earlier
+        # tests: 24 comparisons make "every one on the same side" a 1-in-8-million layout, not a 1-in-32 one.
+        evaluation_id = ready_evaluation(setup["engine"], rows=24, split="all")
         lefts = set()
         while True:
-            r = setup["c"].post(f"/api/v1/evaluations/{setup['id']}/next", headers=setup["rev1"])
+            r = setup["c"].post(f"/api/v1/evaluations/{evaluation_id}/next", headers=setup["rev1"])
             if r.status_code == 204:
                 break
             body = r.json()
             texts = texts_by_candidate(setup["engine"], body["comparison_id"])
             lefts.add(next(label for label, text in texts.items() if text == body["left"]["text"]))
-            url = f"/api/v1/evaluations/{setup['id']}/comparisons/{body['comparison_id']}/judgments"
+            url = f"/api/v1/evaluations/{evaluation_id}/comparisons/{body['comparison_id']}/judgments"
             assert setup["c"].post(url, json={"verdict": "tie"}, headers=setup["rev1"]).status_code == 201
         assert lefts == {"base", "sft"}
 
