@@ -1,11 +1,12 @@
-"""Chart geometry for server-rendered SVG (dashboard bars, training metric lines): the templates draw it,
-with no script and no inline style."""
+"""Chart geometry for server-rendered SVG (dashboard bars, training metric lines, evaluation adherence): the
+templates draw it, with no script and no inline style."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 WIDTH = 560
 LABEL_WIDTH = 150
@@ -249,3 +250,97 @@ def charts_for(series: dict[str, list[tuple[int, float]]], *, limit: int = 8) ->
         if len(charts) >= limit:
             break
     return charts
+
+
+# ------------------------------------------------- grouped interval bars (evaluation adherence per pattern)
+
+
+class PatternRates(Protocol):
+    """A series' rate per pattern, its 95% interval and how many instances it rests on."""
+
+    @property
+    def per_pattern(self) -> dict[str, float]: ...
+
+    @property
+    def per_pattern_ci95(self) -> dict[str, tuple[float, float]]: ...
+
+    @property
+    def per_pattern_instances(self) -> dict[str, int]: ...
+
+
+GROUP_LEFT, GROUP_RIGHT, GROUP_TOP = 150, 20, 24
+GROUP_BAR, GROUP_GAP = 10, 8
+# Colour-blind-safe (Okabe-Ito) colours, one per candidate in candidate order.
+COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalBar:
+    candidate: str
+    colour: str
+    y: float
+    width: float
+    # The 95% interval as x positions, drawn as a whisker.
+    lo: float
+    hi: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class PatternGroup:
+    pattern: str
+    y: float  # where the pattern's name is written
+    bars: list[IntervalBar]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupedBarChart:
+    groups: list[PatternGroup]
+    legend: list[tuple[str, str]]
+    x_ticks: list[Tick]
+    width: int
+    height: int
+    left: int
+    right_edge: int
+    top: int
+    bottom_edge: int
+
+
+def grouped_bars(results: Mapping[str, PatternRates]) -> GroupedBarChart | None:
+    """One group per pattern, one bar (with its 95% interval) per series that has instances of it."""
+    patterns = sorted({slug for r in results.values() for slug in r.per_pattern})
+    if not patterns:
+        return None
+    labels = list(results)
+    plot_w = WIDTH - GROUP_LEFT - GROUP_RIGHT
+
+    def x(rate: float) -> float:
+        return round(GROUP_LEFT + rate * plot_w, 1)
+
+    groups: list[PatternGroup] = []
+    y = float(GROUP_TOP)
+    for slug in patterns:
+        bars: list[IntervalBar] = []
+        for index, label in enumerate(labels):
+            result = results[label]
+            if slug not in result.per_pattern:
+                continue
+            rate = result.per_pattern[slug]
+            lo, hi = result.per_pattern_ci95[slug]
+            bars.append(
+                IntervalBar(
+                    candidate=label, colour=COLOURS[index % len(COLOURS)], y=y + len(bars) * (GROUP_BAR + 2),
+                    width=round(rate * plot_w, 1), lo=x(lo), hi=x(hi),
+                    label=f"{label}: {rate:.0%} of {result.per_pattern_instances[slug]}",
+                )
+            )  # fmt: skip
+        height = max(len(bars), 1) * (GROUP_BAR + 2)
+        groups.append(PatternGroup(pattern=slug, y=round(y + height / 2 + 3, 1), bars=bars))
+        y += height + GROUP_GAP
+    bottom = int(y)
+    ticks = [Tick(x(v), f"{v:.0%}") for v in (0.0, 0.5, 0.8, 0.9, 1.0)]
+    legend = [(label, COLOURS[i % len(COLOURS)]) for i, label in enumerate(labels)]
+    return GroupedBarChart(
+        groups=groups, legend=legend, x_ticks=ticks, width=WIDTH, height=bottom + 20, left=GROUP_LEFT,
+        right_edge=WIDTH - GROUP_RIGHT, top=GROUP_TOP, bottom_edge=bottom,
+    )  # fmt: skip

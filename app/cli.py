@@ -21,6 +21,7 @@ from app.conversations.importers import FORMATS
 from app.conversations.importing import run_import
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
+from app.evaluation.cli import eval_cli
 from app.pairs.service import redetect
 from app.pairs.views_data import iter_pair_details
 from app.reaper import reap_stale_operations
@@ -40,6 +41,7 @@ cli.add_typer(releases_cli, name="releases")
 cli.command("export")(export_command)
 cli.command("train")(train_command)
 cli.add_typer(runs_cli, name="runs")
+cli.add_typer(eval_cli, name="eval")
 
 err = Console(stderr=True)
 

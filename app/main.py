@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import health, home
+from app.api import evaluations as api_evaluations
 from app.api import v1 as api_v1
 from app.auth import user_views
 from app.auth import views as auth_views
@@ -23,6 +24,7 @@ from app.conversations import import_views
 from app.conversations import views as conversations_views
 from app.dashboard import views as dashboard_views
 from app.errors import NotAuthenticatedError, PairwiseError
+from app.evaluation import views as evaluation_views
 from app.jobs import views as jobs_views
 from app.pairs import detection_views
 from app.pairs import views as pairs_views
@@ -160,6 +162,9 @@ def create_app() -> FastAPI:
         app.include_router(admin_router)
     app.include_router(detection_views.router)
     app.include_router(training_views.router)
+    app.include_router(evaluation_views.router)
+    app.include_router(evaluation_views.admin_router)
+    app.include_router(api_evaluations.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

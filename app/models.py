@@ -5,6 +5,15 @@ from sqlmodel import SQLModel
 from app import models_base  # noqa: F401  (sets the naming convention first)
 from app.auth.models import ApiToken, LoginAttempt, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
+from app.evaluation.models import (
+    Comparison,
+    ComparisonJudgment,
+    ComparisonLease,
+    EvalAnswer,
+    EvalCandidate,
+    EvalPrompt,
+    Evaluation,
+)
 from app.jobs.models import Job
 from app.pairs.models import DetectionModel, Pair
 from app.patterns.models import Pattern, TaxonomyVersion
@@ -20,9 +29,16 @@ __all__ = [
     "AppSetting",
     "Assignment",
     "AuditEvent",
+    "Comparison",
+    "ComparisonJudgment",
+    "ComparisonLease",
     "Conversation",
     "DatasetRelease",
     "DetectionModel",
+    "EvalAnswer",
+    "EvalCandidate",
+    "EvalPrompt",
+    "Evaluation",
     "ImportBatch",
     "ImportFile",
     "ImportRecordError",

@@ -1,4 +1,4 @@
-"""The one navigation list: the top bar, the dashboard's sections and the training pages' links."""
+"""The one navigation list: the top bar, the dashboard's sections and the training and evaluation pages' links."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    section: str  # top | dashboard | training
+    section: str  # top | dashboard | training | evaluation
     href: str
     label: str
     admin: bool = False  # shown to admins only
@@ -17,9 +17,11 @@ class Link:
 
 LINKS = (
     Link("top", "/review", "Review"),
+    Link("top", "/evaluations", "Compare"),
     Link("top", "/admin", "Dashboard", admin=True),
     Link("top", "/admin/releases", "Releases", admin=True),
     Link("top", "/admin/training", "Training", admin=True),
+    Link("top", "/admin/evaluations", "Evaluations", admin=True),
     Link("top", "/admin/patterns", "Patterns", admin=True),
     Link("top", "/account/tokens", "API tokens", marks_current=False),
     Link("dashboard", "/admin", "Overview", exact=True),
@@ -35,6 +37,10 @@ LINKS = (
     Link("training", "/admin/training", "Runs", marks_current=False),
     Link("training", "/admin/training/new", "New run", marks_current=False),
     Link("training", "/admin/training/settings", "Provider settings", marks_current=False),
+    Link("evaluation", "/admin/evaluations", "Evaluations", marks_current=False),
+    Link("evaluation", "/admin/evaluations/new", "New evaluation", marks_current=False),
+    Link("evaluation", "/evaluations", "Comparison queue", marks_current=False),
+    Link("evaluation", "/admin/training", "Training runs", marks_current=False),
 )
 
 

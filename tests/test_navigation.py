@@ -22,6 +22,8 @@ def _current(section: str, path: str, *, admin: bool = True) -> list[str]:
         ("/admin/training/runs/2", ["Training"], []),
         ("/admin/patterns", ["Patterns"], ["Patterns"]),
         ("/review/5", ["Review"], []),
+        ("/admin/evaluations/2", ["Evaluations"], []),
+        ("/evaluations/7", ["Compare"], []),
         ("/account/tokens", [], []),
     ],
 )
@@ -31,11 +33,22 @@ def test_the_longest_matching_link_is_current(path: str, top: list[str], dashboa
 
 
 def test_reviewers_see_no_admin_links() -> None:
-    assert [link.label for link, _ in nav("top", "/review", admin=False)] == ["Review", "API tokens"]
+    assert [link.label for link, _ in nav("top", "/review", admin=False)] == [
+        "Review",
+        "Compare",
+        "API tokens",
+    ]
     assert [link.label for link, _ in nav("top", "/review", admin=True)] == [
-        "Review", "Dashboard", "Releases", "Training", "Patterns", "API tokens",
+        "Review", "Compare", "Dashboard", "Releases", "Training", "Evaluations", "Patterns", "API tokens",
     ]  # fmt: skip
 
 
 def test_training_links_mark_no_current_page() -> None:
     assert _current("training", "/admin/training/new") == []
+
+
+def test_evaluation_links_mark_no_current_page() -> None:
+    assert [link.label for link, _ in nav("evaluation", "/admin/evaluations/new")] == [
+        "Evaluations", "New evaluation", "Comparison queue", "Training runs",
+    ]  # fmt: skip
+    assert _current("evaluation", "/admin/evaluations/new") == []

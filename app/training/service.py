@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app.config import get_settings
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
 from app.jobs.models import ACTIVE as JOB_ACTIVE
 from app.jobs.models import Job, JobStatus
@@ -56,6 +57,42 @@ def get_training_release(session: Session, *, release_id: int) -> DatasetRelease
     return release
 
 
+def finished_run(session: Session, *, run_id: int) -> TrainingRun:
+    """A training run that succeeded and left a model (what `run:ID` names)."""
+    run = session.get(TrainingRun, run_id)
+    if run is None:
+        raise ValidationFailedError(f"run:{run_id}: training run {run_id} does not exist")
+    if run.status != RunStatus.succeeded or not run.result_model:
+        raise ValidationFailedError(
+            f"run:{run_id}: training run {run_id} is {run.status}; only a succeeded run has a model to use"
+        )
+    return run
+
+
+def run_model(run: TrainingRun) -> str:
+    """The model a finished run made: the provider's model id, or the absolute folder a TRL run saved."""
+    if run.backend == "trl":
+        return str(get_settings().data_dir / (run.model_path or ""))
+    return run.fine_tuned_model or ""
+
+
+def resolve_base_model(session: Session, *, base_model: str, backend: str) -> tuple[str, int | None]:
+    """(model, parent run id): `run:ID` trains on top of that run's model, on the same kind of backend."""
+    if not base_model.startswith("run:"):
+        return base_model, None
+    try:
+        run_id = int(base_model.removeprefix("run:").strip())
+    except ValueError:
+        raise ValidationFailedError(f"{base_model}: the run id must be a number") from None
+    parent = finished_run(session, run_id=run_id)
+    if parent.backend != backend:
+        raise ValidationFailedError(
+            f"{base_model}: run {run_id} trained on the {parent.backend} backend; a model on top of it trains on "
+            f"{parent.backend} too (its model lives there), not {backend}"
+        )
+    return run_model(parent), run_id
+
+
 def parse_param_args(items: list[str]) -> dict[str, str]:
     """CLI `--param k=v` items."""
     params: dict[str, str] = {}
@@ -97,7 +134,9 @@ def launch_run(
         raise ValidationFailedError(
             f"release {release.id} holds {release.kind} data, which trains with method {expected}, not {method}"
         )
-    model = " ".join(base_model.split())
+    model, parent_run_id = resolve_base_model(
+        session, base_model=" ".join(base_model.split()), backend=backend
+    )
     if not model:
         raise ValidationFailedError("name the base model")
     if len(model) > MAX_MODEL or not model.isprintable():
@@ -118,6 +157,8 @@ def launch_run(
         "poll_seconds": poll_seconds,
         "backoff_seconds": backoff_seconds,
     }
+    if parent_run_id is not None:
+        options["parent_run_id"] = parent_run_id
     run = TrainingRun(
         release_id=release.id or 0, backend=backend, base_model=model, method=method,
         hyperparameters=hyperparameters, options=options, suffix=clean_suffix, seed=seed,

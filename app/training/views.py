@@ -127,13 +127,23 @@ def new_run_page(
     user: AdminUser,
     release_id: int | None = None,
     backend: str = "openai",
+    base_model: str | None = None,
 ) -> Response:
+    """`base_model=run:ID` (from "Train DPO on top of this model") starts from that run's model."""
     if backend not in BACKEND_NAMES:
         raise ValidationFailedError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
+    on_top = base_model[:300] if base_model else None
     if release_id is None:
-        return render(request, "training/pick_release.html", {"releases": _ready_releases(session)})
+        releases = _ready_releases(session)
+        if on_top:
+            releases = [r for r in releases if r.kind == "dpo"]
+        context = {"releases": releases, "backend": backend, "base_model": on_top}
+        return render(request, "training/pick_release.html", context)
     release = get_training_release(session, release_id=release_id)
-    return render(request, "training/new.html", _form_context(session, release=release, backend=backend))
+    values = {"base_model": on_top} if on_top else None
+    return render(
+        request, "training/new.html", _form_context(session, release=release, backend=backend, values=values)
+    )
 
 
 def _text(value: Any) -> str:

@@ -397,3 +397,7 @@ def order(key: tuple[str, str]) -> tuple[int, str, str]:
 from tests.training.matrix_routes import TRAINING_ROUTES  # noqa: E402
 
 ROUTES.update(TRAINING_ROUTES)
+
+from tests.evaluation.matrix_routes import EVALUATION_ROUTES  # noqa: E402
+
+ROUTES.update(EVALUATION_ROUTES)

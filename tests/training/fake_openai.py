@@ -5,6 +5,9 @@ running, one training step per poll -> succeeded), and can be told to fail: a wr
 the key it got, as providers do), queued failures (429 with Retry-After, 500), a job whose model name
 contains "fail" ends failed with an error object, "slow" keeps running until cancelled, a create that
 loses its answer (the job exists, the connection closes), or a create that holds its answer until released.
+
+It also answers chat completions (`/v1/chat/completions`, for evaluations and other model-assisted features):
+by default "<model> answers: <last user message>", or whatever `chat_reply(model, messages)` returns.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -64,6 +68,7 @@ class FakeOpenAI:
         self.hold_create: threading.Event | None = None
         self.create_seen = threading.Event()
         self.ignore_metadata_filter = False
+        self.chat_reply: Callable[[str, list[dict[str, Any]]], str] = default_chat_reply
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -174,6 +179,8 @@ class FakeOpenAI:
     def handle(
         self, method: str, path: str, query: list[tuple[str, str]], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
+        if method == "POST" and path == "/v1/chat/completions":
+            return self._chat(body)
         if method == "POST" and path == "/v1/files":
             return self._create_file(body)
         if method == "GET" and path == "/v1/fine_tuning/jobs":
@@ -210,6 +217,24 @@ class FakeOpenAI:
         if method == "GET" and tail == "/checkpoints":
             return 200, _page(list(reversed(self.checkpoints[job_id])), query, default_limit=10), {}
         return _error(405, "Method not allowed", "invalid_request_error")
+
+    def _chat(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+        if not isinstance(body, dict) or not isinstance(body.get("model"), str):
+            return _error(400, "Missing required parameter: 'model'.", "invalid_request_error", param="model")
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages:
+            return _error(400, "messages must be a non-empty list", "invalid_request_error", param="messages")
+        model = body["model"]
+        if "unavailable" in model:
+            return _error(404, f"The model `{model}` does not exist or you do not have access to it.",
+                          "invalid_request_error", code="model_not_found")  # fmt: skip
+        text = self.chat_reply(model, messages)
+        return 200, {
+            "id": self._id("chatcmpl"), "object": "chat.completion", "created": int(time.time()), "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop",
+                         "logprobs": None}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        }, {}  # fmt: skip
 
     def _create_file(self, body: Any) -> tuple[int, Any, dict[str, str]]:
         fields = body if isinstance(body, dict) else {}
@@ -306,6 +331,11 @@ class FakeOpenAI:
         self._event(job_id, f"Created fine-tuning job: {job_id}")
         self._event(job_id, f"Validating training file: {training}")
         return 200, self.jobs[job_id], {}
+
+
+def default_chat_reply(model: str, messages: list[dict[str, Any]]) -> str:
+    last = next((m.get("content") for m in reversed(messages) if m.get("role") == "user"), "")
+    return f"{model} answers: {str(last)[:200]}"
 
 
 def _page(items: list[dict[str, Any]], query: list[tuple[str, str]], *, default_limit: int) -> dict[str, Any]:
