@@ -18,6 +18,7 @@ from app.db import SessionDep
 from app.jobs.models import Job
 from app.jobs.service import STALE_AFTER, get_job, retry_job
 from app.models_base import utcnow
+from app.params import PathId
 from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/admin/jobs")
@@ -82,13 +83,13 @@ def job_context(session: Session, job: Job) -> dict[str, Any]:
 
 
 @router.get("/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, session: SessionDep, user: AdminUser, job_id: int) -> Response:
+def job_page(request: Request, session: SessionDep, user: AdminUser, job_id: PathId) -> Response:
     job = get_job(session, job_id=job_id)
     return render(request, "admin/job.html", job_context(session, job))
 
 
 @router.get("/{job_id}/status", response_class=HTMLResponse)
-def job_status(request: Request, session: SessionDep, user: AdminUser, job_id: int) -> Response:
+def job_status(request: Request, session: SessionDep, user: AdminUser, job_id: PathId) -> Response:
     """The status partial the job page polls; once the job has ended it carries no trigger, so polling stops."""
     job = get_job(session, job_id=job_id)
     return render(request, "admin/job.html", job_context(session, job), block="status")
@@ -96,7 +97,7 @@ def job_status(request: Request, session: SessionDep, user: AdminUser, job_id: i
 
 @router.post("/{job_id}/retry")
 def retry(
-    request: Request, session: SessionDep, user: AdminUser, job_id: int, background: BackgroundTasks
+    request: Request, session: SessionDep, user: AdminUser, job_id: PathId, background: BackgroundTasks
 ) -> Response:
     """Queue a failed or cancelled job again (409 for any other state); it is enqueued after the commit."""
     retry_job(session, job_id=job_id)

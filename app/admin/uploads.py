@@ -23,6 +23,7 @@ from app.config import get_settings
 from app.conversations.models import ImportBatch, ImportFile, ImportRecordError
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
+from app.params import MAX_DB_INT, PathId
 from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/admin/imports")
@@ -40,7 +41,7 @@ def shown_path(path: str) -> str:
 
 
 class AfterQuery(QueryModel):
-    after: int | None = Field(default=None, ge=1)
+    after: int | None = Field(default=None, ge=1, le=MAX_DB_INT)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -105,7 +106,11 @@ def batches(
 
 @router.get("/{batch_id}", response_class=HTMLResponse)
 def batch_report(
-    request: Request, session: SessionDep, user: AdminUser, batch_id: int, q: Annotated[AfterQuery, Query()]
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    batch_id: PathId,
+    q: Annotated[AfterQuery, Query()],
 ) -> Response:
     batch = session.get(ImportBatch, batch_id)
     if batch is None:

@@ -16,6 +16,7 @@ from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.auth.service import create_user, list_users, set_active, set_password, set_role
 from app.db import SessionDep
 from app.errors import ConflictError, NotFoundError, PairwiseError
+from app.params import PathId
 from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/admin/users")
@@ -107,7 +108,11 @@ def create(
 
 @router.post("/{user_id}/active", response_class=HTMLResponse)
 def activate(
-    request: Request, session: SessionDep, user: AdminUser, user_id: int, form: Annotated[ActiveForm, Form()]
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    user_id: PathId,
+    form: Annotated[ActiveForm, Form()],
 ) -> Response:
     target = _target(session, user_id)
     active = form.active == "true"
@@ -126,7 +131,7 @@ def reset_password(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: PathId,
     form: Annotated[PasswordForm, Form()],
 ) -> Response:
     target = _target(session, user_id)
@@ -141,7 +146,7 @@ def reset_password(
 
 @router.post("/{user_id}/role", response_class=HTMLResponse)
 def change_role(
-    request: Request, session: SessionDep, user: AdminUser, user_id: int, form: Annotated[RoleForm, Form()]
+    request: Request, session: SessionDep, user: AdminUser, user_id: PathId, form: Annotated[RoleForm, Form()]
 ) -> Response:
     target = _target(session, user_id)
     if target.id == user.id and form.role != "admin":
