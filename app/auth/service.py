@@ -22,8 +22,16 @@ def validate_password(password: str) -> None:
 
 
 def get_by_username(session: Session, *, username: str) -> User | None:
-    """The user of this name, ignoring case (names are unique ignoring case)."""
-    return session.exec(select(User).where(func.lower(col(User.username)) == username.lower())).first()
+    """The user of exactly this name (sign-in is case-sensitive; uniqueness ignores case)."""
+    return session.exec(select(User).where(col(User.username) == username)).first()
+
+
+def name_taken(session: Session, *, username: str) -> bool:
+    """Whether a user of this name exists, ignoring case (`Alice` and `alice` would look alike)."""
+    return (
+        session.exec(select(User.id).where(func.lower(col(User.username)) == username.lower())).first()
+        is not None
+    )
 
 
 def create_user(session: Session, *, username: str, password: str, role: str) -> User:
@@ -35,7 +43,7 @@ def create_user(session: Session, *, username: str, password: str, role: str) ->
     if role not in set(Role):
         raise ValidationFailedError(f"role must be one of: {', '.join(Role)}")
     validate_password(password)
-    if get_by_username(session, username=username) is not None:
+    if name_taken(session, username=username):
         raise ConflictError(f"user {username!r} already exists (names are compared ignoring case)")
     user = User(username=username, password_hash=hash_password(password), role=role)
     session.add(user)
