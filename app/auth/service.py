@@ -44,7 +44,7 @@ def create_user(session: Session, *, username: str, password: str, role: str) ->
         raise ValidationFailedError(f"role must be one of: {', '.join(Role)}")
     validate_password(password)
     if name_taken(session, username=username):
-        raise ConflictError(f"user {username!r} already exists (names are compared ignoring case)")
+        raise ConflictError(f"user {username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role)
     session.add(user)
     session.flush()

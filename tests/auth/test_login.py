@@ -151,7 +151,8 @@ class TestCookies:
         make_user(engine, "alice")
         c = client(https=True)
         cookies = _set_cookies(login(c, "alice"))
-        assert "pw_session" not in cookies and "pw_csrf" not in cookies
+        assert "pw_session" not in cookies
+        assert "pw_csrf" not in cookies
         for name in ("__Host-pw_session", "__Host-pw_csrf"):
             assert cookies[name][name]["secure"] is True, name
             assert cookies[name][name]["httponly"] is True, name

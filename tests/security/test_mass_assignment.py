@@ -24,11 +24,13 @@ class TestApiBodies:
     def test_extra_fields_in_a_judgment_are_422(self, engine: Engine, extra: dict[str, object]) -> None:
         world = World.build(engine)
         pair_id = world.lease("rev")
-        response = client().post(f"/api/v1/pairs/{pair_id}/judgments", json={"verdict": "second", **extra},
+        response = client().post(f"/api/v1/pairs/{pair_id}/judgments", json={"verdict": "right", **extra},
                                  headers=bearer(world.tokens["rev"]))  # fmt: skip
         assert response.status_code == 422
         field = next(iter(extra))
-        assert response.json() == {"detail": [f"{field}: Extra inputs are not permitted"]}
+        body = response.json()
+        assert body["detail"] == f"right.{field}: Extra inputs are not permitted"
+        assert body["errors"] == [{"loc": ["body", "right", field], "msg": "Extra inputs are not permitted"}]
         assert count(engine, Judgment) == 0
 
     def test_unknown_query_fields_do_not_change_the_listing(self, engine: Engine) -> None:
