@@ -97,7 +97,9 @@ def _held(session: Session, user: User, pair_id: int) -> Assignment | None:
     ).first()
 
 
-@router.get("/pairs", response_model=PairPage, responses=error_responses(*READ_ERRORS))
+@router.get(
+    "/pairs", response_model=PairPage, responses=error_responses(*READ_ERRORS), operation_id="list_pairs"
+)
 def list_pairs(
     session: SessionDep,
     user: CurrentUser,
@@ -121,7 +123,12 @@ def list_pairs(
     return PairPage(items=items, next_after=items[-1].id if items and len(items) == limit else None)
 
 
-@router.get("/pairs/{pair_id}", response_model=PairOut, responses=error_responses(*READ_ERRORS))
+@router.get(
+    "/pairs/{pair_id}",
+    response_model=PairOut,
+    responses=error_responses(*READ_ERRORS),
+    operation_id="get_pair",
+)
 def get_pair(session: SessionDep, user: CurrentUser, pair_id: PathId) -> AdminPairOut | ReviewPairOut:
     """Admins: any pair. Reviewers: only a pair they hold (others do not exist for them: 404)."""
     pair = session.get(Pair, pair_id)
@@ -135,7 +142,22 @@ def get_pair(session: SessionDep, user: CurrentUser, pair_id: PathId) -> AdminPa
     return _review_out(session, held)
 
 
-@router.post("/review/next", response_model=LeaseOut, responses=error_responses(*WRITE_ERRORS))
+# OpenAPI links: a client (and schemathesis' stateful phase) learns that the leased id feeds these calls.
+LEASE_LINKS = {
+    "GetLeasedPair": {"operationId": "get_pair", "parameters": {"pair_id": "$response.body#/pair/id"}},
+    "JudgeLeasedPair": {
+        "operationId": "submit_judgment",
+        "parameters": {"pair_id": "$response.body#/pair/id"},
+    },
+}
+
+
+@router.post(
+    "/review/next",
+    response_model=LeaseOut,
+    responses={200: {"links": LEASE_LINKS}, **error_responses(*WRITE_ERRORS)},
+    operation_id="lease_next",
+)
 def lease_next(session: SessionDep, user: CurrentUser) -> LeaseOut:
     """Lease the next pair for the caller (the same queue and lease rules as the review page)."""
     assignment = queue.lease_next(session, reviewer=user)
@@ -147,6 +169,7 @@ def lease_next(session: SessionDep, user: CurrentUser) -> LeaseOut:
     response_model=JudgmentOut,
     status_code=201,
     responses=error_responses(*WRITE_ERRORS),
+    operation_id="submit_judgment",
 )
 def submit_judgment(
     session: SessionDep, user: CurrentUser, pair_id: PathId, body: Annotated[JudgmentIn, Body()]
