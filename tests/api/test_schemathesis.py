@@ -59,7 +59,7 @@ def _findings(schema: Any, headers: dict[str, str]) -> list[str]:
                 try:
                     case.call_and_validate(headers=headers)
                 except FailureGroup as group:
-                    found.append(f"{operation.label} [{mode.value}]: {group.exceptions[0]}")
+                    found.append(f"{case.operation.label}: {group.exceptions[0]}")
 
             run()
     return found
