@@ -37,9 +37,7 @@ def upgrade() -> None:
 
     clashes = (
         op.get_bind()
-        .execute(
-            sa.text('SELECT lower(username) FROM "user" GROUP BY lower(username) HAVING count(*) > 1')
-        )
+        .execute(sa.text('SELECT lower(username) FROM "user" GROUP BY lower(username) HAVING count(*) > 1'))
         .scalars()
         .all()
     )
