@@ -41,7 +41,7 @@ def _schema() -> Any:
     return schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app())
 
 
-def _findings(schema: Any, headers: dict[str, str]) -> list[str]:
+def _findings(schema: Any) -> list[str]:
     found: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} == {
@@ -57,22 +57,24 @@ def _findings(schema: Any, headers: dict[str, str]) -> list[str]:
             @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
             def run(case: Any) -> None:
                 try:
-                    case.call_and_validate(headers=headers)
+                    case.call_and_validate()
                 except FailureGroup as group:
                     found.append(f"{case.operation.label}: {group.exceptions[0]}")
 
-            run()
+            try:
+                run()
+            except hypothesis.errors.Unsatisfiable:
+                # An operation without parameters or body (POST /review/next) has no invalid input to make.
+                if mode is not GenerationMode.NEGATIVE or operation.label != "POST /api/v1/review/next":
+                    raise
     return found
 
 
-def _stateful_findings(schema: Any, headers: dict[str, str]) -> list[str]:
+def _stateful_findings(schema: Any) -> list[str]:
     found: list[str] = []
     base = schema.as_state_machine()
 
     class Machine(base):  # type: ignore[misc,valid-type]
-        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"headers": headers}
-
         def validate_response(
             self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
         ) -> None:
@@ -101,7 +103,8 @@ def test_schemathesis_finds_nothing(engine: Engine, role: str) -> None:
     with session_scope(engine) as session:
         set_value(session, key="overlap", value="3")  # room for the generated judgments
     make_user(engine, "who", role=role)
-    headers = bearer(make_token(engine, "who"))
     schema = _schema()
-    findings = _findings(schema, headers) + _stateful_findings(schema, headers)
+    # Configured (not passed per call) so schemathesis knows the auth and its `ignored_auth` check can drop it.
+    schema.config.update(headers=bearer(make_token(engine, "who")))
+    findings = _findings(schema) + _stateful_findings(schema)
     assert findings == [], "\n\n".join(findings[:5])
