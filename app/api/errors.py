@@ -1,9 +1,15 @@
-"""The one error shape of the API, and the `responses=` declaration every operation reuses."""
+"""The one error shape of the API, the `responses=` declaration every operation reuses, strict queries.
+
+A new API router declares `dependencies=[Depends(strict_query)]` and `responses=error_responses(...)` on each
+operation, so its document stays true to its answers.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
 
@@ -38,3 +44,25 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422, 429)
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for an operation: each listed status answers with `ApiError`."""
     return {code: {"model": ApiError, "description": DESCRIPTIONS[code]} for code in codes}
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def strict_query(request: Request) -> None:
+    """Refuse query parameters the operation does not declare (422), as bodies refuse unknown fields."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    allowed = _query_names(dependant) if dependant is not None else set()
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"type": "extra_forbidden", "loc": ("query", name), "msg": "Unknown query parameter"}
+                for name in unknown
+            ]
+        )

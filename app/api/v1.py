@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import PurePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Body, Depends, Query
 from sqlmodel import Session, col, select
 
-from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses
+from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses, strict_query
 from app.api.schemas import (
     AdminPairOut,
     JudgmentIn,
@@ -39,29 +38,6 @@ from app.review import queue
 from app.review.models import Assignment, Judgment, Verdict
 from app.review.page import build_view
 from app.review.service import JudgmentInput, submit
-
-
-def _query_names(dependant: Any) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
-
-
-def strict_query(request: Request) -> None:
-    """Refuse query parameters the operation does not declare (422), as bodies refuse unknown fields."""
-    route = request.scope.get("route")
-    dependant = getattr(route, "dependant", None)
-    allowed = _query_names(dependant) if dependant is not None else set()
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise RequestValidationError(
-            [
-                {"type": "extra_forbidden", "loc": ("query", name), "msg": "Unknown query parameter"}
-                for name in unknown
-            ]
-        )
-
 
 router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(strict_query)])
 
