@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pathlib import PurePath
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.pairs.models import PairStatus
+from app.pairs.shape import PairDetail
 from app.params import FieldId
 
 # PostgreSQL cannot store U+0000 in text; refused at the door (422) rather than half-stored.
@@ -30,31 +32,27 @@ class Source(BaseModel):
     external_id: str | None
 
 
-class AdminPairOut(BaseModel):
-    """A pair as stored (admins): status, detected orientation and the current gold text."""
+def _file_name(source: dict[str, Any]) -> dict[str, Any]:
+    # Only the file name: the stored path can name upload folders and home directories on the server.
+    return {**source, "file": PurePath(source.get("file") or "").name}
+
+
+class AdminPairOut(PairDetail):
+    """A pair as stored (admins): the one pair shape, with status, detected orientation and gold text."""
 
     view: Literal["admin"] = "admin"
-    id: FieldId
-    conversation_id: FieldId
-    source: Source
-    title: str | None
-    score: float
-    detector: str
-    status: PairStatus
-    signals: list[str]
-    prompt: list[Message]
-    rejected: Text
-    pushback: Text | None
-    chosen: Text
-    chosen_original: Text
-    gold_edited: bool
+
+    @classmethod
+    def of(cls, detail: PairDetail) -> AdminPairOut:
+        """The admin view of a pair: the shape as is, with the source file reduced to its name."""
+        return cls(**{**detail.model_dump(), "source": _file_name(detail.source)})
 
 
 class ReviewPairOut(BaseModel):
     """A pair as the review screen shows it to the caller: two answers in the caller's screen order, blind.
 
-    No status, no detected orientation, no other reviewer's gold edit; `disagreement` is the screen's
-    "reviewers disagreed" note.
+    A projection of the one pair shape (`PairDetail`): no status, no detected orientation, no other
+    reviewer's gold edit; `disagreement` is the screen's "reviewers disagreed" note.
     """
 
     view: Literal["review"] = "review"
@@ -68,6 +66,31 @@ class ReviewPairOut(BaseModel):
     left: Text
     right: Text
     lease_expires_at: str | None = Field(description="ISO 8601; null when the caller no longer holds it.")
+
+    @classmethod
+    def blind(
+        cls, detail: PairDetail, *, swapped: bool, left_side: str, lease_expires_at: str | None
+    ) -> ReviewPairOut:
+        """The caller's screen: the detector's answers as first written (no gold edit), in screen order."""
+        # The shape is in the reviewed orientation; undo it to get the detector's first and second answer.
+        first, second = (
+            (detail.chosen_original, detail.rejected)
+            if swapped
+            else (detail.rejected, detail.chosen_original)
+        )
+        left, right = (first, second) if left_side == "first" else (second, first)
+        return cls(
+            id=detail.id,
+            source=Source(**_file_name(detail.source)),
+            title=detail.title,
+            score=detail.score,
+            disagreement=detail.status == PairStatus.conflict,
+            prompt=[Message(role=m["role"], content=m["content"]) for m in detail.prompt],
+            pushback=detail.pushback,
+            left=left,
+            right=right,
+            lease_expires_at=lease_expires_at,
+        )
 
 
 PairOut = Annotated[AdminPairOut | ReviewPairOut, Field(discriminator="view")]

@@ -6,7 +6,6 @@ no orientation, no other reviewer's gold edit). Admins see pairs as stored.
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
@@ -18,25 +17,22 @@ from app.api.schemas import (
     JudgmentIn,
     JudgmentOut,
     LeaseOut,
-    Message,
     PairOut,
     PairPage,
     PreferJudgmentIn,
     ReviewPairOut,
-    Source,
 )
 from app.auth.deps import CurrentUser
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.db import SessionDep
 from app.errors import ConflictError, NotFoundError
 from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
-from app.pairs.views_data import PairDetail, iter_pair_details, load_details
+from app.pairs.views_data import iter_pair_details, load_details
 from app.params import AfterId, PathId
 from app.patterns.service import list_patterns
 from app.review import queue
 from app.review.models import Assignment, Judgment, Verdict
-from app.review.page import build_view
 from app.review.service import JudgmentInput, submit
 
 router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(strict_query)])
@@ -44,45 +40,14 @@ router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(strict_q
 OTHER_SIDE = {"first": "second", "second": "first"}
 
 
-def _source(source: dict[str, Any]) -> Source:
-    # Only the file name: the stored path can name upload folders and home directories on the server.
-    return Source(
-        name=source["name"], file=PurePath(source["file"] or "").name, external_id=source["external_id"]
-    )
-
-
-def _admin_out(detail: PairDetail) -> AdminPairOut:
-    data = detail.to_json()
-    data["source"] = _source(data["source"])
-    return AdminPairOut(**data)
-
-
 def _review_out(session: Session, assignment: Assignment) -> ReviewPairOut:
-    view = build_view(session, assignment=assignment)
-    prompt = (
-        [Message(role="system", content=view.conversation.system_prompt)]
-        if view.conversation.system_prompt
-        else []
-    )
-    turns = [*view.context, *([view.prompt] if view.prompt else [])]
-    prompt += [Message(role=t.role, content=t.text) for t in turns]
+    pair = session.get(Pair, assignment.pair_id)
+    assert pair is not None
     live = assignment.expires_at > utcnow() and not assignment.skipped
-    return ReviewPairOut(
-        id=view.pair.id or 0,
-        source=_source(
-            {
-                "name": view.conversation.source,
-                "file": view.conversation.file,
-                "external_id": view.conversation.external_id,
-            }
-        ),
-        title=view.conversation.title,
-        score=view.pair.score,
-        disagreement=view.pair.status == PairStatus.conflict,
-        prompt=prompt,
-        pushback=view.pushback.text if view.pushback else None,
-        left=view.left.turn.text,
-        right=view.right.turn.text,
+    return ReviewPairOut.blind(
+        load_details(session, pairs=[pair])[0],
+        swapped=pair.swapped,
+        left_side=assignment.left_side,
         lease_expires_at=assignment.expires_at.isoformat() if live else None,
     )
 
@@ -110,9 +75,9 @@ def list_pairs(
 ) -> PairPage:
     """Admins: every pair, in id order. Reviewers: the pair they hold, as the review screen shows it."""
     items: list[AdminPairOut | ReviewPairOut]
-    if user.is_admin:
+    if user.role == Role.admin:
         details = iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit)
-        items = [_admin_out(d) for d in details]
+        items = [AdminPairOut.of(d) for d in details]
     else:
         held = queue.current_assignment(session, reviewer=user)
         items = []
@@ -134,8 +99,8 @@ def get_pair(session: SessionDep, user: CurrentUser, pair_id: PathId) -> AdminPa
     pair = session.get(Pair, pair_id)
     if pair is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
-    if user.is_admin:
-        return _admin_out(load_details(session, pairs=[pair])[0])
+    if user.role == Role.admin:
+        return AdminPairOut.of(load_details(session, pairs=[pair])[0])
     held = _held(session, user, pair_id)
     if held is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
@@ -189,8 +154,8 @@ def submit_judgment(
     verdict = Verdict(origin[body.verdict]) if body.verdict in origin else Verdict(body.verdict)
     edited = body.edited_text if isinstance(body, PreferJudgmentIn) else None
     if edited is not None:
-        view = build_view(session, assignment=held)
-        original = (view.left if body.verdict == "left" else view.right).turn.text
+        screen = _review_out(session, held)
+        original = screen.left if body.verdict == "left" else screen.right
         edited = edited.replace("\r\n", "\n")
         edited = None if edited == original else edited
     first_is_left = held.left_side == "first"
