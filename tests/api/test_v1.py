@@ -113,8 +113,13 @@ class TestReviewerScope:
                                        "pushback", "left", "right", "lease_expires_at"])  # fmt: skip
         assert "/" not in item["source"]["file"]
 
-    def test_reviewer_sees_answers_in_their_screen_order(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    @pytest.mark.parametrize("swapped", [False, True])
+    def test_reviewer_sees_answers_in_their_screen_order(self, engine: Engine, api, swapped: bool) -> None:  # type: ignore[no-untyped-def]
+        """The view is a projection of the reviewed-orientation pair shape: a swapped pair is undone for the screen."""
         c, h, _pairs = api
+        with session_scope(engine) as session:
+            for pair in session.execute(select(Pair)).scalars():
+                pair.swapped = swapped
         item = c.post("/api/v1/review/next", headers=h).json()["pair"]
         with session_scope(engine, read_only=True) as session:
             from app.conversations.models import Turn
