@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.conversations.models import Turn
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
+from app.pairs.learning_service import start_training_if_due
 from app.pairs.models import Pair
 from app.params import MAX_DB_INT, PathId
 from app.review import queue
@@ -72,6 +73,7 @@ def judge(
     session: SessionDep,
     user: CurrentUser,
     pair_id: PathId,
+    background: BackgroundTasks,
     verdict: Annotated[str, Form(pattern="^(left|right|tie|not_a_pair)$")],
     patterns_left: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form defaults
     patterns_right: Annotated[list[str], Form()] = [],  # noqa: B006
@@ -109,6 +111,7 @@ def judge(
             flagged=flagged,
         ),
     )
+    start_training_if_due(session, background, user_id=user.id)  # every verdict is a label for the scorer
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))
 
 

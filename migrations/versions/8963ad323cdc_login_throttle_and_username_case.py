@@ -5,7 +5,7 @@ atomically before a password is checked. Usernames become unique ignoring case; 
 message naming the clashing names if a database already holds two that differ only in case.
 
 Revision ID: 8963ad323cdc
-Revises: 77fe15a03ec0
+Revises: bda3d48c1722
 Create Date: 2026-12-04 15:07:23.332043
 """
 
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "8963ad323cdc"
-down_revision: str | None = "77fe15a03ec0"
+down_revision: str | None = "bda3d48c1722"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
