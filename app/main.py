@@ -67,9 +67,15 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def _error_response(request: Request, status: int, message: str) -> Response:
+def _error_response(
+    request: Request, status: int, message: str, errors: list[dict[str, object]] | None = None
+) -> Response:
     if _wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status)
+        # The one error shape of the API (app/api/errors.py ApiError): `errors` only on validation failures.
+        body: dict[str, object] = {"detail": message}
+        if errors is not None:
+            body["errors"] = errors
+        return JSONResponse(body, status_code=status)
     context = {"title": TITLES.get(status, "Error"), "message": message}
     if is_htmx(request):
         # htmx swaps the toast into #toasts instead of replacing the page.
@@ -105,15 +111,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problems = []
+    if any(error.get("type") == "json_invalid" for error in exc.errors()):
+        return _error_response(request, 400, "The request body is not valid JSON.")
+    problems: list[str] = []
+    items: list[dict[str, object]] = []
     for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form"))
-        problems.append(
-            f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid"))
-        )
-    if _wants_json(request):
-        return JSONResponse({"detail": problems}, status_code=422)
-    return _error_response(request, 422, "; ".join(problems))
+        loc = [p if isinstance(p, int) else str(p) for p in error.get("loc", ())]
+        where = ".".join(str(p) for p in loc if p not in ("body", "query", "path", "form"))
+        msg = str(error.get("msg", "invalid"))
+        problems.append(f"{where}: {msg}" if where else msg)
+        items.append({"loc": loc, "msg": msg})
+    return _error_response(request, 422, "; ".join(problems), items)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from app import models_base  # noqa: F401  (sets the naming convention first)
-from app.auth.models import ApiToken, LoginAttempt, User, WebSession
+from app.auth.models import ApiToken, LoginThrottle, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
 from app.evaluation.models import (
     Comparison,
@@ -44,7 +44,7 @@ __all__ = [
     "ImportRecordError",
     "Job",
     "Judgment",
-    "LoginAttempt",
+    "LoginThrottle",
     "Pair",
     "Pattern",
     "RunEvent",

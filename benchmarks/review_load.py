@@ -61,6 +61,10 @@ def server_ms(response: httpx.Response) -> float:
     return float(value.split("dur=")[-1]) / 1000
 
 
+# The pre-login CSRF token is the form's; the cookie only carries it signed.
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
 def reviewer_loop(
     base: str,
     username: str,
@@ -72,14 +76,10 @@ def reviewer_loop(
 ) -> None:
     """Sign in, wait until every reviewer has (sign-in hashing is not what we measure), then loop."""
     with httpx.Client(base_url=base, timeout=30) as client:
-        client.get("/login")
+        form = CSRF_FIELD.search(client.get("/login").text)
         response = client.post(
             "/login",
-            data={
-                "username": username,
-                "password": PASSWORD,
-                "csrf_token": client.cookies.get("pw_csrf") or "",
-            },
+            data={"username": username, "password": PASSWORD, "csrf_token": form.group(1) if form else ""},
         )
         gate.wait()
         if response.status_code != 303:

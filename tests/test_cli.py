@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 import app.auth.cli as users_cli_module
 import app.cli as cli_module
-from app.auth.models import User, WebSession
+from app.auth.models import ApiToken, User, WebSession
 from app.auth.passwords import verify_password
 from app.conversations.importers import FORMATS
 from app.conversations.models import Conversation, ImportBatch, Turn
@@ -478,6 +478,53 @@ class TestUsers:
         result = invoke("users", *command)
         assert result.exit_code == 1
         assert result.stderr == "error: no user named 'ghost'\n"
+
+
+class TestUsersToken:
+    """`pairwise users token NAME [--label TEXT] [--json]` (issue 10's interface): printed once, works on the API."""
+
+    def _token_works(self, token: str) -> int:
+        from starlette.testclient import TestClient
+
+        from app.main import create_app
+
+        api = TestClient(create_app())
+        return api.get("/api/v1/pairs", headers={"Authorization": f"Bearer {token}"}).status_code
+
+    def test_json_prints_token_and_user(self, engine: Engine) -> None:
+        assert invoke("users", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
+        result = invoke("users", "token", "alice", "--label", "nightly", "--json")
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert set(data) == {"token", "user"}
+        assert data["user"] == "alice"
+        assert data["token"].startswith("pw_")
+        assert self._token_works(data["token"]) == 200
+        with Session(engine) as session:
+            (token,) = session.execute(select(ApiToken)).scalars()
+        assert token.name == "nightly"
+        assert data["token"] not in repr(token.model_dump())
+
+    def test_plain_prints_only_the_token_on_stdout(self, engine: Engine) -> None:
+        assert invoke("users", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
+        result = invoke("users", "token", "alice")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.count("\n") == 1
+        assert result.stdout.startswith("pw_")
+        assert "shown only this once" in result.stderr
+
+    def test_unknown_user(self, engine: Engine) -> None:
+        result = invoke("users", "token", "ghost", "--json")
+        assert result.exit_code == 1
+        assert result.stderr == "error: no user named 'ghost'\n"
+        assert result.stdout == ""
+
+    def test_disabled_user_gets_no_token(self, engine: Engine) -> None:
+        assert invoke("users", "add", "alice", "--password-stdin", input=PASSWORD + "\n").exit_code == 0
+        assert invoke("users", "disable", "alice").exit_code == 0
+        result = invoke("users", "token", "alice")
+        assert result.exit_code == 1
+        assert result.stderr == "error: user 'alice' is disabled\n"
 
 
 class TestOtherCommands:

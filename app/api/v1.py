@@ -1,142 +1,221 @@
-"""JSON API v1: thin routes over the same services as the pages, bearer tokens or a session."""
+"""JSON API v1: thin routes over the same services as the pages, bearer tokens or a session.
+
+Reviewers get what the review screen shows them: the pair they hold, blind (screen order, no status,
+no orientation, no other reviewer's gold edit). Admins see pairs as stored.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session
+from fastapi import APIRouter, Body, Depends, Query
+from sqlmodel import Session, col, select
 
+from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses, strict_query
+from app.api.schemas import (
+    AdminPairOut,
+    JudgmentIn,
+    JudgmentOut,
+    LeaseOut,
+    PairOut,
+    PairPage,
+    PreferJudgmentIn,
+    ReviewPairOut,
+)
 from app.auth.deps import CurrentUser
+from app.auth.models import Role, User
 from app.db import SessionDep
-from app.errors import NotFoundError
+from app.errors import ConflictError, NotFoundError
+from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
-from app.pairs.shape import PairDetail
 from app.pairs.views_data import iter_pair_details, load_details
+from app.params import AfterId, PathId
+from app.patterns.service import list_patterns
 from app.review import queue
-from app.review.models import Judgment, Verdict
+from app.review.models import Assignment, Judgment, Verdict
 from app.review.service import JudgmentInput, submit
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])
+router = APIRouter(prefix="/api/v1", tags=["v1"], dependencies=[Depends(strict_query)])
+
+OTHER_SIDE = {"first": "second", "second": "first"}
 
 
-class PairPage(BaseModel):
-    items: list[PairDetail]
-    next_after: int | None = Field(description="Pass as `after` to get the next page; null on the last page.")
+def _review_out(session: Session, assignment: Assignment) -> ReviewPairOut:
+    pair = session.get(Pair, assignment.pair_id)
+    assert pair is not None
+    live = assignment.expires_at > utcnow() and not assignment.skipped
+    return ReviewPairOut.blind(
+        load_details(session, pairs=[pair])[0],
+        swapped=pair.swapped,
+        left_side=assignment.left_side,
+        lease_expires_at=assignment.expires_at.isoformat() if live else None,
+    )
 
 
-class JudgmentIn(BaseModel):
-    """A verdict in the detected orientation: `first` = the answer before the pushback is better."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    verdict: Verdict
-    patterns_first: list[str] = Field(default_factory=list, max_length=50)
-    patterns_second: list[str] = Field(default_factory=list, max_length=50)
-    edited_text: str | None = Field(default=None, max_length=200_000)
-    comment: str | None = Field(default=None, max_length=5000)
-    flagged: bool = False
+def _held(session: Session, user: User, pair_id: int) -> Assignment | None:
+    return session.exec(
+        select(Assignment).where(
+            col(Assignment.pair_id) == pair_id,
+            col(Assignment.reviewer_id) == user.id,
+            col(Assignment.skipped).is_(False),
+        )
+    ).first()
 
 
-class JudgmentOut(BaseModel):
-    id: int
-    pair_id: int
-    verdict: str
-    patterns_first: list[str]
-    patterns_second: list[str]
-    edited_text: str | None
-    comment: str | None
-    flagged: bool
-    version: int
-    pair_status: str
-
-
-class LeaseOut(BaseModel):
-    pair: PairDetail | None
-    left_side: Literal["first", "second"] | None
-    expires_at: str | None
-
-
-def _pair_out(session: Session, pair: Pair) -> PairDetail:
-    return load_details(session, pairs=[pair])[0]
-
-
-@router.get("/pairs", response_model=PairPage)
+@router.get(
+    "/pairs", response_model=PairPage, responses=error_responses(*READ_ERRORS), operation_id="list_pairs"
+)
 def list_pairs(
     session: SessionDep,
     user: CurrentUser,
-    status: Annotated[PairStatus | None, Query()] = None,
+    status: Annotated[PairStatus | None, Query(description="Admins only: filter by status.")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: AfterId = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PairPage:
-    details = list(
-        iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit)
-    )
-    items = details
-    return PairPage(items=items, next_after=items[-1].id if len(items) == limit else None)
+    """Admins: every pair, in id order. Reviewers: the pair they hold, as the review screen shows it."""
+    items: list[AdminPairOut | ReviewPairOut]
+    if user.role == Role.admin:
+        details = iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit)
+        items = [AdminPairOut.of(d) for d in details]
+    else:
+        held = queue.current_assignment(session, reviewer=user)
+        items = []
+        if held is not None and held.pair_id > after and status is None:
+            review = _review_out(session, held)
+            if min_score is None or review.score >= min_score:
+                items = [review]
+    return PairPage(items=items, next_after=items[-1].id if items and len(items) == limit else None)
 
 
-@router.get("/pairs/{pair_id}", response_model=PairDetail)
-def get_pair(session: SessionDep, user: CurrentUser, pair_id: int) -> PairDetail:
+@router.get(
+    "/pairs/{pair_id}",
+    response_model=PairOut,
+    responses=error_responses(*READ_ERRORS),
+    operation_id="get_pair",
+)
+def get_pair(session: SessionDep, user: CurrentUser, pair_id: PathId) -> AdminPairOut | ReviewPairOut:
+    """Admins: any pair. Reviewers: only a pair they hold (others do not exist for them: 404)."""
     pair = session.get(Pair, pair_id)
     if pair is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
-    return _pair_out(session, pair)
+    if user.role == Role.admin:
+        return AdminPairOut.of(load_details(session, pairs=[pair])[0])
+    held = _held(session, user, pair_id)
+    if held is None:
+        raise NotFoundError(f"pair {pair_id} does not exist")
+    return _review_out(session, held)
 
 
-@router.post("/review/next", response_model=LeaseOut)
+# OpenAPI links: a client (and schemathesis' stateful phase) learns that the leased id feeds these calls.
+LEASE_LINKS = {
+    "GetLeasedPair": {"operationId": "get_pair", "parameters": {"pair_id": "$response.body#/pair/id"}},
+    "JudgeLeasedPair": {
+        "operationId": "submit_judgment",
+        "parameters": {"pair_id": "$response.body#/pair/id"},
+    },
+}
+
+
+@router.post(
+    "/review/next",
+    response_model=LeaseOut,
+    responses={200: {"links": LEASE_LINKS}, **error_responses(*WRITE_ERRORS)},
+    operation_id="lease_next",
+)
 def lease_next(session: SessionDep, user: CurrentUser) -> LeaseOut:
     """Lease the next pair for the caller (the same queue and lease rules as the review page)."""
     assignment = queue.lease_next(session, reviewer=user)
-    if assignment is None:
-        return LeaseOut(pair=None, left_side=None, expires_at=None)
-    pair = session.get(Pair, assignment.pair_id)
-    assert pair is not None
-    return LeaseOut(
-        pair=_pair_out(session, pair),
-        left_side=assignment.left_side,
-        expires_at=assignment.expires_at.isoformat(),
+    return LeaseOut(pair=_review_out(session, assignment) if assignment is not None else None)
+
+
+@router.post(
+    "/pairs/{pair_id}/judgments",
+    response_model=JudgmentOut,
+    status_code=201,
+    responses=error_responses(*WRITE_ERRORS),
+    operation_id="submit_judgment",
+)
+def submit_judgment(
+    session: SessionDep, user: CurrentUser, pair_id: PathId, body: Annotated[JudgmentIn, Body()]
+) -> JudgmentOut:
+    """Judge a pair the caller holds (leased with POST /review/next), in the caller's screen order."""
+    if session.get(Pair, pair_id) is None:
+        raise NotFoundError(f"pair {pair_id} does not exist")
+    held = _held(session, user, pair_id)
+    if held is None:
+        mine = select(Judgment.id).where(
+            col(Judgment.pair_id) == pair_id, col(Judgment.reviewer_id) == user.id
+        )
+        if session.exec(mine).first() is not None:
+            raise ConflictError("You already judged this pair; press u to undo your last verdict.")
+        raise NotFoundError(f"pair {pair_id} is not in your queue; lease pairs with POST /api/v1/review/next")
+    origin = {"left": held.left_side, "right": OTHER_SIDE[held.left_side]}
+    verdict = Verdict(origin[body.verdict]) if body.verdict in origin else Verdict(body.verdict)
+    edited = body.edited_text if isinstance(body, PreferJudgmentIn) else None
+    if edited is not None:
+        screen = _review_out(session, held)
+        original = screen.left if body.verdict == "left" else screen.right
+        edited = edited.replace("\r\n", "\n")
+        edited = None if edited == original else edited
+    first_is_left = held.left_side == "first"
+    judgment = submit(
+        session,
+        reviewer=user,
+        pair_id=pair_id,
+        data=JudgmentInput(
+            verdict=verdict,
+            patterns_first=body.patterns_left if first_is_left else body.patterns_right,
+            patterns_second=body.patterns_right if first_is_left else body.patterns_left,
+            edited_text=edited,
+            comment=body.comment,
+            flagged=body.flagged,
+        ),
     )
+    return _judgment_out(judgment, left_side=held.left_side)
 
 
-@router.post("/pairs/{pair_id}/judgments", response_model=JudgmentOut, status_code=201)
-def submit_judgment(session: SessionDep, user: CurrentUser, pair_id: int, body: JudgmentIn) -> JudgmentOut:
-    judgment = submit(session, reviewer=user, pair_id=pair_id, data=JudgmentInput(**body.model_dump()))
-    return _judgment_out(session, judgment)
-
-
-def _judgment_out(session: Session, judgment: Judgment) -> JudgmentOut:
-    pair = session.get(Pair, judgment.pair_id)
-    session.refresh(pair)
-    assert pair is not None
+def _judgment_out(judgment: Judgment, *, left_side: str) -> JudgmentOut:
     assert judgment.id is not None
+    screen = {left_side: "left", OTHER_SIDE[left_side]: "right"}
+    first_is_left = left_side == "first"
     return JudgmentOut(
         id=judgment.id,
         pair_id=judgment.pair_id,
-        verdict=judgment.verdict,
-        patterns_first=judgment.patterns_first,
-        patterns_second=judgment.patterns_second,
+        verdict=screen.get(judgment.verdict, judgment.verdict),
+        patterns_left=judgment.patterns_first if first_is_left else judgment.patterns_second,
+        patterns_right=judgment.patterns_second if first_is_left else judgment.patterns_first,
         edited_text=judgment.edited_text,
         comment=judgment.comment,
         flagged=judgment.flagged,
         version=judgment.version,
-        pair_status=pair.status,
     )
 
 
 @router.get("/openapi.json", include_in_schema=False)
-def openapi() -> dict[str, Any]:
-    """The OpenAPI document of /api/v1 (bearer token: `Authorization: Bearer pw_...`)."""
+def openapi(session: SessionDep) -> dict[str, Any]:
+    """The OpenAPI document of /api/v1 (bearer token: `Authorization: Bearer pw_...`).
+
+    Pattern slugs are listed as an enum of the active taxonomy, so the document says which are accepted.
+    """
     from fastapi.openapi.utils import get_openapi
 
     schema = get_openapi(
         title="Pairwise API",
         version="1",
         routes=router.routes,
-        description="Pairs and judgments. Authenticate with a bearer token from /account/tokens.",
+        description="Pairs and judgments. Authenticate with a bearer token from /account/tokens or "
+        "`pairwise users token NAME`. Every error answers with the `ApiError` shape.",
     )
-    schema.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    slugs = [p.slug for p in list_patterns(session, active_only=True)]
+    components = schema.setdefault("components", {})
+    for name in ("PreferJudgmentIn", "OtherJudgmentIn"):
+        for side in ("patterns_left", "patterns_right"):
+            items = components["schemas"][name]["properties"][side]["items"]
+            if slugs:
+                items["enum"] = slugs
+            else:
+                components["schemas"][name]["properties"][side]["maxItems"] = 0
+    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
     schema["security"] = [{"bearer": []}]
     return schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from typing import Annotated
@@ -14,8 +15,9 @@ from sqlmodel import Session
 from app import migrate
 from app.auth.models import User
 from app.auth.service import create_user, list_users, require_user, set_active, set_password
+from app.auth.tokens import create_token
 from app.db import get_engine, session_scope
-from app.errors import PairwiseError
+from app.errors import PairwiseError, ValidationFailedError
 
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -89,6 +91,31 @@ def set_password_(
         lambda session, user: set_password(session, user=user, password=password),
         "password changed",
     )
+
+
+@users_cli.command("token")
+def token(
+    username: Annotated[str, typer.Argument()],
+    label: Annotated[str, typer.Option(help="What the token is for (shown on the tokens page).")] = "cli",
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"token": ..., "user": ...}.')] = False,
+) -> None:
+    """Create an API token for a user and print it once (it is stored only as a hash)."""
+    migrate.upgrade()
+    try:
+        with session_scope(get_engine()) as session:
+            user = require_user(session, username=username)
+            if not user.is_active:
+                raise ValidationFailedError(f"user {user.username!r} is disabled")
+            _, plain = create_token(session, user=user, name=label)
+            name = user.username
+    except PairwiseError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        sys.stdout.write(json.dumps({"token": plain, "user": name}) + "\n")
+    else:
+        sys.stdout.write(plain + "\n")
+        err.print(f"created API token {label!r} for {name}; it is shown only this once", highlight=False)
 
 
 def _change(username: str, action: Callable[[Session, User], None], done: str) -> None:

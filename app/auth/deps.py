@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.models import Role, User
-from app.auth.sessions import CSRF_COOKIE, load_session
+from app.auth.sessions import anonymous_csrf, load_session
 from app.auth.tokens import user_for_token
 from app.db import session_scope
 from app.errors import CsrfError, NotAuthenticatedError, PermissionDeniedError
@@ -19,7 +19,13 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
 
+API_PREFIX = "/api/v1/"
+
+
 def _bearer(request: Request) -> str | None:
+    """The bearer token of an /api/v1 call; elsewhere a token is no credential (pages need a session + CSRF)."""
+    if not request.url.path.startswith(API_PREFIX):
+        return None
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
@@ -40,7 +46,7 @@ def _identify(request: Request) -> tuple[User | None, str]:
             return user, ""
         loaded = load_session(session, request=request)
     if loaded is None:
-        return None, request.cookies.get(CSRF_COOKIE, "")
+        return None, anonymous_csrf(request)
     return loaded[1], loaded[0].csrf_token
 
 

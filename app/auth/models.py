@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index, func, text
 from sqlmodel import Field, SQLModel
 
 from app.models_base import utcnow
@@ -17,8 +18,10 @@ class Role(StrEnum):
 
 class User(SQLModel, table=True):
     __tablename__ = "user"
+    __table_args__ = (Index("uq_user_username_lower", func.lower(text("username")), unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
+    # Unique ignoring case (a functional index on lower(username)): `Alice` and `alice` are one name.
     username: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=200)
     role: str = Field(default=Role.reviewer, max_length=20)
@@ -54,12 +57,15 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
-class LoginAttempt(SQLModel, table=True):
-    """Failed sign-ins, counted per username and per client address for throttling."""
+class LoginThrottle(SQLModel, table=True):
+    """Sign-in attempts in the current window, one row per user name or client address.
 
-    __tablename__ = "login_attempt"
+    The row is bumped with one atomic upsert before a password is checked, so a burst of simultaneous
+    guesses cannot all be evaluated: at most the limit per window ever reaches the password check.
+    """
 
-    id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64, index=True)
-    ip: str = Field(max_length=64, index=True)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    __tablename__ = "login_throttle"
+
+    key: str = Field(primary_key=True, max_length=80)
+    attempts: int = 0
+    window_start: datetime = Field(default_factory=utcnow)

@@ -1,4 +1,9 @@
-"""Server-side browser sessions: a signed random id in an HttpOnly cookie, rotated at sign-in."""
+"""Server-side browser sessions: a signed random id in an HttpOnly cookie, rotated at sign-in.
+
+Over HTTPS the cookies carry the `__Host-` prefix: the browser then accepts them only when set by this
+host over a secure connection with `Path=/` and no `Domain`, so a sibling subdomain or a plain-http port
+cannot plant (toss) a session or CSRF cookie; unprefixed cookies are ignored there.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +21,24 @@ from app.models_base import utcnow
 
 SESSION_COOKIE = "pw_session"
 CSRF_COOKIE = "pw_csrf"
+HOST_PREFIX = "__Host-"
 
 
 def _signer() -> URLSafeSerializer:
     return URLSafeSerializer(get_settings().resolved_secret_key(), salt="pairwise.session")
 
 
+def _csrf_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(get_settings().resolved_secret_key(), salt="pairwise.csrf")
+
+
 def _secure(request: Request) -> bool:
     return get_settings().https or request.url.scheme == "https"
+
+
+def cookie_name(request: Request, base: str) -> str:
+    """`__Host-pw_session` over HTTPS, `pw_session` over plain http (where the prefix is refused)."""
+    return HOST_PREFIX + base if _secure(request) else base
 
 
 def start_session(session: Session, *, user: User, request: Request, response: Response) -> WebSession:
@@ -40,7 +55,7 @@ def start_session(session: Session, *, user: User, request: Request, response: R
     )
     session.add(web_session)
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(request, SESSION_COOKIE),
         _signer().dumps(web_session.id),
         max_age=settings.session_days * 86400,
         httponly=True,
@@ -53,11 +68,46 @@ def start_session(session: Session, *, user: User, request: Request, response: R
 
 
 def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/")
+    """The signed-in CSRF cookie; the server checks against the session row, never against this cookie."""
+    response.set_cookie(
+        cookie_name(request, CSRF_COOKIE),
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+    )
+
+
+def anonymous_csrf(request: Request) -> str:
+    """The pre-login CSRF token: valid only inside a cookie this server signed, "" otherwise.
+
+    A cookie value an attacker made up (or tossed from another origin) does not verify, so a sign-in form
+    cannot be forged by planting a known token first.
+    """
+    raw = request.cookies.get(cookie_name(request, CSRF_COOKIE))
+    if not raw:
+        return ""
+    try:
+        value = _csrf_signer().loads(raw)
+    except BadSignature:
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+def set_anonymous_csrf(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        cookie_name(request, CSRF_COOKIE),
+        _csrf_signer().dumps(token),
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+    )
 
 
 def read_session_id(request: Request) -> str | None:
-    raw = request.cookies.get(SESSION_COOKIE)
+    raw = request.cookies.get(cookie_name(request, SESSION_COOKIE))
     if not raw:
         return None
     try:
@@ -89,5 +139,6 @@ def end_session(session: Session, *, request: Request, response: Response) -> No
     session_id = read_session_id(request)
     if session_id:
         session.execute(delete(WebSession).where(col(WebSession.id) == session_id))
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    secure = _secure(request)
+    response.delete_cookie(cookie_name(request, SESSION_COOKIE), path="/", secure=secure, httponly=True)
+    response.delete_cookie(cookie_name(request, CSRF_COOKIE), path="/", secure=secure, httponly=True)

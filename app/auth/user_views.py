@@ -16,6 +16,7 @@ from app.auth.service import create_user, list_users, set_active, set_password, 
 from app.db import SessionDep
 from app.errors import ConflictError, NotFoundError, PairwiseError
 from app.listing import QueryModel
+from app.params import PathId
 from app.settings.service import audit
 from app.web import hx_redirect, render
 
@@ -108,7 +109,11 @@ def create(
 
 @router.post("/{user_id}/active", response_class=HTMLResponse)
 def activate(
-    request: Request, session: SessionDep, user: AdminUser, user_id: int, form: Annotated[ActiveForm, Form()]
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    user_id: PathId,
+    form: Annotated[ActiveForm, Form()],
 ) -> Response:
     target = _target(session, user_id)
     active = form.active == "true"
@@ -127,7 +132,7 @@ def reset_password(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    user_id: int,
+    user_id: PathId,
     form: Annotated[PasswordForm, Form()],
 ) -> Response:
     target = _target(session, user_id)
@@ -142,7 +147,7 @@ def reset_password(
 
 @router.post("/{user_id}/role", response_class=HTMLResponse)
 def change_role(
-    request: Request, session: SessionDep, user: AdminUser, user_id: int, form: Annotated[RoleForm, Form()]
+    request: Request, session: SessionDep, user: AdminUser, user_id: PathId, form: Annotated[RoleForm, Form()]
 ) -> Response:
     target = _target(session, user_id)
     if target.id == user.id and form.role != "admin":

@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from app.auth.deps import CurrentUser, OptionalUser
 from app.auth.passwords import verify_password
 from app.auth.service import get_by_username
-from app.auth.sessions import CSRF_COOKIE, end_session, set_csrf_cookie, start_session
-from app.auth.throttle import clear_failures, is_throttled, record_failure
+from app.auth.sessions import anonymous_csrf, end_session, set_anonymous_csrf, start_session
+from app.auth.throttle import clear_failures, reserve_attempt
 from app.auth.tokens import create_token, list_tokens, revoke_token
 from app.db import SessionDep, session_scope
+from app.params import PathId
 from app.web import hx_redirect, render
 
 router = APIRouter()
@@ -38,10 +39,10 @@ def safe_next(value: str | None) -> str:
 def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:
         return hx_redirect(request, safe_next(next))
-    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = anonymous_csrf(request) or secrets.token_urlsafe(32)
     request.state.csrf_token = token
     response = render(request, "auth/login.html", {"next": safe_next(next), "error": None})
-    set_csrf_cookie(request, response, token)
+    set_anonymous_csrf(request, response, token)
     return response
 
 
@@ -56,11 +57,13 @@ def login(
 ) -> Response:
     ip = request.client.host if request.client else "unknown"
     target = safe_next(next)
-    # Read and verify outside the request's write transaction: hashing is slow and must not hold the lock.
+    # The attempt is counted (and committed) before the password is checked, in one short transaction of
+    # its own: concurrent guesses each take a distinct count, and hashing never holds the write lock.
+    with session_scope() as counter:
+        allowed = reserve_attempt(counter, username=username, ip=ip)
     with session_scope(read_only=True) as reader:
-        throttled = is_throttled(reader, username=username, ip=ip)
-        user = get_by_username(reader, username=username)
-    if throttled:
+        user = get_by_username(reader, username=username) if allowed else None
+    if not allowed:
         return render(
             request,
             "auth/login.html",
@@ -70,7 +73,6 @@ def login(
     # Always hash: an unknown name must cost as much as a wrong password (no user enumeration by timing).
     verified = verify_password(user.password_hash if user is not None else None, password)
     if user is None or not user.is_active or not verified:
-        record_failure(session, username=username, ip=ip)
         return render(
             request,
             "auth/login.html",
@@ -106,6 +108,6 @@ def tokens_create(
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def tokens_revoke(request: Request, session: SessionDep, user: CurrentUser, token_id: int) -> Response:
+def tokens_revoke(request: Request, session: SessionDep, user: CurrentUser, token_id: PathId) -> Response:
     revoke_token(session, user=user, token_id=token_id)
     return hx_redirect(request, "/account/tokens")

@@ -23,6 +23,7 @@ from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
 from app.jobs.service import start_job
 from app.listing import PAGE_SIZE, QueryModel, keyset_page
+from app.params import MAX_DB_INT, PathId
 from app.settings.service import audit
 from app.uploads import LimitedUploadRoute, copy_parsed_form, stream_to_folder, upload_limit
 from app.web import hx_redirect, render
@@ -42,7 +43,7 @@ def shown_path(path: str) -> str:
 
 
 class AfterQuery(QueryModel):
-    after: int | None = Field(default=None, ge=1)
+    after: int | None = Field(default=None, ge=1, le=MAX_DB_INT)
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -107,7 +108,11 @@ def batches(
 
 @router.get("/{batch_id}", response_class=HTMLResponse)
 def batch_report(
-    request: Request, session: SessionDep, user: AdminUser, batch_id: int, q: Annotated[AfterQuery, Query()]
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    batch_id: PathId,
+    q: Annotated[AfterQuery, Query()],
 ) -> Response:
     batch = session.get(ImportBatch, batch_id)
     if batch is None:

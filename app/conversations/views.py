@@ -18,6 +18,7 @@ from app.db import SessionDep
 from app.errors import NotFoundError
 from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
 from app.pairs.models import Pair
+from app.params import MAX_DB_INT, PathId
 from app.review.page import tool_blocks
 from app.web import render
 
@@ -40,7 +41,7 @@ class ConversationQuery(QueryModel):
     format: str | None = None
     created_from: date | None = None
     created_to: date | None = None
-    after: int | None = Field(default=None, ge=1)
+    after: int | None = Field(default=None, ge=1, le=MAX_DB_INT)
 
     @field_validator("format")
     @classmethod
@@ -104,7 +105,7 @@ def conversations(
 
 
 @router.get("/{conversation_id}", response_class=HTMLResponse)
-def conversation(request: Request, session: SessionDep, user: AdminUser, conversation_id: int) -> Response:
+def conversation(request: Request, session: SessionDep, user: AdminUser, conversation_id: PathId) -> Response:
     found = session.get(Conversation, conversation_id)
     if found is None:
         raise NotFoundError(f"conversation {conversation_id} does not exist")

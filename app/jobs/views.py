@@ -14,6 +14,7 @@ from app.jobs.models import ACTIVE, Job, JobStatus
 from app.jobs.runner import REPORTS, load_handlers
 from app.jobs.service import STALE_AFTER, enqueue_after_response, get_job, retry_job
 from app.models_base import utcnow
+from app.params import PathId
 from app.settings.service import audit
 from app.web import hx_redirect, render
 
@@ -55,13 +56,13 @@ def job_context(session: Session, job: Job) -> dict[str, Any]:
 
 
 @router.get("/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, session: SessionDep, user: AdminUser, job_id: int) -> Response:
+def job_page(request: Request, session: SessionDep, user: AdminUser, job_id: PathId) -> Response:
     job = get_job(session, job_id=job_id)
     return render(request, "jobs/detail.html", job_context(session, job))
 
 
 @router.get("/{job_id}/status", response_class=HTMLResponse)
-def job_status(request: Request, session: SessionDep, user: AdminUser, job_id: int) -> Response:
+def job_status(request: Request, session: SessionDep, user: AdminUser, job_id: PathId) -> Response:
     """The status partial the job page polls; once the job has ended it carries no trigger, so polling stops."""
     job = get_job(session, job_id=job_id)
     return render(request, "jobs/detail.html", job_context(session, job), block="status")
@@ -69,7 +70,7 @@ def job_status(request: Request, session: SessionDep, user: AdminUser, job_id: i
 
 @router.post("/{job_id}/retry")
 def retry(
-    request: Request, session: SessionDep, user: AdminUser, job_id: int, background: BackgroundTasks
+    request: Request, session: SessionDep, user: AdminUser, job_id: PathId, background: BackgroundTasks
 ) -> Response:
     """Queue a failed or cancelled job again (409 for any other state); it is enqueued after the commit."""
     retry_job(session, job_id=job_id)

@@ -13,6 +13,7 @@ from app.db import SessionDep
 from app.jobs.service import start_job
 from app.pairs import learning_service
 from app.pairs.detection import DETECTOR_VERSION
+from app.params import PathId
 from app.settings.service import audit
 from app.web import hx_redirect, render
 
@@ -71,7 +72,7 @@ def train_now(
 
 @router.post("/models/{model_id}/activate")
 def activate_model(
-    request: Request, session: SessionDep, user: AdminUser, model_id: int, background: BackgroundTasks
+    request: Request, session: SessionDep, user: AdminUser, model_id: PathId, background: BackgroundTasks
 ) -> Response:
     learning_service.activate(session, model_id=model_id)
     _audit(session, user_id=user.id, action="detection.activate", object_id=model_id)

@@ -21,6 +21,7 @@ from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
 from app.pairs.history import pair_history
 from app.pairs.models import Pair, PairStatus
 from app.pairs.views_data import load_details
+from app.params import MAX_DB_INT, PathId
 from app.patterns.models import Pattern
 from app.review.models import Judgment
 from app.web import render
@@ -37,7 +38,7 @@ class PairQuery(QueryModel):
     reviewer: str | None = Field(default=None, max_length=64)
     created_from: date | None = None
     created_to: date | None = None
-    after: int | None = Field(default=None, ge=1)
+    after: int | None = Field(default=None, ge=1, le=MAX_DB_INT)
 
     @model_validator(mode="after")
     def _ordered_ranges(self) -> PairQuery:
@@ -123,7 +124,7 @@ def pairs(
 
 
 @router.get("/{pair_id}", response_class=HTMLResponse)
-def pair(request: Request, session: SessionDep, user: AdminUser, pair_id: int) -> Response:
+def pair(request: Request, session: SessionDep, user: AdminUser, pair_id: PathId) -> Response:
     found = session.get(Pair, pair_id)
     if found is None:
         raise NotFoundError(f"pair {pair_id} does not exist")

@@ -12,6 +12,7 @@ from app.auth.deps import AdminUser
 from app.config import get_settings
 from app.db import SessionDep
 from app.jobs.service import start_job
+from app.params import PathId
 from app.patterns.service import current_version_id, list_patterns
 from app.releases.export.options import ExportOptions
 from app.releases.service import create_release, get_release, list_releases, release_file
@@ -68,14 +69,14 @@ def build(
 
 
 @router.get("/{release_id}", response_class=HTMLResponse)
-def release_page(request: Request, session: SessionDep, user: AdminUser, release_id: int) -> Response:
+def release_page(request: Request, session: SessionDep, user: AdminUser, release_id: PathId) -> Response:
     release = get_release(session, release_id=release_id)
     block = "status" if request.headers.get("HX-Request") == "true" else None
     return render(request, "releases/detail.html", {"release": release}, block=block)
 
 
 @router.get("/{release_id}/files/{name}")
-def download(session: SessionDep, user: AdminUser, release_id: int, name: str) -> Response:
+def download(session: SessionDep, user: AdminUser, release_id: PathId, name: str) -> Response:
     """Stream one release file as an attachment, never as something a browser would render."""
     path, disposition = release_file(
         get_release(session, release_id=release_id), name=name, data_dir=get_settings().data_dir

@@ -15,6 +15,7 @@ from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
 from app.pairs.learning_service import start_training_if_due
 from app.pairs.models import Pair
+from app.params import MAX_DB_INT, PathId
 from app.review import queue
 from app.review.models import Assignment, Judgment, Verdict
 from app.review.page import build_view, tool_blocks, word_diff
@@ -71,7 +72,7 @@ def judge(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    pair_id: int,
+    pair_id: PathId,
     background: BackgroundTasks,
     verdict: Annotated[str, Form(pattern="^(left|right|tie|not_a_pair)$")],
     patterns_left: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form defaults
@@ -115,7 +116,7 @@ def judge(
 
 
 @router.get("/{pair_id}/diff", response_class=HTMLResponse)
-def diff(request: Request, session: SessionDep, user: CurrentUser, pair_id: int) -> Response:
+def diff(request: Request, session: SessionDep, user: CurrentUser, pair_id: PathId) -> Response:
     """The word diff of the two answers in this reviewer's screen order, computed on demand."""
     view = build_view(session, assignment=_held(session, user, pair_id))
     return render(
@@ -127,7 +128,7 @@ def diff(request: Request, session: SessionDep, user: CurrentUser, pair_id: int)
 
 
 @router.post("/{pair_id}/skip", response_class=HTMLResponse)
-def skip(request: Request, session: SessionDep, user: CurrentUser, pair_id: int) -> Response:
+def skip(request: Request, session: SessionDep, user: CurrentUser, pair_id: PathId) -> Response:
     _held(session, user, pair_id)
     queue.skip(session, reviewer=user, pair_id=pair_id)
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))
@@ -155,7 +156,7 @@ def history(request: Request, session: SessionDep, user: CurrentUser) -> Respons
 
 
 @router.get("/judgments/{judgment_id}", response_class=HTMLResponse)
-def judgment_page(request: Request, session: SessionDep, user: CurrentUser, judgment_id: int) -> Response:
+def judgment_page(request: Request, session: SessionDep, user: CurrentUser, judgment_id: PathId) -> Response:
     judgment = own_judgment(session, reviewer=user, judgment_id=judgment_id)
     return render(request, "review/judgment.html", _judgment_context(session, judgment))
 
@@ -180,8 +181,8 @@ def judgment_edit(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    judgment_id: int,
-    version: Annotated[int, Form()],
+    judgment_id: PathId,
+    version: Annotated[int, Form(ge=0, le=MAX_DB_INT)],
     edited_text: Annotated[str | None, Form(max_length=200_000)] = None,
     comment: Annotated[str | None, Form(max_length=5000)] = None,
     flagged: Annotated[bool, Form()] = False,

@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.errors import NotFoundError, PairwiseError, ValidationFailedError
 from app.jobs.models import Job
 from app.jobs.service import enqueue_after_response
+from app.params import PathId, QueryId
 from app.releases.models import DatasetRelease, ReleaseStatus
 from app.training import provider
 from app.training.backends import BACKEND_NAMES, get_backend
@@ -64,7 +65,7 @@ def _ready_releases(session: Session) -> list[DatasetRelease]:
 
 @router.get("", response_class=HTMLResponse)
 def runs_page(
-    request: Request, session: SessionDep, user: AdminUser, release_id: int | None = None
+    request: Request, session: SessionDep, user: AdminUser, release_id: QueryId | None = None
 ) -> Response:
     """All runs, or one release's runs (`?release_id=`, for a link from the release page)."""
     runs = list_runs(session, release_id=release_id, limit=200)
@@ -125,7 +126,7 @@ def new_run_page(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    release_id: int | None = None,
+    release_id: QueryId | None = None,
     backend: str = "openai",
     base_model: str | None = None,
 ) -> Response:
@@ -212,20 +213,20 @@ def _run_context(session: Session, run: TrainingRun) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, session: SessionDep, user: AdminUser, run_id: int) -> Response:
+def run_page(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
     run = get_run(session, run_id=run_id)
     return render(request, "training/run.html", _run_context(session, run))
 
 
 @router.get("/runs/{run_id}/live", response_class=HTMLResponse)
-def run_live(request: Request, session: SessionDep, user: AdminUser, run_id: int) -> Response:
+def run_live(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
     """The status, charts and log of a run: htmx polls this while the run is active."""
     run = get_run(session, run_id=run_id)
     return render(request, "training/run.html", _run_context(session, run), block="live")
 
 
 @router.post("/runs/{run_id}/cancel")
-async def run_cancel(request: Request, session: SessionDep, user: AdminUser, run_id: int) -> Response:
+async def run_cancel(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
     form = await request.form()
     unknown = sorted(set(form.keys()) - {"csrf_token"})
     if unknown:

@@ -1,4 +1,8 @@
-"""JSON API v1: list with keyset pages, get, lease, submit (same rules as the page), the OpenAPI document."""
+"""JSON API v1: list with keyset pages, get, lease, submit (same rules as the page), the OpenAPI document.
+
+Admins see pairs as stored; reviewers see what the review screen shows them (issue 15): the pair they hold,
+blind, with nothing of other reviewers' work, and they judge only a pair they hold.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,25 @@ from sqlalchemy import Engine, select
 
 from app.db import session_scope
 from app.pairs.models import Pair
-from app.review.models import Judgment
-from tests.web_helpers import bearer, client, count, make_token, make_user, seed_samples
+from app.review.models import Assignment, Judgment
+from tests.web_helpers import add_pair, bearer, client, count, make_token, make_user, seed_samples
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 @pytest.fixture
 def api(engine: Engine) -> tuple[object, dict[str, str], list[int]]:
+    """A reviewer's client and token over the seeded samples."""
     pairs = seed_samples(engine)
     make_user(engine, "rev")
     return client(), bearer(make_token(engine, "rev")), pairs
+
+
+@pytest.fixture
+def admin(engine: Engine) -> tuple[object, dict[str, str], list[int]]:
+    pairs = seed_samples(engine)
+    make_user(engine, "adm", role="admin")
+    return client(), bearer(make_token(engine, "adm")), pairs
 
 
 def _all_ids(engine: Engine) -> list[int]:
@@ -25,9 +37,14 @@ def _all_ids(engine: Engine) -> list[int]:
         return list(session.execute(select(Pair.id).order_by(Pair.id)).scalars())
 
 
+def _left_side(engine: Engine, pair_id: int) -> str:
+    with session_scope(engine, read_only=True) as session:
+        return session.execute(select(Assignment.left_side).where(Assignment.pair_id == pair_id)).scalar_one()
+
+
 class TestListPairs:
-    def test_keyset_pages_cover_every_pair_once(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, _ = api
+    def test_keyset_pages_cover_every_pair_once(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+        c, h, _ = admin
         seen, after, pages = [], 0, 0
         while True:
             body = c.get("/api/v1/pairs", params={"limit": 5, "after": after}, headers=h).json()
@@ -40,17 +57,19 @@ class TestListPairs:
         assert seen == _all_ids(engine)
         assert pages == len(seen) // 5 + 1
 
-    def test_item_shape(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, _ = api
+    def test_item_shape(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+        c, h, _ = admin
         item = c.get("/api/v1/pairs", params={"limit": 1}, headers=h).json()["items"][0]
-        assert sorted(item) == sorted(["id", "conversation_id", "source", "title", "score", "detector", "status",
-                                       "signals", "prompt", "rejected", "pushback", "chosen", "chosen_original",
-                                       "gold_edited"])  # fmt: skip
+        assert sorted(item) == sorted(["view", "id", "conversation_id", "source", "title", "score", "detector",
+                                       "status", "signals", "prompt", "rejected", "pushback", "chosen",
+                                       "chosen_original", "gold_edited"])  # fmt: skip
+        assert item["view"] == "admin"
+        assert "/" not in item["source"]["file"], "server paths stay on the server"
         assert item["status"] == "candidate"
         assert item["prompt"][-1]["role"] == "user"
 
-    def test_filters(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, pairs = api
+    def test_filters(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+        c, h, pairs = admin
         above = c.get("/api/v1/pairs", params={"min_score": 0.5, "limit": 500}, headers=h).json()["items"]
         assert sorted(p["id"] for p in above) == sorted(pairs)
         assert c.get("/api/v1/pairs", params={"status": "accepted"}, headers=h).json() == {
@@ -58,8 +77,8 @@ class TestListPairs:
             "next_after": None,
         }
 
-    def test_last_page_exactly_full_then_empty(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, _ = api
+    def test_last_page_exactly_full_then_empty(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+        c, h, _ = admin
         total = len(_all_ids(engine))
         body = c.get("/api/v1/pairs", params={"limit": total}, headers=h).json()
         assert len(body["items"]) == total
@@ -70,17 +89,71 @@ class TestListPairs:
 
 
 class TestGetPair:
-    def test_get(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, pairs = api
+    def test_get(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+        c, h, pairs = admin
         body = c.get(f"/api/v1/pairs/{pairs[0]}", headers=h).json()
         assert body["id"] == pairs[0]
         assert body["chosen"] == body["chosen_original"]
 
-    def test_missing(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, _ = api
+    def test_missing(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+        c, h, _ = admin
         response = c.get("/api/v1/pairs/987654", headers=h)
         assert response.status_code == 404
         assert response.json() == {"detail": "pair 987654 does not exist"}
+
+
+class TestReviewerScope:
+    def test_reviewer_lists_only_the_pair_they_hold_blind(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+        c, h, _pairs = api
+        assert c.get("/api/v1/pairs", headers=h).json() == {"items": [], "next_after": None}
+        leased = c.post("/api/v1/review/next", headers=h).json()["pair"]
+        (item,) = c.get("/api/v1/pairs", headers=h).json()["items"]
+        assert item == leased
+        assert sorted(item) == sorted(["view", "id", "source", "title", "score", "disagreement", "prompt",
+                                       "pushback", "left", "right", "lease_expires_at"])  # fmt: skip
+        assert "/" not in item["source"]["file"]
+
+    @pytest.mark.parametrize("swapped", [False, True])
+    def test_reviewer_sees_answers_in_their_screen_order(self, engine: Engine, api, swapped: bool) -> None:  # type: ignore[no-untyped-def]
+        """The view is a projection of the reviewed-orientation pair shape: a swapped pair is undone for the screen."""
+        c, h, _pairs = api
+        with session_scope(engine) as session:
+            for pair in session.execute(select(Pair)).scalars():
+                pair.swapped = swapped
+        item = c.post("/api/v1/review/next", headers=h).json()["pair"]
+        with session_scope(engine, read_only=True) as session:
+            from app.conversations.models import Turn
+
+            pair = session.get(Pair, item["id"])
+            first = session.get(Turn, pair.first_turn_id).text
+            second = session.get(Turn, pair.second_turn_id).text
+        expected = (first, second) if _left_side(engine, item["id"]) == "first" else (second, first)
+        assert (item["left"], item["right"]) == expected
+
+    def test_reviewer_gets_404_for_pairs_they_do_not_hold(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+        c, h, pairs = api
+        response = c.get(f"/api/v1/pairs/{pairs[1]}", headers=h)
+        assert response.status_code == 404
+        assert response.json() == {"detail": f"pair {pairs[1]} does not exist"}
+
+    def test_other_reviewers_gold_edits_and_status_stay_hidden(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+        c, h, _pairs = api
+        with session_scope(engine) as session:
+            from app.settings.service import set_value
+
+            set_value(session, key="overlap", value="2")
+        make_user(engine, "other")
+        other = bearer(make_token(engine, "other"))
+        pair_id = c.post("/api/v1/review/next", headers=other).json()["pair"]["id"]
+        body = {"verdict": "right", "edited_text": "OTHER REVIEWER GOLD"}
+        assert c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=other, json=body).status_code == 201
+        mine = c.post("/api/v1/review/next", headers=h).json()["pair"]
+        assert mine["id"] == pair_id
+        text = str(c.get(f"/api/v1/pairs/{pair_id}", headers=h).json()) + str(mine)
+        assert "OTHER REVIEWER GOLD" not in text
+        assert "status" not in mine
+        assert "chosen" not in mine
+        assert "left_side" not in mine
 
 
 class TestLease:
@@ -88,52 +161,74 @@ class TestLease:
         c, h, pairs = api
         first = c.post("/api/v1/review/next", headers=h).json()
         assert first["pair"]["id"] == pairs[0]
-        assert first["left_side"] in ("first", "second")
-        assert first["expires_at"]
+        assert first["pair"]["lease_expires_at"]
+        assert "left_side" not in first
         assert c.post("/api/v1/review/next", headers=h).json()["pair"]["id"] == pairs[0]
 
     def test_empty_queue(self, engine: Engine) -> None:
         make_user(engine, "rev")
         h = bearer(make_token(engine, "rev"))
-        assert client().post("/api/v1/review/next", headers=h).json() == {
-            "pair": None,
-            "left_side": None,
-            "expires_at": None,
-        }
+        assert client().post("/api/v1/review/next", headers=h).json() == {"pair": None}
 
 
 class TestSubmit:
-    def test_submit_returns_201_and_the_pair_status(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, pairs = api
-        response = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h, json={
-            "verdict": "first", "patterns_first": ["tradeoffs"], "patterns_second": [], "comment": " ok ",
+    def test_submit_in_screen_order_returns_201(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+        c, h, _pairs = api
+        leased = c.post("/api/v1/review/next", headers=h).json()["pair"]
+        response = c.post(f"/api/v1/pairs/{leased['id']}/judgments", headers=h, json={
+            "verdict": "left", "patterns_left": ["tradeoffs"], "patterns_right": [], "comment": " ok ",
             "edited_text": "gold", "flagged": True})  # fmt: skip
         assert response.status_code == 201
         body = response.json()
-        assert {k: body[k] for k in ("pair_id", "verdict", "patterns_first", "edited_text", "comment", "flagged",
-                                     "version", "pair_status")} == {
-            "pair_id": pairs[0], "verdict": "first", "patterns_first": ["tradeoffs"], "edited_text": "gold",
-            "comment": "ok", "flagged": True, "version": 1, "pair_status": "accepted"}  # fmt: skip
-        got = c.get(f"/api/v1/pairs/{pairs[0]}", headers=h).json()
-        assert (got["chosen"], got["gold_edited"], got["status"]) == ("gold", True, "accepted")
+        assert {k: body[k] for k in ("pair_id", "verdict", "patterns_left", "edited_text", "comment", "flagged",
+                                     "version")} == {
+            "pair_id": leased["id"], "verdict": "left", "patterns_left": ["tradeoffs"], "edited_text": "gold",
+            "comment": "ok", "flagged": True, "version": 1}  # fmt: skip
+        (judgment,) = judgments(engine)
+        # The verdict is stored in the detected orientation: "left" is whichever answer the screen showed left.
+        with session_scope(engine, read_only=True) as session:
+            from app.conversations.models import Turn
+
+            pair = session.get(Pair, leased["id"])
+            first = session.get(Turn, pair.first_turn_id).text
+        assert judgment.verdict == ("first" if leased["left"] == first else "second")
+        assert (judgment.patterns_first if judgment.verdict == "first" else judgment.patterns_second) == [
+            "tradeoffs"
+        ]
 
     def test_unknown_pattern_is_422_like_the_page(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, pairs = api
-        response = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h,
-                          json={"verdict": "second", "patterns_second": ["nope"]})  # fmt: skip
+        c, h, _pairs = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        response = c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=h,
+                          json={"verdict": "right", "patterns_right": ["nope"]})  # fmt: skip
         assert response.status_code == 422
         assert response.json() == {"detail": "unknown patterns: nope"}
         assert count(engine, Judgment) == 0
 
     def test_twice_is_409(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, pairs = api
-        assert (
-            c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h, json={"verdict": "tie"}).status_code
-            == 201
-        )
-        again = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h, json={"verdict": "tie"})
+        c, h, _pairs = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        url = f"/api/v1/pairs/{pair_id}/judgments"
+        assert c.post(url, headers=h, json={"verdict": "tie"}).status_code == 201
+        again = c.post(url, headers=h, json={"verdict": "tie"})
         assert again.status_code == 409
         assert count(engine, Judgment) == 1
+
+    def test_without_a_lease_is_404(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+        c, h, pairs = api
+        response = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h, json={"verdict": "tie"})
+        assert response.status_code == 404
+        assert "not in your queue" in response.json()["detail"]
+        assert count(engine, Judgment) == 0
+
+    def test_below_threshold_pair_cannot_be_judged(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+        c, h, _ = api
+        with session_scope(engine) as session:
+            low = add_pair(session, score=0.01).id
+        c.post("/api/v1/review/next", headers=h)  # holding some other pair changes nothing
+        response = c.post(f"/api/v1/pairs/{low}/judgments", headers=h, json={"verdict": "left"})
+        assert response.status_code == 404
+        assert count(engine, Judgment) == 0
 
     def test_missing_pair_is_404(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
         c, h, _ = api
@@ -142,17 +237,36 @@ class TestSubmit:
         assert response.json() == {"detail": "pair 987654 does not exist"}
 
     @pytest.mark.parametrize("body", [{"verdict": "better"}, {}, {"verdict": "tie", "comment": "c" * 5001},
-                                      {"verdict": "tie", "patterns_first": ["x"] * 51}, [], "tie"])  # fmt: skip
+                                      {"verdict": "tie", "patterns_left": ["x"] * 51}, [], "tie",
+                                      {"verdict": "first"}, {"verdict": "tie", "comment": "nul\u0000"},
+                                      {"verdict": "left", "edited_text": "   "}])  # fmt: skip
     def test_bad_bodies_are_422(self, engine: Engine, api, body: object) -> None:  # type: ignore[no-untyped-def]
-        c, h, pairs = api
-        assert c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h, json=body).status_code == 422
+        c, h, _pairs = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        response = c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=h, json=body)
+        assert response.status_code == 422
+        assert isinstance(response.json()["detail"], str)
+        assert response.json()["errors"]
         assert count(engine, Judgment) == 0
 
     def test_gold_edit_with_a_tie_is_422(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
-        c, h, pairs = api
-        response = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h,
+        c, h, _pairs = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        response = c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=h,
                           json={"verdict": "tie", "edited_text": "gold"})  # fmt: skip
         assert response.status_code == 422
+
+    def test_malformed_json_is_400_in_the_error_shape(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+        c, h, pairs = api
+        response = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", content=b"{nope",
+                          headers={**h, "Content-Type": "application/json"})  # fmt: skip
+        assert response.status_code == 400
+        assert response.json() == {"detail": "The request body is not valid JSON."}
+
+
+def judgments(engine: Engine) -> list[Judgment]:
+    with session_scope(engine, read_only=True) as session:
+        return list(session.execute(select(Judgment)).scalars())
 
 
 class TestOpenApi:
@@ -163,7 +277,7 @@ class TestOpenApi:
                                      "/api/v1/pairs/{pair_id}/judgments"}  # fmt: skip
         assert set(doc["paths"]["/api/v1/pairs/{pair_id}/judgments"]) == {"post"}
         assert doc["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
-        judgment_in = doc["components"]["schemas"]["JudgmentIn"]
-        assert judgment_in["additionalProperties"] is False
-        assert set(judgment_in["properties"]) == {"verdict", "patterns_first", "patterns_second", "edited_text",
-                                                  "comment", "flagged"}  # fmt: skip
+        for name in ("PreferJudgmentIn", "OtherJudgmentIn"):
+            assert doc["components"]["schemas"][name]["additionalProperties"] is False
+        assert set(doc["components"]["schemas"]["PreferJudgmentIn"]["properties"]) == {
+            "verdict", "patterns_left", "patterns_right", "edited_text", "comment", "flagged"}  # fmt: skip

@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 import pytest
 from sqlalchemy import Engine, select
 
-from app.auth.models import LoginAttempt, WebSession
+from app.auth.models import LoginThrottle, WebSession
 from app.auth.service import set_active, set_password
 from app.auth.sessions import SESSION_COOKIE, _signer
 from app.auth.views import LOGIN_FAILED
@@ -155,13 +155,17 @@ class TestCookies:
             assert morsel["path"] == "/", name
             assert morsel["secure"] == "", name
 
-    def test_cookies_are_secure_over_https(self, engine: Engine) -> None:
+    def test_cookies_are_secure_and_host_prefixed_over_https(self, engine: Engine) -> None:
         make_user(engine, "alice")
         c = client(https=True)
         cookies = _set_cookies(login(c, "alice"))
-        for name in ("pw_session", "pw_csrf"):
+        assert "pw_session" not in cookies
+        assert "pw_csrf" not in cookies
+        for name in ("__Host-pw_session", "__Host-pw_csrf"):
             assert cookies[name][name]["secure"] is True, name
             assert cookies[name][name]["httponly"] is True, name
+            assert cookies[name][name]["path"] == "/", name
+            assert cookies[name][name]["domain"] == "", name
 
     def test_cookies_are_secure_when_pairwise_https_is_set(
         self, engine: Engine, monkeypatch: pytest.MonkeyPatch
@@ -172,14 +176,16 @@ class TestCookies:
         get_settings.cache_clear()
         make_user(engine, "alice")
         c = client()
-        token = login_page_token(c)
-        # The Secure pw_csrf cookie is not sent back over http by the client; a proxy terminating TLS would.
+        page = c.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        signed = _set_cookies(page)["__Host-pw_csrf"]["__Host-pw_csrf"].value
+        # The Secure cookie is not sent back over http by the client; a proxy terminating TLS would.
         response = c.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token},
-                          headers={"Cookie": f"pw_csrf={token}"})  # fmt: skip
+                          headers={"Cookie": f"__Host-pw_csrf={signed}"})  # fmt: skip
         assert response.status_code == 303
         cookies = _set_cookies(response)
-        assert cookies["pw_session"]["pw_session"]["secure"] is True
-        assert cookies["pw_csrf"]["pw_csrf"]["secure"] is True
+        assert cookies["__Host-pw_session"]["__Host-pw_session"]["secure"] is True
+        assert cookies["__Host-pw_csrf"]["__Host-pw_csrf"]["secure"] is True
 
     def test_session_cookie_carries_only_a_signed_random_id(self, engine: Engine) -> None:
         make_user(engine, "alice")
@@ -362,12 +368,13 @@ class TestThrottle:
         assert login(sprayer, "alice").status_code == 429
         assert login(client(ip="198.51.100.1"), "alice").status_code == 303
 
-    def test_failures_are_recorded_per_name_and_address(self, engine: Engine) -> None:
+    def test_attempts_are_counted_per_name_and_address(self, engine: Engine) -> None:
         c = client(ip="192.0.2.44")
         login(c, "Mallory", "wrong password!!")
+        login(c, "mallory", "wrong password!!")
         with session_scope(engine, read_only=True) as session:
-            rows = list(session.execute(select(LoginAttempt)).scalars())
-        assert [(r.username, r.ip) for r in rows] == [("mallory", "192.0.2.44")]
+            rows = list(session.execute(select(LoginThrottle).order_by(LoginThrottle.key)).scalars())
+        assert [(r.key, r.attempts) for r in rows] == [("ip:192.0.2.44", 2), ("user:mallory", 2)]
 
     def test_success_clears_the_users_failures(self, engine: Engine) -> None:
         make_user(engine, "alice")

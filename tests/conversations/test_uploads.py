@@ -21,8 +21,8 @@ from app.db import session_scope
 from app.jobs.models import Job
 from app.jobs.runner import execute
 from app.uploads import safe_filename
-from tests.page_helpers import job_id_of, make_client, soup, text_of, upload
-from tests.web_helpers import bearer, count, make_token
+from tests.page_helpers import job_id_of, make_client, multipart, soup, text_of, upload
+from tests.web_helpers import bearer, count, login_page_token, make_token
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
 
@@ -218,14 +218,14 @@ class TestCreateImport:
         assert list(uploads_dir().iterdir()) == []
         assert count(engine, Job) == 0
 
-    def test_admin_api_token_uploads_without_csrf(self, engine: Engine, admin: TestClient) -> None:
-        from tests.page_helpers import multipart
+    def test_admin_api_token_is_no_credential_for_uploads(self, engine: Engine, admin: TestClient) -> None:
+        """Bearer tokens belong to /api/v1 (issue 15): on pages, a token without a session and CSRF is refused."""
 
         body, ctype = multipart([("files", "a.jsonl", conversation("x"))])
         headers = {"Content-Type": ctype, **bearer(make_token(engine, "adm"))}
         response = make_client().post("/admin/imports", content=body, headers=headers)
-        assert response.status_code == 303
-        assert run(engine, response).result["conversations_added"] == 1
+        assert response.status_code == 403
+        assert count(engine, Job) == 0
 
     def test_missing_csrf_is_refused(self, engine: Engine, admin: TestClient) -> None:
         from tests.page_helpers import multipart
@@ -236,8 +236,10 @@ class TestCreateImport:
         assert count(engine, Job) == 0
 
     def test_anonymous_is_sent_to_login(self, engine: Engine, anonymous: TestClient) -> None:
-        anonymous.get("/login")
-        response = upload(anonymous, [("files", "a.jsonl", b"{}")])
+        token = login_page_token(anonymous)  # the pre-login token: the answer is about access, not CSRF
+        body, ctype = multipart([("files", "a.jsonl", b"{}")])
+        response = anonymous.post("/admin/imports", content=body,
+                                  headers={"Content-Type": ctype, "HX-Request": "true", "X-CSRF-Token": token})  # fmt: skip
         assert response.status_code == 204
         assert response.headers["hx-redirect"] == "/login?next=/admin/imports"
         assert count(engine, Job) == 0

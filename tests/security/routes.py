@@ -253,6 +253,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
             _c("GET", "/api/v1/pairs", params={"limit": 0}),
             _c("GET", "/api/v1/pairs", params={"limit": 501}),
             _c("GET", "/api/v1/pairs", params={"after": -1}),
+            _c("GET", "/api/v1/pairs", params={"after": 9223372036854775808}),
             _c("GET", "/api/v1/pairs", params={"status": "bogus"}),
             _c("GET", "/api/v1/pairs", params={"min_score": 2}),
         ],
@@ -261,9 +262,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "user",
         "api",
         200,
-        lambda w, u: Call("GET", f"/api/v1/pairs/{w.pairs[0]}"),
+        lambda w, u: Call("GET", f"/api/v1/pairs/{w.lease(u)}"),
         not_found=_c("GET", f"/api/v1/pairs/{MISSING}"),
-        invalid=[_c("GET", "/api/v1/pairs/abc")],
+        invalid=[
+            _c("GET", "/api/v1/pairs/abc"),
+            _c("GET", "/api/v1/pairs/0"),
+            _c("GET", "/api/v1/pairs/9223372036854775808"),
+        ],
     ),
     ("POST", "/api/v1/review/next"): Rule("user", "api", 200, _c("POST", "/api/v1/review/next")),
     ("POST", "/api/v1/pairs/{pair_id}/judgments"): Rule(
@@ -273,7 +278,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={"verdict": "tie"}),
         not_found=_c("POST", f"/api/v1/pairs/{MISSING}/judgments", json={"verdict": "tie"}),
         invalid=[
-            lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={"verdict": "left"}),
+            lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={"verdict": "first"}),
             lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={}),
             lambda w, u: Call(
                 "POST", f"/api/v1/pairs/{w.lease(u)}/judgments", json={"verdict": "tie", "reviewer_id": 1}
@@ -281,9 +286,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
             lambda w, u: Call(
                 "POST",
                 f"/api/v1/pairs/{w.lease(u)}/judgments",
-                json={"verdict": "tie", "patterns_first": ["no-such-pattern"]},
+                json={"verdict": "tie", "patterns_left": ["no-such-pattern"]},
             ),
             _c("POST", "/api/v1/pairs/abc/judgments", json={"verdict": "tie"}),
+            _c("POST", "/api/v1/pairs/2147483648/judgments", json={"verdict": "tie"}),
         ],
     ),
     ("GET", "/api/v1/openapi.json"): Rule("public", "api", 200, _c("GET", "/api/v1/openapi.json")),
