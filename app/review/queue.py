@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,14 +48,8 @@ def current_assignment(session: Session, *, reviewer: User, now: datetime | None
     ).first()
 
 
-def lease_next(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
-    """Keep the reviewer's live lease, or lease the best open pair nobody else holds beyond the overlap."""
-    now = now or utcnow()
-    held = current_assignment(session, reviewer=reviewer, now=now)
-    if held is not None:
-        return held
-    threshold = float(get_value(session, key="detection_threshold"))
-    overlap = int(get_value(session, key="overlap"))
+def _open_to(reviewer: User, *, threshold: float, overlap: int, now: datetime) -> list[Any]:
+    """Conditions of a pair this reviewer may be served now: open, above threshold, room within the overlap."""
     judged = (
         select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == Pair.id).scalar_subquery()
     )
@@ -74,15 +69,41 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
         col(Assignment.skipped).is_(True),
     )
     mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer.id)
+    return [
+        col(Pair.status).in_(OPEN_STATUSES),
+        col(Pair.score) >= threshold,
+        col(Pair.id).not_in(mine),
+        col(Pair.id).not_in(mine_judged),
+        judged + leased < overlap,
+    ]
+
+
+def remaining(session: Session, *, reviewer: User, now: datetime | None = None) -> int:
+    """How many pairs this reviewer can still be served right now, the one on screen included."""
+    now = now or utcnow()
+    threshold = float(get_value(session, key="detection_threshold"))
+    overlap = int(get_value(session, key="overlap"))
+    return int(
+        session.execute(
+            select(func.count())
+            .select_from(Pair)
+            .where(*_open_to(reviewer, threshold=threshold, overlap=overlap, now=now))
+        ).scalar_one()
+    )
+
+
+def lease_next(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
+    """Keep the reviewer's live lease, or lease the best open pair nobody else holds beyond the overlap."""
+    now = now or utcnow()
+    held = current_assignment(session, reviewer=reviewer, now=now)
+    if held is not None:
+        issue_token(session, assignment=held, now=now)
+        return held
+    threshold = float(get_value(session, key="detection_threshold"))
+    overlap = int(get_value(session, key="overlap"))
     query = (
         select(col(Pair.id))
-        .where(
-            col(Pair.status).in_(OPEN_STATUSES),
-            col(Pair.score) >= threshold,
-            col(Pair.id).not_in(mine),
-            col(Pair.id).not_in(mine_judged),
-            judged + leased < overlap,
-        )
+        .where(*_open_to(reviewer, threshold=threshold, overlap=overlap, now=now))
         .order_by(col(Pair.score).desc(), col(Pair.id))
         .limit(1)
     )
@@ -104,8 +125,7 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
         )
     assignment.leased_at = now
     assignment.expires_at = now + timedelta(minutes=lease_minutes)
-    session.add(assignment)
-    session.flush()
+    issue_token(session, assignment=assignment, now=now)
     return assignment
 
 
@@ -142,6 +162,15 @@ def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: da
             return int(pair_id)
         passed.append(int(pair_id))
     return None
+
+
+def issue_token(session: Session, *, assignment: Assignment, now: datetime | None = None) -> str:
+    """A fresh token each time a pair is served (POST next, undo): pages of earlier servings go stale."""
+    assignment.token = secrets.token_urlsafe(16)
+    assignment.served_at = now or utcnow()
+    session.add(assignment)
+    session.flush()
+    return assignment.token
 
 
 def skip(session: Session, *, reviewer: User, pair_id: int) -> None:

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from app.auth.models import ApiToken
 from app.db import session_scope
 from app.review import queue
-from app.review.models import Verdict
+from app.review.models import Assignment, Verdict
 from app.review.service import JudgmentInput, submit
 from tests.admin.security_rules import admin_rules
 from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
@@ -46,6 +46,18 @@ class World:
             assignment = queue.lease_next(session, reviewer=get_user(session, username))
             assert assignment is not None, "the queue ran dry; seed more pairs"
             return assignment.pair_id
+
+    def served(self, username: str, action: str, form: dict[str, Any] | None = None) -> Call:
+        """A screen action on a freshly leased pair, carrying the token its page would have."""
+        pair_id = self.lease(username)
+        with session_scope(self.engine, read_only=True) as session:
+            lease = session.execute(
+                select(Assignment).where(
+                    Assignment.pair_id == pair_id, Assignment.reviewer_id == get_user(session, username).id
+                )
+            ).scalar_one()
+            token = lease.token or ""
+        return Call("POST", f"/review/{pair_id}/{action}", form={**(form or {}), "token": token})
 
     def judgment(self, username: str, verdict: Verdict = Verdict.second) -> int:
         """A judgment of `username` on a freshly leased pair."""
@@ -174,7 +186,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "user",
         "page",
         200,
-        lambda w, u: Call("POST", f"/review/{w.lease(u)}/judge", form=_judge_form()),
+        lambda w, u: w.served(u, "judge", _judge_form()),
         not_found=_c("POST", f"/review/{MISSING}/judge", form=_judge_form()),
         invalid=[
             lambda w, u: Call("POST", f"/review/{w.lease(u)}/judge", form=_judge_form("first")),
@@ -202,7 +214,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "user",
         "page",
         200,
-        lambda w, u: Call("POST", f"/review/{w.lease(u)}/skip"),
+        lambda w, u: w.served(u, "skip"),
         not_found=_c("POST", f"/review/{MISSING}/skip"),
         invalid=[_c("POST", "/review/abc/skip")],
     ),
