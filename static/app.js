@@ -48,7 +48,15 @@
     var answer = document.getElementById("answer-" + side);
     if (!answer || !form()) return;
     var current = openEditorEl();
-    if (current && current.closest(".answer") !== answer && isDirty(current)) {
+    if (current && current.closest(".answer") === answer) {
+      // Back into a kept draft: the text stays as it was.
+      var kept = current.closest(".editor");
+      delete kept.dataset.asked;
+      kept.querySelector(".editor-hint").textContent = "";
+      current.focus();
+      return;
+    }
+    if (current && isDirty(current)) {
       say("Save (Ctrl+Enter) or discard (Esc twice) the other gold edit first.");
       current.focus();
       return;
