@@ -21,6 +21,7 @@ from app.config import get_settings
 from app.errors import NotAuthenticatedError, PairwiseError
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
+from app.review import admin_views as review_admin_views
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
 from app.training import views as training_views
@@ -127,6 +128,7 @@ def create_app() -> FastAPI:
     app.include_router(auth_views.router)
     app.include_router(home.router)
     app.include_router(review_views.router)
+    app.include_router(review_admin_views.router)
     app.include_router(api_v1.router)
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)

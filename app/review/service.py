@@ -16,7 +16,7 @@ from app.errors import ConflictError, NotFoundError, ValidationFailedError
 from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
 from app.patterns.service import current_version_id, list_patterns
-from app.review.models import Assignment, Judgment, Verdict
+from app.review.models import Adjudication, Assignment, Judgment, Verdict
 from app.review.queue import OPEN_STATUSES, left_side_for
 from app.settings.service import get_value
 
@@ -162,7 +162,21 @@ def _check_room(
 
 
 def refresh_status(session: Session, *, pair_id: int) -> str:
-    """Recompute a pair's status and orientation from its judgments."""
+    """Recompute a pair's status and orientation from its judgments; an admin's adjudication prevails."""
+    decided = session.exec(select(Adjudication).where(col(Adjudication.pair_id) == pair_id)).first()
+    if decided is not None:
+        verdict_status = {
+            Verdict.first: PairStatus.accepted,
+            Verdict.second: PairStatus.accepted,
+            Verdict.tie: PairStatus.tie,
+            Verdict.not_a_pair: PairStatus.not_a_pair,
+        }[Verdict(decided.verdict)]
+        session.execute(
+            update(Pair)
+            .where(col(Pair.id) == pair_id)
+            .values(status=verdict_status, swapped=decided.verdict == Verdict.first, updated_at=utcnow())
+        )
+        return verdict_status
     verdicts = [
         v for (v,) in session.execute(select(col(Judgment.verdict)).where(col(Judgment.pair_id) == pair_id))
     ]

@@ -45,7 +45,7 @@ def queue_summary(session: Session, *, reviewer: User, now: datetime | None = No
         .where(col(Pair.status).in_(OPEN_STATUSES), col(Pair.score) >= threshold)
         .group_by(col(Judgment.pair_id))
     )
-    counts: dict[int, int] = dict(session.execute(judgments).tuples().all())
+    counts: dict[int, int] = {int(row[0]): int(row[1]) for row in session.execute(judgments)}
     leases: dict[int, tuple[int, datetime]] = {}
     for pid, n, until in session.execute(
         select(col(Assignment.pair_id), func.count(), func.max(Assignment.expires_at))

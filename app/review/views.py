@@ -16,6 +16,7 @@ from app.errors import NotFoundError, ValidationFailedError
 from app.pairs.models import Pair
 from app.review import queue
 from app.review.diff import word_diff
+from app.review.guidelines import get_guidelines
 from app.review.models import Assignment, Judgment, Verdict
 from app.review.page import build_view, tool_blocks
 from app.review.service import (
@@ -45,6 +46,7 @@ def _pane(
         "remaining": queue.remaining(session, reviewer=user),
         "summary": queue_summary(session, reviewer=user) if assignment is None else None,
         "min_ms": int(get_value(session, key="review_min_ms")),
+        "guidelines": get_guidelines(session),
         "tool_blocks": tool_blocks,
         "notice": notice,
         "loading": False,

@@ -59,6 +59,21 @@ class World:
             token = lease.token or ""
         return Call("POST", f"/review/{pair_id}/{action}", form={**(form or {}), "token": token})
 
+    def conflict(self) -> int:
+        """A pair put into conflict (as two disagreeing judgments would), for the adjudication routes."""
+        from app.pairs.models import Pair
+
+        with session_scope(self.engine) as session:
+            pair = (
+                session.execute(select(Pair).where(Pair.status == "candidate").order_by(Pair.id.desc()))
+                .scalars()
+                .first()
+            )  # type: ignore[union-attr]
+            assert pair is not None, "no candidate pair left; seed more pairs"
+            pair.status = "conflict"
+            session.add(pair)
+            return int(pair.id or 0)
+
     def judgment(self, username: str, verdict: Verdict = Verdict.second) -> int:
         """A judgment of `username` on a freshly leased pair."""
         pair_id = self.lease(username)
@@ -288,6 +303,34 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/openapi.json"): Rule("public", "api", 200, _c("GET", "/api/v1/openapi.json")),
     ("GET", "/admin/patterns"): Rule("admin", "page", 200, _c("GET", "/admin/patterns")),
+    ("GET", "/review/admin/guidelines"): Rule("admin", "page", 200, _c("GET", "/review/admin/guidelines")),
+    ("POST", "/review/admin/guidelines"): Rule(
+        "admin",
+        "page",
+        303,
+        _c("POST", "/review/admin/guidelines", form={"text": "Prefer **correct** over long."}),
+        invalid=[_c("POST", "/review/admin/guidelines", form={"text": "x", "good_no-such-pattern": "y"})],
+    ),
+    ("GET", "/review/admin/agreement"): Rule("admin", "page", 200, _c("GET", "/review/admin/agreement")),
+    ("GET", "/review/admin/adjudication"): Rule(
+        "admin", "page", 200, _c("GET", "/review/admin/adjudication")
+    ),
+    ("POST", "/review/admin/adjudication/{pair_id}"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: Call("POST", f"/review/admin/adjudication/{w.conflict()}", form={"verdict": "tie"}),
+        not_found=_c("POST", f"/review/admin/adjudication/{MISSING}", form={"verdict": "tie"}),
+        invalid=[
+            lambda w, u: Call("POST", f"/review/admin/adjudication/{w.conflict()}", form={"verdict": "left"}),
+            lambda w, u: Call(
+                "POST",
+                f"/review/admin/adjudication/{w.conflict()}",
+                form={"verdict": "tie", "status": "accepted"},
+            ),
+            _c("POST", "/review/admin/adjudication/abc", form={"verdict": "tie"}),
+        ],
+    ),
     ("POST", "/admin/patterns"): Rule(
         "admin",
         "page",
