@@ -31,8 +31,8 @@ _BLOCKS = {
 }
 # Word-level matching inside one changed block is quadratic in the worst case: past this many tokens a
 # block is shown as removed and added as a whole, and past the budget every remaining block is.
-BLOCK_TOKEN_CAP = 3_000
-WORD_BUDGET = 60_000
+BLOCK_TOKEN_CAP = 2_000
+WORD_BUDGET = 20_000
 
 
 class _Text(HTMLParser):
@@ -61,6 +61,11 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _blocks(text: str) -> list[str]:
+    """Paragraphs with the blank lines after them: units that rarely repeat, unlike bare blank lines."""
+    return [block for block in re.split(r"(?<=\n)(?=[^\n])", text) if block]
+
+
 def _tokens(lines: list[str]) -> list[str]:
     return _TOKEN_RE.findall("".join(lines))
 
@@ -74,12 +79,14 @@ def _whole(parts: list[str], removed: list[str], added: list[str]) -> None:
 
 @lru_cache(maxsize=64)
 def word_diff(left: str, right: str) -> Markup:
-    """Rendered-text diff of two Markdown answers: lines first, then words inside changed lines (bounded)."""
-    a_lines = plain_text(left).splitlines(keepends=True)
-    b_lines = plain_text(right).splitlines(keepends=True)
+    """Rendered-text diff of two Markdown answers: blocks first, then words inside changed blocks (bounded)."""
+    a_lines = _blocks(plain_text(left))
+    b_lines = _blocks(plain_text(right))
     parts: list[str] = []
     budget = WORD_BUDGET
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a_lines, b=b_lines, autojunk=False).get_opcodes():
+    # autojunk stays on here: a block repeated all over (a closing fence, "---") would otherwise make the
+    # block-level match quadratic in the number of blocks.
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a_lines, b=b_lines).get_opcodes():
         if op == "equal":
             parts.append(str(escape("".join(a_lines[i1:i2]))))
             continue
@@ -88,7 +95,7 @@ def word_diff(left: str, right: str) -> Markup:
             _whole(parts, ["".join(a_lines[i1:i2])] if a else [], ["".join(b_lines[j1:j2])] if b else [])
             continue
         budget -= len(a) + len(b)
-        for wop, x1, x2, y1, y2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        for wop, x1, x2, y1, y2 in difflib.SequenceMatcher(a=a, b=b).get_opcodes():
             if wop == "equal":
                 parts.append(str(escape("".join(a[x1:x2]))))
             else:
