@@ -21,7 +21,45 @@ if str(ROOT) not in sys.path:
 
 from app.review.diff import word_diff  # noqa: E402
 
-VOCABULARY = ["the", "a", "of", "to", "and", "in", "is", "it", "for", "that", "with", "as", "on", "be", "this", "are", "by", "or", "use", "can", "you", "cache", "index", "shard", "replica", "tradeoff", "latency", "throughput", "migration", "rollback", "schema", "header", "version", "client", "server", "request", "response"]
+VOCABULARY = [
+    "the",
+    "a",
+    "of",
+    "to",
+    "and",
+    "in",
+    "is",
+    "it",
+    "for",
+    "that",
+    "with",
+    "as",
+    "on",
+    "be",
+    "this",
+    "are",
+    "by",
+    "or",
+    "use",
+    "can",
+    "you",
+    "cache",
+    "index",
+    "shard",
+    "replica",
+    "tradeoff",
+    "latency",
+    "throughput",
+    "migration",
+    "rollback",
+    "schema",
+    "header",
+    "version",
+    "client",
+    "server",
+    "request",
+    "response",
+]
 
 
 def _words(rng: random.Random, n: int) -> list[str]:
