@@ -12,7 +12,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.jobs.service import create_job, enqueue
 from app.patterns.service import current_version_id, list_patterns
-from app.releases.service import create_release, get_release, list_releases, release_file
+from app.releases.service import create_release, get_release, list_releases, release_file, require_new_name
 from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/admin/releases")
@@ -51,6 +51,7 @@ def build(
     model: Annotated[str | None, Form(max_length=100)] = None,
 ) -> Response:
     """Create the release row now and build its files as a job; the job page shows progress."""
+    require_new_name(session, name=name)
     release = create_release(
         session, name=name, kind=kind, format=format, status=status, split=split, seed=seed,
         min_score=min_score, source=source or None, patterns_present=patterns_present,

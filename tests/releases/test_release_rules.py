@@ -1,0 +1,42 @@
+"""A release with no rows fails with a reason instead of turning "ready"; release names cannot repeat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from app.db import session_scope
+from app.errors import ConflictError
+from app.releases.models import ReleaseStatus
+from app.releases.service import build_release, require_new_name
+from tests.releases.factories import add_many
+
+
+def test_a_release_matching_no_pair_fails_with_the_reason(engine: Engine, tmp_path: Path) -> None:
+    with session_scope(engine) as session:
+        add_many(session, 3)
+        release = build_release(
+            session,
+            name="nothing",
+            kind="sft",
+            format="openai",
+            status="accepted",
+            min_score=1.0,
+            data_dir=tmp_path,
+        )
+        assert release.status == ReleaseStatus.failed
+        assert "no pair matches this release's filters" in (release.error or "")
+        assert release.directory is None
+
+
+def test_a_used_name_is_refused_ignoring_case_and_spacing(engine: Engine, tmp_path: Path) -> None:
+    with session_scope(engine) as session:
+        add_many(session, 3)
+        build_release(
+            session, name="Spring  data", kind="sft", format="openai", status="accepted", data_dir=tmp_path
+        )
+        with pytest.raises(ConflictError, match="already called 'spring data'"):
+            require_new_name(session, name=" spring data ")
+        require_new_name(session, name="spring data 2")
