@@ -25,6 +25,7 @@ from app.training.service import (
     cancel_run,
     count_events,
     get_run,
+    launch_blocker,
     launch_run,
     list_runs,
     method_for,
@@ -100,6 +101,7 @@ def _form_context(
         implementation.check_release(release, method=method)
     except ValidationFailedError as exc:
         problem = str(exc)
+    problem = problem or launch_blocker(session, release=release, backend=backend)
     values = dict(values or {})
     values.setdefault("base_model", DEFAULT_MODELS.get(backend, {}).get(method, ""))
     values.setdefault("suffix", f"pairwise-r{release.id}" if backend == "openai" else "")

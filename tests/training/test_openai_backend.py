@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from app.db import session_scope
+from app.errors import ValidationFailedError
 from app.jobs.models import Job
 from app.jobs.service import cancel_job
 from app.training.models import RunMetric
@@ -302,12 +303,11 @@ def test_no_key_anywhere_fails_in_words(training_engine: Engine, monkeypatch: py
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     release = make_release(training_engine)
-    run_id, job_id = launch(training_engine, release)
-    assert execute(training_engine, job_id).status == "failed"
-    assert load_run(training_engine, run_id).error == (
-        "No fine-tuning API key: an admin saves one in Training settings, or the worker's environment sets "
-        "OPENAI_API_KEY."
-    )
+    # Refused at launch (issue 11): no run is created that could only fail later.
+    with pytest.raises(
+        ValidationFailedError, match="No fine-tuning API key: an admin saves one in Training settings"
+    ):
+        launch(training_engine, release)
 
 
 def test_cancel_during_upload_creates_no_provider_job(
