@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from app.auth.deps import AdminUser
 from app.config import get_settings
 from app.db import SessionDep
+from app.errors import ValidationFailedError
 from app.jobs.service import create_job, enqueue
 from app.patterns.service import current_version_id, list_patterns
+from app.releases.reader import ReleaseFilters, count_release_pairs
 from app.releases.service import create_release, get_release, list_releases, release_file, require_new_name
 from app.web import hx_redirect, render
 
@@ -26,6 +28,30 @@ def releases_page(request: Request, session: SessionDep, user: AdminUser) -> Res
 @router.get("/new", response_class=HTMLResponse)
 def new_release_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
     return render(request, "releases/new.html", {"patterns": list_patterns(session)})
+
+
+@router.get("/count", response_class=HTMLResponse)
+def matching_count(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    status: Annotated[str, Query(pattern="^(accepted|candidate|conflict)$")] = "accepted",
+    min_score: Annotated[str, Query(max_length=20)] = "",
+    source: Annotated[str, Query(max_length=200)] = "",
+    patterns_present: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI query default
+    patterns_absent: Annotated[list[str], Query()] = [],  # noqa: B006
+) -> Response:
+    """How many pairs the release form's filters match right now (the form asks on every change)."""
+    try:
+        score = float(min_score) if min_score.strip() else None
+    except ValueError:
+        raise ValidationFailedError(f"min_score: {min_score!r} is not a number") from None
+    filters = ReleaseFilters(
+        status=status, min_score=score, source=source.strip() or None,
+        patterns_present=tuple(patterns_present), patterns_absent=tuple(patterns_absent),
+    )  # fmt: skip
+    n = count_release_pairs(session, filters=filters)
+    return HTMLResponse(f'<span id="match-count" data-count="{n}">{n:,} pair{"s" if n != 1 else ""} match</span>')
 
 
 @router.post("")

@@ -40,3 +40,20 @@ def test_a_used_name_is_refused_ignoring_case_and_spacing(engine: Engine, tmp_pa
         with pytest.raises(ConflictError, match="already called 'spring data'"):
             require_new_name(session, name=" spring data ")
         require_new_name(session, name="spring data 2")
+
+
+def test_the_release_form_counts_matching_pairs(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.web_helpers import fast_hash, make_user, signed_in
+
+    monkeypatch.setattr("app.auth.service.hash_password", fast_hash)
+    make_user(engine, "adm", role="admin")
+    make_user(engine, "rev")
+    with session_scope(engine) as session:
+        add_many(session, 5)
+    admin = signed_in("adm")
+    assert 'data-count="5"' in admin.get("/admin/releases/count?status=accepted").text
+    assert 'data-count="0"' in admin.get("/admin/releases/count?status=accepted&min_score=1.01").text
+    assert 'data-count="0"' in admin.get("/admin/releases/count?status=conflict").text
+    assert admin.get("/admin/releases/count?min_score=high").status_code == 422
+    assert signed_in("rev").get("/admin/releases/count").status_code == 403
+    assert 'hx-get="/admin/releases/count"' in admin.get("/admin/releases/new").text

@@ -303,6 +303,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/openapi.json"): Rule("public", "api", 200, _c("GET", "/api/v1/openapi.json")),
     ("GET", "/admin/patterns"): Rule("admin", "page", 200, _c("GET", "/admin/patterns")),
+    ("GET", "/admin/releases/count"): Rule(
+        "admin",
+        "page",
+        200,
+        _c("GET", "/admin/releases/count"),
+        invalid=[
+            _c("GET", "/admin/releases/count", params={"status": "deleted"}),
+            _c("GET", "/admin/releases/count", params={"min_score": "high"}),
+        ],
+    ),
     ("GET", "/review/admin/guidelines"): Rule("admin", "page", 200, _c("GET", "/review/admin/guidelines")),
     ("POST", "/review/admin/guidelines"): Rule(
         "admin",
