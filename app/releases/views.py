@@ -51,7 +51,9 @@ def matching_count(
         patterns_present=tuple(patterns_present), patterns_absent=tuple(patterns_absent),
     )  # fmt: skip
     n = count_release_pairs(session, filters=filters)
-    return HTMLResponse(f'<span id="match-count" data-count="{n}">{n:,} pair{"s" if n != 1 else ""} match</span>')
+    return HTMLResponse(
+        f'<span id="match-count" data-count="{n}">{n:,} pair{"s" if n != 1 else ""} match</span>'
+    )
 
 
 @router.post("")
