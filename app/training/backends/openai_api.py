@@ -96,7 +96,12 @@ def provider_message(exc: BaseException) -> str:
     if isinstance(exc, APITimeoutError):
         return "the request timed out"
     if isinstance(exc, APIConnectionError):
-        return "could not connect to the provider"
+        try:
+            url = exc.request.url
+            where = f" at {url.scheme}://{url.host}{f':{url.port}' if url.port else ''}{url.path}"
+        except (AttributeError, RuntimeError):
+            where = ""
+        return f"could not connect to the provider{where}"
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -187,6 +192,13 @@ class OpenAIBackend:
         if run.job_id is not None and run.job_id != driver.ctx.job_id:
             return {"skipped": f"job {run.job_id} drives run {run.id}"}
         client = self.client(driver, run)
+        try:
+            return self._launch_and_follow(driver, client, run)
+        except _CancelledWhileUnreachable as stop:
+            driver.set_status(RunStatus.cancelled, str(stop))
+            return summary(driver.load())
+
+    def _launch_and_follow(self, driver: RunDriver, client: OpenAI, run: TrainingRun) -> dict[str, Any]:
         if run.remote_job_id is None:
             # Look first even when cancelled: a create whose answer was lost leaves a job to cancel.
             remote = self._find(driver, client, run)
@@ -316,7 +328,21 @@ class OpenAIBackend:
         wait = _retry_after(exc)
         wait = delay if wait is None else wait
         driver.event(f"{what}: {provider_message(exc)}; retrying in {wait:g} s", level="warn")
-        driver.sleep(wait, wake_on_cancel=False)
+        driver.sleep(wait)
+        # A provider that cannot be reached has received nothing from this attempt: a cancel can stop here
+        # instead of waiting out every retry.
+        # A timeout may have reached the provider, so only a refused connection counts.
+        if (
+            isinstance(exc, APIConnectionError)
+            and not isinstance(exc, APITimeoutError)
+            and driver.cancel_requested()
+        ):
+            note = (
+                ""
+                if what.startswith("the upload")
+                else "; if an earlier request reached it, check the provider for a job"
+            )
+            raise _CancelledWhileUnreachable(f"cancelled while {what}: {provider_message(exc)}{note}")
         return min(delay * 2, MAX_BACKOFF)
 
     def _call(self, driver: RunDriver, what: str, function: Callable[[], T]) -> T:
@@ -502,6 +528,10 @@ def _job_error(job: Any) -> str:
         if x
     )
     return f"{parts[0]} ({details})" if details else parts[0]
+
+
+class _CancelledWhileUnreachable(Exception):
+    """A cancel arrived while the provider could not be reached: the run stops as cancelled."""
 
 
 def _backoff_base(run: TrainingRun) -> float:
