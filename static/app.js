@@ -306,6 +306,12 @@
       editor.querySelector(".editor-hint").textContent =
         "Your undone gold edit is back. Ctrl+Enter saves it and prefers this answer; Esc discards it.";
     } else if (document.getElementById("answer-left")) setFocus("left");
+    // "more" only where the prompt or follow-up is actually cut off.
+    p.querySelectorAll(".clamp").forEach(function (box) {
+      var md = box.querySelector(".md");
+      var more = box.querySelector(".more");
+      if (md && more && md.scrollHeight <= md.clientHeight + 1) more.hidden = true;
+    });
     var min = Number(p.dataset.minMs || 0);
     setTimeout(function () { if (pane() === p) p.dataset.ready = "keys"; }, min);
   }

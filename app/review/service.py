@@ -16,6 +16,7 @@ from app.errors import ConflictError, NotFoundError, ValidationFailedError
 from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
 from app.patterns.service import current_version_id, list_patterns
+from app.review.adjudication import STATUS_OF
 from app.review.models import Adjudication, Assignment, Judgment, Verdict
 from app.review.queue import OPEN_STATUSES, left_side_for
 from app.settings.service import get_value
@@ -165,12 +166,7 @@ def refresh_status(session: Session, *, pair_id: int) -> str:
     """Recompute a pair's status and orientation from its judgments; an admin's adjudication prevails."""
     decided = session.exec(select(Adjudication).where(col(Adjudication.pair_id) == pair_id)).first()
     if decided is not None:
-        verdict_status = {
-            Verdict.first: PairStatus.accepted,
-            Verdict.second: PairStatus.accepted,
-            Verdict.tie: PairStatus.tie,
-            Verdict.not_a_pair: PairStatus.not_a_pair,
-        }[Verdict(decided.verdict)]
+        verdict_status = STATUS_OF[Verdict(decided.verdict)]
         session.execute(
             update(Pair)
             .where(col(Pair.id) == pair_id)
