@@ -9,12 +9,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
+from app.navigation import nav
 from app.rendering import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 templates.env.filters["markdown"] = render_markdown
 templates.env.globals["static_version"] = "1"
+templates.env.globals["nav"] = nav
 
 
 def is_htmx(request: Request) -> bool:

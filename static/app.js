@@ -318,6 +318,7 @@
 
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", function () { inFlight = false; init(); });
+  // The pane is marked busy while a request is in flight: dimmed, and closed to the mouse (app.css).
   document.addEventListener("htmx:beforeRequest", function () {
     inFlight = true;
     var p = pane(); if (p) p.classList.add("busy");

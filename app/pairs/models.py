@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from app.models_base import utcnow
 
@@ -45,7 +45,7 @@ class Pair(SQLModel, table=True):
     detector: str = Field(max_length=40)
     score: float
     signals: str = Field(default="", max_length=500)
-    status: str = Field(default=PairStatus.candidate, max_length=20)
+    status: PairStatus = Field(default=PairStatus.candidate, sa_type=AutoString(length=20))
     swapped: bool = False
     version: int = 1
     created_at: datetime = Field(default_factory=utcnow)

@@ -11,7 +11,8 @@ from typing import Any
 import orjson
 import pyarrow
 
-from app.releases.export import ExportResult, ExportSpec
+from app.releases.export.dataset import ExportResult
+from app.releases.export.options import ExportOptions
 from app.releases.models import ReleaseFormat, ReleaseKind
 
 MANIFEST_NAME = "manifest.json"
@@ -22,12 +23,12 @@ SCHEMA = "pairwise.release/1"
 def manifest_bytes(
     *,
     name: str,
-    spec: ExportSpec,
+    spec: ExportOptions,
     result: ExportResult,
     extra_files: list[dict[str, Any]],
     taxonomy_version_id: int | None,
 ) -> bytes:
-    options = spec.options
+    options = spec.rows
     data: dict[str, Any] = {
         "schema": SCHEMA,
         "name": name,
@@ -53,9 +54,9 @@ def manifest_bytes(
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
 
 
-def dataset_card(*, name: str, spec: ExportSpec, result: ExportResult) -> str:
+def dataset_card(*, name: str, spec: ExportOptions, result: ExportResult) -> str:
     """A README.md whose YAML header lets `datasets` find the splits; the body says what the data is."""
-    options = spec.options
+    options = spec.rows
     sft = options.kind == ReleaseKind.sft
     splits = [f for f in result.files if f.path.suffix == ".parquet"]
     yaml_files = "".join(f"  - split: {f.split}\n    path: {f.path.name}\n" for f in splits)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import Field, model_validator
 
 from app.auth.deps import AdminUser
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import ValidationFailedError
-from app.jobs.service import create_job, enqueue
+from app.jobs.service import start_job
 from app.patterns.service import current_version_id, list_patterns
-from app.releases.reader import ReleaseFilters, count_release_pairs
+from app.releases.export.options import ExportFilterOptions, ExportOptions
+from app.releases.export.reader import count_release_pairs
 from app.releases.service import create_release, get_release, list_releases, release_file, require_new_name
 from app.web import hx_redirect, render
 
@@ -30,27 +31,46 @@ def new_release_page(request: Request, session: SessionDep, user: AdminUser) -> 
     return render(request, "releases/new.html", {"patterns": list_patterns(session)})
 
 
+def _form_values(data: Any) -> Any:
+    """Empty fields are absent, and a system prompt counts only with the policy "set"."""
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if v not in ("", None)}
+        if data.get("system_policy") != "set":
+            data.pop("system_prompt", None)
+    return data
+
+
+class ReleaseForm(ExportOptions):
+    """The build form: a name and the export options (the CSRF token was checked before); empty fields are
+    absent, and a system prompt counts only with the policy "set"."""
+
+    name: str = Field(min_length=1, max_length=200)
+    csrf_token: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_values(cls, data: Any) -> Any:
+        return _form_values(data)
+
+    def options(self) -> ExportOptions:
+        return ExportOptions.model_validate(self.model_dump(exclude={"name", "csrf_token"}))
+
+
+class CountQuery(ExportFilterOptions):
+    """The release form's filters, as the form sends them for its live count; empty fields are absent."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_values(cls, data: Any) -> Any:
+        return _form_values(data)
+
+
 @router.get("/count", response_class=HTMLResponse)
 def matching_count(
-    request: Request,
-    session: SessionDep,
-    user: AdminUser,
-    status: Annotated[str, Query(pattern="^(accepted|candidate|conflict)$")] = "accepted",
-    min_score: Annotated[str, Query(max_length=20)] = "",
-    source: Annotated[str, Query(max_length=200)] = "",
-    patterns_present: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI query default
-    patterns_absent: Annotated[list[str], Query()] = [],  # noqa: B006
+    request: Request, session: SessionDep, user: AdminUser, query: Annotated[CountQuery, Query()]
 ) -> Response:
     """How many pairs the release form's filters match right now (the form asks on every change)."""
-    try:
-        score = float(min_score) if min_score.strip() else None
-    except ValueError:
-        raise ValidationFailedError(f"min_score: {min_score!r} is not a number") from None
-    filters = ReleaseFilters(
-        status=status, min_score=score, source=source.strip() or None,
-        patterns_present=tuple(patterns_present), patterns_absent=tuple(patterns_absent),
-    )  # fmt: skip
-    n = count_release_pairs(session, filters=filters)
+    n = count_release_pairs(session, filters=query.filters)
     return HTMLResponse(
         f'<span id="match-count" data-count="{n}">{n:,} pair{"s" if n != 1 else ""} match</span>'
     )
@@ -62,35 +82,15 @@ def build(
     session: SessionDep,
     user: AdminUser,
     background: BackgroundTasks,
-    name: Annotated[str, Form(min_length=1, max_length=200)],
-    kind: Annotated[str, Form(pattern="^(sft|dpo)$")],
-    format: Annotated[str, Form(pattern="^(openai|trl|parquet)$")],
-    status: Annotated[str, Form(pattern="^(accepted|candidate|conflict)$")] = "accepted",
-    split: Annotated[float, Form(ge=0, lt=1)] = 0.0,
-    seed: Annotated[int, Form(ge=0, le=2**31)] = 0,
-    min_score: Annotated[float | None, Form(ge=0, le=1)] = None,
-    source: Annotated[str | None, Form(max_length=200)] = None,
-    patterns_present: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form default
-    patterns_absent: Annotated[list[str], Form()] = [],  # noqa: B006
-    system_policy: Annotated[str, Form(pattern="^(keep|set|drop)$")] = "keep",
-    system_prompt: Annotated[str | None, Form(max_length=20_000)] = None,
-    original_chosen: Annotated[bool, Form()] = False,
-    dpo_style: Annotated[str, Form(pattern="^(conversational|standard)$")] = "conversational",
-    model: Annotated[str | None, Form(max_length=100)] = None,
+    form: Annotated[ReleaseForm, Form()],
 ) -> Response:
     """Create the release row now and build its files as a job; the job page shows progress."""
-    require_new_name(session, name=name)
+    require_new_name(session, name=form.name)
     release = create_release(
-        session, name=name, kind=kind, format=format, status=status, split=split, seed=seed,
-        min_score=min_score, source=source or None, patterns_present=patterns_present,
-        patterns_absent=patterns_absent, system_policy=system_policy,
-        system_prompt=system_prompt if system_policy == "set" else None, original_chosen=original_chosen,
-        dpo_style=dpo_style, model=model or None, taxonomy_version_id=current_version_id(session),
+        session, name=form.name, options=form.options(), taxonomy_version_id=current_version_id(session),
         created_by_id=user.id,
     )  # fmt: skip
-    job = create_job(session, kind="release", payload={"release_id": release.id}, user_id=user.id)
-    # The request's unit of work commits before the response; the job is enqueued after that.
-    background.add_task(enqueue, job.id or 0)
+    start_job(session, background, kind="release", payload={"release_id": release.id}, user_id=user.id)
     return hx_redirect(request, f"/admin/releases/{release.id}")
 
 

@@ -52,8 +52,12 @@ def test_the_release_form_counts_matching_pairs(engine: Engine, monkeypatch: pyt
         add_many(session, 5)
     admin = signed_in("adm")
     assert 'data-count="5"' in admin.get("/admin/releases/count?status=accepted").text
-    assert 'data-count="0"' in admin.get("/admin/releases/count?status=accepted&min_score=1.01").text
+    assert 'data-count="0"' in admin.get("/admin/releases/count?status=accepted&min_score=0.95").text
+    # The count takes the build form's typed filters: a score the build would refuse is refused here too.
+    assert "min_score" in admin.get("/admin/releases/count?min_score=1.01").text
     assert 'data-count="0"' in admin.get("/admin/releases/count?status=conflict").text
     assert admin.get("/admin/releases/count?min_score=high").status_code == 422
+    assert admin.get("/admin/releases/count?min_score=1.01").status_code == 422
+    assert 'data-count="5"' in admin.get("/admin/releases/count?min_score=&source=").text
     assert signed_in("rev").get("/admin/releases/count").status_code == 403
     assert 'hx-get="/admin/releases/count"' in admin.get("/admin/releases/new").text

@@ -17,7 +17,7 @@ from app.db import session_scope
 from app.review import queue
 from app.review.models import Assignment, Verdict
 from app.review.service import JudgmentInput, submit
-from tests.admin.security_rules import admin_rules
+from tests.security.admin_rules import admin_rules
 from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
 
 MISSING = 999_999
