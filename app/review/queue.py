@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import BindParameter, and_, bindparam, exists, func
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -48,8 +48,13 @@ def current_assignment(session: Session, *, reviewer: User, now: datetime | None
     ).first()
 
 
-def _open_to(reviewer: User, *, threshold: float, overlap: int, now: datetime) -> list[Any]:
-    """Conditions of a pair this reviewer may be served now: open, above threshold, room within the overlap."""
+def _open_conditions() -> list[Any]:
+    """Conditions of a pair a reviewer may be served now: open, above threshold, room within the overlap.
+
+    Bound parameters: reviewer_id, threshold, overlap, now (see `_params`).
+    """
+    reviewer_id: BindParameter[int] = bindparam("reviewer_id")
+    now: BindParameter[datetime] = bindparam("now")
     judged = (
         select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == Pair.id).scalar_subquery()
     )
@@ -58,44 +63,50 @@ def _open_to(reviewer: User, *, threshold: float, overlap: int, now: datetime) -
         .select_from(Assignment)
         .where(
             col(Assignment.pair_id) == Pair.id,
-            col(Assignment.reviewer_id) != reviewer.id,
+            col(Assignment.reviewer_id) != reviewer_id,
             col(Assignment.expires_at) > now,
             col(Assignment.skipped).is_(False),
         )
         .scalar_subquery()
     )
     mine = select(col(Assignment.pair_id)).where(
-        col(Assignment.reviewer_id) == reviewer.id,
+        col(Assignment.reviewer_id) == reviewer_id,
         col(Assignment.skipped).is_(True),
     )
-    mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer.id)
+    mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer_id)
     return [
         col(Pair.status).in_(OPEN_STATUSES),
-        col(Pair.score) >= threshold,
+        col(Pair.score) >= bindparam("threshold"),
         col(Pair.id).not_in(mine),
         col(Pair.id).not_in(mine_judged),
-        judged + leased < overlap,
+        judged + leased < bindparam("overlap"),
     ]
 
 
-REMAINING_CAP = 1000
+# The counter runs on every served page, inside the request's write transaction (on SQLite it holds the write
+# lock): it stops at 100, and both statements are built once, since building and keying them each time cost
+# more than running them.
+REMAINING_CAP = 100
+_OPEN = _open_conditions()
+_REMAINING = select(func.count()).select_from(
+    select(col(Pair.id)).where(*_OPEN).limit(REMAINING_CAP).subquery()
+)
+_BEST_OPEN = select(col(Pair.id)).where(*_OPEN).order_by(col(Pair.score).desc(), col(Pair.id)).limit(1)
+
+
+def _params(session: Session, *, reviewer: User, now: datetime) -> dict[str, Any]:
+    return {
+        "reviewer_id": reviewer.id,
+        "threshold": float(get_value(session, key="detection_threshold")),
+        "overlap": int(get_value(session, key="overlap")),
+        "now": now,
+    }
 
 
 def remaining(session: Session, *, reviewer: User, now: datetime | None = None) -> int:
-    """How many pairs this reviewer can still be served, the one on screen included, up to REMAINING_CAP.
-
-    Counting stops at the cap so the counter on every page costs a short scan, not one over the whole queue.
-    """
-    now = now or utcnow()
-    threshold = float(get_value(session, key="detection_threshold"))
-    overlap = int(get_value(session, key="overlap"))
-    open_ids = (
-        select(col(Pair.id))
-        .where(*_open_to(reviewer, threshold=threshold, overlap=overlap, now=now))
-        .limit(REMAINING_CAP)
-        .subquery()
-    )
-    return int(session.execute(select(func.count()).select_from(open_ids)).scalar_one())
+    """How many pairs this reviewer can still be served, the one on screen included, up to REMAINING_CAP."""
+    params = _params(session, reviewer=reviewer, now=now or utcnow())
+    return int(session.execute(_REMAINING, params).scalar_one())
 
 
 def lease_next(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
@@ -105,15 +116,8 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
     if held is not None:
         issue_token(session, assignment=held, now=now)
         return held
-    threshold = float(get_value(session, key="detection_threshold"))
-    overlap = int(get_value(session, key="overlap"))
-    query = (
-        select(col(Pair.id))
-        .where(*_open_to(reviewer, threshold=threshold, overlap=overlap, now=now))
-        .order_by(col(Pair.score).desc(), col(Pair.id))
-        .limit(1)
-    )
-    pair_id = _pick(session, query=query, reviewer=reviewer, overlap=overlap, now=now)
+    params = _params(session, reviewer=reviewer, now=now)
+    pair_id = _pick(session, params=params, reviewer=reviewer, now=now)
     if pair_id is None:
         return None
     lease_minutes = int(get_value(session, key="lease_minutes"))
@@ -124,18 +128,20 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
     return assignment
 
 
-def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: datetime) -> int | None:
-    """The first open pair of `query`; on PostgreSQL, locked and re-checked.
+def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: datetime) -> int | None:
+    """The best open pair (`_BEST_OPEN` with `params`); on PostgreSQL, locked and re-checked.
 
     SKIP LOCKED keeps concurrent reviewers off a pair being leased right now, but a lease committed just
     before our lock was taken is invisible to the snapshot that chose the pair: count again after locking.
     """
     if session.get_bind().dialect.name != "postgresql":
-        return session.execute(query).scalar_one_or_none()
+        return session.execute(_BEST_OPEN, params).scalar_one_or_none()
     passed: list[int] = []
     for _ in range(MAX_PICK_ATTEMPTS):
-        candidates = query.where(col(Pair.id).not_in(passed)) if passed else query
-        pair_id = session.execute(candidates.with_for_update(skip_locked=True, of=Pair)).scalar_one_or_none()
+        candidates = _BEST_OPEN.where(col(Pair.id).not_in(passed)) if passed else _BEST_OPEN
+        pair_id = session.execute(
+            candidates.with_for_update(skip_locked=True, of=Pair), params
+        ).scalar_one_or_none()
         if pair_id is None:
             return None
         taken = (
@@ -153,7 +159,7 @@ def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: da
                 )
             ).scalar_one()
         )
-        if taken < overlap:
+        if taken < params["overlap"]:
             return int(pair_id)
         passed.append(int(pair_id))
     return None
