@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     sqlite_lock_wait_seconds: float = Field(default=300.0, ge=0)
     lease_minutes: int = Field(default=10, ge=1)
     overlap: int = Field(default=1, ge=1)
+    # A verdict sooner than this after its pair was shown is refused (a double key press, not a judgment).
+    review_min_ms: int = Field(default=400, ge=0)
     login_max_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     session_days: int = Field(default=14, ge=1)

@@ -30,6 +30,7 @@ from app.pairs import detection_views
 from app.pairs import views as pairs_views
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
+from app.review import admin_views as review_admin_views
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
 from app.settings import views as settings_views
@@ -163,6 +164,7 @@ def create_app() -> FastAPI:
     app.include_router(auth_views.router)
     app.include_router(home.router)
     app.include_router(review_views.router)
+    app.include_router(review_admin_views.router)
     app.include_router(api_v1.router)
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)

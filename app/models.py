@@ -18,13 +18,14 @@ from app.jobs.models import Job
 from app.pairs.models import DetectionModel, Pair
 from app.patterns.models import Pattern, TaxonomyVersion
 from app.releases.models import DatasetRelease
-from app.review.models import Assignment, Judgment
+from app.review.models import Adjudication, Assignment, Judgment
 from app.settings.models import AppSetting, AuditEvent
 from app.training.models import RunEvent, RunMetric, TrainingRun
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "Adjudication",
     "ApiToken",
     "AppSetting",
     "Assignment",

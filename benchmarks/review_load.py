@@ -40,6 +40,7 @@ from app.review.models import Judgment
 from benchmarks.import_speed import write_sessions
 
 PAIR_ID = re.compile(rb'data-pair-id="(\d+)"')
+SCREEN_TOKEN = re.compile(rb'name="token" value="([^"]*)"')
 PASSWORD = "bench-password-123"
 
 
@@ -99,11 +100,16 @@ def reviewer_loop(
                 continue
             if match is None:
                 return  # queue empty
+            token = SCREEN_TOKEN.search(page.content)
             start = time.perf_counter()
             result = client.post(
                 f"/review/{int(match.group(1))}/judge",
                 headers=headers,
-                data={"verdict": "right", "patterns_right": ["tradeoffs"]},
+                data={
+                    "verdict": "right",
+                    "patterns_right": ["tradeoffs"],
+                    "token": token.group(1).decode() if token else "",
+                },
             )
             times["submit"].append(time.perf_counter() - start)
             times["submit server"].append(server_ms(result))
@@ -197,6 +203,8 @@ def main() -> None:
             "PAIRWISE_MODE": "test",
             "PAIRWISE_SECRET_KEY": "load-test-secret-key-0123456789-abcdefghij",
             "PAIRWISE_LOG_LEVEL": "WARNING",
+            # Simulated reviewers answer at once; the human-speed floor would refuse every verdict.
+            "PAIRWISE_REVIEW_MIN_MS": "0",
         }
         log = (work / "server.log").open("w")
         server = subprocess.Popen(

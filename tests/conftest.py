@@ -59,6 +59,8 @@ def _test_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[
     monkeypatch.setenv("PAIRWISE_MODE", "test")
     monkeypatch.setenv("PAIRWISE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("PAIRWISE_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
+    # In-process tests post a verdict right after the page; the minimum delay is tested where it is set.
+    monkeypatch.setenv("PAIRWISE_REVIEW_MIN_MS", "0")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -250,10 +250,22 @@ def csrf(c: TestClient) -> str:
     return token
 
 
+SCREEN_ACTION_RE = re.compile(r"^/review/\d+/(judge|skip)$")
+TOKEN_RE = re.compile(r'name="token" value="([^"]*)"')
+
+
+def screen_token(c: TestClient) -> str:
+    """The per-render token of the pair on the reviewer's screen, as the browser would send it ("" if none)."""
+    match = TOKEN_RE.search(c.get("/review").text)
+    return match.group(1) if match else ""
+
+
 def post_form(c: TestClient, url: str, data: Any = None, *, htmx: bool = False, **kw: Any) -> httpx.Response:
     """A form post with the session's CSRF token (a field for forms, the header for htmx)."""
     headers = dict(kw.pop("headers", {}) or {})
     pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
+    if SCREEN_ACTION_RE.search(url) and not any(k == "token" for k, _ in pairs):
+        pairs.append(("token", screen_token(c)))
     items = [(k, v) for k, value in pairs for v in (value if isinstance(value, list | tuple) else [value])]
     if htmx:
         headers.update({"HX-Request": "true", "X-CSRF-Token": csrf(c)})

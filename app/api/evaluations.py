@@ -12,6 +12,7 @@ from app.db import SessionDep
 from app.evaluation import queue
 from app.evaluation.report import build_report
 from app.evaluation.service import get_evaluation
+from app.params import PathId
 
 router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"])
 
@@ -49,7 +50,7 @@ class ComparisonJudgmentOut(BaseModel):
 @router.post(
     "/{evaluation_id}/next", response_model=ComparisonOut, responses={204: {"description": "Nothing left"}}
 )
-def lease_next(session: SessionDep, user: CurrentUser, evaluation_id: int) -> Any:
+def lease_next(session: SessionDep, user: CurrentUser, evaluation_id: PathId) -> Any:
     """Lease the next comparison for the caller (sides randomized per reviewer; labels hidden)."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     lease = queue.lease_next(session, evaluation=evaluation, reviewer=user)
@@ -68,7 +69,11 @@ def lease_next(session: SessionDep, user: CurrentUser, evaluation_id: int) -> An
     status_code=201,
 )
 def submit_judgment(
-    session: SessionDep, user: CurrentUser, evaluation_id: int, comparison_id: int, body: ComparisonJudgmentIn
+    session: SessionDep,
+    user: CurrentUser,
+    evaluation_id: PathId,
+    comparison_id: PathId,
+    body: ComparisonJudgmentIn,
 ) -> ComparisonJudgmentOut:
     get_evaluation(session, evaluation_id=evaluation_id)
     judgment = queue.submit(
@@ -82,7 +87,7 @@ def submit_judgment(
 
 
 @router.get("/{evaluation_id}")
-def report(session: SessionDep, user: AdminUser, evaluation_id: int) -> dict[str, Any]:
+def report(session: SessionDep, user: AdminUser, evaluation_id: PathId) -> dict[str, Any]:
     """The report (admins: it names the candidates): the same JSON as `pairwise eval show --json`."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     return build_report(session, evaluation=evaluation).to_json()

@@ -31,6 +31,7 @@ from app.evaluation.service import (
 )
 from app.jobs.models import Job
 from app.jobs.service import enqueue_after_response
+from app.params import PathId, QueryId
 from app.releases.models import DatasetRelease, ReleaseStatus
 from app.training.models import TrainingRun
 from app.web import hx_redirect, is_htmx, render
@@ -65,7 +66,7 @@ def _pane(
 
 
 @router.get("/{evaluation_id}/review", response_class=HTMLResponse)
-def review_page(request: Request, session: SessionDep, user: CurrentUser, evaluation_id: int) -> Response:
+def review_page(request: Request, session: SessionDep, user: CurrentUser, evaluation_id: PathId) -> Response:
     """The comparison this reviewer holds, or a page that asks for the next one (GET never leases)."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     lease = queue.current_lease(session, evaluation_id=evaluation_id, reviewer=user)
@@ -77,7 +78,7 @@ def review_page(request: Request, session: SessionDep, user: CurrentUser, evalua
 
 
 @router.post("/{evaluation_id}/review/next", response_class=HTMLResponse)
-def review_next(request: Request, session: SessionDep, user: CurrentUser, evaluation_id: int) -> Response:
+def review_next(request: Request, session: SessionDep, user: CurrentUser, evaluation_id: PathId) -> Response:
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     return _pane(
         request, session, user, evaluation, queue.lease_next(session, evaluation=evaluation, reviewer=user)
@@ -89,8 +90,8 @@ def review_judge(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    evaluation_id: int,
-    comparison_id: int,
+    evaluation_id: PathId,
+    comparison_id: PathId,
     verdict: Annotated[str, Form(pattern="^(left|right|tie)$")],
     patterns_left: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form defaults
     patterns_right: Annotated[list[str], Form()] = [],  # noqa: B006
@@ -138,7 +139,7 @@ def _form(session: Session, values: dict[str, Any], error: str | None = None) ->
 
 @admin_router.get("/new", response_class=HTMLResponse)
 def new_page(
-    request: Request, session: SessionDep, user: AdminUser, release_id: int | None = None,
+    request: Request, session: SessionDep, user: AdminUser, release_id: QueryId | None = None,
     from_run: int | None = None, against: str | None = None,
 ) -> Response:  # fmt: skip
     """`from_run=N` proposes run N against its base (or against `against`, e.g. run:M)."""
@@ -236,19 +237,19 @@ def _report_context(session: Session, evaluation: Evaluation) -> dict[str, Any]:
 
 
 @admin_router.get("/{evaluation_id}", response_class=HTMLResponse)
-def show(request: Request, session: SessionDep, user: AdminUser, evaluation_id: int) -> Response:
+def show(request: Request, session: SessionDep, user: AdminUser, evaluation_id: PathId) -> Response:
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     return render(request, "evaluation/show.html", _report_context(session, evaluation))
 
 
 @admin_router.get("/{evaluation_id}/live", response_class=HTMLResponse)
-def live(request: Request, session: SessionDep, user: AdminUser, evaluation_id: int) -> Response:
+def live(request: Request, session: SessionDep, user: AdminUser, evaluation_id: PathId) -> Response:
     """Progress and report: htmx polls this while answers are generated."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     return render(request, "evaluation/show.html", _report_context(session, evaluation), block="live")
 
 
 @admin_router.get("/{evaluation_id}/report.json")
-def report_json(session: SessionDep, user: AdminUser, evaluation_id: int) -> JSONResponse:
+def report_json(session: SessionDep, user: AdminUser, evaluation_id: PathId) -> JSONResponse:
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     return JSONResponse(build_report(session, evaluation=evaluation).to_json())

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import ConflictError, NotFoundError, ValidationFailedError, public_message
 from app.liveness import owner_gone, owner_tag
@@ -201,6 +201,9 @@ def _write_files(
     if spec.split > 0:
         paths[VALIDATION] = folder / f"validation{suffix}"
     result = write_dataset(session, spec=spec, paths=paths)
+    if not sum(f.rows for f in result.files):
+        # An empty dataset is not a release anyone can train on: the build fails and says why.
+        raise ValueError("no pair matches this release's filters, so there is nothing to export")
     files = [
         {"name": f.path.name, "split": f.split, "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes}
         for f in result.files
@@ -235,6 +238,16 @@ def clean_name(name: str) -> str:
     if not cleaned:
         raise ValidationFailedError("a release needs a name")
     return cleaned
+
+
+def require_new_name(session: Session, *, name: str) -> None:
+    """Refuse a release name already in use (case and spacing ignored): names tell releases apart."""
+    cleaned = clean_name(name)
+    taken = session.execute(
+        select(col(DatasetRelease.id)).where(func.lower(col(DatasetRelease.name)) == cleaned.lower())
+    ).first()
+    if taken is not None:
+        raise ConflictError(f"name: release #{taken[0]} is already called {cleaned!r}; choose another name")
 
 
 def list_releases(session: Session, *, limit: int = 100) -> list[DatasetRelease]:

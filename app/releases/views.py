@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import Field, model_validator
 
@@ -14,8 +14,9 @@ from app.db import SessionDep
 from app.jobs.service import start_job
 from app.params import PathId
 from app.patterns.service import current_version_id, list_patterns
-from app.releases.export.options import ExportOptions
-from app.releases.service import create_release, get_release, list_releases, release_file
+from app.releases.export.options import ExportFilterOptions, ExportOptions
+from app.releases.export.reader import count_release_pairs
+from app.releases.service import create_release, get_release, list_releases, release_file, require_new_name
 from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/admin/releases")
@@ -31,6 +32,15 @@ def new_release_page(request: Request, session: SessionDep, user: AdminUser) -> 
     return render(request, "releases/new.html", {"patterns": list_patterns(session)})
 
 
+def _form_values(data: Any) -> Any:
+    """Empty fields are absent, and a system prompt counts only with the policy "set"."""
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if v not in ("", None)}
+        if data.get("system_policy") != "set":
+            data.pop("system_prompt", None)
+    return data
+
+
 class ReleaseForm(ExportOptions):
     """The build form: a name and the export options (the CSRF token was checked before); empty fields are
     absent, and a system prompt counts only with the policy "set"."""
@@ -41,14 +51,30 @@ class ReleaseForm(ExportOptions):
     @model_validator(mode="before")
     @classmethod
     def _form_values(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if v not in ("", None)}
-            if data.get("system_policy") != "set":
-                data.pop("system_prompt", None)
-        return data
+        return _form_values(data)
 
     def options(self) -> ExportOptions:
         return ExportOptions.model_validate(self.model_dump(exclude={"name", "csrf_token"}))
+
+
+class CountQuery(ExportFilterOptions):
+    """The release form's filters, as the form sends them for its live count; empty fields are absent."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_values(cls, data: Any) -> Any:
+        return _form_values(data)
+
+
+@router.get("/count", response_class=HTMLResponse)
+def matching_count(
+    request: Request, session: SessionDep, user: AdminUser, query: Annotated[CountQuery, Query()]
+) -> Response:
+    """How many pairs the release form's filters match right now (the form asks on every change)."""
+    n = count_release_pairs(session, filters=query.filters)
+    return HTMLResponse(
+        f'<span id="match-count" data-count="{n}">{n:,} pair{"s" if n != 1 else ""} match</span>'
+    )
 
 
 @router.post("")
@@ -60,6 +86,7 @@ def build(
     form: Annotated[ReleaseForm, Form()],
 ) -> Response:
     """Create the release row now and build its files as a job; the job page shows progress."""
+    require_new_name(session, name=form.name)
     release = create_release(
         session, name=form.name, options=form.options(), taxonomy_version_id=current_version_id(session),
         created_by_id=user.id,

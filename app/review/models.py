@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -59,3 +60,22 @@ class Assignment(SQLModel, table=True):
     expires_at: datetime
     # A skipped pair is not served to this reviewer again; others still get it.
     skipped: bool = False
+    # Rotated on every render of the pair: a verdict must carry the token of the screen it was made on.
+    token: str | None = Field(default=None, max_length=64)
+    served_at: datetime | None = None
+    # Tags, comment, flag and gold text of an undone verdict, put back on the screen.
+    draft: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+
+
+class Adjudication(SQLModel, table=True):
+    """An admin's final decision on a pair whose reviewers disagreed; the pair's status follows it."""
+
+    __tablename__ = "adjudication"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", ondelete="CASCADE", unique=True)
+    admin_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # A verdict in the detected orientation: first, second, tie or not_a_pair.
+    verdict: str = Field(max_length=20)
+    note: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)

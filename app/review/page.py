@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
@@ -16,8 +13,6 @@ from app.pairs.shape import prompt_turns
 from app.patterns.models import Pattern
 from app.patterns.service import list_patterns
 from app.review.models import Assignment
-
-_TOKEN_RE = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 @dataclass(slots=True)
@@ -38,6 +33,9 @@ class ReviewView:
     left: Side
     right: Side
     patterns: list[Pattern]
+    token: str
+    # An undone verdict's tags, comment, flag and gold edit, in screen terms (left/right).
+    draft: dict[str, Any]
 
 
 def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
@@ -68,23 +66,28 @@ def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
         left=Side("left", left_origin, left_turn),
         right=Side("right", right_origin, right_turn),
         patterns=list_patterns(session, active_only=True),
+        token=assignment.token or "",
+        draft=_screen_draft(assignment),
     )
 
 
-def word_diff(left: str, right: str) -> Markup:
-    """A word-level diff of two texts as escaped HTML with <del> (left only) and <ins> (right only)."""
-    a, b = _TOKEN_RE.findall(left), _TOKEN_RE.findall(right)
-    parts: list[str] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            parts.append(str(escape("".join(a[i1:i2]))))
-            continue
-        if i2 > i1:
-            parts.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if j2 > j1:
-            parts.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
-    return Markup("".join(parts))  # noqa: S704 - every piece of text is escaped above
+def _screen_draft(assignment: Assignment) -> dict[str, Any]:
+    """The stored draft (detected orientation) turned into what goes where on this reviewer's screen."""
+    draft = assignment.draft or {}
+    left_is_first = assignment.left_side == "first"
+    first, second = draft.get("patterns_first") or [], draft.get("patterns_second") or []
+    verdict = draft.get("verdict")
+    edited_side = None
+    if draft.get("edited_text") and verdict in ("first", "second"):
+        edited_side = "left" if (verdict == "first") == left_is_first else "right"
+    return {
+        "patterns_left": first if left_is_first else second,
+        "patterns_right": second if left_is_first else first,
+        "comment": draft.get("comment") or "",
+        "flagged": bool(draft.get("flagged")),
+        "edited_side": edited_side,
+        "edited_text": draft.get("edited_text") if edited_side else None,
+    }
 
 
 def tool_blocks(turn: Turn) -> list[dict[str, Any]]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func
+from sqlalchemy import BindParameter, and_, bindparam, case, exists, func
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -16,11 +17,11 @@ from app.review.models import Assignment, Judgment
 from app.settings.service import get_value
 
 OPEN_STATUSES = (PairStatus.candidate, PairStatus.conflict)
-# Pairs found full after locking are passed over; beyond this many the reviewer simply retries.
-MAX_PICK_ATTEMPTS = 20
 # The conversations of a reviewer's last few verdicts go to the back of the line (never out of it), so a
 # conversation with 30 candidates does not fill 30 screens in a row.
 RECENT_CONVERSATIONS = 3
+# Pairs found full after locking are passed over; beyond this many the reviewer simply retries.
+MAX_PICK_ATTEMPTS = 20
 
 
 def left_side_for(*, pair_id: int, reviewer_id: int) -> str:
@@ -50,14 +51,13 @@ def current_assignment(session: Session, *, reviewer: User, now: datetime | None
     ).first()
 
 
-def lease_next(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
-    """Keep the reviewer's live lease, or lease the best open pair nobody else holds beyond the overlap."""
-    now = now or utcnow()
-    held = current_assignment(session, reviewer=reviewer, now=now)
-    if held is not None:
-        return held
-    threshold = float(get_value(session, key="detection_threshold"))
-    overlap = int(get_value(session, key="overlap"))
+def _open_conditions() -> list[Any]:
+    """Conditions of a pair a reviewer may be served now: open, above threshold, room within the overlap.
+
+    Bound parameters: reviewer_id, threshold, overlap, now (see `_params`).
+    """
+    reviewer_id: BindParameter[int] = bindparam("reviewer_id")
+    now: BindParameter[datetime] = bindparam("now")
     judged = (
         select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == Pair.id).scalar_subquery()
     )
@@ -66,18 +66,43 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
         .select_from(Assignment)
         .where(
             col(Assignment.pair_id) == Pair.id,
-            col(Assignment.reviewer_id) != reviewer.id,
+            col(Assignment.reviewer_id) != reviewer_id,
             col(Assignment.expires_at) > now,
             col(Assignment.skipped).is_(False),
         )
         .scalar_subquery()
     )
     mine = select(col(Assignment.pair_id)).where(
-        col(Assignment.reviewer_id) == reviewer.id,
+        col(Assignment.reviewer_id) == reviewer_id,
         col(Assignment.skipped).is_(True),
     )
-    mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer.id)
-    recent = list(
+    mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer_id)
+    return [
+        col(Pair.status).in_(OPEN_STATUSES),
+        col(Pair.score) >= bindparam("threshold"),
+        col(Pair.id).not_in(mine),
+        col(Pair.id).not_in(mine_judged),
+        judged + leased < bindparam("overlap"),
+    ]
+
+
+# The counter runs on every served page, inside the request's write transaction (on SQLite it holds the write
+# lock): it stops at 100, and both statements are built once, since building and keying them each time cost
+# more than running them.
+REMAINING_CAP = 100
+_OPEN = _open_conditions()
+_REMAINING = select(func.count()).select_from(
+    select(col(Pair.id)).where(*_OPEN).limit(REMAINING_CAP).subquery()
+)
+_SEEN_LATELY = case((col(Pair.conversation_id).in_(bindparam("recent", expanding=True)), 1), else_=0)
+_BEST_OPEN = (
+    select(col(Pair.id)).where(*_OPEN).order_by(_SEEN_LATELY, col(Pair.score).desc(), col(Pair.id)).limit(1)
+)
+
+
+def _recent_conversations(session: Session, *, reviewer: User) -> list[int]:
+    """The conversations of the reviewer's last RECENT_CONVERSATIONS verdicts."""
+    return list(
         session.execute(
             select(col(Pair.conversation_id))
             .join(Judgment, col(Judgment.pair_id) == col(Pair.id))
@@ -86,44 +111,59 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
             .limit(RECENT_CONVERSATIONS)
         ).scalars()
     )
-    seen_lately = case((col(Pair.conversation_id).in_(recent), 1), else_=0) if recent else None
-    order = [col(Pair.score).desc(), col(Pair.id)]
-    query = (
-        select(col(Pair.id))
-        .where(
-            col(Pair.status).in_(OPEN_STATUSES),
-            col(Pair.score) >= threshold,
-            col(Pair.id).not_in(mine),
-            col(Pair.id).not_in(mine_judged),
-            judged + leased < overlap,
-        )
-        .order_by(*([seen_lately, *order] if seen_lately is not None else order))
-        .limit(1)
-    )
-    pair_id = _pick(session, query=query, reviewer=reviewer, overlap=overlap, now=now)
+
+
+def _params(session: Session, *, reviewer: User, now: datetime) -> dict[str, Any]:
+    return {
+        "reviewer_id": reviewer.id,
+        "threshold": float(get_value(session, key="detection_threshold")),
+        "overlap": int(get_value(session, key="overlap")),
+        "now": now,
+    }
+
+
+def remaining(session: Session, *, reviewer: User, now: datetime | None = None) -> int:
+    """How many pairs this reviewer can still be served, the one on screen included, up to REMAINING_CAP."""
+    params = _params(session, reviewer=reviewer, now=now or utcnow())
+    return int(session.execute(_REMAINING, params).scalar_one())
+
+
+def lease_next(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
+    """Keep the reviewer's live lease, or lease the best open pair nobody else holds beyond the overlap."""
+    now = now or utcnow()
+    held = current_assignment(session, reviewer=reviewer, now=now)
+    if held is not None:
+        issue_token(session, assignment=held, now=now)
+        return held
+    params = {
+        **_params(session, reviewer=reviewer, now=now),
+        "recent": _recent_conversations(session, reviewer=reviewer),
+    }
+    pair_id = _pick(session, params=params, reviewer=reviewer, now=now)
     if pair_id is None:
         return None
     lease_minutes = int(get_value(session, key="lease_minutes"))
     assignment = _assignment(session, pair_id=pair_id, reviewer=reviewer, now=now)
     assignment.leased_at = now
     assignment.expires_at = now + timedelta(minutes=lease_minutes)
-    session.add(assignment)
-    session.flush()
+    issue_token(session, assignment=assignment, now=now)
     return assignment
 
 
-def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: datetime) -> int | None:
-    """The first open pair of `query`; on PostgreSQL, locked and re-checked.
+def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: datetime) -> int | None:
+    """The best open pair (`_BEST_OPEN` with `params`); on PostgreSQL, locked and re-checked.
 
     SKIP LOCKED keeps concurrent reviewers off a pair being leased right now, but a lease committed just
     before our lock was taken is invisible to the snapshot that chose the pair: count again after locking.
     """
     if session.get_bind().dialect.name != "postgresql":
-        return session.execute(query).scalar_one_or_none()
+        return session.execute(_BEST_OPEN, params).scalar_one_or_none()
     passed: list[int] = []
     for _ in range(MAX_PICK_ATTEMPTS):
-        candidates = query.where(col(Pair.id).not_in(passed)) if passed else query
-        pair_id = session.execute(candidates.with_for_update(skip_locked=True, of=Pair)).scalar_one_or_none()
+        candidates = _BEST_OPEN.where(col(Pair.id).not_in(passed)) if passed else _BEST_OPEN
+        pair_id = session.execute(
+            candidates.with_for_update(skip_locked=True, of=Pair), params
+        ).scalar_one_or_none()
         if pair_id is None:
             return None
         taken = (
@@ -141,10 +181,19 @@ def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: da
                 )
             ).scalar_one()
         )
-        if taken < overlap:
+        if taken < params["overlap"]:
             return int(pair_id)
         passed.append(int(pair_id))
     return None
+
+
+def issue_token(session: Session, *, assignment: Assignment, now: datetime | None = None) -> str:
+    """A fresh token each time a pair is served (POST next, undo): pages of earlier servings go stale."""
+    assignment.token = secrets.token_urlsafe(16)
+    assignment.served_at = now or utcnow()
+    session.add(assignment)
+    session.flush()
+    return assignment.token
 
 
 def skip(session: Session, *, reviewer: User, pair_id: int) -> None:

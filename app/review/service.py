@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,8 @@ from app.errors import ConflictError, NotFoundError, ValidationFailedError
 from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
 from app.patterns.service import current_version_id, list_patterns
-from app.review.models import Assignment, Judgment, Verdict
+from app.review.adjudication import STATUS_OF
+from app.review.models import Adjudication, Assignment, Judgment, Verdict
 from app.review.queue import OPEN_STATUSES, left_side_for
 from app.settings.service import get_value
 
@@ -49,8 +51,13 @@ def _validate(session: Session, data: JudgmentInput) -> None:
         raise ValidationFailedError("comment is longer than 5,000 characters")
 
 
-def submit(session: Session, *, reviewer: User, pair_id: int, data: JudgmentInput) -> Judgment:
-    """Store one judgment per (pair, reviewer), within the overlap, and update the pair's status."""
+def submit(
+    session: Session, *, reviewer: User, pair_id: int, data: JudgmentInput, screen_token: str | None = None
+) -> Judgment:
+    """Store one judgment per (pair, reviewer), within the overlap, and update the pair's status.
+
+    `screen_token` is given for verdicts from the review screen: it must be the lease's current token.
+    """
     _validate(session, data)
     # Row lock on PostgreSQL so concurrent submits by different reviewers cannot both pass the overlap check
     # (SQLite serializes writers with BEGIN IMMEDIATE already).
@@ -64,6 +71,10 @@ def submit(session: Session, *, reviewer: User, pair_id: int, data: JudgmentInpu
         )
     ).first()
     _check_room(session, pair=pair, reviewer=reviewer, assignment=assignment, now=now)
+    if screen_token is not None:
+        if assignment is None:
+            raise NotFoundError(f"pair {pair_id} is not in your queue")
+        check_render(session, assignment=assignment, token=screen_token, now=now)
     seconds = None
     if assignment is not None:
         seconds = min((now - assignment.leased_at).total_seconds(), MAX_SECONDS_COUNTED)
@@ -96,6 +107,25 @@ def submit(session: Session, *, reviewer: User, pair_id: int, data: JudgmentInpu
         session.delete(assignment)
     refresh_status(session, pair_id=pair_id)
     return judgment
+
+
+def check_render(
+    session: Session, *, assignment: Assignment, token: str, now: datetime | None = None
+) -> None:
+    """Refuse a screen verdict made on another render of the pair, or too soon after it was shown."""
+    now = now or utcnow()
+    if not token or not assignment.token or not secrets.compare_digest(token, assignment.token):
+        raise ConflictError(
+            "This verdict was made on a screen that is no longer current (another tab, or a key pressed "
+            "while the page changed); it was not saved. Look at the pair on screen and judge it again."
+        )
+    min_ms = int(get_value(session, key="review_min_ms"))
+    served = assignment.served_at or assignment.leased_at
+    if (now - served).total_seconds() * 1000 < min_ms:
+        raise ConflictError(
+            f"That verdict came less than {min_ms} ms after the pair was shown, so it was not saved "
+            "(a double key press?). Read both answers, then judge again."
+        )
 
 
 def _check_room(
@@ -133,7 +163,16 @@ def _check_room(
 
 
 def refresh_status(session: Session, *, pair_id: int) -> str:
-    """Recompute a pair's status and orientation from its judgments."""
+    """Recompute a pair's status and orientation from its judgments; an admin's adjudication prevails."""
+    decided = session.exec(select(Adjudication).where(col(Adjudication.pair_id) == pair_id)).first()
+    if decided is not None:
+        verdict_status = STATUS_OF[Verdict(decided.verdict)]
+        session.execute(
+            update(Pair)
+            .where(col(Pair.id) == pair_id)
+            .values(status=verdict_status, swapped=decided.verdict == Verdict.first, updated_at=utcnow())
+        )
+        return verdict_status
     verdicts = [
         v for (v,) in session.execute(select(col(Judgment.verdict)).where(col(Judgment.pair_id) == pair_id))
     ]
@@ -191,6 +230,16 @@ def undo_last(session: Session, *, reviewer: User) -> int | None:
             left_side=judgment.left_side,
             leased_at=now,
             expires_at=now + timedelta(minutes=lease_minutes),
+            token=secrets.token_urlsafe(16),
+            served_at=now,
+            draft={
+                "patterns_first": list(judgment.patterns_first),
+                "patterns_second": list(judgment.patterns_second),
+                "comment": judgment.comment,
+                "flagged": judgment.flagged,
+                "edited_text": judgment.edited_text,
+                "verdict": judgment.verdict,
+            },
         )
     )
     return pair_id

@@ -17,10 +17,21 @@ from app.pairs.learning_service import start_training_if_due
 from app.pairs.models import Pair
 from app.params import MAX_DB_INT, PathId
 from app.review import queue
+from app.review.diff import word_diff
+from app.review.guidelines import get_guidelines
 from app.review.models import Assignment, Judgment, Verdict
-from app.review.page import build_view, tool_blocks, word_diff
-from app.review.service import JudgmentInput, edit_judgment, own_judgment, submit, undo_last
+from app.review.page import build_view, tool_blocks
+from app.review.service import (
+    JudgmentInput,
+    check_render,
+    edit_judgment,
+    own_judgment,
+    submit,
+    undo_last,
+)
 from app.review.stats import reviewer_stats
+from app.review.summary import queue_summary
+from app.settings.service import get_value
 from app.web import hx_redirect, is_htmx, render
 
 router = APIRouter(prefix="/review")
@@ -34,20 +45,41 @@ def _pane(
     context = {
         "view": build_view(session, assignment=assignment) if assignment else None,
         "stats": reviewer_stats(session, reviewer=user),
+        "remaining": queue.remaining(session, reviewer=user),
+        "remaining_cap": queue.REMAINING_CAP,
+        "summary": queue_summary(session, reviewer=user) if assignment is None else None,
+        "min_ms": int(get_value(session, key="review_min_ms")),
+        "guidelines": get_guidelines(session),
         "tool_blocks": tool_blocks,
         "notice": notice,
         "loading": False,
+        "preview": False,
     }
     return render(request, "review/page.html", context, block="pane" if is_htmx(request) else None)
 
 
 @router.get("", response_class=HTMLResponse)
 def review_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
-    """Show the pair this reviewer holds; otherwise a page that asks for the next one (GET never leases)."""
+    """Show the pair this reviewer holds; otherwise a page that asks for the next one (GET never leases).
+
+    Reviewers get the next pair at once; an admin who only looks sees the queue's counts and takes no
+    lease until they choose to start.
+    """
     assignment = queue.current_assignment(session, reviewer=user)
-    if assignment is not None:
+    if assignment is not None and assignment.token is not None:
         return _pane(request, session, user, assignment)
-    context = {"view": None, "stats": reviewer_stats(session, reviewer=user), "loading": True, "notice": None}
+    # A lease without a token (taken before tokens existed) is served again by POST /review/next.
+    preview = user.role == "admin" and assignment is None
+    context = {
+        "view": None,
+        "stats": reviewer_stats(session, reviewer=user),
+        "remaining": queue.remaining(session, reviewer=user),
+        "remaining_cap": queue.REMAINING_CAP,
+        "summary": queue_summary(session, reviewer=user) if preview else None,
+        "loading": not preview,
+        "preview": preview,
+        "notice": None,
+    }
     return render(request, "review/page.html", context)
 
 
@@ -81,6 +113,7 @@ def judge(
     flagged: Annotated[bool, Form()] = False,
     edited_side: Annotated[str | None, Form(pattern="^(left|right)?$")] = None,
     edited_text: Annotated[str | None, Form(max_length=200_000)] = None,
+    token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     assignment = _held(session, user, pair_id)
     origin = {"left": assignment.left_side, "right": "second" if assignment.left_side == "first" else "first"}
@@ -110,6 +143,7 @@ def judge(
             comment=comment,
             flagged=flagged,
         ),
+        screen_token=token,
     )
     start_training_if_due(session, background, user_id=user.id)  # every verdict is a label for the scorer
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))
@@ -128,8 +162,14 @@ def diff(request: Request, session: SessionDep, user: CurrentUser, pair_id: Path
 
 
 @router.post("/{pair_id}/skip", response_class=HTMLResponse)
-def skip(request: Request, session: SessionDep, user: CurrentUser, pair_id: PathId) -> Response:
-    _held(session, user, pair_id)
+def skip(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    pair_id: PathId,
+    token: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    check_render(session, assignment=_held(session, user, pair_id), token=token)
     queue.skip(session, reviewer=user, pair_id=pair_id)
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))
 

@@ -15,6 +15,7 @@ RUNTIME_SETTINGS: dict[str, tuple[type, str]] = {
     "detection_threshold": (float, "detection_threshold"),
     "overlap": (int, "overlap"),
     "lease_minutes": (int, "lease_minutes"),
+    "review_min_ms": (int, "review_min_ms"),
 }
 
 

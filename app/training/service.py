@@ -104,6 +104,22 @@ def parse_param_args(items: list[str]) -> dict[str, str]:
     return params
 
 
+def launch_blocker(session: Session, *, release: DatasetRelease, backend: str) -> str | None:
+    """Why a run of this release on this backend cannot start (lint errors, no API key), or None."""
+    lint = release.lint or {}
+    if lint.get("has_errors"):
+        return (
+            f"release {release.id} has lint errors; training on it would fail or teach the errors. "
+            "Fix the data and build a new release."
+        )
+    if backend == "openai" and not endpoint(session).has_key:
+        return (
+            "No fine-tuning API key: an admin saves one in Training settings, or the server's environment sets "
+            "OPENAI_API_KEY. The run was not started."
+        )
+    return None
+
+
 def launch_run(
     session: Session,
     *,
@@ -134,6 +150,9 @@ def launch_run(
         raise ValidationFailedError(
             f"release {release.id} holds {release.kind} data, which trains with method {expected}, not {method}"
         )
+    blocker = launch_blocker(session, release=release, backend=backend)
+    if blocker:
+        raise ValidationFailedError(blocker)
     model, parent_run_id = resolve_base_model(
         session, base_model=" ".join(base_model.split()), backend=backend
     )

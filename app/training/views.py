@@ -27,6 +27,7 @@ from app.training.service import (
     count_events,
     get_run,
     get_training_release,
+    launch_blocker,
     launch_run,
     list_runs,
     method_for,
@@ -102,6 +103,7 @@ def _form_context(
         implementation.check_release(release, method=method)
     except ValidationFailedError as exc:
         problem = str(exc)
+    problem = problem or launch_blocker(session, release=release, backend=backend)
     values = dict(values or {})
     values.setdefault("base_model", DEFAULT_MODELS.get(backend, {}).get(method, ""))
     values.setdefault("suffix", f"pairwise-r{release.id}" if backend == "openai" else "")
@@ -169,7 +171,9 @@ async def create_run(
     method = _text(form.get("method")) or method_for(release)
     specs = get_backend(backend).params(method) if method in ("supervised", "dpo") else []
     param_fields = {f"p_{p.name}": p for p in specs}
-    unknown = sorted(set(form.keys()) - BASE_FIELDS - set(param_fields))
+    # The form still carries the other method's fields after the method was switched: those are ignored.
+    other_methods = {f"p_{p.name}" for m in ("supervised", "dpo") for p in get_backend(backend).params(m)}
+    unknown = sorted(set(form.keys()) - BASE_FIELDS - set(param_fields) - other_methods)
     if unknown:
         raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
     values = {k: _text(form.get(k)).strip() for k in (*BASE_FIELDS, *param_fields) if k != "csrf_token"}

@@ -37,10 +37,12 @@ def _pair_id(page: Any) -> int:
 
 
 def _press_and_wait_for_next(page: Any, key: str, current: int) -> int:
+    # Verdict keys count once the minimum time after serving has passed (the pane says so).
+    page.wait_for_selector("#review-pane[data-ready=keys]")
     page.keyboard.press(key)
     page.wait_for_function(
         "id => { const p = document.getElementById('review-pane'); return p && p.dataset.pairId "
-        "&& p.dataset.pairId !== String(id) && !p.classList.contains('busy'); }",
+        "&& p.dataset.pairId !== String(id) && p.dataset.ready !== undefined; }",
         arg=current,
     )
     page.wait_for_load_state("networkidle")
@@ -91,8 +93,9 @@ class TestKeyboardReview:
         page.keyboard.press("]")
         page.keyboard.press("2")
         page.keyboard.press("d")
-        page.wait_for_selector("#diff:not([hidden]) #diff-body :is(del, ins)")
+        page.wait_for_selector("#diff[open] #diff-body :is(del, ins)")
         assert page.is_visible("#diff")
+        page.keyboard.press("d")
         second = _press_and_wait_for_next(page, "a", first)
         j = _judgment(engine, "keys", first)
         assert j is not None

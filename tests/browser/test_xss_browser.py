@@ -83,12 +83,14 @@ class TestReviewPane:
             seen.append(pair_id)
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             page.keyboard.press("d")
-            page.wait_for_selector("#diff:not([hidden]) #diff-body :is(del, ins)")
+            page.wait_for_selector("#diff[open] #diff-body :is(del, ins)")
+            page.keyboard.press("d")
             page.keyboard.press("w")
             page.keyboard.press("Escape")
             page.keyboard.press("?")
             page.keyboard.press("Escape")
             problems += _check(w, f"pair {pair_id}")
+            page.wait_for_selector("#review-pane[data-ready=keys]")  # the minimum time after serving
             page.keyboard.press("s")
             page.wait_for_function(
                 "id => { const p = document.getElementById('review-pane');"

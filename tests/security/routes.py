@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from app.auth.models import ApiToken
 from app.db import session_scope
 from app.review import queue
-from app.review.models import Verdict
+from app.review.models import Assignment, Verdict
 from app.review.service import JudgmentInput, submit
 from tests.security.admin_rules import admin_rules
 from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
@@ -46,6 +46,33 @@ class World:
             assignment = queue.lease_next(session, reviewer=get_user(session, username))
             assert assignment is not None, "the queue ran dry; seed more pairs"
             return assignment.pair_id
+
+    def served(self, username: str, action: str, form: dict[str, Any] | None = None) -> Call:
+        """A screen action on a freshly leased pair, carrying the token its page would have."""
+        pair_id = self.lease(username)
+        with session_scope(self.engine, read_only=True) as session:
+            lease = session.execute(
+                select(Assignment).where(
+                    Assignment.pair_id == pair_id, Assignment.reviewer_id == get_user(session, username).id
+                )
+            ).scalar_one()
+            token = lease.token or ""
+        return Call("POST", f"/review/{pair_id}/{action}", form={**(form or {}), "token": token})
+
+    def conflict(self) -> int:
+        """A pair put into conflict (as two disagreeing judgments would), for the adjudication routes."""
+        from app.pairs.models import Pair
+
+        with session_scope(self.engine) as session:
+            pair = (
+                session.execute(select(Pair).where(Pair.status == "candidate").order_by(Pair.id.desc()))
+                .scalars()
+                .first()
+            )  # type: ignore[union-attr]
+            assert pair is not None, "no candidate pair left; seed more pairs"
+            pair.status = "conflict"
+            session.add(pair)
+            return int(pair.id or 0)
 
     def judgment(self, username: str, verdict: Verdict = Verdict.second) -> int:
         """A judgment of `username` on a freshly leased pair."""
@@ -186,7 +213,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "user",
         "page",
         200,
-        lambda w, u: Call("POST", f"/review/{w.lease(u)}/judge", form=_judge_form()),
+        lambda w, u: w.served(u, "judge", _judge_form()),
         not_found=_c("POST", f"/review/{MISSING}/judge", form=_judge_form()),
         invalid=[
             lambda w, u: Call("POST", f"/review/{w.lease(u)}/judge", form=_judge_form("first")),
@@ -214,7 +241,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "user",
         "page",
         200,
-        lambda w, u: Call("POST", f"/review/{w.lease(u)}/skip"),
+        lambda w, u: w.served(u, "skip"),
         not_found=_c("POST", f"/review/{MISSING}/skip"),
         invalid=[_c("POST", "/review/abc/skip")],
     ),
@@ -323,6 +350,44 @@ ROUTES: dict[tuple[str, str], Rule] = {
         not_found=_c("POST", f"/admin/detection/models/{MISSING}/activate", form={}),
         invalid=[_c("POST", "/admin/detection/models/abc/activate", form={})],
     ),
+    ("GET", "/admin/releases/count"): Rule(
+        "admin",
+        "page",
+        200,
+        _c("GET", "/admin/releases/count"),
+        invalid=[
+            _c("GET", "/admin/releases/count", params={"status": "deleted"}),
+            _c("GET", "/admin/releases/count", params={"min_score": "high"}),
+        ],
+    ),
+    ("GET", "/review/admin/guidelines"): Rule("admin", "page", 200, _c("GET", "/review/admin/guidelines")),
+    ("POST", "/review/admin/guidelines"): Rule(
+        "admin",
+        "page",
+        303,
+        _c("POST", "/review/admin/guidelines", form={"text": "Prefer **correct** over long."}),
+        invalid=[_c("POST", "/review/admin/guidelines", form={"text": "x", "good_no-such-pattern": "y"})],
+    ),
+    ("GET", "/review/admin/agreement"): Rule("admin", "page", 200, _c("GET", "/review/admin/agreement")),
+    ("GET", "/review/admin/adjudication"): Rule(
+        "admin", "page", 200, _c("GET", "/review/admin/adjudication")
+    ),
+    ("POST", "/review/admin/adjudication/{pair_id}"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: Call("POST", f"/review/admin/adjudication/{w.conflict()}", form={"verdict": "tie"}),
+        not_found=_c("POST", f"/review/admin/adjudication/{MISSING}", form={"verdict": "tie"}),
+        invalid=[
+            lambda w, u: Call("POST", f"/review/admin/adjudication/{w.conflict()}", form={"verdict": "left"}),
+            lambda w, u: Call(
+                "POST",
+                f"/review/admin/adjudication/{w.conflict()}",
+                form={"verdict": "tie", "status": "accepted"},
+            ),
+            _c("POST", "/review/admin/adjudication/abc", form={"verdict": "tie"}),
+        ],
+    ),
     ("POST", "/admin/patterns"): Rule(
         "admin",
         "page",
@@ -344,7 +409,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "admin",
         "page",
         303,
-        _c("POST", "/admin/releases", form={"name": "matrix", "kind": "dpo", "format": "openai"}),
+        _c("POST", "/admin/releases", form={"name": "matrix created", "kind": "dpo", "format": "openai"}),
         invalid=[
             _c("POST", "/admin/releases", form={"name": "matrix", "kind": "ppo", "format": "openai"}),
             _c("POST", "/admin/releases", form={"name": "", "kind": "dpo", "format": "openai"}),

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from app.db import session_scope
+from app.errors import ValidationFailedError
 from app.jobs.models import Job
 from app.jobs.service import cancel_job
 from app.training.models import RunMetric
@@ -300,12 +301,11 @@ def test_no_key_anywhere_fails_in_words(training_engine: Engine, monkeypatch: py
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     release = make_release(training_engine)
-    run_id, job_id = launch(training_engine, release)
-    assert execute(training_engine, job_id).status == "failed"
-    assert load_run(training_engine, run_id).error == (
-        "No fine-tuning API key: an admin saves one in Training settings, or the worker's environment sets "
-        "OPENAI_API_KEY."
-    )
+    # Refused at launch (issue 11): no run is created that could only fail later.
+    with pytest.raises(
+        ValidationFailedError, match="No fine-tuning API key: an admin saves one in Training settings"
+    ):
+        launch(training_engine, release)
 
 
 def test_cancel_during_upload_creates_no_provider_job(
@@ -343,3 +343,27 @@ def test_cancelling_the_job_row_cancels_the_provider_job(
     assert run.status == "cancelled"
     assert run.cancel_requested
     assert len(openai_env.calls("POST", r"/v1/fine_tuning/jobs/ftjob-\d+/cancel")) == 1
+
+
+def test_cancel_while_the_provider_is_unreachable_stops_at_once_and_names_the_url(
+    training_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: Cancel was ignored through every retry (minutes) and the message did not say where."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-unreachable-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    release = make_release(training_engine)
+    # Retries 2 s apart: eight attempts would take minutes, so only a cancel can end this run quickly.
+    run_id, job_id = launch(training_engine, release, backoff_seconds=2.0)
+    result: dict[str, Job] = {}
+    worker = threading.Thread(target=lambda: result.update(job=execute(training_engine, job_id)))
+    worker.start()
+    wait_for(lambda: any("retrying" in e.message for e in events_of(training_engine, run_id)))
+    with session_scope(training_engine) as session:
+        cancel_run(session, run_id=run_id)
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    run = load_run(training_engine, run_id)
+    assert run.status == "cancelled"
+    messages = [e.message for e in events_of(training_engine, run_id)]
+    assert any("could not connect to the provider at http://127.0.0.1:9/v1/" in m for m in messages), messages
+    assert "cancelled while" in messages[-1]

@@ -113,6 +113,7 @@ def test_openai_cutoff(
     training_engine: Engine, monkeypatch: pytest.MonkeyPatch, fake_openai: FakeOpenAI
 ) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-cutoff")  # a run without a key is refused before the cutoff
     release = make_release(training_engine)
     with session_scope(training_engine) as session:
         run, _ = launch_run(
@@ -127,6 +128,23 @@ def test_openai_cutoff(
         launch_run(session, release_id=release, backend="trl", base_model="m", today=date(2030, 1, 1))
         monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
         launch_run(session, release_id=release, backend="openai", base_model="m", today=date(2030, 1, 1))
+
+
+def test_launch_is_refused_for_lint_errors_and_without_a_key(
+    training_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    release = make_release(training_engine)
+    with session_scope(training_engine) as session:
+        with pytest.raises(ValidationFailedError, match="No fine-tuning API key"):
+            launch_run(session, release_id=release, backend="openai", base_model="m")
+        row = session.get(DatasetRelease, release)
+        assert row is not None
+        row.lint = {**(row.lint or {}), "has_errors": True}
+        session.add(row)
+        session.flush()
+        with pytest.raises(ValidationFailedError, match="has lint errors"):
+            launch_run(session, release_id=release, backend="trl", base_model="m")
 
 
 def test_charts_are_plain_svg_geometry() -> None:

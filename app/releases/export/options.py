@@ -30,18 +30,44 @@ _WHAT = {
 }
 
 
-class ExportOptions(BaseModel):
-    """Which pairs an export takes and how its rows look; unknown fields are refused."""
+class ExportFilterOptions(BaseModel):
+    """Which pairs an export takes (the release form's live count reads these alone); unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: ReleaseKind
-    format: ReleaseFormat
     status: ExportStatus = ExportStatus.accepted
     min_score: float | None = Field(default=None, ge=0, le=1)
     source: str | None = Field(default=None, max_length=200)
     patterns_present: tuple[str, ...] = ()
     patterns_absent: tuple[str, ...] = ()
+
+    @field_validator("patterns_present", "patterns_absent", mode="after")
+    @classmethod
+    def _sorted(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> ExportFilterOptions:
+        if set(self.patterns_present) & set(self.patterns_absent):
+            raise ValidationFailedError("a pattern cannot be both required and excluded")
+        return self
+
+    @property
+    def filters(self) -> ReleaseFilters:
+        return ReleaseFilters(
+            status=self.status.value,
+            min_score=self.min_score,
+            source=self.source,
+            patterns_present=self.patterns_present,
+            patterns_absent=self.patterns_absent,
+        )
+
+
+class ExportOptions(ExportFilterOptions):
+    """Which pairs an export takes and how its rows look; unknown fields are refused."""
+
+    kind: ReleaseKind
+    format: ReleaseFormat
     split: float = 0.0
     seed: int = Field(default=0, ge=0, le=2**31)
     system_policy: SystemPolicy = SystemPolicy.keep
@@ -52,11 +78,6 @@ class ExportOptions(BaseModel):
     # IDE/shell context blocks of prompt turns (moved out of user text at import) written back into prompts.
     keep_context: bool = False
 
-    @field_validator("patterns_present", "patterns_absent", mode="after")
-    @classmethod
-    def _sorted(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted(set(value)))
-
     @field_validator("split", mode="after")
     @classmethod
     def _fraction(cls, value: float) -> float:
@@ -65,8 +86,6 @@ class ExportOptions(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ExportOptions:
-        if set(self.patterns_present) & set(self.patterns_absent):
-            raise ValidationFailedError("a pattern cannot be both required and excluded")
         self.rows  # noqa: B018 - RowOptions checks the system prompt policy and the DPO style
         return self
 
@@ -88,16 +107,6 @@ class ExportOptions(BaseModel):
             original_chosen=options["original_chosen"], dpo_style=options["dpo_style"] or "conversational",
             model=options.get("model"), keep_context=options.get("keep_context", False),
         )  # fmt: skip
-
-    @property
-    def filters(self) -> ReleaseFilters:
-        return ReleaseFilters(
-            status=self.status.value,
-            min_score=self.min_score,
-            source=self.source,
-            patterns_present=self.patterns_present,
-            patterns_absent=self.patterns_absent,
-        )
 
     @property
     def rows(self) -> RowOptions:

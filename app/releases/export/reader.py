@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, select
+from sqlalchemy import Table, and_, bindparam, func, select
 from sqlmodel import Session
 
 from app.conversations.models import Conversation, Turn
@@ -231,3 +231,21 @@ def _patterns_match(tags: set[str], filters: ReleaseFilters) -> bool:
     return all(p in tags for p in filters.patterns_present) and not any(
         p in tags for p in filters.patterns_absent
     )
+
+
+def count_release_pairs(session: Session, *, filters: ReleaseFilters) -> int:
+    """How many pairs `filters` take: one count query, or a pass over the pairs when patterns are filtered."""
+    if filters.patterns_present or filters.patterns_absent:
+        return sum(1 for _ in iter_release_pairs(session, filters=filters))
+    pair, conversation = PAIR.c, CONVERSATION.c
+    query = (
+        select(func.count())
+        .select_from(PAIR)
+        .join(CONVERSATION, conversation.id == pair.conversation_id)
+        .where(pair.status == filters.status)
+    )
+    if filters.min_score is not None:
+        query = query.where(pair.score >= filters.min_score)
+    if filters.source is not None:
+        query = query.where(conversation.source == filters.source)
+    return int(session.execute(query).scalar_one())

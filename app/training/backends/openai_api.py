@@ -30,6 +30,7 @@ from app.releases.models import DatasetRelease
 from app.training.backends.base import AUTO, Param
 from app.training.backends.openai_errors import (
     MAX_BACKOFF,
+    CancelledWhileUnreachable,
     ProviderRefusedError,
     backoff_base,
     is_transient,
@@ -127,6 +128,13 @@ class OpenAIBackend:
         if run.job_id is not None and run.job_id != driver.ctx.job_id:
             return {"skipped": f"job {run.job_id} drives run {run.id}"}
         client = self.client(driver, run)
+        try:
+            return self._launch_and_follow(driver, client, run)
+        except CancelledWhileUnreachable as stop:
+            driver.set_status(RunStatus.cancelled, str(stop))
+            return summary(driver.load())
+
+    def _launch_and_follow(self, driver: RunDriver, client: OpenAI, run: TrainingRun) -> dict[str, Any]:
         if run.remote_job_id is None:
             # Look first even when cancelled: a create whose answer was lost leaves a job to cancel.
             remote = self._find(driver, client, run)

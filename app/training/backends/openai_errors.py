@@ -33,6 +33,10 @@ class ProviderRefusedError(PairwiseError):
     """The provider answered a 4xx other than 429: its message, in words."""
 
 
+class CancelledWhileUnreachable(Exception):
+    """A cancel arrived while the provider could not be reached: the run stops as cancelled."""
+
+
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TRANSIENT):
         return True
@@ -61,7 +65,12 @@ def provider_message(exc: BaseException) -> str:
             cause = cause.__cause__
         if cause is not None:
             return "the connection was refused by the outbound address policy (see Security in the README)"
-        return "could not connect to the provider"
+        try:
+            url = exc.request.url
+            where = f" at {url.scheme}://{url.host}{f':{url.port}' if url.port else ''}{url.path}"
+        except (AttributeError, RuntimeError):
+            where = ""
+        return f"could not connect to the provider{where}"
     return f"{type(exc).__name__}: {short_text(str(exc)) or 'no message'}"
 
 
@@ -112,7 +121,21 @@ def _wait(driver: RunDriver, what: str, exc: BaseException, delay: float, attemp
     wait = retry_after(exc)
     wait = delay if wait is None else wait
     driver.event(f"{what}: {provider_message(exc)}; retrying in {wait:g} s", level="warn")
-    driver.sleep(wait, wake_on_cancel=False)
+    driver.sleep(wait)
+    # A provider that cannot be reached has received nothing from this attempt: a cancel can stop here
+    # instead of waiting out every retry. A timeout may have reached the provider, so only a refused
+    # connection counts.
+    if (
+        isinstance(exc, APIConnectionError)
+        and not isinstance(exc, APITimeoutError)
+        and driver.cancel_requested()
+    ):
+        note = (
+            ""
+            if what.startswith("the upload")
+            else "; if an earlier request reached it, check the provider for a job"
+        )
+        raise CancelledWhileUnreachable(f"cancelled while {what}: {provider_message(exc)}{note}")
     return min(delay * 2, MAX_BACKOFF)
 
 
