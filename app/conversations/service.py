@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Table, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -57,14 +58,17 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
     fresh: dict[str, int] = {}
     for position, (_, conversation) in enumerate(items):
         fresh.setdefault(content_hash(conversation), position)
-    if fresh:
-        known = session.execute(
-            select(CONVERSATION_TABLE.c.content_hash).where(
-                CONVERSATION_TABLE.c.content_hash.in_(list(fresh))
-            )
-        ).scalars()
-        for digest in known:
-            del fresh[digest]
+    if not fresh:
+        return outcomes
+    if session.connection().dialect.name == "postgresql":
+        # No lookup first: the unique index skips duplicates as it inserts, which stays an index probe
+        # however large the table grows and whether or not anything has analyzed it yet.
+        return _store_postgresql(session, items=items, fresh=fresh, outcomes=outcomes)
+    known = session.execute(
+        select(CONVERSATION_TABLE.c.content_hash).where(CONVERSATION_TABLE.c.content_hash.in_(list(fresh)))
+    ).scalars()
+    for digest in known:
+        del fresh[digest]
     if not fresh:
         return outcomes
     batch = [(digest, items[position]) for digest, position in fresh.items()]
@@ -75,25 +79,56 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
             outcomes[fresh[digest]] = count
     except IntegrityError:
         # Another import stored some of these meanwhile: fall back to one savepoint per conversation.
-        for digest, item in batch:
-            try:
-                with session.begin_nested():
-                    outcomes[fresh[digest]] = _insert(session, batch=[(digest, item)])[0]
-            except IntegrityError as exc:
-                stored = session.execute(
-                    select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
-                ).first()
-                # Not a duplicate: a real constraint violation, reported as this record's error.
-                outcomes[fresh[digest]] = (
-                    None if stored is not None else StoreError(f"could not be stored: {exc.orig}")
-                )
+        return _store_one_by_one(session, items=items, fresh=fresh, outcomes=outcomes)
     return outcomes
 
 
-def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
-    """Insert conversations, turns and pairs with three multi-row statements; returns pairs per conversation."""
+def _store_postgresql(
+    session: Session, *, items: Sequence[Item], fresh: dict[str, int], outcomes: list[Outcome]
+) -> list[Outcome]:
+    """INSERT ... ON CONFLICT (content_hash) DO NOTHING RETURNING: the rows it returns are the new ones."""
+    batch = [(digest, items[position]) for digest, position in fresh.items()]
+    try:
+        with session.begin_nested():
+            statement = (
+                pg_insert(CONVERSATION_TABLE)
+                .on_conflict_do_nothing(index_elements=[CONVERSATION_TABLE.c.content_hash])
+                .returning(CONVERSATION_TABLE.c.id, CONVERSATION_TABLE.c.content_hash)
+            )
+            rows = session.execute(statement, _conversation_rows(batch)).all()
+            stored = {digest: row_id for row_id, digest in rows}
+            added = [(digest, item) for digest, item in batch if digest in stored]
+            pairs = _insert_children(session, batch=added, conversation_ids=[stored[d] for d, _ in added])
+    except IntegrityError:
+        # A real constraint violation somewhere in the chunk: find which record, keep the others.
+        return _store_one_by_one(session, items=items, fresh=fresh, outcomes=outcomes)
+    for (digest, _), count in zip(added, pairs, strict=True):
+        outcomes[fresh[digest]] = count
+    return outcomes
+
+
+def _store_one_by_one(
+    session: Session, *, items: Sequence[Item], fresh: dict[str, int], outcomes: list[Outcome]
+) -> list[Outcome]:
+    """One savepoint per conversation, so one bad record does not lose the rest of its chunk."""
+    for digest, position in fresh.items():
+        try:
+            with session.begin_nested():
+                outcomes[position] = _insert(session, batch=[(digest, items[position])])[0]
+        except IntegrityError as exc:
+            stored = session.execute(
+                select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
+            ).first()
+            # Not a duplicate: a real constraint violation, reported as this record's error.
+            outcomes[position] = (
+                None if stored is not None else StoreError(f"could not be stored: {exc.orig}")
+            )
+    return outcomes
+
+
+def _conversation_rows(batch: list[tuple[str, Item]]) -> list[dict[str, Any]]:
     now = utcnow()
-    conversation_rows = [
+    return [
         {
             "source": context.source,
             "format": context.format,
@@ -109,7 +144,18 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
         }
         for digest, (context, conversation) in batch
     ]
-    conversation_ids = _bulk_insert(session, CONVERSATION_TABLE, conversation_rows)
+
+
+def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
+    """Insert conversations, turns and pairs with three multi-row statements; returns pairs per conversation."""
+    conversation_ids = _bulk_insert(session, CONVERSATION_TABLE, _conversation_rows(batch))
+    return _insert_children(session, batch=batch, conversation_ids=conversation_ids)
+
+
+def _insert_children(
+    session: Session, *, batch: list[tuple[str, Item]], conversation_ids: list[int]
+) -> list[int]:
+    """Insert the turns and candidate pairs of stored conversations; returns pairs per conversation."""
     turn_rows: list[dict[str, Any]] = []
     for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
         turn_rows.extend(
