@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import col
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,6 +37,7 @@ from app.conversations.importing import run_import
 from app.conversations.models import Conversation
 from app.db import build_engine, session_scope
 from app.pairs.models import Pair
+from app.patterns.service import seed_defaults
 from benchmarks.review_load import PASSWORD, free_port, percentile, server_ms
 from benchmarks.scale_data import generate
 
@@ -81,12 +83,14 @@ def import_fifths(engine: Engine, files: list[Path]) -> list[tuple[int, float]]:
     return results
 
 
-def page_paths(engine: Engine) -> list[tuple[str, str]]:
+def page_paths(engine: Engine, reviewer: str) -> list[tuple[str, str]]:
     """The pages to time, with ids and values taken from the database itself."""
     with session_scope(engine) as session:
         top = int(session.execute(select(func.max(Conversation.id))).scalar_one())
         pair_top = int(session.execute(select(func.max(Pair.id))).scalar_one() or 0)
-        source = session.execute(select(Conversation.source).where(Conversation.id == top)).scalar_one()
+        source = session.execute(
+            select(col(Conversation.source)).where(col(Conversation.id) == top)
+        ).scalar_one()
     middle, pair_middle = top // 2, max(pair_top // 2, 1)
     return [
         ("dashboard", "/admin"),
@@ -101,14 +105,13 @@ def page_paths(engine: Engine) -> list[tuple[str, str]]:
         ("search miss", "/admin/conversations?q=xylophonequartz"),
         ("pairs", "/admin/pairs"),
         ("pairs page 2", f"/admin/pairs?after={pair_middle}"),
-        ("pairs by status", "/admin/pairs?status=needs_review"),
+        ("pairs by status", "/admin/pairs?status=candidate"),
         ("pairs by score", "/admin/pairs?min_score=0.9"),
         ("pairs by source", f"/admin/pairs?source={source}"),
         ("pairs by pattern", "/admin/pairs?pattern=tradeoffs"),
-        ("pairs by reviewer", "/admin/pairs?reviewer=admin"),
+        ("pairs by reviewer", f"/admin/pairs?reviewer={reviewer}"),
         ("pair", f"/admin/pairs/{pair_middle}"),
         ("imports", "/admin/imports"),
-        ("jobs", "/admin/jobs"),
         ("healthz", "/healthz"),
     ]
 
@@ -120,7 +123,8 @@ def time_pages(url: str, work: Path) -> bool:
     with session_scope(engine) as session:
         username = f"scale-admin-{uuid.uuid4().hex[:6]}"
         create_user(session, username=username, password=PASSWORD, role="admin")
-    paths = page_paths(engine)
+        seed_defaults(session)
+    paths = page_paths(engine, username)
     engine.dispose()
     port = free_port()
     env = {

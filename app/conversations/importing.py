@@ -15,7 +15,14 @@ from app.conversations.files import InputFile, Limits, SkippedInput, inner_name,
 from app.conversations.importers import FORMATS, detect_format, get_importer
 from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
 from app.conversations.models import ImportBatch, ImportFile
-from app.conversations.service import FileContext, Item, StoreError, record_errors, store_conversations
+from app.conversations.service import (
+    FileContext,
+    Item,
+    StoreError,
+    analyze_imported,
+    record_errors,
+    store_conversations,
+)
 from app.db import session_scope
 from app.errors import ImportInputError, PairwiseError
 from app.models_base import utcnow
@@ -27,6 +34,9 @@ MAX_STORED_ERRORS = 10_000
 # Finished files and rejected records wait for the next chunk's transaction, up to these counts.
 MAX_PENDING_FILES = 2_000
 MAX_PENDING_ERRORS = 1_000
+
+# An import this large refreshes the planner's statistics (PostgreSQL) instead of waiting for autovacuum.
+ANALYZE_AFTER = 10_000
 
 Progress = Callable[[int], None]
 
@@ -193,6 +203,8 @@ def run_import(
             summary.files += 1
             _import_file(writer, item, format=format, source=source, progress=progress)
         writer.flush()
+        if summary.conversations_added >= ANALYZE_AFTER:
+            analyze_imported(engine)
     except BaseException as exc:
         _finish(engine, summary, status="failed", message=f"import stopped: {type(exc).__name__}: {exc}")
         raise

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -228,3 +228,17 @@ def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str,
             for e in errors
         ],
     )
+
+
+def analyze_imported(engine: Engine) -> None:
+    """Refresh PostgreSQL's statistics of the tables an import fills.
+
+    Without them the planner guesses (search picks its plan from them; a fresh table looks empty), and a
+    server with autovacuum off, or one that has not reached its threshold yet, never refreshes them.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f'ANALYZE "{CONVERSATION_TABLE.name}", "{TURN_TABLE.name}", "{PAIR_TABLE.name}"'
+        )

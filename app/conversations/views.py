@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import ColumnElement, and_, exists, func, literal_column, or_, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser
 from app.conversations.importers import FORMATS
 from app.conversations.models import Conversation, ImportBatch, Turn
+from app.conversations.search import text_match
 from app.db import SessionDep
 from app.errors import NotFoundError
 from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
@@ -24,10 +24,6 @@ from app.web import render
 
 router = APIRouter(prefix="/admin/conversations")
 
-# `simple`: no stemming or stop words, so a word's prefix in the query is a prefix of the stored token.
-SEARCH_CONFIG = literal_column("'simple'::regconfig")
-WORD = re.compile(r"[^\W_]+")
-MAX_SEARCH_WORDS = 16
 
 LIST_COLUMNS = (
     Conversation.id,
@@ -60,35 +56,6 @@ class ConversationQuery(QueryModel):
         if self.created_from and self.created_to and self.created_from > self.created_to:
             raise ValueError("the 'from' date is after the 'to' date")
         return self
-
-
-def text_match(session: Session, query: str) -> ColumnElement[bool]:
-    """Title or any turn contains `query`, case-insensitively; % and _ in it match themselves.
-
-    The same substring test on both backends keeps results identical. On PostgreSQL the words of the
-    query first narrow the rows through the full-text GIN indexes (each word as a prefix of a word in
-    the text), so a search that matches nothing reads two index entries instead of every turn.
-    """
-    title, turn_text = col(Conversation.title), col(Turn.text)
-    in_title = title.icontains(query, autoescape=True)
-    in_text = turn_text.icontains(query, autoescape=True)
-    words = search_words(query)
-    if words and session.get_bind().dialect.name == "postgresql":
-        wanted = func.to_tsquery(SEARCH_CONFIG, " & ".join(f"{w}:*" for w in words))
-        in_title = and_(search_vector(func.coalesce(title, "")).op("@@")(wanted), in_title)
-        in_text = and_(search_vector(turn_text).op("@@")(wanted), in_text)
-    in_turns = exists().where(col(Turn.conversation_id) == col(Conversation.id), in_text)
-    return or_(in_title, in_turns)
-
-
-def search_words(query: str) -> list[str]:
-    """The query's words as PostgreSQL's `simple` parser splits them (lower-cased letters and digits)."""
-    return [w.lower() for w in WORD.findall(query)][:MAX_SEARCH_WORDS]
-
-
-def search_vector(value: Any) -> ColumnElement[Any]:
-    """The indexed expression of the full-text GIN indexes (the migration creates them on PostgreSQL)."""
-    return func.to_tsvector(SEARCH_CONFIG, value)
 
 
 def conversation_page(session: Session, *, q: ConversationQuery, size: int = PAGE_SIZE) -> Any:
