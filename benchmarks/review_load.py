@@ -1,9 +1,13 @@
 """Review load: N simulated reviewers loop next -> submit against a real `pairwise serve` on SQLite.
 
     python benchmarks/review_load.py [--reviewers 50] [--seconds 60] [--sessions 3000] [--upload-sessions 0]
+                                     [--processes 1] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
 Prints requests/s and p50/p95/p99 latency of the next-pair page and of submit (the HTML routes reviewers use,
 with htmx headers), as the client saw it and as the server spent it (Server-Timing), then checks that no pair got more judgments than the overlap allows.
+`--processes N` serves with `pairwise serve --workers N` (jobs then need `pairwise worker`, so the embedded
+worker is off) and `--postgres URL` runs on a fresh database created on that server. Exits 1 when a p99
+server time of next or submit reaches 100 ms, a pair is over-judged or a request failed; 2 when nothing was measured.
 `--upload-sessions N` also uploads N more sessions (one zip) through the admin upload page while reviewers
 work; the server's embedded worker imports them, and the figures show what that does to reviewers.
 """
@@ -37,7 +41,7 @@ from app.conversations.importing import run_import
 from app.db import build_engine, session_scope
 from app.patterns.service import seed_defaults
 from app.review.models import Judgment
-from benchmarks.import_speed import write_sessions
+from benchmarks.import_speed import drop_database, fresh_postgres, write_sessions
 
 PAIR_ID = re.compile(rb'data-pair-id="(\d+)"')
 PASSWORD = "bench-password-123"
@@ -163,7 +167,7 @@ def upload_and_wait(base: str, archive: Path, result: dict[str, str]) -> None:
         )
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -174,10 +178,12 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=0.0, help="seconds a reviewer pauses after each verdict"
     )
+    parser.add_argument("--processes", type=int, default=1, help="web processes (serve --workers)")
+    parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-load-"))
     try:
-        url = f"sqlite:///{work / 'load.db'}"
+        url = fresh_postgres(args.postgres) if args.postgres else f"sqlite:///{work / 'load.db'}"
         engine = build_engine(url)
         migrate.upgrade(engine)
         sessions = work / "sessions"
@@ -198,15 +204,17 @@ def main() -> None:
             "PAIRWISE_SECRET_KEY": "load-test-secret-key-0123456789-abcdefghij",
             "PAIRWISE_LOG_LEVEL": "WARNING",
         }
+        if args.processes > 1:
+            env["PAIRWISE_WORKER_EMBEDDED"] = "false"
         log = (work / "server.log").open("w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port)],
+            [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", str(args.processes)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(600):
             try:
                 if httpx.get(f"{base}/healthz").status_code == 200:
                     break
@@ -261,6 +269,14 @@ def main() -> None:
             print("  ", failure)
         locked = "database is locked" in (work / "server.log").read_text()
         print(f"'database is locked' in server log: {locked}")
+        engine.dispose()
+        if args.postgres:
+            drop_database(url)
+        if not times["next server"] or not times["submit server"]:
+            print("cannot measure: no next or submit request was answered")
+            return 2
+        slow = max(percentile(times["next server"], 0.99), percentile(times["submit server"], 0.99))
+        return 0 if slow < 100 and not over and not failures else 1
     finally:
         if os.environ.get("PAIRWISE_BENCH_KEEP"):
             print(f"kept {work}")
@@ -269,4 +285,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

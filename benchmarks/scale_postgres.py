@@ -38,6 +38,7 @@ from app.conversations.models import Conversation
 from app.db import build_engine, session_scope
 from app.pairs.models import Pair
 from app.patterns.service import seed_defaults
+from benchmarks.import_speed import drop_database
 from benchmarks.review_load import PASSWORD, free_port, percentile, server_ms
 from benchmarks.scale_data import generate
 
@@ -53,16 +54,6 @@ def fresh_database(url: str) -> str:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
-def drop_database(url: str) -> None:
-    parsed = make_url(url)
-    admin = create_engine(
-        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def import_fifths(engine: Engine, files: list[Path]) -> list[tuple[int, float]]:
