@@ -76,7 +76,8 @@ def reviewer_loop(
 ) -> None:
     """Sign in, wait until every reviewer has (sign-in hashing is not what we measure), then loop."""
     with httpx.Client(base_url=base, timeout=30) as client:
-        client.get("/login")
+        # Sign-in is not measured: hundreds of Argon2 checks at once can take minutes on a small machine.
+        client.get("/login", timeout=600)
         response = client.post(
             "/login",
             data={
@@ -84,6 +85,7 @@ def reviewer_loop(
                 "password": PASSWORD,
                 "csrf_token": client.cookies.get("pw_csrf") or "",
             },
+            timeout=600,
         )
         gate.wait()
         if response.status_code != 303:

@@ -21,7 +21,7 @@ from app.patterns.models import Pattern
 from app.review.models import Judgment
 
 # Tables this large (by the planner's statistics) get counts at most CACHE_SECONDS old.
-LARGE_TABLE = 100_000
+LARGE_TABLE = 50_000
 CACHE_SECONDS = 60.0
 C = TypeVar("C")
 _cache: dict[tuple[str, str], tuple[float, Any]] = {}
