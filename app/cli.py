@@ -15,7 +15,7 @@ from rich.table import Table
 
 from app import migrate
 from app.auth.cli import users_cli
-from app.config import get_settings
+from app.config import get_settings, secure_data_dir
 from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.importers import FORMATS
 from app.conversations.importing import run_import
@@ -23,6 +23,7 @@ from app.db import get_engine, session_scope
 from app.errors import PairwiseError
 from app.pairs.service import redetect
 from app.pairs.views_data import iter_pair_details
+from app.reaper import reap_stale_operations
 from app.releases.cli import export_command, releases_cli
 from app.settings.service import get_value, set_value
 from app.training.cli import runs_cli, train_command
@@ -102,6 +103,7 @@ def worker(
     from app.jobs.service import recover_jobs
 
     migrate.upgrade()
+    # Also fails import batches and release builds whose process died (conversations/releases on_recover).
     recover_jobs(get_engine())
     Consumer(tasks.huey, workers=threads, worker_type="thread", periodic=True).run()
 
@@ -164,6 +166,7 @@ def import_(
         if not path.exists():
             _fail(f"{path}: no such file or folder")
     migrate.upgrade()
+    reap_stale_operations(get_engine())
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
     total = sum(item.size for item in iter_input_files(paths, limits=limits) if isinstance(item, InputFile))
     show_bar = not json_output and sys.stderr.isatty()
@@ -193,7 +196,8 @@ def import_(
     if json_output:
         data = summary.to_json()
         data["errors"] = [
-            {"file": e["file"], "line": e.get("line"), "reason": e["reason"]} for e in summary.errors
+            {"file": e["file"], "line": e.get("line"), "json_path": e.get("json_path"), "reason": e["reason"]}
+            for e in summary.errors
         ]
         typer.echo(orjson.dumps(data).decode())
         return
@@ -203,6 +207,16 @@ def import_(
         f"{summary.error_count} records rejected",
         highlight=False,
     )
+    if summary.pairs_linked:
+        err.print(f"{summary.pairs_linked} pairs repeat earlier pairs: linked, not queued", highlight=False)
+    if summary.skipped:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in summary.skipped.most_common())
+        err.print(f"skipped (not conversations): {reasons}", highlight=False, markup=False)
+    if summary.dropped:
+        parts = ", ".join(
+            f"{n} {kind} part{'s' if n != 1 else ''}" for kind, n in summary.dropped.most_common()
+        )
+        err.print(f"dropped: {parts}", highlight=False, markup=False)
     if summary.conversations_added == 0 and summary.duplicates and not summary.error_count:
         err.print("nothing new: every conversation was already imported", highlight=False)
     for e in summary.errors[:50]:
@@ -274,6 +288,7 @@ def pairs_list(
 
 
 def main() -> None:
+    secure_data_dir(get_settings().data_dir)
     logging.basicConfig(
         level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import secrets
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -13,6 +17,35 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.errors import PairwiseError
 
 INSECURE_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "pairwise"})
+
+
+# A production secret needs this many distinct characters and this much estimated entropy (bits):
+# 32 random hex digits (128 bits) pass with room to spare; 'a' * 32 or 'changeme' * 4 do not.
+MIN_DISTINCT_CHARACTERS = 10
+MIN_ENTROPY_BITS = 96.0
+
+
+def secret_entropy_bits(secret: str) -> float:
+    """A conservative entropy estimate: length times the Shannon entropy of the character frequencies."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return per_char * len(secret)
+
+
+def is_repeated(secret: str) -> bool:
+    """True when the secret is a shorter string repeated ('changeme' * 4, 'ab' * 16)."""
+    return len(secret) > 1 and secret in (secret + secret)[1:-1]
+
+
+def secure_data_dir(data_dir: Path) -> None:
+    """Create the data folder 700 (and tighten an existing one), so databases, uploads and releases in it
+    are not readable by other users of the machine; files created later by this process get 600/700."""
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):  # a folder owned by another account: leave its mode alone
+        data_dir.chmod(0o700)
 
 
 class InsecureSettingsError(PairwiseError):
@@ -34,15 +67,22 @@ class Settings(BaseSettings):
     detection_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     import_chunk_size: int = Field(default=500, ge=1)
     max_upload_mb: int = Field(default=512, ge=1)
+    # Every other request body (forms, API JSON); sign-in takes at most 16 KB whatever this says.
+    max_body_kb: int = Field(default=2048, ge=1)
     max_zip_ratio: int = Field(default=200, ge=1)
     max_zip_total_mb: int = Field(default=4096, ge=1)
     sqlite_busy_timeout_ms: int = Field(default=15000, ge=0)
+    # A writer that finds SQLite locked by another process (CLI import, worker) keeps retrying this long.
+    sqlite_lock_wait_seconds: float = Field(default=300.0, ge=0)
     lease_minutes: int = Field(default=10, ge=1)
     overlap: int = Field(default=1, ge=1)
     login_max_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     session_days: int = Field(default=14, ge=1)
     https: bool = False
+    # Admin-configured endpoints (fine-tuning API, suggestion provider) may be on loopback or a private
+    # network only when this is true (local providers); link-local addresses are never allowed.
+    allow_private_endpoints: bool = False
     # Redis storage for the job queue (workers on other machines); empty = a SQLite file in the data dir.
     redis_url: str = ""
     # Run a job worker inside `pairwise serve`; set false when dedicated `pairwise worker`s run.
@@ -74,11 +114,23 @@ class Settings(BaseSettings):
         """Refuse to serve in production mode with an empty, default or short secret key."""
         if self.mode != "production":
             return
-        if self.secret_key.strip().lower() in INSECURE_SECRETS or len(self.secret_key) < 32:
+        key = self.secret_key
+        if key.strip().lower() in INSECURE_SECRETS or len(key) < 32:
             raise InsecureSettingsError(
                 "PAIRWISE_SECRET_KEY is empty, a default, or shorter than 32 characters. "
                 'Set it to a long random value, e.g. `python -c "import secrets; print(secrets.token_urlsafe(48))"`, '
                 "or run with PAIRWISE_MODE=demo for a local demo."
+            )
+        distinct = len(set(key))
+        if (
+            distinct < MIN_DISTINCT_CHARACTERS
+            or is_repeated(key)
+            or secret_entropy_bits(key) < MIN_ENTROPY_BITS
+        ):
+            raise InsecureSettingsError(
+                f"PAIRWISE_SECRET_KEY is too predictable ({distinct} distinct characters, or a repeated pattern): "
+                "set it to a long random value, e.g. "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
             )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +14,7 @@ import orjson
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from app import models as _models  # noqa: F401  (every table registered before the first session)
@@ -39,7 +42,7 @@ def _json_loads(value: Any) -> Any:
     return orjson.loads(value)
 
 
-def build_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
+def build_engine(url: str, *, busy_timeout_ms: int = 15000, lock_wait_seconds: float = 300.0) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and BEGIN IMMEDIATE writes."""
     url = _normalize_url(url)
     if not url.startswith("sqlite"):
@@ -52,8 +55,13 @@ def build_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
             max_overflow=20,
         )
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created 600 before SQLite opens it (its -wal and -shm files take the database file's mode).
+        path.touch(mode=0o600, exist_ok=True)
+        with contextlib.suppress(PermissionError):  # a file owned by another account: leave its mode alone
+            path.chmod(0o600)
     engine = create_engine(
         url,
         json_serializer=_json_dumps,
@@ -62,11 +70,32 @@ def build_engine(url: str, *, busy_timeout_ms: int = 15000) -> Engine:
         pool_size=20,
         max_overflow=20,
     )
-    _install_sqlite_pragmas(engine, busy_timeout_ms)
+    _install_sqlite_pragmas(engine, busy_timeout_ms, lock_wait_seconds)
     return engine
 
 
-def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
+def _begin_immediate(connection: Any, lock_wait_seconds: float) -> None:
+    """BEGIN IMMEDIATE, retried while another process holds the write lock (up to lock_wait_seconds).
+
+    busy_timeout alone loses the race against a process that writes back to back (a CLI import next to a
+    busy web app): SQLite's busy handler sleeps and polls, and each poll can land inside the other's next
+    transaction. Nothing has run yet when BEGIN fails, so trying again is always safe.
+    """
+    deadline = time.monotonic() + lock_wait_seconds
+    pause = 0.01
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            text = str(exc.orig).lower()
+            if not ("locked" in text or "busy" in text) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
+
+
+def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int, lock_wait_seconds: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Python's sqlite3 would otherwise open transactions lazily (deferred); we issue BEGIN ourselves.
@@ -98,7 +127,7 @@ def _install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:
             return
         connection.info["pw_gate"] = writer_gate.acquire(timeout=gate_timeout)
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection, lock_wait_seconds)
         except BaseException:
             _release(connection)
             raise
@@ -119,7 +148,11 @@ def get_engine() -> Engine:
     global _engine
     if _engine is None:
         settings = get_settings()
-        _engine = build_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        _engine = build_engine(
+            settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            lock_wait_seconds=settings.sqlite_lock_wait_seconds,
+        )
     return _engine
 
 

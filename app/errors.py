@@ -39,3 +39,17 @@ class NotAuthenticatedError(PairwiseError):
 
 class CsrfError(PairwiseError):
     status_code = 403
+
+
+def public_message(exc: BaseException) -> str:
+    """Words about an error that are safe to show: never SQL, bound values or a driver's text."""
+    if isinstance(exc, PairwiseError):
+        return str(exc)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, SQLAlchemyError):
+        # The text of a database error holds the statement and its parameters (imported data): log only.
+        return f"a database error ({type(exc).__name__}); the details are in the server log"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{type(exc).__name__}: {exc.strerror}"
+    return f"{type(exc).__name__}: {str(exc)[:300]}"

@@ -17,12 +17,14 @@ from app import health, home
 from app.api import v1 as api_v1
 from app.auth import user_views
 from app.auth import views as auth_views
-from app.config import get_settings
+from app.body_limits import BodyLimitMiddleware
+from app.config import get_settings, secure_data_dir
 from app.conversations import import_views
 from app.conversations import views as conversations_views
 from app.dashboard import views as dashboard_views
 from app.errors import NotAuthenticatedError, PairwiseError
 from app.jobs import views as jobs_views
+from app.pairs import detection_views
 from app.pairs import views as pairs_views
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
@@ -120,14 +122,20 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Run the embedded job worker next to the web app unless dedicated `pairwise worker`s do the work."""
+    from app.db import get_engine
+
     consumer = None
     if get_settings().worker_embedded:
-        from app.db import get_engine
         from app.jobs.queue import start_embedded
         from app.jobs.service import recover_jobs
 
+        # Also fails import batches and release builds whose process died (their domains' on_recover hooks).
         recover_jobs(get_engine())
         consumer = start_embedded()
+    else:
+        from app.reaper import reap_stale_operations
+
+        reap_stale_operations(get_engine())
     yield
     if consumer is not None:
         consumer.stop(graceful=True)
@@ -136,7 +144,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.resolved_secret_key()
+    secure_data_dir(settings.data_dir)
     app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.include_router(health.router)
@@ -148,6 +158,7 @@ def create_app() -> FastAPI:
     app.include_router(releases_views.router)
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router)
+    app.include_router(detection_views.router)
     app.include_router(training_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

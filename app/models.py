@@ -6,7 +6,7 @@ from app import models_base  # noqa: F401  (sets the naming convention first)
 from app.auth.models import ApiToken, LoginAttempt, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
 from app.jobs.models import Job
-from app.pairs.models import Pair
+from app.pairs.models import DetectionModel, Pair
 from app.patterns.models import Pattern, TaxonomyVersion
 from app.releases.models import DatasetRelease
 from app.review.models import Assignment, Judgment
@@ -22,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Conversation",
     "DatasetRelease",
+    "DetectionModel",
     "ImportBatch",
     "ImportFile",
     "ImportRecordError",

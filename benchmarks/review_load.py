@@ -77,19 +77,24 @@ def reviewer_loop(
     """Sign in, wait until every reviewer has (sign-in hashing is not what we measure), then loop."""
     with httpx.Client(base_url=base, timeout=30) as client:
         # Sign-in is not measured: hundreds of Argon2 checks at once can take minutes on a small machine.
-        client.get("/login", timeout=600)
-        response = client.post(
-            "/login",
-            data={
-                "username": username,
-                "password": PASSWORD,
-                "csrf_token": client.cookies.get("pw_csrf") or "",
-            },
-            timeout=600,
-        )
-        gate.wait()
-        if response.status_code != 303:
-            failures.append(f"{username}: sign-in answered {response.status_code}")
+        try:
+            client.get("/login", timeout=600)
+            response = client.post(
+                "/login",
+                data={
+                    "username": username,
+                    "password": PASSWORD,
+                    "csrf_token": client.cookies.get("pw_csrf") or "",
+                },
+                timeout=600,
+            )
+            status = response.status_code
+        except httpx.HTTPError as exc:
+            status = 0
+            failures.append(f"{username}: sign-in failed: {exc!r}")
+        gate.wait()  # reached even when sign-in failed, or every other reviewer would wait forever
+        if status != 303:
+            failures.append(f"{username}: sign-in answered {status}")
             return
         headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
         deadline = time.monotonic() + seconds

@@ -73,12 +73,27 @@ class TestImport:
             "conversations_added",
             "duplicates",
             "pairs_detected",
+            "pairs_linked",
             "files",
+            "skipped",
+            "dropped_parts",
             "error_count",
             "errors",
+            "per_file",
         }
+        assert data["per_file"] == [
+            {
+                "path": str(path),
+                "format": "openai",
+                "conversations": 1,
+                "duplicates": 0,
+                "skipped": {},
+                "dropped_parts": {},
+                "errors": 1,
+            }
+        ]
         (error,) = data["errors"]
-        assert set(error) == {"file", "line", "reason"}
+        assert set(error) == {"file", "line", "json_path", "reason"}
         assert (error["file"], error["line"]) == (str(path), 2)
         assert error["reason"].startswith("invalid JSON: ")
         assert (data["conversations_added"], data["duplicates"], data["files"], data["error_count"]) == (
@@ -91,6 +106,51 @@ class TestImport:
             batch = session.get(ImportBatch, data["batch_id"])
             assert batch is not None
             assert (batch.status, batch.conversations_added, batch.error_count) == ("succeeded", 1, 1)
+
+    def test_json_reports_json_paths_formats_per_file_and_skipped_files(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "export"
+        export.mkdir()
+        (export / "conversations.json").write_text(
+            json.dumps(
+                [
+                    {"uuid": "a", "name": "Bad", "chat_messages": [{"sender": "robot", "text": "x"}]},
+                    {"uuid": "b", "name": "Empty", "chat_messages": []},
+                    {
+                        "uuid": "c",
+                        "name": "Ok",
+                        "chat_messages": [
+                            {"sender": "human", "text": "Q"},
+                            {"sender": "assistant", "text": "A"},
+                        ],
+                    },
+                ]
+            )
+        )
+        (export / "users.json").write_text("[]")
+        (export / "empty.jsonl").write_text("")
+        result = invoke("import", "--json", str(export))
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["skipped"] == {
+            "ChatGPT/Claude.ai export account data": 1,
+            "empty file": 1,
+            "empty conversation": 1,
+        }
+        assert [
+            (f["path"].rsplit("/", 1)[-1], f["format"], f["conversations"], f["skipped"], f["errors"])
+            for f in data["per_file"]
+        ] == [
+            ("conversations.json", "claude-ai", 1, {"empty conversation": 1}, 1),
+            ("empty.jsonl", None, 0, {"empty file": 1}, 0),
+            ("users.json", None, 0, {"ChatGPT/Claude.ai export account data": 1}, 0),
+        ]
+        (error,) = data["errors"]
+        assert (error["line"], error["json_path"]) == (None, "$[0]")
+        assert error["reason"] == 'chat_messages[0].sender: expected "human" or "assistant", got "robot"'
+        human = invoke("import", str(export))
+        assert "skipped (not conversations): " in human.stderr
 
     def test_second_import_reports_duplicates(self, engine: Engine) -> None:
         assert invoke("import", "--json", str(OPENAI_SAMPLE)).exit_code == 0
@@ -308,7 +368,7 @@ class TestPairsList:
         result = invoke("pairs", "list", "--status", "bogus")
         assert result.exit_code == 1
         assert result.stderr == (
-            "error: unknown status 'bogus'; choose one of: candidate, accepted, tie, not_a_pair, conflict\n"
+            "error: unknown status 'bogus'; choose one of: candidate, accepted, tie, not_a_pair, conflict, linked\n"
         )
 
     def test_invalid_output_format(self, engine: Engine) -> None:

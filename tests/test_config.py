@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 import app.cli as cli_module
 from app.config import INSECURE_SECRETS, InsecureSettingsError, Settings, get_settings
 
-SAFE_SECRET = "a" * 16 + "B" * 16  # exactly 32 characters
+SAFE_SECRET = "q7Vn2LxR9pTk4WcZ8mHs3JdF6gYb1NeA"  # exactly 32 characters, 32 distinct
 MESSAGE = "PAIRWISE_SECRET_KEY is empty, a default, or shorter than 32 characters."
 
 
@@ -34,6 +36,20 @@ class TestProductionSecret:
             settings.require_safe()
         with pytest.raises(InsecureSettingsError):
             settings.resolved_secret_key()
+
+    @pytest.mark.parametrize(
+        "secret",
+        ["a" * 32, "changeme" * 4, "ab" * 20, "0123" * 10, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbcdefg"],
+    )  # fmt: skip
+    def test_a_long_but_predictable_secret_is_refused(self, secret: str) -> None:
+        settings = Settings(mode="production", secret_key=secret)
+        with pytest.raises(InsecureSettingsError, match="too predictable"):
+            settings.require_safe()
+
+    @pytest.mark.parametrize("make", [lambda: secrets.token_hex(16), lambda: secrets.token_urlsafe(32)])
+    def test_generated_secrets_are_accepted(self, make: Callable[[], str]) -> None:
+        for _ in range(200):
+            Settings(mode="production", secret_key=make()).require_safe()
 
     def test_insecure_defaults_are_listed(self) -> None:
         assert {"", "changeme", "secret", "pairwise"} <= INSECURE_SECRETS

@@ -23,6 +23,42 @@ _SKIPPED_NAMES = frozenset({".DS_Store", "Thumbs.db", "LICENSE", "NOTICE.md", "R
 _SKIPPED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".wav", ".html"})
 
 
+# Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
+_LOG_DOTFILES = frozenset({".aider.chat.history.md"})
+_LOG_FOLDERS = frozenset({".specstory"})
+
+# Files that real exports and tool folders put next to conversations, known not to be any: skipped and
+# counted by reason instead of failing detection on every import.
+_EXPORT_SIDECARS = {
+    # ChatGPT data export
+    "user.json": "ChatGPT/Claude.ai export account data",
+    "users.json": "ChatGPT/Claude.ai export account data",
+    "message_feedback.json": "ChatGPT export feedback, not conversations",
+    "model_comparisons.json": "ChatGPT export model comparisons, not conversations",
+    "shared_conversations.json": "ChatGPT export share links, not conversations",
+    # Claude.ai data export
+    "projects.json": "Claude.ai export projects, not conversations",
+    "memories.json": "Claude.ai export memories, not conversations",
+    # LLaMA-Factory: the registry describing the data files
+    "dataset_info.json": "LLaMA-Factory dataset registry (dataset_info.json)",
+}
+
+
+def not_conversation_reason(name: str, size: int) -> str | None:
+    """Why a file is known not to hold conversations (counted as skipped), or None."""
+    parts = PurePosixPath(name.replace("\\", "/").replace("!", "/")).parts
+    base = parts[-1] if parts else name
+    if size == 0:
+        return "empty file"
+    if base.endswith(".meta.json") and "subagents" in parts[:-1]:
+        return "Claude Code subagent metadata"
+    if len(parts) > 1 and parts[-2] == "cache" and base.endswith(".json"):
+        return "claude-code-log cache"
+    if base.endswith(".dat"):
+        return "binary export asset (.dat)"
+    return _EXPORT_SIDECARS.get(base)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Guards against archive bombs: per-entry expansion ratio and total expanded bytes."""
@@ -49,6 +85,14 @@ class InputFile:
 
     def open(self) -> HashedStream:
         return HashedStream(self.opener(), limit=self.limit, name=self.name)
+
+
+@dataclass(slots=True)
+class NotConversation:
+    """A file known not to be a conversation (empty, tool metadata, export sidecar): skipped, counted."""
+
+    name: str
+    reason: str
 
 
 @dataclass(slots=True)
@@ -125,7 +169,10 @@ def unsafe_member_reason(name: str) -> str | None:
     return None
 
 
-def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[InputFile | SkippedInput]:
+Input = InputFile | SkippedInput | NotConversation
+
+
+def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[Input]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -152,9 +199,13 @@ def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[InputFile | 
             yield SkippedInput(member, reason)
             continue
         parts = PurePosixPath(info.filename).parts
-        if _skipped(parts[-1]) or any(p.startswith(".") or p == "__MACOSX" for p in parts[:-1]):
+        if _skipped(parts[-1]) or any(_hidden_folder(p) or p == "__MACOSX" for p in parts[:-1]):
             continue
         total += info.file_size
+        noise = not_conversation_reason(info.filename, info.file_size)
+        if noise is not None:
+            yield NotConversation(member, noise)
+            continue
         # The declared size bounds what we accept, so a lying header cannot expand further.
         yield InputFile(member, info.file_size, _zip_opener(archive, info), limit=info.file_size)
 
@@ -169,12 +220,16 @@ def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[],
 
 
 def _skipped(name: str) -> bool:
+    if name in _LOG_DOTFILES:
+        return False
     return name in _SKIPPED_NAMES or name.startswith(".") or Path(name).suffix.lower() in _SKIPPED_SUFFIXES
 
 
-def iter_input_files(
-    paths: list[Path], *, limits: Limits | None = None
-) -> Iterator[InputFile | SkippedInput]:
+def _hidden_folder(name: str) -> bool:
+    return name.startswith(".") and name not in _LOG_FOLDERS
+
+
+def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iterator[Input]:
     """Expand paths into importable files in a stable order; folders recurse, archives open lazily."""
     limits = limits or Limits()
     for path in paths:
@@ -193,7 +248,7 @@ def _walk(folder: Path) -> list[Path]:
     found: list[tuple[tuple[str, ...], str]] = []
     root = str(folder)
     for current, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not _hidden_folder(d)]
         rel = os.path.relpath(current, root)
         parts = () if rel == "." else tuple(rel.split(os.sep))
         found.extend(((*parts, name), os.path.join(current, name)) for name in files if not _skipped(name))
@@ -201,9 +256,12 @@ def _walk(folder: Path) -> list[Path]:
     return [Path(full) for _, full in found]
 
 
-def _iter_file(path: Path, display: str, limits: Limits) -> Iterator[InputFile | SkippedInput]:
+def _iter_file(path: Path, display: str, limits: Limits) -> Iterator[Input]:
     suffix = path.suffix.lower()
-    if suffix == ".zip":
+    noise = not_conversation_reason(display, path.stat().st_size)
+    if noise is not None:
+        yield NotConversation(display, noise)
+    elif suffix == ".zip":
         yield from _iter_zip(path, display, limits)
     elif suffix == ".gz":
         size = path.stat().st_size

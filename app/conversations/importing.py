@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
-from app.conversations.files import InputFile, Limits, SkippedInput, inner_name, iter_input_files
+from app.conversations.files import (
+    InputFile,
+    Limits,
+    NotConversation,
+    SkippedInput,
+    inner_name,
+    iter_input_files,
+)
 from app.conversations.importers import FORMATS, detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
+from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError, Skipped
 from app.conversations.models import ImportBatch, ImportFile
 from app.conversations.service import (
     FileContext,
     Item,
+    Outcome,
+    Stored,
     StoreError,
     analyze_imported,
+    nul_location,
     record_errors,
     store_conversations,
 )
 from app.db import session_scope
-from app.errors import ImportInputError, PairwiseError
-from app.models_base import utcnow
+from app.errors import ImportInputError, PairwiseError, public_message
+from app.liveness import heartbeat, owner_tag
+from app.models_base import table_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +48,16 @@ MAX_STORED_ERRORS = 10_000
 # Finished files and rejected records wait for the next chunk's transaction, up to these counts.
 MAX_PENDING_FILES = 2_000
 MAX_PENDING_ERRORS = 1_000
+# Per-file entries kept for the summary (`import --json`); the database keeps every file regardless.
+MAX_REPORTED_FILES = 10_000
+# A chunk that cannot get SQLite's write lock (other processes writing) is retried for this long.
+LOCK_RETRY_SECONDS = 600.0
 
 # An import this large refreshes the planner's statistics (PostgreSQL) instead of waiting for autovacuum.
 ANALYZE_AFTER = 10_000
 
 Progress = Callable[[int], None]
+BATCH_TABLE = table_of(ImportBatch)
 
 
 @dataclass(slots=True)
@@ -47,9 +66,14 @@ class ImportSummary:
     conversations_added: int = 0
     duplicates: int = 0
     pairs_detected: int = 0
+    pairs_linked: int = 0
     files: int = 0
     error_count: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    # Known non-conversations by reason, and content parts left out by kind, over the whole batch.
+    skipped: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+    file_reports: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,9 +81,13 @@ class ImportSummary:
             "conversations_added": self.conversations_added,
             "duplicates": self.duplicates,
             "pairs_detected": self.pairs_detected,
+            "pairs_linked": self.pairs_linked,
             "files": self.files,
+            "skipped": dict(self.skipped),
+            "dropped_parts": dict(self.dropped),
             "error_count": self.error_count,
             "errors": self.errors,
+            "per_file": self.file_reports,
         }
 
 
@@ -72,6 +100,20 @@ class _FileTally:
     added: int = 0
     duplicates: int = 0
     errors: int = 0
+    parsed: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "conversations": self.added,
+            "duplicates": self.duplicates,
+            "skipped": dict(self.skipped),
+            "dropped_parts": dict(self.dropped),
+            "errors": self.errors,
+        }
 
 
 class _Writer:
@@ -89,7 +131,15 @@ class _Writer:
         self.done_files: list[_FileTally] = []
         self.errors: list[dict[str, Any]] = []
 
-    def add(self, context: FileContext, tally: _FileTally, conversation: Any) -> None:
+    def add(self, context: FileContext, tally: _FileTally, conversation: ParsedConversation) -> None:
+        where = nul_location(conversation)
+        if where is not None:
+            # Tool output often carries NUL bytes; neither database keeps them faithfully, so the record
+            # is refused with its place named rather than altered behind the user's back.
+            self.reject(tally, {"line": conversation.line, "json_path": conversation.json_path,
+                                "reason": f"contains a NUL character (\\u0000) in {where}; remove it and "
+                                          "import the file again"})  # fmt: skip
+            return
         self.items.append((context, conversation))
         self.tallies.append(tally)
         if len(self.items) >= self.chunk_size:
@@ -111,6 +161,8 @@ class _Writer:
             self.flush()
 
     def file_done(self, tally: _FileTally) -> None:
+        self.summary.skipped.update(tally.skipped)
+        self.summary.dropped.update(tally.dropped)
         self.done_files.append(tally)
         if len(self.done_files) >= MAX_PENDING_FILES:
             self.flush()
@@ -118,38 +170,62 @@ class _Writer:
     def flush(self) -> None:
         if not (self.items or self.done_files or self.errors):
             return
-        with session_scope(self.engine) as session:
-            outcomes = store_conversations(session, items=self.items) if self.items else []
-            for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
-                if isinstance(outcome, StoreError):
-                    self._reject_now(tally, conversation, outcome.reason)
-                elif outcome is None:
-                    tally.duplicates += 1
-                    self.summary.duplicates += 1
-                else:
-                    tally.added += 1
-                    self.summary.conversations_added += 1
-                    self.summary.pairs_detected += outcome
-            if self.errors:
-                record_errors(session, batch_id=self.summary.batch_id, errors=self.errors)
-                self.errors = []
-            if self.done_files:
-                session.execute(insert(ImportFile), [self._file_row(t) for t in self.done_files])
+        outcomes = _with_lock_retry(self._store)
+        for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
+            self._apply(tally, outcome)
+            if outcome is None:
+                self.summary.duplicates += 1
+            elif isinstance(outcome, Stored):
+                self.summary.conversations_added += 1
+                self.summary.pairs_detected += outcome.pairs
+                self.summary.pairs_linked += outcome.linked
+            else:
+                self._count_rejected(conversation, tally, outcome.reason)
+        if self.done_files:
+            # Reported once its conversations are stored: only then are its counts final.
+            room = MAX_REPORTED_FILES - len(self.summary.file_reports)
+            self.summary.file_reports.extend(t.report() for t in self.done_files[:room])
         self.items, self.tallies, self.done_files, self.errors = [], [], [], []
 
-    def _reject_now(self, tally: _FileTally, conversation: Any, reason: str) -> None:
-        """A record the database refused; stored with the rest of this chunk's errors."""
-        tally.errors += 1
+    def _apply(self, tally: _FileTally, outcome: Outcome) -> None:
+        if isinstance(outcome, StoreError):
+            tally.errors += 1
+        elif outcome is None:
+            tally.duplicates += 1
+        else:
+            tally.added += 1
+
+    def _store(self) -> list[Outcome]:
+        """One chunk in one transaction; counts change only once it committed (it may be retried)."""
+        with session_scope(self.engine) as session:
+            outcomes = store_conversations(session, items=self.items) if self.items else []
+            errors = list(self.errors)
+            for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
+                if (
+                    isinstance(outcome, StoreError)
+                    and len(self.summary.errors) + len(errors) < MAX_STORED_ERRORS
+                ):
+                    errors.append(self._entry(tally, conversation, outcome.reason))
+            if errors:
+                record_errors(session, batch_id=self.summary.batch_id, errors=errors)
+            if self.done_files:
+                # A finished file's row includes this chunk's outcomes, counted on copies of the tallies.
+                copies = {id(t): replace(t) for t in self.done_files}
+                for tally, outcome in zip(self.tallies, outcomes, strict=True):
+                    if id(tally) in copies:
+                        self._apply(copies[id(tally)], outcome)
+                session.execute(insert(ImportFile), [self._file_row(copies[id(t)]) for t in self.done_files])
+        return outcomes
+
+    def _entry(self, tally: _FileTally, conversation: Any, reason: str) -> dict[str, Any]:
+        return {"file": tally.path, "line": conversation.line, "json_path": conversation.json_path,
+                "reason": reason}  # fmt: skip
+
+    def _count_rejected(self, conversation: Any, tally: _FileTally, reason: str) -> None:
+        """A record the database refused (already stored with its chunk's errors)."""
         self.summary.error_count += 1
-        entry = {
-            "file": tally.path,
-            "line": conversation.line,
-            "json_path": conversation.json_path,
-            "reason": reason,
-        }
         if len(self.summary.errors) < MAX_STORED_ERRORS:
-            self.summary.errors.append(entry)
-            self.errors.append(entry)
+            self.summary.errors.append(self._entry(tally, conversation, reason))
 
     def _file_row(self, tally: _FileTally) -> dict[str, Any]:
         return {
@@ -161,12 +237,40 @@ class _Writer:
             "conversations_added": tally.added,
             "duplicates": tally.duplicates,
             "error_count": tally.errors,
+            "skipped": dict(tally.skipped) or None,
+            "dropped_parts": dict(tally.dropped) or None,
         }
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def _with_lock_retry(store: Callable[[], list[Outcome]]) -> list[Outcome]:
+    """Run a chunk's transaction, waiting its turn while other processes write to the SQLite file.
+
+    busy_timeout covers a short wait; a CLI import next to a busy web app can lose the lock race for
+    longer, so the whole chunk is retried (it rolled back) with a growing pause, up to LOCK_RETRY_SECONDS.
+    """
+    deadline = time.monotonic() + LOCK_RETRY_SECONDS
+    pause = 0.05
+    while True:
+        try:
+            return store()
+        except OperationalError as exc:
+            if not _is_locked(exc) or time.monotonic() >= deadline:
+                raise
+            log.info("database busy (another process writes); retrying the chunk in %.2fs", pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 def start_batch(engine: Engine, *, source: str, user_id: int | None = None) -> int:
     with session_scope(engine) as session:
-        batch = ImportBatch(source=source[:200], created_by_id=user_id)
+        batch = ImportBatch(
+            source=source[:200], created_by_id=user_id, owner=owner_tag(), heartbeat_at=utcnow()
+        )
         session.add(batch)
         session.flush()
         assert batch.id is not None
@@ -191,25 +295,44 @@ def run_import(
     source = source or (paths[0].name if len(paths) == 1 else "import")
     if batch_id is None:
         batch_id = start_batch(engine, source=source, user_id=user_id)
+    else:
+        _claim(engine, batch_id)
     summary = ImportSummary(batch_id=batch_id)
     writer = _Writer(engine, summary, chunk_size)
     try:
-        for item in iter_input_files(paths, limits=limits):
-            if isinstance(item, SkippedInput):
-                tally = _FileTally(item.name, 0)
-                writer.reject(tally, {"line": None, "reason": item.reason})
-                writer.file_done(tally)
-                continue
-            summary.files += 1
-            _import_file(writer, item, format=format, source=source, progress=progress)
-        writer.flush()
-        if summary.conversations_added >= ANALYZE_AFTER:
-            analyze_imported(engine)
+        with heartbeat(engine, BATCH_TABLE, batch_id):
+            for item in iter_input_files(paths, limits=limits):
+                if isinstance(item, SkippedInput):
+                    tally = _FileTally(item.name, 0)
+                    writer.reject(tally, {"line": None, "reason": item.reason})
+                    writer.file_done(tally)
+                    continue
+                if isinstance(item, NotConversation):
+                    tally = _FileTally(item.name, 0)
+                    tally.skipped[item.reason] += 1
+                    writer.file_done(tally)
+                    continue
+                summary.files += 1
+                _import_file(writer, item, format=format, source=source, progress=progress)
+            writer.flush()
+            if summary.conversations_added >= ANALYZE_AFTER:
+                analyze_imported(engine)
     except BaseException as exc:
-        _finish(engine, summary, status="failed", message=f"import stopped: {type(exc).__name__}: {exc}")
+        log.exception("import batch %s stopped", batch_id)
+        _finish(engine, summary, status="failed", message=f"import stopped: {public_message(exc)}")
         raise
     _finish(engine, summary, status="succeeded", message=None)
     return summary
+
+
+def _claim(engine: Engine, batch_id: int) -> None:
+    """A resumed batch (a retried job) is running again, owned by this process."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(ImportBatch)
+            .where(col(ImportBatch.id) == batch_id)
+            .values(status="running", owner=owner_tag(), heartbeat_at=utcnow(), finished_at=None)
+        )
 
 
 def _import_file(
@@ -217,19 +340,59 @@ def _import_file(
 ) -> None:
     tally = _FileTally(item.name, item.size)
     context: list[FileContext] = []
+    # Errors wait until the file proves to hold conversations: a file that is wholly something else
+    # (a cache, a log) gets one error, not one per line.
+    held: list[RecordError] | None = []
 
-    def emit(result: ParsedConversation | RecordError) -> None:
-        if isinstance(result, RecordError):
-            writer.reject(
-                tally, {"line": result.line, "json_path": result.json_path, "reason": result.reason}
-            )
+    def reject(error: RecordError) -> None:
+        writer.reject(tally, {"line": error.line, "json_path": error.json_path, "reason": error.reason})
+
+    def emit(result: ParsedConversation | RecordError | Skipped) -> None:
+        nonlocal held
+        if isinstance(result, Skipped):
+            tally.skipped[result.reason] += 1
             return
+        if isinstance(result, RecordError):
+            if held is None:
+                reject(result)
+            else:
+                held.append(result)
+            return
+        if held:
+            for error in held:
+                reject(error)
+        held = None
+        tally.parsed += 1
+        tally.dropped.update(result.dropped)
         if not context:
             context.append(_context(writer, tally, source))
         writer.add(context[0], tally, result)
 
     _read_file(item, format=format, tally=tally, emit=emit, progress=progress)
+    if held is not None:
+        _reject_whole_file(held, tally, reject)
     writer.file_done(tally)
+
+
+def _reject_whole_file(
+    held: list[RecordError], tally: _FileTally, reject: Callable[[RecordError], None]
+) -> None:
+    """A file without a single conversation: one error that says so, whatever its lines said."""
+    if len(held) == 1:
+        reject(held[0])
+    elif held:
+        first = held[0]
+        where = f"line {first.line}" if first.line is not None else (first.json_path or "the file")
+        reject(
+            RecordError(
+                f"no conversation imported: all {len(held)} records rejected"
+                f" (as {tally.format or 'unknown format'}); first, at {where}: {first.reason}",
+                line=first.line,
+                json_path=first.json_path,
+            )
+        )
+    elif not tally.skipped:
+        reject(RecordError(f"no conversations found (read as {tally.format or 'unknown format'})"))
 
 
 def _context(writer: _Writer, tally: _FileTally, source: str) -> FileContext:
@@ -243,7 +406,7 @@ def _read_file(
     *,
     format: str,
     tally: _FileTally,
-    emit: Callable[[ParsedConversation | RecordError], None],
+    emit: Callable[[ParsedConversation | RecordError | Skipped], None],
     progress: Progress | None = None,
 ) -> None:
     """Detect the format, parse, and hash one file; problems are emitted as RecordErrors, never raised."""
@@ -271,7 +434,7 @@ def _read_file(
         emit(RecordError(reason=str(exc)))
     except (ValueError, RecursionError, MemoryError, OSError) as exc:
         log.exception("import of %s failed", item.name)
-        emit(RecordError(reason=f"could not be read: {type(exc).__name__}: {exc}"[:500]))
+        emit(RecordError(reason=f"could not be read: {public_message(exc)}"[:500]))
     finally:
         hashed.close()
         if progress is not None:
@@ -288,6 +451,9 @@ def _finish(engine: Engine, summary: ImportSummary, *, status: str, message: str
                 conversations_added=summary.conversations_added,
                 duplicates=summary.duplicates,
                 pairs_detected=summary.pairs_detected,
+                pairs_linked=summary.pairs_linked,
+                skipped=dict(summary.skipped) or None,
+                dropped_parts=dict(summary.dropped) or None,
                 error_count=summary.error_count,
                 message=(message or "")[:2000] or None,
                 finished_at=utcnow(),

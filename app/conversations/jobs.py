@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import time
@@ -9,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session, col
 
 from app.config import get_settings
@@ -17,8 +18,13 @@ from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.import_views import shown_path
 from app.conversations.importing import run_import, start_batch
 from app.conversations.models import ImportBatch, ImportFile, ImportRecordError
+from app.conversations.service import fail_stale_batches
+from app.db import session_scope
 from app.jobs.models import Job
-from app.jobs.runner import JobContext, handler, on_stale, report
+from app.jobs.runner import JobContext, handler, on_recover, on_stale, report
+from app.models_base import utcnow
+
+log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 0.5
 _BATCH_IN_MESSAGE = re.compile(r"import batch (\d+)")
@@ -65,6 +71,8 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     shutil.rmtree(folder, ignore_errors=True)
     result = summary.to_json()
     result["errors"] = result["errors"][:200]
+    # The batch report has every file; the job keeps a bounded preview.
+    result["per_file"] = result["per_file"][:200]
     return result
 
 
@@ -81,6 +89,16 @@ def fail_interrupted_batch(session: Session, job: Job, now: datetime) -> None:
         .values(status="failed", finished_at=now,
                 message="interrupted: the worker stopped; retry the job to resume this import")
     )  # fmt: skip
+
+
+@on_recover
+def reap_stale_batches(engine: Engine) -> list[int]:
+    """Fail import batches whose owning process died (a killed `pairwise import`, say); their ids."""
+    with session_scope(engine) as session:
+        stale = fail_stale_batches(session, now=utcnow())
+    if stale:
+        log.warning("import batches marked failed after their process stopped: %s", stale)
+    return stale
 
 
 def _batch_id(job: Job) -> int | None:

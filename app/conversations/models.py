@@ -26,10 +26,18 @@ class ImportBatch(SQLModel, table=True):
     source: str = Field(max_length=200)
     # running | succeeded | failed (a killed run stays `running` until the next start marks it failed)
     status: str = Field(default="running", max_length=20, index=True)
+    # The process running it (`host:pid`) and its last sign of life, so a killed run is found (app/liveness.py).
+    owner: str | None = Field(default=None, max_length=200)
+    heartbeat_at: datetime | None = None
     conversations_added: int = 0
     duplicates: int = 0
     pairs_detected: int = 0
+    # Pairs that repeat an earlier pair (the same conversation from another export), linked, not queued.
+    pairs_linked: int = 0
     error_count: int = 0
+    # Known non-conversations skipped, by reason; content parts left out, by kind ({"image": 12}).
+    skipped: dict[str, int] | None = Field(default=None, sa_column=json_column())
+    dropped_parts: dict[str, int] | None = Field(default=None, sa_column=json_column())
     message: str | None = Field(default=None, max_length=2000)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
@@ -50,6 +58,8 @@ class ImportFile(SQLModel, table=True):
     conversations_added: int = 0
     duplicates: int = 0
     error_count: int = 0
+    skipped: dict[str, int] | None = Field(default=None, sa_column=json_column())
+    dropped_parts: dict[str, int] | None = Field(default=None, sa_column=json_column())
 
 
 class ImportRecordError(SQLModel, table=True):

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Table, insert, select
+from sqlalchemy import Engine, Table, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session, col
 
 from app.conversations.importers.base import ParsedConversation
-from app.conversations.models import Conversation, ImportRecordError, Turn
+from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
+from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
-from app.pairs.service import PAIR_TABLE, pair_rows_for
+from app.pairs.models import PairStatus
+from app.pairs.service import PAIR_TABLE, active_scorer, pair_rows_for
+
+log = logging.getLogger(__name__)
 
 CONVERSATION_TABLE: Table = table_of(Conversation)
 TURN_TABLE: Table = table_of(Turn)
@@ -48,8 +54,16 @@ class StoreError:
     reason: str
 
 
-# Per item: None when it was a duplicate, a StoreError when the database refused it, else its pair count.
-Outcome = int | StoreError | None
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A conversation stored: its pairs, and how many of them repeat an earlier pair and were linked."""
+
+    pairs: int
+    linked: int = 0
+
+
+# Per item: None when it was a duplicate, a StoreError when the database refused it, else what was stored.
+Outcome = Stored | StoreError | None
 
 
 def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outcome]:
@@ -77,8 +91,11 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
             pairs = _insert(session, batch=batch)
         for (digest, _), count in zip(batch, pairs, strict=True):
             outcomes[fresh[digest]] = count
-    except IntegrityError:
-        # Another import stored some of these meanwhile: fall back to one savepoint per conversation.
+    except OperationalError:
+        raise  # the database is busy or gone, not this data: the caller retries or fails the chunk
+    except DBAPIError:
+        # Another import stored some of these meanwhile, or the database refused one record (a value
+        # it cannot hold): fall back to one savepoint per conversation, so one record never blocks the rest.
         return _store_one_by_one(session, items=items, fresh=fresh, outcomes=outcomes)
     return outcomes
 
@@ -98,32 +115,58 @@ def _store_postgresql(
             rows = session.execute(statement, _conversation_rows(batch)).all()
             stored = {digest: row_id for row_id, digest in rows}
             added = [(digest, item) for digest, item in batch if digest in stored]
-            pairs = _insert_children(session, batch=added, conversation_ids=[stored[d] for d, _ in added])
-    except IntegrityError:
-        # A real constraint violation somewhere in the chunk: find which record, keep the others.
+            results = _insert_children(session, batch=added, conversation_ids=[stored[d] for d, _ in added])
+    except OperationalError:
+        raise  # the database is busy or gone, not this data: the caller retries or fails the chunk
+    except DBAPIError:
+        # The database refused a record somewhere in the chunk: find which one, keep the others.
         return _store_one_by_one(session, items=items, fresh=fresh, outcomes=outcomes)
-    for (digest, _), count in zip(added, pairs, strict=True):
-        outcomes[fresh[digest]] = count
+    for (digest, _), result in zip(added, results, strict=True):
+        outcomes[fresh[digest]] = result
     return outcomes
 
 
 def _store_one_by_one(
     session: Session, *, items: Sequence[Item], fresh: dict[str, int], outcomes: list[Outcome]
 ) -> list[Outcome]:
-    """One savepoint per conversation, so one bad record does not lose the rest of its chunk."""
+    """One savepoint per conversation, so one record never blocks the rest of its chunk."""
     for digest, position in fresh.items():
+        item = items[position]
         try:
             with session.begin_nested():
-                outcomes[position] = _insert(session, batch=[(digest, items[position])])[0]
-        except IntegrityError as exc:
+                outcomes[position] = _insert(session, batch=[(digest, item)])[0]
+        except OperationalError:
+            raise
+        except DBAPIError as exc:
             stored = session.execute(
                 select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
             ).first()
-            # Not a duplicate: a real constraint violation, reported as this record's error.
-            outcomes[position] = (
-                None if stored is not None else StoreError(f"could not be stored: {exc.orig}")
-            )
+            if stored is None:
+                # The driver's text holds SQL and the record's data: it goes to the log, words to the user.
+                log.warning("record %s of %s refused by the database: %s", item[1].line or item[1].json_path,
+                            item[0].file, exc.orig)  # fmt: skip
+                outcomes[position] = StoreError(
+                    "the database refused this record (details are in the server log)"
+                )
     return outcomes
+
+
+def nul_location(conversation: ParsedConversation) -> str | None:
+    """Where a conversation holds a NUL character (PostgreSQL text and JSON cannot store one), or None."""
+    if "\x00" in conversation.external_id:
+        return "its id"
+    if conversation.title and "\x00" in conversation.title:
+        return "its title"
+    if conversation.system_prompt and "\x00" in conversation.system_prompt:
+        return "the system prompt"
+    for index, turn in enumerate(conversation.turns, start=1):
+        if "\x00" in turn.text:
+            return f"the text of turn {index}"
+        if turn.blocks and b"\\u0000" in orjson.dumps(turn.blocks):
+            return f"the blocks (tool calls or results) of turn {index}"
+    if conversation.metadata and b"\\u0000" in orjson.dumps(conversation.metadata):
+        return "its metadata"
+    return None
 
 
 def _conversation_rows(batch: list[tuple[str, Item]]) -> list[dict[str, Any]]:
@@ -146,16 +189,16 @@ def _conversation_rows(batch: list[tuple[str, Item]]) -> list[dict[str, Any]]:
     ]
 
 
-def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
-    """Insert conversations, turns and pairs with three multi-row statements; returns pairs per conversation."""
+def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[Stored]:
+    """Insert conversations, turns and pairs with few multi-row statements; returns what each one stored."""
     conversation_ids = _bulk_insert(session, CONVERSATION_TABLE, _conversation_rows(batch))
     return _insert_children(session, batch=batch, conversation_ids=conversation_ids)
 
 
 def _insert_children(
     session: Session, *, batch: list[tuple[str, Item]], conversation_ids: list[int]
-) -> list[int]:
-    """Insert the turns and candidate pairs of stored conversations; returns pairs per conversation."""
+) -> list[Stored]:
+    """Insert the turns and candidate pairs of stored conversations; returns what each one stored."""
     turn_rows: list[dict[str, Any]] = []
     for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
         turn_rows.extend(
@@ -170,14 +213,59 @@ def _insert_children(
         )
     turn_ids = iter(_bulk_insert(session, TURN_TABLE, turn_rows))
     pair_rows: list[dict[str, Any]] = []
-    counts: list[int] = []
-    for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
+    owners: list[int] = []
+    scorer = active_scorer(session)  # an installation's verdict-fitted model, once it has one
+    for position, (conversation_id, (_, (_, conversation))) in enumerate(
+        zip(conversation_ids, batch, strict=True)
+    ):
         ids = [next(turn_ids) for _ in conversation.turns]
-        rows = pair_rows_for(conversation_id=conversation_id, conversation=conversation, turn_ids=ids)
+        rows = pair_rows_for(
+            conversation_id=conversation_id, conversation=conversation, turn_ids=ids, scorer=scorer
+        )
         pair_rows.extend(rows)
-        counts.append(len(rows))
-    _bulk_insert(session, PAIR_TABLE, pair_rows)
-    return counts
+        owners.extend(position for _ in rows)
+    linked = _insert_pairs(session, pair_rows)
+    stored = [[0, 0] for _ in batch]
+    for owner, was_linked in zip(owners, linked, strict=True):
+        stored[owner][0] += 1
+        stored[owner][1] += was_linked
+    return [Stored(pairs, links) for pairs, links in stored]
+
+
+def _insert_pairs(session: Session, rows: list[dict[str, Any]]) -> list[bool]:
+    """Insert pair rows; one that repeats an earlier pair's texts (same content key) is linked to it and
+    not queued. Returns, per row, whether it was linked."""
+    if not rows:
+        return []
+    keys = {row["content_key"] for row in rows if row.get("content_key")}
+    known: dict[str, int] = {}
+    if keys:
+        found = session.execute(
+            select(PAIR_TABLE.c.content_key, PAIR_TABLE.c.id)
+            .where(PAIR_TABLE.c.content_key.in_(list(keys)), PAIR_TABLE.c.linked_to_id.is_(None))
+            .order_by(PAIR_TABLE.c.id)
+        )
+        for key, pair_id in found:
+            known.setdefault(key, pair_id)
+    first, repeats, seen = [], [], set()
+    for row in rows:
+        key = row.get("content_key")
+        if key in known:
+            row["linked_to_id"], row["status"] = known[key], PairStatus.linked
+        elif key is not None and key in seen:
+            repeats.append(row)
+            continue
+        row.setdefault("linked_to_id", None)
+        seen.add(key)
+        first.append(row)
+    ids = _bulk_insert(session, PAIR_TABLE, first)
+    if repeats:
+        # A repeat within this chunk links to the first copy, which now has an id.
+        by_key = {row["content_key"]: pair_id for row, pair_id in zip(first, ids, strict=True)}
+        for row in repeats:
+            row["linked_to_id"], row["status"] = by_key[row["content_key"]], PairStatus.linked
+        _bulk_insert(session, PAIR_TABLE, repeats)
+    return [row["status"] == PairStatus.linked for row in rows]
 
 
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
@@ -228,6 +316,28 @@ def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str,
             for e in errors
         ],
     )
+
+
+def fail_stale_batches(session: Session, *, now: datetime) -> list[int]:
+    """Mark `running` batches whose process died (kill -9, machine lost) failed; their ids.
+
+    Stored conversations are whole (one transaction per chunk): importing the same files again adds the
+    rest, and what is already stored counts as duplicates.
+    """
+    running = session.execute(
+        select(col(ImportBatch.id), col(ImportBatch.owner), col(ImportBatch.heartbeat_at)).where(
+            col(ImportBatch.status) == "running"
+        )
+    ).all()
+    stale = [row.id for row in running if owner_gone(row.owner, row.heartbeat_at, now=now)]
+    if stale:
+        session.execute(
+            update(ImportBatch)
+            .where(col(ImportBatch.id).in_(stale))
+            .values(status="failed", finished_at=now,
+                    message="interrupted: the importing process stopped; import the same files again to resume")
+        )  # fmt: skip
+    return stale
 
 
 def analyze_imported(engine: Engine) -> None:

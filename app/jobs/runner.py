@@ -8,13 +8,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from app.db import session_scope
-from app.errors import PairwiseError
+from app.errors import PairwiseError, public_message
 from app.jobs.models import Job, JobStatus
 from app.jobs.service import HEARTBEAT_SECONDS
 from app.models_base import utcnow
@@ -60,6 +60,7 @@ Handler = Callable[[JobContext], dict[str, Any]]
 StaleHook = Callable[[Session, Job, datetime], None]
 ReportHook = Callable[[Session, Job], dict[str, Any]]
 RecoveryHook = Callable[[Engine], object]
+R = TypeVar("R", bound=RecoveryHook)
 HANDLERS: dict[str, Handler] = {}
 STALE_HOOKS: dict[str, StaleHook] = {}
 REPORTS: dict[str, ReportHook] = {}
@@ -96,7 +97,7 @@ def report(kind: str) -> Callable[[ReportHook], ReportHook]:
     return register
 
 
-def on_recover(function: RecoveryHook) -> RecoveryHook:
+def on_recover(function: R) -> R:
     """Register work a worker resumes at start and every minute after stale jobs are failed."""
     RECOVERIES.append(function)
     return function
@@ -132,7 +133,7 @@ def execute(engine: Engine, job_id: int) -> None:
         status, error = JobStatus.failed, str(exc)
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, kind)
-        status, error = JobStatus.failed, f"unexpected error: {type(exc).__name__}: {exc}"[:4000]
+        status, error = JobStatus.failed, f"unexpected error: {public_message(exc)}"[:4000]
     finally:
         stop.set()
         beat.join()

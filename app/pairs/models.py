@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
 
-from app.models_base import utcnow
+from app.models_base import json_column, utcnow
 
 
 class PairStatus(StrEnum):
@@ -17,6 +17,9 @@ class PairStatus(StrEnum):
     tie = "tie"
     not_a_pair = "not_a_pair"
     conflict = "conflict"
+    # The same prompt, rejected and chosen text as an earlier pair (another export of one conversation):
+    # linked to it, never queued or exported a second time.
+    linked = "linked"
 
 
 class Pair(SQLModel, table=True):
@@ -48,6 +51,9 @@ class Pair(SQLModel, table=True):
     status: PairStatus = Field(default=PairStatus.candidate, sa_type=AutoString(length=20))
     swapped: bool = False
     version: int = 1
+    # SHA-256 of the normalized prompt, rejected and chosen texts: finds the same pair in another export.
+    content_key: str | None = Field(default=None, max_length=64, index=True)
+    linked_to_id: int | None = Field(default=None, foreign_key="pair.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -58,3 +64,25 @@ class Pair(SQLModel, table=True):
     @property
     def rejected_turn_id(self) -> int:
         return self.second_turn_id if self.swapped else self.first_turn_id
+
+
+class DetectionModel(SQLModel, table=True):
+    """A scorer fitted to this installation's verdicts; at most one is active (none: the rule-based one)."""
+
+    __tablename__ = "detection_model"
+
+    id: int | None = Field(default=None, primary_key=True)
+    bias: float
+    # Signal name -> weight (see app.pairs.learning); signals without a weight count 0.
+    weights: dict[str, float] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    trained_on: int  # verdicts it was fitted to
+    held_back: int  # verdicts kept out, measured on
+    precision: float
+    recall: float
+    active: bool = Field(default=False, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def version(self) -> str:
+        return f"lr-{self.id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,34 +15,69 @@ from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
 from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs
-from app.pairs.models import Pair, PairStatus
+from app.pairs.learning import ScoreModel
+from app.pairs.models import DetectionModel, Pair, PairStatus
 
 PAIR_TABLE: Table = table_of(Pair)
 IMPORTED_DETECTOR = "import:preference"
 
 
+def active_scorer(session: Session) -> ScoreModel | None:
+    """The installation's active verdict-fitted model, or None: the rule-based detector scores."""
+    active = session.exec(select(DetectionModel).where(col(DetectionModel.active).is_(True))).first()
+    return (
+        None
+        if active is None
+        else ScoreModel(version=active.version, bias=active.bias, weights=active.weights)
+    )
+
+
+def content_key(prompt: str, rejected: str, chosen: str) -> str:
+    """The identity of a pair across exports: its texts with whitespace normalized, hashed."""
+    parts = (" ".join(text.split()) for text in (prompt, rejected, chosen))
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _key_of(conversation: ParsedConversation, rejected: int, chosen: int) -> str:
+    turns = conversation.turns
+    prompt = turns[rejected - 1].text if rejected > 0 else ""
+    return content_key(prompt, turns[rejected].text, turns[chosen].text)
+
+
 def pair_rows_for(
-    *, conversation_id: int, conversation: ParsedConversation, turn_ids: Sequence[int]
+    *,
+    conversation_id: int,
+    conversation: ParsedConversation,
+    turn_ids: Sequence[int],
+    scorer: ScoreModel | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
     now = utcnow()
     if conversation.explicit_pairs is not None:
-        return [
+        rows = [
             _row(conversation_id, turn_ids, p.rejected, p.pushback, p.chosen, 1.0, "", IMPORTED_DETECTOR, now)
             for p in conversation.explicit_pairs
         ]
+        keys = [_key_of(conversation, p.rejected, p.chosen) for p in conversation.explicit_pairs]
+        for row, key in zip(rows, keys, strict=True):
+            row["content_key"] = key
+        return rows
     turns = [(t.role, t.text) for t in conversation.turns]
-    return [_detected_row(conversation_id, turn_ids, d, now) for d in detect_pairs(turns)]
+    rows = []
+    for d in detect_pairs(turns):
+        row = _detected_row(conversation_id, turn_ids, d, scorer, now)
+        row["content_key"] = _key_of(conversation, d.rejected, d.chosen)
+        rows.append(row)
+    return rows
 
 
 def _detected_row(
-    conversation_id: int, turn_ids: Sequence[int], d: DetectedPair, now: datetime
+    conversation_id: int, turn_ids: Sequence[int], d: DetectedPair, scorer: ScoreModel | None, now: datetime
 ) -> dict[str, Any]:
-    """The row of a pair the current detector found."""
+    """The row of a pair the current detector found, scored by the active model if there is one."""
+    score, detector = scored(d, scorer)
     signals = ",".join(d.signals)
-    return _row(
-        conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, d.score, signals, DETECTOR_VERSION, now
-    )
+    return _row(conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, score, signals, detector, now)
 
 
 def _row(
@@ -87,6 +123,7 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
     a preference file are kept as they are.
     """
     result = RedetectResult()
+    scorer = active_scorer(session)
     last_id = 0
     while True:
         # Selected primary keys are never None (SQLModel types `id` as `int | None` for unsaved rows).
@@ -101,10 +138,19 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
         if not ids:
             return result
         last_id = ids[-1]
-        _redetect_conversations(session, conversation_ids=ids, result=result)
+        _redetect_conversations(session, conversation_ids=ids, result=result, scorer=scorer)
 
 
-def _redetect_conversations(session: Session, *, conversation_ids: list[int], result: RedetectResult) -> None:
+def scored(d: DetectedPair, scorer: ScoreModel | None) -> tuple[float, str]:
+    """(score, detector name) of a detected pair: the installation's model if one is active, else the rules'."""
+    if scorer is None:
+        return round(d.score, 4), DETECTOR_VERSION
+    return round(scorer.predict(d.signals), 4), f"{DETECTOR_VERSION}+{scorer.version}"
+
+
+def _redetect_conversations(
+    session: Session, *, conversation_ids: list[int], result: RedetectResult, scorer: ScoreModel | None
+) -> None:
     turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
     rows = session.execute(
         select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text))
@@ -123,19 +169,20 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
         result.conversations += 1
         turn_ids = [t[0] for t in turns]
         for d in detect_pairs([(t[1], t[2]) for t in turns]):
+            score, detector = scored(d, scorer)
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)
             if pair is None:
-                new_rows.append(_detected_row(conversation_id, turn_ids, d, now))
+                new_rows.append(_detected_row(conversation_id, turn_ids, d, scorer, now))
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1
-            elif pair.score != round(d.score, 4) or pair.detector != DETECTOR_VERSION:
+            elif pair.score != score or pair.detector != detector:
                 session.execute(
                     update(PAIR_TABLE)
                     .where(and_(PAIR_TABLE.c.id == pair.id, PAIR_TABLE.c.status == PairStatus.candidate))
                     .values(
-                        score=round(d.score, 4),
-                        detector=DETECTOR_VERSION,
+                        score=score,
+                        detector=detector,
                         signals=",".join(d.signals)[:500],
                         updated_at=now,
                     )

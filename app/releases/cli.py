@@ -14,12 +14,16 @@ from app import migrate
 from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
+from app.liveness import heartbeat
+from app.models_base import table_of
 from app.patterns.service import current_version_id
+from app.reaper import reap_stale_operations
 from app.releases.export.dataset import export_file
 from app.releases.export.lint import LintReport
 from app.releases.export.options import ExportOptions
 from app.releases.models import DatasetRelease
 from app.releases.service import (
+    claim_release,
     create_release,
     finish_release,
     get_release,
@@ -58,6 +62,12 @@ OriginalOpt = Annotated[
 ]
 StyleOpt = Annotated[
     str, typer.Option("--dpo-style", help="TRL DPO: conversational (default) or standard strings.")
+]
+ContextOpt = Annotated[
+    bool,
+    typer.Option(
+        "--keep-context", help="Keep IDE/shell context (<ide_selection>, <bash-stdout>, ...) in prompts."
+    ),
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Model for token limits and the cost estimate.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
@@ -127,13 +137,14 @@ def export_command(
     original_chosen: OriginalOpt = False,
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
+    keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Export reviewed pairs to SFT or DPO files (not recorded as a release)."""
     options = _options(
         kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
         pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
-        original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
     )  # fmt: skip
     migrate.upgrade()
     try:
@@ -170,24 +181,31 @@ def build(
     original_chosen: OriginalOpt = False,
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
+    keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Build a frozen release under <data_dir>/releases/ and print its id and manifest."""
     options = _options(
         kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
         pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
-        original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
     )  # fmt: skip
     settings = get_settings()
     migrate.upgrade()
     engine = get_engine()
+    reap_stale_operations(engine)
     try:
         # Three units of work: the long middle one only reads, so on SQLite reviewers are never blocked.
         with session_scope(engine) as session:
             release = create_release(
                 session, name=name, options=options, taxonomy_version_id=current_version_id(session)
             )
-        with session_scope(engine, read_only=True) as session:
+            claim_release(session, release=release)
+        assert release.id is not None
+        with (
+            heartbeat(engine, table_of(DatasetRelease), release.id),
+            session_scope(engine, read_only=True) as session,
+        ):
             outcome = write_release_files(session, release=release, data_dir=settings.data_dir)
         with session_scope(engine) as session:
             release = finish_release(

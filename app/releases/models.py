@@ -44,6 +44,9 @@ class DatasetRelease(SQLModel, table=True):
     split: float = 0.0
     seed: int = 0
     status: ReleaseStatus = Field(default=ReleaseStatus.building, sa_type=AutoString(length=20), index=True)
+    # The process building it (`host:pid`) and its last sign of life, so a killed build is found.
+    owner: str | None = Field(default=None, max_length=200)
+    heartbeat_at: datetime | None = None
     directory: str | None = Field(default=None, max_length=500)
     files: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column(nullable=False))
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))

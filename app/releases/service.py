@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.errors import ConflictError, NotFoundError, ValidationFailedError, public_message
+from app.liveness import owner_gone, owner_tag
+from app.models_base import utcnow
 from app.releases.export.dataset import write_dataset
 from app.releases.export.options import ExportOptions
 from app.releases.export.split import TRAIN, VALIDATION
@@ -19,6 +23,8 @@ from app.releases.export.writers import file_digest
 from app.releases.manifest import CARD_NAME, MANIFEST_NAME, dataset_card, manifest_bytes
 from app.releases.models import DatasetRelease, ReleaseFormat, ReleaseStatus
 from app.releases.names import content_disposition, slugify
+
+log = logging.getLogger(__name__)
 
 RELEASES_DIR = "releases"
 MAX_NAME = 200
@@ -80,8 +86,9 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
     staging = data_dir / RELEASES_DIR / f".{release.id}.building"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        staging.mkdir(parents=True)
+        staging.mkdir(mode=0o700, parents=True)
         written = _write_files(session, release=release, spec=spec, folder=staging)
+        _owner_only(staging)
         # A leftover folder of the same id can only come from a build whose transaction rolled back.
         shutil.rmtree(final, ignore_errors=True)
         staging.rename(final)
@@ -90,7 +97,8 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
         raise  # the session is unusable: let the unit of work roll back
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        return BuildOutcome(error=f"{type(exc).__name__}: {exc}"[:2000])
+        log.exception("release %s build failed", release.id)
+        return BuildOutcome(error=public_message(exc)[:2000])
     return BuildOutcome(
         directory=relative,
         files=[{**f, "path": f"{relative}/{f['name']}"} for f in written["files"]],
@@ -98,6 +106,32 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
         lint=written["lint"],
         manifest_sha256=written["manifest_sha256"],
     )
+
+
+def fail_stale_releases(session: Session, *, data_dir: Path, now: datetime) -> list[int]:
+    """Mark `building` releases whose process died failed and remove their half-written folders; their ids."""
+    building = session.execute(
+        select(DatasetRelease).where(DatasetRelease.status == ReleaseStatus.building)  # type: ignore[arg-type]
+    ).scalars()
+    stale = [r for r in building if owner_gone(r.owner, r.heartbeat_at, now=now)]
+    for release in stale:
+        release.status = ReleaseStatus.failed
+        release.error = "interrupted: the building process stopped; build the release again"
+        session.add(release)
+        folder = data_dir / RELEASES_DIR
+        shutil.rmtree(folder / f".{release.id}.building", ignore_errors=True)
+        # Renamed into place but never recorded as ready: not a release anyone can download.
+        for leftover in folder.glob(f"{release.id}-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+    session.flush()
+    return [r.id for r in stale if r.id is not None]
+
+
+def _owner_only(folder: Path) -> None:
+    """Release files hold reviewed data: readable by the server's user only (600, folders 700)."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def finish_release(session: Session, *, release: DatasetRelease, outcome: BuildOutcome) -> DatasetRelease:
@@ -114,6 +148,15 @@ def finish_release(session: Session, *, release: DatasetRelease, outcome: BuildO
         release.counts = outcome.counts
         release.lint = outcome.lint
         release.manifest_sha256 = outcome.manifest_sha256
+    session.add(release)
+    session.flush()
+    return release
+
+
+def claim_release(session: Session, *, release: DatasetRelease) -> DatasetRelease:
+    """Record this process as the builder (owner and heartbeat): from now on a crash is noticed."""
+    _require_unbuilt(release)
+    release.owner, release.heartbeat_at = owner_tag(), utcnow()
     session.add(release)
     session.flush()
     return release

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.errors import ValidationFailedError
 from app.models_base import utcnow
+from app.net import check_url
 from app.settings.models import AppSetting
 from app.settings.service import audit
 from app.training.secrets import decrypt, encrypt, last4
@@ -69,6 +70,7 @@ def clean_base_url(raw: str) -> str:
         parts.port  # noqa: B018  (raises on a bad port)
     except ValueError as exc:
         raise ValidationFailedError("the base URL has an invalid port") from exc
+    check_url(url)
     return url.rstrip("/")
 
 

@@ -1,7 +1,7 @@
 """full-text search indexes on PostgreSQL
 
 Revision ID: b7d3e2a91c44
-Revises: 77fe15a03ec0
+Revises: 38da0eee9528
 Create Date: 2026-12-04 16:05:00.000000
 
 GIN indexes over `to_tsvector('simple', ...)` of turn text and conversation titles, the expressions
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "b7d3e2a91c44"
-down_revision: str | None = "77fe15a03ec0"
+down_revision: str | None = "38da0eee9528"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -83,7 +83,11 @@ def fake() -> Iterator[QuickFakeOpenAI]:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Engine]]:
     # The environment's endpoint leads nowhere: the run must use the settings saved in the browser.
-    env = {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": "sk-environment-key-not-used"}
+    env = {
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "OPENAI_API_KEY": "sk-environment-key-not-used",
+        "PAIRWISE_ALLOW_PRIVATE_ENDPOINTS": "true",
+    }  # the stand-in provider is on loopback
     with live_sqlite_server(tmp_path_factory.mktemp("browser-admin"), _seed, extra_env=env) as pair:
         yield pair
 

@@ -294,16 +294,20 @@ class TestRecordErrors:
         (row,) = _files(engine, summary.batch_id)
         assert (row.path, row.format, row.error_count) == (str(path), None, 1)
 
-    @pytest.mark.parametrize("content", [b"", b"\n\n  \n"])
-    def test_empty_file_is_reported_as_empty(self, engine: Engine, tmp_path: Path, content: bytes) -> None:
-        path = _write(tmp_path / "empty.jsonl", content)
+    def test_a_blank_file_is_reported_as_empty(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(tmp_path / "empty.jsonl", b"\n\n  \n")
         summary = run_import(engine, paths=[path])
         assert _summary_errors(summary) == [(str(path), None, None, "file is empty")]
 
-    def test_empty_file_with_a_forced_format(self, engine: Engine, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("format", ["auto", "openai"])
+    def test_a_zero_byte_file_is_skipped_and_counted(
+        self, engine: Engine, tmp_path: Path, format: str
+    ) -> None:
         path = _write(tmp_path / "empty.jsonl", b"")
-        summary = run_import(engine, paths=[path], format="openai")
-        assert _summary_errors(summary) == [(str(path), None, None, "file is empty")]
+        summary = run_import(engine, paths=[path], format=format)
+        assert (summary.errors, dict(summary.skipped)) == ([], {"empty file": 1})
+        (row,) = _files(engine, summary.batch_id)
+        assert (row.format, row.error_count, row.skipped) == (None, 0, {"empty file": 1})
 
     def test_invalid_utf8_rejects_only_that_line(self, engine: Engine, tmp_path: Path) -> None:
         bad = b'{"messages": [{"role": "user", "content": "caf\xff"}]}\n'
@@ -446,15 +450,18 @@ class TestInputs:
 class TestAtomicity:
     def _fail_on_third_conversation(self, monkeypatch: pytest.MonkeyPatch, make_failure: Any) -> None:
         original = conversation_service.pair_rows_for
-        seen: list[int] = []
+        # The conversations themselves, not their id(): a freed chunk's ids are reused by the next chunk.
+        seen: list[ParsedConversation] = []
 
         def pair_rows_for(
-            *, conversation_id: int, conversation: ParsedConversation, turn_ids: list[int]
+            *, conversation_id: int, conversation: ParsedConversation, turn_ids: list[int], **scoring: Any
         ) -> list:
-            if id(conversation) not in seen:
-                seen.append(id(conversation))
-            rows = original(conversation_id=conversation_id, conversation=conversation, turn_ids=turn_ids)
-            if seen.index(id(conversation)) == 2:
+            if not any(c is conversation for c in seen):
+                seen.append(conversation)
+            rows = original(
+                conversation_id=conversation_id, conversation=conversation, turn_ids=turn_ids, **scoring
+            )
+            if next(i for i, c in enumerate(seen) if c is conversation) == 2:
                 return make_failure(conversation_id, turn_ids, rows)
             return rows
 

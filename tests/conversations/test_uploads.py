@@ -353,7 +353,7 @@ class TestBatchReport:
         assert cells[0] == "many.jsonl"
         assert cells[1] == "openai"
         assert len(page.select_one("table.import-files code.hash")["title"]) == 64
-        assert cells[4:] == ["1", "0", "1"]
+        assert cells[4:] == ["1", "0", "", "1"]
 
     def test_errors_are_paginated_by_keyset(self, engine: Engine, admin: TestClient) -> None:
         batch_id = self._import(engine, admin, 130)

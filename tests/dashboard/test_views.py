@@ -74,7 +74,7 @@ class TestOverview:
         )
         assert counts["judged_30d"] == "4"
         assert _bars(response.text, "status") == {
-            "candidate": "3", "accepted": "2", "tie": "0", "not a pair": "1", "conflict": "0",
+            "candidate": "3", "accepted": "2", "tie": "0", "not a pair": "1", "conflict": "0", "linked": "0",
         }  # fmt: skip
         days = _bars(response.text, "per-day")
         assert len(days) == 30

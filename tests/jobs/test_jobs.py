@@ -90,6 +90,28 @@ class TestInProcess:
         job = _wait(engine, job_id, {"failed"}, timeout=1)
         assert job.error == "no handler for job kind 'no-such-kind'"
 
+    def test_an_import_job_failing_in_the_database_shows_no_sql_or_data(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from sqlalchemy.exc import DataError
+
+        def broken(*_: object, **__: object) -> list[object]:
+            raise DataError(
+                'INSERT INTO "turn" ("text") VALUES (?)', ("a private transcript",), Exception("NUL")
+            )
+
+        monkeypatch.setattr("app.conversations.importing.store_conversations", broken)
+        job_id = _job(engine, "import", _import_payload(engine, _upload(tmp_path, 3)))
+        runner.execute(engine, job_id)
+        job = _wait(engine, job_id, {"failed"}, timeout=1)
+        with session_scope(engine, read_only=True) as session:
+            batch = session.get(ImportBatch, job.payload["batch_id"])
+        assert batch is not None
+        for text in (job.error or "", batch.message or ""):
+            assert "database error (DataError)" in text
+            assert "INSERT" not in text
+            assert "private transcript" not in text
+
     def test_a_finished_job_is_not_run_again(self, engine: Engine) -> None:
         job_id = _job(engine, "detect", {})
         runner.execute(engine, job_id)

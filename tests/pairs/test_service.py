@@ -18,7 +18,7 @@ from app.conversations.models import Conversation, Turn
 from app.models_base import utcnow
 from app.pairs.detection import DETECTOR_VERSION, detect_pairs
 from app.pairs.models import Pair, PairStatus
-from app.pairs.service import IMPORTED_DETECTOR, pair_rows_for, redetect
+from app.pairs.service import IMPORTED_DETECTOR, content_key, pair_rows_for, redetect
 from app.pairs.views_data import iter_pair_details
 from app.review.models import Judgment
 
@@ -113,7 +113,8 @@ class TestPairRowsFor:
             explicit_pairs=[ExplicitPair(rejected=1, chosen=2)],
         )
         (row,) = pair_rows_for(conversation_id=7, conversation=conversation, turn_ids=[70, 71, 72])
-        assert {k: row[k] for k in row if k not in ("created_at", "updated_at")} == {
+        assert row["content_key"] == content_key("Q", "A1", "A2")
+        assert {k: row[k] for k in row if k not in ("created_at", "updated_at", "content_key")} == {
             "conversation_id": 7,
             "first_turn_id": 71,
             "second_turn_id": 72,

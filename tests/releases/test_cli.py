@@ -98,18 +98,24 @@ def test_releases_build_list_show(seeded: Engine, data_dir: Path) -> None:
     assert built["manifest"]["counts"]["total"] == 30
     assert (data_dir / built["directory"] / "train.jsonl").exists()
 
-    result = runner.invoke(cli, ["releases", "build", "--name", "second", "--kind", "dpo", "--format", "trl"])
+    result = runner.invoke(
+        cli, ["releases", "build", "--name", "second", "--kind", "dpo", "--format", "trl", "--keep-context"]
+    )
     assert result.exit_code == 0, result.output
     assert "ready" in result.stderr
 
     result = runner.invoke(cli, ["releases", "list", "--json"])
     assert result.exit_code == 0, result.output
-    assert [r["name"] for r in orjson.loads(result.stdout)] == ["second", "first"]
+    listed = orjson.loads(result.stdout)
+    assert [r["name"] for r in listed] == ["second", "first"]
+    result = runner.invoke(cli, ["releases", "show", str(listed[0]["id"])])
+    assert orjson.loads(result.stdout)["options"]["keep_context"] is True
 
     result = runner.invoke(cli, ["releases", "show", str(built["id"])])
     assert result.exit_code == 0, result.output
     shown = orjson.loads(result.stdout)
     assert shown["id"] == built["id"]
+    assert shown["options"]["keep_context"] is False
     assert shown["status"] == "ready"
     assert shown["lint"]["rows"]["train"] == built["manifest"]["counts"]["train"]
 

@@ -50,7 +50,7 @@ def test_the_stored_row_gives_back_the_same_options(engine: Engine) -> None:
     options = ExportOptions.parse(
         kind="dpo", format="trl", status="candidate", min_score=0.5, source="team", patterns_absent=["x"],
         split=0.2, seed=7, system_policy="set", system_prompt="Be brief.", original_chosen=True,
-        dpo_style="standard", model="gpt-4.1-mini-2025-04-14",
+        dpo_style="standard", model="gpt-4.1-mini-2025-04-14", keep_context=True,
     )  # fmt: skip
     with session_scope(engine) as session:
         release = create_release(session, name="round trip", options=options)
@@ -59,6 +59,22 @@ def test_the_stored_row_gives_back_the_same_options(engine: Engine) -> None:
         stored = session.get(DatasetRelease, release_id)
         assert stored is not None
         assert ExportOptions.of_release(stored) == options
+        assert stored.options["keep_context"] is True
+
+
+def test_a_release_stored_before_keep_context_reads_back_without_context(engine: Engine) -> None:
+    options = ExportOptions.parse(kind="sft", format="openai")
+    with session_scope(engine) as session:
+        release = create_release(session, name="older", options=options)
+        # The options JSON as releases built before the field was added stored it.
+        release.options = {k: v for k, v in release.options.items() if k != "keep_context"}
+        session.flush()
+        release_id = release.id
+    with session_scope(engine, read_only=True) as session:
+        stored = session.get(DatasetRelease, release_id)
+        assert stored is not None
+        assert "keep_context" not in stored.options
+        assert ExportOptions.of_release(stored).keep_context is False
 
 
 def test_the_form_refuses_unknown_fields_and_builds_with_known_ones(engine: Engine) -> None:
@@ -79,3 +95,9 @@ def test_the_form_refuses_unknown_fields_and_builds_with_known_ones(engine: Engi
         (release,) = session.exec(select(DatasetRelease)).all()
         assert release.options["system_prompt"] is None
         assert release.filters["source"] is None
+        assert release.options["keep_context"] is False
+    kept = post_form(c, "/admin/releases", {**form, "name": "with context", "keep_context": "true"})
+    assert kept.status_code == 303, kept.text
+    with session_scope(engine, read_only=True) as session:
+        release = session.exec(select(DatasetRelease).where(DatasetRelease.name == "with context")).one()
+        assert release.options["keep_context"] is True

@@ -29,7 +29,10 @@ def training_engine(engine: Engine) -> Engine:
 
 
 @pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
+def fake_openai(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    """The stand-in provider on loopback, which the outbound policy allows only when opted in."""
+    monkeypatch.setenv("PAIRWISE_ALLOW_PRIVATE_ENDPOINTS", "true")
+    get_settings.cache_clear()
     server = FakeOpenAI().start()
     yield server
     server.stop()

@@ -168,3 +168,38 @@ def test_reviewers_and_anonymous_cannot_see_or_change_settings(
     )
     with session_scope(training_engine, read_only=True) as session:
         assert session.get(AppSetting, provider.SETTING_KEY) is None
+
+
+class TestProviderMessages:
+    """The run page shows a short, sanitized provider message, never a body verbatim."""
+
+    @staticmethod
+    def _error(status: int, body: object, content: bytes) -> Exception:
+        import httpx2
+        from openai import APIStatusError
+
+        request = httpx2.Request("POST", "https://ft.example.com/v1/fine_tuning/jobs")
+        response = httpx2.Response(status, request=request, content=content)
+        return APIStatusError("error", response=response, body=body)
+
+    def test_an_html_body_from_an_internal_service_is_not_shown(self) -> None:
+        from app.training.backends.openai_errors import provider_message
+
+        page = "<html><body>Jenkins admin console, secret=abc123</body></html>"
+        message = provider_message(self._error(400, page, page.encode()))
+        assert message == "HTTP 400 Bad Request: no message in words"
+
+    def test_a_long_json_message_is_cut_to_one_short_line(self) -> None:
+        from app.training.backends.openai_errors import MAX_PROVIDER_MESSAGE, provider_message
+
+        body = {"error": {"message": "bad file\n" + "x" * 5000}}
+        message = provider_message(self._error(400, body, b"{}"))
+        assert "\n" not in message
+        assert len(message) < MAX_PROVIDER_MESSAGE + 40
+        assert message.startswith("HTTP 400 Bad Request: bad file x")
+
+    def test_a_dump_in_the_message_field_is_not_shown(self) -> None:
+        from app.training.backends.openai_errors import provider_message
+
+        body = {"message": '{"internal": {"db_password": "hunter2"}}'}
+        assert "hunter2" not in provider_message(self._error(400, body, b"{}"))

@@ -41,6 +41,7 @@ def start_worker(engine: Engine, job_id: int, fake: FakeOpenAI) -> subprocess.Po
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PAIRWISE_", "OPENAI_"))}
     env.update(
         PAIRWISE_MODE="test", PAIRWISE_SECRET_KEY=settings.secret_key, PAIRWISE_DATA_DIR=str(settings.data_dir),
+        PAIRWISE_ALLOW_PRIVATE_ENDPOINTS="true",
         PAIRWISE_DATABASE_URL=engine.url.render_as_string(hide_password=False),
         OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY=fake.api_key, PYTHONPATH=str(ROOT),
     )  # fmt: skip

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from . import anthropic, chatgpt, claude_code, markdown, openai, preference, sharegpt
+from . import (
+    aider,
+    anthropic,
+    chatgpt,
+    claude_ai,
+    claude_code,
+    markdown,
+    openai,
+    preference,
+    sharegpt,
+    specstory,
+)
 from ._json import BOM
 from .base import Importer
 
@@ -11,7 +22,18 @@ from .base import Importer
 # rest: plain-text messages read the same either way).
 IMPORTERS: dict[str, Importer] = {
     module.importer.name: module.importer
-    for module in (claude_code, chatgpt, preference, sharegpt, anthropic, openai, markdown)
+    for module in (
+        claude_code,
+        chatgpt,
+        claude_ai,
+        preference,
+        sharegpt,
+        anthropic,
+        openai,
+        aider,
+        specstory,
+        markdown,
+    )
 }
 FORMATS: tuple[str, ...] = tuple(IMPORTERS)
 
@@ -28,6 +50,10 @@ def get_importer(name: str) -> Importer:
 def _name_hint(filename: str) -> str | None:
     """The format a file name suggests, used only to break a tie between sniffers."""
     path = filename.replace("\\", "/").lower()
+    if path.endswith(".aider.chat.history.md"):
+        return "aider"
+    if "/.specstory/" in "/" + path:
+        return "specstory"
     if path.endswith((".md", ".markdown")):
         return "markdown"
     if path.rsplit("/", 1)[-1] == "conversations.json":

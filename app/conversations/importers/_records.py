@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, decode, iter_array, iter_lines
-from .base import FileFormatError, ParsedConversation, ParseResult, RecordError
+from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
 _WHITESPACE = b" \t\r\n"
 _SNIFF_RECORDS = 3
@@ -88,6 +88,9 @@ def parse_records(stream: IO[bytes], filename: str, convert: Converter) -> Itera
             conversation = convert(record.value, f"{filename}:{where}")
         except BadRecord as exc:
             yield RecordError(str(exc), line=record.line, json_path=record.json_path)
+            continue
+        except SkipRecord as exc:
+            yield Skipped(str(exc))
             continue
         conversation.line = record.line
         conversation.json_path = record.json_path

@@ -2,14 +2,72 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 from ._json import BadRecord
 from .base import ExplicitPair, ParsedTurn
 
+# What IDEs, shells and the harness wrap around or beside what a person typed. Kept as structured context
+# of the user turn (`{"type": "context", "tag", "text"}` blocks), never as the turn's text.
+WRAPPER_TAGS = (
+    "ide_opened_file",
+    "ide_selection",
+    "ide_diagnostics",
+    "bash-input",
+    "bash-stdout",
+    "bash-stderr",
+    "local-command-stdout",
+    "local-command-stderr",
+    "system-reminder",
+)
+_WRAPPER = re.compile(r"<(" + "|".join(map(re.escape, WRAPPER_TAGS)) + r")>(.*?)</\1>", re.DOTALL)
 
-def flatten(content: Any) -> str:
-    """Text of a content value that is a string or a list of parts/blocks (non-text parts are dropped)."""
+
+def split_context(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """User text without its IDE/shell wrappers, and the wrappers as context blocks (in order)."""
+    if "<" not in text:
+        return text, []
+    blocks: list[dict[str, Any]] = []
+
+    def take(match: re.Match[str]) -> str:
+        blocks.append({"type": "context", "tag": match.group(1), "text": match.group(2).strip()})
+        return ""
+
+    clean = _WRAPPER.sub(take, text)
+    return (clean.strip(), blocks) if blocks else (text, [])
+
+
+# Part types as sources name them -> the kind reported when one is dropped.
+_PART_KINDS = {
+    "image_url": "image",
+    "input_image": "image",
+    "image": "image",
+    "image_asset_pointer": "image",
+    "input_audio": "audio",
+    "audio": "audio",
+    "audio_asset_pointer": "audio",
+    "real_time_user_audio_video_asset_pointer": "audio",
+    "file": "file",
+    "input_file": "file",
+    "document": "document",
+}
+
+
+def part_kind(part: Any) -> str:
+    """The kind of a non-text content part, for the dropped-parts report (`image`, `audio`, ...)."""
+    if type(part) is not dict:
+        return "unknown"
+    kind = part.get("type", part.get("content_type"))
+    if type(kind) is not str:
+        return "unknown"
+    return _PART_KINDS.get(kind, kind[:40])
+
+
+def flatten(content: Any, dropped: Counter[str] | None = None) -> str:
+    """Text of a content value that is a string or a list of parts/blocks; other parts are counted in
+    `dropped` by kind (when given) and left out."""
     if type(content) is str:
         return content
     if type(content) is list:
@@ -19,6 +77,8 @@ def flatten(content: Any) -> str:
                 texts.append(part)
             elif type(part) is dict and type(part.get("text")) is str:
                 texts.append(part["text"])
+            elif dropped is not None:
+                dropped[part_kind(part)] += 1
         return "\n".join(texts)
     return ""
 
@@ -35,25 +95,36 @@ def tool_result(tool_use_id: Any, content: Any, is_error: Any = False) -> dict[s
 class TurnBuilder:
     """Accumulates messages in order and merges consecutive same-role messages into one turn.
 
+    IDE/shell wrappers in user text become context blocks of the next user turn that has text of its own
+    (a `!ls` shell line and its output belong with the question typed after them); user turns keep
+    `blocks=None` without any.
+
     User texts merge with a blank line between them. Everything an assistant produces (text, thinking,
     tool calls) and every tool result is a block of the current assistant turn, so a response that
     continues after a tool result stays one turn. Text-only assistant turns keep `blocks=None`: the text
     says it all, and the stored row stays small.
     """
 
-    __slots__ = ("_parts", "_role", "_system", "turns")
+    __slots__ = ("_context", "_parts", "_role", "_system", "dropped", "turns")
 
     def __init__(self) -> None:
         self.turns: list[ParsedTurn] = []
+        # Content parts left out, by kind: reported per file and per batch.
+        self.dropped: Counter[str] = Counter()
         self._role: str | None = None
         self._parts: list[Any] = []
         self._system: list[str] = []
+        self._context: list[dict[str, Any]] = []
 
     def system(self, text: str) -> None:
         if text and not text.isspace():
             self._system.append(text)
 
-    def user(self, text: str) -> None:
+    def user(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Add typed user text; `blocks` (a command marker, context) go with the turn it lands in."""
+        text, context = split_context(text)
+        self._context.extend(blocks or ())
+        self._context.extend(context)
         if not text or text.isspace():
             return
         if self._role != "user":
@@ -73,7 +144,8 @@ class TurnBuilder:
 
     def _close(self) -> None:
         if self._role == "user":
-            self.turns.append(ParsedTurn("user", "\n\n".join(self._parts)))
+            self.turns.append(ParsedTurn("user", "\n\n".join(self._parts), self._context or None))
+            self._context = []
         elif self._role == "assistant":
             texts = [block["text"] for block in self._parts if block["type"] == "text"]
             rich = len(texts) != len(self._parts)
@@ -84,6 +156,10 @@ class TurnBuilder:
     def finish(self, *, complete: bool = True) -> list[ParsedTurn]:
         """The turns; with `complete`, raise BadRecord unless there is a user and an assistant turn."""
         self._close()
+        if self._context:
+            # Context with no typed text after it (a shell line at the very end): nothing to attach it to.
+            self.dropped["context"] += len(self._context)
+            self._context = []
         if complete and len({turn.role for turn in self.turns}) < 2:
             raise BadRecord("no conversation turns")
         return self.turns

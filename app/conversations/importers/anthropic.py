@@ -38,6 +38,8 @@ def _add_blocks(builder: TurnBuilder, role: str, blocks: list[Any], where: str) 
             _add_text(builder, role, expect(block.get("text"), str, f"{where}.content[{k}].text"))
         elif kind == "tool_result":
             builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+        elif kind in ("image", "document"):
+            builder.dropped[kind] += 1
         elif role == "user":
             continue
         elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
@@ -81,6 +83,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         turns=builder.finish(),
         title=title if type(title) is str else None,
         system_prompt=builder.system_prompt,
+        dropped=dict(builder.dropped),
     )
 
 

@@ -51,6 +51,8 @@ class ParsedConversation:
     json_path: str | None = None
     # Set only by the preference importer; conversations with explicit pairs skip detection.
     explicit_pairs: list[ExplicitPair] | None = None
+    # Content parts the importer could not keep (images, audio without a transcript...), by kind.
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -62,7 +64,19 @@ class RecordError:
     json_path: str | None = None
 
 
-ParseResult = ParsedConversation | RecordError
+@dataclass(slots=True)
+class Skipped:
+    """Something known not to be a conversation (an empty chat, a snapshot-only session): counted by
+    reason in the reports, never an error."""
+
+    reason: str
+
+
+class SkipRecord(Exception):
+    """Raised by a converter for a record that is known not to be a conversation; the message is the reason."""
+
+
+ParseResult = ParsedConversation | RecordError | Skipped
 
 
 class FileFormatError(Exception):

@@ -5,20 +5,29 @@ is the path from `current_node` up to the root, so other branches (regenerated a
 are not turns. Null messages, tool messages, messages addressed to a tool and non-text content (code,
 browsing, images) are skipped. System messages, hidden or not, never become turns; their text, if any,
 is the system prompt.
+
+Voice conversations are `multimodal_text` messages whose parts are `audio_transcription` objects (`text`)
+next to `audio_asset_pointer` ones: the transcription is the turn's text and the audio it transcribes is
+not counted as lost. Every other part that cannot be kept (images, audio without a transcript) and every
+user/assistant message of a non-text content type is counted by kind in the conversation's `dropped`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord
 from ._records import expect, external_id, first_byte, head_records, parse_records
-from ._turns import TurnBuilder
+from ._turns import TurnBuilder, part_kind
 from .base import ParsedConversation, ParseResult
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _TEXT_TYPES = ("text", "multimodal_text")
+# Context the export carries as messages (custom instructions, memory): not conversation content.
+_CONTEXT_TYPES = ("user_editable_context", "model_editable_context")
+_AUDIO_POINTERS = ("audio_asset_pointer", "real_time_user_audio_video_asset_pointer")
 
 
 def _thread(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
@@ -44,14 +53,29 @@ def _thread(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
     return messages
 
 
-def _text(message: dict[str, Any]) -> str | None:
+def _text(message: dict[str, Any], dropped: Counter[str]) -> str | None:
     content = message.get("content")
-    if type(content) is not dict or content.get("content_type") not in _TEXT_TYPES:
+    if type(content) is not dict:
+        return None
+    kind = content.get("content_type")
+    if kind not in _TEXT_TYPES:
+        if type(kind) is str and kind not in _CONTEXT_TYPES and message.get("recipient") in (None, "all"):
+            dropped[kind[:40]] += 1
         return None
     parts = content.get("parts")
     if type(parts) is not list:
         return None
-    return "\n".join(part for part in parts if type(part) is str)
+    transcribed = any(type(p) is dict and p.get("content_type") == "audio_transcription" for p in parts)
+    texts = []
+    for part in parts:
+        if type(part) is str:
+            texts.append(part)
+        elif type(part) is dict and part.get("content_type") == "audio_transcription":
+            if type(part.get("text")) is str:
+                texts.append(part["text"])
+        elif not (transcribed and type(part) is dict and part.get("content_type") in _AUDIO_POINTERS):
+            dropped[part_kind(part)] += 1
+    return "\n".join(texts)
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
@@ -60,7 +84,9 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     for message in _thread(mapping, record.get("current_node")):
         author = message.get("author")
         role = author.get("role") if type(author) is dict else None
-        text = _text(message)
+        if role not in ("user", "assistant", "system"):
+            continue
+        text = _text(message, builder.dropped)
         if text is None or message.get("recipient") not in (None, "all"):
             continue
         if role == "user":
@@ -77,6 +103,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         title=title if type(title) is str else None,
         system_prompt=builder.system_prompt,
         metadata=metadata,
+        dropped=dict(builder.dropped),
     )
 
 

@@ -16,12 +16,16 @@ The thread is rebuilt from the records' links, not taken from file order blindly
   that continues after a tool result is still the same response.
 
 Sidechains are dropped: subagent threads (`isSidechain: true`, and files under a `subagents/` folder) are
-summarised in the main thread by their Task tool result. Also dropped as noise, never reported: `isMeta`
-entries, slash-command wrappers (`<command-name>`, `<local-command-stdout>`, ...), interruption notices,
-compaction summaries, synthetic or API-error assistant entries, and records that are not user/assistant
-messages (`system`, `summary`, `file-history-snapshot`, `queue-operation`, `progress`, ...). A session in
-which the user and the assistant do not both speak (only noise, a prompt left unanswered, a stray entry)
-yields nothing.
+summarised in the main thread by their Task tool result.
+
+A slash command is a `<command-name>` entry next to an `isMeta` entry holding the expanded prompt: the
+expansion becomes the user turn with a `command` block (`/init`, its args). Shell and IDE wrappers
+(`<bash-stdout>`, `<local-command-stdout>`, `<ide_selection>`, ...) become context blocks of the next typed
+prompt (see TurnBuilder). Dropped as noise, never reported: other `isMeta` entries, commands without an
+expansion (`/clear`, `/cost`), local-command caveats, interruption notices, compaction summaries, synthetic
+or API-error assistant entries, and records that are not user/assistant messages (`system`, `summary`,
+`file-history-snapshot`, `queue-operation`, `progress`, ...). A file in which the user and the assistant
+never both speak (snapshots only, a prompt left unanswered) yields one Skipped, counted by reason.
 
 Title: a `custom-title` record, else a `summary` whose `leafUuid` is on the conversation's path, else an
 `ai-title`, else the first user text cut to 80 characters.
@@ -35,7 +39,7 @@ from typing import IO
 from ._claude_session import Session
 from ._json import BadRecord, decode, iter_lines
 from ._records import first_byte, head_records, type_name
-from .base import ParseResult, RecordError
+from .base import ParseResult, RecordError, Skipped
 
 _TITLE_FIELDS = {"custom-title": "customTitle", "ai-title": "aiTitle"}
 # Sessions held in memory at once; the least recently written one is finished first beyond this.
@@ -53,7 +57,7 @@ class ClaudeCodeImporter:
             return any(
                 type(r.get("type")) is str and ("sessionId" in r or "parentUuid" in r or "leafUuid" in r)
                 for r in records
-            )
+            ) or all(r.get("type") == "file-history-snapshot" for r in records)
         # Claude Code writes parentUuid and sessionId before the message: a long first entry still shows them.
         return b'"parentUuid"' in head and b'"sessionId"' in head
 
@@ -65,6 +69,7 @@ class ClaudeCodeImporter:
         summaries: dict[str, str] = {}
         current = ""
         session: Session | None = None
+        finished = False
         for entry in iter_lines(stream):
             if isinstance(entry, RecordError):
                 yield entry
@@ -93,7 +98,9 @@ class ClaudeCodeImporter:
                     if len(sessions) >= _OPEN_SESSIONS:
                         oldest = min(sessions, key=last_used.__getitem__)
                         del last_used[oldest]
-                        yield from _finish(sessions.pop(oldest), filename, summaries)
+                        for result in _finish(sessions.pop(oldest), filename, summaries):
+                            finished = True
+                            yield result
                     session = sessions[current] = Session(number)
             if kind == "custom-title" or kind == "ai-title":
                 title = record.get(_TITLE_FIELDS[kind])
@@ -103,8 +110,14 @@ class ClaudeCodeImporter:
             uuid = record.get("uuid")
             if type(uuid) is str and uuid not in session.nodes and record.get("isSidechain") is not True:
                 session.add(record, uuid)
+        found = False
         for session in sessions.values():
-            yield from _finish(session, filename, summaries)
+            for result in _finish(session, filename, summaries):
+                found = True
+                yield result
+        if not found and not finished:
+            # Snapshot-only sessions, a prompt nobody answered, summaries only: known shapes, not errors.
+            yield Skipped("session without a conversation")
 
 
 def _finish(session: Session, filename: str, summaries: dict[str, str]) -> Iterator[ParseResult]:

@@ -89,7 +89,8 @@ def _title(lines: list[str], stop: int) -> str | None:
     return None
 
 
-def _read(stream: IO[bytes]) -> str:
+def read_text(stream: IO[bytes]) -> str:
+    """A whole text file (up to the record limit) as UTF-8, or FileFormatError saying why not."""
     data = stream.read(MAX_RECORD_BYTES + 1)
     if len(data) > MAX_RECORD_BYTES:
         size = len(data)
@@ -116,7 +117,7 @@ class MarkdownImporter:
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        lines = _read(stream).splitlines()
+        lines = read_text(stream).splitlines()
         markers = _markers(lines)
         builder = TurnBuilder()
         for number, (index, role, _, rest) in enumerate(markers):

@@ -36,9 +36,9 @@ def add_messages(builder: TurnBuilder, messages: Any, field: str) -> None:
                 f"{where}.content: expected a string or a list of parts, got {type_name(content)}"
             )
         if role == "user":
-            builder.user(flatten(content))
+            builder.user(flatten(content, builder.dropped))
         elif role == "assistant":
-            builder.text(flatten(content))
+            builder.text(flatten(content, builder.dropped))
             _add_tool_calls(builder, message, where)
         elif role in _SYSTEM_ROLES:
             builder.system(flatten(content))
@@ -95,6 +95,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         title=title if type(title) is str else None,
         system_prompt=builder.system_prompt,
         metadata=meta,
+        dropped=dict(builder.dropped),
     )
 
 

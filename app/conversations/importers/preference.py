@@ -1,15 +1,22 @@
-"""Existing preference pairs, JSONL or a JSON array, in the two common shapes.
+"""Existing preference pairs, JSONL or a JSON array, in the shapes public datasets use.
 
-- TRL: `{"prompt", "chosen", "rejected"}`, each a string (standard) or a message list (conversational);
-  without `prompt`, the messages `chosen` and `rejected` share are the prompt (TRL's implicit prompt).
+- TRL explicit prompt: `{"prompt", "chosen", "rejected"}`, each a string (standard) or a message list
+  (conversational). Chosen and rejected may repeat the prompt's messages (UltraFeedback-binarized writes
+  `prompt` as a string and `chosen`/`rejected` as whole conversations, plus `score_chosen`/`score_rejected`).
+- TRL / Argilla implicit prompt: no `prompt`; the messages `chosen` and `rejected` share are the prompt.
+- Anthropic HH-RLHF: `chosen` and `rejected` are whole transcripts as strings (`\\n\\nHuman: …\\n\\nAssistant: …`);
+  the shared text up to the last `Assistant:` is the prompt.
+- LLaMA-Factory Alpaca-style preference: `{"instruction", "input"?, "chosen", "rejected"}`, strings.
 - OpenAI DPO: `{"input": {"messages": [...]}, "preferred_output": [...], "non_preferred_output": [...]}`.
 
 The conversation is the prompt's turns, then the rejected answer, then the chosen one: two assistant
-turns in a row (the one exception to alternation), linked by an ExplicitPair.
+turns in a row (the one exception to alternation), linked by an ExplicitPair. Scores, ratings and model
+names of the record are kept in the conversation's metadata under `preference`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -18,6 +25,28 @@ from ._records import expect, external_id, first_byte, head_records, parse_recor
 from ._turns import TurnBuilder, append_pair
 from .base import ParsedConversation, ParsedTurn, ParseResult
 from .openai import add_messages
+
+SHAPES = (
+    "TRL {prompt, chosen, rejected}; TRL implicit prompt {chosen, rejected} as message lists sharing "
+    'the prompt; HH-RLHF {chosen, rejected} as "\\n\\nHuman: … \\n\\nAssistant: …" strings; '
+    "Alpaca {instruction, input?, chosen, rejected}; OpenAI {input, preferred_output, non_preferred_output}"
+)
+# Fields kept as metadata: the scores and provenance public preference datasets carry.
+_META_KEYS = (
+    "score_chosen",
+    "score_rejected",
+    "chosen_score",
+    "rejected_score",
+    "rating_chosen",
+    "rating_rejected",
+    "chosen_rating",
+    "rejected_rating",
+    "chosen_model",
+    "rejected_model",
+    "prompt_id",
+    "source",
+)
+_HH_SPEAKER = re.compile(r"(?:^|\n\n)(Human|Assistant): ?")
 
 
 def _answer(value: Any, field: str) -> ParsedTurn:
@@ -29,7 +58,10 @@ def _answer(value: Any, field: str) -> ParsedTurn:
     add_messages(builder, value, field)
     turns = builder.finish(complete=False)
     if len(turns) != 1 or turns[0].role != "assistant":
-        raise BadRecord(f"{field}: expected one assistant message")
+        roles = ", ".join(turn.role for turn in turns) or "none"
+        raise BadRecord(
+            f"{field}: expected the answer as one assistant message after the prompt, got turns: {roles}"
+        )
     return turns[0]
 
 
@@ -39,34 +71,96 @@ def _shared_prefix(chosen: list[Any], rejected: list[Any]) -> int:
         if a != b:
             break
         size += 1
+    # The answers start with the first differing message: never split inside a prompt's last user turn.
+    while size and type(chosen[size - 1]) is dict and chosen[size - 1].get("role") == "assistant":
+        if size == len(chosen) or size == len(rejected):
+            size -= 1
+        else:
+            break
     return size
+
+
+def hh_turns(text: str, field: str) -> list[tuple[str, str]]:
+    """An HH-RLHF transcript string as (speaker, text) turns, or BadRecord naming the field."""
+    marks = list(_HH_SPEAKER.finditer(text))
+    if not marks or text[: marks[0].start()].strip():
+        raise BadRecord(f'{field}: expected a transcript of "\\n\\nHuman: …\\n\\nAssistant: …" turns')
+    spoken = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        spoken.append((mark.group(1), text[mark.end() : end]))
+    return spoken
+
+
+def _hh(builder: TurnBuilder, chosen: Any, rejected: Any) -> tuple[str, str]:
+    good, bad = hh_turns(chosen, "chosen"), hh_turns(rejected, "rejected")
+    if good[-1][0] != "Assistant" or bad[-1][0] != "Assistant":
+        raise BadRecord("chosen/rejected: expected HH-RLHF transcripts that end with an Assistant turn")
+    if good[:-1] != bad[:-1]:
+        raise BadRecord(
+            "chosen/rejected: expected HH-RLHF transcripts that differ only in the last Assistant turn"
+        )
+    for speaker, text in good[:-1]:
+        if speaker == "Human":
+            builder.user(text.strip())
+        else:
+            builder.text(text.strip())
+    return good[-1][1].strip(), bad[-1][1].strip()
+
+
+def _is_hh(chosen: Any, rejected: Any) -> bool:
+    if type(chosen) is not str or type(rejected) is not str:
+        return False
+    return any(text.lstrip("\n").startswith("Human:") for text in (chosen, rejected))
+
+
+def _prompt(builder: TurnBuilder, record: dict[str, Any]) -> tuple[Any, Any]:
+    """Feed the prompt to `builder`; return the (chosen, rejected) answers still to read."""
+    chosen, rejected, prompt = record.get("chosen"), record.get("rejected"), record.get("prompt")
+    if type(chosen) is list and type(rejected) is list:
+        size = _shared_prefix(chosen, rejected)
+        if size:
+            # Implicit prompt (or UltraFeedback's whole conversations): the shared messages are the prompt.
+            add_messages(builder, chosen[:size], "chosen")
+            return chosen[size:], rejected[size:]
+    if prompt is None and _is_hh(chosen, rejected):
+        return _hh(builder, chosen, rejected)
+    if prompt is None and type(record.get("instruction")) is str:
+        if type(record.get("system")) is str:
+            builder.system(record["system"])
+        extra = record.get("input")
+        builder.user("\n\n".join(t for t in (record["instruction"], extra) if type(t) is str and t.strip()))
+        return chosen, rejected
+    if type(prompt) is str:
+        builder.user(prompt)
+    elif type(prompt) is list:
+        add_messages(builder, prompt, "prompt")
+    else:
+        raise BadRecord(
+            f"prompt: expected a string or a list of messages, got {type_name(prompt)}; shapes read: {SHAPES}"
+        )
+    return chosen, rejected
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
-    if "preferred_output" in record or "input" in record:
+    if "preferred_output" in record or ("input" in record and "instruction" not in record):
         add_messages(builder, expect(record.get("input"), dict, "input").get("messages"), "input.messages")
         chosen_key, rejected_key = "preferred_output", "non_preferred_output"
         chosen, rejected = record.get(chosen_key), record.get(rejected_key)
     else:
         chosen_key, rejected_key = "chosen", "rejected"
-        chosen, rejected, prompt = record.get("chosen"), record.get("rejected"), record.get("prompt")
-        if prompt is None and type(chosen) is list and type(rejected) is list:
-            size = _shared_prefix(chosen, rejected)
-            prompt, chosen, rejected = chosen[:size], chosen[size:], rejected[size:]
-        if type(prompt) is str:
-            builder.user(prompt)
-        elif type(prompt) is list:
-            add_messages(builder, prompt, "prompt")
-        else:
-            raise BadRecord(f"prompt: expected a string or a list of messages, got {type_name(prompt)}")
+        chosen, rejected = _prompt(builder, record)
     turns = builder.finish(complete=False)
     pairs = append_pair(turns, _answer(rejected, rejected_key), _answer(chosen, chosen_key))
+    scores = {key: record[key] for key in _META_KEYS if type(record.get(key)) in (int, float, str)}
     return ParsedConversation(
         external_id=external_id(record, fallback),
         turns=turns,
         system_prompt=builder.system_prompt,
         explicit_pairs=pairs,
+        metadata={"preference": scores} if scores else {},
+        dropped=dict(builder.dropped),
     )
 
 

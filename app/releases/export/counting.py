@@ -17,8 +17,12 @@ are a constant plus the count of the chosen and the rejected text.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
+import stat
 from array import array
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -42,6 +46,8 @@ ROWS_PER_BATCH = 1000
 WORKER_DEPTH = 3
 # The job pipe's capacity where the platform lets us set it (Linux allows 1 MiB unprivileged).
 PIPE_BYTES = 1 << 20
+# prctl option: the signal this process gets when its parent thread exits (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 # Layout entries per row: head constant, number of head texts, good constant, bad constant.
 _FIELDS = 4
 
@@ -82,13 +88,50 @@ def count_rows(
     return totals, longest
 
 
-def _serve(jobs: Connection, results: Connection, model: str) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Linux: SIGKILL this process when the parent dies (a kill -9 of a release build or of the server)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request above took effect
+        os._exit(0)
+
+
+def _close_inherited(keep: set[int]) -> None:
+    """Close the sockets a fork copied (the server's listening socket, database connections).
+
+    A child holding the listening socket keeps the port bound after the server dies, so a restart fails
+    with "address already in use". Pipes other than our own and regular files are left alone: the
+    multiprocessing sentinel is one of them, and closing it would make the parent think we exited.
+    """
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return
+    for name in names:
+        fd = int(name)
+        if fd in keep or fd < 3:
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+
+
+def _serve(
+    jobs: Connection, results: Connection, model: str, parent: int, parent_ends: tuple[Connection, ...]
+) -> None:
     """The worker: count each batch received, until told to stop or the parent goes away.
 
     It ends with `os._exit`: a forked child must not run the parent's exit handlers or flush buffers it
-    inherited (stdout, open files), and has nothing of its own to clean up.
+    inherited (stdout, open files), and has nothing of its own to clean up. The parent's ends of the pipes
+    are closed here, so a dead parent reads as end-of-file on `jobs` instead of a wait forever.
     """
     try:
+        _die_with_parent(parent)
+        for end in parent_ends:
+            with contextlib.suppress(OSError):
+                end.close()
+        _close_inherited({jobs.fileno(), results.fileno()})
         counter = TokenCounter(model)
         while True:
             job = jobs.recv()
@@ -122,7 +165,10 @@ class _Worker:
         with contextlib.suppress(AttributeError, OSError):  # not Linux, or a lower limit: sends may wait
             fcntl.fcntl(self.jobs.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self.process = context.Process(
-            target=_serve, args=(jobs_out, results_in, model), name="pairwise-token-counter", daemon=True
+            target=_serve,
+            args=(jobs_out, results_in, model, os.getpid(), (self.jobs, self.results)),
+            name="pairwise-token-counter",
+            daemon=True,
         )
         try:
             self.process.start()

@@ -56,6 +56,11 @@ class ExportResult:
         }
 
 
+def _starts_with_assistant(prompt: list[dict[str, str]]) -> bool:
+    """Whether the first non-system message of a prompt is the assistant's."""
+    return next((m["role"] for m in prompt if m["role"] != "system"), None) == "assistant"
+
+
 def validation_path(out: Path) -> Path:
     """`train.jsonl` -> `train.validation.jsonl` (the suffix stays last so tools still recognize it)."""
     return out.with_name(f"{out.stem}.validation{out.suffix}")
@@ -76,6 +81,7 @@ def write_dataset(
             writers[split] = _open(path, options)
         lines = {TRAIN: 0, VALIDATION: 0}
         gold_edited = 0
+        assistant_first = 0
         # The options' branches are taken once here, not once per row.
         keep_system = options.system_policy == SystemPolicy.keep
         original_chosen = options.original_chosen
@@ -83,8 +89,12 @@ def write_dataset(
         assign = splitter(fraction=spec.split, seed=spec.seed)
         needs_group = spec.split > 0 or linter is not None
         write = {split: writer.write for split, writer in writers.items()}
-        for pair in iter_release_pairs(session, filters=spec.filters):
+        for pair in iter_release_pairs(session, filters=spec.filters, with_context=options.keep_context):
             prompt = pair.prompt if keep_system else prompt_messages(pair, options)
+            if _starts_with_assistant(prompt):
+                # A row must open with what a person asked (a lost slash command once left only the answer).
+                assistant_first += 1
+                continue
             chosen = pair.chosen_original if original_chosen else pair.chosen
             row = build(prompt, chosen, pair.rejected)
             if needs_group:
@@ -123,6 +133,7 @@ def write_dataset(
             VALIDATION: lines[VALIDATION],
             "total": lines[TRAIN] + lines[VALIDATION],
             "gold_edited": gold_edited,
+            "skipped_assistant_first": assistant_first,
         },
         lint=report,
     )

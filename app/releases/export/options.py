@@ -49,6 +49,8 @@ class ExportOptions(BaseModel):
     original_chosen: bool = False
     dpo_style: DpoStyle = DpoStyle.conversational
     model: str | None = Field(default=None, max_length=100)
+    # IDE/shell context blocks of prompt turns (moved out of user text at import) written back into prompts.
+    keep_context: bool = False
 
     @field_validator("patterns_present", "patterns_absent", mode="after")
     @classmethod
@@ -84,7 +86,7 @@ class ExportOptions(BaseModel):
             kind=release.kind, format=release.format, **filters, split=release.split, seed=release.seed,
             system_policy=options["system_policy"], system_prompt=options["system_prompt"],
             original_chosen=options["original_chosen"], dpo_style=options["dpo_style"] or "conversational",
-            model=options.get("model"),
+            model=options.get("model"), keep_context=options.get("keep_context", False),
         )  # fmt: skip
 
     @property
@@ -106,6 +108,7 @@ class ExportOptions(BaseModel):
             system_prompt=self.system_prompt,
             original_chosen=self.original_chosen,
             dpo_style=self.dpo_style,
+            keep_context=self.keep_context,
         )
 
     def row_columns(self) -> dict[str, Any]:

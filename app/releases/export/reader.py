@@ -60,9 +60,18 @@ class ReleasePair:
 
 
 def iter_release_pairs(
-    session: Session, *, filters: ReleaseFilters, batch_size: int = 1000, after_id: int = 0
+    session: Session,
+    *,
+    filters: ReleaseFilters,
+    batch_size: int = 1000,
+    after_id: int = 0,
+    with_context: bool = False,
 ) -> Iterator[ReleasePair]:
-    """Pairs matching `filters` in id order (reviewed orientation: chosen is the preferred answer)."""
+    """Pairs matching `filters` in id order (reviewed orientation: chosen is the preferred answer).
+
+    `with_context` puts the IDE/shell context of prompt user turns back in front of their text, in its
+    original `<tag>…</tag>` form; by default exports carry what the person typed only.
+    """
     pair, conversation, judgment = PAIR.c, CONVERSATION.c, JUDGMENT.c
     first_turn, second_turn = TURN.alias("first_turn"), TURN.alias("second_turn")
     first, second = first_turn.c, second_turn.c
@@ -126,6 +135,7 @@ def iter_release_pairs(
         longer = [row for row in rows if row[2] > 0]
         prompts = _prompt_turns(session, longer) if longer else {}
         tags = _chosen_patterns(session, rows) if needs_patterns else {}
+        context = _prompt_context(session, rows) if with_context else {}
         for (
             pair_id, conversation_id, prompt_end, swapped, system_prompt, first_text, second_text, edited,
             opening_role, opening_text,
@@ -134,10 +144,11 @@ def iter_release_pairs(
             if needs_patterns and not _patterns_match(chosen_patterns, filters):
                 continue
             if prompt_end == 0:
-                turns = [(opening_role, opening_text)] if opening_role is not None else []
+                first_turns = [(opening_role, opening_text)] if opening_role is not None else []
+                turns = [(role, context.get((conversation_id, 0), "") + text) for role, text in first_turns]
             else:
                 turns = [
-                    (role, text)
+                    (role, context.get((conversation_id, index), "") + text)
                     for index, role, text in prompts.get(conversation_id, ())
                     if index <= prompt_end
                 ]
@@ -172,6 +183,33 @@ def _prompt_turns(session: Session, rows: Sequence[Any]) -> dict[int, list[tuple
         if index <= ends[conversation_id]:
             turns[conversation_id].append((index, role, text))
     return turns
+
+
+_USER_BLOCKS = (
+    select(TURN.c.conversation_id, TURN.c.index, TURN.c.blocks)
+    .where(
+        TURN.c.conversation_id.in_(bindparam("ids", expanding=True)),
+        TURN.c.index <= bindparam("end"),
+        TURN.c.role == "user",
+    )
+    .order_by(TURN.c.conversation_id, TURN.c.index)
+)
+
+
+def _prompt_context(session: Session, rows: Sequence[Any]) -> dict[tuple[int, int], str]:
+    """Per (conversation, turn index): the user turn's context blocks as text to put before it."""
+    ends: dict[int, int] = {}
+    for row in rows:
+        ends[row[1]] = max(ends.get(row[1], -1), row[2])
+    found: dict[tuple[int, int], str] = {}
+    params = {"ids": list(ends), "end": max(ends.values())}
+    for conversation_id, index, blocks in session.execute(_USER_BLOCKS, params).all():
+        items = [b for b in blocks or () if type(b) is dict and b.get("type") == "context"]
+        if items:
+            found[(conversation_id, index)] = (
+                "".join(f"<{b.get('tag')}>{b.get('text') or ''}</{b.get('tag')}>\n" for b in items) + "\n"
+            )
+    return found
 
 
 _CHOSEN_PATTERNS = select(JUDGMENT.c.pair_id, JUDGMENT.c.patterns_first, JUDGMENT.c.patterns_second).where(

@@ -33,6 +33,8 @@ class RowOptions:
     system_prompt: str | None = None
     original_chosen: bool = False
     dpo_style: DpoStyle = DpoStyle.conversational
+    # IDE/shell context of prompt turns (kept apart at import) written back into the prompt text.
+    keep_context: bool = False
 
     def __post_init__(self) -> None:
         if self.system_policy == SystemPolicy.set and not (self.system_prompt or "").strip():
@@ -52,6 +54,7 @@ class RowOptions:
             "system_prompt": self.system_prompt,
             "original_chosen": self.original_chosen,
             "dpo_style": str(self.dpo_style) if self.kind == ReleaseKind.dpo else None,
+            "keep_context": self.keep_context,
         }
 
 

@@ -25,6 +25,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.errors import PairwiseError, ValidationFailedError
 from app.jobs.runner import JobCancelled
+from app.net import policy_http_client
 from app.releases.models import DatasetRelease
 from app.training.backends.base import AUTO, Param
 from app.training.backends.openai_errors import (
@@ -107,7 +108,10 @@ class OpenAIBackend:
                 "the run cannot be followed on another endpoint."
             )
         try:
-            return OpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=REQUEST_TIMEOUT)
+            return OpenAI(
+                api_key=key, base_url=base_url, max_retries=0, timeout=REQUEST_TIMEOUT,
+                http_client=policy_http_client(timeout=REQUEST_TIMEOUT),
+            )  # fmt: skip
         except OpenAIError as exc:
             raise PairwiseError(
                 "No fine-tuning API key: an admin saves one in Training settings, or the worker's environment "

@@ -23,6 +23,8 @@ T = TypeVar("T")
 LAUNCH_ATTEMPTS = 8
 MAX_BACKOFF = 300.0
 REMOTE_STATUSES = {"validating_files", "queued", "running", "succeeded", "failed", "cancelled"}
+# A provider's message shown on the run page is cut to this many characters.
+MAX_PROVIDER_MESSAGE = 200
 
 TRANSIENT = (RateLimitError, InternalServerError, APIConnectionError, APITimeoutError)
 
@@ -40,7 +42,7 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def provider_message(exc: BaseException) -> str:
-    """What the provider said, as a sentence."""
+    """What the provider said, as one short sentence: never its body verbatim (it could be any service)."""
     if isinstance(exc, APIStatusError):
         body = exc.body
         message = None
@@ -48,16 +50,29 @@ def provider_message(exc: BaseException) -> str:
             message = body.get("message") or body.get("error")
             if isinstance(message, Mapping):
                 message = message.get("message")
-        elif isinstance(body, str) and body.strip():
-            message = body.strip()[:500]
         reason = exc.response.reason_phrase if exc.response is not None else ""
-        text = str(message or exc.message or "no message")
-        return f"HTTP {exc.status_code}{(' ' + reason) if reason else ''}: {text}"
+        text = short_text(message) if isinstance(message, str) else None
+        return f"HTTP {exc.status_code}{(' ' + reason) if reason else ''}: {text or 'no message in words'}"
     if isinstance(exc, APITimeoutError):
         return "the request timed out"
     if isinstance(exc, APIConnectionError):
+        cause = exc.__cause__
+        while cause is not None and "outbound address policy" not in str(cause):
+            cause = cause.__cause__
+        if cause is not None:
+            return "the connection was refused by the outbound address policy (see Security in the README)"
         return "could not connect to the provider"
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {short_text(str(exc)) or 'no message'}"
+
+
+def short_text(value: str, limit: int = MAX_PROVIDER_MESSAGE) -> str | None:
+    """A provider's message for a page: one line of plain printable text, cut; None when it looks like
+    markup or a dump (HTML error pages, stack traces), which stays in the log."""
+    line = " ".join(value.split())
+    if not line or ("<" in line and ">" in line) or line.startswith(("{", "[")):
+        return None
+    line = "".join(ch for ch in line if ch.isprintable())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def retry_after(exc: BaseException) -> float | None:

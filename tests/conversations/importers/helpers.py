@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.conversations.importers import get_importer
-from app.conversations.importers.base import ParsedConversation, RecordError
+from app.conversations.importers.base import ParsedConversation, RecordError, Skipped
 
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
 RENDERED = SAMPLES / "rendered"
@@ -23,6 +23,8 @@ def parse(
     for result in get_importer(fmt).parse(io.BytesIO(data), filename):
         if isinstance(result, RecordError):
             errors.append(result)
+        elif isinstance(result, Skipped):
+            continue
         else:
             conversations.append(result)
     return conversations, errors

@@ -14,11 +14,22 @@ MESSAGES = [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "
 
 
 def test_registry() -> None:
-    assert FORMATS == ("claude-code", "chatgpt", "preference", "sharegpt", "anthropic", "openai", "markdown")
+    assert FORMATS == (
+        "claude-code",
+        "chatgpt",
+        "claude-ai",
+        "preference",
+        "sharegpt",
+        "anthropic",
+        "openai",
+        "aider",
+        "specstory",
+        "markdown",
+    )
     assert all(IMPORTERS[name].name == name for name in FORMATS)
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
-        ValueError, match="unknown format 'csv'; choose one of: claude-code, chatgpt, preference"
+        ValueError, match="unknown format 'csv'; choose one of: claude-code, chatgpt, claude-ai, preference"
     ):
         get_importer("csv")
 

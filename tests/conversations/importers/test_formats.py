@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app.conversations.importers.base import ExplicitPair, FileFormatError
+from app.conversations.importers.preference import SHAPES
 
 from .helpers import errors_of, jsonl, parse, parse_one, turns
 
@@ -244,9 +245,13 @@ def test_preference_with_history_and_bad_records() -> None:
     assert [t.role for t in conversations[0].turns] == ["user", "assistant", "user", "assistant", "assistant"]
     assert errors_of(errors) == [
         (2, None, "prompt: expected to end with a user message"),
-        (3, None, "chosen: expected one assistant message"),
-        (4, None, "prompt: expected a string or a list of messages, got a number"),
-        (5, None, "non_preferred_output: expected one assistant message"),
+        (3, None, "chosen: expected the answer as one assistant message after the prompt, got turns: user"),
+        (4, None, "prompt: expected a string or a list of messages, got a number; shapes read: " + SHAPES),
+        (
+            5,
+            None,
+            "non_preferred_output: expected the answer as one assistant message after the prompt, got turns: none",
+        ),
     ]
 
 

@@ -1,0 +1,110 @@
+"""The Claude.ai data export `conversations.json`: a JSON array of `{uuid, name, chat_messages, ...}`.
+
+Each message has a `sender` (`human` or `assistant`), the plain `text` and, in newer exports, `content`
+blocks (`text`, `thinking`, `tool_use`, `tool_result`), which win over `text` when present. Attachment
+text (`attachments[].extracted_content`) is context of the user turn, not its text; uploaded `files`
+(images, PDFs without extracted text) are counted as dropped parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+
+from ._json import BadRecord
+from ._records import expect, first_byte, head_records, parse_records
+from ._turns import TurnBuilder, tool_result
+from .base import ParsedConversation, ParseResult, SkipRecord
+
+
+def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
+    content = message.get("content")
+    if type(content) is not list or not content:
+        text = message.get("text")
+        builder.text(text if type(text) is str else "")
+        return
+    for block in content:
+        kind = block.get("type") if type(block) is dict else None
+        if kind == "text" and type(block.get("text")) is str:
+            builder.text(block["text"])
+        elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
+            builder.block({"type": "thinking", "thinking": block["thinking"]})
+        elif kind == "tool_use":
+            builder.block(
+                {
+                    "type": "tool_use",
+                    "id": block.get("id"),
+                    "name": block.get("name"),
+                    "input": block.get("input"),
+                }
+            )
+        elif kind == "tool_result":
+            builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+        elif kind is not None:
+            builder.dropped[str(kind)[:40]] += 1
+
+
+def _user(builder: TurnBuilder, message: dict[str, Any]) -> None:
+    content = message.get("content")
+    if type(content) is list and content:
+        texts = [
+            b["text"]
+            for b in content
+            if type(b) is dict and b.get("type") == "text" and type(b.get("text")) is str
+        ]
+        text = "\n\n".join(texts)
+    else:
+        plain = message.get("text")
+        text = plain if type(plain) is str else ""
+    context = [
+        {"type": "context", "tag": "attachment", "text": a["extracted_content"], "name": a.get("file_name")}
+        for a in message.get("attachments") or ()
+        if type(a) is dict and type(a.get("extracted_content")) is str and a["extracted_content"].strip()
+    ]
+    files = message.get("files")
+    if type(files) is list and files:
+        builder.dropped["file"] += len(files)
+    builder.user(text or "", blocks=context or None)
+
+
+def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    builder = TurnBuilder()
+    messages = expect(record.get("chat_messages"), list, "chat_messages")
+    if not messages:
+        raise SkipRecord("empty conversation")
+    for i, message in enumerate(messages):
+        sender = expect(message, dict, f"chat_messages[{i}]").get("sender")
+        if sender == "human" or sender == "user":
+            _user(builder, message)
+        elif sender == "assistant":
+            _assistant(builder, message)
+        else:
+            got = orjson.dumps(sender).decode()
+            raise BadRecord(f'chat_messages[{i}].sender: expected "human" or "assistant", got {got}')
+    uuid, name = record.get("uuid"), record.get("name")
+    metadata = {key: record[key] for key in ("created_at", "updated_at") if type(record.get(key)) is str}
+    return ParsedConversation(
+        external_id=uuid if type(uuid) is str and uuid else fallback,
+        turns=builder.finish(),
+        title=name if type(name) is str and name else None,
+        metadata=metadata,
+        dropped=dict(builder.dropped),
+    )
+
+
+class ClaudeAIImporter:
+    name = "claude-ai"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        records = head_records(head)
+        if records:
+            return type(records[0].get("chat_messages")) is list
+        return first_byte(head) == ord("[") and b'"chat_messages"' in head and b'"sender"' in head
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        return parse_records(stream, filename, _convert)
+
+
+importer = ClaudeAIImporter()

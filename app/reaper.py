@@ -1,0 +1,18 @@
+"""Failing what a crashed process left running, at a start that runs no job worker (serve, import, build)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+
+def reap_stale_operations(engine: Engine) -> dict[str, list[int]]:
+    """Mark import batches and release builds whose owner died failed (staging folders removed); ids per kind.
+
+    Job workers do the same through the registry (`on_recover` hooks of conversations and releases jobs),
+    at start and every minute; this is for the processes that run none: `serve` without the embedded
+    worker, `pairwise import` and `pairwise releases build`.
+    """
+    from app.conversations.jobs import reap_stale_batches
+    from app.releases.jobs import reap_stale_releases
+
+    return {"batches": reap_stale_batches(engine), "releases": reap_stale_releases(engine)}

@@ -1,0 +1,108 @@
+"""Public preference dataset shapes (fixtures written by hand from the formats' documentation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.conversations.importers import detect_format
+from app.conversations.importers.base import ExplicitPair, ParsedConversation
+
+from .helpers import parse, turns
+
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats"
+
+
+def _read(name: str) -> tuple[str, list[ParsedConversation], list[tuple[int | None, str | None, str]]]:
+    data = (REAL / name).read_bytes()
+    fmt = detect_format(data, name)
+    assert fmt is not None
+    conversations, errors = parse(fmt, data, name)
+    return fmt, conversations, [(e.line, e.json_path, e.reason) for e in errors]
+
+
+def _pair(conversation: ParsedConversation) -> tuple[list[tuple[str, str]], str, str]:
+    assert conversation.explicit_pairs == [
+        ExplicitPair(rejected=len(conversation.turns) - 2, chosen=len(conversation.turns) - 1)
+    ]
+    return turns(conversation)[:-2], conversation.turns[-1].text, conversation.turns[-2].text
+
+
+def test_hh_rlhf_strings_split_at_the_shared_prefix() -> None:
+    fmt, conversations, errors = _read("hh_rlhf.jsonl")
+    assert fmt == "preference"
+    assert [_pair(c) for c in conversations] == [
+        (
+            [("user", "How do I boil an egg?")],
+            "Put it in boiling water for nine minutes, then cool it in cold water.",
+            "Eggs are a good source of protein.",
+        ),
+        (
+            [("user", "Name a prime number."), ("assistant", "7."), ("user", "A bigger one?")],
+            "101 is prime.",
+            "100 is prime.",
+        ),
+    ]
+    assert errors == [(3, None, 'chosen: expected a transcript of "\\n\\nHuman: …\\n\\nAssistant: …" turns')]
+
+
+def test_ultrafeedback_binarized_keeps_scores_and_drops_the_repeated_prompt() -> None:
+    fmt, conversations, errors = _read("ultrafeedback_binarized.jsonl")
+    assert fmt == "preference"
+    assert [_pair(c) for c in conversations] == [
+        ([("user", "Translate 'cat' to French.")], "Chat.", "Chien."),
+        ([("user", "What is 2+3?")], "5", "6"),
+    ]
+    assert conversations[0].metadata == {
+        "preference": {"score_chosen": 9.0, "score_rejected": 2.0, "prompt_id": "p1"}
+    }
+    assert errors == [
+        (
+            3,
+            None,
+            "rejected: expected the answer as one assistant message after the prompt, got turns: assistant, user",
+        )
+    ]
+
+
+def test_trl_implicit_prompt_rows_with_ratings() -> None:
+    fmt, conversations, errors = _read("trl_implicit.jsonl")
+    assert fmt == "preference"
+    first, second = conversations
+    assert first.system_prompt == "Answer briefly."
+    assert _pair(first) == ([("user", "Capital of Italy?")], "Rome.", "Milan.")
+    assert first.metadata["preference"] == {
+        "rating_chosen": 5,
+        "rating_rejected": 1,
+        "chosen_model": "model-a",
+        "rejected_model": "model-b",
+    }
+    assert _pair(second) == (
+        [("user", "Pick a colour"), ("assistant", "Blue"), ("user", "Another")],
+        "Green",
+        "Blue again",
+    )
+    assert len(errors) == 1
+    assert errors[0][0] == 3
+    assert errors[0][2].startswith(
+        "prompt: expected a string or a list of messages, got null; shapes read: TRL"
+    )
+
+
+def test_llama_factory_sharegpt_and_alpaca_preference_files() -> None:
+    fmt, conversations, errors = _read("llamafactory/dpo_demo.json")
+    assert (fmt, errors) == ("sharegpt", [])
+    assert [_pair(c) for c in conversations] == [
+        (
+            [("user", "Write a haiku about rain.")],
+            "Soft rain on the roof\nthe garden drinks slowly\nclouds hum their grey song",
+            "Rain is water that falls.",
+        ),
+        ([("user", "Sum 1..4?"), ("assistant", "10"), ("user", "And 1..5?")], "15", "14"),
+    ]
+    assert conversations[1].system_prompt == "You are terse."
+    fmt, conversations, errors = _read("llamafactory/alpaca_pref.json")
+    assert (fmt, errors) == ("preference", [])
+    assert [_pair(c) for c in conversations] == [
+        ([("user", "Sort these numbers.\n\n3, 1, 2")], "1, 2, 3", "3, 2, 1"),
+        ([("user", "Give a synonym for happy.")], "Glad", "Sad"),
+    ]
