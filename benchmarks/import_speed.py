@@ -191,7 +191,9 @@ def main() -> None:
         print(f"generated {args.sessions} sessions, {size / 1e6:.0f} MB")
         run(f"sqlite:///{work / 'bench.db'}", folder, size, "sqlite")
         if args.postgres:
-            run(fresh_postgres(args.postgres), folder, size, "postgres")
+            url = fresh_postgres(args.postgres)
+            run(url, folder, size, "postgres")
+            drop_database(url)
         if args.big_mb:
             big = work / "big"
             big.mkdir()
