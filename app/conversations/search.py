@@ -1,10 +1,11 @@
 """Conversation search: a case-insensitive substring of the title or of any turn, fast on PostgreSQL.
 
-The substring test is the same on both backends, so results are identical. On PostgreSQL the query's
-words also go through the full-text GIN indexes (each word as a prefix of a stored word): when the
-planner expects few matching turns, the matches come from the indexes and a search that matches
-nothing reads a few index pages instead of every turn; when it expects many, the newest-first scan
-probes each conversation's turns and stops at the first page of hits, which for a common word is soon.
+The substring test is the same on both backends. On PostgreSQL the query's words also go through the
+full-text GIN indexes (each word as a prefix of a stored word): when the planner expects few matching
+turns, the matches come from the indexes and a search that matches nothing reads a few index pages
+instead of every turn; when it expects many, the newest-first scan probes each conversation's turns and
+stops at the first page of hits, which for a common word is soon. Only on the index path, a fragment
+from inside a word ("ubernetes") finds nothing there while SQLite and the probe path find it.
 """
 
 from __future__ import annotations
