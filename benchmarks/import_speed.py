@@ -165,6 +165,16 @@ def fresh_postgres(url: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(
+        parsed.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,7 +191,9 @@ def main() -> None:
         print(f"generated {args.sessions} sessions, {size / 1e6:.0f} MB")
         run(f"sqlite:///{work / 'bench.db'}", folder, size, "sqlite")
         if args.postgres:
-            run(fresh_postgres(args.postgres), folder, size, "postgres")
+            url = fresh_postgres(args.postgres)
+            run(url, folder, size, "postgres")
+            drop_database(url)
         if args.big_mb:
             big = work / "big"
             big.mkdir()

@@ -31,6 +31,7 @@ from app.conversations.service import (
     Outcome,
     Stored,
     StoreError,
+    analyze_imported,
     nul_location,
     record_errors,
     store_conversations,
@@ -51,6 +52,9 @@ MAX_PENDING_ERRORS = 1_000
 MAX_REPORTED_FILES = 10_000
 # A chunk that cannot get SQLite's write lock (other processes writing) is retried for this long.
 LOCK_RETRY_SECONDS = 600.0
+
+# An import this large refreshes the planner's statistics (PostgreSQL) instead of waiting for autovacuum.
+ANALYZE_AFTER = 10_000
 
 Progress = Callable[[int], None]
 BATCH_TABLE = table_of(ImportBatch)
@@ -311,6 +315,8 @@ def run_import(
                 summary.files += 1
                 _import_file(writer, item, format=format, source=source, progress=progress)
             writer.flush()
+            if summary.conversations_added >= ANALYZE_AFTER:
+                analyze_imported(engine)
     except BaseException as exc:
         log.exception("import batch %s stopped", batch_id)
         _finish(engine, summary, status="failed", message=f"import stopped: {public_message(exc)}")

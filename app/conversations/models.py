@@ -5,10 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models_base import json_column, utcnow
+
+
+def search_index(name: str, expression: str) -> Index:
+    """A PostgreSQL full-text GIN index over `expression` (what the conversations search filters by)."""
+    vector = text(f"to_tsvector('simple'::regconfig, {expression})")
+    return Index(name, vector, postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class ImportBatch(SQLModel, table=True):
@@ -71,7 +77,10 @@ class ImportRecordError(SQLModel, table=True):
 
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversation"
-    __table_args__ = (Index("ix_conversation_source_external_id", "source", "external_id"),)
+    __table_args__ = (
+        Index("ix_conversation_source_external_id", "source", "external_id"),
+        search_index("ix_conversation_title_search", "coalesce(title, '')"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(max_length=200)
@@ -91,7 +100,10 @@ class Turn(SQLModel, table=True):
     """One user message or one whole assistant response; tool calls and thinking live in `blocks`."""
 
     __tablename__ = "turn"
-    __table_args__ = (UniqueConstraint("conversation_id", "index"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "index"),
+        search_index("ix_turn_text_search", "text"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")

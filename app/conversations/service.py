@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Engine, Table, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col
 
@@ -71,14 +72,17 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
     fresh: dict[str, int] = {}
     for position, (_, conversation) in enumerate(items):
         fresh.setdefault(content_hash(conversation), position)
-    if fresh:
-        known = session.execute(
-            select(CONVERSATION_TABLE.c.content_hash).where(
-                CONVERSATION_TABLE.c.content_hash.in_(list(fresh))
-            )
-        ).scalars()
-        for digest in known:
-            del fresh[digest]
+    if not fresh:
+        return outcomes
+    if session.connection().dialect.name == "postgresql":
+        # No lookup first: the unique index skips duplicates as it inserts, which stays an index probe
+        # however large the table grows and whether or not anything has analyzed it yet.
+        return _store_postgresql(session, items=items, fresh=fresh, outcomes=outcomes)
+    known = session.execute(
+        select(CONVERSATION_TABLE.c.content_hash).where(CONVERSATION_TABLE.c.content_hash.in_(list(fresh)))
+    ).scalars()
+    for digest in known:
+        del fresh[digest]
     if not fresh:
         return outcomes
     batch = [(digest, items[position]) for digest, position in fresh.items()]
@@ -92,23 +96,58 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
     except DBAPIError:
         # Another import stored some of these meanwhile, or the database refused one record (a value
         # it cannot hold): fall back to one savepoint per conversation, so one record never blocks the rest.
-        for digest, item in batch:
-            try:
-                with session.begin_nested():
-                    outcomes[fresh[digest]] = _insert(session, batch=[(digest, item)])[0]
-            except OperationalError:
-                raise
-            except DBAPIError as exc:
-                stored = session.execute(
-                    select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
-                ).first()
-                if stored is None:
-                    # The driver's text holds SQL and the record's data: it goes to the log, words to the user.
-                    log.warning("record %s of %s refused by the database: %s", item[1].line or item[1].json_path,
-                                item[0].file, exc.orig)  # fmt: skip
-                    outcomes[fresh[digest]] = StoreError(
-                        "the database refused this record (details are in the server log)"
-                    )
+        return _store_one_by_one(session, items=items, fresh=fresh, outcomes=outcomes)
+    return outcomes
+
+
+def _store_postgresql(
+    session: Session, *, items: Sequence[Item], fresh: dict[str, int], outcomes: list[Outcome]
+) -> list[Outcome]:
+    """INSERT ... ON CONFLICT (content_hash) DO NOTHING RETURNING: the rows it returns are the new ones."""
+    batch = [(digest, items[position]) for digest, position in fresh.items()]
+    try:
+        with session.begin_nested():
+            statement = (
+                pg_insert(CONVERSATION_TABLE)
+                .on_conflict_do_nothing(index_elements=[CONVERSATION_TABLE.c.content_hash])
+                .returning(CONVERSATION_TABLE.c.id, CONVERSATION_TABLE.c.content_hash)
+            )
+            rows = session.execute(statement, _conversation_rows(batch)).all()
+            stored = {digest: row_id for row_id, digest in rows}
+            added = [(digest, item) for digest, item in batch if digest in stored]
+            results = _insert_children(session, batch=added, conversation_ids=[stored[d] for d, _ in added])
+    except OperationalError:
+        raise  # the database is busy or gone, not this data: the caller retries or fails the chunk
+    except DBAPIError:
+        # The database refused a record somewhere in the chunk: find which one, keep the others.
+        return _store_one_by_one(session, items=items, fresh=fresh, outcomes=outcomes)
+    for (digest, _), result in zip(added, results, strict=True):
+        outcomes[fresh[digest]] = result
+    return outcomes
+
+
+def _store_one_by_one(
+    session: Session, *, items: Sequence[Item], fresh: dict[str, int], outcomes: list[Outcome]
+) -> list[Outcome]:
+    """One savepoint per conversation, so one record never blocks the rest of its chunk."""
+    for digest, position in fresh.items():
+        item = items[position]
+        try:
+            with session.begin_nested():
+                outcomes[position] = _insert(session, batch=[(digest, item)])[0]
+        except OperationalError:
+            raise
+        except DBAPIError as exc:
+            stored = session.execute(
+                select(CONVERSATION_TABLE.c.id).where(CONVERSATION_TABLE.c.content_hash == digest)
+            ).first()
+            if stored is None:
+                # The driver's text holds SQL and the record's data: it goes to the log, words to the user.
+                log.warning("record %s of %s refused by the database: %s", item[1].line or item[1].json_path,
+                            item[0].file, exc.orig)  # fmt: skip
+                outcomes[position] = StoreError(
+                    "the database refused this record (details are in the server log)"
+                )
     return outcomes
 
 
@@ -130,10 +169,9 @@ def nul_location(conversation: ParsedConversation) -> str | None:
     return None
 
 
-def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[Stored]:
-    """Insert conversations, turns and pairs with few multi-row statements; returns what each one stored."""
+def _conversation_rows(batch: list[tuple[str, Item]]) -> list[dict[str, Any]]:
     now = utcnow()
-    conversation_rows = [
+    return [
         {
             "source": context.source,
             "format": context.format,
@@ -149,7 +187,18 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[Stored]:
         }
         for digest, (context, conversation) in batch
     ]
-    conversation_ids = _bulk_insert(session, CONVERSATION_TABLE, conversation_rows)
+
+
+def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[Stored]:
+    """Insert conversations, turns and pairs with few multi-row statements; returns what each one stored."""
+    conversation_ids = _bulk_insert(session, CONVERSATION_TABLE, _conversation_rows(batch))
+    return _insert_children(session, batch=batch, conversation_ids=conversation_ids)
+
+
+def _insert_children(
+    session: Session, *, batch: list[tuple[str, Item]], conversation_ids: list[int]
+) -> list[Stored]:
+    """Insert the turns and candidate pairs of stored conversations; returns what each one stored."""
     turn_rows: list[dict[str, Any]] = []
     for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
         turn_rows.extend(
@@ -289,3 +338,17 @@ def fail_stale_batches(session: Session, *, now: datetime) -> list[int]:
                     message="interrupted: the importing process stopped; import the same files again to resume")
         )  # fmt: skip
     return stale
+
+
+def analyze_imported(engine: Engine) -> None:
+    """Refresh PostgreSQL's statistics of the tables an import fills.
+
+    Without them the planner guesses (search picks its plan from them; a fresh table looks empty), and a
+    server with autovacuum off, or one that has not reached its threshold yet, never refreshes them.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f'ANALYZE "{CONVERSATION_TABLE.name}", "{TURN_TABLE.name}", "{PAIR_TABLE.name}"'
+        )

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser
 from app.conversations.importers import FORMATS
 from app.conversations.models import Conversation, ImportBatch, Turn
+from app.conversations.search import text_match
 from app.db import SessionDep
 from app.errors import NotFoundError
 from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
@@ -23,6 +24,7 @@ from app.review.page import tool_blocks
 from app.web import render
 
 router = APIRouter(prefix="/admin/conversations")
+
 
 LIST_COLUMNS = (
     Conversation.id,
@@ -57,22 +59,10 @@ class ConversationQuery(QueryModel):
         return self
 
 
-def text_match(query: str) -> ColumnElement[bool]:
-    """Title or any turn contains `query`, case-insensitively; % and _ in it match themselves.
-
-    LIKE on both backends keeps results identical on SQLite and PostgreSQL; the newest-first keyset
-    page stops scanning as soon as it has enough matches.
-    """
-    in_turns = exists().where(
-        col(Turn.conversation_id) == col(Conversation.id), col(Turn.text).icontains(query, autoescape=True)
-    )
-    return or_(col(Conversation.title).icontains(query, autoescape=True), in_turns)
-
-
 def conversation_page(session: Session, *, q: ConversationQuery, size: int = PAGE_SIZE) -> Any:
     query = select(*(col(c) for c in LIST_COLUMNS))
     if q.q:
-        query = query.where(text_match(q.q))
+        query = query.where(text_match(session, q.q))
     if q.source:
         query = query.where(col(Conversation.source) == q.source)
     if q.format:

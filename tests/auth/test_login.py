@@ -141,7 +141,7 @@ class TestLoginForm:
             assert response.status_code == 401
         assert len(verified) == 2
         assert not real.check_needs_rehash(verified[1]), "the stand-in hash must use the real parameters"
-        assert verified[1] == passwords._DUMMY_HASH
+        assert verified[1] == passwords.dummy_hash()
 
 
 class TestCookies:

@@ -114,16 +114,18 @@ class TestDatabaseRefusals:
     def test_a_record_the_database_refuses_is_that_records_error_in_words(
         self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        real_insert = conversation_service._insert
+        real_insert = conversation_service._insert_children
 
-        def refusing(session: Any, *, batch: Any) -> list[int]:
+        # Turns and pairs go in through _insert_children on both backends (PostgreSQL inserts the
+        # conversations themselves with ON CONFLICT DO NOTHING first).
+        def refusing(session: Any, *, batch: Any, conversation_ids: Any) -> list[Any]:
             if any("poison" in conversation.turns[1].text for _, (_, conversation) in batch):
                 raise DataError(
                     "INSERT INTO turn (text) VALUES (%(text)s)", {"text": "poison secret"}, Exception("x")
                 )
-            return real_insert(session, batch=batch)
+            return real_insert(session, batch=batch, conversation_ids=conversation_ids)
 
-        monkeypatch.setattr(conversation_service, "_insert", refusing)
+        monkeypatch.setattr(conversation_service, "_insert_children", refusing)
         records = [_chat(i) for i in range(10)]
         records[4] = _chat(4, answer="poison secret")
         summary = run_import(engine, paths=[_write(tmp_path / "p.jsonl", records)])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import bpe_openai
+if TYPE_CHECKING:
+    import bpe_openai
 
 DEFAULT_SFT_MODEL = "gpt-4o-mini-2024-07-18"
 DEFAULT_DPO_MODEL = "gpt-4.1-mini-2025-04-14"
@@ -75,6 +77,9 @@ def encoding_name(model: str) -> str:
 
 @lru_cache(maxsize=4)
 def get_encoding(name: str) -> bpe_openai.Encoding:
+    # Imported on first use: loading the encodings' module is most of the `pairwise` command's start-up.
+    import bpe_openai
+
     return bpe_openai.get_encoding(name)
 
 

@@ -1,0 +1,233 @@
+"""W4: import a large corpus into a fresh PostgreSQL database, then time the admin pages against it.
+
+    python benchmarks/scale_postgres.py [--conversations 1000000] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+                                        [--data DIR] [--pages-only DATABASE_URL] [--keep]
+
+The corpus comes from benchmarks/scale_data.py (written to --data, reused when it is already there). The
+import runs in five equal parts, each its own batch, and prints the rate of each fifth: the last fifth must be
+at least 2/3 as fast as the first and the whole at least 3,000 conversations/s. Then a `pairwise serve`
+on that database answers every list, filter, pair browser, search and dashboard page 20 times; each page's
+p95 server time (Server-Timing) must be under 100 ms. Exits 1 when a target is missed, 2 when it cannot
+measure. `--keep` leaves the database in place (its URL is printed) and `--pages-only URL` times the pages
+of such a database again without importing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import col
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import migrate
+from app.auth.service import create_user
+from app.conversations.importing import run_import
+from app.conversations.models import Conversation
+from app.db import build_engine, session_scope
+from app.pairs.models import Pair
+from app.patterns.service import seed_defaults
+from benchmarks.import_speed import drop_database
+from benchmarks.review_load import PASSWORD, free_port, percentile, server_ms
+from benchmarks.scale_data import generate
+
+PAGE_TARGET_MS = 100.0
+RATE_TARGET = 3_000.0
+REPEATS = 20
+
+
+def fresh_database(url: str) -> str:
+    admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    name = f"pairwise_scale_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def import_fifths(engine: Engine, files: list[Path]) -> list[tuple[int, float]]:
+    """Import the files in five parts; (conversations added, seconds) per part."""
+    parts = [files[i * len(files) // 5 : (i + 1) * len(files) // 5] for i in range(5)]
+    results = []
+    for number, part in enumerate(parts, 1):
+        started = time.perf_counter()
+        summary = run_import(engine, paths=part, source=f"scale-{number}")
+        elapsed = time.perf_counter() - started
+        results.append((summary.conversations_added, elapsed))
+        print(
+            f"  fifth {number}: {summary.conversations_added:>8} conversations in {elapsed:7.1f} s = "
+            f"{summary.conversations_added / elapsed:7.0f}/s  (pairs {summary.pairs_detected}, "
+            f"errors {summary.error_count})",
+            flush=True,
+        )
+    return results
+
+
+def page_paths(engine: Engine, reviewer: str) -> list[tuple[str, str]]:
+    """The pages to time, with ids and values taken from the database itself."""
+    with session_scope(engine) as session:
+        top = int(session.execute(select(func.max(Conversation.id))).scalar_one())
+        pair_top = int(session.execute(select(func.max(Pair.id))).scalar_one() or 0)
+        source = session.execute(
+            select(col(Conversation.source)).where(col(Conversation.id) == top)
+        ).scalar_one()
+    middle, pair_middle = top // 2, max(pair_top // 2, 1)
+    return [
+        ("dashboard", "/admin"),
+        ("conversations", "/admin/conversations"),
+        ("conversations page 2", f"/admin/conversations?after={middle}"),
+        ("conversations by source", f"/admin/conversations?source={source}"),
+        ("conversations by format", "/admin/conversations?format=openai"),
+        ("conversations by date", "/admin/conversations?created_from=2020-01-01&created_to=2020-01-31"),
+        ("conversation", f"/admin/conversations/{middle}"),
+        ("search common word", "/admin/conversations?q=query"),
+        ("search rare word", "/admin/conversations?q=erlang+deadlock"),
+        ("search miss", "/admin/conversations?q=xylophonequartz"),
+        ("pairs", "/admin/pairs"),
+        ("pairs page 2", f"/admin/pairs?after={pair_middle}"),
+        ("pairs by status", "/admin/pairs?status=candidate"),
+        ("pairs by score", "/admin/pairs?min_score=0.9"),
+        ("pairs by source", f"/admin/pairs?source={source}"),
+        ("pairs by pattern", "/admin/pairs?pattern=tradeoffs"),
+        ("pairs by reviewer", f"/admin/pairs?reviewer={reviewer}"),
+        ("pair", f"/admin/pairs/{pair_middle}"),
+        ("imports", "/admin/imports"),
+        ("healthz", "/healthz"),
+    ]
+
+
+def time_pages(url: str, work: Path) -> bool:
+    """Serve `url`, sign in as an admin and time every page; True when every p95 is under the target."""
+    engine = build_engine(url)
+    migrate.upgrade(engine)
+    with session_scope(engine) as session:
+        username = f"scale-admin-{uuid.uuid4().hex[:6]}"
+        create_user(session, username=username, password=PASSWORD, role="admin")
+        seed_defaults(session)
+    paths = page_paths(engine, username)
+    engine.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAIRWISE_DATABASE_URL": url,
+        "PAIRWISE_DATA_DIR": str(work),
+        "PAIRWISE_MODE": "test",
+        "PAIRWISE_SECRET_KEY": "scale-bench-secret-key-0123456789-abcdefghij",
+        "PAIRWISE_LOG_LEVEL": "WARNING",
+        "PAIRWISE_WORKER_EMBEDDED": "false",
+    }
+    log = (work / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    ok = True
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        with httpx.Client(base_url=base, timeout=60) as client:
+            client.get("/login")
+            client.post(
+                "/login",
+                data={
+                    "username": username,
+                    "password": PASSWORD,
+                    "csrf_token": client.cookies.get("pw_csrf") or "",
+                },
+            )
+            print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8}  (server time, {REPEATS} requests each)")
+            for name, path in paths:
+                served: list[float] = []
+                for _ in range(REPEATS):
+                    response = client.get(path)
+                    if response.status_code != 200:
+                        print(f"{name}: {path} answered {response.status_code}")
+                        ok = False
+                        break
+                    served.append(server_ms(response))
+                if served:
+                    p95 = percentile(served, 0.95)
+                    mark = "" if p95 < PAGE_TARGET_MS else "  MISSED"
+                    ok = ok and p95 < PAGE_TARGET_MS
+                    print(f"{name:<26} {percentile(served, 0.5):8.1f} {p95:8.1f}{mark}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(10)
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--data", type=Path, help="corpus folder (generated when empty or missing)")
+    parser.add_argument("--pages-only", metavar="DATABASE_URL", help="time the pages of an imported database")
+    parser.add_argument("--keep", action="store_true", help="keep the database for --pages-only runs")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="pairwise-scale-"))
+    try:
+        if args.pages_only:
+            return 0 if time_pages(args.pages_only, work) else 1
+        data = args.data or work / "corpus"
+        files = sorted(data.glob("part-*.jsonl")) if data.exists() else []
+        if not files:
+            started = time.perf_counter()
+            size = generate(data, conversations=args.conversations)
+            print(
+                f"generated {args.conversations} conversations, {size / 1e6:.0f} MB in {time.perf_counter() - started:.0f} s"
+            )
+            files = sorted(data.glob("part-*.jsonl"))
+        if len(files) < 5:
+            print(
+                "cannot measure: fewer than five corpus files (use more conversations or a smaller --per-file)"
+            )
+            return 2
+        url = fresh_database(args.postgres)
+        print(f"database {make_url(url).database}; load: {os.getloadavg()}", flush=True)
+        engine = build_engine(url)
+        migrate.upgrade(engine)
+        fifths = import_fifths(engine, files)
+        engine.dispose()
+        added = sum(n for n, _ in fifths)
+        seconds = sum(s for _, s in fifths)
+        first, last = (n / s for n, s in (fifths[0], fifths[-1]))
+        ratio = last / first
+        print(
+            f"import: {added} conversations in {seconds:.0f} s = {added / seconds:.0f}/s; "
+            f"last fifth / first fifth = {ratio:.2f}; load: {os.getloadavg()}"
+        )
+        ok = ratio >= 2 / 3 and added / seconds >= RATE_TARGET
+        if not ok:
+            print(f"MISSED: needs last/first >= 0.67 and >= {RATE_TARGET:.0f} conversations/s")
+        ok = time_pages(url, work) and ok
+        if args.keep:
+            print(f"kept {url}")
+        else:
+            drop_database(url)
+        return 0 if ok else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

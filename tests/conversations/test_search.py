@@ -1,0 +1,51 @@
+"""Conversation search on both backends, and on PostgreSQL through both of its plans (index and probe)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, text
+from starlette.testclient import TestClient
+
+from app.conversations import search
+from tests.conversations.test_views import add_conversation, listed
+
+pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
+
+
+@pytest.fixture(params=["index", "probe"])
+def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Force either plan: the index path when any number of matches counts as few, else the probe."""
+    monkeypatch.setattr(search, "FEW_MATCHES", 10**12 if request.param == "index" else -1)
+    return str(request.param)
+
+
+def test_both_plans_find_the_same_conversations(engine: Engine, admin: TestClient, plan: str) -> None:
+    titled = add_conversation(engine, "Deploying Kubernetes", "hello")
+    in_text = add_conversation(engine, "other", "hi", "you could use kubernetes here")
+    phrase = add_conversation(engine, "t", "an erlang deadlock in the scheduler")
+    apart = add_conversation(engine, "t", "a deadlock, then erlang again")
+    snake = add_conversation(engine, "t", "call my_func(x) twice")
+    add_conversation(engine, "unrelated", "nothing to see")
+    assert listed(admin, "/admin/conversations?q=KUBERNETES") == [in_text, titled]
+    assert listed(admin, "/admin/conversations?q=kube") == [in_text, titled]
+    assert listed(admin, "/admin/conversations?q=erlang+deadlock") == [phrase]
+    assert listed(admin, "/admin/conversations?q=deadlock") == [apart, phrase]
+    assert listed(admin, "/admin/conversations?q=my_func(") == [snake]
+    assert listed(admin, "/admin/conversations?q=xylophonequartz") == []
+
+
+def test_search_words_split_like_the_simple_parser() -> None:
+    assert search.search_words("My_Func(x) 100% Café") == ["my", "func", "x", "100", "café"]
+    assert search.search_words("% _ ()") == []
+
+
+def test_postgres_has_the_full_text_indexes(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the GIN indexes exist on PostgreSQL only")
+    with engine.connect() as connection:
+        names = set(
+            connection.execute(
+                text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_%_search'")
+            ).scalars()
+        )
+    assert names == {"ix_turn_text_search", "ix_conversation_title_search"}
