@@ -3,10 +3,11 @@
 from sqlmodel import SQLModel
 
 from app import models_base  # noqa: F401  (sets the naming convention first)
+from app.assist.models import Suggestion
 from app.auth.models import ApiToken, LoginAttempt, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
 from app.jobs.models import Job
-from app.pairs.models import Pair
+from app.pairs.models import Pair, PairEdit
 from app.patterns.models import Pattern, TaxonomyVersion
 from app.releases.models import DatasetRelease
 from app.review.models import Assignment, Judgment
@@ -29,9 +30,11 @@ __all__ = [
     "Judgment",
     "LoginAttempt",
     "Pair",
+    "PairEdit",
     "Pattern",
     "RunEvent",
     "RunMetric",
+    "Suggestion",
     "TaxonomyVersion",
     "TrainingRun",
     "Turn",

@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.conversations.models import Conversation
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
+from app.pairs.leak_check import leak_view
 from app.pairs.models import Pair, PairStatus
 from app.pairs.views_data import load_details
 from app.patterns.models import Pattern
@@ -146,9 +147,11 @@ def pair(request: Request, session: SessionDep, user: AdminUser, pair_id: int) -
         .where(col(Judgment.pair_id) == pair_id)
         .order_by(col(Judgment.created_at), col(Judgment.id))
     ).all()
+    detail = load_details(session, pairs=[found])[0]
     context = {
         "pair": found,
-        "detail": load_details(session, pairs=[found])[0],
+        "detail": detail,
+        **leak_view(detail, swapped=found.swapped),
         "judgments": judgments,
         "history": pair_history(session, pair=found, judgments=list(judgments)),
     }

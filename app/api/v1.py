@@ -35,6 +35,15 @@ class PairOut(BaseModel):
     chosen: str
     chosen_original: str
     gold_edited: bool
+    leak_kinds: list[str] = Field(
+        description="Context leaks of the revised answer: reply_to_feedback, information."
+    )
+    leak_spans: list[dict[str, Any]] = Field(
+        description="Marked spans of the revised answer: kind, start, end, text, cue."
+    )
+    gold_prompt: str | None = Field(
+        description="A reviewer's rewrite of the last user message, when there is one."
+    )
 
 
 class PairPage(BaseModel):

@@ -242,3 +242,20 @@ def _capitalize(text: str) -> str:
 
 def _span(answer: str, kind: LeakKind, start: int, end: int, cue: str) -> LeakSpan:
     return LeakSpan(kind=kind, start=start, end=end, text=answer[start:end], cue=cue)
+
+
+def segments(text: str, spans: list[dict[str, object]]) -> list[tuple[str, str | None]]:
+    """`text` cut into (piece, leak kind or None) for highlighting stored spans; overlaps keep the first."""
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    for span in sorted(spans, key=lambda s: (int(str(s["start"])), int(str(s["end"])))):
+        start, end = int(str(span["start"])), int(str(span["end"]))
+        if start < at or end > len(text) or start >= end:
+            continue
+        if start > at:
+            pieces.append((text[at:start], None))
+        pieces.append((text[start:end], str(span["kind"])))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], None))
+    return pieces

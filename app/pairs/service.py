@@ -13,6 +13,7 @@ from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
 from app.pairs.detection import DETECTOR_VERSION, detect_pairs
+from app.pairs.leak_check import check_unchecked_pairs, leak_fields, prompt_text
 from app.pairs.models import Pair, PairStatus
 
 PAIR_TABLE: Table = table_of(Pair)
@@ -24,12 +25,13 @@ def pair_rows_for(
 ) -> list[dict[str, Any]]:
     """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
     now = utcnow()
+    turns = [(t.role, t.text) for t in conversation.turns]
     if conversation.explicit_pairs is not None:
         return [
             _row(conversation_id, turn_ids, p.rejected, p.pushback, p.chosen, 1.0, "", IMPORTED_DETECTOR, now)
+            | _leaks(turns, p.rejected, p.pushback, p.chosen)
             for p in conversation.explicit_pairs
         ]
-    turns = [(t.role, t.text) for t in conversation.turns]
     return [
         _row(
             conversation_id,
@@ -42,8 +44,19 @@ def pair_rows_for(
             DETECTOR_VERSION,
             now,
         )
+        | _leaks(turns, d.rejected, d.pushback, d.chosen)
         for d in detect_pairs(turns)
     ]
+
+
+def _leaks(
+    turns: Sequence[tuple[str, str]], rejected: int, pushback: int | None, chosen: int
+) -> dict[str, Any]:
+    return leak_fields(
+        answer=turns[chosen][1],
+        followup=turns[pushback][1] if pushback is not None else None,
+        prompt=prompt_text(turns, end=rejected - 1),
+    )
 
 
 def _row(
@@ -101,6 +114,8 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
             ).scalars()
         )
         if not ids:
+            # Pairs checked by an older leak detector (or imported before leaks were stored) catch up.
+            check_unchecked_pairs(session.connection())
             return result
         last_id = ids[-1]
         _redetect_conversations(session, conversation_ids=ids, result=result)
@@ -124,7 +139,8 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
     for conversation_id, turns in turns_by_conversation.items():
         result.conversations += 1
         turn_ids = [t[0] for t in turns]
-        for d in detect_pairs([(t[1], t[2]) for t in turns]):
+        texts = [(t[1], t[2]) for t in turns]
+        for d in detect_pairs(texts):
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)
             if pair is None:
@@ -140,6 +156,7 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
                         DETECTOR_VERSION,
                         now,
                     )
+                    | _leaks(texts, d.rejected, d.pushback, d.chosen)
                 )
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1

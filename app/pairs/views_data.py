@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
-from app.pairs.models import Pair
+from app.pairs.models import EditField, Pair, PairEdit
 from app.review.models import Judgment
 
 
@@ -29,6 +29,10 @@ class PairDetail:
     chosen_original: str
     gold_edited: bool = False
     signals: list[str] = field(default_factory=list)
+    # Context leaks of the revised (second) answer, and the reviewer's rewrite of the last user message.
+    leak_kinds: list[str] = field(default_factory=list)
+    leak_spans: list[dict[str, Any]] = field(default_factory=list)
+    gold_prompt: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +50,9 @@ class PairDetail:
             "chosen": self.chosen,
             "chosen_original": self.chosen_original,
             "gold_edited": self.gold_edited,
+            "leak_kinds": self.leak_kinds,
+            "leak_spans": self.leak_spans,
+            "gold_prompt": self.gold_prompt,
         }
 
 
@@ -95,6 +102,13 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
         .order_by(col(Judgment.edited_at))
     ):
         gold[pair_id] = text
+    gold_prompts: dict[int, str] = {}
+    for pair_id, text in session.execute(
+        select(col(PairEdit.pair_id), col(PairEdit.text))
+        .where(col(PairEdit.pair_id).in_([p.id for p in pairs]), col(PairEdit.field) == EditField.prompt)
+        .order_by(col(PairEdit.created_at), col(PairEdit.id))
+    ):
+        gold_prompts[pair_id] = text
     details = []
     for pair in pairs:
         conversation = conversations[pair.conversation_id]
@@ -129,6 +143,9 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
                 chosen_original=chosen_original,
                 gold_edited=(pair.id or 0) in gold,
                 signals=[s for s in pair.signals.split(",") if s],
+                leak_kinds=[k for k in pair.leak_kinds.split(",") if k],
+                leak_spans=pair.leak_spans or [],
+                gold_prompt=gold_prompts.get(pair.id or 0),
             )
         )
     return details

@@ -17,11 +17,12 @@ from sqlmodel import Session
 
 from app.errors import ValidationFailedError
 from app.pairs.models import PairStatus
-from app.releases.formats import DpoStyle, RowOptions, SystemPolicy, prompt_messages, row_builder
+from app.releases.formats import DpoStyle, RowOptions, SystemPolicy, ToolsPolicy, prompt_messages, row_builder
 from app.releases.lint import Linter, LintReport
 from app.releases.models import ReleaseFormat, ReleaseKind
 from app.releases.reader import ReleaseFilters, iter_release_pairs
 from app.releases.split import TRAIN, VALIDATION, check_fraction, prompt_group, splitter
+from app.releases.standalone import Outcome, StandaloneTally, resolve
 from app.releases.writers import JsonlWriter, ParquetWriter, RowWriter, WrittenFile
 
 E = TypeVar("E", bound=StrEnum)
@@ -55,6 +56,9 @@ def make_spec(
     original_chosen: bool = False,
     dpo_style: str = "conversational",
     model: str | None = None,
+    keep_leaky: bool = False,
+    use_suggestions: bool = False,
+    tools: str = "drop",
 ) -> ExportSpec:
     """Validate user input once, with messages in words, before anything is written."""
     kind_ = _choice(ReleaseKind, kind, "kind")
@@ -75,6 +79,9 @@ def make_spec(
         system_prompt=system_prompt,
         original_chosen=original_chosen,
         dpo_style=_choice(DpoStyle, dpo_style, "DPO style"),
+        keep_leaky=keep_leaky,
+        use_suggestions=use_suggestions,
+        tools=_choice(ToolsPolicy, tools, "tools policy"),
     )
     filters = ReleaseFilters(
         status=status, min_score=min_score, source=source, patterns_present=present, patterns_absent=absent
@@ -115,12 +122,14 @@ class ExportResult:
     files: list[ExportedFile]
     counts: dict[str, int]
     lint: LintReport | None = None
+    standalone: StandaloneTally | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "files": [f.to_json() for f in self.files],
             "counts": self.counts,
             "lint": self.lint.to_json() if self.lint else None,
+            "standalone": self.standalone.to_json() if self.standalone else None,
         }
 
 
@@ -151,9 +160,20 @@ def write_dataset(
         assign = splitter(fraction=spec.split, seed=spec.seed)
         needs_group = spec.split > 0 or linter is not None
         write = {split: writer.write for split, writer in writers.items()}
-        for pair in iter_release_pairs(session, filters=spec.filters):
-            prompt = pair.prompt if keep_system else prompt_messages(pair, options)
-            chosen = pair.chosen_original if original_chosen else pair.chosen
+        tally = StandaloneTally()
+        pairs = iter_release_pairs(session, filters=spec.filters, with_suggestions=options.use_suggestions)
+        for pair in pairs:
+            resolved = resolve(
+                pair,
+                prompt=pair.prompt if keep_system else prompt_messages(pair, options),
+                original_chosen=original_chosen,
+                keep_leaky=options.keep_leaky,
+                use_suggestions=options.use_suggestions,
+            )
+            tally.add(pair.id, resolved.outcome)
+            if resolved.outcome == Outcome.excluded:
+                continue
+            prompt, chosen = resolved.prompt, resolved.chosen
             row = build(prompt, chosen, pair.rejected)
             if needs_group:
                 group = prompt_group(prompt)
@@ -162,7 +182,7 @@ def write_dataset(
                 group, split = b"", TRAIN
             write[split](row)
             lines[split] += 1
-            if pair.gold_edited and not original_chosen:
+            if resolved.outcome == Outcome.gold_edited:
                 gold_edited += 1
             if linter is not None:
                 linter.add(
@@ -177,6 +197,8 @@ def write_dataset(
                 )
         # Before the files are closed: the last token counts may still raise, and then nothing is kept.
         report = linter.report() if linter is not None else None
+        if report is not None:
+            report.standalone = tally.to_json()
         written = {split: writer.close() for split, writer in writers.items()}
     except BaseException:
         for writer in writers.values():
@@ -193,6 +215,7 @@ def write_dataset(
             "gold_edited": gold_edited,
         },
         lint=report,
+        standalone=tally,
     )
 
 
@@ -225,6 +248,9 @@ def export_file(
     dpo_style: str = "conversational",
     model: str | None = None,
     lint: bool = True,
+    keep_leaky: bool = False,
+    use_suggestions: bool = False,
+    tools: str = "drop",
 ) -> ExportResult:
     """Export to `out` (plus `out` with `.validation` before the suffix when `split` > 0); no DB writes."""
     spec = make_spec(
@@ -242,6 +268,9 @@ def export_file(
         original_chosen=original_chosen,
         dpo_style=dpo_style,
         model=model,
+        keep_leaky=keep_leaky,
+        use_suggestions=use_suggestions,
+        tools=tools,
     )
     paths = {TRAIN: out}
     if split > 0:

@@ -13,17 +13,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, select
+from sqlalchemy import Table, and_, bindparam, literal, select
 from sqlmodel import Session
 
+from app.assist.models import Suggestion, SuggestionStatus
 from app.conversations.models import Conversation, Turn
-from app.pairs.models import Pair
+from app.pairs.models import EditField, Pair, PairEdit
 from app.review.models import Judgment
 
 PAIR: Table = Pair.__table__  # type: ignore[attr-defined]
 CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
 TURN: Table = Turn.__table__  # type: ignore[attr-defined]
 JUDGMENT: Table = Judgment.__table__  # type: ignore[attr-defined]
+PAIR_EDIT: Table = PairEdit.__table__  # type: ignore[attr-defined]
+SUGGESTION: Table = Suggestion.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +59,51 @@ class ReleasePair:
     rejected: str
     gold_edited: bool = False
     chosen_patterns: set[str] = field(default_factory=set)
+    swapped: bool = False
+    followup: str | None = None  # the user's pushback, which the export drops
+    leak_kinds: str = ""
+    gold_prompt: str | None = None  # the reviewer's rewrite of the last user message
+    suggested_prompt: str | None = None  # unreviewed suggestions, read only when a release uses them
+    suggested_chosen: str | None = None
 
 
 def iter_release_pairs(
-    session: Session, *, filters: ReleaseFilters, batch_size: int = 1000, after_id: int = 0
+    session: Session,
+    *,
+    filters: ReleaseFilters,
+    batch_size: int = 1000,
+    after_id: int = 0,
+    with_suggestions: bool = False,
 ) -> Iterator[ReleasePair]:
     """Pairs matching `filters` in id order (reviewed orientation: chosen is the preferred answer)."""
     pair, conversation, judgment = PAIR.c, CONVERSATION.c, JUDGMENT.c
     first_turn, second_turn = TURN.alias("first_turn"), TURN.alias("second_turn")
     first, second = first_turn.c, second_turn.c
+    pushback_turn = TURN.alias("pushback_turn")
+    edit, suggestion = PAIR_EDIT.c, SUGGESTION.c
+    gold_prompt = (
+        select(edit.text)
+        .where(edit.pair_id == pair.id, edit.field == EditField.prompt)
+        .order_by(edit.created_at.desc(), edit.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+    def pending(field_: str) -> Any:
+        if not with_suggestions:
+            return literal(None)
+        return (
+            select(suggestion.text)
+            .where(
+                suggestion.pair_id == pair.id,
+                suggestion.field == field_,
+                suggestion.status == SuggestionStatus.pending,
+            )
+            .order_by(suggestion.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
     # Most prompts are the conversation's first turn alone: it comes with the pair, and only longer prompts
     # are read by a second query.
     opening_turn = TURN.alias("opening_turn")
@@ -90,11 +129,17 @@ def iter_release_pairs(
             gold,
             opening.role,
             opening.text,
+            pair.leak_kinds,
+            pushback_turn.c.text,
+            gold_prompt,
+            pending(EditField.prompt),
+            pending(EditField.chosen),
         )
         .select_from(PAIR)
         .join(CONVERSATION, conversation.id == pair.conversation_id)
         .join(first_turn, first.id == pair.first_turn_id)
         .join(second_turn, second.id == pair.second_turn_id)
+        .outerjoin(pushback_turn, pushback_turn.c.id == pair.pushback_turn_id)
         .outerjoin(
             opening_turn,
             and_(
@@ -127,7 +172,7 @@ def iter_release_pairs(
         tags = _chosen_patterns(session, rows) if needs_patterns else {}
         for (
             pair_id, conversation_id, prompt_end, swapped, system_prompt, first_text, second_text, edited,
-            opening_role, opening_text,
+            opening_role, opening_text, leak_kinds, followup, edited_prompt, suggested_prompt, suggested_chosen,
         ) in rows:  # fmt: skip
             chosen_patterns = tags.get(pair_id) or set()
             if needs_patterns and not _patterns_match(chosen_patterns, filters):
@@ -150,6 +195,12 @@ def iter_release_pairs(
                 rejected=rejected,
                 gold_edited=edited is not None,
                 chosen_patterns=chosen_patterns,
+                swapped=swapped,
+                followup=followup,
+                leak_kinds=leak_kinds,
+                gold_prompt=edited_prompt,
+                suggested_prompt=suggested_prompt,
+                suggested_chosen=suggested_chosen,
             )
 
 

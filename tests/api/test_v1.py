@@ -45,7 +45,7 @@ class TestListPairs:
         item = c.get("/api/v1/pairs", params={"limit": 1}, headers=h).json()["items"][0]
         assert sorted(item) == sorted(["id", "conversation_id", "source", "title", "score", "detector", "status",
                                        "signals", "prompt", "rejected", "pushback", "chosen", "chosen_original",
-                                       "gold_edited"])  # fmt: skip
+                                       "gold_edited", "leak_kinds", "leak_spans", "gold_prompt"])  # fmt: skip
         assert item["status"] == "candidate"
         assert item["prompt"][-1]["role"] == "user"
 
