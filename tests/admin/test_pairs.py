@@ -176,7 +176,10 @@ class TestPairDetail:
         leaks = page.select_one("section.leaks")
         assert leaks["data-leak-kinds"] == "reply_to_feedback"
         assert [m.get_text() for m in leaks.select("mark.leak-reply_to_feedback")] == ["Good catch"]
-        assert leaks.select_one("[data-standalone-preview] pre").get_text() == "Keyset pagination <b>stays</b> fast."
+        assert (
+            leaks.select_one("[data-standalone-preview] pre").get_text()
+            == "Keyset pagination <b>stays</b> fast."
+        )
 
     def test_unjudged_pair(self, engine: Engine, admin: TestClient) -> None:
         pair_id = pairs(engine, 1)[0]
