@@ -60,6 +60,20 @@ StyleOpt = Annotated[
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Model for token limits and the cost estimate.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
+KeepLeakyOpt = Annotated[
+    bool, typer.Option(help="Keep rows whose chosen answer still leaks the follow-up (excluded by default).")
+]
+SuggestionsOpt = Annotated[
+    bool,
+    typer.Option(help="Use accepted and unreviewed model suggestions as gold (recorded in the manifest)."),
+]
+ToolsOpt = Annotated[
+    str,
+    typer.Option(help="drop: text answers only; keep: tool_calls on assistant messages plus tool messages."),
+]
+LicenseOpt = Annotated[
+    str, typer.Option(help="License of the dataset card (an identifier such as cc-by-4.0).")
+]
 
 
 def _fail(message: str) -> None:
@@ -114,6 +128,10 @@ def export_command(
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
     json_output: JsonOpt = False,
+    keep_leaky: KeepLeakyOpt = False,
+    use_suggestions: SuggestionsOpt = False,
+    tools: ToolsOpt = "drop",
+    license: LicenseOpt = "other",
 ) -> None:
     """Export reviewed pairs to SFT or DPO files (not recorded as a release)."""
     policy, prompt = _system(system_prompt, drop_system)
@@ -124,7 +142,8 @@ def export_command(
                 session, kind=kind, format=format, out=out, status=status, split=split, seed=seed,
                 min_score=min_score, source=source, patterns_present=pattern or (),
                 patterns_absent=without_pattern or (), system_policy=policy, system_prompt=prompt,
-                original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+                original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_leaky=keep_leaky,
+                use_suggestions=use_suggestions, tools=tools, license=license,
             )  # fmt: skip
     except (PairwiseError, OSError) as exc:
         _fail(str(exc))
@@ -158,6 +177,10 @@ def build(
     dpo_style: StyleOpt = "conversational",
     model: ModelOpt = None,
     json_output: JsonOpt = False,
+    keep_leaky: KeepLeakyOpt = False,
+    use_suggestions: SuggestionsOpt = False,
+    tools: ToolsOpt = "drop",
+    license: LicenseOpt = "other",
 ) -> None:
     """Build a frozen release under <data_dir>/releases/ and print its id and manifest."""
     policy, prompt = _system(system_prompt, drop_system)
@@ -171,7 +194,8 @@ def build(
                 session, name=name, kind=kind, format=format, status=status, split=split, seed=seed,
                 min_score=min_score, source=source, patterns_present=pattern or (),
                 patterns_absent=without_pattern or (), system_policy=policy, system_prompt=prompt,
-                original_chosen=original_chosen, dpo_style=dpo_style, model=model,
+                original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_leaky=keep_leaky,
+                use_suggestions=use_suggestions, tools=tools, license=license,
                 taxonomy_version_id=current_version_id(session),
             )  # fmt: skip
         with session_scope(engine, read_only=True) as session:

@@ -7,6 +7,7 @@ worker process (see `counting`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +30,9 @@ E = TypeVar("E", bound=StrEnum)
 
 # Ties and "not a pair" have no preferred answer: exporting them would teach noise.
 EXPORTABLE_STATUSES = frozenset({PairStatus.accepted, PairStatus.candidate, PairStatus.conflict})
+# The Hugging Face dataset card's license field; "other" until the admin names one.
+DEFAULT_LICENSE = "other"
+_LICENSE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,7 @@ class ExportSpec:
     split: float = 0.0
     seed: int = 0
     model: str | None = None
+    license: str = DEFAULT_LICENSE
 
 
 def make_spec(
@@ -59,8 +64,13 @@ def make_spec(
     keep_leaky: bool = False,
     use_suggestions: bool = False,
     tools: str = "drop",
+    license: str = DEFAULT_LICENSE,
 ) -> ExportSpec:
     """Validate user input once, with messages in words, before anything is written."""
+    if not _LICENSE.fullmatch(license):
+        raise ValidationFailedError(
+            f"license {license!r} must be a license identifier such as apache-2.0, cc-by-4.0 or other"
+        )
     kind_ = _choice(ReleaseKind, kind, "kind")
     format_ = _choice(ReleaseFormat, format, "format")
     if status not in EXPORTABLE_STATUSES:
@@ -86,7 +96,7 @@ def make_spec(
     filters = ReleaseFilters(
         status=status, min_score=min_score, source=source, patterns_present=present, patterns_absent=absent
     )
-    return ExportSpec(filters=filters, options=options, split=split, seed=seed, model=model)
+    return ExportSpec(filters=filters, options=options, split=split, seed=seed, model=model, license=license)
 
 
 def _choice(enum: type[E], value: str, what: str) -> E:
@@ -251,6 +261,7 @@ def export_file(
     keep_leaky: bool = False,
     use_suggestions: bool = False,
     tools: str = "drop",
+    license: str = DEFAULT_LICENSE,
 ) -> ExportResult:
     """Export to `out` (plus `out` with `.validation` before the suffix when `split` > 0); no DB writes."""
     spec = make_spec(
@@ -271,6 +282,7 @@ def export_file(
         keep_leaky=keep_leaky,
         use_suggestions=use_suggestions,
         tools=tools,
+        license=license,
     )
     paths = {TRAIN: out}
     if split > 0:

@@ -39,6 +39,10 @@ class SpecFields(TypedDict, total=False):
     original_chosen: bool
     dpo_style: str
     model: str | None
+    keep_leaky: bool
+    use_suggestions: bool
+    tools: str
+    license: str
 
 
 def create_release(
@@ -58,7 +62,7 @@ def create_release(
         kind=str(spec.options.kind),
         format=str(spec.options.format),
         filters=spec.filters.to_json(),
-        options={**spec.options.to_json(), "model": spec.model},
+        options={**spec.options.to_json(), "model": spec.model, "license": spec.license},
         split=spec.split,
         seed=spec.seed,
         status=ReleaseStatus.building,
@@ -179,7 +183,9 @@ def spec_for(release: DatasetRelease) -> ExportSpec:
         patterns_absent=filters["patterns_absent"], split=release.split, seed=release.seed,
         system_policy=options["system_policy"], system_prompt=options["system_prompt"],
         original_chosen=options["original_chosen"], dpo_style=options["dpo_style"] or "conversational",
-        model=options.get("model"),
+        model=options.get("model"), keep_leaky=options.get("standalone", {}).get("leaky_rows") == "kept",
+        use_suggestions=bool(options.get("standalone", {}).get("use_unreviewed_suggestions")),
+        tools=options.get("tools", "drop"), license=options.get("license", "other"),
     )  # fmt: skip
 
 

@@ -27,6 +27,9 @@ class Outcome(StrEnum):
     kept_leaky = "kept_leaky"
 
 
+STANDALONE_KEYS = ("checked", *(o.value for o in Outcome))
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     prompt: list[dict[str, str]]

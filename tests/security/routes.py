@@ -308,6 +308,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
             ),
         ],
     ),
+    ("GET", "/admin/releases/preview"): Rule(
+        "admin",
+        "page",
+        200,
+        _c("GET", "/admin/releases/preview"),
+        invalid=[
+            _c("GET", "/admin/releases/preview?kind=ppo"),
+            _c("GET", "/admin/releases/preview?keep_leaky=maybe"),
+        ],
+    ),
     ("GET", "/admin/releases/{release_id}"): Rule(
         "admin",
         "page",
