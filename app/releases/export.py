@@ -24,6 +24,7 @@ from app.releases.models import ReleaseFormat, ReleaseKind
 from app.releases.reader import ReleaseFilters, iter_release_pairs
 from app.releases.split import TRAIN, VALIDATION, check_fraction, prompt_group, splitter
 from app.releases.standalone import Outcome, StandaloneTally, resolve
+from app.releases.tools import answer_messages, tool_row_builder
 from app.releases.writers import JsonlWriter, ParquetWriter, RowWriter, WrittenFile
 
 E = TypeVar("E", bound=StrEnum)
@@ -171,7 +172,11 @@ def write_dataset(
         needs_group = spec.split > 0 or linter is not None
         write = {split: writer.write for split, writer in writers.items()}
         tally = StandaloneTally()
-        pairs = iter_release_pairs(session, filters=spec.filters, with_suggestions=options.use_suggestions)
+        keep_tools = options.tools == ToolsPolicy.keep
+        build_with_tools = tool_row_builder(options)
+        pairs = iter_release_pairs(
+            session, filters=spec.filters, with_suggestions=options.use_suggestions, with_blocks=keep_tools
+        )
         for pair in pairs:
             resolved = resolve(
                 pair,
@@ -184,7 +189,14 @@ def write_dataset(
             if resolved.outcome == Outcome.excluded:
                 continue
             prompt, chosen = resolved.prompt, resolved.chosen
-            row = build(prompt, chosen, pair.rejected)
+            if keep_tools:
+                row = build_with_tools(
+                    prompt,
+                    answer_messages(pair.chosen_blocks, chosen),
+                    answer_messages(pair.rejected_blocks, pair.rejected),
+                )
+            else:
+                row = build(prompt, chosen, pair.rejected)
             if needs_group:
                 group = prompt_group(prompt)
                 split = assign(group)

@@ -55,6 +55,12 @@ class RowOptions:
             raise ValidationFailedError(
                 "the standard (plain string) style exists only for DPO in the TRL format"
             )
+        if self.tools == ToolsPolicy.keep and self.format == ReleaseFormat.parquet:
+            raise ValidationFailedError("tool calls are exported in the JSONL formats (openai, trl) only")
+        if self.tools == ToolsPolicy.keep and self.dpo_style == DpoStyle.standard:
+            raise ValidationFailedError(
+                "tool calls need message lists: use --tools drop with the standard style"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {

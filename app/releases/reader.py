@@ -65,6 +65,8 @@ class ReleasePair:
     gold_prompt: str | None = None  # the reviewer's rewrite of the last user message
     suggested_prompt: str | None = None  # unreviewed suggestions, read only when a release uses them
     suggested_chosen: str | None = None
+    chosen_blocks: list[dict[str, Any]] | None = None  # tool calls and results, read only with --tools keep
+    rejected_blocks: list[dict[str, Any]] | None = None
 
 
 def iter_release_pairs(
@@ -74,6 +76,7 @@ def iter_release_pairs(
     batch_size: int = 1000,
     after_id: int = 0,
     with_suggestions: bool = False,
+    with_blocks: bool = False,
 ) -> Iterator[ReleasePair]:
     """Pairs matching `filters` in id order (reviewed orientation: chosen is the preferred answer)."""
     pair, conversation, judgment = PAIR.c, CONVERSATION.c, JUDGMENT.c
@@ -134,6 +137,8 @@ def iter_release_pairs(
             gold_prompt,
             pending(EditField.prompt),
             pending(EditField.chosen),
+            first.blocks if with_blocks else literal(None),
+            second.blocks if with_blocks else literal(None),
         )
         .select_from(PAIR)
         .join(CONVERSATION, conversation.id == pair.conversation_id)
@@ -173,6 +178,7 @@ def iter_release_pairs(
         for (
             pair_id, conversation_id, prompt_end, swapped, system_prompt, first_text, second_text, edited,
             opening_role, opening_text, leak_kinds, followup, edited_prompt, suggested_prompt, suggested_chosen,
+            first_blocks, second_blocks,
         ) in rows:  # fmt: skip
             chosen_patterns = tags.get(pair_id) or set()
             if needs_patterns and not _patterns_match(chosen_patterns, filters):
@@ -201,6 +207,8 @@ def iter_release_pairs(
                 gold_prompt=edited_prompt,
                 suggested_prompt=suggested_prompt,
                 suggested_chosen=suggested_chosen,
+                chosen_blocks=first_blocks if swapped else second_blocks,
+                rejected_blocks=second_blocks if swapped else first_blocks,
             )
 
 
