@@ -40,7 +40,7 @@ def add(
 ) -> None:
     """Create a user."""
     password = _read_password(password_stdin)
-    migrate.upgrade()
+    migrate.prepare()
     try:
         with session_scope(get_engine()) as session:
             create_user(session, username=username, password=password, role=role)
@@ -53,7 +53,7 @@ def add(
 @users_cli.command("list")
 def list_() -> None:
     """List users."""
-    migrate.upgrade()
+    migrate.prepare()
     with session_scope(get_engine(), read_only=True) as session:
         table = Table("username", "role", "active", "created")
         for user in list_users(session):
@@ -92,7 +92,7 @@ def set_password_(
 
 
 def _change(username: str, action: Callable[[Session, User], None], done: str) -> None:
-    migrate.upgrade()
+    migrate.prepare()
     try:
         with session_scope(get_engine()) as session:
             action(session, require_user(session, username=username))
