@@ -95,20 +95,25 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
         .order_by(col(Turn.conversation_id), col(Turn.index))
     ):
         turns[turn.conversation_id].append(turn)
-    gold: dict[int, str] = {}
-    for pair_id, text in session.execute(
-        select(col(Judgment.pair_id), col(Judgment.edited_text))
+    # The gold answer is the latest edit, from a judgment or from a pair edit (transform, suggestion).
+    latest: dict[int, tuple[Any, str]] = {}
+    for pair_id, text, at in session.execute(
+        select(col(Judgment.pair_id), col(Judgment.edited_text), col(Judgment.edited_at))
         .where(col(Judgment.pair_id).in_([p.id for p in pairs]), col(Judgment.edited_text).is_not(None))
         .order_by(col(Judgment.edited_at))
     ):
-        gold[pair_id] = text
+        latest[pair_id] = (at, text)
     gold_prompts: dict[int, str] = {}
-    for pair_id, text in session.execute(
-        select(col(PairEdit.pair_id), col(PairEdit.text))
-        .where(col(PairEdit.pair_id).in_([p.id for p in pairs]), col(PairEdit.field) == EditField.prompt)
+    for pair_id, field_, text, at in session.execute(
+        select(col(PairEdit.pair_id), col(PairEdit.field), col(PairEdit.text), col(PairEdit.created_at))
+        .where(col(PairEdit.pair_id).in_([p.id for p in pairs]))
         .order_by(col(PairEdit.created_at), col(PairEdit.id))
     ):
-        gold_prompts[pair_id] = text
+        if field_ == EditField.prompt:
+            gold_prompts[pair_id] = text
+        elif pair_id not in latest or at is None or latest[pair_id][0] is None or at >= latest[pair_id][0]:
+            latest[pair_id] = (at, text)
+    gold = {pair_id: text for pair_id, (_, text) in latest.items()}
     details = []
     for pair in pairs:
         conversation = conversations[pair.conversation_id]

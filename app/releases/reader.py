@@ -84,13 +84,17 @@ def iter_release_pairs(
     first, second = first_turn.c, second_turn.c
     pushback_turn = TURN.alias("pushback_turn")
     edit, suggestion = PAIR_EDIT.c, SUGGESTION.c
-    gold_prompt = (
-        select(edit.text)
-        .where(edit.pair_id == pair.id, edit.field == EditField.prompt)
-        .order_by(edit.created_at.desc(), edit.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+
+    def latest_edit(field_: str, column: Any) -> Any:
+        return (
+            select(column)
+            .where(edit.pair_id == pair.id, edit.field == field_)
+            .order_by(edit.created_at.desc(), edit.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    gold_prompt = latest_edit(EditField.prompt, edit.text)
 
     def pending(field_: str) -> Any:
         if not with_suggestions:
@@ -113,13 +117,10 @@ def iter_release_pairs(
     opening = opening_turn.c
     # The latest edited chosen text (ties broken by judgment id so a rebuild picks the same): one index probe
     # per pair inside the batch query instead of a second round trip with an IN list.
-    gold = (
-        select(judgment.edited_text)
-        .where(judgment.pair_id == pair.id, judgment.edited_text.is_not(None))
-        .order_by(judgment.edited_at.desc(), judgment.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    gold_where = (judgment.pair_id == pair.id, judgment.edited_text.is_not(None))
+    gold_order = (judgment.edited_at.desc(), judgment.id.desc())
+    gold = select(judgment.edited_text).where(*gold_where).order_by(*gold_order).limit(1).scalar_subquery()
+    gold_at = select(judgment.edited_at).where(*gold_where).order_by(*gold_order).limit(1).scalar_subquery()
     query = (
         select(
             pair.id,
@@ -139,6 +140,9 @@ def iter_release_pairs(
             pending(EditField.chosen),
             first.blocks if with_blocks else literal(None),
             second.blocks if with_blocks else literal(None),
+            gold_at,
+            latest_edit(EditField.chosen, edit.text),
+            latest_edit(EditField.chosen, edit.created_at),
         )
         .select_from(PAIR)
         .join(CONVERSATION, conversation.id == pair.conversation_id)
@@ -178,8 +182,13 @@ def iter_release_pairs(
         for (
             pair_id, conversation_id, prompt_end, swapped, system_prompt, first_text, second_text, edited,
             opening_role, opening_text, leak_kinds, followup, edited_prompt, suggested_prompt, suggested_chosen,
-            first_blocks, second_blocks,
+            first_blocks, second_blocks, edited_at, chosen_edit, chosen_edit_at,
         ) in rows:  # fmt: skip
+            # The latest gold answer wins: a judgment's edit or a pair edit (transform, accepted suggestion).
+            if chosen_edit is not None and (
+                edited is None or edited_at is None or chosen_edit_at >= edited_at
+            ):
+                edited = chosen_edit
             chosen_patterns = tags.get(pair_id) or set()
             if needs_patterns and not _patterns_match(chosen_patterns, filters):
                 continue

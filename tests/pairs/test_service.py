@@ -332,6 +332,9 @@ class TestPairDetails:
             "chosen": SECOND,
             "chosen_original": SECOND,
             "gold_edited": False,
+            "leak_kinds": [],
+            "leak_spans": [],
+            "gold_prompt": None,
         }
 
     def test_swapped_pair_chooses_the_first_answer(self, engine: Engine, data: dict[str, Any]) -> None:
