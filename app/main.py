@@ -16,11 +16,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import health, home
 from app.admin import views as admin_views
 from app.api import v1 as api_v1
+from app.assist import views as assist_views
 from app.auth import views as auth_views
 from app.config import get_settings
 from app.errors import NotAuthenticatedError, PairwiseError
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
+from app.review import standalone as review_standalone
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
 from app.training import views as training_views
@@ -127,6 +129,8 @@ def create_app() -> FastAPI:
     app.include_router(auth_views.router)
     app.include_router(home.router)
     app.include_router(review_views.router)
+    app.include_router(review_standalone.router)
+    app.include_router(assist_views.router)
     app.include_router(api_v1.router)
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)

@@ -26,6 +26,8 @@ MAX_MODEL = 200
 class ProviderNotConfiguredError(PairwiseError):
     """No suggestion provider is saved."""
 
+    status_code = 409
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderView:

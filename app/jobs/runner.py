@@ -68,6 +68,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def load_handlers() -> None:
     """Import the domain modules whose @handler functions run jobs (they import this module)."""
+    from app.assist import jobs as _assist  # noqa: F401
     from app.conversations import jobs as _imports  # noqa: F401
     from app.pairs import jobs as _detect  # noqa: F401
     from app.releases import jobs as _releases  # noqa: F401
