@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app.pairs.leaks import feedback_spans, find_leaks, make_standalone
+from app.pairs.leaks import find_leaks, make_standalone
 from app.releases.reader import ReleasePair
 
 # At most this many excluded pair ids are listed in the lint (the count is always exact).
@@ -114,7 +114,3 @@ def resolve(
 def _gold(pair: ReleasePair, gold_prompt: str | None, original_chosen: bool) -> bool:
     return gold_prompt is not None or (pair.gold_edited and not original_chosen)
 
-
-def opens_with_acknowledgement(text: str) -> bool:
-    """True when the text opens by acknowledging feedback (the lint's last line of defence)."""
-    return any(s.cue == "acknowledgement" for s in feedback_spans(text))

@@ -1,0 +1,3 @@
+"""Fixtures shared by this folder's tests (the helpers live in tests/web_helpers.py)."""
+
+from tests.web_helpers import fast_passwords  # noqa: F401
