@@ -113,4 +113,3 @@ def resolve(
 
 def _gold(pair: ReleasePair, gold_prompt: str | None, original_chosen: bool) -> bool:
     return gold_prompt is not None or (pair.gold_edited and not original_chosen)
-
