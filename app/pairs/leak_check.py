@@ -82,7 +82,11 @@ def _json_type(connection: Connection) -> Any:
 def leak_view(detail: PairDetail, *, swapped: bool) -> dict[str, Any]:
     """Template context for templates/pairs/_leaks.html: the revised answer, its spans and the transform."""
     revised = detail.rejected if swapped else detail.chosen_original
-    prompt = "\n\n".join(m["content"] for m in detail.prompt if m["role"] != "system")
+    turns = [m["content"] for m in detail.prompt if m["role"] != "system"]
+    if detail.gold_prompt is not None and turns:
+        # The gold prompt replaces the last user message: facts folded into it no longer leak.
+        turns[-1] = detail.gold_prompt
+    prompt = "\n\n".join(turns)
     fix = (
         make_standalone(answer=revised, followup=detail.pushback or "", prompt=prompt)
         if detail.leak_kinds
