@@ -52,6 +52,16 @@ def _wait_for(condition: Any, what: str, attempts: int = 100) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
+def _press(page: Any, key: str) -> None:
+    """Press a panel key once htmx has wired the button it clicks (a freshly swapped panel needs a moment)."""
+    page.wait_for_function(
+        "key => { const b = document.querySelector(`#standalone-panel [data-standalone-key=${key}]`);"
+        " return !!(b && b['htmx-internal-data']); }",
+        arg=key,
+    )
+    page.keyboard.press(key)
+
+
 def test_reviewer_fixes_the_row_and_the_release_carries_it(
     live: tuple[Server, Engine, FakeChat], watched: Any
 ) -> None:
@@ -91,13 +101,13 @@ def test_reviewer_fixes_the_row_and_the_release_carries_it(
     page.wait_for_selector("#standalone-panel .notice:has-text('Gold prompt saved')")
     # With the fact in the prompt the transform applies: t makes it the gold answer.
     page.wait_for_selector("#standalone-panel [data-standalone-preview]")
-    page.keyboard.press("t")
+    _press(page, "t")
     page.wait_for_selector("#standalone-panel .notice:has-text('standalone transform was applied')")
     # y accepts the first suggestion (the standalone rewrite), i ignores the folded prompt suggestion.
     assert page.locator("#standalone-panel .suggestion").count() == 2
-    page.keyboard.press("y")
+    _press(page, "y")
     page.wait_for_selector("#standalone-panel .notice:has-text('Suggestion accepted')")
-    page.keyboard.press("i")
+    _press(page, "i")
     page.wait_for_selector("#standalone-panel .notice:has-text('Suggestion ignored')")
     assert reviewer.console_errors == []
 
@@ -126,6 +136,9 @@ def test_reviewer_fixes_the_row_and_the_release_carries_it(
             "non_preferred_output": [{"role": "assistant", "content": "Use OFFSET and LIMIT."}],
         }
     ]
+    admin.goto(release_url.removeprefix(server.url))
+    admin.page.wait_for_selector("#standalone-summary")
+    assert "1 gold-edited, 0 excluded" in admin.page.inner_text("#standalone-summary")
     manifest = orjson.loads(admin.page.request.get(f"{release_url}/files/manifest.json").body())
     assert manifest["standalone"]["gold_edited"] == 1
     assert admin.console_errors == []
