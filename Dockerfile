@@ -17,8 +17,10 @@ COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
 COPY examples ./examples
-# Editable install: the app finds migrations/, templates/ and static/ next to its package.
-RUN pip install -e .
+# Editable install: the app finds migrations/, templates/ and static/ next to its package. EXTRAS="[train]"
+# adds torch/TRL for a GPU worker (compose.yaml's gpu-worker).
+ARG EXTRAS=""
+RUN pip install -e ".${EXTRAS}"
 
 RUN mkdir -p /data && chown pairwise:pairwise /data
 USER pairwise

@@ -6,7 +6,7 @@ PAIRWISE := $(BIN)/pairwise
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint fmt migrate bench demo clean install install-dev
+.PHONY: run test lint fmt migrate bench clean install install-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -52,6 +52,12 @@ def _fail(message: str, code: int = 1) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Web processes sharing the port (needs PAIRWISE_WORKER_EMBEDDED=false)."
+        ),
+    ] = 1,
 ) -> None:
     """Upgrade the database and serve the web app."""
     import uvicorn
@@ -61,12 +67,21 @@ def serve(
         settings.require_safe()
     except PairwiseError as exc:
         _fail(str(exc))
+    if workers > 1 and settings.worker_embedded:
+        # Every web process would run its own job consumer and its own minutely maintenance.
+        _fail(
+            f"--workers {workers} runs {workers} web processes: set PAIRWISE_WORKER_EMBEDDED=false and run "
+            "`pairwise worker` next to them, so jobs and the minutely maintenance run once"
+        )
     migrate.prepare()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers,
+        # A worker importing the app on a busy machine must not be taken for dead and restarted in a loop.
+        timeout_worker_healthcheck=30,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
     )
@@ -84,13 +99,10 @@ def worker(
     from huey.consumer import Consumer
 
     from app.jobs import tasks
-    from app.jobs.service import mark_stale_jobs_failed
+    from app.jobs.service import recover_jobs
 
     migrate.prepare()
-    from app.training.jobs import resume_runs
-
-    mark_stale_jobs_failed(get_engine())
-    resume_runs(get_engine())
+    recover_jobs(get_engine())
     Consumer(tasks.huey, workers=threads, worker_type="thread", periodic=True).run()
 
 
@@ -248,7 +260,7 @@ def pairs_list(
         if output == "jsonl":
             out = sys.stdout.buffer
             for detail in details:
-                out.write(orjson.dumps(detail.to_json()) + b"\n")
+                out.write(orjson.dumps(detail.model_dump()) + b"\n")
             out.flush()
             return
         table = Table("id", "score", "status", "source", "pushback")

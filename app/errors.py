@@ -39,7 +39,3 @@ class NotAuthenticatedError(PairwiseError):
 
 class CsrfError(PairwiseError):
     status_code = 403
-
-
-class TooManyRequestsError(PairwiseError):
-    status_code = 429

@@ -1,4 +1,4 @@
-"""Liveness and readiness: the database answers and the schema is current."""
+"""Liveness: the database answers, with the number of conversations and pairs stored."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The front door: reviewers land in the queue, admins on the dashboard."""
+"""The front door: everyone signed in lands in the review queue (admins reach the dashboard from its nav)."""
 
 from __future__ import annotations
 

@@ -14,22 +14,40 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import health, home
-from app.admin import views as admin_views
 from app.api import v1 as api_v1
 from app.assist import views as assist_views
+from app.auth import user_views
 from app.auth import views as auth_views
 from app.config import get_settings
+from app.conversations import import_views
+from app.conversations import views as conversations_views
+from app.dashboard import views as dashboard_views
 from app.errors import NotAuthenticatedError, PairwiseError
+from app.jobs import views as jobs_views
+from app.pairs import views as pairs_views
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
 from app.review import standalone as review_standalone
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
+from app.settings import views as settings_views
 from app.training import views as training_views
 from app.web import hx_redirect, is_htmx, render
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("pairwise")
+
+# The admin pages each domain owns (admins only: each route takes `AdminUser`).
+ADMIN_ROUTERS = (
+    dashboard_views.router,
+    import_views.router,
+    import_views.upload_router,
+    jobs_views.router,
+    conversations_views.router,
+    pairs_views.router,
+    user_views.router,
+    settings_views.router,
+)
 
 TITLES = {
     400: "Bad request",
@@ -108,11 +126,9 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     if get_settings().worker_embedded:
         from app.db import get_engine
         from app.jobs.queue import start_embedded
-        from app.jobs.service import mark_stale_jobs_failed
-        from app.training.jobs import resume_runs
+        from app.jobs.service import recover_jobs
 
-        mark_stale_jobs_failed(get_engine())
-        resume_runs(get_engine())
+        recover_jobs(get_engine())
         consumer = start_embedded()
     yield
     if consumer is not None:
@@ -134,7 +150,8 @@ def create_app() -> FastAPI:
     app.include_router(api_v1.router)
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)
-    app.include_router(admin_views.router)
+    for admin_router in ADMIN_ROUTERS:
+        app.include_router(admin_router)
     app.include_router(training_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -88,7 +88,3 @@ def _render(text: str) -> str:
 def render_markdown(text: str | None) -> Markup:
     """Markdown to sanitized HTML; anything that looks like markup in the source is shown as text."""
     return Markup(_render(text or ""))  # noqa: S704 - sanitized by markdown-it (html off) and nh3
-
-
-def highlight_css() -> str:
-    return str(_FORMATTER.get_style_defs(".md"))

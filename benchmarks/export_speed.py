@@ -33,8 +33,8 @@ from app.db import build_engine, session_scope
 from app.migrate import upgrade
 from app.pairs.models import Pair
 from app.pairs.views_data import iter_pair_details
-from app.releases.export import export_file
-from app.releases.reader import ReleaseFilters, iter_release_pairs
+from app.releases.export.dataset import export_file
+from app.releases.export.reader import ReleaseFilters, iter_release_pairs
 
 CHUNK = 10_000
 _WORDS = (

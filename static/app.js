@@ -136,7 +136,7 @@
 
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:afterSettle", init);
-  // Verdict buttons are disabled while a request is in flight, so a double key press cannot submit twice.
+  // The pane is marked busy while a request is in flight: dimmed, and closed to the mouse (app.css).
   document.addEventListener("htmx:beforeRequest", function () {
     var p = pane(); if (p) p.classList.add("busy");
   });

@@ -23,7 +23,19 @@ POSTGRES_URL = os.environ.get("PAIRWISE_TEST_POSTGRES_URL", "")
 REQUIRE_ALL = os.environ.get("PAIRWISE_TEST_REQUIRE_ALL") == "1"
 CHROMIUM = "/usr/bin/chromium"
 
-BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+# PostgreSQL variants always exist; without a server they are reported as skipped with the reason (never silently
+# left out), and CI (PAIRWISE_TEST_REQUIRE_ALL=1) fails on any skip.
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgres",
+        id="postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="PAIRWISE_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

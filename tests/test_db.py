@@ -102,11 +102,10 @@ class TestSqliteTransactions:
     def test_readers_are_not_blocked_by_an_open_write_transaction(self, sqlite_engine: Engine) -> None:
         with session_scope(sqlite_engine) as writer:
             writer.execute(text("UPDATE counter SET value = 7"))
-            started = time.monotonic()
+            # WAL: the reader sees the last committed value. Were it blocked by the open write transaction (same
+            # thread), it would wait out the busy timeout and raise "database is locked" instead.
             with session_scope(sqlite_engine, read_only=True) as reader:
-                # WAL: the reader sees the last committed value, immediately.
                 assert reader.execute(text("SELECT value FROM counter")).scalar_one() == 0
-            assert time.monotonic() - started < 1.0
         with sqlite_engine.connect() as connection:
             assert connection.execute(text("SELECT value FROM counter")).scalar_one() == 7
 

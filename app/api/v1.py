@@ -12,6 +12,7 @@ from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.errors import NotFoundError
 from app.pairs.models import Pair, PairStatus
+from app.pairs.shape import PairDetail
 from app.pairs.views_data import iter_pair_details, load_details
 from app.review import queue
 from app.review.models import Judgment, Verdict
@@ -20,34 +21,8 @@ from app.review.service import JudgmentInput, submit
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
 
-class PairOut(BaseModel):
-    id: int
-    conversation_id: int
-    source: dict[str, Any]
-    title: str | None
-    score: float
-    detector: str
-    status: str
-    signals: list[str]
-    prompt: list[dict[str, str]]
-    rejected: str
-    pushback: str | None
-    chosen: str
-    chosen_original: str
-    gold_edited: bool
-    leak_kinds: list[str] = Field(
-        description="Context leaks of the revised answer: reply_to_feedback, information."
-    )
-    leak_spans: list[dict[str, Any]] = Field(
-        description="Marked spans of the revised answer: kind, start, end, text, cue."
-    )
-    gold_prompt: str | None = Field(
-        description="A reviewer's rewrite of the last user message, when there is one."
-    )
-
-
 class PairPage(BaseModel):
-    items: list[PairOut]
+    items: list[PairDetail]
     next_after: int | None = Field(description="Pass as `after` to get the next page; null on the last page.")
 
 
@@ -78,13 +53,13 @@ class JudgmentOut(BaseModel):
 
 
 class LeaseOut(BaseModel):
-    pair: PairOut | None
+    pair: PairDetail | None
     left_side: Literal["first", "second"] | None
     expires_at: str | None
 
 
-def _pair_out(session: Session, pair: Pair) -> PairOut:
-    return PairOut(**load_details(session, pairs=[pair])[0].to_json())
+def _pair_out(session: Session, pair: Pair) -> PairDetail:
+    return load_details(session, pairs=[pair])[0]
 
 
 @router.get("/pairs", response_model=PairPage)
@@ -99,12 +74,12 @@ def list_pairs(
     details = list(
         iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit)
     )
-    items = [PairOut(**d.to_json()) for d in details]
+    items = details
     return PairPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
-@router.get("/pairs/{pair_id}", response_model=PairOut)
-def get_pair(session: SessionDep, user: CurrentUser, pair_id: int) -> PairOut:
+@router.get("/pairs/{pair_id}", response_model=PairDetail)
+def get_pair(session: SessionDep, user: CurrentUser, pair_id: int) -> PairDetail:
     pair = session.get(Pair, pair_id)
     if pair is None:
         raise NotFoundError(f"pair {pair_id} does not exist")

@@ -26,10 +26,6 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime = Field(default_factory=utcnow)
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.admin
-
 
 class WebSession(SQLModel, table=True):
     """A server-side browser session; the cookie carries only its signed random id."""

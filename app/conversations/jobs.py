@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
 from app.config import get_settings
 from app.conversations.files import InputFile, Limits, iter_input_files
+from app.conversations.import_views import shown_path
 from app.conversations.importing import run_import, start_batch
-from app.jobs.runner import JobContext, handler
+from app.conversations.models import ImportBatch, ImportFile, ImportRecordError
+from app.jobs.models import Job
+from app.jobs.runner import JobContext, handler, on_stale, report
 
 PROGRESS_EVERY_SECONDS = 0.5
+_BATCH_IN_MESSAGE = re.compile(r"import batch (\d+)")
 
 
 @handler("import")
@@ -57,3 +66,43 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     result = summary.to_json()
     result["errors"] = result["errors"][:200]
     return result
+
+
+@on_stale("import")
+def fail_interrupted_batch(session: Session, job: Job, now: datetime) -> None:
+    """The batch of an import whose worker died is failed too: its stored conversations are whole, and a
+    retry resumes it (the conversations already stored count as duplicates)."""
+    batch_id = (job.payload or {}).get("batch_id")
+    if batch_id is None:
+        return
+    session.exec(
+        update(ImportBatch)
+        .where(col(ImportBatch.id) == batch_id, col(ImportBatch.status) == "running")
+        .values(status="failed", finished_at=now,
+                message="interrupted: the worker stopped; retry the job to resume this import")
+    )  # fmt: skip
+
+
+def _batch_id(job: Job) -> int | None:
+    """The import batch of an import job: in its result once done, in its progress message before."""
+    if job.result and job.result.get("batch_id"):
+        return int(job.result["batch_id"])
+    match = _BATCH_IN_MESSAGE.search(job.message or "")
+    return int(match.group(1)) if match else None
+
+
+@report("import")
+def import_report(session: Session, job: Job) -> dict[str, Any]:
+    """The job page's report of an ended import: its batch, how many files, and each record error."""
+    batch_id = _batch_id(job)
+    if batch_id is None:
+        return {}
+    errors = select(ImportRecordError).where(col(ImportRecordError.batch_id) == batch_id)
+    return {
+        "batch": session.get(ImportBatch, batch_id),
+        "shown_path": shown_path,
+        "files": session.execute(
+            select(func.count()).select_from(ImportFile).where(col(ImportFile.batch_id) == batch_id)
+        ).scalar_one(),
+        "errors": list(session.execute(errors.order_by(col(ImportRecordError.id))).scalars()),
+    }

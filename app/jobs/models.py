@@ -1,13 +1,27 @@
-"""Background job status, kept in our database so every page can show it."""
+"""Background jobs: kind, status, progress and outcome, kept in our database so every page can show them."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from app.models_base import json_column, utcnow
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    cancelling = "cancelling"  # a cancel was asked for; the handler stops at its next progress call
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+ACTIVE = frozenset({JobStatus.queued, JobStatus.running, JobStatus.cancelling})
+ENDED = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
 
 
 class Job(SQLModel, table=True):
@@ -15,8 +29,7 @@ class Job(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40, index=True)
-    # queued | running | succeeded | failed | cancelled
-    status: str = Field(default="queued", max_length=20, index=True)
+    status: JobStatus = Field(default=JobStatus.queued, sa_type=AutoString(length=20), index=True)
     progress: int = 0
     total: int | None = None
     message: str | None = Field(default=None, max_length=2000)

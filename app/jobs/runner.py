@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.db import session_scope
 from app.errors import PairwiseError
-from app.jobs.models import Job
+from app.jobs.models import Job, JobStatus
 from app.jobs.service import HEARTBEAT_SECONDS
 from app.models_base import utcnow
 
@@ -41,7 +43,7 @@ class JobContext:
         with session_scope(self.engine) as session:
             session.execute(update(Job).where(col(Job.id) == self.job_id).values(**values))
             status = session.execute(select(col(Job.status)).where(col(Job.id) == self.job_id)).scalar_one()
-        if status == "cancelling":
+        if status == JobStatus.cancelling:
             raise JobCancelled()
 
     def remember(self, **values: Any) -> None:
@@ -55,10 +57,18 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], dict[str, Any]]
+StaleHook = Callable[[Session, Job, datetime], None]
+ReportHook = Callable[[Session, Job], dict[str, Any]]
+RecoveryHook = Callable[[Engine], object]
 HANDLERS: dict[str, Handler] = {}
+STALE_HOOKS: dict[str, StaleHook] = {}
+REPORTS: dict[str, ReportHook] = {}
+RECOVERIES: list[RecoveryHook] = []
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that runs jobs of `kind`."""
+
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
         return function
@@ -66,13 +76,35 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def on_stale(kind: str) -> Callable[[StaleHook], StaleHook]:
+    """Register what else to mark when a job of `kind` is failed because its worker died."""
+
+    def register(function: StaleHook) -> StaleHook:
+        STALE_HOOKS[kind] = function
+        return function
+
+    return register
+
+
+def report(kind: str) -> Callable[[ReportHook], ReportHook]:
+    """Register what the job page shows of an ended job of `kind` (e.g. an import's file and error report)."""
+
+    def register(function: ReportHook) -> ReportHook:
+        REPORTS[kind] = function
+        return function
+
+    return register
+
+
+def on_recover(function: RecoveryHook) -> RecoveryHook:
+    """Register work a worker resumes at start and every minute after stale jobs are failed."""
+    RECOVERIES.append(function)
+    return function
+
+
 def load_handlers() -> None:
-    """Import the domain modules whose @handler functions run jobs (they import this module)."""
-    from app.assist import jobs as _assist  # noqa: F401
-    from app.conversations import jobs as _imports  # noqa: F401
-    from app.pairs import jobs as _detect  # noqa: F401
-    from app.releases import jobs as _releases  # noqa: F401
-    from app.training import jobs as _training  # noqa: F401
+    """Import the root registry `app.tasks`, which imports each domain's jobs module (they import this one)."""
+    importlib.import_module("app.tasks")
 
 
 def execute(engine: Engine, job_id: int) -> None:
@@ -80,27 +112,27 @@ def execute(engine: Engine, job_id: int) -> None:
     load_handlers()
     with session_scope(engine) as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != "queued":
+        if job is None or job.status != JobStatus.queued:
             return
-        job.status, job.started_at, job.heartbeat_at = "running", utcnow(), utcnow()
+        job.status, job.started_at, job.heartbeat_at = JobStatus.running, utcnow(), utcnow()
         session.add(job)
         kind, payload, user_id = job.kind, dict(job.payload or {}), job.created_by_id
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True)
     beat.start()
-    status, error, result = "succeeded", None, None
+    status, error, result = JobStatus.succeeded, None, None
     try:
         function = HANDLERS.get(kind)
         if function is None:
             raise PairwiseError(f"no handler for job kind {kind!r}")
         result = function(JobContext(engine=engine, job_id=job_id, payload=payload, user_id=user_id))
     except JobCancelled:
-        status = "cancelled"
+        status = JobStatus.cancelled
     except PairwiseError as exc:
-        status, error = "failed", str(exc)
+        status, error = JobStatus.failed, str(exc)
     except Exception as exc:
         log.exception("job %s (%s) failed", job_id, kind)
-        status, error = "failed", f"unexpected error: {type(exc).__name__}: {exc}"[:4000]
+        status, error = JobStatus.failed, f"unexpected error: {type(exc).__name__}: {exc}"[:4000]
     finally:
         stop.set()
         beat.join()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from fastapi import BackgroundTasks
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, NotFoundError
-from app.jobs.models import Job
+from app.jobs.models import ENDED, Job, JobStatus
 from app.models_base import utcnow
 
 # A running job refreshes its heartbeat this often; one silent for STALE_AFTER is considered dead.
@@ -41,18 +42,24 @@ def get_job(session: Session, *, job_id: int) -> Job:
 def retry_job(session: Session, *, job_id: int) -> Job:
     """Put a failed or cancelled job back in the queue (its handler resumes or redoes the work)."""
     job = get_job(session, job_id=job_id)
-    if job.status not in ("failed", "cancelled"):
+    if job.status not in (JobStatus.failed, JobStatus.cancelled):
         raise ConflictError(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried")
-    job.status, job.error, job.progress, job.finished_at, job.started_at = "queued", None, 0, None, None
+    job.status, job.error, job.progress, job.finished_at, job.started_at = (
+        JobStatus.queued,
+        None,
+        0,
+        None,
+        None,
+    )
     session.add(job)
     return job
 
 
 def cancel_job(session: Session, *, job_id: int) -> Job:
     job = get_job(session, job_id=job_id)
-    if job.status in ("succeeded", "failed", "cancelled"):
+    if job.status in ENDED:
         raise ConflictError(f"job {job_id} already finished ({job.status})")
-    job.status = "cancelled" if job.status == "queued" else "cancelling"
+    job.status = JobStatus.cancelled if job.status == JobStatus.queued else JobStatus.cancelling
     session.add(job)
     return job
 
@@ -60,31 +67,55 @@ def cancel_job(session: Session, *, job_id: int) -> Job:
 def mark_stale_jobs_failed(engine: Engine, *, stale_after: timedelta = STALE_AFTER) -> int:
     """Jobs whose worker stopped (killed, machine lost) are marked failed so they can be retried.
 
-    An import job's batch is marked failed too: its stored conversations are whole, and a retry resumes
-    it (the conversations already stored count as duplicates).
+    Each kind's `on_stale` hook marks what the job was working on (an import's batch, say) too.
     """
-    from app.conversations.models import ImportBatch
     from app.db import session_scope
+    from app.jobs.runner import STALE_HOOKS, load_handlers
 
+    load_handlers()
     now = utcnow()
     with session_scope(engine) as session:
         stale = list(
             session.exec(
                 select(Job).where(
-                    col(Job.status).in_(("running", "cancelling")), col(Job.heartbeat_at) < now - stale_after
+                    col(Job.status).in_((JobStatus.running, JobStatus.cancelling)),
+                    col(Job.heartbeat_at) < now - stale_after,
                 )
             )
         )
         for job in stale:
-            job.status, job.finished_at = "failed", now
+            job.status, job.finished_at = JobStatus.failed, now
             job.error = "The worker running this job stopped (no heartbeat for over a minute). Retry it."
             session.add(job)
-            batch_id = (job.payload or {}).get("batch_id")
-            if job.kind == "import" and batch_id is not None:
-                session.exec(
-                    update(ImportBatch)
-                    .where(col(ImportBatch.id) == batch_id, col(ImportBatch.status) == "running")
-                    .values(status="failed", finished_at=now,
-                            message="interrupted: the worker stopped; retry the job to resume this import")
-                )  # fmt: skip
+            hook = STALE_HOOKS.get(job.kind)
+            if hook is not None:
+                hook(session, job, now)
         return len(stale)
+
+
+def recover_jobs(engine: Engine) -> None:
+    """At worker start and every minute: fail jobs whose worker died, then let domains resume their work."""
+    from app.jobs.runner import RECOVERIES
+
+    mark_stale_jobs_failed(engine)
+    for recover in RECOVERIES:
+        recover(engine)
+
+
+def _enqueue(job_id: int) -> None:
+    enqueue(job_id)
+
+
+def enqueue_after_response(background: BackgroundTasks, job_id: int) -> None:
+    """Hand the job to the queue once the response is out, i.e. after the request's commit."""
+    background.add_task(_enqueue, job_id)
+
+
+def start_job(
+    session: Session, background: BackgroundTasks, *, kind: str, payload: dict[str, Any], user_id: int | None
+) -> Job:
+    """A queued job, enqueued after the response (the request's transaction has committed by then)."""
+    job = create_job(session, kind=kind, payload=payload, user_id=user_id)
+    assert job.id is not None
+    enqueue_after_response(background, job.id)
+    return job

@@ -7,7 +7,7 @@ from huey import crontab
 from app.db import get_engine
 from app.jobs import runner
 from app.jobs.queue import get_huey
-from app.jobs.service import mark_stale_jobs_failed
+from app.jobs.service import recover_jobs
 
 huey = get_huey()
 
@@ -19,8 +19,5 @@ def run_job(job_id: int) -> None:
 
 @huey.periodic_task(crontab(minute="*"))
 def reap_stale_jobs() -> None:
-    """Every minute: jobs whose worker died are marked failed, and remote training runs resume polling."""
-    from app.training.jobs import resume_runs
-
-    mark_stale_jobs_failed(get_engine())
-    resume_runs(get_engine())
+    """Every minute: jobs whose worker died are marked failed, and domains resume their work."""
+    recover_jobs(get_engine())

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from app.models_base import json_column, utcnow
 
@@ -46,7 +46,7 @@ class Pair(SQLModel, table=True):
     detector: str = Field(max_length=40)
     score: float
     signals: str = Field(default="", max_length=500)
-    status: str = Field(default=PairStatus.candidate, max_length=20)
+    status: PairStatus = Field(default=PairStatus.candidate, sa_type=AutoString(length=20))
     swapped: bool = False
     # Context leaks of the revised (second) answer: comma-separated kinds ("" = clean), the marked spans,
     # and the leak detector that found them (None = not checked yet).

@@ -1,9 +1,10 @@
-"""Candidate pairs: building rows from detection, re-running detection, and reading pairs with texts."""
+"""Candidate pairs: building rows from detection and re-running detection (texts: views_data)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, insert, update
@@ -12,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
-from app.pairs.detection import DETECTOR_VERSION, detect_pairs
+from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs
 from app.pairs.leak_check import check_unchecked_pairs, leak_fields, prompt_text
 from app.pairs.models import Pair, PairStatus
 
@@ -32,21 +33,21 @@ def pair_rows_for(
             | _leaks(turns, p.rejected, p.pushback, p.chosen)
             for p in conversation.explicit_pairs
         ]
-    return [
-        _row(
-            conversation_id,
-            turn_ids,
-            d.rejected,
-            d.pushback,
-            d.chosen,
-            d.score,
-            ",".join(d.signals),
-            DETECTOR_VERSION,
-            now,
-        )
-        | _leaks(turns, d.rejected, d.pushback, d.chosen)
-        for d in detect_pairs(turns)
-    ]
+    return [_detected_row(conversation_id, turn_ids, turns, d, now) for d in detect_pairs(turns)]
+
+
+def _detected_row(
+    conversation_id: int,
+    turn_ids: Sequence[int],
+    turns: Sequence[tuple[str, str]],
+    d: DetectedPair,
+    now: datetime,
+) -> dict[str, Any]:
+    """The row of a pair the current detector found, with the leaks of its revised answer."""
+    signals = ",".join(d.signals)
+    return _row(
+        conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, d.score, signals, DETECTOR_VERSION, now
+    ) | _leaks(turns, d.rejected, d.pushback, d.chosen)
 
 
 def _leaks(
@@ -144,20 +145,7 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)
             if pair is None:
-                new_rows.append(
-                    _row(
-                        conversation_id,
-                        turn_ids,
-                        d.rejected,
-                        d.pushback,
-                        d.chosen,
-                        d.score,
-                        ",".join(d.signals),
-                        DETECTOR_VERSION,
-                        now,
-                    )
-                    | _leaks(texts, d.rejected, d.pushback, d.chosen)
-                )
+                new_rows.append(_detected_row(conversation_id, turn_ids, texts, d, now))
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1
             elif pair.score != round(d.score, 4) or pair.detector != DETECTOR_VERSION:

@@ -3,57 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
 from app.pairs.models import EditField, Pair, PairEdit
+from app.pairs.shape import PairDetail, chosen_text, oriented, prompt_messages, prompt_turns
 from app.review.models import Judgment
-
-
-@dataclass(slots=True)
-class PairDetail:
-    id: int
-    conversation_id: int
-    source: dict[str, Any]
-    title: str | None
-    score: float
-    detector: str
-    status: str
-    prompt: list[dict[str, str]]
-    rejected: str
-    pushback: str | None
-    chosen: str
-    chosen_original: str
-    gold_edited: bool = False
-    signals: list[str] = field(default_factory=list)
-    # Context leaks of the revised (second) answer, and the reviewer's rewrite of the last user message.
-    leak_kinds: list[str] = field(default_factory=list)
-    leak_spans: list[dict[str, Any]] = field(default_factory=list)
-    gold_prompt: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "conversation_id": self.conversation_id,
-            "source": self.source,
-            "title": self.title,
-            "score": self.score,
-            "detector": self.detector,
-            "status": self.status,
-            "signals": self.signals,
-            "prompt": self.prompt,
-            "rejected": self.rejected,
-            "pushback": self.pushback,
-            "chosen": self.chosen,
-            "chosen_original": self.chosen_original,
-            "gold_edited": self.gold_edited,
-            "leak_kinds": self.leak_kinds,
-            "leak_spans": self.leak_spans,
-            "gold_prompt": self.gold_prompt,
-        }
 
 
 def iter_pair_details(
@@ -118,15 +75,11 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
     for pair in pairs:
         conversation = conversations[pair.conversation_id]
         by_id = {t.id: t for t in turns[pair.conversation_id]}
-        prompt: list[dict[str, str]] = []
-        if conversation.system_prompt:
-            prompt.append({"role": "system", "content": conversation.system_prompt})
-        prompt.extend(
-            {"role": t.role, "content": t.text}
-            for t in turns[pair.conversation_id]
-            if t.index <= pair.prompt_end_index
+        before = prompt_turns(turns[pair.conversation_id], pair.prompt_end_index)
+        prompt = prompt_messages(conversation.system_prompt, ((t.role, t.text) for t in before))
+        chosen_original, rejected = oriented(
+            by_id[pair.first_turn_id].text, by_id[pair.second_turn_id].text, swapped=pair.swapped
         )
-        chosen_original = by_id[pair.chosen_turn_id].text
         pushback = by_id[pair.pushback_turn_id].text if pair.pushback_turn_id else None
         details.append(
             PairDetail(
@@ -142,9 +95,9 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
                 detector=pair.detector,
                 status=pair.status,
                 prompt=prompt,
-                rejected=by_id[pair.rejected_turn_id].text,
+                rejected=rejected,
                 pushback=pushback,
-                chosen=gold.get(pair.id or 0, chosen_original),
+                chosen=chosen_text(chosen_original, gold.get(pair.id or 0)),
                 chosen_original=chosen_original,
                 gold_edited=(pair.id or 0) in gold,
                 signals=[s for s in pair.signals.split(",") if s],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -15,8 +15,9 @@ from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
 from app.patterns.service import current_version_id
-from app.releases.export import export_file
-from app.releases.lint import LintReport
+from app.releases.export.dataset import export_file
+from app.releases.export.lint import LintReport
+from app.releases.export.options import ExportOptions
 from app.releases.models import DatasetRelease
 from app.releases.service import (
     create_release,
@@ -76,17 +77,30 @@ LicenseOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {message}", highlight=False)
     raise typer.Exit(1)
 
 
-def _system(system_prompt: str | None, drop_system: bool) -> tuple[str, str | None]:
+def _options(
+    *,
+    system_prompt: str | None,
+    drop_system: bool,
+    pattern: list[str] | None,
+    without_pattern: list[str] | None,
+    **values: Any,
+) -> ExportOptions:
+    """Both commands' options as the one ExportOptions; an invalid value ends the command in words."""
     if system_prompt is not None and drop_system:
         _fail("--system-prompt and --drop-system exclude each other")
-    if drop_system:
-        return "drop", None
-    return ("set", system_prompt) if system_prompt is not None else ("keep", None)
+    policy = "drop" if drop_system else ("set" if system_prompt is not None else "keep")
+    try:
+        return ExportOptions.parse(
+            **values, system_policy=policy, system_prompt=system_prompt, patterns_present=pattern or (),
+            patterns_absent=without_pattern or (),
+        )  # fmt: skip
+    except PairwiseError as exc:
+        _fail(str(exc))
 
 
 def _print_lint(lint: LintReport | dict[str, Any] | None) -> None:
@@ -134,17 +148,16 @@ def export_command(
     license: LicenseOpt = "other",
 ) -> None:
     """Export reviewed pairs to SFT or DPO files (not recorded as a release)."""
-    policy, prompt = _system(system_prompt, drop_system)
+    options = _options(
+        kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
+        pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
+        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_leaky=keep_leaky,
+        use_suggestions=use_suggestions, tools=tools, license=license,
+    )  # fmt: skip
     migrate.upgrade()
     try:
         with session_scope(get_engine(), read_only=True) as session:
-            result = export_file(
-                session, kind=kind, format=format, out=out, status=status, split=split, seed=seed,
-                min_score=min_score, source=source, patterns_present=pattern or (),
-                patterns_absent=without_pattern or (), system_policy=policy, system_prompt=prompt,
-                original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_leaky=keep_leaky,
-                use_suggestions=use_suggestions, tools=tools, license=license,
-            )  # fmt: skip
+            result = export_file(session, out=out, options=options)
     except (PairwiseError, OSError) as exc:
         _fail(str(exc))
     if json_output:
@@ -183,7 +196,12 @@ def build(
     license: LicenseOpt = "other",
 ) -> None:
     """Build a frozen release under <data_dir>/releases/ and print its id and manifest."""
-    policy, prompt = _system(system_prompt, drop_system)
+    options = _options(
+        kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
+        pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
+        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_leaky=keep_leaky,
+        use_suggestions=use_suggestions, tools=tools, license=license,
+    )  # fmt: skip
     settings = get_settings()
     migrate.upgrade()
     engine = get_engine()
@@ -191,13 +209,8 @@ def build(
         # Three units of work: the long middle one only reads, so on SQLite reviewers are never blocked.
         with session_scope(engine) as session:
             release = create_release(
-                session, name=name, kind=kind, format=format, status=status, split=split, seed=seed,
-                min_score=min_score, source=source, patterns_present=pattern or (),
-                patterns_absent=without_pattern or (), system_policy=policy, system_prompt=prompt,
-                original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_leaky=keep_leaky,
-                use_suggestions=use_suggestions, tools=tools, license=license,
-                taxonomy_version_id=current_version_id(session),
-            )  # fmt: skip
+                session, name=name, options=options, taxonomy_version_id=current_version_id(session)
+            )
         with session_scope(engine, read_only=True) as session:
             outcome = write_release_files(session, release=release, data_dir=settings.data_dir)
         with session_scope(engine) as session:

@@ -11,9 +11,10 @@ from typing import Any
 import orjson
 import pyarrow
 
-from app.releases.export import ExportResult, ExportSpec
+from app.releases.export.dataset import ExportResult
+from app.releases.export.options import ExportOptions
+from app.releases.export.standalone import STANDALONE_KEYS
 from app.releases.models import ReleaseFormat, ReleaseKind
-from app.releases.standalone import STANDALONE_KEYS
 
 MANIFEST_NAME = "manifest.json"
 CARD_NAME = "README.md"
@@ -23,12 +24,12 @@ SCHEMA = "pairwise.release/1"
 def manifest_bytes(
     *,
     name: str,
-    spec: ExportSpec,
+    spec: ExportOptions,
     result: ExportResult,
     extra_files: list[dict[str, Any]],
     taxonomy_version_id: int | None,
 ) -> bytes:
-    options = spec.options
+    options = spec.rows
     data: dict[str, Any] = {
         "schema": SCHEMA,
         "name": name,
@@ -56,9 +57,9 @@ def manifest_bytes(
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
 
 
-def dataset_card(*, name: str, spec: ExportSpec, result: ExportResult) -> str:
+def dataset_card(*, name: str, spec: ExportOptions, result: ExportResult) -> str:
     """A README.md whose YAML header lets `datasets` find the splits; the body says what the data is."""
-    options = spec.options
+    options = spec.rows
     sft = options.kind == ReleaseKind.sft
     splits = [f for f in result.files if f.path.suffix == ".parquet"]
     yaml_files = "".join(f"  - split: {f.split}\n    path: {f.path.name}\n" for f in splits)
@@ -122,7 +123,7 @@ def dataset_card(*, name: str, spec: ExportSpec, result: ExportResult) -> str:
         "acknowledgement of the pushback removed when that leaves a standalone answer, else the revised "
         "answer as written. Rows whose chosen answer still addresses the pushback or relies on facts only the "
         "pushback gave are counted in manifest.json (`standalone`) and "
-        f"{'kept' if spec.options.keep_leaky else 'left out'}.\n\n"
+        f"{'kept' if spec.keep_leaky else 'left out'}.\n\n"
         "## Loading\n\n"
         "```python\n"
         "from datasets import load_dataset\n\n"
@@ -131,8 +132,8 @@ def dataset_card(*, name: str, spec: ExportSpec, result: ExportResult) -> str:
     )
 
 
-def _standalone_line(spec: ExportSpec, result: ExportResult) -> str:
-    options = spec.options
+def _standalone_line(spec: ExportOptions, result: ExportResult) -> str:
+    options = spec
     counts = result.standalone.to_json() if result.standalone else {}
     summary = ", ".join(f"{k.replace('_', ' ')} {counts[k]}" for k in STANDALONE_KEYS if k in counts)
     suggestions = "; unreviewed model suggestions used as gold" if options.use_suggestions else ""

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from app.models_base import json_column, utcnow
 
@@ -43,7 +43,7 @@ class DatasetRelease(SQLModel, table=True):
     options: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
     split: float = 0.0
     seed: int = 0
-    status: str = Field(default=ReleaseStatus.building, max_length=20, index=True)
+    status: ReleaseStatus = Field(default=ReleaseStatus.building, sa_type=AutoString(length=20), index=True)
     directory: str | None = Field(default=None, max_length=500)
     files: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column(nullable=False))
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))

@@ -3,68 +3,47 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict, Unpack
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
-from app.releases.export import ExportSpec, make_spec, write_dataset
+from app.releases.export.dataset import write_dataset
+from app.releases.export.options import ExportOptions
+from app.releases.export.split import TRAIN, VALIDATION
+from app.releases.export.writers import file_digest
 from app.releases.manifest import CARD_NAME, MANIFEST_NAME, dataset_card, manifest_bytes
 from app.releases.models import DatasetRelease, ReleaseFormat, ReleaseStatus
 from app.releases.names import content_disposition, slugify
-from app.releases.split import TRAIN, VALIDATION
-from app.releases.writers import file_digest
 
 RELEASES_DIR = "releases"
 MAX_NAME = 200
-
-
-class SpecFields(TypedDict, total=False):
-    """The export options `make_spec` validates (defaults live there), passed through unchanged."""
-
-    status: str
-    min_score: float | None
-    source: str | None
-    patterns_present: Sequence[str]
-    patterns_absent: Sequence[str]
-    split: float
-    seed: int
-    system_policy: str
-    system_prompt: str | None
-    original_chosen: bool
-    dpo_style: str
-    model: str | None
-    keep_leaky: bool
-    use_suggestions: bool
-    tools: str
-    license: str
 
 
 def create_release(
     session: Session,
     *,
     name: str,
-    kind: str,
-    format: str,
+    options: ExportOptions | None = None,
     taxonomy_version_id: int | None = None,
     created_by_id: int | None = None,
-    **fields: Unpack[SpecFields],
+    **values: Any,
 ) -> DatasetRelease:
-    """Validate and add the row in status `building` (flushed, not committed); build it next."""
-    spec = make_spec(kind=kind, format=format, **fields)
+    """Validate and add the row in status `building` (flushed, not committed); build it next.
+
+    The options come as an ExportOptions or as its fields (`values`), validated here.
+    """
+    if options is None:
+        options = ExportOptions.parse(**values)
+    elif values:
+        raise TypeError("give the options or their fields, not both")
     release = DatasetRelease(
         name=clean_name(name),
-        kind=str(spec.options.kind),
-        format=str(spec.options.format),
-        filters=spec.filters.to_json(),
-        options={**spec.options.to_json(), "model": spec.model, "license": spec.license},
-        split=spec.split,
-        seed=spec.seed,
+        **options.row_columns(),
         status=ReleaseStatus.building,
         taxonomy_version_id=taxonomy_version_id,
         created_by_id=created_by_id,
@@ -95,7 +74,7 @@ def write_release_files(session: Session, *, release: DatasetRelease, data_dir: 
     and a failed build leaves nothing behind.
     """
     _require_unbuilt(release)
-    spec = spec_for(release)
+    spec = ExportOptions.of_release(release)
     relative = f"{RELEASES_DIR}/{release.id}-{slugify(release.name)}"
     final = data_dir / relative
     staging = data_dir / RELEASES_DIR / f".{release.id}.building"
@@ -155,44 +134,26 @@ def build_release(
     session: Session,
     *,
     name: str,
-    kind: str,
-    format: str,
     data_dir: Path,
     taxonomy_version_id: int | None = None,
     created_by_id: int | None = None,
-    **fields: Unpack[SpecFields],
+    **values: Any,
 ) -> DatasetRelease:
-    """Create, write and record in one unit of work (tests, PostgreSQL).
+    """Create, write and record in one unit of work (tests, PostgreSQL); `values` are ExportOptions fields.
 
     On SQLite a job or command should run the three steps in three units of work instead:
     `create_release` (commit), `write_release_files` (read-only), `finish_release` (commit).
     """
     release = create_release(
-        session, name=name, kind=kind, format=format, taxonomy_version_id=taxonomy_version_id,
-        created_by_id=created_by_id, **fields,
-    )  # fmt: skip
+        session, name=name, taxonomy_version_id=taxonomy_version_id, created_by_id=created_by_id, **values
+    )
     return run_release(session, release=release, data_dir=data_dir)
 
 
-def spec_for(release: DatasetRelease) -> ExportSpec:
-    """The export spec stored on the row: a rebuild needs nothing else."""
-    filters, options = release.filters, release.options
-    return make_spec(
-        kind=release.kind, format=release.format, status=filters["status"], min_score=filters["min_score"],
-        source=filters["source"], patterns_present=filters["patterns_present"],
-        patterns_absent=filters["patterns_absent"], split=release.split, seed=release.seed,
-        system_policy=options["system_policy"], system_prompt=options["system_prompt"],
-        original_chosen=options["original_chosen"], dpo_style=options["dpo_style"] or "conversational",
-        model=options.get("model"), keep_leaky=options.get("standalone", {}).get("leaky_rows") == "kept",
-        use_suggestions=bool(options.get("standalone", {}).get("use_unreviewed_suggestions")),
-        tools=options.get("tools", "drop"), license=options.get("license", "other"),
-    )  # fmt: skip
-
-
 def _write_files(
-    session: Session, *, release: DatasetRelease, spec: ExportSpec, folder: Path
+    session: Session, *, release: DatasetRelease, spec: ExportOptions, folder: Path
 ) -> dict[str, Any]:
-    suffix = ".parquet" if spec.options.format == ReleaseFormat.parquet else ".jsonl"
+    suffix = ".parquet" if spec.format == ReleaseFormat.parquet else ".jsonl"
     paths = {TRAIN: folder / f"train{suffix}"}
     if spec.split > 0:
         paths[VALIDATION] = folder / f"validation{suffix}"
@@ -202,7 +163,7 @@ def _write_files(
         for f in result.files
     ]
     extra: list[dict[str, Any]] = []
-    if spec.options.format == ReleaseFormat.parquet:
+    if spec.format == ReleaseFormat.parquet:
         card = folder / CARD_NAME
         card.write_text(dataset_card(name=release.name, spec=spec, result=result), encoding="utf-8")
         sha, size = file_digest(card)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
 from app.pairs.models import Pair
+from app.pairs.shape import prompt_turns
 from app.patterns.models import Pattern
 from app.patterns.service import list_patterns
 from app.review.models import Assignment
@@ -51,7 +52,7 @@ def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
     )
     by_id = {t.id: t for t in turns}
     first, second = by_id[pair.first_turn_id], by_id[pair.second_turn_id]
-    before = [t for t in turns if t.index <= pair.prompt_end_index]
+    before = prompt_turns(turns, pair.prompt_end_index)
     prompt = before[-1] if before and before[-1].role == "user" else None
     context = before[:-1] if prompt is not None else before
     left_turn, right_turn = (first, second) if assignment.left_side == "first" else (second, first)

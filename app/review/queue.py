@@ -90,18 +90,7 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
     if pair_id is None:
         return None
     lease_minutes = int(get_value(session, key="lease_minutes"))
-    assignment = session.exec(
-        select(Assignment).where(
-            col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id
-        )
-    ).first()
-    if assignment is None:
-        assignment = Assignment(
-            pair_id=pair_id,
-            reviewer_id=reviewer.id or 0,
-            left_side=left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
-            expires_at=now,
-        )
+    assignment = _assignment(session, pair_id=pair_id, reviewer=reviewer, now=now)
     assignment.leased_at = now
     assignment.expires_at = now + timedelta(minutes=lease_minutes)
     session.add(assignment)
@@ -146,12 +135,20 @@ def _pick(session: Session, *, query: Any, reviewer: User, overlap: int, now: da
 
 def skip(session: Session, *, reviewer: User, pair_id: int) -> None:
     """Give the pair back to the queue for others and never serve it to this reviewer again."""
+    now = utcnow()
+    assignment = _assignment(session, pair_id=pair_id, reviewer=reviewer, now=now)
+    assignment.skipped = True
+    assignment.expires_at = now
+    session.add(assignment)
+
+
+def _assignment(session: Session, *, pair_id: int, reviewer: User, now: datetime) -> Assignment:
+    """The reviewer's assignment of a pair, or a new one (its screen sides fixed by `left_side_for`)."""
     assignment = session.exec(
         select(Assignment).where(
             col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id
         )
     ).first()
-    now = utcnow()
     if assignment is None:
         assignment = Assignment(
             pair_id=pair_id,
@@ -159,6 +156,4 @@ def skip(session: Session, *, reviewer: User, pair_id: int) -> None:
             left_side=left_side_for(pair_id=pair_id, reviewer_id=reviewer.id or 0),
             expires_at=now,
         )
-    assignment.skipped = True
-    assignment.expires_at = now
-    session.add(assignment)
+    return assignment

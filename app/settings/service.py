@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.models_base import utcnow
-from app.settings.models import AppSetting
+from app.settings.models import AppSetting, AuditEvent
 
 # key -> (type, name of the Settings attribute giving the initial value)
 RUNTIME_SETTINGS: dict[str, tuple[type, str]] = {
@@ -34,3 +34,18 @@ def set_value(session: Session, *, key: str, value: Any) -> None:
         row.value = kind(value)
         row.updated_at = utcnow()
         session.add(row)
+
+
+def audit(
+    session: Session, *, user_id: int | None, action: str, object_type: str, object_id: Any, **data: Any
+) -> None:
+    """Record who changed what (never secrets) for the history views."""
+    session.add(
+        AuditEvent(
+            user_id=user_id,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            data=data or None,
+        )
+    )

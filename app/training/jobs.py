@@ -10,11 +10,12 @@ from sqlalchemy import Engine
 
 from app.db import session_scope
 from app.errors import PairwiseError
-from app.jobs.runner import JobCancelled, JobContext, handler
+from app.jobs.runner import JobCancelled, JobContext, handler, on_recover
 from app.jobs.service import enqueue
 from app.training.backends import get_backend
 from app.training.driver import RunDriver
 from app.training.models import TERMINAL, RunStatus
+from app.training.provider import known_secrets
 from app.training.service import attach_job, resumable_runs
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 def _drive(ctx: JobContext, *, follow: bool) -> dict[str, Any]:
     driver = RunDriver(ctx=ctx, run_id=int(ctx.payload["run_id"]))
+    # Known before anything runs, so even an error raised before the backend builds its client is redacted.
+    with session_scope(ctx.engine, read_only=True) as session:
+        driver.secrets.extend(known_secrets(session))
     run = driver.load()
     backend = get_backend(run.backend)
     try:
@@ -70,6 +74,7 @@ def poll_job(ctx: JobContext) -> dict[str, Any]:
     return _drive(ctx, follow=True)
 
 
+@on_recover
 def resume_runs(engine: Engine) -> list[int]:
     """Give every active run whose job is gone a new job, and enqueue it. Returns the new job ids.
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from app.models_base import json_column, utcnow
 
@@ -53,7 +53,7 @@ class TrainingRun(SQLModel, table=True):
     options: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
     suffix: str | None = Field(default=None, max_length=64)
     seed: int | None = None
-    status: str = Field(default=RunStatus.pending, max_length=20, index=True)
+    status: RunStatus = Field(default=RunStatus.pending, sa_type=AutoString(length=20), index=True)
     remote_job_id: str | None = Field(default=None, max_length=200, index=True)
     remote_status: str | None = Field(default=None, max_length=40)
     training_file_id: str | None = Field(default=None, max_length=200)

@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from app.errors import ValidationFailedError
 from app.models_base import utcnow
-from app.settings.models import AppSetting, AuditEvent
+from app.settings.models import AppSetting
+from app.settings.service import audit
 from app.training.secrets import decrypt, encrypt, last4
 
 SETTING_KEY = "training_openai"
@@ -124,11 +125,9 @@ def save_credentials(session: Session, *, base_url: str, api_key: str, user_id: 
     else:
         row.value, row.updated_at = value, utcnow()
         session.add(row)
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="training.credentials.saved", object_type="setting",
-            object_id=SETTING_KEY, data={"base_url": url, "key_last4": value["key_last4"]},
-        )
+    audit(
+        session, user_id=user_id, action="training.credentials.saved", object_type="setting",
+        object_id=SETTING_KEY, base_url=url, key_last4=value["key_last4"],
     )  # fmt: skip
     session.flush()
     return endpoint(session)
@@ -139,10 +138,17 @@ def clear_credentials(session: Session, *, user_id: int | None) -> None:
     if row is None:
         return
     session.delete(row)
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="training.credentials.cleared", object_type="setting",
-            object_id=SETTING_KEY, data=None,
-        )
-    )  # fmt: skip
+    audit(
+        session,
+        user_id=user_id,
+        action="training.credentials.cleared",
+        object_type="setting",
+        object_id=SETTING_KEY,
+    )
     session.flush()
+
+
+def known_secrets(session: Session) -> list[str]:
+    """Every key a run may send (the stored one and the SDK's environment fallback), for redaction."""
+    _, key = credentials(session)
+    return [secret for secret in (key, os.environ.get("OPENAI_API_KEY")) if secret]

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
-from app.jobs.models import Job
+from app.jobs.models import ACTIVE as JOB_ACTIVE
+from app.jobs.models import Job, JobStatus
 from app.jobs.service import cancel_job, create_job
 from app.models_base import utcnow
 from app.releases.models import DatasetRelease, ReleaseStatus
-from app.settings.models import AuditEvent
+from app.settings.service import audit
 from app.training.backends import BACKEND_NAMES, get_backend
 from app.training.backends.base import Value, validate_params
 from app.training.models import TERMINAL, Method, RunEvent, RunMetric, RunStatus, TrainingRun
@@ -130,11 +131,9 @@ def launch_run(
     session.add(
         RunEvent(run_id=run.id or 0, kind="status", message=f"run created: {backend}, {method}, {model}")
     )
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="training.run.created", object_type="training_run", object_id=str(run.id),
-            data={"release_id": release.id, "backend": backend, "base_model": model, "method": method},
-        )
+    audit(
+        session, user_id=user_id, action="training.run.created", object_type="training_run", object_id=run.id,
+        release_id=release.id, backend=backend, base_model=model, method=method,
     )  # fmt: skip
     session.flush()
     return run, job
@@ -150,25 +149,28 @@ def cancel_run(session: Session, *, run_id: int, user_id: int | None = None) -> 
     run.cancel_requested = True
     run.updated_at = utcnow()
     nothing_sent = run.remote_job_id is None and run.status == RunStatus.pending
-    if nothing_sent and (job is None or job.status in ("queued", "failed", "cancelled")):
+    if nothing_sent and (
+        job is None or job.status in (JobStatus.queued, JobStatus.failed, JobStatus.cancelled)
+    ):
         run.status = RunStatus.cancelled
         run.finished_at = utcnow()
-        if job is not None and job.status == "queued":
+        if job is not None and job.status == JobStatus.queued:
             cancel_job(session, job_id=job.id or 0)
         message = "cancelled before anything was sent"
     else:
         run.status = RunStatus.cancelling
-        if run.backend == "trl" and job is not None and job.status in ("queued", "running"):
+        if run.backend == "trl" and job is not None and job.status in (JobStatus.queued, JobStatus.running):
             cancel_job(session, job_id=job.id or 0)
         message = "cancel requested"
     session.add(run)
     session.add(RunEvent(run_id=run_id, kind="status", level="warn", message=message))
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="training.run.cancelled", object_type="training_run", object_id=str(run_id),
-            data=None,
-        )
-    )  # fmt: skip
+    audit(
+        session,
+        user_id=user_id,
+        action="training.run.cancelled",
+        object_type="training_run",
+        object_id=run_id,
+    )
     session.flush()
     return run
 
@@ -243,7 +245,7 @@ def resumable_runs(session: Session) -> list[Resumable]:
     out = []
     for run in session.execute(query).scalars():
         job = session.get(Job, run.job_id) if run.job_id else None
-        if job is not None and job.status in ("queued", "running", "cancelling"):
+        if job is not None and job.status in JOB_ACTIVE:
             continue
         out.append(Resumable(run_id=run.id or 0, kind="poll" if run.remote_job_id else "train"))
     return out

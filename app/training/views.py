@@ -11,20 +11,21 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser
+from app.charts import charts_for
 from app.db import SessionDep
 from app.errors import NotFoundError, PairwiseError, ValidationFailedError
 from app.jobs.models import Job
-from app.jobs.service import enqueue
+from app.jobs.service import enqueue_after_response
 from app.releases.models import DatasetRelease, ReleaseStatus
 from app.training import provider
 from app.training.backends import BACKEND_NAMES, get_backend
 from app.training.backends.base import Param
-from app.training.charts import charts_for
 from app.training.models import TrainingRun
 from app.training.service import (
     cancel_run,
     count_events,
     get_run,
+    get_training_release,
     launch_run,
     list_runs,
     method_for,
@@ -131,13 +132,7 @@ def new_run_page(
         raise ValidationFailedError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
     if release_id is None:
         return render(request, "training/pick_release.html", {"releases": _ready_releases(session)})
-    release = session.get(DatasetRelease, release_id)
-    if release is None:
-        raise NotFoundError(f"release {release_id} does not exist")
-    if release.status != ReleaseStatus.ready:
-        raise ValidationFailedError(
-            f"release {release_id} is {release.status}; only ready releases can be trained"
-        )
+    release = get_training_release(session, release_id=release_id)
     return render(request, "training/new.html", _form_context(session, release=release, backend=backend))
 
 
@@ -186,7 +181,7 @@ async def create_run(
             raise
         context = _form_context(session, release=release, backend=backend, values=values, error=str(exc))
         return render(request, "training/new.html", context, status_code=422)
-    background.add_task(enqueue, job.id or 0)
+    enqueue_after_response(background, job.id or 0)
     return hx_redirect(request, f"/admin/training/runs/{run.id}")
 
 

@@ -145,32 +145,23 @@ class TestPairRowsFor:
         assert [s["text"] for s in row["leak_spans"]] == ["You're right", "50M"]
 
     def test_detected_pairs_follow_the_detector(self) -> None:
+        """A textbook pushback: one row, answer 1 rejected, turn 2 the pushback, answer 3 chosen, prompt turn 0."""
         texts = [("user", QUESTION), ("assistant", FIRST), ("user", PUSHBACK), ("assistant", SECOND)]
         conversation = ParsedConversation(external_id="d", turns=[ParsedTurn(r, t) for r, t in texts])  # type: ignore[arg-type]
         rows = pair_rows_for(conversation_id=3, conversation=conversation, turn_ids=[30, 31, 32, 33])
-        expected = detect_pairs(texts)
-        assert expected, "the detector should find this textbook pushback"
         assert [
-            (
-                r["first_turn_id"],
-                r["pushback_turn_id"],
-                r["second_turn_id"],
-                r["score"],
-                r["signals"],
-                r["detector"],
-            )
+            (r["conversation_id"], r["first_turn_id"], r["pushback_turn_id"], r["second_turn_id"])
             for r in rows
-        ] == [
-            (
-                30 + d.rejected,
-                30 + d.pushback,
-                30 + d.chosen,
-                round(d.score, 4),
-                ",".join(d.signals),
-                DETECTOR_VERSION,
-            )
-            for d in expected
-        ]
+        ] == [(3, 31, 32, 33)]
+        (row,) = rows
+        assert row["prompt_end_index"] == 0
+        assert row["detector"] == DETECTOR_VERSION
+        assert row["status"] == PairStatus.candidate
+        assert 0.5 <= row["score"] <= 1.0
+        assert row["signals"], "the stored signals say why it scored"
+        # The row stores the detector's own score and signals, rounded for storage.
+        (found,) = detect_pairs(texts)
+        assert (row["score"], row["signals"]) == (round(found.score, 4), ",".join(found.signals))
 
 
 class TestRedetect:
@@ -235,11 +226,8 @@ class TestRedetect:
         with Session(engine, expire_on_commit=False) as session:
             conversation, turns = _add_conversation(session, texts)
             session.commit()
-        expected = detect_pairs(texts)
-        assert _redetect(engine) == (1, len(expected), 0, 0)
-        assert list(_pair_state(engine)) == [
-            (conversation.id, turns[d.rejected].id, turns[d.chosen].id) for d in expected
-        ]
+        assert _redetect(engine) == (1, 1, 0, 0)
+        assert list(_pair_state(engine)) == [(conversation.id, turns[1].id, turns[3].id)]
 
     def test_preference_conversations_and_stated_pairs_are_left_alone(self, engine: Engine) -> None:
         texts = [("user", QUESTION), ("assistant", FIRST), ("user", PUSHBACK), ("assistant", SECOND)]

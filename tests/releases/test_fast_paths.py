@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine
 
 from app.db import session_scope
-from app.releases import counting
-from app.releases.export import export_file
+from app.releases.export import counting
+from app.releases.export.dataset import export_file
+from app.releases.export.split import assign_split, normalize_text, splitter
+from app.releases.export.writers import DPO_SCHEMA, PARQUET_OPTIONS, ROW_GROUP_SIZE, ParquetWriter
 from app.releases.models import ReleaseKind
-from app.releases.split import assign_split, normalize_text, splitter
-from app.releases.writers import DPO_SCHEMA, PARQUET_OPTIONS, ROW_GROUP_SIZE, ParquetWriter
 from tests.releases.factories import add_judgment, add_pair, add_user
 
 

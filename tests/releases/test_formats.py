@@ -12,8 +12,8 @@ from datasets import Dataset, load_dataset
 from sqlalchemy import Engine
 
 from app.db import session_scope
-from app.releases.export import export_file
-from app.releases.formats import render_prompt_text
+from app.releases.export.dataset import export_file
+from app.releases.export.rows import render_prompt_text
 from tests.releases.factories import Seeded, add_many, add_pair
 from tests.releases.openai_validator import validate_file
 
@@ -189,7 +189,7 @@ def test_openai_split_files_both_validate(
 def test_no_partial_file_is_left_when_the_export_fails(
     release_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import app.releases.export as export_module
+    import app.releases.export.dataset as export_module
 
     with session_scope(release_engine) as session:
         add_many(session, 3)

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import Engine
 
 from app.db import session_scope
-from app.releases.export import export_file
-from app.releases.formats import DpoStyle, RowOptions
-from app.releases.lint import Linter, LintReport, estimate_epochs
+from app.releases.export.dataset import export_file
+from app.releases.export.lint import Linter, LintReport, estimate_epochs
+from app.releases.export.rows import DpoStyle, RowOptions
+from app.releases.export.split import prompt_group
+from app.releases.export.tokens import TokenCounter, encoding_name, token_limit, training_price
 from app.releases.models import ReleaseFormat, ReleaseKind
-from app.releases.split import prompt_group
-from app.releases.tokens import TokenCounter, encoding_name, token_limit, training_price
 from tests.releases.factories import add_many, add_pair
 from tests.releases.openai_validator import assert_valid, validate_file
 

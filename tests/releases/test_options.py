@@ -9,8 +9,8 @@ import orjson
 from sqlalchemy import Engine
 
 from app.db import session_scope
-from app.releases.export import export_file
-from app.releases.reader import ReleaseFilters, iter_release_pairs
+from app.releases.export.dataset import export_file
+from app.releases.export.reader import ReleaseFilters, iter_release_pairs
 from tests.releases.factories import add_judgment, add_pair, add_user
 from tests.releases.openai_validator import assert_valid
 

@@ -206,7 +206,7 @@ def test_the_long_build_step_only_reads_so_writers_are_not_blocked(
     release_engine: Engine, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """create (short write) -> write files (read-only unit of work) -> finish (short write), as the CLI does."""
-    import app.releases.export as export_module
+    import app.releases.export.dataset as export_module
 
     _seed(release_engine)
     real = export_module.iter_release_pairs

@@ -8,8 +8,8 @@ import orjson
 from sqlalchemy import Engine
 
 from app.db import session_scope
-from app.releases.export import export_file
-from app.releases.split import TRAIN, VALIDATION, assign_split, normalize_text, prompt_group
+from app.releases.export.dataset import export_file
+from app.releases.export.split import TRAIN, VALIDATION, assign_split, normalize_text, prompt_group
 from tests.releases.factories import add_pair
 from tests.releases.openai_validator import assert_valid
 

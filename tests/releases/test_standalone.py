@@ -12,7 +12,7 @@ from app.assist.models import Suggestion
 from app.db import session_scope
 from app.pairs.leak_check import check_unchecked_pairs
 from app.pairs.models import Pair, PairEdit
-from app.releases.export import export_file
+from app.releases.export.dataset import export_file
 from app.releases.service import build_release
 from tests.releases.factories import add_judgment, add_pair, add_user
 from tests.releases.openai_validator import assert_valid

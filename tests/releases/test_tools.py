@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from app.db import session_scope
 from app.errors import ValidationFailedError
-from app.releases.export import export_file
+from app.releases.export.dataset import export_file
 from tests.releases.factories import add_pair
 from tests.releases.openai_validator import assert_valid
 

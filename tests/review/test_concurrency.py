@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from app.db import session_scope
 from app.models_base import utcnow
 from app.review.models import Assignment, Judgment
+from tests.conftest import BACKENDS
 from tests.web_helpers import (
     Server,
     bearer,
@@ -27,7 +27,6 @@ from tests.web_helpers import (
     start_server,
 )
 
-BACKENDS = ["sqlite", "postgres"] if os.environ.get("PAIRWISE_TEST_POSTGRES_URL") else ["sqlite"]
 N = 20
 
 

@@ -14,7 +14,7 @@ from app.assist.models import Suggestion
 from app.db import session_scope
 from app.pairs.leak_check import check_unchecked_pairs
 from app.pairs.models import PairEdit
-from app.releases.export import export_file
+from app.releases.export.dataset import export_file
 from app.review import queue
 from tests.web_helpers import add_pair, get_user, make_user, post_form, signed_in
 

@@ -22,7 +22,7 @@ from app.pairs.models import Pair
 from app.review import queue
 from app.review.models import Verdict
 from app.review.service import JudgmentInput, submit
-from tests.admin.security_rules import admin_rules
+from tests.security.admin_rules import admin_rules
 from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
 
 MISSING = 999_999

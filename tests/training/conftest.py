@@ -6,35 +6,25 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, select
-from sqlmodel import SQLModel, col
+from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from app.config import get_settings
 from app.db import session_scope
 from app.jobs import runner
 from app.jobs.models import Job
-from app.releases.models import DatasetRelease
 from app.releases.service import build_release
 from app.training import jobs as _handlers  # noqa: F401  (registers the "train" and "poll" handlers)
-from app.training.models import RunEvent, RunMetric, TrainingRun
+from app.training.models import RunEvent, TrainingRun
 from app.training.service import launch_run
 from tests.releases.factories import add_many
 from tests.training.fake_openai import FakeOpenAI
 from tests.web_helpers import fast_passwords  # noqa: F401
 
-TABLES = [DatasetRelease, TrainingRun, RunEvent, RunMetric]
-
 
 @pytest.fixture
 def training_engine(engine: Engine) -> Engine:
-    """The migrated test database plus the release and training tables.
-
-    Until the migration for these models exists, the tables are created here; once it is in, the check
-    finds them and this does nothing.
-    """
-    missing = [m.__table__ for m in TABLES if not inspect(engine).has_table(m.__tablename__)]  # type: ignore[attr-defined]
-    if missing:
-        SQLModel.metadata.create_all(engine, tables=missing)
+    """The migrated test database; the release and training tables come from the migrations like every other."""
     return engine
 
 

@@ -1,21 +1,17 @@
-"""`pairwise train` and `pairwise runs list|show|cancel`, through Typer's runner, wired as the lead will wire them."""
+"""`pairwise train` and `pairwise runs list|show|cancel`, through Typer's runner on the real `pairwise` command."""
 
 from __future__ import annotations
 
 import orjson
-import typer
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from app.cli import cli
 from app.db import session_scope
 from app.jobs.models import Job
-from app.training.cli import runs_cli, train_command
 from tests.training.conftest import load_run, make_release
 from tests.training.fake_openai import FakeOpenAI
 
-cli = typer.Typer()
-cli.command("train")(train_command)
-cli.add_typer(runs_cli, name="runs")
 runner = CliRunner()
 FAST = ["--poll-interval", "0.02"]
 

@@ -167,9 +167,7 @@ def test_rate_limits_and_5xx_back_off_and_recover(training_engine: Engine, opena
     openai_env.fail("GET", r"/v1/fine_tuning/jobs/ftjob-\d+", 503, times=3)
     release = make_release(training_engine)
     run_id, job_id = launch(training_engine, release)
-    started = time.monotonic()
     assert execute(training_engine, job_id).status == "succeeded"
-    assert time.monotonic() - started < 20
     assert len(openai_env.calls("POST", "/v1/files")) == 3
     assert len(openai_env.jobs) == 1, "a retried create made a second job"
     messages = [(e.level, e.message) for e in events_of(training_engine, run_id)]

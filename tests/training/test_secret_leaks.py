@@ -7,22 +7,17 @@ import logging
 from pathlib import Path
 
 import pytest
-import typer
 from sqlalchemy import Engine, inspect, text
 from typer.testing import CliRunner
 
+from app.cli import cli
 from app.config import get_settings
 from app.db import session_scope
-from app.training.cli import runs_cli, train_command
 from app.training.models import TrainingRun
-from tests.training.conftest import execute, load_run, make_release
+from tests.training.conftest import execute, launch, load_run, make_release
 from tests.training.fake_openai import FakeOpenAI
 from tests.training.web import signed_in
 from tests.web_helpers import csrf, make_user
-
-cli = typer.Typer()
-cli.command("train")(train_command)
-cli.add_typer(runs_cli, name="runs")
 
 
 def needles(key: str) -> list[str]:
@@ -128,3 +123,33 @@ def test_the_key_never_leaks(
         for needle in needles(key):
             assert needle not in haystack, f"a piece of the key ({needle[:6]}…) leaked"
     assert "key ending in <code>" in haystack  # the last 4 are what is shown
+
+
+def test_an_unexpected_error_that_echoes_the_key_is_redacted_everywhere(
+    training_engine: Engine, openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """A bug or library error (not a PairwiseError) whose text carries the key: the run, the job and the log
+    get the redacted words, never the key."""
+    from app.training.backends.openai_api import OpenAIBackend
+
+    key = openai_env.api_key
+
+    def explode(self: OpenAIBackend, driver: object) -> dict[str, object]:
+        raise RuntimeError(f"connection reset while sending Authorization: Bearer {key}")
+
+    monkeypatch.setattr(OpenAIBackend, "execute", explode)
+    caplog.set_level(logging.DEBUG)
+    run_id, job_id = launch(training_engine, make_release(training_engine))
+    job = execute(training_engine, job_id)
+    run = load_run(training_engine, run_id)
+    assert job.status == "failed"
+    assert run.status == "failed"
+    expected = (
+        "unexpected error: RuntimeError: connection reset while sending Authorization: Bearer [redacted]"
+    )
+    assert run.error == expected
+    assert job.error == expected
+    for needle in needles(key):
+        assert needle not in caplog.text
+        assert needle not in (job.error or "")

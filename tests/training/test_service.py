@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
+from app.charts import charts_for, line_chart
 from app.db import session_scope
 from app.errors import NotFoundError, ValidationFailedError
 from app.releases.models import DatasetRelease
 from app.training.backends.base import AUTO, validate_params
 from app.training.backends.openai_api import PARAMS as OPENAI_PARAMS
 from app.training.backends.trl_backend import PARAMS as TRL_PARAMS
-from app.training.charts import charts_for, line_chart
 from app.training.service import launch_run, parse_param_args
 from tests.training.conftest import make_release
 from tests.training.fake_openai import FakeOpenAI

@@ -1,4 +1,4 @@
-"""The app with the training router (included here until app/main.py includes it) and signed-in clients."""
+"""Clients of the app (the training pages are wired in app/main.py like every other router), signed in or not."""
 
 from __future__ import annotations
 
@@ -6,17 +6,13 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from app.training import views
 from tests.web_helpers import login
 
 
 def training_app() -> Any:
     from app.main import create_app
 
-    app = create_app()
-    if not any(str(getattr(route, "path", "")).startswith("/admin/training") for route in app.routes):
-        app.include_router(views.router)
-    return app
+    return create_app()
 
 
 def anonymous() -> TestClient:

@@ -1,29 +1,23 @@
 """The OpenAI-compatible fine-tuning API through the `openai` SDK.
 
-Launch: upload the release files (purpose "fine-tune"), then create the job with our run id in its
-metadata. Before every create the provider is asked for a job carrying that metadata, so a crash (or a lost
-response) between the provider's create and our commit never leads to a second job (R7). Then status,
-events and checkpoints are polled into the run until the job ends. Rate limits, 5xx answers and lost
-connections back off and retry; any other 4xx ends the run with the provider's message in words.
+Launch: upload the release files, then create the job with our run id in its metadata; before every create
+the provider is asked for a job carrying that metadata, so a lost answer never leads to a second job (R7).
+Then status, events and checkpoints are polled into the run until the job ends (retries: openai_errors).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from openai import (
-    APIConnectionError,
     APIError,
     APIStatusError,
-    APITimeoutError,
-    InternalServerError,
     OpenAI,
     OpenAIError,
-    RateLimitError,
 )
 from sqlmodel import Session
 
@@ -33,6 +27,18 @@ from app.errors import PairwiseError, ValidationFailedError
 from app.jobs.runner import JobCancelled
 from app.releases.models import DatasetRelease
 from app.training.backends.base import AUTO, Param
+from app.training.backends.openai_errors import (
+    MAX_BACKOFF,
+    ProviderRefusedError,
+    backoff_base,
+    is_transient,
+    job_error,
+    local_status,
+    provider_message,
+    refused,
+    retry_after,
+    with_retries,
+)
 from app.training.driver import EventIn, RunDriver, from_unix
 from app.training.models import TERMINAL, RunStatus, TrainingRun
 from app.training.models import run_summary as summary
@@ -44,12 +50,9 @@ T = TypeVar("T")
 RUN_KEY = "pairwise_run_id"
 INSTANCE_KEY = "pairwise_instance"
 RELEASE_KEY = "pairwise_release_id"
-LAUNCH_ATTEMPTS = 8
-MAX_BACKOFF = 300.0
 MAX_EVENT_PAGES = 20
 MAX_LOOKUP_PAGES = 5
 REQUEST_TIMEOUT = 120.0
-REMOTE_STATUSES = {"validating_files", "queued", "running", "succeeded", "failed", "cancelled"}
 
 PARAMS = [
     Param("n_epochs", int, "Epochs", "Passes over the training file.", AUTO, 1, 50, allow_auto=True),
@@ -63,73 +66,6 @@ PARAMS = [
         AUTO, 0, 2, exclusive_minimum=True, allow_auto=True, methods=frozenset({"dpo"}),
     ),
 ]  # fmt: skip
-
-TRANSIENT = (RateLimitError, InternalServerError, APIConnectionError, APITimeoutError)
-
-
-class ProviderRefusedError(PairwiseError):
-    """The provider answered a 4xx other than 429: its message, in words."""
-
-
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, TRANSIENT):
-        return True
-    return (isinstance(exc, APIStatusError) and exc.status_code in (408, 409, 425)) or (
-        isinstance(exc, APIStatusError) and exc.status_code >= 500
-    )
-
-
-def provider_message(exc: BaseException) -> str:
-    """What the provider said, as a sentence."""
-    if isinstance(exc, APIStatusError):
-        body = exc.body
-        message = None
-        if isinstance(body, Mapping):
-            message = body.get("message") or body.get("error")
-            if isinstance(message, Mapping):
-                message = message.get("message")
-        elif isinstance(body, str) and body.strip():
-            message = body.strip()[:500]
-        reason = exc.response.reason_phrase if exc.response is not None else ""
-        text = str(message or exc.message or "no message")
-        return f"HTTP {exc.status_code}{(' ' + reason) if reason else ''}: {text}"
-    if isinstance(exc, APITimeoutError):
-        return "the request timed out"
-    if isinstance(exc, APIConnectionError):
-        return "could not connect to the provider"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _retry_after(exc: BaseException) -> float | None:
-    if not isinstance(exc, APIStatusError) or exc.response is None:
-        return None
-    headers = exc.response.headers
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, min(float(value) * scale, MAX_BACKOFF))
-        except ValueError:
-            continue
-    return None
-
-
-def refused(what: str, exc: APIStatusError) -> ProviderRefusedError:
-    hint = ""
-    if exc.status_code == 401:
-        hint = " Check the API key in Training settings (or OPENAI_API_KEY for the worker)."
-    elif exc.status_code == 403:
-        hint = " The key is not allowed to do this (organization, project or model access)."
-    return ProviderRefusedError(f"The fine-tuning provider refused {what} ({provider_message(exc)}).{hint}")
-
-
-def local_status(remote: str, *, cancel_requested: bool) -> str:
-    if remote not in REMOTE_STATUSES:
-        return RunStatus.running
-    if cancel_requested and remote not in TERMINAL:
-        return RunStatus.cancelling
-    return remote
 
 
 class OpenAIBackend:
@@ -278,8 +214,8 @@ class OpenAIBackend:
             kwargs["suffix"] = run.suffix
         if run.seed is not None:
             kwargs["seed"] = run.seed
-        delay = _backoff_base(run)
-        for attempt in range(1, LAUNCH_ATTEMPTS + 1):
+
+        def attempt_create(attempt: int) -> Any:
             driver.heartbeat(message=f"creating the fine-tuning job for run {run.id}")
             cancelled = driver.cancel_requested()
             if attempt > 1 or cancelled:
@@ -292,49 +228,21 @@ class OpenAIBackend:
                         f"the provider created job {existing.id} although its answer was lost", level="warn"
                     )
                     return existing
-            try:
-                job = client.fine_tuning.jobs.create(**kwargs)
-            except APIStatusError as exc:
-                if not _is_transient(exc):
-                    raise refused("the fine-tuning job", exc) from None
-                delay = self._wait(driver, "creating the job", exc, delay, attempt)
-            except (APIConnectionError, APITimeoutError) as exc:
-                delay = self._wait(driver, "creating the job", exc, delay, attempt)
-            except APIError as exc:
-                raise PairwiseError(f"creating the fine-tuning job failed: {provider_message(exc)}") from None
-            else:
-                driver.event(f"created provider job {job.id} ({run.method}, {run.base_model})")
-                return job
-        raise PairwiseError("unreachable")  # _wait raises on the last attempt
+            job = client.fine_tuning.jobs.create(**kwargs)
+            driver.event(f"created provider job {job.id} ({run.method}, {run.base_model})")
+            return job
 
-    def _wait(self, driver: RunDriver, what: str, exc: BaseException, delay: float, attempt: int) -> float:
-        if attempt >= LAUNCH_ATTEMPTS:
-            raise PairwiseError(
-                f"The fine-tuning provider stayed unavailable while {what} "
-                f"({LAUNCH_ATTEMPTS} attempts; last answer {provider_message(exc)})."
-            )
-        wait = _retry_after(exc)
-        wait = delay if wait is None else wait
-        driver.event(f"{what}: {provider_message(exc)}; retrying in {wait:g} s", level="warn")
-        driver.sleep(wait, wake_on_cancel=False)
-        return min(delay * 2, MAX_BACKOFF)
+        return with_retries(
+            driver,
+            attempt_create,
+            waiting="creating the job",
+            refusing="the fine-tuning job",
+            failing="creating the fine-tuning job",
+        )
 
     def _call(self, driver: RunDriver, what: str, function: Callable[[], T]) -> T:
         """One request with retries for rate limits, 5xx and lost connections; other 4xx refuse."""
-        run = driver.load()
-        delay = _backoff_base(run)
-        for attempt in range(1, LAUNCH_ATTEMPTS + 1):
-            try:
-                return function()
-            except APIStatusError as exc:
-                if not _is_transient(exc):
-                    raise refused(what, exc) from None
-                delay = self._wait(driver, what, exc, delay, attempt)
-            except (APIConnectionError, APITimeoutError) as exc:
-                delay = self._wait(driver, what, exc, delay, attempt)
-            except APIError as exc:
-                raise PairwiseError(f"{what} failed: {provider_message(exc)}") from None
-        raise PairwiseError("unreachable")
+        return with_retries(driver, lambda _attempt: function(), waiting=what, refusing=what, failing=what)
 
     # ------------------------------------------------------------------------------------ polling
 
@@ -347,7 +255,7 @@ class OpenAIBackend:
         if run.job_id is not None and run.job_id != driver.ctx.job_id:
             return {"skipped": f"job {run.job_id} drives run {run.id}"}
         client = client or self.client(driver, run)
-        base = _backoff_base(run)
+        base = backoff_base(run)
         delay, failing = base, False
         try:
             while True:
@@ -360,7 +268,7 @@ class OpenAIBackend:
                     if job.status in ("running", *TERMINAL):
                         self._sync_checkpoints(driver, client, job.id)
                 except APIError as exc:
-                    if not _is_transient(exc):
+                    if not is_transient(exc):
                         if isinstance(exc, APIStatusError):
                             message = str(refused(f"the status request for job {run.remote_job_id}", exc))
                         else:
@@ -370,7 +278,7 @@ class OpenAIBackend:
                             error=f"{message} The provider job may still be running; check the provider's dashboard.",
                         )  # fmt: skip
                         raise ProviderRefusedError(driver.load().error or message) from None
-                    wait = _retry_after(exc)
+                    wait = retry_after(exc)
                     wait = delay if wait is None else max(wait, delay)
                     if not failing:
                         driver.event(
@@ -402,7 +310,7 @@ class OpenAIBackend:
         try:
             job = client.fine_tuning.jobs.cancel(run.remote_job_id or "")
         except APIError as exc:
-            if _is_transient(exc) and not best_effort:
+            if is_transient(exc) and not best_effort:
                 driver.event(f"cancel: {provider_message(exc)}; trying again", level="warn")
                 return
             driver.event(f"the provider refused the cancel ({provider_message(exc)})", level="warn")
@@ -424,7 +332,7 @@ class OpenAIBackend:
         message = f"provider status: {job.status}"
         if job.status == "failed":
             level = "error"
-            values["error"] = _job_error(job)
+            values["error"] = job_error(job)
             message = f"the provider job failed: {values['error']}"
         elif job.status == "succeeded":
             message = f"the provider job succeeded: model {job.fine_tuned_model}"
@@ -489,20 +397,3 @@ class OpenAIBackend:
 def _upload_one(client: OpenAI, path: Path, name: str) -> Any:
     with path.open("rb") as handle:
         return client.files.create(file=(name, handle, "application/jsonl"), purpose="fine-tune")
-
-
-def _job_error(job: Any) -> str:
-    error = job.error
-    if error is None:
-        return "the provider reported the job as failed without a reason"
-    parts = [error.message or "no message"]
-    details = ", ".join(
-        x
-        for x in (f"code {error.code}" if error.code else "", f"param {error.param}" if error.param else "")
-        if x
-    )
-    return f"{parts[0]} ({details})" if details else parts[0]
-
-
-def _backoff_base(run: TrainingRun) -> float:
-    return float(run.options.get("backoff_seconds", 2.0))

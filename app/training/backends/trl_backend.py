@@ -46,7 +46,11 @@ EXIT_CANCELLED = 3
 
 PARAMS = [
     Param("n_epochs", int, "Epochs", "Passes over the training file (max_steps overrides).", 1, 1, 50),
-    Param("batch_size", int, "Batch size", "Examples per device and step.", 4, 1, 256),
+    Param(
+        "batch_size", int, "Batch size",
+        "Examples per device and step; auto sizes it from the model, max length and GPU memory (1 on CPU).",
+        4, 1, 256, allow_auto=True,
+    ),
     Param(
         "learning_rate", float, "Learning rate", "Peak learning rate.", 2e-5, 0, 1,
         exclusive_minimum=True, methods=frozenset({"supervised"}),
@@ -65,6 +69,15 @@ PARAMS = [
     Param("warmup_ratio", float, "Warmup ratio", "Share of steps spent warming up the learning rate.", 0.0, 0, 1),
     Param("logging_steps", int, "Log every", "Steps between metric points on the run page.", 10, 1, 1_000_000),
     Param("lora", bool, "LoRA", "Train a LoRA adapter (peft) instead of all weights.", False),
+    Param(
+        "gradient_checkpointing", bool, "Gradient checkpointing",
+        "Recompute activations in the backward pass: less memory (larger batches), about 30% more compute.", False,
+    ),
+    Param(
+        "packing", bool, "Packing",
+        "Pack several examples per sequence; padding-free when flash attention is installed on the GPU.", False,
+        methods=frozenset({"supervised"}),
+    ),
     Param("lora_r", int, "LoRA rank", "Adapter rank (with LoRA).", 16, 1, 1024),
     Param("lora_alpha", int, "LoRA alpha", "Adapter scaling (with LoRA).", 32, 1, 4096),
     Param("lora_dropout", float, "LoRA dropout", "Adapter dropout (with LoRA).", 0.05, 0, 0.99),

@@ -1,1 +1,0 @@
-"""The admin dashboard: overview charts, uploads and import reports, browsers, users and settings."""

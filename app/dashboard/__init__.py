@@ -1,0 +1,1 @@
+"""The admin overview: counts, charts and recent activity."""

@@ -1,0 +1,1 @@
+"""Streaming a release: read pairs, build rows, assign splits, write files, lint and count tokens."""

@@ -1,0 +1,11 @@
+"""The job registry: importing this module registers every domain's job handlers and hooks."""
+
+from __future__ import annotations
+
+from app.assist import jobs as assist_jobs
+from app.conversations import jobs as conversations_jobs
+from app.pairs import jobs as pairs_jobs
+from app.releases import jobs as releases_jobs
+from app.training import jobs as training_jobs
+
+__all__ = ["assist_jobs", "conversations_jobs", "pairs_jobs", "releases_jobs", "training_jobs"]

@@ -1,0 +1,46 @@
+"""`pairwise serve --workers N`: several web processes on one port, jobs left to `pairwise worker`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from typer.testing import CliRunner
+
+from app.cli import cli
+from tests.web_helpers import start_server
+
+
+def children_of(pid: int) -> list[int]:
+    out = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0").strip()) == pid:
+            out.append(int(status.parent.name))
+    return out
+
+
+def test_several_workers_need_the_embedded_job_worker_off(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PAIRWISE_WORKER_EMBEDDED", "true")
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
+    assert result.exit_code == 1
+    assert "set PAIRWISE_WORKER_EMBEDDED=false and run `pairwise worker`" in " ".join(result.output.split())
+
+
+def test_two_web_processes_serve_one_port(tmp_path: Path) -> None:
+    server = start_server(
+        f"sqlite:///{tmp_path / 'pairwise.db'}", tmp_path / "data",
+        extra_env={"PAIRWISE_WORKER_EMBEDDED": "false"}, extra_args=["--workers", "2"], timeout=90,
+    )  # fmt: skip
+    try:
+        for _ in range(20):
+            assert httpx.get(f"{server.url}/healthz", timeout=5).status_code == 200
+        # uvicorn's supervisor plus its workers (a spawn helper may be among the children too).
+        assert len(children_of(server.process.pid)) >= 2
+        assert "Started parent process" in server.log()
+        assert "died" not in server.log()
+    finally:
+        server.stop()
