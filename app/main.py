@@ -24,6 +24,7 @@ from app.conversations import views as conversations_views
 from app.dashboard import views as dashboard_views
 from app.errors import NotAuthenticatedError, PairwiseError
 from app.jobs import views as jobs_views
+from app.pairs import detection_views
 from app.pairs import views as pairs_views
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
@@ -152,6 +153,7 @@ def create_app() -> FastAPI:
     app.include_router(releases_views.router)
     for admin_router in ADMIN_ROUTERS:
         app.include_router(admin_router)
+    app.include_router(detection_views.router)
     app.include_router(training_views.router)
     app.add_exception_handler(PairwiseError, _pairwise_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -7,7 +7,7 @@ from app.assist.models import Suggestion
 from app.auth.models import ApiToken, LoginAttempt, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
 from app.jobs.models import Job
-from app.pairs.models import Pair, PairEdit
+from app.pairs.models import DetectionModel, Pair, PairEdit
 from app.patterns.models import Pattern, TaxonomyVersion
 from app.releases.models import DatasetRelease
 from app.review.models import Assignment, Judgment
@@ -23,6 +23,7 @@ __all__ = [
     "AuditEvent",
     "Conversation",
     "DatasetRelease",
+    "DetectionModel",
     "ImportBatch",
     "ImportFile",
     "ImportRecordError",

@@ -29,6 +29,7 @@ LINKS = (
     Link("dashboard", "/admin/pairs", "Pairs"),
     Link("dashboard", "/admin/users", "Users"),
     Link("dashboard", "/admin/settings", "Settings"),
+    Link("dashboard", "/admin/detection", "Detection"),
     Link("dashboard", "/admin/patterns", "Patterns"),
     Link("dashboard", "/admin/releases", "Releases"),
     Link("training", "/admin/training", "Runs", marks_current=False),

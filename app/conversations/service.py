@@ -16,7 +16,7 @@ from sqlmodel import Session
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, ImportRecordError, Turn
 from app.models_base import table_of, utcnow
-from app.pairs.service import PAIR_TABLE, pair_rows_for
+from app.pairs.service import PAIR_TABLE, active_scorer, pair_rows_for
 
 CONVERSATION_TABLE: Table = table_of(Conversation)
 TURN_TABLE: Table = table_of(Turn)
@@ -125,9 +125,12 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[int]:
     turn_ids = iter(_bulk_insert(session, TURN_TABLE, turn_rows))
     pair_rows: list[dict[str, Any]] = []
     counts: list[int] = []
+    scorer = active_scorer(session)  # an installation's verdict-fitted model, once it has one
     for conversation_id, (_, (_, conversation)) in zip(conversation_ids, batch, strict=True):
         ids = [next(turn_ids) for _ in conversation.turns]
-        rows = pair_rows_for(conversation_id=conversation_id, conversation=conversation, turn_ids=ids)
+        rows = pair_rows_for(
+            conversation_id=conversation_id, conversation=conversation, turn_ids=ids, scorer=scorer
+        )
         pair_rows.extend(rows)
         counts.append(len(rows))
     _bulk_insert(session, PAIR_TABLE, pair_rows)

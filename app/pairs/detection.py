@@ -1,10 +1,13 @@
 """Find preference pairs in a conversation: an answer, the user's pushback on it, and the revision.
 
-A small log-odds model: cue families (named tuples of patterns) run over the user's reply, plus a few cheap
-features of the answers around it. Pushback cues raise the score; acceptance and new-topic cues lower it,
-because the classic false positive is a follow-up that accepts the answer and asks something new ("Thanks,
-works. But now ..."), whether or not it starts with "But". When the assistant meets the pushback with a
-clarifying question, the chosen answer is the one after the user's clarification.
+A small log-odds model over all three turns. Cue families (named tuples of patterns) run over the user's own
+words in the reply (not code blocks at full weight, not quoted lines, not the body of a long paste): pushback
+cues raise the score; acceptance, praise and new-topic cues lower it, because the classic false positive is a
+follow-up that accepts the answer and asks something new ("Thanks, works. But now ..."). A short statement of a
+problem counts as pushback even without a correction word. The revision's opening says whether the assistant
+took the point or defended its answer (a defended answer holds no preference), and how the revision differs
+from the answer (new code, prose in place of code, the same words) adds evidence. When the assistant meets the
+pushback with a clarifying question, the chosen answer is the one after the user's clarification.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
-DETECTOR_VERSION = "heuristic-1"
+from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
+
+DETECTOR_VERSION = "heuristic-2"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -30,253 +34,7 @@ class DetectedPair:
     signals: tuple[str, ...]
 
 
-class Cue(NamedTuple):
-    """Patterns that count as one signal, with a log-odds weight (negative: evidence against a pair).
-
-    A pattern matches from a word start, in lower-cased text with straight apostrophes; "^" means the
-    start of the text.
-    """
-
-    name: str
-    weight: float
-    patterns: tuple[str, ...]
-
-
-# fmt: off
-# English first, then German, French, Spanish. Ordered by weight: at one position the first family counts.
-PUSHBACK_CUES = (
-    Cue("correction", 2.6, (
-        r"wrong\b", r"incorrect", r"not (?:right|correct|true|accurate)\b", r"mistaken?\b", r"not working\b",
-        r"(?:doesn't|does not|didn't|did not|won't|will not) (?:\w+ )?(?:work|compile|run|build|scale)\b",
-        r"(?:doesn't|does not|didn't|did not) help\b", r"not what i (?:asked|wanted|meant|need)",
-        r"opposite of what\b", r"i don't think (?:so|that's)\b", r"(?:doesn't|does not|don't) exist\b",
-        r"no such (?:method|function|option|flag|api|command)\b",
-        r"(?:it|this|that) (?:fails|crashes|breaks|throws|errors)\b", r"that's not (?:what|how|true|it)\b",
-        r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant)\b",
-        r"i asked (?:for|about)\b", r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft",
-        r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
-        r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
-        r"pas ce que\b", r"(?:está|esta|es) mal\b", r"equivocad[oa]", r"no (?:funciona|compila|sirve)\b",
-        r"no es lo que\b",
-    )),
-    Cue("omission", 2.0, (
-        r"you (?:forgot|missed|ignored|overlooked|skipped|left out)\b", r"forgot(?:ten)?\b",
-        r"(?:didn't|doesn't|does not|did not|never) (?:\w+ )?(?:mention|address|cover|consider|answer)",
-        r"no mention of\b", r"nothing (?:about|on)\b", r"without (?:comparing|explaining|justifying)\b",
-        r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",
-        r"what about (?:security|performance|testing|costs?)\b", r"vergessen\b", r"übersehen\b",
-        r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignor[ée]",
-        r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b",
-    )),
-    Cue("redo", 2.0, (
-        r"redo\b", r"rewrite (?:it|this|that)\b", r"try again\b", r"start over\b",
-        r"do it (?:again|properly|right)\b", r"(?:simplify|shorten) (?:it|this|that)\b",
-        r"make it (?:shorter|simpler|clearer|more concise)\b", r"noch ?(?:ein)?mal\b",
-        r"neu (?:machen|schreiben)\b", r"mach es (?:kürzer|einfacher)\b", r"refai(?:s|tes)\b",
-        r"recommencez?\b", r"encore une fois\b", r"rehaz", r"otra vez\b", r"de nuevo\b", r"vuelve a intentar",
-    )),
-    # The answer is dismissed as generic, a bare list, or something the user already knew.
-    Cue("too-generic", 1.8, (
-        r"(?:just|only|that's|it's|this is) a list\b", r"a list,? not\b", r"not an answer\b", r"textbook\b",
-        r"basic (?:idea|version|example|answer)\b", r"generic\b", r"shallow\b", r"hand-?wavy\b",
-        r"(?:too|very|pretty|rather) (?:vague|general|simplistic|high[- ]level|abstract)\b",
-        r"more than (?:one line|a one-liner)\b", r"i (?:already )?know (?:what|how|that|this)\b",
-        r"not (?:helpful|useful)\b", r"you just (?:listed|picked|repeated|copied)\b",
-        r"zu (?:allgemein|oberflächlich|vage|generisch)\b", r"keine (?:echte |richtige )?antwort\b",
-        r"weiß ich (?:schon|selbst)\b", r"nur eine liste\b", r"pas une (?:vraie )?réponse\b",
-        r"trop (?:vague|général|générique|superficiel|théorique)\b", r"je (?:le )?sais déjà\b",
-        r"demasiado (?:genérico|vago|general)\b", r"no es una respuesta\b", r"ya lo sé\b",
-    )),
-    # Options came back; the user wants a decision.
-    Cue("asks-to-pick", 1.6, (
-        r"which (?:one|ones|of (?:these|them|those|the)|would you|do you|should (?:we|i)|is (?:best|better))",
-        r"what would you (?:pick|choose|deploy|use|recommend|go with|ship)\b", r"pick one\b",
-        r"welche[snmr]? (?:davon|würdest du|nimmst du|empfiehlst du)\b", r"was würdest du (?:nehmen|wählen)",
-        r"lequel\b", r"laquelle\b", r"(?:tu|vous) (?:choisirais|choisiriez|recommandes|recommandez)\b",
-        r"cuál (?:de (?:ellos|ellas|estos|estas)|elegirías|recomiendas|usarías)\b", r"qué elegirías\b",
-    )),
-    Cue("overkill", 1.4, (
-        r"why would (?:i|we|you)\b", r"overkill\b", r"over-?engineered\b",
-        r"too (?:complicated|complex|heavy|expensive|slow|verbose|much)\b",
-        r"zu (?:kompliziert|aufwendig|aufwändig|teuer|langsam)\b",
-        r"trop (?:compliqué|complexe|lourd|cher)\b", r"demasiado (?:complicado|complejo|caro|lento)\b",
-    )),
-    # The problem persists after following the answer.
-    Cue("still-broken", 1.3, (
-        r"(?:it|this|that|they|we|i)(?:'s| is)? still\b", r"still (?:slow|fails?|failing|broken)\b",
-        r"immer noch\b", r"toujours (?:pas|lent|pareil|cassé)\b", r"todavía (?:no|falla|tarda)\b",
-        r"sigue (?:fallando|igual|tardando)\b",
-    )),
-    Cue("concern", 1.2, (
-        r"worr(?:y|ied|ies)\b", r"nervous\b", r"concern(?:ed|s)?\b", r"afraid\b", r"risky\b", r"flagged\b",
-        r"not (?:sure|convinced)\b", r"are you sure\b", r"skeptical\b", r"confus",
-        r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
-        r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
-        r"no estoy (?:seguro|convencido)",
-    )),
-    # Alone, a failure word may just be the next topic ("how do I handle errors?"), so it needs company.
-    Cue("failure", 1.1, (
-        r"(?:type|value|key|attribute|index|name|import|syntax|runtime|reference|modulenotfound)error\b",
-        r"traceback\b", r"stack ?trace\b", r"segfault", r"panic\b", r"throws?\b", r"outdated\b",
-        r"deprecated\b", r"veraltet\b", r"errors?\b", r"exceptions?\b", r"fail(?:s|ed|ing|ures?)?\b",
-        r"crash", r"break(?:s|ing)?\b", r"broken?\b", r"leak", r"outage", r"goes down\b", r"hangs?\b",
-        r"deadlock", r"rate[- ]limit", r"silently\b", r"stuck\b", r"regress", r"flaky\b", r"twice\b",
-        r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"fehler\b", r"stürzt\b",
-        r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
-        r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b",
-    )),
-    # Constraints of the user's setting that the answer does not meet.
-    Cue("constraint", 1.1, (
-        r"can't\b", r"cannot\b", r"won't\b", r"never\b", r"must (?:not|never)\b", r"we don't (?:use|have)\b",
-        r"(?:isn't|aren't|not) (?:shared|allowed|an option|possible|acceptable|enough|safe)\b",
-        r"(?:isn't|aren't|not) (?:available|supported)\b",
-        r"without (?:breaking|downtime|ripping|rewriting|pausing)\b", r"we(?:'re| are) (?:still )?on\b",
-        r"(?:we|i) only have\b", r"(?:doesn't|don't|does not) support\b", r"keine option\b",
-        r"wir haben kein", r"(?:können|dürfen|darf|kann) (?:wir |ich )?(?:das )?nicht\b",
-        r"nicht (?:erlaubt|möglich)\b", r"ne peu(?:t|x|vons) pas\b", r"pas (?:possible|autorisé)\b",
-        r"impossible\b", r"on n'a pas\b", r"no (?:podemos|puedo|se puede|es posible|tenemos)\b",
-        r"imposible\b",
-    )),
-    # "We did that" is neutral alone; with a problem ("and now it fails") it is pushback on the answer.
-    Cue("applied-it", 0.8, (
-        r"(?:i|we) (?:get|got|see|saw)\b", r"(?:i'm|we're) (?:getting|seeing)\b",
-        r"(?:we|i) (?:did|tried|applied|followed) (?:that|this|it|exactly|your|the)\b",
-        r"(?:we|i) (?:implemented|deployed|added) (?:that|this|it|exactly|your|the)\b",
-        r"(?:wir haben|ich habe) (?:das|es)(?: so)? (?:gemacht|umgesetzt|ausprobiert|probiert)\b",
-        r"(?:on a|j'ai) (?:fait|essayé|appliqué) (?:ça|cela)\b", r"lo (?:hicimos|probamos|hice|probé)\b",
-    )),
-    # "Use Postgres instead?", "is there a simpler way?": the user wants something other than the answer.
-    Cue("alternative", 1.2, (
-        r"alternatives?\b", r"instead\b", r"other (?:option|approach|way)s?\b", r"shorter\b", r"simpler\b",
-        r"stattdessen\b", r"kürzer\b", r"einfacher\b", r"à la place\b", r"autre (?:approche|solution)\b",
-        r"plus (?:court|simple)\b", r"en (?:vez|lugar) de\b", r"otra (?:opción|forma)\b",
-        r"más (?:corto|simple)",
-    )),
-    # Weak alone: asking for the real thing ("actually", "show me") or about another aspect.
-    Cue("wants-specifics", 0.6, (
-        r"actual(?:ly)?\b", r"concrete\b", r"specific(?:ally)?\b", r"exactly\b", r"in practice\b",
-        r"i need\b", r"we need\b", r"i want (?:the|it|a)\b", r"show (?:me|us)\b", r"walk (?:me|us) through\b",
-        r"tatsächlich\b", r"konkret", r"ich brauche\b", r"zeig (?:mir|uns)\b", r"concr[eè]t", r"vraiment\b",
-        r"j'ai besoin\b", r"montre(?:z)?-(?:moi|nous)\b", r"realmente\b", r"necesito\b", r"muéstrame\b",
-    )),
-    Cue("what-about", 0.6, (
-        r"what about\b", r"how about\b", r"was ist mit\b", r"qu'en est-il\b", r"qué hay de\b",
-    )),
-    Cue("opens-with-no", 1.8, (r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem))",)),
-)
-
-ACCEPTANCE_CUES = (
-    # A decision in favour of the answer is the strongest sign that what follows is a new question.
-    Cue("adopts-answer", -2.0, (
-        r"going (?:ahead )?with\b", r"(?:we'll|we will|i'll|let's) go (?:ahead )?with\b", r"approved\b",
-        r"either way\b", r"we(?:'ll| will) (?:use|adopt|take) (?:it|that|this|your)\b", r"wir nehmen\b",
-        r"nehmen wir\b", r"wir bleiben bei\b", r"so machen wir\b", r"genehmigt\b", r"on part sur\b",
-        r"on (?:prend|garde)\b", r"approuvé\b", r"vamos con\b", r"nos quedamos con\b", r"aprobad[oa]\b",
-    )),
-    # It worked. Negated forms are corrections, and "make sure it works?" is still a question.
-    Cue("it-worked", -1.6, (
-        r"(?:it|this|that|everything) (?:now )?works\b(?![^.!?\n]*\?)", r"works (?:great|fine|perfectly|now)",
-        r"works[.!]", r"(?:it|this|that) worked\b",
-        r"(?:tests?|suite|build|ci) (?:now |all )?pass(?:es|ed)?\b",
-        r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b",
-        r"(?:is|are) (?:now )?(?:working|flowing|green)\b", r"got us (?:down )?to\b", r"helped\b",
-        r"(?:klappt|funktioniert|läuft|passt)\b(?!(?: \w+){0,2} nicht\b)", r"gelöst\b",
-        r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
-        r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
-    )),
-    Cue("agrees", -1.4, (
-        r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
-        r"agreed\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
-        r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
-        r"de acuerdo\b", r"entendido\b",
-    )),
-    Cue("praise", -1.3, (
-        r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing)\b", r"love (?:it|this)\b",
-        r"super\b", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
-        r"genial\b", r"excelente\b",
-    )),
-    Cue("new-topic", -1.2, (
-        r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
-        r"(?:separate|unrelated|different|new) (?:question|topic)\b", r"^next\b", r"moving on\b",
-        r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
-        r"jetzt noch\b", r"noch eine (?:frage|sache)\b", r"als nächstes\b", r"(?:nächste|letzte) frage\b",
-        r"autre question\b", r"ensuite\b", r"dernière (?:chose|question)\b", r"maintenant ajoute\b",
-        r"otra pregunta\b", r"última (?:cosa|pregunta)\b", r"ahora (?:añade|agrega|quiero)\b",
-    )),
-    # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
-    Cue("thanks", -1.0, (r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b")),
-    # Weaker than adopting: "switched to X and now it crashes" is still pushback.
-    Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),
-)
-
-# The revision's opening often concedes the point, whatever language the user wrote in.
-CONCEDES_CUES = (
-    Cue("chosen-concedes", 0.8, (
-        r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair point\b", r"^right\b",
-        r"(?:is|are) right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
-        r"apolog", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b", r"entschuldig",
-        r"bonne remarque\b", r"(?:tu as|vous avez) raison\b", r"désolé", r"tienes razón\b", r"lo siento\b",
-        r"buena observación",
-    )),
-)
-# fmt: on
-
-
-_LEADING_GROUP = re.compile(r"\(\?:([^()]*)\)(.*)", re.DOTALL)
-
-
-def _spread(pattern: str) -> list[str]:
-    """Split a leading group of words, "(?:it|this) works", into patterns that start with a letter."""
-    match = _LEADING_GROUP.fullmatch(pattern)
-    words = match[1].split("|") if match else []
-    if match and all(word[:1].isalpha() for word in words):
-        return [word + match[2] for word in words]
-    return [pattern]
-
-
-class _CueScanner:
-    """Find which cue families fire in a text, in one regex pass.
-
-    Python's re pays for every position it tries and every alternative it tries there. So a scan only starts
-    after a space (a literal the engine finds fast; `_prepare` puts one before every word), and patterns are
-    bucketed by first letter: a bucket whose letter differs is skipped in one comparison. Capture groups
-    would name the family but slow every attempt, so a match is attributed afterwards, trying only the
-    families with a pattern of that first letter, in their order.
-    """
-
-    def __init__(self, cues: Sequence[Cue]) -> None:
-        self.openers: list[tuple[Cue, re.Pattern[str]]] = []
-        heads: dict[str, dict[Cue, list[str]]] = {}
-        for cue in cues:
-            for pattern in (spread for written in cue.patterns for spread in _spread(written)):
-                if pattern.startswith("^"):
-                    self.openers.append((cue, re.compile(pattern[1:])))
-                elif pattern[0].isalpha():
-                    heads.setdefault(pattern[0], {}).setdefault(cue, []).append(pattern)
-                else:
-                    raise ValueError(f"cue {cue.name}: {pattern!r} must start with a letter or '^'")
-        buckets = (
-            f"{h}(?:{'|'.join(p[1:] for ps in by_cue.values() for p in ps)})" for h, by_cue in heads.items()
-        )
-        self.regex = re.compile(f" (?:{'|'.join(buckets)})")
-        self.by_head = {
-            head: [(cue, re.compile("|".join(patterns))) for cue, patterns in by_cue.items()]
-            for head, by_cue in heads.items()
-        }
-
-    def hits(self, text: str) -> dict[Cue, int]:
-        """Matches per family in a text made by `_prepare`."""
-        found = {cue: 1 for cue, regex in self.openers if regex.match(text, 1)}
-        for match in self.regex.finditer(text):
-            start = match.start() + 1
-            for cue, regex in self.by_head[text[start]]:
-                if regex.match(text, start):
-                    found[cue] = found.get(cue, 0) + 1
-                    break
-        return found
-
-
-_PUSHBACK, _ACCEPTANCE, _CONCEDES = (_CueScanner(c) for c in (PUSHBACK_CUES, ACCEPTANCE_CUES, CONCEDES_CUES))
+_PUSHBACK, _ACCEPTANCE, _REVISION = (CueScanner(c) for c in (PUSHBACK_CUES, ACCEPTANCE_CUES, REVISION_CUES))
 _CLARIFY_OPENERS = re.compile(
     r"\b(?:before i|to (?:give|make|answer|recommend)|(?:could|can) you (?:share|tell|clarify)"
     r"|a few questions|quick question|do you (?:use|have|need|want)|which (?:version|database))"
@@ -290,7 +48,22 @@ _REPEAT_BONUS = 1.3  # a family hit twice ("we're on Heroku ... isn't an option"
 _QUOTES_ANSWER = 1.0  # '"Depends on your app", fine, here is our app': the user throws the answer back
 _EXPANDS, _TOO_SHORT = 0.4, -0.8  # a revision usually adds to the answer; a one-liner rarely revises it
 _IS_QUESTION = -1.0  # a clarifying question is neither an answer to reject nor a revision
+# "This breaks when two workers run it at once": a short statement, no question, no thanks, no praise.
+_STATES_PROBLEM = 1.3
+_NEW_CODE, _RESTATES = 0.6, -1.0  # the revision brings code of its own / says what the answer said
+_CODE_WEIGHT = 0.5  # a traceback in a code block is evidence, but weaker than the user's own words
 _HEAD, _TAIL = 2000, 500  # cues sit at the start and end of a reply; a pasted log must not cost seconds
+_PASTE_CHARS, _OWN_HEAD = 2000, 600  # past this, only the user's opening paragraph is their own words
+_STATEMENT_CHARS = 700
+_PASTED = -1.5  # a long paste is mostly new material to work on, not a verdict on the answer
+_ASKS = -0.8  # a bare question ("But what about logging?") without a real pushback cue asks for more
+_STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
+_DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
+_REVISION_HEAD = 400
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+_QUOTE_LINE = re.compile(r"^>.*$", re.MULTILINE)
+_WORD = re.compile(r"\w+")
+_FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
 
 
 def _normalize(text: str) -> str:
@@ -307,6 +80,25 @@ def _prepare(text: str) -> str:
     return f" {text}"
 
 
+def _split_reply(reply: str) -> tuple[str, str, bool]:
+    """(the user's own words, code blocks, whether a long paste was set aside) of a raw reply.
+
+    Cue words inside a pasted chapter, prompt or log say nothing about the answer: only the paragraph the
+    user wrote around a long paste counts, and quoted lines ("> ...") never do.
+    """
+    code = ""
+    if "```" in reply:
+        code = " ".join(_FENCE.findall(reply[: _HEAD * 2]))
+        reply = _FENCE.sub(" ", reply)
+    if ">" in reply:
+        reply = _QUOTE_LINE.sub(" ", reply)
+    reply = reply.strip()
+    pasted = len(reply) > _PASTE_CHARS
+    if pasted:
+        reply = reply.split("\n\n", 1)[0][:_OWN_HEAD]
+    return reply, code, pasted
+
+
 def _is_clarifying(text: str) -> bool:
     """A short reply (lower-cased) that mostly asks for context instead of answering."""
     if len(text) > 900 or "?" not in text or "```" in text:
@@ -315,25 +107,69 @@ def _is_clarifying(text: str) -> bool:
     return ends.count("?") * 2 >= len(ends) or _CLARIFY_OPENERS.search(text) is not None
 
 
-def _score(answer: str, reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
-    """Sum the log-odds of what fires in the (normalized) reply and around it, squashed to 0..1."""
-    z, signals = _BIAS, []
+def _overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the word sets of two texts: 1.0 means the same words."""
+    words_a, words_b = set(_WORD.findall(a)), set(_WORD.findall(b))
+    return len(words_a & words_b) / len(words_a | words_b) if words_a and words_b else 0.0
+
+
+def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
+    """Sum the log-odds of what fires in the reply and the revision around it, squashed to 0..1.
+
+    `answer` and `revision` are normalized; `raw_reply` is the reply as written (its code blocks, quotes
+    and pastes are told apart before normalizing).
+    """
+    own, code, pasted = _split_reply(raw_reply)
+    reply = _normalize(own)
+    z, signals = (_BIAS + _PASTED, ["long-paste"]) if pasted else (_BIAS, [])
     scanned = _prepare(reply)
-    fired = _PUSHBACK.hits(scanned) | _ACCEPTANCE.hits(scanned) | _CONCEDES.hits(_prepare(revision[:240]))
-    for cue, count in fired.items():
+    pushback, acceptance = _PUSHBACK.hits(scanned), _ACCEPTANCE.hits(scanned)
+    for cue, count in (pushback | acceptance).items():
         z += cue.weight * (_REPEAT_BONUS if count > 1 and cue.weight > 0 else 1.0)
         signals.append(cue.name)
+    if code and _FAILURE not in pushback and _FAILURE in _PUSHBACK.hits(_prepare(_normalize(code))):
+        z += _FAILURE.weight * _CODE_WEIGHT
+        signals.append("code-failure")
     if any(quote.strip() in answer for quote in _QUOTED.findall(reply)):
         z += _QUOTES_ANSWER
         signals.append("quotes-answer")
+    answer_asks = _is_clarifying(answer)
+    strong = any(cue.weight >= _STRONG for cue in pushback)
+    if "?" not in reply:
+        if not (pasted or acceptance or strong or answer_asks) and len(reply) <= _STATEMENT_CHARS:
+            z += _STATES_PROBLEM
+            signals.append("states-problem")
+    elif not strong and reply.rstrip().endswith("?"):
+        z += _ASKS
+        signals.append("asks")
+    revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
+    for cue in revised:
+        z += cue.weight
+        signals.append(cue.name)
     if len(revision) >= 1.3 * len(answer):
         z += _EXPANDS
         signals.append("chosen-expands")
     elif len(revision) < min(300, 0.25 * len(answer)):
         z += _TOO_SHORT
         signals.append("chosen-too-short")
-    for name, text in (("rejected-is-question", answer), ("chosen-is-question", revision)):
-        if _is_clarifying(text):
+    new_code = False
+    if "```" in revision and not acceptance:  # after "works, thanks", new code answers a new request
+        code = " ".join(_FENCE.findall(revision))
+        new_code = "```" not in answer or _overlap(" ".join(_FENCE.findall(answer)), code) < 0.5
+        if new_code:
+            z += _NEW_CODE
+            signals.append("chosen-new-code")
+    elif "```" in answer and len(revision) < 1.3 * len(answer) and not any(c.weight > 0 for c in revised):
+        z += _DROPS_CODE
+        signals.append("chosen-drops-code")
+    elif _overlap(answer[:1500], revision[:1500]) > 0.5:
+        z += _RESTATES
+        signals.append("chosen-restates")
+    for name, asks in (
+        ("rejected-is-question", answer_asks),
+        ("chosen-is-question", _is_clarifying(revision)),
+    ):
+        if asks:
             z += _IS_QUESTION
             signals.append(name)
     return 1.0 / (1.0 + math.exp(-z)), tuple(signals)
@@ -370,7 +206,7 @@ def detect_pairs(turns: Sequence[tuple[str, str]]) -> list[DetectedPair]:
         detour = k + 4 < len(runs) and _is_clarifying(chosen[3].lower())
         if detour:
             chosen = runs[k + 4]
-        score, signals = _score(_normalize(answer[3]), _normalize(reply[3]), _normalize(chosen[3]))
+        score, signals = _score(_normalize(answer[3]), reply[3], _normalize(chosen[3]))
         if score >= MIN_STORED_SCORE:
             signals += ("clarified",) if detour else ()
             pairs.append(DetectedPair(answer[2], reply[1], chosen[1], round(score, 3), signals))

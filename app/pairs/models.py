@@ -89,3 +89,25 @@ class PairEdit(SQLModel, table=True):
     suggestion_id: int | None = Field(default=None, foreign_key="suggestion.id", ondelete="SET NULL")
     author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DetectionModel(SQLModel, table=True):
+    """A scorer fitted to this installation's verdicts; at most one is active (none: the rule-based one)."""
+
+    __tablename__ = "detection_model"
+
+    id: int | None = Field(default=None, primary_key=True)
+    bias: float
+    # Signal name -> weight (see app.pairs.learning); signals without a weight count 0.
+    weights: dict[str, float] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    trained_on: int  # verdicts it was fitted to
+    held_back: int  # verdicts kept out, measured on
+    precision: float
+    recall: float
+    active: bool = Field(default=False, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def version(self) -> str:
+        return f"lr-{self.id}"

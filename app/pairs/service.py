@@ -15,14 +15,29 @@ from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
 from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs
 from app.pairs.leak_check import check_unchecked_pairs, leak_fields, prompt_text
-from app.pairs.models import Pair, PairStatus
+from app.pairs.learning import ScoreModel
+from app.pairs.models import DetectionModel, Pair, PairStatus
 
 PAIR_TABLE: Table = table_of(Pair)
 IMPORTED_DETECTOR = "import:preference"
 
 
+def active_scorer(session: Session) -> ScoreModel | None:
+    """The installation's active verdict-fitted model, or None: the rule-based detector scores."""
+    active = session.exec(select(DetectionModel).where(col(DetectionModel.active).is_(True))).first()
+    return (
+        None
+        if active is None
+        else ScoreModel(version=active.version, bias=active.bias, weights=active.weights)
+    )
+
+
 def pair_rows_for(
-    *, conversation_id: int, conversation: ParsedConversation, turn_ids: Sequence[int]
+    *,
+    conversation_id: int,
+    conversation: ParsedConversation,
+    turn_ids: Sequence[int],
+    scorer: ScoreModel | None = None,
 ) -> list[dict[str, Any]]:
     """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
     now = utcnow()
@@ -33,7 +48,7 @@ def pair_rows_for(
             | _leaks(turns, p.rejected, p.pushback, p.chosen)
             for p in conversation.explicit_pairs
         ]
-    return [_detected_row(conversation_id, turn_ids, turns, d, now) for d in detect_pairs(turns)]
+    return [_detected_row(conversation_id, turn_ids, turns, d, scorer, now) for d in detect_pairs(turns)]
 
 
 def _detected_row(
@@ -41,12 +56,15 @@ def _detected_row(
     turn_ids: Sequence[int],
     turns: Sequence[tuple[str, str]],
     d: DetectedPair,
+    scorer: ScoreModel | None,
     now: datetime,
 ) -> dict[str, Any]:
-    """The row of a pair the current detector found, with the leaks of its revised answer."""
+    """The row of a pair the current detector found, scored by the active model if there is one, with the
+    leaks of its revised answer."""
+    score, detector = scored(d, scorer)
     signals = ",".join(d.signals)
     return _row(
-        conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, d.score, signals, DETECTOR_VERSION, now
+        conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, score, signals, detector, now
     ) | _leaks(turns, d.rejected, d.pushback, d.chosen)
 
 
@@ -103,6 +121,7 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
     a preference file are kept as they are.
     """
     result = RedetectResult()
+    scorer = active_scorer(session)
     last_id = 0
     while True:
         # Selected primary keys are never None (SQLModel types `id` as `int | None` for unsaved rows).
@@ -119,10 +138,19 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
             check_unchecked_pairs(session.connection())
             return result
         last_id = ids[-1]
-        _redetect_conversations(session, conversation_ids=ids, result=result)
+        _redetect_conversations(session, conversation_ids=ids, result=result, scorer=scorer)
 
 
-def _redetect_conversations(session: Session, *, conversation_ids: list[int], result: RedetectResult) -> None:
+def scored(d: DetectedPair, scorer: ScoreModel | None) -> tuple[float, str]:
+    """(score, detector name) of a detected pair: the installation's model if one is active, else the rules'."""
+    if scorer is None:
+        return round(d.score, 4), DETECTOR_VERSION
+    return round(scorer.predict(d.signals), 4), f"{DETECTOR_VERSION}+{scorer.version}"
+
+
+def _redetect_conversations(
+    session: Session, *, conversation_ids: list[int], result: RedetectResult, scorer: ScoreModel | None
+) -> None:
     turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
     rows = session.execute(
         select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text))
@@ -142,19 +170,20 @@ def _redetect_conversations(session: Session, *, conversation_ids: list[int], re
         turn_ids = [t[0] for t in turns]
         texts = [(t[1], t[2]) for t in turns]
         for d in detect_pairs(texts):
+            score, detector = scored(d, scorer)
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)
             if pair is None:
-                new_rows.append(_detected_row(conversation_id, turn_ids, texts, d, now))
+                new_rows.append(_detected_row(conversation_id, turn_ids, texts, d, scorer, now))
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1
-            elif pair.score != round(d.score, 4) or pair.detector != DETECTOR_VERSION:
+            elif pair.score != score or pair.detector != detector:
                 session.execute(
                     update(PAIR_TABLE)
                     .where(and_(PAIR_TABLE.c.id == pair.id, PAIR_TABLE.c.status == PairStatus.candidate))
                     .values(
-                        score=round(d.score, 4),
-                        detector=DETECTOR_VERSION,
+                        score=score,
+                        detector=detector,
                         signals=",".join(d.signals)[:500],
                         updated_at=now,
                     )

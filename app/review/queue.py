@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func
+from sqlalchemy import and_, case, exists, func
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -18,6 +18,9 @@ from app.settings.service import get_value
 OPEN_STATUSES = (PairStatus.candidate, PairStatus.conflict)
 # Pairs found full after locking are passed over; beyond this many the reviewer simply retries.
 MAX_PICK_ATTEMPTS = 20
+# The conversations of a reviewer's last few verdicts go to the back of the line (never out of it), so a
+# conversation with 30 candidates does not fill 30 screens in a row.
+RECENT_CONVERSATIONS = 3
 
 
 def left_side_for(*, pair_id: int, reviewer_id: int) -> str:
@@ -74,6 +77,17 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
         col(Assignment.skipped).is_(True),
     )
     mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer.id)
+    recent = list(
+        session.execute(
+            select(col(Pair.conversation_id))
+            .join(Judgment, col(Judgment.pair_id) == col(Pair.id))
+            .where(col(Judgment.reviewer_id) == reviewer.id)
+            .order_by(col(Judgment.created_at).desc(), col(Judgment.id).desc())
+            .limit(RECENT_CONVERSATIONS)
+        ).scalars()
+    )
+    seen_lately = case((col(Pair.conversation_id).in_(recent), 1), else_=0) if recent else None
+    order = [col(Pair.score).desc(), col(Pair.id)]
     query = (
         select(col(Pair.id))
         .where(
@@ -83,7 +97,7 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
             col(Pair.id).not_in(mine_judged),
             judged + leased < overlap,
         )
-        .order_by(col(Pair.score).desc(), col(Pair.id))
+        .order_by(*([seen_lately, *order] if seen_lately is not None else order))
         .limit(1)
     )
     pair_id = _pick(session, query=query, reviewer=reviewer, overlap=overlap, now=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
@@ -13,6 +13,7 @@ from app.auth.models import User
 from app.conversations.models import Turn
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
+from app.pairs.learning_service import start_training_if_due
 from app.pairs.models import Pair
 from app.review import queue
 from app.review.models import Assignment, Judgment, Verdict
@@ -71,6 +72,7 @@ def judge(
     session: SessionDep,
     user: CurrentUser,
     pair_id: int,
+    background: BackgroundTasks,
     verdict: Annotated[str, Form(pattern="^(left|right|tie|not_a_pair)$")],
     patterns_left: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI form defaults
     patterns_right: Annotated[list[str], Form()] = [],  # noqa: B006
@@ -108,6 +110,7 @@ def judge(
             flagged=flagged,
         ),
     )
+    start_training_if_due(session, background, user_id=user.id)  # every verdict is a label for the scorer
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))
 
 

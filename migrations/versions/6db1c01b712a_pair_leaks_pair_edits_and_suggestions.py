@@ -1,7 +1,7 @@
 """pair leaks, pair edits and suggestions
 
 Revision ID: 6db1c01b712a
-Revises: 77fe15a03ec0
+Revises: bda3d48c1722
 Create Date: 2026-12-04 15:06:58.049208
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from app.pairs.leak_check import check_unchecked_pairs
 
 revision: str = "6db1c01b712a"
-down_revision: str | None = "77fe15a03ec0"
+down_revision: str | None = "bda3d48c1722"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

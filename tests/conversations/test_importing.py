@@ -449,11 +449,13 @@ class TestAtomicity:
         seen: list[int] = []
 
         def pair_rows_for(
-            *, conversation_id: int, conversation: ParsedConversation, turn_ids: list[int]
+            *, conversation_id: int, conversation: ParsedConversation, turn_ids: list[int], **scoring: Any
         ) -> list:
             if id(conversation) not in seen:
                 seen.append(id(conversation))
-            rows = original(conversation_id=conversation_id, conversation=conversation, turn_ids=turn_ids)
+            rows = original(
+                conversation_id=conversation_id, conversation=conversation, turn_ids=turn_ids, **scoring
+            )
             if seen.index(id(conversation)) == 2:
                 return make_failure(conversation_id, turn_ids, rows)
             return rows

@@ -1,4 +1,12 @@
-"""Pair detection: quality on the labelled samples, the tricky cases they note, and robustness."""
+"""Pair detection: quality on labelled data, the tricky cases it notes, and robustness.
+
+Tuning data vs measuring data, kept apart by folder:
+- tests/fixtures/samples/ (24 conversations) and tests/fixtures/detection/tuning/ (127) are TUNING data: the cue
+  table and weights were written and adjusted against them, so their figures only guard against regressions.
+- tests/fixtures/detection/heldout/ (51 conversations, 23 pairs) is MEASURING data: never used for tuning. Its
+  figures are the detector's honest quality and are pinned in TestHeldOut; benchmarks/detection.py reports
+  the same per import format.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +24,19 @@ from app.pairs.detection import (
     detect_pairs,
 )
 
-SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples" / "convspec" / "samples.convspec.jsonl"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SAMPLES = FIXTURES / "samples" / "convspec" / "samples.convspec.jsonl"
+DETECTION = FIXTURES / "detection"
 
-# Achieved by heuristic-1 on the 24 labelled conversations (19 pairs); the product target is 0.95 / 0.90.
+# Achieved by heuristic-1 and heuristic-2 on the 24 labelled conversations (19 pairs); the product target is 0.95 / 0.90.
 # Lowering these needs a reason in the commit, not just a retuned weight.
 ACHIEVED_PRECISION = 1.0
 ACHIEVED_RECALL = 1.0
+
+# heuristic-2 on the held-out third, measured after tuning on the other folders only: 21 of 23 pairs found,
+# 1 false positive (product target 0.95 / 0.90). Lowering these needs a reason in the commit.
+HELDOUT_PRECISION = 21 / 22
+HELDOUT_RECALL = 21 / 23
 
 Triple = tuple[int, int, int]
 
@@ -253,3 +268,68 @@ def test_version_and_thresholds():
     pair = DetectedPair(1, 2, 3, 0.9, ("correction",))
     with pytest.raises(AttributeError):
         pair.score = 0.1  # type: ignore[misc]
+
+
+@cache
+def own_set(split: str) -> list[tuple[str, list[tuple[str, str]], set[Triple]]]:
+    """(kind, turns, true pairs) for each conversation of tests/fixtures/detection/<split>/."""
+    records = [
+        json.loads(line) for line in (DETECTION / split / "convspec.jsonl").read_text("utf-8").splitlines()
+    ]
+    return [
+        (
+            r["kind"],
+            [(t["role"], t["text"]) for t in r["turns"]],
+            {(p["rejected"], p["pushback"], p["chosen"]) for p in r["pairs"]},
+        )
+        for r in records
+    ]
+
+
+def counts(split: str) -> tuple[int, int, int]:
+    tp = fp = fn = 0
+    for _, turns, truth in own_set(split):
+        detected = found(turns)
+        tp, fp, fn = tp + len(detected & truth), fp + len(detected - truth), fn + len(truth - detected)
+    return tp, fp, fn
+
+
+class TestHeldOut:
+    """Measured on tests/fixtures/detection/heldout/ only: data the detector was not tuned on."""
+
+    def test_set_is_the_one_measured(self):
+        conversations = own_set("heldout")
+        assert len(conversations) == 51
+        assert sum(len(truth) for _, _, truth in conversations) == 23
+
+    def test_precision_and_recall_do_not_regress(self):
+        tp, fp, fn = counts("heldout")
+        assert tp + fn == 23
+        assert tp / (tp + fp) >= HELDOUT_PRECISION
+        assert tp / (tp + fn) >= HELDOUT_RECALL
+
+    def test_no_paste_or_praise_in_the_top_fifth_of_the_queue(self):
+        queue = sorted(
+            (
+                (p.score, kind)
+                for kind, turns, _ in own_set("heldout")
+                for p in detect_pairs(turns)
+                if p.score >= DEFAULT_THRESHOLD
+            ),
+            reverse=True,
+        )
+        top = [kind for _, kind in queue[: -(-len(queue) // 5)]]
+        assert len(top) == 5
+        assert not {"paste", "praise"} & set(top)
+
+
+def test_tuning_set_does_not_regress():
+    """tests/fixtures/detection/tuning/ was tuned on: all 58 pairs found, no false positive."""
+    assert counts("tuning") == (58, 0, 0)
+
+
+@pytest.mark.parametrize("kind", ["paste", "praise", "defended"])
+def test_negative_kinds_stay_below_threshold_in_tuning(kind):
+    scored = [found(turns) for k, turns, _ in own_set("tuning") if k == kind]
+    assert scored
+    assert all(not f for f in scored)

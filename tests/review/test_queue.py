@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine, select
 
+from app.conversations.models import Turn
 from app.db import session_scope
 from app.errors import ConflictError
 from app.models_base import utcnow
@@ -48,7 +49,42 @@ def overlap_two(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
 
 
+def one_conversation(engine: Engine, *scores: float) -> list[int]:
+    """Pairs with these scores, all in one conversation (answer i, pushback, answer i + 1 on a long thread)."""
+    with session_scope(engine) as session:
+        first = add_pair(session, score=scores[0])
+        turns = [first.first_turn_id, first.second_turn_id]
+        ids = [first.id or 0]
+        for score in scores[1:]:
+            extra = Turn(
+                conversation_id=first.conversation_id,
+                index=len(turns) * 2 + 1,
+                role="assistant",
+                text=f"v{score}",
+            )
+            session.add(extra)
+            session.flush()
+            pair = Pair(conversation_id=first.conversation_id, first_turn_id=turns[-1], second_turn_id=extra.id or 0,
+                        prompt_end_index=0, detector="test", score=score)  # fmt: skip
+            session.add(pair)
+            session.flush()
+            turns.append(extra.id or 0)
+            ids.append(pair.id or 0)
+        return ids
+
+
 class TestOrder:
+    def test_a_conversation_does_not_fill_the_queue_in_a_row(self, engine: Engine) -> None:
+        a1, a2, a3, a4 = one_conversation(engine, 0.99, 0.98, 0.97, 0.96)
+        b, c = pairs(engine, 0.8, 0.7)
+        make_user(engine, "rev")
+        served = []
+        while (pair_id := lease(engine, "rev")) is not None:
+            served.append(pair_id)
+            judge(engine, "rev", pair_id)
+        # After a pair of conversation A, the best pair of another conversation comes first; A is never dropped.
+        assert served == [a1, b, c, a2, a3, a4]
+
     def test_highest_score_first_and_nothing_below_the_threshold(self, engine: Engine) -> None:
         low, high, mid, edge, top = pairs(engine, 0.4, 0.95, 0.7, 0.5, 0.99)
         make_user(engine, "rev")

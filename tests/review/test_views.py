@@ -86,6 +86,18 @@ class TestVerdictsInScreenOrder:
         response = post_form(c, "/review/next")
         assert "<!doctype html>" in response.text.lower()
 
+    def test_the_stored_signals_are_shown_in_small_print(self, engine: Engine, world: list[int]) -> None:
+        c = signed_in("rev")
+        html = post_form(c, "/review/next").text
+        with session_scope(engine, read_only=True) as session:
+            pair = session.get(Pair, _pair_id(html))
+            assert pair is not None
+            signals = pair.signals.split(",")
+        assert signals != [""]
+        shown = BeautifulSoup(html, "html.parser").select_one("p.small [data-signals]")
+        assert shown is not None
+        assert shown.get_text() == f"({', '.join(signals)})"
+
     def test_the_answers_are_shown_in_lease_order(self, engine: Engine, world: list[int]) -> None:
         from app.conversations.models import Turn
 

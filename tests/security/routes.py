@@ -116,6 +116,18 @@ class World:
             assert release.id is not None
             return release.id
 
+    def detection_model(self, *, active: bool = False) -> int:
+        """A stored scorer model, optionally the active one (it ranks every seeded pair above the threshold)."""
+        from app.pairs.models import DetectionModel
+
+        with session_scope(self.engine) as session:
+            model = DetectionModel(bias=3.0, weights={"praise": -1.0}, trained_on=40, held_back=10,
+                                   precision=0.9, recall=0.8, active=active)  # fmt: skip
+            session.add(model)
+            session.flush()
+            assert model.id is not None
+            return model.id
+
     def taxonomy_form(self) -> dict[str, list[str]]:
         from app.patterns.service import list_patterns
 
@@ -364,6 +376,35 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/openapi.json"): Rule("public", "api", 200, _c("GET", "/api/v1/openapi.json")),
     ("GET", "/admin/patterns"): Rule("admin", "page", 200, _c("GET", "/admin/patterns")),
+    ("GET", "/admin/detection"): Rule(
+        "admin",
+        "page",
+        200,
+        _c("GET", "/admin/detection"),
+        invalid=[_c("GET", "/admin/detection", params={"notice": "bogus"})],
+    ),
+    ("POST", "/admin/detection/train"): Rule(
+        "admin", "page", 303, _c("POST", "/admin/detection/train", form={})
+    ),
+    ("POST", "/admin/detection/rules"): Rule(
+        "admin", "page", 303, _c("POST", "/admin/detection/rules", form={})
+    ),
+    ("POST", "/admin/detection/rollback"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: Call(
+            "POST", "/admin/detection/rollback", form={"_": str(w.detection_model(active=True))}
+        ),
+    ),
+    ("POST", "/admin/detection/models/{model_id}/activate"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: Call("POST", f"/admin/detection/models/{w.detection_model()}/activate", form={}),
+        not_found=_c("POST", f"/admin/detection/models/{MISSING}/activate", form={}),
+        invalid=[_c("POST", "/admin/detection/models/abc/activate", form={})],
+    ),
     ("POST", "/admin/patterns"): Rule(
         "admin",
         "page",

@@ -1,0 +1,284 @@
+"""The detector's cue families (named, weighted patterns per language) and the one-pass scanner for them.
+
+app.pairs.detection scores with them; app.pairs.learning names its features after them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+
+class Cue(NamedTuple):
+    """Patterns that count as one signal, with a log-odds weight (negative: evidence against a pair).
+
+    A pattern matches from a word start, in lower-cased text with straight apostrophes; "^" means the
+    start of the text.
+    """
+
+    name: str
+    weight: float
+    patterns: tuple[str, ...]
+
+
+# fmt: off
+# English first, then German, French, Spanish. Ordered by weight: at one position the first family counts.
+PUSHBACK_CUES = (
+    Cue("correction", 2.6, (
+        r"wrong\b", r"incorrect", r"not (?:right|correct|true|accurate)\b", r"mistaken?\b", r"not working\b",
+        r"(?:doesn't|does not|didn't|did not|won't|will not) (?:\w+ )?(?:work|compile|run|build|scale)\b",
+        r"(?:doesn't|does not|didn't|did not) help\b", r"not what i (?:asked|wanted|meant|need)",
+        r"opposite of what\b", r"i don't think (?:so|that's)\b", r"(?:doesn't|does not|don't) exist\b",
+        r"no such (?:method|function|option|flag|api|command)\b",
+        r"(?:it|this|that) (?:fails|crashes|breaks|throws|errors)\b", r"that's not (?:what|how|true|it)\b",
+        r"(?:is|was) the (?:problem|culprit|cause)\b",
+        r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant)\b",
+        r"i asked (?:for|about)\b", r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft",
+        r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
+        r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
+        r"pas ce que\b", r"(?:está|esta|es) mal\b", r"equivocad[oa]", r"no (?:funciona|compila|sirve)\b",
+        r"no es lo que\b",
+    )),
+    Cue("omission", 2.0, (
+        r"you (?:forgot|missed|ignored|overlooked|skipped|left out)\b", r"forgot(?:ten)?\b",
+        r"(?:didn't|doesn't|does not|did not|never) (?:\w+ )?(?:mention|address|cover|consider|answer)",
+        r"no mention of\b", r"nothing (?:about|on)\b", r"without (?:comparing|explaining|justifying)\b",
+        r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",
+        r"what about (?:security|performance|testing|costs?)\b", r"vergessen\b", r"übersehen\b",
+        r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignor[ée]",
+        r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b",
+    )),
+    Cue("redo", 2.0, (
+        r"redo\b", r"rewrite (?:it|this|that)\b", r"try again\b", r"start over\b",
+        r"do it (?:again|properly|right)\b", r"(?:simplify|shorten) (?:it|this|that)\b",
+        r"make it (?:shorter|simpler|clearer|more concise)\b", r"noch ?(?:ein)?mal\b",
+        r"neu (?:machen|schreiben)\b", r"mach es (?:kürzer|einfacher)\b", r"refai(?:s|tes)\b",
+        r"recommencez?\b", r"encore une fois\b", r"rehaz", r"otra vez\b", r"de nuevo\b", r"vuelve a intentar",
+    )),
+    # The answer is dismissed as generic, a bare list, or something the user already knew.
+    Cue("too-generic", 1.8, (
+        r"(?:just|only|that's|it's|this is) a list\b", r"a list,? not\b", r"not an answer\b", r"textbook\b",
+        r"basic (?:idea|version|example|answer)\b", r"generic\b", r"shallow\b", r"hand-?wavy\b",
+        r"(?:too|very|pretty|rather) (?:vague|general|simplistic|high[- ]level|abstract)\b",
+        r"more than (?:one line|a one-liner)\b", r"i (?:already )?know (?:what|how|that|this)\b",
+        r"not (?:helpful|useful)\b", r"you just (?:listed|picked|repeated|copied)\b",
+        r"zu (?:allgemein|oberflächlich|vage|generisch)\b", r"keine (?:echte |richtige )?antwort\b",
+        r"weiß ich (?:schon|selbst)\b", r"nur eine liste\b", r"pas une (?:vraie )?réponse\b",
+        r"trop (?:vague|général|générique|superficiel|théorique)\b", r"je (?:le )?sais déjà\b",
+        r"demasiado (?:genérico|vago|general)\b", r"no es una respuesta\b", r"ya lo sé\b",
+    )),
+    # Options came back; the user wants a decision.
+    Cue("asks-to-pick", 1.6, (
+        r"which (?:one|ones|of (?:these|them|those|the)|would you|do you|should (?:we|i)|is (?:best|better))",
+        r"what would you (?:pick|choose|deploy|use|recommend|go with|ship)\b", r"pick one\b",
+        r"welche[snmr]? (?:davon|würdest du|nimmst du|empfiehlst du)\b", r"was würdest du (?:nehmen|wählen)",
+        r"lequel\b", r"laquelle\b", r"(?:tu|vous) (?:choisirais|choisiriez|recommandes|recommandez)\b",
+        r"cuál (?:de (?:ellos|ellas|estos|estas)|elegirías|recomiendas|usarías)\b", r"qué elegirías\b",
+    )),
+    Cue("overkill", 1.4, (
+        r"why would (?:i|we|you)\b", r"overkill\b", r"over-?engineered\b",
+        r"too (?:complicated|complex|heavy|expensive|slow|verbose|much)\b",
+        r"zu (?:kompliziert|aufwendig|aufwändig|teuer|langsam)\b",
+        r"trop (?:compliqué|complexe|lourd|cher)\b", r"demasiado (?:complicado|complejo|caro|lento)\b",
+    )),
+    # The problem persists after following the answer.
+    Cue("still-broken", 1.3, (
+        r"(?:it|this|that|they|we|i)(?:'s| is)? still\b", r"still (?:slow|fails?|failing|broken)\b",
+        r"immer noch\b", r"toujours (?:pas|lent|pareil|cassé)\b", r"todavía (?:no|falla|tarda)\b",
+        r"sigue (?:fallando|igual|tardando)\b",
+    )),
+    Cue("concern", 1.2, (
+        r"worr(?:y|ied|ies)\b", r"nervous\b", r"concern(?:ed|s)?\b", r"afraid\b", r"risky\b", r"flagged\b",
+        r"not (?:sure|convinced)\b", r"are you sure\b", r"skeptical\b", r"confus",
+        r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
+        r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
+        r"no estoy (?:seguro|convencido)",
+    )),
+    # Alone, a failure word may just be the next topic ("how do I handle errors?"), so it needs company.
+    Cue("failure", 1.1, (
+        r"(?:type|value|key|attribute|index|name|import|syntax|runtime|reference|modulenotfound)error\b",
+        r"traceback\b", r"stack ?trace\b", r"segfault", r"panic\b", r"throws?\b", r"outdated\b",
+        r"deprecated\b", r"veraltet\b", r"errors?\b", r"exceptions?\b", r"fail(?:s|ed|ing|ures?)?\b",
+        r"crash", r"die[sd]\b", r"break(?:s|ing)?\b", r"broken?\b", r"leak", r"outage", r"goes down\b", r"hangs?\b",
+        r"deadlock", r"rate[- ]limit", r"silently\b", r"stuck\b", r"regress", r"flaky\b", r"twice\b",
+        r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"fehler\b", r"stürzt\b",
+        r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
+        r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b",
+    )),
+    # Constraints of the user's setting that the answer does not meet.
+    Cue("constraint", 1.1, (
+        r"can't\b", r"cannot\b", r"won't\b", r"never\b", r"must (?:not|never)\b", r"we don't (?:use|have)\b",
+        r"(?:isn't|aren't|not) (?:shared|allowed|an option|possible|acceptable|enough|safe)\b",
+        r"(?:isn't|aren't|not) (?:available|supported)\b",
+        r"without (?:breaking|downtime|ripping|rewriting|pausing)\b", r"we(?:'re| are) (?:still )?on\b",
+        r"(?:we|i) only have\b", r"(?:doesn't|don't|does not) support\b", r"keine option\b",
+        r"wir haben kein", r"(?:können|dürfen|darf|kann) (?:wir |ich )?(?:das )?nicht\b",
+        r"nicht (?:erlaubt|möglich)\b", r"ne peu(?:t|x|vons) pas\b", r"pas (?:possible|autorisé)\b",
+        r"impossible\b", r"on n'a pas\b", r"no (?:podemos|puedo|se puede|es posible|tenemos)\b",
+        r"imposible\b",
+    )),
+    # "We did that" is neutral alone; with a problem ("and now it fails") it is pushback on the answer.
+    Cue("applied-it", 0.8, (
+        r"(?:i|we) (?:get|got|see|saw)\b", r"(?:i'm|we're) (?:getting|seeing)\b",
+        r"(?:we|i) (?:did|tried|applied|followed) (?:that|this|it|exactly|your|the)\b",
+        r"(?:we|i) (?:implemented|deployed|added) (?:that|this|it|exactly|your|the)\b",
+        r"(?:wir haben|ich habe) (?:das|es)(?: so)? (?:gemacht|umgesetzt|ausprobiert|probiert)\b",
+        r"(?:on a|j'ai) (?:fait|essayé|appliqué) (?:ça|cela)\b", r"lo (?:hicimos|probamos|hice|probé)\b",
+    )),
+    # "Use Postgres instead?", "is there a simpler way?": the user wants something other than the answer.
+    Cue("alternative", 1.2, (
+        r"alternatives?\b", r"instead\b", r"other (?:option|approach|way)s?\b", r"shorter\b", r"simpler\b",
+        r"stattdessen\b", r"kürzer\b", r"einfacher\b", r"à la place\b", r"autre (?:approche|solution)\b",
+        r"plus (?:court|simple)\b", r"en (?:vez|lugar) de\b", r"otra (?:opción|forma)\b",
+        r"más (?:corto|simple)",
+    )),
+    # Weak alone: asking for the real thing ("actually", "show me") or about another aspect.
+    Cue("wants-specifics", 0.6, (
+        r"actual(?:ly)?\b", r"concrete\b", r"specific(?:ally)?\b", r"exactly\b", r"in practice\b",
+        r"i need\b", r"we need\b", r"i want (?:the|it|a)\b", r"show (?:me|us)\b", r"walk (?:me|us) through\b",
+        r"tatsächlich\b", r"konkret", r"ich brauche\b", r"zeig (?:mir|uns)\b", r"concr[eè]t", r"vraiment\b",
+        r"j'ai besoin\b", r"montre(?:z)?-(?:moi|nous)\b", r"realmente\b", r"necesito\b", r"muéstrame\b",
+    )),
+    Cue("what-about", 0.6, (
+        r"what about\b", r"how about\b", r"was ist mit\b", r"qu'en est-il\b", r"qué hay de\b",
+    )),
+    Cue("opens-with-no", 1.8, (r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem))",)),
+)
+
+ACCEPTANCE_CUES = (
+    # A decision in favour of the answer is the strongest sign that what follows is a new question.
+    Cue("adopts-answer", -2.0, (
+        r"going (?:ahead )?with\b", r"(?:we'll|we will|i'll|let's) go (?:ahead )?with\b", r"approved\b",
+        r"either way\b", r"we(?:'ll| will) (?:use|adopt|take) (?:it|that|this|your)\b", r"wir nehmen\b",
+        r"nehmen wir\b", r"wir bleiben bei\b", r"so machen wir\b", r"genehmigt\b", r"on part sur\b",
+        r"on (?:prend|garde)\b", r"approuvé\b", r"vamos con\b", r"nos quedamos con\b", r"aprobad[oa]\b",
+    )),
+    # It worked. Negated forms are corrections, and "make sure it works?" is still a question.
+    Cue("it-worked", -1.6, (
+        r"(?:it|this|that|everything) (?:now )?works\b(?![^.!?\n]*\?)", r"works (?:great|fine|perfectly|now)",
+        r"works[.!]", r"(?:it|this|that) worked\b",
+        r"(?:tests?|suite|build|ci) (?:now |all )?pass(?:es|ed)?\b",
+        r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b",
+        r"(?:is|are) (?:now )?(?:working|flowing|green)\b", r"got us (?:down )?to\b", r"helped\b",
+        r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
+        r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
+        r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
+    )),
+    Cue("agrees", -1.4, (
+        r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
+        r"agreed\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
+        r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
+        r"de acuerdo\b", r"entendido\b",
+    )),
+    Cue("praise", -1.3, (
+        r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing)\b", r"love (?:it|this)\b",
+        r"super\b", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
+        r"genial\b", r"excelente\b",
+        # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
+        r"(?:much|way|massively|so much|far|a lot|lot|hugely|vastly) (?:better|cleaner|clearer|simpler)\b",
+        r"better than\b", r"we're (?:cooking|talking)\b", r"(?:really |very )?nice\b", r"lifesaver\b",
+        r"life ?saver\b", r"impressed\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
+        r"(?:super|so|very|massively) (?:clear|clean|helpful|useful)\b", r"helpful\b", r"love\b",
+        r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"top\b", r"muchísimo mejor\b",
+        r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b",
+    )),
+    Cue("new-topic", -1.2, (
+        r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
+        r"(?:separate|unrelated|different|new) (?:question|topic)\b", r"^next\b", r"moving on\b",
+        r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
+        r"jetzt noch\b", r"noch eine (?:frage|sache)\b", r"als nächstes\b", r"(?:nächste|letzte) frage\b",
+        r"autre question\b", r"ensuite\b", r"dernière (?:chose|question)\b", r"maintenant ajoute\b",
+        r"otra pregunta\b", r"última (?:cosa|pregunta)\b", r"ahora (?:añade|agrega|quiero)\b",
+    )),
+    # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
+    Cue("thanks", -1.0, (r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b")),
+    # Weaker than adopting: "switched to X and now it crashes" is still pushback.
+    Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),
+)
+
+# What the revision does with the pushback: take it (revises) or keep the first answer (defends).
+REVISION_CUES = (
+    # Keeping the first answer with reasons: the user was wrong, so there is no preference to learn.
+    Cue("chosen-defends", -4.0, (
+        r"i'd (?:still |rather )?(?:keep|stay|stick|leave)\b", r"i would (?:still )?(?:keep|stay|stick|leave)\b",
+        r"i'd still (?:use|recommend|start|go|pick|choose|put)\b", r"(?:keep|leave) it as (?:is|it is)\b",
+        r"(?:isn't|is not|aren't|are not|wasn't) (?:\w+ )?(?:deprecated|broken|a bottleneck|true|the case)\b",
+        r"(?:hasn't|has not|haven't|have not) been (?:broken|cracked|deprecated)\b",
+        r"(?:is|are) still (?:a |an |the )?(?:correct|fine|valid|accepted|supported|standard|safe|right)\b",
+        r"(?:that's|this is|it's) a (?:common )?(?:myth|misconception)\b", r"in fact\b",
+        r"(?:the|this) (?:\w+ )?above is (?:fine|correct|right)\b", r"no need to change\b",
+        r"würde (?:ich )?(?:\w+ )?so lassen\b", r"(?:so|dabei) bleiben\b", r"beibehalten\b", r"^doch\b",
+        r"(?:recommendation|answer|advice|approach|suggestion) (?:stands|still (?:holds|applies))\b",
+        r"(?:answer|advice|above|code|query|script) (?:is|remains) unchanged\b", r"(?:still|remains) (?:safe|correct|valid|the right)\b",
+        r"bleibt (?:richtig|gültig|sicher|korrekt)\b", r"(?:je )?(?:la |le |les )?garderais\b",
+        r"reste (?:donc )?(?:sûr|valable|correct)", r"mantendría\b", r"sigue (?:siendo )?(?:válid|segur|correct)",
+    )),
+    # Taking the point: conceding, or building on the user's statement ("Then drop ...", "That's a race").
+    Cue("chosen-revises", 1.4, (
+        r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair point\b", r"^right\b",
+        r"(?:is|are) right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
+        r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
+        r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
+        r"(?:i|we) (?:missed|overlooked)\b", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b",
+        r"entschuldig", r"^stimmt\b", r"^richtig\b", r"^verstanden\b", r"^dann\b", r"bonne remarque\b",
+        r"(?:tu as|vous avez) raison\b", r"désolé", r"^exact\b", r"^c'est (?:la|le)\b", r"^alors\b",
+        r"tienes razón\b", r"tiene razón\b", r"lo siento\b", r"buena observación", r"^claro\b",
+        r"^entendido\b", r"^entonces\b",
+    )),
+)
+# fmt: on
+
+
+_LEADING_GROUP = re.compile(r"\(\?:([^()]*)\)(.*)", re.DOTALL)
+
+
+def _spread(pattern: str) -> list[str]:
+    """Split a leading group of words, "(?:it|this) works", into patterns that start with a letter."""
+    match = _LEADING_GROUP.fullmatch(pattern)
+    words = match[1].split("|") if match else []
+    if match and all(word[:1].isalpha() for word in words):
+        return [word + match[2] for word in words]
+    return [pattern]
+
+
+class CueScanner:
+    """Find which cue families fire in a text, in one regex pass.
+
+    Python's re pays for every position it tries and every alternative it tries there. So a scan only starts
+    after a space (a literal the engine finds fast; the detector puts one before every word), and patterns are
+    bucketed by first letter: a bucket whose letter differs is skipped in one comparison. Capture groups
+    would name the family but slow every attempt, so a match is attributed afterwards, trying only the
+    families with a pattern of that first letter, in their order.
+    """
+
+    def __init__(self, cues: Sequence[Cue]) -> None:
+        self.openers: list[tuple[Cue, re.Pattern[str]]] = []
+        heads: dict[str, dict[Cue, list[str]]] = {}
+        for cue in cues:
+            for pattern in (spread for written in cue.patterns for spread in _spread(written)):
+                if pattern.startswith("^"):
+                    self.openers.append((cue, re.compile(pattern[1:])))
+                elif pattern[0].isalpha():
+                    heads.setdefault(pattern[0], {}).setdefault(cue, []).append(pattern)
+                else:
+                    raise ValueError(f"cue {cue.name}: {pattern!r} must start with a letter or '^'")
+        buckets = (
+            f"{h}(?:{'|'.join(p[1:] for ps in by_cue.values() for p in ps)})" for h, by_cue in heads.items()
+        )
+        self.regex = re.compile(f" (?:{'|'.join(buckets)})")
+        self.by_head = {
+            head: [(cue, re.compile("|".join(patterns))) for cue, patterns in by_cue.items()]
+            for head, by_cue in heads.items()
+        }
+
+    def hits(self, text: str) -> dict[Cue, int]:
+        """Matches per family in a text prepared by the detector (lower-cased, a space before every word)."""
+        found = {cue: 1 for cue, regex in self.openers if regex.match(text, 1)}
+        for match in self.regex.finditer(text):
+            start = match.start() + 1
+            for cue, regex in self.by_head[text[start]]:
+                if regex.match(text, start):
+                    found[cue] = found.get(cue, 0) + 1
+                    break
+        return found

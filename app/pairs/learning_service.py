@@ -1,0 +1,196 @@
+"""Fitting, activating and rolling back the per-installation scorer, and re-ranking the queue with it.
+
+Labels come from reviewed pairs: accepted or tie -> a real pair, not_a_pair -> not (conflicts wait). About a
+fifth of them (fixed per pair) is held back to measure each model. Until a model is active, scores stay the
+rule-based detector's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import BackgroundTasks
+from sqlalchemy import and_, func, update
+from sqlmodel import Session, col, select
+
+from app.errors import ConflictError, NotFoundError
+from app.jobs.models import ACTIVE, Job
+from app.jobs.service import start_job
+from app.models_base import utcnow
+from app.pairs.detection import DEFAULT_THRESHOLD, DETECTOR_VERSION
+from app.pairs.learning import ScoreModel, fit, held_back, measure, split_signals
+from app.pairs.models import DetectionModel, Pair, PairStatus
+from app.pairs.service import IMPORTED_DETECTOR, PAIR_TABLE
+
+MIN_LABELS = 40  # below this an installation keeps the rule-based scorer
+MIN_PER_CLASS = 8  # both real pairs and non-pairs, or the model learns a constant
+RETRAIN_AFTER = 25  # new verdicts since the active model before a retraining is due
+LABELS = {PairStatus.accepted: 1, PairStatus.tie: 1, PairStatus.not_a_pair: 0}
+TRAIN_JOB = "pairs.train"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelCounts:
+    total: int
+    positive: int
+    since_active: int
+
+
+def labelled_rows(session: Session) -> list[tuple[int, list[str], int]]:
+    """(pair id, signals, label) for every reviewed pair the rule-based detector found."""
+    rows = session.execute(
+        select(col(Pair.id), col(Pair.signals), col(Pair.status))
+        .where(col(Pair.status).in_(list(LABELS)), col(Pair.detector) != IMPORTED_DETECTOR)
+        .order_by(col(Pair.id))
+    )
+    return [(int(pid), split_signals(signals), LABELS[PairStatus(status)]) for pid, signals, status in rows]
+
+
+def active_model(session: Session) -> DetectionModel | None:
+    return session.exec(select(DetectionModel).where(col(DetectionModel.active).is_(True))).first()
+
+
+def scorer_of(model: DetectionModel | None) -> ScoreModel | None:
+    return (
+        None if model is None else ScoreModel(version=model.version, bias=model.bias, weights=model.weights)
+    )
+
+
+def label_counts(session: Session) -> LabelCounts:
+    rows = labelled_rows(session)
+    active = active_model(session)
+    trained = (active.trained_on + active.held_back) if active else 0
+    return LabelCounts(
+        total=len(rows), positive=sum(r[2] for r in rows), since_active=max(0, len(rows) - trained)
+    )
+
+
+def training_due(session: Session) -> bool:
+    """Enough labels for a first model, or enough new ones since the active model."""
+    counts = label_counts(session)
+    if counts.total < MIN_LABELS or min(counts.positive, counts.total - counts.positive) < MIN_PER_CLASS:
+        return False
+    return active_model(session) is None or counts.since_active >= RETRAIN_AFTER
+
+
+def start_training_if_due(
+    session: Session, background: BackgroundTasks, *, user_id: int | None
+) -> Job | None:
+    """Queue a training job when enough new verdicts exist and none is queued or running already."""
+    waiting = session.exec(
+        select(Job).where(col(Job.kind) == TRAIN_JOB, col(Job.status).in_(list(ACTIVE)))
+    ).first()
+    if waiting is not None or not training_due(session):
+        return None
+    return start_job(session, background, kind=TRAIN_JOB, payload={}, user_id=user_id)
+
+
+def train(session: Session, *, user_id: int | None) -> DetectionModel:
+    """Fit a model on the non-held-back labels, measure it on the held-back ones, and make it active."""
+    rows = labelled_rows(session)
+    positive = sum(r[2] for r in rows)
+    if len(rows) < MIN_LABELS or min(positive, len(rows) - positive) < MIN_PER_CLASS:
+        raise ConflictError(
+            f"Not enough verdicts to learn from: {len(rows)} reviewed pairs ({positive} real), need {MIN_LABELS} "
+            f"with at least {MIN_PER_CLASS} of each kind. The rule-based scorer stays in use."
+        )
+    training = [(signals, label) for pid, signals, label in rows if not held_back(pid)]
+    measuring = [(signals, label) for pid, signals, label in rows if held_back(pid)]
+    fitted = fit(training, version="pending")
+    metrics = measure(fitted, measuring, threshold=DEFAULT_THRESHOLD)
+    model = DetectionModel(
+        bias=fitted.bias,
+        weights=fitted.weights,
+        trained_on=len(training),
+        held_back=len(measuring),
+        precision=metrics.precision,
+        recall=metrics.recall,
+        created_by_id=user_id,
+    )
+    session.add(model)
+    session.flush()
+    _activate(session, model)
+    return model
+
+
+def activate(session: Session, *, model_id: int | None) -> DetectionModel | None:
+    """Make a stored model the scorer (None: back to the rule-based detector) and re-rank the queue."""
+    model = None
+    if model_id is not None:
+        model = session.get(DetectionModel, model_id)
+        if model is None:
+            raise NotFoundError(f"No detection model {model_id}.")
+    _activate(session, model)
+    return model
+
+
+def rollback(session: Session) -> DetectionModel | None:
+    """Retire the active model for the one trained before it, or the rule-based scorer if there is none."""
+    current = active_model(session)
+    if current is None:
+        raise ConflictError("The rule-based scorer is already in use; there is nothing to roll back.")
+    previous = session.exec(
+        select(DetectionModel)
+        .where(col(DetectionModel.id) < current.id)
+        .order_by(col(DetectionModel.id).desc())
+        .limit(1)
+    ).first()
+    _activate(session, previous)
+    return previous
+
+
+def _activate(session: Session, model: DetectionModel | None) -> None:
+    session.execute(update(DetectionModel).where(col(DetectionModel.active).is_(True)).values(active=False))
+    if model is not None:
+        model.active = True
+        session.add(model)
+    session.flush()
+    rescore_candidates(session, scorer=scorer_of(model))
+
+
+def rescore_candidates(session: Session, *, scorer: ScoreModel | None) -> int:
+    """Re-rank open candidates with `scorer`; with None, mark them for the rule-based detector.
+
+    Rule-based scores need the texts, so going back to the rules resets the detector name and leaves
+    the score to the next re-detection (started with it); the model needs only the stored signals.
+    """
+    rows = session.execute(
+        select(col(Pair.id), col(Pair.signals)).where(
+            col(Pair.status) == PairStatus.candidate, col(Pair.detector) != IMPORTED_DETECTOR
+        )
+    ).all()
+    now = utcnow()
+    for pair_id, signals in rows:
+        values: dict[str, object] = {"updated_at": now}
+        if scorer is None:
+            values["detector"] = f"{DETECTOR_VERSION}+stale"
+        else:
+            values |= {
+                "score": round(scorer.predict(split_signals(signals)), 4),
+                "detector": model_detector(scorer),
+            }
+        session.execute(
+            update(PAIR_TABLE)
+            .where(and_(PAIR_TABLE.c.id == pair_id, PAIR_TABLE.c.status == PairStatus.candidate))
+            .values(**values)
+        )
+    return len(rows)
+
+
+def model_detector(scorer: ScoreModel) -> str:
+    """What a pair's `detector` column says when a model scored it: the rules' version plus the model's."""
+    return f"{DETECTOR_VERSION}+{scorer.version}"
+
+
+def list_models(session: Session, *, limit: int = 20) -> list[DetectionModel]:
+    return list(session.exec(select(DetectionModel).order_by(col(DetectionModel.id).desc()).limit(limit)))
+
+
+def scored_by_model(session: Session) -> dict[str, int]:
+    """Open candidates per detector name, to show what the queue is ranked by right now."""
+    rows = session.execute(
+        select(col(Pair.detector), func.count())
+        .where(col(Pair.status) == PairStatus.candidate)
+        .group_by(col(Pair.detector))
+    )
+    return {str(detector): int(count) for detector, count in rows}
