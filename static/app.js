@@ -135,7 +135,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", init);
-  document.addEventListener("htmx:afterSettle", init);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // The standalone panel loads after the pane and swaps itself: that must not take the focus (an open editor).
+    var elt = event.target;
+    if (elt && elt.closest && elt.closest("#standalone-panel")) return;
+    init();
+  });
   // The pane is marked busy while a request is in flight: dimmed, and closed to the mouse (app.css).
   document.addEventListener("htmx:beforeRequest", function () {
     var p = pane(); if (p) p.classList.add("busy");
