@@ -46,6 +46,7 @@ migrate: install
 
 bench: install-dev
 	$(BIN)/python benchmarks/detection.py
+	$(BIN)/python benchmarks/standalone.py
 	$(BIN)/python benchmarks/import_speed.py
 	$(BIN)/python benchmarks/export_speed.py
 

@@ -76,7 +76,7 @@ def serve(
             f"--workers {workers} runs {workers} web processes: set PAIRWISE_WORKER_EMBEDDED=false and run "
             "`pairwise worker` next to them, so jobs and the minutely maintenance run once"
         )
-    migrate.upgrade()
+    migrate.prepare()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -104,7 +104,7 @@ def worker(
     from app.jobs import tasks
     from app.jobs.service import recover_jobs
 
-    migrate.upgrade()
+    migrate.prepare()
     # Also fails import batches and release builds whose process died (conversations/releases on_recover).
     recover_jobs(get_engine())
     Consumer(tasks.huey, workers=threads, worker_type="thread", periodic=True).run()
@@ -118,7 +118,7 @@ def demo() -> None:
     settings = get_settings()
     if settings.mode != "demo":
         _fail("demo data is only loaded in demo mode: run with PAIRWISE_MODE=demo (make run does)")
-    migrate.upgrade()
+    migrate.prepare()
     result = load_demo(get_engine())
     if result.imported is not None:
         s = result.imported
@@ -139,7 +139,10 @@ def demo() -> None:
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (head by default)."""
-    migrate.upgrade(revision=revision)
+    if revision == "head":
+        migrate.prepare()
+    else:
+        migrate.upgrade(revision=revision)
     err.print(f"database at {revision}: {get_settings().database_url.split('@')[-1]}")
 
 
@@ -167,7 +170,7 @@ def import_(
     for path in paths:
         if not path.exists():
             _fail(f"{path}: no such file or folder")
-    migrate.upgrade()
+    migrate.prepare()
     reap_stale_operations(get_engine())
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
     total = sum(item.size for item in iter_input_files(paths, limits=limits) if isinstance(item, InputFile))
@@ -235,7 +238,7 @@ def pairs_detect(
     ] = None,
 ) -> None:
     """Re-run detection over all conversations; never duplicates pairs, never touches reviewed ones."""
-    migrate.upgrade()
+    migrate.prepare()
     with session_scope(get_engine()) as session:
         if threshold is not None:
             set_value(session, key="detection_threshold", value=threshold)
@@ -266,7 +269,7 @@ def pairs_list(
         _fail(f"unknown status {status!r}; choose one of: {', '.join(PairStatus)}")
     if output not in ("table", "jsonl"):
         _fail(f"unknown format {output!r}; choose table or jsonl")
-    migrate.upgrade()
+    migrate.prepare()
     with session_scope(get_engine(), read_only=True) as session:
         min_score = None if all_ else float(get_value(session, key="detection_threshold"))
         details = iter_pair_details(session, status=status, min_score=min_score, limit=limit)

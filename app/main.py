@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import health, home
 from app.api import evaluations as api_evaluations
 from app.api import v1 as api_v1
+from app.assist import views as assist_views
 from app.auth import user_views
 from app.auth import views as auth_views
 from app.body_limits import BodyLimitMiddleware
@@ -31,6 +32,7 @@ from app.pairs import views as pairs_views
 from app.patterns import views as patterns_views
 from app.releases import views as releases_views
 from app.review import admin_views as review_admin_views
+from app.review import standalone as review_standalone
 from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
 from app.settings import views as settings_views
@@ -165,6 +167,8 @@ def create_app() -> FastAPI:
     app.include_router(home.router)
     app.include_router(review_views.router)
     app.include_router(review_admin_views.router)
+    app.include_router(review_standalone.router)
+    app.include_router(assist_views.router)
     app.include_router(api_v1.router)
     app.include_router(patterns_views.router)
     app.include_router(releases_views.router)

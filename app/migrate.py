@@ -92,3 +92,17 @@ def revision(message: str, engine: Engine | None = None) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def prepare(engine: Engine | None = None) -> None:
+    """Upgrade the schema, then the first-run data every mode needs: the default pattern taxonomy.
+
+    Without it, tagging on an install set up as the README says fails with "unknown patterns".
+    """
+    from app.db import session_scope
+    from app.patterns.service import seed_defaults
+
+    engine = engine or get_engine()
+    upgrade(engine)
+    with session_scope(engine) as session:
+        seed_defaults(session)

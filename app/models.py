@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 from app import models_base  # noqa: F401  (sets the naming convention first)
+from app.assist.models import Suggestion
 from app.auth.models import ApiToken, LoginThrottle, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
 from app.evaluation.models import (
@@ -15,7 +16,7 @@ from app.evaluation.models import (
     Evaluation,
 )
 from app.jobs.models import Job
-from app.pairs.models import DetectionModel, Pair
+from app.pairs.models import DetectionModel, Pair, PairEdit
 from app.patterns.models import Pattern, TaxonomyVersion
 from app.releases.models import DatasetRelease
 from app.review.models import Adjudication, Assignment, Judgment
@@ -47,9 +48,11 @@ __all__ = [
     "Judgment",
     "LoginThrottle",
     "Pair",
+    "PairEdit",
     "Pattern",
     "RunEvent",
     "RunMetric",
+    "Suggestion",
     "TaxonomyVersion",
     "TrainingRun",
     "Turn",

@@ -10,11 +10,13 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.navigation import nav
+from app.pairs.leaks import segments
 from app.rendering import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 templates.env.filters["markdown"] = render_markdown
+templates.env.filters["leak_segments"] = segments
 templates.env.globals["static_version"] = "1"
 templates.env.globals["nav"] = nav
 

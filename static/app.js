@@ -317,7 +317,13 @@
   }
 
   document.addEventListener("DOMContentLoaded", init);
-  document.addEventListener("htmx:afterSettle", function () { inFlight = false; init(); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    inFlight = false;
+    // The standalone panel loads after the pane and swaps itself: that must not take the focus (an open editor).
+    var elt = event.target;
+    if (elt && elt.closest && elt.closest("#standalone-panel")) return;
+    init();
+  });
   // The pane is marked busy while a request is in flight: dimmed, and closed to the mouse (app.css).
   document.addEventListener("htmx:beforeRequest", function () {
     inFlight = true;
@@ -328,4 +334,34 @@
     if (event.detail && event.detail.failed) inFlight = false;
   });
   document.addEventListener("htmx:sendError", function () { inFlight = false; });
+})();
+
+// Keys of the review screen's standalone panel (t: apply the transform, p: edit the gold prompt,
+// y / i: accept / ignore the first suggestion). Its own listener, apart from the verdict keys above.
+(function () {
+  "use strict";
+
+  function typing(el) {
+    var tag = el && el.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" || (el && el.isContentEditable) ||
+      (tag === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(el.type));
+  }
+
+  function standaloneKey(key) {
+    var panel = document.getElementById("standalone-panel");
+    if (!panel) return false;
+    if (key === "p") {
+      var field = panel.querySelector('[data-standalone-field="p"]');
+      if (field) { field.focus(); return true; }
+      return false;
+    }
+    var button = panel.querySelector('[data-standalone-key="' + key + '"]');
+    if (button && !button.disabled) { button.click(); return true; }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (["t", "p", "y", "i"].includes(event.key) && standaloneKey(event.key)) event.preventDefault();
+  });
 })();

@@ -20,6 +20,7 @@ from app.conversations.importers import FORMATS
 from app.conversations.models import Conversation, ImportBatch, Turn
 from app.models_base import utcnow
 from app.pairs.models import Pair
+from app.patterns.models import Pattern, TaxonomyVersion
 from app.settings.models import AppSetting
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
@@ -548,6 +549,11 @@ class TestOtherCommands:
         result = invoke("db", "upgrade")
         assert result.exit_code == 0, result.output
         assert result.stderr.startswith("database at head: ")
+        # First run in every mode seeds the default ten patterns, once.
+        assert invoke("db", "upgrade").exit_code == 0
+        with Session(engine) as session:
+            assert session.execute(select(func.count()).select_from(Pattern)).scalar_one() == 10
+            assert session.execute(select(func.count()).select_from(TaxonomyVersion)).scalar_one() == 1
 
     def test_no_arguments_shows_help(self) -> None:
         result = invoke()

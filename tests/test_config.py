@@ -129,7 +129,8 @@ class TestServeCommand:
 
         calls: list[tuple[str, object]] = []
         monkeypatch.setattr(cli_module, "err", Console(stderr=True, width=10_000))
-        monkeypatch.setattr(cli_module.migrate, "upgrade", lambda *a, **k: calls.append(("upgrade", None)))
+        # `serve` prepares the database (upgrade, then first-run data such as the default patterns).
+        monkeypatch.setattr(cli_module.migrate, "prepare", lambda *a, **k: calls.append(("upgrade", None)))
         monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append(("run", k)))
         return calls
 

@@ -389,7 +389,8 @@ PAYLOADS = (
 PAYLOAD = " ".join(PAYLOADS)
 # The app's own htmx endpoints; an hx-* URL outside these came from data.
 APP_HX_URL = re.compile(
-    r"^/review/(next|undo|\d+/(judge|skip|diff))$|^/admin/(imports|jobs/\d+/status|releases/\d+)$"
+    r"^/review/(next|undo|\d+/(judge|skip|diff|standalone(/transform|/prompt)?|suggestions/\d+/(accept|ignore)))$"
+    r"|^/admin/(imports|jobs/\d+/status|releases/\d+|releases/preview)$"
 )
 # The app's own server-rendered charts: an <svg class="chart"> holding only shapes and text.
 CHART_PARTS = frozenset({"svg", "g", "rect", "line", "text", "title", "path", "circle", "polyline"})

@@ -42,7 +42,7 @@ def add(
 ) -> None:
     """Create a user."""
     password = _read_password(password_stdin)
-    migrate.upgrade()
+    migrate.prepare()
     try:
         with session_scope(get_engine()) as session:
             create_user(session, username=username, password=password, role=role)
@@ -55,7 +55,7 @@ def add(
 @users_cli.command("list")
 def list_() -> None:
     """List users."""
-    migrate.upgrade()
+    migrate.prepare()
     with session_scope(get_engine(), read_only=True) as session:
         table = Table("username", "role", "active", "created")
         for user in list_users(session):
@@ -119,7 +119,7 @@ def token(
 
 
 def _change(username: str, action: Callable[[Session, User], None], done: str) -> None:
-    migrate.upgrade()
+    migrate.prepare()
     try:
         with session_scope(get_engine()) as session:
             action(session, require_user(session, username=username))

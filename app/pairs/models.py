@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import AutoString, Field, SQLModel
@@ -50,6 +51,11 @@ class Pair(SQLModel, table=True):
     signals: str = Field(default="", max_length=500)
     status: PairStatus = Field(default=PairStatus.candidate, sa_type=AutoString(length=20))
     swapped: bool = False
+    # Context leaks of the revised (second) answer: comma-separated kinds ("" = clean), the marked spans,
+    # and the leak detector that found them (None = not checked yet).
+    leak_kinds: str = Field(default="", max_length=60)
+    leak_spans: list[dict[str, Any]] | None = Field(default=None, sa_column=json_column())
+    leak_detector: str | None = Field(default=None, max_length=20)
     version: int = 1
     # SHA-256 of the normalized prompt, rejected and chosen texts: finds the same pair in another export.
     content_key: str | None = Field(default=None, max_length=64, index=True)
@@ -64,6 +70,31 @@ class Pair(SQLModel, table=True):
     @property
     def rejected_turn_id(self) -> int:
         return self.second_turn_id if self.swapped else self.first_turn_id
+
+
+class EditField(StrEnum):
+    prompt = "prompt"
+    chosen = "chosen"
+
+
+class PairEdit(SQLModel, table=True):
+    """One edit of a pair's exported text (gold prompt, or a chosen answer from the transform or a suggestion).
+
+    Rows are never updated: the latest row per (pair, field) is current, earlier rows are its lineage.
+    """
+
+    __tablename__ = "pair_edit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", ondelete="CASCADE", index=True)
+    field: str = Field(max_length=10)
+    text: str
+    previous_text: str
+    # reviewer | transform | suggestion
+    source: str = Field(max_length=20)
+    suggestion_id: int | None = Field(default=None, foreign_key="suggestion.id", ondelete="SET NULL")
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class DetectionModel(SQLModel, table=True):

@@ -15,6 +15,7 @@ from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
 from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs
+from app.pairs.leak_check import check_unchecked_pairs, leak_fields, prompt_text
 from app.pairs.learning import ScoreModel
 from app.pairs.models import DetectionModel, Pair, PairStatus
 
@@ -53,31 +54,50 @@ def pair_rows_for(
 ) -> list[dict[str, Any]]:
     """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
     now = utcnow()
+    turns = [(t.role, t.text) for t in conversation.turns]
     if conversation.explicit_pairs is not None:
         rows = [
             _row(conversation_id, turn_ids, p.rejected, p.pushback, p.chosen, 1.0, "", IMPORTED_DETECTOR, now)
+            | _leaks(turns, p.rejected, p.pushback, p.chosen)
             for p in conversation.explicit_pairs
         ]
         keys = [_key_of(conversation, p.rejected, p.chosen) for p in conversation.explicit_pairs]
         for row, key in zip(rows, keys, strict=True):
             row["content_key"] = key
         return rows
-    turns = [(t.role, t.text) for t in conversation.turns]
     rows = []
     for d in detect_pairs(turns):
-        row = _detected_row(conversation_id, turn_ids, d, scorer, now)
+        row = _detected_row(conversation_id, turn_ids, turns, d, scorer, now)
         row["content_key"] = _key_of(conversation, d.rejected, d.chosen)
         rows.append(row)
     return rows
 
 
 def _detected_row(
-    conversation_id: int, turn_ids: Sequence[int], d: DetectedPair, scorer: ScoreModel | None, now: datetime
+    conversation_id: int,
+    turn_ids: Sequence[int],
+    turns: Sequence[tuple[str, str]],
+    d: DetectedPair,
+    scorer: ScoreModel | None,
+    now: datetime,
 ) -> dict[str, Any]:
-    """The row of a pair the current detector found, scored by the active model if there is one."""
+    """The row of a pair the current detector found, scored by the active model if there is one, with the
+    leaks of its revised answer."""
     score, detector = scored(d, scorer)
     signals = ",".join(d.signals)
-    return _row(conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, score, signals, detector, now)
+    return _row(
+        conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, score, signals, detector, now
+    ) | _leaks(turns, d.rejected, d.pushback, d.chosen)
+
+
+def _leaks(
+    turns: Sequence[tuple[str, str]], rejected: int, pushback: int | None, chosen: int
+) -> dict[str, Any]:
+    return leak_fields(
+        answer=turns[chosen][1],
+        followup=turns[pushback][1] if pushback is not None else None,
+        prompt=prompt_text(turns, end=rejected - 1),
+    )
 
 
 def _row(
@@ -136,6 +156,8 @@ def redetect(session: Session, *, batch_size: int = 500) -> RedetectResult:
             ).scalars()
         )
         if not ids:
+            # Pairs checked by an older leak detector (or imported before leaks were stored) catch up.
+            check_unchecked_pairs(session.connection())
             return result
         last_id = ids[-1]
         _redetect_conversations(session, conversation_ids=ids, result=result, scorer=scorer)
@@ -168,12 +190,13 @@ def _redetect_conversations(
     for conversation_id, turns in turns_by_conversation.items():
         result.conversations += 1
         turn_ids = [t[0] for t in turns]
-        for d in detect_pairs([(t[1], t[2]) for t in turns]):
+        texts = [(t[1], t[2]) for t in turns]
+        for d in detect_pairs(texts):
             score, detector = scored(d, scorer)
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)
             if pair is None:
-                new_rows.append(_detected_row(conversation_id, turn_ids, d, scorer, now))
+                new_rows.append(_detected_row(conversation_id, turn_ids, texts, d, scorer, now))
             elif pair.status != PairStatus.candidate or pair.detector == IMPORTED_DETECTOR:
                 result.kept_reviewed += 1
             elif pair.score != score or pair.detector != detector:

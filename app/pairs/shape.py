@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Message = dict[str, str]
 
@@ -38,6 +38,16 @@ class PairDetail(BaseModel):
     chosen: str
     chosen_original: str
     gold_edited: bool = False
+    # Context leaks of the revised (second) answer, and the reviewer's rewrite of the last user message.
+    leak_kinds: list[str] = Field(
+        default=[], description="Context leaks of the revised answer: reply_to_feedback, information."
+    )
+    leak_spans: list[dict[str, Any]] = Field(
+        default=[], description="Marked spans of the revised answer: kind, start, end, text, cue."
+    )
+    gold_prompt: str | None = Field(
+        default=None, description="A reviewer's rewrite of the last user message, when there is one."
+    )
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump()

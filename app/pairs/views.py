@@ -19,6 +19,7 @@ from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
 from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
 from app.pairs.history import pair_history
+from app.pairs.leak_check import leak_view
 from app.pairs.models import Pair, PairStatus
 from app.pairs.views_data import load_details
 from app.params import MAX_DB_INT, PathId
@@ -146,9 +147,11 @@ def pair(request: Request, session: SessionDep, user: AdminUser, pair_id: PathId
         .where(col(Judgment.pair_id) == pair_id)
         .order_by(col(Judgment.created_at), col(Judgment.id))
     ).all()
+    detail = load_details(session, pairs=[found])[0]
     context = {
         "pair": found,
-        "detail": load_details(session, pairs=[found])[0],
+        "detail": detail,
+        **leak_view(detail, swapped=found.swapped),
         "judgments": judgments,
         "history": pair_history(session, pair=found, judgments=list(judgments)),
     }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
-from app.pairs.models import Pair
+from app.pairs.models import EditField, Pair, PairEdit
 from app.pairs.shape import PairDetail, chosen_text, oriented, prompt_messages, prompt_turns
 from app.review.models import Judgment
 
@@ -51,13 +52,25 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
         .order_by(col(Turn.conversation_id), col(Turn.index))
     ):
         turns[turn.conversation_id].append(turn)
-    gold: dict[int, str] = {}
-    for pair_id, text in session.execute(
-        select(col(Judgment.pair_id), col(Judgment.edited_text))
+    # The gold answer is the latest edit, from a judgment or from a pair edit (transform, suggestion).
+    latest: dict[int, tuple[Any, str]] = {}
+    for pair_id, text, at in session.execute(
+        select(col(Judgment.pair_id), col(Judgment.edited_text), col(Judgment.edited_at))
         .where(col(Judgment.pair_id).in_([p.id for p in pairs]), col(Judgment.edited_text).is_not(None))
         .order_by(col(Judgment.edited_at))
     ):
-        gold[pair_id] = text
+        latest[pair_id] = (at, text)
+    gold_prompts: dict[int, str] = {}
+    for pair_id, field_, text, at in session.execute(
+        select(col(PairEdit.pair_id), col(PairEdit.field), col(PairEdit.text), col(PairEdit.created_at))
+        .where(col(PairEdit.pair_id).in_([p.id for p in pairs]))
+        .order_by(col(PairEdit.created_at), col(PairEdit.id))
+    ):
+        if field_ == EditField.prompt:
+            gold_prompts[pair_id] = text
+        elif pair_id not in latest or at is None or latest[pair_id][0] is None or at >= latest[pair_id][0]:
+            latest[pair_id] = (at, text)
+    gold = {pair_id: text for pair_id, (_, text) in latest.items()}
     details = []
     for pair in pairs:
         conversation = conversations[pair.conversation_id]
@@ -88,6 +101,9 @@ def load_details(session: Session, *, pairs: list[Pair]) -> list[PairDetail]:
                 chosen_original=chosen_original,
                 gold_edited=(pair.id or 0) in gold,
                 signals=[s for s in pair.signals.split(",") if s],
+                leak_kinds=[k for k in pair.leak_kinds.split(",") if k],
+                leak_spans=pair.leak_spans or [],
+                gold_prompt=gold_prompts.get(pair.id or 0),
             )
         )
     return details

@@ -12,7 +12,7 @@ from app.errors import ValidationFailedError
 from app.patterns.models import Pattern, TaxonomyVersion
 
 # Verdict and navigation keys of the review screen; pattern hotkeys must not shadow them.
-RESERVED_KEYS = frozenset("abensuw[]?dcfgj/")
+RESERVED_KEYS = frozenset("abensuw[]?dcfgj/tpyi")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 DEFAULT_PATTERNS: tuple[tuple[str, str, str], ...] = (

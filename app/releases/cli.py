@@ -71,6 +71,20 @@ ContextOpt = Annotated[
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Model for token limits and the cost estimate.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable result.")]
+KeepLeakyOpt = Annotated[
+    bool, typer.Option(help="Keep rows whose chosen answer still leaks the follow-up (excluded by default).")
+]
+SuggestionsOpt = Annotated[
+    bool,
+    typer.Option(help="Use accepted and unreviewed model suggestions as gold (recorded in the manifest)."),
+]
+ToolsOpt = Annotated[
+    str,
+    typer.Option(help="drop: text answers only; keep: tool_calls on assistant messages plus tool messages."),
+]
+LicenseOpt = Annotated[
+    str, typer.Option(help="License of the dataset card (an identifier such as cc-by-4.0).")
+]
 
 
 def _fail(message: str) -> NoReturn:
@@ -139,12 +153,17 @@ def export_command(
     model: ModelOpt = None,
     keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
+    keep_leaky: KeepLeakyOpt = False,
+    use_suggestions: SuggestionsOpt = False,
+    tools: ToolsOpt = "drop",
+    license: LicenseOpt = "other",
 ) -> None:
     """Export reviewed pairs to SFT or DPO files (not recorded as a release)."""
     options = _options(
         kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
         pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
         original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
+        keep_leaky=keep_leaky, use_suggestions=use_suggestions, tools=tools, license=license,
     )  # fmt: skip
     migrate.upgrade()
     try:
@@ -183,12 +202,17 @@ def build(
     model: ModelOpt = None,
     keep_context: ContextOpt = False,
     json_output: JsonOpt = False,
+    keep_leaky: KeepLeakyOpt = False,
+    use_suggestions: SuggestionsOpt = False,
+    tools: ToolsOpt = "drop",
+    license: LicenseOpt = "other",
 ) -> None:
     """Build a frozen release under <data_dir>/releases/ and print its id and manifest."""
     options = _options(
         kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
         pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
         original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
+        keep_leaky=keep_leaky, use_suggestions=use_suggestions, tools=tools, license=license,
     )  # fmt: skip
     settings = get_settings()
     migrate.upgrade()

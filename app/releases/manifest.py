@@ -13,6 +13,7 @@ import pyarrow
 
 from app.releases.export.dataset import ExportResult
 from app.releases.export.options import ExportOptions
+from app.releases.export.standalone import STANDALONE_KEYS
 from app.releases.models import ReleaseFormat, ReleaseKind
 
 MANIFEST_NAME = "manifest.json"
@@ -47,6 +48,8 @@ def manifest_bytes(
             *extra_files,
         ],
         "lint": result.lint.to_json() if result.lint else None,
+        "standalone": result.standalone.to_json() if result.standalone else None,
+        "license": spec.license,
     }
     if options.format == ReleaseFormat.parquet:
         # Parquet files name their writer; the same pyarrow version is needed for identical bytes.
@@ -84,6 +87,7 @@ def dataset_card(*, name: str, spec: ExportOptions, result: ExportResult) -> str
         "- config_name: default\n"
         "  data_files:\n"
         f"{yaml_files}"
+        f"license: {spec.license}\n"
         "task_categories:\n"
         "- text-generation\n"
         "tags:\n"
@@ -108,12 +112,34 @@ def dataset_card(*, name: str, spec: ExportOptions, result: ExportResult) -> str
         f"- validation fraction: `{spec.split}`, seed: `{spec.seed}`\n"
         f"- system prompt: `{options.system_policy}`; chosen answer: "
         f"`{'original' if options.original_chosen else 'gold edit when present'}`\n"
+        f"- {_standalone_line(spec, result)}\n"
         f"- lint: {lint_line}\n\n"
+        "## How rows were made\n\n"
+        "Each row comes from one exchange: a user's question, the assistant's first answer, the user's "
+        "pushback, and the assistant's revised answer. The pushback is not exported, so the revised answer "
+        "must stand on its own as a reply to the question: the prompt is the reviewer's gold prompt when "
+        "there is one (the pushback's new facts folded into the question), else the original question; the "
+        "chosen answer is the reviewer's gold edit when there is one, else the revised answer with a leading "
+        "acknowledgement of the pushback removed when that leaves a standalone answer, else the revised "
+        "answer as written. Rows whose chosen answer still addresses the pushback or relies on facts only the "
+        "pushback gave are counted in manifest.json (`standalone`) and "
+        f"{'kept' if spec.keep_leaky else 'left out'}.\n\n"
         "## Loading\n\n"
         "```python\n"
         "from datasets import load_dataset\n\n"
         f'dataset = load_dataset("parquet", data_files={{{loader}}})\n'
         "```\n"
+    )
+
+
+def _standalone_line(spec: ExportOptions, result: ExportResult) -> str:
+    options = spec
+    counts = result.standalone.to_json() if result.standalone else {}
+    summary = ", ".join(f"{k.replace('_', ' ')} {counts[k]}" for k in STANDALONE_KEYS if k in counts)
+    suggestions = "; unreviewed model suggestions used as gold" if options.use_suggestions else ""
+    return (
+        f"standalone rows: leaky rows {'kept' if options.keep_leaky else 'excluded'}{suggestions}; "
+        f"tools `{options.tools}`; {summary or 'not counted'}"
     )
 
 

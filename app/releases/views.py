@@ -11,10 +11,12 @@ from pydantic import Field, model_validator
 from app.auth.deps import AdminUser
 from app.config import get_settings
 from app.db import SessionDep
+from app.errors import PairwiseError
 from app.jobs.service import start_job
 from app.params import PathId
 from app.patterns.service import current_version_id, list_patterns
-from app.releases.export.options import ExportFilterOptions, ExportOptions
+from app.releases.export.options import DEFAULT_LICENSE, ExportFilterOptions, ExportOptions
+from app.releases.export.preview import standalone_counts
 from app.releases.export.reader import count_release_pairs
 from app.releases.service import create_release, get_release, list_releases, release_file, require_new_name
 from app.web import hx_redirect, render
@@ -29,7 +31,9 @@ def releases_page(request: Request, session: SessionDep, user: AdminUser) -> Res
 
 @router.get("/new", response_class=HTMLResponse)
 def new_release_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
-    return render(request, "releases/new.html", {"patterns": list_patterns(session)})
+    counts = standalone_counts(session, spec=ExportOptions.parse(kind="dpo", format="openai")).to_json()
+    context = {"patterns": list_patterns(session), "counts": counts, "default_license": DEFAULT_LICENSE}
+    return render(request, "releases/new.html", context)
 
 
 def _form_values(data: Any) -> Any:
@@ -93,6 +97,32 @@ def build(
     )  # fmt: skip
     start_job(session, background, kind="release", payload={"release_id": release.id}, user_id=user.id)
     return hx_redirect(request, f"/admin/releases/{release.id}")
+
+
+@router.get("/preview", response_class=HTMLResponse)
+def preview(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    kind: Annotated[str, Query(pattern="^(sft|dpo)$")] = "dpo",
+    status: Annotated[str, Query(pattern="^(accepted|candidate|conflict)$")] = "accepted",
+    min_score: Annotated[str | None, Query(max_length=10)] = None,
+    source: Annotated[str | None, Query(max_length=200)] = None,
+    original_chosen: bool = False,
+    keep_leaky: bool = False,
+    use_suggestions: bool = False,
+) -> Response:
+    """The standalone counts (clean, fixed, excluded) for the form's current choices, before building."""
+    try:
+        spec = ExportOptions.parse(
+            kind=kind, format="openai", status=status, min_score=float(min_score) if min_score else None,
+            source=source or None, original_chosen=original_chosen, keep_leaky=keep_leaky,
+            use_suggestions=use_suggestions,
+        )  # fmt: skip
+    except (PairwiseError, ValueError) as exc:
+        return render(request, "releases/_standalone_counts.html", {"error": str(exc)})
+    tally = standalone_counts(session, spec=spec)
+    return render(request, "releases/_standalone_counts.html", {"counts": tally.to_json()})
 
 
 @router.get("/{release_id}", response_class=HTMLResponse)

@@ -62,7 +62,8 @@ class TestListPairs:
         item = c.get("/api/v1/pairs", params={"limit": 1}, headers=h).json()["items"][0]
         assert sorted(item) == sorted(["view", "id", "conversation_id", "source", "title", "score", "detector",
                                        "status", "signals", "prompt", "rejected", "pushback", "chosen",
-                                       "chosen_original", "gold_edited"])  # fmt: skip
+                                       "chosen_original", "gold_edited", "leak_kinds", "leak_spans",
+                                       "gold_prompt"])  # fmt: skip
         assert item["view"] == "admin"
         assert "/" not in item["source"]["file"], "server paths stay on the server"
         assert item["status"] == "candidate"

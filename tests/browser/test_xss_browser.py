@@ -24,7 +24,7 @@ DOM_SCAN = """() => {
       if (['href', 'src', 'action', 'formaction', 'xlink:href', 'data'].includes(n)
           && /^(javascript|vbscript|data):/.test(v)) bad.push(`${el.tagName} ${n}=${v.slice(0, 40)}`);
       if (/^(hx-|data-hx-)(get|post|put|patch|delete)$/.test(n)
-          && !/^\\/review\\/(next|undo|\\d+\\/(judge|skip|diff))$|^\\/admin\\/(imports|jobs\\/\\d+\\/status|releases\\/\\d+)$/.test(a.value))
+          && !/^\\/review\\/(next|undo|\\d+\\/(judge|skip|diff|standalone(\\/transform|\\/prompt)?|suggestions\\/\\d+\\/(accept|ignore)))$|^\\/admin\\/(imports|jobs\\/\\d+\\/status|releases\\/\\d+|releases\\/preview)$/.test(a.value))
         bad.push(`${el.tagName} ${n}=${a.value}`);
     }
   }

@@ -17,6 +17,8 @@ from app.conversations.importing import run_import
 from app.conversations.models import Conversation, Turn
 from app.models_base import utcnow
 from app.pairs.detection import DETECTOR_VERSION, detect_pairs
+from app.pairs.leak_check import check_unchecked_pairs
+from app.pairs.leaks import LEAK_DETECTOR_VERSION
 from app.pairs.models import Pair, PairStatus
 from app.pairs.service import IMPORTED_DETECTOR, content_key, pair_rows_for, redetect
 from app.pairs.views_data import iter_pair_details
@@ -126,7 +128,22 @@ class TestPairRowsFor:
             "status": PairStatus.candidate,
             "swapped": False,
             "version": 1,
+            "leak_kinds": "",
+            "leak_spans": [],
+            "leak_detector": LEAK_DETECTOR_VERSION,
         }
+
+    def test_detected_pairs_store_leak_findings(self) -> None:
+        texts = [
+            ("user", "How do I paginate?"),
+            ("assistant", "Use OFFSET."),
+            ("user", "That is wrong, OFFSET is slow on 50M rows."),
+            ("assistant", "You're right! Keyset pagination stays fast on 50M rows."),
+        ]
+        conversation = ParsedConversation(external_id="l", turns=[ParsedTurn(r, t) for r, t in texts])  # type: ignore[arg-type]
+        (row,) = pair_rows_for(conversation_id=3, conversation=conversation, turn_ids=[30, 31, 32, 33])
+        assert row["leak_kinds"] == "reply_to_feedback,information"
+        assert [s["text"] for s in row["leak_spans"]] == ["You're right", "50M"]
 
     def test_detected_pairs_follow_the_detector(self) -> None:
         """A textbook pushback: one row, answer 1 rejected, turn 2 the pushback, answer 3 chosen, prompt turn 0."""
@@ -227,6 +244,26 @@ class TestRedetect:
         assert _pair_state(engine) == before
 
 
+class TestLeaksOfExistingPairs:
+    def test_unchecked_pairs_get_their_findings(self, engine: Engine) -> None:
+        texts = [
+            ("user", "Q?"),
+            ("assistant", "A."),
+            ("user", "Wrong, we use Postgres 16."),
+            ("assistant", "Good catch. On Postgres 16 use MERGE."),
+        ]
+        with Session(engine, expire_on_commit=False) as session:
+            conversation, turns = _add_conversation(session, texts)
+            pair = _add_pair(session, conversation, turns)
+            assert pair.leak_detector is None
+            assert check_unchecked_pairs(session.connection()) == 1
+            assert check_unchecked_pairs(session.connection()) == 0
+            session.refresh(pair)
+            assert pair.leak_kinds == "reply_to_feedback,information"
+            assert pair.leak_detector == LEAK_DETECTOR_VERSION
+            assert {s["text"] for s in pair.leak_spans or []} == {"Good catch", "Postgres", "16"}
+
+
 class TestPairDetails:
     @pytest.fixture
     def data(self, engine: Engine) -> dict[str, Any]:
@@ -284,6 +321,9 @@ class TestPairDetails:
             "chosen": SECOND,
             "chosen_original": SECOND,
             "gold_edited": False,
+            "leak_kinds": [],
+            "leak_spans": [],
+            "gold_prompt": None,
         }
 
     def test_swapped_pair_chooses_the_first_answer(self, engine: Engine, data: dict[str, Any]) -> None:

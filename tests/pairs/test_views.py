@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from app.conversations.models import Conversation
 from app.db import session_scope
 from app.models_base import utcnow
+from app.pairs.leak_check import check_unchecked_pairs
 from app.pairs.models import Pair
 from app.patterns.service import current_version_id, seed_defaults
 from app.settings.models import AuditEvent
@@ -165,6 +166,20 @@ class TestPairDetail:
             "bob pair: adjudicated",
         ]
         assert html_problems(response.text) == []
+
+    def test_leak_spans_and_standalone_preview(self, engine: Engine, admin: TestClient) -> None:
+        pair_id = pair(engine, question="How do I paginate?", first="Use OFFSET.", pushback="Wrong, it has 50M rows.",
+                       second="Good catch! Keyset pagination <b>stays</b> fast.")  # fmt: skip
+        with session_scope(engine) as session:
+            check_unchecked_pairs(session.connection())
+        page = soup(admin.get(f"/admin/pairs/{pair_id}").text)
+        leaks = page.select_one("section.leaks")
+        assert leaks["data-leak-kinds"] == "reply_to_feedback"
+        assert [m.get_text() for m in leaks.select("mark.leak-reply_to_feedback")] == ["Good catch"]
+        assert (
+            leaks.select_one("[data-standalone-preview] pre").get_text()
+            == "Keyset pagination <b>stays</b> fast."
+        )
 
     def test_unjudged_pair(self, engine: Engine, admin: TestClient) -> None:
         pair_id = pairs(engine, 1)[0]

@@ -39,6 +39,18 @@ def test_values_become_enums_and_sorted_patterns() -> None:
             "reviewer_id: Extra inputs are not permitted",
         ),
         ({"kind": "sft", "format": "openai", "system_policy": "set"}, "needs a non-empty system prompt"),
+        (
+            {"kind": "sft", "format": "openai", "tools": "some"},
+            "unknown tools policy 'some'; choose one of: drop, keep",
+        ),
+        (
+            {"kind": "sft", "format": "openai", "license": "MIT License"},
+            "license: 'MIT License' must be a license",
+        ),
+        (
+            {"kind": "sft", "format": "parquet", "tools": "keep"},
+            "tool calls are exported in the JSONL formats",
+        ),
     ],
 )
 def test_bad_values_are_refused_in_words(values: dict[str, object], message: str) -> None:
@@ -50,7 +62,8 @@ def test_the_stored_row_gives_back_the_same_options(engine: Engine) -> None:
     options = ExportOptions.parse(
         kind="dpo", format="trl", status="candidate", min_score=0.5, source="team", patterns_absent=["x"],
         split=0.2, seed=7, system_policy="set", system_prompt="Be brief.", original_chosen=True,
-        dpo_style="standard", model="gpt-4.1-mini-2025-04-14", keep_context=True,
+        dpo_style="standard", model="gpt-4.1-mini-2025-04-14", keep_context=True, keep_leaky=True,
+        use_suggestions=True, license="cc-by-4.0",
     )  # fmt: skip
     with session_scope(engine) as session:
         release = create_release(session, name="round trip", options=options)
@@ -101,3 +114,44 @@ def test_the_form_refuses_unknown_fields_and_builds_with_known_ones(engine: Engi
     with session_scope(engine, read_only=True) as session:
         release = session.exec(select(DatasetRelease).where(DatasetRelease.name == "with context")).one()
         assert release.options["keep_context"] is True
+
+
+def test_standalone_options_are_fields_stored_on_the_release(engine: Engine) -> None:
+    """keep-leaky, use-suggestions, tools and license travel through ExportOptions to the stored row and back."""
+    options = ExportOptions.parse(
+        kind="sft", format="openai", keep_leaky=True, use_suggestions=True, tools="keep", license="apache-2.0"
+    )
+    assert (options.rows.keep_leaky, options.rows.use_suggestions, options.rows.tools) == (True, True, "keep")
+    columns = options.row_columns()["options"]
+    assert columns["license"] == "apache-2.0"
+    assert columns["standalone"]["leaky_rows"] == "kept"
+    with session_scope(engine) as session:
+        release_id = create_release(session, name="standalone", options=options).id
+    with session_scope(engine, read_only=True) as session:
+        stored = session.get(DatasetRelease, release_id)
+        assert stored is not None
+        assert ExportOptions.of_release(stored) == options
+    defaults = ExportOptions.parse(kind="sft", format="openai")
+    assert (defaults.keep_leaky, defaults.use_suggestions, defaults.tools, defaults.license) == (
+        False, False, "drop", "other",
+    )  # fmt: skip
+
+
+def test_the_form_takes_the_standalone_fields(engine: Engine) -> None:
+    make_user(engine, "adm", role="admin")
+    c = signed_in("adm")
+    form = {"name": "form", "kind": "dpo", "format": "openai"}
+    assert post_form(c, "/admin/releases", {**form, "tools": "both"}).status_code == 422
+    assert post_form(c, "/admin/releases", {**form, "license": "Not A License"}).status_code == 422
+    made = post_form(
+        c,
+        "/admin/releases",
+        {**form, "keep_leaky": "true", "use_suggestions": "true", "tools": "keep", "license": "cc-by-4.0"},
+    )
+    assert made.status_code == 303, made.text
+    with session_scope(engine, read_only=True) as session:
+        (release,) = session.exec(select(DatasetRelease)).all()
+        options = ExportOptions.of_release(release)
+    assert (options.keep_leaky, options.use_suggestions, options.tools, options.license) == (
+        True, True, "keep", "cc-by-4.0",
+    )  # fmt: skip

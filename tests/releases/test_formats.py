@@ -119,12 +119,14 @@ def test_dpo_trl_standard_strings(release_engine: Engine, tmp_path: Path) -> Non
     for row, s in zip(rows, seeded, strict=True):
         assert isinstance(row["prompt"], str)
         assert row["prompt"] == render_prompt_text(s.prompt)
-        assert row["chosen"] == s.chosen
-        assert row["rejected"] == s.rejected
-    assert rows[0]["prompt"] == "System: You are a senior engineer.\n\nUser: Q with system?\n\nAssistant: "
+        # TRL's standard preference shape: the prompt ends without trailing space, completions start with one.
+        assert row["chosen"] == " " + s.chosen
+        assert row["rejected"] == " " + s.rejected
+        assert not row["prompt"].endswith(" ")
+    assert rows[0]["prompt"] == "System: You are a senior engineer.\n\nUser: Q with system?\n\nAssistant:"
     assert rows[1]["prompt"] == (
         "User: We run Django 5 behind nginx.\n\nAssistant: Noted: Django 5 behind nginx.\n\n"
-        "User: Multi-turn: how do we cache?\n\nAssistant: "
+        "User: Multi-turn: how do we cache?\n\nAssistant:"
     )
 
 

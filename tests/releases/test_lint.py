@@ -98,7 +98,7 @@ def test_dpo_openai_rows_are_checked_on_input_and_outputs(code: str, row: Any) -
 
 def test_trl_standard_rows_need_non_empty_strings() -> None:
     options = RowOptions(kind=ReleaseKind.dpo, format=ReleaseFormat.trl, dpo_style=DpoStyle.standard)
-    good = {"prompt": "User: hi\n\nAssistant: ", "chosen": "a", "rejected": "b"}
+    good = {"prompt": "User: hi\n\nAssistant:", "chosen": " a", "rejected": " b"}
     report = _lint([good] * 10 + [{"prompt": "p", "chosen": "", "rejected": ["x"]}], options)
     assert report.format_errors["missing_content"] == 1
     assert report.format_errors["data_type"] == 1

@@ -12,8 +12,13 @@ from typing import Any
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 
+from app.assist.models import Suggestion
+from app.assist.provider import save_provider
 from app.auth.models import ApiToken
+from app.conversations.models import Turn
 from app.db import session_scope
+from app.pairs.leak_check import check_unchecked_pairs
+from app.pairs.models import Pair
 from app.review import queue
 from app.review.models import Assignment, Verdict
 from app.review.service import JudgmentInput, submit
@@ -21,6 +26,7 @@ from tests.security.admin_rules import admin_rules
 from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
 
 MISSING = 999_999
+_PROVIDER_FORM = {"base_url": "http://127.0.0.1:9/v1", "model": "stand-in", "api_key": "sk-matrix-key-0123"}
 
 
 @dataclass
@@ -82,6 +88,35 @@ class World:
                               data=JudgmentInput(verdict=verdict))  # fmt: skip
             assert judgment.id is not None
             return judgment.id
+
+    def leaky_lease(self, username: str, text: str = "Good catch! Use keyset pagination.") -> int:
+        """A leased pair whose revised answer is `text` (by default one the transform fixes)."""
+        pair_id = self.lease(username)
+        with session_scope(self.engine) as session:
+            pair = session.get_one(Pair, pair_id)
+            session.get_one(Turn, pair.second_turn_id).text = text
+            pair.swapped, pair.leak_detector = False, None
+            session.flush()
+            check_unchecked_pairs(session.connection())
+        return pair_id
+
+    def suggestion(self, username: str) -> tuple[int, int]:
+        """A leased pair with one pending suggestion: (pair id, suggestion id)."""
+        pair_id = self.lease(username)
+        with session_scope(self.engine) as session:
+            suggestion = Suggestion(
+                pair_id=pair_id, field="chosen", text="Use keysets.", base_text="x", model="m"
+            )
+            session.add(suggestion)
+            session.flush()
+            return pair_id, int(suggestion.id or 0)
+
+    def with_provider(self, call: Call) -> Call:
+        """`call`, once a suggestion provider is saved."""
+        with session_scope(self.engine) as session:
+            save_provider(session, base_url="http://127.0.0.1:9/v1", model="stand-in", api_key="sk-matrix-key-0123",
+                          user_id=None)  # fmt: skip
+        return call
 
     def token_id(self, username: str) -> int:
         make_token(self.engine, username, name="to revoke")
@@ -244,6 +279,59 @@ ROUTES: dict[tuple[str, str], Rule] = {
         lambda w, u: w.served(u, "skip"),
         not_found=_c("POST", f"/review/{MISSING}/skip"),
         invalid=[_c("POST", "/review/abc/skip")],
+    ),
+    ("GET", "/review/{pair_id}/standalone"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("GET", f"/review/{w.lease(u)}/standalone"),
+        not_found=_c("GET", f"/review/{MISSING}/standalone"),
+        invalid=[_c("GET", "/review/abc/standalone")],
+    ),
+    ("POST", "/review/{pair_id}/standalone/transform"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("POST", f"/review/{w.leaky_lease(u)}/standalone/transform"),
+        not_found=_c("POST", f"/review/{MISSING}/standalone/transform"),
+        # A pair whose revised answer has no acknowledgement to remove: the transform does not apply.
+        invalid=[
+            lambda w, u: Call("POST", f"/review/{w.leaky_lease(u, text='Use keysets.')}/standalone/transform")
+        ],
+    ),
+    ("POST", "/review/{pair_id}/standalone/prompt"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("POST", f"/review/{w.lease(u)}/standalone/prompt", form={"text": "Q on 50M rows?"}),
+        not_found=_c("POST", f"/review/{MISSING}/standalone/prompt", form={"text": "Q?"}),
+        invalid=[lambda w, u: Call("POST", f"/review/{w.lease(u)}/standalone/prompt", form={"text": ""})],
+    ),
+    ("POST", "/review/{pair_id}/suggestions/{suggestion_id}/{decision}"): Rule(
+        "user",
+        "page",
+        200,
+        lambda w, u: Call("POST", "/review/{}/suggestions/{}/accept".format(*w.suggestion(u))),
+        not_found=lambda w, u: Call("POST", "/review/{}/suggestions/{}/maybe".format(*w.suggestion(u))),
+        invalid=[lambda w, u: Call("POST", f"/review/{w.lease(u)}/suggestions/abc/accept")],
+    ),
+    ("GET", "/admin/suggestions"): Rule("admin", "page", 200, _c("GET", "/admin/suggestions")),
+    ("POST", "/admin/suggestions/provider"): Rule(
+        "admin",
+        "page",
+        303,
+        _c("POST", "/admin/suggestions/provider", form=_PROVIDER_FORM),
+        invalid=[
+            _c("POST", "/admin/suggestions/provider", form={**_PROVIDER_FORM, "base_url": "ftp://x"}),
+            _c("POST", "/admin/suggestions/provider", form={"base_url": "http://127.0.0.1:9/v1"}),
+        ],
+    ),
+    ("POST", "/admin/suggestions/run"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: w.with_provider(Call("POST", "/admin/suggestions/run", form={"limit": "5"})),
+        invalid=[lambda w, u: w.with_provider(Call("POST", "/admin/suggestions/run", form={"limit": "0"}))],
     ),
     ("POST", "/review/undo"): Rule("user", "page", 200, _c("POST", "/review/undo")),
     ("GET", "/review/history"): Rule("user", "page", 200, _c("GET", "/review/history")),
@@ -418,6 +506,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
                 "/admin/releases",
                 form={"name": "m", "kind": "dpo", "format": "openai", "split": "1.5"},
             ),
+        ],
+    ),
+    ("GET", "/admin/releases/preview"): Rule(
+        "admin",
+        "page",
+        200,
+        _c("GET", "/admin/releases/preview"),
+        invalid=[
+            _c("GET", "/admin/releases/preview?kind=ppo"),
+            _c("GET", "/admin/releases/preview?keep_leaky=maybe"),
         ],
     ),
     ("GET", "/admin/releases/{release_id}"): Rule(

@@ -157,7 +157,8 @@ def _check_list(messages: Any, errors: Counter[str], *, need_assistant: bool) ->
             errors["unrecognized_role"] += 1
         content = message.get("content")
         calls = message.get("function_call") or message.get("tool_calls")
-        if (not content and not calls) or not isinstance(content, str):
+        # OpenAI allows a null content on an assistant message that only calls tools.
+        if (not content and not calls) or not (isinstance(content, str) or (content is None and calls)):
             errors["missing_content"] += 1
     if need_assistant and not any(isinstance(m, dict) and m.get("role") == "assistant" for m in messages):
         errors["example_missing_assistant_message"] += 1

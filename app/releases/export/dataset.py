@@ -17,8 +17,10 @@ from app.errors import ValidationFailedError
 from app.releases.export.lint import Linter, LintReport
 from app.releases.export.options import ExportOptions
 from app.releases.export.reader import iter_release_pairs
-from app.releases.export.rows import RowOptions, SystemPolicy, prompt_messages, row_builder
+from app.releases.export.rows import RowOptions, SystemPolicy, ToolsPolicy, prompt_messages, row_builder
 from app.releases.export.split import TRAIN, VALIDATION, prompt_group, splitter
+from app.releases.export.standalone import Outcome, StandaloneTally, resolve
+from app.releases.export.tools import answer_messages, tool_row_builder
 from app.releases.export.writers import JsonlWriter, ParquetWriter, RowWriter, WrittenFile
 from app.releases.models import ReleaseFormat
 
@@ -47,12 +49,14 @@ class ExportResult:
     files: list[ExportedFile]
     counts: dict[str, int]
     lint: LintReport | None = None
+    standalone: StandaloneTally | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "files": [f.to_json() for f in self.files],
             "counts": self.counts,
             "lint": self.lint.to_json() if self.lint else None,
+            "standalone": self.standalone.to_json() if self.standalone else None,
         }
 
 
@@ -89,14 +93,40 @@ def write_dataset(
         assign = splitter(fraction=spec.split, seed=spec.seed)
         needs_group = spec.split > 0 or linter is not None
         write = {split: writer.write for split, writer in writers.items()}
-        for pair in iter_release_pairs(session, filters=spec.filters, with_context=options.keep_context):
-            prompt = pair.prompt if keep_system else prompt_messages(pair, options)
-            if _starts_with_assistant(prompt):
+        tally = StandaloneTally()
+        keep_tools = options.tools == ToolsPolicy.keep
+        build_with_tools = tool_row_builder(options)
+        pairs = iter_release_pairs(
+            session,
+            filters=spec.filters,
+            with_context=options.keep_context,
+            with_suggestions=options.use_suggestions,
+            with_blocks=keep_tools,
+        )
+        for pair in pairs:
+            resolved = resolve(
+                pair,
+                prompt=pair.prompt if keep_system else prompt_messages(pair, options),
+                original_chosen=original_chosen,
+                keep_leaky=options.keep_leaky,
+                use_suggestions=options.use_suggestions,
+            )
+            if _starts_with_assistant(resolved.prompt):
                 # A row must open with what a person asked (a lost slash command once left only the answer).
                 assistant_first += 1
                 continue
-            chosen = pair.chosen_original if original_chosen else pair.chosen
-            row = build(prompt, chosen, pair.rejected)
+            tally.add(pair.id, resolved.outcome)
+            if resolved.outcome == Outcome.excluded:
+                continue
+            prompt, chosen = resolved.prompt, resolved.chosen
+            if keep_tools:
+                row = build_with_tools(
+                    prompt,
+                    answer_messages(pair.chosen_blocks, chosen),
+                    answer_messages(pair.rejected_blocks, pair.rejected),
+                )
+            else:
+                row = build(prompt, chosen, pair.rejected)
             if needs_group:
                 group = prompt_group(prompt)
                 split = assign(group)
@@ -104,7 +134,7 @@ def write_dataset(
                 group, split = b"", TRAIN
             write[split](row)
             lines[split] += 1
-            if pair.gold_edited and not original_chosen:
+            if resolved.outcome == Outcome.gold_edited:
                 gold_edited += 1
             if linter is not None:
                 linter.add(
@@ -119,6 +149,8 @@ def write_dataset(
                 )
         # Before the files are closed: the last token counts may still raise, and then nothing is kept.
         report = linter.report() if linter is not None else None
+        if report is not None:
+            report.standalone = tally.to_json()
         written = {split: writer.close() for split, writer in writers.items()}
     except BaseException:
         for writer in writers.values():
@@ -136,6 +168,7 @@ def write_dataset(
             "skipped_assistant_first": assistant_first,
         },
         lint=report,
+        standalone=tally,
     )
 
 

@@ -105,6 +105,8 @@ class LintReport:
     chosen_equals_rejected: int
     estimate: CostEstimate
     issues: list[LintIssue]
+    # {checked, clean, fixed_by_transform, gold_edited, excluded, kept_leaky, excluded_pair_ids}
+    standalone: dict[str, Any] | None = None
 
     @property
     def errors(self) -> list[LintIssue]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from app.errors import ValidationFailedError
 from app.releases.export.reader import ReleaseFilters
-from app.releases.export.rows import DpoStyle, RowOptions, SystemPolicy
+from app.releases.export.rows import DpoStyle, RowOptions, SystemPolicy, ToolsPolicy
 from app.releases.export.split import check_fraction
 from app.releases.models import DatasetRelease, ReleaseFormat, ReleaseKind
 
@@ -27,7 +28,11 @@ _WHAT = {
     "format": "format",
     "system_policy": "system prompt policy",
     "dpo_style": "DPO style",
+    "tools": "tools policy",
 }
+# The Hugging Face dataset card's license field; "other" until the admin names one.
+DEFAULT_LICENSE = "other"
+_LICENSE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}")
 
 
 class ExportFilterOptions(BaseModel):
@@ -77,6 +82,19 @@ class ExportOptions(ExportFilterOptions):
     model: str | None = Field(default=None, max_length=100)
     # IDE/shell context blocks of prompt turns (moved out of user text at import) written back into prompts.
     keep_context: bool = False
+    # Standalone policy: rows whose chosen answer still leaks the follow-up are excluded unless kept.
+    keep_leaky: bool = False
+    # An admin's choice: unreviewed model suggestions count as gold edits (recorded in the manifest).
+    use_suggestions: bool = False
+    tools: ToolsPolicy = ToolsPolicy.drop
+    license: str = DEFAULT_LICENSE
+
+    @field_validator("license", mode="after")
+    @classmethod
+    def _license(cls, value: str) -> str:
+        if not _LICENSE.fullmatch(value):
+            raise ValueError(f"{value!r} must be a license identifier such as apache-2.0, cc-by-4.0 or other")
+        return value
 
     @field_validator("split", mode="after")
     @classmethod
@@ -101,11 +119,15 @@ class ExportOptions(ExportFilterOptions):
     def of_release(cls, release: DatasetRelease) -> ExportOptions:
         """The options stored on a release row: a rebuild needs nothing else."""
         filters, options = release.filters, release.options
+        standalone = options.get("standalone", {})
         return cls.parse(
             kind=release.kind, format=release.format, **filters, split=release.split, seed=release.seed,
             system_policy=options["system_policy"], system_prompt=options["system_prompt"],
             original_chosen=options["original_chosen"], dpo_style=options["dpo_style"] or "conversational",
             model=options.get("model"), keep_context=options.get("keep_context", False),
+            keep_leaky=standalone.get("leaky_rows") == "kept",
+            use_suggestions=bool(standalone.get("use_unreviewed_suggestions")),
+            tools=options.get("tools", ToolsPolicy.drop), license=options.get("license", DEFAULT_LICENSE),
         )  # fmt: skip
 
     @property
@@ -118,6 +140,9 @@ class ExportOptions(ExportFilterOptions):
             original_chosen=self.original_chosen,
             dpo_style=self.dpo_style,
             keep_context=self.keep_context,
+            keep_leaky=self.keep_leaky,
+            use_suggestions=self.use_suggestions,
+            tools=self.tools,
         )
 
     def row_columns(self) -> dict[str, Any]:
@@ -126,7 +151,7 @@ class ExportOptions(ExportFilterOptions):
             "kind": self.kind.value,
             "format": self.format.value,
             "filters": self.filters.to_json(),
-            "options": {**self.rows.to_json(), "model": self.model},
+            "options": {**self.rows.to_json(), "model": self.model, "license": self.license},
             "split": self.split,
             "seed": self.seed,
         }

@@ -13,11 +13,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, select
+from sqlalchemy import Table, and_, bindparam, func, literal, select
 from sqlmodel import Session
 
+from app.assist.models import Suggestion, SuggestionStatus
 from app.conversations.models import Conversation, Turn
-from app.pairs.models import Pair
+from app.pairs.models import EditField, Pair, PairEdit
 from app.pairs.shape import chosen_text, oriented, prompt_messages
 from app.review.models import Judgment
 
@@ -25,6 +26,8 @@ PAIR: Table = Pair.__table__  # type: ignore[attr-defined]
 CONVERSATION: Table = Conversation.__table__  # type: ignore[attr-defined]
 TURN: Table = Turn.__table__  # type: ignore[attr-defined]
 JUDGMENT: Table = Judgment.__table__  # type: ignore[attr-defined]
+PAIR_EDIT: Table = PairEdit.__table__  # type: ignore[attr-defined]
+SUGGESTION: Table = Suggestion.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,14 @@ class ReleasePair:
     rejected: str
     gold_edited: bool = False
     chosen_patterns: set[str] = field(default_factory=set)
+    swapped: bool = False
+    followup: str | None = None  # the user's pushback, which the export drops
+    leak_kinds: str = ""
+    gold_prompt: str | None = None  # the reviewer's rewrite of the last user message
+    suggested_prompt: str | None = None  # unreviewed suggestions, read only when a release uses them
+    suggested_chosen: str | None = None
+    chosen_blocks: list[dict[str, Any]] | None = None  # tool calls and results, read only with --tools keep
+    rejected_blocks: list[dict[str, Any]] | None = None
 
 
 def iter_release_pairs(
@@ -66,6 +77,8 @@ def iter_release_pairs(
     batch_size: int = 1000,
     after_id: int = 0,
     with_context: bool = False,
+    with_suggestions: bool = False,
+    with_blocks: bool = False,
 ) -> Iterator[ReleasePair]:
     """Pairs matching `filters` in id order (reviewed orientation: chosen is the preferred answer).
 
@@ -75,19 +88,45 @@ def iter_release_pairs(
     pair, conversation, judgment = PAIR.c, CONVERSATION.c, JUDGMENT.c
     first_turn, second_turn = TURN.alias("first_turn"), TURN.alias("second_turn")
     first, second = first_turn.c, second_turn.c
+    pushback_turn = TURN.alias("pushback_turn")
+    edit, suggestion = PAIR_EDIT.c, SUGGESTION.c
+
+    def latest_edit(field_: str, column: Any) -> Any:
+        return (
+            select(column)
+            .where(edit.pair_id == pair.id, edit.field == field_)
+            .order_by(edit.created_at.desc(), edit.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    gold_prompt = latest_edit(EditField.prompt, edit.text)
+
+    def pending(field_: str) -> Any:
+        if not with_suggestions:
+            return literal(None)
+        return (
+            select(suggestion.text)
+            .where(
+                suggestion.pair_id == pair.id,
+                suggestion.field == field_,
+                suggestion.status == SuggestionStatus.pending,
+            )
+            .order_by(suggestion.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
     # Most prompts are the conversation's first turn alone: it comes with the pair, and only longer prompts
     # are read by a second query.
     opening_turn = TURN.alias("opening_turn")
     opening = opening_turn.c
     # The latest edited chosen text (ties broken by judgment id so a rebuild picks the same): one index probe
     # per pair inside the batch query instead of a second round trip with an IN list.
-    gold = (
-        select(judgment.edited_text)
-        .where(judgment.pair_id == pair.id, judgment.edited_text.is_not(None))
-        .order_by(judgment.edited_at.desc(), judgment.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    gold_where = (judgment.pair_id == pair.id, judgment.edited_text.is_not(None))
+    gold_order = (judgment.edited_at.desc(), judgment.id.desc())
+    gold = select(judgment.edited_text).where(*gold_where).order_by(*gold_order).limit(1).scalar_subquery()
+    gold_at = select(judgment.edited_at).where(*gold_where).order_by(*gold_order).limit(1).scalar_subquery()
     query = (
         select(
             pair.id,
@@ -100,11 +139,22 @@ def iter_release_pairs(
             gold,
             opening.role,
             opening.text,
+            pair.leak_kinds,
+            pushback_turn.c.text,
+            gold_prompt,
+            pending(EditField.prompt),
+            pending(EditField.chosen),
+            first.blocks if with_blocks else literal(None),
+            second.blocks if with_blocks else literal(None),
+            gold_at,
+            latest_edit(EditField.chosen, edit.text),
+            latest_edit(EditField.chosen, edit.created_at),
         )
         .select_from(PAIR)
         .join(CONVERSATION, conversation.id == pair.conversation_id)
         .join(first_turn, first.id == pair.first_turn_id)
         .join(second_turn, second.id == pair.second_turn_id)
+        .outerjoin(pushback_turn, pushback_turn.c.id == pair.pushback_turn_id)
         .outerjoin(
             opening_turn,
             and_(
@@ -138,8 +188,14 @@ def iter_release_pairs(
         context = _prompt_context(session, rows) if with_context else {}
         for (
             pair_id, conversation_id, prompt_end, swapped, system_prompt, first_text, second_text, edited,
-            opening_role, opening_text,
+            opening_role, opening_text, leak_kinds, followup, edited_prompt, suggested_prompt, suggested_chosen,
+            first_blocks, second_blocks, edited_at, chosen_edit, chosen_edit_at,
         ) in rows:  # fmt: skip
+            # The latest gold answer wins: a judgment's edit or a pair edit (transform, accepted suggestion).
+            if chosen_edit is not None and (
+                edited is None or edited_at is None or chosen_edit_at >= edited_at
+            ):
+                edited = chosen_edit
             chosen_patterns = tags.get(pair_id) or set()
             if needs_patterns and not _patterns_match(chosen_patterns, filters):
                 continue
@@ -161,6 +217,14 @@ def iter_release_pairs(
                 rejected=rejected,
                 gold_edited=edited is not None,
                 chosen_patterns=chosen_patterns,
+                swapped=swapped,
+                followup=followup,
+                leak_kinds=leak_kinds,
+                gold_prompt=edited_prompt,
+                suggested_prompt=suggested_prompt,
+                suggested_chosen=suggested_chosen,
+                chosen_blocks=first_blocks if swapped else second_blocks,
+                rejected_blocks=second_blocks if swapped else first_blocks,
             )
 
 

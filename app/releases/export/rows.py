@@ -20,6 +20,11 @@ class SystemPolicy(StrEnum):
     drop = "drop"  # no system message at all
 
 
+class ToolsPolicy(StrEnum):
+    drop = "drop"  # the assistant's text answer only
+    keep = "keep"  # tool calls on assistant messages and tool results as tool messages
+
+
 class DpoStyle(StrEnum):
     conversational = "conversational"  # TRL explicit prompt with message lists (the recommended shape)
     standard = "standard"  # TRL explicit prompt with plain strings
@@ -35,6 +40,11 @@ class RowOptions:
     dpo_style: DpoStyle = DpoStyle.conversational
     # IDE/shell context of prompt turns (kept apart at import) written back into the prompt text.
     keep_context: bool = False
+    # Standalone policy: rows whose chosen answer still leaks the follow-up are excluded unless kept.
+    keep_leaky: bool = False
+    # An admin's choice: unreviewed model suggestions count as gold edits (recorded in the manifest).
+    use_suggestions: bool = False
+    tools: ToolsPolicy = ToolsPolicy.drop
 
     def __post_init__(self) -> None:
         if self.system_policy == SystemPolicy.set and not (self.system_prompt or "").strip():
@@ -47,6 +57,12 @@ class RowOptions:
             raise ValidationFailedError(
                 "the standard (plain string) style exists only for DPO in the TRL format"
             )
+        if self.tools == ToolsPolicy.keep and self.format == ReleaseFormat.parquet:
+            raise ValidationFailedError("tool calls are exported in the JSONL formats (openai, trl) only")
+        if self.tools == ToolsPolicy.keep and self.dpo_style == DpoStyle.standard:
+            raise ValidationFailedError(
+                "tool calls need message lists: use --tools drop with the standard style"
+            )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +71,15 @@ class RowOptions:
             "original_chosen": self.original_chosen,
             "dpo_style": str(self.dpo_style) if self.kind == ReleaseKind.dpo else None,
             "keep_context": self.keep_context,
+            "standalone": {
+                "prompt": "gold prompt if any, else the original",
+                "chosen": "original"
+                if self.original_chosen
+                else "gold answer if any, else the make-standalone transform where it applies, else the original",
+                "leaky_rows": "kept" if self.keep_leaky else "excluded",
+                "use_unreviewed_suggestions": self.use_suggestions,
+            },
+            "tools": str(self.tools),
         }
 
 
@@ -84,8 +109,8 @@ def row_builder(options: RowOptions) -> Callable[[list[Message], str, str], dict
     if options.dpo_style == DpoStyle.standard:
         return lambda prompt, chosen, rejected: {
             "prompt": render_prompt_text(prompt),
-            "chosen": chosen,
-            "rejected": rejected,
+            "chosen": completion_text(chosen),
+            "rejected": completion_text(rejected),
         }
     return lambda prompt, chosen, rejected: {
         "prompt": prompt,
@@ -100,9 +125,16 @@ _LABELS = {"system": "System", "user": "User", "assistant": "Assistant", "tool":
 def render_prompt_text(prompt: list[Message]) -> str:
     """A chat prompt as plain text for TRL's standard style: labelled turns, ending where the answer starts.
 
-    TRL concatenates prompt and answer without a template in this style, so the prompt ends with
-    "Assistant: " and every row has the same shape, single-turn or not.
+    TRL concatenates prompt and completion without a template in this style; like its documented example
+    (prompt "The sky is", chosen " blue.") the prompt ends without trailing whitespace ("Assistant:") and
+    the completions start with the space (see `completion_text`), so the prompt tokenizes the same alone
+    and joined with the answer.
     """
     parts = [f"{_LABELS.get(m['role'], m['role'].title())}: {m['content']}" for m in prompt]
-    parts.append("Assistant: ")
+    parts.append("Assistant:")
     return "\n\n".join(parts)
+
+
+def completion_text(text: str) -> str:
+    """An answer as a standard-style completion: one leading space after "Assistant:"."""
+    return " " + text.lstrip()

@@ -1,0 +1,261 @@
+"""Context leaks in a revised answer: does it still answer the prompt on its own, once the follow-up is gone?
+
+Two kinds. *reply_to_feedback*: the answer addresses the follow-up (an acknowledgement opener such as
+"You're right", or a reference such as "as you said", "both issues", a leading "Then"). *information*: the
+answer relies on facts (versions, numbers, names) that only the follow-up gave. Pure functions, no I/O; the
+transform that removes a leading acknowledgement lives here too, so detection and export agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+LEAK_DETECTOR_VERSION = "leaks-1"
+
+
+class LeakKind(StrEnum):
+    reply_to_feedback = "reply_to_feedback"
+    information = "information"
+
+
+@dataclass(frozen=True, slots=True)
+class LeakSpan:
+    """A character range of the answer [start, end) and why it leaks."""
+
+    kind: LeakKind
+    start: int
+    end: int
+    text: str
+    cue: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": str(self.kind),
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "cue": self.cue,
+        }
+
+
+# fmt: off
+# Acknowledgement openers, English then German, French, Spanish. Each must be followed by punctuation or
+# the end of the text unless it names the act itself ("Thanks for ..."), so "Correct handling of X" and
+# "Agreed-upon conventions" are not acknowledgements.
+_ACK_NEEDS_STOP = (
+    r"(?:you(?:'re| are)|that's|that is|you were) (?:absolutely |totally |quite |completely |entirely )?(?:right|correct)",
+    r"(?:good|great|fair|excellent|valid|nice) (?:catch|point|question|call|observation|spot)",
+    r"fair enough", r"agreed", r"correct", r"exactly", r"indeed", r"true", r"my (?:mistake|bad|apologies)",
+    r"apologies", r"sorry", r"thanks", r"thank you", r"noted", r"understood", r"got it", r"ah",
+    r"(?:du hast|sie haben|da hast du|da haben sie) (?:völlig |vollkommen |absolut )?recht",
+    r"(?:guter|berechtigter) (?:punkt|einwand|hinweis)", r"gute frage", r"gut (?:erkannt|beobachtet|aufgepasst)",
+    r"stimmt", r"richtig", r"korrekt", r"genau", r"einverstanden", r"mein fehler", r"entschuldigung", r"danke",
+    r"(?:vous avez|tu as) (?:tout à fait |entièrement |parfaitement )?raison", r"(?:bonne|juste) (?:remarque|question|observation)",
+    r"bon point", r"bien vu", r"effectivement", r"en effet", r"exact", r"c'est vrai", r"d'accord", r"pardon",
+    r"désolée?", r"mon erreur", r"merci",
+    r"(?:tienes|tiene|tiene usted) (?:toda la )?razón", r"(?:buena|excelente) (?:observación|pregunta)",
+    r"buen (?:punto|apunte)", r"bien visto", r"correcto", r"cierto", r"efectivamente", r"de acuerdo", r"exacto",
+    r"mi error", r"disculpa(?:s)?", r"perdón", r"lo siento", r"gracias",
+)
+_ACK_SELF_STANDING = (
+    r"(?:you(?:'re| are)|that's|you were) (?:absolutely |totally |quite |completely )?(?:right|correct) (?:that|about|to)\b",
+    r"thanks? (?:you )?for\b", r"i apologi[sz]e\b", r"(?:my )?apologies for\b", r"sorry (?:for|about)\b",
+    r"danke (?:für|dir|ihnen)\b", r"merci (?:pour|de|d')", r"toutes mes excuses\b", r"je m'excuse\b",
+    r"gracias por\b", r"(?:du hast|sie haben) recht,? (?:dass|mit)\b", r"(?:tienes|tiene) razón (?:en|con)\b",
+    r"(?:vous avez|tu as) raison (?:de|sur|pour)\b",
+)
+# References to the exchange itself, anywhere in the prose.
+_REFERENCES = (
+    r"as you (?:said|mentioned|noted|pointed out|suggested|asked)\b", r"like you said\b",
+    r"you (?:mentioned|pointed out|noted)\b", r"your (?:concern|point|objection|feedback|correction|suggestion)s?\b",
+    r"both (?:issues|problems|points|bugs|concerns|suggestions|mistakes)\b",
+    r"(?:those|these) (?:answers|issues|points|concerns|problems|mistakes)\b",
+    r"i (?:forgot|missed|overlooked|left out|should have)\b", r"my (?:earlier|previous|last|first) (?:answer|reply|response|suggestion)\b",
+    r"wie (?:du|sie) (?:sagtest|sagten|erwähnt|erwähntest|geschrieben)\w*\b", r"(?:dein|ihr) einwand\b",
+    r"ich habe (?:\w+ ){0,3}(?:vergessen|übersehen)\b",
+    r"comme (?:vous l'avez|tu l'as) (?:dit|mentionné|souligné)\b", r"j'ai (?:oublié|omis|négligé)\b", r"votre remarque\b",
+    r"como (?:dijiste|mencionaste|señalaste|usted dijo)\b", r"(?:olvidé|omití)\b", r"tu observación\b",
+)
+# Filler sentences that announce a revision: dropped by the transform like an acknowledgement.
+_FILLERS = (
+    r"let me (?:go deeper|elaborate|expand|try again|redo|fix|correct|revise|reconsider|clarify)\b",
+    r"here(?:'s| is) (?:a |the )?(?:corrected|revised|updated|fixed|better|improved)\b",
+    r"lass mich\b", r"laissez-moi\b", r"déjame\b", r"permíteme\b",
+)
+# Openers that continue the exchange; only at the very start of the answer.
+_CONTINUATIONS = (
+    r"then[ ,]", r"in (?:that|this) case\b", r"so then\b", r"given that\b", r"since you\b", r"with that\b",
+    r"dann[ ,]", r"in dem fall\b", r"in diesem fall\b", r"alors[ ,]", r"dans ce cas\b",
+    r"entonces[ ,]", r"en ese caso\b", r"en tal caso\b",
+)
+# fmt: on
+
+_APOS = str.maketrans({"\u2019": "'", "\u2018": "'"})
+_LEAD = r"^[\s>*_#\-]*"  # Markdown emphasis, quotes and headings may wrap the opener
+_STOP = r"(?=\s*(?:[.!,;:\u2014\u2013]|-\s|$))"
+_ACK = re.compile(
+    _LEAD
+    + r"(?P<ack>(?:"
+    + "|".join(_ACK_SELF_STANDING)
+    + r")|(?:(?:"
+    + "|".join(_ACK_NEEDS_STOP)
+    + r")"
+    + _STOP
+    + "))"
+)
+_REF = re.compile(r"(?<![\w'])(?:" + "|".join(_REFERENCES) + ")")
+_FILL = re.compile(r"(?<![\w'])(?:" + "|".join(_FILLERS) + ")")
+_CONT = re.compile(_LEAD + r"(?P<cont>(?:" + "|".join(_CONTINUATIONS) + "))")
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
+_SENTENCE_END = re.compile(r"[.!?…](?=[\s*_]|$)|\n\s*\n")
+_CLAUSE_END = re.compile(r"\s*(?:[,;:\u2014\u2013]|-\s)\s*")
+
+# Facts: numbers with two or more characters (versions, sizes, counts), identifiers with inner capitals or
+# digits, all-caps acronyms, and capitalized words inside a sentence (names).
+_FACT = re.compile(
+    r"(?<![\w.])(?:\d[\d,.]*\d(?:\s?(?:[kKmMbB]|GB|MB|TB|million|billion)\b)?|\d[kKmMbB]\b"
+    r"|[A-Za-z][\w+#.-]*\d[\w.-]*|[A-Z][a-z]*[A-Z][\w.]*|[A-Z]{2,}[\w]*|[A-Z][a-z]{2,}[\w-]*)"
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*[\"'(]*$")
+# German capitalizes every noun: in a German follow-up a capitalized word is not evidence of a name.
+_GERMAN_HINTS = re.compile(r"\b(?:der|die|das|und|nicht|ist|ein|eine|du|wir|hast|haben|fehlt|mit)\b")
+_COMMON_CAPS = frozenset({"I", "OK", "IT", "THE", "AND", "NOT", "NO", "BUT", "YES"})
+
+
+def _prose(text: str) -> str:
+    """The text with code blanked out (same length, so offsets still point into the original)."""
+    return _CODE.sub(lambda m: " " * len(m.group(0)), text.translate(_APOS))
+
+
+def feedback_spans(answer: str) -> list[LeakSpan]:
+    """Spans of the answer that reply to the follow-up: acknowledgement openers, continuations, references."""
+    prose = _prose(answer).lower()
+    spans: list[LeakSpan] = []
+    for pattern, group, cue in ((_ACK, "ack", "acknowledgement"), (_CONT, "cont", "continuation")):
+        m = pattern.match(prose)
+        if m:
+            spans.append(_span(answer, LeakKind.reply_to_feedback, m.start(group), m.end(group), cue))
+    for pattern, cue in ((_REF, "reference"), (_FILL, "filler")):
+        spans.extend(
+            _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), cue)
+            for m in pattern.finditer(prose)
+        )
+    return sorted(spans, key=lambda s: s.start)
+
+
+def follow_up_facts(*, followup: str, prompt: str) -> set[str]:
+    """Facts (lower-cased) the follow-up states that the prompt does not."""
+    german = len(_GERMAN_HINTS.findall(followup.lower())) >= 2
+    known = prompt.translate(_APOS).lower()
+    facts: set[str] = set()
+    for m in _FACT.finditer(followup.translate(_APOS)):
+        token = m.group(0).rstrip(".,-")
+        has_digit = any(c.isdigit() for c in token)
+        plain_word = token[:1].isupper() and token[1:].islower() and not has_digit
+        # At a sentence start any word is capitalized: only a number or version is evidence there.
+        if (plain_word and german) or (not has_digit and _SENTENCE_START.search(followup[: m.start()])):
+            continue
+        if token.upper() in _COMMON_CAPS or len(token) < 2 or token.lower() in known:
+            continue
+        facts.add(token.lower())
+    return facts
+
+
+def information_spans(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
+    """Occurrences in the answer's prose of facts only the follow-up gave."""
+    facts = follow_up_facts(followup=followup, prompt=prompt)
+    if not facts:
+        return []
+    prose = _prose(answer).lower()
+    spans: list[LeakSpan] = []
+    for fact in sorted(facts):
+        for m in re.finditer(r"(?<![\w.])" + re.escape(fact) + r"(?![\w])", prose):
+            spans.append(_span(answer, LeakKind.information, m.start(), m.end(), "follow-up fact"))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def find_leaks(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
+    """Every leak span in the answer, in text order."""
+    spans = feedback_spans(answer) + information_spans(answer=answer, followup=followup, prompt=prompt)
+    return sorted(spans, key=lambda s: (s.start, s.end))
+
+
+def make_standalone(*, answer: str, followup: str, prompt: str) -> str | None:
+    """The answer without its leading acknowledgement, or None when that does not leave a standalone answer.
+
+    Drops the opener's clause ("Agreed, X" -> "X") or, when the rest of that sentence still refers to the
+    follow-up, the whole sentence; repeats for a second filler sentence ("You're right! Let me go deeper. ...").
+    """
+    text = answer
+    for _ in range(3):
+        if not _opens_with_feedback(text):
+            break
+        dropped = _drop_opener(text)
+        if dropped is None:
+            return None
+        text = dropped
+    if text == answer or not text.strip():
+        return None
+    if find_leaks(answer=text, followup=followup, prompt=prompt):
+        return None
+    return text
+
+
+def _drop_opener(text: str) -> str | None:
+    """Remove the leading acknowledgement clause, or the whole first sentence when the clause is not enough."""
+    m = _ACK.match(_prose(text).lower())
+    if m:
+        clause = _CLAUSE_END.match(text, m.end("ack"))
+        if clause:
+            rest = _capitalize(text[clause.end() :])
+            if rest and not _first_sentence_refers(rest):
+                return rest
+    end = _first_sentence_end(text)
+    rest = text[end:].lstrip(" \t\n*_")
+    return _capitalize(rest) if rest else None
+
+
+def _opens_with_feedback(text: str) -> bool:
+    """True when the first sentence holds an acknowledgement or a filler (what the transform may drop)."""
+    end = _first_sentence_end(text)
+    return any(s.cue in _DROPPABLE and s.start < end for s in feedback_spans(text))
+
+
+def _first_sentence_refers(text: str) -> bool:
+    end = _first_sentence_end(text)
+    return any(s.start < end for s in feedback_spans(text))
+
+
+_DROPPABLE = frozenset({"acknowledgement", "filler"})
+
+
+def _first_sentence_end(text: str) -> int:
+    m = _SENTENCE_END.search(_prose(text))
+    return m.end() if m else len(text)
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def _span(answer: str, kind: LeakKind, start: int, end: int, cue: str) -> LeakSpan:
+    return LeakSpan(kind=kind, start=start, end=end, text=answer[start:end], cue=cue)
+
+
+def segments(text: str, spans: list[dict[str, object]]) -> list[tuple[str, str | None]]:
+    """`text` cut into (piece, leak kind or None) for highlighting stored spans; overlaps keep the first."""
+    pieces: list[tuple[str, str | None]] = []
+    at = 0
+    for span in sorted(spans, key=lambda s: (int(str(s["start"])), int(str(s["end"])))):
+        start, end = int(str(span["start"])), int(str(span["end"]))
+        if start < at or end > len(text) or start >= end:
+            continue
+        if start > at:
+            pieces.append((text[at:start], None))
+        pieces.append((text[start:end], str(span["kind"])))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], None))
+    return pieces

@@ -1,0 +1,138 @@
+"""Context-leak detectors and the make-standalone transform, one test group per leak kind.
+
+These are hand-written unit cases; the labelled set in benchmarks/data/standalone/ is measured by
+benchmarks/standalone.py, and its held-out part (heldout.jsonl) is never used for tuning or here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.pairs.leaks import LeakKind, feedback_spans, find_leaks, information_spans, make_standalone
+
+ACK_OPENERS = [
+    "You're absolutely right! Use a set.",
+    "You are right, use a set.",
+    "Good catch. Use a set.",
+    "Fair point: use a set.",
+    "Agreed, a set is faster.",
+    "Correct, a set is faster.",
+    "Thanks for pointing that out. Use a set.",
+    "Apologies for the confusion. Use a set.",
+    "Sorry about that. Use a set.",
+    "**Great question!** Use a set.",
+    "Du hast recht. Nimm ein Set.",
+    "Guter Punkt! Nimm ein Set.",
+    "Stimmt. Nimm ein Set.",
+    "Vous avez raison. Utilisez un ensemble.",
+    "Bien vu, utilisez un ensemble.",
+    "Merci pour la remarque. Utilisez un ensemble.",
+    "Tienes toda la razón. Usa un conjunto.",
+    "Buena observación: usa un conjunto.",
+    "Gracias por la corrección. Usa un conjunto.",
+]
+
+REFERENCES = [
+    "As you said, the index is missing.",
+    "The index is missing, as you mentioned.",
+    "Your concern about latency is valid.",
+    "Both issues come from the same loop.",
+    "Those answers ignored caching.",
+    "Then use a looser pattern.",
+    "In that case, skip Kafka.",
+    "Wie du sagtest, fehlt der Index.",
+    "Dans ce cas, utilisez NATS.",
+    "Como dijiste, falta el índice.",
+]
+
+NOT_LEAKS = [
+    "Right-align the column so digits line up.",
+    "```bash\nif [ -f x ]; then\n  echo ok\nfi\n```\nThen-branches run on success.",
+    "Correct handling of a NULL return is to bail out early.",
+    "Correctly used, 409 signals a conflict.",
+    "Agreed-upon conventions help: prefix booleans with is/has.",
+    "Thanks to the borrow checker, use-after-free cannot compile.",
+    "Both phases walk memory: mark flags, sweep frees.",
+    "Use `then` in a promise chain: `p.then(f)`.",
+]
+
+
+class TestReplyToFeedback:
+    @pytest.mark.parametrize("answer", ACK_OPENERS)
+    def test_acknowledgement_openers_are_flagged_at_the_start(self, answer: str) -> None:
+        spans = feedback_spans(answer)
+        assert spans
+        assert (spans[0].kind, spans[0].cue) == (LeakKind.reply_to_feedback, "acknowledgement")
+        assert spans[0].start <= 2
+        assert answer[spans[0].start : spans[0].end] == spans[0].text
+
+    @pytest.mark.parametrize("answer", REFERENCES)
+    def test_references_to_the_exchange_are_flagged(self, answer: str) -> None:
+        assert [s.kind for s in feedback_spans(answer)] == [LeakKind.reply_to_feedback]
+
+    @pytest.mark.parametrize("answer", NOT_LEAKS)
+    def test_hard_negatives_are_not_flagged(self, answer: str) -> None:
+        assert find_leaks(answer=answer, followup="That is wrong.", prompt="How?") == []
+
+
+class TestInformationFromFollowUp:
+    def test_version_and_size_from_the_follow_up_are_marked(self) -> None:
+        answer = "On PostgreSQL 9.6 with 50 million rows, build the index CONCURRENTLY."
+        spans = information_spans(
+            answer=answer,
+            followup="It's PostgreSQL 9.6 and the table has 50 million rows.",
+            prompt="Fix my query.",
+        )
+        assert {s.text for s in spans} == {"PostgreSQL", "9.6", "50 million"}
+        assert all(s.kind == LeakKind.information for s in spans)
+
+    def test_facts_already_in_the_prompt_are_not_leaks(self) -> None:
+        answer = "With 200M rows on Python 3.8, use DuckDB."
+        assert (
+            information_spans(answer=answer, followup="We have 200M rows, Python 3.8.", prompt=answer) == []
+        )
+
+    def test_names_only_count_inside_a_sentence(self) -> None:
+        followup = "Still slow. We use Datadog."
+        assert information_spans(answer="Still, ship logs to Datadog.", followup=followup, prompt="Logging?")
+        assert not information_spans(answer="Still, ship logs.", followup=followup, prompt="Logging?")
+
+    def test_german_nouns_are_not_names(self) -> None:
+        spans = information_spans(
+            answer="Setze die Umgebungsvariablen in der crontab.",
+            followup="Du hast die Umgebungsvariablen vergessen.",
+            prompt="Wie richte ich einen Cronjob ein?",
+        )
+        assert spans == []
+
+    def test_facts_inside_code_are_ignored(self) -> None:
+        assert not information_spans(answer="`x = 3.8`", followup="Use 3.8 please", prompt="Set x.")
+
+
+class TestMakeStandalone:
+    @pytest.mark.parametrize(
+        ("answer", "expected"),
+        [
+            ("Good catch. Slicing returns a copy.", "Slicing returns a copy."),
+            ("Agreed, an HttpOnly cookie is safer.", "An HttpOnly cookie is safer."),
+            ("You're right! Let me go deeper. URI versioning is explicit.", "URI versioning is explicit."),
+            ("You're right that I missed it. Retry only idempotent calls.", "Retry only idempotent calls."),
+            ("Effectivement, j'ai oublié. Passez des paramètres.", "Passez des paramètres."),
+            ("Tienes razón.\n\nUsa `structuredClone`.", "Usa `structuredClone`."),
+        ],
+    )
+    def test_leading_acknowledgement_is_removed_and_recapitalized(self, answer: str, expected: str) -> None:
+        assert make_standalone(answer=answer, followup="You missed it.", prompt="How?") == expected
+
+    @pytest.mark.parametrize(
+        "answer",
+        [
+            "As you said, OFFSET is slow. Use keyset pagination.",  # a reference is content, not a filler
+            "Good point. Both issues come from one loop.",  # what remains still refers to the follow-up
+            "Fair point. With 200M rows, use DuckDB.",  # what remains uses the follow-up's facts
+            "You're right.",  # nothing remains
+            "Use a set.",  # nothing to remove
+        ],
+    )
+    def test_not_applied_when_the_rest_still_depends_on_the_follow_up(self, answer: str) -> None:
+        assert make_standalone(answer=answer, followup="It has 200M rows.", prompt="How?") is None
