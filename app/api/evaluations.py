@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses, strict_query
+from app.api.schemas import Slug
 from app.auth.deps import AdminUser, CurrentUser
 from app.db import SessionDep
 from app.evaluation import queue
@@ -14,7 +16,7 @@ from app.evaluation.report import build_report
 from app.evaluation.service import get_evaluation
 from app.params import PathId
 
-router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"])
+router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"], dependencies=[Depends(strict_query)])
 
 
 class Side(BaseModel):
@@ -35,8 +37,8 @@ class ComparisonJudgmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     verdict: Literal["left", "right", "tie"]
-    patterns_left: list[str] = Field(default_factory=list, max_length=50)
-    patterns_right: list[str] = Field(default_factory=list, max_length=50)
+    patterns_left: list[Slug] = Field(default_factory=list, max_length=50)
+    patterns_right: list[Slug] = Field(default_factory=list, max_length=50)
 
 
 class ComparisonJudgmentOut(BaseModel):
@@ -48,7 +50,9 @@ class ComparisonJudgmentOut(BaseModel):
 
 
 @router.post(
-    "/{evaluation_id}/next", response_model=ComparisonOut, responses={204: {"description": "Nothing left"}}
+    "/{evaluation_id}/next",
+    response_model=ComparisonOut,
+    responses={204: {"description": "Nothing left"}, **error_responses(*WRITE_ERRORS)},
 )
 def lease_next(session: SessionDep, user: CurrentUser, evaluation_id: PathId) -> Any:
     """Lease the next comparison for the caller (sides randomized per reviewer; labels hidden)."""
@@ -67,6 +71,7 @@ def lease_next(session: SessionDep, user: CurrentUser, evaluation_id: PathId) ->
     "/{evaluation_id}/comparisons/{comparison_id}/judgments",
     response_model=ComparisonJudgmentOut,
     status_code=201,
+    responses=error_responses(*WRITE_ERRORS),
 )
 def submit_judgment(
     session: SessionDep,
@@ -86,7 +91,7 @@ def submit_judgment(
     )  # fmt: skip
 
 
-@router.get("/{evaluation_id}")
+@router.get("/{evaluation_id}", responses=error_responses(*READ_ERRORS))
 def report(session: SessionDep, user: AdminUser, evaluation_id: PathId) -> dict[str, Any]:
     """The report (admins: it names the candidates): the same JSON as `pairwise eval show --json`."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)

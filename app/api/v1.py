@@ -200,16 +200,18 @@ def openapi(session: SessionDep) -> dict[str, Any]:
     """
     from fastapi.openapi.utils import get_openapi
 
+    from app.api import evaluations
+
     schema = get_openapi(
         title="Pairwise API",
         version="1",
-        routes=router.routes,
-        description="Pairs and judgments. Authenticate with a bearer token from /account/tokens or "
-        "`pairwise users token NAME`. Every error answers with the `ApiError` shape.",
+        routes=[*router.routes, *evaluations.router.routes],
+        description="Pairs, judgments and blind model comparisons. Authenticate with a bearer token from "
+        "/account/tokens or `pairwise users token NAME`. Every error answers with the `ApiError` shape.",
     )
     slugs = [p.slug for p in list_patterns(session, active_only=True)]
     components = schema.setdefault("components", {})
-    for name in ("PreferJudgmentIn", "OtherJudgmentIn"):
+    for name in ("PreferJudgmentIn", "OtherJudgmentIn", "ComparisonJudgmentIn"):
         for side in ("patterns_left", "patterns_right"):
             items = components["schemas"][name]["properties"][side]["items"]
             if slugs:

@@ -21,6 +21,7 @@ from app.pairs.edits import MAX_TEXT, add_edit
 from app.pairs.leak_check import leak_view
 from app.pairs.models import EditField, Pair
 from app.pairs.views_data import load_details
+from app.params import PathId
 from app.review.diff import word_diff
 from app.review.models import Assignment
 from app.web import render
@@ -58,12 +59,14 @@ def _panel(request: Request, session: Session, pair: Pair, notice: str | None = 
 
 
 @router.get("/{pair_id}/standalone", response_class=HTMLResponse)
-def panel(request: Request, session: SessionDep, user: CurrentUser, pair_id: int) -> HTMLResponse:
+def panel(request: Request, session: SessionDep, user: CurrentUser, pair_id: PathId) -> HTMLResponse:
     return _panel(request, session, _held_pair(session, user, pair_id))
 
 
 @router.post("/{pair_id}/standalone/transform", response_class=HTMLResponse)
-def apply_transform(request: Request, session: SessionDep, user: CurrentUser, pair_id: int) -> HTMLResponse:
+def apply_transform(
+    request: Request, session: SessionDep, user: CurrentUser, pair_id: PathId
+) -> HTMLResponse:
     """Make the revised answer standalone (the previewed transform) and keep it as the gold answer."""
     pair = _held_pair(session, user, pair_id)
     view = leak_view(load_details(session, pairs=[pair])[0], swapped=pair.swapped)
@@ -79,7 +82,7 @@ def edit_prompt(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    pair_id: int,
+    pair_id: PathId,
     text: Annotated[str, Form(min_length=1, max_length=MAX_TEXT)],
 ) -> HTMLResponse:
     """Save a gold prompt: the question with the follow-up's new facts folded in."""
@@ -92,7 +95,12 @@ def edit_prompt(
 
 @router.post("/{pair_id}/suggestions/{suggestion_id}/{decision}", response_class=HTMLResponse)
 def decide_suggestion(
-    request: Request, session: SessionDep, user: CurrentUser, pair_id: int, suggestion_id: int, decision: str
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    pair_id: PathId,
+    suggestion_id: PathId,
+    decision: str,
 ) -> HTMLResponse:
     """Accept (it becomes the gold prompt or answer, with lineage) or ignore a model suggestion."""
     if decision not in ("accept", "ignore"):

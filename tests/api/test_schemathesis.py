@@ -49,6 +49,9 @@ def _findings(schema: Any) -> list[str]:
         "GET /api/v1/pairs/{pair_id}",
         "POST /api/v1/review/next",
         "POST /api/v1/pairs/{pair_id}/judgments",
+        "POST /api/v1/evaluations/{evaluation_id}/next",
+        "POST /api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments",
+        "GET /api/v1/evaluations/{evaluation_id}",
     }
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

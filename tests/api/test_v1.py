@@ -275,7 +275,9 @@ class TestOpenApi:
         doc = client().get("/api/v1/openapi.json").json()
         assert doc["openapi"].startswith("3.")
         assert set(doc["paths"]) == {"/api/v1/pairs", "/api/v1/pairs/{pair_id}", "/api/v1/review/next",
-                                     "/api/v1/pairs/{pair_id}/judgments"}  # fmt: skip
+                                     "/api/v1/pairs/{pair_id}/judgments", "/api/v1/evaluations/{evaluation_id}",
+                                     "/api/v1/evaluations/{evaluation_id}/next",
+                                     "/api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments"}  # fmt: skip
         assert set(doc["paths"]["/api/v1/pairs/{pair_id}/judgments"]) == {"post"}
         assert doc["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
         for name in ("PreferJudgmentIn", "OtherJudgmentIn"):

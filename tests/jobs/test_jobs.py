@@ -21,6 +21,7 @@ from app.jobs import runner
 from app.jobs.models import Job
 from app.jobs.service import create_job, mark_stale_jobs_failed, retry_job
 from benchmarks.import_speed import write_sessions
+from tests.conftest import needs_real_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -121,6 +122,7 @@ class TestInProcess:
         assert again.finished_at == first.finished_at
 
 
+@needs_real_clock
 class TestEmbeddedConsumer:
     def test_the_embedded_worker_runs_queued_jobs(self, engine: Engine, tmp_path: Path) -> None:
         from app.jobs.queue import start_embedded

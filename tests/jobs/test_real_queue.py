@@ -17,7 +17,10 @@ from app.db import session_scope
 from app.jobs.models import Job, JobStatus
 from app.jobs.queue import EmbeddedConsumer, start_embedded
 from app.releases.models import DatasetRelease, ReleaseStatus
+from tests.conftest import needs_real_clock
 from tests.page_helpers import csrf_of, job_id_of, upload
+
+pytestmark = needs_real_clock
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,6 +13,12 @@ from app.training.models import TrainingRun
 from tests.training.conftest import launch, load_run, make_release
 
 
+@pytest.fixture(autouse=True)
+def _provider_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A launch needs a key (issue 11); these runs never reach a provider."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-chaining-test-key")
+
+
 def finished(engine: Engine, release_id: int, *, backend: str, status: str = "succeeded") -> int:
     with session_scope(engine) as session:
         run = TrainingRun(

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine, select
 
+from app.config import get_settings
 from app.db import session_scope
 from app.errors import ValidationFailedError
 from app.jobs.models import Job
@@ -351,6 +352,9 @@ def test_cancel_while_the_provider_is_unreachable_stops_at_once_and_names_the_ur
     """Issue 11: Cancel was ignored through every retry (minutes) and the message did not say where."""
     monkeypatch.setenv("OPENAI_API_KEY", "sk-unreachable-test")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    # A local provider that is down: loopback is allowed by the operator's opt-in, the port refuses.
+    monkeypatch.setenv("PAIRWISE_ALLOW_PRIVATE_ENDPOINTS", "true")
+    get_settings.cache_clear()
     release = make_release(training_engine)
     # Retries 2 s apart: eight attempts would take minutes, so only a cancel can end this run quickly.
     run_id, job_id = launch(training_engine, release, backoff_seconds=2.0)
