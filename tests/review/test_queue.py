@@ -15,7 +15,7 @@ from app.pairs.models import Pair
 from app.review import queue
 from app.review.models import Assignment, Verdict
 from app.review.service import JudgmentInput, submit
-from tests.web_helpers import add_pair, expire_leases, get_user, make_user, seed_samples
+from tests.web_helpers import add_pair, expire_leases, get_user, make_user
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
@@ -110,17 +110,16 @@ class TestOrder:
         make_user(engine, "rev")
         assert lease(engine, "rev") is None
 
-    def test_imported_samples_come_in_score_order(self, engine: Engine) -> None:
-        expected = seed_samples(engine)
+    def test_pairs_come_in_score_order_above_the_threshold(self, engine: Engine) -> None:
+        """Fixed scores, fixed expected order (not the queue rule restated): 0.9, 0.7, 0.6; 0.4 is below 0.5."""
+        low_mid, top, below, high = pairs(engine, 0.6, 0.9, 0.4, 0.7)
         make_user(engine, "rev")
         served = []
         while (pair_id := lease(engine, "rev")) is not None:
             served.append(pair_id)
             judge(engine, "rev", pair_id, Verdict.tie)
-        assert served == expected
-        with session_scope(engine, read_only=True) as session:
-            below = session.execute(select(Pair.id).where(Pair.score < 0.5)).scalars().all()
-        assert not set(below) & set(served)
+        assert served == [top, high, low_mid]
+        assert below not in served
 
 
 class TestNeverJudgedTwice:
