@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from app.db import session_scope
 from app.pairs.models import Pair
 from app.review.models import Assignment, Judgment
+from app.review.queue import left_side_for
 from tests.web_helpers import expire_leases, judgments_of, make_user, post_form, seed_samples, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -41,19 +42,28 @@ def _origin(left_side: str, screen: str) -> str:
 
 
 class TestVerdictsInScreenOrder:
+    @pytest.mark.parametrize("orientation", ["first", "second"])
     @pytest.mark.parametrize("screen", ["left", "right"])
     def test_a_or_b_maps_to_the_detected_orientation(
-        self, engine: Engine, world: list[int], screen: str
+        self, engine: Engine, world: list[int], screen: str, orientation: str
     ) -> None:
-        c = signed_in("rev")
+        """Both orientations: a reviewer who sees the detected first answer on the left, and one who sees it
+        on the right (the side is fixed per pair and reviewer, so the reviewer is chosen to get each)."""
+        name = next(
+            f"o{i}"
+            for i in range(64)
+            if left_side_for(pair_id=world[0], reviewer_id=make_user(engine, f"o{i}")) == orientation
+        )
+        c = signed_in(name)
         pair_id = _pair_id(post_form(c, "/review/next", htmx=True).text)
         assert pair_id == world[0]
         left_side = _left_side(engine, pair_id)
+        assert left_side == orientation
         response = post_form(c, f"/review/{pair_id}/judge", {
             "verdict": screen, "patterns_left": ["tradeoffs", "testing"], "patterns_right": ["security"],
         }, htmx=True)  # fmt: skip
         assert response.status_code == 200, response.text
-        (judgment,) = judgments_of(engine, "rev")
+        (judgment,) = judgments_of(engine, name)
         verdict = _origin(left_side, screen)
         assert (judgment.verdict, judgment.left_side) == (verdict, left_side)
         left_patterns, right_patterns = ["testing", "tradeoffs"], ["security"]
