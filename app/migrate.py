@@ -99,10 +99,17 @@ def prepare(engine: Engine | None = None) -> None:
 
     Without it, tagging on an install set up as the README says fails with "unknown patterns".
     """
+    from sqlalchemy import func, select
+
     from app.db import session_scope
+    from app.patterns.models import TaxonomyVersion
     from app.patterns.service import seed_defaults
 
     engine = engine or get_engine()
     upgrade(engine)
-    with session_scope(engine) as session:
-        seed_defaults(session)
+    # A read first: once seeded (every start but the first), no command takes the write lock just to check.
+    with session_scope(engine, read_only=True) as session:
+        seeded = session.execute(select(func.count()).select_from(TaxonomyVersion)).scalar_one() > 0
+    if not seeded:
+        with session_scope(engine) as session:
+            seed_defaults(session)
