@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
@@ -61,8 +61,22 @@ def soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
 
 
+def one(node: Tag, selector: str) -> Tag:
+    """The element `selector` matches first under `node`; the test fails if there is none."""
+    element = node.select_one(selector)
+    assert element is not None, f"nothing matches {selector!r}"
+    return element
+
+
+def attr(tag: Tag, name: str) -> str:
+    """A single-valued attribute of `tag` (bs4 gives multi-valued ones, such as class, as lists)."""
+    value = tag[name]
+    assert isinstance(value, str), f"{name}= on <{tag.name}> is multi-valued: {value!r}"
+    return value
+
+
 def ids_in(html: str, selector: str = "tr[data-id]") -> list[int]:
-    return [int(tr["data-id"]) for tr in soup(html).select(selector)]
+    return [int(attr(tr, "data-id")) for tr in soup(html).select(selector)]
 
 
 def multipart(parts: list[tuple[str, str | None, bytes]]) -> tuple[bytes, str]:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.testclient import TestClient
 
 from app import migrate
@@ -32,7 +33,7 @@ from app.conversations.models import Conversation, Turn
 from app.db import build_engine, session_scope
 from app.models import metadata
 from app.models_base import utcnow
-from app.pairs.models import Pair
+from app.pairs.models import Pair, PairStatus
 from app.patterns.service import seed_defaults
 from app.review.models import Assignment, Judgment
 
@@ -103,13 +104,13 @@ def make_user(engine: Engine, username: str, role: str = "reviewer", password: s
 
 def make_token(engine: Engine, username: str, name: str = "test token") -> str:
     with session_scope(engine) as session:
-        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        user = session.execute(select(User).where(col(User.username) == username)).scalar_one()
         _, plain = create_token(session, user=user, name=name)
         return plain
 
 
 def get_user(session: Session, username: str) -> User:
-    return session.execute(select(User).where(User.username == username)).scalar_one()
+    return session.execute(select(User).where(col(User.username) == username)).scalar_one()
 
 
 def seed_samples(engine: Engine) -> list[int]:
@@ -132,7 +133,9 @@ def queue_order(engine: Engine, threshold: float = 0.5) -> list[int]:
     with session_scope(engine, read_only=True) as session:
         return list(
             session.execute(
-                select(Pair.id).where(Pair.score >= threshold).order_by(Pair.score.desc(), Pair.id)  # type: ignore[attr-defined]
+                select(col(Pair.id))
+                .where(col(Pair.score) >= threshold)
+                .order_by(col(Pair.score).desc(), col(Pair.id))
             ).scalars()
         )
 
@@ -144,7 +147,7 @@ def add_pair(
     session: Session,
     *,
     score: float = 0.9,
-    status: str = "candidate",
+    status: PairStatus = PairStatus.candidate,
     question: str = "How should I version my REST API?",
     first: str = "Use URI versioning.",
     pushback: str = "That's wrong, you forgot the tradeoffs. Redo it.",
@@ -159,11 +162,12 @@ def add_pair(
     session.add(conversation)
     session.flush()
     texts = [("user", question), ("assistant", first), ("user", pushback), ("assistant", second)]
+    assert conversation.id is not None
     turns = [Turn(conversation_id=conversation.id, index=i, role=r, text=t) for i, (r, t) in enumerate(texts)]
     session.add_all(turns)
     session.flush()
     pair = Pair(
-        conversation_id=conversation.id or 0, first_turn_id=turns[1].id or 0, second_turn_id=turns[3].id or 0,
+        conversation_id=conversation.id, first_turn_id=turns[1].id or 0, second_turn_id=turns[3].id or 0,
         pushback_turn_id=turns[2].id, prompt_end_index=0, detector="test", score=score, status=status,
     )  # fmt: skip
     session.add(pair)
@@ -200,14 +204,14 @@ def judgments_of(engine: Engine, username: str) -> list[Judgment]:
         user = get_user(session, username)
         return list(
             session.execute(
-                select(Judgment).where(Judgment.reviewer_id == user.id).order_by(Judgment.id)
+                select(Judgment).where(col(Judgment.reviewer_id) == user.id).order_by(col(Judgment.id))
             ).scalars()
         )
 
 
 def token_hashes(engine: Engine) -> list[str]:
     with session_scope(engine, read_only=True) as session:
-        return list(session.execute(select(ApiToken.token_hash)).scalars())
+        return list(session.execute(select(col(ApiToken.token_hash))).scalars())
 
 
 # ------------------------------------------------------------------------------------------ clients
@@ -228,7 +232,7 @@ def login_page_token(c: TestClient) -> str:
     return match.group(1)
 
 
-def login(c: TestClient, username: str, password: str = PASSWORD, next: str | None = None) -> httpx.Response:
+def login(c: TestClient, username: str, password: str = PASSWORD, next: str | None = None) -> httpx2.Response:
     token = login_page_token(c)
     data = {"username": username, "password": password, "csrf_token": token}
     if next is not None:
@@ -260,7 +264,7 @@ def screen_token(c: TestClient) -> str:
     return match.group(1) if match else ""
 
 
-def post_form(c: TestClient, url: str, data: Any = None, *, htmx: bool = False, **kw: Any) -> httpx.Response:
+def post_form(c: TestClient, url: str, data: Any = None, *, htmx: bool = False, **kw: Any) -> httpx2.Response:
     """A form post with the session's CSRF token (a field for forms, the header for htmx)."""
     headers = dict(kw.pop("headers", {}) or {})
     pairs = list(data.items()) if isinstance(data, dict) else list(data or [])
@@ -474,7 +478,8 @@ def html_problems(html: str, *, page: str = "") -> list[str]:
     problems: list[str] = []
     soup = BeautifulSoup(html, "html.parser")
     for script in soup.find_all("script"):
-        if not APP_SCRIPTS.match(script.get("src", "")) or script.string:
+        src = script.get("src", "")
+        if not (isinstance(src, str) and APP_SCRIPTS.match(src)) or script.string:
             problems.append(f"{page}: foreign <script> {str(script)[:80]}")
     for tag in soup.find_all(DANGEROUS_TAGS):
         if _is_app_chart(tag):
@@ -504,7 +509,9 @@ def html_problems(html: str, *, page: str = "") -> list[str]:
             problems.append(f"{page}: rendered Markdown outside an hx-disable region")
     body = soup.find("body")
     if body is not None and body.has_attr("hx-headers"):
-        headers = json.loads(body["hx-headers"])
+        hx_headers = body["hx-headers"]
+        assert isinstance(hx_headers, str), "hx-headers is a single-valued attribute"
+        headers = json.loads(hx_headers)
         if set(headers) != {"X-CSRF-Token"}:
             problems.append(f"{page}: hx-headers {headers!r}")
     lowered_html = html.lower()
