@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.conversations.files import (
+    Input,
     InputFile,
     Limits,
     SkippedInput,
@@ -30,7 +31,7 @@ def _write(path: Path, data: bytes = LINE) -> Path:
     return path
 
 
-def _names(items: list[InputFile | SkippedInput]) -> list[tuple[str, str, str | None]]:
+def _names(items: list[Input]) -> list[tuple[str, str, str | None]]:
     return [
         ("file", item.name, None) if isinstance(item, InputFile) else ("skipped", item.name, item.reason)
         for item in items

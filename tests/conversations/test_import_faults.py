@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DataError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import app.conversations.service as conversation_service
 from app import migrate
@@ -44,9 +44,9 @@ def _write(path: Path, records: list[dict[str, Any]]) -> Path:
 def _errors(engine: Engine, batch_id: int) -> list[tuple[int | None, str]]:
     with Session(engine) as session:
         rows = session.execute(
-            select(ImportRecordError.line, ImportRecordError.reason)
-            .where(ImportRecordError.batch_id == batch_id)
-            .order_by(ImportRecordError.line)
+            select(col(ImportRecordError.line), col(ImportRecordError.reason))
+            .where(col(ImportRecordError.batch_id) == batch_id)
+            .order_by(col(ImportRecordError.line))
         )
         return [(line, reason) for line, reason in rows]
 
@@ -201,6 +201,6 @@ def test_cli_import_in_its_own_process_waits_for_other_writers(tmp_path: Path) -
     engine = build_engine(f"sqlite:///{db}")
     with Session(engine) as session:
         assert session.execute(select(func.count()).select_from(Conversation)).scalar_one() == 300
-        statuses = list(session.execute(select(ImportBatch.status)).scalars())
+        statuses = list(session.execute(select(col(ImportBatch.status))).scalars())
     engine.dispose()
     assert statuses == ["succeeded"]

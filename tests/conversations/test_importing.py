@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import app.conversations.importers._json as json_reading
 import app.conversations.importing as importing
@@ -79,7 +79,7 @@ def _files(engine: Engine, batch_id: int) -> list[ImportFile]:
     with Session(engine) as session:
         return list(
             session.execute(
-                select(ImportFile).where(ImportFile.batch_id == batch_id).order_by(ImportFile.id)
+                select(ImportFile).where(col(ImportFile.batch_id) == batch_id).order_by(col(ImportFile.id))
             ).scalars()
         )
 
@@ -88,8 +88,8 @@ def _stored_errors(engine: Engine, batch_id: int) -> list[tuple[str, int | None,
     with Session(engine) as session:
         rows = session.execute(
             select(ImportRecordError)
-            .where(ImportRecordError.batch_id == batch_id)
-            .order_by(ImportRecordError.id)
+            .where(col(ImportRecordError.batch_id) == batch_id)
+            .order_by(col(ImportRecordError.id))
         ).scalars()
         return [(r.file, r.line, r.json_path, r.reason) for r in rows]
 
@@ -101,9 +101,9 @@ def _summary_errors(summary: importing.ImportSummary) -> list[tuple[str, int | N
 def _conversations_without_all_turns(engine: Engine) -> list[int]:
     with Session(engine) as session:
         counts = (
-            select(Conversation.id, Conversation.turn_count, func.count(Turn.id))
-            .outerjoin(Turn, Turn.conversation_id == Conversation.id)
-            .group_by(Conversation.id, Conversation.turn_count)
+            select(col(Conversation.id), col(Conversation.turn_count), func.count(col(Turn.id)))
+            .outerjoin(Turn, col(Turn.conversation_id) == col(Conversation.id))
+            .group_by(col(Conversation.id), col(Conversation.turn_count))
         )
         return [cid for cid, expected, found in session.execute(counts) if found != expected or found == 0]
 
@@ -429,8 +429,8 @@ class TestInputs:
         )
         assert rows[str(gz)][0::2] == ("openai", 2)
         with Session(engine) as session:
-            assert set(session.execute(select(Conversation.source)).scalars()) == {"exports"}
-            files = set(session.execute(select(Conversation.file)).scalars())
+            assert set(session.execute(select(col(Conversation.source))).scalars()) == {"exports"}
+            files = set(session.execute(select(col(Conversation.file))).scalars())
         assert files == {str(gz), f"{archive}!inside/conversations.jsonl"}
         assert not (tmp_path.parent / "evil.jsonl").exists()
 
@@ -484,7 +484,7 @@ class TestAtomicity:
             orphan_turns = session.execute(
                 select(func.count())
                 .select_from(Turn)
-                .where(Turn.conversation_id.not_in(select(Conversation.id)))
+                .where(col(Turn.conversation_id).not_in(select(col(Conversation.id))))
             ).scalar_one()
             (batch,) = session.execute(select(ImportBatch)).scalars()
         assert orphan_turns == 0
@@ -515,7 +515,7 @@ class TestAtomicity:
 
         def duplicate_pair(conversation_id: int, turn_ids: list[int], rows: list) -> list:
             now = utcnow()
-            row = {
+            row: dict[str, Any] = {
                 "conversation_id": conversation_id,
                 "first_turn_id": turn_ids[1],
                 "second_turn_id": turn_ids[-1],

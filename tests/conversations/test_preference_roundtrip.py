@@ -20,12 +20,12 @@ Triple = tuple[str | None, list[tuple[str, str]], str, str]
 
 
 def _triples(fmt: str, path: Path) -> list[Triple]:
-    found = []
+    found: list[Triple] = []
     with path.open("rb") as stream:
         for result in get_importer(fmt).parse(stream, path.name):
             if isinstance(result, ParsedConversation):
                 *prompt, rejected, chosen = result.turns
-                prompt_turns = [(turn.role, turn.text) for turn in prompt]
+                prompt_turns: list[tuple[str, str]] = [(turn.role, turn.text) for turn in prompt]
                 found.append((result.system_prompt, prompt_turns, chosen.text, rejected.text))
     return found
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.conversations.importing import run_import
 from app.conversations.models import ImportBatch, ImportFile
@@ -124,7 +124,7 @@ def test_the_same_conversation_from_another_export_links_its_pairs(engine: Engin
     assert second.conversations_added == 1
     assert (second.pairs_detected, second.pairs_linked) == (first.pairs_detected, first.pairs_detected)
     with Session(engine) as session:
-        pairs = list(session.execute(select(Pair).order_by(Pair.id)).scalars())
+        pairs = list(session.execute(select(Pair).order_by(col(Pair.id))).scalars())
     originals, copies = pairs[: first.pairs_detected], pairs[first.pairs_detected :]
     assert [p.status for p in originals] == [PairStatus.candidate] * len(originals)
     assert [p.status for p in copies] == [PairStatus.linked] * len(copies)

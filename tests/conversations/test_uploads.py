@@ -8,10 +8,12 @@ import json
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 from starlette.testclient import TestClient
 
 from app.config import get_settings
@@ -21,7 +23,7 @@ from app.db import session_scope
 from app.jobs.models import Job
 from app.jobs.runner import execute
 from app.uploads import safe_filename
-from tests.page_helpers import job_id_of, make_client, multipart, soup, text_of, upload
+from tests.page_helpers import attr, job_id_of, make_client, multipart, one, soup, text_of, upload
 from tests.web_helpers import bearer, count, login_page_token, make_token
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -62,6 +64,16 @@ def run(engine: Engine, response: object) -> Job:
     return job(engine, job_id)
 
 
+def payload_of(queued: Job) -> dict[str, Any]:
+    assert queued.payload is not None
+    return queued.payload
+
+
+def result_of(done: Job) -> dict[str, Any]:
+    assert done.result is not None, done.error
+    return done.result
+
+
 @pytest.fixture
 def one_mb_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("PAIRWISE_MAX_UPLOAD_MB", "1")
@@ -74,12 +86,12 @@ class TestUploadForm:
     def test_form_has_a_multi_file_input_source_and_csrf(self, admin: TestClient) -> None:
         response = admin.get("/admin/imports/new")
         assert response.status_code == 200
-        form = soup(response.text).select_one("form[action='/admin/imports']")
+        form = one(soup(response.text), "form[action='/admin/imports']")
         assert form["enctype"] == "multipart/form-data"
         assert form["hx-encoding"] == "multipart/form-data"
-        assert form.select_one("input[type=file][name=files]").has_attr("multiple")
+        assert one(form, "input[type=file][name=files]").has_attr("multiple")
         assert form.select_one("input[name=source]")
-        assert form.select_one("input[name=csrf_token]")["value"]
+        assert one(form, "input[name=csrf_token]")["value"]
 
     def test_anonymous_goes_to_login(self, anonymous: TestClient) -> None:
         response = anonymous.get("/admin/imports/new")
@@ -105,13 +117,17 @@ class TestCreateImport:
         job_id = job_id_of(response)
         assert enqueued == [job_id]
         queued = job(engine, job_id)
-        assert (queued.kind, queued.status, queued.payload["source"]) == ("import", "queued", "team chats")
-        folder = Path(queued.payload["folder"])
+        assert (queued.kind, queued.status, payload_of(queued)["source"]) == (
+            "import",
+            "queued",
+            "team chats",
+        )
+        folder = Path(payload_of(queued)["folder"])
         assert sorted(p.name for p in folder.iterdir()) == ["a.jsonl", "b.zip", "d.jsonl.gz"]
         done = run(engine, response)
         assert done.status == "succeeded", done.error
-        assert done.result["conversations_added"] == 4
-        assert done.result["error_count"] == 1
+        assert result_of(done)["conversations_added"] == 4
+        assert result_of(done)["error_count"] == 1
         assert count(engine, Conversation, Conversation.source == "team chats") == 4
         assert not folder.exists()
 
@@ -135,15 +151,15 @@ class TestCreateImport:
         assert reason.startswith("invalid JSON")
         counts = {dd["data-count"]: dd.get_text(strip=True) for dd in html.select("dd[data-count]")}
         assert (counts["added"], counts["errors"], counts["files"]) == ("2", "1", "1")
-        batch_id = done.result["batch_id"]
+        batch_id = result_of(done)["batch_id"]
         assert html.select_one(f'a[href="/admin/imports/{batch_id}"]')
-        assert html.select_one("#job-status").get("hx-trigger") is None  # finished: polling stops
+        assert one(html, "#job-status").get("hx-trigger") is None  # finished: polling stops
 
     def test_plain_form_post_without_htmx_works_too(self, engine: Engine, admin: TestClient) -> None:
         response = upload(admin, [("files", "a.jsonl", conversation("x"))], htmx=False)
         assert response.status_code == 303
         assert response.headers["location"].startswith("/admin/jobs/")
-        assert run(engine, response).result["conversations_added"] == 1
+        assert result_of(run(engine, response))["conversations_added"] == 1
 
     @pytest.mark.parametrize(
         ("raw", "safe"),
@@ -175,7 +191,7 @@ class TestCreateImport:
         ]
         response = upload(admin, [("files", name, conversation(str(i))) for i, name in enumerate(names)])
         assert response.status_code == 204, response.text
-        folder = Path(job(engine, job_id_of(response)).payload["folder"])
+        folder = Path(payload_of(job(engine, job_id_of(response)))["folder"])
         assert folder.parent == uploads_dir().resolve()
         assert sorted(p.name for p in folder.iterdir()) == sorted(
             ["evil.jsonl", "evil2.jsonl", "evil3.jsonl", "evil4.jsonl", "upload-5", "6-evil.jsonl"]
@@ -323,12 +339,12 @@ class TestBatches:
             session.flush()
             newest_first = sorted((b.id or 0 for b in batches), reverse=True)
         first = soup(admin.get("/admin/imports").text)
-        ids = [int(tr["data-batch"]) for tr in first.select("tr[data-batch]")]
+        ids = [int(attr(tr, "data-batch")) for tr in first.select("tr[data-batch]")]
         assert ids == newest_first[:50]
-        more = first.select_one("a[rel=next]")["href"]
+        more = attr(one(first, "a[rel=next]"), "href")
         assert more == f"/admin/imports?after={newest_first[49]}"
         second = soup(admin.get(more).text)
-        assert [int(tr["data-batch"]) for tr in second.select("tr[data-batch]")] == newest_first[50:]
+        assert [int(attr(tr, "data-batch")) for tr in second.select("tr[data-batch]")] == newest_first[50:]
         assert second.select_one("a[rel=next]") is None
 
     def test_bad_after_is_422(self, admin: TestClient) -> None:
@@ -346,7 +362,7 @@ class TestBatchReport:
     def _import(self, engine: Engine, admin: TestClient, bad_lines: int) -> int:
         content = conversation("ok") + b"not json\n" * bad_lines
         done = run(engine, upload(admin, [("files", "many.jsonl", content)]))
-        return int(done.result["batch_id"])
+        return int(result_of(done)["batch_id"])
 
     def test_files_with_format_sha256_and_counts(self, engine: Engine, admin: TestClient) -> None:
         batch_id = self._import(engine, admin, 1)
@@ -354,7 +370,7 @@ class TestBatchReport:
         cells = [td.get_text(strip=True) for td in page.select("table.import-files tbody td")]
         assert cells[0] == "many.jsonl"
         assert cells[1] == "openai"
-        assert len(page.select_one("table.import-files code.hash")["title"]) == 64
+        assert len(one(page, "table.import-files code.hash")["title"]) == 64
         assert cells[4:] == ["1", "0", "", "1"]
 
     def test_errors_are_paginated_by_keyset(self, engine: Engine, admin: TestClient) -> None:
@@ -364,7 +380,7 @@ class TestBatchReport:
         assert len(rows) == 100
         lines = [int(tr.select("td")[1].get_text()) for tr in rows]
         assert lines == list(range(2, 102))
-        nxt = first.select_one("a[rel=next]")["href"]
+        nxt = attr(one(first, "a[rel=next]"), "href")
         second = soup(admin.get(nxt).text)
         lines = [int(tr.select("td")[1].get_text()) for tr in second.select("tr[data-error]")]
         assert lines == list(range(102, 132))
@@ -389,6 +405,6 @@ def test_imports_made_from_the_cli_are_listed(engine: Engine, admin: TestClient,
     path.write_bytes(conversation("cli"))
     summary = run_import(engine, paths=[path], source="cli")
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(ImportBatch.status)).scalar_one() == "succeeded"
+        assert session.execute(select(col(ImportBatch.status))).scalar_one() == "succeeded"
     page = soup(admin.get("/admin/imports").text)
-    assert [int(tr["data-batch"]) for tr in page.select("tr[data-batch]")] == [summary.batch_id]
+    assert [int(attr(tr, "data-batch")) for tr in page.select("tr[data-batch]")] == [summary.batch_id]

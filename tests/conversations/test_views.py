@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from app.conversations.models import Conversation, Turn
 from app.db import session_scope
-from tests.page_helpers import ids_in, pairs, soup, text_of
+from tests.page_helpers import attr, ids_in, one, pairs, soup, text_of
 from tests.web_helpers import add_pair, html_problems
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -27,11 +27,11 @@ def add_conversation(engine: Engine, title: str = "chat", *texts: str, **values:
         )  # fmt: skip
         session.add(conversation)
         session.flush()
+        assert conversation.id is not None
         for i, text in enumerate(texts):
             session.add(
                 Turn(conversation_id=conversation.id, index=i, role=("user", "assistant")[i % 2], text=text)
             )
-        assert conversation.id is not None
         return conversation.id
 
 
@@ -48,9 +48,9 @@ class TestConversationList:
         url = "/admin/conversations"
         while url:
             page = soup(admin.get(url).text)
-            seen += [int(tr["data-id"]) for tr in page.select("tr[data-id]")]
+            seen += [int(attr(tr, "data-id")) for tr in page.select("tr[data-id]")]
             link = page.select_one("a[rel=next]")
-            url = link["href"] if link else ""
+            url = attr(link, "href") if link else ""
         assert seen == sorted(ids, reverse=True)
 
     def test_next_link_keeps_the_filters(self, engine: Engine, admin: TestClient) -> None:
@@ -59,7 +59,7 @@ class TestConversationList:
         add_conversation(engine, "alpha other", source="s2")
         page = soup(admin.get("/admin/conversations?q=alpha&source=s1").text)
         assert len(page.select("tr[data-id]")) == 50
-        href = page.select_one("a[rel=next]")["href"]
+        href = attr(one(page, "a[rel=next]"), "href")
         assert "q=alpha" in href
         assert "source=s1" in href
         assert "after=" in href
@@ -141,12 +141,12 @@ class TestConversationDetail:
         page = soup(response.text)
         assert len(page.select(".turn-card")) == 4
         assert all(md.has_attr("hx-disable") for md in page.select(".md"))
-        assert page.select_one(".md strong").get_text() == "Bold"
-        tools = page.select_one("details.tools")
+        assert one(page, ".md strong").get_text() == "Bold"
+        tools = one(page, "details.tools")
         assert not tools.has_attr("open")
         assert "Bash" in tools.get_text()
         assert page.select_one(f'a[href="/admin/pairs/{pair_id}"]')
-        assert "chosen in pair" in page.select_one("#turn-3 .role").get_text()
+        assert "chosen in pair" in one(page, "#turn-3 .role").get_text()
         assert html_problems(response.text) == []
 
     def test_unknown_conversation_is_404(self, admin: TestClient) -> None:

@@ -9,7 +9,7 @@ from typing import IO, cast
 import pytest
 
 from app.conversations.importers import _json, get_importer
-from app.conversations.importers.base import FileFormatError
+from app.conversations.importers.base import FileFormatError, ParsedConversation
 
 from .helpers import RENDERED, errors_of, jsonl, parse, turns
 
@@ -207,6 +207,8 @@ def _pipe(data: bytes) -> IO[bytes]:
 
 def test_any_binary_stream_works() -> None:
     results = list(get_importer("openai").parse(_pipe(b"\n\n" + GOOD_LINE * 3), "pipe"))
-    assert [r.line for r in results] == [3, 4, 5]
+    conversations = [r for r in results if isinstance(r, ParsedConversation)]
+    assert conversations == results
+    assert [c.line for c in conversations] == [3, 4, 5]
     sharegpt = (RENDERED / "sharegpt" / "conversations.json").read_bytes()
     assert len(list(get_importer("sharegpt").parse(_pipe(sharegpt), "pipe"))) == 24

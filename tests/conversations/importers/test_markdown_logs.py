@@ -11,13 +11,16 @@ from .helpers import parse
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats"
 
 
-def _read(name: str) -> tuple[str | None, list[list[tuple[str, str, list[tuple[str, str | None]]]]], list]:
+Shaped = list[list[tuple[str, str, list[tuple[str, str | None]]]]]
+
+
+def _read(name: str) -> tuple[str | None, Shaped, list]:
     path = REAL / name
     data = path.read_bytes()
     fmt = detect_format(data, str(path))
     assert fmt is not None
     conversations, errors = parse(fmt, data, str(path))
-    shaped = [
+    shaped: Shaped = [
         [
             (t.role, t.text, [(b["type"], b.get("tag") or b.get("name")) for b in t.blocks or []])
             for t in c.turns
