@@ -11,11 +11,12 @@ import itertools
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from app.auth.models import User
 from app.conversations.models import Conversation, ImportBatch
 from app.db import session_scope
-from app.jobs.models import Job
+from app.jobs.models import Job, JobStatus
 
 MISSING = 999_999
 UPLOAD = [("files", ("matrix.jsonl", b'{"messages": [{"role": "user", "content": "hi"}]}\n'))]
@@ -30,12 +31,12 @@ def _first(world: Any, model: Any) -> int:
 
 def _user(world: Any, username: str) -> int:
     with session_scope(world.engine, read_only=True) as session:
-        return int(session.execute(select(User.id).where(User.username == username)).scalar_one())  # type: ignore[arg-type]
+        return int(session.execute(select(col(User.id)).where(col(User.username) == username)).scalar_one())
 
 
 def _failed_job(world: Any) -> int:
     with session_scope(world.engine) as session:
-        job = Job(kind="detect", status="failed", error="matrix", payload={})
+        job = Job(kind="detect", status=JobStatus.failed, error="matrix", payload={})
         session.add(job)
         session.flush()
         return int(job.id or 0)

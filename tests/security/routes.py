@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 from starlette.testclient import TestClient
 
 from app.assist.models import Suggestion
@@ -18,7 +19,7 @@ from app.auth.models import ApiToken
 from app.conversations.models import Turn
 from app.db import session_scope
 from app.pairs.leak_check import check_unchecked_pairs
-from app.pairs.models import Pair
+from app.pairs.models import Pair, PairStatus
 from app.review import queue
 from app.review.models import Assignment, Verdict
 from app.review.service import JudgmentInput, submit
@@ -59,7 +60,8 @@ class World:
         with session_scope(self.engine, read_only=True) as session:
             lease = session.execute(
                 select(Assignment).where(
-                    Assignment.pair_id == pair_id, Assignment.reviewer_id == get_user(session, username).id
+                    col(Assignment.pair_id) == pair_id,
+                    col(Assignment.reviewer_id) == get_user(session, username).id,
                 )
             ).scalar_one()
             token = lease.token or ""
@@ -71,12 +73,14 @@ class World:
 
         with session_scope(self.engine) as session:
             pair = (
-                session.execute(select(Pair).where(Pair.status == "candidate").order_by(Pair.id.desc()))
+                session.execute(
+                    select(Pair).where(col(Pair.status) == PairStatus.candidate).order_by(col(Pair.id).desc())
+                )
                 .scalars()
                 .first()
-            )  # type: ignore[union-attr]
+            )
             assert pair is not None, "no candidate pair left; seed more pairs"
-            pair.status = "conflict"
+            pair.status = PairStatus.conflict
             session.add(pair)
             return int(pair.id or 0)
 
@@ -122,13 +126,17 @@ class World:
         make_token(self.engine, username, name="to revoke")
         with session_scope(self.engine, read_only=True) as session:
             user = get_user(session, username)
-            return int(
+            token_id = (
                 session.execute(
-                    select(ApiToken.id).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())  # type: ignore[union-attr]
+                    select(col(ApiToken.id))
+                    .where(col(ApiToken.user_id) == user.id)
+                    .order_by(col(ApiToken.id).desc())
                 )
                 .scalars()
                 .first()
             )
+            assert token_id is not None
+            return token_id
 
     def release(self, username: str) -> int:
         """A built, ready release of the seeded (candidate) pairs."""

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from app.body_limits import SMALL_BODY_BYTES, BodyLimitMiddleware
+from app.body_limits import SMALL_BODY_BYTES
 from tests.web_helpers import client, login_page_token, make_user, post_form, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -98,8 +98,9 @@ def test_the_limit_follows_the_setting(engine: Engine, monkeypatch: pytest.Monke
 
 
 def test_uploads_keep_their_own_larger_limit() -> None:
-    assert BodyLimitMiddleware  # the middleware lets /admin/imports through to LimitedUploadRoute
     from app.body_limits import body_limit
+
+    # The middleware lets /admin/imports through to LimitedUploadRoute:
 
     assert body_limit("POST", "/admin/imports") is None
     assert body_limit("POST", "/login") == SMALL_BODY_BYTES

@@ -24,7 +24,9 @@ def _user_for(key: tuple[str, str]) -> str | None:
 def _variants(call: Call, other_token: str) -> dict[str, dict[str, object]]:
     """Ways a cross-site request could arrive: no token, a wrong field, a wrong htmx header, another's token."""
     form = dict(call.form or {})
-    data = {"data": form} if call.form is not None else ({"json": call.json} if call.json is not None else {})
+    data: dict[str, object] = (
+        {"data": form} if call.form is not None else ({"json": call.json} if call.json is not None else {})
+    )
     if call.files is not None:
         data["files"] = call.files
     variants: dict[str, dict[str, object]] = {

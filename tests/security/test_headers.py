@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import re
 
+import httpx2
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine
 
+from tests.page_helpers import attr, one
 from tests.web_helpers import ROOT, client, make_user, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
-def _csp(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _csp(response: httpx2.Response) -> dict[str, list[str]]:
     assert "content-security-policy-report-only" not in response.headers
     header = response.headers["content-security-policy"]
     directives: dict[str, list[str]] = {}
@@ -24,7 +26,7 @@ def _csp(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     return directives
 
 
-def _responses(engine: Engine) -> dict[str, object]:
+def _responses(engine: Engine) -> dict[str, httpx2.Response]:
     make_user(engine, "adm", role="admin")
     c = signed_in("adm")
     return {
@@ -64,7 +66,7 @@ class TestSecurityHeaders:
     def test_authenticated_pages_are_not_cached(self, engine: Engine) -> None:
         responses = _responses(engine)
         for name in ("review page", "patterns page", "api json"):
-            assert responses[name].headers["cache-control"] == "no-store", name  # type: ignore[attr-defined]
+            assert responses[name].headers["cache-control"] == "no-store", name
 
 
 class TestNoInlineScript:
@@ -85,7 +87,7 @@ class TestNoInlineScript:
     def test_htmx_is_configured_safe(self, engine: Engine) -> None:
         make_user(engine, "rev")
         soup = BeautifulSoup(signed_in("rev").get("/review").text, "html.parser")
-        config = json.loads(soup.find("meta", attrs={"name": "htmx-config"})["content"])
+        config = json.loads(attr(one(soup, 'meta[name="htmx-config"]'), "content"))
         assert config["allowEval"] is False
         assert config["allowScriptTags"] is False
         assert config["selfRequestsOnly"] is True

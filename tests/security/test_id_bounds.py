@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -25,11 +26,12 @@ PARAM = re.compile(r"\{(\w+)\}")
 
 def _int_routes() -> list[tuple[str, str]]:
     """(method, path) of every route whose path has a parameter declared as an int."""
-    out = []
+    out: list[tuple[str, str]] = []
     with settings_env(Path(tempfile.mkdtemp(prefix="pw-routes-"))):
         routes = create_app().routes
     for route in routes:
-        contexts = (
+        # FastAPI's route contexts are of a private type; both kinds are read by duck typing below.
+        contexts: list[Any] = (
             list(route.effective_route_contexts()) if hasattr(route, "effective_route_contexts") else [route]
         )
         for context in contexts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -40,7 +41,8 @@ def _route_contexts() -> list[tuple[str, str, object]]:
 
     out = []
     for route in create_app().routes:
-        contexts = (
+        # FastAPI's route contexts are of a private type; both kinds are read by duck typing below.
+        contexts: list[Any] = (
             list(route.effective_route_contexts()) if hasattr(route, "effective_route_contexts") else [route]
         )
         for context in contexts:

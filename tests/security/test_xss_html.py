@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import Engine
 
 from app.db import session_scope
+from tests.page_helpers import attr, one
 from tests.web_helpers import (
     PAYLOAD,
     PAYLOADS,
@@ -59,7 +60,7 @@ class TestCorpus:
 
         pairs = seed_corpus(engine)
         with session_scope(engine, read_only=True) as session:
-            conversations = {session.get(Pair, p).conversation_id for p in pairs}
+            conversations = {session.get_one(Pair, p).conversation_id for p in pairs}
         assert len(conversations) == 5  # each of the five conversations is in the queue
 
 
@@ -122,10 +123,8 @@ class TestReviewPagesAreInert:
             assert html_problems(f"<div class='md' hx-disable>{rendered}</div>", page=text[:40]) == []
             soup = BeautifulSoup(rendered, "html.parser")
             for a in soup.find_all("a"):
-                assert (
-                    a["href"].startswith(("http://", "https://", "mailto:", "/", "#"))
-                    or "://" not in a["href"]
-                )
+                href = attr(a, "href")
+                assert href.startswith(("http://", "https://", "mailto:", "/", "#")) or "://" not in href
                 assert a.get("rel") == ["noopener", "noreferrer", "nofollow"]
 
 
@@ -141,8 +140,8 @@ class TestOtherPagesAreInert:
             assert page.status_code == 200
             problems += html_problems(page.text, page=f"judgment {judgment_id}")
             soup = BeautifulSoup(page.text, "html.parser")
-            assert soup.select_one("textarea[name=edited_text]").get_text() == f"Gold {PAYLOAD}"
-            assert soup.select_one("input[name=comment]")["value"] == f"Comment {PAYLOAD}".strip()
+            assert one(soup, "textarea[name=edited_text]").get_text() == f"Gold {PAYLOAD}"
+            assert one(soup, "input[name=comment]")["value"] == f"Comment {PAYLOAD}".strip()
         assert problems == []
 
     def test_tokens_page_and_new_token_page(self, engine: Engine) -> None:
@@ -196,15 +195,16 @@ class TestOtherPagesAreInert:
 class TestAdminPages:
     def test_dashboard_browsers_and_details_render_the_corpus_inert(self, engine: Engine) -> None:
         from sqlalchemy import select
+        from sqlmodel import col
 
         from app.conversations.models import Conversation, ImportBatch
         from app.pairs.models import Pair
 
         world = seed_xss_world(engine)
         with session_scope(engine, read_only=True) as session:
-            conversation_ids = list(session.execute(select(Conversation.id)).scalars())
-            pair_ids = list(session.execute(select(Pair.id)).scalars())
-            batch_ids = list(session.execute(select(ImportBatch.id)).scalars())
+            conversation_ids = list(session.execute(select(col(Conversation.id))).scalars())
+            pair_ids = list(session.execute(select(col(Pair.id))).scalars())
+            batch_ids = list(session.execute(select(col(ImportBatch.id))).scalars())
         assert conversation_ids, world
         assert pair_ids
         assert batch_ids
