@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from app.db import session_scope
 from app.pairs.models import Pair
@@ -79,14 +80,16 @@ class TestAdjudication:
         )
         assert response.status_code == 303
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
+            pair = session.get_one(Pair, pair_id)
             assert (pair.status, pair.swapped) == ("accepted", False)
             decision = session.execute(
-                select(Adjudication).where(Adjudication.pair_id == pair_id)
+                select(Adjudication).where(col(Adjudication.pair_id) == pair_id)
             ).scalar_one()
             assert (decision.verdict, decision.note) == ("second", "revision is right")
             events = (
-                session.execute(select(AuditEvent.action).where(AuditEvent.object_id == str(pair_id)))
+                session.execute(
+                    select(col(AuditEvent.action)).where(col(AuditEvent.object_id) == str(pair_id))
+                )
                 .scalars()
                 .all()
             )
@@ -94,7 +97,7 @@ class TestAdjudication:
         # A reviewer's undo afterwards does not reopen the adjudicated pair.
         post_form(signed_in("rev2"), "/review/undo", htmx=True)
         with session_scope(engine, read_only=True) as session:
-            assert session.get(Pair, pair_id).status == "accepted"
+            assert session.get_one(Pair, pair_id).status == "accepted"
 
     def test_errors(self, engine: Engine, world: list[int]) -> None:
         adm = signed_in("adm")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from app.db import session_scope
 from app.models_base import utcnow
@@ -39,7 +40,11 @@ class Live:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def live(request: pytest.FixtureRequest, fresh_database_url, tmp_path_factory) -> Iterator[Live]:  # type: ignore[no-untyped-def]
+def live(
+    request: pytest.FixtureRequest,
+    fresh_database_url: Callable[[str], str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Live]:
     url = fresh_database_url(request.param)
     data_dir = tmp_path_factory.mktemp(f"live-{request.param}")
     with settings_env(data_dir), fast_hashing():
@@ -57,10 +62,10 @@ def live(request: pytest.FixtureRequest, fresh_database_url, tmp_path_factory) -
         engine.dispose()
 
 
-def _together(calls: list) -> list[httpx.Response]:  # type: ignore[type-arg]
+def _together(calls: list[Callable[[httpx.Client], httpx.Response]]) -> list[httpx.Response]:
     """Run the calls in threads released at the same moment."""
     barrier = threading.Barrier(len(calls))
-    results: list[httpx.Response | BaseException] = [None] * len(calls)  # type: ignore[list-item]
+    results: list[httpx.Response | BaseException | None] = [None] * len(calls)
 
     def run(i: int) -> None:
         with httpx.Client(timeout=60) as c:
@@ -77,7 +82,9 @@ def _together(calls: list) -> list[httpx.Response]:  # type: ignore[type-arg]
         t.join()
     errors = [r for r in results if isinstance(r, BaseException)]
     assert errors == []
-    return results  # type: ignore[return-value]
+    responses = [r for r in results if isinstance(r, httpx.Response)]
+    assert len(responses) == len(calls)
+    return responses
 
 
 class TestConcurrentSubmits:
@@ -92,7 +99,7 @@ class TestConcurrentSubmits:
         with session_scope(live.engine, read_only=True) as session:
             assert (
                 session.execute(
-                    select(func.count()).select_from(Judgment).where(Judgment.pair_id == pair_id)
+                    select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair_id)
                 ).scalar_one()
                 == 1
             )
@@ -100,7 +107,7 @@ class TestConcurrentSubmits:
     def test_twenty_reviewers_without_a_lease_store_nothing(self, live: Live) -> None:
         """Judging needs the caller's lease (issue 15): guessing a pair id gets 404, whoever is fastest."""
         with session_scope(live.engine, read_only=True) as session:
-            judged = set(session.execute(select(Judgment.pair_id)).scalars())
+            judged = set(session.execute(select(col(Judgment.pair_id))).scalars())
         pair_id = next(p for p in reversed(live.pairs) if p not in judged)
         url = f"{live.server.url}/api/v1/pairs/{pair_id}/judgments"
         responses = _together([
@@ -111,7 +118,7 @@ class TestConcurrentSubmits:
         with session_scope(live.engine, read_only=True) as session:
             assert (
                 session.execute(
-                    select(func.count()).select_from(Judgment).where(Judgment.pair_id == pair_id)
+                    select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair_id)
                 ).scalar_one()
                 == 0
             )
@@ -120,7 +127,7 @@ class TestConcurrentSubmits:
 class TestConcurrentLeases:
     def test_twenty_reviewers_never_get_the_same_pair(self, live: Live) -> None:
         with session_scope(live.engine, read_only=True) as session:
-            judged = set(session.execute(select(Judgment.pair_id)).scalars())
+            judged = set(session.execute(select(col(Judgment.pair_id))).scalars())
         available = [p for p in live.pairs if p not in judged]
         url = f"{live.server.url}/api/v1/review/next"
         responses = _together([
@@ -133,8 +140,8 @@ class TestConcurrentLeases:
         assert set(served) <= set(available)
         with session_scope(live.engine, read_only=True) as session:
             live_leases = session.execute(
-                select(Assignment.pair_id, func.count()).where(Assignment.expires_at > utcnow())
-                .group_by(Assignment.pair_id)
+                select(col(Assignment.pair_id), func.count()).where(col(Assignment.expires_at) > utcnow())
+                .group_by(col(Assignment.pair_id))
             ).all()  # fmt: skip
         assert max(n for _, n in live_leases) == 1
 

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine, select, update
+from sqlmodel import col
 
 from app.conversations.importing import run_import
 from app.db import session_scope
 from app.pairs.models import Pair
+from tests.page_helpers import one
 from tests.web_helpers import make_user, post_form, signed_in
 
 SESSION = (
@@ -28,7 +30,7 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 def test_prompt_and_follow_up_context_is_collapsed_and_not_in_their_text(engine: Engine) -> None:
     run_import(engine, paths=[SESSION])
     with session_scope(engine) as session:
-        pairs = list(session.execute(select(Pair).order_by(Pair.id)).scalars())
+        pairs = list(session.execute(select(Pair).order_by(col(Pair.id))).scalars())
         # Only the pair whose prompt carries IDE context and whose follow-up carries shell output stays open.
         keep = pairs[1].id
         session.execute(update(Pair).where(Pair.id != keep).values(status="not_a_pair"))
@@ -38,7 +40,7 @@ def test_prompt_and_follow_up_context_is_collapsed_and_not_in_their_text(engine:
     prompt, pushback = soup.select_one("section.prompt"), soup.select_one("section.pushback")
     assert prompt is not None
     assert pushback is not None
-    assert prompt.select_one(".md").get_text(strip=True) == "Why does main() never return?"
+    assert one(prompt, ".md").get_text(strip=True) == "Why does main() never return?"
     prompt_context = prompt.select_one("details.user-context")
     assert prompt_context is not None
     assert "open" not in prompt_context.attrs
@@ -55,4 +57,4 @@ def test_prompt_and_follow_up_context_is_collapsed_and_not_in_their_text(engine:
         "bash-stderr",
     ]
     assert "1 failed, 3 passed" in pushback_context.get_text()
-    assert "bash-stdout" not in pushback.select_one(".md").get_text()
+    assert "bash-stdout" not in one(pushback, ".md").get_text()

@@ -11,7 +11,7 @@ from app.conversations.models import Turn
 from app.db import session_scope
 from app.errors import ConflictError
 from app.models_base import utcnow
-from app.pairs.models import Pair
+from app.pairs.models import Pair, PairStatus
 from app.review import queue
 from app.review.models import Assignment, Verdict
 from app.review.service import JudgmentInput, submit
@@ -36,7 +36,7 @@ def judge(engine: Engine, username: str, pair_id: int, verdict: Verdict = Verdic
         )
 
 
-def pairs(engine: Engine, *scores: float, status: str = "candidate") -> list[int]:
+def pairs(engine: Engine, *scores: float, status: PairStatus = PairStatus.candidate) -> list[int]:
     with session_scope(engine) as session:
         return [add_pair(session, score=s, status=status).id or 0 for s in scores]
 
@@ -104,8 +104,8 @@ class TestOrder:
             judge(engine, "rev", pair_id)
         assert served == [a, b, c]
 
-    @pytest.mark.parametrize("status", ["accepted", "tie", "not_a_pair"])
-    def test_decided_pairs_are_not_served(self, engine: Engine, status: str) -> None:
+    @pytest.mark.parametrize("status", [PairStatus.accepted, PairStatus.tie, PairStatus.not_a_pair])
+    def test_decided_pairs_are_not_served(self, engine: Engine, status: PairStatus) -> None:
         pairs(engine, 0.99, status=status)
         make_user(engine, "rev")
         assert lease(engine, "rev") is None
@@ -129,7 +129,7 @@ class TestNeverJudgedTwice:
         assert lease(engine, "rev") == first
         judge(engine, "rev", first)
         with session_scope(engine, read_only=True) as session:
-            assert session.get(Pair, first).status == "candidate"  # overlap 2: still open
+            assert session.get_one(Pair, first).status == "candidate"  # overlap 2: still open
         assert lease(engine, "rev") == second
         judge(engine, "rev", second)
         assert lease(engine, "rev") is None
@@ -186,7 +186,7 @@ class TestExpiry:
             judge(engine, "old", pair_id)
         judge(engine, "new", pair_id)
         with session_scope(engine, read_only=True) as session:
-            assert session.get(Pair, pair_id).status == "accepted"
+            assert session.get_one(Pair, pair_id).status == "accepted"
 
     def test_moving_the_clock_past_the_lease(self, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
         (pair_id,) = pairs(engine, 0.9)
@@ -240,10 +240,10 @@ class TestConflict:
         lease(engine, "rb")
         judge(engine, "ra", pair_id, Verdict.second)
         with session_scope(engine, read_only=True) as session:
-            assert session.get(Pair, pair_id).status == "candidate"
+            assert session.get_one(Pair, pair_id).status == "candidate"
         judge(engine, "rb", pair_id, Verdict.first)
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
+            pair = session.get_one(Pair, pair_id)
             assert (pair.status, pair.swapped) == ("conflict", False)
 
     def test_overlap_two_agreement_decides(self, engine: Engine, overlap_two: None) -> None:
@@ -253,7 +253,7 @@ class TestConflict:
         judge(engine, "ra", pair_id, Verdict.first)
         judge(engine, "rb", pair_id, Verdict.first)
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
+            pair = session.get_one(Pair, pair_id)
             assert (pair.status, pair.swapped) == ("accepted", True)
 
     def test_a_third_reviewer_is_refused_beyond_the_overlap(self, engine: Engine, overlap_two: None) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -23,16 +24,16 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 FIRST, SECOND = "Use URI versioning.", "Let me weigh URI, header and media-type versioning: ..."
 
 
-def _pair(engine: Engine, **kw: object) -> int:
+def _pair(engine: Engine, **kw: Any) -> int:
     with session_scope(engine) as session:
-        return add_pair(session, **kw).id or 0  # type: ignore[arg-type]
+        return add_pair(session, **kw).id or 0
 
 
-def _submit(engine: Engine, username: str, pair_id: int, **kw: object) -> Judgment:
+def _submit(engine: Engine, username: str, pair_id: int, **kw: Any) -> Judgment:
     with session_scope(engine) as session:
         return submit(
             session, reviewer=get_user(session, username), pair_id=pair_id, data=JudgmentInput(**kw)
-        )  # type: ignore[arg-type]
+        )
 
 
 @pytest.fixture
@@ -55,14 +56,14 @@ class TestVerdictToStatus:
         pair_id = _pair(engine)
         _submit(engine, rev, pair_id, verdict=verdict)
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
+            pair = session.get_one(Pair, pair_id)
             assert (pair.status, pair.swapped, pair.version) == (status, swapped, 2)
 
     def test_first_better_makes_the_first_answer_chosen(self, engine: Engine, rev: str) -> None:
         pair_id = _pair(engine)
         _submit(engine, rev, pair_id, verdict=Verdict.first)
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
+            pair = session.get_one(Pair, pair_id)
             assert pair.chosen_turn_id == pair.first_turn_id
             assert pair.rejected_turn_id == pair.second_turn_id
 
@@ -120,7 +121,7 @@ class TestUndo:
         with session_scope(engine) as session:
             assert undo_last(session, reviewer=get_user(session, rev)) == pair_id
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
+            pair = session.get_one(Pair, pair_id)
             assert (pair.status, pair.swapped) == ("candidate", False)
             assert session.execute(select(Judgment)).first() is None
             lease = session.execute(select(Assignment)).scalar_one()
@@ -168,7 +169,7 @@ class TestStaleEdit:
             edit_judgment(session, reviewer=get_user(session, rev), judgment_id=judgment.id or 0, version=1,
                               edited_text="Tab two gold", comment="two", flagged=True)  # fmt: skip
         with session_scope(engine, read_only=True) as session:
-            stored = session.get(Judgment, judgment.id)
+            stored = session.get_one(Judgment, judgment.id)
             assert (stored.edited_text, stored.comment, stored.flagged, stored.version) == (
                 "Tab one gold",
                 "one",
@@ -185,7 +186,7 @@ class TestStaleEdit:
 
 
 class TestStats:
-    def _judgment_at(self, engine: Engine, username: str, when: object, seconds: float | None) -> None:
+    def _judgment_at(self, engine: Engine, username: str, when: datetime, seconds: float | None) -> None:
         with session_scope(engine) as session:
             pair = add_pair(session)
             session.add(Judgment(pair_id=pair.id or 0, reviewer_id=get_user(session, username).id or 0,
@@ -224,6 +225,7 @@ class TestStats:
             lease.leased_at = utcnow() - timedelta(seconds=42)
             session.add(lease)
         judgment = _submit(engine, rev, pair_id, verdict=Verdict.second)
+        assert judgment.seconds_spent is not None
         assert 42 <= judgment.seconds_spent < 50
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.assist.models import Suggestion
 from app.db import session_scope
@@ -16,6 +16,7 @@ from app.pairs.leak_check import check_unchecked_pairs
 from app.pairs.models import PairEdit
 from app.releases.export.dataset import export_file
 from app.review import queue
+from tests.page_helpers import attr, one
 from tests.web_helpers import add_pair, get_user, make_user, post_form, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -36,14 +37,14 @@ def held(engine: Engine) -> int:
         return int(pair.id or 0)
 
 
-def _panel(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser").select_one("#standalone-panel")
+def _panel(html: str) -> Tag:
+    return one(BeautifulSoup(html, "html.parser"), "#standalone-panel")
 
 
 def test_panel_marks_spans_and_previews_the_transform(engine: Engine, held: int) -> None:
     panel = _panel(signed_in("rev").get(f"/review/{held}/standalone").text)
     assert [m.get_text() for m in panel.select("mark.leak")] == ["Good catch"]
-    assert panel.select_one("[data-standalone-preview]").get_text() == "Keyset pagination <b>stays</b> fast."
+    assert one(panel, "[data-standalone-preview]").get_text() == "Keyset pagination <b>stays</b> fast."
     assert panel.select_one('[data-standalone-key="t"]') is not None
 
 
@@ -63,10 +64,12 @@ def test_transform_prompt_and_suggestion_reach_the_export(engine: Engine, held: 
                                base_text="Paginate 50M rows?", model="stand-in"))  # fmt: skip
     panel = _panel(c.get(f"/review/{held}/standalone").text)
     assert panel.select_one(".suggestion ins") is not None
-    sid = panel.select_one(".suggestion")["data-suggestion"]
+    sid = attr(one(panel, ".suggestion"), "data-suggestion")
     assert post_form(c, f"/review/{held}/suggestions/{sid}/accept", htmx=True).status_code == 200
     with session_scope(engine, read_only=True) as session:
-        edits = session.exec(select(PairEdit).where(PairEdit.pair_id == held).order_by(PairEdit.id)).all()
+        edits = session.exec(
+            select(PairEdit).where(col(PairEdit.pair_id) == held).order_by(col(PairEdit.id))
+        ).all()
         assert [(e.field, e.source) for e in edits] == [("chosen", "transform"), ("prompt", "reviewer"),
                                                         ("prompt", "suggestion")]  # fmt: skip
         assert edits[1].previous_text == QUESTION

@@ -7,11 +7,14 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine, select
+from sqlmodel import col
+from starlette.testclient import TestClient
 
 from app.db import session_scope
 from app.pairs.models import Pair
 from app.review.models import Assignment, Judgment
 from app.review.queue import left_side_for
+from tests.page_helpers import one
 from tests.web_helpers import expire_leases, judgments_of, make_user, post_form, seed_samples, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -33,7 +36,9 @@ def _pair_id(html: str) -> int | None:
 
 def _left_side(engine: Engine, pair_id: int) -> str:
     with session_scope(engine, read_only=True) as session:
-        return session.execute(select(Assignment.left_side).where(Assignment.pair_id == pair_id)).scalar_one()
+        return session.execute(
+            select(col(Assignment.left_side)).where(col(Assignment.pair_id) == pair_id)
+        ).scalar_one()
 
 
 def _origin(left_side: str, screen: str) -> str:
@@ -71,7 +76,7 @@ class TestVerdictsInScreenOrder:
         expected_second = right_patterns if left_side == "first" else left_patterns
         assert (judgment.patterns_first, judgment.patterns_second) == (expected_first, expected_second)
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
+            pair = session.get_one(Pair, pair_id)
             assert (pair.status, pair.swapped) == ("accepted", verdict == "first")
 
     @pytest.mark.parametrize(("verdict", "status"), [("tie", "tie"), ("not_a_pair", "not_a_pair")])
@@ -80,7 +85,7 @@ class TestVerdictsInScreenOrder:
         pair_id = _pair_id(post_form(c, "/review/next").text)
         post_form(c, f"/review/{pair_id}/judge", {"verdict": verdict})
         with session_scope(engine, read_only=True) as session:
-            assert session.get(Pair, pair_id).status == status
+            assert session.get_one(Pair, pair_id).status == status
 
     def test_after_a_verdict_the_next_pair_is_in_the_partial(self, engine: Engine, world: list[int]) -> None:
         c = signed_in("rev")
@@ -116,10 +121,10 @@ class TestVerdictsInScreenOrder:
         pair_id = _pair_id(html)
         left_side = _left_side(engine, pair_id or 0)
         with session_scope(engine, read_only=True) as session:
-            pair = session.get(Pair, pair_id)
-            first = session.get(Turn, pair.first_turn_id).text
+            pair = session.get_one(Pair, pair_id)
+            first = session.get_one(Turn, pair.first_turn_id).text
         soup = BeautifulSoup(html, "html.parser")
-        left_text = soup.select_one("#answer-left textarea[data-editor=left]").get_text()
+        left_text = one(soup, "#answer-left textarea[data-editor=left]").get_text()
         assert (left_text == first) == (left_side == "first")
         for content in soup.select("[hx-disable], textarea"):
             content.decompose()
@@ -130,7 +135,7 @@ class TestVerdictsInScreenOrder:
 
 
 class TestGoldEdit:
-    def _open(self, engine: Engine) -> tuple[object, int, str]:
+    def _open(self, engine: Engine) -> tuple[TestClient, int, str]:
         c = signed_in("rev")
         html = post_form(c, "/review/next").text
         pair_id = _pair_id(html) or 0
@@ -142,7 +147,7 @@ class TestGoldEdit:
             c,
             f"/review/{pair_id}/judge",
             {"verdict": "left", "edited_side": "left", "edited_text": "A better gold answer.\r\nLine 2"},
-        )  # type: ignore[arg-type]
+        )
         assert response.status_code == 200
         (judgment,) = judgments_of(engine, "rev")
         assert judgment.edited_text == "A better gold answer.\nLine 2"
@@ -155,18 +160,18 @@ class TestGoldEdit:
             c,
             f"/review/{pair_id}/judge",
             {"verdict": "left", "edited_side": "right", "edited_text": "Edited the wrong one"},
-        )  # type: ignore[arg-type]
+        )
         assert response.status_code == 422
         assert "You edited the right answer but did not prefer it" in response.text
         assert judgments_of(engine, "rev") == []
 
     def test_an_unchanged_editor_is_not_a_gold_edit(self, engine: Engine, world: list[int]) -> None:
         c, pair_id, _ = self._open(engine)
-        html = c.get("/review").text  # type: ignore[attr-defined]
-        original = BeautifulSoup(html, "html.parser").select_one("textarea[data-editor=right]").get_text()
+        html = c.get("/review").text
+        original = one(BeautifulSoup(html, "html.parser"), "textarea[data-editor=right]").get_text()
         post_form(
             c, f"/review/{pair_id}/judge", {"verdict": "tie", "edited_side": "right", "edited_text": original}
-        )  # type: ignore[arg-type]
+        )
         (judgment,) = judgments_of(engine, "rev")
         assert judgment.edited_text is None
 
@@ -231,7 +236,7 @@ class TestConflictsOnThePage:
         post_form(c, f"/review/{world[0]}/judge", {"verdict": "right"})
         (judgment,) = judgments_of(engine, "rev")
         page = c.get(f"/review/judgments/{judgment.id}").text
-        version = BeautifulSoup(page, "html.parser").select_one("input[name=version]")["value"]
+        version = one(BeautifulSoup(page, "html.parser"), "input[name=version]")["value"]
         assert version == "1"
         tab_one = post_form(c, f"/review/judgments/{judgment.id}",
                             {"version": version, "edited_text": "Tab one", "comment": "first"})  # fmt: skip
@@ -242,7 +247,7 @@ class TestConflictsOnThePage:
         assert tab_two.status_code == 409
         assert "This judgment was changed in another tab or window after you opened it." in tab_two.text
         with session_scope(engine, read_only=True) as session:
-            stored = session.get(Judgment, judgment.id)
+            stored = session.get_one(Judgment, judgment.id)
             assert (stored.edited_text, stored.comment, stored.version) == ("Tab one", "first", 2)
 
 
