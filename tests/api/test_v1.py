@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
+from starlette.testclient import TestClient
 
 from app.db import session_scope
 from app.pairs.models import Pair
@@ -15,10 +17,12 @@ from app.review.models import Assignment, Judgment
 from tests.web_helpers import add_pair, bearer, client, count, make_token, make_user, seed_samples
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
+# A client, the bearer header of its user's token, and the seeded pair ids.
+ApiWorld = tuple[TestClient, dict[str, str], list[int]]
 
 
 @pytest.fixture
-def api(engine: Engine) -> tuple[object, dict[str, str], list[int]]:
+def api(engine: Engine) -> ApiWorld:
     """A reviewer's client and token over the seeded samples."""
     pairs = seed_samples(engine)
     make_user(engine, "rev")
@@ -26,7 +30,7 @@ def api(engine: Engine) -> tuple[object, dict[str, str], list[int]]:
 
 
 @pytest.fixture
-def admin(engine: Engine) -> tuple[object, dict[str, str], list[int]]:
+def admin(engine: Engine) -> ApiWorld:
     pairs = seed_samples(engine)
     make_user(engine, "adm", role="admin")
     return client(), bearer(make_token(engine, "adm")), pairs
@@ -34,16 +38,18 @@ def admin(engine: Engine) -> tuple[object, dict[str, str], list[int]]:
 
 def _all_ids(engine: Engine) -> list[int]:
     with session_scope(engine, read_only=True) as session:
-        return list(session.execute(select(Pair.id).order_by(Pair.id)).scalars())
+        return list(session.execute(select(col(Pair.id)).order_by(col(Pair.id))).scalars())
 
 
 def _left_side(engine: Engine, pair_id: int) -> str:
     with session_scope(engine, read_only=True) as session:
-        return session.execute(select(Assignment.left_side).where(Assignment.pair_id == pair_id)).scalar_one()
+        return session.execute(
+            select(col(Assignment.left_side)).where(col(Assignment.pair_id) == pair_id)
+        ).scalar_one()
 
 
 class TestListPairs:
-    def test_keyset_pages_cover_every_pair_once(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+    def test_keyset_pages_cover_every_pair_once(self, engine: Engine, admin: ApiWorld) -> None:
         c, h, _ = admin
         seen, after, pages = [], 0, 0
         while True:
@@ -57,7 +63,7 @@ class TestListPairs:
         assert seen == _all_ids(engine)
         assert pages == len(seen) // 5 + 1
 
-    def test_item_shape(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+    def test_item_shape(self, engine: Engine, admin: ApiWorld) -> None:
         c, h, _ = admin
         item = c.get("/api/v1/pairs", params={"limit": 1}, headers=h).json()["items"][0]
         assert sorted(item) == sorted(["view", "id", "conversation_id", "source", "title", "score", "detector",
@@ -69,7 +75,7 @@ class TestListPairs:
         assert item["status"] == "candidate"
         assert item["prompt"][-1]["role"] == "user"
 
-    def test_filters(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+    def test_filters(self, engine: Engine, admin: ApiWorld) -> None:
         c, h, pairs = admin
         above = c.get("/api/v1/pairs", params={"min_score": 0.5, "limit": 500}, headers=h).json()["items"]
         assert sorted(p["id"] for p in above) == sorted(pairs)
@@ -78,7 +84,7 @@ class TestListPairs:
             "next_after": None,
         }
 
-    def test_last_page_exactly_full_then_empty(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+    def test_last_page_exactly_full_then_empty(self, engine: Engine, admin: ApiWorld) -> None:
         c, h, _ = admin
         total = len(_all_ids(engine))
         body = c.get("/api/v1/pairs", params={"limit": total}, headers=h).json()
@@ -90,13 +96,13 @@ class TestListPairs:
 
 
 class TestGetPair:
-    def test_get(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+    def test_get(self, engine: Engine, admin: ApiWorld) -> None:
         c, h, pairs = admin
         body = c.get(f"/api/v1/pairs/{pairs[0]}", headers=h).json()
         assert body["id"] == pairs[0]
         assert body["chosen"] == body["chosen_original"]
 
-    def test_missing(self, engine: Engine, admin) -> None:  # type: ignore[no-untyped-def]
+    def test_missing(self, engine: Engine, admin: ApiWorld) -> None:
         c, h, _ = admin
         response = c.get("/api/v1/pairs/987654", headers=h)
         assert response.status_code == 404
@@ -104,7 +110,7 @@ class TestGetPair:
 
 
 class TestReviewerScope:
-    def test_reviewer_lists_only_the_pair_they_hold_blind(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_reviewer_lists_only_the_pair_they_hold_blind(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
         assert c.get("/api/v1/pairs", headers=h).json() == {"items": [], "next_after": None}
         leased = c.post("/api/v1/review/next", headers=h).json()["pair"]
@@ -115,7 +121,9 @@ class TestReviewerScope:
         assert "/" not in item["source"]["file"]
 
     @pytest.mark.parametrize("swapped", [False, True])
-    def test_reviewer_sees_answers_in_their_screen_order(self, engine: Engine, api, swapped: bool) -> None:  # type: ignore[no-untyped-def]
+    def test_reviewer_sees_answers_in_their_screen_order(
+        self, engine: Engine, api: ApiWorld, swapped: bool
+    ) -> None:
         """The view is a projection of the reviewed-orientation pair shape: a swapped pair is undone for the screen."""
         c, h, _pairs = api
         with session_scope(engine) as session:
@@ -125,19 +133,19 @@ class TestReviewerScope:
         with session_scope(engine, read_only=True) as session:
             from app.conversations.models import Turn
 
-            pair = session.get(Pair, item["id"])
-            first = session.get(Turn, pair.first_turn_id).text
-            second = session.get(Turn, pair.second_turn_id).text
+            pair = session.get_one(Pair, item["id"])
+            first = session.get_one(Turn, pair.first_turn_id).text
+            second = session.get_one(Turn, pair.second_turn_id).text
         expected = (first, second) if _left_side(engine, item["id"]) == "first" else (second, first)
         assert (item["left"], item["right"]) == expected
 
-    def test_reviewer_gets_404_for_pairs_they_do_not_hold(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_reviewer_gets_404_for_pairs_they_do_not_hold(self, engine: Engine, api: ApiWorld) -> None:
         c, h, pairs = api
         response = c.get(f"/api/v1/pairs/{pairs[1]}", headers=h)
         assert response.status_code == 404
         assert response.json() == {"detail": f"pair {pairs[1]} does not exist"}
 
-    def test_other_reviewers_gold_edits_and_status_stay_hidden(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_other_reviewers_gold_edits_and_status_stay_hidden(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
         with session_scope(engine) as session:
             from app.settings.service import set_value
@@ -158,7 +166,7 @@ class TestReviewerScope:
 
 
 class TestLease:
-    def test_lease_returns_the_best_pair_and_keeps_it(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_lease_returns_the_best_pair_and_keeps_it(self, engine: Engine, api: ApiWorld) -> None:
         c, h, pairs = api
         first = c.post("/api/v1/review/next", headers=h).json()
         assert first["pair"]["id"] == pairs[0]
@@ -173,7 +181,7 @@ class TestLease:
 
 
 class TestSubmit:
-    def test_submit_in_screen_order_returns_201(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_submit_in_screen_order_returns_201(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
         leased = c.post("/api/v1/review/next", headers=h).json()["pair"]
         response = c.post(f"/api/v1/pairs/{leased['id']}/judgments", headers=h, json={
@@ -190,14 +198,14 @@ class TestSubmit:
         with session_scope(engine, read_only=True) as session:
             from app.conversations.models import Turn
 
-            pair = session.get(Pair, leased["id"])
-            first = session.get(Turn, pair.first_turn_id).text
+            pair = session.get_one(Pair, leased["id"])
+            first = session.get_one(Turn, pair.first_turn_id).text
         assert judgment.verdict == ("first" if leased["left"] == first else "second")
         assert (judgment.patterns_first if judgment.verdict == "first" else judgment.patterns_second) == [
             "tradeoffs"
         ]
 
-    def test_unknown_pattern_is_422_like_the_page(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_unknown_pattern_is_422_like_the_page(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
         pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
         response = c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=h,
@@ -206,7 +214,7 @@ class TestSubmit:
         assert response.json() == {"detail": "unknown patterns: nope"}
         assert count(engine, Judgment) == 0
 
-    def test_twice_is_409(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_twice_is_409(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
         pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
         url = f"/api/v1/pairs/{pair_id}/judgments"
@@ -215,14 +223,14 @@ class TestSubmit:
         assert again.status_code == 409
         assert count(engine, Judgment) == 1
 
-    def test_without_a_lease_is_404(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_without_a_lease_is_404(self, engine: Engine, api: ApiWorld) -> None:
         c, h, pairs = api
         response = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", headers=h, json={"verdict": "tie"})
         assert response.status_code == 404
         assert "not in your queue" in response.json()["detail"]
         assert count(engine, Judgment) == 0
 
-    def test_below_threshold_pair_cannot_be_judged(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_below_threshold_pair_cannot_be_judged(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _ = api
         with session_scope(engine) as session:
             low = add_pair(session, score=0.01).id
@@ -231,7 +239,7 @@ class TestSubmit:
         assert response.status_code == 404
         assert count(engine, Judgment) == 0
 
-    def test_missing_pair_is_404(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_missing_pair_is_404(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _ = api
         response = c.post("/api/v1/pairs/987654/judgments", headers=h, json={"verdict": "tie"})
         assert response.status_code == 404
@@ -241,7 +249,7 @@ class TestSubmit:
                                       {"verdict": "tie", "patterns_left": ["x"] * 51}, [], "tie",
                                       {"verdict": "first"}, {"verdict": "tie", "comment": "nul\u0000"},
                                       {"verdict": "left", "edited_text": "   "}])  # fmt: skip
-    def test_bad_bodies_are_422(self, engine: Engine, api, body: object) -> None:  # type: ignore[no-untyped-def]
+    def test_bad_bodies_are_422(self, engine: Engine, api: ApiWorld, body: object) -> None:
         c, h, _pairs = api
         pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
         response = c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=h, json=body)
@@ -250,14 +258,14 @@ class TestSubmit:
         assert response.json()["errors"]
         assert count(engine, Judgment) == 0
 
-    def test_gold_edit_with_a_tie_is_422(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_gold_edit_with_a_tie_is_422(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
         pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
         response = c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=h,
                           json={"verdict": "tie", "edited_text": "gold"})  # fmt: skip
         assert response.status_code == 422
 
-    def test_malformed_json_is_400_in_the_error_shape(self, engine: Engine, api) -> None:  # type: ignore[no-untyped-def]
+    def test_malformed_json_is_400_in_the_error_shape(self, engine: Engine, api: ApiWorld) -> None:
         c, h, pairs = api
         response = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", content=b"{nope",
                           headers={**h, "Content-Type": "application/json"})  # fmt: skip

@@ -122,6 +122,7 @@ class TestLoginCsrf:
         attacker = client()
         token = login_page_token(attacker)
         signed = attacker.cookies.get("pw_csrf")
+        assert signed is not None
         victim = client(https=True)
         victim.cookies.set("pw_csrf", signed)
         response = victim.post(

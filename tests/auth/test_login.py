@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from http.cookies import SimpleCookie
+from typing import Literal
 
+import httpx2
 import pytest
 from sqlalchemy import Engine, select
+from starlette.testclient import TestClient
 
 from app.auth.models import LoginThrottle, WebSession
 from app.auth.service import set_active, set_password
@@ -29,7 +32,7 @@ from tests.web_helpers import (
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
-def _set_cookies(response) -> dict[str, SimpleCookie]:  # type: ignore[no-untyped-def]
+def _set_cookies(response: httpx2.Response) -> dict[str, SimpleCookie]:
     cookies: dict[str, SimpleCookie] = {}
     for header in response.headers.get_list("set-cookie"):
         parsed: SimpleCookie = SimpleCookie()
@@ -37,6 +40,12 @@ def _set_cookies(response) -> dict[str, SimpleCookie]:  # type: ignore[no-untype
         for name in parsed:
             cookies[name] = parsed
     return cookies
+
+
+def _cookie(c: TestClient, name: str) -> str:
+    value = c.cookies.get(name)
+    assert value is not None, f"no {name} cookie"
+    return value
 
 
 def _error_text(html: str) -> str:
@@ -125,7 +134,7 @@ class TestLoginForm:
         verified: list[str] = []
 
         class CountingHasher(PasswordHasher):
-            def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
                 verified.append(hash if isinstance(hash, str) else hash.decode())
                 return super().verify(hash, password)
 
@@ -190,7 +199,7 @@ class TestCookies:
     def test_session_cookie_carries_only_a_signed_random_id(self, engine: Engine) -> None:
         make_user(engine, "alice")
         c = signed_in("alice")
-        raw = c.cookies.get(SESSION_COOKIE)
+        raw = _cookie(c, SESSION_COOKIE)
         session_id = _signer().loads(raw)
         with session_scope(engine, read_only=True) as session:
             row = session.get(WebSession, session_id)
@@ -206,7 +215,7 @@ class TestSessionRotation:
         planted = "attacker-chosen-session-id"
         c.cookies.set(SESSION_COOKIE, _signer().dumps(planted), domain="testserver.local")
         assert login(c, "alice").status_code == 303
-        new_id = _signer().loads(c.cookies.get(SESSION_COOKIE))
+        new_id = _signer().loads(_cookie(c, SESSION_COOKIE))
         assert new_id != planted
         with session_scope(engine, read_only=True) as session:
             assert [s.id for s in session.execute(select(WebSession)).scalars()] == [new_id]
@@ -215,14 +224,14 @@ class TestSessionRotation:
         make_user(engine, "alice")
         make_user(engine, "bob")
         c = signed_in("alice")
-        before = _signer().loads(c.cookies.get(SESSION_COOKIE))
+        before = _signer().loads(_cookie(c, SESSION_COOKIE))
         response = c.post("/login", data={"username": "bob", "password": PASSWORD, "csrf_token": csrf(c)})
         assert response.status_code == 303
-        after = _signer().loads(c.cookies.get(SESSION_COOKIE))
+        after = _signer().loads(_cookie(c, SESSION_COOKIE))
         assert after != before
         with session_scope(engine, read_only=True) as session:
             assert session.get(WebSession, before) is None
-            assert session.get(WebSession, after).user_id == get_user(session, "bob").id
+            assert session.get_one(WebSession, after).user_id == get_user(session, "bob").id
 
     def test_csrf_token_changes_at_sign_in(self, engine: Engine) -> None:
         make_user(engine, "alice")
@@ -236,7 +245,7 @@ class TestSignOut:
     def test_sign_out_ends_the_session_and_the_old_cookie_no_longer_works(self, engine: Engine) -> None:
         make_user(engine, "alice")
         c = signed_in("alice")
-        old = c.cookies.get(SESSION_COOKIE)
+        old = _cookie(c, SESSION_COOKIE)
         response = post_form(c, "/logout")
         assert response.status_code == 303
         assert response.headers["location"] == "/login"
@@ -319,7 +328,7 @@ class TestAccountChangesEndSessions:
         assert login(client(), "alice", "brand new password").status_code == 401
 
 
-def signed_in_with(engine: Engine, username: str, password: str):  # type: ignore[no-untyped-def]
+def signed_in_with(engine: Engine, username: str, password: str) -> TestClient:
     c = client()
     assert login(c, username, password).status_code == 303
     return c

@@ -10,7 +10,7 @@ import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -42,7 +42,11 @@ class Live:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def live(request: pytest.FixtureRequest, fresh_database_url, tmp_path_factory) -> Iterator[Live]:  # type: ignore[no-untyped-def]
+def live(
+    request: pytest.FixtureRequest,
+    fresh_database_url: Callable[[str], str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Live]:
     url = fresh_database_url(request.param)
     data_dir = tmp_path_factory.mktemp(f"throttle-{request.param}")
     with settings_env(data_dir), fast_hashing():

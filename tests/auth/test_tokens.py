@@ -7,6 +7,8 @@ import re
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
+from starlette.testclient import TestClient
 
 from app.auth.models import ApiToken
 from app.db import session_scope
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("fast_passwords")
 TOKEN_RE = re.compile(r'<pre class="token" id="new-token">(pw_[A-Za-z0-9_-]+)</pre>')
 
 
-def _create(c, name: str = "nightly export") -> str:  # type: ignore[no-untyped-def]
+def _create(c: TestClient, name: str = "nightly export") -> str:
     response = post_form(c, "/account/tokens", {"name": name})
     assert response.status_code == 200, response.text
     match = TOKEN_RE.search(response.text)
@@ -109,7 +111,7 @@ class TestUseAndRevoke:
         c = signed_in("alice")
         plain = _create(c, "ci-token-1")
         with session_scope(engine, read_only=True) as session:
-            token_id = session.execute(select(ApiToken.id)).scalar_one()
+            token_id = session.execute(select(col(ApiToken.id))).scalar_one()
         response = post_form(c, f"/account/tokens/{token_id}/revoke")
         assert response.status_code == 303
         assert response.headers["location"] == "/account/tokens"
@@ -123,7 +125,7 @@ class TestUseAndRevoke:
         c = signed_in("alice")
         _create(c)
         with session_scope(engine, read_only=True) as session:
-            token_id = session.execute(select(ApiToken.id)).scalar_one()
+            token_id = session.execute(select(col(ApiToken.id))).scalar_one()
         assert post_form(c, f"/account/tokens/{token_id}/revoke").status_code == 303
         assert post_form(c, f"/account/tokens/{token_id}/revoke").status_code == 404
 
@@ -132,7 +134,7 @@ class TestUseAndRevoke:
         make_user(engine, "bob")
         bobs = make_token(engine, "bob")
         with session_scope(engine, read_only=True) as session:
-            token_id = session.execute(select(ApiToken.id)).scalar_one()
+            token_id = session.execute(select(col(ApiToken.id))).scalar_one()
         response = post_form(signed_in("alice"), f"/account/tokens/{token_id}/revoke")
         assert response.status_code == 404
         assert client().get("/api/v1/pairs", headers=bearer(bobs)).status_code == 200

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 from starlette.testclient import TestClient
 
 from app.auth.models import User, WebSession
 from app.db import session_scope
 from app.settings.models import AuditEvent
-from tests.page_helpers import make_client, post, sign_in, soup, text_of
+from tests.page_helpers import make_client, one, post, sign_in, soup, text_of
 from tests.web_helpers import count, login
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -18,7 +19,7 @@ NEW_PASSWORD = "a brand new long password"
 
 def user(engine: Engine, username: str) -> User:
     with session_scope(engine, read_only=True) as session:
-        return session.execute(select(User).where(User.username == username)).scalar_one()
+        return session.execute(select(User).where(col(User.username) == username)).scalar_one()
 
 
 def signed_out(c: TestClient) -> bool:
@@ -30,11 +31,11 @@ class TestUsersPage:
         sign_in(engine, "rev", "reviewer")
         page = soup(admin.get("/admin/users").text)
         assert [tr["data-user"] for tr in page.select("tr[data-user]")] == ["adm", "rev"]
-        mine = page.select_one('tr[data-user="adm"]')
-        assert mine.select_one('form[action$="/active"] button').has_attr("disabled")
-        assert mine.select_one('form[action$="/role"] button').has_attr("disabled")
-        theirs = page.select_one('tr[data-user="rev"]')
-        assert not theirs.select_one('form[action$="/active"] button').has_attr("disabled")
+        mine = one(page, 'tr[data-user="adm"]')
+        assert one(mine, 'form[action$="/active"] button').has_attr("disabled")
+        assert one(mine, 'form[action$="/role"] button').has_attr("disabled")
+        theirs = one(page, 'tr[data-user="rev"]')
+        assert not one(theirs, 'form[action$="/active"] button').has_attr("disabled")
 
     def test_notice_is_allowlisted(self, admin: TestClient) -> None:
         assert "The user was created." in text_of(admin.get("/admin/users?notice=created"))
@@ -57,7 +58,9 @@ class TestCreateUser:
         assert user(engine, "carol").role == "reviewer"
         assert login(make_client(), "carol", NEW_PASSWORD).status_code == 303
         with session_scope(engine, read_only=True) as session:
-            event = session.execute(select(AuditEvent).where(AuditEvent.action == "user.create")).scalar_one()
+            event = session.execute(
+                select(AuditEvent).where(col(AuditEvent.action) == "user.create")
+            ).scalar_one()
         assert event.data == {"role": "reviewer"}
 
     @pytest.mark.parametrize(
@@ -141,7 +144,7 @@ class TestResetPassword:
         assert login(make_client(), "rev", NEW_PASSWORD).status_code == 303
         with session_scope(engine, read_only=True) as session:
             event = session.execute(
-                select(AuditEvent).where(AuditEvent.action == "user.reset_password")
+                select(AuditEvent).where(col(AuditEvent.action) == "user.reset_password")
             ).scalar_one()
         assert event.data is None
 
