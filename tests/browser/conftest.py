@@ -88,8 +88,12 @@ def watched(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
                 return
             route.continue_()
 
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                watched_page.console_errors.append(message.text)
+
         page.on("dialog", on_dialog)
-        page.on("console", lambda m: m.type == "error" and watched_page.console_errors.append(m.text))
+        page.on("console", on_console)
         page.on("pageerror", lambda e: watched_page.console_errors.append(f"pageerror: {e}"))
         context.route("**/*", on_route)
         return watched_page

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from app.db import session_scope
 from app.patterns.service import list_patterns, seed_defaults
@@ -106,7 +107,7 @@ def _judgment(engine: Engine, username: str, pair_id: int) -> Judgment | None:
     with session_scope(engine, read_only=True) as session:
         user = get_user(session, username)
         return session.execute(
-            select(Judgment).where(Judgment.pair_id == pair_id, Judgment.reviewer_id == user.id)
+            select(Judgment).where(col(Judgment.pair_id) == pair_id, col(Judgment.reviewer_id) == user.id)
         ).scalar_one_or_none()
 
 
@@ -142,7 +143,9 @@ class TestIntegrity:
         )
         page.wait_for_load_state("networkidle")
         following = _pair_id(page)
-        assert _judgment(screen.engine, screen.user, pair).verdict == "tie"
+        judgment = _judgment(screen.engine, screen.user, pair)
+        assert judgment is not None
+        assert judgment.verdict == "tie"
         assert _judgment(screen.engine, screen.user, following) is None
 
     def test_verdicts_right_after_a_swap_stay_htmx_swaps(self, screen: Any) -> None:
@@ -160,7 +163,7 @@ class TestIntegrity:
             uid = get_user(session, screen.user).id
             stored = {
                 j.pair_id: j
-                for j in session.execute(select(Judgment).where(Judgment.reviewer_id == uid)).scalars()
+                for j in session.execute(select(Judgment).where(col(Judgment.reviewer_id) == uid)).scalars()
             }
         assert set(stored) == set(expected)
         for pid, key in expected.items():
@@ -315,12 +318,15 @@ class TestTruthfulQueue:
         assert "Looking at this page takes no pair" in w.page.inner_text("#review-pane")
         with session_scope(engine, read_only=True) as session:
             uid = get_user(session, "looker").id
-            assert session.execute(select(Assignment).where(Assignment.reviewer_id == uid)).first() is None
+            assert (
+                session.execute(select(Assignment).where(col(Assignment.reviewer_id) == uid)).first() is None
+            )
         w.page.keyboard.press("r")
         w.page.wait_for_selector("#review-pane[data-pair-id]")
         with session_scope(engine, read_only=True) as session:
             assert (
-                session.execute(select(Assignment).where(Assignment.reviewer_id == uid)).first() is not None
+                session.execute(select(Assignment).where(col(Assignment.reviewer_id) == uid)).first()
+                is not None
             )
         assert int(w.page.inner_text("[data-stat=remaining]")) > 0
         assert w.console_errors == []

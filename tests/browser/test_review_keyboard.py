@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from app.db import session_scope
 from app.patterns.models import TaxonomyVersion
@@ -53,7 +54,7 @@ def _judgment(engine: Engine, username: str, pair_id: int) -> Judgment | None:
     with session_scope(engine, read_only=True) as session:
         user = get_user(session, username)
         return session.execute(
-            select(Judgment).where(Judgment.pair_id == pair_id, Judgment.reviewer_id == user.id)
+            select(Judgment).where(col(Judgment.pair_id) == pair_id, col(Judgment.reviewer_id) == user.id)
         ).scalar_one_or_none()
 
 
@@ -108,11 +109,16 @@ class TestKeyboardReview:
         # Pairs 2-4: b, e, n.
         third = _press_and_wait_for_next(page, "b", second)
         j = _judgment(engine, "keys", second)
+        assert j is not None
         assert (j.verdict, j.patterns_first, j.patterns_second) == (_other(j.left_side), [], [])
         fourth = _press_and_wait_for_next(page, "e", third)
-        assert _judgment(engine, "keys", third).verdict == "tie"
+        j = _judgment(engine, "keys", third)
+        assert j is not None
+        assert j.verdict == "tie"
         fifth = _press_and_wait_for_next(page, "n", fourth)
-        assert _judgment(engine, "keys", fourth).verdict == "not_a_pair"
+        j = _judgment(engine, "keys", fourth)
+        assert j is not None
+        assert j.verdict == "not_a_pair"
 
         # u: the last verdict is undone and its pair is back on screen.
         back = _press_and_wait_for_next(page, "u", fifth)
@@ -129,6 +135,7 @@ class TestKeyboardReview:
         assert page.evaluate("document.activeElement.dataset.action") == "save-gold"
         after_gold = _press_and_wait_for_next(page, "Enter", fourth)
         j = _judgment(engine, "keys", fourth)
+        assert j is not None
         assert (j.verdict, j.edited_text) == (j.left_side, "A gold answer written in the browser.")
         assert j.edited_by_id == j.reviewer_id
 
@@ -145,7 +152,8 @@ class TestKeyboardReview:
         with session_scope(engine, read_only=True) as session:
             lease = session.execute(
                 select(Assignment).where(
-                    Assignment.pair_id == skipped, Assignment.reviewer_id == get_user(session, "keys").id
+                    col(Assignment.pair_id) == skipped,
+                    col(Assignment.reviewer_id) == get_user(session, "keys").id,
                 )
             ).scalar_one()
             assert lease.skipped is True
@@ -196,7 +204,7 @@ class TestAdminTaxonomy:
         assert patterns["tradeoffs"].name == "Trade-offs (renamed)"
         assert (patterns["cites-sources"].name, patterns["cites-sources"].hotkey) == ("Cites sources", "x")
         with session_scope(engine, read_only=True) as session:
-            snapshot = session.get(TaxonomyVersion, after).snapshot
+            snapshot = session.get_one(TaxonomyVersion, after).snapshot
         assert {"slug": "cites-sources", "name": "Cites sources", "description": "Links to the docs it relies on",
                 "hotkey": "x", "active": True} in snapshot  # fmt: skip
         assert w.dialogs == []
