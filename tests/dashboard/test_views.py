@@ -10,10 +10,10 @@ from starlette.testclient import TestClient
 
 from app.dashboard import queries
 from app.db import session_scope
-from app.jobs.models import Job
+from app.jobs.models import Job, JobStatus
 from app.models_base import utcnow
 from app.patterns.service import seed_defaults
-from tests.page_helpers import judge, pairs, soup
+from tests.page_helpers import attr, judge, one, pairs, soup
 from tests.web_helpers import make_user
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -32,7 +32,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
 def _bars(html: str, chart: str) -> dict[str, str]:
     svg = soup(html).select_one(f'svg[data-chart="{chart}"]')
     assert svg is not None, f"no {chart} chart"
-    return {rect["data-label"]: rect["data-value"] for rect in svg.select("rect")}
+    return {attr(rect, "data-label"): attr(rect, "data-value") for rect in svg.select("rect")}
 
 
 def _world(engine: Engine, now: datetime) -> dict[str, int]:
@@ -84,7 +84,7 @@ class TestOverview:
             "alice": "3",
             "bob": "1",
         }  # bob's other one is 40 days old
-        reviewer_text = soup(response.text).select_one('svg[data-chart="reviewers"]').get_text(" ")
+        reviewer_text = one(soup(response.text), 'svg[data-chart="reviewers"]').get_text(" ")
         assert "3 · 20 s" in reviewer_text  # median of 10, 20, 40
         assert "1 · 5.0 s" in reviewer_text
         assert _bars(response.text, "patterns") == {
@@ -107,7 +107,7 @@ class TestOverview:
 
     def test_recent_jobs_are_listed_with_links(self, engine: Engine, admin: TestClient) -> None:
         with session_scope(engine) as session:
-            job = Job(kind="import", status="failed", error="boom")
+            job = Job(kind="import", status=JobStatus.failed, error="boom")
             session.add(job)
             session.flush()
             job_id = job.id
@@ -130,8 +130,8 @@ class TestQueries:
         even = make_user(engine, "even")
         for pair_id, seconds in zip(ids, (9, 1, 5), strict=False):
             judge(engine, pair_id=pair_id, reviewer_id=odd, verdict="tie", seconds=seconds)
-        for pair_id, seconds in zip(ids, (4, 2, 8, None), strict=True):
-            judge(engine, pair_id=pair_id, reviewer_id=even, verdict="tie", seconds=seconds)
+        for pair_id, spent in zip(ids, (4, 2, 8, None), strict=True):
+            judge(engine, pair_id=pair_id, reviewer_id=even, verdict="tie", seconds=spent)
         with session_scope(engine, read_only=True) as session:
             rows = queries.reviewer_throughput(session, since=utcnow() - timedelta(days=1))
         assert [(r.username, r.judgments, r.median_seconds) for r in rows] == [

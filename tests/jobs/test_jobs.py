@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from app.conversations.models import Conversation, ImportBatch, Turn
 from app.db import session_scope
@@ -38,8 +39,7 @@ def _wait(engine: Engine, job_id: int, statuses: set[str], timeout: float = 60) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with session_scope(engine, read_only=True) as session:
-            job = session.get(Job, job_id)
-            assert job is not None
+            job = session.get_one(Job, job_id)
             if job.status in statuses:
                 return job
         time.sleep(0.1)
@@ -63,9 +63,11 @@ def _import_payload(engine: Engine, folder: Path) -> dict[str, object]:
 
 def _no_partial_conversations(engine: Engine) -> None:
     with session_scope(engine, read_only=True) as session:
-        stored = session.execute(select(Conversation.id, Conversation.turn_count)).all()
-        counts = dict(
-            session.execute(select(Turn.conversation_id, func.count()).group_by(Turn.conversation_id)).all()
+        stored = session.execute(select(col(Conversation.id), col(Conversation.turn_count))).all()
+        counts: dict[int, int] = dict(
+            session.execute(
+                select(col(Turn.conversation_id), func.count()).group_by(col(Turn.conversation_id))
+            ).all()
         )
     assert all(counts.get(cid, 0) == turns for cid, turns in stored)
 
@@ -105,6 +107,7 @@ class TestInProcess:
         job_id = _job(engine, "import", _import_payload(engine, _upload(tmp_path, 3)))
         runner.execute(engine, job_id)
         job = _wait(engine, job_id, {"failed"}, timeout=1)
+        assert job.payload is not None
         with session_scope(engine, read_only=True) as session:
             batch = session.get(ImportBatch, job.payload["batch_id"])
         assert batch is not None

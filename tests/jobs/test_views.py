@@ -15,7 +15,7 @@ from app.jobs.runner import execute
 from app.jobs.service import mark_stale_jobs_failed
 from app.models_base import utcnow
 from app.pairs import jobs as _detect_jobs  # noqa: F401  (registers the detect handler)
-from tests.page_helpers import csrf_of, post, soup, text_of
+from tests.page_helpers import csrf_of, one, post, soup, text_of
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
 
@@ -43,12 +43,12 @@ class TestJobPage:
         job_id = make_job(engine, kind="import", status="running", progress=50, total=200,
                           heartbeat_at=utcnow(), message="import batch 7")  # fmt: skip
         page = soup(admin.get(f"/admin/jobs/{job_id}").text)
-        status = page.select_one("#job-status")
+        status = one(page, "#job-status")
         assert status["hx-get"] == f"/admin/jobs/{job_id}/status"
         assert status["hx-trigger"] == "every 1s"
         assert status["hx-swap"] == "outerHTML"
-        assert page.select_one("progress")["value"] == "25"
-        assert page.select_one("[data-progress]")["data-total"] == "200"
+        assert one(page, "progress")["value"] == "25"
+        assert one(page, "[data-progress]")["data-total"] == "200"
 
     def test_status_partial_is_the_section_only(self, engine: Engine, admin: TestClient) -> None:
         job_id = make_job(engine, status="queued")
@@ -61,25 +61,25 @@ class TestJobPage:
         job_id = make_job(engine, status="queued")
         execute(engine, job_id)
         response = admin.get(f"/admin/jobs/{job_id}/status")
-        section = soup(response.text).select_one("#job-status")
+        section = one(soup(response.text), "#job-status")
         assert section["data-status"] == "succeeded"
         assert not section.has_attr("hx-trigger")
         assert not section.has_attr("hx-get")
-        assert section.select_one('dd[data-count="conversations"]').get_text() == "0"
+        assert one(section, 'dd[data-count="conversations"]').get_text() == "0"
 
     def test_failed_job_shows_the_reason_and_a_retry_button(self, engine: Engine, admin: TestClient) -> None:
         job_id = make_job(engine, status="failed", error="the folder vanished")
         page = soup(admin.get(f"/admin/jobs/{job_id}").text)
-        assert page.select_one("#job-status .error").get_text() == "the folder vanished"
-        form = page.select_one(f'form[action="/admin/jobs/{job_id}/retry"]')
-        assert form.select_one("input[name=csrf_token]")["value"] == csrf_of(admin)
+        assert one(page, "#job-status .error").get_text() == "the folder vanished"
+        form = one(page, f'form[action="/admin/jobs/{job_id}/retry"]')
+        assert one(form, "input[name=csrf_token]")["value"] == csrf_of(admin)
 
     def test_job_whose_worker_died_is_shown_failed(self, engine: Engine, admin: TestClient) -> None:
         job_id = make_job(engine, status="running", heartbeat_at=utcnow() - timedelta(minutes=5))
         assert "has not reported for over a minute" in text_of(admin.get(f"/admin/jobs/{job_id}"))
         assert mark_stale_jobs_failed(engine) == 1
         page = admin.get(f"/admin/jobs/{job_id}")
-        assert soup(page.text).select_one("#job-status")["data-status"] == "failed"
+        assert one(soup(page.text), "#job-status")["data-status"] == "failed"
         assert "worker running this job stopped" in text_of(page)
         assert soup(page.text).select_one(f'form[action="/admin/jobs/{job_id}/retry"]')
 

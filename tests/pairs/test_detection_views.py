@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from app.db import session_scope
@@ -119,7 +119,7 @@ class TestActions:
         assert len(enqueued) == 1  # back to the rules: a detect job restores their scores
         with session_scope(engine, read_only=True) as session:
             assert ls.active_model(session) is None
-            actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id))]
+            actions = [e.action for e in session.exec(select(AuditEvent).order_by(col(AuditEvent.id)))]
         assert actions == [
             "detection.activate",
             "detection.activate",

@@ -22,9 +22,9 @@ def _listed(c: object, query: str) -> list[int]:
 def test_search_finds_words_in_turns_case_insensitively_and_literally(engine: Engine) -> None:
     make_user(engine, "adm", role="admin")
     with session_scope(engine) as session:
-        kafka = add_pair(session, first="Use Kafka for the queue.").id
-        percent = add_pair(session, second="It is 100% safe_mode.").id
-        other = add_pair(session).id
+        kafka = add_pair(session, first="Use Kafka for the queue.").id or 0
+        percent = add_pair(session, second="It is 100% safe_mode.").id or 0
+        other = add_pair(session).id or 0
     admin = signed_in("adm")
     assert _listed(admin, "q=kafka") == [kafka]
     assert _listed(admin, "q=100%25") == [percent]

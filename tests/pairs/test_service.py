@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.auth.models import User
 from app.conversations.importers.base import ExplicitPair, ParsedConversation, ParsedTurn
@@ -81,6 +81,7 @@ def _add_conversation(
     )
     session.add(conversation)
     session.flush()
+    assert conversation.id is not None
     turns = [Turn(conversation_id=conversation.id, index=i, role=r, text=t) for i, (r, t) in enumerate(texts)]
     session.add_all(turns)
     session.flush()
@@ -89,6 +90,7 @@ def _add_conversation(
 
 def _add_pair(session: Session, conversation: Conversation, turns: list[Turn], **kw: Any) -> Pair:
     first, pushback, second = kw.pop("at", (1, 2, 3))
+    assert conversation.id is not None
     now = utcnow()
     pair = Pair(
         conversation_id=conversation.id,
@@ -191,7 +193,7 @@ class TestRedetect:
         self, engine: Engine, imported: dict
     ) -> None:
         with Session(engine, expire_on_commit=False) as session:
-            ids = list(session.execute(select(Pair.id).order_by(Pair.id)).scalars())
+            ids = list(session.execute(select(col(Pair.id)).order_by(col(Pair.id))).scalars())
             stale_score, stale_detector, accepted, not_a_pair = ids[:4]
             session.execute(update(Pair).where(Pair.id == stale_score).values(score=0.0123, signals="old"))
             session.execute(update(Pair).where(Pair.id == stale_detector).values(detector="heuristic-0"))

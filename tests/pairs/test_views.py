@@ -16,7 +16,7 @@ from app.pairs.leak_check import check_unchecked_pairs
 from app.pairs.models import Pair
 from app.patterns.service import current_version_id, seed_defaults
 from app.settings.models import AuditEvent
-from tests.page_helpers import ids_in, judge, pairs, soup, text_of
+from tests.page_helpers import attr, ids_in, judge, one, pairs, soup, text_of
 from tests.web_helpers import add_pair, html_problems, make_user
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -50,9 +50,9 @@ class TestPairList:
         url = "/admin/pairs"
         while url:
             page = soup(admin.get(url).text)
-            seen += [int(tr["data-id"]) for tr in page.select("tr[data-id]")]
+            seen += [int(attr(tr, "data-id")) for tr in page.select("tr[data-id]")]
             link = page.select_one("a[rel=next]")
-            url = link["href"] if link else ""
+            url = attr(link, "href") if link else ""
         assert seen == sorted(ids, reverse=True)
 
     def test_status_score_and_source_filters(self, engine: Engine, admin: TestClient) -> None:
@@ -142,12 +142,12 @@ class TestPairDetail:
         response = admin.get(f"/admin/pairs/{pair_id}")
         assert response.status_code == 200
         page = soup(response.text)
-        assert page.select_one("section.prompt .md").get_text(strip=True) == "Q <b>here</b>"
-        assert "First answer" in page.select_one('[aria-label="Rejected answer"]').get_text()
-        chosen = page.select_one('[aria-label="Chosen answer"]')
-        assert "Gold answer" in chosen.select_one(".md").get_text()
+        assert one(page, "section.prompt .md").get_text(strip=True) == "Q <b>here</b>"
+        assert "First answer" in one(page, '[aria-label="Rejected answer"]').get_text()
+        chosen = one(page, '[aria-label="Chosen answer"]')
+        assert "Gold answer" in one(chosen, ".md").get_text()
         assert "(gold edit)" in chosen.get_text()
-        assert "Wrong!" in page.select_one("section.pushback").get_text()
+        assert "Wrong!" in one(page, "section.pushback").get_text()
         rows = [
             [td.get_text(" ", strip=True) for td in tr.select("td")]
             for tr in page.select("tr[data-judgment]")
@@ -173,12 +173,11 @@ class TestPairDetail:
         with session_scope(engine) as session:
             check_unchecked_pairs(session.connection())
         page = soup(admin.get(f"/admin/pairs/{pair_id}").text)
-        leaks = page.select_one("section.leaks")
+        leaks = one(page, "section.leaks")
         assert leaks["data-leak-kinds"] == "reply_to_feedback"
         assert [m.get_text() for m in leaks.select("mark.leak-reply_to_feedback")] == ["Good catch"]
         assert (
-            leaks.select_one("[data-standalone-preview] pre").get_text()
-            == "Keyset pagination <b>stays</b> fast."
+            one(leaks, "[data-standalone-preview] pre").get_text() == "Keyset pagination <b>stays</b> fast."
         )
 
     def test_unjudged_pair(self, engine: Engine, admin: TestClient) -> None:
