@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.assist.client import SuggestionProviderError, complete
 from app.assist.models import Suggestion, SuggestionStatus
@@ -98,6 +98,6 @@ class TestSuggestions:
             assert [(e.field, e.source, e.previous_text, e.suggestion_id) for e in edits] == [
                 ("prompt", "suggestion", QUESTION, made[1].id)
             ]
-            statuses = [s.status for s in session.exec(select(Suggestion).order_by(Suggestion.id)).all()]
+            statuses = [s.status for s in session.exec(select(Suggestion).order_by(col(Suggestion.id))).all()]
             assert statuses == [SuggestionStatus.ignored, SuggestionStatus.accepted]
         assert all(r["authorization"] == f"Bearer {KEY}" for r in fake.requests)

@@ -21,7 +21,7 @@ from tests.training.conftest import fake_openai, openai_env, training_engine  # 
 from tests.web_helpers import fast_passwords  # noqa: F401
 
 # Pair i's chosen answer is tagged with these patterns by a reviewer; every fourth pair has none.
-TAGS = (["tradeoffs"], ["tradeoffs", "recommendation"], ["testing"], [])
+TAGS: tuple[list[str], ...] = (["tradeoffs"], ["tradeoffs", "recommendation"], ["testing"], [])
 
 
 def tagged_release(

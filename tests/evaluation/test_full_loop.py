@@ -31,7 +31,7 @@ from tests.web_helpers import CHROMIUM, Server, live_sqlite_server, make_token, 
 
 pytestmark = pytest.mark.browser
 BASE_MODEL = "gpt-4.1-mini-2025-04-14"
-TAGS = (["tradeoffs", "recommendation"], ["testing"], [], ["tradeoffs"])
+TAGS: tuple[list[str], ...] = (["tradeoffs", "recommendation"], ["testing"], [], ["tradeoffs"])
 
 
 @pytest.fixture(autouse=True)

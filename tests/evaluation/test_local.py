@@ -14,7 +14,7 @@ from app.db import session_scope
 from app.evaluation.models import EvalAnswer, Evaluation
 from app.evaluation.service import GenerationSettings
 from app.releases.models import DatasetRelease
-from app.training.models import TrainingRun
+from app.training.models import RunStatus, TrainingRun
 from tests.evaluation.conftest import new_evaluation, prompts_of, tagged_release
 from tests.training.conftest import execute
 from tests.training.tiny_model import build_tiny_model
@@ -36,7 +36,7 @@ def saved_trl_run(engine: Engine, release_id: int) -> int:
     with session_scope(engine) as session:
         run = TrainingRun(
             release_id=release_id, backend="trl", base_model="/models/base", method="supervised",
-            status="succeeded", model_path=relative,
+            status=RunStatus.succeeded, model_path=relative,
         )  # fmt: skip
         session.add(run)
         session.flush()

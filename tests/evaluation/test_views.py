@@ -13,7 +13,7 @@ from app.db import session_scope
 from app.evaluation import queue
 from app.evaluation.models import ComparisonJudgment, EvalAnswer, Evaluation
 from app.evaluation.service import get_evaluation
-from app.training.models import TrainingRun
+from app.training.models import RunStatus, TrainingRun
 from tests.evaluation.conftest import new_evaluation, ready_evaluation, tagged_release
 from tests.training.conftest import execute
 from tests.training.fake_openai import FakeOpenAI
@@ -30,7 +30,7 @@ def finished_run(engine: Engine, release_id: int, *, parent: int | None = None) 
     with session_scope(engine) as session:
         run = TrainingRun(
             release_id=release_id, backend="openai", base_model="gpt-4.1-mini-2025-04-14", method="supervised",
-            status="succeeded", fine_tuned_model="ft:gpt-4.1-mini-2025-04-14:org::abc123",
+            status=RunStatus.succeeded, fine_tuned_model="ft:gpt-4.1-mini-2025-04-14:org::abc123",
             options={"parent_run_id": parent} if parent else {},
         )  # fmt: skip
         session.add(run)

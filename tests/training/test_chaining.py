@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from app.config import get_settings
 from app.db import session_scope
 from app.errors import ValidationFailedError
-from app.training.models import TrainingRun
+from app.training.models import RunStatus, TrainingRun
 from tests.training.conftest import launch, load_run, make_release
 
 
@@ -19,7 +19,9 @@ def _provider_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-chaining-test-key")
 
 
-def finished(engine: Engine, release_id: int, *, backend: str, status: str = "succeeded") -> int:
+def finished(
+    engine: Engine, release_id: int, *, backend: str, status: RunStatus = RunStatus.succeeded
+) -> int:
     with session_scope(engine) as session:
         run = TrainingRun(
             release_id=release_id, backend=backend, base_model="base", method="supervised", status=status,
@@ -52,14 +54,14 @@ def test_a_trl_run_resolves_to_its_saved_folder(training_engine: Engine) -> None
 @pytest.mark.parametrize(
     ("status", "backend", "model", "message"),
     [
-        ("running", "openai", None, "only a succeeded run"),
-        ("succeeded", "trl", None, "trains on trl too"),
-        ("succeeded", "openai", "run:999999", "does not exist"),
-        ("succeeded", "openai", "run:x", "must be a number"),
+        (RunStatus.running, "openai", None, "only a succeeded run"),
+        (RunStatus.succeeded, "trl", None, "trains on trl too"),
+        (RunStatus.succeeded, "openai", "run:999999", "does not exist"),
+        (RunStatus.succeeded, "openai", "run:x", "must be a number"),
     ],
 )
 def test_unusable_runs_are_refused(
-    training_engine: Engine, status: str, backend: str, model: str | None, message: str
+    training_engine: Engine, status: RunStatus, backend: str, model: str | None, message: str
 ) -> None:
     release = make_release(training_engine, kind="sft")
     parent = finished(training_engine, release, backend=backend, status=status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from app.db import session_scope
 from app.errors import ValidationFailedError
@@ -68,7 +69,7 @@ def test_save_rules(training_engine: Engine) -> None:
             session, base_url="https://other.example.org/v1", api_key=OTHER, user_id=None
         )
         assert provider.credentials(session) == ("https://other.example.org/v1", OTHER)
-        audits = list(session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars())
+        audits = list(session.execute(select(AuditEvent).order_by(col(AuditEvent.id))).scalars())
         assert [a.data for a in audits if a.action == "training.credentials.saved"][-1] == {
             "base_url": "https://other.example.org/v1", "key_last4": "QRST",
         }  # fmt: skip

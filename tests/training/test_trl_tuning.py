@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.training import trl_tuning
@@ -94,7 +96,12 @@ class TestPlan:
 
 class TestAutoBatch:
     def test_a_power_of_two_that_shrinks_with_length_and_grows_with_checkpointing(self) -> None:
-        args = {"parameters": ONE_B, "memory_bytes": 141 * 2**30, "method": "supervised", "lora": False}
+        args: dict[str, Any] = {
+            "parameters": ONE_B,
+            "memory_bytes": 141 * 2**30,
+            "method": "supervised",
+            "lora": False,
+        }
         short = auto_batch_size(max_length=1024, checkpointing=False, **args)
         long = auto_batch_size(max_length=4096, checkpointing=False, **args)
         saved = auto_batch_size(max_length=4096, checkpointing=True, **args)
@@ -111,7 +118,7 @@ class TestAutoBatch:
         ) == 1  # fmt: skip
 
     def test_dpo_fits_fewer_than_sft(self) -> None:
-        args = {
+        args: dict[str, Any] = {
             "parameters": ONE_B,
             "max_length": 2048,
             "memory_bytes": 80 * 2**30,
