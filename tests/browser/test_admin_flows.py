@@ -17,7 +17,7 @@ from sqlmodel import col
 from app.config import get_settings
 from app.conversations.models import Conversation
 from app.db import session_scope
-from app.pairs.models import Pair
+from app.pairs.models import Pair, PairStatus
 from app.patterns.service import seed_defaults
 from app.releases.models import DatasetRelease
 from app.releases.service import build_release
@@ -60,7 +60,7 @@ def _seed(engine: Engine) -> None:
         seed_defaults(session)
     with session_scope(engine) as session:
         add_many(session, ACCEPTED)
-        add_pair(session, question="Still a candidate?", status="candidate")
+        add_pair(session, question="Still a candidate?", status=PairStatus.candidate)
     with session_scope(engine) as session:
         release = build_release(
             session, name=SEEDED_RELEASE, kind="dpo", format="openai", data_dir=get_settings().data_dir,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import Engine, func, select
+from sqlmodel import Session
 
 from app.db import session_scope
 from app.errors import ValidationFailedError
@@ -19,12 +21,13 @@ from app.patterns.service import (
     save_taxonomy,
     seed_defaults,
 )
+from tests.page_helpers import attr
 from tests.web_helpers import count, make_user, post_form, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
-def _inputs(session) -> list[PatternInput]:  # type: ignore[no-untyped-def]
+def _inputs(session: Session) -> list[PatternInput]:
     return [PatternInput(slug=p.slug, name=p.name, description=p.description, hotkey=p.hotkey, position=i,
                          is_active=p.is_active) for i, p in enumerate(list_patterns(session))]  # fmt: skip
 
@@ -42,7 +45,7 @@ class TestDefaults:
             patterns = list_patterns(session)
             assert [p.slug for p in patterns] == [d[0] for d in DEFAULT_PATTERNS]
             assert [p.hotkey for p in patterns] == list("1234567890")
-            version = session.get(TaxonomyVersion, current_version_id(session))
+            version = session.get_one(TaxonomyVersion, current_version_id(session))
             assert len(version.snapshot) == 10
         with session_scope(seeded) as session:
             assert seed_defaults(session) is False
@@ -62,7 +65,7 @@ class TestSave:
             version = save_taxonomy(session, patterns=items, user_id=None)
         with session_scope(seeded, read_only=True) as session:
             assert current_version_id(session) == version
-            snapshot = session.get(TaxonomyVersion, version).snapshot
+            snapshot = session.get_one(TaxonomyVersion, version).snapshot
         assert snapshot[0] == {"slug": "tradeoffs", "name": "Trade-offs", "description": "d", "hotkey": "1",
                                "active": True}  # fmt: skip
         assert snapshot[-1]["slug"] == "citations"
@@ -81,7 +84,7 @@ class TestSave:
          ({"description": "d" * 301}, "at most 300"), ({"hotkey": "a"}, "hotkey must be one character"),
          ({"hotkey": "xy"}, "hotkey must be one character"), ({"hotkey": "2"}, "used by two active patterns")],
     )  # fmt: skip
-    def test_invalid_rows(self, seeded: Engine, change: dict[str, str], message: str) -> None:
+    def test_invalid_rows(self, seeded: Engine, change: dict[str, Any], message: str) -> None:
         with session_scope(seeded) as session:
             items = _inputs(session)
             items[0] = dataclasses.replace(items[0], **change)
@@ -107,7 +110,9 @@ class TestAdminPage:
                 continue
             if element.get("type") == "checkbox" and not element.has_attr("checked"):
                 continue
-            fields.append((element["name"], element.get("value", "")))
+            value = element.get("value", "")
+            assert isinstance(value, str)
+            fields.append((attr(element, "name"), value))
         return fields
 
     def test_rename_and_add_through_the_form(self, seeded: Engine) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
 from app.auth.models import User
 from app.conversations.models import Conversation, Turn
 from app.models_base import utcnow
-from app.pairs.models import Pair
+from app.pairs.models import Pair, PairStatus
 from app.patterns.models import TaxonomyVersion
 from app.review.models import Judgment
 
@@ -41,7 +42,7 @@ def add_pair(
     history: tuple[tuple[str, str], ...] = (),
     system_prompt: str | None = None,
     source: str = "test",
-    status: str = "accepted",
+    status: PairStatus = PairStatus.accepted,
     score: float = 0.9,
     swapped: bool = False,
 ) -> Seeded:
@@ -113,12 +114,12 @@ def add_taxonomy_version(session: Session) -> int:
     return version.id
 
 
-def add_many(session: Session, n: int, **kwargs: object) -> list[Seeded]:
+def add_many(session: Session, n: int, **kwargs: Any) -> list[Seeded]:
     """n distinct accepted pairs (distinct questions, so distinct prompt groups)."""
     return [
         add_pair(
             session, question=f"Question {i}: how do I do thing {i}?", rejected=f"Short answer {i}.",
-            chosen=f"A careful answer {i} with tradeoffs and a recommendation.", **kwargs,  # type: ignore[arg-type]
+            chosen=f"A careful answer {i} with tradeoffs and a recommendation.", **kwargs,
         )
         for i in range(n)
     ]  # fmt: skip

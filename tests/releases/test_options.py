@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import Engine
 
 from app.db import session_scope
+from app.pairs.models import PairStatus
 from app.releases.export.dataset import export_file
 from app.releases.export.reader import ReleaseFilters, iter_release_pairs
 from tests.releases.factories import add_judgment, add_pair, add_user
@@ -27,7 +28,14 @@ def _rows(engine: Engine, tmp_path: Path, **kwargs: Any) -> list[dict[str, Any]]
 
 def test_only_accepted_pairs_by_default(release_engine: Engine, tmp_path: Path) -> None:
     with session_scope(release_engine) as session:
-        for status in ("accepted", "tie", "not_a_pair", "candidate", "conflict", "accepted"):
+        for status in (
+            PairStatus.accepted,
+            PairStatus.tie,
+            PairStatus.not_a_pair,
+            PairStatus.candidate,
+            PairStatus.conflict,
+            PairStatus.accepted,
+        ):
             add_pair(session, status=status, question=f"status {status}")
     rows = _rows(release_engine, tmp_path)
     assert [r["prompt"][-1]["content"] for r in rows] == ["status accepted", "status accepted"]

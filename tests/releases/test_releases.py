@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from app.db import session_scope
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.pairs.models import PairStatus
 from app.releases.models import DatasetRelease, ReleaseStatus
 from app.releases.service import (
     build_release,
@@ -56,7 +57,7 @@ def _seed(engine: Engine) -> int:
         add_pair(session, question="  same   QUESTION? ")
         gold = add_pair(session, question="Gold?", chosen="Original chosen")
         add_judgment(session, pair=gold.pair, reviewer=add_user(session), edited_text="Gold edit")
-        add_pair(session, status="tie", question="A tie")
+        add_pair(session, status=PairStatus.tie, question="A tie")
         return add_taxonomy_version(session)
 
 

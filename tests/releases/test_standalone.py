@@ -31,9 +31,11 @@ def _seed(engine: Engine) -> dict[str, int]:
         }  # fmt: skip
         check_unchecked_pairs(session.connection())
         reviewer = add_user(session)
-        gold = session.get_one(Pair, ids["gold"])
+        gold_id = ids["gold"]
+        assert gold_id is not None
+        gold = session.get_one(Pair, gold_id)
         add_judgment(session, pair=gold, reviewer=reviewer, edited_text="On 50M rows, use keyset pagination.")
-        session.add(PairEdit(pair_id=ids["gold"], field="prompt", text="How do I paginate a 50M-row table?",
+        session.add(PairEdit(pair_id=gold_id, field="prompt", text="How do I paginate a 50M-row table?",
                              previous_text=Q, source="reviewer", author_id=reviewer.id))  # fmt: skip
     return {k: int(v or 0) for k, v in ids.items()}
 

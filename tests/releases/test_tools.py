@@ -15,7 +15,7 @@ from app.releases.export.dataset import export_file
 from tests.releases.factories import add_pair
 from tests.releases.openai_validator import assert_valid
 
-BLOCKS = [
+BLOCKS: list[dict[str, Any]] = [
     {"type": "thinking", "thinking": "private"},
     {"type": "text", "text": "Let me check."},
     {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls"}},
