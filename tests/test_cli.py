@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 from sqlalchemy import Engine, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 from typer.testing import CliRunner, Result
 
 import app.auth.cli as users_cli_module
@@ -44,7 +44,7 @@ def _pairs(engine: Engine) -> list[tuple[int, int, int, float, str, str]]:
     with Session(engine) as session:
         return [
             (p.conversation_id, p.first_turn_id, p.second_turn_id, p.score, p.status, p.detector)
-            for p in session.execute(select(Pair).order_by(Pair.id)).scalars()
+            for p in session.execute(select(Pair).order_by(col(Pair.id))).scalars()
         ]
 
 
@@ -54,9 +54,14 @@ def _table_rows(output: str) -> list[list[str]]:
     ]
 
 
+def _id(value: int | None) -> int:
+    assert value is not None, "flush before reading an id"
+    return value
+
+
 def _user(engine: Engine, username: str) -> User | None:
     with Session(engine) as session:
-        return session.execute(select(User).where(User.username == username)).scalars().first()
+        return session.execute(select(User).where(col(User.username) == username)).scalars().first()
 
 
 class TestImport:
@@ -170,8 +175,8 @@ class TestImport:
         assert result.stdout == ""
         pairs = len(_pairs(engine))
         with Session(engine) as session:
-            assert set(session.execute(select(Conversation.source)).scalars()) == {"team-a"}
-            batch_id = session.execute(select(ImportBatch.id)).scalar_one()
+            assert set(session.execute(select(col(Conversation.source))).scalars()) == {"team-a"}
+            batch_id = session.execute(select(col(ImportBatch.id))).scalar_one()
         assert result.stderr == (
             f"batch {batch_id}: 1 files, 24 conversations added, 0 duplicates skipped, "
             f"{pairs} pairs detected, 0 records rejected\n"
@@ -267,16 +272,18 @@ def two_pairs(engine: Engine) -> dict[str, Any]:
         )
         session.add(conversation)
         session.flush()
+        assert conversation.id is not None
         turns = [
             Turn(conversation_id=conversation.id, index=i, role=r, text=t) for i, (r, t) in enumerate(texts)
         ]
         session.add_all(turns)
         session.flush()
+        ids = [_id(turn.id) for turn in turns]
         strong = Pair(
             conversation_id=conversation.id,
-            first_turn_id=turns[1].id,
-            pushback_turn_id=turns[2].id,
-            second_turn_id=turns[3].id,
+            first_turn_id=ids[1],
+            pushback_turn_id=ids[2],
+            second_turn_id=ids[3],
             prompt_end_index=0,
             detector="heuristic-1",
             score=0.9,
@@ -286,9 +293,9 @@ def two_pairs(engine: Engine) -> dict[str, Any]:
         )
         weak = Pair(
             conversation_id=conversation.id,
-            first_turn_id=turns[3].id,
-            pushback_turn_id=turns[4].id,
-            second_turn_id=turns[5].id,
+            first_turn_id=ids[3],
+            pushback_turn_id=ids[4],
+            second_turn_id=ids[5],
             prompt_end_index=2,
             detector="heuristic-1",
             score=0.2,
@@ -405,7 +412,7 @@ class TestUsers:
         ]
 
         with Session(engine) as session:
-            session.add(WebSession(id="s1", user_id=alice.id, csrf_token="t", expires_at=utcnow()))
+            session.add(WebSession(id="s1", user_id=_id(alice.id), csrf_token="t", expires_at=utcnow()))
             session.commit()
         result = invoke("users", "disable", "alice")
         assert result.exit_code == 0, result.output

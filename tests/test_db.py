@@ -6,10 +6,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from app.conversations.models import ImportBatch, Turn
 from app.db import _normalize_url, build_engine, get_engine, session_scope, use_engine
@@ -30,7 +32,9 @@ def _statements(engine: Engine) -> list[str]:
     seen: list[str] = []
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def _record(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         seen.append(statement)
 
     return seen
@@ -115,7 +119,7 @@ class TestSessionScope:
         with session_scope(engine) as session:
             session.add(ImportBatch(source="committed"))
         with session_scope(engine, read_only=True) as session:
-            assert session.execute(select(ImportBatch.source)).scalars().all() == ["committed"]
+            assert session.execute(select(col(ImportBatch.source))).scalars().all() == ["committed"]
 
     def test_rolls_back_on_error(self, engine: Engine) -> None:
         def fail_midway() -> None:

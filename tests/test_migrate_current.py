@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from alembic import command
@@ -15,7 +15,9 @@ from tests.conftest import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_engine(request: pytest.FixtureRequest, fresh_database_url) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def empty_engine(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[Engine]:
     engine = build_engine(fresh_database_url(request.param))
     yield engine
     engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,9 @@ APP_MODEL_TABLES = {
 
 
 @pytest.fixture(params=BACKENDS)
-def empty_engine(request: pytest.FixtureRequest, fresh_database_url) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def empty_engine(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[Engine]:
     engine = build_engine(fresh_database_url(request.param))
     yield engine
     engine.dispose()
@@ -45,7 +47,7 @@ def _current_revision(engine: Engine) -> str | None:
 
 
 def _diffs(engine: Engine, *, tables: set[str] | None = None) -> list:
-    def include(obj, name, type_, reflected, compare_to) -> bool:  # type: ignore[no-untyped-def]
+    def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
         if tables is None or type_ != "table":
             return True
         return name in tables
@@ -72,22 +74,20 @@ def _declared_table_models() -> dict[str, str]:
             if not is_table:
                 continue
             for statement in node.body:
-                targets = (
-                    [t.id for t in statement.targets if isinstance(t, ast.Name)]
-                    if isinstance(statement, ast.Assign)
-                    else []
-                )
-                if "__tablename__" in targets and isinstance(statement.value, ast.Constant):  # type: ignore[union-attr]
-                    found[statement.value.value] = str(path.relative_to(APP_DIR.parent))  # type: ignore[union-attr]
+                if not isinstance(statement, ast.Assign):
+                    continue
+                targets = [t.id for t in statement.targets if isinstance(t, ast.Name)]
+                if "__tablename__" in targets and isinstance(statement.value, ast.Constant):
+                    found[str(statement.value.value)] = str(path.relative_to(APP_DIR.parent))
     return found
 
 
 class TestHistory:
-    def test_single_head(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_single_head(self, tmp_path: Path) -> None:
         engine = build_engine(f"sqlite:///{tmp_path / 'heads.db'}")
         assert len(_heads(engine)) == 1
 
-    def test_every_revision_has_a_downgrade_path_to_base(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_every_revision_has_a_downgrade_path_to_base(self, tmp_path: Path) -> None:
         script = ScriptDirectory.from_config(
             migrate.alembic_config(build_engine(f"sqlite:///{tmp_path / 'h.db'}"))
         )
@@ -135,7 +135,7 @@ class TestModelsMatchSchema:
     def test_app_models_match_the_migrated_schema(self, migrated_engine: Engine) -> None:
         assert _diffs(migrated_engine, tables=APP_MODEL_TABLES) == []
 
-    def test_the_comparison_sees_a_schema_drift(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_the_comparison_sees_a_schema_drift(self, tmp_path: Path) -> None:
         """Guards the check itself: a dropped index and a retyped column must show up as diffs."""
         engine = build_engine(f"sqlite:///{tmp_path / 'drift.db'}")
         migrate.upgrade(engine)

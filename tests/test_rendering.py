@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 from sqlalchemy import Engine, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import app.rendering as rendering
 from app.conversations.importing import run_import
@@ -100,7 +100,7 @@ def test_the_conversation_page_shows_a_pathological_turn_raw(
     path.write_text(json.dumps(record) + "\n")
     run_import(engine, paths=[path])
     with Session(engine) as session:
-        conversation_id = session.execute(select(Conversation.id)).scalar_one()
+        conversation_id = session.execute(select(col(Conversation.id))).scalar_one()
     make_user(engine, "adm", role="admin")
     response = signed_in("adm").get(f"/admin/conversations/{conversation_id}")
     assert response.status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -23,7 +24,7 @@ def children_of(pid: int) -> list[int]:
     return out
 
 
-def test_several_workers_need_the_embedded_job_worker_off(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_several_workers_need_the_embedded_job_worker_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAIRWISE_WORKER_EMBEDDED", "true")
     result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
     assert result.exit_code == 1

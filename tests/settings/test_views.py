@@ -13,7 +13,7 @@ from app.jobs.models import Job
 from app.jobs.runner import execute
 from app.pairs import jobs as _detect_jobs  # noqa: F401  (registers the detect handler)
 from app.settings.service import get_value
-from tests.page_helpers import job_id_of, pairs, post, soup, text_of
+from tests.page_helpers import job_id_of, one, pairs, post, soup, text_of
 from tests.web_helpers import count
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -28,7 +28,7 @@ def values(engine: Engine) -> dict[str, Any]:
 class TestSettingsPage:
     def test_shows_the_current_values(self, engine: Engine, admin: TestClient) -> None:
         page = soup(admin.get("/admin/settings").text)
-        shown = {name: page.select_one(f"input[name={name}]")["value"] for name in VALID}
+        shown = {name: one(page, f"input[name={name}]")["value"] for name in VALID}
         assert shown == {"detection_threshold": "0.5", "overlap": "1", "lease_minutes": "10"}
 
     def test_reviewer_is_refused(self, reviewer: TestClient) -> None:
@@ -81,9 +81,9 @@ class TestSaveSettings:
         response = post(admin, "/admin/settings", {**VALID, field: value})
         assert response.status_code == 422
         page = soup(response.text)
-        assert page.select_one(f'[data-error="{field}"]').get_text() == words
+        assert one(page, f'[data-error="{field}"]').get_text() == words
         assert len(page.select("[data-error]")) == 1
-        assert page.select_one(f"input[name={field}]")["value"] == value
+        assert one(page, f"input[name={field}]")["value"] == value
         assert values(engine) == {"detection_threshold": 0.5, "overlap": 1, "lease_minutes": 10}
 
     def test_unknown_field_is_422(self, engine: Engine, admin: TestClient) -> None:
@@ -118,7 +118,7 @@ class TestRedetect:
             assert job.result is not None
             assert job.result["conversations"] == 2
         page = soup(admin.get(f"/admin/jobs/{job_id}").text)
-        assert page.select_one('dd[data-count="conversations"]').get_text() == "2"
+        assert one(page, 'dd[data-count="conversations"]').get_text() == "2"
 
     def test_missing_csrf_is_refused(self, engine: Engine, admin: TestClient, enqueued: list[int]) -> None:
         assert admin.post("/admin/settings/redetect").status_code == 403
