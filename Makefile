@@ -35,7 +35,7 @@ test: install-dev lint
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app benchmarks
+	$(BIN)/mypy app benchmarks tests
 
 fmt: install-dev
 	$(BIN)/ruff check --fix .
