@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.conversations.models import Conversation, ImportBatch
 from app.db import session_scope
@@ -123,7 +123,7 @@ def test_a_killed_import_is_marked_failed_at_the_next_start_and_resumes(
     _pairwise(["import", str(source)], env)  # the restart
 
     with Session(engine) as session:
-        batches = session.execute(select(ImportBatch).order_by(ImportBatch.id)).scalars().all()  # type: ignore[arg-type]
+        batches = session.execute(select(ImportBatch).order_by(col(ImportBatch.id))).scalars().all()
         stored = session.execute(select(func.count()).select_from(Conversation)).scalar_one()
     assert [b.status for b in batches] == ["failed", "succeeded"]
     assert batches[0].message is not None
@@ -151,7 +151,7 @@ def test_a_killed_release_build_is_failed_and_its_staging_folder_removed(
     _pairwise(build, env)  # the restart
 
     with Session(engine) as session:
-        releases = session.execute(select(DatasetRelease).order_by(DatasetRelease.id)).scalars().all()  # type: ignore[arg-type]
+        releases = session.execute(select(DatasetRelease).order_by(col(DatasetRelease.id))).scalars().all()
     assert [r.status for r in releases] == ["failed", "ready"]
     assert releases[0].error is not None
     assert "interrupted" in releases[0].error

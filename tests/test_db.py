@@ -140,7 +140,7 @@ class TestSessionScope:
         with session_scope(engine) as session:
             session.add(AppSetting(key="detection_threshold", value=value))
         with session_scope(engine, read_only=True) as session:
-            assert session.get(AppSetting, "detection_threshold").value == value  # type: ignore[union-attr]
+            assert session.get_one(AppSetting, "detection_threshold").value == value
 
     def test_foreign_keys_are_enforced(self, engine: Engine) -> None:
         with pytest.raises(IntegrityError), session_scope(engine) as session:
@@ -151,7 +151,9 @@ class TestSessionScope:
     def test_default_engine_is_the_one_in_use(self, engine: Engine) -> None:
         assert get_engine() is engine
         with session_scope() as session:
-            assert session.get_bind().url == engine.url  # type: ignore[union-attr]
+            bind = session.get_bind()
+            assert isinstance(bind, Engine)
+            assert bind.url == engine.url
 
 
 class TestEngineFromSettings:

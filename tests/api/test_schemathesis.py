@@ -77,7 +77,7 @@ def _stateful_findings(schema: Any) -> list[str]:
     found: list[str] = []
     base = schema.as_state_machine()
 
-    class Machine(base):  # type: ignore[misc,valid-type]
+    class Machine(base):  # type: ignore[misc,valid-type]  # base is a class schemathesis builds at run time
         def validate_response(
             self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
         ) -> None:

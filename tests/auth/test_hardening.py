@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from app.auth.models import ApiToken, User, WebSession
 from app.auth.service import create_user, set_active, set_password
@@ -77,7 +78,7 @@ class TestTokensEndWithTheAccount:
         response = post_form(admin, f"/admin/users/{rev_id}/password", {"password": "a brand new password"})
         assert response.status_code == 303, response.text
         assert _api_ok(token) == 401
-        assert count(engine, ApiToken, ApiToken.revoked_at.is_(None)) == 0  # type: ignore[union-attr]
+        assert count(engine, ApiToken, col(ApiToken.revoked_at).is_(None)) == 0
 
     def test_admin_disable_revokes_and_enable_does_not_restore(self, engine: Engine) -> None:
         make_user(engine, "adm", role="admin")

@@ -186,7 +186,9 @@ class TestCookies:
         make_user(engine, "alice")
         c = client()
         page = c.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match is not None
+        token = match.group(1)
         signed = _set_cookies(page)["__Host-pw_csrf"]["__Host-pw_csrf"].value
         # The Secure cookie is not sent back over http by the client; a proxy terminating TLS would.
         response = c.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token},

@@ -147,7 +147,7 @@ class TestDatabaseRefusals:
         with pytest.raises(DataError):
             run_import(engine, paths=[_write(tmp_path / "b.jsonl", [_chat(1)])])
         with Session(engine) as session:
-            (batch,) = session.exec(select(ImportBatch)).scalars()  # type: ignore[call-overload]
+            (batch,) = session.execute(select(ImportBatch)).scalars()
         assert batch.status == "failed"
         assert "INSERT" not in batch.message
         assert "private words" not in batch.message

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import col
 from starlette.testclient import TestClient
+from starlette.types import Message
 
 from app.config import get_settings
 from app.conversations import jobs as _import_jobs  # noqa: F401  (registers the import handler)
@@ -313,19 +314,19 @@ class TestUploadLimit:
             "headers": [(b"host", b"testserver"), (b"content-type", ctype.encode()), (b"cookie", cookie.encode()),
                         (b"x-csrf-token", admin.cookies["pw_csrf"].encode())],
         }  # fmt: skip
-        sent: list[dict[str, object]] = []
+        sent: list[Message] = []
 
-        async def receive() -> dict[str, object]:
+        async def receive() -> Message:
             nonlocal read
             if read >= len(pieces):
                 return {"type": "http.disconnect"}
             read += 1
             return {"type": "http.request", "body": pieces[read - 1], "more_body": read < len(pieces)}
 
-        async def send(message: dict[str, object]) -> None:
+        async def send(message: Message) -> None:
             sent.append(message)
 
-        anyio.run(app, scope, receive, send)  # type: ignore[arg-type]
+        anyio.run(app, scope, receive, send)
         assert sent[0]["status"] == 413
         assert read == 5  # 1 MB = 4 chunks of 256 KB; the 5th passes the limit and nothing more is read
         assert count(engine, Job) == 0

@@ -48,7 +48,7 @@ def evaluation_id(world: World) -> int:
         session.flush()
         open_comparisons(session, evaluation_id=eid)
         set_status(session, evaluation_id=eid, status=EvalStatus.ready)
-    world._evaluation = eid  # type: ignore[attr-defined]
+    world._evaluation = eid  # type: ignore[attr-defined]  # cached on the shared World, which does not declare it
     return eid
 
 

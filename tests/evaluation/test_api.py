@@ -34,7 +34,7 @@ def texts_by_candidate(engine: Engine, comparison_id: int) -> dict[str, str]:
         comparison = session.get(Comparison, comparison_id)
         assert comparison is not None
         rows = session.execute(
-            select(EvalCandidate.label, EvalAnswer.text)  # type: ignore[call-overload]
+            select(col(EvalCandidate.label), col(EvalAnswer.text))
             .join(EvalAnswer, col(EvalAnswer.candidate_id) == col(EvalCandidate.id))
             .where(col(EvalAnswer.prompt_id) == comparison.prompt_id)
         ).all()

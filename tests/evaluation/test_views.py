@@ -15,6 +15,7 @@ from app.evaluation.models import ComparisonJudgment, EvalAnswer, Evaluation
 from app.evaluation.service import get_evaluation
 from app.training.models import RunStatus, TrainingRun
 from tests.evaluation.conftest import new_evaluation, ready_evaluation, tagged_release
+from tests.page_helpers import attr, one
 from tests.training.conftest import execute
 from tests.training.fake_openai import FakeOpenAI
 from tests.web_helpers import get_user, make_user, post_form, signed_in
@@ -75,8 +76,8 @@ def test_the_form_is_prefilled_from_a_run_and_creates_an_evaluation(
     }  # fmt: skip
     show = admin.get(f"/admin/evaluations/{evaluation_id}")
     soup = BeautifulSoup(show.text, "html.parser")
-    assert soup.select_one("#evaluation-status").text == "ready"  # type: ignore[union-attr]
-    assert soup.select_one("#decision")["data-verdict"] == "inconclusive"  # type: ignore[index]
+    assert one(soup, "#evaluation-status").text == "ready"
+    assert one(soup, "#decision")["data-verdict"] == "inconclusive"
     links = [a["href"] for a in soup.select("#chain-links a")]
     assert f"/admin/evaluations/new?release_id={release_id}&from_run={run_id}" in links
 
@@ -154,7 +155,7 @@ def test_the_reviewer_screen_is_blind_and_uses_the_review_keys(
     assert not [a for a in soup.select("a[href]") if "javascript" in str(a["href"]).lower()]
     assert "openai:" not in pane.text
     assert "run:" not in pane.text
-    comparison_id = int(section["data-comparison-id"])  # type: ignore[arg-type]
+    comparison_id = int(attr(section, "data-comparison-id"))
     judged = post_form(rev, f"/evaluations/{evaluation_id}/review/{comparison_id}/judge",
                        {"verdict": "left", "patterns_left": ["tradeoffs"]}, htmx=True)  # fmt: skip
     assert judged.status_code == 200

@@ -267,7 +267,7 @@ def test_version_and_thresholds():
     assert 0 < MIN_STORED_SCORE < DEFAULT_THRESHOLD < 1
     pair = DetectedPair(1, 2, 3, 0.9, ("correction",))
     with pytest.raises(AttributeError):
-        pair.score = 0.1  # type: ignore[misc]
+        pair.score = 0.1  # type: ignore[misc]  # deliberate: a frozen dataclass must refuse this
 
 
 @cache

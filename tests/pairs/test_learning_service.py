@@ -120,6 +120,6 @@ def test_imports_are_scored_by_the_active_model(engine: Engine) -> None:
     seed_samples(engine)
     with session_scope(engine, read_only=True) as session:
         detectors = set(session.exec(select(Pair.detector)).all())
-        scores = set(session.exec(select(Pair.score).where(Pair.signals.contains("praise"))).all())  # type: ignore[attr-defined]
+        scores = set(session.exec(select(col(Pair.score)).where(col(Pair.signals).contains("praise"))).all())
     assert detectors == {f"{DETECTOR_VERSION}+{version}"}
     assert scores <= {round(1 / (1 + 2.718281828459045**2.0), 4)}

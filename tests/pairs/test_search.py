@@ -6,6 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import Engine
+from starlette.testclient import TestClient
 
 from app.db import session_scope
 from tests.web_helpers import add_pair, fast_passwords, make_user, signed_in  # noqa: F401
@@ -13,8 +14,8 @@ from tests.web_helpers import add_pair, fast_passwords, make_user, signed_in  # 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
-def _listed(c: object, query: str) -> list[int]:
-    response = c.get(f"/admin/pairs?{query}")  # type: ignore[attr-defined]
+def _listed(c: TestClient, query: str) -> list[int]:
+    response = c.get(f"/admin/pairs?{query}")
     assert response.status_code == 200, response.text
     return sorted(int(x) for x in re.findall(r'href="/admin/pairs/(\d+)"', response.text))
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlmodel import Session, col
 
 from app.auth.models import User
-from app.conversations.importers.base import ExplicitPair, ParsedConversation, ParsedTurn
+from app.conversations.importers.base import ExplicitPair, ParsedConversation, ParsedTurn, Role
 from app.conversations.importing import run_import
 from app.conversations.models import Conversation, Turn
 from app.models_base import utcnow
@@ -136,21 +136,26 @@ class TestPairRowsFor:
         }
 
     def test_detected_pairs_store_leak_findings(self) -> None:
-        texts = [
+        texts: list[tuple[Role, str]] = [
             ("user", "How do I paginate?"),
             ("assistant", "Use OFFSET."),
             ("user", "That is wrong, OFFSET is slow on 50M rows."),
             ("assistant", "You're right! Keyset pagination stays fast on 50M rows."),
         ]
-        conversation = ParsedConversation(external_id="l", turns=[ParsedTurn(r, t) for r, t in texts])  # type: ignore[arg-type]
+        conversation = ParsedConversation(external_id="l", turns=[ParsedTurn(r, t) for r, t in texts])
         (row,) = pair_rows_for(conversation_id=3, conversation=conversation, turn_ids=[30, 31, 32, 33])
         assert row["leak_kinds"] == "reply_to_feedback,information"
         assert [s["text"] for s in row["leak_spans"]] == ["You're right", "50M"]
 
     def test_detected_pairs_follow_the_detector(self) -> None:
         """A textbook pushback: one row, answer 1 rejected, turn 2 the pushback, answer 3 chosen, prompt turn 0."""
-        texts = [("user", QUESTION), ("assistant", FIRST), ("user", PUSHBACK), ("assistant", SECOND)]
-        conversation = ParsedConversation(external_id="d", turns=[ParsedTurn(r, t) for r, t in texts])  # type: ignore[arg-type]
+        texts: list[tuple[Role, str]] = [
+            ("user", QUESTION),
+            ("assistant", FIRST),
+            ("user", PUSHBACK),
+            ("assistant", SECOND),
+        ]
+        conversation = ParsedConversation(external_id="d", turns=[ParsedTurn(r, t) for r, t in texts])
         rows = pair_rows_for(conversation_id=3, conversation=conversation, turn_ids=[30, 31, 32, 33])
         assert [
             (r["conversation_id"], r["first_turn_id"], r["pushback_turn_id"], r["second_turn_id"])
@@ -359,8 +364,8 @@ class TestPairDetails:
             session.add_all([other, third])
             session.commit()
         self._judge(engine, data["plain"], data["reviewer"], "newer edit", minutes=5)
-        self._judge(engine, data["plain"], other.id, "older edit", minutes=-5)  # type: ignore[arg-type]
-        self._judge(engine, data["swapped"], third.id, None)  # type: ignore[arg-type]
+        self._judge(engine, data["plain"], other.id or 0, "older edit", minutes=-5)
+        self._judge(engine, data["swapped"], third.id or 0, None)
         plain, swapped = self._details(engine)
         assert (plain.chosen, plain.gold_edited) == ("newer edit", True)
         assert (swapped.chosen, swapped.gold_edited) == (FIRST, False)

@@ -34,9 +34,9 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _build(engine: Engine, data_dir: Path, **kwargs: object) -> DatasetRelease:
+def _build(engine: Engine, data_dir: Path, **kwargs: Any) -> DatasetRelease:
     with session_scope(engine) as session:
-        release = build_release(session, data_dir=data_dir, **kwargs)  # type: ignore[arg-type]
+        release = build_release(session, data_dir=data_dir, **kwargs)
     _validate_openai(release, data_dir)
     return release
 
@@ -73,8 +73,10 @@ def test_rebuild_is_byte_identical(release_engine: Engine, data_dir: Path, kind:
     assert one.directory != two.directory
     names = sorted(f["name"] for f in one.files)
     assert names == sorted(f["name"] for f in two.files)
+    assert one.directory is not None
+    assert two.directory is not None
     for name in names:
-        a, b = data_dir / one.directory / name, data_dir / two.directory / name  # type: ignore[operator]
+        a, b = data_dir / one.directory / name, data_dir / two.directory / name
         assert a.read_bytes() == b.read_bytes(), name
     assert [f["sha256"] for f in one.files] == [f["sha256"] for f in two.files]
     assert one.manifest_sha256 == two.manifest_sha256
@@ -128,7 +130,8 @@ def test_parquet_release_has_a_dataset_card_that_datasets_reads(
 ) -> None:
     _seed(release_engine)
     release = _build(release_engine, data_dir, name="cards", kind="sft", format="parquet", split=0.2, seed=1)
-    folder = data_dir / release.directory  # type: ignore[operator]
+    assert release.directory is not None
+    folder = data_dir / release.directory
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n")
     assert "path: validation.parquet" in card
@@ -166,7 +169,7 @@ def test_a_ready_release_is_frozen(release_engine: Engine, data_dir: Path) -> No
 def test_invalid_requests_are_refused_before_anything_is_written(
     release_engine: Engine, data_dir: Path
 ) -> None:
-    bad = [
+    bad: list[dict[str, Any]] = [
         {"name": "x", "kind": "rlhf", "format": "openai"},
         {"name": "x", "kind": "sft", "format": "csv"},
         {"name": "x", "kind": "sft", "format": "openai", "status": "tie"},
@@ -181,7 +184,7 @@ def test_invalid_requests_are_refused_before_anything_is_written(
     ]
     for params in bad:
         with session_scope(release_engine) as session, pytest.raises(ValidationFailedError):
-            build_release(session, data_dir=data_dir, **params)  # type: ignore[arg-type]
+            build_release(session, data_dir=data_dir, **params)
     with session_scope(release_engine, read_only=True) as session:
         assert list_releases(session) == []
     assert not (data_dir / "releases").exists()
@@ -191,7 +194,8 @@ def test_release_file_serves_only_recorded_files(release_engine: Engine, data_di
     _seed(release_engine)
     release = _build(release_engine, data_dir, name='My "release" ✓', kind="sft", format="openai")
     path, header = release_file(release, name="train.jsonl", data_dir=data_dir)
-    assert path == (data_dir / release.directory / "train.jsonl").resolve()  # type: ignore[operator]
+    assert release.directory is not None
+    assert path == (data_dir / release.directory / "train.jsonl").resolve()
     assert header == (
         f'attachment; filename="my-release-{release.id}-train.jsonl"; '
         f"filename*=UTF-8''my-release-{release.id}-train.jsonl"

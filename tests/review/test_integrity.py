@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import col
+from starlette.testclient import TestClient
 
 from app.db import session_scope
 from app.pairs.models import Pair, PairStatus
@@ -28,8 +29,8 @@ def world(engine: Engine) -> list[int]:
     return pairs
 
 
-def _served(c: object) -> tuple[int, str]:
-    html = post_form(c, "/review/next", htmx=True).text  # type: ignore[arg-type]
+def _served(c: TestClient) -> tuple[int, str]:
+    html = post_form(c, "/review/next", htmx=True).text
     pair, token = PAIR_RE.search(html), TOKEN_RE.search(html)
     assert pair is not None
     assert token is not None
@@ -56,7 +57,9 @@ class TestToken:
         c = signed_in("rev")
         pair, token = _served(c)
         first = post_form(c, f"/review/{pair}/judge", {"verdict": "tie", "token": token}, htmx=True)
-        following = int(PAIR_RE.search(first.text).group(1))  # type: ignore[union-attr]
+        match = PAIR_RE.search(first.text)
+        assert match is not None
+        following = int(match.group(1))
         again = post_form(c, f"/review/{following}/judge", {"verdict": "tie", "token": token}, htmx=True)
         assert again.status_code == 409
         assert [j.pair_id for j in judgments_of(engine, "rev")] == [pair]

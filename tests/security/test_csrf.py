@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import Engine
 
@@ -21,7 +23,7 @@ def _user_for(key: tuple[str, str]) -> str | None:
     return None if rule.access == "public" else ("adm" if rule.access == "admin" else "rev")
 
 
-def _variants(call: Call, other_token: str) -> dict[str, dict[str, object]]:
+def _variants(call: Call, other_token: str) -> dict[str, dict[str, Any]]:
     """Ways a cross-site request could arrive: no token, a wrong field, a wrong htmx header, another's token."""
     form = dict(call.form or {})
     data: dict[str, object] = (
@@ -29,7 +31,7 @@ def _variants(call: Call, other_token: str) -> dict[str, dict[str, object]]:
     )
     if call.files is not None:
         data["files"] = call.files
-    variants: dict[str, dict[str, object]] = {
+    variants: dict[str, dict[str, Any]] = {
         "no token (form)": {"data": form} if call.json is None else data,
         "wrong form field": {"data": {**form, "csrf_token": FORGED}} if call.json is None else data,
         "wrong htmx header": {**data, "headers": {"HX-Request": "true", "X-CSRF-Token": FORGED}},
@@ -59,7 +61,7 @@ class TestCsrfRefused:
         before = snapshot(engine)
         failures = []
         for name, kwargs in _variants(call, other_token).items():
-            response = c.request(call.method, call.url, **kwargs)  # type: ignore[arg-type]
+            response = c.request(call.method, call.url, **kwargs)
             if response.status_code != 403:
                 failures.append(f"{name}: {response.status_code}")
             elif "This form has expired or was not sent by Pairwise" not in response.text:

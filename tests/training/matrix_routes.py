@@ -30,7 +30,7 @@ def release_id(world: World) -> int:
         release = build_release(
             session, name="matrix", kind="sft", format="openai", data_dir=get_settings().data_dir
         )
-        world._training_release = release.id  # type: ignore[attr-defined]
+        world._training_release = release.id  # type: ignore[attr-defined]  # cached on the shared World, which does not declare it
         return release.id or 0
 
 

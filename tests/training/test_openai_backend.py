@@ -8,6 +8,7 @@ import time
 import orjson
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from app.config import get_settings
 from app.db import session_scope
@@ -25,7 +26,7 @@ from tests.training.fake_openai import FakeOpenAI
 def metrics_of(engine: Engine, run_id: int) -> dict[str, dict[int, float]]:
     out: dict[str, dict[int, float]] = {}
     with session_scope(engine, read_only=True) as session:
-        for m in session.execute(select(RunMetric).where(RunMetric.run_id == run_id)).scalars():  # type: ignore[arg-type]
+        for m in session.execute(select(RunMetric).where(col(RunMetric.run_id) == run_id)).scalars():
             out.setdefault(m.name, {})[m.step] = m.value
     return out
 
@@ -242,7 +243,7 @@ def test_cancel_from_the_run_stops_the_provider_job(training_engine: Engine, ope
     assert run.remote_status == "cancelled"
     assert len(openai_env.calls("POST", r"/v1/fine_tuning/jobs/ftjob-\d+/cancel")) == 1
     with session_scope(training_engine, read_only=True) as session:
-        assert session.get(Job, job_id).status == "cancelled"  # type: ignore[union-attr]
+        assert session.get_one(Job, job_id).status == "cancelled"
 
 
 def test_cancel_before_anything_was_sent(training_engine: Engine, openai_env: FakeOpenAI) -> None:

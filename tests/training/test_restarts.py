@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, update
+from sqlmodel import col
 
 from app.config import get_settings
 from app.db import session_scope
@@ -122,8 +123,8 @@ def test_polling_resumes_after_a_restart(training_engine: Engine, openai_env: Fa
     openai_env.total_steps = before.step or 0  # let the job finish on the next polls
     (poll_job,) = restart(training_engine)
     with session_scope(training_engine, read_only=True) as session:
-        assert session.get(Job, poll_job).kind == "poll"  # type: ignore[union-attr]
-        assert session.get(TrainingRun, run_id).job_id == poll_job  # type: ignore[union-attr]
+        assert session.get_one(Job, poll_job).kind == "poll"
+        assert session.get_one(TrainingRun, run_id).job_id == poll_job
     assert execute(training_engine, poll_job).status == "succeeded"
     after = load_run(training_engine, run_id)
     assert after.status == "succeeded"
@@ -137,10 +138,10 @@ def test_an_old_job_steps_aside_for_the_resumed_one(training_engine: Engine, ope
     release = make_release(training_engine)
     run_id, job_id = launch(training_engine, release)
     with session_scope(training_engine) as session:
-        session.execute(update(Job).where(Job.id == job_id).values(status="failed"))  # type: ignore[arg-type]
+        session.execute(update(Job).where(col(Job.id) == job_id).values(status="failed"))
     (new_job,) = resume_runs(training_engine)
     with session_scope(training_engine) as session:
-        session.execute(update(Job).where(Job.id == job_id).values(status="queued"))  # type: ignore[arg-type]
+        session.execute(update(Job).where(col(Job.id) == job_id).values(status="queued"))
     assert execute(training_engine, job_id).result == {"skipped": f"job {new_job} drives run {run_id}"}
     assert openai_env.requests == []
     assert execute(training_engine, new_job).status == "succeeded"

@@ -54,8 +54,8 @@ def test_the_key_never_leaks(
         )
         run_id = int(location.rsplit("/", 1)[1])
         with session_scope(training_engine) as session:
-            row = session.get(TrainingRun, run_id)
-            row.options = {**row.options, "poll_seconds": 0.02, "backoff_seconds": 0.01}  # type: ignore[union-attr]
+            row = session.get_one(TrainingRun, run_id)
+            row.options = {**row.options, "poll_seconds": 0.02, "backoff_seconds": 0.01}
             session.add(row)
         execute(training_engine, load_run(training_engine, run_id).job_id or 0)
         return run_id

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from app.config import get_settings
 from app.db import session_scope
+from app.jobs.models import Job
 from app.releases.models import DatasetRelease
 from app.training.models import RunMetric
 from app.training.service import cancel_run
@@ -135,7 +136,7 @@ def test_cancel_stops_the_training_process_cleanly(training_engine: Engine, tmp_
     base = tiny_base(training_engine, release, tmp_path)
     params = {**FEW_STEPS, "max_steps": "100000"}
     run_id, job_id = launch(training_engine, release, backend="trl", base_model=str(base), params=params)
-    result: dict[str, object] = {}
+    result: dict[str, Job] = {}
     worker = threading.Thread(target=lambda: result.update(job=execute(training_engine, job_id)))
     worker.start()
     deadline = time.monotonic() + 120
@@ -150,7 +151,7 @@ def test_cancel_stops_the_training_process_cleanly(training_engine: Engine, tmp_
     run = load_run(training_engine, run_id)
     assert run.status == "cancelled"
     assert run.model_path is None
-    assert result["job"].status == "cancelled"  # type: ignore[attr-defined]
+    assert result["job"].status == "cancelled"
     messages = [e.message for e in events_of(training_engine, run_id)]
     assert "cancel: stopping the training process after this step" in messages
     assert any(m.startswith("training stopped by a cancel (exit code 3)") for m in messages), messages

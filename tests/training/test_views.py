@@ -91,8 +91,8 @@ def test_launch_from_the_form_then_the_run_page_follows_the_run(
 
     # The worker runs the job; polling interval of this run made short for the test.
     with session_scope(training_engine) as session:
-        row = session.get(TrainingRun, run_id)
-        row.options = {**row.options, "poll_seconds": 0.02, "backoff_seconds": 0.01}  # type: ignore[union-attr]
+        row = session.get_one(TrainingRun, run_id)
+        row.options = {**row.options, "poll_seconds": 0.02, "backoff_seconds": 0.01}
         session.add(row)
     assert execute(training_engine, run.job_id or 0).status == "succeeded"
 
@@ -200,7 +200,7 @@ def test_cancel_from_the_page(training_engine: Engine, openai_env: FakeOpenAI) -
     assert response.status_code == 303
     assert load_run(training_engine, run_id).status == "cancelled"
     with session_scope(training_engine, read_only=True) as session:
-        assert session.get(Job, job_id).status == "cancelled"  # type: ignore[union-attr]
+        assert session.get_one(Job, job_id).status == "cancelled"
     again = form_post(client, f"/admin/training/runs/{run_id}/cancel", {})
     assert again.status_code == 409
     assert "already ended (cancelled)" in again.text

@@ -194,7 +194,7 @@ class _Unseekable(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io hands a memoryview; the stub says Buffer
         data = self._inner.read(min(len(buffer), 5))
         buffer[: len(data)] = data
         return len(data)
