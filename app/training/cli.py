@@ -17,7 +17,7 @@ from app.errors import PairwiseError
 from app.jobs import runner
 from app.jobs.service import enqueue
 from app.training import jobs as _handlers  # noqa: F401  (registers "train" and "poll" for --wait)
-from app.training.models import TERMINAL, TrainingRun, run_summary
+from app.training.models import TERMINAL, Backend, Method, TrainingRun, run_summary
 from app.training.service import (
     DEFAULT_POLL_SECONDS,
     cancel_run,
@@ -45,7 +45,7 @@ def _print_json(data: Any) -> None:
 
 def train_command(
     release: Annotated[int, typer.Option("--release", help="Release id to train on.")],
-    backend: Annotated[str, typer.Option(help="openai (a fine-tuning API) or trl (on a worker).")],
+    backend: Annotated[Backend, typer.Option(help="openai (a fine-tuning API) or trl (on a worker).")],
     model: Annotated[
         str,
         typer.Option(
@@ -53,7 +53,7 @@ def train_command(
         ),
     ],
     method: Annotated[
-        str | None, typer.Option(help="supervised or dpo (default: from the release kind).")
+        Method | None, typer.Option(help="supervised or dpo (default: from the release kind).")
     ] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Hyperparameter name=value (repeat), e.g. n_epochs=3.")
