@@ -6,7 +6,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, cast
+from typing import Annotated, Any, cast
 
 import orjson
 import typer
@@ -33,11 +33,11 @@ from app.releases.service import (
     list_releases,
     write_release_files,
 )
+from app.terminal import err, fail
 
 releases_cli = typer.Typer(
     help="Dataset releases (frozen exports with a manifest and lint report).", no_args_is_help=True
 )
-err = Console(stderr=True)
 
 KindOpt = Annotated[str, typer.Option(help="sft or dpo.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="openai, trl or parquet.")]
@@ -90,11 +90,6 @@ LicenseOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
-
-
 # The export options of both `pairwise export` and `pairwise releases build`, in the order their help lists them:
 # add an option here (and to ExportOptions) and both commands take it.
 EXPORT_PARAMETERS: tuple[tuple[str, Any, Any], ...] = (
@@ -130,7 +125,7 @@ def _options(
 ) -> ExportOptions:
     """The export flags as the one ExportOptions; an invalid value ends the command in words."""
     if system_prompt is not None and drop_system:
-        _fail("--system-prompt and --drop-system exclude each other")
+        fail("--system-prompt and --drop-system exclude each other")
     policy = "drop" if drop_system else ("set" if system_prompt is not None else "keep")
     try:
         return ExportOptions.parse(
@@ -138,7 +133,7 @@ def _options(
             patterns_absent=without_pattern or (),
         )  # fmt: skip
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 def with_export_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -197,7 +192,7 @@ def export_command(
         with session_scope(get_engine(), read_only=True) as session:
             result = export_file(session, out=out, options=options)
     except (PairwiseError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if json_output:
         typer.echo(orjson.dumps(result.to_json()).decode())
         return
@@ -240,9 +235,9 @@ def build(
                 session, release=get_release(session, release_id=release.id or 0), outcome=outcome
             )
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if release.status != "ready":
-        _fail(f"release {release.id} failed: {release.error}")
+        fail(f"release {release.id} failed: {release.error}")
     manifest = orjson.loads((settings.data_dir / (release.directory or "") / "manifest.json").read_bytes())
     if json_output:
         typer.echo(
@@ -283,7 +278,7 @@ def show(release_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
         with session_scope(get_engine(), read_only=True) as session:
             release = get_release(session, release_id=release_id)
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(orjson.dumps({**_summary(release), "lint": release.lint}, option=orjson.OPT_INDENT_2).decode())
 
 

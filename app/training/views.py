@@ -19,6 +19,7 @@ from app.jobs.models import Job
 from app.jobs.service import enqueue_after_response
 from app.params import PathId, QueryId
 from app.releases.models import DatasetRelease, ReleaseStatus
+from app.releases.service import list_releases
 from app.training import provider
 from app.training.backends import BACKEND_NAMES, get_backend
 from app.training.hyperparameters import FORM_PREFIX, form_names, hyperparameters_for
@@ -36,7 +37,7 @@ from app.training.service import (
     run_events,
     run_metrics,
 )
-from app.web import hx_redirect, render
+from app.web import hx_redirect, polled_block, render
 
 router = APIRouter(prefix="/admin/training")
 
@@ -54,16 +55,6 @@ def _release_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {int(i): n for i, n in session.execute(query)}
 
 
-def _ready_releases(session: Session) -> list[DatasetRelease]:
-    query = (
-        select(DatasetRelease)
-        .where(col(DatasetRelease.status) == ReleaseStatus.ready)
-        .order_by(col(DatasetRelease.id).desc())
-        .limit(100)
-    )
-    return list(session.execute(query).scalars())
-
-
 @router.get("", response_class=HTMLResponse)
 def runs_page(
     request: Request, session: SessionDep, user: AdminUser, release_id: QueryId | None = None
@@ -76,7 +67,7 @@ def runs_page(
         {
             "runs": runs,
             "release_names": _release_names(session, {r.release_id for r in runs}),
-            "releases": _ready_releases(session),
+            "releases": list_releases(session, status=ReleaseStatus.ready),
             "release_id": release_id,
         },
     )
@@ -134,7 +125,7 @@ def new_run_page(
     """`base_model=run:ID` (from "Train DPO on top of this model") starts from that run's model."""
     on_top = base_model[:300] if base_model else None
     if release_id is None:
-        releases = _ready_releases(session)
+        releases = list_releases(session, status=ReleaseStatus.ready)
         if on_top:
             releases = [r for r in releases if r.kind == "dpo"]
         context = {"releases": releases, "backend": backend, "base_model": on_top}
@@ -246,16 +237,13 @@ def _run_context(session: Session, run: TrainingRun) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
-    run = get_run(session, run_id=run_id)
-    return render(request, "training/run.html", _run_context(session, run))
-
-
 @router.get("/runs/{run_id}/live", response_class=HTMLResponse)
-def run_live(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
-    """The status, charts and log of a run: htmx polls this while the run is active."""
+def run_page(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
+    """The run page; `/live` is its status, charts and log, which htmx polls while the run is active."""
     run = get_run(session, run_id=run_id)
-    return render(request, "training/run.html", _run_context(session, run), block="live")
+    return render(
+        request, "training/run.html", _run_context(session, run), block=polled_block(request, "live")
+    )
 
 
 @router.post("/runs/{run_id}/cancel")

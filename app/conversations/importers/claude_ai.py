@@ -8,15 +8,14 @@ text (`attachments[].extracted_content`) is context of the user turn, not its te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from ._json import BadRecord
-from ._records import expect, first_byte, head_records, parse_records
+from ._records import RecordImporter, expect
 from ._turns import TurnBuilder, tool_result
-from .base import ParsedConversation, ParseResult, SkipRecord
+from .base import ParsedConversation, SkipRecord
 
 
 def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
@@ -85,26 +84,13 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             raise BadRecord(f'chat_messages[{i}].sender: expected "human" or "assistant", got {got}')
     uuid, name = record.get("uuid"), record.get("name")
     metadata = {key: record[key] for key in ("created_at", "updated_at") if type(record.get(key)) is str}
-    return ParsedConversation(
-        external_id=uuid if type(uuid) is str and uuid else fallback,
-        turns=builder.finish(),
+    return builder.conversation(
+        uuid if type(uuid) is str and uuid else fallback,
         title=name if type(name) is str and name else None,
         metadata=metadata,
-        dropped=dict(builder.dropped),
     )
 
 
-class ClaudeAIImporter:
-    name = "claude-ai"
-
-    def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return type(records[0].get("chat_messages")) is list
-        return first_byte(head) == ord("[") and b'"chat_messages"' in head and b'"sender"' in head
-
-    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, _convert)
-
-
-importer = ClaudeAIImporter()
+importer = RecordImporter.by_key(
+    "claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"', starts=b"["
+)
