@@ -83,6 +83,11 @@ def flatten(content: Any, dropped: Counter[str] | None = None) -> str:
     return ""
 
 
+def tool_use(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
+    """An assistant's tool call as a block of its turn."""
+    return {"type": "tool_use", "id": call_id, "name": name, "input": arguments}
+
+
 def tool_result(tool_use_id: Any, content: Any, is_error: Any = False) -> dict[str, Any]:
     return {
         "type": "tool_result",

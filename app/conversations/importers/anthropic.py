@@ -14,7 +14,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id, type_name
-from ._turns import TurnBuilder, flatten, tool_result
+from ._turns import TurnBuilder, flatten, tool_result, tool_use
 from .base import ParsedConversation
 from .openai import is_openai_shaped
 
@@ -44,14 +44,7 @@ def _add_blocks(builder: TurnBuilder, role: str, blocks: list[Any], where: str) 
         elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
             builder.block({"type": "thinking", "thinking": block["thinking"]})
         elif kind in ("tool_use", "server_tool_use"):
-            builder.block(
-                {
-                    "type": "tool_use",
-                    "id": block.get("id"),
-                    "name": block.get("name"),
-                    "input": block.get("input"),
-                }
-            )
+            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:

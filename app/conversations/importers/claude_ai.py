@@ -14,7 +14,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect
-from ._turns import TurnBuilder, tool_result
+from ._turns import TurnBuilder, tool_result, tool_use
 from .base import ParsedConversation, SkipRecord
 
 
@@ -31,14 +31,7 @@ def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
         elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
             builder.block({"type": "thinking", "thinking": block["thinking"]})
         elif kind == "tool_use":
-            builder.block(
-                {
-                    "type": "tool_use",
-                    "id": block.get("id"),
-                    "name": block.get("name"),
-                    "input": block.get("input"),
-                }
-            )
+            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
         elif kind == "tool_result":
             builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
         elif kind is not None:

@@ -13,7 +13,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id, type_name
-from ._turns import TurnBuilder, flatten, tool_result
+from ._turns import TurnBuilder, flatten, tool_result, tool_use
 from .base import ParsedConversation
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -60,14 +60,7 @@ def _add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -
             f"{where}.tool_calls[{j}].function",
         )
         name = expect(function.get("name"), str, f"{where}.tool_calls[{j}].function.name")
-        builder.block(
-            {
-                "type": "tool_use",
-                "id": call.get("id"),
-                "name": name,
-                "input": parse_arguments(function.get("arguments")),
-            }
-        )
+        builder.block(tool_use(call.get("id"), name, parse_arguments(function.get("arguments"))))
 
 
 def parse_arguments(value: Any) -> Any:

@@ -13,7 +13,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
-from ._turns import TurnBuilder, append_pair, tool_result
+from ._turns import TurnBuilder, append_pair, tool_result, tool_use
 from .base import ParsedConversation, ParsedTurn
 from .openai import parse_arguments
 
@@ -30,13 +30,8 @@ def _tool_use(value: str, number: int) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         call = None
     if type(call) is not dict:
-        return {"type": "tool_use", "id": f"call_{number}", "name": None, "input": value}
-    return {
-        "type": "tool_use",
-        "id": f"call_{number}",
-        "name": call.get("name"),
-        "input": parse_arguments(call.get("arguments")),
-    }
+        return tool_use(f"call_{number}", None, value)
+    return tool_use(f"call_{number}", call.get("name"), parse_arguments(call.get("arguments")))
 
 
 def _add_turns(builder: TurnBuilder, turns: list[Any]) -> None:
