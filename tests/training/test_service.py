@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from app.charts import charts_for, line_chart
 from app.db import session_scope
 from app.errors import NotFoundError, ValidationFailedError
-from app.releases.models import DatasetRelease
+from app.releases.models import DatasetRelease, ReleaseStatus
 from app.training.hyperparameters import (
     AUTO,
     OpenAIDpo,
@@ -153,7 +153,7 @@ def test_launch_checks_the_release(training_engine: Engine, openai_env: FakeOpen
             {"run_id": run.id},
             job.id,
         )
-        row.status = "building"
+        row.status = ReleaseStatus.building
         session.add(row)
         session.flush()
         with pytest.raises(ValidationFailedError, match="only ready releases can be trained"):
