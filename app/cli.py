@@ -27,6 +27,7 @@ from app.pairs.views_data import iter_pair_details
 from app.reaper import reap_stale_operations
 from app.releases.cli import export_command, releases_cli
 from app.settings.service import get_value, set_value
+from app.terminal import err, fail
 from app.training.cli import runs_cli, train_command
 
 cli = typer.Typer(
@@ -42,13 +43,6 @@ cli.command("export")(export_command)
 cli.command("train")(train_command)
 cli.add_typer(runs_cli, name="runs")
 cli.add_typer(eval_cli, name="eval")
-
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(code)
 
 
 @cli.command()
@@ -69,10 +63,10 @@ def serve(
     try:
         settings.require_safe()
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if workers > 1 and settings.worker_embedded:
         # Every web process would run its own job consumer and its own minutely maintenance.
-        _fail(
+        fail(
             f"--workers {workers} runs {workers} web processes: set PAIRWISE_WORKER_EMBEDDED=false and run "
             "`pairwise worker` next to them, so jobs and the minutely maintenance run once"
         )
@@ -117,7 +111,7 @@ def demo() -> None:
 
     settings = get_settings()
     if settings.mode != "demo":
-        _fail("demo data is only loaded in demo mode: run with PAIRWISE_MODE=demo (make run does)")
+        fail("demo data is only loaded in demo mode: run with PAIRWISE_MODE=demo (make run does)")
     migrate.prepare()
     result = load_demo(get_engine())
     if result.imported is not None:
@@ -169,7 +163,7 @@ def import_(
     settings = get_settings()
     for path in paths:
         if not path.exists():
-            _fail(f"{path}: no such file or folder")
+            fail(f"{path}: no such file or folder")
     migrate.prepare()
     reap_stale_operations(get_engine())
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
@@ -197,7 +191,7 @@ def import_(
                 progress=lambda n: bar.advance(task, n),
             )
         except PairwiseError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if json_output:
         data = summary.to_json()
         data["errors"] = [
@@ -266,9 +260,9 @@ def pairs_list(
     from app.pairs.models import PairStatus
 
     if status is not None and status not in set(PairStatus):
-        _fail(f"unknown status {status!r}; choose one of: {', '.join(PairStatus)}")
+        fail(f"unknown status {status!r}; choose one of: {', '.join(PairStatus)}")
     if output not in ("table", "jsonl"):
-        _fail(f"unknown format {output!r}; choose table or jsonl")
+        fail(f"unknown format {output!r}; choose table or jsonl")
     migrate.prepare()
     with session_scope(get_engine(), read_only=True) as session:
         min_score = None if all_ else float(get_value(session, key="detection_threshold"))

@@ -56,6 +56,12 @@ def render(
     )
 
 
+def polled_block(request: Request, block: str) -> str | None:
+    """`block` when the request asks for the page's polled part (its path ends with /<block>), else None: one
+    route function serves a page and the fragment htmx polls."""
+    return block if request.url.path.endswith(f"/{block}") else None
+
+
 def hx_redirect(request: Request, url: str) -> Response:
     """Redirect a full page with 303, an htmx request with HX-Redirect."""
     if is_htmx(request):

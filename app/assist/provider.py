@@ -13,13 +13,11 @@ from typing import Any
 from sqlmodel import Session
 
 from app.errors import PairwiseError, ValidationFailedError
-from app.models_base import utcnow
-from app.settings.models import AppSetting, AuditEvent
-from app.training.provider import clean_base_url
-from app.training.secrets import SecretUnreadableError, decrypt, encrypt, last4
+from app.settings.service import audit, get_object, set_object
+from app.training.provider import clean_base_url, key_to_store
+from app.training.secrets import SecretUnreadableError, decrypt
 
 SETTING_KEY = "suggestion_provider"
-MAX_KEY = 500
 MAX_MODEL = 200
 
 
@@ -48,8 +46,7 @@ class ProviderConfig:
 
 
 def _stored(session: Session) -> dict[str, Any] | None:
-    row = session.get(AppSetting, SETTING_KEY)
-    return dict(row.value) if row is not None and isinstance(row.value, dict) else None
+    return get_object(session, key=SETTING_KEY)
 
 
 def provider_view(session: Session) -> ProviderView | None:
@@ -86,35 +83,12 @@ def save_provider(
     model = model.strip()
     if not model or len(model) > MAX_MODEL or any(ch.isspace() or not ch.isprintable() for ch in model):
         raise ValidationFailedError(f"model: give the model name, at most {MAX_MODEL} characters, no spaces")
-    key = api_key.strip()
-    stored = _stored(session)
-    if not key:
-        if not stored:
-            raise ValidationFailedError("api_key: enter the API key to save it")
-        if stored["base_url"] != url:
-            raise ValidationFailedError(
-                "api_key: changing the base URL requires entering the API key again (a saved key is only "
-                "sent to the endpoint it was saved for)"
-            )
-        encrypted, key_last4 = stored["api_key"], stored.get("key_last4", "")
-    else:
-        if len(key) > MAX_KEY or any(ch.isspace() or not ch.isprintable() for ch in key):
-            raise ValidationFailedError("api_key: one line of printable characters without spaces")
-        if len(key) < 8:
-            raise ValidationFailedError("api_key: the key is too short")
-        encrypted, key_last4 = encrypt(key), last4(key)
+    encrypted, key_last4 = key_to_store(_stored(session), url=url, api_key=api_key)
     value = {"base_url": url, "model": model, "api_key": encrypted, "key_last4": key_last4}
-    row = session.get(AppSetting, SETTING_KEY)
-    if row is None:
-        session.add(AppSetting(key=SETTING_KEY, value=value))
-    else:
-        row.value, row.updated_at = value, utcnow()
-        session.add(row)
-    session.add(
-        AuditEvent(
-            user_id=user_id, action="assist.provider.saved", object_type="setting", object_id=SETTING_KEY,
-            data={"base_url": url, "model": model, "key_last4": key_last4},
-        )
+    set_object(session, key=SETTING_KEY, value=value)
+    audit(
+        session, user_id=user_id, action="assist.provider.saved", object_type="setting", object_id=SETTING_KEY,
+        base_url=url, model=model, key_last4=key_last4,
     )  # fmt: skip
     session.flush()
     return ProviderView(base_url=url, model=model, key_last4=key_last4)

@@ -18,9 +18,9 @@ from app.auth.service import create_user, list_users, require_user, set_active, 
 from app.auth.tokens import create_token
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError, ValidationFailedError
+from app.terminal import err, fail
 
 users_cli = typer.Typer(help="User accounts.", no_args_is_help=True)
-err = Console(stderr=True)
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -47,8 +47,7 @@ def add(
         with session_scope(get_engine()) as session:
             create_user(session, username=username, password=password, role=role)
     except PairwiseError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     err.print(f"created {role} {username}", highlight=False)
 
 
@@ -109,8 +108,7 @@ def token(
             _, plain = create_token(session, user=user, name=label)
             name = user.username
     except PairwiseError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps({"token": plain, "user": name}) + "\n")
     else:
@@ -124,6 +122,5 @@ def _change(username: str, action: Callable[[Session, User], None], done: str) -
         with session_scope(get_engine()) as session:
             action(session, require_user(session, username=username))
     except PairwiseError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        fail(str(exc))
     err.print(f"{username}: {done}", highlight=False)

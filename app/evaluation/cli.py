@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -27,20 +26,11 @@ from app.evaluation.service import (
 from app.jobs import runner
 from app.jobs.models import Job, JobStatus
 from app.jobs.service import enqueue
+from app.terminal import err, fail, print_json
 
 eval_cli = typer.Typer(help="Evaluate fine-tuned models on held-out prompts.", no_args_is_help=True)
-err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=False)
-    raise typer.Exit(1)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(orjson.dumps(data).decode())
 
 
 def _report_json(evaluation_id: int) -> dict[str, Any]:
@@ -129,7 +119,7 @@ def eval_create(
         with session_scope(get_engine()) as session:
             evaluation, job = create_evaluation(session, data=data)
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     evaluation_id, job_id = evaluation.id or 0, job.id or 0
     if wait:
         runner.execute(get_engine(), job_id)
@@ -137,12 +127,12 @@ def eval_create(
             finished = session.get(Job, job_id)
         if finished is not None and finished.status != JobStatus.succeeded:
             if json_output:
-                _print_json(_report_json(evaluation_id))
-            _fail(f"evaluation {evaluation_id}: {finished.error or finished.status}")
+                print_json(_report_json(evaluation_id))
+            fail(f"evaluation {evaluation_id}: {finished.error or finished.status}")
     else:
         enqueue(job_id)
     if json_output:
-        _print_json(_report_json(evaluation_id))
+        print_json(_report_json(evaluation_id))
     else:
         err.print(
             f"evaluation {evaluation_id} {'ready for review' if wait else f'queued (job {job_id})'}; "
@@ -158,7 +148,7 @@ def eval_list(json_output: JsonOpt = False) -> None:
     with session_scope(get_engine(), read_only=True) as session:
         items = list_evaluations(session, limit=500)
     if json_output:
-        _print_json(
+        print_json(
             [{"id": e.id, "name": e.name, "status": e.status, "release_id": e.release_id} for e in items]
         )
         return
@@ -179,9 +169,9 @@ def eval_show(
     try:
         report = _report_json(evaluation_id)
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if json_output:
-        _print_json(report)
+        print_json(report)
         return
     console = Console()
     console.print(f"evaluation {report['id']}: {report['name']} ({report['status']}), {report['prompts']} prompts, "

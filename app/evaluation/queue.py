@@ -118,12 +118,7 @@ def lease_next(
         return None
     comparison = session.get(Comparison, comparison_id)
     assert comparison is not None
-    lease = session.exec(
-        select(ComparisonLease).where(
-            col(ComparisonLease.comparison_id) == comparison_id,
-            col(ComparisonLease.reviewer_id) == reviewer.id,
-        )
-    ).first()
+    lease = _lease(session, comparison_id=comparison_id, reviewer_id=reviewer.id or 0)
     if lease is None:
         lease = ComparisonLease(
             comparison_id=comparison_id, reviewer_id=reviewer.id or 0,
@@ -134,6 +129,14 @@ def lease_next(
     session.add(lease)
     session.flush()
     return lease
+
+
+def _lease(session: Session, *, comparison_id: int, reviewer_id: int) -> ComparisonLease | None:
+    """The reviewer's lease row on this comparison (live or expired), if any."""
+    query = select(ComparisonLease).where(
+        col(ComparisonLease.comparison_id) == comparison_id, col(ComparisonLease.reviewer_id) == reviewer_id
+    )
+    return session.exec(query).first()
 
 
 @dataclass(slots=True)
@@ -182,12 +185,7 @@ def held_lease(
     comparison = session.get(Comparison, comparison_id)
     if comparison is None or comparison.evaluation_id != evaluation_id:
         raise NotFoundError(f"comparison {comparison_id} does not exist in evaluation {evaluation_id}")
-    lease = session.exec(
-        select(ComparisonLease).where(
-            col(ComparisonLease.comparison_id) == comparison_id,
-            col(ComparisonLease.reviewer_id) == reviewer.id,
-        )
-    ).first()
+    lease = _lease(session, comparison_id=comparison_id, reviewer_id=reviewer.id or 0)
     if lease is None:
         raise NotFoundError(f"comparison {comparison_id} is not in your queue; ask for the next one first")
     return lease

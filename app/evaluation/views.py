@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.auth.deps import AdminUser, CurrentUser
 from app.auth.models import User
@@ -33,8 +32,9 @@ from app.jobs.models import Job
 from app.jobs.service import enqueue_after_response
 from app.params import PathId, QueryId
 from app.releases.models import DatasetRelease, ReleaseStatus
+from app.releases.service import list_releases
 from app.training.models import TrainingRun
-from app.web import hx_redirect, is_htmx, render
+from app.web import hx_redirect, is_htmx, polled_block, render
 
 router = APIRouter(prefix="/evaluations")
 admin_router = APIRouter(prefix="/admin/evaluations")
@@ -123,18 +123,8 @@ def _base_spec(session: Session, run: TrainingRun) -> str:
     return f"openai:{run.base_model}"
 
 
-def _ready_releases(session: Session) -> list[DatasetRelease]:
-    query = (
-        select(DatasetRelease)
-        .where(col(DatasetRelease.status) == ReleaseStatus.ready)
-        .order_by(col(DatasetRelease.id).desc())
-        .limit(100)
-    )
-    return list(session.execute(query).scalars())
-
-
 def _form(session: Session, values: dict[str, Any], error: str | None = None) -> dict[str, Any]:
-    return {"releases": _ready_releases(session), "values": values, "error": error}
+    return {"releases": list_releases(session, status=ReleaseStatus.ready), "values": values, "error": error}
 
 
 @admin_router.get("/new", response_class=HTMLResponse)
@@ -237,16 +227,12 @@ def _report_context(session: Session, evaluation: Evaluation) -> dict[str, Any]:
 
 
 @admin_router.get("/{evaluation_id}", response_class=HTMLResponse)
-def show(request: Request, session: SessionDep, user: AdminUser, evaluation_id: PathId) -> Response:
-    evaluation = get_evaluation(session, evaluation_id=evaluation_id)
-    return render(request, "evaluation/show.html", _report_context(session, evaluation))
-
-
 @admin_router.get("/{evaluation_id}/live", response_class=HTMLResponse)
-def live(request: Request, session: SessionDep, user: AdminUser, evaluation_id: PathId) -> Response:
-    """Progress and report: htmx polls this while answers are generated."""
+def show(request: Request, session: SessionDep, user: AdminUser, evaluation_id: PathId) -> Response:
+    """The report page; `/live` is its progress and report, which htmx polls while answers are generated."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
-    return render(request, "evaluation/show.html", _report_context(session, evaluation), block="live")
+    context = _report_context(session, evaluation)
+    return render(request, "evaluation/show.html", context, block=polled_block(request, "live"))
 
 
 @admin_router.get("/{evaluation_id}/report.json")

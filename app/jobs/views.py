@@ -16,7 +16,7 @@ from app.jobs.service import STALE_AFTER, enqueue_after_response, get_job, retry
 from app.models_base import utcnow
 from app.params import PathId
 from app.settings.service import audit
-from app.web import hx_redirect, render
+from app.web import hx_redirect, polled_block, render
 
 router = APIRouter(prefix="/admin/jobs")
 
@@ -56,16 +56,14 @@ def job_context(session: Session, job: Job) -> dict[str, Any]:
 
 
 @router.get("/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, session: SessionDep, user: AdminUser, job_id: PathId) -> Response:
-    job = get_job(session, job_id=job_id)
-    return render(request, "jobs/detail.html", job_context(session, job))
-
-
 @router.get("/{job_id}/status", response_class=HTMLResponse)
-def job_status(request: Request, session: SessionDep, user: AdminUser, job_id: PathId) -> Response:
-    """The status partial the job page polls; once the job has ended it carries no trigger, so polling stops."""
+def job_page(request: Request, session: SessionDep, user: AdminUser, job_id: PathId) -> Response:
+    """The job page; `/status` is the partial it polls (once the job has ended it carries no trigger, so polling
+    stops)."""
     job = get_job(session, job_id=job_id)
-    return render(request, "jobs/detail.html", job_context(session, job), block="status")
+    return render(
+        request, "jobs/detail.html", job_context(session, job), block=polled_block(request, "status")
+    )
 
 
 @router.post("/{job_id}/retry")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, cast
 
 import orjson
 import typer
@@ -20,7 +23,7 @@ from app.patterns.service import current_version_id
 from app.reaper import reap_stale_operations
 from app.releases.export.dataset import export_file
 from app.releases.export.lint import LintReport
-from app.releases.export.options import ExportOptions
+from app.releases.export.options import DEFAULT_LICENSE, ExportOptions
 from app.releases.models import DatasetRelease
 from app.releases.service import (
     claim_release,
@@ -30,11 +33,11 @@ from app.releases.service import (
     list_releases,
     write_release_files,
 )
+from app.terminal import err, fail
 
 releases_cli = typer.Typer(
     help="Dataset releases (frozen exports with a manifest and lint report).", no_args_is_help=True
 )
-err = Console(stderr=True)
 
 KindOpt = Annotated[str, typer.Option(help="sft or dpo.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="openai, trl or parquet.")]
@@ -87,9 +90,29 @@ LicenseOpt = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
+# The export options of both `pairwise export` and `pairwise releases build`, in the order their help lists them:
+# add an option here (and to ExportOptions) and both commands take it.
+EXPORT_PARAMETERS: tuple[tuple[str, Any, Any], ...] = (
+    ("kind", KindOpt, inspect.Parameter.empty),
+    ("format", FormatOpt, inspect.Parameter.empty),
+    ("status", StatusOpt, "accepted"),
+    ("split", SplitOpt, 0.0),
+    ("seed", SeedOpt, 0),
+    ("min_score", MinScoreOpt, None),
+    ("source", SourceOpt, None),
+    ("pattern", PatternOpt, None),
+    ("without_pattern", NoPatternOpt, None),
+    ("system_prompt", SystemOpt, None),
+    ("drop_system", DropSystemOpt, False),
+    ("original_chosen", OriginalOpt, False),
+    ("dpo_style", StyleOpt, "conversational"),
+    ("model", ModelOpt, None),
+    ("keep_context", ContextOpt, False),
+    ("keep_leaky", KeepLeakyOpt, False),
+    ("use_suggestions", SuggestionsOpt, False),
+    ("tools", ToolsOpt, "drop"),
+    ("license", LicenseOpt, DEFAULT_LICENSE),
+)
 
 
 def _options(
@@ -100,9 +123,9 @@ def _options(
     without_pattern: list[str] | None,
     **values: Any,
 ) -> ExportOptions:
-    """Both commands' options as the one ExportOptions; an invalid value ends the command in words."""
+    """The export flags as the one ExportOptions; an invalid value ends the command in words."""
     if system_prompt is not None and drop_system:
-        _fail("--system-prompt and --drop-system exclude each other")
+        fail("--system-prompt and --drop-system exclude each other")
     policy = "drop" if drop_system else ("set" if system_prompt is not None else "keep")
     try:
         return ExportOptions.parse(
@@ -110,7 +133,29 @@ def _options(
             patterns_absent=without_pattern or (),
         )  # fmt: skip
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
+
+
+def with_export_options(command: Callable[..., None]) -> Callable[..., None]:
+    """A command that takes `options: ExportOptions`: its CLI takes the EXPORT_PARAMETERS flags (after its own
+    required ones, before its own optional ones) and hands them to it as one ExportOptions, validated before the
+    command runs."""
+    own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "options"]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+        for name, annotation, default in EXPORT_PARAMETERS
+    ]
+    names = [name for name, _, _ in EXPORT_PARAMETERS]
+
+    @functools.wraps(command)
+    def wrapper(**values: Any) -> None:
+        options = _options(**{name: values.pop(name) for name in names})
+        command(**values, options=options)
+
+    required = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is p.empty]
+    optional = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.default is not p.empty]
+    cast(Any, wrapper).__signature__ = inspect.Signature([*required, *shared, *optional])
+    return wrapper
 
 
 def _print_lint(lint: LintReport | dict[str, Any] | None) -> None:
@@ -133,44 +178,21 @@ def _print_lint(lint: LintReport | dict[str, Any] | None) -> None:
         err.print("the lint report has errors: fix them before launching a fine-tune", highlight=False)
 
 
+@with_export_options
 def export_command(
-    kind: KindOpt,
-    format: FormatOpt,
     out: Annotated[
         Path, typer.Option(help="Output file; with --split also OUT with .validation before the suffix.")
     ],
-    status: StatusOpt = "accepted",
-    split: SplitOpt = 0.0,
-    seed: SeedOpt = 0,
-    min_score: MinScoreOpt = None,
-    source: SourceOpt = None,
-    pattern: PatternOpt = None,
-    without_pattern: NoPatternOpt = None,
-    system_prompt: SystemOpt = None,
-    drop_system: DropSystemOpt = False,
-    original_chosen: OriginalOpt = False,
-    dpo_style: StyleOpt = "conversational",
-    model: ModelOpt = None,
-    keep_context: ContextOpt = False,
+    options: ExportOptions,
     json_output: JsonOpt = False,
-    keep_leaky: KeepLeakyOpt = False,
-    use_suggestions: SuggestionsOpt = False,
-    tools: ToolsOpt = "drop",
-    license: LicenseOpt = "other",
 ) -> None:
     """Export reviewed pairs to SFT or DPO files (not recorded as a release)."""
-    options = _options(
-        kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
-        pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
-        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
-        keep_leaky=keep_leaky, use_suggestions=use_suggestions, tools=tools, license=license,
-    )  # fmt: skip
     migrate.upgrade()
     try:
         with session_scope(get_engine(), read_only=True) as session:
             result = export_file(session, out=out, options=options)
     except (PairwiseError, OSError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if json_output:
         typer.echo(orjson.dumps(result.to_json()).decode())
         return
@@ -184,36 +206,13 @@ def export_command(
 
 
 @releases_cli.command("build")
+@with_export_options
 def build(
     name: Annotated[str, typer.Option(help="Release name.")],
-    kind: KindOpt,
-    format: FormatOpt,
-    status: StatusOpt = "accepted",
-    split: SplitOpt = 0.0,
-    seed: SeedOpt = 0,
-    min_score: MinScoreOpt = None,
-    source: SourceOpt = None,
-    pattern: PatternOpt = None,
-    without_pattern: NoPatternOpt = None,
-    system_prompt: SystemOpt = None,
-    drop_system: DropSystemOpt = False,
-    original_chosen: OriginalOpt = False,
-    dpo_style: StyleOpt = "conversational",
-    model: ModelOpt = None,
-    keep_context: ContextOpt = False,
+    options: ExportOptions,
     json_output: JsonOpt = False,
-    keep_leaky: KeepLeakyOpt = False,
-    use_suggestions: SuggestionsOpt = False,
-    tools: ToolsOpt = "drop",
-    license: LicenseOpt = "other",
 ) -> None:
     """Build a frozen release under <data_dir>/releases/ and print its id and manifest."""
-    options = _options(
-        kind=kind, format=format, status=status, split=split, seed=seed, min_score=min_score, source=source,
-        pattern=pattern, without_pattern=without_pattern, system_prompt=system_prompt, drop_system=drop_system,
-        original_chosen=original_chosen, dpo_style=dpo_style, model=model, keep_context=keep_context,
-        keep_leaky=keep_leaky, use_suggestions=use_suggestions, tools=tools, license=license,
-    )  # fmt: skip
     settings = get_settings()
     migrate.upgrade()
     engine = get_engine()
@@ -236,9 +235,9 @@ def build(
                 session, release=get_release(session, release_id=release.id or 0), outcome=outcome
             )
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if release.status != "ready":
-        _fail(f"release {release.id} failed: {release.error}")
+        fail(f"release {release.id} failed: {release.error}")
     manifest = orjson.loads((settings.data_dir / (release.directory or "") / "manifest.json").read_bytes())
     if json_output:
         typer.echo(
@@ -279,7 +278,7 @@ def show(release_id: Annotated[int, typer.Argument(metavar="ID")]) -> None:
         with session_scope(get_engine(), read_only=True) as session:
             release = get_release(session, release_id=release_id)
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(orjson.dumps({**_summary(release), "lint": release.lint}, option=orjson.OPT_INDENT_2).decode())
 
 

@@ -250,8 +250,13 @@ def require_new_name(session: Session, *, name: str) -> None:
         raise ConflictError(f"name: release #{taken[0]} is already called {cleaned!r}; choose another name")
 
 
-def list_releases(session: Session, *, limit: int = 100) -> list[DatasetRelease]:
-    query = select(DatasetRelease).order_by(DatasetRelease.id.desc()).limit(limit)  # type: ignore[union-attr]
+def list_releases(
+    session: Session, *, limit: int = 100, status: ReleaseStatus | None = None
+) -> list[DatasetRelease]:
+    """Newest first; `status=ready` lists what can be trained or evaluated."""
+    query = select(DatasetRelease).order_by(col(DatasetRelease.id).desc()).limit(limit)
+    if status is not None:
+        query = query.where(col(DatasetRelease.status) == status)
     return list(session.execute(query).scalars())
 
 

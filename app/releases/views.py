@@ -15,9 +15,10 @@ from app.errors import PairwiseError
 from app.jobs.service import start_job
 from app.params import PathId
 from app.patterns.service import current_version_id, list_patterns
-from app.releases.export.options import DEFAULT_LICENSE, ExportFilterOptions, ExportOptions
+from app.releases.export.options import DEFAULT_LICENSE, ExportFilterOptions, ExportOptions, ExportStatus
 from app.releases.export.preview import standalone_counts
 from app.releases.export.reader import count_release_pairs
+from app.releases.models import ReleaseKind
 from app.releases.service import create_release, get_release, list_releases, release_file, require_new_name
 from app.web import hx_redirect, render
 
@@ -104,8 +105,8 @@ def preview(
     request: Request,
     session: SessionDep,
     user: AdminUser,
-    kind: Annotated[str, Query(pattern="^(sft|dpo)$")] = "dpo",
-    status: Annotated[str, Query(pattern="^(accepted|candidate|conflict)$")] = "accepted",
+    kind: ReleaseKind = ReleaseKind.dpo,
+    status: ExportStatus = ExportStatus.accepted,
     min_score: Annotated[str | None, Query(max_length=10)] = None,
     source: Annotated[str | None, Query(max_length=200)] = None,
     original_chosen: bool = False,

@@ -13,7 +13,7 @@ from app.errors import ConflictError, NotFoundError
 from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
 from app.review.models import Adjudication, Judgment, Verdict
-from app.settings.models import AuditEvent
+from app.settings.service import audit
 
 STATUS_OF = {
     Verdict.first: PairStatus.accepted,
@@ -88,14 +88,9 @@ def adjudicate(
     pair.version += 1
     pair.updated_at = utcnow()
     session.add(pair)
-    session.add(
-        AuditEvent(
-            user_id=admin.id,
-            action="pair.adjudicated",
-            object_type="pair",
-            object_id=str(pair_id),
-            data={"verdict": str(verdict), "note": decision.note},
-        )
-    )
+    audit(
+        session, user_id=admin.id, action="pair.adjudicated", object_type="pair", object_id=pair_id,
+        verdict=str(verdict), note=decision.note,
+    )  # fmt: skip
     session.flush()
     return decision

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from app.errors import ValidationFailedError
-from app.models_base import utcnow
-from app.settings.models import AppSetting, AuditEvent
+from app.settings.service import audit, get_object, set_object
 
 KEY = "review_guidelines"
 MAX_TEXT = 50_000
@@ -23,12 +22,12 @@ class Guidelines:
 
 
 def get_guidelines(session: Session) -> Guidelines:
-    row = session.get(AppSetting, KEY)
-    if row is None or not isinstance(row.value, dict):
+    stored = get_object(session, key=KEY)
+    if stored is None:
         return Guidelines()
-    examples = row.value.get("examples") or {}
+    examples = stored.get("examples") or {}
     return Guidelines(
-        text=str(row.value.get("text") or ""), examples={str(k): dict(v) for k, v in examples.items()}
+        text=str(stored.get("text") or ""), examples={str(k): dict(v) for k, v in examples.items()}
     )
 
 
@@ -42,16 +41,7 @@ def save_guidelines(session: Session, *, admin_id: int | None, guidelines: Guide
                 raise ValidationFailedError(
                     f"{slug}: the {kind} example is longer than {MAX_EXAMPLE:,} characters"
                 )
-    value = {"text": guidelines.text, "examples": guidelines.examples}
-    row = session.get(AppSetting, KEY)
-    if row is None:
-        session.add(AppSetting(key=KEY, value=value))
-    else:
-        row.value = value
-        row.updated_at = utcnow()
-        session.add(row)
-    session.add(
-        AuditEvent(
-            user_id=admin_id, action="review.guidelines_saved", object_type="guidelines", object_id=KEY
-        )
+    set_object(session, key=KEY, value={"text": guidelines.text, "examples": guidelines.examples})
+    audit(
+        session, user_id=admin_id, action="review.guidelines_saved", object_type="guidelines", object_id=KEY
     )

@@ -28,11 +28,25 @@ def get_value(session: Session, *, key: str) -> Any:
 
 def set_value(session: Session, *, key: str, value: Any) -> None:
     kind, _ = RUNTIME_SETTINGS[key]
+    _put(session, key=key, value=kind(value))
+
+
+def get_object(session: Session, *, key: str) -> dict[str, Any] | None:
+    """A setting stored as a JSON object (a provider's endpoint and encrypted key), or None."""
+    row = session.get(AppSetting, key)
+    return dict(row.value) if row is not None and isinstance(row.value, dict) else None
+
+
+def set_object(session: Session, *, key: str, value: dict[str, Any]) -> None:
+    _put(session, key=key, value=value)
+
+
+def _put(session: Session, *, key: str, value: Any) -> None:
     row = session.get(AppSetting, key)
     if row is None:
-        session.add(AppSetting(key=key, value=kind(value)))
+        session.add(AppSetting(key=key, value=value))
     else:
-        row.value = kind(value)
+        row.value = value
         row.updated_at = utcnow()
         session.add(row)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -16,8 +15,9 @@ from app.db import get_engine, session_scope
 from app.errors import PairwiseError
 from app.jobs import runner
 from app.jobs.service import enqueue
+from app.terminal import err, fail, print_json
 from app.training import jobs as _handlers  # noqa: F401  (registers "train" and "poll" for --wait)
-from app.training.models import TERMINAL, TrainingRun, run_summary
+from app.training.models import TERMINAL, Backend, Method, TrainingRun, run_summary
 from app.training.service import (
     DEFAULT_POLL_SECONDS,
     cancel_run,
@@ -29,23 +29,13 @@ from app.training.service import (
 )
 
 runs_cli = typer.Typer(help="Fine-tuning runs.", no_args_is_help=True)
-err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run as JSON.")]
 
 
-def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    raise typer.Exit(1)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(orjson.dumps(data).decode())
-
-
 def train_command(
     release: Annotated[int, typer.Option("--release", help="Release id to train on.")],
-    backend: Annotated[str, typer.Option(help="openai (a fine-tuning API) or trl (on a worker).")],
+    backend: Annotated[Backend, typer.Option(help="openai (a fine-tuning API) or trl (on a worker).")],
     model: Annotated[
         str,
         typer.Option(
@@ -53,7 +43,7 @@ def train_command(
         ),
     ],
     method: Annotated[
-        str | None, typer.Option(help="supervised or dpo (default: from the release kind).")
+        Method | None, typer.Option(help="supervised or dpo (default: from the release kind).")
     ] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Hyperparameter name=value (repeat), e.g. n_epochs=3.")
@@ -77,7 +67,7 @@ def train_command(
                 suffix=suffix, seed=seed, poll_seconds=poll_interval,
             )  # fmt: skip
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     run_id, job_id = run.id or 0, job.id or 0
     if not wait:
         enqueue(job_id)
@@ -91,7 +81,7 @@ def train_command(
     with session_scope(engine, read_only=True) as session:
         final = get_run(session, run_id=run_id)
     if json_output:
-        _print_json(run_summary(final))
+        print_json(run_summary(final))
     elif wait:
         _print_outcome(final)
     if wait and final.status != "succeeded":
@@ -145,7 +135,7 @@ def runs_list(json_output: JsonOpt = False) -> None:
     with session_scope(get_engine(), read_only=True) as session:
         runs = list_runs(session, limit=500)
     if json_output:
-        _print_json([run_summary(r) for r in runs])
+        print_json([run_summary(r) for r in runs])
         return
     table = Table("id", "release", "backend", "method", "base model", "status", "result", "created")
     for r in runs:
@@ -168,9 +158,9 @@ def runs_show(
             run = get_run(session, run_id=run_id)
             events = run_events(session, run_id=run_id, limit=50)
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if json_output:
-        _print_json({**run_summary(run), "hyperparameters": run.hyperparameters,
+        print_json({**run_summary(run), "hyperparameters": run.hyperparameters,
                      "events": [{"at": e.created_at.isoformat(), "level": e.level, "message": e.message} for e in events]})  # fmt: skip
         return
     _print_outcome(run)
@@ -191,9 +181,9 @@ def runs_cancel(
         with session_scope(get_engine()) as session:
             run = cancel_run(session, run_id=run_id)
     except PairwiseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if json_output:
-        _print_json(run_summary(run))
+        print_json(run_summary(run))
         return
     done = run.status in TERMINAL
     err.print(

@@ -16,10 +16,9 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from app.errors import ValidationFailedError
-from app.models_base import utcnow
 from app.net import check_url
 from app.settings.models import AppSetting
-from app.settings.service import audit
+from app.settings.service import audit, get_object, set_object
 from app.training.secrets import decrypt, encrypt, last4
 
 SETTING_KEY = "training_openai"
@@ -74,9 +73,30 @@ def clean_base_url(raw: str) -> str:
     return url.rstrip("/")
 
 
+def key_to_store(stored: dict[str, Any] | None, *, url: str, api_key: str) -> tuple[str, str]:
+    """(encrypted key, its last four characters) to save with `url`: a new key, checked and encrypted, or when
+    `api_key` is empty the saved one, but only for the base URL it was saved with."""
+    key = api_key.strip()
+    if not key:
+        if not stored or not stored.get("api_key"):
+            raise ValidationFailedError("api_key: enter the API key to save it")
+        if stored["base_url"] != url:
+            raise ValidationFailedError(
+                "api_key: changing the base URL requires entering the API key again (a saved key is only sent "
+                "to the endpoint it was saved for)"
+            )
+        return stored["api_key"], stored.get("key_last4", "")
+    if len(key) > MAX_KEY or any(ch.isspace() or not ch.isprintable() for ch in key):
+        raise ValidationFailedError(
+            "api_key: the API key must be one line of printable characters without spaces"
+        )
+    if len(key) < 8:
+        raise ValidationFailedError("api_key: the API key is too short")
+    return encrypt(key), last4(key)
+
+
 def _stored(session: Session) -> dict[str, Any] | None:
-    row = session.get(AppSetting, SETTING_KEY)
-    return dict(row.value) if row is not None and isinstance(row.value, dict) else None
+    return get_object(session, key=SETTING_KEY)
 
 
 def endpoint(session: Session) -> Endpoint:
@@ -105,31 +125,15 @@ def credentials(session: Session) -> tuple[str | None, str | None]:
 def save_credentials(session: Session, *, base_url: str, api_key: str, user_id: int | None) -> Endpoint:
     """Save a base URL and key. An empty key keeps the saved one, but only for the same base URL."""
     url = clean_base_url(base_url or OPENAI_BASE_URL)
-    key = api_key.strip()
-    stored = _stored(session)
-    if not key:
-        if not stored or not stored.get("api_key"):
-            raise ValidationFailedError("enter the API key to save it")
-        if stored["base_url"] != url:
-            raise ValidationFailedError(
-                "changing the base URL requires entering the API key again (a saved key is only sent to "
-                "the endpoint it was saved for)"
-            )
-        return endpoint(session)
-    if len(key) > MAX_KEY or any(ch.isspace() or not ch.isprintable() for ch in key):
-        raise ValidationFailedError("the API key must be one line of printable characters without spaces")
-    if len(key) < 8:
-        raise ValidationFailedError("the API key is too short")
-    value = {"base_url": url, "api_key": encrypt(key), "key_last4": last4(key)}
-    row = session.get(AppSetting, SETTING_KEY)
-    if row is None:
-        session.add(AppSetting(key=SETTING_KEY, value=value))
-    else:
-        row.value, row.updated_at = value, utcnow()
-        session.add(row)
+    encrypted, key_last4 = key_to_store(_stored(session), url=url, api_key=api_key)
+    if not api_key.strip():
+        return endpoint(session)  # the saved key, for the same base URL: nothing changes
+    set_object(
+        session, key=SETTING_KEY, value={"base_url": url, "api_key": encrypted, "key_last4": key_last4}
+    )
     audit(
         session, user_id=user_id, action="training.credentials.saved", object_type="setting",
-        object_id=SETTING_KEY, base_url=url, key_last4=value["key_last4"],
+        object_id=SETTING_KEY, base_url=url, key_last4=key_last4,
     )  # fmt: skip
     session.flush()
     return endpoint(session)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -21,7 +22,7 @@ from app.models_base import utcnow
 from app.releases.models import DatasetRelease, ReleaseStatus
 from app.settings.service import audit
 from app.training.backends import BACKEND_NAMES, get_backend
-from app.training.backends.base import Value, validate_params
+from app.training.hyperparameters import hyperparameters_for
 from app.training.models import TERMINAL, Method, RunEvent, RunMetric, RunStatus, TrainingRun
 from app.training.provider import OPENAI_CUTOFF, cutoff_passed, endpoint
 
@@ -127,7 +128,7 @@ def launch_run(
     backend: str,
     base_model: str,
     method: str | None = None,
-    params: Mapping[str, Value | None] | None = None,
+    params: Mapping[str, Any] | None = None,
     suffix: str | None = None,
     seed: int | None = None,
     user_id: int | None = None,
@@ -170,7 +171,7 @@ def launch_run(
     implementation = get_backend(backend)
     implementation.check_release(release, method=method)
     check_cutoff(session, backend=backend, today=today)
-    hyperparameters = validate_params(implementation.params(method), dict(params or {}), backend=backend)
+    hyperparameters = hyperparameters_for(backend, method).parse(params or {}).to_json()
     options = {
         **implementation.options(session),
         "poll_seconds": poll_seconds,

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -18,10 +19,11 @@ from app.jobs.models import Job
 from app.jobs.service import enqueue_after_response
 from app.params import PathId, QueryId
 from app.releases.models import DatasetRelease, ReleaseStatus
+from app.releases.service import list_releases
 from app.training import provider
 from app.training.backends import BACKEND_NAMES, get_backend
-from app.training.backends.base import Param
-from app.training.models import TrainingRun
+from app.training.hyperparameters import FORM_PREFIX, form_names, hyperparameters_for
+from app.training.models import Backend, Method, TrainingRun
 from app.training.service import (
     cancel_run,
     count_events,
@@ -35,11 +37,10 @@ from app.training.service import (
     run_events,
     run_metrics,
 )
-from app.web import hx_redirect, render
+from app.web import hx_redirect, polled_block, render
 
 router = APIRouter(prefix="/admin/training")
 
-BASE_FIELDS = frozenset({"csrf_token", "release_id", "backend", "base_model", "method", "suffix", "seed"})
 DEFAULT_MODELS = {
     "openai": {"supervised": "gpt-4.1-mini-2025-04-14", "dpo": "gpt-4.1-mini-2025-04-14"},
     "trl": {},
@@ -54,16 +55,6 @@ def _release_names(session: Session, ids: set[int]) -> dict[int, str]:
     return {int(i): n for i, n in session.execute(query)}
 
 
-def _ready_releases(session: Session) -> list[DatasetRelease]:
-    query = (
-        select(DatasetRelease)
-        .where(col(DatasetRelease.status) == ReleaseStatus.ready)
-        .order_by(col(DatasetRelease.id).desc())
-        .limit(100)
-    )
-    return list(session.execute(query).scalars())
-
-
 @router.get("", response_class=HTMLResponse)
 def runs_page(
     request: Request, session: SessionDep, user: AdminUser, release_id: QueryId | None = None
@@ -76,7 +67,7 @@ def runs_page(
         {
             "runs": runs,
             "release_names": _release_names(session, {r.release_id for r in runs}),
-            "releases": _ready_releases(session),
+            "releases": list_releases(session, status=ReleaseStatus.ready),
             "release_id": release_id,
         },
     )
@@ -96,7 +87,6 @@ def _form_context(
 ) -> dict[str, Any]:
     method = method_for(release)
     implementation = get_backend(backend)
-    params: list[Param] = implementation.params(method)
     ep = provider.endpoint(session)
     problem = None
     try:
@@ -112,7 +102,7 @@ def _form_context(
         "backend": backend,
         "backends": BACKEND_NAMES,
         "method": method,
-        "params": params,
+        "params": hyperparameters_for(backend, method).form_fields(),
         "values": values,
         "error": error,
         "problem": problem,
@@ -129,15 +119,13 @@ def new_run_page(
     session: SessionDep,
     user: AdminUser,
     release_id: QueryId | None = None,
-    backend: str = "openai",
+    backend: Backend = Backend.openai,
     base_model: str | None = None,
 ) -> Response:
     """`base_model=run:ID` (from "Train DPO on top of this model") starts from that run's model."""
-    if backend not in BACKEND_NAMES:
-        raise ValidationFailedError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
     on_top = base_model[:300] if base_model else None
     if release_id is None:
-        releases = _ready_releases(session)
+        releases = list_releases(session, status=ReleaseStatus.ready)
         if on_top:
             releases = [r for r in releases if r.kind == "dpo"]
         context = {"releases": releases, "backend": backend, "base_model": on_top}
@@ -153,48 +141,80 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+class LaunchForm(BaseModel):
+    """The launch form's own fields (the hyperparameters come as `p_<name>`); any other field is refused."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    csrf_token: str = ""
+    release_id: int
+    backend: Backend
+    base_model: str = ""
+    method: Method | None = None
+    suffix: str = ""
+    seed: int | None = None
+
+    @field_validator("method", "seed", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @classmethod
+    def parse(cls, fields: dict[str, str]) -> LaunchForm:
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as exc:
+            raise ValidationFailedError(_in_words(exc)) from None
+
+
+def _in_words(exc: ValidationError) -> str:
+    errors = exc.errors()
+    unexpected = sorted(str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden" and e["loc"])
+    if unexpected:
+        return f"unexpected fields: {', '.join(unexpected)}"
+    error = errors[0]
+    field, value = (str(error["loc"][0]) if error["loc"] else ""), error.get("input")
+    if field == "seed":
+        return f"the seed must be a whole number, not {value!r}"
+    if field == "method":
+        return f"unknown method {value!r}; choose {' or '.join(Method)}"
+    if field == "backend":
+        return f"unknown backend {value!r}; choose one of: {', '.join(BACKEND_NAMES)}"
+    if field == "release_id":
+        return "release_id must be a number"
+    return f"{field}: {error['msg']}"
+
+
 @router.post("/runs")
 async def create_run(
     request: Request, session: SessionDep, user: AdminUser, background: BackgroundTasks
 ) -> Response:
     form = await request.form()
-    backend = _text(form.get("backend"))
-    if backend not in BACKEND_NAMES:
-        raise ValidationFailedError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKEND_NAMES)}")
-    try:
-        release_id = int(_text(form.get("release_id")))
-    except ValueError:
-        raise ValidationFailedError("release_id must be a number") from None
-    release = session.get(DatasetRelease, release_id)
+    fields = {key: _text(form.get(key)) for key in form}
+    hyper = {k: v for k, v in fields.items() if k.startswith(FORM_PREFIX)}
+    own = {k: v for k, v in fields.items() if not k.startswith(FORM_PREFIX)}
+    # The release and backend choose the form that comes back with an error; without them there is none.
+    target = LaunchForm.parse({"release_id": own.get("release_id", ""), "backend": own.get("backend", "")})
+    release = session.get(DatasetRelease, target.release_id)
     if release is None:
-        raise NotFoundError(f"release {release_id} does not exist")
-    method = _text(form.get("method")) or method_for(release)
-    specs = get_backend(backend).params(method) if method in ("supervised", "dpo") else []
-    param_fields = {f"p_{p.name}": p for p in specs}
-    # The form still carries the other method's fields after the method was switched: those are ignored.
-    other_methods = {f"p_{p.name}" for m in ("supervised", "dpo") for p in get_backend(backend).params(m)}
-    unknown = sorted(set(form.keys()) - BASE_FIELDS - set(param_fields) - other_methods)
-    if unknown:
-        raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
-    values = {k: _text(form.get(k)).strip() for k in (*BASE_FIELDS, *param_fields) if k != "csrf_token"}
-    params: dict[str, str | None] = {}
-    for field, spec in param_fields.items():
-        raw = values.get(field, "")
-        params[spec.name] = ("true" if raw else "false") if spec.kind is bool else (raw or None)
+        raise NotFoundError(f"release {target.release_id} does not exist")
     try:
-        seed_text = values.get("seed", "")
-        try:
-            seed = int(seed_text) if seed_text else None
-        except ValueError:
-            raise ValidationFailedError(f"the seed must be a whole number, not {seed_text!r}") from None
+        launch = LaunchForm.parse(own)
+        method = launch.method or Method(method_for(release))
+        params = hyperparameters_for(launch.backend, method).form_values(
+            hyper, ignore=form_names(launch.backend)
+        )
         run, job = launch_run(
-            session, release_id=release_id, backend=backend, base_model=values.get("base_model", ""),
-            method=method, params=params, suffix=values.get("suffix"), seed=seed, user_id=user.id,
+            session, release_id=launch.release_id, backend=launch.backend, base_model=launch.base_model,
+            method=method, params=params, suffix=launch.suffix, seed=launch.seed, user_id=user.id,
         )  # fmt: skip
     except ValidationFailedError as exc:
         if release.status != ReleaseStatus.ready:
             raise
-        context = _form_context(session, release=release, backend=backend, values=values, error=str(exc))
+        values = {k: v.strip() for k, v in fields.items() if k != "csrf_token"}
+        context = _form_context(
+            session, release=release, backend=target.backend, values=values, error=str(exc)
+        )
         return render(request, "training/new.html", context, status_code=422)
     enqueue_after_response(background, job.id or 0)
     return hx_redirect(request, f"/admin/training/runs/{run.id}")
@@ -217,16 +237,13 @@ def _run_context(session: Session, run: TrainingRun) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
-    run = get_run(session, run_id=run_id)
-    return render(request, "training/run.html", _run_context(session, run))
-
-
 @router.get("/runs/{run_id}/live", response_class=HTMLResponse)
-def run_live(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
-    """The status, charts and log of a run: htmx polls this while the run is active."""
+def run_page(request: Request, session: SessionDep, user: AdminUser, run_id: PathId) -> Response:
+    """The run page; `/live` is its status, charts and log, which htmx polls while the run is active."""
     run = get_run(session, run_id=run_id)
-    return render(request, "training/run.html", _run_context(session, run), block="live")
+    return render(
+        request, "training/run.html", _run_context(session, run), block=polled_block(request, "live")
+    )
 
 
 @router.post("/runs/{run_id}/cancel")

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from app.db import session_scope
-from app.releases.cli import export_command, releases_cli
+from app.releases.cli import EXPORT_PARAMETERS, export_command, releases_cli
+from app.releases.export.options import ExportOptions
 from tests.releases.factories import add_many
 from tests.releases.openai_validator import validate_file
 
@@ -122,3 +123,22 @@ def test_releases_build_list_show(seeded: Engine, data_dir: Path) -> None:
     result = runner.invoke(cli, ["releases", "show", "999"])
     assert result.exit_code == 1
     assert "release 999 does not exist" in result.stderr
+
+
+def test_both_commands_take_the_one_export_option_list() -> None:
+    """The export flags are declared once (EXPORT_PARAMETERS) and cover every field of ExportOptions."""
+    group = typer.main.get_group(cli)
+    export = group.commands["export"]
+    releases = group.commands["releases"]
+    assert isinstance(releases, typer.core.TyperGroup)
+    build = releases.commands["build"]
+    shared = [name for name, _, _ in EXPORT_PARAMETERS]
+    assert [p.name for p in export.params] == ["out", *shared, "json_output"]
+    assert [p.name for p in build.params] == ["name", *shared, "json_output"]
+    for command in (export, build):
+        flags = {p.name: p.opts for p in command.params}
+        assert flags["keep_leaky"] == ["--keep-leaky"]
+        assert flags["pattern"] == ["--pattern"]
+    # --system-prompt/--drop-system choose the system policy; --pattern/--without-pattern fill the pattern filters.
+    mapped = {"system_policy", "patterns_present", "patterns_absent"}
+    assert set(ExportOptions.model_fields) - mapped <= set(shared)

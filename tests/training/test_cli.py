@@ -94,6 +94,9 @@ def test_bad_input_is_an_error_in_words(training_engine: Engine, openai_env: Fak
         assert result.exit_code == 1
         assert message in result.stderr
         assert "Traceback" not in result.output
+    result = runner.invoke(cli, ["train", "--release", str(release), "--backend", "azure", "--model", "m"])
+    assert result.exit_code == 2  # a choice Typer checks: the usage error names the value
+    assert "'azure'" in result.output
     result = runner.invoke(cli, ["train", "--release", "999999", "--backend", "trl", "--model", "m"])
     assert result.exit_code == 1
     assert "release 999999 does not exist" in result.stderr

@@ -11,24 +11,25 @@ from app.charts import charts_for, line_chart
 from app.db import session_scope
 from app.errors import NotFoundError, ValidationFailedError
 from app.releases.models import DatasetRelease, ReleaseStatus
-from app.training.backends.base import AUTO, validate_params
-from app.training.backends.openai_api import PARAMS as OPENAI_PARAMS
-from app.training.backends.trl_backend import PARAMS as TRL_PARAMS
+from app.training.hyperparameters import (
+    AUTO,
+    OpenAIDpo,
+    OpenAISupervised,
+    TrlDpo,
+    TrlSupervised,
+    hyperparameters_for,
+    hyperparameters_of,
+)
+from app.training.models import TrainingRun
 from app.training.service import launch_run, parse_param_args
 from tests.training.conftest import make_release
 from tests.training.fake_openai import FakeOpenAI
 
 
-def openai_params(method: str) -> list:
-    return [p for p in OPENAI_PARAMS if method in p.methods]
-
-
 def test_openai_hyperparameters() -> None:
-    resolved = validate_params(
-        openai_params("dpo"), {"n_epochs": "4", "beta": "auto", "batch_size": 8}, backend="openai"
-    )
+    resolved = OpenAIDpo.parse({"n_epochs": "4", "beta": "auto", "batch_size": 8}).to_json()
     assert resolved == {"n_epochs": 4, "batch_size": 8, "learning_rate_multiplier": AUTO, "beta": AUTO}
-    assert validate_params(openai_params("supervised"), {}, backend="openai") == {
+    assert OpenAISupervised.parse({}).to_json() == {
         "n_epochs": AUTO, "batch_size": AUTO, "learning_rate_multiplier": AUTO,
     }  # fmt: skip
     for raw, message in (
@@ -43,28 +44,78 @@ def test_openai_hyperparameters() -> None:
         ({"learning_rate_multiplier": "nan"}, "learning_rate_multiplier must be a number"),
     ):
         with pytest.raises(ValidationFailedError) as error:
-            validate_params(openai_params("supervised"), raw, backend="openai")
+            OpenAISupervised.parse(raw)
         assert str(error.value) == message
     with pytest.raises(ValidationFailedError, match=r"beta must be > 0, ≤ 2, or auto, not 2.5"):
-        validate_params(openai_params("dpo"), {"beta": "2.5"}, backend="openai")
+        OpenAIDpo.parse({"beta": "2.5"})
 
 
 def test_trl_hyperparameters_have_method_defaults() -> None:
-    sft = validate_params(
-        [p for p in TRL_PARAMS if "supervised" in p.methods], {"lora": "yes"}, backend="trl"
-    )
-    dpo = validate_params([p for p in TRL_PARAMS if "dpo" in p.methods], {}, backend="trl")
-    assert sft["learning_rate"] == 2e-5
-    assert sft["lora"] is True
-    assert "beta" not in sft
-    assert dpo["learning_rate"] == 1e-6
-    assert dpo["beta"] == 0.1
-    assert dpo["lora"] is False
-    assert dpo["max_steps"] == -1
+    sft = TrlSupervised.parse({"lora": "yes"})
+    dpo = TrlDpo.parse({})
+    assert sft.learning_rate == 2e-5
+    assert sft.lora is True
+    assert "beta" not in sft.to_json()
+    assert "packing" not in dpo.to_json()
+    assert dpo.learning_rate == 1e-6
+    assert dpo.beta == 0.1
+    assert dpo.lora is False
+    assert dpo.max_steps == -1
     with pytest.raises(ValidationFailedError, match="cannot be auto"):
-        validate_params([p for p in TRL_PARAMS if "dpo" in p.methods], {"beta": "auto"}, backend="trl")
+        TrlDpo.parse({"beta": "auto"})
     with pytest.raises(ValidationFailedError, match="lora must be true or false"):
-        validate_params([p for p in TRL_PARAMS if "dpo" in p.methods], {"lora": "maybe"}, backend="trl")
+        TrlDpo.parse({"lora": "maybe"})
+    with pytest.raises(ValidationFailedError, match="unknown hyperparameter 'packing' for trl"):
+        TrlDpo.parse({"packing": "true"})
+
+
+def test_the_form_is_generated_from_the_model() -> None:
+    """Names, labels, help, defaults and bounds come from the one declaration."""
+    fields = {f.name: f for f in hyperparameters_for("openai", "dpo").form_fields()}
+    assert list(fields) == ["n_epochs", "batch_size", "learning_rate_multiplier", "beta"]
+    beta = fields["beta"]
+    assert (beta.field, beta.label, beta.default, beta.bounds, beta.is_bool) == (
+        "p_beta", "Beta (DPO)", "auto", "> 0, ≤ 2, or auto", False,
+    )  # fmt: skip
+    lora = {f.name: f for f in TrlSupervised.form_fields()}["lora"]
+    assert (lora.is_bool, lora.default, lora.help) == (
+        True, False, "Train a LoRA adapter (peft) instead of all weights.",
+    )  # fmt: skip
+    # An unticked checkbox is false; the other method's fields left in the form are dropped, unknown ones kept
+    # for the model to refuse.
+    values = TrlSupervised.form_values({"p_beta": "0.2", "p_n_epochs": "2"}, ignore=frozenset({"beta"}))
+    assert values["n_epochs"] == "2"
+    assert values["lora"] == "false"
+    assert "beta" not in values
+    assert TrlSupervised.form_values({"p_nope": "1"})["nope"] == "1"
+    with pytest.raises(ValidationFailedError, match="no hyperparameters for backend 'azure'"):
+        hyperparameters_for("azure", "dpo")
+
+
+def test_runs_stored_by_earlier_versions_still_load() -> None:
+    """A TRL run stored before gradient_checkpointing and packing existed, and an OpenAI run with `auto`."""
+    old_trl = {
+        "n_epochs": 1, "batch_size": 4, "learning_rate": 2e-05, "max_steps": 5, "max_length": 1024,
+        "gradient_accumulation_steps": 1, "warmup_ratio": 0.0, "logging_steps": 10, "lora": True, "lora_r": 16,
+        "lora_alpha": 32, "lora_dropout": 0.05,
+    }  # fmt: skip
+    run = TrainingRun(
+        release_id=1, backend="trl", base_model="m", method="supervised", hyperparameters=old_trl
+    )
+    loaded = hyperparameters_of(run)
+    assert isinstance(loaded, TrlSupervised)
+    assert (loaded.max_steps, loaded.lora, loaded.packing, loaded.gradient_checkpointing) == (
+        5,
+        True,
+        False,
+        False,
+    )
+    assert loaded.to_json() == {**old_trl, "gradient_checkpointing": False, "packing": False}
+    openai = TrainingRun(
+        release_id=1, backend="openai", base_model="m", method="dpo",
+        hyperparameters={"n_epochs": 3, "batch_size": "auto", "learning_rate_multiplier": "auto", "beta": 0.3},
+    )  # fmt: skip
+    assert hyperparameters_of(openai) == OpenAIDpo(n_epochs=3, beta=0.3)
 
 
 def test_cli_param_items() -> None:

@@ -129,6 +129,8 @@ def test_launch_from_the_form_then_the_run_page_follows_the_run(
         ({"base_model": "  "}, "name the base model"),
         ({"suffix": "x" * 65}, "the suffix must be at most 64 printable characters"),
         ({"seed": "abc"}, "the seed must be a whole number"),
+        ({"p_nope": "1"}, "unknown hyperparameter &#39;nope&#39; for openai; known: batch_size"),
+        ({"extra": "1"}, "unexpected fields: extra"),
     ],
 )
 def test_invalid_input_comes_back_with_the_reason(

@@ -6,7 +6,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-from ._turns import TurnBuilder, flatten, tool_result
+from ._turns import TurnBuilder, flatten, tool_result, tool_use
 from .base import ParsedConversation
 
 # User entries that are the harness talking, not the person: dropped. (IDE and shell wrappers such as
@@ -124,14 +124,7 @@ def _add_assistant(builder: TurnBuilder, record: Record) -> None:
             if type(thinking) is str and thinking:
                 builder.block({"type": "thinking", "thinking": thinking})
         elif kind == "tool_use":
-            builder.block(
-                {
-                    "type": "tool_use",
-                    "id": block.get("id"),
-                    "name": block.get("name"),
-                    "input": block.get("input"),
-                }
-            )
+            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
 
 
 class Session:

@@ -97,6 +97,43 @@ def parse_records(stream: IO[bytes], filename: str, convert: Converter) -> Itera
         yield conversation
 
 
+@dataclass(frozen=True, slots=True)
+class RecordImporter:
+    """A format of JSON records. Sniffed by its first record (`looks`) or, when even that record is longer than
+    the head, by byte signs (`hint`) in a head that starts as one of `starts` allows; parsed by `convert`."""
+
+    name: str
+    convert: Converter
+    looks: Callable[[dict[str, Any]], bool]
+    hint: Callable[[bytes], bool]
+    starts: bytes = b"{["
+
+    @classmethod
+    def by_key(
+        cls, name: str, convert: Converter, *, key: str, kind: type, sign: bytes, starts: bytes = b"{["
+    ) -> RecordImporter:
+        """A format whose records hold `key` as a JSON `kind`; in a head too short for one record, `key` and
+        `sign` (a key of its messages) both appear."""
+        needle = f'"{key}"'.encode()
+        return cls(
+            name=name,
+            convert=convert,
+            looks=lambda record: type(record.get(key)) is kind,
+            hint=lambda head: needle in head and sign in head,
+            starts=starts,
+        )
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        records = head_records(head)
+        if records:
+            return self.looks(records[0])
+        first = first_byte(head)
+        return first is not None and first in self.starts and self.hint(head)
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        return parse_records(stream, filename, self.convert)
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from ._json import BadRecord
-from .base import ExplicitPair, ParsedTurn
+from .base import ExplicitPair, ParsedConversation, ParsedTurn
 
 # What IDEs, shells and the harness wrap around or beside what a person typed. Kept as structured context
 # of the user turn (`{"type": "context", "tag", "text"}` blocks), never as the turn's text.
@@ -81,6 +81,11 @@ def flatten(content: Any, dropped: Counter[str] | None = None) -> str:
                 dropped[part_kind(part)] += 1
         return "\n".join(texts)
     return ""
+
+
+def tool_use(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
+    """An assistant's tool call as a block of its turn."""
+    return {"type": "tool_use", "id": call_id, "name": name, "input": arguments}
 
 
 def tool_result(tool_use_id: Any, content: Any, is_error: Any = False) -> dict[str, Any]:
@@ -167,6 +172,21 @@ class TurnBuilder:
     @property
     def system_prompt(self) -> str | None:
         return "\n\n".join(self._system) or None
+
+    def conversation(
+        self, external_id: str, *, title: str | None = None, metadata: dict[str, Any] | None = None
+    ) -> ParsedConversation:
+        """The finished conversation (BadRecord unless it has a user and an assistant turn) with its system
+        prompt and what was dropped."""
+        turns = self.finish()
+        return ParsedConversation(
+            external_id=external_id,
+            turns=turns,
+            title=title,
+            system_prompt=self.system_prompt,
+            metadata=metadata or {},
+            dropped=dict(self.dropped),
+        )
 
 
 def append_pair(turns: list[ParsedTurn], rejected: ParsedTurn, chosen: ParsedTurn) -> list[ExplicitPair]:

@@ -8,15 +8,14 @@ thinking carry no reviewable text and are dropped. A JSON array of such records 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from ._json import BadRecord
-from ._records import expect, external_id, first_byte, head_records, parse_records, type_name
-from ._turns import TurnBuilder, flatten, tool_result
-from .base import ParsedConversation, ParseResult
+from ._records import RecordImporter, expect, external_id, type_name
+from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from .base import ParsedConversation
 from .openai import is_openai_shaped
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -45,14 +44,7 @@ def _add_blocks(builder: TurnBuilder, role: str, blocks: list[Any], where: str) 
         elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
             builder.block({"type": "thinking", "thinking": block["thinking"]})
         elif kind in ("tool_use", "server_tool_use"):
-            builder.block(
-                {
-                    "type": "tool_use",
-                    "id": block.get("id"),
-                    "name": block.get("name"),
-                    "input": block.get("input"),
-                }
-            )
+            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
@@ -78,13 +70,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
                 f"{where}.content: expected a string or a list of blocks, got {type_name(content)}"
             )
     title = record.get("title")
-    return ParsedConversation(
-        external_id=external_id(record, fallback),
-        turns=builder.finish(),
-        title=title if type(title) is str else None,
-        system_prompt=builder.system_prompt,
-        dropped=dict(builder.dropped),
-    )
+    return builder.conversation(external_id(record, fallback), title=title if type(title) is str else None)
 
 
 def looks_anthropic(record: dict[str, Any]) -> bool:
@@ -102,22 +88,11 @@ def looks_anthropic(record: dict[str, Any]) -> bool:
     )
 
 
-class AnthropicImporter:
-    name = "anthropic"
-
-    def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return looks_anthropic(records[0])
-        return (
-            first_byte(head) in (ord("{"), ord("["))
-            and b'"messages"' in head
-            and _BLOCK_HINT.search(head) is not None
-            and b'"tool_calls"' not in head
-        )
-
-    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, _convert)
-
-
-importer = AnthropicImporter()
+importer = RecordImporter(
+    name="anthropic",
+    convert=_convert,
+    looks=looks_anthropic,
+    hint=lambda head: (
+        b'"messages"' in head and _BLOCK_HINT.search(head) is not None and b'"tool_calls"' not in head
+    ),
+)

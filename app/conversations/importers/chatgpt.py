@@ -15,13 +15,12 @@ user/assistant message of a non-text content type is counted by kind in the conv
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 from ._json import BadRecord
-from ._records import expect, external_id, first_byte, head_records, parse_records
+from ._records import RecordImporter, expect, external_id
 from ._turns import TurnBuilder, part_kind
-from .base import ParsedConversation, ParseResult
+from .base import ParsedConversation
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _TEXT_TYPES = ("text", "multimodal_text")
@@ -97,27 +96,11 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             builder.system(text)
     title = record.get("title")
     metadata = {key: record[key] for key in ("create_time", "update_time") if record.get(key) is not None}
-    return ParsedConversation(
-        external_id=external_id({"id": record.get("conversation_id", record.get("id"))}, fallback),
-        turns=builder.finish(),
+    return builder.conversation(
+        external_id({"id": record.get("conversation_id", record.get("id"))}, fallback),
         title=title if type(title) is str else None,
-        system_prompt=builder.system_prompt,
         metadata=metadata,
-        dropped=dict(builder.dropped),
     )
 
 
-class ChatGPTImporter:
-    name = "chatgpt"
-
-    def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return type(records[0].get("mapping")) is dict
-        return first_byte(head) == ord("[") and b'"mapping"' in head and b'"author"' in head
-
-    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, _convert)
-
-
-importer = ChatGPTImporter()
+importer = RecordImporter.by_key("chatgpt", _convert, key="mapping", kind=dict, sign=b'"author"', starts=b"[")

@@ -8,15 +8,14 @@ text (`attachments[].extracted_content`) is context of the user turn, not its te
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from ._json import BadRecord
-from ._records import expect, first_byte, head_records, parse_records
-from ._turns import TurnBuilder, tool_result
-from .base import ParsedConversation, ParseResult, SkipRecord
+from ._records import RecordImporter, expect
+from ._turns import TurnBuilder, tool_result, tool_use
+from .base import ParsedConversation, SkipRecord
 
 
 def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
@@ -32,14 +31,7 @@ def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
         elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
             builder.block({"type": "thinking", "thinking": block["thinking"]})
         elif kind == "tool_use":
-            builder.block(
-                {
-                    "type": "tool_use",
-                    "id": block.get("id"),
-                    "name": block.get("name"),
-                    "input": block.get("input"),
-                }
-            )
+            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
         elif kind == "tool_result":
             builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
         elif kind is not None:
@@ -85,26 +77,13 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             raise BadRecord(f'chat_messages[{i}].sender: expected "human" or "assistant", got {got}')
     uuid, name = record.get("uuid"), record.get("name")
     metadata = {key: record[key] for key in ("created_at", "updated_at") if type(record.get(key)) is str}
-    return ParsedConversation(
-        external_id=uuid if type(uuid) is str and uuid else fallback,
-        turns=builder.finish(),
+    return builder.conversation(
+        uuid if type(uuid) is str and uuid else fallback,
         title=name if type(name) is str and name else None,
         metadata=metadata,
-        dropped=dict(builder.dropped),
     )
 
 
-class ClaudeAIImporter:
-    name = "claude-ai"
-
-    def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return type(records[0].get("chat_messages")) is list
-        return first_byte(head) == ord("[") and b'"chat_messages"' in head and b'"sender"' in head
-
-    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, _convert)
-
-
-importer = ClaudeAIImporter()
+importer = RecordImporter.by_key(
+    "claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"', starts=b"["
+)

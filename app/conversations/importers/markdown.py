@@ -17,7 +17,7 @@ from typing import IO
 from ._json import BOM, BadRecord, too_large
 from ._records import first_byte
 from ._turns import TurnBuilder
-from .base import MAX_RECORD_BYTES, FileFormatError, ParsedConversation, ParseResult, RecordError
+from .base import MAX_RECORD_BYTES, FileFormatError, ParseResult, RecordError
 
 _SPEAKERS = {
     "user": "user",
@@ -130,16 +130,9 @@ class MarkdownImporter:
             else:
                 builder.system(text)
         try:
-            turns = builder.finish()
+            yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)
         except BadRecord as exc:
             yield RecordError(str(exc))
-            return
-        yield ParsedConversation(
-            external_id=filename,
-            turns=turns,
-            title=_title(lines, markers[0][0]),
-            system_prompt=builder.system_prompt,
-        )
 
 
 importer = MarkdownImporter()

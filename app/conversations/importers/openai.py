@@ -7,15 +7,14 @@ of the current assistant turn. A JSON array of such records is read too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from ._json import BadRecord
-from ._records import expect, external_id, first_byte, head_records, parse_records, type_name
-from ._turns import TurnBuilder, flatten, tool_result
-from .base import ParsedConversation, ParseResult
+from ._records import RecordImporter, expect, external_id, type_name
+from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from .base import ParsedConversation
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _SYSTEM_ROLES = ("system", "developer")
@@ -61,14 +60,7 @@ def _add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -
             f"{where}.tool_calls[{j}].function",
         )
         name = expect(function.get("name"), str, f"{where}.tool_calls[{j}].function.name")
-        builder.block(
-            {
-                "type": "tool_use",
-                "id": call.get("id"),
-                "name": name,
-                "input": parse_arguments(function.get("arguments")),
-            }
-        )
+        builder.block(tool_use(call.get("id"), name, parse_arguments(function.get("arguments"))))
 
 
 def parse_arguments(value: Any) -> Any:
@@ -85,17 +77,13 @@ def parse_arguments(value: Any) -> Any:
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
     add_messages(builder, record.get("messages"), "messages")
-    turns = builder.finish()
     meta = record.get("metadata")
     meta = meta if type(meta) is dict else {}
     title = record.get("title", meta.get("title"))
-    return ParsedConversation(
-        external_id=external_id(record, external_id(meta, fallback)),
-        turns=turns,
+    return builder.conversation(
+        external_id(record, external_id(meta, fallback)),
         title=title if type(title) is str else None,
-        system_prompt=builder.system_prompt,
         metadata=meta,
-        dropped=dict(builder.dropped),
     )
 
 
@@ -113,17 +101,4 @@ def is_openai_shaped(message: Any) -> bool:
     )
 
 
-class OpenAIImporter:
-    name = "openai"
-
-    def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return type(records[0].get("messages")) is list
-        return first_byte(head) in (ord("{"), ord("[")) and b'"messages"' in head and b'"role"' in head
-
-    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, _convert)
-
-
-importer = OpenAIImporter()
+importer = RecordImporter.by_key("openai", _convert, key="messages", kind=list, sign=b'"role"')

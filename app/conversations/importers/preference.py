@@ -17,13 +17,12 @@ names of the record are kept in the conversation's metadata under `preference`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 from ._json import BadRecord
-from ._records import expect, external_id, first_byte, head_records, parse_records, type_name
+from ._records import RecordImporter, expect, external_id, type_name
 from ._turns import TurnBuilder, append_pair
-from .base import ParsedConversation, ParsedTurn, ParseResult
+from .base import ParsedConversation, ParsedTurn
 from .openai import add_messages
 
 SHAPES = (
@@ -170,21 +169,10 @@ def _is_preference(record: dict[str, Any]) -> bool:
     return "chosen" in record and "rejected" in record and "conversations" not in record
 
 
-class PreferenceImporter:
-    name = "preference"
-
-    def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return _is_preference(records[0])
-        if first_byte(head) not in (ord("{"), ord("[")):
-            return False
-        if b'"preferred_output"' in head:
-            return True
-        return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
-
-    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, _convert)
+def _hint(head: bytes) -> bool:
+    if b'"preferred_output"' in head:
+        return True
+    return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
 
 
-importer = PreferenceImporter()
+importer = RecordImporter(name="preference", convert=_convert, looks=_is_preference, hint=_hint)

@@ -7,15 +7,14 @@ values the `tool_result` of the latest call, both on the assistant turn. The pre
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import orjson
 
 from ._json import BadRecord
-from ._records import expect, external_id, first_byte, head_records, parse_records
-from ._turns import TurnBuilder, append_pair, tool_result
-from .base import ParsedConversation, ParsedTurn, ParseResult
+from ._records import RecordImporter, expect, external_id
+from ._turns import TurnBuilder, append_pair, tool_result, tool_use
+from .base import ParsedConversation, ParsedTurn
 from .openai import parse_arguments
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -31,13 +30,8 @@ def _tool_use(value: str, number: int) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         call = None
     if type(call) is not dict:
-        return {"type": "tool_use", "id": f"call_{number}", "name": None, "input": value}
-    return {
-        "type": "tool_use",
-        "id": f"call_{number}",
-        "name": call.get("name"),
-        "input": parse_arguments(call.get("arguments")),
-    }
+        return tool_use(f"call_{number}", None, value)
+    return tool_use(f"call_{number}", call.get("name"), parse_arguments(call.get("arguments")))
 
 
 def _add_turns(builder: TurnBuilder, turns: list[Any]) -> None:
@@ -88,18 +82,14 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
 
 
-class ShareGPTImporter:
-    name = "sharegpt"
-
-    def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            turns = records[0].get("conversations")
-            return type(turns) is list and (not turns or (type(turns[0]) is dict and "from" in turns[0]))
-        return first_byte(head) in (ord("{"), ord("[")) and b'"conversations"' in head and b'"from"' in head
-
-    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, _convert)
+def _looks(record: dict[str, Any]) -> bool:
+    turns = record.get("conversations")
+    return type(turns) is list and (not turns or (type(turns[0]) is dict and "from" in turns[0]))
 
 
-importer = ShareGPTImporter()
+importer = RecordImporter(
+    name="sharegpt",
+    convert=_convert,
+    looks=_looks,
+    hint=lambda head: b'"conversations"' in head and b'"from"' in head,
+)

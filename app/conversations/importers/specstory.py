@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from ._json import BadRecord
 from ._turns import TurnBuilder
-from .base import ParsedConversation, ParseResult, RecordError
+from .base import ParseResult, RecordError
 from .markdown import read_text
 
 _HEADER = re.compile(r"^_\*\*(User|Agent|Assistant)\b(.*?)\*\*_\s*$")
@@ -93,16 +93,9 @@ class SpecStoryImporter:
                 builder.block(block)
             builder.text(prose)
         try:
-            turns = builder.finish()
+            yield builder.conversation(filename, title=title)
         except BadRecord as exc:
             yield RecordError(str(exc))
-            return
-        yield ParsedConversation(
-            external_id=filename,
-            turns=turns,
-            title=title,
-            dropped=dict(builder.dropped),
-        )
 
 
 importer = SpecStoryImporter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.errors import ValidationFailedError
 from app.training.backends.base import TrainingBackend
+from app.training.models import Backend
 
 
 def get_backend(name: str) -> TrainingBackend:
@@ -19,4 +20,4 @@ def get_backend(name: str) -> TrainingBackend:
     raise ValidationFailedError(f"unknown backend {name!r}; choose openai or trl")
 
 
-BACKEND_NAMES = ("openai", "trl")
+BACKEND_NAMES = tuple(b.value for b in Backend)

@@ -27,7 +27,6 @@ from app.errors import PairwiseError, ValidationFailedError
 from app.jobs.runner import JobCancelled
 from app.net import policy_http_client
 from app.releases.models import DatasetRelease
-from app.training.backends.base import AUTO, Param
 from app.training.backends.openai_errors import (
     MAX_BACKOFF,
     CancelledWhileUnreachable,
@@ -42,6 +41,7 @@ from app.training.backends.openai_errors import (
     with_retries,
 )
 from app.training.driver import EventIn, RunDriver, from_unix
+from app.training.hyperparameters import hyperparameters_of
 from app.training.models import TERMINAL, RunStatus, TrainingRun
 from app.training.models import run_summary as summary
 from app.training.provider import credentials, endpoint
@@ -56,26 +56,10 @@ MAX_EVENT_PAGES = 20
 MAX_LOOKUP_PAGES = 5
 REQUEST_TIMEOUT = 120.0
 
-PARAMS = [
-    Param("n_epochs", int, "Epochs", "Passes over the training file.", AUTO, 1, 50, allow_auto=True),
-    Param("batch_size", int, "Batch size", "Examples per batch.", AUTO, 1, 256, allow_auto=True),
-    Param(
-        "learning_rate_multiplier", float, "Learning rate multiplier", "Scales the provider's learning rate.",
-        AUTO, 0, 100, exclusive_minimum=True, allow_auto=True,
-    ),
-    Param(
-        "beta", float, "Beta (DPO)", "How far the model may move from the reference; higher is more conservative.",
-        AUTO, 0, 2, exclusive_minimum=True, allow_auto=True, methods=frozenset({"dpo"}),
-    ),
-]  # fmt: skip
-
 
 class OpenAIBackend:
     name = "openai"
     label = "OpenAI-compatible fine-tuning API"
-
-    def params(self, method: str) -> list[Param]:
-        return [p for p in PARAMS if method in p.methods]
 
     def check_release(self, release: DatasetRelease, *, method: str) -> None:
         if release.format != "openai":
@@ -211,7 +195,7 @@ class OpenAIBackend:
 
     def _create(self, driver: RunDriver, client: OpenAI, run: TrainingRun, release: DatasetRelease) -> Any:
         """The provider job, created once; None when the run was cancelled before it existed."""
-        hyper = {k: v for k, v in run.hyperparameters.items() if v is not None}
+        hyper = hyperparameters_of(run).to_json()
         method: dict[str, Any] = {"type": run.method, run.method: {"hyperparameters": hyper}}
         metadata = {**self._metadata(run), RELEASE_KEY: str(release.id)}
         kwargs: dict[str, Any] = {

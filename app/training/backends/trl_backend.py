@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,8 +28,8 @@ from app.config import get_settings
 from app.errors import PairwiseError, ValidationFailedError
 from app.jobs.runner import JobCancelled
 from app.releases.models import DatasetRelease
-from app.training.backends.base import Param
 from app.training.driver import RunDriver
+from app.training.hyperparameters import TrlHyperparameters, hyperparameters_of
 from app.training.models import TERMINAL, RunStatus, TrainingRun, run_summary
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,45 +43,6 @@ NOT_METRICS = frozenset(
 )
 EXIT_CANCELLED = 3
 
-PARAMS = [
-    Param("n_epochs", int, "Epochs", "Passes over the training file (max_steps overrides).", 1, 1, 50),
-    Param(
-        "batch_size", int, "Batch size",
-        "Examples per device and step; auto sizes it from the model, max length and GPU memory (1 on CPU).",
-        4, 1, 256, allow_auto=True,
-    ),
-    Param(
-        "learning_rate", float, "Learning rate", "Peak learning rate.", 2e-5, 0, 1,
-        exclusive_minimum=True, methods=frozenset({"supervised"}),
-    ),
-    Param(
-        "learning_rate", float, "Learning rate", "Peak learning rate (DPO wants it small).", 1e-6, 0, 1,
-        exclusive_minimum=True, methods=frozenset({"dpo"}),
-    ),
-    Param(
-        "beta", float, "Beta", "KL penalty: higher keeps the model closer to the reference.", 0.1, 0, 10,
-        exclusive_minimum=True, methods=frozenset({"dpo"}),
-    ),
-    Param("max_steps", int, "Max steps", "Stop after this many steps; -1 trains the full epochs.", -1, -1, 10_000_000),
-    Param("max_length", int, "Max length", "Tokens per example; longer ones are truncated.", 1024, 16, 131_072),
-    Param("gradient_accumulation_steps", int, "Gradient accumulation", "Steps per optimizer update.", 1, 1, 1024),
-    Param("warmup_ratio", float, "Warmup ratio", "Share of steps spent warming up the learning rate.", 0.0, 0, 1),
-    Param("logging_steps", int, "Log every", "Steps between metric points on the run page.", 10, 1, 1_000_000),
-    Param("lora", bool, "LoRA", "Train a LoRA adapter (peft) instead of all weights.", False),
-    Param(
-        "gradient_checkpointing", bool, "Gradient checkpointing",
-        "Recompute activations in the backward pass: less memory (larger batches), about 30% more compute.", False,
-    ),
-    Param(
-        "packing", bool, "Packing",
-        "Pack several examples per sequence; padding-free when flash attention is installed on the GPU.", False,
-        methods=frozenset({"supervised"}),
-    ),
-    Param("lora_r", int, "LoRA rank", "Adapter rank (with LoRA).", 16, 1, 1024),
-    Param("lora_alpha", int, "LoRA alpha", "Adapter scaling (with LoRA).", 32, 1, 4096),
-    Param("lora_dropout", float, "LoRA dropout", "Adapter dropout (with LoRA).", 0.05, 0, 0.99),
-]  # fmt: skip
-
 REQUIRED_MODULES = ("torch", "transformers", "trl", "datasets", "accelerate")
 
 
@@ -94,9 +54,6 @@ def missing_modules(*, lora: bool) -> list[str]:
 class TrlBackend:
     name = "trl"
     label = "TRL on a worker (SFTTrainer / DPOTrainer)"
-
-    def params(self, method: str) -> list[Param]:
-        return [p for p in PARAMS if method in p.methods]
 
     def check_release(self, release: DatasetRelease, *, method: str) -> None:
         if not any(f.get("split") == "train" for f in release.files):
@@ -128,7 +85,9 @@ class TrlBackend:
             return run_summary(driver.load())
         if run.status != RunStatus.pending:
             return self.follow(driver)
-        missing = missing_modules(lora=bool(run.hyperparameters.get("lora")))
+        hyper = hyperparameters_of(run)
+        assert isinstance(hyper, TrlHyperparameters)
+        missing = missing_modules(lora=hyper.lora)
         if missing:
             message = (
                 f"This worker lacks {', '.join(missing)}: install the training extra (pip install 'pairwise[train]') "
@@ -141,7 +100,7 @@ class TrlBackend:
         folder = f"{release.directory}/runs/{run.id}"
         run_dir = data_dir / folder
         run_dir.mkdir(parents=True, exist_ok=True)
-        config = build_config(run, release, data_dir=data_dir, run_dir=run_dir)
+        config = build_config(run, release, hyper, data_dir=data_dir, run_dir=run_dir)
         config_path = run_dir / "config.json"
         config_path.write_bytes(orjson.dumps(config, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
         driver.set_status(
@@ -274,7 +233,7 @@ class _State:
 
 
 def build_config(
-    run: TrainingRun, release: DatasetRelease, *, data_dir: Path, run_dir: Path
+    run: TrainingRun, release: DatasetRelease, hyper: TrlHyperparameters, *, data_dir: Path, run_dir: Path
 ) -> dict[str, Any]:
     """Everything the worker needs, written next to the release manifest: this file is the exact config."""
     files = {f.get("split"): f for f in release.files if f.get("split") in ("train", "validation")}
@@ -283,7 +242,6 @@ def build_config(
         entry = files.get(split)
         return str((data_dir / entry["path"]).resolve()) if entry else None
 
-    hyper: Mapping[str, Any] = run.hyperparameters
     return {
         "schema": CONFIG_SCHEMA,
         "run_id": run.id,
@@ -296,7 +254,7 @@ def build_config(
         "output_dir": str((run_dir / "model").resolve()),
         "work_dir": str((run_dir / "work").resolve()),
         "seed": run.seed if run.seed is not None else 42,
-        "hyperparameters": dict(hyper),
+        "hyperparameters": hyper.to_json(),
     }  # fmt: skip
 
 
