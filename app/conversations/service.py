@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import operator
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from sqlmodel import Session, col
 
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
+from app.conversations.reading import content_hash
 from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
 from app.pairs.models import PairStatus
@@ -27,15 +27,6 @@ log = logging.getLogger(__name__)
 
 CONVERSATION_TABLE: Table = table_of(Conversation)
 TURN_TABLE: Table = table_of(Turn)
-
-
-def content_hash(conversation: ParsedConversation) -> str:
-    """SHA-256 over the normalized turns, so key order and source formatting do not matter."""
-    normalized = [
-        (conversation.system_prompt or "").strip(),
-        [(t.role, t.text.strip(), t.blocks or []) for t in conversation.turns],
-    ]
-    return hashlib.sha256(orjson.dumps(normalized, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +62,7 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
     outcomes: list[Outcome] = [None] * len(items)
     fresh: dict[str, int] = {}
     for position, (_, conversation) in enumerate(items):
-        fresh.setdefault(content_hash(conversation), position)
+        fresh.setdefault(conversation.content_hash or content_hash(conversation), position)
     if not fresh:
         return outcomes
     if session.connection().dialect.name == "postgresql":

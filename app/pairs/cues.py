@@ -233,7 +233,7 @@ REVISION_CUES = (
 _LEADING_GROUP = re.compile(r"\(\?:([^()]*)\)(.*)", re.DOTALL)
 
 
-def _spread(pattern: str) -> list[str]:
+def spread(pattern: str) -> list[str]:
     """Split a leading group of words, "(?:it|this) works", into patterns that start with a letter."""
     match = _LEADING_GROUP.fullmatch(pattern)
     words = match[1].split("|") if match else []
@@ -256,7 +256,7 @@ class CueScanner:
         self.openers: list[tuple[Cue, re.Pattern[str]]] = []
         heads: dict[str, dict[Cue, list[str]]] = {}
         for cue in cues:
-            for pattern in (spread for written in cue.patterns for spread in _spread(written)):
+            for pattern in (one for written in cue.patterns for one in spread(written)):
                 if pattern.startswith("^"):
                     self.openers.append((cue, re.compile(pattern[1:])))
                 elif pattern[0].isalpha():
