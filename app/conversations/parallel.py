@@ -39,12 +39,18 @@ from app.errors import PairwiseError
 log = logging.getLogger(__name__)
 
 _HEADER = struct.Struct("<Q")
+# Files go to a worker in batches of up to this many files or bytes (one message each way per batch for a
+# folder of small sessions, not two per file).
+BATCH_FILES = 32
+BATCH_BYTES = 4 * 1024 * 1024
+# Batches handed to each worker before their results are taken: one in work, one waiting.
+AHEAD_BATCHES = 2
+# Task batches stay well under a pipe's 64 KB, so handing one out never blocks this process (names
+# beyond this length close a batch early).
+BATCH_NAME_CHARS = 16_000
 # A worker sends what it has once it holds this many records or this many characters of turn text.
-CHUNK_RECORDS = 64
-CHUNK_CHARS = 2_000_000
-# Files handed to each worker before their results are taken: enough to keep it busy, small enough that
-# the task messages always fit in the pipe (the importing process never blocks writing one).
-AHEAD_PER_WORKER = 8
+CHUNK_RECORDS = 256
+CHUNK_CHARS = 4_000_000
 
 
 class ImportWorkerError(PairwiseError):
@@ -97,29 +103,69 @@ class _Worker:
         assert self.process.stdout is not None
         self.tasks: IO[bytes] = self.process.stdin
         self.results: IO[bytes] = self.process.stdout
-        self.queued: deque[_Ticket] = deque()
+        self.filling: list[_Ticket] = []  # the batch being put together
+        self.filling_bytes = self.filling_chars = 0
+        self.sent: deque[list[_Ticket]] = deque()  # batches handed out, oldest first
+        self.events: deque[Any] = deque()  # results received and not taken yet
 
-    def submit(self, ticket: _Ticket) -> None:
-        item = ticket.item
-        _send(self.tasks, (item.origin, item.name, item.size, item.limit))
-        self.tasks.flush()
-        self.queued.append(ticket)
+    def add(self, ticket: _Ticket) -> bool:
+        """Put a file in the batch being filled; True once that batch is full (and was sent)."""
+        self.filling.append(ticket)
+        self.filling_bytes += ticket.item.size
+        self.filling_chars += len(ticket.item.name) + len(ticket.item.origin[1] if ticket.item.origin else "")
+        full = (
+            len(self.filling) >= BATCH_FILES
+            or self.filling_bytes >= BATCH_BYTES
+            or self.filling_chars >= BATCH_NAME_CHARS
+        )
+        if full:
+            self.send_batch()
+        return full
 
-    def receive(self, ticket: _Ticket) -> Any:
-        message = _receive(self.results)
-        if message is None:
-            code = self.process.wait()
+    def send_batch(self) -> None:
+        if not self.filling:
+            return
+        try:
+            _send(self.tasks, [(t.item.origin, t.item.name, t.item.size, t.item.limit) for t in self.filling])
+            self.tasks.flush()
+        except OSError:  # the worker is gone (its pipe broke)
+            raise self._stopped(self.filling[0]) from None
+        self.sent.append(self.filling)
+        self.filling, self.filling_bytes, self.filling_chars = [], 0, 0
+
+    def next_event(self, ticket: _Ticket) -> Any:
+        if not self.events:
+            if not self.sent or ticket not in self.sent[0]:
+                self.send_batch()  # the file waits in a batch not handed out yet
+            message = _receive(self.results)
+            if message is None:
+                raise self._stopped(ticket)
+            if message[0] == "crash":
+                message = ("events", [("crash", ticket.item.name, message[1], 0)])
+            self.events.extend(message[1])
+        event = self.events.popleft()
+        if event[0] == "crash":
+            log.error("import worker failed on %s:\n%s", event[1], event[2])
             raise ImportWorkerError(
-                f"an import worker process stopped unexpectedly (exit status {code}) while reading "
-                f"{ticket.item.name}; what was stored before is complete, import the same files again to resume"
+                f"an import worker process failed while reading {event[1]} (details are in the server log); "
+                "what was stored before is complete"
             )
-        if message[0] == "crash":
-            log.error("import worker failed on %s:\n%s", ticket.item.name, message[1])
-            raise ImportWorkerError(
-                f"an import worker process failed while reading {ticket.item.name} (details are in the server "
-                "log); what was stored before is complete"
-            )
-        return message
+        return event
+
+    def _stopped(self, ticket: _Ticket) -> ImportWorkerError:
+        code = self.process.wait()
+        return ImportWorkerError(
+            f"an import worker process stopped unexpectedly (exit status {code}) while reading "
+            f"{ticket.item.name}; what was stored before is complete, import the same files again to resume"
+        )
+
+    def finished(self, ticket: _Ticket) -> None:
+        batch = self.sent[0]
+        if batch[0] is not ticket:
+            raise RuntimeError("import worker results taken out of order")
+        batch.pop(0)
+        if not batch:
+            self.sent.popleft()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -156,13 +202,14 @@ class WorkerPool:
     @property
     def capacity(self) -> int:
         """How many files may be handed out before the first one's results are taken."""
-        return AHEAD_PER_WORKER * len(self.workers)
+        return AHEAD_BATCHES * BATCH_FILES * len(self.workers)
 
     def submit(self, item: InputFile) -> _Ticket:
-        worker = self.workers[self.next % len(self.workers)]
-        self.next += 1
+        """Hand a file to the workers (in batches, each worker in turn)."""
+        worker = self.workers[self.next]
         ticket = _Ticket(item, worker)
-        worker.submit(ticket)
+        if worker.add(ticket):
+            self.next = (self.next + 1) % len(self.workers)
         return ticket
 
     def results(
@@ -170,72 +217,85 @@ class WorkerPool:
     ) -> Iterator[ParseResult]:
         """The file's records in order, taken from its worker; tickets must be read in the order submitted.
 
-        Messages: ("records", [results], format, bytes read), ("log", logger, level, text) and, last,
+        Events: ("records", [results], format, bytes read), ("log", logger, level, text, 0) and, last,
         ("done", format, sha256, bytes read).
         """
         worker = ticket.worker
-        if not worker.queued or worker.queued[0] is not ticket:
-            raise RuntimeError("import worker results taken out of order")
         while True:
-            message = worker.receive(ticket)
-            kind = message[0]
+            event = worker.next_event(ticket)
+            kind = event[0]
             if kind == "log":
-                logging.getLogger(message[1]).log(message[2], "%s", message[3])
+                logging.getLogger(event[1]).log(event[2], "%s", event[3])
                 continue
-            if progress is not None and message[3]:
-                progress(message[3])
+            if progress is not None and event[-1]:
+                progress(event[-1])
             if kind == "done":
-                ticket.read.format, ticket.read.sha256 = message[1], message[2]
-                worker.queued.popleft()
+                ticket.read.format, ticket.read.sha256 = event[1], event[2]
+                worker.finished(ticket)
                 return
-            ticket.read.format = message[2]
-            yield from message[1]
+            ticket.read.format = event[2]
+            yield from event[1]
 
 
 class _Forward(logging.Handler):
-    """Sends this worker's log records to the importing process, which logs them with its own settings."""
+    """Passes this worker's log records to the importing process, which logs them with its own settings."""
 
-    def __init__(self, results: IO[bytes]) -> None:
+    def __init__(self, events: list[Any]) -> None:
         super().__init__()
-        self.results = results
+        self.events = events
 
     def emit(self, record: logging.LogRecord) -> None:
-        _send(self.results, ("log", record.name, record.levelno, self.format(record)))
+        self.events.append(("log", record.name, record.levelno, self.format(record), 0))
 
 
 def _work(tasks: IO[bytes], results: IO[bytes], format: str) -> None:
     archives: dict[str, zipfile.ZipFile] = {}
-    logging.getLogger().addHandler(_Forward(results))
+    events: list[Any] = []
+    logging.getLogger().addHandler(_Forward(events))
     logging.getLogger().setLevel(logging.INFO)
-    read_bytes = 0
+    read_bytes = records = chars = 0
 
     def advance(done: int) -> None:
         nonlocal read_bytes
         read_bytes += done
 
-    def send(message: tuple[Any, ...]) -> None:
+    def event(*fields: Any) -> None:
         nonlocal read_bytes
-        _send(results, (*message, read_bytes))
-        results.flush()
+        events.append((*fields, read_bytes))
         read_bytes = 0
 
-    while (task := _receive(tasks)) is not None:
-        origin, name, size, limit = task
-        item = reopen(name, size, limit, origin, archives)
-        read = FileRead()
-        batch: list[ParseResult] = []
-        chars = 0
-        for result in read_file(item, format=format, read=read, progress=advance):
-            if isinstance(result, ParsedConversation):
-                prepare(result)
-                chars += sum(len(turn.text) for turn in result.turns)
-            batch.append(result)
-            if len(batch) >= CHUNK_RECORDS or chars >= CHUNK_CHARS:
-                send(("records", batch, read.format))
-                batch, chars = [], 0
-        if batch:
-            send(("records", batch, read.format))
-        send(("done", read.format, read.sha256))
+    def send() -> None:
+        nonlocal records, chars
+        _send(results, ("events", events))
+        results.flush()
+        events.clear()
+        records = chars = 0
+
+    while (batch := _receive(tasks)) is not None:
+        for origin, name, size, limit in batch:
+            try:
+                item = reopen(name, size, limit, origin, archives)
+                read = FileRead()
+                found: list[ParseResult] = []
+                for result in read_file(item, format=format, read=read, progress=advance):
+                    if isinstance(result, ParsedConversation):
+                        prepare(result)
+                        chars += sum(len(turn.text) for turn in result.turns)
+                    found.append(result)
+                    records += 1
+                    if records >= CHUNK_RECORDS or chars >= CHUNK_CHARS:
+                        event("records", found, read.format)
+                        found = []
+                        send()
+            except Exception:
+                # The files before this one are done: they go first, then what failed and where.
+                event("crash", name, traceback.format_exc())
+                send()
+                raise SystemExit(1) from None
+            if found:
+                event("records", found, read.format)
+            event("done", read.format, read.sha256)
+        send()
     for archive in archives.values():
         archive.close()
 
@@ -252,6 +312,8 @@ def main() -> None:
         _work(tasks, results, sys.argv[1])
     except BrokenPipeError:
         os._exit(0)  # the importing process went away: nobody to tell
+    except SystemExit as exc:
+        os._exit(int(exc.code or 0))
     except BaseException:
         with contextlib.suppress(OSError):
             _send(results, ("crash", traceback.format_exc()))
