@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
@@ -32,6 +32,7 @@ from app.conversations.service import (
     Stored,
     StoreError,
     analyze_imported,
+    insert_rows,
     nul_location,
     record_errors,
     store_conversations,
@@ -63,6 +64,7 @@ MAX_WORKERS = 4
 
 Progress = Callable[[int], None]
 BATCH_TABLE = table_of(ImportBatch)
+FILE_TABLE = table_of(ImportFile)
 
 
 @dataclass(slots=True)
@@ -219,7 +221,7 @@ class _Writer:
                 for tally, outcome in zip(self.tallies, outcomes, strict=True):
                     if id(tally) in copies:
                         self._apply(copies[id(tally)], outcome)
-                session.execute(insert(ImportFile), [self._file_row(copies[id(t)]) for t in self.done_files])
+                insert_rows(session, FILE_TABLE, [self._file_row(copies[id(t)]) for t in self.done_files])
         return outcomes
 
     def _entry(self, tally: _FileTally, conversation: Any, reason: str) -> dict[str, Any]:
