@@ -134,7 +134,7 @@ def _insert_new_conversations(connection: Connection, rows: list[dict[str, Any]]
         "ON CONFLICT (content_hash) DO NOTHING RETURNING content_hash, id"
     ).all()
     connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
-    return dict(stored)  # type: ignore[arg-type]
+    return dict(stored)
 
 
 def _store_one_by_one(
