@@ -367,9 +367,17 @@ def _plan_workers(items: Iterator[Input], workers: int | None) -> tuple[int, Ite
         seen.append(item)
         size += item.size if isinstance(item, InputFile) else 0
         if size >= PARALLEL_MIN_BYTES or len(seen) >= PARALLEL_MIN_FILES:
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-            return min(MAX_WORKERS, max(1, cores - 1)), itertools.chain(seen, items)
+            return _idle_cores(), itertools.chain(seen, items)
     return 0, iter(seen)
+
+
+def _idle_cores() -> int:
+    """Workers for a large import: one per core the machine leaves idle (by its load average), at most
+    MAX_WORKERS. On a busy machine the import is read here: more processes than free cores only add the
+    cost of handing records over."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(0, min(MAX_WORKERS, cores, round(cores - busy)))
 
 
 def _import_items(

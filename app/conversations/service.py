@@ -314,10 +314,15 @@ def _next_ids(connection: Connection, table: Table, count: int) -> list[int]:
         )
         return list(range(start, start + count))
     # PostgreSQL: from the table's own sequence, in order, as a plain INSERT would have taken them.
+    sequences = connection.info.setdefault("pw_sequences", {})  # kept with the database connection
+    if table.name not in sequences:
+        sequences[table.name] = connection.exec_driver_sql(
+            "SELECT pg_get_serial_sequence(%(table)s, 'id')", {"table": f'"{table.name}"'}
+        ).scalar_one()
     return sorted(
         connection.exec_driver_sql(
-            "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) FROM generate_series(1, %(n)s)",
-            {"table": f'"{table.name}"', "n": count},
+            "SELECT nextval(%(sequence)s::regclass) FROM generate_series(1, %(n)s)",
+            {"sequence": sequences[table.name], "n": count},
         ).scalars()
     )
 
