@@ -10,8 +10,10 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,20 +125,36 @@ class _FileTally:
         }
 
 
+@dataclass(slots=True)
+class _Chunk:
+    items: list[Item]
+    tallies: list[_FileTally]
+    done_files: list[_FileTally]
+    errors: list[dict[str, Any]]
+
+
 class _Writer:
     """Collects conversations, finished files and errors, and stores them one transaction per chunk.
 
-    Chunks span files: a folder of 10,000 small sessions costs 20 transactions, not 20,000.
+    Chunks span files: a folder of 10,000 small sessions costs 20 transactions, not 20,000. Chunks are
+    written by a thread. With `write_behind` (worker processes read the files, so this thread mostly waits
+    for them) the next chunk is collected while one is written, and the database's own work, SQLite's pages
+    or the PostgreSQL server's, runs meanwhile; without, each chunk is waited for (a thread parsing here
+    would hold the interpreter lock the writing one needs after each round trip). At most one chunk is in
+    flight, and its counts reach the summary once it committed, before anything of a later chunk does.
     """
 
     def __init__(self, engine: Engine, summary: ImportSummary, chunk_size: int) -> None:
         self.engine = engine
         self.summary = summary
         self.chunk_size = chunk_size
+        self.write_behind = False
         self.items: list[Item] = []
         self.tallies: list[_FileTally] = []
         self.done_files: list[_FileTally] = []
         self.errors: list[dict[str, Any]] = []
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self._in_flight: tuple[Future[list[Outcome]], _Chunk] | None = None
 
     def add(self, context: FileContext, tally: _FileTally, conversation: ParsedConversation) -> None:
         where = nul_location(conversation)
@@ -153,6 +171,8 @@ class _Writer:
             self.flush()
 
     def reject(self, tally: _FileTally, error: dict[str, Any]) -> None:
+        # The chunk in flight reports its refused records first, as a serial import would have.
+        self.settle()
         tally.errors += 1
         self.summary.error_count += 1
         if len(self.summary.errors) < MAX_STORED_ERRORS:
@@ -175,10 +195,24 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
+        """Hand what was collected to the writing thread (after the chunk before it is settled)."""
         if not (self.items or self.done_files or self.errors):
             return
-        outcomes = _with_lock_retry(self._store)
-        for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
+        self.settle()
+        chunk = _Chunk(self.items, self.tallies, self.done_files, self.errors)
+        self.items, self.tallies, self.done_files, self.errors = [], [], [], []
+        self._in_flight = (self._thread.submit(_with_lock_retry, partial(self._store, chunk)), chunk)
+        if not self.write_behind:
+            self.settle()
+
+    def settle(self) -> None:
+        """Wait for the chunk in flight and count what it stored; raises what stopped it."""
+        if self._in_flight is None:
+            return
+        future, chunk = self._in_flight
+        self._in_flight = None
+        outcomes = future.result()
+        for (_, conversation), tally, outcome in zip(chunk.items, chunk.tallies, outcomes, strict=True):
             self._apply(tally, outcome)
             if outcome is None:
                 self.summary.duplicates += 1
@@ -188,11 +222,26 @@ class _Writer:
                 self.summary.pairs_linked += outcome.linked
             else:
                 self._count_rejected(conversation, tally, outcome.reason)
-        if self.done_files:
+        if chunk.done_files:
             # Reported once its conversations are stored: only then are its counts final.
             room = MAX_REPORTED_FILES - len(self.summary.file_reports)
-            self.summary.file_reports.extend(t.report() for t in self.done_files[:room])
-        self.items, self.tallies, self.done_files, self.errors = [], [], [], []
+            self.summary.file_reports.extend(t.report() for t in chunk.done_files[:room])
+
+    def close(self) -> None:
+        """Write what is left and wait for it."""
+        self.flush()
+        self.settle()
+        self._thread.shutdown()
+
+    def abandon(self) -> None:
+        """After a failure: let the chunk in flight finish (counted if it committed), write nothing more."""
+        try:
+            self.settle()
+        except Exception:
+            log.exception("the import's last chunk was not stored")
+        finally:
+            self._in_flight = None
+            self._thread.shutdown()
 
     def _apply(self, tally: _FileTally, outcome: Outcome) -> None:
         if isinstance(outcome, StoreError):
@@ -202,12 +251,15 @@ class _Writer:
         else:
             tally.added += 1
 
-    def _store(self) -> list[Outcome]:
-        """One chunk in one transaction; counts change only once it committed (it may be retried)."""
+    def _store(self, chunk: _Chunk) -> list[Outcome]:
+        """One chunk in one transaction (in the writing thread); it may be retried while SQLite is busy.
+
+        Counts change only once it committed (settle); this process adds no error to the summary meanwhile.
+        """
         with session_scope(self.engine) as session:
-            outcomes = store_conversations(session, items=self.items) if self.items else []
-            errors = list(self.errors)
-            for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
+            outcomes = store_conversations(session, items=chunk.items) if chunk.items else []
+            errors = list(chunk.errors)
+            for (_, conversation), tally, outcome in zip(chunk.items, chunk.tallies, outcomes, strict=True):
                 if (
                     isinstance(outcome, StoreError)
                     and len(self.summary.errors) + len(errors) < MAX_STORED_ERRORS
@@ -215,13 +267,13 @@ class _Writer:
                     errors.append(self._entry(tally, conversation, outcome.reason))
             if errors:
                 record_errors(session, batch_id=self.summary.batch_id, errors=errors)
-            if self.done_files:
+            if chunk.done_files:
                 # A finished file's row includes this chunk's outcomes, counted on copies of the tallies.
-                copies = {id(t): replace(t) for t in self.done_files}
-                for tally, outcome in zip(self.tallies, outcomes, strict=True):
+                copies = {id(t): replace(t) for t in chunk.done_files}
+                for tally, outcome in zip(chunk.tallies, outcomes, strict=True):
                     if id(tally) in copies:
                         self._apply(copies[id(tally)], outcome)
-                insert_rows(session, FILE_TABLE, [self._file_row(copies[id(t)]) for t in self.done_files])
+                insert_rows(session, FILE_TABLE, [self._file_row(copies[id(t)]) for t in chunk.done_files])
         return outcomes
 
     def _entry(self, tally: _FileTally, conversation: Any, reason: str) -> dict[str, Any]:
@@ -316,14 +368,16 @@ def run_import(
             count, items = _plan_workers(iter_input_files(paths, limits=limits), workers)
             if count:
                 with WorkerPool(count, format=format) as pool:
+                    writer.write_behind = True
                     _import_items(writer, items, pool=pool, format=format, source=source, progress=progress)
             else:
                 _import_items(writer, items, pool=None, format=format, source=source, progress=progress)
-            writer.flush()
+            writer.close()
             if summary.conversations_added >= ANALYZE_AFTER:
                 analyze_imported(engine)
     except BaseException as exc:
         log.exception("import batch %s stopped", batch_id)
+        writer.abandon()
         _finish(engine, summary, status="failed", message=f"import stopped: {public_message(exc)}")
         raise
     _finish(engine, summary, status="succeeded", message=None)
