@@ -3,10 +3,10 @@
     python benchmarks/import_speed.py [--sessions 10000] [--postgres postgresql://...] [--workers N]
         [--repeat 3] [--scale-to 100000] [--big-mb 0]
 
-Prints conversations/s, MB/s, peak RSS (this process and the largest worker) and the load average beside
-each figure; with --repeat, the best and the median run. --scale-to also imports that many sessions and
-prints the time ratio to --sessions (linear scaling: ratio = size ratio). `--big-mb 1024` also imports one
-JSONL file of that size (many sessions concatenated) to show memory stays bounded on a large single file.
+Prints conversations/s, MB/s, peak RSS and the load average beside each figure; with --repeat, the best
+and the median run. --scale-to also imports that many sessions and prints the time ratio to --sessions
+(linear scaling: ratio = size ratio). `--big-mb 1024` also imports one JSONL file of that size (many
+sessions concatenated) to show memory stays bounded on a large single file.
 """
 
 from __future__ import annotations
@@ -143,10 +143,9 @@ def write_sessions(folder: Path, count: int) -> int:
     return total
 
 
-def peak_rss_mb() -> tuple[float, float]:
-    """Peak resident memory of this process and of the largest worker process it waited for (MB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB); a worker process holds a few chunks of records at most."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def load() -> str:
@@ -162,11 +161,10 @@ def run(url: str, folder: Path, size: int, label: str, workers: int | None = Non
     elapsed = time.perf_counter() - start
     engine.dispose()
     n = summary.conversations_added
-    own, child = peak_rss_mb()
     print(
         f"{label:<10} {n:>7} sessions  {elapsed:6.2f} s  {n / elapsed:8.0f} conv/s  "
         f"{size / 1e6 / elapsed:6.1f} MB/s  pairs {summary.pairs_detected:>6}  errors {summary.error_count}  "
-        f"peak RSS {own:.0f} MB (workers {child:.0f} MB)  [{before} -> {load()}]",
+        f"peak RSS {peak_rss_mb():.0f} MB  [{before} -> {load()}]",
         flush=True,
     )
     return elapsed
