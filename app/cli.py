@@ -1,48 +1,106 @@
-"""The `pairwise` command: serve, worker, db, import, pairs, users."""
+"""The `pairwise` command: serve, worker, db, import, pairs, users.
+
+Start-up stays short: the web framework, the database models and the export and training stacks are
+imported by the commands that use them, and the command groups of other packages (users, releases, runs,
+eval, export, train) are loaded only when one of them runs; `pairwise --help` lists them from their help
+texts below.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
-from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
-from app import migrate
-from app.auth.cli import users_cli
 from app.config import get_settings, secure_data_dir
-from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.importers import FORMATS
-from app.conversations.importing import run_import
-from app.db import get_engine, session_scope
 from app.errors import PairwiseError
-from app.evaluation.cli import eval_cli
-from app.pairs.service import redetect
-from app.pairs.views_data import iter_pair_details
-from app.reaper import reap_stale_operations
-from app.releases.cli import export_command, releases_cli
-from app.settings.service import get_value, set_value
 from app.terminal import err, fail
-from app.training.cli import runs_cli, train_command
+
+# name -> (module, attribute, help as listed by `pairwise --help`); commands first, then groups, as shown.
+_LAZY_COMMANDS = {
+    "export": (
+        "app.releases.cli",
+        "export_command",
+        "Export reviewed pairs to SFT or DPO files (not recorded as a release).",
+    ),
+    "train": (
+        "app.training.cli",
+        "train_command",
+        "Launch a fine-tune from a release. Without --wait a worker runs it (pairwise serve or pairwise worker).",
+    ),
+}
+_LAZY_GROUPS = {
+    "users": ("app.auth.cli", "users_cli", "User accounts."),
+    "releases": (
+        "app.releases.cli",
+        "releases_cli",
+        "Dataset releases (frozen exports with a manifest and lint report).",
+    ),
+    "runs": ("app.training.cli", "runs_cli", "Fine-tuning runs."),
+    "eval": ("app.evaluation.cli", "eval_cli", "Evaluate fine-tuned models on held-out prompts."),
+}
+_LAZY = {**_LAZY_COMMANDS, **_LAZY_GROUPS}
+
+
+def load_command(name: str) -> Any:
+    """The click command of a lazily registered command or group, importing its module."""
+    module, attribute, _ = _LAZY[name]
+    target = getattr(importlib.import_module(module), attribute)
+    # Built inside a stand-in parent, so it comes out exactly as it would registered on `cli` itself.
+    parent = typer.Typer(add_completion=False)
+    parent.callback()(lambda: None)
+    if isinstance(target, typer.Typer):
+        parent.add_typer(target, name=name)
+    else:
+        parent.command(name)(target)
+    return typer.main.get_command(parent).commands[name]  # type: ignore[attr-defined]
+
+
+class _LazyGroup(TyperGroup):
+    """The top-level group: lists every command, imports a lazy one's module only to run it."""
+
+    listing = False
+
+    # Typer's own click types (it bundles click): Any here rather than its private module.
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        groups = [name for name in names if isinstance(self.commands[name], TyperGroup)]
+        commands = [name for name in names if name not in groups]
+        return [*_LAZY_COMMANDS, *commands, *groups, *_LAZY_GROUPS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in _LAZY:
+            return super().get_command(ctx, cmd_name)
+        if self.listing:
+            return TyperCommand(cmd_name, help=_LAZY[cmd_name][2])
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
 
 cli = typer.Typer(
-    help="Pairwise: turn assistant conversations into reviewed fine-tuning data.", no_args_is_help=True
+    cls=_LazyGroup,
+    help="Pairwise: turn assistant conversations into reviewed fine-tuning data.",
+    no_args_is_help=True,
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 pairs_cli = typer.Typer(help="Candidate preference pairs.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(pairs_cli, name="pairs")
-cli.add_typer(users_cli, name="users")
-cli.add_typer(releases_cli, name="releases")
-cli.command("export")(export_command)
-cli.command("train")(train_command)
-cli.add_typer(runs_cli, name="runs")
-cli.add_typer(eval_cli, name="eval")
+
 
 
 @cli.command()
@@ -58,6 +116,8 @@ def serve(
 ) -> None:
     """Upgrade the database and serve the web app."""
     import uvicorn
+
+    from app import migrate
 
     settings = get_settings()
     try:
@@ -95,6 +155,8 @@ def worker(
     """
     from huey.consumer import Consumer
 
+    from app import migrate
+    from app.db import get_engine
     from app.jobs import tasks
     from app.jobs.service import recover_jobs
 
@@ -107,6 +169,8 @@ def worker(
 @cli.command()
 def demo() -> None:
     """Load demo data and create the demo admin and reviewer (passwords printed once)."""
+    from app import migrate
+    from app.db import get_engine
     from app.demo import load_demo
 
     settings = get_settings()
@@ -133,6 +197,8 @@ def demo() -> None:
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (head by default)."""
+    from app import migrate
+
     if revision == "head":
         migrate.prepare()
     else:
@@ -143,12 +209,16 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 @db_cli.command("downgrade")
 def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base.")]) -> None:
     """Revert migrations down to REVISION."""
+    from app import migrate
+
     migrate.downgrade(revision=revision)
 
 
 @db_cli.command("revision")
 def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> None:
     """Autogenerate a migration from the models (for developers)."""
+    from app import migrate
+
     migrate.revision(message)
 
 
@@ -160,6 +230,14 @@ def import_(
     json_output: Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")] = False,
 ) -> None:
     """Import transcripts and detect candidate pairs."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    from app import migrate
+    from app.conversations.files import InputFile, Limits, iter_input_files
+    from app.conversations.importing import run_import
+    from app.db import get_engine
+    from app.reaper import reap_stale_operations
+
     settings = get_settings()
     for path in paths:
         if not path.exists():
@@ -232,6 +310,11 @@ def pairs_detect(
     ] = None,
 ) -> None:
     """Re-run detection over all conversations; never duplicates pairs, never touches reviewed ones."""
+    from app import migrate
+    from app.db import get_engine, session_scope
+    from app.pairs.service import redetect
+    from app.settings.service import get_value, set_value
+
     migrate.prepare()
     with session_scope(get_engine()) as session:
         if threshold is not None:
@@ -257,7 +340,13 @@ def pairs_list(
     limit: Annotated[int | None, typer.Option(min=1)] = None,
 ) -> None:
     """List pairs that enter the review queue (score at or above the threshold)."""
+    from rich.table import Table
+
+    from app import migrate
+    from app.db import get_engine, session_scope
     from app.pairs.models import PairStatus
+    from app.pairs.views_data import iter_pair_details
+    from app.settings.service import get_value
 
     if status is not None and status not in set(PairStatus):
         fail(f"unknown status {status!r}; choose one of: {', '.join(PairStatus)}")

@@ -12,7 +12,22 @@ def reap_stale_operations(engine: Engine) -> dict[str, list[int]]:
     at start and every minute; this is for the processes that run none: `serve` without the embedded
     worker, `pairwise import` and `pairwise releases build`.
     """
+    from sqlmodel import col, select
+
     from app.conversations.jobs import reap_stale_batches
+    from app.db import session_scope
+    from app.releases.models import DatasetRelease, ReleaseStatus
+
+    batches = reap_stale_batches(engine)
+    # The release builder (and its export stack) is imported only when some build is marked running.
+    with session_scope(engine, read_only=True) as session:
+        building = session.exec(
+            select(col(DatasetRelease.id))
+            .where(col(DatasetRelease.status) == ReleaseStatus.building)
+            .limit(1)
+        ).first()
+    if building is None:
+        return {"batches": batches, "releases": []}
     from app.releases.jobs import reap_stale_releases
 
-    return {"batches": reap_stale_batches(engine), "releases": reap_stale_releases(engine)}
+    return {"batches": batches, "releases": reap_stale_releases(engine)}

@@ -1,20 +1,26 @@
 """Import + detection speed: N synthetic Claude Code sessions into SQLite (and PostgreSQL when given a URL).
 
-    python benchmarks/import_speed.py [--sessions 10000] [--postgres postgresql://...] [--big-mb 0]
+    python benchmarks/import_speed.py [--sessions 10000] [--postgres postgresql://...] [--workers N]
+        [--repeat 3] [--scale-to 100000] [--big-mb 0]
 
-Prints conversations/s, MB/s and peak RSS. `--big-mb 1024` also imports one JSONL file of that size
-(many sessions concatenated) to show memory stays bounded on a large single file.
+Prints conversations/s, MB/s, peak RSS and the load average beside each figure; with --repeat, the best
+and the median run. --scale-to also imports that many sessions and prints the time ratio to --sessions
+(linear scaling: ratio = size ratio). `--big-mb 1024` also imports one JSONL file of that size (many
+sessions concatenated) to show memory stays bounded on a large single file.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -138,22 +144,45 @@ def write_sessions(folder: Path, count: int) -> int:
 
 
 def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB); a worker process holds a few chunks of records at most."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(url: str, folder: Path, size: int, label: str) -> None:
+def load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(url: str, folder: Path, size: int, label: str, workers: int | None = None) -> float:
     engine = build_engine(url)
     migrate.upgrade(engine)
+    before = load()
     start = time.perf_counter()
-    summary = run_import(engine, paths=[folder], source="bench")
+    summary = run_import(engine, paths=[folder], source="bench", workers=workers)
     elapsed = time.perf_counter() - start
     engine.dispose()
     n = summary.conversations_added
     print(
         f"{label:<10} {n:>7} sessions  {elapsed:6.2f} s  {n / elapsed:8.0f} conv/s  "
         f"{size / 1e6 / elapsed:6.1f} MB/s  pairs {summary.pairs_detected:>6}  errors {summary.error_count}  "
-        f"peak RSS {peak_rss_mb():.0f} MB"
+        f"peak RSS {peak_rss_mb():.0f} MB  [{before} -> {load()}]",
+        flush=True,
     )
+    return elapsed
+
+
+def runs(make_url: Callable[[], str], folder: Path, size: int, label: str, args: argparse.Namespace) -> float:
+    """--repeat imports into fresh databases; prints best and median; returns the best time."""
+    times = []
+    for _ in range(args.repeat):
+        url = make_url()
+        try:
+            times.append(run(url, folder, size, label, args.workers))
+        finally:
+            if url.startswith("postgresql"):
+                drop_database(url)
+    if args.repeat > 1:
+        print(f"{label:<10} best {min(times):.2f} s, median {statistics.median(times):.2f} s of {len(times)}")
+    return min(times)
 
 
 def fresh_postgres(url: str) -> str:
@@ -181,19 +210,37 @@ def main() -> None:
     )
     parser.add_argument("--sessions", type=int, default=10_000)
     parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
+    parser.add_argument("--workers", type=int, help="worker processes (default: chosen by the import's size)")
+    parser.add_argument("--repeat", type=int, default=1, help="imports per figure (best and median)")
+    parser.add_argument(
+        "--scale-to", type=int, default=0, help="also import this many sessions; print the ratio"
+    )
     parser.add_argument("--big-mb", type=int, default=0, help="also import one JSONL file of this many MB")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-bench-"))
+    counter = iter(range(10**6))
     try:
         folder = work / "sessions"
         folder.mkdir()
         size = write_sessions(folder, args.sessions)
         print(f"generated {args.sessions} sessions, {size / 1e6:.0f} MB")
-        run(f"sqlite:///{work / 'bench.db'}", folder, size, "sqlite")
+        backends: list[tuple[str, Callable[[], str]]] = [
+            ("sqlite", lambda: f"sqlite:///{work / f'bench{next(counter)}.db'}")
+        ]
         if args.postgres:
-            url = fresh_postgres(args.postgres)
-            run(url, folder, size, "postgres")
-            drop_database(url)
+            backends.append(("postgres", lambda: fresh_postgres(args.postgres)))
+        base = {label: runs(make, folder, size, label, args) for label, make in backends}
+        if args.scale_to:
+            shutil.rmtree(folder)
+            folder.mkdir()
+            scaled_size = write_sessions(folder, args.scale_to)
+            print(f"generated {args.scale_to} sessions, {scaled_size / 1e6:.0f} MB")
+            for label, make in backends:
+                scaled = runs(make, folder, scaled_size, label, args)
+                print(
+                    f"{label:<10} {args.scale_to}/{args.sessions} sessions: time ratio {scaled / base[label]:.2f} "
+                    f"(size ratio {args.scale_to / args.sessions:.0f})"
+                )
         if args.big_mb:
             big = work / "big"
             big.mkdir()
@@ -205,7 +252,7 @@ def main() -> None:
                     out.write(data)
                     written += len(data)
                     i += 1
-            run(f"sqlite:///{work / 'big.db'}", big, written, "1 big file")
+            run(f"sqlite:///{work / 'big.db'}", big, written, "1 big file", args.workers)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

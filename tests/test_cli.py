@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from app.pairs.models import Pair
 from app.patterns.models import Pattern, TaxonomyVersion
 from app.settings.models import AppSetting
 
+ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
 OPENAI_SAMPLE = SAMPLES / "rendered" / "openai" / "conversations.jsonl"
 PASSWORD = "correct-horse-battery"
@@ -567,3 +570,31 @@ class TestOtherCommands:
         assert result.exit_code == 2
         for command in ("serve", "import", "pairs", "users", "db", "demo"):
             assert command in result.output
+
+
+class TestStartUp:
+    """Commands of other packages are imported only to run; `pairwise --help` lists them all the same."""
+
+    @pytest.mark.parametrize("name", sorted(cli_module._LAZY))
+    def test_a_lazy_command_is_listed_with_its_own_help(self, name: str) -> None:
+        loaded = cli_module.load_command(name)
+        assert (loaded.help or "").split("\n\n")[0].strip() == cli_module._LAZY[name][2]
+        listing = invoke("--help").output
+        assert name in listing
+
+    def test_a_lazy_group_runs_its_commands(self, engine: Engine) -> None:
+        assert "set-password" in invoke("users", "--help").output
+        result = invoke(
+            "users", "add", "lazy", "--role", "reviewer", "--password-stdin", input=PASSWORD + "\n"
+        )
+        assert result.exit_code == 0, result.output
+        assert "lazy" in invoke("users", "list").output
+        assert invoke("runs", "no-such-command").exit_code == 2
+
+    def test_importing_the_cli_loads_no_web_framework_no_database_and_no_export_stack(self) -> None:
+        heavy = ("fastapi", "sqlalchemy", "pyarrow", "openai", "app.db", "app.models")
+        code = f"import sys, app.cli; print([m for m in {heavy!r} if m in sys.modules])"
+        output = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
+        assert output.strip() == "[]"

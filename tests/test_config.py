@@ -12,6 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import app.cli as cli_module
+from app import migrate
 from app.config import INSECURE_SECRETS, InsecureSettingsError, Settings, get_settings
 
 SAFE_SECRET = "q7Vn2LxR9pTk4WcZ8mHs3JdF6gYb1NeA"  # exactly 32 characters, 32 distinct
@@ -130,7 +131,7 @@ class TestServeCommand:
         calls: list[tuple[str, object]] = []
         monkeypatch.setattr(cli_module, "err", Console(stderr=True, width=10_000))
         # `serve` prepares the database (upgrade, then first-run data such as the default patterns).
-        monkeypatch.setattr(cli_module.migrate, "prepare", lambda *a, **k: calls.append(("upgrade", None)))
+        monkeypatch.setattr(migrate, "prepare", lambda *a, **k: calls.append(("upgrade", None)))
         monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append(("run", k)))
         return calls
 

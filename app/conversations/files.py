@@ -46,7 +46,8 @@ _EXPORT_SIDECARS = {
 
 def not_conversation_reason(name: str, size: int) -> str | None:
     """Why a file is known not to hold conversations (counted as skipped), or None."""
-    parts = PurePosixPath(name.replace("\\", "/").replace("!", "/")).parts
+    # The path's components as PurePosixPath would list them (no empty or "." ones), without building one.
+    parts = [part for part in name.replace("\\", "/").replace("!", "/").split("/") if part and part != "."]
     base = parts[-1] if parts else name
     if size == 0:
         return "empty file"
@@ -75,6 +76,11 @@ class ByteSource(Protocol):
     def close(self) -> None: ...
 
 
+# Where an input file's bytes come from, in a form another process can open again: ("file", path, 0),
+# ("gzip", path, 0) or ("zip", archive path, index of the entry in the archive's listing).
+Origin = tuple[str, str, int]
+
+
 @dataclass(slots=True)
 class InputFile:
     name: str
@@ -82,9 +88,10 @@ class InputFile:
     opener: Callable[[], ByteSource]
     # Most bytes the opened stream may yield (archives and .gz); None for plain files.
     limit: int | None = None
+    origin: Origin | None = None
 
     def open(self) -> HashedStream:
-        return HashedStream(self.opener(), limit=self.limit, name=self.name)
+        return HashedStream(self.opener(), limit=self.limit, name=self.name, size=self.size)
 
 
 @dataclass(slots=True)
@@ -108,6 +115,8 @@ class _Hashing(io.RawIOBase):
 
     def __init__(self, inner: ByteSource, *, limit: int | None, name: str) -> None:
         self._inner = inner
+        # Files, gzip and zip entries read straight into the buffer; other sources are copied in.
+        self._readinto: Callable[[memoryview], int | None] | None = getattr(inner, "readinto", None)
         self._limit = limit
         self._name = name
         self.sha256 = hashlib.sha256()
@@ -118,15 +127,18 @@ class _Hashing(io.RawIOBase):
 
     def readinto(self, buffer: WriteableBuffer, /) -> int:
         view = memoryview(buffer)
-        data = self._inner.read(len(view))
-        n = len(data)
+        if self._readinto is not None:
+            n = self._readinto(view) or 0
+        else:
+            data = self._inner.read(len(view))
+            n = len(data)
+            view[:n] = data
         self.bytes_read += n
         if self._limit is not None and self.bytes_read > self._limit:
             raise ImportInputError(
                 f"{self._name}: expands beyond {self._limit // (1024 * 1024)} MB; refusing a likely archive bomb"
             )
-        view[:n] = data
-        self.sha256.update(data)
+        self.sha256.update(view[:n])
         return n
 
     def close(self) -> None:
@@ -137,15 +149,20 @@ class _Hashing(io.RawIOBase):
 class HashedStream:
     """A buffered stream over a file plus the SHA-256 of every byte read (drain() finishes the hash)."""
 
-    def __init__(self, inner: ByteSource, *, limit: int | None = None, name: str = "") -> None:
+    def __init__(
+        self, inner: ByteSource, *, limit: int | None = None, name: str = "", size: int = 1 << 20
+    ) -> None:
         self.raw = _Hashing(inner, limit=limit, name=name)
-        self.stream = io.BufferedReader(self.raw, buffer_size=1024 * 1024)
+        # A 1 MB buffer for large files; a small file gets one that holds it (and a 64 KB head), no more.
+        self.stream_chunk = min(1 << 20, max(1 << 16, size + 1))
+        self.stream = io.BufferedReader(self.raw, buffer_size=self.stream_chunk)
 
     def head(self, size: int = 65536) -> bytes:
         return self.stream.peek(size)[:size]
 
     def drain(self) -> str:
-        while self.stream.read(1024 * 1024):
+        # Chunks of the buffer's size: a 1 MB read allocates 1 MB even at the end of a 10 KB file.
+        while self.stream.read(self.stream_chunk):
             pass
         return self.raw.sha256.hexdigest()
 
@@ -172,7 +189,7 @@ def unsafe_member_reason(name: str) -> str | None:
 Input = InputFile | SkippedInput | NotConversation
 
 
-def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[Input]:
+def _iter_zip(path: str, display: str, limits: Limits) -> Iterator[Input]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -180,7 +197,7 @@ def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[Input]:
         return
     total = 0
     # Not closed here: entries may be opened after this listing ends; the last opener releases it.
-    for info in archive.infolist():
+    for index, info in enumerate(archive.infolist()):
         if info.is_dir():
             continue
         member = f"{display}!{info.filename}"
@@ -207,7 +224,13 @@ def _iter_zip(path: Path, display: str, limits: Limits) -> Iterator[Input]:
             yield NotConversation(member, noise)
             continue
         # The declared size bounds what we accept, so a lying header cannot expand further.
-        yield InputFile(member, info.file_size, _zip_opener(archive, info), limit=info.file_size)
+        yield InputFile(
+            member,
+            info.file_size,
+            _zip_opener(archive, info),
+            limit=info.file_size,
+            origin=("zip", str(path), index),
+        )
 
 
 def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
@@ -222,7 +245,11 @@ def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[],
 def _skipped(name: str) -> bool:
     if name in _LOG_DOTFILES:
         return False
-    return name in _SKIPPED_NAMES or name.startswith(".") or Path(name).suffix.lower() in _SKIPPED_SUFFIXES
+    return (
+        name in _SKIPPED_NAMES
+        or name.startswith(".")
+        or os.path.splitext(name)[1].lower() in _SKIPPED_SUFFIXES
+    )
 
 
 def _hidden_folder(name: str) -> bool:
@@ -237,12 +264,12 @@ def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iter
             yield SkippedInput(str(path), "no such file or folder")
         elif path.is_dir():
             for child in _walk(path):
-                yield from _iter_file(child, str(child), limits)
+                yield from _iter_file(child, child, limits)
         else:
-            yield from _iter_file(path, str(path), limits)
+            yield from _iter_file(str(path), str(path), limits)
 
 
-def _walk(folder: Path) -> list[Path]:
+def _walk(folder: Path) -> list[str]:
     """Files under `folder` in path order, skipping dot-folders, dotfiles and non-transcripts (os.walk:
     a folder of 10,000 sessions took 0.6 s with Path.rglob and sorting Path objects)."""
     found: list[tuple[tuple[str, ...], str]] = []
@@ -253,22 +280,48 @@ def _walk(folder: Path) -> list[Path]:
         parts = () if rel == "." else tuple(rel.split(os.sep))
         found.extend(((*parts, name), os.path.join(current, name)) for name in files if not _skipped(name))
     found.sort()
-    return [Path(full) for _, full in found]
+    return [full for _, full in found]
 
 
-def _iter_file(path: Path, display: str, limits: Limits) -> Iterator[Input]:
-    suffix = path.suffix.lower()
-    noise = not_conversation_reason(display, path.stat().st_size)
+def _iter_file(path: str, display: str, limits: Limits) -> Iterator[Input]:
+    suffix = os.path.splitext(path)[1].lower()
+    size = os.stat(path).st_size
+    noise = not_conversation_reason(display, size)
     if noise is not None:
         yield NotConversation(display, noise)
     elif suffix == ".zip":
         yield from _iter_zip(path, display, limits)
     elif suffix == ".gz":
-        size = path.stat().st_size
         limit = min(limits.max_total_bytes, max(size, 1) * limits.max_ratio)
-        yield InputFile(display, size, lambda: gzip.open(path, "rb"), limit=limit)  # noqa: SIM115 - the caller closes it
+        origin = ("gzip", path, 0)
+        yield InputFile(display, size, _opener(origin), limit=limit, origin=origin)
     else:
-        yield InputFile(display, path.stat().st_size, lambda: path.open("rb"))
+        origin = ("file", path, 0)
+        yield InputFile(display, size, _opener(origin), origin=origin)
+
+
+def _opener(origin: Origin) -> Callable[[], ByteSource]:
+    """Opens a plain or gzip file (the caller closes what it returns)."""
+    kind, path, _ = origin
+    if kind == "gzip":
+        return lambda: gzip.open(path, "rb")
+    return lambda: open(path, "rb", buffering=0)  # HashedStream buffers
+
+
+def reopen(
+    name: str, size: int, limit: int | None, origin: Origin, archives: dict[str, zipfile.ZipFile]
+) -> InputFile:
+    """An input file listed by another process, from its origin; `archives` keeps zips open between calls."""
+    if origin[0] != "zip":
+        return InputFile(name, size, _opener(origin), limit=limit, origin=origin)
+    _, path, index = origin
+    archive = archives.get(path)
+    if archive is None:
+        for other in archives.values():
+            other.close()
+        archives.clear()
+        archive = archives[path] = zipfile.ZipFile(path)
+    return InputFile(name, size, _zip_opener(archive, archive.infolist()[index]), limit=limit, origin=origin)
 
 
 def inner_name(display: str) -> str:

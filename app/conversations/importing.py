@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 import logging
+import os
+import sys
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
-from app.conversations.files import (
-    InputFile,
-    Limits,
-    NotConversation,
-    SkippedInput,
-    inner_name,
-    iter_input_files,
-)
-from app.conversations.importers import FORMATS, detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError, Skipped
+from app.conversations.files import Input, InputFile, Limits, NotConversation, SkippedInput, iter_input_files
+from app.conversations.importers import FORMATS
+from app.conversations.importers.base import ParsedConversation, ParseResult, RecordError, Skipped
 from app.conversations.models import ImportBatch, ImportFile
+from app.conversations.parallel import WorkerPool
+from app.conversations.reading import FileRead, read_file
 from app.conversations.service import (
     FileContext,
     Item,
@@ -32,12 +34,13 @@ from app.conversations.service import (
     Stored,
     StoreError,
     analyze_imported,
+    insert_rows,
     nul_location,
     record_errors,
     store_conversations,
 )
 from app.db import session_scope
-from app.errors import ImportInputError, PairwiseError, public_message
+from app.errors import ImportInputError, public_message
 from app.liveness import heartbeat, owner_tag
 from app.models_base import table_of, utcnow
 
@@ -55,9 +58,15 @@ LOCK_RETRY_SECONDS = 600.0
 
 # An import this large refreshes the planner's statistics (PostgreSQL) instead of waiting for autovacuum.
 ANALYZE_AFTER = 10_000
+# An import reaching this many bytes or files is read by worker processes while this one writes; a smaller
+# one is read here (starting workers would cost more than it saves).
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+PARALLEL_MIN_FILES = 500
+MAX_WORKERS = 4
 
 Progress = Callable[[int], None]
 BATCH_TABLE = table_of(ImportBatch)
+FILE_TABLE = table_of(ImportFile)
 
 
 @dataclass(slots=True)
@@ -116,20 +125,36 @@ class _FileTally:
         }
 
 
+@dataclass(slots=True)
+class _Chunk:
+    items: list[Item]
+    tallies: list[_FileTally]
+    done_files: list[_FileTally]
+    errors: list[dict[str, Any]]
+
+
 class _Writer:
     """Collects conversations, finished files and errors, and stores them one transaction per chunk.
 
-    Chunks span files: a folder of 10,000 small sessions costs 20 transactions, not 20,000.
+    Chunks span files: a folder of 10,000 small sessions costs 20 transactions, not 20,000. Chunks are
+    written by a thread. With `write_behind` (worker processes read the files, so this thread mostly waits
+    for them) the next chunk is collected while one is written, and the database's own work, SQLite's pages
+    or the PostgreSQL server's, runs meanwhile; without, each chunk is waited for (a thread parsing here
+    would hold the interpreter lock the writing one needs after each round trip). At most one chunk is in
+    flight, and its counts reach the summary once it committed, before anything of a later chunk does.
     """
 
     def __init__(self, engine: Engine, summary: ImportSummary, chunk_size: int) -> None:
         self.engine = engine
         self.summary = summary
         self.chunk_size = chunk_size
+        self.write_behind = False
         self.items: list[Item] = []
         self.tallies: list[_FileTally] = []
         self.done_files: list[_FileTally] = []
         self.errors: list[dict[str, Any]] = []
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self._in_flight: tuple[Future[list[Outcome]], _Chunk] | None = None
 
     def add(self, context: FileContext, tally: _FileTally, conversation: ParsedConversation) -> None:
         where = nul_location(conversation)
@@ -146,6 +171,8 @@ class _Writer:
             self.flush()
 
     def reject(self, tally: _FileTally, error: dict[str, Any]) -> None:
+        # The chunk in flight reports its refused records first, as a serial import would have.
+        self.settle()
         tally.errors += 1
         self.summary.error_count += 1
         if len(self.summary.errors) < MAX_STORED_ERRORS:
@@ -168,10 +195,24 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
+        """Hand what was collected to the writing thread (after the chunk before it is settled)."""
         if not (self.items or self.done_files or self.errors):
             return
-        outcomes = _with_lock_retry(self._store)
-        for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
+        self.settle()
+        chunk = _Chunk(self.items, self.tallies, self.done_files, self.errors)
+        self.items, self.tallies, self.done_files, self.errors = [], [], [], []
+        self._in_flight = (self._thread.submit(_with_lock_retry, partial(self._store, chunk)), chunk)
+        if not self.write_behind:
+            self.settle()
+
+    def settle(self) -> None:
+        """Wait for the chunk in flight and count what it stored; raises what stopped it."""
+        if self._in_flight is None:
+            return
+        future, chunk = self._in_flight
+        self._in_flight = None
+        outcomes = future.result()
+        for (_, conversation), tally, outcome in zip(chunk.items, chunk.tallies, outcomes, strict=True):
             self._apply(tally, outcome)
             if outcome is None:
                 self.summary.duplicates += 1
@@ -181,11 +222,26 @@ class _Writer:
                 self.summary.pairs_linked += outcome.linked
             else:
                 self._count_rejected(conversation, tally, outcome.reason)
-        if self.done_files:
+        if chunk.done_files:
             # Reported once its conversations are stored: only then are its counts final.
             room = MAX_REPORTED_FILES - len(self.summary.file_reports)
-            self.summary.file_reports.extend(t.report() for t in self.done_files[:room])
-        self.items, self.tallies, self.done_files, self.errors = [], [], [], []
+            self.summary.file_reports.extend(t.report() for t in chunk.done_files[:room])
+
+    def close(self) -> None:
+        """Write what is left and wait for it."""
+        self.flush()
+        self.settle()
+        self._thread.shutdown()
+
+    def abandon(self) -> None:
+        """After a failure: let the chunk in flight finish (counted if it committed), write nothing more."""
+        try:
+            self.settle()
+        except Exception:
+            log.exception("the import's last chunk was not stored")
+        finally:
+            self._in_flight = None
+            self._thread.shutdown()
 
     def _apply(self, tally: _FileTally, outcome: Outcome) -> None:
         if isinstance(outcome, StoreError):
@@ -195,12 +251,15 @@ class _Writer:
         else:
             tally.added += 1
 
-    def _store(self) -> list[Outcome]:
-        """One chunk in one transaction; counts change only once it committed (it may be retried)."""
+    def _store(self, chunk: _Chunk) -> list[Outcome]:
+        """One chunk in one transaction (in the writing thread); it may be retried while SQLite is busy.
+
+        Counts change only once it committed (settle); this process adds no error to the summary meanwhile.
+        """
         with session_scope(self.engine) as session:
-            outcomes = store_conversations(session, items=self.items) if self.items else []
-            errors = list(self.errors)
-            for (_, conversation), tally, outcome in zip(self.items, self.tallies, outcomes, strict=True):
+            outcomes = store_conversations(session, items=chunk.items) if chunk.items else []
+            errors = list(chunk.errors)
+            for (_, conversation), tally, outcome in zip(chunk.items, chunk.tallies, outcomes, strict=True):
                 if (
                     isinstance(outcome, StoreError)
                     and len(self.summary.errors) + len(errors) < MAX_STORED_ERRORS
@@ -208,13 +267,13 @@ class _Writer:
                     errors.append(self._entry(tally, conversation, outcome.reason))
             if errors:
                 record_errors(session, batch_id=self.summary.batch_id, errors=errors)
-            if self.done_files:
+            if chunk.done_files:
                 # A finished file's row includes this chunk's outcomes, counted on copies of the tallies.
-                copies = {id(t): replace(t) for t in self.done_files}
-                for tally, outcome in zip(self.tallies, outcomes, strict=True):
+                copies = {id(t): replace(t) for t in chunk.done_files}
+                for tally, outcome in zip(chunk.tallies, outcomes, strict=True):
                     if id(tally) in copies:
                         self._apply(copies[id(tally)], outcome)
-                session.execute(insert(ImportFile), [self._file_row(copies[id(t)]) for t in self.done_files])
+                insert_rows(session, FILE_TABLE, [self._file_row(copies[id(t)]) for t in chunk.done_files])
         return outcomes
 
     def _entry(self, tally: _FileTally, conversation: Any, reason: str) -> dict[str, Any]:
@@ -288,8 +347,13 @@ def run_import(
     chunk_size: int = 500,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
-    """Import every file under `paths`; bad records are reported, good ones stored, nothing half-stored."""
+    """Import every file under `paths`; bad records are reported, good ones stored, nothing half-stored.
+
+    `workers`: how many worker processes read the files while this process writes; None decides by the
+    import's size (see PARALLEL_MIN_BYTES), 0 reads everything here.
+    """
     if format != "auto" and format not in FORMATS:
         raise ImportInputError(f"unknown format {format!r}; choose auto or one of: {', '.join(FORMATS)}")
     source = source or (paths[0].name if len(paths) == 1 else "import")
@@ -300,25 +364,20 @@ def run_import(
     summary = ImportSummary(batch_id=batch_id)
     writer = _Writer(engine, summary, chunk_size)
     try:
-        with heartbeat(engine, BATCH_TABLE, batch_id):
-            for item in iter_input_files(paths, limits=limits):
-                if isinstance(item, SkippedInput):
-                    tally = _FileTally(item.name, 0)
-                    writer.reject(tally, {"line": None, "reason": item.reason})
-                    writer.file_done(tally)
-                    continue
-                if isinstance(item, NotConversation):
-                    tally = _FileTally(item.name, 0)
-                    tally.skipped[item.reason] += 1
-                    writer.file_done(tally)
-                    continue
-                summary.files += 1
-                _import_file(writer, item, format=format, source=source, progress=progress)
-            writer.flush()
+        with heartbeat(engine, BATCH_TABLE, batch_id), _older_objects_frozen():
+            count, items = _plan_workers(iter_input_files(paths, limits=limits), workers)
+            if count:
+                with WorkerPool(count, format=format) as pool:
+                    writer.write_behind = True
+                    _import_items(writer, items, pool=pool, format=format, source=source, progress=progress)
+            else:
+                _import_items(writer, items, pool=None, format=format, source=source, progress=progress)
+            writer.close()
             if summary.conversations_added >= ANALYZE_AFTER:
                 analyze_imported(engine)
     except BaseException as exc:
         log.exception("import batch %s stopped", batch_id)
+        writer.abandon()
         _finish(engine, summary, status="failed", message=f"import stopped: {public_message(exc)}")
         raise
     _finish(engine, summary, status="succeeded", message=None)
@@ -335,8 +394,90 @@ def _claim(engine: Engine, batch_id: int) -> None:
         )
 
 
+@contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """Leave the objects that exist before the import out of garbage collection while it runs.
+
+    An import allocates millions of short-lived containers, and every full collection would walk all of the
+    application's objects again (a fifth of a large import's time); cycles among the frozen objects are
+    collected after the import.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _plan_workers(items: Iterator[Input], workers: int | None) -> tuple[int, Iterator[Input]]:
+    """How many worker processes read this import, and its inputs (the ones looked at put back in front)."""
+    if workers is not None:
+        return max(workers, 0), items
+    if not sys.executable:
+        return 0, items  # an embedded interpreter cannot start workers
+    seen: list[Input] = []
+    size = 0
+    for item in items:
+        seen.append(item)
+        size += item.size if isinstance(item, InputFile) else 0
+        if size >= PARALLEL_MIN_BYTES or len(seen) >= PARALLEL_MIN_FILES:
+            return _idle_cores(), itertools.chain(seen, items)
+    return 0, iter(seen)
+
+
+def _idle_cores() -> int:
+    """Workers for a large import: one per core the machine leaves idle (by its load average), at most
+    MAX_WORKERS. On a busy machine the import is read here: more processes than free cores only add the
+    cost of handing records over."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(0, min(MAX_WORKERS, cores, round(cores - busy)))
+
+
+def _import_items(
+    writer: _Writer,
+    items: Iterable[Input],
+    *,
+    pool: WorkerPool | None,
+    format: str,
+    source: str,
+    progress: Progress | None,
+) -> None:
+    """Import the inputs in order; with a pool, files are handed to its workers ahead of being stored."""
+    pending: deque[tuple[Input, Any]] = deque()
+
+    def handle(item: Input, ticket: Any) -> None:
+        if isinstance(item, SkippedInput):
+            tally = _FileTally(item.name, 0)
+            writer.reject(tally, {"line": None, "reason": item.reason})
+            writer.file_done(tally)
+        elif isinstance(item, NotConversation):
+            tally = _FileTally(item.name, 0)
+            tally.skipped[item.reason] += 1
+            writer.file_done(tally)
+        else:
+            writer.summary.files += 1
+            if ticket is None:
+                read = FileRead()
+                results = read_file(item, format=format, read=read, progress=progress)
+            else:
+                assert pool is not None
+                read, results = ticket.read, pool.results(ticket, progress)
+            _import_file(writer, item, results, read, source=source)
+
+    for item in items:
+        ticket = None
+        if pool is not None and isinstance(item, InputFile) and item.origin is not None:
+            ticket = pool.submit(item)
+        pending.append((item, ticket))
+        if pool is None or len(pending) > pool.capacity:
+            handle(*pending.popleft())
+    while pending:
+        handle(*pending.popleft())
+
+
 def _import_file(
-    writer: _Writer, item: InputFile, *, format: str, source: str, progress: Progress | None
+    writer: _Writer, item: InputFile, results: Iterable[ParseResult], read: FileRead, *, source: str
 ) -> None:
     tally = _FileTally(item.name, item.size)
     context: list[FileContext] = []
@@ -347,17 +488,16 @@ def _import_file(
     def reject(error: RecordError) -> None:
         writer.reject(tally, {"line": error.line, "json_path": error.json_path, "reason": error.reason})
 
-    def emit(result: ParsedConversation | RecordError | Skipped) -> None:
-        nonlocal held
+    for result in results:
         if isinstance(result, Skipped):
             tally.skipped[result.reason] += 1
-            return
+            continue
         if isinstance(result, RecordError):
             if held is None:
                 reject(result)
             else:
                 held.append(result)
-            return
+            continue
         if held:
             for error in held:
                 reject(error)
@@ -365,10 +505,10 @@ def _import_file(
         tally.parsed += 1
         tally.dropped.update(result.dropped)
         if not context:
+            tally.format = read.format
             context.append(_context(writer, tally, source))
         writer.add(context[0], tally, result)
-
-    _read_file(item, format=format, tally=tally, emit=emit, progress=progress)
+    tally.format, tally.sha256 = read.format, read.sha256
     if held is not None:
         _reject_whole_file(held, tally, reject)
     writer.file_done(tally)
@@ -399,46 +539,6 @@ def _context(writer: _Writer, tally: _FileTally, source: str) -> FileContext:
     return FileContext(
         batch_id=writer.summary.batch_id, source=source, format=tally.format or "", file=tally.path
     )
-
-
-def _read_file(
-    item: InputFile,
-    *,
-    format: str,
-    tally: _FileTally,
-    emit: Callable[[ParsedConversation | RecordError | Skipped], None],
-    progress: Progress | None = None,
-) -> None:
-    """Detect the format, parse, and hash one file; problems are emitted as RecordErrors, never raised."""
-    try:
-        hashed = item.open()
-    except OSError as exc:
-        emit(RecordError(reason=f"cannot open: {exc.strerror or exc}"))
-        return
-    reported = 0
-    try:
-        name = inner_name(item.name)
-        fmt = format if format != "auto" else detect_format(hashed.head(), name)
-        if fmt is None:
-            raise FileFormatError(
-                "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
-            )
-        tally.format = fmt
-        for result in get_importer(fmt).parse(hashed.stream, name):
-            emit(result)
-            if progress is not None and hashed.bytes_read - reported > 1 << 20:
-                progress(hashed.bytes_read - reported)
-                reported = hashed.bytes_read
-        tally.sha256 = hashed.drain()
-    except (FileFormatError, PairwiseError, UnicodeDecodeError) as exc:
-        emit(RecordError(reason=str(exc)))
-    except (ValueError, RecursionError, MemoryError, OSError) as exc:
-        log.exception("import of %s failed", item.name)
-        emit(RecordError(reason=f"could not be read: {public_message(exc)}"[:500]))
-    finally:
-        hashed.close()
-        if progress is not None:
-            progress(max(item.size - reported, 0))
 
 
 def _finish(engine: Engine, summary: ImportSummary, *, status: str, message: str | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import operator
 from collections.abc import Sequence
@@ -11,13 +10,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Table, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Connection, Engine, Table, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, col
 
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
+from app.conversations.reading import content_hash
 from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
 from app.pairs.models import PairStatus
@@ -27,15 +26,6 @@ log = logging.getLogger(__name__)
 
 CONVERSATION_TABLE: Table = table_of(Conversation)
 TURN_TABLE: Table = table_of(Turn)
-
-
-def content_hash(conversation: ParsedConversation) -> str:
-    """SHA-256 over the normalized turns, so key order and source formatting do not matter."""
-    normalized = [
-        (conversation.system_prompt or "").strip(),
-        [(t.role, t.text.strip(), t.blocks or []) for t in conversation.turns],
-    ]
-    return hashlib.sha256(orjson.dumps(normalized, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +61,7 @@ def store_conversations(session: Session, *, items: Sequence[Item]) -> list[Outc
     outcomes: list[Outcome] = [None] * len(items)
     fresh: dict[str, int] = {}
     for position, (_, conversation) in enumerate(items):
-        fresh.setdefault(content_hash(conversation), position)
+        fresh.setdefault(conversation.content_hash or content_hash(conversation), position)
     if not fresh:
         return outcomes
     if session.connection().dialect.name == "postgresql":
@@ -107,13 +97,7 @@ def _store_postgresql(
     batch = [(digest, items[position]) for digest, position in fresh.items()]
     try:
         with session.begin_nested():
-            statement = (
-                pg_insert(CONVERSATION_TABLE)
-                .on_conflict_do_nothing(index_elements=[CONVERSATION_TABLE.c.content_hash])
-                .returning(CONVERSATION_TABLE.c.id, CONVERSATION_TABLE.c.content_hash)
-            )
-            rows = session.execute(statement, _conversation_rows(batch)).all()
-            stored = {digest: row_id for row_id, digest in rows}
+            stored = _insert_new_conversations(session.connection(), _conversation_rows(batch))
             added = [(digest, item) for digest, item in batch if digest in stored]
             results = _insert_children(session, batch=added, conversation_ids=[stored[d] for d, _ in added])
     except OperationalError:
@@ -124,6 +108,33 @@ def _store_postgresql(
     for (digest, _), result in zip(added, results, strict=True):
         outcomes[fresh[digest]] = result
     return outcomes
+
+
+# Where a chunk's conversations wait for INSERT ... SELECT (one per database session, emptied at commit).
+_STAGE = "import_conversation_stage"
+
+
+def _insert_new_conversations(connection: Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """PostgreSQL: insert the conversations whose content hash is new; {content hash: id} of those.
+
+    COPY into a temporary table, then INSERT ... SELECT ... ON CONFLICT (content_hash) DO NOTHING RETURNING:
+    no SQL text built and parsed per row, and the unique index skips duplicates as it inserts (an index
+    probe however large the table grows, whether or not anything analyzed it).
+    """
+    table = CONVERSATION_TABLE.name
+    connection.exec_driver_sql(
+        f'CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (LIKE "{table}") ON COMMIT DELETE ROWS'
+    )
+    names, values = _values(
+        connection, CONVERSATION_TABLE, rows, _next_ids(connection, CONVERSATION_TABLE, len(rows))
+    )
+    _copy(connection, f"COPY {_STAGE} ({names}) FROM STDIN", values)
+    stored = connection.exec_driver_sql(
+        f'INSERT INTO "{table}" ({names}) SELECT {names} FROM {_STAGE} ORDER BY id '
+        "ON CONFLICT (content_hash) DO NOTHING RETURNING content_hash, id"
+    ).all()
+    connection.exec_driver_sql(f"DELETE FROM {_STAGE}")
+    return dict(stored)
 
 
 def _store_one_by_one(
@@ -268,37 +279,86 @@ def _insert_pairs(session: Session, rows: list[dict[str, Any]]) -> list[bool]:
     return [row["status"] == PairStatus.linked for row in rows]
 
 
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows (every row with the same keys) in few statements; their ids in order."""
+    return _bulk_insert(session, table, rows)
+
+
 def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert rows and return their ids in order.
 
-    PostgreSQL: one multi-row INSERT ... RETURNING. SQLite: this transaction holds the database's only
-    write lock (BEGIN IMMEDIATE), so ids after the current maximum are ours to assign, and a plain
-    executemany through the driver skips SQLAlchemy's per-row work (a third of the import time).
+    SQLite: this transaction holds the database's only write lock (BEGIN IMMEDIATE), so ids after the current
+    maximum are ours to assign, and a plain executemany through the driver skips SQLAlchemy's per-row work
+    (a third of the import time). PostgreSQL: ids from the table's sequence, then one COPY.
     """
     if not rows:
         return []
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
+    if connection.dialect.name not in ("sqlite", "postgresql"):
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(session.execute(statement, rows).scalars())
-    start = connection.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one() + 1
-    ids = list(range(start, start + len(rows)))
+    ids = _next_ids(connection, table, len(rows))
+    names, values = _values(connection, table, rows, ids)
+    if connection.dialect.name == "postgresql":
+        _copy(connection, f'COPY "{table.name}" ({names}) FROM STDIN', values)
+    else:
+        marks = ", ".join("?" for _ in values[0])
+        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
+    return ids
+
+
+def _next_ids(connection: Connection, table: Table, count: int) -> list[int]:
+    if connection.dialect.name == "sqlite":
+        start = (
+            connection.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one() + 1
+        )
+        return list(range(start, start + count))
+    # PostgreSQL: from the table's own sequence, in order, as a plain INSERT would have taken them.
+    sequences = connection.info.setdefault("pw_sequences", {})  # kept with the database connection
+    if table.name not in sequences:
+        sequences[table.name] = connection.exec_driver_sql(
+            "SELECT pg_get_serial_sequence(%(table)s, 'id')", {"table": f'"{table.name}"'}
+        ).scalar_one()
+    return sorted(
+        connection.exec_driver_sql(
+            "SELECT nextval(%(sequence)s::regclass) FROM generate_series(1, %(n)s)",
+            {"sequence": sequences[table.name], "n": count},
+        ).scalars()
+    )
+
+
+def _values(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], ids: list[int]
+) -> tuple[str, list[tuple[Any, ...]]]:
+    """The quoted column names ("id" first) and each row's values as the driver takes them."""
     columns = [c for c in table.columns if c.name in rows[0]]
     fetch = operator.itemgetter(*(c.name for c in columns))
     # Only JSON and datetime columns need SQLAlchemy's conversion; the rest go to the driver as they are.
+    dialect = connection.dialect
     converters = [
-        (i, process) for i, c in enumerate(columns) if (process := c.type.bind_processor(connection.dialect))
+        (i, process)
+        for i, c in enumerate(columns)
+        if (process := c.type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    names = ", ".join(f'"{name}"' for name in ["id", *(c.name for c in columns)])
-    marks = ", ".join("?" for _ in range(len(columns) + 1))
     values: list[tuple[Any, ...]] = []
     for row_id, row in zip(ids, rows, strict=True):
         fields = list(fetch(row)) if len(columns) > 1 else [fetch(row)]
         for i, process in converters:
             fields[i] = process(fields[i])
         values.append((row_id, *fields))
-    connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
-    return ids
+    return ", ".join(f'"{name}"' for name in ["id", *(c.name for c in columns)]), values
+
+
+def _copy(connection: Connection, statement: str, values: list[tuple[Any, ...]]) -> None:
+    """Rows into PostgreSQL with COPY: no SQL text to build and parse per row (psycopg 3)."""
+    dbapi = connection.dialect.loaded_dbapi
+    try:
+        with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+    except dbapi.Error as exc:
+        # As SQLAlchemy would raise it: DataError, IntegrityError, OperationalError...
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error) from exc
 
 
 def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str, Any]]) -> None:

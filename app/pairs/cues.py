@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Cue(NamedTuple):
@@ -233,7 +233,7 @@ REVISION_CUES = (
 _LEADING_GROUP = re.compile(r"\(\?:([^()]*)\)(.*)", re.DOTALL)
 
 
-def _spread(pattern: str) -> list[str]:
+def spread(pattern: str) -> list[str]:
     """Split a leading group of words, "(?:it|this) works", into patterns that start with a letter."""
     match = _LEADING_GROUP.fullmatch(pattern)
     words = match[1].split("|") if match else []
@@ -253,31 +253,39 @@ class CueScanner:
     """
 
     def __init__(self, cues: Sequence[Cue]) -> None:
-        self.openers: list[tuple[Cue, re.Pattern[str]]] = []
-        heads: dict[str, dict[Cue, list[str]]] = {}
+        self._openers: list[tuple[Cue, str]] = []
+        self._heads: dict[str, dict[Cue, list[str]]] = {}
         for cue in cues:
-            for pattern in (spread for written in cue.patterns for spread in _spread(written)):
+            for pattern in (one for written in cue.patterns for one in spread(written)):
                 if pattern.startswith("^"):
-                    self.openers.append((cue, re.compile(pattern[1:])))
+                    self._openers.append((cue, pattern[1:]))
                 elif pattern[0].isalpha():
-                    heads.setdefault(pattern[0], {}).setdefault(cue, []).append(pattern)
+                    self._heads.setdefault(pattern[0], {}).setdefault(cue, []).append(pattern)
                 else:
                     raise ValueError(f"cue {cue.name}: {pattern!r} must start with a letter or '^'")
+        # Compiled at the first scan: importing the detector (every CLI command does) stays cheap.
+        self.compiled: tuple[list[tuple[Cue, re.Pattern[str]]], re.Pattern[str], dict[str, Any]] | None = None
+
+    def _compile(self) -> tuple[list[tuple[Cue, re.Pattern[str]]], re.Pattern[str], dict[str, Any]]:
         buckets = (
-            f"{h}(?:{'|'.join(p[1:] for ps in by_cue.values() for p in ps)})" for h, by_cue in heads.items()
+            f"{h}(?:{'|'.join(p[1:] for ps in by_cue.values() for p in ps)})"
+            for h, by_cue in self._heads.items()
         )
-        self.regex = re.compile(f" (?:{'|'.join(buckets)})")
-        self.by_head = {
+        by_head = {
             head: [(cue, re.compile("|".join(patterns))) for cue, patterns in by_cue.items()]
-            for head, by_cue in heads.items()
+            for head, by_cue in self._heads.items()
         }
+        openers = [(cue, re.compile(pattern)) for cue, pattern in self._openers]
+        self.compiled = (openers, re.compile(f" (?:{'|'.join(buckets)})"), by_head)
+        return self.compiled
 
     def hits(self, text: str) -> dict[Cue, int]:
         """Matches per family in a text prepared by the detector (lower-cased, a space before every word)."""
-        found = {cue: 1 for cue, regex in self.openers if regex.match(text, 1)}
-        for match in self.regex.finditer(text):
+        openers, scan, by_head = self.compiled or self._compile()
+        found = {cue: 1 for cue, regex in openers if regex.match(text, 1)}
+        for match in scan.finditer(text):
             start = match.start() + 1
-            for cue, regex in self.by_head[text[start]]:
+            for cue, regex in by_head[text[start]]:
                 if regex.match(text, start):
                     found[cue] = found.get(cue, 0) + 1
                     break

@@ -60,7 +60,8 @@ _ASKS = -0.8  # a bare question ("But what about logging?") without a real pushb
 _STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
-_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+# A fence runs to the next ``` or the end (```.*?(?:```|\Z) with DOTALL, without trying both at every character).
+_FENCE = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
 _QUOTE_LINE = re.compile(r"^>.*$", re.MULTILINE)
 _WORD = re.compile(r"\w+")
 _FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
@@ -109,7 +110,18 @@ def _is_clarifying(text: str) -> bool:
 
 def _overlap(a: str, b: str) -> float:
     """Jaccard overlap of the word sets of two texts: 1.0 means the same words."""
-    words_a, words_b = set(_WORD.findall(a)), set(_WORD.findall(b))
+    return _jaccard(set(_WORD.findall(a)), set(_WORD.findall(b)))
+
+
+def _code_words(code: str) -> set[str]:
+    """The word set of code. Code often repeats lines; a repeated line is scanned once (no word spans a
+    line break, so the set is the same)."""
+    lines = code.splitlines()
+    distinct = set(lines)
+    return set(_WORD.findall(code if len(distinct) * 4 > len(lines) * 3 else "\n".join(distinct)))
+
+
+def _jaccard(words_a: set[str], words_b: set[str]) -> float:
     return len(words_a & words_b) / len(words_a | words_b) if words_a and words_b else 0.0
 
 
@@ -155,7 +167,10 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     new_code = False
     if "```" in revision and not acceptance:  # after "works, thanks", new code answers a new request
         code = " ".join(_FENCE.findall(revision))
-        new_code = "```" not in answer or _overlap(" ".join(_FENCE.findall(answer)), code) < 0.5
+        new_code = (
+            "```" not in answer
+            or _jaccard(_code_words(" ".join(_FENCE.findall(answer))), _code_words(code)) < 0.5
+        )
         if new_code:
             z += _NEW_CODE
             signals.append("chosen-new-code")

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from app.pairs.leaks import LEAK_DETECTOR_VERSION, LeakKind, find_leaks, make_standalone
+from app.pairs.leaks import LEAK_DETECTOR_VERSION, leak_fields, make_standalone
 from app.pairs.views_data import PairDetail
-
-
-def leak_fields(*, answer: str, followup: str | None, prompt: str) -> dict[str, Any]:
-    """The pair columns `leak_kinds`, `leak_spans` and `leak_detector` for a revised answer."""
-    spans = find_leaks(answer=answer, followup=followup or "", prompt=prompt)
-    kinds = [k for k in LeakKind if any(s.kind == k for s in spans)]
-    return {
-        "leak_kinds": ",".join(str(k) for k in kinds),
-        "leak_spans": [s.as_dict() for s in spans],
-        "leak_detector": LEAK_DETECTOR_VERSION,
-    }
-
-
-def prompt_text(turns: Sequence[tuple[str, str]], *, end: int) -> str:
-    """Everything the exported prompt says: the turns up to and including `end`."""
-    return "\n\n".join(t[1] for t in turns[: end + 1])
 
 
 def check_unchecked_pairs(connection: Connection, *, batch_size: int = 500) -> int:

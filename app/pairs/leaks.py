@@ -9,8 +9,12 @@ transform that removes a leading acknowledgement lives here too, so detection an
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from app.pairs.cues import spread
 
 LEAK_DETECTOR_VERSION = "leaks-1"
 
@@ -92,7 +96,6 @@ _CONTINUATIONS = (
 )
 # fmt: on
 
-_APOS = str.maketrans({"\u2019": "'", "\u2018": "'"})
 _LEAD = r"^[\s>*_#\-]*"  # Markdown emphasis, quotes and headings may wrap the opener
 _STOP = r"(?=\s*(?:[.!,;:\u2014\u2013]|-\s|$))"
 _ACK = re.compile(
@@ -105,10 +108,34 @@ _ACK = re.compile(
     + _STOP
     + "))"
 )
-_REF = re.compile(r"(?<![\w'])(?:" + "|".join(_REFERENCES) + ")")
-_FILL = re.compile(r"(?<![\w'])(?:" + "|".join(_FILLERS) + ")")
 _CONT = re.compile(_LEAD + r"(?P<cont>(?:" + "|".join(_CONTINUATIONS) + "))")
-_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
+# A fence runs to the next ``` or the end of the text (what ```.*?(?:```|\Z) matches with DOTALL, without
+# trying both endings at every character).
+_CODE = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)|`[^`\n]*`")
+
+
+def _anywhere(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    r"""One regex for patterns that may match anywhere a word starts (not after a letter, digit, _ or ').
+
+    Written as `(?<![\w'])(?:p1|p2|...)`, Python's engine would try every alternative at every position of
+    a long answer. Here every alternative starts with its first letter and checks what precedes it after
+    that letter, `a(?<![\w'].)...`: the engine then skips positions whose character starts no pattern,
+    and the matches are the same (alternatives keep their order; a leading group of words is spread,
+    `(?:those|these) x` -> `those x|these x`).
+    """
+    alternatives: list[str] = []
+    for written in patterns:
+        for pattern in spread(written):
+            if not pattern[:1].isalpha() or pattern[1:2] in ("?", "*", "+", "{"):
+                raise ValueError(f"leak pattern {pattern!r} must start with a letter")
+            alternatives.append(f"{pattern[0]}(?<![\\w'].){pattern[1:]}")
+    return re.compile("|".join(alternatives))
+
+
+_REF = _anywhere(_REFERENCES)
+_FILL = _anywhere(_FILLERS)
+# Where either could match: one pass over the answer finds the places to try both.
+_REF_OR_FILL = _anywhere(_REFERENCES + _FILLERS)
 _SENTENCE_END = re.compile(r"[.!?…](?=[\s*_]|$)|\n\s*\n")
 _CLAUSE_END = re.compile(r"\s*(?:[,;:\u2014\u2013]|-\s)\s*")
 
@@ -124,33 +151,52 @@ _GERMAN_HINTS = re.compile(r"\b(?:der|die|das|und|nicht|ist|ein|eine|du|wir|hast
 _COMMON_CAPS = frozenset({"I", "OK", "IT", "THE", "AND", "NOT", "NO", "BUT", "YES"})
 
 
+def _straight(text: str) -> str:
+    """Curly apostrophes made straight (the patterns are written with ')."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
 def _prose(text: str) -> str:
     """The text with code blanked out (same length, so offsets still point into the original)."""
-    return _CODE.sub(lambda m: " " * len(m.group(0)), text.translate(_APOS))
+    text = _straight(text)
+    return _CODE.sub(lambda m: " " * len(m.group(0)), text) if "`" in text else text
 
 
 def feedback_spans(answer: str) -> list[LeakSpan]:
     """Spans of the answer that reply to the follow-up: acknowledgement openers, continuations, references."""
-    prose = _prose(answer).lower()
+    return _feedback_spans(answer, _prose(answer).lower())
+
+
+def _feedback_spans(answer: str, prose: str) -> list[LeakSpan]:
     spans: list[LeakSpan] = []
     for pattern, group, cue in ((_ACK, "ack", "acknowledgement"), (_CONT, "cont", "continuation")):
         m = pattern.match(prose)
         if m:
             spans.append(_span(answer, LeakKind.reply_to_feedback, m.start(group), m.end(group), cue))
-    for pattern, cue in ((_REF, "reference"), (_FILL, "filler")):
-        spans.extend(
-            _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), cue)
-            for m in pattern.finditer(prose)
-        )
-    return sorted(spans, key=lambda s: s.start)
+    # The matches of _REF.finditer and of _FILL.finditer: each starts where _REF_OR_FILL matches, so trying
+    # both at those places (and no earlier than each one's last match ended) finds the same ones.
+    references: list[LeakSpan] = []
+    fillers: list[LeakSpan] = []
+    next_reference = next_filler = 0
+    found = _REF_OR_FILL.search(prose)
+    while found is not None:
+        at = found.start()
+        if at >= next_reference and (m := _REF.match(prose, at)):
+            references.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "reference"))
+            next_reference = m.end()
+        if at >= next_filler and (m := _FILL.match(prose, at)):
+            fillers.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "filler"))
+            next_filler = m.end()
+        found = _REF_OR_FILL.search(prose, at + 1)
+    return sorted(spans + references + fillers, key=lambda s: s.start)
 
 
 def follow_up_facts(*, followup: str, prompt: str) -> set[str]:
     """Facts (lower-cased) the follow-up states that the prompt does not."""
     german = len(_GERMAN_HINTS.findall(followup.lower())) >= 2
-    known = prompt.translate(_APOS).lower()
+    known = _straight(prompt).lower()
     facts: set[str] = set()
-    for m in _FACT.finditer(followup.translate(_APOS)):
+    for m in _FACT.finditer(_straight(followup)):
         token = m.group(0).rstrip(".,-")
         has_digit = any(c.isdigit() for c in token)
         plain_word = token[:1].isupper() and token[1:].islower() and not has_digit
@@ -166,20 +212,48 @@ def follow_up_facts(*, followup: str, prompt: str) -> set[str]:
 def information_spans(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
     """Occurrences in the answer's prose of facts only the follow-up gave."""
     facts = follow_up_facts(followup=followup, prompt=prompt)
-    if not facts:
-        return []
-    prose = _prose(answer).lower()
+    return _information_spans(answer, _prose(answer).lower(), facts) if facts else []
+
+
+def _information_spans(answer: str, prose: str, facts: set[str]) -> list[LeakSpan]:
     spans: list[LeakSpan] = []
     for fact in sorted(facts):
-        for m in re.finditer(r"(?<![\w.])" + re.escape(fact) + r"(?![\w])", prose):
-            spans.append(_span(answer, LeakKind.information, m.start(), m.end(), "follow-up fact"))
+        # Each occurrence not inside a word: not after a letter, digit, _ or ".", not before a word character.
+        at = prose.find(fact)
+        while at >= 0:
+            end = at + len(fact)
+            before = prose[at - 1] if at else " "
+            after = prose[end] if end < len(prose) else " "
+            if before.isalnum() or before in "_." or after.isalnum() or after == "_":
+                at = prose.find(fact, at + 1)
+                continue
+            spans.append(_span(answer, LeakKind.information, at, end, "follow-up fact"))
+            at = prose.find(fact, end)
     return sorted(spans, key=lambda s: s.start)
 
 
 def find_leaks(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
     """Every leak span in the answer, in text order."""
-    spans = feedback_spans(answer) + information_spans(answer=answer, followup=followup, prompt=prompt)
+    prose = _prose(answer).lower()
+    facts = follow_up_facts(followup=followup, prompt=prompt)
+    spans = _feedback_spans(answer, prose) + (_information_spans(answer, prose, facts) if facts else [])
     return sorted(spans, key=lambda s: (s.start, s.end))
+
+
+def leak_fields(*, answer: str, followup: str | None, prompt: str) -> dict[str, Any]:
+    """The pair columns `leak_kinds`, `leak_spans` and `leak_detector` for a revised answer."""
+    spans = find_leaks(answer=answer, followup=followup or "", prompt=prompt)
+    kinds = [k for k in LeakKind if any(s.kind == k for s in spans)]
+    return {
+        "leak_kinds": ",".join(str(k) for k in kinds),
+        "leak_spans": [s.as_dict() for s in spans],
+        "leak_detector": LEAK_DETECTOR_VERSION,
+    }
+
+
+def prompt_text(turns: Sequence[tuple[str, str]], *, end: int) -> str:
+    """Everything the exported prompt says: the turns up to and including `end`."""
+    return "\n\n".join(t[1] for t in turns[: end + 1])
 
 
 def make_standalone(*, answer: str, followup: str, prompt: str) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,9 @@ from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
 from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs
-from app.pairs.leak_check import check_unchecked_pairs, leak_fields, prompt_text
+from app.pairs.findings import content_key as content_key  # the pair identity, imported from here too
+from app.pairs.findings import find_pairs, pair_leaks
+from app.pairs.leak_check import check_unchecked_pairs
 from app.pairs.learning import ScoreModel
 from app.pairs.models import DetectionModel, Pair, PairStatus
 
@@ -33,18 +34,6 @@ def active_scorer(session: Session) -> ScoreModel | None:
     )
 
 
-def content_key(prompt: str, rejected: str, chosen: str) -> str:
-    """The identity of a pair across exports: its texts with whitespace normalized, hashed."""
-    parts = (" ".join(text.split()) for text in (prompt, rejected, chosen))
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def _key_of(conversation: ParsedConversation, rejected: int, chosen: int) -> str:
-    turns = conversation.turns
-    prompt = turns[rejected - 1].text if rejected > 0 else ""
-    return content_key(prompt, turns[rejected].text, turns[chosen].text)
-
-
 def pair_rows_for(
     *,
     conversation_id: int,
@@ -52,23 +41,26 @@ def pair_rows_for(
     turn_ids: Sequence[int],
     scorer: ScoreModel | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows for the pairs of a freshly stored conversation: stated by the source, or detected."""
+    """Rows for the pairs of a freshly stored conversation: stated by the source, or detected.
+
+    The pairs were found before storing when the import ran in worker processes (`found_pairs`).
+    """
     now = utcnow()
-    turns = [(t.role, t.text) for t in conversation.turns]
-    if conversation.explicit_pairs is not None:
-        rows = [
-            _row(conversation_id, turn_ids, p.rejected, p.pushback, p.chosen, 1.0, "", IMPORTED_DETECTOR, now)
-            | _leaks(turns, p.rejected, p.pushback, p.chosen)
-            for p in conversation.explicit_pairs
-        ]
-        keys = [_key_of(conversation, p.rejected, p.chosen) for p in conversation.explicit_pairs]
-        for row, key in zip(rows, keys, strict=True):
-            row["content_key"] = key
-        return rows
+    found = conversation.found_pairs
     rows = []
-    for d in detect_pairs(turns):
-        row = _detected_row(conversation_id, turn_ids, turns, d, scorer, now)
-        row["content_key"] = _key_of(conversation, d.rejected, d.chosen)
+    for f in find_pairs(conversation) if found is None else found:
+        if f.detected is None:
+            row = _row(
+                conversation_id, turn_ids, f.rejected, f.pushback, f.chosen, 1.0, "", IMPORTED_DETECTOR, now
+            )
+        else:
+            score, detector = scored(f.detected, scorer)
+            signals = ",".join(f.detected.signals)
+            row = _row(
+                conversation_id, turn_ids, f.rejected, f.pushback, f.chosen, score, signals, detector, now
+            )
+        row.update(f.leaks)
+        row["content_key"] = f.content_key
         rows.append(row)
     return rows
 
@@ -87,17 +79,7 @@ def _detected_row(
     signals = ",".join(d.signals)
     return _row(
         conversation_id, turn_ids, d.rejected, d.pushback, d.chosen, score, signals, detector, now
-    ) | _leaks(turns, d.rejected, d.pushback, d.chosen)
-
-
-def _leaks(
-    turns: Sequence[tuple[str, str]], rejected: int, pushback: int | None, chosen: int
-) -> dict[str, Any]:
-    return leak_fields(
-        answer=turns[chosen][1],
-        followup=turns[pushback][1] if pushback is not None else None,
-        prompt=prompt_text(turns, end=rejected - 1),
-    )
+    ) | pair_leaks(turns, d.rejected, d.pushback, d.chosen)
 
 
 def _row(

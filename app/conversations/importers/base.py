@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from app.pairs.findings import PairFinding
 
 Role = Literal["user", "assistant"]
 
@@ -53,6 +56,10 @@ class ParsedConversation:
     explicit_pairs: list[ExplicitPair] | None = None
     # Content parts the importer could not keep (images, audio without a transcript...), by kind.
     dropped: dict[str, int] = field(default_factory=dict)
+    # Filled before storing (in a worker process when an import runs in parallel), so the process that
+    # writes only writes: the content hash and the pairs found in it.
+    content_hash: str | None = None
+    found_pairs: list[PairFinding] | None = None
 
 
 @dataclass(slots=True)

@@ -1,0 +1,84 @@
+"""Reading one input file into conversations ready to store: detect the format, parse, hash, find pairs.
+
+Light to import and free of database code: an import's worker processes (app.conversations.parallel) run
+this next to the process that writes, and a small import runs it in that process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import orjson
+
+from app.conversations.files import InputFile, inner_name
+from app.conversations.importers import FORMATS, detect_format, get_importer
+from app.conversations.importers.base import FileFormatError, ParsedConversation, ParseResult, RecordError
+from app.errors import PairwiseError, public_message
+from app.pairs.findings import find_pairs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class FileRead:
+    """What reading a file found besides its records: its format and, once read to the end, its SHA-256."""
+
+    format: str | None = None
+    sha256: str | None = None
+
+
+def content_hash(conversation: ParsedConversation) -> str:
+    """SHA-256 over the normalized turns, so key order and source formatting do not matter."""
+    normalized = [
+        (conversation.system_prompt or "").strip(),
+        [(t.role, t.text.strip(), t.blocks or []) for t in conversation.turns],
+    ]
+    return hashlib.sha256(orjson.dumps(normalized, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def prepare(conversation: ParsedConversation) -> ParsedConversation:
+    """Fill in what storing needs besides the parse: the content hash and the pairs found."""
+    conversation.content_hash = content_hash(conversation)
+    conversation.found_pairs = find_pairs(conversation)
+    return conversation
+
+
+def read_file(
+    item: InputFile, *, format: str, read: FileRead, progress: Callable[[int], None] | None = None
+) -> Iterator[ParseResult]:
+    """Detect the format, parse, and hash one file; problems come out as RecordErrors, never raised.
+
+    `read` gets the format once detected and the SHA-256 once the whole file was read.
+    """
+    try:
+        hashed = item.open()
+    except OSError as exc:
+        yield RecordError(reason=f"cannot open: {exc.strerror or exc}")
+        return
+    reported = 0
+    try:
+        name = inner_name(item.name)
+        fmt = format if format != "auto" else detect_format(hashed.head(), name)
+        if fmt is None:
+            raise FileFormatError(
+                "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
+            )
+        read.format = fmt
+        for result in get_importer(fmt).parse(hashed.stream, name):
+            yield result
+            if progress is not None and hashed.bytes_read - reported > 1 << 20:
+                progress(hashed.bytes_read - reported)
+                reported = hashed.bytes_read
+        read.sha256 = hashed.drain()
+    except (FileFormatError, PairwiseError, UnicodeDecodeError) as exc:
+        yield RecordError(reason=str(exc))
+    except (ValueError, RecursionError, MemoryError, OSError) as exc:
+        log.exception("import of %s failed", item.name)
+        yield RecordError(reason=f"could not be read: {public_message(exc)}"[:500])
+    finally:
+        hashed.close()
+        if progress is not None:
+            progress(max(item.size - reported, 0))
