@@ -102,7 +102,6 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(pairs_cli, name="pairs")
 
 
-
 @cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,

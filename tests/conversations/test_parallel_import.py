@@ -211,7 +211,9 @@ class TestWorkerFailures:
         def with_a_broken_entry(paths: list[Path], **options: Any) -> Iterator[Any]:
             yield from real(paths, **options)
             # An archive entry the worker cannot find: it fails inside the worker, not in this process.
-            yield InputFile("a.zip!gone.jsonl", 10, archive.open, origin=("zip", str(archive), 99))
+            yield InputFile(
+                "a.zip!gone.jsonl", 10, lambda: archive.open("rb"), origin=("zip", str(archive), 99)
+            )
 
         monkeypatch.setattr(importing, "iter_input_files", with_a_broken_entry)
         with pytest.raises(ImportWorkerError, match=r"failed while reading a\.zip!gone\.jsonl"):
