@@ -19,6 +19,7 @@ from app.config import get_settings, secure_data_dir
 from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.importers import FORMATS
 from app.conversations.importing import run_import
+from app.conversations.search_cli import search_cli
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError
 from app.evaluation.cli import eval_cli
@@ -42,6 +43,7 @@ cli.command("export")(export_command)
 cli.command("train")(train_command)
 cli.add_typer(runs_cli, name="runs")
 cli.add_typer(eval_cli, name="eval")
+cli.add_typer(search_cli, name="search")
 
 err = Console(stderr=True)
 
