@@ -39,7 +39,7 @@ from app.db import build_engine, session_scope
 from app.pairs.models import Pair
 from app.patterns.service import seed_defaults
 from benchmarks.import_speed import drop_database
-from benchmarks.review_load import PASSWORD, free_port, percentile, server_ms
+from benchmarks.review_load import CSRF_FIELD, PASSWORD, free_port, percentile, server_ms
 from benchmarks.scale_data import generate
 
 PAGE_TARGET_MS = 100.0
@@ -144,15 +144,18 @@ def time_pages(url: str, work: Path) -> bool:
             except httpx.TransportError:
                 time.sleep(0.1)
         with httpx.Client(base_url=base, timeout=60) as client:
-            client.get("/login")
-            client.post(
+            form = CSRF_FIELD.search(client.get("/login").text)
+            signed_in = client.post(
                 "/login",
                 data={
                     "username": username,
                     "password": PASSWORD,
-                    "csrf_token": client.cookies.get("pw_csrf") or "",
+                    "csrf_token": form.group(1) if form else "",
                 },
             )
+            if signed_in.status_code != 303:
+                print(f"cannot measure: sign-in answered {signed_in.status_code}")
+                return False
             print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8}  (server time, {REPEATS} requests each)")
             for name, path in paths:
                 served: list[float] = []

@@ -14,7 +14,8 @@ from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser
 from app.auth.models import User
-from app.conversations.models import Conversation, Turn
+from app.conversations.models import Conversation
+from app.conversations.search import text_match
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
 from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
@@ -81,21 +82,14 @@ def _check_pattern(session: Session, slug: str) -> None:
         raise ValidationFailedError(f"pattern: there is no pattern {slug!r}")
 
 
-def _matches_text(text: str) -> ColumnElement[bool]:
-    """The conversation's title or any of its turns contains `text` (case-insensitive, literal)."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    in_turns = exists().where(
-        col(Turn.conversation_id) == col(Pair.conversation_id), col(Turn.text).ilike(pattern, escape="\\")
-    )
-    return or_(col(Conversation.title).ilike(pattern, escape="\\"), in_turns)
-
-
 def pair_page(session: Session, *, q: PairQuery, size: int = PAGE_SIZE) -> Any:
     columns = (Pair.id, Pair.status, Pair.score, Pair.detector, Pair.created_at, Pair.conversation_id,
                Conversation.title, Conversation.source)  # fmt: skip
     query = select(*(col(c) for c in columns)).join(Conversation, col(Conversation.id) == col(Pair.conversation_id))  # fmt: skip
     if q.q and q.q.strip():
-        query = query.where(_matches_text(q.q.strip()))
+        # The conversation search's plan (full-text index when the text is rare), as a filter: pairs keep
+        # their newest-first order.
+        query = query.where(text_match(session, q.q.strip()))
     if q.status:
         query = query.where(col(Pair.status) == q.status)
     if q.min_score is not None:
