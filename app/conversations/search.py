@@ -88,6 +88,17 @@ def search_vector(value: Any) -> ColumnElement[Any]:
     return func.to_tsvector(SEARCH_CONFIG, value)
 
 
+def ts_query(query: str) -> str:
+    """`query`'s words for PostgreSQL's to_tsquery: each but the last a whole word, the last a prefix.
+
+    The query is a substring of the text, so every word followed by more of the query ends where a word
+    of the text ends; only the last may continue ("deadl" in "deadlock"). Whole words are looked up in
+    the GIN index directly, several times faster than a prefix, which collects every matching entry.
+    """
+    words = search_words(query)
+    return " & ".join([*words[:-1], f"{words[-1]}:*"])
+
+
 def fts_phrase(query: str) -> str:
     """`query` as one FTS5 phrase whose last word is a prefix: `"my_func("*`.
 
@@ -153,8 +164,7 @@ def _sqlite_ranked(query: str) -> Subquery:
 
 def _postgres_ranked(session: Session, query: str) -> Subquery | None:
     """Every matching conversation with its best -ts_rank, or None when the index expects many matches."""
-    words = search_words(query)
-    wanted = func.to_tsquery(SEARCH_CONFIG, " & ".join(f"{w}:*" for w in words))
+    wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
     title, turn_text = col(Conversation.title), col(Turn.text)
     turn_candidates = select(col(Turn.id)).where(search_vector(turn_text).op("@@")(wanted))
     if _estimated_rows(session, turn_candidates) > FEW_MATCHES:

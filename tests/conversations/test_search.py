@@ -50,3 +50,10 @@ def test_the_full_text_indexes_exist_on_postgresql_only(engine: Engine) -> None:
     with engine.connect() as connection:
         names = set(connection.execute(text(query)).scalars())
     assert names == ({"ix_turn_text_search", "ix_conversation_title_search"} if postgres else set())
+
+
+def test_postgres_query_looks_up_whole_words_and_a_prefix_last() -> None:
+    """Words followed by more of the query end where a word of the text ends; only the last may go on."""
+    assert search.ts_query("erlang deadl") == "erlang & deadl:*"
+    assert search.ts_query("my_func(") == "my & func:*"
+    assert search.ts_query("Kube") == "kube:*"
