@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,7 @@ from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.importers import FORMATS
 from app.conversations.importing import run_import
 from app.conversations.search_cli import search_cli
-from app.db import get_engine, session_scope
+from app.db import connection_shortfall, get_engine, session_scope
 from app.errors import PairwiseError
 from app.evaluation.cli import eval_cli
 from app.pairs.service import redetect
@@ -79,6 +80,16 @@ def serve(
             "`pairwise worker` next to them, so jobs and the minutely maintenance run once"
         )
     migrate.prepare()
+    if workers > 1:
+        # Each web process sizes its connection pool by how many processes share the database (app/config.py).
+        os.environ.setdefault("PAIRWISE_WEB_PROCESSES", str(workers))
+        get_settings.cache_clear()
+    pool_size, max_overflow = get_settings().pool_limits()
+    shortfall = connection_shortfall(
+        get_engine(), processes=workers, pool_size=pool_size, max_overflow=max_overflow
+    )
+    if shortfall:
+        err.print(f"[yellow]warning:[/yellow] {shortfall}", highlight=False)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

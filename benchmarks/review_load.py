@@ -218,6 +218,9 @@ def main() -> int:
             "PAIRWISE_LOG_LEVEL": "WARNING",
             # Simulated reviewers answer at once; the human-speed floor would refuse every verdict.
             "PAIRWISE_REVIEW_MIN_MS": "0",
+            # Every simulated reviewer signs in from 127.0.0.1: the per-address sign-in throttle would
+            # refuse all but the first few (sign-in is not what this measures).
+            "PAIRWISE_LOGIN_MAX_ATTEMPTS": str(max(5, args.reviewers)),
         }
         if args.processes > 1:
             env["PAIRWISE_WORKER_EMBEDDED"] = "false"
