@@ -9,7 +9,9 @@ at least 2/3 as fast as the first and the whole at least 3,000 conversations/s. 
 on that database answers every list, filter, pair browser, search and dashboard page 40 times (--repeats); each page's
 p95 server time (Server-Timing) must be under 100 ms. Exits 1 when a target is missed, 2 when it cannot
 measure. `--keep` leaves the database in place (its URL is printed) and `--pages-only URL` times the pages
-of such a database again without importing.
+of such a database again without importing. `--sqlite FILE` imports into a new SQLite file instead and times
+the pages twice: before its full-text index job ran (every search falls back to LIKE) and after (with the
+job's rate in rows/s).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from app import migrate
 from app.auth.service import create_user
 from app.conversations.importing import run_import
 from app.conversations.models import Conversation
+from app.conversations.search_index import index_pending
 from app.dashboard.queries import refresh_aggregates
 from app.db import build_engine, session_scope
 from app.pairs.models import Pair
@@ -206,6 +209,12 @@ def main() -> int:
     parser.add_argument("--pages-only", metavar="DATABASE_URL", help="time the pages of an imported database")
     parser.add_argument("--keep", action="store_true", help="keep the database for --pages-only runs")
     parser.add_argument("--repeats", type=int, default=REPEATS, help="requests per page")
+    parser.add_argument(
+        "--sqlite",
+        type=Path,
+        metavar="FILE",
+        help="import into a new SQLite file instead (times its FTS5 index too)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-scale-"))
     try:
@@ -225,7 +234,13 @@ def main() -> int:
                 "cannot measure: fewer than five corpus files (use more conversations or a smaller --per-file)"
             )
             return 2
-        url = fresh_database(args.postgres)
+        if args.sqlite:
+            if args.sqlite.exists():
+                print(f"cannot measure: {args.sqlite} exists (give a new file)")
+                return 2
+            url = f"sqlite:///{args.sqlite}"
+        else:
+            url = fresh_database(args.postgres)
         print(f"database {make_url(url).database}; load: {os.getloadavg()}", flush=True)
         engine = build_engine(url)
         migrate.upgrade(engine)
@@ -242,9 +257,27 @@ def main() -> int:
         ok = ratio >= 2 / 3 and added / seconds >= RATE_TARGET
         if not ok:
             print(f"MISSED: needs last/first >= 0.67 and >= {RATE_TARGET:.0f} conversations/s")
+        if args.sqlite:
+            print(
+                "pages while the full-text index is empty (every turn above its watermark, read with LIKE):"
+            )
+            ok = time_pages(url, work, args.repeats) and ok
+            engine = build_engine(url)
+            started = time.perf_counter()
+            indexed = index_pending(engine).indexed
+            elapsed = time.perf_counter() - started
+            engine.dispose()
+            rows = sum(indexed.values())
+            print(
+                f"search index: {indexed} in {elapsed:.1f} s = {rows / elapsed:,.0f} rows/s; load: {os.getloadavg()}"
+            )
+            print("pages once indexed:")
         ok = time_pages(url, work, args.repeats) and ok
         if args.keep:
             print(f"kept {url}")
+        elif args.sqlite:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{args.sqlite}{suffix}").unlink(missing_ok=True)
         else:
             drop_database(url)
         return 0 if ok else 1
