@@ -87,6 +87,10 @@ def page_paths(engine: Engine, reviewer: str) -> list[tuple[str, str]]:
         source = session.execute(
             select(col(Conversation.source)).where(col(Conversation.id) == top)
         ).scalar_one()
+        # The first import's source: its rows are the oldest, behind every newer one in a newest-first scan.
+        oldest = session.execute(
+            select(col(Conversation.source)).order_by(col(Conversation.id)).limit(1)
+        ).scalar_one()
     middle, pair_middle = top // 2, max(pair_top // 2, 1)
     today = date.today().isoformat()
     return [
@@ -94,6 +98,7 @@ def page_paths(engine: Engine, reviewer: str) -> list[tuple[str, str]]:
         ("conversations", "/admin/conversations"),
         ("conversations page 2", f"/admin/conversations?after={middle}"),
         ("conversations by source", f"/admin/conversations?source={source}"),
+        ("conversations, old source", f"/admin/conversations?source={oldest}"),
         ("conversations by format", "/admin/conversations?format=openai"),
         ("conversations deep page", f"/admin/conversations?after={max(top // 100, 2)}"),
         ("conversations by date", f"/admin/conversations?created_from={today}&created_to={today}"),
@@ -109,6 +114,7 @@ def page_paths(engine: Engine, reviewer: str) -> list[tuple[str, str]]:
         ("pairs by status", "/admin/pairs?status=candidate"),
         ("pairs by score", "/admin/pairs?min_score=0.9"),
         ("pairs by source", f"/admin/pairs?source={source}"),
+        ("pairs, old source", f"/admin/pairs?source={oldest}"),
         ("pairs by pattern", "/admin/pairs?pattern=tradeoffs"),
         ("pairs by reviewer", f"/admin/pairs?reviewer={reviewer}"),
         ("pairs search", "/admin/pairs?q=erlang+deadlock"),

@@ -1,4 +1,4 @@
-"""cached dashboard aggregates
+"""cached dashboard aggregates and a source index
 
 Revision ID: 435123756e99
 Revises: b7c2915ed1c4
@@ -6,6 +6,8 @@ Create Date: 2026-12-06 19:30:00.000000
 
 Counts over large tables (conversations, pairs per status, pattern tags) computed by the worker every
 minute and read by the dashboard, so no page view counts a million rows (app/dashboard/queries.py).
+An index on conversation (source, id) serves the source filters of the conversation and pair lists
+newest first, whatever the source's age (without it an old source is found after every newer row).
 """
 
 from collections.abc import Sequence
@@ -33,7 +35,9 @@ def upgrade() -> None:
         sa.Column("computed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_cached_aggregate")),
     )
+    op.create_index("ix_conversation_source_id", "conversation", ["source", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_conversation_source_id", table_name="conversation")
     op.drop_table("cached_aggregate")
