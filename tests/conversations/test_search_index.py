@@ -17,7 +17,8 @@ from app.jobs.models import Job
 from app.jobs.runner import execute
 from app.jobs.service import recover_jobs
 from tests.conversations.test_views import add_conversation, listed
-from tests.page_helpers import soup
+from tests.page_helpers import ids_in, soup
+from tests.web_helpers import add_pair
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
 FILLER = " ".join(f"filler{i}" for i in range(40))
@@ -279,3 +280,15 @@ class TestCli:
         assert self.invoke("reindex", "--rebuild")[0] == 0
         assert self.invoke("status")[0] == 0
         assert fts_rows(engine) == 1
+
+
+def test_pair_search_goes_through_the_index(engine: Engine, admin: TestClient, ranked: None) -> None:
+    """The pairs page filters by the same plan (ranked hits as a filter), keeping its newest-first order."""
+    with session_scope(engine) as session:
+        older = add_pair(session, first="Use Kafka for the queue.").id
+        add_pair(session, first="Use Redis for the queue.")
+        newer = add_pair(session, second="Kafka, partitioned by tenant.").id
+    index_pending(engine)
+    page = admin.get("/admin/pairs?q=kafka")
+    assert page.status_code == 200
+    assert ids_in(page.text) == [newer, older]
