@@ -2,7 +2,7 @@
 
 Start-up stays short: the web framework, the database models and the export and training stacks are
 imported by the commands that use them, and the command groups of other packages (users, releases, runs,
-eval, export, train) are loaded only when one of them runs; `pairwise --help` lists them from their help
+eval, search, export, train) are loaded only when one of them runs; `pairwise --help` lists them from their help
 texts below.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,6 +47,11 @@ _LAZY_GROUPS = {
     ),
     "runs": ("app.training.cli", "runs_cli", "Fine-tuning runs."),
     "eval": ("app.evaluation.cli", "eval_cli", "Evaluate fine-tuned models on held-out prompts."),
+    "search": (
+        "app.conversations.search_cli",
+        "search_cli",
+        "The full-text search index (SQLite; PostgreSQL needs none).",
+    ),
 }
 _LAZY = {**_LAZY_COMMANDS, **_LAZY_GROUPS}
 
@@ -130,6 +136,18 @@ def serve(
             "`pairwise worker` next to them, so jobs and the minutely maintenance run once"
         )
     migrate.prepare()
+    from app.db import connection_shortfall, get_engine
+
+    if workers > 1:
+        # Each web process sizes its connection pool by how many processes share the database (app/config.py).
+        os.environ.setdefault("PAIRWISE_WEB_PROCESSES", str(workers))
+        get_settings.cache_clear()
+    pool_size, max_overflow = get_settings().pool_limits()
+    shortfall = connection_shortfall(
+        get_engine(), processes=workers, pool_size=pool_size, max_overflow=max_overflow
+    )
+    if shortfall:
+        err.print(f"[yellow]warning:[/yellow] {shortfall}", highlight=False)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -48,6 +48,13 @@ def secure_data_dir(data_dir: Path) -> None:
         data_dir.chmod(0o700)
 
 
+# Connections all web processes together may open by default (PostgreSQL allows 100 unless configured:
+# the rest is for job workers, migrations and psql), and the bounds of one process's share.
+WEB_CONNECTION_BUDGET = 60
+MAX_PROCESS_CONNECTIONS = 30
+MIN_PROCESS_CONNECTIONS = 5
+
+
 class InsecureSettingsError(PairwiseError):
     """The settings are unsafe for production mode (empty or default secret key)."""
 
@@ -89,12 +96,29 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Run a job worker inside `pairwise serve`; set false when dedicated `pairwise worker`s run.
     worker_embedded: bool = True
+    # PostgreSQL connections per process: db_pool_size kept open, up to db_max_overflow more under load,
+    # a request waits db_pool_timeout seconds for one. Unset, they are derived from web_processes (which
+    # `pairwise serve --workers N` sets for its processes) so that all web processes together open at
+    # most WEB_CONNECTION_BUDGET connections, well inside PostgreSQL's default max_connections of 100.
+    db_pool_size: int | None = Field(default=None, ge=1)
+    db_max_overflow: int | None = Field(default=None, ge=0)
+    db_pool_timeout: float = Field(default=30.0, gt=0)
+    web_processes: int = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'pairwise.db').as_posix()}"
         return self
+
+    def pool_limits(self) -> tuple[int, int]:
+        """(pool size, max overflow) of this process's PostgreSQL connection pool."""
+        per_process = max(
+            MIN_PROCESS_CONNECTIONS, min(MAX_PROCESS_CONNECTIONS, WEB_CONNECTION_BUDGET // self.web_processes)
+        )
+        size = self.db_pool_size if self.db_pool_size is not None else max(2, per_process // 3)
+        overflow = self.db_max_overflow if self.db_max_overflow is not None else max(0, per_process - size)
+        return size, overflow
 
     @property
     def is_sqlite(self) -> bool:

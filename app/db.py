@@ -42,8 +42,19 @@ def _json_loads(value: Any) -> Any:
     return orjson.loads(value)
 
 
-def build_engine(url: str, *, busy_timeout_ms: int = 15000, lock_wait_seconds: float = 300.0) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and BEGIN IMMEDIATE writes."""
+def build_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = 15000,
+    lock_wait_seconds: float = 300.0,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pool_timeout: float = 30.0,
+) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and BEGIN IMMEDIATE writes.
+
+    `pool_size`, `max_overflow` and `pool_timeout` size the PostgreSQL connection pool (Settings.pool_limits).
+    """
     url = _normalize_url(url)
     if not url.startswith("sqlite"):
         return create_engine(
@@ -51,8 +62,9 @@ def build_engine(url: str, *, busy_timeout_ms: int = 15000, lock_wait_seconds: f
             json_serializer=_json_dumps,
             json_deserializer=_json_loads,
             pool_pre_ping=True,
-            pool_size=10,
-            max_overflow=20,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
         )
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -148,12 +160,37 @@ def get_engine() -> Engine:
     global _engine
     if _engine is None:
         settings = get_settings()
+        pool_size, max_overflow = settings.pool_limits()
         _engine = build_engine(
             settings.database_url,
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
             lock_wait_seconds=settings.sqlite_lock_wait_seconds,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=settings.db_pool_timeout,
         )
     return _engine
+
+
+def connection_shortfall(engine: Engine, *, processes: int, pool_size: int, max_overflow: int) -> str | None:
+    """Why `processes` web processes could run PostgreSQL out of connections, or None when they fit.
+
+    Each process may open pool_size + max_overflow connections; PostgreSQL refuses new ones past
+    max_connections (less those reserved for superusers), which the web app would answer with 500s.
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        allowed = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(connection.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one())
+    wanted = processes * (pool_size + max_overflow)
+    if wanted <= allowed - reserved:
+        return None
+    return (
+        f"{processes} web processes may open {wanted} PostgreSQL connections ({pool_size} + {max_overflow} "
+        f"overflow each) but the server allows {allowed - reserved}: raise max_connections, put PgBouncer in "
+        "front, or lower PAIRWISE_DB_POOL_SIZE / PAIRWISE_DB_MAX_OVERFLOW"
+    )
 
 
 def use_engine(engine: Engine | None) -> None:

@@ -36,10 +36,16 @@ class QueryModel(BaseModel):
 
 @dataclass(slots=True)
 class Page(Generic[T]):
-    """One keyset page (newest first): its rows and the id to continue after, if there are more."""
+    """One page: its rows and where the next one starts, if there are more.
+
+    Newest-first lists continue after an id (keyset, `next_after`); ranked search results, which are
+    scored in full on every request anyway, continue at a page number (`next_page`).
+    """
 
     rows: list[T]
     next_after: int | None
+    next_page: int | None = None
+    ranked: bool = False  # rows are best first (search results), not newest first
 
 
 def keyset_page(rows: Sequence[T], *, size: int, key: Any) -> Page[T]:
@@ -68,16 +74,45 @@ def newest_first(
     created_to: date | None,
     after: int | None,
     size: int,
+    order_by: Sequence[Any] = (),
 ) -> Page[Any]:
-    """One keyset page of `query`, newest first, within an inclusive range of creation days."""
+    """One keyset page of `query`, newest first, within an inclusive range of creation days.
+
+    `order_by` replaces the plain `id_column DESC` with an equivalent ordering that steers the planner
+    (a column the filters hold constant ahead of the id, so an index on both serves the page).
+    """
     if created_from:
         query = query.where(created_column >= day_start(created_from))
     if created_to:
         query = query.where(created_column < day_end(created_to))
     if after is not None:
         query = query.where(id_column < after)
-    rows = session.execute(query.order_by(id_column.desc()).limit(size + 1)).all()
+    rows = session.execute(query.order_by(*(order_by or [id_column.desc()])).limit(size + 1)).all()
     return keyset_page(rows, size=size, key=lambda r: r.id)
+
+
+def best_first(
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    *,
+    score_column: Any,
+    id_column: Any,
+    created_column: Any,
+    created_from: date | None,
+    created_to: date | None,
+    page: int,
+    size: int,
+) -> Page[Any]:
+    """Page `page` (from 1) of `query` by ascending score, newest first among equal scores."""
+    if created_from:
+        query = query.where(created_column >= day_start(created_from))
+    if created_to:
+        query = query.where(created_column < day_end(created_to))
+    ordered = query.order_by(score_column, id_column.desc()).offset((page - 1) * size).limit(size + 1)
+    rows = session.execute(ordered).all()
+    return Page(
+        rows=list(rows[:size]), next_after=None, next_page=page + 1 if len(rows) > size else None, ranked=True
+    )
 
 
 def count_by(session: Session, column: Any, ids: list[int]) -> dict[int, int]:

@@ -6,6 +6,7 @@ from app import models_base  # noqa: F401  (sets the naming convention first)
 from app.assist.models import Suggestion
 from app.auth.models import ApiToken, LoginThrottle, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
+from app.dashboard.models import CachedAggregate
 from app.evaluation.models import (
     Comparison,
     ComparisonJudgment,
@@ -31,6 +32,7 @@ __all__ = [
     "AppSetting",
     "Assignment",
     "AuditEvent",
+    "CachedAggregate",
     "Comparison",
     "ComparisonJudgment",
     "ComparisonLease",

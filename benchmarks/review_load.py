@@ -148,14 +148,10 @@ def build_upload(work: Path, sessions: int) -> Path:
 def upload_and_wait(base: str, archive: Path, result: dict[str, str]) -> None:
     """Sign in as the admin, upload the zip like the browser form does, and wait for the import job."""
     with httpx.Client(base_url=base, timeout=600) as client:
-        client.get("/login")
+        form = CSRF_FIELD.search(client.get("/login").text)
         client.post(
             "/login",
-            data={
-                "username": "admin",
-                "password": PASSWORD,
-                "csrf_token": client.cookies.get("pw_csrf") or "",
-            },
+            data={"username": "admin", "password": PASSWORD, "csrf_token": form.group(1) if form else ""},
         )
         headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
         started = time.perf_counter()
@@ -222,6 +218,9 @@ def main() -> int:
             "PAIRWISE_LOG_LEVEL": "WARNING",
             # Simulated reviewers answer at once; the human-speed floor would refuse every verdict.
             "PAIRWISE_REVIEW_MIN_MS": "0",
+            # Every simulated reviewer signs in from 127.0.0.1: the per-address sign-in throttle would
+            # refuse all but the first few (sign-in is not what this measures).
+            "PAIRWISE_LOGIN_MAX_ATTEMPTS": str(max(5, args.reviewers)),
         }
         if args.processes > 1:
             env["PAIRWISE_WORKER_EMBEDDED"] = "false"

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from app.config import WEB_CONNECTION_BUDGET
+
 ROOT = Path(__file__).resolve().parent.parent
 PAIRWISE_SERVICES = ("web", "worker", "gpu-worker")
 
@@ -51,3 +53,17 @@ def test_gpu_worker_reserves_a_gpu_and_installs_the_training_extra() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert 'ARG EXTRAS=""' in dockerfile
     assert 'pip install -e ".${EXTRAS}"' in dockerfile
+
+
+def test_postgres_allows_every_pool() -> None:
+    """max_connections covers the web processes' share, each worker's pool and a margin for psql."""
+    services = compose()["services"]
+    command = " ".join(services["db"]["command"])
+    allowed = int(command.split("max_connections=${POSTGRES_MAX_CONNECTIONS:-")[1].split("}")[0])
+    workers = int(str(services["worker"]["deploy"]["replicas"]).split(":-")[1].rstrip("}"))
+
+    def pool(name: str) -> int:
+        env = services[name]["environment"]
+        return int(env["PAIRWISE_DB_POOL_SIZE"]) + int(env["PAIRWISE_DB_MAX_OVERFLOW"])
+
+    assert WEB_CONNECTION_BUDGET + workers * pool("worker") + pool("gpu-worker") + 10 <= allowed

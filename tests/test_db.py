@@ -13,8 +13,9 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from app.config import WEB_CONNECTION_BUDGET, get_settings
 from app.conversations.models import ImportBatch, Turn
-from app.db import _normalize_url, build_engine, get_engine, session_scope, use_engine
+from app.db import _normalize_url, build_engine, connection_shortfall, get_engine, session_scope, use_engine
 from app.settings.models import AppSetting
 
 
@@ -188,3 +189,45 @@ class TestPostgresUrls:
         assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg")
         assert engine.url.database == "pw"
         engine.dispose()
+
+
+class TestConnectionPool:
+    """Several web processes on one PostgreSQL: each process's pool is its share of the connections."""
+
+    @pytest.mark.parametrize(
+        ("processes", "limits"), [(1, (10, 20)), (2, (10, 20)), (4, (5, 10)), (8, (2, 5))]
+    )
+    def test_pool_is_derived_from_the_web_processes(
+        self, monkeypatch: pytest.MonkeyPatch, processes: int, limits: tuple[int, int]
+    ) -> None:
+        monkeypatch.setenv("PAIRWISE_WEB_PROCESSES", str(processes))
+        get_settings.cache_clear()
+        assert get_settings().pool_limits() == limits
+        size, overflow = limits
+        assert processes * (size + overflow) <= max(WEB_CONNECTION_BUDGET, processes * 5)
+
+    def test_explicit_settings_win(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("PAIRWISE_WEB_PROCESSES", "4")
+        monkeypatch.setenv("PAIRWISE_DB_POOL_SIZE", "3")
+        monkeypatch.setenv("PAIRWISE_DB_MAX_OVERFLOW", "0")
+        monkeypatch.setenv("PAIRWISE_DB_POOL_TIMEOUT", "5")
+        monkeypatch.setenv("PAIRWISE_DATABASE_URL", "postgresql://u@localhost/pw")
+        get_settings.cache_clear()
+        use_engine(None)
+        try:
+            pool = get_engine().pool
+            assert (pool.size(), pool._max_overflow, pool._timeout) == (3, 0, 5.0)  # type: ignore[attr-defined]
+        finally:
+            get_engine().dispose()
+            use_engine(None)
+
+    def test_a_shortfall_of_connections_is_named(self, engine: Engine) -> None:
+        fits = connection_shortfall(engine, processes=1, pool_size=2, max_overflow=3)
+        assert fits is None
+        problem = connection_shortfall(engine, processes=40, pool_size=10, max_overflow=20)
+        if engine.dialect.name != "postgresql":
+            assert problem is None  # SQLite has no connection limit
+            return
+        assert problem is not None
+        assert "40 web processes may open 1200 PostgreSQL connections" in problem
+        assert "PAIRWISE_DB_POOL_SIZE" in problem

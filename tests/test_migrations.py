@@ -22,6 +22,17 @@ APP_DIR = Path(migrate.__file__).resolve().parent
 APP_MODEL_TABLES = {
     getattr(app_models, name).__tablename__ for name in app_models.__all__ if name != "metadata"
 }
+# SQLite's full-text search (migration b7c2915ed1c4): FTS5 tables, their shadow tables and the watermarks.
+SQLITE_SEARCH_TABLES = {"search_index_state"} | {
+    f"{fts}{part}"
+    for fts in ("turn_fts", "conversation_fts")
+    for part in ("", "_data", "_idx", "_docsize", "_config")
+}
+
+
+def _expected_tables(engine: Engine) -> set[str]:
+    extra = SQLITE_SEARCH_TABLES if engine.dialect.name == "sqlite" else set()
+    return APP_MODEL_TABLES | {"alembic_version"} | extra
 
 
 @pytest.fixture(params=BACKENDS)
@@ -101,7 +112,7 @@ class TestUpgradeDowngrade:
     def test_upgrade_creates_every_model_table_at_head(self, empty_engine: Engine) -> None:
         assert _tables(empty_engine) == set()
         migrate.upgrade(empty_engine)
-        assert _tables(empty_engine) == APP_MODEL_TABLES | {"alembic_version"}
+        assert _tables(empty_engine) == _expected_tables(empty_engine)
         assert _current_revision(empty_engine) == _heads(empty_engine)[0]
 
     def test_downgrade_to_base_then_upgrade_again(self, empty_engine: Engine) -> None:
@@ -119,7 +130,7 @@ class TestUpgradeDowngrade:
         assert _current_revision(empty_engine) is None
 
         migrate.upgrade(empty_engine, "head")
-        assert _tables(empty_engine) == APP_MODEL_TABLES | {"alembic_version"}
+        assert _tables(empty_engine) == _expected_tables(empty_engine)
         assert _current_revision(empty_engine) == _heads(empty_engine)[0]
         assert _diffs(empty_engine, tables=APP_MODEL_TABLES) == []
         with empty_engine.connect() as connection:

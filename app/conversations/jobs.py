@@ -18,6 +18,7 @@ from app.conversations.files import InputFile, Limits, iter_input_files
 from app.conversations.import_views import shown_path
 from app.conversations.importing import run_import, start_batch
 from app.conversations.models import ImportBatch, ImportFile, ImportRecordError
+from app.conversations.search_index import enqueue_indexing
 from app.conversations.service import fail_stale_batches
 from app.db import session_scope
 from app.jobs.models import Job
@@ -69,6 +70,8 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     )
     ctx.progress(total, total, message=f"import batch {batch_id}")
     shutil.rmtree(folder, ignore_errors=True)
+    if summary.conversations_added:
+        enqueue_indexing(ctx.engine, user_id=ctx.user_id)  # SQLite's full-text index follows the import
     result = summary.to_json()
     result["errors"] = result["errors"][:200]
     # The batch report has every file; the job keeps a bounded preview.

@@ -79,6 +79,8 @@ class Conversation(SQLModel, table=True):
     __tablename__ = "conversation"
     __table_args__ = (
         Index("ix_conversation_source_external_id", "source", "external_id"),
+        # Newest first within one source (the source filters of the conversation and pair lists).
+        Index("ix_conversation_source_id", "source", "id"),
         search_index("ix_conversation_title_search", "coalesce(title, '')"),
     )
 

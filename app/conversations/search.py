@@ -1,51 +1,84 @@
-"""Conversation search: a case-insensitive substring of the title or of any turn, fast on PostgreSQL.
+"""Conversation search: a case-insensitive substring of the title or of any turn, ranked when it is rare.
 
-The substring test is the same on both backends. On PostgreSQL the query's words also go through the
-full-text GIN indexes (each word as a prefix of a stored word): when the planner expects few matching
-turns, the matches come from the indexes and a search that matches nothing reads a few index pages
-instead of every turn; when it expects many, the newest-first scan probes each conversation's turns and
-stops at the first page of hits, which for a common word is soon. Only on the index path, a fragment
-from inside a word ("ubernetes") finds nothing there while SQLite and the probe path find it.
+The substring test is the same on both backends and decides what matches. A full-text index finds the
+candidates first: GIN indexes over `to_tsvector('simple', ...)` on PostgreSQL, FTS5 tables on SQLite
+(app/conversations/search_index.py). When the index holds at most FEW_MATCHES candidate turns, every
+match is scored (bm25 on SQLite, ts_rank on PostgreSQL; a conversation scores by its best turn or
+title) and listed best first. When it holds more (a common word), ranking every match would read them
+all: the list is then newest first, from a scan that probes each conversation's turns and stops at the
+first page of hits, which for a common word is soon.
+
+On SQLite the index trails the imports (a job fills it): rows above its watermark are matched with LIKE
+and listed after the ranked ones, so a search right after an import still finds them. Only on the index
+path, a fragment from inside a word ("ubernetes") finds nothing while the probe path finds it: a
+query's first word must begin a word of the text.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    Subquery,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlmodel import Session, col
 
 from app.conversations.models import Conversation, Turn
+from app.conversations.search_index import TITLES, TURNS, has_fts
 
 # `simple`: no stemming or stop words, so a word's prefix in the query is a prefix of the stored token.
 SEARCH_CONFIG: ColumnElement[Any] = literal_column("'simple'::regconfig")
 WORD = re.compile(r"[^\W_]+")
 MAX_SEARCH_WORDS = 16
-# Up to this many expected matching turns the index path is cheaper than probing newest-first.
+# Up to this many matching turns in the index, the matches are ranked; above it, newest first.
 FEW_MATCHES = 10_000
+# PostgreSQL's work_mem for a search (the transaction's only): room for an exact bitmap of its candidates.
+SEARCH_WORK_MEM = "32MB"
+
+
+@dataclass(slots=True)
+class SearchPlan:
+    """Either `ranked` (conversation_id, score: lower is better, every match) or a newest-first `where`."""
+
+    ranked: Subquery | None = None
+    where: ColumnElement[bool] | None = None
+
+    def as_filter(self) -> ColumnElement[bool]:
+        """The conversations that match, as a condition on Conversation.id (for lists that keep their order)."""
+        if self.ranked is not None:
+            return col(Conversation.id).in_(select(self.ranked.c.conversation_id))
+        assert self.where is not None
+        return self.where
+
+
+def plan_search(session: Session, query: str) -> SearchPlan:
+    """How to find `query`: ranked through the full-text index when its matches are few, else newest first."""
+    dialect = session.get_bind().dialect.name
+    if search_words(query):
+        if dialect == "postgresql":
+            ranked = _postgres_ranked(session, query)
+            if ranked is not None:
+                return SearchPlan(ranked=ranked)
+        elif has_fts(session) and _fts_candidates(session, query) <= FEW_MATCHES:
+            return SearchPlan(ranked=_sqlite_ranked(query))
+    return SearchPlan(where=_probe(session, query))
 
 
 def text_match(session: Session, query: str) -> ColumnElement[bool]:
     """Title or any turn contains `query`, case-insensitively; % and _ in it match themselves."""
-    title, turn_text = col(Conversation.title), col(Turn.text)
-    in_title = title.icontains(query, autoescape=True)
-    in_text = turn_text.icontains(query, autoescape=True)
-    words = search_words(query)
-    if words and session.get_bind().dialect.name == "postgresql":
-        wanted = func.to_tsquery(SEARCH_CONFIG, " & ".join(f"{w}:*" for w in words))
-        turn_hits = select(col(Turn.conversation_id)).where(search_vector(turn_text).op("@@")(wanted))
-        if _estimated_rows(session, turn_hits) <= FEW_MATCHES:
-            title_hits = select(col(Conversation.id)).where(
-                search_vector(func.coalesce(title, "")).op("@@")(wanted), in_title
-            )
-            return col(Conversation.id).in_(turn_hits.where(in_text).union(title_hits))
-    probe = select(col(Turn.id)).where(col(Turn.conversation_id) == col(Conversation.id), in_text)
-    if session.get_bind().dialect.name == "postgresql":
-        # OFFSET 0 keeps the probe per conversation: with statistics the planner would otherwise
-        # hash every matching turn up front, reading the whole table for a common word.
-        probe = probe.offset(0)
-    return or_(in_title, probe.exists())
+    return plan_search(session, query).as_filter()
 
 
 def search_words(query: str) -> list[str]:
@@ -56,6 +89,154 @@ def search_words(query: str) -> list[str]:
 def search_vector(value: Any) -> ColumnElement[Any]:
     """The indexed expression of the full-text GIN indexes (app/conversations/models.search_index)."""
     return func.to_tsvector(SEARCH_CONFIG, value)
+
+
+def ts_query(query: str) -> str:
+    """`query`'s words for PostgreSQL's to_tsquery: each but the last a whole word, the last a prefix.
+
+    The query is a substring of the text, so every word followed by more of the query ends where a word
+    of the text ends; only the last may continue ("deadl" in "deadlock"). Whole words are looked up in
+    the GIN index directly, several times faster than a prefix, which collects every matching entry.
+    """
+    words = search_words(query)
+    return " & ".join([*words[:-1], f"{words[-1]}:*"])
+
+
+def fts_phrase(query: str) -> str:
+    """`query` as one FTS5 phrase whose last word is a prefix: `"my_func("*`.
+
+    Inside double quotes FTS5 reads every character literally (AND, NEAR, `*`, `-`, `:`, parentheses)
+    and splits the text with the index's own tokenizer; a quote is written twice. No user input can
+    form FTS5 syntax, so no query is a syntax error.
+    """
+    return '"' + query.replace('"', '""') + '"*'
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE pattern (escape character `\\`) for `query` as a literal substring."""
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _probe(session: Session, query: str) -> ColumnElement[bool]:
+    """Title or any turn contains `query`: probed per conversation, for newest-first pages."""
+    in_title = col(Conversation.title).icontains(query, autoescape=True)
+    probe = select(col(Turn.id)).where(
+        col(Turn.conversation_id) == col(Conversation.id), col(Turn.text).icontains(query, autoescape=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # OFFSET 0 keeps the probe per conversation: with statistics the planner would otherwise
+        # hash every matching turn up front, reading the whole table for a common word.
+        probe = probe.offset(0)
+    return or_(in_title, probe.exists())
+
+
+def _fts_candidates(session: Session, query: str) -> int:
+    """Indexed turns whose words match `query`'s phrase, counted up to FEW_MATCHES + 1 (cheap either way)."""
+    counted = text(
+        f"SELECT count(*) FROM (SELECT 1 FROM {TURNS.name} WHERE {TURNS.name} MATCH :phrase LIMIT :cap)"
+    )
+    return int(session.execute(counted, {"phrase": fts_phrase(query), "cap": FEW_MATCHES + 1}).scalar_one())
+
+
+def _sqlite_ranked(query: str) -> Subquery:
+    """Every matching conversation with its best bm25 (negative; unindexed rows score 0, after the rest)."""
+    contains = "lower({0}) LIKE '%' || lower(:needle) || '%' ESCAPE '\\'"
+    needle = like_pattern(query)[1:-1]
+    parts = []
+    for index in (TURNS, TITLES):
+        owner = "conversation_id" if index is TURNS else "id"
+        matches = contains.format(f"{index.table}.{index.column}")
+        unindexed = contains.format(index.column)
+        mark = f"(SELECT indexed_to FROM search_index_state WHERE name = '{index.name}')"
+        parts.append(
+            f"SELECT {index.table}.{owner} AS conversation_id, {index.name}.rank AS score "
+            f"FROM {index.name} JOIN {index.table} ON {index.table}.id = {index.name}.rowid "
+            f"WHERE {index.name} MATCH :phrase AND {matches}"
+        )
+        parts.append(
+            f"SELECT {owner} AS conversation_id, 0.0 AS score FROM {index.table} "
+            f"WHERE id > {mark} AND {unindexed}"
+        )
+    statement = text(
+        "SELECT conversation_id, min(score) AS score FROM ("
+        + " UNION ALL ".join(parts)
+        + ") GROUP BY conversation_id"
+    ).bindparams(phrase=fts_phrase(query), needle=needle)
+    return statement.columns(conversation_id=Integer, score=Float).subquery("hits")
+
+
+def _postgres_ranked(session: Session, query: str) -> Subquery | None:
+    """Every matching conversation with its best -ts_rank, or None when the index holds many candidates."""
+    # A prefix or common word gathers a large bitmap: with the default 4 MB it turns lossy and every row
+    # of its pages is rechecked (4.5 s instead of 0.25 s for a two-word phrase at 1M conversations).
+    session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
+    wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
+    title, turn_text = col(Conversation.title), col(Turn.text)
+    if _postgres_candidates(session, query) > FEW_MATCHES:
+        return None
+    turn_hits = select(
+        col(Turn.conversation_id).label("conversation_id"),
+        (-func.ts_rank(search_vector(turn_text), wanted)).label("score"),
+    ).where(search_vector(turn_text).op("@@")(wanted), turn_text.icontains(query, autoescape=True))
+    titled = func.coalesce(title, "")
+    title_hits = select(
+        col(Conversation.id).label("conversation_id"),
+        (-func.ts_rank(search_vector(titled), wanted)).label("score"),
+    ).where(search_vector(titled).op("@@")(wanted), title.icontains(query, autoescape=True))
+    hits = turn_hits.union_all(title_hits).subquery("matches")
+    return (
+        select(hits.c.conversation_id, func.min(hits.c.score).label("score"))
+        .group_by(hits.c.conversation_id)
+        .subquery("hits")
+    )
+
+
+def _postgres_candidates(session: Session, query: str) -> float:
+    """How many turns the GIN index holds for `query`'s words: estimated, or counted up to FEW_MATCHES + 1.
+
+    The planner's estimate is good for words in the index statistics' most common elements; for any other
+    word it falls back to a fixed share of the table (0.5%: over 20,000 turns at 1M conversations), which
+    would send every rare word and every miss to the newest-first scan, a full scan for a miss. A query
+    with such a word is therefore counted in the index, capped: the rare word bounds the bitmap it reads.
+    """
+    wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
+    candidates = select(col(Turn.id)).where(search_vector(col(Turn.text)).op("@@")(wanted))
+    common = _common_words(session)
+    words = search_words(query)
+    last = len(words) - 1
+    if common is None or all(_is_common(w, common, prefix=i == last) for i, w in enumerate(words)):
+        return _estimated_rows(session, candidates)
+    capped = select(func.count()).select_from(candidates.limit(FEW_MATCHES + 1).subquery())
+    return float(session.execute(capped).scalar_one())
+
+
+def _is_common(word: str, common: frozenset[str], *, prefix: bool) -> bool:
+    return word in common or (prefix and any(c.startswith(word) for c in common))
+
+
+_common_cache: dict[str, tuple[float, frozenset[str] | None]] = {}
+COMMON_WORDS_SECONDS = 300.0
+
+
+def _common_words(session: Session) -> frozenset[str] | None:
+    """The most common words of the turn index by PostgreSQL's statistics (None before any ANALYZE).
+
+    Read at most every COMMON_WORDS_SECONDS per process: statistics change only when the table is analyzed.
+    """
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    hit = _common_cache.get(key)
+    if hit is not None and now - hit[0] < COMMON_WORDS_SECONDS:
+        return hit[1]
+    row = session.execute(
+        text(
+            "SELECT most_common_elems::text::text[] FROM pg_stats "
+            "WHERE tablename = 'ix_turn_text_search' AND most_common_elems IS NOT NULL"
+        )
+    ).first()
+    words = frozenset(row[0]) if row is not None else None
+    _common_cache[key] = (now, words)
+    return words
 
 
 def _estimated_rows(session: Session, query: Select[Any]) -> float:

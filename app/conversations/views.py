@@ -14,10 +14,10 @@ from sqlmodel import Session, col
 from app.auth.deps import AdminUser
 from app.conversations.importers import FORMATS
 from app.conversations.models import Conversation, ImportBatch, Turn
-from app.conversations.search import text_match
+from app.conversations.search import plan_search
 from app.db import SessionDep
 from app.errors import NotFoundError
-from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
+from app.listing import PAGE_SIZE, QueryModel, best_first, count_by, newest_first
 from app.pairs.models import Pair
 from app.params import MAX_DB_INT, PathId
 from app.review.page import tool_blocks
@@ -26,6 +26,7 @@ from app.web import render
 router = APIRouter(prefix="/admin/conversations")
 
 
+MAX_SEARCH_PAGE = 1_000
 LIST_COLUMNS = (
     Conversation.id,
     Conversation.title,
@@ -44,6 +45,8 @@ class ConversationQuery(QueryModel):
     created_from: date | None = None
     created_to: date | None = None
     after: int | None = Field(default=None, ge=1, le=MAX_DB_INT)
+    # Ranked search results page by number (they are scored in full on each request).
+    page: int | None = Field(default=None, ge=1, le=MAX_SEARCH_PAGE)
 
     @field_validator("format")
     @classmethod
@@ -60,13 +63,23 @@ class ConversationQuery(QueryModel):
 
 
 def conversation_page(session: Session, *, q: ConversationQuery, size: int = PAGE_SIZE) -> Any:
+    """Ranked search results when the search is rare enough to rank; otherwise newest first."""
     query = select(*(col(c) for c in LIST_COLUMNS))
-    if q.q:
-        query = query.where(text_match(session, q.q))
     if q.source:
         query = query.where(col(Conversation.source) == q.source)
     if q.format:
         query = query.where(col(Conversation.format) == q.format)
+    if q.q:
+        plan = plan_search(session, q.q)
+        if plan.ranked is not None and q.after is None:
+            hits = plan.ranked
+            return best_first(
+                session, query.join(hits, hits.c.conversation_id == col(Conversation.id)),
+                score_column=hits.c.score, id_column=col(Conversation.id),
+                created_column=col(Conversation.created_at), created_from=q.created_from,
+                created_to=q.created_to, page=q.page or 1, size=size,
+            )  # fmt: skip
+        query = query.where(plan.as_filter())
     return newest_first(
         session, query, id_column=col(Conversation.id), created_column=col(Conversation.created_at),
         created_from=q.created_from, created_to=q.created_to, after=q.after, size=size,

@@ -1,4 +1,12 @@
-"""Aggregate numbers for the overview: one GROUP BY query each; counts of large tables cached a minute."""
+"""Aggregate numbers for the overview: one GROUP BY query each; aggregates of large tables are cached.
+
+On PostgreSQL a table whose statistics put it at LARGE_TABLE rows or more is not aggregated by page
+views: the worker computes its figures every minute into `cached_aggregate` (refresh_aggregates, an
+on_recover hook, so also at worker start), and every web process reads that row. When the row is
+missing or older than STALE_SECONDS (no worker running), a page view computes the figure once and its
+process keeps it CACHE_SECONDS. Small tables, and SQLite (which counts a million rows from an index in
+milliseconds), are aggregated exactly on every view.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +15,28 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, Engine, func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
 from app.auth.models import User
 from app.conversations.models import Conversation, ImportBatch
+from app.dashboard.models import CachedAggregate
+from app.db import session_scope
 from app.jobs.models import Job
 from app.listing import day_start
+from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
 from app.patterns.models import Pattern
 from app.review.models import Judgment
 
-# Tables this large (by the planner's statistics) get counts at most CACHE_SECONDS old.
+# Tables this large (by the planner's statistics) get cached aggregates.
 LARGE_TABLE = 50_000
+# A process keeps a figure it computed itself this long; a worker's row counts until it is this old.
 CACHE_SECONDS = 60.0
-C = TypeVar("C")
+STALE_SECONDS = 300.0
 _cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
 
@@ -43,7 +56,7 @@ class PatternFrequency:
 
 
 def count_conversations(session: Session) -> int:
-    return cached_count(session, "conversation", lambda: _count_conversations(session))
+    return int(cached(session, "conversations"))
 
 
 def _count_conversations(session: Session) -> int:
@@ -52,38 +65,63 @@ def _count_conversations(session: Session) -> int:
 
 def pairs_by_status(session: Session) -> dict[str, int]:
     """Every status with its count, zeros included, in the lifecycle order."""
-    return cached_count(session, "pair", lambda: _pairs_by_status(session))
+    counted: dict[str, int] = cached(session, "pairs_by_status")
+    return {str(status): int(counted.get(str(status), 0)) for status in PairStatus}
 
 
 def _pairs_by_status(session: Session) -> dict[str, int]:
-    counts = dict.fromkeys(PairStatus, 0)
-    for status, n in session.execute(select(col(Pair.status), func.count()).group_by(col(Pair.status))):
-        counts[PairStatus(status)] = int(n)
-    return {str(k): v for k, v in counts.items()}
+    rows = session.execute(select(col(Pair.status), func.count()).group_by(col(Pair.status)))
+    return {str(PairStatus(status)): int(n) for status, n in rows}
 
 
-def cached_count(session: Session, table: str, compute: Callable[[], C]) -> C:
-    """`compute()` exactly on a small table; on a large PostgreSQL table, at most CACHE_SECONDS old.
+# name -> (the table whose size decides, the exact computation; its value must be JSON)
+AGGREGATES: dict[str, tuple[str, Callable[[Session], Any]]] = {}
 
-    Counting a million rows reads the whole table (PostgreSQL keeps no row count), which would cost
-    every dashboard view tens of milliseconds; the statistics say cheaply whether the table is large.
-    """
+
+def cached(session: Session, name: str) -> Any:
+    """Aggregate `name` exactly on a small table; on a large PostgreSQL table, the worker's cached value."""
+    table, compute = AGGREGATES[name]
     bind = session.get_bind()
-    if bind.dialect.name != "postgresql" or _estimated_rows(session, table) < LARGE_TABLE:
-        return compute()
-    key = (str(bind.engine.url), table)
+    if not is_large(session, table):
+        return compute(session)
+    key = (str(bind.engine.url), name)
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return cast(C, hit[1])
-    value = compute()
+        return hit[1]
+    row = session.get(CachedAggregate, name)
+    if row is not None and (utcnow() - row.computed_at).total_seconds() < STALE_SECONDS:
+        return row.value
+    value = compute(session)
     _cache[key] = (now, value)
     return value
 
 
-def _estimated_rows(session: Session, table: str) -> float:
+def is_large(session: Session, table: str) -> bool:
+    """A PostgreSQL table with at least LARGE_TABLE rows by its statistics (SQLite never counts as large)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
     query = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)")
-    return float(session.execute(query, {"table": table}).scalar_one_or_none() or 0)
+    return float(session.execute(query, {"table": table}).scalar_one_or_none() or 0) >= LARGE_TABLE
+
+
+def refresh_aggregates(engine: Engine) -> list[str]:
+    """Recompute the aggregates of large tables (the worker does, every minute: app/dashboard/jobs.py)."""
+    refreshed = []
+    for name, (table, compute) in AGGREGATES.items():
+        with session_scope(engine) as session:
+            if not is_large(session, table):
+                continue
+            value = compute(session)
+            statement = insert(CachedAggregate).values(name=name, value=value, computed_at=utcnow())
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[col(CachedAggregate.name)],
+                    set_={"value": statement.excluded.value, "computed_at": statement.excluded.computed_at},
+                )
+            )
+        refreshed.append(name)
+    return refreshed
 
 
 def recent_batches(session: Session, *, limit: int = 8) -> list[ImportBatch]:
@@ -171,7 +209,17 @@ def _median(counted: list[tuple[float, int]]) -> float | None:
 
 
 def pattern_frequency(session: Session) -> list[PatternFrequency]:
-    """How often reviewers tagged each pattern on the answer they preferred and on the other one.
+    """How often reviewers tagged each pattern on the answer they preferred and on the other one."""
+    counts: list[list[Any]] = cached(session, "pattern_counts")
+    names: dict[str, str] = dict(session.execute(select(col(Pattern.slug), col(Pattern.name))).all())
+    return [
+        PatternFrequency(slug=slug, name=names.get(slug, slug), chosen=int(chosen), rejected=int(rejected))
+        for slug, chosen, rejected in counts
+    ]
+
+
+def _pattern_counts(session: Session) -> list[list[Any]]:
+    """[slug, chosen, rejected] per tagged pattern, most tagged first.
 
     A judgment's verdict names the preferred side in the detected orientation (`first` = the answer
     before the pushback), so patterns_first counts as chosen when the verdict is `first` and as
@@ -191,8 +239,12 @@ def pattern_frequency(session: Session) -> list[PatternFrequency]:
         better, worse = (first, second) if verdict == "first" else (second, first)
         chosen.update(dict.fromkeys(better or (), int(n)))
         rejected.update(dict.fromkeys(worse or (), int(n)))
-    names: dict[str, str] = dict(session.execute(select(col(Pattern.slug), col(Pattern.name))).all())
     slugs = sorted(set(chosen) | set(rejected), key=lambda s: (-(chosen[s] + rejected[s]), s))
-    return [
-        PatternFrequency(slug=s, name=names.get(s, s), chosen=chosen[s], rejected=rejected[s]) for s in slugs
-    ]
+    return [[s, chosen[s], rejected[s]] for s in slugs]
+
+
+AGGREGATES.update(
+    conversations=("conversation", _count_conversations),
+    pairs_by_status=("pair", _pairs_by_status),
+    pattern_counts=("judgment", _pattern_counts),
+)

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, text
 from starlette.testclient import TestClient
 
 from app.conversations import search
+from app.db import session_scope
 from tests.conversations.test_views import add_conversation, listed
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -50,3 +51,45 @@ def test_the_full_text_indexes_exist_on_postgresql_only(engine: Engine) -> None:
     with engine.connect() as connection:
         names = set(connection.execute(text(query)).scalars())
     assert names == ({"ix_turn_text_search", "ix_conversation_title_search"} if postgres else set())
+
+
+def test_postgres_query_looks_up_whole_words_and_a_prefix_last() -> None:
+    """Words followed by more of the query end where a word of the text ends; only the last may go on."""
+    assert search.ts_query("erlang deadl") == "erlang & deadl:*"
+    assert search.ts_query("my_func(") == "my & func:*"
+    assert search.ts_query("Kube") == "kube:*"
+
+
+def test_postgres_counts_rare_words_instead_of_trusting_the_planner(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner guesses 0.5% of the table for a word outside its statistics: such queries are counted."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    for _ in range(3):
+        add_conversation(engine, "t", "zookeeper quorum", "kafka")
+    monkeypatch.setattr(search, "_common_words", lambda session: frozenset({"kafka", "quorum"}))
+    monkeypatch.setattr(search, "_estimated_rows", lambda session, query: 12345.0)
+    with session_scope(engine, read_only=True) as session:
+        assert search._postgres_candidates(session, "zookeeper") == 3  # counted in the index
+        assert search._postgres_candidates(session, "zookeeper quorum") == 3
+        assert search._postgres_candidates(session, "xylophonequartz") == 0
+        assert search._postgres_candidates(session, "kafka") == 12345.0  # common: the planner knows it
+        assert search._postgres_candidates(session, "quo") == 12345.0  # a prefix of a common word
+        monkeypatch.setattr(search, "FEW_MATCHES", 1)
+        assert search._postgres_candidates(session, "zookeeper") == 2  # capped at FEW_MATCHES + 1
+
+
+def test_common_words_come_from_the_index_statistics(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    for i in range(30):
+        add_conversation(engine, "t", f"kafka partition {i}")
+    search._common_cache.clear()
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE turn"))
+    with session_scope(engine, read_only=True) as session:
+        common = search._common_words(session)
+    search._common_cache.clear()
+    assert common is not None
+    assert {"kafka", "partition"} <= common

@@ -66,6 +66,20 @@ class TestPairList:
         assert listed(admin, "source=other") == [mid]
         assert listed(admin, "status=&min_score=&max_score=&source=&pattern=&reviewer=") == [mid, high, low]
 
+    @pytest.mark.parametrize("newer_rows", [0, 10**9], ids=["old source: sorted", "recent source: scanned"])
+    def test_source_filter_pages_newest_first_on_either_plan(
+        self, engine: Engine, admin: TestClient, monkeypatch: pytest.MonkeyPatch, newer_rows: int
+    ) -> None:
+        monkeypatch.setattr("app.pairs.views.OLD_SOURCE_NEWER_ROWS", newer_rows)
+        old = [pair(engine, source="old") for _ in range(55)]
+        newer = [pair(engine, source="new") for _ in range(3)]
+        old.append(pair(engine, source="old"))  # a later pair of the old source (a re-detection, say)
+        first = listed(admin, "source=old")
+        assert first == sorted(old, reverse=True)[:50]
+        assert listed(admin, f"source=old&after={first[-1]}") == sorted(old, reverse=True)[50:]
+        assert listed(admin, "source=new") == newer[::-1]
+        assert listed(admin, "source=nowhere") == []
+
     def test_pattern_filter_looks_at_the_chosen_answer(self, engine: Engine, admin: TestClient) -> None:
         with session_scope(engine) as session:
             seed_defaults(session)
