@@ -8,6 +8,7 @@ from starlette.testclient import TestClient
 
 from app.conversations import search
 from app.db import session_scope
+from tests.conftest import only_postgres
 from tests.conversations.test_views import add_conversation, listed
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -60,12 +61,11 @@ def test_postgres_query_looks_up_whole_words_and_a_prefix_last() -> None:
     assert search.ts_query("Kube") == "kube:*"
 
 
+@only_postgres
 def test_postgres_counts_rare_words_instead_of_trusting_the_planner(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The planner guesses 0.5% of the table for a word outside its statistics: such queries are counted."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner statistics")
     for _ in range(3):
         add_conversation(engine, "t", "zookeeper quorum", "kafka")
     monkeypatch.setattr(search, "_common_words", lambda session: frozenset({"kafka", "quorum"}))
@@ -80,9 +80,8 @@ def test_postgres_counts_rare_words_instead_of_trusting_the_planner(
         assert search._postgres_candidates(session, "zookeeper") == 2  # capped at FEW_MATCHES + 1
 
 
+@only_postgres
 def test_common_words_come_from_the_index_statistics(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner statistics")
     for i in range(30):
         add_conversation(engine, "t", f"kafka partition {i}")
     search._common_cache.clear()

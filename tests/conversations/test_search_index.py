@@ -16,17 +16,13 @@ from app.db import session_scope
 from app.jobs.models import Job
 from app.jobs.runner import execute
 from app.jobs.service import recover_jobs
+from tests.conftest import only_postgres, only_sqlite
 from tests.conversations.test_views import add_conversation, listed
 from tests.page_helpers import ids_in, soup
 from tests.web_helpers import add_pair
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
 FILLER = " ".join(f"filler{i}" for i in range(40))
-
-
-def sqlite_only(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("FTS5 is SQLite's index; PostgreSQL has GIN indexes (tested in test_search.py)")
 
 
 def marks(engine: Engine) -> dict[str, tuple[int, int]]:
@@ -115,8 +111,8 @@ def test_fts_phrase_quotes_everything() -> None:
 
 
 class TestIndexJob:
+    @only_sqlite
     def test_index_fills_both_tables_and_raises_the_watermarks(self, engine: Engine) -> None:
-        sqlite_only(engine)
         first = add_conversation(engine, "Kafka notes", "one", "two")
         assert marks(engine)["turn_fts"][0] == 0
         result = index_pending(engine, rows=1)  # one row per transaction: chunks join up
@@ -157,8 +153,8 @@ class TestIndexJob:
             assert done.result == {"indexed": {"turn_fts": 2, "conversation_fts": 1}}
         assert all(mark == top for mark, top in marks(engine).values())
 
+    @only_sqlite
     def test_worker_catches_up_once_after_a_cli_import(self, engine: Engine, enqueued: list[int]) -> None:
-        sqlite_only(engine)
         add_conversation(engine, "t", "one")
         recover_jobs(engine)
         recover_jobs(engine)  # a second minute with the job still queued adds none
@@ -169,9 +165,8 @@ class TestIndexJob:
         recover_jobs(engine)  # nothing left to index: no job
         assert len(enqueued) == 1
 
+    @only_postgres
     def test_nothing_to_do_on_postgresql(self, engine: Engine) -> None:
-        if engine.dialect.name == "sqlite":
-            pytest.skip("PostgreSQL only")
         add_conversation(engine, "t", "one")
         assert index_pending(engine).indexed == {}
         assert marks(engine) == {}
@@ -268,8 +263,8 @@ class TestCli:
         assert (code, json.loads(output)) == (0, {"indexed": {"turn_fts": 2, "conversation_fts": 1}})
         assert fts_rows(engine) == 2
 
+    @only_sqlite
     def test_status_fails_on_a_damaged_index_until_rebuilt(self, engine: Engine) -> None:
-        sqlite_only(engine)
         add_conversation(engine, "t", "one")
         index_pending(engine)
         with engine.begin() as connection:  # an index entry without its row
