@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, inspect, text
@@ -16,7 +16,9 @@ BEFORE, REVISION = "6db1c01b712a", "b7c2915ed1c4"
 
 
 @pytest.fixture(params=BACKENDS)
-def engine_before(request: pytest.FixtureRequest, fresh_database_url) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+def engine_before(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[Engine]:
     engine = build_engine(fresh_database_url(request.param))
     migrate.upgrade(engine, BEFORE)
     with engine.begin() as connection:
@@ -61,7 +63,10 @@ def test_up_and_down_over_existing_rows(engine_before: Engine) -> None:
         }
         assert added == SQLITE_SEARCH_TABLES | triggers
         with engine.connect() as connection:
-            marks = dict(connection.execute(text("SELECT name, indexed_to FROM search_index_state")).all())
+            marks = {
+                row[0]: row[1]
+                for row in connection.execute(text("SELECT name, indexed_to FROM search_index_state"))
+            }
             # Existing rows wait for the index job (the migration itself stays instant on a big database).
             assert marks == {"turn_fts": 0, "conversation_fts": 0}
             assert connection.execute(text("SELECT count(*) FROM turn_fts_docsize")).scalar_one() == 0

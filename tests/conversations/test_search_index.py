@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, text
+from sqlmodel import col
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -18,7 +20,7 @@ from app.jobs.runner import execute
 from app.jobs.service import recover_jobs
 from tests.conftest import only_postgres, only_sqlite
 from tests.conversations.test_views import add_conversation, listed
-from tests.page_helpers import ids_in, soup
+from tests.page_helpers import attr, ids_in, one, soup
 from tests.web_helpers import add_pair
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -49,7 +51,7 @@ class TestRanking:
         add_conversation(engine, "t", "nothing relevant")
         index_pending(engine)
         response = admin.get("/admin/conversations?q=kafka")
-        assert soup(response.text).select_one("[data-order]")["data-order"] == "ranked"
+        assert attr(one(soup(response.text), "[data-order]"), "data-order") == "ranked"
         assert listed(admin, "/admin/conversations?q=kafka") == [dense, sparse]
 
     def test_common_words_list_newest_first(self, engine: Engine, admin: TestClient) -> None:
@@ -58,8 +60,8 @@ class TestRanking:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(search, "FEW_MATCHES", 0)
             response = admin.get("/admin/conversations?q=kafka")
-        assert soup(response.text).select_one("[data-order]")["data-order"] == "newest"
-        assert [int(tr["data-id"]) for tr in soup(response.text).select("tr[data-id]")] == ids[::-1]
+        assert attr(one(soup(response.text), "[data-order]"), "data-order") == "newest"
+        assert [int(attr(tr, "data-id")) for tr in soup(response.text).select("tr[data-id]")] == ids[::-1]
 
     def test_ranked_pages_by_number_without_gaps(
         self, engine: Engine, admin: TestClient, ranked: None
@@ -70,9 +72,9 @@ class TestRanking:
         url = "/admin/conversations?q=alpha"
         while url:
             page = soup(admin.get(url).text)
-            seen += [int(tr["data-id"]) for tr in page.select("tr[data-id]")]
+            seen += [int(attr(tr, "data-id")) for tr in page.select("tr[data-id]")]
             link = page.select_one("a[rel=next]")
-            url = link["href"] if link else ""
+            url = attr(link, "href") if link else ""
         assert sorted(seen) == sorted(ids)
         assert len(seen) == len(ids)
 
@@ -124,7 +126,9 @@ class TestIndexJob:
         assert index_pending(engine).indexed == {"turn_fts": 0, "conversation_fts": 0}
         assert integrity_problems(engine) == []
 
-    def test_import_job_queues_the_index_job(self, engine: Engine, enqueued: list[int], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def test_import_job_queues_the_index_job(
+        self, engine: Engine, enqueued: list[int], tmp_path: Path
+    ) -> None:
         folder = tmp_path / "upload"
         folder.mkdir()
         (folder / "a.jsonl").write_text(
@@ -139,7 +143,9 @@ class TestIndexJob:
         assert import_id is not None
         execute(engine, import_id)
         with session_scope(engine, read_only=True) as session:
-            kinds = dict(session.execute(select(Job.id, Job.kind)).all())
+            kinds: dict[int, str] = {
+                row.id: row.kind for row in session.execute(select(col(Job.id), col(Job.kind)))
+            }
         if engine.dialect.name != "sqlite":
             assert list(kinds.values()) == ["import"]
             return
@@ -159,7 +165,9 @@ class TestIndexJob:
         recover_jobs(engine)
         recover_jobs(engine)  # a second minute with the job still queued adds none
         with session_scope(engine, read_only=True) as session:
-            queued = session.execute(select(func.count()).select_from(Job).where(Job.kind == "search_index"))
+            queued = session.execute(
+                select(func.count()).select_from(Job).where(col(Job.kind) == "search_index")
+            )
             assert queued.scalar_one() == 1
         execute(engine, enqueued[-1])
         recover_jobs(engine)  # nothing left to index: no job

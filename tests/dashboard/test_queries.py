@@ -57,7 +57,12 @@ def test_worker_refresh_feeds_every_process(engine: Engine, monkeypatch: pytest.
     assert refreshed == ["conversations", "pairs_by_status", "pattern_counts"]
     add_conversation(engine, "b")
     computed: list[str] = []
-    monkeypatch.setattr(queries, "_count_conversations", lambda session: computed.append("count") or 0)
+
+    def counted(session: object) -> int:
+        computed.append("count")
+        return 0
+
+    monkeypatch.setattr(queries, "_count_conversations", counted)
     monkeypatch.setitem(queries.AGGREGATES, "conversations", ("conversation", queries._count_conversations))
     assert _count(engine) == 1  # the worker's figure, read from the table, not counted again
     assert computed == []
