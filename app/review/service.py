@@ -131,28 +131,33 @@ def check_render(
 def _check_room(
     session: Session, *, pair: Pair, reviewer: User, assignment: Assignment | None, now: object
 ) -> None:
-    if session.execute(
-        select(func.count())
-        .select_from(Judgment)
-        .where(col(Judgment.pair_id) == pair.id, col(Judgment.reviewer_id) == reviewer.id)
-    ).scalar_one():
+    # One statement for the three counts (this reviewer's judgment, all judgments, others' live leases).
+    mine, judged, held_by_others = session.execute(
+        select(
+            select(func.count())
+            .select_from(Judgment)
+            .where(col(Judgment.pair_id) == pair.id, col(Judgment.reviewer_id) == reviewer.id)
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(Judgment)
+            .where(col(Judgment.pair_id) == pair.id)
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(Assignment)
+            .where(
+                col(Assignment.pair_id) == pair.id,
+                col(Assignment.reviewer_id) != reviewer.id,
+                col(Assignment.expires_at) > now,
+                col(Assignment.skipped).is_(False),
+            )
+            .scalar_subquery(),
+        )
+    ).one()
+    if mine:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.")
     if pair.status not in OPEN_STATUSES:
         raise ConflictError(f"This pair is already decided ({pair.status}); it needs no more judgments.")
     overlap = int(get_value(session, key="overlap"))
-    judged = session.execute(
-        select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair.id)
-    ).scalar_one()
-    held_by_others = session.execute(
-        select(func.count())
-        .select_from(Assignment)
-        .where(
-            col(Assignment.pair_id) == pair.id,
-            col(Assignment.reviewer_id) != reviewer.id,
-            col(Assignment.expires_at) > now,
-            col(Assignment.skipped).is_(False),
-        )
-    ).scalar_one()
     if judged + held_by_others + 1 > overlap:
         if assignment is not None:
             raise ConflictError(
