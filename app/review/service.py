@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, update
+from sqlalchemy import and_, bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -128,30 +128,36 @@ def check_render(
         )
 
 
+# The room check's three counts (this reviewer's judgment, all judgments, others' live leases) in one
+# statement, built once: bound pair_id, reviewer_id, now.
+_ROOM = select(
+    select(func.count())
+    .select_from(Judgment)
+    .where(
+        col(Judgment.pair_id) == bindparam("pair_id"), col(Judgment.reviewer_id) == bindparam("reviewer_id")
+    )
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Judgment)
+    .where(col(Judgment.pair_id) == bindparam("pair_id"))
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Assignment)
+    .where(
+        col(Assignment.pair_id) == bindparam("pair_id"),
+        col(Assignment.reviewer_id) != bindparam("reviewer_id"),
+        col(Assignment.expires_at) > bindparam("now"),
+        col(Assignment.skipped).is_(False),
+    )
+    .scalar_subquery(),
+)
+
+
 def _check_room(
     session: Session, *, pair: Pair, reviewer: User, assignment: Assignment | None, now: object
 ) -> None:
-    # One statement for the three counts (this reviewer's judgment, all judgments, others' live leases).
     mine, judged, held_by_others = session.execute(
-        select(
-            select(func.count())
-            .select_from(Judgment)
-            .where(col(Judgment.pair_id) == pair.id, col(Judgment.reviewer_id) == reviewer.id)
-            .scalar_subquery(),
-            select(func.count())
-            .select_from(Judgment)
-            .where(col(Judgment.pair_id) == pair.id)
-            .scalar_subquery(),
-            select(func.count())
-            .select_from(Assignment)
-            .where(
-                col(Assignment.pair_id) == pair.id,
-                col(Assignment.reviewer_id) != reviewer.id,
-                col(Assignment.expires_at) > now,
-                col(Assignment.skipped).is_(False),
-            )
-            .scalar_subquery(),
-        )
+        _ROOM, {"pair_id": pair.id, "reviewer_id": reviewer.id, "now": now}
     ).one()
     if mine:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.")
