@@ -5,8 +5,9 @@
 Seeds a database like `review_load.py` (generated Claude Code sessions, default taxonomy), signs one reviewer
 in through the app (in process, Starlette's TestClient) and loops next -> submit as the review screen does
 (htmx headers, a verdict with one tag). Prints, for the next-pair page (POST /review/next) and the verdict
-submit (POST /review/{id}/judge), the SQL statements per request and the server time (Server-Timing) median
-and mean. `--profile N` prints the N costliest functions (cProfile, cumulative) of the measured rounds.
+submit (POST /review/{id}/judge), the SQL statements per request, the server time (Server-Timing) median
+and mean, and the CPU time this process spent per request (app and in-process client; steadier than wall
+time on a busy machine, and on SQLite it includes the database's work). `--profile N` prints the N costliest functions (cProfile, cumulative) of the measured rounds.
 The first rounds warm caches and are not counted. On a busy machine the milliseconds are noisy; the
 statement counts are exact.
 """
@@ -22,6 +23,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -123,7 +125,10 @@ def main() -> int:
                 print(f"sign-in answered {signed.status_code}")
                 return 2
             headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
-            figures: dict[str, tuple[list[int], list[float]]] = {"next": ([], []), "submit": ([], [])}
+            figures: dict[str, tuple[list[int], list[float], list[float]]] = {
+                "next": ([], [], []),
+                "submit": ([], [], []),
+            }
             profiler = cProfile.Profile()
             profiling = [False]
             if args.profile:
@@ -132,12 +137,15 @@ def main() -> int:
             def measured(name: str, counted: bool, call: Callable[[], Any]) -> Any:
                 statements[0] = 0
                 profiling[0] = counted
+                cpu = time.process_time()
                 response = call()
+                cpu = time.process_time() - cpu
                 if response.status_code != 200:
                     raise SystemExit(f"{name} answered {response.status_code}: {response.text[:300]}")
                 if counted:
                     figures[name][0].append(statements[0])
                     figures[name][1].append(server_ms(response.headers))
+                    figures[name][2].append(cpu * 1000)
                 return response
 
             for round_ in range(WARM_UP + args.rounds):
@@ -163,12 +171,13 @@ def main() -> int:
                 )
         backend = "postgresql" if args.postgres else "sqlite"
         print(f"{backend}, {args.sessions} sessions, one reviewer, {len(figures['next'][0])} rounds")
-        for name, (counts, ms) in figures.items():
+        for name, (counts, ms, cpu_ms) in figures.items():
             if not counts:
                 continue
             print(
                 f"  {name:<7} statements/request {statistics.fmean(counts):5.1f} (max {max(counts)})  "
-                f"server ms median {statistics.median(ms):6.1f}  mean {statistics.fmean(ms):6.1f}"
+                f"server ms median {statistics.median(ms):6.1f}  mean {statistics.fmean(ms):6.1f}  "
+                f"CPU ms median {statistics.median(cpu_ms):6.1f}"
             )
         if args.profile:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
