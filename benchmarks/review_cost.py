@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import os
 import pstats
 import re
@@ -67,7 +68,7 @@ def _profile_endpoints(profiler: cProfile.Profile, profiling: list[bool]) -> Non
 
         return await original(run)
 
-    fastapi.routing.run_in_threadpool = profiled  # type: ignore[assignment]
+    fastapi.routing.run_in_threadpool = profiled
 
 
 def main() -> int:
@@ -155,20 +156,15 @@ def main() -> int:
                 if match is None:
                     print("the queue ran out; use more --sessions")
                     break
-                pair_id = int(match.group(1))
-                measured(
-                    "submit",
-                    counted,
-                    lambda: client.post(
-                        f"/review/{pair_id}/judge",
-                        headers=headers,
-                        data={
-                            "verdict": "right",
-                            "patterns_right": ["tradeoffs"],
-                            "token": token.group(1) if token else "",
-                        },
-                    ),
+                verdict = {
+                    "verdict": "right",
+                    "patterns_right": ["tradeoffs"],
+                    "token": token.group(1) if token else "",
+                }
+                judge = functools.partial(
+                    client.post, f"/review/{int(match.group(1))}/judge", headers=headers, data=verdict
                 )
+                measured("submit", counted, judge)
         backend = "postgresql" if args.postgres else "sqlite"
         print(f"{backend}, {args.sessions} sessions, one reviewer, {len(figures['next'][0])} rounds")
         for name, (counts, ms, cpu_ms) in figures.items():
