@@ -15,6 +15,8 @@ from app.rendering import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
+# Templates ship with the code: a restart picks up a change, so no file checks on every render.
+templates.env.auto_reload = False
 templates.env.filters["markdown"] = render_markdown
 templates.env.filters["leak_segments"] = segments
 templates.env.globals["static_version"] = "1"

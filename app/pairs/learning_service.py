@@ -57,20 +57,29 @@ def scorer_of(model: DetectionModel | None) -> ScoreModel | None:
 
 
 def label_counts(session: Session) -> LabelCounts:
-    rows = labelled_rows(session)
-    active = active_model(session)
+    return _label_counts(session, active=active_model(session))
+
+
+def _label_counts(session: Session, *, active: DetectionModel | None) -> LabelCounts:
+    """The counts of `labelled_rows`, counted by the database (every verdict asks, see `training_due`)."""
+    by_status = session.execute(
+        select(col(Pair.status), func.count())
+        .where(col(Pair.status).in_(list(LABELS)), col(Pair.detector) != IMPORTED_DETECTOR)
+        .group_by(col(Pair.status))
+    ).all()
+    total = sum(n for _, n in by_status)
+    positive = sum(n for status, n in by_status if LABELS[PairStatus(status)])
     trained = (active.trained_on + active.held_back) if active else 0
-    return LabelCounts(
-        total=len(rows), positive=sum(r[2] for r in rows), since_active=max(0, len(rows) - trained)
-    )
+    return LabelCounts(total=total, positive=positive, since_active=max(0, total - trained))
 
 
 def training_due(session: Session) -> bool:
     """Enough labels for a first model, or enough new ones since the active model."""
-    counts = label_counts(session)
+    active = active_model(session)
+    counts = _label_counts(session, active=active)
     if counts.total < MIN_LABELS or min(counts.positive, counts.total - counts.positive) < MIN_PER_CLASS:
         return False
-    return active_model(session) is None or counts.since_active >= RETRAIN_AFTER
+    return active is None or counts.since_active >= RETRAIN_AFTER
 
 
 def start_training_if_due(

@@ -39,10 +39,11 @@ class ReviewView:
 
 
 def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
-    pair = session.get(Pair, assignment.pair_id)
-    assert pair is not None
-    conversation = session.get(Conversation, pair.conversation_id)
-    assert conversation is not None
+    pair, conversation = session.execute(
+        select(Pair, Conversation)
+        .join(Conversation, col(Conversation.id) == col(Pair.conversation_id))
+        .where(col(Pair.id) == assignment.pair_id)
+    ).one()
     turns = list(
         session.exec(
             select(Turn).where(col(Turn.conversation_id) == pair.conversation_id).order_by(col(Turn.index))

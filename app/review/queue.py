@@ -30,25 +30,28 @@ def left_side_for(*, pair_id: int, reviewer_id: int) -> str:
     return "first" if digest[0] % 2 == 0 else "second"
 
 
+# Built once (building and keying it each time cost more than running it): bound reviewer_id and now.
+_CURRENT = (
+    select(Assignment)
+    .where(
+        col(Assignment.reviewer_id) == bindparam("reviewer_id"),
+        col(Assignment.expires_at) > bindparam("now"),
+        col(Assignment.skipped).is_(False),
+        ~exists().where(
+            and_(
+                col(Judgment.pair_id) == Assignment.pair_id,
+                col(Judgment.reviewer_id) == bindparam("reviewer_id"),
+            )
+        ),
+    )
+    .order_by(col(Assignment.leased_at).desc())
+    .limit(1)
+)
+
+
 def current_assignment(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:
     """The reviewer's live lease on a pair they have not judged yet, if any."""
-    now = now or utcnow()
-    return session.exec(
-        select(Assignment)
-        .where(
-            col(Assignment.reviewer_id) == reviewer.id,
-            col(Assignment.expires_at) > now,
-            col(Assignment.skipped).is_(False),
-            ~exists().where(
-                and_(
-                    col(Judgment.pair_id) == Assignment.pair_id,
-                    col(Judgment.reviewer_id) == reviewer.id,
-                )
-            ),
-        )
-        .order_by(col(Assignment.leased_at).desc())
-        .limit(1)
-    ).first()
+    return session.exec(_CURRENT, params={"reviewer_id": reviewer.id, "now": now or utcnow()}).first()
 
 
 def _open_conditions() -> list[Any]:

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, update
+from sqlalchemy import and_, bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -128,31 +128,42 @@ def check_render(
         )
 
 
+# The room check's three counts (this reviewer's judgment, all judgments, others' live leases) in one
+# statement, built once: bound pair_id, reviewer_id, now.
+_ROOM = select(
+    select(func.count())
+    .select_from(Judgment)
+    .where(
+        col(Judgment.pair_id) == bindparam("pair_id"), col(Judgment.reviewer_id) == bindparam("reviewer_id")
+    )
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Judgment)
+    .where(col(Judgment.pair_id) == bindparam("pair_id"))
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Assignment)
+    .where(
+        col(Assignment.pair_id) == bindparam("pair_id"),
+        col(Assignment.reviewer_id) != bindparam("reviewer_id"),
+        col(Assignment.expires_at) > bindparam("now"),
+        col(Assignment.skipped).is_(False),
+    )
+    .scalar_subquery(),
+)
+
+
 def _check_room(
     session: Session, *, pair: Pair, reviewer: User, assignment: Assignment | None, now: object
 ) -> None:
-    if session.execute(
-        select(func.count())
-        .select_from(Judgment)
-        .where(col(Judgment.pair_id) == pair.id, col(Judgment.reviewer_id) == reviewer.id)
-    ).scalar_one():
+    mine, judged, held_by_others = session.execute(
+        _ROOM, {"pair_id": pair.id, "reviewer_id": reviewer.id, "now": now}
+    ).one()
+    if mine:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.")
     if pair.status not in OPEN_STATUSES:
         raise ConflictError(f"This pair is already decided ({pair.status}); it needs no more judgments.")
     overlap = int(get_value(session, key="overlap"))
-    judged = session.execute(
-        select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair.id)
-    ).scalar_one()
-    held_by_others = session.execute(
-        select(func.count())
-        .select_from(Assignment)
-        .where(
-            col(Assignment.pair_id) == pair.id,
-            col(Assignment.reviewer_id) != reviewer.id,
-            col(Assignment.expires_at) > now,
-            col(Assignment.skipped).is_(False),
-        )
-    ).scalar_one()
     if judged + held_by_others + 1 > overlap:
         if assignment is not None:
             raise ConflictError(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from app.auth.deps import CurrentUser
@@ -89,11 +90,18 @@ def review_next(request: Request, session: SessionDep, user: CurrentUser) -> Res
 
 
 def _held(session: Session, user: User, pair_id: int) -> Assignment:
-    if session.get(Pair, pair_id) is None:
-        raise NotFoundError(f"pair {pair_id} does not exist")
-    assignment = session.exec(
-        select(Assignment).where(col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == user.id)
+    # One statement: whether the pair exists, and this reviewer's assignment of it.
+    found = session.execute(
+        select(col(Pair.id), Assignment)
+        .outerjoin(
+            Assignment,
+            and_(col(Assignment.pair_id) == col(Pair.id), col(Assignment.reviewer_id) == user.id),
+        )
+        .where(col(Pair.id) == pair_id)
     ).first()
+    if found is None:
+        raise NotFoundError(f"pair {pair_id} does not exist")
+    assignment: Assignment | None = found[1]
     if assignment is None:
         raise NotFoundError(f"pair {pair_id} is not in your queue")
     return assignment

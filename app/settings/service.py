@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.models_base import utcnow
@@ -19,11 +21,28 @@ RUNTIME_SETTINGS: dict[str, tuple[type, str]] = {
 }
 
 
+# session.info key of the run-time settings read in the session's current transaction (see `_stored`).
+_CACHE = "pairwise.runtime_settings"
+
+
 def get_value(session: Session, *, key: str) -> Any:
     """The stored value of a run-time setting, or its initial value from the environment."""
     kind, attribute = RUNTIME_SETTINGS[key]
-    row = session.get(AppSetting, key)
-    return kind(row.value) if row is not None else getattr(get_settings(), attribute)
+    stored = _stored(session)
+    return kind(stored[key]) if key in stored else getattr(get_settings(), attribute)
+
+
+def _stored(session: Session) -> dict[str, Any]:
+    """All stored run-time settings, read with one query once per transaction (a review request asks for
+    several of them several times); `_put` keeps the copy current, a new transaction reads them again."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_CACHE)
+    if transaction is not None and cached is not None and cached[0] is transaction:
+        return dict(cached[1])
+    rows = session.exec(select(AppSetting).where(col(AppSetting.key).in_(list(RUNTIME_SETTINGS)))).all()
+    values = {row.key: row.value for row in rows}
+    session.info[_CACHE] = (session.get_transaction(), values)
+    return values
 
 
 def set_value(session: Session, *, key: str, value: Any) -> None:
@@ -41,7 +60,14 @@ def set_object(session: Session, *, key: str, value: dict[str, Any]) -> None:
     _put(session, key=key, value=value)
 
 
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_on_rollback(session: OrmSession, _transaction: Any) -> None:
+    """A rolled-back savepoint may have held a `set_value`: read the settings again."""
+    session.info.pop(_CACHE, None)
+
+
 def _put(session: Session, *, key: str, value: Any) -> None:
+    session.info.pop(_CACHE, None)
     row = session.get(AppSetting, key)
     if row is None:
         session.add(AppSetting(key=key, value=value))

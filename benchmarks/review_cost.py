@@ -1,0 +1,190 @@
+"""Review cost: SQL statements and server milliseconds per request of the review routes, one reviewer alone.
+
+    python benchmarks/review_cost.py [--sessions 300] [--rounds 40] [--postgres postgresql://...] [--profile N]
+
+Seeds a database like `review_load.py` (generated Claude Code sessions, default taxonomy), signs one reviewer
+in through the app (in process, Starlette's TestClient) and loops next -> submit as the review screen does
+(htmx headers, a verdict with one tag). Prints, for the next-pair page (POST /review/next) and the verdict
+submit (POST /review/{id}/judge), the SQL statements per request, the server time (Server-Timing) median
+and mean, and the CPU time this process spent per request (app and in-process client; steadier than wall
+time on a busy machine, and on SQLite it includes the database's work). `--profile N` prints the N costliest functions (cProfile, cumulative) of the measured rounds.
+The first rounds warm caches and are not counted. On a busy machine the milliseconds are noisy; the
+statement counts are exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import os
+import pstats
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from app import migrate
+from app.auth.service import create_user
+from app.conversations.importing import run_import
+from app.db import build_engine, session_scope, use_engine
+from benchmarks.import_speed import drop_database, fresh_postgres, write_sessions
+
+PASSWORD = "bench-password-123"
+PAIR_ID = re.compile(r'data-pair-id="(\d+)"')
+SCREEN_TOKEN = re.compile(r'name="token" value="([^"]*)"')
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+WARM_UP = 3
+
+
+def server_ms(headers: Any) -> float:
+    return float(headers.get("server-timing", "app;dur=nan").split("dur=")[-1])
+
+
+def _profile_endpoints(profiler: cProfile.Profile, profiling: list[bool]) -> None:
+    """Profile the route functions where they run (FastAPI's thread pool), not this thread."""
+    import fastapi.routing
+
+    original = fastapi.routing.run_in_threadpool
+
+    async def profiled(func: Callable[..., Any], *call_args: Any, **kwargs: Any) -> Any:
+        def run() -> Any:
+            if not profiling[0]:
+                return func(*call_args, **kwargs)
+            profiler.enable()
+            try:
+                return func(*call_args, **kwargs)
+            finally:
+                profiler.disable()
+
+        return await original(run)
+
+    fastapi.routing.run_in_threadpool = profiled
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sessions", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=40, help="next + submit rounds measured")
+    parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
+    parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="pairwise-cost-"))
+    os.environ.update(
+        PAIRWISE_DATA_DIR=str(work),
+        PAIRWISE_MODE="test",
+        PAIRWISE_SECRET_KEY="cost-test-secret-key-0123456789-abcdefghij",
+        PAIRWISE_LOG_LEVEL="WARNING",
+        PAIRWISE_REVIEW_MIN_MS="0",  # the bench answers at once; the human-speed floor would refuse it
+        PAIRWISE_WORKER_EMBEDDED="false",
+    )
+    from app.config import get_settings
+
+    get_settings.cache_clear()
+    url = fresh_postgres(args.postgres) if args.postgres else f"sqlite:///{work / 'cost.db'}"
+    engine = build_engine(url)
+    try:
+        migrate.upgrade(engine)
+        sessions = work / "sessions"
+        sessions.mkdir()
+        write_sessions(sessions, args.sessions)
+        run_import(engine, paths=[sessions], source="cost")
+        from app.patterns.service import seed_defaults
+
+        with session_scope(engine) as session:
+            seed_defaults(session)
+            create_user(session, username="r0", password=PASSWORD, role="reviewer")
+        use_engine(engine)
+        statements = [0]
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _count(*_: Any) -> None:
+            statements[0] += 1
+
+        from starlette.testclient import TestClient
+
+        from app.main import create_app
+
+        with TestClient(create_app(), base_url="http://testserver", follow_redirects=False) as client:
+            form = CSRF_FIELD.search(client.get("/login").text)
+            signed = client.post(
+                "/login",
+                data={"username": "r0", "password": PASSWORD, "csrf_token": form.group(1) if form else ""},
+            )
+            if signed.status_code != 303:
+                print(f"sign-in answered {signed.status_code}")
+                return 2
+            headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
+            figures: dict[str, tuple[list[int], list[float], list[float]]] = {
+                "next": ([], [], []),
+                "submit": ([], [], []),
+            }
+            profiler = cProfile.Profile()
+            profiling = [False]
+            if args.profile:
+                _profile_endpoints(profiler, profiling)
+
+            def measured(name: str, counted: bool, call: Callable[[], Any]) -> Any:
+                statements[0] = 0
+                profiling[0] = counted
+                cpu = time.process_time()
+                response = call()
+                cpu = time.process_time() - cpu
+                if response.status_code != 200:
+                    raise SystemExit(f"{name} answered {response.status_code}: {response.text[:300]}")
+                if counted:
+                    figures[name][0].append(statements[0])
+                    figures[name][1].append(server_ms(response.headers))
+                    figures[name][2].append(cpu * 1000)
+                return response
+
+            for round_ in range(WARM_UP + args.rounds):
+                counted = round_ >= WARM_UP
+                page = measured("next", counted, lambda: client.post("/review/next", headers=headers))
+                match, token = PAIR_ID.search(page.text), SCREEN_TOKEN.search(page.text)
+                if match is None:
+                    print("the queue ran out; use more --sessions")
+                    break
+                verdict = {
+                    "verdict": "right",
+                    "patterns_right": ["tradeoffs"],
+                    "token": token.group(1) if token else "",
+                }
+                judge = functools.partial(
+                    client.post, f"/review/{int(match.group(1))}/judge", headers=headers, data=verdict
+                )
+                measured("submit", counted, judge)
+        backend = "postgresql" if args.postgres else "sqlite"
+        print(f"{backend}, {args.sessions} sessions, one reviewer, {len(figures['next'][0])} rounds")
+        for name, (counts, ms, cpu_ms) in figures.items():
+            if not counts:
+                continue
+            print(
+                f"  {name:<7} statements/request {statistics.fmean(counts):5.1f} (max {max(counts)})  "
+                f"server ms median {statistics.median(ms):6.1f}  mean {statistics.fmean(ms):6.1f}  "
+                f"CPU ms median {statistics.median(cpu_ms):6.1f}"
+            )
+        if args.profile:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
+        return 0 if figures["next"][0] else 2
+    finally:
+        use_engine(None)
+        engine.dispose()
+        if args.postgres:
+            drop_database(url)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
