@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
 from app.conversations.reading import content_hash
+from app.db import session_scope
 from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
 from app.pairs.models import PairStatus
@@ -397,6 +398,15 @@ def fail_stale_batches(session: Session, *, now: datetime) -> list[int]:
             .values(status="failed", finished_at=now,
                     message="interrupted: the importing process stopped; import the same files again to resume")
         )  # fmt: skip
+    return stale
+
+
+def reap_stale_batches(engine: Engine) -> list[int]:
+    """Fail import batches whose owning process died (a killed `pairwise import`, say); their ids."""
+    with session_scope(engine) as session:
+        stale = fail_stale_batches(session, now=utcnow())
+    if stale:
+        log.warning("import batches marked failed after their process stopped: %s", stale)
     return stale
 
 
