@@ -410,15 +410,16 @@ def reap_stale_batches(engine: Engine) -> list[int]:
     return stale
 
 
-def analyze_imported(engine: Engine) -> None:
+def analyze_imported(engine: Engine, *, pairs_only: bool = False) -> None:
     """Refresh PostgreSQL's statistics of the tables an import fills.
 
     Without them the planner guesses (search picks its plan from them; a fresh table looks empty), and a
     server with autovacuum off, or one that has not reached its threshold yet, never refreshes them.
+    `pairs_only`: the pair table alone, as a long import goes (each chunk looks its content keys up there,
+    and a pair table believed empty is scanned whole for every chunk).
     """
     if engine.dialect.name != "postgresql":
         return
+    tables = [PAIR_TABLE] if pairs_only else [CONVERSATION_TABLE, TURN_TABLE, PAIR_TABLE]
     with engine.begin() as connection:
-        connection.exec_driver_sql(
-            f'ANALYZE "{CONVERSATION_TABLE.name}", "{TURN_TABLE.name}", "{PAIR_TABLE.name}"'
-        )
+        connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{table.name}"' for table in tables))
