@@ -56,8 +56,10 @@ MAX_REPORTED_FILES = 10_000
 # A chunk that cannot get SQLite's write lock (other processes writing) is retried for this long.
 LOCK_RETRY_SECONDS = 600.0
 
-# An import this large refreshes the planner's statistics (PostgreSQL) instead of waiting for autovacuum.
+# An import this large refreshes the planner's statistics (PostgreSQL) instead of waiting for autovacuum;
+# while it runs, the pair table's are refreshed at this many conversations and each doubling after.
 ANALYZE_AFTER = 10_000
+ANALYZE_PAIRS_FROM = 5_000
 # An import reaching this many bytes or files is read by worker processes while this one writes; a smaller
 # one is read here (starting workers would cost more than it saves).
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -155,6 +157,7 @@ class _Writer:
         self.errors: list[dict[str, Any]] = []
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
         self._in_flight: tuple[Future[list[Outcome]], _Chunk] | None = None
+        self._analyze_pairs_at = ANALYZE_PAIRS_FROM
 
     def add(self, context: FileContext, tally: _FileTally, conversation: ParsedConversation) -> None:
         where = nul_location(conversation)
@@ -226,6 +229,9 @@ class _Writer:
             # Reported once its conversations are stored: only then are its counts final.
             room = MAX_REPORTED_FILES - len(self.summary.file_reports)
             self.summary.file_reports.extend(t.report() for t in chunk.done_files[:room])
+        if self.summary.conversations_added >= self._analyze_pairs_at:
+            self._analyze_pairs_at *= 2
+            analyze_imported(self.engine, pairs_only=True)
 
     def close(self) -> None:
         """Write what is left and wait for it."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from app.config import get_settings
@@ -19,11 +19,10 @@ from app.conversations.import_views import shown_path
 from app.conversations.importing import run_import, start_batch
 from app.conversations.models import ImportBatch, ImportFile, ImportRecordError
 from app.conversations.search_index import enqueue_indexing
-from app.conversations.service import fail_stale_batches
+from app.conversations.service import reap_stale_batches
 from app.db import session_scope
 from app.jobs.models import Job
 from app.jobs.runner import JobContext, handler, on_recover, on_stale, report
-from app.models_base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +93,7 @@ def fail_interrupted_batch(session: Session, job: Job, now: datetime) -> None:
     )  # fmt: skip
 
 
-@on_recover
-def reap_stale_batches(engine: Engine) -> list[int]:
-    """Fail import batches whose owning process died (a killed `pairwise import`, say); their ids."""
-    with session_scope(engine) as session:
-        stale = fail_stale_batches(session, now=utcnow())
-    if stale:
-        log.warning("import batches marked failed after their process stopped: %s", stale)
-    return stale
+on_recover(reap_stale_batches)
 
 
 def _batch_id(job: Job) -> int | None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
 from app.conversations.reading import content_hash
+from app.db import session_scope
 from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
 from app.pairs.models import PairStatus
@@ -400,15 +401,25 @@ def fail_stale_batches(session: Session, *, now: datetime) -> list[int]:
     return stale
 
 
-def analyze_imported(engine: Engine) -> None:
+def reap_stale_batches(engine: Engine) -> list[int]:
+    """Fail import batches whose owning process died (a killed `pairwise import`, say); their ids."""
+    with session_scope(engine) as session:
+        stale = fail_stale_batches(session, now=utcnow())
+    if stale:
+        log.warning("import batches marked failed after their process stopped: %s", stale)
+    return stale
+
+
+def analyze_imported(engine: Engine, *, pairs_only: bool = False) -> None:
     """Refresh PostgreSQL's statistics of the tables an import fills.
 
     Without them the planner guesses (search picks its plan from them; a fresh table looks empty), and a
     server with autovacuum off, or one that has not reached its threshold yet, never refreshes them.
+    `pairs_only`: the pair table alone, as a long import goes (each chunk looks its content keys up there,
+    and a pair table believed empty is scanned whole for every chunk).
     """
     if engine.dialect.name != "postgresql":
         return
+    tables = [PAIR_TABLE] if pairs_only else [CONVERSATION_TABLE, TURN_TABLE, PAIR_TABLE]
     with engine.begin() as connection:
-        connection.exec_driver_sql(
-            f'ANALYZE "{CONVERSATION_TABLE.name}", "{TURN_TABLE.name}", "{PAIR_TABLE.name}"'
-        )
+        connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{table.name}"' for table in tables))
