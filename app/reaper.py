@@ -14,7 +14,7 @@ def reap_stale_operations(engine: Engine) -> dict[str, list[int]]:
     """
     from sqlmodel import col, select
 
-    from app.conversations.service import reap_stale_batches
+    from app.conversations.upkeep import reap_stale_batches
     from app.db import session_scope
     from app.releases.models import DatasetRelease, ReleaseStatus
 

@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCK_AFTER_FIRST_CHUNK = textwrap.dedent(
     """
     import sys, time
-    import app.conversations.importing as importing
-    original = importing._Writer.flush
+    import app.conversations.import_writer as import_writer
+    original = import_writer.Writer.flush
     def flush(self):
         original(self)
         print("BLOCKED", flush=True)
         time.sleep(600)
-    importing._Writer.flush = flush
+    import_writer.Writer.flush = flush
     from app.cli import main
     sys.argv = ["pairwise", *sys.argv[1:]]
     main()

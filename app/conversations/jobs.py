@@ -19,7 +19,7 @@ from app.conversations.import_views import shown_path
 from app.conversations.importing import run_import, start_batch
 from app.conversations.models import ImportBatch, ImportFile, ImportRecordError
 from app.conversations.search_index import enqueue_indexing
-from app.conversations.service import reap_stale_batches
+from app.conversations.upkeep import reap_stale_batches
 from app.jobs.models import Job
 from app.jobs.runner import JobContext, handler, on_recover, on_stale, report
 

@@ -6,19 +6,16 @@ import logging
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.conversations.importers.base import ParsedConversation
-from app.conversations.models import Conversation, ImportBatch, ImportRecordError, Turn
+from app.conversations.models import Conversation, ImportRecordError, Turn
 from app.conversations.reading import content_hash
-from app.db import session_scope
-from app.liveness import owner_gone
 from app.models_base import table_of, utcnow
 from app.pairs.models import PairStatus
 from app.pairs.service import PAIR_TABLE, active_scorer, pair_rows_for
@@ -377,49 +374,3 @@ def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str,
             for e in errors
         ],
     )
-
-
-def fail_stale_batches(session: Session, *, now: datetime) -> list[int]:
-    """Mark `running` batches whose process died (kill -9, machine lost) failed; their ids.
-
-    Stored conversations are whole (one transaction per chunk): importing the same files again adds the
-    rest, and what is already stored counts as duplicates.
-    """
-    running = session.execute(
-        select(col(ImportBatch.id), col(ImportBatch.owner), col(ImportBatch.heartbeat_at)).where(
-            col(ImportBatch.status) == "running"
-        )
-    ).all()
-    stale = [row.id for row in running if owner_gone(row.owner, row.heartbeat_at, now=now)]
-    if stale:
-        session.execute(
-            update(ImportBatch)
-            .where(col(ImportBatch.id).in_(stale))
-            .values(status="failed", finished_at=now,
-                    message="interrupted: the importing process stopped; import the same files again to resume")
-        )  # fmt: skip
-    return stale
-
-
-def reap_stale_batches(engine: Engine) -> list[int]:
-    """Fail import batches whose owning process died (a killed `pairwise import`, say); their ids."""
-    with session_scope(engine) as session:
-        stale = fail_stale_batches(session, now=utcnow())
-    if stale:
-        log.warning("import batches marked failed after their process stopped: %s", stale)
-    return stale
-
-
-def analyze_imported(engine: Engine, *, pairs_only: bool = False) -> None:
-    """Refresh PostgreSQL's statistics of the tables an import fills.
-
-    Without them the planner guesses (search picks its plan from them; a fresh table looks empty), and a
-    server with autovacuum off, or one that has not reached its threshold yet, never refreshes them.
-    `pairs_only`: the pair table alone, as a long import goes (each chunk looks its content keys up there,
-    and a pair table believed empty is scanned whole for every chunk).
-    """
-    if engine.dialect.name != "postgresql":
-        return
-    tables = [PAIR_TABLE] if pairs_only else [CONVERSATION_TABLE, TURN_TABLE, PAIR_TABLE]
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{table.name}"' for table in tables))

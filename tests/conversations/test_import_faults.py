@@ -143,7 +143,7 @@ class TestDatabaseRefusals:
                 "INSERT INTO conversation (title) VALUES (%(t)s)", {"t": "private words"}, Exception("x")
             )
 
-        monkeypatch.setattr("app.conversations.importing.store_conversations", broken)
+        monkeypatch.setattr("app.conversations.import_writer.store_conversations", broken)
         with pytest.raises(DataError):
             run_import(engine, paths=[_write(tmp_path / "b.jsonl", [_chat(1)])])
         with Session(engine) as session:

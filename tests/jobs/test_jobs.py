@@ -103,7 +103,7 @@ class TestInProcess:
                 'INSERT INTO "turn" ("text") VALUES (?)', ("a private transcript",), Exception("NUL")
             )
 
-        monkeypatch.setattr("app.conversations.importing.store_conversations", broken)
+        monkeypatch.setattr("app.conversations.import_writer.store_conversations", broken)
         job_id = _job(engine, "import", _import_payload(engine, _upload(tmp_path, 3)))
         runner.execute(engine, job_id)
         job = _wait(engine, job_id, {"failed"}, timeout=1)
