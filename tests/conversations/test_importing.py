@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
+import app.conversations.import_writer as import_writer
 import app.conversations.importers._json as json_reading
 import app.conversations.importing as importing
 import app.conversations.service as conversation_service
@@ -382,7 +383,7 @@ class TestRecordErrors:
     def test_errors_beyond_the_cap_are_counted_not_stored(
         self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(importing, "MAX_STORED_ERRORS", 3)
+        monkeypatch.setattr(import_writer, "MAX_STORED_ERRORS", 3)
         path = _write(tmp_path / "junk.jsonl", _jsonl(_chat(1)) + b"not json\n" * 5)
         summary = run_import(engine, paths=[path])
         assert (summary.error_count, len(summary.errors)) == (5, 3)
