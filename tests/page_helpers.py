@@ -79,6 +79,17 @@ def ids_in(html: str, selector: str = "tr[data-id]") -> list[int]:
     return [int(attr(tr, "data-id")) for tr in soup(html).select(selector)]
 
 
+def ids_on_every_page(c: TestClient, url: str) -> list[int]:
+    """The row ids of a list page and of every page its `rel=next` links lead to, in order."""
+    seen: list[int] = []
+    while url:
+        page = soup(c.get(url).text)
+        seen += [int(attr(tr, "data-id")) for tr in page.select("tr[data-id]")]
+        link = page.select_one("a[rel=next]")
+        url = attr(link, "href") if link else ""
+    return seen
+
+
 def multipart(parts: list[tuple[str, str | None, bytes]]) -> tuple[bytes, str]:
     """A multipart/form-data body built byte by byte: (field, filename or None, content)."""
     out = bytearray()

@@ -247,22 +247,20 @@ class TestWhenWorkersStart:
         assert summary.conversations_added == 20
         assert workers_started == []
 
+    @pytest.mark.parametrize(("load", "workers"), [(0.2, 2), (2.4, 0)], ids=["idle", "busy"])
     def test_a_large_import_starts_a_worker_per_idle_core(
-        self, engine: Engine, tmp_path: Path, workers_started: list[Any], monkeypatch: pytest.MonkeyPatch
+        self,
+        engine: Engine,
+        tmp_path: Path,
+        workers_started: list[Any],
+        monkeypatch: pytest.MonkeyPatch,
+        load: float,
+        workers: int,
     ) -> None:
+        """Two cores: both idle start two workers; a busy machine reads the import here."""
         monkeypatch.setattr(importing, "PARALLEL_MIN_FILES", 50)
         monkeypatch.setattr(importing.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
-        monkeypatch.setattr(importing.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-        summary = run_import(engine, paths=[_many_files(tmp_path, 60)])
-        assert summary.conversations_added == 60
-        assert len(workers_started) == 2
-        assert all(worker.process.poll() is not None for worker in workers_started)
-
-    def test_a_large_import_on_a_busy_machine_is_read_here(
-        self, engine: Engine, tmp_path: Path, workers_started: list[Any], monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.setattr(importing, "PARALLEL_MIN_FILES", 50)
-        monkeypatch.setattr(importing.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
-        monkeypatch.setattr(importing.os, "getloadavg", lambda: (2.4, 2.0, 2.0))
+        monkeypatch.setattr(importing.os, "getloadavg", lambda: (load, load, load))
         assert run_import(engine, paths=[_many_files(tmp_path, 60)]).conversations_added == 60
-        assert workers_started == []
+        assert len(workers_started) == workers
+        assert all(worker.process.poll() is not None for worker in workers_started)

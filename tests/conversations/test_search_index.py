@@ -20,7 +20,7 @@ from app.jobs.runner import execute
 from app.jobs.service import recover_jobs
 from tests.conftest import only_postgres, only_sqlite
 from tests.conversations.test_views import add_conversation, listed
-from tests.page_helpers import attr, ids_in, one, soup
+from tests.page_helpers import attr, ids_in, ids_on_every_page, one, soup
 from tests.web_helpers import add_pair
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -68,13 +68,7 @@ class TestRanking:
     ) -> None:
         ids = {add_conversation(engine, f"alpha {i}", "x") for i in range(120)}
         index_pending(engine)
-        seen: list[int] = []
-        url = "/admin/conversations?q=alpha"
-        while url:
-            page = soup(admin.get(url).text)
-            seen += [int(attr(tr, "data-id")) for tr in page.select("tr[data-id]")]
-            link = page.select_one("a[rel=next]")
-            url = attr(link, "href") if link else ""
+        seen = ids_on_every_page(admin, "/admin/conversations?q=alpha")
         assert sorted(seen) == sorted(ids)
         assert len(seen) == len(ids)
 

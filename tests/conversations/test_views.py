@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from app.conversations.models import Conversation, Turn
 from app.db import session_scope
-from tests.page_helpers import attr, ids_in, one, pairs, soup, text_of
+from tests.page_helpers import attr, ids_in, ids_on_every_page, one, pairs, soup, text_of
 from tests.web_helpers import add_pair, html_problems
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -44,13 +44,7 @@ def listed(c: TestClient, url: str) -> list[int]:
 class TestConversationList:
     def test_keyset_pages_newest_first_without_gaps(self, engine: Engine, admin: TestClient) -> None:
         ids = [add_conversation(engine, f"c{i}") for i in range(120)]
-        seen: list[int] = []
-        url = "/admin/conversations"
-        while url:
-            page = soup(admin.get(url).text)
-            seen += [int(attr(tr, "data-id")) for tr in page.select("tr[data-id]")]
-            link = page.select_one("a[rel=next]")
-            url = attr(link, "href") if link else ""
+        seen = ids_on_every_page(admin, "/admin/conversations")
         assert seen == sorted(ids, reverse=True)
 
     def test_next_link_keeps_the_filters(self, engine: Engine, admin: TestClient) -> None:

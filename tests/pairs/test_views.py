@@ -16,7 +16,7 @@ from app.pairs.leak_check import check_unchecked_pairs
 from app.pairs.models import Pair
 from app.patterns.service import current_version_id, seed_defaults
 from app.settings.models import AuditEvent
-from tests.page_helpers import attr, ids_in, judge, one, pairs, soup, text_of
+from tests.page_helpers import ids_in, ids_on_every_page, judge, one, pairs, soup, text_of
 from tests.web_helpers import add_pair, html_problems, make_user
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "enqueued")
@@ -46,13 +46,7 @@ def listed(c: TestClient, query: str) -> list[int]:
 class TestPairList:
     def test_keyset_pages_newest_first_without_gaps(self, engine: Engine, admin: TestClient) -> None:
         ids = pairs(engine, 110)
-        seen: list[int] = []
-        url = "/admin/pairs"
-        while url:
-            page = soup(admin.get(url).text)
-            seen += [int(attr(tr, "data-id")) for tr in page.select("tr[data-id]")]
-            link = page.select_one("a[rel=next]")
-            url = attr(link, "href") if link else ""
+        seen = ids_on_every_page(admin, "/admin/pairs")
         assert seen == sorted(ids, reverse=True)
 
     def test_status_score_and_source_filters(self, engine: Engine, admin: TestClient) -> None:
