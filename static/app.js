@@ -317,23 +317,37 @@
   }
 
   document.addEventListener("DOMContentLoaded", init);
+  // Loads that only fill in part of the pane (the standalone panel after each pair, the diff's body) are
+  // background: keys stay live while they run, and their end does not end a verdict's request.
+  function background(detail) {
+    var elt = detail && detail.elt, target = detail && detail.target;
+    return Boolean((elt && elt.id === "standalone-panel" && elt.getAttribute("hx-trigger") === "load") ||
+      (target && target.id === "diff-body"));
+  }
+  var foreground = null;  // the XMLHttpRequest of the request that holds the keys
   document.addEventListener("htmx:afterSettle", function (event) {
-    inFlight = false;
+    var detail = event.detail || {};
+    if (foreground && detail.xhr === foreground) { inFlight = false; foreground = null; }
+    else if (!foreground && !background(detail)) inFlight = false;
     // The standalone panel loads after the pane and swaps itself: that must not take the focus (an open editor).
     var elt = event.target;
     if (elt && elt.closest && elt.closest("#standalone-panel")) return;
     init();
   });
   // The pane is marked busy while a request is in flight: dimmed, and closed to the mouse (app.css).
-  document.addEventListener("htmx:beforeRequest", function () {
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (background(event.detail)) return;
     inFlight = true;
+    foreground = event.detail ? event.detail.xhr : null;
     var p = pane(); if (p) p.classList.add("busy");
   });
   document.addEventListener("htmx:afterRequest", function (event) {
+    var detail = event.detail || {};
+    if (background(detail) && detail.xhr !== foreground) return;
     var p = pane(); if (p) p.classList.remove("busy");
-    if (event.detail && event.detail.failed) inFlight = false;
+    if (detail.failed) { inFlight = false; foreground = null; }
   });
-  document.addEventListener("htmx:sendError", function () { inFlight = false; });
+  document.addEventListener("htmx:sendError", function () { inFlight = false; foreground = null; });
 })();
 
 // Keys of the review screen's standalone panel (t: apply the transform, p: edit the gold prompt,

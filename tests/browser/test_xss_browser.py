@@ -81,6 +81,7 @@ class TestReviewPane:
         while page.query_selector("#review-pane[data-pair-id]"):
             pair_id = int(page.get_attribute("#review-pane", "data-pair-id"))
             seen.append(pair_id)
+            page.wait_for_selector("#review-pane[data-ready=keys]")  # settled: the keys act on this pair
             page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
             page.keyboard.press("d")
             page.wait_for_selector("#diff[open] #diff-body :is(del, ins)")
