@@ -22,6 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.pairs.leaks import LEAK_DETECTOR_VERSION, find_leaks, make_standalone  # noqa: E402
+from benchmarks.detection import Score  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "standalone"
 PARTS = ("tuning", "heldout")
@@ -29,21 +30,12 @@ TARGET = 0.9
 
 
 @dataclass(slots=True)
-class Result:
+class Result(Score):
+    """Detection's confusion counts (precision, recall) plus the clean rows and the transform's agreement."""
+
     rows: int = 0
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
     tn: int = 0
     fix_agree: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
 
     @property
     def measurable(self) -> bool:
