@@ -15,8 +15,18 @@ from sqlmodel import col
 
 from app.config import WEB_CONNECTION_BUDGET, get_settings
 from app.conversations.models import ImportBatch, Turn
-from app.db import _normalize_url, build_engine, connection_shortfall, get_engine, session_scope, use_engine
+from app.db import (
+    WAL_AUTOCHECKPOINT_PAGES,
+    BackgroundCheckpoints,
+    _normalize_url,
+    build_engine,
+    connection_shortfall,
+    get_engine,
+    session_scope,
+    use_engine,
+)
 from app.settings.models import AppSetting
+from tests.conftest import POSTGRES_URL
 
 
 @pytest.fixture
@@ -63,6 +73,53 @@ class TestSqlitePragmas:
             connection.exec_driver_sql("SELECT 1")
         engine.dispose()
         assert target.is_file()
+
+    def test_a_new_database_has_16_kb_pages(self, sqlite_engine: Engine) -> None:
+        with sqlite_engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 16384
+
+
+class TestBackgroundCheckpoints:
+    """A long write copies its WAL into the database from another thread, not at its own commits."""
+
+    def test_its_transactions_skip_the_checkpoint_and_the_next_ones_do_not(
+        self, sqlite_engine: Engine
+    ) -> None:
+        checkpoints = BackgroundCheckpoints(sqlite_engine)
+        pragma = text("PRAGMA wal_autocheckpoint")
+        with session_scope(checkpoints.engine) as session:
+            assert session.execute(pragma).scalar_one() == 0
+        # The pool hands the same connection out again: it checkpoints at its commits as before.
+        with session_scope(sqlite_engine) as session:
+            assert session.execute(pragma).scalar_one() == WAL_AUTOCHECKPOINT_PAGES
+        with session_scope(sqlite_engine, read_only=True) as session:
+            assert session.execute(pragma).scalar_one() == WAL_AUTOCHECKPOINT_PAGES
+
+    def test_committed_copies_the_log_into_the_database_file(
+        self, sqlite_engine: Engine, tmp_path: Path
+    ) -> None:
+        database = tmp_path / "db" / "pairwise.db"
+        checkpoints = BackgroundCheckpoints(sqlite_engine)
+        with session_scope(checkpoints.engine) as session:
+            session.execute(text("CREATE TABLE blob (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"))
+            session.execute(text("INSERT INTO blob (body) VALUES (:b)"), [{"b": "x" * 100_000}] * 40)
+        before = database.stat().st_size
+        checkpoints.committed()
+        checkpoints.close()
+        assert before < 1_000_000  # 4 MB sit in the log, not yet in the database
+        assert database.stat().st_size > 4_000_000
+        with sqlite_engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM blob").scalar_one() == 40
+
+    @pytest.mark.postgres
+    @pytest.mark.skipif(not POSTGRES_URL, reason="PAIRWISE_TEST_POSTGRES_URL is not set")
+    def test_postgresql_is_left_as_it_is(self) -> None:
+        engine = build_engine(POSTGRES_URL)
+        checkpoints = BackgroundCheckpoints(engine)
+        assert checkpoints.engine is engine
+        checkpoints.committed()
+        checkpoints.close()
+        engine.dispose()
 
 
 class TestSqliteTransactions:

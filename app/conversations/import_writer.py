@@ -28,7 +28,7 @@ from app.conversations.service import (
     store_conversations,
 )
 from app.conversations.upkeep import analyze_imported
-from app.db import session_scope
+from app.db import BackgroundCheckpoints, session_scope
 from app.models_base import table_of
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ class Writer:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
         self._in_flight: tuple[Future[list[Outcome]], Chunk] | None = None
         self._analyze_pairs_at = ANALYZE_PAIRS_FROM
+        self._checkpoints = BackgroundCheckpoints(engine)
 
     def add(self, context: FileContext, tally: FileTally, conversation: ParsedConversation) -> None:
         where = nul_location(conversation)
@@ -219,6 +220,7 @@ class Writer:
         self.flush()
         self.settle()
         self._thread.shutdown()
+        self._checkpoints.close()
 
     def abandon(self) -> None:
         """After a failure: let the chunk in flight finish (counted if it committed), write nothing more."""
@@ -229,6 +231,7 @@ class Writer:
         finally:
             self._in_flight = None
             self._thread.shutdown()
+            self._checkpoints.close()
 
     def _apply(self, tally: FileTally, outcome: Outcome) -> None:
         if isinstance(outcome, StoreError):
@@ -243,7 +246,7 @@ class Writer:
 
         Counts change only once it committed (settle); this process adds no error to the summary meanwhile.
         """
-        with session_scope(self.engine) as session:
+        with session_scope(self._checkpoints.engine) as session:
             outcomes = store_conversations(session, items=chunk.items) if chunk.items else []
             errors = list(chunk.errors)
             for (_, conversation), tally, outcome in zip(chunk.items, chunk.tallies, outcomes, strict=True):
@@ -261,6 +264,7 @@ class Writer:
                     if id(tally) in copies:
                         self._apply(copies[id(tally)], outcome)
                 insert_rows(session, FILE_TABLE, [self._file_row(copies[id(t)]) for t in chunk.done_files])
+        self._checkpoints.committed()
         return outcomes
 
     def _entry(self, tally: FileTally, conversation: Any, reason: str) -> dict[str, Any]:
