@@ -7,7 +7,9 @@ in through the app (in process, Starlette's TestClient) and loops next -> submit
 (htmx headers, a verdict with one tag). Prints, for the next-pair page (POST /review/next) and the verdict
 submit (POST /review/{id}/judge), the SQL statements per request, the server time (Server-Timing) median
 and mean, and the CPU time this process spent per request (app and in-process client; steadier than wall
-time on a busy machine, and on SQLite it includes the database's work). `--profile N` prints the N costliest functions (cProfile, cumulative) of the measured rounds.
+time on a busy machine, and on SQLite it includes the database's work). `--profile N` prints the N costliest
+functions (cProfile, cumulative) of the server's side of the measured rounds (middleware, sign-in check, CSRF,
+route, rendering); its timings then include the profiler's overhead.
 The first rounds warm caches and are not counted. On a busy machine the milliseconds are noisy; the
 statement counts are exact.
 """
@@ -50,25 +52,16 @@ def server_ms(headers: Any) -> float:
     return float(headers.get("server-timing", "app;dur=nan").split("dur=")[-1])
 
 
-def _profile_endpoints(profiler: cProfile.Profile, profiling: list[bool]) -> None:
-    """Profile the route functions where they run (FastAPI's thread pool), not this thread."""
-    import fastapi.routing
+def _run_inline() -> None:
+    """Run what the app hands to its thread pool (sync routes and dependencies, identification) on the
+    event loop's thread, so one profiler there sees the whole request: middleware, auth, CSRF, the route,
+    rendering. One client sends one request at a time, so nothing waits on anything else."""
+    import anyio.to_thread
 
-    original = fastapi.routing.run_in_threadpool
+    async def inline(func: Callable[..., Any], *call_args: Any, **_: Any) -> Any:
+        return func(*call_args)
 
-    async def profiled(func: Callable[..., Any], *call_args: Any, **kwargs: Any) -> Any:
-        def run() -> Any:
-            if not profiling[0]:
-                return func(*call_args, **kwargs)
-            profiler.enable()
-            try:
-                return func(*call_args, **kwargs)
-            finally:
-                profiler.disable()
-
-        return await original(run)
-
-    fastapi.routing.run_in_threadpool = profiled
+    anyio.to_thread.run_sync = inline  # type: ignore[assignment]
 
 
 def main() -> int:
@@ -131,16 +124,21 @@ def main() -> int:
                 "submit": ([], [], []),
             }
             profiler = cProfile.Profile()
-            profiling = [False]
             if args.profile:
-                _profile_endpoints(profiler, profiling)
+                _run_inline()
 
             def measured(name: str, counted: bool, call: Callable[[], Any]) -> Any:
                 statements[0] = 0
-                profiling[0] = counted
+                profiling = counted and args.profile
+                if profiling:
+                    assert client.portal is not None  # inside `with TestClient`
+                    client.portal.call(profiler.enable)
                 cpu = time.process_time()
                 response = call()
                 cpu = time.process_time() - cpu
+                if profiling:
+                    assert client.portal is not None
+                    client.portal.call(profiler.disable)
                 if response.status_code != 200:
                     raise SystemExit(f"{name} answered {response.status_code}: {response.text[:300]}")
                 if counted:
