@@ -38,7 +38,8 @@ def _identify(request: Request) -> tuple[User | None, str]:
     the request's unit of work means the lock is taken only when the route itself starts working.
     """
     token = _bearer(request)
-    with session_scope(read_only=True) as session:
+    # Either branch reads with one statement (session joined with its user, or token with its user).
+    with session_scope(read_only=True, one_statement=True) as session:
         if token is not None:
             user = user_for_token(session, token=token)
             if user is None:
