@@ -266,11 +266,17 @@ def use_engine(engine: Engine | None) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None, *, read_only: bool = False) -> Iterator[Session]:
-    """A unit of work: commit on success, roll back on error (CLI, jobs, and the request dependency)."""
+def session_scope(
+    engine: Engine | None = None, *, read_only: bool = False, one_statement: bool = False
+) -> Iterator[Session]:
+    """A unit of work: commit on success, roll back on error (CLI, jobs, and the request dependency).
+
+    `one_statement` (with read_only) is for a unit that reads with a single statement, which is consistent on
+    its own: PostgreSQL then runs it without BEGIN and COMMIT, two round trips fewer (every request's
+    sign-in check)."""
     bind = engine or get_engine()
     if read_only:
-        bind = bind.execution_options(sqlite_read_only=True)
+        bind = _read_only_bind(bind, one_statement=one_statement)
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
@@ -278,6 +284,18 @@ def session_scope(engine: Engine | None = None, *, read_only: bool = False) -> I
         except BaseException:
             session.rollback()
             raise
+
+
+def _read_only_bind(engine: Engine, *, one_statement: bool) -> Engine:
+    """The engine with the read-only options, made once per engine (every request asks)."""
+    key = "pw_read_only_autocommit" if one_statement else "pw_read_only"
+    bound = engine.__dict__.get(key)
+    if bound is None:
+        options: dict[str, Any] = {"sqlite_read_only": True}
+        if one_statement and engine.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        bound = engine.__dict__[key] = engine.execution_options(**options)
+    return bound
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -131,11 +131,13 @@ def main() -> int:
                 statements[0] = 0
                 profiling = counted and args.profile
                 if profiling:
+                    assert client.portal is not None  # inside `with TestClient`
                     client.portal.call(profiler.enable)
                 cpu = time.process_time()
                 response = call()
                 cpu = time.process_time() - cpu
                 if profiling:
+                    assert client.portal is not None
                     client.portal.call(profiler.disable)
                 if response.status_code != 200:
                     raise SystemExit(f"{name} answered {response.status_code}: {response.text[:300]}")

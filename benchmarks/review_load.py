@@ -10,11 +10,15 @@ worker is off) and `--postgres URL` runs on a fresh database created on that ser
 server time of next or submit reaches 100 ms, a pair is over-judged or a request failed; 2 when nothing was measured.
 `--upload-sessions N` also uploads N more sessions (one zip) through the admin upload page while reviewers
 work; the server's embedded worker imports them, and the figures show what that does to reviewers.
+The reviewers are coroutines on one event loop, each on its own keep-alive connection
+(benchmarks/http_client.py), so the client takes little of the CPU it shares with the server; its CPU
+time and the load average are printed with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import re
@@ -27,6 +31,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -41,6 +46,7 @@ from app.conversations.importing import run_import
 from app.db import build_engine, session_scope
 from app.patterns.service import seed_defaults
 from app.review.models import Judgment
+from benchmarks.http_client import Client, Response
 from benchmarks.import_speed import drop_database, fresh_postgres, write_sessions
 
 PAIR_ID = re.compile(rb'data-pair-id="(\d+)"')
@@ -61,7 +67,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-def server_ms(response: httpx.Response) -> float:
+def server_ms(response: Response | httpx.Response) -> float:
     value = response.headers.get("server-timing", "app;dur=nan")
     return float(value.split("dur=")[-1]) / 1000
 
@@ -70,57 +76,73 @@ def server_ms(response: httpx.Response) -> float:
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def reviewer_loop(
-    base: str,
-    username: str,
-    gate: threading.Barrier,
-    seconds: float,
-    times: dict[str, list[float]],
-    failures: list[str],
-    think: float,
-) -> None:
+@dataclass
+class Run:
+    """What the reviewers share: the start gate, the figures and the failures."""
+
+    host: str
+    port: int
+    seconds: float
+    think: float
+    reviewers: int
+    times: dict[str, list[float]]
+    failures: list[str] = field(default_factory=list)
+    signed_in: int = 0
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def sign_in(client: Client, username: str, failures: list[str]) -> bool:
+    # Sign-in is not measured: hundreds of Argon2 checks at once can take minutes on a small machine.
+    try:
+        form = CSRF_FIELD.search((await client.request("GET", "/login")).text)
+        response = await client.request(
+            "POST",
+            "/login",
+            form={"username": username, "password": PASSWORD, "csrf_token": form.group(1) if form else ""},
+        )
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        failures.append(f"{username}: sign-in failed: {exc!r}")
+        return False
+    if response.status != 303:
+        failures.append(f"{username}: sign-in answered {response.status}")
+        return False
+    return True
+
+
+async def reviewer_loop(run: Run, username: str) -> None:
     """Sign in, wait until every reviewer has (sign-in hashing is not what we measure), then loop."""
-    with httpx.Client(base_url=base, timeout=30) as client:
-        # Sign-in is not measured: hundreds of Argon2 checks at once can take minutes on a small machine.
-        try:
-            form = CSRF_FIELD.search(client.get("/login", timeout=600).text)
-            response = client.post(
-                "/login",
-                data={
-                    "username": username,
-                    "password": PASSWORD,
-                    "csrf_token": form.group(1) if form else "",
-                },
-                timeout=600,
-            )
-            status = response.status_code
-        except httpx.HTTPError as exc:
-            status = 0
-            failures.append(f"{username}: sign-in failed: {exc!r}")
-        gate.wait()  # reached even when sign-in failed, or every other reviewer would wait forever
-        if status != 303:
-            failures.append(f"{username}: sign-in answered {status}")
-            return
-        headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
-        deadline = time.monotonic() + seconds
-        time.sleep(random.uniform(0, think))  # reviewers do not all press a key in the same millisecond
+    client = Client(run.host, run.port)
+    signed = await sign_in(client, username, run.failures)
+    run.signed_in += 1  # counted even when sign-in failed, or every other reviewer would wait forever
+    if run.signed_in == run.reviewers:
+        run.gate.set()
+    await run.gate.wait()
+    await client.close()  # the wait may have outlasted the server's keep-alive; start on a fresh connection
+    if not signed:
+        return
+    headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf", "")}
+    times = run.times
+    deadline = time.monotonic() + run.seconds
+    await asyncio.sleep(random.uniform(0, run.think))  # reviewers do not all press a key in the same ms
+    try:
         while time.monotonic() < deadline:
             start = time.perf_counter()
-            page = client.post("/review/next", headers=headers)
+            page = await client.request("POST", "/review/next", headers=headers)
             times["next"].append(time.perf_counter() - start)
             times["next server"].append(server_ms(page))
-            match = PAIR_ID.search(page.content)
-            if page.status_code != 200:
-                failures.append(f"next: {page.status_code}")
+            if page.status != 200:
+                run.failures.append(f"next: {page.status}")
                 continue
+            match = PAIR_ID.search(page.body)
             if match is None:
                 return  # queue empty
-            token = SCREEN_TOKEN.search(page.content)
+            token = SCREEN_TOKEN.search(page.body)
             start = time.perf_counter()
-            result = client.post(
+            result = await client.request(
+                "POST",
                 f"/review/{int(match.group(1))}/judge",
                 headers=headers,
-                data={
+                form={
                     "verdict": "right",
                     "patterns_right": ["tradeoffs"],
                     "token": token.group(1).decode() if token else "",
@@ -128,9 +150,26 @@ def reviewer_loop(
             )
             times["submit"].append(time.perf_counter() - start)
             times["submit server"].append(server_ms(result))
-            if result.status_code != 200:
-                failures.append(f"submit: {result.status_code} {result.text[:120]}")
-            time.sleep(think)
+            if result.status != 200:
+                run.failures.append(f"submit: {result.status} {result.text[:120]}")
+            await asyncio.sleep(run.think)
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        run.failures.append(f"{username}: {exc!r}")
+    finally:
+        await client.close()
+
+
+async def review(run: Run, uploader: threading.Thread | None) -> float:
+    """All reviewers on this thread's event loop; returns the seconds from the gate to the last one's end.
+
+    The uploader (if any) starts once every reviewer has signed in, with the reviewing."""
+    tasks = [asyncio.create_task(reviewer_loop(run, f"r{i}")) for i in range(run.reviewers)]
+    await run.gate.wait()
+    started = time.perf_counter()
+    if uploader is not None:
+        uploader.start()
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - started
 
 
 def build_upload(work: Path, sessions: int) -> Path:
@@ -244,23 +283,11 @@ def main() -> int:
             archive = build_upload(work, args.upload_sessions)
             uploader = threading.Thread(target=upload_and_wait, args=(base, archive, upload_result))
         times: dict[str, list[float]] = {"next": [], "submit": [], "next server": [], "submit server": []}
-        failures: list[str] = []
-        gate = threading.Barrier(args.reviewers + 1)
-        threads = [
-            threading.Thread(
-                target=reviewer_loop, args=(base, f"r{i}", gate, args.seconds, times, failures, args.think)
-            )
-            for i in range(args.reviewers)
-        ]
-        for t in threads:
-            t.start()
-        gate.wait()
-        started = time.perf_counter()
-        if uploader is not None:
-            uploader.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
+        run = Run("127.0.0.1", port, args.seconds, args.think, args.reviewers, times)
+        client_cpu = time.process_time()
+        elapsed = asyncio.run(review(run, uploader))
+        client_cpu = time.process_time() - client_cpu
+        failures = run.failures
         if uploader is not None:
             uploader.join()
             print(f"upload during the run: {upload_result}")
@@ -282,6 +309,10 @@ def main() -> int:
                 f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
                 f"mean {statistics.fmean(values) * 1000 if values else float('nan'):6.1f} ms"
             )
+        print(
+            f"  load client CPU {client_cpu:.1f} s ({client_cpu / elapsed:.0%} of a core); "
+            f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
+        )
         print(f"pairs judged beyond overlap 1: {len(over)}; failures: {len(failures)}")
         for failure in failures[:10]:
             print("  ", failure)

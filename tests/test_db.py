@@ -213,6 +213,29 @@ class TestSessionScope:
             assert isinstance(bind, Engine)
             assert bind.url == engine.url
 
+    def test_a_one_statement_read_skips_begin_and_commit_on_postgres(self, engine: Engine) -> None:
+        """Every request's sign-in check reads with one statement: on PostgreSQL it runs in autocommit (two
+        round trips fewer); the pooled connection is a transactional one again for the next unit of work."""
+        postgres = engine.dialect.name == "postgresql"
+        for _ in range(2):
+            with session_scope(engine, read_only=True, one_statement=True) as session:
+                assert session.execute(select(func.count()).select_from(AppSetting)).scalar_one() == 0
+                dbapi = session.connection().connection.dbapi_connection
+                assert dbapi is not None
+                if postgres:
+                    assert dbapi.autocommit is True
+            for read_only in (False, True):
+                with session_scope(engine, read_only=read_only) as session:
+                    dbapi = session.connection().connection.dbapi_connection
+                    assert dbapi is not None
+                    if postgres:
+                        assert dbapi.autocommit is False
+        with session_scope(engine) as session:
+            session.add(AppSetting(key="overlap", value=2))
+            session.flush()
+            with session_scope(engine, read_only=True, one_statement=True) as other:
+                assert other.get(AppSetting, "overlap") is None  # uncommitted elsewhere: not seen
+
 
 class TestEngineFromSettings:
     def test_get_engine_builds_from_the_settings_database_url(self, tmp_path: Path) -> None:

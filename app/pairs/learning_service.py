@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import BackgroundTasks
-from sqlalchemy import and_, func, update
+from sqlalchemy import and_, case, func, update
 from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, NotFoundError
@@ -82,14 +82,32 @@ def training_due(session: Session) -> bool:
     return active is None or counts.since_active >= RETRAIN_AFTER
 
 
+# What `start_training_if_due` asks after every verdict, in one statement: a training job queued or running,
+# the labels the active model learnt from (None without one), and the label counts of `_label_counts`.
+_DUE_INPUTS = select(
+    select(col(Job.id))
+    .where(col(Job.kind) == TRAIN_JOB, col(Job.status).in_(list(ACTIVE)))
+    .limit(1)
+    .scalar_subquery(),
+    select(col(DetectionModel.trained_on) + col(DetectionModel.held_back))
+    .where(col(DetectionModel.active).is_(True))
+    .limit(1)
+    .scalar_subquery(),
+    func.count(),
+    func.count(case((col(Pair.status).in_([s for s, label in LABELS.items() if label]), 1))),
+).where(col(Pair.status).in_(list(LABELS)), col(Pair.detector) != IMPORTED_DETECTOR)
+
+
 def start_training_if_due(
     session: Session, background: BackgroundTasks, *, user_id: int | None
 ) -> Job | None:
-    """Queue a training job when enough new verdicts exist and none is queued or running already."""
-    waiting = session.exec(
-        select(Job).where(col(Job.kind) == TRAIN_JOB, col(Job.status).in_(list(ACTIVE)))
-    ).first()
-    if waiting is not None or not training_due(session):
+    """Queue a training job when enough new verdicts exist and none is queued or running already.
+
+    The same rule as `training_due`, asked with one statement (every verdict asks)."""
+    waiting, trained, total, positive = session.execute(_DUE_INPUTS).one()
+    if waiting is not None or total < MIN_LABELS or min(positive, total - positive) < MIN_PER_CLASS:
+        return None
+    if trained is not None and total - trained < RETRAIN_AFTER:
         return None
     return start_job(session, background, kind=TRAIN_JOB, payload={}, user_id=user_id)
 

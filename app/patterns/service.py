@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import event, func
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from app.errors import ValidationFailedError
@@ -39,11 +41,30 @@ class PatternInput:
     is_active: bool = True
 
 
+# session.info key of the active patterns read in the session's current transaction (see `list_patterns`).
+_ACTIVE = "pairwise.active_patterns"
+_ACTIVE_QUERY = select(Pattern).where(col(Pattern.is_active)).order_by(col(Pattern.position), col(Pattern.id))
+
+
 def list_patterns(session: Session, *, active_only: bool = False) -> list[Pattern]:
-    query = select(Pattern).order_by(col(Pattern.position), col(Pattern.id))
-    if active_only:
-        query = query.where(col(Pattern.is_active))
-    return list(session.exec(query))
+    """The taxonomy in screen order. The active patterns are read once per transaction (a verdict checks its
+    tags against them and then renders them for the next pair); a taxonomy change in the same session
+    forgets them, and nothing is kept between transactions."""
+    if not active_only:
+        return list(session.exec(select(Pattern).order_by(col(Pattern.position), col(Pattern.id))))
+    transaction = session.get_transaction()
+    cached = session.info.get(_ACTIVE)
+    if transaction is not None and cached is not None and cached[0] is transaction:
+        return list(cached[1])
+    patterns = list(session.exec(_ACTIVE_QUERY))
+    session.info[_ACTIVE] = (session.get_transaction(), patterns)
+    return patterns
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_on_rollback(session: OrmSession, _transaction: Any) -> None:
+    """A rolled-back savepoint may have changed the taxonomy: read it again."""
+    session.info.pop(_ACTIVE, None)
 
 
 def current_version_id(session: Session) -> int | None:
@@ -106,6 +127,7 @@ def _validate(patterns: list[PatternInput]) -> None:
 
 
 def _snapshot(session: Session, *, user_id: int | None) -> int:
+    session.info.pop(_ACTIVE, None)  # every taxonomy change ends here
     snapshot = [
         {
             "slug": p.slug,

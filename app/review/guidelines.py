@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.errors import ValidationFailedError
 from app.settings.service import audit, get_object, set_object
 
-KEY = "review_guidelines"
+KEY = "review_guidelines"  # read with the run-time settings (app/settings/service.py PREFETCHED_OBJECTS)
 MAX_TEXT = 50_000
 MAX_EXAMPLE = 2_000
 

@@ -153,6 +153,25 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
     return assignment
 
 
+# Judgments plus others' live leases of one pair, counted after it was locked (see `_pick`): bound pair_id,
+# reviewer_id, now.
+_TAKEN = select(
+    select(func.count())
+    .select_from(Judgment)
+    .where(col(Judgment.pair_id) == bindparam("pair_id"))
+    .scalar_subquery()
+    + select(func.count())
+    .select_from(Assignment)
+    .where(
+        col(Assignment.pair_id) == bindparam("pair_id"),
+        col(Assignment.reviewer_id) != bindparam("reviewer_id"),
+        col(Assignment.expires_at) > bindparam("now"),
+        col(Assignment.skipped).is_(False),
+    )
+    .scalar_subquery()
+)
+
+
 def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: datetime) -> int | None:
     """The best open pair (`_BEST_OPEN` with `params`); on PostgreSQL, locked and re-checked.
 
@@ -169,21 +188,9 @@ def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: date
         ).scalar_one_or_none()
         if pair_id is None:
             return None
-        taken = (
-            session.execute(
-                select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair_id)
-            ).scalar_one()
-            + session.execute(
-                select(func.count())
-                .select_from(Assignment)
-                .where(
-                    col(Assignment.pair_id) == pair_id,
-                    col(Assignment.reviewer_id) != reviewer.id,
-                    col(Assignment.expires_at) > now,
-                    col(Assignment.skipped).is_(False),
-                )
-            ).scalar_one()
-        )
+        taken = session.execute(
+            _TAKEN, {"pair_id": pair_id, "reviewer_id": reviewer.id, "now": now}
+        ).scalar_one()
         if taken < params["overlap"]:
             return int(pair_id)
         passed.append(int(pair_id))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,7 +14,8 @@ from app.auth.models import User
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
 from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
-from app.patterns.service import current_version_id, list_patterns
+from app.patterns.models import TaxonomyVersion
+from app.patterns.service import list_patterns
 from app.review.adjudication import STATUS_OF
 from app.review.models import Adjudication, Assignment, Judgment, Verdict
 from app.review.queue import OPEN_STATUSES, left_side_for
@@ -51,26 +51,51 @@ def _validate(session: Session, data: JudgmentInput) -> None:
         raise ValidationFailedError("comment is longer than 5,000 characters")
 
 
+# The pair, locked (on PostgreSQL; SQLite serializes writers with BEGIN IMMEDIATE already), and this reviewer's
+# assignment of it, in one statement: bound pair_id, reviewer_id. Fresh from the row even when the session
+# loaded the pair before the lock.
+_LOCKED = (
+    select(Pair, Assignment)
+    .outerjoin(
+        Assignment,
+        and_(
+            col(Assignment.pair_id) == col(Pair.id),
+            col(Assignment.reviewer_id) == bindparam("reviewer_id"),
+        ),
+    )
+    .where(col(Pair.id) == bindparam("pair_id"))
+    .with_for_update(of=Pair)
+    .execution_options(populate_existing=True)
+)
+
+
+def lock_pair(session: Session, *, reviewer: User, pair_id: int) -> tuple[Pair, Assignment | None]:
+    """Lock the pair a verdict is for (so concurrent submits by different reviewers cannot both pass the
+    overlap check) and read the reviewer's assignment of it."""
+    found = session.execute(_LOCKED, {"pair_id": pair_id, "reviewer_id": reviewer.id}).first()
+    if found is None:
+        raise NotFoundError(f"pair {pair_id} does not exist")
+    return found[0], found[1]
+
+
 def submit(
-    session: Session, *, reviewer: User, pair_id: int, data: JudgmentInput, screen_token: str | None = None
+    session: Session,
+    *,
+    reviewer: User,
+    pair_id: int,
+    data: JudgmentInput,
+    screen_token: str | None = None,
+    locked: tuple[Pair, Assignment | None] | None = None,
 ) -> Judgment:
     """Store one judgment per (pair, reviewer), within the overlap, and update the pair's status.
 
     `screen_token` is given for verdicts from the review screen: it must be the lease's current token.
+    `locked` is what `lock_pair` returned in this transaction, when the caller has locked the pair already.
     """
     _validate(session, data)
-    # Row lock on PostgreSQL so concurrent submits by different reviewers cannot both pass the overlap check
-    # (SQLite serializes writers with BEGIN IMMEDIATE already).
-    pair = session.get(Pair, pair_id, with_for_update=True)
-    if pair is None:
-        raise NotFoundError(f"pair {pair_id} does not exist")
+    pair, assignment = locked or lock_pair(session, reviewer=reviewer, pair_id=pair_id)
     now = utcnow()
-    assignment = session.exec(
-        select(Assignment).where(
-            col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id
-        )
-    ).first()
-    _check_room(session, pair=pair, reviewer=reviewer, assignment=assignment, now=now)
+    version_id = _check_room(session, pair=pair, reviewer=reviewer, assignment=assignment, now=now)
     if screen_token is not None:
         if assignment is None:
             raise NotFoundError(f"pair {pair_id} is not in your queue")
@@ -93,14 +118,14 @@ def submit(
         comment=(data.comment or "").strip() or None,
         flagged=data.flagged,
         seconds_spent=seconds,
-        taxonomy_version_id=current_version_id(session),
+        taxonomy_version_id=version_id,
         created_at=now,
         updated_at=now,
     )
+    session.add(judgment)
     try:
-        with session.begin_nested():
-            session.add(judgment)
-            session.flush()
+        # No savepoint: a duplicate ends the request, whose transaction is rolled back as a whole.
+        session.flush()
     except IntegrityError:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.") from None
     if assignment is not None:
@@ -128,8 +153,8 @@ def check_render(
         )
 
 
-# The room check's three counts (this reviewer's judgment, all judgments, others' live leases) in one
-# statement, built once: bound pair_id, reviewer_id, now.
+# The room check's three counts (this reviewer's judgment, all judgments, others' live leases) and the current
+# taxonomy version (the judgment records it) in one statement, built once: bound pair_id, reviewer_id, now.
 _ROOM = select(
     select(func.count())
     .select_from(Judgment)
@@ -150,13 +175,15 @@ _ROOM = select(
         col(Assignment.skipped).is_(False),
     )
     .scalar_subquery(),
+    select(func.max(TaxonomyVersion.id)).scalar_subquery(),
 )
 
 
 def _check_room(
     session: Session, *, pair: Pair, reviewer: User, assignment: Assignment | None, now: object
-) -> None:
-    mine, judged, held_by_others = session.execute(
+) -> int | None:
+    """Refuse a verdict the pair has no room for; returns the current taxonomy version."""
+    mine, judged, held_by_others, version_id = session.execute(
         _ROOM, {"pair_id": pair.id, "reviewer_id": reviewer.id, "now": now}
     ).one()
     if mine:
@@ -171,37 +198,45 @@ def _check_room(
                 "was not saved. Press any key to get the next pair."
             )
         raise ConflictError("This pair already has all the judgments it needs.")
+    return version_id
+
+
+# What a pair's status follows from, in one statement: an admin's adjudication, and the number of
+# judgments, of distinct verdicts among them, and one of them (the verdict when all agree). Bound pair_id.
+_STATUS_INPUTS = select(
+    select(col(Adjudication.verdict))
+    .where(col(Adjudication.pair_id) == bindparam("pair_id"))
+    .limit(1)
+    .scalar_subquery(),
+    func.count(),
+    func.count(func.distinct(col(Judgment.verdict))),
+    func.min(col(Judgment.verdict)),
+).where(col(Judgment.pair_id) == bindparam("pair_id"))
 
 
 def refresh_status(session: Session, *, pair_id: int) -> str:
     """Recompute a pair's status and orientation from its judgments; an admin's adjudication prevails."""
-    decided = session.exec(select(Adjudication).where(col(Adjudication.pair_id) == pair_id)).first()
-    if decided is not None:
-        verdict_status = STATUS_OF[Verdict(decided.verdict)]
+    adjudicated, judged, distinct, verdict = session.execute(_STATUS_INPUTS, {"pair_id": pair_id}).one()
+    if adjudicated is not None:
+        verdict_status = STATUS_OF[Verdict(adjudicated)]
         session.execute(
             update(Pair)
             .where(col(Pair.id) == pair_id)
-            .values(status=verdict_status, swapped=decided.verdict == Verdict.first, updated_at=utcnow())
+            .values(status=verdict_status, swapped=adjudicated == Verdict.first, updated_at=utcnow())
         )
         return verdict_status
-    verdicts = [
-        v for (v,) in session.execute(select(col(Judgment.verdict)).where(col(Judgment.pair_id) == pair_id))
-    ]
     overlap = int(get_value(session, key="overlap"))
     status, swapped = PairStatus.candidate, False
-    if verdicts:
-        counts = Counter(verdicts)
-        if len(counts) > 1:
-            status = PairStatus.conflict
-        elif len(verdicts) >= overlap:
-            verdict = verdicts[0]
-            status = {
-                Verdict.first: PairStatus.accepted,
-                Verdict.second: PairStatus.accepted,
-                Verdict.tie: PairStatus.tie,
-                Verdict.not_a_pair: PairStatus.not_a_pair,
-            }[Verdict(verdict)]
-            swapped = verdict == Verdict.first
+    if distinct > 1:
+        status = PairStatus.conflict
+    elif judged and judged >= overlap:
+        status = {
+            Verdict.first: PairStatus.accepted,
+            Verdict.second: PairStatus.accepted,
+            Verdict.tie: PairStatus.tie,
+            Verdict.not_a_pair: PairStatus.not_a_pair,
+        }[Verdict(verdict)]
+        swapped = verdict == Verdict.first
     session.execute(
         update(Pair)
         .where(col(Pair.id) == pair_id)

@@ -26,6 +26,7 @@ from app.review.service import (
     JudgmentInput,
     check_render,
     edit_judgment,
+    lock_pair,
     own_judgment,
     submit,
     undo_last,
@@ -123,7 +124,10 @@ def judge(
     edited_text: Annotated[str | None, Form(max_length=200_000)] = None,
     token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    assignment = _held(session, user, pair_id)
+    # The pair is locked and this reviewer's assignment read in one statement, before anything is checked.
+    pair, assignment = lock_pair(session, reviewer=user, pair_id=pair_id)
+    if assignment is None:
+        raise NotFoundError(f"pair {pair_id} is not in your queue")
     origin = {"left": assignment.left_side, "right": "second" if assignment.left_side == "first" else "first"}
     if verdict in SIDES:
         decided = Verdict(origin[verdict])
@@ -152,6 +156,7 @@ def judge(
             flagged=flagged,
         ),
         screen_token=token,
+        locked=(pair, assignment),
     )
     start_training_if_due(session, background, user_id=user.id)  # every verdict is a label for the scorer
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))

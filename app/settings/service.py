@@ -21,6 +21,10 @@ RUNTIME_SETTINGS: dict[str, tuple[type, str]] = {
 }
 
 
+# Settings stored as JSON objects that every review screen shows (app/review/guidelines.py KEY): read with
+# the run-time settings in the same statement.
+PREFETCHED_OBJECTS = frozenset({"review_guidelines"})
+
 # session.info key of the run-time settings read in the session's current transaction (see `_stored`).
 _CACHE = "pairwise.runtime_settings"
 
@@ -33,13 +37,15 @@ def get_value(session: Session, *, key: str) -> Any:
 
 
 def _stored(session: Session) -> dict[str, Any]:
-    """All stored run-time settings, read with one query once per transaction (a review request asks for
-    several of them several times); `_put` keeps the copy current, a new transaction reads them again."""
+    """All stored run-time settings and PREFETCHED_OBJECTS, read with one query once per transaction (a review
+    request asks for several of them several times); `_put` forgets the copy, a new transaction reads them again.
+    Nothing is kept between transactions: an admin's change is seen by every process's next request."""
     transaction = session.get_transaction()
     cached = session.info.get(_CACHE)
     if transaction is not None and cached is not None and cached[0] is transaction:
         return dict(cached[1])
-    rows = session.exec(select(AppSetting).where(col(AppSetting.key).in_(list(RUNTIME_SETTINGS)))).all()
+    keys = [*RUNTIME_SETTINGS, *sorted(PREFETCHED_OBJECTS)]
+    rows = session.exec(select(AppSetting).where(col(AppSetting.key).in_(keys))).all()
     values = {row.key: row.value for row in rows}
     session.info[_CACHE] = (session.get_transaction(), values)
     return values
@@ -52,6 +58,9 @@ def set_value(session: Session, *, key: str, value: Any) -> None:
 
 def get_object(session: Session, *, key: str) -> dict[str, Any] | None:
     """A setting stored as a JSON object (a provider's endpoint and encrypted key), or None."""
+    if key in PREFETCHED_OBJECTS:
+        value = _stored(session).get(key)
+        return dict(value) if isinstance(value, dict) else None
     row = session.get(AppSetting, key)
     return dict(row.value) if row is not None and isinstance(row.value, dict) else None
 

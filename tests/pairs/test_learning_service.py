@@ -123,3 +123,26 @@ def test_imports_are_scored_by_the_active_model(engine: Engine) -> None:
         scores = set(session.exec(select(col(Pair.score)).where(col(Pair.signals).contains("praise"))).all())
     assert detectors == {f"{DETECTOR_VERSION}+{version}"}
     assert scores <= {round(1 / (1 + 2.718281828459045**2.0), 4)}
+
+
+def test_a_retraining_is_queued_after_enough_new_verdicts_and_agrees_with_training_due(
+    engine: Engine,
+) -> None:
+    """`start_training_if_due` asks its one statement the same question as `training_due`."""
+    with session_scope(engine) as session:
+        labelled(session, real=30, not_real=30)
+        model = ls.train(session, user_id=None)
+        background = BackgroundTasks()
+        for _ in range(ls.RETRAIN_AFTER - 1):
+            labelled(session, real=1, not_real=0)
+            assert not ls.training_due(session)
+            assert ls.start_training_if_due(session, background, user_id=None) is None
+        # An imported pair is no label for the scorer, whatever its status.
+        add_pair(session, status=PairStatus.accepted).detector = "import:preference"
+        session.flush()
+        assert ls.start_training_if_due(session, background, user_id=None) is None
+        labelled(session, real=0, not_real=1)
+        assert ls.label_counts(session).since_active == ls.RETRAIN_AFTER
+        assert ls.training_due(session)
+        assert ls.start_training_if_due(session, background, user_id=None) is not None
+        assert model.active

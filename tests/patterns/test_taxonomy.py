@@ -22,6 +22,7 @@ from app.patterns.service import (
     seed_defaults,
 )
 from tests.page_helpers import attr
+from tests.sql_helpers import statements
 from tests.web_helpers import count, make_user, post_form, signed_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -77,6 +78,25 @@ class TestSave:
         with session_scope(seeded, read_only=True) as session:
             assert len(list_patterns(session, active_only=True)) == 3
             assert session.execute(select(func.count()).select_from(Pattern)).scalar_one() == 10
+
+    def test_active_patterns_are_read_once_per_transaction_and_again_after_a_change(
+        self, seeded: Engine
+    ) -> None:
+        """A verdict checks its tags against the active patterns and renders them again: one read. A save in
+        the same transaction, or by any other process before the next one, is seen."""
+        with statements(seeded) as seen, session_scope(seeded) as session:
+            assert len(list_patterns(session, active_only=True)) == 10
+            assert len(list_patterns(session, active_only=True)) == 10
+            reads = len([s for s in seen if "FROM pattern" in s])
+            save_taxonomy(session, patterns=_inputs(session)[:4], user_id=None)
+            assert [p.slug for p in list_patterns(session, active_only=True)] == [
+                d[0] for d in DEFAULT_PATTERNS[:4]
+            ]
+        assert reads == 1
+        with session_scope(seeded) as other:
+            save_taxonomy(other, patterns=_inputs(other)[:2], user_id=None)
+        with session_scope(seeded, read_only=True) as session:
+            assert len(list_patterns(session, active_only=True)) == 2
 
     @pytest.mark.parametrize(
         ("change", "message"),

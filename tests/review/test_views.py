@@ -10,12 +10,25 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 from starlette.testclient import TestClient
 
+from app.auth.service import set_active
 from app.db import session_scope
 from app.pairs.models import Pair
+from app.patterns.service import PatternInput, list_patterns, save_taxonomy
+from app.review.guidelines import Guidelines, save_guidelines
 from app.review.models import Assignment, Judgment
 from app.review.queue import left_side_for
 from tests.page_helpers import one
-from tests.web_helpers import expire_leases, judgments_of, make_user, post_form, seed_samples, signed_in
+from tests.sql_helpers import statements
+from tests.web_helpers import (
+    expire_leases,
+    get_user,
+    judgments_of,
+    make_user,
+    post_form,
+    screen_token,
+    seed_samples,
+    signed_in,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
 PAIR_RE = re.compile(r'data-pair-id="(\d+)"')
@@ -249,6 +262,65 @@ class TestConflictsOnThePage:
         with session_scope(engine, read_only=True) as session:
             stored = session.get_one(Judgment, judgment.id)
             assert (stored.edited_text, stored.comment, stored.version) == ("Tab one", "first", 2)
+
+
+class TestEveryRequestAsksTheDatabase:
+    """Nothing about who is signed in, the settings or the taxonomy outlives a request (web processes share
+    no memory): a change made anywhere holds from the very next request."""
+
+    def test_a_disabled_reviewer_is_refused_on_the_next_request(
+        self, engine: Engine, world: list[int]
+    ) -> None:
+        c = signed_in("rev")
+        pair_id = _pair_id(post_form(c, "/review/next", htmx=True).text)
+        assert pair_id is not None
+        token = screen_token(c)
+        with session_scope(engine) as session:
+            set_active(session, user=get_user(session, "rev"), active=False)
+        # A write whose session no longer signs anyone in fails the CSRF check (the token was the session's).
+        judged = post_form(c, f"/review/{pair_id}/judge", {"verdict": "tie", "token": token}, htmx=True)
+        assert judged.status_code == 403
+        assert post_form(c, "/review/next", htmx=True).status_code == 403
+        assert c.get("/review").headers["location"].startswith("/login")
+        assert judgments_of(engine, "rev") == []
+
+    def test_a_new_taxonomy_and_guidelines_show_on_the_next_pair(
+        self, engine: Engine, world: list[int]
+    ) -> None:
+        c = signed_in("rev")
+        first = post_form(c, "/review/next", htmx=True).text
+        assert 'value="security"' in first
+        with session_scope(engine) as session:
+            kept = [p for p in list_patterns(session) if p.slug != "security"]
+            save_taxonomy(session, user_id=None, patterns=[
+                PatternInput(slug=p.slug, name=p.name, description=p.description, hotkey=p.hotkey,
+                             position=i) for i, p in enumerate(kept)])  # fmt: skip
+            save_guidelines(session, admin_id=None, guidelines=Guidelines(text="Prefer the tested answer."))
+        pane = post_form(c, f"/review/{_pair_id(first)}/judge", {"verdict": "tie"}, htmx=True).text
+        assert 'value="security"' not in pane
+        assert "Prefer the tested answer." in pane
+        refused = post_form(
+            c, f"/review/{_pair_id(pane)}/judge", {"verdict": "left", "patterns_left": ["security"]}
+        )
+        assert refused.status_code == 422
+
+
+class TestStatementBudget:
+    def test_next_and_verdict_stay_within_their_statements(self, engine: Engine, world: list[int]) -> None:
+        """The review routes' SQL (benchmarks/review_cost.py measures their time): sign-in check, lease,
+        page; and for a verdict also the lock, room check, judgment, status, training check, next lease."""
+        c = signed_in("rev")
+        with statements(engine) as seen:
+            pair_id = _pair_id(post_form(c, "/review/next", htmx=True).text)
+        nexts = len(seen)
+        token = screen_token(c)
+        with statements(engine) as seen:
+            response = post_form(c, f"/review/{pair_id}/judge", {"verdict": "tie", "token": token}, htmx=True)
+        assert response.status_code == 200
+        # SQLite counts its BEGINs; PostgreSQL locks and re-counts the picked pair (see queue._pick).
+        budget = {"sqlite": (14, 21), "postgresql": (13, 20)}[engine.dialect.name]
+        assert nexts <= budget[0]
+        assert len(seen) <= budget[1], "\n".join(seen)
 
 
 class TestHistory:
