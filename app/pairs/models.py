@@ -6,8 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import AutoString, Field, SQLModel
+from sqlalchemy import Index, UniqueConstraint, text
+from sqlmodel import AutoString, Field, SQLModel, col
 
 from app.models_base import json_column, utcnow
 
@@ -70,6 +70,17 @@ class Pair(SQLModel, table=True):
     @property
     def rejected_turn_id(self) -> int:
         return self.second_turn_id if self.swapped else self.first_turn_id
+
+
+# The review queue's open pairs, best first. app/review/queue.py states the same condition (why it reads so).
+OPEN_QUEUE = "(status IN ('candidate', 'conflict')) = "
+Index(
+    "ix_pair_open_queue",
+    col(Pair.score).desc(),
+    col(Pair.id),
+    postgresql_where=text(OPEN_QUEUE + "true"),
+    sqlite_where=text(OPEN_QUEUE + "1"),
+)
 
 
 class EditField(StrEnum):

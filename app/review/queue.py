@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, and_, bindparam, case, exists, func
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, literal_column, true
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -17,6 +17,13 @@ from app.review.models import Assignment, Judgment
 from app.settings.service import get_value
 
 OPEN_STATUSES = (PairStatus.candidate, PairStatus.conflict)
+# The queue's partial index (ix_pair_open_queue) holds the pairs of these statuses. A planner uses it only
+# when the query states its very condition: the statuses written out, not bound (PostgreSQL's prepared
+# statements), and compared to true as a whole, which also keeps SQLite off the status indexes (it would
+# otherwise search ix_pair_status_score and sort every open pair, without table statistics).
+OPEN_STATUS = (
+    col(Pair.status).in_([literal_column(f"'{status.value}'") for status in OPEN_STATUSES]) == true()
+)
 # The conversations of a reviewer's last few verdicts go to the back of the line (never out of it), so a
 # conversation with 30 candidates does not fill 30 screens in a row.
 RECENT_CONVERSATIONS = 3
@@ -81,7 +88,7 @@ def _open_conditions() -> list[Any]:
     )
     mine_judged = select(col(Judgment.pair_id)).where(col(Judgment.reviewer_id) == reviewer_id)
     return [
-        col(Pair.status).in_(OPEN_STATUSES),
+        OPEN_STATUS,
         col(Pair.score) >= bindparam("threshold"),
         col(Pair.id).not_in(mine),
         col(Pair.id).not_in(mine_judged),
@@ -97,9 +104,20 @@ _OPEN = _open_conditions()
 _REMAINING = select(func.count()).select_from(
     select(col(Pair.id)).where(*_OPEN).limit(REMAINING_CAP).subquery()
 )
-_SEEN_LATELY = case((col(Pair.conversation_id).in_(bindparam("recent", expanding=True)), 1), else_=0)
+# The best open pair: highest score first, read in that order from ix_pair_open_queue, so a pick stops at
+# the first pair that passes instead of sorting the whole queue (280 ms at 31,000 open pairs, 0.5 ms so).
+# The conversations of the reviewer's last verdicts wait behind every other one: the first query leaves
+# them out, the second (run only when the first finds nothing) takes only them.
+_BY_SCORE = (col(Pair.score).desc(), col(Pair.id))
+_RECENT = bindparam("recent", expanding=True)
 _BEST_OPEN = (
-    select(col(Pair.id)).where(*_OPEN).order_by(_SEEN_LATELY, col(Pair.score).desc(), col(Pair.id)).limit(1)
+    select(col(Pair.id))
+    .where(*_OPEN, col(Pair.conversation_id).not_in(_RECENT))
+    .order_by(*_BY_SCORE)
+    .limit(1)
+)
+_BEST_OPEN_RECENT = (
+    select(col(Pair.id)).where(*_OPEN, col(Pair.conversation_id).in_(_RECENT)).order_by(*_BY_SCORE).limit(1)
 )
 
 
@@ -173,16 +191,31 @@ _TAKEN = select(
 
 
 def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: datetime) -> int | None:
-    """The best open pair (`_BEST_OPEN` with `params`); on PostgreSQL, locked and re-checked.
+    """The best open pair (`_BEST_OPEN`, then `_BEST_OPEN_RECENT`, with `params`); on PostgreSQL, locked and
+    re-checked.
 
     SKIP LOCKED keeps concurrent reviewers off a pair being leased right now, but a lease committed just
     before our lock was taken is invisible to the snapshot that chose the pair: count again after locking.
     """
+    found = _pick_from(session, query=_BEST_OPEN, params=params, reviewer=reviewer, now=now)
+    if found is None and params["recent"]:
+        found = _pick_from(session, query=_BEST_OPEN_RECENT, params=params, reviewer=reviewer, now=now)
+    return found
+
+
+def _pick_from(
+    session: Session,
+    *,
+    query: Select[tuple[int | None]],
+    params: dict[str, Any],
+    reviewer: User,
+    now: datetime,
+) -> int | None:
     if session.get_bind().dialect.name != "postgresql":
-        return session.execute(_BEST_OPEN, params).scalar_one_or_none()
+        return session.execute(query, params).scalar_one_or_none()
     passed: list[int] = []
     for _ in range(MAX_PICK_ATTEMPTS):
-        candidates = _BEST_OPEN.where(col(Pair.id).not_in(passed)) if passed else _BEST_OPEN
+        candidates = query.where(col(Pair.id).not_in(passed)) if passed else query
         pair_id = session.execute(
             candidates.with_for_update(skip_locked=True, of=Pair), params
         ).scalar_one_or_none()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from app.conversations.models import Turn
 from app.db import session_scope
@@ -270,3 +271,32 @@ class TestConflict:
 def _id(engine: Engine, username: str) -> int:
     with session_scope(engine, read_only=True) as session:
         return get_user(session, username).id or 0
+
+
+class TestPickReadsTheQueueIndex:
+    """The pick walks ix_pair_open_queue in order and stops at the first pair that passes; sorting every open
+    pair instead cost 280 ms at 31,000 open pairs. The planner can use the partial index only when the query
+    states its condition (statuses written out, also in a prepared statement)."""
+
+    def _plan(self, engine: Engine, query: Any) -> str:
+        params = {"reviewer_id": 1, "threshold": 0.5, "overlap": 1, "now": utcnow(), "recent": [1, 2]}
+        with session_scope(engine) as session:
+            if engine.dialect.name == "postgresql":
+                # A handful of rows: without this the planner reads the table and sorts, as it should there.
+                session.execute(text("SET LOCAL enable_seqscan = off"))
+                session.execute(text("SET LOCAL enable_sort = off"))
+                explain = "EXPLAIN "
+            else:
+                explain = "EXPLAIN QUERY PLAN "
+            state = query.compile(bind=engine).construct_expanded_state(params)
+            values: Any = state.positional_parameters if state.positiontup else state.parameters
+            rows = session.connection().exec_driver_sql(explain + state.statement, values).all()
+            return "\n".join(str(r) for r in rows)
+
+    def test_the_pick_reads_the_index_in_order(self, engine: Engine) -> None:
+        # (The fallback to the last verdicts' conversations reads their few pairs by conversation instead.)
+        pairs(engine, 0.9, 0.8, 0.7)
+        plan = self._plan(engine, queue._BEST_OPEN)
+        assert "ix_pair_open_queue" in plan
+        assert "Sort" not in plan
+        assert "TEMP B-TREE" not in plan
