@@ -43,8 +43,17 @@ from app.dashboard.queries import refresh_aggregates
 from app.db import build_engine, session_scope
 from app.pairs.models import Pair
 from app.patterns.service import seed_defaults
+from app.settings.service import get_value
 from benchmarks.import_speed import drop_database
-from benchmarks.review_load import CSRF_FIELD, PASSWORD, free_port, percentile, server_ms
+from benchmarks.review_load import (
+    CSRF_FIELD,
+    PAIR_ID,
+    PASSWORD,
+    SCREEN_TOKEN,
+    free_port,
+    percentile,
+    server_ms,
+)
 from benchmarks.scale_data import generate
 
 PAGE_TARGET_MS = 100.0
@@ -136,6 +145,7 @@ def time_pages(url: str, work: Path, repeats: int = REPEATS) -> bool:
         username = f"scale-admin-{uuid.uuid4().hex[:6]}"
         create_user(session, username=username, password=PASSWORD, role="admin")
         seed_defaults(session)
+        pause_ms = int(get_value(session, key="review_min_ms"))
     refresh_aggregates(engine)
     paths = page_paths(engine, username)
     engine.dispose()
@@ -199,10 +209,43 @@ def time_pages(url: str, work: Path, repeats: int = REPEATS) -> bool:
                         f"{name:<26} {served[0] * 1000:8.1f} {percentile(served, 0.5):8.1f} {p95:8.1f}{mark}",
                         flush=True,
                     )
+            ok = time_review_queue(client, repeats, pause=pause_ms / 1000 + 0.01) and ok
     finally:
         server.terminate()
         server.wait(10)
     return ok
+
+
+def time_review_queue(client: httpx.Client, repeats: int, *, pause: float) -> bool:
+    """A reviewer's verdict and the next pair it serves, picked afresh each time (a held pair would be
+    served again without a pick), after verdicts so the last ones' conversations wait at the back. A
+    verdict waits `pause` (review_min_ms: one sooner after the pair was shown is refused). The admin's
+    verdicts stay in the database."""
+    headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
+    page = client.post("/review/next", headers=headers)
+    served: list[float] = [server_ms(page)]
+    for _ in range(repeats):
+        pair, token = PAIR_ID.search(page.content), SCREEN_TOKEN.search(page.content)
+        if page.status_code != 200 or pair is None:
+            print(f"review queue: answered {page.status_code}, {'a pair' if pair else 'no pair'}")
+            return False
+        time.sleep(pause)
+        page = client.post(
+            f"/review/{int(pair.group(1))}/judge",
+            headers=headers,
+            data={
+                "verdict": "right",
+                "patterns_right": "tradeoffs",
+                "token": token.group(1).decode() if token else "",
+            },
+        )
+        served.append(server_ms(page))
+    p95 = percentile(served, 0.95)
+    mark = "" if p95 < PAGE_TARGET_MS else "  MISSED"
+    print(
+        f"{'review: verdict + next':<26} {served[0] * 1000:8.1f} {percentile(served, 0.5):8.1f} {p95:8.1f}{mark}"
+    )
+    return p95 < PAGE_TARGET_MS
 
 
 def main() -> int:
