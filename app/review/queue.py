@@ -7,8 +7,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, literal_column, true
+from sqlalchemy import BindParameter, and_, bindparam, exists, func, literal_column, true
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.auth.models import User
 from app.models_base import utcnow
@@ -109,7 +110,7 @@ _REMAINING = select(func.count()).select_from(
 # The conversations of the reviewer's last verdicts wait behind every other one: the first query leaves
 # them out, the second (run only when the first finds nothing) takes only them.
 _BY_SCORE = (col(Pair.score).desc(), col(Pair.id))
-_RECENT = bindparam("recent", expanding=True)
+_RECENT: BindParameter[list[int]] = bindparam("recent", expanding=True)
 _BEST_OPEN = (
     select(col(Pair.id))
     .where(*_OPEN, col(Pair.conversation_id).not_in(_RECENT))
@@ -206,7 +207,7 @@ def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: date
 def _pick_from(
     session: Session,
     *,
-    query: Select[tuple[int | None]],
+    query: SelectOfScalar[int | None],
     params: dict[str, Any],
     reviewer: User,
     now: datetime,
