@@ -134,6 +134,7 @@ def test_turn_vectors_up_and_down_over_existing_rows(engine_before_vectors: Engi
             "turn_search",
             "search_index_state",
             "ix_turn_search_vector",
+            "ix_turn_search_unindexable",
             "turn_search_update",
         }
         assert before - after == {"ix_turn_text_search"}  # inserts no longer compute a vector

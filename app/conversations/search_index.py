@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from app.db import session_scope
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 JOB = "search_index"
 # Rows per transaction: about 0.1-0.3 s of FTS5 work, or of to_tsvector on PostgreSQL, on a small machine.
 CHUNK_ROWS = 5_000
+# PostgreSQL: a tsvector holds at most 1 MB; a text of this many bytes always fits (its vector is at most
+# about 2.5 times its size). When a chunk holds a turn that does not fit, its turns longer than this are
+# stored with a NULL vector and searched with ILIKE.
+FITS_A_VECTOR = 256 * 1024
 # After indexing this many rows the job refreshes PostgreSQL's statistics of `turn_search`: search reads
 # its most common words there, and autovacuum may be off or far from its threshold.
 ANALYZE_AFTER_ROWS = 10_000
@@ -130,23 +135,39 @@ def index_chunk(session: Session, *, index: FtsIndex, upper: int, rows: int = CH
     ).one()
     if not chunk[1]:
         return 0
+    bounds = {"mark": mark, "upper": chunk[0]}
     if postgres:
-        insert = (
-            f"INSERT INTO {index.name} (turn_id, vector) "
-            f"SELECT id, to_tsvector('simple'::regconfig, {index.column}) FROM {index.table} "
-            "WHERE id > :mark AND id <= :upper"
-        )
+        _insert_vectors(session, index=index, bounds=bounds)
     else:
-        insert = (
-            f"INSERT INTO {index.name} (rowid, {index.column}) "
-            f"SELECT id, {index.column} FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id"
+        session.execute(
+            text(
+                f"INSERT INTO {index.name} (rowid, {index.column}) "
+                f"SELECT id, {index.column} FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id"
+            ),
+            bounds,
         )
-    session.execute(text(insert), {"mark": mark, "upper": chunk[0]})
     session.execute(
         text("UPDATE search_index_state SET indexed_to = :upper WHERE name = :name"),
         {"upper": chunk[0], "name": index.name},
     )
     return int(chunk[1])
+
+
+def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]) -> None:
+    """The vectors of the turns in `bounds` (PostgreSQL), NULL for a turn too long for a tsvector."""
+    vector = f"to_tsvector('simple'::regconfig, {index.column})"
+    insert = (
+        f"INSERT INTO {index.name} (turn_id, vector) SELECT id, {{vector}} FROM {index.table} "
+        "WHERE id > :mark AND id <= :upper"
+    )
+    try:
+        with session.begin_nested():
+            session.execute(text(insert.format(vector=vector)), bounds)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "54000":  # program_limit_exceeded: "string is too long"
+            raise
+        guarded = f"CASE WHEN octet_length({index.column}) <= {FITS_A_VECTOR} THEN {vector} END"
+        session.execute(text(insert.format(vector=guarded)), bounds)
 
 
 @dataclass(slots=True)

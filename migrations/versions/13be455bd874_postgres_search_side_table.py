@@ -9,7 +9,8 @@ compute its vector, most of a PostgreSQL import. It is replaced by a side table 
 vector per indexed turn, GIN-indexed) that the `search_index` job fills behind the imports, as on SQLite
 (b7c2915ed1c4): `search_index_state.indexed_to` is its watermark, turns above it are searched with ILIKE.
 Existing turns wait for the job (the migration stays instant on a big database). Deleting a turn deletes
-its vector (the foreign key cascades). A trigger rewrites an indexed turn's vector when its text changes;
+its vector (the foreign key cascades). A turn with more distinct words than a tsvector holds (1 MB) is
+stored with a NULL vector and searched with ILIKE (the partial index finds those few). A trigger rewrites an indexed turn's vector when its text changes;
 it reads the watermark FOR SHARE, so it waits for an indexer holding the state row and then sees whether
 that indexer took the turn. The title index stays an expression index (titles are short).
 Turn text is compressed with lz4 instead of pglz where the server has it (PostgreSQL 14+ built with lz4):
@@ -30,9 +31,16 @@ depends_on: str | Sequence[str] | None = None
 
 UPDATE_FUNCTION = """
 CREATE FUNCTION turn_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    words tsvector;
 BEGIN
     IF NEW.id <= (SELECT indexed_to FROM search_index_state WHERE name = 'turn_search' FOR SHARE) THEN
-        INSERT INTO turn_search (turn_id, vector) VALUES (NEW.id, to_tsvector('simple'::regconfig, NEW.text))
+        BEGIN
+            words := to_tsvector('simple'::regconfig, NEW.text);
+        EXCEPTION WHEN program_limit_exceeded THEN  -- over a tsvector's 1 MB: searched with ILIKE
+            words := NULL;
+        END;
+        INSERT INTO turn_search (turn_id, vector) VALUES (NEW.id, words)
         ON CONFLICT (turn_id) DO UPDATE SET vector = EXCLUDED.vector;
     END IF;
     RETURN NULL;
@@ -53,11 +61,12 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
-        "CREATE TABLE turn_search (turn_id INTEGER NOT NULL, vector TSVECTOR NOT NULL, "
+        "CREATE TABLE turn_search (turn_id INTEGER NOT NULL, vector TSVECTOR, "
         "CONSTRAINT pk_turn_search PRIMARY KEY (turn_id), "
         "CONSTRAINT fk_turn_search_turn_id_turn FOREIGN KEY (turn_id) REFERENCES turn (id) ON DELETE CASCADE)"
     )
     op.execute("CREATE INDEX ix_turn_search_vector ON turn_search USING gin (vector)")
+    op.execute("CREATE INDEX ix_turn_search_unindexable ON turn_search (turn_id) WHERE vector IS NULL")
     op.execute(
         "CREATE TABLE search_index_state (name VARCHAR NOT NULL, indexed_to INTEGER NOT NULL, "
         "CONSTRAINT pk_search_index_state PRIMARY KEY (name))"

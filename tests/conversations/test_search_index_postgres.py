@@ -3,6 +3,7 @@ chunks, two indexers at once, turns committed out of order, edits above the wate
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from pathlib import Path
@@ -180,3 +181,27 @@ def test_status_reports_missing_vectors_until_rebuilt(engine: Engine) -> None:
     assert runner.invoke(cli_module.cli, ["search", "reindex", "--rebuild"]).exit_code == 0
     assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
     assert vectors(engine) == 2
+
+
+def test_a_turn_too_long_for_a_vector_is_indexed_without_one_and_still_found(
+    engine: Engine, admin: TestClient, ranked: None
+) -> None:
+    """A tsvector holds 1 MB: a turn with more distinct words is stored with no vector and read with ILIKE."""
+    huge = " ".join(hashlib.md5(str(i).encode()).hexdigest() for i in range(40_000)) + " needle haystack"
+    small = add_conversation(engine, "t", "needle in a small turn")
+    big = add_conversation(engine, "t", huge)
+    assert index_pending(engine).indexed == {"turn_search": 2}  # the chunk goes through
+    with engine.connect() as connection:
+        stored = dict(
+            connection.execute(text("SELECT vector IS NULL, count(*) FROM turn_search GROUP BY 1")).all()
+        )
+    assert stored == {True: 1, False: 1}
+    assert listed(admin, "/admin/conversations?q=needle+haystack") == [big]
+    assert sorted(listed(admin, "/admin/conversations?q=needle")) == [small, big]
+    with engine.begin() as connection:  # the update trigger does the same
+        connection.execute(
+            text("UPDATE turn SET text = :huge WHERE conversation_id = :id"), {"huge": huge, "id": small}
+        )
+        nulls = connection.execute(text("SELECT count(*) FROM turn_search WHERE vector IS NULL")).scalar_one()
+    assert nulls == 2
+    assert sorted(listed(admin, "/admin/conversations?q=needle+haystack")) == [small, big]
