@@ -192,9 +192,8 @@ def test_a_turn_too_long_for_a_vector_is_indexed_without_one_and_still_found(
     big = add_conversation(engine, "t", huge)
     assert index_pending(engine).indexed == {"turn_search": 2}  # the chunk goes through
     with engine.connect() as connection:
-        stored = dict(
-            connection.execute(text("SELECT vector IS NULL, count(*) FROM turn_search GROUP BY 1")).all()
-        )
+        rows = connection.execute(text("SELECT vector IS NULL, count(*) FROM turn_search GROUP BY 1")).all()
+        stored = {bool(missing): int(n) for missing, n in rows}
     assert stored == {True: 1, False: 1}
     assert listed(admin, "/admin/conversations?q=needle+haystack") == [big]
     assert sorted(listed(admin, "/admin/conversations?q=needle")) == [small, big]
