@@ -10,12 +10,10 @@ vector per indexed turn, GIN-indexed) that the `search_index` job fills behind t
 (b7c2915ed1c4): `search_index_state.indexed_to` is its watermark, turns above it are searched with ILIKE.
 Existing turns wait for the job (the migration stays instant on a big database). Deleting a turn deletes
 its vector (the foreign key cascades). A turn with more distinct words than a tsvector holds (1 MB) is
-stored with a NULL vector and searched with ILIKE (the partial index finds those few). A trigger rewrites an indexed turn's vector when its text changes;
-it reads the watermark FOR SHARE, so it waits for an indexer holding the state row and then sees whether
-that indexer took the turn. The title index stays an expression index (titles are short).
-Turn text is compressed with lz4 instead of pglz where the server has it (PostgreSQL 14+ built with lz4):
-the turn COPY of 10,000 benchmark sessions spent 0.34 to 0.47 s compressing with pglz, 0.17 s with lz4.
-Values already stored keep their compression.
+stored with a NULL vector and searched with ILIKE (a partial index finds those few). A trigger rewrites
+an indexed turn's vector when its text changes; it reads the watermark FOR SHARE, so it waits for an
+indexer holding the state row and then sees whether that indexer took the turn. The title index stays an
+expression index (titles are short).
 PostgreSQL only; the tables are not part of the SQLModel metadata (they exist on one backend only, like
 SQLite's FTS5 tables, and tsvector has no SQLite type).
 """
@@ -49,14 +47,6 @@ $$
 """
 
 
-def _has_lz4() -> bool:
-    """The server can compress with lz4 (the setting lists it only in builds with lz4)."""
-    found = op.get_bind().exec_driver_sql(
-        "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
-    )
-    return found.first() is not None
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -78,15 +68,11 @@ def upgrade() -> None:
         "FOR EACH ROW WHEN (OLD.text IS DISTINCT FROM NEW.text) EXECUTE FUNCTION turn_search_update()"
     )
     op.execute("DROP INDEX ix_turn_text_search")
-    if _has_lz4():
-        op.execute("ALTER TABLE turn ALTER COLUMN text SET COMPRESSION lz4")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    if _has_lz4():
-        op.execute("ALTER TABLE turn ALTER COLUMN text SET COMPRESSION DEFAULT")
     op.execute("CREATE INDEX ix_turn_text_search ON turn USING gin (to_tsvector('simple'::regconfig, text))")
     op.execute("DROP TRIGGER turn_search_update ON turn")
     op.execute("DROP FUNCTION turn_search_update()")
