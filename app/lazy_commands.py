@@ -36,7 +36,7 @@ LAZY_GROUPS = {
     "search": (
         "app.conversations.search_cli",
         "search_cli",
-        "The full-text search index (SQLite; PostgreSQL needs none).",
+        "The full-text search index (FTS5 on SQLite, turn_search on PostgreSQL).",
     ),
 }
 LAZY = {**LAZY_COMMANDS, **LAZY_GROUPS}

@@ -30,8 +30,13 @@ SQLITE_SEARCH_TABLES = {"search_index_state"} | {
 }
 
 
+# PostgreSQL's (migration 13be455bd874): the stored turn vectors and the watermark. Neither is in the SQLModel
+# metadata, since each backend has its own (and tsvector has no SQLite type).
+POSTGRES_SEARCH_TABLES = {"search_index_state", "turn_search"}
+
+
 def _expected_tables(engine: Engine) -> set[str]:
-    extra = SQLITE_SEARCH_TABLES if engine.dialect.name == "sqlite" else set()
+    extra = SQLITE_SEARCH_TABLES if engine.dialect.name == "sqlite" else POSTGRES_SEARCH_TABLES
     return APP_MODEL_TABLES | {"alembic_version"} | extra
 
 

@@ -1,4 +1,5 @@
-"""Migration b7c2915ed1c4 (SQLite FTS5 search) up and down, over existing data, on both backends."""
+"""Migrations b7c2915ed1c4 (SQLite FTS5 search) and 13be455bd874 (PostgreSQL turn vectors) up and down, over
+existing data, on both backends."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 from app import migrate
+from app.conversations.search_index import index_pending
 from app.db import build_engine
 from tests.conftest import BACKENDS
 from tests.test_migrations import SQLITE_SEARCH_TABLES
@@ -21,6 +23,12 @@ def engine_before(
 ) -> Iterator[Engine]:
     engine = build_engine(fresh_database_url(request.param))
     migrate.upgrade(engine, BEFORE)
+    _add_rows(engine)
+    yield engine
+    engine.dispose()
+
+
+def _add_rows(engine: Engine) -> None:
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -35,8 +43,6 @@ def engine_before(
                 "VALUES (1, 1, 0, 'user', 'consumer lag', '[]')"
             )
         )
-    yield engine
-    engine.dispose()
 
 
 def _objects(engine: Engine) -> set[str]:
@@ -76,4 +82,64 @@ def test_up_and_down_over_existing_rows(engine_before: Engine) -> None:
         connection.execute(text("UPDATE turn SET text = 'x'"))
         connection.execute(text("DELETE FROM conversation"))
         assert connection.execute(text("SELECT count(*) FROM turn")).scalar_one() == 0
+    migrate.upgrade(engine)
+
+
+# Migration 13be455bd874: PostgreSQL's turn vectors move from a GIN expression index to a job-filled side table.
+BEFORE_VECTORS, VECTORS = "435123756e99", "13be455bd874"
+
+
+@pytest.fixture(params=BACKENDS)
+def engine_before_vectors(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[Engine]:
+    engine = build_engine(fresh_database_url(request.param))
+    migrate.upgrade(engine, BEFORE_VECTORS)
+    _add_rows(engine)
+    yield engine
+    engine.dispose()
+
+
+def _postgres_search_objects(engine: Engine) -> set[str]:
+    """Search indexes and user triggers on PostgreSQL (the tables come from `_objects`)."""
+    with engine.connect() as connection:
+        indexes = connection.execute(
+            text("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_%search%'")
+        ).scalars()
+        triggers = connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars()
+        return {*indexes, *triggers}
+
+
+def test_turn_vectors_up_and_down_over_existing_rows(engine_before_vectors: Engine) -> None:
+    engine = engine_before_vectors
+    postgres = engine.dialect.name == "postgresql"
+    before = _objects(engine) | (_postgres_search_objects(engine) if postgres else set())
+    migrate.upgrade(engine, VECTORS)
+    after = _objects(engine) | (_postgres_search_objects(engine) if postgres else set())
+    if not postgres:
+        assert after == before  # SQLite keeps its FTS5 tables
+    else:
+        assert "ix_turn_text_search" in before
+        assert after - before == {
+            "turn_search",
+            "search_index_state",
+            "ix_turn_search_vector",
+            "ix_turn_search_unindexable",
+            "turn_search_update",
+        }
+        assert before - after == {"ix_turn_text_search"}  # inserts no longer compute a vector
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT name, indexed_to FROM search_index_state")).all()
+            marks = {str(name): int(mark) for name, mark in rows}
+            assert marks == {"turn_search": 0}  # existing turns wait for the index job
+        assert index_pending(engine).indexed == {"turn_search": 1}
+        with engine.begin() as connection:  # the trigger keeps an indexed turn's vector right
+            connection.execute(text("UPDATE turn SET text = 'zebra crossing'"))
+            vector = connection.execute(text("SELECT vector::text FROM turn_search")).scalar_one()
+            assert vector == "'crossing':2 'zebra':1"
+    migrate.downgrade(engine, BEFORE_VECTORS)
+    assert _objects(engine) | (_postgres_search_objects(engine) if postgres else set()) == before
+    with engine.begin() as connection:  # no trigger left behind that would refer to a dropped table
+        connection.execute(text("UPDATE turn SET text = 'x'"))
+        connection.execute(text("DELETE FROM conversation"))
     migrate.upgrade(engine)

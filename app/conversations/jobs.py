@@ -69,7 +69,7 @@ def import_job(ctx: JobContext) -> dict[str, Any]:
     ctx.progress(total, total, message=f"import batch {batch_id}")
     shutil.rmtree(folder, ignore_errors=True)
     if summary.conversations_added:
-        enqueue_indexing(ctx.engine, user_id=ctx.user_id)  # SQLite's full-text index follows the import
+        enqueue_indexing(ctx.engine, user_id=ctx.user_id)  # the full-text index follows the import
     result = summary.to_json()
     result["errors"] = result["errors"][:200]
     # The batch report has every file; the job keeps a bounded preview.

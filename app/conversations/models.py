@@ -12,7 +12,7 @@ from app.models_base import json_column, utcnow
 
 
 def search_index(name: str, expression: str) -> Index:
-    """A PostgreSQL full-text GIN index over `expression` (what the conversations search filters by)."""
+    """A PostgreSQL full-text GIN index over `expression` (what the conversations search filters titles by)."""
     vector = text(f"to_tsvector('simple'::regconfig, {expression})")
     return Index(name, vector, postgresql_using="gin").ddl_if(dialect="postgresql")
 
@@ -102,10 +102,9 @@ class Turn(SQLModel, table=True):
     """One user message or one whole assistant response; tool calls and thinking live in `blocks`."""
 
     __tablename__ = "turn"
-    __table_args__ = (
-        UniqueConstraint("conversation_id", "index"),
-        search_index("ix_turn_text_search", "text"),
-    )
+    # Its full-text index is the side table `turn_search` (PostgreSQL) or FTS5 (SQLite), both filled by
+    # the `search_index` job behind the imports (app/conversations/search_index.py), not on insert.
+    __table_args__ = (UniqueConstraint("conversation_id", "index"),)
 
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", ondelete="CASCADE")

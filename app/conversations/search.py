@@ -1,16 +1,16 @@
 """Conversation search: a case-insensitive substring of the title or of any turn, ranked when it is rare.
 
 The substring test is the same on both backends and decides what matches. A full-text index finds the
-candidates first: GIN indexes over `to_tsvector('simple', ...)` on PostgreSQL, FTS5 tables on SQLite
-(app/conversations/search_index.py). When the index holds at most FEW_MATCHES candidate turns, every
-match is scored (bm25 on SQLite, ts_rank on PostgreSQL; a conversation scores by its best turn or
-title) and listed best first. When it holds more (a common word), ranking every match would read them
-all: the list is then newest first, from a scan that probes each conversation's turns and stops at the
-first page of hits, which for a common word is soon.
+candidates first (app/conversations/search_index.py): on PostgreSQL the stored vectors of `turn_search`
+(GIN) and a GIN index over `to_tsvector('simple', title)`, on SQLite FTS5 tables. When the index holds at
+most FEW_MATCHES candidate turns, every match is scored (bm25 on SQLite, ts_rank of the stored vector on
+PostgreSQL; a conversation scores by its best turn or title) and listed best first. When it holds more (a
+common word), ranking every match would read them all: the list is then newest first, from a scan that
+probes each conversation's turns and stops at the first page of hits, which for a common word is soon.
 
-On SQLite the index trails the imports (a job fills it): rows above its watermark are matched with LIKE
-and listed after the ranked ones, so a search right after an import still finds them. Only on the index
-path, a fragment from inside a word ("ubernetes") finds nothing while the probe path finds it: a
+The turn index trails the imports (a job fills it): turns above its watermark are matched with LIKE /
+ILIKE and listed after the ranked ones, so a search right after an import still finds them. Only on the
+index path, a fragment from inside a word ("ubernetes") finds nothing while the probe path finds it: a
 query's first word must begin a word of the text.
 """
 
@@ -27,16 +27,21 @@ from sqlalchemy import (
     Integer,
     Select,
     Subquery,
+    column,
     func,
+    literal,
     literal_column,
     or_,
     select,
+    table,
     text,
+    true,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlmodel import Session, col
 
 from app.conversations.models import Conversation, Turn
-from app.conversations.search_index import TITLES, TURNS, has_fts
+from app.conversations.search_index import TITLES, TURN_VECTORS, TURNS, has_fts
 
 # `simple`: no stemming or stop words, so a word's prefix in the query is a prefix of the stored token.
 SEARCH_CONFIG: ColumnElement[Any] = literal_column("'simple'::regconfig")
@@ -46,6 +51,8 @@ MAX_SEARCH_WORDS = 16
 FEW_MATCHES = 10_000
 # PostgreSQL's work_mem for a search (the transaction's only): room for an exact bitmap of its candidates.
 SEARCH_WORK_MEM = "32MB"
+# PostgreSQL's stored turn vectors (migration 13be455bd874; not in the SQLModel metadata: PostgreSQL only).
+TURN_SEARCH = table(TURN_VECTORS.name, column("turn_id", Integer), column("vector", TSVECTOR))
 
 
 @dataclass(slots=True)
@@ -87,7 +94,7 @@ def search_words(query: str) -> list[str]:
 
 
 def search_vector(value: Any) -> ColumnElement[Any]:
-    """The indexed expression of the full-text GIN indexes (app/conversations/models.search_index)."""
+    """The indexed expression of the title GIN index (app/conversations/models.search_index)."""
     return func.to_tsvector(SEARCH_CONFIG, value)
 
 
@@ -166,24 +173,55 @@ def _sqlite_ranked(query: str) -> Subquery:
 
 
 def _postgres_ranked(session: Session, query: str) -> Subquery | None:
-    """Every matching conversation with its best -ts_rank, or None when the index holds many candidates."""
+    """Every matching conversation with its best -ts_rank, or None when the index holds many candidates.
+
+    Indexed turns are found and ranked by their stored vector (nothing recomputed per candidate); turns
+    above the watermark, and the few too long for a vector, are matched by the substring alone and score 0,
+    after the ranked ones.
+    """
     # A prefix or common word gathers a large bitmap: with the default 4 MB it turns lossy and every row
     # of its pages is rechecked (4.5 s instead of 0.25 s for a two-word phrase at 1M conversations).
     session.execute(text(f"SET LOCAL work_mem = '{SEARCH_WORK_MEM}'"))
-    wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
-    title, turn_text = col(Conversation.title), col(Turn.text)
+    # This path reads at most FEW_MATCHES candidate turns; starting parallel workers costs more than that
+    # (a search that finds nothing: 57 ms with them, 12 ms without, at 1M conversations).
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     if _postgres_candidates(session, query) > FEW_MATCHES:
         return None
-    turn_hits = select(
-        col(Turn.conversation_id).label("conversation_id"),
-        (-func.ts_rank(search_vector(turn_text), wanted)).label("score"),
-    ).where(search_vector(turn_text).op("@@")(wanted), turn_text.icontains(query, autoescape=True))
+    wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
+    title, turn_text, vector = col(Conversation.title), col(Turn.text), TURN_SEARCH.c.vector
+    contains = turn_text.icontains(query, autoescape=True)
+    # Each candidate's turn is looked up by id (`turn_hit`). As a plain join the planner may start from the turn side
+    # instead (a full scan for the substring, 7 s at 1M conversations) when it believes the substring
+    # rarer than the words, which it does for any word outside its statistics; LATERAL ... OFFSET 0
+    # keeps the index scan of `turn_search` first.
+    turn = (
+        select(col(Turn.conversation_id).label("conversation_id"))
+        .where(col(Turn.id) == TURN_SEARCH.c.turn_id, contains)
+        .offset(0)
+        .lateral("turn_hit")
+    )
+    indexed_hits = (
+        select(turn.c.conversation_id, (-func.ts_rank(vector, wanted)).label("score"))
+        .select_from(TURN_SEARCH.join(turn, true()))
+        .where(vector.op("@@")(wanted))
+    )
+    # Turns too long for a tsvector are indexed without one (a few; a partial index lists them).
+    unindexable_hits = (
+        select(turn.c.conversation_id, literal(0.0, Float).label("score"))
+        .select_from(TURN_SEARCH.join(turn, true()))
+        .where(vector.is_(None))
+    )
+    # The watermark as a value, not a subquery: the planner then knows how few turns lie above it and
+    # reads them through the primary key.
+    fresh_hits = select(
+        col(Turn.conversation_id).label("conversation_id"), literal(0.0, Float).label("score")
+    ).where(col(Turn.id) > _watermark(session), contains)
     titled = func.coalesce(title, "")
     title_hits = select(
         col(Conversation.id).label("conversation_id"),
         (-func.ts_rank(search_vector(titled), wanted)).label("score"),
     ).where(search_vector(titled).op("@@")(wanted), title.icontains(query, autoescape=True))
-    hits = turn_hits.union_all(title_hits).subquery("matches")
+    hits = indexed_hits.union_all(unindexable_hits, fresh_hits, title_hits).subquery("matches")
     return (
         select(hits.c.conversation_id, func.min(hits.c.score).label("score"))
         .group_by(hits.c.conversation_id)
@@ -191,8 +229,16 @@ def _postgres_ranked(session: Session, query: str) -> Subquery | None:
     )
 
 
+def _watermark(session: Session) -> int:
+    """The turn index's watermark: every turn at or below it has its vector in `turn_search`."""
+    mark = session.execute(
+        text("SELECT indexed_to FROM search_index_state WHERE name = :name"), {"name": TURN_VECTORS.name}
+    ).scalar_one_or_none()
+    return int(mark or 0)
+
+
 def _postgres_candidates(session: Session, query: str) -> float:
-    """How many turns the GIN index holds for `query`'s words: estimated, or counted up to FEW_MATCHES + 1.
+    """How many indexed turns match `query`'s words: estimated, or counted up to FEW_MATCHES + 1.
 
     The planner's estimate is good for words in the index statistics' most common elements; for any other
     word it falls back to a fixed share of the table (0.5%: over 20,000 turns at 1M conversations), which
@@ -200,7 +246,7 @@ def _postgres_candidates(session: Session, query: str) -> float:
     with such a word is therefore counted in the index, capped: the rare word bounds the bitmap it reads.
     """
     wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
-    candidates = select(col(Turn.id)).where(search_vector(col(Turn.text)).op("@@")(wanted))
+    candidates = select(TURN_SEARCH.c.turn_id).where(TURN_SEARCH.c.vector.op("@@")(wanted))
     common = _common_words(session)
     words = search_words(query)
     last = len(words) - 1
@@ -219,7 +265,7 @@ COMMON_WORDS_SECONDS = 300.0
 
 
 def _common_words(session: Session) -> frozenset[str] | None:
-    """The most common words of the turn index by PostgreSQL's statistics (None before any ANALYZE).
+    """The most common words of the stored turn vectors by PostgreSQL's statistics (None before any ANALYZE).
 
     Read at most every COMMON_WORDS_SECONDS per process: statistics change only when the table is analyzed.
     """
@@ -231,8 +277,9 @@ def _common_words(session: Session) -> frozenset[str] | None:
     row = session.execute(
         text(
             "SELECT most_common_elems::text::text[] FROM pg_stats "
-            "WHERE tablename = 'ix_turn_text_search' AND most_common_elems IS NOT NULL"
-        )
+            "WHERE tablename = :table AND attname = 'vector' AND most_common_elems IS NOT NULL"
+        ),
+        {"table": TURN_VECTORS.name},
     ).first()
     words = frozenset(row[0]) if row is not None else None
     _common_cache[key] = (now, words)

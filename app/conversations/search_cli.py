@@ -1,4 +1,4 @@
-"""`pairwise search ...`: the SQLite full-text index, brought up to date or rebuilt from the command line."""
+"""`pairwise search ...`: the full-text index of search, brought up to date, checked or rebuilt from the command line."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import typer
 from rich.console import Console
 
 from app import migrate
-from app.conversations.search_index import index_pending, index_states, integrity_problems, rebuild
+from app.conversations.search_index import index_pending, index_states
+from app.conversations.search_repair import integrity_problems, rebuild
 from app.db import get_engine, session_scope
 
 search_cli = typer.Typer(
-    help="The full-text search index (SQLite; PostgreSQL needs none).", no_args_is_help=True
+    help="The full-text search index (FTS5 on SQLite, turn_search on PostgreSQL).", no_args_is_help=True
 )
 err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
@@ -22,17 +23,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable 
 @search_cli.command("reindex")
 def reindex(
     full: Annotated[
-        bool, typer.Option("--rebuild", help="Rebuild both indexes from scratch (repairs a damaged index).")
+        bool, typer.Option("--rebuild", help="Rebuild the indexes from scratch (repairs a damaged index).")
     ] = False,
     json_output: JsonOpt = False,
 ) -> None:
     """Index the turns and titles imported since the last run (the `search_index` job does the same)."""
     engine = get_engine()
     migrate.upgrade(engine)
-    if engine.dialect.name != "sqlite":
-        message = "PostgreSQL searches through its GIN indexes, kept up to date by PostgreSQL itself."
-        typer.echo(orjson.dumps({"indexed": {}, "message": message}).decode() if json_output else message)
-        return
     result = rebuild(engine) if full else index_pending(engine)
     if json_output:
         typer.echo(orjson.dumps(result.to_json()).decode())
@@ -43,7 +40,7 @@ def reindex(
 
 @search_cli.command("status")
 def status(json_output: JsonOpt = False) -> None:
-    """How far each index has come, and FTS5's own integrity check."""
+    """How far each index has come, and its integrity check (FTS5's own on SQLite)."""
     engine = get_engine()
     migrate.upgrade(engine)
     with session_scope(engine, read_only=True) as session:
@@ -57,7 +54,7 @@ def status(json_output: JsonOpt = False) -> None:
         typer.echo(orjson.dumps({"indexes": rows, "problems": problems}).decode())
     else:
         if not rows:
-            typer.echo("no full-text index here (PostgreSQL uses its GIN indexes)")
+            typer.echo("no full-text index here")
         for row in rows:
             typer.echo(
                 f"{row['index']}: indexed up to id {row['indexed_to']:,} of {row['highest_id']:,} "

@@ -1,13 +1,14 @@
-"""The SQLite full-text index (FTS5): filled by a job behind the imports, never inside them.
+"""The full-text index of search, filled by a job behind the imports, never inside them (both backends).
 
-Migration b7c2915ed1c4 creates external-content FTS5 tables over turn text and conversation titles and a
-watermark per index (`search_index_state.indexed_to`). Rows at or below the watermark are in the index;
-rows above it are not yet, and search (app/conversations/search.py) reads them with LIKE, so a search
-right after an import still finds everything. The `search_index` job indexes the rows above the
-watermark in short transactions of CHUNK_ROWS rows (each holds SQLite's write lock for a fraction of a
-second, so reviewers' verdicts are not held up), and raises the watermark in the same transaction. Delete
-and update triggers keep indexed rows exact. PostgreSQL has GIN indexes instead: everything here is a
-no-op there.
+SQLite: external-content FTS5 tables over turn text and conversation titles (migration b7c2915ed1c4).
+PostgreSQL: a side table `turn_search` holding each turn's `to_tsvector('simple', text)` under a GIN index
+(migration 13be455bd874); titles keep their GIN expression index (short, cheap to index on insert).
+Each index has a watermark (`search_index_state.indexed_to`): rows at or below it are in the index; rows
+above it are not yet, and search (app/conversations/search.py) reads them with LIKE / ILIKE, so a search
+right after an import still finds everything. The `search_index` job indexes the rows above the watermark
+in short transactions of CHUNK_ROWS rows (on SQLite each holds the write lock for a fraction of a second,
+so reviewers' verdicts are not held up) and raises the watermark in the same transaction. Triggers keep
+indexed rows exact when they change; deleting a turn deletes its index entry.
 """
 
 from __future__ import annotations
@@ -28,20 +29,29 @@ from app.jobs.runner import JobContext, handler, on_recover
 log = logging.getLogger(__name__)
 
 JOB = "search_index"
-# Rows per transaction: about 0.1-0.3 s of FTS5 work on a small machine.
+# Rows per transaction: about 0.1-0.3 s of FTS5 work, or of to_tsvector on PostgreSQL, on a small machine.
 CHUNK_ROWS = 5_000
+# PostgreSQL: a tsvector holds at most 1 MB; a text of this many bytes always fits (its vector is at most
+# about 2.5 times its size). When a chunk holds a turn that does not fit, its turns longer than this are
+# stored with a NULL vector and searched with ILIKE.
+FITS_A_VECTOR = 256 * 1024
+# After indexing this many rows the job refreshes PostgreSQL's statistics of `turn_search`: search reads
+# its most common words there, and autovacuum may be off or far from its threshold.
+ANALYZE_AFTER_ROWS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
 class FtsIndex:
-    name: str  # the FTS5 table
+    name: str  # the index table: FTS5 on SQLite, the vector side table on PostgreSQL
     table: str  # its content table
     column: str  # the indexed column
 
 
-# The migration's tables, in the order the job fills them.
-INDEXES = (FtsIndex("turn_fts", "turn", "text"), FtsIndex("conversation_fts", "conversation", "title"))
-TURNS, TITLES = INDEXES
+TURNS = FtsIndex("turn_fts", "turn", "text")
+TITLES = FtsIndex("conversation_fts", "conversation", "title")
+TURN_VECTORS = FtsIndex("turn_search", "turn", "text")
+# Each backend's job-filled indexes, in the order the job fills them.
+INDEXES = {"sqlite": (TURNS, TITLES), "postgresql": (TURN_VECTORS,)}
 
 
 @dataclass(slots=True)
@@ -57,58 +67,107 @@ class IndexState:
 
 
 def has_fts(session: Session) -> bool:
-    """The database has the FTS5 tables (SQLite, migrated to b7c2915ed1c4 or later)."""
-    if session.get_bind().dialect.name != "sqlite":
+    """The database has the job-filled index (SQLite from b7c2915ed1c4, PostgreSQL from 13be455bd874)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_index_state'"
+    elif dialect == "postgresql":
+        query = "SELECT 1 WHERE to_regclass('search_index_state') IS NOT NULL"
+    else:
         return False
-    found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_index_state'")
-    ).first()
-    return found is not None
+    return session.execute(text(query)).first() is not None
+
+
+def indexes_of(session: Session) -> tuple[FtsIndex, ...]:
+    """This database's job-filled indexes (none before its migration)."""
+    return INDEXES[session.get_bind().dialect.name] if has_fts(session) else ()
 
 
 def index_states(session: Session) -> list[IndexState]:
-    """Watermark and highest id of each index; empty when the database has no FTS5 index."""
-    if not has_fts(session):
+    """Watermark and highest id of each index; empty when the database has no job-filled index."""
+    indexes = indexes_of(session)
+    if not indexes:
         return []
     marks = dict(session.execute(text("SELECT name, indexed_to FROM search_index_state")).all())
     states = []
-    for index in INDEXES:
+    for index in indexes:
         top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {index.table}")).scalar_one()
         states.append(IndexState(index=index, indexed_to=int(marks.get(index.name, 0)), top=int(top)))
     return states
 
 
-def index_chunk(session: Session, *, index: FtsIndex, rows: int = CHUNK_ROWS) -> int:
-    """Index up to `rows` rows above `index`'s watermark and raise it past them; how many were indexed.
+def committed_top(engine: Engine, *, index: FtsIndex) -> int:
+    """The highest id of `index`'s table under which no new row can still appear.
 
-    Reads the watermark inside the write transaction, so two indexers (a job and the CLI) never add a
-    row twice: SQLite runs their transactions one after the other.
+    SQLite has one writer at a time: its highest id. On PostgreSQL concurrent imports draw ids from one
+    sequence and may commit out of order, and a watermark raised past a row that commits later would hide
+    that row from the index for good. LOCK ... IN SHARE MODE waits until every transaction that inserted
+    into the table, or drew ids for it (app/conversations/service.py takes the table's insert lock first),
+    has ended, and holds new ones off only while the maximum is read.
     """
+    with session_scope(engine) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"LOCK TABLE {index.table} IN SHARE MODE"))
+        return int(session.execute(text(f"SELECT coalesce(max(id), 0) FROM {index.table}")).scalar_one())
+
+
+def index_chunk(session: Session, *, index: FtsIndex, upper: int, rows: int = CHUNK_ROWS) -> int:
+    """Index up to `rows` rows above `index`'s watermark and at most `upper`, and raise the watermark past
+    them; how many were indexed.
+
+    Reads the watermark inside the write transaction, so two indexers (a job and the CLI) never add a row
+    twice: SQLite runs their transactions one after the other; on PostgreSQL the second waits for the
+    state row (FOR UPDATE) and then reads the watermark the first one left.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    lock = " FOR UPDATE" if postgres else ""
     mark = int(
         session.execute(
-            text("SELECT indexed_to FROM search_index_state WHERE name = :name"), {"name": index.name}
+            text(f"SELECT indexed_to FROM search_index_state WHERE name = :name{lock}"), {"name": index.name}
         ).scalar_one()
     )
-    upper = session.execute(
+    chunk = session.execute(
         text(
-            f"SELECT max(id), count(*) FROM (SELECT id FROM {index.table} WHERE id > :mark ORDER BY id LIMIT :n)"
+            f"SELECT max(id), count(*) FROM (SELECT id FROM {index.table} WHERE id > :mark AND id <= :upper "
+            "ORDER BY id LIMIT :n) AS chunk"
         ),
-        {"mark": mark, "n": rows},
+        {"mark": mark, "upper": upper, "n": rows},
     ).one()
-    if not upper[1]:
+    if not chunk[1]:
         return 0
-    session.execute(
-        text(
-            f"INSERT INTO {index.name} (rowid, {index.column}) "
-            f"SELECT id, {index.column} FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id"
-        ),
-        {"mark": mark, "upper": upper[0]},
-    )
+    bounds = {"mark": mark, "upper": chunk[0]}
+    if postgres:
+        _insert_vectors(session, index=index, bounds=bounds)
+    else:
+        session.execute(
+            text(
+                f"INSERT INTO {index.name} (rowid, {index.column}) "
+                f"SELECT id, {index.column} FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id"
+            ),
+            bounds,
+        )
     session.execute(
         text("UPDATE search_index_state SET indexed_to = :upper WHERE name = :name"),
-        {"upper": upper[0], "name": index.name},
+        {"upper": chunk[0], "name": index.name},
     )
-    return int(upper[1])
+    return int(chunk[1])
+
+
+def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]) -> None:
+    """The vectors of the turns in `bounds` (PostgreSQL), NULL for a turn too long for a tsvector."""
+    vector = f"to_tsvector('simple'::regconfig, {index.column})"
+    insert = (
+        f"INSERT INTO {index.name} (turn_id, vector) SELECT id, {{vector}} FROM {index.table} "
+        "WHERE id > :mark AND id <= :upper"
+    )
+    try:
+        with session.begin_nested():
+            session.execute(text(insert.format(vector=vector)), bounds)
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "54000":  # program_limit_exceeded: "string is too long"
+            raise
+        guarded = f"CASE WHEN octet_length({index.column}) <= {FITS_A_VECTOR} THEN {vector} END"
+        session.execute(text(insert.format(vector=guarded)), bounds)
 
 
 @dataclass(slots=True)
@@ -122,65 +181,34 @@ class IndexResult:
 def index_pending(
     engine: Engine, *, rows: int = CHUNK_ROWS, progress: Callable[[int, int], None] | None = None
 ) -> IndexResult:
-    """Index every row above the watermarks, one short transaction per chunk (SQLite; no-op elsewhere).
+    """Index the rows above the watermarks that were there when it started, one short transaction per chunk.
 
-    `progress(done, total)` is called after each chunk (the job reports it and stops there when cancelled).
+    Rows that arrive meanwhile wait for the next job (an import queues one when it ends; the worker's
+    catch-up every minute queues one for the rest). `progress(done, total)` is called after each chunk
+    (the job reports it and stops there when cancelled).
     """
     with session_scope(engine, read_only=True) as session:
+        indexes = indexes_of(session)
+    tops = {index.name: committed_top(engine, index=index) for index in indexes}
+    with session_scope(engine, read_only=True) as session:
         states = index_states(session)
-    total = sum(s.pending for s in states)
+    total = sum(max(0, tops[s.index.name] - s.indexed_to) for s in states)
     indexed = {s.index.name: 0 for s in states}
     done = 0
     for state in states:
         while True:
             with session_scope(engine) as session:
-                n = index_chunk(session, index=state.index, rows=rows)
+                n = index_chunk(session, index=state.index, upper=tops[state.index.name], rows=rows)
             if not n:
                 break
             indexed[state.index.name] += n
             done += n
             if progress is not None:
                 progress(min(done, total), max(done, total))
+    if engine.dialect.name == "postgresql" and done >= ANALYZE_AFTER_ROWS:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"ANALYZE {TURN_VECTORS.name}")
     return IndexResult(indexed=indexed)
-
-
-def rebuild(engine: Engine) -> IndexResult:
-    """Rebuild both indexes from their tables in one transaction (repairs an index after manual edits)."""
-    indexed: dict[str, int] = {}
-    with session_scope(engine) as session:
-        if not has_fts(session):
-            return IndexResult(indexed={})
-        for index in INDEXES:
-            session.execute(text(f"INSERT INTO {index.name} ({index.name}) VALUES ('rebuild')"))
-            top, count = session.execute(
-                text(f"SELECT coalesce(max(id), 0), count(*) FROM {index.table}")
-            ).one()
-            session.execute(
-                text("UPDATE search_index_state SET indexed_to = :top WHERE name = :name"),
-                {"top": top, "name": index.name},
-            )
-            indexed[index.name] = int(count)
-    return IndexResult(indexed=indexed)
-
-
-def integrity_problems(engine: Engine) -> list[str]:
-    """FTS5's own check of each index (empty when both are sound).
-
-    A caught-up index is checked against its table too; one with rows waiting is checked on its own
-    (its table holds rows it does not have yet, which that comparison would report as damage).
-    """
-    problems = []
-    with session_scope(engine) as session:
-        for state in index_states(session):
-            name, against_table = state.index.name, int(state.pending == 0)
-            try:
-                session.execute(
-                    text(f"INSERT INTO {name} ({name}, rank) VALUES ('integrity-check', :against)"),
-                    {"against": against_table},
-                )
-            except DBAPIError as exc:  # SQLite reports a damaged index as "database disk image is malformed"
-                problems.append(f"{name}: {exc.orig}")
-    return problems
 
 
 def request_indexing(session: Session, *, user_id: int | None = None) -> Job | None:

@@ -311,7 +311,10 @@ def _next_ids(connection: Connection, table: Table, count: int) -> list[int]:
             connection.exec_driver_sql(f'SELECT coalesce(max(id), 0) FROM "{table.name}"').scalar_one() + 1
         )
         return list(range(start, start + count))
-    # PostgreSQL: from the table's own sequence, in order, as a plain INSERT would have taken them.
+    # PostgreSQL: from the table's own sequence, in order, as a plain INSERT would have taken them, and like
+    # one holding the table's insert lock first: the search indexer waits for that lock's holders to end
+    # before it trusts the highest id (app/conversations/search_index.committed_top).
+    connection.exec_driver_sql(f'LOCK TABLE "{table.name}" IN ROW EXCLUSIVE MODE')
     sequences = connection.info.setdefault("pw_sequences", {})  # kept with the database connection
     if table.name not in sequences:
         sequences[table.name] = connection.exec_driver_sql(

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from app.conversations.models import Conversation, Turn
+from app.conversations.search_index import index_pending
 from app.db import session_scope
 from tests.page_helpers import attr, ids_in, ids_on_every_page, one, pairs, soup, text_of
 from tests.web_helpers import add_pair, html_problems
@@ -65,6 +66,9 @@ class TestConversationList:
         by_title = add_conversation(engine, "Deploying Kubernetes", "hello")
         by_text = add_conversation(engine, "other", "hi", "you could use kubernetes here")
         add_conversation(engine, "unrelated", "nothing")
+        index_pending(
+            engine
+        )  # else the title, indexed on insert on PostgreSQL, ranks before the waiting turn
         assert listed(admin, "/admin/conversations?q=KUBERNETES") == [by_text, by_title]
 
     def test_search_wildcards_match_literally(self, engine: Engine, admin: TestClient) -> None:

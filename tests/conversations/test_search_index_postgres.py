@@ -1,0 +1,206 @@
+"""PostgreSQL's turn index (`turn_search`, filled by the index job): an import found before and after indexing,
+chunks, two indexers at once, turns committed out of order, edits above the watermark, repair."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+from starlette.testclient import TestClient
+from typer.testing import CliRunner
+
+import app.cli as cli_module
+from app.conversations import search
+from app.conversations.importing import run_import
+from app.conversations.search_index import (
+    TURN_VECTORS,
+    IndexResult,
+    committed_top,
+    index_chunk,
+    index_pending,
+)
+from app.conversations.service import TURN_TABLE, insert_rows
+from app.db import session_scope
+from tests.conftest import only_postgres
+from tests.conversations.test_views import add_conversation, listed
+
+pytestmark = [pytest.mark.usefixtures("fast_passwords", "enqueued"), only_postgres]
+# Long enough for a blocked thread to show it is blocked, short next to the whole suite.
+BLOCKED_SECONDS = 0.5
+
+
+def vectors(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM turn_search")).scalar_one())
+
+
+def watermark(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                text("SELECT indexed_to FROM search_index_state WHERE name = 'turn_search'")
+            ).scalar_one()
+        )
+
+
+@pytest.fixture
+def ranked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "FEW_MATCHES", 10**12)
+
+
+def test_an_imported_turn_is_found_before_and_after_indexing(
+    engine: Engine, admin: TestClient, ranked: None, tmp_path: Path
+) -> None:
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps({"messages": [{"role": "user", "content": "an erlang deadlock in the scheduler"},
+                                 {"role": "assistant", "content": "trace the mailbox"}]}) + "\n"
+    )  # fmt: skip
+    summary = run_import(engine, paths=[tmp_path / "a.jsonl"], source="s")
+    assert summary.conversations_added == 1
+    assert vectors(engine) == 0  # the import computed no vector
+    found = listed(admin, "/admin/conversations?q=erlang+deadlock")
+    assert len(found) == 1  # above the watermark: matched by ILIKE
+    assert listed(admin, "/admin/conversations?q=erlang+deadlocks") == []
+    assert index_pending(engine).indexed == {"turn_search": 2}
+    assert vectors(engine) == 2
+    assert listed(admin, "/admin/conversations?q=erlang+deadlock") == found  # through the stored vector
+    assert listed(admin, "/admin/conversations?q=mailbox") == found
+
+
+def test_the_job_indexes_in_chunks(engine: Engine) -> None:
+    for i in range(3):
+        add_conversation(engine, "t", f"first {i}", f"second {i}")
+    calls: list[tuple[int, int]] = []
+    result = index_pending(engine, rows=4, progress=lambda done, total: calls.append((done, total)))
+    assert result.indexed == {"turn_search": 6}
+    assert [done for done, _ in calls] == [4, 6]  # two transactions of at most 4 rows
+    with engine.connect() as connection:
+        top = connection.execute(text("SELECT max(id) FROM turn")).scalar_one()
+    assert watermark(engine) == top
+    assert vectors(engine) == 6
+    assert index_pending(engine).indexed == {"turn_search": 0}
+
+
+def test_a_second_indexer_waits_and_takes_the_next_rows(engine: Engine) -> None:
+    for i in range(2):
+        add_conversation(engine, "t", f"one {i}", f"two {i}")
+    top = committed_top(engine, index=TURN_VECTORS)
+    second: list[int] = []
+
+    def other() -> None:
+        with session_scope(engine) as session:
+            second.append(index_chunk(session, index=TURN_VECTORS, upper=top, rows=3))
+
+    thread = threading.Thread(target=other)
+    with session_scope(engine) as first:
+        assert index_chunk(first, index=TURN_VECTORS, upper=top, rows=3) == 3
+        thread.start()
+        thread.join(BLOCKED_SECONDS)
+        assert thread.is_alive()  # waiting for the state row the first indexer holds
+    thread.join(10)
+    assert second == [1]  # the watermark the first one left, not the rows it took
+    assert vectors(engine) == 4
+
+
+def test_two_indexers_at_once_index_every_turn_once(engine: Engine) -> None:
+    for i in range(10):
+        add_conversation(engine, "t", f"alpha {i}", f"beta {i}")
+    results: list[IndexResult] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(index_pending(engine, rows=1))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(r.indexed["turn_search"] for r in results) == 20  # a turn indexed twice would break the key
+    assert vectors(engine) == 20
+
+
+def test_a_turn_committed_after_a_newer_one_is_not_skipped(
+    engine: Engine, admin: TestClient, ranked: None
+) -> None:
+    """Two imports at once: a lower id may commit after a higher one; the watermark must not pass it."""
+    late_id = add_conversation(engine, "t")
+    thread = threading.Thread(target=index_pending, args=(engine,))
+    with Session(engine) as late:
+        row = {
+            "conversation_id": late_id,
+            "index": 0,
+            "role": "user",
+            "text": "committed last",
+            "blocks": None,
+        }
+        insert_rows(late, TURN_TABLE, [row])  # its id drawn and written, not committed
+        early = add_conversation(engine, "t", "committed first")
+        thread.start()
+        thread.join(BLOCKED_SECONDS)
+        assert thread.is_alive()  # waits for the open insert before trusting the highest id
+        late.commit()
+    thread.join(10)
+    assert vectors(engine) == 2
+    assert listed(admin, "/admin/conversations?q=committed+last") == [late_id]
+    assert listed(admin, "/admin/conversations?q=committed+first") == [early]
+
+
+def test_a_turn_edited_before_it_is_indexed_is_indexed_with_its_new_text(
+    engine: Engine, admin: TestClient, ranked: None
+) -> None:
+    edited = add_conversation(engine, "t", "linkerd sidecar")
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id"), {"id": edited}
+        )
+    assert vectors(engine) == 0  # above the watermark: the trigger leaves it to the job
+    index_pending(engine)
+    with engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT vector::text FROM turn_search")).scalar_one()
+            == "'istio':1 'mesh':2"
+        )
+    assert listed(admin, "/admin/conversations?q=istio") == [edited]
+    assert listed(admin, "/admin/conversations?q=linkerd") == []
+
+
+def test_status_reports_missing_vectors_until_rebuilt(engine: Engine) -> None:
+    add_conversation(engine, "t", "one", "two")
+    index_pending(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text("DELETE FROM turn_search WHERE turn_id = (SELECT min(turn_id) FROM turn_search)")
+        )
+    runner = CliRunner()
+    result = runner.invoke(cli_module.cli, ["search", "status"])
+    assert result.exit_code == 1
+    assert "problem: turn_search: 1 turns at or below the watermark" in result.output
+    assert runner.invoke(cli_module.cli, ["search", "reindex", "--rebuild"]).exit_code == 0
+    assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
+    assert vectors(engine) == 2
+
+
+def test_a_turn_too_long_for_a_vector_is_indexed_without_one_and_still_found(
+    engine: Engine, admin: TestClient, ranked: None
+) -> None:
+    """A tsvector holds 1 MB: a turn with more distinct words is stored with no vector and read with ILIKE."""
+    huge = " ".join(hashlib.md5(str(i).encode()).hexdigest() for i in range(40_000)) + " needle haystack"
+    small = add_conversation(engine, "t", "needle in a small turn")
+    big = add_conversation(engine, "t", huge)
+    assert index_pending(engine).indexed == {"turn_search": 2}  # the chunk goes through
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT vector IS NULL, count(*) FROM turn_search GROUP BY 1")).all()
+        stored = {bool(missing): int(n) for missing, n in rows}
+    assert stored == {True: 1, False: 1}
+    assert listed(admin, "/admin/conversations?q=needle+haystack") == [big]
+    assert sorted(listed(admin, "/admin/conversations?q=needle")) == [small, big]
+    with engine.begin() as connection:  # the update trigger does the same
+        connection.execute(
+            text("UPDATE turn SET text = :huge WHERE conversation_id = :id"), {"huge": huge, "id": small}
+        )
+        nulls = connection.execute(text("SELECT count(*) FROM turn_search WHERE vector IS NULL")).scalar_one()
+    assert nulls == 2
+    assert sorted(listed(admin, "/admin/conversations?q=needle+haystack")) == [small, big]
