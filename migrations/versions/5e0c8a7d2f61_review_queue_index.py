@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5e0c8a7d2f61"
-down_revision: str | None = "435123756e99"
+down_revision: str | None = "13be455bd874"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
