@@ -156,9 +156,12 @@ def index_chunk(session: Session, *, index: FtsIndex, upper: int, rows: int = CH
 def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]) -> None:
     """The vectors of the turns in `bounds` (PostgreSQL), NULL for a turn too long for a tsvector."""
     vector = f"to_tsvector('simple'::regconfig, {index.column})"
+    # OFFSET 0: each vector computed once, not once for each use of it above.
     insert = (
-        f"INSERT INTO {index.name} (turn_id, vector) SELECT id, {{vector}} FROM {index.table} "
-        "WHERE id > :mark AND id <= :upper"
+        f"INSERT INTO {index.name} (turn_id, vector, exact_positions) "
+        f"SELECT id, vector, turn_search_exact({index.column}, vector) FROM ("
+        f"SELECT id, {index.column}, {{vector}} AS vector FROM {index.table} "
+        "WHERE id > :mark AND id <= :upper OFFSET 0) AS chunk"
     )
     try:
         with session.begin_nested():

@@ -13,7 +13,9 @@ its vector (the foreign key cascades). A turn with more distinct words than a ts
 stored with a NULL vector and searched with ILIKE (a partial index finds those few). A trigger rewrites
 an indexed turn's vector when its text changes; it reads the watermark FOR SHARE, so it waits for an
 indexer holding the state row and then sees whether that indexer took the turn. The title index stays an
-expression index (titles are short).
+expression index (titles are short). `exact_positions` says whether the vector holds every position of
+its words (a tsvector keeps at most 255 per word and none past 16,383): where it does, a phrase query on
+the vector narrows a search of several words before its substring test reads the turn.
 PostgreSQL only; the tables are not part of the SQLModel metadata (they exist on one backend only, like
 SQLite's FTS5 tables, and tsvector has no SQLite type).
 """
@@ -27,6 +29,15 @@ down_revision: str | None = "435123756e99"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Whether a phrase query on a turn's vector finds every phrase of its text: a tsvector keeps at most 255
+# positions per word and none past 16,383, and a text shorter than that has fewer words.
+EXACT_FUNCTION = """
+CREATE FUNCTION turn_search_exact(body text, words tsvector) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT length(body) < 16383
+        AND NOT EXISTS (SELECT 1 FROM unnest(words) AS word WHERE array_length(word.positions, 1) >= 255)
+$$
+"""
+
 UPDATE_FUNCTION = """
 CREATE FUNCTION turn_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -38,8 +49,9 @@ BEGIN
         EXCEPTION WHEN program_limit_exceeded THEN  -- over a tsvector's 1 MB: searched with ILIKE
             words := NULL;
         END;
-        INSERT INTO turn_search (turn_id, vector) VALUES (NEW.id, words)
-        ON CONFLICT (turn_id) DO UPDATE SET vector = EXCLUDED.vector;
+        INSERT INTO turn_search (turn_id, vector, exact_positions)
+        VALUES (NEW.id, words, turn_search_exact(NEW.text, words))
+        ON CONFLICT (turn_id) DO UPDATE SET vector = EXCLUDED.vector, exact_positions = EXCLUDED.exact_positions;
     END IF;
     RETURN NULL;
 END
@@ -51,7 +63,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(
-        "CREATE TABLE turn_search (turn_id INTEGER NOT NULL, vector TSVECTOR, "
+        "CREATE TABLE turn_search (turn_id INTEGER NOT NULL, vector TSVECTOR, exact_positions BOOLEAN, "
         "CONSTRAINT pk_turn_search PRIMARY KEY (turn_id), "
         "CONSTRAINT fk_turn_search_turn_id_turn FOREIGN KEY (turn_id) REFERENCES turn (id) ON DELETE CASCADE)"
     )
@@ -62,6 +74,7 @@ def upgrade() -> None:
         "CONSTRAINT pk_search_index_state PRIMARY KEY (name))"
     )
     op.execute("INSERT INTO search_index_state (name, indexed_to) VALUES ('turn_search', 0)")
+    op.execute(EXACT_FUNCTION)
     op.execute(UPDATE_FUNCTION)
     op.execute(
         "CREATE TRIGGER turn_search_update AFTER UPDATE OF text ON turn "
@@ -76,5 +89,6 @@ def downgrade() -> None:
     op.execute("CREATE INDEX ix_turn_text_search ON turn USING gin (to_tsvector('simple'::regconfig, text))")
     op.execute("DROP TRIGGER turn_search_update ON turn")
     op.execute("DROP FUNCTION turn_search_update()")
+    op.execute("DROP FUNCTION turn_search_exact(text, tsvector)")
     op.execute("DROP TABLE search_index_state")
     op.execute("DROP TABLE turn_search")

@@ -98,3 +98,18 @@ def test_common_words_come_from_the_index_statistics(engine: Engine) -> None:
     search._common_cache.clear()
     assert common is not None
     assert {"kafka", "partition"} <= common
+
+
+@pytest.mark.parametrize(
+    ("query", "spaced"),
+    [
+        ("erlang deadlock", True),
+        ("  erlang   deadlock. ", True),
+        ("erlang", False),
+        ("x foo-bar", False),
+        ("my_func call", False),
+        ("erlang, deadlock", False),
+    ],
+)
+def test_spaced_words(query: str, spaced: bool) -> None:
+    assert search.spaced_words(query) is spaced

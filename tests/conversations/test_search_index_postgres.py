@@ -204,3 +204,24 @@ def test_a_turn_too_long_for_a_vector_is_indexed_without_one_and_still_found(
         nulls = connection.execute(text("SELECT count(*) FROM turn_search WHERE vector IS NULL")).scalar_one()
     assert nulls == 2
     assert sorted(listed(admin, "/admin/conversations?q=needle+haystack")) == [small, big]
+
+
+def test_a_phrase_is_narrowed_by_the_stored_positions_and_every_match_is_still_found(
+    engine: Engine, admin: TestClient, ranked: None
+) -> None:
+    """A search of spaced words keeps only turns whose vector has them side by side (where the vector holds
+    every position), then tests the substring; turns whose positions a tsvector cuts are still tested."""
+    near = add_conversation(engine, "t", "an erlang deadlock in the scheduler")
+    add_conversation(engine, "t", "erlang is fine, the deadlock is elsewhere")  # both words, not the phrase
+    hyphen = add_conversation(engine, "t", "see x foo-bar here")  # x and foo are two positions apart
+    # A word 300 times (a vector keeps 255 of its positions), then the phrase.
+    repeated = add_conversation(engine, "t", "erlang " * 300 + "erlang deadlock")
+    # The phrase past position 16,383 (every later position is stored as 16,383).
+    far = add_conversation(engine, "t", "word " * 17_000 + "erlang deadlock")
+    assert index_pending(engine).indexed == {"turn_search": 5}
+    with engine.connect() as connection:
+        exact = dict(connection.execute(text("SELECT turn_id, exact_positions FROM turn_search")).all())
+    assert sorted(exact.values()) == [False, False, True, True, True]
+    assert sorted(listed(admin, "/admin/conversations?q=erlang+deadlock")) == sorted([near, repeated, far])
+    assert listed(admin, "/admin/conversations?q=x+foo-bar") == [hyphen]
+    assert listed(admin, "/admin/conversations?q=is+fine") != []
