@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, and_, bindparam, exists, func, literal_column, true
+from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, exists, func, literal_column, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -62,27 +62,34 @@ def current_assignment(session: Session, *, reviewer: User, now: datetime | None
     return session.exec(_CURRENT, params={"reviewer_id": reviewer.id, "now": now or utcnow()}).first()
 
 
+def judgments_of(pair_id: Any) -> ScalarSelect[int]:
+    """How many judgments the pair `pair_id` (a column or a bound parameter) has."""
+    return (
+        select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == pair_id).scalar_subquery()
+    )
+
+
+def others_leases_of(pair_id: Any) -> ScalarSelect[int]:
+    """How many live leases other reviewers hold on the pair `pair_id`. Bound: reviewer_id, now."""
+    return (
+        select(func.count())
+        .select_from(Assignment)
+        .where(
+            col(Assignment.pair_id) == pair_id,
+            col(Assignment.reviewer_id) != bindparam("reviewer_id"),
+            col(Assignment.expires_at) > bindparam("now"),
+            col(Assignment.skipped).is_(False),
+        )
+        .scalar_subquery()
+    )
+
+
 def _open_conditions() -> list[Any]:
     """Conditions of a pair a reviewer may be served now: open, above threshold, room within the overlap.
 
     Bound parameters: reviewer_id, threshold, overlap, now (see `_params`).
     """
     reviewer_id: BindParameter[int] = bindparam("reviewer_id")
-    now: BindParameter[datetime] = bindparam("now")
-    judged = (
-        select(func.count()).select_from(Judgment).where(col(Judgment.pair_id) == Pair.id).scalar_subquery()
-    )
-    leased = (
-        select(func.count())
-        .select_from(Assignment)
-        .where(
-            col(Assignment.pair_id) == Pair.id,
-            col(Assignment.reviewer_id) != reviewer_id,
-            col(Assignment.expires_at) > now,
-            col(Assignment.skipped).is_(False),
-        )
-        .scalar_subquery()
-    )
     mine = select(col(Assignment.pair_id)).where(
         col(Assignment.reviewer_id) == reviewer_id,
         col(Assignment.skipped).is_(True),
@@ -93,7 +100,7 @@ def _open_conditions() -> list[Any]:
         col(Pair.score) >= bindparam("threshold"),
         col(Pair.id).not_in(mine),
         col(Pair.id).not_in(mine_judged),
-        judged + leased < bindparam("overlap"),
+        judgments_of(Pair.id) + others_leases_of(Pair.id) < bindparam("overlap"),
     ]
 
 
@@ -174,21 +181,7 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
 
 # Judgments plus others' live leases of one pair, counted after it was locked (see `_pick`): bound pair_id,
 # reviewer_id, now.
-_TAKEN = select(
-    select(func.count())
-    .select_from(Judgment)
-    .where(col(Judgment.pair_id) == bindparam("pair_id"))
-    .scalar_subquery()
-    + select(func.count())
-    .select_from(Assignment)
-    .where(
-        col(Assignment.pair_id) == bindparam("pair_id"),
-        col(Assignment.reviewer_id) != bindparam("reviewer_id"),
-        col(Assignment.expires_at) > bindparam("now"),
-        col(Assignment.skipped).is_(False),
-    )
-    .scalar_subquery()
-)
+_TAKEN = select(judgments_of(bindparam("pair_id")) + others_leases_of(bindparam("pair_id")))
 
 
 def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: datetime) -> int | None:

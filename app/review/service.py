@@ -18,7 +18,7 @@ from app.patterns.models import TaxonomyVersion
 from app.patterns.service import list_patterns
 from app.review.adjudication import STATUS_OF
 from app.review.models import Adjudication, Assignment, Judgment, Verdict
-from app.review.queue import OPEN_STATUSES, left_side_for
+from app.review.queue import OPEN_STATUSES, judgments_of, left_side_for, others_leases_of
 from app.settings.service import get_value
 
 # Undo reaches this far back into the reviewer's own judgments.
@@ -162,19 +162,8 @@ _ROOM = select(
         col(Judgment.pair_id) == bindparam("pair_id"), col(Judgment.reviewer_id) == bindparam("reviewer_id")
     )
     .scalar_subquery(),
-    select(func.count())
-    .select_from(Judgment)
-    .where(col(Judgment.pair_id) == bindparam("pair_id"))
-    .scalar_subquery(),
-    select(func.count())
-    .select_from(Assignment)
-    .where(
-        col(Assignment.pair_id) == bindparam("pair_id"),
-        col(Assignment.reviewer_id) != bindparam("reviewer_id"),
-        col(Assignment.expires_at) > bindparam("now"),
-        col(Assignment.skipped).is_(False),
-    )
-    .scalar_subquery(),
+    judgments_of(bindparam("pair_id")),
+    others_leases_of(bindparam("pair_id")),
     select(func.max(TaxonomyVersion.id)).scalar_subquery(),
 )
 
