@@ -17,15 +17,22 @@ from tests.test_migrations import SQLITE_SEARCH_TABLES
 BEFORE, REVISION = "6db1c01b712a", "b7c2915ed1c4"
 
 
+def _engine_with_rows(
+    backend: str, fresh_database_url: Callable[[str], str], revision: str
+) -> Iterator[Engine]:
+    """A fresh database migrated to `revision`, with a few conversations."""
+    engine = build_engine(fresh_database_url(backend))
+    migrate.upgrade(engine, revision)
+    _add_rows(engine)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def engine_before(
     request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
 ) -> Iterator[Engine]:
-    engine = build_engine(fresh_database_url(request.param))
-    migrate.upgrade(engine, BEFORE)
-    _add_rows(engine)
-    yield engine
-    engine.dispose()
+    yield from _engine_with_rows(request.param, fresh_database_url, BEFORE)
 
 
 def _add_rows(engine: Engine) -> None:
@@ -93,11 +100,7 @@ BEFORE_VECTORS, VECTORS = "435123756e99", "13be455bd874"
 def engine_before_vectors(
     request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
 ) -> Iterator[Engine]:
-    engine = build_engine(fresh_database_url(request.param))
-    migrate.upgrade(engine, BEFORE_VECTORS)
-    _add_rows(engine)
-    yield engine
-    engine.dispose()
+    yield from _engine_with_rows(request.param, fresh_database_url, BEFORE_VECTORS)
 
 
 def _postgres_search_objects(engine: Engine) -> set[str]:
