@@ -35,13 +35,10 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import migrate
-from app.auth.service import create_user
-from app.conversations.importing import run_import
-from app.db import build_engine, session_scope, use_engine
-from benchmarks.import_speed import drop_database, fresh_postgres, write_sessions
+from app.db import build_engine, use_engine
+from benchmarks.import_speed import drop_database, fresh_postgres
+from benchmarks.review_load import PASSWORD, seed_database
 
-PASSWORD = "bench-password-123"
 PAIR_ID = re.compile(r'data-pair-id="(\d+)"')
 SCREEN_TOKEN = re.compile(r'name="token" value="([^"]*)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -88,16 +85,7 @@ def main() -> int:
     url = fresh_postgres(args.postgres) if args.postgres else f"sqlite:///{work / 'cost.db'}"
     engine = build_engine(url)
     try:
-        migrate.upgrade(engine)
-        sessions = work / "sessions"
-        sessions.mkdir()
-        write_sessions(sessions, args.sessions)
-        run_import(engine, paths=[sessions], source="cost")
-        from app.patterns.service import seed_defaults
-
-        with session_scope(engine) as session:
-            seed_defaults(session)
-            create_user(session, username="r0", password=PASSWORD, role="reviewer")
+        seed_database(engine, work, sessions=args.sessions, source="cost", users={"r0": "reviewer"})
         use_engine(engine)
         statements = [0]
 

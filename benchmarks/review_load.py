@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -52,6 +52,20 @@ from benchmarks.import_speed import drop_database, fresh_postgres, write_session
 PAIR_ID = re.compile(rb'data-pair-id="(\d+)"')
 SCREEN_TOKEN = re.compile(rb'name="token" value="([^"]*)"')
 PASSWORD = "bench-password-123"
+
+
+def seed_database(engine: Engine, work: Path, *, sessions: int, source: str, users: dict[str, str]) -> None:
+    """Migrate, import `sessions` benchmark sessions (written under `work`), seed the patterns and add
+    `users` ({username: role}, password PASSWORD)."""
+    migrate.upgrade(engine)
+    folder = work / "sessions"
+    folder.mkdir()
+    write_sessions(folder, sessions)
+    run_import(engine, paths=[folder], source=source)
+    with session_scope(engine) as session:
+        seed_defaults(session)
+        for username, role in users.items():
+            create_user(session, username=username, password=PASSWORD, role=role)
 
 
 def free_port() -> int:
@@ -237,16 +251,8 @@ def main() -> int:
     try:
         url = fresh_postgres(args.postgres) if args.postgres else f"sqlite:///{work / 'load.db'}"
         engine = build_engine(url)
-        migrate.upgrade(engine)
-        sessions = work / "sessions"
-        sessions.mkdir()
-        write_sessions(sessions, args.sessions)
-        run_import(engine, paths=[sessions], source="load")
-        with session_scope(engine) as session:
-            seed_defaults(session)
-            for i in range(args.reviewers):
-                create_user(session, username=f"r{i}", password=PASSWORD, role="reviewer")
-            create_user(session, username="admin", password=PASSWORD, role="admin")
+        users = {**{f"r{i}": "reviewer" for i in range(args.reviewers)}, "admin": "admin"}
+        seed_database(engine, work, sessions=args.sessions, source="load", users=users)
         port = free_port()
         env = {
             **os.environ,
