@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import stat
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,29 @@ MESSAGE = "PAIRWISE_SECRET_KEY is empty, a default, or shorter than 32 character
 @pytest.fixture(autouse=True)
 def _no_env_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PAIRWISE_DATABASE_URL", raising=False)
+
+
+def _partitions(total: int, *, largest: int, parts: int) -> Iterator[list[int]]:
+    """Every way to write `total` as at most `parts` counts, largest first."""
+    if total == 0:
+        yield []
+        return
+    if parts == 0:
+        return
+    for first in range(min(total, largest), 0, -1):
+        for rest in _partitions(total - first, largest=first, parts=parts - 1):
+            yield [first, *rest]
+
+
+def _probability_of_counts(counts: list[int], *, alphabet: int) -> float:
+    """The chance that len = sum(counts) uniform draws from `alphabet` symbols show exactly these counts."""
+    symbols = math.perm(alphabet, len(counts))
+    for repeats in Counter(counts).values():
+        symbols //= math.factorial(repeats)
+    orders = math.factorial(sum(counts))
+    for count in counts:
+        orders //= math.factorial(count)
+    return symbols * orders / alphabet ** sum(counts)
 
 
 class TestProductionSecret:
@@ -51,6 +76,23 @@ class TestProductionSecret:
     def test_generated_secrets_are_accepted(self, make: Callable[[], str]) -> None:
         for _ in range(200):
             Settings(mode="production", secret_key=make()).require_safe()
+
+    def test_a_random_hex_key_is_almost_never_refused(self) -> None:
+        """Exactly: the chance that the check refuses a `secrets.token_hex(16)` key, summed over every way
+        32 draws of 16 digits can fall (each multiset of counts, checked once on a key with those counts)."""
+        refused = 0.0
+        for counts in _partitions(32, largest=32, parts=16):
+            key = "".join(digit * count for digit, count in zip("0123456789abcdef", counts, strict=False))
+            try:
+                Settings(mode="production", secret_key=key).require_safe()
+            except InsecureSettingsError:
+                refused += _probability_of_counts(counts, alphabet=16)
+        assert refused < 1e-7  # was 1.6e-4 with 10 distinct characters and 96 bits
+
+    def test_a_random_key_from_the_far_tail_is_accepted(self) -> None:
+        # A token_hex(16) output with 9 distinct digits and ~88.5 estimated bits.
+        tail_key = "7d07a47ca7a071aaac0ca0f71a114eaa"
+        Settings(mode="production", secret_key=tail_key).require_safe()
 
     def test_insecure_defaults_are_listed(self) -> None:
         assert {"", "changeme", "secret", "pairwise"} <= INSECURE_SECRETS
