@@ -30,9 +30,9 @@ SQLITE_SEARCH_TABLES = {"search_index_state"} | {
 }
 
 
-# PostgreSQL's (migration 13be455bd874): the stored turn vectors and the watermark. Neither is in the SQLModel
+# PostgreSQL's (migrations 13be455bd874, 8c4f1e6b3a90): the stored turn vectors, their words and the watermark. None is in the SQLModel
 # metadata, since each backend has its own (and tsvector has no SQLite type).
-POSTGRES_SEARCH_TABLES = {"search_index_state", "turn_search"}
+POSTGRES_SEARCH_TABLES = {"search_index_state", "turn_search", "turn_search_words"}
 
 
 def _expected_tables(engine: Engine) -> set[str]:

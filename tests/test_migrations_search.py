@@ -1,5 +1,5 @@
-"""Migrations b7c2915ed1c4 (SQLite FTS5 search) and 13be455bd874 (PostgreSQL turn vectors) up and down, over
-existing data, on both backends."""
+"""Migrations b7c2915ed1c4 (SQLite FTS5 search), 13be455bd874 (PostgreSQL turn vectors) and 8c4f1e6b3a90 (their
+words) up and down, over existing data, on both backends."""
 
 from __future__ import annotations
 
@@ -135,6 +135,7 @@ def test_turn_vectors_up_and_down_over_existing_rows(engine_before_vectors: Engi
             rows = connection.execute(text("SELECT name, indexed_to FROM search_index_state")).all()
             marks = {str(name): int(mark) for name, mark in rows}
             assert marks == {"turn_search": 0}  # existing turns wait for the index job
+        migrate.upgrade(engine)  # the index job of today's code
         assert index_pending(engine).indexed == {"turn_search": 1}
         with engine.begin() as connection:  # the trigger keeps an indexed turn's vector right
             connection.execute(text("UPDATE turn SET text = 'zebra crossing'"))
@@ -145,4 +146,52 @@ def test_turn_vectors_up_and_down_over_existing_rows(engine_before_vectors: Engi
     with engine.begin() as connection:  # no trigger left behind that would refer to a dropped table
         connection.execute(text("UPDATE turn SET text = 'x'"))
         connection.execute(text("DELETE FROM conversation"))
+    migrate.upgrade(engine)
+
+
+# Migration 8c4f1e6b3a90: PostgreSQL lists the words of the stored turn vectors.
+BEFORE_WORDS, WORDS = "5e0c8a7d2f61", "8c4f1e6b3a90"
+
+
+@pytest.fixture(params=BACKENDS)
+def engine_before_words(
+    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
+) -> Iterator[Engine]:
+    yield from _engine_with_rows(request.param, fresh_database_url, BEFORE_WORDS)
+
+
+def _listed_words(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.execute(text("SELECT word FROM turn_search_words")).scalars())
+
+
+def test_turn_words_up_and_down_over_existing_rows(engine_before_words: Engine) -> None:
+    engine = engine_before_words
+    postgres = engine.dialect.name == "postgresql"
+    if postgres:  # a vector stored before the migration, as the job of its day stored it
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO turn_search (turn_id, vector, exact_positions) "
+                    "SELECT id, to_tsvector('simple', text), true FROM turn"
+                )
+            )
+            connection.execute(text("UPDATE search_index_state SET indexed_to = 1"))
+    before = _objects(engine)
+    migrate.upgrade(engine, WORDS)
+    if not postgres:
+        assert _objects(engine) == before
+    else:
+        assert _objects(engine) - before == {"turn_search_words"}
+        assert _listed_words(engine) == {"consumer", "lag"}  # the existing vectors' words
+        with engine.begin() as connection:  # the trigger lists an edited turn's new words
+            connection.execute(text("UPDATE turn SET text = 'zebra crossing'"))
+        assert _listed_words(engine) == {"consumer", "lag", "zebra", "crossing"}
+    migrate.downgrade(engine, BEFORE_WORDS)
+    assert _objects(engine) == before
+    with engine.begin() as connection:  # the trigger no longer refers to the dropped table
+        connection.execute(text("UPDATE turn SET text = 'x'"))
+        if postgres:
+            vector = connection.execute(text("SELECT vector::text FROM turn_search")).scalar_one()
+            assert vector == "'x':1"
     migrate.upgrade(engine)

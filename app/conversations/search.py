@@ -29,6 +29,7 @@ from sqlalchemy import (
     Integer,
     Select,
     Subquery,
+    cast,
     column,
     func,
     literal,
@@ -38,12 +39,13 @@ from sqlalchemy import (
     table,
     text,
     true,
+    union_all,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlmodel import Session, col
 
 from app.conversations.models import Conversation, Turn
-from app.conversations.search_index import TITLES, TURN_VECTORS, TURNS, has_fts
+from app.conversations.search_index import TITLES, TURN_VECTORS, TURN_WORDS, TURNS, has_fts
 
 # `simple`: no stemming or stop words, so a word's prefix in the query is a prefix of the stored token.
 SEARCH_CONFIG: ColumnElement[Any] = literal_column("'simple'::regconfig")
@@ -51,6 +53,8 @@ WORD = re.compile(r"[^\W_]+")
 MAX_SEARCH_WORDS = 16
 # Up to this many matching turns in the index, the matches are ranked; above it, newest first.
 FEW_MATCHES = 10_000
+# A last word that begins more indexed words than this is looked up as a prefix (`_turn_words`).
+MAX_PREFIX_WORDS = 64
 # PostgreSQL's work_mem for a search (the transaction's only): room for an exact bitmap of its candidates.
 SEARCH_WORK_MEM = "32MB"
 # PostgreSQL's stored turn vectors (migration 13be455bd874; not in the SQLModel metadata: PostgreSQL only).
@@ -201,9 +205,9 @@ def _sqlite_ranked(query: str) -> Subquery:
 def _postgres_ranked(session: Session, query: str) -> Subquery | None:
     """Every matching conversation with its best -ts_rank, or None when the index holds many candidates.
 
-    Indexed turns are found and ranked by their stored vector (nothing recomputed per candidate); turns
-    above the watermark, and the few too long for a vector, are matched by the substring alone and score 0,
-    after the ranked ones.
+    Indexed turns are found by `_turn_words` and ranked by their stored vector (nothing recomputed per
+    candidate); turns above the watermark, and the few too long for a vector, are matched by the substring
+    alone and score 0, after the ranked ones.
     """
     # A prefix or common word gathers a large bitmap: with the default 4 MB it turns lossy and every row
     # of its pages is rechecked (4.5 s instead of 0.25 s for a two-word phrase at 1M conversations).
@@ -211,7 +215,12 @@ def _postgres_ranked(session: Session, query: str) -> Subquery | None:
     # This path reads at most FEW_MATCHES candidate turns; starting parallel workers costs more than that
     # (a search that finds nothing: 57 ms with them, 12 ms without, at 1M conversations).
     session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    if _postgres_candidates(session, query) > FEW_MATCHES:
+    # The watermark first: every turn at or below it was indexed, its words listed, before the word list is
+    # read below. As a value, not a subquery: the planner then knows how few turns lie above it and reads
+    # them through the primary key.
+    mark = _watermark(session)
+    words = _turn_words(session, query)
+    if _postgres_candidates(session, query, words) > FEW_MATCHES:
         return None
     wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
     title, turn_text, vector = col(Conversation.title), col(Turn.text), TURN_SEARCH.c.vector
@@ -226,42 +235,75 @@ def _postgres_ranked(session: Session, query: str) -> Subquery | None:
         .offset(0)
         .lateral("turn_hit")
     )
-    indexed_hits = (
-        select(turn.c.conversation_id, (-func.ts_rank(vector, wanted)).label("score"))
-        .select_from(TURN_SEARCH.join(turn, true()))
-        .where(vector.op("@@")(wanted))
-    )
-    if spaced_words(query):
-        # The words must also stand next to each other, which the stored vector tells without reading the
-        # turn (where it holds every position): "erlang deadlock" at 1M conversations has 15,267 turns
-        # with both words and 320 with the phrase, and reading each turn for the substring test was most
-        # of the search (300 ms).
-        phrase = func.to_tsquery(SEARCH_CONFIG, ts_phrase(query))
-        indexed_hits = indexed_hits.where(
-            or_(TURN_SEARCH.c.exact_positions.is_not(True), vector.op("@@")(phrase))
-        )
     # Turns too long for a tsvector are indexed without one (a few; a partial index lists them).
     unindexable_hits = (
         select(turn.c.conversation_id, literal(0.0, Float).label("score"))
         .select_from(TURN_SEARCH.join(turn, true()))
         .where(vector.is_(None))
     )
-    # The watermark as a value, not a subquery: the planner then knows how few turns lie above it and
-    # reads them through the primary key.
     fresh_hits = select(
         col(Turn.conversation_id).label("conversation_id"), literal(0.0, Float).label("score")
-    ).where(col(Turn.id) > _watermark(session), contains)
+    ).where(col(Turn.id) > mark, contains)
     titled = func.coalesce(title, "")
     title_hits = select(
         col(Conversation.id).label("conversation_id"),
         (-func.ts_rank(search_vector(titled), wanted)).label("score"),
     ).where(search_vector(titled).op("@@")(wanted), title.icontains(query, autoescape=True))
-    hits = indexed_hits.union_all(unindexable_hits, fresh_hits, title_hits).subquery("matches")
+    parts: list[Select[Any]] = [unindexable_hits, fresh_hits, title_hits]
+    if words is not None:  # None: no stored vector holds a word that begins with the last one
+        # Ranked by the query as typed (its last word a prefix), whichever words found the turn.
+        indexed_hits = (
+            select(turn.c.conversation_id, (-func.ts_rank(vector, wanted)).label("score"))
+            .select_from(TURN_SEARCH.join(turn, true()))
+            .where(vector.op("@@")(words))
+        )
+        if spaced_words(query):
+            # The words must also stand next to each other, which the stored vector tells without reading
+            # the turn (where it holds every position): "erlang deadlock" at 1M conversations has 15,267
+            # turns with both words and 320 with the phrase, and reading each turn for the substring test
+            # was most of the search (300 ms).
+            phrase = func.to_tsquery(SEARCH_CONFIG, ts_phrase(query))
+            indexed_hits = indexed_hits.where(
+                or_(TURN_SEARCH.c.exact_positions.is_not(True), vector.op("@@")(phrase))
+            )
+        parts.insert(0, indexed_hits)
+    hits = union_all(*parts).subquery("matches")
     return (
         select(hits.c.conversation_id, func.min(hits.c.score).label("score"))
         .group_by(hits.c.conversation_id)
         .subquery("hits")
     )
+
+
+def tsquery_word(word: str) -> str:
+    """`word` as one lexeme of PostgreSQL's tsquery input, taken as it is (no parser, no dictionary)."""
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _turn_words(session: Session, query: str) -> ColumnElement[Any] | None:
+    """The tsquery that finds `query`'s candidate turns in their stored vectors, or None when none can hold it.
+
+    `ts_query`'s words, with its last word, a prefix, replaced by the listed words that begin with it, OR-ed
+    (`turn_search_words` holds every word of the stored vectors): GIN intersects whole words entry by entry,
+    where a prefix first gathers every entry of every word that begins with it (at 1M conversations
+    "erlang deadlock" took 77 ms for that, 33 ms as whole words). A prefix that begins more than
+    MAX_PREFIX_WORDS words stays a prefix. None: no stored vector holds a word that begins with it.
+    """
+    words = search_words(query)
+    last = words[-1]  # letters and digits only: nothing in it is special to LIKE
+    # Lower-cased by PostgreSQL, as the `simple` dictionary lower-cased the stored words.
+    begins = text(
+        f"SELECT word FROM {TURN_WORDS} WHERE word LIKE lower(:prefix) || '%' ORDER BY word LIMIT :n"
+    )
+    found = session.execute(begins, {"prefix": last, "n": MAX_PREFIX_WORDS + 1}).scalars().all()
+    if len(found) > MAX_PREFIX_WORDS:
+        return func.to_tsquery(SEARCH_CONFIG, ts_query(query))
+    if not found:
+        return None
+    either = cast(literal("(" + " | ".join(tsquery_word(w) for w in found) + ")"), TSQUERY)
+    if len(words) == 1:
+        return either
+    return func.to_tsquery(SEARCH_CONFIG, " & ".join(words[:-1])).op("&&")(either)
 
 
 def _watermark(session: Session) -> int:
@@ -272,7 +314,7 @@ def _watermark(session: Session) -> int:
     return int(mark or 0)
 
 
-def _postgres_candidates(session: Session, query: str) -> float:
+def _postgres_candidates(session: Session, query: str, words: ColumnElement[Any] | None) -> float:
     """How many indexed turns match `query`'s words: estimated, or counted up to FEW_MATCHES + 1.
 
     The planner's estimate is good for words in the index statistics' most common elements; for any other
@@ -280,12 +322,13 @@ def _postgres_candidates(session: Session, query: str) -> float:
     would send every rare word and every miss to the newest-first scan, a full scan for a miss. A query
     with such a word is therefore counted in the index, capped: the rare word bounds the bitmap it reads.
     """
-    wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
-    candidates = select(TURN_SEARCH.c.turn_id).where(TURN_SEARCH.c.vector.op("@@")(wanted))
+    if words is None:  # `_turn_words`: no stored vector holds a word that begins with the last one
+        return 0.0
+    candidates = select(TURN_SEARCH.c.turn_id).where(TURN_SEARCH.c.vector.op("@@")(words))
     common = _common_words(session)
-    words = search_words(query)
-    last = len(words) - 1
-    if common is None or all(_is_common(w, common, prefix=i == last) for i, w in enumerate(words)):
+    typed = search_words(query)
+    last = len(typed) - 1
+    if common is None or all(_is_common(w, common, prefix=i == last) for i, w in enumerate(typed)):
         return _estimated_rows(session, candidates)
     capped = select(func.count()).select_from(candidates.limit(FEW_MATCHES + 1).subquery())
     return float(session.execute(capped).scalar_one())

@@ -2,7 +2,8 @@
 
 SQLite: external-content FTS5 tables over turn text and conversation titles (migration b7c2915ed1c4).
 PostgreSQL: a side table `turn_search` holding each turn's `to_tsvector('simple', text)` under a GIN index
-(migration 13be455bd874); titles keep their GIN expression index (short, cheap to index on insert).
+(migration 13be455bd874), and each distinct word of those vectors once in `turn_search_words` (8c4f1e6b3a90);
+titles keep their GIN expression index (short, cheap to index on insert).
 Each index has a watermark (`search_index_state.indexed_to`): rows at or below it are in the index; rows
 above it are not yet, and search (app/conversations/search.py) reads them with LIKE / ILIKE, so a search
 right after an import still finds everything. The `search_index` job indexes the rows above the watermark
@@ -50,6 +51,8 @@ class FtsIndex:
 TURNS = FtsIndex("turn_fts", "turn", "text")
 TITLES = FtsIndex("conversation_fts", "conversation", "title")
 TURN_VECTORS = FtsIndex("turn_search", "turn", "text")
+# PostgreSQL: every distinct word of the stored vectors, once (migration 8c4f1e6b3a90).
+TURN_WORDS = "turn_search_words"
 # Each backend's job-filled indexes, in the order the job fills them.
 INDEXES = {"sqlite": (TURNS, TITLES), "postgresql": (TURN_VECTORS,)}
 
@@ -138,6 +141,7 @@ def index_chunk(session: Session, *, index: FtsIndex, upper: int, rows: int = CH
     bounds = {"mark": mark, "upper": chunk[0]}
     if postgres:
         _insert_vectors(session, index=index, bounds=bounds)
+        _add_words(session, bounds=bounds)
     else:
         session.execute(
             text(
@@ -171,6 +175,20 @@ def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]
             raise
         guarded = f"CASE WHEN octet_length({index.column}) <= {FITS_A_VECTOR} THEN {vector} END"
         session.execute(text(insert.format(vector=guarded)), bounds)
+
+
+def _add_words(session: Session, *, bounds: dict[str, int]) -> None:
+    """List the new words of the vectors just stored (PostgreSQL's `turn_search_words`, read by search to
+    replace a prefix by whole words), in the transaction that raises the watermark over them."""
+    # In word order, so this and the update trigger, adding the same new words, wait instead of deadlocking.
+    session.execute(
+        text(
+            f"INSERT INTO {TURN_WORDS} (word) SELECT DISTINCT word FROM {TURN_VECTORS.name}, "
+            "unnest(tsvector_to_array(vector)) AS word WHERE turn_id > :mark AND turn_id <= :upper "
+            "ORDER BY word ON CONFLICT DO NOTHING"
+        ),
+        bounds,
+    )
 
 
 @dataclass(slots=True)

@@ -5,14 +5,21 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from app.conversations.search_index import TURN_VECTORS, IndexResult, index_pending, index_states, indexes_of
+from app.conversations.search_index import (
+    TURN_VECTORS,
+    TURN_WORDS,
+    IndexResult,
+    index_pending,
+    index_states,
+    indexes_of,
+)
 from app.db import session_scope
 
 
 def rebuild(engine: Engine) -> IndexResult:
     """Rebuild the indexes from their tables (repairs an index after manual edits).
 
-    SQLite rebuilds both FTS5 tables in one transaction. PostgreSQL empties `turn_search` and lowers its
+    SQLite rebuilds both FTS5 tables in one transaction. PostgreSQL empties `turn_search` (and its word list) and lowers its
     watermark to 0 in one transaction, then indexes every turn again in chunks: search stays complete
     meanwhile (turns above the watermark are read with ILIKE).
     """
@@ -23,7 +30,7 @@ def rebuild(engine: Engine) -> IndexResult:
             name = {"name": TURN_VECTORS.name}
             # Waits for a running indexer's chunk and holds the next one off until the table is empty.
             session.execute(text("SELECT 1 FROM search_index_state WHERE name = :name FOR UPDATE"), name)
-            session.execute(text(f"TRUNCATE {TURN_VECTORS.name}"))
+            session.execute(text(f"TRUNCATE {TURN_VECTORS.name}, {TURN_WORDS}"))
             session.execute(text("UPDATE search_index_state SET indexed_to = 0 WHERE name = :name"), name)
         return index_pending(engine)
     indexed: dict[str, int] = {}
@@ -46,8 +53,9 @@ def integrity_problems(engine: Engine) -> list[str]:
 
     SQLite: FTS5's own check of each index. A caught-up index is checked against its table too; one with
     rows waiting is checked on its own (its table holds rows it does not have yet, which that comparison
-    would report as damage). PostgreSQL: every turn at or below the watermark has its vector, and no
-    vector lies above it (one full pass over both tables' ids).
+    would report as damage). PostgreSQL: every turn at or below the watermark has its vector, no
+    vector lies above it (one full pass over both tables' ids), and every word of the vectors is listed in
+    `turn_search_words` (one pass over the vectors).
     """
     with session_scope(engine, read_only=True) as session:
         states = index_states(session)
@@ -81,9 +89,17 @@ def _postgres_problems(engine: Engine, mark: int) -> list[str]:
         above = session.execute(
             text(f"SELECT count(*) FROM {name} WHERE turn_id > :mark"), {"mark": mark}
         ).scalar_one()
+        unlisted = session.execute(
+            text(
+                f"SELECT count(DISTINCT stored.word) FROM {name}, unnest(tsvector_to_array(vector)) AS stored(word) "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {TURN_WORDS} AS listed WHERE listed.word = stored.word)"
+            )
+        ).scalar_one()
     problems = []
     if missing:
         problems.append(f"{name}: {missing:,} turns at or below the watermark ({mark:,}) have no vector")
     if above:
         problems.append(f"{name}: {above:,} vectors above the watermark ({mark:,})")
+    if unlisted:
+        problems.append(f"{TURN_WORDS}: {unlisted:,} words of the stored vectors are not listed")
     return problems

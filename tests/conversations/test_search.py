@@ -76,13 +76,17 @@ def test_postgres_counts_rare_words_instead_of_trusting_the_planner(
     monkeypatch.setattr(search, "_common_words", lambda session: frozenset({"kafka", "quorum"}))
     monkeypatch.setattr(search, "_estimated_rows", lambda session, query: 12345.0)
     with session_scope(engine, read_only=True) as session:
-        assert search._postgres_candidates(session, "zookeeper") == 3  # counted in the index
-        assert search._postgres_candidates(session, "zookeeper quorum") == 3
-        assert search._postgres_candidates(session, "xylophonequartz") == 0
-        assert search._postgres_candidates(session, "kafka") == 12345.0  # common: the planner knows it
-        assert search._postgres_candidates(session, "quo") == 12345.0  # a prefix of a common word
+
+        def candidates(query: str) -> float:
+            return search._postgres_candidates(session, query, search._turn_words(session, query))
+
+        assert candidates("zookeeper") == 3  # counted in the index
+        assert candidates("zookeeper quorum") == 3
+        assert candidates("xylophonequartz") == 0
+        assert candidates("kafka") == 12345.0  # common: the planner knows it
+        assert candidates("quo") == 12345.0  # a prefix of a common word
         monkeypatch.setattr(search, "FEW_MATCHES", 1)
-        assert search._postgres_candidates(session, "zookeeper") == 2  # capped at FEW_MATCHES + 1
+        assert candidates("zookeeper") == 2  # capped at FEW_MATCHES + 1
 
 
 @only_postgres

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Text, cast, select, text
 from sqlmodel import Session
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
@@ -227,3 +227,91 @@ def test_a_phrase_is_narrowed_by_the_stored_positions_and_every_match_is_still_f
     assert sorted(listed(admin, "/admin/conversations?q=erlang+deadlock")) == sorted([near, repeated, far])
     assert listed(admin, "/admin/conversations?q=x+foo-bar") == [hyphen]
     assert listed(admin, "/admin/conversations?q=is+fine") != []
+
+
+def listed_words(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.execute(text("SELECT word FROM turn_search_words")).scalars())
+
+
+def test_the_job_lists_the_words_of_the_vectors_it_stores(engine: Engine) -> None:
+    add_conversation(engine, "t", "An Erlang deadlock", "see foo-bar")
+    assert listed_words(engine) == set()  # not before the job
+    index_pending(engine)
+    assert listed_words(engine) == {"an", "erlang", "deadlock", "see", "foo-bar", "foo", "bar"}
+    add_conversation(engine, "t", "erlang again")  # a listed word is listed once
+    index_pending(engine)
+    assert listed_words(engine) == {"an", "erlang", "deadlock", "see", "foo-bar", "foo", "bar", "again"}
+
+
+@pytest.mark.parametrize(
+    "word", ["it's", "a\\b", "foo-bar", "/usr/lo_cal/b%n", "x y", "café", "''", "\\'"]
+)  # fmt: skip
+def test_a_listed_word_goes_into_a_tsquery_as_it_is(engine: Engine, word: str) -> None:
+    with engine.connect() as connection:
+        matches, other = connection.execute(
+            text(
+                "SELECT array_to_tsvector(ARRAY[:word]) @@ CAST(:lexeme AS tsquery), "
+                "array_to_tsvector(ARRAY[:word || 'x']) @@ CAST(:lexeme AS tsquery)"
+            ),
+            {"word": word, "lexeme": search.tsquery_word(word)},
+        ).one()
+    assert (matches, other) == (True, False)
+
+
+def test_the_last_word_is_looked_up_as_the_listed_words_it_begins(
+    engine: Engine, admin: TestClient, ranked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = add_conversation(engine, "t", "an erlang deadlocked scheduler")
+    line = add_conversation(engine, "t", "erlang deadline missed")
+    add_conversation(engine, "t", "erlang is fine")
+    titled = add_conversation(engine, "Erlang deadlight", "no such word in any turn")
+    index_pending(engine)
+    fresh = add_conversation(engine, "t", "erlang deadwood")  # above the watermark: not listed yet
+    with session_scope(engine, read_only=True) as session:
+        words = search._turn_words(session, "Erlang DEADL")
+        assert words is not None
+        assert (
+            session.execute(select(cast(words, Text))).scalar_one()
+            == "'erlang' & ( 'deadline' | 'deadlocked' )"
+        )
+        assert search._turn_words(session, "erlang zzz") is None  # no listed word begins with it
+    assert sorted(listed(admin, "/admin/conversations?q=erlang+dead")) == sorted(
+        [locked, line, titled, fresh]
+    )
+    assert sorted(listed(admin, "/admin/conversations?q=erlang+deadl")) == sorted([locked, line, titled])
+    assert listed(admin, "/admin/conversations?q=erlang+deadw") == [fresh]
+    assert listed(admin, "/admin/conversations?q=deadlocked") == [locked]
+    monkeypatch.setattr(search, "MAX_PREFIX_WORDS", 1)  # more words begin with it: looked up as a prefix
+    with session_scope(engine, read_only=True) as session:
+        words = search._turn_words(session, "erlang deadl")
+        assert words is not None
+        assert session.execute(select(cast(words, Text))).scalar_one() == "'erlang' & 'deadl':*"
+    assert sorted(listed(admin, "/admin/conversations?q=erlang+deadl")) == sorted([locked, line, titled])
+
+
+def test_an_edited_turn_lists_its_new_words_and_is_found_by_them(
+    engine: Engine, admin: TestClient, ranked: None
+) -> None:
+    edited = add_conversation(engine, "t", "plain words")
+    index_pending(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE turn SET text = 'kubernetes operator' WHERE conversation_id = :id"), {"id": edited}
+        )
+    assert {"kubernetes", "operator"} <= listed_words(engine)
+    assert listed(admin, "/admin/conversations?q=kubern") == [edited]
+
+
+def test_status_reports_unlisted_words_until_rebuilt(engine: Engine) -> None:
+    add_conversation(engine, "t", "zookeeper quorum")
+    index_pending(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM turn_search_words WHERE word = 'quorum'"))
+    runner = CliRunner()
+    result = runner.invoke(cli_module.cli, ["search", "status"])
+    assert result.exit_code == 1
+    assert "problem: turn_search_words: 1 words of the stored vectors are not listed" in result.output
+    assert runner.invoke(cli_module.cli, ["search", "reindex", "--rebuild"]).exit_code == 0
+    assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
+    assert listed_words(engine) == {"zookeeper", "quorum"}
