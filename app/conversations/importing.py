@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 PARALLEL_MIN_FILES = 500
 MAX_WORKERS = 4
+# Linux's instant count of runnable tasks (4th field, "running/total"), sampled every this many inputs
+# while the planner looks at the first ones.
+LOADAVG_PATH = "/proc/loadavg"
+BUSY_SAMPLE_EVERY = 25
 
 
 def start_batch(engine: Engine, *, source: str, user_id: int | None = None) -> int:
@@ -140,21 +144,41 @@ def _plan_workers(items: Iterator[Input], workers: int | None) -> tuple[int, Ite
         return 0, items  # an embedded interpreter cannot start workers
     seen: list[Input] = []
     size = 0
+    busy: list[float] = []
     for item in items:
         seen.append(item)
         size += item.size if isinstance(item, InputFile) else 0
+        if len(seen) % BUSY_SAMPLE_EVERY == 1:
+            busy.append(_others_running())
         if size >= PARALLEL_MIN_BYTES or len(seen) >= PARALLEL_MIN_FILES:
-            return _idle_cores(), itertools.chain(seen, items)
+            return _idle_cores(sum(busy) / len(busy)), itertools.chain(seen, items)
     return 0, iter(seen)
 
 
-def _idle_cores() -> int:
-    """Workers for a large import: one per core the machine leaves idle (by its load average), at most
-    MAX_WORKERS. On a busy machine the import is read here: more processes than free cores only add the
-    cost of handing records over."""
+def _others_running() -> float:
+    """How many cores other processes use at this instant: the runnable tasks of /proc/loadavg besides the
+    one reading it (Linux); elsewhere the 1-minute load average."""
+    try:
+        with open(LOADAVG_PATH) as loadavg:
+            running = int(loadavg.read().split()[3].split("/")[0])
+        return float(max(0, running - 1))
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+
+
+def _idle_cores(others: float) -> int:
+    """Workers for a large import, given how many cores other processes keep busy: one per idle core (at most
+    MAX_WORKERS) when at least two are idle, else none.
+
+    The importing process writes while the workers read, and is busy about 40% of the time; handing records
+    over costs about a quarter more CPU than reading them here. Measured on two cores (10,000 sessions): both
+    idle, two workers 2.1 s, one 2.5 s, none 2.9 s; one core busy with another process, none 2.9 to 3.2 s,
+    one or two 3.1 to 3.5 s. The one-minute load average is not used: it still counts a process that ended
+    seconds ago (one import right after another would start a single worker on an idle machine).
+    """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return max(0, min(MAX_WORKERS, cores, round(cores - busy)))
+    idle = round(cores - others)
+    return min(MAX_WORKERS, cores, idle) if idle >= 2 else 0
 
 
 def _import_items(

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 import app.conversations.importing as importing
 import app.conversations.parallel as parallel
 from app import migrate
-from app.conversations.files import InputFile
+from app.conversations.files import InputFile, iter_input_files
 from app.conversations.importing import run_import
 from app.conversations.parallel import ImportWorkerError
 from app.db import build_engine
@@ -247,20 +247,42 @@ class TestWhenWorkersStart:
         assert summary.conversations_added == 20
         assert workers_started == []
 
-    @pytest.mark.parametrize(("load", "workers"), [(0.2, 2), (2.4, 0)], ids=["idle", "busy"])
+    @pytest.mark.parametrize(
+        ("running", "workers"), [(1, 2), (2, 0), (3, 0)], ids=["idle", "one core busy", "busy"]
+    )
     def test_a_large_import_starts_a_worker_per_idle_core(
         self,
         engine: Engine,
         tmp_path: Path,
         workers_started: list[Any],
         monkeypatch: pytest.MonkeyPatch,
-        load: float,
+        running: int,
         workers: int,
     ) -> None:
-        """Two cores: both idle start two workers; a busy machine reads the import here."""
+        """Two cores: both idle start two workers; with one or both busy the import is read here."""
+        loadavg = tmp_path / "loadavg"
+        loadavg.write_text(f"0.00 0.00 0.00 {running}/250 4242\n")  # only this process runs: 1
+        monkeypatch.setattr(importing, "LOADAVG_PATH", str(loadavg))
         monkeypatch.setattr(importing, "PARALLEL_MIN_FILES", 50)
         monkeypatch.setattr(importing.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
-        monkeypatch.setattr(importing.os, "getloadavg", lambda: (load, load, load))
+        monkeypatch.setattr(importing.os, "getloadavg", lambda: (2.0, 2.0, 2.0))  # a past load: not read
         assert run_import(engine, paths=[_many_files(tmp_path, 60)]).conversations_added == 60
         assert len(workers_started) == workers
         assert all(worker.process.poll() is not None for worker in workers_started)
+
+    def test_without_proc_loadavg_the_load_average_counts(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(importing, "LOADAVG_PATH", "/nonexistent/loadavg")
+        monkeypatch.setattr(importing.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+        assert importing._others_running() == 1.5
+
+    def test_the_running_tasks_are_sampled_while_the_first_inputs_are_looked_at(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        samples = iter([0.0, 0.0, 2.0, 2.0])  # others start running halfway: 1.0 on average
+        monkeypatch.setattr(importing, "_others_running", lambda: next(samples))
+        monkeypatch.setattr(importing, "PARALLEL_MIN_FILES", 100)
+        monkeypatch.setattr(importing.os, "sched_getaffinity", lambda _: {0, 1, 2}, raising=False)
+        items = list(iter_input_files([_many_files(tmp_path, 100)]))
+        count, planned = importing._plan_workers(iter(items), None)
+        assert count == 2  # three cores, one busy on average
+        assert list(planned) == items
