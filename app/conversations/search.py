@@ -290,12 +290,16 @@ def _turn_words(session: Session, query: str) -> ColumnElement[Any] | None:
     MAX_PREFIX_WORDS words stays a prefix. None: no stored vector holds a word that begins with it.
     """
     words = search_words(query)
-    last = words[-1]  # letters and digits only: nothing in it is special to LIKE
-    # Lower-cased by PostgreSQL, as the `simple` dictionary lower-cased the stored words.
-    begins = text(
-        f"SELECT word FROM {TURN_WORDS} WHERE word LIKE lower(:prefix) || '%' ORDER BY word LIMIT :n"
+    # The words from the prefix on, in order (C collation: code point order, the prefix's words first); a
+    # range of the primary key whatever plan a prepared statement gets. Lower-cased by PostgreSQL, as the
+    # `simple` dictionary lower-cased the stored words.
+    following = text(
+        f"SELECT prefix, word FROM (SELECT lower(:last) AS prefix) AS typed "
+        f"LEFT JOIN LATERAL (SELECT word FROM {TURN_WORDS} WHERE word >= typed.prefix ORDER BY word "
+        "LIMIT :n) AS listed ON true"
     )
-    found = session.execute(begins, {"prefix": last, "n": MAX_PREFIX_WORDS + 1}).scalars().all()
+    rows = session.execute(following, {"last": words[-1], "n": MAX_PREFIX_WORDS + 1}).all()
+    found = [word for prefix, word in rows if word is not None and word.startswith(prefix)]
     if len(found) > MAX_PREFIX_WORDS:
         return func.to_tsquery(SEARCH_CONFIG, ts_query(query))
     if not found:
