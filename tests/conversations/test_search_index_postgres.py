@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, Text, cast, select, text
@@ -315,3 +316,23 @@ def test_status_reports_unlisted_words_until_rebuilt(engine: Engine) -> None:
     assert runner.invoke(cli_module.cli, ["search", "reindex", "--rebuild"]).exit_code == 0
     assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
     assert listed_words(engine) == {"zookeeper", "quorum"}
+
+
+def test_a_chunk_indexed_while_a_search_runs_is_still_found(
+    engine: Engine, admin: TestClient, ranked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search reads the watermark before the word list: an indexer that commits in between (vectors, words,
+    watermark) leaves the new turns above the watermark it read, found by ILIKE. Read the other way round,
+    the turn would be taken for indexed while its words were missing from the list read."""
+    add_conversation(engine, "t", "plain words")
+    index_pending(engine)
+    fresh = add_conversation(engine, "t", "an erlang deadlock")
+    real = search._turn_words
+
+    def an_indexer_commits_after_the_list_is_read(session: Session, query: str) -> Any:
+        words = real(session, query)
+        assert index_pending(engine).indexed == {"turn_search": 1}
+        return words
+
+    monkeypatch.setattr(search, "_turn_words", an_indexer_commits_after_the_list_is_read)
+    assert listed(admin, "/admin/conversations?q=erlang+deadl") == [fresh]
