@@ -142,7 +142,7 @@ class Writer:
         self._checkpoints = BackgroundCheckpoints(engine)
 
     def add(self, context: FileContext, tally: FileTally, conversation: ParsedConversation) -> None:
-        where = nul_location(conversation)
+        where = None if conversation.nul_free else nul_location(conversation)
         if where is not None:
             # Tool output often carries NUL bytes; neither database keeps them faithfully, so the record
             # is refused with its place named rather than altered behind the user's back.

@@ -32,17 +32,34 @@ class FileRead:
 
 def content_hash(conversation: ParsedConversation) -> str:
     """SHA-256 over the normalized turns, so key order and source formatting do not matter."""
+    return hashlib.sha256(_normalized(conversation)).hexdigest()
+
+
+def _normalized(conversation: ParsedConversation) -> bytes:
+    """The system prompt and turns (role, text, blocks), whitespace-trimmed, as JSON with sorted keys."""
     normalized = [
         (conversation.system_prompt or "").strip(),
         [(t.role, t.text.strip(), t.blocks or []) for t in conversation.turns],
     ]
-    return hashlib.sha256(orjson.dumps(normalized, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return orjson.dumps(normalized, option=orjson.OPT_SORT_KEYS)
+
+
+# How orjson writes a NUL character (or six characters that read the same: then the writer looks closer).
+_NUL = b"\\u0000"
 
 
 def prepare(conversation: ParsedConversation) -> ParsedConversation:
-    """Fill in what storing needs besides the parse: the content hash and the pairs found."""
-    conversation.content_hash = content_hash(conversation)
+    """Fill in what storing needs besides the parse: the content hash, the pairs found, and whether the
+    conversation is free of NUL characters (from the same JSON as the hash: `strip` keeps a NUL)."""
+    normalized = _normalized(conversation)
+    conversation.content_hash = hashlib.sha256(normalized).hexdigest()
     conversation.found_pairs = find_pairs(conversation)
+    conversation.nul_free = (
+        _NUL not in normalized
+        and "\x00" not in conversation.external_id
+        and "\x00" not in (conversation.title or "")
+        and (not conversation.metadata or _NUL not in orjson.dumps(conversation.metadata))
+    )
     return conversation
 
 

@@ -20,8 +20,11 @@ from sqlmodel import Session, col
 
 import app.conversations.service as conversation_service
 from app import migrate
+from app.conversations.importers.base import ParsedConversation, ParsedTurn
 from app.conversations.importing import run_import
 from app.conversations.models import Conversation, ImportBatch, ImportRecordError
+from app.conversations.reading import prepare
+from app.conversations.service import nul_location
 from app.db import build_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +103,47 @@ class TestNulBytes:
         ((line, reason),) = _errors(engine, summary.batch_id)
         assert line == 2
         assert "NUL character" in reason
+
+    @pytest.mark.parametrize("workers", [0, 1])
+    def test_worker_processes_refuse_the_same_records(
+        self, engine: Engine, tmp_path: Path, workers: int
+    ) -> None:
+        """Workers mark a conversation free of NUL characters while hashing it; the writer looks closer only
+        at the others, and names the same places as a serial import."""
+        records = [_chat(i) for i in range(40)]
+        records[5] = _chat(5, answer="tool output: \u0000 binary")
+        records[9]["messages"][0]["content"] = "a literal \\u0000 is six characters, not a NUL"
+        records[20] = {"messages": [{"role": "system", "content": "be \u0000 brief"}, *_chat(20)["messages"]]}
+        path = _write(tmp_path / "tool.jsonl", records)
+        summary = run_import(engine, paths=[path], workers=workers)
+        assert (summary.conversations_added, summary.error_count) == (38, 2)
+        errors = _errors(engine, summary.batch_id)
+        assert [line for line, _ in errors] == [6, 21]
+        assert "in the text of turn 2" in errors[0][1]
+        assert "in the system prompt" in errors[1][1]
+
+    @pytest.mark.parametrize(
+        "place",
+        ["turn text", "blocks", "system prompt", "title", "external id", "metadata", "escaped text", "none"],
+    )
+    def test_prepare_marks_nul_free_only_where_the_writer_would_find_nothing(self, place: str) -> None:
+        nul = "\u0000"
+        conversation = ParsedConversation(
+            external_id="x" + (nul if place == "external id" else ""),
+            title="t" + (nul if place == "title" else ""),
+            system_prompt="s" + (nul if place == "system prompt" else ""),
+            metadata={"k": nul if place == "metadata" else "v"},
+            turns=[
+                ParsedTurn("user", "q" + (nul if place == "turn text" else "")
+                           + ("\\u0000" if place == "escaped text" else "")),
+                ParsedTurn("assistant", "a", [{"type": "tool_result", "content": nul if place == "blocks" else "ok"}]),
+            ],
+        )  # fmt: skip
+        prepare(conversation)
+        holds_nul = place not in ("none", "escaped text")
+        assert (nul_location(conversation) is not None) == holds_nul
+        # Six characters that read `\u0000` send the writer to look closer; it then finds no NUL.
+        assert conversation.nul_free == (place == "none")
 
     def test_the_import_is_idempotent_after_the_file_is_fixed(self, engine: Engine, tmp_path: Path) -> None:
         records = [_chat(i) for i in range(5)]

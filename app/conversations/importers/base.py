@@ -60,6 +60,8 @@ class ParsedConversation:
     # writes only writes: the content hash and the pairs found in it.
     content_hash: str | None = None
     found_pairs: list[PairFinding] | None = None
+    # True once that preparing found no NUL character anywhere (the writer then need not look).
+    nul_free: bool = False
 
 
 @dataclass(slots=True)
