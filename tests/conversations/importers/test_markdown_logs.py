@@ -1,4 +1,5 @@
-"""aider and SpecStory Markdown logs, and the Claude.ai data export (fixtures written by hand)."""
+"""aider and SpecStory Markdown logs, and the Claude.ai data export (fixtures written by hand, and a real SpecStory
+export)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,42 @@ def test_specstory_blocks_merge_per_response_and_tools_become_blocks() -> None:
             [("tool_use", "Read"), ("tool_use", "Grep"), ("text", None)],
         ),
     ]
+
+
+def test_specstory_claude_code_session_tool_calls_are_blocks_not_answer_text() -> None:
+    """A real SpecStory export of a Claude Code session (specstoryai/tnyOffice, .specstory/history/, cut
+    down; its second exchange written in the same shape): each tool call is an agent block of its own, with
+    `Tool use: **Name**`, its input, then `Result:`; thinking is folded in `<details>`; a pasted image is a
+    line of text."""
+    path = "specstory/.specstory/history/2025-07-20_00-40-33Z-user-provided-an-image.md"
+    fmt, conversations, errors = _read(path)
+    assert (fmt, errors) == ("specstory", [])
+    (turns,) = conversations
+    assert [(role, blocks) for role, _, blocks in turns] == [
+        ("user", []),
+        (
+            "assistant",
+            [("thinking", None), ("text", None), ("tool_use", "TodoWrite"), ("thinking", None),
+             ("tool_use", "Bash"), ("tool_use", "Write"), ("tool_result", None), ("tool_use", "Grep"),
+             ("tool_result", None), ("text", None)],
+        ),
+        ("user", []),
+        ("assistant", [("tool_use", "Read"), ("tool_result", None), ("text", None)]),
+    ]  # fmt: skip
+    assert turns[0][1].startswith("read @README.md @apps/api/README.md")
+    assert turns[1][1] == (
+        "I'll create a simple shared logger package that can be used across your monorepo, following the "
+        "approach shown in your example.\n\nI've created the shared logger package at `packages/logger`."
+    )
+    data = (REAL / path).read_bytes()
+    ((conversation,), _) = parse("specstory", data, path)
+    blocks = conversation.turns[1].blocks or []
+    assert blocks[0]["thinking"].startswith("The user wants to implement")  # no <details> wrapper
+    write, written = blocks[5], blocks[6]
+    assert write["input"].startswith("const isProd = process.env.NODE_ENV")  # the code, unfenced
+    assert written["content"].startswith("File created successfully at: ")
+    assert conversation.dropped == {"image": 1}
+    assert "User provided an image" not in conversation.turns[0].text
 
 
 def test_claude_ai_export_messages_attachments_and_empty_chats() -> None:
