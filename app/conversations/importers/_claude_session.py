@@ -86,6 +86,24 @@ def _add_user(builder: TurnBuilder, record: Record) -> None:
             builder.dropped[kind] += 1
 
 
+# Queued prompts that are the harness's, not the person's: a background task's notification, a message
+# from another session.
+_HARNESS_PROMPTS = ("<task-notification>", "<cross-session-message")
+
+
+def _add_queued(builder: TurnBuilder, record: Record) -> None:
+    """A message the person typed while the assistant worked, which the harness handed to the model inside
+    that response (`attachment` of type `queued_command`; its queue entry is removed as
+    `absorbed_mid_turn`): a user turn between the two halves of the response."""
+    attachment = record.get("attachment")
+    if type(attachment) is not dict or attachment.get("type") != "queued_command":
+        return
+    prompt = attachment.get("prompt")
+    text = prompt if type(prompt) is str else flatten(prompt, builder.dropped)
+    if text and not text.lstrip().startswith(_HARNESS_PROMPTS) and not text.startswith(_NOISE):
+        builder.user(text)
+
+
 def _pair_commands(records: list[Record]) -> list[Record]:
     """Slash commands: the `<command-name>` entry and the `isMeta` entry next to it holding the expanded
     prompt become one user turn, the expansion as its text and a `command` block naming the command.
@@ -213,6 +231,8 @@ class Session:
                 _add_user(builder, record)
             elif kind == "assistant":
                 _add_assistant(builder, record)
+            elif kind == "attachment":
+                _add_queued(builder, record)
         turns = builder.finish(complete=False)
         if len({turn.role for turn in turns}) < 2:
             return None

@@ -142,6 +142,48 @@ def test_meta_commands_system_records_and_other_noise_are_dropped_silently() -> 
     assert conversations[0].title == "Real question"
 
 
+def attachment(uuid: str, parent: str, body: dict[str, Any], second: int) -> dict[str, Any]:
+    """An `attachment` entry (Claude Code 2.1): in the thread's chain, with no `message`."""
+    record = _entry("user", uuid, parent, "", second, attachment=body)
+    del record["message"]
+    return {**record, "type": "attachment"}
+
+
+def test_a_message_typed_while_the_assistant_worked_is_a_user_turn_inside_its_response() -> None:
+    """Claude Code 2.1 hands a message typed mid-response to the model as a `queued_command` attachment and
+    removes it from the queue (`absorbed_mid_turn`): a correction, and so a pair, between the two halves
+    of the response. Shapes from public parsers' tests of real sessions (queue-operation records, ai-title,
+    attachments of other kinds in the chain); task notifications queued the same way are the harness's."""
+    typed = "that retries on 4xx too, only retry 5xx and timeouts"
+    data = jsonl(
+        {"type": "queue-operation", "operation": "enqueue", "sessionId": SESSION, "content": "placeholder"},
+        user("u1", None, "Add retries to the HTTP client", 1),
+        attachment("f1", "u1", {"type": "file", "path": "/repo/client.py"}, 2),
+        assistant("a1", "f1", text("I'll retry every failed request three times."), 3),
+        {"type": "queue-operation", "operation": "enqueue", "sessionId": SESSION, "content": typed},
+        {"type": "queue-operation", "operation": "remove", "sessionId": SESSION, "content": typed,
+         "reason": "absorbed_mid_turn"},
+        attachment("q1", "a1", {"type": "queued_command", "prompt": typed}, 4),
+        assistant("a2", "q1", text("Right: only 5xx responses and timeouts, with backoff."), 5),
+        attachment("q2", "a2", {"type": "queued_command",
+                                "prompt": "<task-notification><task-id>b1</task-id></task-notification>"}, 6),
+        attachment("s1", "q2", {"type": "prompt_snapshot", "systemPrompt": ["tools: ..."]}, 7),
+        user("u2", "s1", "thanks, now add a test", 8),
+        assistant("a3", "u2", text("Added test_retry_only_on_5xx."), 9),
+        {"type": "ai-title", "aiTitle": "HTTP client retries", "sessionId": SESSION},
+    )  # fmt: skip
+    conversation = parse_one("claude-code", data)
+    assert turns(conversation) == [
+        ("user", "Add retries to the HTTP client"),
+        ("assistant", "I'll retry every failed request three times."),
+        ("user", typed),
+        ("assistant", "Right: only 5xx responses and timeouts, with backoff."),
+        ("user", "thanks, now add a test"),
+        ("assistant", "Added test_retry_only_on_5xx."),
+    ]
+    assert conversation.title == "HTTP client retries"
+
+
 def test_trunk_follows_the_latest_branch_after_a_rewind() -> None:
     data = jsonl(
         user("u1", None, "Question", 1),
