@@ -1,22 +1,32 @@
 """Markdown transcripts: one file is one conversation.
 
 Two styles are recognised, outside fenced code blocks only:
-- headings naming the speaker: `## User` / `## Assistant`, also with an emoji (`## 👤 User`, `## 🤖 Claude`);
+- headings naming the speaker: `## User` / `## Assistant`, also with an emoji (`## 👤 User`, `## 🤖 Claude`),
+  or `## Prompt:` / `## Response:` as the Claude Exporter browser extension writes them;
 - line prefixes: `User:` / `Human:` then `Assistant:` / `Claude:`, the text running on until the next prefix.
-A file with any speaker heading is read by headings only, so a `User:` line inside an answer stays text.
+A file with any speaker heading is read by headings only, so a `User:` line inside an answer stays text; the
+first speaker heading decides between `Prompt`/`Response` and the other names, so a `## Response` heading
+inside a `## Assistant` answer stays text too.
 A leading `# Title` is the title, a `System` section the system prompt; `---` lines around sections are
-separators, not text.
+separators, not text. What comes before the first speaker (an exporter's `**Created:**`/`**Link:**` lines,
+a session summary) is not part of any turn.
+
+Under a heading, a first line that is only a date and time (`> 12/1/2025, 2:39:24 PM`) is a timestamp, not
+text. A section whose whole body is a JSON array of content blocks (`text`, `thinking`, `tool_use`,
+`tool_result`: a Claude Code session exported as Markdown) is read as those blocks: a `User` section of
+tool results only belongs to the assistant's response, which the next `Assistant` section continues. A
+fenced block starting with `Thought process:` in an answer (Claude Exporter) is a thinking block.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
-from ._json import BOM, BadRecord, too_large
+from ._json import BOM, BadRecord, decode, too_large
 from ._records import first_byte
-from ._turns import TurnBuilder
+from ._turns import TurnBuilder, tool_result, tool_use
 from .base import MAX_RECORD_BYTES, FileFormatError, ParseResult, RecordError
 
 _SPEAKERS = {
@@ -30,7 +40,11 @@ _SPEAKERS = {
     "ai": "assistant",
     "model": "assistant",
     "system": "system",
+    "prompt": "user",
+    "response": "assistant",
 }
+# Heading names of the Claude Exporter style; a file reads either these or the others, never both.
+_EXPORTER_NAMES = frozenset(("prompt", "response"))
 # An optional emoji (or other symbols) before the speaker's name, an optional colon after it.
 _HEADING = re.compile(r"#{1,6}[ \t]+(?:[^\w\s]+[ \t]*)?(\w+)[ \t]*:?[ \t]*$")
 _PREFIX = re.compile(
@@ -38,6 +52,13 @@ _PREFIX = re.compile(
 )
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _SEPARATOR = re.compile(r"[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+# `10/20/2025, 2:16:46 PM`, `> 12/1/2025, 2:39:24 PM`, `2025-12-01 14:39:24`: a message's time, alone on a line.
+_TIMESTAMP = re.compile(
+    r"[ \t]*(?:>[ \t]*)?\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4},?[ \tT]+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:[ \t]*[AaPp]\.?[Mm]\.?)?[ \t]*$"
+)
+_THOUGHT = "Thought process:"
+_BLOCK_TYPES = frozenset(("text", "thinking", "tool_use", "tool_result"))
 
 # (line index, role, heading or not, text after the marker)
 Marker = tuple[int, str, bool, str]
@@ -57,16 +78,20 @@ def _markers(lines: list[str]) -> list[Marker]:
             continue
         heading = _HEADING.match(line)
         if heading:
-            role = _SPEAKERS.get(heading.group(1).lower())
-            if role:
-                markers.append((index, role, True, ""))
+            name = heading.group(1).lower()
+            if name in _SPEAKERS:
+                markers.append((index, _SPEAKERS[name], True, name))
             continue
         prefix = _PREFIX.match(line)
         if prefix:
             markers.append((index, _SPEAKERS[prefix.group(1).lower()], False, line[prefix.end() :]))
-    if any(heading for _, _, heading, _ in markers):
-        return [marker for marker in markers if marker[2]]
-    return markers
+    headings = [marker for marker in markers if marker[2]]
+    if not headings:
+        return markers
+    exporter = headings[0][3] in _EXPORTER_NAMES
+    return [
+        (index, role, True, "") for index, role, _, name in headings if (name in _EXPORTER_NAMES) == exporter
+    ]
 
 
 def _body(lines: list[str]) -> str:
@@ -76,6 +101,83 @@ def _body(lines: list[str]) -> str:
     while end > start and (not lines[end - 1].strip() or _SEPARATOR.match(lines[end - 1])):
         end -= 1
     return "\n".join(lines[start:end])
+
+
+def _drop_timestamp(lines: list[str]) -> list[str]:
+    """A section's lines without a first non-blank line that is only a date and time."""
+    for index, line in enumerate(lines):
+        if line.strip():
+            return lines[index + 1 :] if _TIMESTAMP.match(line) else lines
+    return lines
+
+
+def _content_blocks(text: str) -> list[dict[str, Any]] | None:
+    """The blocks of a body that is a JSON array of content blocks (each an object whose `type` is text,
+    thinking, tool_use or tool_result); None for anything else, which stays text."""
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    try:
+        value = decode(text.encode())
+    except BadRecord:
+        return None
+    if type(value) is not list or not value:
+        return None
+    if not all(type(block) is dict and block.get("type") in _BLOCK_TYPES for block in value):
+        return None
+    return value
+
+
+def _add_blocks(builder: TurnBuilder, role: str, blocks: list[dict[str, Any]]) -> None:
+    """Content blocks of a section, as the claude-code importer reads them: text is the section's own,
+    thinking, tool calls and tool results are blocks of the assistant's response (so a `User` section of
+    tool results joins the response before it, and the next `Assistant` section continues that one)."""
+    for block in blocks:
+        kind = block["type"]
+        if kind == "text":
+            text = block.get("text")
+            if type(text) is str:
+                _add_text(builder, role, text)
+        elif kind == "thinking":
+            thinking = block.get("thinking")
+            if type(thinking) is str and thinking:
+                builder.block({"type": "thinking", "thinking": thinking})
+        elif kind == "tool_use":
+            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
+        else:
+            builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+
+
+def _add_text(builder: TurnBuilder, role: str, text: str) -> None:
+    if role == "user":
+        builder.user(text)
+    elif role == "assistant":
+        builder.text(text)
+    else:
+        builder.system(text)
+
+
+def _add_answer(builder: TurnBuilder, text: str) -> None:
+    """An answer's text, a top-level fenced block starting with `Thought process:` as a thinking block."""
+    lines = text.split("\n")
+    start = 0
+    fence = ""
+    opened = 0
+    for index, line in enumerate(lines):
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
+                inner = lines[opened + 1 : index]
+                if inner and inner[0].startswith(_THOUGHT):
+                    builder.text(_body(lines[start:opened]))
+                    inner[0] = inner[0][len(_THOUGHT) :].strip()
+                    thinking = _body(inner)
+                    if thinking:
+                        builder.block({"type": "thinking", "thinking": thinking})
+                    start = index + 1
+                fence = ""
+        elif opening:
+            fence, opened = opening.group(1), index
+    builder.text(_body(lines[start:]))
 
 
 def _title(lines: list[str], stop: int) -> str | None:
@@ -120,15 +222,17 @@ class MarkdownImporter:
         lines = read_text(stream).splitlines()
         markers = _markers(lines)
         builder = TurnBuilder()
-        for number, (index, role, _, rest) in enumerate(markers):
+        for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
-            text = _body([rest, *lines[index + 1 : end]])
-            if role == "user":
-                builder.user(text)
+            section = lines[index + 1 : end]
+            text = _body(_drop_timestamp(section) if heading else [rest, *section])
+            blocks = _content_blocks(text) if heading else None
+            if blocks is not None:
+                _add_blocks(builder, role, blocks)
             elif role == "assistant":
-                builder.text(text)
+                _add_answer(builder, text)
             else:
-                builder.system(text)
+                _add_text(builder, role, text)
         try:
             yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)
         except BadRecord as exc:

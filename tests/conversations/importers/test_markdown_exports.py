@@ -1,0 +1,134 @@
+"""Real Markdown exports under tests/fixtures/real_formats/markdown/, copied verbatim:
+
+- claude_exporter_prompt_response.md: Claude Exporter extension output, found in a public repository
+  (`## Prompt:` / `## Response:` headings, `**Created:**`-style lines at the top, thinking as a fenced
+  `Thought process:` block);
+- claude_session_export_h3.md: a Claude Code session exported as Markdown, an excerpt of a file under
+  claude-prompts/ in the public repository goodsch/brain_explore (`### User` / `### Assistant` headings,
+  a `> date, time` line under each, bodies that are JSON arrays of content blocks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.conversations.importers import detect_format
+from app.conversations.importers.base import ParsedConversation
+from app.pairs.detection import detect_pairs
+
+from .helpers import parse_one, turns
+
+MARKDOWN = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "markdown"
+EXPORTER = MARKDOWN / "claude_exporter_prompt_response.md"
+SESSION = MARKDOWN / "claude_session_export_h3.md"
+
+
+def _import(path: Path) -> ParsedConversation:
+    data = path.read_bytes()
+    assert detect_format(data, str(path)) == "markdown"
+    # The content alone says markdown: the `.md` name only breaks ties.
+    assert detect_format(data, "export.txt") == "markdown"
+    return parse_one("markdown", data, str(path))
+
+
+def test_claude_exporter_prompt_and_response_headings() -> None:
+    conversation = _import(EXPORTER)
+    assert conversation.title == "Chat context memory limitation"
+    assert [turn.role for turn in conversation.turns] == ["user", "assistant", "user", "assistant"]
+    first, answer, pushback, revision = conversation.turns
+    # The `**User:** PianoMan` / `**Created:**` lines and the time under each heading are not text.
+    assert first.text == (
+        "Claude, we have an issue trying to start you up a new chat in which you read some chat histories "
+        'from the filesystem - it\'s all going into your context and hitting your context ("usage limit") '
+        "almost immediately.  And I may only have 8.6 messages left for the 4h 44m.  OY!  Do you have a way "
+        "of reading files without them going into Context?"
+    )
+    assert pushback.text == ("Wrong file system Claude.  I'm talking about the filesystem on my laptop.")
+    assert answer.text.startswith("No, I don't have a way to read files without them consuming context.")
+    assert answer.text.endswith("There might be a better architectural approach.")
+    assert revision.text.startswith("**I cannot read from or write to your laptop's filesystem.")
+    # The `Thought process:` fence is a thinking block before the text, never part of the visible text.
+    for turn in (answer, revision):
+        assert "Thought process" not in turn.text
+        assert "````" not in turn.text
+        assert [block["type"] for block in turn.blocks or []] == ["thinking", "text"]
+    assert answer.blocks is not None
+    assert answer.blocks[0]["thinking"].startswith(
+        "Weighed file-reading limitations and brainstormed practical workarounds.\n\nThe user is asking"
+    )
+    assert answer.blocks[0]["thinking"].endswith("Let me be direct and practical about this.")
+    assert answer.blocks[1] == {"type": "text", "text": answer.text}
+
+
+def test_claude_session_export_reads_json_blocks_and_keeps_tool_results_in_the_response() -> None:
+    conversation = _import(SESSION)
+    assert conversation.title == "Claude Session Export"
+    assert turns(conversation) == [
+        (
+            "user",
+            "i think you are using some incorrect formatting in siyuan. [[ ]] doesnt create links and tags "
+            "and metadata dont seem to be correct",
+        ),
+        (
+            "assistant",
+            "You're right, let me check what formatting SiYuan actually uses. Let me look at some existing "
+            "content to see the correct patterns.\n\nNo tags in the existing content. Let me check the SiYuan "
+            "documentation for correct link and tag syntax:",
+        ),
+    ]
+    response = conversation.turns[1]
+    assert response.blocks is not None
+    assert [block["type"] for block in response.blocks] == ["text", "tool_use", "tool_result", "text"]
+    assert response.blocks[1] == {
+        "type": "tool_use",
+        "id": "toolu_01Nft315DWVTwD35zSNDyDNT",
+        "name": "mcp__siyuan-mcp__sql_query",
+        "input": {"sql": "SELECT id, content, markdown, tag FROM blocks WHERE tag != '' LIMIT 5"},
+    }
+    assert response.blocks[2] == {
+        "type": "tool_result",
+        "tool_use_id": "toolu_01Nft315DWVTwD35zSNDyDNT",
+        "content": '{\n  "code": 0,\n  "msg": "",\n  "data": []\n}',
+        "is_error": False,
+    }
+    # The tool output is no user turn, so no pair comes out of it.
+    assert detect_pairs(turns(conversation)) == []
+
+
+def test_only_a_json_array_of_content_blocks_is_read_as_blocks() -> None:
+    data = (
+        b"### User\n> 12/1/2025, 2:39:24 PM\n\nWhat does this print?\n\n"
+        b"### Assistant\n> 12/1/2025, 2:39:29 PM\n\n"
+        b'[1, 2]\n\n### User\n\n[{"type": "image", "source": {}}]\n\n'
+        b'### Assistant\n\n[{"type": "thinking", "thinking": "An image."}, {"type": "text", "text": "A cat."}]\n'
+    )
+    conversation = parse_one("markdown", data, "chat.md")
+    assert turns(conversation) == [
+        ("user", "What does this print?"),
+        ("assistant", "[1, 2]"),
+        ("user", '[{"type": "image", "source": {}}]'),
+        ("assistant", "A cat."),
+    ]
+    assert conversation.turns[3].blocks == [
+        {"type": "thinking", "thinking": "An image."},
+        {"type": "text", "text": "A cat."},
+    ]
+
+
+def test_the_first_speaker_heading_picks_the_heading_names() -> None:
+    data = b"## User\n\nSummarise.\n\n## Assistant\n\n## Response\n\nShort.\n"
+    assert turns(parse_one("markdown", data, "chat.md")) == [
+        ("user", "Summarise."),
+        ("assistant", "## Response\n\nShort."),
+    ]
+    data = b"## Prompt:\n\nSummarise.\n\n## Response:\n\n## Assistant\n\nShort.\n"
+    assert turns(parse_one("markdown", data, "chat.md")) == [
+        ("user", "Summarise."),
+        ("assistant", "## Assistant\n\nShort."),
+    ]
+
+
+def test_deeply_nested_brackets_stay_text() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    data = f"## User\n\nParse this:\n\n## Assistant\n\n{deep}\n".encode()
+    assert turns(parse_one("markdown", data, "chat.md"))[1] == ("assistant", deep)
