@@ -79,6 +79,50 @@ def _decode_reason(data: bytes, message: str) -> str:
     return f"invalid JSON: {message}"
 
 
+def unclosed(line: bytes) -> bool:
+    """Whether a line opens more brackets than it closes: a JSON document written over many lines (a
+    pretty-printed object) starts so, a JSON Lines record never does."""
+    depth = 0
+    for match in _TOKEN.finditer(line):
+        byte = line[match.start()]
+        if byte == _QUOTE:
+            if match.end() - match.start() == 1:
+                break  # a string the line does not close: not JSON Lines either way
+        elif byte in _OPEN:
+            depth += 1
+        else:
+            depth -= 1
+    return depth > 0
+
+
+def has_top_key(head: bytes, key: bytes) -> bool:
+    """Whether `key` (quoted, as written in the file) is a key of the top-level object a head starts with,
+    read from the head alone: a cut head still shows the keys written before the cut."""
+    depth = 0
+    for match in _TOKEN.finditer(head):
+        at = match.start()
+        byte = head[at]
+        if byte == _QUOTE:
+            if match.end() - at == 1:
+                return False
+            if depth == 1 and match.group() == key and head[match.end() :].lstrip()[:1] == b":":
+                return True
+        elif byte in _OPEN:
+            depth += 1
+        else:
+            depth -= 1
+            if depth <= 0:
+                return False
+    return False
+
+
+def read_past(stream: IO[bytes], size: int) -> int:
+    """Read a stream to its end in chunks, holding none; return `size` plus the bytes read."""
+    while chunk := stream.read(_CHUNK):
+        size += len(chunk)
+    return size
+
+
 def iter_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes] | RecordError]:
     """Yield (line number, line) for each non-blank line; an overlong line becomes a RecordError."""
     readline = stream.readline

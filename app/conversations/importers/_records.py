@@ -1,4 +1,4 @@
-"""Records of the JSON formats: JSON Lines or a JSON array, decoded and handed to a per-format converter."""
+"""Records of the JSON formats (JSON Lines, a JSON array, one JSON object), decoded for a per-format converter."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 from typing import IO, Any
 
-from ._json import BOM, BadRecord, decode, iter_array, iter_lines
-from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
+from ._json import BOM, BadRecord, decode, has_top_key, iter_array, iter_lines, read_past, too_large, unclosed
+from .base import (
+    MAX_RECORD_BYTES,
+    FileFormatError,
+    ParsedConversation,
+    ParseResult,
+    RecordError,
+    Skipped,
+    SkipRecord,
+)
 
 _WHITESPACE = b" \t\r\n"
 _SNIFF_RECORDS = 3
@@ -44,7 +53,8 @@ def first_byte(head: bytes) -> int | None:
 
 
 def iter_records(stream: IO[bytes]) -> Iterator[Record | RecordError]:
-    """Decode each record of a JSON Lines file or a JSON array, chosen by the file's first byte."""
+    """Decode each record of a JSON Lines file, a JSON array or a single JSON object written over many
+    lines, chosen by the file's first byte and first line."""
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream))
     first = first_byte(buffered.peek(65536))
     if first is not None and first not in b"[{":
@@ -61,7 +71,18 @@ def iter_records(stream: IO[bytes]) -> Iterator[Record | RecordError]:
             except BadRecord as exc:
                 yield RecordError(str(exc), json_path=path)
         return
-    for entry in iter_lines(buffered):
+    lines = iter_lines(buffered)
+    opening = next(lines)
+    if isinstance(opening, RecordError) or not unclosed(opening[1]):
+        lines = chain([opening], lines)
+    else:
+        document = _document(opening[1], buffered)
+        if not isinstance(document, bytes):
+            yield document
+            return
+        # Not one document after all (a broken first record): read the same bytes as JSON Lines.
+        lines = iter_lines(io.BufferedReader(_Chain(io.BytesIO(document), buffered)))
+    for entry in lines:
         if isinstance(entry, RecordError):
             yield entry
             continue
@@ -72,11 +93,58 @@ def iter_records(stream: IO[bytes]) -> Iterator[Record | RecordError]:
             yield RecordError(str(exc), line=number)
 
 
+def _document(first: bytes, stream: IO[bytes]) -> Record | RecordError | bytes:
+    """A file whose first line opens an object it does not close, read whole as one record at `$`.
+
+    A first line that is a lone `{` is a pretty-printed object for sure, so its problems are reported as
+    such; for any other unclosed first line, a file that does not decode as one object comes back as its
+    bytes, to be read as JSON Lines whose first record is broken. Either way never over MAX_RECORD_BYTES.
+    """
+    data = first + stream.read(MAX_RECORD_BYTES + 1 - len(first))
+    pretty = first.strip() == b"{"
+    if len(data) > MAX_RECORD_BYTES:
+        if pretty:
+            return RecordError(too_large("the JSON object", read_past(stream, len(data))), json_path="$")
+        return data
+    try:
+        return Record(decode(data), json_path="$")
+    except BadRecord as exc:
+        return RecordError(str(exc), json_path="$") if pretty else data
+
+
+class _Chain(io.RawIOBase):
+    """Bytes already read, then the rest of the stream they came from."""
+
+    def __init__(self, *streams: IO[bytes]) -> None:
+        self._streams = list(streams)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while self._streams:
+            data = self._streams[0].read(len(buffer))
+            if data:
+                buffer[: len(data)] = data
+                return len(data)
+            self._streams.pop(0)
+        return 0
+
+
 Converter = Callable[[Any, str], ParsedConversation]
 
 
-def parse_records(stream: IO[bytes], filename: str, convert: Converter) -> Iterator[ParseResult]:
-    """Run `convert(value, fallback_id)` on every record; a BadRecord it raises becomes a RecordError."""
+def parse_records(
+    stream: IO[bytes],
+    filename: str,
+    convert: Converter,
+    shape: tuple[str, Callable[[dict[str, Any]], bool]] | None = None,
+) -> Iterator[ParseResult]:
+    """Run `convert(value, fallback_id)` on every record; a BadRecord it raises becomes a RecordError.
+
+    With `shape` (a format's name and its record test), a file that is one JSON object (`$`) of another
+    shape gets an error saying it is not a conversation of that format, not just the first field missing.
+    """
     for record in iter_records(stream):
         if isinstance(record, RecordError):
             yield record
@@ -87,7 +155,10 @@ def parse_records(stream: IO[bytes], filename: str, convert: Converter) -> Itera
                 raise BadRecord(f"expected a JSON object, got {type_name(record.value)}")
             conversation = convert(record.value, f"{filename}:{where}")
         except BadRecord as exc:
-            yield RecordError(str(exc), line=record.line, json_path=record.json_path)
+            reason = str(exc)
+            if shape is not None and record.json_path == "$" and not shape[1](record.value):
+                reason = f"the file's JSON object is not a {shape[0]} conversation: {reason}"
+            yield RecordError(reason, line=record.line, json_path=record.json_path)
             continue
         except SkipRecord as exc:
             yield Skipped(str(exc))
@@ -113,13 +184,20 @@ class RecordImporter:
         cls, name: str, convert: Converter, *, key: str, kind: type, sign: bytes, starts: bytes = b"{["
     ) -> RecordImporter:
         """A format whose records hold `key` as a JSON `kind`; in a head too short for one record, `key` and
-        `sign` (a key of its messages) both appear."""
+        `sign` (a key of its messages) both appear, and a head that starts with an object has `key` among
+        that object's own keys."""
         needle = f'"{key}"'.encode()
+
+        def hint(head: bytes) -> bool:
+            if needle not in head or sign not in head:
+                return False
+            return first_byte(head) != ord("{") or has_top_key(head, needle)
+
         return cls(
             name=name,
             convert=convert,
             looks=lambda record: type(record.get(key)) is kind,
-            hint=lambda head: needle in head and sign in head,
+            hint=hint,
             starts=starts,
         )
 
@@ -131,7 +209,19 @@ class RecordImporter:
         return first is not None and first in self.starts and self.hint(head)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_records(stream, filename, self.convert)
+        return parse_records(stream, filename, self.convert, (self.name, self.looks))
+
+
+def _whole_object(head: bytes) -> dict[str, Any] | None:
+    """The object a head holds whole when its first line does not close it (a pretty-printed object)."""
+    stripped = head.removeprefix(BOM).lstrip(_WHITESPACE)
+    if not unclosed(stripped.split(b"\n", 1)[0]):
+        return None
+    try:
+        value = decode(stripped)
+    except BadRecord:
+        return None
+    return value if type(value) is dict else None
 
 
 def type_name(value: Any) -> str:
@@ -174,6 +264,9 @@ def head_records(head: bytes) -> tuple[dict[str, Any], ...]:
     """
     first = first_byte(head)
     if first == ord("{"):
+        whole = _whole_object(head)
+        if whole is not None:
+            return (whole,)
         # The last piece holds the rest of the head; it decodes only if it is a single whole record.
         lines = head.removeprefix(BOM).split(b"\n", _SNIFF_RECORDS)
         items = (line for line in lines if line and not line.isspace())

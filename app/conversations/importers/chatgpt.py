@@ -1,6 +1,8 @@
 """The ChatGPT data export `conversations.json`: a JSON array of `{title, mapping, current_node, ...}`.
 
-The array is streamed item by item. Each conversation is a tree in `mapping`; the thread shown in ChatGPT
+The array is streamed item by item. A file that is one conversation as a bare object (one per file, as
+some exporters write them), pretty-printed or on one line, reads as that conversation does in the array.
+Each conversation is a tree in `mapping`; the thread shown in ChatGPT
 is the path from `current_node` up to the root, so other branches (regenerated answers, edited prompts)
 are not turns. Null messages, tool messages, messages addressed to a tool and non-text content (code,
 browsing, images) are skipped. System messages, hidden or not, never become turns; their text, if any,
@@ -103,4 +105,4 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
 
 
-importer = RecordImporter.by_key("chatgpt", _convert, key="mapping", kind=dict, sign=b'"author"', starts=b"[")
+importer = RecordImporter.by_key("chatgpt", _convert, key="mapping", kind=dict, sign=b'"author"')

@@ -3,7 +3,9 @@
 Each message has a `sender` (`human` or `assistant`), the plain `text` and, in newer exports, `content`
 blocks (`text`, `thinking`, `tool_use`, `tool_result`), which win over `text` when present. Attachment
 text (`attachments[].extracted_content`) is context of the user turn, not its text; uploaded `files`
-(images, PDFs without extracted text) are counted as dropped parts.
+(images, PDFs without extracted text) are counted as dropped parts, unless an attachment of the same
+message (same `file_name`) kept their text. A file that is one conversation as a bare object (as tools
+write one per file), pretty-printed or on one line, reads as that conversation does in the array.
 """
 
 from __future__ import annotations
@@ -57,7 +59,10 @@ def _user(builder: TurnBuilder, message: dict[str, Any]) -> None:
     ]
     files = message.get("files")
     if type(files) is list and files:
-        builder.dropped["file"] += len(files)
+        kept = [block["name"] for block in context if type(block["name"]) is str]
+        lost = sum(1 for f in files if not (type(f) is dict and f.get("file_name") in kept))
+        if lost:
+            builder.dropped["file"] += lost
     builder.user(text or "", blocks=context or None)
 
 
@@ -84,6 +89,4 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
 
 
-importer = RecordImporter.by_key(
-    "claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"', starts=b"["
-)
+importer = RecordImporter.by_key("claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"')
