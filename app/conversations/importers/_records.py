@@ -72,7 +72,9 @@ def iter_records(stream: IO[bytes]) -> Iterator[Record | RecordError]:
                 yield RecordError(str(exc), json_path=path)
         return
     lines = iter_lines(buffered)
-    opening = next(lines)
+    opening = next(lines, None)
+    if opening is None:
+        return  # nothing but blank lines
     if isinstance(opening, RecordError) or not unclosed(opening[1]):
         lines = chain([opening], lines)
     else:
