@@ -120,6 +120,23 @@ def test_a_broken_first_line_of_json_lines_still_leaves_the_other_records() -> N
     assert [(error.line, error.json_path) for error in errors] == [(1, None)]
 
 
+@pytest.mark.parametrize(
+    ("fmt", "record"),
+    [
+        ("openai", {"messages": [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]}),
+        ("anthropic", {"system": "Be brief.", "messages": [{"role": "user", "content": "Hi?"},
+                                                          {"role": "assistant", "content": "Hello."}]}),
+        ("sharegpt", {"conversations": [{"from": "human", "value": "Hi?"}, {"from": "gpt", "value": "Hello."}]}),
+    ],
+)  # fmt: skip
+def test_other_json_formats_read_a_pretty_printed_object_as_one_record(
+    fmt: str, record: dict[str, Any]
+) -> None:
+    data = json.dumps(record, indent=2).encode()
+    assert detect_format(data, "one.json") == fmt
+    assert turns(parse_one(fmt, data, "one.json")) == [("user", "Hi?"), ("assistant", "Hello.")]
+
+
 def _claude(message: dict[str, Any]) -> bytes:
     human = {"sender": "human", "text": "Look at this.", **message}
     return json.dumps(
