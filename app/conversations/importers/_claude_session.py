@@ -6,7 +6,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from ._turns import TurnBuilder, flatten, response_block
 from .base import ParsedConversation
 
 # User entries that are the harness talking, not the person: dropped. (IDE and shell wrappers such as
@@ -80,8 +80,8 @@ def _add_user(builder: TurnBuilder, record: Record) -> None:
             text = block.get("text")
             if type(text) is str and not text.startswith(_NOISE) and not _is_command_text(text):
                 builder.user(text)
-        elif kind == "tool_result":
-            builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+        elif kind == "tool_result" and (stored := response_block(block)) is not None:
+            builder.block(stored)
         elif kind in ("image", "document"):
             builder.dropped[kind] += 1
 
@@ -137,12 +137,8 @@ def _add_assistant(builder: TurnBuilder, record: Record) -> None:
             text = block.get("text")
             if type(text) is str:
                 builder.text(text)
-        elif kind == "thinking":
-            thinking = block.get("thinking")
-            if type(thinking) is str and thinking:
-                builder.block({"type": "thinking", "thinking": thinking})
-        elif kind == "tool_use":
-            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
+        elif kind in ("thinking", "tool_use") and (stored := response_block(block)) is not None:
+            builder.block(stored)
 
 
 class Session:

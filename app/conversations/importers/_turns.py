@@ -97,6 +97,21 @@ def tool_result(tool_use_id: Any, content: Any, is_error: Any = False) -> dict[s
     }
 
 
+def response_block(block: dict[str, Any]) -> dict[str, Any] | None:
+    """A content block of an assistant's response in Anthropic's shape (`thinking`, `tool_use`,
+    `tool_result`) as a block of the turn; None for other types and for a thinking block without text
+    (text blocks are the caller's: whose text it is depends on the message's role)."""
+    kind = block.get("type")
+    if kind == "thinking":
+        thinking = block.get("thinking")
+        return {"type": "thinking", "thinking": thinking} if type(thinking) is str and thinking else None
+    if kind == "tool_use":
+        return tool_use(block.get("id"), block.get("name"), block.get("input"))
+    if kind == "tool_result":
+        return tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error"))
+    return None
+
+
 class TurnBuilder:
     """Accumulates messages in order and merges consecutive same-role messages into one turn.
 

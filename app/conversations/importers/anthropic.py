@@ -14,7 +14,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id, type_name
-from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from ._turns import TurnBuilder, flatten, response_block, tool_use
 from .base import ParsedConversation
 from .openai import is_openai_shaped
 
@@ -35,14 +35,14 @@ def _add_blocks(builder: TurnBuilder, role: str, blocks: list[Any], where: str) 
         kind = expect(block, dict, f"{where}.content[{k}]").get("type")
         if kind == "text":
             _add_text(builder, role, expect(block.get("text"), str, f"{where}.content[{k}].text"))
-        elif kind == "tool_result":
-            builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+        elif kind == "tool_result" and (stored := response_block(block)) is not None:
+            builder.block(stored)
         elif kind in ("image", "document"):
             builder.dropped[kind] += 1
         elif role == "user":
             continue
-        elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
-            builder.block({"type": "thinking", "thinking": block["thinking"]})
+        elif kind == "thinking" and (stored := response_block(block)) is not None:
+            builder.block(stored)
         elif kind in ("tool_use", "server_tool_use"):
             builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
 

@@ -16,7 +16,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect
-from ._turns import TurnBuilder, tool_result, tool_use
+from ._turns import TurnBuilder, response_block
 from .base import ParsedConversation, SkipRecord
 
 
@@ -30,12 +30,8 @@ def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
         kind = block.get("type") if type(block) is dict else None
         if kind == "text" and type(block.get("text")) is str:
             builder.text(block["text"])
-        elif kind == "thinking" and type(block.get("thinking")) is str and block["thinking"]:
-            builder.block({"type": "thinking", "thinking": block["thinking"]})
-        elif kind == "tool_use":
-            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
-        elif kind == "tool_result":
-            builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+        elif (stored := response_block(block)) is not None:
+            builder.block(stored)
         elif kind is not None:
             builder.dropped[str(kind)[:40]] += 1
 

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from ._json import BOM, BadRecord, decode, too_large
 from ._records import first_byte
-from ._turns import TurnBuilder, tool_result, tool_use
+from ._turns import TurnBuilder, response_block
 from .base import MAX_RECORD_BYTES, FileFormatError, ParseResult, RecordError
 
 _SPEAKERS = {
@@ -132,19 +132,12 @@ def _add_blocks(builder: TurnBuilder, role: str, blocks: list[dict[str, Any]]) -
     thinking, tool calls and tool results are blocks of the assistant's response (so a `User` section of
     tool results joins the response before it, and the next `Assistant` section continues that one)."""
     for block in blocks:
-        kind = block["type"]
-        if kind == "text":
+        if block["type"] == "text":
             text = block.get("text")
             if type(text) is str:
                 _add_text(builder, role, text)
-        elif kind == "thinking":
-            thinking = block.get("thinking")
-            if type(thinking) is str and thinking:
-                builder.block({"type": "thinking", "thinking": thinking})
-        elif kind == "tool_use":
-            builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
-        else:
-            builder.block(tool_result(block.get("tool_use_id"), block.get("content"), block.get("is_error")))
+        elif (stored := response_block(block)) is not None:
+            builder.block(stored)
 
 
 def _add_text(builder: TurnBuilder, role: str, text: str) -> None:
