@@ -140,8 +140,7 @@ def index_chunk(session: Session, *, index: FtsIndex, upper: int, rows: int = CH
         return 0
     bounds = {"mark": mark, "upper": chunk[0]}
     if postgres:
-        _insert_vectors(session, index=index, bounds=bounds)
-        _add_words(session, bounds=bounds)
+        _insert_vectors(session, index=index, bounds=bounds)  # its triggers list the new words
     else:
         session.execute(
             text(
@@ -175,20 +174,6 @@ def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]
             raise
         guarded = f"CASE WHEN octet_length({index.column}) <= {FITS_A_VECTOR} THEN {vector} END"
         session.execute(text(insert.format(vector=guarded)), bounds)
-
-
-def _add_words(session: Session, *, bounds: dict[str, int]) -> None:
-    """List the new words of the vectors just stored (PostgreSQL's `turn_search_words`, read by search to
-    replace a prefix by whole words), in the transaction that raises the watermark over them."""
-    # In word order, so this and the update trigger, adding the same new words, wait instead of deadlocking.
-    session.execute(
-        text(
-            f"INSERT INTO {TURN_WORDS} (word) SELECT DISTINCT word FROM {TURN_VECTORS.name}, "
-            "unnest(tsvector_to_array(vector)) AS word WHERE turn_id > :mark AND turn_id <= :upper "
-            "ORDER BY word ON CONFLICT DO NOTHING"
-        ),
-        bounds,
-    )
 
 
 @dataclass(slots=True)

@@ -7,12 +7,13 @@ Create Date: 2026-12-05 00:10:00.000000
 A search's last word is a prefix ("erlang deadl" finds "deadlock"). As a tsquery prefix (`deadl:*`) GIN
 gathers every entry of every matching word into one bitmap before it can intersect it with the other
 words: 77 ms for `deadlock:*` at 1M conversations, where the same AND with whole words takes 33 ms.
-`turn_search_words` lists each distinct word of the stored vectors once (C collation: a LIKE prefix is a
-range of its primary key), so search can replace the prefix by the few words that begin with it, OR-ed,
-which GIN intersects entry by entry. The index job adds a chunk's words with its vectors, the update
-trigger adds an edited turn's; words are never removed (a word no turn holds any more costs nothing),
-so the list always holds every word of every stored vector. Existing vectors' words are listed here.
-PostgreSQL only, like `turn_search` (migration 13be455bd874).
+`turn_search_words` lists each distinct word of the stored vectors once (C collation: a prefix is a range
+of its primary key), so search can replace the prefix by the few words that begin with it, OR-ed, which
+GIN intersects entry by entry. Two statement-level triggers on `turn_search` list the words of every
+vector stored or rewritten, whoever writes it (the index job a chunk at a time, the update trigger of an
+edited turn, a person by hand), in the same transaction. Words are never removed (a word no turn holds
+any more costs nothing), so the list always holds every word of every stored vector. Existing vectors'
+words are listed here. PostgreSQL only, like `turn_search` (migration 13be455bd874).
 """
 
 from collections.abc import Sequence
@@ -27,29 +28,21 @@ depends_on: str | Sequence[str] | None = None
 # In word order, so two transactions adding the same new words wait on each other instead of deadlocking.
 ADD_WORDS = (
     "INSERT INTO turn_search_words (word) SELECT DISTINCT word FROM {source}, "
-    "unnest(tsvector_to_array({vector})) AS word ORDER BY word ON CONFLICT DO NOTHING"
+    "unnest(tsvector_to_array(vector)) AS word ORDER BY word ON CONFLICT DO NOTHING"
 )
 
-UPDATE_FUNCTION = """
-CREATE OR REPLACE FUNCTION turn_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    words tsvector;
+# Statement-level with the rows written as a transition table: one set-based insert per statement.
+LIST_FUNCTION = f"""
+CREATE FUNCTION turn_search_list_words() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.id <= (SELECT indexed_to FROM search_index_state WHERE name = 'turn_search' FOR SHARE) THEN
-        BEGIN
-            words := to_tsvector('simple'::regconfig, NEW.text);
-        EXCEPTION WHEN program_limit_exceeded THEN  -- over a tsvector's 1 MB: searched with ILIKE
-            words := NULL;
-        END;
-        INSERT INTO turn_search (turn_id, vector, exact_positions)
-        VALUES (NEW.id, words, turn_search_exact(NEW.text, words))
-        ON CONFLICT (turn_id) DO UPDATE SET vector = EXCLUDED.vector, exact_positions = EXCLUDED.exact_positions;
-        {add_words}
-    END IF;
+    {ADD_WORDS.format(source="stored")};
     RETURN NULL;
 END
 $$
 """
+
+# A trigger with a transition table takes one event: one for inserts, one for updates.
+EVENTS = {"turn_search_words_inserted": "INSERT", "turn_search_words_updated": "UPDATE"}
 
 
 def upgrade() -> None:
@@ -59,13 +52,19 @@ def upgrade() -> None:
         'CREATE TABLE turn_search_words (word TEXT COLLATE "C" NOT NULL, '
         "CONSTRAINT pk_turn_search_words PRIMARY KEY (word))"
     )
-    op.execute(ADD_WORDS.format(source="turn_search", vector="vector"))
-    add_words = ADD_WORDS.format(source="(SELECT 1) AS edited", vector="words") + ";"
-    op.execute(UPDATE_FUNCTION.replace("{add_words}", add_words))
+    op.execute(ADD_WORDS.format(source="turn_search"))
+    op.execute(LIST_FUNCTION)
+    for name, event in EVENTS.items():
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON turn_search REFERENCING NEW TABLE AS stored "
+            "FOR EACH STATEMENT EXECUTE FUNCTION turn_search_list_words()"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(UPDATE_FUNCTION.replace("{add_words}", ""))
+    for name in EVENTS:
+        op.execute(f"DROP TRIGGER {name} ON turn_search")
+    op.execute("DROP FUNCTION turn_search_list_words()")
     op.execute("DROP TABLE turn_search_words")

@@ -245,6 +245,21 @@ def test_the_job_lists_the_words_of_the_vectors_it_stores(engine: Engine) -> Non
     assert listed_words(engine) == {"an", "erlang", "deadlock", "see", "foo-bar", "foo", "bar", "again"}
 
 
+def test_a_vector_stored_or_rewritten_by_any_writer_lists_its_words(engine: Engine) -> None:
+    """The list is kept by triggers on `turn_search` itself, not by each of its writers."""
+    conversation = add_conversation(engine, "t", "x")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO turn_search (turn_id, vector, exact_positions) "
+                "SELECT id, to_tsvector('simple', 'hand written'), true FROM turn WHERE conversation_id = :id"
+            ),
+            {"id": conversation},
+        )
+        connection.execute(text("UPDATE turn_search SET vector = to_tsvector('simple', 'rewritten vector')"))
+    assert listed_words(engine) == {"hand", "written", "rewritten", "vector"}
+
+
 @pytest.mark.parametrize(
     "word", ["it's", "a\\b", "foo-bar", "/usr/lo_cal/b%n", "x y", "café", "''", "\\'"]
 )  # fmt: skip
