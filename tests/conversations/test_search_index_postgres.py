@@ -168,20 +168,32 @@ def test_a_turn_edited_before_it_is_indexed_is_indexed_with_its_new_text(
     assert listed(admin, "/admin/conversations?q=linkerd") == []
 
 
-def test_status_reports_missing_vectors_until_rebuilt(engine: Engine) -> None:
-    add_conversation(engine, "t", "one", "two")
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (
+            "DELETE FROM turn_search WHERE turn_id = (SELECT min(turn_id) FROM turn_search)",
+            "problem: turn_search: 1 turns at or below the watermark",
+        ),
+        (
+            "DELETE FROM turn_search_words WHERE word = 'quorum'",
+            "problem: turn_search_words: 1 words of the stored vectors are not listed",
+        ),
+    ],
+    ids=["missing vector", "unlisted word"],
+)
+def test_status_reports_damage_until_rebuilt(engine: Engine, damage: str, problem: str) -> None:
+    add_conversation(engine, "t", "zookeeper quorum", "two")
     index_pending(engine)
     with engine.begin() as connection:
-        connection.execute(
-            text("DELETE FROM turn_search WHERE turn_id = (SELECT min(turn_id) FROM turn_search)")
-        )
+        connection.execute(text(damage))
     runner = CliRunner()
     result = runner.invoke(cli_module.cli, ["search", "status"])
     assert result.exit_code == 1
-    assert "problem: turn_search: 1 turns at or below the watermark" in result.output
+    assert problem in result.output
     assert runner.invoke(cli_module.cli, ["search", "reindex", "--rebuild"]).exit_code == 0
     assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
-    assert vectors(engine) == 2
+    assert (vectors(engine), listed_words(engine)) == (2, {"zookeeper", "quorum", "two"})
 
 
 def test_a_turn_too_long_for_a_vector_is_indexed_without_one_and_still_found(
@@ -317,20 +329,6 @@ def test_an_edited_turn_lists_its_new_words_and_is_found_by_them(
         )
     assert {"kubernetes", "operator"} <= listed_words(engine)
     assert listed(admin, "/admin/conversations?q=kubern") == [edited]
-
-
-def test_status_reports_unlisted_words_until_rebuilt(engine: Engine) -> None:
-    add_conversation(engine, "t", "zookeeper quorum")
-    index_pending(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM turn_search_words WHERE word = 'quorum'"))
-    runner = CliRunner()
-    result = runner.invoke(cli_module.cli, ["search", "status"])
-    assert result.exit_code == 1
-    assert "problem: turn_search_words: 1 words of the stored vectors are not listed" in result.output
-    assert runner.invoke(cli_module.cli, ["search", "reindex", "--rebuild"]).exit_code == 0
-    assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
-    assert listed_words(engine) == {"zookeeper", "quorum"}
 
 
 def test_a_chunk_indexed_while_a_search_runs_is_still_found(
