@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from app.navigation import nav
 from app.pairs.leaks import segments
 from app.rendering import render_markdown
+from app.review.page import blocks_summary, tool_input
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -19,6 +20,8 @@ templates = Jinja2Blocks(directory=str(ROOT / "templates"))
 templates.env.auto_reload = False
 templates.env.filters["markdown"] = render_markdown
 templates.env.filters["leak_segments"] = segments
+templates.env.filters["blocks_summary"] = blocks_summary
+templates.env.filters["tool_input"] = tool_input
 templates.env.globals["static_version"] = "1"
 templates.env.globals["nav"] = nav
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,3 +95,30 @@ def _screen_draft(assignment: Assignment) -> dict[str, Any]:
 def tool_blocks(turn: Turn) -> list[dict[str, Any]]:
     """The non-text blocks of an answer (tool calls, results, thinking), shown collapsed."""
     return [b for b in (turn.blocks or []) if b.get("type") != "text"]
+
+
+# How the collapsed blocks are counted in their summary line, by block type (others by their type's name).
+_BLOCK_NOUNS = {"tool_use": ("tool call", "tool calls"), "tool_result": ("result", "results"),
+                "thinking": ("thinking step", "thinking steps")}  # fmt: skip
+
+
+def tool_input(value: Any) -> str:
+    """A tool call's input as shown: a string as written (code, a command), anything else as indented JSON
+    (`tojson` would escape quotes and non-ASCII for a script context: `\\u0027`, `\\ud83d`)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def blocks_summary(blocks: list[dict[str, Any]]) -> str:
+    """What the collapsed blocks hold, counted by kind in order of first appearance: "2 tool calls,
+    2 results, 1 thinking step" (an answer with thinking only no longer reads "1 tool call")."""
+    counts: dict[str, int] = {}
+    for block in blocks:
+        kind = str(block.get("type"))
+        counts[kind] = counts.get(kind, 0) + 1
+    parts = []
+    for kind, count in counts.items():
+        one, many = _BLOCK_NOUNS.get(kind, (kind.replace("_", " "), kind.replace("_", " ")))
+        parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts)

@@ -129,8 +129,11 @@ class TestConversationDetail:
             turn = session.get(Turn, pair.second_turn_id)
             assert turn is not None
             turn.blocks = [
+                {"type": "thinking", "thinking": "check the folder"},
                 {"type": "text", "text": "t"},
                 {"type": "tool_use", "name": "Bash", "input": {"cmd": "ls"}},
+                {"type": "tool_result", "tool_use_id": None, "content": "a.py", "is_error": False},
+                {"type": "tool_use", "name": "Write", "input": "echo 'hi' <b>x</b> 🔥"},
             ]
             session.add(turn)
             conversation_id, pair_id = pair.conversation_id, pair.id
@@ -143,6 +146,12 @@ class TestConversationDetail:
         tools = one(page, "details.tools")
         assert not tools.has_attr("open")
         assert "Bash" in tools.get_text()
+        # Counted by kind, in order of appearance.
+        assert one(tools, "summary").get_text() == "1 thinking step, 2 tool calls, 1 result"
+        inputs = [pre.get_text() for pre in tools.select(".tool-tool_use pre")]
+        # A string input as written (escaped as text, not as JSON for a script), other inputs as JSON.
+        assert inputs == ['{\n  "cmd": "ls"\n}', "echo 'hi' <b>x</b> 🔥"]
+        assert not tools.select("b")
         assert page.select_one(f'a[href="/admin/pairs/{pair_id}"]')
         assert "chosen in pair" in one(page, "#turn-3 .role").get_text()
         assert html_problems(response.text) == []
