@@ -8,7 +8,6 @@ texts (app/lazy_commands.py).
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from app.config import get_settings, secure_data_dir
+from app.config import configure_logging, get_settings, secure_data_dir
 from app.conversations.importers import FORMATS
 from app.errors import PairwiseError
 from app.lazy_commands import LazyGroup
@@ -321,10 +320,5 @@ def pairs_list(
 
 def main() -> None:
     secure_data_dir(get_settings().data_dir)
-    logging.basicConfig(
-        level=get_settings().log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Migration chatter on every command hides the output people came for.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("huey").setLevel(logging.WARNING)
+    configure_logging()
     cli()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -20,7 +21,7 @@ from app.assist import views as assist_views
 from app.auth import user_views
 from app.auth import views as auth_views
 from app.body_limits import BodyLimitMiddleware
-from app.config import get_settings, secure_data_dir
+from app.config import configure_logging, get_settings, secure_data_dir
 from app.conversations import import_views
 from app.conversations import views as conversations_views
 from app.dashboard import views as dashboard_views
@@ -137,6 +138,10 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Run the embedded job worker next to the web app unless dedicated `pairwise worker`s do the work."""
     from app.db import get_engine
 
+    # Sync routes, sync dependencies and background tasks share this limiter (one per event loop).
+    threads = get_settings().request_threads()
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    log.info("serving with %d request threads", threads)
     consumer = None
     if get_settings().worker_embedded:
         from app.jobs.queue import start_embedded
@@ -155,6 +160,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app() -> FastAPI:
+    configure_logging()
     settings = get_settings()
     settings.resolved_secret_key()
     secure_data_dir(settings.data_dir)

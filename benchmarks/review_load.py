@@ -99,10 +99,13 @@ class Run:
     seconds: float
     think: float
     reviewers: int
-    times: dict[str, list[float]]
+    # Per figure: (seconds since the reviewing started, seconds the request took).
+    times: dict[str, list[tuple[float, float]]]
+    browser: bool = True
     failures: list[str] = field(default_factory=list)
     signed_in: int = 0
     gate: asyncio.Event = field(default_factory=asyncio.Event)
+    started: float = 0.0
 
 
 async def sign_in(client: Client, username: str, failures: list[str]) -> bool:
@@ -139,14 +142,18 @@ async def reviewer_loop(run: Run, username: str) -> None:
     deadline = time.monotonic() + run.seconds
     await asyncio.sleep(random.uniform(0, run.think))  # reviewers do not all press a key in the same ms
     try:
+        page: Response | None = None
         while time.monotonic() < deadline:
-            start = time.perf_counter()
-            page = await client.request("POST", "/review/next", headers=headers)
-            times["next"].append(time.perf_counter() - start)
-            times["next server"].append(server_ms(page))
-            if page.status != 200:
-                run.failures.append(f"next: {page.status}")
-                continue
+            if page is None or not run.browser:
+                start = time.perf_counter()
+                page = await client.request("POST", "/review/next", headers=headers)
+                at = start - run.started
+                times["next"].append((at, time.perf_counter() - start))
+                times["next server"].append((at, server_ms(page)))
+                if page.status != 200:
+                    run.failures.append(f"next: {page.status}")
+                    page = None
+                    continue
             match = PAIR_ID.search(page.body)
             if match is None:
                 return  # queue empty
@@ -162,8 +169,11 @@ async def reviewer_loop(run: Run, username: str) -> None:
                     "token": token.group(1).decode() if token else "",
                 },
             )
-            times["submit"].append(time.perf_counter() - start)
-            times["submit server"].append(server_ms(result))
+            at = start - run.started
+            times["submit"].append((at, time.perf_counter() - start))
+            times["submit server"].append((at, server_ms(result)))
+            # The verdict's answer is the next pair's pane, which the review page shows without asking again.
+            page = result if result.status == 200 else None
             if result.status != 200:
                 run.failures.append(f"submit: {result.status} {result.text[:120]}")
             await asyncio.sleep(run.think)
@@ -179,7 +189,7 @@ async def review(run: Run, uploader: threading.Thread | None) -> float:
     The uploader (if any) starts once every reviewer has signed in, with the reviewing."""
     tasks = [asyncio.create_task(reviewer_loop(run, f"r{i}")) for i in range(run.reviewers)]
     await run.gate.wait()
-    started = time.perf_counter()
+    started = run.started = time.perf_counter()
     if uploader is not None:
         uploader.start()
     await asyncio.gather(*tasks)
@@ -245,6 +255,24 @@ def main() -> int:
         "--think", type=float, default=0.0, help="seconds a reviewer pauses after each verdict"
     )
     parser.add_argument("--processes", type=int, default=1, help="web processes (serve --workers)")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="also print the figures of the requests that started this many seconds after the reviewing "
+        "did (every reviewer's first request and each process's first renders fall in the first seconds); "
+        "the exit status then judges those",
+    )
+    parser.add_argument(
+        "--timeline", type=float, default=0.0, help="also print p50/p99 per window of this many seconds"
+    )
+    parser.add_argument(
+        "--flow",
+        choices=("browser", "next-submit"),
+        default="browser",
+        help="browser: as the review page does, a verdict's answer is the next pair (one request per "
+        "verdict, the next-pair page once per reviewer); next-submit: ask for the next pair before every verdict",
+    )
     parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-load-"))
@@ -288,8 +316,13 @@ def main() -> int:
         if args.upload_sessions:
             archive = build_upload(work, args.upload_sessions)
             uploader = threading.Thread(target=upload_and_wait, args=(base, archive, upload_result))
-        times: dict[str, list[float]] = {"next": [], "submit": [], "next server": [], "submit server": []}
-        run = Run("127.0.0.1", port, args.seconds, args.think, args.reviewers, times)
+        times: dict[str, list[tuple[float, float]]] = {
+            "next": [],
+            "submit": [],
+            "next server": [],
+            "submit server": [],
+        }
+        run = Run("127.0.0.1", port, args.seconds, args.think, args.reviewers, times, args.flow == "browser")
         client_cpu = time.process_time()
         elapsed = asyncio.run(review(run, uploader))
         client_cpu = time.process_time() - client_cpu
@@ -306,15 +339,30 @@ def main() -> int:
             total = session.execute(select(func.count()).select_from(Judgment)).scalar_one()
         requests = len(times["next"]) + len(times["submit"])
         print(
-            f"{args.reviewers} reviewers, think {args.think} s, {elapsed:.0f} s: {requests / elapsed:.0f} requests/s, "
+            f"{args.processes} processes, {args.reviewers} reviewers, think {args.think} s, flow {args.flow}, "
+            f"{elapsed:.0f} s: {requests / elapsed:.0f} requests/s, "
             f"{total} judgments"
         )
-        for name, values in times.items():
-            print(
-                f"  {name:<13} n={len(values):>6}  p50 {percentile(values, 0.5):6.1f} ms  "
-                f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
-                f"mean {statistics.fmean(values) * 1000 if values else float('nan'):6.1f} ms"
-            )
+        spans = [("whole run", 0.0)] + ([(f"after {args.warmup:g} s", args.warmup)] if args.warmup else [])
+        for title, since in spans:
+            print(f"  {title}:")
+            for name, timed in times.items():
+                values = [seconds for at, seconds in timed if at >= since]
+                print(
+                    f"    {name:<13} n={len(values):>6}  p50 {percentile(values, 0.5):6.1f} ms  "
+                    f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
+                    f"mean {statistics.fmean(values) * 1000 if values else float('nan'):6.1f} ms"
+                )
+        if args.timeline:
+            print(f"  server time by {args.timeline:g}-second window of the run (next and submit together):")
+            served = times["next server"] + times["submit server"]
+            windows = int(max(at for at, _ in served) // args.timeline) + 1 if served else 0
+            for window in range(windows):
+                values = [ms for at, ms in served if int(at // args.timeline) == window]
+                print(
+                    f"    {window * args.timeline:5.0f} s  n={len(values):>5}  p50 {percentile(values, 0.5):7.1f} ms  "
+                    f"p99 {percentile(values, 0.99):7.1f} ms"
+                )
         print(
             f"  load client CPU {client_cpu:.1f} s ({client_cpu / elapsed:.0%} of a core); "
             f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
@@ -327,10 +375,17 @@ def main() -> int:
         engine.dispose()
         if args.postgres:
             drop_database(url)
-        if not times["next server"] or not times["submit server"]:
+        # The verdict: whole run, or the steady state after --warmup.
+        judged = {
+            name: [seconds for at, seconds in times[name] if at >= args.warmup]
+            for name in ("next server", "submit server")
+        }
+        if not judged["submit server"] or not times["next server"]:
             print("cannot measure: no next or submit request was answered")
             return 2
-        slow = max(percentile(times["next server"], 0.99), percentile(times["submit server"], 0.99))
+        # With the browser flow every reviewer asks for the next pair once, at the start: judged on the whole run.
+        next_values = judged["next server"] or [seconds for _, seconds in times["next server"]]
+        slow = max(percentile(next_values, 0.99), percentile(judged["submit server"], 0.99))
         return 0 if slow < 100 and not over and not failures else 1
     finally:
         if os.environ.get("PAIRWISE_BENCH_KEEP"):
