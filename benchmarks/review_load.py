@@ -1,13 +1,22 @@
-"""Review load: N simulated reviewers loop next -> submit against a real `pairwise serve` on SQLite.
+"""Review load: N simulated reviewers judge pairs against a real `pairwise serve` (SQLite or PostgreSQL).
 
     python benchmarks/review_load.py [--reviewers 50] [--seconds 60] [--sessions 3000] [--upload-sessions 0]
                                      [--processes 1] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
+                                     [--think 2] [--flow browser|next-submit] [--warmup 10] [--timeline 5]
 
-Prints requests/s and p50/p95/p99 latency of the next-pair page and of submit (the HTML routes reviewers use,
-with htmx headers), as the client saw it and as the server spent it (Server-Timing), then checks that no pair got more judgments than the overlap allows.
+Each reviewer signs in, asks for the next pair (POST /review/next), looks at it `--think` seconds, and
+submits a verdict (POST /review/{id}/judge), with htmx headers as the review page sends them. With
+`--flow browser` (the default) the verdict's answer is the next pair, as on the review page, so a reviewer
+asks for the next pair once and then makes one request per verdict; `--flow next-submit` asks for the next
+pair before every verdict as well (twice the requests). Prints requests/s and p50/p95/p99 latency of both
+routes, as the client saw it and as the server spent it (Server-Timing), then checks that no pair got more
+judgments than the overlap allows. `--warmup S` also prints the figures of the requests that started S
+seconds or more into the run (every reviewer's first page and each process's first renders come before);
+`--timeline S` prints p50/p99 per window of S seconds.
 `--processes N` serves with `pairwise serve --workers N` (jobs then need `pairwise worker`, so the embedded
 worker is off) and `--postgres URL` runs on a fresh database created on that server. Exits 1 when a p99
-server time of next or submit reaches 100 ms, a pair is over-judged or a request failed; 2 when nothing was measured.
+server time of next or submit (after the warm-up, when given) reaches 100 ms, a pair is over-judged or a
+request failed; 2 when nothing was measured.
 `--upload-sessions N` also uploads N more sessions (one zip) through the admin upload page while reviewers
 work; the server's embedded worker imports them, and the figures show what that does to reviewers.
 The reviewers are coroutines on one event loop, each on its own keep-alive connection
@@ -158,6 +167,7 @@ async def reviewer_loop(run: Run, username: str) -> None:
             if match is None:
                 return  # queue empty
             token = SCREEN_TOKEN.search(page.body)
+            await asyncio.sleep(run.think)  # the reviewer reads the pair shown, then judges it
             start = time.perf_counter()
             result = await client.request(
                 "POST",
@@ -176,7 +186,6 @@ async def reviewer_loop(run: Run, username: str) -> None:
             page = result if result.status == 200 else None
             if result.status != 200:
                 run.failures.append(f"submit: {result.status} {result.text[:120]}")
-            await asyncio.sleep(run.think)
     except (OSError, asyncio.IncompleteReadError) as exc:
         run.failures.append(f"{username}: {exc!r}")
     finally:
@@ -252,7 +261,7 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=3000)
     parser.add_argument("--upload-sessions", type=int, default=0)
     parser.add_argument(
-        "--think", type=float, default=0.0, help="seconds a reviewer pauses after each verdict"
+        "--think", type=float, default=0.0, help="seconds a reviewer looks at each pair before judging it"
     )
     parser.add_argument("--processes", type=int, default=1, help="web processes (serve --workers)")
     parser.add_argument(

@@ -214,6 +214,14 @@ class RecordImporter:
         return parse_records(stream, filename, self.convert, (self.name, self.looks))
 
 
+def _decodes(line: bytes) -> bool:
+    try:
+        decode(line)
+    except BadRecord:
+        return False
+    return True
+
+
 def _whole_object(head: bytes) -> dict[str, Any] | None:
     """The object a head holds whole when its first line does not close it (a pretty-printed object)."""
     stripped = head.removeprefix(BOM).lstrip(_WHITESPACE)
@@ -266,12 +274,16 @@ def head_records(head: bytes) -> tuple[dict[str, Any], ...]:
     """
     first = first_byte(head)
     if first == ord("{"):
-        whole = _whole_object(head)
-        if whole is not None:
-            return (whole,)
         # The last piece holds the rest of the head; it decodes only if it is a single whole record.
-        lines = head.removeprefix(BOM).split(b"\n", _SNIFF_RECORDS)
-        items = (line for line in lines if line and not line.isspace())
+        pieces = head.removeprefix(BOM).split(b"\n", _SNIFF_RECORDS)
+        lines = [line for line in pieces if line and not line.isspace()]
+        # A first line that is a whole record is JSON Lines (or one record on one line); only a first line
+        # that does not decode can open an object written over many lines.
+        if not _decodes(lines[0]):
+            whole = _whole_object(head)
+            if whole is not None:
+                return (whole,)
+        items: Iterator[bytes] = iter(lines)
     elif first == ord("["):
         items = (item[1] for item in iter_array(io.BytesIO(head)) if not isinstance(item, RecordError))
     else:
