@@ -38,7 +38,7 @@ from app.review import views as review_views
 from app.security import SecurityHeadersMiddleware
 from app.settings import views as settings_views
 from app.training import views as training_views
-from app.web import hx_redirect, is_htmx, render
+from app.web import hx_redirect, is_htmx, render, warm_up
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("pairwise")
@@ -142,6 +142,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     threads = get_settings().request_threads()
     anyio.to_thread.current_default_thread_limiter().total_tokens = threads
     log.info("serving with %d request threads", threads)
+    await anyio.to_thread.run_sync(warm_up)  # before this process takes its first request
     consumer = None
     if get_settings().worker_embedded:
         from app.jobs.queue import start_embedded

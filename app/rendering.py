@@ -166,3 +166,14 @@ def render_markdown(text: str | None) -> Markup:
     if reason is not None:
         return Markup(_raw(text, reason))  # noqa: S704 - every part is escaped
     return Markup(_render(text))  # noqa: S704 - sanitized by markdown-it (html off) and nh3
+
+
+# Fences a transcript shows most: their lexers compile their rules on first use (python: about 20 ms).
+_WARM_LANGUAGES = ("python", "bash", "json", "diff", "javascript", "typescript")
+
+
+def warm_up() -> None:
+    """Load the Markdown parser, the sanitizer and the common highlighters once, before the first page needs
+    them, and without filling the cache."""
+    for lang in _WARM_LANGUAGES:
+        _render_uncached(f"**warm** `up`\n\n```{lang}\nx\n```\n")

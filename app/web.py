@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from app.navigation import nav
 from app.pairs.leaks import segments
 from app.rendering import render_markdown
+from app.rendering import warm_up as warm_rendering
 from app.review.page import blocks_summary, tool_input
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,14 @@ templates.env.filters["blocks_summary"] = blocks_summary
 templates.env.filters["tool_input"] = tool_input
 templates.env.globals["static_version"] = "1"
 templates.env.globals["nav"] = nav
+
+
+def warm_up() -> None:
+    """Compile every page template and load what rendering Markdown needs, so a fresh web process answers
+    its first requests as fast as the rest (the review pane: about 100 ms cold, 10 ms warm)."""
+    for name in templates.env.list_templates(extensions=["html"]):
+        templates.env.get_template(name)
+    warm_rendering()
 
 
 def is_htmx(request: Request) -> bool:
