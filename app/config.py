@@ -108,9 +108,9 @@ class Settings(BaseSettings):
     db_max_overflow: int | None = Field(default=None, ge=0)
     db_pool_timeout: float = Field(default=30.0, gt=0)
     web_processes: int = Field(default=1, ge=1)
-    # Requests a web process works on at once (its thread pool; an async route does not count). Unset:
-    # about two per core over all web processes (see request_threads).
-    web_threads: int | None = Field(default=None, ge=1, le=256)
+    # Requests a web process works on at once (app/admission.py); the rest wait in front. Unset: about two
+    # per core over all web processes (see active_requests).
+    max_active_requests: int | None = Field(default=None, ge=1, le=1024)
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:
@@ -118,17 +118,17 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{(self.data_dir / 'pairwise.db').as_posix()}"
         return self
 
-    def request_threads(self, cores: int | None = None) -> int:
-        """How many requests this web process runs at once.
+    def active_requests(self, cores: int | None = None) -> int:
+        """How many requests this web process works on at once.
 
-        Requests are short and spend their time in Python or waiting for the database, so more running at
-        once than about two per core only makes them queue for the interpreter lock and the CPU inside the
-        process instead of in front of it: at 4 processes and 200 reviewers on 2 cores, 40 threads each
-        (the framework's default) served 68 verdicts/s at p99 3.5 s, one each 95/s at p99 0.12 s. One
+        Requests are short and spend their time in Python or waiting for the database, so working on more
+        than about two per core at once only makes them queue for the interpreter lock and the CPU inside
+        the process instead of in front of it: at 4 processes and 200 reviewers on 2 cores, 40 at once each
+        (the framework's thread pool) served 68 verdicts/s at p99 3.5 s, one each 97/s at p99 0.12 s. One
         process keeps at least 4, so a slow page never holds up the rest.
         """
-        if self.web_threads is not None:
-            return self.web_threads
+        if self.max_active_requests is not None:
+            return self.max_active_requests
         cores = cores or os.cpu_count() or 1
         floor = 4 if self.web_processes == 1 else 1
         return max(floor, -(-2 * cores // self.web_processes))

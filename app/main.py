@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import health, home
+from app.admission import AdmissionMiddleware
 from app.api import evaluations as api_evaluations
 from app.api import v1 as api_v1
 from app.assist import views as assist_views
@@ -138,10 +139,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Run the embedded job worker next to the web app unless dedicated `pairwise worker`s do the work."""
     from app.db import get_engine
 
-    # Sync routes, sync dependencies and background tasks share this limiter (one per event loop).
-    threads = get_settings().request_threads()
-    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
-    log.info("serving with %d request threads", threads)
+    log.info("serving %d requests at once", get_settings().active_requests())
     await anyio.to_thread.run_sync(warm_up)  # before this process takes its first request
     consumer = None
     if get_settings().worker_embedded:
@@ -166,6 +164,7 @@ def create_app() -> FastAPI:
     settings.resolved_secret_key()
     secure_data_dir(settings.data_dir)
     app = FastAPI(title="Pairwise", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(AdmissionMiddleware, slots=settings.active_requests())
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

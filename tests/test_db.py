@@ -8,9 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 import pytest
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +26,6 @@ from app.db import (
     session_scope,
     use_engine,
 )
-from app.main import create_app
 from app.settings.models import AppSetting
 from tests.conftest import POSTGRES_URL
 
@@ -291,39 +288,28 @@ class TestConnectionPool:
         assert processes * (size + overflow) <= max(WEB_CONNECTION_BUDGET, processes * 5)
 
     @pytest.mark.parametrize(
-        ("processes", "cores", "threads"),
+        ("processes", "cores", "requests"),
         [(1, 1, 4), (1, 2, 4), (1, 16, 32), (2, 2, 2), (3, 2, 2), (4, 2, 1), (8, 2, 1), (4, 8, 4)],
     )
-    def test_request_threads_are_about_two_per_core_over_all_processes(
-        self, monkeypatch: pytest.MonkeyPatch, processes: int, cores: int, threads: int
+    def test_active_requests_are_about_two_per_core_over_all_processes(
+        self, monkeypatch: pytest.MonkeyPatch, processes: int, cores: int, requests: int
     ) -> None:
         monkeypatch.setenv("PAIRWISE_WEB_PROCESSES", str(processes))
         get_settings.cache_clear()
-        assert get_settings().request_threads(cores) == threads
+        assert get_settings().active_requests(cores) == requests
 
-    def test_request_threads_setting_wins(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_active_requests_setting_wins(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("PAIRWISE_WEB_PROCESSES", "4")
-        monkeypatch.setenv("PAIRWISE_WEB_THREADS", "6")
+        monkeypatch.setenv("PAIRWISE_MAX_ACTIVE_REQUESTS", "6")
         get_settings.cache_clear()
-        assert get_settings().request_threads(2) == 6
+        assert get_settings().active_requests(2) == 6
 
-    @pytest.mark.parametrize("value", ["0", "257", "many"])
-    def test_request_threads_setting_is_checked(self, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-        monkeypatch.setenv("PAIRWISE_WEB_THREADS", value)
+    @pytest.mark.parametrize("value", ["0", "1025", "many"])
+    def test_active_requests_setting_is_checked(self, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+        monkeypatch.setenv("PAIRWISE_MAX_ACTIVE_REQUESTS", value)
         get_settings.cache_clear()
-        with pytest.raises(ValidationError, match="web_threads"):
+        with pytest.raises(ValidationError, match="max_active_requests"):
             get_settings()
-
-    def test_the_app_runs_that_many_requests_at_once(
-        self, monkeypatch: pytest.MonkeyPatch, engine: Engine
-    ) -> None:
-        monkeypatch.setenv("PAIRWISE_WEB_THREADS", "3")
-        monkeypatch.setenv("PAIRWISE_WORKER_EMBEDDED", "false")
-        get_settings.cache_clear()
-        with TestClient(create_app()) as client:
-            assert client.portal is not None  # the app's event loop, with its lifespan run
-            tokens = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
-        assert tokens == 3
 
     def test_explicit_settings_win(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("PAIRWISE_WEB_PROCESSES", "4")

@@ -44,8 +44,8 @@ def test_two_web_processes_serve_one_port(tmp_path: Path) -> None:
         assert len(children_of(server.process.pid)) >= 2
         assert "Started parent process" in server.log()
         assert "died" not in server.log()
-        # Each process runs about two requests per core over both processes at once (app/config.py).
-        threads = Settings(web_processes=2).request_threads()
-        assert server.log().count(f"serving with {threads} request threads") == 2
+        # Each process works on about two requests per core over both processes at once (app/config.py).
+        at_once = Settings(web_processes=2).active_requests()
+        assert server.log().count(f"serving {at_once} requests at once") == 2
     finally:
         server.stop()
