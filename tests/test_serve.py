@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import Settings
+from app.config import Settings, get_settings
+from app.main import create_app
+from app.web import templates
 from tests.web_helpers import start_server
 
 
@@ -49,3 +54,17 @@ def test_two_web_processes_serve_one_port(tmp_path: Path) -> None:
         assert server.log().count(f"serving {at_once} requests at once") == 2
     finally:
         server.stop()
+
+
+def test_a_web_process_starts_warm(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
+    """Before its first request a process has compiled every page template and frozen what start-up made."""
+    monkeypatch.setenv("PAIRWISE_WORKER_EMBEDDED", "false")
+    get_settings.cache_clear()
+    templates.env.cache.clear()  # type: ignore[union-attr]
+    try:
+        with TestClient(create_app()):
+            assert gc.get_freeze_count() > 0
+            compiled = {name for _, name in templates.env.cache}  # type: ignore[union-attr]
+            assert compiled == set(templates.env.list_templates(extensions=["html"]))
+    finally:
+        gc.unfreeze()
