@@ -1,4 +1,4 @@
-"""How many requests a web process works on at once (S: overload). The rest wait their turn in front.
+"""How many requests a web process works on at once; the rest wait their turn in front.
 
 A request is admitted before the app does anything for it and leaves its slot when its response starts, so
 it never waits for a slot while it holds a database lock: a request that waits only ever waits here, with

@@ -75,6 +75,13 @@ def test_the_cache_is_bounded(renders: list[str]) -> None:
     assert len(rendering._cache) == rendering.CACHE_ENTRIES
 
 
+def test_warming_up_highlights_the_common_fences_and_caches_nothing(renders: list[str]) -> None:
+    rendering.warm_up()
+    assert [text.split("```")[1].split("\n")[0] for text in renders] == list(rendering._WARM_LANGUAGES)
+    assert len(rendering._cache) == 0
+    assert 'class="hl-' in str(render_markdown("```python\nx = 1\n```"))
+
+
 def test_on_the_event_loop_only_small_texts_are_rendered(renders: list[str]) -> None:
     big = "word " * 2000
 
