@@ -140,7 +140,12 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     """Run the embedded job worker next to the web app unless dedicated `pairwise worker`s do the work."""
     from app.db import get_engine
 
-    log.info("serving %d requests at once", get_settings().active_requests())
+    at_once = get_settings().active_requests()
+    log.info("serving %d requests at once", at_once)
+    # An admitted request uses one pool thread at a time and may hold a lock while it waits for the next
+    # (app/admission.py): with more requests inside than threads, they could all wait on each other.
+    threads = anyio.to_thread.current_default_thread_limiter()
+    threads.total_tokens = max(threads.total_tokens, 2 * at_once)
     await anyio.to_thread.run_sync(warm_up)  # before this process takes its first request
     # What start-up made lives as long as the process: the collector need not walk it again (a full
     # collection over it took 40 ms, a pause some request would have waited through).

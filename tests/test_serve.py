@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+import anyio.to_thread
 import httpx
 import pytest
 from sqlalchemy import Engine
@@ -68,3 +69,19 @@ def test_a_web_process_starts_warm(monkeypatch: pytest.MonkeyPatch, engine: Engi
             assert compiled == set(templates.env.list_templates(extensions=["html"]))
     finally:
         gc.unfreeze()
+
+
+def test_the_thread_pool_outnumbers_the_requests_at_once(
+    monkeypatch: pytest.MonkeyPatch, engine: Engine
+) -> None:
+    """Every admitted request can always get a pool thread for its next step (app/admission.py)."""
+    monkeypatch.setenv("PAIRWISE_WORKER_EMBEDDED", "false")
+    monkeypatch.setenv("PAIRWISE_MAX_ACTIVE_REQUESTS", "100")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            assert client.portal is not None  # the app's event loop, after its start-up
+            tokens = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    finally:
+        gc.unfreeze()
+    assert tokens == 200
