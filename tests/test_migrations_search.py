@@ -17,22 +17,23 @@ from tests.test_migrations import SQLITE_SEARCH_TABLES
 BEFORE, REVISION = "6db1c01b712a", "b7c2915ed1c4"
 
 
-def _engine_with_rows(
-    backend: str, fresh_database_url: Callable[[str], str], revision: str
-) -> Iterator[Engine]:
-    """A fresh database migrated to `revision`, with a few conversations."""
-    engine = build_engine(fresh_database_url(backend))
-    migrate.upgrade(engine, revision)
-    _add_rows(engine)
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
-def engine_before(
+def engine_at(
     request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
-) -> Iterator[Engine]:
-    yield from _engine_with_rows(request.param, fresh_database_url, BEFORE)
+) -> Iterator[Callable[[str], Engine]]:
+    """A fresh database (each backend) migrated to a given revision, with a few conversations."""
+    engines: list[Engine] = []
+
+    def at(revision: str) -> Engine:
+        engine = build_engine(fresh_database_url(request.param))
+        engines.append(engine)
+        migrate.upgrade(engine, revision)
+        _add_rows(engine)
+        return engine
+
+    yield at
+    for engine in engines:
+        engine.dispose()
 
 
 def _add_rows(engine: Engine) -> None:
@@ -63,8 +64,8 @@ def _objects(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
 
 
-def test_up_and_down_over_existing_rows(engine_before: Engine) -> None:
-    engine = engine_before
+def test_up_and_down_over_existing_rows(engine_at: Callable[[str], Engine]) -> None:
+    engine = engine_at(BEFORE)
     before = _objects(engine)
     migrate.upgrade(engine, REVISION)
     added = _objects(engine) - before
@@ -96,13 +97,6 @@ def test_up_and_down_over_existing_rows(engine_before: Engine) -> None:
 BEFORE_VECTORS, VECTORS = "435123756e99", "13be455bd874"
 
 
-@pytest.fixture(params=BACKENDS)
-def engine_before_vectors(
-    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
-) -> Iterator[Engine]:
-    yield from _engine_with_rows(request.param, fresh_database_url, BEFORE_VECTORS)
-
-
 def _postgres_search_objects(engine: Engine) -> set[str]:
     """Search indexes and user triggers on PostgreSQL (the tables come from `_objects`)."""
     with engine.connect() as connection:
@@ -113,8 +107,8 @@ def _postgres_search_objects(engine: Engine) -> set[str]:
         return {*indexes, *triggers}
 
 
-def test_turn_vectors_up_and_down_over_existing_rows(engine_before_vectors: Engine) -> None:
-    engine = engine_before_vectors
+def test_turn_vectors_up_and_down_over_existing_rows(engine_at: Callable[[str], Engine]) -> None:
+    engine = engine_at(BEFORE_VECTORS)
     postgres = engine.dialect.name == "postgresql"
     before = _objects(engine) | (_postgres_search_objects(engine) if postgres else set())
     migrate.upgrade(engine, VECTORS)
@@ -153,20 +147,13 @@ def test_turn_vectors_up_and_down_over_existing_rows(engine_before_vectors: Engi
 BEFORE_WORDS, WORDS = "5e0c8a7d2f61", "8c4f1e6b3a90"
 
 
-@pytest.fixture(params=BACKENDS)
-def engine_before_words(
-    request: pytest.FixtureRequest, fresh_database_url: Callable[[str], str]
-) -> Iterator[Engine]:
-    yield from _engine_with_rows(request.param, fresh_database_url, BEFORE_WORDS)
-
-
 def _listed_words(engine: Engine) -> set[str]:
     with engine.connect() as connection:
         return set(connection.execute(text("SELECT word FROM turn_search_words")).scalars())
 
 
-def test_turn_words_up_and_down_over_existing_rows(engine_before_words: Engine) -> None:
-    engine = engine_before_words
+def test_turn_words_up_and_down_over_existing_rows(engine_at: Callable[[str], Engine]) -> None:
+    engine = engine_at(BEFORE_WORDS)
     postgres = engine.dialect.name == "postgresql"
     if postgres:  # a vector stored before the migration, as the job of its day stored it
         with engine.begin() as connection:
