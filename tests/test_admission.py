@@ -53,72 +53,67 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
 class TestAdmission:
-    def test_requests_beyond_the_slots_wait_until_one_responds(self) -> None:
-        async def scenario() -> None:
-            inner = Recorder()
-            app = AdmissionMiddleware(inner, slots=2)
-            tasks = [request(app, f"/r{i}") for i in range(4)]
-            await settle()
-            assert inner.inside == ["/r0", "/r1"]
-            inner.go("/r1")
-            await settle()
-            assert inner.inside == ["/r0", "/r1", "/r2"]  # in arrival order
-            for name in ("/r0", "/r2", "/r3"):
-                inner.go(name)
-            await asyncio.gather(*tasks)
-            assert inner.inside == ["/r0", "/r1", "/r2", "/r3"]
+    async def test_requests_beyond_the_slots_wait_until_one_responds(self) -> None:
+        inner = Recorder()
+        app = AdmissionMiddleware(inner, slots=2)
+        tasks = [request(app, f"/r{i}") for i in range(4)]
+        await settle()
+        assert inner.inside == ["/r0", "/r1"]
+        inner.go("/r1")
+        await settle()
+        assert inner.inside == ["/r0", "/r1", "/r2"]  # in arrival order
+        for name in ("/r0", "/r2", "/r3"):
+            inner.go(name)
+        await asyncio.gather(*tasks)
+        assert inner.inside == ["/r0", "/r1", "/r2", "/r3"]
 
-        asyncio.run(scenario())
+    async def test_the_slot_is_free_once_the_response_starts(self) -> None:
+        inner = Recorder()
+        app = AdmissionMiddleware(inner, slots=1)
+        streaming = request(app, "/download", stream=True)
+        waiting = request(app, "/page")
+        inner.go("/download")
+        await settle()
+        assert inner.inside == ["/download", "/page"]  # the download still sends its body
+        inner.go("/page")
+        inner.go("/download body")
+        await asyncio.gather(streaming, waiting)
 
-    def test_the_slot_is_free_once_the_response_starts(self) -> None:
-        async def scenario() -> None:
-            inner = Recorder()
-            app = AdmissionMiddleware(inner, slots=1)
-            streaming = request(app, "/download", stream=True)
-            waiting = request(app, "/page")
-            inner.go("/download")
-            await settle()
-            assert inner.inside == ["/download", "/page"]  # the download still sends its body
-            inner.go("/page")
-            inner.go("/download body")
-            await asyncio.gather(streaming, waiting)
-
-        asyncio.run(scenario())
-
-    def test_a_failing_request_gives_its_slot_back(self) -> None:
-        async def scenario() -> None:
-            inner = Recorder()
-            app = AdmissionMiddleware(inner, slots=1)
-            failing = request(app, "/broken", fail=True)
-            waiting = request(app, "/page")
-            inner.go("/broken")
-            with pytest.raises(RuntimeError, match="the route failed"):
-                await failing
-            await settle()
-            assert inner.inside == ["/broken", "/page"]
-            inner.go("/page")
-            await waiting
-
-        asyncio.run(scenario())
+    async def test_a_failing_request_gives_its_slot_back(self) -> None:
+        inner = Recorder()
+        app = AdmissionMiddleware(inner, slots=1)
+        failing = request(app, "/broken", fail=True)
+        waiting = request(app, "/page")
+        inner.go("/broken")
+        with pytest.raises(RuntimeError, match="the route failed"):
+            await failing
+        await settle()
+        assert inner.inside == ["/broken", "/page"]
+        inner.go("/page")
+        await waiting
 
     @pytest.mark.parametrize(("method", "path"), [("GET", "/static/app.css"), ("POST", "/admin/imports")])
-    def test_static_files_and_uploads_are_not_counted(self, method: str, path: str) -> None:
-        async def scenario() -> None:
-            inner = Recorder()
-            app = AdmissionMiddleware(inner, slots=1)
-            busy = request(app, "/page")
-            exempt = request(app, path, method)
-            await settle()
-            assert inner.inside == ["/page", path]
-            inner.go("/page")
-            inner.go(path)
-            await asyncio.gather(busy, exempt)
+    async def test_static_files_and_uploads_are_not_counted(self, method: str, path: str) -> None:
+        inner = Recorder()
+        app = AdmissionMiddleware(inner, slots=1)
+        busy = request(app, "/page")
+        exempt = request(app, path, method)
+        await settle()
+        assert inner.inside == ["/page", path]
+        inner.go("/page")
+        inner.go(path)
+        await asyncio.gather(busy, exempt)
 
-        asyncio.run(scenario())
 
-    def test_the_app_admits_as_many_as_the_settings_say(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("PAIRWISE_MAX_ACTIVE_REQUESTS", "3")
-        get_settings.cache_clear()
-        (admission,) = [m for m in create_app().user_middleware if m.cls is AdmissionMiddleware]
-        assert admission.kwargs == {"slots": 3}
+def test_the_app_admits_as_many_as_the_settings_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAIRWISE_MAX_ACTIVE_REQUESTS", "3")
+    get_settings.cache_clear()
+    (admission,) = [m for m in create_app().user_middleware if m.cls is AdmissionMiddleware]
+    assert admission.kwargs == {"slots": 3}
