@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -214,12 +214,13 @@ class RecordImporter:
         return parse_records(stream, filename, self.convert, (self.name, self.looks))
 
 
-def _decodes(line: bytes) -> bool:
-    try:
-        decode(line)
-    except BadRecord:
-        return False
-    return True
+def _decoded(items: Iterable[bytes]) -> Iterator[Any]:
+    """The values of the items that decode (a sniffer skips the others)."""
+    for item in items:
+        try:
+            yield decode(item)
+        except BadRecord:
+            continue
 
 
 def _whole_object(head: bytes) -> dict[str, Any] | None:
@@ -279,22 +280,21 @@ def head_records(head: bytes) -> tuple[dict[str, Any], ...]:
         lines = [line for line in pieces if line and not line.isspace()]
         # A first line that is a whole record is JSON Lines (or one record on one line); only a first line
         # that does not decode can open an object written over many lines.
-        if not _decodes(lines[0]):
+        opening = list(_decoded(lines[:1]))
+        if not opening:
             whole = _whole_object(head)
             if whole is not None:
                 return (whole,)
-        items: Iterator[bytes] = iter(lines)
+        values: Iterator[Any] = chain(opening, _decoded(lines[1:]))
     elif first == ord("["):
-        items = (item[1] for item in iter_array(io.BytesIO(head)) if not isinstance(item, RecordError))
+        values = _decoded(
+            item[1] for item in iter_array(io.BytesIO(head)) if not isinstance(item, RecordError)
+        )
     else:
         return ()
     records = []
     try:
-        for item in items:
-            try:
-                value = decode(item)
-            except BadRecord:
-                continue
+        for value in values:
             if type(value) is dict:
                 records.append(value)
             if len(records) == _SNIFF_RECORDS:
