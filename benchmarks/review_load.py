@@ -90,6 +90,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def since(timed: list[tuple[float, float]], start: float) -> list[float]:
+    """The seconds of the requests that started `start` seconds or more into the run."""
+    return [seconds for at, seconds in timed if at >= start]
+
+
 def server_ms(response: Response | httpx.Response) -> float:
     value = response.headers.get("server-timing", "app;dur=nan")
     return float(value.split("dur=")[-1]) / 1000
@@ -353,10 +358,10 @@ def main() -> int:
             f"{total} judgments"
         )
         spans = [("whole run", 0.0)] + ([(f"after {args.warmup:g} s", args.warmup)] if args.warmup else [])
-        for title, since in spans:
+        for title, start in spans:
             print(f"  {title}:")
             for name, timed in times.items():
-                values = [seconds for at, seconds in timed if at >= since]
+                values = since(timed, start)
                 print(
                     f"    {name:<13} n={len(values):>6}  p50 {percentile(values, 0.5):6.1f} ms  "
                     f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
@@ -367,7 +372,7 @@ def main() -> int:
             served = times["next server"] + times["submit server"]
             windows = int(max(at for at, _ in served) // args.timeline) + 1 if served else 0
             for window in range(windows):
-                values = [ms for at, ms in served if int(at // args.timeline) == window]
+                values = [seconds for at, seconds in served if int(at // args.timeline) == window]
                 print(
                     f"    {window * args.timeline:5.0f} s  n={len(values):>5}  p50 {percentile(values, 0.5):7.1f} ms  "
                     f"p99 {percentile(values, 0.99):7.1f} ms"
@@ -385,15 +390,12 @@ def main() -> int:
         if args.postgres:
             drop_database(url)
         # The verdict: whole run, or the steady state after --warmup.
-        judged = {
-            name: [seconds for at, seconds in times[name] if at >= args.warmup]
-            for name in ("next server", "submit server")
-        }
+        judged = {name: since(times[name], args.warmup) for name in ("next server", "submit server")}
         if not judged["submit server"] or not times["next server"]:
             print("cannot measure: no next or submit request was answered")
             return 2
         # With the browser flow every reviewer asks for the next pair once, at the start: judged on the whole run.
-        next_values = judged["next server"] or [seconds for _, seconds in times["next server"]]
+        next_values = judged["next server"] or since(times["next server"], 0.0)
         slow = max(percentile(next_values, 0.99), percentile(judged["submit server"], 0.99))
         return 0 if slow < 100 and not over and not failures else 1
     finally:
