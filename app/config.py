@@ -129,7 +129,7 @@ class Settings(BaseSettings):
         """
         if self.max_active_requests is not None:
             return self.max_active_requests
-        cores = cores or os.cpu_count() or 1
+        cores = cores or available_cpus()
         floor = 4 if self.web_processes == 1 else 1
         return max(floor, -(-2 * cores // self.web_processes))
 
@@ -180,6 +180,14 @@ class Settings(BaseSettings):
                 "set it to a long random value, e.g. "
                 '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
             )
+
+
+def available_cpus() -> int:
+    """The cores this process may run on (its CPU affinity, where the platform says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 @lru_cache

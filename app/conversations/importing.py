@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import col
 
+from app.config import available_cpus
 from app.conversations.files import Input, InputFile, Limits, NotConversation, SkippedInput, iter_input_files
 from app.conversations.import_writer import (
     ANALYZE_AFTER,
@@ -176,7 +177,7 @@ def _idle_cores(others: float) -> int:
     one or two 3.1 to 3.5 s. The one-minute load average is not used: it still counts a process that ended
     seconds ago (one import right after another would start a single worker on an idle machine).
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = available_cpus()
     idle = round(cores - others)
     return min(MAX_WORKERS, cores, idle) if idle >= 2 else 0
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from app.config import available_cpus
 from app.releases.export.tokens import TokenCounter
 
 try:
@@ -52,13 +53,6 @@ PR_SET_PDEATHSIG = 1
 _FIELDS = 4
 
 RowResult = Callable[[Any, int, int], None]
-
-
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def count_rows(
