@@ -1,6 +1,6 @@
 """Review cost: SQL statements and server milliseconds per request of the review routes, one reviewer alone.
 
-    python benchmarks/review_cost.py [--sessions 300] [--rounds 40] [--postgres postgresql://...] [--profile N]
+    python benchmarks/review_cost.py [--sessions 300] [--rounds 40] [--postgres postgresql://...] [--profile N [--sort tottime]]
 
 Seeds a database like `review_load.py` (generated Claude Code sessions, default taxonomy), signs one reviewer
 in through the app (in process, Starlette's TestClient) and loops next -> submit as the review screen does
@@ -69,6 +69,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40, help="next + submit rounds measured")
     parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
+    parser.add_argument(
+        "--sort", choices=("cumulative", "tottime"), default="cumulative", help="--profile's order"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-cost-"))
     os.environ.update(
@@ -162,7 +165,7 @@ def main() -> int:
                 f"CPU ms median {statistics.median(cpu_ms):6.1f}"
             )
         if args.profile:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.profile)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
         return 0 if figures["next"][0] else 2
     finally:
         use_engine(None)

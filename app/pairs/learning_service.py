@@ -8,9 +8,11 @@ rule-based detector's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import sqlalchemy
 from fastapi import BackgroundTasks
-from sqlalchemy import and_, case, func, update
+from sqlalchemy import ScalarSelect, and_, func, update
 from sqlmodel import Session, col, select
 
 from app.errors import ConflictError, NotFoundError
@@ -24,8 +26,10 @@ from app.pairs.service import IMPORTED_DETECTOR, PAIR_TABLE
 
 MIN_LABELS = 40  # below this an installation keeps the rule-based scorer
 MIN_PER_CLASS = 8  # both real pairs and non-pairs, or the model learns a constant
-RETRAIN_AFTER = 25  # new verdicts since the active model before a retraining is due
+RETRAIN_AFTER = 25  # pairs labelled (or relabelled) since the active model before a retraining is due
 LABELS = {PairStatus.accepted: 1, PairStatus.tie: 1, PairStatus.not_a_pair: 0}
+# A label for the scorer: a reviewed pair the rule-based detector found.
+_SCORER_LABEL = (col(Pair.status).in_(list(LABELS)), col(Pair.detector) != IMPORTED_DETECTOR)
 TRAIN_JOB = "pairs.train"
 
 
@@ -39,9 +43,7 @@ class LabelCounts:
 def labelled_rows(session: Session) -> list[tuple[int, list[str], int]]:
     """(pair id, signals, label) for every reviewed pair the rule-based detector found."""
     rows = session.execute(
-        select(col(Pair.id), col(Pair.signals), col(Pair.status))
-        .where(col(Pair.status).in_(list(LABELS)), col(Pair.detector) != IMPORTED_DETECTOR)
-        .order_by(col(Pair.id))
+        select(col(Pair.id), col(Pair.signals), col(Pair.status)).where(*_SCORER_LABEL).order_by(col(Pair.id))
     )
     return [(int(pid), split_signals(signals), LABELS[PairStatus(status)]) for pid, signals, status in rows]
 
@@ -61,16 +63,18 @@ def label_counts(session: Session) -> LabelCounts:
 
 
 def _label_counts(session: Session, *, active: DetectionModel | None) -> LabelCounts:
-    """The counts of `labelled_rows`, counted by the database (every verdict asks, see `training_due`)."""
+    """The counts of `labelled_rows`, counted by the database, and those labelled since the active model."""
     by_status = session.execute(
-        select(col(Pair.status), func.count())
-        .where(col(Pair.status).in_(list(LABELS)), col(Pair.detector) != IMPORTED_DETECTOR)
-        .group_by(col(Pair.status))
+        select(col(Pair.status), func.count()).where(*_SCORER_LABEL).group_by(col(Pair.status))
     ).all()
     total = sum(n for _, n in by_status)
     positive = sum(n for status, n in by_status if LABELS[PairStatus(status)])
-    trained = (active.trained_on + active.held_back) if active else 0
-    return LabelCounts(total=total, positive=positive, since_active=max(0, total - trained))
+    since = 0
+    if active is not None:
+        since = session.execute(
+            select(func.count()).where(*_SCORER_LABEL, col(Pair.updated_at) > active.created_at)
+        ).scalar_one()
+    return LabelCounts(total=total, positive=positive, since_active=since)
 
 
 def training_due(session: Session) -> bool:
@@ -82,20 +86,49 @@ def training_due(session: Session) -> bool:
     return active is None or counts.since_active >= RETRAIN_AFTER
 
 
+def _at_most(cap: int, *conditions: Any, order_by: Any = None) -> ScalarSelect[int]:
+    """How many pairs meet `conditions`, counted up to `cap`: a verdict's question stays as cheap at 300,000
+    reviewed pairs as at 300."""
+    found = select(col(Pair.id)).where(*conditions).order_by(order_by).limit(cap).subquery()
+    return select(func.count()).select_from(found).scalar_subquery()
+
+
+_ACTIVE_SINCE = (
+    select(col(DetectionModel.created_at))
+    .where(col(DetectionModel.active).is_(True))
+    .limit(1)
+    .scalar_subquery()
+)
+# Labels since the active model, one status at a time in ix_pair_status_updated's order: the planner cannot
+# know when the model was made, and without that order it may read every reviewed pair.
+_SINCE_ACTIVE = [
+    _at_most(
+        RETRAIN_AFTER,
+        col(Pair.status) == status,
+        col(Pair.detector) != IMPORTED_DETECTOR,
+        col(Pair.updated_at) > _ACTIVE_SINCE,
+        order_by=col(Pair.updated_at),
+    )
+    for status in LABELS
+]
 # What `start_training_if_due` asks after every verdict, in one statement: a training job queued or running,
-# the labels the active model learnt from (None without one), and the label counts of `_label_counts`.
-_DUE_INPUTS = select(
+# when the active model was made (None without one), and the counts `training_due` needs, each counted only
+# as far as the rule looks: labels, real pairs, non-pairs, labels since the active model.
+_DUE_INPUTS = sqlalchemy.select(
     select(col(Job.id))
     .where(col(Job.kind) == TRAIN_JOB, col(Job.status).in_(list(ACTIVE)))
     .limit(1)
     .scalar_subquery(),
-    select(col(DetectionModel.trained_on) + col(DetectionModel.held_back))
-    .where(col(DetectionModel.active).is_(True))
-    .limit(1)
-    .scalar_subquery(),
-    func.count(),
-    func.count(case((col(Pair.status).in_([s for s, label in LABELS.items() if label]), 1))),
-).where(col(Pair.status).in_(list(LABELS)), col(Pair.detector) != IMPORTED_DETECTOR)
+    _ACTIVE_SINCE,
+    _at_most(MIN_LABELS, *_SCORER_LABEL),
+    _at_most(
+        MIN_PER_CLASS, *_SCORER_LABEL, col(Pair.status).in_([s for s, label in LABELS.items() if label])
+    ),
+    _at_most(
+        MIN_PER_CLASS, *_SCORER_LABEL, col(Pair.status).in_([s for s, label in LABELS.items() if not label])
+    ),
+    sum(_SINCE_ACTIVE[1:], _SINCE_ACTIVE[0]),
+)
 
 
 def start_training_if_due(
@@ -103,11 +136,12 @@ def start_training_if_due(
 ) -> Job | None:
     """Queue a training job when enough new verdicts exist and none is queued or running already.
 
-    The same rule as `training_due`, asked with one statement (every verdict asks)."""
-    waiting, trained, total, positive = session.execute(_DUE_INPUTS).one()
-    if waiting is not None or total < MIN_LABELS or min(positive, total - positive) < MIN_PER_CLASS:
+    The same rule as `training_due`, asked with one statement whose cost does not grow with the labels
+    (every verdict asks)."""
+    waiting, active_since, total, positive, negative, since = session.execute(_DUE_INPUTS).one()
+    if waiting is not None or total < MIN_LABELS or min(positive, negative) < MIN_PER_CLASS:
         return None
-    if trained is not None and total - trained < RETRAIN_AFTER:
+    if active_since is not None and since < RETRAIN_AFTER:
         return None
     return start_job(session, background, kind=TRAIN_JOB, payload={}, user_id=user_id)
 

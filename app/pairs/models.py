@@ -36,6 +36,8 @@ class Pair(SQLModel, table=True):
         Index("ix_pair_status_score", "status", "score", "id"),
         # Lists and exports walk one status in id order (keyset pagination).
         Index("ix_pair_status_id", "status", "id"),
+        # Reviewed pairs whose status changed since the active scorer was made (every verdict asks).
+        Index("ix_pair_status_updated", "status", "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

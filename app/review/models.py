@@ -21,11 +21,16 @@ class Verdict(StrEnum):
 
 class Judgment(SQLModel, table=True):
     __tablename__ = "judgment"
-    __table_args__ = (UniqueConstraint("pair_id", "reviewer_id"),)
+    __table_args__ = (
+        UniqueConstraint("pair_id", "reviewer_id"),
+        # A reviewer's judgments newest first (the queue's recent conversations, the reviewer's numbers),
+        # read from the index instead of sorted.
+        Index("ix_judgment_reviewer_created", "reviewer_id", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     pair_id: int = Field(foreign_key="pair.id", ondelete="CASCADE", index=True)
-    reviewer_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    reviewer_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
     verdict: str = Field(max_length=20)
     # Which detected answer was shown on the left: "first" or "second" (sides are randomized).
     left_side: str = Field(max_length=10)

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, ScalarSelect, and_, bindparam, exists, func, literal_column, true
+from sqlalchemy import (
+    BindParameter,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    true,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -117,7 +130,15 @@ _REMAINING = select(func.count()).select_from(
 # The conversations of the reviewer's last verdicts wait behind every other one: the first query leaves
 # them out, the second (run only when the first finds nothing) takes only them.
 _BY_SCORE = (col(Pair.score).desc(), col(Pair.id))
-_RECENT: BindParameter[list[int]] = bindparam("recent", expanding=True)
+# The conversations of the reviewer's last RECENT_CONVERSATIONS verdicts, asked inside the pick itself (one
+# statement fewer per verdict): bound reviewer_id.
+_RECENT = (
+    select(col(Pair.conversation_id))
+    .join(Judgment, col(Judgment.pair_id) == col(Pair.id))
+    .where(col(Judgment.reviewer_id) == bindparam("reviewer_id"))
+    .order_by(col(Judgment.created_at).desc(), col(Judgment.id).desc())
+    .limit(RECENT_CONVERSATIONS)
+)
 _BEST_OPEN = (
     select(col(Pair.id))
     .where(*_OPEN, col(Pair.conversation_id).not_in(_RECENT))
@@ -127,19 +148,6 @@ _BEST_OPEN = (
 _BEST_OPEN_RECENT = (
     select(col(Pair.id)).where(*_OPEN, col(Pair.conversation_id).in_(_RECENT)).order_by(*_BY_SCORE).limit(1)
 )
-
-
-def _recent_conversations(session: Session, *, reviewer: User) -> list[int]:
-    """The conversations of the reviewer's last RECENT_CONVERSATIONS verdicts."""
-    return list(
-        session.execute(
-            select(col(Pair.conversation_id))
-            .join(Judgment, col(Judgment.pair_id) == col(Pair.id))
-            .where(col(Judgment.reviewer_id) == reviewer.id)
-            .order_by(col(Judgment.created_at).desc(), col(Judgment.id).desc())
-            .limit(RECENT_CONVERSATIONS)
-        ).scalars()
-    )
 
 
 def _params(session: Session, *, reviewer: User, now: datetime) -> dict[str, Any]:
@@ -164,49 +172,64 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
     if held is not None:
         issue_token(session, assignment=held, now=now)
         return held
-    params = {
-        **_params(session, reviewer=reviewer, now=now),
-        "recent": _recent_conversations(session, reviewer=reviewer),
-    }
-    pair_id = _pick(session, params=params, reviewer=reviewer, now=now)
-    if pair_id is None:
-        return None
-    lease_minutes = int(get_value(session, key="lease_minutes"))
-    assignment = _assignment(session, pair_id=pair_id, reviewer=reviewer, now=now)
-    assignment.leased_at = now
-    assignment.expires_at = now + timedelta(minutes=lease_minutes)
-    issue_token(session, assignment=assignment, now=now)
-    return assignment
+    params = _params(session, reviewer=reviewer, now=now)
+    params["expires"] = now + timedelta(minutes=int(get_value(session, key="lease_minutes")))
+    return _lease_best(session, query=_BEST_OPEN, params=params, reviewer=reviewer) or _lease_best(
+        session, query=_BEST_OPEN_RECENT, params=params, reviewer=reviewer
+    )
 
 
-# Judgments plus others' live leases of one pair, counted after it was locked (see `_pick`): bound pair_id,
-# reviewer_id, now.
-_TAKEN = select(judgments_of(bindparam("pair_id")) + others_leases_of(bindparam("pair_id")))
+# The columns a lease sets, bound by their names; renewing the reviewer's earlier assignment of the pair (an
+# expired lease) sets only `_RENEWED`, so its screen sides stay.
+_LEASE_COLUMNS = (
+    "pair_id",
+    "reviewer_id",
+    "left_side",
+    "leased_at",
+    "expires_at",
+    "skipped",
+    "token",
+    "served_at",
+)
+_RENEWED = ("leased_at", "expires_at", "token", "served_at")
 
 
-def _pick(session: Session, *, params: dict[str, Any], reviewer: User, now: datetime) -> int | None:
-    """The best open pair (`_BEST_OPEN`, then `_BEST_OPEN_RECENT`, with `params`); on PostgreSQL, locked and
-    re-checked.
+@functools.cache
+def _lease_statement(dialect: str) -> Select[tuple[Assignment]]:
+    """One statement that leases a pair if it still has room within the overlap (judgments plus others' live
+    leases): it inserts the assignment or renews the reviewer's earlier one, and returns it. Built once per
+    dialect (both spell the upsert `ON CONFLICT … DO UPDATE`). Bound: `_LEASE_COLUMNS`, now, overlap."""
+    table = Assignment.__table__  # type: ignore[attr-defined]
+    row = select(*(bindparam(name, type_=table.c[name].type) for name in _LEASE_COLUMNS)).where(
+        judgments_of(bindparam("pair_id")) + others_leases_of(bindparam("pair_id")) < bindparam("overlap")
+    )
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    statement = (
+        upsert.from_select(list(_LEASE_COLUMNS), row)
+        .on_conflict_do_update(
+            index_elements=["pair_id", "reviewer_id"], set_={name: upsert.excluded[name] for name in _RENEWED}
+        )
+        .returning(*table.c)
+    )
+    return select(Assignment).from_statement(statement)  # type: ignore[return-value]
 
-    SKIP LOCKED keeps concurrent reviewers off a pair being leased right now, but a lease committed just
-    before our lock was taken is invisible to the snapshot that chose the pair: count again after locking.
+
+def _lease_best(
+    session: Session, *, query: SelectOfScalar[int | None], params: dict[str, Any], reviewer: User
+) -> Assignment | None:
+    """Lease the best open pair of `query` (`_BEST_OPEN` or `_BEST_OPEN_RECENT`, with `params`).
+
+    On PostgreSQL the pick locks the pair (SKIP LOCKED keeps concurrent reviewers off a pair being leased
+    right now), but a lease committed just before the lock was taken is invisible to the snapshot that chose
+    the pair: the lease itself counts again (`_lease`) and a pair found full is passed over.
     """
-    found = _pick_from(session, query=_BEST_OPEN, params=params, reviewer=reviewer, now=now)
-    if found is None and params["recent"]:
-        found = _pick_from(session, query=_BEST_OPEN_RECENT, params=params, reviewer=reviewer, now=now)
-    return found
-
-
-def _pick_from(
-    session: Session,
-    *,
-    query: SelectOfScalar[int | None],
-    params: dict[str, Any],
-    reviewer: User,
-    now: datetime,
-) -> int | None:
     if session.get_bind().dialect.name != "postgresql":
-        return session.execute(query, params).scalar_one_or_none()
+        pair_id = session.execute(query, params).scalar_one_or_none()
+        return (
+            None
+            if pair_id is None
+            else _lease(session, pair_id=int(pair_id), params=params, reviewer=reviewer)
+        )
     passed: list[int] = []
     for _ in range(MAX_PICK_ATTEMPTS):
         candidates = query.where(col(Pair.id).not_in(passed)) if passed else query
@@ -215,13 +238,30 @@ def _pick_from(
         ).scalar_one_or_none()
         if pair_id is None:
             return None
-        taken = session.execute(
-            _TAKEN, {"pair_id": pair_id, "reviewer_id": reviewer.id, "now": now}
-        ).scalar_one()
-        if taken < params["overlap"]:
-            return int(pair_id)
+        leased = _lease(session, pair_id=int(pair_id), params=params, reviewer=reviewer)
+        if leased is not None:
+            return leased
         passed.append(int(pair_id))
     return None
+
+
+def _lease(session: Session, *, pair_id: int, params: dict[str, Any], reviewer: User) -> Assignment | None:
+    """Lease the pair to the reviewer with a fresh screen token (`_lease_statement`); None when it is full."""
+    reviewer_id = reviewer.id or 0
+    values = {
+        **params,
+        "pair_id": pair_id,
+        "left_side": left_side_for(pair_id=pair_id, reviewer_id=reviewer_id),
+        "leased_at": params["now"],
+        "expires_at": params["expires"],
+        "skipped": False,
+        "token": secrets.token_urlsafe(16),
+        "served_at": params["now"],
+    }
+    statement = _lease_statement(session.get_bind().dialect.name)
+    return session.execute(
+        statement, values, execution_options={"populate_existing": True}
+    ).scalar_one_or_none()
 
 
 def issue_token(session: Session, *, assignment: Assignment, now: datetime | None = None) -> str:

@@ -18,7 +18,7 @@ from app.patterns.models import TaxonomyVersion
 from app.patterns.service import list_patterns
 from app.review.adjudication import STATUS_OF
 from app.review.models import Adjudication, Assignment, Judgment, Verdict
-from app.review.queue import OPEN_STATUSES, judgments_of, left_side_for, others_leases_of
+from app.review.queue import OPEN_STATUSES, left_side_for, others_leases_of
 from app.settings.service import get_value
 
 # Undo reaches this far back into the reviewer's own judgments.
@@ -95,7 +95,7 @@ def submit(
     _validate(session, data)
     pair, assignment = locked or lock_pair(session, reviewer=reviewer, pair_id=pair_id)
     now = utcnow()
-    version_id = _check_room(session, pair=pair, reviewer=reviewer, assignment=assignment, now=now)
+    room = _check_room(session, pair=pair, reviewer=reviewer, assignment=assignment, now=now)
     if screen_token is not None:
         if assignment is None:
             raise NotFoundError(f"pair {pair_id} is not in your queue")
@@ -118,7 +118,7 @@ def submit(
         comment=(data.comment or "").strip() or None,
         flagged=data.flagged,
         seconds_spent=seconds,
-        taxonomy_version_id=version_id,
+        taxonomy_version_id=room.version_id,
         created_at=now,
         updated_at=now,
     )
@@ -130,7 +130,13 @@ def submit(
         raise ConflictError("You already judged this pair; press u to undo your last verdict.") from None
     if assignment is not None:
         session.delete(assignment)
-    refresh_status(session, pair_id=pair_id)
+    # The pair is locked, so its judgments are those the room check counted, and this one.
+    before = room.status
+    agreed = before.distinct == 0 or (before.distinct == 1 and before.verdict == data.verdict)
+    after = _StatusInputs(
+        before.adjudicated, before.judged + 1, 1 if agreed else 2, data.verdict.value if agreed else None
+    )
+    _set_status(session, pair_id=pair_id, inputs=after, overlap=room.overlap)
     return judgment
 
 
@@ -153,8 +159,43 @@ def check_render(
         )
 
 
-# The room check's three counts (this reviewer's judgment, all judgments, others' live leases) and the current
-# taxonomy version (the judgment records it) in one statement, built once: bound pair_id, reviewer_id, now.
+@dataclass(slots=True, frozen=True)
+class _StatusInputs:
+    """What a pair's status follows from: an admin's adjudication, and the number of judgments, of
+    distinct verdicts among them, and one of them (the verdict when all agree)."""
+
+    adjudicated: str | None
+    judged: int
+    distinct: int
+    verdict: str | None
+
+
+@dataclass(slots=True, frozen=True)
+class _Room:
+    """What a verdict records and decides with: the current taxonomy version, the overlap, and the pair's
+    status inputs before it."""
+
+    version_id: int | None
+    overlap: int
+    status: _StatusInputs
+
+
+# `_StatusInputs` of one pair, as columns: bound pair_id.
+_ADJUDICATED = (
+    select(col(Adjudication.verdict))
+    .where(col(Adjudication.pair_id) == bindparam("pair_id"))
+    .limit(1)
+    .scalar_subquery()
+)
+_VERDICTS = (
+    select(func.count(), func.count(func.distinct(col(Judgment.verdict))), func.min(col(Judgment.verdict)))
+    .where(col(Judgment.pair_id) == bindparam("pair_id"))
+    .subquery()
+)
+_STATUS_INPUTS = select(_ADJUDICATED, *_VERDICTS.c)
+
+# The room check (this reviewer's judgment, others' live leases), the current taxonomy version (the judgment
+# records it) and the pair's status inputs in one statement, built once: bound pair_id, reviewer_id, now.
 _ROOM = select(
     select(func.count())
     .select_from(Judgment)
@@ -162,70 +203,65 @@ _ROOM = select(
         col(Judgment.pair_id) == bindparam("pair_id"), col(Judgment.reviewer_id) == bindparam("reviewer_id")
     )
     .scalar_subquery(),
-    judgments_of(bindparam("pair_id")),
     others_leases_of(bindparam("pair_id")),
     select(func.max(TaxonomyVersion.id)).scalar_subquery(),
+    _ADJUDICATED,
+    *_VERDICTS.c,
 )
 
 
 def _check_room(
     session: Session, *, pair: Pair, reviewer: User, assignment: Assignment | None, now: object
-) -> int | None:
-    """Refuse a verdict the pair has no room for; returns the current taxonomy version."""
-    mine, judged, held_by_others, version_id = session.execute(
+) -> _Room:
+    """Refuse a verdict the pair has no room for; returns what the verdict records and decides with."""
+    mine, held_by_others, version_id, *inputs = session.execute(
         _ROOM, {"pair_id": pair.id, "reviewer_id": reviewer.id, "now": now}
     ).one()
+    status = _StatusInputs(*inputs)
     if mine:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.")
     if pair.status not in OPEN_STATUSES:
         raise ConflictError(f"This pair is already decided ({pair.status}); it needs no more judgments.")
     overlap = int(get_value(session, key="overlap"))
-    if judged + held_by_others + 1 > overlap:
+    if status.judged + held_by_others + 1 > overlap:
         if assignment is not None:
             raise ConflictError(
                 "Your hold on this pair expired and it went to another reviewer; your verdict "
                 "was not saved. Press any key to get the next pair."
             )
         raise ConflictError("This pair already has all the judgments it needs.")
-    return version_id
-
-
-# What a pair's status follows from, in one statement: an admin's adjudication, and the number of
-# judgments, of distinct verdicts among them, and one of them (the verdict when all agree). Bound pair_id.
-_STATUS_INPUTS = select(
-    select(col(Adjudication.verdict))
-    .where(col(Adjudication.pair_id) == bindparam("pair_id"))
-    .limit(1)
-    .scalar_subquery(),
-    func.count(),
-    func.count(func.distinct(col(Judgment.verdict))),
-    func.min(col(Judgment.verdict)),
-).where(col(Judgment.pair_id) == bindparam("pair_id"))
+    return _Room(version_id, overlap, status)
 
 
 def refresh_status(session: Session, *, pair_id: int) -> str:
     """Recompute a pair's status and orientation from its judgments; an admin's adjudication prevails."""
-    adjudicated, judged, distinct, verdict = session.execute(_STATUS_INPUTS, {"pair_id": pair_id}).one()
-    if adjudicated is not None:
-        verdict_status = STATUS_OF[Verdict(adjudicated)]
+    inputs = _StatusInputs(*session.execute(_STATUS_INPUTS, {"pair_id": pair_id}).one())
+    return _set_status(
+        session, pair_id=pair_id, inputs=inputs, overlap=int(get_value(session, key="overlap"))
+    )
+
+
+def _set_status(session: Session, *, pair_id: int, inputs: _StatusInputs, overlap: int) -> str:
+    """Write the status (and orientation) that `inputs` decide."""
+    if inputs.adjudicated is not None:
+        verdict_status = STATUS_OF[Verdict(inputs.adjudicated)]
         session.execute(
             update(Pair)
             .where(col(Pair.id) == pair_id)
-            .values(status=verdict_status, swapped=adjudicated == Verdict.first, updated_at=utcnow())
+            .values(status=verdict_status, swapped=inputs.adjudicated == Verdict.first, updated_at=utcnow())
         )
         return verdict_status
-    overlap = int(get_value(session, key="overlap"))
     status, swapped = PairStatus.candidate, False
-    if distinct > 1:
+    if inputs.distinct > 1:
         status = PairStatus.conflict
-    elif judged and judged >= overlap:
+    elif inputs.judged and inputs.judged >= overlap:
         status = {
             Verdict.first: PairStatus.accepted,
             Verdict.second: PairStatus.accepted,
             Verdict.tie: PairStatus.tie,
             Verdict.not_a_pair: PairStatus.not_a_pair,
-        }[Verdict(verdict)]
-        swapped = verdict == Verdict.first
+        }[Verdict(str(inputs.verdict))]
+        swapped = inputs.verdict == Verdict.first
     session.execute(
         update(Pair)
         .where(col(Pair.id) == pair_id)
