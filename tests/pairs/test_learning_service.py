@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi import BackgroundTasks
 from sqlalchemy import Engine
@@ -146,3 +148,47 @@ def test_a_retraining_is_queued_after_enough_new_verdicts_and_agrees_with_traini
         assert ls.training_due(session)
         assert ls.start_training_if_due(session, background, user_id=None) is not None
         assert model.active
+
+
+def test_a_pair_relabelled_after_the_model_counts_as_new_and_one_before_does_not(engine: Engine) -> None:
+    """`since_active` counts labels whose status changed after the active model was made, so a verdict's
+    check reads only those (ix_pair_status_updated), however many pairs were reviewed before."""
+    from datetime import timedelta
+
+    with session_scope(engine) as session:
+        labelled(session, real=30, not_real=30)
+        model = ls.train(session, user_id=None)
+        old = session.exec(select(Pair).where(col(Pair.status) == PairStatus.accepted)).first()
+        assert old is not None
+        assert ls.label_counts(session).since_active == 0
+        old.status, old.updated_at = PairStatus.not_a_pair, model.created_at + timedelta(seconds=1)
+        session.add(old)
+        session.flush()
+        assert ls.label_counts(session).since_active == 1
+        labelled(session, real=ls.RETRAIN_AFTER - 2, not_real=0)
+        assert not ls.training_due(session)
+        assert ls.start_training_if_due(session, BackgroundTasks(), user_id=None) is None
+        labelled(session, real=1, not_real=0)
+        assert ls.training_due(session)
+        assert ls.start_training_if_due(session, BackgroundTasks(), user_id=None) is not None
+
+
+def test_the_training_check_reads_the_labels_since_the_model_from_the_index(engine: Engine) -> None:
+    """Each status's labels since the active model are read in ix_pair_status_updated's order and stop at
+    RETRAIN_AFTER, whatever the planner knows of the table; reading the status index instead scanned every
+    reviewed pair (2.5 ms at 5,900 of them)."""
+    from sqlalchemy import text
+
+    with session_scope(engine) as session:
+        labelled(session, real=30, not_real=30)
+        ls.train(session, user_id=None)
+        if engine.dialect.name == "postgresql":
+            session.execute(text("SET LOCAL enable_seqscan = off"))  # a handful of rows: it would scan them
+            explain = "EXPLAIN "
+        else:
+            explain = "EXPLAIN QUERY PLAN "
+        state = ls._DUE_INPUTS.compile(bind=engine).construct_expanded_state({})
+        values: Any = state.positional_parameters if state.positiontup else state.parameters
+        rows = session.connection().exec_driver_sql(explain + state.statement, values).all()
+        plan = "\n".join(str(row) for row in rows)
+    assert plan.count("ix_pair_status_updated") >= 3, plan

@@ -273,6 +273,40 @@ def _id(engine: Engine, username: str) -> int:
         return get_user(session, username).id or 0
 
 
+class TestLease:
+    """A lease is one statement: insert the assignment, or renew the reviewer's earlier one, only while the
+    pair has room within the overlap."""
+
+    def test_an_expired_lease_is_renewed_in_place_with_its_sides(self, engine: Engine) -> None:
+        make_user(engine, "rev")
+        (pair_id,) = pairs(engine, 0.9)
+        assert lease(engine, "rev") == pair_id
+        with session_scope(engine, read_only=True) as session:
+            before = session.execute(select(Assignment)).scalars().one()
+        expire_leases(engine)
+        assert lease(engine, "rev") == pair_id
+        with session_scope(engine, read_only=True) as session:
+            after = session.execute(select(Assignment)).scalars().one()
+        assert (after.id, after.left_side) == (before.id, before.left_side)
+        assert after.expires_at > utcnow() and after.token != before.token
+        assert after.served_at is not None and after.leased_at > before.leased_at
+
+    def test_a_pair_without_room_is_not_leased(self, engine: Engine) -> None:
+        """The lease counts again what the pick saw (a lease committed meanwhile would fill the pair)."""
+        make_user(engine, "rev")
+        make_user(engine, "other")
+        (pair_id,) = pairs(engine, 0.9)
+        assert lease(engine, "other") == pair_id
+        with session_scope(engine) as session:
+            reviewer = get_user(session, "rev")
+            now = utcnow()
+            params = {"reviewer_id": reviewer.id, "now": now, "overlap": 1, "expires": now + timedelta(minutes=5)}
+            assert queue._lease(session, pair_id=pair_id, params=params, reviewer=reviewer) is None
+            params["overlap"] = 2
+            leased = queue._lease(session, pair_id=pair_id, params=params, reviewer=reviewer)
+            assert leased is not None and (leased.pair_id, leased.reviewer_id) == (pair_id, reviewer.id)
+
+
 class TestPickReadsTheQueueIndex:
     """The pick walks ix_pair_open_queue in order and stops at the first pair that passes; sorting every open
     pair instead cost 280 ms at 31,000 open pairs. The planner can use the partial index only when the query

@@ -76,6 +76,34 @@ class TestVerdictToStatus:
         assert judgment.taxonomy_version_id is not None
 
 
+    @pytest.mark.parametrize("overlap", [2, 3])
+    @pytest.mark.parametrize(
+        "verdicts",
+        [(Verdict.first, Verdict.first, Verdict.first), (Verdict.second, Verdict.tie, Verdict.tie),
+         (Verdict.not_a_pair, Verdict.not_a_pair, Verdict.second), (Verdict.tie, Verdict.tie, Verdict.tie)],
+    )  # fmt: skip
+    def test_each_verdict_writes_the_status_its_judgments_decide(
+        self, engine: Engine, rev: str, overlap: int, verdicts: tuple[Verdict, ...]
+    ) -> None:
+        """A verdict decides the status from the counts it read before its judgment (one statement fewer);
+        after each, the stored status is what recounting every judgment gives (`refresh_status`)."""
+        from app.review.service import refresh_status
+
+        with session_scope(engine) as session:
+            set_value(session, key="overlap", value=overlap)
+        pair_id = _pair(engine)
+        for i, verdict in enumerate(verdicts[:overlap]):
+            make_user(engine, f"judge{i}")
+            _submit(engine, f"judge{i}", pair_id, verdict=verdict)
+            with session_scope(engine) as session:
+                pair = session.get_one(Pair, pair_id)
+                written = (pair.status, pair.swapped)
+                recounted = refresh_status(session, pair_id=pair_id)
+                session.refresh(pair)
+                assert written == (recounted, pair.swapped)
+        assert written[0] != "candidate"
+
+
 class TestValidation:
     def test_unknown_pattern(self, engine: Engine, rev: str) -> None:
         with pytest.raises(ValidationFailedError, match="unknown patterns: made-up"):
