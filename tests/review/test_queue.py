@@ -288,8 +288,10 @@ class TestLease:
         with session_scope(engine, read_only=True) as session:
             after = session.execute(select(Assignment)).scalars().one()
         assert (after.id, after.left_side) == (before.id, before.left_side)
-        assert after.expires_at > utcnow() and after.token != before.token
-        assert after.served_at is not None and after.leased_at > before.leased_at
+        assert after.expires_at > utcnow()
+        assert after.token != before.token
+        assert after.served_at is not None
+        assert after.leased_at > before.leased_at
 
     def test_a_pair_without_room_is_not_leased(self, engine: Engine) -> None:
         """The lease counts again what the pick saw (a lease committed meanwhile would fill the pair)."""
@@ -300,11 +302,17 @@ class TestLease:
         with session_scope(engine) as session:
             reviewer = get_user(session, "rev")
             now = utcnow()
-            params = {"reviewer_id": reviewer.id, "now": now, "overlap": 1, "expires": now + timedelta(minutes=5)}
+            params = {
+                "reviewer_id": reviewer.id,
+                "now": now,
+                "overlap": 1,
+                "expires": now + timedelta(minutes=5),
+            }
             assert queue._lease(session, pair_id=pair_id, params=params, reviewer=reviewer) is None
             params["overlap"] = 2
             leased = queue._lease(session, pair_id=pair_id, params=params, reviewer=reviewer)
-            assert leased is not None and (leased.pair_id, leased.reviewer_id) == (pair_id, reviewer.id)
+            assert leased is not None
+            assert (leased.pair_id, leased.reviewer_id) == (pair_id, reviewer.id)
 
 
 class TestPickReadsTheQueueIndex:

@@ -75,7 +75,6 @@ class TestVerdictToStatus:
         assert judgment.patterns_second == ["assumptions", "tradeoffs"]
         assert judgment.taxonomy_version_id is not None
 
-
     @pytest.mark.parametrize("overlap", [2, 3])
     @pytest.mark.parametrize(
         "verdicts",
