@@ -228,6 +228,25 @@ class TestStats:
             stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
         assert (stats.judged_today, stats.streak_days, stats.median_seconds, stats.total) == (3, 3, 20.0, 7)
 
+    def test_days_are_utc_days_whatever_the_database_time_zone(self, engine: Engine, rev: str) -> None:
+        """The database counts the days before the past week: they are UTC days, as the recent ones are."""
+        from sqlalchemy import text
+
+        now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+        for days in (0, 1, 2, 8, 9, 10):
+            self._judgment_at(engine, rev, now - timedelta(days=days), 5.0)
+        with session_scope(engine, read_only=True) as session:
+            if engine.dialect.name == "postgresql":
+                session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))  # UTC+14: noon is tomorrow
+            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+        assert (stats.judged_today, stats.streak_days, stats.total) == (1, 3, 6)
+        self._judgment_at(engine, rev, now - timedelta(days=3), None)
+        for days in range(4, 8):
+            self._judgment_at(engine, rev, now - timedelta(days=days), None)
+        with session_scope(engine, read_only=True) as session:
+            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+        assert (stats.streak_days, stats.total, stats.median_seconds) == (11, 11, 5.0)
+
     def test_streak_counts_from_yesterday_when_nothing_today(self, engine: Engine, rev: str) -> None:
         now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
         for days in (1, 2):
