@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col
 
@@ -31,6 +31,7 @@ from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
 from app.patterns.models import Pattern
 from app.review.models import Judgment
+from app.review.stats import judgment_day
 
 # Tables this large (by the planner's statistics) get cached aggregates.
 LARGE_TABLE = 50_000
@@ -133,18 +134,10 @@ def recent_jobs(session: Session, *, limit: int = 8) -> list[Job]:
     return list(session.execute(select(Job).order_by(col(Job.id).desc()).limit(limit)).scalars())
 
 
-def _utc_day(session: Session) -> ColumnElement[str]:
-    """A judgment's UTC day as text YYYY-MM-DD on either backend."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", col(Judgment.created_at)), "YYYY-MM-DD")
-    # SQLite keeps UTC timestamps as text that starts with the date.
-    return func.substr(col(Judgment.created_at), 1, 10)
-
-
 def judged_per_day(session: Session, *, today: date, days: int = 30) -> list[tuple[date, int]]:
     """Judgments per UTC day for the `days` days ending today, days without any included as zero."""
     first = today - timedelta(days=days - 1)
-    day = _utc_day(session)
+    day = judgment_day(session)
     rows = session.execute(
         select(day, func.count()).where(col(Judgment.created_at) >= day_start(first)).group_by(day)
     )

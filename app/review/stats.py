@@ -5,9 +5,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, literal, null, union_all
+from sqlalchemy import ColumnElement, func, literal, null, union_all
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
@@ -26,11 +25,12 @@ class ReviewerStats:
     total: int
 
 
-def _utc_day(session: Session) -> Any:
-    """The UTC calendar day of a judgment, as the database computes it (SQLite stores UTC text)."""
+def judgment_day(session: Session) -> ColumnElement[str]:
+    """A judgment's UTC day as text YYYY-MM-DD on either backend, whatever the database's time zone."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", col(Judgment.created_at)))
-    return func.date(col(Judgment.created_at))
+        return func.to_char(func.timezone("UTC", col(Judgment.created_at)), "YYYY-MM-DD")
+    # SQLite keeps UTC timestamps as text that starts with the date.
+    return func.substr(col(Judgment.created_at), 1, 10)
 
 
 def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = None) -> ReviewerStats:
@@ -42,7 +42,7 @@ def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = N
     now = now or utcnow()
     since = now - timedelta(days=STREAK_LOOKBACK_DAYS)
     week = now - timedelta(days=MEDIAN_DAYS)
-    day = _utc_day(session)
+    day = judgment_day(session)
     mine = col(Judgment.reviewer_id) == reviewer.id
     older = (
         select(day, func.count(), null())
@@ -53,7 +53,7 @@ def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = N
         mine, col(Judgment.created_at) >= week
     )
     rows = [
-        (_as_date(on), int(count), seconds)
+        (date.fromisoformat(str(on)), int(count), seconds)
         for on, count, seconds in session.execute(union_all(older, recent))
     ]
     today = now.date()
@@ -70,7 +70,3 @@ def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = N
         median_seconds=round(statistics.median(seconds_spent), 1) if seconds_spent else None,
         total=sum(count for _, count, _ in rows),
     )
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
