@@ -81,9 +81,20 @@ def training_due(session: Session) -> bool:
     """Enough labels for a first model, or enough new ones since the active model."""
     active = active_model(session)
     counts = _label_counts(session, active=active)
-    if counts.total < MIN_LABELS or min(counts.positive, counts.total - counts.positive) < MIN_PER_CLASS:
+    return _due(
+        total=counts.total,
+        positive=counts.positive,
+        negative=counts.total - counts.positive,
+        has_model=active is not None,
+        since=counts.since_active,
+    )
+
+
+def _due(*, total: int, positive: int, negative: int, has_model: bool, since: int) -> bool:
+    """The rule: enough labels of both kinds for a first model, then RETRAIN_AFTER new ones per model."""
+    if total < MIN_LABELS or min(positive, negative) < MIN_PER_CLASS:
         return False
-    return active is None or counts.since_active >= RETRAIN_AFTER
+    return not has_model or since >= RETRAIN_AFTER
 
 
 def _at_most(cap: int, *conditions: Any, order_by: Any = None) -> ScalarSelect[int]:
@@ -139,9 +150,10 @@ def start_training_if_due(
     The same rule as `training_due`, asked with one statement whose cost does not grow with the labels
     (every verdict asks)."""
     waiting, active_since, total, positive, negative, since = session.execute(_DUE_INPUTS).one()
-    if waiting is not None or total < MIN_LABELS or min(positive, negative) < MIN_PER_CLASS:
-        return None
-    if active_since is not None and since < RETRAIN_AFTER:
+    due = _due(
+        total=total, positive=positive, negative=negative, has_model=active_since is not None, since=since
+    )
+    if waiting is not None or not due:
         return None
     return start_job(session, background, kind=TRAIN_JOB, payload={}, user_id=user_id)
 
