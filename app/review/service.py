@@ -131,12 +131,7 @@ def submit(
     if assignment is not None:
         session.delete(assignment)
     # The pair is locked, so its judgments are those the room check counted, and this one.
-    before = room.status
-    agreed = before.distinct == 0 or (before.distinct == 1 and before.verdict == data.verdict)
-    after = _StatusInputs(
-        before.adjudicated, before.judged + 1, 1 if agreed else 2, data.verdict.value if agreed else None
-    )
-    _set_status(session, pair_id=pair_id, inputs=after, overlap=room.overlap)
+    _set_status(session, pair_id=pair_id, inputs=room.status.with_verdict(data.verdict), overlap=room.overlap)
     return judgment
 
 
@@ -168,6 +163,13 @@ class _StatusInputs:
     judged: int
     distinct: int
     verdict: str | None
+
+    def with_verdict(self, verdict: Verdict) -> _StatusInputs:
+        """The inputs once one more judgment with `verdict` is stored."""
+        agreed = self.distinct == 0 or (self.distinct == 1 and self.verdict == verdict)
+        return _StatusInputs(
+            self.adjudicated, self.judged + 1, 1 if agreed else 2, verdict.value if agreed else None
+        )
 
 
 @dataclass(slots=True, frozen=True)
