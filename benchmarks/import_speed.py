@@ -13,6 +13,7 @@ sessions concatenated) to show memory stays bounded on a large single file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -21,11 +22,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -214,6 +215,20 @@ def drop_database(url: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
+
+
+@contextlib.contextmanager
+def scratch_engine(*, work: Path, postgres: str | None) -> Iterator[Engine]:
+    """An engine on a fresh database (a new one on the `postgres` server, else a SQLite file in `work`),
+    disposed, and the PostgreSQL database dropped, afterwards."""
+    url = fresh_postgres(postgres) if postgres else f"sqlite:///{work / 'bench.db'}"
+    engine = build_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        if postgres:
+            drop_database(url)
 
 
 def main() -> None:

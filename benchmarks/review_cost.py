@@ -31,12 +31,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.db import build_engine, use_engine
-from benchmarks.import_speed import drop_database, fresh_postgres
+from app.db import use_engine
+from benchmarks.import_speed import scratch_engine
 from benchmarks.review_load import PASSWORD, seed_database
 
 PAIR_ID = re.compile(r'data-pair-id="(\d+)"')
@@ -85,94 +85,95 @@ def main() -> int:
     from app.config import get_settings
 
     get_settings.cache_clear()
-    url = fresh_postgres(args.postgres) if args.postgres else f"sqlite:///{work / 'cost.db'}"
-    engine = build_engine(url)
     try:
-        seed_database(engine, work, sessions=args.sessions, source="cost", users={"r0": "reviewer"})
-        use_engine(engine)
-        statements = [0]
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def _count(*_: Any) -> None:
-            statements[0] += 1
-
-        from starlette.testclient import TestClient
-
-        from app.main import create_app
-
-        with TestClient(create_app(), base_url="http://testserver", follow_redirects=False) as client:
-            form = CSRF_FIELD.search(client.get("/login").text)
-            signed = client.post(
-                "/login",
-                data={"username": "r0", "password": PASSWORD, "csrf_token": form.group(1) if form else ""},
-            )
-            if signed.status_code != 303:
-                print(f"sign-in answered {signed.status_code}")
-                return 2
-            headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
-            figures: dict[str, tuple[list[int], list[float], list[float]]] = {
-                "next": ([], [], []),
-                "submit": ([], [], []),
-            }
-            profiler = cProfile.Profile()
-            if args.profile:
-                _run_inline()
-
-            def measured(name: str, counted: bool, call: Callable[[], Any]) -> Any:
-                statements[0] = 0
-                profiling = counted and args.profile
-                if profiling:
-                    assert client.portal is not None  # inside `with TestClient`
-                    client.portal.call(profiler.enable)
-                cpu = time.process_time()
-                response = call()
-                cpu = time.process_time() - cpu
-                if profiling:
-                    assert client.portal is not None
-                    client.portal.call(profiler.disable)
-                if response.status_code != 200:
-                    raise SystemExit(f"{name} answered {response.status_code}: {response.text[:300]}")
-                if counted:
-                    figures[name][0].append(statements[0])
-                    figures[name][1].append(server_ms(response.headers))
-                    figures[name][2].append(cpu * 1000)
-                return response
-
-            for round_ in range(WARM_UP + args.rounds):
-                counted = round_ >= WARM_UP
-                page = measured("next", counted, lambda: client.post("/review/next", headers=headers))
-                match, token = PAIR_ID.search(page.text), SCREEN_TOKEN.search(page.text)
-                if match is None:
-                    print("the queue ran out; use more --sessions")
-                    break
-                verdict = {
-                    "verdict": "right",
-                    "patterns_right": ["tradeoffs"],
-                    "token": token.group(1) if token else "",
-                }
-                judge = functools.partial(
-                    client.post, f"/review/{int(match.group(1))}/judge", headers=headers, data=verdict
-                )
-                measured("submit", counted, judge)
-        backend = "postgresql" if args.postgres else "sqlite"
-        print(f"{backend}, {args.sessions} sessions, one reviewer, {len(figures['next'][0])} rounds")
-        for name, (counts, ms, cpu_ms) in figures.items():
-            if not counts:
-                continue
-            print(
-                f"  {name:<7} statements/request {statistics.fmean(counts):5.1f} (max {max(counts)})  "
-                f"server ms median {statistics.median(ms):6.1f}  mean {statistics.fmean(ms):6.1f}  "
-                f"CPU ms median {statistics.median(cpu_ms):6.1f}"
-            )
-        if args.profile:
-            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
-        return 0 if figures["next"][0] else 2
+        with scratch_engine(work=work, postgres=args.postgres) as engine:
+            return _measure(engine, work=work, args=args)
     finally:
         use_engine(None)
-        engine.dispose()
-        if args.postgres:
-            drop_database(url)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _measure(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
+    """Seed the database, sign one reviewer in and time the rounds (see the module's docstring)."""
+    seed_database(engine, work, sessions=args.sessions, source="cost", users={"r0": "reviewer"})
+    use_engine(engine)
+    statements = [0]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_: Any) -> None:
+        statements[0] += 1
+
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+
+    with TestClient(create_app(), base_url="http://testserver", follow_redirects=False) as client:
+        form = CSRF_FIELD.search(client.get("/login").text)
+        signed = client.post(
+            "/login",
+            data={"username": "r0", "password": PASSWORD, "csrf_token": form.group(1) if form else ""},
+        )
+        if signed.status_code != 303:
+            print(f"sign-in answered {signed.status_code}")
+            return 2
+        headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
+        figures: dict[str, tuple[list[int], list[float], list[float]]] = {
+            "next": ([], [], []),
+            "submit": ([], [], []),
+        }
+        profiler = cProfile.Profile()
+        if args.profile:
+            _run_inline()
+
+        def measured(name: str, counted: bool, call: Callable[[], Any]) -> Any:
+            statements[0] = 0
+            profiling = counted and args.profile
+            if profiling:
+                assert client.portal is not None  # inside `with TestClient`
+                client.portal.call(profiler.enable)
+            cpu = time.process_time()
+            response = call()
+            cpu = time.process_time() - cpu
+            if profiling:
+                assert client.portal is not None
+                client.portal.call(profiler.disable)
+            if response.status_code != 200:
+                raise SystemExit(f"{name} answered {response.status_code}: {response.text[:300]}")
+            if counted:
+                figures[name][0].append(statements[0])
+                figures[name][1].append(server_ms(response.headers))
+                figures[name][2].append(cpu * 1000)
+            return response
+
+        for round_ in range(WARM_UP + args.rounds):
+            counted = round_ >= WARM_UP
+            page = measured("next", counted, lambda: client.post("/review/next", headers=headers))
+            match, token = PAIR_ID.search(page.text), SCREEN_TOKEN.search(page.text)
+            if match is None:
+                print("the queue ran out; use more --sessions")
+                break
+            verdict = {
+                "verdict": "right",
+                "patterns_right": ["tradeoffs"],
+                "token": token.group(1) if token else "",
+            }
+            judge = functools.partial(
+                client.post, f"/review/{int(match.group(1))}/judge", headers=headers, data=verdict
+            )
+            measured("submit", counted, judge)
+    backend = "postgresql" if args.postgres else "sqlite"
+    print(f"{backend}, {args.sessions} sessions, one reviewer, {len(figures['next'][0])} rounds")
+    for name, (counts, ms, cpu_ms) in figures.items():
+        if not counts:
+            continue
+        print(
+            f"  {name:<7} statements/request {statistics.fmean(counts):5.1f} (max {max(counts)})  "
+            f"server ms median {statistics.median(ms):6.1f}  mean {statistics.fmean(ms):6.1f}  "
+            f"CPU ms median {statistics.median(cpu_ms):6.1f}"
+        )
+    if args.profile:
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
+    return 0 if figures["next"][0] else 2
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -26,12 +25,12 @@ from sqlmodel import col, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.auth.models import User
-from app.db import build_engine, session_scope
+from app.db import session_scope
 from app.models_base import utcnow
 from app.pairs.models import Pair
 from app.review.models import Judgment
 from app.review.stats import reviewer_stats
-from benchmarks.import_speed import drop_database, fresh_postgres
+from benchmarks.import_speed import scratch_engine
 from benchmarks.review_load import seed_database
 
 TARGET_MS = 50.0
@@ -47,10 +46,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="pairwise-stats-"))
-    url = fresh_postgres(args.postgres) if args.postgres else f"sqlite:///{work / 'stats.db'}"
-    engine = build_engine(url)
-    try:
+    with (
+        tempfile.TemporaryDirectory(prefix="pairwise-stats-") as folder,
+        scratch_engine(work=Path(folder), postgres=args.postgres) as engine,
+    ):
+        work = Path(folder)
         seed_database(engine, work, sessions=args.sessions, source="stats", users={"r0": "reviewer"})
         now, pick = utcnow(), random.Random(7)
         with session_scope(engine) as session:
@@ -77,11 +77,6 @@ def main() -> int:
             f"days, median {stats.median_seconds} s, {stats.total} in the year"
         )
         return 0 if median < TARGET_MS else 1
-    finally:
-        engine.dispose()
-        if args.postgres:
-            drop_database(url)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
