@@ -8,7 +8,9 @@ import orjson
 import typer
 from rich.console import Console
 
-err = Console(stderr=True)
+# Soft wrap: a message is never broken into lines at the terminal width (a file path cut in two cannot be
+# pasted, and a log or pipe has no width).
+err = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

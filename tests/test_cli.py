@@ -9,12 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from sqlalchemy import Engine, func, select, update
 from sqlmodel import Session, col
 from typer.testing import CliRunner, Result
 
-import app.auth.cli as users_cli_module
 import app.cli as cli_module
 from app import lazy_commands
 from app.auth.models import ApiToken, User, WebSession
@@ -33,10 +31,9 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
-def _wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rich wraps at 80 columns when not on a terminal; messages are asserted whole."""
-    monkeypatch.setattr(cli_module, "err", Console(stderr=True, width=10_000))
-    monkeypatch.setattr(users_cli_module, "err", Console(stderr=True, width=10_000))
+def _wide_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich draws tables 80 columns wide when not on a terminal; their rows are asserted whole. (Messages on
+    stderr are never wrapped: see test_a_long_path_in_an_error_stays_on_one_line.)"""
     monkeypatch.setenv("COLUMNS", "250")
 
 
@@ -191,6 +188,16 @@ class TestImport:
         result = invoke("import", str(missing))
         assert f"{missing}: no such file or folder" in result.stderr
         assert result.exit_code == 1
+
+    def test_a_long_path_in_an_error_stays_on_one_line(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # stderr is no terminal here (80 columns to rich): a path cut at the width could not be pasted back.
+        monkeypatch.delenv("COLUMNS")
+        missing = tmp_path / ("a-folder-with-a-long-name-" * 5) / "nope.jsonl"
+        result = invoke("import", str(missing))
+        assert len(str(missing)) > 120
+        assert f"error: {missing}: no such file or folder\n" in result.stderr
 
     def test_format_override(self, engine: Engine, tmp_path: Path) -> None:
         path = tmp_path / "chat.jsonl"

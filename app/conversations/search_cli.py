@@ -6,17 +6,16 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
 
 from app import migrate
 from app.conversations.search_index import index_pending, index_states
 from app.conversations.search_repair import integrity_problems, rebuild
 from app.db import get_engine, session_scope
+from app.terminal import err
 
 search_cli = typer.Typer(
     help="The full-text search index (FTS5 on SQLite, turn_search on PostgreSQL).", no_args_is_help=True
 )
-err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
 
 
