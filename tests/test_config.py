@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 import app.cli as cli_module
@@ -172,7 +171,6 @@ class TestServeCommand:
         import uvicorn
 
         calls: list[tuple[str, object]] = []
-        monkeypatch.setattr(cli_module, "err", Console(stderr=True, width=10_000))
         # `serve` prepares the database (upgrade, then first-run data such as the default patterns).
         monkeypatch.setattr(migrate, "prepare", lambda *a, **k: calls.append(("upgrade", None)))
         monkeypatch.setattr(uvicorn, "run", lambda *a, **k: calls.append(("run", k)))
