@@ -2,7 +2,8 @@
 
     python benchmarks/reviewer_stats.py [--sessions 30000] [--repeat 15] [--postgres postgresql://...]
 
-Every review request shows these numbers, so their cost must not follow the reviewer's whole history.
+Every review request shows these numbers, so their cost must not follow the reviewer's whole history. A
+judgment on each day of the year is the costliest case: a 366-day streak, walked back one day at a time.
 Seeds a database like `review_load.py`, gives one reviewer a judgment on every pair (created at random times
 over the past year, a fixed seed), and prints the median time of `reviewer_stats` over `--repeat` calls.
 Exits 1 when the median reaches 50 ms.
@@ -74,7 +75,7 @@ def main() -> int:
         print(
             f"{backend}: {len(rows)} judgments over a year, reviewer_stats median {median:.1f} ms "
             f"(min {min(times):.1f}) of {args.repeat}; today {stats.judged_today}, streak {stats.streak_days} "
-            f"days, median {stats.median_seconds} s, {stats.total} in the year"
+            f"days, median {stats.median_seconds} s"
         )
         return 0 if median < TARGET_MS else 1
 

@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, literal, null, union_all
+from sqlalchemy import ColumnElement, TextClause, func, text
 from sqlmodel import Session, col, select
 
 from app.auth.models import User
 from app.models_base import utcnow
 from app.review.models import Judgment
 
-STREAK_LOOKBACK_DAYS = 366
-MEDIAN_DAYS = 7  # the median seconds per pair is of the past week's judgments
+STREAK_LOOKBACK_DAYS = 366  # the longest streak shown
+MEDIAN_DAYS = 7  # the median seconds per pair is of the judgments of the last 7 UTC days, today included
+
+# The days before the past week that continue a streak, walked back one day at a time from `start` (a day
+# that has judgments): each step is one probe of ix_judgment_reviewer_created for the day before, so the
+# walk costs the streak's length, not the reviewer's history. Days are UTC days on both backends.
+_WALK = {
+    "postgresql": text(
+        "WITH RECURSIVE walk(day, n) AS ("
+        " SELECT CAST(:start AS date), 0"
+        " UNION ALL"
+        " SELECT walk.day - 1, walk.n + 1 FROM walk"
+        " WHERE walk.n < :most AND EXISTS ("
+        "  SELECT 1 FROM judgment WHERE judgment.reviewer_id = :reviewer"
+        "   AND judgment.created_at >= CAST(walk.day - 1 AS timestamp) AT TIME ZONE 'UTC'"
+        "   AND judgment.created_at < CAST(walk.day AS timestamp) AT TIME ZONE 'UTC'))"
+        " SELECT max(n) FROM walk"
+    ),
+    # SQLite keeps UTC timestamps as text that starts with the date, so a day is a text range.
+    "sqlite": text(
+        "WITH RECURSIVE walk(day, n) AS ("
+        " SELECT :start, 0"
+        " UNION ALL"
+        " SELECT date(walk.day, '-1 day'), walk.n + 1 FROM walk"
+        " WHERE walk.n < :most AND EXISTS ("
+        "  SELECT 1 FROM judgment WHERE judgment.reviewer_id = :reviewer"
+        "   AND judgment.created_at >= date(walk.day, '-1 day') AND judgment.created_at < walk.day))"
+        " SELECT max(n) FROM walk"
+    ),
+}
 
 
 @dataclass(slots=True)
@@ -22,7 +51,6 @@ class ReviewerStats:
     judged_today: int
     streak_days: int
     median_seconds: float | None
-    total: int
 
 
 def judgment_day(session: Session) -> ColumnElement[str]:
@@ -34,39 +62,43 @@ def judgment_day(session: Session) -> ColumnElement[str]:
 
 
 def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = None) -> ReviewerStats:
-    """Judged today, the streak of days, the median seconds of the past week, the judgments of the year.
+    """Judged today, the streak of days (UTC), the median seconds of the past week.
 
-    Every review request asks, so the database counts the days before the past week (one row a day), and
-    only the past week's judgments come back one by one (their seconds make the median): a reviewer with
-    a year of verdicts costs a few hundred rows, not one per verdict."""
+    Every review request asks, so what it reads is bounded: the past week's judgments (their seconds make
+    the median, their days the streak so far) and, only when the streak spans that whole week, one probe
+    per earlier day of the streak (`_WALK`). A reviewer's years of verdicts are never read."""
     now = now or utcnow()
-    since = now - timedelta(days=STREAK_LOOKBACK_DAYS)
-    week = now - timedelta(days=MEDIAN_DAYS)
-    day = judgment_day(session)
-    mine = col(Judgment.reviewer_id) == reviewer.id
-    older = (
-        select(day, func.count(), null())
-        .where(mine, col(Judgment.created_at) >= since, col(Judgment.created_at) < week)
-        .group_by(day)
-    )
-    recent = select(day, literal(1), col(Judgment.seconds_spent)).where(
-        mine, col(Judgment.created_at) >= week
-    )
-    rows = [
-        (date.fromisoformat(str(on)), int(count), seconds)
-        for on, count, seconds in session.execute(union_all(older, recent))
-    ]
     today = now.date()
-    days = {on for on, _, _ in rows}
+    first = today - timedelta(days=MEDIAN_DAYS - 1)
+    rows = session.execute(
+        select(judgment_day(session), col(Judgment.seconds_spent)).where(
+            col(Judgment.reviewer_id) == reviewer.id,
+            col(Judgment.created_at) >= datetime.combine(first, time.min, tzinfo=now.tzinfo),
+        )
+    ).all()
+    per_day = Counter(date.fromisoformat(str(on)) for on, _ in rows)
     streak = 0
-    cursor: date = today if today in days else today - timedelta(days=1)
-    while cursor in days:
+    cursor = today if today in per_day else today - timedelta(days=1)
+    while cursor in per_day:
         streak += 1
         cursor -= timedelta(days=1)
-    seconds_spent = [s for _, _, s in rows if s is not None]
+    if cursor < first and streak < STREAK_LOOKBACK_DAYS:
+        streak += _judged_days_before(
+            session, reviewer=reviewer, day=first, most=STREAK_LOOKBACK_DAYS - streak
+        )
+    seconds_spent = [seconds for _, seconds in rows if seconds is not None]
     return ReviewerStats(
-        judged_today=sum(count for on, count, _ in rows if on == today),
+        judged_today=per_day[today],
         streak_days=streak,
         median_seconds=round(statistics.median(seconds_spent), 1) if seconds_spent else None,
-        total=sum(count for _, count, _ in rows),
+    )
+
+
+def _judged_days_before(session: Session, *, reviewer: User, day: date, most: int) -> int:
+    """How many days right before `day`, one after another, have a judgment by the reviewer (at most `most`)."""
+    dialect = session.get_bind().dialect.name
+    walk: TextClause = _WALK["postgresql" if dialect == "postgresql" else "sqlite"]
+    start: date | str = day if dialect == "postgresql" else day.isoformat()
+    return int(
+        session.execute(walk, {"start": start, "most": most, "reviewer": reviewer.id}).scalar_one() or 0
     )

@@ -16,7 +16,7 @@ from app.models_base import utcnow
 from app.pairs.models import Pair
 from app.review.models import Assignment, Judgment, Verdict
 from app.review.service import JudgmentInput, edit_judgment, submit, undo_last
-from app.review.stats import reviewer_stats
+from app.review.stats import ReviewerStats, reviewer_stats
 from app.settings.service import get_value, set_value
 from tests.web_helpers import add_pair, get_user, make_user
 
@@ -226,26 +226,74 @@ class TestStats:
             self._judgment_at(engine, rev, now - timedelta(days=days), seconds)
         with session_scope(engine, read_only=True) as session:
             stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
-        assert (stats.judged_today, stats.streak_days, stats.median_seconds, stats.total) == (3, 3, 20.0, 7)
+        assert (stats.judged_today, stats.streak_days, stats.median_seconds) == (3, 3, 20.0)
 
-    def test_days_are_utc_days_whatever_the_database_time_zone(self, engine: Engine, rev: str) -> None:
-        """The database counts the days before the past week: they are UTC days, as the recent ones are."""
+    def _stats_far_from_utc(self, engine: Engine, rev: str, now: datetime) -> ReviewerStats:
+        """The numbers read with PostgreSQL's session at UTC+14 (noon UTC is tomorrow there)."""
         from sqlalchemy import text
 
+        with session_scope(engine, read_only=True) as session:
+            if engine.dialect.name == "postgresql":
+                session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))
+            return reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+
+    def test_days_are_utc_days_whatever_the_database_time_zone(self, engine: Engine, rev: str) -> None:
+        """The streak goes on before the past week (walked back day by day): those are UTC days too."""
         now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
         for days in (0, 1, 2, 8, 9, 10):
             self._judgment_at(engine, rev, now - timedelta(days=days), 5.0)
-        with session_scope(engine, read_only=True) as session:
-            if engine.dialect.name == "postgresql":
-                session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))  # UTC+14: noon is tomorrow
-            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
-        assert (stats.judged_today, stats.streak_days, stats.total) == (1, 3, 6)
-        self._judgment_at(engine, rev, now - timedelta(days=3), None)
-        for days in range(4, 8):
+        stats = self._stats_far_from_utc(engine, rev, now)
+        assert (stats.judged_today, stats.streak_days) == (1, 3)
+        for days in range(3, 8):
             self._judgment_at(engine, rev, now - timedelta(days=days), None)
-        with session_scope(engine, read_only=True) as session:
-            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
-        assert (stats.streak_days, stats.total, stats.median_seconds) == (11, 11, 5.0)
+        stats = self._stats_far_from_utc(engine, rev, now)
+        assert (stats.streak_days, stats.median_seconds) == (11, 5.0)
+
+    def test_the_walk_before_the_week_counts_whole_utc_days(self, engine: Engine, rev: str) -> None:
+        midnight = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+        now = midnight + timedelta(hours=12)
+        for days in range(7):  # the whole past week, today included
+            self._judgment_at(engine, rev, now - timedelta(days=days), 5.0)
+        # Day 7 just after its midnight, day 8 just before its end, nothing on day 9, day 10 again.
+        for when in (timedelta(days=-7, minutes=1), timedelta(days=-7, minutes=-1), timedelta(days=-10)):
+            self._judgment_at(engine, rev, midnight + when, None)
+        assert self._stats_far_from_utc(engine, rev, now).streak_days == 9
+        self._judgment_at(
+            engine, rev, midnight - timedelta(days=8, minutes=1), None
+        )  # day 9, at its very end
+        assert self._stats_far_from_utc(engine, rev, now).streak_days == 11
+
+    def test_the_streak_shown_stops_at_the_lookback(
+        self, engine: Engine, rev: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.review import stats as stats_module
+
+        monkeypatch.setattr(stats_module, "STREAK_LOOKBACK_DAYS", 10)
+        now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+        for days in range(14):
+            self._judgment_at(engine, rev, now - timedelta(days=days), 5.0)
+        assert self._stats_far_from_utc(engine, rev, now).streak_days == 10
+
+    def test_the_walk_probes_the_reviewers_index(self, engine: Engine, rev: str) -> None:
+        """Each earlier day of a streak costs one probe of ix_judgment_reviewer_created, never a scan of the
+        reviewer's (or everyone's) judgments."""
+        from sqlalchemy import text
+
+        from app.review.stats import _WALK
+
+        self._judgment_at(engine, rev, utcnow(), 5.0)
+        with session_scope(engine) as session:
+            today = utcnow().date()
+            params = {"start": today.isoformat(), "most": 366, "reviewer": get_user(session, rev).id}
+            if engine.dialect.name == "postgresql":
+                session.execute(
+                    text("SET LOCAL enable_seqscan = off")
+                )  # a handful of rows: it would scan them
+                walk, explain, params["start"] = _WALK["postgresql"], "EXPLAIN ", today
+            else:
+                walk, explain = _WALK["sqlite"], "EXPLAIN QUERY PLAN "
+            plan = "\n".join(str(row) for row in session.execute(text(explain + walk.text), params))
+        assert "ix_judgment_reviewer_created" in plan, plan
 
     def test_streak_counts_from_yesterday_when_nothing_today(self, engine: Engine, rev: str) -> None:
         now = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
@@ -258,7 +306,7 @@ class TestStats:
     def test_no_judgments(self, engine: Engine, rev: str) -> None:
         with session_scope(engine, read_only=True) as session:
             stats = reviewer_stats(session, reviewer=get_user(session, rev))
-        assert (stats.judged_today, stats.streak_days, stats.median_seconds, stats.total) == (0, 0, None, 0)
+        assert (stats.judged_today, stats.streak_days, stats.median_seconds) == (0, 0, None)
 
     def test_seconds_spent_is_measured_from_the_lease(self, engine: Engine, rev: str) -> None:
         from app.review import queue
