@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, TextClause, func, text
+from sqlalchemy import ColumnElement, TextClause, bindparam, func, text
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.auth.models import User
 from app.models_base import utcnow
@@ -55,10 +57,23 @@ class ReviewerStats:
 
 def judgment_day(session: Session) -> ColumnElement[str]:
     """A judgment's UTC day as text YYYY-MM-DD on either backend, whatever the database's time zone."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _day_of(session.get_bind().dialect.name)
+
+
+def _day_of(dialect: str) -> ColumnElement[str]:
+    if dialect == "postgresql":
         return func.to_char(func.timezone("UTC", col(Judgment.created_at)), "YYYY-MM-DD")
     # SQLite keeps UTC timestamps as text that starts with the date.
     return func.substr(col(Judgment.created_at), 1, 10)
+
+
+@functools.cache
+def _week(dialect: str) -> Select[str, float | None]:
+    """The day and seconds of each of a reviewer's judgments since a time. Built once per dialect (building
+    and keying it on every request cost more than running it). Bound: reviewer, since."""
+    return select(_day_of(dialect), col(Judgment.seconds_spent)).where(
+        col(Judgment.reviewer_id) == bindparam("reviewer"), col(Judgment.created_at) >= bindparam("since")
+    )
 
 
 def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = None) -> ReviewerStats:
@@ -70,12 +85,9 @@ def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = N
     now = now or utcnow()
     today = now.date()
     first = today - timedelta(days=MEDIAN_DAYS - 1)
-    rows = session.execute(
-        select(judgment_day(session), col(Judgment.seconds_spent)).where(
-            col(Judgment.reviewer_id) == reviewer.id,
-            col(Judgment.created_at) >= datetime.combine(first, time.min, tzinfo=now.tzinfo),
-        )
-    ).all()
+    since = datetime.combine(first, time.min, tzinfo=now.tzinfo)
+    week = _week(session.get_bind().dialect.name)
+    rows = session.execute(week, {"reviewer": reviewer.id, "since": since}).all()
     per_day = Counter(date.fromisoformat(str(on)) for on, _ in rows)
     streak = 0
     cursor = today if today in per_day else today - timedelta(days=1)
