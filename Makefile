@@ -28,13 +28,14 @@ run: install
 	PAIRWISE_MODE=demo $(PAIRWISE) demo
 	PAIRWISE_MODE=demo $(PAIRWISE) serve --host $(HOST) --port $(PORT)
 
-# Test processes (pytest-xdist): one per core; each test file runs whole in one of them (its module
-# fixtures, servers and browsers are set up once). PYTEST_WORKERS=0 runs the suite in this process.
+# Test processes (pytest-xdist): one per core, at most 4 (each may hold a browser and the training
+# libraries); each test file runs whole in one of them (its module fixtures, servers and browsers are set
+# up once). PYTEST_WORKERS=0 runs the suite in this process.
 PYTEST_WORKERS ?= auto
 
 ## test: install dev dependencies, lint, and run the whole suite
 test: install-dev lint
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
