@@ -7,6 +7,7 @@ import itertools
 import logging
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -51,6 +52,11 @@ MAX_WORKERS = 4
 # while the planner looks at the first ones.
 LOADAVG_PATH = "/proc/loadavg"
 BUSY_SAMPLE_EVERY = 25
+# At least this many samples, this far apart, before deciding: an import of a few large files looks at one
+# input, and one instant can catch a task that runs for a moment (the database server writing back what the
+# previous import left), which read everything here at two thirds of the speed.
+BUSY_MIN_SAMPLES = 5
+BUSY_SAMPLE_PAUSE = 0.01
 
 
 def start_batch(engine: Engine, *, source: str, user_id: int | None = None) -> int:
@@ -152,6 +158,9 @@ def _plan_workers(items: Iterator[Input], workers: int | None) -> tuple[int, Ite
         if len(seen) % BUSY_SAMPLE_EVERY == 1:
             busy.append(_others_running())
         if size >= PARALLEL_MIN_BYTES or len(seen) >= PARALLEL_MIN_FILES:
+            while len(busy) < BUSY_MIN_SAMPLES:
+                time.sleep(BUSY_SAMPLE_PAUSE)
+                busy.append(_others_running())
             return _idle_cores(sum(busy) / len(busy)), itertools.chain(seen, items)
     return 0, iter(seen)
 

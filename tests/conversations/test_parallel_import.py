@@ -270,6 +270,28 @@ class TestWhenWorkersStart:
         assert len(workers_started) == workers
         assert all(worker.process.poll() is not None for worker in workers_started)
 
+    @pytest.mark.parametrize(
+        ("samples", "workers"),
+        [([1.0, 0.0, 0.0, 0.0, 0.0], 2), ([1.0, 1.0, 0.0, 1.0, 0.0], 0), ([1.0] * 5, 0)],
+        ids=["a moment's task", "a core busy most of the time", "a core busy"],
+    )
+    def test_a_few_large_files_are_sampled_more_than_once(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, samples: list[float], workers: int
+    ) -> None:
+        """One large file reaches the size at once: one instant alone could catch a task that runs for a
+        moment and read the whole import here."""
+        taken = iter(samples)
+        monkeypatch.setattr(importing, "_others_running", lambda: next(taken))
+        monkeypatch.setattr(importing, "PARALLEL_MIN_BYTES", 1_000)
+        monkeypatch.setattr(importing.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+        big = tmp_path / "big.jsonl"
+        big.write_bytes(b"x" * 2_000)
+        items = list(iter_input_files([big]))
+        count, planned = importing._plan_workers(iter(items), None)
+        assert count == workers
+        assert list(planned) == items
+        assert next(taken, None) is None  # every sample was taken
+
     def test_without_proc_loadavg_the_load_average_counts(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(importing, "LOADAVG_PATH", "/nonexistent/loadavg")
         monkeypatch.setattr(importing.os, "getloadavg", lambda: (1.5, 1.0, 1.0))
@@ -279,6 +301,7 @@ class TestWhenWorkersStart:
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         samples = iter([0.0, 0.0, 2.0, 2.0])  # others start running halfway: 1.0 on average
+        monkeypatch.setattr(importing, "BUSY_MIN_SAMPLES", 4)  # taken every 25 of the 100 files
         monkeypatch.setattr(importing, "_others_running", lambda: next(samples))
         monkeypatch.setattr(importing, "PARALLEL_MIN_FILES", 100)
         monkeypatch.setattr(importing.os, "sched_getaffinity", lambda _: {0, 1, 2}, raising=False)
