@@ -258,9 +258,8 @@ class TestStats:
         for when in (timedelta(days=-7, minutes=1), timedelta(days=-7, minutes=-1), timedelta(days=-10)):
             self._judgment_at(engine, rev, midnight + when, None)
         assert self._stats_far_from_utc(engine, rev, now).streak_days == 9
-        self._judgment_at(
-            engine, rev, midnight - timedelta(days=8, minutes=1), None
-        )  # day 9, at its very end
+        # Day 9 at its very end: the gap closes.
+        self._judgment_at(engine, rev, midnight - timedelta(days=8, minutes=1), None)
         assert self._stats_far_from_utc(engine, rev, now).streak_days == 11
 
     def test_the_streak_shown_stops_at_the_lookback(
