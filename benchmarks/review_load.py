@@ -21,7 +21,9 @@ request failed; 2 when nothing was measured.
 work; the server's embedded worker imports them, and the figures show what that does to reviewers.
 The reviewers are coroutines on one event loop, each on its own keep-alive connection
 (benchmarks/http_client.py), so the client takes little of the CPU it shares with the server; its CPU
-time and the load average are printed with the figures.
+time and the load average are printed with the figures. On Linux the run's CPU is also split between the web
+processes, PostgreSQL (its processes on this machine), this client and idle time, from /proc: a p99 measured
+with no idle CPU left says the machine was saturated, not what one request costs.
 """
 
 from __future__ import annotations
@@ -120,6 +122,8 @@ class Run:
     signed_in: int = 0
     gate: asyncio.Event = field(default_factory=asyncio.Event)
     started: float = 0.0
+    server_pid: int = 0  # whose processes' CPU the split counts (cpu_split)
+    cpu: str = ""
 
 
 async def sign_in(client: Client, username: str, failures: list[str]) -> bool:
@@ -204,10 +208,16 @@ async def review(run: Run, uploader: threading.Thread | None) -> float:
     tasks = [asyncio.create_task(reviewer_loop(run, f"r{i}")) for i in range(run.reviewers)]
     await run.gate.wait()
     started = run.started = time.perf_counter()
+    # The CPU split covers the reviewing, not the sign-ins (hundreds of Argon2 checks) before the gate.
+    ticks, client = cpu_ticks(run.server_pid), time.process_time()
     if uploader is not None:
         uploader.start()
     await asyncio.gather(*tasks)
-    return time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    run.cpu = cpu_split(
+        ticks, cpu_ticks(run.server_pid), seconds=elapsed, client=time.process_time() - client
+    )
+    return elapsed
 
 
 def build_upload(work: Path, sessions: int) -> Path:
@@ -255,6 +265,58 @@ def upload_and_wait(base: str, archive: Path, result: dict[str, str]) -> None:
             finished_s=f"{time.perf_counter() - started:.1f}",
             status="succeeded" if "succeeded" in page else "failed",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CpuTicks:
+    """Clock ticks of CPU time at one instant: the web processes', PostgreSQL's, and the machine's."""
+
+    web: int
+    postgres: int
+    busy: int
+    total: int
+
+
+def cpu_ticks(server_pid: int) -> CpuTicks | None:
+    """The CPU used so far by the server and its worker processes, by PostgreSQL's processes and by the
+    whole machine (busy and total), from /proc; None where there is no /proc."""
+    try:
+        processes = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # ended meanwhile
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            # After the name: state, ppid, ... utime and stime are the 14th and 15th fields of the line.
+            processes.append((int(entry.name), int(fields[1]), name, int(fields[11]) + int(fields[12])))
+        machine = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = machine[3] + machine[4]  # idle and iowait
+    return CpuTicks(
+        web=sum(ticks for pid, ppid, _, ticks in processes if server_pid in (pid, ppid)),
+        postgres=sum(ticks for _, _, name, ticks in processes if name.startswith("postgres")),
+        busy=sum(machine) - idle,
+        total=sum(machine),
+    )
+
+
+def cpu_split(before: CpuTicks | None, after: CpuTicks | None, *, seconds: float, client: float) -> str:
+    """Where the CPU went during the run, in cores, and the share of the machine left idle."""
+    if before is None or after is None or after.total <= before.total:
+        return "CPU split: not measured (no /proc)"
+    tick = os.sysconf("SC_CLK_TCK")
+    cores = (after.total - before.total) / tick / seconds
+    idle = 1 - (after.busy - before.busy) / (after.total - before.total)
+    return (
+        f"CPU of {cores:.0f} cores: web processes {(after.web - before.web) / tick / seconds:.2f}, "
+        f"PostgreSQL {(after.postgres - before.postgres) / tick / seconds:.2f}, this client "
+        f"{client / seconds:.2f}, idle {idle:.0%}"
+    )
 
 
 def main() -> int:
@@ -337,6 +399,7 @@ def main() -> int:
             "submit server": [],
         }
         run = Run("127.0.0.1", port, args.seconds, args.think, args.reviewers, times, args.flow == "browser")
+        run.server_pid = server.pid
         client_cpu = time.process_time()
         elapsed = asyncio.run(review(run, uploader))
         client_cpu = time.process_time() - client_cpu
@@ -381,6 +444,7 @@ def main() -> int:
             f"  load client CPU {client_cpu:.1f} s ({client_cpu / elapsed:.0%} of a core); "
             f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
         )
+        print(f"  {run.cpu}")
         print(f"pairs judged beyond overlap 1: {len(over)}; failures: {len(failures)}")
         for failure in failures[:10]:
             print("  ", failure)
