@@ -274,6 +274,7 @@ class CpuTicks:
     web: int
     postgres: int
     busy: int
+    stolen: int  # by the hypervisor: a virtual machine's neighbours
     total: int
 
 
@@ -301,6 +302,7 @@ def cpu_ticks(server_pid: int) -> CpuTicks | None:
         web=sum(ticks for pid, ppid, _, ticks in processes if server_pid in (pid, ppid)),
         postgres=sum(ticks for _, _, name, ticks in processes if name.startswith("postgres")),
         busy=sum(machine) - idle,
+        stolen=machine[7],
         total=sum(machine),
     )
 
@@ -312,10 +314,11 @@ def cpu_split(before: CpuTicks | None, after: CpuTicks | None, *, seconds: float
     tick = os.sysconf("SC_CLK_TCK")
     cores = (after.total - before.total) / tick / seconds
     idle = 1 - (after.busy - before.busy) / (after.total - before.total)
+    stolen = (after.stolen - before.stolen) / (after.total - before.total)
     return (
         f"CPU of {cores:.0f} cores: web processes {(after.web - before.web) / tick / seconds:.2f}, "
         f"PostgreSQL {(after.postgres - before.postgres) / tick / seconds:.2f}, this client "
-        f"{client / seconds:.2f}, idle {idle:.0%}"
+        f"{client / seconds:.2f}, idle {idle:.0%}, taken by the host {stolen:.0%}"
     )
 
 
