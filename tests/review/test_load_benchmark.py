@@ -40,7 +40,7 @@ def test_the_split_counts_the_server_and_its_children() -> None:
     assert after.busy - before.busy >= 0.3 * tick
     line = bench.cpu_split(before, after, seconds=time.perf_counter() - started, client=0.0)
     assert re.fullmatch(
-        r"CPU of \d+ cores: web processes \d+\.\d\d, PostgreSQL .*% taken by the host \d+%", line
+        r"CPU of \d+ cores: web processes \d+\.\d\d, PostgreSQL .*%, taken by the host \d+%", line
     ), line
 
 
