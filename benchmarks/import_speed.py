@@ -198,9 +198,10 @@ def runs(make_url: Callable[[], str], folder: Path, size: int, label: str, args:
     return min(times)
 
 
-def fresh_postgres(url: str) -> str:
+def fresh_postgres(url: str, *, prefix: str = "pairwise_bench") -> str:
+    """A new, empty database on the server of `url` (named `prefix` and a random suffix); its URL."""
     admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    name = f"pairwise_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()

@@ -54,11 +54,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import migrate
 from app.auth.service import create_user
 from app.conversations.importing import run_import
-from app.db import build_engine, session_scope
+from app.db import session_scope
 from app.patterns.service import seed_defaults
 from app.review.models import Judgment
 from benchmarks.http_client import Client, Response
-from benchmarks.import_speed import drop_database, fresh_postgres, write_sessions
+from benchmarks.import_speed import scratch_engine, write_sessions
 
 PAIR_ID = re.compile(rb'data-pair-id="(\d+)"')
 SCREEN_TOKEN = re.compile(rb'name="token" value="([^"]*)"')
@@ -356,120 +356,122 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-load-"))
     try:
-        url = fresh_postgres(args.postgres) if args.postgres else f"sqlite:///{work / 'load.db'}"
-        engine = build_engine(url)
-        users = {**{f"r{i}": "reviewer" for i in range(args.reviewers)}, "admin": "admin"}
-        seed_database(engine, work, sessions=args.sessions, source="load", users=users)
-        port = free_port()
-        env = {
-            **os.environ,
-            "PAIRWISE_DATABASE_URL": url,
-            "PAIRWISE_DATA_DIR": str(work),
-            "PAIRWISE_MODE": "test",
-            "PAIRWISE_SECRET_KEY": "load-test-secret-key-0123456789-abcdefghij",
-            "PAIRWISE_LOG_LEVEL": "WARNING",
-            # Simulated reviewers answer at once; the human-speed floor would refuse every verdict.
-            "PAIRWISE_REVIEW_MIN_MS": "0",
-            # Every simulated reviewer signs in from 127.0.0.1: the per-address sign-in throttle would
-            # refuse all but the first few (sign-in is not what this measures).
-            "PAIRWISE_LOGIN_MAX_ATTEMPTS": str(max(5, args.reviewers)),
-        }
-        if args.processes > 1:
-            env["PAIRWISE_WORKER_EMBEDDED"] = "false"
-        log = (work / "server.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", str(args.processes)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        uploader: threading.Thread | None = None
-        upload_result: dict[str, str] = {}
-        if args.upload_sessions:
-            archive = build_upload(work, args.upload_sessions)
-            uploader = threading.Thread(target=upload_and_wait, args=(base, archive, upload_result))
-        times: dict[str, list[tuple[float, float]]] = {
-            "next": [],
-            "submit": [],
-            "next server": [],
-            "submit server": [],
-        }
-        run = Run("127.0.0.1", port, args.seconds, args.think, args.reviewers, times, args.flow == "browser")
-        run.server_pid = server.pid
-        client_cpu = time.process_time()
-        elapsed = asyncio.run(review(run, uploader))
-        client_cpu = time.process_time() - client_cpu
-        failures = run.failures
-        if uploader is not None:
-            uploader.join()
-            print(f"upload during the run: {upload_result}")
-        server.terminate()
-        server.wait(10)
-        with session_scope(engine) as session:
-            over = session.execute(
-                select(col(Judgment.pair_id)).group_by(col(Judgment.pair_id)).having(func.count() > 1)
-            ).all()
-            total = session.execute(select(func.count()).select_from(Judgment)).scalar_one()
-        requests = len(times["next"]) + len(times["submit"])
-        print(
-            f"{args.processes} processes, {args.reviewers} reviewers, think {args.think} s, flow {args.flow}, "
-            f"{elapsed:.0f} s: {requests / elapsed:.0f} requests/s, "
-            f"{total} judgments"
-        )
-        spans = [("whole run", 0.0)] + ([(f"after {args.warmup:g} s", args.warmup)] if args.warmup else [])
-        for title, start in spans:
-            print(f"  {title}:")
-            for name, timed in times.items():
-                values = since(timed, start)
-                print(
-                    f"    {name:<13} n={len(values):>6}  p50 {percentile(values, 0.5):6.1f} ms  "
-                    f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
-                    f"mean {statistics.fmean(values) * 1000 if values else float('nan'):6.1f} ms"
-                )
-        if args.timeline:
-            print(f"  server time by {args.timeline:g}-second window of the run (next and submit together):")
-            served = times["next server"] + times["submit server"]
-            windows = int(max(at for at, _ in served) // args.timeline) + 1 if served else 0
-            for window in range(windows):
-                values = [seconds for at, seconds in served if int(at // args.timeline) == window]
-                print(
-                    f"    {window * args.timeline:5.0f} s  n={len(values):>5}  p50 {percentile(values, 0.5):7.1f} ms  "
-                    f"p99 {percentile(values, 0.99):7.1f} ms"
-                )
-        print(
-            f"  load client CPU {client_cpu:.1f} s ({client_cpu / elapsed:.0%} of a core); "
-            f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
-        )
-        print(f"  {run.cpu}")
-        print(f"pairs judged beyond overlap 1: {len(over)}; failures: {len(failures)}")
-        for failure in failures[:10]:
-            print("  ", failure)
-        locked = "database is locked" in (work / "server.log").read_text()
-        print(f"'database is locked' in server log: {locked}")
-        engine.dispose()
-        if args.postgres:
-            drop_database(url)
-        # The verdict: whole run, or the steady state after --warmup.
-        judged = {name: since(times[name], args.warmup) for name in ("next server", "submit server")}
-        if not judged["submit server"] or not times["next server"]:
-            print("cannot measure: no next or submit request was answered")
-            return 2
-        # With the browser flow every reviewer asks for the next pair once, at the start: judged on the whole run.
-        next_values = judged["next server"] or since(times["next server"], 0.0)
-        slow = max(percentile(next_values, 0.99), percentile(judged["submit server"], 0.99))
-        return 0 if slow < 100 and not over and not failures else 1
+        with scratch_engine(work=work, postgres=args.postgres) as engine:
+            return _run(engine, work=work, args=args)
     finally:
         if os.environ.get("PAIRWISE_BENCH_KEEP"):
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
+    """Seed the database, serve it, let the reviewers work, and print the figures (see the module's docstring)."""
+    url = engine.url.render_as_string(hide_password=False)
+    users = {**{f"r{i}": "reviewer" for i in range(args.reviewers)}, "admin": "admin"}
+    seed_database(engine, work, sessions=args.sessions, source="load", users=users)
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAIRWISE_DATABASE_URL": url,
+        "PAIRWISE_DATA_DIR": str(work),
+        "PAIRWISE_MODE": "test",
+        "PAIRWISE_SECRET_KEY": "load-test-secret-key-0123456789-abcdefghij",
+        "PAIRWISE_LOG_LEVEL": "WARNING",
+        # Simulated reviewers answer at once; the human-speed floor would refuse every verdict.
+        "PAIRWISE_REVIEW_MIN_MS": "0",
+        # Every simulated reviewer signs in from 127.0.0.1: the per-address sign-in throttle would
+        # refuse all but the first few (sign-in is not what this measures).
+        "PAIRWISE_LOGIN_MAX_ATTEMPTS": str(max(5, args.reviewers)),
+    }
+    if args.processes > 1:
+        env["PAIRWISE_WORKER_EMBEDDED"] = "false"
+    log = (work / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", str(args.processes)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    uploader: threading.Thread | None = None
+    upload_result: dict[str, str] = {}
+    if args.upload_sessions:
+        archive = build_upload(work, args.upload_sessions)
+        uploader = threading.Thread(target=upload_and_wait, args=(base, archive, upload_result))
+    times: dict[str, list[tuple[float, float]]] = {
+        "next": [],
+        "submit": [],
+        "next server": [],
+        "submit server": [],
+    }
+    run = Run("127.0.0.1", port, args.seconds, args.think, args.reviewers, times, args.flow == "browser")
+    run.server_pid = server.pid
+    client_cpu = time.process_time()
+    elapsed = asyncio.run(review(run, uploader))
+    client_cpu = time.process_time() - client_cpu
+    failures = run.failures
+    if uploader is not None:
+        uploader.join()
+        print(f"upload during the run: {upload_result}")
+    server.terminate()
+    server.wait(10)
+    with session_scope(engine) as session:
+        over = session.execute(
+            select(col(Judgment.pair_id)).group_by(col(Judgment.pair_id)).having(func.count() > 1)
+        ).all()
+        total = session.execute(select(func.count()).select_from(Judgment)).scalar_one()
+    requests = len(times["next"]) + len(times["submit"])
+    print(
+        f"{args.processes} processes, {args.reviewers} reviewers, think {args.think} s, flow {args.flow}, "
+        f"{elapsed:.0f} s: {requests / elapsed:.0f} requests/s, "
+        f"{total} judgments"
+    )
+    spans = [("whole run", 0.0)] + ([(f"after {args.warmup:g} s", args.warmup)] if args.warmup else [])
+    for title, start in spans:
+        print(f"  {title}:")
+        for name, timed in times.items():
+            values = since(timed, start)
+            print(
+                f"    {name:<13} n={len(values):>6}  p50 {percentile(values, 0.5):6.1f} ms  "
+                f"p95 {percentile(values, 0.95):6.1f} ms  p99 {percentile(values, 0.99):6.1f} ms  "
+                f"mean {statistics.fmean(values) * 1000 if values else float('nan'):6.1f} ms"
+            )
+    if args.timeline:
+        print(f"  server time by {args.timeline:g}-second window of the run (next and submit together):")
+        served = times["next server"] + times["submit server"]
+        windows = int(max(at for at, _ in served) // args.timeline) + 1 if served else 0
+        for window in range(windows):
+            values = [seconds for at, seconds in served if int(at // args.timeline) == window]
+            print(
+                f"    {window * args.timeline:5.0f} s  n={len(values):>5}  p50 {percentile(values, 0.5):7.1f} ms  "
+                f"p99 {percentile(values, 0.99):7.1f} ms"
+            )
+    print(
+        f"  load client CPU {client_cpu:.1f} s ({client_cpu / elapsed:.0%} of a core); "
+        f"load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}"
+    )
+    print(f"  {run.cpu}")
+    print(f"pairs judged beyond overlap 1: {len(over)}; failures: {len(failures)}")
+    for failure in failures[:10]:
+        print("  ", failure)
+    locked = "database is locked" in (work / "server.log").read_text()
+    print(f"'database is locked' in server log: {locked}")
+    # The verdict: whole run, or the steady state after --warmup.
+    judged = {name: since(times[name], args.warmup) for name in ("next server", "submit server")}
+    if not judged["submit server"] or not times["next server"]:
+        print("cannot measure: no next or submit request was answered")
+        return 2
+    # With the browser flow every reviewer asks for the next pair once, at the start: judged on the whole run.
+    next_values = judged["next server"] or since(times["next server"], 0.0)
+    slow = max(percentile(next_values, 0.99), percentile(judged["submit server"], 0.99))
+    return 0 if slow < 100 and not over and not failures else 1
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col
 
@@ -44,7 +44,7 @@ from app.db import build_engine, session_scope
 from app.pairs.models import Pair
 from app.patterns.service import seed_defaults
 from app.settings.service import get_value
-from benchmarks.import_speed import drop_database
+from benchmarks.import_speed import drop_database, fresh_postgres
 from benchmarks.review_load import (
     CSRF_FIELD,
     PAIR_ID,
@@ -59,15 +59,6 @@ from benchmarks.scale_data import generate
 PAGE_TARGET_MS = 100.0
 RATE_TARGET = 3_000.0
 REPEATS = 40
-
-
-def fresh_database(url: str) -> str:
-    admin = create_engine(make_url(url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    name = f"pairwise_scale_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
 def import_fifths(engine: Engine, files: list[Path]) -> list[tuple[int, float]]:
@@ -289,7 +280,7 @@ def main() -> int:
                 return 2
             url = f"sqlite:///{args.sqlite}"
         else:
-            url = fresh_database(args.postgres)
+            url = fresh_postgres(args.postgres, prefix="pairwise_scale")
         print(f"database {make_url(url).database}; load: {os.getloadavg()}", flush=True)
         engine = build_engine(url)
         migrate.upgrade(engine)
