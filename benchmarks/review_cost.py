@@ -7,7 +7,8 @@ in through the app (in process, Starlette's TestClient) and loops next -> submit
 (htmx headers, a verdict with one tag). Prints, for the next-pair page (POST /review/next) and the verdict
 submit (POST /review/{id}/judge), the SQL statements per request, the server time (Server-Timing) median
 and mean, and the CPU time this process spent per request (app and in-process client; steadier than wall
-time on a busy machine, and on SQLite it includes the database's work). `--profile N` prints the N costliest
+time on a busy machine, and on SQLite it includes the database's work) and, on a PostgreSQL server on this
+machine, the CPU its processes spent per request (from /proc/PID/schedstat, in nanoseconds). `--profile N` prints the N costliest
 functions (cProfile, cumulative) of the server's side of the measured rounds (middleware, sign-in check, CSRF,
 route, rendering); its timings then include the profiler's overhead.
 The first rounds warm caches and are not counted. On a busy machine the milliseconds are noisy; the
@@ -47,6 +48,29 @@ WARM_UP = 3
 
 def server_ms(headers: Any) -> float:
     return float(headers.get("server-timing", "app;dur=nan").split("dur=")[-1])
+
+
+def postgres_processes() -> list[Path]:
+    """The schedstat files of this machine's PostgreSQL processes (empty where there is no /proc)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if (entry / "comm").read_text().startswith("postgres"):
+                found.append(entry / "schedstat")
+        except OSError:
+            continue  # ended meanwhile
+    return found
+
+
+def cpu_ns(files: list[Path]) -> int:
+    """The CPU time the processes of `files` have run so far, in nanoseconds (an ended one counts 0)."""
+    total = 0
+    for file in files:
+        try:
+            total += int(file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def _run_inline() -> None:
@@ -117,10 +141,12 @@ def _measure(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
             print(f"sign-in answered {signed.status_code}")
             return 2
         headers = {"HX-Request": "true", "X-CSRF-Token": client.cookies.get("pw_csrf") or ""}
-        figures: dict[str, tuple[list[int], list[float], list[float]]] = {
-            "next": ([], [], []),
-            "submit": ([], [], []),
+        figures: dict[str, tuple[list[int], list[float], list[float], list[float]]] = {
+            "next": ([], [], [], []),
+            "submit": ([], [], [], []),
         }
+        # Looked up once the pool holds its connections: their server processes last the whole run.
+        database = postgres_processes() if args.postgres else []
         profiler = cProfile.Profile()
         if args.profile:
             _run_inline()
@@ -131,9 +157,11 @@ def _measure(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
             if profiling:
                 assert client.portal is not None  # inside `with TestClient`
                 client.portal.call(profiler.enable)
+            database_ns = cpu_ns(database)
             cpu = time.process_time()
             response = call()
             cpu = time.process_time() - cpu
+            database_ns = cpu_ns(database) - database_ns
             if profiling:
                 assert client.portal is not None
                 client.portal.call(profiler.disable)
@@ -143,6 +171,7 @@ def _measure(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
                 figures[name][0].append(statements[0])
                 figures[name][1].append(server_ms(response.headers))
                 figures[name][2].append(cpu * 1000)
+                figures[name][3].append(database_ns / 1e6)
             return response
 
         for round_ in range(WARM_UP + args.rounds):
@@ -163,13 +192,14 @@ def _measure(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
             measured("submit", counted, judge)
     backend = "postgresql" if args.postgres else "sqlite"
     print(f"{backend}, {args.sessions} sessions, one reviewer, {len(figures['next'][0])} rounds")
-    for name, (counts, ms, cpu_ms) in figures.items():
+    for name, (counts, ms, cpu_ms, database_ms) in figures.items():
         if not counts:
             continue
+        database_cpu = f"  PostgreSQL CPU ms median {statistics.median(database_ms):5.2f}" if database else ""
         print(
             f"  {name:<7} statements/request {statistics.fmean(counts):5.1f} (max {max(counts)})  "
             f"server ms median {statistics.median(ms):6.1f}  mean {statistics.fmean(ms):6.1f}  "
-            f"CPU ms median {statistics.median(cpu_ms):6.1f}"
+            f"CPU ms median {statistics.median(cpu_ms):6.1f}{database_cpu}"
         )
     if args.profile:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)

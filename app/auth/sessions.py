@@ -7,12 +7,13 @@ cannot plant (toss) a session or CSRF cookie; unprefixed cookies are ignored the
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session, col
 
 from app.auth.models import User, WebSession
@@ -25,11 +26,17 @@ HOST_PREFIX = "__Host-"
 
 
 def _signer() -> URLSafeSerializer:
-    return URLSafeSerializer(get_settings().resolved_secret_key(), salt="pairwise.session")
+    return _serializer(get_settings().resolved_secret_key(), "pairwise.session")
 
 
 def _csrf_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(get_settings().resolved_secret_key(), salt="pairwise.csrf")
+    return _serializer(get_settings().resolved_secret_key(), "pairwise.csrf")
+
+
+@functools.lru_cache(maxsize=8)
+def _serializer(secret_key: str, salt: str) -> URLSafeSerializer:
+    """One serializer per key and salt (every request verifies its cookie; a new key makes a new one)."""
+    return URLSafeSerializer(secret_key, salt=salt)
 
 
 def _secure(request: Request) -> bool:
@@ -117,16 +124,20 @@ def read_session_id(request: Request) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# A session with its user, built once (every request asks): bound session_id.
+_SESSION_USER = (
+    select(WebSession, User)
+    .join(User, col(User.id) == WebSession.user_id)
+    .where(col(WebSession.id) == bindparam("session_id"))
+)
+
+
 def load_session(session: Session, *, request: Request) -> tuple[WebSession, User] | None:
     """The live session and its active user, or None."""
     session_id = read_session_id(request)
     if session_id is None:
         return None
-    row = session.execute(
-        select(WebSession, User)
-        .join(User, col(User.id) == WebSession.user_id)
-        .where(col(WebSession.id) == session_id)
-    ).first()
+    row = session.execute(_SESSION_USER, {"session_id": session_id}).first()
     if row is None:
         return None
     web_session, user = row

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Turn
@@ -39,17 +40,20 @@ class ReviewView:
     draft: dict[str, Any]
 
 
+# Built once (every verdict shows the next pair): bound pair_id, and conversation_id.
+_PAIR_WITH_CONVERSATION = (
+    select(Pair, Conversation)
+    .join(Conversation, col(Conversation.id) == col(Pair.conversation_id))
+    .where(col(Pair.id) == bindparam("pair_id"))
+)
+_TURNS = (
+    select(Turn).where(col(Turn.conversation_id) == bindparam("conversation_id")).order_by(col(Turn.index))
+)
+
+
 def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
-    pair, conversation = session.execute(
-        select(Pair, Conversation)
-        .join(Conversation, col(Conversation.id) == col(Pair.conversation_id))
-        .where(col(Pair.id) == assignment.pair_id)
-    ).one()
-    turns = list(
-        session.exec(
-            select(Turn).where(col(Turn.conversation_id) == pair.conversation_id).order_by(col(Turn.index))
-        )
-    )
+    pair, conversation = session.execute(_PAIR_WITH_CONVERSATION, {"pair_id": assignment.pair_id}).one()
+    turns = list(session.scalars(_TURNS, {"conversation_id": pair.conversation_id}))
     by_id = {t.id: t for t in turns}
     first, second = by_id[pair.first_turn_id], by_id[pair.second_turn_id]
     before = prompt_turns(turns, pair.prompt_end_index)

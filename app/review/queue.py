@@ -150,6 +150,15 @@ _BEST_OPEN_RECENT = (
 )
 
 
+def _locked(query: SelectOfScalar[int | None]) -> SelectOfScalar[int | None]:
+    """A pick that locks the pair it returns, skipping pairs another reviewer is leasing (PostgreSQL)."""
+    return query.with_for_update(skip_locked=True, of=Pair)
+
+
+# The picks as `_lease_best` runs them on PostgreSQL, built once (every verdict picks).
+_LOCKED_PICKS = {query: _locked(query) for query in (_BEST_OPEN, _BEST_OPEN_RECENT)}
+
+
 def _params(session: Session, *, reviewer: User, now: datetime) -> dict[str, Any]:
     return {
         "reviewer_id": reviewer.id,
@@ -232,10 +241,8 @@ def _lease_best(
         )
     passed: list[int] = []
     for _ in range(MAX_PICK_ATTEMPTS):
-        candidates = query.where(col(Pair.id).not_in(passed)) if passed else query
-        pair_id = session.execute(
-            candidates.with_for_update(skip_locked=True, of=Pair), params
-        ).scalar_one_or_none()
+        candidates = _locked(query.where(col(Pair.id).not_in(passed))) if passed else _LOCKED_PICKS[query]
+        pair_id = session.execute(candidates, params).scalar_one_or_none()
         if pair_id is None:
             return None
         leased = _lease(session, pair_id=int(pair_id), params=params, reviewer=reviewer)

@@ -123,13 +123,13 @@ def submit(
         updated_at=now,
     )
     session.add(judgment)
+    if assignment is not None:
+        session.delete(assignment)  # written with the judgment, in one flush
     try:
         # No savepoint: a duplicate ends the request, whose transaction is rolled back as a whole.
         session.flush()
     except IntegrityError:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.") from None
-    if assignment is not None:
-        session.delete(assignment)
     # The pair is locked, so its judgments are those the room check counted, and this one.
     _set_status(session, pair_id=pair_id, inputs=room.status.with_verdict(data.verdict), overlap=room.overlap)
     return judgment
@@ -243,32 +243,53 @@ def refresh_status(session: Session, *, pair_id: int) -> str:
     )
 
 
+# The status write, built once (every verdict writes it): bound pair_id, new_status, new_swapped, now. An
+# adjudicated pair keeps its version: the admin's decision already counted.
+_SET_STATUS = (
+    update(Pair)
+    .where(col(Pair.id) == bindparam("pair_id"))
+    .values(
+        status=bindparam("new_status"),
+        swapped=bindparam("new_swapped"),
+        version=Pair.version + 1,
+        updated_at=bindparam("now"),
+    )
+    .execution_options(synchronize_session=False)
+)
+_SET_ADJUDICATED = (
+    update(Pair)
+    .where(col(Pair.id) == bindparam("pair_id"))
+    .values(status=bindparam("new_status"), swapped=bindparam("new_swapped"), updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_WRITTEN = ["status", "swapped", "version", "updated_at"]
+
+
 def _set_status(session: Session, *, pair_id: int, inputs: _StatusInputs, overlap: int) -> str:
     """Write the status (and orientation) that `inputs` decide."""
     if inputs.adjudicated is not None:
-        verdict_status = STATUS_OF[Verdict(inputs.adjudicated)]
-        session.execute(
-            update(Pair)
-            .where(col(Pair.id) == pair_id)
-            .values(status=verdict_status, swapped=inputs.adjudicated == Verdict.first, updated_at=utcnow())
-        )
-        return verdict_status
-    status, swapped = PairStatus.candidate, False
-    if inputs.distinct > 1:
-        status = PairStatus.conflict
-    elif inputs.judged and inputs.judged >= overlap:
-        status = {
-            Verdict.first: PairStatus.accepted,
-            Verdict.second: PairStatus.accepted,
-            Verdict.tie: PairStatus.tie,
-            Verdict.not_a_pair: PairStatus.not_a_pair,
-        }[Verdict(str(inputs.verdict))]
-        swapped = inputs.verdict == Verdict.first
+        statement, status = _SET_ADJUDICATED, STATUS_OF[Verdict(inputs.adjudicated)]
+        swapped = inputs.adjudicated == Verdict.first
+    else:
+        statement, status, swapped = _SET_STATUS, PairStatus.candidate, False
+        if inputs.distinct > 1:
+            status = PairStatus.conflict
+        elif inputs.judged and inputs.judged >= overlap:
+            status = {
+                Verdict.first: PairStatus.accepted,
+                Verdict.second: PairStatus.accepted,
+                Verdict.tie: PairStatus.tie,
+                Verdict.not_a_pair: PairStatus.not_a_pair,
+            }[Verdict(str(inputs.verdict))]
+            swapped = inputs.verdict == Verdict.first
     session.execute(
-        update(Pair)
-        .where(col(Pair.id) == pair_id)
-        .values(status=status, swapped=swapped, version=Pair.version + 1, updated_at=utcnow())
+        statement, {"pair_id": pair_id, "new_status": status, "new_swapped": swapped, "now": utcnow()}
     )
+    # A statement built with bound values cannot be replayed on the loaded pair (the ORM would compare it
+    # with an unbound id and match nothing): the pair, if loaded, reads its new values when next used.
+    loaded = session.identity_map.get(session.identity_key(Pair, pair_id))
+    if loaded is not None:
+        session.expire(loaded, _WRITTEN)
     return status
 
 

@@ -27,6 +27,10 @@ PREFETCHED_OBJECTS = frozenset({"review_guidelines"})
 
 # session.info key of the run-time settings read in the session's current transaction (see `_stored`).
 _CACHE = "pairwise.runtime_settings"
+# What `_stored` reads, built once (every request asks).
+_STORED_QUERY = select(AppSetting).where(
+    col(AppSetting.key).in_([*RUNTIME_SETTINGS, *sorted(PREFETCHED_OBJECTS)])
+)
 
 
 def get_value(session: Session, *, key: str) -> Any:
@@ -44,8 +48,7 @@ def _stored(session: Session) -> dict[str, Any]:
     cached = session.info.get(_CACHE)
     if transaction is not None and cached is not None and cached[0] is transaction:
         return dict(cached[1])
-    keys = [*RUNTIME_SETTINGS, *sorted(PREFETCHED_OBJECTS)]
-    rows = session.exec(select(AppSetting).where(col(AppSetting.key).in_(keys))).all()
+    rows = session.exec(_STORED_QUERY).all()
     values = {row.key: row.value for row in rows}
     session.info[_CACHE] = (session.get_transaction(), values)
     return values

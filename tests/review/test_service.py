@@ -59,6 +59,23 @@ class TestVerdictToStatus:
             pair = session.get_one(Pair, pair_id)
             assert (pair.status, pair.swapped, pair.version) == (status, swapped, 2)
 
+    def test_the_pair_loaded_in_the_verdicts_session_reads_what_it_wrote(
+        self, engine: Engine, rev: str
+    ) -> None:
+        """The status is written with bound values, past the ORM's copy of the pair: that copy must not keep
+        the old status and version (a later change to the pair would be refused as stale)."""
+        pair_id = _pair(engine)
+        with session_scope(engine) as session:
+            pair = session.get_one(Pair, pair_id)
+            assert (pair.status, pair.version) == ("candidate", 1)
+            submit(
+                session, reviewer=get_user(session, rev), pair_id=pair_id, data=JudgmentInput(Verdict.first)
+            )
+            assert (pair.status, pair.swapped, pair.version) == ("accepted", True, 2)
+            pair.linked_to_id = None
+            session.add(pair)
+            session.flush()
+
     def test_first_better_makes_the_first_answer_chosen(self, engine: Engine, rev: str) -> None:
         pair_id = _pair(engine)
         _submit(engine, rev, pair_id, verdict=Verdict.first)
