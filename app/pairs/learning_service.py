@@ -8,6 +8,7 @@ rule-based detector's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy
@@ -122,10 +123,11 @@ _SINCE_ACTIVE = [
     )
     for status in LABELS
 ]
-# What `start_training_if_due` asks after every verdict, in one statement: a training job queued or running,
-# when the active model was made (None without one), and the counts `training_due` needs, each counted only
-# as far as the rule looks: labels, real pairs, non-pairs, labels since the active model.
-_DUE_INPUTS = sqlalchemy.select(
+# What the training rule reads, as columns (a verdict asks them in its own statement, app/review/service.py):
+# a training job queued or running, when the active model was made (None without one), and the counts
+# `_due` needs, each counted only as far as the rule looks: labels, real pairs, non-pairs, labels since the
+# active model.
+DUE_COLUMNS = (
     select(col(Job.id))
     .where(col(Job.kind) == TRAIN_JOB, col(Job.status).in_(list(ACTIVE)))
     .limit(1)
@@ -140,20 +142,54 @@ _DUE_INPUTS = sqlalchemy.select(
     ),
     sum(_SINCE_ACTIVE[1:], _SINCE_ACTIVE[0]),
 )
+_DUE_INPUTS = sqlalchemy.select(*DUE_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class DueInputs:
+    """What `DUE_COLUMNS` read, in their order."""
+
+    waiting: int | None
+    active_since: datetime | None
+    total: int
+    positive: int
+    negative: int
+    since: int
+
+    def with_label(self, status: str) -> DueInputs:
+        """The inputs once one more open pair that the rule-based detector found takes `status`, as a verdict
+        does: a label counts once, and as new when a model is active (its status changes now). The counts
+        stop where the rule stops looking, so one more keeps them past the rule's bounds."""
+        if status not in LABELS:
+            return self
+        real = LABELS[PairStatus(status)]
+        return DueInputs(
+            self.waiting,
+            self.active_since,
+            self.total + 1,
+            self.positive + real,
+            self.negative + 1 - real,
+            self.since + (self.active_since is not None),
+        )
 
 
 def start_training_if_due(
-    session: Session, background: BackgroundTasks, *, user_id: int | None
+    session: Session, background: BackgroundTasks, *, user_id: int | None, inputs: DueInputs | None = None
 ) -> Job | None:
     """Queue a training job when enough new verdicts exist and none is queued or running already.
 
-    The same rule as `training_due`, asked with one statement whose cost does not grow with the labels
-    (every verdict asks)."""
-    waiting, active_since, total, positive, negative, since = session.execute(_DUE_INPUTS).one()
+    The same rule as `training_due`, asked with one statement whose cost does not grow with the labels. A
+    verdict passes `inputs`: what it read with its room check, its own label added (`DueInputs.with_label`),
+    and no statement is needed."""
+    due_inputs = inputs or DueInputs(*session.execute(_DUE_INPUTS).one())
     due = _due(
-        total=total, positive=positive, negative=negative, has_model=active_since is not None, since=since
+        total=due_inputs.total,
+        positive=due_inputs.positive,
+        negative=due_inputs.negative,
+        has_model=due_inputs.active_since is not None,
+        since=due_inputs.since,
     )
-    if waiting is not None or not due:
+    if due_inputs.waiting is not None or not due:
         return None
     return start_job(session, background, kind=TRAIN_JOB, payload={}, user_id=user_id)
 

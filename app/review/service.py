@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import sqlalchemy
+from fastapi import BackgroundTasks
 from sqlalchemy import and_, bindparam, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -13,7 +15,9 @@ from sqlmodel import Session, col, select
 from app.auth.models import User
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
 from app.models_base import utcnow
+from app.pairs.learning_service import DUE_COLUMNS, DueInputs, start_training_if_due
 from app.pairs.models import Pair, PairStatus
+from app.pairs.service import IMPORTED_DETECTOR
 from app.patterns.models import TaxonomyVersion
 from app.patterns.service import list_patterns
 from app.review.adjudication import STATUS_OF
@@ -86,11 +90,14 @@ def submit(
     data: JudgmentInput,
     screen_token: str | None = None,
     locked: tuple[Pair, Assignment | None] | None = None,
+    background: BackgroundTasks | None = None,
 ) -> Judgment:
     """Store one judgment per (pair, reviewer), within the overlap, and update the pair's status.
 
     `screen_token` is given for verdicts from the review screen: it must be the lease's current token.
     `locked` is what `lock_pair` returned in this transaction, when the caller has locked the pair already.
+    `background` (the request's tasks) queues a training of the scorer when this verdict makes one due: every
+    verdict is a label for it.
     """
     _validate(session, data)
     pair, assignment = locked or lock_pair(session, reviewer=reviewer, pair_id=pair_id)
@@ -131,7 +138,14 @@ def submit(
     except IntegrityError:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.") from None
     # The pair is locked, so its judgments are those the room check counted, and this one.
-    _set_status(session, pair_id=pair_id, inputs=room.status.with_verdict(data.verdict), overlap=room.overlap)
+    status = _set_status(
+        session, pair_id=pair_id, inputs=room.status.with_verdict(data.verdict), overlap=room.overlap
+    )
+    if background is not None:
+        # The rule's counts as the room check read them, with this pair's new status: an imported pair is
+        # no label for the scorer.
+        due = room.due if pair.detector == IMPORTED_DETECTOR else room.due.with_label(status)
+        start_training_if_due(session, background, user_id=reviewer.id, inputs=due)
     return judgment
 
 
@@ -174,12 +188,13 @@ class _StatusInputs:
 
 @dataclass(slots=True, frozen=True)
 class _Room:
-    """What a verdict records and decides with: the current taxonomy version, the overlap, and the pair's
-    status inputs before it."""
+    """What a verdict records and decides with: the current taxonomy version, the overlap, the pair's status
+    inputs before it, and what the scorer's training rule reads before it."""
 
     version_id: int | None
     overlap: int
     status: _StatusInputs
+    due: DueInputs
 
 
 # `_StatusInputs` of one pair, as columns: bound pair_id.
@@ -197,8 +212,9 @@ _VERDICTS = (
 _STATUS_INPUTS = select(_ADJUDICATED, *_VERDICTS.c)
 
 # The room check (this reviewer's judgment, others' live leases), the current taxonomy version (the judgment
-# records it) and the pair's status inputs in one statement, built once: bound pair_id, reviewer_id, now.
-_ROOM = select(
+# records it), the pair's status inputs and the training rule's inputs in one statement, built once: bound
+# pair_id, reviewer_id, now. (SQLAlchemy's select: SQLModel's types only a few columns.)
+_ROOM = sqlalchemy.select(
     select(func.count())
     .select_from(Judgment)
     .where(
@@ -209,6 +225,7 @@ _ROOM = select(
     select(func.max(TaxonomyVersion.id)).scalar_subquery(),
     _ADJUDICATED,
     *_VERDICTS.c,
+    *DUE_COLUMNS,
 )
 
 
@@ -219,7 +236,7 @@ def _check_room(
     mine, held_by_others, version_id, *inputs = session.execute(
         _ROOM, {"pair_id": pair.id, "reviewer_id": reviewer.id, "now": now}
     ).one()
-    status = _StatusInputs(*inputs)
+    status, due = _StatusInputs(*inputs[:4]), DueInputs(*inputs[4:])
     if mine:
         raise ConflictError("You already judged this pair; press u to undo your last verdict.")
     if pair.status not in OPEN_STATUSES:
@@ -232,7 +249,7 @@ def _check_room(
                 "was not saved. Press any key to get the next pair."
             )
         raise ConflictError("This pair already has all the judgments it needs.")
-    return _Room(version_id, overlap, status)
+    return _Room(version_id, overlap, status, due)
 
 
 def refresh_status(session: Session, *, pair_id: int) -> str:

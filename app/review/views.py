@@ -14,7 +14,6 @@ from app.auth.models import User
 from app.conversations.models import Turn
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
-from app.pairs.learning_service import start_training_if_due
 from app.pairs.models import Pair
 from app.params import MAX_DB_INT, PathId
 from app.review import queue
@@ -157,8 +156,8 @@ def judge(
         ),
         screen_token=token,
         locked=(pair, assignment),
+        background=background,
     )
-    start_training_if_due(session, background, user_id=user.id)  # every verdict is a label for the scorer
     return _pane(request, session, user, queue.lease_next(session, reviewer=user))
 
 

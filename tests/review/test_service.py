@@ -7,13 +7,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import BackgroundTasks
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from app.db import session_scope
 from app.errors import ConflictError, NotFoundError, ValidationFailedError
+from app.jobs.models import Job
 from app.models_base import utcnow
-from app.pairs.models import Pair
+from app.pairs import learning_service as ls
+from app.pairs.models import Pair, PairStatus
+from app.pairs.service import IMPORTED_DETECTOR
 from app.review.models import Assignment, Judgment, Verdict
 from app.review.service import JudgmentInput, edit_judgment, submit, undo_last
 from app.review.stats import ReviewerStats, reviewer_stats
@@ -118,6 +122,67 @@ class TestVerdictToStatus:
                 session.refresh(pair)
                 assert written == (recounted, pair.swapped)
         assert written[0] != "candidate"
+
+
+class TestTrainingTrigger:
+    """A verdict from the screen reads the scorer's training rule with its room check, adds its own label, and
+    queues a training exactly when `training_due` (which recounts everything) turns true."""
+
+    @staticmethod
+    def _labels(engine: Engine, *, real: int, not_real: int) -> None:
+        with session_scope(engine) as session:
+            for _ in range(real):
+                add_pair(session, status=PairStatus.accepted)
+            for _ in range(not_real):
+                add_pair(session, status=PairStatus.not_a_pair)
+
+    @staticmethod
+    def _verdict(engine: Engine, username: str, pair_id: int, verdict: Verdict) -> tuple[int, bool]:
+        """Submit with the request's background tasks: (training jobs queued by it, `training_due` after)."""
+        background = BackgroundTasks()
+        with session_scope(engine) as session:
+            submit(session, reviewer=get_user(session, username), pair_id=pair_id,
+                   data=JudgmentInput(verdict), background=background)  # fmt: skip
+            return len(background.tasks), ls.training_due(session)
+
+    def test_the_verdict_that_makes_the_first_model_due_queues_its_training(
+        self, engine: Engine, rev: str
+    ) -> None:
+        self._labels(engine, real=ls.MIN_LABELS - ls.MIN_PER_CLASS - 2, not_real=ls.MIN_PER_CLASS)
+        first, second, third = _pair(engine), _pair(engine), _pair(engine)
+        assert self._verdict(engine, rev, first, Verdict.second) == (0, False)  # one label short
+        assert self._verdict(engine, rev, second, Verdict.not_a_pair) == (1, True)
+        assert self._verdict(engine, rev, third, Verdict.tie) == (0, True)  # one is queued already
+        with session_scope(engine, read_only=True) as session:
+            assert [job.kind for job in session.scalars(select(Job))] == [ls.TRAIN_JOB]
+
+    def test_an_imported_pair_is_no_label(self, engine: Engine, rev: str) -> None:
+        self._labels(engine, real=ls.MIN_LABELS - ls.MIN_PER_CLASS - 1, not_real=ls.MIN_PER_CLASS)
+        imported = _pair(engine)
+        with session_scope(engine) as session:
+            session.get_one(Pair, imported).detector = IMPORTED_DETECTOR
+        assert self._verdict(engine, rev, imported, Verdict.second) == (0, False)
+        assert self._verdict(engine, rev, _pair(engine), Verdict.second) == (1, True)
+
+    def test_a_verdict_that_leaves_the_pair_open_is_no_label(self, engine: Engine, rev: str) -> None:
+        self._labels(engine, real=ls.MIN_LABELS - ls.MIN_PER_CLASS - 1, not_real=ls.MIN_PER_CLASS)
+        with session_scope(engine) as session:
+            set_value(session, key="overlap", value=2)
+        pair_id = _pair(engine)
+        assert self._verdict(engine, rev, pair_id, Verdict.second) == (0, False)
+        make_user(engine, "second")
+        assert self._verdict(engine, "second", pair_id, Verdict.second) == (1, True)
+
+    def test_a_retraining_is_due_after_enough_verdicts_since_the_model(
+        self, engine: Engine, rev: str
+    ) -> None:
+        self._labels(engine, real=30, not_real=30)
+        with session_scope(engine) as session:
+            ls.train(session, user_id=None)
+        pairs = [_pair(engine) for _ in range(ls.RETRAIN_AFTER)]
+        for pair_id in pairs[:-1]:
+            assert self._verdict(engine, rev, pair_id, Verdict.not_a_pair) == (0, False)
+        assert self._verdict(engine, rev, pairs[-1], Verdict.first) == (1, True)
 
 
 class TestValidation:
