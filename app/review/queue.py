@@ -125,6 +125,9 @@ _OPEN = _open_conditions()
 _REMAINING = select(func.count()).select_from(
     select(col(Pair.id)).where(*_OPEN).limit(REMAINING_CAP).subquery()
 )
+# The same count as a column of another statement (the reviewer's numbers ask it with theirs): bound as
+# `remaining_params` gives.
+REMAINING = _REMAINING.scalar_subquery()
 # The best open pair: highest score first, read in that order from ix_pair_open_queue, so a pick stops at
 # the first pair that passes instead of sorting the whole queue (280 ms at 31,000 open pairs, 0.5 ms so).
 # The conversations of the reviewer's last verdicts wait behind every other one: the first query leaves
@@ -170,8 +173,14 @@ def _params(session: Session, *, reviewer: User, now: datetime) -> dict[str, Any
 
 def remaining(session: Session, *, reviewer: User, now: datetime | None = None) -> int:
     """How many pairs this reviewer can still be served, the one on screen included, up to REMAINING_CAP."""
-    params = _params(session, reviewer=reviewer, now=now or utcnow())
-    return int(session.execute(_REMAINING, params).scalar_one())
+    return int(
+        session.execute(_REMAINING, remaining_params(session, reviewer=reviewer, now=now)).scalar_one()
+    )
+
+
+def remaining_params(session: Session, *, reviewer: User, now: datetime | None = None) -> dict[str, Any]:
+    """What `REMAINING` binds for this reviewer now."""
+    return _params(session, reviewer=reviewer, now=now or utcnow())
 
 
 def lease_next(session: Session, *, reviewer: User, now: datetime | None = None) -> Assignment | None:

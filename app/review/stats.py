@@ -14,6 +14,7 @@ from sqlmodel.sql.expression import Select
 
 from app.auth.models import User
 from app.models_base import utcnow
+from app.review import queue
 from app.review.models import Judgment
 
 STREAK_LOOKBACK_DAYS = 366  # the longest streak shown
@@ -76,18 +77,44 @@ def _week(dialect: str) -> Select[str, float | None]:
     )
 
 
-def reviewer_stats(session: Session, *, reviewer: User, now: datetime | None = None) -> ReviewerStats:
-    """Judged today, the streak of days (UTC), the median seconds of the past week.
+@functools.cache
+def _week_and_remaining(dialect: str) -> Select[str, float | None, int]:
+    """`_week` with the queue's remaining count on each row (an uncorrelated subquery: counted once). Bound:
+    reviewer, since, and what `queue.remaining_params` gives."""
+    return _week(dialect).add_columns(queue.REMAINING)  # type: ignore[return-value]
+
+
+def reviewer_numbers(
+    session: Session, *, reviewer: User, now: datetime | None = None
+) -> tuple[ReviewerStats, int]:
+    """What every review screen shows: judged today, the streak of days (UTC), the median seconds of the past
+    week, and how many pairs are left for the reviewer (`queue.remaining`).
 
     Every review request asks, so what it reads is bounded: the past week's judgments (their seconds make
-    the median, their days the streak so far) and, only when the streak spans that whole week, one probe
-    per earlier day of the streak (`_WALK`). A reviewer's years of verdicts are never read."""
+    the median, their days the streak so far), with the queue's count on each row, and, only when the streak
+    spans that whole week, one probe per earlier day of the streak (`_WALK`). A reviewer's years of verdicts
+    are never read. A reviewer with no judgment in the past week has no row: the count is asked alone."""
     now = now or utcnow()
+    week = _week_and_remaining(session.get_bind().dialect.name)
+    params = {"reviewer": reviewer.id, "since": _week_start(now)}
+    rows = session.execute(week, params | queue.remaining_params(session, reviewer=reviewer, now=now)).all()
+    stats = _stats(session, reviewer=reviewer, now=now, rows=[(on, seconds) for on, seconds, _ in rows])
+    left = int(rows[0][2]) if rows else queue.remaining(session, reviewer=reviewer, now=now)
+    return stats, left
+
+
+def _week_start(now: datetime) -> datetime:
+    """The start of the first UTC day of the past week (MEDIAN_DAYS days, today included)."""
+    first = now.date() - timedelta(days=MEDIAN_DAYS - 1)
+    return datetime.combine(first, time.min, tzinfo=now.tzinfo)
+
+
+def _stats(
+    session: Session, *, reviewer: User, now: datetime, rows: list[tuple[str, float | None]]
+) -> ReviewerStats:
+    """The numbers from the past week's (day, seconds) rows, and the walk before it when the streak needs it."""
     today = now.date()
     first = today - timedelta(days=MEDIAN_DAYS - 1)
-    since = datetime.combine(first, time.min, tzinfo=now.tzinfo)
-    week = _week(session.get_bind().dialect.name)
-    rows = session.execute(week, {"reviewer": reviewer.id, "since": since}).all()
     per_day = Counter(date.fromisoformat(str(on)) for on, _ in rows)
     streak = 0
     cursor = today if today in per_day else today - timedelta(days=1)

@@ -30,7 +30,7 @@ from app.review.service import (
     submit,
     undo_last,
 )
-from app.review.stats import reviewer_stats
+from app.review.stats import reviewer_numbers
 from app.review.summary import queue_summary
 from app.settings.service import get_value
 from app.web import hx_redirect, is_htmx, render
@@ -43,10 +43,11 @@ SIDES = ("left", "right")
 def _pane(
     request: Request, session: Session, user: User, assignment: Assignment | None, notice: str | None = None
 ) -> HTMLResponse:
+    stats, remaining = reviewer_numbers(session, reviewer=user)
     context = {
         "view": build_view(session, assignment=assignment) if assignment else None,
-        "stats": reviewer_stats(session, reviewer=user),
-        "remaining": queue.remaining(session, reviewer=user),
+        "stats": stats,
+        "remaining": remaining,
         "remaining_cap": queue.REMAINING_CAP,
         "summary": queue_summary(session, reviewer=user) if assignment is None else None,
         "min_ms": int(get_value(session, key="review_min_ms")),
@@ -71,10 +72,11 @@ def review_page(request: Request, session: SessionDep, user: CurrentUser) -> Res
         return _pane(request, session, user, assignment)
     # A lease without a token (taken before tokens existed) is served again by POST /review/next.
     preview = user.role == "admin" and assignment is None
+    stats, remaining = reviewer_numbers(session, reviewer=user)
     context = {
         "view": None,
-        "stats": reviewer_stats(session, reviewer=user),
-        "remaining": queue.remaining(session, reviewer=user),
+        "stats": stats,
+        "remaining": remaining,
         "remaining_cap": queue.REMAINING_CAP,
         "summary": queue_summary(session, reviewer=user) if preview else None,
         "loading": not preview,

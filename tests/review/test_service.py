@@ -20,7 +20,7 @@ from app.pairs.models import Pair, PairStatus
 from app.pairs.service import IMPORTED_DETECTOR
 from app.review.models import Assignment, Judgment, Verdict
 from app.review.service import JudgmentInput, edit_judgment, submit, undo_last
-from app.review.stats import ReviewerStats, reviewer_stats
+from app.review.stats import ReviewerStats, reviewer_numbers
 from app.settings.service import get_value, set_value
 from tests.web_helpers import add_pair, get_user, make_user
 
@@ -307,7 +307,7 @@ class TestStats:
         for days, seconds in [(0, 10.0), (0, 30.0), (0, 20.0), (1, 50.0), (2, None), (4, 7.0), (9, 1000.0)]:
             self._judgment_at(engine, rev, now - timedelta(days=days), seconds)
         with session_scope(engine, read_only=True) as session:
-            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+            stats = reviewer_numbers(session, reviewer=get_user(session, rev), now=now)[0]
         assert (stats.judged_today, stats.streak_days, stats.median_seconds) == (3, 3, 20.0)
 
     def _stats_far_from_utc(self, engine: Engine, rev: str, now: datetime) -> ReviewerStats:
@@ -317,7 +317,7 @@ class TestStats:
         with session_scope(engine, read_only=True) as session:
             if engine.dialect.name == "postgresql":
                 session.execute(text("SET LOCAL TIME ZONE 'Pacific/Kiritimati'"))
-            return reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+            return reviewer_numbers(session, reviewer=get_user(session, rev), now=now)[0]
 
     def test_days_are_utc_days_whatever_the_database_time_zone(self, engine: Engine, rev: str) -> None:
         """The streak goes on before the past week (walked back day by day): those are UTC days too."""
@@ -381,13 +381,36 @@ class TestStats:
         for days in (1, 2):
             self._judgment_at(engine, rev, now - timedelta(days=days), 5.0)
         with session_scope(engine, read_only=True) as session:
-            stats = reviewer_stats(session, reviewer=get_user(session, rev), now=now)
+            stats = reviewer_numbers(session, reviewer=get_user(session, rev), now=now)[0]
         assert (stats.judged_today, stats.streak_days, stats.median_seconds) == (0, 2, 5.0)
 
     def test_no_judgments(self, engine: Engine, rev: str) -> None:
         with session_scope(engine, read_only=True) as session:
-            stats = reviewer_stats(session, reviewer=get_user(session, rev))
+            stats = reviewer_numbers(session, reviewer=get_user(session, rev))[0]
         assert (stats.judged_today, stats.streak_days, stats.median_seconds) == (0, 0, None)
+
+    def test_the_pairs_left_come_with_the_weeks_judgments_in_one_statement(
+        self, engine: Engine, rev: str
+    ) -> None:
+        """The count of pairs left rides on the week's rows; without a judgment this week it is asked alone.
+        Either way it is what `queue.remaining` counts."""
+        from app.review import queue
+        from tests.sql_helpers import statements
+
+        open_pairs = [_pair(engine) for _ in range(3)]
+        with session_scope(engine) as session, statements(engine) as seen:
+            reviewer = get_user(session, rev)
+            left = reviewer_numbers(session, reviewer=reviewer)[1]
+            alone = len(seen)
+            assert left == queue.remaining(session, reviewer=reviewer) == 3
+        _submit(engine, rev, open_pairs[0], verdict=Verdict.tie)
+        with session_scope(engine) as session, statements(engine) as seen:
+            reviewer = get_user(session, rev)
+            stats, left = reviewer_numbers(session, reviewer=reviewer)
+            together = len(seen)
+            assert left == queue.remaining(session, reviewer=reviewer) == 2
+        assert stats.judged_today == 1
+        assert together == alone - 1
 
     def test_seconds_spent_is_measured_from_the_lease(self, engine: Engine, rev: str) -> None:
         from app.review import queue
