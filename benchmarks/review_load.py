@@ -10,7 +10,10 @@ submits a verdict (POST /review/{id}/judge), with htmx headers as the review pag
 asks for the next pair once and then makes one request per verdict; `--flow next-submit` asks for the next
 pair before every verdict as well (twice the requests). Prints requests/s and p50/p95/p99 latency of both
 routes, as the client saw it and as the server spent it (Server-Timing), then checks that no pair got more
-judgments than the overlap allows. `--warmup S` also prints the figures of the requests that started S
+judgments than the overlap allows. It also prints how many pairs are still open at the end, and says so when
+fewer than two a reviewer are: the reviewers then compete for the last pairs (each pick and each count of
+pairs left reads past the pairs others hold), which is the queue's end rather than steady reviewing; give
+more `--sessions` (about 2/3 make a pair; 200 reviewers judge about 6,000 pairs a minute at think 2). `--warmup S` also prints the figures of the requests that started S
 seconds or more into the run (every reviewer's first page and each process's first renders come before);
 `--timeline S` prints p50/p99 per window of S seconds.
 `--processes N` serves with `pairwise serve --workers N` (jobs then need `pairwise worker`, so the embedded
@@ -55,14 +58,18 @@ from app import migrate
 from app.auth.service import create_user
 from app.conversations.importing import run_import
 from app.db import session_scope
+from app.pairs.models import Pair
 from app.patterns.service import seed_defaults
 from app.review.models import Judgment
+from app.review.queue import OPEN_STATUSES
 from benchmarks.http_client import Client, Response
 from benchmarks.import_speed import scratch_engine, write_sessions
 
 PAIR_ID = re.compile(rb'data-pair-id="(\d+)"')
 SCREEN_TOKEN = re.compile(rb'name="token" value="([^"]*)"')
 PASSWORD = "bench-password-123"
+# Open pairs a reviewer, below which a run's end measures the queue running out (module docstring).
+LOW_QUEUE = 2
 
 
 def seed_database(engine: Engine, work: Path, *, sessions: int, source: str, users: dict[str, str]) -> None:
@@ -427,12 +434,20 @@ def _run(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
             select(col(Judgment.pair_id)).group_by(col(Judgment.pair_id)).having(func.count() > 1)
         ).all()
         total = session.execute(select(func.count()).select_from(Judgment)).scalar_one()
+        pairs, still_open = session.execute(
+            select(func.count(), func.count().filter(col(Pair.status).in_(OPEN_STATUSES)))
+        ).one()
     requests = len(times["next"]) + len(times["submit"])
     print(
         f"{args.processes} processes, {args.reviewers} reviewers, think {args.think} s, flow {args.flow}, "
         f"{elapsed:.0f} s: {requests / elapsed:.0f} requests/s, "
-        f"{total} judgments"
+        f"{total} judgments; {still_open} of {pairs} pairs still open at the end"
     )
+    if still_open < LOW_QUEUE * args.reviewers:
+        print(
+            f"  the queue ran low (fewer than {LOW_QUEUE} open pairs a reviewer): the last seconds measure "
+            "reviewers competing for its last pairs, not steady reviewing; give more --sessions"
+        )
     spans = [("whole run", 0.0)] + ([(f"after {args.warmup:g} s", args.warmup)] if args.warmup else [])
     for title, start in spans:
         print(f"  {title}:")

@@ -336,3 +336,82 @@ class TestConnectionPool:
         assert problem is not None
         assert "40 web processes may open 1200 PostgreSQL connections" in problem
         assert "PAIRWISE_DB_POOL_SIZE" in problem
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES_URL, reason="PAIRWISE_TEST_POSTGRES_URL is not set")
+class TestIdleConnectionsArePinged:
+    """A pooled PostgreSQL connection is pinged only after sitting idle (app/db.py `_ping_when_idle`)."""
+
+    @pytest.fixture
+    def server(self) -> Iterator[Engine]:
+        engine = build_engine(POSTGRES_URL, pool_size=1, max_overflow=0)
+        yield engine
+        engine.dispose()
+
+    @staticmethod
+    def _backend(engine: Engine) -> int:
+        with engine.connect() as connection:
+            return int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+    @staticmethod
+    def _cut(pid: int) -> None:
+        """End the server process of a connection, as a restart or a dropped network would."""
+        other = build_engine(POSTGRES_URL)
+        with other.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+            for _ in range(100):  # the process ends a moment after the signal
+                gone = connection.exec_driver_sql(
+                    f"SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = {pid}"
+                ).scalar_one()
+                if gone:
+                    break
+                time.sleep(0.02)
+        other.dispose()
+
+    def _pings(self, server: Engine, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+        pings: list[Any] = []
+        ping = server.dialect.do_ping
+
+        def counted(dbapi_connection: Any) -> bool:
+            pings.append(dbapi_connection)
+            return ping(dbapi_connection)
+
+        monkeypatch.setattr(server.dialect, "do_ping", counted)
+        return pings
+
+    def test_a_connection_in_steady_use_is_not_pinged(
+        self, server: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pings = self._pings(server, monkeypatch)
+        assert len({self._backend(server) for _ in range(3)}) == 1
+        assert pings == []
+
+    def test_an_idle_connection_is_pinged(self, server: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+        pings = self._pings(server, monkeypatch)
+        first = self._backend(server)  # a new connection: it just answered
+        assert pings == []
+        monkeypatch.setattr("app.db.PING_AFTER_IDLE_SECONDS", 0.0)
+        assert self._backend(server) == first
+        assert len(pings) == 1
+
+    def test_an_idle_connection_the_server_dropped_is_replaced(
+        self, server: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        first = self._backend(server)
+        self._cut(first)
+        monkeypatch.setattr("app.db.PING_AFTER_IDLE_SECONDS", 0.0)
+        second = self._backend(server)
+        assert second != first
+
+    def test_one_dropped_in_steady_use_fails_its_statement_and_the_pool_recovers(
+        self, server: Engine
+    ) -> None:
+        from sqlalchemy.exc import OperationalError
+
+        first = self._backend(server)
+        self._cut(first)
+        with pytest.raises(OperationalError) as failed:
+            self._backend(server)
+        assert failed.value.connection_invalidated
+        assert self._backend(server) != first
