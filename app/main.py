@@ -37,6 +37,7 @@ from app.releases import views as releases_views
 from app.review import admin_views as review_admin_views
 from app.review import standalone as review_standalone
 from app.review import views as review_views
+from app.review.warm import warm_review_statements
 from app.security import SecurityHeadersMiddleware
 from app.settings import views as settings_views
 from app.training import views as training_views
@@ -147,6 +148,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     threads = anyio.to_thread.current_default_thread_limiter()
     threads.total_tokens = max(threads.total_tokens, 2 * at_once)
     await anyio.to_thread.run_sync(warm_up)  # before this process takes its first request
+    await anyio.to_thread.run_sync(warm_review_statements, get_engine())
     # What start-up made lives as long as the process: the collector need not walk it again (a full
     # collection over it took 40 ms, a pause some request would have waited through).
     gc.freeze()

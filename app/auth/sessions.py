@@ -132,6 +132,11 @@ _SESSION_USER = (
 )
 
 
+def warm_up(session: Session) -> None:
+    """Run the sign-in check's statement once, matching no session (a web process's start-up)."""
+    session.execute(_SESSION_USER, {"session_id": ""}).all()
+
+
 def load_session(session: Session, *, request: Request) -> tuple[WebSession, User] | None:
     """The live session and its active user, or None."""
     session_id = read_session_id(request)

@@ -51,6 +51,12 @@ _TURNS = (
 )
 
 
+def warm_up(session: Session) -> None:
+    """Run the view's statements once, matching no pair (a web process's start-up)."""
+    session.execute(_PAIR_WITH_CONVERSATION, {"pair_id": 0}).all()
+    session.scalars(_TURNS, {"conversation_id": 0}).all()
+
+
 def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
     pair, conversation = session.execute(_PAIR_WITH_CONVERSATION, {"pair_id": assignment.pair_id}).one()
     turns = list(session.scalars(_TURNS, {"conversation_id": pair.conversation_id}))

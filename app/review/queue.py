@@ -280,6 +280,20 @@ def _lease(session: Session, *, pair_id: int, params: dict[str, Any], reviewer: 
     ).scalar_one_or_none()
 
 
+def warm_up(session: Session, *, reviewer: User, writes: bool) -> None:
+    """Run the queue's statements once as `lease_next` runs them (the same statements, bound by the same
+    names: a compiled statement is kept per set of names), with values that match no pair: no score reaches
+    2, and an overlap of 0 leaves no room to lease. For a web process's start-up; `writes`: also the lease
+    (PostgreSQL; on SQLite it would wait for the write lock)."""
+    now = utcnow()
+    current_assignment(session, reviewer=reviewer, now=now)
+    params = _params(session, reviewer=reviewer, now=now) | {"threshold": 2.0, "overlap": 0, "expires": now}
+    for query in (_BEST_OPEN, _BEST_OPEN_RECENT):
+        _lease_best(session, query=query, params=params, reviewer=reviewer)
+    if writes:
+        _lease(session, pair_id=0, params=params, reviewer=reviewer)
+
+
 def issue_token(session: Session, *, assignment: Assignment, now: datetime | None = None) -> str:
     """A fresh token each time a pair is served (POST next, undo): pages of earlier servings go stale."""
     assignment.token = secrets.token_urlsafe(16)

@@ -149,6 +149,18 @@ def submit(
     return judgment
 
 
+def warm_up(session: Session, *, reviewer: User, writes: bool) -> None:
+    """Run a verdict's own statements once, matching no pair (a web process's start-up); `writes`: also the
+    status write (PostgreSQL; on SQLite it would wait for the write lock)."""
+    session.execute(_LOCKED, {"pair_id": 0, "reviewer_id": reviewer.id}).all()
+    session.execute(_ROOM, {"pair_id": 0, "reviewer_id": reviewer.id, "now": utcnow()}).all()
+    if writes:
+        session.execute(
+            _SET_STATUS,
+            {"pair_id": 0, "new_status": PairStatus.candidate, "new_swapped": False, "now": utcnow()},
+        )
+
+
 def check_render(
     session: Session, *, assignment: Assignment, token: str, now: datetime | None = None
 ) -> None:
