@@ -48,8 +48,10 @@ PUSHBACKS = [
 ]
 
 
-def session_lines(i: int) -> list[bytes]:
-    """About 4 turns plus a tool round trip, in Claude Code's on-disk shape."""
+def session_lines(i: int, *, distinct: bool = False) -> list[bytes]:
+    """About 4 turns plus a tool round trip, in Claude Code's on-disk shape. `distinct`: every session's
+    answers differ (a line of each worked example names the session), so nothing that keys on an answer's
+    text (the rendered-Markdown cache) serves one session's answers to another, as with real conversations."""
     sid = str(uuid.UUID(int=i))
     ids = [str(uuid.UUID(int=(i << 16) + k)) for k in range(8)]
     ts = "2025-06-16T17:07:%02d.000Z"
@@ -71,11 +73,11 @@ def session_lines(i: int) -> list[bytes]:
             }
         )
 
-    body = (
-        "Here is an approach with a worked example.\n\n```python\n"
-        + "x = compute(value)  # one line of a worked example\n" * 24
-        + "```\n"
-    ) * 3
+    example = "x = compute(value)  # one line of a worked example\n" * 23
+    example += (
+        f"y = compute(x, case={i})\n" if distinct else "x = compute(value)  # one line of a worked example\n"
+    )
+    body = ("Here is an approach with a worked example.\n\n```python\n" + example + "```\n") * 3
     return [
         entry(0, None, "user", {"role": "user", "content": PROMPTS[i % 3] + f" (case {i})"}),
         entry(
@@ -137,10 +139,10 @@ def session_lines(i: int) -> list[bytes]:
     ]
 
 
-def write_sessions(folder: Path, count: int) -> int:
+def write_sessions(folder: Path, count: int, *, distinct: bool = False) -> int:
     total = 0
     for i in range(count):
-        data = b"\n".join(session_lines(i)) + b"\n"
+        data = b"\n".join(session_lines(i, distinct=distinct)) + b"\n"
         (folder / f"{uuid.UUID(int=i)}.jsonl").write_bytes(data)
         total += len(data)
     return total

@@ -72,13 +72,15 @@ PASSWORD = "bench-password-123"
 LOW_QUEUE = 2
 
 
-def seed_database(engine: Engine, work: Path, *, sessions: int, source: str, users: dict[str, str]) -> None:
-    """Migrate, import `sessions` benchmark sessions (written under `work`), seed the patterns and add
-    `users` ({username: role}, password PASSWORD)."""
+def seed_database(
+    engine: Engine, work: Path, *, sessions: int, source: str, users: dict[str, str], distinct: bool = False
+) -> None:
+    """Migrate, import `sessions` benchmark sessions (written under `work`; `distinct`: every session's answers
+    differ), seed the patterns and add `users` ({username: role}, password PASSWORD)."""
     migrate.upgrade(engine)
     folder = work / "sessions"
     folder.mkdir()
-    write_sessions(folder, sessions)
+    write_sessions(folder, sessions, distinct=distinct)
     run_import(engine, paths=[folder], source=source)
     with session_scope(engine) as session:
         seed_defaults(session)
@@ -360,6 +362,12 @@ def main() -> int:
         "verdict, the next-pair page once per reviewer); next-submit: ask for the next pair before every verdict",
     )
     parser.add_argument("--postgres", help="server URL; a fresh database is created on it")
+    parser.add_argument(
+        "--distinct-answers",
+        action="store_true",
+        help="every session's answers differ, so each pair's Markdown is rendered afresh, as with real "
+        "conversations (by default the generated answers repeat and their rendering is served from the cache)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-load-"))
     try:
@@ -376,7 +384,9 @@ def _run(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
     """Seed the database, serve it, let the reviewers work, and print the figures (see the module's docstring)."""
     url = engine.url.render_as_string(hide_password=False)
     users = {**{f"r{i}": "reviewer" for i in range(args.reviewers)}, "admin": "admin"}
-    seed_database(engine, work, sessions=args.sessions, source="load", users=users)
+    seed_database(
+        engine, work, sessions=args.sessions, source="load", users=users, distinct=args.distinct_answers
+    )
     port = free_port()
     env = {
         **os.environ,
