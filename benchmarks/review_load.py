@@ -3,6 +3,7 @@
     python benchmarks/review_load.py [--reviewers 50] [--seconds 60] [--sessions 3000] [--upload-sessions 0]
                                      [--processes 1] [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
                                      [--think 2] [--flow browser|next-submit] [--warmup 10] [--timeline 5]
+                                     [--distinct-answers]
 
 Each reviewer signs in, asks for the next pair (POST /review/next), looks at it `--think` seconds, and
 submits a verdict (POST /review/{id}/judge), with htmx headers as the review page sends them. With
@@ -15,7 +16,9 @@ fewer than two a reviewer are: the reviewers then compete for the last pairs (ea
 pairs left reads past the pairs others hold), which is the queue's end rather than steady reviewing; give
 more `--sessions` (about 2/3 make a pair; 200 reviewers judge about 6,000 pairs a minute at think 2). `--warmup S` also prints the figures of the requests that started S
 seconds or more into the run (every reviewer's first page and each process's first renders come before);
-`--timeline S` prints p50/p99 per window of S seconds.
+`--timeline S` prints p50/p99 per window of S seconds. The generated answers repeat, so after the first pairs
+each process serves their rendered Markdown from its cache; `--distinct-answers` makes every session's answers
+differ, so every pair is rendered afresh, as with real conversations.
 `--processes N` serves with `pairwise serve --workers N` (jobs then need `pairwise worker`, so the embedded
 worker is off) and `--postgres URL` runs on a fresh database created on that server. Exits 1 when a p99
 server time of next or submit (after the warm-up, when given) reaches 100 ms, a pair is over-judged or a
