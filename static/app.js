@@ -379,3 +379,26 @@
     if (["t", "p", "y", "i"].includes(event.key) && standaloneKey(event.key)) event.preventDefault();
   });
 })();
+
+// Code blocks are highlighted here, in the browser (static/vendor/highlight-*.min.js): the server sends them
+// escaped, with their language as a class, so showing a pair costs the server no highlighting (Pygments took
+// about 5 ms for an answer with 70 lines of Python, on every pair shown).
+(function () {
+  "use strict";
+  var MAX_CHARS = 50000;  // longer blocks stay plain: highlighting them would hold the page up
+
+  function highlightCode(root) {
+    if (!window.hljs || !root || !root.querySelectorAll) return;
+    root.querySelectorAll(".md pre code[class*='language-']:not([data-highlighted])").forEach(function (code) {
+      var match = /(?:^|\s)language-([\w+#.-]+)/.exec(code.className);
+      if (!match || !window.hljs.getLanguage(match[1]) || code.textContent.length > MAX_CHARS) {
+        code.dataset.highlighted = "no";  // a language it does not know stays plain, without a console warning
+        return;
+      }
+      window.hljs.highlightElement(code);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { highlightCode(document.body); });
+  document.addEventListener("htmx:afterSettle", function (event) { highlightCode(event.target); });
+})();

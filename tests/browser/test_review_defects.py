@@ -227,6 +227,20 @@ class TestReadable:
         assert not page.is_checked(f"#answer-left input[data-hotkey='{hotkey}']")
         assert _pair_id(page) == pair
 
+    def test_code_is_highlighted_in_the_browser_on_load_and_after_each_verdict(self, screen: Any) -> None:
+        """The server sends code escaped with its language (app/rendering.py); static/app.js highlights it on
+        the first page and in every pane a verdict swaps in, with no error in the console (the fixture)."""
+        page = screen.page
+        pair = _pair_id(page)
+        strings = "#answer-{side} pre code.language-python.hljs .hljs-string"
+        for side in ("left", "right"):
+            page.wait_for_selector(strings.format(side=side), timeout=5000)
+        assert "client.get(" in page.inner_text("#answer-left pre code")
+        following = _next(page, "e", pair)
+        assert following != pair
+        for side in ("left", "right"):
+            page.wait_for_selector(strings.format(side=side), timeout=5000)
+
     def test_keys_scroll_the_focused_answer_and_a_swap_scrolls_to_the_top(self, screen: Any) -> None:
         """Defect 6: j/k, Space scrolled the page, not the answer; the page stayed scrolled after a swap."""
         page = screen.page

@@ -93,4 +93,8 @@ class TestNoInlineScript:
         assert config["selfRequestsOnly"] is True
         assert config["historyCacheSize"] == 0
         scripts = [s["src"] for s in soup.find_all("script")]
-        assert scripts == ["/static/vendor/htmx-2.0.11.min.js", "/static/app.js?v=1"]
+        assert scripts == [
+            "/static/vendor/htmx-2.0.11.min.js",
+            "/static/vendor/highlight-11.12.0.min.js",
+            "/static/app.js?v=1",
+        ]
