@@ -398,7 +398,9 @@ APP_HX_URL = re.compile(
 )
 # The app's own server-rendered charts: an <svg class="chart"> holding only shapes and text.
 CHART_PARTS = frozenset({"svg", "g", "rect", "line", "text", "title", "path", "circle", "polyline"})
-APP_SCRIPTS = re.compile(r"^/static/(vendor/(htmx|highlight)-[\d.]+\.min\.js|app\.js(\?v=\w+)?)$")
+APP_SCRIPTS = re.compile(
+    r"^/static/(vendor/(htmx|highlight|highlight-languages)-[\d.]+\.min\.js|app\.js(\?v=\w+)?)$"
+)
 HX_URL_ATTRS = ("hx-get", "hx-post", "hx-put", "hx-patch", "hx-delete")
 DANGEROUS_TAGS = (
     "iframe",

@@ -5,6 +5,7 @@ Each test drives the keyboard as a reviewer would and checks what was stored, no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,21 @@ def screen(
     assert w.page.evaluate("window.__noReload") == "still here", "a full page load happened"
     assert w.dialogs == []
     assert w.console_errors == []
+
+
+# Fence "languages" in the fixtures that are typos, not languages: they stay plain.
+NOT_LANGUAGES = {"pytho"}
+
+
+def _fence_languages() -> list[str]:
+    """The languages named by the code fences of tests/fixtures and examples/."""
+    root = Path(__file__).resolve().parents[2]
+    names: set[str] = set()
+    for folder in (root / "tests" / "fixtures", root / "examples"):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.suffix in {".json", ".jsonl", ".md", ".txt"}:
+                names.update(re.findall(r"```([A-Za-z0-9_+#.-]+)", path.read_text(errors="replace")))
+    return sorted(names - NOT_LANGUAGES)
 
 
 def _pair_id(page: Any) -> int:
@@ -246,6 +262,12 @@ class TestReadable:
         assert following != pair
         for side in ("left", "right"):
             page.wait_for_selector(strings.format(side=side), timeout=5000)
+        # Every fence language of the sample and real-format transcripts is one the browser highlights (the
+        # common bundle alone left Dockerfiles, HTTP and nginx plain).
+        unknown = page.evaluate(
+            "names => names.filter(name => !window.hljs.getLanguage(name))", _fence_languages()
+        )
+        assert unknown == []
 
     def test_keys_scroll_the_focused_answer_and_a_swap_scrolls_to_the_top(self, screen: Any) -> None:
         """Defect 6: j/k, Space scrolled the page, not the answer; the page stayed scrolled after a swap."""

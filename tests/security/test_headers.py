@@ -96,5 +96,6 @@ class TestNoInlineScript:
         assert scripts == [
             "/static/vendor/htmx-2.0.11.min.js",
             "/static/vendor/highlight-11.12.0.min.js",
+            "/static/vendor/highlight-languages-11.12.0.min.js",
             "/static/app.js?v=1",
         ]
