@@ -173,11 +173,24 @@ def test_a_pair_relabelled_after_the_model_counts_as_new_and_one_before_does_not
         assert ls.start_training_if_due(session, BackgroundTasks(), user_id=None) is not None
 
 
-def test_the_training_check_reads_the_labels_since_the_model_from_the_index(engine: Engine) -> None:
+@pytest.mark.parametrize("asked_by", ["start_training_if_due", "a verdict's room check"])
+def test_the_training_check_reads_the_labels_since_the_model_from_the_index(
+    engine: Engine, asked_by: str
+) -> None:
     """Each status's labels since the active model are read in ix_pair_status_updated's order and stop at
     RETRAIN_AFTER, whatever the planner knows of the table; reading the status index instead scanned every
-    reviewed pair (2.5 ms at 5,900 of them)."""
+    reviewed pair (2.5 ms at 5,900 of them). Both statements that ask it: `start_training_if_due` alone, and a
+    verdict's room check, which carries the rule's columns (app/review/service.py)."""
     from sqlalchemy import text
+
+    from app.models_base import utcnow
+    from app.review.service import _ROOM
+
+    statement, params = (
+        (ls._DUE_INPUTS, {})
+        if asked_by == "start_training_if_due"
+        else (_ROOM, {"pair_id": 1, "reviewer_id": 1, "now": utcnow()})
+    )
 
     with session_scope(engine) as session:
         labelled(session, real=30, not_real=30)
@@ -187,7 +200,7 @@ def test_the_training_check_reads_the_labels_since_the_model_from_the_index(engi
             explain = "EXPLAIN "
         else:
             explain = "EXPLAIN QUERY PLAN "
-        state = ls._DUE_INPUTS.compile(bind=engine).construct_expanded_state({})
+        state = statement.compile(bind=engine).construct_expanded_state(params)
         values: Any = state.positional_parameters if state.positiontup else state.parameters
         rows = session.connection().exec_driver_sql(explain + state.statement, values).all()
         plan = "\n".join(str(row) for row in rows)
