@@ -97,6 +97,34 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def serve(
+    url: str, work: Path, *, secret_key: str, env: dict[str, str], workers: int = 1
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `pairwise serve` on a free port of 127.0.0.1 against `url` (test mode, data in `work`, its log in
+    work/server.log, `env` on top), wait until it answers /healthz, and return it with its port."""
+    port = free_port()
+    command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", str(workers)]
+    environment = {
+        **os.environ,
+        "PAIRWISE_DATABASE_URL": url,
+        "PAIRWISE_DATA_DIR": str(work),
+        "PAIRWISE_MODE": "test",
+        "PAIRWISE_SECRET_KEY": secret_key,
+        "PAIRWISE_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    log = (work / "server.log").open("w")
+    server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return server, port
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -390,14 +418,7 @@ def _run(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
     seed_database(
         engine, work, sessions=args.sessions, source="load", users=users, distinct=args.distinct_answers
     )
-    port = free_port()
     env = {
-        **os.environ,
-        "PAIRWISE_DATABASE_URL": url,
-        "PAIRWISE_DATA_DIR": str(work),
-        "PAIRWISE_MODE": "test",
-        "PAIRWISE_SECRET_KEY": "load-test-secret-key-0123456789-abcdefghij",
-        "PAIRWISE_LOG_LEVEL": "WARNING",
         # Simulated reviewers answer at once; the human-speed floor would refuse every verdict.
         "PAIRWISE_REVIEW_MIN_MS": "0",
         # Every simulated reviewer signs in from 127.0.0.1: the per-address sign-in throttle would
@@ -406,20 +427,10 @@ def _run(engine: Engine, *, work: Path, args: argparse.Namespace) -> int:
     }
     if args.processes > 1:
         env["PAIRWISE_WORKER_EMBEDDED"] = "false"
-    log = (work / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", str(args.processes)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    server, port = serve(
+        url, work, secret_key="load-test-secret-key-0123456789-abcdefghij", env=env, workers=args.processes
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
     uploader: threading.Thread | None = None
     upload_result: dict[str, str] = {}
     if args.upload_sessions:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,8 +49,8 @@ from benchmarks.review_load import (
     PAIR_ID,
     PASSWORD,
     SCREEN_TOKEN,
-    free_port,
     percentile,
+    serve,
     server_ms,
 )
 from benchmarks.scale_data import generate
@@ -140,32 +139,15 @@ def time_pages(url: str, work: Path, repeats: int = REPEATS) -> bool:
     refresh_aggregates(engine)
     paths = page_paths(engine, username)
     engine.dispose()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PAIRWISE_DATABASE_URL": url,
-        "PAIRWISE_DATA_DIR": str(work),
-        "PAIRWISE_MODE": "test",
-        "PAIRWISE_SECRET_KEY": "scale-bench-secret-key-0123456789-abcdefghij",
-        "PAIRWISE_LOG_LEVEL": "WARNING",
-        "PAIRWISE_WORKER_EMBEDDED": "false",
-    }
-    log = (work / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    server, port = serve(
+        url,
+        work,
+        secret_key="scale-bench-secret-key-0123456789-abcdefghij",
+        env={"PAIRWISE_WORKER_EMBEDDED": "false"},
     )
     base = f"http://127.0.0.1:{port}"
     ok = True
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         with httpx.Client(base_url=base, timeout=60) as client:
             form = CSRF_FIELD.search(client.get("/login").text)
             signed_in = client.post(
