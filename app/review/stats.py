@@ -69,19 +69,13 @@ def _day_of(dialect: str) -> ColumnElement[str]:
 
 
 @functools.cache
-def _week(dialect: str) -> Select[str, float | None]:
-    """The day and seconds of each of a reviewer's judgments since a time. Built once per dialect (building
-    and keying it on every request cost more than running it). Bound: reviewer, since."""
-    return select(_day_of(dialect), col(Judgment.seconds_spent)).where(
+def _week(dialect: str) -> Select[str, float | None, int]:
+    """The day and seconds of each of a reviewer's judgments since a time, with the queue's count of pairs left
+    on each row (an uncorrelated subquery: counted once). Built once per dialect (building and keying it on
+    every request cost more than running it). Bound: reviewer, since, and what `queue.remaining_params` gives."""
+    return select(_day_of(dialect), col(Judgment.seconds_spent), queue.REMAINING).where(
         col(Judgment.reviewer_id) == bindparam("reviewer"), col(Judgment.created_at) >= bindparam("since")
     )
-
-
-@functools.cache
-def _week_and_remaining(dialect: str) -> Select[str, float | None, int]:
-    """`_week` with the queue's remaining count on each row (an uncorrelated subquery: counted once). Bound:
-    reviewer, since, and what `queue.remaining_params` gives."""
-    return _week(dialect).add_columns(queue.REMAINING)  # type: ignore[return-value]
 
 
 def reviewer_numbers(
@@ -95,7 +89,7 @@ def reviewer_numbers(
     spans that whole week, one probe per earlier day of the streak (`_WALK`). A reviewer's years of verdicts
     are never read. A reviewer with no judgment in the past week has no row: the count is asked alone."""
     now = now or utcnow()
-    week = _week_and_remaining(session.get_bind().dialect.name)
+    week = _week(session.get_bind().dialect.name)
     params = {"reviewer": reviewer.id, "since": _week_start(now)}
     rows = session.execute(week, params | queue.remaining_params(session, reviewer=reviewer, now=now)).all()
     stats = _stats(session, reviewer=reviewer, now=now, rows=[(on, seconds) for on, seconds, _ in rows])
