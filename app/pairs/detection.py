@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
 DETECTOR_VERSION = "heuristic-2"
@@ -26,7 +27,7 @@ DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
-class DetectedPair:
+class DetectedPair(PickledByFields):
     rejected: int
     pushback: int
     chosen: int

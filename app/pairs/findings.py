@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.conversations.importers.base import ParsedConversation
+from app.conversations.importers.base import ParsedConversation, PickledByFields
 from app.pairs.detection import DetectedPair, detect_pairs
 from app.pairs.leaks import leak_fields, prompt_text
 
 
 @dataclass(frozen=True, slots=True)
-class PairFinding:
+class PairFinding(PickledByFields):
     """A pair as turn indices; `detected` is the detector's result, None when the source stated the pair.
 
     `leaks` holds the pair's leak columns (app.pairs.leaks.leak_fields) and `content_key` its identity.
