@@ -1,7 +1,7 @@
 """Import + detection speed: N synthetic Claude Code sessions into SQLite (and PostgreSQL when given a URL).
 
     python benchmarks/import_speed.py [--sessions 10000] [--postgres postgresql://...] [--workers N]
-        [--repeat 3] [--scale-to 100000] [--big-mb 0]
+        [--repeat 3] [--scale-to 100000] [--big-mb 0] [--real-text]
 
 Prints conversations/s, MB/s, peak RSS and the load average beside each figure; with --repeat, the best
 and the median run. After each import it runs the full-text index job over what was imported and prints
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import resource
 import shutil
@@ -48,10 +49,25 @@ PUSHBACKS = [
 ]
 
 
-def session_lines(i: int, *, distinct: bool = False) -> list[bytes]:
+@functools.cache
+def _stdlib_pieces() -> list[str]:
+    """The first 40 MB of Python's standard library sources (code, comments, docstrings), in pieces of 1,150
+    characters: enough for 10,000 sessions' answers without repeating one."""
+    pieces: list[str] = []
+    for path in sorted(Path(os.__file__).parent.rglob("*.py")):
+        text = path.read_text(errors="replace").replace("\x00", "").replace("```", "~~~")
+        pieces.extend(text[at : at + 1_150] for at in range(0, len(text) - 1_150, 1_150))
+        if len(pieces) >= 35_000:
+            break
+    return pieces
+
+
+def session_lines(i: int, *, distinct: bool = False, real_text: bool = False) -> list[bytes]:
     """About 4 turns plus a tool round trip, in Claude Code's on-disk shape. `distinct`: every session's
     answers differ (a line of each worked example names the session), so nothing that keys on an answer's
-    text (the rendered-Markdown cache) serves one session's answers to another, as with real conversations."""
+    text (the rendered-Markdown cache) serves one session's answers to another, as with real conversations.
+    `real_text`: the worked examples are pieces of the standard library's sources instead of one repeated
+    line, so they compress as real answers do (a repeated line compresses far faster)."""
     sid = str(uuid.UUID(int=i))
     ids = [str(uuid.UUID(int=(i << 16) + k)) for k in range(8)]
     ts = "2025-06-16T17:07:%02d.000Z"
@@ -77,7 +93,12 @@ def session_lines(i: int, *, distinct: bool = False) -> list[bytes]:
     example += (
         f"y = compute(x, case={i})\n" if distinct else "x = compute(value)  # one line of a worked example\n"
     )
-    body = ("Here is an approach with a worked example.\n\n```python\n" + example + "```\n") * 3
+    if real_text:
+        pieces = _stdlib_pieces()
+        examples = [pieces[(3 * i + k) % len(pieces)] + "\n" for k in range(3)]
+    else:
+        examples = [example] * 3
+    body = "".join(f"Here is an approach with a worked example.\n\n```python\n{e}```\n" for e in examples)
     return [
         entry(0, None, "user", {"role": "user", "content": PROMPTS[i % 3] + f" (case {i})"}),
         entry(
@@ -139,10 +160,10 @@ def session_lines(i: int, *, distinct: bool = False) -> list[bytes]:
     ]
 
 
-def write_sessions(folder: Path, count: int, *, distinct: bool = False) -> int:
+def write_sessions(folder: Path, count: int, *, distinct: bool = False, real_text: bool = False) -> int:
     total = 0
     for i in range(count):
-        data = b"\n".join(session_lines(i, distinct=distinct)) + b"\n"
+        data = b"\n".join(session_lines(i, distinct=distinct, real_text=real_text)) + b"\n"
         (folder / f"{uuid.UUID(int=i)}.jsonl").write_bytes(data)
         total += len(data)
     return total
@@ -246,13 +267,18 @@ def main() -> None:
         "--scale-to", type=int, default=0, help="also import this many sessions; print the ratio"
     )
     parser.add_argument("--big-mb", type=int, default=0, help="also import one JSONL file of this many MB")
+    parser.add_argument(
+        "--real-text",
+        action="store_true",
+        help="answers hold pieces of Python's standard library sources, not one repeated line",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="pairwise-bench-"))
     counter = iter(range(10**6))
     try:
         folder = work / "sessions"
         folder.mkdir()
-        size = write_sessions(folder, args.sessions)
+        size = write_sessions(folder, args.sessions, real_text=args.real_text)
         print(f"generated {args.sessions} sessions, {size / 1e6:.0f} MB")
         backends: list[tuple[str, Callable[[], str]]] = [
             ("sqlite", lambda: f"sqlite:///{work / f'bench{next(counter)}.db'}")
@@ -263,7 +289,7 @@ def main() -> None:
         if args.scale_to:
             shutil.rmtree(folder)
             folder.mkdir()
-            scaled_size = write_sessions(folder, args.scale_to)
+            scaled_size = write_sessions(folder, args.scale_to, real_text=args.real_text)
             print(f"generated {args.scale_to} sessions, {scaled_size / 1e6:.0f} MB")
             for label, make in backends:
                 scaled = runs(make, folder, scaled_size, label, args)

@@ -169,3 +169,50 @@ class TestModelsMatchSchema:
         assert set(declared) >= APP_MODEL_TABLES
         missing = {name: where for name, where in declared.items() if name not in APP_MODEL_TABLES}
         assert missing == {}, "table models missing from app/models.py and the migrations"
+
+
+def _turn_compression(engine: Engine) -> dict[str, str]:
+    """Each of `turn`'s big columns' compression method ('l' LZ4, 'p' pglz, '' the server's default)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT attname, attcompression FROM pg_attribute "
+                "WHERE attrelid = 'turn'::regclass AND attname IN ('text', 'blocks')"
+            )
+        )
+        return {name: str(method or "") for name, method in rows}
+
+
+@pytest.mark.parametrize("empty_engine", [BACKENDS[1]], indirect=True)
+class TestTurnCompression:
+    """f3a81c2d9b57: turn text and blocks are compressed with LZ4 on PostgreSQL (pglz took twice the time)."""
+
+    def test_new_turns_are_compressed_with_lz4_and_downgrade_restores_the_default(
+        self, empty_engine: Engine
+    ) -> None:
+        migrate.upgrade(empty_engine)
+        assert _turn_compression(empty_engine) == {"text": "l", "blocks": "l"}
+        long_text = " ".join(f"word{i}" for i in range(2_000))  # over the 2 KB at which values are compressed
+        with empty_engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO conversation (source, format, file, external_id, content_hash, turn_count, "
+                    "created_at) VALUES ('t', 'openai', 'f', 'x', 'h', 1, now())"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO turn (conversation_id, index, role, text, blocks) SELECT id, 0, 'assistant', "
+                    ":body, CAST(:blocks AS jsonb) FROM conversation"
+                ),
+                {"body": long_text, "blocks": f'[{{"type": "text", "text": "{long_text}"}}]'},
+            )
+            methods = connection.execute(
+                text("SELECT pg_column_compression(text), pg_column_compression(blocks) FROM turn")
+            ).one()
+        assert tuple(methods) == ("lz4", "lz4")
+
+        migrate.downgrade(empty_engine, "ea13fcca05a3")
+        assert _turn_compression(empty_engine) == {"text": "", "blocks": ""}
+        with empty_engine.connect() as connection:  # what was written stays readable
+            assert connection.execute(text("SELECT text FROM turn")).scalar_one() == long_text
