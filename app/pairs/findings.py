@@ -32,26 +32,10 @@ class PairFinding(PickledByFields):
 
 
 def content_key(prompt: str, rejected: str, chosen: str) -> str:
-    """The identity of a pair across exports: its texts with whitespace normalized, hashed."""
-    parts = (_single_spaced(text) for text in (prompt, rejected, chosen))
+    """The identity of a pair across exports: its texts with whitespace normalized (every run of whitespace
+    one space, none at the ends), hashed."""
+    parts = (" ".join(text.split()) for text in (prompt, rejected, chosen))
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-# What str.split() splits ASCII text on, besides the space.
-_ASCII_BREAKS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
-
-
-def _single_spaced(text: str) -> str:
-    """`" ".join(text.split())`: every run of whitespace one space, none at the ends. For ASCII text it is
-    done with a few replaces, without splitting code into hundreds of tokens."""
-    if not text.isascii():
-        return " ".join(text.split())
-    for char in _ASCII_BREAKS:
-        if char in text:
-            text = text.replace(char, " ")
-    while "  " in text:
-        text = text.replace("  ", " ")
-    return text.strip(" ")
 
 
 def key_of(conversation: ParsedConversation, rejected: int, chosen: int) -> str:

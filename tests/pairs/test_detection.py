@@ -11,6 +11,7 @@ Tuning data vs measuring data, kept apart by folder:
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from app.pairs.detection import (
     DETECTOR_VERSION,
     MIN_STORED_SCORE,
     DetectedPair,
+    _code_words,
     detect_pairs,
 )
 
@@ -333,3 +335,19 @@ def test_negative_kinds_stay_below_threshold_in_tuning(kind):
     scored = [found(turns) for k, turns, _ in own_set("tuning") if k == kind]
     assert scored
     assert all(not f for f in scored)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def main():\n    run(x_1, y)  # retry-3 times\n    return {'a': b[0]}\n",
+        "x = compute(value)\n" * 40 + "y = other(x)\n",  # mostly repeated lines: scanned once each
+        "naïve = größe(ß) + 日本語_名前 \u2010 x\n",  # Unicode letters are word characters too
+        "\x00\x1f\x7f~!@#$%^&*()-=+[]{}|;:'\",.<>/?`\t\r\n",
+        "",
+    ],
+    ids=["ascii", "repeated-lines", "unicode", "no-words", "empty"],
+)
+def test_code_word_sets_are_the_words_the_word_pattern_finds(code):
+    # Whether a revision's code is new compares these sets: a faster split must find exactly these words.
+    assert _code_words(code) == {word.encode() for word in re.findall(r"\w+", code)}
