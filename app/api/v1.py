@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query
 from sqlmodel import Session, col, select
 
 from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses, strict_query
@@ -137,9 +137,16 @@ def lease_next(session: SessionDep, user: CurrentUser) -> LeaseOut:
     operation_id="submit_judgment",
 )
 def submit_judgment(
-    session: SessionDep, user: CurrentUser, pair_id: PathId, body: Annotated[JudgmentIn, Body()]
+    session: SessionDep,
+    user: CurrentUser,
+    pair_id: PathId,
+    body: Annotated[JudgmentIn, Body()],
+    background: BackgroundTasks,
 ) -> JudgmentOut:
-    """Judge a pair the caller holds (leased with POST /review/next), in the caller's screen order."""
+    """Judge a pair the caller holds (leased with POST /review/next), in the caller's screen order.
+
+    A verdict is a label for the scorer, as on the review screen: the one that makes a training due queues it.
+    """
     if session.get(Pair, pair_id) is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
     held = _held(session, user, pair_id)
@@ -171,6 +178,7 @@ def submit_judgment(
             comment=body.comment,
             flagged=body.flagged,
         ),
+        background=background,
     )
     return _judgment_out(judgment, left_side=held.left_side)
 

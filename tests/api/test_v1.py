@@ -12,7 +12,9 @@ from sqlmodel import col
 from starlette.testclient import TestClient
 
 from app.db import session_scope
-from app.pairs.models import Pair
+from app.jobs.models import Job
+from app.pairs import learning_service as ls
+from app.pairs.models import Pair, PairStatus
 from app.review.models import Assignment, Judgment
 from tests.web_helpers import add_pair, bearer, client, count, make_token, make_user, seed_samples
 
@@ -204,6 +206,34 @@ class TestSubmit:
         assert (judgment.patterns_first if judgment.verdict == "first" else judgment.patterns_second) == [
             "tradeoffs"
         ]
+
+    def test_the_verdict_that_makes_a_training_due_queues_it(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A verdict by API is a label for the scorer as one on the page is (tests/review/test_service.py).
+        queued: list[int] = []
+        monkeypatch.setattr("app.jobs.service.enqueue", queued.append)
+        with session_scope(engine) as session:
+            for _ in range(ls.MIN_LABELS - ls.MIN_PER_CLASS - 2):
+                add_pair(session, status=PairStatus.accepted)
+            for _ in range(ls.MIN_PER_CLASS):
+                add_pair(session, status=PairStatus.not_a_pair)
+            for _ in range(2):
+                add_pair(session)
+        make_user(engine, "rev")
+        c, h = client(), bearer(make_token(engine, "rev"))
+
+        def verdict(body: dict[str, str]) -> None:
+            pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+            assert c.post(f"/api/v1/pairs/{pair_id}/judgments", headers=h, json=body).status_code == 201
+
+        verdict({"verdict": "left"})  # one label short
+        assert queued == []
+        verdict({"verdict": "not_a_pair"})
+        with session_scope(engine, read_only=True) as session:
+            jobs = list(session.scalars(select(Job)))
+        assert [(job.id, job.kind) for job in jobs] == [(queued[0], ls.TRAIN_JOB)]
+        assert len(queued) == 1
 
     def test_unknown_pattern_is_422_like_the_page(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
