@@ -6,8 +6,8 @@ Create Date: 2026-12-05 11:50:00.000000
 
 Most turns are over the 2 KB at which PostgreSQL compresses a value, and pglz, its default, is slow: COPYing
 80 MB of real code and prose (4 KB values) took the server 1.2 s with pglz and 0.58 s with LZ4, whose values
-come out a fifth larger (47 MB against 39 MB) and read back faster (benchmarks/import_speed.py's notes in
-README.md). Only values written from now on are compressed so; older ones stay pglz and read as before, so
+come out a fifth larger (47 MB against 39 MB) and read back faster (README.md, "Running at scale", W1 with
+real text). Only values written from now on are compressed so; older ones stay pglz and read as before, so
 the migration is instant on a big database. A server without LZ4 (built without it, or older than
 PostgreSQL 14) keeps pglz: the migration then does nothing. SQLite does not compress.
 """
