@@ -77,16 +77,15 @@ def test_postgres_counts_rare_words_instead_of_trusting_the_planner(
     monkeypatch.setattr(search, "_estimated_rows", lambda session, query: 12345.0)
     with session_scope(engine, read_only=True) as session:
 
-        def candidates(query: str) -> float:
-            return search._postgres_candidates(session, query, search._turn_words(session, query))
+        def candidates(query: str, cap: int = search.FEW_MATCHES) -> float:
+            return search._postgres_candidates(session, query, search._turn_words(session, query), cap=cap)
 
         assert candidates("zookeeper") == 3  # counted in the index
         assert candidates("zookeeper quorum") == 3
         assert candidates("xylophonequartz") == 0
         assert candidates("kafka") == 12345.0  # common: the planner knows it
         assert candidates("quo") == 12345.0  # a prefix of a common word
-        monkeypatch.setattr(search, "FEW_MATCHES", 1)
-        assert candidates("zookeeper") == 2  # capped at FEW_MATCHES + 1
+        assert candidates("zookeeper", cap=1) == 2  # capped at cap + 1
 
 
 @only_postgres
@@ -117,3 +116,30 @@ def test_common_words_come_from_the_index_statistics(engine: Engine) -> None:
 )
 def test_spaced_words(query: str, spaced: bool) -> None:
     assert search.spaced_words(query) is spaced
+
+
+def test_postgres_ranks_fewer_matches_in_a_smaller_index() -> None:
+    """Ranking reads every match; newest first probes about turns / matches turns a hit: the bound on ranked
+    matches grows with the square root of the indexed turns, up to FEW_MATCHES, and never under a floor."""
+    assert search.few_matches(4_534_996) == search.FEW_MATCHES  # a million conversations
+    assert search.few_matches(226_754) == 2_283  # 50,000: a word in 9,700 turns took 92 ms ranked, 11 ms not
+    assert search.few_matches(20_000) == search.RANKED_AT_LEAST
+    assert search.few_matches(0) == search.RANKED_AT_LEAST
+    # Four times the turns, twice the bound.
+    assert [search.few_matches(turns) for turns in (100_000, 400_000, 1_600_000)] == [1_516, 3_033, 6_066]
+
+
+@only_postgres
+def test_postgres_lists_a_word_newest_first_when_it_is_common_for_the_index_size(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(6):
+        add_conversation(engine, "t", f"kafka lag {i}", "ok")
+    index_pending(engine)
+    monkeypatch.setattr(search, "RANKED_AT_LEAST", 1)
+    with session_scope(engine, read_only=True) as session:
+        monkeypatch.setattr(search, "RANK_TURNS_FACTOR", 1)  # 12 turns indexed: at most 3 matches ranked
+        assert search.plan_search(session, "kafka").ranked is None
+        assert search.plan_search(session, "kafka lag 3").ranked is not None
+        monkeypatch.setattr(search, "RANK_TURNS_FACTOR", 100)  # 34
+        assert search.plan_search(session, "kafka").ranked is not None
