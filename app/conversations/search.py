@@ -54,11 +54,13 @@ WORD = re.compile(r"[^\W_]+")
 MAX_SEARCH_WORDS = 16
 # Up to this many matching turns in the index, the matches are ranked; above it, newest first.
 FEW_MATCHES = 10_000
-# PostgreSQL bounds the ranked case by the index's size as well (`few_matches`): ranking reads every match
-# (about 8 µs each), the newest-first scan probes about turns / matches turns for each hit it lists, so the
-# two cost the same near sqrt(turns x a constant). This constant puts that point at FEW_MATCHES for the
-# 4.5 million turns of a million conversations, where FEW_MATCHES was measured; never below RANKED_AT_LEAST.
-RANK_TURNS_FACTOR = 23
+# PostgreSQL bounds the ranked case by the index's size as well (`few_matches`): ranking reads every match,
+# the newest-first scan probes about turns / matches turns for each hit it lists, so the two cost the same
+# where matches x (cost of ranking one) = turns / matches x (cost of probing for one hit), near
+# sqrt(turns x the ratio of those costs). Measured on two corpora, that ratio was 54 (short generated turns,
+# 227,000 of them: 8 µs a match against 0.43 ms) and 62 (turns of real source code, 40,000: 40 µs against
+# 2.5 ms). Never below RANKED_AT_LEAST, never above FEW_MATCHES.
+RANK_TURNS_FACTOR = 60
 RANKED_AT_LEAST = 1_000
 # A last word that begins more indexed words than this is looked up as a prefix (`_turn_words`).
 MAX_PREFIX_WORDS = 64
@@ -222,6 +224,16 @@ def _postgres_ranked(session: Session, query: str) -> Subquery | None:
     # This path reads at most FEW_MATCHES candidate turns; starting parallel workers costs more than that
     # (a search that finds nothing: 57 ms with them, 12 ms without, at 1M conversations).
     session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    # The stored vectors are read through their GIN index, never scanned. The planner misjudges a query of
+    # many words badly: the last word "socket", looked up as the 64 indexed words it begins, was estimated
+    # at 10,683 of 40,000 turns and found in 434, so under the count's LIMIT it scanned every vector (large
+    # ones for turns of code, each read from TOAST): 160 ms for the count and as much for the list, against
+    # 2.3 and 16 ms from the index (10,000 sessions of real source text, benchmarks/import_speed.py).
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    # That setting prices every scan it cannot avoid (a table without a usable index) above the cost at which
+    # PostgreSQL compiles a statement with JIT (on by default): the sources list on the same page then took
+    # 112 ms instead of 0.1. Searches are short: no JIT in their transaction.
+    session.execute(text("SET LOCAL jit = off"))
     # The watermark first: every turn at or below it was indexed, its words listed, before the word list is
     # read below. As a value, not a subquery: the planner then knows how few turns lie above it and reads
     # them through the primary key.
@@ -329,9 +341,10 @@ def _watermark(session: Session) -> int:
 def few_matches(indexed_turns: int) -> int:
     """PostgreSQL: the most matches a search ranks, with `indexed_turns` turns in the index (its watermark).
 
-    At 50,000 conversations (227,000 turns) a word in 9,700 of them was ranked in 92 ms (p50; 110 to 120 ms
-    p95), while newest first, probing the newest conversations' turns, it took 11 ms: there the bound is
-    2,283 and such a word is listed newest first. From a million conversations on it is FEW_MATCHES.
+    At 50,000 generated conversations (227,000 turns) a word in 9,700 of them was ranked in 92 ms (p50; 110
+    to 120 ms p95) and listed newest first in 11 ms: the bound there is 3,688. In 10,000 sessions of real
+    source code (40,000 turns, bound 1,549), the matches of a word in 1,132 turns were ranked in 48 ms (108 newest
+    first), those of one in 7,088 in 220 ms (14 newest first). From 1.7 million turns on it is FEW_MATCHES.
     """
     return min(FEW_MATCHES, max(RANKED_AT_LEAST, math.isqrt(max(indexed_turns, 0) * RANK_TURNS_FACTOR)))
 

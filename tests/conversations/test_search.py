@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from starlette.testclient import TestClient
 
 from app.conversations import search
@@ -122,11 +124,12 @@ def test_postgres_ranks_fewer_matches_in_a_smaller_index() -> None:
     """Ranking reads every match; newest first probes about turns / matches turns a hit: the bound on ranked
     matches grows with the square root of the indexed turns, up to FEW_MATCHES, and never under a floor."""
     assert search.few_matches(4_534_996) == search.FEW_MATCHES  # a million conversations
-    assert search.few_matches(226_754) == 2_283  # 50,000: a word in 9,700 turns took 92 ms ranked, 11 ms not
-    assert search.few_matches(20_000) == search.RANKED_AT_LEAST
+    assert search.few_matches(226_754) == 3_688  # 50,000: a word in 9,700 turns took 92 ms ranked, 11 ms not
+    assert search.few_matches(39_992) == 1_549  # real code: 1,132 matches rank in 48 ms, 7,088 would take 220
+    assert search.few_matches(10_000) == search.RANKED_AT_LEAST
     assert search.few_matches(0) == search.RANKED_AT_LEAST
     # Four times the turns, twice the bound.
-    assert [search.few_matches(turns) for turns in (100_000, 400_000, 1_600_000)] == [1_516, 3_033, 6_066]
+    assert [search.few_matches(turns) for turns in (100_000, 400_000, 1_600_000)] == [2_449, 4_898, 9_797]
 
 
 @only_postgres
@@ -136,10 +139,47 @@ def test_postgres_lists_a_word_newest_first_when_it_is_common_for_the_index_size
     for i in range(6):
         add_conversation(engine, "t", f"kafka lag {i}", "ok")
     index_pending(engine)
-    monkeypatch.setattr(search, "RANKED_AT_LEAST", 1)
+    asked: list[int] = []
+
+    def bound(limit: int) -> Callable[[int], int]:
+        def few_matches(indexed_turns: int) -> int:
+            asked.append(indexed_turns)
+            return limit
+
+        return few_matches
+
     with session_scope(engine, read_only=True) as session:
-        monkeypatch.setattr(search, "RANK_TURNS_FACTOR", 1)  # 12 turns indexed: at most 3 matches ranked
-        assert search.plan_search(session, "kafka").ranked is None
-        assert search.plan_search(session, "kafka lag 3").ranked is not None
-        monkeypatch.setattr(search, "RANK_TURNS_FACTOR", 100)  # 34
+        monkeypatch.setattr(search, "few_matches", bound(3))
+        assert search.plan_search(session, "kafka").ranked is None  # 6 matches
+        assert search.plan_search(session, "kafka lag 3").ranked is not None  # 1
+        monkeypatch.setattr(search, "few_matches", bound(34))
         assert search.plan_search(session, "kafka").ranked is not None
+        # The bound is asked with the index's watermark (turn ids run on across tests: not a count).
+        assert set(asked) == {search._watermark(session)}
+
+
+@only_postgres
+def test_postgres_search_reads_the_vectors_through_their_index_and_compiles_nothing(engine: Engine) -> None:
+    """The planner's estimate for a query of many words can be far off (64 prefix words: 10,683 of 40,000
+    turns guessed, 434 found), and under a LIMIT it then scanned every stored vector (160 ms). A search's
+    transaction therefore never scans `turn_search`; and since that setting prices the scans it cannot
+    avoid above JIT's threshold, JIT is off there (a one-row table's list took 112 ms to compile)."""
+    for i in range(4):
+        add_conversation(engine, "t", f"socket.accept socket.recv sockets {i}", "ok")
+    index_pending(engine)
+    with session_scope(engine, read_only=True) as session:
+        plan = search.plan_search(session, "sock")
+        assert plan.ranked is not None
+        compiled = select(plan.ranked.c.conversation_id).compile(
+            bind=engine, compile_kwargs={"literal_binds": True}
+        )
+        ranked_plan = "\n".join(session.execute(text(f"EXPLAIN {compiled}")).scalars())
+        # Four rows: without the setting the planner reads them by scanning the table.
+        assert "Seq Scan on turn_search" not in ranked_plan
+        assert "ix_turn_search_vector" in ranked_plan
+        sources_plan = "\n".join(
+            session.execute(
+                text("EXPLAIN SELECT DISTINCT source FROM import_batch ORDER BY source")
+            ).scalars()
+        )
+        assert "JIT" not in sources_plan
