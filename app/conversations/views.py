@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import false, func, select
 from sqlmodel import Session, col
 
 from app.auth.deps import AdminUser
@@ -62,11 +62,34 @@ class ConversationQuery(QueryModel):
         return self
 
 
+def source_id_range(session: Session, source: str) -> tuple[int, int, int] | None:
+    """The lowest and highest conversation id of `source` and how many ids lie above it; None if it has none.
+
+    A source's conversations, and so its pairs, lie in that id range; min and max are one probe each of
+    ix_conversation_source_id.
+    """
+    ids = col(Conversation.id)
+    bounds = select(func.min(ids), func.max(ids)).where(col(Conversation.source) == source).subquery()
+    top = select(func.max(ids)).scalar_subquery()
+    low, high, newest = session.execute(select(*bounds.c, top)).one()
+    if low is None:
+        return None
+    return int(low), int(high), int(newest) - int(high)
+
+
 def conversation_page(session: Session, *, q: ConversationQuery, size: int = PAGE_SIZE) -> Any:
     """Ranked search results when the search is rare enough to rank; otherwise newest first."""
     query = select(*(col(c) for c in LIST_COLUMNS))
     if q.source:
         query = query.where(col(Conversation.source) == q.source)
+        # Within the source's id range: the planner, blind to ids growing with import time, steps back over
+        # the primary key from the newest conversation, and for the first of five imports at 1M
+        # conversations passed 800,000 rows of the others first (110 to 190 ms).
+        found = source_id_range(session, q.source)
+        if found is None:
+            query = query.where(false())  # no such source: nothing to scan for
+        else:
+            query = query.where(col(Conversation.id).between(found[0], found[1]))
     if q.format:
         query = query.where(col(Conversation.format) == q.format)
     if q.q:

@@ -16,6 +16,7 @@ from app.auth.deps import AdminUser
 from app.auth.models import User
 from app.conversations.models import Conversation
 from app.conversations.search import text_match
+from app.conversations.views import source_id_range
 from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
 from app.listing import PAGE_SIZE, QueryModel, count_by, newest_first
@@ -89,21 +90,6 @@ def _check_pattern(session: Session, slug: str) -> None:
 OLD_SOURCE_NEWER_ROWS = 5_000
 
 
-def _source_bounds(session: Session, source: str) -> tuple[int, int, int] | None:
-    """The lowest and highest conversation id of `source` and how many ids lie above it; None if it has none.
-
-    A source's conversations, and so its pairs, lie in that id range; min and max are one probe each of
-    ix_conversation_source_id.
-    """
-    ids = col(Conversation.id)
-    bounds = select(func.min(ids), func.max(ids)).where(col(Conversation.source) == source).subquery()
-    top = select(func.max(ids)).scalar_subquery()
-    low, high, newest = session.execute(select(*bounds.c, top)).one()
-    if low is None:
-        return None
-    return int(low), int(high), int(newest) - int(high)
-
-
 def pair_page(session: Session, *, q: PairQuery, size: int = PAGE_SIZE) -> Any:
     columns = (Pair.id, Pair.status, Pair.score, Pair.detector, Pair.created_at, Pair.conversation_id,
                Conversation.title, Conversation.source)  # fmt: skip
@@ -121,7 +107,7 @@ def pair_page(session: Session, *, q: PairQuery, size: int = PAGE_SIZE) -> Any:
     order: list[Any] = []
     if q.source:
         query = query.where(col(Conversation.source) == q.source)
-        bounds = _source_bounds(session, q.source)
+        bounds = source_id_range(session, q.source)
         if bounds is None:
             query = query.where(false())  # no such source: nothing to scan for
         else:
