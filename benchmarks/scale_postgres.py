@@ -107,6 +107,8 @@ def page_paths(engine: Engine, reviewer: str) -> list[tuple[str, str]]:
         ("search rare word", "/admin/conversations?q=ocaml"),
         ("search rare phrase", "/admin/conversations?q=erlang+deadlock"),
         ("search phrase page 2", "/admin/conversations?q=erlang+deadlock&page=2"),
+        # Two common words that seldom stand together: the planner cannot tell the phrase is rare.
+        ("search common-word phrase", "/admin/conversations?q=disk+config"),
         ("search miss", "/admin/conversations?q=xylophonequartz"),
         ("pairs", "/admin/pairs"),
         ("pairs page 2", f"/admin/pairs?after={pair_middle}"),

@@ -182,3 +182,58 @@ def test_turn_words_up_and_down_over_existing_rows(engine_at: Callable[[str], En
             vector = connection.execute(text("SELECT vector::text FROM turn_search")).scalar_one()
             assert vector == "'x':1"
     migrate.upgrade(engine)
+
+
+# Migration c5d7e9a1b3f2: PostgreSQL stores the pairs of adjacent words of each turn vector.
+BEFORE_PAIRS, PAIRS = "f3a81c2d9b57", "c5d7e9a1b3f2"
+
+
+def _columns(engine: Engine, table: str) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns(table)}
+
+
+def test_word_pairs_up_and_down_over_existing_rows(engine_at: Callable[[str], Engine]) -> None:
+    engine = engine_at(BEFORE_PAIRS)
+    postgres = engine.dialect.name == "postgresql"
+    if not postgres:
+        before = _objects(engine)
+        migrate.upgrade(engine, PAIRS)
+        assert _objects(engine) == before
+        migrate.downgrade(engine, BEFORE_PAIRS)
+        assert _objects(engine) == before
+        return
+    with engine.begin() as connection:  # a vector stored before, as the job of its day stored it
+        connection.execute(
+            text(
+                "INSERT INTO turn_search (turn_id, vector, exact_positions) "
+                "SELECT id, to_tsvector('simple', text), true FROM turn"
+            )
+        )
+        connection.execute(text("UPDATE search_index_state SET indexed_to = 1"))
+    indexes_before = _postgres_search_objects(engine)
+    migrate.upgrade(engine, PAIRS)
+    assert "pairs" in _columns(engine, "turn_search")
+    assert _postgres_search_objects(engine) - indexes_before == {
+        "ix_turn_search_pairs",
+        "ix_turn_search_no_pairs",
+    }
+    with engine.connect() as connection:  # the vectors without pairs wait for the job again
+        assert connection.execute(text("SELECT count(*) FROM turn_search")).scalar_one() == 0
+        assert connection.execute(text("SELECT indexed_to FROM search_index_state")).scalar_one() == 0
+    migrate.upgrade(engine)
+    assert index_pending(engine).indexed == {"turn_search": 1}
+    with engine.begin() as connection:
+        assert (
+            connection.execute(text("SELECT pairs::text FROM turn_search")).scalar_one() == "'consumer lag'"
+        )
+        connection.execute(text("UPDATE turn SET text = 'zebra crossing'"))  # the trigger writes pairs too
+        assert (
+            connection.execute(text("SELECT pairs::text FROM turn_search")).scalar_one() == "'zebra crossing'"
+        )
+    migrate.downgrade(engine, BEFORE_PAIRS)
+    assert "pairs" not in _columns(engine, "turn_search")
+    assert _postgres_search_objects(engine) == indexes_before
+    with engine.begin() as connection:  # the vectors stay, and the trigger no longer writes pairs
+        connection.execute(text("UPDATE turn SET text = 'x'"))
+        assert connection.execute(text("SELECT vector::text FROM turn_search")).scalar_one() == "'x':1"
+    migrate.upgrade(engine)

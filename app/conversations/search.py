@@ -64,9 +64,6 @@ FEW_MATCHES = 10_000
 # 2.5 ms). Never below RANKED_AT_LEAST, never above FEW_MATCHES.
 RANK_TURNS_FACTOR = 60
 RANKED_AT_LEAST = 1_000
-# A phrase of common words estimated in up to this many times the ranked bound of turns is counted as the
-# phrase (`_postgres_candidates`): the planner knows how often the words come, not how often together.
-PHRASE_COUNTED_ABOVE = 4
 # A last word that begins more indexed words than this is looked up as a prefix (`_turn_words`).
 MAX_PREFIX_WORDS = 64
 # PostgreSQL's work_mem for a search (the transaction's only): room for an exact bitmap of its candidates.
@@ -77,6 +74,7 @@ TURN_SEARCH = table(
     column("turn_id", Integer),
     column("vector", TSVECTOR),
     column("exact_positions", Boolean),
+    column("pairs", TSVECTOR),
 )
 
 
@@ -299,18 +297,36 @@ def _postgres_ranked(session: Session, query: str) -> Subquery | None:
 
 def _indexed_matches(query: str, words: ColumnElement[Any]) -> ColumnElement[bool]:
     """The stored vectors that can hold `query`: they have its words (`_turn_words`) and, for a query of
-    `spaced_words`, have them next to each other where the vector holds every position.
+    `spaced_words`, its pairs of adjacent words (`pairs_query`), where the vector has pairs.
 
-    The vector tells the phrase without reading the turn: "erlang deadlock" at 1M conversations has 15,267
-    turns with both words and 320 with the phrase, and reading each turn for the substring test was most
-    of the search (300 ms).
+    A query of several words is looked up by its pairs: at 1M conversations "disk config" has 64,529 turns
+    with both words and 1,225 with the phrase, and testing the phrase on each of the 64,529 vectors took
+    300 ms. A query of three words or more also needs its pairs in a row, which the vector tells. A vector
+    without every position of its words has no pairs, and is found by its words (a partial index lists
+    those few).
     """
     vector = TURN_SEARCH.c.vector
     matches = vector.op("@@")(words)
     if not spaced_words(query):
         return matches
-    phrase = func.to_tsquery(SEARCH_CONFIG, ts_phrase(query))
-    return and_(matches, or_(TURN_SEARCH.c.exact_positions.is_not(True), vector.op("@@")(phrase)))
+    paired: ColumnElement[bool] = TURN_SEARCH.c.pairs.op("@@")(pairs_query(query))
+    if len(search_words(query)) > 2:
+        paired = and_(paired, vector.op("@@")(func.to_tsquery(SEARCH_CONFIG, ts_phrase(query))))
+    return or_(paired, and_(TURN_SEARCH.c.pairs.is_(None), matches))
+
+
+def word_pairs(query: str) -> list[str]:
+    """The pair lexemes of a query of `spaced_words`: each word and the next, "first second" (as
+    `turn_search_pairs` stores them, migration c5d7e9a1b3f2); the last pair is looked up as a prefix."""
+    words = search_words(query)
+    return [f"{first} {second}" for first, second in itertools.pairwise(words)]
+
+
+def pairs_query(query: str) -> ColumnElement[Any]:
+    """The tsquery of `word_pairs`, all of them, the last a prefix (lower-cased by PostgreSQL, as the
+    `simple` dictionary lower-cased the stored words)."""
+    pairs = [tsquery_word(pair) for pair in word_pairs(query)]
+    return cast(func.lower(" & ".join([*pairs[:-1], f"{pairs[-1]}:*"])), TSQUERY)
 
 
 def tsquery_word(word: str) -> str:
@@ -370,31 +386,34 @@ def few_matches(indexed_turns: int) -> int:
 def _postgres_candidates(
     session: Session, query: str, words: ColumnElement[Any] | None, *, cap: int
 ) -> tuple[float, list[int] | None]:
-    """How many indexed turns match `query`'s words (`_indexed_matches`): estimated, or counted up to
-    `cap` + 1; and when counted, the ids of the turns found.
+    """How many indexed turns match `query` (`_indexed_matches`): estimated, or counted up to `cap` + 1;
+    and when counted, the ids of the turns found.
 
     The planner's estimate is good for words in the index statistics' most common elements; for any other
     word it falls back to a fixed share of the table (0.5%: over 20,000 turns at 1M conversations), which
     would send every rare word and every miss to the newest-first scan, a full scan for a miss. A query
     with such a word is therefore counted in the index, capped: the rare word bounds the bitmap it reads.
+    A query of `spaced_words` is judged by its pairs of adjacent words, as it is looked up: two common
+    words may seldom stand together, and a rare phrase listed newest first reads every turn ("def main",
+    in 38 conversations of the real-text corpus: 406 ms).
     """
     if words is None:  # `_turn_words`: no stored vector holds a word that begins with the last one
         return 0.0, []
-    common = _common_words(session)
-    typed = search_words(query)
-    last = len(typed) - 1
-    if common is None or all(_is_common(w, common, prefix=i == last) for i, w in enumerate(typed)):
+    phrase = spaced_words(query)
+    terms = word_pairs(query) if phrase else search_words(query)
+    common = _common_words(session, "pairs" if phrase else "vector")
+    last = len(terms) - 1
+    if common is None or all(_is_common(t, common, prefix=i == last) for i, t in enumerate(terms)):
         # Estimated as typed, the last word a prefix: the planner adds up the statistics of the common words
         # it begins. The listed words OR-ed (`words`) would add a default share for each one outside the
         # statistics: in 10,000 sessions of real source text "unicode" begins 40 listed words and was
         # estimated at 6,861 of 40,000 turns (newest first, 106 ms); as typed 901; found in 1,132.
-        as_typed = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
-        estimate = _estimated_rows(
-            session, select(TURN_SEARCH.c.turn_id).where(TURN_SEARCH.c.vector.op("@@")(as_typed))
+        typed = (
+            TURN_SEARCH.c.pairs.op("@@")(pairs_query(query))
+            if phrase
+            else TURN_SEARCH.c.vector.op("@@")(func.to_tsquery(SEARCH_CONFIG, ts_query(query)))
         )
-        if not (spaced_words(query) and cap < estimate <= cap * PHRASE_COUNTED_ABOVE):
-            return estimate, None
-        # The words are common, their phrase may not be: newest first would then read every turn for it.
+        return _estimated_rows(session, select(TURN_SEARCH.c.turn_id).where(typed)), None
     found = select(TURN_SEARCH.c.turn_id).where(_indexed_matches(query, words)).limit(cap + 1)
     ids = list(session.execute(found).scalars())
     return float(len(ids)), ids
@@ -404,16 +423,17 @@ def _is_common(word: str, common: frozenset[str], *, prefix: bool) -> bool:
     return word in common or (prefix and any(c.startswith(word) for c in common))
 
 
-_common_cache: dict[str, tuple[float, frozenset[str] | None]] = {}
+_common_cache: dict[tuple[str, str], tuple[float, frozenset[str] | None]] = {}
 COMMON_WORDS_SECONDS = 300.0
 
 
-def _common_words(session: Session) -> frozenset[str] | None:
-    """The most common words of the stored turn vectors by PostgreSQL's statistics (None before any ANALYZE).
+def _common_words(session: Session, column: str = "vector") -> frozenset[str] | None:
+    """The most common lexemes of `turn_search.<column>` (its words, or its `pairs`) by PostgreSQL's
+    statistics (None before any ANALYZE).
 
     Read at most every COMMON_WORDS_SECONDS per process: statistics change only when the table is analyzed.
     """
-    key = str(session.get_bind().engine.url)
+    key = (str(session.get_bind().engine.url), column)
     now = time.monotonic()
     hit = _common_cache.get(key)
     if hit is not None and now - hit[0] < COMMON_WORDS_SECONDS:
@@ -421,9 +441,9 @@ def _common_words(session: Session) -> frozenset[str] | None:
     row = session.execute(
         text(
             "SELECT most_common_elems::text::text[] FROM pg_stats "
-            "WHERE tablename = :table AND attname = 'vector' AND most_common_elems IS NOT NULL"
+            "WHERE tablename = :table AND attname = :column AND most_common_elems IS NOT NULL"
         ),
-        {"table": TURN_VECTORS.name},
+        {"table": TURN_VECTORS.name, "column": column},
     ).first()
     words = frozenset(row[0]) if row is not None else None
     _common_cache[key] = (now, words)

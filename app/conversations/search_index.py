@@ -2,7 +2,8 @@
 
 SQLite: external-content FTS5 tables over turn text and conversation titles (migration b7c2915ed1c4).
 PostgreSQL: a side table `turn_search` holding each turn's `to_tsvector('simple', text)` under a GIN index
-(migration 13be455bd874), and each distinct word of those vectors once in `turn_search_words` (8c4f1e6b3a90);
+(migration 13be455bd874) and the pairs of adjacent words of that vector under another (c5d7e9a1b3f2), and
+each distinct word of those vectors once in `turn_search_words` (8c4f1e6b3a90);
 titles keep their GIN expression index (short, cheap to index on insert).
 Each index has a watermark (`search_index_state.indexed_to`): rows at or below it are in the index; rows
 above it are not yet, and search (app/conversations/search.py) reads them with LIKE / ILIKE, so a search
@@ -157,14 +158,16 @@ def index_chunk(session: Session, *, index: FtsIndex, upper: int, rows: int = CH
 
 
 def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]) -> None:
-    """The vectors of the turns in `bounds` (PostgreSQL), NULL for a turn too long for a tsvector."""
+    """The vectors of the turns in `bounds` (PostgreSQL), NULL for a turn too long for a tsvector, and the
+    pairs of adjacent words of each vector that holds every position (migration c5d7e9a1b3f2)."""
     vector = f"to_tsvector('simple'::regconfig, {index.column})"
     # OFFSET 0: each vector computed once, not once for each use of it above.
     insert = (
-        f"INSERT INTO {index.name} (turn_id, vector, exact_positions) "
-        f"SELECT id, vector, turn_search_exact({index.column}, vector) FROM ("
+        f"INSERT INTO {index.name} (turn_id, vector, exact_positions, pairs) "
+        "SELECT id, vector, exact, CASE WHEN exact THEN turn_search_pairs(vector) END FROM ("
+        f"SELECT id, vector, turn_search_exact({index.column}, vector) AS exact FROM ("
         f"SELECT id, {index.column}, {{vector}} AS vector FROM {index.table} "
-        "WHERE id > :mark AND id <= :upper OFFSET 0) AS chunk"
+        "WHERE id > :mark AND id <= :upper OFFSET 0) AS chunk OFFSET 0) AS checked"
     )
     try:
         with session.begin_nested():

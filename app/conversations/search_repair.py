@@ -54,8 +54,9 @@ def integrity_problems(engine: Engine) -> list[str]:
     SQLite: FTS5's own check of each index. A caught-up index is checked against its table too; one with
     rows waiting is checked on its own (its table holds rows it does not have yet, which that comparison
     would report as damage). PostgreSQL: every turn at or below the watermark has its vector, no
-    vector lies above it (one full pass over both tables' ids), and every word of the vectors is listed in
-    `turn_search_words` (one pass over the vectors).
+    vector lies above it (one full pass over both tables' ids), a vector has pairs of adjacent words exactly
+    when it keeps every position, and every word of the vectors is listed in `turn_search_words` (one pass
+    over the vectors).
     """
     with session_scope(engine, read_only=True) as session:
         states = index_states(session)
@@ -89,6 +90,9 @@ def _postgres_problems(engine: Engine, mark: int) -> list[str]:
         above = session.execute(
             text(f"SELECT count(*) FROM {name} WHERE turn_id > :mark"), {"mark": mark}
         ).scalar_one()
+        unpaired = session.execute(
+            text(f"SELECT count(*) FROM {name} WHERE (exact_positions IS TRUE) = (pairs IS NULL)")
+        ).scalar_one()
         unlisted = session.execute(
             text(
                 f"SELECT count(DISTINCT stored.word) FROM {name}, unnest(tsvector_to_array(vector)) AS stored(word) "
@@ -100,6 +104,11 @@ def _postgres_problems(engine: Engine, mark: int) -> list[str]:
         problems.append(f"{name}: {missing:,} turns at or below the watermark ({mark:,}) have no vector")
     if above:
         problems.append(f"{name}: {above:,} vectors above the watermark ({mark:,})")
+    if unpaired:
+        problems.append(
+            f"{name}: {unpaired:,} vectors whose pairs of adjacent words disagree with their positions "
+            "(missing where every position is kept, or present where not)"
+        )
     if unlisted:
         problems.append(f"{TURN_WORDS}: {unlisted:,} words of the stored vectors are not listed")
     return problems

@@ -46,8 +46,8 @@ def test_search_words_split_like_the_simple_parser() -> None:
 
 
 def test_the_gin_indexes_exist_on_postgresql_only(engine: Engine) -> None:
-    """PostgreSQL: GIN over the stored turn vectors and over the title expression, none over turn text (an
-    insert would compute its vector). SQLite has no such index (its FTS5 tables are tested elsewhere)."""
+    """PostgreSQL: GIN over the stored turn vectors, their pairs of adjacent words and the title expression,
+    none over turn text (an insert would compute its vector). SQLite has no such index (its FTS5 tables are tested elsewhere)."""
     postgres = engine.dialect.name == "postgresql"
     query = (
         "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'ix_%search%'"
@@ -56,7 +56,13 @@ def test_the_gin_indexes_exist_on_postgresql_only(engine: Engine) -> None:
     )
     with engine.connect() as connection:
         names = set(connection.execute(text(query)).scalars())
-    expected = {"ix_turn_search_vector", "ix_turn_search_unindexable", "ix_conversation_title_search"}
+    expected = {
+        "ix_turn_search_vector",
+        "ix_turn_search_unindexable",
+        "ix_turn_search_pairs",
+        "ix_turn_search_no_pairs",
+        "ix_conversation_title_search",
+    }
     assert names == (expected if postgres else set())
 
 
@@ -75,7 +81,9 @@ def test_postgres_counts_rare_words_instead_of_trusting_the_planner(
     for _ in range(3):
         add_conversation(engine, "t", "zookeeper quorum", "kafka")
     index_pending(engine)
-    monkeypatch.setattr(search, "_common_words", lambda session: frozenset({"kafka", "quorum"}))
+    monkeypatch.setattr(
+        search, "_common_words", lambda session, column="vector": frozenset({"kafka", "quorum"})
+    )
     monkeypatch.setattr(search, "_estimated_rows", lambda session, query: 12345.0)
     with session_scope(engine, read_only=True) as session:
 
@@ -106,7 +114,7 @@ def test_postgres_counts_a_phrase_where_its_words_stand_together(
     for _ in range(4):
         add_conversation(engine, "t", "quorum lost; zookeeper restarted")
     index_pending(engine)
-    monkeypatch.setattr(search, "_common_words", lambda session: frozenset())
+    monkeypatch.setattr(search, "_common_words", lambda session, column="vector": frozenset())
     with session_scope(engine, read_only=True) as session:
 
         def candidates(query: str) -> float:
@@ -132,7 +140,9 @@ def test_postgres_ranks_the_turns_its_count_found_by_their_ids(
     phrase = add_conversation(engine, "t", "the zookeeper quorum was lost")
     add_conversation(engine, "t", "quorum lost; zookeeper restarted")
     index_pending(engine)
-    monkeypatch.setattr(search, "_common_words", lambda session: frozenset())  # rare words: counted
+    monkeypatch.setattr(
+        search, "_common_words", lambda session, column="vector": frozenset()
+    )  # rare words: counted
     with session_scope(engine, read_only=True) as session:
         plan = search.plan_search(session, "zookeeper quorum")
         assert plan.ranked is not None
@@ -150,8 +160,9 @@ def test_postgres_estimates_common_words_as_typed(engine: Engine, monkeypatch: p
     """The planner is asked about the query as typed, its last word a prefix, not about the words that
     prefix begins OR-ed: it would add a default share of the table for each one outside its statistics
     ("unicode", which begins 40 listed words in 40,000 turns of real source text: 6,861 estimated, 1,132
-    found, 901 estimated as typed)."""
-    add_conversation(engine, "t", "kafka kafkaesque kafkas kafka_topic kafka2")
+    found, 901 estimated as typed). A phrase is judged by its pairs of adjacent words, by the statistics of
+    the stored pairs: common words may seldom stand together."""
+    add_conversation(engine, "t", "kafka kafkaesque kafkas kafka_topic kafka2", "lag kafka", "lag zebra")
     index_pending(engine)
     asked: list[str] = []
 
@@ -159,16 +170,28 @@ def test_postgres_estimates_common_words_as_typed(engine: Engine, monkeypatch: p
         asked.append(str(query.compile(compile_kwargs={"literal_binds": True})))  # type: ignore[attr-defined]
         return 7.0
 
-    monkeypatch.setattr(search, "_common_words", lambda session: frozenset({"kafka", "lag"}))
+    def common(session: object, column: str = "vector") -> frozenset[str]:
+        return frozenset({"kafka", "lag", "zebra"} if column == "vector" else {"lag kafka"})
+
+    monkeypatch.setattr(search, "_common_words", common)
     monkeypatch.setattr(search, "_estimated_rows", estimated)
     with session_scope(engine, read_only=True) as session:
-        words = search._turn_words(session, "lag kafk")
+
+        def candidates(query: str) -> tuple[float, list[int] | None]:
+            return search._postgres_candidates(session, query, search._turn_words(session, query), cap=100)
+
+        words = search._turn_words(session, "kafk")
         assert words is not None
         assert "kafkaesque" in str(words.compile(compile_kwargs={"literal_binds": True}))
-        assert search._postgres_candidates(session, "lag kafk", words, cap=100) == (7.0, None)
-    assert len(asked) == 1
-    assert "to_tsquery('simple'::regconfig, 'lag & kafk:*')" in asked[0]
+        assert candidates("kafk") == (7.0, None)
+        assert candidates("lag kafk") == (7.0, None)  # a common pair
+        found, ids = candidates("lag zeb")  # common words, a pair outside the statistics: counted
+        assert found == 1
+        assert ids is not None
+    assert len(asked) == 2
+    assert "to_tsquery('simple'::regconfig, 'kafk:*')" in asked[0]
     assert "kafkaesque" not in asked[0]
+    assert "turn_search.pairs @@ CAST(lower('''lag kafk'':*') AS TSQUERY)" in asked[1]
 
 
 @only_postgres
@@ -220,7 +243,9 @@ def test_postgres_lists_a_word_newest_first_when_it_is_common_for_the_index_size
     for i in range(6):
         add_conversation(engine, "t", f"kafka lag {i}", "ok")
     index_pending(engine)
-    monkeypatch.setattr(search, "_common_words", lambda session: frozenset())  # counted, not estimated
+    monkeypatch.setattr(
+        search, "_common_words", lambda session, column="vector": frozenset()
+    )  # counted, not estimated
     asked: list[int] = []
 
     def bound(limit: int) -> Callable[[int], int]:
@@ -252,7 +277,9 @@ def test_postgres_search_reads_the_vectors_through_their_index_and_compiles_noth
         add_conversation(engine, "t", f"socket.accept socket.recv sockets {i}", "ok")
     index_pending(engine)
     # Common words, estimated: the ranked statement finds the turns itself.
-    monkeypatch.setattr(search, "_common_words", lambda session: frozenset({"socket", "sockets"}))
+    monkeypatch.setattr(
+        search, "_common_words", lambda session, column="vector": frozenset({"socket", "sockets"})
+    )
     monkeypatch.setattr(search, "_estimated_rows", lambda session, query: 4.0)
     with session_scope(engine, read_only=True) as session:
         plan = search.plan_search(session, "sock")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import threading
 from pathlib import Path
 from typing import Any
@@ -179,8 +180,12 @@ def test_a_turn_edited_before_it_is_indexed_is_indexed_with_its_new_text(
             "DELETE FROM turn_search_words WHERE word = 'quorum'",
             "problem: turn_search_words: 1 words of the stored vectors are not listed",
         ),
+        (
+            "UPDATE turn_search SET pairs = NULL WHERE turn_id = (SELECT min(turn_id) FROM turn_search)",
+            "problem: turn_search: 1 vectors whose pairs of adjacent words disagree with their positions",
+        ),
     ],
-    ids=["missing vector", "unlisted word"],
+    ids=["missing vector", "unlisted word", "missing pairs"],
 )
 def test_status_reports_damage_until_rebuilt(engine: Engine, damage: str, problem: str) -> None:
     add_conversation(engine, "t", "zookeeper quorum", "two")
@@ -349,3 +354,62 @@ def test_a_chunk_indexed_while_a_search_runs_is_still_found(
 
     monkeypatch.setattr(search, "_turn_words", an_indexer_commits_after_the_list_is_read)
     assert listed(admin, "/admin/conversations?q=erlang+deadl") == [fresh]
+
+
+# Words that begin one another ("dead", "deadlock") and parse in several ways ("foo-bar", "x.y").
+PHRASE_WORDS = ["erlang", "deadlock", "dead", "foo-bar", "foo", "bar", "x.y", "Erlang", "lock", "9"]
+SEPARATORS = [" ", "  ", "\n", ", ", "-", ". ", " (", "/"]
+
+
+def test_the_pairs_of_a_vector_find_exactly_its_phrases(engine: Engine) -> None:
+    """`turn_search_pairs` keeps every two words at consecutive positions: looking a two-word query up by its
+    pair finds exactly the vectors that the phrase query (`a <-> b:*`) finds."""
+    rng = random.Random(5)
+    texts = [
+        "".join(rng.choice(PHRASE_WORDS) + rng.choice(SEPARATORS) for _ in range(rng.randint(1, 12)))
+        for _ in range(200)
+    ]
+    for body in texts:
+        add_conversation(engine, "t", body)
+    index_pending(engine)
+    queries = [
+        "erlang deadlock",
+        "erlang dead",
+        "foo bar",
+        "dead lock",
+        "x bar",
+        "bar erlang",
+        "9 foo",
+        "Erlang Deadl",
+    ]
+    with session_scope(engine, read_only=True) as session:
+        assert session.execute(text("SELECT bool_and(exact_positions) FROM turn_search")).scalar_one()
+        for query in queries:
+            by_pairs = set(
+                session.execute(
+                    select(search.TURN_SEARCH.c.turn_id).where(
+                        search.TURN_SEARCH.c.pairs.op("@@")(search.pairs_query(query))
+                    )
+                ).scalars()
+            )
+            by_phrase = set(
+                session.execute(
+                    text("SELECT turn_id FROM turn_search WHERE vector @@ to_tsquery('simple', :phrase)"),
+                    {"phrase": search.ts_phrase(query)},
+                ).scalars()
+            )
+            assert by_pairs == by_phrase, query
+            assert by_phrase or query in {"x bar", "9 foo"}, query  # the sample holds most phrases
+
+
+def test_an_edited_turn_is_found_by_its_new_phrase(engine: Engine, admin: TestClient, ranked: None) -> None:
+    edited = add_conversation(engine, "t", "erlang deadlock")
+    index_pending(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE turn SET text = 'kubernetes operator' WHERE conversation_id = :id"), {"id": edited}
+        )
+        pairs = connection.execute(text("SELECT pairs::text FROM turn_search")).scalar_one()
+    assert pairs == "'kubernetes operator'"
+    assert listed(admin, "/admin/conversations?q=kubernetes+oper") == [edited]
+    assert listed(admin, "/admin/conversations?q=erlang+deadlock") == []
