@@ -2,7 +2,8 @@
 
 The substring test is the same on both backends and decides what matches. A full-text index finds the
 candidates first (app/conversations/search_index.py): on PostgreSQL the stored vectors of `turn_search`
-(GIN) and a GIN index over `to_tsvector('simple', title)`, on SQLite FTS5 tables. When the index holds at
+(GIN; a phrase by the vectors' pairs of adjacent words, GIN as well) and a GIN index over
+`to_tsvector('simple', title)`, on SQLite FTS5 tables. When the index holds at
 most FEW_MATCHES candidate turns (on PostgreSQL fewer in a smaller index: `few_matches`), every match is scored (bm25 on SQLite, ts_rank of the stored vector on
 PostgreSQL; a conversation scores by its best turn or title) and listed best first. When it holds more (a
 common word), ranking every match would read them all: the list is then newest first, from a scan that
