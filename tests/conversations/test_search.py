@@ -140,9 +140,8 @@ def test_postgres_ranks_the_turns_its_count_found_by_their_ids(
     phrase = add_conversation(engine, "t", "the zookeeper quorum was lost")
     add_conversation(engine, "t", "quorum lost; zookeeper restarted")
     index_pending(engine)
-    monkeypatch.setattr(
-        search, "_common_words", lambda session, column="vector": frozenset()
-    )  # rare words: counted
+    # Rare words: counted.
+    monkeypatch.setattr(search, "_common_words", lambda session, column="vector": frozenset())
     with session_scope(engine, read_only=True) as session:
         plan = search.plan_search(session, "zookeeper quorum")
         assert plan.ranked is not None
@@ -151,6 +150,10 @@ def test_postgres_ranks_the_turns_its_count_found_by_their_ids(
             bind=engine, compile_kwargs={"literal_binds": True}
         )
         ranked_plan = "\n".join(session.execute(text(f"EXPLAIN {compiled}")).scalars())
+    assert "turn_search.turn_id = ANY (ARRAY[" in str(compiled)
+    assert "turn_search.pairs @@" not in str(compiled)
+    assert "turn_search.vector @@" not in str(compiled)
+    assert "ix_turn_search_pairs" not in ranked_plan
     assert "ix_turn_search_vector" not in ranked_plan
     assert "Seq Scan on turn_search" not in ranked_plan
 
