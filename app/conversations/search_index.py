@@ -37,6 +37,8 @@ CHUNK_ROWS = 5_000
 # about 2.5 times its size). When a chunk holds a turn that does not fit, its turns longer than this are
 # stored with a NULL vector and searched with ILIKE.
 FITS_A_VECTOR = 256 * 1024
+# PostgreSQL's work_mem for an indexing transaction (`index_chunk`).
+INDEX_WORK_MEM = "32MB"
 # After indexing this many rows the job refreshes PostgreSQL's statistics of `turn_search`: search reads
 # its most common words there, and autovacuum may be off or far from its threshold.
 ANALYZE_AFTER_ROWS = 10_000
@@ -141,6 +143,9 @@ def index_chunk(session: Session, *, index: FtsIndex, upper: int, rows: int = CH
         return 0
     bounds = {"mark": mark, "upper": chunk[0]}
     if postgres:
+        # GIN moves its pending entries into the index with work_mem to sort them in: 4 MB (the default)
+        # took 6.5 to 7.0 s for the pairs of 200,000 turns, 16 MB or more 5.4 to 5.6 s.
+        session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
         _insert_vectors(session, index=index, bounds=bounds)  # its triggers list the new words
     else:
         session.execute(

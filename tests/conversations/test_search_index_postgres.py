@@ -20,6 +20,7 @@ import app.cli as cli_module
 from app.conversations import search
 from app.conversations.importing import run_import
 from app.conversations.search_index import (
+    INDEX_WORK_MEM,
     TURN_VECTORS,
     IndexResult,
     committed_top,
@@ -413,3 +414,15 @@ def test_an_edited_turn_is_found_by_its_new_phrase(engine: Engine, admin: TestCl
     assert pairs == "'kubernetes operator'"
     assert listed(admin, "/admin/conversations?q=kubernetes+oper") == [edited]
     assert listed(admin, "/admin/conversations?q=erlang+deadlock") == []
+
+
+def test_a_chunk_is_indexed_with_room_to_sort_the_gin_entries(engine: Engine) -> None:
+    """GIN moves its pending entries into the index within work_mem: the chunk's transaction raises it."""
+    add_conversation(engine, "t", "zookeeper quorum")
+    upper = committed_top(engine, index=TURN_VECTORS)
+    with session_scope(engine) as session:
+        assert session.execute(text("SHOW work_mem")).scalar_one() != INDEX_WORK_MEM
+        assert index_chunk(session, index=TURN_VECTORS, upper=upper) == 1
+        assert session.execute(text("SHOW work_mem")).scalar_one() == INDEX_WORK_MEM
+    with session_scope(engine) as session:  # for that transaction only
+        assert session.execute(text("SHOW work_mem")).scalar_one() != INDEX_WORK_MEM
