@@ -147,6 +147,18 @@ def test_turn_vectors_up_and_down_over_existing_rows(engine_at: Callable[[str], 
 BEFORE_WORDS, WORDS = "5e0c8a7d2f61", "8c4f1e6b3a90"
 
 
+def _store_vector_as_before(engine: Engine) -> None:
+    """PostgreSQL: the turn's vector stored before a migration, as the index job of its day stored it."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO turn_search (turn_id, vector, exact_positions) "
+                "SELECT id, to_tsvector('simple', text), true FROM turn"
+            )
+        )
+        connection.execute(text("UPDATE search_index_state SET indexed_to = 1"))
+
+
 def _listed_words(engine: Engine) -> set[str]:
     with engine.connect() as connection:
         return set(connection.execute(text("SELECT word FROM turn_search_words")).scalars())
@@ -155,15 +167,8 @@ def _listed_words(engine: Engine) -> set[str]:
 def test_turn_words_up_and_down_over_existing_rows(engine_at: Callable[[str], Engine]) -> None:
     engine = engine_at(BEFORE_WORDS)
     postgres = engine.dialect.name == "postgresql"
-    if postgres:  # a vector stored before the migration, as the job of its day stored it
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO turn_search (turn_id, vector, exact_positions) "
-                    "SELECT id, to_tsvector('simple', text), true FROM turn"
-                )
-            )
-            connection.execute(text("UPDATE search_index_state SET indexed_to = 1"))
+    if postgres:
+        _store_vector_as_before(engine)
     before = _objects(engine)
     migrate.upgrade(engine, WORDS)
     if not postgres:
@@ -202,14 +207,7 @@ def test_word_pairs_up_and_down_over_existing_rows(engine_at: Callable[[str], En
         migrate.downgrade(engine, BEFORE_PAIRS)
         assert _objects(engine) == before
         return
-    with engine.begin() as connection:  # a vector stored before, as the job of its day stored it
-        connection.execute(
-            text(
-                "INSERT INTO turn_search (turn_id, vector, exact_positions) "
-                "SELECT id, to_tsvector('simple', text), true FROM turn"
-            )
-        )
-        connection.execute(text("UPDATE search_index_state SET indexed_to = 1"))
+    _store_vector_as_before(engine)
     indexes_before = _postgres_search_objects(engine)
     migrate.upgrade(engine, PAIRS)
     assert "pairs" in _columns(engine, "turn_search")
