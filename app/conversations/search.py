@@ -275,7 +275,8 @@ def _postgres_ranked(session: Session, query: str) -> Subquery | None:
         (-func.ts_rank(search_vector(titled), wanted)).label("score"),
     ).where(search_vector(titled).op("@@")(wanted), title.icontains(query, autoescape=True))
     parts: list[Select[Any]] = [unindexable_hits, fresh_hits, title_hits]
-    if words is not None:  # None: no stored vector holds a word that begins with the last one
+    # None: no stored vector holds a word that begins with the last one; [] the count found no turn.
+    if words is not None and counted != []:
         # Ranked by the query as typed (its last word a prefix), whichever words found the turn.
         indexed_hits = (
             select(turn.c.conversation_id, (-func.ts_rank(vector, wanted)).label("score"))

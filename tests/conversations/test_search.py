@@ -300,3 +300,20 @@ def test_postgres_search_reads_the_vectors_through_their_index_and_compiles_noth
             ).scalars()
         )
         assert "JIT" not in sources_plan
+
+
+@only_postgres
+def test_postgres_reads_no_vector_when_the_count_found_none(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A counted search that found no turn ranks titles and unindexed turns only."""
+    titled = add_conversation(engine, "zookeeper quorum notes", "quorum lost; zookeeper restarted")
+    index_pending(engine)
+    monkeypatch.setattr(search, "_common_words", lambda session, column="vector": frozenset())
+    with session_scope(engine, read_only=True) as session:
+        plan = search.plan_search(session, "zookeeper quorum")
+        assert plan.ranked is not None
+        assert session.execute(select(plan.ranked.c.conversation_id)).scalars().all() == [titled]
+        compiled = str(select(plan.ranked.c.conversation_id).compile(bind=engine))
+    assert "turn_search.turn_id = ANY" not in compiled
+    assert "turn_search.pairs @@" not in compiled
