@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
+from sqlmodel import col
 
 from app import migrate
+from app.conversations.models import Conversation
+from app.conversations.search import text_match
 from app.conversations.search_index import index_pending
-from app.db import build_engine
+from app.db import build_engine, session_scope
 from tests.conftest import BACKENDS
 from tests.test_migrations import SQLITE_SEARCH_TABLES
 
@@ -197,6 +200,16 @@ def _columns(engine: Engine, table: str) -> set[str]:
     return {column["name"] for column in inspect(engine).get_columns(table)}
 
 
+def _state(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return dict(connection.execute(text("SELECT name, indexed_to FROM search_index_state")).all())
+
+
+def _found(engine: Engine, query: str) -> list[int]:
+    with session_scope(engine, read_only=True) as session:
+        return list(session.scalars(select(col(Conversation.id)).where(text_match(session, query))))
+
+
 def test_word_pairs_up_and_down_over_existing_rows(engine_at: Callable[[str], Engine]) -> None:
     engine = engine_at(BEFORE_PAIRS)
     postgres = engine.dialect.name == "postgresql"
@@ -215,11 +228,21 @@ def test_word_pairs_up_and_down_over_existing_rows(engine_at: Callable[[str], En
         "ix_turn_search_pairs",
         "ix_turn_search_no_pairs",
     }
-    with engine.connect() as connection:  # the vectors without pairs wait for the job again
-        assert connection.execute(text("SELECT count(*) FROM turn_search")).scalar_one() == 0
-        assert connection.execute(text("SELECT indexed_to FROM search_index_state")).scalar_one() == 0
+    # The vectors stay (search keeps finding them by their words) and wait for the job to fill their pairs.
+    assert _state(engine) == {"turn_search": 1, "turn_search_pairs": 0}
+    with engine.connect() as connection:
+        assert (
+            connection.execute(text("SELECT count(*) FROM turn_search WHERE pairs IS NULL")).scalar_one() == 1
+        )
+    migrate.downgrade(engine, BEFORE_PAIRS)  # before the job ran: the cursor goes with the pairs
+    assert _state(engine) == {"turn_search": 1}
+    assert _postgres_search_objects(engine) == indexes_before
     migrate.upgrade(engine)
-    assert index_pending(engine).indexed == {"turn_search": 1}
+    assert _found(engine, "consumer lag") == [1]
+    result = index_pending(engine)
+    assert (result.indexed, result.pairs_filled) == ({"turn_search": 0}, 1)
+    assert _state(engine) == {"turn_search": 1}
+    assert _found(engine, "consumer lag") == [1]
     with engine.begin() as connection:
         assert (
             connection.execute(text("SELECT pairs::text FROM turn_search")).scalar_one() == "'consumer lag'"
@@ -235,3 +258,9 @@ def test_word_pairs_up_and_down_over_existing_rows(engine_at: Callable[[str], En
         connection.execute(text("UPDATE turn SET text = 'x'"))
         assert connection.execute(text("SELECT vector::text FROM turn_search")).scalar_one() == "'x':1"
     migrate.upgrade(engine)
+
+
+def test_word_pairs_on_an_empty_index_leave_nothing_to_fill(engine_at: Callable[[str], Engine]) -> None:
+    engine = engine_at(BEFORE_PAIRS)
+    migrate.upgrade(engine, PAIRS)
+    assert "turn_search_pairs" not in _state(engine)  # no cursor: no job queued for nothing

@@ -49,7 +49,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlmodel import Session, col
 
 from app.conversations.models import Conversation, Turn
-from app.conversations.search_index import TITLES, TURN_VECTORS, TURN_WORDS, TURNS, has_fts
+from app.conversations.search_index import PAIRS_CURSOR, TITLES, TURN_VECTORS, TURN_WORDS, TURNS, has_fts
 
 # `simple`: no stemming or stop words, so a word's prefix in the query is a prefix of the stored token.
 SEARCH_CONFIG: ColumnElement[Any] = literal_column("'simple'::regconfig")
@@ -241,10 +241,10 @@ def _postgres_ranked(session: Session, query: str) -> Subquery | None:
     # The watermark first: every turn at or below it was indexed, its words listed, before the word list is
     # read below. As a value, not a subquery: the planner then knows how few turns lie above it and reads
     # them through the primary key.
-    mark = _watermark(session)
+    mark, paired = _index_state(session)
     words = _turn_words(session, query)
     few = few_matches(mark)
-    candidates, counted = _postgres_candidates(session, query, words, cap=few)
+    candidates, counted = _postgres_candidates(session, query, words, cap=few, paired=paired)
     if candidates > few:
         return None
     wanted = func.to_tsquery(SEARCH_CONFIG, ts_query(query))
@@ -366,12 +366,16 @@ def _turn_words(session: Session, query: str) -> ColumnElement[Any] | None:
     return func.to_tsquery(SEARCH_CONFIG, " & ".join(words[:-1])).op("&&")(either)
 
 
-def _watermark(session: Session) -> int:
-    """The turn index's watermark: every turn at or below it has its vector in `turn_search`."""
-    mark = session.execute(
-        text("SELECT indexed_to FROM search_index_state WHERE name = :name"), {"name": TURN_VECTORS.name}
-    ).scalar_one_or_none()
-    return int(mark or 0)
+def _index_state(session: Session) -> tuple[int, bool]:
+    """The turn index's watermark (every turn at or below it has its vector in `turn_search`), and whether
+    every vector has the pairs it should (False while the job fills those of vectors stored before them)."""
+    marks = dict(
+        session.execute(
+            text("SELECT name, indexed_to FROM search_index_state WHERE name IN (:vectors, :pairs)"),
+            {"vectors": TURN_VECTORS.name, "pairs": PAIRS_CURSOR},
+        ).all()
+    )
+    return int(marks.get(TURN_VECTORS.name) or 0), PAIRS_CURSOR not in marks
 
 
 def few_matches(indexed_turns: int) -> int:
@@ -386,7 +390,7 @@ def few_matches(indexed_turns: int) -> int:
 
 
 def _postgres_candidates(
-    session: Session, query: str, words: ColumnElement[Any] | None, *, cap: int
+    session: Session, query: str, words: ColumnElement[Any] | None, *, cap: int, paired: bool = True
 ) -> tuple[float, list[int] | None]:
     """How many indexed turns match `query` (`_indexed_matches`): estimated, or counted up to `cap` + 1;
     and when counted, the ids of the turns found.
@@ -397,11 +401,13 @@ def _postgres_candidates(
     with such a word is therefore counted in the index, capped: the rare word bounds the bitmap it reads.
     A query of `spaced_words` is judged by its pairs of adjacent words, as it is looked up: two common
     words may seldom stand together, and a rare phrase listed newest first reads every turn ("def main",
-    in 38 conversations of the real-text corpus: 406 ms).
+    in 38 conversations of the real-text corpus: 406 ms). While vectors stored before they had pairs wait
+    for theirs (`paired` False), the pairs' statistics cover only some vectors: the query is judged by its
+    words, as before the pairs existed.
     """
     if words is None:  # `_turn_words`: no stored vector holds a word that begins with the last one
         return 0.0, []
-    phrase = spaced_words(query)
+    phrase = paired and spaced_words(query)
     terms = word_pairs(query) if phrase else search_words(query)
     common = _common_words(session, "pairs" if phrase else "vector")
     last = len(terms) - 1

@@ -8,7 +8,7 @@ import orjson
 import typer
 
 from app import migrate
-from app.conversations.search_index import index_pending, index_states
+from app.conversations.search_index import PAIRS_CURSOR, index_pending, index_states, pairs_cursor
 from app.conversations.search_repair import integrity_problems, rebuild
 from app.db import get_engine, session_scope
 from app.terminal import err
@@ -35,6 +35,8 @@ def reindex(
         return
     done = ", ".join(f"{name}: {n:,} rows" for name, n in result.indexed.items())
     err.print(f"{'rebuilt' if full else 'indexed'} {done}", highlight=False)
+    if result.pairs_filled is not None:
+        err.print(f"filled the pairs of {result.pairs_filled:,} vectors stored before", highlight=False)
 
 
 @search_cli.command("status")
@@ -44,13 +46,17 @@ def status(json_output: JsonOpt = False) -> None:
     migrate.upgrade(engine)
     with session_scope(engine, read_only=True) as session:
         states = index_states(session)
+        cursor = pairs_cursor(session)
     problems = integrity_problems(engine)
     rows = [
         {"index": s.index.name, "indexed_to": s.indexed_to, "highest_id": s.top, "pending": s.pending}
         for s in states
     ]
+    summary: dict[str, object] = {"indexes": rows, "problems": problems}
+    if cursor is not None:
+        summary["pairs_filled_to"] = cursor
     if json_output:
-        typer.echo(orjson.dumps({"indexes": rows, "problems": problems}).decode())
+        typer.echo(orjson.dumps(summary).decode())
     else:
         if not rows:
             typer.echo("no full-text index here")
@@ -58,6 +64,11 @@ def status(json_output: JsonOpt = False) -> None:
             typer.echo(
                 f"{row['index']}: indexed up to id {row['indexed_to']:,} of {row['highest_id']:,} "
                 f"({row['pending']:,} waiting)"
+            )
+        if cursor is not None:
+            typer.echo(
+                f"{PAIRS_CURSOR}: pairs of the vectors stored before filled up to turn id {cursor:,} "
+                "(the search_index job goes on; until then search finds the rest by their words)"
             )
         for problem in problems:
             typer.echo(f"problem: {problem}")

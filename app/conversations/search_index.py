@@ -4,7 +4,9 @@ SQLite: external-content FTS5 tables over turn text and conversation titles (mig
 PostgreSQL: a side table `turn_search` holding each turn's `to_tsvector('simple', text)` under a GIN index
 (migration 13be455bd874) and the pairs of adjacent words of that vector under another (c5d7e9a1b3f2), and
 each distinct word of those vectors once in `turn_search_words` (8c4f1e6b3a90);
-titles keep their GIN expression index (short, cheap to index on insert).
+titles keep their GIN expression index (short, cheap to index on insert). The vectors stored before the pairs
+existed get theirs from the same job, behind the new rows (`fill_pairs_chunk`); search finds them by their
+words meanwhile.
 Each index has a watermark (`search_index_state.indexed_to`): rows at or below it are in the index; rows
 above it are not yet, and search (app/conversations/search.py) reads them with LIKE / ILIKE, so a search
 right after an import still finds everything. The `search_index` job indexes the rows above the watermark
@@ -56,6 +58,9 @@ TITLES = FtsIndex("conversation_fts", "conversation", "title")
 TURN_VECTORS = FtsIndex("turn_search", "turn", "text")
 # PostgreSQL: every distinct word of the stored vectors, once (migration 8c4f1e6b3a90).
 TURN_WORDS = "turn_search_words"
+# PostgreSQL: the state row of the vectors stored before they had pairs, while the job fills their pairs;
+# its `indexed_to` is a cursor: every vector up to that turn id has the pairs it should (migration c5d7e9a1b3f2).
+PAIRS_CURSOR = "turn_search_pairs"
 # Each backend's job-filled indexes, in the order the job fills them.
 INDEXES = {"sqlite": (TURNS, TITLES), "postgresql": (TURN_VECTORS,)}
 
@@ -100,6 +105,17 @@ def index_states(session: Session) -> list[IndexState]:
         top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {index.table}")).scalar_one()
         states.append(IndexState(index=index, indexed_to=int(marks.get(index.name, 0)), top=int(top)))
     return states
+
+
+def pairs_cursor(session: Session) -> int | None:
+    """PostgreSQL: how far the job has filled the pairs of the vectors stored before they had any (a turn id),
+    or None when there are none left to fill (and on SQLite)."""
+    if session.get_bind().dialect.name != "postgresql" or not has_fts(session):
+        return None
+    cursor = session.execute(
+        text("SELECT indexed_to FROM search_index_state WHERE name = :name"), {"name": PAIRS_CURSOR}
+    ).scalar_one_or_none()
+    return None if cursor is None else int(cursor)
 
 
 def committed_top(engine: Engine, *, index: FtsIndex) -> int:
@@ -185,12 +201,78 @@ def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]
         session.execute(text(insert.format(vector=guarded)), bounds)
 
 
+def fill_pairs_chunk(session: Session, *, rows: int = CHUNK_ROWS) -> int | None:
+    """PostgreSQL: fill the pairs of up to `rows` vectors stored before they had any, past the cursor, and
+    move the cursor past them; how many vectors were looked at, None when none was left (the cursor row is
+    then deleted).
+
+    The cursor row is locked first, so two fillers (the job and the CLI) take turns. A vector that keeps no
+    exact positions has no pairs and is passed over; one whose turn was edited meanwhile has its pairs from
+    the trigger already (`pairs IS NULL` is checked again under the row's lock).
+    """
+    name = {"name": PAIRS_CURSOR}
+    cursor = session.execute(
+        text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"), name
+    ).scalar_one_or_none()
+    if cursor is None:
+        return None
+    last, count = session.execute(
+        text(
+            f"SELECT max(turn_id), count(*) FROM (SELECT turn_id FROM {TURN_VECTORS.name} "
+            "WHERE pairs IS NULL AND turn_id > :cursor ORDER BY turn_id LIMIT :n) AS chunk"
+        ),
+        {"cursor": cursor, "n": rows},
+    ).one()
+    if not count:
+        session.execute(text("DELETE FROM search_index_state WHERE name = :name"), name)
+        return None
+    session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
+    session.execute(
+        text(
+            f"UPDATE {TURN_VECTORS.name} SET pairs = turn_search_pairs(vector) "
+            "WHERE turn_id > :cursor AND turn_id <= :last AND pairs IS NULL AND exact_positions"
+        ),
+        {"cursor": cursor, "last": last},
+    )
+    session.execute(
+        text("UPDATE search_index_state SET indexed_to = :last WHERE name = :name"), {"last": last, **name}
+    )
+    return int(count)
+
+
+def fill_pairs(
+    engine: Engine, *, rows: int = CHUNK_ROWS, progress: Callable[[int], None] | None = None
+) -> int:
+    """Fill every pair the cursor still has ahead of it, one short transaction per chunk; how many vectors
+    were looked at. When done, VACUUM ANALYZE `turn_search`: each filled row left a dead version behind
+    (and its vector's entries in the GIN index of the vectors), and search reads the pairs' statistics.
+    `progress(done)` is called after each chunk."""
+    done = 0
+    while True:
+        with session_scope(engine) as session:
+            n = fill_pairs_chunk(session, rows=rows)
+        if n is None:
+            break
+        done += n
+        if progress is not None:
+            progress(done)
+    if done:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"VACUUM (ANALYZE) {TURN_VECTORS.name}")
+    return done
+
+
 @dataclass(slots=True)
 class IndexResult:
     indexed: dict[str, int]
+    # PostgreSQL: vectors stored before they had pairs that this run filled; None when none were waiting.
+    pairs_filled: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"indexed": dict(self.indexed)}
+        data: dict[str, Any] = {"indexed": dict(self.indexed)}
+        if self.pairs_filled is not None:
+            data["pairs_filled"] = self.pairs_filled
+        return data
 
 
 def index_pending(
@@ -199,15 +281,23 @@ def index_pending(
     """Index the rows above the watermarks that were there when it started, one short transaction per chunk.
 
     Rows that arrive meanwhile wait for the next job (an import queues one when it ends; the worker's
-    catch-up every minute queues one for the rest). `progress(done, total)` is called after each chunk
-    (the job reports it and stops there when cancelled).
+    catch-up every minute queues one for the rest). Then, on PostgreSQL, the pairs of the vectors stored
+    before they had any (`fill_pairs`). `progress(done, total)` is called after each chunk (the job reports
+    it and stops there when cancelled).
     """
     with session_scope(engine, read_only=True) as session:
         indexes = indexes_of(session)
     tops = {index.name: committed_top(engine, index=index) for index in indexes}
     with session_scope(engine, read_only=True) as session:
         states = index_states(session)
-    total = sum(max(0, tops[s.index.name] - s.indexed_to) for s in states)
+        cursor = pairs_cursor(session)
+        unpaired = 0
+        if cursor is not None:  # at most: the vectors past the cursor
+            top = session.execute(
+                text(f"SELECT coalesce(max(turn_id), 0) FROM {TURN_VECTORS.name}")
+            ).scalar_one()
+            unpaired = max(0, int(top) - cursor)
+    total = sum(max(0, tops[s.index.name] - s.indexed_to) for s in states) + unpaired
     indexed = {s.index.name: 0 for s in states}
     done = 0
     for state in states:
@@ -223,18 +313,27 @@ def index_pending(
     if engine.dialect.name == "postgresql" and done >= ANALYZE_AFTER_ROWS:
         with engine.begin() as connection:
             connection.exec_driver_sql(f"ANALYZE {TURN_VECTORS.name}")
-    return IndexResult(indexed=indexed)
+    if cursor is None:
+        return IndexResult(indexed=indexed)
+    indexed_rows = done
+
+    def report(filled: int) -> None:
+        if progress is not None:
+            progress(min(indexed_rows + filled, total), max(indexed_rows + filled, total))
+
+    return IndexResult(indexed=indexed, pairs_filled=fill_pairs(engine, rows=rows, progress=report))
 
 
 def request_indexing(session: Session, *, user_id: int | None = None) -> Job | None:
-    """A queued `search_index` job when rows wait to be indexed and none is queued already.
+    """A queued `search_index` job when rows wait to be indexed (or vectors their pairs) and none is queued
+    already.
 
     Only a queued job counts: a running one may have passed the rows just added. The caller enqueues the
     returned job after its transaction commits.
     """
     from app.jobs.service import create_job
 
-    if not any(s.pending for s in index_states(session)):
+    if not any(s.pending for s in index_states(session)) and pairs_cursor(session) is None:
         return None
     queued = session.exec(select(Job).where(col(Job.kind) == JOB, col(Job.status) == "queued")).first()
     if queued is not None:
@@ -262,11 +361,12 @@ def search_index_job(ctx: JobContext) -> dict[str, Any]:
 
 @on_recover
 def catch_up(engine: Engine) -> int | None:
-    """At worker start and every minute: queue indexing of rows a CLI import (or a lost job) left behind."""
+    """At worker start and every minute: queue indexing of rows a CLI import (or a lost job) left behind, and
+    the filling of the pairs a migration left to the job."""
     with session_scope(engine, read_only=True) as session:
         if not has_fts(session):
             return None
-        lagging = any(s.pending for s in index_states(session))
+        lagging = any(s.pending for s in index_states(session)) or pairs_cursor(session) is not None
         busy = session.exec(
             select(Job.id).where(col(Job.kind) == JOB, col(Job.status).in_(list(ACTIVE)))
         ).first()

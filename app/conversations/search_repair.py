@@ -6,12 +6,14 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from app.conversations.search_index import (
+    PAIRS_CURSOR,
     TURN_VECTORS,
     TURN_WORDS,
     IndexResult,
     index_pending,
     index_states,
     indexes_of,
+    pairs_cursor,
 )
 from app.db import session_scope
 
@@ -21,7 +23,8 @@ def rebuild(engine: Engine) -> IndexResult:
 
     SQLite rebuilds both FTS5 tables in one transaction. PostgreSQL empties `turn_search` (and its word list) and lowers its
     watermark to 0 in one transaction, then indexes every turn again in chunks: search stays complete
-    meanwhile (turns above the watermark are read with ILIKE).
+    meanwhile (turns above the watermark are read with ILIKE). Every vector is stored with its pairs, so no
+    pairs are left to fill (`fill_pairs`).
     """
     with session_scope(engine, read_only=True) as session:
         indexes = indexes_of(session)
@@ -32,6 +35,8 @@ def rebuild(engine: Engine) -> IndexResult:
             session.execute(text("SELECT 1 FROM search_index_state WHERE name = :name FOR UPDATE"), name)
             session.execute(text(f"TRUNCATE {TURN_VECTORS.name}, {TURN_WORDS}"))
             session.execute(text("UPDATE search_index_state SET indexed_to = 0 WHERE name = :name"), name)
+            # Every vector is stored again with its pairs: none is left for the filler.
+            session.execute(text("DELETE FROM search_index_state WHERE name = :name"), {"name": PAIRS_CURSOR})
         return index_pending(engine)
     indexed: dict[str, int] = {}
     with session_scope(engine) as session:
@@ -55,14 +60,18 @@ def integrity_problems(engine: Engine) -> list[str]:
     rows waiting is checked on its own (its table holds rows it does not have yet, which that comparison
     would report as damage). PostgreSQL: every turn at or below the watermark has its vector, no
     vector lies above it (one full pass over both tables' ids), a vector has pairs of adjacent words exactly
-    when it keeps every position, and every word of the vectors is listed in `turn_search_words` (one pass
+    when it keeps every position (past the cursor of the pairs still being filled, it may lack them), and every word of the vectors is listed in `turn_search_words` (one pass
     over the vectors).
     """
     with session_scope(engine, read_only=True) as session:
         states = index_states(session)
         postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        return _postgres_problems(engine, states[0].indexed_to) if states else []
+        if not states:
+            return []
+        with session_scope(engine, read_only=True) as session:
+            cursor = pairs_cursor(session)
+        return _postgres_problems(engine, states[0].indexed_to, pairs_cursor=cursor)
     problems = []
     with session_scope(engine) as session:
         for state in states:
@@ -77,7 +86,7 @@ def integrity_problems(engine: Engine) -> list[str]:
     return problems
 
 
-def _postgres_problems(engine: Engine, mark: int) -> list[str]:
+def _postgres_problems(engine: Engine, mark: int, *, pairs_cursor: int | None) -> list[str]:
     name, table = TURN_VECTORS.name, TURN_VECTORS.table
     with session_scope(engine, read_only=True) as session:
         missing = session.execute(
@@ -90,8 +99,11 @@ def _postgres_problems(engine: Engine, mark: int) -> list[str]:
         above = session.execute(
             text(f"SELECT count(*) FROM {name} WHERE turn_id > :mark"), {"mark": mark}
         ).scalar_one()
+        # Past the cursor of the pairs still being filled, a vector stored before may lack them.
+        waiting = "" if pairs_cursor is None else " AND NOT (pairs IS NULL AND turn_id > :cursor)"
         unpaired = session.execute(
-            text(f"SELECT count(*) FROM {name} WHERE (exact_positions IS TRUE) = (pairs IS NULL)")
+            text(f"SELECT count(*) FROM {name} WHERE (exact_positions IS TRUE) = (pairs IS NULL){waiting}"),
+            {"cursor": pairs_cursor},
         ).scalar_one()
         unlisted = session.execute(
             text(

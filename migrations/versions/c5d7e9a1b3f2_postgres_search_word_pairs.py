@@ -13,10 +13,13 @@ pairs; the others, and turns too long for a vector, keep NULL and are found by t
 partial index lists those few). The trigger that rewrites an indexed turn's vector when its text changes
 rewrites its pairs too.
 
-The vectors stored before have no pairs: the migration empties `turn_search` and lowers its watermark to 0,
-as `pairwise search reindex --rebuild` does, and the `search_index` job indexes every turn again (search
-stays complete meanwhile: turns above the watermark are read with ILIKE). The word list is kept. Downgrade
-drops the pairs and keeps the vectors.
+The vectors stored before keep their place and get NULL pairs: search finds them by their words, as before
+this migration, and stays as fast as it was. When there are any, the migration adds the state row
+`turn_search_pairs` (its `indexed_to` a cursor over turn ids, 0), and the `search_index` job fills their
+pairs in short transactions behind it (app/conversations/search_index.fill_pairs), then drops the row. An
+earlier form of this migration emptied `turn_search` instead: at 1M conversations search then read every
+turn with ILIKE for the 14 minutes the job took to index them again. Downgrade drops the pairs and the
+cursor and keeps the vectors.
 """
 
 from collections.abc import Sequence
@@ -27,6 +30,9 @@ revision: str = "c5d7e9a1b3f2"
 down_revision: str | None = "f3a81c2d9b57"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The state row of the job that fills the pairs of the vectors stored before (app/conversations/search_index).
+PAIRS_CURSOR = "turn_search_pairs"
 
 # Every two lexemes at consecutive positions, as one lexeme "first second" (a lexeme of the `simple`
 # parser never holds a space). Each position holds one lexeme in a vector with exact positions.
@@ -81,17 +87,20 @@ def upgrade() -> None:
     op.execute("ALTER TABLE turn_search ADD COLUMN pairs TSVECTOR")
     op.execute(PAIRS_FUNCTION)
     op.execute(_update_function(with_pairs=True))
-    # Waits for a running indexer's chunk, then empties the vectors: the job stores them again with pairs.
-    op.execute("SELECT 1 FROM search_index_state WHERE name = 'turn_search' FOR UPDATE")
-    op.execute("TRUNCATE turn_search")
-    op.execute("UPDATE search_index_state SET indexed_to = 0 WHERE name = 'turn_search'")
     op.execute("CREATE INDEX ix_turn_search_pairs ON turn_search USING gin (pairs)")
+    # Lists the vectors without pairs: the few that keep no exact positions and, until the job has filled
+    # theirs, every vector stored before.
     op.execute("CREATE INDEX ix_turn_search_no_pairs ON turn_search (turn_id) WHERE pairs IS NULL")
+    op.execute(
+        f"INSERT INTO search_index_state (name, indexed_to) SELECT '{PAIRS_CURSOR}', 0 "
+        "WHERE EXISTS (SELECT 1 FROM turn_search)"
+    )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(f"DELETE FROM search_index_state WHERE name = '{PAIRS_CURSOR}'")
     op.execute("DROP INDEX ix_turn_search_no_pairs")
     op.execute("DROP INDEX ix_turn_search_pairs")
     op.execute(_update_function(with_pairs=False))

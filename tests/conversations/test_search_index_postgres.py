@@ -21,11 +21,15 @@ from app.conversations import search
 from app.conversations.importing import run_import
 from app.conversations.search_index import (
     INDEX_WORK_MEM,
+    PAIRS_CURSOR,
     TURN_VECTORS,
     IndexResult,
     committed_top,
+    fill_pairs,
     index_chunk,
     index_pending,
+    pairs_cursor,
+    request_indexing,
 )
 from app.conversations.service import TURN_TABLE, insert_rows
 from app.db import session_scope
@@ -426,3 +430,130 @@ def test_a_chunk_is_indexed_with_room_to_sort_the_gin_entries(engine: Engine) ->
         assert session.execute(text("SHOW work_mem")).scalar_one() == INDEX_WORK_MEM
     with session_scope(engine) as session:  # for that transaction only
         assert session.execute(text("SHOW work_mem")).scalar_one() != INDEX_WORK_MEM
+
+
+def strip_pairs(engine: Engine) -> None:
+    """Leave the stored vectors as they were before migration c5d7e9a1b3f2, which left them to the job:
+    no pairs, and the filler's cursor at 0."""
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE turn_search SET pairs = NULL"))
+        connection.execute(
+            text(f"INSERT INTO search_index_state (name, indexed_to) VALUES ('{PAIRS_CURSOR}', 0)")
+        )
+
+
+def stored_pairs(engine: Engine) -> dict[int, str | None]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT t.conversation_id, s.pairs::text FROM turn_search AS s JOIN turn AS t ON t.id = s.turn_id"
+            )
+        ).all()
+    return {int(owner): pairs for owner, pairs in rows}
+
+
+def test_vectors_stored_before_their_pairs_are_found_while_the_job_fills_them(
+    engine: Engine, admin: TestClient, ranked: None
+) -> None:
+    near = add_conversation(engine, "t", "an erlang deadlock in the scheduler")
+    add_conversation(engine, "t", "erlang is fine, the deadlock is elsewhere")  # both words, not the phrase
+    three = add_conversation(engine, "t", "kafka consumer lag spike")
+    repeated = add_conversation(engine, "t", "erlang " * 300 + "erlang deadlock")  # no exact positions
+    edited = add_conversation(engine, "t", "zookeeper quorum")
+    index_pending(engine)
+    strip_pairs(engine)
+    with session_scope(engine, read_only=True) as session:
+        assert pairs_cursor(session) == 0
+        assert search._index_state(session)[1] is False  # phrases judged by their words meanwhile
+    found = {
+        "erlang deadlock": sorted([near, repeated]),
+        "consumer lag spike": [three],
+        "kafka consumer": [three],
+        "zookeeper quorum": [edited],
+    }
+    for query, expected in found.items():  # by their words, as before the pairs existed
+        assert sorted(listed(admin, f"/admin/conversations?q={query.replace(' ', '+')}")) == expected, query
+    with engine.begin() as connection:  # the trigger writes an edited turn's pairs; the filler keeps them
+        connection.execute(
+            text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id"), {"id": edited}
+        )
+    calls: list[tuple[int, int]] = []
+    result = index_pending(engine, rows=2, progress=lambda done, total: calls.append((done, total)))
+    assert (result.indexed, result.pairs_filled) == ({"turn_search": 0}, 4)  # the edited one has its pairs
+    assert [done for done, _ in calls] == [2, 4]
+    assert result.to_json() == {"indexed": {"turn_search": 0}, "pairs_filled": 4}
+    pairs = stored_pairs(engine)
+    assert pairs[near] == "'an erlang' 'deadlock in' 'erlang deadlock' 'in the' 'the scheduler'"
+    assert pairs[three] == "'consumer lag' 'kafka consumer' 'lag spike'"
+    assert (pairs[repeated], pairs[edited]) == (None, "'istio mesh'")
+    with session_scope(engine, read_only=True) as session:
+        assert pairs_cursor(session) is None  # the row is gone once nothing is left past it
+        assert search._index_state(session)[1] is True
+    found["zookeeper quorum"], found["istio mesh"] = [], [edited]
+    for query, expected in found.items():  # now by their pairs
+        assert sorted(listed(admin, f"/admin/conversations?q={query.replace(' ', '+')}")) == expected, query
+    with engine.connect() as connection:  # the filled rows' dead versions are vacuumed away
+        vacuumed = connection.execute(
+            text("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'turn_search'")
+        ).scalar_one()
+    assert vacuumed
+    assert index_pending(engine).pairs_filled is None  # nothing left to fill: no VACUUM either
+
+
+def test_a_fresh_database_has_no_pairs_to_fill(engine: Engine) -> None:
+    with session_scope(engine, read_only=True) as session:
+        assert pairs_cursor(session) is None
+    add_conversation(engine, "t", "zookeeper quorum")
+    assert index_pending(engine).to_json() == {"indexed": {"turn_search": 1}}
+
+
+def test_two_fillers_at_once_take_turns(engine: Engine) -> None:
+    for i in range(6):
+        add_conversation(engine, "t", f"alpha {i}", f"beta {i}")
+    index_pending(engine)
+    strip_pairs(engine)
+    done: list[int] = []
+    threads = [threading.Thread(target=lambda: done.append(fill_pairs(engine, rows=1))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(done) == 12  # each vector once
+    assert None not in stored_pairs(engine).values()
+
+
+def test_pairs_left_to_fill_queue_the_job_and_are_no_problem_for_status(engine: Engine) -> None:
+    add_conversation(engine, "t", "zookeeper quorum", "leader election")
+    index_pending(engine)
+    strip_pairs(engine)
+    with session_scope(engine) as session:
+        assert request_indexing(session) is not None  # nothing waits to be indexed, but pairs to be filled
+    runner = CliRunner()
+    result = runner.invoke(cli_module.cli, ["search", "status"])
+    assert result.exit_code == 0, result.output
+    assert "turn_search_pairs: pairs of the vectors stored before filled up to turn id 0" in result.output
+    result = runner.invoke(cli_module.cli, ["search", "status", "--json"])
+    assert json.loads(result.output)["pairs_filled_to"] == 0
+    with engine.begin() as connection:  # at or below the cursor a vector without pairs is damage
+        connection.execute(
+            text(f"UPDATE search_index_state SET indexed_to = 10000000 WHERE name = '{PAIRS_CURSOR}'")
+        )
+    result = runner.invoke(cli_module.cli, ["search", "status"])
+    assert result.exit_code == 1
+    assert "problem: turn_search: 2 vectors whose pairs of adjacent words disagree" in result.output
+    result = runner.invoke(cli_module.cli, ["search", "reindex", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    with session_scope(engine, read_only=True) as session:
+        assert pairs_cursor(session) is None  # every vector stored again with its pairs
+    assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
+    assert None not in stored_pairs(engine).values()
+
+
+def test_the_cli_reports_the_pairs_it_filled(engine: Engine) -> None:
+    add_conversation(engine, "t", "zookeeper quorum", "leader election")
+    index_pending(engine)
+    strip_pairs(engine)
+    result = CliRunner().invoke(cli_module.cli, ["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "filled the pairs of 2 vectors stored before" in result.output
+    assert None not in stored_pairs(engine).values()
