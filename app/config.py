@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     db_max_overflow: int | None = Field(default=None, ge=0)
     db_pool_timeout: float = Field(default=30.0, gt=0)
     web_processes: int = Field(default=1, ge=1)
+    # PostgreSQL: connections the search index job indexes side by side with, each in its own server process
+    # (app/conversations/search_index.index_round); the job's cost is the server's CPU.
+    search_index_connections: int = Field(default=2, ge=1, le=16)
     # Requests a web process works on at once (app/admission.py); the rest wait in front. Unset: about two
     # per core over all web processes (see active_requests).
     max_active_requests: int | None = Field(default=None, ge=1, le=1024)

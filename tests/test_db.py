@@ -311,6 +311,15 @@ class TestConnectionPool:
         with pytest.raises(ValidationError, match="max_active_requests"):
             get_settings()
 
+    @pytest.mark.parametrize("value", ["0", "17", "many"])
+    def test_search_index_connections_setting_is_checked(
+        self, monkeypatch: pytest.MonkeyPatch, value: str
+    ) -> None:
+        monkeypatch.setenv("PAIRWISE_SEARCH_INDEX_CONNECTIONS", value)
+        get_settings.cache_clear()
+        with pytest.raises(ValidationError, match="search_index_connections"):
+            get_settings()
+
     def test_explicit_settings_win(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("PAIRWISE_WEB_PROCESSES", "4")
         monkeypatch.setenv("PAIRWISE_DB_POOL_SIZE", "3")

@@ -11,7 +11,10 @@ Each index has a watermark (`search_index_state.indexed_to`): rows at or below i
 above it are not yet, and search (app/conversations/search.py) reads them with LIKE / ILIKE, so a search
 right after an import still finds everything. The `search_index` job indexes the rows above the watermark
 in short transactions of CHUNK_ROWS rows (on SQLite each holds the write lock for a fraction of a second,
-so reviewers' verdicts are not held up) and raises the watermark in the same transaction. Triggers keep
+so reviewers' verdicts are not held up) and raises the watermark in the same transaction. On PostgreSQL,
+where computing the vectors and their GIN entries is the server's CPU work, it stores several chunks side
+by side, each in its own connection, and raises the watermark past them once all have committed
+(`index_round`). Triggers keep
 indexed rows exact when they change; deleting a turn deletes its index entry.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +30,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+from app.config import get_settings
 from app.db import session_scope
 from app.jobs.models import ACTIVE, Job
 from app.jobs.runner import JobContext, handler, on_recover
@@ -105,6 +110,60 @@ def index_states(session: Session) -> list[IndexState]:
         top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {index.table}")).scalar_one()
         states.append(IndexState(index=index, indexed_to=int(marks.get(index.name, 0)), top=int(top)))
     return states
+
+
+def index_round(engine: Engine, *, index: FtsIndex, upper: int, rows: int, connections: int) -> int:
+    """PostgreSQL: index up to `connections` chunks of `rows` rows above the watermark and at most `upper`,
+    side by side, each in its own connection and transaction (so in its own server process), then raise
+    the watermark past them all; how many rows were indexed.
+
+    The lead transaction holds the state row (FOR UPDATE) from reading the watermark to raising it: a
+    second indexer waits for the round, and the update trigger of a turn edited meanwhile waits for the new
+    watermark, then rewrites the turn's vector. Each chunk commits as soon as it is stored, before the
+    watermark: two chunks that list the same new word wait for each other's commit, and a chunk held in an
+    open transaction until the round ends would hold the other up for good. A round cut short between
+    the two (an error in another chunk, the process killed) leaves vectors above the watermark; the next
+    round stores them again (`_insert_vectors` replaces them).
+    """
+    with session_scope(engine) as lead:
+        mark = int(
+            lead.execute(
+                text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"),
+                {"name": index.name},
+            ).scalar_one()
+        )
+        ids = list(
+            lead.execute(
+                text(f"SELECT id FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id LIMIT :n"),
+                {"mark": mark, "upper": upper, "n": rows * connections},
+            ).scalars()
+        )
+        if not ids:
+            return 0
+        chunks = [
+            {"mark": ids[start - 1] if start else mark, "upper": ids[min(start + rows, len(ids)) - 1]}
+            for start in range(0, len(ids), rows)
+        ]
+        if len(chunks) == 1:  # nothing to do side by side: stored in the lead transaction
+            lead.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
+            _insert_vectors(lead, index=index, bounds=chunks[0])
+        else:
+            with ThreadPoolExecutor(len(chunks), thread_name_prefix="search-index") as pool:
+                stored = [pool.submit(_store_chunk, engine, index=index, bounds=bounds) for bounds in chunks]
+            for future in stored:
+                future.result()  # the first error, after every chunk has ended
+        lead.execute(
+            text("UPDATE search_index_state SET indexed_to = :upper WHERE name = :name"),
+            {"upper": chunks[-1]["upper"], "name": index.name},
+        )
+    return len(ids)
+
+
+def _store_chunk(engine: Engine, *, index: FtsIndex, bounds: dict[str, int]) -> None:
+    """One chunk of a round (`index_round`), in its own transaction."""
+    with session_scope(engine) as session:
+        session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
+        _insert_vectors(session, index=index, bounds=bounds)
 
 
 def pairs_cursor(session: Session) -> int | None:
@@ -191,6 +250,9 @@ def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]
         f"SELECT id, {index.column}, {{vector}} AS vector FROM {index.table} "
         "WHERE id > :mark AND id <= :upper OFFSET 0) AS chunk OFFSET 0) AS checked"
     )
+    # A round cut short between its chunks' commits and the watermark's left their vectors above the
+    # watermark (`index_round`), where nothing else writes: they are stored again from the turns as they are.
+    session.execute(text(f"DELETE FROM {index.name} WHERE turn_id > :mark AND turn_id <= :upper"), bounds)
     try:
         with session.begin_nested():
             session.execute(text(insert.format(vector=vector)), bounds)
@@ -276,9 +338,15 @@ class IndexResult:
 
 
 def index_pending(
-    engine: Engine, *, rows: int = CHUNK_ROWS, progress: Callable[[int, int], None] | None = None
+    engine: Engine,
+    *,
+    rows: int = CHUNK_ROWS,
+    progress: Callable[[int, int], None] | None = None,
+    connections: int | None = None,
 ) -> IndexResult:
-    """Index the rows above the watermarks that were there when it started, one short transaction per chunk.
+    """Index the rows above the watermarks that were there when it started, one short transaction per chunk
+    (on PostgreSQL `connections` chunks side by side, `index_round`; the setting search_index_connections
+    when None).
 
     Rows that arrive meanwhile wait for the next job (an import queues one when it ends; the worker's
     catch-up every minute queues one for the rest). Then, on PostgreSQL, the pairs of the vectors stored
@@ -300,10 +368,16 @@ def index_pending(
     total = sum(max(0, tops[s.index.name] - s.indexed_to) for s in states) + unpaired
     indexed = {s.index.name: 0 for s in states}
     done = 0
+    postgres = engine.dialect.name == "postgresql"
+    side_by_side = connections if connections is not None else get_settings().search_index_connections
     for state in states:
         while True:
-            with session_scope(engine) as session:
-                n = index_chunk(session, index=state.index, upper=tops[state.index.name], rows=rows)
+            upper = tops[state.index.name]
+            if postgres:
+                n = index_round(engine, index=state.index, upper=upper, rows=rows, connections=side_by_side)
+            else:
+                with session_scope(engine) as session:
+                    n = index_chunk(session, index=state.index, upper=upper, rows=rows)
             if not n:
                 break
             indexed[state.index.name] += n

@@ -4,6 +4,7 @@ chunks, two indexers at once, turns committed out of order, edits above the wate
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 import threading
@@ -17,7 +18,8 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 import app.cli as cli_module
-from app.conversations import search
+from app.config import get_settings
+from app.conversations import search, search_index
 from app.conversations.importing import run_import
 from app.conversations.search_index import (
     INDEX_WORK_MEM,
@@ -83,7 +85,9 @@ def test_the_job_indexes_in_chunks(engine: Engine) -> None:
     for i in range(3):
         add_conversation(engine, "t", f"first {i}", f"second {i}")
     calls: list[tuple[int, int]] = []
-    result = index_pending(engine, rows=4, progress=lambda done, total: calls.append((done, total)))
+    result = index_pending(
+        engine, rows=4, connections=1, progress=lambda done, total: calls.append((done, total))
+    )
     assert result.indexed == {"turn_search": 6}
     assert [done for done, _ in calls] == [4, 6]  # two transactions of at most 4 rows
     with engine.connect() as connection:
@@ -557,3 +561,129 @@ def test_the_cli_reports_the_pairs_it_filled(engine: Engine) -> None:
     assert result.exit_code == 0, result.output
     assert "filled the pairs of 2 vectors stored before" in result.output
     assert None not in stored_pairs(engine).values()
+
+
+def test_a_round_indexes_its_chunks_side_by_side_in_their_own_server_processes(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(7):
+        add_conversation(engine, "t", f"first {i}", f"second {i}")
+    both_running = threading.Barrier(2, timeout=10)  # broken (an error) if the chunks ran one after the other
+    backends: list[tuple[int, int, int]] = []
+    store = search_index._insert_vectors
+
+    def side_by_side(session: Session, *, index: Any, bounds: dict[str, int]) -> None:
+        backend = int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        backends.append((bounds["mark"], bounds["upper"], backend))
+        if len(backends) <= 2:
+            both_running.wait()
+        store(session, index=index, bounds=bounds)
+
+    monkeypatch.setattr(search_index, "_insert_vectors", side_by_side)
+    calls: list[int] = []
+    result = index_pending(engine, rows=3, connections=2, progress=lambda done, total: calls.append(done))
+    assert result.indexed == {"turn_search": 14}
+    assert calls == [6, 12, 14]  # rounds of two chunks of 3, the last one chunk of 2
+    assert len({backend for _, _, backend in backends[:2]}) == 2
+    ranges = sorted((low, high) for low, high, _ in backends)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))  # no gap, no overlap
+    assert vectors(engine) == 14
+    with engine.connect() as connection:
+        assert watermark(engine) == connection.execute(text("SELECT max(id) FROM turn")).scalar_one()
+
+
+def test_chunks_that_list_the_same_new_words_do_not_hold_each_other_up(engine: Engine) -> None:
+    """Each waits for the other's commit on the word list: a chunk held open until the round ends would
+    wait for ever."""
+    for _ in range(8):
+        add_conversation(engine, "t", "zookeeper quorum leader election", "zookeeper quorum")
+    done: list[IndexResult] = []
+    worker = threading.Thread(
+        target=lambda: done.append(index_pending(engine, rows=2, connections=4)), daemon=True
+    )
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive()
+    assert done[0].indexed == {"turn_search": 16}
+    assert listed_words(engine) == {"zookeeper", "quorum", "leader", "election"}
+
+
+def test_a_round_cut_short_is_indexed_again_from_the_turns_as_they_are(
+    engine: Engine, admin: TestClient, ranked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = add_conversation(engine, "t", "erlang deadlock", "mailbox")
+    add_conversation(engine, "t", "kafka lag", "consumer")
+    store, start = search_index._store_chunk, watermark(engine)  # turn ids run on across tests
+
+    def failing(engine: Engine, *, index: Any, bounds: dict[str, int]) -> None:
+        if bounds["mark"] != start:
+            raise RuntimeError("the second chunk failed")
+        store(engine, index=index, bounds=bounds)
+
+    monkeypatch.setattr(search_index, "_store_chunk", failing)
+    with pytest.raises(RuntimeError, match="the second chunk failed"):
+        index_pending(engine, rows=2, connections=2)
+    # The first chunk committed, the watermark did not move.
+    assert (watermark(engine), vectors(engine)) == (start, 2)
+    runner = CliRunner()
+    result = runner.invoke(cli_module.cli, ["search", "status"])
+    assert "problem: turn_search: 2 vectors above the watermark" in result.output
+    with engine.begin() as connection:  # above the watermark: the trigger leaves the stored vector as it is
+        connection.execute(
+            text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id AND \"index\" = 0"),
+            {"id": first},
+        )
+    monkeypatch.setattr(search_index, "_store_chunk", store)
+    assert index_pending(engine, rows=2, connections=2).indexed == {"turn_search": 4}
+    assert vectors(engine) == 4
+    assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
+    assert listed(admin, "/admin/conversations?q=istio+mesh") == [first]
+    assert listed(admin, "/admin/conversations?q=erlang+deadlock") == []
+
+
+def test_a_turn_edited_during_a_round_gets_the_vector_of_its_new_text(
+    engine: Engine, admin: TestClient, ranked: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The round's lead holds the state row until the watermark is raised: the update trigger of a turn
+    edited after its chunk was stored waits for it, then rewrites the vector."""
+    edited = add_conversation(engine, "t", "erlang deadlock", "mailbox")
+    add_conversation(engine, "t", "kafka lag", "consumer")
+    store, start = search_index._store_chunk, watermark(engine)
+    editors: list[threading.Thread] = []
+
+    def edit() -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id AND \"index\" = 0"),
+                {"id": edited},
+            )
+
+    def then_edit(engine: Engine, *, index: Any, bounds: dict[str, int]) -> None:
+        store(engine, index=index, bounds=bounds)
+        if bounds["mark"] == start:  # the edited turn's chunk is stored and committed
+            editor = threading.Thread(target=edit)
+            editor.start()
+            editor.join(BLOCKED_SECONDS)
+            assert editor.is_alive()  # its trigger waits for the round's watermark
+            editors.append(editor)
+
+    monkeypatch.setattr(search_index, "_store_chunk", then_edit)
+    assert index_pending(engine, rows=2, connections=2).indexed == {"turn_search": 4}
+    editors[0].join(10)
+    assert not editors[0].is_alive()
+    assert listed(admin, "/admin/conversations?q=istio+mesh") == [edited]
+    assert listed(admin, "/admin/conversations?q=erlang+deadlock") == []
+    assert CliRunner().invoke(cli_module.cli, ["search", "status"]).exit_code == 0
+
+
+@pytest.mark.parametrize(("setting", "rounds"), [("1", [1, 2, 3, 4]), ("3", [3, 4])])
+def test_the_job_indexes_side_by_side_with_the_connections_set(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, setting: str, rounds: list[int]
+) -> None:
+    add_conversation(engine, "t", "one", "two")
+    add_conversation(engine, "t", "three", "four")
+    monkeypatch.setenv("PAIRWISE_SEARCH_INDEX_CONNECTIONS", setting)
+    get_settings.cache_clear()
+    calls: list[int] = []
+    index_pending(engine, rows=1, progress=lambda done, total: calls.append(done))
+    assert calls == rounds
