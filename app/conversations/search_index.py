@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, col, select
 
 from app.config import get_settings
@@ -110,71 +111,6 @@ def index_states(session: Session) -> list[IndexState]:
         top = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {index.table}")).scalar_one()
         states.append(IndexState(index=index, indexed_to=int(marks.get(index.name, 0)), top=int(top)))
     return states
-
-
-def index_round(engine: Engine, *, index: FtsIndex, upper: int, rows: int, connections: int) -> int:
-    """PostgreSQL: index up to `connections` chunks of `rows` rows above the watermark and at most `upper`,
-    side by side, each in its own connection and transaction (so in its own server process), then raise
-    the watermark past them all; how many rows were indexed.
-
-    The lead transaction holds the state row (FOR UPDATE) from reading the watermark to raising it: a
-    second indexer waits for the round, and the update trigger of a turn edited meanwhile waits for the new
-    watermark, then rewrites the turn's vector. Each chunk commits as soon as it is stored, before the
-    watermark: two chunks that list the same new word wait for each other's commit, and a chunk held in an
-    open transaction until the round ends would hold the other up for good. A round cut short between
-    the two (an error in another chunk, the process killed) leaves vectors above the watermark; the next
-    round stores them again (`_insert_vectors` replaces them).
-    """
-    with session_scope(engine) as lead:
-        mark = int(
-            lead.execute(
-                text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"),
-                {"name": index.name},
-            ).scalar_one()
-        )
-        ids = list(
-            lead.execute(
-                text(f"SELECT id FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id LIMIT :n"),
-                {"mark": mark, "upper": upper, "n": rows * connections},
-            ).scalars()
-        )
-        if not ids:
-            return 0
-        chunks = [
-            {"mark": ids[start - 1] if start else mark, "upper": ids[min(start + rows, len(ids)) - 1]}
-            for start in range(0, len(ids), rows)
-        ]
-        if len(chunks) == 1:  # nothing to do side by side: stored in the lead transaction
-            lead.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
-            _insert_vectors(lead, index=index, bounds=chunks[0])
-        else:
-            with ThreadPoolExecutor(len(chunks), thread_name_prefix="search-index") as pool:
-                stored = [pool.submit(_store_chunk, engine, index=index, bounds=bounds) for bounds in chunks]
-            for future in stored:
-                future.result()  # the first error, after every chunk has ended
-        lead.execute(
-            text("UPDATE search_index_state SET indexed_to = :upper WHERE name = :name"),
-            {"upper": chunks[-1]["upper"], "name": index.name},
-        )
-    return len(ids)
-
-
-def _store_chunk(engine: Engine, *, index: FtsIndex, bounds: dict[str, int]) -> None:
-    """One chunk of a round (`index_round`), in its own transaction."""
-    with session_scope(engine) as session:
-        session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
-        _insert_vectors(session, index=index, bounds=bounds)
-
-
-def pairs_cursor(session: Session) -> int | None:
-    """PostgreSQL: how far the job has filled the pairs of the vectors stored before they had any (a turn id),
-    or None when there are none left to fill (and on SQLite)."""
-    if session.get_bind().dialect.name != "postgresql" or not has_fts(session):
-        return None
-    cursor = session.execute(
-        text("SELECT indexed_to FROM search_index_state WHERE name = :name"), {"name": PAIRS_CURSOR}
-    ).scalar_one_or_none()
-    return None if cursor is None else int(cursor)
 
 
 def committed_top(engine: Engine, *, index: FtsIndex) -> int:
@@ -261,6 +197,80 @@ def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]
             raise
         guarded = f"CASE WHEN octet_length({index.column}) <= {FITS_A_VECTOR} THEN {vector} END"
         session.execute(text(insert.format(vector=guarded)), bounds)
+
+
+def index_round(engine: Engine, *, index: FtsIndex, upper: int, rows: int, connections: int) -> int:
+    """PostgreSQL: index up to `connections` chunks of `rows` rows above the watermark and at most `upper`,
+    side by side, each in its own connection and transaction (so in its own server process), then raise
+    the watermark past them all; how many rows were indexed.
+
+    The lead transaction holds the state row (FOR UPDATE) from reading the watermark to raising it: a
+    second indexer waits for the round, and the update trigger of a turn edited meanwhile waits for the new
+    watermark, then rewrites the turn's vector. Each chunk commits as soon as it is stored, before the
+    watermark: two chunks that list the same new word wait for each other's commit, and a chunk held in an
+    open transaction until the round ends would hold the other up for good. A round cut short between
+    the two (an error in another chunk, the process killed) leaves vectors above the watermark; the next
+    round stores them again (`_insert_vectors` replaces them).
+    """
+    with session_scope(engine) as lead:
+        mark = int(
+            lead.execute(
+                text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"),
+                {"name": index.name},
+            ).scalar_one()
+        )
+        ids = list(
+            lead.execute(
+                text(f"SELECT id FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id LIMIT :n"),
+                {"mark": mark, "upper": upper, "n": rows * connections},
+            ).scalars()
+        )
+        if not ids:
+            return 0
+        chunks = [
+            {"mark": ids[start - 1] if start else mark, "upper": ids[min(start + rows, len(ids)) - 1]}
+            for start in range(0, len(ids), rows)
+        ]
+        if len(chunks) == 1:  # nothing to do side by side: stored in the lead transaction
+            lead.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
+            _insert_vectors(lead, index=index, bounds=chunks[0])
+        else:
+            with ThreadPoolExecutor(len(chunks), thread_name_prefix="search-index") as pool:
+                stored = [pool.submit(_store_chunk, engine, index=index, bounds=bounds) for bounds in chunks]
+            for future in stored:
+                future.result()  # the first error, after every chunk has ended
+        lead.execute(
+            text("UPDATE search_index_state SET indexed_to = :upper WHERE name = :name"),
+            {"upper": chunks[-1]["upper"], "name": index.name},
+        )
+    return len(ids)
+
+
+def _pool_capacity(engine: Engine) -> int | None:
+    """How many connections `engine`'s pool hands out at once; None when it sets no bound."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    overflow = int(pool._max_overflow)  # not exposed otherwise; negative: no bound
+    return None if overflow < 0 else pool.size() + overflow
+
+
+def _store_chunk(engine: Engine, *, index: FtsIndex, bounds: dict[str, int]) -> None:
+    """One chunk of a round (`index_round`), in its own transaction."""
+    with session_scope(engine) as session:
+        session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
+        _insert_vectors(session, index=index, bounds=bounds)
+
+
+def pairs_cursor(session: Session) -> int | None:
+    """PostgreSQL: how far the job has filled the pairs of the vectors stored before they had any (a turn id),
+    or None when there are none left to fill (and on SQLite)."""
+    if session.get_bind().dialect.name != "postgresql" or not has_fts(session):
+        return None
+    cursor = session.execute(
+        text("SELECT indexed_to FROM search_index_state WHERE name = :name"), {"name": PAIRS_CURSOR}
+    ).scalar_one_or_none()
+    return None if cursor is None else int(cursor)
 
 
 def fill_pairs_chunk(session: Session, *, rows: int = CHUNK_ROWS) -> int | None:
@@ -370,6 +380,9 @@ def index_pending(
     done = 0
     postgres = engine.dialect.name == "postgresql"
     side_by_side = connections if connections is not None else get_settings().search_index_connections
+    capacity = _pool_capacity(engine)
+    if capacity is not None:  # a round holds one connection more than its chunks: never wait for its own pool
+        side_by_side = max(1, min(side_by_side, capacity - 1))
     for state in states:
         while True:
             upper = tops[state.index.name]
