@@ -5,7 +5,7 @@ PostgreSQL: a side table `turn_search` holding each turn's `to_tsvector('simple'
 (migration 13be455bd874) and the pairs of adjacent words of that vector under another (c5d7e9a1b3f2), and
 each distinct word of those vectors once in `turn_search_words` (8c4f1e6b3a90);
 titles keep their GIN expression index (short, cheap to index on insert). The vectors stored before the pairs
-existed get theirs from the same job, behind the new rows (`fill_pairs_chunk`); search finds them by their
+existed get theirs from the same job, behind the new rows (`fill_pairs_round`); search finds them by their
 words meanwhile.
 Each index has a watermark (`search_index_state.indexed_to`): rows at or below it are in the index; rows
 above it are not yet, and search (app/conversations/search.py) reads them with LIKE / ILIKE, so a search
@@ -201,24 +201,16 @@ def _insert_vectors(session: Session, *, index: FtsIndex, bounds: dict[str, int]
 
 def index_round(engine: Engine, *, index: FtsIndex, upper: int, rows: int, connections: int) -> int:
     """PostgreSQL: index up to `connections` chunks of `rows` rows above the watermark and at most `upper`,
-    side by side, each in its own connection and transaction (so in its own server process), then raise
-    the watermark past them all; how many rows were indexed.
+    side by side (`_side_by_side`), then raise the watermark past them all; how many rows were indexed.
 
     The lead transaction holds the state row (FOR UPDATE) from reading the watermark to raising it: a
     second indexer waits for the round, and the update trigger of a turn edited meanwhile waits for the new
-    watermark, then rewrites the turn's vector. Each chunk commits as soon as it is stored, before the
-    watermark: two chunks that list the same new word wait for each other's commit, and a chunk held in an
-    open transaction until the round ends would hold the other up for good. A round cut short between
-    the two (an error in another chunk, the process killed) leaves vectors above the watermark; the next
-    round stores them again (`_insert_vectors` replaces them).
+    watermark, then rewrites the turn's vector. A round cut short after some chunks committed leaves vectors
+    above the watermark; the next round stores them again (`_insert_vectors` replaces them).
     """
     with session_scope(engine) as lead:
-        mark = int(
-            lead.execute(
-                text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"),
-                {"name": index.name},
-            ).scalar_one()
-        )
+        mark = _locked_state(lead, index.name)
+        assert mark is not None  # every index has its state row from its migration on
         ids = list(
             lead.execute(
                 text(f"SELECT id FROM {index.table} WHERE id > :mark AND id <= :upper ORDER BY id LIMIT :n"),
@@ -227,23 +219,110 @@ def index_round(engine: Engine, *, index: FtsIndex, upper: int, rows: int, conne
         )
         if not ids:
             return 0
-        chunks = [
-            {"mark": ids[start - 1] if start else mark, "upper": ids[min(start + rows, len(ids)) - 1]}
-            for start in range(0, len(ids), rows)
-        ]
-        if len(chunks) == 1:  # nothing to do side by side: stored in the lead transaction
-            lead.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
-            _insert_vectors(lead, index=index, bounds=chunks[0])
-        else:
-            with ThreadPoolExecutor(len(chunks), thread_name_prefix="search-index") as pool:
-                stored = [pool.submit(_store_chunk, engine, index=index, bounds=bounds) for bounds in chunks]
-            for future in stored:
-                future.result()  # the first error, after every chunk has ended
-        lead.execute(
-            text("UPDATE search_index_state SET indexed_to = :upper WHERE name = :name"),
-            {"upper": chunks[-1]["upper"], "name": index.name},
-        )
+
+        def store(session: Session, bounds: dict[str, int]) -> None:
+            _insert_vectors(session, index=index, bounds=bounds)
+
+        last = _side_by_side(engine, lead, ids=ids, start=mark, rows=rows, store=store)
+        _raise_state(lead, index.name, last)
     return len(ids)
+
+
+def fill_pairs_round(engine: Engine, *, rows: int = CHUNK_ROWS, connections: int = 1) -> int | None:
+    """PostgreSQL: fill the pairs of up to `connections` chunks of `rows` vectors stored before they had
+    any, past the cursor, side by side (`_side_by_side`), and move the cursor past them; how many vectors
+    were looked at, None when none was left (the cursor row is then deleted).
+
+    The lead transaction holds the cursor row, so two fillers (the job and the CLI) take turns. A vector
+    that keeps no exact positions has no pairs and is passed over; one whose turn was edited meanwhile has
+    its pairs from the trigger already (`pairs IS NULL` is checked again under the row's lock). A round cut
+    short after some chunks committed leaves the cursor behind them: the next round passes them over.
+    """
+    with session_scope(engine) as lead:
+        cursor = _locked_state(lead, PAIRS_CURSOR)
+        if cursor is None:
+            return None
+        ids = list(
+            lead.execute(
+                text(
+                    f"SELECT turn_id FROM {TURN_VECTORS.name} WHERE pairs IS NULL AND turn_id > :cursor "
+                    "ORDER BY turn_id LIMIT :n"
+                ),
+                {"cursor": cursor, "n": rows * connections},
+            ).scalars()
+        )
+        if not ids:
+            lead.execute(text("DELETE FROM search_index_state WHERE name = :name"), {"name": PAIRS_CURSOR})
+            return None
+        last = _side_by_side(engine, lead, ids=ids, start=cursor, rows=rows, store=_fill_pairs)
+        _raise_state(lead, PAIRS_CURSOR, last)
+    return len(ids)
+
+
+def _fill_pairs(session: Session, bounds: dict[str, int]) -> None:
+    session.execute(
+        text(
+            f"UPDATE {TURN_VECTORS.name} SET pairs = turn_search_pairs(vector) "
+            "WHERE turn_id > :mark AND turn_id <= :upper AND pairs IS NULL AND exact_positions"
+        ),
+        bounds,
+    )
+
+
+def _locked_state(session: Session, name: str) -> int | None:
+    """The `indexed_to` of state row `name`, locked until the transaction ends (None: no such row)."""
+    value = session.execute(
+        text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"), {"name": name}
+    ).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def _raise_state(session: Session, name: str, value: int) -> None:
+    session.execute(
+        text("UPDATE search_index_state SET indexed_to = :value WHERE name = :name"),
+        {"value": value, "name": name},
+    )
+
+
+def _side_by_side(
+    engine: Engine,
+    lead: Session,
+    *,
+    ids: list[int],
+    start: int,
+    rows: int,
+    store: Callable[[Session, dict[str, int]], None],
+) -> int:
+    """Cut `ids` (ascending, all above `start`) into chunks of `rows` and `store` each one, as the id range
+    {"mark": after, "upper": to}; the last id.
+
+    More than one chunk: each in its own connection and transaction at the same time (so in its own server
+    process, where the work is), committed as soon as it is stored, before the lead's. Two chunks that list
+    the same new word wait for each other's commit; a chunk held open until the lead commits would hold the
+    other up for good. One chunk: in the lead's transaction.
+    """
+    chunks = [
+        {"mark": ids[first - 1] if first else start, "upper": ids[min(first + rows, len(ids)) - 1]}
+        for first in range(0, len(ids), rows)
+    ]
+    if len(chunks) == 1:
+        lead.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
+        store(lead, chunks[0])
+    else:
+        with ThreadPoolExecutor(len(chunks), thread_name_prefix="search-index") as pool:
+            stored = [pool.submit(_store_chunk, engine, store=store, bounds=bounds) for bounds in chunks]
+        for future in stored:
+            future.result()  # the first error, after every chunk has ended
+    return ids[-1]
+
+
+def _store_chunk(
+    engine: Engine, *, store: Callable[[Session, dict[str, int]], None], bounds: dict[str, int]
+) -> None:
+    """One chunk of a round (`_side_by_side`), in its own transaction."""
+    with session_scope(engine) as session:
+        session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
+        store(session, bounds)
 
 
 def _pool_capacity(engine: Engine) -> int | None:
@@ -253,13 +332,6 @@ def _pool_capacity(engine: Engine) -> int | None:
         return None
     overflow = int(pool._max_overflow)  # not exposed otherwise; negative: no bound
     return None if overflow < 0 else pool.size() + overflow
-
-
-def _store_chunk(engine: Engine, *, index: FtsIndex, bounds: dict[str, int]) -> None:
-    """One chunk of a round (`index_round`), in its own transaction."""
-    with session_scope(engine) as session:
-        session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
-        _insert_vectors(session, index=index, bounds=bounds)
 
 
 def pairs_cursor(session: Session) -> int | None:
@@ -273,56 +345,20 @@ def pairs_cursor(session: Session) -> int | None:
     return None if cursor is None else int(cursor)
 
 
-def fill_pairs_chunk(session: Session, *, rows: int = CHUNK_ROWS) -> int | None:
-    """PostgreSQL: fill the pairs of up to `rows` vectors stored before they had any, past the cursor, and
-    move the cursor past them; how many vectors were looked at, None when none was left (the cursor row is
-    then deleted).
-
-    The cursor row is locked first, so two fillers (the job and the CLI) take turns. A vector that keeps no
-    exact positions has no pairs and is passed over; one whose turn was edited meanwhile has its pairs from
-    the trigger already (`pairs IS NULL` is checked again under the row's lock).
-    """
-    name = {"name": PAIRS_CURSOR}
-    cursor = session.execute(
-        text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"), name
-    ).scalar_one_or_none()
-    if cursor is None:
-        return None
-    last, count = session.execute(
-        text(
-            f"SELECT max(turn_id), count(*) FROM (SELECT turn_id FROM {TURN_VECTORS.name} "
-            "WHERE pairs IS NULL AND turn_id > :cursor ORDER BY turn_id LIMIT :n) AS chunk"
-        ),
-        {"cursor": cursor, "n": rows},
-    ).one()
-    if not count:
-        session.execute(text("DELETE FROM search_index_state WHERE name = :name"), name)
-        return None
-    session.execute(text(f"SET LOCAL work_mem = '{INDEX_WORK_MEM}'"))
-    session.execute(
-        text(
-            f"UPDATE {TURN_VECTORS.name} SET pairs = turn_search_pairs(vector) "
-            "WHERE turn_id > :cursor AND turn_id <= :last AND pairs IS NULL AND exact_positions"
-        ),
-        {"cursor": cursor, "last": last},
-    )
-    session.execute(
-        text("UPDATE search_index_state SET indexed_to = :last WHERE name = :name"), {"last": last, **name}
-    )
-    return int(count)
-
-
 def fill_pairs(
-    engine: Engine, *, rows: int = CHUNK_ROWS, progress: Callable[[int], None] | None = None
+    engine: Engine,
+    *,
+    rows: int = CHUNK_ROWS,
+    connections: int = 1,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Fill every pair the cursor still has ahead of it, one short transaction per chunk; how many vectors
-    were looked at. When done, VACUUM ANALYZE `turn_search`: each filled row left a dead version behind
-    (and its vector's entries in the GIN index of the vectors), and search reads the pairs' statistics.
-    `progress(done)` is called after each chunk."""
+    """Fill every pair the cursor still has ahead of it, in rounds of `connections` short transactions side
+    by side (`fill_pairs_round`); how many vectors were looked at. When done, VACUUM ANALYZE `turn_search`:
+    each filled row left a dead version behind (and its vector's entries in the GIN index of the vectors),
+    and search reads the pairs' statistics. `progress(done)` is called after each round."""
     done = 0
     while True:
-        with session_scope(engine) as session:
-            n = fill_pairs_chunk(session, rows=rows)
+        n = fill_pairs_round(engine, rows=rows, connections=connections)
         if n is None:
             break
         done += n
@@ -408,7 +444,8 @@ def index_pending(
         if progress is not None:
             progress(min(indexed_rows + filled, total), max(indexed_rows + filled, total))
 
-    return IndexResult(indexed=indexed, pairs_filled=fill_pairs(engine, rows=rows, progress=report))
+    filled = fill_pairs(engine, rows=rows, connections=side_by_side, progress=report)
+    return IndexResult(indexed=indexed, pairs_filled=filled)
 
 
 def request_indexing(session: Session, *, user_id: int | None = None) -> Job | None:

@@ -456,6 +456,13 @@ def stored_pairs(engine: Engine) -> dict[int, str | None]:
     return {int(owner): pairs for owner, pairs in rows}
 
 
+def unpaired(engine: Engine) -> int:
+    """Vectors that keep every position and have no pairs."""
+    with engine.connect() as connection:
+        query = "SELECT count(*) FROM turn_search WHERE pairs IS NULL AND exact_positions"
+        return int(connection.execute(text(query)).scalar_one())
+
+
 def vacuum_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(
@@ -492,7 +499,9 @@ def test_vectors_stored_before_their_pairs_are_found_while_the_job_fills_them(
         )
     calls: list[tuple[int, int]] = []
     vacuums = vacuum_count(engine)
-    result = index_pending(engine, rows=2, progress=lambda done, total: calls.append((done, total)))
+    result = index_pending(
+        engine, rows=2, connections=1, progress=lambda done, total: calls.append((done, total))
+    )
     assert (result.indexed, result.pairs_filled) == ({"turn_search": 0}, 4)  # the edited one has its pairs
     assert [done for done, _ in calls] == [2, 4]
     assert result.to_json() == {"indexed": {"turn_search": 0}, "pairs_filled": 4}
@@ -523,6 +532,7 @@ def test_two_fillers_at_once_take_turns(engine: Engine) -> None:
         add_conversation(engine, "t", f"alpha {i}", f"beta {i}")
     index_pending(engine)
     strip_pairs(engine)
+    assert unpaired(engine) == 12
     done: list[int] = []
     threads = [threading.Thread(target=lambda: done.append(fill_pairs(engine, rows=1))) for _ in range(2)]
     for thread in threads:
@@ -530,7 +540,32 @@ def test_two_fillers_at_once_take_turns(engine: Engine) -> None:
     for thread in threads:
         thread.join(30)
     assert sum(done) == 12  # each vector once
-    assert None not in stored_pairs(engine).values()
+    assert unpaired(engine) == 0
+
+
+def test_a_fill_round_fills_its_chunks_side_by_side(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(5):
+        add_conversation(engine, "t", f"alpha {i}", f"beta {i}")
+    index_pending(engine)
+    strip_pairs(engine)
+    both_running = threading.Barrier(2, timeout=10)  # broken (an error) if the chunks ran one after the other
+    backends: list[int] = []
+    fill = search_index._fill_pairs
+
+    def side_by_side(session: Session, bounds: dict[str, int]) -> None:
+        backends.append(int(session.execute(text("SELECT pg_backend_pid()")).scalar_one()))
+        if len(backends) <= 2:
+            both_running.wait()
+        fill(session, bounds)
+
+    monkeypatch.setattr(search_index, "_fill_pairs", side_by_side)
+    calls: list[int] = []
+    assert fill_pairs(engine, rows=3, connections=2, progress=calls.append) == 10
+    assert calls == [6, 10]
+    assert len(set(backends[:2])) == 2
+    assert unpaired(engine) == 0
+    with session_scope(engine, read_only=True) as session:
+        assert pairs_cursor(session) is None
 
 
 def test_pairs_left_to_fill_queue_the_job_and_are_no_problem_for_status(engine: Engine) -> None:
@@ -557,7 +592,7 @@ def test_pairs_left_to_fill_queue_the_job_and_are_no_problem_for_status(engine: 
     with session_scope(engine, read_only=True) as session:
         assert pairs_cursor(session) is None  # every vector stored again with its pairs
     assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
-    assert None not in stored_pairs(engine).values()
+    assert unpaired(engine) == 0
 
 
 def test_the_cli_reports_the_pairs_it_filled(engine: Engine) -> None:
@@ -567,7 +602,7 @@ def test_the_cli_reports_the_pairs_it_filled(engine: Engine) -> None:
     result = CliRunner().invoke(cli_module.cli, ["search", "reindex"])
     assert result.exit_code == 0, result.output
     assert "filled the pairs of 2 vectors stored before" in result.output
-    assert None not in stored_pairs(engine).values()
+    assert unpaired(engine) == 0
 
 
 def test_a_round_indexes_its_chunks_side_by_side_in_their_own_server_processes(
@@ -620,12 +655,12 @@ def test_a_round_cut_short_is_indexed_again_from_the_turns_as_they_are(
 ) -> None:
     first = add_conversation(engine, "t", "erlang deadlock", "mailbox")
     add_conversation(engine, "t", "kafka lag", "consumer")
-    store, start = search_index._store_chunk, watermark(engine)  # turn ids run on across tests
+    stored, start = search_index._store_chunk, watermark(engine)  # turn ids run on across tests
 
-    def failing(engine: Engine, *, index: Any, bounds: dict[str, int]) -> None:
+    def failing(engine: Engine, *, store: Any, bounds: dict[str, int]) -> None:
         if bounds["mark"] != start:
             raise RuntimeError("the second chunk failed")
-        store(engine, index=index, bounds=bounds)
+        stored(engine, store=store, bounds=bounds)
 
     monkeypatch.setattr(search_index, "_store_chunk", failing)
     with pytest.raises(RuntimeError, match="the second chunk failed"):
@@ -640,7 +675,7 @@ def test_a_round_cut_short_is_indexed_again_from_the_turns_as_they_are(
             text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id AND \"index\" = 0"),
             {"id": first},
         )
-    monkeypatch.setattr(search_index, "_store_chunk", store)
+    monkeypatch.setattr(search_index, "_store_chunk", stored)
     assert index_pending(engine, rows=2, connections=2).indexed == {"turn_search": 4}
     assert vectors(engine) == 4
     assert runner.invoke(cli_module.cli, ["search", "status"]).exit_code == 0
@@ -655,7 +690,7 @@ def test_a_turn_edited_during_a_round_gets_the_vector_of_its_new_text(
     edited after its chunk was stored waits for it, then rewrites the vector."""
     edited = add_conversation(engine, "t", "erlang deadlock", "mailbox")
     add_conversation(engine, "t", "kafka lag", "consumer")
-    store, start = search_index._store_chunk, watermark(engine)
+    stored, start = search_index._store_chunk, watermark(engine)
     editors: list[threading.Thread] = []
 
     def edit() -> None:
@@ -665,8 +700,8 @@ def test_a_turn_edited_during_a_round_gets_the_vector_of_its_new_text(
                 {"id": edited},
             )
 
-    def then_edit(engine: Engine, *, index: Any, bounds: dict[str, int]) -> None:
-        store(engine, index=index, bounds=bounds)
+    def then_edit(engine: Engine, *, store: Any, bounds: dict[str, int]) -> None:
+        stored(engine, store=store, bounds=bounds)
         if bounds["mark"] == start:  # the edited turn's chunk is stored and committed
             editor = threading.Thread(target=edit)
             editor.start()
