@@ -60,8 +60,8 @@ def integrity_problems(engine: Engine) -> list[str]:
     rows waiting is checked on its own (its table holds rows it does not have yet, which that comparison
     would report as damage). PostgreSQL: every turn at or below the watermark has its vector, no
     vector lies above it (one full pass over both tables' ids), a vector has pairs of adjacent words exactly
-    when it keeps every position (past the cursor of the pairs still being filled, it may lack them), and every word of the vectors is listed in `turn_search_words` (one pass
-    over the vectors).
+    when it keeps every position (past the cursor of the pairs still being filled, it may lack them), and
+    every word of the vectors is listed in `turn_search_words` (one pass over the vectors).
     """
     with session_scope(engine, read_only=True) as session:
         states = index_states(session)
