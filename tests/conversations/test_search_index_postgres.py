@@ -731,10 +731,15 @@ def test_the_job_indexes_side_by_side_with_the_connections_set(
     assert calls == rounds
 
 
-def test_a_round_never_waits_for_a_connection_of_its_own_pool(engine: Engine) -> None:
-    """A pool of two: the lead and one chunk at a time, whatever the setting asks for."""
+@pytest.mark.parametrize(("pool", "rounds"), [(1, [2, 4, 6]), (3, [4, 6])])
+def test_a_round_never_waits_for_a_connection_of_its_own_pool(
+    engine: Engine, pool: int, rounds: list[int]
+) -> None:
+    """The lead holds one connection while its chunks run: a round has at most the pool's size less one
+    chunks, whatever the setting asks for. A pool of one stores each chunk in the lead (with more, the chunks
+    would wait for the lead's connection until the pool's timeout)."""
     small = build_engine(
-        str(engine.url.render_as_string(hide_password=False)), pool_size=2, max_overflow=0, pool_timeout=2
+        str(engine.url.render_as_string(hide_password=False)), pool_size=pool, max_overflow=0, pool_timeout=2
     )
     try:
         for i in range(3):
@@ -742,6 +747,6 @@ def test_a_round_never_waits_for_a_connection_of_its_own_pool(engine: Engine) ->
         calls: list[int] = []
         result = index_pending(small, rows=2, connections=8, progress=lambda done, total: calls.append(done))
         assert result.indexed == {"turn_search": 6}
-        assert calls == [2, 4, 6]
+        assert calls == rounds
     finally:
         small.dispose()
