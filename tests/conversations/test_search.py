@@ -131,6 +131,22 @@ def test_postgres_counts_a_phrase_where_its_words_stand_together(
         assert candidates("zookeeper, quorum") == 7  # not spaced words: the words anywhere
 
 
+def counted_and_ranked(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, query: str
+) -> tuple[list[int], str, str]:
+    """`query` with every word rare (so counted), ranked: the conversations found, the ranked statement
+    (literal values) and its plan."""
+    monkeypatch.setattr(search, "_common_words", lambda session, column="vector": frozenset())
+    with session_scope(engine, read_only=True) as session:
+        plan = search.plan_search(session, query)
+        assert plan.ranked is not None
+        ranked = select(plan.ranked.c.conversation_id)
+        found = list(session.execute(ranked).scalars())
+        compiled = str(ranked.compile(bind=engine, compile_kwargs={"literal_binds": True}))
+        explained = "\n".join(session.execute(text(f"EXPLAIN {compiled}")).scalars())
+    return found, compiled, explained
+
+
 @only_postgres
 def test_postgres_ranks_the_turns_its_count_found_by_their_ids(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
@@ -140,19 +156,11 @@ def test_postgres_ranks_the_turns_its_count_found_by_their_ids(
     phrase = add_conversation(engine, "t", "the zookeeper quorum was lost")
     add_conversation(engine, "t", "quorum lost; zookeeper restarted")
     index_pending(engine)
-    # Rare words: counted.
-    monkeypatch.setattr(search, "_common_words", lambda session, column="vector": frozenset())
-    with session_scope(engine, read_only=True) as session:
-        plan = search.plan_search(session, "zookeeper quorum")
-        assert plan.ranked is not None
-        assert session.execute(select(plan.ranked.c.conversation_id)).scalars().all() == [phrase]
-        compiled = select(plan.ranked.c.conversation_id).compile(
-            bind=engine, compile_kwargs={"literal_binds": True}
-        )
-        ranked_plan = "\n".join(session.execute(text(f"EXPLAIN {compiled}")).scalars())
-    assert "turn_search.turn_id = ANY (ARRAY[" in str(compiled)
-    assert "turn_search.pairs @@" not in str(compiled)
-    assert "turn_search.vector @@" not in str(compiled)
+    found, compiled, ranked_plan = counted_and_ranked(engine, monkeypatch, "zookeeper quorum")
+    assert found == [phrase]
+    assert "turn_search.turn_id = ANY (ARRAY[" in compiled
+    assert "turn_search.pairs @@" not in compiled
+    assert "turn_search.vector @@" not in compiled
     assert "ix_turn_search_pairs" not in ranked_plan
     assert "ix_turn_search_vector" not in ranked_plan
     assert "Seq Scan on turn_search" not in ranked_plan
@@ -314,11 +322,7 @@ def test_postgres_reads_no_vector_when_the_count_found_none(
     """A counted search that found no turn ranks titles and unindexed turns only."""
     titled = add_conversation(engine, "zookeeper quorum notes", "quorum lost; zookeeper restarted")
     index_pending(engine)
-    monkeypatch.setattr(search, "_common_words", lambda session, column="vector": frozenset())
-    with session_scope(engine, read_only=True) as session:
-        plan = search.plan_search(session, "zookeeper quorum")
-        assert plan.ranked is not None
-        assert session.execute(select(plan.ranked.c.conversation_id)).scalars().all() == [titled]
-        compiled = str(select(plan.ranked.c.conversation_id).compile(bind=engine))
+    found, compiled, _ = counted_and_ranked(engine, monkeypatch, "zookeeper quorum")
+    assert found == [titled]
     assert "turn_search.turn_id = ANY" not in compiled
     assert "turn_search.pairs @@" not in compiled
