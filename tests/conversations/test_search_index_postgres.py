@@ -57,6 +57,15 @@ def watermark(engine: Engine) -> int:
         )
 
 
+def edit_first_turn(engine: Engine, conversation_id: int, new_text: str) -> None:
+    """Replace the text of a conversation's first turn, as an edit by hand would (the app never edits turns)."""
+    with engine.begin() as connection:
+        connection.execute(
+            text('UPDATE turn SET text = :text WHERE conversation_id = :id AND "index" = 0'),
+            {"text": new_text, "id": conversation_id},
+        )
+
+
 @pytest.fixture
 def ranked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "FEW_MATCHES", 10**12)
@@ -163,10 +172,7 @@ def test_a_turn_edited_before_it_is_indexed_is_indexed_with_its_new_text(
     engine: Engine, admin: TestClient, ranked: None
 ) -> None:
     edited = add_conversation(engine, "t", "linkerd sidecar")
-    with engine.begin() as connection:
-        connection.execute(
-            text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id"), {"id": edited}
-        )
+    edit_first_turn(engine, edited, "istio mesh")
     assert vectors(engine) == 0  # above the watermark: the trigger leaves it to the job
     index_pending(engine)
     with engine.connect() as connection:
@@ -493,10 +499,7 @@ def test_vectors_stored_before_their_pairs_are_found_while_the_job_fills_them(
     }
     for query, expected in found.items():  # by their words, as before the pairs existed
         assert sorted(listed(admin, f"/admin/conversations?q={query.replace(' ', '+')}")) == expected, query
-    with engine.begin() as connection:  # the trigger writes an edited turn's pairs; the filler keeps them
-        connection.execute(
-            text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id"), {"id": edited}
-        )
+    edit_first_turn(engine, edited, "istio mesh")  # the trigger writes its pairs; the filler keeps them
     calls: list[tuple[int, int]] = []
     vacuums = vacuum_count(engine)
     result = index_pending(
@@ -670,11 +673,9 @@ def test_a_round_cut_short_is_indexed_again_from_the_turns_as_they_are(
     runner = CliRunner()
     result = runner.invoke(cli_module.cli, ["search", "status"])
     assert "problem: turn_search: 2 vectors above the watermark" in result.output
-    with engine.begin() as connection:  # above the watermark: the trigger leaves the stored vector as it is
-        connection.execute(
-            text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id AND \"index\" = 0"),
-            {"id": first},
-        )
+    edit_first_turn(
+        engine, first, "istio mesh"
+    )  # above the watermark: the trigger leaves its vector as it is
     monkeypatch.setattr(search_index, "_store_chunk", stored)
     assert index_pending(engine, rows=2, connections=2).indexed == {"turn_search": 4}
     assert vectors(engine) == 4
@@ -693,17 +694,10 @@ def test_a_turn_edited_during_a_round_gets_the_vector_of_its_new_text(
     stored, start = search_index._store_chunk, watermark(engine)
     editors: list[threading.Thread] = []
 
-    def edit() -> None:
-        with engine.begin() as connection:
-            connection.execute(
-                text("UPDATE turn SET text = 'istio mesh' WHERE conversation_id = :id AND \"index\" = 0"),
-                {"id": edited},
-            )
-
     def then_edit(engine: Engine, *, store: Any, bounds: dict[str, int]) -> None:
         stored(engine, store=store, bounds=bounds)
         if bounds["mark"] == start:  # the edited turn's chunk is stored and committed
-            editor = threading.Thread(target=edit)
+            editor = threading.Thread(target=edit_first_turn, args=(engine, edited, "istio mesh"))
             editor.start()
             editor.join(BLOCKED_SECONDS)
             assert editor.is_alive()  # its trigger waits for the round's watermark
