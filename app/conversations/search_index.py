@@ -433,7 +433,7 @@ def index_pending(
             done += n
             if progress is not None:
                 progress(min(done, total), max(done, total))
-    if engine.dialect.name == "postgresql" and done >= ANALYZE_AFTER_ROWS:
+    if postgres and done >= ANALYZE_AFTER_ROWS:
         with engine.begin() as connection:
             connection.exec_driver_sql(f"ANALYZE {TURN_VECTORS.name}")
     if cursor is None:
