@@ -4,6 +4,7 @@ nothing half-stored, workers never outlive the import, and small imports start n
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import json
 import shutil
@@ -237,6 +238,15 @@ class TestWorkerFailures:
         assert all(worker.process.poll() is not None for worker in workers_started)
         with engine.connect() as connection:
             assert connection.execute(text("SELECT status FROM import_batch")).scalar_one() == "failed"
+
+
+class TestResultsPipe:
+    @pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux's")
+    def test_a_workers_results_pipe_holds_a_megabyte(self) -> None:
+        # With Linux's 64 KB a worker stops at every 64 KB of a chunk until the importing process reads.
+        with parallel.WorkerPool(1, format="auto") as pool:
+            (worker,) = pool.workers
+            assert fcntl.fcntl(worker.results.fileno(), fcntl.F_GETPIPE_SZ) == parallel.RESULTS_PIPE_BYTES
 
 
 class TestWhenWorkersStart:
