@@ -3,6 +3,7 @@ file, line and reason, the batch record is truthful, and no conversation is ever
 
 from __future__ import annotations
 
+import gc
 import gzip
 import hashlib
 import json
@@ -554,3 +555,57 @@ class TestAtomicity:
         assert batch.status == "succeeded"
         assert _conversations_without_all_turns(engine) == []
         assert _count(engine, Conversation) == 23
+
+
+class TestGarbageCollection:
+    """While an import runs, older objects are frozen and young collections wait for more new containers."""
+
+    def _seen_while_storing(self, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+        """(generation-0 threshold, frozen objects) at each chunk the import stores."""
+        seen: list[tuple[int, int]] = []
+        original = conversation_service.store_conversations
+
+        def store_conversations(session: Session, **kwargs: Any) -> Any:
+            seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+            return original(session, **kwargs)
+
+        monkeypatch.setattr(import_writer, "store_conversations", store_conversations)
+        return seen
+
+    def test_an_import_eases_collection_and_restores_it(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        seen = self._seen_while_storing(monkeypatch)
+        before = gc.get_threshold()
+        source = _write(tmp_path / "chats.jsonl", _jsonl(*(_chat(i) for i in range(3))))
+        assert run_import(engine, paths=[source]).conversations_added == 3
+        assert seen
+        assert all(threshold == importing.IMPORT_GC_THRESHOLD for threshold, _ in seen)
+        assert all(frozen > 0 for _, frozen in seen)
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
+
+    def test_a_failed_import_restores_collection(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def fail(*_: Any, **__: Any) -> Any:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(import_writer, "store_conversations", fail)
+        before = gc.get_threshold()
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            run_import(engine, paths=[_write(tmp_path / "chats.jsonl", _jsonl(_chat(1)))])
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
+
+    def test_imports_side_by_side_restore_it_when_the_last_one_ends(self) -> None:
+        before = gc.get_threshold()
+        first, second = importing._eased_collection(), importing._eased_collection()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert gc.get_threshold()[0] == importing.IMPORT_GC_THRESHOLD  # the second import still runs
+        assert gc.get_freeze_count() > 0
+        second.__exit__(None, None, None)
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() == 0
