@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text
 
 import app.conversations.importing as importing
 import app.conversations.parallel as parallel
-from app import migrate
+from app import migrate, pipes
 from app.conversations.files import InputFile, iter_input_files
 from app.conversations.importing import run_import
 from app.conversations.parallel import ImportWorkerError
@@ -246,7 +246,7 @@ class TestResultsPipe:
         # With Linux's 64 KB a worker stops at every 64 KB of a chunk until the importing process reads.
         with parallel.WorkerPool(1, format="auto") as pool:
             (worker,) = pool.workers
-            assert fcntl.fcntl(worker.results.fileno(), fcntl.F_GETPIPE_SZ) == parallel.RESULTS_PIPE_BYTES
+            assert fcntl.fcntl(worker.results.fileno(), fcntl.F_GETPIPE_SZ) == pipes.PIPE_BYTES
 
 
 class TestWhenWorkersStart:

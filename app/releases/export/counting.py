@@ -31,12 +31,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from app.config import available_cpus
+from app.pipes import widen
 from app.releases.export.tokens import TokenCounter
-
-try:
-    import fcntl
-except ImportError:  # not on Windows, where there is no fork either
-    fcntl = None  # type: ignore[assignment]
 
 # A batch ends at this many characters of text (or rows): a few ms of counting, and small enough that
 # handing it to the worker is one write into the (enlarged) pipe, not a wait for the worker to read.
@@ -45,8 +41,6 @@ ROWS_PER_BATCH = 1000
 # Batches sent to the worker and not yet counted; beyond that this process counts the next one itself.
 # Two of them fit in the pipe while the worker counts a third.
 WORKER_DEPTH = 3
-# The job pipe's capacity where the platform lets us set it (Linux allows 1 MiB unprivileged).
-PIPE_BYTES = 1 << 20
 # prctl option: the signal this process gets when its parent thread exits (linux/prctl.h).
 PR_SET_PDEATHSIG = 1
 # Layout entries per row: head constant, number of head texts, good constant, bad constant.
@@ -156,8 +150,7 @@ class _Worker:
         context = multiprocessing.get_context("fork")
         jobs_out, self.jobs = context.Pipe(duplex=False)
         self.results, results_in = context.Pipe(duplex=False)
-        with contextlib.suppress(AttributeError, OSError):  # not Linux, or a lower limit: sends may wait
-            fcntl.fcntl(self.jobs.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        widen(self.jobs.fileno())  # not Linux, or a lower limit: sends may wait
         self.process = context.Process(
             target=_serve,
             args=(jobs_out, results_in, model, os.getpid(), (self.jobs, self.results)),
