@@ -6,13 +6,15 @@
 Prints conversations/s, MB/s, peak RSS and the load average beside each figure; with --repeat, the best
 and the median run. Peak RSS is each import's own (Linux: the high-water mark is reset before it; it
 counted the largest of the run so far before), with what the benchmark held before the import beside it
-(the generated sessions' leftovers). A worker process peaks at about 23 MB. It also times the issue's floor on the same folder in the same run (stdlib JSON parse
-of every record, then one SQLite executemany of the raw records) and prints SQLite's best as a multiple of
-it: the target is 2.5x, which travels between machines where 1.5 s does not. After each import it runs the
-full-text index job over what was imported and prints its rate (rows/s); that time is not counted in the
-import's. --scale-to also imports that many sessions and prints the time ratio to --sessions (linear
-scaling: ratio = size ratio). `--big-mb 1024` also imports one JSONL file of that size (many
-sessions concatenated) to show memory stays bounded on a large single file.
+(the generated sessions' and the floor's leftovers). A worker process peaks at about 23 MB.
+
+It also times the issue's floor on the same folder in the same run (stdlib JSON parse of every record, then
+one SQLite executemany of the raw records) and prints SQLite's best as a multiple of it: the target is 2.5x,
+which travels between machines where 1.5 s does not. After each import it runs the full-text index job over
+what was imported and prints its rate (rows/s); that time is not counted in the import's. --scale-to also
+imports that many sessions and prints the time ratio to --sessions (linear scaling: ratio = size ratio).
+`--big-mb 1024` also imports one JSONL file of that size (many sessions concatenated) to show memory stays
+bounded on a large single file.
 """
 
 from __future__ import annotations
