@@ -142,20 +142,27 @@ class _EasedCollection:
     sessions), 0.06 s with the higher threshold. Cycles are still collected, less often; the frozen objects'
     cycles after the last import ends. Imports running side by side in one process share one easing: the
     first sets it, the last restores the thresholds and unfreezes.
+
+    A process that had frozen objects before (the web app freezes what its start-up made, and its embedded
+    worker runs imports) has them frozen again afterwards: the last import collects what became garbage, then
+    freezes what is alive. Before, the first import in `pairwise serve` lifted the start-up freeze for good,
+    and every full collection walked the application's objects again.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._holders = 0
         self._thresholds: tuple[int, ...] = gc.get_threshold()
+        self._frozen_before = False
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
         with self._lock:
-            gc.freeze()
             if self._holders == 0:
+                self._frozen_before = gc.get_freeze_count() > 0
                 self._thresholds = gc.get_threshold()
                 gc.set_threshold(max(IMPORT_GC_THRESHOLD, self._thresholds[0]), *self._thresholds[1:])
+            gc.freeze()
             self._holders += 1
         try:
             yield
@@ -165,6 +172,9 @@ class _EasedCollection:
                 if self._holders == 0:
                     gc.set_threshold(*self._thresholds)
                     gc.unfreeze()
+                    if self._frozen_before:
+                        gc.collect()
+                        gc.freeze()
 
 
 _eased_collection = _EasedCollection()

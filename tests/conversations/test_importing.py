@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 import tracemalloc
+import weakref
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -609,3 +610,38 @@ class TestGarbageCollection:
         second.__exit__(None, None, None)
         assert gc.get_threshold() == before
         assert gc.get_freeze_count() == 0
+
+    def test_a_process_that_froze_its_objects_keeps_them_frozen_without_the_imports_garbage(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The web app freezes what its start-up made, and its embedded worker runs imports.
+        garbage: list[weakref.ref[Any]] = []
+        original = conversation_service.store_conversations
+
+        def store_conversations(session: Session, **kwargs: Any) -> Any:
+            cycle: list[Any] = []
+            cycle.append(cycle)  # unreachable once this returns: only the collector frees it
+            garbage.append(weakref.ref(_Cycle(cycle)))
+            return original(session, **kwargs)
+
+        monkeypatch.setattr(import_writer, "store_conversations", store_conversations)
+        before = gc.get_threshold()
+        gc.freeze()
+        gc.disable()  # no young collection frees the cycle by chance: only the import's end can
+        try:
+            run_import(engine, paths=[_write(tmp_path / "chats.jsonl", _jsonl(_chat(1)))])
+            assert gc.get_freeze_count() > 0  # an unfreeze alone leaves none
+            assert gc.get_threshold() == before
+            assert garbage
+            assert all(ref() is None for ref in garbage)  # collected, not frozen with the rest
+        finally:
+            gc.enable()
+            gc.unfreeze()
+
+
+class _Cycle:
+    """An object in a reference cycle, so only the garbage collector frees it."""
+
+    def __init__(self, cycle: list[Any]) -> None:
+        self.me = self
+        self.cycle = cycle
