@@ -3,6 +3,7 @@ file, line and reason, the batch record is truthful, and no conversation is ever
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import gzip
 import hashlib
@@ -601,13 +602,12 @@ class TestGarbageCollection:
 
     def test_imports_side_by_side_restore_it_when_the_last_one_ends(self) -> None:
         before = gc.get_threshold()
-        first, second = importing._eased_collection(), importing._eased_collection()
-        first.__enter__()
-        second.__enter__()
-        first.__exit__(None, None, None)
-        assert gc.get_threshold()[0] == importing.IMPORT_GC_THRESHOLD  # the second import still runs
-        assert gc.get_freeze_count() > 0
-        second.__exit__(None, None, None)
+        with contextlib.ExitStack() as second:
+            second.enter_context(importing._eased_collection())
+            with importing._eased_collection():  # the first import, which ends first
+                pass
+            assert gc.get_threshold()[0] == importing.IMPORT_GC_THRESHOLD  # the second import still runs
+            assert gc.get_freeze_count() > 0
         assert gc.get_threshold() == before
         assert gc.get_freeze_count() == 0
 
