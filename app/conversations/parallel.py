@@ -108,7 +108,7 @@ class _Worker:
         self.tasks: IO[bytes] = self.process.stdin
         self.results: IO[bytes] = self.process.stdout
         # A chunk of results is megabytes: with Linux's 64 KB pipe a worker stopped at every 64 KB until this
-        # process read, and on two cores it often waited for a core then (W1: 2.81 s against 2.65 s with 1 MB,
+        # process read, and on two cores it often waited for a core then (W1: 2.80 s against 2.65 s with 1 MB,
         # the median of six imports each).
         widen(self.results.fileno())
         self.filling: list[_Ticket] = []  # the batch being put together
