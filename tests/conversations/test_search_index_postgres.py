@@ -43,18 +43,18 @@ pytestmark = [pytest.mark.usefixtures("fast_passwords", "enqueued"), only_postgr
 BLOCKED_SECONDS = 0.5
 
 
-def vectors(engine: Engine) -> int:
+def scalar(engine: Engine, query: str) -> int:
+    """The one number a query returns."""
     with engine.connect() as connection:
-        return int(connection.execute(text("SELECT count(*) FROM turn_search")).scalar_one())
+        return int(connection.execute(text(query)).scalar_one())
+
+
+def vectors(engine: Engine) -> int:
+    return scalar(engine, "SELECT count(*) FROM turn_search")
 
 
 def watermark(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                text("SELECT indexed_to FROM search_index_state WHERE name = 'turn_search'")
-            ).scalar_one()
-        )
+    return scalar(engine, "SELECT indexed_to FROM search_index_state WHERE name = 'turn_search'")
 
 
 def edit_first_turn(engine: Engine, conversation_id: int, new_text: str) -> None:
@@ -464,18 +464,11 @@ def stored_pairs(engine: Engine) -> dict[int, str | None]:
 
 def unpaired(engine: Engine) -> int:
     """Vectors that keep every position and have no pairs."""
-    with engine.connect() as connection:
-        query = "SELECT count(*) FROM turn_search WHERE pairs IS NULL AND exact_positions"
-        return int(connection.execute(text(query)).scalar_one())
+    return scalar(engine, "SELECT count(*) FROM turn_search WHERE pairs IS NULL AND exact_positions")
 
 
 def vacuum_count(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'turn_search'")
-            ).scalar_one()
-        )
+    return scalar(engine, "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'turn_search'")
 
 
 def test_vectors_stored_before_their_pairs_are_found_while_the_job_fills_them(
