@@ -209,7 +209,7 @@ def index_round(engine: Engine, *, index: FtsIndex, upper: int, rows: int, conne
     above the watermark; the next round stores them again (`_insert_vectors` replaces them).
     """
     with session_scope(engine) as lead:
-        mark = _locked_state(lead, index.name)
+        mark = _state(lead, index.name, lock=True)
         assert mark is not None  # every index has its state row from its migration on
         ids = list(
             lead.execute(
@@ -239,7 +239,7 @@ def fill_pairs_round(engine: Engine, *, rows: int = CHUNK_ROWS, connections: int
     short after some chunks committed leaves the cursor behind them: the next round passes them over.
     """
     with session_scope(engine) as lead:
-        cursor = _locked_state(lead, PAIRS_CURSOR)
+        cursor = _state(lead, PAIRS_CURSOR, lock=True)
         if cursor is None:
             return None
         ids = list(
@@ -269,10 +269,14 @@ def _fill_pairs(session: Session, bounds: dict[str, int]) -> None:
     )
 
 
-def _locked_state(session: Session, name: str) -> int | None:
-    """The `indexed_to` of state row `name`, locked until the transaction ends (None: no such row)."""
+def _state(session: Session, name: str, *, lock: bool = False) -> int | None:
+    """The `indexed_to` of state row `name` (None: no such row); with `lock`, the row stays locked until the
+    transaction ends."""
     value = session.execute(
-        text("SELECT indexed_to FROM search_index_state WHERE name = :name FOR UPDATE"), {"name": name}
+        text(
+            "SELECT indexed_to FROM search_index_state WHERE name = :name" + (" FOR UPDATE" if lock else "")
+        ),
+        {"name": name},
     ).scalar_one_or_none()
     return None if value is None else int(value)
 
@@ -339,10 +343,7 @@ def pairs_cursor(session: Session) -> int | None:
     or None when there are none left to fill (and on SQLite)."""
     if session.get_bind().dialect.name != "postgresql" or not has_fts(session):
         return None
-    cursor = session.execute(
-        text("SELECT indexed_to FROM search_index_state WHERE name = :name"), {"name": PAIRS_CURSOR}
-    ).scalar_one_or_none()
-    return None if cursor is None else int(cursor)
+    return _state(session, PAIRS_CURSOR)
 
 
 def fill_pairs(
