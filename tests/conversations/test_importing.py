@@ -11,6 +11,7 @@ import json
 import tracemalloc
 import weakref
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -561,6 +562,16 @@ class TestAtomicity:
 
 class TestGarbageCollection:
     """While an import runs, older objects are frozen and young collections wait for more new containers."""
+
+    @pytest.fixture(autouse=True)
+    def _nothing_frozen(self) -> Iterator[None]:
+        """Each test starts in a process that froze nothing: a test before it in the same process may have
+        started the web app, which freezes what its start-up made (that is the last test's case)."""
+        frozen = gc.get_freeze_count() > 0
+        gc.unfreeze()
+        yield
+        if frozen:
+            gc.freeze()
 
     def _seen_while_storing(self, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
         """(generation-0 threshold, frozen objects) at each chunk the import stores."""
