@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
-from app.conversations.importers.base import ParsedConversation
+from app.conversations.importers.base import ParsedConversation, ParsedTurn
 from app.conversations.models import Conversation, ImportRecordError, Turn
 from app.conversations.reading import content_hash
 from app.models_base import table_of, utcnow
@@ -204,6 +204,32 @@ def _insert(session: Session, *, batch: list[tuple[str, Item]]) -> list[Stored]:
     return _insert_children(session, batch=batch, conversation_ids=conversation_ids)
 
 
+def stored_blocks(turn: ParsedTurn) -> list[dict[str, Any]] | None:
+    """A turn's blocks as stored: a text block keeps its length (`chars`), not its words, when the turn's
+    text is exactly its text blocks joined by blank lines (how every importer builds an answer), so the
+    words of an answer that used tools are stored once. Read in order, the text blocks are `chars`
+    characters of the text each, a blank line apart. Other blocks, and turns built otherwise, are stored
+    whole.
+
+    Only the stored form changes: the content hash is taken from the blocks as parsed, so a file imported
+    before and after this stays a duplicate. Blocks stored whole before are read the same way: nothing
+    reads a text block's words (W1's database: 177 -> 123 MB).
+    """
+    blocks = turn.blocks
+    if not blocks:
+        return blocks
+    texts = [block["text"] for block in blocks if _is_text_block(block)]
+    if not texts or "\n\n".join(texts) != turn.text:
+        return blocks
+    return [
+        {"type": "text", "chars": len(block["text"])} if _is_text_block(block) else block for block in blocks
+    ]
+
+
+def _is_text_block(block: dict[str, Any]) -> bool:
+    return block.get("type") == "text" and type(block.get("text")) is str
+
+
 def _insert_children(
     session: Session, *, batch: list[tuple[str, Item]], conversation_ids: list[int]
 ) -> list[Stored]:
@@ -216,7 +242,7 @@ def _insert_children(
                 "index": index,
                 "role": turn.role,
                 "text": turn.text,
-                "blocks": turn.blocks,
+                "blocks": stored_blocks(turn),
             }
             for index, turn in enumerate(conversation.turns)
         )
