@@ -123,10 +123,11 @@ def _insert_new_conversations(connection: Connection, rows: list[dict[str, Any]]
     connection.exec_driver_sql(
         f'CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (LIKE "{table}") ON COMMIT DELETE ROWS'
     )
-    names, values = _values(
+    columns, values = _values(
         connection, CONVERSATION_TABLE, rows, _next_ids(connection, CONVERSATION_TABLE, len(rows))
     )
-    _copy(connection, f"COPY {_STAGE} ({names}) FROM STDIN", values)
+    _copy(connection, CONVERSATION_TABLE, _STAGE, columns, values)
+    names = _quoted(columns)
     stored = connection.exec_driver_sql(
         f'INSERT INTO "{table}" ({names}) SELECT {names} FROM {_STAGE} ORDER BY id '
         "ON CONFLICT (content_hash) DO NOTHING RETURNING content_hash, id"
@@ -324,10 +325,10 @@ def _bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
     ids = _next_ids(connection, table, len(rows))
     names, values = _values(connection, table, rows, ids)
     if connection.dialect.name == "postgresql":
-        _copy(connection, f'COPY "{table.name}" ({names}) FROM STDIN', values)
+        _copy(connection, table, f'"{table.name}"', names, values)
     else:
         marks = ", ".join("?" for _ in values[0])
-        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
+        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({_quoted(names)}) VALUES ({marks})', values)
     return ids
 
 
@@ -356,8 +357,8 @@ def _next_ids(connection: Connection, table: Table, count: int) -> list[int]:
 
 def _values(
     connection: Connection, table: Table, rows: list[dict[str, Any]], ids: list[int]
-) -> tuple[str, list[tuple[Any, ...]]]:
-    """The quoted column names ("id" first) and each row's values as the driver takes them."""
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names ("id" first) and each row's values as the driver takes them."""
     columns = [c for c in table.columns if c.name in rows[0]]
     fetch = operator.itemgetter(*(c.name for c in columns))
     # Only JSON and datetime columns need SQLAlchemy's conversion; the rest go to the driver as they are.
@@ -373,19 +374,66 @@ def _values(
         for i, process in converters:
             fields[i] = process(fields[i])
         values.append((row_id, *fields))
-    return ", ".join(f'"{name}"' for name in ["id", *(c.name for c in columns)]), values
+    return ["id", *(c.name for c in columns)], values
 
 
-def _copy(connection: Connection, statement: str, values: list[tuple[Any, ...]]) -> None:
-    """Rows into PostgreSQL with COPY: no SQL text to build and parse per row (psycopg 3)."""
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _copy(
+    connection: Connection, table: Table, target: str, columns: list[str], values: list[tuple[Any, ...]]
+) -> None:
+    """Rows into PostgreSQL (`target`: `table` or a table like it) with COPY (psycopg 3), binary when it can.
+
+    No SQL text is built and parsed per row. In the binary form each value goes as its type's own bytes,
+    length first: the text form scanned every answer for characters to escape (each line break) on both
+    sides (40,000 W1 turns: 0.39 s in text, 0.25 s in binary). The binary form takes no cast, so each
+    column is sent as its type in the database (read once per connection). An integer beyond its column's
+    range sends the text form instead, whose parse refuses it: psycopg's binary int4 wraps it around.
+    """
     dbapi = connection.dialect.loaded_dbapi
+    types = [_column_types(connection, table)[name] for name in columns]
+    binary = _integers_fit(types, values)
+    statement = f"COPY {target} ({_quoted(columns)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
     try:
         with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            if binary:
+                copy.set_types(types)
             for row in values:
                 copy.write_row(row)
     except dbapi.Error as exc:
         # As SQLAlchemy would raise it: DataError, IntegrityError, OperationalError...
         raise DBAPIError.instance(statement, None, exc, dbapi.Error) from exc
+
+
+# Type oids of PostgreSQL's smallint and integer, and the values each holds (one past the largest).
+_INTEGER_BOUNDS = {21: 2**15, 23: 2**31}
+
+
+def _integers_fit(types: list[int], values: list[tuple[Any, ...]]) -> bool:
+    """Whether every value of a smallint or integer column is within that type's range (2**31 sent as a
+    binary int4 was stored as -2**31)."""
+    for position, oid in enumerate(types):
+        if (bound := _INTEGER_BOUNDS.get(oid)) is not None:
+            column = [row[position] for row in values if row[position] is not None]
+            if column and (min(column) < -bound or max(column) >= bound):
+                return False
+    return True
+
+
+def _column_types(connection: Connection, table: Table) -> dict[str, int]:
+    """{column: type oid} of a table in the database, kept with the database connection."""
+    known = connection.info.setdefault("pw_column_types", {})
+    if table.name not in known:
+        known[table.name] = dict(
+            connection.exec_driver_sql(
+                "SELECT attname, atttypid::int FROM pg_attribute "
+                "WHERE attrelid = %(table)s::regclass AND attnum > 0 AND NOT attisdropped",
+                {"table": f'"{table.name}"'},
+            ).all()
+        )
+    return known[table.name]
 
 
 def record_errors(session: Session, *, batch_id: int, errors: Sequence[dict[str, Any]]) -> None:

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+import app.conversations.service as service
 from app.conversations.files import InputFile
+from app.conversations.import_writer import FILE_TABLE
 from app.conversations.importers.base import ParsedConversation, ParsedTurn
-from app.conversations.importing import run_import
-from app.conversations.models import Conversation, Turn
+from app.conversations.importing import run_import, start_batch
+from app.conversations.models import Conversation, ImportFile, Turn
 from app.conversations.reading import FileRead, read_file
-from app.conversations.service import content_hash, stored_blocks
+from app.conversations.service import CONVERSATION_TABLE, TURN_TABLE, content_hash, insert_rows, stored_blocks
+from app.db import session_scope
+from app.pairs.models import Pair, PairStatus
+from app.pairs.service import PAIR_TABLE
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REAL_CLAUDE_CODE = FIXTURES / "samples" / "claude-code-real-format"
@@ -131,3 +138,92 @@ class TestImportStoresWordsOnce:
         )
         again = run_import(engine, paths=[REAL_CLAUDE_CODE])
         assert (again.conversations_added, again.duplicates) == (0, summary.conversations_added)
+
+
+class TestBulkInsert:
+    """Rows go in with one statement per table (SQLite: executemany; PostgreSQL: a binary COPY, which takes
+    no cast): every kind of value reads back as it was written."""
+
+    AWARE = datetime(2026, 12, 5, 17, 7, 3, 123456, tzinfo=UTC)
+    AWKWARD = "tab\there, line\nbreak, back\\slash, \\N, quote \" ' , CR\r, emoji \U0001f642, e\u0301"
+
+    def test_every_kind_of_value_reads_back_as_written(self, engine: Engine) -> None:
+        batch_id = start_batch(engine, source="bulk")
+        meta = {"cwd": "C:\\work", "ratio": 1.5, "none": None, "list": [1, "two"], "text": self.AWKWARD}
+        blocks = [TOOL_USE, TOOL_RESULT, {"type": "text", "chars": 3}]
+        with session_scope(engine) as session:
+            (conversation_id,) = insert_rows(session, CONVERSATION_TABLE, [{
+                "source": "bulk", "format": "claude-code", "file": "a/b.jsonl", "external_id": "s-1",
+                "title": self.AWKWARD, "system_prompt": None, "content_hash": "f" * 64, "turn_count": 2,
+                "meta": meta, "batch_id": batch_id, "created_at": self.AWARE,
+            }])  # fmt: skip
+            first, second = insert_rows(session, TURN_TABLE, [
+                {"conversation_id": conversation_id, "index": 0, "role": "user", "text": self.AWKWARD,
+                 "blocks": None},
+                {"conversation_id": conversation_id, "index": 1, "role": "assistant", "text": "x" * 100_000,
+                 "blocks": blocks},
+            ])  # fmt: skip
+            (pair_id,) = insert_rows(session, PAIR_TABLE, [{
+                "conversation_id": conversation_id, "first_turn_id": first, "second_turn_id": second,
+                "pushback_turn_id": None, "prompt_end_index": 0, "detector": "heuristic", "score": 0.734,
+                "signals": "pushback", "status": PairStatus.candidate, "swapped": True, "leak_kinds": "",
+                "leak_spans": [{"start": 1, "end": 2}], "leak_detector": None, "version": 1,
+                "content_key": None, "linked_to_id": None, "created_at": self.AWARE, "updated_at": self.AWARE,
+            }])  # fmt: skip
+            insert_rows(session, FILE_TABLE, [{
+                "batch_id": batch_id, "path": self.AWKWARD, "format": None, "sha256": "0" * 64,
+                "size_bytes": 2**31 - 1, "conversations_added": 1, "duplicates": 0, "error_count": 0,
+                "skipped": {"empty": 2}, "dropped_parts": None,
+            }])  # fmt: skip
+        with Session(engine) as session:
+            conversation = session.exec(select(Conversation)).one()
+            assert (conversation.id, conversation.title, conversation.meta) == (
+                conversation_id,
+                self.AWKWARD,
+                meta,
+            )
+            assert conversation.system_prompt is None
+            assert conversation.created_at == self.AWARE
+            turns = session.exec(select(Turn).order_by(col(Turn.index))).all()
+            assert [(t.id, t.role, t.text, t.blocks) for t in turns] == [
+                (first, "user", self.AWKWARD, None),
+                (second, "assistant", "x" * 100_000, blocks),
+            ]
+            pair = session.exec(select(Pair)).one()
+            assert (pair.id, pair.score, pair.swapped, pair.status, pair.leak_spans, pair.pushback_turn_id) == (
+                pair_id, 0.734, True, PairStatus.candidate, [{"start": 1, "end": 2}], None,
+            )  # fmt: skip
+            assert pair.updated_at == self.AWARE
+            file = session.exec(select(ImportFile)).one()
+            assert (file.path, file.size_bytes, file.skipped, file.dropped_parts) == (
+                self.AWKWARD, 2**31 - 1, {"empty": 2}, None,
+            )  # fmt: skip
+
+    def test_a_value_the_column_cannot_hold_is_refused_and_nothing_is_stored(self, engine: Engine) -> None:
+        batch_id = start_batch(engine, source="bulk")
+        row = {"batch_id": batch_id, "path": "p", "format": None, "sha256": None, "size_bytes": 1,
+               "conversations_added": 0, "duplicates": 0, "error_count": 0, "skipped": None, "dropped_parts": None}  # fmt: skip
+        refused = [{**row, "path": None}]  # NOT NULL
+        if engine.dialect.name == "postgresql":  # SQLite keeps any integer and any length of text
+            refused += [{**row, "size_bytes": 2**31}, {**row, "path": "p" * 1001}]
+        for bad in refused:
+            with pytest.raises(DBAPIError), session_scope(engine) as session:
+                insert_rows(session, FILE_TABLE, [row, bad])
+        with Session(engine) as session:
+            assert session.exec(select(ImportFile)).all() == []
+
+    @pytest.mark.parametrize(
+        ("column", "fits"),
+        [
+            ([2**31 - 1, -(2**31), None], True),
+            ([2**31], False),
+            ([-(2**31) - 1], False),
+        ],
+    )
+    def test_an_integer_beyond_int4_is_sent_as_text_for_postgresql_to_refuse(
+        self, column: list[int | None], fits: bool
+    ) -> None:
+        int4, text_oid = 23, 25
+        rows = [(value, "any") for value in column]
+        assert service._integers_fit([int4, text_oid], rows) is fits
+        assert service._integers_fit([text_oid, text_oid], rows) is True
