@@ -99,7 +99,11 @@ class Conversation(SQLModel, table=True):
 
 
 class Turn(SQLModel, table=True):
-    """One user message or one whole assistant response; tool calls and thinking live in `blocks`."""
+    """One user message or one whole assistant response; tool calls and thinking live in `blocks`.
+
+    A text block there holds its length (`chars`), not its words, where the text is its text blocks joined
+    by blank lines (`service.stored_blocks`); rows stored before hold the words too.
+    """
 
     __tablename__ = "turn"
     # Its full-text index is the side table `turn_search` (PostgreSQL) or FTS5 (SQLite), both filled by
