@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models_base import json_column, utcnow
@@ -54,7 +54,7 @@ class ImportFile(SQLModel, table=True):
     path: str = Field(max_length=1000)
     format: str | None = Field(default=None, max_length=40)
     sha256: str | None = Field(default=None, max_length=64)
-    size_bytes: int = 0
+    size_bytes: int = Field(default=0, sa_type=BigInteger)  # a JSONL file can be over 2 GiB
     conversations_added: int = 0
     duplicates: int = 0
     error_count: int = 0

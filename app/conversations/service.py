@@ -390,7 +390,8 @@ def _copy(
     length first: the text form scanned every answer for characters to escape (each line break) on both
     sides (40,000 W1 turns: 0.39 s in text, 0.25 s in binary). The binary form takes no cast, so each
     column is sent as its type in the database (read once per connection). An integer beyond its column's
-    range sends the text form instead, whose parse refuses it: psycopg's binary int4 wraps it around.
+    range sends the text form instead, whose parse refuses it: psycopg's binary int4 wraps it around, and its
+    int8 raises a Python OverflowError.
     """
     dbapi = connection.dialect.loaded_dbapi
     types = [_column_types(connection, table)[name] for name in columns]
@@ -407,13 +408,13 @@ def _copy(
         raise DBAPIError.instance(statement, None, exc, dbapi.Error) from exc
 
 
-# Type oids of PostgreSQL's smallint and integer, and the values each holds (one past the largest).
-_INTEGER_BOUNDS = {21: 2**15, 23: 2**31}
+# Type oids of PostgreSQL's smallint, integer and bigint, and the values each holds (one past the largest).
+_INTEGER_BOUNDS = {21: 2**15, 23: 2**31, 20: 2**63}
 
 
 def _integers_fit(types: list[int], values: list[tuple[Any, ...]]) -> bool:
-    """Whether every value of a smallint or integer column is within that type's range (2**31 sent as a
-    binary int4 was stored as -2**31)."""
+    """Whether every value of an integer column is within its type's range (2**31 sent as a binary int4 was
+    stored as -2**31)."""
     for position, oid in enumerate(types):
         if (bound := _INTEGER_BOUNDS.get(oid)) is not None:
             column = [row[position] for row in values if row[position] is not None]

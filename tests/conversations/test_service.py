@@ -172,7 +172,7 @@ class TestBulkInsert:
             }])  # fmt: skip
             insert_rows(session, FILE_TABLE, [{
                 "batch_id": batch_id, "path": self.AWKWARD, "format": None, "sha256": "0" * 64,
-                "size_bytes": 2**31 - 1, "conversations_added": 1, "duplicates": 0, "error_count": 0,
+                "size_bytes": 3 * 2**30, "conversations_added": 1, "duplicates": 0, "error_count": 0,
                 "skipped": {"empty": 2}, "dropped_parts": None,
             }])  # fmt: skip
         with Session(engine) as session:
@@ -196,7 +196,7 @@ class TestBulkInsert:
             assert pair.updated_at == self.AWARE
             file = session.exec(select(ImportFile)).one()
             assert (file.path, file.size_bytes, file.skipped, file.dropped_parts) == (
-                self.AWKWARD, 2**31 - 1, {"empty": 2}, None,
+                self.AWKWARD, 3 * 2**30, {"empty": 2}, None,
             )  # fmt: skip
 
     def test_a_value_the_column_cannot_hold_is_refused_and_nothing_is_stored(self, engine: Engine) -> None:
@@ -205,7 +205,11 @@ class TestBulkInsert:
                "conversations_added": 0, "duplicates": 0, "error_count": 0, "skipped": None, "dropped_parts": None}  # fmt: skip
         refused = [{**row, "path": None}]  # NOT NULL
         if engine.dialect.name == "postgresql":  # SQLite keeps any integer and any length of text
-            refused += [{**row, "size_bytes": 2**31}, {**row, "path": "p" * 1001}]
+            refused += [
+                {**row, "conversations_added": 2**31},
+                {**row, "size_bytes": 2**63},
+                {**row, "path": "p" * 1001},
+            ]
         for bad in refused:
             with pytest.raises(DBAPIError), session_scope(engine) as session:
                 insert_rows(session, FILE_TABLE, [row, bad])
@@ -223,7 +227,9 @@ class TestBulkInsert:
     def test_an_integer_beyond_int4_is_sent_as_text_for_postgresql_to_refuse(
         self, column: list[int | None], fits: bool
     ) -> None:
-        int4, text_oid = 23, 25
+        int4, int8, text_oid = 23, 20, 25
         rows = [(value, "any") for value in column]
         assert service._integers_fit([int4, text_oid], rows) is fits
+        assert service._integers_fit([int8, text_oid], rows) is True
         assert service._integers_fit([text_oid, text_oid], rows) is True
+        assert service._integers_fit([int8], [(2**63,)]) is False
