@@ -14,7 +14,8 @@ which travels between machines where 1.5 s does not. After each import it runs t
 what was imported and prints its rate (rows/s); that time is not counted in the import's. --scale-to also
 imports that many sessions and prints the time ratio to --sessions (linear scaling: ratio = size ratio).
 `--big-mb 1024` also imports one JSONL file of that size (many sessions concatenated) to show memory stays
-bounded on a large single file.
+bounded on a large single file. Each timed run starts once the page cache was written out (`os.sync`), so the
+generated input and the earlier runs' databases are not written back during it.
 """
 
 from __future__ import annotations
@@ -178,6 +179,14 @@ def write_sessions(folder: Path, count: int, *, distinct: bool = False, real_tex
     return total
 
 
+def settle_disk() -> None:
+    """Write out what the page cache holds dirty before a timed run, so the kernel writing back the generated
+    input (1 GB for --scale-to 100000) or the databases of the runs before does not take a core and the disk
+    from the run it would overlap."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
 def reset_peak_rss() -> float:
     """Start this process's peak resident memory over from what it holds now (Linux's VmHWM), so each import
     reports its own peak, not the largest of the run so far; returns what it holds now (MB)."""
@@ -206,6 +215,7 @@ def load() -> str:
 def run(url: str, folder: Path, size: int, label: str, workers: int | None = None) -> float:
     engine = build_engine(url)
     migrate.upgrade(engine)
+    settle_disk()
     before = load()
     held = reset_peak_rss()
     start = time.perf_counter()
@@ -237,6 +247,7 @@ def floor(folder: Path, work: Path, repeat: int) -> float:
     library's JSON, then the raw records stored with one SQLite executemany, in a fresh database file."""
     times = []
     for attempt in range(repeat):
+        settle_disk()
         start = time.perf_counter()
         rows = []
         for path in sorted(folder.iterdir()):
@@ -332,7 +343,7 @@ def main() -> None:
         ]
         if args.postgres:
             backends.append(("postgres", lambda: fresh_postgres(args.postgres)))
-        # The floor first: after the imports, the page cache would still be writing their databases out.
+        # The floor first, like every timed run after the page cache was written out (settle_disk).
         floor_seconds = floor(folder, work, args.repeat)
         print(f"floor      stdlib JSON parse + one SQLite executemany: {floor_seconds:.2f} s  [{load()}]")
         base = {label: runs(make, folder, size, label, args) for label, make in backends}
