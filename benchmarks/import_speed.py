@@ -3,10 +3,11 @@
     python benchmarks/import_speed.py [--sessions 10000] [--postgres postgresql://...] [--workers N]
         [--repeat 3] [--scale-to 100000] [--big-mb 0] [--real-text]
 
-Prints conversations/s, MB/s, peak RSS and the load average beside each figure; with --repeat, the best
-and the median run. Peak RSS is each import's own (Linux: the high-water mark is reset before it; it
-counted the largest of the run so far before), with what the benchmark held before the import beside it
-(the generated sessions' and the floor's leftovers). A worker process peaks at about 23 MB.
+Prints conversations/s, MB/s, the worker processes the import chose, peak RSS and the load average beside
+each figure; with --repeat, the best and the median run. Peak RSS is each import's own (Linux: the
+high-water mark is reset before it; it counted the largest of the run so far before), with what the
+benchmark held before the import beside it (the generated sessions' and the floor's leftovers). A worker
+process peaks at about 23 MB.
 
 It also times the issue's floor on the same folder in the same run (stdlib JSON parse of every record, then
 one SQLite executemany of the raw records) and prints SQLite's best as a multiple of it: the target is 2.5x,
@@ -224,7 +225,8 @@ def run(url: str, folder: Path, size: int, label: str, workers: int | None = Non
     n = summary.conversations_added
     print(
         f"{label:<10} {n:>7} sessions  {elapsed:6.2f} s  {n / elapsed:8.0f} conv/s  "
-        f"{size / 1e6 / elapsed:6.1f} MB/s  pairs {summary.pairs_detected:>6}  errors {summary.error_count}  "
+        f"{size / 1e6 / elapsed:6.1f} MB/s  workers {summary.workers}  pairs {summary.pairs_detected:>6}  "
+        f"errors {summary.error_count}  "
         f"peak RSS {peak_rss_mb():.0f} MB ({held:.0f} before)  [{before} -> {load()}]",
         flush=True,
     )

@@ -87,7 +87,9 @@ class TestImport:
             "error_count",
             "errors",
             "per_file",
+            "workers",
         }
+        assert data["workers"] == 0  # one small file is read in the importing process
         assert data["per_file"] == [
             {
                 "path": str(path),

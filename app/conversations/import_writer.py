@@ -66,6 +66,8 @@ class ImportSummary:
     skipped: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)
     file_reports: list[dict[str, Any]] = field(default_factory=list)
+    # Worker processes that read the files (0: read in the importing process).
+    workers: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +82,7 @@ class ImportSummary:
             "error_count": self.error_count,
             "errors": self.errors,
             "per_file": self.file_reports,
+            "workers": self.workers,
         }
 
 

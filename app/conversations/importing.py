@@ -103,6 +103,7 @@ def run_import(
     try:
         with heartbeat(engine, BATCH_TABLE, batch_id), _eased_collection():
             count, items = _plan_workers(iter_input_files(paths, limits=limits), workers)
+            summary.workers = count
             if count:
                 with WorkerPool(count, format=format) as pool:
                     writer.write_behind = True

@@ -127,6 +127,7 @@ class TestSameResult:
         # Small batches, so both workers get several and the results interleave.
         parallel_summary = run_import(second_engine, paths=[folder], source="t", workers=2)
         assert len(workers_started) == 2
+        assert (serial.workers, parallel_summary.workers) == (0, 2)
 
         assert serial.conversations_added > 100
         assert serial.pairs_detected > 10
@@ -276,8 +277,9 @@ class TestWhenWorkersStart:
         monkeypatch.setattr(importing, "PARALLEL_MIN_FILES", 50)
         monkeypatch.setattr(importing.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
         monkeypatch.setattr(importing.os, "getloadavg", lambda: (2.0, 2.0, 2.0))  # a past load: not read
-        assert run_import(engine, paths=[_many_files(tmp_path, 60)]).conversations_added == 60
-        assert len(workers_started) == workers
+        summary = run_import(engine, paths=[_many_files(tmp_path, 60)])
+        assert summary.conversations_added == 60
+        assert len(workers_started) == summary.workers == workers
         assert all(worker.process.poll() is not None for worker in workers_started)
 
     @pytest.mark.parametrize(
