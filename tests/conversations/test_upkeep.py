@@ -3,9 +3,7 @@ autovacuum is off or has not caught up (this suite's server runs with it off).""
 
 from __future__ import annotations
 
-import json
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -13,10 +11,11 @@ from sqlalchemy import Engine, text
 import app.conversations.importing as importing
 import app.conversations.upkeep as upkeep
 from app.conversations.importing import run_import
-from tests.conftest import only_postgres
+from tests.conftest import SAMPLES, only_postgres
 
 pytestmark = only_postgres
 TABLES = ("conversation", "turn", "pair")
+CLAUDE_CODE = SAMPLES / "rendered" / "claude-code"
 
 
 def planner_rows(engine: Engine) -> dict[str, float]:
@@ -37,49 +36,24 @@ def true_rows(engine: Engine) -> dict[str, float]:
                 for name in TABLES}  # fmt: skip
 
 
-def sessions(folder: Path, count: int) -> Path:
-    """`count` chats with a pushback and a revision each (so pairs are stored too)."""
-    folder.mkdir()
-    lines = [
-        json.dumps(
-            {
-                "messages": [
-                    {"role": "user", "content": f"Write a parser for format {i}."},
-                    {"role": "assistant", "content": f"Here is a parser for format {i}: split on commas."},
-                    {"role": "user", "content": "That's wrong: quoted fields can hold commas. Redo it."},
-                    {
-                        "role": "assistant",
-                        "content": f"Revised parser for format {i}, with quoted fields handled.",
-                    },
-                ]
-            }
-        )
-        for i in range(count)
-    ]
-    (folder / "chats.jsonl").write_text("\n".join(lines) + "\n")
-    return folder
-
-
 def test_a_large_import_refreshes_every_tables_statistics(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with engine.begin() as connection:
         connection.execute(text("ANALYZE conversation, turn, pair"))  # the planner now believes them empty
-    monkeypatch.setattr(importing, "ANALYZE_AFTER", 30)
-    summary = run_import(engine, paths=[sessions(tmp_path / "chats", 30)], workers=0)
-    assert summary.conversations_added == 30
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 1)
+    summary = run_import(engine, paths=[SAMPLES], workers=0)
     assert summary.pairs_detected > 0
     assert planner_rows(engine) == true_rows(engine)
 
 
-def test_a_smaller_import_leaves_them_to_autovacuum(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_smaller_import_leaves_them_to_autovacuum(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     with engine.begin() as connection:
         connection.execute(text("ANALYZE conversation, turn, pair"))
-    monkeypatch.setattr(importing, "ANALYZE_AFTER", 31)
-    run_import(engine, paths=[sessions(tmp_path / "chats", 30)], workers=0)
-    # The conversation table only: 30 rows stay under autovacuum's own threshold (50), on a server running it.
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 10**6)
+    assert run_import(engine, paths=[CLAUDE_CODE], workers=0).conversations_added == 24
+    # The conversation table only: its 24 rows stay under autovacuum's own threshold (50), on a server
+    # running it.
     assert planner_rows(engine)["conversation"] == 0.0
 
 
