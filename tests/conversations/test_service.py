@@ -51,15 +51,22 @@ def opener(path: Path) -> Callable[[], BinaryIO]:
     return lambda: path.open("rb")
 
 
-def parsed_fixtures() -> list[tuple[str, ParsedConversation]]:
-    """Every conversation the test fixtures hold (samples, real public formats, detection cases)."""
+def parsed_fixtures(folder: Path = FIXTURES) -> list[tuple[str, ParsedConversation]]:
+    """Every conversation a fixture folder holds (all of them: samples, real public formats, detection cases)."""
     found = []
-    for path in sorted(p for p in FIXTURES.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         item = InputFile(path.name, path.stat().st_size, opener(path))
         for result in read_file(item, format="auto", read=FileRead()):
             if isinstance(result, ParsedConversation):
-                found.append((str(path.relative_to(FIXTURES)), result))
+                found.append((str(path.relative_to(folder)), result))
     return found
+
+
+def file_row(batch_id: int, **values: Any) -> dict[str, Any]:
+    """An `import_file` row, with `values` in place of the defaults."""
+    return {"batch_id": batch_id, "path": "p", "format": None, "sha256": None, "size_bytes": 1,
+            "conversations_added": 0, "duplicates": 0, "error_count": 0, "skipped": None,
+            "dropped_parts": None, **values}  # fmt: skip
 
 
 class TestStoredBlocks:
@@ -116,9 +123,7 @@ class TestImportStoresWordsOnce:
         summary = run_import(engine, paths=[REAL_CLAUDE_CODE])
         assert summary.conversations_added > 0
         parsed = {
-            conversation.external_id: conversation
-            for name, conversation in parsed_fixtures()
-            if name.startswith("samples/claude-code-real-format/")
+            conversation.external_id: conversation for _, conversation in parsed_fixtures(REAL_CLAUDE_CODE)
         }
         with Session(engine) as session:
             stored = session.exec(select(Conversation)).all()
@@ -170,11 +175,9 @@ class TestBulkInsert:
                 "leak_spans": [{"start": 1, "end": 2}], "leak_detector": None, "version": 1,
                 "content_key": None, "linked_to_id": None, "created_at": self.AWARE, "updated_at": self.AWARE,
             }])  # fmt: skip
-            insert_rows(session, FILE_TABLE, [{
-                "batch_id": batch_id, "path": self.AWKWARD, "format": None, "sha256": "0" * 64,
-                "size_bytes": 3 * 2**30, "conversations_added": 1, "duplicates": 0, "error_count": 0,
-                "skipped": {"empty": 2}, "dropped_parts": None,
-            }])  # fmt: skip
+            insert_rows(session, FILE_TABLE, [
+                file_row(batch_id, path=self.AWKWARD, size_bytes=3 * 2**30, skipped={"empty": 2})
+            ])  # fmt: skip
         with Session(engine) as session:
             conversation = session.exec(select(Conversation)).one()
             assert (conversation.id, conversation.title, conversation.meta) == (
@@ -201,8 +204,7 @@ class TestBulkInsert:
 
     def test_a_value_the_column_cannot_hold_is_refused_and_nothing_is_stored(self, engine: Engine) -> None:
         batch_id = start_batch(engine, source="bulk")
-        row = {"batch_id": batch_id, "path": "p", "format": None, "sha256": None, "size_bytes": 1,
-               "conversations_added": 0, "duplicates": 0, "error_count": 0, "skipped": None, "dropped_parts": None}  # fmt: skip
+        row = file_row(batch_id)
         refused = [{**row, "path": None}]  # NOT NULL
         if engine.dialect.name == "postgresql":  # SQLite keeps any integer and any length of text
             refused += [
