@@ -9,9 +9,12 @@ high-water mark is reset before it; it counted the largest of the run so far bef
 benchmark held before the import beside it (the generated sessions' and the floor's leftovers). A worker
 process peaks at about 23 MB.
 
-It also times the issue's floor on the same folder in the same run (stdlib JSON parse of every record, then
-one SQLite executemany of the raw records) and prints SQLite's best as a multiple of it: the target is 2.5x,
-which travels between machines where 1.5 s does not. After each import it runs the full-text index job over
+It also times the issue's floor on the same folder (stdlib JSON parse of every record, then one SQLite
+executemany of the raw records) right before each SQLite import, and prints each import as a multiple of the
+floor timed just before it, then the range and median of those: the target is 2.5x, which travels between
+machines where 1.5 s does not. Each pair is timed back to back because a shared VM's speed drifts over minutes
+(this one's floor went from 0.86 to 1.0 s within ten minutes); a floor timed once at the start flattered or
+wronged every later ratio. After each import it runs the full-text index job over
 what was imported and prints its rate (rows/s); that time is not counted in the import's. --scale-to also
 imports that many sessions and prints the time ratio to --sessions (linear scaling: ratio = size ratio).
 `--big-mb 1024` also imports one JSONL file of that size (many sessions concatenated) to show memory stays
@@ -244,40 +247,64 @@ def run(url: str, folder: Path, size: int, label: str, workers: int | None = Non
     return elapsed
 
 
-def floor(folder: Path, work: Path, repeat: int) -> float:
-    """The floor the issue measures W1 against (best of `repeat`): every record parsed with the standard
+def floor(folder: Path, work: Path) -> float:
+    """One timing of the floor the issue measures W1 against: every record parsed with the standard
     library's JSON, then the raw records stored with one SQLite executemany, in a fresh database file."""
-    times = []
-    for attempt in range(repeat):
-        settle_disk()
-        start = time.perf_counter()
-        rows = []
-        for path in sorted(folder.iterdir()):
-            with path.open("rb") as records:
-                for number, line in enumerate(records, 1):
-                    json.loads(line)
-                    rows.append((path.name, number, line))
-        database = sqlite3.connect(work / f"floor{attempt}.db")
-        database.execute("CREATE TABLE raw (file TEXT, line INTEGER, record BLOB)")
-        database.executemany("INSERT INTO raw VALUES (?, ?, ?)", rows)
-        database.commit()
-        database.close()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    settle_disk()
+    start = time.perf_counter()
+    rows = []
+    for path in sorted(folder.iterdir()):
+        with path.open("rb") as records:
+            for number, line in enumerate(records, 1):
+                json.loads(line)
+                rows.append((path.name, number, line))
+    database_path = work / "floor.db"
+    database_path.unlink(missing_ok=True)
+    database = sqlite3.connect(database_path)
+    database.execute("CREATE TABLE raw (file TEXT, line INTEGER, record BLOB)")
+    database.executemany("INSERT INTO raw VALUES (?, ?, ?)", rows)
+    database.commit()
+    database.close()
+    return time.perf_counter() - start
 
 
-def runs(make_url: Callable[[], str], folder: Path, size: int, label: str, args: argparse.Namespace) -> float:
-    """--repeat imports into fresh databases; prints best and median; returns the best time."""
-    times = []
+def runs(
+    make_url: Callable[[], str],
+    folder: Path,
+    size: int,
+    label: str,
+    args: argparse.Namespace,
+    *,
+    floor_in: Path | None = None,
+) -> float:
+    """--repeat imports into fresh databases; prints best and median; returns the best time.
+
+    With `floor_in` (a scratch folder), the floor is timed right before each import and each import is
+    printed as a multiple of its own floor: on a machine whose speed drifts over minutes (a shared VM),
+    a floor timed minutes earlier would flatter or wrong the ratio.
+    """
+    times, ratios = [], []
     for _ in range(args.repeat):
+        floor_seconds = None
+        if floor_in is not None:
+            floor_seconds = floor(folder, floor_in)
+            print(f"floor      stdlib JSON parse + one SQLite executemany: {floor_seconds:.2f} s  [{load()}]")
         url = make_url()
         try:
             times.append(run(url, folder, size, label, args.workers))
         finally:
             if url.startswith("postgresql"):
                 drop_database(url)
+        if floor_seconds is not None:
+            ratios.append(times[-1] / floor_seconds)
+            print(f"{label:<10} {ratios[-1]:.2f}x the floor just before")
     if args.repeat > 1:
         print(f"{label:<10} best {min(times):.2f} s, median {statistics.median(times):.2f} s of {len(times)}")
+    if ratios:
+        print(
+            f"{label:<10} {min(ratios):.2f}x to {max(ratios):.2f}x its floor, median "
+            f"{statistics.median(ratios):.2f}x (target: 2.5x)"
+        )
     return min(times)
 
 
@@ -345,14 +372,10 @@ def main() -> None:
         ]
         if args.postgres:
             backends.append(("postgres", lambda: fresh_postgres(args.postgres)))
-        # The floor first, like every timed run after the page cache was written out (settle_disk).
-        floor_seconds = floor(folder, work, args.repeat)
-        print(f"floor      stdlib JSON parse + one SQLite executemany: {floor_seconds:.2f} s  [{load()}]")
-        base = {label: runs(make, folder, size, label, args) for label, make in backends}
-        print(
-            f"sqlite     best {base['sqlite']:.2f} s = {base['sqlite'] / floor_seconds:.1f}x the floor "
-            "(target: 2.5x)"
-        )
+        base = {
+            label: runs(make, folder, size, label, args, floor_in=work if label == "sqlite" else None)
+            for label, make in backends
+        }
         if args.scale_to:
             shutil.rmtree(folder)
             folder.mkdir()
