@@ -1,7 +1,7 @@
 """Import + detection speed: N synthetic Claude Code sessions into SQLite (and PostgreSQL when given a URL).
 
     python benchmarks/import_speed.py [--sessions 10000] [--postgres postgresql://...] [--workers N]
-        [--repeat 3] [--scale-to 100000] [--big-mb 0] [--real-text]
+        [--repeat 3] [--scale-to 100000] [--big-mb 0] [--long-sessions 0] [--real-text]
 
 Prints conversations/s, MB/s, the worker processes the import chose, peak RSS and the load average beside
 each figure; with --repeat, the best and the median run. Peak RSS is each import's own (Linux: the
@@ -14,12 +14,13 @@ executemany of the raw records) right before each SQLite import, and prints each
 floor timed just before it, then the range and median of those: the target is 2.5x, which travels between
 machines where 1.5 s does not. Each pair is timed back to back because a shared VM's speed drifts over minutes
 (this one's floor went from 0.86 to 1.0 s within ten minutes); a floor timed once at the start flattered or
-wronged every later ratio. After each import it runs the full-text index job over
-what was imported and prints its rate (rows/s); that time is not counted in the import's. --scale-to also
-imports that many sessions and prints the time ratio to --sessions (linear scaling: ratio = size ratio).
-`--big-mb 1024` also imports one JSONL file of that size (many sessions concatenated) to show memory stays
-bounded on a large single file. Each timed run starts once the page cache was written out (`os.sync`), so the
-generated input and the earlier runs' databases are not written back during it.
+wronged every later ratio. After each import it runs the full-text index job over what was imported and
+prints its rate (rows/s); that time is not counted in the import's. --scale-to also imports that many
+sessions and prints the time ratio to --sessions (linear scaling: ratio = size ratio). `--big-mb 1024` also
+imports one JSONL file of that size (many sessions concatenated) to show memory stays bounded on a large
+single file; `--long-sessions 800` imports 800 sessions that hold 1 MB of tool output each (an import's chunks
+are bounded by their bytes, not only their count). Each timed run starts once the page cache was written out
+(`os.sync`), so the generated input and the earlier runs' databases are not written back during it.
 """
 
 from __future__ import annotations
@@ -181,6 +182,35 @@ def write_sessions(folder: Path, count: int, *, distinct: bool = False, real_tex
         (folder / f"{uuid.UUID(int=i)}.jsonl").write_bytes(data)
         total += len(data)
     return total
+
+
+def write_long_sessions(
+    folder: Path, count: int, *, output_bytes: int = 1 << 20, one_file: bool = False
+) -> int:
+    """`count` sessions like `session_lines`' whose tool printed `output_bytes` of output each (the test runs and
+    files a long Claude Code session reads), a file per session or all in one file; returns the bytes written.
+    The output stays with the answer as its tool result block: what an import's chunks must count."""
+    unit = "line {}: the output of a test run, or a file the tool read\n"
+    lines_needed = output_bytes // len(unit.format(0)) + 1
+    output = "".join(unit.format(k) for k in range(lines_needed))[:output_bytes]
+    written = 0
+    sink = (folder / "long-sessions.jsonl").open("wb") if one_file else None
+    try:
+        for i in range(count):
+            lines = session_lines(i, distinct=True)
+            record = orjson.loads(lines[2])
+            record["message"]["content"][0]["content"] = output + f"(session {i})"
+            lines[2] = orjson.dumps(record)
+            data = b"\n".join(lines) + b"\n"
+            if sink is not None:
+                sink.write(data)
+            else:
+                (folder / f"{uuid.UUID(int=i)}.jsonl").write_bytes(data)
+            written += len(data)
+    finally:
+        if sink is not None:
+            sink.close()
+    return written
 
 
 def settle_disk() -> None:
@@ -355,6 +385,12 @@ def main() -> None:
     )
     parser.add_argument("--big-mb", type=int, default=0, help="also import one JSONL file of this many MB")
     parser.add_argument(
+        "--long-sessions",
+        type=int,
+        default=0,
+        help="also import this many sessions holding 1 MB of tool output each (peak RSS stays bounded)",
+    )
+    parser.add_argument(
         "--real-text",
         action="store_true",
         help="answers hold pieces of Python's standard library sources, not one repeated line",
@@ -399,6 +435,14 @@ def main() -> None:
                     written += len(data)
                     i += 1
             run(f"sqlite:///{work / 'big.db'}", big, written, "1 big file", args.workers)
+        if args.long_sessions:
+            long = work / "long"
+            long.mkdir()
+            written = write_long_sessions(long, args.long_sessions)
+            print(
+                f"generated {args.long_sessions} sessions with 1 MB of tool output each, {written / 1e6:.0f} MB"
+            )
+            run(f"sqlite:///{work / 'long.db'}", long, written, "long", args.workers)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

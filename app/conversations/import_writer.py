@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 
 # Errors beyond this many per batch are counted but not stored one by one (a junk file can have millions).
 MAX_STORED_ERRORS = 10_000
+# A chunk is written once it holds `chunk_size` conversations or this many bytes of their content
+# (ParsedConversation.size), whichever comes first. 500 W1 sessions are about 5 MB; Claude Code sessions
+# holding 1 MB of tool output each peaked at 1.45 GB in chunks of 500 (one collected, one being written).
+CHUNK_BYTES = 16 * 1024 * 1024
 # Finished files and rejected records wait for the next chunk's transaction, up to these counts.
 MAX_PENDING_FILES = 2_000
 MAX_PENDING_ERRORS = 1_000
@@ -122,7 +126,8 @@ class Chunk:
 class Writer:
     """Collects conversations, finished files and errors, and stores them one transaction per chunk.
 
-    Chunks span files: a folder of 10,000 small sessions costs 20 transactions, not 20,000. Chunks are
+    Chunks span files: a folder of 10,000 small sessions costs 20 transactions, not 20,000. A chunk closes at
+    `chunk_size` conversations or CHUNK_BYTES of their content, so long sessions make smaller chunks. Chunks are
     written by a thread. With `write_behind` (worker processes read the files, so this thread mostly waits
     for them) the next chunk is collected while one is written, and the database's own work, SQLite's pages
     or the PostgreSQL server's, runs meanwhile; without, each chunk is waited for (a thread parsing here
@@ -136,6 +141,7 @@ class Writer:
         self.chunk_size = chunk_size
         self.write_behind = False
         self.items: list[Item] = []
+        self.items_size = 0  # bytes of the collected conversations' content
         self.tallies: list[FileTally] = []
         self.done_files: list[FileTally] = []
         self.errors: list[dict[str, Any]] = []
@@ -155,7 +161,8 @@ class Writer:
             return
         self.items.append((context, conversation))
         self.tallies.append(tally)
-        if len(self.items) >= self.chunk_size:
+        self.items_size += conversation.size
+        if len(self.items) >= self.chunk_size or self.items_size >= CHUNK_BYTES:
             self.flush()
 
     def reject(self, tally: FileTally, error: dict[str, Any]) -> None:
@@ -189,6 +196,7 @@ class Writer:
         self.settle()
         chunk = Chunk(self.items, self.tallies, self.done_files, self.errors)
         self.items, self.tallies, self.done_files, self.errors = [], [], [], []
+        self.items_size = 0
         self._in_flight = (self._thread.submit(_with_lock_retry, partial(self._store, chunk)), chunk)
         if not self.write_behind:
             self.settle()

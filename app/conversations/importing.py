@@ -32,7 +32,7 @@ from app.conversations.importers import FORMATS
 from app.conversations.importers.base import ParseResult, RecordError, Skipped
 from app.conversations.models import ImportBatch
 from app.conversations.parallel import WorkerPool
-from app.conversations.reading import FileRead, read_file
+from app.conversations.reading import FileRead, prepared, read_file
 from app.conversations.service import (
     FileContext,
 )
@@ -254,7 +254,8 @@ def _import_items(
             writer.summary.files += 1
             if ticket is None:
                 read = FileRead()
-                results = read_file(item, format=format, read=read, progress=progress)
+                # Prepared here as a worker would (hash, pairs, size), so the chunks are bounded alike.
+                results = prepared(read_file(item, format=format, read=read, progress=progress))
             else:
                 assert pool is not None
                 read, results = ticket.read, pool.results(ticket, progress)

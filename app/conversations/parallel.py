@@ -33,7 +33,7 @@ from typing import IO, Any
 import app
 from app.conversations.files import InputFile, reopen
 from app.conversations.importers.base import ParsedConversation, ParseResult
-from app.conversations.reading import FileRead, prepare, read_file
+from app.conversations.reading import FileRead, prepared, read_file
 from app.errors import PairwiseError
 from app.pipes import widen
 
@@ -52,9 +52,10 @@ AHEAD_BATCHES = 4
 # Task batches stay well under a pipe's 64 KB, so handing one out never blocks this process (names
 # beyond this length close a batch early).
 BATCH_NAME_CHARS = 16_000
-# A worker sends what it has once it holds this many records or this many characters of turn text.
+# A worker sends what it has once it holds this many records or this many bytes of content
+# (ParsedConversation.size: the turns' text and blocks, so a tool's long output counts).
 CHUNK_RECORDS = 256
-CHUNK_CHARS = 4_000_000
+CHUNK_BYTES = 4 * 1024 * 1024
 
 
 class ImportWorkerError(PairwiseError):
@@ -261,7 +262,7 @@ def _work(tasks: IO[bytes], results: IO[bytes], format: str) -> None:
     events: list[Any] = []
     logging.getLogger().addHandler(_Forward(events))
     logging.getLogger().setLevel(logging.INFO)
-    read_bytes = records = chars = 0
+    read_bytes = records = held = 0  # held: bytes of content collected since the last message
 
     def advance(done: int) -> None:
         nonlocal read_bytes
@@ -273,11 +274,11 @@ def _work(tasks: IO[bytes], results: IO[bytes], format: str) -> None:
         read_bytes = 0
 
     def send() -> None:
-        nonlocal records, chars
+        nonlocal records, held
         _send(results, ("events", events))
         results.flush()
         events.clear()
-        records = chars = 0
+        records = held = 0
 
     while (batch := _receive(tasks)) is not None:
         for origin, name, size, limit in batch:
@@ -285,13 +286,12 @@ def _work(tasks: IO[bytes], results: IO[bytes], format: str) -> None:
                 item = reopen(name, size, limit, origin, archives)
                 read = FileRead()
                 found: list[ParseResult] = []
-                for result in read_file(item, format=format, read=read, progress=advance):
+                for result in prepared(read_file(item, format=format, read=read, progress=advance)):
                     if isinstance(result, ParsedConversation):
-                        prepare(result)
-                        chars += sum(len(turn.text) for turn in result.turns)
+                        held += result.size
                     found.append(result)
                     records += 1
-                    if records >= CHUNK_RECORDS or chars >= CHUNK_CHARS:
+                    if records >= CHUNK_RECORDS or held >= CHUNK_BYTES:
                         event("records", found, read.format)
                         found = []
                         send()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import orjson
@@ -49,10 +49,12 @@ _NUL = b"\\u0000"
 
 
 def prepare(conversation: ParsedConversation) -> ParsedConversation:
-    """Fill in what storing needs besides the parse: the content hash, the pairs found, and whether the
-    conversation is free of NUL characters (from the same JSON as the hash: `strip` keeps a NUL)."""
+    """Fill in what storing needs besides the parse: the content hash, the pairs found, whether the
+    conversation is free of NUL characters (from the same JSON as the hash: `strip` keeps a NUL), and its
+    size in bytes (of that JSON)."""
     normalized = _normalized(conversation)
     conversation.content_hash = hashlib.sha256(normalized).hexdigest()
+    conversation.size = len(normalized)
     conversation.found_pairs = find_pairs(conversation)
     conversation.nul_free = (
         _NUL not in normalized
@@ -61,6 +63,12 @@ def prepare(conversation: ParsedConversation) -> ParsedConversation:
         and (not conversation.metadata or _NUL not in orjson.dumps(conversation.metadata))
     )
     return conversation
+
+
+def prepared(results: Iterable[ParseResult]) -> Iterator[ParseResult]:
+    """The results with every conversation prepared, as an import worker hands them over."""
+    for result in results:
+        yield prepare(result) if isinstance(result, ParsedConversation) else result
 
 
 def read_file(

@@ -22,6 +22,7 @@ from sqlmodel import Session, col
 import app.conversations.import_writer as import_writer
 import app.conversations.importers._json as json_reading
 import app.conversations.importing as importing
+import app.conversations.reading as reading
 import app.conversations.service as conversation_service
 from app.conversations.importers import FORMATS
 from app.conversations.importers.base import MAX_RECORD_BYTES, ParsedConversation, ParsedTurn
@@ -31,6 +32,7 @@ from app.conversations.service import content_hash
 from app.errors import ImportInputError
 from app.models_base import utcnow
 from app.pairs.models import Pair
+from benchmarks.import_speed import write_long_sessions
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 RENDERED = SAMPLES / "rendered"
@@ -558,6 +560,66 @@ class TestAtomicity:
         assert batch.status == "succeeded"
         assert _conversations_without_all_turns(engine) == []
         assert _count(engine, Conversation) == 23
+
+
+class TestChunkSize:
+    """A chunk is written at `chunk_size` conversations or CHUNK_BYTES of their content, whichever comes
+    first, so sessions holding long tool output make smaller chunks (such sessions of 1 MB peaked at 1.45 GB)."""
+
+    def test_prepare_sizes_a_conversation_by_its_text_and_blocks(self) -> None:
+        output = "collected 40 items, 2 failed\n" * 500
+        turns = [
+            ParsedTurn(role="user", text="Run the tests."),
+            ParsedTurn(
+                role="assistant",
+                text="Two tests fail.",
+                blocks=[
+                    {"type": "tool_result", "content": output},
+                    {"type": "text", "text": "Two tests fail."},
+                ],
+            ),
+        ]
+        conversation = reading.prepare(ParsedConversation(external_id="s", turns=turns))
+        assert conversation.size == len(reading._normalized(conversation))
+        assert conversation.size > len(output) > sum(len(turn.text) for turn in turns)
+
+    @pytest.fixture
+    def chunks(self, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+        """How many conversations each written chunk held."""
+        held: list[int] = []
+        original = import_writer.Writer._store
+
+        def store(writer: import_writer.Writer, chunk: import_writer.Chunk) -> Any:
+            if chunk.items:
+                held.append(len(chunk.items))
+            return original(writer, chunk)
+
+        monkeypatch.setattr(import_writer.Writer, "_store", store)
+        return held
+
+    @pytest.mark.parametrize("workers", [0, 2], ids=["in-process", "workers"])
+    def test_long_sessions_close_a_chunk_by_its_bytes(
+        self,
+        engine: Engine,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        chunks: list[int],
+        workers: int,
+    ) -> None:
+        # Each session holds 100 KB of tool output and about 9 KB of text: three pass 250 KB, two do not.
+        write_long_sessions(tmp_path, 9, output_bytes=100_000)
+        monkeypatch.setattr(import_writer, "CHUNK_BYTES", 250_000)
+        summary = run_import(engine, paths=[tmp_path], workers=workers)
+        assert (summary.conversations_added, summary.error_count) == (9, 0)
+        assert chunks == [3, 3, 3]
+        assert _count(engine, Turn) == 9 * 4
+
+    def test_small_sessions_fill_a_chunk_by_its_count(
+        self, engine: Engine, tmp_path: Path, chunks: list[int]
+    ) -> None:
+        write_long_sessions(tmp_path, 9, output_bytes=100_000)
+        run_import(engine, paths=[tmp_path], chunk_size=4)
+        assert chunks == [4, 4, 1]
 
 
 class TestGarbageCollection:

@@ -23,6 +23,7 @@ from app.conversations.files import InputFile, iter_input_files
 from app.conversations.importing import run_import
 from app.conversations.parallel import ImportWorkerError
 from app.db import build_engine
+from benchmarks.import_speed import write_long_sessions
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -248,6 +249,26 @@ class TestResultsPipe:
         with parallel.WorkerPool(1, format="auto") as pool:
             (worker,) = pool.workers
             assert fcntl.fcntl(worker.results.fileno(), fcntl.F_GETPIPE_SZ) == pipes.PIPE_BYTES
+
+    def test_a_worker_sends_long_sessions_a_few_at_a_time(
+        self, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # One file of six sessions with 1.5 MB of tool output each: a message closes past CHUNK_BYTES (4 MB)
+        # of content, blocks included, not after 256 records or 4 MB of the turns' text alone.
+        write_long_sessions(tmp_path, 6, output_bytes=1_500_000, one_file=True)
+        per_message: list[int] = []
+        receive = parallel._receive
+
+        def counting(stream: Any) -> Any:
+            message = receive(stream)
+            if message is not None and message[0] == "events":
+                per_message.append(sum(len(event[1]) for event in message[1] if event[0] == "records"))
+            return message
+
+        monkeypatch.setattr(parallel, "_receive", counting)
+        summary = run_import(engine, paths=[tmp_path], workers=2)
+        assert (summary.conversations_added, summary.error_count) == (6, 0)
+        assert [n for n in per_message if n] == [3, 3]
 
 
 class TestWhenWorkersStart:

@@ -93,6 +93,9 @@ class ParsedConversation(PickledByFields):
     found_pairs: list[PairFinding] | None = None
     # True once that preparing found no NUL character anywhere (the writer then need not look).
     nul_free: bool = False
+    # Bytes of its content as the content hash reads it (system prompt, turns' text and blocks, as JSON),
+    # also filled by preparing: an import's chunks are bounded by it, so a tool's long output counts.
+    size: int = 0
 
 
 @dataclass(slots=True)
