@@ -13,7 +13,7 @@ from app.navigation import nav
 from app.pairs.leaks import segments
 from app.rendering import render_markdown
 from app.rendering import warm_up as warm_rendering
-from app.review.page import blocks_summary, tool_input
+from app.review.page import block_text, blocks_summary, tool_input
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Blocks(directory=str(ROOT / "templates"))
@@ -23,6 +23,7 @@ templates.env.filters["markdown"] = render_markdown
 templates.env.filters["leak_segments"] = segments
 templates.env.filters["blocks_summary"] = blocks_summary
 templates.env.filters["tool_input"] = tool_input
+templates.env.filters["block_text"] = block_text
 templates.env.globals["static_version"] = "1"
 templates.env.globals["nav"] = nav
 

@@ -114,10 +114,37 @@ _BLOCK_NOUNS = {"tool_use": ("tool call", "tool calls"), "tool_result": ("result
 
 def tool_input(value: Any) -> str:
     """A tool call's input as shown: a string as written (code, a command), anything else as indented JSON
-    (`tojson` would escape quotes and non-ASCII for a script context: `\\u0027`, `\\ud83d`)."""
+    (`tojson` would escape quotes and non-ASCII for a script context: `\\u0027`, `\\ud83d`) whose long
+    strings are cut at INPUT_VALUE_CHARS each, so every key shows (a Write's path after its file's content:
+    PostgreSQL's jsonb orders keys by length)."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return json.dumps(_shortened(value), indent=2, ensure_ascii=False, default=str)
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str):
+        return block_text(value, INPUT_VALUE_CHARS)
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shortened(item) for item in value]
+    return value
+
+
+# A collapsed block shows this many characters; a long file written or read by a tool is cut there. In a
+# tool call's structured input each string is cut at INPUT_VALUE_CHARS (an Edit's old and new text both show).
+BLOCK_CHARS = 4000
+INPUT_VALUE_CHARS = 1500
+
+
+def block_text(value: Any, limit: int = BLOCK_CHARS) -> str:
+    """A collapsed block's text as shown: at most `limit` characters, then how many were left out. A tool
+    call that wrote a file, or a result that printed a log, can be megabytes; the page stays small."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n… {len(text) - limit:,} more characters not shown"
 
 
 def blocks_summary(blocks: list[dict[str, Any]]) -> str:

@@ -204,6 +204,35 @@ class TestConversationDetail:
         assert "chosen in pair" in one(page, "#turn-3 .role").get_text()
         assert html_problems(response.text) == []
 
+    def test_a_long_tool_call_and_result_are_cut_and_say_how_much(
+        self, engine: Engine, admin: TestClient
+    ) -> None:
+        # A Write of a whole file and the log a test run printed: megabytes in real sessions.
+        written, printed = "w" * 100_000, "line of test output\n" * 5_000
+        with session_scope(engine) as session:
+            pair = add_pair(session)
+            turn = session.get(Turn, pair.second_turn_id)
+            assert turn is not None
+            turn.blocks = [
+                {"type": "tool_use", "name": "Write", "input": {"file_path": "a.py", "content": written}},
+                {"type": "tool_result", "tool_use_id": None, "content": printed, "is_error": False},
+                {"type": "tool_use", "name": "Bash", "input": "ls"},
+            ]
+            session.add(turn)
+            conversation_id = pair.conversation_id
+        response = admin.get(f"/admin/conversations/{conversation_id}")
+        assert response.status_code == 200
+        shown = [pre.get_text() for pre in one(soup(response.text), "details.tools").select("pre")]
+        call, result, short = shown
+        # Each string of a structured input is cut on its own, so the path shows whatever the key order
+        # (PostgreSQL's jsonb puts "content" first); the JSON escapes the note's line break.
+        assert '"file_path": "a.py"' in call
+        assert '"content": "' + "w" * 1500 + "\\n… 98,500 more characters not shown" in call
+        assert len(call) < 1600
+        assert result == printed[:4000] + "\n… 96,000 more characters not shown"
+        assert short == "ls"
+        assert len(response.text) < 40_000
+
     def test_unknown_conversation_is_404(self, admin: TestClient) -> None:
         assert admin.get("/admin/conversations/999999").status_code == 404
 
