@@ -254,8 +254,9 @@ def _import_items(
             writer.summary.files += 1
             if ticket is None:
                 read = FileRead()
-                # Prepared here as a worker would (hash, pairs, size), so the chunks are bounded alike.
-                results = prepared(read_file(item, format=format, read=read, progress=progress))
+                # Hashed and sized here as a worker would, so the chunks are bounded alike; the pairs are
+                # found by the writer, only for the conversations it stores (a re-import finds none).
+                results = prepared(read_file(item, format=format, read=read, progress=progress), pairs=False)
             else:
                 assert pool is not None
                 read, results = ticket.read, pool.results(ticket, progress)

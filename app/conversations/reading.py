@@ -48,14 +48,16 @@ def _normalized(conversation: ParsedConversation) -> bytes:
 _NUL = b"\\u0000"
 
 
-def prepare(conversation: ParsedConversation) -> ParsedConversation:
-    """Fill in what storing needs besides the parse: the content hash, the pairs found, whether the
-    conversation is free of NUL characters (from the same JSON as the hash: `strip` keeps a NUL), and its
-    size in bytes (of that JSON)."""
+def prepare(conversation: ParsedConversation, *, pairs: bool = True) -> ParsedConversation:
+    """Fill in what storing needs besides the parse: the content hash, whether the conversation is free of
+    NUL characters (from the same JSON as the hash: `strip` keeps a NUL), its size in bytes (of that JSON),
+    and with `pairs` the pairs found. Without them the writer finds the pairs of the conversations it
+    stores, not of the duplicates it skips (an import read in process does so)."""
     normalized = _normalized(conversation)
     conversation.content_hash = hashlib.sha256(normalized).hexdigest()
     conversation.size = len(normalized)
-    conversation.found_pairs = find_pairs(conversation)
+    if pairs:
+        conversation.found_pairs = find_pairs(conversation)
     conversation.nul_free = (
         _NUL not in normalized
         and "\x00" not in conversation.external_id
@@ -65,10 +67,10 @@ def prepare(conversation: ParsedConversation) -> ParsedConversation:
     return conversation
 
 
-def prepared(results: Iterable[ParseResult]) -> Iterator[ParseResult]:
-    """The results with every conversation prepared, as an import worker hands them over."""
+def prepared(results: Iterable[ParseResult], *, pairs: bool = True) -> Iterator[ParseResult]:
+    """The results with every conversation prepared (`prepare`), as an import worker hands them over."""
     for result in results:
-        yield prepare(result) if isinstance(result, ParsedConversation) else result
+        yield prepare(result, pairs=pairs) if isinstance(result, ParsedConversation) else result
 
 
 def read_file(
