@@ -112,6 +112,12 @@ _BLOCK_NOUNS = {"tool_use": ("tool call", "tool calls"), "tool_result": ("result
                 "thinking": ("thinking step", "thinking steps")}  # fmt: skip
 
 
+# A collapsed block shows this many characters; a long file written or read by a tool is cut there. In a
+# tool call's structured input each string is cut at INPUT_VALUE_CHARS (an Edit's old and new text both show).
+BLOCK_CHARS = 4000
+INPUT_VALUE_CHARS = 1500
+
+
 def tool_input(value: Any) -> str:
     """A tool call's input as shown: a string as written (code, a command), anything else as indented JSON
     (`tojson` would escape quotes and non-ASCII for a script context: `\\u0027`, `\\ud83d`) whose long
@@ -130,12 +136,6 @@ def _shortened(value: Any) -> Any:
     if isinstance(value, list):
         return [_shortened(item) for item in value]
     return value
-
-
-# A collapsed block shows this many characters; a long file written or read by a tool is cut there. In a
-# tool call's structured input each string is cut at INPUT_VALUE_CHARS (an Edit's old and new text both show).
-BLOCK_CHARS = 4000
-INPUT_VALUE_CHARS = 1500
 
 
 def block_text(value: Any, limit: int = BLOCK_CHARS) -> str:
