@@ -3,6 +3,11 @@
 System and developer messages become the system prompt. Assistant `tool_calls` become `tool_use` blocks
 (arguments parsed from their JSON string when valid) and `role: tool` messages become `tool_result` blocks
 of the current assistant turn. A JSON array of such records is read too.
+
+The public chat logs in the same message shape are read as well: LMSYS-Chat-1M and WildChat hold the messages
+under `conversation` (`{"conversation_id" or "conversation_hash", "model", "language", "conversation":
+[{"role", "content", ...}]}`); their id becomes the external id, `model` and `language` the metadata, and the
+per-message extras (moderation flags, hashed IPs) are left out.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Any
 import orjson
 
 from ._json import BadRecord
-from ._records import RecordImporter, expect, external_id, type_name
+from ._records import RecordImporter, expect, external_id, first_byte, has_top_key, type_name
 from ._turns import TurnBuilder, flatten, tool_result, tool_use
 from .base import ParsedConversation
 
@@ -74,17 +79,47 @@ def parse_arguments(value: Any) -> Any:
     return value
 
 
+# What a chat log (LMSYS-Chat-1M, WildChat) says about its conversation, kept as metadata.
+_LOG_FIELDS = ("model", "language")
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
-    add_messages(builder, record.get("messages"), "messages")
     meta = record.get("metadata")
     meta = meta if type(meta) is dict else {}
+    if "messages" not in record and _is_chat_log(record):
+        add_messages(builder, record["conversation"], "conversation")
+        meta = {key: record[key] for key in _LOG_FIELDS if type(record.get(key)) is str} | meta
+        hashed = record.get("conversation_hash")
+        fallback = hashed if type(hashed) is str and hashed else fallback
+    else:
+        add_messages(builder, record.get("messages"), "messages")
     title = record.get("title", meta.get("title"))
     return builder.conversation(
         external_id(record, external_id(meta, fallback)),
         title=title if type(title) is str else None,
         metadata=meta,
     )
+
+
+def _is_chat_log(record: dict[str, Any]) -> bool:
+    """A chat log's record: its `conversation` is a list of messages that start with a role."""
+    messages = record.get("conversation")
+    return type(messages) is list and bool(messages) and type(messages[0]) is dict and "role" in messages[0]
+
+
+def _looks(record: dict[str, Any]) -> bool:
+    return type(record.get("messages")) is list or _is_chat_log(record)
+
+
+def _hint(head: bytes) -> bool:
+    """A head too short for one record: a `messages` or `conversation` key of the record, and a role."""
+    if b'"role"' not in head:
+        return False
+    for needle in (b'"messages"', b'"conversation"'):
+        if needle in head and (first_byte(head) != ord("{") or has_top_key(head, needle)):
+            return True
+    return False
 
 
 def is_openai_shaped(message: Any) -> bool:
@@ -101,4 +136,4 @@ def is_openai_shaped(message: Any) -> bool:
     )
 
 
-importer = RecordImporter.by_key("openai", _convert, key="messages", kind=list, sign=b'"role"')
+importer = RecordImporter("openai", _convert, looks=_looks, hint=_hint)
