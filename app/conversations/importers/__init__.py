@@ -8,6 +8,7 @@ from . import (
     chatgpt,
     claude_ai,
     claude_code,
+    codex,
     markdown,
     openai,
     preference,
@@ -24,6 +25,7 @@ IMPORTERS: dict[str, Importer] = {
     module.importer.name: module.importer
     for module in (
         claude_code,
+        codex,
         chatgpt,
         claude_ai,
         preference,
@@ -60,6 +62,8 @@ def _name_hint(filename: str) -> str | None:
         return "chatgpt"
     if "/.claude/" in path or path.startswith(".claude/"):
         return "claude-code"
+    if "/.codex/" in path or path.startswith(".codex/") or path.rsplit("/", 1)[-1].startswith("rollout-"):
+        return "codex"
     return None
 
 

@@ -16,6 +16,7 @@ MESSAGES = [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "
 def test_registry() -> None:
     assert FORMATS == (
         "claude-code",
+        "codex",
         "chatgpt",
         "claude-ai",
         "preference",
@@ -29,7 +30,7 @@ def test_registry() -> None:
     assert all(IMPORTERS[name].name == name for name in FORMATS)
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
-        ValueError, match="unknown format 'csv'; choose one of: claude-code, chatgpt, claude-ai, preference"
+        ValueError, match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, preference"
     ):
         get_importer("csv")
 

@@ -1,0 +1,200 @@
+"""OpenAI Codex CLI session logs (`~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`): one conversation per file.
+
+Each line is `{"timestamp", "type", "payload"}`. What the conversation is made of:
+- `session_meta`: the session's `id` (the external id), and `cwd`, `cli_version`, `originator`, `model_provider`
+  as metadata; `turn_context` adds the `model`.
+- `response_item` messages: a user's `input_text` is a user turn, an assistant's `output_text` is the answer's
+  text (progress notes and the final answer of one response form one turn). What the harness puts in a user
+  message (`<environment_context>`, AGENTS.md or `<user_instructions>`, `<turn_aborted>`, ...) becomes a
+  context block of the next typed prompt, never its text. Developer and system messages are the harness's own
+  instructions and are left out.
+- `reasoning` (its summary; the encrypted part is not readable) becomes a thinking block; `function_call`,
+  `custom_tool_call`, `local_shell_call` and `web_search_call` become tool_use blocks and their outputs
+  tool_result blocks of the answer.
+- `event_msg` lines repeat the messages for the UI and `compacted` lines summarise earlier ones: both are left
+  out, as are line types this reader does not know (newer versions add some).
+
+Early versions wrote no envelope: a first line `{"id", "timestamp", "instructions"}`, then the response items
+themselves, with `{"record_type": "state"}` lines between them; those are read the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ._json import BadRecord, decode, iter_lines
+from ._records import first_byte, head_records, type_name
+from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from .base import ParseResult, RecordError, Skipped
+from .openai import parse_arguments
+
+_ITEM_TYPES = frozenset(
+    {
+        "message",
+        "reasoning",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "local_shell_call",
+        "web_search_call",
+    }
+)
+_ENVELOPE_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
+# What Codex injects as a user message: (the tag the context block gets, how the text starts).
+_INJECTED = re.compile(
+    r"\s*(?:<(environment_context|user_instructions|skill|user_shell_command|turn_aborted|subagent_notification)>"
+    r"|(# AGENTS\.md instructions for ))",
+    re.IGNORECASE,
+)
+_TITLE_CHARS = 80
+
+
+class CodexImporter:
+    name = "codex"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) != ord("{"):
+            return False
+        records = head_records(head)
+        if records:
+            first = records[0]
+            if first.get("type") in _ENVELOPE_TYPES and type(first.get("payload")) is dict:
+                return "timestamp" in first
+            return _legacy_start(records)
+        # A first line longer than the head (long instructions): the envelope's keys come first.
+        return b'"type":"session_meta"' in head[:200] and b'"payload"' in head[:200]
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        session = _Session()
+        for entry in iter_lines(stream):
+            if isinstance(entry, RecordError):
+                yield entry
+                continue
+            number, line = entry
+            try:
+                record = decode(line)
+                if type(record) is not dict:
+                    raise BadRecord(f"expected a JSON object, got {type_name(record)}")
+                session.add(record)
+            except BadRecord as exc:
+                yield RecordError(str(exc), line=number)
+        yield session.result(filename)
+
+
+def _legacy_start(records: tuple[dict[str, Any], ...]) -> bool:
+    """An early Rust rollout: a bare session line, then bare response items or state lines."""
+    first = records[0]
+    if type(first.get("id")) is not str or type(first.get("timestamp")) is not str or "type" in first:
+        return False
+    if len(records) < 2 or not set(first) <= {"id", "timestamp", "instructions", "git"}:
+        return False
+    second = records[1]
+    return "record_type" in second or second.get("type") in _ITEM_TYPES
+
+
+def _context(injected: re.Match[str], text: str) -> dict[str, Any]:
+    """What the harness injected as a context block: a tag's inner text, or the AGENTS.md text whole."""
+    tag = injected.group(1)
+    if tag is None:
+        return {"type": "context", "tag": "agents_md", "text": text.strip()}
+    inner = text[injected.end() :]
+    closing = re.search(rf"</{re.escape(tag)}>\s*$", inner, re.IGNORECASE)
+    return {
+        "type": "context",
+        "tag": tag.lower(),
+        "text": inner[: closing.start() if closing else None].strip(),
+    }
+
+
+class _Session:
+    """The conversation of one rollout file, built as its lines are read."""
+
+    def __init__(self) -> None:
+        self.builder = TurnBuilder()
+        self.external_id: str | None = None
+        self.meta: dict[str, Any] = {}
+        self.title: str | None = None
+
+    def add(self, record: dict[str, Any]) -> None:
+        kind = record.get("type")
+        payload = record.get("payload")
+        if "payload" not in record:
+            # An early version's bare line: the session, a state marker, or a response item itself.
+            if "record_type" in record:
+                return
+            if kind is None and self.external_id is None and type(record.get("id")) is str:
+                self.external_id = record["id"]
+                return
+            kind, payload = "response_item", record
+        elif type(payload) is not dict:
+            raise BadRecord(f"payload: expected an object, got {type_name(payload)}")
+        if kind == "session_meta":
+            self._session_meta(payload)
+        elif kind == "turn_context":
+            model = payload.get("model")
+            if type(model) is str and model:
+                self.meta["model"] = model
+        elif kind == "response_item":
+            self._item(payload)
+
+    def _session_meta(self, payload: dict[str, Any]) -> None:
+        if self.external_id is None and type(payload.get("id")) is str:
+            self.external_id = payload["id"]
+        for key in ("cwd", "cli_version", "originator", "model_provider"):
+            value = payload.get(key)
+            if type(value) is str and value:
+                self.meta.setdefault(key, value)
+
+    def _item(self, item: dict[str, Any]) -> None:
+        builder = self.builder
+        kind = item.get("type")
+        if kind == "message":
+            self._message(item)
+        elif kind == "reasoning":
+            summary = item.get("summary")
+            text = flatten(summary) if type(summary) is list else ""
+            if text:
+                builder.block({"type": "thinking", "thinking": text})
+        elif kind == "function_call":
+            builder.block(
+                tool_use(item.get("call_id"), item.get("name"), parse_arguments(item.get("arguments")))
+            )
+        elif kind == "custom_tool_call":
+            builder.block(tool_use(item.get("call_id"), item.get("name"), item.get("input")))
+        elif kind == "local_shell_call":
+            builder.block(tool_use(item.get("call_id"), "local_shell", item.get("action")))
+        elif kind == "web_search_call":
+            builder.block(tool_use(item.get("call_id"), "web_search", item.get("action")))
+        elif kind in ("function_call_output", "custom_tool_call_output"):
+            output = item.get("output")
+            if type(output) is dict:  # early versions: {"content": ..., "success": ...}
+                output = output.get("content")
+            builder.block(tool_result(item.get("call_id"), output))
+
+    def _message(self, item: dict[str, Any]) -> None:
+        role, content = item.get("role"), item.get("content")
+        if content is not None and type(content) is not list and type(content) is not str:
+            raise BadRecord(f"payload.content: expected a list of parts, got {type_name(content)}")
+        if role == "assistant":
+            self.builder.text(flatten(content, self.builder.dropped))
+        elif role == "user":
+            text = flatten(content, self.builder.dropped)
+            injected = _INJECTED.match(text)
+            if injected:
+                self.builder.user("", blocks=[_context(injected, text)])
+                return
+            if self.title is None and text.strip():
+                self.title = " ".join(text.split())[:_TITLE_CHARS]
+            self.builder.user(text)
+
+    def result(self, filename: str) -> ParseResult:
+        builder = self.builder
+        if len({turn.role for turn in builder.finish(complete=False)}) < 2:
+            return Skipped("session without a conversation")
+        return builder.conversation(self.external_id or filename, title=self.title, metadata=self.meta)
+
+
+importer = CodexImporter()

@@ -1,0 +1,157 @@
+"""OpenAI Codex CLI session logs (rollout JSONL), current and early versions.
+
+The fixtures (tests/fixtures/real_formats/codex/) are written by hand in the shapes Codex's source writes
+(`codex-rs/protocol`: RolloutLine, ResponseItem, EventMsg).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import Skipped
+from app.conversations.importing import run_import
+
+from .helpers import errors_of, jsonl, parse, parse_one, turns
+
+CODEX = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "codex"
+SESSION = next((CODEX / "sessions").rglob("rollout-*.jsonl"))
+LEGACY = next((CODEX / "legacy").glob("rollout-*.jsonl"))
+
+
+def test_both_versions_are_detected_by_content() -> None:
+    for path in (SESSION, LEGACY):
+        assert detect_format(path.read_bytes()[:65536], "session.jsonl") == "codex"
+
+
+def test_a_long_first_line_is_still_detected() -> None:
+    meta = {"id": "s", "timestamp": "t", "instructions": "x" * 70_000}
+    head = json.dumps(
+        {"timestamp": "t", "type": "session_meta", "payload": meta}, separators=(",", ":")
+    ).encode()
+    assert detect_format(head[:65536], "session.jsonl") == "codex"
+
+
+def test_a_session_is_its_typed_prompts_and_whole_answers() -> None:
+    conversation = parse_one("codex", SESSION.read_bytes(), SESSION.name)
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant", "user", "assistant"]
+    prompt, first, pushback, revised = conversation.turns
+    assert prompt.text.startswith("The date parser in utils/dates.py crashes")
+    assert pushback.text.startswith("Don't swallow every exception")
+    # The UI's copies of the messages (event_msg) are not read again.
+    assert first.text.startswith("I wrapped the parse in a try/except")
+    assert first.text.count("I wrapped") == 1
+    assert revised.text.startswith("Now only `ValueError` is caught")
+    assert conversation.external_id == "0199a3c2-5e1f-7b20-9d4e-3f6a8b1c2d3e"
+    assert conversation.title == prompt.text[:80]
+    assert conversation.metadata == {
+        "cwd": "/home/dev/billing",
+        "cli_version": "0.36.0",
+        "originator": "codex_cli_rs",
+        "model_provider": "openai",
+        "model": "gpt-5-codex",
+    }
+
+
+def test_what_the_harness_injects_is_context_and_its_instructions_are_left_out() -> None:
+    conversation = parse_one("codex", SESSION.read_bytes(), SESSION.name)
+    context = conversation.turns[0].blocks
+    assert context is not None
+    assert [(block["type"], block["tag"]) for block in context] == [
+        ("context", "agents_md"),
+        ("context", "environment_context"),
+    ]
+    assert context[1]["text"].startswith("<cwd>/home/dev/billing</cwd>")
+    assert conversation.system_prompt is None
+    everything = json.dumps([(t.text, t.blocks) for t in conversation.turns])
+    assert "permissions instructions" not in everything
+
+
+def test_reasoning_tool_calls_and_outputs_are_blocks_of_the_answer() -> None:
+    conversation = parse_one("codex", SESSION.read_bytes(), SESSION.name)
+    first, revised = conversation.turns[1], conversation.turns[3]
+    assert first.blocks is not None
+    assert revised.blocks is not None
+    thinking, call, result, text = first.blocks
+    assert thinking == {
+        "type": "thinking",
+        "thinking": "**Inspecting the parser**\n\nI should read utils/dates.py first.",
+    }
+    assert (call["type"], call["id"], call["name"]) == ("tool_use", "call_7Qm2", "shell")
+    assert call["input"]["command"] == ["bash", "-lc", "sed -n 1,40p utils/dates.py"]
+    assert (result["type"], result["tool_use_id"]) == ("tool_result", "call_7Qm2")
+    assert "strptime" in result["content"]
+    assert text["type"] == "text"
+    patch, applied, _ = revised.blocks
+    assert (patch["name"], patch["input"][:15]) == ("apply_patch", "*** Begin Patch")
+    assert applied["content"].startswith("Success. Updated the following files")
+
+
+def test_an_early_rollout_without_envelopes() -> None:
+    conversation = parse_one("codex", LEGACY.read_bytes(), LEGACY.name)
+    assert conversation.external_id == "5b0e2a1c-7d3f-4e8a-9c6b-1a2b3c4d5e6f"
+    assert turns(conversation) == [
+        ("user", "Count the lines of every .py file under src."),
+        ("assistant", "There are 42 lines in two files: src/a.py has 12 and src/b.py has 30."),
+    ]
+    assert conversation.turns[0].blocks == [
+        {"type": "context", "tag": "user_instructions", "text": "Prefer the standard library."}
+    ]
+    answer = conversation.turns[1].blocks
+    assert answer is not None
+    call, result, _ = answer
+    assert (call["name"], call["input"]["command"][-1]) == (
+        "local_shell",
+        "find src -name '*.py' | xargs wc -l",
+    )
+    assert result["content"].endswith("42 total\n")
+
+
+def test_bad_lines_are_named_and_the_rest_of_the_session_imports() -> None:
+    lines = SESSION.read_bytes().splitlines(keepends=True)
+    bad = [b"[1, 2]\n", b'{"timestamp": "t", "type": "response_item", "payload": "x"}\n']
+    broken = [*lines[:2], *bad, *lines[2:]]
+    conversations, errors = parse("codex", b"".join(broken), SESSION.name)
+    assert len(conversations) == 1
+    assert len(conversations[0].turns) == 4
+    assert errors_of(errors) == [
+        (3, None, "expected a JSON object, got a list"),
+        (4, None, "payload: expected an object, got a string"),
+    ]
+
+
+def test_a_session_that_never_got_an_answer_is_skipped_not_an_error() -> None:
+    meta = {"timestamp": "t", "type": "session_meta", "payload": {"id": "s", "timestamp": "t"}}
+    context = {
+        "timestamp": "t",
+        "type": "response_item",
+        "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Hi"}]},
+    }
+    results = list(get_importer("codex").parse(io.BytesIO(jsonl(meta, context)), "rollout-x.jsonl"))
+    assert results == [Skipped("session without a conversation")]
+
+
+def test_other_formats_are_not_taken_for_codex() -> None:
+    claude: dict[str, object] = {
+        "type": "user",
+        "sessionId": "s",
+        "parentUuid": None,
+        "uuid": "u",
+        "message": {},
+    }
+    assert detect_format(jsonl(claude), "a.jsonl") == "claude-code"
+    openai = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+    assert detect_format(jsonl(openai), "rollout-1.jsonl") == "openai"
+    assert detect_format(jsonl({"id": "x", "timestamp": "t"}), "a.jsonl") is None
+
+
+def test_a_codex_sessions_folder_imports_once(engine: Engine) -> None:
+    summary = run_import(engine, paths=[CODEX])
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 1, 0)
+    assert {report["format"] for report in summary.file_reports} == {"codex"}
+    again = run_import(engine, paths=[CODEX])
+    assert (again.conversations_added, again.duplicates) == (0, 2)
