@@ -10,6 +10,7 @@ from . import (
     claude_code,
     codex,
     markdown,
+    open_webui,
     openai,
     preference,
     sharegpt,
@@ -28,6 +29,7 @@ IMPORTERS: dict[str, Importer] = {
         codex,
         chatgpt,
         claude_ai,
+        open_webui,
         preference,
         sharegpt,
         anthropic,
@@ -58,6 +60,8 @@ def _name_hint(filename: str) -> str | None:
         return "specstory"
     if path.endswith((".md", ".markdown")):
         return "markdown"
+    if path.rsplit("/", 1)[-1].startswith("chat-export-") and path.endswith(".json"):
+        return "open-webui"
     if path.rsplit("/", 1)[-1] == "conversations.json":
         return "chatgpt"
     if "/.claude/" in path or path.startswith(".claude/"):

@@ -19,6 +19,7 @@ def test_registry() -> None:
         "codex",
         "chatgpt",
         "claude-ai",
+        "open-webui",
         "preference",
         "sharegpt",
         "anthropic",
@@ -30,7 +31,7 @@ def test_registry() -> None:
     assert all(IMPORTERS[name].name == name for name in FORMATS)
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
-        ValueError, match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, preference"
+        ValueError, match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, preference"
     ):
         get_importer("csv")
 

@@ -1,0 +1,168 @@
+"""Open WebUI chat exports: "Export chats" (`chat-export-<time>.json`) and a chat's "Export chat (.json)".
+
+Both are a JSON array of `{id, user_id, title, chat, created_at, updated_at, ...}`; a file holding one such
+object, or the `chat` object alone, reads the same. The thread is `chat.history.messages` (keyed by id, each
+with `parentId` and `childrenIds`) walked back from `chat.history.currentId`, so regenerated answers and the
+other models' answers to the same prompt (siblings under one parent) are not turns. Older exports without a
+`history` have only the flat `chat.messages` list, which is read in order.
+
+An answer's content is a string in which Open WebUI writes what happened besides the text as `<details>`
+elements: `type="reasoning"` becomes a thinking block, `type="tool_calls"` a tool call and its result
+(`name`, `arguments`, `result` attributes, HTML-escaped), `type="code_interpreter"` the code it ran and its
+`output`. Images a user attached (`files` of type image) are counted as dropped. The chat's `id` is the
+external id; its `models` are kept as metadata.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import orjson
+
+from ._json import BadRecord
+from ._records import RecordImporter, external_id, first_byte, has_top_key, type_name
+from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from .base import ParsedConversation, SkipRecord
+
+_DETAILS = re.compile(r'<details type="(\w+)"([^>]*)>(.*?)</details>', re.DOTALL)
+_ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+_SUMMARY = re.compile(r"^\s*<summary>.*?</summary>\s*", re.DOTALL)
+_QUOTED = re.compile(r"^> ?", re.MULTILINE)
+
+
+def _chat(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The record's chat: its `chat` object, or the record itself when it is a bare chat."""
+    chat = record.get("chat")
+    if type(chat) is dict:
+        return chat if _is_chat(chat) else None
+    return record if type(record.get("history")) is dict and _is_chat(record) else None
+
+
+def _is_chat(chat: dict[str, Any]) -> bool:
+    history = chat.get("history")
+    if type(history) is dict:
+        return type(history.get("messages")) is dict
+    return type(chat.get("messages")) is list
+
+
+def _thread(chat: dict[str, Any]) -> list[Any]:
+    """The messages of the selected branch, oldest first."""
+    history = chat.get("history")
+    if type(history) is not dict:
+        return list(chat["messages"])
+    messages = history["messages"]
+    current = history.get("currentId")
+    if current is None and messages:
+        # No selection saved: the newest leaf, as Open WebUI shows it.
+        leaves = [m for m in messages.values() if type(m) is dict and not m.get("childrenIds")]
+        current = max(leaves, key=lambda m: m.get("timestamp") or 0, default={}).get("id")
+    thread: list[Any] = []
+    seen: set[str] = set()
+    while type(current) is str and current in messages and current not in seen:
+        seen.add(current)
+        message = messages[current]
+        if type(message) is not dict:
+            raise BadRecord(f"chat.history.messages.{current[:60]}: expected an object, got {type_name(message)}")
+        thread.append(message)
+        current = message.get("parentId")
+    if not thread and current is not None:
+        raise BadRecord(f"chat.history.currentId: no message {str(current)[:60]!r} in chat.history.messages")
+    thread.reverse()
+    return thread
+
+
+def _answer(builder: TurnBuilder, content: str) -> None:
+    """An answer's text and the `<details>` elements inside it, in order."""
+    at = 0
+    for element in _DETAILS.finditer(content):
+        builder.text(content[at : element.start()].strip())
+        at = element.end()
+        kind, attributes, inner = element.group(1), dict(_ATTRIBUTE.findall(element.group(2))), element.group(3)
+        value = {key: html.unescape(text) for key, text in attributes.items()}
+        if kind == "reasoning":
+            # Each line quoted with "> " (written as "&gt; " since Open WebUI escapes what it writes there).
+            thinking = _QUOTED.sub("", html.unescape(_SUMMARY.sub("", inner))).strip()
+            if thinking:
+                builder.block({"type": "thinking", "thinking": thinking})
+        elif kind == "tool_calls":
+            call_id = value.get("id")
+            builder.block(tool_use(call_id, value.get("name"), _json_or_text(value.get("arguments"))))
+            if "result" in value:
+                builder.block(tool_result(call_id, _result_text(value["result"])))
+        elif kind == "code_interpreter":
+            builder.block(tool_use(None, "code_interpreter", html.unescape(_SUMMARY.sub("", inner)).strip()))
+            if "output" in value:
+                builder.block(tool_result(None, _result_text(value["output"])))
+        else:
+            builder.dropped[kind[:40]] += 1
+    builder.text(content[at:].strip())
+
+
+def _json_or_text(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+
+
+def _result_text(value: str) -> str:
+    """A tool's result as text: Open WebUI stores it as a JSON string (a quoted text, or an object)."""
+    parsed = _json_or_text(value)
+    if type(parsed) is str:
+        return parsed
+    return value
+
+
+def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    chat = _chat(record)
+    if chat is None:
+        raise BadRecord("chat: expected an object with history.messages or messages")
+    builder = TurnBuilder()
+    for message in _thread(chat):
+        if type(message) is not dict:
+            raise BadRecord(f"chat.messages: expected objects, got {type_name(message)}")
+        role, content = message.get("role"), message.get("content")
+        if content is not None and type(content) is not str and type(content) is not list:
+            raise BadRecord(f"message {str(message.get('id'))[:60]}: content is {type_name(content)}")
+        files = message.get("files")
+        if type(files) is list:
+            for file in files:
+                if type(file) is dict and file.get("type") == "image":
+                    builder.dropped["image"] += 1
+        if role == "user":
+            builder.user(flatten(content, builder.dropped))
+        elif role == "assistant":
+            if type(content) is str:
+                _answer(builder, content)
+            else:
+                builder.text(flatten(content, builder.dropped))
+        elif role == "system":
+            builder.system(flatten(content))
+    if not builder.finish(complete=False):
+        raise SkipRecord("empty chat")
+    title = record.get("title", chat.get("title"))
+    models = chat.get("models")
+    metadata = {"models": models} if type(models) is list and models else {}
+    return builder.conversation(
+        external_id(record, fallback),
+        title=title if type(title) is str and title else None,
+        metadata=metadata,
+    )
+
+
+def _looks(record: dict[str, Any]) -> bool:
+    return _chat(record) is not None
+
+
+def _hint(head: bytes) -> bool:
+    """A first chat longer than the head: the export's keys come before its messages."""
+    if b'"childrenIds"' not in head or b'"history"' not in head:
+        return False
+    return first_byte(head) == ord("[") or has_top_key(head, b'"chat"') or has_top_key(head, b'"history"')
+
+
+importer = RecordImporter("open-webui", _convert, looks=_looks, hint=_hint)
