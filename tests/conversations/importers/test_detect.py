@@ -31,7 +31,8 @@ def test_registry() -> None:
     assert all(IMPORTERS[name].name == name for name in FORMATS)
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
-        ValueError, match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, preference"
+        ValueError,
+        match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, preference",
     ):
         get_importer("csv")
 
