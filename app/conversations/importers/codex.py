@@ -30,19 +30,18 @@ from ._turns import TurnBuilder, flatten, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .openai import parse_arguments
 
-_ITEM_TYPES = frozenset(
-    {
-        "message",
-        "reasoning",
-        "function_call",
-        "function_call_output",
-        "custom_tool_call",
-        "custom_tool_call_output",
-        "local_shell_call",
-        "web_search_call",
-    }
+# Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
+_ITEM_TYPES = (
+    "message",
+    "reasoning",
+    "function_call",
+    "function_call_output",
+    "custom_tool_call",
+    "custom_tool_call_output",
+    "local_shell_call",
+    "web_search_call",
 )
-_ENVELOPE_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
+_ENVELOPE_TYPES = ("session_meta", "response_item", "event_msg", "turn_context", "compacted")
 # What Codex injects as a user message: (the tag the context block gets, how the text starts).
 _INJECTED = re.compile(
     r"\s*(?:<(environment_context|user_instructions|skill|user_shell_command|turn_aborted|subagent_notification)>"

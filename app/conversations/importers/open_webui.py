@@ -57,14 +57,16 @@ def _thread(chat: dict[str, Any]) -> list[Any]:
     if current is None and messages:
         # No selection saved: the newest leaf, as Open WebUI shows it.
         leaves = [m for m in messages.values() if type(m) is dict and not m.get("childrenIds")]
-        current = max(leaves, key=lambda m: m.get("timestamp") or 0, default={}).get("id")
+        current = max(leaves, key=_timestamp, default={}).get("id")
     thread: list[Any] = []
     seen: set[str] = set()
     while type(current) is str and current in messages and current not in seen:
         seen.add(current)
         message = messages[current]
         if type(message) is not dict:
-            raise BadRecord(f"chat.history.messages.{current[:60]}: expected an object, got {type_name(message)}")
+            raise BadRecord(
+                f"chat.history.messages.{current[:60]}: expected an object, got {type_name(message)}"
+            )
         thread.append(message)
         current = message.get("parentId")
     if not thread and current is not None:
@@ -73,13 +75,22 @@ def _thread(chat: dict[str, Any]) -> list[Any]:
     return thread
 
 
+def _timestamp(message: dict[str, Any]) -> float:
+    value = message.get("timestamp")
+    return value if type(value) is int or type(value) is float else 0
+
+
 def _answer(builder: TurnBuilder, content: str) -> None:
     """An answer's text and the `<details>` elements inside it, in order."""
     at = 0
     for element in _DETAILS.finditer(content):
         builder.text(content[at : element.start()].strip())
         at = element.end()
-        kind, attributes, inner = element.group(1), dict(_ATTRIBUTE.findall(element.group(2))), element.group(3)
+        kind, attributes, inner = (
+            element.group(1),
+            dict(_ATTRIBUTE.findall(element.group(2))),
+            element.group(3),
+        )
         value = {key: html.unescape(text) for key, text in attributes.items()}
         if kind == "reasoning":
             # Each line quoted with "> " (written as "&gt; " since Open WebUI escapes what it writes there).

@@ -147,6 +147,10 @@ def test_other_formats_are_not_taken_for_codex() -> None:
     openai = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
     assert detect_format(jsonl(openai), "rollout-1.jsonl") == "openai"
     assert detect_format(jsonl({"id": "x", "timestamp": "t"}), "a.jsonl") is None
+    # A value of another JSON type where the line type goes (a list cannot be looked up in a set).
+    assert (
+        detect_format(jsonl({"timestamp": "t", "type": ["session_meta"], "payload": {}}), "a.jsonl") is None
+    )
 
 
 def test_a_codex_sessions_folder_imports_once(engine: Engine) -> None:

@@ -99,6 +99,16 @@ def test_a_cycle_in_the_parents_ends_the_walk() -> None:
     assert len(conversations[0].turns) == 4
 
 
+def test_without_a_saved_selection_the_newest_answer_ends_the_thread() -> None:
+    chats = _chats()
+    history = chats[0]["chat"]["history"]
+    history["currentId"] = None
+    history["messages"]["a1"]["timestamp"] = "not a number"
+    conversations, errors = parse("open-webui", json.dumps(chats[:1]).encode(), EXPORT.name)
+    assert errors == []
+    assert conversations[0].turns[-1].text == "Try `ncdu /var/log`."
+
+
 def test_an_export_imports_once_with_its_skips_and_drops(engine: Engine) -> None:
     summary = run_import(engine, paths=[EXPORT])
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 1, 0)
