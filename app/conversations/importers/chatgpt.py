@@ -5,7 +5,8 @@ some exporters write them), pretty-printed or on one line, reads as that convers
 Each conversation is a tree in `mapping`; the thread shown in ChatGPT
 is the path from `current_node` up to the root, so other branches (regenerated answers, edited prompts)
 are not turns. Null messages, tool messages, messages addressed to a tool and non-text content (code,
-browsing, images) are skipped. System messages, hidden or not, never become turns; their text, if any,
+browsing, images) are skipped. A reasoning model's `thoughts` messages become a thinking block of the
+answer (each thought's summary and text); its `reasoning_recap` ("Thought for 12s") is a label and is left out. System messages, hidden or not, never become turns; their text, if any,
 is the system prompt.
 
 Voice conversations are `multimodal_text` messages whose parts are `audio_transcription` objects (`text`)
@@ -79,6 +80,26 @@ def _text(message: dict[str, Any], dropped: Counter[str]) -> str | None:
     return "\n".join(texts)
 
 
+def _reasoning(builder: TurnBuilder, message: dict[str, Any]) -> bool:
+    """A reasoning model's message: `thoughts` become a thinking block of the answer (each thought's summary
+    and text); `reasoning_recap` ("Thought for 12s") is a label. True when the message was one of them."""
+    content = message.get("content")
+    if type(content) is not dict or content.get("content_type") not in ("thoughts", "reasoning_recap"):
+        return False
+    if content["content_type"] == "reasoning_recap":
+        return True
+    thoughts = content.get("thoughts")
+    texts = []
+    for thought in thoughts if type(thoughts) is list else ():
+        if type(thought) is dict:
+            lines = [thought.get(key) for key in ("summary", "content")]
+            texts.append("\n".join(line for line in lines if type(line) is str and line.strip()))
+    thinking = "\n\n".join(text for text in texts if text)
+    if thinking:
+        builder.block({"type": "thinking", "thinking": thinking})
+    return True
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     mapping = expect(record.get("mapping"), dict, "mapping")
     builder = TurnBuilder()
@@ -86,6 +107,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         author = message.get("author")
         role = author.get("role") if type(author) is dict else None
         if role not in ("user", "assistant", "system"):
+            continue
+        if role == "assistant" and _reasoning(builder, message):
             continue
         text = _text(message, builder.dropped)
         if text is None or message.get("recipient") not in (None, "all"):

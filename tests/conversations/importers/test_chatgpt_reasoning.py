@@ -1,0 +1,87 @@
+"""ChatGPT exports of reasoning models: `thoughts` messages are the answer's thinking, `reasoning_recap`
+("Thought for 1m 1s") is a label, and neither is counted as a dropped part.
+
+Shapes as real exports of 2025 write them (`content_type` "thoughts" with `thoughts: [{summary, content,
+chunks, finished}]` and `source_analysis_msg_id`; "reasoning_recap" with a `content` string).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .helpers import parse_one, turns
+
+
+def _node(
+    key: str, parent: str | None, children: list[str], role: str | None, content: Any
+) -> dict[str, Any]:
+    message = None
+    if role is not None:
+        message = {
+            "id": key,
+            "author": {"role": role, "name": None, "metadata": {}},
+            "create_time": 1756246923.0,
+            "content": content,
+            "status": "finished_successfully",
+            "end_turn": None,
+            "weight": 1.0,
+            "metadata": {},
+            "recipient": "all",
+            "channel": None,
+        }
+    return {"id": key, "message": message, "parent": parent, "children": children}
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"content_type": "text", "parts": [text]}
+
+
+def _export() -> bytes:
+    thoughts = {
+        "content_type": "thoughts",
+        "thoughts": [
+            {
+                "summary": "Checking the units",
+                "content": "The user gave miles; the formula wants kilometres.",
+                "chunks": [],
+                "finished": True,
+            },
+            {"summary": "Converting", "content": "", "chunks": [], "finished": True},
+        ],
+        "source_analysis_msg_id": "5b1c3e2a-0d9f-4a8b-b7c6-1e2f3a4b5c6d",
+    }
+    empty = {"content_type": "thoughts", "thoughts": [], "source_analysis_msg_id": "x"}
+    recap = {"content_type": "reasoning_recap", "content": "Thought for 12s"}
+    mapping = {
+        "root": _node("root", None, ["u1"], None, None),
+        "u1": _node("u1", "root", ["t1"], "user", _text("How long is 26.2 miles in km?")),
+        "t1": _node("t1", "u1", ["r1"], "assistant", thoughts),
+        "r1": _node("r1", "t1", ["a1"], "assistant", recap),
+        "a1": _node("a1", "r1", ["u2"], "assistant", _text("About 42.2 km.")),
+        "u2": _node("u2", "a1", ["t2"], "user", _text("And in metres?")),
+        "t2": _node("t2", "u2", ["a2"], "assistant", empty),
+        "a2": _node("a2", "t2", [], "assistant", _text("42,195 metres.")),
+    }
+    record = {"title": "Marathon distance", "mapping": mapping, "current_node": "a2", "id": "conv-1"}
+    return json.dumps([record]).encode()
+
+
+def test_thoughts_are_thinking_blocks_of_the_answer_and_nothing_is_dropped() -> None:
+    conversation = parse_one("chatgpt", _export(), "conversations.json")
+    assert turns(conversation) == [
+        ("user", "How long is 26.2 miles in km?"),
+        ("assistant", "About 42.2 km."),
+        ("user", "And in metres?"),
+        ("assistant", "42,195 metres."),
+    ]
+    assert conversation.turns[1].blocks == [
+        {
+            "type": "thinking",
+            "thinking": "Checking the units\nThe user gave miles; the formula wants kilometres.\n\nConverting",
+        },
+        {"type": "text", "text": "About 42.2 km."},
+    ]
+    # Thoughts without any text leave no block; the recap is a label, not content.
+    assert conversation.turns[3].blocks is None
+    assert conversation.dropped == {}
