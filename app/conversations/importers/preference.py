@@ -8,6 +8,10 @@
   the shared text up to the last `Assistant:` is the prompt.
 - LLaMA-Factory Alpaca-style preference: `{"instruction", "input"?, "chosen", "rejected"}`, strings.
 - OpenAI DPO: `{"input": {"messages": [...]}, "preferred_output": [...], "non_preferred_output": [...]}`.
+- Chatbot Arena battles (lmsys/chatbot_arena_conversations, MT-Bench human judgments): `conversation_a` and
+  `conversation_b` answer the same prompt, `winner` says which model won; the winner's answer is chosen. A tie
+  states no preference and a battle of several turns votes on two conversations that differ before their
+  last answer: both are skipped with their reason, never paired.
 
 The conversation is the prompt's turns, then the rejected answer, then the chosen one: two assistant
 turns in a row (the one exception to alternation), linked by an ExplicitPair. Scores, ratings and model
@@ -22,14 +26,16 @@ from typing import Any
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id, type_name
 from ._turns import TurnBuilder, append_pair
-from .base import ParsedConversation, ParsedTurn
+from .base import ParsedConversation, ParsedTurn, SkipRecord
 from .openai import add_messages
 
 SHAPES = (
     "TRL {prompt, chosen, rejected}; TRL implicit prompt {chosen, rejected} as message lists sharing "
     'the prompt; HH-RLHF {chosen, rejected} as "\\n\\nHuman: … \\n\\nAssistant: …" strings; '
-    "Alpaca {instruction, input?, chosen, rejected}; OpenAI {input, preferred_output, non_preferred_output}"
+    "Alpaca {instruction, input?, chosen, rejected}; OpenAI {input, preferred_output, non_preferred_output}; "
+    "Chatbot Arena {conversation_a, conversation_b, winner}"
 )
+_ARENA_WINNERS = {"model_a": ("a", "b"), "model_b": ("b", "a")}
 # Fields kept as metadata: the scores and provenance public preference datasets carry.
 _META_KEYS = (
     "score_chosen",
@@ -42,6 +48,9 @@ _META_KEYS = (
     "rejected_rating",
     "chosen_model",
     "rejected_model",
+    "judge",
+    "language",
+    "winner",
     "prompt_id",
     "source",
 )
@@ -141,8 +150,30 @@ def _prompt(builder: TurnBuilder, record: dict[str, Any]) -> tuple[Any, Any]:
     return chosen, rejected
 
 
+def _arena(record: dict[str, Any]) -> dict[str, Any]:
+    """A Chatbot Arena battle as an implicit-prompt record: the winner's conversation chosen, the other
+    rejected, the models kept; SkipRecord for a tie or a battle of several turns."""
+    winner = record.get("winner")
+    if type(winner) is not str or winner not in _ARENA_WINNERS:
+        if type(winner) is str and winner.startswith("tie"):
+            raise SkipRecord("Chatbot Arena tie: no answer preferred")
+        got = type_name(winner) if type(winner) is not str else repr(winner[:40])
+        raise BadRecord(f'winner: expected "model_a", "model_b" or a tie, got {got}')
+    good, bad = _ARENA_WINNERS[winner]
+    chosen = expect(record.get(f"conversation_{good}"), list, f"conversation_{good}")
+    rejected = expect(record.get(f"conversation_{bad}"), list, f"conversation_{bad}")
+    prompts = sum(1 for m in chosen if type(m) is dict and m.get("role") == "user")
+    if prompts > 1:
+        raise SkipRecord("Chatbot Arena battle of several turns: the vote is on whole conversations")
+    extra = {"chosen_model": record.get(f"model_{good}"), "rejected_model": record.get(f"model_{bad}")}
+    extra |= {key: record[key] for key in ("judge", "language", "winner") if type(record.get(key)) is str}
+    return {"id": record.get("question_id"), "chosen": chosen, "rejected": rejected, **extra}
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
+    if "conversation_a" in record and "winner" in record:
+        record = _arena(record)
     if "preferred_output" in record or ("input" in record and "instruction" not in record):
         add_messages(builder, expect(record.get("input"), dict, "input").get("messages"), "input.messages")
         chosen_key, rejected_key = "preferred_output", "non_preferred_output"
@@ -164,13 +195,13 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
 
 
 def _is_preference(record: dict[str, Any]) -> bool:
-    if "preferred_output" in record:
+    if "preferred_output" in record or ("conversation_a" in record and "winner" in record):
         return True
     return "chosen" in record and "rejected" in record and "conversations" not in record
 
 
 def _hint(head: bytes) -> bool:
-    if b'"preferred_output"' in head:
+    if b'"preferred_output"' in head or (b'"conversation_a"' in head and b'"winner"' in head):
         return True
     return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
 
