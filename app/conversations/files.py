@@ -44,6 +44,10 @@ _EXPORT_SIDECARS = {
 }
 
 
+# Where Codex CLI keeps its session logs inside ~/.codex.
+_CODEX_SESSION_FOLDERS = frozenset({"sessions", "archived_sessions"})
+
+
 def not_conversation_reason(name: str, size: int) -> str | None:
     """Why a file is known not to hold conversations (counted as skipped), or None."""
     # The path's components as PurePosixPath would list them (no empty or "." ones), without building one.
@@ -57,6 +61,9 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "claude-code-log cache"
     if base.endswith(".dat"):
         return "binary export asset (.dat)"
+    if ".codex" in parts[:-1] and not _CODEX_SESSION_FOLDERS.intersection(parts[parts.index(".codex") + 1 : -1]):
+        # ~/.codex holds the CLI's settings, credentials, logs and prompt history beside its sessions.
+        return "Codex CLI settings, logs or prompt history, not sessions"
     return _EXPORT_SIDECARS.get(base)
 
 

@@ -159,3 +159,18 @@ def test_a_codex_sessions_folder_imports_once(engine: Engine) -> None:
     assert {report["format"] for report in summary.file_reports} == {"codex"}
     again = run_import(engine, paths=[CODEX])
     assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_the_codex_folder_imports_its_sessions_and_skips_its_settings(engine: Engine, tmp_path: Path) -> None:
+    home = tmp_path / ".codex"
+    for folder in ("sessions/2025/09/14", "archived_sessions", "log"):
+        (home / folder).mkdir(parents=True)
+    (home / "sessions/2025/09/14" / SESSION.name).write_bytes(SESSION.read_bytes())
+    (home / "archived_sessions" / LEGACY.name).write_bytes(LEGACY.read_bytes())
+    (home / "history.jsonl").write_text('{"session_id":"s","ts":1757836800,"text":"fix the parser"}\n')
+    (home / "auth.json").write_text('{"OPENAI_API_KEY": "sk-not-a-real-key"}\n')
+    (home / "config.toml").write_text('model = "gpt-5-codex"\n')
+    (home / "log" / "codex-tui.log").write_text("2025-09-14T08:00:00Z INFO started\n")
+    summary = run_import(engine, paths=[home])
+    assert (summary.conversations_added, summary.error_count, summary.errors) == (2, 0, [])
+    assert dict(summary.skipped) == {"Codex CLI settings, logs or prompt history, not sessions": 4}
