@@ -20,6 +20,7 @@ def test_registry() -> None:
         "chatgpt",
         "claude-ai",
         "open-webui",
+        "librechat",
         "preference",
         "sharegpt",
         "anthropic",
@@ -32,7 +33,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, preference",
+        match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, librechat, preference",
     ):
         get_importer("csv")
 
