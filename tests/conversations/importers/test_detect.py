@@ -21,6 +21,7 @@ def test_registry() -> None:
         "claude-ai",
         "open-webui",
         "librechat",
+        "oasst",
         "preference",
         "sharegpt",
         "anthropic",
@@ -33,7 +34,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, librechat, preference",
+        match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, librechat, oasst, preference",
     ):
         get_importer("csv")
 

@@ -1,0 +1,141 @@
+"""OpenAssistant message trees (oasst1 / oasst2 `*.trees.jsonl`): ranked answers as preference pairs.
+
+Each line is a tree, `{"message_tree_id", "tree_state", "prompt": node}`; a node is `{"message_id", "text",
+"role": "prompter" | "assistant", "lang", "rank", "deleted", "replies": [nodes]}`. Volunteers ranked the
+answers to a prompt (rank 0 the best), so wherever a prompter's message has two or more ranked answers that
+are not deleted, the best one is chosen and the worst rejected: the conversation is the path from the root
+to that message, then the two answers. A tree yields one conversation per such place (its external id is
+that prompter message's id) and none without one (skipped with its reason). The language, the ranks and the
+tree id are metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ._json import BadRecord
+from ._records import first_byte, has_top_key, head_records, iter_records, type_name
+from ._turns import TurnBuilder, append_pair
+from .base import ParsedConversation, ParsedTurn, ParseResult, RecordError, Skipped
+
+# A tree is walked with a stack, so a deep one cannot exhaust Python's recursion; this bounds its size.
+_MAX_NODES = 100_000
+
+
+def _is_tree(record: Any) -> bool:
+    return type(record) is dict and "message_tree_id" in record and type(record.get("prompt")) is dict
+
+
+class OasstImporter:
+    name = "oasst"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) not in (ord("{"), ord("[")):
+            return False
+        records = head_records(head)
+        if records:
+            return _is_tree(records[0])
+        # A first tree longer than the head: its id and its prompt come before the prompt's text.
+        return (
+            b'"message_tree_id"' in head
+            and b'"prompt"' in head
+            and (first_byte(head) == ord("[") or has_top_key(head, b'"message_tree_id"'))
+        )
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        for record in iter_records(stream):
+            if isinstance(record, RecordError):
+                yield record
+                continue
+            try:
+                if not _is_tree(record.value):
+                    raise BadRecord(
+                        f"expected an OpenAssistant tree (message_tree_id, prompt), got {_shape(record.value)}"
+                    )
+                found = list(_conversations(record.value))
+            except BadRecord as exc:
+                yield RecordError(str(exc), line=record.line, json_path=record.json_path)
+                continue
+            if not found:
+                yield Skipped("OpenAssistant tree without two ranked answers to one prompt")
+            for conversation in found:
+                conversation.line, conversation.json_path = record.line, record.json_path
+                yield conversation
+
+
+def _shape(value: Any) -> str:
+    return "an object without them" if type(value) is dict else type_name(value)
+
+
+def _conversations(tree: dict[str, Any]) -> Iterator[ParsedConversation]:
+    """One conversation per prompter message with two or more ranked answers, in the tree's order."""
+    stack: list[tuple[Any, tuple[dict[str, Any], ...], str]] = [(tree["prompt"], (), "prompt")]
+    seen = 0
+    while stack:
+        node, path, where = stack.pop()
+        seen += 1
+        if seen > _MAX_NODES:
+            raise BadRecord(f"the tree holds more than {_MAX_NODES:,} messages")
+        if type(node) is not dict:
+            raise BadRecord(f"{where}: expected a message object, got {type_name(node)}")
+        if node.get("deleted") is True:
+            continue
+        replies = node.get("replies")
+        replies = replies if type(replies) is list else []
+        path = (*path, node)
+        if node.get("role") == "prompter":
+            ranked = [
+                reply
+                for reply in replies
+                if type(reply) is dict
+                and reply.get("role") == "assistant"
+                and reply.get("deleted") is not True
+                and type(reply.get("rank")) is int
+                and type(reply.get("text")) is str
+            ]
+            if len(ranked) >= 2:
+                best = min(ranked, key=lambda reply: reply["rank"])
+                worst = max(ranked, key=lambda reply: reply["rank"])
+                if best["rank"] != worst["rank"]:
+                    yield _pair(tree, path, best, worst)
+        stack.extend(
+            (reply, path, f"{where}.replies[{i}]") for i, reply in reversed(list(enumerate(replies)))
+        )
+
+
+def _pair(
+    tree: dict[str, Any], path: tuple[dict[str, Any], ...], best: dict[str, Any], worst: dict[str, Any]
+) -> ParsedConversation:
+    builder = TurnBuilder()
+    for node in path:
+        text = node.get("text")
+        text = text if type(text) is str else ""
+        if node.get("role") == "prompter":
+            builder.user(text)
+        else:
+            builder.text(text)
+    turns = builder.finish(complete=False)
+    if not turns or turns[-1].role != "user":
+        raise BadRecord(f"message {str(path[-1].get('message_id'))[:60]}: a prompt without text")
+    pairs = append_pair(turns, ParsedTurn("assistant", worst["text"]), ParsedTurn("assistant", best["text"]))
+    prompt = path[-1]
+    message_id = prompt.get("message_id")
+    preference: dict[str, Any] = {"chosen_rank": best["rank"], "rejected_rank": worst["rank"]}
+    if type(prompt.get("lang")) is str:
+        preference["language"] = prompt["lang"]
+    tree_id = tree.get("message_tree_id")
+    metadata: dict[str, Any] = {"preference": preference}
+    if type(tree_id) is str:
+        metadata["tree"] = tree_id
+    return ParsedConversation(
+        external_id=message_id if type(message_id) is str and message_id else f"{tree_id}:{len(path)}",
+        turns=turns,
+        title=" ".join(turns[0].text.split())[:80] or None,
+        explicit_pairs=pairs,
+        metadata=metadata,
+        dropped=dict(builder.dropped),
+    )
+
+
+importer = OasstImporter()
