@@ -61,7 +61,9 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "claude-code-log cache"
     if base.endswith(".dat"):
         return "binary export asset (.dat)"
-    if ".codex" in parts[:-1] and not _CODEX_SESSION_FOLDERS.intersection(parts[parts.index(".codex") + 1 : -1]):
+    if ".codex" in parts[:-1] and not _CODEX_SESSION_FOLDERS.intersection(
+        parts[parts.index(".codex") + 1 : -1]
+    ):
         # ~/.codex holds the CLI's settings, credentials, logs and prompt history beside its sessions.
         return "Codex CLI settings, logs or prompt history, not sessions"
     return _EXPORT_SIDECARS.get(base)
