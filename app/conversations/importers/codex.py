@@ -10,7 +10,7 @@ Each line is `{"timestamp", "type", "payload"}`. What the conversation is made o
   instructions and are left out.
 - `reasoning` (its summary; the encrypted part is not readable) becomes a thinking block; `function_call`,
   `custom_tool_call`, `local_shell_call` and `web_search_call` become tool_use blocks and their outputs
-  tool_result blocks of the answer.
+  tool_result blocks of the answer (the shell's JSON output unwrapped, a non-zero exit code an error).
 - `event_msg` lines repeat the messages for the UI and `compacted` lines summarise earlier ones: both are left
   out, as are line types this reader does not know (newer versions add some).
 
@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import IO, Any
+
+import orjson
 
 from ._json import BadRecord, decode, iter_lines
 from ._records import first_byte, head_records, type_name
@@ -108,6 +110,27 @@ def _context(injected: re.Match[str], text: str) -> dict[str, Any]:
     }
 
 
+def _output(item: dict[str, Any]) -> dict[str, Any]:
+    """A tool's output as a tool_result block. The shell tool's is JSON text, `{"output", "metadata":
+    {"exit_code", ...}}`: its output is the result, and a non-zero exit code marks it an error. Early
+    versions wrote an object, `{"content", "success"}`."""
+    output: Any = item.get("output")
+    failed = False
+    if type(output) is dict:
+        failed = output.get("success") is False
+        output = output.get("content")
+    elif type(output) is str and output.startswith('{"output"'):
+        try:
+            shell = orjson.loads(output)
+        except orjson.JSONDecodeError:
+            shell = None
+        if type(shell) is dict and type(shell.get("output")) is str:
+            metadata = shell.get("metadata")
+            code = metadata.get("exit_code") if type(metadata) is dict else None
+            output, failed = shell["output"], type(code) is int and code != 0
+    return tool_result(item.get("call_id"), output, failed)
+
+
 class _Session:
     """The conversation of one rollout file, built as its lines are read."""
 
@@ -168,10 +191,7 @@ class _Session:
         elif kind == "web_search_call":
             builder.block(tool_use(item.get("call_id"), "web_search", item.get("action")))
         elif kind in ("function_call_output", "custom_tool_call_output"):
-            output = item.get("output")
-            if type(output) is dict:  # early versions: {"content": ..., "success": ...}
-                output = output.get("content")
-            builder.block(tool_result(item.get("call_id"), output))
+            builder.block(_output(item))
 
     def _message(self, item: dict[str, Any]) -> None:
         role, content = item.get("role"), item.get("content")

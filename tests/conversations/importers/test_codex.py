@@ -83,12 +83,28 @@ def test_reasoning_tool_calls_and_outputs_are_blocks_of_the_answer() -> None:
     }
     assert (call["type"], call["id"], call["name"]) == ("tool_use", "call_7Qm2", "shell")
     assert call["input"]["command"] == ["bash", "-lc", "sed -n 1,40p utils/dates.py"]
-    assert (result["type"], result["tool_use_id"]) == ("tool_result", "call_7Qm2")
-    assert "strptime" in result["content"]
+    # The shell's JSON output is unwrapped; its exit code 0 is no error.
+    assert result == {
+        "type": "tool_result",
+        "tool_use_id": "call_7Qm2",
+        "content": "def parse(text):\n    return datetime.strptime(text, '%Y-%m-%d').date()\n",
+        "is_error": False,
+    }
     assert text["type"] == "text"
     patch, applied, _ = revised.blocks
     assert (patch["name"], patch["input"][:15]) == ("apply_patch", "*** Begin Patch")
     assert applied["content"].startswith("Success. Updated the following files")
+
+
+def test_a_shell_command_that_failed_is_an_error_result() -> None:
+    output = json.dumps({"output": "bash: pytset: command not found\n", "metadata": {"exit_code": 127}})
+    item = {"type": "function_call_output", "call_id": "c1", "output": output}
+    lines = SESSION.read_bytes().splitlines(keepends=True)
+    failed = json.dumps({"timestamp": "t", "type": "response_item", "payload": item}).encode() + b"\n"
+    conversation = parse_one("codex", b"".join([*lines[:10], failed, *lines[10:]]), SESSION.name)
+    blocks = conversation.turns[1].blocks or []
+    assert {"type": "tool_result", "tool_use_id": "c1", "content": "bash: pytset: command not found\n",
+            "is_error": True} in blocks  # fmt: skip
 
 
 def test_an_early_rollout_without_envelopes() -> None:
