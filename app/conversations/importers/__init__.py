@@ -9,6 +9,7 @@ from . import (
     claude_ai,
     claude_code,
     codex,
+    gemini_cli,
     librechat,
     markdown,
     oasst,
@@ -29,6 +30,7 @@ IMPORTERS: dict[str, Importer] = {
     for module in (
         claude_code,
         codex,
+        gemini_cli,
         chatgpt,
         claude_ai,
         open_webui,
@@ -70,6 +72,8 @@ def _name_hint(filename: str) -> str | None:
         return "chatgpt"
     if "/.claude/" in path or path.startswith(".claude/"):
         return "claude-code"
+    if "/.gemini/" in path or path.startswith(".gemini/"):
+        return "gemini-cli"
     if "/.codex/" in path or path.startswith(".codex/") or path.rsplit("/", 1)[-1].startswith("rollout-"):
         return "codex"
     return None

@@ -17,6 +17,7 @@ def test_registry() -> None:
     assert FORMATS == (
         "claude-code",
         "codex",
+        "gemini-cli",
         "chatgpt",
         "claude-ai",
         "open-webui",
@@ -34,7 +35,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, chatgpt, claude-ai, open-webui, librechat, oasst, preference",
+        match="unknown format 'csv'; choose one of: claude-code, codex, gemini-cli, chatgpt, claude-ai, open-webui, librechat, oasst, preference",
     ):
         get_importer("csv")
 
