@@ -18,6 +18,7 @@ from . import (
     preference,
     sharegpt,
     specstory,
+    vscode_chat,
 )
 from ._json import BOM
 from .base import Importer
@@ -35,6 +36,7 @@ IMPORTERS: dict[str, Importer] = {
         claude_ai,
         open_webui,
         librechat,
+        vscode_chat,
         oasst,
         preference,
         sharegpt,

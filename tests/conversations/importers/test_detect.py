@@ -22,6 +22,7 @@ def test_registry() -> None:
         "claude-ai",
         "open-webui",
         "librechat",
+        "vscode-chat",
         "oasst",
         "preference",
         "sharegpt",
@@ -35,7 +36,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, gemini-cli, chatgpt, claude-ai, open-webui, librechat, oasst, preference",
+        match="unknown format 'csv'; choose one of: claude-code, codex, gemini-cli, chatgpt, claude-ai, open-webui, librechat, vscode-chat, oasst, preference",
     ):
         get_importer("csv")
 
