@@ -66,6 +66,9 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     ):
         # ~/.codex holds the CLI's settings, credentials, logs and prompt history beside its sessions.
         return "Codex CLI settings, logs or prompt history, not sessions"
+    if ".gemini" in parts[:-1] and "chats" not in parts[parts.index(".gemini") + 1 : -1]:
+        # ~/.gemini: settings, credentials, prompt logs and `/chat save` checkpoints beside the recordings.
+        return "Gemini CLI settings, logs or checkpoints, not chat recordings"
     return _EXPORT_SIDECARS.get(base)
 
 

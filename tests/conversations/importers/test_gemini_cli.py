@@ -115,3 +115,16 @@ def test_a_gemini_folder_imports_once(engine: Engine) -> None:
     assert {report["format"] for report in summary.file_reports} == {"gemini-cli"}
     again = run_import(engine, paths=[ROOT])
     assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_the_gemini_folder_imports_its_recordings_and_skips_the_rest(engine: Engine, tmp_path: Path) -> None:
+    chats = tmp_path / ".gemini" / "tmp" / "4f2a9c1e" / "chats"
+    chats.mkdir(parents=True)
+    (chats / LEGACY.name).write_bytes(LEGACY.read_bytes())
+    (chats.parent / "logs.json").write_text('[{"sessionId":"s","messageId":0,"type":"user","message":"hi"}]')
+    (chats.parent / "checkpoint-before-refactor.json").write_text('{"history": []}')
+    (tmp_path / ".gemini" / "settings.json").write_text('{"theme": "Default"}')
+    (tmp_path / ".gemini" / "oauth_creds.json").write_text('{"access_token": "not-a-real-token"}')
+    summary = run_import(engine, paths=[tmp_path / ".gemini"])
+    assert (summary.conversations_added, summary.error_count, summary.errors) == (1, 0, [])
+    assert dict(summary.skipped) == {"Gemini CLI settings, logs or checkpoints, not chat recordings": 4}
