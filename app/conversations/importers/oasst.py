@@ -1,4 +1,5 @@
-"""OpenAssistant message trees (oasst1 / oasst2 `*.trees.jsonl`): ranked answers as preference pairs.
+"""OpenAssistant message trees (oasst1 / oasst2 `*.trees.jsonl`, or the flat messages of the Hugging Face
+datasets): ranked answers as preference pairs.
 
 Each line is a tree, `{"message_tree_id", "tree_state", "prompt": node}`; a node is `{"message_id", "text",
 "role": "prompter" | "assistant", "lang", "rank", "deleted", "replies": [nodes]}`. Volunteers ranked the
@@ -7,6 +8,10 @@ are not deleted, the best one is chosen and the worst rejected: the conversation
 to that message, then the two answers. A tree yields one conversation per such place (its external id is
 that prompter message's id) and none without one (skipped with its reason). The language, the ranks and the
 tree id are metadata.
+
+The flat export (`OpenAssistant/oasst1` rows written as JSON Lines: `message_id`, `parent_id`,
+`message_tree_id`, `role`, `text`, `rank`, ...) is read one tree at a time: the messages of a tree follow one
+another, as the dataset lists them, and the tree is rebuilt from the parent ids once the next tree begins.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord
-from ._records import first_byte, has_top_key, head_records, iter_records, type_name
+from ._records import Record, first_byte, has_top_key, head_records, iter_records, type_name
 from ._turns import TurnBuilder, append_pair
 from .base import ParsedConversation, ParsedTurn, ParseResult, RecordError, Skipped
 
@@ -27,6 +32,17 @@ def _is_tree(record: Any) -> bool:
     return type(record) is dict and "message_tree_id" in record and type(record.get("prompt")) is dict
 
 
+def _is_row(record: Any) -> bool:
+    """A message of the flat export (the Hugging Face `OpenAssistant/oasst1` rows): one line a message."""
+    return (
+        type(record) is dict
+        and type(record.get("message_tree_id")) is str
+        and type(record.get("message_id")) is str
+        and "parent_id" in record
+        and record.get("role") in ("prompter", "assistant")
+    )
+
+
 class OasstImporter:
     name = "oasst"
 
@@ -35,7 +51,7 @@ class OasstImporter:
             return False
         records = head_records(head)
         if records:
-            return _is_tree(records[0])
+            return _is_tree(records[0]) or _is_row(records[0])
         # A first tree longer than the head: its id and its prompt come before the prompt's text.
         return (
             b'"message_tree_id"' in head
@@ -44,24 +60,93 @@ class OasstImporter:
         )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        rows = _Rows()
         for record in iter_records(stream):
             if isinstance(record, RecordError):
                 yield record
                 continue
+            if _is_row(record.value):
+                if record.value["message_tree_id"] != rows.tree_id:
+                    yield from rows.tree()
+                try:
+                    rows.add(record)
+                except BadRecord as exc:
+                    yield RecordError(str(exc), line=record.line, json_path=record.json_path)
+                continue
+            yield from rows.tree()
             try:
                 if not _is_tree(record.value):
                     raise BadRecord(
-                        f"expected an OpenAssistant tree (message_tree_id, prompt), got {_shape(record.value)}"
+                        "expected an OpenAssistant tree (message_tree_id, prompt) or message row (message_id, "
+                        f"parent_id, role), got {_shape(record.value)}"
                     )
-                found = list(_conversations(record.value))
+                yield from _found(_conversations(record.value), record.line, record.json_path)
             except BadRecord as exc:
                 yield RecordError(str(exc), line=record.line, json_path=record.json_path)
-                continue
-            if not found:
-                yield Skipped("OpenAssistant tree without two ranked answers to one prompt")
-            for conversation in found:
-                conversation.line, conversation.json_path = record.line, record.json_path
-                yield conversation
+        yield from rows.tree()
+
+
+def _found(
+    conversations: Iterator[ParsedConversation], line: int | None, json_path: str | None
+) -> Iterator[ParseResult]:
+    """A tree's conversations, located where the tree starts, or its skip when it has none."""
+    found = list(conversations)
+    if not found:
+        yield Skipped("OpenAssistant tree without two ranked answers to one prompt")
+    for conversation in found:
+        conversation.line, conversation.json_path = line, json_path
+        yield conversation
+
+
+class _Rows:
+    """The flat export's messages of one tree, collected while they come one after another in the file."""
+
+    def __init__(self) -> None:
+        self.tree_id: str | None = None
+        self.messages: list[dict[str, Any]] = []
+        self.line: int | None = None
+        self.json_path: str | None = None
+
+    def add(self, record: Record) -> None:
+        if not self.messages:
+            self.tree_id, self.line, self.json_path = (
+                record.value["message_tree_id"],
+                record.line,
+                record.json_path,
+            )
+        if len(self.messages) >= _MAX_NODES:
+            raise BadRecord(f"the tree holds more than {_MAX_NODES:,} messages")
+        self.messages.append(record.value)
+
+    def tree(self) -> Iterator[ParseResult]:
+        """The tree collected so far, rebuilt from the parent ids, then forgotten."""
+        if not self.messages:
+            return
+        messages, tree_id, line, json_path = self.messages, self.tree_id, self.line, self.json_path
+        self.messages, self.tree_id = [], None
+        nodes = {m["message_id"]: {**m, "replies": []} for m in messages}
+        roots = []
+        for message in messages:
+            node = nodes[message["message_id"]]
+            parent = nodes.get(message["parent_id"]) if type(message["parent_id"]) is str else None
+            if parent is not None and parent is not node:
+                parent["replies"].append(node)
+            else:
+                roots.append(node)
+        if len(roots) != 1 or roots[0].get("parent_id") is not None:
+            yield RecordError(
+                f"tree {str(tree_id)[:60]}: expected one prompt without a parent_id and every other message "
+                "after its tree's first one (sort the file by message_tree_id)",
+                line=line,
+                json_path=json_path,
+            )
+            return
+        try:
+            yield from _found(
+                _conversations({"message_tree_id": tree_id, "prompt": roots[0]}), line, json_path
+            )
+        except BadRecord as exc:
+            yield RecordError(str(exc), line=line, json_path=json_path)
 
 
 def _shape(value: Any) -> str:
