@@ -6,7 +6,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-from ._turns import TurnBuilder, flatten, response_block
+from ._turns import TurnBuilder, flatten, prompt_title, response_block
 from .base import ParsedConversation
 
 # User entries that are the harness talking, not the person: dropped. (IDE and shell wrappers such as
@@ -21,7 +21,6 @@ _COMMAND_STARTS = ("<command-name>", "<command-message>", "<command-args>")
 _COMMAND_NAME = re.compile(r"<command-name>(.*?)</command-name>", re.DOTALL)
 _COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.DOTALL)
 _METADATA_KEYS = ("sessionId", "cwd", "gitBranch", "version")
-_TITLE_LENGTH = 80
 
 Record = dict[str, Any]
 
@@ -255,7 +254,7 @@ class Session:
             current = self.nodes[current][1]
         if "ai-title" in self.titles:
             return self.titles["ai-title"]
-        return " ".join(first_user[: _TITLE_LENGTH * 4].split())[:_TITLE_LENGTH]
+        return prompt_title(first_user)
 
 
 def _metadata(records: list[Record]) -> dict[str, str]:

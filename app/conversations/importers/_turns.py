@@ -112,6 +112,27 @@ def response_block(block: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+# A conversation without a title of its own is named by its first prompt, cut to this many characters.
+TITLE_CHARS = 80
+
+
+def prompt_title(text: str) -> str:
+    """A title from a prompt: its first words, whitespace collapsed (only the start of a long text is read)."""
+    return " ".join(text[: TITLE_CHARS * 4].split())[:TITLE_CHARS]
+
+
+def thinking_block(thoughts: Any, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    """A thinking block from a list of thoughts (objects whose `fields` hold text: a heading, then the text),
+    each thought's fields on their own lines and the thoughts a blank line apart; None when no text."""
+    texts = []
+    for thought in thoughts if type(thoughts) is list else ():
+        if type(thought) is dict:
+            lines = [thought.get(field) for field in fields]
+            texts.append("\n".join(line for line in lines if type(line) is str and line.strip()))
+    thinking = "\n\n".join(text for text in texts if text)
+    return {"type": "thinking", "thinking": thinking} if thinking else None
+
+
 class TurnBuilder:
     """Accumulates messages in order and merges consecutive same-role messages into one turn.
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from ._turns import TurnBuilder
+from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, ParseResult, Skipped
 from .markdown import read_text
 
@@ -96,7 +96,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
     return ParsedConversation(
         external_id=f"{filename}@{stamp or start}",
         turns=turns,
-        title=" ".join(first[:320].split())[:80],
+        title=prompt_title(first),
         metadata={"started_at": stamp} if stamp else {},
         line=start,
         dropped=dict(builder.dropped),

@@ -22,7 +22,7 @@ from typing import Any
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
-from ._turns import TurnBuilder, part_kind
+from ._turns import TurnBuilder, part_kind, thinking_block
 from .base import ParsedConversation
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -88,15 +88,9 @@ def _reasoning(builder: TurnBuilder, message: dict[str, Any]) -> bool:
         return False
     if content["content_type"] == "reasoning_recap":
         return True
-    thoughts = content.get("thoughts")
-    texts = []
-    for thought in thoughts if type(thoughts) is list else ():
-        if type(thought) is dict:
-            lines = [thought.get(key) for key in ("summary", "content")]
-            texts.append("\n".join(line for line in lines if type(line) is str and line.strip()))
-    thinking = "\n\n".join(text for text in texts if text)
-    if thinking:
-        builder.block({"type": "thinking", "thinking": thinking})
+    thinking = thinking_block(content.get("thoughts"), ("summary", "content"))
+    if thinking is not None:
+        builder.block(thinking)
     return True
 
 

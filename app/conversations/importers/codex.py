@@ -28,7 +28,7 @@ import orjson
 
 from ._json import BadRecord, decode, iter_lines
 from ._records import first_byte, head_records, type_name
-from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .openai import parse_arguments
 
@@ -50,7 +50,6 @@ _INJECTED = re.compile(
     r"|(# AGENTS\.md instructions for ))",
     re.IGNORECASE,
 )
-_TITLE_CHARS = 80
 
 
 class CodexImporter:
@@ -206,7 +205,7 @@ class _Session:
                 self.builder.user("", blocks=[_context(injected, text)])
                 return
             if self.title is None and text.strip():
-                self.title = " ".join(text.split())[:_TITLE_CHARS]
+                self.title = prompt_title(text)
             self.builder.user(text)
 
     def result(self, filename: str) -> ParseResult:

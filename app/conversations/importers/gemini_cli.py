@@ -27,12 +27,11 @@ from typing import IO, Any
 
 from ._json import BadRecord
 from ._records import first_byte, head_records, iter_records, type_name
-from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from ._turns import TurnBuilder, flatten, prompt_title, thinking_block, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 
 _REFERENCED = "\n--- Content from referenced files ---"
 _CONTEXT_TAGS = ("<session_context>", "<hook_context>")
-_TITLE_CHARS = 80
 
 
 def _is_meta(record: Any) -> bool:
@@ -122,7 +121,7 @@ def _conversation(meta: dict[str, Any], messages: list[dict[str, Any]], filename
         if kind == "user":
             typed = _user(builder, message)
             if title is None and typed:
-                title = " ".join(typed.split())[:_TITLE_CHARS]
+                title = prompt_title(typed)
         elif kind == "gemini":
             _answer(builder, message)
             model = message.get("model")
@@ -184,14 +183,9 @@ def _user(builder: TurnBuilder, message: dict[str, Any]) -> str:
 
 
 def _answer(builder: TurnBuilder, message: dict[str, Any]) -> None:
-    thoughts = message.get("thoughts")
-    texts = []
-    for thought in thoughts if type(thoughts) is list else ():
-        if type(thought) is dict:
-            lines = [thought.get(key) for key in ("subject", "description")]
-            texts.append("\n".join(line for line in lines if type(line) is str and line.strip()))
-    if any(texts):
-        builder.block({"type": "thinking", "thinking": "\n\n".join(t for t in texts if t)})
+    thinking = thinking_block(message.get("thoughts"), ("subject", "description"))
+    if thinking is not None:
+        builder.block(thinking)
     builder.text(_text(message.get("content"), builder))
     calls = message.get("toolCalls")
     for call in calls if type(calls) is list else ():

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from ._json import BadRecord
 from ._records import Record, first_byte, has_top_key, head_records, iter_records, type_name
-from ._turns import TurnBuilder, append_pair
+from ._turns import TurnBuilder, append_pair, prompt_title
 from .base import ParsedConversation, ParsedTurn, ParseResult, RecordError, Skipped
 
 # A tree is walked with a stack, so a deep one cannot exhaust Python's recursion; this bounds its size.
@@ -216,7 +216,7 @@ def _pair(
     return ParsedConversation(
         external_id=message_id if type(message_id) is str and message_id else f"{tree_id}:{len(path)}",
         turns=turns,
-        title=" ".join(turns[0].text.split())[:80] or None,
+        title=prompt_title(turns[0].text) or None,
         explicit_pairs=pairs,
         metadata=metadata,
         dropped=dict(builder.dropped),
