@@ -117,3 +117,19 @@ def test_an_export_imports_once_with_its_skips_and_drops(engine: Engine) -> None
     assert summary.file_reports[0]["format"] == "open-webui"
     again = run_import(engine, paths=[EXPORT])
     assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_code_run_by_the_interpreter_is_a_tool_call_with_its_output() -> None:
+    chats = _chats()
+    answer = chats[0]["chat"]["history"]["messages"]["a3"]
+    output = json.dumps({"stdout": "42\n", "stderr": ""}).replace('"', "&quot;")
+    answer["content"] = (
+        f'<details type="code_interpreter" done="true" output="{output}">\n<summary>Analyzed</summary>\n'
+        "```python\nprint(6 * 7)\n```\n</details>\nThe answer is 42."
+    )
+    conversations, errors = parse("open-webui", json.dumps(chats[:1]).encode(), EXPORT.name)
+    assert errors == []
+    call, result, text = conversations[0].turns[3].blocks or []
+    assert (call["name"], call["input"]) == ("code_interpreter", "```python\nprint(6 * 7)\n```")
+    assert result["content"] == '{"stdout": "42\\n", "stderr": ""}'
+    assert text == {"type": "text", "text": "The answer is 42."}

@@ -89,3 +89,18 @@ def test_vscode_chats_import_once(engine: Engine) -> None:
     assert {report["format"] for report in summary.file_reports} == {"vscode-chat"}
     again = run_import(engine, paths=[FOLDER])
     assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_inline_references_to_files_and_web_pages_read_as_vscode_shows_them() -> None:
+    export = json.loads(EXPORT.read_bytes())
+    file = {"$mid": 1, "fsPath": "/home/dev/shop/tax.py", "path": "/home/dev/shop/tax.py", "scheme": "file"}
+    page = {"$mid": 1, "external": "https://docs.python.org/3/library/decimal.html", "scheme": "https"}
+    export["requests"][1]["response"] = [
+        {"value": "See "},
+        {"kind": "inlineReference", "inlineReference": file},
+        {"value": " and "},
+        {"kind": "inlineReference", "inlineReference": page},
+        {"kind": "markdownContent", "content": {"value": "."}},
+    ]
+    conversation = parse_one("vscode-chat", json.dumps(export).encode(), EXPORT.name)
+    assert conversation.turns[3].text == "See tax.py and https://docs.python.org/3/library/decimal.html."
