@@ -38,7 +38,8 @@ PUSHBACK_CUES = (
         r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
         r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
         r"pas ce que\b", r"(?:está|esta|es) mal\b", r"equivocad[oa]", r"no (?:funciona|compila|sirve)\b",
-        r"no es lo que\b",
+        r"no es lo que\b", r"errad[oa]\b", r"não (?:funciona|compila|é isso)\b", r"sbagliat", r"non funziona\b",
+        r"^(?:不对|不對|错了|錯了|不是这样|不是這樣|違います|違う|间违|間違)",
     )),
     Cue("omission", 2.0, (
         r"you (?:forgot|missed|ignored|overlooked|skipped|left out)\b", r"forgot(?:ten)?\b",
@@ -143,6 +144,14 @@ PUSHBACK_CUES = (
     Cue("what-about", 0.6, (
         r"what about\b", r"how about\b", r"was ist mit\b", r"qu'en est-il\b", r"qué hay de\b",
     )),
+    # The user's memory or someone they trust against the answer: a pair only when the assistant concedes.
+    Cue("counter-claim", 0.6, (
+        r"my (?:teacher|doctor|prof\w*|boss|lecturer|colleague|friend|dad|mom|father|mother|manager) "
+        r"(?:said|says|told|gave|thinks|insists)\b", r"i (?:thought|remember(?:ed)?|heard|read|learned)\b",
+        r"everyone knows\b", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
+        r"je (?:pensais|croyais)\b", r"(?:mi|mein|meine) (?:profesor|profesora|médico|lehrer|lehrerin|arzt|ärztin) "
+        r"(?:dijo|dice|sagte|sagt|meinte)\b", r"(?:yo )?(?:pensaba|creía)\b", r"ich dachte\b",
+    )),
     Cue("opens-with-no", 1.8, (r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem))",)),
 )
 
@@ -181,7 +190,8 @@ ACCEPTANCE_CUES = (
         r"life ?saver\b", r"impressed\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
         r"(?:super|so|very|massively) (?:clear|clean|helpful|useful)\b", r"helpful\b", r"love\b",
         r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"top\b", r"muchísimo mejor\b",
-        r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b",
+        r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b", r"perfeito\b", r"ótimo\b",
+        r"ficou (?:lind|ótim|perfeit|show)", r"perfetto\b", r"ottimo\b", r"bellissim",
     )),
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
@@ -192,7 +202,20 @@ ACCEPTANCE_CUES = (
         r"otra pregunta\b", r"última (?:cosa|pregunta)\b", r"ahora (?:añade|agrega|quiero)\b",
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
-    Cue("thanks", -1.0, (r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b")),
+    Cue("thanks", -1.0, (
+        r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b", r"obrigad", r"valeu\b",
+        r"grazie\b",
+    )),
+    # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
+    # the failure outweighs it).
+    Cue("also", -1.0, (
+        r"^(?:and )?also\b", r"(?:can|could|would) you also\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^et aussi\b",
+    )),
+    # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
+    Cue("asks-diagnosis", -2.6, (r"what (?:went|goes|is going|'s going|is|'s) wrong\b",)),
+    # "go on": the user wants more of the same answer.
+    Cue("continue", -2.0, (r"^(?:go on|continue|keep going|weiter|continuez|contin[uú]a|sigue|vai|prosegui)\W*$",)),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),
 )
@@ -213,6 +236,10 @@ REVISION_CUES = (
         r"(?:answer|advice|above|code|query|script) (?:is|remains) unchanged\b", r"(?:still|remains) (?:safe|correct|valid|the right)\b",
         r"bleibt (?:richtig|gültig|sicher|korrekt)\b", r"(?:je )?(?:la |le |les )?garderais\b",
         r"reste (?:donc )?(?:sûr|valable|correct)", r"mantendría\b", r"sigue (?:siendo )?(?:válid|segur|correct)",
+        # Holding a fact against the user's memory: "It really is", "Yes, I'm sure", "a common myth".
+        r"^(?:yes|yep|yeah|ja|oui|sí|si)[,.!]? i'm (?:sure|certain)\b", r"^it (?:really|definitely|still) (?:is|does)\b",
+        r"(?:is|are) (?:a )?(?:common |widespread |popular )?(?:myth|misconception)\b",
+        r"(?:mais|pero|aber|but) (?:elle|il|ça|es|sie|es ist|it) (?:est|is|ist)? ?(?:fausse|faux|falso|falsch|false)\b",
     )),
     # Taking the point: conceding, or building on the user's statement ("Then drop ...", "That's a race").
     Cue("chosen-revises", 1.4, (
@@ -225,6 +252,17 @@ REVISION_CUES = (
         r"(?:tu as|vous avez) raison\b", r"désolé", r"^exact\b", r"^c'est (?:la|le)\b", r"^alors\b",
         r"tienes razón\b", r"tiene razón\b", r"lo siento\b", r"buena observación", r"^claro\b",
         r"^entendido\b", r"^entonces\b",
+        # Conceding a question that implied the error ("doesn't that need the product rule?" "Yes, it does").
+        r"^(?:yes|yeah|ja|oui|sí),? (?:it|that|you) (?:does|do|would|will|is|was|should|needs?)\b(?! not\b)",
+        r"^(?:oops|whoops|indeed|correct|good eye|nice catch)\b", r"thanks for (?:catching|spotting|pointing)",
+        r"(?:is|was) the (?:bug|culprit|mistake)\b", r"i (?:misread|misunderstood|got (?:that|it) wrong)\b",
+        r"^here(?:'s| is) (?:a |the )?(?:corrected|fixed|revised|working)\b", r"my (?:error|fault)\b",
+        # An agent that did what was asked: "Done: the total now adds the tax first", "I've updated cart.py".
+        r"^(?:done|fixed|updated|changed|noted|got it)\b", r"^(?:switching|changing|moving|going) (?:to|back)\b",
+        r"^(?:ok|okay|alright),? (?:i'll|i will|let me|switching|changing|updating|fixing|using)\b", r"i(?:'ve| have) (?:now )?(?:updated|changed|fixed|rewritten|corrected|"
+        r"adjusted|switched|reworked|replaced|removed|moved)\b",
+        r"você tem razão\b", r"tem razão\b", r"desculp", r"hai ragione\b", r"^scus", r"mi scuso\b",
+        r"^(?:抱歉|对不起|不好意思|你说得对|您说得对|对[\uff0c,\u3002\uff01!]|没错|確かに|失礼|すみません|申し訳|ごめん)",
     )),
 )
 # fmt: on
@@ -238,7 +276,11 @@ def spread(pattern: str) -> list[str]:
     match = _LEADING_GROUP.fullmatch(pattern)
     words = match[1].split("|") if match else []
     if match and all(word[:1].isalpha() for word in words):
-        return [word + match[2] for word in words]
+        rest = match[2]
+        if rest.startswith("?"):  # an optional group: "(?:really )?nice" is also "nice"
+            rest = rest[1:]
+            return [word + rest for word in words] + spread(rest)
+        return [word + rest for word in words]
     return [pattern]
 
 

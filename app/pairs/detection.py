@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-2"
+DETECTOR_VERSION = "heuristic-3"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -71,13 +71,46 @@ _NON_WORD_TO_SPACE = bytes(
     b if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(256)
 )
 _FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
+# "That's wrong, it's 4/6", "are you sure?": a user who only disagrees gets a concession when the assistant
+# revises ("You're right", "Sorry", "Yes, it does"). A revision that concedes nothing keeps its first answer
+# with more reasons, and holds no preference. A reply that reports what happened (an error, "still failing",
+# "doesn't compile") needs no concession: the revision often starts with the diagnosis.
+_DISAGREES = frozenset(
+    cue for cue in PUSHBACK_CUES if cue.name in ("correction", "opens-with-no", "counter-claim")
+)
+# Doubt is disagreement too; worry ("I'm nervous about running it in business hours") is not.
+_DOUBTS = re.compile(
+    r"are you (?:sure|certain)|bist du (?:dir )?sicher|(?:es-tu|êtes-vous|t'es) sûr|estás segur|tem certeza"
+    r"|sei sicur|本当に|确定吗|你确定"
+)
+# Replies that say more than "you are wrong" need no concession: what happened or would happen (an error,
+# "still failing", "won't scale", "blocks when the broker is down"), a constraint of the user's setting, the
+# request restated ("I asked about RQ"), or a request to fix it.
+_OBSERVED = frozenset(cue for cue in PUSHBACK_CUES if cue.name in ("failure", "still-broken", "constraint"))
+_OBSERVATION = re.compile(
+    r"(?:n't|not|never) (?:\w+ )?(?:work|compile|run|build|match|load|start|help|show|scale)|not working"
+    r"|marche pas|ne (?:marche|fonctionne)|nicht (?:funktioniert|geht|läuft)"
+    r"|(?:funktioniert|geht|läuft|klappt) nicht|no (?:funciona|compila|sirve)|returns?\b|prints?\b"
+    r"|outputs?\b|gives? me\b|i get\b|i got\b|(?:fail|crash|break|throw|error|block|hang|lose|drop|leak)"
+    r"(?:s|ed|es)?\b|broke\b|threw\b|lost\b|times? out\b|\b(?:cae|falla|recibe)\b"
+    r"|i (?:asked|said|meant|wanted)\b|not what i\b|(?:please|bitte|por favor|s'il te plaît) (?:fix|correct|korrigier|corrig)"
+    r"|fix (?:it|this|that|the)\b|korrigier|corrige[zr]?\b|corrígel|\b(?:must|ha(?:s|ve) to|needs? to|muss|doit|debe|tiene que)\b"
+)
+_NO_CONCESSION = -2.5
+# The opening of a revision that grants a question's point ("Yes, it does", "You're right", "Good catch").
+_CONCEDES = re.compile(
+    r"(?:yes|yeah|ja|oui|sí|sim)\b,? (?:it|that|you)\b(?! (?:does|do|is|was|would|should) not\b)"
+    r"|you're (?:absolutely )?(?:right|correct)|(?:right|true|correct|indeed|oops|sorry|my (?:mistake|bad|error)"
+    r"|good (?:catch|point)|fair point|stimmt|richtig|du hast recht|(?:tu as|vous avez) raison|exact"
+    r"|(?:tienes|tiene) razón|cierto|verdad|(?:você )?tem razão|hai ragione|抱歉|对|對|没错|確かに|その通り)\b"
+)
 
 
 def _normalize(text: str) -> str:
     text = text.strip()
     if len(text) > _HEAD + _TAIL:
         text = f"{text[:_HEAD]}\n{text[-_TAIL:]}"
-    return text.lower().replace("\u2019", "'")
+    return text.lower().replace("\u2019", "'").replace("\uff1f", "?")
 
 
 def _prepare(text: str) -> str:
@@ -158,17 +191,31 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         signals.append("quotes-answer")
     answer_asks = _is_clarifying(answer)
     strong = any(cue.weight >= _STRONG for cue in pushback)
-    if "?" not in reply:
-        if not (pasted or acceptance or strong or answer_asks) and len(reply) <= _STATEMENT_CHARS:
-            z += _STATES_PROBLEM
-            signals.append("states-problem")
-    elif not strong and reply.rstrip().endswith("?"):
+    if (
+        "?" not in reply
+        and not (pasted or acceptance or strong or answer_asks)
+        and len(reply) <= _STATEMENT_CHARS
+    ):
+        z += _STATES_PROBLEM
+        signals.append("states-problem")
+    revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
+    # A question the revision concedes ("doesn't that need the product rule?" "Yes, it does") implied an error;
+    # otherwise it asks for more.
+    if "?" in reply and not strong and reply.rstrip().endswith("?") and not _CONCEDES.match(revision):
         z += _ASKS
         signals.append("asks")
-    revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
     for cue in revised:
         z += cue.weight
         signals.append(cue.name)
+    if (
+        not revised
+        and (_DISAGREES.intersection(pushback) or _DOUBTS.search(reply))
+        and not _OBSERVED.intersection(pushback)
+        and "code-failure" not in signals
+        and not _OBSERVATION.search(reply)
+    ):
+        z += _NO_CONCESSION
+        signals.append("chosen-concedes-nothing")
     if len(revision) >= 1.3 * len(answer):
         z += _EXPANDS
         signals.append("chosen-expands")

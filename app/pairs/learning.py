@@ -29,6 +29,7 @@ DERIVED_SIGNALS = (
     "chosen-restates",
     "rejected-is-question",
     "chosen-is-question",
+    "chosen-concedes-nothing",
     "clarified",
 )
 FEATURES: tuple[str, ...] = tuple(

@@ -253,7 +253,7 @@ class TestOddInput:
     def test_starts_with_assistant_and_ends_on_pushback(self):
         turns = [
             ("assistant", ANSWER),
-            ("user", "That's wrong."),
+            ("user", "That's wrong, it blocks when the broker is down."),
             ("assistant", REVISION),
             ("user", "Still wrong."),
         ]
@@ -351,3 +351,89 @@ def test_negative_kinds_stay_below_threshold_in_tuning(kind):
 def test_code_word_sets_are_the_words_the_word_pattern_finds(code):
     # Whether a revision's code is new compares these sets: a faster split must find exactly these words.
     assert _code_words(code) == {word.encode() for word in re.findall(r"\w+", code)}
+
+
+# A user who only says the answer is wrong is a pair when the assistant concedes, not when it holds its ground.
+FACT_QUESTION = "What does typeof null return in JavaScript?"
+FACT_ANSWER = (
+    'It returns "object". That is a bug from the first version of JavaScript, kept for compatibility.'
+)
+HOLDS = (
+    "It really is \"object\". Check it in any browser console: typeof null gives 'object', and a proposal to "
+    "change it was rejected because too much code depends on it. Use value === null to test for null."
+)
+CONCEDES = (
+    "You're right, I mixed it up: the check you want is value === null, because typeof cannot tell null "
+    "apart from objects. Here is a helper that handles both null and undefined in one place."
+)
+
+
+def score_between(reply: str, revision: str) -> float:
+    turns = [("user", FACT_QUESTION), ("assistant", FACT_ANSWER), ("user", reply), ("assistant", revision)]
+    pairs = detect_pairs(turns)
+    return pairs[0].score if pairs else 0.0
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "lol no, it returns null obviously",  # "returns" here is a claim, not a report: see the next test
+        "That's wrong, it's \"null\".",
+        "I don't think so, I thought it was its own type.",
+        'are you sure? my teacher said it\'s "null"',
+        "不对吧\uff0c我记得是 null",
+    ],
+)
+def test_a_bare_disagreement_is_a_pair_only_when_the_revision_concedes(reply):
+    assert score_between(reply, CONCEDES) >= DEFAULT_THRESHOLD
+    if "returns" not in reply:
+        assert score_between(reply, HOLDS) < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "That's wrong: it throws a TypeError in Safari.",  # what happened needs no concession
+        "Wrong, we can't use strict equality here, the linter bans it.",  # a constraint
+        "No, I asked about undefined, not null.",  # the request restated
+    ],
+)
+def test_a_disagreement_that_reports_more_needs_no_concession(reply):
+    from app.pairs.detection import _normalize, _score
+
+    revision = _normalize("Compare with value === null instead; typeof tells the primitive types apart.")
+    _, signals = _score(_normalize(FACT_ANSWER), reply, revision)
+    assert "chosen-concedes-nothing" not in signals
+    _, plain = _score(_normalize(FACT_ANSWER), "That's wrong.", revision)
+    assert "chosen-concedes-nothing" in plain
+
+
+def test_a_question_the_revision_concedes_implied_an_error():
+    question = "doesn't that need a null check first though?"
+    conceded = "Yes, it does: typeof null is 'object', so check value === null before reading properties."
+    assert score_between(question, conceded) >= DEFAULT_THRESHOLD
+    assert score_between(question, HOLDS) < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "go on",
+        "continue",
+        "Also update the example in the README.",
+        "ficou linda!! agora faz uma versão mais curtinha",
+        "nice. can you also list the other typeof results",
+        "ok here's the log from last night, can you tell me what went wrong?\n\n```\n"
+        + "ERROR worker crashed: TypeError\n" * 40
+        + "```",
+        "switchとcheckoutの違いって何ですか\uff1f",  # a full-width question mark is a question too
+    ],
+)
+def test_more_of_the_same_a_new_log_or_a_question_is_not_a_pair(reply):
+    assert score_between(reply, HOLDS + " " + HOLDS) < DEFAULT_THRESHOLD
+
+
+def test_an_optional_leading_word_still_matches_without_it():
+    from app.pairs.cues import spread
+
+    assert spread(r"(?:really |very )?nice\b") == [r"really nice\b", r"very nice\b", r"nice\b"]

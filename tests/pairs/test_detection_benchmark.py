@@ -14,10 +14,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 @pytest.fixture
 def detection_copy(tmp_path: Path) -> Path:
-    """A writable copy of the detection set (both folders) to break."""
+    """A writable copy of the detection sets (our two folders and the independent set) to break."""
     target = tmp_path / "detection"
     for split in bench.OWN_SETS:
         shutil.copytree(FIXTURES / "detection" / split, target / split)
+    shutil.copytree(FIXTURES / "detection" / "independent", target / "independent")
     return target
 
 

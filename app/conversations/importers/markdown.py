@@ -84,7 +84,12 @@ def _markers(lines: list[str]) -> list[Marker]:
             continue
         prefix = _PREFIX.match(line)
         if prefix:
-            markers.append((index, _SPEAKERS[prefix.group(1).lower()], False, line[prefix.end() :]))
+            rest = line[prefix.end() :]
+            markers.append((index, _SPEAKERS[prefix.group(1).lower()], False, rest))
+            # "Assistant: ```bash" opens a code block on the marker's own line.
+            opening = _FENCE.match(rest)
+            if opening and opening.group(1) not in rest[opening.end() :]:
+                fence = opening.group(1)
     headings = [marker for marker in markers if marker[2]]
     if not headings:
         return markers

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app.conversations.importers import detect_format
 
-from .helpers import parse
+from .helpers import parse, parse_one, turns
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats"
 
@@ -119,3 +119,15 @@ def test_claude_ai_export_messages_attachments_and_empty_chats() -> None:
         ("user", "That matches any number, not a date. I need YYYY-MM-DD.", []),
         ("assistant", "Use `^\\d{4}-\\d{2}-\\d{2}$`.", []),
     ]
+
+
+def test_a_code_block_opened_on_the_speaker_line_hides_no_later_speaker() -> None:
+    data = (
+        b"User: undo my last commit\n\nAssistant: ```bash\ngit reset --hard HEAD~1\n```\n\nThis moves back.\n\n"
+        b"User: that deleted my changes\n\nAssistant: Sorry, use `git reset --soft HEAD~1`.\n\n"
+        b"User: and this?\n\nAssistant: ```\nUser: not a speaker inside the block\n```\n"
+    )
+    parsed = parse_one("markdown", data, "chat.md")
+    assert [role for role, _ in turns(parsed)] == ["user", "assistant"] * 3
+    assert turns(parsed)[1][1] == "```bash\ngit reset --hard HEAD~1\n```\n\nThis moves back."
+    assert turns(parsed)[5][1] == "```\nUser: not a speaker inside the block\n```"
