@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import os
+import re
 import stat
 import zipfile
 from collections.abc import Callable, Iterator
@@ -46,6 +47,40 @@ _EXPORT_SIDECARS = {
 
 # Where Codex CLI keeps its session logs inside ~/.codex.
 _CODEX_SESSION_FOLDERS = frozenset({"sessions", "archived_sessions"})
+# The folder beside a Le Chat export's `chat-<uuid>.json` that holds the chat's attachments.
+_LE_CHAT_FILES = re.compile(r"chat-[0-9a-fA-F-]{8,}-files")
+
+# Cline's and Roo Code's globalStorage folders: only `tasks/<id>/api_conversation_history.json` is a conversation.
+_CLINE_FOLDERS = frozenset(
+    {
+        "saoudrizwan.claude-dev",
+        "saoudrizwan.cline-nightly",
+        "rooveterinaryinc.roo-cline",
+        "kilocode.kilo-code",
+    }
+)
+_CLINE_TASK_FILES = frozenset(
+    {
+        "ui_messages.json",
+        "claude_messages.json",
+        "task_metadata.json",
+        "context_history.json",
+        "settings.json",
+        "history_item.json",
+        "_index.json",
+    }
+)
+
+
+def _cline_reason(parts: list[str], base: str) -> str | None:
+    """Why a file of a Cline/Roo Code task folder (`tasks/<id>/`) or of the extension's folder is skipped."""
+    in_extension = any(part.lower() in _CLINE_FOLDERS for part in parts[:-1])
+    if base in _CLINE_TASK_FILES and (in_extension or (len(parts) >= 3 and parts[-3] == "tasks")):
+        return "Cline/Roo Code task UI log, metadata or settings, not the conversation"
+    if in_extension and base != "api_conversation_history.json":
+        # The task index (state/taskHistory.json), MCP settings, checkpoints, a downloaded browser, ...
+        return "Cline/Roo Code task index, settings or cache, not conversations"
+    return None
 
 
 def not_conversation_reason(name: str, size: int) -> str | None:
@@ -66,9 +101,26 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     ):
         # ~/.codex holds the CLI's settings, credentials, logs and prompt history beside its sessions.
         return "Codex CLI settings, logs or prompt history, not sessions"
-    if ".gemini" in parts[:-1] and "chats" not in parts[parts.index(".gemini") + 1 : -1]:
-        # ~/.gemini: settings, credentials, prompt logs and `/chat save` checkpoints beside the recordings.
-        return "Gemini CLI settings, logs or checkpoints, not chat recordings"
+    if (
+        ".gemini" in parts[:-1]
+        and "chats" not in parts[parts.index(".gemini") + 1 : -1]
+        and not (base.startswith("checkpoint-") and base.endswith(".json"))
+    ):
+        # ~/.gemini: settings, credentials, prompt logs and tool restore points beside the chat recordings
+        # (`tmp/<project>/chats/`) and the `/chat save` checkpoints (`tmp/<project>/checkpoint-<tag>.json`).
+        return "Gemini CLI settings, credentials or logs, not conversations"
+    cline = _cline_reason(parts, base)
+    if cline is not None:
+        return cline
+    if ".continue" in parts[:-1] and "sessions" not in parts[parts.index(".continue") + 1 : -1]:
+        # ~/.continue: config, indexes, dev data and logs beside the chat sessions.
+        return "Continue settings, indexes or logs, not sessions"
+    if base == "sessions.json" and len(parts) > 1 and parts[-2] == "sessions":
+        return "Continue session index (sessions.json)"
+    if "prod-mc-asset-server" in parts[:-1]:
+        return "Grok export attachment"
+    if any(_LE_CHAT_FILES.fullmatch(part) for part in parts[:-1]):
+        return "Le Chat export attachment"
     return _EXPORT_SIDECARS.get(base)
 
 

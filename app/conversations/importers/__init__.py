@@ -8,8 +8,13 @@ from . import (
     chatgpt,
     claude_ai,
     claude_code,
+    cline,
     codex,
+    continue_dev,
+    deepseek,
     gemini_cli,
+    grok,
+    le_chat,
     librechat,
     markdown,
     oasst,
@@ -32,11 +37,16 @@ IMPORTERS: dict[str, Importer] = {
         claude_code,
         codex,
         gemini_cli,
+        cline,
+        continue_dev,
+        deepseek,
         chatgpt,
         claude_ai,
         open_webui,
         librechat,
         vscode_chat,
+        grok,
+        le_chat,
         oasst,
         preference,
         sharegpt,
@@ -70,6 +80,8 @@ def _name_hint(filename: str) -> str | None:
         return "markdown"
     if path.rsplit("/", 1)[-1].startswith("chat-export-") and path.endswith(".json"):
         return "open-webui"
+    if path.rsplit("/", 1)[-1] == "api_conversation_history.json":
+        return "cline"
     if path.rsplit("/", 1)[-1] == "conversations.json":
         return "chatgpt"
     if "/.claude/" in path or path.startswith(".claude/"):

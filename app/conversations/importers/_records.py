@@ -46,6 +46,11 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
+def peekable(stream: IO[bytes]) -> io.BufferedReader:
+    """The stream itself if it can peek (a BufferedReader), else a BufferedReader over it."""
+    return stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream))
+
+
 def first_byte(head: bytes) -> int | None:
     """The first significant byte of a file (after a BOM and whitespace), or None if there is none."""
     stripped = head.removeprefix(BOM).lstrip(_WHITESPACE)
@@ -55,7 +60,7 @@ def first_byte(head: bytes) -> int | None:
 def iter_records(stream: IO[bytes]) -> Iterator[Record | RecordError]:
     """Decode each record of a JSON Lines file, a JSON array or a single JSON object written over many
     lines, chosen by the file's first byte and first line."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream))
+    buffered = peekable(stream)
     first = first_byte(buffered.peek(65536))
     if first is not None and first not in b"[{":
         raise FileFormatError(f"not JSON: the file starts with {bytes([first])!r}, not '{{' or '['")
@@ -141,13 +146,15 @@ def parse_records(
     filename: str,
     convert: Converter,
     shape: tuple[str, Callable[[dict[str, Any]], bool]] | None = None,
+    records: Iterable[Record | RecordError] | None = None,
 ) -> Iterator[ParseResult]:
     """Run `convert(value, fallback_id)` on every record; a BadRecord it raises becomes a RecordError.
 
     With `shape` (a format's name and its record test), a file that is one JSON object (`$`) of another
     shape gets an error saying it is not a conversation of that format, not just the first field missing.
+    `records`, when given, are read instead of the stream's JSON records (a CSV file's rows).
     """
-    for record in iter_records(stream):
+    for record in iter_records(stream) if records is None else records:
         if isinstance(record, RecordError):
             yield record
             continue

@@ -17,9 +17,11 @@ user/assistant message of a non-text content type is counted by kind in the conv
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
+from . import deepseek
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
 from ._turns import TurnBuilder, part_kind, thinking_block
@@ -122,4 +124,12 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
 
 
-importer = RecordImporter.by_key("chatgpt", _convert, key="mapping", kind=dict, sign=b'"author"')
+def _looks(record: dict[str, Any]) -> bool:
+    """A `mapping` tree that is not DeepSeek's (its messages hold `fragments`, not an `author`)."""
+    return type(record.get("mapping")) is dict and not deepseek.is_export(record)
+
+
+# DeepSeek's export is a `mapping` tree too: its records are left to that importer, by name hint or not.
+importer = dataclasses.replace(
+    RecordImporter.by_key("chatgpt", _convert, key="mapping", kind=dict, sign=b'"author"'), looks=_looks
+)

@@ -8,10 +8,17 @@
   the shared text up to the last `Assistant:` is the prompt.
 - LLaMA-Factory Alpaca-style preference: `{"instruction", "input"?, "chosen", "rejected"}`, strings.
 - OpenAI DPO: `{"input": {"messages": [...]}, "preferred_output": [...], "non_preferred_output": [...]}`.
-- Chatbot Arena battles (lmsys/chatbot_arena_conversations, MT-Bench human judgments): `conversation_a` and
-  `conversation_b` answer the same prompt, `winner` says which model won; the winner's answer is chosen. A tie
-  states no preference and a battle of several turns votes on two conversations that differ before their
-  last answer: both are skipped with their reason, never paired.
+- Chatbot Arena battles (lmsys/chatbot_arena_conversations, MT-Bench human judgments, LMArena's
+  arena-human-preference-100k and -140k rows as JSON): `conversation_a` and `conversation_b` answer the same
+  prompt, `winner` says which model won; the winner's answer is chosen. The 100k set may hold each
+  conversation as a JSON string, the 140k set a message's content as a list of parts (`{type, text, image,
+  mimeType}`: text parts joined, images counted as dropped). A tie, a vote that both answers are bad
+  (`both_bad`) and a battle of several turns, which votes on two conversations that differ before their last
+  answer, are skipped with their reason, never paired.
+- LMArena's arena-human-preference-55k `train.csv` (Kaggle "lmsys-chatbot-arena"): one battle a row, `prompt`,
+  `response_a` and `response_b` JSON-encoded lists of strings (one per turn, `null` for a lost one), the
+  winner one-hot in `winner_model_a` / `winner_model_b` / `winner_tie`. Read like a battle: a single-turn row
+  is a pair, a tie, a battle of several turns and a row with a lost turn are skipped with their reason.
 
 The conversation is the prompt's turns, then the rejected answer, then the chosen one: two assistant
 turns in a row (the one exception to alternation), linked by an ExplicitPair. Scores, ratings and model
@@ -21,21 +28,34 @@ names of the record are kept in the conversation's metadata under `preference`.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
 
-from ._json import BadRecord
-from ._records import RecordImporter, expect, external_id, type_name
+from ._csv import csv_header, iter_csv_records
+from ._json import BadRecord, decode
+from ._records import RecordImporter, expect, external_id, parse_records, peekable, type_name
 from ._turns import TurnBuilder, append_pair
-from .base import ParsedConversation, ParsedTurn, SkipRecord
+from .base import ParsedConversation, ParsedTurn, ParseResult, SkipRecord
 from .openai import add_messages
 
 SHAPES = (
     "TRL {prompt, chosen, rejected}; TRL implicit prompt {chosen, rejected} as message lists sharing "
     'the prompt; HH-RLHF {chosen, rejected} as "\\n\\nHuman: … \\n\\nAssistant: …" strings; '
     "Alpaca {instruction, input?, chosen, rejected}; OpenAI {input, preferred_output, non_preferred_output}; "
-    "Chatbot Arena {conversation_a, conversation_b, winner}"
+    "Chatbot Arena {conversation_a, conversation_b, winner}; LMArena 55k CSV {prompt, response_a, response_b, "
+    "winner_model_a, winner_model_b, winner_tie}"
 )
 _ARENA_WINNERS = {"model_a": ("a", "b"), "model_b": ("b", "a")}
+_ARENA_TIE = "Chatbot Arena tie: no answer preferred"
+_ARENA_BOTH_BAD = "Chatbot Arena both_bad: both answers judged bad, no answer preferred"
+_ARENA_TURNS = "Chatbot Arena battle of several turns: the vote is on whole conversations"
+_ARENA_LOST = "Chatbot Arena battle with a lost turn (null in the CSV): no answer to pair"
+# The LMArena 55k CSV: a header with these columns (`id` too, not required) is this format's.
+_CSV_WINNERS = ("winner_model_a", "winner_model_b", "winner_tie")
+_CSV_TEXTS = ("prompt", "response_a", "response_b")
+_CSV_COLUMNS = frozenset(("model_a", "model_b", *_CSV_TEXTS, *_CSV_WINNERS))
 # Fields kept as metadata: the scores and provenance public preference datasets carry.
 _META_KEYS = (
     "score_chosen",
@@ -57,7 +77,8 @@ _META_KEYS = (
 _HH_SPEAKER = re.compile(r"(?:^|\n\n)(Human|Assistant): ?")
 
 
-def _answer(value: Any, field: str) -> ParsedTurn:
+def _answer(value: Any, field: str, dropped: Counter[str]) -> ParsedTurn:
+    """The answer as one assistant turn; the parts it leaves out (an image) are counted in `dropped`."""
     if type(value) is str:
         return ParsedTurn("assistant", value)
     if type(value) is not list:
@@ -65,6 +86,7 @@ def _answer(value: Any, field: str) -> ParsedTurn:
     builder = TurnBuilder()
     add_messages(builder, value, field)
     turns = builder.finish(complete=False)
+    dropped.update(builder.dropped)
     if len(turns) != 1 or turns[0].role != "assistant":
         roles = ", ".join(turn.role for turn in turns) or "none"
         raise BadRecord(
@@ -156,18 +178,92 @@ def _arena(record: dict[str, Any]) -> dict[str, Any]:
     winner = record.get("winner")
     if type(winner) is not str or winner not in _ARENA_WINNERS:
         if type(winner) is str and winner.startswith("tie"):
-            raise SkipRecord("Chatbot Arena tie: no answer preferred")
+            raise SkipRecord(_ARENA_TIE)
+        if winner == "both_bad":
+            raise SkipRecord(_ARENA_BOTH_BAD)
         got = type_name(winner) if type(winner) is not str else repr(winner[:40])
-        raise BadRecord(f'winner: expected "model_a", "model_b" or a tie, got {got}')
+        raise BadRecord(f'winner: expected "model_a", "model_b", a tie or "both_bad", got {got}')
     good, bad = _ARENA_WINNERS[winner]
-    chosen = expect(record.get(f"conversation_{good}"), list, f"conversation_{good}")
-    rejected = expect(record.get(f"conversation_{bad}"), list, f"conversation_{bad}")
+    chosen = _conversation(record, f"conversation_{good}")
+    rejected = _conversation(record, f"conversation_{bad}")
     prompts = sum(1 for m in chosen if type(m) is dict and m.get("role") == "user")
     if prompts > 1:
-        raise SkipRecord("Chatbot Arena battle of several turns: the vote is on whole conversations")
+        raise SkipRecord(_ARENA_TURNS)
     extra = {"chosen_model": record.get(f"model_{good}"), "rejected_model": record.get(f"model_{bad}")}
     extra |= {key: record[key] for key in ("judge", "language", "winner") if type(record.get(key)) is str}
-    return {"id": record.get("question_id"), "chosen": chosen, "rejected": rejected, **extra}
+    # lmsys/chatbot_arena_conversations and the 100k set name the battle `question_id`, the 140k set `id`.
+    battle = record.get("question_id", record.get("id"))
+    return {"id": battle, "chosen": chosen, "rejected": rejected, **extra}
+
+
+def _conversation(record: dict[str, Any], field: str) -> list[Any]:
+    """A battle's conversation: a list of messages, or (arena-human-preference-100k) that list as JSON text."""
+    value = record.get(field)
+    if type(value) is str:
+        try:
+            value = decode(value.encode())
+        except BadRecord as exc:
+            raise BadRecord(f"{field}: a string that is not a JSON list of messages: {exc}") from None
+    return expect(value, list, field)
+
+
+def _csv_winner(row: dict[str, str]) -> str:
+    """Which of the one-hot winner columns is 1 (BadRecord naming the column that is neither 0 nor 1)."""
+    won = []
+    for column in _CSV_WINNERS:
+        cell = row[column].strip()
+        if cell not in ("0", "1"):
+            raise BadRecord(f'column "{column}": expected 0 or 1, got {cell[:40]!r}')
+        if cell == "1":
+            won.append(column)
+    if len(won) != 1:
+        got = ", ".join(row[column].strip() for column in _CSV_WINNERS)
+        raise BadRecord(f"columns {', '.join(_CSV_WINNERS)}: expected exactly one of them to be 1, got {got}")
+    return won[0]
+
+
+def _csv_turns(row: dict[str, str], column: str) -> list[str | None]:
+    """A column holding a JSON list of strings, one per turn (`null` for a lost turn)."""
+    try:
+        value = decode(row[column].encode())
+    except BadRecord as exc:
+        raise BadRecord(f'column "{column}": {exc}') from None
+    if type(value) is not list or not value:
+        got = "an empty list" if value == [] else type_name(value)
+        raise BadRecord(f'column "{column}": expected a JSON list of strings, one per turn, got {got}')
+    for i, turn in enumerate(value):
+        if turn is not None and type(turn) is not str:
+            raise BadRecord(
+                f'column "{column}": turn {i + 1}: expected a string or null, got {type_name(turn)}'
+            )
+    return value
+
+
+def _csv_battle(row: dict[str, str]) -> dict[str, Any]:
+    """A row of the LMArena 55k CSV as an explicit-prompt record, read as `_arena` reads a battle: the
+    winner's response chosen; SkipRecord for a tie, a battle of several turns or a lost turn."""
+    won = _csv_winner(row)
+    if won == "winner_tie":
+        raise SkipRecord(_ARENA_TIE)
+    prompt = _csv_turns(row, "prompt")
+    if len(prompt) > 1:
+        raise SkipRecord(_ARENA_TURNS)
+    good, bad = ("a", "b") if won == "winner_model_a" else ("b", "a")
+    chosen, rejected = _csv_turns(row, f"response_{good}"), _csv_turns(row, f"response_{bad}")
+    for column, turns in ((f"response_{good}", chosen), (f"response_{bad}", rejected)):
+        if len(turns) != len(prompt):
+            raise BadRecord(f'column "{column}": expected 1 turn as "prompt" has, got {len(turns)}')
+    if prompt[0] is None or chosen[0] is None or rejected[0] is None:
+        raise SkipRecord(_ARENA_LOST)
+    return {
+        "id": row.get("id", "").strip(),
+        "prompt": prompt[0],
+        "chosen": chosen[0],
+        "rejected": rejected[0],
+        "chosen_model": row[f"model_{good}"],
+        "rejected_model": row[f"model_{bad}"],
+        "winner": f"model_{good}",
+    }
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
@@ -182,7 +278,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         chosen_key, rejected_key = "chosen", "rejected"
         chosen, rejected = _prompt(builder, record)
     turns = builder.finish(complete=False)
-    pairs = append_pair(turns, _answer(rejected, rejected_key), _answer(chosen, chosen_key))
+    answers = _answer(rejected, rejected_key, builder.dropped), _answer(chosen, chosen_key, builder.dropped)
+    pairs = append_pair(turns, *answers)
     scores = {key: record[key] for key in _META_KEYS if type(record.get(key)) in (int, float, str)}
     return ParsedConversation(
         external_id=external_id(record, fallback),
@@ -206,4 +303,32 @@ def _hint(head: bytes) -> bool:
     return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
 
 
-importer = RecordImporter(name="preference", convert=_convert, looks=_is_preference, hint=_hint)
+def _is_arena_csv(head: bytes) -> bool:
+    names = csv_header(head)
+    return names is not None and _CSV_COLUMNS.issubset(names)
+
+
+def _convert_csv(row: dict[str, str], fallback: str) -> ParsedConversation:
+    return _convert(_csv_battle(row), fallback)
+
+
+@dataclass(frozen=True, slots=True)
+class _PreferenceImporter:
+    """Preference records as JSON (`records`), or the LMArena 55k CSV, told apart by the file's first line."""
+
+    name: str
+    records: RecordImporter
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        return self.records.sniff(head, filename) or _is_arena_csv(head)
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        buffered = peekable(stream)
+        if _is_arena_csv(buffered.peek(65536)):
+            return parse_records(buffered, filename, _convert_csv, records=iter_csv_records(buffered))
+        return self.records.parse(buffered, filename)
+
+
+importer = _PreferenceImporter(
+    "preference", RecordImporter(name="preference", convert=_convert, looks=_is_preference, hint=_hint)
+)

@@ -18,11 +18,16 @@ def test_registry() -> None:
         "claude-code",
         "codex",
         "gemini-cli",
+        "cline",
+        "continue",
+        "deepseek",
         "chatgpt",
         "claude-ai",
         "open-webui",
         "librechat",
         "vscode-chat",
+        "grok",
+        "le-chat",
         "oasst",
         "preference",
         "sharegpt",
@@ -36,7 +41,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, gemini-cli, chatgpt, claude-ai, open-webui, librechat, vscode-chat, oasst, preference",
+        match="unknown format 'csv'; choose one of: claude-code, codex, gemini-cli, cline, continue, deepseek, chatgpt, claude-ai",
     ):
         get_importer("csv")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.conversations.importers import detect_format, get_importer
-from app.conversations.importers.base import Skipped
+from app.conversations.importers.base import RecordError, Skipped
 from app.conversations.importing import run_import
 
 from .helpers import errors_of, jsonl, parse, parse_one, turns
@@ -22,6 +22,11 @@ from .helpers import errors_of, jsonl, parse, parse_one, turns
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "gemini_cli"
 LEGACY = next(ROOT.rglob("session-*.json"))
 LINES = next(ROOT.rglob("session-*.jsonl"))
+# `/chat save` checkpoints, and the recording of the session one of them saved.
+CHECKPOINTS = ROOT.parent / "gemini_cli_checkpoint"
+PRIME = next(CHECKPOINTS.rglob("checkpoint-prime.json"))
+PAGINATE = next(CHECKPOINTS.rglob("checkpoint-paginate-fix.json"))
+PAGINATE_RECORDING = next(CHECKPOINTS.rglob("session-*.jsonl"))
 
 
 def test_both_recordings_are_detected_by_content() -> None:
@@ -117,14 +122,163 @@ def test_a_gemini_folder_imports_once(engine: Engine) -> None:
     assert (again.conversations_added, again.duplicates) == (0, 2)
 
 
-def test_the_gemini_folder_imports_its_recordings_and_skips_the_rest(engine: Engine, tmp_path: Path) -> None:
+def test_the_gemini_folder_imports_its_recordings_and_checkpoints_and_skips_the_rest(
+    engine: Engine, tmp_path: Path
+) -> None:
     chats = tmp_path / ".gemini" / "tmp" / "4f2a9c1e" / "chats"
     chats.mkdir(parents=True)
     (chats / LEGACY.name).write_bytes(LEGACY.read_bytes())
     (chats.parent / "logs.json").write_text('[{"sessionId":"s","messageId":0,"type":"user","message":"hi"}]')
-    (chats.parent / "checkpoint-before-refactor.json").write_text('{"history": []}')
+    (chats.parent / "checkpoint-prime.json").write_bytes(PRIME.read_bytes())
+    (chats.parent / "checkpoint-empty.json").write_text('{"history": []}')
+    # The file restore points of `checkpointing` (tool calls), not `/chat save` checkpoints.
+    (chats.parent / "checkpoints").mkdir()
+    (chats.parent / "checkpoints" / "2025-10-02T09-00-00_000Z-cache.py-replace.json").write_text(
+        '{"history": [], "clientHistory": [], "toolCall": {"name": "replace"}}'
+    )
     (tmp_path / ".gemini" / "settings.json").write_text('{"theme": "Default"}')
     (tmp_path / ".gemini" / "oauth_creds.json").write_text('{"access_token": "not-a-real-token"}')
     summary = run_import(engine, paths=[tmp_path / ".gemini"])
-    assert (summary.conversations_added, summary.error_count, summary.errors) == (1, 0, [])
-    assert dict(summary.skipped) == {"Gemini CLI settings, logs or checkpoints, not chat recordings": 4}
+    assert (summary.conversations_added, summary.error_count, summary.errors) == (2, 0, [])
+    assert dict(summary.skipped) == {
+        "Gemini CLI settings, credentials or logs, not conversations": 4,
+        "checkpoint without a conversation": 1,
+    }
+
+
+def test_checkpoints_are_detected_by_content_in_both_shapes() -> None:
+    for path in (PRIME, PAGINATE):
+        assert detect_format(path.read_bytes()[:65536], "saved.json") == "gemini-cli"
+
+
+def test_a_checkpoint_longer_than_the_head_is_still_detected() -> None:
+    for shape in (json.loads(PAGINATE.read_bytes()), json.loads(PRIME.read_bytes())):
+        history = shape["history"] if type(shape) is dict else shape
+        history[0]["parts"][0]["text"] += "\n└───src/" * 8_000
+        head = json.dumps(shape, indent=2).encode()
+        assert len(head) > 65536
+        assert detect_format(head[:65536], "saved.json") == "gemini-cli"
+
+
+def test_a_checkpoint_is_its_prompts_and_answers_after_the_setup() -> None:
+    conversation = parse_one("gemini-cli", PRIME.read_bytes(), str(PRIME))
+    # The setup message is context of the first prompt; the model's "Got it." to it is left out.
+    assert turns(conversation) == [
+        ("user", "Is 91 prime?"),
+        ("assistant", "Yes, 91 is prime."),
+        ("user", "Are you sure? What about 7 \u00d7 13?"),
+        ("assistant", "You're right — 91 = 7 \u00d7 13, so it is not prime. I was wrong."),
+    ]
+    (context,) = conversation.turns[0].blocks or []
+    assert context["tag"] == "gemini_context"
+    assert context["text"].startswith("This is the Gemini CLI. We are setting up the context for our chat.")
+    assert conversation.title == "Is 91 prime?"
+    project = PRIME.parent.name
+    assert conversation.external_id == f"{project}/prime"
+    assert conversation.metadata == {"tag": "prime", "project": project}
+
+
+def test_function_calls_and_responses_are_tool_blocks_in_order() -> None:
+    conversation = parse_one("gemini-cli", PAGINATE.read_bytes(), str(PAGINATE))
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant", "user", "assistant"]
+    assert [b["tag"] for b in conversation.turns[0].blocks or []] == ["gemini_context"]
+    assert (conversation.turns[0].blocks or [])[0]["text"].startswith("<session_context>")
+    call, result, text = conversation.turns[1].blocks or []
+    # The call has no id of its own: it takes its response's.
+    assert call == {
+        "type": "tool_use",
+        "id": "read_file-1769054100123-4f2a9c1e7b",
+        "name": "read_file",
+        "input": {"absolute_path": "/home/dev/proj/src/paginate.ts"},
+    }
+    assert (result["tool_use_id"], result["is_error"]) == (call["id"], False)
+    assert result["content"].startswith("export function paginate<T>")
+    assert text["text"].startswith("The slice is correct for 0-based pages")
+    assert [b["type"] for b in conversation.turns[3].blocks or []] == [
+        "text",
+        "tool_use",
+        "tool_result",
+        "text",
+    ]
+    assert conversation.external_id == "proj/paginate-fix"
+    assert conversation.metadata == {"tag": "paginate-fix", "project": "proj", "authType": "oauth-personal"}
+
+
+def test_parallel_calls_are_each_followed_by_their_response() -> None:
+    history = [
+        {"role": "user", "parts": [{"text": "Read a and b."}]},
+        {
+            "role": "model",
+            "parts": [
+                {"functionCall": {"id": "c1", "name": "read_file", "args": {"path": "a"}}},
+                {"functionCall": {"id": "c2", "name": "read_file", "args": {"path": "b"}}},
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {
+                    "functionResponse": {
+                        "id": "c2",
+                        "name": "read_file",
+                        "response": {"error": "no such file"},
+                    }
+                },
+                {"functionResponse": {"id": "c1", "name": "read_file", "response": {"output": "A"}}},
+            ],
+        },
+        {"role": "model", "parts": [{"text": "a holds A; b does not exist."}]},
+    ]
+    conversation = parse_one("gemini-cli", json.dumps({"history": history}).encode(), "checkpoint-ab.json")
+    blocks = conversation.turns[1].blocks or []
+    assert [(b["type"], b.get("id") or b.get("tool_use_id"), b.get("is_error")) for b in blocks[:4]] == [
+        ("tool_use", "c1", None),
+        ("tool_result", "c1", False),
+        ("tool_use", "c2", None),
+        ("tool_result", "c2", True),
+    ]
+    # No setup message: the first prompt is a prompt. No project folder in the path: the tag alone.
+    assert (conversation.turns[0].text, conversation.external_id) == ("Read a and b.", "ab")
+
+
+def test_the_tag_is_decoded_and_a_shared_file_keeps_its_name() -> None:
+    data = PAGINATE.read_bytes()
+    name = "/home/dev/.gemini/tmp/9f1c/checkpoint-fix%2Fpaginate%20v2.json"
+    assert parse_one("gemini-cli", data, name).external_id == "9f1c/fix/paginate v2"
+    shared = "/home/dev/exports/paginate.json"  # `/chat share`: the bare list, no tag
+    bare = json.dumps(json.loads(data)["history"]).encode()
+    assert parse_one("gemini-cli", bare, shared).external_id == shared
+
+
+def test_bad_checkpoint_messages_are_named_by_their_json_path() -> None:
+    checkpoint = json.loads(PAGINATE.read_bytes())
+    checkpoint["history"][2:2] = [{"role": "system", "parts": []}, {"role": "user", "parts": None}, "hi"]
+    conversations, errors = parse("gemini-cli", json.dumps(checkpoint, indent=2).encode(), str(PAGINATE))
+    assert errors_of(errors) == [
+        (None, "$.history[2]", "role: expected user or model, got system"),
+        (None, "$.history[3]", "parts: expected a list, got null"),
+        (None, "$.history[4]", "expected a message ({role, parts}), got a string"),
+    ]
+    assert len(conversations) == 1
+    legacy = json.loads(PRIME.read_bytes())
+    legacy[3] = {"role": "model"}
+    _, errors = parse("gemini-cli", json.dumps(legacy, indent=2).encode(), str(PRIME))
+    assert errors_of(errors) == [(None, "$[3]", "parts: expected a list, got null")]
+    # Nothing to read and an error that says why: not also skipped as "without a conversation".
+    broken = io.BytesIO(b'{"history": {"role": "user"}, "authType": "oauth-personal"}')
+    assert list(get_importer("gemini-cli").parse(broken, "checkpoint-c.json")) == [
+        RecordError("history: expected the checkpoint's list of messages, got an object", line=1)
+    ]
+
+
+def test_a_checkpoint_and_the_recording_of_its_session_are_stored_once(engine: Engine) -> None:
+    checkpoint = parse_one("gemini-cli", PAGINATE.read_bytes(), str(PAGINATE))
+    recording = parse_one("gemini-cli", PAGINATE_RECORDING.read_bytes(), str(PAGINATE_RECORDING))
+    assert checkpoint.turns == recording.turns
+    summary = run_import(engine, paths=[CHECKPOINTS])
+    # The two checkpoints, and the recording is a duplicate of the checkpoint of its session.
+    assert (summary.conversations_added, summary.duplicates, summary.error_count) == (2, 1, 0)
+    assert summary.pairs_detected == 2
+    assert {report["format"] for report in summary.file_reports} == {"gemini-cli"}
+    again = run_import(engine, paths=[CHECKPOINTS])
+    assert (again.conversations_added, again.duplicates) == (0, 3)

@@ -104,3 +104,145 @@ def test_inline_references_to_files_and_web_pages_read_as_vscode_shows_them() ->
     ]
     conversation = parse_one("vscode-chat", json.dumps(export).encode(), EXPORT.name)
     assert conversation.turns[3].text == "See tax.py and https://docs.python.org/3/library/decimal.html."
+
+
+# VS Code 1.109+ stores a session as an operation log (`chatSessions/<id>.jsonl`, objectMutationLog.ts in
+# microsoft/vscode): a snapshot line, then the changes that are replayed into it.
+LOG = next((FOLDER.parent / "vscode_chat_log").rglob("chatSessions/*.jsonl"))
+
+
+def _request(text: str, *answer: str) -> dict:
+    return {
+        "requestId": f"request_{text}",
+        "message": {"text": text, "parts": []},
+        "response": [{"value": a} for a in answer],
+    }
+
+
+def _log(*entries: dict) -> bytes:
+    return b"".join(json.dumps(entry, separators=(",", ":")).encode() + b"\n" for entry in entries)
+
+
+SNAPSHOT = {
+    "kind": 0,
+    "v": {
+        "version": 3,
+        "sessionId": "s-1",
+        "initialLocation": "panel",
+        "customTitle": "Draft",
+        "requests": [_request("a")],
+    },
+}
+
+
+def test_an_operation_log_is_detected_by_its_snapshot_line() -> None:
+    assert detect_format(LOG.read_bytes()[:65536], "session.jsonl") == "vscode-chat"
+    # Not a snapshot first: no format claims it.
+    assert detect_format(_log({"kind": 1, "k": ["customTitle"], "v": "x"}), "session.jsonl") is None
+
+
+def test_a_snapshot_line_longer_than_the_head_is_still_detected() -> None:
+    snapshot = json.loads(LOG.read_bytes().splitlines()[0])
+    snapshot["v"]["requests"] = [_request("word " * 20_000, "An answer.")]
+    head = _log(snapshot)
+    assert len(head) > 65536
+    assert detect_format(head[:65536], "session.jsonl") == "vscode-chat"
+
+
+def test_the_log_is_replayed_into_the_session_it_stored() -> None:
+    conversation = parse_one("vscode-chat", LOG.read_bytes(), LOG.name)
+    # The request that was edited and sent again (`i` cut the list at it) is gone, and so is its answer.
+    assert turns(conversation) == [
+        ("user", "Why is the last page returned by paginate() always empty?"),
+        # The streamed answer's last part was rewritten (`i`): its final text only.
+        ("assistant", "The slice is correct for 0-based pages; the caller passes `page === totalPages`."),
+        ("user", "That's wrong: pages are 1-based. Fix src/paginate.ts and keep the signature."),
+        (
+            "assistant",
+            "You're right. For 1-based pages the slice must start at `(page - 1) * size`:\n\n"
+            "The function now treats `page=1` as the first page.",
+        ),
+    ]
+    assert conversation.turns[1].blocks == [
+        {"type": "thinking", "thinking": "The slice looks right for 0-based pages; likely the caller."},
+        {"type": "text", "text": conversation.turns[1].text},
+    ]
+    read, _, edit, run, result, _ = conversation.turns[3].blocks or []
+    assert (read["name"], read["id"]) == ("copilot_readFile", "8a1f3c2e-aaaa-bbbb-cccc-000000000001")
+    assert (run["name"], run["input"]) == ("run_in_terminal", {"command": "npm test -- paginate"})
+    assert (result["tool_use_id"], result["content"]) == (run["id"], "PASS src/paginate.test.ts (3 tests)")
+    assert (edit["name"], edit["input"]["file"]) == ("edit_file", "paginate.ts")
+    assert conversation.external_id == "3f2a9c1e-5b7d-4c8e-9a0f-1b2c3d4e5f60"
+    # customTitle was set by a later line.
+    assert conversation.title == "Fix paginate 1-based pages"
+    assert conversation.metadata == {
+        "responderUsername": "GitHub Copilot",
+        "initialLocation": "panel",
+        "models": ["copilot/claude-sonnet-4.5"],
+    }
+
+
+def test_set_push_cut_and_delete_replay_as_vscode_applies_them() -> None:
+    data = _log(
+        SNAPSHOT,
+        {"kind": 2, "k": ["requests"], "v": [_request("b")]},
+        {"kind": 1, "k": ["requests", 1, "message", "text"], "v": "b2"},
+        {"kind": 2, "k": ["requests", 1, "response"], "v": [{"value": "x"}]},
+        {"kind": 2, "k": ["requests", 1, "response"], "v": [{"value": "y"}], "i": 0},
+        {"kind": 2, "k": ["requests", 1, "followups"], "v": []},  # a list not there yet is created
+        {"kind": 3, "k": ["customTitle"]},
+        {"kind": 1, "k": ["requests", 0, "response"]},  # a set without `v` (undefined) removes the value
+    )
+    conversation = parse_one("vscode-chat", data, "s-1.jsonl")
+    assert turns(conversation) == [("user", "a\n\nb2"), ("assistant", "y")]
+    assert (conversation.external_id, conversation.title) == ("s-1", None)
+
+
+def test_lines_that_cannot_be_applied_are_named_and_the_rest_replays() -> None:
+    data = (
+        _log(
+            SNAPSHOT,
+            {"kind": 2, "k": ["requests", 0, "response"], "v": [{"value": "An answer."}]},
+            {"kind": 1, "k": ["requests", 3, "vote"], "v": 1},
+            {"kind": 2, "k": ["customTitle"], "v": ["x"]},
+            {"kind": 2, "k": ["requests"], "i": "1"},
+            {"kind": 7, "k": []},
+        )
+        + b'{"kind":2,"k":["requests",0,"resp'
+    )
+    conversations, errors = parse("vscode-chat", data, "s-1.jsonl")
+    assert errors_of(errors) == [
+        (3, None, 'k: ["requests",3,"vote"] does not exist: ["requests",3] is not there'),
+        (4, None, 'k: ["customTitle"] is a string, not a list'),
+        (5, None, "i: expected the length to cut the list to, got a string"),
+        (6, None, "kind: expected 0, 1, 2 or 3, got 7"),
+        (7, None, "invalid JSON: unexpected end of data at character 33"),
+    ]
+    assert turns(conversations[0]) == [("user", "a"), ("assistant", "An answer.")]
+
+
+def test_a_log_without_its_snapshot_first_is_one_error_at_line_1() -> None:
+    data = _log({"kind": 1, "k": ["customTitle"], "v": "x"}, SNAPSHOT)
+    assert errors_of(parse("vscode-chat", data, "s-1.jsonl")[1]) == [
+        (1, None, 'expected the session\'s snapshot ({"kind":0,"v":{…}}) first, got kind 1')
+    ]
+
+
+def test_a_replayed_session_that_is_not_one_says_so() -> None:
+    data = _log(SNAPSHOT, {"kind": 1, "k": ["requests", 0, "message"], "v": None})
+    assert errors_of(parse("vscode-chat", data, "s-1.jsonl")[1]) == [
+        (
+            None,
+            None,
+            "the session replayed from the log: requests[0].message: expected the prompt's text, got null",
+        )
+    ]
+
+
+def test_an_operation_log_imports_once(engine: Engine) -> None:
+    folder = LOG.parents[3]
+    summary = run_import(engine, paths=[folder])
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (1, 1, 0)
+    assert {report["format"] for report in summary.file_reports} == {"vscode-chat"}
+    again = run_import(engine, paths=[folder])
+    assert (again.conversations_added, again.duplicates) == (0, 1)
