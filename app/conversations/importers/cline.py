@@ -336,7 +336,9 @@ class _Task:
         if header is not None:
             name = name if type(name) is str else header.group(1)
             text = text[header.end() :]
-        if call_id in self.answer_calls or name in _ANSWER_TOOLS:
+        if (type(call_id) is str and call_id in self.answer_calls) or (
+            type(name) is str and name in _ANSWER_TOOLS
+        ):
             self._typed(text, pieces, everything=True)
             return None
         self._typed(text, pieces, everything=False)
