@@ -27,7 +27,10 @@ def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
         builder.text(text if type(text) is str else "")
         return
     for block in content:
-        kind = block.get("type") if type(block) is dict else None
+        if type(block) is not dict:
+            builder.dropped["malformed block"] += 1
+            continue
+        kind = block.get("type")
         if kind == "text" and type(block.get("text")) is str:
             builder.text(block["text"])
         elif (stored := response_block(block)) is not None:

@@ -3,6 +3,7 @@ export)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from app.conversations.importers import detect_format
@@ -131,3 +132,20 @@ def test_a_code_block_opened_on_the_speaker_line_hides_no_later_speaker() -> Non
     assert [role for role, _ in turns(parsed)] == ["user", "assistant"] * 3
     assert turns(parsed)[1][1] == "```bash\ngit reset --hard HEAD~1\n```\n\nThis moves back."
     assert turns(parsed)[5][1] == "```\nUser: not a speaker inside the block\n```"
+
+
+def test_a_claude_ai_content_block_that_is_not_an_object_is_counted_not_raised() -> None:
+    conversation = {
+        "uuid": "c-1",
+        "name": "Broken block",
+        "chat_messages": [
+            {"sender": "human", "text": "Is 91 prime?"},
+            {
+                "sender": "assistant",
+                "content": [["not", "a", "block"], {"type": "text", "text": "No: 7 x 13."}],
+            },
+        ],
+    }
+    parsed = parse_one("claude-ai", json.dumps([conversation]).encode(), "conversations.json")
+    assert turns(parsed) == [("user", "Is 91 prime?"), ("assistant", "No: 7 x 13.")]
+    assert parsed.dropped == {"malformed block": 1}
