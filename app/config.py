@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     overlap: int = Field(default=1, ge=1)
     # A verdict sooner than this after its pair was shown is refused (a double key press, not a judgment).
     review_min_ms: int = Field(default=400, ge=0)
+    # Share of served pairs that are control pairs, in percent (0 = off); admins change it on /review/admin/controls.
+    review_control_percent: int = Field(default=0, ge=0, le=20)
     login_max_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     session_days: int = Field(default=14, ge=1)

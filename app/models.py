@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from app import models_base  # noqa: F401  (sets the naming convention first)
-from app.assist.models import Suggestion
+from app.assist.models import SecondOpinion, Suggestion
 from app.auth.models import ApiToken, LoginThrottle, User, WebSession
 from app.conversations.models import Conversation, ImportBatch, ImportFile, ImportRecordError, Turn
 from app.dashboard.models import CachedAggregate
@@ -15,12 +15,15 @@ from app.evaluation.models import (
     EvalCandidate,
     EvalPrompt,
     Evaluation,
+    JudgeFailure,
+    JudgeJudgment,
+    JudgeRubric,
 )
 from app.jobs.models import Job
 from app.pairs.models import DetectionModel, Pair, PairEdit
 from app.patterns.models import Pattern, TaxonomyVersion
 from app.releases.models import DatasetRelease
-from app.review.models import Adjudication, Assignment, Judgment
+from app.review.models import Adjudication, Assignment, ControlAnswer, ControlPair, Judgment
 from app.settings.models import AppSetting, AuditEvent
 from app.training.models import RunEvent, RunMetric, TrainingRun
 
@@ -36,6 +39,8 @@ __all__ = [
     "Comparison",
     "ComparisonJudgment",
     "ComparisonLease",
+    "ControlAnswer",
+    "ControlPair",
     "Conversation",
     "DatasetRelease",
     "DetectionModel",
@@ -47,6 +52,9 @@ __all__ = [
     "ImportFile",
     "ImportRecordError",
     "Job",
+    "JudgeFailure",
+    "JudgeJudgment",
+    "JudgeRubric",
     "Judgment",
     "LoginThrottle",
     "Pair",
@@ -54,6 +62,7 @@ __all__ = [
     "Pattern",
     "RunEvent",
     "RunMetric",
+    "SecondOpinion",
     "Suggestion",
     "TaxonomyVersion",
     "TrainingRun",

@@ -387,14 +387,25 @@
   "use strict";
   var MAX_CHARS = 50000;  // longer blocks stay plain: highlighting them would hold the page up
 
+  // The fence's language, or, for a fence named by a file path ("```src/paginate.ts", as Continue writes
+  // them), the language of the path's extension; null when highlight.js knows neither.
+  function languageOf(code) {
+    var match = /(?:^|\s)language-(\S+)/.exec(code.className);
+    if (!match) return null;
+    if (window.hljs.getLanguage(match[1])) return match[1];
+    var extension = /\.([\w+#-]+)$/.exec(match[1]);
+    return extension && window.hljs.getLanguage(extension[1]) ? extension[1] : null;
+  }
+
   function highlightCode(root) {
     if (!window.hljs || !root || !root.querySelectorAll) return;
     root.querySelectorAll(".md pre code[class*='language-']:not([data-highlighted])").forEach(function (code) {
-      var match = /(?:^|\s)language-([\w+#.-]+)/.exec(code.className);
-      if (!match || !window.hljs.getLanguage(match[1]) || code.textContent.length > MAX_CHARS) {
+      var language = languageOf(code);
+      if (!language || code.textContent.length > MAX_CHARS) {
         code.dataset.highlighted = "no";  // a language it does not know stays plain, without a console warning
         return;
       }
+      code.className = "language-" + language;
       window.hljs.highlightElement(code);
     });
   }

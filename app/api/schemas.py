@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.assist.models import SecondOpinion
 from app.pairs.models import PairStatus
 from app.pairs.shape import PairDetail
 from app.params import FieldId
@@ -37,15 +38,45 @@ def _file_name(source: dict[str, Any]) -> dict[str, Any]:
     return {**source, "file": PurePath(source.get("file") or "").name}
 
 
+class SecondOpinionOut(BaseModel):
+    """The suggestion provider's opinion of whether the pair is a real pair: shown, never used to decide."""
+
+    verdict: Literal["pair", "not_pair"]
+    confidence: float | None = Field(description="0 to 1, when the model gave one.")
+    reason: str
+    model: str
+    prompt_version: str
+    created_at: str = Field(description="ISO 8601.")
+
+    @classmethod
+    def of(cls, opinion: SecondOpinion | None) -> SecondOpinionOut | None:
+        if opinion is None:
+            return None
+        return cls(
+            verdict="pair" if opinion.verdict == "pair" else "not_pair", confidence=opinion.confidence,
+            reason=opinion.reason, model=opinion.model, prompt_version=opinion.prompt_version,
+            created_at=opinion.created_at.isoformat(),
+        )  # fmt: skip
+
+
+_OPINION = Field(
+    default=None, description="A model's second opinion (display only); null when none was asked."
+)
+
+
 class AdminPairOut(PairDetail):
     """A pair as stored (admins): the one pair shape, with status, detected orientation and gold text."""
 
     view: Literal["admin"] = "admin"
+    second_opinion: SecondOpinionOut | None = _OPINION
 
     @classmethod
-    def of(cls, detail: PairDetail) -> AdminPairOut:
+    def of(cls, detail: PairDetail, *, opinion: SecondOpinion | None = None) -> AdminPairOut:
         """The admin view of a pair: the shape as is, with the source file reduced to its name."""
-        return cls(**{**detail.model_dump(), "source": _file_name(detail.source)})
+        return cls(
+            **{**detail.model_dump(), "source": _file_name(detail.source)},
+            second_opinion=SecondOpinionOut.of(opinion),
+        )
 
 
 class ReviewPairOut(BaseModel):
@@ -66,10 +97,17 @@ class ReviewPairOut(BaseModel):
     left: Text
     right: Text
     lease_expires_at: str | None = Field(description="ISO 8601; null when the caller no longer holds it.")
+    second_opinion: SecondOpinionOut | None = _OPINION
 
     @classmethod
     def blind(
-        cls, detail: PairDetail, *, swapped: bool, left_side: str, lease_expires_at: str | None
+        cls,
+        detail: PairDetail,
+        *,
+        swapped: bool,
+        left_side: str,
+        lease_expires_at: str | None,
+        opinion: SecondOpinion | None = None,
     ) -> ReviewPairOut:
         """The caller's screen: the detector's answers as first written (no gold edit), in screen order."""
         # The shape is in the reviewed orientation; undo it to get the detector's first and second answer.
@@ -90,6 +128,7 @@ class ReviewPairOut(BaseModel):
             left=left,
             right=right,
             lease_expires_at=lease_expires_at,
+            second_opinion=SecondOpinionOut.of(opinion),
         )
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Response
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses, strict_query
@@ -22,7 +23,8 @@ from app.api.schemas import (
     PreferJudgmentIn,
     ReviewPairOut,
 )
-from app.auth.deps import CurrentUser
+from app.assist.opinions import current_opinion, current_opinions
+from app.auth.deps import AdminUser, CurrentUser
 from app.auth.models import Role, User
 from app.db import SessionDep
 from app.errors import ConflictError, NotFoundError
@@ -31,7 +33,7 @@ from app.pairs.models import Pair, PairStatus
 from app.pairs.views_data import iter_pair_details, load_details
 from app.params import AfterId, PathId
 from app.patterns.service import list_patterns
-from app.review import queue
+from app.review import controls, queue
 from app.review.models import Assignment, Judgment, Verdict
 from app.review.service import JudgmentInput, submit
 
@@ -49,6 +51,7 @@ def _review_out(session: Session, assignment: Assignment) -> ReviewPairOut:
         swapped=pair.swapped,
         left_side=assignment.left_side,
         lease_expires_at=assignment.expires_at.isoformat() if live else None,
+        opinion=current_opinion(session, pair_id=assignment.pair_id),
     )
 
 
@@ -76,8 +79,11 @@ def list_pairs(
     """Admins: every pair, in id order. Reviewers: the pair they hold, as the review screen shows it."""
     items: list[AdminPairOut | ReviewPairOut]
     if user.role == Role.admin:
-        details = iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit)
-        items = [AdminPairOut.of(d) for d in details]
+        details = list(
+            iter_pair_details(session, status=status, min_score=min_score, after_id=after, limit=limit)
+        )
+        opinions = current_opinions(session, pair_ids=[d.id for d in details])
+        items = [AdminPairOut.of(d, opinion=opinions.get(d.id)) for d in details]
     else:
         held = queue.current_assignment(session, reviewer=user)
         items = []
@@ -100,7 +106,8 @@ def get_pair(session: SessionDep, user: CurrentUser, pair_id: PathId) -> AdminPa
     if pair is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
     if user.role == Role.admin:
-        return AdminPairOut.of(load_details(session, pairs=[pair])[0])
+        detail = load_details(session, pairs=[pair])[0]
+        return AdminPairOut.of(detail, opinion=current_opinion(session, pair_id=pair_id))
     held = _held(session, user, pair_id)
     if held is None:
         raise NotFoundError(f"pair {pair_id} does not exist")
@@ -165,6 +172,19 @@ def submit_judgment(
         original = screen.left if body.verdict == "left" else screen.right
         edited = edited.replace("\r\n", "\n")
         edited = None if edited == original else edited
+    if held.control:
+        answer = controls.answer(
+            session,
+            reviewer=user,
+            assignment=held,
+            verdict=verdict,
+            comment=body.comment,
+            flagged=body.flagged,
+        )
+        return JudgmentOut(
+            id=answer.id or 0, pair_id=pair_id, verdict=body.verdict, patterns_left=[], patterns_right=[],
+            edited_text=None, comment=answer.comment, flagged=answer.flagged, version=1,
+        )  # fmt: skip
     first_is_left = held.left_side == "first"
     judgment = submit(
         session,
@@ -181,6 +201,41 @@ def submit_judgment(
         background=background,
     )
     return _judgment_out(judgment, left_side=held.left_side)
+
+
+class ControlOut(BaseModel):
+    """A control pair: its expected verdict is the pair's final one, in the detected orientation."""
+
+    pair_id: int
+    verdict: Verdict
+    created_at: str
+
+
+@router.put(
+    "/pairs/{pair_id}/control",
+    response_model=ControlOut,
+    responses=error_responses(*WRITE_ERRORS),
+    operation_id="mark_control",
+)
+def mark_control(session: SessionDep, user: AdminUser, pair_id: PathId) -> ControlOut:
+    """Admins: mark a judged pair as a control (served at the control rate; answers kept apart)."""
+    control = controls.mark(session, admin=user, pair_id=pair_id)
+    return ControlOut(
+        pair_id=pair_id, verdict=Verdict(control.verdict), created_at=control.created_at.isoformat()
+    )
+
+
+@router.delete(
+    "/pairs/{pair_id}/control",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(*WRITE_ERRORS),
+    operation_id="unmark_control",
+)
+def unmark_control(session: SessionDep, user: AdminUser, pair_id: PathId) -> Response:
+    """Admins: stop using a pair as a control."""
+    controls.unmark(session, admin=user, pair_id=pair_id)
+    return Response(status_code=204)
 
 
 def _judgment_out(judgment: Judgment, *, left_side: str) -> JudgmentOut:

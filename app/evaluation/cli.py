@@ -1,4 +1,4 @@
-"""`pairwise eval create|list|show`."""
+"""`pairwise eval create|list|show|judge`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from app import migrate
 from app.db import get_engine, session_scope
 from app.errors import PairwiseError, ValidationFailedError
 from app.evaluation import jobs as _handlers  # noqa: F401  (registers "evaluate" for --wait)
+from app.evaluation.judge import DEFAULT_LIMIT as JUDGE_DEFAULT_LIMIT
+from app.evaluation.judge import MAX_LIMIT as JUDGE_MAX_LIMIT
+from app.evaluation.judge import launch_judge
 from app.evaluation.report import build_report
 from app.evaluation.service import (
     CandidateIn,
@@ -193,3 +196,65 @@ def eval_show(
     console.print(
         f"decision for {d['subject']}: {d['verdict']}. {d['reason']}", highlight=False, markup=False
     )
+    j = report["judge"]
+    if j["rubric"] is None:
+        return
+    ag = j["agreement"]
+    rate = "-" if ag["rate"] is None else f"{ag['rate']:.1%}"
+    console.print(
+        f"model judge (rubric v{j['rubric']['version']}, not part of the decision): {j['judged']} judgments, "
+        f"agreement with reviewers {rate} of {ag['compared']} comparisons, {j['failed']['malformed']} malformed "
+        f"and {j['failed']['provider']} failed calls",
+        highlight=False, markup=False,
+    )  # fmt: skip
+    for label, c in j["candidates"].items():
+        overall = c["adherence"]["overall"]
+        console.print(f"  judge adherence {label}: {'-' if overall is None else f'{overall:.1%}'}",
+                      highlight=False, markup=False)  # fmt: skip
+
+
+@eval_cli.command("judge")
+def eval_judge(
+    evaluation_id: Annotated[int, typer.Argument(metavar="ID")],
+    limit: Annotated[
+        int, typer.Option(help="Ask about at most N comparisons not yet judged.", min=1, max=JUDGE_MAX_LIMIT)
+    ] = JUDGE_DEFAULT_LIMIT,
+    wait: Annotated[bool, typer.Option("--wait", help="Judge here and wait until it is done.")] = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Ask the model judge (the suggestion provider) about the comparisons; its figures are reported apart."""
+    migrate.upgrade()
+    try:
+        with session_scope(get_engine()) as session:
+            job = launch_judge(session, evaluation_id=evaluation_id, limit=limit, user_id=None)
+    except PairwiseError as exc:
+        fail(str(exc))
+    job_id = job.id or 0
+    if not wait:
+        enqueue(job_id)
+        if json_output:
+            print_json({"job_id": job_id, "status": "queued"})
+        else:
+            err.print(
+                f"judge queued (job {job_id}); see it with: pairwise eval show {evaluation_id}",
+                highlight=False,
+            )
+        return
+    runner.execute(get_engine(), job_id)
+    with session_scope(get_engine(), read_only=True) as session:
+        finished = session.get(Job, job_id)
+    result = (finished.result if finished else None) or {}
+    if json_output:
+        print_json({"job_id": job_id, "result": result, "judge": _report_json(evaluation_id)["judge"]})
+    if finished is None or finished.status != JobStatus.succeeded:
+        fail(f"judge job {job_id}: {finished.error if finished else 'missing'}")
+    if result.get("error"):
+        fail(f"judge job {job_id} stopped: {result['error']}")
+    if not json_output:
+        err.print(
+            f"judged {result.get('judged', 0)} of {result.get('comparisons', 0)} comparisons, "
+            f"{result.get('failed', 0)} malformed replies; see them with: pairwise eval show {evaluation_id}",
+            highlight=False,
+        )
+        for line in result.get("failures", []):
+            err.print(f"  {line}", highlight=False, markup=False)

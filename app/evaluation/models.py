@@ -131,3 +131,62 @@ class ComparisonJudgment(SQLModel, table=True):
     patterns_b: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
     seconds_spent: float | None = None
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class JudgeRubric(SQLModel, table=True):
+    """The instruction the model judge answers, one immutable row per version; the highest version is current."""
+
+    __tablename__ = "eval_judge_rubric"
+    __table_args__ = (UniqueConstraint("evaluation_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", ondelete="CASCADE", index=True)
+    version: int
+    text: str
+    sha256: str = Field(max_length=64)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JudgeJudgment(SQLModel, table=True):
+    """A model judge's verdict on a comparison under one rubric version, stored per candidate like a human's.
+
+    Kept apart from ComparisonJudgment: the human adherence, head-to-head and decision never read it.
+    """
+
+    __tablename__ = "eval_judge_judgment"
+    __table_args__ = (UniqueConstraint("comparison_id", "rubric_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", ondelete="CASCADE", index=True)
+    comparison_id: int = Field(foreign_key="eval_comparison.id", ondelete="CASCADE")
+    rubric_id: int = Field(foreign_key="eval_judge_rubric.id", ondelete="CASCADE", index=True)
+    # The rubric's version and hash, with its text in the rubric row: what this verdict answered.
+    rubric_version: int
+    rubric_sha256: str = Field(max_length=64)
+    # The candidate sent as the left answer (randomized per call), so position bias can be checked.
+    left_candidate_id: int = Field(foreign_key="eval_candidate.id", ondelete="CASCADE")
+    winner_candidate_id: int | None = Field(default=None, foreign_key="eval_candidate.id", ondelete="CASCADE")
+    patterns_a: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    patterns_b: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    # Slugs the model named that are not in the taxonomy: dropped, counted here.
+    dropped_patterns: int = 0
+    reason: str = Field(default="", max_length=500)
+    model: str = Field(max_length=200)
+    job_id: int | None = Field(default=None, foreign_key="job.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class JudgeFailure(SQLModel, table=True):
+    """A judge call that gave no judgment: a malformed reply or a provider error, in words. Never a verdict."""
+
+    __tablename__ = "eval_judge_failure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", ondelete="CASCADE", index=True)
+    comparison_id: int = Field(foreign_key="eval_comparison.id", ondelete="CASCADE")
+    rubric_id: int = Field(foreign_key="eval_judge_rubric.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=20)  # malformed | provider
+    message: str = Field(max_length=1000)
+    job_id: int | None = Field(default=None, foreign_key="job.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -8,16 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from app.assist.provider import provider_view
 from app.auth.deps import AdminUser, CurrentUser
 from app.auth.models import User
 from app.charts import grouped_bars
 from app.db import SessionDep
-from app.errors import ValidationFailedError
+from app.errors import PairwiseError, ValidationFailedError
 from app.evaluation import queue
 from app.evaluation.candidates import split_spec
-from app.evaluation.models import ComparisonLease, EvalStatus, Evaluation
+from app.evaluation.judge import DEFAULT_LIMIT as JUDGE_DEFAULT_LIMIT
+from app.evaluation.judge import MAX_LIMIT as JUDGE_MAX_LIMIT
+from app.evaluation.judge import MAX_RUBRIC, current_rubric, launch_judge, rubric_text, save_rubric
+from app.evaluation.models import ComparisonLease, EvalStatus, Evaluation, JudgeFailure
 from app.evaluation.report import build_report
 from app.evaluation.service import (
     EvaluationIn,
@@ -213,9 +217,34 @@ def _chain_links(session: Session, evaluation: Evaluation) -> list[tuple[str, st
     return links
 
 
+def _judge_context(session: Session, evaluation: Evaluation) -> dict[str, Any]:
+    """The judge form and rubric editor: the rubric (stored, or the default it would start with), whether a
+    provider is saved, and the latest failed calls under the current rubric."""
+    eid = evaluation.id or 0
+    rubric = current_rubric(session, evaluation_id=eid)
+    failures = (
+        list(
+            session.exec(
+                select(JudgeFailure)
+                .where(col(JudgeFailure.rubric_id) == rubric.id)
+                .order_by(col(JudgeFailure.id).desc())
+                .limit(5)
+            )
+        )
+        if rubric
+        else []
+    )
+    return {
+        "rubric": rubric, "rubric_text": rubric_text(session, evaluation_id=eid), "rubric_error": None,
+        "rubric_max": MAX_RUBRIC, "provider": provider_view(session), "judge_limit": JUDGE_DEFAULT_LIMIT,
+        "judge_max": JUDGE_MAX_LIMIT, "judge_failures": failures,
+    }  # fmt: skip
+
+
 def _report_context(session: Session, evaluation: Evaluation) -> dict[str, Any]:
     report = build_report(session, evaluation=evaluation)
     return {
+        **_judge_context(session, evaluation),
         "evaluation": evaluation,
         "report": report,
         "chart": grouped_bars(report.adherence),
@@ -239,3 +268,39 @@ def show(request: Request, session: SessionDep, user: AdminUser, evaluation_id: 
 def report_json(session: SessionDep, user: AdminUser, evaluation_id: PathId) -> JSONResponse:
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     return JSONResponse(build_report(session, evaluation=evaluation).to_json())
+
+
+@admin_router.post("/{evaluation_id}/judge")
+def judge(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    background: BackgroundTasks,
+    evaluation_id: PathId,
+    limit: Annotated[int, Form(ge=1, le=JUDGE_MAX_LIMIT)] = JUDGE_DEFAULT_LIMIT,
+) -> Response:
+    """Ask the model judge about up to `limit` comparisons not yet judged under the current rubric (a job);
+    refused (409) without a suggestion provider."""
+    job = launch_judge(session, evaluation_id=evaluation_id, limit=limit, user_id=user.id)
+    enqueue_after_response(background, job.id or 0)
+    return hx_redirect(request, f"/admin/jobs/{job.id}")
+
+
+@admin_router.post("/{evaluation_id}/rubric")
+def rubric(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    evaluation_id: PathId,
+    text: Annotated[str, Form(max_length=MAX_RUBRIC + 1000)] = "",
+    reset: Annotated[str, Form(pattern="^(|default)$")] = "",
+) -> Response:
+    """Save the judge's rubric as a new version (`reset=default`: the default text from the taxonomy); the
+    judge then asks every comparison again under it. Errors return the page with the text kept."""
+    evaluation = get_evaluation(session, evaluation_id=evaluation_id)
+    try:
+        save_rubric(session, evaluation_id=evaluation_id, text=None if reset else text, user_id=user.id)
+    except PairwiseError as exc:
+        context = _report_context(session, evaluation) | {"rubric_text": text, "rubric_error": str(exc)}
+        return render(request, "evaluation/show.html", context, status_code=exc.status_code)
+    return hx_redirect(request, f"/admin/evaluations/{evaluation_id}#judge")

@@ -1,24 +1,32 @@
-"""The detection page: which scorer ranks the queue, models fitted to verdicts, retrain and roll back."""
+"""The detection page: which scorer ranks the queue, models fitted to verdicts, retrain and roll back, and
+the model-assisted second opinions on the uncertain band (launched here, display only)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
+from app.assist import opinions
+from app.assist.jobs import OPINION_JOB
+from app.assist.provider import ProviderNotConfiguredError, provider_view
 from app.auth.deps import AdminUser
 from app.db import SessionDep
+from app.errors import ValidationFailedError
 from app.jobs.service import start_job
 from app.pairs import learning_service
 from app.pairs.detection import DETECTOR_VERSION
 from app.params import PathId
-from app.settings.service import audit
+from app.settings.service import audit, get_value
 from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/admin/detection")
 
+# The uncertain band offered by default: this far either side of the queue's threshold.
+BAND_HALF_WIDTH = 0.15
+OPINION_LIMIT, MAX_OPINION_LIMIT = 100, 1000
 NOTICES = {
     "activated": "The queue is now ranked by the chosen model.",
     "rules": "Back to the rule-based scorer: a re-detection job is restoring its scores.",
@@ -56,8 +64,23 @@ def detection_page(
             "min_per_class": learning_service.MIN_PER_CLASS,
             "retrain_after": learning_service.RETRAIN_AFTER,
             "notice": NOTICES.get(notice or ""),
+            **_opinion_context(session),
         },
     )
+
+
+def _opinion_context(session: Session) -> dict[str, object]:
+    threshold = float(get_value(session, key="detection_threshold"))
+    return {
+        "provider": provider_view(session),
+        "agreement": opinions.agreement(session),
+        "band": (
+            round(max(0.0, threshold - BAND_HALF_WIDTH), 2),
+            round(min(1.0, threshold + BAND_HALF_WIDTH), 2),
+        ),
+        "opinion_limit": OPINION_LIMIT,
+        "max_opinion_limit": MAX_OPINION_LIMIT,
+    }
 
 
 @router.post("/train")
@@ -101,3 +124,24 @@ def rollback(request: Request, session: SessionDep, user: AdminUser, background:
         _start(session, background, kind="detect", user_id=user.id)
         return hx_redirect(request, "/admin/detection?notice=rules")
     return hx_redirect(request, "/admin/detection?notice=activated")
+
+
+@router.post("/second-opinions")
+def second_opinions(
+    request: Request,
+    session: SessionDep,
+    user: AdminUser,
+    background: BackgroundTasks,
+    low: Annotated[float, Form(ge=0, le=1)],
+    high: Annotated[float, Form(ge=0, le=1)],
+    limit: Annotated[int, Form(ge=1, le=MAX_OPINION_LIMIT)] = OPINION_LIMIT,
+) -> Response:
+    """Ask the suggestion provider about up to `limit` open candidates scored from `low` to `high` (a job)."""
+    if low >= high:
+        raise ValidationFailedError(f"the band's low end ({low}) must be below its high end ({high})")
+    if provider_view(session) is None:
+        raise ProviderNotConfiguredError("save a suggestion provider first (Settings → Suggestion provider)")
+    payload = {"low": low, "high": high, "limit": limit}
+    job_id = start_job(session, background, kind=OPINION_JOB, payload=payload, user_id=user.id).id
+    _audit(session, user_id=user.id, action="detection.second_opinions", object_id=job_id)
+    return hx_redirect(request, f"/admin/jobs/{job_id}")

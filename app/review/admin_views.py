@@ -1,4 +1,5 @@
-"""Admin pages of the review domain: guidelines, agreement between reviewers, adjudication of conflicts."""
+"""Admin pages of the review domain: guidelines, agreement between reviewers, adjudication of conflicts,
+control pairs and each reviewer's accuracy on them."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from app.auth.deps import AdminUser
 from app.db import SessionDep
 from app.errors import ValidationFailedError
+from app.params import MAX_DB_INT, PathId
 from app.patterns.service import list_patterns
+from app.review import controls
 from app.review.adjudication import adjudicate, case, conflicts, count_conflicts
 from app.review.guidelines import Guidelines, get_guidelines, save_guidelines
 from app.review.models import Verdict
 from app.review.quality import review_quality
+from app.settings.service import get_value
 from app.web import hx_redirect, render
 
 router = APIRouter(prefix="/review/admin")
@@ -56,7 +60,11 @@ def agreement_page(request: Request, session: SessionDep, user: AdminUser) -> Re
     return render(
         request,
         "review/agreement.html",
-        {"quality": review_quality(session), "conflicts": count_conflicts(session)},
+        {
+            "quality": review_quality(session),
+            "conflicts": count_conflicts(session),
+            "accuracy": controls.accuracy(session),
+        },
     )
 
 
@@ -71,7 +79,7 @@ async def adjudication_decide(
     request: Request, session: SessionDep, user: AdminUser, pair_id: int
 ) -> Response:
     form = await request.form()
-    unknown = sorted(set(form.keys()) - {"csrf_token", "verdict", "note"})
+    unknown = sorted(set(form.keys()) - {"csrf_token", "verdict", "note", "control"})
     if unknown:
         raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
     raw = str(form.get("verdict") or "")
@@ -80,5 +88,64 @@ async def adjudication_decide(
     note = str(form.get("note") or "")
     if len(note) > 2000:
         raise ValidationFailedError("note: longer than 2,000 characters")
+    control = str(form.get("control") or "")
+    if control not in ("", "1"):
+        raise ValidationFailedError("control: 1 to mark the pair as a control, or leave it out")
     adjudicate(session, admin=user, pair_id=pair_id, verdict=Verdict(raw), note=note)
+    if control:
+        controls.mark(session, admin=user, pair_id=pair_id)
     return hx_redirect(request, "/review/admin/adjudication")
+
+
+@router.get("/controls", response_class=HTMLResponse)
+def controls_page(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    return render(
+        request,
+        "review/controls.html",
+        {
+            "percent": int(get_value(session, key="control_percent")),
+            "max_percent": controls.MAX_PERCENT,
+            "controls": controls.list_controls(session),
+            "accuracy": controls.accuracy(session),
+        },
+    )
+
+
+async def _fields(request: Request, allowed: set[str]) -> dict[str, str]:
+    form = await request.form()
+    unknown = sorted(set(form.keys()) - allowed - {"csrf_token"})
+    if unknown:
+        raise ValidationFailedError(f"unexpected fields: {', '.join(unknown)}")
+    return {key: str(form.get(key) or "").strip() for key in allowed}
+
+
+def _whole(raw: str, name: str, low: int, high: int) -> int:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12) or not low <= int(raw) <= high:
+        raise ValidationFailedError(f"{name}: a whole number from {low} to {high}")
+    return int(raw)
+
+
+@router.post("/controls/rate")
+async def controls_rate(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    """Field: percent, the share of served pairs that are controls (0 = off)."""
+    raw = (await _fields(request, {"percent"}))["percent"]
+    percent = _whole(raw, "percent", 0, controls.MAX_PERCENT)
+    controls.set_percent(session, admin=user, percent=percent)
+    return hx_redirect(request, "/review/admin/controls")
+
+
+@router.post("/controls")
+async def controls_mark(request: Request, session: SessionDep, user: AdminUser) -> Response:
+    """Field: pair_id, a judged pair to mark as a control (its final verdict is the expected one)."""
+    raw = (await _fields(request, {"pair_id"}))["pair_id"].removeprefix("#")
+    controls.mark(session, admin=user, pair_id=_whole(raw, "pair_id", 1, MAX_DB_INT))
+    return hx_redirect(request, "/review/admin/controls")
+
+
+@router.post("/controls/{pair_id}/unmark")
+async def controls_unmark(
+    request: Request, session: SessionDep, user: AdminUser, pair_id: PathId
+) -> Response:
+    await _fields(request, set())
+    controls.unmark(session, admin=user, pair_id=pair_id)
+    return hx_redirect(request, "/review/admin/controls")

@@ -70,6 +70,8 @@ class Assignment(SQLModel, table=True):
     served_at: datetime | None = None
     # Tags, comment, flag and gold text of an undone verdict, put back on the screen.
     draft: dict[str, Any] | None = Field(default=None, sa_column=json_column(nullable=True))
+    # A control pair served to this reviewer (app/review/controls.py): the verdict is a control answer.
+    control: bool = False
 
 
 class Adjudication(SQLModel, table=True):
@@ -83,4 +85,39 @@ class Adjudication(SQLModel, table=True):
     # A verdict in the detected orientation: first, second, tie or not_a_pair.
     verdict: str = Field(max_length=20)
     note: str | None = Field(default=None, max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ControlPair(SQLModel, table=True):
+    """A judged pair an admin marked as a control: served to reviewers at the control rate, never counted."""
+
+    __tablename__ = "control_pair"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", ondelete="CASCADE", unique=True)
+    # The expected verdict in the detected orientation (first, second, tie, not_a_pair): the pair's final one.
+    verdict: str = Field(max_length=20)
+    admin_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ControlAnswer(SQLModel, table=True):
+    """A reviewer's verdict on a control pair: kept apart from judgments, so no status, count, agreement
+    figure, export or scorer label sees it."""
+
+    __tablename__ = "control_answer"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "reviewer_id"),
+        Index("ix_control_answer_reviewer_created", "reviewer_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pair_id: int = Field(foreign_key="pair.id", ondelete="CASCADE")
+    reviewer_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    # In the detected orientation, as a judgment's verdict.
+    verdict: str = Field(max_length=20)
+    left_side: str = Field(max_length=10)
+    comment: str | None = Field(default=None, max_length=5000)
+    flagged: bool = False
+    seconds_spent: float | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -6,9 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlmodel import Session, col, select
 
+from app.assist.models import SecondOpinion
+from app.assist.opinions import PROMPT_VERSION
 from app.conversations.models import Conversation, Turn
 from app.pairs.models import Pair
 from app.pairs.shape import prompt_turns
@@ -38,12 +40,19 @@ class ReviewView:
     token: str
     # An undone verdict's tags, comment, flag and gold edit, in screen terms (left/right).
     draft: dict[str, Any]
+    # The suggestion provider's opinion of whether this is a pair: shown, never used to decide anything.
+    opinion: SecondOpinion | None = None
 
 
-# Built once (every verdict shows the next pair): bound pair_id, and conversation_id.
+# Built once (every verdict shows the next pair): bound pair_id, and conversation_id. The second opinion
+# comes in the same statement, so showing it costs the review screen no statement of its own.
 _PAIR_WITH_CONVERSATION = (
-    select(Pair, Conversation)
+    select(Pair, Conversation, SecondOpinion)
     .join(Conversation, col(Conversation.id) == col(Pair.conversation_id))
+    .outerjoin(
+        SecondOpinion,
+        and_(col(SecondOpinion.pair_id) == col(Pair.id), col(SecondOpinion.prompt_version) == PROMPT_VERSION),
+    )
     .where(col(Pair.id) == bindparam("pair_id"))
 )
 _TURNS = (
@@ -58,7 +67,9 @@ def warm_up(session: Session) -> None:
 
 
 def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
-    pair, conversation = session.execute(_PAIR_WITH_CONVERSATION, {"pair_id": assignment.pair_id}).one()
+    pair, conversation, opinion = session.execute(
+        _PAIR_WITH_CONVERSATION, {"pair_id": assignment.pair_id}
+    ).one()
     turns = list(session.scalars(_TURNS, {"conversation_id": pair.conversation_id}))
     by_id = {t.id: t for t in turns}
     first, second = by_id[pair.first_turn_id], by_id[pair.second_turn_id]
@@ -80,6 +91,7 @@ def build_view(session: Session, *, assignment: Assignment) -> ReviewView:
         patterns=list_patterns(session, active_only=True),
         token=assignment.token or "",
         draft=_screen_draft(assignment),
+        opinion=opinion,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import random
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +28,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.auth.models import User
 from app.models_base import utcnow
 from app.pairs.models import Pair, PairStatus
-from app.review.models import Assignment, Judgment
+from app.review.models import Assignment, ControlAnswer, ControlPair, Judgment
 from app.settings.service import get_value
 
 OPEN_STATUSES = (PairStatus.candidate, PairStatus.conflict)
@@ -43,6 +44,8 @@ OPEN_STATUS = (
 RECENT_CONVERSATIONS = 3
 # Pairs found full after locking are passed over; beyond this many the reviewer simply retries.
 MAX_PICK_ATTEMPTS = 20
+# Decides which served pairs are controls (`lease_next`); tests seed it or put another in its place.
+control_random = random.Random()
 
 
 def left_side_for(*, pair_id: int, reviewer_id: int) -> str:
@@ -161,6 +164,33 @@ def _locked(query: SelectOfScalar[int | None]) -> SelectOfScalar[int | None]:
 # The picks as `_lease_best` runs them on PostgreSQL, built once (every verdict picks).
 _LOCKED_PICKS = {query: _locked(query) for query in (_BEST_OPEN, _BEST_OPEN_RECENT)}
 
+# A control pair for the reviewer (app/review/controls.py): one whose pair is still decided, that they never
+# judged, answered or skipped, oldest control first. One statement: the controls in id order, each looked up
+# in the unique (pair_id, reviewer_id) indexes of judgment, control_answer and assignment. Bound: reviewer_id.
+DECIDED_STATUSES = (PairStatus.accepted, PairStatus.tie, PairStatus.not_a_pair)
+_CONTROL_PICK = (
+    select(col(ControlPair.pair_id))
+    .join(Pair, col(Pair.id) == col(ControlPair.pair_id))
+    .where(
+        col(Pair.status).in_([literal_column(f"'{status.value}'") for status in DECIDED_STATUSES]),
+        ~exists().where(
+            col(Judgment.pair_id) == col(ControlPair.pair_id),
+            col(Judgment.reviewer_id) == bindparam("reviewer_id"),
+        ),
+        ~exists().where(
+            col(ControlAnswer.pair_id) == col(ControlPair.pair_id),
+            col(ControlAnswer.reviewer_id) == bindparam("reviewer_id"),
+        ),
+        ~exists().where(
+            col(Assignment.pair_id) == col(ControlPair.pair_id),
+            col(Assignment.reviewer_id) == bindparam("reviewer_id"),
+            col(Assignment.skipped).is_(True),
+        ),
+    )
+    .order_by(col(ControlPair.id))
+    .limit(1)
+)
+
 
 def _params(session: Session, *, reviewer: User, now: datetime) -> dict[str, Any]:
     return {
@@ -192,6 +222,12 @@ def lease_next(session: Session, *, reviewer: User, now: datetime | None = None)
         return held
     params = _params(session, reviewer=reviewer, now=now)
     params["expires"] = now + timedelta(minutes=int(get_value(session, key="lease_minutes")))
+    # The control rate is read with the other settings (no statement of its own): at 0 nothing more runs.
+    percent = int(get_value(session, key="control_percent"))
+    if percent > 0 and control_random.random() * 100 < percent:
+        control = lease_control(session, params=params, reviewer=reviewer)
+        if control is not None:
+            return control
     return _lease_best(session, query=_BEST_OPEN, params=params, reviewer=reviewer) or _lease_best(
         session, query=_BEST_OPEN_RECENT, params=params, reviewer=reviewer
     )
@@ -208,19 +244,23 @@ _LEASE_COLUMNS = (
     "skipped",
     "token",
     "served_at",
+    "control",
 )
-_RENEWED = ("leased_at", "expires_at", "token", "served_at")
+_RENEWED = ("leased_at", "expires_at", "token", "served_at", "control")
 
 
 @functools.cache
-def _lease_statement(dialect: str) -> Select[tuple[Assignment]]:
+def _lease_statement(dialect: str, control: bool = False) -> Select[tuple[Assignment]]:
     """One statement that leases a pair if it still has room within the overlap (judgments plus others' live
     leases): it inserts the assignment or renews the reviewer's earlier one, and returns it. Built once per
-    dialect (both spell the upsert `ON CONFLICT … DO UPDATE`). Bound: `_LEASE_COLUMNS`, now, overlap."""
+    dialect (both spell the upsert `ON CONFLICT … DO UPDATE`). Bound: `_LEASE_COLUMNS`, now, overlap.
+    A control pair (`control`) is decided: it is leased without the overlap check."""
     table = Assignment.__table__  # type: ignore[attr-defined]
-    row = select(*(bindparam(name, type_=table.c[name].type) for name in _LEASE_COLUMNS)).where(
-        judgments_of(bindparam("pair_id")) + others_leases_of(bindparam("pair_id")) < bindparam("overlap")
-    )
+    row = select(*(bindparam(name, type_=table.c[name].type) for name in _LEASE_COLUMNS))
+    if not control:
+        row = row.where(
+            judgments_of(bindparam("pair_id")) + others_leases_of(bindparam("pair_id")) < bindparam("overlap")
+        )
     upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
     statement = (
         upsert.from_select(list(_LEASE_COLUMNS), row)
@@ -261,7 +301,17 @@ def _lease_best(
     return None
 
 
-def _lease(session: Session, *, pair_id: int, params: dict[str, Any], reviewer: User) -> Assignment | None:
+def lease_control(session: Session, *, params: dict[str, Any], reviewer: User) -> Assignment | None:
+    """Lease the reviewer's next control pair (`_CONTROL_PICK`), or None when none is left for them."""
+    pair_id = session.execute(_CONTROL_PICK, {"reviewer_id": reviewer.id}).scalar_one_or_none()
+    if pair_id is None:
+        return None
+    return _lease(session, pair_id=int(pair_id), params=params, reviewer=reviewer, control=True)
+
+
+def _lease(
+    session: Session, *, pair_id: int, params: dict[str, Any], reviewer: User, control: bool = False
+) -> Assignment | None:
     """Lease the pair to the reviewer with a fresh screen token (`_lease_statement`); None when it is full."""
     reviewer_id = reviewer.id or 0
     values = {
@@ -273,8 +323,9 @@ def _lease(session: Session, *, pair_id: int, params: dict[str, Any], reviewer: 
         "skipped": False,
         "token": secrets.token_urlsafe(16),
         "served_at": params["now"],
+        "control": control,
     }
-    statement = _lease_statement(session.get_bind().dialect.name)
+    statement = _lease_statement(session.get_bind().dialect.name, control)
     return session.execute(
         statement, values, execution_options={"populate_existing": True}
     ).scalar_one_or_none()

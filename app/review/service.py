@@ -21,7 +21,7 @@ from app.pairs.service import IMPORTED_DETECTOR
 from app.patterns.models import TaxonomyVersion
 from app.patterns.service import list_patterns
 from app.review.adjudication import STATUS_OF
-from app.review.models import Adjudication, Assignment, Judgment, Verdict
+from app.review.models import Adjudication, Assignment, ControlAnswer, Judgment, Verdict
 from app.review.queue import OPEN_STATUSES, left_side_for, others_leases_of
 from app.settings.service import get_value
 
@@ -323,7 +323,8 @@ def _set_status(session: Session, *, pair_id: int, inputs: _StatusInputs, overla
 
 
 def undo_last(session: Session, *, reviewer: User) -> int | None:
-    """Remove the reviewer's most recent judgment (within the undo window) and lease its pair back to them."""
+    """Remove the reviewer's most recent judgment or control answer (within the undo window) and lease its
+    pair back to them."""
     now = utcnow()
     judgment = session.exec(
         select(Judgment)
@@ -331,6 +332,16 @@ def undo_last(session: Session, *, reviewer: User) -> int | None:
         .order_by(col(Judgment.created_at).desc(), col(Judgment.id).desc())
         .limit(1)
     ).first()
+    control = session.exec(
+        select(ControlAnswer)
+        .where(
+            col(ControlAnswer.reviewer_id) == reviewer.id, col(ControlAnswer.created_at) >= now - UNDO_WINDOW
+        )
+        .order_by(col(ControlAnswer.created_at).desc())
+        .limit(1)
+    ).first()
+    if control is not None and (judgment is None or control.created_at >= judgment.created_at):
+        return _undo_control(session, reviewer=reviewer, answer=control, now=now)
     if judgment is None:
         return None
     pair_id = judgment.pair_id
@@ -363,6 +374,33 @@ def undo_last(session: Session, *, reviewer: User) -> int | None:
                 "edited_text": judgment.edited_text,
                 "verdict": judgment.verdict,
             },
+        )
+    )
+    return pair_id
+
+
+def _undo_control(session: Session, *, reviewer: User, answer: ControlAnswer, now: datetime) -> int:
+    """Remove a control answer and lease its control back to the reviewer, as a judgment's undo would."""
+    pair_id = answer.pair_id
+    session.delete(answer)
+    session.execute(
+        delete(Assignment).where(
+            and_(col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id)
+        )
+    )
+    session.flush()
+    lease_minutes = int(get_value(session, key="lease_minutes"))
+    session.add(
+        Assignment(
+            pair_id=pair_id,
+            reviewer_id=reviewer.id or 0,
+            left_side=answer.left_side,
+            leased_at=now,
+            expires_at=now + timedelta(minutes=lease_minutes),
+            token=secrets.token_urlsafe(16),
+            served_at=now,
+            control=True,
+            draft={"comment": answer.comment, "flagged": answer.flagged, "verdict": answer.verdict},
         )
     )
     return pair_id

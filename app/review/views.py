@@ -16,7 +16,7 @@ from app.db import SessionDep
 from app.errors import NotFoundError, ValidationFailedError
 from app.pairs.models import Pair
 from app.params import MAX_DB_INT, PathId
-from app.review import queue
+from app.review import controls, queue
 from app.review.diff import word_diff
 from app.review.guidelines import get_guidelines
 from app.review.models import Assignment, Judgment, Verdict
@@ -134,6 +134,19 @@ def judge(
         decided = Verdict(origin[verdict])
     else:
         decided = Verdict(verdict)
+    if assignment.control:
+        # A control looks and answers like any pair; its verdict is a control answer, nothing else changes
+        # (tags and a gold edit are not kept).
+        controls.answer(
+            session,
+            reviewer=user,
+            assignment=assignment,
+            verdict=decided,
+            comment=comment,
+            flagged=flagged,
+            screen_token=token,
+        )
+        return _pane(request, session, user, queue.lease_next(session, reviewer=user))
     gold = None
     if edited_side and edited_text is not None:
         view = build_view(session, assignment=assignment)

@@ -18,6 +18,7 @@ RUNTIME_SETTINGS: dict[str, tuple[type, str]] = {
     "overlap": (int, "overlap"),
     "lease_minutes": (int, "lease_minutes"),
     "review_min_ms": (int, "review_min_ms"),
+    "control_percent": (int, "review_control_percent"),
 }
 
 

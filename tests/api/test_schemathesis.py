@@ -49,6 +49,8 @@ def _findings(schema: Any) -> list[str]:
         "GET /api/v1/pairs/{pair_id}",
         "POST /api/v1/review/next",
         "POST /api/v1/pairs/{pair_id}/judgments",
+        "PUT /api/v1/pairs/{pair_id}/control",
+        "DELETE /api/v1/pairs/{pair_id}/control",
         "POST /api/v1/evaluations/{evaluation_id}/next",
         "POST /api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments",
         "GET /api/v1/evaluations/{evaluation_id}",

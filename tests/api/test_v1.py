@@ -11,6 +11,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 from starlette.testclient import TestClient
 
+from app.assist.models import SecondOpinion
+from app.assist.opinions import PROMPT_VERSION
 from app.db import session_scope
 from app.jobs.models import Job
 from app.pairs import learning_service as ls
@@ -71,7 +73,7 @@ class TestListPairs:
         assert sorted(item) == sorted(["view", "id", "conversation_id", "source", "title", "score", "detector",
                                        "status", "signals", "prompt", "rejected", "pushback", "chosen",
                                        "chosen_original", "gold_edited", "leak_kinds", "leak_spans",
-                                       "gold_prompt"])  # fmt: skip
+                                       "gold_prompt", "second_opinion"])  # fmt: skip
         assert item["view"] == "admin"
         assert "/" not in item["source"]["file"], "server paths stay on the server"
         assert item["status"] == "candidate"
@@ -111,6 +113,48 @@ class TestGetPair:
         assert response.json() == {"detail": "pair 987654 does not exist"}
 
 
+def _opinion(engine: Engine, pair_id: int, *, version: str = PROMPT_VERSION) -> None:
+    with session_scope(engine) as session:
+        session.add(SecondOpinion(pair_id=pair_id, prompt_version=version, verdict="not_pair", confidence=0.25,
+                                  reason="It accepts the answer.", model="stand-in"))  # fmt: skip
+
+
+class TestSecondOpinion:
+    OPINION = {"verdict": "not_pair", "confidence": 0.25, "reason": "It accepts the answer.", "model": "stand-in",
+               "prompt_version": PROMPT_VERSION}  # fmt: skip
+
+    def test_admins_see_the_current_opinion_in_the_pair_json(self, engine: Engine, admin: ApiWorld) -> None:
+        c, h, pairs = admin
+        _opinion(engine, pairs[0])
+        _opinion(engine, pairs[1], version="opinion-0")  # an older instruction's: not current
+        body = c.get(f"/api/v1/pairs/{pairs[0]}", headers=h).json()
+        opinion = body["second_opinion"]
+        assert {k: opinion[k] for k in self.OPINION} == self.OPINION
+        assert opinion["created_at"]
+        listed = {p["id"]: p["second_opinion"] for p in c.get("/api/v1/pairs", headers=h).json()["items"]}
+        assert listed[pairs[0]] == opinion
+        assert listed[pairs[1]] is None
+        assert c.get(f"/api/v1/pairs/{pairs[1]}", headers=h).json()["second_opinion"] is None
+
+    def test_reviewers_see_it_on_the_pair_they_hold(self, engine: Engine, api: ApiWorld) -> None:
+        c, h, pairs = api
+        _opinion(engine, pairs[0])
+        leased = c.post("/api/v1/review/next", headers=h).json()["pair"]
+        assert leased["id"] == pairs[0]
+        assert {k: leased["second_opinion"][k] for k in self.OPINION} == self.OPINION
+        assert (
+            c.get(f"/api/v1/pairs/{pairs[0]}", headers=h).json()["second_opinion"] == leased["second_opinion"]
+        )
+
+    def test_the_document_describes_it(self, engine: Engine, admin: ApiWorld) -> None:
+        c, _, _ = admin
+        schemas = c.get("/api/v1/openapi.json").json()["components"]["schemas"]
+        assert schemas["SecondOpinionOut"]["properties"]["verdict"]["enum"] == ["pair", "not_pair"]
+        for name in ("AdminPairOut", "ReviewPairOut"):
+            assert "second_opinion" in schemas[name]["properties"]
+            assert "second_opinion" not in schemas[name].get("required", [])
+
+
 class TestReviewerScope:
     def test_reviewer_lists_only_the_pair_they_hold_blind(self, engine: Engine, api: ApiWorld) -> None:
         c, h, _pairs = api
@@ -119,7 +163,8 @@ class TestReviewerScope:
         (item,) = c.get("/api/v1/pairs", headers=h).json()["items"]
         assert item == leased
         assert sorted(item) == sorted(["view", "id", "source", "title", "score", "disagreement", "prompt",
-                                       "pushback", "left", "right", "lease_expires_at"])  # fmt: skip
+                                       "pushback", "left", "right", "lease_expires_at",
+                                       "second_opinion"])  # fmt: skip
         assert "/" not in item["source"]["file"]
 
     @pytest.mark.parametrize("swapped", [False, True])
@@ -313,7 +358,8 @@ class TestOpenApi:
         doc = client().get("/api/v1/openapi.json").json()
         assert doc["openapi"].startswith("3.")
         assert set(doc["paths"]) == {"/api/v1/pairs", "/api/v1/pairs/{pair_id}", "/api/v1/review/next",
-                                     "/api/v1/pairs/{pair_id}/judgments", "/api/v1/evaluations/{evaluation_id}",
+                                     "/api/v1/pairs/{pair_id}/judgments", "/api/v1/pairs/{pair_id}/control",
+                                     "/api/v1/evaluations/{evaluation_id}",
                                      "/api/v1/evaluations/{evaluation_id}/next",
                                      "/api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments"}  # fmt: skip
         assert set(doc["paths"]["/api/v1/pairs/{pair_id}/judgments"]) == {"post"}
@@ -322,3 +368,59 @@ class TestOpenApi:
             assert doc["components"]["schemas"][name]["additionalProperties"] is False
         assert set(doc["components"]["schemas"]["PreferJudgmentIn"]["properties"]) == {
             "verdict", "patterns_left", "patterns_right", "edited_text", "comment", "flagged"}  # fmt: skip
+
+
+class TestControls:
+    """PUT/DELETE /api/v1/pairs/{id}/control (admins), and a reviewer's verdict on a control they were served."""
+
+    def test_mark_answer_and_unmark(
+        self, engine: Engine, admin: ApiWorld, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from types import SimpleNamespace
+
+        from app.review import queue
+        from app.review.models import ControlAnswer, ControlPair
+
+        c, h, pairs = admin
+        with session_scope(engine) as session:
+            session.get_one(Pair, pairs[0]).status = PairStatus.not_a_pair
+        response = c.put(f"/api/v1/pairs/{pairs[0]}/control", headers=h)
+        assert response.status_code == 200
+        assert response.json()["verdict"] == "not_a_pair"
+        assert c.put(f"/api/v1/pairs/{pairs[0]}/control", headers=h).status_code == 200
+        assert count(engine, ControlPair) == 1
+        make_user(engine, "rev")
+        rh = bearer(make_token(engine, "rev"))
+        with session_scope(engine) as session:
+            from app.review.controls import set_percent
+            from tests.web_helpers import get_user
+
+            set_percent(session, admin=get_user(session, "adm"), percent=10)
+        monkeypatch.setattr(queue, "control_random", SimpleNamespace(random=lambda: 0.0))
+        leased = c.post("/api/v1/review/next", headers=rh).json()["pair"]
+        assert leased["id"] == pairs[0]
+        assert "status" not in leased
+        judged = c.post(f"/api/v1/pairs/{pairs[0]}/judgments", json={"verdict": "not_a_pair"}, headers=rh)
+        assert judged.status_code == 201
+        assert judged.json()["verdict"] == "not_a_pair"
+        assert count(engine, Judgment) == 0
+        assert count(engine, ControlAnswer) == 1
+        with session_scope(engine, read_only=True) as session:
+            assert session.get_one(Pair, pairs[0]).status == PairStatus.not_a_pair
+        assert c.delete(f"/api/v1/pairs/{pairs[0]}/control", headers=h).status_code == 204
+        assert count(engine, ControlPair) == 0
+
+    def test_errors(self, engine: Engine, admin: ApiWorld) -> None:
+        c, h, pairs = admin
+        make_user(engine, "rev")
+        rh = bearer(make_token(engine, "rev"))
+        assert c.put(f"/api/v1/pairs/{pairs[0]}/control").status_code == 401
+        assert c.delete(f"/api/v1/pairs/{pairs[0]}/control").status_code == 401
+        assert c.put(f"/api/v1/pairs/{pairs[0]}/control", headers=rh).status_code == 403
+        assert c.delete(f"/api/v1/pairs/{pairs[0]}/control", headers=rh).status_code == 403
+        assert c.put("/api/v1/pairs/999999/control", headers=h).status_code == 404
+        assert c.delete("/api/v1/pairs/999999/control", headers=h).status_code == 404
+        assert c.delete(f"/api/v1/pairs/{pairs[0]}/control", headers=h).status_code == 404  # not a control
+        assert c.put(f"/api/v1/pairs/{pairs[0]}/control", headers=h).status_code == 409  # a candidate
+        assert c.put("/api/v1/pairs/abc/control", headers=h).status_code == 422
+        assert c.delete("/api/v1/pairs/0/control", headers=h).status_code == 422

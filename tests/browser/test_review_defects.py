@@ -96,7 +96,9 @@ def _fence_languages() -> list[str]:
     for folder in (root / "tests" / "fixtures", root / "examples"):
         for path in folder.rglob("*"):
             if path.is_file() and path.suffix in {".json", ".jsonl", ".md", ".txt"}:
-                names.update(re.findall(r"```([A-Za-z0-9_+#.-]+)", path.read_text(errors="replace")))
+                for name in re.findall(r"```([A-Za-z0-9_+#./-]+)", path.read_text(errors="replace")):
+                    # A fence named by a file path ("```src/paginate.ts") is highlighted by its extension.
+                    names.add(name.rsplit(".", 1)[-1] if "/" in name or "\\" in name else name)
     return sorted(names - NOT_LANGUAGES)
 
 

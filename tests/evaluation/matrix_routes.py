@@ -140,6 +140,26 @@ EVALUATION_ROUTES: dict[tuple[str, str], Rule] = {
         not_found=_c("GET", f"{ADMIN}/{MISSING}/report.json"),
         invalid=[_c("GET", f"{ADMIN}/abc/report.json")],
     ),
+    ("POST", f"{ADMIN}/{{evaluation_id}}/judge"): Rule(
+        "admin", "page", 303,
+        lambda w, u: w.with_provider(Call("POST", f"{ADMIN}/{evaluation_id(w)}/judge", form={"limit": "5"})),
+        not_found=lambda w, u: w.with_provider(Call("POST", f"{ADMIN}/{MISSING}/judge", form={"limit": "5"})),
+        invalid=[
+            lambda w, u: w.with_provider(Call("POST", f"{ADMIN}/{evaluation_id(w)}/judge", form={"limit": "0"})),
+            lambda w, u: w.with_provider(Call("POST", f"{ADMIN}/{evaluation_id(w)}/judge", form={"limit": "x"})),
+            _c("POST", f"{ADMIN}/abc/judge", form={"limit": "5"}),
+        ],
+    ),
+    ("POST", f"{ADMIN}/{{evaluation_id}}/rubric"): Rule(
+        "admin", "page", 303,
+        lambda w, u: Call("POST", f"{ADMIN}/{evaluation_id(w)}/rubric", form={"text": "Prefer tested answers."}),
+        not_found=_c("POST", f"{ADMIN}/{MISSING}/rubric", form={"text": "x"}),
+        invalid=[
+            lambda w, u: Call("POST", f"{ADMIN}/{evaluation_id(w)}/rubric", form={"text": " "}),
+            lambda w, u: Call("POST", f"{ADMIN}/{evaluation_id(w)}/rubric", form={"reset": "maybe"}),
+            _c("POST", f"{ADMIN}/abc/rubric", form={"text": "x"}),
+        ],
+    ),
     ("POST", f"{API}/{{evaluation_id}}/next"): Rule(
         "user", "api", 200,
         lambda w, u: Call("POST", f"{API}/{evaluation_id(w)}/next"),

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 from starlette.testclient import TestClient
 
+from app.assist.models import SecondOpinion
+from app.assist.opinions import PROMPT_VERSION
 from app.auth.service import set_active
 from app.db import session_scope
 from app.pairs.models import Pair
@@ -303,6 +305,43 @@ class TestEveryRequestAsksTheDatabase:
             c, f"/review/{_pair_id(pane)}/judge", {"verdict": "left", "patterns_left": ["security"]}
         )
         assert refused.status_code == 422
+
+
+class TestSecondOpinion:
+    def _opinion(self, engine: Engine, pair_id: int, **values: object) -> None:
+        with session_scope(engine) as session:
+            session.add(SecondOpinion(pair_id=pair_id, model="stand-in", **values))  # type: ignore[arg-type]
+
+    def test_the_screen_shows_the_models_opinion_in_small_print(
+        self, engine: Engine, world: list[int]
+    ) -> None:
+        c = signed_in("rev")
+        pair_id = _pair_id(post_form(c, "/review/next", htmx=True).text)
+        assert pair_id is not None
+        self._opinion(engine, pair_id, prompt_version=PROMPT_VERSION, verdict="pair", confidence=0.8,
+                      reason="The revision <b>takes</b> the correction.")  # fmt: skip
+        page = BeautifulSoup(c.get("/review").text, "html.parser")
+        note = one(page, "header.pair-head p.second-opinion")
+        assert " ".join(note.get_text().split()) == (
+            "Second opinion (model): likely a pair, 0.80 — The revision <b>takes</b> the correction."
+        )
+        assert "small" in note["class"]
+        assert "stand-in" in str(note["title"])
+        assert note.find("b") is None, "the model's words are text, not markup"
+
+    def test_not_a_pair_without_confidence_and_no_opinion_shows_nothing(
+        self, engine: Engine, world: list[int]
+    ) -> None:
+        c = signed_in("rev")
+        pair_id = _pair_id(post_form(c, "/review/next", htmx=True).text)
+        assert pair_id is not None
+        assert BeautifulSoup(c.get("/review").text, "html.parser").select_one(".second-opinion") is None
+        # An opinion asked with an older instruction is not current: not shown.
+        self._opinion(engine, pair_id, prompt_version="opinion-0", verdict="pair", reason="old")
+        assert BeautifulSoup(c.get("/review").text, "html.parser").select_one(".second-opinion") is None
+        self._opinion(engine, pair_id, prompt_version=PROMPT_VERSION, verdict="not_pair", reason="")
+        note = one(BeautifulSoup(c.get("/review").text, "html.parser"), ".second-opinion")
+        assert " ".join(note.get_text().split()) == "Second opinion (model): likely not a pair"
 
 
 class TestStatementBudget:

@@ -27,6 +27,7 @@ from tests.security.admin_rules import admin_rules
 from tests.web_helpers import PASSWORD, get_user, make_token, make_user, seed_samples
 
 MISSING = 999_999
+_BAND = {"low": "0.4", "high": "0.6", "limit": "5"}
 _PROVIDER_FORM = {"base_url": "http://127.0.0.1:9/v1", "model": "stand-in", "api_key": "sk-matrix-key-0123"}
 
 
@@ -83,6 +84,17 @@ class World:
             pair.status = PairStatus.conflict
             session.add(pair)
             return int(pair.id or 0)
+
+    def decided(self, *, control: bool = False) -> int:
+        """A judged pair (a tie), for the control routes; `control`: marked as one."""
+        from app.review.models import ControlPair
+
+        pair_id = self.conflict()
+        with session_scope(self.engine) as session:
+            session.get_one(Pair, pair_id).status = PairStatus.tie
+            if control:
+                session.add(ControlPair(pair_id=pair_id, verdict="tie"))
+        return pair_id
 
     def judgment(self, username: str, verdict: Verdict = Verdict.second) -> int:
         """A judgment of `username` on a freshly leased pair."""
@@ -446,6 +458,20 @@ ROUTES: dict[tuple[str, str], Rule] = {
         not_found=_c("POST", f"/admin/detection/models/{MISSING}/activate", form={}),
         invalid=[_c("POST", "/admin/detection/models/abc/activate", form={})],
     ),
+    ("POST", "/admin/detection/second-opinions"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: w.with_provider(Call("POST", "/admin/detection/second-opinions", form=_BAND)),
+        invalid=[
+            lambda w, u: w.with_provider(
+                Call("POST", "/admin/detection/second-opinions", form={**_BAND, "low": "0.7"})
+            ),
+            lambda w, u: w.with_provider(
+                Call("POST", "/admin/detection/second-opinions", form={**_BAND, "limit": "0"})
+            ),
+        ],
+    ),
     ("GET", "/admin/releases/count"): Rule(
         "admin",
         "page",
@@ -483,6 +509,54 @@ ROUTES: dict[tuple[str, str], Rule] = {
             ),
             _c("POST", "/review/admin/adjudication/abc", form={"verdict": "tie"}),
         ],
+    ),
+    ("GET", "/review/admin/controls"): Rule("admin", "page", 200, _c("GET", "/review/admin/controls")),
+    ("POST", "/review/admin/controls"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: Call("POST", "/review/admin/controls", form={"pair_id": str(w.decided())}),
+        not_found=_c("POST", "/review/admin/controls", form={"pair_id": str(MISSING)}),
+        invalid=[
+            _c("POST", "/review/admin/controls", form={"pair_id": "abc"}),
+            lambda w, u: Call(
+                "POST", "/review/admin/controls", form={"pair_id": str(w.decided()), "verdict": "tie"}
+            ),
+        ],
+    ),
+    ("POST", "/review/admin/controls/rate"): Rule(
+        "admin",
+        "page",
+        303,
+        _c("POST", "/review/admin/controls/rate", form={"percent": "5"}),
+        invalid=[
+            _c("POST", "/review/admin/controls/rate", form={"percent": "21"}),
+            _c("POST", "/review/admin/controls/rate", form={"percent": "5", "overlap": "3"}),
+        ],
+    ),
+    ("POST", "/review/admin/controls/{pair_id}/unmark"): Rule(
+        "admin",
+        "page",
+        303,
+        lambda w, u: Call("POST", f"/review/admin/controls/{w.decided(control=True)}/unmark", form={}),
+        not_found=_c("POST", f"/review/admin/controls/{MISSING}/unmark", form={}),
+        invalid=[_c("POST", "/review/admin/controls/abc/unmark", form={})],
+    ),
+    ("PUT", "/api/v1/pairs/{pair_id}/control"): Rule(
+        "admin",
+        "api",
+        200,
+        lambda w, u: Call("PUT", f"/api/v1/pairs/{w.decided()}/control"),
+        not_found=_c("PUT", f"/api/v1/pairs/{MISSING}/control"),
+        invalid=[_c("PUT", "/api/v1/pairs/abc/control"), _c("PUT", "/api/v1/pairs/0/control")],
+    ),
+    ("DELETE", "/api/v1/pairs/{pair_id}/control"): Rule(
+        "admin",
+        "api",
+        204,
+        lambda w, u: Call("DELETE", f"/api/v1/pairs/{w.decided(control=True)}/control"),
+        not_found=_c("DELETE", f"/api/v1/pairs/{MISSING}/control"),
+        invalid=[_c("DELETE", "/api/v1/pairs/abc/control")],
     ),
     ("POST", "/admin/patterns"): Rule(
         "admin",

@@ -360,9 +360,18 @@ def test_ids_and_names_of_the_wrong_type_are_not_looked_up() -> None:
     # A mutated file once raised "unhashable type: 'list'" here: an id or a tool name is looked up only as a string.
     history = [
         {"role": "user", "content": [{"type": "text", "text": "<task>\nRename fetchUser.\n</task>"}]},
-        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "read_file", "input": {}}]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": ["t1"], "content": "src/api.ts"}]},
-        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": {"id": "t1"}, "content": "again"}]},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "t1", "name": "read_file", "input": {}}],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": ["t1"], "content": "src/api.ts"}],
+        },
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": {"id": "t1"}, "content": "again"}],
+        },
         {"role": "assistant", "content": [{"type": "text", "text": "Renamed it."}]},
     ]
     conversation = parse_one("cline", json.dumps(history).encode(), "api_conversation_history.json")
