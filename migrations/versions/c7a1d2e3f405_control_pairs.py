@@ -61,13 +61,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_control_answer_reviewer_created", "control_answer", ["reviewer_id", "created_at"], unique=False
     )
-    with op.batch_alter_table("assignment", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("control", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN on both backends: batch mode would reflect `assignment` and the tables it refers to
+    # (SQLite warns about the expression index on `user`) for an operation SQLite does natively.
+    op.add_column("assignment", sa.Column("control", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("assignment", schema=None) as batch_op:
-        batch_op.drop_column("control")
+    op.drop_column("assignment", "control")  # SQLite has DROP COLUMN since 3.35
     op.drop_index("ix_control_answer_reviewer_created", table_name="control_answer")
     op.drop_table("control_answer")
     op.drop_table("control_pair")
