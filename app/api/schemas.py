@@ -184,3 +184,44 @@ class JudgmentOut(BaseModel):
     comment: str | None
     flagged: bool
     version: int
+
+
+class GoldPromptIn(BaseModel):
+    """The question with the follow-up's new facts folded in: it becomes the pair's exported prompt."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=200_000, pattern=NOT_BLANK_NO_NUL)
+
+
+class EditOut(BaseModel):
+    """One recorded edit of a pair's exported text; the latest per field is current."""
+
+    pair_id: FieldId
+    field: Literal["prompt", "chosen"]
+    text: str
+    previous_text: str
+    source: str = Field(description="reviewer, transform or suggestion.")
+    created_at: str = Field(description="ISO 8601.")
+
+
+class SuggestionOut(BaseModel):
+    """A model's standalone rewrite of the revised answer (`chosen`) or a folded prompt (`prompt`), with the text
+    it rewrites; nothing reaches an export until a person accepts it."""
+
+    id: FieldId
+    pair_id: FieldId
+    field: Literal["prompt", "chosen"]
+    text: str
+    base_text: str
+    model: str
+    status: Literal["pending", "accepted", "ignored"]
+    created_at: str = Field(description="ISO 8601.")
+
+
+class SuggestionDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept", "ignore"] = Field(
+        description="accept: the text becomes the gold prompt or answer (with lineage); ignore: it is dropped."
+    )

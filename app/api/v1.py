@@ -15,6 +15,8 @@ from sqlmodel import Session, col, select
 from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses, strict_query
 from app.api.schemas import (
     AdminPairOut,
+    EditOut,
+    GoldPromptIn,
     JudgmentIn,
     JudgmentOut,
     LeaseOut,
@@ -22,14 +24,19 @@ from app.api.schemas import (
     PairPage,
     PreferJudgmentIn,
     ReviewPairOut,
+    SuggestionDecisionIn,
+    SuggestionOut,
 )
+from app.assist.models import Suggestion
 from app.assist.opinions import current_opinion, current_opinions
+from app.assist.service import decide, pending_suggestions
 from app.auth.deps import AdminUser, CurrentUser
 from app.auth.models import Role, User
 from app.db import SessionDep
 from app.errors import ConflictError, NotFoundError
 from app.models_base import utcnow
-from app.pairs.models import Pair, PairStatus
+from app.pairs.edits import add_edit
+from app.pairs.models import EditField, Pair, PairEdit, PairStatus
 from app.pairs.views_data import iter_pair_details, load_details
 from app.params import AfterId, PathId
 from app.patterns.service import list_patterns
@@ -201,6 +208,83 @@ def submit_judgment(
         background=background,
     )
     return _judgment_out(judgment, left_side=held.left_side)
+
+
+def _held_or_404(session: Session, user: User, pair_id: int) -> Assignment:
+    """The caller's lease of a pair, as the review screen's standalone panel requires; 404 otherwise."""
+    held = _held(session, user, pair_id) if session.get(Pair, pair_id) is not None else None
+    if held is None:
+        raise NotFoundError(f"pair {pair_id} is not in your queue; lease pairs with POST /api/v1/review/next")
+    return held
+
+
+def _edit_out(edit: PairEdit) -> EditOut:
+    return EditOut(
+        pair_id=edit.pair_id, field="prompt" if edit.field == EditField.prompt else "chosen", text=edit.text,
+        previous_text=edit.previous_text, source=edit.source, created_at=edit.created_at.isoformat(),
+    )  # fmt: skip
+
+
+def _suggestion_out(suggestion: Suggestion) -> SuggestionOut:
+    assert suggestion.id is not None
+    return SuggestionOut(
+        id=suggestion.id, pair_id=suggestion.pair_id, field="prompt" if suggestion.field == "prompt" else "chosen",
+        text=suggestion.text, base_text=suggestion.base_text, model=suggestion.model,
+        status=suggestion.status,
+        created_at=suggestion.created_at.isoformat(),
+    )  # fmt: skip
+
+
+@router.put(
+    "/pairs/{pair_id}/gold-prompt",
+    response_model=EditOut,
+    responses=error_responses(*WRITE_ERRORS),
+    operation_id="set_gold_prompt",
+)
+def set_gold_prompt(
+    session: SessionDep, user: CurrentUser, pair_id: PathId, body: Annotated[GoldPromptIn, Body()]
+) -> EditOut:
+    """Save a gold prompt for a pair the caller holds, as the review screen's standalone panel does: the question
+    with the follow-up's new facts folded in, exported in place of the prompt's last user message."""
+    _held_or_404(session, user, pair_id)
+    edit = add_edit(
+        session, pair_id=pair_id, field=EditField.prompt, text=body.text, source="reviewer", author_id=user.id
+    )
+    return _edit_out(edit)
+
+
+@router.get(
+    "/pairs/{pair_id}/suggestions",
+    response_model=list[SuggestionOut],
+    responses=error_responses(*READ_ERRORS),
+    operation_id="list_suggestions",
+)
+def list_suggestions(session: SessionDep, user: CurrentUser, pair_id: PathId) -> list[SuggestionOut]:
+    """The pending model suggestions of a pair the caller holds (made by the suggest job)."""
+    _held_or_404(session, user, pair_id)
+    return [_suggestion_out(s) for s in pending_suggestions(session, pair_id=pair_id)]
+
+
+@router.post(
+    "/pairs/{pair_id}/suggestions/{suggestion_id}/decision",
+    response_model=SuggestionOut,
+    responses=error_responses(*WRITE_ERRORS),
+    operation_id="decide_suggestion",
+)
+def decide_suggestion(
+    session: SessionDep,
+    user: CurrentUser,
+    pair_id: PathId,
+    suggestion_id: PathId,
+    body: Annotated[SuggestionDecisionIn, Body()],
+) -> SuggestionOut:
+    """Accept a pending suggestion (its text becomes the gold prompt or answer, with lineage) or ignore it; a
+    suggestion already decided is a conflict (409)."""
+    _held_or_404(session, user, pair_id)
+    decided = decide(
+        session, pair_id=pair_id, suggestion_id=suggestion_id, reviewer=user, accept=body.decision == "accept"
+    )
+    return _suggestion_out(decided)
 
 
 class ControlOut(BaseModel):

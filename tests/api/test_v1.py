@@ -359,6 +359,8 @@ class TestOpenApi:
         assert doc["openapi"].startswith("3.")
         assert set(doc["paths"]) == {"/api/v1/pairs", "/api/v1/pairs/{pair_id}", "/api/v1/review/next",
                                      "/api/v1/pairs/{pair_id}/judgments", "/api/v1/pairs/{pair_id}/control",
+                                     "/api/v1/pairs/{pair_id}/gold-prompt", "/api/v1/pairs/{pair_id}/suggestions",
+                                     "/api/v1/pairs/{pair_id}/suggestions/{suggestion_id}/decision",
                                      "/api/v1/evaluations/{evaluation_id}",
                                      "/api/v1/evaluations/{evaluation_id}/next",
                                      "/api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments"}  # fmt: skip
@@ -424,3 +426,121 @@ class TestControls:
         assert c.put(f"/api/v1/pairs/{pairs[0]}/control", headers=h).status_code == 409  # a candidate
         assert c.put("/api/v1/pairs/abc/control", headers=h).status_code == 422
         assert c.delete("/api/v1/pairs/0/control", headers=h).status_code == 422
+
+
+class TestStandalone:
+    """PUT /pairs/{id}/gold-prompt, GET /pairs/{id}/suggestions and POST .../suggestions/{sid}/decision: what the
+    review screen's standalone panel does, for a pair the caller holds."""
+
+    def _suggestion(self, engine: Engine, pair_id: int, field: str = "chosen") -> int:
+        from app.assist.models import Suggestion
+
+        with session_scope(engine) as session:
+            suggestion = Suggestion(
+                pair_id=pair_id, field=field, text="Standalone text.", base_text="x", model="m"
+            )
+            session.add(suggestion)
+            session.flush()
+            return int(suggestion.id or 0)
+
+    def _edits(self, engine: Engine, pair_id: int) -> list[tuple[str, str, str]]:
+        from app.pairs.models import PairEdit
+
+        with session_scope(engine, read_only=True) as session:
+            rows = session.execute(
+                select(PairEdit).where(col(PairEdit.pair_id) == pair_id).order_by(col(PairEdit.id))
+            ).scalars()
+            return [(e.field, e.text, e.source) for e in rows]
+
+    def test_a_gold_prompt_is_saved_and_exported_in_place_of_the_question(
+        self, engine: Engine, api: ApiWorld
+    ) -> None:
+        c, h, _ = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        response = c.put(f"/api/v1/pairs/{pair_id}/gold-prompt", headers=h, json={"text": "Q on 50M rows?"})
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["pair_id"], body["field"], body["text"], body["source"]) == (
+            pair_id, "prompt", "Q on 50M rows?", "reviewer")  # fmt: skip
+        assert body["previous_text"]
+        assert self._edits(engine, pair_id) == [("prompt", "Q on 50M rows?", "reviewer")]
+        with session_scope(engine, read_only=True) as session:
+            from app.pairs.views_data import load_details
+
+            detail = load_details(session, pairs=[session.get_one(Pair, pair_id)])[0]
+        assert detail.gold_prompt == "Q on 50M rows?"
+
+    def test_suggestions_are_listed_and_decided_once(self, engine: Engine, api: ApiWorld) -> None:
+        c, h, _ = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        accepted, ignored = self._suggestion(engine, pair_id), self._suggestion(engine, pair_id, "prompt")
+        listed = c.get(f"/api/v1/pairs/{pair_id}/suggestions", headers=h).json()
+        assert [(s["id"], s["field"], s["status"]) for s in listed] == [
+            (accepted, "chosen", "pending"), (ignored, "prompt", "pending")]  # fmt: skip
+        url = f"/api/v1/pairs/{pair_id}/suggestions/{{}}/decision"
+        response = c.post(url.format(accepted), headers=h, json={"decision": "accept"})
+        assert (response.status_code, response.json()["status"]) == (200, "accepted")
+        assert (
+            c.post(url.format(ignored), headers=h, json={"decision": "ignore"}).json()["status"] == "ignored"
+        )
+        # Only the accepted one became an edit, with its lineage; both left the pending list.
+        assert self._edits(engine, pair_id) == [("chosen", "Standalone text.", "suggestion")]
+        assert c.get(f"/api/v1/pairs/{pair_id}/suggestions", headers=h).json() == []
+        again = c.post(url.format(accepted), headers=h, json={"decision": "ignore"})
+        assert again.status_code == 409
+        assert "already accepted" in again.json()["detail"]
+
+    def test_a_pair_the_caller_does_not_hold_or_that_does_not_exist_is_404(
+        self, engine: Engine, api: ApiWorld
+    ) -> None:
+        c, h, pairs = api
+        other = pairs[-1]
+        suggestion = self._suggestion(engine, other)
+        for response in (
+            c.put(f"/api/v1/pairs/{other}/gold-prompt", headers=h, json={"text": "Q?"}),
+            c.get(f"/api/v1/pairs/{other}/suggestions", headers=h),
+            c.post(
+                f"/api/v1/pairs/{other}/suggestions/{suggestion}/decision",
+                headers=h,
+                json={"decision": "accept"},
+            ),
+            c.put("/api/v1/pairs/987654/gold-prompt", headers=h, json={"text": "Q?"}),
+            c.get("/api/v1/pairs/987654/suggestions", headers=h),
+        ):
+            assert response.status_code == 404
+        held = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        # A suggestion of another pair is not found through the held one.
+        response = c.post(
+            f"/api/v1/pairs/{held}/suggestions/{suggestion}/decision", headers=h, json={"decision": "accept"}
+        )
+        assert response.status_code == 404
+        assert self._edits(engine, other) == []
+        assert self._edits(engine, held) == []
+
+    @pytest.mark.parametrize(
+        "body",
+        [{}, {"text": ""}, {"text": "   "}, {"text": "a\u0000b"}, {"text": "Q?", "author": 1}, {"text": 3}],
+    )
+    def test_bad_gold_prompts_are_422(self, engine: Engine, api: ApiWorld, body: object) -> None:
+        c, h, _ = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        assert c.put(f"/api/v1/pairs/{pair_id}/gold-prompt", headers=h, json=body).status_code == 422
+        assert self._edits(engine, pair_id) == []
+
+    def test_bad_decisions_are_422_and_the_anonymous_401(self, engine: Engine, api: ApiWorld) -> None:
+        c, h, _ = api
+        pair_id = c.post("/api/v1/review/next", headers=h).json()["pair"]["id"]
+        suggestion = self._suggestion(engine, pair_id)
+        url = f"/api/v1/pairs/{pair_id}/suggestions/{suggestion}/decision"
+        for body in ({}, {"decision": "maybe"}, {"decision": "accept", "text": "mine"}):
+            assert c.post(url, headers=h, json=body).status_code == 422
+        assert (
+            c.post(
+                f"/api/v1/pairs/{pair_id}/suggestions/abc/decision", headers=h, json={"decision": "accept"}
+            ).status_code
+            == 422
+        )
+        assert c.post(url, json={"decision": "accept"}).status_code == 401
+        assert c.get(f"/api/v1/pairs/{pair_id}/suggestions").status_code == 401
+        assert c.put(f"/api/v1/pairs/{pair_id}/gold-prompt", json={"text": "Q?"}).status_code == 401
+        assert self._edits(engine, pair_id) == []

@@ -427,6 +427,47 @@ ROUTES: dict[tuple[str, str], Rule] = {
             _c("POST", "/api/v1/pairs/2147483648/judgments", json={"verdict": "tie"}),
         ],
     ),
+    ("PUT", "/api/v1/pairs/{pair_id}/gold-prompt"): Rule(
+        "user",
+        "api",
+        200,
+        lambda w, u: Call("PUT", f"/api/v1/pairs/{w.lease(u)}/gold-prompt", json={"text": "Q on 50M rows?"}),
+        not_found=_c("PUT", f"/api/v1/pairs/{MISSING}/gold-prompt", json={"text": "Q?"}),
+        invalid=[
+            lambda w, u: Call("PUT", f"/api/v1/pairs/{w.lease(u)}/gold-prompt", json={"text": ""}),
+            lambda w, u: Call("PUT", f"/api/v1/pairs/{w.lease(u)}/gold-prompt", json={"text": "Q", "x": 1}),
+            _c("PUT", "/api/v1/pairs/abc/gold-prompt", json={"text": "Q?"}),
+        ],
+    ),
+    ("GET", "/api/v1/pairs/{pair_id}/suggestions"): Rule(
+        "user",
+        "api",
+        200,
+        lambda w, u: Call("GET", f"/api/v1/pairs/{w.suggestion(u)[0]}/suggestions"),
+        not_found=_c("GET", f"/api/v1/pairs/{MISSING}/suggestions"),
+        invalid=[_c("GET", "/api/v1/pairs/abc/suggestions")],
+    ),
+    ("POST", "/api/v1/pairs/{pair_id}/suggestions/{suggestion_id}/decision"): Rule(
+        "user",
+        "api",
+        200,
+        lambda w, u: Call(
+            "POST",
+            "/api/v1/pairs/{}/suggestions/{}/decision".format(*w.suggestion(u)),
+            json={"decision": "accept"},
+        ),
+        not_found=lambda w, u: Call(
+            "POST", f"/api/v1/pairs/{w.lease(u)}/suggestions/{MISSING}/decision", json={"decision": "accept"}
+        ),
+        invalid=[
+            lambda w, u: Call(
+                "POST",
+                "/api/v1/pairs/{}/suggestions/{}/decision".format(*w.suggestion(u)),
+                json={"decision": "x"},
+            ),
+            lambda w, u: Call("POST", f"/api/v1/pairs/{w.lease(u)}/suggestions/abc/decision", json={}),
+        ],
+    ),
     ("GET", "/api/v1/openapi.json"): Rule("public", "api", 200, _c("GET", "/api/v1/openapi.json")),
     ("GET", "/admin/patterns"): Rule("admin", "page", 200, _c("GET", "/admin/patterns")),
     ("GET", "/admin/detection"): Rule(
