@@ -7,15 +7,15 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, bindparam, func, text
+from sqlalchemy import ColumnElement, CompoundSelect, TextClause, bindparam, func, text, union_all
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
 from app.auth.models import User
 from app.models_base import utcnow
 from app.review import queue
-from app.review.models import Judgment
+from app.review.models import ControlAnswer, Judgment
 
 STREAK_LOOKBACK_DAYS = 366  # the longest streak shown
 MEDIAN_DAYS = 7  # the median seconds per pair is of the judgments of the last 7 UTC days, today included
@@ -29,10 +29,13 @@ _WALK = {
         " SELECT CAST(:start AS date), 0"
         " UNION ALL"
         " SELECT walk.day - 1, walk.n + 1 FROM walk"
-        " WHERE walk.n < :most AND EXISTS ("
+        " WHERE walk.n < :most AND (EXISTS ("
         "  SELECT 1 FROM judgment WHERE judgment.reviewer_id = :reviewer"
         "   AND judgment.created_at >= CAST(walk.day - 1 AS timestamp) AT TIME ZONE 'UTC'"
-        "   AND judgment.created_at < CAST(walk.day AS timestamp) AT TIME ZONE 'UTC'))"
+        "   AND judgment.created_at < CAST(walk.day AS timestamp) AT TIME ZONE 'UTC') OR EXISTS ("
+        "  SELECT 1 FROM control_answer c WHERE c.reviewer_id = :reviewer"
+        "   AND c.created_at >= CAST(walk.day - 1 AS timestamp) AT TIME ZONE 'UTC'"
+        "   AND c.created_at < CAST(walk.day AS timestamp) AT TIME ZONE 'UTC')))"
         " SELECT max(n) FROM walk"
     ),
     # SQLite keeps UTC timestamps as text that starts with the date, so a day is a text range.
@@ -41,9 +44,11 @@ _WALK = {
         " SELECT :start, 0"
         " UNION ALL"
         " SELECT date(walk.day, '-1 day'), walk.n + 1 FROM walk"
-        " WHERE walk.n < :most AND EXISTS ("
+        " WHERE walk.n < :most AND (EXISTS ("
         "  SELECT 1 FROM judgment WHERE judgment.reviewer_id = :reviewer"
-        "   AND judgment.created_at >= date(walk.day, '-1 day') AND judgment.created_at < walk.day))"
+        "   AND judgment.created_at >= date(walk.day, '-1 day') AND judgment.created_at < walk.day) OR EXISTS ("
+        "  SELECT 1 FROM control_answer c WHERE c.reviewer_id = :reviewer"
+        "   AND c.created_at >= date(walk.day, '-1 day') AND c.created_at < walk.day)))"
         " SELECT max(n) FROM walk"
     ),
 }
@@ -61,21 +66,32 @@ def judgment_day(session: Session) -> ColumnElement[str]:
     return _day_of(session.get_bind().dialect.name)
 
 
-def _day_of(dialect: str) -> ColumnElement[str]:
+def _day_of(dialect: str, created_at: Any = None) -> ColumnElement[str]:
+    created = col(Judgment.created_at) if created_at is None else created_at
     if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", col(Judgment.created_at)), "YYYY-MM-DD")
+        return func.to_char(func.timezone("UTC", created), "YYYY-MM-DD")
     # SQLite keeps UTC timestamps as text that starts with the date.
-    return func.substr(col(Judgment.created_at), 1, 10)
+    return func.substr(created, 1, 10)
 
 
 @functools.cache
-def _week(dialect: str) -> Select[str, float | None, int]:
-    """The day and seconds of each of a reviewer's judgments since a time, with the queue's count of pairs left
+def _week(dialect: str) -> CompoundSelect:
+    """The day and seconds of each of a reviewer's verdicts since a time, with the queue's count of pairs left
     on each row (an uncorrelated subquery: counted once). Built once per dialect (building and keying it on
-    every request cost more than running it). Bound: reviewer, since, and what `queue.remaining_params` gives."""
-    return select(_day_of(dialect), col(Judgment.seconds_spent), queue.REMAINING).where(
+    every request cost more than running it). Bound: reviewer, since, and what `queue.remaining_params` gives.
+
+    Verdicts on control pairs count as any other: they are kept apart from judgments, but a reviewer whose
+    count did not go up would know the pair was a control."""
+    judged = select(_day_of(dialect), col(Judgment.seconds_spent), queue.REMAINING).where(
         col(Judgment.reviewer_id) == bindparam("reviewer"), col(Judgment.created_at) >= bindparam("since")
     )
+    answered = select(
+        _day_of(dialect, col(ControlAnswer.created_at)), col(ControlAnswer.seconds_spent), queue.REMAINING
+    ).where(
+        col(ControlAnswer.reviewer_id) == bindparam("reviewer"),
+        col(ControlAnswer.created_at) >= bindparam("since"),
+    )
+    return union_all(judged, answered)
 
 
 def reviewer_numbers(

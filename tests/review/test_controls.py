@@ -322,6 +322,33 @@ class TestAnswersChangeNothing:
         assert count(engine, ControlAnswer) == 2
         assert count(engine, Assignment, col(Assignment.pair_id) == pair_id) == 0
 
+    def test_a_control_answer_counts_in_the_reviewer_s_own_numbers(
+        self, engine: Engine, people: None, draws: Draws
+    ) -> None:
+        # Kept apart from judgments, but a count that did not go up would tell the reviewer it was a control.
+        from datetime import timedelta
+
+        from app.review.models import ControlAnswer
+        from app.review.stats import reviewer_numbers
+
+        set_percent(engine, 20)
+        mark(engine, judged(engine, PairStatus.tie))
+        draws.draws = [0.0]
+        assert served(engine, "rev").control
+        answer(engine, "rev", Verdict.tie)
+        others = [judged(engine, PairStatus.tie) for _ in range(8)]
+        with session_scope(engine) as session:
+            rev = get_user(session, "rev")
+            assert reviewer_numbers(session, reviewer=rev)[0].judged_today == 1
+            # Answers on the eight days before today make a streak the walk past the week finds too.
+            created = session.execute(select(ControlAnswer)).scalar_one().created_at
+            for days, pair_id in enumerate(others, 1):
+                session.add(ControlAnswer(pair_id=pair_id, reviewer_id=rev.id or 0, verdict="tie",
+                                          left_side="first", created_at=created - timedelta(days=days)))  # fmt: skip
+            session.flush()
+            stats = reviewer_numbers(session, reviewer=rev)[0]
+        assert (stats.judged_today, stats.streak_days) == (1, 9)
+
     def test_judging_a_control_twice_is_refused(self, engine: Engine, people: None, draws: Draws) -> None:
         set_percent(engine, 20)
         pair_id = judged(engine, PairStatus.tie)
