@@ -121,6 +121,15 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "Grok export attachment"
     if any(_LE_CHAT_FILES.fullmatch(part) for part in parts[:-1]):
         return "Le Chat export attachment"
+    if base == "thread.json" and len(parts) >= 3 and parts[-3] == "threads":
+        # Jan: a thread's title, assistant and model beside its messages.jsonl.
+        return "Jan thread metadata (thread.json), not the messages"
+    if base == "chat_state.json" and "logs" in parts[:-1]:
+        # text-generation-webui: which chat was open last, per character.
+        return "text-generation-webui last-opened chats (chat_state.json), not a conversation"
+    if len(parts) > 1 and parts[-2] == "backups" and base.startswith("chat_") and base.endswith(".jsonl"):
+        # SillyTavern copies a chat into `backups/` as it was at each save: earlier states of the same chat.
+        return "SillyTavern chat backup (an earlier copy of a chat)"
     return _EXPORT_SIDECARS.get(base)
 
 
