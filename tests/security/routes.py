@@ -569,7 +569,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
         "admin",
         "page",
         303,
-        _c("POST", "/review/admin/controls/rate", form={"percent": "5"}),
+        # 0 (off): a rate above it would make later routes' leases serve the world's control pairs at random.
+        _c("POST", "/review/admin/controls/rate", form={"percent": "0"}),
         invalid=[
             _c("POST", "/review/admin/controls/rate", form={"percent": "21"}),
             _c("POST", "/review/admin/controls/rate", form={"percent": "5", "overlap": "3"}),
