@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import and_, exists, func
 from sqlmodel import Session, col, select
 
+from app.assist import replies
 from app.assist.client import complete
 from app.assist.models import OpinionVerdict, SecondOpinion
 from app.assist.provider import ProviderConfig
@@ -42,7 +41,6 @@ SYSTEM = (
     "next answer defends the first one without changing it. Reply with strict JSON only, no other text: "
     '{"verdict": "pair" or "not_pair", "confidence": a number from 0 to 1, "reason": one short sentence}.'
 )
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
 class MalformedOpinionError(PairwiseError):
@@ -72,30 +70,14 @@ def opinion_messages(*, answer: str, pushback: str, revision: str) -> list[dict[
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
-def _shown(reply: str) -> str:
-    flat = " ".join(reply.split())
-    return f'"{flat[:80]}…"' if len(flat) > 80 else f'"{flat}"'
-
-
 def parse_opinion(reply: str) -> ParsedOpinion:
     """The opinion in a reply; a MalformedOpinionError that says what is wrong otherwise. One ```json fence
     around the object is tolerated (models add it even when told not to); anything else is refused."""
-    text = reply.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1)
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedOpinionError(
-            f"the model's reply is not JSON ({exc.msg} at character {exc.pos}): {_shown(reply)}"
-        ) from exc
-    if not isinstance(data, dict):
-        raise MalformedOpinionError(f"the model's reply is JSON but not an object: {_shown(reply)}")
+    data = replies.json_object(reply, error=MalformedOpinionError)
     verdict = data.get("verdict")
     if verdict not in (OpinionVerdict.pair, OpinionVerdict.not_pair):
         raise MalformedOpinionError(
-            f'the model\'s verdict is {json.dumps(verdict)[:40]}, not "pair" or "not_pair": {_shown(reply)}'
+            f'the model\'s verdict is {json.dumps(verdict)[:40]}, not "pair" or "not_pair": {replies.shown(reply)}'
         )
     confidence = data.get("confidence")
     if confidence is not None:
@@ -105,12 +87,7 @@ def parse_opinion(reply: str) -> ParsedOpinion:
                 f"the model's confidence is {json.dumps(confidence)[:40]}, not a number from 0 to 1"
             )
         confidence = float(confidence)
-    reason = data.get("reason", "")
-    if not isinstance(reason, str):
-        raise MalformedOpinionError(f"the model's reason is not a string: {_shown(reply)}")
-    reason = " ".join(reason.split())
-    if len(reason) > MAX_REASON:
-        reason = reason[: MAX_REASON - 1] + "…"
+    reason = replies.reason(data, reply, limit=MAX_REASON, error=MalformedOpinionError)
     return ParsedOpinion(verdict=OpinionVerdict(verdict), confidence=confidence, reason=reason)
 
 

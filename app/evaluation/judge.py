@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.assist import replies
 from app.assist.client import complete
 from app.assist.provider import ProviderConfig, ProviderNotConfiguredError, provider_view
 from app.errors import NotFoundError, PairwiseError, ValidationFailedError
@@ -54,7 +54,6 @@ REPLY_FORMAT = (
     '"patterns_right": [slugs of the patterns the right answer shows], "reason": one short sentence}. '
     "Use only these slugs: {slugs}."
 )
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
 class MalformedJudgmentError(PairwiseError):
@@ -253,45 +252,24 @@ class ParsedJudgment:
     reason: str
 
 
-def _shown(reply: str) -> str:
-    flat = " ".join(reply.split())
-    return f'"{flat[:80]}…"' if len(flat) > 80 else f'"{flat}"'
-
-
 def _slugs(data: dict[str, Any], key: str, reply: str) -> list[str]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise MalformedJudgmentError(f"the model's {key} is not a list of slugs: {_shown(reply)}")
+        raise MalformedJudgmentError(f"the model's {key} is not a list of slugs: {replies.shown(reply)}")
     return list(value)
 
 
 def parse_judgment(reply: str, *, known: set[str]) -> ParsedJudgment:
     """The judgment in a reply; a MalformedJudgmentError that says what is wrong otherwise. One ```json fence
     is tolerated; slugs outside `known` are dropped and counted."""
-    text = reply.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1)
-    try:
-        data: Any = json.loads(text)
-    except ValueError as exc:
-        raise MalformedJudgmentError(
-            f"the model's reply is not JSON ({exc.args[0]}): {_shown(reply)}"
-        ) from exc
-    if not isinstance(data, dict):
-        raise MalformedJudgmentError(f"the model's reply is JSON but not an object: {_shown(reply)}")
+    data = replies.json_object(reply, error=MalformedJudgmentError)
     winner = data.get("winner")
     if winner not in ("left", "right", "tie"):
         raise MalformedJudgmentError(
-            f'the model\'s winner is {json.dumps(winner)[:40]}, not "left", "right" or "tie": {_shown(reply)}'
+            f'the model\'s winner is {json.dumps(winner)[:40]}, not "left", "right" or "tie": {replies.shown(reply)}'
         )
     left, right = _slugs(data, "patterns_left", reply), _slugs(data, "patterns_right", reply)
-    reason = data.get("reason", "")
-    if not isinstance(reason, str):
-        raise MalformedJudgmentError(f"the model's reason is not a string: {_shown(reply)}")
-    reason = " ".join(reason.split())
-    if len(reason) > MAX_REASON:
-        reason = reason[: MAX_REASON - 1] + "…"
+    reason = replies.reason(data, reply, limit=MAX_REASON, error=MalformedJudgmentError)
     dropped = sum(1 for slug in left + right if slug not in known)
     return ParsedJudgment(
         winner=winner, patterns_left=sorted({s for s in left if s in known}),
