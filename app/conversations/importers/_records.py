@@ -274,6 +274,17 @@ def external_id(record: dict[str, Any], fallback: str) -> str:
 
 
 @lru_cache(maxsize=4)
+def sniff_head(
+    head: bytes, *, opener: bytes, looks: Callable[[dict[str, Any]], bool], hint: Callable[[bytes], bool]
+) -> bool:
+    """A sniffer's usual test: the file opens with `opener` (b"{" or b"["), and its first record, decoded,
+    `looks` like the format's; when even that record is longer than the head, the head's bytes give a `hint`."""
+    if first_byte(head) != opener[0]:
+        return False
+    records = head_records(head)
+    return looks(records[0]) if records else hint(head)
+
+
 def head_records(head: bytes) -> tuple[dict[str, Any], ...]:
     """The first few complete records of a file head, for sniffing (cached: every sniffer asks).
 

@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, decode, has_top_key, iter_array
-from ._records import _Raw, expect, first_byte, head_records, iter_records, type_name
+from ._records import _Raw, expect, iter_records, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title
 from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
@@ -62,12 +62,7 @@ class GrokImporter:
     name = "grok"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("{"):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return _hint(head)
+        return sniff_head(head, opener=b"{", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream))

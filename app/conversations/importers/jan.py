@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord, decode, iter_lines
-from ._records import first_byte, head_records, type_name
+from ._records import sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .openai import parse_arguments
@@ -53,17 +53,16 @@ def _looks(record: dict[str, Any]) -> bool:
     )
 
 
+def _long_first(head: bytes) -> bool:
+    """A first message longer than the head: its keys in the first line's opening."""
+    return _LONG_FIRST.search(head.split(b"\n", 1)[0].lstrip()) is not None
+
+
 class JanImporter:
     name = "jan"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("{"):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        first_line = head.split(b"\n", 1)[0]
-        return _LONG_FIRST.search(first_line.lstrip()) is not None
+        return sniff_head(head, opener=b"{", looks=_looks, hint=_long_first)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         thread = _Thread()

@@ -29,7 +29,7 @@ from typing import IO, Any
 import orjson
 
 from ._json import BadRecord
-from ._records import first_byte, head_records, iter_records, type_name
+from ._records import iter_records, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .openai import parse_arguments
@@ -56,12 +56,7 @@ class LeChatImporter:
     name = "le-chat"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("["):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return _hint(head)
+        return sniff_head(head, opener=b"[", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         messages: dict[Any, tuple[float, int, dict[str, Any]]] = {}

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, has_top_key
-from ._records import first_byte, head_records, parse_records, type_name
+from ._records import parse_records, sniff_head, type_name
 from ._turns import TurnBuilder, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, SkipRecord
 
@@ -46,17 +46,17 @@ def _looks(record: dict[str, Any]) -> bool:
     return "createdAt" in record and ("perChatPredictionConfig" in record or "lastUsedModel" in record)
 
 
+def _hint(head: bytes) -> bool:
+    """A first message longer than the head: a top-level `messages` whose first entry has versions."""
+    stripped = head.removeprefix(BOM)
+    return has_top_key(stripped, b'"messages"') and _FIRST_VERSION.search(stripped) is not None
+
+
 class LmStudioImporter:
     name = "lm-studio"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("{"):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        stripped = head.removeprefix(BOM)
-        return has_top_key(stripped, b'"messages"') and _FIRST_VERSION.search(stripped) is not None
+        return sniff_head(head, opener=b"{", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         def convert(record: dict[str, Any], fallback: str) -> ParsedConversation:

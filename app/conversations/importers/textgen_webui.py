@@ -32,7 +32,7 @@ from typing import IO, Any
 import orjson
 
 from ._json import BOM, BadRecord, has_top_key
-from ._records import first_byte, head_records, parse_records, type_name
+from ._records import parse_records, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, SkipRecord
 
@@ -235,12 +235,7 @@ class TextgenWebuiImporter:
     name = "textgen-webui"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("{"):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return _head_hint(head)
+        return sniff_head(head, opener=b"{", looks=_looks, hint=_head_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         return parse_records(
