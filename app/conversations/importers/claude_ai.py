@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from ._json import BadRecord
-from ._records import RecordImporter, expect
+from ._records import RecordImporter, expect, type_name
 from ._turns import TurnBuilder, response_block
 from .base import ParsedConversation, SkipRecord
 
@@ -39,7 +39,7 @@ def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
             builder.dropped[str(kind)[:40]] += 1
 
 
-def _user(builder: TurnBuilder, message: dict[str, Any]) -> None:
+def _user(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
     content = message.get("content")
     if type(content) is list and content:
         texts = [
@@ -51,9 +51,12 @@ def _user(builder: TurnBuilder, message: dict[str, Any]) -> None:
     else:
         plain = message.get("text")
         text = plain if type(plain) is str else ""
+    attachments = message.get("attachments")
+    if attachments is not None and type(attachments) is not list:
+        raise BadRecord(f"{where}.attachments: expected a list, got {type_name(attachments)}")
     context = [
         {"type": "context", "tag": "attachment", "text": a["extracted_content"], "name": a.get("file_name")}
-        for a in message.get("attachments") or ()
+        for a in attachments or ()
         if type(a) is dict and type(a.get("extracted_content")) is str and a["extracted_content"].strip()
     ]
     files = message.get("files")
@@ -73,7 +76,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     for i, message in enumerate(messages):
         sender = expect(message, dict, f"chat_messages[{i}]").get("sender")
         if sender == "human" or sender == "user":
-            _user(builder, message)
+            _user(builder, message, f"chat_messages[{i}]")
         elif sender == "assistant":
             _assistant(builder, message)
         else:

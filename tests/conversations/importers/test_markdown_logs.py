@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.conversations.importers import detect_format
 
-from .helpers import parse, parse_one, turns
+from .helpers import errors_of, parse, parse_one, turns
 
 REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats"
 
@@ -149,3 +149,17 @@ def test_a_claude_ai_content_block_that_is_not_an_object_is_counted_not_raised()
     parsed = parse_one("claude-ai", json.dumps([conversation]).encode(), "conversations.json")
     assert turns(parsed) == [("user", "Is 91 prime?"), ("assistant", "No: 7 x 13.")]
     assert parsed.dropped == {"malformed block": 1}
+
+
+def test_claude_ai_attachments_that_are_not_a_list_are_an_error_naming_them() -> None:
+    conversation = {
+        "uuid": "c-2",
+        "chat_messages": [
+            {"sender": "human", "text": "Summarise this.", "attachments": 3.5},
+            {"sender": "assistant", "text": "Done."},
+        ],
+    }
+    conversations, errors = parse("claude-ai", json.dumps([conversation]).encode(), "conversations.json")
+    ((_, path, reason),) = errors_of(errors)
+    assert conversations == []
+    assert (path, reason) == ("$[0]", "chat_messages[0].attachments: expected a list, got a number")
