@@ -105,7 +105,8 @@ PUSHBACK_CUES = (
         r"deadlock", r"rate[- ]limit", r"silently\b", r"stuck\b", r"regress", r"flaky\b", r"twice\b",
         r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"fehler\b", r"stürzt\b",
         r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
-        r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b",
+        r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b", r"deleted\b", r"wiped\b", r"gelöscht",
+        r"supprim", r"borr[óa]", r"complains?\b",
     )),
     # Constraints of the user's setting that the answer does not meet.
     Cue("constraint", 1.1, (
@@ -206,10 +207,17 @@ ACCEPTANCE_CUES = (
         r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b", r"obrigad", r"valeu\b",
         r"grazie\b",
     )),
+    # "good, push it", "ok. run the settings tests", "yes please, in a separate PR": the user goes ahead with the
+    # answer and gives the next step.
+    Cue("proceeds", -1.5, (
+        r"^(?:ok|okay|good|cool|sure|alright|fine|yep|yeah|great|perfect)[.,!]? (?:now |then |please |so )?"
+        r"(?:push|run|merge|ship|deploy|commit|open|proceed|go ahead|continue|do it|let's)\b",
+        r"yes,? please\b",
+    )),
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
-        r"^(?:and )?also\b", r"(?:can|could|would) you also\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^(?:and )?also\b", r"^and (?:one|have|make|add|another|maybe|can|could|now)\b", r"(?:can|could|would) you also\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
@@ -258,7 +266,8 @@ REVISION_CUES = (
         r"(?:is|was) the (?:bug|culprit|mistake)\b", r"i (?:misread|misunderstood|got (?:that|it) wrong)\b",
         r"^here(?:'s| is) (?:a |the )?(?:corrected|fixed|revised|working)\b", r"my (?:error|fault)\b",
         # An agent that did what was asked: "Done: the total now adds the tax first", "I've updated cart.py".
-        r"^(?:done|fixed|updated|changed|noted|got it)\b", r"^(?:switching|changing|moving|going) (?:to|back)\b",
+        r"^(?:done|fixed|updated|changed|noted|got it)\b",
+        r"^(?:reverted|undid|restored|rolled back|removed|replaced|rewrote|renamed|switched)\b", r"^(?:switching|changing|moving|going) (?:to|back)\b",
         r"^(?:ok|okay|alright),? (?:i'll|i will|let me|switching|changing|updating|fixing|using)\b", r"i(?:'ve| have) (?:now )?(?:updated|changed|fixed|rewritten|corrected|"
         r"adjusted|switched|reworked|replaced|removed|moved)\b",
         r"você tem razão\b", r"tem razão\b", r"desculp", r"hai ragione\b", r"^scus", r"mi scuso\b",

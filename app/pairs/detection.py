@@ -94,7 +94,7 @@ _OBSERVATION = re.compile(
     r"|outputs?\b|gives? me\b|i get\b|i got\b|(?:fail|crash|break|throw|error|block|hang|lose|drop|leak)"
     r"(?:s|ed|es)?\b|broke\b|threw\b|lost\b|times? out\b|\b(?:cae|falla|recibe)\b"
     r"|i (?:asked|said|meant|wanted)\b|not what i\b|(?:please|bitte|por favor|s'il te plaît) (?:fix|correct|korrigier|corrig)"
-    r"|fix (?:it|this|that|the)\b|korrigier|corrige[zr]?\b|corrígel|\b(?:must|ha(?:s|ve) to|needs? to|muss|doit|debe|tiene que)\b"
+    r"|does nothing|(?:has|had|have) no effect|changes nothing|fix (?:it|this|that|the)\b|korrigier|corrige[zr]?\b|corrígel|\b(?:must|ha(?:s|ve) to|needs? to|muss|doit|debe|tiene que)\b"
 )
 _NO_CONCESSION = -2.5
 # The opening of a revision that grants a question's point ("Yes, it does", "You're right", "Good catch").

@@ -421,6 +421,10 @@ def test_a_question_the_revision_concedes_implied_an_error():
         "go on",
         "continue",
         "Also update the example in the README.",
+        "good, push it",
+        "ok. run the settings tests",
+        "huh ok, yes please in a separate PR",
+        "and have it check the db connection too",
         "ficou linda!! agora faz uma versão mais curtinha",
         "nice. can you also list the other typeof results",
         "ok here's the log from last night, can you tell me what went wrong?\n\n```\n"
@@ -437,3 +441,24 @@ def test_an_optional_leading_word_still_matches_without_it():
     from app.pairs.cues import spread
 
     assert spread(r"(?:really |very )?nice\b") == [r"really nice\b", r"very nice\b", r"nice\b"]
+
+
+def test_an_agent_that_reverts_concedes_and_a_change_that_does_nothing_is_a_report() -> None:
+    reply = "You edited the wrong file: prod overrides base.py, so your change does nothing there."
+    reverted = (
+        "Reverted the change in base.py and set the value in prod.py, right below the existing override."
+    )
+    assert score_between(reply, reverted) >= DEFAULT_THRESHOLD
+    from app.pairs.detection import _normalize, _score
+
+    _, signals = _score(_normalize(FACT_ANSWER), reply, _normalize("Set the value in prod.py instead."))
+    assert "chosen-concedes-nothing" not in signals
+
+
+def test_what_a_command_destroyed_is_a_failure_in_german_too() -> None:
+    reply = "Das hat gerade ALLES in /backup gelöscht, auch das Backup von gestern?!"
+    revision = "Das Vorzeichen war falsch: -mtime -14 heißt jünger als 14 Tage. Für älter: -mtime +14."
+    from app.pairs.detection import _normalize, _score
+
+    _, signals = _score(_normalize(FACT_ANSWER), reply, _normalize(revision))
+    assert "failure" in signals
