@@ -274,6 +274,27 @@ def external_id(record: dict[str, Any], fallback: str) -> str:
 
 
 @lru_cache(maxsize=4)
+def object_lines(
+    stream: IO[bytes], *, noun: str = "a JSON object"
+) -> Iterator[tuple[int, dict[str, Any]] | RecordError]:
+    """(line number, object) for each line of a JSON Lines file whose records must be objects; a line that does
+    not decode, or decodes to something else (`noun` says what was expected), is a RecordError naming it."""
+    for entry in iter_lines(stream):
+        if isinstance(entry, RecordError):
+            yield entry
+            continue
+        number, line = entry
+        try:
+            value = decode(line)
+        except BadRecord as exc:
+            yield RecordError(str(exc), line=number)
+            continue
+        if type(value) is dict:
+            yield number, value
+        else:
+            yield RecordError(f"expected {noun}, got {type_name(value)}", line=number)
+
+
 def sniff_head(
     head: bytes, *, opener: bytes, looks: Callable[[dict[str, Any]], bool], hint: Callable[[bytes], bool]
 ) -> bool:

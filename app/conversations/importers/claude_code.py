@@ -37,8 +37,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from ._claude_session import Session
-from ._json import BadRecord, decode, iter_lines
-from ._records import first_byte, head_records, type_name
+from ._records import first_byte, head_records, object_lines
 from .base import ParseResult, RecordError, Skipped
 
 _TITLE_FIELDS = {"custom-title": "customTitle", "ai-title": "aiTitle"}
@@ -70,18 +69,11 @@ class ClaudeCodeImporter:
         current = ""
         session: Session | None = None
         finished = False
-        for entry in iter_lines(stream):
+        for entry in object_lines(stream):
             if isinstance(entry, RecordError):
                 yield entry
                 continue
-            number, line = entry
-            try:
-                record = decode(line)
-                if type(record) is not dict:
-                    raise BadRecord(f"expected a JSON object, got {type_name(record)}")
-            except BadRecord as exc:
-                yield RecordError(str(exc), line=number)
-                continue
+            number, record = entry
             kind = record.get("type")
             if kind == "summary":
                 leaf, summary = record.get("leafUuid"), record.get("summary")

@@ -26,8 +26,8 @@ from typing import IO, Any
 
 import orjson
 
-from ._json import BadRecord, decode, iter_lines
-from ._records import first_byte, head_records, type_name
+from ._json import BadRecord
+from ._records import first_byte, head_records, object_lines, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .openai import parse_arguments
@@ -69,15 +69,12 @@ class CodexImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         session = _Session()
-        for entry in iter_lines(stream):
+        for entry in object_lines(stream):
             if isinstance(entry, RecordError):
                 yield entry
                 continue
-            number, line = entry
+            number, record = entry
             try:
-                record = decode(line)
-                if type(record) is not dict:
-                    raise BadRecord(f"expected a JSON object, got {type_name(record)}")
                 session.add(record)
             except BadRecord as exc:
                 yield RecordError(str(exc), line=number)

@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._json import BadRecord, decode, iter_lines
-from ._records import sniff_head, type_name
+from ._json import BadRecord
+from ._records import object_lines, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .openai import parse_arguments
@@ -66,15 +66,12 @@ class JanImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         thread = _Thread()
-        for entry in iter_lines(stream):
+        for entry in object_lines(stream, noun="a message object"):
             if isinstance(entry, RecordError):
                 yield entry
                 continue
-            number, line = entry
+            number, message = entry
             try:
-                message = decode(line)
-                if type(message) is not dict:
-                    raise BadRecord(f"expected a message object, got {type_name(message)}")
                 thread.add(message)
             except BadRecord as exc:
                 yield RecordError(str(exc), line=number)
