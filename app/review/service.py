@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy
 from fastapi import BackgroundTasks
@@ -348,34 +349,14 @@ def undo_last(session: Session, *, reviewer: User) -> int | None:
     session.delete(judgment)
     session.flush()
     refresh_status(session, pair_id=pair_id)
-    lease_minutes = int(get_value(session, key="lease_minutes"))
-    session.execute(
-        delete(Assignment).where(
-            and_(
-                col(Assignment.pair_id) == pair_id,
-                col(Assignment.reviewer_id) == reviewer.id,
-            )
-        )
-    )
-    session.add(
-        Assignment(
-            pair_id=pair_id,
-            reviewer_id=reviewer.id or 0,
-            left_side=judgment.left_side,
-            leased_at=now,
-            expires_at=now + timedelta(minutes=lease_minutes),
-            token=secrets.token_urlsafe(16),
-            served_at=now,
-            draft={
-                "patterns_first": list(judgment.patterns_first),
-                "patterns_second": list(judgment.patterns_second),
-                "comment": judgment.comment,
-                "flagged": judgment.flagged,
-                "edited_text": judgment.edited_text,
-                "verdict": judgment.verdict,
-            },
-        )
-    )
+    _lease_again(
+        session, pair_id=pair_id, reviewer=reviewer, left_side=judgment.left_side, now=now, control=False,
+        draft={
+            "patterns_first": list(judgment.patterns_first), "patterns_second": list(judgment.patterns_second),
+            "comment": judgment.comment, "flagged": judgment.flagged, "edited_text": judgment.edited_text,
+            "verdict": judgment.verdict,
+        },
+    )  # fmt: skip
     return pair_id
 
 
@@ -383,6 +364,25 @@ def _undo_control(session: Session, *, reviewer: User, answer: ControlAnswer, no
     """Remove a control answer and lease its control back to the reviewer, as a judgment's undo would."""
     pair_id = answer.pair_id
     session.delete(answer)
+    _lease_again(
+        session, pair_id=pair_id, reviewer=reviewer, left_side=answer.left_side, now=now, control=True,
+        draft={"comment": answer.comment, "flagged": answer.flagged, "verdict": answer.verdict},
+    )  # fmt: skip
+    return pair_id
+
+
+def _lease_again(
+    session: Session,
+    *,
+    pair_id: int,
+    reviewer: User,
+    left_side: str,
+    now: datetime,
+    control: bool,
+    draft: dict[str, Any],
+) -> None:
+    """After an undo: the pair leased to the reviewer again, on the same sides, with the undone verdict as the
+    screen's draft (the reviewer's earlier lease of it is replaced)."""
     session.execute(
         delete(Assignment).where(
             and_(col(Assignment.pair_id) == pair_id, col(Assignment.reviewer_id) == reviewer.id)
@@ -392,18 +392,11 @@ def _undo_control(session: Session, *, reviewer: User, answer: ControlAnswer, no
     lease_minutes = int(get_value(session, key="lease_minutes"))
     session.add(
         Assignment(
-            pair_id=pair_id,
-            reviewer_id=reviewer.id or 0,
-            left_side=answer.left_side,
-            leased_at=now,
-            expires_at=now + timedelta(minutes=lease_minutes),
-            token=secrets.token_urlsafe(16),
-            served_at=now,
-            control=True,
-            draft={"comment": answer.comment, "flagged": answer.flagged, "verdict": answer.verdict},
+            pair_id=pair_id, reviewer_id=reviewer.id or 0, left_side=left_side, leased_at=now,
+            expires_at=now + timedelta(minutes=lease_minutes), token=secrets.token_urlsafe(16), served_at=now,
+            control=control, draft=draft,
         )
-    )
-    return pair_id
+    )  # fmt: skip
 
 
 def own_judgment(session: Session, *, reviewer: User, judgment_id: int) -> Judgment:
