@@ -42,6 +42,7 @@ def split_context(text: str) -> tuple[str, list[dict[str, Any]]]:
 # Part types as sources name them -> the kind reported when one is dropped.
 _PART_KINDS = {
     "image_url": "image",
+    "imageUrl": "image",  # Continue.dev
     "input_image": "image",
     "image": "image",
     "image_asset_pointer": "image",

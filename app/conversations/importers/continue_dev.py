@@ -27,7 +27,7 @@ from typing import Any
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id, first_byte, has_top_key, type_name
-from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
+from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, SkipRecord
 from .openai import parse_arguments
 
@@ -63,18 +63,7 @@ def _text(content: Any, builder: TurnBuilder, where: str) -> str:
         return ""
     if type(content) is not list:
         raise BadRecord(f"{where}.content: expected a string or a list of parts, got {type_name(content)}")
-    texts = []
-    for part in content:
-        if type(part) is str:
-            texts.append(part)
-        elif type(part) is dict and type(part.get("text")) is str:
-            texts.append(part["text"])
-        elif type(part) is dict and part.get("type") == "imageUrl":
-            builder.dropped["image"] += 1
-        else:
-            kind = part.get("type") if type(part) is dict else None
-            builder.dropped[kind[:40] if type(kind) is str else "unknown"] += 1
-    return "\n".join(texts)
+    return flatten(content, builder.dropped)
 
 
 def _context(items: Any) -> list[dict[str, Any]]:
