@@ -184,6 +184,7 @@ class TestControls:
         agreement = adm.get("/review/admin/agreement").text
         assert "Accuracy on control pairs" in agreement
         assert "<td>rev3</td><td>1</td><td>0</td><td>0%</td>" in agreement
+        assert "<td>rev3</td><td>1</td><td>0</td><td>0%</td>" in adm.get("/review/admin/controls").text
         assert post_form(adm, f"/review/admin/controls/{decided}/unmark", {}).status_code == 303
         assert f"#{decided}</a>" not in adm.get("/review/admin/controls").text
         assert "<td>rev3</td>" not in adm.get("/review/admin/agreement").text
