@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session
 
 from app.api.errors import READ_ERRORS, WRITE_ERRORS, error_responses, strict_query
 from app.api.schemas import Slug
 from app.auth.deps import AdminUser, CurrentUser
 from app.db import SessionDep
 from app.evaluation import queue
+from app.evaluation.judge import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_RUBRIC,
+    current_rubric,
+    launch_judge,
+    rubric_sha256,
+    rubric_text,
+    save_rubric,
+)
 from app.evaluation.report import build_report
 from app.evaluation.service import get_evaluation
+from app.jobs.service import enqueue_after_response
 from app.params import PathId
 
 router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"], dependencies=[Depends(strict_query)])
@@ -96,3 +108,99 @@ def report(session: SessionDep, user: AdminUser, evaluation_id: PathId) -> dict[
     """The report (admins: it names the candidates): the same JSON as `pairwise eval show --json`."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     return build_report(session, evaluation=evaluation).to_json()
+
+
+class RubricOut(BaseModel):
+    """The judge's rubric: the stored current version, or (version null) the default it would start with."""
+
+    evaluation_id: int
+    version: int | None
+    text: str
+    sha256: str
+    created_at: str | None
+
+
+class RubricIn(BaseModel):
+    """A new rubric version; `text` null stores the default text from the current pattern taxonomy."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(max_length=MAX_RUBRIC + 1000)
+
+
+class JudgeLaunchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class JudgeLaunchOut(BaseModel):
+    job_id: int
+    status: str
+    evaluation_id: int
+    rubric_version: int
+    limit: int
+
+
+def _rubric_out(session: Session, evaluation_id: int) -> RubricOut:
+    rubric = current_rubric(session, evaluation_id=evaluation_id)
+    if rubric is None:
+        text = rubric_text(session, evaluation_id=evaluation_id)
+        return RubricOut(
+            evaluation_id=evaluation_id, version=None, text=text, sha256=rubric_sha256(text), created_at=None
+        )
+    return RubricOut(
+        evaluation_id=evaluation_id, version=rubric.version, text=rubric.text, sha256=rubric.sha256,
+        created_at=rubric.created_at.isoformat(),
+    )  # fmt: skip
+
+
+@router.get(
+    "/{evaluation_id}/judge/rubric",
+    response_model=RubricOut,
+    responses=error_responses(*READ_ERRORS),
+    operation_id="get_judge_rubric",
+)
+def get_rubric(session: SessionDep, user: AdminUser, evaluation_id: PathId) -> RubricOut:
+    """Admins: the model judge's current rubric (version null: none stored yet, this default would be)."""
+    get_evaluation(session, evaluation_id=evaluation_id)
+    return _rubric_out(session, evaluation_id)
+
+
+@router.put(
+    "/{evaluation_id}/judge/rubric",
+    response_model=RubricOut,
+    responses=error_responses(*WRITE_ERRORS),
+    operation_id="set_judge_rubric",
+)
+def set_rubric(session: SessionDep, user: AdminUser, evaluation_id: PathId, body: RubricIn) -> RubricOut:
+    """Admins: save the judge's rubric as a new version (the same text keeps the current one). The judge then
+    asks every comparison again under it; judgments under earlier versions stay stored and apart."""
+    save_rubric(session, evaluation_id=evaluation_id, text=body.text, user_id=user.id)
+    return _rubric_out(session, evaluation_id)
+
+
+@router.post(
+    "/{evaluation_id}/judge",
+    response_model=JudgeLaunchOut,
+    status_code=202,
+    responses=error_responses(*WRITE_ERRORS),
+    operation_id="launch_judge",
+)
+def judge(
+    session: SessionDep,
+    user: AdminUser,
+    background: BackgroundTasks,
+    evaluation_id: PathId,
+    body: JudgeLaunchIn,
+) -> JudgeLaunchOut:
+    """Admins: queue the model judge for up to `limit` comparisons not yet judged under the current rubric (the
+    page's button). 409 without a suggestion provider; its results appear in the report's `judge` block."""
+    job = launch_judge(session, evaluation_id=evaluation_id, limit=body.limit, user_id=user.id)
+    enqueue_after_response(background, job.id or 0)
+    rubric = current_rubric(session, evaluation_id=evaluation_id)
+    assert rubric is not None  # launch_judge stores the default one first
+    return JudgeLaunchOut(
+        job_id=job.id or 0, status=str(job.status), evaluation_id=evaluation_id, rubric_version=rubric.version,
+        limit=body.limit,
+    )  # fmt: skip

@@ -57,6 +57,9 @@ def _findings(schema: Any) -> list[str]:
         "POST /api/v1/evaluations/{evaluation_id}/next",
         "POST /api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments",
         "GET /api/v1/evaluations/{evaluation_id}",
+        "GET /api/v1/evaluations/{evaluation_id}/judge/rubric",
+        "PUT /api/v1/evaluations/{evaluation_id}/judge/rubric",
+        "POST /api/v1/evaluations/{evaluation_id}/judge",
     }
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

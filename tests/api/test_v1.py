@@ -363,7 +363,9 @@ class TestOpenApi:
                                      "/api/v1/pairs/{pair_id}/suggestions/{suggestion_id}/decision",
                                      "/api/v1/evaluations/{evaluation_id}",
                                      "/api/v1/evaluations/{evaluation_id}/next",
-                                     "/api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments"}  # fmt: skip
+                                     "/api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments",
+                                     "/api/v1/evaluations/{evaluation_id}/judge",
+                                     "/api/v1/evaluations/{evaluation_id}/judge/rubric"}  # fmt: skip
         assert set(doc["paths"]["/api/v1/pairs/{pair_id}/judgments"]) == {"post"}
         assert doc["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
         for name in ("PreferJudgmentIn", "OtherJudgmentIn"):

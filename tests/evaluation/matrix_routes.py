@@ -177,6 +177,34 @@ EVALUATION_ROUTES: dict[tuple[str, str], Rule] = {
             lambda w, u: _api_judge(w, u, {"verdict": "tie", "patterns_left": ["no-such-pattern"]}),
         ],
     ),
+    ("GET", f"{API}/{{evaluation_id}}/judge/rubric"): Rule(
+        "admin", "api", 200,
+        lambda w, u: Call("GET", f"{API}/{evaluation_id(w)}/judge/rubric"),
+        not_found=_c("GET", f"{API}/{MISSING}/judge/rubric"),
+        invalid=[_c("GET", f"{API}/abc/judge/rubric")],
+    ),
+    ("PUT", f"{API}/{{evaluation_id}}/judge/rubric"): Rule(
+        "admin", "api", 200,
+        lambda w, u: Call("PUT", f"{API}/{evaluation_id(w)}/judge/rubric", json={"text": "Prefer tested answers."}),
+        not_found=_c("PUT", f"{API}/{MISSING}/judge/rubric", json={"text": "x"}),
+        invalid=[
+            lambda w, u: Call("PUT", f"{API}/{evaluation_id(w)}/judge/rubric", json={"text": " "}),
+            lambda w, u: Call("PUT", f"{API}/{evaluation_id(w)}/judge/rubric", json={}),
+            lambda w, u: Call("PUT", f"{API}/{evaluation_id(w)}/judge/rubric", json={"text": "x", "version": 3}),
+            _c("PUT", f"{API}/abc/judge/rubric", json={"text": "x"}),
+        ],
+    ),
+    ("POST", f"{API}/{{evaluation_id}}/judge"): Rule(
+        "admin", "api", 202,
+        lambda w, u: w.with_provider(Call("POST", f"{API}/{evaluation_id(w)}/judge", json={"limit": 5})),
+        not_found=lambda w, u: w.with_provider(Call("POST", f"{API}/{MISSING}/judge", json={"limit": 5})),
+        invalid=[
+            lambda w, u: w.with_provider(Call("POST", f"{API}/{evaluation_id(w)}/judge", json={"limit": 0})),
+            lambda w, u: w.with_provider(Call("POST", f"{API}/{evaluation_id(w)}/judge", json={"limit": "x"})),
+            lambda w, u: w.with_provider(Call("POST", f"{API}/{evaluation_id(w)}/judge", json={"rubric_id": 1})),
+            _c("POST", f"{API}/abc/judge", json={"limit": 5}),
+        ],
+    ),
     ("GET", f"{API}/{{evaluation_id}}"): Rule(
         "admin", "api", 200,
         lambda w, u: Call("GET", f"{API}/{evaluation_id(w)}"),

@@ -47,7 +47,7 @@ from app.patterns.service import list_patterns
 from tests.assist.fake_chat import KEY, FakeChat, serve_chat
 from tests.evaluation.conftest import new_evaluation, tagged_release
 from tests.releases.factories import add_user
-from tests.web_helpers import make_user, post_form, signed_in
+from tests.web_helpers import bearer, client, make_token, make_user, post_form, signed_in
 
 EXPECTED = ["tradeoffs", "testing"]
 _ANSWER = re.compile(r"Left answer:\n(.*?)\n\nRight answer:\n(.*)", re.DOTALL)
@@ -439,6 +439,68 @@ class TestPagesAndRoutes:
         assert (
             post_form(signed_in("rev"), f"/admin/evaluations/{eid}/rubric", {"text": "x"}).status_code == 403
         )
+
+
+class TestApi:
+    def test_rubric_is_read_and_versioned_through_the_api(self, engine: Engine, users: None) -> None:
+        eid = ready(engine, rows=4)
+        http, admin = client(), bearer(make_token(engine, "boss"))
+        url = f"/api/v1/evaluations/{eid}/judge/rubric"
+        default = http.get(url, headers=admin).json()
+        assert (default["version"], default["created_at"]) == (None, None)
+        assert "better follows the expected patterns" in default["text"]
+        assert default["sha256"] == rubric_sha256(default["text"])
+        saved = http.put(url, json={"text": "Prefer tested answers.\r\n"}, headers=admin)
+        assert saved.status_code == 200, saved.text
+        assert (saved.json()["version"], saved.json()["text"]) == (1, "Prefer tested answers.")
+        again = http.put(url, json={"text": "Prefer tested answers."}, headers=admin).json()
+        assert again["version"] == 1  # the same text keeps the version its judgments were made under
+        reset = http.put(url, json={"text": None}, headers=admin).json()
+        assert reset["version"] == 2
+        assert reset["text"] == default["text"]
+        assert http.get(url, headers=admin).json() == reset
+        empty = http.put(url, json={"text": "  "}, headers=admin)
+        assert empty.status_code == 422
+        assert "the rubric is empty" in empty.json()["detail"]
+        assert http.put(url, json={"text": "x", "version": 9}, headers=admin).status_code == 422
+        assert http.put(url, json={}, headers=admin).status_code == 422
+        assert http.get("/api/v1/evaluations/999999/judge/rubric", headers=admin).status_code == 404
+        assert http.get(url).status_code == 401
+        assert http.put(url, json={"text": "x"}, headers=bearer(make_token(engine, "rev"))).status_code == 403
+        with session_scope(engine, read_only=True) as session:
+            rubric = current_rubric(session, evaluation_id=eid)
+            assert rubric is not None
+            assert rubric.version == 2
+
+    def test_admin_launches_the_judge_through_the_api(
+        self, engine: Engine, fake: FakeChat, users: None
+    ) -> None:
+        eid = ready(engine, rows=4)
+        http, admin = client(), bearer(make_token(engine, "boss"))
+        url = f"/api/v1/evaluations/{eid}/judge"
+        refused = http.post(url, json={"limit": 10}, headers=admin)
+        assert refused.status_code == 409
+        assert "no suggestion provider is configured" in refused.json()["detail"]
+        configure(engine, fake)
+        assert http.post(url, json={"limit": 0}, headers=admin).status_code == 422
+        assert http.post(url, json={"limit": 10, "rubric_id": 1}, headers=admin).status_code == 422
+        assert (
+            http.post(url, json={"limit": 10}, headers=bearer(make_token(engine, "rev"))).status_code == 403
+        )
+        assert http.post(url, json={"limit": 10}).status_code == 401
+        assert (
+            http.post("/api/v1/evaluations/999999/judge", json={"limit": 1}, headers=admin).status_code == 404
+        )
+        assert count(engine, Job) == 1  # the generation job only: nothing refused was queued
+        launched = http.post(url, json={"limit": 3}, headers=admin)
+        assert launched.status_code == 202, launched.text
+        body = launched.json()
+        assert (body["evaluation_id"], body["rubric_version"], body["limit"]) == (eid, 1, 3)
+        execute(engine, body["job_id"])
+        report = http.get(f"/api/v1/evaluations/{eid}", headers=admin).json()
+        assert report["judge"]["judged"] == 3
+        assert len(fake.requests) == 3
+        assert report["judged"] == 0  # the human figures are the reviewers' alone
 
 
 def run(*args: str) -> tuple[int, str, str]:
