@@ -43,12 +43,28 @@ PUSHBACK_CUES = (
     )),
     Cue("omission", 2.0, (
         r"you (?:forgot|missed|ignored|overlooked|skipped|left out)\b", r"forgot(?:ten)?\b",
+        r"you (?:didn't|did not|never) (?:\w+ )?(?:flag|catch|notice|include|handle|check|fix|change|update|test|use|read)\b",
+        r"you left (?:\w+ ){1,3}out\b",
         r"(?:didn't|doesn't|does not|did not|never) (?:\w+ )?(?:mention|address|cover|consider|answer)",
         r"no mention of\b", r"nothing (?:about|on)\b", r"without (?:comparing|explaining|justifying)\b",
         r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",
         r"what about (?:security|performance|testing|costs?)\b", r"vergessen\b", r"übersehen\b",
         r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignor[ée]",
         r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b",
+    )),
+    # What came out is wrong: "the total is off by 40", "numbers are way off", "the oxygens don't balance", "the
+    # page is blank".
+    Cue("wrong-output", 1.8, (
+        r"off by\b", r"(?:is|are|looks?|seems?|still) (?:way |totally |completely |all |a bit |slightly )?off\b",
+        r"(?:way|totally|completely) off\b", r"(?:that|it|this|they)'(?:s|re) off\b", r"(?:is|are) missing\b",
+        r"(?:looks?|looked|seems?|came out|comes out|turned out|ended up) (?:way |too |really |very |super |much )?"
+        r"(?:low|high|thin|thick|short|small|big|weird|bland|dry|salty|blurry)\b",
+        r"(?:doesn't|does not|don't|do not|didn't|did not) (?:add up|balance|match|line up|sum up|total)\b",
+        r"(?:is|are|comes?|shows?|renders?|stays?) (?:up |out )?(?:completely |totally |still |just )?(?:blank|empty)\b",
+        r"(?:is|are|it's|that's|way|much|still|far) too (?:long|short|high|low|big|small|formal|stiff|robotic|wordy)\b",
+        r"(?:неправильн|неверн|ошиб|не работает|не так\b)", r"(?:틀렸|틀린|잘못|작동하지|안 돼)",
+        r"(?:źle\b|błęd|nie działa|niepoprawn)", r"(?:yanlış|hatalı|çalışmıyor)", r"(?:fungerar inte|stämmer inte)",  # noqa: RUF001 - Turkish dotless i
+        r"(?:klopt niet|werkt niet|onjuist)",
     )),
     Cue("redo", 2.0, (
         r"redo\b", r"rewrite (?:it|this|that)\b", r"try again\b", r"start over\b",
@@ -106,7 +122,7 @@ PUSHBACK_CUES = (
         r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"fehler\b", r"stürzt\b",
         r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
         r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b", r"deleted\b", r"wiped\b", r"gelöscht",
-        r"supprim", r"borr[óa]", r"complains?\b",
+        r"supprim", r"borr[óa]", r"complains?\b", r"not found\b",
     )),
     # Constraints of the user's setting that the answer does not meet.
     Cue("constraint", 1.1, (
@@ -123,7 +139,7 @@ PUSHBACK_CUES = (
     # "We did that" is neutral alone; with a problem ("and now it fails") it is pushback on the answer.
     Cue("applied-it", 0.8, (
         r"(?:i|we) (?:get|got|see|saw)\b", r"(?:i'm|we're) (?:getting|seeing)\b",
-        r"(?:we|i) (?:did|tried|applied|followed) (?:that|this|it|exactly|your|the)\b",
+        r"(?:we|i) (?:did|tried|applied|followed|used|ran) (?:that|this|it|exactly|your|the)\b",
         r"(?:we|i) (?:implemented|deployed|added) (?:that|this|it|exactly|your|the)\b",
         r"(?:wir haben|ich habe) (?:das|es)(?: so)? (?:gemacht|umgesetzt|ausprobiert|probiert)\b",
         r"(?:on a|j'ai) (?:fait|essayé|appliqué) (?:ça|cela)\b", r"lo (?:hicimos|probamos|hice|probé)\b",
@@ -169,8 +185,9 @@ ACCEPTANCE_CUES = (
         r"(?:it|this|that|everything) (?:now )?works\b(?![^.!?\n]*\?)", r"works (?:great|fine|perfectly|now)",
         r"works[.!]", r"(?:it|this|that) worked\b",
         r"(?:tests?|suite|build|ci) (?:now |all )?pass(?:es|ed)?\b",
-        r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b",
-        r"(?:is|are) (?:now )?(?:working|flowing|green)\b", r"got us (?:down )?to\b", r"helped\b",
+        r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b", r"^that was it\b",
+        r"(?:looks?|looked) (?:right|correct|good) (?:now|to me)\b", r"(?:all )?match(?:es)? now\b",
+        r"(?:is|are) (?:now )?(?:working|flowing|green)\b(?![^.!?\n]* but\b)", r"got us (?:down )?to\b", r"helped\b",
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
         r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
@@ -196,16 +213,37 @@ ACCEPTANCE_CUES = (
     )),
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
-        r"(?:separate|unrelated|different|new) (?:question|topic)\b", r"^next\b", r"moving on\b",
+        r"(?:separate|unrelated|different|new) (?:question|topic|thing|issue|problem)\b", r"^next\b",
+        r"next:", r"moving on\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
         r"jetzt noch\b", r"noch eine (?:frage|sache)\b", r"als nächstes\b", r"(?:nächste|letzte) frage\b",
         r"autre question\b", r"ensuite\b", r"dernière (?:chose|question)\b", r"maintenant ajoute\b",
         r"otra pregunta\b", r"última (?:cosa|pregunta)\b", r"ahora (?:añade|agrega|quiero)\b",
     )),
+    # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
+    Cue("goes-along", -0.8, (
+        r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright)\b(?![,.!]? (?:but|though|however)\b)",
+    )),
+    # The user's own slip: "wrong file, sorry, copied the wrong tab", "my bad, I ran it in the wrong folder".
+    Cue("own-mistake", -2.6, (
+        r"(?:i|i've) (?:pasted|copied|sent|attached|uploaded|opened|ran|run|edited|used|gave you|showed you) the wrong\b",
+        r"wrong (?:file|tab|paste|link|screenshot|branch|folder|directory),? (?:sorry|oops|my bad)\b",
+        r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b", r"i (?:typed|mistyped|misspelled|misread)\b",
+    )),
+    # Curiosity and definitions: "what does amortization mean here?", "why X instead of Y? just curious".
+    Cue("asks-meaning", -1.6, (
+        r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
+        r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b",
+    )),
+    # A new plan, not a verdict: "actually let's do Rome instead of Paris", "on second thought".
+    Cue("changes-plan", -1.5, (
+        r"let's (?:do|go with|go for|make it|switch to|try) (?:\w+ ){1,4}instead\b", r"on second thought\b",
+        r"changed my mind\b",
+    )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
     Cue("thanks", -1.0, (
         r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b", r"obrigad", r"valeu\b",
-        r"grazie\b",
+        r"grazie\b", r"спасибо", r"감사", r"dzięk", r"teşekkür", r"tack\b", r"bedankt\b", r"dank je\b",
     )),
     # "good, push it", "ok. run the settings tests", "yes please, in a separate PR": the user goes ahead with the
     # answer and gives the next step.
@@ -238,6 +276,8 @@ REVISION_CUES = (
         r"(?:hasn't|has not|haven't|have not) been (?:broken|cracked|deprecated)\b",
         r"(?:is|are) still (?:a |an |the )?(?:correct|fine|valid|accepted|supported|standard|safe|right)\b",
         r"(?:that's|this is|it's) a (?:common )?(?:myth|misconception)\b", r"in fact\b",
+        r"(?:most )?common (?:objection|misconception|confusion)\b",
+        r"^no,? (?:the|this|that|your|it) (?:\w+ )?already (?:does|do|handles?|covers?|closes?|checks?)\b",
         r"(?:the|this) (?:\w+ )?above is (?:fine|correct|right)\b", r"no need to change\b",
         r"würde (?:ich )?(?:\w+ )?so lassen\b", r"(?:so|dabei) bleiben\b", r"beibehalten\b", r"^doch\b",
         r"(?:recommendation|answer|advice|approach|suggestion) (?:stands|still (?:holds|applies))\b",
@@ -263,13 +303,17 @@ REVISION_CUES = (
         # Conceding a question that implied the error ("doesn't that need the product rule?" "Yes, it does").
         r"^(?:yes|yeah|ja|oui|sí),? (?:it|that|you) (?:does|do|would|will|is|was|should|needs?)\b(?! not\b)",
         r"^(?:oops|whoops|indeed|correct|good eye|nice catch)\b", r"thanks for (?:catching|spotting|pointing)",
-        r"(?:is|was) the (?:bug|culprit|mistake)\b", r"i (?:misread|misunderstood|got (?:that|it) wrong)\b",
+        r"(?:is|was) the (?:bug|culprit|mistake)\b", r"^(?:yes\W+)?your (?:\w+ )?(?:is|was|are) (?:correct|right)\b",
+        r"the \w+ you (?:found|cited|linked|quoted|mentioned|read|saw) (?:is|was) (?:correct|right)\b", r"i (?:misread|misunderstood|got (?:that|it) wrong)\b",
         r"^here(?:'s| is) (?:a |the )?(?:corrected|fixed|revised|working)\b", r"my (?:error|fault)\b",
         # An agent that did what was asked: "Done: the total now adds the tax first", "I've updated cart.py".
         r"^(?:done|fixed|updated|changed|noted|got it)\b",
         r"^(?:reverted|undid|restored|rolled back|removed|replaced|rewrote|renamed|switched)\b", r"^(?:switching|changing|moving|going) (?:to|back)\b",
         r"^(?:ok|okay|alright),? (?:i'll|i will|let me|switching|changing|updating|fixing|using)\b", r"i(?:'ve| have) (?:now )?(?:updated|changed|fixed|rewritten|corrected|"
         r"adjusted|switched|reworked|replaced|removed|moved)\b",
+        r"вы правы", r"ты прав", r"извин", r"прошу прощения", r"맞습니다", r"맞아요", r"죄송", r"masz rację",
+        r"ma pan(?:i)? rację", r"przepraszam", r"haklısın", r"özür", r"du har rätt", r"förlåt", r"ursäkta",  # noqa: RUF001 - Turkish dotless i
+        r"je hebt gelijk", r"u hebt gelijk", r"excuses\b",
         r"você tem razão\b", r"tem razão\b", r"desculp", r"hai ragione\b", r"^scus", r"mi scuso\b",
         r"^(?:抱歉|对不起|不好意思|你说得对|您说得对|对[\uff0c,\u3002\uff01!]|没错|確かに|失礼|すみません|申し訳|ごめん)",
     )),
@@ -278,6 +322,13 @@ REVISION_CUES = (
 
 
 _LEADING_GROUP = re.compile(r"\(\?:([^()]*)\)(.*)", re.DOTALL)
+# The apostrophe of a contraction in a pattern ("doesn't", "that's", "you're", "i'm"): users often leave it out.
+_CONTRACTION = re.compile(r"(?<=[a-z])'(?=(?:s|t|re|ve|m|d|ll)\b)")
+
+
+def optional_apostrophes(pattern: str) -> str:
+    """ "doesn't work" also as "doesnt work", "that's not" as "thats not" (at no cost per scanned text)."""
+    return _CONTRACTION.sub("'?", pattern)
 
 
 def spread(pattern: str) -> list[str]:
@@ -307,7 +358,7 @@ class CueScanner:
         self._openers: list[tuple[Cue, str]] = []
         self._heads: dict[str, dict[Cue, list[str]]] = {}
         for cue in cues:
-            for pattern in (one for written in cue.patterns for one in spread(written)):
+            for pattern in (optional_apostrophes(one) for written in cue.patterns for one in spread(written)):
                 if pattern.startswith("^"):
                     self._openers.append((cue, pattern[1:]))
                 elif pattern[0].isalpha():

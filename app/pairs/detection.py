@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-3"
+DETECTOR_VERSION = "heuristic-4"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -88,15 +88,17 @@ _DOUBTS = re.compile(
 # request restated ("I asked about RQ"), or a request to fix it.
 _OBSERVED = frozenset(cue for cue in PUSHBACK_CUES if cue.name in ("failure", "still-broken", "constraint"))
 _OBSERVATION = re.compile(
-    r"(?:n't|not|never) (?:\w+ )?(?:work|compile|run|build|match|load|start|help|show|scale)|not working"
+    r"(?:n't|(?:do|does|did|is|are|was|were|wo|ca|could|would|should)nt|not|never) (?:\w+ )?(?:work|compile|run|build|match|load|start|help|show|scale)|not working"
     r"|marche pas|ne (?:marche|fonctionne)|nicht (?:funktioniert|geht|läuft)"
     r"|(?:funktioniert|geht|läuft|klappt) nicht|no (?:funciona|compila|sirve)|returns?\b|prints?\b"
-    r"|outputs?\b|gives? me\b|i get\b|i got\b|(?:fail|crash|break|throw|error|block|hang|lose|drop|leak)"
+    r"|outputs?\b|gives? me\b|i get\b|i got\b|shows?\b|says\b|rejects?\b|accepts?\b|ignores?\b|skips?\b|misses\b"
+    r"|(?:came|comes) out\b|(?:fail|crash|break|throw|error|block|hang|lose|drop|leak)"
     r"(?:s|ed|es)?\b|broke\b|threw\b|lost\b|times? out\b|\b(?:cae|falla|recibe)\b"
     r"|i (?:asked|said|meant|wanted)\b|not what i\b|(?:please|bitte|por favor|s'il te plaît) (?:fix|correct|korrigier|corrig)"
     r"|does nothing|(?:has|had|have) no effect|changes nothing|fix (?:it|this|that|the)\b|korrigier|corrige[zr]?\b|corrígel|\b(?:must|ha(?:s|ve) to|needs? to|muss|doit|debe|tiene que)\b"
 )
 _NO_CONCESSION = -2.5
+
 # The opening of a revision that grants a question's point ("Yes, it does", "You're right", "Good catch").
 _CONCEDES = re.compile(
     r"(?:yes|yeah|ja|oui|sí|sim)\b,? (?:it|that|you)\b(?! (?:does|do|is|was|would|should) not\b)"

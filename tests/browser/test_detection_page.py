@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.db import session_scope
+from app.pairs.detection import DETECTOR_VERSION
 from app.pairs.models import PairStatus
 from tests.web_helpers import Server, add_pair, live_sqlite_server, make_user
 
@@ -38,7 +39,7 @@ def test_train_then_roll_back(live: tuple[Server, Engine], watched: Any) -> None
     w.sign_in("boss")
     w.goto("/admin/detection")
     page = w.page
-    assert "The rule-based detector heuristic-3" in page.inner_text("main")
+    assert f"The rule-based detector {DETECTOR_VERSION}" in page.inner_text("main")
     page.click("form[action='/admin/detection/train'] button")
     page.wait_for_url("**/admin/jobs/*")
     page.wait_for_selector("#job-status[data-status='succeeded']", timeout=30_000)
@@ -46,7 +47,7 @@ def test_train_then_roll_back(live: tuple[Server, Engine], watched: Any) -> None
     w.goto("/admin/detection")
     text = page.inner_text("main")
     assert "Model lr-1, fitted to" in text
-    assert "heuristic-3+lr-1: 2" in text  # both open candidates re-ranked by the model
+    assert f"{DETECTOR_VERSION}+lr-1: 2" in text  # both open candidates re-ranked by the model
     rows = page.eval_on_selector_all("table tbody tr", "rows => rows.map(r => r.innerText)")
     assert len(rows) == 1
     assert "(active)" in rows[0]

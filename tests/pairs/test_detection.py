@@ -462,3 +462,83 @@ def test_what_a_command_destroyed_is_a_failure_in_german_too() -> None:
 
     _, signals = _score(_normalize(FACT_ANSWER), reply, _normalize(revision))
     assert "failure" in signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "hmm the monthly total is off by 12",
+        "numbers are way off, we don't have that many users",
+        "the columns dont add up to the total row",
+        "deployed it and the dashboard is blank now",
+        "it came out really salty, I followed it exactly",
+        "you didnt handle the empty list case at all?",
+        "thats not what i asked, i need the weekly numbers",  # no apostrophes
+        "nope, rejects 2.0.0-beta and 1.2.3+meta",  # a disagreement that says what happened
+    ],
+)
+def test_what_came_out_wrong_is_a_pair(reply):
+    assert score_of(reply) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "cool. what else can go in the same queue",  # a question without its question mark
+        "good. now hook it into the admin command too",
+        "sure. here's the next one: how do I log the task ids",
+        "wrong file, sorry, copied the wrong tab. here's the one I meant",
+        "my bad, I ran it in the wrong folder. works now",
+        "why a queue instead of just a thread? just curious",
+        "what does idempotent actually mean here",
+        "actually let's do SMS instead of email, the marketing team asked",
+        "that was it, thanks. different thing: the cron job logs nothing",
+        "ok one more fun fact about queues",
+    ],
+)
+def test_going_along_an_own_slip_or_curiosity_is_not_a_pair(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_contractions_without_apostrophes_match_the_cues():
+    from app.pairs.cues import optional_apostrophes
+
+    assert optional_apostrophes(r"(?:doesn't|does not) work\b") == r"(?:doesn'?t|does not) work\b"
+    assert optional_apostrophes(r"that's not (?:what|how)\b") == r"that'?s not (?:what|how)\b"
+    assert optional_apostrophes(r"i'm (?:getting|seeing)\b") == r"i'?m (?:getting|seeing)\b"
+    assert score_of("doesnt work, the task runs before the commit") == score_of(
+        "doesn't work, the task runs before the commit"
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "are you sure? the docs page I found says 0 means off",
+            "The page you found is correct: 0 disables it.",
+        ),
+        (
+            "i count 9 items, not 10",
+            "Your count is right: there are 9. Here is the list again with item 7 fixed.",
+        ),
+        ("Это неправильно, в документации 5", "Вы правы, в документации 5. Исправленный вариант ниже."),
+        ("Dit klopt niet, het moet 5 zijn", "Je hebt gelijk, het is 5. Hier is de verbeterde versie."),
+    ],
+)
+def test_a_revision_that_grants_the_users_source_concedes(reply, revision):
+    assert score_between(reply, revision) >= DEFAULT_THRESHOLD
+
+
+def test_thanks_then_what_came_out_wrong_is_a_pair_when_the_revision_takes_it():
+    reply = "thanks! although the total is off by 12, I think the tax line is counted twice"
+    assert (
+        score_between(reply, "Good catch: the tax was added twice. Corrected total: 118.")
+        >= DEFAULT_THRESHOLD
+    )
+
+
+def test_a_revision_that_meets_a_common_objection_defends():
+    reply = "that's wrong though, it only gets close and never reaches it"
+    revision = "That's the most common objection, and it mixes up the sequence with its limit."
+    assert score_between(reply, revision) < DEFAULT_THRESHOLD
