@@ -42,14 +42,37 @@ _SPEAKERS = {
     "system": "system",
     "prompt": "user",
     "response": "assistant",
+    "me": "user",
+    "gemini": "assistant",
+    "bard": "assistant",
+    "copilot": "assistant",
+    "bot": "assistant",
 }
 # Heading names of the Claude Exporter style; a file reads either these or the others, never both.
 _EXPORTER_NAMES = frozenset(("prompt", "response"))
-# An optional emoji (or other symbols) before the speaker's name, an optional colon after it.
-_HEADING = re.compile(r"#{1,6}[ \t]+(?:[^\w\s]+[ \t]*)?(\w+)[ \t]*:?[ \t]*$")
+# An optional emoji (or other symbols) before the speaker's name, an optional time in brackets after it
+# (`## Human (May 2, 2025, 2:31 PM):`), an optional colon.
+_HEADING = re.compile(r"#{1,6}[ \t]+(?:[^\w\s]+[ \t]*)?(\w+)[ \t]*(?:\([^()\n]{1,60}\)[ \t]*)?:?[ \t]*$")
 _PREFIX = re.compile(
     r"(?:\*\*)?(User|Human|Assistant|Claude|ChatGPT|AI|System)(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*"
 )
+# Names only taken with emphasis around them, as exporters write them (`**You:**`, `_Prompt_:`): bare, they are
+# too common at the start of a line of an answer.
+_EMPHASIZED = re.compile(
+    r"(\*\*|__|\*|_)(User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot)"
+    r"(?:\1[ \t]*:|[ \t]*:\1)[ \t]*"
+)
+# `Human:` / `Assistant:` first, then `H:` / `A:` (socketteer's Claude exporter, Anthropic's old prompt format):
+# the short forms count only in a file that used both long ones before, and only for the other side's turn (an
+# `A:` line in an answer stays text).
+_SHORT_PREFIX = re.compile(r"(H|A):[ \t]+")
+_SHORT_ROLES = {"H": "user", "A": "assistant"}
+# An Obsidian callout per message (Nexus AI Chat Importer: `>[!nexus_user] **User** - 05/02/2025 at 10:31 AM`),
+# its text quoted (`> ...`) below it.
+_CALLOUT = re.compile(r">[ \t]*\[!([\w-]+)\][+-]?(?:[ \t].*)?$")
+_CALLOUT_USER = re.compile(r"user|human|you|question|prompt")
+_CALLOUT_ASSISTANT = re.compile(r"agent|assistant|\bai\b|bot|answer|response|claude|chatgpt|gemini|model")
+_HTML_COMMENT = re.compile(r"[ \t]*<!--.*-->[ \t]*$")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _SEPARATOR = re.compile(r"[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # `10/20/2025, 2:16:46 PM`, `> 12/1/2025, 2:39:24 PM`, `2025-12-01 14:39:24`: a message's time, alone on a line.
@@ -58,6 +81,7 @@ _TIMESTAMP = re.compile(
     r"(?:[ \t]*[AaPp]\.?[Mm]\.?)?[ \t]*$"
 )
 _THOUGHT = "Thought process:"
+_QUOTED_BODY = "\x00callout"  # a marker whose section's text is its quoted lines
 _BLOCK_TYPES = frozenset(("text", "thinking", "tool_use", "tool_result"))
 
 # (line index, role, heading or not, text after the marker)
@@ -67,6 +91,7 @@ Marker = tuple[int, str, bool, str]
 def _markers(lines: list[str]) -> list[Marker]:
     markers: list[Marker] = []
     fence = ""
+    long_prefixes: set[str] = set()
     for index, line in enumerate(lines):
         opening = _FENCE.match(line)
         if fence:
@@ -82,21 +107,61 @@ def _markers(lines: list[str]) -> list[Marker]:
             if name in _SPEAKERS:
                 markers.append((index, _SPEAKERS[name], True, name))
             continue
-        prefix = _PREFIX.match(line)
+        callout = _CALLOUT.match(line) if line.startswith(">") else None
+        if callout:
+            role = _callout_role(callout.group(1).lower())
+            if role is not None:
+                markers.append((index, role, True, _QUOTED_BODY))
+            continue
+        prefix = _PREFIX.match(line) or _EMPHASIZED.match(line)
         if prefix:
             rest = line[prefix.end() :]
-            markers.append((index, _SPEAKERS[prefix.group(1).lower()], False, rest))
-            # "Assistant: ```bash" opens a code block on the marker's own line.
-            opening = _FENCE.match(rest)
-            if opening and opening.group(1) not in rest[opening.end() :]:
-                fence = opening.group(1)
+            name = prefix.group(prefix.lastindex or 1).lower()
+            markers.append((index, _SPEAKERS[name], False, rest))
+            if name in ("human", "assistant"):
+                long_prefixes.add(name)
+        elif (
+            len(long_prefixes) == 2
+            and (short := _SHORT_PREFIX.match(line))
+            and markers[-1][1] != _SHORT_ROLES[short.group(1)]
+        ):
+            rest = line[short.end() :]
+            markers.append((index, _SHORT_ROLES[short.group(1)], False, rest))
+        else:
+            continue
+        # "Assistant: ```bash" opens a code block on the marker's own line.
+        opening = _FENCE.match(rest)
+        if opening and opening.group(1) not in rest[opening.end() :]:
+            fence = opening.group(1)
     headings = [marker for marker in markers if marker[2]]
     if not headings:
         return markers
     exporter = headings[0][3] in _EXPORTER_NAMES
     return [
-        (index, role, True, "") for index, role, _, name in headings if (name in _EXPORTER_NAMES) == exporter
+        (index, role, True, _QUOTED_BODY if name == _QUOTED_BODY else "")
+        for index, role, _, name in headings
+        if (name in _EXPORTER_NAMES) == exporter
     ]
+
+
+def _callout_role(kind: str) -> str | None:
+    """The speaker an Obsidian callout type names (`nexus_user`, `nexus_agent`, `user`, `assistant`), if any."""
+    if _CALLOUT_USER.search(kind):
+        return "user"
+    if _CALLOUT_ASSISTANT.search(kind):
+        return "assistant"
+    return None
+
+
+def _quoted(lines: list[str]) -> list[str]:
+    """The text of a callout: its `>`-quoted lines below the callout line, without the quote marks (what follows
+    them, an exporter's `<!-- UID -->` comment and separators, is not text)."""
+    body: list[str] = []
+    for line in lines:
+        if not line.startswith(">"):
+            break
+        body.append(line[2:] if line.startswith("> ") else line[1:])
+    return body
 
 
 def _body(lines: list[str]) -> str:
@@ -179,12 +244,17 @@ def _add_answer(builder: TurnBuilder, text: str) -> None:
 
 
 def _title(lines: list[str], stop: int) -> str | None:
-    """The text of a `# Title` line, if it is the first non-blank line before the first speaker."""
-    for line in lines[:stop]:
+    """The text of a `# Title` line (`# Title: ...` too), if it is the first non-blank line before the first
+    speaker after any YAML front matter."""
+    start = 0
+    if lines and lines[0].strip() == "---":
+        start = next((i + 1 for i in range(1, stop) if lines[i].strip() == "---"), 0)
+    for line in lines[start:stop]:
         if not line.strip():
             continue
         if line.startswith("# "):
-            return line[2:].strip() or None
+            title = line[2:].strip()
+            return title.removeprefix("Title:").strip() or None
         return None
     return None
 
@@ -223,6 +293,8 @@ class MarkdownImporter:
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
+            if rest == _QUOTED_BODY:
+                section = _quoted(section)
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
             blocks = _content_blocks(text) if heading else None
             if blocks is not None:

@@ -1,0 +1,156 @@
+"""Markdown and text shapes of third-party exporters, hand-written in tests/fixtures/real_formats/
+markdown_exporters/ from the exporters' source and real files in public repositories:
+
+- claude_chat_exporter_timed.md: agarwalvishal/claude-chat-exporter, `## Human (Mar 3, 2026, 9:12 AM):` headings
+  (a time in brackets after the name) and `---` between messages;
+- claude_export_italic.md: ryanschiang/claude-export, `_Prompt_:` / `_Claude_:` lines and a time in backticks;
+- gemini_emoji_you.md: a Gemini exporter, `## 👤 You` / `## 🤖 Gemini` headings;
+- nexus_callouts.md: Obsidian's Nexus AI Chat Importer, YAML front matter, `# Title: ...`, one callout per
+  message (`>[!nexus_user] **User** - date`) with its text quoted and a `<!-- UID -->` comment after it;
+- you_chatgpt_rules.md: `**You:**` / `**ChatGPT:**` with `* * *` rules between messages;
+- socketteer_text.txt: socketteer/Claude-Conversation-Exporter's text export, `Human:` / `Assistant:` for the
+  first message of each side and `H:` / `A:` after.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from app.conversations.importers import detect_format
+from app.conversations.importers.base import ParsedConversation
+from app.conversations.importing import run_import
+from app.db import session_scope
+from app.pairs.models import Pair
+
+from .helpers import parse_one, turns
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "markdown_exporters"
+
+EXPECTED = {
+    "claude_chat_exporter_timed.md": (
+        "Conversation with Claude",
+        [
+            ("user", "Which HTTP status should an API return when a resource was deleted?"),
+            ("assistant", "Return **200 OK** with the deleted resource in the body."),
+            ("user", "that's not it, our API has no body on deletes. what's the usual code then?"),
+            ("assistant", "Good point: with no body, return **204 No Content**.\n\n```http\nHTTP/1.1 204 No Content\n```"),
+        ],
+    ),
+    "claude_export_italic.md": (
+        "Pick A Status Code",
+        [
+            ("user", "Which HTTP status means the client must log in first?"),
+            ("assistant", "Use 403 Forbidden."),
+            ("user", "no, 403 is for a logged-in user without permission. i mean not logged in at all"),
+            ("assistant", "Right, that is 401 Unauthorized: the request lacks valid credentials."),
+        ],
+    ),
+    "gemini_emoji_you.md": (
+        "Rename a branch",
+        [
+            ("user", "How do I rename my current git branch?"),
+            ("assistant", "Use `git branch -m new-name`."),
+            ("user", "and on the remote? it still shows the old name"),
+            ("assistant", "Push the new name and delete the old one:\n\n```\ngit push origin -u new-name\n"
+                          "git push origin --delete old-name\n```"),
+        ],
+    ),
+    "nexus_callouts.md": (
+        "Rename a branch",
+        [
+            ("user", "How do I rename my current git branch?"),
+            ("assistant", "Use:\n\n```bash\ngit branch -m new-name\n```"),
+            ("user", "that only renames it locally, the remote still has the old name"),
+            ("assistant", "You're right. Push the new name and delete the old one:\n\n"
+                          "> Note: open pull requests on the old branch close."),
+        ],
+    ),
+    "you_chatgpt_rules.md": (
+        None,
+        [
+            ("user", "What's the capital of Australia?"),
+            ("assistant", "Sydney is the capital of Australia."),
+            ("user", "wrong, it's canberra"),
+            ("assistant", "You're right, the capital is Canberra."),
+        ],
+    ),
+    "socketteer_text.txt": (
+        None,
+        [
+            ("user", 'Which status code means "too many requests"?'),
+            ("assistant", "503 Service Unavailable."),
+            ("user", "no, that's for an overloaded server. rate limits have their own code"),
+            ("assistant", "Correct, it is 429 Too Many Requests."),
+        ],
+    ),
+}  # fmt: skip
+
+
+def _parse(name: str) -> ParsedConversation:
+    data = (ROOT / name).read_bytes()
+    assert detect_format(data[:65536], name) == "markdown"
+    assert detect_format(data[:65536], "export") == "markdown"  # the content alone says so
+    return parse_one("markdown", data, name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_exporter_shape_reads_as_its_turns(name: str) -> None:
+    title, expected = EXPECTED[name]
+    conversation = _parse(name)
+    assert turns(conversation) == expected
+    if title is not None:
+        assert conversation.title == title
+
+
+def test_short_prefixes_count_only_after_the_long_ones() -> None:
+    faq = b"# FAQ\n\nQ: Can I pay by card?\nA: Yes, every major card.\n\nH: 9 to 5\n"
+    assert detect_format(faq, "faq.md") is None
+    answer_with_a_line = (
+        b"User: list the options\n\nAssistant: Two options:\nA: the fast one\nH: the slow one\n"
+    )
+    conversation = parse_one("markdown", answer_with_a_line, "chat.md")
+    # No `Human:` came first, so `H:` / `A:` are lines of the answer.
+    assert turns(conversation) == [
+        ("user", "list the options"),
+        ("assistant", "Two options:\nA: the fast one\nH: the slow one"),
+    ]
+    # After both long forms, `A:` in an answer is still text: a short form only opens the other side's turn.
+    socketteer = b"Human: list them\n\nAssistant: Two:\nA: fast\n\nH: and a third?\n\nA: C: cheap\n"
+    assert turns(parse_one("markdown", socketteer, "chat.txt")) == [
+        ("user", "list them"),
+        ("assistant", "Two:\nA: fast"),
+        ("user", "and a third?"),
+        ("assistant", "C: cheap"),
+    ]
+
+
+def test_bare_exporter_names_in_an_answer_stay_text() -> None:
+    data = b"User: write me a prompt\n\nAssistant: Here it is:\nPrompt: summarize the text\nYou: a helpful editor\n"
+    conversation = parse_one("markdown", data, "chat.md")
+    assert turns(conversation)[1] == (
+        "assistant",
+        "Here it is:\nPrompt: summarize the text\nYou: a helpful editor",
+    )
+
+
+def test_a_callout_that_names_no_speaker_is_text() -> None:
+    data = (
+        (ROOT / "nexus_callouts.md")
+        .read_bytes()
+        .replace(b"> Use:\n", b"> Use:\n>\n> >[!tip] Branch names\n> > keep them short\n")
+    )
+    assistant = turns(parse_one("markdown", data, "note.md"))[1]
+    assert assistant[1].startswith("Use:\n\n>[!tip] Branch names\n> keep them short")
+
+
+def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
+    summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
+    assert (summary.conversations_added, summary.errors) == (6, [])
+    assert summary.pairs_detected == 6
+    again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
+    assert again.conversations_added == 0
+    with session_scope(engine, read_only=True) as session:
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 6
