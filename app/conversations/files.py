@@ -42,7 +42,11 @@ _EXPORT_SIDECARS = {
     "memories.json": "Claude.ai export memories, not conversations",
     # LLaMA-Factory: the registry describing the data files
     "dataset_info.json": "LLaMA-Factory dataset registry (dataset_info.json)",
+    # HuggingChat (chat-ui) data export
+    "assistants.json": "HuggingChat export assistants, not conversations",
 }
+# A file of a conversation in chat-ui's export.zip: `file-<conversation id>-<8 chars of its hash>[.<ext>]`.
+_HUGGINGCHAT_FILE = re.compile(r"file-[0-9a-f]{24}-[0-9A-Za-z]{8}(?:\.[A-Za-z0-9]+)?")
 
 
 # Where Codex CLI keeps its session logs inside ~/.codex.
@@ -130,6 +134,8 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     if len(parts) > 1 and parts[-2] == "backups" and base.startswith("chat_") and base.endswith(".jsonl"):
         # SillyTavern copies a chat into `backups/` as it was at each save: earlier states of the same chat.
         return "SillyTavern chat backup (an earlier copy of a chat)"
+    if _HUGGINGCHAT_FILE.fullmatch(base):
+        return "HuggingChat export attachment"
     return _EXPORT_SIDECARS.get(base)
 
 

@@ -4,6 +4,18 @@ System and developer messages become the system prompt. Assistant `tool_calls` b
 (arguments parsed from their JSON string when valid) and `role: tool` messages become `tool_result` blocks
 of the current assistant turn. A JSON array of such records is read too.
 
+A JSON array of the messages themselves (`[{"role", "content"}, ...]`, no record around them) is a conversation
+of its own. Tools write their chats so: shell_gpt's chat cache (`<tempdir>/chat_cache/<chat id>`, no extension,
+`json.dump` of the last 100 messages), fabric's sessions (`~/.config/fabric/sessions/<name>.json`, go-openai
+messages, a `meta` role for fabric's own notes, never sent to the model and left out) and AnythingLLM's early
+"Export chats" JSON (until mid-2024: every workspace's messages in a row, each opened by its system message). So a
+system message after the conversation has begun starts the next conversation. shell_gpt 0.9 kept no system
+message: it wrapped the first prompt as `###\nRole name: <name>\n<role text>\n\nRequest: <prompt>\n###\n
+<expecting>:` and ended the later ones with `\n<expecting>:`; that first prompt is unwrapped (the role text is
+the system prompt) and the suffix taken off the later ones. Each item is a record: a message that cannot be read
+is an error at `$[i]` and the rest of its conversation still imports. The external id is the file's name with the
+index of the conversation's first message (`<file>:$[0]`); a piece without a prompt and an answer is skipped.
+
 The public chat logs in the same message shape are read as well: LMSYS-Chat-1M and WildChat hold the messages
 under `conversation` (`{"conversation_id" or "conversation_hash", "model", "language", "conversation":
 [{"role", "content", ...}]}`); their id becomes the external id, `model` and `language` the metadata, and the
@@ -12,14 +24,28 @@ per-message extras (moderation flags, hashed IPs) are left out.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Iterable, Iterator
+from itertools import chain
+from typing import IO, Any
 
 import orjson
 
-from ._json import BadRecord
-from ._records import RecordImporter, expect, external_id, first_byte, has_top_key, type_name
+from ._json import BOM, BadRecord
+from ._records import (
+    Record,
+    RecordImporter,
+    expect,
+    external_id,
+    first_byte,
+    has_top_key,
+    head_records,
+    iter_records,
+    parse_records,
+    type_name,
+)
 from ._turns import TurnBuilder, flatten, tool_result, tool_use
-from .base import ParsedConversation
+from .base import ParsedConversation, ParseResult, RecordError, Skipped
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _SYSTEM_ROLES = ("system", "developer")
@@ -31,26 +57,31 @@ _OPENAI_PART_TYPES = ("image_url", "input_audio", "file", "refusal")
 def add_messages(builder: TurnBuilder, messages: Any, field: str) -> None:
     """Feed OpenAI-style messages to `builder`; raise BadRecord naming the first bad field."""
     for i, message in enumerate(expect(messages, list, field)):
-        where = f"{field}[{i}]"
-        expect(message, dict, where)
-        role = message.get("role")
-        content = message.get("content")
-        if content is not None and type(content) is not str and type(content) is not list:
-            raise BadRecord(
-                f"{where}.content: expected a string or a list of parts, got {type_name(content)}"
-            )
-        if role == "user":
-            builder.user(flatten(content, builder.dropped))
-        elif role == "assistant":
-            builder.text(flatten(content, builder.dropped))
-            _add_tool_calls(builder, message, where)
-        elif role in _SYSTEM_ROLES:
-            builder.system(flatten(content))
-        elif role in _TOOL_ROLES:
-            builder.block(tool_result(message.get("tool_call_id"), content))
-        else:
-            got = orjson.dumps(role).decode()
-            raise BadRecord(f'{where}.role: expected "system", "user", "assistant" or "tool", got {got}')
+        add_message(builder, message, f"{field}[{i}]")
+
+
+def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
+    """Feed one OpenAI-style message to `builder`; BadRecord names the bad field under `where` (the message's
+    own path, or "" when the error is reported at the message itself)."""
+    if type(message) is not dict:
+        raise BadRecord(f"{where or 'message'}: expected an object, got {type_name(message)}")
+    prefix = f"{where}." if where else ""
+    role = message.get("role")
+    content = message.get("content")
+    if content is not None and type(content) is not str and type(content) is not list:
+        raise BadRecord(f"{prefix}content: expected a string or a list of parts, got {type_name(content)}")
+    if role == "user":
+        builder.user(flatten(content, builder.dropped))
+    elif role == "assistant":
+        builder.text(flatten(content, builder.dropped))
+        _add_tool_calls(builder, message, where)
+    elif role in _SYSTEM_ROLES:
+        builder.system(flatten(content))
+    elif role in _TOOL_ROLES:
+        builder.block(tool_result(message.get("tool_call_id"), content))
+    else:
+        got = orjson.dumps(role).decode()
+        raise BadRecord(f'{prefix}role: expected "system", "user", "assistant" or "tool", got {got}')
 
 
 def _add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
@@ -58,13 +89,10 @@ def _add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -
     if calls is None:
         legacy = message.get("function_call")
         calls = [] if legacy is None else [{"function": legacy}]
-    for j, call in enumerate(expect(calls, list, f"{where}.tool_calls")):
-        function = expect(
-            expect(call, dict, f"{where}.tool_calls[{j}]").get("function"),
-            dict,
-            f"{where}.tool_calls[{j}].function",
-        )
-        name = expect(function.get("name"), str, f"{where}.tool_calls[{j}].function.name")
+    field = f"{where}.tool_calls" if where else "tool_calls"
+    for j, call in enumerate(expect(calls, list, field)):
+        function = expect(expect(call, dict, f"{field}[{j}]").get("function"), dict, f"{field}[{j}].function")
+        name = expect(function.get("name"), str, f"{field}[{j}].function.name")
         builder.block(tool_use(call.get("id"), name, parse_arguments(function.get("arguments"))))
 
 
@@ -136,4 +164,115 @@ def is_openai_shaped(message: Any) -> bool:
     )
 
 
-importer = RecordImporter("openai", _convert, looks=_looks, hint=_hint)
+# A bare array of messages: a message's roles (fabric adds `meta`), and its opening when it is longer than the head.
+_MESSAGE_ROLES = ("user", "assistant", *_SYSTEM_ROLES, *_TOOL_ROLES, "meta")
+_TALK_ROLES = ("user", "assistant", *_TOOL_ROLES)
+_FIRST_MESSAGE = re.compile(
+    rb'\s*\[\s*\{\s*"role"\s*:\s*"(?:system|developer|user|assistant)"\s*,\s*"content"'
+)
+# shell_gpt 0.9's first prompt: the role's name and text, the request, what the role answers with.
+_SGPT_PROMPT = re.compile(r"###\nRole name: [^\n]*\n(.*?)\n\nRequest: (.*)\n###\n([^\n]+):", re.DOTALL)
+_NO_TALK = "message list without a prompt and an answer"
+
+
+def _is_message(value: Any) -> bool:
+    """An item of a bare message array: a role and its content, not a record holding messages."""
+    return (
+        type(value) is dict
+        and value.get("role") in _MESSAGE_ROLES
+        and ("content" in value or "tool_calls" in value)
+        and not _looks(value)
+    )
+
+
+class _Messages:
+    """One conversation of a bare message array, built as its messages are read."""
+
+    def __init__(self, start: int) -> None:
+        self.builder = TurnBuilder()
+        self.start = start
+        self.talked = False
+        # shell_gpt 0.9: what ends each prompt after the first (`\nAnswer:`), once the first one unwrapped.
+        self.suffix: str | None = None
+
+    def add(self, message: Any) -> None:
+        if type(message) is dict and message.get("role") == "user" and type(message.get("content")) is str:
+            message = {**message, "content": self._unwrap(message["content"])}
+        add_message(self.builder, message, "")
+        self.talked = self.talked or message.get("role") in _TALK_ROLES
+
+    def _unwrap(self, text: str) -> str:
+        if not self.talked and self.suffix is None and (wrapped := _SGPT_PROMPT.fullmatch(text)) is not None:
+            self.builder.system(wrapped.group(1))
+            self.suffix = f"\n{wrapped.group(3)}:"
+            return wrapped.group(2)
+        if self.suffix is not None and text.endswith(self.suffix):
+            return text[: -len(self.suffix)]
+        return text
+
+    def result(self, filename: str) -> ParseResult:
+        if len({turn.role for turn in self.builder.finish(complete=False)}) < 2:
+            return Skipped(_NO_TALK)
+        conversation = self.builder.conversation(f"{filename}:$[{self.start}]")
+        conversation.json_path = f"$[{self.start}]"
+        return conversation
+
+
+def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iterator[ParseResult]:
+    """The conversations of a bare message array: a system message after talk starts the next one."""
+    current: _Messages | None = None
+    for item in items:
+        if isinstance(item, RecordError):
+            yield item
+            continue
+        where = item.json_path or "$"
+        index = int(where[2:-1]) if where.startswith("$[") else 0
+        message = item.value
+        role = message.get("role") if type(message) is dict else None
+        if role == "meta":
+            continue
+        if current is None or (role in _SYSTEM_ROLES and current.talked):
+            if current is not None:
+                yield current.result(filename)
+            current = _Messages(index)
+        try:
+            current.add(message)
+        except BadRecord as exc:
+            yield RecordError(str(exc), json_path=where)
+    yield Skipped(_NO_TALK) if current is None else current.result(filename)
+
+
+class OpenAIImporter:
+    """`{"messages": [...]}` records (and the chat logs' `conversation` records), or a bare array of messages,
+    told apart by the file's first record."""
+
+    name = "openai"
+
+    def __init__(self) -> None:
+        self._records = RecordImporter("openai", _convert, looks=_looks, hint=_hint)
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if self._records.sniff(head, filename):
+            return True
+        if first_byte(head) != ord("["):
+            return False
+        records = head_records(head)
+        if records:
+            return _is_message(records[0])
+        return _FIRST_MESSAGE.match(head.removeprefix(BOM)) is not None
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        records = iter_records(stream)
+        for item in records:
+            if isinstance(item, RecordError):
+                yield item
+                continue
+            rest = chain([item], records)
+            if (item.json_path or "").startswith("$[") and _is_message(item.value):
+                yield from _message_array(rest, filename)
+            else:
+                yield from parse_records(stream, filename, _convert, ("openai", _looks), records=rest)
+            return
+
+
+importer = OpenAIImporter()

@@ -65,7 +65,9 @@ def test_a_long_first_message_is_still_detected() -> None:
 
 def test_other_formats_are_not_taken_for_cline() -> None:
     plain = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
-    assert detect_format(json.dumps(plain).encode(), "upload.json") is None
+    assert (
+        detect_format(json.dumps(plain).encode(), "upload.json") == "openai"
+    )  # a bare list of messages (shell_gpt, fabric)
     assert detect_format(json.dumps({"messages": plain}).encode(), "upload.json") == "openai"
     blocks = [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}, plain[1]]
     assert detect_format(json.dumps({"system": "S", "messages": blocks}).encode(), "a.json") == "anthropic"
@@ -83,7 +85,7 @@ def test_the_file_name_claims_a_history_without_a_task_tag() -> None:
         [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
     ).encode()
     assert detect_format(messages, "tasks/1/api_conversation_history.json") == "cline"
-    assert detect_format(messages, "tasks/1/history.json") is None
+    assert detect_format(messages, "tasks/1/history.json") == "openai"
 
 
 def test_a_cline_task_is_its_prompt_pushback_and_whole_answers() -> None:

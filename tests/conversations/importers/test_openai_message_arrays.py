@@ -1,0 +1,146 @@
+"""A bare JSON array of `{role, content}` messages, read by the `openai` importer as conversations of their own.
+
+The fixtures (tests/fixtures/real_formats/message_arrays/) are written by hand in the shapes the tools write:
+shell_gpt's chat cache (`chat_cache/<chat id>`, no extension, Python's `json.dump`; 1.x with its system message,
+0.9 with the role wrapped into the first prompt) and a fabric session (`sessions/<name>.json`, Go's compact JSON
+with `<`, `>` and `&` escaped, a `meta` message of fabric's own). AnythingLLM's early JSON export, every
+workspace's messages in a row, is tested with the AnythingLLM fixtures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, RecordError, Skipped
+from app.conversations.importing import run_import
+
+from .helpers import errors_of, parse, parse_one, turns
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "message_arrays"
+SGPT = ROOT / "chat_cache" / "squash-commits"
+SGPT_09 = ROOT / "sgpt-0.9" / "chat_cache" / "squash-commits"
+FABRIC = ROOT / "fabric" / "sessions" / "zip-regex.json"
+SQUASH = [
+    ("user", "How do I squash my last 3 commits into one?"),
+    ("assistant", "Run `git reset --hard HEAD~3` and commit again."),
+    ("user", "No, --hard would delete my changes. I need to keep them."),
+    ("assistant", "You're right. Use `git reset --soft HEAD~3`, then `git commit`: the changes stay staged."),
+]
+CHAT = [{"role": "user", "content": "Hi?"}, {"role": "assistant", "content": "Hello."}]
+
+
+def test_message_arrays_are_detected_as_openai() -> None:
+    for path in (SGPT, SGPT_09, FABRIC):
+        assert detect_format(path.read_bytes()[:65536], path.name) == "openai"
+    # Indented, and with the first message longer than the head.
+    messages = json.loads(SGPT.read_bytes())
+    messages[0]["content"] = "word " * 20_000
+    for data in (json.dumps(messages).encode(), json.dumps(messages, indent=2).encode()):
+        assert len(data) > 65536
+        assert detect_format(data[:65536], "chat") == "openai"
+
+
+def test_records_and_other_formats_arrays_read_as_before() -> None:
+    records = [{"messages": CHAT}, {"messages": [*CHAT, {"role": "user", "content": "Bye."}]}]
+    conversations, errors = parse("openai", json.dumps(records).encode(), "data.json")
+    assert (len(conversations), errors) == (2, [])
+    assert [c.json_path for c in conversations] == ["$[0]", "$[1]"]
+    assert detect_format(json.dumps(records).encode(), "data.json") == "openai"
+    sharegpt = [{"conversations": [{"from": "human", "value": "Hi?"}, {"from": "gpt", "value": "Hello."}]}]
+    assert detect_format(json.dumps(sharegpt).encode(), "data.json") == "sharegpt"
+    # Gemini CLI checkpoints (`parts`, no `content`) and Le Chat messages (`chatId`) keep their importers.
+    gemini = [{"role": "user", "parts": [{"text": "Hi?"}]}, {"role": "model", "parts": [{"text": "Hello."}]}]
+    assert not get_importer("openai").sniff(json.dumps(gemini).encode(), "checkpoint-a.json")
+    assert not get_importer("openai").sniff(b'[{"role": "narrator", "content": "..."}]', "x.json")
+    # An array of records whose first one is broken reads its other records as records.
+    broken = b'[{"messages": 3}, ' + json.dumps(records[0]).encode() + b"]"
+    conversations, errors = parse("openai", broken, "data.json")
+    assert (len(conversations), errors_of(errors)) == (
+        1,
+        [(None, "$[0]", "messages: expected a list, got a number")],
+    )
+
+
+def test_a_shell_gpt_chat_is_one_conversation() -> None:
+    chat = parse_one("openai", SGPT.read_bytes(), str(SGPT))
+    assert turns(chat) == SQUASH
+    assert (chat.system_prompt or "").startswith(
+        "You are ShellGPT\nYou are programming and system administration"
+    )
+    assert (chat.external_id, chat.json_path, chat.title) == (f"{SGPT}:$[0]", "$[0]", None)
+
+
+def test_shell_gpt_0_9_prompts_are_unwrapped() -> None:
+    chat = parse_one("openai", SGPT_09.read_bytes(), str(SGPT_09))
+    assert turns(chat) == SQUASH
+    assert (chat.system_prompt or "").startswith("You are Command Line App ShellGPT")
+    assert (chat.system_prompt or "").endswith("assume it will be stored in the chat.")
+    # Only a chat that starts with the wrapped prompt is unwrapped.
+    plain = [{"role": "user", "content": "Say hi.\nAnswer:"}, {"role": "assistant", "content": "Hi."}]
+    assert turns(parse_one("openai", json.dumps(plain).encode()))[0] == ("user", "Say hi.\nAnswer:")
+
+
+def test_a_fabric_session_leaves_out_its_meta_messages() -> None:
+    chat = parse_one("openai", FABRIC.read_bytes(), str(FABRIC))
+    assert turns(chat)[2:] == [
+        ("user", "That misses ZIP+4 codes like 12345-6789 & it matches inside longer numbers."),
+        ("assistant", "Right. Use ^\\d{5}(-\\d{4})?$ so <12345> and <12345-6789> match whole."),
+    ]
+    assert (chat.system_prompt, chat.json_path) == (None, "$[1]")
+
+
+def test_a_system_message_after_the_talk_starts_the_next_conversation() -> None:
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        *CHAT,
+        {"role": "system", "content": "Be kind."},
+        {"role": "user", "content": "Help?"},
+        {"role": "assistant", "content": "Of course."},
+        {"role": "system", "content": "Unused."},
+    ]
+    results = list(get_importer("openai").parse(io.BytesIO(json.dumps(messages).encode()), "all.json"))
+    first, second, rest = results
+    assert isinstance(first, ParsedConversation)
+    assert isinstance(second, ParsedConversation)
+    assert [(c.system_prompt, c.external_id, len(c.turns)) for c in (first, second)] == [
+        ("Be brief.", "all.json:$[0]", 2),
+        ("Be kind.", "all.json:$[3]", 2),
+    ]
+    assert rest == Skipped("message list without a prompt and an answer")
+
+
+def test_bad_messages_are_errors_at_their_index_and_the_rest_imports() -> None:
+    messages = [
+        CHAT[0],
+        {"role": "narrator", "content": "x"},
+        CHAT[1],
+        "hello",
+        {"role": "user", "content": 5},
+    ]
+    results = list(get_importer("openai").parse(io.BytesIO(json.dumps(messages).encode()), "chat.json"))
+    errors = [r for r in results if isinstance(r, RecordError)]
+    assert errors_of(errors) == [
+        (None, "$[1]", 'role: expected "system", "user", "assistant" or "tool", got "narrator"'),
+        (None, "$[3]", "expected a JSON object, got a string"),
+        (None, "$[4]", "content: expected a string or a list of parts, got a number"),
+    ]
+    conversations = [r for r in results if isinstance(r, ParsedConversation)]
+    assert [turns(c) for c in conversations] == [[("user", "Hi?"), ("assistant", "Hello.")]]
+    # A list of messages that is never answered is skipped.
+    assert list(get_importer("openai").parse(io.BytesIO(json.dumps(CHAT[:1]).encode()), "c")) == [
+        Skipped("message list without a prompt and an answer")
+    ]
+
+
+def test_the_chats_import_once(engine: Engine) -> None:
+    summary = run_import(engine, paths=[ROOT])
+    # The two shell_gpt chats hold the same talk and system prompts that differ.
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (3, 3, 0)
+    assert {report["format"] for report in summary.file_reports} == {"openai"}
+    again = run_import(engine, paths=[ROOT])
+    assert (again.conversations_added, again.duplicates) == (0, 3)
