@@ -87,6 +87,8 @@ def screen(
 
 # Fence "languages" in the fixtures that are typos, not languages: they stay plain.
 NOT_LANGUAGES = {"pytho"}
+# Fence languages Highlight.js has no grammar for (not in its core or its language packs): shown as plain code.
+NO_GRAMMAR = {"hcl"}
 
 
 def _fence_languages() -> list[str]:
@@ -99,7 +101,7 @@ def _fence_languages() -> list[str]:
                 for name in re.findall(r"```([A-Za-z0-9_+#./-]+)", path.read_text(errors="replace")):
                     # A fence named by a file path ("```src/paginate.ts") is highlighted by its extension.
                     names.add(name.rsplit(".", 1)[-1] if "/" in name or "\\" in name else name)
-    return sorted(names - NOT_LANGUAGES)
+    return sorted(names - NOT_LANGUAGES - NO_GRAMMAR)
 
 
 def _pair_id(page: Any) -> int:
