@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -341,3 +342,43 @@ def head_records(head: bytes) -> tuple[dict[str, Any], ...]:
     except FileFormatError:
         pass
     return tuple(records)
+
+
+_AFTER_ARRAY = "unexpected content after the end of the JSON array"
+
+
+def stream_items(
+    buffered: io.BufferedReader, opening: re.Pattern[bytes], path: str
+) -> Iterator[tuple[str, Any] | RecordError] | None:
+    """The items of a JSON array that sits inside the file's top-level object, streamed one at a time from a
+    stream that can peek (`peekable`, which the caller keeps for a whole read):
+    (JSON path, decoded value) or a RecordError naming the item. `opening` matches the file's bytes up to the
+    array's `[`; None when it does not match (the caller then reads the file whole). An empty array yields
+    nothing; what follows the array (the object's other keys) is not read."""
+    head = buffered.peek(65536)
+    match = opening.match(head, len(BOM) if head.startswith(BOM) else 0)
+    if match is None:
+        return None
+    buffered.read(match.end())
+    return _array_items(buffered, path)
+
+
+def _array_items(stream: io.BufferedReader, path: str) -> Iterator[tuple[str, Any] | RecordError]:
+    try:
+        for item in iter_array(stream):
+            if isinstance(item, RecordError):
+                if item.json_path is None and item.reason == _AFTER_ARRAY:
+                    continue  # the object's other keys, after the array
+                if item.json_path is not None:
+                    item.json_path = path + item.json_path[1:]
+                yield item
+                continue
+            index, data = item
+            where = f"{path}[{index}]"
+            try:
+                yield where, decode(data)
+            except BadRecord as exc:
+                yield RecordError(str(exc), json_path=where)
+    except FileFormatError as exc:
+        if str(exc) != "the JSON array is empty":
+            raise

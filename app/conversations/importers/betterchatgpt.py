@@ -27,10 +27,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord
-from ._records import first_byte, head_records, iter_records, peekable, type_name
+from ._records import first_byte, head_records, iter_records, peekable, stream_items, type_name
 from ._turns import TurnBuilder, flatten, prompt_title
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
-from .nextchat import stream_items
 
 _OPENING = re.compile(rb'\s*\{\s*"chats"\s*:\s*(?=\[)')
 # A chat's opening as the app writes it (`generateDefaultChat`: id, title, then messages, `folder` after them or

@@ -35,16 +35,15 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._json import BOM, BadRecord, decode, has_top_key, iter_array
-from ._records import expect, iter_records, peekable, sniff_head, type_name
+from ._json import BOM, BadRecord, has_top_key
+from ._records import expect, iter_records, peekable, sniff_head, stream_items, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
-from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
+from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 from .openai import parse_arguments
 
 _ROLES = ("user", "assistant", "system")
 # The opening of a backup whose first key is the conversations array, up to (not including) its `[`.
 _OPENING = re.compile(rb'\s*\{\s*"conversations"\s*:\s*(?=\[)')
-_AFTER_ARRAY = "unexpected content after the end of the JSON array"
 _EMPTY_BACKUP = "big-AGI backup without chats"
 _NO_TALK = "big-AGI chat without a prompt and an answer"
 # A first message longer than the head: its fragments (`ft`, `fId`) or the V3 message's `sender` and `typing`.
@@ -98,33 +97,15 @@ class BigAgiImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = peekable(stream)
-        head = buffered.peek(65536)
-        skip = len(BOM) if head.startswith(BOM) else 0
-        opening = _OPENING.match(head, skip)
-        if opening is None:
+        items = stream_items(buffered, _OPENING, "$.conversations")
+        if items is None:
             yield from _whole(buffered, filename)
             return
-        buffered.read(opening.end())
-        try:
-            for item in iter_array(buffered):
-                if isinstance(item, RecordError):
-                    if item.json_path is None and item.reason == _AFTER_ARRAY:
-                        continue  # the models and folders that follow the conversations
-                    if item.json_path is not None:
-                        item.json_path = "$.conversations" + item.json_path[1:]
-                    yield item
-                    continue
-                index, data = item
-                where = f"$.conversations[{index}]"
-                try:
-                    value = decode(data)
-                except BadRecord as exc:
-                    yield RecordError(str(exc), json_path=where)
-                    continue
-                yield _result(value, where, filename)
-        except FileFormatError as exc:
-            if str(exc) != "the JSON array is empty":
-                raise
+        seen = False
+        for item in items:
+            seen = True
+            yield item if isinstance(item, RecordError) else _result(item[1], item[0], filename)
+        if not seen:
             yield Skipped(_EMPTY_BACKUP)
 
 

@@ -24,22 +24,20 @@ otherwise the file is read whole as one object, within the record limit.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from ._json import BOM, BadRecord, decode, has_top_key, iter_array
-from ._records import _Raw, expect, iter_records, sniff_head, type_name
+from ._json import BadRecord, has_top_key
+from ._records import expect, iter_records, peekable, sniff_head, stream_items, type_name
 from ._turns import TurnBuilder, prompt_title
-from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
+from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
 _USER = ("human", "user")
 _ASSISTANT = ("assistant",)
 # The opening of an export whose first key is the conversations array, up to (not including) its `[`.
 _OPENING = re.compile(rb'\s*\{\s*"conversations"\s*:\s*(?=\[)')
-_AFTER_ARRAY = "unexpected content after the end of the JSON array"
 
 
 def _looks(record: dict[str, Any]) -> bool:
@@ -65,34 +63,16 @@ class GrokImporter:
         return sniff_head(head, opener=b"{", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream))
-        head = buffered.peek(65536)
-        skip = len(BOM) if head.startswith(BOM) else 0
-        opening = _OPENING.match(head, skip)
-        if opening is None:
+        buffered = peekable(stream)
+        items = stream_items(buffered, _OPENING, "$.conversations")
+        if items is None:
             yield from self._whole(buffered, filename)
             return
-        buffered.read(opening.end())
-        try:
-            for item in iter_array(buffered):
-                if isinstance(item, RecordError):
-                    if item.json_path is None and item.reason == _AFTER_ARRAY:
-                        continue  # the projects and tasks that follow the conversations
-                    if item.json_path is not None:
-                        item.json_path = "$.conversations" + item.json_path[1:]
-                    yield item
-                    continue
-                index, data = item
-                where = f"$.conversations[{index}]"
-                try:
-                    value = decode(data)
-                except BadRecord as exc:
-                    yield RecordError(str(exc), json_path=where)
-                    continue
-                yield _result(value, where, filename)
-        except FileFormatError as exc:
-            if str(exc) != "the JSON array is empty":
-                raise
+        seen = False
+        for item in items:
+            seen = True
+            yield item if isinstance(item, RecordError) else _result(item[1], item[0], filename)
+        if not seen:
             yield Skipped("Grok export without conversations")
 
     def _whole(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:

@@ -41,17 +41,15 @@ becomes `updated_at` in UTC (the oldest sessions' locale string is kept as writt
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from ._json import BOM, BadRecord, decode, has_top_key, iter_array
-from ._records import iter_records, peekable, sniff_head, type_name
+from ._json import BOM, BadRecord, decode, has_top_key
+from ._records import iter_records, peekable, sniff_head, stream_items, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import (
-    FileFormatError,
     ParsedConversation,
     ParseResult,
     RecordError,
@@ -64,7 +62,6 @@ _STORE = "chat-next-web-store"
 _SESSIONS = f'$["{_STORE}"].sessions'
 # The opening of a backup as NextChat writes it, up to (not including) the sessions' `[`.
 _OPENING = re.compile(rb'\s*\{\s*"chat-next-web-store"\s*:\s*\{\s*"sessions"\s*:\s*(?=\[)')
-_AFTER_ARRAY = "unexpected content after the end of the JSON array"
 # The topic of a new session in the app's two main locales (`Locale.Store.DefaultTopic`, en and cn); any
 # other locale's is also its default mask's name, which the title rule below catches.
 _DEFAULT_TOPICS = ("New Conversation", "新的聊天")
@@ -81,43 +78,6 @@ def _looks(record: dict[str, Any]) -> bool:
 
 def _hint(head: bytes) -> bool:
     return has_top_key(head.removeprefix(BOM), f'"{_STORE}"'.encode())
-
-
-def stream_items(
-    buffered: io.BufferedReader, opening: re.Pattern[bytes], path: str
-) -> Iterator[tuple[str, Any] | RecordError] | None:
-    """The items of a JSON array that sits inside the file's top-level object, streamed one at a time from a
-    stream that can peek (`peekable`, which the caller keeps for a whole read):
-    (JSON path, decoded value) or a RecordError naming the item. `opening` matches the file's bytes up to the
-    array's `[`; None when it does not match (the caller then reads the file whole). An empty array yields
-    nothing; what follows the array (the object's other keys) is not read."""
-    head = buffered.peek(65536)
-    match = opening.match(head, len(BOM) if head.startswith(BOM) else 0)
-    if match is None:
-        return None
-    buffered.read(match.end())
-    return _items(buffered, path)
-
-
-def _items(stream: io.BufferedReader, path: str) -> Iterator[tuple[str, Any] | RecordError]:
-    try:
-        for item in iter_array(stream):
-            if isinstance(item, RecordError):
-                if item.json_path is None and item.reason == _AFTER_ARRAY:
-                    continue  # the object's other keys, after the array
-                if item.json_path is not None:
-                    item.json_path = path + item.json_path[1:]
-                yield item
-                continue
-            index, data = item
-            where = f"{path}[{index}]"
-            try:
-                yield where, decode(data)
-            except BadRecord as exc:
-                yield RecordError(str(exc), json_path=where)
-    except FileFormatError as exc:
-        if str(exc) != "the JSON array is empty":
-            raise
 
 
 class NextChatImporter:

@@ -32,10 +32,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord
-from ._records import expect, first_byte, head_records, iter_records, peekable, type_name
+from ._records import expect, first_byte, head_records, iter_records, peekable, stream_items, type_name
 from ._turns import TurnBuilder, flatten, prompt_title
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
-from .nextchat import stream_items
 from .openai import add_messages
 
 _OPENING = re.compile(rb'\s*\{\s*"data"\s*:\s*\{\s*"chats"\s*:\s*(?=\[)')
