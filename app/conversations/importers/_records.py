@@ -382,3 +382,16 @@ def _array_items(stream: io.BufferedReader, path: str) -> Iterator[tuple[str, An
     except FileFormatError as exc:
         if str(exc) != "the JSON array is empty":
             raise
+
+
+def stream_results(
+    items: Iterator[tuple[str, Any] | RecordError], convert: Callable[[Any, str], ParseResult], empty: str
+) -> Iterator[ParseResult]:
+    """What `stream_items` found, each item converted (`convert(value, json path)`), its errors as they are; an
+    empty array is one Skipped with the reason `empty`."""
+    seen = False
+    for item in items:
+        seen = True
+        yield item if isinstance(item, RecordError) else convert(item[1], item[0])
+    if not seen:
+        yield Skipped(empty)

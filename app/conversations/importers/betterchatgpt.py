@@ -27,7 +27,15 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord
-from ._records import first_byte, head_records, iter_records, peekable, stream_items, type_name
+from ._records import (
+    first_byte,
+    head_records,
+    iter_records,
+    peekable,
+    stream_items,
+    stream_results,
+    type_name,
+)
 from ._turns import TurnBuilder, flatten, prompt_title
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
@@ -88,16 +96,9 @@ class BetterChatGptImporter:
         if items is None:
             yield from _unstreamed(buffered, filename)
             return
-        seen = False
-        for item in items:
-            seen = True
-            if isinstance(item, RecordError):
-                yield item
-                continue
-            where, chat = item
-            yield _result(chat, where, f"{filename}:{where}")
-        if not seen:
-            yield Skipped(_NO_CHATS)
+        yield from stream_results(
+            items, lambda chat, where: _result(chat, where, f"{filename}:{where}"), _NO_CHATS
+        )
 
 
 def _unstreamed(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, has_top_key
-from ._records import expect, iter_records, peekable, sniff_head, stream_items, type_name
+from ._records import expect, iter_records, peekable, sniff_head, stream_items, stream_results, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 from .openai import parse_arguments
@@ -101,12 +101,7 @@ class BigAgiImporter:
         if items is None:
             yield from _whole(buffered, filename)
             return
-        seen = False
-        for item in items:
-            seen = True
-            yield item if isinstance(item, RecordError) else _result(item[1], item[0], filename)
-        if not seen:
-            yield Skipped(_EMPTY_BACKUP)
+        yield from stream_results(items, lambda value, where: _result(value, where, filename), _EMPTY_BACKUP)
 
 
 def _whole(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:

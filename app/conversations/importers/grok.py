@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from ._json import BadRecord, has_top_key
-from ._records import expect, iter_records, peekable, sniff_head, stream_items, type_name
+from ._records import expect, iter_records, peekable, sniff_head, stream_items, stream_results, type_name
 from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
@@ -68,12 +68,9 @@ class GrokImporter:
         if items is None:
             yield from self._whole(buffered, filename)
             return
-        seen = False
-        for item in items:
-            seen = True
-            yield item if isinstance(item, RecordError) else _result(item[1], item[0], filename)
-        if not seen:
-            yield Skipped("Grok export without conversations")
+        yield from stream_results(
+            items, lambda value, where: _result(value, where, filename), "Grok export without conversations"
+        )
 
     def _whole(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         for record in iter_records(stream):

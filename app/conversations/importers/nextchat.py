@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, decode, has_top_key
-from ._records import iter_records, peekable, sniff_head, stream_items, type_name
+from ._records import iter_records, peekable, sniff_head, stream_items, stream_results, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import (
     ParsedConversation,
@@ -92,12 +92,7 @@ class NextChatImporter:
         if items is None:
             yield from _whole(buffered, filename)
             return
-        seen = False
-        for item in items:
-            seen = True
-            yield item if isinstance(item, RecordError) else _result(item[1], item[0], filename)
-        if not seen:
-            yield Skipped(_SKIP)
+        yield from stream_results(items, lambda value, where: _result(value, where, filename), _SKIP)
 
 
 def _whole(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
