@@ -34,6 +34,7 @@ from app.auth.deps import AdminUser, CurrentUser
 from app.auth.models import Role, User
 from app.db import SessionDep
 from app.errors import ConflictError, NotFoundError
+from app.jobs.service import get_job
 from app.models_base import utcnow
 from app.pairs.edits import add_edit
 from app.pairs.models import EditField, Pair, PairEdit, PairStatus
@@ -320,6 +321,40 @@ def unmark_control(session: SessionDep, user: AdminUser, pair_id: PathId) -> Res
     """Admins: stop using a pair as a control."""
     controls.unmark(session, admin=user, pair_id=pair_id)
     return Response(status_code=204)
+
+
+class JobOut(BaseModel):
+    """A background job as its page shows it: what it is, how far it got, and how it ended."""
+
+    id: int
+    kind: str
+    status: str
+    progress: int
+    total: int | None
+    message: str | None
+    error: str | None
+    result: dict[str, Any] | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    responses=error_responses(*READ_ERRORS),
+    operation_id="get_job",
+)
+def job(session: SessionDep, user: AdminUser, job_id: PathId) -> JobOut:
+    """Admins: a job launched by a route that answers 202 (the model judge) or by a page, to poll until its
+    `status` is `succeeded`, `failed` or `cancelled`."""
+    found = get_job(session, job_id=job_id)
+    return JobOut(
+        id=found.id or 0, kind=found.kind, status=str(found.status), progress=found.progress, total=found.total,
+        message=found.message, error=found.error, result=found.result, created_at=found.created_at.isoformat(),
+        started_at=found.started_at.isoformat() if found.started_at else None,
+        finished_at=found.finished_at.isoformat() if found.finished_at else None,
+    )  # fmt: skip
 
 
 def _judgment_out(judgment: Judgment, *, left_side: str) -> JudgmentOut:

@@ -60,6 +60,7 @@ def _findings(schema: Any) -> list[str]:
         "GET /api/v1/evaluations/{evaluation_id}/judge/rubric",
         "PUT /api/v1/evaluations/{evaluation_id}/judge/rubric",
         "POST /api/v1/evaluations/{evaluation_id}/judge",
+        "GET /api/v1/jobs/{job_id}",
     }
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

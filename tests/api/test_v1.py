@@ -365,7 +365,7 @@ class TestOpenApi:
                                      "/api/v1/evaluations/{evaluation_id}/next",
                                      "/api/v1/evaluations/{evaluation_id}/comparisons/{comparison_id}/judgments",
                                      "/api/v1/evaluations/{evaluation_id}/judge",
-                                     "/api/v1/evaluations/{evaluation_id}/judge/rubric"}  # fmt: skip
+                                     "/api/v1/evaluations/{evaluation_id}/judge/rubric", "/api/v1/jobs/{job_id}"}  # fmt: skip
         assert set(doc["paths"]["/api/v1/pairs/{pair_id}/judgments"]) == {"post"}
         assert doc["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
         for name in ("PreferJudgmentIn", "OtherJudgmentIn"):

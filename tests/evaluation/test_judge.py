@@ -496,7 +496,21 @@ class TestApi:
         assert launched.status_code == 202, launched.text
         body = launched.json()
         assert (body["evaluation_id"], body["rubric_version"], body["limit"]) == (eid, 1, 3)
+        queued = http.get(f"/api/v1/jobs/{body['job_id']}", headers=admin).json()
+        assert (queued["kind"], queued["status"], queued["finished_at"]) == (
+            "judge_evaluation",
+            "queued",
+            None,
+        )
         execute(engine, body["job_id"])
+        done = http.get(f"/api/v1/jobs/{body['job_id']}", headers=admin).json()
+        assert (done["status"], done["error"]) == ("succeeded", None)
+        assert done["finished_at"] is not None
+        assert done["result"]["judged"] == 3
+        assert (
+            http.get(f"/api/v1/jobs/{body['job_id']}", headers=bearer(make_token(engine, "rev"))).status_code
+            == 403
+        )
         report = http.get(f"/api/v1/evaluations/{eid}", headers=admin).json()
         assert report["judge"]["judged"] == 3
         assert len(fake.requests) == 3

@@ -48,6 +48,16 @@ class World:
             world.tokens[name] = make_token(engine, name)
         return world
 
+    def job(self) -> int:
+        """A finished job (as the judge or an import would leave one)."""
+        from app.jobs.models import Job, JobStatus
+
+        with session_scope(self.engine) as session:
+            job = Job(kind="detect", status=JobStatus.succeeded, progress=3, total=3, result={"pairs": 3})
+            session.add(job)
+            session.flush()
+            return int(job.id or 0)
+
     def lease(self, username: str) -> int:
         """Lease the next pair for `username` (as POST /review/next would) and return its id."""
         with session_scope(self.engine) as session:
@@ -599,6 +609,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
         lambda w, u: Call("DELETE", f"/api/v1/pairs/{w.decided(control=True)}/control"),
         not_found=_c("DELETE", f"/api/v1/pairs/{MISSING}/control"),
         invalid=[_c("DELETE", "/api/v1/pairs/abc/control")],
+    ),
+    ("GET", "/api/v1/jobs/{job_id}"): Rule(
+        "admin",
+        "api",
+        200,
+        lambda w, u: Call("GET", f"/api/v1/jobs/{w.job()}"),
+        not_found=_c("GET", f"/api/v1/jobs/{MISSING}"),
+        invalid=[_c("GET", "/api/v1/jobs/abc"), _c("GET", "/api/v1/jobs/0")],
     ),
     ("POST", "/admin/patterns"): Rule(
         "admin",
