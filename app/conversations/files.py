@@ -136,6 +136,9 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "SillyTavern chat backup (an earlier copy of a chat)"
     if _HUGGINGCHAT_FILE.fullmatch(base):
         return "HuggingChat export attachment"
+    if len(parts) > 1 and parts[-2] == "Gemini Apps" and base not in ("My Activity.json", "MyActivity.json"):
+        # Google Takeout: the files attached to Gemini prompts sit beside the activity file.
+        return "Google Takeout Gemini attachment"
     return _EXPORT_SIDECARS.get(base)
 
 

@@ -42,6 +42,7 @@ def test_registry() -> None:
         "llm-cli",
         "anythingllm",
         "page-export",
+        "gemini-takeout",
         "oasst",
         "preference",
         "sharegpt",
