@@ -10,12 +10,14 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 import orjson
 
 from app.conversations.files import InputFile, inner_name
-from app.conversations.importers import FORMATS, detect_format, get_importer
+from app.conversations.importers import FORMATS, HEAD_BYTES, detect_format, get_importer
 from app.conversations.importers.base import FileFormatError, ParsedConversation, ParseResult, RecordError
+from app.conversations.parquet import is_parquet, parquet_records
 from app.errors import PairwiseError, public_message
 from app.pairs.findings import find_pairs
 
@@ -88,18 +90,25 @@ def read_file(
     reported = 0
     try:
         name = inner_name(item.name)
-        fmt = format if format != "auto" else detect_format(hashed.head(), name)
+        stream: IO[bytes] = hashed.stream
+        head = hashed.head()
+        if is_parquet(head):
+            # Parquet needs to seek: the file is hashed first, then read again as its rows' JSON Lines.
+            read.sha256 = hashed.drain()
+            rows = parquet_records(item)
+            stream, head = rows, rows.peek(HEAD_BYTES)[:HEAD_BYTES]
+        fmt = format if format != "auto" else detect_format(head, name)
         if fmt is None:
             raise FileFormatError(
                 "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
             )
         read.format = fmt
-        for result in get_importer(fmt).parse(hashed.stream, name):
+        for result in get_importer(fmt).parse(stream, name):
             yield result
             if progress is not None and hashed.bytes_read - reported > 1 << 20:
                 progress(hashed.bytes_read - reported)
                 reported = hashed.bytes_read
-        read.sha256 = hashed.drain()
+        read.sha256 = read.sha256 or hashed.drain()
     except (FileFormatError, PairwiseError, UnicodeDecodeError) as exc:
         yield RecordError(reason=str(exc))
     except (ValueError, RecursionError, MemoryError, OSError) as exc:
