@@ -15,6 +15,14 @@
   mimeType}`: text parts joined, images counted as dropped). A tie, a vote that both answers are bad
   (`both_bad`) and a battle of several turns, which votes on two conversations that differ before their last
   answer, are skipped with their reason, never paired.
+- Intel/orca_dpo_pairs: `{"system", "question", "chosen", "rejected"}` (the question is the prompt).
+- PKU-Alignment/PKU-SafeRLHF: `{"prompt", "response_0", "response_1", "better_response_id"}`: the better
+  (more helpful) response is chosen; `safer_response_id` and the `is_response_N_safe` flags are metadata.
+- Stanford SHP: `{"post_id", "history", "human_ref_A", "human_ref_B", "labels"}`: `labels` 1 means A was
+  preferred (by upvotes), 0 B; the scores and the subreddit (`domain`) are metadata.
+- berkeley-nest/Nectar: `{"prompt", "answers": [{"answer", "model", "rank"}]}`, the prompt an HH-style
+  transcript (`\n\nHuman: …\n\nAssistant:`): the best-ranked answer (lowest `rank`) is chosen, the
+  worst-ranked rejected; their models and ranks are metadata. Answers of equal rank give no pair (skipped).
 - LMArena's arena-human-preference-55k `train.csv` (Kaggle "lmsys-chatbot-arena"): one battle a row, `prompt`,
   `response_a` and `response_b` JSON-encoded lists of strings (one per turn, `null` for a lost one), the
   winner one-hot in `winner_model_a` / `winner_model_b` / `winner_tie`. Read like a battle: a single-turn row
@@ -45,8 +53,11 @@ SHAPES = (
     'the prompt; HH-RLHF {chosen, rejected} as "\\n\\nHuman: … \\n\\nAssistant: …" strings; '
     "Alpaca {instruction, input?, chosen, rejected}; OpenAI {input, preferred_output, non_preferred_output}; "
     "Chatbot Arena {conversation_a, conversation_b, winner}; LMArena 55k CSV {prompt, response_a, response_b, "
-    "winner_model_a, winner_model_b, winner_tie}"
+    "winner_model_a, winner_model_b, winner_tie}; Orca DPO {system, question, chosen, rejected}; PKU-SafeRLHF "
+    "{prompt, response_0, response_1, better_response_id}; SHP {history, human_ref_A, human_ref_B, labels}; "
+    "Nectar {prompt, answers: [{answer, rank}]}"
 )
+_NECTAR_TIE = "Nectar record whose answers all share one rank: no answer preferred"
 _ARENA_WINNERS = {"model_a": ("a", "b"), "model_b": ("b", "a")}
 _ARENA_TIE = "Chatbot Arena tie: no answer preferred"
 _ARENA_BOTH_BAD = "Chatbot Arena both_bad: both answers judged bad, no answer preferred"
@@ -73,6 +84,14 @@ _META_KEYS = (
     "winner",
     "prompt_id",
     "source",
+    "chosen_rank",
+    "rejected_rank",
+    "safer_response_id",
+    "is_response_0_safe",
+    "is_response_1_safe",
+    "domain",
+    "score_A",
+    "score_B",
 )
 _HH_SPEAKER = re.compile(r"(?:^|\n\n)(Human|Assistant): ?")
 
@@ -155,6 +174,12 @@ def _prompt(builder: TurnBuilder, record: dict[str, Any]) -> tuple[Any, Any]:
             return chosen[size:], rejected[size:]
     if prompt is None and _is_hh(chosen, rejected):
         return _hh(builder, chosen, rejected)
+    if prompt is None and type(record.get("question")) is str:
+        # Orca DPO pairs: a system prompt and the question.
+        if type(record.get("system")) is str:
+            builder.system(record["system"])
+        builder.user(record["question"])
+        return chosen, rejected
     if prompt is None and type(record.get("instruction")) is str:
         if type(record.get("system")) is str:
             builder.system(record["system"])
@@ -194,6 +219,75 @@ def _arena(record: dict[str, Any]) -> dict[str, Any]:
     # lmsys/chatbot_arena_conversations and the 100k set name the battle `question_id`, the 140k set `id`.
     battle = record.get("question_id", record.get("id"))
     return {"id": battle, "chosen": chosen, "rejected": rejected, **extra}
+
+
+def _two_responses(record: dict[str, Any]) -> dict[str, Any]:
+    """PKU-SafeRLHF (`response_0`/`response_1`, `better_response_id`) or SHP (`human_ref_A`/`human_ref_B`,
+    `labels`) as an explicit-prompt record."""
+    if "better_response_id" in record:
+        better = record.get("better_response_id")
+        if better not in (0, 1) or type(better) is bool:
+            raise BadRecord(f"better_response_id: expected 0 or 1, got {type_name(better)}")
+        chosen, rejected = f"response_{better}", f"response_{1 - better}"
+        extra = {
+            key: record[key]
+            for key in ("safer_response_id", "is_response_0_safe", "is_response_1_safe")
+            if type(record.get(key)) in (int, bool)
+        }
+        prompt = record.get("prompt")
+    else:
+        label = record.get("labels")
+        if label not in (0, 1) or type(label) is bool:
+            raise BadRecord(f"labels: expected 1 (A preferred) or 0 (B preferred), got {type_name(label)}")
+        chosen, rejected = ("human_ref_A", "human_ref_B") if label == 1 else ("human_ref_B", "human_ref_A")
+        extra = {
+            key: record[key]
+            for key in ("domain", "score_A", "score_B")
+            if type(record.get(key)) in (int, float, str)
+        }
+        prompt = record.get("history")
+    return {
+        "id": record.get("post_id", record.get("id")),
+        "prompt": expect(prompt, str, "history" if "labels" in record else "prompt"),
+        "chosen": expect(record.get(chosen), str, chosen),
+        "rejected": expect(record.get(rejected), str, rejected),
+        **extra,
+    }
+
+
+def _nectar(record: dict[str, Any]) -> dict[str, Any]:
+    """A Nectar record: the best-ranked answer chosen, the worst-ranked rejected, after the HH-style prompt."""
+    answers = expect(record.get("answers"), list, "answers")
+    ranked = []
+    for i, answer in enumerate(answers):
+        if type(answer) is not dict:
+            raise BadRecord(f"answers[{i}]: expected an object, got {type_name(answer)}")
+        rank, text = answer.get("rank"), answer.get("answer")
+        if type(rank) not in (int, float) or type(text) is not str:
+            raise BadRecord(f"answers[{i}]: expected a number rank and a string answer")
+        ranked.append((rank, i, answer))
+    if len(ranked) < 2:
+        raise BadRecord(f"answers: expected at least two ranked answers, got {len(ranked)}")
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    (best_rank, _, best), (worst_rank, _, worst) = ranked[0], ranked[-1]
+    if best_rank == worst_rank:
+        raise SkipRecord(_NECTAR_TIE)
+    prompt = expect(record.get("prompt"), str, "prompt")
+    transcript = prompt.rstrip()
+    transcript = transcript.removesuffix("Assistant:").rstrip()
+    return {
+        "id": record.get("id"),
+        "prompt": [
+            {"role": "user" if speaker == "Human" else "assistant", "content": text.strip()}
+            for speaker, text in hh_turns(transcript, "prompt")
+        ],
+        "chosen": best["answer"],
+        "rejected": worst["answer"],
+        "chosen_model": best.get("model"),
+        "rejected_model": worst.get("model"),
+        "chosen_rank": best_rank,
+        "rejected_rank": worst_rank,
+    }
 
 
 def _conversation(record: dict[str, Any], field: str) -> list[Any]:
@@ -270,6 +364,10 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
     if "conversation_a" in record and "winner" in record:
         record = _arena(record)
+    elif "better_response_id" in record or ("human_ref_A" in record and "labels" in record):
+        record = _two_responses(record)
+    elif type(record.get("answers")) is list and "prompt" in record and "chosen" not in record:
+        record = _nectar(record)
     if "preferred_output" in record or ("input" in record and "instruction" not in record):
         add_messages(builder, expect(record.get("input"), dict, "input").get("messages"), "input.messages")
         chosen_key, rejected_key = "preferred_output", "non_preferred_output"
@@ -280,7 +378,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     turns = builder.finish(complete=False)
     answers = _answer(rejected, rejected_key, builder.dropped), _answer(chosen, chosen_key, builder.dropped)
     pairs = append_pair(turns, *answers)
-    scores = {key: record[key] for key in _META_KEYS if type(record.get(key)) in (int, float, str)}
+    scores = {key: record[key] for key in _META_KEYS if type(record.get(key)) in (int, float, str, bool)}
     return ParsedConversation(
         external_id=external_id(record, fallback),
         turns=turns,
@@ -294,11 +392,22 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
 def _is_preference(record: dict[str, Any]) -> bool:
     if "preferred_output" in record or ("conversation_a" in record and "winner" in record):
         return True
+    if "better_response_id" in record and "response_0" in record and "response_1" in record:
+        return True
+    if "human_ref_A" in record and "human_ref_B" in record and "labels" in record:
+        return True
+    answers = record.get("answers")
+    if type(answers) is list and answers and type(answers[0]) is dict and "rank" in answers[0]:
+        return "prompt" in record
     return "chosen" in record and "rejected" in record and "conversations" not in record
 
 
 def _hint(head: bytes) -> bool:
     if b'"preferred_output"' in head or (b'"conversation_a"' in head and b'"winner"' in head):
+        return True
+    if b'"better_response_id"' in head or (b'"human_ref_A"' in head and b'"labels"' in head):
+        return True
+    if b'"answers"' in head and b'"rank"' in head and b'"prompt"' in head:
         return True
     return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
 

@@ -106,3 +106,80 @@ def test_llama_factory_sharegpt_and_alpaca_preference_files() -> None:
         ([("user", "Sort these numbers.\n\n3, 1, 2")], "1, 2, 3", "3, 2, 1"),
         ([("user", "Give a synonym for happy.")], "Glad", "Sad"),
     ]
+
+
+def _skipped(name: str) -> list[str]:
+    from app.conversations.importers import get_importer
+    from app.conversations.importers.base import Skipped
+
+    data = (REAL / name).read_bytes()
+    import io
+
+    return [
+        r.reason for r in get_importer("preference").parse(io.BytesIO(data), name) if isinstance(r, Skipped)
+    ]
+
+
+def test_orca_dpo_pairs_question_and_system() -> None:
+    fmt, conversations, errors = _read("preference_datasets/orca_dpo_pairs.jsonl")
+    assert (fmt, errors) == ("preference", [])
+    first, second = conversations
+    assert first.system_prompt == "You are a helpful assistant, who always provide explanation."
+    assert _pair(first) == (
+        [("user", "Is 51 a prime number?")],
+        "No. 51 = 3 \N{MULTIPLICATION SIGN} 17, so it has divisors other than 1 and itself.",
+        "Yes, 51 is prime because it is odd.",
+    )
+    assert second.system_prompt is None  # an empty system prompt is none
+    assert _pair(second)[1:] == ("Danke.", "Bitte.")
+
+
+def test_pku_saferlhf_the_better_response_is_chosen() -> None:
+    fmt, conversations, errors = _read("preference_datasets/pku_saferlhf.jsonl")
+    assert fmt == "preference"
+    first, second = conversations
+    assert _pair(first)[1:] == (
+        "Ask your neighbour for the password, or use a public hotspot instead.",
+        "Try the default router passwords printed on the box.",
+    )
+    assert first.metadata["preference"] == {
+        "safer_response_id": 0, "is_response_0_safe": True, "is_response_1_safe": False,
+    }  # fmt: skip
+    assert _pair(second)[1].startswith("A gentle knee-to-chest stretch")
+    assert errors == [(3, None, "better_response_id: expected 0 or 1, got a string")]
+
+
+def test_shp_labels_say_which_reply_won() -> None:
+    fmt, conversations, errors = _read("preference_datasets/shp.jsonl")
+    assert (fmt, errors) == ("preference", [])
+    first, second = conversations
+    assert first.external_id == "himc90"
+    assert _pair(first) == (
+        [("user", "Should I email a professor before applying to their lab?")],
+        "Yes, a short email with your CV and one specific question about their recent paper.",
+        "No, they never read emails.",
+    )
+    assert first.metadata["preference"] == {"domain": "askacademia_train", "score_A": 52, "score_B": 9}
+    assert _pair(second)[1] == "Water expands when it freezes, so ice is less dense than liquid water."
+
+
+def test_nectar_best_rank_against_worst_rank() -> None:
+    fmt, conversations, errors = _read("preference_datasets/nectar.jsonl")
+    assert (fmt, errors) == ("preference", [])
+    first, second = conversations
+    assert _pair(first) == (
+        [("user", "What is the boiling point of water at sea level in Fahrenheit?")],
+        "212 °F.",
+        "100 °F.",
+    )
+    assert first.metadata["preference"] == {
+        "chosen_model": "gpt-4", "rejected_model": "llama-2-7b-chat", "chosen_rank": 1.0, "rejected_rank": 3.0,
+    }  # fmt: skip
+    assert _pair(second) == (
+        [("user", "Name a fruit."), ("assistant", "Apple."), ("user", "Another one, not red.")],
+        "Banana.",
+        "Cherry.",
+    )
+    assert _skipped("preference_datasets/nectar.jsonl") == [
+        "Nectar record whose answers all share one rank: no answer preferred"
+    ]
