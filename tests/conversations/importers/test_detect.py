@@ -46,6 +46,7 @@ def test_registry() -> None:
         "oasst",
         "preference",
         "sharegpt",
+        "sft-dataset",
         "anthropic",
         "openai",
         "aider",
