@@ -87,6 +87,7 @@ def screen(
 
 # Fence "languages" in the fixtures that are typos, not languages: they stay plain.
 NOT_LANGUAGES = {"pytho"}
+NOTES = {"SOURCES.md", "README.md", "LABELLING.md"}
 # Fence languages Highlight.js has no grammar for (not in its core or its language packs): shown as plain code.
 NO_GRAMMAR = {"hcl"}
 
@@ -97,7 +98,12 @@ def _fence_languages() -> list[str]:
     names: set[str] = set()
     for folder in (root / "tests" / "fixtures", root / "examples"):
         for path in folder.rglob("*"):
-            if path.is_file() and path.suffix in {".json", ".jsonl", ".md", ".txt"}:
+            # Notes about the fixtures (SOURCES.md, README.md, LABELLING.md) are not transcripts.
+            if (
+                path.is_file()
+                and path.suffix in {".json", ".jsonl", ".md", ".txt"}
+                and path.name not in NOTES
+            ):
                 for name in re.findall(r"```([A-Za-z0-9_+#./-]+)", path.read_text(errors="replace")):
                     # A fence named by a file path ("```src/paginate.ts") is highlighted by its extension.
                     names.add(name.rsplit(".", 1)[-1] if "/" in name or "\\" in name else name)

@@ -1,0 +1,128 @@
+"""An outside check: files written by researchers (helpers who read the apps' and exporters' source code and real
+exported files in public repositories, tests/fixtures/outside_probes/*/SOURCES.md) before any reader of their
+shape existed, kept apart from the readers' own fixtures. Each one imports as its format with the conversations
+and pairs it holds (the pushback "that's wrong, ..." and the revision), or, for the three shapes not read
+(aichat's YAML sessions, chatgpt-exporter's HTML, an Ollama Modelfile), fails with one clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.conversations.files import InputFile, iter_input_files
+from app.conversations.importers.base import ParsedConversation, RecordError
+from app.conversations.reading import FileRead, prepared, read_file
+from app.pairs.detection import DEFAULT_THRESHOLD
+
+ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "outside_probes"
+
+# path: (formats, conversations, pairs at or above the threshold, errors)
+EXPECTED = {
+    "apps/anythingllm/anythingllm-chats-5_11_2024-alpaca.json": ('anythingllm', 3, 0, 0),
+    "apps/anythingllm/anythingllm-chats-5_11_2024-lines.jsonl": ('openai', 2, 1, 0),
+    "apps/anythingllm/anythingllm-chats-5_11_2024.csv": ('anythingllm', 2, 1, 0),
+    "apps/anythingllm/anythingllm-chats-5_11_2024.json": ('anythingllm', 2, 1, 0),
+    "apps/anythingllm/old-2024/anythingllm-chats-5_11_2024-lines.jsonl": ('openai', 2, 1, 0),
+    "apps/anythingllm/old-2024/anythingllm-chats-5_11_2024.csv": ('anythingllm', 2, 1, 0),
+    "apps/anythingllm/old-2024/anythingllm-chats-5_11_2024.json": ('openai', 2, 1, 0),
+    "apps/betterchatgpt/2023-03-20.json": ('betterchatgpt', 2, 1, 0),
+    "apps/betterchatgpt/2024-05-11.json": ('betterchatgpt', 2, 1, 0),
+    "apps/betterchatgpt/2025-02-14.json": ('betterchatgpt', 2, 1, 0),
+    "apps/big-agi/backup_chats_localhost_2_2024-11-05-1232.agi.json": ('big-agi', 2, 1, 0),
+    "apps/big-agi/conversation_boiling-point-on-everest_2024-11-05-1233.agi.json": ('big-agi', 1, 1, 0),
+    "apps/big-agi/conversations-2023-11-02-152102.json": ('big-agi', 2, 1, 0),
+    "apps/chatbox/chatbox-exported-data-2024-5-11.json": ('chatbox', 2, 1, 0),
+    "apps/chatbox/chatbox-exported-data-2025-3-2.json": ('chatbox', 2, 1, 0),
+    "apps/chatgpt-openai/conversations.json": ('chatgpt', 2, 1, 0),
+    "apps/huggingchat-chat-ui/export/assistants.json": ('', 0, 0, 0),
+    "apps/huggingchat-chat-ui/export/conversations.json": ('huggingchat', 2, 1, 0),
+    "apps/huggingchat-chat-ui/export.zip": ('huggingchat', 2, 1, 0),
+    "apps/jan/jan-0.5-datafolder/threads/jan_1715418902/messages.jsonl": ('jan', 1, 1, 0),
+    "apps/jan/jan-0.5-datafolder/threads/jan_1715418902/thread.json": ('', 0, 0, 0),
+    "apps/jan/jan-0.5-datafolder/threads/jan_1715427613/messages.jsonl": ('jan', 1, 0, 0),
+    "apps/jan/jan-0.5-datafolder/threads/jan_1715427613/thread.json": ('', 0, 0, 0),
+    "apps/lobechat/2025-03-23-01-05_LobeChat-data.json": ('lobechat', 2, 1, 0),
+    "apps/lobechat/2026-04-18T08-41-07Z_LobeHub-data-v2.json": ('lobechat', 2, 1, 0),
+    "apps/lobechat/LobeChat-sessions-v7.json": ('lobechat', 2, 1, 0),
+    "apps/nextchat/Backup-11_28_2023, 11_05_12 AM.json": ('nextchat', 2, 1, 0),
+    "apps/nextchat/Backup-2025_3_2 15_31_09.json": ('nextchat', 2, 1, 0),
+    "apps/typingmind/20240814_060530_typingmind_export.json": ('typingmind', 2, 1, 0),
+    "apps/typingmind/20260331_200345_typingmind_export/chunks/chats_part_1.json": ('typingmind', 2, 1, 0),
+    "apps/typingmind/20260331_200345_typingmind_export/data.json": ('typingmind', 0, 0, 0),
+    "apps/typingmind/20260331_200345_typingmind_export/metadata.json": ('typingmind', 0, 0, 0),
+    "apps/typingmind/20260331_200345_typingmind_export.zip": ('typingmind', 2, 1, 0),
+    "exporters/aichat/.config/aichat/sessions/git-undo.yaml": ('', 0, 0, 1),
+    "exporters/aiprm/AIPRM-export-chatgpt-thread_2023-05-02T14:36:18.519Z.md": ('markdown', 1, 1, 0),
+    "exporters/chatgpt-exporter/ChatGPT-Undo_last_git_commit.html": ('', 0, 0, 1),
+    "exporters/chatgpt-exporter/ChatGPT-Undo_last_git_commit.json": ('chatgpt', 1, 1, 0),
+    "exporters/chatgpt-exporter/ChatGPT-Undo_last_git_commit.md": ('markdown', 1, 1, 0),
+    "exporters/chatgpt-exporter/chatgpt-export-json.zip": ('chatgpt', 1, 1, 0),
+    "exporters/chatgpt-exporter/chatgpt-export-markdown.zip": ('markdown', 1, 1, 0),
+    "exporters/chatgpt-exporter/chatgpt-export.json": ('chatgpt', 1, 1, 0),
+    "exporters/chatgpt-exporter/with-metadata-and-timestamps/ChatGPT-Undo_last_git_commit.md": ('markdown', 1, 1, 0),
+    "exporters/chatgpt-exporter_chatgptexporter-com/ChatGPT-Undo last git commit.md": ('markdown', 1, 1, 0),
+    "exporters/chatgpt-exporter_chatgptexporter-com/with-message-timestamps/ChatGPT-Undo last git commit.md": ('markdown', 1, 1, 0),
+    "exporters/claude-chat-exporter_agarwalvishal/older-version/undo_last_git_commit_but_keep_changes.md": ('markdown', 1, 1, 0),
+    "exporters/claude-chat-exporter_agarwalvishal/undo_last_git_commit_but_keep_changes.md": ('markdown', 1, 1, 0),
+    "exporters/claude-conversation-exporter_socketteer/Undo last git commit but keep changes.json": ('claude-ai', 1, 1, 0),
+    "exporters/claude-conversation-exporter_socketteer/Undo last git commit but keep changes.md": ('markdown', 1, 1, 0),
+    "exporters/claude-conversation-exporter_socketteer/Undo last git commit but keep changes.txt": ('markdown', 1, 1, 0),
+    "exporters/claude-export_ryanschiang/undo-last-git-commit.json": ('page-export', 1, 1, 0),
+    "exporters/claude-export_ryanschiang/undo-last-git-commit.md": ('markdown', 1, 1, 0),
+    "exporters/claude-exporter_ai-chat-exporter/Claude-Undo last git commit but keep changes.md": ('markdown', 1, 1, 0),
+    "exporters/claude-exporter_ai-chat-exporter/early-2025-version/Claude-Undo last git commit but keep changes.md": ('markdown', 1, 1, 0),
+    "exporters/fabric/.config/fabric/sessions/git-undo.json": ('openai', 1, 1, 0),
+    "exporters/gemini-exporter_ai-chat-exporter/Gemini-Undo last git commit.md": ('markdown', 1, 1, 0),
+    "exporters/gemini_amazingpaddy-ai-chat-exporter/Undo_last_git_commit_2025-05-02_104011.md": ('markdown', 1, 1, 0),
+    "exporters/google-takeout-gemini/Takeout/My Activity/Gemini Apps/My Activity.json": ('gemini-takeout', 1, 1, 0),
+    "exporters/llm/legacy-2024/llm-logs-c.md": ('markdown', 1, 1, 0),
+    "exporters/llm/llm-logs-c.json": ('llm-cli', 1, 1, 0),
+    "exporters/llm/llm-logs-c.md": ('markdown', 1, 1, 0),
+    "exporters/llm/llm-logs-n2.md": ('markdown', 1, 1, 0),
+    "exporters/obsidian-nexus-ai-chat-importer/Undo last git commit.md": ('markdown', 1, 1, 0),
+    "exporters/ollama/ollama-show-modelfile-git-undo.txt": ('', 0, 0, 1),
+    "exporters/open-webui/chat-export-1746196604519.json": ('open-webui', 1, 1, 0),
+    "exporters/shell_gpt/sgpt-0.9-era/tmp/chat_cache/git-undo": ('openai', 1, 1, 0),
+    "exporters/shell_gpt/tmp/chat_cache/git-undo": ('openai', 1, 1, 0),
+    "exporters/you-chatgpt-hr-markdown/ChatGPT-Undo last git commit.md": ('markdown', 1, 1, 0),
+}  # fmt: skip
+
+
+def _read(path: Path) -> tuple[str, int, int, list[str]]:
+    formats: set[str] = set()
+    conversations = pairs = 0
+    errors: list[str] = []
+    for item in iter_input_files([path]):
+        if not isinstance(item, InputFile):
+            continue
+        read = FileRead()
+        for result in prepared(read_file(item, format="auto", read=read)):
+            if isinstance(result, ParsedConversation):
+                conversations += 1
+                pairs += sum(
+                    1
+                    for found in result.found_pairs or []
+                    if found.detected is None or found.detected.score >= DEFAULT_THRESHOLD
+                )
+            elif isinstance(result, RecordError):
+                errors.append(result.reason)
+        formats.update([read.format] if read.format else [])
+    return ",".join(sorted(formats)), conversations, pairs, errors
+
+
+def test_every_probe_is_listed() -> None:
+    files = {
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*")
+        if path.is_file() and path.name not in ("SOURCES.md", "README.md")
+    }
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_probe_imports_as_its_format(name: str) -> None:
+    formats, conversations, pairs, errors = _read(ROOT / name)
+    assert (formats, conversations, pairs, len(errors)) == EXPECTED[name]
+    for reason in errors:
+        assert reason.startswith("matches no known format"), reason
