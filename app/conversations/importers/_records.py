@@ -395,3 +395,16 @@ def stream_results(
         yield item if isinstance(item, RecordError) else convert(item[1], item[0])
     if not seen:
         yield Skipped(empty)
+
+
+def converted(convert: Converter, value: Any, where: str, fallback: str) -> ParseResult:
+    """`convert(value, fallback id)` for one item found at JSON path `where`: its conversation (placed at
+    `where`), or the BadRecord it raises as a RecordError there, or the SkipRecord as a Skipped."""
+    try:
+        conversation = convert(value, fallback)
+    except BadRecord as exc:
+        return RecordError(str(exc), json_path=where)
+    except SkipRecord as exc:
+        return Skipped(str(exc))
+    conversation.json_path = where
+    return conversation

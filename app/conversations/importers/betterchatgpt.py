@@ -28,6 +28,7 @@ from typing import IO, Any
 
 from ._json import BOM, BadRecord
 from ._records import (
+    converted,
     first_byte,
     head_records,
     iter_records,
@@ -139,14 +140,7 @@ def _unstreamed(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
 
 
 def _result(value: Any, where: str, fallback: str, *, legacy: bool = False) -> ParseResult:
-    try:
-        conversation = _convert(value, fallback, legacy=legacy)
-    except BadRecord as exc:
-        return RecordError(str(exc), json_path=where)
-    except SkipRecord as exc:
-        return Skipped(str(exc))
-    conversation.json_path = where
-    return conversation
+    return converted(lambda chat, external: _convert(chat, external, legacy=legacy), value, where, fallback)
 
 
 def _convert(chat: Any, fallback: str, *, legacy: bool) -> ParsedConversation:

@@ -36,7 +36,16 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, has_top_key
-from ._records import expect, iter_records, peekable, sniff_head, stream_items, stream_results, type_name
+from ._records import (
+    converted,
+    expect,
+    iter_records,
+    peekable,
+    sniff_head,
+    stream_items,
+    stream_results,
+    type_name,
+)
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 from .openai import parse_arguments
@@ -130,14 +139,7 @@ def _whole(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
 
 
 def _result(value: Any, where: str, filename: str) -> ParseResult:
-    try:
-        conversation = _convert(value, f"{filename}:{where}")
-    except BadRecord as exc:
-        return RecordError(str(exc), json_path=where)
-    except SkipRecord as exc:
-        return Skipped(str(exc))
-    conversation.json_path = where
-    return conversation
+    return converted(_convert, value, where, f"{filename}:{where}")
 
 
 class _Chat:

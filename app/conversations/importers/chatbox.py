@@ -43,7 +43,7 @@ from typing import IO, Any
 import orjson
 
 from ._json import BadRecord, decode, has_top_key, too_large
-from ._records import first_byte, peekable, sniff_head, type_name
+from ._records import converted, first_byte, peekable, sniff_head, type_name
 from ._turns import TurnBuilder, part_kind, prompt_title, tool_result, tool_use
 from .base import (
     MAX_JSON_DEPTH,
@@ -256,14 +256,9 @@ def _result(
     holder: dict[str, Any], where: str, external: str, session: dict[str, Any], forks: dict[str, Any]
 ) -> ParseResult:
     """One conversation: a session's current messages or one of its threads (`forks` the session's forks)."""
-    try:
-        conversation = _convert(holder, external, session, forks)
-    except BadRecord as exc:
-        return RecordError(str(exc), json_path=where)
-    except SkipRecord as exc:
-        return Skipped(str(exc))
-    conversation.json_path = where
-    return conversation
+    return converted(
+        lambda value, fallback: _convert(value, fallback, session, forks), holder, where, external
+    )
 
 
 @dataclass(slots=True)

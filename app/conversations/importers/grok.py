@@ -30,7 +30,16 @@ from datetime import datetime
 from typing import IO, Any
 
 from ._json import BadRecord, has_top_key
-from ._records import expect, iter_records, peekable, sniff_head, stream_items, stream_results, type_name
+from ._records import (
+    converted,
+    expect,
+    iter_records,
+    peekable,
+    sniff_head,
+    stream_items,
+    stream_results,
+    type_name,
+)
 from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
@@ -95,14 +104,7 @@ class GrokImporter:
 
 
 def _result(value: Any, where: str, filename: str) -> ParseResult:
-    try:
-        conversation = _convert(value, f"{filename}:{where}")
-    except BadRecord as exc:
-        return RecordError(str(exc), json_path=where)
-    except SkipRecord as exc:
-        return Skipped(str(exc))
-    conversation.json_path = where
-    return conversation
+    return converted(_convert, value, where, f"{filename}:{where}")
 
 
 def _millis(value: Any) -> float | None:

@@ -47,7 +47,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, decode, has_top_key
-from ._records import iter_records, peekable, sniff_head, stream_items, stream_results, type_name
+from ._records import converted, iter_records, peekable, sniff_head, stream_items, stream_results, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import (
     ParsedConversation,
@@ -124,14 +124,7 @@ def _whole(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
 
 
 def _result(value: Any, where: str, filename: str) -> ParseResult:
-    try:
-        conversation = _convert(value, f"{filename}:{where}")
-    except BadRecord as exc:
-        return RecordError(str(exc), json_path=where)
-    except SkipRecord as exc:
-        return Skipped(str(exc))
-    conversation.json_path = where
-    return conversation
+    return converted(_convert, value, where, f"{filename}:{where}")
 
 
 def _text(content: Any, where: str, builder: TurnBuilder) -> str:

@@ -33,6 +33,7 @@ from typing import IO, Any
 
 from ._json import BOM, BadRecord
 from ._records import (
+    converted,
     expect,
     first_byte,
     head_records,
@@ -156,14 +157,7 @@ def _record_results(value: Any, base: str, fallback: str, json_path: str | None)
 
 
 def _result(value: Any, where: str, fallback: str) -> ParseResult:
-    try:
-        conversation = _convert(value, fallback)
-    except BadRecord as exc:
-        return RecordError(str(exc), json_path=where)
-    except SkipRecord as exc:
-        return Skipped(str(exc))
-    conversation.json_path = where
-    return conversation
+    return converted(_convert, value, where, fallback)
 
 
 def _convert(chat: Any, fallback: str) -> ParsedConversation:
