@@ -9,6 +9,15 @@ browsing, images) are skipped. A reasoning model's `thoughts` messages become a 
 answer (each thought's summary and text); its `reasoning_recap` ("Thought for 12s") is a label and is left out. System messages, hidden or not, never become turns; their text, if any,
 is the system prompt.
 
+Canvas documents (`canmore`): the assistant writes a document with a message to `canmore.create_textdoc` (its
+JSON `{name, type, content}` as `code` content, or as the first part of older exports) and revises it with
+`canmore.update_textdoc` (`{updates: [{pattern, replacement, multiple}]}`: regular expressions over the
+document, `$1` naming a group; an update that fails to compile or match stops that message's updates, as
+ChatGPT does). The document as it stands after those messages is text of the answer (a `code/<lang>` document
+in a fenced block), written after the assistant's chat message that follows them ("Fixed: ..."), so a revision
+in the canvas is a revised answer that says what it did and shows it; comments on a document
+(`canmore.comment_textdoc`) and a message that cannot be read or applied are counted as dropped (`canvas`).
+
 Voice conversations are `multimodal_text` messages whose parts are `audio_transcription` objects (`text`)
 next to `audio_asset_pointer` ones: the transcription is the turn's text and the audio it transcribes is
 not counted as lost. Every other part that cannot be kept (images, audio without a transcript) and every
@@ -18,8 +27,11 @@ user/assistant message of a non-text content type is counted by kind in the conv
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from typing import Any
+
+import orjson
 
 from . import deepseek
 from ._json import BadRecord
@@ -82,6 +94,111 @@ def _text(message: dict[str, Any], dropped: Counter[str]) -> str | None:
     return "\n".join(texts)
 
 
+def _canvas_payload(message: dict[str, Any]) -> dict[str, Any] | None:
+    """A canvas message's JSON: `code` content's text, or (older exports) the first part as an object."""
+    content = message.get("content")
+    if type(content) is not dict:
+        return None
+    value: Any = None
+    if type(content.get("text")) is str:
+        try:
+            value = orjson.loads(content["text"])
+        except orjson.JSONDecodeError:
+            return None
+    elif type(content.get("parts")) is list and content["parts"]:
+        value = content["parts"][0]
+        if type(value) is str:
+            try:
+                value = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                return None
+    return value if type(value) is dict else None
+
+
+def _js_replacement(replacement: str) -> str:
+    """A JavaScript replacement string (`$1`, `$&`, `$$`) as Python's re.sub reads it."""
+    escaped = replacement.replace("\\", "\\\\")
+    return re.sub(
+        r"\$(\$|&|\d+)",
+        lambda m: "$" if m[1] == "$" else ("\\g<0>" if m[1] == "&" else f"\\g<{m[1]}>"),
+        escaped,
+    )
+
+
+def _updated(document: str, updates: Any) -> str | None:
+    """The document after a message's updates, applied in order; None when the first one fails."""
+    if type(updates) is not list:
+        return None
+    changed = False
+    for update in updates:
+        if type(update) is not dict or type(update.get("pattern")) is not str:
+            break
+        replacement = update.get("replacement")
+        try:
+            pattern = re.compile(update["pattern"], re.MULTILINE)
+            if pattern.search(document) is None:
+                break
+            document = pattern.sub(
+                _js_replacement(replacement if type(replacement) is str else ""),
+                document,
+                count=0 if update.get("multiple") is True else 1,
+            )
+        except (re.error, IndexError):
+            break
+        changed = True
+    return document if changed else None
+
+
+def _shown(document: dict[str, Any]) -> str:
+    """A canvas document as answer text: prose as written, code (`code/python`) in a fenced block."""
+    kind, text = document.get("type"), str(document.get("content", ""))
+    if type(kind) is str and kind.startswith("code"):
+        language = kind.partition("/")[2]
+        return f"```{language}\n{text}\n```"
+    return text
+
+
+class _Canvas:
+    """The canvas document as it stands, and its latest state not yet written into the answer: it is written
+    after the assistant's next chat message ("I've drafted it in the canvas", "Fixed: ..."), as a reply that
+    says what it did and then shows it, or before whatever comes next."""
+
+    def __init__(self) -> None:
+        self.document: dict[str, Any] = {}
+        self.pending: str | None = None
+
+    def read(self, builder: TurnBuilder, message: dict[str, Any]) -> bool:
+        """A message to ChatGPT's canvas (`canmore.*`); True when the message was one (read, or counted as
+        dropped)."""
+        recipient = message.get("recipient")
+        if type(recipient) is not str or not recipient.startswith("canmore."):
+            return False
+        payload = _canvas_payload(message)
+        if (
+            recipient == "canmore.create_textdoc"
+            and payload is not None
+            and type(payload.get("content")) is str
+        ):
+            self.document = dict(payload)
+            self.pending = _shown(self.document)
+        elif (
+            recipient == "canmore.update_textdoc"
+            and payload is not None
+            and type(self.document.get("content")) is str
+            and (updated := _updated(self.document["content"], payload.get("updates"))) is not None
+        ):
+            self.document["content"] = updated
+            self.pending = _shown(self.document)
+        else:
+            builder.dropped["canvas"] += 1
+        return True
+
+    def flush(self, builder: TurnBuilder) -> None:
+        if self.pending is not None:
+            builder.text(self.pending)
+            self.pending = None
+
+
 def _reasoning(builder: TurnBuilder, message: dict[str, Any]) -> bool:
     """A reasoning model's message: `thoughts` become a thinking block of the answer (each thought's summary
     and text); `reasoning_recap` ("Thought for 12s") is a label. True when the message was one of them."""
@@ -99,22 +216,26 @@ def _reasoning(builder: TurnBuilder, message: dict[str, Any]) -> bool:
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     mapping = expect(record.get("mapping"), dict, "mapping")
     builder = TurnBuilder()
+    canvas = _Canvas()
     for message in _thread(mapping, record.get("current_node")):
         author = message.get("author")
         role = author.get("role") if type(author) is dict else None
         if role not in ("user", "assistant", "system"):
             continue
-        if role == "assistant" and _reasoning(builder, message):
+        if role == "assistant" and (_reasoning(builder, message) or canvas.read(builder, message)):
             continue
         text = _text(message, builder.dropped)
         if text is None or message.get("recipient") not in (None, "all"):
             continue
         if role == "user":
+            canvas.flush(builder)
             builder.user(text)
         elif role == "assistant":
             builder.text(text)
+            canvas.flush(builder)
         elif role == "system":
             builder.system(text)
+    canvas.flush(builder)
     title = record.get("title")
     metadata = {key: record[key] for key in ("create_time", "update_time") if record.get(key) is not None}
     return builder.conversation(
