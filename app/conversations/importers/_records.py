@@ -299,9 +299,11 @@ def object_lines(
 def sniff_head(
     head: bytes, *, opener: bytes, looks: Callable[[dict[str, Any]], bool], hint: Callable[[bytes], bool]
 ) -> bool:
-    """A sniffer's usual test: the file opens with `opener` (b"{" or b"["), and its first record, decoded,
-    `looks` like the format's; when even that record is longer than the head, the head's bytes give a `hint`."""
-    if first_byte(head) != opener[0]:
+    """A sniffer's usual test: the file opens with one of the bytes of `opener` (b"{", b"[" or b"{["), and its
+    first record, decoded, `looks` like the format's; when even that record is longer than the head, the head's
+    bytes give a `hint`."""
+    first = first_byte(head)
+    if first is None or first not in opener:
         return False
     records = head_records(head)
     return looks(records[0]) if records else hint(head)

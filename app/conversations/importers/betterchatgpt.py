@@ -30,9 +30,9 @@ from ._json import BOM, BadRecord
 from ._records import (
     converted,
     first_byte,
-    head_records,
     iter_records,
     peekable,
+    sniff_head,
     stream_items,
     stream_results,
     type_name,
@@ -52,7 +52,6 @@ _CHAT = (
 _LONG_EXPORT = re.compile(rb'\s*\{\s*"chats"\s*:\s*\[\s*' + _CHAT)
 _LONG_LEGACY = re.compile(rb"\s*\[\s*" + _CHAT)
 _DEFAULT_TITLE = re.compile(r"New Chat(?: \d+)?")
-_OPENERS = (ord("{"), ord("["))
 _SKIP = "BetterChatGPT chat without an answer"
 _NO_CHATS = "BetterChatGPT export without chats"
 
@@ -86,10 +85,7 @@ class BetterChatGptImporter:
     name = "betterchatgpt"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return first_byte(head) in _OPENERS and _hint(head)
+        return sniff_head(head, opener=b"{[", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = peekable(stream)

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, has_top_key
-from ._records import first_byte, head_records, parse_records, type_name
+from ._records import first_byte, parse_records, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, ParseResult, SkipRecord
 from .textgen_webui import split_thinking
@@ -72,11 +72,7 @@ class HuggingChatImporter:
     name = "huggingchat"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        first = first_byte(head)
-        if first is None or first not in b"[{":
-            return False
-        records = head_records(head)
-        return _looks(records[0]) if records else _hint(head)
+        return sniff_head(head, opener=b"{[", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         return parse_records(stream, filename, _convert, ("HuggingChat", _looks))

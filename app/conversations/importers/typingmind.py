@@ -36,9 +36,9 @@ from ._records import (
     converted,
     expect,
     first_byte,
-    head_records,
     iter_records,
     peekable,
+    sniff_head,
     stream_items,
     stream_results,
     type_name,
@@ -49,7 +49,6 @@ from .openai import add_messages
 
 _OPENING = re.compile(rb'\s*\{\s*"data"\s*:\s*\{\s*"chats"\s*:\s*(?=\[)')
 _LONG_EXPORT = re.compile(rb'\s*\{\s*"data"\s*:\s*\{\s*"chats"\s*:\s*\[\s*\{')
-_OPENERS = (ord("{"), ord("["))
 _SKIP = "TypingMind chat without an answer"
 _DELETED = "TypingMind chat marked deleted"
 _NO_CHATS = "TypingMind export without chats"
@@ -92,10 +91,7 @@ class TypingMindImporter:
     name = "typingmind"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return first_byte(head) in _OPENERS and _hint(head)
+        return sniff_head(head, opener=b"{[", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = peekable(stream)
