@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import zipfile
+from datetime import time as dt_time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -84,11 +86,15 @@ def test_a_bad_row_is_named_by_its_row_number(tmp_path: Path) -> None:
 
 
 def test_values_json_has_no_type_for(tmp_path: Path) -> None:
-    rows = [
-        {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}],
-         "image": b"\x89PNG", "cost": Decimal("0.25")},
-    ]  # fmt: skip
-    fmt, results = _read(_parquet(rows, tmp_path / "typed.parquet"))
+    table = pa.table({
+        "messages": [[{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]],
+        "image": [b"\x89PNG"], "cost": [Decimal("0.25")],
+        "took": pa.array([timedelta(seconds=3)], pa.duration("s")), "at": pa.array([dt_time(9, 30)]),
+        "tags": pa.array([[("k", "v")]], pa.map_(pa.string(), pa.string())),
+    })  # fmt: skip
+    path = tmp_path / "typed.parquet"
+    pq.write_table(table, path)
+    fmt, results = _read(path)
     assert fmt == "openai"
     assert results[0][0] == "conversation"
     assert results[0][2] == [("user", "Q"), ("assistant", "A")]
