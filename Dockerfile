@@ -21,6 +21,9 @@ COPY examples ./examples
 # adds torch/TRL for a GPU worker (compose.yaml's gpu-worker).
 ARG EXTRAS=""
 RUN pip install -e ".${EXTRAS}"
+# The app's bytecode, compiled once here: PYTHONDONTWRITEBYTECODE would have every web process and import
+# worker compile it again at each start (an import worker started in 0.2 s instead of 0.11 s).
+RUN python -m compileall -q app
 
 RUN mkdir -p /data && chown pairwise:pairwise /data
 USER pairwise
