@@ -274,7 +274,6 @@ def external_id(record: dict[str, Any], fallback: str) -> str:
     return fallback
 
 
-@lru_cache(maxsize=4)
 def object_lines(
     stream: IO[bytes], *, noun: str = "a JSON object"
 ) -> Iterator[tuple[int, dict[str, Any]] | RecordError]:
@@ -309,6 +308,7 @@ def sniff_head(
     return looks(records[0]) if records else hint(head)
 
 
+@lru_cache(maxsize=4)
 def head_records(head: bytes) -> tuple[dict[str, Any], ...]:
     """The first few complete records of a file head, for sniffing (cached: every sniffer asks).
 
