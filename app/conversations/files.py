@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import io
 import os
+import posixpath
 import re
 import stat
 import zipfile
@@ -21,7 +22,12 @@ if TYPE_CHECKING:
 
 # Files inside folders and archives that are never transcripts.
 _SKIPPED_NAMES = frozenset({".DS_Store", "Thumbs.db", "LICENSE", "NOTICE.md", "README.md"})
-_SKIPPED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".wav", ".html"})
+_SKIPPED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".wav"})
+# ChatGPT's export holds its conversations twice: conversations.json, and chat.html showing the same ones.
+CHAT_VIEW = "chat.html"
+CHAT_VIEW_REASON = (
+    "ChatGPT export page (chat.html) of the conversations.json beside it, which is read instead"
+)
 
 
 # Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
@@ -278,6 +284,11 @@ def _iter_zip(path: str, display: str, limits: Limits) -> Iterator[Input]:
         yield SkippedInput(display, f"not a readable zip archive: {exc}")
         return
     total = 0
+    exports = {
+        posixpath.dirname(name)
+        for name in archive.namelist()
+        if posixpath.basename(name) == "conversations.json"
+    }
     # Not closed here: entries may be opened after this listing ends; the last opener releases it.
     for index, info in enumerate(archive.infolist()):
         if info.is_dir():
@@ -302,6 +313,8 @@ def _iter_zip(path: str, display: str, limits: Limits) -> Iterator[Input]:
             continue
         total += info.file_size
         noise = not_conversation_reason(info.filename, info.file_size)
+        if parts[-1] == CHAT_VIEW and posixpath.dirname(info.filename) in exports:
+            noise = CHAT_VIEW_REASON
         if noise is not None:
             yield NotConversation(member, noise)
             continue
@@ -346,6 +359,11 @@ def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iter
             yield SkippedInput(str(path), "no such file or folder")
         elif path.is_dir():
             for child in _walk(path):
+                if os.path.basename(child) == CHAT_VIEW and os.path.isfile(
+                    os.path.join(os.path.dirname(child), "conversations.json")
+                ):
+                    yield NotConversation(child, CHAT_VIEW_REASON)
+                    continue
                 yield from _iter_file(child, child, limits)
         else:
             yield from _iter_file(str(path), str(path), limits)

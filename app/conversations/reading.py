@@ -16,7 +16,13 @@ import orjson
 
 from app.conversations.files import InputFile, inner_name
 from app.conversations.importers import FORMATS, HEAD_BYTES, detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation, ParseResult, RecordError
+from app.conversations.importers.base import (
+    FileFormatError,
+    ParsedConversation,
+    ParseResult,
+    RecordError,
+    Skipped,
+)
 from app.conversations.parquet import is_parquet, parquet_records
 from app.errors import PairwiseError, public_message
 from app.pairs.findings import find_pairs
@@ -48,6 +54,9 @@ def _normalized(conversation: ParsedConversation) -> bytes:
 
 # How orjson writes a NUL character (or six characters that read the same: then the writer looks closer).
 _NUL = b"\\u0000"
+NOT_A_CHAT_PAGE = (
+    "HTML page that is not a chat export read here (ChatGPT's chat.html, ChatGPT Exporter pages)"
+)
 
 
 def prepare(conversation: ParsedConversation, *, pairs: bool = True) -> ParsedConversation:
@@ -98,6 +107,11 @@ def read_file(
             rows = parquet_records(item)
             stream, head = rows, rows.peek(HEAD_BYTES)[:HEAD_BYTES]
         fmt = format if format != "auto" else detect_format(head, name)
+        if fmt is None and name.lower().endswith((".html", ".htm")):
+            # Folders of exports hold other pages (a viewer, an index): known not to be a format read here.
+            yield Skipped(NOT_A_CHAT_PAGE)
+            read.sha256 = hashed.drain()
+            return
         if fmt is None:
             raise FileFormatError(
                 "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"

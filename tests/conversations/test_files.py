@@ -82,10 +82,12 @@ class TestFolders:
         assert _names(items) == [
             ("file", str(root / "a.jsonl"), None),
             ("file", str(root / "b.jsonl"), None),
+            # A page may be a chat export (chat.html, ChatGPT Exporter): read, and skipped if it is not one.
+            ("file", str(root / "page.html"), None),
             ("file", str(root / "sub/c.json"), None),
             ("file", str(root / "sub/deeper/d.md"), None),
         ]
-        assert [item.size for item in items if isinstance(item, InputFile)] == [len(LINE)] * 4
+        assert [item.size for item in items if isinstance(item, InputFile)] == [len(LINE)] * 5
 
     def test_a_folder_inside_a_dot_folder_named_on_the_command_line_is_read(self, tmp_path: Path) -> None:
         # Only parts below the given folder count: ~/.claude/projects/x is a normal thing to import.

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
+from app.conversations.files import CHAT_VIEW_REASON
 from app.conversations.importing import run_import
 from app.conversations.models import ImportBatch, ImportFile
 from app.pairs.models import Pair, PairStatus
@@ -55,6 +56,7 @@ def test_a_chatgpt_export_zip_imports_voice_and_skips_its_other_files(engine: En
     summary = run_import(engine, paths=[archive])
     assert (summary.conversations_added, summary.errors) == (1, [])
     assert dict(summary.skipped) == {
+        CHAT_VIEW_REASON: 1,  # chat.html: the same conversations, shown by its script
         "ChatGPT/Claude.ai export account data": 1,
         "ChatGPT export feedback, not conversations": 1,
         "ChatGPT export model comparisons, not conversations": 1,

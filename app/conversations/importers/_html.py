@@ -18,6 +18,7 @@ answer reads as Gemini wrote it, not as a round trip of HTML.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -54,10 +55,10 @@ _LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 
 
 @dataclass(slots=True)
-class _Element:
+class Element:
     tag: str
     attrs: dict[str, str]
-    children: list[_Element | str] = field(default_factory=list)
+    children: list[Element | str] = field(default_factory=list)
 
 
 class _TreeBuilder(HTMLParser):
@@ -71,19 +72,19 @@ class _TreeBuilder(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.root = _Element("root", {})
+        self.root = Element("root", {})
         self._open = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._close_implied(tag)
-        element = _Element(tag, {name: value or "" for name, value in attrs})
+        element = Element(tag, {name: value or "" for name, value in attrs})
         self._open[-1].children.append(element)
         if tag not in _VOID and len(self._open) <= MAX_DEPTH:
             self._open.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._close_implied(tag)
-        self._open[-1].children.append(_Element(tag, {name: value or "" for name, value in attrs}))
+        self._open[-1].children.append(Element(tag, {name: value or "" for name, value in attrs}))
 
     def handle_endtag(self, tag: str) -> None:
         self._close((tag,), ())
@@ -112,21 +113,55 @@ class _TreeBuilder(HTMLParser):
 
 def html_to_markdown(html: str) -> str:
     """Markdown for an HTML fragment (see the module docstring for what each tag becomes)."""
+    return element_markdown(html_tree(html))
+
+
+def html_tree(html: str) -> Element:
+    """A document as a tree of elements and text (under a `root` element), for a reader that finds its parts
+    by tag and class before writing them as Markdown (`element_markdown`) or text (`element_text`)."""
     builder = _TreeBuilder()
     builder.feed(html)
     builder.close()
-    return "\n\n".join(_blocks(builder.root)).strip()
+    return builder.root
 
 
-def _is_block(node: _Element | str) -> bool:
-    return isinstance(node, _Element) and node.tag in _BLOCKS
+def element_markdown(element: Element) -> str:
+    """Markdown for what an element holds (as `html_to_markdown` writes a fragment)."""
+    return "\n\n".join(_blocks(element)).strip()
 
 
-def _blocks(element: _Element) -> list[str]:
+def element_text(element: Element) -> str:
+    """All the text under an element as it is, whitespace and line breaks kept (`br` is one)."""
+    return _text(element)
+
+
+def classes(element: Element) -> list[str]:
+    return element.attrs.get("class", "").split()
+
+
+def find_all(element: Element, test: Callable[[Element], bool]) -> Iterator[Element]:
+    """The elements under `element` that pass `test`, in document order; an element that passes is not
+    searched further."""
+    stack: list[Element | str] = list(reversed(element.children))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            continue
+        if test(node):
+            yield node
+        else:
+            stack.extend(reversed(node.children))
+
+
+def _is_block(node: Element | str) -> bool:
+    return isinstance(node, Element) and node.tag in _BLOCKS
+
+
+def _blocks(element: Element) -> list[str]:
     """The blocks of a container: each block child's, and each run of inline content between them as a
     paragraph (a run that is only whitespace is no paragraph)."""
     blocks: list[str] = []
-    run: list[_Element | str] = []
+    run: list[Element | str] = []
 
     def flush() -> None:
         text = _inline(run)
@@ -137,7 +172,7 @@ def _blocks(element: _Element) -> list[str]:
     for child in element.children:
         if _is_block(child):
             flush()
-            assert isinstance(child, _Element)
+            assert isinstance(child, Element)
             blocks.extend(_block(child))
         else:
             run.append(child)
@@ -145,7 +180,7 @@ def _blocks(element: _Element) -> list[str]:
     return blocks
 
 
-def _block(element: _Element) -> list[str]:
+def _block(element: Element) -> list[str]:
     tag = element.tag
     if tag in _HEADINGS:
         text = " ".join(_inline(element.children).split())
@@ -207,14 +242,14 @@ class _Line:
         return "\n".join(line.strip(" ") for line in text.split("\n")).strip("\n")
 
 
-def _inline(nodes: list[_Element | str]) -> str:
+def _inline(nodes: list[Element | str]) -> str:
     line = _Line()
     for node in nodes:
         _write(line, node)
     return line.result()
 
 
-def _write(line: _Line, node: _Element | str) -> None:
+def _write(line: _Line, node: Element | str) -> None:
     if isinstance(node, str):
         line.text(node)
         return
@@ -241,7 +276,7 @@ def _write(line: _Line, node: _Element | str) -> None:
             _write(line, child)
 
 
-def _inner(element: _Element) -> str:
+def _inner(element: Element) -> str:
     """An inline element's content, with the spaces at its ends (they belong outside its markers)."""
     line = _Line(trim=False)
     for child in element.children:
@@ -249,7 +284,7 @@ def _inner(element: _Element) -> str:
     return "".join(line.parts).replace("\xa0", " ")
 
 
-def _link(line: _Line, element: _Element) -> None:
+def _link(line: _Line, element: Element) -> None:
     text = _inline(element.children)
     href = element.attrs.get("href", "").strip()
     if href.lower().startswith("javascript:"):
@@ -263,10 +298,10 @@ def _link(line: _Line, element: _Element) -> None:
         line.text(text)
 
 
-def _text(element: _Element) -> str:
+def _text(element: Element) -> str:
     """All the text under an element, as it is (line breaks from `br`), hidden tags left out."""
     parts: list[str] = []
-    stack: list[_Element | str] = [element]
+    stack: list[Element | str] = [element]
     while stack:
         node = stack.pop()
         if isinstance(node, str):
@@ -292,7 +327,7 @@ def _code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _fenced(pre: _Element) -> str:
+def _fenced(pre: Element) -> str:
     code = _text(pre).replace("\xa0", " ")
     # A newline right after <pre> is not content (HTML drops it); the last one closes the block.
     code = code.removeprefix("\n").removesuffix("\n")
@@ -301,11 +336,11 @@ def _fenced(pre: _Element) -> str:
     return f"{fence}{language}\n{code}\n{fence}"
 
 
-def _language(pre: _Element) -> str:
+def _language(pre: Element) -> str:
     """The language a `pre` or its `code` names in its class (`language-x` or `lang-x`)."""
     candidates = [
         pre,
-        *(child for child in pre.children if isinstance(child, _Element) and child.tag == "code"),
+        *(child for child in pre.children if isinstance(child, Element) and child.tag == "code"),
     ]
     for element in candidates:
         match = _LANGUAGE.search(element.attrs.get("class", ""))
@@ -314,7 +349,7 @@ def _language(pre: _Element) -> str:
     return ""
 
 
-def _list(element: _Element) -> str:
+def _list(element: Element) -> str:
     """A list's items, each under its marker, its other lines indented to the marker's width."""
     ordered = element.tag == "ol"
     try:
@@ -325,15 +360,15 @@ def _list(element: _Element) -> str:
     for child in element.children:
         if isinstance(child, str) and not child.strip():
             continue
-        if isinstance(child, _Element) and child.tag in _LISTS and items:
+        if isinstance(child, Element) and child.tag in _LISTS and items:
             # A list right inside a list (not in an item) belongs to the item before it.
             marker, content = items[-1]
             items[-1] = (marker, "\n".join(part for part in (content, _list(child)) if part))
             continue
-        if isinstance(child, _Element) and child.tag == "li":
+        if isinstance(child, Element) and child.tag == "li":
             content = "\n".join(_blocks(child))
         elif _is_block(child):
-            assert isinstance(child, _Element)
+            assert isinstance(child, Element)
             content = "\n".join(_block(child))
         else:
             content = _inline([child])
@@ -358,16 +393,16 @@ def _prefix(text: str, prefix: str, blank: str, *, first: str | None = None) -> 
     return "\n".join(out)
 
 
-def _table(table: _Element) -> list[str]:
+def _table(table: Element) -> list[str]:
     rows: list[list[str]] = []
     captions: list[str] = []
 
-    def walk(element: _Element) -> None:
+    def walk(element: Element) -> None:
         for child in element.children:
-            if not isinstance(child, _Element):
+            if not isinstance(child, Element):
                 continue
             if child.tag == "tr":
-                cells = [c for c in child.children if isinstance(c, _Element) and c.tag in _CELLS]
+                cells = [c for c in child.children if isinstance(c, Element) and c.tag in _CELLS]
                 rows.append([_cell(cell) for cell in cells])
             elif child.tag in _ROW_GROUPS:
                 walk(child)
@@ -384,7 +419,7 @@ def _table(table: _Element) -> list[str]:
     return [*captions, "\n".join(lines)]
 
 
-def _cell(cell: _Element) -> str:
+def _cell(cell: Element) -> str:
     """A cell's text on one line (a Markdown table has no room for more), its `|` escaped."""
     return " ".join(" ".join(_blocks(cell)).split()).replace("|", "\\|")
 

@@ -89,7 +89,7 @@ def iter_records(stream: IO[bytes]) -> Iterator[Record | RecordError]:
             yield document
             return
         # Not one document after all (a broken first record): read the same bytes as JSON Lines.
-        lines = iter_lines(io.BufferedReader(_Chain(io.BytesIO(document), buffered)))
+        lines = iter_lines(io.BufferedReader(Chain(io.BytesIO(document), buffered)))
     for entry in lines:
         if isinstance(entry, RecordError):
             yield entry
@@ -120,7 +120,7 @@ def _document(first: bytes, stream: IO[bytes]) -> Record | RecordError | bytes:
         return RecordError(str(exc), json_path="$") if pretty else data
 
 
-class _Chain(io.RawIOBase):
+class Chain(io.RawIOBase):
     """Bytes already read, then the rest of the stream they came from."""
 
     def __init__(self, *streams: IO[bytes]) -> None:
@@ -362,10 +362,12 @@ def stream_items(
     if match is None:
         return None
     buffered.read(match.end())
-    return _array_items(buffered, path)
+    return array_items(buffered, path)
 
 
-def _array_items(stream: io.BufferedReader, path: str) -> Iterator[tuple[str, Any] | RecordError]:
+def array_items(stream: io.BufferedReader, path: str) -> Iterator[tuple[str, Any] | RecordError]:
+    """The items of the JSON array the stream starts with (`[`), each decoded with its JSON path (`path[i]`), or
+    a RecordError naming it; what follows the array is not read."""
     try:
         for item in iter_array(stream):
             if isinstance(item, RecordError):

@@ -42,6 +42,7 @@ def test_registry() -> None:
         "llm-cli",
         "anythingllm",
         "page-export",
+        "chatgpt-html",
         "gemini-takeout",
         "oasst",
         "preference",
