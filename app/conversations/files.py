@@ -122,6 +122,9 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     cline = _cline_reason(parts, base)
     if cline is not None:
         return cline
+    if "aichat" in parts[:-1] and "sessions" not in parts[parts.index("aichat") + 1 : -1]:
+        # aichat's config folder: config.yaml, roles, RAG data, macros, the message log beside the sessions.
+        return "aichat settings, roles, RAG data or message log, not sessions"
     if ".continue" in parts[:-1] and "sessions" not in parts[parts.index(".continue") + 1 : -1]:
         # ~/.continue: config, indexes, dev data and logs beside the chat sessions.
         return "Continue settings, indexes or logs, not sessions"

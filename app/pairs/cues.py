@@ -216,6 +216,9 @@ ACCEPTANCE_CUES = (
         r"(?:separate|unrelated|different|new) (?:question|topic|thing|issue|problem)\b", r"^next\b",
         r"next:", r"moving on\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
+        # "Now parse a whole column", "now do the same for March": the next task, opening the reply.
+        r"^now (?:do|make|write|parse|convert|turn|create|build|generate|show|give|translate|apply|extend|"
+        r"repeat|format|sort|summari[sz]e|rewrite)\b",
         r"jetzt noch\b", r"noch eine (?:frage|sache)\b", r"als nächstes\b", r"(?:nächste|letzte) frage\b",
         r"autre question\b", r"ensuite\b", r"dernière (?:chose|question)\b", r"maintenant ajoute\b",
         r"otra pregunta\b", r"última (?:cosa|pregunta)\b", r"ahora (?:añade|agrega|quiero)\b",

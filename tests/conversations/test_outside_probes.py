@@ -1,8 +1,8 @@
 """An outside check: files written by researchers (helpers who read the apps' and exporters' source code and real
 exported files in public repositories, tests/fixtures/outside_probes/*/SOURCES.md) before any reader of their
 shape existed, kept apart from the readers' own fixtures. Each one imports as its format with the conversations
-and pairs it holds (the pushback "that's wrong, ..." and the revision), or, for the two shapes not read
-(aichat's YAML sessions, an Ollama Modelfile), fails with one clear error."""
+and pairs it holds (the pushback "that's wrong, ..." and the revision), or, for the one shape not read (an
+Ollama Modelfile), fails with one clear error."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ EXPECTED = {
     "apps/typingmind/20260331_200345_typingmind_export/data.json": ('typingmind', 0, 0, 0),
     "apps/typingmind/20260331_200345_typingmind_export/metadata.json": ('typingmind', 0, 0, 0),
     "apps/typingmind/20260331_200345_typingmind_export.zip": ('typingmind', 2, 1, 0),
-    "exporters/aichat/.config/aichat/sessions/git-undo.yaml": ('', 0, 0, 1),
+    "exporters/aichat/.config/aichat/sessions/git-undo.yaml": ('aichat', 1, 1, 0),
     "exporters/aiprm/AIPRM-export-chatgpt-thread_2023-05-02T14:36:18.519Z.md": ('markdown', 1, 1, 0),
     "exporters/chatgpt-exporter/ChatGPT-Undo_last_git_commit.html": ('chatgpt-html', 1, 1, 0),
     "exporters/chatgpt-exporter/ChatGPT-Undo_last_git_commit.json": ('chatgpt', 1, 1, 0),

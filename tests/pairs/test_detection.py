@@ -155,6 +155,7 @@ def score_of(reply: str) -> float:
         "Tu as oublié le cas où le worker meurt. Refais l'exemple.",
         "Eso está mal: si Redis cae, el usuario recibe un 500.",
         "No funciona cuando el worker se reinicia, se pierden correos.",
+        "Now it crashes with KeyError: 'email'.",
     ],
 )
 def test_pushback_is_a_pair(reply):
@@ -180,6 +181,8 @@ def test_pushback_is_a_pair(reply):
         "Super, passt. Wie kann ich jetzt noch Logging hinzufügen?",
         "Merci, ça marche ! Autre question : comment le déployer ?",
         "Gracias, funciona perfecto. Otra pregunta: ¿cómo lo despliego?",
+        "Now write the same job for the SMS queue.",
+        "Now make it send a digest once a day instead of one email per signup.",
     ],
 )
 def test_accepting_follow_up_is_not_a_pair(reply):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    aichat,
     aider,
     anthropic,
     anythingllm,
@@ -87,6 +88,7 @@ IMPORTERS: dict[str, Importer] = {
         anthropic,
         openai,
         aider,
+        aichat,
         specstory,
         markdown,
     )

@@ -51,6 +51,7 @@ def test_registry() -> None:
         "anthropic",
         "openai",
         "aider",
+        "aichat",
         "specstory",
         "markdown",
     )
