@@ -1,8 +1,8 @@
 """An outside check: files written by researchers (helpers who read the apps' and exporters' source code and real
 exported files in public repositories, tests/fixtures/outside_probes/*/SOURCES.md) before any reader of their
 shape existed, kept apart from the readers' own fixtures. Each one imports as its format with the conversations
-and pairs it holds (the pushback "that's wrong, ..." and the revision), or, for the one shape not read (an
-Ollama Modelfile), fails with one clear error."""
+and pairs it holds (the pushback "that's wrong, ..." and the revision), or is skipped with its reason (an
+export's other files)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ EXPECTED = {
     "exporters/llm/llm-logs-c.md": ('markdown', 1, 1, 0),
     "exporters/llm/llm-logs-n2.md": ('markdown', 1, 1, 0),
     "exporters/obsidian-nexus-ai-chat-importer/Undo last git commit.md": ('markdown', 1, 1, 0),
-    "exporters/ollama/ollama-show-modelfile-git-undo.txt": ('', 0, 0, 1),
+    "exporters/ollama/ollama-show-modelfile-git-undo.txt": ('ollama', 1, 1, 0),
     "exporters/open-webui/chat-export-1746196604519.json": ('open-webui', 1, 1, 0),
     "exporters/shell_gpt/sgpt-0.9-era/tmp/chat_cache/git-undo": ('openai', 1, 1, 0),
     "exporters/shell_gpt/tmp/chat_cache/git-undo": ('openai', 1, 1, 0),
@@ -123,6 +123,4 @@ def test_every_probe_is_listed() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_probe_imports_as_its_format(name: str) -> None:
     formats, conversations, pairs, errors = _read(ROOT / name)
-    assert (formats, conversations, pairs, len(errors)) == EXPECTED[name]
-    for reason in errors:
-        assert reason.startswith("matches no known format"), reason
+    assert (formats, conversations, pairs, len(errors)) == EXPECTED[name], errors

@@ -31,6 +31,7 @@ from . import (
     markdown,
     nextchat,
     oasst,
+    ollama,
     open_webui,
     openai,
     page_export,
@@ -89,6 +90,7 @@ IMPORTERS: dict[str, Importer] = {
         openai,
         aider,
         aichat,
+        ollama,
         specstory,
         markdown,
     )

@@ -52,6 +52,7 @@ def test_registry() -> None:
         "openai",
         "aider",
         "aichat",
+        "ollama",
         "specstory",
         "markdown",
     )
