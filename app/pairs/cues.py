@@ -32,6 +32,8 @@ PUSHBACK_CUES = (
         r"opposite of what\b", r"i don't think (?:so|that's)\b", r"(?:doesn't|does not|don't) exist\b",
         r"no such (?:method|function|option|flag|api|command)\b",
         r"(?:it|this|that) (?:fails|crashes|breaks|throws|errors)\b", r"that's not (?:what|how|true|it)\b",
+        r"nothing (?:compiles|works|builds|runs|loads|renders|shows up)\b",
+        r"stopped (?:working|compiling|rendering|showing|loading|responding|sticking)\b",
         r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant)\b",
         r"i asked (?:for|about)\b", r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft",
@@ -50,7 +52,7 @@ PUSHBACK_CUES = (
         r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",
         r"what about (?:security|performance|testing|costs?)\b", r"vergessen\b", r"übersehen\b",
         r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignor[ée]",
-        r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b",
+        r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b", r"faltou\b", r"esqueceu\b",
     )),
     # What came out is wrong: "the total is off by 40", "numbers are way off", "the oxygens don't balance", "the
     # page is blank".
@@ -102,11 +104,14 @@ PUSHBACK_CUES = (
     # The problem persists after following the answer.
     Cue("still-broken", 1.3, (
         r"(?:it|this|that|they|we|i)(?:'s| is)? still\b", r"still (?:slow|fails?|failing|broken)\b",
+        r"still (?:doing|happening|the same|there|not)\b",
         r"immer noch\b", r"toujours (?:pas|lent|pareil|cassé)\b", r"todavía (?:no|falla|tarda)\b",
         r"sigue (?:fallando|igual|tardando)\b",
     )),
     Cue("concern", 1.2, (
-        r"worr(?:y|ied|ies)\b", r"nervous\b", r"concern(?:ed|s)?\b", r"afraid\b", r"risky\b", r"flagged\b",
+        # "worried", not "not worried" / "no worries" (the lookbehinds sit after the first letter: a pattern opens
+        # with a letter).
+        r"w(?<!not w)(?<!no w)(?<!'t w)(?<!nt w)orr(?:y|ied|ies)\b", r"nervous\b", r"concern(?:ed|s)?\b", r"afraid\b", r"risky\b", r"flagged\b",
         r"not (?:sure|convinced)\b", r"are you sure\b", r"skeptical\b", r"confus",
         r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
         r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
@@ -121,7 +126,8 @@ PUSHBACK_CUES = (
         r"deadlock", r"rate[- ]limit", r"silently\b", r"stuck\b", r"regress", r"flaky\b", r"twice\b",
         r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"fehler\b", r"stürzt\b",
         r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
-        r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b", r"deleted\b", r"wiped\b", r"gelöscht",
+        r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b", r"delet(?:es|ed)\b", r"destroy(?:s|ed)?\b",
+        r"wiped\b", r"gelöscht",
         r"supprim", r"borr[óa]", r"complains?\b", r"not found\b",
     )),
     # Constraints of the user's setting that the answer does not meet.
@@ -134,12 +140,13 @@ PUSHBACK_CUES = (
         r"wir haben kein", r"(?:können|dürfen|darf|kann) (?:wir |ich )?(?:das )?nicht\b",
         r"nicht (?:erlaubt|möglich)\b", r"ne peu(?:t|x|vons) pas\b", r"pas (?:possible|autorisé)\b",
         r"impossible\b", r"on n'a pas\b", r"no (?:podemos|puedo|se puede|es posible|tenemos)\b",
-        r"imposible\b",
+        r"imposible\b", r"(?:gak|nggak|enggak|tidak) (?:punya|ada|bisa)\b",
     )),
     # "We did that" is neutral alone; with a problem ("and now it fails") it is pushback on the answer.
     Cue("applied-it", 0.8, (
         r"(?:i|we) (?:get|got|see|saw)\b", r"(?:i'm|we're) (?:getting|seeing)\b",
-        r"(?:we|i) (?:did|tried|applied|followed|used|ran) (?:that|this|it|exactly|your|the)\b",
+        r"(?:we|i) (?:did|tried|applied|followed|used|ran|replaced|changed|installed|updated|added|removed) "
+        r"(?:that|this|it|exactly|your|the)\b", r"(?:like|as) (?:you|u) (?:said|suggested)\b",
         r"(?:we|i) (?:implemented|deployed|added) (?:that|this|it|exactly|your|the)\b",
         r"(?:wir haben|ich habe) (?:das|es)(?: so)? (?:gemacht|umgesetzt|ausprobiert|probiert)\b",
         r"(?:on a|j'ai) (?:fait|essayé|appliqué) (?:ça|cela)\b", r"lo (?:hicimos|probamos|hice|probé)\b",
@@ -169,7 +176,9 @@ PUSHBACK_CUES = (
         r"je (?:pensais|croyais)\b", r"(?:mi|mein|meine) (?:profesor|profesora|médico|lehrer|lehrerin|arzt|ärztin) "
         r"(?:dijo|dice|sagte|sagt|meinte)\b", r"(?:yo )?(?:pensaba|creía)\b", r"ich dachte\b",
     )),
-    Cue("opens-with-no", 1.8, (r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem))",)),
+    Cue("opens-with-no", 1.8, (
+        r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem))", r"^(?:lol|lmao|haha)\W* (?:no|nope|nah)\b",
+    )),
 )
 
 ACCEPTANCE_CUES = (
@@ -187,6 +196,7 @@ ACCEPTANCE_CUES = (
         r"(?:tests?|suite|build|ci) (?:now |all )?pass(?:es|ed)?\b",
         r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b", r"^that was it\b",
         r"(?:looks?|looked) (?:right|correct|good) (?:now|to me)\b", r"(?:all )?match(?:es)? now\b",
+        r"(?:your )?(?:fix|change|patch|suggestion|version|solution) works\b", r"all green\b",
         r"(?:is|are) (?:now )?(?:working|flowing|green)\b(?![^.!?\n]* but\b)", r"got us (?:down )?to\b", r"helped\b",
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
@@ -205,7 +215,7 @@ ACCEPTANCE_CUES = (
         # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
         r"(?:much|way|massively|so much|far|a lot|lot|hugely|vastly) (?:better|cleaner|clearer|simpler)\b",
         r"better than\b", r"we're (?:cooking|talking)\b", r"(?:really |very )?nice\b", r"lifesaver\b",
-        r"life ?saver\b", r"impressed\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
+        r"life ?saver\b", r"impressed\b", r"i (?:really )?like (?:that|it|this)\b", r"not bad\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
         r"(?:super|so|very|massively) (?:clear|clean|helpful|useful)\b", r"helpful\b", r"love\b",
         r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"top\b", r"muchísimo mejor\b",
         r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b", r"perfeito\b", r"ótimo\b",
@@ -225,35 +235,39 @@ ACCEPTANCE_CUES = (
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
-        r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright)\b(?![,.!]? (?:but|though|however)\b)",
+        r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright)\b(?![,.!]? (?:but|though|however|so)\b)",
     )),
     # The user's own slip: "wrong file, sorry, copied the wrong tab", "my bad, I ran it in the wrong folder".
     Cue("own-mistake", -2.6, (
         r"(?:i|i've) (?:pasted|copied|sent|attached|uploaded|opened|ran|run|edited|used|gave you|showed you) the wrong\b",
         r"wrong (?:file|tab|paste|link|screenshot|branch|folder|directory),? (?:sorry|oops|my bad)\b",
         r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b", r"i (?:typed|mistyped|misspelled|misread)\b",
+        r"(?:it's|it was|was|that's|that was) my (?:own )?(?:typo|mistake|fault|bad)\b", r"my typo\b",
+        r"(?:on|in) the wrong (?:branch|folder|directory|env|environment|venv|tab|project|account|machine|server)\b",
     )),
     # Curiosity and definitions: "what does amortization mean here?", "why X instead of Y? just curious".
     Cue("asks-meaning", -1.6, (
         r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
         r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b",
+        r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
     )),
     # A new plan, not a verdict: "actually let's do Rome instead of Paris", "on second thought".
     Cue("changes-plan", -1.5, (
-        r"let's (?:do|go with|go for|make it|switch to|try) (?:\w+ ){1,4}instead\b", r"on second thought\b",
+        r"let's (?:do|go with|go for|make it|switch to|try|use) (?:\w+ ){1,4}instead\b", r"on second thought\b",
         r"changed my mind\b",
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
     Cue("thanks", -1.0, (
         r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b", r"obrigad", r"valeu\b",
         r"grazie\b", r"спасибо", r"감사", r"dzięk", r"teşekkür", r"tack\b", r"bedankt\b", r"dank je\b",
+        r"makasih\b", r"terima kasih\b", r"díky\b", r"děkuj", r"cảm ơn\b",
     )),
     # "good, push it", "ok. run the settings tests", "yes please, in a separate PR": the user goes ahead with the
     # answer and gives the next step.
     Cue("proceeds", -1.5, (
         r"^(?:ok|okay|good|cool|sure|alright|fine|yep|yeah|great|perfect)[.,!]? (?:now |then |please |so )?"
         r"(?:push|run|merge|ship|deploy|commit|open|proceed|go ahead|continue|do it|let's)\b",
-        r"yes,? please\b",
+        r"yes,? please\b", r"ship it\b",
     )),
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
@@ -284,7 +298,9 @@ REVISION_CUES = (
         r"(?:the|this) (?:\w+ )?above is (?:fine|correct|right)\b", r"no need to change\b",
         r"würde (?:ich )?(?:\w+ )?so lassen\b", r"(?:so|dabei) bleiben\b", r"beibehalten\b", r"^doch\b",
         r"(?:recommendation|answer|advice|approach|suggestion) (?:stands|still (?:holds|applies))\b",
-        r"(?:answer|advice|above|code|query|script) (?:is|remains) unchanged\b", r"(?:still|remains) (?:safe|correct|valid|the right)\b",
+        r"(?:answer|advice|above|code|query|script) (?:is|remains) unchanged\b", r"stays? as (?:it is|is)\b",
+        r"i (?:haven't|have not|didn't|did not) change(?:d)? (?:the|it|anything)\b", r"(?:merge|keep|leave) it as is\b",
+        r"ne sono sicur", r"(?:dubbio|errore) (?:molto )?(?:diffuso|comune)\b", r"(?:still|remains) (?:safe|correct|valid|the right)\b",
         r"bleibt (?:richtig|gültig|sicher|korrekt)\b", r"(?:je )?(?:la |le |les )?garderais\b",
         r"reste (?:donc )?(?:sûr|valable|correct)", r"mantendría\b", r"sigue (?:siendo )?(?:válid|segur|correct)",
         # Holding a fact against the user's memory: "It really is", "Yes, I'm sure", "a common myth".
@@ -308,6 +324,9 @@ REVISION_CUES = (
         r"^(?:oops|whoops|indeed|correct|good eye|nice catch)\b", r"thanks for (?:catching|spotting|pointing)",
         r"(?:is|was) the (?:bug|culprit|mistake)\b", r"^(?:yes\W+)?your (?:\w+ )?(?:is|was|are) (?:correct|right)\b",
         r"the \w+ you (?:found|cited|linked|quoted|mentioned|read|saw) (?:is|was) (?:correct|right)\b", r"i (?:misread|misunderstood|got (?:that|it) wrong)\b",
+        r"i mis(?:counted|calculated|remembered|stated|labell?ed|spoke)\b",
+        r"i (?:overstated|understated|overestimated|underestimated|overlooked)\b",
+        r"i (?:got|had) (?:that|it|this|them|the \w+) (?:wrong|backwards|mixed up|reversed)\b",
         r"^here(?:'s| is) (?:a |the )?(?:corrected|fixed|revised|working)\b", r"my (?:error|fault)\b",
         # An agent that did what was asked: "Done: the total now adds the tax first", "I've updated cart.py".
         r"^(?:done|fixed|updated|changed|noted|got it)\b",
@@ -318,7 +337,8 @@ REVISION_CUES = (
         r"ma pan(?:i)? rację", r"przepraszam", r"haklısın", r"özür", r"du har rätt", r"förlåt", r"ursäkta",  # noqa: RUF001 - Turkish dotless i
         r"je hebt gelijk", r"u hebt gelijk", r"excuses\b",
         r"você tem razão\b", r"tem razão\b", r"desculp", r"hai ragione\b", r"^scus", r"mi scuso\b",
-        r"^(?:抱歉|对不起|不好意思|你说得对|您说得对|对[\uff0c,\u3002\uff01!]|没错|確かに|失礼|すみません|申し訳|ごめん)",
+        r"^(?:抱歉|对不起|不好意思|你说得对|您说得对|对[\uff0c,\u3002\uff01!]|没错|確かに|失礼|すみません|申し訳|ごめん|その通り"
+        r"|おっしゃる(?:とおり|通り)|ご指摘)",
     )),
 )
 # fmt: on

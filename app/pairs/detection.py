@@ -62,6 +62,9 @@ _ASKS = -0.8  # a bare question ("But what about logging?") without a real pushb
 _STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
+# A defence often ends on its verdict ("So the function stays as it is."): the end of a revision whose opening
+# neither concedes nor defends is read for that cue alone.
+_REVISION_TAIL = 300
 # A fence runs to the next ``` or the end (```.*?(?:```|\Z) with DOTALL, without trying both at every character).
 _FENCE = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
 _QUOTE_LINE = re.compile(r"^>.*$", re.MULTILINE)
@@ -71,6 +74,8 @@ _NON_WORD_TO_SPACE = bytes(
     b if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(256)
 )
 _FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
+_DEFENDS = next(cue for cue in REVISION_CUES if cue.name == "chosen-defends")
+_DEFENDS_TAIL = CueScanner((_DEFENDS,))
 # "That's wrong, it's 4/6", "are you sure?": a user who only disagrees gets a concession when the assistant
 # revises ("You're right", "Sorry", "Yes, it does"). A revision that concedes nothing keeps its first answer
 # with more reasons, and holds no preference. A reply that reports what happened (an error, "still failing",
@@ -92,7 +97,7 @@ _OBSERVATION = re.compile(
     r"|marche pas|ne (?:marche|fonctionne)|nicht (?:funktioniert|geht|läuft)"
     r"|(?:funktioniert|geht|läuft|klappt) nicht|no (?:funciona|compila|sirve)|returns?\b|prints?\b"
     r"|outputs?\b|gives? me\b|i get\b|i got\b|shows?\b|says\b|rejects?\b|accepts?\b|ignores?\b|skips?\b|misses\b"
-    r"|(?:came|comes) out\b|(?:fail|crash|break|throw|error|block|hang|lose|drop|leak)"
+    r"|(?:came|comes) out\b|stopped (?:\w+ing)\b|nothing (?:\w+s)\b|(?:fail|crash|break|throw|error|block|hang|lose|drop|leak)"
     r"(?:s|ed|es)?\b|broke\b|threw\b|lost\b|times? out\b|\b(?:cae|falla|recibe)\b"
     r"|i (?:asked|said|meant|wanted)\b|not what i\b|(?:please|bitte|por favor|s'il te plaît) (?:fix|correct|korrigier|corrig)"
     r"|does nothing|(?:has|had|have) no effect|changes nothing|fix (?:it|this|that|the)\b|korrigier|corrige[zr]?\b|corrígel|\b(?:must|ha(?:s|ve) to|needs? to|muss|doit|debe|tiene que)\b"
@@ -104,7 +109,11 @@ _CONCEDES = re.compile(
     r"(?:yes|yeah|ja|oui|sí|sim)\b,? (?:it|that|you)\b(?! (?:does|do|is|was|would|should) not\b)"
     r"|you're (?:absolutely )?(?:right|correct)|(?:right|true|correct|indeed|oops|sorry|my (?:mistake|bad|error)"
     r"|good (?:catch|point)|fair point|stimmt|richtig|du hast recht|(?:tu as|vous avez) raison|exact"
-    r"|(?:tienes|tiene) razón|cierto|verdad|(?:você )?tem razão|hai ragione|抱歉|对|對|没错|確かに|その通り)\b"
+    r"|(?:tienes|tiene) razón|cierto|verdad|(?:você )?tem razão|hai ragione"
+    r"|your (?:\w+ ){0,2}(?:is|was|are) (?:right|correct))\b"
+    # Chinese and Japanese run on without a space, so no word boundary follows ("その通りです"); "对" ("right")
+    # only before punctuation, not as the start of "对于" ("as for").
+    r"|抱歉|没错|確かに|その通り|おっしゃる(?:とおり|通り)|ご指摘|[对對](?=[\uff0c,\u3002\uff01!]|$)"
 )
 
 
@@ -145,12 +154,23 @@ def _is_clarifying(text: str) -> bool:
     """A short reply (lower-cased) that mostly asks for context instead of answering."""
     if len(text) > 900 or "?" not in text or "```" in text:
         return False
-    ends = _SENTENCE_END.findall(text)
-    return ends.count("?") * 2 >= len(ends) or _CLARIFY_OPENERS.search(text) is not None
+    ends = list(_SENTENCE_END.finditer(text))
+    if sum(end[0] == "?" for end in ends) * 2 >= len(ends):
+        return True
+    # An opener counts in the first two sentences, where a question opens ("Happy to help. To give you a
+    # number: how many ..."), not in a heading further down an answer ("## Tips to make it count").
+    opening = ends[1].end() if len(ends) > 1 else len(text)
+    return _CLARIFY_OPENERS.search(text, 0, opening) is not None
 
 
 def _overlap(a: str, b: str) -> float:
-    """Jaccard overlap of the word sets of two texts: 1.0 means the same words."""
+    """Jaccard overlap of the word sets (what `_WORD` matches) of two texts: 1.0 means the same words. ASCII
+    texts (most) are split at the bytes the regex does not match, at a fraction of its cost."""
+    if a.isascii() and b.isascii():
+        return _jaccard(
+            set(a.encode().translate(_NON_WORD_TO_SPACE).split()),
+            set(b.encode().translate(_NON_WORD_TO_SPACE).split()),
+        )
     return _jaccard(set(_WORD.findall(a)), set(_WORD.findall(b)))
 
 
@@ -201,6 +221,12 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         z += _STATES_PROBLEM
         signals.append("states-problem")
     revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
+    if (
+        not revised
+        and len(revision) > _REVISION_HEAD
+        and _DEFENDS_TAIL.hits(_prepare(revision[-_REVISION_TAIL:]))
+    ):
+        revised[_DEFENDS] = 1
     # A question the revision concedes ("doesn't that need the product rule?" "Yes, it does") implied an error;
     # otherwise it asks for more.
     if "?" in reply and not strong and reply.rstrip().endswith("?") and not _CONCEDES.match(revision):
@@ -234,7 +260,12 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         if new_code:
             z += _NEW_CODE
             signals.append("chosen-new-code")
-    elif "```" in answer and len(revision) < 1.3 * len(answer) and not any(c.weight > 0 for c in revised):
+    elif (
+        "```" in answer
+        and "```" not in revision
+        and len(revision) < 1.3 * len(answer)
+        and not any(c.weight > 0 for c in revised)
+    ):
         z += _DROPS_CODE
         signals.append("chosen-drops-code")
     elif _overlap(answer[:1500], revision[:1500]) > 0.5:

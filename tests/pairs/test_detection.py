@@ -545,3 +545,88 @@ def test_a_revision_that_meets_a_common_objection_defends():
     reply = "that's wrong though, it only gets close and never reaches it"
     revision = "That's the most common objection, and it mixes up the sequence with its limit."
     assert score_between(reply, revision) < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "great, now nothing compiles",  # sarcasm: the praise word does not hide what broke
+        "blur looks nice but sticky stopped working once the wrapper div went in",
+        "ok so i replaced the flapper like u said, still doing the exact same thing",
+        "this deletes prod data??",
+        "Obrigado! Só um detalhe: faltou alguma coisa, disparou 600 execuções de uma vez.",
+    ],
+)
+def test_what_broke_after_the_answer_is_a_pair(reply):
+    assert score_between(reply, CONCEDES) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "ooh i like that. what primary sources could i use for the second part",
+        "not bad! go on and do the first body paragraph",
+        "got an error at first, then saw it's my typo. works now. what does the coalesce actually do?",
+        "still failing... oh wait, i was on the wrong branch. switched, your fix works, all green",
+        "actually let's use postgres instead, the team already runs one",
+        "those numbers are fine, not worried about it anymore. ship it",
+    ],
+)
+def test_liking_it_an_own_slip_or_a_new_plan_is_not_a_pair(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_defence_that_ends_on_its_verdict_holds_the_answer():
+    reply = "lol no, that skips the last element"
+    defence = (
+        "It doesn't: the range stops one before the end because each step reads the element after it, so the "
+        "last element is the second half of the final pair. Running it on four items gives three pairs, each "
+        "with its neighbour, and the fourth item appears in the last one. Using the full range would be the "
+        "bug, reading one past the end on the final step. So the function stays as it is."
+    )
+    assert score_between(reply, defence) < DEFAULT_THRESHOLD
+    # A revision that concedes first may keep the rest: the ending is not read then.
+    conceded = "You're right, I dropped the last element. " + defence.replace("It doesn't: ", "")
+    assert score_between(reply, conceded) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        ("nope", "I miscounted: 6 + 4 is 10, not 8, so it needs 5 O2. Balanced: C3H8 + 5O2 -> 3CO2 + 4H2O."),
+        (
+            "hm our pediatrician said max 1 hour a day, and that's the AAP recommendation too?",
+            "Your pediatrician is right, and I overstated it: the AAP recommends no more than 1 hour a day.",
+        ),
+        (
+            "真ん中のところ、7音より多くないですか\uff1f",
+            "ご指摘ありがとうございます。おっしゃるとおり、真ん中は13音でした。直した句です。",
+        ),
+    ],
+)
+def test_a_revision_that_owns_the_slip_concedes(reply, revision):
+    assert score_between(reply, revision) >= DEFAULT_THRESHOLD
+
+
+def test_an_answers_heading_is_not_a_clarifying_question():
+    from app.pairs.detection import _is_clarifying
+
+    answer = (
+        "Bluey is a great choice! Up to about 2 hours a day is generally fine at that age, as long as most of it "
+        "is calm, age-appropriate content.\n\n## Tips to make it count\n"
+        '- Watch together and ask ("How do you think Bingo feels?").\n- No screens during meals.'
+    )
+    assert not _is_clarifying(answer.lower())
+    assert _is_clarifying("to give you a number: how many users do you have, and which database?")
+    assert _is_clarifying(
+        "happy to help. to make it concrete, could you share the table sizes? and the plan?"
+    )
+
+
+def test_revised_code_after_praise_is_not_dropped_code():
+    from app.pairs.detection import _normalize, _score
+
+    answer = "Use this:\n\n```css\n.header { position: sticky; top: 0; }\n```\n\nIt sticks at the top."
+    revision = "Make the wrapper sticky instead:\n\n```css\n.shell { position: sticky; top: 0; }\n```"
+    _, signals = _score(_normalize(answer), "looks nice but it stopped sticking", _normalize(revision))
+    assert "chosen-drops-code" not in signals
