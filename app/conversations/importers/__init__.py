@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    ai_studio,
     aichat,
     aider,
     anthropic,
@@ -18,6 +19,7 @@ from . import (
     codex,
     continue_dev,
     deepseek,
+    gemini_api,
     gemini_cli,
     gemini_takeout,
     grok,
@@ -61,6 +63,8 @@ IMPORTERS: dict[str, Importer] = {
         deepseek,
         chatgpt,
         claude_ai,
+        gemini_api,
+        ai_studio,
         open_webui,
         librechat,
         vscode_chat,

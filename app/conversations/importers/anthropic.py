@@ -14,7 +14,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id, type_name
-from ._turns import TurnBuilder, flatten, response_block, tool_use
+from ._turns import TurnBuilder, flatten, response_block, tool_result, tool_use
 from .base import ParsedConversation
 from .openai import is_openai_shaped
 
@@ -32,7 +32,10 @@ def _add_text(builder: TurnBuilder, role: str, text: str) -> None:
 
 def _add_blocks(builder: TurnBuilder, role: str, blocks: list[Any], where: str) -> None:
     for k, block in enumerate(blocks):
-        kind = expect(block, dict, f"{where}.content[{k}]").get("type")
+        if "type" not in expect(block, dict, f"{where}.content[{k}]"):
+            _add_converse_block(builder, role, block, f"{where}.content[{k}]")
+            continue
+        kind = block.get("type")
         if kind == "text":
             _add_text(builder, role, expect(block.get("text"), str, f"{where}.content[{k}].text"))
         elif kind == "tool_result" and (stored := response_block(block)) is not None:
@@ -45,6 +48,35 @@ def _add_blocks(builder: TurnBuilder, role: str, blocks: list[Any], where: str) 
             builder.block(stored)
         elif kind in ("tool_use", "server_tool_use"):
             builder.block(tool_use(block.get("id"), block.get("name"), block.get("input")))
+
+
+def _add_converse_block(builder: TurnBuilder, role: str, block: dict[str, Any], where: str) -> None:
+    """A block of Amazon Bedrock's Converse shape: keyed by its kind, with no `type` (`{"text": ...}`,
+    `{"toolUse": {toolUseId, name, input}}`, `{"toolResult": {toolUseId, content, status}}`,
+    `{"reasoningContent": {"reasoningText": {"text"}}}`, `{"image" | "document" | "video": ...}`)."""
+    if type(block.get("text")) is str:
+        _add_text(builder, role, block["text"])
+    elif type(block.get("toolUse")) is dict:
+        call = block["toolUse"]
+        builder.block(tool_use(call.get("toolUseId"), call.get("name"), call.get("input")))
+    elif type(block.get("toolResult")) is dict:
+        result = block["toolResult"]
+        content = result.get("content")
+        parts = [
+            part if "json" not in part else {"text": orjson.dumps(part["json"]).decode()}
+            for part in (content if type(content) is list else [])
+            if type(part) is dict
+        ]
+        builder.block(tool_result(result.get("toolUseId"), parts, result.get("status") == "error"))
+    elif type(block.get("reasoningContent")) is dict:
+        reasoning = block["reasoningContent"].get("reasoningText")
+        text = reasoning.get("text") if type(reasoning) is dict else None
+        if role == "assistant" and type(text) is str and text.strip():
+            builder.block({"type": "thinking", "thinking": text})
+    elif (kind := next((k for k in ("image", "document", "video") if k in block), None)) is not None:
+        builder.dropped[kind] += 1
+    else:
+        raise BadRecord(f"{where}: expected a block with a `type`, or a Converse block (text, toolUse, ...)")
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
@@ -78,7 +110,7 @@ def looks_anthropic(record: dict[str, Any]) -> bool:
     messages = record.get("messages")
     if type(messages) is not list or any(is_openai_shaped(m) for m in messages):
         return False
-    if "system" in record:
+    if "system" in record or record.get("schemaVersion") == "bedrock-conversation-2024":
         return True
     return any(
         type(m) is dict

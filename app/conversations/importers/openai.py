@@ -50,6 +50,9 @@ from .base import ParsedConversation, ParseResult, RecordError, Skipped
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _SYSTEM_ROLES = ("system", "developer")
 _TOOL_ROLES = ("tool", "function")
+# Roles other tools write for the same three speakers: Cohere's `System` / `User` / `Chatbot` (its chat
+# fine-tuning format), `human` and `bot` in older datasets, Gemini's `model`. Case is ignored.
+_ROLE_NAMES = {"chatbot": "assistant", "bot": "assistant", "model": "assistant", "human": "user"}
 # Signs that a `messages` record is OpenAI-shaped rather than Anthropic-shaped.
 _OPENAI_PART_TYPES = ("image_url", "input_audio", "file", "refusal")
 
@@ -66,7 +69,9 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
     if type(message) is not dict:
         raise BadRecord(f"{where or 'message'}: expected an object, got {type_name(message)}")
     prefix = f"{where}." if where else ""
-    role = message.get("role")
+    role = written = message.get("role")
+    if type(role) is str and role not in _MESSAGE_ROLES:
+        role = _ROLE_NAMES.get(role.lower(), role.lower())
     content = message.get("content")
     if content is not None and type(content) is not str and type(content) is not list:
         raise BadRecord(f"{prefix}content: expected a string or a list of parts, got {type_name(content)}")
@@ -80,7 +85,7 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
     elif role in _TOOL_ROLES:
         builder.block(tool_result(message.get("tool_call_id"), content))
     else:
-        got = orjson.dumps(role).decode()
+        got = orjson.dumps(written).decode()
         raise BadRecord(f'{prefix}role: expected "system", "user", "assistant" or "tool", got {got}')
 
 

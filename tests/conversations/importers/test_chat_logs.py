@@ -59,14 +59,14 @@ def test_a_wildchat_record_is_named_by_its_hash_and_keeps_no_ip_or_header() -> N
 def test_a_bad_message_is_named_by_its_place_in_the_conversation() -> None:
     record = {
         "conversation_hash": "h",
-        "conversation": [{"role": "user", "content": "Hi"}, {"role": "bot", "content": "Hello"}],
+        "conversation": [{"role": "user", "content": "Hi"}, {"role": "robot", "content": "Hello"}],
     }
     conversations, errors = parse("openai", jsonl({"conversation": [{"role": "user", "content": "ok"},
                                                                     {"role": "assistant", "content": "fine"}]},
                                                   record))  # fmt: skip
     assert len(conversations) == 1
     assert errors_of(errors) == [
-        (2, None, 'conversation[1].role: expected "system", "user", "assistant" or "tool", got "bot"')
+        (2, None, 'conversation[1].role: expected "system", "user", "assistant" or "tool", got "robot"')
     ]
 
 

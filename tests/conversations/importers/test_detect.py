@@ -23,6 +23,8 @@ def test_registry() -> None:
         "deepseek",
         "chatgpt",
         "claude-ai",
+        "gemini-api",
+        "ai-studio",
         "open-webui",
         "librechat",
         "vscode-chat",

@@ -145,7 +145,7 @@ def test_an_export_whose_chats_do_not_open_it_is_read_whole() -> None:
 def test_bad_chats_are_named_by_their_path_and_the_others_import() -> None:
     export = _single()
     chats = export["data"]["chats"]
-    chats[0]["messages"][1]["role"] = "bot"
+    chats[0]["messages"][1]["role"] = "robot"
     chats[1]["messages"] = {"uuid": "x"}
     chats[2]["messages"][1]["tool_calls"][0]["function"] = "currency_convert"
     for data in (json.dumps(export).encode(), json.dumps(export, indent=2).encode()):
@@ -155,7 +155,7 @@ def test_bad_chats_are_named_by_their_path_and_the_others_import() -> None:
             (
                 None,
                 "$.data.chats[0]",
-                'messages[1].role: expected "system", "user", "assistant" or "tool", got "bot"',
+                'messages[1].role: expected "system", "user", "assistant" or "tool", got "robot"',
             ),
             (None, "$.data.chats[1]", "messages: expected a list, got an object"),
             (None, "$.data.chats[2]", "messages[1].tool_calls[0].function: expected an object, got a string"),
