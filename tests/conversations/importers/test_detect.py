@@ -52,6 +52,7 @@ def test_registry() -> None:
         "sft-dataset",
         "anthropic",
         "openai",
+        "claude-code-export",
         "aider",
         "aichat",
         "ollama",

@@ -1,0 +1,127 @@
+"""Claude Code's `/export` transcript: the text file it writes (`YYYY-MM-DD-HHMMSS-<first prompt>.txt`), the
+terminal view of the session with its colours stripped, one conversation per file.
+
+The shape comes from Claude Code's export command (`export.tsx`, its plain-text renderer) and real exported
+files (v1.x, 2.0 and 2.1): a banner first (the logo with `Claude Code vX`, the model and the folder; a rounded
+welcome box since 2.1), then the transcript:
+- a prompt starts at a line beginning `> ` (a heavy angle quote, U+276F, since 2.1) and runs on to the next
+  marker, its lines as typed
+  (2.1 pads them with spaces, which are dropped);
+- an answer is a block starting `⏺ ` (`● ` on Linux and Windows), its further lines indented by two spaces
+  (the terminal's wrapping is kept as it is: it cannot be told from the answer's own line breaks);
+- a block followed by `⎿` lines is a tool call and its output (`⏺ Bash(git status)` then `  ⎿  On branch
+  main`): a tool call block of the answer (`Bash` with `{"args": "git status"}`) and its result;
+- status lines (`✻ Brewed for 6s`, `✳ Shimmying… (esc to interrupt)`), the compaction rule (`═══ Conversation
+  compacted ═══`) and `⎿` lines under a prompt (files Claude Code read for it) are not text; the latter are
+  counted as dropped (`attachment`).
+The file's path is the external id, the first prompt the title, the version and model from the banner the
+metadata. Markdown was rendered for the terminal, so backticks and emphasis are gone from the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from ._json import BOM, BadRecord
+from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
+from .base import ParseResult, RecordError
+from .markdown import read_text
+
+_PROMPT = re.compile(r"(?:>|\u276f) ")
+_ANSWER = re.compile(r"(?:⏺|●) ")
+_RESULT = re.compile(r"  ⎿ ?")
+_STATUS = re.compile(r"[✻✳✶✢✽·] \S")
+_RULE = "═══"
+_TOOL = re.compile(r"([A-Z][\w ]*?)\((.*)\)\s*$", re.DOTALL)
+_BANNER = re.compile(r"Claude Code v(\d[\w.]*)")
+_MODEL = re.compile(r"(?:▝▜█████▛▘|│)\s+((?:Opus|Sonnet|Haiku|Claude)[\w .-]*?)(?:\s+·|\s*│|$)")
+_HEAD_PROMPT = re.compile(r"(?m)^(?:>|\u276f) \S")
+_HEAD_ANSWER = re.compile(r"(?m)^(?:⏺|●) \S")
+
+
+class ClaudeCodeExportImporter:
+    name = "claude-code-export"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        text = head.removeprefix(BOM).decode(errors="ignore")
+        if _HEAD_PROMPT.search(text) is None or _HEAD_ANSWER.search(text) is None:
+            return False
+        return "Claude Code" in text or "⏺ " in text
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        lines = read_text(stream).splitlines()
+        builder = TurnBuilder()
+        metadata: dict[str, str] = {}
+        blocks = _blocks(lines, builder, metadata)
+        for kind, text, results in blocks:
+            if kind == "user":
+                builder.user(text)
+            elif results is None:
+                builder.text(text)
+            else:
+                tool = _TOOL.match(text)
+                name, args = (tool[1].strip(), tool[2]) if tool else (text, "")
+                builder.block(tool_use(None, name, {"args": args} if args else {}))
+                builder.block(tool_result(None, results))
+        try:
+            conversation = builder.conversation(filename.replace("\\", "/"), metadata=metadata)
+        except BadRecord as exc:
+            yield RecordError(f"Claude Code export: {exc}")
+            return
+        conversation.title = prompt_title(conversation.turns[0].text)
+        yield conversation
+
+
+def _blocks(
+    lines: list[str], builder: TurnBuilder, metadata: dict[str, str]
+) -> list[tuple[str, str, str | None]]:
+    """(user or assistant, text, a tool call's output or None) in file order; the banner goes to `metadata`."""
+    found: list[tuple[str, str, str | None]] = []
+    kind: str | None = None
+    text: list[str] = []
+    results: list[str] | None = None
+
+    def close() -> None:
+        nonlocal kind, text, results
+        if kind is not None:
+            body = "\n".join(text).strip("\n")
+            if kind == "user" and results is not None:
+                builder.dropped["attachment"] += 1
+                found.append((kind, body, None))
+            else:
+                found.append((kind, body, "\n".join(results).strip() if results is not None else None))
+        kind, text, results = None, [], None
+
+    for line in lines:
+        if kind is None and not found:
+            # The banner: version and model, before the first prompt or answer.
+            if (version := _BANNER.search(line)) and "version" not in metadata:
+                metadata["version"] = version[1]
+            if (model := _MODEL.search(line)) and "model" not in metadata:
+                metadata["model"] = model[1].strip()
+        if _PROMPT.match(line):
+            close()
+            kind, text = "user", [line[2:].rstrip()]
+        elif _ANSWER.match(line):
+            close()
+            kind, text = "assistant", [line[2:].rstrip()]
+        elif _STATUS.match(line) or line.lstrip().startswith(_RULE):
+            close()
+        elif kind is None:
+            continue
+        elif _RESULT.match(line):
+            results = results if results is not None else []
+            results.append(_RESULT.sub("", line, count=1).rstrip())
+        elif results is not None:
+            results.append(line[5:].rstrip() if line.startswith("     ") else line.strip())
+        elif kind == "assistant":
+            text.append(line[2:].rstrip() if line.startswith("  ") else line.rstrip())
+        else:
+            text.append(line.rstrip())
+    close()
+    return found
+
+
+importer = ClaudeCodeExportImporter()

@@ -1,0 +1,93 @@
+"""Claude Code's `/export` text transcript: fixtures in tests/fixtures/real_formats/claude_code_export/, written
+in the shape of Claude Code's export renderer and real exported files (2.0's logo banner with `>` prompts and
+tool calls with their `⎿` output; 2.1's welcome box, angle-quote prompts padded to the terminal's width and wrapped
+answers)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, RecordError
+from app.conversations.importing import run_import
+
+from .helpers import turns
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "claude_code_export"
+TOOLS = ROOT / "2025-11-30-104512-the-task-status-stays-queued-until-the-task-ends.txt"
+BOXED = ROOT / "2026-04-11-091522-how-do-i-undo-my-last-git-commit-but-keep-the-cha.txt"
+
+
+def _parse(path: Path) -> ParsedConversation:
+    (conversation,) = list(get_importer("claude-code-export").parse(io.BytesIO(path.read_bytes()), path.name))
+    assert isinstance(conversation, ParsedConversation)
+    return conversation
+
+
+def test_exports_are_detected_by_content() -> None:
+    for path in (TOOLS, BOXED):
+        assert detect_format(path.read_bytes(), "transcript.txt") == "claude-code-export"
+    assert detect_format(b"> a quoted line\n\nsome notes\n", "notes.txt") is None
+
+
+def test_prompts_answers_and_tool_calls() -> None:
+    conversation = _parse(TOOLS)
+    assert conversation.metadata == {"version": "2.0.55", "model": "Sonnet 4.5"}
+    assert conversation.dropped == {"attachment": 1}  # the file Claude Code read for the first prompt
+    assert turns(conversation)[0] == (
+        "user",
+        'The task status stays "queued" until the task ends. Read\n@docs/tasks.md and find out why.\n\n\n\n'
+        'It should say "running" while the worker handles it.',
+    )
+    answer = conversation.turns[1]
+    assert answer.text == (
+        "I'll look at how the status is written.\n\nThe frontend polls every 10 seconds, so a task that "
+        'finishes in 2 seconds\nnever shows "running". Lower the interval to 1 second in use-task-status.ts.'
+    )
+    assert answer.blocks is not None
+    tools = [
+        (b["type"], b.get("name"), b.get("input"), b.get("content"))
+        for b in answer.blocks
+        if b["type"] != "text"
+    ]
+    assert tools[:2] == [
+        ("tool_use", "Bash", {"args": 'grep -rn "mark_started" backend/app'}, None),
+        (
+            "tool_result",
+            None,
+            None,
+            "backend/app/tasks/check.py:41:        status.mark_started()\n"
+            "backend/app/tasks/check.py:88:        status.mark_success()\n… +3 lines (ctrl+o to expand)",
+        ),
+    ]
+    # The status line, the tip under it and the compaction rule are not text; the session goes on after them.
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant"] * 3
+    assert turns(conversation)[4] == ("user", "thanks, that works. now add a test for it")
+
+
+def test_the_boxed_banner_and_padded_prompts_of_2_1() -> None:
+    conversation = _parse(BOXED)
+    assert conversation.metadata == {"version": "2.1.97", "model": "Opus 4.6"}
+    assert conversation.title == "How do I undo my last git commit but keep the changes in my working tree?"
+    assert turns(conversation)[2] == (
+        "user",
+        "that's wrong, --hard throws away the changes. I want to keep them.",
+    )
+    assert turns(conversation)[3][1].endswith("(or git reset HEAD~1 to unstage them).")
+
+
+def test_an_export_without_an_answer_is_one_error() -> None:
+    data = b"\n > not a prompt\n\n> only a prompt\n\n\xe2\x9c\xbb Brewed for 2s\n"
+    (error,) = list(get_importer("claude-code-export").parse(io.BytesIO(data), "x.txt"))
+    assert isinstance(error, RecordError)
+    assert error.reason == "Claude Code export: no conversation turns"
+
+
+def test_import_stores_the_pairs_and_again_adds_nothing(engine: Engine) -> None:
+    summary = run_import(engine, paths=[ROOT], source="claude-code-export", workers=0)
+    assert (summary.conversations_added, summary.errors) == (2, [])
+    assert summary.pairs_detected >= 2
+    assert run_import(engine, paths=[ROOT], source="claude-code-export", workers=0).conversations_added == 0
