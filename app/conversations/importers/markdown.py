@@ -47,12 +47,29 @@ _SPEAKERS = {
     "bard": "assistant",
     "copilot": "assistant",
     "bot": "assistant",
+    "cursor": "assistant",
+    # Windsurf's Cascade export (`### User Input` / `### Planner Response`).
+    "user input": "user",
+    "planner response": "assistant",
 }
 # Heading names of the Claude Exporter style; a file reads either these or the others, never both.
 _EXPORTER_NAMES = frozenset(("prompt", "response"))
 # An optional emoji (or other symbols) before the speaker's name, an optional time in brackets after it
 # (`## Human (May 2, 2025, 2:31 PM):`), an optional colon.
-_HEADING = re.compile(r"#{1,6}[ \t]+(?:[^\w\s]+[ \t]*)?(\w+)[ \t]*(?:\([^()\n]{1,60}\)[ \t]*)?:?[ \t]*$")
+_HEADING = re.compile(
+    r"#{1,6}[ \t]+(?:[^\w\s]+[ \t]*)?(\w+(?:[ \t]+\w+)?)[ \t]*(?:\([^()\n]{1,60}\)[ \t]*)?:?[ \t]*$"
+)
+# A speaker's name alone in bold on its line, as Cursor's "Export Chat" writes it (`**User**`, `**Cursor**`).
+_BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
+# Poe exports (PoeLog): `Conversation with <bot> (N messages)` first, then `Human:` and `<bot>:` alone on a line.
+_POE_HEADER = re.compile(r"[ \t]*Conversation with (\S[^\n]{0,60}?) \(\d+ messages?\)[ \t]*$")
+# Perplexity's "Export as Markdown": its logo first, each question an `# ` heading and the answer below it, with
+# citation marks (`[^1_2]`), their hidden list, a centred `⁂` and the sources as footnotes.
+_PERPLEXITY_LOGO = re.compile(rb"<img [^>\n]*perplexity\.ai/[^>\n]*pplx[^>\n]*>")
+_PERPLEXITY_NOISE = re.compile(
+    r"\[\^\d+_\d+\]|<span style=\"display:none\">.*?</span>|<div align=\"center\">⁂</div>"
+)
+_FOOTNOTE = re.compile(r"[ \t]*\[\^\d+_\d+\]:")
 _PREFIX = re.compile(
     r"(?:\*\*)?(User|Human|Assistant|Claude|ChatGPT|AI|System)(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*"
 )
@@ -92,6 +109,8 @@ def _markers(lines: list[str]) -> list[Marker]:
     markers: list[Marker] = []
     fence = ""
     long_prefixes: set[str] = set()
+    poe = next((_POE_HEADER.match(line) for line in lines[:5] if line.strip()), None)
+    bot = f"{poe[1]}:" if poe else None
     for index, line in enumerate(lines):
         opening = _FENCE.match(line)
         if fence:
@@ -101,11 +120,14 @@ def _markers(lines: list[str]) -> list[Marker]:
         if opening:
             fence = opening.group(1)
             continue
-        heading = _HEADING.match(line)
+        heading = _HEADING.match(line) or (_BOLD_NAME.match(line) if line.startswith("**") else None)
         if heading:
-            name = heading.group(1).lower()
+            name = " ".join(heading.group(1).lower().split())
             if name in _SPEAKERS:
                 markers.append((index, _SPEAKERS[name], True, name))
+            continue
+        if bot is not None and line.strip() == bot:
+            markers.append((index, "assistant", False, ""))
             continue
         callout = _CALLOUT.match(line) if line.startswith(">") else None
         if callout:
@@ -283,11 +305,17 @@ class MarkdownImporter:
     def sniff(self, head: bytes, filename: str) -> bool:
         if b"\x00" in head or first_byte(head) in (None, ord("{"), ord("[")):
             return False
+        if _PERPLEXITY_LOGO.search(head[:4096]) is not None and b"\n# " in head:
+            return True
         roles = {role for _, role, _, _ in _markers(head.decode(errors="ignore").splitlines())}
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        lines = read_text(stream).splitlines()
+        text = read_text(stream)
+        if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
+            yield _perplexity(text.splitlines(), filename)
+            return
+        lines = text.splitlines()
         markers = _markers(lines)
         builder = TurnBuilder()
         for number, (index, role, heading, rest) in enumerate(markers):
@@ -307,6 +335,43 @@ class MarkdownImporter:
             yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)
         except BadRecord as exc:
             yield RecordError(str(exc))
+
+
+def _perplexity(lines: list[str], filename: str) -> ParseResult:
+    """Perplexity's export: each `# ` heading (outside code) is a question, what follows it up to the next one
+    the answer, without the citation marks, the hidden citation list, the `⁂` divider and the source footnotes
+    (`[^1_1]: https://...`)."""
+    builder = TurnBuilder()
+    answer: list[str] | None = None
+    fence = ""
+
+    def close() -> None:
+        if answer is not None:
+            kept = [line for line in answer if not _FOOTNOTE.match(line)]
+            builder.text(_body([_PERPLEXITY_NOISE.sub("", line).rstrip() for line in kept]))
+
+    for line in lines:
+        opening = _FENCE.match(line)
+        if fence:
+            if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
+                fence = ""
+        elif opening:
+            fence = opening.group(1)
+        elif line.startswith("# "):
+            close()
+            builder.user(line[2:].strip())
+            answer = []
+            continue
+        if answer is not None:
+            answer.append(line)
+    close()
+    try:
+        conversation = builder.conversation(filename)
+    except BadRecord as exc:
+        return RecordError(str(exc))
+    conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
+    conversation.metadata = {"exporter": "perplexity"}
+    return conversation
 
 
 importer = MarkdownImporter()

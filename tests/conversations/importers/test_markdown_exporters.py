@@ -9,7 +9,13 @@ markdown_exporters/ from the exporters' source and real files in public reposito
   message (`>[!nexus_user] **User** - date`) with its text quoted and a `<!-- UID -->` comment after it;
 - you_chatgpt_rules.md: `**You:**` / `**ChatGPT:**` with `* * *` rules between messages;
 - socketteer_text.txt: socketteer/Claude-Conversation-Exporter's text export, `Human:` / `Assistant:` for the
-  first message of each side and `H:` / `A:` after.
+  first message of each side and `H:` / `A:` after;
+- cursor_export.md: Cursor's "Export Chat", `**User**` / `**Cursor**` alone on a line between `---` rules;
+- windsurf_cascade.md: Windsurf's Cascade export, `### User Input` / `### Planner Response`;
+- perplexity_export.md: Perplexity's "Export as Markdown", its logo, each question an `# ` heading, citation
+  marks, a hidden citation list, a centred `⁂` and the sources as footnotes;
+- poe_log.txt: a Poe conversation saved by PoeLog, `Conversation with <bot> (N messages)`, then `Human:` and
+  `<bot>:` alone on their lines.
 """
 
 from __future__ import annotations
@@ -86,6 +92,50 @@ EXPECTED = {
             ("assistant", "Correct, it is 429 Too Many Requests."),
         ],
     ),
+    "cursor_export.md": (
+        "Count rows per day in pandas",
+        [
+            ("user", "how do I count rows per day in this dataframe? `ts` is a datetime column"),
+            ("assistant", 'Group by the date part of `ts`:\n\n```python\ncounts = df.groupby(df["ts"].dt.date).size()\n```'),
+            ("user", "that drops the days with no rows, I need zeros for those too"),
+            ("assistant", "Right, `groupby` only sees dates that occur. Resample over the full range instead:\n\n"
+                          '```python\ncounts = df.set_index("ts").resample("D").size()\n```\n\nDays without rows get a count of 0.'),
+        ],
+    ),
+    "windsurf_cascade.md": (
+        "Cascade Chat Conversation",
+        [
+            ("user", "why does `npm test` hang after all tests pass?"),
+            ("assistant", "Jest waits for open handles. Run `npx jest --detectOpenHandles` to see which one keeps the process alive."),
+            ("user", "it says the pg pool. but we already call pool.end() in afterAll"),
+            ("assistant", "Then the pool is created again after `afterAll` runs: `db.ts` builds it on import, and one test file "
+                          "imports it late. Create the pool lazily and end the same instance:\n\n```ts\nlet pool: Pool | undefined;\n"
+                          "export const getPool = () => (pool ??= new Pool());\nafterAll(() => pool?.end());\n```"),
+        ],
+    ),
+    "perplexity_export.md": (
+        "what is the boiling point of water at the top of mount everest",
+        [
+            ("user", "what is the boiling point of water at the top of mount everest"),
+            ("assistant", "Water boils at about **70 °C** at the summit of Mount Everest, because the air pressure there "
+                          "is about a third of sea level."),
+            ("user", "that seems too low? other sources say 86"),
+            ("assistant", "You're right to check: 70 °C was wrong. At the summit (about 34 kPa) water boils at roughly "
+                          "**71 °C**; 86 °C is the figure at Everest Base Camp (5,364 m).\n\n| Place | Pressure | Boiling point |\n"
+                          "| :-- | :-- | :-- |\n| Sea level | 101 kPa | 100 °C |\n| Base Camp | 53 kPa | about 86 °C |\n"
+                          "| Summit | 34 kPa | about 71 °C |"),
+        ],
+    ),
+    "poe_log.txt": (
+        None,
+        [
+            ("user", 'Translate "see you tomorrow" into Japanese.'),
+            ("assistant", "また明日 (mata ashita)."),
+            ("user", "that's casual, I need the polite form for my boss"),
+            ("assistant", "For your boss, say また明日よろしくお願いします (mata ashita yoroshiku onegaishimasu), or simply "
+                          "失礼します (shitsurei shimasu) when you leave the office."),
+        ],
+    ),
 }  # fmt: skip
 
 
@@ -148,9 +198,9 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (6, [])
-    assert summary.pairs_detected == 6
+    assert (summary.conversations_added, summary.errors) == (10, [])
+    assert summary.pairs_detected == 10
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 6
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 10
