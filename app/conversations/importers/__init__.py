@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import (
+    ai_sdk,
     ai_studio,
     aichat,
     aider,
@@ -26,8 +27,10 @@ from . import (
     grok,
     huggingchat,
     jan,
+    langchain,
     le_chat,
     librechat,
+    llamaindex,
     llm_cli,
     lm_studio,
     lobechat,
@@ -37,6 +40,7 @@ from . import (
     ollama,
     open_webui,
     openai,
+    openai_items,
     page_export,
     preference,
     sft_dataset,
@@ -58,6 +62,7 @@ IMPORTERS: dict[str, Importer] = {
     for module in (
         claude_code,
         codex,
+        ai_sdk,
         gemini_cli,
         cline,
         continue_dev,
@@ -66,6 +71,9 @@ IMPORTERS: dict[str, Importer] = {
         claude_ai,
         gemini_api,
         ai_studio,
+        openai_items,
+        langchain,
+        llamaindex,
         open_webui,
         librechat,
         vscode_chat,

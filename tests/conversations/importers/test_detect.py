@@ -17,6 +17,7 @@ def test_registry() -> None:
     assert FORMATS == (
         "claude-code",
         "codex",
+        "ai-sdk",
         "gemini-cli",
         "cline",
         "continue",
@@ -25,6 +26,9 @@ def test_registry() -> None:
         "claude-ai",
         "gemini-api",
         "ai-studio",
+        "openai-items",
+        "langchain",
+        "llamaindex",
         "open-webui",
         "librechat",
         "vscode-chat",

@@ -1,0 +1,110 @@
+"""Chats kept by LLM frameworks, one conversation per file: LangChain histories (`messages_to_dict` and `dumpd`),
+LlamaIndex's `SimpleChatStore`, OpenAI's conversation items (Responses / Conversations APIs) and the Vercel AI
+SDK's `UIMessage` arrays. Fixtures in tests/fixtures/real_formats/frameworks/, hand-written from each library's
+types and persistence code."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
+from app.conversations.importing import run_import
+
+from .helpers import turns
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "frameworks"
+FORMATS = {
+    "langchain-history.json": "langchain",
+    "langchain-dumpd.json": "langchain",
+    "llamaindex-chat-store.json": "llamaindex",
+    "openai-conversation-items.json": "openai-items",
+    "ai-sdk-chat.json": "ai-sdk",
+}
+PUSHBACK = "that's what I have, the 404 is for the trailing slash version"
+
+
+def _results(name: str) -> list[object]:
+    return list(get_importer(FORMATS[name]).parse(io.BytesIO((ROOT / name).read_bytes()), f"chats/{name}"))
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_each_shape_is_detected_and_reads_the_exchange(name: str) -> None:
+    data = (ROOT / name).read_bytes()
+    assert detect_format(data[:65536], "chat.json") == FORMATS[name]
+    conversation = next(r for r in _results(name) if isinstance(r, ParsedConversation))
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant", "user", "assistant"]
+    assert turns(conversation)[2] == ("user", PUSHBACK)
+    assert turns(conversation)[3][1].startswith("Right, then add the trailing slash")
+    assert conversation.title == "why does my flask app return 404 for /api/users/?"
+
+
+def test_tool_calls_thinking_and_what_is_left_out() -> None:
+    (history,) = _results("langchain-history.json")
+    assert isinstance(history, ParsedConversation)
+    assert history.system_prompt == "You are a Flask expert."
+    assert [b["type"] for b in history.turns[3].blocks or []] == ["tool_use", "tool_result", "text"]
+    (items,) = _results("openai-conversation-items.json")
+    assert isinstance(items, ParsedConversation)
+    assert items.turns[1].blocks == [
+        {"type": "thinking", "thinking": "Flask's strict slashes."},
+        {"type": "text", "text": "Flask routes are exact: register the route as `@app.route('/api/users')`."},
+    ]
+    assert items.dropped == {"image": 1}
+    assert items.turns[3].blocks is not None
+    assert items.turns[3].blocks[0] == {
+        "type": "tool_use",
+        "id": "call_9",
+        "name": "grep",
+        "input": {"pattern": "route"},
+    }
+    (chat,) = _results("ai-sdk-chat.json")
+    assert isinstance(chat, ParsedConversation)
+    assert [b["type"] for b in chat.turns[3].blocks or []] == ["thinking", "tool_use", "tool_result", "text"]
+    assert chat.dropped == {}  # step-start and source parts carry no text
+
+
+def test_a_chat_store_is_a_conversation_per_key_and_names_a_bad_one() -> None:
+    alice, bob = _results("llamaindex-chat-store.json")
+    assert isinstance(alice, ParsedConversation)
+    assert (alice.external_id, alice.json_path, alice.dropped) == (
+        "chats/llamaindex-chat-store.json#alice",
+        "$.store.alice",
+        {"image": 1},
+    )
+    assert isinstance(bob, RecordError)
+    assert (bob.json_path, bob.reason) == (
+        "$.store.bob",
+        'store.bob[0].role: expected "user", "assistant", "system" or "tool", got "robot"',
+    )
+
+
+def test_bad_messages_are_named_by_their_place() -> None:
+    history = json.loads((ROOT / "langchain-history.json").read_text())
+    history[2]["type"] = "assistant"
+    (error,) = list(get_importer("langchain").parse(io.BytesIO(json.dumps(history).encode()), "h.json"))
+    assert isinstance(error, RecordError)
+    assert error.reason == '$[2].type: expected human, ai, system or tool, got "assistant"'
+    with pytest.raises(FileFormatError, match="expected a JSON array of AI SDK messages"):
+        list(get_importer("ai-sdk").parse(io.BytesIO(b'{"role": "user"}'), "x.json"))
+
+
+def test_gemini_cli_checkpoints_are_not_taken_for_ai_sdk_chats() -> None:
+    checkpoint = [
+        {"role": "user", "parts": [{"text": "hi"}]},
+        {"role": "model", "parts": [{"text": "hello"}]},
+    ]
+    assert detect_format(json.dumps(checkpoint).encode(), "checkpoint-x.json") == "gemini-cli"
+
+
+def test_import_stores_the_pairs_and_again_adds_nothing(engine: Engine) -> None:
+    summary = run_import(engine, paths=[ROOT], source="frameworks", workers=0)
+    # LangChain's dumpd file and the chat store's first key hold the same turns: one is a duplicate.
+    assert (summary.conversations_added, summary.duplicates) == (4, 1)
+    assert [e["json_path"] for e in summary.errors] == ["$.store.bob"]
+    assert run_import(engine, paths=[ROOT], source="frameworks", workers=0).conversations_added == 0
