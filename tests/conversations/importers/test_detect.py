@@ -67,7 +67,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, gemini-cli, cline, continue, deepseek, chatgpt, claude-ai",
+        match="unknown format 'csv'; choose one of: claude-code, codex, ai-sdk, gemini-cli, cline, continue, deepseek",
     ):
         get_importer("csv")
 
