@@ -16,7 +16,7 @@ from typing import Any
 
 from app.pairs.cues import spread
 
-LEAK_DETECTOR_VERSION = "leaks-1"
+LEAK_DETECTOR_VERSION = "leaks-2"
 
 
 class LeakKind(StrEnum):
@@ -62,6 +62,20 @@ _ACK_NEEDS_STOP = (
     r"(?:tienes|tiene|tiene usted) (?:toda la )?razón", r"(?:buena|excelente) (?:observación|pregunta)",
     r"buen (?:punto|apunte)", r"bien visto", r"correcto", r"cierto", r"efectivamente", r"de acuerdo", r"exacto",
     r"mi error", r"disculpa(?:s)?", r"perdón", r"lo siento", r"gracias",
+    r"hai (?:perfettamente )?ragione", r"(?:ottima|giusta|buona) osservazione", r"scusa(?:mi)?", r"grazie",
+    r"(?:você tem|tem) (?:toda a )?razão", r"(?:boa|ótima) observação", r"bem observado", r"desculpe?",
+    r"obrigad[oa]", r"(?:je hebt|u hebt) (?:helemaal )?gelijk", r"goed (?:gezien|punt)", r"(?:goede|terechte) opmerking",
+    r"sorry", r"masz (?:całkowitą )?rację", r"(?:słuszna|dobra|trafna) uwaga", r"przepraszam", r"dziękuję",
+    r"вы (?:совершенно )?правы", r"ты (?:совершенно )?прав[а]?", r"(?:хорошее|верное|справедливое) замечание",  # noqa: RUF001 - Cyrillic and Turkish letters
+    r"извините", r"спасибо", r"haklısın(?:ız)?", r"(?:iyi|güzel) (?:yakaladınız|yakaladın|tespit)", r"özür dilerim",  # noqa: RUF001 - Cyrillic and Turkish letters
+    r"teşekkürler",
+)
+# Acknowledgements in Chinese, Japanese and Korean, which run on without a space: matched at the start of the
+# answer whatever follows them.
+_ACK_CJK = (
+    r"你说得对", r"您说得对", r"说得对", r"抱歉", r"对不起", r"谢谢(?:你的|您的)?指(?:出|正)", r"好眼力",
+    r"ご指摘", r"おっしゃる(?:とおり|通り)", r"確かに", r"申し訳", r"失礼しました", r"すみません",
+    r"맞습니다", r"맞아요", r"죄송", r"지적(?:해 주셔서)? 감사",
 )
 _ACK_SELF_STANDING = (
     r"(?:you(?:'re| are)|that's|you were) (?:absolutely |totally |quite |completely )?(?:right|correct) (?:that|about|to)\b",
@@ -81,6 +95,26 @@ _REFERENCES = (
     r"ich habe (?:\w+ ){0,3}(?:vergessen|übersehen)\b",
     r"comme (?:vous l'avez|tu l'as) (?:dit|mentionné|souligné)\b", r"j'ai (?:oublié|omis|négligé)\b", r"votre remarque\b",
     r"como (?:dijiste|mencionaste|señalaste|usted dijo)\b", r"(?:olvidé|omití)\b", r"tu observación\b",
+    # The exchange named anywhere: "the issue you raised", "unlike the version above", "as requested".
+    r"(?:the )?(?:issue|problem|point|concern|bug|case)s? you (?:raised|mentioned|flagged|brought up|pointed out)\b",
+    r"unlike (?:the|my) (?:\w+ )?(?:version|answer|draft|code|script|one|reply|suggestion) above\b",
+    r"unlike (?:my|the) (?:first|previous|earlier|original|last) (?:\w+ )?(?:version|answer|reply|draft|attempt|suggestion)\b",
+    r"(?:the|my) (?:version|answer|draft|script|code|snippet|reply) above\b", r"as (?:you )?requested\b",
+    r"comme (?:vous l'avez|tu l'as) demandé\b", r"comme demandé\b", r"ma (?:première|précédente) (?:version|réponse)\b",
+    r"wie (?:gewünscht|gewollt)\b", r"(?:anders als|im gegensatz zu) (?:in )?meiner (?:ersten|vorherigen|letzten) (?:version|antwort|fassung)\b",
+    r"meine (?:erste|vorherige|letzte) (?:version|antwort|fassung)\b",
+    r"como (?:me )?(?:pediste|pidió|solicitaste)\b", r"mi (?:primera|anterior) (?:versión|respuesta)\b",
+    r"come (?:mi )?hai (?:chiesto|detto|fatto notare)\b", r"come richiesto\b",
+    r"como (?:você )?(?:pediu|disse|mencionou|apontou)\b", r"conforme (?:solicitado|pedido)\b",
+    r"zoals (?:je|u) (?:vroeg|zei|aangaf)\b", r"zoals gevraagd\b",
+    r"jak (?:prosiłeś|prosiłaś|pisałeś|pisałaś|wspomniałeś|wspomniałaś|zauważyłeś|zauważyłaś)\b",
+    r"как (?:вы|ты) (?:просили|просил|просила|сказали|заметили|заметил|заметила)\b",
+)
+# The same in Chinese, Japanese and Korean, found anywhere in the answer.
+_REFERENCES_CJK = (
+    r"按照你的要求", r"按照您的要求", r"如你所说", r"正如你所说", r"如您所说", r"你提到的", r"您提到的",
+    r"ご要望(?:の|どおり|通り)", r"ご指摘(?:の|いただいた)", r"先ほどの(?:回答|答え)", r"말씀하신 대로", r"요청하신 대로",
+    r"istediğin(?:iz)? gibi", r"belirttiğin(?:iz)? gibi",
 )
 # Filler sentences that announce a revision: dropped by the transform like an acknowledgement.
 _FILLERS = (
@@ -96,8 +130,8 @@ _CONTINUATIONS = (
 )
 # fmt: on
 
-_LEAD = r"^[\s>*_#\-]*"  # Markdown emphasis, quotes and headings may wrap the opener
-_STOP = r"(?=\s*(?:[.!,;:\u2014\u2013]|-\s|$))"
+_LEAD = r"^[\s>*_#\-¡¿]*"  # Markdown emphasis, quotes, headings and Spanish opening marks may wrap the opener
+_STOP = r"(?=\s*(?:[.!,;:\u2014\u2013\u3002\uff01\uff0c\u3001]|-\s|$))"
 _ACK = re.compile(
     _LEAD
     + r"(?P<ack>(?:"
@@ -106,6 +140,8 @@ _ACK = re.compile(
     + "|".join(_ACK_NEEDS_STOP)
     + r")"
     + _STOP
+    + r")|(?:"
+    + "|".join(_ACK_CJK)
     + "))"
 )
 _CONT = re.compile(_LEAD + r"(?P<cont>(?:" + "|".join(_CONTINUATIONS) + "))")
@@ -136,6 +172,7 @@ _REF = _anywhere(_REFERENCES)
 _FILL = _anywhere(_FILLERS)
 # Where either could match: one pass over the answer finds the places to try both.
 _REF_OR_FILL = _anywhere(_REFERENCES + _FILLERS)
+_REF_CJK = re.compile("|".join(_REFERENCES_CJK))
 _SENTENCE_END = re.compile(r"[.!?…](?=[\s*_]|$)|\n\s*\n")
 _CLAUSE_END = re.compile(r"\s*(?:[,;:\u2014\u2013]|-\s)\s*")
 
@@ -149,6 +186,31 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*[\"'(]*$")
 # German capitalizes every noun: in a German follow-up a capitalized word is not evidence of a name.
 _GERMAN_HINTS = re.compile(r"\b(?:der|die|das|und|nicht|ist|ein|eine|du|wir|hast|haben|fehlt|mit)\b")
 _COMMON_CAPS = frozenset({"I", "OK", "IT", "THE", "AND", "NOT", "NO", "BUT", "YES"})
+# Typed starting in lower case ("httpx", "spotify", "iOS"): capitalized and all-capital words are _FACT's.
+_LOWER_WORD = re.compile(r"(?<![\w.])[a-z][A-Za-z0-9_+#-]{2,}(?![\w])")
+# A follow-up that asks for more rather than states the user's situation.
+_REQUEST = re.compile(
+    r"^\W*(?:also|and|use|add|include|try|what about|how about|please|can you|could you|mention)\b"
+    r"|\byou (?:skipped|forgot|missed|left out|didn't|did not|never|should)\b"
+)
+_FENCED = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+# Words too common to be a name the follow-up gave, whatever the answer's casing.
+_COMMON_WORDS = """the and for not but you your our this that these those with without from into about have has had was were
+    are is its it's use using used need needs want wants only just also very too more less than then them they
+    there here what when where which who why how can cant can't could would should will wont won't does doesnt
+    doesn't did didnt didn't dont don't isnt isn't arent aren't wasnt wasn't all any some one two three new old
+    same other work works working wrong right please thanks thank sorry like make made get got take put set see
+    says said tell told give gave ask asked now yes yeah nope okay still again even never ever really actually
+    available instead version answer code file files thing things way ways time times day days week weeks year
+    years null none true false nan"""
+_STOPWORDS = frozenset(_COMMON_WORDS.split())
+# A quantity and its unit, as a follow-up states a constraint ("2gb ram", "8 cores", "500ms", "200 users").
+_UNIT_FACT = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s?(gb|mb|tb|kb|gib|mib|ghz|ms|cores?|cpus?|gpus?|users?|rows?|requests?|rps|"
+    r"qps|nodes?|instances?|servers?|eur|usd|kg|km|miles|%)(?![\w])",
+    re.IGNORECASE,
+)
 
 
 def _straight(text: str) -> str:
@@ -188,6 +250,11 @@ def _feedback_spans(answer: str, prose: str) -> list[LeakSpan]:
             fillers.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "filler"))
             next_filler = m.end()
         found = _REF_OR_FILL.search(prose, at + 1)
+    if not prose.isascii():
+        references += [
+            _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
+            for m in _REF_CJK.finditer(prose)
+        ]
     return sorted(spans + references + fillers, key=lambda s: s.start)
 
 
@@ -209,10 +276,74 @@ def follow_up_facts(*, followup: str, prompt: str) -> set[str]:
     return facts
 
 
+def named_facts(*, followup: str, prompt: str, answer: str) -> set[str]:
+    """Words the follow-up typed in lower case ("we use httpx", "redis isnt available", "the company is
+    spotify") that the prompt does not hold and the answer writes as a name: in a code span, or capitalized
+    where no sentence starts (not in a German answer, which capitalizes every noun, unless all in capitals)."""
+    if _REQUEST.search(_straight(followup).lower()):
+        # "also cache pip", "you skipped multiprocessing", "use contextlib": a request for more, not a fact.
+        return set()
+    known = _straight(prompt).lower()
+    text = _FENCED.sub(lambda m: " " * len(m.group(0)), _straight(answer))
+    german = len(_GERMAN_HINTS.findall(text.lower())) >= 3
+    code = [m.span() for m in _INLINE_CODE.finditer(text)]
+    names: set[str] = set()
+    for word in {w.lower() for w in _LOWER_WORD.findall(_straight(followup))}:
+        if word in _STOPWORDS or word in known:
+            continue
+        for m in re.finditer(rf"(?<![\w.-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE):
+            written = m.group(0)
+            in_code = any(start < m.start() < end for start, end in code)
+            named = (
+                written[:1].isupper()
+                and not _starts_sentence(text, m.start())
+                and (not german or written.isupper())
+            )
+            if in_code or named:
+                names.add(word)
+                break
+    return names
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    """Whether a sentence, heading, list item or line starts at `at` (Markdown marks and quotes skipped)."""
+    k = at - 1
+    while k >= 0 and (text[k] in " \t*_#>`\"'([-" or text[k].isdigit()):
+        k -= 1
+    return k < 0 or text[k] in "\n.!?:|"
+
+
+def unit_facts(*, followup: str, prompt: str) -> list[re.Pattern[str]]:
+    """Quantities with a unit in the follow-up ("only has 2gb ram", "8 cores") that the prompt does not give,
+    as patterns that find them however the answer spaces or capitalizes them ("2 GB")."""
+    known = _straight(prompt).lower()
+    patterns = []
+    for number, unit in {(m[1], m[2].lower()) for m in _UNIT_FACT.finditer(_straight(followup))}:
+        pattern = re.compile(rf"(?<![\w.,]){re.escape(number)}\s?{re.escape(unit)}s?(?![\w])", re.IGNORECASE)
+        if pattern.search(known) is None:
+            patterns.append(pattern)
+    return patterns
+
+
 def information_spans(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
     """Occurrences in the answer's prose of facts only the follow-up gave."""
+    return _all_information(answer, _prose(answer).lower(), followup, prompt)
+
+
+def _all_information(answer: str, prose: str, followup: str, prompt: str) -> list[LeakSpan]:
     facts = follow_up_facts(followup=followup, prompt=prompt)
-    return _information_spans(answer, _prose(answer).lower(), facts) if facts else []
+    spans = _information_spans(answer, prose, facts) if facts else []
+    names = named_facts(followup=followup, prompt=prompt, answer=answer) - facts
+    if names:
+        # A name may sit in a code span (`httpx`): look in the answer with only its fenced blocks blanked.
+        inline = _FENCED.sub(lambda m: " " * len(m.group(0)), _straight(answer)).lower()
+        spans += _information_spans(answer, inline, names)
+    for pattern in unit_facts(followup=followup, prompt=prompt):
+        spans += [
+            _span(answer, LeakKind.information, m.start(), m.end(), "follow-up fact")
+            for m in pattern.finditer(prose)
+        ]
+    return sorted(spans, key=lambda s: s.start)
 
 
 def _information_spans(answer: str, prose: str, facts: set[str]) -> list[LeakSpan]:
@@ -235,8 +366,7 @@ def _information_spans(answer: str, prose: str, facts: set[str]) -> list[LeakSpa
 def find_leaks(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
     """Every leak span in the answer, in text order."""
     prose = _prose(answer).lower()
-    facts = follow_up_facts(followup=followup, prompt=prompt)
-    spans = _feedback_spans(answer, prose) + (_information_spans(answer, prose, facts) if facts else [])
+    spans = _feedback_spans(answer, prose) + _all_information(answer, prose, followup, prompt)
     return sorted(spans, key=lambda s: (s.start, s.end))
 
 

@@ -136,3 +136,71 @@ class TestMakeStandalone:
     )
     def test_not_applied_when_the_rest_still_depends_on_the_follow_up(self, answer: str) -> None:
         assert make_standalone(answer=answer, followup="It has 200M rows.", prompt="How?") is None
+
+
+@pytest.mark.parametrize(
+    ("prompt", "followup", "answer", "leaked"),
+    [
+        # Names typed in lower case, written by the answer as names or code.
+        ("how can i rate limit my flask api", "redis isnt available in our env",
+         "Because Redis isn't available, keep the counters in memory with Flask-Limiter.", "redis"),
+        ("help me write a cover letter", "the company is spotify",
+         "Dear Spotify Hiring Team, I'm excited to apply.", "spotify"),
+        ("how do i make http requests with retries in python", "we use httpx not requests",
+         "`httpx` retries failed connections through its transport.", "httpx"),
+        # A quantity with its unit, however the answer spaces it.
+        ("how do i load a 6gb csv into pandas", "laptop only has 2gb ram",
+         "With 2 GB of RAM the file won't fit, so read it in chunks.", "2 gb"),
+    ],
+)  # fmt: skip
+def test_facts_typed_in_lower_case_are_information_leaks(prompt, followup, answer, leaked):
+    spans = information_spans(answer=answer, followup=followup, prompt=prompt)
+    assert [s.text.lower() for s in spans][:1] == [leaked]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "followup", "answer"),
+    [
+        # A request for more is not a fact about the user.
+        ("github actions workflow to run pytest", "also cache pip", "Cache pip with `actions/setup-python`."),
+        ("how does the GIL affect threads?", "You skipped multiprocessing.",
+         "CPU-bound work scales with `multiprocessing`, which uses separate interpreters."),
+        # A word the prompt already holds, a common word, or one the answer only starts a sentence with.
+        ("connect to postgres 15 from python", "it keeps timing out", "Postgres 15 accepts a connect_timeout."),
+        ("count rows where status is not done", "null rows arent counted", "NULL is neither equal nor unequal."),
+        ("plan a trip", "going in winter", "Winter is cold there, so pack layers."),
+    ],
+)  # fmt: skip
+def test_requests_known_words_and_sentence_starts_are_not_facts(prompt, followup, answer):
+    assert information_spans(answer=answer, followup=followup, prompt=prompt) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "¡Buena observación! Aquí va la receta completa.",
+        "Hai ragione, ecco la versione corretta.",
+        "Goed punt. Hier is de nieuwe versie.",
+        "Вы правы, вот исправленный вариант.",
+        "Haklısınız, işte düzeltilmiş hali.",  # noqa: RUF001 - Turkish dotless i
+        "ご指摘ありがとうございます。修正版です。",
+        "你说得对\uff0c修改如下。",
+        "This also fixes the issue you raised about timezones.",
+        "Unlike the version above, this one quotes every variable.",
+        "Voici le mail adouci, comme vous l'avez demandé.",
+        "Anders als in meiner ersten Version steht die Mitgliedsnummer jetzt im Betreff.",
+        "按照你的要求\uff0c我把价格去掉了。",
+    ],
+)
+def test_acknowledgements_and_references_in_more_languages(answer):
+    assert [s.kind for s in feedback_spans(answer)][:1] == [LeakKind.reply_to_feedback]
+
+
+def test_acknowledgement_words_used_otherwise_are_not_leaks():
+    for answer in (
+        "Right-align the numbers and keep the text left.",
+        "Thanks to the index, the query reads one page.",
+        "Correct handling of NULLs needs IS NULL.",
+        'Reply to the customer: "Sorry, we are closed on Sundays."',
+    ):
+        assert find_leaks(answer=answer, followup="that's not it", prompt="help") == []
