@@ -50,6 +50,7 @@ from . import (
     textgen_webui,
     typingmind,
     vscode_chat,
+    zed,
 )
 from ._json import BOM
 from .base import Importer
@@ -69,6 +70,7 @@ IMPORTERS: dict[str, Importer] = {
         deepseek,
         chatgpt,
         claude_ai,
+        zed,
         gemini_api,
         ai_studio,
         openai_items,

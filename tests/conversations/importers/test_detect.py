@@ -24,6 +24,7 @@ def test_registry() -> None:
         "deepseek",
         "chatgpt",
         "claude-ai",
+        "zed",
         "gemini-api",
         "ai-studio",
         "openai-items",
