@@ -60,7 +60,8 @@ def _add(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
         builder.user(flatten(content, builder.dropped))
     elif kind == "ai":
         builder.text(flatten(content, builder.dropped))
-        for call in data.get("tool_calls") or []:
+        calls = data.get("tool_calls")
+        for call in calls if type(calls) is list else ():
             if type(call) is dict and type(call.get("name")) is str:
                 builder.block(tool_use(call.get("id"), call["name"], call.get("args")))
     elif kind == "system":
@@ -72,7 +73,7 @@ def _add(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
 def looks(record: dict[str, Any]) -> bool:
     if record.get("lc") == 1 and record.get("type") == "constructor":
         names = record.get("id")
-        return type(names) is list and bool(names) and names[-1] in _CLASSES
+        return type(names) is list and bool(names) and type(names[-1]) is str and names[-1] in _CLASSES
     return record.get("type") in _KINDS and type(record.get("data")) is dict and "content" in record["data"]
 
 

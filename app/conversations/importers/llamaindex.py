@@ -54,7 +54,8 @@ def _add(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
         builder.user(text)
     elif role == "assistant":
         builder.text(text)
-        for call in extra.get("tool_calls") or []:
+        calls = extra.get("tool_calls")
+        for call in calls if type(calls) is list else ():
             function = call.get("function") if type(call) is dict else None
             if type(function) is dict and type(function.get("name")) is str:
                 builder.block(

@@ -108,3 +108,18 @@ def test_import_stores_the_pairs_and_again_adds_nothing(engine: Engine) -> None:
     assert (summary.conversations_added, summary.duplicates) == (4, 1)
     assert [e["json_path"] for e in summary.errors] == ["$.store.bob"]
     assert run_import(engine, paths=[ROOT], source="frameworks", workers=0).conversations_added == 0
+
+
+def test_odd_values_are_read_or_refused_never_crash() -> None:
+    # Found by mutating the fixtures: a class path whose last item is a list, tool calls that are a number.
+    dumpd = json.loads((ROOT / "langchain-dumpd.json").read_text())
+    dumpd[0]["id"][-1] = ["HumanMessage"]
+    detect_format(json.dumps(dumpd).encode(), "x.json")  # sniffing it does not raise
+    (error,) = list(get_importer("langchain").parse(io.BytesIO(json.dumps(dumpd).encode()), "x.json"))
+    assert isinstance(error, RecordError)
+    history = json.loads((ROOT / "langchain-history.json").read_text())
+    history[2]["data"]["tool_calls"] = 7
+    (conversation,) = list(
+        get_importer("langchain").parse(io.BytesIO(json.dumps(history).encode()), "x.json")
+    )
+    assert isinstance(conversation, ParsedConversation)
