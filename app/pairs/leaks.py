@@ -280,17 +280,22 @@ def named_facts(*, followup: str, prompt: str, answer: str) -> set[str]:
     """Words the follow-up typed in lower case ("we use httpx", "redis isnt available", "the company is
     spotify") that the prompt does not hold and the answer writes as a name: in a code span, or capitalized
     where no sentence starts (not in a German answer, which capitalizes every noun, unless all in capitals)."""
-    if _REQUEST.search(_straight(followup).lower()):
+    straight = _straight(followup)
+    candidates = {w.lower() for w in _LOWER_WORD.findall(straight)} - _STOPWORDS
+    if not candidates or _REQUEST.search(straight.lower()):
         # "also cache pip", "you skipped multiprocessing", "use contextlib": a request for more, not a fact.
         return set()
+    lowered = answer.lower()
     known = _straight(prompt).lower()
+    # Most words of a follow-up are not in the answer at all: a substring test rules them out before any regex.
+    candidates = {word for word in candidates if word in lowered and word not in known}
+    if not candidates:
+        return set()
     text = _FENCED.sub(lambda m: " " * len(m.group(0)), _straight(answer))
     german = len(_GERMAN_HINTS.findall(text.lower())) >= 3
     code = [m.span() for m in _INLINE_CODE.finditer(text)]
     names: set[str] = set()
-    for word in {w.lower() for w in _LOWER_WORD.findall(_straight(followup))}:
-        if word in _STOPWORDS or word in known:
-            continue
+    for word in candidates:
         for m in re.finditer(rf"(?<![\w.-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE):
             written = m.group(0)
             in_code = any(start < m.start() < end for start, end in code)
