@@ -4,7 +4,7 @@ shape existed, kept apart from the readers' own fixtures. Each one imports as it
 and pairs it holds (the pushback "that's wrong, ..." and the revision), is skipped with its reason (an export's
 other files), or, for the shapes not read yet, fails with one clear error. `apps/` and `exporters/` are the first
 round (all read now); `apps-2/` and `tools-2/` the second, measured before any reader of theirs was written
-(of 33 files, 9 imported): 20 import now, 13 are not read (their errors below say "matches no known format"
+(of 33 files, 9 imported): 22 import now, 11 are not read (their errors below say "matches no known format"
 or name the field).
 """
 
@@ -112,8 +112,8 @@ EXPECTED = {
     "tools-2/claude-code/projects/-Users-dana-src-webapp/e04d5bf1-2fa0-4c68-9ba3-acdf175385e9.jsonl": ('claude-code', 1, 1, 0),
     "tools-2/flowise/95a32177-f0ef-4e29-bd62-6dd390985768-Message.json": ('openai', 1, 1, 0),
     "tools-2/github-copilot-chat/chat.json": ('vscode-chat', 1, 1, 0),
-    "tools-2/helpsteer3/preference/train.jsonl": ('', 0, 0, 1),
-    "tools-2/helpsteer3/preference/train.jsonl.gz": ('', 0, 0, 1),
+    "tools-2/helpsteer3/preference/train.jsonl": ('preference', 1, 1, 0),
+    "tools-2/helpsteer3/preference/train.jsonl.gz": ('preference', 1, 1, 0),
     "tools-2/label-studio/project-12-at-2025-03-04-10-15-7c1d4e2b.json": ('', 0, 0, 1),
     "tools-2/langchain/chat_history/f22861f8-af2c-40d7-8ea5-82dcdd96ce65.json": ('langchain', 1, 1, 0),
     "tools-2/langsmith/run-e3fcbb8b-381b-431b-9701-116fb9d51407.json": ('', 0, 0, 1),

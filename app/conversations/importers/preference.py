@@ -23,6 +23,10 @@
 - berkeley-nest/Nectar: `{"prompt", "answers": [{"answer", "model", "rank"}]}`, the prompt an HH-style
   transcript (`\n\nHuman: …\n\nAssistant:`): the best-ranked answer (lowest `rank`) is chosen, the
   worst-ranked rejected; their models and ranks are metadata. Answers of equal rank give no pair (skipped).
+- nvidia/HelpSteer3 (preference): `{"domain", "language", "context": [messages], "response1", "response2",
+  "overall_preference"}`: the context is the prompt, `overall_preference` from -3 (response 1 much better) to 3
+  (response 2 much better) says which answer is chosen; 0 (no preference) is skipped; the domain, language and
+  the preference strength are metadata (the annotators' reasoning is not read).
 - LMArena's arena-human-preference-55k `train.csv` (Kaggle "lmsys-chatbot-arena"): one battle a row, `prompt`,
   `response_a` and `response_b` JSON-encoded lists of strings (one per turn, `null` for a lost one), the
   winner one-hot in `winner_model_a` / `winner_model_b` / `winner_tie`. Read like a battle: a single-turn row
@@ -55,8 +59,9 @@ SHAPES = (
     "Chatbot Arena {conversation_a, conversation_b, winner}; LMArena 55k CSV {prompt, response_a, response_b, "
     "winner_model_a, winner_model_b, winner_tie}; Orca DPO {system, question, chosen, rejected}; PKU-SafeRLHF "
     "{prompt, response_0, response_1, better_response_id}; SHP {history, human_ref_A, human_ref_B, labels}; "
-    "Nectar {prompt, answers: [{answer, rank}]}"
+    "Nectar {prompt, answers: [{answer, rank}]}; HelpSteer3 {context, response1, response2, overall_preference}"
 )
+_HELPSTEER_TIE = "HelpSteer3 record with no preference (overall_preference 0)"
 _NECTAR_TIE = "Nectar record whose answers all share one rank: no answer preferred"
 _ARENA_WINNERS = {"model_a": ("a", "b"), "model_b": ("b", "a")}
 _ARENA_TIE = "Chatbot Arena tie: no answer preferred"
@@ -92,6 +97,7 @@ _META_KEYS = (
     "domain",
     "score_A",
     "score_B",
+    "overall_preference",
 )
 _HH_SPEAKER = re.compile(r"(?:^|\n\n)(Human|Assistant): ?")
 
@@ -255,6 +261,24 @@ def _two_responses(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _helpsteer(record: dict[str, Any]) -> dict[str, Any]:
+    """A HelpSteer3 preference record: its context the prompt, the answer `overall_preference` favours chosen."""
+    preference = record.get("overall_preference")
+    if type(preference) is not int or not -3 <= preference <= 3:
+        raise BadRecord(
+            f"overall_preference: expected a whole number from -3 to 3, got {type_name(preference)}"
+        )
+    if preference == 0:
+        raise SkipRecord(_HELPSTEER_TIE)
+    chosen, rejected = ("response2", "response1") if preference > 0 else ("response1", "response2")
+    return {
+        "prompt": expect(record.get("context"), list, "context"),
+        "chosen": expect(record.get(chosen), str, chosen),
+        "rejected": expect(record.get(rejected), str, rejected),
+        **{key: record[key] for key in ("domain", "language", "overall_preference") if key in record},
+    }
+
+
 def _nectar(record: dict[str, Any]) -> dict[str, Any]:
     """A Nectar record: the best-ranked answer chosen, the worst-ranked rejected, after the HH-style prompt."""
     answers = expect(record.get("answers"), list, "answers")
@@ -368,6 +392,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         record = _two_responses(record)
     elif type(record.get("answers")) is list and "prompt" in record and "chosen" not in record:
         record = _nectar(record)
+    elif "overall_preference" in record and "response1" in record:
+        record = _helpsteer(record)
     if "preferred_output" in record or ("input" in record and "instruction" not in record):
         add_messages(builder, expect(record.get("input"), dict, "input").get("messages"), "input.messages")
         chosen_key, rejected_key = "preferred_output", "non_preferred_output"
@@ -396,6 +422,8 @@ def _is_preference(record: dict[str, Any]) -> bool:
         return True
     if "human_ref_A" in record and "human_ref_B" in record and "labels" in record:
         return True
+    if "overall_preference" in record and "response1" in record and "response2" in record:
+        return True
     answers = record.get("answers")
     if type(answers) is list and answers and type(answers[0]) is dict and "rank" in answers[0]:
         return "prompt" in record
@@ -408,6 +436,8 @@ def _hint(head: bytes) -> bool:
     if b'"better_response_id"' in head or (b'"human_ref_A"' in head and b'"labels"' in head):
         return True
     if b'"answers"' in head and b'"rank"' in head and b'"prompt"' in head:
+        return True
+    if b'"overall_preference"' in head and b'"response1"' in head:
         return True
     return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
 

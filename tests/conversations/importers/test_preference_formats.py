@@ -183,3 +183,25 @@ def test_nectar_best_rank_against_worst_rank() -> None:
     assert _skipped("preference_datasets/nectar.jsonl") == [
         "Nectar record whose answers all share one rank: no answer preferred"
     ]
+
+
+def test_helpsteer3_overall_preference_picks_the_answer() -> None:
+    fmt, conversations, errors = _read("preference_datasets/helpsteer3.jsonl")
+    assert (fmt, errors) == ("preference", [])
+    first, second = conversations
+    # -2: response 1 is better.
+    assert _pair(first) == (
+        [("user", "Sort a list of dicts by the 'age' key.")],
+        "Use `sorted(people, key=lambda p: p['age'])`.",
+        "Use `people.sort('age')`.",
+    )
+    assert first.metadata["preference"] == {"domain": "code", "language": "python", "overall_preference": -2}
+    # 3: response 2 is much better; the context's earlier turns are the prompt.
+    assert _pair(second) == (
+        [("user", "Name a prime above 10."), ("assistant", "11."), ("user", "Another one, please.")],
+        "13.",
+        "15.",
+    )
+    assert _skipped("preference_datasets/helpsteer3.jsonl") == [
+        "HelpSteer3 record with no preference (overall_preference 0)"
+    ]
