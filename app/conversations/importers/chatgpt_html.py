@@ -40,6 +40,7 @@ from .markdown import read_text
 _MARKER = b"var jsonData"
 _ITEM = b'class="conversation-item"'
 _CHUNK = 1 << 20
+_HEAD = 65536
 _WHITESPACE = b" \t\r\n"
 # A chat link, https://chatgpt.com/c/<id> or https://chat.openai.com/c/<id>.
 _CHAT_LINK = re.compile(r"^https?://(?:chatgpt\.com|chat\.openai\.com)/c/([0-9A-Za-z-]+)")
@@ -61,12 +62,13 @@ class ChatGPTHtmlImporter:
         return _base_name(filename) == "chat.html"
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        buffered = peekable(stream)
-        head = buffered.peek(65536)
+        # The head as the sniffer saw it (a page's style sheet alone can be 15 KB), then the rest of the stream.
+        head = stream.read(_HEAD)
+        rest = peekable(io.BufferedReader(Chain(io.BytesIO(head), stream)))
         if _ITEM in head and _MARKER not in head:
-            yield _exporter_page(read_text(buffered), filename)
+            yield _exporter_page(read_text(rest), filename)
             return
-        array = _after_marker(buffered)
+        array = _after_marker(rest)
         if array is None:
             raise FileFormatError(
                 "an HTML page without ChatGPT conversations: neither the export's `var jsonData = [...]` "

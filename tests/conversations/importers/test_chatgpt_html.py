@@ -214,3 +214,12 @@ def test_import_stores_the_pairs_and_again_adds_nothing(engine: Engine, tmp_path
     assert (summary.conversations_added, summary.pairs_detected, summary.errors) == (3, 2, [])
     assert dict(summary.skipped) == {NOT_A_CHAT_PAGE: 1}
     assert run_import(engine, paths=[ROOT], source="chatgpt-html", workers=0).conversations_added == 0
+
+
+def test_an_exporter_page_with_its_whole_style_sheet_reads() -> None:
+    # The exporter's template carries about 400 lines of CSS before the first message.
+    page = PAGE.read_text().replace("</style>", "/* " + "x" * 30_000 + " */\n    </style>")
+    assert detect_format(page.encode()[:65536], "page.html") == "chatgpt-html"
+    (conversation,) = _parse(page.encode(), "page.html")
+    assert isinstance(conversation, ParsedConversation)
+    assert len(conversation.turns) == 4
