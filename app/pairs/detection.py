@@ -63,7 +63,7 @@ _STRONG = 1.0  # pushback families at least this heavy make "states a problem" /
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
 # A defence often ends on its verdict ("So the function stays as it is."): the end of a revision whose opening
-# neither concedes nor defends is read for that cue alone.
+# neither concedes nor defends, after a reply that disagrees, is read for that cue alone.
 _REVISION_TAIL = 300
 # A fence runs to the next ``` or the end (```.*?(?:```|\Z) with DOTALL, without trying both at every character).
 _FENCE = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
@@ -224,6 +224,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     if (
         not revised
         and len(revision) > _REVISION_HEAD
+        and (_DISAGREES.intersection(pushback) or _DOUBTS.search(reply))
         and _DEFENDS_TAIL.hits(_prepare(revision[-_REVISION_TAIL:]))
     ):
         revised[_DEFENDS] = 1
