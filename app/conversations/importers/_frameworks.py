@@ -9,7 +9,7 @@ from typing import IO, Any
 from ._json import BadRecord
 from ._records import iter_records
 from ._turns import TurnBuilder, prompt_title
-from .base import ParsedConversation, RecordError
+from .base import FileFormatError, ParsedConversation, ParseResult, RecordError
 
 AddMessage = Callable[[TurnBuilder, dict[str, Any], str], None]
 
@@ -55,3 +55,16 @@ def whole_value(stream: IO[bytes]) -> Iterator[Any | RecordError]:
             yield record.value
     if in_array:
         yield items
+
+
+def parse_message_list(
+    stream: IO[bytes], filename: str, add: AddMessage, *, what: str
+) -> Iterator[ParseResult]:
+    """A file that is one top-level JSON array of messages (`what` names them in the error otherwise)."""
+    for value in whole_value(stream):
+        if isinstance(value, RecordError):
+            yield value
+        elif type(value) is list:
+            yield conversation_of(value, add, external_id=filename.replace("\\", "/"), field="$")
+        else:
+            raise FileFormatError(f"expected a JSON array of {what}")

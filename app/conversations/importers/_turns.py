@@ -184,6 +184,20 @@ class TurnBuilder:
         if text and not text.isspace():
             self.block({"type": "text", "text": text})
 
+    def thinking(self, text: str) -> None:
+        """Add the answer's thinking (reasoning) text as a block; blank thinking is left out."""
+        if text and not text.isspace():
+            self.block({"type": "thinking", "thinking": text})
+
+    def say(self, role: str, text: str) -> None:
+        """Add the text of a `user`, `assistant` or `system` message (any other role is the system's)."""
+        if role == "user":
+            self.user(text)
+        elif role == "assistant":
+            self.text(text)
+        else:
+            self.system(text)
+
     def _close(self) -> None:
         if self._role == "user":
             self.turns.append(ParsedTurn("user", "\n\n".join(self._parts), self._context or None))

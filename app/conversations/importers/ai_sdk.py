@@ -16,11 +16,11 @@ from typing import IO, Any
 
 import orjson
 
-from ._frameworks import conversation_of, whole_value
+from ._frameworks import parse_message_list
 from ._json import BadRecord
 from ._records import sniff_head
 from ._turns import TurnBuilder, tool_result, tool_use
-from .base import FileFormatError, ParseResult, RecordError
+from .base import ParseResult
 
 _QUIET = ("step-start", "source-url", "source-document")
 
@@ -32,16 +32,11 @@ def _output(value: Any) -> str:
 def _part(builder: TurnBuilder, role: str, part: dict[str, Any]) -> None:
     kind = part.get("type")
     if kind == "text" and type(part.get("text")) is str:
-        if role == "user":
-            builder.user(part["text"])
-        elif role == "assistant":
-            builder.text(part["text"])
-        else:
-            builder.system(part["text"])
+        builder.say(role, part["text"])
     elif kind == "reasoning":
         text = part.get("text", part.get("reasoning"))
-        if role == "assistant" and type(text) is str and text.strip():
-            builder.block({"type": "thinking", "thinking": text})
+        if role == "assistant" and type(text) is str:
+            builder.thinking(text)
     elif (
         type(kind) is str
         and (kind.startswith("tool-") or kind == "dynamic-tool")
@@ -103,13 +98,7 @@ class AISDKImporter:
         )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        for value in whole_value(stream):
-            if isinstance(value, RecordError):
-                yield value
-            elif type(value) is list:
-                yield conversation_of(value, _add, external_id=filename.replace("\\", "/"), field="$")
-            else:
-                raise FileFormatError("expected a JSON array of AI SDK messages")
+        return parse_message_list(stream, filename, _add, what="AI SDK messages")
 
 
 importer = AISDKImporter()

@@ -24,7 +24,7 @@ from ._json import BadRecord, has_top_key
 from ._records import RecordImporter, expect, first_byte, parse_records
 from ._turns import TurnBuilder
 from .base import ParsedConversation, ParseResult
-from .gemini_api import system_text
+from .gemini_api import add_text, system_text
 
 _ATTACHMENTS = {
     "driveImage": "image",
@@ -61,14 +61,8 @@ def _convert(record: dict[str, Any], fallback: str, *, filename: str) -> ParsedC
         attached = [kind for key, kind in _ATTACHMENTS.items() if key in chunk]
         for kind in attached:
             builder.dropped[kind] += 1
-        text = _chunk_text(chunk, where)
-        if role == "model" and (chunk.get("isThought") is True or chunk.get("thought") is True):
-            if text.strip():
-                builder.block({"type": "thinking", "thinking": text})
-        elif role == "model":
-            builder.text(text)
-        else:
-            builder.user(text)
+        thought = chunk.get("isThought") is True or chunk.get("thought") is True
+        add_text(builder, role, _chunk_text(chunk, where), thought=thought)
     settings = record.get("runSettings")
     model = settings.get("model") if type(settings) is dict else None
     path = filename.replace("\\", "/")

@@ -140,13 +140,10 @@ def _exporter_page(page: str, filename: str) -> ParseResult:
             continue
         thinking = _first(item, "thinking")
         if thinking is not None:
-            thoughts = [
-                element_text(node).strip()
-                for node in find_all(thinking, lambda e: e.tag in ("p", "li"))
-                if element_text(node).strip()
-            ]
-            if thoughts:
-                builder.block({"type": "thinking", "thinking": "\n\n".join(thoughts)})
+            thoughts = (
+                element_text(node).strip() for node in find_all(thinking, lambda e: e.tag in ("p", "li"))
+            )
+            builder.thinking("\n\n".join(thought for thought in thoughts if thought))
         builder.text(element_markdown(content))
     heading = next(find_all(tree, lambda e: e.tag == "h1"), None)
     title = " ".join(element_text(heading).split()) if heading is not None else ""

@@ -69,16 +69,20 @@ def add_contents(builder: TurnBuilder, contents: Any, field: str) -> None:
             _add_part(builder, role, expect(part, dict, f"{where}.parts[{k}]"), f"{where}.parts[{k}]")
 
 
+def add_text(builder: TurnBuilder, role: str, text: str, *, thought: bool) -> None:
+    """A Gemini text part: the model's thinking (a `thought` part), the model's answer, or the user's words."""
+    if role != "model":
+        builder.user(text)
+    elif thought:
+        builder.thinking(text)
+    else:
+        builder.text(text)
+
+
 def _add_part(builder: TurnBuilder, role: str, part: dict[str, Any], where: str) -> None:
     text = part.get("text")
     if type(text) is str:
-        if role == "model" and part.get("thought") is True:
-            if text.strip():
-                builder.block({"type": "thinking", "thinking": text})
-        elif role == "model":
-            builder.text(text)
-        else:
-            builder.user(text)
+        add_text(builder, role, text, thought=part.get("thought") is True)
         return
     call = _get(part, "functionCall")
     if call is not None:

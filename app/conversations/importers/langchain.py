@@ -17,11 +17,11 @@ from typing import IO, Any
 
 import orjson
 
-from ._frameworks import conversation_of, whole_value
+from ._frameworks import parse_message_list
 from ._json import BadRecord
 from ._records import sniff_head, type_name
 from ._turns import TurnBuilder, flatten, tool_result, tool_use
-from .base import FileFormatError, ParseResult, RecordError
+from .base import ParseResult
 
 _CLASSES = {
     "HumanMessage": "human",
@@ -89,13 +89,7 @@ class LangChainImporter:
         )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        for value in whole_value(stream):
-            if isinstance(value, RecordError):
-                yield value
-            elif type(value) is list:
-                yield conversation_of(value, _add, external_id=filename.replace("\\", "/"), field="$")
-            else:
-                raise FileFormatError("expected a JSON array of LangChain messages")
+        return parse_message_list(stream, filename, _add, what="LangChain messages")
 
 
 importer = LangChainImporter()

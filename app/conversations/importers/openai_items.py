@@ -71,8 +71,7 @@ def _add(builder: TurnBuilder, item: dict[str, Any], where: str) -> None:
             if type(summary) is list
             else []
         )
-        if texts:
-            builder.block({"type": "thinking", "thinking": "\n\n".join(texts)})
+        builder.thinking("\n\n".join(texts))
     else:
         builder.dropped[str(kind)[:40]] += 1
 

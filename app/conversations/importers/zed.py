@@ -39,13 +39,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
     for k, (start, role) in enumerate(messages):
         end = messages[k + 1][0] if k + 1 < len(messages) else len(data)
-        text = data[start:end].decode(errors="replace").strip()
-        if role == "user":
-            builder.user(text)
-        elif role == "assistant":
-            builder.text(text)
-        else:
-            builder.system(text)
+        builder.say(role, data[start:end].decode(errors="replace").strip())
     summary = record.get("summary")
     identifier = record.get("id")
     return builder.conversation(
