@@ -110,8 +110,9 @@ _REFERENCES = (
     r"jak (?:prosiłeś|prosiłaś|pisałeś|pisałaś|wspomniałeś|wspomniałaś|zauważyłeś|zauważyłaś)\b",
     r"как (?:вы|ты) (?:просили|просил|просила|сказали|заметили|заметил|заметила)\b",
 )
-# The same in Chinese, Japanese and Korean, found anywhere in the answer.
-_REFERENCES_CJK = (
+# The same in Chinese, Japanese and Korean (no spaces between words) and in Turkish, found anywhere in the answer
+# (no word-start check).
+_REFERENCES_ANYWHERE = (
     r"按照你的要求", r"按照您的要求", r"如你所说", r"正如你所说", r"如您所说", r"你提到的", r"您提到的",
     r"ご要望(?:の|どおり|通り)", r"ご指摘(?:の|いただいた)", r"先ほどの(?:回答|答え)", r"말씀하신 대로", r"요청하신 대로",
     r"istediğin(?:iz)? gibi", r"belirttiğin(?:iz)? gibi",
@@ -147,7 +148,8 @@ _ACK = re.compile(
 _CONT = re.compile(_LEAD + r"(?P<cont>(?:" + "|".join(_CONTINUATIONS) + "))")
 # A fence runs to the next ``` or the end of the text (what ```.*?(?:```|\Z) matches with DOTALL, without
 # trying both endings at every character).
-_CODE = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)|`[^`\n]*`")
+_FENCED = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
+_CODE = re.compile(_FENCED.pattern + r"|`[^`\n]*`")
 
 
 def _anywhere(patterns: tuple[str, ...]) -> re.Pattern[str]:
@@ -172,7 +174,7 @@ _REF = _anywhere(_REFERENCES)
 _FILL = _anywhere(_FILLERS)
 # Where either could match: one pass over the answer finds the places to try both.
 _REF_OR_FILL = _anywhere(_REFERENCES + _FILLERS)
-_REF_CJK = re.compile("|".join(_REFERENCES_CJK))
+_REF_ANYWHERE = re.compile("|".join(_REFERENCES_ANYWHERE))
 _SENTENCE_END = re.compile(r"[.!?…](?=[\s*_]|$)|\n\s*\n")
 _CLAUSE_END = re.compile(r"\s*(?:[,;:\u2014\u2013]|-\s)\s*")
 
@@ -193,7 +195,6 @@ _REQUEST = re.compile(
     r"^\W*(?:also|and|use|add|include|try|what about|how about|please|can you|could you|mention)\b"
     r"|\byou (?:skipped|forgot|missed|left out|didn't|did not|never|should)\b"
 )
-_FENCED = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 # Words too common to be a name the follow-up gave, whatever the answer's casing.
 _COMMON_WORDS = """the and for not but you your our this that these those with without from into about have has had was were
@@ -222,6 +223,11 @@ def _prose(text: str) -> str:
     """The text with code blanked out (same length, so offsets still point into the original)."""
     text = _straight(text)
     return _CODE.sub(lambda m: " " * len(m.group(0)), text) if "`" in text else text
+
+
+def _unfenced(text: str) -> str:
+    """The text with straight apostrophes and its fenced blocks blanked (inline code kept: a name may sit there)."""
+    return _FENCED.sub(lambda m: " " * len(m.group(0)), _straight(text))
 
 
 def feedback_spans(answer: str) -> list[LeakSpan]:
@@ -253,7 +259,7 @@ def _feedback_spans(answer: str, prose: str) -> list[LeakSpan]:
     if not prose.isascii():
         references += [
             _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
-            for m in _REF_CJK.finditer(prose)
+            for m in _REF_ANYWHERE.finditer(prose)
         ]
     return sorted(spans + references + fillers, key=lambda s: s.start)
 
@@ -291,7 +297,7 @@ def named_facts(*, followup: str, prompt: str, answer: str) -> set[str]:
     candidates = {word for word in candidates if word in lowered and word not in known}
     if not candidates:
         return set()
-    text = _FENCED.sub(lambda m: " " * len(m.group(0)), _straight(answer))
+    text = _unfenced(answer)
     german = len(_GERMAN_HINTS.findall(text.lower())) >= 3
     code = [m.span() for m in _INLINE_CODE.finditer(text)]
     names: set[str] = set()
@@ -341,8 +347,7 @@ def _all_information(answer: str, prose: str, followup: str, prompt: str) -> lis
     names = named_facts(followup=followup, prompt=prompt, answer=answer) - facts
     if names:
         # A name may sit in a code span (`httpx`): look in the answer with only its fenced blocks blanked.
-        inline = _FENCED.sub(lambda m: " " * len(m.group(0)), _straight(answer)).lower()
-        spans += _information_spans(answer, inline, names)
+        spans += _information_spans(answer, _unfenced(answer).lower(), names)
     for pattern in unit_facts(followup=followup, prompt=prompt):
         spans += [
             _span(answer, LeakKind.information, m.start(), m.end(), "follow-up fact")
