@@ -47,9 +47,13 @@ class _Raw(io.RawIOBase):
         return len(data)
 
 
-def peekable(stream: IO[bytes]) -> io.BufferedReader:
-    """The stream itself if it can peek (a BufferedReader), else a BufferedReader over it."""
-    return stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(_Raw(stream))
+def peekable(stream: IO[bytes] | io.RawIOBase) -> io.BufferedReader:
+    """The stream itself if it can peek (a BufferedReader), else a BufferedReader over it whose buffer holds a
+    whole head: readers decide on `peek(65536)`, which a default 8 KB buffer would cut short."""
+    if isinstance(stream, io.BufferedReader):
+        return stream
+    raw = stream if isinstance(stream, io.RawIOBase) else _Raw(stream)
+    return io.BufferedReader(raw, buffer_size=65536)
 
 
 def first_byte(head: bytes) -> int | None:

@@ -64,7 +64,7 @@ class ChatGPTHtmlImporter:
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         # The head as the sniffer saw it (a page's style sheet alone can be 15 KB), then the rest of the stream.
         head = stream.read(_HEAD)
-        rest = peekable(io.BufferedReader(Chain(io.BytesIO(head), stream)))
+        rest = peekable(Chain(io.BytesIO(head), stream))
         if _ITEM in head and _MARKER not in head:
             yield _exporter_page(read_text(rest), filename)
             return
@@ -91,7 +91,7 @@ def _after_marker(stream: io.BufferedReader) -> io.BufferedReader | None:
         if at < 0:
             tail = data[-(len(_MARKER) - 1) :]
             continue
-        rest = peekable(io.BufferedReader(Chain(io.BytesIO(data[at + len(_MARKER) :]), stream)))
+        rest = peekable(Chain(io.BytesIO(data[at + len(_MARKER) :]), stream))
         _skip_whitespace(rest)
         if rest.read(1) != b"=":
             raise FileFormatError("`var jsonData` is not followed by `= [...]`")

@@ -4,11 +4,13 @@ each is rebuilt whole, every field in its place, from its class and its fields' 
 from __future__ import annotations
 
 import dataclasses
+import io
 import pickle
 from typing import Any
 
 import pytest
 
+from app.conversations.importers._records import peekable
 from app.conversations.importers.base import (
     ExplicitPair,
     ParsedConversation,
@@ -87,3 +89,12 @@ class TestPickledByFields:
         assert turn.__reduce__() == (ParsedTurn, ("user", "hello", None))
         pair = DetectedPair(1, 2, 3, 0.5, ())
         assert pair.__reduce__() == (DetectedPair, (1, 2, 3, 0.5, ()))
+
+
+def test_a_wrapped_stream_can_be_peeked_a_whole_head_deep() -> None:
+    # Readers decide on `peek(65536)` (a JSON array or lines, a CSV, a marker past a style sheet): a stream
+    # that is not already buffered must show them that much, not the 8 KB of a default buffer.
+    data = b"[" + b" " * 20_000 + b'{"k": 1}]' + b" " * 60_000
+    head = peekable(io.BytesIO(data)).peek(65536)
+    assert len(head) >= 65536
+    assert b'{"k": 1}' in head
