@@ -358,3 +358,25 @@ class TestReviewerAccess:
         # Chromium reports each refused document load on the console; nothing else may be there.
         assert len(w.console_errors) == 3, w.console_errors
         _no_problems(w, allow=FORBIDDEN_LOAD)
+
+
+# ---------------------------------------------------------------------------------------------- lists
+
+
+class TestLists:
+    def test_ids_stay_on_one_line_when_the_table_is_squeezed(
+        self, live: tuple[Server, Engine], watched: Any
+    ) -> None:
+        # A narrow window squeezes the table to its columns' narrowest widths: a two-digit id must not break
+        # into one digit per line (seen on the conversation list at 1280x720 beside a long title).
+        server, _ = live
+        w = watched(server.url)
+        w.sign_in("boss")
+        w.page.set_viewport_size({"width": 420, "height": 800})
+        w.goto("/admin/conversations")
+        ids = w.page.eval_on_selector_all(
+            "td.id a", "links => links.map(a => [a.textContent.trim(), a.getClientRects().length])"
+        )
+        assert any(len(text) >= 2 for text, _ in ids), ids
+        assert [text for text, rects in ids if rects != 1] == []
+        _no_problems(w)
