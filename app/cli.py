@@ -8,6 +8,7 @@ texts (app/lazy_commands.py).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -188,8 +189,13 @@ def import_(
     migrate.prepare()
     reap_stale_operations(get_engine())
     limits = Limits(max_ratio=settings.max_zip_ratio, max_total_bytes=settings.max_zip_total_mb * 1024 * 1024)
-    total = sum(item.size for item in iter_input_files(paths, limits=limits) if isinstance(item, InputFile))
     show_bar = not json_output and sys.stderr.isatty()
+    # The bar's total needs a walk of every folder first (W1: 0.1 s for 10,000 files); without a bar, none.
+    total = (
+        sum(item.size for item in iter_input_files(paths, limits=limits) if isinstance(item, InputFile))
+        if show_bar
+        else None
+    )
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -321,4 +327,14 @@ def pairs_list(
 def main() -> None:
     secure_data_dir(get_settings().data_dir)
     configure_logging()
-    cli()
+    try:
+        cli()
+    finally:
+        if (db := sys.modules.get("app.db")) is not None:  # the command used the database
+            db.close_engine()
+        # The interpreter's last collection walks every object the command made or imported (SQLAlchemy's
+        # and the models' are hundreds of thousands) to find little garbage: frozen, they are skipped.
+        # `pairwise import` of an empty folder: 0.84 to 0.95 s before, 0.63 to 0.66 s after. The database
+        # connections are closed just before (that collection used to close them; unclosed, a SQLite
+        # database would keep its write-ahead log beside it).
+        gc.freeze()

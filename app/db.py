@@ -271,6 +271,18 @@ def get_engine() -> Engine:
     return _engine
 
 
+def close_engine() -> None:
+    """Close the process-wide engine's connections (a command that ends); the next use builds it again.
+
+    SQLite: closing the last connection copies the write-ahead log into the database file and removes it,
+    so the file alone holds everything (a copy of it is a whole backup).
+    """
+    global _engine
+    if _engine is not None:
+        _engine.dispose()
+        _engine = None
+
+
 def connection_shortfall(engine: Engine, *, processes: int, pool_size: int, max_overflow: int) -> str | None:
     """Why `processes` web processes could run PostgreSQL out of connections, or None when they fit.
 

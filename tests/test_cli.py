@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -608,3 +610,23 @@ class TestStartUp:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
         ).stdout
         assert output.strip() == "[]"
+
+    def test_a_command_closes_its_database_before_the_interpreter_ends(self, tmp_path: Path) -> None:
+        """The command's objects are frozen before the interpreter's last collection (it walked them all for
+        nothing), so that collection no longer closes the connections: the command closes them itself, and a
+        SQLite database is left whole in its one file, without a write-ahead log beside it."""
+        database = tmp_path / "pairwise.db"
+        env = {
+            **os.environ,
+            "PAIRWISE_DATA_DIR": str(tmp_path),
+            "PAIRWISE_DATABASE_URL": f"sqlite:///{database}",
+        }
+        subprocess.run(
+            [sys.executable, "-m", "app", "import", str(OPENAI_SAMPLE)],
+            capture_output=True, text=True, check=True, cwd=ROOT, env=env,
+        )  # fmt: skip
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("pairwise.db")) == [
+            "pairwise.db"
+        ]
+        with sqlite3.connect(database) as connection:
+            assert connection.execute("SELECT count(*) FROM conversation").fetchone()[0] > 0
