@@ -31,7 +31,8 @@ CHAT_VIEW_REASON = (
 
 
 # Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
-_LOG_DOTFILES = frozenset({".aider.chat.history.md"})
+# aider's input history holds no answers: listed so that it is counted as skipped with its reason.
+_LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
 _LOG_FOLDERS = frozenset({".specstory"})
 
 # Files that real exports and tool folders put next to conversations, known not to be any: skipped and
@@ -106,6 +107,10 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "claude-code-log cache"
     if base.endswith(".dat"):
         return "binary export asset (.dat)"
+    if base == ".aider.input.history":
+        # What was typed at aider's prompt, without a single answer: the chat is in .aider.chat.history.md
+        # and .aider.llm.history beside it.
+        return "aider input history (the prompts typed, no answers)"
     if ".codex" in parts[:-1] and not _CODEX_SESSION_FOLDERS.intersection(
         parts[parts.index(".codex") + 1 : -1]
     ):

@@ -59,6 +59,7 @@ def test_registry() -> None:
         "openai",
         "claude-code-export",
         "aider",
+        "aider-llm",
         "aichat",
         "ollama",
         "specstory",
