@@ -15,6 +15,10 @@ message: it wrapped the first prompt as `###\nRole name: <name>\n<role text>\n\n
 the system prompt) and the suffix taken off the later ones. Each item is a record: a message that cannot be read
 is an error at `$[i]` and the rest of its conversation still imports. The external id is the file's name with the
 index of the conversation's first message (`<file>:$[0]`); a piece without a prompt and an answer is skipped.
+Open Interpreter saves its conversations so too (`<config dir>/open-interpreter/conversations/*.json`): 0.2 and
+later in its "LMC" messages, where an assistant `type: code` message (its `format` the language) is a tool call
+and the `computer` role's `console` output its result (images it showed are left out as dropped parts); 0.1
+with the text under `message` and a step's `language`, `code` and `output` on the assistant message.
 
 The public chat logs in the same message shape are read as well: LMSYS-Chat-1M and WildChat hold the messages
 under `conversation` (`{"conversation_id" or "conversation_hash", "model", "language", "conversation":
@@ -25,6 +29,7 @@ per-message extras (moderation flags, hashed IPs) are left out.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import IO, Any
@@ -170,7 +175,7 @@ def is_openai_shaped(message: Any) -> bool:
 
 
 # A bare array of messages: a message's roles (fabric adds `meta`), and its opening when it is longer than the head.
-_MESSAGE_ROLES = ("user", "assistant", *_SYSTEM_ROLES, *_TOOL_ROLES, "meta")
+_MESSAGE_ROLES = ("user", "assistant", *_SYSTEM_ROLES, *_TOOL_ROLES, "meta", "computer")
 _TALK_ROLES = ("user", "assistant", *_TOOL_ROLES)
 _FIRST_MESSAGE = re.compile(
     rb'\s*\[\s*\{\s*"role"\s*:\s*"(?:system|developer|user|assistant)"\s*,\s*"content"'
@@ -185,9 +190,43 @@ def _is_message(value: Any) -> bool:
     return (
         type(value) is dict
         and value.get("role") in _MESSAGE_ROLES
-        and ("content" in value or "tool_calls" in value)
+        and ("content" in value or "tool_calls" in value or type(value.get("message")) is str)
         and not _looks(value)
     )
+
+
+def _open_interpreter(message: dict[str, Any], dropped: Counter[str]) -> list[dict[str, Any]]:
+    """An Open Interpreter message as OpenAI messages (0.2+ "LMC": `type` and `format`; 0.1: `message`, `code`,
+    `language` and `output`); any other message as it is."""
+    kind, role = message.get("type"), message.get("role")
+    if role == "computer":  # LMC: what running the code printed or showed
+        if kind == "console" and message.get("format") in (None, "output"):
+            return [{"role": "tool", "content": message.get("content")}]
+        dropped[str(kind or "computer")] += 1
+        return []
+    if kind == "code" and role == "assistant":
+        return [
+            {"role": "assistant", "tool_calls": [_code_call(message.get("format"), message.get("content"))]}
+        ]
+    if kind in ("image", "file", "audio"):
+        dropped[kind] += 1
+        return []
+    if "message" not in message or "content" in message:
+        return [message]
+    converted: list[dict[str, Any]] = [{"role": role, "content": message["message"]}]
+    if role == "assistant" and message.get("code") is not None:
+        converted.append(
+            {"role": "assistant", "tool_calls": [_code_call(message.get("language"), message["code"])]}
+        )
+        if message.get("output") is not None:
+            converted.append({"role": "tool", "content": message["output"]})
+    return converted
+
+
+def _code_call(language: Any, code: Any) -> dict[str, Any]:
+    """Code Open Interpreter ran, as a tool call named for its language."""
+    name = language if type(language) is str and language else "code"
+    return {"id": None, "function": {"name": name, "arguments": {"code": code}}}
 
 
 class _Messages:
@@ -203,8 +242,9 @@ class _Messages:
     def add(self, message: Any) -> None:
         if type(message) is dict and message.get("role") == "user" and type(message.get("content")) is str:
             message = {**message, "content": self._unwrap(message["content"])}
-        add_message(self.builder, message, "")
-        self.talked = self.talked or message.get("role") in _TALK_ROLES
+        for one in _open_interpreter(message, self.builder.dropped) if type(message) is dict else [message]:
+            add_message(self.builder, one, "")
+            self.talked = self.talked or one.get("role") in _TALK_ROLES
 
     def _unwrap(self, text: str) -> str:
         if not self.talked and self.suffix is None and (wrapped := _SGPT_PROMPT.fullmatch(text)) is not None:
