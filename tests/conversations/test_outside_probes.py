@@ -4,7 +4,7 @@ shape existed, kept apart from the readers' own fixtures. Each one imports as it
 and pairs it holds (the pushback "that's wrong, ..." and the revision), is skipped with its reason (an export's
 other files), or, for the shapes not read yet, fails with one clear error. `apps/` and `exporters/` are the first
 round (all read now); `apps-2/` and `tools-2/` the second, measured before any reader of theirs was written
-(of 33 files, 9 imported): 24 import now, aider's input history is skipped with its reason, 8 are not read (their errors below say "matches no known format"
+(of 33 files, 9 imported): 26 import now, aider's input history is skipped with its reason, 6 are not read (their errors below say "matches no known format"
 or name the field).
 """
 
@@ -104,7 +104,7 @@ EXPECTED = {
     "apps-2/zed/Undoing the Last Git Commit - 1.zed.json": ('zed', 1, 1, 0),
     "tools-2/aider/.aider.input.history": ('', 0, 0, 0),
     "tools-2/aider/.aider.llm.history": ('aider-llm', 1, 1, 0),
-    "tools-2/argilla/git-undo-preferences/records.json": ('', 0, 0, 1),
+    "tools-2/argilla/git-undo-preferences/records.json": ('preference', 1, 1, 0),
     "tools-2/chatbot-arena/clean_battle_conv_20230630_tagged_v3_pii_33k_added.json": ('preference', 1, 1, 0),
     "tools-2/claude-code/export/2025-10-21-143207-how-do-i-undo-my-last-git-commit-but-keep-the-cha.txt": ('claude-code-export', 1, 1, 0),
     "tools-2/claude-code/export/2026-04-11-091522-how-do-i-undo-my-last-git-commit-but-keep-the-cha.txt": ('claude-code-export', 1, 1, 0),
@@ -114,7 +114,7 @@ EXPECTED = {
     "tools-2/github-copilot-chat/chat.json": ('vscode-chat', 1, 1, 0),
     "tools-2/helpsteer3/preference/train.jsonl": ('preference', 1, 1, 0),
     "tools-2/helpsteer3/preference/train.jsonl.gz": ('preference', 1, 1, 0),
-    "tools-2/label-studio/project-12-at-2025-03-04-10-15-7c1d4e2b.json": ('', 0, 0, 1),
+    "tools-2/label-studio/project-12-at-2025-03-04-10-15-7c1d4e2b.json": ('preference', 1, 1, 0),
     "tools-2/langchain/chat_history/f22861f8-af2c-40d7-8ea5-82dcdd96ce65.json": ('langchain', 1, 1, 0),
     "tools-2/langsmith/run-e3fcbb8b-381b-431b-9701-116fb9d51407.json": ('', 0, 0, 1),
     "tools-2/llamaindex/chat_store.json": ('llamaindex', 1, 1, 0),

@@ -45,6 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from . import _annotation_tools as annotation_tools
 from ._csv import csv_header, iter_csv_records
 from ._json import BadRecord, decode
 from ._records import RecordImporter, expect, external_id, parse_records, peekable, type_name
@@ -59,7 +60,9 @@ SHAPES = (
     "Chatbot Arena {conversation_a, conversation_b, winner}; LMArena 55k CSV {prompt, response_a, response_b, "
     "winner_model_a, winner_model_b, winner_tie}; Orca DPO {system, question, chosen, rejected}; PKU-SafeRLHF "
     "{prompt, response_0, response_1, better_response_id}; SHP {history, human_ref_A, human_ref_B, labels}; "
-    "Nectar {prompt, answers: [{answer, rank}]}; HelpSteer3 {context, response1, response2, overall_preference}"
+    "Nectar {prompt, answers: [{answer, rank}]}; HelpSteer3 {context, response1, response2, overall_preference}; "
+    "Label Studio pairwise tasks {data, annotations: [{result: [{type: pairwise, value: {selected}}]}]}; "
+    "Argilla records {fields, responses}"
 )
 _HELPSTEER_TIE = "HelpSteer3 record with no preference (overall_preference 0)"
 _NECTAR_TIE = "Nectar record whose answers all share one rank: no answer preferred"
@@ -394,6 +397,10 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         record = _nectar(record)
     elif "overall_preference" in record and "response1" in record:
         record = _helpsteer(record)
+    elif annotation_tools.is_label_studio(record):
+        record = annotation_tools.label_studio(record)
+    elif annotation_tools.is_argilla(record):
+        record = annotation_tools.argilla(record)
     if "preferred_output" in record or ("input" in record and "instruction" not in record):
         add_messages(builder, expect(record.get("input"), dict, "input").get("messages"), "input.messages")
         chosen_key, rejected_key = "preferred_output", "non_preferred_output"
@@ -418,6 +425,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
 def _is_preference(record: dict[str, Any]) -> bool:
     if "preferred_output" in record or ("conversation_a" in record and "winner" in record):
         return True
+    if annotation_tools.is_label_studio(record) or annotation_tools.is_argilla(record):
+        return True
     if "better_response_id" in record and "response_0" in record and "response_1" in record:
         return True
     if "human_ref_A" in record and "human_ref_B" in record and "labels" in record:
@@ -439,6 +448,8 @@ def _hint(head: bytes) -> bool:
         return True
     if b'"overall_preference"' in head and b'"response1"' in head:
         return True
+    if (b'"annotations"' in head and b'"data"' in head) or (b'"fields"' in head and b'"responses"' in head):
+        return True  # Label Studio tasks, Argilla records
     return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
 
 
