@@ -48,6 +48,7 @@ def test_registry() -> None:
         "big-agi",
         "llm-cli",
         "anythingllm",
+        "copilot-activity",
         "page-export",
         "chatgpt-html",
         "gemini-takeout",
