@@ -4,7 +4,7 @@ shape existed, kept apart from the readers' own fixtures. Each one imports as it
 and pairs it holds (the pushback "that's wrong, ..." and the revision), is skipped with its reason (an export's
 other files), or, for the shapes not read yet, fails with one clear error. `apps/` and `exporters/` are the first
 round (all read now); `apps-2/` and `tools-2/` the second, measured before any reader of theirs was written
-(of 33 files, 9 imported): 27 import now, aider's input history is skipped with its reason, 5 are not read (their errors below say "matches no known format"
+(of 33 files, 9 imported): 28 import now, aider's input history is skipped with its reason, 4 are not read (their errors below say "matches no known format"
 or name the field).
 """
 
@@ -116,7 +116,7 @@ EXPECTED = {
     "tools-2/helpsteer3/preference/train.jsonl.gz": ('preference', 1, 1, 0),
     "tools-2/label-studio/project-12-at-2025-03-04-10-15-7c1d4e2b.json": ('preference', 1, 1, 0),
     "tools-2/langchain/chat_history/f22861f8-af2c-40d7-8ea5-82dcdd96ce65.json": ('langchain', 1, 1, 0),
-    "tools-2/langsmith/run-e3fcbb8b-381b-431b-9701-116fb9d51407.json": ('', 0, 0, 1),
+    "tools-2/langsmith/run-e3fcbb8b-381b-431b-9701-116fb9d51407.json": ('langsmith', 1, 1, 0),
     "tools-2/llamaindex/chat_store.json": ('llamaindex', 1, 1, 0),
     "tools-2/open-interpreter/conversations/How_do_I_undo_my_last__March_14_2024_10-21-07.json": ('openai', 1, 1, 0),
     "tools-2/open-interpreter/conversations-0.1.x/How_do_I_undo_my_last__September_18_2023_14-05-33.json": ('openai', 1, 1, 0),

@@ -51,7 +51,8 @@ def _kind_and_data(message: dict[str, Any], where: str) -> tuple[str, dict[str, 
     return str(kind), data
 
 
-def _add(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
+def add(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
+    """Feed one LangChain message (either serialized shape) to `builder`; BadRecord names the bad field."""
     kind, data = _kind_and_data(message, where)
     content = data.get("content")
     if content is not None and type(content) is not str and type(content) is not list:
@@ -89,7 +90,7 @@ class LangChainImporter:
         )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_message_list(stream, filename, _add, what="LangChain messages")
+        return parse_message_list(stream, filename, add, what="LangChain messages")
 
 
 importer = LangChainImporter()

@@ -29,6 +29,7 @@ def test_registry() -> None:
         "ai-studio",
         "openai-items",
         "langchain",
+        "langsmith",
         "llamaindex",
         "open-webui",
         "librechat",
