@@ -16,7 +16,7 @@ from typing import IO
 
 from ._csv import csv_header, iter_csv_records
 from ._turns import TurnBuilder, prompt_title
-from .base import ParsedConversation, ParseResult, RecordError, Skipped
+from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
 _COLUMNS = ("Conversation", "Time", "Author", "Message")
 _AUTHORS = {
@@ -43,6 +43,10 @@ class CopilotActivityImporter:
                 yield row
                 continue
             values = row.value
+            if any(column not in values for column in _COLUMNS):
+                raise FileFormatError(
+                    f"expected the columns {','.join(_COLUMNS)} (Copilot's activity history), got {','.join(values)}"
+                )
             author = values["Author"].strip()
             role = _AUTHORS.get(author.lower())
             if role is None:

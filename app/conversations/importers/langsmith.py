@@ -78,7 +78,7 @@ def _texts(messages: list[Any]) -> list[str]:
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
-    inputs = record["inputs"]["messages"]
+    inputs = expect(expect(record.get("inputs"), dict, "inputs").get("messages"), list, "inputs.messages")
     field = "inputs.messages"
     if inputs and type(inputs[0]) is list:  # a chat model's batch: the first prompt
         inputs, field = inputs[0], "inputs.messages[0]"

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from app.conversations.files import InputFile, iter_input_files
 from app.conversations.importers import detect_format, get_importer
 from app.conversations.importers.base import ParsedConversation, RecordError, Skipped
 from app.conversations.importing import run_import
+from app.conversations.reading import FileRead, read_file
 from app.pairs.detection import DEFAULT_THRESHOLD
 from app.pairs.findings import find_pairs
 
@@ -55,6 +57,18 @@ def test_a_row_by_an_unknown_author_is_an_error_at_its_line() -> None:
     data = b"Conversation,Time,Author,Message\nt,2025-01-01T00:00:01,AI,hi\nt,2025-01-01T00:00:00,Bot,x\n"
     errors = [r for r in _parse(data) if isinstance(r, RecordError)]
     assert errors_of(errors) == [(3, None, 'Author: expected "Human" or "AI", got \'Bot\'')]
+
+
+def test_another_csv_read_as_this_format_says_which_columns_it_needs(tmp_path: Path) -> None:
+    other = tmp_path / "other.csv"
+    other.write_bytes(b"title,when,who,text\nt,2025-01-01,AI,hi\n")
+    (item,) = iter_input_files([other])
+    assert isinstance(item, InputFile)
+    (error,) = read_file(item, format="copilot-activity", read=FileRead())
+    assert isinstance(error, RecordError)
+    assert error.reason == (
+        "expected the columns Conversation,Time,Author,Message (Copilot's activity history), got title,when,who,text"
+    )
 
 
 def test_the_export_imports_once(engine: Engine) -> None:
