@@ -40,6 +40,7 @@ def test_registry() -> None:
         "lm-studio",
         "sillytavern",
         "textgen-webui",
+        "kobold-lite",
         "lobechat",
         "huggingchat",
         "chatbox",
