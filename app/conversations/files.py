@@ -107,6 +107,16 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "claude-code-log cache"
     if base.endswith(".dat"):
         return "binary export asset (.dat)"
+    if len(parts) >= 3 and (
+        (
+            parts[-3] in ("message", "part")
+            and parts[-2].startswith(("ses_", "msg_"))
+            and base.startswith(("msg_", "prt_"))
+        )
+        or (parts[-2] == "project" and parts[-3] == "storage")
+    ):
+        # OpenCode's JSON storage: a session file reads its messages and parts from the folders beside it.
+        return "OpenCode storage message, part or project file (read with its session)"
     if base == ".aider.input.history":
         # What was typed at aider's prompt, without a single answer: the chat is in .aider.chat.history.md
         # and .aider.llm.history beside it.

@@ -140,6 +140,45 @@ def _add_assistant(builder: TurnBuilder, record: Record) -> None:
             builder.block(stored)
 
 
+def from_gemini_parts(record: Record) -> Record:
+    """A Qwen Code record (its CLI writes Claude Code's envelope around a Gemini `Content`: `message.parts`,
+    role `model`, tool results as entries of type `tool_result`) in Claude Code's shape; others as they are."""
+    message = record.get("message")
+    if type(message) is not dict or "content" in message or type(message.get("parts")) is not list:
+        return record
+    blocks: list[dict[str, Any]] = []
+    for part in message["parts"]:
+        if type(part) is not dict:
+            continue
+        call, response = part.get("functionCall"), part.get("functionResponse")
+        if type(part.get("text")) is str:
+            text = part["text"]
+            blocks.append(
+                {"type": "thinking", "thinking": text}
+                if part.get("thought") is True
+                else {"type": "text", "text": text}
+            )
+        elif type(call) is dict:
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": call.get("id"),
+                    "name": call.get("name"),
+                    "input": call.get("args"),
+                }
+            )
+        elif type(response) is dict:
+            body = response.get("response")
+            error = body.get("error") if type(body) is dict else None
+            output = body.get("output", body) if type(body) is dict and error is None else error
+            blocks.append({"type": "tool_result", "tool_use_id": response.get("id"), "content": flatten(output),
+                           "is_error": error is not None})  # fmt: skip
+        elif "inlineData" in part or "fileData" in part:
+            blocks.append({"type": "image"})
+    kind = "user" if record.get("type") == "tool_result" else record.get("type")
+    return {**record, "type": kind, "message": {**message, "content": blocks}}
+
+
 class Session:
     """The records of one `sessionId`, indexed as they are read; `conversation()` rebuilds the thread."""
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO
 
-from ._claude_session import Session
+from ._claude_session import Session, from_gemini_parts
 from ._records import first_byte, head_records, object_lines
 from .base import ParseResult, RecordError, Skipped
 
@@ -101,7 +101,7 @@ class ClaudeCodeImporter:
                 continue
             uuid = record.get("uuid")
             if type(uuid) is str and uuid not in session.nodes and record.get("isSidechain") is not True:
-                session.add(record, uuid)
+                session.add(from_gemini_parts(record), uuid)
         found = False
         for session in sessions.values():
             for result in _finish(session, filename, summaries):

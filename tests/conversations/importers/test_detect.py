@@ -28,6 +28,8 @@ def test_registry() -> None:
         "gemini-api",
         "ai-studio",
         "openai-items",
+        "opencode",
+        "goose",
         "langchain",
         "langsmith",
         "llamaindex",

@@ -1,0 +1,115 @@
+"""Block's Goose sessions in its file store (`~/.local/share/goose/sessions/<yyyymmdd_hhmmss>.jsonl`, before
+Goose moved them into `sessions.db`): the first line is the session's metadata (`working_dir`, `description`,
+token counts), each later line a message `{id, role, created, content: [...]}`.
+
+Content items are tagged in camelCase: `text`, `thinking` / `redactedThinking`, `toolRequest` (`id`,
+`toolCall: {status, value: {name, arguments}}`, or the error it failed with) and `toolResponse` (`id`,
+`toolResult: {status, value}`, the value a list of contents or `{content, isError}`), sent back in a `user`
+message; images are counted as dropped. The file is one conversation: its description is the title, its name
+the external id, the working folder metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import IO, Any
+
+from ._json import BadRecord
+from ._records import head_records, object_lines, type_name
+from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
+from .base import ParsedConversation, ParseResult, RecordError, Skipped
+
+_META_KEYS = ("working_dir", "description", "message_count")
+_NO_TALK = "Goose session without a prompt and an answer"
+
+
+def _is_metadata(record: dict[str, Any]) -> bool:
+    return "working_dir" in record and "message_count" in record and "role" not in record
+
+
+def _is_message(record: dict[str, Any]) -> bool:
+    content = record.get("content")
+    return (
+        record.get("role") in ("user", "assistant")
+        and type(record.get("created")) is int
+        and type(content) is list
+        and any(type(c) is dict and c.get("type") in ("text", "toolRequest", "toolResponse") for c in content)
+    )
+
+
+def _result_text(result: Any) -> tuple[str, bool]:
+    """A tool response's text and whether it failed."""
+    if type(result) is not dict:
+        return "", True
+    if result.get("status") != "success":
+        return flatten(result.get("error") or result.get("value")), True
+    value = result.get("value")
+    if type(value) is dict:  # newer: {content, isError}
+        return flatten(value.get("content")), value.get("isError") is True
+    return flatten(value), False
+
+
+def _add(builder: TurnBuilder, message: dict[str, Any], number: int) -> None:
+    role = message.get("role")
+    if role not in ("user", "assistant"):
+        got = repr(role[:40]) if type(role) is str else type_name(role)
+        raise BadRecord(f'role: expected "user" or "assistant", got {got}')
+    content = message.get("content")
+    if type(content) is not list:
+        raise BadRecord(f"content: expected a list, got {type_name(content)}")
+    for item in content:
+        kind = item.get("type") if type(item) is dict else None
+        if kind == "text" and type(item.get("text")) is str:
+            builder.say(str(role), item["text"])
+        elif kind == "thinking" and role == "assistant":
+            builder.thinking(item.get("thinking") if type(item.get("thinking")) is str else "")
+        elif kind == "toolRequest":
+            call = item.get("toolCall") if type(item.get("toolCall")) is dict else {}
+            value = call.get("value") if type(call.get("value")) is dict else {}
+            builder.block(tool_use(item.get("id"), value.get("name"), value.get("arguments")))
+        elif kind == "toolResponse":
+            text, failed = _result_text(item.get("toolResult"))
+            builder.block(tool_result(item.get("id"), text, is_error=failed))
+        elif kind in ("image", "redactedThinking"):
+            builder.dropped[str(kind)] += 1
+
+
+class GooseImporter:
+    name = "goose"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        records = head_records(head)
+        return bool(records) and _is_metadata(records[0]) and (len(records) == 1 or _is_message(records[1]))
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        builder = TurnBuilder()
+        metadata: dict[str, Any] = {}
+        for entry in object_lines(stream):
+            if isinstance(entry, RecordError):
+                yield entry
+                continue
+            number, record = entry
+            if number == 1 and _is_metadata(record):
+                metadata = {key: record[key] for key in _META_KEYS if type(record.get(key)) in (str, int)}
+                continue
+            try:
+                _add(builder, record, number)
+            except BadRecord as exc:
+                yield RecordError(str(exc), line=number)
+        turns = builder.finish(complete=False)
+        if len({turn.role for turn in turns}) < 2:
+            yield Skipped(_NO_TALK)
+            return
+        description = metadata.pop("description", None)
+        yield ParsedConversation(
+            external_id=PurePath(filename.replace("\\", "/")).stem,
+            turns=turns,
+            title=description if type(description) is str and description else prompt_title(turns[0].text),
+            metadata=metadata,
+            line=1,
+            dropped=dict(builder.dropped),
+        )
+
+
+importer = GooseImporter()

@@ -1,0 +1,176 @@
+"""OpenCode sessions: `opencode export <session id>` (`{info, messages: [{info, parts}], todos}`, the session,
+each message's info and its parts), and the JSON storage OpenCode kept before its SQLite database
+(`~/.local/share/opencode/storage/`: `session/<project>/<ses_…>.json`, `message/<ses_…>/<msg_…>.json` holding
+each message's info, `part/<msg_…>/<prt_…>.json` holding its content).
+
+A session file of the storage is read with the messages and parts filed under it in that folder (so the storage
+is imported from disk, not from inside an archive); the message, part and project files are skipped with that
+reason. Messages are put in order by their creation time, parts by their ids (OpenCode's ids sort by time).
+
+Parts: `text` is what was typed or answered (`synthetic` text OpenCode added itself is left out), `reasoning`
+a thinking block, `tool` a tool call (`tool`, `callID`, `state.input`) and its result (`state.output`, or
+`state.error`), `file` an attachment (counted as dropped); step, snapshot, patch and agent markers carry no
+text. The session's title is the title; its id the external id; its directory, version and the model metadata.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ._frameworks import whole_value
+from ._json import BadRecord, decode, too_large
+from ._records import expect, first_byte, head_records, type_name
+from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
+from .base import MAX_RECORD_BYTES, FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
+
+_NO_TALK = "OpenCode session without a prompt and an answer"
+_QUIET_PARTS = ("step-start", "step-finish", "snapshot", "patch", "agent", "retry", "compaction", "subtask")
+
+
+def _is_session_info(value: Any) -> bool:
+    return (
+        type(value) is dict
+        and type(value.get("id")) is str
+        and value["id"].startswith("ses_")
+        and type(value.get("time")) is dict
+        and ("projectID" in value or "directory" in value)
+    )
+
+
+def _is_export(value: Any) -> bool:
+    return type(value) is dict and _is_session_info(value.get("info")) and type(value.get("messages")) is list
+
+
+def _add_part(builder: TurnBuilder, role: str, part: Any, where: str) -> None:
+    if type(part) is not dict:
+        raise BadRecord(f"{where}: expected an object, got {type_name(part)}")
+    kind = part.get("type")
+    if kind == "text":
+        if part.get("synthetic") is True or part.get("ignored") is True:
+            return
+        builder.say(role, expect(part.get("text"), str, f"{where}.text"))
+    elif kind == "reasoning" and role == "assistant":
+        builder.thinking(part.get("text") if type(part.get("text")) is str else "")
+    elif kind == "tool":
+        state = part.get("state") if type(part.get("state")) is dict else {}
+        builder.block(tool_use(part.get("callID"), part.get("tool"), state.get("input")))
+        if state.get("status") == "completed":
+            builder.block(tool_result(part.get("callID"), state.get("output")))
+        elif state.get("status") == "error":
+            builder.block(tool_result(part.get("callID"), state.get("error"), is_error=True))
+    elif kind == "file":
+        builder.dropped["file"] += 1
+    elif kind not in _QUIET_PARTS:
+        builder.dropped[str(kind)] += 1
+
+
+def conversation(
+    info: dict[str, Any], messages: list[tuple[dict[str, Any], list[Any]]], *, json_path: str | None = None
+) -> ParseResult:
+    """The session's conversation from its info and its (message info, parts) in order."""
+    builder = TurnBuilder()
+    models = set()
+    for i, (message, parts) in enumerate(messages):
+        role = message.get("role")
+        if role not in ("user", "assistant"):
+            raise BadRecord(f'messages[{i}].info.role: expected "user" or "assistant", got {type_name(role)}')
+        if type(message.get("modelID")) is str:
+            models.add(message["modelID"])
+        for j, part in enumerate(parts):
+            _add_part(builder, str(role), part, f"messages[{i}].parts[{j}]")
+    turns = builder.finish(complete=False)
+    if len({turn.role for turn in turns}) < 2:
+        return Skipped(_NO_TALK)
+    metadata = {key: info[key] for key in ("directory", "version") if type(info.get(key)) is str}
+    if models:
+        metadata["models"] = ", ".join(sorted(models))
+    title = info.get("title")
+    return ParsedConversation(
+        external_id=info["id"],
+        turns=turns,
+        title=title if type(title) is str and title else prompt_title(turns[0].text),
+        metadata=metadata,
+        json_path=json_path,
+        dropped=dict(builder.dropped),
+    )
+
+
+def _from_export(value: dict[str, Any]) -> ParseResult:
+    messages = []
+    for i, item in enumerate(value["messages"]):
+        if type(item) is not dict:
+            raise BadRecord(f"messages[{i}]: expected an object, got {type_name(item)}")
+        info = expect(item.get("info"), dict, f"messages[{i}].info")
+        messages.append((info, expect(item.get("parts"), list, f"messages[{i}].parts")))
+    return conversation(value["info"], messages)
+
+
+def _read_json(path: str) -> Any:
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        raise BadRecord(f"{Path(path).name}: {too_large('file', len(data))}")
+    return decode(data)
+
+
+def _from_storage(info: dict[str, Any], session_path: str) -> ParseResult:
+    """A storage session with its messages and parts, read from the folders beside `session/`."""
+    storage = Path(session_path).parent.parent.parent
+    if Path(session_path).parent.parent.name != "session" or not (storage / "message").is_dir():
+        raise FileFormatError(
+            "an OpenCode session file without the storage folder around it (message/ and part/): "
+            "import the whole storage folder, or export the session with `opencode export`"
+        )
+    messages = []
+    folder = storage / "message" / info["id"]
+    for name in sorted(os.listdir(folder)) if folder.is_dir() else []:
+        message = _read_json(str(folder / name))
+        if type(message) is not dict or type(message.get("id")) is not str:
+            raise BadRecord(f"{folder.name}/{name}: expected a message object with an id")
+        part_folder = storage / "part" / message["id"]
+        names = sorted(os.listdir(part_folder)) if part_folder.is_dir() else []
+        parts = [_read_json(str(part_folder / part)) for part in names if part.endswith(".json")]
+        created = message.get("time", {}).get("created") if type(message.get("time")) is dict else None
+        messages.append((created if type(created) in (int, float) else 0, message["id"], message, parts))
+    messages.sort(key=lambda m: (m[0], m[1]))
+    return conversation(info, [(m[2], m[3]) for m in messages])
+
+
+class OpenCodeImporter:
+    name = "opencode"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) != ord("{"):
+            return False
+        records = head_records(head)
+        if records:
+            return _is_export(records[0]) or _is_session_info(records[0])
+        return b'"info"' in head and b'"ses_' in head and b'"messages"' in head
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        for value in whole_value(stream):
+            if isinstance(value, RecordError):
+                yield value
+                continue
+            try:
+                if _is_export(value):
+                    yield _from_export(value)
+                elif _is_session_info(value):
+                    if not os.path.isfile(filename):
+                        raise FileFormatError(
+                            "an OpenCode storage session inside an archive: unzip the storage folder and import "
+                            "it from disk, or export the session with `opencode export`"
+                        )
+                    yield _from_storage(value, filename)
+                else:
+                    raise FileFormatError(
+                        "expected an OpenCode export ({info, messages}) or storage session file"
+                    )
+            except BadRecord as exc:
+                yield RecordError(str(exc))
+
+
+importer = OpenCodeImporter()
