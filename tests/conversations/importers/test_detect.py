@@ -30,6 +30,7 @@ def test_registry() -> None:
         "openai-items",
         "opencode",
         "goose",
+        "copilot-cli",
         "langchain",
         "langsmith",
         "llamaindex",

@@ -1,0 +1,100 @@
+"""GitHub Copilot CLI sessions (`~/.copilot/session-state/<session id>/events.jsonl`, earlier
+`session-state/<session id>.jsonl`): one event a line, `{type, data, id, timestamp, parentId}`.
+
+`session.start` names the session (`sessionId`, `copilotVersion`, `context.cwd`, `context.branch`);
+`user.message` is what was typed (`content`; `transformedContent` is what the CLI sent, with its own context
+added, and is not read); `assistant.message` an answer (`content`) with its `toolRequests` (`toolCallId`, `name`,
+`arguments`); `tool.execution_complete` a tool's result (`result.content`, `success`). Turn, model and other
+events carry no text. The file is one conversation, its session id the external id, the first prompt the title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePath
+from typing import IO, Any
+
+from ._records import head_records, object_lines
+from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
+from .base import ParsedConversation, ParseResult, RecordError, Skipped
+
+_EVENTS = (
+    "session.start",
+    "user.message",
+    "assistant.message",
+    "assistant.turn_start",
+    "session.model_change",
+)
+_NO_TALK = "Copilot CLI session without a prompt and an answer"
+
+
+def _looks(record: dict[str, Any]) -> bool:
+    return record.get("type") in _EVENTS and type(record.get("data")) is dict and "parentId" in record
+
+
+def _data(record: dict[str, Any]) -> dict[str, Any]:
+    data = record.get("data")
+    return data if type(data) is dict else {}
+
+
+class CopilotCliImporter:
+    name = "copilot-cli"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        records = head_records(head)
+        return bool(records) and _looks(records[0])
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        builder = TurnBuilder()
+        metadata: dict[str, Any] = {}
+        session_id = None
+        for entry in object_lines(stream):
+            if isinstance(entry, RecordError):
+                yield entry
+                continue
+            _, record = entry
+            kind, data = record.get("type"), _data(record)
+            if kind == "session.start":
+                session_id = data.get("sessionId") if type(data.get("sessionId")) is str else None
+                context = data.get("context") if type(data.get("context")) is dict else {}
+                for key, value in (("copilotVersion", data.get("copilotVersion")), ("cwd", context.get("cwd")),
+                                   ("branch", context.get("branch")), ("startTime", data.get("startTime"))):  # fmt: skip
+                    if type(value) is str and value:
+                        metadata[key] = value
+            elif kind == "user.message" and type(data.get("content")) is str:
+                builder.user(data["content"])
+                attachments = data.get("attachments")
+                if type(attachments) is list and attachments:
+                    builder.dropped["attachment"] += len(attachments)
+            elif kind == "assistant.message":
+                if type(data.get("content")) is str:
+                    builder.text(data["content"])
+                requests = data.get("toolRequests")
+                for request in requests if type(requests) is list else ():
+                    if type(request) is dict:
+                        builder.block(
+                            tool_use(request.get("toolCallId"), request.get("name"), request.get("arguments"))
+                        )
+            elif kind == "tool.execution_complete":
+                result = data.get("result") if type(data.get("result")) is dict else {}
+                content = result.get("content", data.get("error"))
+                builder.block(
+                    tool_result(data.get("toolCallId"), content, is_error=data.get("success") is False)
+                )
+        turns = builder.finish(complete=False)
+        if len({turn.role for turn in turns}) < 2:
+            yield Skipped(_NO_TALK)
+            return
+        folder = PurePath(filename.replace("\\", "/"))
+        fallback = folder.parent.name if folder.name == "events.jsonl" else folder.stem
+        yield ParsedConversation(
+            external_id=session_id or fallback,
+            turns=turns,
+            title=prompt_title(turns[0].text),
+            metadata=metadata,
+            line=1,
+            dropped=dict(builder.dropped),
+        )
+
+
+importer = CopilotCliImporter()

@@ -1,0 +1,47 @@
+"""GitHub Copilot CLI sessions (`~/.copilot/session-state/<id>/events.jsonl`): the fixture
+(tests/fixtures/real_formats/copilot_cli/) is written by hand in the shape of the CLI's event lines (session
+start, typed messages, answers with tool requests, tool results, a failed one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format
+from app.conversations.importing import run_import
+from app.pairs.detection import DEFAULT_THRESHOLD
+from app.pairs.findings import find_pairs
+
+from .helpers import parse_one, turns
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "copilot_cli"
+(EVENTS,) = ROOT.rglob("events.jsonl")
+
+
+def test_a_session_reads_what_was_typed_and_answered() -> None:
+    assert detect_format(EVENTS.read_bytes(), "events.jsonl") == "copilot-cli"
+    conversation = parse_one("copilot-cli", EVENTS.read_bytes(), str(EVENTS))
+    assert conversation.external_id == "9d2c4e6f-1a3b-4c5d-8e7f-0a1b2c3d4e5f"
+    assert conversation.metadata == {
+        "copilotVersion": "0.0.352",
+        "cwd": "/home/kim/svc",
+        "branch": "main",
+        "startTime": "2025-11-20T15:00:00.000Z",
+    }
+    # What the person typed, not the CLI's transformed content.
+    assert turns(conversation)[0] == ("user", "Add a /healthz endpoint to app.py")
+    assert conversation.dropped == {"attachment": 1}
+    blocks = conversation.turns[1].blocks or []
+    assert [b["type"] for b in blocks] == ["text", "tool_use", "tool_result", "text"]
+    assert blocks[2]["content"] == "File app.py updated."
+    last = conversation.turns[3].blocks or []
+    assert (last[-1]["type"], last[-1]["is_error"]) == ("tool_result", True)
+    (pair,) = [p for p in find_pairs(conversation) if p.detected and p.detected.score >= DEFAULT_THRESHOLD]
+    assert (pair.rejected, pair.pushback, pair.chosen) == (1, 2, 3)
+
+
+def test_the_session_imports_once(engine: Engine) -> None:
+    summary = run_import(engine, paths=[ROOT], source="copilot", workers=0)
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (1, 1, 0)
+    assert run_import(engine, paths=[ROOT], source="copilot", workers=0).conversations_added == 0
