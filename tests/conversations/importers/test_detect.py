@@ -49,6 +49,7 @@ def test_registry() -> None:
         "chatbox",
         "nextchat",
         "betterchatgpt",
+        "chatbot-ui",
         "typingmind",
         "big-agi",
         "llm-cli",
