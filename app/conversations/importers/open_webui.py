@@ -11,20 +11,36 @@ elements: `type="reasoning"` becomes a thinking block, `type="tool_calls"` a too
 (`name`, `arguments`, `result` attributes, HTML-escaped), `type="code_interpreter"` the code it ran and its
 `output`. Images a user attached (`files` of type image) are counted as dropped. The chat's `id` is the
 external id; its `models` are kept as metadata.
+
+Qwen Chat (chat.qwen.ai) exports the same chats, its "export all chats" wrapped as `{success, request_id, data:
+[chats]}` (the chats then streamed) and a single chat bare; an answer's text is in `content_list` by phase
+(`answer`; `think` is a thinking block, `reasoning_content` too), its `content` empty.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 import orjson
 
-from ._json import BadRecord
-from ._records import RecordImporter, external_id, first_byte, has_top_key, type_name
+from ._json import BOM, BadRecord
+from ._records import (
+    RecordImporter,
+    converted,
+    external_id,
+    first_byte,
+    has_top_key,
+    head_records,
+    peekable,
+    stream_items,
+    stream_results,
+    type_name,
+)
 from ._turns import TurnBuilder, flatten, tool_result, tool_use
-from .base import ParsedConversation, SkipRecord
+from .base import ParsedConversation, ParseResult, SkipRecord
 
 _DETAILS = re.compile(r'<details type="(\w+)"([^>]*)>(.*?)</details>', re.DOTALL)
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
@@ -111,6 +127,21 @@ def _answer(builder: TurnBuilder, content: str) -> None:
     builder.text(content[at:].strip())
 
 
+def _phases(builder: TurnBuilder, phases: list[Any]) -> None:
+    """Qwen Chat's answer: `content_list` items by `phase` (`answer` the text, `think` the reasoning; a web
+    search's results are counted as dropped)."""
+    for item in phases:
+        if type(item) is not dict or type(item.get("content")) is not str:
+            continue
+        phase = item.get("phase")
+        if phase == "answer":
+            _answer(builder, item["content"])
+        elif phase in ("think", "thinking", "reasoning"):
+            builder.thinking(item["content"])
+        elif item["content"].strip():
+            builder.dropped[str(phase)] += 1
+
+
 def _json_or_text(value: str | None) -> Any:
     if value is None:
         return None
@@ -147,7 +178,11 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         if role == "user":
             builder.user(flatten(content, builder.dropped))
         elif role == "assistant":
-            if type(content) is str:
+            if type(message.get("reasoning_content")) is str:
+                builder.thinking(message["reasoning_content"])
+            if not content and type(message.get("content_list")) is list:
+                _phases(builder, message["content_list"])
+            elif type(content) is str:
                 _answer(builder, content)
             else:
                 builder.text(flatten(content, builder.dropped))
@@ -176,4 +211,49 @@ def _hint(head: bytes) -> bool:
     return first_byte(head) == ord("[") or has_top_key(head, b'"chat"') or has_top_key(head, b'"history"')
 
 
-importer = RecordImporter("open-webui", _convert, looks=_looks, hint=_hint)
+# Qwen Chat's "export all chats": `{success, request_id, data: [chats]}` around Open WebUI's chats.
+_WRAPPED = re.compile(
+    rb'\s*\{\s*"success"\s*:\s*(?:true|false)\s*,\s*"request_id"\s*:\s*"[^"]*"\s*,\s*"data"\s*:\s*(?=\[)'
+)
+
+
+def _is_wrapper(record: dict[str, Any]) -> bool:
+    data = record.get("data")
+    return (
+        "request_id" in record
+        and type(data) is list
+        and bool(data)
+        and type(data[0]) is dict
+        and _looks(data[0])
+    )
+
+
+class OpenWebUIImporter:
+    """Open WebUI's exports (records: `_convert`), and Qwen Chat's wrapped one, its chats streamed."""
+
+    name = "open-webui"
+
+    def __init__(self) -> None:
+        self._records = RecordImporter("open-webui", _convert, looks=_looks, hint=_hint)
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if self._records.sniff(head, filename):
+            return True
+        records = head_records(head)
+        if records:
+            return _is_wrapper(records[0])
+        return _WRAPPED.match(head.removeprefix(BOM)) is not None and b'"childrenIds"' in head
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        buffered = peekable(stream)
+        items = stream_items(buffered, _WRAPPED, "$.data")
+        if items is None:
+            return self._records.parse(buffered, filename)
+        return stream_results(
+            items,
+            lambda chat, where: converted(_convert, chat, where, f"{filename}:{where}"),
+            "Qwen Chat export without chats",
+        )
+
+
+importer = OpenWebUIImporter()
