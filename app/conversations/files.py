@@ -33,7 +33,7 @@ CHAT_VIEW_REASON = (
 # Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
 # aider's input history holds no answers: listed so that it is counted as skipped with its reason.
 _LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
-_LOG_FOLDERS = frozenset({".specstory"})
+_LOG_FOLDERS = frozenset({".specstory", ".crush"})
 
 # Files that real exports and tool folders put next to conversations, known not to be any: skipped and
 # counted by reason instead of failing detection on every import.
@@ -117,6 +117,8 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     ):
         # OpenCode's JSON storage: a session file reads its messages and parts from the folders beside it.
         return "OpenCode storage message, part or project file (read with its session)"
+    if base.endswith(("-wal", "-shm", "-journal")):
+        return "SQLite write-ahead log, shared memory or journal (read with its database)"
     if base == ".aider.input.history":
         # What was typed at aider's prompt, without a single answer: the chat is in .aider.chat.history.md
         # and .aider.llm.history beside it.

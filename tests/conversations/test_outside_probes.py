@@ -4,8 +4,10 @@ shape existed, kept apart from the readers' own fixtures. Each one imports as it
 and pairs it holds (the pushback "that's wrong, ..." and the revision), is skipped with its reason (an export's
 other files), or, for the shapes not read yet, fails with one clear error. `apps/` and `exporters/` are the first
 round (all read now); `apps-2/` and `tools-2/` the second, measured before any reader of theirs was written
-(of 33 files, 9 imported): 29 import now, aider's input history is skipped with its reason, 3 are not read (their errors below say "matches no known format"
-or name the field).
+(of 33 files, 9 imported): 29 import now, aider's input history is skipped with its reason, 3 are not read. The
+third round, `agents-3/` (coding agents) and `apps-3/` (chat apps), 16 probes measured before any reader of
+theirs: 2 imported; 11 do now and 5 are not read (cursor-agent's database, Chatbot UI's browser-storage dump,
+ChatHub, Page Assist; Enchanted's Core Data store). Unread files' errors say "matches no known format".
 """
 
 from __future__ import annotations
@@ -123,6 +125,40 @@ EXPECTED = {
     "tools-2/openai-responses/conversation_items.json": ('openai-items', 1, 1, 0),
     "tools-2/prodigy/git_undo_ab.jsonl": ('', 0, 0, 1),
     "tools-2/vercel-ai-sdk/.chats/t582mlgG2ss54fiG.json": ('ai-sdk', 1, 1, 0),
+    "agents-3/amp/threads/T-0199e2a4-7c05-7318-b6e2-4d1f8a3c9e57.json": ('anthropic', 1, 1, 0),
+    "agents-3/copilot-cli/session-state/5e8b1f0a-9c27-4d63-b4e1-7a2c9f3d6b18/events.jsonl": ('copilot-cli', 1, 1, 0),
+    "agents-3/crush/.crush/crush.db": ('crush', 1, 1, 0),
+    "agents-3/cursor-agent/chats/d5c413476c1aa736f2c85573536d63d3/3b7e1c94-0d52-4a8f-b6e3-9c2a5f8d1e47/store.db": ('', 0, 0, 1),
+    "agents-3/goose/sessions/20251014_091200.jsonl": ('goose', 1, 1, 0),
+    "agents-3/opencode/storage/message/ses_63f1b2c40ffeQ2kV8nRjT5wXyA/msg_9c0e4d3b8001aQ4rZtY1uV7pLm.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/message/ses_63f1b2c40ffeQ2kV8nRjT5wXyA/msg_9c0e4d4a1001Xk2JbH9sWq3eTn.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/message/ses_63f1b2c40ffeQ2kV8nRjT5wXyA/msg_9c0e4d5f6001Rr8cGm1vKz0dPa.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/message/ses_63f1b2c40ffeQ2kV8nRjT5wXyA/msg_9c0e4f7e2001Lp5yNw4qBx6sHc.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/message/ses_63f1b2c40ffeQ2kV8nRjT5wXyA/msg_9c0e4f8b9001Dt3fVe7kJq2aWu.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d3b8001aQ4rZtY1uV7pLm/prt_9c0e4d3b8002Fh6uKp0wZr4cNj.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d4a1001Xk2JbH9sWq3eTn/prt_9c0e4d4c2001Gm7xLs2aQe9bVt.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d4a1001Xk2JbH9sWq3eTn/prt_9c0e4d4d0001Hn3pWq8rTy5uIo.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d4a1001Xk2JbH9sWq3eTn/prt_9c0e4d4e1001Jk9sDf4gHj1kLz.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d4a1001Xk2JbH9sWq3eTn/prt_9c0e4d5e9001Mn2bVc5xZa8sDq.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d5f6001Rr8cGm1vKz0dPa/prt_9c0e4d5f7001Pq4wEr6tYu8iOp.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d5f6001Rr8cGm1vKz0dPa/prt_9c0e4d600001As1dFg3hJk5lZx.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4d5f6001Rr8cGm1vKz0dPa/prt_9c0e4e0b1001Cv7bNm9qWe2rTy.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4f7e2001Lp5yNw4qBx6sHc/prt_9c0e4f7e2002Uo4iPa6sDf8gHj.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4f8b9001Dt3fVe7kJq2aWu/prt_9c0e4f8ba001Kl1zXc3vBn5mQw.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4f8b9001Dt3fVe7kJq2aWu/prt_9c0e4f8c0001Er7tYu9iOp1aSd.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/part/msg_9c0e4f8b9001Dt3fVe7kJq2aWu/prt_9c0e500a3001Fg2hJk4lZx6cVb.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/project/4b0ea68d7af9a6031a7ffda7ad66e0cb83315750.json": ('', 0, 0, 0),
+    "agents-3/opencode/storage/session/4b0ea68d7af9a6031a7ffda7ad66e0cb83315750/ses_63f1b2c40ffeQ2kV8nRjT5wXyA.json": ('opencode', 1, 1, 0),
+    "agents-3/qwen-code/projects/-home-dana-projects-uploader/chats/7d3c9e52-41a8-4f0b-9c6e-2b5a8d1f4e07.jsonl": ('claude-code', 1, 1, 0),
+    "agents-3/roo-code/tasks/0199e2a4-6f13-7b52-a8d1-3c9e5f7a2b46/api_conversation_history.json": ('cline', 1, 1, 0),
+    "apps-3/chatbot-ui/chatbot-ui-data.json": ('', 0, 0, 1),
+    "apps-3/chatbot-ui/chatbot_ui_history.json": ('chatbot-ui', 2, 1, 0),
+    "apps-3/chatbot-ui/chatbot_ui_history_12-6.json": ('chatbot-ui', 2, 1, 0),
+    "apps-3/chathub/chathub.json": ('', 0, 0, 1),
+    "apps-3/enchanted/default.store": ('', 0, 0, 1),
+    "apps-3/ollama-app/db.sqlite": ('ollama-app', 2, 1, 0),
+    "apps-3/page-assist/page-assist-2025-12-05T13_05_12.418Z.json": ('', 0, 0, 1),
+    "apps-3/qwen-chat/qwen-chat-export-1764939700123.json": ('open-webui', 2, 1, 0),
 }  # fmt: skip
 
 

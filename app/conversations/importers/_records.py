@@ -247,6 +247,11 @@ def _whole_object(head: bytes) -> dict[str, Any] | None:
     return value if type(value) is dict else None
 
 
+def as_object(value: Any) -> dict[str, Any]:
+    """The value when it is a JSON object, else an empty one (for optional nested fields)."""
+    return value if type(value) is dict else {}
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"

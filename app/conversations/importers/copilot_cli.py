@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO, Any
 
-from ._records import head_records, object_lines
+from ._records import as_object, head_records, object_lines
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped
 
@@ -30,11 +30,6 @@ _NO_TALK = "Copilot CLI session without a prompt and an answer"
 
 def _looks(record: dict[str, Any]) -> bool:
     return record.get("type") in _EVENTS and type(record.get("data")) is dict and "parentId" in record
-
-
-def _data(record: dict[str, Any]) -> dict[str, Any]:
-    data = record.get("data")
-    return data if type(data) is dict else {}
 
 
 class CopilotCliImporter:
@@ -53,10 +48,10 @@ class CopilotCliImporter:
                 yield entry
                 continue
             _, record = entry
-            kind, data = record.get("type"), _data(record)
+            kind, data = record.get("type"), as_object(record.get("data"))
             if kind == "session.start":
                 session_id = data.get("sessionId") if type(data.get("sessionId")) is str else None
-                context = data.get("context") if type(data.get("context")) is dict else {}
+                context = as_object(data.get("context"))
                 for key, value in (("copilotVersion", data.get("copilotVersion")), ("cwd", context.get("cwd")),
                                    ("branch", context.get("branch")), ("startTime", data.get("startTime"))):  # fmt: skip
                     if type(value) is str and value:
@@ -76,7 +71,7 @@ class CopilotCliImporter:
                             tool_use(request.get("toolCallId"), request.get("name"), request.get("arguments"))
                         )
             elif kind == "tool.execution_complete":
-                result = data.get("result") if type(data.get("result")) is dict else {}
+                result = as_object(data.get("result"))
                 content = result.get("content", data.get("error"))
                 builder.block(
                     tool_result(data.get("toolCallId"), content, is_error=data.get("success") is False)

@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from ._json import BadRecord
-from ._records import head_records, object_lines, type_name
+from ._records import as_object, head_records, object_lines, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped
 
@@ -65,8 +65,8 @@ def _add(builder: TurnBuilder, message: dict[str, Any], number: int) -> None:
         elif kind == "thinking" and role == "assistant":
             builder.thinking(item.get("thinking") if type(item.get("thinking")) is str else "")
         elif kind == "toolRequest":
-            call = item.get("toolCall") if type(item.get("toolCall")) is dict else {}
-            value = call.get("value") if type(call.get("value")) is dict else {}
+            call = as_object(item.get("toolCall"))
+            value = as_object(call.get("value"))
             builder.block(tool_use(item.get("id"), value.get("name"), value.get("arguments")))
         elif kind == "toolResponse":
             text, failed = _result_text(item.get("toolResult"))

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import langchain
 from ._json import BadRecord
-from ._records import RecordImporter, expect, external_id, type_name
+from ._records import RecordImporter, as_object, expect, external_id, type_name
 from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, SkipRecord
 from .openai import add_message
@@ -64,10 +64,6 @@ def _answer(outputs: dict[str, Any]) -> tuple[list[Any], str] | None:
     return None
 
 
-def _object(value: Any) -> dict[str, Any]:
-    return value if type(value) is dict else {}
-
-
 def _texts(messages: list[Any]) -> list[str]:
     """What identifies each message when comparing lists: its content, wherever the shape keeps it."""
     found = []
@@ -98,8 +94,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             _add(builder, message, f"{field}[{i}]")
         for i, message in enumerate(messages):
             _add(builder, message, where if len(messages) == 1 else f"{where}[{i}]")
-    extra = _object(record.get("extra"))
-    params, meta = _object(extra.get("invocation_params")), _object(extra.get("metadata"))
+    extra = as_object(record.get("extra"))
+    params, meta = as_object(extra.get("invocation_params")), as_object(extra.get("metadata"))
     metadata = {
         key: value
         for key, value in (

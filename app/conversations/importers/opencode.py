@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from ._frameworks import whole_value
 from ._json import BadRecord, decode, too_large
-from ._records import expect, first_byte, head_records, type_name
+from ._records import as_object, expect, first_byte, head_records, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import MAX_RECORD_BYTES, FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
@@ -53,9 +53,10 @@ def _add_part(builder: TurnBuilder, role: str, part: Any, where: str) -> None:
             return
         builder.say(role, expect(part.get("text"), str, f"{where}.text"))
     elif kind == "reasoning" and role == "assistant":
-        builder.thinking(part.get("text") if type(part.get("text")) is str else "")
+        text = part.get("text")
+        builder.thinking(text if type(text) is str else "")
     elif kind == "tool":
-        state = part.get("state") if type(part.get("state")) is dict else {}
+        state = as_object(part.get("state"))
         builder.block(tool_use(part.get("callID"), part.get("tool"), state.get("input")))
         if state.get("status") == "completed":
             builder.block(tool_result(part.get("callID"), state.get("output")))

@@ -31,6 +31,8 @@ def test_registry() -> None:
         "opencode",
         "goose",
         "copilot-cli",
+        "crush",
+        "ollama-app",
         "langchain",
         "langsmith",
         "llamaindex",

@@ -41,7 +41,7 @@ def test_a_message_that_cannot_be_read_is_an_error_at_its_line() -> None:
     lines[2] = b'{"id":"x","role":"robot","created":1,"content":[]}'
     results = list(get_importer("goose").parse(io.BytesIO(b"\n".join(lines)), "s.jsonl"))
     assert errors_of([r for r in results if isinstance(r, RecordError)]) == [
-        (3, None, "role: expected \"user\" or \"assistant\", got 'robot'")
+        (3, None, 'role: expected "user" or "assistant", got \'robot\'')
     ]
 
 
