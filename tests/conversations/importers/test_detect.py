@@ -52,6 +52,7 @@ def test_registry() -> None:
         "nextchat",
         "betterchatgpt",
         "chatbot-ui",
+        "page-assist",
         "typingmind",
         "big-agi",
         "llm-cli",
