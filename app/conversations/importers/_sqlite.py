@@ -46,6 +46,10 @@ def opened(stream: IO[bytes], filename: str) -> Iterator[sqlite3.Connection]:
             yield connection
         except sqlite3.DatabaseError as exc:
             raise FileFormatError(f"the SQLite database cannot be read: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise FileFormatError(
+                f"the SQLite database holds text that is not valid UTF-8 (byte {exc.start})"
+            ) from None
         finally:
             connection.close()
     finally:

@@ -160,6 +160,8 @@ def _result_text(value: str) -> str:
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    if type(record) is not dict:  # an item of Qwen Chat's streamed `data`
+        raise BadRecord(f"expected a chat object, got {type_name(record)}")
     chat = _chat(record)
     if chat is None:
         raise BadRecord("chat: expected an object with history.messages or messages")

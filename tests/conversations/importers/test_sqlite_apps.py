@@ -96,6 +96,15 @@ def test_a_database_without_the_tables_is_one_clear_error(tmp_path: Path) -> Non
         _results(other, "ollama-app")
 
 
+def test_text_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "db.sqlite"
+    shutil.copy(OLLAMA, broken)
+    with sqlite3.connect(broken) as connection:
+        connection.execute("UPDATE messages SET content = CAST(X'48E9' AS TEXT) WHERE id = 1")
+    with pytest.raises(FileFormatError, match=r"holds text that is not valid UTF-8 \(byte 1\)"):
+        _results(broken, "ollama-app")
+
+
 def test_the_databases_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="apps", workers=0)
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 2, 0)
