@@ -101,7 +101,7 @@ def test_text_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
     shutil.copy(OLLAMA, broken)
     with sqlite3.connect(broken) as connection:
         connection.execute("UPDATE messages SET content = CAST(X'48E9' AS TEXT) WHERE id = 1")
-    with pytest.raises(FileFormatError, match=r"holds text that is not valid UTF-8 \(byte 1\)"):
+    with pytest.raises(FileFormatError, match="cannot be read: Could not decode to UTF-8 column 'content'"):
         _results(broken, "ollama-app")
 
 
