@@ -410,6 +410,27 @@ def stream_results(
         yield Skipped(empty)
 
 
+def items_under(
+    stream: IO[bytes], filename: str, key: str, convert: Converter, *, empty: str, noun: str
+) -> Iterator[ParseResult]:
+    """Each item of the list the file's object holds under `key` (a file read whole), converted with its JSON
+    path (`$.key[i]`); a value that is not a list is an error naming `key` and `noun` (what it should list), an
+    empty list one Skipped with the reason `empty`."""
+    for record in iter_records(stream):
+        if isinstance(record, RecordError):
+            yield record
+            continue
+        found = record.value.get(key) if type(record.value) is dict else None
+        if type(found) is not list:
+            yield RecordError(f"{key}: expected the list of {noun}, got {type_name(found)}")
+            continue
+        if not found:
+            yield Skipped(empty)
+        for i, item in enumerate(found):
+            where = f"$.{key}[{i}]"
+            yield converted(convert, item, where, f"{filename}:{where}")
+
+
 def converted(convert: Converter, value: Any, where: str, fallback: str) -> ParseResult:
     """`convert(value, fallback id)` for one item found at JSON path `where`: its conversation (placed at
     `where`), or the BadRecord it raises as a RecordError there, or the SkipRecord as a Skipped."""

@@ -20,14 +20,14 @@ from ._records import (
     expect,
     first_byte,
     head_records,
-    iter_records,
+    items_under,
     peekable,
     stream_items,
     stream_results,
     type_name,
 )
 from ._turns import TurnBuilder
-from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
+from .base import ParsedConversation, ParseResult, SkipRecord
 from .openai import add_messages
 
 _OPENING = re.compile(rb'\s*\{\s*(?:"version"\s*:\s*\d+\s*,\s*)?"history"\s*:\s*(?=\[)')
@@ -96,19 +96,9 @@ class ChatbotUiImporter:
                 _NO_HISTORY,
             )
             return
-        for record in iter_records(buffered):
-            if isinstance(record, RecordError):
-                yield record
-                continue
-            history = record.value.get("history") if type(record.value) is dict else None
-            if type(history) is not list:
-                yield RecordError(f"history: expected the list of conversations, got {type_name(history)}")
-                continue
-            if not history:
-                yield Skipped(_NO_HISTORY)
-            for i, chat in enumerate(history):
-                where = f"$.history[{i}]"
-                yield converted(_convert, chat, where, f"{filename}:{where}")
+        yield from items_under(
+            buffered, filename, "history", _convert, empty=_NO_HISTORY, noun="conversations"
+        )
 
 
 importer = ChatbotUiImporter()

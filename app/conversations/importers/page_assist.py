@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord
-from ._records import as_object, converted, first_byte, head_records, iter_records, type_name
+from ._records import as_object, first_byte, head_records, items_under, type_name
 from ._turns import TurnBuilder
-from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
+from .base import ParsedConversation, ParseResult, SkipRecord
 from .textgen_webui import split_thinking
 
 _KEYS = ("chat", "knowledge", "vector", "prompts")
@@ -84,19 +84,7 @@ class PageAssistImporter:
         return b'"knowledge"' in head[:200] and b'"chat"' in head and b'"history_id"' in head
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        for record in iter_records(stream):
-            if isinstance(record, RecordError):
-                yield record
-                continue
-            chats = record.value.get("chat") if type(record.value) is dict else None
-            if type(chats) is not list:
-                yield RecordError(f"chat: expected the list of chats, got {type_name(chats)}")
-                continue
-            if not chats:
-                yield Skipped(_NO_CHATS)
-            for i, chat in enumerate(chats):
-                where = f"$.chat[{i}]"
-                yield converted(_convert, chat, where, f"{filename}:{where}")
+        return items_under(stream, filename, "chat", _convert, empty=_NO_CHATS, noun="chats")
 
 
 importer = PageAssistImporter()
