@@ -73,10 +73,13 @@ def test_a_run_that_cannot_be_read_is_an_error_at_its_line() -> None:
     broken["outputs"] = {"run": None}
     wrong_role = json.loads(lines[2])
     wrong_role["outputs"]["messages"][1]["role"] = "robot"
-    data = "\n".join([json.dumps(broken), json.dumps(wrong_role)]).encode()
+    no_inputs = json.loads(lines[0])
+    no_inputs["inputs"] = "hello"
+    data = "\n".join([json.dumps(broken), json.dumps(wrong_role), json.dumps(no_inputs)]).encode()
     assert errors_of([r for r in _parse(data) if isinstance(r, RecordError)]) == [
         (1, None, "outputs: expected generations or messages"),
         (2, None, 'outputs.messages[1].role: expected "system", "user", "assistant" or "tool", got "robot"'),
+        (3, None, "inputs: expected an object, got a string"),
     ]
 
 

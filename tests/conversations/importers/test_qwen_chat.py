@@ -4,16 +4,19 @@ written by hand in the shape real exports show (a thinking phase, a regenerated 
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.conversations.importers import detect_format
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, RecordError
 from app.conversations.importing import run_import
 from app.pairs.detection import DEFAULT_THRESHOLD
 from app.pairs.findings import find_pairs
 
-from .helpers import parse_one, turns
+from .helpers import errors_of, parse_one, turns
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "qwen_chat"
 (EXPORT,) = ROOT.glob("*.json")
@@ -38,6 +41,16 @@ def test_the_wrapped_chats_are_read_with_their_answer_phases() -> None:
     assert conversation.dropped == {"web_search": 1}
     (pair,) = [p for p in find_pairs(conversation) if p.detected and p.detected.score >= DEFAULT_THRESHOLD]
     assert (pair.rejected, pair.pushback, pair.chosen) == (1, 2, 3)
+
+
+def test_an_item_that_is_not_a_chat_is_an_error_at_its_path() -> None:
+    export = json.loads(EXPORT.read_bytes())
+    export["data"].insert(0, [1])
+    results = list(get_importer("open-webui").parse(io.BytesIO(json.dumps(export).encode()), EXPORT.name))
+    assert errors_of([r for r in results if isinstance(r, RecordError)]) == [
+        (None, "$.data[0]", "expected a chat object, got a list")
+    ]
+    assert len([r for r in results if isinstance(r, ParsedConversation)]) == 1
 
 
 def test_the_export_imports_once(engine: Engine) -> None:
