@@ -34,6 +34,8 @@ CHAT_VIEW_REASON = (
 # aider's input history holds no answers: listed so that it is counted as skipped with its reason.
 _LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
 _LOG_FOLDERS = frozenset({".specstory", ".crush"})
+# The files SQLite keeps beside a database (`chats.db-wal`): read with the database, not on their own.
+_SQLITE_SIDECAR = re.compile(r"\.(?:db|sqlite3?|store|vscdb)-(?:wal|shm|journal)$", re.IGNORECASE)
 
 # Files that real exports and tool folders put next to conversations, known not to be any: skipped and
 # counted by reason instead of failing detection on every import.
@@ -117,8 +119,10 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     ):
         # OpenCode's JSON storage: a session file reads its messages and parts from the folders beside it.
         return "OpenCode storage message, part or project file (read with its session)"
-    if base.endswith(("-wal", "-shm", "-journal")):
+    if _SQLITE_SIDECAR.search(base):
         return "SQLite write-ahead log, shared memory or journal (read with its database)"
+    if ".crush" in parts[:-1] and base != "crush.db":
+        return "Crush settings or logs, not sessions"
     if base == ".aider.input.history":
         # What was typed at aider's prompt, without a single answer: the chat is in .aider.chat.history.md
         # and .aider.llm.history beside it.

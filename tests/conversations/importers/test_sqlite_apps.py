@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from app.conversations.files import NotConversation, iter_input_files
+from app.conversations.files import NotConversation, iter_input_files, not_conversation_reason
 from app.conversations.importers import detect_format, get_importer
 from app.conversations.importers.base import FileFormatError, ParsedConversation, Skipped
 from app.conversations.importing import run_import
@@ -109,3 +109,13 @@ def test_the_databases_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="apps", workers=0)
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 2, 0)
     assert run_import(engine, paths=[ROOT], source="apps", workers=0).conversations_added == 0
+
+
+def test_what_sits_beside_the_databases_is_skipped_by_name() -> None:
+    assert not_conversation_reason("proj/.crush/logs/crush.log", 10) == "Crush settings or logs, not sessions"
+    assert not_conversation_reason("proj/.crush/crush.db", 10) is None
+    sidecar = "SQLite write-ahead log, shared memory or journal (read with its database)"
+    assert not_conversation_reason("Ollama/db.sqlite-wal", 10) == sidecar
+    assert not_conversation_reason("proj/.crush/crush.db-journal", 10) == sidecar
+    # A name that only ends like one is not.
+    assert not_conversation_reason("notes/trip-journal", 10) is None
