@@ -6,8 +6,8 @@ other files), or, for the shapes not read yet, fails with one clear error. `apps
 round (all read now); `apps-2/` and `tools-2/` the second, measured before any reader of theirs was written
 (of 33 files, 9 imported): 29 import now, aider's input history is skipped with its reason, 3 are not read. The
 third round, `agents-3/` (coding agents) and `apps-3/` (chat apps), 16 probes measured before any reader of
-theirs: 2 imported; 12 do now and 4 are not read (cursor-agent's database, Chatbot UI's browser-storage dump,
-ChatHub, Enchanted's Core Data store). Unread files' errors say "matches no known format".
+theirs: 2 imported; 13 do now and 3 are not read (cursor-agent's database, Chatbot UI's browser-storage dump,
+Enchanted's Core Data store). Unread files' errors say "matches no known format".
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ EXPECTED = {
     "apps-3/chatbot-ui/chatbot-ui-data.json": ('', 0, 0, 1),
     "apps-3/chatbot-ui/chatbot_ui_history.json": ('chatbot-ui', 2, 1, 0),
     "apps-3/chatbot-ui/chatbot_ui_history_12-6.json": ('chatbot-ui', 2, 1, 0),
-    "apps-3/chathub/chathub.json": ('', 0, 0, 1),
+    "apps-3/chathub/chathub.json": ('chathub', 2, 1, 0),
     "apps-3/enchanted/default.store": ('', 0, 0, 1),
     "apps-3/ollama-app/db.sqlite": ('ollama-app', 2, 1, 0),
     "apps-3/page-assist/page-assist-2025-12-05T13_05_12.418Z.json": ('page-assist', 2, 1, 0),

@@ -53,6 +53,7 @@ def test_registry() -> None:
         "betterchatgpt",
         "chatbot-ui",
         "page-assist",
+        "chathub",
         "typingmind",
         "big-agi",
         "llm-cli",
