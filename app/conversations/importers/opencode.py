@@ -16,6 +16,7 @@ text. The session's title is the title; its id the external id; its directory, v
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +28,8 @@ from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import MAX_RECORD_BYTES, FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
 _NO_TALK = "OpenCode session without a prompt and an answer"
+# Ids name the folders a storage session's messages and parts are read from: nothing that could leave them.
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
 _QUIET_PARTS = ("step-start", "step-finish", "snapshot", "patch", "agent", "retry", "compaction", "subtask")
 
 
@@ -126,11 +129,17 @@ def _from_storage(info: dict[str, Any], session_path: str) -> ParseResult:
             "import the whole storage folder, or export the session with `opencode export`"
         )
     messages = []
+    if not _SAFE_ID.fullmatch(info["id"]):
+        raise BadRecord(f"id: not an OpenCode session id: {info['id'][:60]!r}")
     folder = storage / "message" / info["id"]
     for name in sorted(os.listdir(folder)) if folder.is_dir() else []:
         message = _read_json(str(folder / name))
-        if type(message) is not dict or type(message.get("id")) is not str:
-            raise BadRecord(f"{folder.name}/{name}: expected a message object with an id")
+        if (
+            type(message) is not dict
+            or type(message.get("id")) is not str
+            or not _SAFE_ID.fullmatch(message["id"])
+        ):
+            raise BadRecord(f"{folder.name}/{name}: expected a message object with an OpenCode message id")
         part_folder = storage / "part" / message["id"]
         names = sorted(os.listdir(part_folder)) if part_folder.is_dir() else []
         parts = [_read_json(str(part_folder / part)) for part in names if part.endswith(".json")]

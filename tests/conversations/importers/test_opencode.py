@@ -6,6 +6,7 @@ call, step markers."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.conversations.importers import detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation
+from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
 from app.conversations.importing import run_import
 from app.pairs.detection import DEFAULT_THRESHOLD
 from app.pairs.findings import find_pairs
@@ -74,6 +75,20 @@ def test_a_storage_session_without_its_folders_says_how_to_import_it(tmp_path: P
     ):
         with pytest.raises(FileFormatError, match=reason):
             list(get_importer("opencode").parse(io.BytesIO(data), name))
+
+
+def test_a_session_id_cannot_lead_the_reader_out_of_the_storage(tmp_path: Path) -> None:
+    storage = tmp_path / "storage"
+    shutil.copytree(ROOT / "storage", storage)
+    (session,) = (storage / "session").rglob("*.json")
+    secret = tmp_path / "secret"
+    (secret / "message").mkdir(parents=True)
+    info = json.loads(session.read_bytes())
+    info["id"] = "ses_/../../secret/message"
+    session.write_text(json.dumps(info))
+    (error,) = get_importer("opencode").parse(io.BytesIO(session.read_bytes()), str(session))
+    assert isinstance(error, RecordError)
+    assert error.reason == "id: not an OpenCode session id: 'ses_/../../secret/message'"
 
 
 def test_the_folder_imports_once_with_the_storage_files_skipped(engine: Engine) -> None:
