@@ -127,6 +127,10 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         # What was typed at aider's prompt, without a single answer: the chat is in .aider.chat.history.md
         # and .aider.llm.history beside it.
         return "aider input history (the prompts typed, no answers)"
+    if ".claude" in parts[:-1] and "projects" not in parts[parts.index(".claude") + 1 : -1]:
+        # ~/.claude (and a project's .claude/) hold settings, the prompt history, todos, custom commands and
+        # agents, shell snapshots, file history and caches beside the sessions under `projects/`.
+        return "Claude Code settings, prompt history, commands or caches, not sessions"
     if ".codex" in parts[:-1] and not _CODEX_SESSION_FOLDERS.intersection(
         parts[parts.index(".codex") + 1 : -1]
     ):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from app.conversations.importers import claude_code
 from app.conversations.importers.base import RecordError
+from app.conversations.importing import run_import
 
 from .helpers import REAL_CLAUDE_CODE, errors_of, jsonl, parse, parse_one, turns
 
@@ -416,3 +419,31 @@ def test_real_format_session_without_links() -> None:
     conversation = parse_one("claude-code", (REAL_CLAUDE_CODE / "session_b.jsonl").read_bytes())
     assert [t.role for t in conversation.turns] == ["user", "assistant", "user"]
     assert conversation.title == "This is from a different session file to test multi-session handling."
+
+
+def test_the_claude_folder_imports_its_sessions_and_skips_the_rest(engine: Engine, tmp_path: Path) -> None:
+    """`pairwise import ~/.claude`: the sessions under `projects/` are read; the prompt history, settings,
+    todos, custom commands and agents, shell snapshots, file history and caches beside them are skipped."""
+    home = tmp_path / ".claude"
+    project = home / "projects" / "-home-u-app"
+    project.mkdir(parents=True)
+    session = REAL_CLAUDE_CODE / "session_b.jsonl"
+    (project / session.name).write_bytes(session.read_bytes())
+    files = {
+        "history.jsonl": '{"display":"fix the failing test","pastedContents":{},"timestamp":1759000000000}\n',
+        "settings.json": '{"model": "opus"}\n',
+        "CLAUDE.md": "# Rules\nUse pytest.\n",
+        "commands/review.md": "# Review\nReview the diff.\n",
+        "agents/tester.md": "---\nname: tester\n---\nYou run the tests.\n",
+        "todos/s-agent-s.json": "[]\n",
+        "shell-snapshots/snapshot-bash-1.sh": "export PATH=/usr/bin\n",
+        "file-history/abc/v1": "old content\n",
+    }
+    for name, text in files.items():
+        (home / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / name).write_text(text)
+    summary = run_import(engine, paths=[home], workers=0)
+    assert (summary.conversations_added, summary.error_count, summary.errors) == (1, 0, [])
+    assert dict(summary.skipped) == {
+        "Claude Code settings, prompt history, commands or caches, not sessions": 8
+    }
