@@ -131,6 +131,15 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         # ~/.claude (and a project's .claude/) hold settings, the prompt history, todos, custom commands and
         # agents, shell snapshots, file history and caches beside the sessions under `projects/`.
         return "Claude Code settings, prompt history, commands or caches, not sessions"
+    if ".qwen" in parts[:-1] and "chats" not in parts[parts.index(".qwen") + 1 : -1]:
+        # ~/.qwen: settings, credentials, logs and QWEN.md beside the sessions (`projects/<project>/chats/`).
+        return "Qwen Code settings, credentials or logs, not sessions"
+    if ".copilot" in parts[:-1] and (
+        "session-state" not in parts[parts.index(".copilot") + 1 : -1] or not base.endswith(".jsonl")
+    ):
+        # ~/.copilot: config, MCP settings, logs and command history beside `session-state/`, whose session
+        # folders hold a workspace file beside their events.
+        return "GitHub Copilot CLI settings, logs or history, not sessions"
     if ".codex" in parts[:-1] and not _CODEX_SESSION_FOLDERS.intersection(
         parts[parts.index(".codex") + 1 : -1]
     ):

@@ -45,3 +45,17 @@ def test_the_session_imports_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="copilot", workers=0)
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (1, 1, 0)
     assert run_import(engine, paths=[ROOT], source="copilot", workers=0).conversations_added == 0
+
+
+def test_the_copilot_folder_imports_its_sessions_and_skips_the_rest(engine: Engine, tmp_path: Path) -> None:
+    home = tmp_path / ".copilot"
+    session = home / "session-state" / EVENTS.parent.name
+    session.mkdir(parents=True)
+    (session / "events.jsonl").write_bytes(EVENTS.read_bytes())
+    (session / "workspace.yaml").write_text("cwd: /home/kim/svc\n")
+    (home / "logs").mkdir()
+    (home / "logs" / "session.log").write_text("started\n")
+    (home / "config.json").write_text('{"model": "gpt-5"}\n')
+    summary = run_import(engine, paths=[home], workers=0)
+    assert (summary.conversations_added, summary.error_count) == (1, 0)
+    assert dict(summary.skipped) == {"GitHub Copilot CLI settings, logs or history, not sessions": 3}

@@ -41,3 +41,16 @@ def test_the_session_imports_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="qwen", workers=0)
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (1, 1, 0)
     assert run_import(engine, paths=[ROOT], source="qwen", workers=0).conversations_added == 0
+
+
+def test_the_qwen_folder_imports_its_sessions_and_skips_the_rest(engine: Engine, tmp_path: Path) -> None:
+    home = tmp_path / ".qwen"
+    chats = home / "projects" / "-home-li-src-etl" / "chats"
+    chats.mkdir(parents=True)
+    (chats / SESSION.name).write_bytes(SESSION.read_bytes())
+    (home / "settings.json").write_text('{"model": {"name": "qwen3-coder-plus"}}\n')
+    (home / "oauth_creds.json").write_text('{"access_token": "not-a-real-token"}\n')
+    (home / "QWEN.md").write_text("# Notes\n")
+    summary = run_import(engine, paths=[home], workers=0)
+    assert (summary.conversations_added, summary.error_count) == (1, 0)
+    assert dict(summary.skipped) == {"Qwen Code settings, credentials or logs, not sessions": 3}
