@@ -34,6 +34,8 @@ CHAT_VIEW_REASON = (
 # aider's input history holds no answers: listed so that it is counted as skipped with its reason.
 _LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
 _LOG_FOLDERS = frozenset({".specstory", ".crush"})
+# OpenCode's storage folders beside its sessions, messages and parts (`storage/<folder>/<session id>.json`).
+_OPENCODE_OTHER = frozenset({"session_diff", "todo", "share", "session_share"})
 # The files SQLite keeps beside a database (`chats.db-wal`): read with the database, not on their own.
 _SQLITE_SIDECAR = re.compile(r"\.(?:db|sqlite3?|store|vscdb)-(?:wal|shm|journal)$", re.IGNORECASE)
 
@@ -119,6 +121,8 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     ):
         # OpenCode's JSON storage: a session file reads its messages and parts from the folders beside it.
         return "OpenCode storage message, part or project file (read with its session)"
+    if len(parts) >= 3 and parts[-3] == "storage" and parts[-2] in _OPENCODE_OTHER:
+        return "OpenCode storage diffs, todos or shares, not conversations"
     if _SQLITE_SIDECAR.search(base):
         return "SQLite write-ahead log, shared memory or journal (read with its database)"
     if ".crush" in parts[:-1] and base != "crush.db":

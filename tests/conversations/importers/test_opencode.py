@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from app.conversations.files import not_conversation_reason
 from app.conversations.importers import detect_format, get_importer
 from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
 from app.conversations.importing import run_import
@@ -89,6 +90,14 @@ def test_a_session_id_cannot_lead_the_reader_out_of_the_storage(tmp_path: Path) 
     (error,) = get_importer("opencode").parse(io.BytesIO(session.read_bytes()), str(session))
     assert isinstance(error, RecordError)
     assert error.reason == "id: not an OpenCode session id: 'ses_/../../secret/message'"
+
+
+def test_the_storage_folders_beside_the_sessions_are_skipped_by_name() -> None:
+    assert not_conversation_reason("x/storage/session_diff/ses_a.json", 10) == (
+        "OpenCode storage diffs, todos or shares, not conversations"
+    )
+    assert not_conversation_reason("x/storage/todo/ses_a.json", 10) is not None
+    assert not_conversation_reason("x/storage/session/prj/ses_a.json", 10) is None
 
 
 def test_the_folder_imports_once_with_the_storage_files_skipped(engine: Engine) -> None:
