@@ -1,6 +1,8 @@
-"""Block's Goose sessions in its file store (`~/.local/share/goose/sessions/<yyyymmdd_hhmmss>.jsonl`, before
-Goose moved them into `sessions.db`): the first line is the session's metadata (`working_dir`, `description`,
-token counts), each later line a message `{id, role, created, content: [...]}`.
+"""Block's Goose sessions: its database (`~/.local/share/goose/sessions/sessions.db`, SQLite: `sessions` and their
+`messages`, each message's contents as `content_json`) and its earlier file store (`sessions/<yyyymmdd_hhmmss>
+.jsonl`: the first line is the session's metadata, `working_dir`, `description`, token counts, each later line a
+message `{id, role, created, content: [...]}`). In the database, scratch runs (`session_type` hidden) and
+sub-agent sessions are skipped with that reason; a session's name or description is its title.
 
 Content items are tagged in camelCase: `text`, `thinking` / `redactedThinking`, `toolRequest` (`id`,
 `toolCall: {status, value: {name, arguments}}`, or the error it failed with) and `toolResponse` (`id`,
@@ -15,13 +17,21 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO, Any
 
+import orjson
+
 from ._json import BadRecord
-from ._records import as_object, head_records, object_lines, type_name
+from ._records import as_object, head_records, object_lines, peekable, type_name
+from ._sqlite import MAGIC, columns, is_sqlite, opened
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
-from .base import ParsedConversation, ParseResult, RecordError, Skipped
+from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
 _META_KEYS = ("working_dir", "description", "message_count")
 _NO_TALK = "Goose session without a prompt and an answer"
+# Session types of `sessions.db` that are not a person's chat.
+_SKIPPED_TYPES = {
+    "hidden": "Goose scratch run (goose run --no-session)",
+    "subagent": "Goose sub-agent session (the agent talking to itself)",
+}
 
 
 def _is_metadata(record: dict[str, Any]) -> bool:
@@ -75,17 +85,65 @@ def _add(builder: TurnBuilder, message: dict[str, Any], number: int) -> None:
             builder.dropped[str(kind)] += 1
 
 
+def _from_database(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+    """`sessions.db`: every session's messages (`content_json`, the same contents) in order."""
+    with opened(stream, filename) as connection:
+        if not {"session_id", "role", "content_json"} <= columns(connection, "messages"):
+            raise FileFormatError(
+                "expected Goose's sessions and messages tables (session_id, role, content_json)"
+            )
+        found = columns(connection, "sessions")
+        kind = "session_type" if "session_type" in found else "NULL"
+        names: list[str] = [name for name in ("name", "description") if name in found] or ["NULL"]
+        folder = "working_dir" if "working_dir" in found else "NULL"
+        sessions = connection.execute(
+            f"SELECT id, {kind}, {', '.join(names)}, {folder} FROM sessions ORDER BY created_at, id"
+        ).fetchall()
+        for session_id, session_type, *titles, working_dir in sessions:
+            if session_type in _SKIPPED_TYPES:
+                yield Skipped(_SKIPPED_TYPES[session_type])
+                continue
+            builder = TurnBuilder()
+            rows = connection.execute(
+                "SELECT id, role, content_json FROM messages WHERE session_id = ? ORDER BY id", (session_id,)
+            ).fetchall()
+            try:
+                for row_id, role, content in rows:
+                    _add(builder, {"role": role, "content": orjson.loads(content)}, row_id)
+            except (BadRecord, orjson.JSONDecodeError) as exc:
+                yield RecordError(f"session {session_id}: {exc}")
+                continue
+            turns = builder.finish(complete=False)
+            if len({turn.role for turn in turns}) < 2:
+                yield Skipped(_NO_TALK)
+                continue
+            title = next((t for t in titles if type(t) is str and t.strip()), None)
+            yield ParsedConversation(
+                external_id=str(session_id),
+                turns=turns,
+                title=title or prompt_title(turns[0].text),
+                metadata={"working_dir": working_dir} if type(working_dir) is str and working_dir else {},
+                dropped=dict(builder.dropped),
+            )
+
+
 class GooseImporter:
     name = "goose"
 
     def sniff(self, head: bytes, filename: str) -> bool:
+        if is_sqlite(head):
+            return b"content_json" in head and b"working_dir" in head
         records = head_records(head)
         return bool(records) and _is_metadata(records[0]) and (len(records) == 1 or _is_message(records[1]))
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        buffered = peekable(stream)
+        if is_sqlite(buffered.peek(len(MAGIC))):
+            yield from _from_database(buffered, filename)
+            return
         builder = TurnBuilder()
         metadata: dict[str, Any] = {}
-        for entry in object_lines(stream):
+        for entry in object_lines(buffered):
             if isinstance(entry, RecordError):
                 yield entry
                 continue

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.conversations.importers import detect_format, get_importer
-from app.conversations.importers.base import RecordError
+from app.conversations.importers.base import ParsedConversation, RecordError, Skipped
 from app.conversations.importing import run_import
 from app.pairs.detection import DEFAULT_THRESHOLD
 from app.pairs.findings import find_pairs
@@ -19,6 +19,7 @@ from .helpers import errors_of, parse_one, turns
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "goose"
 SESSION = ROOT / "sessions" / "20251101_121320.jsonl"
+DATABASE = ROOT / "sessions" / "sessions.db"
 
 
 def test_a_session_is_one_conversation_with_its_tool_calls() -> None:
@@ -45,7 +46,23 @@ def test_a_message_that_cannot_be_read_is_an_error_at_its_line() -> None:
     ]
 
 
-def test_the_session_imports_once(engine: Engine) -> None:
+def test_the_database_reads_each_persons_session() -> None:
+    assert detect_format(DATABASE.read_bytes()[:65536], "sessions.db") == "goose"
+    results = list(get_importer("goose").parse(io.BytesIO(DATABASE.read_bytes()), str(DATABASE)))
+    (session,) = [r for r in results if isinstance(r, ParsedConversation)]
+    assert (session.external_id, session.title) == ("20251201_1", "Docker image size")
+    assert session.metadata == {"working_dir": "/srv/api"}
+    blocks = session.turns[1].blocks or []
+    assert [b["type"] for b in blocks] == ["text", "tool_use", "tool_result", "text"]
+    (pair,) = [p for p in find_pairs(session) if p.detected and p.detected.score >= DEFAULT_THRESHOLD]
+    assert (pair.rejected, pair.pushback, pair.chosen) == (1, 2, 3)
+    assert sorted(r.reason for r in results if isinstance(r, Skipped)) == [
+        "Goose scratch run (goose run --no-session)",
+        "Goose sub-agent session (the agent talking to itself)",
+    ]
+
+
+def test_the_sessions_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="goose", workers=0)
-    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (1, 1, 0)
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 2, 0)
     assert run_import(engine, paths=[ROOT], source="goose", workers=0).conversations_added == 0
