@@ -1,4 +1,5 @@
-"""OpenCode sessions: `opencode export <session id>` (`{info, messages: [{info, parts}], todos}`, the session,
+"""OpenCode sessions: its database (`~/.local/share/opencode/opencode.db`, SQLite: `session`, `message` and `part`
+tables, each message's info and each part as `data` JSON), `opencode export <session id>` (`{info, messages: [{info, parts}], todos}`, the session,
 each message's info and its parts), and the JSON storage OpenCode kept before its SQLite database
 (`~/.local/share/opencode/storage/`: `session/<project>/<ses_…>.json`, `message/<ses_…>/<msg_…>.json` holding
 each message's info, `part/<msg_…>/<prt_…>.json` holding its content).
@@ -17,17 +18,22 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from ._frameworks import whole_value
 from ._json import BadRecord, decode, too_large
-from ._records import as_object, expect, first_byte, head_records, type_name
+from ._records import as_object, expect, first_byte, head_records, peekable, type_name
+from ._sqlite import MAGIC, columns, is_sqlite, opened
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import MAX_RECORD_BYTES, FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
 _NO_TALK = "OpenCode session without a prompt and an answer"
+_SUB_AGENT = "OpenCode sub-agent session (the agent talking to itself)"
 # Ids name the folders a storage session's messages and parts are read from: nothing that could leave them.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,200}")
 _QUIET_PARTS = ("step-start", "step-finish", "snapshot", "patch", "agent", "retry", "compaction", "subtask")
@@ -149,10 +155,54 @@ def _from_storage(info: dict[str, Any], session_path: str) -> ParseResult:
     return conversation(info, [(m[2], m[3]) for m in messages])
 
 
+def _stored_messages(
+    connection: sqlite3.Connection, session_id: str
+) -> list[tuple[dict[str, Any], list[Any]]]:
+    parts: dict[str, list[Any]] = {}
+    for message_id, data in connection.execute(
+        "SELECT message_id, data FROM part WHERE session_id = ? ORDER BY id", (session_id,)
+    ):
+        parts.setdefault(message_id, []).append(orjson.loads(data))
+    return [
+        (as_object(orjson.loads(data)), parts.get(message_id, []))
+        for message_id, data in connection.execute(
+            "SELECT id, data FROM message WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+    ]
+
+
+def _from_database(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+    """`opencode.db`: each session's messages and parts (their `data`, the same objects without their ids), in
+    id order (OpenCode's ids sort by time); sub-agent sessions (`parent_id` set) are skipped."""
+    with opened(stream, filename) as connection:
+        if not {"id", "session_id", "data"} <= columns(connection, "part") or "data" not in columns(
+            connection, "message"
+        ):
+            raise FileFormatError("expected OpenCode's session, message and part tables")
+        found = columns(connection, "session")
+        wanted = [c for c in ("title", "directory", "version") if c in found]
+        parent = "parent_id" if "parent_id" in found else "NULL"
+        select = ", ".join(["id", parent, *wanted])
+        for row in connection.execute(f"SELECT {select} FROM session ORDER BY id").fetchall():
+            session_id, parent_id, *values = row
+            if parent_id:
+                yield Skipped(_SUB_AGENT)
+                continue
+            info = {"id": session_id, **dict(zip(wanted, values, strict=True))}
+            try:
+                yield conversation(info, _stored_messages(connection, session_id))
+            except (BadRecord, orjson.JSONDecodeError) as exc:
+                yield RecordError(f"session {session_id}: {exc}")
+
+
 class OpenCodeImporter:
     name = "opencode"
 
     def sniff(self, head: bytes, filename: str) -> bool:
+        if is_sqlite(head):
+            return (
+                b"`part`" in head and b"`message`" in head and b"`session`" in head and b"session_id" in head
+            )
         if first_byte(head) != ord("{"):
             return False
         records = head_records(head)
@@ -161,7 +211,11 @@ class OpenCodeImporter:
         return b'"info"' in head and b'"ses_' in head and b'"messages"' in head
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        for value in whole_value(stream):
+        buffered = peekable(stream)
+        if is_sqlite(buffered.peek(len(MAGIC))):
+            yield from _from_database(buffered, filename)
+            return
+        for value in whole_value(buffered):
             if isinstance(value, RecordError):
                 yield value
                 continue

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from app.conversations.files import not_conversation_reason
 from app.conversations.importers import detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
+from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError, Skipped
 from app.conversations.importing import run_import
 from app.pairs.detection import DEFAULT_THRESHOLD
 from app.pairs.findings import find_pairs
@@ -26,6 +26,7 @@ from .helpers import parse_one, turns
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "opencode"
 (EXPORT,) = (ROOT / "export").glob("*.json")
 (SESSION,) = (ROOT / "storage" / "session").rglob("*.json")
+DATABASE = ROOT / "opencode.db"
 
 
 def _check(conversation: ParsedConversation) -> None:
@@ -62,6 +63,17 @@ def test_a_storage_session_reads_its_messages_and_parts_from_the_folders_beside_
     conversation = parse_one("opencode", SESSION.read_bytes(), str(SESSION))
     assert conversation.title == "Fix flaky date test (storage)"
     _check(conversation)
+
+
+def test_the_database_reads_each_session_with_its_parts() -> None:
+    assert detect_format(DATABASE.read_bytes()[:65536], "opencode.db") == "opencode"
+    results = list(get_importer("opencode").parse(io.BytesIO(DATABASE.read_bytes()), str(DATABASE)))
+    (conversation,) = [r for r in results if isinstance(r, ParsedConversation)]
+    assert conversation.title == "Fix flaky date test (database)"
+    _check(conversation)
+    assert [r.reason for r in results if isinstance(r, Skipped)] == [
+        "OpenCode sub-agent session (the agent talking to itself)"
+    ]
 
 
 def test_a_storage_session_without_its_folders_says_how_to_import_it(tmp_path: Path) -> None:
@@ -102,9 +114,10 @@ def test_the_storage_folders_beside_the_sessions_are_skipped_by_name() -> None:
 
 def test_the_folder_imports_once_with_the_storage_files_skipped(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="opencode", workers=0)
-    # The exported session and the one in storage hold the same talk: stored once.
-    assert (summary.conversations_added, summary.duplicates, summary.error_count) == (1, 1, 0)
+    # The exported session, the one in storage and the one in the database hold the same talk: stored once.
+    assert (summary.conversations_added, summary.duplicates, summary.error_count) == (1, 2, 0)
     assert dict(summary.skipped) == {
-        "OpenCode storage message, part or project file (read with its session)": 16
+        "OpenCode storage message, part or project file (read with its session)": 16,
+        "OpenCode sub-agent session (the agent talking to itself)": 1,
     }
     assert run_import(engine, paths=[ROOT], source="opencode", workers=0).conversations_added == 0
