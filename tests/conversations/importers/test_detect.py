@@ -32,6 +32,7 @@ def test_registry() -> None:
         "goose",
         "copilot-cli",
         "crush",
+        "cursor",
         "ollama-app",
         "langchain",
         "langsmith",

@@ -1,5 +1,5 @@
-"""Chat apps that keep their chats in an SQLite database: Ollama's desktop app (`db.sqlite`) and Charm's Crush
-(`.crush/crush.db`). The fixtures (tests/fixtures/real_formats/sqlite_apps/) are built by hand with the tables of
+"""Chat apps that keep their chats in an SQLite database: Ollama's desktop app (`db.sqlite`), Charm's Crush
+(`.crush/crush.db`) and Cursor (`globalStorage/state.vscdb`). The fixtures (tests/fixtures/real_formats/sqlite_apps/) are built by hand with the tables of
 their schemas (Ollama's with a column a later version added; Crush's with a sub-agent session)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .helpers import turns
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "sqlite_apps"
 OLLAMA = ROOT / "ollama" / "db.sqlite"
 CRUSH = ROOT / ".crush" / "crush.db"
+CURSOR = ROOT / "cursor" / "state.vscdb"
 
 
 def _results(path: Path, fmt: str) -> list[object]:
@@ -69,6 +70,26 @@ def test_crush_sessions_are_read_and_sub_agents_skipped() -> None:
     ]
 
 
+def test_cursor_chats_are_read_in_their_headers_order() -> None:
+    assert detect_format(CURSOR.read_bytes()[:65536], "state.vscdb") == "cursor"
+    results = _results(CURSOR, "cursor")
+    chat, old = [r for r in results if isinstance(r, ParsedConversation)]
+    assert (chat.external_id, chat.title) == (
+        "3f1e9a2b-7c4d-4e5f-8a9b-0c1d2e3f4a5b",
+        "Double submit on Enter",
+    )
+    assert chat.metadata == {"createdAt": 1765300000000, "lastUpdatedAt": 1765300300000}
+    blocks = chat.turns[1].blocks or []
+    assert [b["type"] for b in blocks] == ["thinking", "tool_use", "tool_result", "text"]
+    assert blocks[1]["input"] == {"target_file": "src/Login.tsx"}
+    assert _pair(chat) == (1, 2, 3)
+    # An older chat keeps its messages inline; an empty tab is no conversation.
+    assert turns(old)[0] == ("user", "What does `git rebase -i HEAD~3` do?")
+    assert [r.reason for r in results if isinstance(r, Skipped)] == [
+        "Cursor chat without a prompt and an answer"
+    ]
+
+
 def test_a_write_ahead_log_beside_the_database_is_read_with_it(tmp_path: Path) -> None:
     """The app still open (or closed without a checkpoint): the newest messages are in `db.sqlite-wal`."""
     live = tmp_path / "db.sqlite"
@@ -107,7 +128,7 @@ def test_text_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_the_databases_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="apps", workers=0)
-    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 2, 0)
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (4, 3, 0)
     assert run_import(engine, paths=[ROOT], source="apps", workers=0).conversations_added == 0
 
 
