@@ -14,14 +14,13 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._json import BadRecord
+from ._json import BOM, BadRecord
 from ._records import (
     converted,
     expect,
-    first_byte,
-    head_records,
     items_under,
     peekable,
+    sniff_head,
     stream_items,
     stream_results,
     type_name,
@@ -79,12 +78,12 @@ class ChatbotUiImporter:
     name = "chatbot-ui"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("{"):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return _OPENING.match(head.lstrip(b"\xef\xbb\xbf")) is not None and b'"messages"' in head
+        return sniff_head(
+            head,
+            opener=b"{",
+            looks=_looks,
+            hint=lambda h: _OPENING.match(h.removeprefix(BOM)) is not None and b'"messages"' in h,
+        )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = peekable(stream)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord
-from ._records import as_object, converted, first_byte, head_records, iter_records, type_name
+from ._records import as_object, converted, iter_records, sniff_head, type_name
 from ._turns import TurnBuilder
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
@@ -63,12 +63,12 @@ class ChatHubImporter:
     name = "chathub"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("{"):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return b'"local"' in head and b'"sync"' in head and b'"conversation:' in head
+        return sniff_head(
+            head,
+            opener=b"{",
+            looks=_looks,
+            hint=lambda h: b'"local"' in h and b'"sync"' in h and b'"conversation:' in h,
+        )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         for record in iter_records(stream):

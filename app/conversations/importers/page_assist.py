@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord
-from ._records import as_object, first_byte, head_records, items_under, type_name
+from ._records import as_object, items_under, sniff_head, type_name
 from ._turns import TurnBuilder
 from .base import ParsedConversation, ParseResult, SkipRecord
 from .textgen_webui import split_thinking
@@ -76,12 +76,12 @@ class PageAssistImporter:
     name = "page-assist"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) != ord("{"):
-            return False
-        records = head_records(head)
-        if records:
-            return _looks(records[0])
-        return b'"knowledge"' in head[:200] and b'"chat"' in head and b'"history_id"' in head
+        return sniff_head(
+            head,
+            opener=b"{",
+            looks=_looks,
+            hint=lambda h: b'"knowledge"' in h[:200] and b'"chat"' in h and b'"history_id"' in h,
+        )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         return items_under(stream, filename, "chat", _convert, empty=_NO_CHATS, noun="chats")
