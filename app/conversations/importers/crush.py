@@ -2,7 +2,7 @@
 parent_session_id, title, created_at, ...)` and `messages(id, session_id, role, parts, model, created_at, ...)`,
 `parts` a JSON list of `{type, data}`.
 
-Every session is a conversation, its messages in time order: `text` parts are the text, `reasoning` a thinking
+Every session is a conversation, its messages in time order (one pass over the table, session by session): `text` parts are the text, `reasoning` a thinking
 block, `tool_call` a tool call (`id`, `name`, `input` as JSON text) and a `tool` message's `tool_result` its
 result (`content`, `is_error`); images and binary attachments are counted as dropped, `finish` marks carry
 nothing. Sessions a session started for a sub-agent (`parent_session_id` set) are the agent talking to itself
@@ -11,14 +11,13 @@ and are skipped, like Claude Code's sidechains. The session's id is the external
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from typing import IO, Any
 
 import orjson
 
 from ._records import as_object
-from ._sqlite import columns, is_sqlite, opened
+from ._sqlite import by_owner, columns, is_sqlite, opened
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 from .openai import parse_arguments
@@ -44,14 +43,10 @@ def _add(builder: TurnBuilder, role: str, parts: list[Any]) -> None:
 
 
 def _session(
-    connection: sqlite3.Connection, session_id: str, title: Any
+    session_id: str, title: Any, rows: list[tuple[Any, ...]]
 ) -> ParsedConversation | RecordError | Skipped:
     builder = TurnBuilder()
     models = set()
-    rows = connection.execute(
-        "SELECT id, role, parts, model FROM messages WHERE session_id = ? ORDER BY created_at, rowid",
-        (session_id,),
-    ).fetchall()
     for message_id, role, parts, model in rows:
         try:
             decoded = orjson.loads(parts)
@@ -86,11 +81,18 @@ class CrushImporter:
                     "expected Crush's sessions and messages tables (session_id, role, parts)"
                 )
             parent = "parent_session_id" if "parent_session_id" in columns(connection, "sessions") else "NULL"
-            sessions = connection.execute(
-                f"SELECT id, title, {parent} FROM sessions ORDER BY created_at, id"
-            ).fetchall()
-            for session_id, title, parent_id in sessions:
-                yield Skipped(_SUB_AGENT) if parent_id else _session(connection, session_id, title)
+            sessions = {
+                session_id: (title, parent_id)
+                for session_id, title, parent_id in connection.execute(
+                    f"SELECT id, title, {parent} FROM sessions"
+                )
+            }
+            query = "SELECT session_id, id, role, parts, model FROM messages ORDER BY session_id, created_at, rowid"
+            for session_id, rows in by_owner(connection, query):
+                title, parent_id = sessions.pop(session_id, (None, None))
+                yield Skipped(_SUB_AGENT) if parent_id else _session(str(session_id), title, rows)
+            for _, parent_id in sessions.values():  # sessions without a message
+                yield Skipped(_SUB_AGENT if parent_id else _NO_TALK)
 
 
 importer = CrushImporter()

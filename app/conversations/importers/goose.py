@@ -21,7 +21,7 @@ import orjson
 
 from ._json import BadRecord
 from ._records import as_object, head_records, object_lines, peekable, type_name
-from ._sqlite import MAGIC, columns, is_sqlite, opened
+from ._sqlite import MAGIC, by_owner, columns, is_sqlite, opened
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
@@ -60,7 +60,7 @@ def _result_text(result: Any) -> tuple[str, bool]:
     return flatten(value), False
 
 
-def _add(builder: TurnBuilder, message: dict[str, Any], number: int) -> None:
+def _add(builder: TurnBuilder, message: dict[str, Any]) -> None:
     role = message.get("role")
     if role not in ("user", "assistant"):
         got = repr(role[:40]) if type(role) is str else type_name(role)
@@ -96,35 +96,40 @@ def _from_database(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         kind = "session_type" if "session_type" in found else "NULL"
         names: list[str] = [name for name in ("name", "description") if name in found] or ["NULL"]
         folder = "working_dir" if "working_dir" in found else "NULL"
-        sessions = connection.execute(
-            f"SELECT id, {kind}, {', '.join(names)}, {folder} FROM sessions ORDER BY created_at, id"
-        ).fetchall()
-        for session_id, session_type, *titles, working_dir in sessions:
-            if session_type in _SKIPPED_TYPES:
-                yield Skipped(_SKIPPED_TYPES[session_type])
-                continue
-            builder = TurnBuilder()
-            rows = connection.execute(
-                "SELECT id, role, content_json FROM messages WHERE session_id = ? ORDER BY id", (session_id,)
-            ).fetchall()
-            try:
-                for row_id, role, content in rows:
-                    _add(builder, {"role": role, "content": orjson.loads(content)}, row_id)
-            except (BadRecord, orjson.JSONDecodeError) as exc:
-                yield RecordError(f"session {session_id}: {exc}")
-                continue
-            turns = builder.finish(complete=False)
-            if len({turn.role for turn in turns}) < 2:
-                yield Skipped(_NO_TALK)
-                continue
-            title = next((t for t in titles if type(t) is str and t.strip()), None)
-            yield ParsedConversation(
-                external_id=str(session_id),
-                turns=turns,
-                title=title or prompt_title(turns[0].text),
-                metadata={"working_dir": working_dir} if type(working_dir) is str and working_dir else {},
-                dropped=dict(builder.dropped),
-            )
+        sessions = {
+            row[0]: row[1:]
+            for row in connection.execute(f"SELECT id, {kind}, {', '.join(names)}, {folder} FROM sessions")
+        }
+        query = "SELECT session_id, role, content_json FROM messages ORDER BY session_id, id"
+        for session_id, rows in by_owner(connection, query):
+            session_type, *titles, working_dir = sessions.pop(session_id, (None, None, None))
+            yield _session(str(session_id), session_type, titles, working_dir, rows)
+        for session_type, *_ in sessions.values():  # sessions without a message
+            yield Skipped(_SKIPPED_TYPES.get(session_type, _NO_TALK))
+
+
+def _session(
+    session_id: str, session_type: Any, titles: list[Any], working_dir: Any, rows: list[tuple[Any, ...]]
+) -> ParseResult:
+    if session_type in _SKIPPED_TYPES:
+        return Skipped(_SKIPPED_TYPES[session_type])
+    builder = TurnBuilder()
+    try:
+        for role, content in rows:
+            _add(builder, {"role": role, "content": orjson.loads(content)})
+    except (BadRecord, orjson.JSONDecodeError) as exc:
+        return RecordError(f"session {session_id}: {exc}")
+    turns = builder.finish(complete=False)
+    if len({turn.role for turn in turns}) < 2:
+        return Skipped(_NO_TALK)
+    title = next((t for t in titles if type(t) is str and t.strip()), None)
+    return ParsedConversation(
+        external_id=session_id,
+        turns=turns,
+        title=title or prompt_title(turns[0].text),
+        metadata={"working_dir": working_dir} if type(working_dir) is str and working_dir else {},
+        dropped=dict(builder.dropped),
+    )
 
 
 class GooseImporter:
@@ -152,7 +157,7 @@ class GooseImporter:
                 metadata = {key: record[key] for key in _META_KEYS if type(record.get(key)) in (str, int)}
                 continue
             try:
-                _add(builder, record, number)
+                _add(builder, record)
             except BadRecord as exc:
                 yield RecordError(str(exc), line=number)
         turns = builder.finish(complete=False)

@@ -3,7 +3,7 @@
 `messages(id, chat_id, role, content, thinking, model_name, created_at, ...)`, tool calls in `tool_calls(message_id,
 function_name, function_arguments, function_result)`.
 
-Every chat is a conversation, its messages in id order: `thinking` becomes a thinking block and a tool call with
+Every chat is a conversation, its messages in id order (one pass over the table, chat by chat): `thinking` becomes a thinking block and a tool call with
 its result a tool_use / tool_result pair of the answer; `system` messages the system prompt, `tool` messages
 results. The chat's id is the external id, its title the title, the models that answered metadata. Columns the
 app added later are not read, so later versions of the database read the same.
@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._sqlite import columns, is_sqlite, opened
+from ._sqlite import by_owner, columns, is_sqlite, opened
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import FileFormatError, ParsedConversation, ParseResult, Skipped
 from .openai import parse_arguments
@@ -76,31 +76,44 @@ class OllamaAppImporter:
             thinking = "thinking" if "thinking" in found else "NULL"
             model = "model_name" if "model_name" in found else "NULL"
             calls = _tool_calls(connection)
-            chats = connection.execute(
-                "SELECT id, title, created_at FROM chats ORDER BY created_at, id"
-            ).fetchall()
-            for chat_id, title, created in chats:
-                rows = connection.execute(
-                    f"SELECT id, role, content, {thinking}, {model} FROM messages WHERE chat_id = ? ORDER BY id",
-                    (chat_id,),
-                ).fetchall()
-                builder = TurnBuilder()
-                models = _chat(builder, rows, calls)
-                turns = builder.finish(complete=False)
-                if len({turn.role for turn in turns}) < 2:
-                    yield Skipped(_NO_TALK)
-                    continue
-                metadata: dict[str, Any] = {"models": sorted(models)} if models else {}
-                if type(created) is str:
-                    metadata["created_at"] = created
-                yield ParsedConversation(
-                    external_id=str(chat_id),
-                    turns=turns,
-                    title=title if type(title) is str and title else prompt_title(turns[0].text),
-                    system_prompt=builder.system_prompt,
-                    metadata=metadata,
-                    dropped=dict(builder.dropped),
-                )
+            chats = {
+                chat_id: (title, created)
+                for chat_id, title, created in connection.execute("SELECT id, title, created_at FROM chats")
+            }
+            # The app's messages table has no index on chat_id: read in one pass, chat by chat.
+            query = (
+                f"SELECT chat_id, id, role, content, {thinking}, {model} FROM messages ORDER BY chat_id, id"
+            )
+            for chat_id, rows in by_owner(connection, query):
+                title, created = chats.pop(chat_id, (None, None))
+                yield _conversation(str(chat_id), title, created, rows, calls)
+            for _ in chats:  # chats without a message
+                yield Skipped(_NO_TALK)
+
+
+def _conversation(
+    chat_id: str,
+    title: Any,
+    created: Any,
+    rows: list[tuple[Any, ...]],
+    calls: dict[int, list[tuple[Any, ...]]],
+) -> ParsedConversation | Skipped:
+    builder = TurnBuilder()
+    models = _chat(builder, rows, calls)
+    turns = builder.finish(complete=False)
+    if len({turn.role for turn in turns}) < 2:
+        return Skipped(_NO_TALK)
+    metadata: dict[str, Any] = {"models": sorted(models)} if models else {}
+    if type(created) is str:
+        metadata["created_at"] = created
+    return ParsedConversation(
+        external_id=chat_id,
+        turns=turns,
+        title=title if type(title) is str and title else prompt_title(turns[0].text),
+        system_prompt=builder.system_prompt,
+        metadata=metadata,
+        dropped=dict(builder.dropped),
+    )
 
 
 importer = OllamaAppImporter()
