@@ -127,7 +127,7 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "SQLite write-ahead log, shared memory or journal (read with its database)"
     if ".crush" in parts[:-1] and base != "crush.db":
         return "Crush settings or logs, not sessions"
-    if base == ".aider.input.history":
+    if base.lstrip(".") == "aider.input.history":  # an upload's name loses its leading dot
         # What was typed at aider's prompt, without a single answer: the chat is in .aider.chat.history.md
         # and .aider.llm.history beside it.
         return "aider input history (the prompts typed, no answers)"
@@ -229,6 +229,7 @@ class NotConversation:
 
     name: str
     reason: str
+    size: int = 0  # bytes, as the folder or archive lists it (the file is not read)
 
 
 @dataclass(slots=True)
@@ -357,7 +358,7 @@ def _iter_zip(path: str, display: str, limits: Limits) -> Iterator[Input]:
         if parts[-1] == CHAT_VIEW and posixpath.dirname(info.filename) in exports:
             noise = CHAT_VIEW_REASON
         if noise is not None:
-            yield NotConversation(member, noise)
+            yield NotConversation(member, noise, info.file_size)
             continue
         # The declared size bounds what we accept, so a lying header cannot expand further.
         yield InputFile(
@@ -403,7 +404,7 @@ def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iter
                 if os.path.basename(child) == CHAT_VIEW and os.path.isfile(
                     os.path.join(os.path.dirname(child), "conversations.json")
                 ):
-                    yield NotConversation(child, CHAT_VIEW_REASON)
+                    yield NotConversation(child, CHAT_VIEW_REASON, os.stat(child).st_size)
                     continue
                 yield from _iter_file(child, child, limits)
         else:
@@ -429,7 +430,7 @@ def _iter_file(path: str, display: str, limits: Limits) -> Iterator[Input]:
     size = os.stat(path).st_size
     noise = not_conversation_reason(display, size)
     if noise is not None:
-        yield NotConversation(display, noise)
+        yield NotConversation(display, noise, size)
     elif suffix == ".zip":
         yield from _iter_zip(path, display, limits)
     elif suffix == ".gz":

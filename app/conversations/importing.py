@@ -247,7 +247,7 @@ def _import_items(
             writer.reject(tally, {"line": None, "reason": item.reason})
             writer.file_done(tally)
         elif isinstance(item, NotConversation):
-            tally = FileTally(item.name, 0)
+            tally = FileTally(item.name, item.size)
             tally.skipped[item.reason] += 1
             writer.file_done(tally)
         else:
