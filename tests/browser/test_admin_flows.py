@@ -24,13 +24,14 @@ from app.releases.service import build_release
 from app.training.models import TrainingRun
 from tests.releases.factories import add_many, add_pair
 from tests.training.fake_openai import FakeOpenAI
-from tests.web_helpers import SAMPLES, Server, count, live_sqlite_server, make_user
+from tests.web_helpers import ARTIFACTS, SAMPLES, Server, count, live_sqlite_server, make_user
 
 pytestmark = pytest.mark.browser
 
 ACCEPTED = 16
 SEEDED_RELEASE = "seeded for training"
 UPLOAD_SOURCE = "browser upload"
+APPS_SOURCE = "app databases"
 TERMINAL = ("succeeded", "failed", "cancelled")
 # Chromium logs a failed main-document load as a console error; the 403 pages are expected ones.
 FORBIDDEN_LOAD = re.compile(r"^Failed to load resource: the server responded with a status of 403")
@@ -182,6 +183,69 @@ class TestUpload:
         assert [r[1] for r in _rows(page, "table.import-errors")] == ["3"]
         assert len(_rows(page, "table.import-files")) == 3
         _no_problems(w)
+
+    def test_upload_an_app_database_and_an_aider_log_and_read_the_report(
+        self, live: tuple[Server, Engine], watched: Any, tmp_path: Path
+    ) -> None:
+        """Formats a browser upload changes: a binary SQLite database (Cursor's `state.vscdb`) goes through the form
+        whole, and aider's dotfiles lose their leading dot on the server (their input history is still known and
+        skipped, not an error). The report is screenshotted at both review viewports."""
+        server, engine = live
+        real = Path(__file__).resolve().parents[1] / "fixtures" / "real_formats"
+        files = [
+            real / "sqlite_apps" / "cursor" / "state.vscdb",
+            real / "aider_llm" / ".aider.llm.history",
+            real / "aider_llm" / ".aider.input.history",
+        ]
+        for size in ({"width": 1440, "height": 900}, {"width": 1280, "height": 720}):
+            w = watched(server.url, viewport=size)
+            page = w.page
+            w.sign_in("boss")
+            w.goto("/admin/imports/new")
+            page.set_input_files("input[type=file][name=files]", [str(f) for f in files])
+            page.fill("input[name=source]", APPS_SOURCE)
+            with page.expect_navigation(url=re.compile(r"/admin/jobs/\d+$")):
+                page.click("button:has-text('Upload and import')")
+            page.wait_for_selector("#job-status h2:has-text('Import report')", timeout=30_000)
+            assert page.get_attribute("#job-status", "data-status") == "succeeded"
+            counts = _counts(page)
+            if size["width"] == 1440:
+                # Cursor: 2 chats (an empty tab skipped); aider: 2 chats (its commit and summary requests skipped).
+                assert counts == {"files": "3", "added": "4", "duplicates": "0", "pairs": "2", "errors": "0"}
+            else:  # the same files again: nothing new
+                assert counts == {"files": "3", "added": "0", "duplicates": "4", "pairs": "0", "errors": "0"}
+            # The batch page names what was skipped and why, file by file.
+            with page.expect_navigation():
+                page.click("#job-status dd a[href^='/admin/imports/']")
+            page.wait_for_load_state("networkidle")
+            skipped = page.inner_text("[data-report=skipped]")
+            assert "aider input history (the prompts typed, no answers)" in skipped
+            assert "Cursor chat without a prompt and an answer" in skipped
+            formats = {row[0]: row[1] for row in _rows(page, "table.import-files")}
+            assert formats == {
+                "state.vscdb": "cursor",
+                "aider.llm.history": "aider-llm",
+                "aider.input.history": "\u2013",  # no format: skipped by its name
+            }
+            # File names, formats and sizes stay on one line (they broke mid-word beside the skipped reasons), and
+            # a file skipped by its name shows its size rather than 0 B.
+            lines = page.eval_on_selector_all(
+                "table.import-files tbody tr",
+                """rows => rows.map(r => [0, 1, 3].map(i => {
+                    const range = document.createRange();
+                    range.selectNodeContents(r.cells[i]);
+                    return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size;
+                }))""",
+            )
+            assert lines == [[1, 1, 1]] * 3, lines
+            sizes = {row[0]: row[3] for row in _rows(page, "table.import-files")}
+            assert sizes["aider.input.history"] == f"{files[2].stat().st_size:,} B"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            path = ARTIFACTS / f"import-report-{size['width']}x{size['height']}.png"
+            page.screenshot(path=str(path), full_page=True)
+            assert path.stat().st_size > 10_000
+            _no_problems(w)
+        assert count(engine, Conversation, col(Conversation.source) == APPS_SOURCE) == 4
 
 
 def _pairs_of_source(engine: Engine, source: str) -> int:
