@@ -68,6 +68,21 @@ def _user(engine: Engine, username: str) -> User | None:
 
 
 class TestImport:
+    def test_without_a_progress_bar_the_folders_are_walked_once(
+        self, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The bar's total needs a walk of every folder before the import; with no terminal (here, or `--json`)
+        there is no bar, and only the import walks them."""
+        from app.conversations import files, importing
+
+        assert importing.iter_input_files is files.iter_input_files  # bound before the patch below
+        walks: list[object] = []
+        real = files.iter_input_files
+        monkeypatch.setattr(files, "iter_input_files", lambda *a, **k: walks.append(a) or real(*a, **k))
+        result = invoke("import", str(OPENAI_SAMPLE))
+        assert result.exit_code == 0, result.output
+        assert walks == []  # the import itself walks through its own reference, not this one
+
     def test_json_summary_shape(self, engine: Engine, tmp_path: Path) -> None:
         path = tmp_path / "mixed.jsonl"
         good = json.dumps(
