@@ -78,7 +78,12 @@ class TestImport:
         assert importing.iter_input_files is files.iter_input_files  # bound before the patch below
         walks: list[object] = []
         real = files.iter_input_files
-        monkeypatch.setattr(files, "iter_input_files", lambda *a, **k: walks.append(a) or real(*a, **k))
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            walks.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(files, "iter_input_files", counted)
         result = invoke("import", str(OPENAI_SAMPLE))
         assert result.exit_code == 0, result.output
         assert walks == []  # the import itself walks through its own reference, not this one
