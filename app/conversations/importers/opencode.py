@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,7 +27,7 @@ import orjson
 from ._frameworks import whole_value
 from ._json import BadRecord, decode, too_large
 from ._records import as_object, expect, first_byte, head_records, peekable, type_name
-from ._sqlite import MAGIC, columns, is_sqlite, opened
+from ._sqlite import MAGIC, by_owner, columns, is_sqlite, opened
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import MAX_RECORD_BYTES, FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
@@ -155,25 +154,36 @@ def _from_storage(info: dict[str, Any], session_path: str) -> ParseResult:
     return conversation(info, [(m[2], m[3]) for m in messages])
 
 
+def _owned(rows: Iterator[tuple[Any, list[tuple[Any, ...]]]]) -> Callable[[str], list[tuple[Any, ...]]]:
+    """The rows of each session in turn from a pass ordered by session (`_sqlite.by_owner`), asked for in the
+    same order; sessions without rows get none, rows of unknown sessions are passed over."""
+    pending = next(rows, None)
+
+    def take(session_id: str) -> list[tuple[Any, ...]]:
+        nonlocal pending
+        while pending is not None and pending[0] < session_id:
+            pending = next(rows, None)
+        if pending is None or pending[0] != session_id:
+            return []
+        found, pending = pending[1], next(rows, None)
+        return found
+
+    return take
+
+
 def _stored_messages(
-    connection: sqlite3.Connection, session_id: str
+    messages: list[tuple[Any, ...]], parts: list[tuple[Any, ...]]
 ) -> list[tuple[dict[str, Any], list[Any]]]:
-    parts: dict[str, list[Any]] = {}
-    for message_id, data in connection.execute(
-        "SELECT message_id, data FROM part WHERE session_id = ? ORDER BY id", (session_id,)
-    ):
-        parts.setdefault(message_id, []).append(orjson.loads(data))
-    return [
-        (as_object(orjson.loads(data)), parts.get(message_id, []))
-        for message_id, data in connection.execute(
-            "SELECT id, data FROM message WHERE session_id = ? ORDER BY id", (session_id,)
-        )
-    ]
+    by_message: dict[str, list[Any]] = {}
+    for message_id, data in parts:
+        by_message.setdefault(message_id, []).append(orjson.loads(data))
+    return [(as_object(orjson.loads(data)), by_message.get(message_id, [])) for message_id, data in messages]
 
 
 def _from_database(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
     """`opencode.db`: each session's messages and parts (their `data`, the same objects without their ids), in
-    id order (OpenCode's ids sort by time); sub-agent sessions (`parent_id` set) are skipped."""
+    id order (OpenCode's ids sort by time); sub-agent sessions (`parent_id` set) are skipped. Sessions, messages
+    and parts are each read in one pass ordered by session, not with a query per session."""
     with opened(stream, filename) as connection:
         if not {"id", "session_id", "data"} <= columns(connection, "part") or "data" not in columns(
             connection, "message"
@@ -182,15 +192,22 @@ def _from_database(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         found = columns(connection, "session")
         wanted = [c for c in ("title", "directory", "version") if c in found]
         parent = "parent_id" if "parent_id" in found else "NULL"
-        select = ", ".join(["id", parent, *wanted])
-        for row in connection.execute(f"SELECT {select} FROM session ORDER BY id").fetchall():
+        # Session ids as text on every side, so the three passes sort alike (a damaged row may hold another type).
+        select = ", ".join(["COALESCE(CAST(id AS TEXT), '')", parent, *wanted])
+        owner = "COALESCE(CAST(session_id AS TEXT), '')"
+        messages = _owned(by_owner(connection, f"SELECT {owner} AS s, id, data FROM message ORDER BY s, id"))
+        parts = _owned(
+            by_owner(connection, f"SELECT {owner} AS s, message_id, data FROM part ORDER BY s, id")
+        )
+        for row in connection.execute(f"SELECT {select} FROM session ORDER BY 1"):
             session_id, parent_id, *values = row
+            session_messages, session_parts = messages(session_id), parts(session_id)
             if parent_id:
                 yield Skipped(_SUB_AGENT)
                 continue
             info = {"id": session_id, **dict(zip(wanted, values, strict=True))}
             try:
-                yield conversation(info, _stored_messages(connection, session_id))
+                yield conversation(info, _stored_messages(session_messages, session_parts))
             except (BadRecord, orjson.JSONDecodeError) as exc:
                 yield RecordError(f"session {session_id}: {exc}")
 
