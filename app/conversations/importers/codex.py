@@ -21,7 +21,7 @@ themselves, with `{"record_type": "state"}` lines between them; those are read t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import orjson
@@ -81,7 +81,7 @@ class CodexImporter:
         yield session.result(filename)
 
 
-def _legacy_start(records: tuple[dict[str, Any], ...]) -> bool:
+def _legacy_start(records: Sequence[dict[str, Any]]) -> bool:
     """An early Rust rollout: a bare session line, then bare response items or state lines."""
     first = records[0]
     if type(first.get("id")) is not str or type(first.get("timestamp")) is not str or "type" in first:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.conversations.importers import FORMATS, IMPORTERS, detect_format, get_importer
+from app.conversations.importers import FORMATS, HEAD_BYTES, IMPORTERS, _records, detect_format, get_importer
 
 from .helpers import REAL_CLAUDE_CODE, jsonl
 
@@ -202,3 +202,49 @@ def test_file_name_breaks_ties_only() -> None:
     # A name never overrides the content.
     assert detect_format(jsonl({"messages": MESSAGES}), "conversations.json") == "openai"
     assert detect_format(jsonl({"messages": MESSAGES}), "notes.md") == "openai"
+
+
+class TestHeadRecords:
+    """The head's records are decoded as sniffers ask for them: most stop at the first."""
+
+    def _counting(self, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+        decoded: list[bytes] = []
+        real = _records.decode
+
+        def counting(data: bytes) -> object:
+            decoded.append(data)
+            return real(data)
+
+        monkeypatch.setattr(_records, "decode", counting)
+        _records.head_records.cache_clear()
+        return decoded
+
+    def test_a_claude_code_session_is_known_from_its_first_record(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        decoded = self._counting(monkeypatch)
+        head = (REAL_CLAUDE_CODE / "edge_cases.jsonl").read_bytes()[:HEAD_BYTES]
+        assert head.count(b"\n") >= 3
+        assert detect_format(head, "session.jsonl") == "claude-code"
+        assert len(decoded) == 1
+
+    def test_records_as_before(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        decoded = self._counting(monkeypatch)
+        head = b'{"a": 1}\n[1, 2]\n"text"\n{"b": 2}\n{"c": 3}\n{"d": 4}\n'
+        records = _records.head_records(head)
+        assert records[0] == {"a": 1}
+        assert len(decoded) == 1
+        # Lines that are not objects are passed over; the last piece (the rest of the head) is one line too many.
+        assert list(records) == [{"a": 1}]
+        assert len(records) == 1
+        cut = _records.head_records(b'{"a": 1}\n{"b": 2}\n{"c": 3, "d": [')
+        assert list(cut) == [{"a": 1}, {"b": 2}]
+        assert len(cut) == 2
+        assert cut[-1] == {"b": 2}
+        assert cut[:1] == [{"a": 1}]
+        assert not _records.head_records(b'"only a string"\n')
+        assert len(_records.head_records(b"[1, 2]")) == 0
+        three = _records.head_records(b'{"a": 1}\n{"b": 2}\n{"c": 3}\n{"d": 4}\n')
+        assert list(three) == [{"a": 1}, {"b": 2}, {"c": 3}]
+        with pytest.raises(IndexError):
+            three[3]
