@@ -6,8 +6,8 @@
 Prints conversations/s, MB/s, the worker processes the import chose, peak RSS and the load average beside
 each figure; with --repeat, the best and the median run. Peak RSS is each import's own (Linux: the
 high-water mark is reset before it; it counted the largest of the run so far before), with what the
-benchmark held before the import beside it (the generated sessions' and the floor's leftovers). A worker
-process peaks at about 23 MB.
+benchmark held before the import beside it (what the runs before freed is handed back to the system first,
+so it stays about 90 to 110 MB instead of growing run after run). A worker process peaks at about 23 MB.
 
 It also times the issue's floor on the same folder (stdlib JSON parse of every record, then one SQLite
 executemany of the raw records) right before each SQLite import, and prints each import as a multiple of the
@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import functools
+import gc
 import json
 import os
 import resource
@@ -223,7 +225,14 @@ def settle_disk() -> None:
 
 def reset_peak_rss() -> float:
     """Start this process's peak resident memory over from what it holds now (Linux's VmHWM), so each import
-    reports its own peak, not the largest of the run so far; returns what it holds now (MB)."""
+    reports its own peak, not the largest of the run so far; returns what it holds now (MB).
+
+    What the runs before left is collected and handed back to the system first (glibc's `malloc_trim`):
+    freed, it stayed in the process, so what the benchmark held before each import grew from run to run
+    (176, 214, 259 MB before three W1 imports) and the later imports' peaks counted it."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
     return _status_mb("VmRSS:") or 0.0
