@@ -168,6 +168,10 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "Continue settings, indexes or logs, not sessions"
     if base == "sessions.json" and len(parts) > 1 and parts[-2] == "sessions":
         return "Continue session index (sessions.json)"
+    if "Data" in parts[1:-1] and parts[parts.index("Data", 1) - 1].startswith("cherry-studio."):
+        # A Cherry Studio backup (`cherry-studio.<time>.zip`, or its folder unzipped): the chats are in
+        # data.json; Data/ holds the attached files, knowledge bases and notes.
+        return "Cherry Studio backup files and knowledge bases (Data/), not conversations"
     if "prod-mc-asset-server" in parts[:-1]:
         return "Grok export attachment"
     if any(_LE_CHAT_FILES.fullmatch(part) for part in parts[:-1]):
@@ -354,7 +358,8 @@ def _iter_zip(path: str, display: str, limits: Limits) -> Iterator[Input]:
         if _skipped(parts[-1]) or any(_hidden_folder(p) or p == "__MACOSX" for p in parts[:-1]):
             continue
         total += info.file_size
-        noise = not_conversation_reason(info.filename, info.file_size)
+        # Inside the archive the rules see the member's name; a backup's own folders are known by the archive's.
+        noise = not_conversation_reason(f"{os.path.basename(path)}/{info.filename}", info.file_size)
         if parts[-1] == CHAT_VIEW and posixpath.dirname(info.filename) in exports:
             noise = CHAT_VIEW_REASON
         if noise is not None:

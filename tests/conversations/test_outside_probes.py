@@ -7,7 +7,12 @@ round (all read now); `apps-2/` and `tools-2/` the second, measured before any r
 (of 33 files, 9 imported): 29 import now, aider's input history is skipped with its reason, 3 are not read. The
 third round, `agents-3/` (coding agents) and `apps-3/` (chat apps), 16 probes measured before any reader of
 theirs: 2 imported; 13 do now and 3 are not read (cursor-agent's database, Chatbot UI's browser-storage dump,
-Enchanted's Core Data store). Unread files' errors say "matches no known format".
+Enchanted's Core Data store). The fourth round, `agents-4/` (coding agents' trajectories and logs) and `apps-4/`
+(chat apps and public conversation and preference datasets), measured before any reader of theirs: of 8 agent
+probes 2 imported (Kilo Code as Cline's, shell-gpt's chat cache as OpenAI messages), of 9 app and dataset files 8
+(HH-RLHF, Nectar and UltraFeedback as preference rows, WildChat and LMSYS-Chat-1M as OpenAI messages, CAI Tools'
+Character.AI export as SillyTavern's, Chatbox, Cherry Studio's Markdown); Cherry Studio's backup is read now.
+Unread files' errors say "matches no known format".
 """
 
 from __future__ import annotations
@@ -159,6 +164,15 @@ EXPECTED = {
     "apps-3/ollama-app/db.sqlite": ('ollama-app', 2, 1, 0),
     "apps-3/page-assist/page-assist-2025-12-05T13_05_12.418Z.json": ('page-assist', 2, 1, 0),
     "apps-3/qwen-chat/qwen-chat-export-1764939700123.json": ('open-webui', 2, 1, 0),
+    "apps-4/character-ai-cai-tools/SQL Tutor_tavern_Chat.jsonl": ('sillytavern', 1, 1, 0),
+    "apps-4/chatbox/chatbox-exported-data-2025-3-15.json": ('chatbox', 2, 1, 0),
+    "apps-4/cherry-studio/Latest order per customer.md": ('markdown', 1, 1, 0),
+    "apps-4/cherry-studio/data.json": ('cherry-studio', 2, 1, 0),
+    "apps-4/hh-rlhf/helpful-base/train.jsonl": ('preference', 2, 2, 0),
+    "apps-4/lmsys-chat-1m/train.jsonl": ('openai', 2, 1, 0),
+    "apps-4/nectar/rlaif.jsonl": ('preference', 2, 2, 0),
+    "apps-4/ultrafeedback-binarized/train_prefs.jsonl": ('preference', 2, 2, 0),
+    "apps-4/wildchat-1m/train.jsonl": ('openai', 2, 1, 0),
 }  # fmt: skip
 
 

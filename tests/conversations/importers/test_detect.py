@@ -50,6 +50,7 @@ def test_registry() -> None:
         "lobechat",
         "huggingchat",
         "chatbox",
+        "cherry-studio",
         "nextchat",
         "betterchatgpt",
         "chatbot-ui",
