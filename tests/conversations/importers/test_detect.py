@@ -17,6 +17,8 @@ def test_registry() -> None:
     assert FORMATS == (
         "claude-code",
         "codex",
+        "mini-swe-agent",
+        "swe-agent",
         "ai-sdk",
         "gemini-cli",
         "cline",
@@ -82,7 +84,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, ai-sdk, gemini-cli, cline, continue, deepseek",
+        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, ai-sdk, gemini-cli, cline",
     ):
         get_importer("csv")
 
