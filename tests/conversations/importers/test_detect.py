@@ -19,6 +19,7 @@ def test_registry() -> None:
         "codex",
         "mini-swe-agent",
         "swe-agent",
+        "openhands",
         "ai-sdk",
         "gemini-cli",
         "cline",
@@ -84,7 +85,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, ai-sdk, gemini-cli, cline",
+        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, ai-sdk, gemini-cli",
     ):
         get_importer("csv")
 
