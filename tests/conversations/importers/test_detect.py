@@ -20,6 +20,7 @@ def test_registry() -> None:
         "mini-swe-agent",
         "swe-agent",
         "openhands",
+        "amazon-q",
         "ai-sdk",
         "gemini-cli",
         "cline",
@@ -85,7 +86,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, ai-sdk, gemini-cli",
+        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, amazon-q, ai-sdk",
     ):
         get_importer("csv")
 
