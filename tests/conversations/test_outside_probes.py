@@ -12,7 +12,8 @@ Enchanted's Core Data store). The fourth round, `agents-4/` (coding agents' traj
 probes 2 imported (Kilo Code as Cline's, shell-gpt's chat cache as OpenAI messages), of 9 app and dataset files 8
 (HH-RLHF, Nectar and UltraFeedback as preference rows, WildChat and LMSYS-Chat-1M as OpenAI messages, CAI Tools'
 Character.AI export as SillyTavern's, Chatbox, Cherry Studio's Markdown). Read now: Cherry Studio's backup,
-SWE-agent's and mini-swe-agent's trajectories, OpenHands' exports, Amazon Q's and Kiro's saved chats.
+SWE-agent's and mini-swe-agent's trajectories, OpenHands' exports, Amazon Q's and Kiro's saved chats, gptme's logs and Cody's
+exports: 8 of 8.
 Unread files' errors say "matches no known format".
 """
 
@@ -174,7 +175,7 @@ EXPECTED = {
     "apps-4/nectar/rlaif.jsonl": ('preference', 2, 2, 0),
     "apps-4/ultrafeedback-binarized/train_prefs.jsonl": ('preference', 2, 2, 0),
     "apps-4/wildchat-1m/train.jsonl": ('openai', 2, 1, 0),
-    "agents-4/gptme/logs/2025-03-02-retry-helper/conversation.jsonl": ('', 0, 0, 1),
+    "agents-4/gptme/logs/2025-03-02-retry-helper/conversation.jsonl": ('gptme', 1, 1, 0),
     "agents-4/kilo-code/Code/User/globalStorage/kilocode.kilo-code/tasks/5b8e2f1a-3c7d-4e96-a0b4-9d1f6c2e8a73/api_conversation_history.json": ('cline', 1, 2, 0),
     "agents-4/kilo-code/Code/User/globalStorage/kilocode.kilo-code/tasks/5b8e2f1a-3c7d-4e96-a0b4-9d1f6c2e8a73/task_metadata.json": ('', 0, 0, 0),
     "agents-4/kilo-code/Code/User/globalStorage/kilocode.kilo-code/tasks/5b8e2f1a-3c7d-4e96-a0b4-9d1f6c2e8a73/ui_messages.json": ('', 0, 0, 0),
@@ -182,7 +183,7 @@ EXPECTED = {
     "agents-4/mini-swe-agent/.config/mini-swe-agent/last_mini_run.traj.json": ('mini-swe-agent', 1, 1, 0),
     "agents-4/openhands/trajectory-9f3c2a7e41d84b6c8e05f1a2b3c4d5e6.json": ('openhands', 1, 1, 0),
     "agents-4/shell-gpt/tmp/chat_cache/retry-helper": ('openai', 1, 1, 0),
-    "agents-4/sourcegraph-cody/cody-chat-history-2025-03-02T15-30-12.json": ('', 0, 0, 1),
+    "agents-4/sourcegraph-cody/cody-chat-history-2025-03-02T15-30-12.json": ('cody', 2, 1, 0),
     "agents-4/swe-agent/trajectories/dev/default__anthropic--claude-sonnet-4-20250514__t-0.00__p-1.00__c-0.06___3f7a2c/3f7a2c/3f7a2c.traj": ('swe-agent', 1, 1, 0),
 }  # fmt: skip
 

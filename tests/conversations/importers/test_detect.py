@@ -21,6 +21,8 @@ def test_registry() -> None:
         "swe-agent",
         "openhands",
         "amazon-q",
+        "gptme",
+        "cody",
         "ai-sdk",
         "gemini-cli",
         "cline",
@@ -86,7 +88,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, amazon-q, ai-sdk",
+        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, amazon-q, gptme",
     ):
         get_importer("csv")
 
