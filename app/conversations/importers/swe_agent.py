@@ -100,7 +100,8 @@ def _conversation(trajectory: dict[str, Any], filename: str) -> ParsedConversati
 
 def _add_answer(builder: TurnBuilder, item: dict[str, Any], text: str, where: str) -> None:
     """An answer's thinking, words and commands: its tool calls, else the `action` it ran."""
-    for block in item.get("thinking_blocks") or ():
+    thinking = item.get("thinking_blocks")
+    for block in thinking if type(thinking) is list else ():
         if type(block) is dict and type(block.get("thinking")) is str:
             builder.thinking(block["thinking"])
     builder.text(text)

@@ -74,6 +74,13 @@ def test_without_function_calling_the_action_is_the_call_and_the_next_user_item_
     assert run.metadata == {"exit_status": "submitted", "api_calls": 2, "instance_cost": 0.4}
 
 
+def test_thinking_blocks_that_are_not_a_list_are_left_out() -> None:
+    data = json.loads(V1.read_bytes())
+    data["history"][3]["thinking_blocks"] = 7
+    run = _one(json.dumps(data).encode(), "x.traj")
+    assert [b["type"] for b in run.turns[1].blocks or []][:2] == ["text", "tool_use"]
+
+
 def test_a_message_after_answered_calls_is_a_turn_of_its_own() -> None:
     data = json.loads(V1.read_bytes())
     data["history"].insert(
