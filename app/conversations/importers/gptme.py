@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._records import as_object, head_records, object_lines, type_name
+from ._records import as_object, first_byte, head_records, object_lines, type_name
 from ._turns import TurnBuilder, flatten, tool_result
 from .base import ParseResult, RecordError, Skipped
 
@@ -45,6 +45,8 @@ class GptmeImporter:
     name = "gptme"
 
     def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) != ord("{"):
+            return False  # one message a line; an array of such messages is another tool's (chatgpt-cli's history)
         records = head_records(head)
         return bool(records) and _looks(records[0]) and all(set(r) <= _KEYS for r in records)
 

@@ -5,6 +5,7 @@ shell and patch blocks answered by `system` messages, a `ui_only` token count, a
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -50,6 +51,12 @@ def test_a_bad_line_is_named_and_a_log_without_an_answer_skipped() -> None:
         ("invalid JSON: unexpected character, expected a string key at character 1", 5),
     ]
     assert results[-1] == Skipped("gptme log without a prompt and an answer")
+
+
+def test_an_array_of_such_messages_is_not_a_gptme_log() -> None:
+    # chatgpt-cli keeps each thread as a JSON array of {role, content, timestamp}: OpenAI messages, read as such.
+    lines = [json.loads(line) for line in LOG.read_bytes().splitlines()][:4]
+    assert detect_format(json.dumps(lines).encode(), "default.json") == "openai"
 
 
 def test_the_log_imports_once(engine: Engine) -> None:
