@@ -246,3 +246,17 @@ def append_pair(turns: list[ParsedTurn], rejected: ParsedTurn, chosen: ParsedTur
         raise BadRecord("prompt: expected to end with a user message")
     turns += (rejected, chosen)
     return [ExplicitPair(rejected=len(turns) - 2, chosen=len(turns) - 1)]
+
+
+# NVIDIA's HelpSteer datasets write the earlier turns of a conversation into its prompt, each later turn opened by
+# a line `<extra_id_1>User` or `<extra_id_1>Assistant` (the card's multi-turn convention).
+_EXTRA_ID_SPEAKER = re.compile(r"\n?<extra_id_1>(User|Assistant)\n")
+
+
+def add_marked_prompt(builder: TurnBuilder, prompt: str) -> None:
+    """A prompt that may hold earlier turns in HelpSteer's `<extra_id_1>User` / `<extra_id_1>Assistant` convention,
+    fed to `builder` as those turns (the text before the first marker is the user's)."""
+    pieces = _EXTRA_ID_SPEAKER.split(prompt)
+    builder.user(pieces[0])
+    for speaker, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        builder.say("user" if speaker == "User" else "assistant", text)

@@ -27,6 +27,11 @@
   "overall_preference"}`: the context is the prompt, `overall_preference` from -3 (response 1 much better) to 3
   (response 2 much better) says which answer is chosen; 0 (no preference) is skipped; the domain, language and
   the preference strength are metadata (the annotators' reasoning is not read).
+- nvidia/HelpSteer2 preference (`preference/preference.jsonl.gz`): `{"split", "prompt", "response_1", "response_2",
+  "preference_strength", "preference_statement", ...}`: `preference_strength` from -3 (response 1 much better) to
+  3 (response 2 much better) says which is chosen, 0 is skipped; the strength and split are metadata, the
+  annotators' statements not read. A string prompt holding earlier turns in HelpSteer's convention (each later
+  turn opened by a line `<extra_id_1>User` or `<extra_id_1>Assistant`) is read as those turns, in every shape.
 - LMArena's arena-human-preference-55k `train.csv` (Kaggle "lmsys-chatbot-arena"): one battle a row, `prompt`,
   `response_a` and `response_b` JSON-encoded lists of strings (one per turn, `null` for a lost one), the
   winner one-hot in `winner_model_a` / `winner_model_b` / `winner_tie`. Read like a battle: a single-turn row
@@ -49,7 +54,7 @@ from . import _annotation_tools as annotation_tools
 from ._csv import csv_header, iter_csv_records
 from ._json import BadRecord, decode
 from ._records import RecordImporter, expect, external_id, parse_records, peekable, type_name
-from ._turns import TurnBuilder, append_pair
+from ._turns import TurnBuilder, add_marked_prompt, append_pair
 from .base import ParsedConversation, ParsedTurn, ParseResult, SkipRecord
 from .openai import add_messages
 
@@ -65,6 +70,7 @@ SHAPES = (
     "Argilla records {fields, responses}"
 )
 _HELPSTEER_TIE = "HelpSteer3 record with no preference (overall_preference 0)"
+_HELPSTEER2_TIE = "HelpSteer2 record with no preference (preference_strength 0)"
 _NECTAR_TIE = "Nectar record whose answers all share one rank: no answer preferred"
 _ARENA_WINNERS = {"model_a": ("a", "b"), "model_b": ("b", "a")}
 _ARENA_TIE = "Chatbot Arena tie: no answer preferred"
@@ -101,6 +107,8 @@ _META_KEYS = (
     "score_A",
     "score_B",
     "overall_preference",
+    "preference_strength",
+    "split",
 )
 _HH_SPEAKER = re.compile(r"(?:^|\n\n)(Human|Assistant): ?")
 
@@ -196,7 +204,7 @@ def _prompt(builder: TurnBuilder, record: dict[str, Any]) -> tuple[Any, Any]:
         builder.user("\n\n".join(t for t in (record["instruction"], extra) if type(t) is str and t.strip()))
         return chosen, rejected
     if type(prompt) is str:
-        builder.user(prompt)
+        add_marked_prompt(builder, prompt)
     elif type(prompt) is list:
         add_messages(builder, prompt, "prompt")
     else:
@@ -279,6 +287,25 @@ def _helpsteer(record: dict[str, Any]) -> dict[str, Any]:
         "chosen": expect(record.get(chosen), str, chosen),
         "rejected": expect(record.get(rejected), str, rejected),
         **{key: record[key] for key in ("domain", "language", "overall_preference") if key in record},
+    }
+
+
+def _helpsteer2(record: dict[str, Any]) -> dict[str, Any]:
+    """A HelpSteer2 preference record: `preference_strength` from -3 (response 1 much better) to 3 (response 2
+    much better) says which answer is chosen; the prompt may hold earlier turns (`<extra_id_1>` lines)."""
+    strength = record.get("preference_strength")
+    if type(strength) is not int or not -3 <= strength <= 3:
+        raise BadRecord(
+            f"preference_strength: expected a whole number from -3 to 3, got {type_name(strength)}"
+        )
+    if strength == 0:
+        raise SkipRecord(_HELPSTEER2_TIE)
+    chosen, rejected = ("response_2", "response_1") if strength > 0 else ("response_1", "response_2")
+    return {
+        "prompt": expect(record.get("prompt"), str, "prompt"),
+        "chosen": expect(record.get(chosen), str, chosen),
+        "rejected": expect(record.get(rejected), str, rejected),
+        **{key: record[key] for key in ("split", "preference_strength") if key in record},
     }
 
 
@@ -397,6 +424,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         record = _nectar(record)
     elif "overall_preference" in record and "response1" in record:
         record = _helpsteer(record)
+    elif "preference_strength" in record and "response_1" in record:
+        record = _helpsteer2(record)
     elif annotation_tools.is_label_studio(record):
         record = annotation_tools.label_studio(record)
     elif annotation_tools.is_argilla(record):
@@ -433,6 +462,8 @@ def _is_preference(record: dict[str, Any]) -> bool:
         return True
     if "overall_preference" in record and "response1" in record and "response2" in record:
         return True
+    if "preference_strength" in record and "response_1" in record and "response_2" in record:
+        return True
     answers = record.get("answers")
     if type(answers) is list and answers and type(answers[0]) is dict and "rank" in answers[0]:
         return "prompt" in record
@@ -447,6 +478,8 @@ def _hint(head: bytes) -> bool:
     if b'"answers"' in head and b'"rank"' in head and b'"prompt"' in head:
         return True
     if b'"overall_preference"' in head and b'"response1"' in head:
+        return True
+    if b'"preference_strength"' in head and b'"response_1"' in head:
         return True
     if (b'"annotations"' in head and b'"data"' in head) or (b'"fields"' in head and b'"responses"' in head):
         return True  # Label Studio tasks, Argilla records

@@ -8,7 +8,9 @@ a JSON array (or Parquet, read as its rows), one conversation per row. The shape
 - Dolly (databricks/databricks-dolly-15k): `{"instruction", "context", "response", "category"}`: the instruction,
   then the context (when there is one) after a blank line, is the prompt;
 - HelpSteer / HelpSteer2 (nvidia): `{"prompt", "response", "helpfulness", "correctness", "coherence",
-  "complexity", "verbosity"}`: one exchange, the five ratings kept as metadata (`helpsteer`).
+  "complexity", "verbosity"}`: one exchange, the five ratings kept as metadata (`helpsteer`); a prompt that holds
+  earlier turns (HelpSteer2's multi-turn rows: each later turn opened by a line `<extra_id_1>User` or
+  `<extra_id_1>Assistant`) is read as those turns.
 
 The row's `id` (UltraChat) or the file and line is the external id; the `source` or `category` is metadata, the
 first prompt the title. A row whose texts are not strings is an error naming the field; a row without an answer
@@ -21,7 +23,7 @@ from typing import Any
 
 from ._json import BadRecord
 from ._records import RecordImporter, external_id, type_name
-from ._turns import TurnBuilder
+from ._turns import TurnBuilder, add_marked_prompt
 from .base import ParsedConversation, SkipRecord
 
 _RATINGS = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
@@ -65,7 +67,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         builder.user(prompt)
         builder.text(_text(record.get("response"), "response"))
     else:
-        builder.user(_text(record.get("prompt"), "prompt"))
+        add_marked_prompt(builder, _text(record.get("prompt"), "prompt"))
         builder.text(_text(record.get("response"), "response"))
         ratings = {key: record[key] for key in _RATINGS if type(record.get(key)) in (int, float)}
         if ratings:

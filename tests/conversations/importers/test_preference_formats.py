@@ -205,3 +205,25 @@ def test_helpsteer3_overall_preference_picks_the_answer() -> None:
     assert _skipped("preference_datasets/helpsteer3.jsonl") == [
         "HelpSteer3 record with no preference (overall_preference 0)"
     ]
+
+
+def test_helpsteer2_preference_strength_picks_the_answer_and_the_prompt_keeps_its_turns() -> None:
+    fmt, conversations, errors = _read("preference_datasets/helpsteer2_preference.jsonl")
+    assert (fmt, errors) == ("preference", [])
+    first, second = conversations
+    # 3: response 2 is much better; the prompt's `<extra_id_1>` lines are its earlier turns.
+    assert _pair(first) == (
+        [
+            ("user", "What's the capital of Australia?"),
+            ("assistant", "Sydney."),
+            ("user", "That's wrong, Sydney is just the largest city. What's the capital?"),
+        ],
+        "You're right, I'm sorry: the capital is Canberra.",
+        "Melbourne.",
+    )
+    assert first.metadata["preference"] == {"preference_strength": 3, "split": "train"}
+    # -2: response 1 is better.
+    assert _pair(second)[1:] == ("Fast.", "Slow.")
+    assert _skipped("preference_datasets/helpsteer2_preference.jsonl") == [
+        "HelpSteer2 record with no preference (preference_strength 0)"
+    ]

@@ -79,5 +79,16 @@ def test_other_shapes_are_not_taken_for_it() -> None:
 
 def test_import_finds_the_pushbacks_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="datasets", workers=0)
-    assert (summary.conversations_added, summary.error_count, summary.pairs_detected) == (7, 1, 2)
+    assert (summary.conversations_added, summary.error_count, summary.pairs_detected) == (8, 1, 3)
     assert run_import(engine, paths=[ROOT], source="datasets", workers=0).conversations_added == 0
+
+
+def test_a_helpsteer2_prompt_holding_earlier_turns_is_read_as_them() -> None:
+    (row,) = _results("helpsteer2_multiturn.jsonl")
+    assert isinstance(row, ParsedConversation)
+    assert turns(row) == [
+        ("user", "Convert 5 km to miles."),
+        ("assistant", "About 8 miles."),
+        ("user", "That's wrong, it's the other way round: 5 km is less than 5 miles."),
+        ("assistant", "You're right: 5 km is about 3.1 miles."),
+    ]
