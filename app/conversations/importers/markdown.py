@@ -3,11 +3,13 @@
 Two styles are recognised, outside fenced code blocks only:
 - headings naming the speaker: `## User` / `## Assistant`, also with an emoji (`## 👤 User`, `## 🤖 Claude`),
   or `## Prompt:` / `## Response:` as the Claude Exporter browser extension writes them;
-- line prefixes: `User:` / `Human:` then `Assistant:` / `Claude:`, the text running on until the next prefix.
+- line prefixes: `User:` / `Human:` then `Assistant:` / `Claude:`, the text running on until the next prefix;
+  emphasized names in any case too (`**user**:` / `**ai**:`, as Copilot for Obsidian saves its chats in the vault's
+  `copilot-conversations/` folder, each message closed by a `[Timestamp: ...]` line, which is dropped).
 A file with any speaker heading is read by headings only, so a `User:` line inside an answer stays text; the
 first speaker heading decides between `Prompt`/`Response` and the other names, so a `## Response` heading
 inside a `## Assistant` answer stays text too.
-A leading `# Title` is the title, a `System` section the system prompt; `---` lines around sections are
+A leading `# Title` is the title (else the front matter's `topic` or `title`), a `System` section the system prompt; `---` lines around sections are
 separators, not text. What comes before the first speaker (an exporter's `**Created:**`/`**Link:**` lines,
 a session summary) is not part of any turn.
 
@@ -76,9 +78,14 @@ _PREFIX = re.compile(
 # Names only taken with emphasis around them, as exporters write them (`**You:**`, `_Prompt_:`): bare, they are
 # too common at the start of a line of an answer.
 _EMPHASIZED = re.compile(
-    r"(\*\*|__|\*|_)(User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot)"
+    r"(\*\*|__|\*|_)"
+    r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot))"
     r"(?:\1[ \t]*:|[ \t]*:\1)[ \t]*"
 )
+# Copilot for Obsidian ends each message with its time on a line of its own.
+_MESSAGE_TIME = re.compile(r"[ \t]*\[Timestamp: [^\]\n]{4,40}\][ \t]*$")
+# A YAML front matter's topic (Copilot for Obsidian) or title: the conversation's title when no `# ` line names it.
+_FRONT_TITLE = re.compile(r"(?:topic|title):[ \t]*([\"']?)(.+?)\1[ \t]*$")
 # `Human:` / `Assistant:` first, then `H:` / `A:` (socketteer's Claude exporter, Anthropic's old prompt format):
 # the short forms count only in a file that used both long ones before, and only for the other side's turn (an
 # `A:` line in an answer stays text).
@@ -267,18 +274,21 @@ def _add_answer(builder: TurnBuilder, text: str) -> None:
 
 def _title(lines: list[str], stop: int) -> str | None:
     """The text of a `# Title` line (`# Title: ...` too), if it is the first non-blank line before the first
-    speaker after any YAML front matter."""
+    speaker after any YAML front matter; else the front matter's `topic` or `title`."""
     start = 0
+    front: str | None = None
     if lines and lines[0].strip() == "---":
         start = next((i + 1 for i in range(1, stop) if lines[i].strip() == "---"), 0)
+        named = (_FRONT_TITLE.match(line) for line in lines[1 : start - 1])
+        front = next((match.group(2).strip() for match in named if match), None)
     for line in lines[start:stop]:
         if not line.strip():
             continue
         if line.startswith("# "):
             title = line[2:].strip()
-            return title.removeprefix("Title:").strip() or None
-        return None
-    return None
+            return title.removeprefix("Title:").strip() or front
+        return front
+    return front
 
 
 def read_text(stream: IO[bytes]) -> str:
@@ -323,6 +333,7 @@ class MarkdownImporter:
             section = lines[index + 1 : end]
             if rest == _QUOTED_BODY:
                 section = _quoted(section)
+            section = [line for line in section if not _MESSAGE_TIME.match(line)]
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
             blocks = _content_blocks(text) if heading else None
             if blocks is not None:

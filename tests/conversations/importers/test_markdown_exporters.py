@@ -36,6 +36,26 @@ from .helpers import parse_one, turns
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "markdown_exporters"
 
 EXPECTED = {
+    "obsidian-copilot/copilot-conversations/Fix_the_cron_schedule@20250502_081500.md": (
+        "Cron for weekdays at 9",
+        [
+            ("user", "Give me a cron line that runs backup.sh at 9:00 on weekdays."),
+            ("assistant", "Use this:\n\n```\n0 9 * * 1-7 /opt/backup.sh\n```\n\nThat runs at 09:00 every weekday."),
+            ("user", "That's wrong, 1-7 includes the weekend. Weekdays are Monday to Friday."),
+            ("assistant", "You're right, 1-7 covers every day. Monday to Friday is 1-5:\n\n```\n0 9 * * 1-5 /opt/backup.sh\n```"),
+        ],
+    ),
+    "obsidian-copilot/copilot-conversations/Untitled@20240610_120000.md": (
+        None,
+        [
+            ("user", "What's the difference between git fetch and git pull?"),
+            (
+                "assistant",
+                "`git fetch` downloads new commits without touching your branch; `git pull` fetches and then merges "
+                "(or rebases) them into it.",
+            ),
+        ],
+    ),
     "claude_chat_exporter_timed.md": (
         "Conversation with Claude",
         [
@@ -198,9 +218,9 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (10, [])
-    assert summary.pairs_detected == 10
+    assert (summary.conversations_added, summary.errors) == (12, [])
+    assert summary.pairs_detected == 11
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 10
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 11
