@@ -40,6 +40,8 @@ def test_registry() -> None:
         "crush",
         "cursor",
         "ollama-app",
+        "oterm",
+        "elia",
         "langchain",
         "langsmith",
         "llamaindex",
