@@ -17,7 +17,7 @@ exports: 8 of 8. The fifth round, `datasets-5/` (public SFT and preference datas
 editors and note apps), measured first: of 11 dataset files 9 were read (HelpSteer2's preference file and
 UltraFeedback's raw completions were not; HelpSteer2's multi-turn prompts were read as one turn); of 8 tool probes
 1 (chatgpt-cli's history as OpenAI messages, once the gptme reader written the same day stopped claiming it). Read
-now: HelpSteer2's preferences and multi-turn prompts, Copilot for Obsidian's saved chats, oterm's and Elia's stores.
+now: HelpSteer2's preferences and multi-turn prompts, Copilot for Obsidian's saved chats, oterm's and Elia's stores, gptel's Org chats.
 Unread files' errors say "matches no known format".
 """
 
@@ -204,7 +204,7 @@ EXPECTED = {
     "tools-5/chatgpt-cli/.chatgpt-cli/history/http-codes.json": ('openai', 1, 0, 0),
     "tools-5/devika/data/db/devika.db": ('', 0, 0, 1),
     "tools-5/elia/.local/share/elia/elia.sqlite": ('elia', 2, 1, 0),
-    "tools-5/gptel/chats/python-reverse-list.org": ('', 0, 0, 1),
+    "tools-5/gptel/chats/python-reverse-list.org": ('gptel', 1, 1, 0),
     "tools-5/obsidian-copilot/vault/copilot/copilot-conversations/How_do_I_reverse_a_list_in_Python_without_changing@20250314_101502.md": ('markdown', 1, 1, 0),
     "tools-5/org-ai/org/ai-scratch.org": ('', 0, 0, 1),
     "tools-5/oterm/.local/share/oterm/store.db": ('oterm', 2, 1, 0),

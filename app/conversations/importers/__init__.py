@@ -36,6 +36,7 @@ from . import (
     gemini_cli,
     gemini_takeout,
     goose,
+    gptel,
     gptme,
     grok,
     huggingchat,
@@ -152,6 +153,7 @@ IMPORTERS: dict[str, Importer] = {
         aichat,
         ollama,
         specstory,
+        gptel,
         markdown,
     )
 }

@@ -84,6 +84,7 @@ def test_registry() -> None:
         "aichat",
         "ollama",
         "specstory",
+        "gptel",
         "markdown",
     )
     assert all(IMPORTERS[name].name == name for name in FORMATS)

@@ -1,0 +1,144 @@
+"""gptel chats saved as Org files (karthink/gptel, the Emacs LLM client: any `.org` buffer the person saves).
+
+The shape was read from gptel's `gptel-org--save-state` and its test examples: the file opens with an Org property
+drawer holding the chat's state, `:GPTEL_MODEL:`, `:GPTEL_BACKEND:`, `:GPTEL_SYSTEM:` (line breaks written `\\n`)
+and `:GPTEL_BOUNDS:`, where the answers are: `((response (BEG END) (BEG END) ...))` in current versions (also
+`(ignore ...)` and `(tool ...)` spans), `((BEG . END) ...)` in earlier ones, as 1-based character positions in the
+buffer. Text inside a `response` span is the assistant's, `tool` spans are tool output of the answer, `ignore` spans
+are left out, and everything else after the drawer is the person's: the prompt prefix (`*** ` by default, or a
+custom `*Prompt*:`) is taken off, as is a trailing response label (`*Response*:`). Answers stay in the Org markup
+gptel wrote them in.
+
+The file is one conversation: its name the external id, the `#+title:` (else the first prompt) the title, the model
+and backend the metadata. Chats saved from Markdown buffers keep their state in file-local variables at the end of
+the file instead, and are not read by this reader.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from ._records import first_byte
+from ._turns import TurnBuilder, prompt_title, tool_result
+from .base import FileFormatError, ParseResult, Skipped
+from .markdown import read_text
+
+_DRAWER = re.compile(r"\A\s*:PROPERTIES:[ \t]*\n(.*?)\n[ \t]*:END:[ \t]*\n?", re.DOTALL | re.IGNORECASE)
+_PROPERTY = re.compile(r"[ \t]*:([A-Za-z_]+):[ \t]*(.*)")
+_TOKEN = re.compile(r"\(|\)|\.(?=[\s()])|\"(?:[^\"\\]|\\.)*\"|[^\s()\"]+")
+_TITLE = re.compile(r"#\+title:[ \t]*(.+)", re.IGNORECASE)
+# Org keyword lines (`#+title: ...`, `#+STARTUP: ...`) are the file's settings, not the person's words.
+_KEYWORD_LINE = re.compile(r"[ \t]*#\+[A-Za-z_]+:")
+# What opens a prompt (Org heading stars, a custom bold label) and what may close it (the label before an answer).
+_PROMPT_PREFIX = re.compile(r"\A\s*(?:\*+[ \t]+|\*[^*\n]{1,20}\*:[ \t]*)?")
+_RESPONSE_LABEL = re.compile(r"\n?[ \t]*(?:\*[^*\n]{1,20}\*:|\*+)[ \t]*\Z")
+_NO_TALK = "gptel chat without a prompt and an answer"
+
+
+class GptelImporter:
+    name = "gptel"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if b"\x00" in head or first_byte(head) in (None, ord("{"), ord("[")):
+            return False
+        return b":GPTEL_BOUNDS:" in head or (b":GPTEL_MODEL:" in head and b":PROPERTIES:" in head)
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        text = read_text(stream).replace("\r\n", "\n")  # Emacs counts a line break as one character
+        drawer = _DRAWER.match(text)
+        if drawer is None:
+            raise FileFormatError(
+                "expected gptel's property drawer (:PROPERTIES: ... :END:) at the top of the file"
+            )
+        state = {
+            match.group(1).upper(): match.group(2).strip()
+            for line in drawer.group(1).splitlines()
+            if (match := _PROPERTY.match(line))
+        }
+        spans = _spans(state.get("GPTEL_BOUNDS", ""))
+        builder = TurnBuilder()
+        system = state.get("GPTEL_SYSTEM")
+        if system:
+            builder.system(system.replace("\\n", "\n"))
+        at = drawer.end()
+        for kind, start, end in spans:
+            if start < at or end > len(text) or end < start:
+                raise FileFormatError(
+                    f"GPTEL_BOUNDS: the span {start + 1}-{end + 1} is outside the chat's text "
+                    f"({at + 1}-{len(text) + 1})"
+                )
+            _prompt(builder, text[at:start])
+            if kind == "response":
+                builder.text(text[start:end].strip())
+            elif kind == "tool":
+                builder.block(tool_result(None, text[start:end].strip()))
+            at = end
+        _prompt(builder, text[at:])
+        if len({turn.role for turn in builder.finish(complete=False)}) < 2:
+            yield Skipped(_NO_TALK)
+            return
+        title = _TITLE.search(text[drawer.end() : spans[0][1]] if spans else "")
+        first = next((turn.text for turn in builder.turns if turn.role == "user"), "")
+        metadata = {
+            key: state[name]
+            for key, name in (("model", "GPTEL_MODEL"), ("backend", "GPTEL_BACKEND"))
+            if state.get(name)
+        }
+        yield builder.conversation(
+            filename, title=title.group(1).strip() if title else prompt_title(first), metadata=metadata
+        )
+
+
+def _prompt(builder: TurnBuilder, text: str) -> None:
+    """The person's text between answers, without Org keyword lines, the prompt prefix and a response label."""
+    kept = "\n".join(line for line in text.split("\n") if not _KEYWORD_LINE.match(line))
+    kept = _RESPONSE_LABEL.sub("", _PROMPT_PREFIX.sub("", kept, count=1))
+    if kept.strip():
+        builder.user(kept.strip())
+
+
+def _spans(bounds: str) -> list[tuple[str, int, int]]:
+    """The (kind, start, end) spans of GPTEL_BOUNDS as 0-based offsets, in order: `((response (B E) ...) (tool
+    (B E ...)) ...)`, or the earlier `((B . E) ...)`, all responses."""
+    if not bounds:
+        return []
+    try:
+        value = _read_sexp(_TOKEN.findall(bounds))
+    except (IndexError, ValueError):
+        raise FileFormatError(f"GPTEL_BOUNDS: cannot read {bounds[:80]!r}") from None
+    spans: list[tuple[str, int, int]] = []
+    for item in value if type(value) is list else ():
+        if type(item) is list and item and type(item[0]) is str:
+            for span in item[1:]:
+                if type(span) is list and len(span) >= 2 and all(type(x) is int for x in span[:2]):
+                    spans.append((item[0], span[0] - 1, span[1] - 1))
+        elif type(item) is list and len(item) >= 2 and all(type(x) is int for x in item[:2]):
+            spans.append(("response", item[0] - 1, item[1] - 1))
+    if not spans and value:
+        raise FileFormatError(f"GPTEL_BOUNDS: no response spans in {bounds[:80]!r}")
+    return sorted(spans, key=lambda span: span[1])
+
+
+def _read_sexp(tokens: list[str]) -> Any:
+    """A list of Emacs Lisp tokens as nested lists (a dotted pair as a two-item list; numbers as ints)."""
+    stack: list[list[Any]] = [[]]
+    for token in tokens:
+        if token == "(":
+            stack.append([])
+        elif token == ")":
+            done = stack.pop()
+            stack[-1].append(done)
+        elif token == ".":
+            continue
+        elif token.lstrip("-").isdigit():
+            stack[-1].append(int(token))
+        else:
+            stack[-1].append(token.strip('"'))
+    if len(stack) != 1 or len(stack[0]) != 1:
+        raise ValueError("unbalanced")
+    return stack[0][0]
+
+
+importer = GptelImporter()
