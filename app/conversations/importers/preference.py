@@ -32,6 +32,11 @@
   3 (response 2 much better) says which is chosen, 0 is skipped; the strength and split are metadata, the
   annotators' statements not read. A string prompt holding earlier turns in HelpSteer's convention (each later
   turn opened by a line `<extra_id_1>User` or `<extra_id_1>Assistant`) is read as those turns, in every shape.
+- openbmb/UltraFeedback (the raw rows, before binarizing): `{"source", "instruction", "models", "completions":
+  [{"model", "response", "annotations", "fine-grained_score", "overall_score", ...}]}`: the completion with the
+  best `fine-grained_score` (the mean of its four aspect ratings, as the binarized sets take it; else
+  `overall_score`) is chosen and the worst rejected, their models and scores kept as metadata; completions that
+  all share one score are skipped. The scores are a model's (GPT-4's) ratings: the pair goes to review like any.
 - LMArena's arena-human-preference-55k `train.csv` (Kaggle "lmsys-chatbot-arena"): one battle a row, `prompt`,
   `response_a` and `response_b` JSON-encoded lists of strings (one per turn, `null` for a lost one), the
   winner one-hot in `winner_model_a` / `winner_model_b` / `winner_tie`. Read like a battle: a single-turn row
@@ -71,6 +76,7 @@ SHAPES = (
 )
 _HELPSTEER_TIE = "HelpSteer3 record with no preference (overall_preference 0)"
 _HELPSTEER2_TIE = "HelpSteer2 record with no preference (preference_strength 0)"
+_ULTRAFEEDBACK_TIE = "UltraFeedback record whose completions all share one score: no answer preferred"
 _NECTAR_TIE = "Nectar record whose answers all share one rank: no answer preferred"
 _ARENA_WINNERS = {"model_a": ("a", "b"), "model_b": ("b", "a")}
 _ARENA_TIE = "Chatbot Arena tie: no answer preferred"
@@ -309,6 +315,47 @@ def _helpsteer2(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _is_ultrafeedback(record: dict[str, Any]) -> bool:
+    completions = record.get("completions")
+    return (
+        type(completions) is list
+        and bool(completions)
+        and type(completions[0]) is dict
+        and "response" in completions[0]
+        and "instruction" in record
+    )
+
+
+def _ultrafeedback(record: dict[str, Any]) -> dict[str, Any]:
+    """An UltraFeedback record (openbmb/UltraFeedback): the best-scored completion chosen, the worst rejected. The
+    score is `fine-grained_score` (the mean of the four aspect ratings, as the binarized sets use it), else
+    `overall_score`; completions that share one score give no pair."""
+    scored: list[tuple[float, int, dict[str, Any]]] = []
+    for i, completion in enumerate(expect(record.get("completions"), list, "completions")):
+        if type(completion) is not dict:
+            raise BadRecord(f"completions[{i}]: expected an object, got {type_name(completion)}")
+        score: Any = completion.get("fine-grained_score", completion.get("overall_score"))
+        if type(score) not in (int, float) or type(completion.get("response")) is not str:
+            raise BadRecord(f"completions[{i}]: expected a string response and a number score")
+        scored.append((float(score), i, completion))
+    if len(scored) < 2:
+        raise BadRecord(f"completions: expected at least two scored completions, got {len(scored)}")
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    (best_score, _, best), (worst_score, _, worst) = scored[0], scored[-1]
+    if best_score == worst_score:
+        raise SkipRecord(_ULTRAFEEDBACK_TIE)
+    return {
+        "prompt": expect(record.get("instruction"), str, "instruction"),
+        "chosen": best["response"],
+        "rejected": worst["response"],
+        "chosen_model": best.get("model"),
+        "rejected_model": worst.get("model"),
+        "score_chosen": best_score,
+        "score_rejected": worst_score,
+        "source": record.get("source"),
+    }
+
+
 def _nectar(record: dict[str, Any]) -> dict[str, Any]:
     """A Nectar record: the best-ranked answer chosen, the worst-ranked rejected, after the HH-style prompt."""
     answers = expect(record.get("answers"), list, "answers")
@@ -426,6 +473,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         record = _helpsteer(record)
     elif "preference_strength" in record and "response_1" in record:
         record = _helpsteer2(record)
+    elif _is_ultrafeedback(record):
+        record = _ultrafeedback(record)
     elif annotation_tools.is_label_studio(record):
         record = annotation_tools.label_studio(record)
     elif annotation_tools.is_argilla(record):
@@ -464,6 +513,8 @@ def _is_preference(record: dict[str, Any]) -> bool:
         return True
     if "preference_strength" in record and "response_1" in record and "response_2" in record:
         return True
+    if _is_ultrafeedback(record):
+        return True
     answers = record.get("answers")
     if type(answers) is list and answers and type(answers[0]) is dict and "rank" in answers[0]:
         return "prompt" in record
@@ -480,6 +531,8 @@ def _hint(head: bytes) -> bool:
     if b'"overall_preference"' in head and b'"response1"' in head:
         return True
     if b'"preference_strength"' in head and b'"response_1"' in head:
+        return True
+    if b'"completions"' in head and b'"instruction"' in head and b'"annotations"' in head:
         return True
     if (b'"annotations"' in head and b'"data"' in head) or (b'"fields"' in head and b'"responses"' in head):
         return True  # Label Studio tasks, Argilla records

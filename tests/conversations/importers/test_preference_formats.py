@@ -227,3 +227,27 @@ def test_helpsteer2_preference_strength_picks_the_answer_and_the_prompt_keeps_it
     assert _skipped("preference_datasets/helpsteer2_preference.jsonl") == [
         "HelpSteer2 record with no preference (preference_strength 0)"
     ]
+
+
+def test_ultrafeedback_raw_rows_pair_the_best_and_worst_scored_completions() -> None:
+    fmt, conversations, errors = _read("preference_datasets/ultrafeedback_raw.jsonl")
+    assert (fmt, errors) == ("preference", [])
+    boiling, primary = conversations
+    # The fine-grained score (the mean of the aspect ratings) decides, not the overall score (wizardlm's 9.0).
+    assert _pair(boiling) == (
+        [("user", "What is the boiling point of water at the top of Mount Everest?")],
+        "About 70 °C, because the air pressure is about a third of sea level's.",
+        "Water boils at 100 °C everywhere.",
+    )
+    assert boiling.metadata["preference"] == {
+        "score_chosen": 4.75,
+        "score_rejected": 1.25,
+        "chosen_model": "gpt-4",
+        "rejected_model": "falcon-40b-instruct",
+        "source": "evol_instruct",
+    }
+    # Without fine-grained scores the overall score decides.
+    assert _pair(primary)[1:] == ("Red.", "Green-ish.")
+    assert _skipped("preference_datasets/ultrafeedback_raw.jsonl") == [
+        "UltraFeedback record whose completions all share one score: no answer preferred"
+    ]
