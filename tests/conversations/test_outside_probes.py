@@ -17,7 +17,8 @@ exports: 8 of 8. The fifth round, `datasets-5/` (public SFT and preference datas
 editors and note apps), measured first: of 11 dataset files 9 were read (HelpSteer2's preference file and
 UltraFeedback's raw completions were not; HelpSteer2's multi-turn prompts were read as one turn); of 8 tool probes
 1 (chatgpt-cli's history as OpenAI messages, once the gptme reader written the same day stopped claiming it). Read
-now: HelpSteer2's preferences and multi-turn prompts, UltraFeedback's raw rows, Copilot for Obsidian's saved chats, oterm's and Elia's stores, gptel's Org chats.
+now: HelpSteer2's preferences and multi-turn prompts, UltraFeedback's raw rows, Copilot for Obsidian's saved chats, oterm's and Elia's stores, gptel's Org chats, Void's threads (6 of 8; not read:
+org-ai's Org blocks and Devika's database).
 Unread files' errors say "matches no known format".
 """
 
@@ -189,15 +190,6 @@ EXPECTED = {
     "agents-4/shell-gpt/tmp/chat_cache/retry-helper": ('openai', 1, 1, 0),
     "agents-4/sourcegraph-cody/cody-chat-history-2025-03-02T15-30-12.json": ('cody', 2, 1, 0),
     "agents-4/swe-agent/trajectories/dev/default__anthropic--claude-sonnet-4-20250514__t-0.00__p-1.00__c-0.06___3f7a2c/3f7a2c/3f7a2c.traj": ('swe-agent', 1, 1, 0),
-    "tools-5/chatgpt-cli/.chatgpt-cli/history/default.json": ('openai', 1, 1, 0),
-    "tools-5/chatgpt-cli/.chatgpt-cli/history/http-codes.json": ('openai', 1, 0, 0),
-    "tools-5/devika/data/db/devika.db": ('', 0, 0, 1),
-    "tools-5/elia/.local/share/elia/elia.sqlite": ('elia', 2, 1, 0),
-    "tools-5/gptel/chats/python-reverse-list.org": ('gptel', 1, 1, 0),
-    "tools-5/obsidian-copilot/vault/copilot/copilot-conversations/How_do_I_reverse_a_list_in_Python_without_changing@20250314_101502.md": ('markdown', 1, 1, 0),
-    "tools-5/org-ai/org/ai-scratch.org": ('', 0, 0, 1),
-    "tools-5/oterm/.local/share/oterm/store.db": ('oterm', 2, 1, 0),
-    "tools-5/void/.config/Void/User/globalStorage/state.vscdb": ('', 0, 0, 1),
     "datasets-5/capybara/CapybaraPure_Decontaminated.jsonl": ('sft-dataset', 2, 1, 0),
     "datasets-5/databricks-dolly-15k/databricks-dolly-15k.jsonl": ('sft-dataset', 3, 0, 0),
     "datasets-5/helpsteer2/preference/preference.jsonl.gz": ('preference', 2, 2, 0),
@@ -209,6 +201,15 @@ EXPECTED = {
     "datasets-5/shp/askengineers/train.json": ('preference', 3, 3, 0),
     "datasets-5/ultrachat/train_0.jsonl": ('sft-dataset', 2, 2, 0),
     "datasets-5/ultrafeedback/sharegpt.jsonl": ('preference', 2, 2, 0),
+    "tools-5/chatgpt-cli/.chatgpt-cli/history/default.json": ('openai', 1, 1, 0),
+    "tools-5/chatgpt-cli/.chatgpt-cli/history/http-codes.json": ('openai', 1, 0, 0),
+    "tools-5/devika/data/db/devika.db": ('', 0, 0, 1),
+    "tools-5/elia/.local/share/elia/elia.sqlite": ('elia', 2, 1, 0),
+    "tools-5/gptel/chats/python-reverse-list.org": ('gptel', 1, 1, 0),
+    "tools-5/obsidian-copilot/vault/copilot/copilot-conversations/How_do_I_reverse_a_list_in_Python_without_changing@20250314_101502.md": ('markdown', 1, 1, 0),
+    "tools-5/org-ai/org/ai-scratch.org": ('', 0, 0, 1),
+    "tools-5/oterm/.local/share/oterm/store.db": ('oterm', 2, 1, 0),
+    "tools-5/void/.config/Void/User/globalStorage/state.vscdb": ('void', 2, 1, 0),
 }  # fmt: skip
 
 

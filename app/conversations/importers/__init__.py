@@ -72,6 +72,7 @@ from . import (
     swe_agent,
     textgen_webui,
     typingmind,
+    void,
     vscode_chat,
     zed,
 )
@@ -108,6 +109,7 @@ IMPORTERS: dict[str, Importer] = {
         copilot_cli,
         crush,
         cursor,
+        void,
         ollama_app,
         oterm,
         elia,

@@ -39,6 +39,7 @@ def test_registry() -> None:
         "copilot-cli",
         "crush",
         "cursor",
+        "void",
         "ollama-app",
         "oterm",
         "elia",
