@@ -86,7 +86,8 @@ def screen(
 
 
 # Fence "languages" in the fixtures that are typos, not languages: they stay plain.
-NOT_LANGUAGES = {"pytho"}
+# Not languages: a typo in a fixture, and the labels gptme gives a command's output fences (shown plain).
+NOT_LANGUAGES = {"pytho", "stdout", "stderr"}
 NOTES = {"SOURCES.md", "README.md", "LABELLING.md"}
 # Fence languages Highlight.js has no grammar for (not in its core or its language packs): shown as plain code.
 NO_GRAMMAR = {"hcl"}
