@@ -32,6 +32,7 @@ from typing import IO, Any
 
 import app
 from app.conversations.files import InputFile, reopen
+from app.conversations.importers import load_all
 from app.conversations.importers.base import ParsedConversation, ParseResult
 from app.conversations.reading import FileRead, prepared, read_file
 from app.errors import PairwiseError
@@ -311,6 +312,7 @@ def _work(tasks: IO[bytes], results: IO[bytes], format: str) -> None:
 def main() -> None:
     """The worker: file tasks in on stdin, records out on stdout, until stdin closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load_all()  # the readers are imported at their first use; a worker uses them all
     gc.freeze()  # the modules' objects: full collections need not walk them for every file
     tasks = sys.stdin.buffer
     # The protocol owns the real stdout; a stray print goes to stderr instead of corrupting it.

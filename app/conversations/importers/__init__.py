@@ -2,164 +2,136 @@
 
 from __future__ import annotations
 
-from . import (
-    ai_sdk,
-    ai_studio,
-    aichat,
-    aider,
-    aider_llm,
-    amazon_q,
-    anthropic,
-    anythingllm,
-    betterchatgpt,
-    big_agi,
-    chatbot_ui,
-    chatbox,
-    chatgpt,
-    chatgpt_html,
-    chathub,
-    cherry_studio,
-    claude_ai,
-    claude_code,
-    claude_code_export,
-    cline,
-    codex,
-    cody,
-    continue_dev,
-    copilot_activity,
-    copilot_cli,
-    crush,
-    cursor,
-    deepseek,
-    elia,
-    gemini_api,
-    gemini_cli,
-    gemini_takeout,
-    goose,
-    gptel,
-    gptme,
-    grok,
-    huggingchat,
-    jan,
-    kobold_lite,
-    langchain,
-    langsmith,
-    le_chat,
-    librechat,
-    llamaindex,
-    llm_cli,
-    lm_studio,
-    lobechat,
-    markdown,
-    mini_swe_agent,
-    nextchat,
-    oasst,
-    ollama,
-    ollama_app,
-    open_webui,
-    openai,
-    openai_items,
-    opencode,
-    openhands,
-    oterm,
-    page_assist,
-    page_export,
-    preference,
-    sft_dataset,
-    sharegpt,
-    sillytavern,
-    specstory,
-    swe_agent,
-    textgen_webui,
-    typingmind,
-    void,
-    vscode_chat,
-    zed,
-)
+import importlib
+import threading
+from collections.abc import Iterator, Mapping
+
 from ._json import BOM
 from .base import Importer
 
 # Sniffing order: the more specific shapes first. Preference records would otherwise pass for OpenAI or
 # ShareGPT ones, and a `messages` record is Anthropic only with Anthropic-only signs (OpenAI takes the
-# rest: plain-text messages read the same either way).
-IMPORTERS: dict[str, Importer] = {
-    module.importer.name: module.importer
-    for module in (
-        claude_code,
-        codex,
-        mini_swe_agent,
-        swe_agent,
-        openhands,
-        amazon_q,
-        gptme,
-        cody,
-        ai_sdk,
-        gemini_cli,
-        cline,
-        continue_dev,
-        deepseek,
-        chatgpt,
-        claude_ai,
-        zed,
-        gemini_api,
-        ai_studio,
-        openai_items,
-        opencode,
-        goose,
-        copilot_cli,
-        crush,
-        cursor,
-        void,
-        ollama_app,
-        oterm,
-        elia,
-        langchain,
-        langsmith,
-        llamaindex,
-        open_webui,
-        librechat,
-        vscode_chat,
-        grok,
-        le_chat,
-        jan,
-        lm_studio,
-        sillytavern,
-        textgen_webui,
-        kobold_lite,
-        lobechat,
-        huggingchat,
-        chatbox,
-        cherry_studio,
-        nextchat,
-        betterchatgpt,
-        chatbot_ui,
-        page_assist,
-        chathub,
-        typingmind,
-        big_agi,
-        llm_cli,
-        anythingllm,
-        copilot_activity,
-        page_export,
-        chatgpt_html,
-        gemini_takeout,
-        oasst,
-        preference,
-        sharegpt,
-        sft_dataset,
-        anthropic,
-        openai,
-        claude_code_export,
-        aider,
-        aider_llm,
-        aichat,
-        ollama,
-        specstory,
-        gptel,
-        markdown,
-    )
-}
-FORMATS: tuple[str, ...] = tuple(IMPORTERS)
+# rest: plain-text messages read the same either way). Each format is read by the `importer` of its module.
+_ORDER: tuple[tuple[str, str], ...] = (
+    ("claude-code", "claude_code"),
+    ("codex", "codex"),
+    ("mini-swe-agent", "mini_swe_agent"),
+    ("swe-agent", "swe_agent"),
+    ("openhands", "openhands"),
+    ("amazon-q", "amazon_q"),
+    ("gptme", "gptme"),
+    ("cody", "cody"),
+    ("ai-sdk", "ai_sdk"),
+    ("gemini-cli", "gemini_cli"),
+    ("cline", "cline"),
+    ("continue", "continue_dev"),
+    ("deepseek", "deepseek"),
+    ("chatgpt", "chatgpt"),
+    ("claude-ai", "claude_ai"),
+    ("zed", "zed"),
+    ("gemini-api", "gemini_api"),
+    ("ai-studio", "ai_studio"),
+    ("openai-items", "openai_items"),
+    ("opencode", "opencode"),
+    ("goose", "goose"),
+    ("copilot-cli", "copilot_cli"),
+    ("crush", "crush"),
+    ("cursor", "cursor"),
+    ("void", "void"),
+    ("ollama-app", "ollama_app"),
+    ("oterm", "oterm"),
+    ("elia", "elia"),
+    ("langchain", "langchain"),
+    ("langsmith", "langsmith"),
+    ("llamaindex", "llamaindex"),
+    ("open-webui", "open_webui"),
+    ("librechat", "librechat"),
+    ("vscode-chat", "vscode_chat"),
+    ("grok", "grok"),
+    ("le-chat", "le_chat"),
+    ("jan", "jan"),
+    ("lm-studio", "lm_studio"),
+    ("sillytavern", "sillytavern"),
+    ("textgen-webui", "textgen_webui"),
+    ("kobold-lite", "kobold_lite"),
+    ("lobechat", "lobechat"),
+    ("huggingchat", "huggingchat"),
+    ("chatbox", "chatbox"),
+    ("cherry-studio", "cherry_studio"),
+    ("nextchat", "nextchat"),
+    ("betterchatgpt", "betterchatgpt"),
+    ("chatbot-ui", "chatbot_ui"),
+    ("page-assist", "page_assist"),
+    ("chathub", "chathub"),
+    ("typingmind", "typingmind"),
+    ("big-agi", "big_agi"),
+    ("llm-cli", "llm_cli"),
+    ("anythingllm", "anythingllm"),
+    ("copilot-activity", "copilot_activity"),
+    ("page-export", "page_export"),
+    ("chatgpt-html", "chatgpt_html"),
+    ("gemini-takeout", "gemini_takeout"),
+    ("oasst", "oasst"),
+    ("preference", "preference"),
+    ("sharegpt", "sharegpt"),
+    ("sft-dataset", "sft_dataset"),
+    ("anthropic", "anthropic"),
+    ("openai", "openai"),
+    ("claude-code-export", "claude_code_export"),
+    ("aider", "aider"),
+    ("aider-llm", "aider_llm"),
+    ("aichat", "aichat"),
+    ("ollama", "ollama"),
+    ("specstory", "specstory"),
+    ("gptel", "gptel"),
+    ("markdown", "markdown"),
+)
+FORMATS: tuple[str, ...] = tuple(name for name, _ in _ORDER)
+
+
+class _Registry(Mapping[str, Importer]):
+    """The importers by format name, in sniffing order. Their modules are imported at the first look-up, not with
+    this package: a command that reads no file (`pairwise --help`, `serve`, an import of an empty folder) does not
+    pay for the readers (about 70 ms), and the names stay known without them."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Importer] | None = None
+        self._lock = threading.Lock()
+
+    def _importers(self) -> dict[str, Importer]:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    loaded = {}
+                    for name, module in _ORDER:
+                        importer: Importer = importlib.import_module(f"{__name__}.{module}").importer
+                        if importer.name != name:
+                            raise RuntimeError(f"{module} reads {importer.name!r}, listed as {name!r}")
+                        loaded[name] = importer
+                    self._loaded = loaded
+        return self._loaded
+
+    def __getitem__(self, name: str) -> Importer:
+        return self._importers()[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in _NAMES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FORMATS)
+
+    def __len__(self) -> int:
+        return len(FORMATS)
+
+
+_NAMES = frozenset(FORMATS)
+IMPORTERS: Mapping[str, Importer] = _Registry()
+
+
+def load_all() -> None:
+    """Import every reader now (an import worker does so before it freezes its start-up objects)."""
+    IMPORTERS.get(FORMATS[0])
+
 
 HEAD_BYTES = 65536
 

@@ -89,6 +89,9 @@ def test_registry() -> None:
         "markdown",
     )
     assert all(IMPORTERS[name].name == name for name in FORMATS)
+    assert list(IMPORTERS) == list(FORMATS)
+    assert "openai" in IMPORTERS
+    assert "csv" not in IMPORTERS
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
