@@ -625,8 +625,16 @@ class TestStartUp:
 
     def test_importing_the_cli_loads_no_web_framework_no_database_no_export_stack_and_no_reader(self) -> None:
         # The readers (75 modules, about 70 ms) load at the first file read, not for `--help`.
-        heavy = ("fastapi", "sqlalchemy", "pyarrow", "openai", "app.db", "app.models")
-        heavy += ("app.conversations.importers.claude_code", "app.conversations.importers.markdown")
+        heavy = (
+            "fastapi",
+            "sqlalchemy",
+            "pyarrow",
+            "openai",
+            "app.db",
+            "app.models",
+            "app.conversations.importers.claude_code",
+            "app.conversations.importers.markdown",
+        )
         code = f"import sys, app.cli; print([m for m in {heavy!r} if m in sys.modules])"
         output = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
