@@ -482,6 +482,20 @@ def items_under(
             yield converted(convert, item, where, f"{filename}:{where}")
 
 
+def one_object(stream: IO[bytes], filename: str, convert: Converter, *, noun: str) -> Iterator[ParseResult]:
+    """The conversation of a file that is one JSON object (a saved chat, a run's trajectory): `convert(value,
+    file name)` at `$`; a value that is not an object is an error naming `noun`, what it should be."""
+    for record in iter_records(stream):
+        if isinstance(record, RecordError):
+            yield record
+        elif type(record.value) is not dict:
+            yield RecordError(
+                f"expected {noun}, got {type_name(record.value)}", json_path=record.json_path or "$"
+            )
+        else:
+            yield converted(convert, record.value, record.json_path or "$", filename)
+
+
 def converted(convert: Converter, value: Any, where: str, fallback: str) -> ParseResult:
     """`convert(value, fallback id)` for one item found at JSON path `where`: its conversation (placed at
     `where`), or the BadRecord it raises as a RecordError there, or the SkipRecord as a Skipped."""

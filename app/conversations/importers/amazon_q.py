@@ -27,9 +27,9 @@ from typing import IO, Any
 import orjson
 
 from ._json import BadRecord, has_top_key
-from ._records import as_object, converted, iter_records, sniff_head, type_name
+from ._records import as_object, one_object, sniff_head, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
-from .base import ParsedConversation, ParseResult, RecordError, SkipRecord
+from .base import ParsedConversation, ParseResult, SkipRecord
 
 _TOOL_USES = re.compile(r"\n?\[Tool uses: [^\]]*\]\s*\Z")
 _NO_TALK = "Amazon Q / Kiro chat without a prompt and an answer"
@@ -58,15 +58,7 @@ class AmazonQImporter:
         return sniff_head(head, opener=b"{", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        for record in iter_records(stream):
-            if isinstance(record, RecordError):
-                yield record
-            elif type(record.value) is not dict:
-                yield RecordError(
-                    f"expected a saved chat object, got {type_name(record.value)}", json_path="$"
-                )
-            else:
-                yield converted(_conversation, record.value, "$", filename)
+        return one_object(stream, filename, _conversation, noun="a saved chat object")
 
 
 def _conversation(state: dict[str, Any], fallback: str) -> ParsedConversation:

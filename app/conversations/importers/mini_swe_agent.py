@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord, has_top_key
-from ._records import as_object, converted, iter_records, sniff_head, type_name
+from ._records import as_object, one_object, sniff_head, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
-from .base import ParsedConversation, ParseResult, RecordError
+from .base import ParsedConversation, ParseResult
 from .openai import parse_arguments
 
 # What the interactive agent writes before a person's words, and the messages that carry none.
@@ -63,15 +63,7 @@ class MiniSweAgentImporter:
         return sniff_head(head, opener=b"{", looks=_looks, hint=_hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        for record in iter_records(stream):
-            if isinstance(record, RecordError):
-                yield record
-            elif type(record.value) is not dict:
-                yield RecordError(
-                    f"expected a trajectory object, got {type_name(record.value)}", json_path="$"
-                )
-            else:
-                yield converted(_conversation, record.value, "$", filename)
+        return one_object(stream, filename, _conversation, noun="a trajectory object")
 
 
 def _conversation(trajectory: dict[str, Any], filename: str) -> ParsedConversation:
