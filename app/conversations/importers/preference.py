@@ -280,38 +280,40 @@ def _two_responses(record: dict[str, Any]) -> dict[str, Any]:
 
 def _helpsteer(record: dict[str, Any]) -> dict[str, Any]:
     """A HelpSteer3 preference record: its context the prompt, the answer `overall_preference` favours chosen."""
-    preference = record.get("overall_preference")
-    if type(preference) is not int or not -3 <= preference <= 3:
-        raise BadRecord(
-            f"overall_preference: expected a whole number from -3 to 3, got {type_name(preference)}"
-        )
-    if preference == 0:
-        raise SkipRecord(_HELPSTEER_TIE)
-    chosen, rejected = ("response2", "response1") if preference > 0 else ("response1", "response2")
-    return {
-        "prompt": expect(record.get("context"), list, "context"),
-        "chosen": expect(record.get(chosen), str, chosen),
-        "rejected": expect(record.get(rejected), str, rejected),
-        **{key: record[key] for key in ("domain", "language", "overall_preference") if key in record},
-    }
+    return _scaled(record, "overall_preference", ("response1", "response2"), ("context", list), _HELPSTEER_TIE,
+                   keep=("domain", "language", "overall_preference"))  # fmt: skip
 
 
 def _helpsteer2(record: dict[str, Any]) -> dict[str, Any]:
-    """A HelpSteer2 preference record: `preference_strength` from -3 (response 1 much better) to 3 (response 2
-    much better) says which answer is chosen; the prompt may hold earlier turns (`<extra_id_1>` lines)."""
-    strength = record.get("preference_strength")
+    """A HelpSteer2 preference record: `preference_strength` says which answer is chosen; the prompt may hold
+    earlier turns (`<extra_id_1>` lines)."""
+    return _scaled(record, "preference_strength", ("response_1", "response_2"), ("prompt", str), _HELPSTEER2_TIE,
+                   keep=("split", "preference_strength"))  # fmt: skip
+
+
+def _scaled(
+    record: dict[str, Any],
+    field: str,
+    responses: tuple[str, str],
+    prompt: tuple[str, type],
+    tie: str,
+    *,
+    keep: tuple[str, ...],
+) -> dict[str, Any]:
+    """A record whose `field`, from -3 (the first response much better) to 3 (the second much better), says which
+    response is chosen; 0 is a tie, skipped. `keep` names the fields kept as metadata."""
+    strength = record.get(field)
     if type(strength) is not int or not -3 <= strength <= 3:
-        raise BadRecord(
-            f"preference_strength: expected a whole number from -3 to 3, got {type_name(strength)}"
-        )
+        raise BadRecord(f"{field}: expected a whole number from -3 to 3, got {type_name(strength)}")
     if strength == 0:
-        raise SkipRecord(_HELPSTEER2_TIE)
-    chosen, rejected = ("response_2", "response_1") if strength > 0 else ("response_1", "response_2")
+        raise SkipRecord(tie)
+    first, second = responses
+    chosen, rejected = (second, first) if strength > 0 else (first, second)
     return {
-        "prompt": expect(record.get("prompt"), str, "prompt"),
+        "prompt": expect(record.get(prompt[0]), prompt[1], prompt[0]),
         "chosen": expect(record.get(chosen), str, chosen),
         "rejected": expect(record.get(rejected), str, rejected),
-        **{key: record[key] for key in ("split", "preference_strength") if key in record},
+        **{key: record[key] for key in keep if key in record},
     }
 
 
