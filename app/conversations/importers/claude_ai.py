@@ -6,6 +6,13 @@ text (`attachments[].extracted_content`) is context of the user turn, not its te
 (images, PDFs without extracted text) are counted as dropped parts, unless an attachment of the same
 message (same `file_name`) kept their text. A file that is one conversation as a bare object (as tools
 write one per file), pretty-printed or on one line, reads as that conversation does in the array.
+
+`chat_messages` is every message ever written in the chat, in one flat list: an edited prompt and a retried answer
+stay there beside the versions that replaced them, each message naming its `parent_message_uuid`, and the export
+says nothing of which branch is shown. When the messages carry those links, the conversation is the branch of the
+most recent leaf (the latest `created_at`, then the later in the list), walked back to its root through the
+parents, as the exporters that read these files do; the messages of the other branches are not turns, counted as
+`other_branch_messages` in the metadata. Without the links (older exports) the list is read in order.
 """
 
 from __future__ import annotations
@@ -68,12 +75,45 @@ def _user(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
     builder.user(text or "", blocks=context or None)
 
 
+def _active_branch(messages: list[Any]) -> list[tuple[int, Any]]:
+    """The (index, message) pairs of the branch shown: the most recent leaf walked back to its root through
+    `parent_message_uuid`, or every message in order when they carry no such links."""
+    indexed = list(enumerate(messages))
+    by_id: dict[str, tuple[int, dict[str, Any]]] = {}
+    for i, message in indexed:
+        if type(message) is dict and type(message.get("uuid")) is str:
+            by_id.setdefault(message["uuid"], (i, message))
+    linked = [m for _, m in indexed if type(m) is dict and type(m.get("parent_message_uuid")) is str]
+    if not linked or len(by_id) != len(messages):
+        return indexed
+    parents = {m["parent_message_uuid"] for m in linked if m["parent_message_uuid"] in by_id}
+    leaves = [(i, m) for uuid, (i, m) in by_id.items() if uuid not in parents]
+    if not parents:
+        return indexed  # links that lead nowhere in this chat: keep the list's order
+    _, leaf = max(leaves, key=lambda pair: (_time(pair[1]), pair[0]))
+    branch: list[tuple[int, Any]] = []
+    seen: set[str] = set()
+    node: dict[str, Any] | None = leaf
+    while node is not None and node["uuid"] not in seen:
+        seen.add(node["uuid"])
+        branch.append(by_id[node["uuid"]])
+        parent = node.get("parent_message_uuid")
+        node = by_id[parent][1] if type(parent) is str and parent in by_id else None
+    return branch[::-1]
+
+
+def _time(message: dict[str, Any]) -> str:
+    created = message.get("created_at")
+    return created if type(created) is str else ""
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
     messages = expect(record.get("chat_messages"), list, "chat_messages")
     if not messages:
         raise SkipRecord("empty conversation")
-    for i, message in enumerate(messages):
+    branch = _active_branch(messages)
+    for i, message in branch:
         sender = expect(message, dict, f"chat_messages[{i}]").get("sender")
         if sender == "human" or sender == "user":
             _user(builder, message, f"chat_messages[{i}]")
@@ -83,7 +123,11 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             got = orjson.dumps(sender).decode()
             raise BadRecord(f'chat_messages[{i}].sender: expected "human" or "assistant", got {got}')
     uuid, name = record.get("uuid"), record.get("name")
-    metadata = {key: record[key] for key in ("created_at", "updated_at") if type(record.get(key)) is str}
+    metadata: dict[str, Any] = {
+        key: record[key] for key in ("created_at", "updated_at") if type(record.get(key)) is str
+    }
+    if len(branch) < len(messages):
+        metadata["other_branch_messages"] = len(messages) - len(branch)
     return builder.conversation(
         uuid if type(uuid) is str and uuid else fallback,
         title=name if type(name) is str and name else None,

@@ -1,0 +1,71 @@
+"""Claude.ai's export keeps every edited prompt and retried answer in one flat `chat_messages` list, each message
+naming its `parent_message_uuid`; the conversation is the branch of the most recent leaf (written here by hand in
+that shape: an edit, a retry listed after the answer it was replaced by, links that lead outside the chat)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.conversations.importers.base import ParsedConversation
+
+from .helpers import parse_one, turns
+
+ROOT = "00000000-0000-4000-8000-000000000000"
+
+
+def _message(uuid: str, parent: str, sender: str, text: str, created: str) -> dict[str, Any]:
+    return {
+        "uuid": uuid,
+        "parent_message_uuid": parent,
+        "sender": sender,
+        "text": text,
+        "content": [{"type": "text", "text": text}],
+        "created_at": created,
+        "updated_at": created,
+        "attachments": [],
+        "files": [],
+    }
+
+
+def _chat(messages: list[dict[str, Any]]) -> ParsedConversation:
+    data = json.dumps([{"uuid": "c1", "name": "Tabs", "chat_messages": messages}]).encode()
+    return parse_one("claude-ai", data, "conversations.json")
+
+
+def test_the_branch_of_the_latest_leaf_is_the_conversation() -> None:
+    chat = _chat(
+        [
+            _message("u1", ROOT, "human", "Tabs or spaces in Python?", "2025-01-01T10:00:00Z"),
+            _message("a1", "u1", "assistant", "Tabs.", "2025-01-01T10:00:05Z"),
+            # The first follow-up, then edited into the second: both stay in the list.
+            _message("u2", "a1", "human", "ok", "2025-01-01T10:01:00Z"),
+            _message("a2", "u2", "assistant", "Great.", "2025-01-01T10:01:03Z"),
+            _message("u3", "a1", "human", "That's wrong, PEP 8 says spaces.", "2025-01-01T10:02:00Z"),
+            _message(
+                "a4", "u3", "assistant", "You're right: PEP 8 asks for 4 spaces.", "2025-01-01T10:03:10Z"
+            ),
+            # A retry replaced by a4 but listed after it.
+            _message("a3", "u3", "assistant", "Either is fine.", "2025-01-01T10:02:04Z"),
+        ]
+    )
+    assert turns(chat) == [
+        ("user", "Tabs or spaces in Python?"),
+        ("assistant", "Tabs."),
+        ("user", "That's wrong, PEP 8 says spaces."),
+        ("assistant", "You're right: PEP 8 asks for 4 spaces."),
+    ]
+    assert chat.metadata["other_branch_messages"] == 3
+
+
+def test_a_chat_without_links_or_with_links_outside_it_reads_in_order() -> None:
+    plain = [_message(f"m{i}", ROOT, s, t, f"2025-01-01T10:0{i}:00Z") for i, (s, t) in enumerate(
+        [("human", "Hi"), ("assistant", "Hello!"), ("human", "Bye"), ("assistant", "Bye!")]
+    )]  # fmt: skip
+    for message in plain:
+        del message["parent_message_uuid"]
+    assert [t.text for t in _chat(plain).turns] == ["Hi", "Hello!", "Bye", "Bye!"]
+    outside = [dict(m, parent_message_uuid="elsewhere") for m in plain]
+    chat = _chat(outside)
+    assert [t.text for t in chat.turns] == ["Hi", "Hello!", "Bye", "Bye!"]
+    assert "other_branch_messages" not in chat.metadata
