@@ -14,7 +14,7 @@ Responses are not stored in order: they are sorted by `create_time` (one without
 before it in the file). No link between a response and the one it answers is known, so branches cannot be
 rebuilt: two or more answers in a row with no prompt between them are regenerations of one answer, and only the
 newest is kept (the others are counted in the metadata as `regenerated_responses`); an edited prompt reads as a
-follow-up. Attachments (`file_attachments`, stored under `prod-mc-asset-server/`) and generated images are
+follow-up. An answer's `thinking_trace` (newer exports) is its thinking block. Attachments (`file_attachments`, stored under `prod-mc-asset-server/`) and generated images are
 counted as dropped; the models are metadata. Projects, tasks and Imagine posts are not conversations and are
 left out.
 
@@ -156,6 +156,7 @@ def _convert(item: Any, fallback: str) -> ParsedConversation:
     models: list[str] = []
     # The answer waiting for the next prompt: a newer answer in a row replaces it.
     answer: str | None = None
+    thinking = ""  # the answer's reasoning (`thinking_trace`, newer exports)
     regenerated = 0
     for _, j, response in _responses(item.get("responses")):
         where = f"responses[{j}].response"
@@ -170,11 +171,14 @@ def _convert(item: Any, fallback: str) -> ParsedConversation:
         if role in _ASSISTANT:
             regenerated += answer is not None
             answer = text
+            trace = response.get("thinking_trace")
+            thinking = trace if type(trace) is str else ""
             images = response.get("generated_image_urls")
             if type(images) is list and images:
                 builder.dropped["image"] += len(images)
         else:
             if answer is not None:
+                builder.thinking(thinking)
                 builder.text(answer)
                 answer = None
             builder.user(text)
@@ -187,6 +191,7 @@ def _convert(item: Any, fallback: str) -> ParsedConversation:
         if type(model) is str and model and model not in models:
             models.append(model)
     if answer is not None:
+        builder.thinking(thinking)
         builder.text(answer)
     if len({turn.role for turn in builder.finish(complete=False)}) < 2:
         raise SkipRecord("Grok conversation without an answer")

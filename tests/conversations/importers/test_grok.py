@@ -130,3 +130,16 @@ def test_the_export_imports_once(engine: Engine) -> None:
     assert dict(summary.skipped) == {"Grok conversation without an answer": 1}
     again = run_import(engine, paths=[ROOT])
     assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_an_answers_thinking_trace_is_its_thinking_block() -> None:
+    export = _export()
+    responses = export["conversations"][0]["responses"]
+    answers = [r for r in responses if str(r["response"]["sender"]).lower() == "assistant"]
+    for answer in answers:
+        answer["response"]["thinking_trace"] = "91 = 7 x 13?"
+    (first, *_) = get_importer("grok").parse(io.BytesIO(json.dumps(export).encode()), EXPORT.name)
+    assert isinstance(first, ParsedConversation)
+    assert [b["type"] for b in first.turns[1].blocks or []] == ["thinking", "text"]
+    assert (first.turns[1].blocks or [])[0]["thinking"] == "91 = 7 x 13?"
+    assert "91 = 7 x 13?" not in first.turns[1].text
