@@ -19,6 +19,12 @@ UltraFeedback's raw completions were not; HelpSteer2's multi-turn prompts were r
 1 (chatgpt-cli's history as OpenAI messages, once the gptme reader written the same day stopped claiming it). Read
 now: HelpSteer2's preferences and multi-turn prompts, UltraFeedback's raw rows, Copilot for Obsidian's saved chats, oterm's and Elia's stores, gptel's Org chats, Void's threads (6 of 8; not read:
 org-ai's Org blocks and Devika's database).
+The sixth round, `platforms-6/` (10 variants of the big platforms' official exports: ChatGPT's branches,
+tools, reasoning, Projects and 2026 shards; Claude.ai's thinking and tool blocks, its edit and retry branches and a
+2026 split export; DeepSeek's branches; Grok's thinking traces; Gemini's Takeout activity), measured first: every
+conversation file imported, but Claude.ai's branched chats read both branches in list order (six turns, the
+abandoned follow-up and answer among them) and Grok's thinking traces were dropped. Both are read right now; the
+2026 Claude export's manifest and per-project files (graded L) are not read.
 Unread files' errors say "matches no known format".
 """
 
@@ -210,6 +216,23 @@ EXPECTED = {
     "tools-5/org-ai/org/ai-scratch.org": ('', 0, 0, 1),
     "tools-5/oterm/.local/share/oterm/store.db": ('oterm', 2, 1, 0),
     "tools-5/void/.config/Void/User/globalStorage/state.vscdb": ('void', 2, 1, 0),
+    "platforms-6/chatgpt-2024-branches-regenerate-and-edit/conversations.json": ('chatgpt', 2, 2, 0),
+    "platforms-6/chatgpt-2024-tools-and-image-upload/conversations.json": ('chatgpt', 2, 1, 0),
+    "platforms-6/chatgpt-2025-thinking-in-project/conversations.json": ('chatgpt', 1, 1, 0),
+    "platforms-6/chatgpt-2026-sharded-export/conversations-000.json": ('chatgpt', 1, 1, 0),
+    "platforms-6/chatgpt-2026-sharded-export/conversations-001.json": ('chatgpt', 2, 0, 0),
+    "platforms-6/claude-2025-branches-edit-and-retry/conversations.json": ('claude-ai', 2, 2, 0),
+    "platforms-6/claude-2025-thinking-tools-attachments/conversations.json": ('claude-ai', 1, 1, 0),
+    "platforms-6/claude-2025-thinking-tools-attachments/projects.json": ('', 0, 0, 0),
+    "platforms-6/claude-2025-thinking-tools-attachments/users.json": ('', 0, 0, 0),
+    "platforms-6/claude-2026-08-split-export/conversations.json": ('claude-ai', 1, 1, 0),
+    "platforms-6/claude-2026-08-split-export/manifest-31ed68dd-57eb-532e-b079-3d376a8ac665-2026-08-20-08-14-55.json": ('', 0, 0, 1),
+    "platforms-6/claude-2026-08-split-export/memories.json": ('', 0, 0, 0),
+    "platforms-6/claude-2026-08-split-export/projects/a6b69dd0-42a0-5aa7-aae0-e9d797e41325.json": ('', 0, 0, 1),
+    "platforms-6/claude-2026-08-split-export/users.json": ('', 0, 0, 0),
+    "platforms-6/deepseek-branched-think-search/conversations.json": ('deepseek', 1, 1, 0),
+    "platforms-6/gemini-takeout-my-activity/My Activity.json": ('gemini-takeout', 2, 1, 0),
+    "platforms-6/grok-backend-thinking-trace/prod-grok-backend.json": ('grok', 1, 1, 0),
 }  # fmt: skip
 
 
@@ -250,3 +273,14 @@ def test_each_probe_imports_as_its_format(name: str) -> None:
     assert (formats, conversations, pairs, len(errors)) == EXPECTED[name], errors
     for reason in errors:
         assert reason.startswith("matches no known format"), reason
+
+
+def test_the_branched_claude_chats_read_the_branch_shown() -> None:
+    """The sixth round's branched Claude.ai chats (an edit, a retry listed after its replacement): four turns each,
+    the exchange on screen, nothing of the abandoned branches."""
+    path = ROOT / "platforms-6" / "claude-2025-branches-edit-and-retry" / "conversations.json"
+    (item,) = [i for i in iter_input_files([path]) if isinstance(i, InputFile)]
+    chats = [r for r in read_file(item, format="auto", read=FileRead()) if isinstance(r, ParsedConversation)]
+    assert [len(chat.turns) for chat in chats] == [4, 4]
+    assert all("Are you sure" not in turn.text for chat in chats for turn in chat.turns)
+    assert all(chat.turns[3].text.startswith("You're right. Anchor it") for chat in chats)
