@@ -93,6 +93,9 @@ NOTES = {"SOURCES.md", "README.md", "LABELLING.md"}
 NO_GRAMMAR = {"hcl"}
 
 
+_FENCE_LANGUAGE = re.compile(r"```([A-Za-z0-9_+#./-]+)(?=[ \t]*(?:\n|\\n|\\r|$))")
+
+
 def _fence_languages() -> list[str]:
     """The languages named by the code fences of tests/fixtures and examples/."""
     root = Path(__file__).resolve().parents[2]
@@ -105,7 +108,9 @@ def _fence_languages() -> list[str]:
                 and path.suffix in {".json", ".jsonl", ".md", ".txt"}
                 and path.name not in NOTES
             ):
-                for name in re.findall(r"```([A-Za-z0-9_+#./-]+)", path.read_text(errors="replace")):
+                # A fence's language ends its line (a real newline, or `\n` inside JSON): "```Preferred name: Sam"
+                # (ChatGPT's custom instructions) opens a block of text, not a language.
+                for name in re.findall(_FENCE_LANGUAGE, path.read_text(errors="replace")):
                     # A fence named by a file path ("```src/paginate.ts") is highlighted by its extension.
                     names.add(name.rsplit(".", 1)[-1] if "/" in name or "\\" in name else name)
     return sorted(names - NOT_LANGUAGES - NO_GRAMMAR)
