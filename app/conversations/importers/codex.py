@@ -14,8 +14,11 @@ Each line is `{"timestamp", "type", "payload"}`. What the conversation is made o
 - `event_msg` lines repeat the messages for the UI and `compacted` lines summarise earlier ones: both are left
   out, as are line types this reader does not know (newer versions add some).
 
-Early versions wrote no envelope: a first line `{"id", "timestamp", "instructions"}`, then the response items
-themselves, with `{"record_type": "state"}` lines between them; those are read the same way.
+Early versions wrote no envelope: a first line `{"id", "timestamp", "instructions"}` (later with `cwd`, `originator`
+and `cli_version`, kept as metadata), then the response items themselves, with `{"record_type": "state"}` lines
+between them; those are read the same way. The TypeScript CLI before the Rust rewrite saved each session as one
+JSON object, `~/.codex/sessions/rollout-<date>-<id>.json`: `{session: {id, timestamp, instructions}, items:
+[response items]}`, read the same way too.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from typing import IO, Any
 
 import orjson
 
-from ._json import BadRecord
-from ._records import first_byte, head_records, object_lines, type_name
+from ._json import BadRecord, unclosed
+from ._records import first_byte, head_records, iter_records, object_lines, peekable, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .openai import parse_arguments
@@ -63,13 +66,17 @@ class CodexImporter:
             first = records[0]
             if first.get("type") in _ENVELOPE_TYPES and type(first.get("payload")) is dict:
                 return "timestamp" in first
-            return _legacy_start(records)
+            return _is_script_session(first) or _legacy_start(records)
         # A first line longer than the head (long instructions): the envelope's keys come first.
         return b'"type":"session_meta"' in head[:200] and b'"payload"' in head[:200]
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        buffered = peekable(stream)
+        if unclosed(buffered.peek(65536).lstrip().split(b"\n", 1)[0]):
+            yield from _script_session(buffered, filename)
+            return
         session = _Session()
-        for entry in object_lines(stream):
+        for entry in object_lines(buffered):
             if isinstance(entry, RecordError):
                 yield entry
                 continue
@@ -81,12 +88,48 @@ class CodexImporter:
         yield session.result(filename)
 
 
+# The bare first line of the early Rust rollouts (later ones added the folder, the client and its version).
+_HEADER_KEYS = frozenset({"id", "timestamp", "instructions", "git", "cwd", "originator", "cli_version"})
+
+
+def _script_session(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+    """A file that is one JSON object written over many lines: the TypeScript CLI's saved session."""
+    for record in iter_records(stream):
+        if isinstance(record, RecordError):
+            yield record
+        elif type(record.value) is not dict or not _is_script_session(record.value):
+            yield RecordError(
+                "expected a Codex session: {session, items} or JSON Lines of a rollout", json_path="$"
+            )
+        else:
+            session = _Session()
+            session.add({"id": record.value["session"]["id"]})
+            for index, item in enumerate(record.value["items"]):
+                if type(item) is not dict:
+                    yield RecordError(
+                        f"expected a response item, got {type_name(item)}", json_path=f"$.items[{index}]"
+                    )
+                    continue
+                try:
+                    session.add(item)
+                except BadRecord as exc:
+                    yield RecordError(str(exc), json_path=f"$.items[{index}]")
+            yield session.result(filename)
+
+
+def _is_script_session(record: dict[str, Any]) -> bool:
+    """The TypeScript CLI's saved session (before the Rust rewrite): `{session: {id, timestamp, instructions},
+    items: [response items]}`, one JSON object."""
+    session = record.get("session")
+    return type(session) is dict and type(session.get("id")) is str and type(record.get("items")) is list
+
+
 def _legacy_start(records: Sequence[dict[str, Any]]) -> bool:
     """An early Rust rollout: a bare session line, then bare response items or state lines."""
     first = records[0]
     if type(first.get("id")) is not str or type(first.get("timestamp")) is not str or "type" in first:
         return False
-    if len(records) < 2 or not set(first) <= {"id", "timestamp", "instructions", "git"}:
+    if len(records) < 2 or not set(first) <= _HEADER_KEYS:
         return False
     second = records[1]
     return "record_type" in second or second.get("type") in _ITEM_TYPES
@@ -144,7 +187,7 @@ class _Session:
             if "record_type" in record:
                 return
             if kind is None and self.external_id is None and type(record.get("id")) is str:
-                self.external_id = record["id"]
+                self._session_meta(record)
                 return
             kind, payload = "response_item", record
         elif type(payload) is not dict:

@@ -171,10 +171,10 @@ def test_other_formats_are_not_taken_for_codex() -> None:
 
 def test_a_codex_sessions_folder_imports_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[CODEX])
-    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 1, 0)
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (3, 1, 0)
     assert {report["format"] for report in summary.file_reports} == {"codex"}
     again = run_import(engine, paths=[CODEX])
-    assert (again.conversations_added, again.duplicates) == (0, 2)
+    assert (again.conversations_added, again.duplicates) == (0, 3)
 
 
 def test_the_codex_folder_imports_its_sessions_and_skips_its_settings(engine: Engine, tmp_path: Path) -> None:
@@ -190,3 +190,29 @@ def test_the_codex_folder_imports_its_sessions_and_skips_its_settings(engine: En
     summary = run_import(engine, paths=[home])
     assert (summary.conversations_added, summary.error_count, summary.errors) == (2, 0, [])
     assert dict(summary.skipped) == {"Codex CLI settings, logs or prompt history, not sessions": 4}
+
+
+def test_the_typescript_cli_saved_one_object_per_session() -> None:
+    (saved,) = (CODEX / "typescript").glob("rollout-*.json")
+    assert detect_format(saved.read_bytes(), saved.name) == "codex"
+    conversation = parse_one("codex", saved.read_bytes(), saved.name)
+    assert conversation.external_id == "3f2a9c1e-55b7-4d0a-9e21-7c4b8d0f6a13"
+    assert turns(conversation) == [
+        ("user", "Which process is listening on port 8080?"),
+        ("assistant", "A node process (PID 7311) is listening on 8080."),
+    ]
+    blocks = conversation.turns[1].blocks or []
+    assert [b["type"] for b in blocks] == ["thinking", "tool_use", "tool_result", "text"]
+    assert blocks[2]["content"].startswith("node 7311 kim")
+
+
+def test_an_early_rollouts_first_line_may_name_its_folder_and_client() -> None:
+    lines = LEGACY.read_bytes().split(b"\n")
+    header = json.loads(lines[0])
+    header.update(cwd="/home/kim/api", originator="codex_cli_rs", cli_version="0.31.0")
+    data = b"\n".join([json.dumps(header).encode(), *lines[1:]])
+    assert detect_format(data, LEGACY.name) == "codex"
+    conversation = parse_one("codex", data, LEGACY.name)
+    assert conversation.metadata["cwd"] == "/home/kim/api"
+    assert conversation.metadata["cli_version"] == "0.31.0"
+    assert len(conversation.turns) == 2
