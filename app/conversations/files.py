@@ -166,6 +166,9 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     if ".continue" in parts[:-1] and "sessions" not in parts[parts.index(".continue") + 1 : -1]:
         # ~/.continue: config, indexes, dev data and logs beside the chat sessions.
         return "Continue settings, indexes or logs, not sessions"
+    if base == "workspace.json" and len(parts) > 2 and parts[-3] == "workspaceStorage":
+        # VS Code (and its forks) keep the workspace's folder beside its chat sessions (`chatSessions/`).
+        return "VS Code workspace pointer (workspace.json), not conversations"
     if base == "sessions.json" and len(parts) > 1 and parts[-2] == "sessions":
         return "Continue session index (sessions.json)"
     if "Data" in parts[1:-1] and parts[parts.index("Data", 1) - 1].startswith("cherry-studio."):

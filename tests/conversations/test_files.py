@@ -17,6 +17,7 @@ from app.conversations.files import (
     SkippedInput,
     inner_name,
     iter_input_files,
+    not_conversation_reason,
     unsafe_member_reason,
 )
 from app.errors import ImportInputError
@@ -310,3 +311,9 @@ class TestMemberNames:
     )
     def test_inner_name(self, display: str, inner: str) -> None:
         assert inner_name(display) == inner
+
+
+def test_vs_code_workspace_pointers_are_skipped_by_name() -> None:
+    reason = "VS Code workspace pointer (workspace.json), not conversations"
+    assert not_conversation_reason("Code/User/workspaceStorage/deef16e0/workspace.json", 60) == reason
+    assert not_conversation_reason("project/workspace.json", 60) is None

@@ -24,7 +24,11 @@ tools, reasoning, Projects and 2026 shards; Claude.ai's thinking and tool blocks
 2026 split export; DeepSeek's branches; Grok's thinking traces; Gemini's Takeout activity), measured first: every
 conversation file imported, but Claude.ai's branched chats read both branches in list order (six turns, the
 abandoned follow-up and answer among them) and Grok's thinking traces were dropped. Both are read right now; the
-2026 Claude export's manifest and per-project files (graded L) are not read.
+2026 Claude export's manifest and per-project files (graded L) are not read. The seventh round, `agents-7/` (recent and early variants of the main
+coding agents' sessions: Claude Code, Codex CLI, Gemini CLI, VS Code Copilot Chat, Cursor, Cline and Roo Code,
+aider, Continue), measured first: every session file imported but two of Codex CLI's early shapes (a mid-2025
+rollout whose first line names its folder and client, the TypeScript CLI's `{session, items}` JSON), aider logged an
+`/ask` prompt twice in one turn, and VS Code's `workspace.json` was an error. All four are read right now.
 Unread files' errors say "matches no known format".
 """
 
@@ -233,6 +237,33 @@ EXPECTED = {
     "platforms-6/deepseek-branched-think-search/conversations.json": ('deepseek', 1, 1, 0),
     "platforms-6/gemini-takeout-my-activity/My Activity.json": ('gemini-takeout', 2, 1, 0),
     "platforms-6/grok-backend-thinking-trace/prod-grok-backend.json": ('grok', 1, 1, 0),
+    "agents-7/aider/shellkit/.aider.chat.history.md": ('aider', 1, 1, 0),
+    "agents-7/aider/shellkit/.aider.input.history": ('', 0, 0, 0),
+    "agents-7/aider/shellkit/.aider.llm.history": ('aider-llm', 1, 1, 0),
+    "agents-7/claude-code/.claude/projects/-home-dev-shellkit/5b8e1f2a-3c4d-4e5f-9a0b-1c2d3e4f5a6b.jsonl": ('claude-code', 1, 0, 0),
+    "agents-7/claude-code/.claude/projects/-home-dev-shellkit/7c1e0b52-4f3a-4d8e-9a61-2b5f0c9d3e17/subagents/agent-a3f9c2e81d4b7a605.jsonl": ('claude-code', 0, 0, 0),
+    "agents-7/claude-code/.claude/projects/-home-dev-shellkit/7c1e0b52-4f3a-4d8e-9a61-2b5f0c9d3e17/subagents/agent-a3f9c2e81d4b7a605.meta.json": ('', 0, 0, 0),
+    "agents-7/claude-code/.claude/projects/-home-dev-shellkit/7c1e0b52-4f3a-4d8e-9a61-2b5f0c9d3e17.jsonl": ('claude-code', 1, 1, 0),
+    "agents-7/claude-code/.claude/projects/-home-dev-shellkit/e2d4a8f0-6b1c-4c3e-8f57-0d9a1b2c3e4f.jsonl": ('claude-code', 2, 2, 0),
+    "agents-7/cline/Code/User/globalStorage/saoudrizwan.claude-dev/tasks/1768468321457/api_conversation_history.json": ('cline', 1, 1, 0),
+    "agents-7/cline/Code/User/globalStorage/saoudrizwan.claude-dev/tasks/1768468321457/task_metadata.json": ('', 0, 0, 0),
+    "agents-7/cline/Code/User/globalStorage/saoudrizwan.claude-dev/tasks/1768468321457/ui_messages.json": ('', 0, 0, 0),
+    "agents-7/codex/.codex/sessions/2025/09/05/rollout-2025-09-05T17-07-46-ed10d7b5-41de-4ebc-8661-78d456260f11.jsonl": ('codex', 1, 1, 0),
+    "agents-7/codex/.codex/sessions/2026/03/14/rollout-2026-03-14T09-21-07-019ceba6-419a-7ffc-80a6-708eb114f322.jsonl": ('codex', 1, 1, 0),
+    "agents-7/codex/.codex/sessions/rollout-2025-05-05-dda559af-1285-41f3-ac39-a9bd1d893a5d.json": ('codex', 1, 1, 0),
+    "agents-7/continue/.continue/sessions/afbf4e59-01db-46e2-9b1e-53bb23fd94b3.json": ('continue', 1, 1, 0),
+    "agents-7/continue/.continue/sessions/sessions.json": ('', 0, 0, 0),
+    "agents-7/cursor/Cursor/User/globalStorage/state.vscdb": ('cursor', 1, 1, 0),
+    "agents-7/gemini/.gemini/tmp/805606f71a5b6b177351f82b7855f8e8cbf1af2c9643d1bbeee59b22889de38f/chats/session-2025-11-03T10-41-d8bb9a1c.json": ('gemini-cli', 1, 1, 0),
+    "agents-7/gemini/.gemini/tmp/805606f71a5b6b177351f82b7855f8e8cbf1af2c9643d1bbeee59b22889de38f/checkpoint-strict-mode.json": ('gemini-cli', 1, 1, 0),
+    "agents-7/gemini/.gemini/tmp/shellkit/.project_root": ('', 0, 0, 0),
+    "agents-7/gemini/.gemini/tmp/shellkit/chats/session-2026-05-19T14-02-61496f08.jsonl": ('gemini-cli', 1, 1, 0),
+    "agents-7/gemini/.gemini/tmp/shellkit/logs.json": ('', 0, 0, 0),
+    "agents-7/roo-code/Code/User/globalStorage/rooveterinaryinc.roo-cline/tasks/d014a3c5-736d-408f-bc4e-f42b4d410123/api_conversation_history.json": ('cline', 1, 1, 0),
+    "agents-7/roo-code/Code/User/globalStorage/rooveterinaryinc.roo-cline/tasks/d014a3c5-736d-408f-bc4e-f42b4d410123/ui_messages.json": ('', 0, 0, 0),
+    "agents-7/vscode-copilot/Code/User/workspaceStorage/deef16e001274c23bed77104ee9076f9/chatSessions/6f6eb8e1-d0f5-4332-87c7-4a5e58693fa3.jsonl": ('vscode-chat', 1, 1, 0),
+    "agents-7/vscode-copilot/Code/User/workspaceStorage/deef16e001274c23bed77104ee9076f9/chatSessions/f25c3c18-b3d4-49b0-ba40-09c1cc9c39e5.json": ('vscode-chat', 1, 1, 0),
+    "agents-7/vscode-copilot/Code/User/workspaceStorage/deef16e001274c23bed77104ee9076f9/workspace.json": ('', 0, 0, 0),
 }  # fmt: skip
 
 

@@ -4,7 +4,8 @@ Lines starting `#### ` are what the person typed (a multi-line prompt repeats th
 `> ` lines are aider's own output (version banner, "Applied edit to …", command results) and become
 context of the next prompt; everything else is the model's answer. aider ends lines with two spaces (a
 Markdown line break); they are trimmed. In-chat commands (`/add`, `/run`, `/copy-context`, …) are not
-prompts and are left out, except `/ask`, `/code` and `/architect`, whose argument is the prompt.
+prompts and are left out, except `/ask`, `/code` and `/architect`, whose argument is the prompt (newer versions log
+that prompt once more, as a `#### ` line of its own, before the answer: it is read once).
 Sessions in which nobody got an answer (a banner, then Ctrl-C) yield nothing.
 """
 
@@ -45,8 +46,10 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
     answer: list[str] = []
     output: list[str] = []
     fence = ""
+    relogged = ""  # the prompt of an `/ask`, which newer versions log once more as it is sent
 
     def flush_prompt() -> None:
+        nonlocal relogged
         text = "\n".join(prompt).strip()
         prompt.clear()
         if not text:
@@ -57,14 +60,20 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
                 builder.dropped["aider command"] += 1
                 return
             text = text[command.end() :]
+            relogged = text
+        elif text == relogged:
+            relogged = ""
+            return
         context = [{"type": "context", "tag": "aider-output", "text": "\n".join(output).strip()}]
         output.clear()
         builder.user(text, blocks=context if context[0]["text"] else None)
 
     def flush_answer() -> None:
+        nonlocal relogged
         text = "\n".join(answer).strip()
         answer.clear()
         if text:
+            relogged = ""
             builder.text(text)
 
     for raw in body:

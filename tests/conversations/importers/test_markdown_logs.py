@@ -163,3 +163,22 @@ def test_claude_ai_attachments_that_are_not_a_list_are_an_error_naming_them() ->
     ((_, path, reason),) = errors_of(errors)
     assert conversations == []
     assert (path, reason) == ("$[0]", "chat_messages[0].attachments: expected a list, got a number")
+
+
+def test_an_aider_ask_prompt_logged_again_is_read_once() -> None:
+    log = (
+        "# aider chat started at 2026-02-03 09:14:07\n\n> Aider v0.86.1  \n\n"
+        "#### /ask which HTTP status means no content?  \n\n"
+        "#### which HTTP status means no content?  \n\n"
+        "204 No Content.\n\n"
+        "#### which HTTP status means no content?  \n\n"
+        "Still 204.\n"
+    )
+    conversation = parse_one("aider", log.encode(), ".aider.chat.history.md")
+    assert [(t.role, t.text) for t in conversation.turns] == [
+        ("user", "which HTTP status means no content?"),
+        ("assistant", "204 No Content."),
+        # Asked again after the answer: a prompt of its own.
+        ("user", "which HTTP status means no content?"),
+        ("assistant", "Still 204."),
+    ]
