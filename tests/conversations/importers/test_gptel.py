@@ -82,5 +82,40 @@ def test_bounds_that_cannot_be_used_are_one_clear_error(bounds: bytes, reason: s
 
 def test_the_chats_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="gptel", workers=0)
-    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 1, 0)
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (4, 2, 0)
     assert run_import(engine, paths=[ROOT], source="gptel", workers=0).conversations_added == 0
+
+
+def test_markdown_and_text_chats_keep_their_state_in_local_variables() -> None:
+    markdown, text = ROOT / "git-unstage.md", ROOT / "capital.txt"
+    assert detect_format(markdown.read_bytes(), markdown.name) == "gptel"
+    assert detect_format(text.read_bytes(), text.name) == "gptel"
+    (chat,) = _parse(markdown.read_bytes(), str(markdown))
+    assert isinstance(chat, ParsedConversation)
+    assert turns(chat) == [
+        ("user", "How do I undo `git add` for one file?"),
+        ("assistant", "Run `git reset`, which unstages everything you added."),
+        (
+            "user",
+            "That's wrong for one file: `git reset` alone unstages everything. I only want `notes.txt` out.",
+        ),
+        (
+            "assistant",
+            "Right, name the file: `git restore --staged notes.txt` (or `git reset notes.txt` on older Git).",
+        ),
+    ]
+    assert chat.system_prompt == (
+        'You are a large language model living in Emacs and a helpful assistant. Respond "concisely".'
+    )
+    assert chat.metadata == {"model": "gpt-4.1", "backend": "Copilot"}
+    (pair,) = [p for p in find_pairs(chat) if p.detected and p.detected.score >= DEFAULT_THRESHOLD]
+    assert (pair.rejected, pair.pushback, pair.chosen) == (1, 2, 3)
+    # Later versions write the spans as a dotted pair: (response . ((B E) ...)).
+    (capital,) = _parse(text.read_bytes(), str(text))
+    assert isinstance(capital, ParsedConversation)
+    assert turns(capital) == [("user", "Cuál es la capital de Australia?"), ("assistant", "Canberra.")]
+
+
+def test_a_file_without_gptels_state_is_one_clear_error() -> None:
+    with pytest.raises(FileFormatError, match="expected gptel's state"):
+        _parse(b"### hello\n\nhi\n")
