@@ -30,7 +30,7 @@ from ._json import BadRecord, has_top_key
 from ._records import as_object, one_object, sniff_head, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, ParseResult
-from .openai import parse_arguments
+from .openai import add_tool_calls
 
 # What the interactive agent writes before a person's words, and the messages that carry none.
 _SPOKEN = re.compile(
@@ -118,13 +118,7 @@ def _add_actions(
     """An answer's commands: its tool calls, else the command of its ```bash block (`extra.action`)."""
     calls = message.get("tool_calls")
     if type(calls) is list and calls:
-        for j, call in enumerate(calls):
-            function = as_object(call).get("function") if type(call) is dict else None
-            if type(function) is not dict or type(function.get("name")) is not str:
-                raise BadRecord(f"{where}.tool_calls[{j}].function: expected an object with a name")
-            builder.block(
-                tool_use(call.get("id"), function["name"], parse_arguments(function.get("arguments")))
-            )
+        add_tool_calls(builder, message, where)
         return
     action = extra.get("action")
     if type(action) is not str:

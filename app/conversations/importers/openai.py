@@ -84,7 +84,7 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
         builder.user(flatten(content, builder.dropped))
     elif role == "assistant":
         builder.text(flatten(content, builder.dropped))
-        _add_tool_calls(builder, message, where)
+        add_tool_calls(builder, message, where)
     elif role in _SYSTEM_ROLES:
         builder.system(flatten(content))
     elif role in _TOOL_ROLES:
@@ -94,7 +94,9 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
         raise BadRecord(f'{prefix}role: expected "system", "user", "assistant" or "tool", got {got}')
 
 
-def _add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
+def add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
+    """An assistant message's `tool_calls` (or the legacy `function_call`) as tool_use blocks; BadRecord names the
+    bad field under `where`."""
     calls = message.get("tool_calls")
     if calls is None:
         legacy = message.get("function_call")

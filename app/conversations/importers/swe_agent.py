@@ -28,7 +28,7 @@ from ._json import BadRecord, decode, has_top_key
 from ._records import as_object, one_object, sniff_head, type_name
 from ._turns import TurnBuilder, flatten, tool_result, tool_use
 from .base import ParsedConversation, ParseResult
-from .openai import parse_arguments
+from .openai import add_tool_calls
 
 
 def _looks(record: dict[str, Any]) -> bool:
@@ -99,13 +99,7 @@ def _add_answer(builder: TurnBuilder, item: dict[str, Any], text: str, where: st
     builder.text(text)
     calls = item.get("tool_calls")
     if type(calls) is list and calls:
-        for j, call in enumerate(calls):
-            function = call.get("function") if type(call) is dict else None
-            if type(function) is not dict or type(function.get("name")) is not str:
-                raise BadRecord(f"{where}.tool_calls[{j}].function: expected an object with a name")
-            builder.block(
-                tool_use(call.get("id"), function["name"], parse_arguments(function.get("arguments")))
-            )
+        add_tool_calls(builder, item, where)
         return
     action = item.get("action")
     if type(action) is str and action.strip():

@@ -114,7 +114,7 @@ def test_a_long_trajectory_is_known_from_its_info() -> None:
         ),
         (
             lambda t: t["messages"][2]["tool_calls"][0].update(function=[]),
-            "messages[2].tool_calls[0].function: expected an object with a name",
+            "messages[2].tool_calls[0].function: expected an object, got a list",
         ),
     ],
 )

@@ -112,7 +112,7 @@ def test_a_long_trajectory_is_known_by_its_first_steps() -> None:
         ),
         (
             lambda t: t["history"][3]["tool_calls"][0].update(function={"arguments": "{}"}),
-            "history[3].tool_calls[0].function: expected an object with a name",
+            "history[3].tool_calls[0].function.name: expected a string, got null",
         ),
     ],
 )
