@@ -158,9 +158,8 @@ def _segments(messages: list[Any]) -> Iterator[list[Any]]:
         yield current
 
 
-def _chosen_answers(messages: list[dict[str, Any]]) -> tuple[set[int], int]:
-    """Which assistant messages are left out (by position) when several answer one question (`askId`), and how
-    many: the one shown folded is read, else the one marked useful, else the last (failed answers are not
+def _left_out_answers(messages: list[dict[str, Any]]) -> set[int]:
+    """Which assistant messages are left out (by position) when several answer one question (`askId`): the one shown folded is read, else the one marked useful, else the last (failed answers are not
     among them: they are counted as failed)."""
     by_question: dict[str, list[int]] = {}
     for position, message in enumerate(messages):
@@ -181,7 +180,7 @@ def _chosen_answers(messages: list[dict[str, Any]]) -> tuple[set[int], int]:
             next((p for p in reversed(positions) if messages[p].get("useful") is True), positions[-1]),
         )
         left_out.update(p for p in positions if p != keep)
-    return left_out, len(left_out)
+    return left_out
 
 
 def _conversation(
@@ -190,7 +189,7 @@ def _conversation(
     for index, message in enumerate(messages):
         if type(message) is not dict:
             raise BadRecord(f"messages[{index}]: expected a message object, got {type_name(message)}")
-    left_out, others = _chosen_answers(messages)
+    left_out = _left_out_answers(messages)
     builder = TurnBuilder()
     prompt = topic.get("prompt")
     if type(prompt) is str:
@@ -234,8 +233,8 @@ def _conversation(
         metadata["assistant"] = topic["assistant"]
     if type(topic.get("created")) is str:
         metadata["created_at"] = topic["created"]
-    if others:
-        metadata["other_answers"] = others
+    if left_out:
+        metadata["other_answers"] = len(left_out)
     if failed:
         metadata["failed_responses"] = failed
     name = topic.get("name")

@@ -87,9 +87,9 @@ def _active_branch(messages: list[Any]) -> list[tuple[int, Any]]:
     if not linked or len(by_id) != len(messages):
         return indexed
     parents = {m["parent_message_uuid"] for m in linked if m["parent_message_uuid"] in by_id}
-    leaves = [(i, m) for uuid, (i, m) in by_id.items() if uuid not in parents]
     if not parents:
         return indexed  # links that lead nowhere in this chat: keep the list's order
+    leaves = [(i, m) for uuid, (i, m) in by_id.items() if uuid not in parents]
     _, leaf = max(leaves, key=lambda pair: (_time(pair[1]), pair[0]))
     branch: list[tuple[int, Any]] = []
     seen: set[str] = set()
