@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 
 class Cue(NamedTuple):
@@ -367,6 +367,14 @@ def spread(pattern: str) -> list[str]:
     return [pattern]
 
 
+_Compiled = tuple[
+    list[tuple[Cue, re.Pattern[str]]],
+    re.Pattern[str],
+    re.Pattern[str],
+    dict[str, list[tuple[Cue, re.Pattern[str]]]],
+]
+
+
 class CueScanner:
     """Find which cue families fire in a text, in one regex pass.
 
@@ -389,9 +397,9 @@ class CueScanner:
                 else:
                     raise ValueError(f"cue {cue.name}: {pattern!r} must start with a letter or '^'")
         # Compiled at the first scan: importing the detector (every CLI command does) stays cheap.
-        self.compiled: tuple[list[tuple[Cue, re.Pattern[str]]], re.Pattern[str], dict[str, Any]] | None = None
+        self.compiled: _Compiled | None = None
 
-    def _compile(self) -> tuple[list[tuple[Cue, re.Pattern[str]]], re.Pattern[str], dict[str, Any]]:
+    def _compile(self) -> _Compiled:
         buckets = (
             f"{h}(?:{'|'.join(p[1:] for ps in by_cue.values() for p in ps)})"
             for h, by_cue in self._heads.items()
@@ -401,13 +409,17 @@ class CueScanner:
             for head, by_cue in self._heads.items()
         }
         openers = [(cue, re.compile(pattern)) for cue, pattern in self._openers]
-        self.compiled = (openers, re.compile(f" (?:{'|'.join(buckets)})"), by_head)
+        # Most texts open with none of them: one match of them all rules that out before trying each.
+        any_opener = re.compile("|".join(f"(?:{pattern})" for _, pattern in self._openers) or "(?!)")
+        self.compiled = (openers, any_opener, re.compile(f" (?:{'|'.join(buckets)})"), by_head)
         return self.compiled
 
     def hits(self, text: str) -> dict[Cue, int]:
         """Matches per family in a text prepared by the detector (lower-cased, a space before every word)."""
-        openers, scan, by_head = self.compiled or self._compile()
-        found = {cue: 1 for cue, regex in openers if regex.match(text, 1)}
+        openers, any_opener, scan, by_head = self.compiled or self._compile()
+        found = (
+            {cue: 1 for cue, regex in openers if regex.match(text, 1)} if any_opener.match(text, 1) else {}
+        )
         for match in scan.finditer(text):
             start = match.start() + 1
             for cue, regex in by_head[text[start]]:
