@@ -17,8 +17,8 @@ exports: 8 of 8. The fifth round, `datasets-5/` (public SFT and preference datas
 editors and note apps), measured first: of 11 dataset files 9 were read (HelpSteer2's preference file and
 UltraFeedback's raw completions were not; HelpSteer2's multi-turn prompts were read as one turn); of 8 tool probes
 1 (chatgpt-cli's history as OpenAI messages, once the gptme reader written the same day stopped claiming it). Read
-now: HelpSteer2's preferences and multi-turn prompts, UltraFeedback's raw rows, Copilot for Obsidian's saved chats, oterm's and Elia's stores, gptel's Org chats, Void's threads (6 of 8; not read:
-org-ai's Org blocks and Devika's database).
+now: HelpSteer2's preferences and multi-turn prompts, UltraFeedback's raw rows, Copilot for Obsidian's saved chats, oterm's and Elia's stores, gptel's Org chats, Void's threads, org-ai's Org blocks (7 of 8; not read:
+Devika's database).
 The sixth round, `platforms-6/` (10 variants of the big platforms' official exports: ChatGPT's branches,
 tools, reasoning, Projects and 2026 shards; Claude.ai's thinking and tool blocks, its edit and retry branches and a
 2026 split export; DeepSeek's branches; Grok's thinking traces; Gemini's Takeout activity), measured first: every
@@ -217,7 +217,7 @@ EXPECTED = {
     "tools-5/elia/.local/share/elia/elia.sqlite": ('elia', 2, 1, 0),
     "tools-5/gptel/chats/python-reverse-list.org": ('gptel', 1, 1, 0),
     "tools-5/obsidian-copilot/vault/copilot/copilot-conversations/How_do_I_reverse_a_list_in_Python_without_changing@20250314_101502.md": ('markdown', 1, 1, 0),
-    "tools-5/org-ai/org/ai-scratch.org": ('', 0, 0, 1),
+    "tools-5/org-ai/org/ai-scratch.org": ('org-ai', 2, 1, 0),
     "tools-5/oterm/.local/share/oterm/store.db": ('oterm', 2, 1, 0),
     "tools-5/void/.config/Void/User/globalStorage/state.vscdb": ('void', 2, 1, 0),
     "platforms-6/chatgpt-2024-branches-regenerate-and-edit/conversations.json": ('chatgpt', 2, 2, 0),

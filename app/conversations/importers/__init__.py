@@ -84,6 +84,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("ollama", "ollama"),
     ("specstory", "specstory"),
     ("gptel", "gptel"),
+    ("org-ai", "org_ai"),
     ("markdown", "markdown"),
 )
 FORMATS: tuple[str, ...] = tuple(name for name, _ in _ORDER)

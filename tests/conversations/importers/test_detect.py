@@ -86,6 +86,7 @@ def test_registry() -> None:
         "ollama",
         "specstory",
         "gptel",
+        "org-ai",
         "markdown",
     )
     assert all(IMPORTERS[name].name == name for name in FORMATS)
