@@ -507,3 +507,21 @@ def converted(convert: Converter, value: Any, where: str, fallback: str) -> Pars
         return Skipped(str(exc))
     conversation.json_path = where
     return conversation
+
+
+def read_text(stream: IO[bytes]) -> str:
+    """A whole text file (up to the record limit) as UTF-8, or FileFormatError saying why not."""
+    data = stream.read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        size = len(data)
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+        raise FileFormatError(too_large("file", size))
+    bom = 3 if data.startswith(BOM) else 0
+    try:
+        text = data[bom:].decode()
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"not valid UTF-8 at byte {exc.start + bom}") from None
+    if not text.strip():
+        raise FileFormatError("file is empty")
+    return text

@@ -36,10 +36,9 @@ from typing import IO, Any
 import orjson
 
 from ._json import BOM, BadRecord
-from ._records import expect, type_name
+from ._records import expect, read_text, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, thinking_block, tool_result, tool_use
 from .base import FileFormatError, ParseResult, RecordError
-from .markdown import read_text
 from .openai import parse_arguments
 
 _MESSAGES_KEY = re.compile(rb"(?m)^(?:compressed_)?messages:[ \t]*\r?$")

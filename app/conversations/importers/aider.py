@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
+from ._records import read_text
 from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, ParseResult, Skipped
-from .markdown import read_text
 
 _SESSION = re.compile(r"^# aider chat started at (.+?)\s*$")
 _PROMPT_COMMANDS = re.compile(r"^/(?:ask|code|architect)\s+", re.IGNORECASE)

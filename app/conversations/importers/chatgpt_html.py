@@ -32,10 +32,9 @@ from typing import IO
 from . import chatgpt
 from ._html import Element, classes, element_markdown, element_text, find_all, html_tree
 from ._json import BOM, BadRecord
-from ._records import Chain, array_items, converted, peekable, stream_results
+from ._records import Chain, array_items, converted, peekable, read_text, stream_results
 from ._turns import TurnBuilder, prompt_title
 from .base import FileFormatError, ParseResult, RecordError
-from .markdown import read_text
 
 _MARKER = b"var jsonData"
 _ITEM = b'class="conversation-item"'

@@ -25,9 +25,9 @@ from collections.abc import Iterator
 from typing import IO
 
 from ._json import BOM, BadRecord
+from ._records import read_text
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError
-from .markdown import read_text
 
 _PROMPT = re.compile(r"(?:>|\u276f) ")
 _ANSWER = re.compile(r"(?:⏺|●) ")

@@ -24,10 +24,9 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._records import first_byte
+from ._records import first_byte, read_text
 from ._turns import TurnBuilder, prompt_title, tool_result
 from .base import FileFormatError, ParseResult, Skipped
-from .markdown import read_text
 
 _DRAWER = re.compile(r"\A\s*:PROPERTIES:[ \t]*\n(.*?)\n[ \t]*:END:[ \t]*\n?", re.DOTALL | re.IGNORECASE)
 _PROPERTY = re.compile(r"[ \t]*:([A-Za-z_]+):[ \t]*(.*)")

@@ -26,10 +26,10 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._json import BOM, BadRecord, decode, too_large
-from ._records import first_byte
+from ._json import BadRecord, decode
+from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block
-from .base import MAX_RECORD_BYTES, FileFormatError, ParseResult, RecordError
+from .base import ParseResult, RecordError
 
 _SPEAKERS = {
     "user": "user",
@@ -289,24 +289,6 @@ def _title(lines: list[str], stop: int) -> str | None:
             return title.removeprefix("Title:").strip() or front
         return front
     return front
-
-
-def read_text(stream: IO[bytes]) -> str:
-    """A whole text file (up to the record limit) as UTF-8, or FileFormatError saying why not."""
-    data = stream.read(MAX_RECORD_BYTES + 1)
-    if len(data) > MAX_RECORD_BYTES:
-        size = len(data)
-        while chunk := stream.read(1 << 20):
-            size += len(chunk)
-        raise FileFormatError(too_large("file", size))
-    bom = 3 if data.startswith(BOM) else 0
-    try:
-        text = data[bom:].decode()
-    except UnicodeDecodeError as exc:
-        raise FileFormatError(f"not valid UTF-8 at byte {exc.start + bom}") from None
-    if not text.strip():
-        raise FileFormatError("file is empty")
-    return text
 
 
 class MarkdownImporter:

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from typing import IO
 
 from ._json import BOM, BadRecord
+from ._records import read_text
 from ._turns import TurnBuilder, prompt_title
 from .base import ParseResult, RecordError, Skipped
-from .markdown import read_text
 
 _COMMANDS = frozenset(
     {"from", "license", "template", "system", "adapter", "draft", "renderer", "parser", "parameter", "message",

@@ -18,10 +18,9 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from ._records import first_byte
+from ._records import first_byte, read_text
 from ._turns import TurnBuilder, prompt_title
 from .base import FileFormatError, ParseResult, RecordError, Skipped
-from .markdown import read_text
 
 _BEGIN_HEAD = re.compile(rb"^[ \t]*#\+begin_ai\b", re.IGNORECASE | re.MULTILINE)
 _BEGIN = re.compile(r"^[ \t]*#\+begin_ai\b([^\n]*)$", re.IGNORECASE | re.MULTILINE)

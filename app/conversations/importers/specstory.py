@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ._json import BadRecord
+from ._records import read_text
 from ._turns import TurnBuilder, tool_result, tool_use
 from .base import ParseResult, RecordError
-from .markdown import read_text
 
 _HEADER = re.compile(r"^_\*\*(User|Agent|Assistant)\b(.*?)\*\*_\s*$")
 _TITLE = re.compile(r"^# (.+?)(?: \([^()]*\))?\s*$")
