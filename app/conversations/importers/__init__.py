@@ -85,6 +85,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("specstory", "specstory"),
     ("gptel", "gptel"),
     ("org-ai", "org_ai"),
+    ("jetbrains-ai", "jetbrains_ai"),
     ("markdown", "markdown"),
 )
 FORMATS: tuple[str, ...] = tuple(name for name, _ in _ORDER)

@@ -30,6 +30,7 @@ from ._json import BadRecord, decode
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block
 from .base import ParseResult, RecordError
+from .jetbrains_ai import is_dump
 
 _SPEAKERS = {
     "user": "user",
@@ -299,6 +300,8 @@ class MarkdownImporter:
             return False
         if _PERPLEXITY_LOGO.search(head[:4096]) is not None and b"\n# " in head:
             return True
+        if is_dump(head):
+            return False  # JetBrains AI Assistant's chat dumps, saved as .md: its own reader's
         roles = {role for _, role, _, _ in _markers(head.decode(errors="ignore").splitlines())}
         return "user" in roles and "assistant" in roles
 

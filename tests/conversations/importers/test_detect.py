@@ -87,6 +87,7 @@ def test_registry() -> None:
         "specstory",
         "gptel",
         "org-ai",
+        "jetbrains-ai",
         "markdown",
     )
     assert all(IMPORTERS[name].name == name for name in FORMATS)
