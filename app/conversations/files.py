@@ -33,7 +33,7 @@ CHAT_VIEW_REASON = (
 # Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
 # aider's input history holds no answers: listed so that it is counted as skipped with its reason.
 _LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
-_LOG_FOLDERS = frozenset({".specstory", ".crush"})
+_LOG_FOLDERS = frozenset({".specstory", ".crush", ".idea"})
 # OpenCode's storage folders beside its sessions, messages and parts (`storage/<folder>/<session id>.json`).
 _OPENCODE_OTHER = frozenset({"session_diff", "todo", "share", "session_share"})
 # The files SQLite keeps beside a database (`chats.db-wal`): read with the database, not on their own.
@@ -127,6 +127,9 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         return "SQLite write-ahead log, shared memory or journal (read with its database)"
     if ".crush" in parts[:-1] and base != "crush.db":
         return "Crush settings or logs, not sessions"
+    if ".idea" in parts[:-1] and base != "AugmentWebviewStateStore.xml":
+        # A JetBrains project's settings; Augment Code keeps its chats beside them.
+        return "JetBrains project settings, not conversations"
     if base.lstrip(".") == "aider.input.history":  # an upload's name loses its leading dot
         # What was typed at aider's prompt, without a single answer: the chat is in .aider.chat.history.md
         # and .aider.llm.history beside it.

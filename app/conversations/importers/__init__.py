@@ -41,6 +41,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("ollama-app", "ollama_app"),
     ("oterm", "oterm"),
     ("elia", "elia"),
+    ("augment", "augment"),
     ("langchain", "langchain"),
     ("langsmith", "langsmith"),
     ("llamaindex", "llamaindex"),

@@ -43,6 +43,7 @@ def test_registry() -> None:
         "ollama-app",
         "oterm",
         "elia",
+        "augment",
         "langchain",
         "langsmith",
         "llamaindex",
