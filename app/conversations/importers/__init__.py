@@ -49,6 +49,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("librechat", "librechat"),
     ("vscode-chat", "vscode_chat"),
     ("grok", "grok"),
+    ("perplexity", "perplexity"),
     ("le-chat", "le_chat"),
     ("jan", "jan"),
     ("lm-studio", "lm_studio"),

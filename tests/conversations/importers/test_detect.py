@@ -51,6 +51,7 @@ def test_registry() -> None:
         "librechat",
         "vscode-chat",
         "grok",
+        "perplexity",
         "le-chat",
         "jan",
         "lm-studio",
