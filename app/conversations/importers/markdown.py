@@ -49,6 +49,7 @@ _SPEAKERS = {
     "gemini": "assistant",
     "bard": "assistant",
     "copilot": "assistant",
+    "perplexity": "assistant",  # perplexport's Markdown (`# Me` / `# Perplexity`)
     "bot": "assistant",
     "cursor": "assistant",
     # Windsurf's Cascade export (`### User Input` / `### Planner Response`).

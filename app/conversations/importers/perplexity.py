@@ -6,8 +6,8 @@ The shape was read from the exporter's types and renderer (`conversation.ts`, `r
 answer is the block with `intended_usage: "ask_text"`, `markdown_block.answer` (its `chunks` repeat it in pieces and
 are read only when `answer` is missing). The other blocks (web results, sources, images, related questions) are not
 turns; the sources the answer cites and the images shown beside it are counted as dropped. The thread's slug (else the file name) is the external
-id, `thread_title` the title, the models and the mode the metadata. The rendered `<slug>.md` perplexport writes
-beside it is read by the Markdown reader (its Perplexity layout) and is the same conversation.
+id, `thread_title` the title, the models and the mode the metadata. The Markdown perplexport renders beside it
+(`# Me` / `# Perplexity`) is read by the Markdown reader: the same thread without its citation marks.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ markdown_exporters/ from the exporters' source and real files in public reposito
 - windsurf_cascade.md: Windsurf's Cascade export, `### User Input` / `### Planner Response`;
 - perplexity_export.md: Perplexity's "Export as Markdown", its logo, each question an `# ` heading, citation
   marks, a hidden citation list, a centred `⁂` and the sources as footnotes;
+- perplexport_thread.md: perplexport's Markdown of a Perplexity thread, YAML front matter, `# Me` and
+  `# Perplexity` headings between `---` rules, the answer's own headings one level down;
 - poe_log.txt: a Poe conversation saved by PoeLog, `Conversation with <bot> (N messages)`, then `Human:` and
   `<bot>:` alone on their lines.
 """
@@ -146,6 +148,16 @@ EXPECTED = {
                           "| Summit | 34 kPa | about 71 °C |"),
         ],
     ),
+    "perplexport_thread.md": (
+        None,
+        [
+            ("user", "which port does postgres listen on by default?"),
+            ("assistant", "PostgreSQL listens on **port 3306** by default."),
+            ("user", "that's mysql's port, not postgres"),
+            ("assistant", "You're right, 3306 is MySQL's. PostgreSQL listens on **port 5432** by default; change it with "
+                          "`port` in `postgresql.conf`.\n\n## Checking the port\n\n```bash\nsudo ss -ltnp | grep postgres\n```"),
+        ],
+    ),
     "poe_log.txt": (
         None,
         [
@@ -218,9 +230,9 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (12, [])
-    assert summary.pairs_detected == 11
+    assert (summary.conversations_added, summary.errors) == (13, [])
+    assert summary.pairs_detected == 12
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 11
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 12
