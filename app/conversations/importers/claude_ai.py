@@ -17,6 +17,7 @@ parents, as the exporters that read these files do; the messages of the other br
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -107,7 +108,19 @@ def _time(message: dict[str, Any]) -> str:
     return created if type(created) is str else ""
 
 
+def _listed(record: dict[str, Any]) -> bool:
+    """An entry of the chat list (`GET .../chat_conversations`) as browser exporters save it ("Export all" of the
+    Claude Exporter extension): the chat's metadata and no messages."""
+    return (
+        "chat_messages" not in record
+        and type(record.get("uuid")) is str
+        and "current_leaf_message_uuid" in record
+    )
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    if _listed(record):
+        raise SkipRecord(_LISTED)
     builder = TurnBuilder()
     messages = expect(record.get("chat_messages"), list, "chat_messages")
     if not messages:
@@ -135,4 +148,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
 
 
-importer = RecordImporter.by_key("claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"')
+_LISTED = "Claude.ai chat listed without its messages (an exporter's list of chats)"
+importer = replace(
+    RecordImporter.by_key("claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"'),
+    looks=lambda record: type(record.get("chat_messages")) is list or _listed(record),
+)

@@ -4,10 +4,12 @@ that shape: an edit, a retry listed after the answer it was replaced by, links t
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
-from app.conversations.importers.base import ParsedConversation
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, Skipped
 
 from .helpers import parse_one, turns
 
@@ -69,3 +71,27 @@ def test_a_chat_without_links_or_with_links_outside_it_reads_in_order() -> None:
     chat = _chat(outside)
     assert [t.text for t in chat.turns] == ["Hi", "Hello!", "Bye", "Bye!"]
     assert "other_branch_messages" not in chat.metadata
+
+
+def test_an_exporters_list_of_chats_without_messages_is_skipped() -> None:
+    """The Claude Exporter extension's "Export all" saves the chat list as the API returns it: metadata only."""
+    listed = [
+        {
+            "uuid": "9c2f4e61-7a3b-4d85-b0e9-2f6a1c8d3e57",
+            "name": "Sourdough timing",
+            "summary": "",
+            "model": "claude-sonnet-4-5-20250929",
+            "created_at": "2025-10-01T07:12:44.118204Z",
+            "updated_at": "2025-10-01T07:20:03.550917Z",
+            "settings": {"enabled_web_search": True},
+            "is_starred": False,
+            "is_temporary": False,
+            "project_uuid": None,
+            "current_leaf_message_uuid": "0199a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b",
+        }
+    ]
+    data = json.dumps(listed, indent=2).encode()
+    assert detect_format(data, "claude-exports-20251001-092011.json") == "claude-ai"
+    assert list(get_importer("claude-ai").parse(io.BytesIO(data), "claude-exports.json")) == [
+        Skipped("Claude.ai chat listed without its messages (an exporter's list of chats)")
+    ]
