@@ -45,6 +45,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("langchain", "langchain"),
     ("langsmith", "langsmith"),
     ("llamaindex", "llamaindex"),
+    ("call-logs", "call_logs"),
     ("open-webui", "open_webui"),
     ("librechat", "librechat"),
     ("vscode-chat", "vscode_chat"),

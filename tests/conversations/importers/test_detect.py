@@ -47,6 +47,7 @@ def test_registry() -> None:
         "langchain",
         "langsmith",
         "llamaindex",
+        "call-logs",
         "open-webui",
         "librechat",
         "vscode-chat",
