@@ -29,6 +29,15 @@ coding agents' sessions: Claude Code, Codex CLI, Gemini CLI, VS Code Copilot Cha
 aider, Continue), measured first: every session file imported but two of Codex CLI's early shapes (a mid-2025
 rollout whose first line names its folder and client, the TypeScript CLI's `{session, items}` JSON), aider logged an
 `/ask` prompt twice in one turn, and VS Code's `workspace.json` was an error. All four are read right now.
+The eighth round, `platforms-8/` (third-party exporters of ChatGPT, Claude.ai and Perplexity), `desktop-8/` (IDE
+assistants and desktop apps) and `observability-8/` (model calls logged by ten observability tools and gateways),
+measured first: of 9 exporter files 7 were read (Claude Exporter's chat list without messages and perplexport's
+threads were not); of 9 desktop files 2 were read, both wrongly (JetBrains AI Assistant's chat dumps through the
+Markdown reader: the attachments in the question, the 2025 dumps' message headers and `kotlin.Unit` in the turns);
+of 16 observability files none (LiteLLM's spend logs were read as OpenAI messages without their answers). Read now:
+9 of 9, 4 of 9 (the dumps, Augment Code's store; not read: JetBrains' workspace XML, Trae's and Enchanted's stores,
+graded M and L) and 14 of 16 (Helicone's CSV, which has no answers, and OpenRouter's activity CSV, which has no
+text, are not read).
 Unread files' errors say "matches no known format".
 """
 
@@ -264,6 +273,40 @@ EXPECTED = {
     "agents-7/vscode-copilot/Code/User/workspaceStorage/deef16e001274c23bed77104ee9076f9/chatSessions/6f6eb8e1-d0f5-4332-87c7-4a5e58693fa3.jsonl": ('vscode-chat', 1, 1, 0),
     "agents-7/vscode-copilot/Code/User/workspaceStorage/deef16e001274c23bed77104ee9076f9/chatSessions/f25c3c18-b3d4-49b0-ba40-09c1cc9c39e5.json": ('vscode-chat', 1, 1, 0),
     "agents-7/vscode-copilot/Code/User/workspaceStorage/deef16e001274c23bed77104ee9076f9/workspace.json": ('', 0, 0, 0),
+    "platforms-8/chatgpt-exporter/ChatGPT-Bash_strict_mode.json": ('chatgpt', 1, 1, 0),
+    "platforms-8/chatgpt-exporter/chatgpt-export-json.zip": ('chatgpt', 2, 1, 0),
+    "platforms-8/chatgpt-exporter/chatgpt-export.json": ('chatgpt', 2, 1, 0),
+    "platforms-8/claude-export-ryanschiang/bash-script-stop-on-failure.json": ('page-export', 1, 1, 0),
+    "platforms-8/claude-exporter/Bash script stop on failure.json": ('claude-ai', 1, 1, 0),
+    "platforms-8/claude-exporter/claude-exports-20250912-111503.json": ('claude-ai', 0, 0, 0),
+    "platforms-8/perplexport/how-do-i-make-a-bash-script-s-Qm3xT7vLRa2kP9wNc1eZ4g.json": ('perplexity', 1, 1, 0),
+    "platforms-8/superpower-chatgpt/16-7-32-Bash_script_stop_on_failure.json": ('chatgpt', 1, 1, 0),
+    "platforms-8/superpower-chatgpt/2023-09-02-conversations.zip": ('chatgpt', 2, 1, 0),
+    "desktop-8/augment-code/shellkit/.idea/AugmentWebviewStateStore.xml": ('augment', 2, 1, 0),
+    "desktop-8/enchanted/Library/Application Support/default.store": ('', 0, 0, 1),
+    "desktop-8/jetbrains-ai-assistant/JetBrains/IntelliJIdea2025.1/options/recentProjects.xml": ('', 0, 0, 1),
+    "desktop-8/jetbrains-ai-assistant/JetBrains/IntelliJIdea2025.1/workspace/2xQm7RtLp3VbN8sKdW4yHc6JfZa.xml": ('', 0, 0, 1),
+    "desktop-8/jetbrains-ai-assistant/JetBrains/PyCharm2023.3/workspace/2ZkP9wHq4LmT6vXn1RbC8dSgYe3.xml": ('', 0, 0, 1),
+    "desktop-8/jetbrains-ai-assistant/dumps/stop-bash-on-error-2024.md": ('jetbrains-ai', 1, 1, 0),
+    "desktop-8/jetbrains-ai-assistant/dumps/stop-bash-on-error-2025.md": ('jetbrains-ai', 1, 1, 0),
+    "desktop-8/trae/Trae/User/workspaceStorage/8d2f6c1a9e4b7305f1c8a2d96e0b3f47/state.vscdb": ('', 0, 0, 1),
+    "desktop-8/trae/Trae/User/workspaceStorage/8d2f6c1a9e4b7305f1c8a2d96e0b3f47/workspace.json": ('', 0, 0, 0),
+    "observability-8/arize-phoenix/spans_dataframe.jsonl": ('call-logs', 3, 1, 0),
+    "observability-8/arize-phoenix/v1_projects_shell-helper_spans.json": ('call-logs', 3, 1, 0),
+    "observability-8/braintrust/project_logs_fetch.json": ('call-logs', 3, 1, 0),
+    "observability-8/helicone/output.csv": ('', 0, 0, 1),
+    "observability-8/helicone/output.jsonl": ('call-logs', 3, 1, 0),
+    "observability-8/langfuse/2026-11-30T09_20_44.518Z-lf-traces-export-cm3k9x1a20004ph07f2d8e1qz.jsonl": ('call-logs', 3, 1, 0),
+    "observability-8/langfuse/GET_api_public_observations.json": ('call-logs', 3, 1, 0),
+    "observability-8/langfuse/GET_api_public_traces.json": ('call-logs', 3, 1, 0),
+    "observability-8/litellm-proxy/spend_logs.json": ('call-logs', 3, 1, 0),
+    "observability-8/mlflow/tr-0f9e8d7c6b5a4938a7b6c5d4e3f2a1b0.json": ('call-logs', 1, 0, 0),
+    "observability-8/mlflow/tr-6b1f3e8a2c9d4e07b5a1c3d9e2f4a6b8.json": ('call-logs', 1, 0, 0),
+    "observability-8/mlflow/tr-d2e4f6a8b0c1435e97a9b1c3d5e7f901.json": ('call-logs', 1, 1, 0),
+    "observability-8/openrouter/openrouter_activity_2026-11-30.csv": ('', 0, 0, 1),
+    "observability-8/opentelemetry-genai/traces.jsonl": ('call-logs', 3, 1, 0),
+    "observability-8/portkey/logs_export.jsonl": ('call-logs', 3, 1, 0),
+    "observability-8/wandb-weave/calls_stream_query.jsonl": ('call-logs', 3, 1, 0),
 }  # fmt: skip
 
 
