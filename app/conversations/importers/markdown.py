@@ -84,6 +84,13 @@ _EMPHASIZED = re.compile(
     r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot))"
     r"(?:\1[ \t]*:|[ \t]*:\1)[ \t]*"
 )
+# The line above a reasoning model's answer on ChatGPT's page, in the exported Markdown ("Thought for 7 seconds",
+# "Reasoned for 1m 12s", in French "Raisonnement terminé pendant 7 secondes"): alone on the answer's first line.
+_THINKING_TIME = re.compile(
+    r"[ \t]*(?:(?:Thought|Reasoned) for|Raisonnement terminé pendant) "
+    r"(?:a few seconds|a second|\d+ ?(?:m|min)(?: \d+ ?s)?|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?))"
+    r"[ \t]*\n"
+)
 # Copilot for Obsidian ends each message with its time on a line of its own.
 _MESSAGE_TIME = re.compile(r"[ \t]*\[Timestamp: [^\]\n]{4,40}\][ \t]*$")
 # A YAML front matter's topic (Copilot for Obsidian) or title: the conversation's title when no `# ` line names it.
@@ -251,7 +258,12 @@ def _add_text(builder: TurnBuilder, role: str, text: str) -> None:
 
 
 def _add_answer(builder: TurnBuilder, text: str) -> None:
-    """An answer's text, a top-level fenced block starting with `Thought process:` as a thinking block."""
+    """An answer's text, a top-level fenced block starting with `Thought process:` as a thinking block; the time a
+    reasoning model thought, which ChatGPT's page shows above its answer and exporters copy, left out."""
+    notice = _THINKING_TIME.match(text)
+    if notice is not None:
+        builder.dropped["thinking time"] += 1
+        text = text[notice.end() :]
     lines = text.split("\n")
     start = 0
     fence = ""

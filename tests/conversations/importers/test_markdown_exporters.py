@@ -236,3 +236,30 @@ def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
         assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 12
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "Thought for 7 seconds",
+        "Reasoned for 1m 12s",
+        "Thought for a few seconds",
+        "Raisonnement terminé pendant 10 secondes",
+    ],
+)
+def test_the_thinking_time_above_an_answer_is_left_out(notice: str) -> None:
+    """ChatGPT's page shows how long a reasoning model thought above its answer; ChatGPT Exporter's Markdown keeps
+    that line (seen in real exports, in English and French). It is not the answer's."""
+    data = (
+        "# Retry with backoff\n\n**User:** Dana\n**Created:** 5/2/2025 9:14\n\n## Prompt:\n"
+        "How long should the first retry wait?\n\n## Response:\n"
+        f"{notice}\n\nStart at 100 ms and double it, with jitter.\n"
+    ).encode()
+    conversation = parse_one("markdown", data, "ChatGPT-Retry with backoff.md")
+    assert turns(conversation)[1] == ("assistant", "Start at 100 ms and double it, with jitter.")
+    assert conversation.dropped == {"thinking time": 1}
+    # A sentence that starts the same way is the answer's.
+    kept = data.replace(
+        f"{notice}\n\n".encode(), b"Thought for a moment about your setup: start at 100 ms.\n\n"
+    )
+    assert turns(parse_one("markdown", kept, "x.md"))[1][1].startswith("Thought for a moment")
