@@ -182,3 +182,24 @@ def test_an_aider_ask_prompt_logged_again_is_read_once() -> None:
         ("user", "which HTTP status means no content?"),
         ("assistant", "Still 204."),
     ]
+
+
+def test_specstory_2_separates_texts_and_tool_calls_within_an_agent_block() -> None:
+    """SpecStory's Markdown 2.x writes a `---` line between the agent's texts and tool calls inside one block; a
+    `---` in a fence or a tool's output is not one (the shape of real 2.1.0 exports in public repositories)."""
+    fmt, conversations, errors = _read(
+        "specstory/.specstory/history/2025-11-03_08-12Z-pin-the-node-version.md"
+    )
+    assert (fmt, errors) == ("specstory", [])
+    (turns,) = conversations
+    assert turns[1] == (
+        "assistant",
+        "Adding an `.nvmrc` with the version and an `engines` field:\n\nNode 20 is pinned in `.nvmrc`; `nvm use` "
+        "picks it up.",
+        [("text", None), ("tool_use", "write"), ("tool_use", "run_terminal_cmd"), ("text", None)],
+    )
+    assert turns[3][0] == "assistant"
+    assert turns[3][1].startswith("Right, the CI reads `engines`, not `.nvmrc`.")
+    assert "---" not in turns[3][1]
+    assert '"engines": { "node": ">=20 <21" }' in turns[3][1]
+    assert turns[3][2] == [("text", None), ("tool_use", "search_replace"), ("text", None)]
