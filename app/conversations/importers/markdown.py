@@ -85,11 +85,15 @@ _EMPHASIZED = re.compile(
     r"(?:\1[ \t]*:|[ \t]*:\1)[ \t]*"
 )
 # The line above a reasoning model's answer on ChatGPT's page, in the exported Markdown ("Thought for 7 seconds",
-# "Reasoned for 1m 12s", in French "Raisonnement terminé pendant 7 secondes"): alone on the answer's first line.
+# "Reasoned for 1m 12s"; in French "Raisonnement terminé pendant 7 secondes", "Raisonnement terminé", "Réflexion
+# durant une seconde", all seen in real exports): alone on the answer's first line.
+_DURATION = (
+    r"(?:a few seconds|a second|une seconde|quelques secondes|\d+ ?(?:m|min)(?: \d+ ?s)?"
+    r"|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?))"
+)
 _THINKING_TIME = re.compile(
-    r"[ \t]*(?:(?:Thought|Reasoned) for|Raisonnement terminé pendant) "
-    r"(?:a few seconds|a second|\d+ ?(?:m|min)(?: \d+ ?s)?|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?))"
-    r"[ \t]*\n"
+    rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Raisonnement terminé(?: pendant {_DURATION})?"
+    rf"|Réflexion durant {_DURATION})[ \t]*\n"
 )
 # Copilot for Obsidian ends each message with its time on a line of its own.
 _MESSAGE_TIME = re.compile(r"[ \t]*\[Timestamp: [^\]\n]{4,40}\][ \t]*$")

@@ -245,6 +245,8 @@ def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine
         "Reasoned for 1m 12s",
         "Thought for a few seconds",
         "Raisonnement terminé pendant 10 secondes",
+        "Raisonnement terminé",
+        "Réflexion durant une seconde",
     ],
 )
 def test_the_thinking_time_above_an_answer_is_left_out(notice: str) -> None:
