@@ -7,7 +7,8 @@ lines and separated by `---`. Consecutive agent blocks are one response. Tool ac
 and `<think>` sections `thinking` blocks, so the visible text is the prose only. Claude Code sessions write a
 tool call as a block of its own (`Tool use: **Bash** …`, its input, then `Result:` and its output): a
 `tool_use` and a `tool_result` block; their task list (`**Agent task list:**`) is a `TodoWrite` call. A
-pasted image ("User provided an image (image/png).") is counted as a dropped image. Blocks marked
+pasted image ("User provided an image (image/png).") is counted as a dropped image, an empty code block (where an
+edit was not written out) as a dropped one. Blocks marked
 `(sidechain)` are subagents talking to the agent and are left out.
 """
 
@@ -30,6 +31,9 @@ _TOOL_SPANS = re.compile(
 )
 _TOOLS_USED = re.compile(r"^_Tools used: (.+?)_\s*$", re.MULTILINE)
 _SEPARATOR_LINE = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
+# A code block with nothing in it: where SpecStory could not write an edit the agent made (VS Code Copilot sessions
+# answer with runs of them before the prose).
+_EMPTY_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^`\n]*\n(?:[ \t]*\n)*[ \t]*\1[ \t]*(?:\n|\Z)", re.MULTILINE)
 # What a `---` line inside does not split: code fences (to their closing fence or the end) and tool spans.
 _PROTECTED = re.compile(
     r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)|<tool-use\b.*?</tool-use>|<details\b.*?</details>",
@@ -146,15 +150,19 @@ class SpecStoryImporter:
             if sidechain:
                 continue
             if role == "user":
-                images = len(_IMAGE.findall(text))
-                builder.dropped["image"] += images
-                builder.user(_IMAGE.sub("", text).strip() if images else text)
+                text, images = _IMAGE.subn("", text)
+                if images:
+                    builder.dropped["image"] += images
+                builder.user(text.strip())
                 continue
             for part in _parts(text):
                 prose, blocks = _agent_blocks(part)
                 for block in blocks:
                     builder.block(block)
-                builder.text(prose)
+                prose, empty = _EMPTY_FENCE.subn("", prose)
+                if empty:
+                    builder.dropped["empty code block"] += empty
+                builder.text(prose.strip())
         try:
             yield builder.conversation(filename, title=title)
         except BadRecord as exc:
