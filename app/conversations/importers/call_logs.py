@@ -64,6 +64,7 @@ class _Call:
 _NOT_A_CALL = "logged span or event that is not a model call"
 _NO_ANSWER = "logged model call without its answer"
 _NO_MESSAGES = "logged model call without its messages (prompts not stored)"
+_NOT_A_CHAT = "logged call whose input is not a chat (an object of its own fields)"
 
 
 def _json_text(value: Any, field: str) -> Any:
@@ -77,12 +78,17 @@ def _json_text(value: Any, field: str) -> Any:
 
 
 def _chat_messages(value: Any, field: str) -> list[Any]:
-    """The request's messages: a list, or the `messages` of a request object."""
+    """The request's messages: a list, the `messages` of a request object, or a prompt's text (one user message).
+    An object of other fields (a pipeline step's own input) is not a chat."""
     value = _json_text(value, field)
     if type(value) is dict and "messages" in value:
         return expect(value["messages"], list, f"{field}.messages")
     if type(value) is list:
         return value
+    if type(value) is str:
+        return [{"role": "user", "content": value}] if value.strip() else []
+    if type(value) is dict:
+        raise SkipRecord(_NOT_A_CHAT)
     raise BadRecord(f"{field}: expected the chat messages (a list), got {type_name(value)}")
 
 

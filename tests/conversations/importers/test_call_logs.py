@@ -118,3 +118,17 @@ def test_the_logs_import_once(engine: Engine) -> None:
     assert (summary.pairs_detected, summary.pairs_linked) == (2, 1)
     assert dict(summary.skipped) == {NO_CALL: 4, NO_PROMPTS: 2}
     assert run_import(engine, paths=[ROOT], source="observability", workers=0).conversations_added == 0
+
+
+def test_a_prompts_text_is_one_question_and_a_pipelines_own_input_no_chat() -> None:
+    """Traces of code that is not a chat model call: a prompt and its completion as text are one exchange; a step
+    whose input is an object of its own fields is not a chat."""
+    rows = [
+        {"id": "t-1", "sessionId": "s-9", "input": "Name a prime above 100.", "output": "101."},
+        {"id": "t-2", "sessionId": "s-9", "input": {"query": "primes", "top_k": 3}, "output": ["doc-1"]},
+    ]
+    data = b"".join(json.dumps(row).encode() + b"\n" for row in rows)
+    text, step = get_importer("call-logs").parse(io.BytesIO(data), "export.jsonl")
+    assert isinstance(text, ParsedConversation)
+    assert turns(text) == [("user", "Name a prime above 100."), ("assistant", "101.")]
+    assert step == Skipped("logged call whose input is not a chat (an object of its own fields)")
