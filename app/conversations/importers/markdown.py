@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from ._json import BadRecord, decode
 from ._records import first_byte, read_text
-from ._turns import TurnBuilder, response_block
+from ._turns import TurnBuilder, response_block, tool_use
 from .base import ParseResult, RecordError
 from .jetbrains_ai import is_dump
 
@@ -94,6 +94,15 @@ _DURATION = (
 _THINKING_TIME = re.compile(
     rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Raisonnement terminé(?: pendant {_DURATION})?"
     rf"|Réflexion durant {_DURATION})[ \t]*\n"
+)
+# Windsurf's Cascade export: its headings, and the agent's actions written as italic lines of their own.
+_CASCADE_HEADINGS = ("### User Input", "### Planner Response")
+_CASCADE_ACTION = re.compile(
+    r"^[ \t]*\*(Edited relevant file|Viewed|Listed directory|Updated todo list|User accepted the command"
+    r"|User declined to run the command|Checked command status|Searched filesystem|Searched web|Grep searched codebase"
+    r"|Semantic searched codebase|Analyzed|Read URL content|Read terminal output|Ran terminal command|Opened the URL)"
+    r"\b([^\n*]*(?:`[^`\n]*`[^\n*]*)?)\*[ \t]*$",
+    re.MULTILINE,
 )
 # Copilot for Obsidian ends each message with its time on a line of its own.
 _MESSAGE_TIME = re.compile(r"[ \t]*\[Timestamp: [^\]\n]{4,40}\][ \t]*$")
@@ -261,6 +270,21 @@ def _add_text(builder: TurnBuilder, role: str, text: str) -> None:
         builder.system(text)
 
 
+def _add_cascade(builder: TurnBuilder, role: str, text: str) -> None:
+    """A section of a Windsurf Cascade export: the agent's actions (`*Viewed [file](...) *`, `*Edited relevant
+    file*`, `*User accepted the command `...`*`) stand in it as lines of their own, also after the person's input,
+    where the agent took them before answering. They are the agent's tool calls, in their place among its texts."""
+    pieces = _CASCADE_ACTION.split(text)
+    if role == "user":
+        builder.user("\n\n".join(piece.strip() for piece in pieces[0::3] if piece.strip()))
+        pieces = ["", *pieces[1:]]
+    for number in range(0, len(pieces), 3):
+        if pieces[number].strip():
+            _add_answer(builder, pieces[number].strip())
+        if number + 2 < len(pieces):
+            builder.block(tool_use(None, pieces[number + 1], pieces[number + 2].strip() or None))
+
+
 def _add_answer(builder: TurnBuilder, text: str) -> None:
     """An answer's text, a top-level fenced block starting with `Thought process:` as a thinking block; the time a
     reasoning model thought, which ChatGPT's page shows above its answer and exporters copy, left out."""
@@ -330,6 +354,7 @@ class MarkdownImporter:
         lines = text.splitlines()
         markers = _markers(lines)
         builder = TurnBuilder()
+        cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
@@ -340,6 +365,8 @@ class MarkdownImporter:
             blocks = _content_blocks(text) if heading else None
             if blocks is not None:
                 _add_blocks(builder, role, blocks)
+            elif cascade and role in ("user", "assistant"):
+                _add_cascade(builder, role, text)
             elif role == "assistant":
                 _add_answer(builder, text)
             else:

@@ -265,3 +265,35 @@ def test_the_thinking_time_above_an_answer_is_left_out(notice: str) -> None:
         f"{notice}\n\n".encode(), b"Thought for a moment about your setup: start at 100 ms.\n\n"
     )
     assert turns(parse_one("markdown", kept, "x.md"))[1][1].startswith("Thought for a moment")
+
+
+def test_cascade_actions_are_the_agents_tool_calls_not_the_persons_words() -> None:
+    """Windsurf's Cascade export writes the agent's actions as italic lines of their own, also right after the
+    person's input (the agent took them before its first answer), as real exports in public repositories show."""
+    data = (
+        b"# Cascade Chat Conversation\n\n  Note: _This is purely the output of the chat conversation._\n\n"
+        b"### User Input\n\nthe totals are off by a cent, fix it\n\n"
+        b"*Viewed [Invoice.java](file:///home/ana/shop/src/Invoice.java) *\n\n*Grep searched codebase*\n\n"
+        b"### Planner Response\n\nThe totals are summed as `double`; I'll switch them to `BigDecimal`.\n\n"
+        b"*Edited relevant file*\n\n*User accepted the command `mvn -q test`*\n\n### Planner Response\n\n"
+        b"*Rounding happens once, at the end.* The totals now add up to the cent.\n"
+    )
+    conversation = parse_one("markdown", data, "cascade.md")
+    assert turns(conversation) == [
+        ("user", "the totals are off by a cent, fix it"),
+        (
+            "assistant",
+            "The totals are summed as `double`; I'll switch them to `BigDecimal`.\n\n"
+            "*Rounding happens once, at the end.* The totals now add up to the cent.",
+        ),
+    ]
+    blocks = conversation.turns[1].blocks or []
+    assert [(b["type"], b.get("name")) for b in blocks] == [
+        ("tool_use", "Viewed"),
+        ("tool_use", "Grep searched codebase"),
+        ("text", None),
+        ("tool_use", "Edited relevant file"),
+        ("tool_use", "User accepted the command"),
+        ("text", None),
+    ]
+    assert blocks[4]["input"] == "`mvn -q test`"
