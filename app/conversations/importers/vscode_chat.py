@@ -40,7 +40,7 @@ from ._records import (
     type_name,
 )
 from ._turns import TurnBuilder, tool_result, tool_use
-from .base import ParsedConversation, ParseResult, RecordError
+from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
 _SKIPPED_KINDS = (
     "codeblockUri",
@@ -180,6 +180,9 @@ def _tool(builder: TurnBuilder, part: dict[str, Any]) -> None:
         builder.block(tool_result(call_id, output))
 
 
+_NO_ANSWER = "VS Code chat without an answer"
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
     models: list[str] = []
@@ -197,6 +200,9 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         model = request.get("modelId")
         if type(model) is str and model and model not in models:
             models.append(model)
+    if len({turn.role for turn in builder.finish(complete=False)}) < 2:
+        # Requests that got no answer: while Copilot sets itself up the response holds only progress messages.
+        raise SkipRecord(_NO_ANSWER)
     metadata: dict[str, Any] = {}
     for key in ("responderUsername", "initialLocation"):
         if type(record.get(key)) is str:
@@ -344,6 +350,8 @@ def _replay(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         yield _convert(log.session, filename)
     except BadRecord as exc:
         yield RecordError(f"the session replayed from the log: {exc}")
+    except SkipRecord as exc:
+        yield Skipped(str(exc))
 
 
 class VsCodeChatImporter:

@@ -6,12 +6,14 @@ The fixtures (tests/fixtures/real_formats/vscode_chat/) are written by hand in t
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.conversations.importers import detect_format
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import Skipped
 from app.conversations.importing import run_import
 
 from .helpers import errors_of, jsonl, parse, parse_one, turns
@@ -246,3 +248,20 @@ def test_an_operation_log_imports_once(engine: Engine) -> None:
     assert {report["format"] for report in summary.file_reports} == {"vscode-chat"}
     again = run_import(engine, paths=[folder])
     assert (again.conversations_added, again.duplicates) == (0, 1)
+
+
+def test_an_export_whose_requests_got_no_answer_is_skipped() -> None:
+    """A real export committed to a public repository: the one request was sent while Copilot was still setting
+    itself up, so its response holds only progress messages."""
+    export = json.loads(EXPORT.read_bytes())
+    request = export["requests"][0]
+    request["response"] = [
+        {"kind": "progressMessage", "content": {"value": "Getting Copilot ready.", "isTrusted": False}},
+        {"kind": "progressMessage", "content": {"value": "Copilot is almost ready.", "isTrusted": False}},
+    ]
+    export["requests"] = [request]
+    conversations, errors = parse("vscode-chat", json.dumps(export).encode(), "chat.json")
+    assert (conversations, errors) == ([], [])
+    assert list(get_importer("vscode-chat").parse(io.BytesIO(json.dumps(export).encode()), "chat.json")) == [
+        Skipped("VS Code chat without an answer")
+    ]
