@@ -4,7 +4,7 @@ shape existed, kept apart from the readers' own fixtures. Each one imports as it
 and pairs it holds (the pushback "that's wrong, ..." and the revision), is skipped with its reason (an export's
 other files), or, for the shapes not read yet, fails with one clear error. `apps/` and `exporters/` are the first
 round (all read now); `apps-2/` and `tools-2/` the second, measured before any reader of theirs was written
-(of 33 files, 9 imported): 29 import now, aider's input history is skipped with its reason, 3 are not read. The
+(of 33 files, 9 imported): 30 import now, aider's input history is skipped with its reason, 2 are not read. The
 third round, `agents-3/` (coding agents) and `apps-3/` (chat apps), 16 probes measured before any reader of
 theirs: 2 imported; 13 do now and 3 are not read (cursor-agent's database, Chatbot UI's browser-storage dump,
 Enchanted's Core Data store). The fourth round, `agents-4/` (coding agents' trajectories and logs) and `apps-4/`
@@ -35,8 +35,8 @@ measured first: of 9 exporter files 7 were read (Claude Exporter's chat list wit
 threads were not); of 9 desktop files 2 were read, both wrongly (JetBrains AI Assistant's chat dumps through the
 Markdown reader: the attachments in the question, the 2025 dumps' message headers and `kotlin.Unit` in the turns);
 of 16 observability files none (LiteLLM's spend logs were read as OpenAI messages without their answers). Read now:
-9 of 9, 4 of 9 (the dumps, Augment Code's store; not read: JetBrains' workspace XML, Trae's and Enchanted's stores,
-graded M and L) and 14 of 16 (Helicone's CSV, which has no answers, and OpenRouter's activity CSV, which has no
+9 of 9, 6 of 9 (the dumps, the chats JetBrains keeps in its workspace files, Augment Code's store; not read: Trae's
+and Enchanted's stores, graded L; the IDE's recent-projects list holds no chat) and 14 of 16 (Helicone's CSV, which has no answers, and OpenRouter's activity CSV, which has no
 text, are not read).
 Unread files' errors say "matches no known format".
 """
@@ -127,7 +127,7 @@ EXPECTED = {
     "apps-2/cherry-studio/Undo Last Git Commit.md": ('markdown', 1, 1, 0),
     "apps-2/cursor/cursor_undo_last_git_commit_but_keep_changes.md": ('markdown', 1, 1, 0),
     "apps-2/gpt4all/gpt4all-4f0b6a3e-9c27-4d1e-8b55-2a7e6f913c04.chat": ('', 0, 0, 1),
-    "apps-2/jetbrains-ai-assistant/2YgQ8vN1kLmR5tXwZ3aB7cD9eF0.xml": ('', 0, 0, 1),
+    "apps-2/jetbrains-ai-assistant/2YgQ8vN1kLmR5tXwZ3aB7cD9eF0.xml": ('jetbrains-ai', 1, 1, 0),
     "apps-2/kobold-lite/saved_story.json": ('kobold-lite', 1, 1, 0),
     "apps-2/microsoft-copilot/copilot-activity-history.csv": ('copilot-activity', 1, 1, 0),
     "apps-2/perplexity/How do I undo my last git commit but keep the chan.md": ('markdown', 1, 1, 0),
@@ -285,8 +285,8 @@ EXPECTED = {
     "desktop-8/augment-code/shellkit/.idea/AugmentWebviewStateStore.xml": ('augment', 2, 1, 0),
     "desktop-8/enchanted/Library/Application Support/default.store": ('', 0, 0, 1),
     "desktop-8/jetbrains-ai-assistant/JetBrains/IntelliJIdea2025.1/options/recentProjects.xml": ('', 0, 0, 1),
-    "desktop-8/jetbrains-ai-assistant/JetBrains/IntelliJIdea2025.1/workspace/2xQm7RtLp3VbN8sKdW4yHc6JfZa.xml": ('', 0, 0, 1),
-    "desktop-8/jetbrains-ai-assistant/JetBrains/PyCharm2023.3/workspace/2ZkP9wHq4LmT6vXn1RbC8dSgYe3.xml": ('', 0, 0, 1),
+    "desktop-8/jetbrains-ai-assistant/JetBrains/IntelliJIdea2025.1/workspace/2xQm7RtLp3VbN8sKdW4yHc6JfZa.xml": ('jetbrains-ai', 2, 1, 0),
+    "desktop-8/jetbrains-ai-assistant/JetBrains/PyCharm2023.3/workspace/2ZkP9wHq4LmT6vXn1RbC8dSgYe3.xml": ('jetbrains-ai', 2, 1, 0),
     "desktop-8/jetbrains-ai-assistant/dumps/stop-bash-on-error-2024.md": ('jetbrains-ai', 1, 1, 0),
     "desktop-8/jetbrains-ai-assistant/dumps/stop-bash-on-error-2025.md": ('jetbrains-ai', 1, 1, 0),
     "desktop-8/trae/Trae/User/workspaceStorage/8d2f6c1a9e4b7305f1c8a2d96e0b3f47/state.vscdb": ('', 0, 0, 1),

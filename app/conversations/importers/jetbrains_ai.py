@@ -35,9 +35,12 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
 from ._json import BOM
 from ._records import read_text
-from ._turns import TurnBuilder
+from ._turns import TurnBuilder, prompt_title
 from .base import FileFormatError, ParseResult, Skipped
 
 # `Chat 'ChatTitle(text=..., isCustom=...)' (<id>)`, or `Chat '<title>' (<id>)`, then `Context:`.
@@ -57,6 +60,11 @@ _FENCED = re.compile(r"\A\s*(`{3,})[^\n]*\n(.*?)\n?\1\s*\Z", re.DOTALL)
 _MODEL = re.compile(r"^You are working powered by (\S+) model", re.MULTILINE)
 _IDE = re.compile(r"^You are using (.+?) on .+$", re.MULTILINE)
 _NO_TALK = "JetBrains AI Assistant chat without a question and an answer"
+# The IDE's own store of the chats, in each project's workspace file.
+_COMPONENT_NAME = "ChatSessionStateTemp"
+_COMPONENT = f'<component name="{_COMPONENT_NAME}"'.encode()
+# The file an answer's snippet edits, a line the chat pane hides (`<llm-snippet-file>x.py</llm-snippet-file>`).
+_SNIPPET_FILE = re.compile(r"^[ \t]*<llm-snippet-file>[^<\n]*</llm-snippet-file>[ \t]*\n?", re.MULTILINE)
 
 
 def is_dump(head: bytes) -> bool:
@@ -68,44 +76,96 @@ class JetBrainsAiImporter:
     name = "jetbrains-ai"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        return is_dump(head)
+        return is_dump(head) or (head.lstrip().startswith(b"<") and _COMPONENT in head)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        text = read_text(stream).replace("\r\n", "\n")
-        header = _HEADER.match(text)
-        if header is None:
-            raise FileFormatError(
-                "line 1: expected JetBrains AI Assistant's chat header: Chat 'ChatTitle(text=..., isCustom=...)' (<id>) "
-                "and then Context:"
-            )
-        rule = _MESSAGES.search(text, header.end())
-        if rule is None:
-            raise FileFormatError(
-                f"line {text.count(chr(10), 0, header.end()) + 1}: expected the end of the context: "
-                "a line 'Messages: N' and a line of '='"
-            )
-        context = text[header.end() : rule.start()].strip()
+        text = read_text(stream)
+        if not _HEADER.match(text) and _COMPONENT.decode() in text:
+            yield from _saved_chats(text)
+            return
+        yield from _dump(text.replace("\r\n", "\n"))
+
+
+def _dump(text: str) -> Iterator[ParseResult]:
+    """A "Dump chat" file: the header, the context, then the messages."""
+    header = _HEADER.match(text)
+    if header is None:
+        raise FileFormatError(
+            "line 1: expected JetBrains AI Assistant's chat header: Chat 'ChatTitle(text=..., isCustom=...)' (<id>) "
+            "and then Context:"
+        )
+    rule = _MESSAGES.search(text, header.end())
+    if rule is None:
+        raise FileFormatError(
+            f"line {text.count(chr(10), 0, header.end()) + 1}: expected the end of the context: "
+            "a line 'Messages: N' and a line of '='"
+        )
+    context = text[header.end() : rule.start()].strip()
+    builder = TurnBuilder()
+    if context and context != "null":
+        builder.system(context)
+    for role, body in _messages(text[rule.end() :]):
+        if not body:
+            builder.dropped["empty message"] += 1  # `kotlin.Unit` alone: an answer the dump lost
+        elif role == "User":
+            question, attachments = _split_attachments(body)
+            builder.user(question, attachments)
+        else:
+            builder.text(body)
+    if len({turn.role for turn in builder.finish(complete=False)}) < 2:
+        yield Skipped(_NO_TALK)
+        return
+    metadata: dict[str, Any] = {}
+    if model := _MODEL.search(context):
+        metadata["model"] = model.group(1)
+    if ide := _IDE.search(context):
+        metadata["ide"] = ide.group(1)
+    title = header.group("title") if header.group("title") is not None else header.group("plain")
+    yield builder.conversation(header.group("id"), title=title.strip() or None, metadata=metadata)
+
+
+def _saved_chats(text: str) -> Iterator[ParseResult]:
+    """The chats the IDE keeps in a project's workspace file (`<config>/<IDE><version>/workspace/<id>.xml`): the
+    `ChatSessionStateTemp` component's `SerializedChat` beans, each message's text in an attribute."""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        line, column = exc.position
+        raise FileFormatError(f"line {line}: not valid XML (column {column + 1})") from None
+    except DefusedXmlException as exc:  # entity declarations, external references: never in a workspace file
+        raise FileFormatError(f"XML refused: {exc}") from None
+    component = root.find(f"component[@name='{_COMPONENT_NAME}']")
+    chats = component.findall("option[@name='chats']/list/SerializedChat") if component is not None else []
+    if component is None:
+        raise FileFormatError(f"expected the {_COMPONENT_NAME} component of a JetBrains workspace file")
+    for number, chat in enumerate(chats):
+        options = {option.get("name"): option for option in chat.findall("option")}
         builder = TurnBuilder()
-        if context and context != "null":
-            builder.system(context)
-        for role, body in _messages(text[rule.end() :]):
-            if not body:
-                builder.dropped["empty message"] += 1  # `kotlin.Unit` alone: an answer the dump lost
-            elif role == "User":
-                question, attachments = _split_attachments(body)
-                builder.user(question, attachments)
+        messages = options.get("messages")
+        for message in messages.findall("list/SerializedChatMessage") if messages is not None else []:
+            fields = {option.get("name"): option.get("value") for option in message.findall("option")}
+            content = (
+                fields.get("displayContent") or fields.get("content") or fields.get("internalContent") or ""
+            )
+            content = _SNIPPET_FILE.sub("", content).strip()
+            if (fields.get("author") or "").lower() in ("assistant", "ai"):
+                builder.text(content)
             else:
-                builder.text(body)
+                builder.user(content)
         if len({turn.role for turn in builder.finish(complete=False)}) < 2:
             yield Skipped(_NO_TALK)
-            return
-        metadata: dict[str, Any] = {}
-        if model := _MODEL.search(context):
-            metadata["model"] = model.group(1)
-        if ide := _IDE.search(context):
-            metadata["ide"] = ide.group(1)
-        title = header.group("title") if header.group("title") is not None else header.group("plain")
-        yield builder.conversation(header.group("id"), title=title.strip() or None, metadata=metadata)
+            continue
+        title = chat.find("option[@name='title']/SerializedChatTitle/option[@name='text']")
+        uid = options.get("uid")
+        model = options.get("chatModelId")
+        metadata = {"model": model.get("value")} if model is not None and model.get("value") else {}
+        identifier = uid.get("value") if uid is not None else None
+        first = next(turn.text for turn in builder.turns if turn.role == "user")
+        yield builder.conversation(
+            identifier or f"chat {number + 1}",
+            title=title.get("value") if title is not None and title.get("value") else prompt_title(first),
+            metadata=metadata,
+        )
 
 
 def _messages(body: str) -> Iterator[tuple[str, str]]:

@@ -105,3 +105,50 @@ def test_the_dumps_import_once(engine: Engine) -> None:
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 2, 0)
     assert dict(summary.dropped) == {"empty message": 1}
     assert run_import(engine, paths=[ROOT], source="jetbrains", workers=0).conversations_added == 0
+
+
+WORKSPACE = next((ROOT.parent / "jetbrains_ai_workspace").rglob("*.xml"))
+
+
+def test_the_chats_the_ide_keeps_in_a_workspace_file() -> None:
+    """The IDE's own store (`<config>/<IDE><version>/workspace/<id>.xml`, the `ChatSessionStateTemp` component),
+    written by hand in the shapes third-party readers of real files and the plugin's 2023 classes show: a 2025 chat
+    (`displayContent`, and `internalContent` with the hidden snippet-file line), a 2023 chat (`content`), an empty
+    one, between the workspace's other components."""
+    assert detect_format(WORKSPACE.read_bytes(), WORKSPACE.name) == "jetbrains-ai"
+    goroutines, defer, empty = _parse(WORKSPACE.read_bytes(), WORKSPACE.name)
+    assert empty == Skipped("JetBrains AI Assistant chat without a question and an answer")
+    assert isinstance(goroutines, ParsedConversation)
+    assert isinstance(defer, ParsedConversation)
+    assert (goroutines.external_id, goroutines.title, goroutines.metadata) == (
+        "a7c31e52-9d04-4b6f-8e21-5f0b3d9c7a18",
+        "Waiting for Goroutines in Go",
+        {"model": "openai-gpt-4.1"},
+    )
+    assert [role for role, _ in turns(goroutines)] == ["user", "assistant", "user", "assistant"]
+    assert "<llm-snippet-file>" not in turns(goroutines)[3][1]
+    (pair,) = [p for p in find_pairs(goroutines) if p.detected and p.detected.score >= DEFAULT_THRESHOLD]
+    assert (pair.rejected, pair.pushback, pair.chosen) == (1, 2, 3)
+    # No title stored: the first question is the title.
+    assert (defer.title, turns(defer)[0]) == (
+        "Что делает `defer` в Go?",
+        ("user", "Что делает `defer` в Go?"),
+    )
+    # Only the hidden form kept: the snippet-file line is taken off.
+    data = WORKSPACE.read_bytes().replace(
+        b'<option name="displayContent" value="Right,', b'<option name="other" value="Right,'
+    )
+    (chat, _, _) = _parse(data, WORKSPACE.name)
+    assert isinstance(chat, ParsedConversation)
+    assert turns(chat)[3] == turns(goroutines)[3]
+
+
+def test_a_workspace_file_that_is_not_xml_or_declares_entities_is_one_clear_error() -> None:
+    with pytest.raises(FileFormatError, match=r"line 1: not valid XML"):
+        _parse(b'<project><component name="ChatSessionStateTemp"><option name="chats">', "w.xml")
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+        b'<project><component name="ChatSessionStateTemp">&b;</component></project>'
+    )
+    with pytest.raises(FileFormatError, match="XML refused"):
+        _parse(bomb, "w.xml")
