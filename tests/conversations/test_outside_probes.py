@@ -4,7 +4,7 @@ shape existed, kept apart from the readers' own fixtures. Each one imports as it
 and pairs it holds (the pushback "that's wrong, ..." and the revision), is skipped with its reason (an export's
 other files), or, for the shapes not read yet, fails with one clear error. `apps/` and `exporters/` are the first
 round (all read now); `apps-2/` and `tools-2/` the second, measured before any reader of theirs was written
-(of 33 files, 9 imported): 30 import now, aider's input history is skipped with its reason, 2 are not read. The
+(of 33 files, 9 imported): 31 import now, aider's input history is skipped with its reason, 1 is not read. The
 third round, `agents-3/` (coding agents) and `apps-3/` (chat apps), 16 probes measured before any reader of
 theirs: 2 imported; 13 do now and 3 are not read (cursor-agent's database, Chatbot UI's browser-storage dump,
 Enchanted's Core Data store). The fourth round, `agents-4/` (coding agents' trajectories and logs) and `apps-4/`
@@ -154,7 +154,7 @@ EXPECTED = {
     "tools-2/open-interpreter/conversations/How_do_I_undo_my_last__March_14_2024_10-21-07.json": ('openai', 1, 1, 0),
     "tools-2/open-interpreter/conversations-0.1.x/How_do_I_undo_my_last__September_18_2023_14-05-33.json": ('openai', 1, 1, 0),
     "tools-2/openai-responses/conversation_items.json": ('openai-items', 1, 1, 0),
-    "tools-2/prodigy/git_undo_ab.jsonl": ('', 0, 0, 1),
+    "tools-2/prodigy/git_undo_ab.jsonl": ('preference', 1, 1, 0),
     "tools-2/vercel-ai-sdk/.chats/t582mlgG2ss54fiG.json": ('ai-sdk', 1, 1, 0),
     "agents-3/amp/threads/T-0199e2a4-7c05-7318-b6e2-4d1f8a3c9e57.json": ('anthropic', 1, 1, 0),
     "agents-3/copilot-cli/session-state/5e8b1f0a-9c27-4d63-b4e1-7a2c9f3d6b18/events.jsonl": ('copilot-cli', 1, 1, 0),

@@ -4,6 +4,8 @@
 - Label Studio's JSON export of a pairwise project: a task is `{id, data, annotations, predictions, project,
   ...}`; a `<Pairwise>` judgment is a result `{type: "pairwise", from_name, to_name, value: {selected}}` whose
   `selected` is `left` or `right` (or the tag's `leftChoiceValue` / `rightChoiceValue`).
+- Prodigy's `choice` tasks (`prodigy db-out`, JSONL): `{text, options: [{id, text}], accept: [id], answer}`, as its
+  A/B comparisons write them; the accepted option of two is preferred, the task's `text` is the prompt.
 - Argilla 2.x records (`Dataset.to_disk()`'s `records.json`, `records.to_json()`): `{id, fields, responses,
   suggestions, metadata, status}`; a label question's response `value` names the preferred field, a ranking
   question's value lists `{value, rank}`, the best rank preferred.
@@ -45,6 +47,8 @@ LABEL_STUDIO_UNJUDGED = "Label Studio task without a pairwise judgment"
 LABEL_STUDIO_SPLIT = "Label Studio task whose annotators disagree: no answer preferred"
 ARGILLA_UNJUDGED = "Argilla record without a submitted preference response"
 ARGILLA_SPLIT = "Argilla record whose annotators disagree: no answer preferred"
+PRODIGY_UNJUDGED = "Prodigy task without an accepted choice (rejected, ignored or none chosen)"
+PRODIGY_NOT_AB = "Prodigy choice task that is not an A/B comparison of two texts"
 
 
 def is_label_studio(record: dict[str, Any]) -> bool:
@@ -174,3 +178,35 @@ def argilla(record: dict[str, Any]) -> dict[str, Any]:
             extra = {"id": record.get("id"), "source": "argilla"}
             return _record(fields, "fields", answers, preferred, extra)
     raise SkipRecord(ARGILLA_UNJUDGED)
+
+
+def is_prodigy(record: dict[str, Any]) -> bool:
+    """A Prodigy `choice` task as `prodigy db-out` writes it: `options` of `{id, text}` and the annotator's `answer`."""
+    options = record.get("options")
+    return (
+        type(options) is list
+        and bool(options)
+        and type(options[0]) is dict
+        and "id" in options[0]
+        and record.get("answer") in ("accept", "reject", "ignore")
+    )
+
+
+def prodigy(task: dict[str, Any]) -> dict[str, Any]:
+    """A Prodigy A/B task: two options, the accepted one preferred; a rejected or ignored task, or one choosing
+    among more than two options or none of them, gives no pair."""
+    if task.get("answer") != "accept":
+        raise SkipRecord(PRODIGY_UNJUDGED)
+    options = [option for option in task["options"] if type(option) is dict]
+    texts = {option.get("id"): option.get("text") for option in options}
+    if len(options) != 2 or not all(type(text) is str for text in texts.values()):
+        raise SkipRecord(PRODIGY_NOT_AB)
+    accepted = task.get("accept")
+    if type(accepted) is not list or len(accepted) != 1 or accepted[0] not in texts:
+        raise SkipRecord(PRODIGY_UNJUDGED)
+    data = {f"option_{key}": text for key, text in texts.items()} | {
+        key: task[key] for key in PROMPT_FIELDS if key in task
+    }
+    answers = (f"option_{options[0].get('id')}", f"option_{options[1].get('id')}")
+    extra = {"id": task.get("_task_hash"), "source": "prodigy", "annotator": task.get("_annotator_id")}
+    return _record(data, "task", answers, f"option_{accepted[0]}", extra)

@@ -104,6 +104,7 @@ _META_KEYS = (
     "winner",
     "prompt_id",
     "source",
+    "annotator",
     "chosen_rank",
     "rejected_rank",
     "safer_response_id",
@@ -481,6 +482,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         record = annotation_tools.label_studio(record)
     elif annotation_tools.is_argilla(record):
         record = annotation_tools.argilla(record)
+    elif annotation_tools.is_prodigy(record):
+        record = annotation_tools.prodigy(record)
     if "preferred_output" in record or ("input" in record and "instruction" not in record):
         add_messages(builder, expect(record.get("input"), dict, "input").get("messages"), "input.messages")
         chosen_key, rejected_key = "preferred_output", "non_preferred_output"
@@ -506,6 +509,8 @@ def _is_preference(record: dict[str, Any]) -> bool:
     if "preferred_output" in record or ("conversation_a" in record and "winner" in record):
         return True
     if annotation_tools.is_label_studio(record) or annotation_tools.is_argilla(record):
+        return True
+    if annotation_tools.is_prodigy(record):
         return True
     if "better_response_id" in record and "response_0" in record and "response_1" in record:
         return True
@@ -538,6 +543,8 @@ def _hint(head: bytes) -> bool:
         return True
     if (b'"annotations"' in head and b'"data"' in head) or (b'"fields"' in head and b'"responses"' in head):
         return True  # Label Studio tasks, Argilla records
+    if b'"options"' in head and b'"_view_id"' in head and b'"answer"' in head:
+        return True  # Prodigy choice tasks
     return b'"chosen"' in head and b'"rejected"' in head and b'"conversations"' not in head
 
 

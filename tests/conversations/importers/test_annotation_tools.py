@@ -1,5 +1,5 @@
 """Preference judgments made in other annotation tools, read by the `preference` importer: a Label Studio JSON
-export of a `<Pairwise>` project and Argilla 2.x records (`records.json`). The fixtures
+export of a `<Pairwise>` project, Argilla 2.x records (`records.json`) and Prodigy's A/B `choice` tasks. The fixtures
 (tests/fixtures/real_formats/annotation_tools/) are written by hand in the shapes of Label Studio's task format
 and pairwise template and of Argilla's `Record.to_dict`: agreeing and disagreeing annotators, a cancelled
 annotation, a task nobody judged, a model's prediction or suggestion (never read as a judgment), other field
@@ -106,5 +106,28 @@ def test_judgments_that_cannot_be_read_are_errors_naming_the_field() -> None:
 
 def test_the_exports_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="annotations", workers=0)
-    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (5, 5, 0)
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (7, 7, 0)
     assert run_import(engine, paths=[ROOT], source="annotations", workers=0).conversations_added == 0
+
+
+def test_prodigy_ab_choices_become_pairs_and_the_rest_is_skipped() -> None:
+    """`prodigy db-out` of a `choice` A/B dataset (written by hand from Prodigy's task format): the accepted one of
+    two options is chosen; a rejected or ignored task and a choice among three options give no pair."""
+    path = ROOT / "sql_ab_answers.jsonl"
+    assert detect_format(path.read_bytes(), path.name) == "preference"
+    first, second, rejected, ignored, three = _results(path.read_bytes(), path.name)
+    assert isinstance(first, ParsedConversation)
+    assert isinstance(second, ParsedConversation)
+    assert turns(first) == [
+        ("user", "How do I count rows per customer in SQL?"),
+        ("assistant", "SELECT COUNT(customer_id) FROM orders;"),
+        ("assistant", "SELECT customer_id, COUNT(*) FROM orders GROUP BY customer_id;"),
+    ]
+    assert turns(second)[2] == (
+        "assistant",
+        "A composite index on (status, created_at): the filter column first, then the sort column.",
+    )
+    assert first.metadata == {"preference": {"source": "prodigy", "annotator": "sql_ab-mira"}}
+    unjudged = Skipped("Prodigy task without an accepted choice (rejected, ignored or none chosen)")
+    assert (rejected, ignored) == (unjudged, unjudged)
+    assert three == Skipped("Prodigy choice task that is not an A/B comparison of two texts")
