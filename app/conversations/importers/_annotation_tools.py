@@ -5,7 +5,8 @@
   ...}`; a `<Pairwise>` judgment is a result `{type: "pairwise", from_name, to_name, value: {selected}}` whose
   `selected` is `left` or `right` (or the tag's `leftChoiceValue` / `rightChoiceValue`).
 - Prodigy's `choice` tasks (`prodigy db-out`, JSONL): `{text, options: [{id, text}], accept: [id], answer}`, as its
-  A/B comparisons write them; the accepted option of two is preferred, the task's `text` is the prompt.
+  A/B comparisons write them (options `A` and `B`); the accepted one is preferred, the task's `text` is the prompt.
+  Other choice tasks (a classification's labels as options) give no pair.
 - Argilla 2.x records (`Dataset.to_disk()`'s `records.json`, `records.to_json()`): `{id, fields, responses,
   suggestions, metadata, status}`; a label question's response `value` names the preferred field, a ranking
   question's value lists `{value, rank}`, the best rank preferred.
@@ -199,7 +200,9 @@ def prodigy(task: dict[str, Any]) -> dict[str, Any]:
         raise SkipRecord(PRODIGY_UNJUDGED)
     options = [option for option in task["options"] if type(option) is dict]
     texts = {option.get("id"): option.get("text") for option in options}
-    if len(options) != 2 or not all(type(text) is str for text in texts.values()):
+    # A/B comparisons name their options A and B; a classification's options are its labels, not answers.
+    ids = sorted(str(option.get("id")).upper() for option in options)
+    if ids != ["A", "B"] or not all(type(text) is str for text in texts.values()):
         raise SkipRecord(PRODIGY_NOT_AB)
     accepted = task.get("accept")
     if type(accepted) is not list or len(accepted) != 1 or accepted[0] not in texts:

@@ -131,3 +131,10 @@ def test_prodigy_ab_choices_become_pairs_and_the_rest_is_skipped() -> None:
     unjudged = Skipped("Prodigy task without an accepted choice (rejected, ignored or none chosen)")
     assert (rejected, ignored) == (unjudged, unjudged)
     assert three == Skipped("Prodigy choice task that is not an A/B comparison of two texts")
+    # A classification's two labels are not two answers.
+    labels = json.loads(path.read_bytes().splitlines()[0])
+    labels["options"] = [{"id": "POSITIVE", "text": "positive"}, {"id": "NEGATIVE", "text": "negative"}]
+    labels["accept"] = ["POSITIVE"]
+    assert _results(json.dumps(labels).encode(), "labels.jsonl") == [
+        Skipped("Prodigy choice task that is not an A/B comparison of two texts")
+    ]
