@@ -177,6 +177,7 @@ def test_a_project_folder_finds_aider_and_specstory_logs(engine: Engine) -> None
         (".aider.chat.history.md", "aider", 2),
         ("2025-05-10_12-00Z-fix-flaky-date-test.md", "specstory", 1),
         ("2025-07-20_00-40-33Z-user-provided-an-image.md", "specstory", 1),
+        ("2025-11-03_08-12Z-pin-the-node-version.md", "specstory", 1),
     }
     assert dict(summary.skipped) == {"aider session without an answer": 1}
     assert (summary.error_count, dict(summary.dropped)) == (0, {"aider command": 1, "image": 1})
