@@ -209,7 +209,8 @@ ACCEPTANCE_CUES = (
         r"de acuerdo\b", r"entendido\b",
     )),
     Cue("praise", -1.3, (
-        r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing)\b", r"love (?:it|this)\b",
+        r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing|phenomenal|wonderful|superb|outstanding)\b",
+        r"love (?:it|this)\b",
         r"super\b", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
         r"genial\b", r"excelente\b",
         # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".

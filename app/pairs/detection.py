@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-5"
+DETECTOR_VERSION = "heuristic-6"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -60,6 +60,18 @@ _STATEMENT_CHARS = 700
 _PASTED = -1.5  # a long paste is mostly new material to work on, not a verdict on the answer
 _ASKS = -0.8  # a bare question ("But what about logging?") without a real pushback cue asks for more
 _STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
+# A reply that opens like a question (its mark left out) or like a request for new work.
+_QUESTION_OPENER = re.compile(
+    r"\W*(?:(?:can|could|would|should|is|are|do|does|did|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
+    r"|what (?:is|are|does|do|about|if|would|should|can|kind)\b|which\b"
+    r"|how (?:do|does|can|could|would|should|is|are|much|many|about|long)\b"
+    r"|why (?:is|are|does|do|did|would|not)\b|where (?:is|are|do|does|can|should)\b|who\b)"
+)
+_NEW_WORK = re.compile(
+    r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+)?"
+    r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate"
+    r"|summari[sz]e|refactor|convert|extend|include)\b)"
+)
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
 # A defence often ends on its verdict ("So the function stays as it is."): the end of a revision whose opening
@@ -213,9 +225,15 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         signals.append("quotes-answer")
     answer_asks = _is_clarifying(answer)
     strong = any(cue.weight >= _STRONG for cue in pushback)
+    # A question written without its mark ("what are the best use cases for it") asks; a reply that opens by
+    # asking for new work ("Create a provider like this:", "Part 2: add two methods") states no problem.
+    unmarked_question = "?" not in reply and _QUESTION_OPENER.match(reply) is not None
+    new_work = _NEW_WORK.match(reply) is not None
+    if new_work and not strong:
+        signals.append("asks-new-work")
     if (
         "?" not in reply
-        and not (pasted or acceptance or strong or answer_asks)
+        and not (pasted or acceptance or strong or answer_asks or unmarked_question or new_work)
         and len(reply) <= _STATEMENT_CHARS
     ):
         z += _STATES_PROBLEM
@@ -230,7 +248,8 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         revised[_DEFENDS] = 1
     # A question the revision concedes ("doesn't that need the product rule?" "Yes, it does") implied an error;
     # otherwise it asks for more.
-    if "?" in reply and not strong and reply.rstrip().endswith("?") and not _CONCEDES.match(revision):
+    asks = ("?" in reply and reply.rstrip().endswith("?")) or unmarked_question
+    if asks and not strong and not _CONCEDES.match(revision):
         z += _ASKS
         signals.append("asks")
     for cue in revised:

@@ -630,3 +630,25 @@ def test_revised_code_after_praise_is_not_dropped_code():
     revision = "Make the wrapper sticky instead:\n\n```css\n.shell { position: sticky; top: 0; }\n```"
     _, signals = _score(_normalize(answer), "looks nice but it stopped sticking", _normalize(revision))
     assert "chosen-drops-code" not in signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # New work, not a verdict on the answer (seen in real coding sessions: "Part 2 ...", "Create a ... like
+        # this:"); the labelling rules count pure extensions as no pair. heuristic-5 read them as stated problems.
+        "Part 2\nAdd a retry budget per user and an admin page listing the sends.",
+        "Create an email provider class like this: one method per template.",
+        "add more to the job: log the user id and the template name",
+        # A question with its mark left out asks for more.
+        "What are the trade-offs of an outbox compared to a plain Celery task",
+        "how does the worker know an email was already sent",
+    ],
+)
+def test_new_work_and_unmarked_questions_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_statement_that_opens_with_when_still_reports_a_problem():
+    # "When" opens statements as often as questions: it is not read as a question without its mark.
+    assert score_of("when I sign up twice quickly I get two emails") >= DEFAULT_THRESHOLD
