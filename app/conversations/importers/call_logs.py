@@ -67,20 +67,21 @@ _NO_MESSAGES = "logged model call without its messages (prompts not stored)"
 _NOT_A_CHAT = "logged call whose input is not a chat (an object of its own fields)"
 
 
-def _json_text(value: Any, field: str) -> Any:
-    """A value some tools store as JSON text in a string: decoded when it is JSON, else the string itself."""
+def _json_text(value: Any) -> Any:
+    """A value some tools store as JSON text in a string: decoded when it is JSON, else the string itself (a
+    prompt or an answer may well open with a bracket: "[1] See ...")."""
     if type(value) is str and value[:1] in ("{", "[", '"'):
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError:
-            raise BadRecord(f"{field}: not valid JSON text") from None
+            return value
     return value
 
 
 def _chat_messages(value: Any, field: str) -> list[Any]:
     """The request's messages: a list, the `messages` of a request object, or a prompt's text (one user message).
     An object of other fields (a pipeline step's own input) is not a chat."""
-    value = _json_text(value, field)
+    value = _json_text(value)
     if type(value) is dict and "messages" in value:
         return expect(value["messages"], list, f"{field}.messages")
     if type(value) is list:
@@ -95,7 +96,7 @@ def _chat_messages(value: Any, field: str) -> list[Any]:
 def _answers(value: Any, field: str) -> list[Any]:
     """The answer messages of a call's output: a chat completion's `choices`, a list of choices or messages, one
     message, or the answer's text."""
-    value = _json_text(value, field)
+    value = _json_text(value)
     if value is None or value == {} or value == "":
         return []
     if type(value) is str:
@@ -246,9 +247,7 @@ def _mlflow(record: dict[str, Any]) -> _Call:
         attributes = expect(
             expect(span, dict, f"data.spans[{number}]").get("attributes") or {}, dict, "attributes"
         )
-        kind = _json_text(
-            attributes.get("mlflow.spanType"), f"data.spans[{number}].attributes.mlflow.spanType"
-        )
+        kind = _json_text(attributes.get("mlflow.spanType"))
         if kind in ("CHAT_MODEL", "LLM") or (chosen is None and span.get("parent_span_id") is None):
             chosen = (number, attributes)
             if kind in ("CHAT_MODEL", "LLM"):
@@ -257,14 +256,14 @@ def _mlflow(record: dict[str, Any]) -> _Call:
         raise SkipRecord(_NOT_A_CALL)
     number, attributes = chosen
     where = f"data.spans[{number}].attributes"
-    inputs = _json_text(attributes.get("mlflow.spanInputs"), f"{where}.mlflow.spanInputs")
+    inputs = _json_text(attributes.get("mlflow.spanInputs"))
     if type(inputs) is not dict or "messages" not in inputs:
         raise SkipRecord(_NOT_A_CALL)
     metadata = as_object(info.get("trace_metadata"))
     return _Call(
         "mlflow",
         _chat_messages(inputs, f"{where}.mlflow.spanInputs"),
-        _answers(_json_text(attributes.get("mlflow.spanOutputs"), f"{where}.mlflow.spanOutputs"), where),
+        _answers(_json_text(attributes.get("mlflow.spanOutputs")), where),
         id=info.get("trace_id") or info.get("request_id"),
         session=metadata.get("mlflow.trace.session"),
         model=inputs.get("model"),
@@ -291,7 +290,7 @@ def _otel_value(value: Any) -> Any:
 def _otel_messages(value: Any, field: str) -> list[dict[str, Any]]:
     """GenAI messages (`{role, parts: [...]}`) as OpenAI ones: text parts joined, tool calls and their results."""
     messages: list[dict[str, Any]] = []
-    for number, item in enumerate(expect(_json_text(value, field), list, field)):
+    for number, item in enumerate(expect(_json_text(value), list, field)):
         message = expect(item, dict, f"{field}[{number}]")
         texts: list[str] = []
         calls: list[dict[str, Any]] = []
@@ -335,7 +334,7 @@ def _otel_span(span: dict[str, Any]) -> _Call:
     instructions = attributes.get("gen_ai.system_instructions")
     system = None
     if instructions is not None:
-        parts = _json_text(instructions, "gen_ai.system_instructions")
+        parts = _json_text(instructions)
         system = (
             "\n\n".join(
                 part["content"] for part in parts if type(part) is dict and type(part.get("content")) is str

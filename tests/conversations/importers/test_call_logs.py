@@ -93,14 +93,16 @@ def test_a_call_that_cannot_be_read_is_an_error_on_its_line() -> None:
     rows = (ROOT / "langfuse-traces-export.jsonl").read_bytes().splitlines()
     bad = json.loads(rows[1])
     bad["input"] = 42
-    broken = json.loads(rows[0])
-    broken["input"] = "[{not json"
-    data = b"\n".join([json.dumps(broken).encode(), json.dumps(bad).encode()]) + b"\n"
-    results = list(get_importer("call-logs").parse(io.BytesIO(data), "export.jsonl"))
-    assert [(r.line, r.reason) for r in results if isinstance(r, RecordError)] == [
-        (1, "input: not valid JSON text"),
-        (2, "input: expected the chat messages (a list), got a number"),
-    ]
+    # Text that opens with a bracket but is no JSON is text: an answer citing its sources, "[1] ...".
+    cited = json.loads(rows[0])
+    cited["output"] = "[1] Use \\d{4}-\\d{2}-\\d{2}, see the re module's docs."
+    data = b"\n".join([json.dumps(cited).encode(), json.dumps(bad).encode()]) + b"\n"
+    first, error = get_importer("call-logs").parse(io.BytesIO(data), "export.jsonl")
+    assert isinstance(first, ParsedConversation)
+    assert turns(first)[1] == ("assistant", "[1] Use \\d{4}-\\d{2}-\\d{2}, see the re module's docs.")
+    assert error == RecordError(
+        "input: expected the chat messages (a list), got a number", line=2, json_path="$"
+    )
 
 
 def test_usage_exports_without_text_are_not_read() -> None:
