@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._json import BadRecord, decode
+from ._json import BOM, BadRecord, decode
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_use
 from .base import ParseResult, RecordError
@@ -104,6 +104,11 @@ _CASCADE_ACTION = re.compile(
     r"\b([^\n*]*(?:`[^`\n]*`[^\n*]*)?)\*[ \t]*$",
     re.MULTILINE,
 )
+# LibreChat's Markdown export: `# Conversation`, then its fields as `- key: value` lines.
+_LIBRECHAT_HEAD = re.compile(rb"# Conversation[ \t]*\r?\n- conversationId: ")
+_LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
+# A message's sender alone in bold: `**User**`, or the assistant's label (`**GPT-4.1**`, `**Claude 3.5 Sonnet**`).
+_LIBRECHAT_SENDER = re.compile(r"\*\*([^*\n]{1,60})\*\*[ \t]*$")
 # Copilot for Obsidian ends each message with its time on a line of its own.
 _MESSAGE_TIME = re.compile(r"[ \t]*\[Timestamp: [^\]\n]{4,40}\][ \t]*$")
 # A YAML front matter's topic (Copilot for Obsidian) or title: the conversation's title when no `# ` line names it.
@@ -341,6 +346,8 @@ class MarkdownImporter:
             return False
         if _PERPLEXITY_LOGO.search(head[:4096]) is not None and b"\n# " in head:
             return True
+        if _LIBRECHAT_HEAD.match(head.removeprefix(BOM)) is not None:
+            return True
         if is_dump(head):
             return False  # JetBrains AI Assistant's chat dumps, saved as .md: its own reader's
         roles = {role for _, role, _, _ in _markers(head.decode(errors="ignore").splitlines())}
@@ -350,6 +357,9 @@ class MarkdownImporter:
         text = read_text(stream)
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
+            return
+        if _LIBRECHAT_HEAD.match(text.encode()[:4096]) is not None:
+            yield _librechat(text.splitlines(), filename)
             return
         lines = text.splitlines()
         markers = _markers(lines)
@@ -412,6 +422,63 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
     conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
     conversation.metadata = {"exporter": "perplexity"}
     return conversation
+
+
+def _librechat(lines: list[str], filename: str) -> ParseResult:
+    """LibreChat's Markdown export: `# Conversation`, its `- key: value` lines, `## Options`, then `## History`, where
+    `**User**` and the assistant's name (the endpoint's or model's label, `**Claude**`, `**LiteLLM**`: the first
+    other name on a line of its own) open the messages. A message that is one content part LibreChat could not
+    write as text is its JSON: a `think` part is the answer's thinking (an empty one left out); others are
+    counted as dropped."""
+    fields: dict[str, str] = {}
+    start = len(lines)
+    for number, line in enumerate(lines):
+        if line.strip() == "## History":
+            start = number + 1
+            break
+        if (match := _LIBRECHAT_FIELD.match(line)) is not None:
+            fields.setdefault(match.group(1), match.group(2).strip())
+    names = [
+        (number, match.group(1))
+        for number in range(start, len(lines))
+        if (match := _LIBRECHAT_SENDER.match(lines[number])) is not None
+        and (number == start or not lines[number - 1].strip())
+    ]
+    answerer = next((name for _, name in names if name != "User"), None)
+    markers = [(number, name) for number, name in names if name in ("User", answerer)]
+    builder = TurnBuilder()
+    for position, (number, name) in enumerate(markers):
+        end = markers[position + 1][0] if position + 1 < len(markers) else len(lines)
+        text = _body(lines[number + 1 : end])
+        if name == "User":
+            builder.user(text)
+            continue
+        part = _librechat_part(text)
+        if part is None:
+            _add_answer(builder, text)
+        elif part.get("type") == "think":
+            builder.thinking(str(part.get("think") or ""))
+        else:
+            builder.dropped[str(part.get("type"))] += 1
+    try:
+        conversation = builder.conversation(
+            fields.get("conversationId") or filename, title=fields.get("title")
+        )
+    except BadRecord as exc:
+        return RecordError(str(exc))
+    conversation.metadata = {key: fields[key] for key in ("endpoint", "model") if fields.get(key)}
+    return conversation
+
+
+def _librechat_part(text: str) -> dict[str, Any] | None:
+    """A message that is one content part written as JSON (`{"type":"think","think":"..."}`), else None."""
+    if not (text.startswith('{"type":') and text.endswith("}")):
+        return None
+    try:
+        part = decode(text.encode())
+    except BadRecord:
+        return None
+    return part if type(part) is dict else None
 
 
 importer = MarkdownImporter()

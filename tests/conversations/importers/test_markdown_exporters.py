@@ -14,6 +14,8 @@ markdown_exporters/ from the exporters' source and real files in public reposito
 - windsurf_cascade.md: Windsurf's Cascade export, `### User Input` / `### Planner Response`;
 - perplexity_export.md: Perplexity's "Export as Markdown", its logo, each question an `# ` heading, citation
   marks, a hidden citation list, a centred `⁂` and the sources as footnotes;
+- librechat_export.md: LibreChat's Markdown export, its fields, options and history, `**User**` and the model's label
+  as speakers, thinking written as a JSON content part, a bold line of the answer's own;
 - perplexport_thread.md: perplexport's Markdown of a Perplexity thread, YAML front matter, `# Me` and
   `# Perplexity` headings between `---` rules, the answer's own headings one level down;
 - poe_log.txt: a Poe conversation saved by PoeLog, `Conversation with <bot> (N messages)`, then `Human:` and
@@ -148,6 +150,18 @@ EXPECTED = {
                           "| Summit | 34 kPa | about 71 °C |"),
         ],
     ),
+    "librechat_export.md": (
+        "Cron for the first Monday",
+        [
+            ("user", "Give me a cron line that runs report.sh at 8:00 on the first Monday of every month."),
+            ("assistant", "Use both fields:\n\n```\n0 8 1-7 * 1 /opt/report.sh\n```\n\n**Note**\n\n"
+                          "Cron reads this as the 1st to 7th or any Monday."),
+            ("user", "that's wrong, with both fields set cron runs it on every Monday too, not only the first one"),
+            ("assistant", "You're right: when both day fields are restricted, cron runs on either. Restrict the days in "
+                          "cron and check the weekday in the command:\n\n```\n0 8 1-7 * * [ \"$(date +\\%u)\" = 1 ] "
+                          "&& /opt/report.sh\n```"),
+        ],
+    ),
     "perplexport_thread.md": (
         None,
         [
@@ -230,12 +244,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (13, [])
-    assert summary.pairs_detected == 12
+    assert (summary.conversations_added, summary.errors) == (14, [])
+    assert summary.pairs_detected == 13
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 12
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 13
 
 
 @pytest.mark.parametrize(
@@ -297,3 +311,12 @@ def test_cascade_actions_are_the_agents_tool_calls_not_the_persons_words() -> No
         ("text", None),
     ]
     assert blocks[4]["input"] == "`mvn -q test`"
+
+
+def test_librechat_keeps_its_thinking_and_fields() -> None:
+    conversation = _parse("librechat_export.md")
+    assert conversation.external_id == "7d1e4b90-3a2c-4f58-9e07-b6c2d8a1f354"
+    assert conversation.metadata == {"endpoint": "openAI", "model": "gpt-4.1"}
+    # The think part before the first answer is its thinking; the empty one before the second is left out.
+    assert [b["type"] for b in conversation.turns[1].blocks or []] == ["thinking", "text"]
+    assert conversation.turns[3].blocks is None
