@@ -104,6 +104,9 @@ _CASCADE_ACTION = re.compile(
     r"\b([^\n*]*(?:`[^`\n]*`[^\n*]*)?)\*[ \t]*$",
     re.MULTILINE,
 )
+# A quote that opens an answer with a bold title (`> **Fixing WSL dependencies**`), to its last quoted line: the
+# summary of a reasoning model's thinking, as ChatGPT Exporter writes it.
+_REASONING_QUOTE = re.compile(r"\A[ \t]*> \*\*[^*\n]+\*\*[ \t]*\n(?:[ \t]*>[^\n]*(?:\n|\Z))*")
 # LibreChat's Markdown export: `# Conversation`, then its fields as `- key: value` lines.
 _LIBRECHAT_HEAD = re.compile(rb"# Conversation[ \t]*\r?\n- conversationId: ")
 _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
@@ -290,13 +293,22 @@ def _add_cascade(builder: TurnBuilder, role: str, text: str) -> None:
             builder.block(tool_use(None, pieces[number + 1], pieces[number + 2].strip() or None))
 
 
-def _add_answer(builder: TurnBuilder, text: str) -> None:
+def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = False) -> None:
     """An answer's text, a top-level fenced block starting with `Thought process:` as a thinking block; the time a
     reasoning model thought, which ChatGPT's page shows above its answer and exporters copy, left out."""
     notice = _THINKING_TIME.match(text)
     if notice is not None:
         builder.dropped["thinking time"] += 1
         text = text[notice.end() :]
+    summary = _REASONING_QUOTE.match(text) if reasoning_quote else None
+    if summary is not None:
+        # ChatGPT Exporter writes a reasoning model's summary of its thinking as a quote above the answer: each
+        # step's title in bold, its text below (`> **Fixing the dependencies**` / `>` / `> I'm ...`).
+        thinking = "\n".join(
+            line.removeprefix(">").removeprefix(" ") for line in summary.group(0).splitlines()
+        )
+        builder.thinking(thinking.strip())
+        text = text[summary.end() :].lstrip("\n")
     lines = text.split("\n")
     start = 0
     fence = ""
@@ -365,6 +377,8 @@ class MarkdownImporter:
         markers = _markers(lines)
         builder = TurnBuilder()
         cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
+        # ChatGPT Exporter's header (`**Exported:** <date>`): its answers may open with a reasoning summary.
+        chatgpt_exporter = any(line.startswith("**Exported:**") for line in lines[:12])
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
@@ -378,7 +392,7 @@ class MarkdownImporter:
             elif cascade and role in ("user", "assistant"):
                 _add_cascade(builder, role, text)
             elif role == "assistant":
-                _add_answer(builder, text)
+                _add_answer(builder, text, reasoning_quote=chatgpt_exporter)
             else:
                 _add_text(builder, role, text)
         try:

@@ -320,3 +320,28 @@ def test_librechat_keeps_its_thinking_and_fields() -> None:
     # The think part before the first answer is its thinking; the empty one before the second is left out.
     assert [b["type"] for b in conversation.turns[1].blocks or []] == ["thinking", "text"]
     assert conversation.turns[3].blocks is None
+
+
+def test_chatgpt_exporters_reasoning_summary_is_thinking() -> None:
+    """ChatGPT Exporter writes a reasoning model's summary as a quote above the answer, each step's title in bold
+    (seen in a real 2026 export); in other Markdown a quote that opens an answer stays the answer's."""
+    data = (
+        b"# Lockfile drift\n\n**User:** Anonymous  \n**Created:** 3/2/2026 9:10:11  \n**Exported:** 3/2/2026 9:30:02  \n\n"
+        b"## Prompt:\n3/2/2026, 9:10:09 AM\n\nnpm ci fails on the CI runner but works on my laptop\n\n"
+        b"## Response:\n3/2/2026, 9:10:15 AM\n\n> **Comparing environments**\n>\n"
+        b"> The lockfile was written by a newer npm than the runner has.\n>\n> **Checking versions**\n>\n> \n\n"
+        b"Pin the npm version on the runner to the one that wrote `package-lock.json`.\n"
+    )
+    conversation = parse_one("markdown", data, "ChatGPT-Lockfile drift.md")
+    assert turns(conversation)[1] == (
+        "assistant",
+        "Pin the npm version on the runner to the one that wrote `package-lock.json`.",
+    )
+    blocks = conversation.turns[1].blocks or []
+    assert blocks[0] == {
+        "type": "thinking",
+        "thinking": "**Comparing environments**\n\nThe lockfile was written by a newer npm than the runner has.\n\n"
+        "**Checking versions**",
+    }
+    plain = data.replace(b"**Exported:** 3/2/2026 9:30:02  \n", b"")
+    assert turns(parse_one("markdown", plain, "x.md"))[1][1].startswith("> **Comparing environments**")
