@@ -107,6 +107,11 @@ _CASCADE_ACTION = re.compile(
 # A quote that opens an answer with a bold title (`> **Fixing WSL dependencies**`), to its last quoted line: the
 # summary of a reasoning model's thinking, as ChatGPT Exporter writes it.
 _REASONING_QUOTE = re.compile(r"\A[ \t]*> \*\*[^*\n]+\*\*[ \t]*\n(?:[ \t]*>[^\n]*(?:\n|\Z))*")
+# The line browser exporters end a file with (`Powered by [ChatGPT Exporter](https://...)`, Claude's, Gemini's,
+# DeepSeek's), after a rule: not the last answer's.
+_EXPORTER_FOOTER = re.compile(
+    r"\n(?:[ \t]*---[ \t]*\n)?[ \t]*Powered by \[[^\]\n]{1,60}\]\([^)\n]*\)[ \t]*\s*\Z"
+)
 # LibreChat's Markdown export: `# Conversation`, then its fields as `- key: value` lines.
 _LIBRECHAT_HEAD = re.compile(rb"# Conversation[ \t]*\r?\n- conversationId: ")
 _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
@@ -366,7 +371,7 @@ class MarkdownImporter:
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        text = read_text(stream)
+        text = _EXPORTER_FOOTER.sub("\n", read_text(stream))
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return

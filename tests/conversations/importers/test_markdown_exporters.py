@@ -345,3 +345,26 @@ def test_chatgpt_exporters_reasoning_summary_is_thinking() -> None:
     }
     plain = data.replace(b"**Exported:** 3/2/2026 9:30:02  \n", b"")
     assert turns(parse_one("markdown", plain, "x.md"))[1][1].startswith("> **Comparing environments**")
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Powered by [Claude Exporter](https://www.claudexporter.com)",
+        "Powered by [ChatGPT Exporter](https://www.chatgptexporter.com)",
+        "Powered by [Gemini Exporter](https://www.ai-chat-exporter.com)",
+    ],
+)
+def test_the_exporters_footer_is_not_the_last_answers(footer: str) -> None:
+    """Every real file of these browser extensions ends with its footer after a rule; it is not what the model
+    said (and would be trained on as if it were)."""
+    data = (
+        "# Undo a commit\n\n## Prompt:\nhow do I undo the last commit but keep my changes?\n\n"
+        "## Response:\nRun `git reset --soft HEAD~1`: the commit goes, the changes stay staged.\n\n\n\n---\n"
+        f"{footer}\n"
+    ).encode()
+    conversation = parse_one("markdown", data, "Claude-Undo a commit.md")
+    assert turns(conversation)[-1] == (
+        "assistant",
+        "Run `git reset --soft HEAD~1`: the commit goes, the changes stay staged.",
+    )
