@@ -110,8 +110,10 @@ _REASONING_QUOTE = re.compile(r"\A[ \t]*> \*\*[^*\n]+\*\*[ \t]*\n(?:[ \t]*>[^\n]
 # The line browser exporters end a file with (`Powered by [ChatGPT Exporter](https://...)`, Claude's, Gemini's,
 # DeepSeek's), after a rule: not the last answer's.
 _EXPORTER_FOOTER = re.compile(
-    r"\n(?:[ \t]*---[ \t]*\n)?[ \t]*Powered by \[[^\]\n]{1,60}\]\([^)\n]*\)[ \t]*\s*\Z"
+    r"\n(?:[ \t]*---[ \t]*\n)?[ \t]*Powered by \[([^\]\n]{1,60})\]\([^)\n]*\)[ \t]*\s*\Z"
 )
+_ESCAPING_EXPORTERS = frozenset(("Gemini Exporter", "DeepSeek Exporter"))
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 # LibreChat's Markdown export: `# Conversation`, then its fields as `- key: value` lines.
 _LIBRECHAT_HEAD = re.compile(rb"# Conversation[ \t]*\r?\n- conversationId: ")
 _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
@@ -371,7 +373,12 @@ class MarkdownImporter:
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        text = _EXPORTER_FOOTER.sub("\n", read_text(stream))
+        text = read_text(stream)
+        footer = _EXPORTER_FOOTER.search(text)
+        if footer is not None:
+            text = text[: footer.start()] + "\n"
+        # These two write the person's prompts with Markdown's characters escaped (`file\_name`, `\*`).
+        escaped_prompts = footer is not None and footer.group(1) in _ESCAPING_EXPORTERS
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return
@@ -391,6 +398,8 @@ class MarkdownImporter:
                 section = _quoted(section)
             section = [line for line in section if not _MESSAGE_TIME.match(line)]
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
+            if escaped_prompts and role == "user":
+                text = _MARKDOWN_ESCAPE.sub(r"\1", text)
             blocks = _content_blocks(text) if heading else None
             if blocks is not None:
                 _add_blocks(builder, role, blocks)

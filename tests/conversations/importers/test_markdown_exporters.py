@@ -368,3 +368,23 @@ def test_the_exporters_footer_is_not_the_last_answers(footer: str) -> None:
         "assistant",
         "Run `git reset --soft HEAD~1`: the commit goes, the changes stay staged.",
     )
+
+
+def test_gemini_exporters_escaped_prompts_are_unescaped() -> None:
+    """Gemini Exporter writes the person's prompt with Markdown's characters escaped (`file\\_processing`,
+    `prelude::\\*`, seen in a real export); the answers it writes as they are."""
+    data = (
+        b"# Thread cleanup\n\n**Exported:** 11/6/2025 13:14:12  \n\n## Prompt:\n"
+        b"use rayon::prelude::\\*;\nfn remove\\_dir\\_later(path: &str) \\-> Result\\<()\\> { }\n"
+        b"why is remove\\_dir\\_all slow?\n\n"
+        b"## Response:\n`remove_dir_all` walks the tree and unlinks each file \\* one at a time.\n\n---\n"
+        b"Powered by [Gemini Exporter](https://www.geminiexporter.com)\n"
+    )
+    conversation = parse_one("markdown", data, "Gemini-Thread cleanup.md")
+    assert turns(conversation) == [
+        (
+            "user",
+            "use rayon::prelude::*;\nfn remove_dir_later(path: &str) -> Result<()> { }\nwhy is remove_dir_all slow?",
+        ),
+        ("assistant", "`remove_dir_all` walks the tree and unlinks each file \\* one at a time."),
+    ]
