@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from . import open_webui
 from ._json import BOM, BadRecord, decode
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_use
@@ -88,11 +89,12 @@ _EMPHASIZED = re.compile(
 # "Reasoned for 1m 12s"; in French "Raisonnement terminé pendant 7 secondes", "Raisonnement terminé", "Réflexion
 # durant une seconde", all seen in real exports): alone on the answer's first line.
 _DURATION = (
-    r"(?:a few seconds|a second|une seconde|quelques secondes|\d+ ?(?:m|min)(?: \d+ ?s)?"
-    r"|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?))"
+    r"(?:a few seconds|a second|une seconde|quelques secondes|ein paar Sekunden|eine Sekunde"
+    r"|\d+ ?(?:m|min)(?: \d+ ?s)?|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?|Sekunden?))"
 )
 _THINKING_TIME = re.compile(
-    rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Raisonnement terminé(?: pendant {_DURATION})?"
+    rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Nachgedacht für {_DURATION}"
+    rf"|Raisonnement terminé(?: pendant {_DURATION})?"
     rf"|Réflexion durant {_DURATION})[ \t]*\n"
 )
 # Windsurf's Cascade export: its headings, and the agent's actions written as italic lines of their own.
@@ -405,6 +407,10 @@ class MarkdownImporter:
                 _add_blocks(builder, role, blocks)
             elif cascade and role in ("user", "assistant"):
                 _add_cascade(builder, role, text)
+            elif role == "assistant" and '<details type="' in text:
+                # Open WebUI's Markdown export keeps the answer as Open WebUI stores it: reasoning and tool calls
+                # in `<details type="...">` elements.
+                open_webui.add_answer(builder, text)
             elif role == "assistant":
                 _add_answer(builder, text, reasoning_quote=chatgpt_exporter)
             else:

@@ -96,7 +96,7 @@ def _timestamp(message: dict[str, Any]) -> float:
     return value if type(value) is int or type(value) is float else 0
 
 
-def _answer(builder: TurnBuilder, content: str) -> None:
+def add_answer(builder: TurnBuilder, content: str) -> None:
     """An answer's text and the `<details>` elements inside it, in order."""
     at = 0
     for element in _DETAILS.finditer(content):
@@ -135,7 +135,7 @@ def _phases(builder: TurnBuilder, phases: list[Any]) -> None:
             continue
         phase = item.get("phase")
         if phase == "answer":
-            _answer(builder, item["content"])
+            add_answer(builder, item["content"])
         elif phase in ("think", "thinking", "reasoning"):
             builder.thinking(item["content"])
         elif item["content"].strip():
@@ -185,7 +185,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             if not content and type(message.get("content_list")) is list:
                 _phases(builder, message["content_list"])
             elif type(content) is str:
-                _answer(builder, content)
+                add_answer(builder, content)
             else:
                 builder.text(flatten(content, builder.dropped))
         elif role == "system":

@@ -261,6 +261,7 @@ def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine
         "Raisonnement terminé pendant 10 secondes",
         "Raisonnement terminé",
         "Réflexion durant une seconde",
+        "Nachgedacht für 11s",
     ],
 )
 def test_the_thinking_time_above_an_answer_is_left_out(notice: str) -> None:
@@ -388,3 +389,23 @@ def test_gemini_exporters_escaped_prompts_are_unescaped() -> None:
         ),
         ("assistant", "`remove_dir_all` walks the tree and unlinks each file \\* one at a time."),
     ]
+
+
+def test_open_webuis_markdown_keeps_reasoning_as_thinking() -> None:
+    """Open WebUI's Markdown export writes the answer as Open WebUI stores it, the reasoning in a `<details
+    type="reasoning">` element (seen in a real export), read as the JSON export's are."""
+    data = (
+        b"### USER\nWhat is a race condition?\n\n### ASSISTANT\n"
+        b'<details type="reasoning" done="true" duration="2">\n<summary>Thought for 2 seconds</summary>\n'
+        b"> They want a definition and an example.\n</details>\n"
+        b"A race condition is when the result depends on the timing of threads that share state.\n"
+    )
+    conversation = parse_one("markdown", data, "chat-export.md")
+    assert turns(conversation)[1] == (
+        "assistant",
+        "A race condition is when the result depends on the timing of threads that share state.",
+    )
+    assert (conversation.turns[1].blocks or [])[0] == {
+        "type": "thinking",
+        "thinking": "They want a definition and an example.",
+    }
