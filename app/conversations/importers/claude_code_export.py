@@ -13,7 +13,8 @@ welcome box since 2.1), then the transcript:
   main`): a tool call block of the answer (`Bash` with `{"args": "git status"}`) and its result;
 - status lines (`✻ Brewed for 6s`, `✳ Shimmying… (esc to interrupt)`), the compaction rule (`═══ Conversation
   compacted ═══`) and `⎿` lines under a prompt (files Claude Code read for it) are not text; the latter are
-  counted as dropped (`attachment`).
+  counted as dropped (`attachment`); a prompt that is one slash command no answer follows (`> /model`, `> /context`)
+  is a command block of the next prompt, as in the session files, not the person's words.
 The file's path is the external id, the first prompt the title, the version and model from the banner the
 metadata. Markdown was rendered for the terminal, so backticks and emphasis are gone from the text.
 """
@@ -39,6 +40,8 @@ _BANNER = re.compile(r"Claude Code v(\d[\w.]*)")
 _MODEL = re.compile(r"(?:▝▜█████▛▘|│)\s+((?:Opus|Sonnet|Haiku|Claude)[\w .-]*?)(?:\s+·|\s*│|$)")
 _HEAD_PROMPT = re.compile(r"(?m)^(?:>|\u276f) \S")
 _HEAD_ANSWER = re.compile(r"(?m)^(?:⏺|●) \S")
+# A prompt that is one slash command, with its arguments (or the status the CLI printed after it).
+_COMMAND = re.compile(r"/([a-z][\w:-]*)(?:[ \t]+([^\n]*))?")
 
 
 class ClaudeCodeExportImporter:
@@ -55,8 +58,15 @@ class ClaudeCodeExportImporter:
         builder = TurnBuilder()
         metadata: dict[str, str] = {}
         blocks = _blocks(lines, builder, metadata)
-        for kind, text, results in blocks:
-            if kind == "user":
+        for number, (kind, text, results) in enumerate(blocks):
+            answered = number + 1 < len(blocks) and blocks[number + 1][0] == "assistant"
+            command = _COMMAND.fullmatch(text.strip()) if kind == "user" and not answered else None
+            if command is not None:
+                # A slash command no answer follows (`/model`, `/context`): what it did, not what the person asked.
+                # One that the model answers (a custom command's prompt) stays the prompt.
+                name, args = command[1], (command[2] or "").strip()
+                builder.user("", blocks=[{"type": "command", "name": f"/{name}", "args": args}])
+            elif kind == "user":
                 builder.user(text)
             elif results is None:
                 builder.text(text)

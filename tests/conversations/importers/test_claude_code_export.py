@@ -91,3 +91,25 @@ def test_import_stores_the_pairs_and_again_adds_nothing(engine: Engine) -> None:
     assert (summary.conversations_added, summary.errors) == (2, [])
     assert summary.pairs_detected >= 2
     assert run_import(engine, paths=[ROOT], source="claude-code-export", workers=0).conversations_added == 0
+
+
+def test_slash_commands_nobody_answers_are_command_blocks_not_prompts() -> None:
+    """A real export opens with `> /model`, `> /status` and `> /context` and their output: commands, not what the
+    person asked. A command the model answers (a custom command's prompt) stays the prompt."""
+    data = (
+        "╭───────────────────────────╮\n│ ✻ Welcome to Claude Code! │\n╰───────────────────────────╯\n\n"
+        "> /model \n  ⎿  Kept model as Default (recommended)\n\n"
+        "> /context \n  ⎿  claude-opus-4-1 • 35k/200k tokens (18%)\n\n"
+        "> /review 12 \n\n"
+        "⏺ Reviewing pull request 12: the migration drops the index before the backfill.\n\n"
+        "> why does that matter?\n\n"
+        "⏺ Without the index the backfill scans the whole table for every batch.\n"
+    ).encode()
+    (conversation,) = list(get_importer("claude-code-export").parse(io.BytesIO(data), "session.txt"))
+    assert isinstance(conversation, ParsedConversation)
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant", "user", "assistant"]
+    assert turns(conversation)[0] == ("user", "/review 12")
+    assert conversation.turns[0].blocks == [
+        {"type": "command", "name": "/model", "args": ""},
+        {"type": "command", "name": "/context", "args": ""},
+    ]
