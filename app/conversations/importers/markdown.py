@@ -87,7 +87,7 @@ _EMPHASIZED = re.compile(
 )
 # The line above a reasoning model's answer on ChatGPT's page, in the exported Markdown ("Thought for 7 seconds",
 # "Reasoned for 1m 12s"; in French "Raisonnement terminé pendant 7 secondes", "Raisonnement terminé", "Réflexion
-# durant une seconde", all seen in real exports): alone on the answer's first line.
+# durant une seconde"; in German "Nachgedacht für 11s", all seen in real exports): alone on the answer's first line.
 _DURATION = (
     r"(?:a few seconds|a second|une seconde|quelques secondes|ein paar Sekunden|eine Sekunde"
     r"|\d+ ?(?:m|min)(?: \d+ ?s)?|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?|Sekunden?))"
