@@ -121,6 +121,7 @@ _LIBRECHAT_HEAD = re.compile(rb"# Conversation[ \t]*\r?\n- conversationId: ")
 _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
 # A message's sender alone in bold: `**User**`, or the assistant's label (`**GPT-4.1**`, `**Claude 3.5 Sonnet**`).
 _LIBRECHAT_SENDER = re.compile(r"\*\*([^*\n]{1,60})\*\*[ \t]*$")
+_HEADING_LEAD = re.compile(r"#{1,6}[ \t]+")
 # Copilot for Obsidian ends each message with its time on a line of its own.
 _MESSAGE_TIME = re.compile(r"[ \t]*\[Timestamp: [^\]\n]{4,40}\][ \t]*$")
 # A YAML front matter's topic (Copilot for Obsidian) or title: the conversation's title when no `# ` line names it.
@@ -182,6 +183,9 @@ def _markers(lines: list[str]) -> list[Marker]:
                 markers.append((index, role, True, _QUOTED_BODY))
             continue
         prefix = _PREFIX.match(line) or _EMPHASIZED.match(line)
+        if prefix is None and line.startswith("#") and (lead := _HEADING_LEAD.match(line)) is not None:
+            # `# **user**: ...`: an emphasized speaker made a heading (seen in a real Copilot for Obsidian chat).
+            prefix = _EMPHASIZED.match(line, lead.end())
         if prefix:
             rest = line[prefix.end() :]
             name = prefix.group(prefix.lastindex or 1).lower()

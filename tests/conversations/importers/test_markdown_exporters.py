@@ -409,3 +409,12 @@ def test_open_webuis_markdown_keeps_reasoning_as_thinking() -> None:
         "type": "thinking",
         "thinking": "They want a definition and an example.",
     }
+
+
+def test_an_emphasized_speaker_made_a_heading_still_opens_a_message() -> None:
+    """A real Copilot for Obsidian chat opens with `# **user**: ...` (the speaker line made a heading)."""
+    name = "obsidian-copilot/copilot-conversations/Fix_the_cron_schedule@20250502_081500.md"
+    data = (ROOT / name).read_bytes().replace(b"\n**user**: Give me", b"\n# **user**: Give me", 1)
+    assert b"# **user**:" in data
+    conversation = parse_one("markdown", data, "chat.md")
+    assert turns(conversation) == EXPECTED[name][1]
