@@ -64,13 +64,14 @@ _STRONG = 1.0  # pushback families at least this heavy make "states a problem" /
 _QUESTION_OPENER = re.compile(
     r"\W*(?:(?:can|could|would|should|is|are|do|does|did|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
     r"|what (?:is|are|does|do|about|if|would|should|can|kind)\b|which\b"
-    r"|how (?:do|does|can|could|would|should|is|are|much|many|about|long)\b"
+    r"|how (?:do|does|can|could|would|should|is|are|much|many|about|long|to)\b"
     r"|why (?:is|are|does|do|did|would|not)\b|where (?:is|are|do|does|can|should)\b|who\b)"
 )
 _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+)?"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate"
-    r"|summari[sz]e|refactor|convert|extend|include)\b)"
+    r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
+    r"|set up|install|rename|move)\b)"
 )
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400

@@ -643,6 +643,10 @@ def test_revised_code_after_praise_is_not_dropped_code():
         # A question with its mark left out asks for more.
         "What are the trade-offs of an outbox compared to a plain Celery task",
         "how does the worker know an email was already sent",
+        # Seen in later real sessions: more requests for new work, and "how to" without its mark.
+        "push to a remote repository",
+        "let's make the welcome email's subject line bold",
+        "How to create the folder structure and run this app",
     ],
 )
 def test_new_work_and_unmarked_questions_state_no_problem(reply):
