@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -300,7 +300,8 @@ def _import_file(
                 reject(error)
         held = None
         tally.parsed += 1
-        tally.dropped.update(result.dropped)
+        if result.dropped:
+            tally.dropped += Counter(result.dropped)  # `+=` keeps only kinds counted more than none
         if not context:
             tally.format = read.format
             context.append(_context(writer, tally, source))

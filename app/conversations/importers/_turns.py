@@ -228,7 +228,7 @@ class TurnBuilder:
         self, external_id: str, *, title: str | None = None, metadata: dict[str, Any] | None = None
     ) -> ParsedConversation:
         """The finished conversation (BadRecord unless it has a user and an assistant turn) with its system
-        prompt and what was dropped."""
+        prompt and what was dropped (kinds counted as none, `dropped["image"] += 0`, left out)."""
         turns = self.finish()
         return ParsedConversation(
             external_id=external_id,
@@ -236,7 +236,7 @@ class TurnBuilder:
             title=title,
             system_prompt=self.system_prompt,
             metadata=metadata or {},
-            dropped=dict(self.dropped),
+            dropped=dict(+self.dropped),
         )
 
 

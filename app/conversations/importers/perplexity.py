@@ -96,13 +96,11 @@ def _answer(entry: dict[str, Any], builder: TurnBuilder, where: str) -> str:
         elif usage == "media_items":
             media = block.get("media_block")
             items = media.get("media_items") if type(media) is dict else None
-            if type(items) is list and items:
-                builder.dropped["image"] += len(items)
+            builder.dropped["image"] += len(items) if type(items) is list else 0
         elif type(usage) is str and usage.startswith("sources"):
             sources = block.get("sources_mode_block")
             rows = sources.get("rows") if type(sources) is dict else None
-            if type(rows) is list and rows:
-                builder.dropped["source"] += len(rows)
+            builder.dropped["source"] += len(rows) if type(rows) is list else 0
     return answer
 
 

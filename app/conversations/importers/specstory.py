@@ -151,8 +151,7 @@ class SpecStoryImporter:
                 continue
             if role == "user":
                 text, images = _IMAGE.subn("", text)
-                if images:
-                    builder.dropped["image"] += images
+                builder.dropped["image"] += images
                 builder.user(text.strip())
                 continue
             for part in _parts(text):
@@ -160,8 +159,7 @@ class SpecStoryImporter:
                 for block in blocks:
                     builder.block(block)
                 prose, empty = _EMPTY_FENCE.subn("", prose)
-                if empty:
-                    builder.dropped["empty code block"] += empty
+                builder.dropped["empty code block"] += empty
                 builder.text(prose.strip())
         try:
             yield builder.conversation(filename, title=title)

@@ -98,3 +98,37 @@ def test_a_wrapped_stream_can_be_peeked_a_whole_head_deep() -> None:
     head = peekable(io.BytesIO(data)).peek(65536)
     assert len(head) >= 65536
     assert b'{"k": 1}' in head
+
+
+def test_kinds_dropped_none_of_are_not_reported() -> None:
+    """Readers count what they leave out as they go (`dropped["image"] += len(images)`, often 0): a kind counted
+    as none is not reported, on the conversation or in the import's totals."""
+    from app.conversations.importers._turns import TurnBuilder
+
+    builder = TurnBuilder()
+    builder.user("q")
+    builder.text("a")
+    builder.dropped["image"] += 0
+    builder.dropped["file"] += 2
+    assert builder.conversation("c").dropped == {"file": 2}
+
+
+def test_an_import_reports_no_kind_dropped_none_of(engine: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """Readers that build their conversation themselves pass their counts on as they are; the import's totals
+    keep only the kinds something was dropped of."""
+    from app.conversations import importing
+    from app.conversations.importers.base import ParsedConversation, ParsedTurn
+
+    def read_file(item: Any, *, format: str, read: Any, progress: Any = None) -> Any:
+        read.format, read.sha256 = "openai", "0" * 64
+        yield ParsedConversation(
+            external_id="c",
+            turns=[ParsedTurn("user", "q"), ParsedTurn("assistant", "a")],
+            dropped={"image": 0, "file": 2},
+        )
+
+    monkeypatch.setattr(importing, "read_file", read_file)
+    (tmp_path / "chat.jsonl").write_text("{}\n")
+    summary = importing.run_import(engine, paths=[tmp_path / "chat.jsonl"], source="t", workers=0)
+    assert dict(summary.dropped) == {"file": 2}
+    assert summary.file_reports[0]["dropped_parts"] == {"file": 2}
