@@ -380,7 +380,7 @@ class MarkdownImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         text = read_text(stream)
-        footer = _EXPORTER_FOOTER.search(text)
+        footer = _EXPORTER_FOOTER.search(text, max(len(text) - 400, 0))  # the file's last lines
         if footer is not None:
             text = text[: footer.start()] + "\n"
         # These two write the person's prompts with Markdown's characters escaped (`file\_name`, `\*`).
@@ -388,7 +388,7 @@ class MarkdownImporter:
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return
-        if _LIBRECHAT_HEAD.match(text.encode()[:4096]) is not None:
+        if _LIBRECHAT_HEAD.match(text[:200].encode()) is not None:
             yield _librechat(text.splitlines(), filename)
             return
         lines = text.splitlines()
