@@ -52,11 +52,13 @@ class OrgAiImporter:
         text = read_text(stream).replace("\r\n", "\n")
         blocks = 0
         at = 0
+        heading = ""  # the last Org heading before the block, read once along the file
         while (begin := _BEGIN.search(text, at)) is not None:
             blocks += 1
-            line = text.count("\n", 0, begin.start()) + 1
+            heading = next(reversed(_HEADING.findall(text, at, begin.start())), heading)
             end = _END.search(text, begin.end())
             if end is None:
+                line = text.count("\n", 0, begin.start()) + 1
                 yield RecordError(reason="#+begin_ai without a #+end_ai after it", line=line)
                 break
             options = {m.group(1).lower(): m.group(2) or "" for m in _OPTION.finditer(begin.group(1))}
@@ -70,13 +72,10 @@ class OrgAiImporter:
             if len({turn.role for turn in builder.finish(complete=False)}) < 2:
                 yield Skipped(_NO_TALK)
                 continue
-            headings = _HEADING.findall(text, 0, begin.start())
             first = next(turn.text for turn in builder.turns if turn.role == "user")
             metadata = {key: options[key] for key in ("model", "service") if options.get(key)}
             yield builder.conversation(
-                f"{filename}#{blocks}",
-                title=headings[-1].strip() if headings and headings[-1].strip() else prompt_title(first),
-                metadata=metadata,
+                f"{filename}#{blocks}", title=heading.strip() or prompt_title(first), metadata=metadata
             )
         if blocks == 0:
             raise FileFormatError("expected org-ai chats: #+begin_ai ... #+end_ai blocks")
