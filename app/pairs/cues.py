@@ -36,7 +36,10 @@ PUSHBACK_CUES = (
         r"stopped (?:working|compiling|rendering|showing|loading|responding|sticking)\b",
         r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant)\b",
-        r"i asked (?:for|about)\b", r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft",
+        r"i asked (?:for|about)\b",
+        r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
+        r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
+        r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft",
         r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
         r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
         r"pas ce que\b", r"(?:está|esta|es) mal\b", r"equivocad[oa]", r"no (?:funciona|compila|sirve)\b",
@@ -57,7 +60,7 @@ PUSHBACK_CUES = (
     # What came out is wrong: "the total is off by 40", "numbers are way off", "the oxygens don't balance", "the
     # page is blank".
     Cue("wrong-output", 1.8, (
-        r"off by\b", r"(?:is|are|looks?|seems?|still) (?:way |totally |completely |all |a bit |slightly )?off\b",
+        r"off by\b", r"(?:does|did|do) (?:absolutely |literally |just |still )?nothing\b", r"(?:is|are|looks?|seems?|still) (?:way |totally |completely |all |a bit |slightly )?off\b",
         r"(?:way|totally|completely) off\b", r"(?:that|it|this|they)'(?:s|re) off\b", r"(?:is|are) missing\b",
         r"(?:looks?|looked|seems?|came out|comes out|turned out|ended up) (?:way |too |really |very |super |much )?"
         r"(?:low|high|thin|thick|short|small|big|weird|bland|dry|salty|blurry)\b",
@@ -124,7 +127,7 @@ PUSHBACK_CUES = (
         r"deprecated\b", r"veraltet\b", r"errors?\b", r"exceptions?\b", r"fail(?:s|ed|ing|ures?)?\b",
         r"crash", r"die[sd]\b", r"break(?:s|ing)?\b", r"broken?\b", r"leak", r"outage", r"goes down\b", r"hangs?\b",
         r"deadlock", r"rate[- ]limit", r"silently\b", r"stuck\b", r"regress", r"flaky\b", r"twice\b",
-        r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"fehler\b", r"stürzt\b",
+        r"duplicat", r"worse\b", r"what happens (?:when|if)\b", r"times out\b", r"timed out\b", r"fehler\b", r"stürzt\b",
         r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
         r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b", r"delet(?:es|ed)\b", r"destroy(?:s|ed)?\b",
         r"wiped\b", r"gelöscht",
@@ -245,6 +248,15 @@ ACCEPTANCE_CUES = (
         r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b", r"i (?:typed|mistyped|misspelled|misread)\b",
         r"(?:it's|it was|was|that's|that was) my (?:own )?(?:typo|mistake|fault|bad)\b", r"my typo\b",
         r"(?:on|in) the wrong (?:branch|folder|directory|env|environment|venv|tab|project|account|machine|server)\b",
+        r"erro meu\b", r"culpa minha\b", r"foi mal\b", r"mi error\b", r"error mío\b", r"culpa mía\b",
+        r"mein fehler\b", r"meine schuld\b", r"ma faute\b", r"mon erreur\b", r"colpa mia\b", r"errore mio\b",
+    )),
+    # A failure that was there before the answer: "that one fails on main too", "it wasnt working even before
+    # your change". Not a verdict on the answer.
+    Cue("already-broken", -2.0, (
+        r"(?:fails?|failing|broken|red) on (?:main|master|develop|trunk)\b",
+        r"(?:was|were) (?:already )?(?:broken|failing|like that) (?:before|on main)\b",
+        r"even before (?:your|the|this) (?:change|fix|edit|commit)\b", r"not (?:from|caused by) your (?:change|fix|edit)\b",
     )),
     # Curiosity and definitions: "what does amortization mean here?", "why X instead of Y? just curious".
     Cue("asks-meaning", -1.6, (
@@ -255,7 +267,7 @@ ACCEPTANCE_CUES = (
     # A new plan, not a verdict: "actually let's do Rome instead of Paris", "on second thought".
     Cue("changes-plan", -1.5, (
         r"let's (?:do|go with|go for|make it|switch to|try|use) (?:\w+ ){1,4}instead\b", r"on second thought\b",
-        r"changed my mind\b",
+        r"changed my mind\b", r"(?:we|i) (?:just |now )?decided (?:to|on)\b", r"(?:we|i) changed (?:our|my) plans?\b",
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
     Cue("thanks", -1.0, (
@@ -273,7 +285,7 @@ ACCEPTANCE_CUES = (
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
-        r"^(?:and )?also\b", r"^and (?:one|have|make|add|another|maybe|can|could|now)\b", r"(?:can|could|would) you also\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^(?:and )?also\b", r"^and (?:one|have|make|add|another|maybe|can|could|now)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
@@ -312,7 +324,7 @@ REVISION_CUES = (
     # Taking the point: conceding, or building on the user's statement ("Then drop ...", "That's a race").
     Cue("chosen-revises", 1.4, (
         r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair point\b", r"^right\b",
-        r"(?:is|are) right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
+        r"(?:is|are|was) (?:almost |most |probably )?(?:certainly |definitely |likely )?right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
         r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
         r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
         r"(?:i|we) (?:missed|overlooked)\b", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b",
@@ -336,6 +348,8 @@ REVISION_CUES = (
         r"adjusted|switched|reworked|replaced|removed|moved)\b",
         r"вы правы", r"ты прав", r"извин", r"прошу прощения", r"맞습니다", r"맞아요", r"죄송", r"masz rację",
         r"ma pan(?:i)? rację", r"przepraszam", r"haklısın", r"özür", r"du har rätt", r"förlåt", r"ursäkta",  # noqa: RUF001 - Turkish dotless i
+        r"je me suis tromp", r"me equivoqu", r"ich habe mich (?:geirrt|vertan)", r"ich lag falsch\b",
+        r"me enganei\b", r"eu errei\b", r"mi sono sbagliat", r"ho sbagliato\b",
         r"je hebt gelijk", r"u hebt gelijk", r"excuses\b",
         r"você tem razão\b", r"tem razão\b", r"desculp", r"hai ragione\b", r"^scus", r"mi scuso\b",
         r"^(?:抱歉|对不起|不好意思|你说得对|您说得对|对[\uff0c,\u3002\uff01!]|没错|確かに|失礼|すみません|申し訳|ごめん|その通り"

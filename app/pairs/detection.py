@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-6"
+DETECTOR_VERSION = "heuristic-7"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -62,10 +62,12 @@ _ASKS = -0.8  # a bare question ("But what about logging?") without a real pushb
 _STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
 # A reply that opens like a question (its mark left out) or like a request for new work.
 _QUESTION_OPENER = re.compile(
-    r"\W*(?:(?:can|could|would|should|is|are|do|does|did|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
+    r"\W*(?:(?:can|could|would|should|is|are|do|does|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
+    # "did the port forward, gave them my ip": "did the" opens statements ("I did the ...") as often as questions.
+    r"|did (?:you|it|this|that|there|we|i|they|any)\b"
     r"|what (?:is|are|does|do|about|if|would|should|can|kind)\b|which\b"
     r"|how (?:do|does|can|could|would|should|is|are|much|many|about|long|to)\b"
-    r"|why (?:is|are|does|do|did|would|not)\b|where (?:is|are|do|does|can|should)\b|who\b)"
+    r"|why (?:is|are|does|do|did|would|not|a|an|use|using)\b|where (?:is|are|do|does|can|should)\b|who\b)"
 )
 _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+)?"
@@ -87,6 +89,9 @@ _NON_WORD_TO_SPACE = bytes(
     b if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(256)
 )
 _FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
+_WRONG_OUTPUT = next(cue for cue in PUSHBACK_CUES if cue.name == "wrong-output")
+# A number set against another, as a wrong result is: "i think california is 21 days not 30", "it's 4 not 6".
+_NUMBER_NOT = re.compile(r"\b\d[\d.,]*\s?(?:%|[^\W\d]+)? not \d")
 _DEFENDS = next(cue for cue in REVISION_CUES if cue.name == "chosen-defends")
 _DEFENDS_TAIL = CueScanner((_DEFENDS,))
 # "That's wrong, it's 4/6", "are you sure?": a user who only disagrees gets a concession when the assistant
@@ -98,7 +103,7 @@ _DISAGREES = frozenset(
 )
 # Doubt is disagreement too; worry ("I'm nervous about running it in business hours") is not.
 _DOUBTS = re.compile(
-    r"are you (?:sure|certain)|bist du (?:dir )?sicher|(?:es-tu|êtes-vous|t'es) sûr|estás segur|tem certeza"
+    r"are you (?:sure|certain)|bist du (?:dir )?sicher|(?:es-tu|êtes-vous|t'es|tu es) s[ûu]r|estás segur|tem certeza"
     r"|sei sicur|本当に|确定吗|你确定"
 )
 # Replies that say more than "you are wrong" need no concession: what happened or would happen (an error,
@@ -123,6 +128,8 @@ _CONCEDES = re.compile(
     r"|you're (?:absolutely )?(?:right|correct)|(?:right|true|correct|indeed|oops|sorry|my (?:mistake|bad|error)"
     r"|good (?:catch|point)|fair point|stimmt|richtig|du hast recht|(?:tu as|vous avez) raison|exact"
     r"|(?:tienes|tiene) razón|cierto|verdad|(?:você )?tem razão|hai ragione"
+    # Undoing the step the question was about ("why did you touch package.json" "Reverted it").
+    r"|reverted|undid|rolled (?:it |that |this )?back|backed (?:it |that |this )?out"
     r"|your (?:\w+ ){0,2}(?:is|was|are) (?:right|correct))\b"
     # Chinese and Japanese run on without a space, so no word boundary follows ("その通りです"); "对" ("right")
     # only before punctuation, not as the start of "对于" ("as for").
@@ -215,6 +222,8 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     z, signals = (_BIAS + _PASTED, ["long-paste"]) if pasted else (_BIAS, [])
     scanned = _prepare(reply)
     pushback, acceptance = _PUSHBACK.hits(scanned), _ACCEPTANCE.hits(scanned)
+    if _WRONG_OUTPUT not in pushback and _NUMBER_NOT.search(reply):
+        pushback[_WRONG_OUTPUT] = 1
     for cue, count in (pushback | acceptance).items():
         z += cue.weight * (_REPEAT_BONUS if count > 1 and cue.weight > 0 else 1.0)
         signals.append(cue.name)
@@ -256,8 +265,12 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     for cue in revised:
         z += cue.weight
         signals.append(cue.name)
+    # A revision that opens with the deliverable itself (a heading, a bold title, code) is a new version, not a
+    # defence: assistants often redo the work after "nope. no puns" without a word of concession.
+    redone = revision.startswith(("#", "**", "```"))
     if (
         not revised
+        and not redone
         and (_DISAGREES.intersection(pushback) or _DOUBTS.search(reply))
         and not _OBSERVED.intersection(pushback)
         and "code-failure" not in signals

@@ -656,3 +656,51 @@ def test_new_work_and_unmarked_questions_state_no_problem(reply):
 def test_a_statement_that_opens_with_when_still_reports_a_problem():
     # "When" opens statements as often as questions: it is not read as a question without its mark.
     assert score_of("when I sign up twice quickly I get two emails") >= DEFAULT_THRESHOLD
+
+
+# heuristic-7: from the fifth independent batch's dev two thirds (written in other words here).
+def test_a_number_set_against_the_answers_reads_as_a_wrong_result():
+    reply = "this is great! one thing, i checked and the late fee is 15% not 20%"
+    revision = "You're right, the late fee is 15%. Here is the paragraph with the correct figure: ..."
+    assert score_between(reply, revision) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "revision",
+    [
+        "**Version 1**\nMeet the new spring menu: fresh herbs, bright citrus, nothing fussy.\n\n**Version 2**\n...",
+        "## Cover letter\n\nDear Ms. Ortega,\n\nI am writing about the junior analyst role ...",
+    ],
+)
+def test_a_revision_that_redoes_the_work_needs_no_concession(revision):
+    # Assistants often redo the work after a curt "no" without a word of concession: a revision that opens with
+    # the deliverable is a new version, not a defence.
+    assert score_between("nope. no emojis, and no exclamation marks", revision) >= DEFAULT_THRESHOLD
+    defence = "Emojis suit this audience: posts with them get more replies, so I would keep them as they are."
+    assert score_between("nope. no emojis, and no exclamation marks", defence) < DEFAULT_THRESHOLD
+
+
+def test_undoing_the_step_concedes_a_why_did_you_question():
+    reply = "why did you change the docker compose file. that was not part of this ticket"
+    reverted = "Reverted it: `docker-compose.yml` is back to main's version and the PR only touches `api/`."
+    assert score_between(reply, reverted) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "deu erro de novo... pera, erro meu, o arquivo nao estava salvo. agora foi",
+        "ça plante encore... ah non, c'est ma faute, j'étais dans le mauvais dossier",
+        "that spec fails on main too, it's been red for a week. ignore it and add the column to the export",
+        "the upload button wasnt working even before your change. anyway, can you add a progress bar",
+        "looks good. while you're at it, add retries to the webhook sender",
+    ],
+)
+def test_the_users_own_slip_an_old_failure_and_more_work_are_no_pair(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_statement_opening_with_did_the_reports_what_happened():
+    # "did the port forward, gave them my ip": "did the" opens a statement here, not a question.
+    reply = "did the migration on staging like you said and the connection timed out after a minute"
+    assert score_of(reply) >= DEFAULT_THRESHOLD
