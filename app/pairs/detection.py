@@ -75,6 +75,9 @@ _NEW_WORK = re.compile(
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
     r"|set up|install|rename|move)\b)"
 )
+# Languages that put the request at the end: "1番目について、より詳しく説明してください" ("explain the first one
+# in more detail, please"), Korean "...해 주세요", Chinese "请..." at the start.
+_POLITE_REQUEST = re.compile(r"^\W*请|(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$")
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
 # A defence often ends on its verdict ("So the function stays as it is."): the end of a revision whose opening
@@ -238,7 +241,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     # A question written without its mark ("what are the best use cases for it") asks; a reply that opens by
     # asking for new work ("Create a provider like this:", "Part 2: add two methods") states no problem.
     unmarked_question = "?" not in reply and _QUESTION_OPENER.match(reply) is not None
-    new_work = _NEW_WORK.match(reply) is not None
+    new_work = _NEW_WORK.match(reply) is not None or _POLITE_REQUEST.search(reply) is not None
     if new_work and not strong:
         signals.append("asks-new-work")
     if (

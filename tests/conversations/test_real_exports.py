@@ -178,6 +178,7 @@ def test_a_project_folder_finds_aider_and_specstory_logs(engine: Engine) -> None
         ("2025-05-10_12-00Z-fix-flaky-date-test.md", "specstory", 1),
         ("2025-07-20_00-40-33Z-user-provided-an-image.md", "specstory", 1),
         ("2025-11-03_08-12Z-pin-the-node-version.md", "specstory", 1),
+        ("2025-10-15_00-14Z-executar-o-benchmark.md", "specstory", 0),
     }
-    assert dict(summary.skipped) == {"aider session without an answer": 1}
+    assert dict(summary.skipped) == {"aider session without an answer": 1, "SpecStory session without an answer": 1}
     assert (summary.error_count, dict(summary.dropped)) == (0, {"aider command": 1, "image": 1})

@@ -21,6 +21,8 @@ WRAPPER_TAGS = (
     "local-command-stdout",
     "local-command-stderr",
     "system-reminder",
+    # Claude Code's notice that a background task finished, handed to the model as a user message.
+    "task-notification",
 )
 _WRAPPER = re.compile(r"<(" + "|".join(map(re.escape, WRAPPER_TAGS)) + r")>(.*?)</\1>", re.DOTALL)
 

@@ -41,6 +41,9 @@ from ._records import first_byte, head_records, object_lines
 from .base import ParseResult, RecordError, Skipped
 
 _TITLE_FIELDS = {"custom-title": "customTitle", "ai-title": "aiTitle"}
+# `~/.claude/history.jsonl`, uploaded on its own: `{display, pastedContents, timestamp, project}` per prompt typed.
+_HISTORY_KEYS = frozenset(("display", "timestamp", "project"))
+PROMPT_HISTORY = "Claude Code prompt history (history.jsonl: the prompts typed, without answers)"
 # Sessions held in memory at once; the least recently written one is finished first beyond this.
 _OPEN_SESSIONS = 16
 
@@ -52,6 +55,8 @@ class ClaudeCodeImporter:
         if first_byte(head) != ord("{"):
             return False
         records = head_records(head)
+        if records and all(_is_history(r) for r in records):
+            return True
         if records:
             return any(
                 type(r.get("type")) is str and ("sessionId" in r or "parentUuid" in r or "leafUuid" in r)
@@ -74,6 +79,9 @@ class ClaudeCodeImporter:
                 yield entry
                 continue
             number, record = entry
+            if number == 1 and _is_history(record):
+                yield Skipped(PROMPT_HISTORY)
+                return
             kind = record.get("type")
             if kind == "summary":
                 leaf, summary = record.get("leafUuid"), record.get("summary")
@@ -110,6 +118,10 @@ class ClaudeCodeImporter:
         if not found and not finished:
             # Snapshot-only sessions, a prompt nobody answered, summaries only: known shapes, not errors.
             yield Skipped("session without a conversation")
+
+
+def _is_history(record: dict[str, object]) -> bool:
+    return "type" not in record and record.keys() >= _HISTORY_KEYS
 
 
 def _finish(session: Session, filename: str, summaries: dict[str, str]) -> Iterator[ParseResult]:

@@ -56,13 +56,37 @@ _SPEAKERS = {
     # Windsurf's Cascade export (`### User Input` / `### Planner Response`).
     "user input": "user",
     "planner response": "assistant",
+    # The same names in other languages, as exporters and people's own scripts write them (`### Пользователь`).
+    "пользователь": "user",
+    "ассистент": "assistant",
+    "benutzer": "user",
+    "nutzer": "user",
+    "assistent": "assistant",
+    "utilisateur": "user",
+    "usuario": "user",
+    "usuário": "user",
+    "asistente": "assistant",
+    "assistente": "assistant",
+    "utente": "user",
+    "użytkownik": "user",
+    "asystent": "assistant",
+    "kullanıcı": "user",  # noqa: RUF001 - Turkish dotless i
+    "gebruiker": "user",
+    "用户": "user",
+    "使用者": "user",
+    "助手": "assistant",
+    "ユーザー": "user",
+    "アシスタント": "assistant",
+    "사용자": "user",
+    "어시스턴트": "assistant",
 }
 # Heading names of the Claude Exporter style; a file reads either these or the others, never both.
 _EXPORTER_NAMES = frozenset(("prompt", "response"))
 # An optional emoji (or other symbols) before the speaker's name, an optional time in brackets after it
-# (`## Human (May 2, 2025, 2:31 PM):`), an optional colon.
+# (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an optional colon.
 _HEADING = re.compile(
-    r"#{1,6}[ \t]+(?:[^\w\s]+[ \t]*)?(\w+(?:[ \t]+\w+)?)[ \t]*(?:\([^()\n]{1,60}\)[ \t]*)?:?[ \t]*$"
+    r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(\w+(?:[ \t]+\w+)?)[ \t]*(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?"
+    r":?[ \t]*$"
 )
 # A speaker's name alone in bold on its line, as Cursor's "Export Chat" writes it (`**User**`, `**Cursor**`).
 _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
@@ -152,26 +176,56 @@ _BLOCK_TYPES = frozenset(("text", "thinking", "tool_use", "tool_result"))
 Marker = tuple[int, str, bool, str]
 
 
+def _speaker_heading(line: str) -> re.Match[str] | None:
+    return _HEADING.match(line) or (_BOLD_NAME.match(line) if line.startswith("**") else None)
+
+
+def _heading_name(heading: re.Match[str]) -> str:
+    return " ".join(heading.group(heading.lastindex or 1).lower().split())
+
+
 def _markers(lines: list[str]) -> list[Marker]:
     markers: list[Marker] = []
     fence = ""
     long_prefixes: set[str] = set()
     poe = next((_POE_HEADER.match(line) for line in lines[:5] if line.strip()), None)
     bot = f"{poe[1]}:" if poe else None
+    # Headings that name no known speaker, by level: (line index, name), for a person's own handle (`## kekyo`).
+    others: dict[str, list[tuple[int, str]]] = {}
+    levels: dict[int, str] = {}  # the level of each speaker heading written with `#`
+    previous = ""  # the last non-blank line
     for index, line in enumerate(lines):
         opening = _FENCE.match(line)
         if fence:
             if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
                 fence = ""
+            elif (
+                _SEPARATOR.match(previous)
+                and (heading := _speaker_heading(line))
+                and _heading_name(heading) in _SPEAKERS
+                and not _closes_later(lines, index + 1)
+            ):
+                # A prompt that opened a code block and never closed it (seen in a real Cursor export): the
+                # exporter's rule and the next speaker's name end the message, and the block with it.
+                fence = ""
+                markers.append((index, _SPEAKERS[_heading_name(heading)], True, _heading_name(heading)))
+            if line.strip():
+                previous = line
             continue
+        if line.strip():
+            previous = line
         if opening:
             fence = opening.group(1)
             continue
-        heading = _HEADING.match(line) or (_BOLD_NAME.match(line) if line.startswith("**") else None)
+        heading = _speaker_heading(line)
         if heading:
-            name = " ".join(heading.group(1).lower().split())
+            name = _heading_name(heading)
             if name in _SPEAKERS:
                 markers.append((index, _SPEAKERS[name], True, name))
+                if heading.re is _HEADING:
+                    levels[index] = heading.group(1)
+            elif heading.re is _HEADING:
+                others.setdefault(heading.group(1), []).append((index, name))
             continue
         if bot is not None and line.strip() == bot:
             markers.append((index, "assistant", False, ""))
@@ -208,12 +262,52 @@ def _markers(lines: list[str]) -> list[Marker]:
     headings = [marker for marker in markers if marker[2]]
     if not headings:
         return markers
+    if all(role != "user" for _, role, _, _ in headings):
+        headings = sorted(headings + _handle_headings(headings, levels, others))
     exporter = headings[0][3] in _EXPORTER_NAMES
     return [
         (index, role, True, _QUOTED_BODY if name == _QUOTED_BODY else "")
         for index, role, _, name in headings
         if (name in _EXPORTER_NAMES) == exporter
     ]
+
+
+def _closes_later(lines: list[str], start: int) -> bool:
+    """Whether the next code fence line from `start` on closes a block (bare) rather than opens one (` ```python`):
+    a block that quotes a transcript closes after its speaker names; an unclosed one runs into the next block's
+    opening."""
+    for line in lines[start:]:
+        fence = _FENCE.match(line)
+        if fence:
+            return not line[fence.end() :].strip()
+    return False
+
+
+def _handle_headings(
+    headings: list[Marker], levels: dict[int, str], others: dict[str, list[tuple[int, str]]]
+) -> list[Marker]:
+    """The person's turns of a file whose headings name the assistant (`## chatgpt`) and the person by a handle of
+    their own (`## kekyo`): the name, at the assistant headings' level, that most often comes right before an
+    assistant heading, at least twice when the assistant speaks more than once. None when no name does."""
+    assistant_levels = {
+        levels[index] for index, role, _, _ in headings if role == "assistant" and index in levels
+    }
+    if len(assistant_levels) != 1:
+        return []
+    candidates = others.get(assistant_levels.pop(), [])
+    assistant_lines = sorted(index for index, role, _, _ in headings if role == "assistant")
+    before: dict[str, int] = {}
+    for index, name in candidates:
+        following = next((line for line in assistant_lines if line > index), None)
+        between = [other for other, _ in candidates if index < other < (following or -1)]
+        if following is not None and not between:
+            before[name] = before.get(name, 0) + 1
+    if not before:
+        return []
+    name, count = max(before.items(), key=lambda item: item[1])
+    if count < min(2, len(assistant_lines)):
+        return []
+    return [(index, "user", True, other) for index, other in candidates if other == name]
 
 
 def _callout_role(kind: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import IO, Any
 from ._json import BadRecord
 from ._records import read_text
 from ._turns import TurnBuilder, tool_result, tool_use
-from .base import ParseResult, RecordError
+from .base import ParseResult, RecordError, Skipped
 
 _HEADER = re.compile(r"^_\*\*(User|Agent|Assistant)\b(.*?)\*\*_\s*$")
 _TITLE = re.compile(r"^# (.+?)(?: \([^()]*\))?\s*$")
@@ -161,6 +161,12 @@ class SpecStoryImporter:
                 prose, empty = _EMPTY_FENCE.subn("", prose)
                 builder.dropped["empty code block"] += empty
                 builder.text(prose.strip())
+        turns = builder.finish(complete=False)
+        if {turn.role for turn in turns} == {"user"}:
+            # A prompt the editor recorded and nobody answered (an empty `_**Assistant**_` section, as a session
+            # stopped at once leaves it): a known shape, not an error.
+            yield Skipped("SpecStory session without an answer")
+            return
         try:
             yield builder.conversation(filename, title=title)
         except BadRecord as exc:

@@ -447,3 +447,26 @@ def test_the_claude_folder_imports_its_sessions_and_skips_the_rest(engine: Engin
     assert dict(summary.skipped) == {
         "Claude Code settings, prompt history, commands or caches, not sessions": 8
     }
+
+
+def test_the_prompt_history_uploaded_alone_is_skipped_with_its_reason() -> None:
+    """`~/.claude/history.jsonl` (seen committed on its own): the prompts typed, with no answers."""
+    from app.conversations.importers import detect_format, get_importer
+    from app.conversations.importers.base import Skipped
+
+    history = jsonl(
+        {
+            "display": "add a dark mode toggle",
+            "pastedContents": {},
+            "timestamp": 1759314609407,
+            "project": "/home/a/web",
+        },
+        {"display": "/clear", "pastedContents": {}, "timestamp": 1759314619407, "project": "/home/a/web"},
+    )
+    assert detect_format(history, "history.jsonl") == "claude-code"
+    assert list(get_importer("claude-code").parse(__import__("io").BytesIO(history), "history.jsonl")) == [
+        Skipped(claude_code.PROMPT_HISTORY)
+    ]
+    # A record of another tool with the same keys and a `type` is not the history.
+    typed = jsonl({"type": "note", "display": "x", "timestamp": 1, "project": "p"})
+    assert detect_format(typed, "notes.jsonl") != "claude-code"

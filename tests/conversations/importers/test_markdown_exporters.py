@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the expected turns of Russian and Japanese transcripts
 """Markdown and text shapes of third-party exporters, hand-written in tests/fixtures/real_formats/
 markdown_exporters/ from the exporters' source and real files in public repositories:
 
@@ -19,7 +20,14 @@ markdown_exporters/ from the exporters' source and real files in public reposito
 - perplexport_thread.md: perplexport's Markdown of a Perplexity thread, YAML front matter, `# Me` and
   `# Perplexity` headings between `---` rules, the answer's own headings one level down;
 - poe_log.txt: a Poe conversation saved by PoeLog, `Conversation with <bot> (N messages)`, then `Human:` and
-  `<bot>:` alone on their lines.
+  `<bot>:` alone on their lines;
+- claude_chat_ru_headings.md: a person's own script saving Claude Code's chat in Russian (seen in a real file):
+  `### Пользователь [17:49:08]` / `### Claude [17:49:29]`, a time in square brackets, several `Claude` sections
+  in a row between `---` rules, and a background task's `<task-notification>` written as the person's message;
+- handle_headings_ja.md: a Japanese blog's transcript (seen in a real file): `## <the person's handle>` /
+  `## chatgpt`, after a `## 所感` ("impressions") section and a rule;
+- cursor_unclosed_fence.md: a Cursor export whose prompt opens a code block and never closes it (seen in a real
+  Russian export): the rule and the next `**Cursor**` end it.
 """
 
 from __future__ import annotations
@@ -114,6 +122,61 @@ EXPECTED = {
             ("assistant", "503 Service Unavailable."),
             ("user", "no, that's for an overloaded server. rate limits have their own code"),
             ("assistant", "Correct, it is 429 Too Many Requests."),
+        ],
+    ),
+    "claude_chat_ru_headings.md": (
+        "Чат Claude — 2026-05-29_18-00",
+        [
+            ("user", "Напиши bash-скрипт, который каждые 5 минут делает коммит папки notes в git."),
+            (
+                "assistant",
+                "Проверю, что git установлен, и создам скрипт.\n\nВот скрипт `autosave.sh`:\n\n```bash\n#!/bin/bash\n"
+                'cd ~/notes && git add -A && git commit -m "autosave"\n```\n\nДобавьте его в cron: '
+                "`*/5 * * * * ~/autosave.sh`.\n\nФоновая проверка завершилась без ошибок.",
+            ),
+            (
+                "user",
+                "не работает: когда нет изменений, git commit возвращает ошибку и cron шлёт мне письмо каждые 5 минут",
+            ),
+            (
+                "assistant",
+                "Вы правы. Коммит нужен только при изменениях:\n\n```bash\n#!/bin/bash\n"
+                'cd ~/notes && git add -A && git diff --cached --quiet || git commit -m "autosave"\n```',
+            ),
+        ],
+    ),
+    "handle_headings_ja.md": (
+        None,
+        [
+            ("user", "ゆっくり茶番劇を知っていますか？"),
+            ("assistant", "はい、知っています。ゆっくり茶番劇は、合成音声で二人のキャラクターが掛け合いをする動画の形式です。"),
+            ("user", "それを最初に作ったのはニコニコ動画のユーザーですか？"),
+            ("assistant", "はい、2008年ごろにYouTubeで始まったとされています。"),
+            ("user", "いいえ、YouTubeではなくニコニコ動画です。"),
+            ("assistant", "失礼しました。おっしゃるとおり、ゆっくり茶番劇はニコニコ動画で広まった形式です。"),
+        ],
+    ),
+    "cursor_unclosed_fence.md": (
+        "Rolling mean per sensor",
+        [
+            (
+                "user",
+                "Add a rolling mean per sensor to the notebook. Requirements:\n\n1. **Rolling window of 7 readings**:\n"
+                '   ```python\n   # one column per sensor, NaN for the first 6 readings\n   df["rolling"] = ...\n\n'
+                "Keep the raw column as it is.",
+            ),
+            (
+                "assistant",
+                'Added it to `EDA.ipynb`:\n\n```python\ndf["rolling"] = df.groupby("sensor")["value"]'
+                '.transform(lambda s: s.rolling(7).mean())\n```',
+            ),
+            ("user", "the first rows are NaN for every sensor, I wanted min_periods=1 so they are not empty"),
+            (
+                "assistant",
+                "You're right, with `min_periods=1` the first rows average what is there:\n\n```python\n"
+                'df["rolling"] = df.groupby("sensor")["value"].transform(lambda s: s.rolling(7, min_periods=1).mean())'
+                "\n```",
+            ),
         ],
     ),
     "cursor_export.md": (
@@ -244,12 +307,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (14, [])
-    assert summary.pairs_detected == 13
+    assert (summary.conversations_added, summary.errors) == (17, [])
+    assert summary.pairs_detected == 16
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 13
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 16
 
 
 @pytest.mark.parametrize(
@@ -418,3 +481,36 @@ def test_an_emphasized_speaker_made_a_heading_still_opens_a_message() -> None:
     assert b"# **user**:" in data
     conversation = parse_one("markdown", data, "chat.md")
     assert turns(conversation) == EXPECTED[name][1]
+
+
+def test_a_background_tasks_notice_is_context_not_the_persons_words() -> None:
+    conversation = _parse("claude_chat_ru_headings.md")
+    # The harness's notice became context of the next prompt; the answers around it are one response.
+    assert conversation.turns[2].blocks == [
+        {
+            "type": "context",
+            "tag": "task-notification",
+            "text": "<task-id>b7731</task-id>\n<status>completed</status>",
+        }
+    ]
+
+
+def test_a_handle_must_come_before_the_assistant_more_than_once() -> None:
+    # One unknown heading before an answer is a section of the document, not a speaker.
+    once = "## Notes\n\nread later\n\n## chatgpt\n\nSure.\n\n## chatgpt\n\nAnd more.\n"
+    assert detect_format(once.encode(), "notes.md") is None
+    # Headings of another level are not the person's either.
+    other_level = "### hanako\n\nhi\n\n## chatgpt\n\nhello\n\n### hanako\n\nbye\n\n## chatgpt\n\nbye\n"
+    assert detect_format(other_level.encode(), "notes.md") is None
+
+
+def test_a_code_block_inside_an_answer_keeps_a_rule_and_a_speaker_name() -> None:
+    # Only an unclosed block ends at a rule and a speaker: a closed one keeps what it quotes.
+    data = (
+        "**User**\n\nshow me the export format\n\n---\n\n**Cursor**\n\nLike this:\n\n```markdown\n---\n\n"
+        "**User**\n\nhello\n```\n\nThat is all.\n"
+    )
+    assert turns(parse_one("markdown", data.encode(), "chat.md")) == [
+        ("user", "show me the export format"),
+        ("assistant", "Like this:\n\n```markdown\n---\n\n**User**\n\nhello\n```\n\nThat is all."),
+    ]

@@ -219,3 +219,23 @@ def test_specstory_empty_code_blocks_of_unwritten_edits_are_left_out() -> None:
         "The logging is now in all three scripts:\n\n```js\nconsole.log(`[toc] ${file}`);\n```",
     )
     assert conversation.dropped == {"empty code block": 2}
+
+
+def test_a_specstory_session_nobody_answered_is_skipped_not_an_error() -> None:
+    """A real SpecStory history held one prompt and an empty `_**Assistant (default)**_` section."""
+    from app.conversations.importers import get_importer
+    from app.conversations.importers.base import Skipped
+
+    path = REAL / "specstory/.specstory/history/2025-10-15_00-14Z-executar-o-benchmark.md"
+    data = path.read_bytes()
+    assert detect_format(data, str(path)) == "specstory"
+    results = list(get_importer("specstory").parse(__import__("io").BytesIO(data), str(path)))
+    assert results == [Skipped("SpecStory session without an answer")]
+    # A session whose only speaker is the assistant is still an error, as before.
+    lone_answer = data.replace(b"_**User**_", b"_**Assistant**_", 1).replace(
+        b"Execute o benchmark", b"Pronto", 1
+    )
+    assert [
+        type(r).__name__
+        for r in get_importer("specstory").parse(__import__("io").BytesIO(lone_answer), "x.md")
+    ] == ["RecordError"]
