@@ -704,3 +704,21 @@ def test_a_statement_opening_with_did_the_reports_what_happened():
     # "did the port forward, gave them my ip": "did the" opens a statement here, not a question.
     reply = "did the migration on staging like you said and the connection timed out after a minute"
     assert score_of(reply) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "1番目について、より詳しく説明してください",  # "explain the first one in more detail, please"
+        "두 번째 방법을 더 자세히 설명해 주세요",  # Korean: the same
+        "请详细说明第二点",  # Chinese: "please explain the second point in detail"
+    ],
+)
+def test_a_polite_request_at_the_end_is_new_work_not_a_problem(reply):
+    # Seen in a real Japanese transcript: these languages put the request at the end (or 请 at the start).
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_polite_request_after_a_stated_error_is_still_pushback():
+    revision = "おっしゃるとおりです。失礼しました。修正した答えです。"
+    assert score_between("違います。それは間違いです。直してください", revision) >= DEFAULT_THRESHOLD
