@@ -38,6 +38,12 @@ of 16 observability files none (LiteLLM's spend logs were read as OpenAI message
 9 of 9, 6 of 9 (the dumps, the chats JetBrains keeps in its workspace files, Augment Code's store; not read: Trae's
 and Enchanted's stores, graded L; the IDE's recent-projects list holds no chat) and 14 of 16 (Helicone's CSV, which has no answers, and OpenRouter's activity CSV, which has no
 text, are not read).
+The ninth round, `headless-9/` (what coding agents print in headless mode: Claude Code's and Gemini CLI's
+stream-json and json output, cursor-agent's stream-json, `codex exec --json`, `opencode run --format json`, and runs
+resumed into the same log), measured first: none of its 15 files (the commands aside) was read. Read now: the 5 whose prompts are in
+the output (Claude Code with replayed prompts, Gemini CLI, cursor-agent) as conversations, 3 of them holding the
+pushback and its revision; the 9 whose prompt was given on the command line (and a script's stdin of prompts) are
+skipped with that reason. The researcher's four `*.commands.txt` files are the command lines, not output.
 Unread files' errors say "matches no known format".
 """
 
@@ -307,6 +313,25 @@ EXPECTED = {
     "observability-8/opentelemetry-genai/traces.jsonl": ('call-logs', 3, 1, 0),
     "observability-8/portkey/logs_export.jsonl": ('call-logs', 3, 1, 0),
     "observability-8/wandb-weave/calls_stream_query.jsonl": ('call-logs', 3, 1, 0),
+    "headless-9/claude-code-stream-json/claude-json-verbose-array.json": ('agent-stream', 0, 0, 0),
+    "headless-9/claude-code-stream-json/claude-multiturn-stream.jsonl": ('agent-stream', 1, 1, 0),
+    "headless-9/claude-code-stream-json/claude-multiturn.stdin.txt": ('agent-stream', 0, 0, 0),
+    "headless-9/claude-code-stream-json/claude-output.jsonl": ('agent-stream', 0, 0, 0),
+    "headless-9/claude-code-stream-json/claude-result.json": ('agent-stream', 0, 0, 0),
+    "headless-9/codex-exec-json/codex-exec-failed.jsonl": ('agent-stream', 0, 0, 0),
+    "headless-9/codex-exec-json/codex-exec-resume.commands.txt": ('', 0, 0, 1),
+    "headless-9/codex-exec-json/codex-exec-resume.jsonl": ('agent-stream', 0, 0, 0),
+    "headless-9/codex-exec-json/codex-exec.jsonl": ('agent-stream', 0, 0, 0),
+    "headless-9/cursor-agent-stream-json/cursor-resume-chain.commands.txt": ('', 0, 0, 1),
+    "headless-9/cursor-agent-stream-json/cursor-resume-chain.jsonl": ('agent-stream', 1, 1, 0),
+    "headless-9/cursor-agent-stream-json/cursor-stream.jsonl": ('agent-stream', 1, 0, 0),
+    "headless-9/gemini-cli-stream-json/gemini-output.json": ('agent-stream', 0, 0, 0),
+    "headless-9/gemini-cli-stream-json/run-chain.commands.txt": ('', 0, 0, 1),
+    "headless-9/gemini-cli-stream-json/run-chain.jsonl": ('agent-stream', 1, 1, 0),
+    "headless-9/gemini-cli-stream-json/run.jsonl": ('agent-stream', 1, 0, 0),
+    "headless-9/opencode-run-json/opencode-run.jsonl": ('agent-stream', 0, 0, 0),
+    "headless-9/opencode-run-json/opencode-session-chain.commands.txt": ('', 0, 0, 1),
+    "headless-9/opencode-run-json/opencode-session-chain.jsonl": ('agent-stream', 0, 0, 0),
 }  # fmt: skip
 
 

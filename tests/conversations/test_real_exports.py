@@ -180,5 +180,8 @@ def test_a_project_folder_finds_aider_and_specstory_logs(engine: Engine) -> None
         ("2025-11-03_08-12Z-pin-the-node-version.md", "specstory", 1),
         ("2025-10-15_00-14Z-executar-o-benchmark.md", "specstory", 0),
     }
-    assert dict(summary.skipped) == {"aider session without an answer": 1, "SpecStory session without an answer": 1}
+    assert dict(summary.skipped) == {
+        "aider session without an answer": 1,
+        "SpecStory session without an answer": 1,
+    }
     assert (summary.error_count, dict(summary.dropped)) == (0, {"aider command": 1, "image": 1})

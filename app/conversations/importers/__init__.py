@@ -18,6 +18,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("mini-swe-agent", "mini_swe_agent"),
     ("swe-agent", "swe_agent"),
     ("openhands", "openhands"),
+    ("agent-stream", "agent_stream"),
     ("amazon-q", "amazon_q"),
     ("gptme", "gptme"),
     ("cody", "cody"),
