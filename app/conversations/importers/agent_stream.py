@@ -44,6 +44,12 @@ _TOOLS = {"claude": "claude-code", "cursor": "cursor-agent", "gemini": "gemini-c
 def _kind(record: dict[str, Any]) -> str | None:
     """Which tool wrote a record: `claude`, `cursor`, `gemini`, `codex`, `opencode`, or None."""
     kind = record.get("type")
+    if type(kind) is not str:
+        # Gemini CLI's `--output-format json`: `{session_id?, response, stats}`, no type.
+        stats = record.get("stats")
+        if "response" in record and type(stats) is dict and ("models" in stats or "session_id" in record):
+            return "gemini-json"
+        return None
     if kind == "system" and record.get("subtype") == "init" and type(record.get("session_id")) is str:
         # Cursor's init names its key's source and model in words, and carries no tool list.
         return "claude" if "tools" in record or "claude_code_version" in record else "cursor"
@@ -67,12 +73,6 @@ def _kind(record: dict[str, Any]) -> str | None:
         and type(record.get("part")) is dict
     ):
         return "opencode"
-    if (
-        "response" in record
-        and type(record.get("stats")) is dict
-        and ("models" in record["stats"] or "session_id" in record)
-    ):
-        return "gemini-json"
     return None
 
 
