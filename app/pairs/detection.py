@@ -76,8 +76,12 @@ _NEW_WORK = re.compile(
     r"|set up|install|rename|move)\b)"
 )
 # Languages that put the request at the end: "1番目について、より詳しく説明してください" ("explain the first one
-# in more detail, please"), Korean "...해 주세요", Chinese "请..." at the start.
-_POLITE_REQUEST = re.compile(r"^\W*请|(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$")
+# in more detail, please"), Korean "...해 주세요"; Chinese opens with it: "请...", "幫我建立 README" ("help me create a
+# README"), "建立一個 requirements.txt" ("create a requirements.txt").
+_POLITE_REQUEST = re.compile(
+    r"^\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|生成|给我|給我)"
+    r"|(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$"
+)
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
 # A defence often ends on its verdict ("So the function stays as it is."): the end of a revision whose opening

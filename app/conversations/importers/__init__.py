@@ -50,6 +50,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("open-webui", "open_webui"),
     ("librechat", "librechat"),
     ("vscode-chat", "vscode_chat"),
+    ("vscode-chat-text", "vscode_chat_text"),
     ("grok", "grok"),
     ("perplexity", "perplexity"),
     ("le-chat", "le_chat"),

@@ -52,6 +52,7 @@ def test_registry() -> None:
         "open-webui",
         "librechat",
         "vscode-chat",
+        "vscode-chat-text",
         "grok",
         "perplexity",
         "le-chat",

@@ -1,0 +1,201 @@
+"""VS Code's chat copied as text ("Copy All" in the Chat view, as people paste it into `chat_history.md` or a `.log`).
+
+Each request opens with the signed-in account's name and a colon (`octocat: add a README`), each response with
+`GitHub Copilot: `; a message runs to the next such line outside a code block. The first line names the person:
+only that name opens their messages, so a response's own `Note: ...` lines stay text.
+
+What the agent did is written as lines of their own, read as tool calls of the response in their place:
+`Ran terminal command: npm test`, `Ran <tool title>` with its `Completed with input: {...}` (JSON over several
+lines), `Read [](file:///...)` (with `, lines 10 to 40`), `Read changed files in [](...)`, `Created [](...)`,
+`Searched codebase for "..."` / `Searched for files matching ...` / `Searched for text ...`, `Using "Replace String in
+File"` (the empty code block the copy writes for the edit is left out), the todo list's `Created 6 todos`,
+`Starting: *...* (1/6)`, `Completed: *...* (1/6)`, and a test run's `45/45 tests passed (100%)`. Its notices
+(`Made changes.`, `Optimizing tool selection...`, `Summarized conversation history`, `Discovering tests...`) are left
+out and counted as dropped. The file is one conversation; the first request is its title.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+from urllib.parse import unquote
+
+from ._json import BOM
+from ._records import first_byte, read_text
+from ._turns import TurnBuilder, prompt_title, tool_use
+from .base import ParsedConversation, ParseResult, RecordError
+
+_ASSISTANT = "GitHub Copilot: "
+# A GitHub account name (letters, digits, single hyphens), then `: ` and the request.
+_PERSON = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}): ")
+_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_ACTION = re.compile(
+    r"(?:Ran terminal command: (?P<command>.+)"
+    r"|Read (?P<changed>changed files in )?\[[^\]\n]*\]\((?P<read>[^)\s]+)\)(?:, lines (?P<first>\d+) to (?P<last>\d+))?"
+    r"|Created \[[^\]\n]*\]\((?P<created>[^)\s]+)\)"
+    r"|Searched (?P<search>.+?)"
+    r"|Using \"(?P<using>[^\"\n]+)\""
+    r"|(?P<todo>Created \d+ todos?|(?:Starting|Completed): \*.+\* \(\d+/\d+\))"
+    r"|(?P<tests>\d+/\d+ tests? passed \(\d+%\))"
+    r"|(?P<notice>Made changes\.|Optimizing tool selection\.\.\.|Summarized conversation history|Discovering tests\.\.\.)"
+    # A tool's title, as the copy writes it (`Ran Navigate to a URL `): capitalized, no sentence after it.
+    r"|Ran (?P<tool>[A-Z][^.!?\n]{0,60}?))[ \t]*$"
+)
+_INPUT = "Completed with input: "
+
+
+def _lines_of(text: str) -> list[str]:
+    return text.removeprefix("\ufeff").splitlines()
+
+
+def _person(lines: list[str]) -> str | None:
+    first = next((line for line in lines if line.strip()), "")
+    match = _PERSON.match(first)
+    if match is None or first.startswith(_ASSISTANT):
+        return None
+    return match.group(1)
+
+
+class VscodeChatTextImporter:
+    name = "vscode-chat-text"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) in (None, ord("{"), ord("[")) or b"\nGitHub Copilot: " not in head.removeprefix(
+            BOM
+        ):
+            return False
+        return _person(_lines_of(head.decode(errors="ignore"))) is not None
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        lines = _lines_of(read_text(stream))
+        person = _person(lines)
+        if person is None:
+            yield RecordError("expected the first line to open a request (`<account>: ...`)", line=1)
+            return
+        opener = f"{person}: "
+        builder = TurnBuilder()
+        role, body, fence = "", [], ""
+        for line in lines:
+            opening = _FENCE.match(line)
+            if fence:
+                if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
+                    fence = ""
+                body.append(line)
+                continue
+            if opening:
+                fence = opening.group(1)
+            elif line.startswith(opener) or line.startswith(_ASSISTANT):
+                _add(builder, role, body)
+                role = "user" if line.startswith(opener) else "assistant"
+                body = [line.split(": ", 1)[1]]
+                continue
+            body.append(line)
+        _add(builder, role, body)
+        turns = builder.finish(complete=False)
+        if len({turn.role for turn in turns}) < 2:
+            yield RecordError("no request with a response (`GitHub Copilot: ...`) in the copied chat")
+            return
+        yield ParsedConversation(
+            external_id=filename,
+            turns=turns,
+            title=prompt_title(turns[0].text),
+            metadata={"exporter": "vscode-copy-all", "account": person},
+            line=1,
+            dropped=dict(builder.dropped),
+        )
+
+
+def _add(builder: TurnBuilder, role: str, body: list[str]) -> None:
+    if role == "user":
+        builder.user("\n".join(body).strip())
+    elif role == "assistant":
+        _add_response(builder, body)
+
+
+def _add_response(builder: TurnBuilder, lines: list[str]) -> None:
+    """A response's text and its action lines as tool calls, in their order."""
+    text: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        match = _ACTION.match(line)
+        if match is None:
+            text.append(line)
+            continue
+        _flush(builder, text)
+        groups = match.groupdict()
+        if groups["notice"]:
+            builder.dropped["notice"] += 1
+        elif groups["command"]:
+            builder.block(tool_use(None, "run_in_terminal", {"command": groups["command"].strip()}))
+        elif groups["tool"]:
+            given, index = _input(lines, index)
+            builder.block(tool_use(None, groups["tool"].strip(), given))
+        elif groups["using"]:
+            builder.block(tool_use(None, groups["using"], {}))
+            index = _past_empty_block(lines, index)
+        elif groups["search"]:
+            builder.block(tool_use(None, "search", {"query": groups["search"]}))
+        elif groups["todo"]:
+            builder.block(tool_use(None, "manage_todo_list", {"update": groups["todo"]}))
+        elif groups["tests"]:
+            builder.block(tool_use(None, "run_tests", {"result": groups["tests"]}))
+        else:
+            path = unquote((groups["created"] or groups["read"] or "").removeprefix("file://")).split("#", 1)[0]
+            name = "read_file"
+            if groups["created"]:
+                name = "create_file"
+            elif groups["changed"]:
+                name = "get_changed_files"
+            arguments: dict[str, Any] = {"path": path}
+            if groups["first"]:
+                arguments["lines"] = f"{groups['first']}-{groups['last']}"
+            builder.block(tool_use(None, name, arguments))
+    _flush(builder, text)
+
+
+def _past_empty_block(lines: list[str], index: int) -> int:
+    """Where the response goes on after the empty code block the copy writes for an edit (blank lines, a fence,
+    blank lines, a fence); `index` itself when no such block follows."""
+    fences = 0
+    at = index
+    while at < len(lines) and fences < 2:
+        line = lines[at].strip()
+        if line == "```":
+            fences += 1
+        elif line:
+            return index
+        at += 1
+    return at if fences == 2 else index
+
+
+def _input(lines: list[str], index: int) -> tuple[Any, int]:
+    """The JSON after `Completed with input: ` on the next non-blank line (over as many lines as it takes), and
+    where the response goes on; {} when there is none."""
+    start = index
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start >= len(lines) or not lines[start].startswith(_INPUT):
+        return {}, index
+    chunk = lines[start][len(_INPUT) :]
+    for end in range(start, min(start + 400, len(lines))):
+        if end > start:
+            chunk += "\n" + lines[end]
+        try:
+            return json.loads(chunk), end + 1
+        except ValueError:
+            continue
+    return {"input": lines[start][len(_INPUT) :]}, start + 1
+
+
+def _flush(builder: TurnBuilder, text: list[str]) -> None:
+    joined = "\n".join(text).strip()
+    if joined:
+        builder.text(re.sub(r"\n{3,}", "\n\n", joined))
+    text.clear()
+
+
+importer = VscodeChatTextImporter()

@@ -1,0 +1,93 @@
+"""VS Code's chat copied as text ("Copy All"): tests/fixtures/real_formats/vscode_chat_text/chat_history.md, written
+by hand in the shape of real copies people committed (a Chinese homework log, a VS Code team member's sample logs)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import RecordError
+from app.conversations.importing import run_import
+
+from .helpers import parse_one, turns
+
+FIXTURE = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "vscode_chat_text" / "chat_history.md"
+)
+
+
+def test_requests_responses_and_the_agents_actions() -> None:
+    data = FIXTURE.read_bytes()
+    assert detect_format(data[:65536], "chat_history.md") == "vscode-chat-text"
+    assert detect_format(data[:65536], "notes.txt") == "vscode-chat-text"  # the content alone says so
+    conversation = parse_one("vscode-chat-text", data, "chat_history.md")
+    assert turns(conversation) == [
+        ("user", "The export button on /reports does nothing. Fix it."),
+        (
+            "assistant",
+            "I'll find the click handler first.\n\nThe button calls `exportCsv` but the handler is never bound. Let me "
+            "fix it:\n\nThe `onClick` now calls `exportCsv(rows)`, and the Reports tests pass.",
+        ),
+        ("user", 'still nothing happens, and the console says "exportCsv is not a function"'),
+        (
+            "assistant",
+            "You're right, `exportCsv` is a default export, so the named import is undefined.\n\nThe import is now "
+            '`import exportCsv from "../lib/exportCsv"`, the button downloads `reports.csv`, and a test covers it:\n\n'
+            '```ts\nimport exportCsv from "../lib/exportCsv";\n```\n\nNote: the old named import is gone from '
+            "`Reports.tsx` too.",
+        ),
+    ]
+    calls = [
+        (block["name"], block["input"])
+        for block in conversation.turns[1].blocks or []
+        if block["type"] == "tool_use"
+    ]
+    assert calls == [
+        ("search", {"query": 'codebase for "export button reports", 3 results'}),
+        ("read_file", {"path": "/home/mona/shop/src/pages/Reports.tsx", "lines": "1-80"}),
+        ("Replace String in File", {}),
+        ("run_in_terminal", {"command": "npm test -- Reports"}),
+    ]
+    later = [(b["name"], b["input"]) for b in conversation.turns[3].blocks or [] if b["type"] == "tool_use"]
+    assert later == [
+        ("Open a browser page", {"url": "http://localhost:5173/reports"}),
+        ("create_file", {"path": "/home/mona/shop/src/lib/exportCsv.test.ts"}),
+    ]
+    # `Made changes.` twice and `Optimizing tool selection...` once.
+    assert conversation.dropped == {"notice": 3}
+    assert conversation.metadata == {"exporter": "vscode-copy-all", "account": "mona-dev"}
+
+
+def test_another_name_or_prose_starting_with_ran_stays_text() -> None:
+    data = (
+        b"octocat: run the tests\n\nGitHub Copilot: Ran the suite twice.\n\nNote: two are skipped.\n"
+        b"hubot: this line is not a request\n"
+    )
+    conversation = parse_one("vscode-chat-text", data, "chat.md")
+    assert turns(conversation) == [
+        ("user", "run the tests"),
+        ("assistant", "Ran the suite twice.\n\nNote: two are skipped.\nhubot: this line is not a request"),
+    ]
+
+
+def test_a_copy_without_a_response_is_one_clear_error() -> None:
+    data = b"octocat: hello\n\nGitHub Copilot: \n"
+    errors = [
+        r
+        for r in get_importer("vscode-chat-text").parse(io.BytesIO(data), "c.md")
+        if isinstance(r, RecordError)
+    ]
+    assert [e.reason for e in errors] == [
+        "no request with a response (`GitHub Copilot: ...`) in the copied chat"
+    ]
+    # Other text with a colon on its first line is not this format.
+    assert detect_format(b"Note: call GitHub Copilot: later\n", "n.md") is None
+
+
+def test_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
+    summary = run_import(engine, paths=[FIXTURE.parent], source="vscode", workers=0)
+    assert (summary.conversations_added, summary.pairs_detected, summary.errors) == (1, 1, [])
+    assert run_import(engine, paths=[FIXTURE.parent], source="vscode", workers=0).conversations_added == 0
