@@ -31,9 +31,13 @@ CHAT_VIEW_REASON = (
 
 
 # Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
-# aider's input history holds no answers: listed so that it is counted as skipped with its reason.
+# aider's input history holds no answers: listed so that it is counted as skipped with its reason. The coding
+# agents' own folders (a home folder's, or one committed in a repository: `.continue/sessions/` seen in a real one)
+# are walked too; their settings and caches are skipped by name with their reason (not_conversation_reason).
 _LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
-_LOG_FOLDERS = frozenset({".specstory", ".crush", ".idea"})
+_LOG_FOLDERS = frozenset(
+    {".specstory", ".crush", ".idea", ".claude", ".codex", ".gemini", ".qwen", ".copilot", ".continue"}
+)
 # OpenCode's storage folders beside its sessions, messages and parts (`storage/<folder>/<session id>.json`).
 _OPENCODE_OTHER = frozenset({"session_diff", "todo", "share", "session_share"})
 # The files SQLite keeps beside a database (`chats.db-wal`): read with the database, not on their own.

@@ -96,6 +96,20 @@ class TestFolders:
         _write(root / "s.jsonl")
         assert _names(list(iter_input_files([root]))) == [("file", str(root / "s.jsonl"), None)]
 
+    def test_the_agents_own_folders_in_a_repository_are_walked(self, tmp_path: Path) -> None:
+        # A repository with Continue's sessions committed (seen in a real one) and Claude Code's settings: the
+        # session is read, the settings are skipped with their reason, .git and other dot-folders are not walked.
+        root = tmp_path / "repo"
+        for rel in [".continue/sessions/abc.json", ".continue/config.yaml", ".claude/settings.json", ".git/HEAD",
+                    ".venv/lib/x.jsonl", "src/app.py.jsonl"]:  # fmt: skip
+            _write(root / rel)
+        assert _names(list(iter_input_files([root]))) == [
+            ("skipped", str(root / ".claude/settings.json"), "Claude Code settings, prompt history, commands or caches, not sessions"),
+            ("skipped", str(root / ".continue/config.yaml"), "Continue settings, indexes or logs, not sessions"),
+            ("file", str(root / ".continue/sessions/abc.json"), None),
+            ("file", str(root / "src/app.py.jsonl"), None),
+        ]  # fmt: skip
+
     def test_plain_file_is_read_whole_and_hashed(self, tmp_path: Path) -> None:
         path = _write(tmp_path / "one.jsonl", LINE * 3)
         (item,) = iter_input_files([path])
