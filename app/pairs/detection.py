@@ -96,6 +96,11 @@ _NON_WORD_TO_SPACE = bytes(
     b if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(256)
 )
 _FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
+# What an error output holds, inside words too (`NullPointerException`, `TypeError:`, `npm ERR!`, `exit code 1`).
+_ERROR_OUTPUT = re.compile(
+    r"error|exception|traceback|fatal|panic|failed|failure|segmentation fault|exit (?:code|status) [1-9]|\bE\d{3,4}\b",
+    re.IGNORECASE,
+)
 _WRONG_OUTPUT = next(cue for cue in PUSHBACK_CUES if cue.name == "wrong-output")
 # A number set against another, as a wrong result is: "i think california is 21 days not 30", "it's 4 not 6".
 _NUMBER_NOT = re.compile(r"\b\d[\d.,]*\s?(?:%|[^\W\d]+)? not \d")
@@ -252,6 +257,9 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         "?" not in reply
         and not (pasted or acceptance or strong or answer_asks or unmarked_question or new_work)
         and len(reply) <= _STATEMENT_CHARS
+        # A reply that is only a code block states a problem when the block reads like an error (a trace, a failed
+        # command); otherwise it is new material ("```\n<the next request, as an export fences it>\n```").
+        and (reply or _ERROR_OUTPUT.search(code) is not None)
     ):
         z += _STATES_PROBLEM
         signals.append("states-problem")

@@ -728,3 +728,10 @@ def test_a_polite_request_after_a_stated_error_is_still_pushback():
 def test_a_chinese_request_for_new_work_states_no_problem(reply):
     # Seen in a real Copilot chat: "help me create a README", "create a requirements.txt".
     assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_reply_that_is_only_a_code_block_states_a_problem_only_when_it_reads_like_an_error():
+    # An exporter that fences every request (a real TRAE chat history) does not make each one a stated problem.
+    assert score_of("```\nadd a CSV export button to the reports page\n```") < DEFAULT_THRESHOLD
+    trace = "```\nException in thread main java.lang.NullPointerException\n    at Orders.total(Orders.java:31)\n```"
+    assert score_of(trace) >= DEFAULT_THRESHOLD

@@ -53,6 +53,7 @@ _SPEAKERS = {
     "perplexity": "assistant",  # perplexport's Markdown (`# Me` / `# Perplexity`)
     "bot": "assistant",
     "cursor": "assistant",
+    "trae": "assistant",
     # Windsurf's Cascade export (`### User Input` / `### Planner Response`).
     "user input": "user",
     "planner response": "assistant",
@@ -90,6 +91,8 @@ _HEADING = re.compile(
 )
 # A speaker's name alone in bold on its line, as Cursor's "Export Chat" writes it (`**User**`, `**Cursor**`).
 _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
+# A name in bold then a colon, opening a message: `**用户**:`, `**Coach Atlas**: ...`.
+_BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})\*\*[ \t]*:[ \t]*")
 # Poe exports (PoeLog): `Conversation with <bot> (N messages)` first, then `Human:` and `<bot>:` alone on a line.
 _POE_HEADER = re.compile(r"[ \t]*Conversation with (\S[^\n]{0,60}?) \(\d+ messages?\)[ \t]*$")
 # Perplexity's "Export as Markdown": its logo first, each question an `# ` heading and the answer below it, with
@@ -194,6 +197,9 @@ def _markers(lines: list[str]) -> list[Marker]:
     others: dict[str, list[tuple[int, str]]] = {}
     levels: dict[int, str] = {}  # the level of each speaker heading written with `#`
     previous = ""  # the last non-blank line
+    named_others: list[
+        tuple[int, str, str]
+    ] = []  # `**<unknown name>**:` lines: (line index, name, text after)
     for index, line in enumerate(lines):
         opening = _FENCE.match(line)
         if fence:
@@ -253,6 +259,15 @@ def _markers(lines: list[str]) -> list[Marker]:
         ):
             rest = line[short.end() :]
             markers.append((index, _SHORT_ROLES[short.group(1)], False, rest))
+        elif line.startswith("**") and (named := _BOLD_COLON.match(line)) is not None:
+            # `**用户**:`, `**Coach Atlas**:`: a name in bold and a colon; an unknown one may be the other speaker.
+            rest = line[named.end() :]
+            name = " ".join(named.group(1).lower().split())
+            if name in _SPEAKERS:
+                markers.append((index, _SPEAKERS[name], False, rest))
+            else:
+                named_others.append((index, name, rest))
+                continue
         else:
             continue
         # "Assistant: ```bash" opens a code block on the marker's own line.
@@ -261,7 +276,7 @@ def _markers(lines: list[str]) -> list[Marker]:
             fence = opening.group(1)
     headings = [marker for marker in markers if marker[2]]
     if not headings:
-        return markers
+        return _with_named_speaker(markers, named_others)
     if all(role != "user" for _, role, _, _ in headings):
         headings = sorted(headings + _handle_headings(headings, levels, others))
     exporter = headings[0][3] in _EXPORTER_NAMES
@@ -270,6 +285,30 @@ def _markers(lines: list[str]) -> list[Marker]:
         for index, role, _, name in headings
         if (name in _EXPORTER_NAMES) == exporter
     ]
+
+
+def _with_named_speaker(markers: list[Marker], named: list[tuple[int, str, str]]) -> list[Marker]:
+    """Markers of a file whose one side is written with a known name and the other with a name of its own (a
+    persona bot, `**Coach Atlas**:`; a tool, `**TRAE**:`): the bold name that most often comes right after the
+    known side's lines, at least twice when that side speaks more than once, takes the other role."""
+    roles = {role for _, role, _, _ in markers}
+    if len(roles) != 1 or not named or roles == {"system"}:
+        return markers
+    (role,) = roles
+    lines = sorted(index for index, _, _, _ in markers)
+    after: dict[str, int] = {}
+    for index in lines:
+        following = next((item for item in named if item[0] > index), None)
+        if following is not None and not any(index < line < following[0] for line in lines):
+            after[following[1]] = after.get(following[1], 0) + 1
+    if not after:
+        return markers
+    name, count = max(after.items(), key=lambda item: item[1])
+    if count < min(2, len(lines)):
+        return markers
+    other = "assistant" if role == "user" else "user"
+    found = [(index, other, False, rest) for index, named_as, rest in named if named_as == name]
+    return sorted(markers + found)
 
 
 def _closes_later(lines: list[str], start: int) -> bool:
@@ -336,7 +375,7 @@ def _body(lines: list[str]) -> str:
         start += 1
     while end > start and (not lines[end - 1].strip() or _SEPARATOR.match(lines[end - 1])):
         end -= 1
-    return "\n".join(lines[start:end])
+    return "\n".join(lines[start:end]).rstrip()  # a last line's trailing spaces are a Markdown line break
 
 
 def _drop_timestamp(lines: list[str]) -> list[str]:

@@ -144,7 +144,9 @@ def _add_response(builder: TurnBuilder, lines: list[str]) -> None:
         elif groups["tests"]:
             builder.block(tool_use(None, "run_tests", {"result": groups["tests"]}))
         else:
-            path = unquote((groups["created"] or groups["read"] or "").removeprefix("file://")).split("#", 1)[0]
+            path = unquote((groups["created"] or groups["read"] or "").removeprefix("file://")).split("#", 1)[
+                0
+            ]
             name = "read_file"
             if groups["created"]:
                 name = "create_file"

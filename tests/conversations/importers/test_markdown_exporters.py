@@ -27,7 +27,11 @@ markdown_exporters/ from the exporters' source and real files in public reposito
 - handle_headings_ja.md: a Japanese blog's transcript (seen in a real file): `## <the person's handle>` /
   `## chatgpt`, after a `## 所感` ("impressions") section and a rule;
 - cursor_unclosed_fence.md: a Cursor export whose prompt opens a code block and never closes it (seen in a real
-  Russian export): the rule and the next `**Cursor**` end it.
+  Russian export): the rule and the next `**Cursor**` end it;
+- persona_bold_colon.md: a persona bot's transcript for a course project (seen in a real file): `**User**:` and the
+  bot's own name in bold with a colon (`**Chef Remy**:`), two spaces closing each line;
+- trae_chat_history.md: a chat history the TRAE IDE's agent wrote out (seen in a real file): `**用户**:` with the
+  request fenced below it, `**TRAE**:` with the answer.
 """
 
 from __future__ import annotations
@@ -179,6 +183,42 @@ EXPECTED = {
             ),
         ],
     ),
+    "persona_bold_colon.md": (
+        "Chef Remy — Conversation Evidence (3 Turns)",
+        [
+            ("user", "I only have an hour, what can I make with chicken thighs and rice?"),
+            (
+                "assistant",
+                "One-pan chicken and rice: brown the thighs, toast the rice in the fat, add stock and bake 45 minutes "
+                "at 190 °C.",
+            ),
+            ("user", "that's too long, the oven takes 15 minutes just to heat up and I said an hour total"),
+            (
+                "assistant",
+                "You're right, skip the oven: simmer it covered on the stove for 25 minutes, then rest it 5. You are "
+                "eating in 40.",
+            ),
+            ("user", "perfect. what wine goes with it?"),
+            ("assistant", "A dry white such as a Sauvignon Blanc, or a light red like a Beaujolais."),
+        ],
+    ),
+    "trae_chat_history.md": (
+        "SHOP 项目聊天历史记录",
+        [
+            ("user", "```\n帮我把 orders 表按月份分区\n```"),
+            (
+                "assistant",
+                "我来为 orders 表按 `created_at` 的月份建立分区：\n\n```sql\nCREATE TABLE orders_2025_12 PARTITION OF "
+                "orders FOR VALUES FROM ('2025-12-01') TO ('2026-01-01');\n```",
+            ),
+            ("user", "```\n不对，orders 还不是分区表，直接 PARTITION OF 会报错\n```"),
+            (
+                "assistant",
+                "你说得对！需要先把 orders 建成分区表，再迁移数据：\n\n```sql\nCREATE TABLE orders_new (LIKE orders) "
+                "PARTITION BY RANGE (created_at);\n```",
+            ),
+        ],
+    ),
     "cursor_export.md": (
         "Count rows per day in pandas",
         [
@@ -307,12 +347,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (17, [])
-    assert summary.pairs_detected == 16
+    assert (summary.conversations_added, summary.errors) == (19, [])
+    assert summary.pairs_detected == 18
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 16
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 18
 
 
 @pytest.mark.parametrize(
@@ -514,3 +554,22 @@ def test_a_code_block_inside_an_answer_keeps_a_rule_and_a_speaker_name() -> None
         ("user", "show me the export format"),
         ("assistant", "Like this:\n\n```markdown\n---\n\n**User**\n\nhello\n```\n\nThat is all."),
     ]
+
+
+def test_an_unknown_bold_name_is_a_speaker_only_where_it_answers_the_known_one() -> None:
+    # The name that answers the person twice (`**Bot**:`) speaks; one that follows them once (`**Note**:`) is text.
+    data = "**User**: hi\n\n**Note**: later\n\n**User**: and again\n\n**Bot**: hello\n\n**User**: x\n\n**Bot**: y\n"
+    assert turns(parse_one("markdown", data.encode(), "chat.md")) == [
+        ("user", "hi\n\n**Note**: later\n\nand again"),
+        ("assistant", "hello"),
+        ("user", "x"),
+        ("assistant", "y"),
+    ]
+    # A single exchange: the one name after the person's one message is enough.
+    single = "**User**: hi\n\n**Coach**: hello there\n"
+    assert turns(parse_one("markdown", single.encode(), "chat.md")) == [
+        ("user", "hi"),
+        ("assistant", "hello there"),
+    ]
+    # Bold names alone, no known speaker: not a transcript.
+    assert detect_format(b"**Summary**: fine\n\n**Risks**: none\n", "notes.md") is None
