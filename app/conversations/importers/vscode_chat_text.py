@@ -144,9 +144,8 @@ def _add_response(builder: TurnBuilder, lines: list[str]) -> None:
         elif groups["tests"]:
             builder.block(tool_use(None, "run_tests", {"result": groups["tests"]}))
         else:
-            path = unquote((groups["created"] or groups["read"] or "").removeprefix("file://")).split("#", 1)[
-                0
-            ]
+            link = (groups["created"] or groups["read"] or "").removeprefix("file://")
+            path = unquote(link.split("#", 1)[0])  # `#260-260`: the lines read, given again after the link
             name = "read_file"
             if groups["created"]:
                 name = "create_file"
