@@ -78,10 +78,8 @@ _NEW_WORK = re.compile(
 # Languages that put the request at the end: "1番目について、より詳しく説明してください" ("explain the first one
 # in more detail, please"), Korean "...해 주세요"; Chinese opens with it: "请...", "幫我建立 README" ("help me create a
 # README"), "建立一個 requirements.txt" ("create a requirements.txt").
-_POLITE_REQUEST = re.compile(
-    r"^\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|生成|给我|給我)"
-    r"|(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$"
-)
+_REQUEST_OPENER = re.compile(r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|生成|给我|給我)")
+_REQUEST_END = re.compile(r"(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$")
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
 # A defence often ends on its verdict ("So the function stays as it is."): the end of a revision whose opening
@@ -234,7 +232,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     z, signals = (_BIAS + _PASTED, ["long-paste"]) if pasted else (_BIAS, [])
     scanned = _prepare(reply)
     pushback, acceptance = _PUSHBACK.hits(scanned), _ACCEPTANCE.hits(scanned)
-    if _WRONG_OUTPUT not in pushback and _NUMBER_NOT.search(reply):
+    if _WRONG_OUTPUT not in pushback and " not " in reply and _NUMBER_NOT.search(reply):
         pushback[_WRONG_OUTPUT] = 1
     for cue, count in (pushback | acceptance).items():
         z += cue.weight * (_REPEAT_BONUS if count > 1 and cue.weight > 0 else 1.0)
@@ -250,7 +248,11 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     # A question written without its mark ("what are the best use cases for it") asks; a reply that opens by
     # asking for new work ("Create a provider like this:", "Part 2: add two methods") states no problem.
     unmarked_question = "?" not in reply and _QUESTION_OPENER.match(reply) is not None
-    new_work = _NEW_WORK.match(reply) is not None or _POLITE_REQUEST.search(reply) is not None
+    new_work = (
+        _NEW_WORK.match(reply) is not None
+        or _REQUEST_OPENER.match(reply) is not None
+        or _REQUEST_END.search(reply, max(len(reply) - 16, 0)) is not None  # only the end can hold it
+    )
     if new_work and not strong:
         signals.append("asks-new-work")
     if (
