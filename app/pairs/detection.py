@@ -78,7 +78,10 @@ _NEW_WORK = re.compile(
 # Languages that put the request at the end: "1番目について、より詳しく説明してください" ("explain the first one
 # in more detail, please"), Korean "...해 주세요"; Chinese opens with it: "请...", "幫我建立 README" ("help me create a
 # README"), "建立一個 requirements.txt" ("create a requirements.txt").
-_REQUEST_OPENER = re.compile(r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|生成|给我|給我)")
+_REQUEST_OPENER = re.compile(
+    r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
+    r"|实现|實現|实作|實作|开发|開發|写一|寫一|翻译|翻譯|解释一下|解釋一下)"
+)
 _REQUEST_END = re.compile(r"(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$")
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400

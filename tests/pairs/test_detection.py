@@ -724,7 +724,15 @@ def test_a_polite_request_after_a_stated_error_is_still_pushback():
     assert score_between("違います。それは間違いです。直してください", revision) >= DEFAULT_THRESHOLD
 
 
-@pytest.mark.parametrize("reply", ["幫我建立 README", "建立一個 requirements.txt", "帮我加上单元测试"])
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "幫我建立 README",
+        "建立一個 requirements.txt",
+        "帮我加上单元测试",
+        "整理目前完成事項 生成一個readme.md",
+    ],
+)
 def test_a_chinese_request_for_new_work_states_no_problem(reply):
     # Seen in a real Copilot chat: "help me create a README", "create a requirements.txt".
     assert score_of(reply) < DEFAULT_THRESHOLD
