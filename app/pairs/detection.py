@@ -260,7 +260,8 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         signals.append("asks-new-work")
     if (
         "?" not in reply
-        and not (pasted or acceptance or strong or answer_asks or unmarked_question or new_work)
+        and not (pasted or acceptance or answer_asks or unmarked_question or new_work)
+        and not any(cue.weight >= _STATES_PROBLEM for cue in pushback)
         and len(reply) <= _STATEMENT_CHARS
         # A reply that is only a code block states a problem when the block reads like an error (a trace, a failed
         # command); otherwise it is new material ("```\n<the next request, as an export fences it>\n```").

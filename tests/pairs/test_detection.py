@@ -743,3 +743,17 @@ def test_a_reply_that_is_only_a_code_block_states_a_problem_only_when_it_reads_l
     assert score_of("```\nadd a CSV export button to the reports page\n```") < DEFAULT_THRESHOLD
     trace = "```\nException in thread main java.lang.NullPointerException\n    at Orders.total(Orders.java:31)\n```"
     assert score_of(trace) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "the export times out on files over 10 MB",
+        "on staging the job crashes after the first batch",
+        "it deadlocks when two workers start together",
+    ],
+)
+def test_a_short_statement_of_a_failure_weighs_at_least_a_statement_without_one(reply):
+    # heuristic-6 and before let a failure word (weight 1.1) stand in for "states a problem" (1.3), so these scored
+    # 0.475, below a statement naming no failure at all.
+    assert score_of(reply) >= DEFAULT_THRESHOLD
