@@ -280,7 +280,13 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     # A question the revision concedes ("doesn't that need the product rule?" "Yes, it does") implied an error;
     # otherwise it asks for more.
     asks = ("?" in reply and reply.rstrip().endswith("?")) or unmarked_question
-    if asks and not strong and not _CONCEDES.match(revision):
+    # A question about a failure ("why does it crash when two workers start?", "doesn't this deadlock ...?") implies
+    # an error in the answer, as a statement of it does.
+    failing = _OBSERVED.intersection(pushback) and not (acceptance or pasted or new_work)
+    if "?" in reply and failing and len(reply) <= _STATEMENT_CHARS:
+        z += _STATES_PROBLEM
+        signals.append("asks-about-failure")
+    elif asks and not strong and not _CONCEDES.match(revision):
         z += _ASKS
         signals.append("asks")
     for cue in revised:

@@ -757,3 +757,20 @@ def test_a_short_statement_of_a_failure_weighs_at_least_a_statement_without_one(
     # heuristic-6 and before let a failure word (weight 1.1) stand in for "states a problem" (1.3), so these scored
     # 0.475, below a statement naming no failure at all.
     assert score_of(reply) >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "why does it crash when two workers start?",
+        "doesn't this deadlock when two workers start together?",
+        "what happens when the broker is down?",
+    ],
+)
+def test_a_question_about_a_failure_implies_an_error(reply):
+    # These scored 0.475: the failure word spared them the "asks" penalty but nothing counted the question itself.
+    assert score_of(reply) >= DEFAULT_THRESHOLD
+
+
+def test_a_question_about_a_failure_after_thanks_or_for_new_work_still_asks():
+    assert score_of("thanks, that works! what happens if the worker crashes, is there a retry?") < DEFAULT_THRESHOLD
