@@ -108,6 +108,8 @@ PUSHBACK_CUES = (
     Cue("still-broken", 1.3, (
         r"(?:it|this|that|they|we|i)(?:'s| is)? still\b", r"still (?:slow|fails?|failing|broken)\b",
         r"still (?:doing|happening|the same|there|not)\b",
+        # "nope, same thing", "same error", "hm, same result as before": what failed failed again.
+        r"same (?:thing|error|result|problem|issue|output|behaviou?r|crash|message|exception|warning|404|500)\b",
         r"immer noch\b", r"toujours (?:pas|lent|pareil|cassé)\b", r"todavía (?:no|falla|tarda)\b",
         r"sigue (?:fallando|igual|tardando)\b",
     )),

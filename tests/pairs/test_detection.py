@@ -774,3 +774,8 @@ def test_a_question_about_a_failure_implies_an_error(reply):
 
 def test_a_question_about_a_failure_after_thanks_or_for_new_work_still_asks():
     assert score_of("thanks, that works! what happens if the worker crashes, is there a retry?") < DEFAULT_THRESHOLD
+
+
+def test_the_same_failure_again_is_observed_and_needs_no_concession():
+    # "nope" disagrees, but "same thing" reports what happened: the revision need not concede (it scored 0.13).
+    assert score_of("nope, same thing") >= DEFAULT_THRESHOLD
