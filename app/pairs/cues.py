@@ -106,7 +106,10 @@ PUSHBACK_CUES = (
     )),
     # The problem persists after following the answer.
     Cue("still-broken", 1.3, (
-        r"(?:it|this|that|they|we|i)(?:'s| is)? still\b", r"still (?:slow|fails?|failing|broken)\b",
+        r"(?:it|this|that|they)(?:'s| is)? still\b", r"still (?:slow|fails?|failing|broken)\b",
+        # Not "can I still see the commits?": after a modal, "still" asks what stays possible.
+        r"i(?<!can i)(?<!could i)(?<!will i)(?<!would i)(?<!should i)(?<!do i)(?<!may i)(?<!might i) still\b",
+        r"we(?<!can we)(?<!could we)(?<!will we)(?<!would we)(?<!should we)(?<!do we) still\b",
         r"still (?:doing|happening|the same|there|not)\b",
         # "nope, same thing", "same error", "hm, same result as before": what failed failed again.
         r"same (?:thing|error|result|problem|issue|output|behaviou?r|crash|message|exception|warning|404|500)\b",

@@ -282,7 +282,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     asks = ("?" in reply and reply.rstrip().endswith("?")) or unmarked_question
     # A question about a failure ("why does it crash when two workers start?", "doesn't this deadlock ...?") implies
     # an error in the answer, as a statement of it does.
-    failing = _OBSERVED.intersection(pushback) and not (acceptance or pasted or new_work)
+    failing = _FAILURE in pushback and not (acceptance or pasted or new_work)
     if "?" in reply and failing and len(reply) <= _STATEMENT_CHARS:
         z += _STATES_PROBLEM
         signals.append("asks-about-failure")

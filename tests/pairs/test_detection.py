@@ -779,3 +779,8 @@ def test_a_question_about_a_failure_after_thanks_or_for_new_work_still_asks():
 def test_the_same_failure_again_is_observed_and_needs_no_concession():
     # "nope" disagrees, but "same thing" reports what happened: the revision need not concede (it scored 0.13).
     assert score_of("nope, same thing") >= DEFAULT_THRESHOLD
+
+
+def test_still_after_a_modal_asks_what_stays_possible():
+    assert score_of("so if I squash them, can I still see the individual commits somewhere?") < DEFAULT_THRESHOLD
+    assert score_of("I still get the same timeout") >= DEFAULT_THRESHOLD
