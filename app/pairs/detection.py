@@ -102,6 +102,11 @@ _ERROR_OUTPUT = re.compile(
     r"error|exception|traceback|fatal|panic|failed|failure|segmentation fault|exit (?:code|status) [1-9]|\bE\d{3,4}\b",
     re.IGNORECASE,
 )
+# Emoji of delight or thanks: heart eyes, smiling with hearts, star-struck, heart, thumbs up, folded hands, fire,
+# OK hand, smiling, grinning, party popper and face, smiling face.
+_DELIGHT = re.compile(
+    "[\U0001f60d\U0001f970\U0001f929\u2764\U0001f44d\U0001f64f\U0001f525\U0001f44c\U0001f60a\U0001f604\U0001f389\U0001f973\u263a]"
+)
 _WRONG_OUTPUT = next(cue for cue in PUSHBACK_CUES if cue.name == "wrong-output")
 # A number set against another, as a wrong result is: "i think california is 21 days not 30", "it's 4 not 6".
 _NUMBER_NOT = re.compile(r"\b\d[\d.,]*\s?(?:%|[^\W\d]+)? not \d")
@@ -266,6 +271,8 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         # A reply that is only a code block states a problem when the block reads like an error (a trace, a failed
         # command); otherwise it is new material ("```\n<the next request, as an export fences it>\n```").
         and (reply or _ERROR_OUTPUT.search(code) is not None)
+        # "hay quá ạ 😍 viết tiếp đi bạn" ("so good, keep writing"): delight in any language is no problem stated.
+        and _DELIGHT.search(reply) is None
     ):
         z += _STATES_PROBLEM
         signals.append("states-problem")

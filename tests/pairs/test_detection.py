@@ -784,3 +784,8 @@ def test_the_same_failure_again_is_observed_and_needs_no_concession():
 def test_still_after_a_modal_asks_what_stays_possible():
     assert score_of("so if I squash them, can I still see the individual commits somewhere?") < DEFAULT_THRESHOLD
     assert score_of("I still get the same timeout") >= DEFAULT_THRESHOLD
+
+
+def test_delight_in_any_language_states_no_problem():
+    assert score_of("hay quá ạ 😍 viết tiếp đi bạn") < DEFAULT_THRESHOLD  # Vietnamese: "so good, keep writing"
+    assert score_of("👍 but it still fails on windows") >= DEFAULT_THRESHOLD
