@@ -245,6 +245,12 @@ ACCEPTANCE_CUES = (
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
         r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright)\b(?![,.!]? (?:but|though|however|so)\b)",
+        # Acknowledgements, reactions and sign-offs that open a reply ("interesting", "fair", "noted", "lol",
+        # "so basically a queue", "talk later, gotta go"): not "hm" or "oh", which open complaints as often.
+        r"^(?:interesting|fair|noted|i see|lol|lmao|haha\w*|wow|neat|sounds (?:reasonable|fine|right|great))\b"
+        r"(?![,.!]? (?:but|though|however)\b)",
+        r"^so (?:basically|essentially|in short|in other words)\b",
+        r"^(?:bye|goodbye|good night|ttyl|talk (?:later|soon|tomorrow)|gotta go|see you)\b",
     )),
     # The user's own slip: "wrong file, sorry, copied the wrong tab", "my bad, I ran it in the wrong folder".
     Cue("own-mistake", -2.6, (

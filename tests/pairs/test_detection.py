@@ -773,7 +773,10 @@ def test_a_question_about_a_failure_implies_an_error(reply):
 
 
 def test_a_question_about_a_failure_after_thanks_or_for_new_work_still_asks():
-    assert score_of("thanks, that works! what happens if the worker crashes, is there a retry?") < DEFAULT_THRESHOLD
+    assert (
+        score_of("thanks, that works! what happens if the worker crashes, is there a retry?")
+        < DEFAULT_THRESHOLD
+    )
 
 
 def test_the_same_failure_again_is_observed_and_needs_no_concession():
@@ -782,10 +785,38 @@ def test_the_same_failure_again_is_observed_and_needs_no_concession():
 
 
 def test_still_after_a_modal_asks_what_stays_possible():
-    assert score_of("so if I squash them, can I still see the individual commits somewhere?") < DEFAULT_THRESHOLD
+    assert (
+        score_of("so if I squash them, can I still see the individual commits somewhere?") < DEFAULT_THRESHOLD
+    )
     assert score_of("I still get the same timeout") >= DEFAULT_THRESHOLD
 
 
 def test_delight_in_any_language_states_no_problem():
-    assert score_of("hay quá ạ 😍 viết tiếp đi bạn") < DEFAULT_THRESHOLD  # Vietnamese: "so good, keep writing"
+    assert (
+        score_of("hay quá ạ 😍 viết tiếp đi bạn") < DEFAULT_THRESHOLD
+    )  # Vietnamese: "so good, keep writing"
     assert score_of("👍 but it still fails on windows") >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "interesting",
+        "fair",
+        "noted",
+        "lol",
+        "wow",
+        "sounds reasonable",
+        "talk later, gotta go",
+        "so basically a queue",
+        "tell me a joke",
+    ],  # fmt: skip
+)
+def test_acknowledgements_reactions_and_sign_offs_state_no_problem(reply):
+    # Each scored 0.525: a short statement with no cue was read as a problem stated.
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_an_acknowledgement_before_a_complaint_still_complains():
+    assert score_of("interesting, but it still fails on windows") >= DEFAULT_THRESHOLD
+    assert score_of("hm, same result as before") >= DEFAULT_THRESHOLD
