@@ -810,7 +810,7 @@ def test_delight_in_any_language_states_no_problem():
         "talk later, gotta go",
         "so basically a queue",
         "tell me a joke",
-    ],  # fmt: skip
+    ],
 )
 def test_acknowledgements_reactions_and_sign_offs_state_no_problem(reply):
     # Each scored 0.525: a short statement with no cue was read as a problem stated.
