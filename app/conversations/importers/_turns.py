@@ -201,11 +201,14 @@ class TurnBuilder:
             self.system(text)
 
     def _close(self) -> None:
+        # Blank lines around a part say nothing (Claude Code opens a text block after thinking with "\n\n"): a
+        # turn's text must not hand them to a fine-tune as the way an answer starts.
         if self._role == "user":
-            self.turns.append(ParsedTurn("user", "\n\n".join(self._parts), self._context or None))
+            text = "\n\n".join(part.strip("\r\n") for part in self._parts)
+            self.turns.append(ParsedTurn("user", text, self._context or None))
             self._context = []
         elif self._role == "assistant":
-            texts = [block["text"] for block in self._parts if block["type"] == "text"]
+            texts = [block["text"].strip("\r\n") for block in self._parts if block["type"] == "text"]
             rich = len(texts) != len(self._parts)
             self.turns.append(ParsedTurn("assistant", "\n\n".join(texts), self._parts if rich else None))
         self._role = None

@@ -470,3 +470,25 @@ def test_the_prompt_history_uploaded_alone_is_skipped_with_its_reason() -> None:
     # A record of another tool with the same keys and a `type` is not the history.
     typed = jsonl({"type": "note", "display": "x", "timestamp": 1, "project": "p"})
     assert detect_format(typed, "notes.jsonl") != "claude-code"
+
+
+def test_blank_lines_around_an_answers_text_are_not_its_text() -> None:
+    """Claude Code opens a text block after thinking with "\\n\\n" (seen in real sessions): an export must not teach a
+    model to start its answers with blank lines."""
+    session = jsonl(
+        user("u1", None, "Which port does Postgres use?\n", 1),
+        assistant(
+            "a1",
+            "u1",
+            {"type": "thinking", "thinking": "The default one.", "signature": "x"},
+            2,
+            message_id="m1",
+        ),
+        assistant("a2", "a1", text("\n\nPort **5432** by default.\n"), 3, message_id="m1"),
+    )
+    conversation = parse_one("claude-code", session)
+    assert [turn.text for turn in conversation.turns] == [
+        "Which port does Postgres use?",
+        "Port **5432** by default.",
+    ]
+    assert [block["type"] for block in conversation.turns[1].blocks or []] == ["thinking", "text"]
