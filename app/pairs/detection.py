@@ -148,6 +148,8 @@ _CONCEDES = re.compile(
     r"|(?:tienes|tiene) razón|cierto|verdad|(?:você )?tem razão|hai ragione"
     # Undoing the step the question was about ("why did you touch package.json" "Reverted it").
     r"|reverted|undid|rolled (?:it |that |this )?back|backed (?:it |that |this )?out"
+    # Handing over a corrected version ("Here is a corrected version: ...") takes the question as an objection.
+    r"|here(?:'s| is) (?:a |the )?(?:corrected|fixed|revised|working)"
     r"|your (?:\w+ ){0,2}(?:is|was|are) (?:right|correct))\b"
     # Chinese and Japanese run on without a space, so no word boundary follows ("その通りです"); "对" ("right")
     # only before punctuation, not as the start of "对于" ("as for").

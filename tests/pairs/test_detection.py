@@ -820,3 +820,11 @@ def test_acknowledgements_reactions_and_sign_offs_state_no_problem(reply):
 def test_an_acknowledgement_before_a_complaint_still_complains():
     assert score_of("interesting, but it still fails on windows") >= DEFAULT_THRESHOLD
     assert score_of("hm, same result as before") >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply", ["isn't that O(n^2)?", "shouldn't the total include tax?", "why did you remove the logging?"]
+)
+def test_a_question_answered_with_a_corrected_version_was_an_objection(reply):
+    revision = "Here is a corrected version: the loop now keeps a set of seen ids, so each row is read once."
+    assert score_between(reply, revision) >= DEFAULT_THRESHOLD
