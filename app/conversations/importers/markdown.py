@@ -91,6 +91,18 @@ _HEADING = re.compile(
 )
 # A speaker's name alone in bold on its line, as Cursor's "Export Chat" writes it (`**User**`, `**Cursor**`).
 _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
+# ChatGPT's page copied whole (select all, copy: what people paste into notes and READMEs): the screen reader's
+# labels "You said:" and "ChatGPT said:" on lines of their own, or made headings (`##### You said:`).
+_SAID = re.compile(r"(?:#{1,6}[ \t]+)?(You|ChatGPT|Gemini|Claude|Copilot) said:[ \t]*$")
+# What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
+# label below it ("4o"), and the disclaimer under the last one.
+_PAGE_HEAD = re.compile(r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated)[ \t]*$")
+_MODEL_LABEL = re.compile(
+    r"[ \t]*(?:GPT-?)?(?:4o(?: mini)?|4\.1|4\.5|o1(?:-mini| pro)?|o3(?:-mini| pro)?|o4-mini|5(?: Thinking| Pro)?)[ \t]*$",
+    re.IGNORECASE,
+)
+_LINK_FIRST = re.compile(rb"\[[^\]\n\"{}]*\]\([^)\n]*\)")
+_DISCLAIMER = re.compile(r"[ \t]*(?:ChatGPT can make mistakes\.|ChatGPT is still generating a response)")
 # A name in bold then a colon, opening a message: `**用户**:`, `**Coach Atlas**: ...`.
 _BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})\*\*[ \t]*:[ \t]*")
 # Poe exports (PoeLog): `Conversation with <bot> (N messages)` first, then `Human:` and `<bot>:` alone on a line.
@@ -223,6 +235,11 @@ def _markers(lines: list[str]) -> list[Marker]:
         if opening:
             fence = opening.group(1)
             continue
+        said = _SAID.match(line)
+        if said:
+            name = said.group(1).lower()
+            markers.append((index, "user" if name == "you" else "assistant", True, f"{name} said"))
+            continue
         heading = _speaker_heading(line)
         if heading:
             name = _heading_name(heading)
@@ -285,6 +302,28 @@ def _markers(lines: list[str]) -> list[Marker]:
         for index, role, _, name in headings
         if (name in _EXPORTER_NAMES) == exporter
     ]
+
+
+def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]:
+    """An answer of ChatGPT's page copied whole, without what the page adds around it (counted as dropped): the
+    assistant's name and the memory notice above it, the model label below it, the disclaimer after the last one."""
+    if role != "assistant":
+        return section
+    lines = list(section)
+    disclaimer = next((at for at, line in enumerate(lines) if _DISCLAIMER.match(line)), None)
+    if disclaimer is not None and len(lines) - disclaimer <= 12:
+        lines = lines[:disclaimer]
+        builder.dropped["page text"] += 1
+    while lines and (not lines[0].strip() or _PAGE_HEAD.match(lines[0])):
+        if lines[0].strip():
+            builder.dropped["page text"] += 1
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines and _MODEL_LABEL.match(lines[-1]):
+        builder.dropped["page text"] += 1
+        lines.pop()
+    return lines
 
 
 def _with_named_speaker(markers: list[Marker], named: list[tuple[int, str, str]]) -> list[Marker]:
@@ -500,8 +539,11 @@ class MarkdownImporter:
     name = "markdown"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if b"\x00" in head or first_byte(head) in (None, ord("{"), ord("[")):
+        first = first_byte(head)
+        if b"\x00" in head or first in (None, ord("{")):
             return False
+        if first == ord("[") and _LINK_FIRST.match(head.removeprefix(BOM).lstrip()) is None:
+            return False  # JSON; a Markdown link may open a page copied whole (`[Project](/g/...)`)
         if _PERPLEXITY_LOGO.search(head[:4096]) is not None and b"\n# " in head:
             return True
         if _LIBRECHAT_HEAD.match(head.removeprefix(BOM)) is not None:
@@ -536,6 +578,8 @@ class MarkdownImporter:
             if rest == _QUOTED_BODY:
                 section = _quoted(section)
             section = [line for line in section if not _MESSAGE_TIME.match(line)]
+            if heading and _SAID.match(lines[index]):
+                section = _page_copy(section, role, builder)
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
             if escaped_prompts and role == "user":
                 text = _MARKDOWN_ESCAPE.sub(r"\1", text)

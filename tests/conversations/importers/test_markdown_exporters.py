@@ -31,7 +31,12 @@ markdown_exporters/ from the exporters' source and real files in public reposito
 - persona_bold_colon.md: a persona bot's transcript for a course project (seen in a real file): `**User**:` and the
   bot's own name in bold with a colon (`**Chef Remy**:`), two spaces closing each line;
 - trae_chat_history.md: a chat history the TRAE IDE's agent wrote out (seen in a real file): `**用户**:` with the
-  request fenced below it, `**TRAE**:` with the answer.
+  request fenced below it, `**TRAE**:` with the answer;
+- chatgpt_page_copy.txt and chatgpt_page_copy_headings.md: ChatGPT's page selected whole and copied, as people
+  paste it into notes and READMEs (seen in many real files): "You said:" / "ChatGPT said:" on lines of their own or
+  made headings, with what the page adds: "Skip to content", a project link and the title with its model label,
+  "Updated saved memory", the assistant's name above an answer, the model label under it, the disclaimer or "still
+  generating" under the last one.
 """
 
 from __future__ import annotations
@@ -219,6 +224,35 @@ EXPECTED = {
             ),
         ],
     ),
+    "chatgpt_page_copy.txt": (
+        None,
+        [
+            ("user", "what is the capital of australia"),
+            ("assistant", "The capital of Australia is Sydney, its largest city."),
+            ("user", "that's wrong, it's canberra"),
+            (
+                "assistant",
+                "You're right, the capital is Canberra. Sydney is the largest city, but Canberra was chosen as a "
+                "compromise between Sydney and Melbourne.",
+            ),
+        ],
+    ),
+    "chatgpt_page_copy_headings.md": (
+        None,
+        [
+            ("user", "plan three days in kyoto for me, we love food and temples"),
+            (
+                "assistant",
+                "Day 1: Fushimi Inari at dawn, then Nishiki Market for lunch.\n\nDay 2: Arashiyama bamboo grove and "
+                "Tenryu-ji.\n\nDay 3: Kinkaku-ji, then dinner in Pontocho.",
+            ),
+            (
+                "user",
+                "day 2 is a monday and tenryu-ji garden is fine but the bamboo grove is packed by 8, you put it at noon",
+            ),
+            ("assistant", "Good catch: go at 7:00, before the crowds, then Tenryu-ji when it opens at 8:30."),
+        ],
+    ),
     "cursor_export.md": (
         "Count rows per day in pandas",
         [
@@ -347,12 +381,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (19, [])
-    assert summary.pairs_detected == 18
+    assert (summary.conversations_added, summary.errors) == (21, [])
+    assert summary.pairs_detected == 20
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 18
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 20
 
 
 @pytest.mark.parametrize(
@@ -573,3 +607,12 @@ def test_an_unknown_bold_name_is_a_speaker_only_where_it_answers_the_known_one()
     ]
     # Bold names alone, no known speaker: not a transcript.
     assert detect_format(b"**Summary**: fine\n\n**Risks**: none\n", "notes.md") is None
+
+
+def test_what_chatgpts_page_adds_around_a_copied_answer_is_dropped_and_counted() -> None:
+    assert _parse("chatgpt_page_copy_headings.md").dropped == {"page text": 4}
+    assert _parse("chatgpt_page_copy.txt").dropped == {"page text": 1}
+    # "You said:" inside an answer's code block stays code; a JSON array is still no Markdown.
+    data = b"You said:\nshow me\nChatGPT said:\n```\nYou said:\n```\n"
+    assert turns(parse_one("markdown", data, "copy.txt"))[1] == ("assistant", "```\nYou said:\n```")
+    assert detect_format(b'[{"role": "user", "content": "You said:"}]', "a.json") != "markdown"
