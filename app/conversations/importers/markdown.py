@@ -92,8 +92,11 @@ _HEADING = re.compile(
 # A speaker's name alone in bold on its line, as Cursor's "Export Chat" writes it (`**User**`, `**Cursor**`).
 _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
 # ChatGPT's page copied whole (select all, copy: what people paste into notes and READMEs): the screen reader's
-# labels "You said:" and "ChatGPT said:" on lines of their own, or made headings (`##### You said:`).
-_SAID = re.compile(r"(?:#{1,6}[ \t]+)?(You|ChatGPT|Gemini|Claude|Copilot) said:[ \t]*$")
+# labels "You said:" and "ChatGPT said:" on lines of their own, or made headings (`##### You said:`); Gemini's page
+# writes them without the colon ("You said" / "Gemini said"), in Portuguese "Você disse" / "O Gemini disse".
+_SAID = re.compile(
+    r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(?:O )?(ChatGPT|Gemini|Claude|Copilot) (?:said|disse)):?[ \t]*$"
+)
 # What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
 # label below it ("4o"), and the disclaimer under the last one.
 _PAGE_HEAD = re.compile(r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated)[ \t]*$")
@@ -237,8 +240,8 @@ def _markers(lines: list[str]) -> list[Marker]:
             continue
         said = _SAID.match(line)
         if said:
-            name = said.group(1).lower()
-            markers.append((index, "user" if name == "you" else "assistant", True, f"{name} said"))
+            name = (said.group(1) or said.group(2) or said.group(3)).lower()
+            markers.append((index, "user" if name in ("you", "você") else "assistant", True, f"{name} said"))
             continue
         heading = _speaker_heading(line)
         if heading:

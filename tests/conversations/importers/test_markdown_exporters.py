@@ -36,7 +36,8 @@ markdown_exporters/ from the exporters' source and real files in public reposito
   paste it into notes and READMEs (seen in many real files): "You said:" / "ChatGPT said:" on lines of their own or
   made headings, with what the page adds: "Skip to content", a project link and the title with its model label,
   "Updated saved memory", the assistant's name above an answer, the model label under it, the disclaimer or "still
-  generating" under the last one.
+  generating" under the last one;
+- gemini_page_copy.txt: Gemini's page copied whole (seen in real files): "You said" / "Gemini said" without a colon.
 """
 
 from __future__ import annotations
@@ -253,6 +254,15 @@ EXPECTED = {
             ("assistant", "Good catch: go at 7:00, before the crowds, then Tenryu-ji when it opens at 8:30."),
         ],
     ),
+    "gemini_page_copy.txt": (
+        None,
+        [
+            ("user", "write a python script that opens an html page saying happy 45th birthday"),
+            ("assistant", "Here is a script using the webbrowser module: it writes birthday.html and opens it."),
+            ("user", "it opens a blank tab on windows, the file path is wrong"),
+            ("assistant", "You are right: on Windows the path needs the file:/// prefix. Use pathlib.Path.as_uri()."),
+        ],
+    ),
     "cursor_export.md": (
         "Count rows per day in pandas",
         [
@@ -381,12 +391,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (21, [])
-    assert summary.pairs_detected == 20
+    assert (summary.conversations_added, summary.errors) == (22, [])
+    assert summary.pairs_detected == 21
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 20
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 21
 
 
 @pytest.mark.parametrize(
