@@ -93,13 +93,17 @@ _HEADING = re.compile(
 _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
 # ChatGPT's page copied whole (select all, copy: what people paste into notes and READMEs): the screen reader's
 # labels "You said:" and "ChatGPT said:" on lines of their own, or made headings (`##### You said:`); Gemini's page
-# writes them without the colon ("You said" / "Gemini said"), in Portuguese "Você disse" / "O Gemini disse".
+# writes them without the colon ("You said" / "Gemini said"), in Portuguese "Você disse" / "O Gemini disse". The
+# page in other languages, as real copies show it: "Vous avez dit :" / "ChatGPT a dit :", "Dijiste:" / "ChatGPT
+# dijo:", "Du hast gesagt:" / "ChatGPT hat gesagt:".
 _SAID = re.compile(
-    r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(?:O )?(ChatGPT|Gemini|Claude|Copilot) (?:said|disse)):?[ \t]*$"
+    r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(Vous avez) dit|(Dijiste)|(Du hast) gesagt"
+    r"|(?:O )?(ChatGPT|Gemini|Claude|Copilot) (?:said|disse|a dit|dijo|hat gesagt))[ \t]*:?[ \t]*$"
 )
+_SAID_PERSON = frozenset(("you", "você", "vous avez", "dijiste", "du hast"))
 # What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
 # label below it ("4o"), and the disclaimer under the last one.
-_PAGE_HEAD = re.compile(r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated)[ \t]*$")
+_PAGE_HEAD = re.compile(r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated|Memoria actualizada)[ \t]*$")
 _MODEL_LABEL = re.compile(
     r"[ \t]*(?:GPT-?)?(?:4o(?: mini)?|4\.1|4\.5|o1(?:-mini| pro)?|o3(?:-mini| pro)?|o4-mini|5(?: Thinking| Pro)?)[ \t]*$",
     re.IGNORECASE,
@@ -137,7 +141,7 @@ _DURATION = (
 _THINKING_TIME = re.compile(
     rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Nachgedacht für {_DURATION}"
     rf"|Raisonnement terminé(?: pendant {_DURATION})?"
-    rf"|Réflexion durant {_DURATION})[ \t]*\n"
+    rf"|Réflexion durant {_DURATION}|Pensado durante {_DURATION}|{_DURATION} nachgedacht)[ \t]*\n"
 )
 # Windsurf's Cascade export: its headings, and the agent's actions written as italic lines of their own.
 _CASCADE_HEADINGS = ("### User Input", "### Planner Response")
@@ -240,8 +244,8 @@ def _markers(lines: list[str]) -> list[Marker]:
             continue
         said = _SAID.match(line)
         if said:
-            name = (said.group(1) or said.group(2) or said.group(3)).lower()
-            markers.append((index, "user" if name in ("you", "você") else "assistant", True, f"{name} said"))
+            name = next(group for group in said.groups() if group).lower()
+            markers.append((index, "user" if name in _SAID_PERSON else "assistant", True, f"{name} said"))
             continue
         heading = _speaker_heading(line)
         if heading:

@@ -626,3 +626,22 @@ def test_what_chatgpts_page_adds_around_a_copied_answer_is_dropped_and_counted()
     data = b"You said:\nshow me\nChatGPT said:\n```\nYou said:\n```\n"
     assert turns(parse_one("markdown", data, "copy.txt"))[1] == ("assistant", "```\nYou said:\n```")
     assert detect_format(b'[{"role": "user", "content": "You said:"}]', "a.json") != "markdown"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # French and Spanish pages, as real copies show them: the labels, the thinking time, the memory notice.
+        "Ignorer et passer au contenu\nVous avez dit :\nle script tourne encore\nChatGPT a dit :\n\n"
+        "Réflexion durant 12s\nTue-le avec kill.\nVous avez dit :\nça ne marche pas\nChatGPT a dit :\nArrête le service.\n",
+        "Dijiste:\nel script sigue corriendo\nChatGPT dijo:\nMemoria actualizada\nPensado durante 8s\n\nMátalo con kill.\n"
+        "Dijiste:\nno funciona\nChatGPT dijo:\nDetén el servicio.\n",
+        "Du hast gesagt:\ndas Skript läuft noch\nChatGPT hat gesagt:\nBeende es mit kill.\nDu hast gesagt:\n"
+        "geht nicht\nChatGPT hat gesagt:\nStoppe den Dienst.\n",
+    ],
+)
+def test_chatgpts_page_copied_in_other_languages(data: str) -> None:
+    conversation = parse_one("markdown", data.encode(), "copie.txt")
+    assert [turn.role for turn in conversation.turns] == ["user", "assistant", "user", "assistant"]
+    assert all(not turn.text.startswith(("Réflexion", "Pensado", "Memoria")) for turn in conversation.turns)
+    assert len(conversation.turns[1].text.splitlines()) == 1
