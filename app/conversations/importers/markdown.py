@@ -23,7 +23,9 @@ fenced block starting with `Thought process:` in an answer (Claude Exporter) is 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import IO, Any
 
 from . import open_webui
@@ -216,9 +218,8 @@ def _markers(lines: list[str]) -> list[Marker]:
     others: dict[str, list[tuple[int, str]]] = {}
     levels: dict[int, str] = {}  # the level of each speaker heading written with `#`
     previous = ""  # the last non-blank line
-    named_others: list[
-        tuple[int, str, str]
-    ] = []  # `**<unknown name>**:` lines: (line index, name, text after)
+    # `**<unknown name>**:` lines: (line index, name, text after).
+    named_others: list[tuple[int, str, str]] = []
     for index, line in enumerate(lines):
         opening = _FENCE.match(line)
         if fence:
@@ -333,28 +334,39 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
     return lines
 
 
+def _paired_name(known: list[int], candidates: list[tuple[int, str]], *, known_first: bool) -> str | None:
+    """The name among `candidates` (line index, name) that most often stands right next to a line of the known
+    side: right after it when `known_first`, right before it otherwise. It must do so at least twice when that side
+    has more than one line; None when no name does. One walk over both, in line order."""
+    events = sorted([(line, "") for line in known] + candidates)
+    counts: Counter[str] = Counter()
+    for (_, first), (_, second) in pairwise(events):
+        if known_first and not first and second:
+            counts[second] += 1
+        elif not known_first and first and not second:
+            counts[first] += 1
+    if not counts:
+        return None
+    name, count = counts.most_common(1)[0]
+    return name if count >= min(2, len(known)) else None
+
+
 def _with_named_speaker(markers: list[Marker], named: list[tuple[int, str, str]]) -> list[Marker]:
     """Markers of a file whose one side is written with a known name and the other with a name of its own (a
-    persona bot, `**Coach Atlas**:`; a tool, `**TRAE**:`): the bold name that most often comes right after the
-    known side's lines, at least twice when that side speaks more than once, takes the other role."""
+    persona bot, `**Coach Atlas**:`; a tool, `**TRAE**:`): the bold name that comes right after the known side's
+    lines takes the other role."""
     roles = {role for _, role, _, _ in markers}
     if len(roles) != 1 or not named or roles == {"system"}:
         return markers
     (role,) = roles
-    lines = sorted(index for index, _, _, _ in markers)
-    after: dict[str, int] = {}
-    for index in lines:
-        following = next((item for item in named if item[0] > index), None)
-        if following is not None and not any(index < line < following[0] for line in lines):
-            after[following[1]] = after.get(following[1], 0) + 1
-    if not after:
-        return markers
-    name, count = max(after.items(), key=lambda item: item[1])
-    if count < min(2, len(lines)):
+    known = [index for index, _, _, _ in markers]
+    name = _paired_name(known, [(index, named_as) for index, named_as, _ in named], known_first=True)
+    if name is None:
         return markers
     other = "assistant" if role == "user" else "user"
-    found = [(index, other, False, rest) for index, named_as, rest in named if named_as == name]
-    return sorted(markers + found)
+    return sorted(
+        markers + [(index, other, False, rest) for index, named_as, rest in named if named_as == name]
+    )
 
 
 def _closes_later(lines: list[str], start: int) -> bool:
@@ -372,27 +384,17 @@ def _handle_headings(
     headings: list[Marker], levels: dict[int, str], others: dict[str, list[tuple[int, str]]]
 ) -> list[Marker]:
     """The person's turns of a file whose headings name the assistant (`## chatgpt`) and the person by a handle of
-    their own (`## kekyo`): the name, at the assistant headings' level, that most often comes right before an
-    assistant heading, at least twice when the assistant speaks more than once. None when no name does."""
+    their own (`## kekyo`): the name, at the assistant headings' level, that comes right before an assistant
+    heading. None when no name does."""
     assistant_levels = {
         levels[index] for index, role, _, _ in headings if role == "assistant" and index in levels
     }
     if len(assistant_levels) != 1:
         return []
     candidates = others.get(assistant_levels.pop(), [])
-    assistant_lines = sorted(index for index, role, _, _ in headings if role == "assistant")
-    before: dict[str, int] = {}
-    for index, name in candidates:
-        following = next((line for line in assistant_lines if line > index), None)
-        between = [other for other, _ in candidates if index < other < (following or -1)]
-        if following is not None and not between:
-            before[name] = before.get(name, 0) + 1
-    if not before:
-        return []
-    name, count = max(before.items(), key=lambda item: item[1])
-    if count < min(2, len(assistant_lines)):
-        return []
-    return [(index, "user", True, other) for index, other in candidates if other == name]
+    assistant_lines = [index for index, role, _, _ in headings if role == "assistant"]
+    name = _paired_name(assistant_lines, candidates, known_first=False)
+    return [(index, "user", True, other) for index, other in candidates if other == name] if name else []
 
 
 def _callout_role(kind: str) -> str | None:
