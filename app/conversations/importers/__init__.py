@@ -91,6 +91,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("gptel", "gptel"),
     ("org-ai", "org_ai"),
     ("jetbrains-ai", "jetbrains_ai"),
+    ("claude-page", "claude_page"),
     ("markdown", "markdown"),
 )
 FORMATS: tuple[str, ...] = tuple(name for name, _ in _ORDER)

@@ -93,6 +93,7 @@ def test_registry() -> None:
         "gptel",
         "org-ai",
         "jetbrains-ai",
+        "claude-page",
         "markdown",
     )
     assert all(IMPORTERS[name].name == name for name in FORMATS)

@@ -1,0 +1,131 @@
+"""Claude.ai's chat page copied whole (select all, copy), as people paste it into notes, READMEs and `.txt` files.
+
+The copy keeps the screen reader's labels: each message the person wrote opens with `You said: `, each answer with
+`Claude responded: `. The label repeats the message's opening (its first sentence, or its first 150 characters and
+`…`) before the message itself, and the person's message ends with its time (`4:50 AM`, `22:30`), after `Show
+more` / `Show less` when the page folded it and before `2 / 2` when it was edited. What separated the page's blocks
+is lost: the labels follow the text before them with no line break (`...Tell me when it's done.You said: done`).
+Markdown is lost too (a code block's language name runs into its first line); the text is kept as copied.
+
+The labels, the repeated openings and the times are left out; the page's notices (`Claude's response was
+interrupted`, `Retry`, the disclaimer under the last answer) too, counted as dropped page text, as is what stands
+before the first `You said: ` (the rest of an answer whose question was not copied, or the person's own notes). A
+`# ` line first is the title. The file is one conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from ._json import BOM
+from ._records import first_byte, read_text
+from ._turns import TurnBuilder, prompt_title
+from .base import ParsedConversation, ParseResult, RecordError
+
+_PERSON = "You said: "
+_CLAUDE = "Claude responded: "
+_LABEL = re.compile(f"{_PERSON}|{_CLAUDE}")
+# What ends the person's message on the page: the fold button, the time, the edit's version.
+_MESSAGE_END = re.compile(
+    r"(?:Show (?:more|less))?\s*(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?:\s?(?P<half>[AaPp]\.?[Mm]\.?))?"
+    r"(?:\s*\d+ / \d+)?\s*\Z"
+)
+# The page's signature: a time (and the edit's version) right before an answer's label.
+_SIGNATURE = re.compile(rb"\d:[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?(?:\s*\d+ / \d+)?\s*" + _CLAUDE.encode())
+_INTERRUPTED = re.compile(r"\s*Claude's response was interrupted\s*(?:Retry)?\s*\Z")
+_DISCLAIMER = re.compile(
+    r"\s*Claude (?:is AI and )?can make mistakes\. Please double-check (?:responses|cited sources)\."
+)
+_TITLE = re.compile(r"#[ \t]+(\S[^\n]*)")
+_LABEL_SEARCH = 4  # characters of a message's opening looked for again after its label ("Okay.Okay. ...")
+_LABEL_LONGEST = 1000  # a label is a sentence or 150 characters; past this, no label was found
+
+
+class ClaudePageImporter:
+    name = "claude-page"
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) in (None, ord("{"), ord("[")) or b"\x00" in head:
+            return False
+        return _PERSON.encode() in head and _SIGNATURE.search(head) is not None
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        text = read_text(stream).removeprefix(BOM.decode())
+        labels = list(_LABEL.finditer(text))
+        first = next((at for at, label in enumerate(labels) if label.group() == _PERSON), None)
+        if first is None:
+            yield RecordError(f"no message of yours (`{_PERSON}...`) in the copied page")
+            return
+        labels = labels[first:]
+        builder = TurnBuilder()
+        head = text[: labels[0].start()]
+        title = _TITLE.match(head.lstrip())
+        if head.strip():
+            builder.dropped["page text"] += 1
+        for number, label in enumerate(labels):
+            end = labels[number + 1].start() if number + 1 < len(labels) else len(text)
+            body = text[label.end() : end]
+            if label.group() == _PERSON:
+                builder.user(_message(body))
+            else:
+                builder.text(_answer(body, builder, last=number + 1 == len(labels)))
+        turns = builder.finish(complete=False)
+        if not any(turn.role == "assistant" for turn in turns):
+            yield RecordError(f"no answer (`{_CLAUDE}...`) in the copied page")
+            return
+        yield ParsedConversation(
+            external_id=filename,
+            turns=turns,
+            title=title.group(1).strip() if title else prompt_title(turns[0].text),
+            metadata={"exporter": "claude-page-copy"},
+            line=1,
+            dropped=dict(builder.dropped),
+        )
+
+
+def _message(body: str) -> str:
+    """The person's message without its time, fold button and version, and without the label's opening."""
+    end = _MESSAGE_END.search(body)
+    if end is not None:
+        hour = end.group("hour")
+        if end.group("half") and len(hour) == 2 and int(hour) > 12:
+            body = body[: end.start("hour") + 1]  # `version 21:06 PM`: a 12-hour clock has no hour 21
+        else:
+            body = body[: end.start()]
+    return _without_label(body)
+
+
+def _answer(body: str, builder: TurnBuilder, *, last: bool) -> str:
+    if last and (disclaimer := _DISCLAIMER.search(body)) is not None and len(body) - disclaimer.end() <= 200:
+        body = body[: disclaimer.start()]
+        builder.dropped["page text"] += 1
+    interrupted = _INTERRUPTED.search(body)
+    if interrupted is not None:
+        body = body[: interrupted.start()]
+        builder.dropped["page text"] += 1
+    return _without_label(body)
+
+
+def _without_label(body: str) -> str:
+    """The message after its label: the label is the message's opening (whitespace aside, `…` where it was cut),
+    so the message starts where that opening is found again. Kept whole when it is not."""
+    body = body.strip()
+    probe = body[: min(_LABEL_SEARCH, len(body) // 2)]
+    if not probe:
+        return body
+    at = body.find(probe, len(probe))
+    while at != -1 and at <= _LABEL_LONGEST:
+        label = _squeezed(body[:at]).removesuffix("…")
+        if label and _squeezed(body[at : at + 4 * at + 16]).startswith(label):
+            return body[at:]
+        at = body.find(probe, at + 1)
+    return body
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+importer = ClaudePageImporter()

@@ -1,0 +1,107 @@
+# ruff: noqa: RUF001 - Chinese text, with its full-width punctuation
+"""Claude.ai's chat page copied whole: tests/fixtures/real_formats/claude_page/, written by hand in the shape of real
+copies people committed to public repositories (the labels run into the text before them, each label repeats the
+message's opening, the person's message ends with its time)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import RecordError
+from app.conversations.reading import prepare
+
+from .helpers import parse_one, turns
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "claude_page"
+
+
+def test_a_copy_whose_blocks_ran_together() -> None:
+    data = (FIXTURES / "tsconfig-split.md").read_bytes()
+    assert detect_format(data[:65536], "tsconfig-split.md") == "claude-page"
+    assert detect_format(data[:65536], "notes.txt") == "claude-page"
+    conversation = parse_one("claude-page", data, "tsconfig-split.md")
+    assert conversation.title == "Split tsconfig per package"  # the `# ` line the person put first
+    said = turns(conversation)
+    assert [role for role, _ in said] == ["user", "assistant"] * 4
+    # The label cut at 150 characters with "…" and the fold button are gone; the message is whole.
+    assert said[0][1].startswith("i have a monorepo with packages/api")
+    assert said[0][1].endswith("how do i split them")
+    assert said[1][1].startswith(
+        "Give each package its own tsconfig that extends a base without types.\njson{"
+    )
+    assert said[2][1] == (
+        "that doesn't work, web still fails with the same error on window in shared/utils/env.ts"
+    )
+    # `2 / 2` (an edited message) after the time; the interrupted answer's notice and its Retry button.
+    assert said[4][1] == "ok that builds. can you write the ci step"
+    assert said[5][1] == "Here is a GitHub Actions step:\nyaml- run: npx tsc -b packages/web packages/api"
+    # A 24-hour time; a label whose line break the page made a space; the disclaimer under the last answer.
+    assert said[6][1] == "在 CI 里要不要缓存 node_modules"
+    assert (
+        said[7][1]
+        == "建议缓存 npm 的下载目录，而不是 node_modules。\n这样锁文件变了缓存也会失效。用 actions/setup-node 的 cache: npm 就可以。"
+    )
+    # What stood before the first message, the interrupted notice, the disclaimer.
+    assert conversation.dropped == {"page text": 3}
+    assert conversation.metadata == {"exporter": "claude-page-copy"}
+    found = prepare(conversation).found_pairs or []
+    assert [(p.rejected, p.pushback, p.chosen) for p in found if p.detected and p.detected.score >= 0.5] == [
+        (1, 2, 3)
+    ]
+
+
+def test_a_copy_that_kept_its_line_breaks() -> None:
+    conversation = parse_one("claude-page", (FIXTURES / "capital.txt").read_bytes(), "capital.txt")
+    assert turns(conversation) == [
+        ("user", "what's the capital of australia"),
+        (
+            "assistant",
+            "Sydney is the capital of Australia. It is the largest city and home to the Opera House.",
+        ),
+        ("user", "no, the capital is canberra, sydney is just the biggest city"),
+        (
+            "assistant",
+            "You're right, the capital is Canberra. Sydney is the largest city, but Canberra was purpose-built as "
+            "the capital and has been the seat of government since 1927.",
+        ),
+    ]
+    assert conversation.title == "what's the capital of australia"
+    assert conversation.dropped == {}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        # A message ending in a number: the time takes its own digits only.
+        ("You said: keep rows from 2024keep rows from 202411:06 AM", "keep rows from 2024"),
+        # `21:06 PM` is no 12-hour time: the 2 is the message's.
+        ("You said: use version 2use version 21:06 PM", "use version 2"),
+        # A label that is not the message's opening (seen once: an artifact's line) stays, glued as copied.
+        ("You said: id: uuidschema first9:00 AM", "id: uuidschema first"),
+        ("You said: donedone5:06 AM", "done"),
+    ],
+)
+def test_the_time_and_the_label_are_told_from_the_message(body: str, message: str) -> None:
+    data = f"{body}Claude responded: Okay.Okay. Next step.".encode()
+    conversation = parse_one("claude-page", data, "copy.txt")
+    assert turns(conversation) == [("user", message), ("assistant", "Okay. Next step.")]
+
+
+def test_other_text_is_not_taken_for_a_copied_page() -> None:
+    # Code that prints the labels (a voice assistant's `print(f"You said: {text}")`) has no time before an answer.
+    code = b'print(f"You said: {command}")\nprint(f"Claude responded: {reply}")\n'
+    assert detect_format(code, "bot.py") != "claude-page"
+    assert detect_format(
+        b'[{"role": "user", "content": "You said: hi 9:01 AMClaude responded: "}]', "a.json"
+    ) != ("claude-page")
+
+
+def test_a_copy_without_an_answer_is_one_clear_error() -> None:
+    results = list(get_importer("claude-page").parse(io.BytesIO(b"You said: hellohello9:01 AM"), "c.txt"))
+    assert [r.reason for r in results if isinstance(r, RecordError)] == [
+        "no answer (`Claude responded: ...`) in the copied page"
+    ]
