@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - cue words of many scripts (Greek, Cyrillic, full-width punctuation)
 """The detector's cue families (named, weighted patterns per language) and the one-pass scanner for them.
 
 app.pairs.detection scores with them; app.pairs.learning names its features after them.
@@ -14,7 +15,8 @@ class Cue(NamedTuple):
     """Patterns that count as one signal, with a log-odds weight (negative: evidence against a pair).
 
     A pattern matches from a word start, in lower-cased text with straight apostrophes; "^" means the
-    start of the text.
+    start of the text. Chinese, Japanese and Thai put no space between words: a pattern that opens with a Han, kana
+    or Thai character matches anywhere.
     """
 
     name: str
@@ -44,7 +46,11 @@ PUSHBACK_CUES = (
         r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
         r"pas ce que\b", r"(?:está|esta|es) mal\b", r"equivocad[oa]", r"no (?:funciona|compila|sirve)\b",
         r"no es lo que\b", r"errad[oa]\b", r"não (?:funciona|compila|é isso)\b", r"sbagliat", r"non funziona\b",
-        r"^(?:不对|不對|错了|錯了|不是这样|不是這樣|違います|違う|间违|間違)",
+        r"^(?:不是这样|不是這樣|違う)",
+        # Not "对不对" ("is this right?"), "没错了" ("right"), "我搞错了" / "私の間違い" (the user's own slip).
+        r"不(?<!对不)(?<!對不)[对對]", r"错(?<!没错)(?<!沒错)了", r"錯(?<!沒錯)(?<!没錯)了", r"不正[确確]", r"有[误誤]",
+        r"搞(?<!我搞)[错錯]", r"弄(?<!我弄)[错錯]", r"不是我(?:要|想要)的", r"違います", r"正しくない",
+        r"間(?<!私の間)(?<!分の間)違",
     )),
     Cue("omission", 2.0, (
         r"you (?:forgot|missed|ignored|overlooked|skipped|left out)\b", r"forgot(?:ten)?\b",
@@ -56,6 +62,7 @@ PUSHBACK_CUES = (
         r"what about (?:security|performance|testing|costs?)\b", r"vergessen\b", r"übersehen\b",
         r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignor[ée]",
         r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b", r"faltou\b", r"esqueceu\b",
+        r"漏(?<!我漏)了", r"没有考虑", r"沒有考慮", r"忘れて(?:る|います|いる)", r"抜けて(?:る|います|いる)",
     )),
     # What came out is wrong: "the total is off by 40", "numbers are way off", "the oxygens don't balance", "the
     # page is blank".
@@ -68,8 +75,9 @@ PUSHBACK_CUES = (
         r"(?:is|are|comes?|shows?|renders?|stays?) (?:up |out )?(?:completely |totally |still |just )?(?:blank|empty)\b",
         r"(?:is|are|it's|that's|way|much|still|far) too (?:long|short|high|low|big|small|formal|stiff|robotic|wordy)\b",
         r"(?:неправильн|неверн|ошиб|не работает|не так\b)", r"(?:틀렸|틀린|잘못|작동하지|안 돼)",
-        r"(?:źle\b|błęd|nie działa|niepoprawn)", r"(?:yanlış|hatalı|çalışmıyor)", r"(?:fungerar inte|stämmer inte)",  # noqa: RUF001 - Turkish dotless i
+        r"(?:źle\b|błęd|nie działa|niepoprawn)", r"(?:yanlış|hatalı|çalışmıyor)", r"(?:fungerar inte|stämmer inte)",
         r"(?:klopt niet|werkt niet|onjuist)",
+        r"[对對]不上", r"不一致", r"太[长長短]", r"おかしい", r"合わない", r"合いません", r"長すぎ", r"短すぎ",
     )),
     Cue("redo", 2.0, (
         r"redo\b", r"rewrite (?:it|this|that)\b", r"try again\b", r"start over\b",
@@ -103,6 +111,7 @@ PUSHBACK_CUES = (
         r"too (?:complicated|complex|heavy|expensive|slow|verbose|much)\b",
         r"zu (?:kompliziert|aufwendig|aufwändig|teuer|langsam)\b",
         r"trop (?:compliqué|complexe|lourd|cher)\b", r"demasiado (?:complicado|complejo|caro|lento)\b",
+        r"太[复複][杂雜]", r"複雑すぎ",
     )),
     # The problem persists after following the answer.
     Cue("still-broken", 1.3, (
@@ -112,9 +121,13 @@ PUSHBACK_CUES = (
         r"we(?<!can we)(?<!could we)(?<!will we)(?<!would we)(?<!should we)(?<!do we) still\b",
         r"still (?:doing|happening|the same|there|not)\b",
         # "nope, same thing", "same error", "hm, same result as before": what failed failed again.
-        r"same (?:thing|error|result|problem|issue|output|behaviou?r|crash|message|exception|warning|404|500)\b",
+        # Not "same thing for cmd/scheduler": doing the same elsewhere.
+        r"same (?:thing|error|result|problem|issue|output|behaviou?r|crash|message|exception|warning|404|500)\b(?! for\b)",
         r"immer noch\b", r"toujours (?:pas|lent|pareil|cassé)\b", r"todavía (?:no|falla|tarda)\b",
         r"sigue (?:fallando|igual|tardando)\b",
+        r"[还還]是(?:不行|报错|報錯|一[样樣]|失败|失敗|不[对對])", r"[依仍]然(?:不行|报错|報錯|失败|失敗|存在)",
+        r"同[样樣]的[错錯]", r"まだ(?:動かない|動きません|エラー|同じ|直って)", r"相変わらず", r"同じエラー",
+        r"一直(?:是|都|显示|顯示|[报報]|不)",
     )),
     Cue("concern", 1.2, (
         # "worried", not "not worried" / "no worries" (the lookbehinds sit after the first letter: a pattern opens
@@ -137,6 +150,8 @@ PUSHBACK_CUES = (
         r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b", r"delet(?:es|ed)\b", r"destroy(?:s|ed)?\b",
         r"wiped\b", r"gelöscht",
         r"supprim", r"borr[óa]", r"complains?\b", r"not found\b",
+        r"[报報][错錯]", r"出[错錯]", r"[错錯][误誤]", r"失[败敗]", r"崩[溃潰]", r"运行不了", r"跑不起来", r"エラー",
+        r"動か(?:ない|なく)", r"動きません", r"クラッシュ", r"落ちる", r"落ちます",
     )),
     # Constraints of the user's setting that the answer does not meet.
     Cue("constraint", 1.1, (
@@ -149,6 +164,7 @@ PUSHBACK_CUES = (
         r"nicht (?:erlaubt|möglich)\b", r"ne peu(?:t|x|vons) pas\b", r"pas (?:possible|autorisé)\b",
         r"impossible\b", r"on n'a pas\b", r"no (?:podemos|puedo|se puede|es posible|tenemos)\b",
         r"imposible\b", r"(?:gak|nggak|enggak|tidak) (?:punya|ada|bisa)\b",
+        r"不能用", r"不允[许許]", r"不支持", r"不要用", r"别用", r"別用", r"使えない", r"使えません",
     )),
     # "We did that" is neutral alone; with a problem ("and now it fails") it is pushback on the answer.
     Cue("applied-it", 0.8, (
@@ -165,6 +181,7 @@ PUSHBACK_CUES = (
         r"stattdessen\b", r"kürzer\b", r"einfacher\b", r"à la place\b", r"autre (?:approche|solution)\b",
         r"plus (?:court|simple)\b", r"en (?:vez|lugar) de\b", r"otra (?:opción|forma)\b",
         r"más (?:corto|simple)",
+        r"[换換]一[个個]", r"其他(?:方法|办法|辦法)", r"[别別]的(?:方法|办法|辦法)", r"代わりに", r"他の方法",
     )),
     # Weak alone: asking for the real thing ("actually", "show me") or about another aspect.
     Cue("wants-specifics", 0.6, (
@@ -180,12 +197,14 @@ PUSHBACK_CUES = (
     Cue("counter-claim", 0.6, (
         r"my (?:teacher|doctor|prof\w*|boss|lecturer|colleague|friend|dad|mom|father|mother|manager) "
         r"(?:said|says|told|gave|thinks|insists)\b", r"i (?:thought|remember(?:ed)?|heard|read|learned)\b",
-        r"everyone knows\b", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
+        r"everyone knows\b", r"gibt(?:'?s| es) doch\b", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
         r"je (?:pensais|croyais)\b", r"(?:mi|mein|meine) (?:profesor|profesora|médico|lehrer|lehrerin|arzt|ärztin) "
         r"(?:dijo|dice|sagte|sagt|meinte)\b", r"(?:yo )?(?:pensaba|creía)\b", r"ich dachte\b",
     )),
     Cue("opens-with-no", 1.8, (
-        r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem))", r"^(?:lol|lmao|haha)\W* (?:no|nope|nah)\b",
+        # Not "no worries", "no changes needed", "nah slog is fine", "no, that's fine, keep it".
+        r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
+        r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good)\b)", r"^(?:lol|lmao|haha)\W* (?:no|nope|nah)\b",
     )),
 )
 
@@ -209,12 +228,15 @@ ACCEPTANCE_CUES = (
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
         r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
+        r"可以了", r"成功了", r"解[决決]了", r"搞定", r"跑通了", r"能用了", r"没问题了", r"沒問題了", r"正常了",
+        r"動きました", r"動いた", r"直りました", r"解決しました", r"うまくいき", r"ใช้ได้", r"[没沒]再",
     )),
     Cue("agrees", -1.4, (
         r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
-        r"agreed\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
+        r"agreed\b", r"(?:that's|thats|that is|it's|its|is|are) (?:fine|ok|okay)\b(?![^.!?\n]* but\b)", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
         r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
         r"de acuerdo\b", r"entendido\b",
+        r"明白了", r"懂了", r"原[来來]如此", r"有道理", r"なるほど", r"わかりました", r"分かりました",
     )),
     Cue("praise", -1.3, (
         r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing|phenomenal|wonderful|superb|outstanding)\b",
@@ -226,9 +248,13 @@ ACCEPTANCE_CUES = (
         r"better than\b", r"we're (?:cooking|talking)\b", r"(?:really |very )?nice\b", r"lifesaver\b",
         r"life ?saver\b", r"impressed\b", r"i (?:really )?like (?:that|it|this)\b", r"not bad\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
         r"(?:super|so|very|massively) (?:clear|clean|helpful|useful)\b", r"helpful\b", r"love\b",
-        r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"top\b", r"muchísimo mejor\b",
+        r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"^top\b", r"muchísimo mejor\b",
         r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b", r"perfeito\b", r"ótimo\b",
         r"ficou (?:lind|ótim|perfeit|show)", r"perfetto\b", r"ottimo\b", r"bellissim",
+        r"完美", r"太好了", r"太棒", r"不[错錯]", r"厉害", r"厲害", r"完璧", r"素晴らしい", r"助かり",
+        r"τέλει[οα]\b", r"τέλεια\b", r"υπέροχ", r"чудово\b", r"ідеально\b", r"чудесно\b", r"отлично\b",
+        r"skvělé\b", r"perfektní\b", r"geweldig\b", r"ممتاز", r"رائع", r"מעולה", r"מושלם",
+        r"ยอดเยี่ยม", r"เยี่ยม", r"สุดยอด",
     )),
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
@@ -241,6 +267,8 @@ ACCEPTANCE_CUES = (
         r"jetzt noch\b", r"noch eine (?:frage|sache)\b", r"als nächstes\b", r"(?:nächste|letzte) frage\b",
         r"autre question\b", r"ensuite\b", r"dernière (?:chose|question)\b", r"maintenant ajoute\b",
         r"otra pregunta\b", r"última (?:cosa|pregunta)\b", r"ahora (?:añade|agrega|quiero)\b",
+        r"另外", r"[还還]有一[个個]问题", r"[还還]有一[個个]問題", r"下一步", r"接下[来來]", r"[顺順]便", r"次に",
+        r"別の質問", r"もう一つ", r"ついでに",
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
@@ -257,10 +285,14 @@ ACCEPTANCE_CUES = (
         r"(?:i|i've) (?:pasted|copied|sent|attached|uploaded|opened|ran|run|edited|used|gave you|showed you) the wrong\b",
         r"wrong (?:file|tab|paste|link|screenshot|branch|folder|directory),? (?:sorry|oops|my bad)\b",
         r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b", r"i (?:typed|mistyped|misspelled|misread)\b",
+        # The user restarting their own message: "actually no, let me start again, thats the wrong order".
+        r"let me (?:start|try|say it|write it) (?:again|over)\b", r"let me rephrase\b", r"scratch that\b",
         r"(?:it's|it was|was|that's|that was) my (?:own )?(?:typo|mistake|fault|bad)\b", r"my typo\b",
         r"(?:on|in) the wrong (?:branch|folder|directory|env|environment|venv|tab|project|account|machine|server)\b",
         r"erro meu\b", r"culpa minha\b", r"foi mal\b", r"mi error\b", r"error mío\b", r"culpa mía\b",
         r"mein fehler\b", r"meine schuld\b", r"ma faute\b", r"mon erreur\b", r"colpa mia\b", r"errore mio\b",
+        r"我的[错錯]", r"我搞[错錯]", r"我弄[错錯]", r"我打[错錯]", r"我看[错錯]", r"我漏了", r"私の(?:ミス|間違)",
+        r"自分の(?:ミス|間違)", r"タイプミス",
     )),
     # A failure that was there before the answer: "that one fails on main too", "it wasnt working even before
     # your change". Not a verdict on the answer.
@@ -274,17 +306,22 @@ ACCEPTANCE_CUES = (
         r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
         r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b",
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
+        r"什[么麼]意思", r"どういう意味",
     )),
     # A new plan, not a verdict: "actually let's do Rome instead of Paris", "on second thought".
     Cue("changes-plan", -1.5, (
         r"let's (?:do|go with|go for|make it|switch to|try|use) (?:\w+ ){1,4}instead\b", r"on second thought\b",
         r"changed my mind\b", r"(?:we|i) (?:just |now )?decided (?:to|on)\b", r"(?:we|i) changed (?:our|my) plans?\b",
+        # "PM says we drop IE support after all": the requirement changed, not the answer's fault.
+        r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal) (?:says|said|decided|wants) (?:that )?we\b",
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
     Cue("thanks", -1.0, (
         r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b", r"obrigad", r"valeu\b",
         r"grazie\b", r"спасибо", r"감사", r"dzięk", r"teşekkür", r"tack\b", r"bedankt\b", r"dank je\b",
         r"makasih\b", r"terima kasih\b", r"díky\b", r"děkuj", r"cảm ơn\b",
+        r"[谢謝][谢謝]", r"多[谢謝]", r"感[谢謝]", r"ありがと", r"ευχαριστ", r"дякую", r"شكرا", r"תודה",
+        r"mulțumesc\b", r"multumesc\b", r"salamat\b", r"ขอบคุณ", r"ขอบใจ",
     )),
     # "good, push it", "ok. run the settings tests", "yes please, in a separate PR": the user goes ahead with the
     # answer and gives the next step.
@@ -292,12 +329,15 @@ ACCEPTANCE_CUES = (
         r"^(?:ok|okay|good|cool|sure|alright|fine|yep|yeah|great|perfect)[.,!]? (?:now |then |please |so )?"
         r"(?:push|run|merge|ship|deploy|commit|open|proceed|go ahead|continue|do it|let's)\b",
         r"yes,? please\b", r"ship it\b",
+        # "go", "lgtm. commit", "push it, then ...": the next step alone.
+        r"^(?:go|go ahead|proceed|do it|lgtm|yes|yep|ok|okay|sure)\W*$", r"^lgtm\b",
+        r"^(?:push|commit|merge|ship|deploy) (?:it|that|this)\b",
     )),
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
         r"^(?:and )?also\b", r"^and (?:one|have|make|add|another|maybe|can|could|now)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
-        r"^et aussi\b",
+        r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
     Cue("asks-diagnosis", -2.6, (r"what (?:went|goes|is going|'s going|is|'s) wrong\b",)),
@@ -350,6 +390,7 @@ REVISION_CUES = (
         r"the \w+ you (?:found|cited|linked|quoted|mentioned|read|saw) (?:is|was) (?:correct|right)\b", r"i (?:misread|misunderstood|got (?:that|it) wrong)\b",
         r"i mis(?:counted|calculated|remembered|stated|labell?ed|spoke)\b",
         r"i (?:overstated|understated|overestimated|underestimated|overlooked)\b",
+        r"that was (?:wrong|a mistake) (?:of|on|from) me\b", r"das war (?:falsch|ein fehler) von mir\b",
         r"i (?:got|had) (?:that|it|this|them|the \w+) (?:wrong|backwards|mixed up|reversed)\b",
         r"^here(?:'s| is) (?:a |the )?(?:corrected|fixed|revised|working)\b", r"my (?:error|fault)\b",
         # An agent that did what was asked: "Done: the total now adds the tax first", "I've updated cart.py".
@@ -357,8 +398,8 @@ REVISION_CUES = (
         r"^(?:reverted|undid|restored|rolled back|removed|replaced|rewrote|renamed|switched)\b", r"^(?:switching|changing|moving|going) (?:to|back)\b",
         r"^(?:ok|okay|alright),? (?:i'll|i will|let me|switching|changing|updating|fixing|using)\b", r"i(?:'ve| have) (?:now )?(?:updated|changed|fixed|rewritten|corrected|"
         r"adjusted|switched|reworked|replaced|removed|moved)\b",
-        r"вы правы", r"ты прав", r"извин", r"прошу прощения", r"맞습니다", r"맞아요", r"죄송", r"masz rację",
-        r"ma pan(?:i)? rację", r"przepraszam", r"haklısın", r"özür", r"du har rätt", r"förlåt", r"ursäkta",  # noqa: RUF001 - Turkish dotless i
+        r"معك حق", r"أنت محق", r"عذرا", r"عذراً", r"آسف", r"вы правы", r"ты прав", r"извин", r"прошу прощения", r"맞습니다", r"맞아요", r"죄송", r"masz rację",
+        r"ma pan(?:i)? rację", r"przepraszam", r"haklısın", r"özür", r"du har rätt", r"förlåt", r"ursäkta",
         r"je me suis tromp", r"me equivoqu", r"ich habe mich (?:geirrt|vertan)", r"ich lag falsch\b",
         r"me enganei\b", r"eu errei\b", r"mi sono sbagliat", r"ho sbagliato\b",
         r"je hebt gelijk", r"u hebt gelijk", r"excuses\b",
@@ -397,8 +438,14 @@ _Compiled = tuple[
     list[tuple[Cue, re.Pattern[str]]],
     re.Pattern[str],
     re.Pattern[str],
+    re.Pattern[str],
     dict[str, list[tuple[Cue, re.Pattern[str]]]],
+    list[tuple[Cue, re.Pattern[str]]],
 ]
+# Han, kana and Thai: a pattern opening with one (or with a class of them) is searched anywhere, and only in a text
+# that holds one.
+_UNSPACED = re.compile(r"\[?[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNSPACED_TEXT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class CueScanner:
@@ -408,16 +455,20 @@ class CueScanner:
     after a space (a literal the engine finds fast; the detector puts one before every word), and patterns are
     bucketed by first letter: a bucket whose letter differs is skipped in one comparison. Capture groups
     would name the family but slow every attempt, so a match is attributed afterwards, trying only the
-    families with a pattern of that first letter, in their order.
+    families with a pattern of that first letter, in their order. Chinese and Japanese patterns, which cannot wait
+    for a space, are searched family by family, and only in a text written partly in those scripts.
     """
 
     def __init__(self, cues: Sequence[Cue]) -> None:
         self._openers: list[tuple[Cue, str]] = []
+        self._unspaced: list[tuple[Cue, str]] = []
         self._heads: dict[str, dict[Cue, list[str]]] = {}
         for cue in cues:
             for pattern in (optional_apostrophes(one) for written in cue.patterns for one in spread(written)):
                 if pattern.startswith("^"):
                     self._openers.append((cue, pattern[1:]))
+                elif _UNSPACED.match(pattern):
+                    self._unspaced.append((cue, pattern))
                 elif pattern[0].isalpha():
                     self._heads.setdefault(pattern[0], {}).setdefault(cue, []).append(pattern)
                 else:
@@ -426,10 +477,12 @@ class CueScanner:
         self.compiled: _Compiled | None = None
 
     def _compile(self) -> _Compiled:
-        buckets = (
+        buckets = [
             f"{h}(?:{'|'.join(p[1:] for ps in by_cue.values() for p in ps)})"
             for h, by_cue in self._heads.items()
-        )
+        ]
+        # A text all in ASCII (most are) is scanned only for the patterns that open with an ASCII letter.
+        ascii_buckets = [bucket for bucket in buckets if bucket[0].isascii()]
         by_head = {
             head: [(cue, re.compile("|".join(patterns))) for cue, patterns in by_cue.items()]
             for head, by_cue in self._heads.items()
@@ -437,12 +490,25 @@ class CueScanner:
         openers = [(cue, re.compile(pattern)) for cue, pattern in self._openers]
         # Most texts open with none of them: one match of them all rules that out before trying each.
         any_opener = re.compile("|".join(f"(?:{pattern})" for _, pattern in self._openers) or "(?!)")
-        self.compiled = (openers, any_opener, re.compile(f" (?:{'|'.join(buckets)})"), by_head)
+        unspaced: dict[Cue, list[str]] = {}
+        for cue, pattern in self._unspaced:
+            unspaced.setdefault(cue, []).append(pattern)
+        anywhere = [(cue, re.compile("|".join(patterns))) for cue, patterns in unspaced.items()]
+        self.compiled = (
+            openers,
+            any_opener,
+            re.compile(f" (?:{'|'.join(ascii_buckets) or '(?!)'})"),
+            re.compile(f" (?:{'|'.join(buckets)})"),
+            by_head,
+            anywhere,
+        )
         return self.compiled
 
     def hits(self, text: str) -> dict[Cue, int]:
         """Matches per family in a text prepared by the detector (lower-cased, a space before every word)."""
-        openers, any_opener, scan, by_head = self.compiled or self._compile()
+        openers, any_opener, scan_ascii, scan_all, by_head, anywhere = self.compiled or self._compile()
+        in_ascii = text.isascii()
+        scan = scan_ascii if in_ascii else scan_all
         found = (
             {cue: 1 for cue, regex in openers if regex.match(text, 1)} if any_opener.match(text, 1) else {}
         )
@@ -452,4 +518,9 @@ class CueScanner:
                 if regex.match(text, start):
                     found[cue] = found.get(cue, 0) + 1
                     break
+        if anywhere and not in_ascii and _UNSPACED_TEXT.search(text) is not None:
+            for cue, regex in anywhere:
+                count = len(regex.findall(text))
+                if count:
+                    found[cue] = found.get(cue, 0) + count
         return found

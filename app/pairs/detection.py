@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF003 - words and examples in many scripts
 """Find preference pairs in a conversation: an answer, the user's pushback on it, and the revision.
 
 A small log-odds model over all three turns. Cue families (named tuples of patterns) run over the user's own
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-7"
+DETECTOR_VERSION = "heuristic-8"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -62,15 +63,28 @@ _ASKS = -0.8  # a bare question ("But what about logging?") without a real pushb
 _STRONG = 1.0  # pushback families at least this heavy make "states a problem" / "asks" moot
 # A reply that opens like a question (its mark left out) or like a request for new work.
 _QUESTION_OPENER = re.compile(
-    r"\W*(?:(?:can|could|would|should|is|are|do|does|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
+    # "and is it ok to ...", "ok so how do I ...": a conjunction or an acknowledgement may come first.
+    r"\W*(?:(?:and|but|so|also|ok|okay|oh|btw|then)\W+){0,2}"
+    r"(?:(?:can|could|would|should|is|are|do|does|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
     # "did the port forward, gave them my ip": "did the" opens statements ("I did the ...") as often as questions.
     r"|did (?:you|it|this|that|there|we|i|they|any)\b"
     r"|what (?:is|are|does|do|about|if|would|should|can|kind)\b|which\b"
     r"|how (?:do|does|can|could|would|should|is|are|much|many|about|long|to)\b"
     r"|why (?:is|are|does|do|did|would|not|a|an|use|using)\b|where (?:is|are|do|does|can|should)\b|who\b)"
 )
+# Chinese, Japanese, Korean and Thai ask without a question mark: a final particle ("在 CI 里缓存 node_modules 吗",
+# "これで合っていますか", "이거 맞나요", "ควรโพสต์ช่วงเวลาไหนดีคะ") or, in Chinese, a verb and its negation ("要不要缓存",
+# "是不是", "能不能"). Greek writes its question mark as a semicolon.
+_QUESTION_PARTICLE = re.compile(
+    r"(?:[吗嗎呢]|ですか|ますか|でしょうか|かな|까요?|나요|니까"
+    r"|(?:ไหม|มั้ย|หรือเปล่า|หรือยัง|ไหนดี|อะไรดี|ยังไง|อย่างไร|เท่าไร|เท่าไหร่)(?:คะ|ครับ|ค่ะ|นะคะ|นะครับ)?"
+    r"|[\u0370-\u03ff\u1f00-\u1fff]\w*\W{0,2};)\W*$"
+)
+_A_NOT_A = re.compile(
+    r"要不要|是不是|能不能|可不可以|有[没沒]有|[会會]不[会會]|用不用|需不需要|[该該]不[该該]|[对對]不[对對]|好不好|行不行"
+)
 _NEW_WORK = re.compile(
-    r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+)?"
+    r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
     r"|set up|install|rename|move|tell me)\b)"
@@ -109,7 +123,46 @@ _DELIGHT = re.compile(
 )
 _WRONG_OUTPUT = next(cue for cue in PUSHBACK_CUES if cue.name == "wrong-output")
 # A number set against another, as a wrong result is: "i think california is 21 days not 30", "it's 4 not 6".
-_NUMBER_NOT = re.compile(r"\b\d[\d.,]*\s?(?:%|[^\W\d]+)? not \d")
+_NUMBER_NOT = re.compile(r"\b(\d[\d.,]*)\s?(?:%|[^\W\d]+)? not \d")
+# "slide 2 says revenue up 12%. its 21": the right number stated last, against one the answer gave.
+_NUMBER_IS = re.compile(
+    r"\b(?:it's|its|it is|should be|supposed to be|is actually|was actually)\s+\$?(\d[\d.,]*)\s*%?\W*$"
+)
+_NUMBER = re.compile(r"\d[\d.,]*")
+_DIGITS = tuple("0123456789")
+_CHANGES_PLAN = next(cue for cue in ACCEPTANCE_CUES if cue.name == "changes-plan")
+_FOLLOWS_PLAN = frozenset(
+    cue for cue in PUSHBACK_CUES if cue.name in ("redo", "alternative", "wants-specifics")
+)
+_GOES_ALONG = frozenset(
+    cue for cue in ACCEPTANCE_CUES if cue.name in ("goes-along", "praise", "agrees", "thanks")
+)
+_OPENS_WITH_NO = next(cue for cue in PUSHBACK_CUES if cue.name == "opens-with-no")
+# An answer that ends by asking about the person ("Have you used SQL in a professional setting?", an interviewer
+# in a role-play): a "no" after it answers the question. Not an offer ("Want me to tweak the tone?" "nope. no
+# puns" rejects what the answer did).
+_ASKS_ABOUT_PERSON = re.compile(
+    r"(?:have you (?:ever |already )?(?:used|tried|worked|done|had|been)|are you (?:using|on|planning|familiar)"
+    r"|do you (?:have|use|plan|know)|tell me about)\b"
+)
+_GOES_ALONG_CUE = next(cue for cue in ACCEPTANCE_CUES if cue.name == "goes-along")
+# "doesn't that need the product rule?", "isn't it 24 days?", "Хіба не 24 календарні дні?": a negative question
+# objects, and a revision that opens by saying yes to it concedes ("Yes – it is a product, so ...").
+_NEGATIVE_QUESTION = re.compile(
+    r"\W*(?:(?:but|so|and|wait|hmm+|hm|um+|بس|لكن|ولكن)\W+)?(?:(?:doesn't|don't|isn't|aren't|wasn't|weren't|shouldn't|wouldn't"
+    r"|won't|can't|couldn't|didn't|hasn't|haven't|needn't|doesnt|dont|isnt|arent|wasnt|shouldnt|wouldnt|cant|didnt)\b"
+    r"|хіба|разве|чи не\b|а не\b|n'est-ce pas|ce n'est pas|no (?:es|era|debería|deberia|hace falta)\b"
+    r"|não (?:é|era|seria|deveria)\b|أليس|أليست"
+    # German puts the verb first: "Läuft das nicht einfach weiter, wenn ...?", "Braucht man nicht ...?"
+    r"|[a-zäöüß]+ (?:das|es|man|der|die|dies|sie|er) (?:\w+ )?(?:nicht|kein\w*)\b[^.!?]*\?)"
+)
+_CLAUSE_END = re.compile(r"[.?!,:;،؛]")
+# What every negative question above holds: looked for first, in one pass each, before any clause is matched.
+_NEGATIVE_HINTS = ("n't", "nt ", "nicht", "kein", "хіба", "разве", "не ", "n'est", "no ", "não", "أليس")
+_SAYS_YES = re.compile(
+    r"\W*(?:yes|yeah|yep|yup|ja|jawohl|oui|sí|si|sim|sì|так|да|tak|evet|ano|はい|是的|对|對|네)\b"
+)
+_CONCEDING = next(cue for cue in REVISION_CUES if cue.name == "chosen-revises")
 _DEFENDS = next(cue for cue in REVISION_CUES if cue.name == "chosen-defends")
 _DEFENDS_TAIL = CueScanner((_DEFENDS,))
 # "That's wrong, it's 4/6", "are you sure?": a user who only disagrees gets a concession when the assistant
@@ -161,7 +214,7 @@ def _normalize(text: str) -> str:
     text = text.strip()
     if len(text) > _HEAD + _TAIL:
         text = f"{text[:_HEAD]}\n{text[-_TAIL:]}"
-    return text.lower().replace("\u2019", "'").replace("\uff1f", "?")
+    return text.lower().replace("\u2019", "'").replace("\uff1f", "?").replace("\u061f", "?")  # and Arabic's
 
 
 def _prepare(text: str) -> str:
@@ -242,8 +295,25 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     z, signals = (_BIAS + _PASTED, ["long-paste"]) if pasted else (_BIAS, [])
     scanned = _prepare(reply)
     pushback, acceptance = _PUSHBACK.hits(scanned), _ACCEPTANCE.hits(scanned)
-    if _WRONG_OUTPUT not in pushback and " not " in reply and _NUMBER_NOT.search(reply):
-        pushback[_WRONG_OUTPUT] = 1
+    stated = None  # the right number the reply sets against the answer's ("15% not 20%", "its 21")
+    if _WRONG_OUTPUT not in pushback:
+        right_number = _NUMBER_NOT.search(reply) if " not " in reply else None
+        stated = right_number.group(1) if right_number else _other_number(reply, answer)
+        if stated is not None:
+            pushback[_WRONG_OUTPUT] = 1
+    if _CHANGES_PLAN in acceptance or (
+        _GOES_ALONG.intersection(acceptance) and pushback.keys() <= _FOLLOWS_PLAN
+    ):
+        # "we decided to go to kyoto instead, can you redo it": the redo follows from the new plan. "cool. make it
+        # read the urls from a file instead": after going along, "instead" asks for more, not for a fix.
+        for cue in _FOLLOWS_PLAN:
+            pushback.pop(cue, None)
+    if (
+        _OPENS_WITH_NO in pushback
+        and _ASKS_ABOUT_PERSON.search(answer, max(len(answer) - 300, 0)) is not None
+    ):
+        del pushback[_OPENS_WITH_NO]
+        acceptance[_GOES_ALONG_CUE] = 1
     for cue, count in (pushback | acceptance).items():
         z += cue.weight * (_REPEAT_BONUS if count > 1 and cue.weight > 0 else 1.0)
         signals.append(cue.name)
@@ -257,7 +327,9 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     strong = any(cue.weight >= _STRONG for cue in pushback)
     # A question written without its mark ("what are the best use cases for it") asks; a reply that opens by
     # asking for new work ("Create a provider like this:", "Part 2: add two methods") states no problem.
-    unmarked_question = "?" not in reply and _QUESTION_OPENER.match(reply) is not None
+    unmarked_question = "?" not in reply and (
+        _QUESTION_OPENER.match(reply) is not None or (not reply.isascii() and _unmarked_question(reply))
+    )
     new_work = (
         _NEW_WORK.match(reply) is not None
         or _REQUEST_OPENER.match(reply) is not None
@@ -279,6 +351,15 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         z += _STATES_PROBLEM
         signals.append("states-problem")
     revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
+    # A negative question ("isn't the capital Canberra?") that the revision concedes, or says yes to, was an
+    # objection: it states a problem, and the yes concedes it.
+    objected = (
+        _SAYS_YES.match(revision) is not None or any(cue.weight > 0 for cue in revised)
+    ) and _asks_negatively(reply)
+    if objected:
+        revised.setdefault(_CONCEDING, 1)
+        z += _STATES_PROBLEM
+        signals.append("objects")
     if (
         not revised
         and len(revision) > _REVISION_HEAD
@@ -295,7 +376,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     if "?" in reply and failing and len(reply) <= _STATEMENT_CHARS:
         z += _STATES_PROBLEM
         signals.append("asks-about-failure")
-    elif asks and not strong and not _CONCEDES.match(revision):
+    elif asks and not strong and not objected and not _CONCEDES.match(revision):
         z += _ASKS
         signals.append("asks")
     for cue in revised:
@@ -338,7 +419,10 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     ):
         z += _DROPS_CODE
         signals.append("chosen-drops-code")
-    elif _overlap(answer[:1500], revision[:1500]) > 0.5:
+    elif _overlap(answer[:1500], revision[:1500]) > 0.5 and not (
+        # A number set right: the revision is the answer again with the right number in it.
+        stated is not None and stated.rstrip(".,") in revision
+    ):
         z += _RESTATES
         signals.append("chosen-restates")
     for name, asks in (
@@ -349,6 +433,36 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
             z += _IS_QUESTION
             signals.append(name)
     return 1.0 / (1.0 + math.exp(-z)), tuple(signals)
+
+
+def _asks_negatively(reply: str) -> bool:
+    """Whether a clause of the reply opens with a negative question (matched at each clause's start, not searched
+    at every character)."""
+    if not any(hint in reply for hint in _NEGATIVE_HINTS):
+        return False
+    if _NEGATIVE_QUESTION.match(reply) is not None:
+        return True
+    return any(_NEGATIVE_QUESTION.match(reply, end.end()) is not None for end in _CLAUSE_END.finditer(reply))
+
+
+def _unmarked_question(reply: str) -> bool:
+    if _QUESTION_PARTICLE.search(reply, max(len(reply) - 24, 0)) is not None:  # only the end can hold it
+        return True
+    return ("不" in reply or "没" in reply or "沒" in reply) and _A_NOT_A.search(reply) is not None
+
+
+def _other_number(reply: str, answer: str) -> str | None:
+    """ "slide 2 says revenue up 12%. its 21": the number the reply ends on, when the answer does not hold it and
+    the reply quoted one the answer does; else None."""
+    if not reply.rstrip(" .!%)").endswith(_DIGITS):
+        return None
+    stated = _NUMBER_IS.search(reply, max(len(reply) - 40, 0))  # only the end can hold it
+    if stated is None:
+        return None
+    given = {number.rstrip(".,") for number in _NUMBER.findall(answer)}
+    quoted = {number.rstrip(".,") for number in _NUMBER.findall(reply, 0, stated.start())}
+    number = stated.group(1).rstrip(".,")
+    return number if number not in given and not quoted.isdisjoint(given) else None
 
 
 def _runs(turns: Sequence[tuple[str, str]]) -> list[tuple[str, int, int, str]]:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Chinese and Japanese replies, with their full-width punctuation
 """Pair detection: quality on labelled data, the tricky cases it notes, and robustness.
 
 Tuning data vs measuring data, kept apart by folder:
@@ -828,3 +829,151 @@ def test_an_acknowledgement_before_a_complaint_still_complains():
 def test_a_question_answered_with_a_corrected_version_was_an_objection(reply):
     revision = "Here is a corrected version: the loop now keeps a set of seen ids, so each row is read once."
     assert score_between(reply, revision) >= DEFAULT_THRESHOLD
+
+
+# A revision that concedes, in Chinese and in Japanese: the reply decides.
+_CJK_REVISION = {
+    "zh": "抱歉，之前的写法有问题。应该先运行 npm ci，再用 tsc -b 构建。",
+    "ja": "申し訳ありません、設定が間違っていました。正しくは npm ci を先に実行します。",
+}
+
+
+@pytest.mark.parametrize(
+    ("reply", "lang", "cue"),
+    [
+        ("这个不对，还是报错", "zh", "correction"),  # "this is wrong, still errors": no cue opens the text
+        ("运行以后还是不行", "zh", "still-broken"),  # "after running it, it still doesn't work"
+        ("你搞错了，这个参数不存在", "zh", "correction"),  # "you got it wrong, that flag doesn't exist"
+        ("実行するとまだ同じエラーが出ます", "ja", "still-broken"),  # "running it still gives the same error"
+        ("この設定は間違っています", "ja", "correction"),  # "this setting is wrong"
+    ],
+)
+def test_chinese_and_japanese_pushback_is_found_inside_the_text(reply, lang, cue):
+    # These languages write no space between words: a cue must be found anywhere, not only after a space (before,
+    # only the bare "states a problem" of a short statement spoke for these, at 0.525).
+    turns = [
+        ("user", FACT_QUESTION),
+        ("assistant", FACT_ANSWER),
+        ("user", reply),
+        ("assistant", _CJK_REVISION[lang]),
+    ]
+    [pair] = detect_pairs(turns)
+    assert cue in pair.signals
+    assert pair.score >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("reply", "lang"),
+    [
+        ("在 CI 里要不要缓存 node_modules", "zh"),  # "should CI cache node_modules": a question, no mark
+        ("这样写对不对", "zh"),  # "is this right?": 对不对 holds 不对 ("wrong") but asks
+        ("谢谢！可以了。另外，怎么加缓存？", "zh"),  # "thanks, it works; also, how do I add a cache?"
+        ("是我搞错了，是我的配置文件路径", "zh"),  # "my mistake, it was my config path"
+        (
+            "ありがとうございます、動きました。次にテストを追加して",
+            "ja",
+        ),  # "thanks, it works; next add tests"
+        ("これで合っていますか", "ja"),  # "is this right?"
+    ],
+)
+def test_chinese_and_japanese_questions_thanks_and_own_slips_state_no_problem(reply, lang):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+# heuristic-8: from the sixth independent batch's dev two thirds (written in other words here).
+def _pair(answer: str, reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
+    pairs = detect_pairs(
+        [("user", QUESTION), ("assistant", answer), ("user", reply), ("assistant", revision)]
+    )
+    return (pairs[0].score, pairs[0].signals) if pairs else (0.0, ())
+
+
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        # A negative question that the revision says yes to: an objection, conceded.
+        (
+            "wasn't that method renamed to fetchAll in v3?",
+            "Yes - since v3 the client exposes fetchAll, and the old name was removed. The call becomes "
+            "client.fetchAll(query), and the pagination options move into its second argument.",
+        ),
+        # German puts the verb first; Arabic thanks first, then "isn't the limit 50?", and the revision concedes.
+        (
+            "Moment, läuft das nicht weiter, wenn der Worker neu startet? Dafür gibt's doch einen Lock.",
+            "Ja, das war falsch von mir: der Job läuft weiter. Mit dem Lock aus der Datenbank wird er beim "
+            "Neustart übersprungen, der Code unten holt ihn vor dem Senden.",
+        ),
+        (
+            "شكراً، بس أليس الحد الأقصى 50 طلباً في الدقيقة؟",
+            "معك حق، الحد هو 50 طلباً في الدقيقة وليس 100. إليك الإعداد المصحح مع إعادة المحاولة بعد الانتظار.",
+        ),
+    ],
+)
+def test_a_negative_question_the_revision_concedes_is_an_objection(reply, revision):
+    score, signals = _pair(ANSWER, reply, revision)
+    assert "objects" in signals
+    assert score >= DEFAULT_THRESHOLD
+
+
+def test_a_negative_question_the_revision_holds_against_stays_a_question():
+    assert score_between("isn't it null though?", HOLDS) < DEFAULT_THRESHOLD
+
+
+def test_the_right_number_stated_last_reads_as_a_wrong_result():
+    answer = "Summary slide: 40 active users in March, retention 80%, two new plans launched."
+    revision = "Summary slide: 45 active users in March, retention 80%, two new plans launched."
+    score, signals = _pair(answer, "the summary says 40 users. its 45", revision)
+    assert "wrong-output" in signals
+    assert "chosen-restates" not in signals
+    assert score >= DEFAULT_THRESHOLD
+    # A number the answer already gave is no correction ("its 80" agrees with it).
+    assert "wrong-output" not in _pair(answer, "what was retention again? its 80", revision)[1]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "ok we decided on lisbon instead, can you redo the plan for lisbon",  # the plan changed
+        "cool. now read the ids from a csv instead, skip the header row",  # after going along, more work
+        "go",
+        "lgtm. commit",
+        "push it, then same thing for the billing service",  # "same thing for" is the next step, not a failure
+        "nah the queue is fine. add a retry limit of 3",  # declines a suggestion
+        "no, that's fine, keep it",
+        "and is it ok to run it twice a day",  # a question after "and", typed without its mark
+        "now also add tests for it",
+        "the PM says we drop the mobile layout after all, simplify",  # the requirement changed
+        "sure. I studied chemistry. actually no, let me start again, I did biology first",  # the user's own restart
+    ],
+)
+def test_next_steps_new_plans_and_the_users_own_restarts_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_no_that_answers_a_question_about_the_person_is_no_pushback():
+    answer = (
+        "Good start. Next question: have you used Docker in a team setting, and how did you share images?"
+    )
+    revision = (
+        "That's fine for a junior role: say what you did with it and that you're keen to learn the rest."
+    )
+    assert _pair(answer, "no, not at work, only for my own projects", revision)[0] < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Τέλειο, ευχαριστώ! Πόσο κοστίζει η ανανέωση;",  # Greek: "perfect, thanks! how much is renewal?" (; asks)
+        "โอเคค่ะ ใช้ได้เลย ขอบคุณค่ะ ควรส่งตอนไหนดีคะ",  # Thai: "ok, it works, thanks; when should I send it?"
+        "дякую, все працює. а як додати ще одну мову?",  # Ukrainian: "thanks, it works. how do I add a language?"
+    ],
+)
+def test_thanks_and_questions_in_more_languages_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_command_name_in_the_reply_is_no_praise():
+    # "top" praised in German ("Top!") only opens a reply; in "kubectl top pods" it is a command.
+    assert (
+        "praise" not in _pair(ANSWER, "still failing, kubectl top pods shows the worker at 100%", REVISION)[1]
+    )
