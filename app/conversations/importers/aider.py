@@ -15,13 +15,13 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
+from ._fences import closes, opens
 from ._records import read_text
 from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, ParseResult, Skipped
 
 _SESSION = re.compile(r"^# aider chat started at (.+?)\s*$")
 _PROMPT_COMMANDS = re.compile(r"^/(?:ask|code|architect)\s+", re.IGNORECASE)
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _NAME = ".aider.chat.history.md"
 
 
@@ -80,8 +80,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
         line = raw.rstrip()
         if fence:
             answer.append(line)
-            opening = _FENCE.match(line)
-            if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
+            if closes(line, fence):
                 fence = ""
             continue
         if line.startswith("####"):
@@ -92,9 +91,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
         if line.startswith(">"):
             output.append(line[2:] if line.startswith("> ") else line[1:])
             continue
-        opening = _FENCE.match(line)
-        if opening:
-            fence = opening.group(1)
+        fence = opens(line)
         answer.append(line)
     flush_prompt()
     flush_answer()

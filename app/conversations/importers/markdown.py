@@ -29,6 +29,7 @@ from itertools import pairwise
 from typing import IO, Any
 
 from . import open_webui
+from ._fences import FENCE, closes, opens
 from ._json import BOM, BadRecord, decode
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_use
@@ -185,7 +186,6 @@ _CALLOUT = re.compile(r">[ \t]*\[!([\w-]+)\][+-]?(?:[ \t].*)?$")
 _CALLOUT_USER = re.compile(r"user|human|you|question|prompt")
 _CALLOUT_ASSISTANT = re.compile(r"agent|assistant|\bai\b|bot|answer|response|claude|chatgpt|gemini|model")
 _HTML_COMMENT = re.compile(r"[ \t]*<!--.*-->[ \t]*$")
-_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _SEPARATOR = re.compile(r"[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # `10/20/2025, 2:16:46 PM`, `> 12/1/2025, 2:39:24 PM`, `2025-12-01 14:39:24`: a message's time, alone on a line.
 _TIMESTAMP = re.compile(
@@ -221,9 +221,8 @@ def _markers(lines: list[str]) -> list[Marker]:
     # `**<unknown name>**:` lines: (line index, name, text after).
     named_others: list[tuple[int, str, str]] = []
     for index, line in enumerate(lines):
-        opening = _FENCE.match(line)
         if fence:
-            if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
+            if closes(line, fence):
                 fence = ""
             elif (
                 _SEPARATOR.match(previous)
@@ -240,8 +239,8 @@ def _markers(lines: list[str]) -> list[Marker]:
             continue
         if line.strip():
             previous = line
-        if opening:
-            fence = opening.group(1)
+        fence = opens(line)
+        if fence:
             continue
         said = _SAID.match(line)
         if said:
@@ -296,7 +295,7 @@ def _markers(lines: list[str]) -> list[Marker]:
         else:
             continue
         # "Assistant: ```bash" opens a code block on the marker's own line.
-        opening = _FENCE.match(rest)
+        opening = FENCE.match(rest)
         if opening and opening.group(1) not in rest[opening.end() :]:
             fence = opening.group(1)
     headings = [marker for marker in markers if marker[2]]
@@ -374,9 +373,9 @@ def _closes_later(lines: list[str], start: int) -> bool:
     a block that quotes a transcript closes after its speaker names; an unclosed one runs into the next block's
     opening."""
     for line in lines[start:]:
-        fence = _FENCE.match(line)
+        fence = opens(line)
         if fence:
-            return not line[fence.end() :].strip()
+            return closes(line, fence)
     return False
 
 
@@ -508,9 +507,8 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
     fence = ""
     opened = 0
     for index, line in enumerate(lines):
-        opening = _FENCE.match(line)
         if fence:
-            if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
+            if closes(line, fence):
                 inner = lines[opened + 1 : index]
                 if inner and inner[0].startswith(_THOUGHT):
                     builder.text(_body(lines[start:opened]))
@@ -520,8 +518,8 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
                         builder.block({"type": "thinking", "thinking": thinking})
                     start = index + 1
                 fence = ""
-        elif opening:
-            fence, opened = opening.group(1), index
+        elif fence := opens(line):
+            opened = index
     builder.text(_body(lines[start:]))
 
 
@@ -625,13 +623,11 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
             builder.text(_body([_PERPLEXITY_NOISE.sub("", line).rstrip() for line in kept]))
 
     for line in lines:
-        opening = _FENCE.match(line)
         if fence:
-            if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
-                fence = ""
-        elif opening:
-            fence = opening.group(1)
-        elif line.startswith("# "):
+            fence = "" if closes(line, fence) else fence
+        else:
+            fence = opens(line)
+        if not fence and line.startswith("# "):
             close()
             builder.user(line[2:].strip())
             answer = []

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 from urllib.parse import unquote
 
+from ._fences import closes, opens
 from ._json import BOM
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, prompt_title, tool_use
@@ -30,7 +31,6 @@ from .base import ParsedConversation, ParseResult, RecordError
 _ASSISTANT = "GitHub Copilot: "
 # A GitHub account name (letters, digits, single hyphens), then `: ` and the request.
 _PERSON = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}): ")
-_FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _ACTION = re.compile(
     r"(?:Ran terminal command: (?P<command>.+)"
     r"|Read (?P<changed>changed files in )?\[[^\]\n]*\]\((?P<read>[^)\s]+)\)(?:, lines (?P<first>\d+) to (?P<last>\d+))?"
@@ -78,15 +78,13 @@ class VscodeChatTextImporter:
         builder = TurnBuilder()
         role, body, fence = "", [], ""
         for line in lines:
-            opening = _FENCE.match(line)
             if fence:
-                if opening and opening.group(1).startswith(fence) and not line[opening.end() :].strip():
+                if closes(line, fence):
                     fence = ""
                 body.append(line)
                 continue
-            if opening:
-                fence = opening.group(1)
-            elif line.startswith(opener) or line.startswith(_ASSISTANT):
+            fence = opens(line)
+            if not fence and (line.startswith(opener) or line.startswith(_ASSISTANT)):
                 _add(builder, role, body)
                 role = "user" if line.startswith(opener) else "assistant"
                 body = [line.split(": ", 1)[1]]
