@@ -145,6 +145,25 @@ def test_meta_commands_system_records_and_other_noise_are_dropped_silently() -> 
     assert conversations[0].title == "Real question"
 
 
+def test_what_the_person_typed_after_an_interruptions_mark_is_kept() -> None:
+    # The mark alone is dropped; a message that carries it and then the person's words keeps the words.
+    data = jsonl(
+        user("u1", None, "why is test_refund flaky", 1),
+        assistant("a1", "u1", text("Running the whole suite to find out."), 2),
+        user("i1", "a1", [text("[Request interrupted by user]\nno, only tests/unit")], 3),
+        assistant("a2", "i1", text("Ran tests/unit only: 3 of 50 runs fail."), 4),
+        user("i2", "a2", "[Request interrupted by user for tool use]", 5),
+    )
+    conversations, errors = parse("claude-code", data)
+    assert errors == []
+    assert turns(conversations[0]) == [
+        ("user", "why is test_refund flaky"),
+        ("assistant", "Running the whole suite to find out."),
+        ("user", "no, only tests/unit"),
+        ("assistant", "Ran tests/unit only: 3 of 50 runs fail."),
+    ]
+
+
 def attachment(uuid: str, parent: str, body: dict[str, Any], second: int) -> dict[str, Any]:
     """An `attachment` entry (Claude Code 2.1): in the thread's chain, with no `message`."""
     record = _entry("user", uuid, parent, "", second, attachment=body)
