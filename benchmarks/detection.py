@@ -89,8 +89,13 @@ class LabelledSet:
     kinds: dict[str, str]
 
 
+# Claude Code's reader drops the mark of a stopped response and keeps what the person typed after it: a labelled
+# text that holds the mark matches its rendering without it.
+_INTERRUPTED = "[Request interrupted by user]"
+
+
 def _norm(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(text.removeprefix(_INTERRUPTED).split())
 
 
 def ours(turns: Turns) -> list[tuple[int, int, int]]:
