@@ -6,6 +6,8 @@ The copy keeps the screen reader's labels: each message the person wrote opens w
 more` / `Show less` when the page folded it and before `2 / 2` when it was edited. What separated the page's blocks
 is lost: the labels follow the text before them with no line break (`...Tell me when it's done.You said: done`).
 Markdown is lost too (a code block's language name runs into its first line); the text is kept as copied.
+An answer's label counts only right after a time, and the person's message opens at the last `You said: ` before
+it: the same words inside an answer (a bot that prints "You said: ...") stay its text.
 
 The labels, the repeated openings and the times are left out; the page's notices (`Claude's response was
 interrupted`, `Retry`, the disclaimer under the last answer) too, counted as dropped page text, as is what stands
@@ -26,14 +28,16 @@ from .base import ParsedConversation, ParseResult, RecordError
 
 _PERSON = "You said: "
 _CLAUDE = "Claude responded: "
-_LABEL = re.compile(f"{_PERSON}|{_CLAUDE}")
+_ANSWER = re.compile(re.escape(_CLAUDE))
 # What ends the person's message on the page: the fold button, the time, the edit's version.
 _MESSAGE_END = re.compile(
     r"(?:Show (?:more|less))?\s*(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?:\s?(?P<half>[AaPp]\.?[Mm]\.?))?"
     r"(?:\s*\d+ / \d+)?\s*\Z"
 )
 # The page's signature: a time (and the edit's version) right before an answer's label.
-_SIGNATURE = re.compile(rb"\d:[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?(?:\s*\d+ / \d+)?\s*" + _CLAUDE.encode())
+_TIME = r"\d:[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?(?:\s*\d+ / \d+)?\s*"
+_SIGNATURE = re.compile(_TIME.encode() + _CLAUDE.encode())
+_TIME_END = re.compile(_TIME + r"\Z")
 _INTERRUPTED = re.compile(r"\s*Claude's response was interrupted\s*(?:Retry)?\s*\Z")
 _DISCLAIMER = re.compile(
     r"\s*Claude (?:is AI and )?can make mistakes\. Please double-check (?:responses|cited sources)\."
@@ -53,24 +57,33 @@ class ClaudePageImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         text = read_text(stream).removeprefix(BOM.decode())
-        labels = list(_LABEL.finditer(text))
-        first = next((at for at, label in enumerate(labels) if label.group() == _PERSON), None)
-        if first is None:
-            yield RecordError(f"no message of yours (`{_PERSON}...`) in the copied page")
-            return
-        labels = labels[first:]
         builder = TurnBuilder()
-        head = text[: labels[0].start()]
-        title = _TITLE.match(head.lstrip())
+        head: str | None = None
+        answered = 0  # where the last answer's label ended: its text runs to the next message of the person's
+        for label in _ANSWER.finditer(text):
+            # An answer's label follows the time of the person's message; one that does not (a log line in an
+            # answer, `Claude responded: ok`) is text. Its message opens at the last `You said: ` before it.
+            if _TIME_END.search(text, max(label.start() - 40, 0), label.start()) is None:
+                continue
+            person = text.rfind(_PERSON, answered, label.start())
+            if person == -1:
+                continue
+            if head is None:
+                head = text[:person]
+            else:
+                builder.text(_answer(text[answered:person], builder, last=False))
+            builder.user(_message(text[person + len(_PERSON) : label.start()]))
+            answered = label.end()
+        if head is None:
+            yield RecordError(
+                f"no message of yours (`{_PERSON}...`) ending with its time and Claude's answer (`9:01 AM{_CLAUDE}...`)"
+                " in the copied page"
+            )
+            return
+        builder.text(_answer(text[answered:], builder, last=True))
         if head.strip():
             builder.dropped["page text"] += 1
-        for number, label in enumerate(labels):
-            end = labels[number + 1].start() if number + 1 < len(labels) else len(text)
-            body = text[label.end() : end]
-            if label.group() == _PERSON:
-                builder.user(_message(body))
-            else:
-                builder.text(_answer(body, builder, last=number + 1 == len(labels)))
+        title = _TITLE.match(head.lstrip())
         turns = builder.finish(complete=False)
         if not any(turn.role == "assistant" for turn in turns):
             yield RecordError(f"no answer (`{_CLAUDE}...`) in the copied page")

@@ -103,5 +103,24 @@ def test_other_text_is_not_taken_for_a_copied_page() -> None:
 def test_a_copy_without_an_answer_is_one_clear_error() -> None:
     results = list(get_importer("claude-page").parse(io.BytesIO(b"You said: hellohello9:01 AM"), "c.txt"))
     assert [r.reason for r in results if isinstance(r, RecordError)] == [
-        "no answer (`Claude responded: ...`) in the copied page"
+        "no message of yours (`You said: ...`) ending with its time and Claude's answer (`9:01 AMClaude responded: ...`)"
+        " in the copied page"
+    ]
+
+
+def test_the_labels_inside_an_answer_stay_its_text() -> None:
+    # An answer about a voice bot prints "You said: ..." and logs "Claude responded: ...": no time comes before
+    # those, so they are the answer's words, not the page's labels.
+    answer = 'Print what was heard:\nprint(f"You said: {text}")\nlog("Claude responded: ok")\nThen run it.'
+    data = (
+        f"You said: how do i echo speechhow do i echo speech9:01 AMClaude responded: Print what was heard:{answer}"
+        "You said: it prints nothingit prints nothing9:03 AMClaude responded: The microphone needs permission.The "
+        "microphone needs permission."
+    ).encode()
+    conversation = parse_one("claude-page", data, "copy.txt")
+    assert turns(conversation) == [
+        ("user", "how do i echo speech"),
+        ("assistant", answer),
+        ("user", "it prints nothing"),
+        ("assistant", "The microphone needs permission."),
     ]
