@@ -91,6 +91,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("gptel", "gptel"),
     ("org-ai", "org_ai"),
     ("jetbrains-ai", "jetbrains_ai"),
+    ("cline-export", "cline_export"),
     ("claude-page", "claude_page"),
     ("markdown", "markdown"),
 )

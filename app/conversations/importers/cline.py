@@ -103,6 +103,9 @@ _ENVIRONMENT = re.compile(r"<environment_details>\n?(.*?)\n?</environment_detail
 # `[read_file for 'src/a.ts'] Result:` or `[attempt_completion] Result:`, then the result.
 _RESULT_HEADER = re.compile(r"\s*\[([A-Za-z_][\w-]*)(?: for '.*?')?\] Result:[ \t]*\n?", re.DOTALL)
 _OPENING_TAG = re.compile(r"<([A-Za-z_][\w-]*)[\s>]")
+# `[Response interrupted by a tool use result. Only one tool may be used at a time ...]`, `[Response interrupted by
+# API Error]`, `[Response interrupted by user]`: the harness's, appended to the answer it cut.
+_CUT_NOTE = re.compile(r"\n*\[Response interrupted by [^\]\n]*\][ \t]*")
 _HARNESS = ("[TASK RESUMPTION]", "[ERROR]", "[NOTE]", "# task_progress", "(The user did not provide")
 _FAILED = ("The tool execution failed", "The user denied this operation")
 _CWD = re.compile(r"# Current (?:Working|Workspace) Directory \((.+?)\) Files")
@@ -399,7 +402,10 @@ class _Task:
         return pieces
 
     def _answer_text(self, text: str, pieces: Pieces) -> None:
-        """Assistant text, with the `<thinking>` tags and XML tool calls of older versions taken out of it."""
+        """Assistant text, with the `<thinking>` tags and XML tool calls of older versions taken out of it, and the
+        harness's note where it cut the message after its first call (counted as a dropped notice)."""
+        text, notes = _CUT_NOTE.subn("", text)
+        self.builder.dropped["notice"] += notes
         at = 0
         for match in _XML.finditer(text):
             pieces.append(["text", text[at : match.start()].strip()])

@@ -34,6 +34,7 @@ from ._json import BOM, BadRecord, decode
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_use
 from .base import ParseResult, RecordError
+from .cline_export import is_export
 from .jetbrains_ai import is_dump
 
 _SPEAKERS = {
@@ -557,6 +558,8 @@ class MarkdownImporter:
             return True
         if is_dump(head):
             return False  # JetBrains AI Assistant's chat dumps, saved as .md: its own reader's
+        if is_export(head):
+            return False  # Cline's exported tasks: its own reader's
         roles = {role for _, role, _, _ in _markers(head.decode(errors="ignore").splitlines())}
         return "user" in roles and "assistant" in roles
 

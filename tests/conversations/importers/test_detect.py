@@ -93,6 +93,7 @@ def test_registry() -> None:
         "gptel",
         "org-ai",
         "jetbrains-ai",
+        "cline-export",
         "claude-page",
         "markdown",
     )

@@ -1,0 +1,99 @@
+"""Cline's "Export task" Markdown and Roo Code's (tests/fixtures/real_formats/cline_export/), written by hand in the
+shapes of the extensions' exporter (`export-markdown.ts`) and real exported tasks people committed."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import RecordError
+from app.conversations.reading import prepare
+
+from .helpers import parse_one, turns
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "cline_export"
+CLINE = FIXTURES / "cline_task_dec-6-2026_9-14-02-pm.md"
+ROO = FIXTURES / "roo_task_dec-6-2026_10-02-11-pm.md"
+
+
+def test_a_cline_task_is_the_persons_prompts_and_the_answers_between_them() -> None:
+    data = CLINE.read_bytes()
+    assert detect_format(data[:65536], CLINE.name) == "cline-export"
+    assert detect_format(data[:65536], "task.md") == "cline-export"  # renamed: the `<task>` says so
+    conversation = parse_one("cline-export", data, CLINE.name)
+    said = turns(conversation)
+    # Six tool steps and their results are the answer's work, not turns: the pushback is the second user turn.
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[0][1] == (
+        "The weekly report crashes on weeks with no sales. Make `weekly_total` in app/report.py return 0 for an "
+        "empty week."
+    )
+    assert said[2][1].startswith("that's wrong, the amounts are Decimal")
+    assert said[1][1].endswith(
+        "`weekly_total` now returns the plain sum, which is 0 for a week without sales."
+    )
+    assert said[3][1].endswith("so an empty week prints 0.00 and the type stays Decimal.")
+    answer = conversation.turns[1].blocks or []
+    assert [(b["name"], b["input"].get("path")) for b in answer if b["type"] == "tool_use"] == [
+        ("read_file", "app/report.py"),
+        ("replace_in_file", "app/report.py"),
+    ]
+    assert [b["type"] for b in answer].count("tool_result") == 2
+    # The export's line for a thinking block, and the harness's note where it cut an answer.
+    assert conversation.dropped == {"thinking": 1, "notice": 1}
+    assert conversation.metadata["tool"] == "cline"
+    assert conversation.metadata["exporter"] == "export-task"
+    assert conversation.metadata["cwd"] == "/home/rui/reports"
+    found = prepare(conversation).found_pairs or []
+    assert [(p.rejected, p.chosen) for p in found if p.detected and p.detected.score >= 0.5] == [(1, 3)]
+
+
+def test_roo_codes_reasoning_tool_use_and_tool_blocks() -> None:
+    conversation = parse_one("cline-export", ROO.read_bytes(), ROO.name)
+    assert turns(conversation) == [
+        ("user", "Add a --dry-run flag to scripts/cleanup.sh so it only lists what it would delete."),
+        (
+            "assistant",
+            "`scripts/cleanup.sh --dry-run` now prints the files older than 30 days instead of deleting them.",
+        ),
+        (
+            "user",
+            "it still deletes when I pass --dry-run after the other flags, like `cleanup.sh -v --dry-run`",
+        ),
+        (
+            "assistant",
+            'The flag is now found anywhere in the arguments: the script loops over "$@", sets DRY_RUN=1 on '
+            "--dry-run and passes the rest on, so `cleanup.sh -v --dry-run` only lists files.",
+        ),
+    ]
+    first = conversation.turns[1].blocks or []
+    assert first[0]["type"] == "thinking"
+    assert first[1]["type"] == "tool_use"
+    assert first[1]["name"] == "apply_diff"
+    assert first[1]["input"]["path"] == "scripts/cleanup.sh"
+    assert first[1]["input"]["diff"].startswith("<<<<<<< SEARCH\nfind /var/tmp/app")
+    later = conversation.turns[3].blocks or []
+    assert [b["type"] for b in later] == ["tool_use", "tool_result", "text"]
+    assert later[0]["input"] == {"command": "bash scripts/cleanup.sh -v --dry-run", "cwd": "/srv/app"}
+    assert later[1]["is_error"] is True  # `[Tool] (Error)`
+    assert conversation.metadata["tool"] == "roo-code"
+    assert conversation.metadata["models"] == ["openai/gpt-5"]
+
+
+def test_a_markdown_chat_that_is_no_exported_task_stays_markdown() -> None:
+    assert detect_format(b"**User:**\n\nhello\n\n---\n\n**Assistant:**\n\nhi\n", "chat.md") == "markdown"
+
+
+def test_an_export_without_an_answer_is_one_clear_error() -> None:
+    data = b"**User:**\n\n<task>\nfix the build\n</task>\n"
+    results = list(get_importer("cline-export").parse(io.BytesIO(data), "cline_task_x.md"))
+    assert [r.reason for r in results if isinstance(r, RecordError)] == [
+        "no prompt with an answer in the exported task"
+    ]
+    other = list(
+        get_importer("cline-export").parse(io.BytesIO(b"# Notes\n**User:**\n\n<task>x</task>\n"), "a.md")
+    )
+    assert [(r.line, r.reason) for r in other if isinstance(r, RecordError)] == [
+        (1, "expected the export to open with `**User:**`")
+    ]
