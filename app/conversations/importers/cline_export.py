@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from ._json import BOM
 from ._records import first_byte, read_text
-from .base import ParseResult, RecordError, Skipped
+from .base import ParsedConversation, ParseResult, RecordError
 from .cline import _Task
 
 _SPEAKER = re.compile(r"\*\*(User|Assistant):\*\*[ \t]*$")
@@ -91,7 +91,7 @@ class ClineExportImporter:
             else:
                 task.add({"role": "user", "content": _user(text, calls)})
         result = task.result(filename)
-        if isinstance(result, Skipped):
+        if not isinstance(result, ParsedConversation):
             yield RecordError("no prompt with an answer in the exported task")
             return
         result.metadata.setdefault("tool", "cline")

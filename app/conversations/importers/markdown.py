@@ -28,11 +28,13 @@ from collections.abc import Iterator
 from itertools import pairwise
 from typing import IO, Any
 
+import orjson
+
 from . import open_webui
 from ._fences import FENCE, closes, opens
 from ._json import BOM, BadRecord, decode
 from ._records import first_byte, read_text
-from ._turns import TurnBuilder, response_block, tool_use
+from ._turns import TurnBuilder, response_block, tool_result, tool_use
 from .base import ParseResult, RecordError
 from .cline_export import is_export
 from .jetbrains_ai import is_dump
@@ -56,6 +58,7 @@ _SPEAKERS = {
     "copilot": "assistant",
     "perplexity": "assistant",  # perplexport's Markdown (`# Me` / `# Perplexity`)
     "bot": "assistant",
+    "agent": "assistant",  # Zed's agent panel (`## User` / `## Agent`)
     "cursor": "assistant",
     "trae": "assistant",
     # Windsurf's Cascade export (`### User Input` / `### Planner Response`).
@@ -147,6 +150,19 @@ _THINKING_TIME = re.compile(
     rf"|Raisonnement terminé(?: pendant {_DURATION})?"
     rf"|Réflexion durant {_DURATION}|Pensado durante {_DURATION}|{_DURATION} nachgedacht)[ \t]*\n"
 )
+# Amp's thread Markdown (`**Tool Use:** `Read``, `**Tool Result:** `toolu_...``) and Zed's agent panel before its
+# 2025 rewrite (`**Use Tool: read_file (toolu_...)**`, `**Tool Results: toolu_...**`) and since (`**Tool Call:
+# <title>**`, a status line, the output): a tool call or result on a bold line of its own.
+_TOOL_STARTS = ("**Tool Use:**", "**Tool Result:**", "**Use Tool: ", "**Tool Results: ", "**Tool Call: ")
+_TOOL_LINE = re.compile(
+    r"\*\*(?:Tool Use:\*\* `(?P<name>[^`\n]+)`|Tool Result:\*\* `(?P<result_id>[^`\n]+)`"
+    r"|Use Tool: (?P<called>[\w.-]+) \((?P<call_id>[^)\n]*)\)\*\*|Tool Results: (?P<results_id>[^*\n]+?)(?: \(Error\))?\*\*"
+    # Zed's agent panel since 2025 (ACP): `**Tool Call: Read file `src/a.rs`**`, `Status: Completed`, its output.
+    r"|Tool Call: (?P<titled>[^\n]+?)\*\*)"
+    r"[ \t]*$"
+)
+_ACP_LABEL = re.compile(r"(?:Diff: \S.*|Terminal:)[ \t]*$")
+_THINK_TAGS = re.compile(r"\s*<(think|thinking)>\n?(.*?)\n?</\1>\s*", re.DOTALL)
 # Windsurf's Cascade export: its headings, and the agent's actions written as italic lines of their own.
 _CASCADE_HEADINGS = ("### User Input", "### Planner Response")
 _CASCADE_ACTION = re.compile(
@@ -472,6 +488,89 @@ def _add_text(builder: TurnBuilder, role: str, text: str) -> None:
         builder.system(text)
 
 
+def _add_with_tools(builder: TurnBuilder, role: str, text: str) -> None:
+    """A section of Amp's thread Markdown or Zed's older agent panel, whose tool calls and results are bold lines,
+    each followed by its fenced JSON or its output (to the next such line or the section's end): tool blocks of
+    the answer in their place, also in the person's section (Amp writes results there), where the rest is typed."""
+    lines = text.split("\n")
+    prose: list[str] = []
+    index = 0
+    while index < len(lines):
+        tool = _TOOL_LINE.match(lines[index])
+        if tool is None:
+            prose.append(lines[index])
+            index += 1
+            continue
+        _add_prose(builder, role, _body(prose))
+        prose = []
+        if tool.group("titled") is not None:
+            status = lines[index + 1].strip() if index + 1 < len(lines) else ""
+            start = index + 2 if status.startswith("Status: ") else index + 1
+            output, index = _acp_output(lines, start)
+            builder.block(tool_use(None, tool.group("titled"), None))
+            builder.block(tool_result(None, output, status == "Status: Failed"))
+            continue
+        payload, index = _tool_payload(lines, index + 1)
+        name, call_id = tool.group("name") or tool.group("called"), tool.group("call_id")
+        if name is not None:
+            try:
+                arguments = orjson.loads(payload) if payload.strip() else None
+            except orjson.JSONDecodeError:
+                arguments = {"input": payload}
+            builder.block(tool_use(call_id, name, arguments))
+        else:
+            builder.block(tool_result(tool.group("result_id") or tool.group("results_id"), payload))
+    _add_prose(builder, role, _body(prose))
+
+
+def _add_prose(builder: TurnBuilder, role: str, text: str) -> None:
+    """The person's text, or an answer's (its `<thinking>` / `<think>` section first, as Zed writes it, a thinking
+    block)."""
+    if role == "user":
+        builder.user(text)
+        return
+    thought = _THINK_TAGS.match(text)
+    if thought is not None:
+        builder.thinking(thought.group(2).strip())
+        text = text[thought.end() :]
+    _add_answer(builder, text)
+
+
+def _acp_output(lines: list[str], start: int) -> tuple[str, int]:
+    """A Zed tool call's output after its status line: a fenced block (after `Diff: <path>` or `Terminal:`), else
+    the lines up to a blank one; and where the answer's text goes on."""
+    index = start
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if (
+        index < len(lines)
+        and _ACP_LABEL.match(lines[index])
+        and index + 1 < len(lines)
+        and opens(lines[index + 1])
+    ):
+        index += 1
+    fence = opens(lines[index]) if index < len(lines) else ""
+    if fence:
+        end = next((at for at in range(index + 1, len(lines)) if closes(lines[at], fence)), len(lines))
+        return "\n".join(lines[index + 1 : end]), end + 1
+    end = next((at for at in range(index, len(lines)) if not lines[at].strip()), len(lines))
+    return "\n".join(lines[index:end]), end
+
+
+def _tool_payload(lines: list[str], start: int) -> tuple[str, int]:
+    """What follows a tool line: its fenced block (the fence's content), else the lines up to the next tool line;
+    and where reading goes on."""
+    index = start
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    fence = opens(lines[index]) if index < len(lines) else ""
+    if fence:
+        end = next((at for at in range(index + 1, len(lines)) if closes(lines[at], fence)), len(lines))
+        return "\n".join(lines[index + 1 : end]), end + 1
+    end = next((at for at in range(index, len(lines)) if _TOOL_LINE.match(lines[at])), len(lines))
+    return _body(lines[index:end]), end
+
+
 def _add_cascade(builder: TurnBuilder, role: str, text: str) -> None:
     """A section of a Windsurf Cascade export: the agent's actions (`*Viewed [file](...) *`, `*Edited relevant
     file*`, `*User accepted the command `...`*`) stand in it as lines of their own, also after the person's input,
@@ -580,6 +679,7 @@ class MarkdownImporter:
         markers = _markers(lines)
         builder = TurnBuilder()
         cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
+        tools = any(line.startswith(_TOOL_STARTS) and _TOOL_LINE.match(line) for line in lines)
         # ChatGPT Exporter's header (`**Exported:** <date>`): its answers may open with a reasoning summary.
         chatgpt_exporter = any(line.startswith("**Exported:**") for line in lines[:12])
         for number, (index, role, heading, rest) in enumerate(markers):
@@ -596,6 +696,8 @@ class MarkdownImporter:
             blocks = _content_blocks(text) if heading else None
             if blocks is not None:
                 _add_blocks(builder, role, blocks)
+            elif tools and role in ("user", "assistant"):
+                _add_with_tools(builder, role, text)
             elif cascade and role in ("user", "assistant"):
                 _add_cascade(builder, role, text)
             elif role == "assistant" and '<details type="' in text:

@@ -38,6 +38,9 @@ markdown_exporters/ from the exporters' source and real files in public reposito
   "Updated saved memory", the assistant's name above an answer, the model label under it, the disclaimer or "still
   generating" under the last one;
 - gemini_page_copy.txt: Gemini's page copied whole (seen in real files): "You said" / "Gemini said" without a colon.
+- amp_thread.md, zed_agent_panel.md, zed_agent_panel_2025.md: Amp's thread Markdown and Zed's agent panel opened
+  as Markdown, now and before its 2025 rewrite (`## Agent`), whose tool calls and results are bold lines with their
+  JSON or output (the shapes of real exported threads and of Zed's `to_markdown`).
 """
 
 from __future__ import annotations
@@ -391,12 +394,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (22, [])
-    assert summary.pairs_detected == 21
+    assert (summary.conversations_added, summary.errors) == (25, [])
+    assert summary.pairs_detected == 24
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 21
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 24
 
 
 @pytest.mark.parametrize(
@@ -645,3 +648,49 @@ def test_chatgpts_page_copied_in_other_languages(data: str) -> None:
     assert [turn.role for turn in conversation.turns] == ["user", "assistant", "user", "assistant"]
     assert all(not turn.text.startswith(("Réflexion", "Pensado", "Memoria")) for turn in conversation.turns)
     assert len(conversation.turns[1].text.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "calls", "results"),
+    [
+        ("amp_thread.md", ["Read", "edit_file", "Bash"], 3),
+        ("zed_agent_panel.md", ["Read file `src/cli.rs`", "src/cli.rs", "`cargo test cli::`"], 3),
+        ("zed_agent_panel_2025.md", ["read_file"], 1),
+    ],
+)
+def test_an_agents_tool_calls_and_results_written_as_bold_lines_are_its_work(
+    name: str, calls: list[str], results: int
+) -> None:
+    # As plain sections, each tool result was the person's turn and each tool step a candidate pair.
+    conversation = parse_one("markdown", (ROOT / name).read_bytes(), name)
+    said = turns(conversation)
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[2][1].startswith("that's wrong")
+    blocks = [b for turn in conversation.turns for b in turn.blocks or []]
+    assert [b["name"] for b in blocks if b["type"] == "tool_use"] == calls
+    assert sum(b["type"] == "tool_result" for b in blocks) == results
+    assert "<think" not in said[1][1] + said[3][1]  # Zed's thinking tags are thinking blocks
+
+
+def test_amp_and_zed_tool_details() -> None:
+    amp = parse_one("markdown", (ROOT / "amp_thread.md").read_bytes(), "amp_thread.md")
+    assert amp.title == "Stop the importer from double-counting refunds"
+    first = amp.turns[1].blocks or []
+    assert first[0] == {
+        "type": "tool_use",
+        "id": None,
+        "name": "Read",
+        "input": {"path": "/home/ines/books/lib/ledger.ts"},
+    }
+    assert first[1]["type"] == "tool_result"
+    assert first[1]["tool_use_id"] == "toolu_01LedgerRead"
+    zed = parse_one("markdown", (ROOT / "zed_agent_panel.md").read_bytes(), "zed.md")
+    answer = zed.turns[1].blocks or []
+    assert answer[0] == {"type": "thinking", "thinking": "Probably parses a naive datetime. Read it."}
+    last = [b for b in zed.turns[3].blocks or [] if b["type"] == "tool_result"]
+    assert last[0]["is_error"] is True  # `Status: Failed`
+    assert last[0]["content"] == "test cli::since_short_form ... FAILED"
+    older = parse_one("markdown", (ROOT / "zed_agent_panel_2025.md").read_bytes(), "zed.md")
+    result = next(b for b in older.turns[1].blocks or [] if b["type"] == "tool_result")
+    assert result["tool_use_id"] == "toolu_01HookRead"
+    assert result["content"].startswith("pub async fn deliver")
