@@ -410,6 +410,10 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { highlightCode(document.body); });
+  document.addEventListener("DOMContentLoaded", function () {
+    // VBA (Excel macros) has no grammar of its own; Visual Basic's, in the common bundle, reads it.
+    if (window.hljs && window.hljs.getLanguage("vbnet")) window.hljs.registerAliases(["vba"], { languageName: "vbnet" });
+    highlightCode(document.body);
+  });
   document.addEventListener("htmx:afterSettle", function (event) { highlightCode(event.target); });
 })();
