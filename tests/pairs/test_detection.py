@@ -977,3 +977,18 @@ def test_a_command_name_in_the_reply_is_no_praise():
     assert (
         "praise" not in _pair(ANSWER, "still failing, kubectl top pods shows the worker at 100%", REVISION)[1]
     )
+
+
+def test_a_conceding_revision_that_names_its_own_mistake_does_not_defend():
+    # "isn't true" matched a defence (-4.0) although the revision opens by conceding (seen in a Copilot page copy).
+    revision = (
+        "You're right - my pattern assumed every domain has a dot, which isn't true for internal host names. This "
+        "version also accepts single-label domains such as ana@example."
+    )
+    reply = "that's wrong for us, our intranet addresses have no dot after the @"
+    score, signals = _pair(ANSWER, reply, revision)
+    assert "chosen-defends" not in signals
+    assert score >= DEFAULT_THRESHOLD
+    # Conceding a part and then defending still defends.
+    partly = "You're right that it is strict, but the pattern is still correct for real email addresses."
+    assert "chosen-defends" in _pair(ANSWER, reply, partly)[1]
