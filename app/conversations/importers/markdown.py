@@ -107,10 +107,19 @@ _SAID = re.compile(
     r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(Vous avez) dit|(Dijiste)|(Du hast) gesagt"
     r"|(?:O )?(ChatGPT|Gemini|Claude|Copilot) (?:said|disse|a dit|dijo|hat gesagt))[ \t]*:?[ \t]*$"
 )
+# GitHub Copilot's chat on github.com writes the label with the message's first words (`You said: should I also`,
+# `Copilot said: Yes — if the page can scroll`), the whole message on the next line.
+_SAID_PREVIEW = re.compile(r"[ \t]*(You|Copilot) said: (\S.*?)[ \t]*$")
 _SAID_PERSON = frozenset(("you", "você", "vous avez", "dijiste", "du hast"))
 # What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
 # label below it ("4o"), and the disclaimer under the last one.
-_PAGE_HEAD = re.compile(r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated|Memoria actualizada)[ \t]*$")
+_PAGE_HEAD = re.compile(
+    r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated|Memoria actualizada"
+    # Microsoft Copilot's page above an answer.
+    r"|See my thinking|Edit in a page)[ \t]*$"
+)
+# Microsoft Copilot's code blocks, copied: the language's name, a blank line, `Copy`, then the code.
+_COPY_BUTTON = re.compile(r"[ \t]*(?:Copy|Copy code)[ \t]*$")
 _MODEL_LABEL = re.compile(
     r"[ \t]*(?:GPT-?)?(?:4o(?: mini)?|4\.1|4\.5|o1(?:-mini| pro)?|o3(?:-mini| pro)?|o4-mini|5(?: Thinking| Pro)?)[ \t]*$",
     re.IGNORECASE,
@@ -259,7 +268,7 @@ def _markers(lines: list[str]) -> list[Marker]:
         fence = opens(line)
         if fence:
             continue
-        said = _SAID.match(line)
+        said = _SAID.match(line) or _previewed(lines, index)
         if said:
             name = next(group for group in said.groups() if group).lower()
             markers.append((index, "user" if name in _SAID_PERSON else "assistant", True, f"{name} said"))
@@ -328,9 +337,18 @@ def _markers(lines: list[str]) -> list[Marker]:
     ]
 
 
+def _previewed(lines: list[str], index: int) -> re.Match[str] | None:
+    """A `You said: <first words>` label whose next line repeats those words (GitHub Copilot's page copied)."""
+    said = _SAID_PREVIEW.match(lines[index])
+    if said is None or index + 1 >= len(lines) or not lines[index + 1].lstrip().startswith(said.group(2)):
+        return None
+    return said
+
+
 def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]:
-    """An answer of ChatGPT's page copied whole, without what the page adds around it (counted as dropped): the
-    assistant's name and the memory notice above it, the model label below it, the disclaimer after the last one."""
+    """An answer of ChatGPT's (or Copilot's) page copied whole, without what the page adds around it (counted as
+    dropped): the assistant's name and the memory notice above it ("See my thinking" on Copilot's), the model label
+    below it, the disclaimer after the last one, a code block's Copy button."""
     if role != "assistant":
         return section
     lines = list(section)
@@ -347,7 +365,16 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
     if lines and _MODEL_LABEL.match(lines[-1]):
         builder.dropped["page text"] += 1
         lines.pop()
-    return lines
+    kept: list[str] = []
+    for line in lines:
+        if _COPY_BUTTON.match(line) and kept:
+            # A code block's Copy button under its language's name: the button goes, with the blank lines above it.
+            while kept and not kept[-1].strip():
+                kept.pop()
+            builder.dropped["page text"] += 1
+            continue
+        kept.append(line)
+    return kept
 
 
 def _paired_name(known: list[int], candidates: list[tuple[int, str]], *, known_first: bool) -> str | None:
@@ -688,7 +715,7 @@ class MarkdownImporter:
             if rest == _QUOTED_BODY:
                 section = _quoted(section)
             section = [line for line in section if not _MESSAGE_TIME.match(line)]
-            if heading and _SAID.match(lines[index]):
+            if heading and (_SAID.match(lines[index]) or _SAID_PREVIEW.match(lines[index])):
                 section = _page_copy(section, role, builder)
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
             if escaped_prompts and role == "user":

@@ -38,6 +38,9 @@ markdown_exporters/ from the exporters' source and real files in public reposito
   "Updated saved memory", the assistant's name above an answer, the model label under it, the disclaimer or "still
   generating" under the last one;
 - gemini_page_copy.txt: Gemini's page copied whole (seen in real files): "You said" / "Gemini said" without a colon.
+- github_copilot_page_copy.txt: GitHub Copilot's chat on github.com copied whole (seen in real files): `You said:
+  <first words>` with the whole message on the next line; copilot_page_copy.txt: Microsoft Copilot's page ("You
+  said" / "Copilot said", "See my thinking", a code block's `Copy` button under its language's name);
 - amp_thread.md, zed_agent_panel.md, zed_agent_panel_2025.md: Amp's thread Markdown and Zed's agent panel opened
   as Markdown, now and before its 2025 rewrite (`## Agent`), whose tool calls and results are bold lines with their
   JSON or output (the shapes of real exported threads and of Zed's `to_markdown`).
@@ -394,12 +397,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (25, [])
-    assert summary.pairs_detected == 24
+    assert (summary.conversations_added, summary.errors) == (27, [])
+    assert summary.pairs_detected == 26
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 24
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 26
 
 
 @pytest.mark.parametrize(
@@ -694,3 +697,24 @@ def test_amp_and_zed_tool_details() -> None:
     result = next(b for b in older.turns[1].blocks or [] if b["type"] == "tool_result")
     assert result["tool_use_id"] == "toolu_01HookRead"
     assert result["content"].startswith("pub async fn deliver")
+
+
+def test_copilots_pages_copied_whole() -> None:
+    github = parse_one("markdown", (ROOT / "github_copilot_page_copy.txt").read_bytes(), "copilot.txt")
+    said = turns(github)
+    assert said[0] == (
+        "user",
+        "how do I cache npm installs in a GitHub Actions workflow?",
+    )  # not the label's words
+    assert said[1][1].startswith("Use actions/setup-node with its cache input:\n\nYAML\n- uses:")
+    assert said[2] == (
+        "user",
+        "that's wrong, it caches ~/.npm, not node_modules, and our install still takes four minutes",
+    )
+    microsoft = parse_one("markdown", (ROOT / "copilot_page_copy.txt").read_bytes(), "copilot.txt")
+    answers = [text for role, text in turns(microsoft) if role == "assistant"]
+    assert answers[0].startswith(
+        "Run it inside one transaction so it either applies fully or not at all:\n\nsql\nBEGIN;"
+    )
+    assert all("See my thinking" not in text and "Copy" not in text for text in answers)
+    assert microsoft.dropped == {"page text": 4}  # two "See my thinking", two Copy buttons
