@@ -93,6 +93,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("jetbrains-ai", "jetbrains_ai"),
     ("cline-export", "cline_export"),
     ("claude-page", "claude_page"),
+    ("ai-studio-page", "ai_studio_page"),
     ("markdown", "markdown"),
 )
 FORMATS: tuple[str, ...] = tuple(name for name, _ in _ORDER)

@@ -95,6 +95,7 @@ def test_registry() -> None:
         "jetbrains-ai",
         "cline-export",
         "claude-page",
+        "ai-studio-page",
         "markdown",
     )
     assert all(IMPORTERS[name].name == name for name in FORMATS)
