@@ -44,6 +44,19 @@ resumed into the same log), measured first: none of its 15 files (the commands a
 the output (Claude Code with replayed prompts, Gemini CLI, cursor-agent) as conversations, 3 of them holding the
 pushback and its revision; the 9 whose prompt was given on the command line (and a script's stdin of prompts) are
 skipped with that reason. The researcher's four `*.commands.txt` files are the command lines, not output.
+The tenth round, `exports-10/` (the Markdown or JSON that coding agents' "Export task" and "Export chat" write:
+Cline, Roo Code, Kilo Code, IBM Bob, Amp, Zed's agent panel before and since its 2025 rewrite, Windsurf, Google
+Antigravity, Cursor, VS Code's Copilot Chat) and `pages-10/` (other chat pages selected whole and copied: DeepSeek,
+Microsoft Copilot, GitHub Copilot on github.com, Perplexity, Grok, Google AI Studio, Qwen, Blackbox, Antigravity's
+agent panel), measured first: of 11 export files 10 were read, but the five whose tool results the export writes
+as the person's messages (Cline, Roo, Kilo, Bob, Amp) read every tool result as a user turn and every tool step as
+a candidate pair, and Zed's older panel (`## Agent`) matched no format; of 14 page copies 2 were read (Microsoft
+Copilot's, one without its pair and with a false one). Read now: all 11 exports, each as its four turns and one
+pair (`cline-export`, and the Markdown reader's tool lines), and 5 of 14 pages (Microsoft Copilot's, GitHub
+Copilot's, Google AI Studio's). Not read: DeepSeek's, Grok's and Qwen's pages, whose copies carry no label for the
+person's messages (only where an answer's label or a blank line falls), Perplexity's (the question is told only by
+the `Sources` / `Answer` lines under it, and the 2025 page lists its sources between them and the answer with no
+mark), Blackbox's (its reasoning runs into the answer with nothing between) and Antigravity's agent panel.
 Unread files' errors say "matches no known format".
 """
 
@@ -332,6 +345,31 @@ EXPECTED = {
     "headless-9/opencode-run-json/opencode-run.jsonl": ('agent-stream', 0, 0, 0),
     "headless-9/opencode-run-json/opencode-session-chain.commands.txt": ('', 0, 0, 1),
     "headless-9/opencode-run-json/opencode-session-chain.jsonl": ('agent-stream', 0, 0, 0),
+    "exports-10/amp/T-019c4e2a-7b31-7d40-9a2e-5c1f0e8d3b67.md": ('markdown', 1, 1, 0),
+    "exports-10/antigravity/Refactor Retry Logic In Fetch Client.md": ('markdown', 1, 1, 0),
+    "exports-10/cline/cline_task_mar-4-2026_2-17-09-pm.md": ('cline-export', 1, 1, 0),
+    "exports-10/copilot-chat/chat.json": ('vscode-chat', 1, 1, 0),
+    "exports-10/cursor/cursor_fix_date_range_filter_in_reports.md": ('markdown', 1, 1, 0),
+    "exports-10/ibm-bob/bob_task_may-16-2026_1-27-37-pm.md": ('cline-export', 1, 1, 0),
+    "exports-10/kilo-code/kilo_code_task_aug-13-2025_11-59-10-am.md": ('cline-export', 1, 1, 0),
+    "exports-10/roo-code/roo_task_feb-20-2026_10-02-11-pm.md": ('cline-export', 1, 1, 0),
+    "exports-10/windsurf/Fix Pagination Off-By-One.md": ('markdown', 1, 1, 0),
+    "exports-10/zed/fix-csv-header-parsing.md": ('markdown', 1, 1, 0),
+    "exports-10/zed/legacy-2025-06_fix-csv-import-first-row-loss.md": ('markdown', 1, 1, 0),
+    "pages-10/blackbox/blackbox-ai-page-copy.md": ('', 0, 0, 1),
+    "pages-10/deepseek/deepseek-page-copy-zh.md": ('', 0, 0, 1),
+    "pages-10/deepseek/deepseek-page-copy.md": ('', 0, 0, 1),
+    "pages-10/github-copilot/github-copilot-chat-page-copy.md": ('markdown', 1, 1, 0),
+    "pages-10/google-ai-studio/ai-studio-page-copy-2024.md": ('ai-studio-page', 1, 1, 0),
+    "pages-10/google-ai-studio/ai-studio-page-copy-2025.md": ('ai-studio-page', 1, 1, 0),
+    "pages-10/google-antigravity/antigravity-agent-panel-copy.md": ('', 0, 0, 1),
+    "pages-10/grok/grok-com-page-copy.md": ('', 0, 0, 1),
+    "pages-10/grok/grok-x-com-page-copy.md": ('', 0, 0, 1),
+    "pages-10/microsoft-copilot/copilot-page-copy-2025.md": ('markdown', 1, 1, 0),
+    "pages-10/microsoft-copilot/copilot-page-copy.md": ('markdown', 1, 2, 0),
+    "pages-10/perplexity/perplexity-thread-page-copy-2025.md": ('', 0, 0, 1),
+    "pages-10/perplexity/perplexity-thread-page-copy.md": ('', 0, 0, 1),
+    "pages-10/qwen/qwen-chat-page-copy.md": ('', 0, 0, 1),
 }  # fmt: skip
 
 
