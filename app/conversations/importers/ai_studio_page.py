@@ -55,11 +55,10 @@ class AiStudioPageImporter:
     name = "ai-studio-page"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        if first_byte(head) in (None, ord("{"), ord("[")) or b"\x00" in head:
+        if first_byte(head) in (None, ord("{"), ord("[")) or not any(sign in head for sign in _SIGNS):
             return False
-        lines = head.removeprefix(BOM).split(b"\n")
-        speakers = {line.strip() for line in lines} & {b"User", b"Model"}
-        return speakers == {b"User", b"Model"} and any(sign in head for sign in _SIGNS)
+        speakers = {line.strip() for line in head.removeprefix(BOM).split(b"\n")} & {b"User", b"Model"}
+        return speakers == {b"User", b"Model"} and b"\x00" not in head
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         lines = read_text(stream).removeprefix(BOM.decode()).split("\n")
