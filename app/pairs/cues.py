@@ -41,7 +41,7 @@ PUSHBACK_CUES = (
         r"i asked (?:for|about)\b",
         r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
         r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
-        r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft",
+        r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft", r"(?:ist|sind|war) (?:doch )?kein(?:e|en)? \w+,? sondern\b",
         r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
         r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
         r"pas ce que\b", r"(?:está|esta|es) mal\b", r"equivocad[oa]", r"no (?:funciona|compila|sirve)\b",
@@ -73,7 +73,10 @@ PUSHBACK_CUES = (
         r"(?:low|high|thin|thick|short|small|big|weird|bland|dry|salty|blurry)\b",
         r"(?:doesn't|does not|don't|do not|didn't|did not) (?:add up|balance|match|line up|sum up|total)\b",
         r"(?:is|are|comes?|shows?|renders?|stays?) (?:up |out )?(?:completely |totally |still |just )?(?:blank|empty)\b",
-        r"(?:is|are|it's|that's|way|much|still|far) too (?:long|short|high|low|big|small|formal|stiff|robotic|wordy)\b",
+        r"(?:is|are|it's|that's|way|much|still|far) too (?:long|short|high|low|big|small|formal|stiff|robotic|wordy"
+        r"|cheesy|cringe|cringey|salesy|corporate|flowery|dramatic|fake|casual|informal)\b",
+        # "no way she'll guess a robot wrote this", "it sounds like chatgpt".
+        r"(?:sounds?|reads?) like (?:a |an )?(?:robot|ai|chatgpt|bot|machine)\b", r"a robot wrote\b",
         r"(?:неправильн|неверн|ошиб|не работает|не так\b)", r"(?:틀렸|틀린|잘못|작동하지|안 돼)",
         r"(?:źle\b|błęd|nie działa|niepoprawn)", r"(?:yanlış|hatalı|çalışmıyor)", r"(?:fungerar inte|stämmer inte)",
         r"(?:klopt niet|werkt niet|onjuist)",
@@ -88,7 +91,7 @@ PUSHBACK_CUES = (
     )),
     # The answer is dismissed as generic, a bare list, or something the user already knew.
     Cue("too-generic", 1.8, (
-        r"(?:just|only|that's|it's|this is) a list\b", r"a list,? not\b", r"not an answer\b", r"textbook\b",
+        r"(?:just|only|that's|it's|this is) a list\b", r"a list,? not\b", r"not an answer\b", r"textbook (?:answer|example|definition|explanation|response|stuff)\b", r"(?:that|this|it)(?:'s| is) (?:so |very |pretty )?textbook\b",
         r"basic (?:idea|version|example|answer)\b", r"generic\b", r"shallow\b", r"hand-?wavy\b",
         r"(?:too|very|pretty|rather) (?:vague|general|simplistic|high[- ]level|abstract)\b",
         r"more than (?:one line|a one-liner)\b", r"i (?:already )?know (?:what|how|that|this)\b",
@@ -168,7 +171,8 @@ PUSHBACK_CUES = (
     )),
     # "We did that" is neutral alone; with a problem ("and now it fails") it is pushback on the answer.
     Cue("applied-it", 0.8, (
-        r"(?:i|we) (?:get|got|see|saw)\b", r"(?:i'm|we're) (?:getting|seeing)\b",
+        # Not "can I get the top user agent next to each IP?": a request.
+        r"(?:i|we)(?<!can i)(?<!could i)(?<!can we)(?<!could we) (?:get|got|see|saw)\b", r"(?:i'm|we're) (?:getting|seeing)\b",
         r"(?:we|i) (?:did|tried|applied|followed|used|ran|replaced|changed|installed|updated|added|removed) "
         r"(?:that|this|it|exactly|your|the)\b", r"(?:like|as) (?:you|u) (?:said|suggested)\b",
         r"(?:we|i) (?:implemented|deployed|added) (?:that|this|it|exactly|your|the)\b",
@@ -197,13 +201,13 @@ PUSHBACK_CUES = (
     Cue("counter-claim", 0.6, (
         r"my (?:teacher|doctor|prof\w*|boss|lecturer|colleague|friend|dad|mom|father|mother|manager) "
         r"(?:said|says|told|gave|thinks|insists)\b", r"i (?:thought|remember(?:ed)?|heard|read|learned)\b",
-        r"everyone knows\b", r"gibt(?:'?s| es) doch\b", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
+        r"everyone knows\b", r"gibt(?:'?s| es) doch\b", r"[课課]本", r"老[师師][说說]", r"[书書]上", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
         r"je (?:pensais|croyais)\b", r"(?:mi|mein|meine) (?:profesor|profesora|médico|lehrer|lehrerin|arzt|ärztin) "
         r"(?:dijo|dice|sagte|sagt|meinte)\b", r"(?:yo )?(?:pensaba|creía)\b", r"ich dachte\b",
     )),
     Cue("opens-with-no", 1.8, (
         # Not "no worries", "no changes needed", "nah slog is fine", "no, that's fine, keep it".
-        r"^(?:no|nope|nah|nein|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
+        r"^(?:no|nope|nah|nein|nö|nee|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
         r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good)\b)", r"^(?:lol|lmao|haha)\W* (?:no|nope|nah)\b",
     )),
 )
@@ -233,7 +237,8 @@ ACCEPTANCE_CUES = (
     )),
     Cue("agrees", -1.4, (
         r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
-        r"agreed\b", r"(?:that's|thats|that is|it's|its|is|are) (?:fine|ok|okay)\b(?![^.!?\n]* but\b)", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
+        r"agreed\b", r"(?:that's|thats|that is|it's|its|is|are) (?:fine|ok|okay)\b(?![^.!?\n]* but\b)",
+        r"(?:which|that|this) is (?:correct|right|expected)\b", r"as expected\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
         r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
         r"de acuerdo\b", r"entendido\b",
         r"明白了", r"懂了", r"原[来來]如此", r"有道理", r"なるほど", r"わかりました", r"分かりました",
@@ -254,7 +259,7 @@ ACCEPTANCE_CUES = (
         r"完美", r"太好了", r"太棒", r"不[错錯]", r"厉害", r"厲害", r"完璧", r"素晴らしい", r"助かり",
         r"τέλει[οα]\b", r"τέλεια\b", r"υπέροχ", r"чудово\b", r"ідеально\b", r"чудесно\b", r"отлично\b",
         r"skvělé\b", r"perfektní\b", r"geweldig\b", r"ممتاز", r"رائع", r"מעולה", r"מושלם",
-        r"ยอดเยี่ยม", r"เยี่ยม", r"สุดยอด",
+        r"ยอดเยี่ยม", r"เยี่ยม", r"สุดยอด", r"mantap\b", r"keren\b",
     )),
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
@@ -306,6 +311,7 @@ ACCEPTANCE_CUES = (
         r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
         r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b",
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
+        r"why does (?:that|this|it) (?:work|help)\b",
         r"什[么麼]意思", r"どういう意味",
     )),
     # A new plan, not a verdict: "actually let's do Rome instead of Paris", "on second thought".
@@ -314,6 +320,7 @@ ACCEPTANCE_CUES = (
         r"changed my mind\b", r"(?:we|i) (?:just |now )?decided (?:to|on)\b", r"(?:we|i) changed (?:our|my) plans?\b",
         # "PM says we drop IE support after all": the requirement changed, not the answer's fault.
         r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal) (?:says|said|decided|wants) (?:that )?we\b",
+        r"(?:team|pm|client|boss|manager|management|they) (?:has |have )?(?:just |now |finally )?decided\b",
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
     Cue("thanks", -1.0, (
@@ -336,13 +343,17 @@ ACCEPTANCE_CUES = (
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
-        r"^(?:and )?also\b", r"^and (?:one|have|make|add|another|maybe|can|could|now)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^(?:and )?also\b", r"sekalian\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
     Cue("asks-diagnosis", -2.6, (r"what (?:went|goes|is going|'s going|is|'s) wrong\b",)),
     # "go on": the user wants more of the same answer.
-    Cue("continue", -2.0, (r"^(?:go on|continue|keep going|weiter|continuez|contin[uú]a|sigue|vai|prosegui)\W*$",)),
+    Cue("continue", -2.0, (
+        r"^(?:go on|continue|keep going|weiter|continuez|contin[uú]a|sigue|vai|prosegui)\W*$",
+        # "ooh. continue the story", "ok keep going pls".
+        r"^(?:ooh+|oh|ok|okay|nice|great|cool|yes|yay|haha|lol)\W+(?:go on|continue|keep going)(?: (?:the story|writing|please|pls))?\W*$",
+    )),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),
 )
@@ -398,13 +409,15 @@ REVISION_CUES = (
         r"^(?:reverted|undid|restored|rolled back|removed|replaced|rewrote|renamed|switched)\b", r"^(?:switching|changing|moving|going) (?:to|back)\b",
         r"^(?:ok|okay|alright),? (?:i'll|i will|let me|switching|changing|updating|fixing|using)\b", r"i(?:'ve| have) (?:now )?(?:updated|changed|fixed|rewritten|corrected|"
         r"adjusted|switched|reworked|replaced|removed|moved)\b",
-        r"معك حق", r"أنت محق", r"عذرا", r"عذراً", r"آسف", r"вы правы", r"ты прав", r"извин", r"прошу прощения", r"맞습니다", r"맞아요", r"죄송", r"masz rację",
+        r"معك حق", r"أنت محق", r"عذرا", r"عذراً", r"آسف", r"вы правы", r"ты прав",
+        r"hast du (?:völlig |vollkommen |absolut |natürlich )?recht\b", r"haben sie (?:völlig |vollkommen )?recht\b", r"извин", r"прошу прощения", r"맞습니다", r"맞아요", r"죄송", r"masz rację",
         r"ma pan(?:i)? rację", r"przepraszam", r"haklısın", r"özür", r"du har rätt", r"förlåt", r"ursäkta",
         r"je me suis tromp", r"me equivoqu", r"ich habe mich (?:geirrt|vertan)", r"ich lag falsch\b",
         r"me enganei\b", r"eu errei\b", r"mi sono sbagliat", r"ho sbagliato\b",
         r"je hebt gelijk", r"u hebt gelijk", r"excuses\b",
         r"você tem razão\b", r"tem razão\b", r"desculp", r"hai ragione\b", r"^scus", r"mi scuso\b",
-        r"^(?:抱歉|对不起|不好意思|你说得对|您说得对|对[\uff0c,\u3002\uff01!]|没错|確かに|失礼|すみません|申し訳|ごめん|その通り"
+        r"^(?:抱歉|对不起|對不起|不好意思|你说得对|您说得对|你說得對|您說得對|你說得沒錯|你说得没错|[对對][\uff0c,\u3002\uff01!]|没错|沒錯"
+        r"|確かに|失礼|すみません|申し訳|ごめん|その通り"
         r"|おっしゃる(?:とおり|通り)|ご指摘)",
     )),
 )

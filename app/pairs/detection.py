@@ -68,20 +68,33 @@ _QUESTION_OPENER = re.compile(
     r"(?:(?:can|could|would|should|is|are|do|does|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
     # "did the port forward, gave them my ip": "did the" opens statements ("I did the ...") as often as questions.
     r"|did (?:you|it|this|that|there|we|i|they|any)\b"
-    r"|what (?:is|are|does|do|about|if|would|should|can|kind)\b|which\b"
+    r"|what(?:'?s| is| are| does| do| about| if| would| should| can| kind)\b|which\b"
     r"|how (?:do|does|can|could|would|should|is|are|much|many|about|long|to)\b"
-    r"|why (?:is|are|does|do|did|would|not|a|an|use|using)\b|where (?:is|are|do|does|can|should)\b|who\b)"
+    r"|why\b|where (?:is|are|do|does|can|should)\b|who\b)"
+)
+# A question opening the reply's last clause ("orgo on thursday. do you ever get tired", "exactly that. what's a good
+# action item"); not "can you tone it down", which asks for the fix after a problem stated before it.
+_CLAUSE_QUESTION = re.compile(
+    r"\W*(?:(?:and|but|so|also|ok|okay|oh|btw|then|meanwhile)\W+){0,2}"
+    r"(?:(?:do|does|did|is|are|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
+    r"|what(?:'?s| is| are| does| do| about| if| would| should| kind)\b|which\b"
+    r"|how (?:do|does|is|are|much|many|about|long)\b|why\b|where (?:is|are|do|does|can|should)\b|who\b)"
 )
 # Chinese, Japanese, Korean and Thai ask without a question mark: a final particle ("在 CI 里缓存 node_modules 吗",
 # "これで合っていますか", "이거 맞나요", "ควรโพสต์ช่วงเวลาไหนดีคะ") or, in Chinese, a verb and its negation ("要不要缓存",
 # "是不是", "能不能"). Greek writes its question mark as a semicolon.
 _QUESTION_PARTICLE = re.compile(
-    r"(?:[吗嗎呢]|ですか|ますか|でしょうか|かな|까요?|나요|니까"
+    r"(?:[吗嗎呢]|ですか|ますか|でしょうか|かな|까요?|나요|니까|\b(?:mı|mi|mu|mü)(?:sın|sin|sun|sün|sınız|siniz|yım|yim)?"
     r"|(?:ไหม|มั้ย|หรือเปล่า|หรือยัง|ไหนดี|อะไรดี|ยังไง|อย่างไร|เท่าไร|เท่าไหร่)(?:คะ|ครับ|ค่ะ|นะคะ|นะครับ)?"
     r"|[\u0370-\u03ff\u1f00-\u1fff]\w*\W{0,2};)\W*$"
 )
 _A_NOT_A = re.compile(
     r"要不要|是不是|能不能|可不可以|有[没沒]有|[会會]不[会會]|用不用|需不需要|[该該]不[该該]|[对對]不[对對]|好不好|行不行"
+)
+# "... line got me. can you write verse 2": the last clause asks for something new to be made.
+_ASKS_TO_WRITE = re.compile(
+    r"\W*(?:(?:and|so|ok|okay|now)\W+)?(?:can|could|would) you (?:please |pls )?(?:also )?"
+    r"(?:write|create|add|draft|translate|generate|give me|show me|explain|do one|do the same)\b"
 )
 _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
@@ -146,19 +159,39 @@ _ASKS_ABOUT_PERSON = re.compile(
     r"|do you (?:have|use|plan|know)|tell me about)\b"
 )
 _GOES_ALONG_CUE = next(cue for cue in ACCEPTANCE_CUES if cue.name == "goes-along")
+_REDO = next(cue for cue in PUSHBACK_CUES if cue.name == "redo")
+_OFFERS_RETRY = re.compile(
+    r"(?:want me to|should i|shall i|i can|happy to) (?:\w+ ){0,3}(?:re-?run|retry|try (?:it )?again|run (?:it|them) again)\b"
+)
 # "doesn't that need the product rule?", "isn't it 24 days?", "Хіба не 24 календарні дні?": a negative question
 # objects, and a revision that opens by saying yes to it concedes ("Yes – it is a product, so ...").
 _NEGATIVE_QUESTION = re.compile(
     r"\W*(?:(?:but|so|and|wait|hmm+|hm|um+|بس|لكن|ولكن)\W+)?(?:(?:doesn't|don't|isn't|aren't|wasn't|weren't|shouldn't|wouldn't"
     r"|won't|can't|couldn't|didn't|hasn't|haven't|needn't|doesnt|dont|isnt|arent|wasnt|shouldnt|wouldnt|cant|didnt)\b"
-    r"|хіба|разве|чи не\b|а не\b|n'est-ce pas|ce n'est pas|no (?:es|era|debería|deberia|hace falta)\b"
+    r"|хіба|разве|чи не\b|а не\b|n'est-ce pas|ce n'est pas|c'est pas\b|no (?:es|era|debería|deberia|hace falta)\b"
     r"|não (?:é|era|seria|deveria)\b|أليس|أليست"
     # German puts the verb first: "Läuft das nicht einfach weiter, wenn ...?", "Braucht man nicht ...?"
     r"|[a-zäöüß]+ (?:das|es|man|der|die|dies|sie|er) (?:\w+ )?(?:nicht|kein\w*)\b[^.!?]*\?)"
 )
 _CLAUSE_END = re.compile(r"[.?!,:;،؛]")
+# Chinese objects in the middle of a sentence: "是不是要除以 n-1 啊" ("shouldn't it be divided by n-1?"), "不是应该",
+# "难道".
+_CJK_NEGATIVE = ("是不是", "不是应该", "不是應該", "难道", "難道")
 # What every negative question above holds: looked for first, in one pass each, before any clause is matched.
-_NEGATIVE_HINTS = ("n't", "nt ", "nicht", "kein", "хіба", "разве", "не ", "n'est", "no ", "não", "أليس")
+_NEGATIVE_HINTS = (
+    "n't",
+    "nt ",
+    "nicht",
+    "kein",
+    "хіба",
+    "разве",
+    "не ",
+    "n'est",
+    "c'est pas",
+    "no ",
+    "não",
+    "أليس",
+)
 _SAYS_YES = re.compile(
     r"\W*(?:yes|yeah|yep|yup|ja|jawohl|oui|sí|si|sim|sì|так|да|tak|evet|ano|はい|是的|对|對|네)\b"
 )
@@ -306,6 +339,10 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         stated = right_number.group(1) if right_number else _other_number(reply, answer)
         if stated is not None:
             pushback[_WRONG_OUTPUT] = 1
+    if _REDO in pushback and len(pushback) == 1 and _OFFERS_RETRY.search(answer, max(len(answer) - 300, 0)):
+        # "Want me to rerun just the failed test?" "try again": the offer taken, not a redo of a wrong answer.
+        del pushback[_REDO]
+        acceptance[_GOES_ALONG_CUE] = 1
     if _CHANGES_PLAN in acceptance or (
         _GOES_ALONG.intersection(acceptance) and pushback.keys() <= _FOLLOWS_PLAN
     ):
@@ -332,11 +369,15 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     strong = any(cue.weight >= _STRONG for cue in pushback)
     # A question written without its mark ("what are the best use cases for it") asks; a reply that opens by
     # asking for new work ("Create a provider like this:", "Part 2: add two methods") states no problem.
+    clause = _last_clause(reply)
     unmarked_question = "?" not in reply and (
-        _QUESTION_OPENER.match(reply) is not None or (not reply.isascii() and _unmarked_question(reply))
+        _QUESTION_OPENER.match(reply) is not None
+        or (clause > 0 and _CLAUSE_QUESTION.match(reply, clause) is not None)
+        or (not reply.isascii() and _unmarked_question(reply))
     )
     new_work = (
         _NEW_WORK.match(reply) is not None
+        or (clause > 0 and _ASKS_TO_WRITE.match(reply, clause) is not None)
         or _REQUEST_OPENER.match(reply) is not None
         or _REQUEST_END.search(reply, max(len(reply) - 16, 0)) is not None  # only the end can hold it
     )
@@ -388,6 +429,9 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     elif asks and not strong and not objected and not _CONCEDES.match(revision):
         z += _ASKS
         signals.append("asks")
+    if new_work and not strong:
+        # "add a detection line, pagerduty fired at 14:12" "Added ...": doing the work asked for concedes nothing.
+        revised = {cue: count for cue, count in revised.items() if cue.weight < 0}
     for cue in revised:
         z += cue.weight
         signals.append(cue.name)
@@ -447,11 +491,26 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
 def _asks_negatively(reply: str) -> bool:
     """Whether a clause of the reply opens with a negative question (matched at each clause's start, not searched
     at every character)."""
+    if not reply.isascii() and any(word in reply for word in _CJK_NEGATIVE):
+        return True
     if not any(hint in reply for hint in _NEGATIVE_HINTS):
         return False
     if _NEGATIVE_QUESTION.match(reply) is not None:
         return True
     return any(_NEGATIVE_QUESTION.match(reply, end.end()) is not None for end in _CLAUSE_END.finditer(reply))
+
+
+def _last_clause(reply: str) -> int:
+    """Where the reply's last clause starts ("orgo on thursday. do you ever get tired", "kicked it off. meanwhile: how
+    do I stop ..."): after its last sentence mark or colon, or 0."""
+    end = len(reply.rstrip()) - 1
+    at = max(
+        reply.rfind(". ", 0, end),
+        reply.rfind("! ", 0, end),
+        reply.rfind(": ", 0, end),
+        reply.rfind("\n", 0, end),
+    )
+    return at + 1 if at >= 0 else 0
 
 
 def _unmarked_question(reply: str) -> bool:

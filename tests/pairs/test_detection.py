@@ -992,3 +992,67 @@ def test_a_conceding_revision_that_names_its_own_mistake_does_not_defend():
     # Conceding a part and then defending still defends.
     partly = "You're right that it is strict, but the pattern is still correct for real email addresses."
     assert _pair(ANSWER, reply, partly)[0] < DEFAULT_THRESHOLD
+
+
+# From the seventh independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "finals next week. do you ever get bored of answering the same questions",  # a question in the last clause
+        "right, makes sense. what's the difference between a view and a table then",
+        "whats a tuple",
+        "why z and not t here",
+        "ooh. continue the story",
+        "the chorus line got me. can you write a second verse about the lake",  # new work in the last clause
+        "no rows, which is correct, nothing has shipped yet. make it alert us when one shows up",
+        "update: the team decided this moves to bigquery next sprint. same query for bigquery please",
+        "perfect, that's it. however I also want the failing ones. can I get the status next to each id?",
+        "hmm interesting, why does that work though",
+    ],
+)
+def test_questions_and_requests_in_a_later_clause_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_try_again_after_an_offered_rerun_takes_the_offer():
+    answer = (
+        "Everything passed except test_upload, a known flaky test. Want me to rerun just the failed test?"
+    )
+    revision = "Reran test_upload three times: it passed each time, so the failure was the flake."
+    assert _pair(answer, "try again", revision)[0] < DEFAULT_THRESHOLD
+    # Without an offer, "try again" after a wrong result asks for a redo.
+    assert "redo" in _pair(ANSWER, "try again", REVISION)[1]
+
+
+def test_doing_the_work_asked_for_concedes_nothing():
+    revision = "Done: I added a detection line at 14:12 and moved the timeline under it."
+    assert _pair(ANSWER, "add a detection line, the alert fired at 14:12", revision)[0] < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "that's way too cheesy, my family roasts each other, keep it dry",
+            "Here's a drier version: two sentences, one joke about his cooking, no destiny or soulmates.",
+        ),
+        (
+            "no way anyone believes a person wrote this, it sounds like chatgpt. make it sound like me",
+            "Fair point. Shorter sentences, no buzzwords, and the detail about the bakery on your street.",
+        ),
+        (
+            "danke! aber das ist kein Sonett, sondern eine Ballade",
+            "Da hast du völlig recht, es ist eine Ballade. Hier die korrigierte Einordnung mit Strophen und Versen.",
+        ),
+        (
+            "可是課本答案寫 2.14 耶，是不是要除以 n-1",
+            "對，你說得沒錯！樣本標準差的分母是 n − 1，重算後是 2.14。",
+        ),
+        (
+            "nö, läuft immer noch mit 1.4.1",
+            "Dann greift --reuse-values nicht: setz den Tag mit --set image.tag=1.4.2.",
+        ),
+    ],
+)
+def test_style_rejections_and_objections_in_more_languages_are_pushback(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
