@@ -15,8 +15,8 @@ class Cue(NamedTuple):
     """Patterns that count as one signal, with a log-odds weight (negative: evidence against a pair).
 
     A pattern matches from a word start, in lower-cased text with straight apostrophes; "^" means the
-    start of the text. Chinese, Japanese and Thai put no space between words: a pattern that opens with a Han, kana
-    or Thai character matches anywhere.
+    start of the text. Chinese, Japanese and Thai put no space between words, and Korean none before a particle: a
+    pattern that opens with a Han, kana, Thai or Hangul character matches anywhere.
     """
 
     name: str
@@ -28,7 +28,7 @@ class Cue(NamedTuple):
 # English first, then German, French, Spanish. Ordered by weight: at one position the first family counts.
 PUSHBACK_CUES = (
     Cue("correction", 2.6, (
-        r"wrong\b", r"incorrect", r"not (?:right|correct|true|accurate)\b", r"mistaken?\b", r"not working\b",
+        r"w(?<!what was w)rong\b", r"incorrect", r"not (?:right|correct|true|accurate)\b", r"mistaken?\b", r"not working\b",
         r"(?:doesn't|does not|didn't|did not|won't|will not) (?:\w+ )?(?:work|compile|run|build|scale)\b",
         r"(?:doesn't|does not|didn't|did not) help\b", r"not what i (?:asked|wanted|meant|need)",
         r"opposite of what\b", r"i don't think (?:so|that's)\b", r"(?:doesn't|does not|don't) exist\b",
@@ -37,10 +37,11 @@ PUSHBACK_CUES = (
         r"nothing (?:compiles|works|builds|runs|loads|renders|shows up)\b",
         r"stopped (?:working|compiling|rendering|showing|loading|responding|sticking)\b",
         r"(?:is|was) the (?:problem|culprit|cause)\b",
-        r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant)\b",
+        r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant|mentioned)\b",
         r"i asked (?:for|about)\b",
         r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
         r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
+        r"you (?:deleted|removed|dropped|commented out) (?:the|my|a|all|an)\b",
         r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft", r"(?:ist|sind|war) (?:doch )?kein(?:e|en)? \w+,? sondern\b",
         r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
         r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
@@ -50,7 +51,7 @@ PUSHBACK_CUES = (
         # Not "对不对" ("is this right?"), "没错了" ("right"), "我搞错了" / "私の間違い" (the user's own slip).
         r"不(?<!对不)(?<!對不)[对對]", r"错(?<!没错)(?<!沒错)了", r"錯(?<!沒錯)(?<!没錯)了", r"不正[确確]", r"有[误誤]",
         r"搞(?<!我搞)[错錯]", r"弄(?<!我弄)[错錯]", r"不是我(?:要|想要)的", r"違います", r"正しくない",
-        r"間(?<!私の間)(?<!分の間)違",
+        r"間(?<!私の間)(?<!分の間)違", r"ではなく", r"じゃなくて", r"お伝えし(?:た|ていた|ました)", r"と申し上げ",
     )),
     Cue("omission", 2.0, (
         r"you (?:forgot|missed|ignored|overlooked|skipped|left out)\b", r"forgot(?:ten)?\b",
@@ -74,17 +75,19 @@ PUSHBACK_CUES = (
         r"(?:doesn't|does not|don't|do not|didn't|did not) (?:add up|balance|match|line up|sum up|total)\b",
         r"(?:is|are|comes?|shows?|renders?|stays?) (?:up |out )?(?:completely |totally |still |just )?(?:blank|empty)\b",
         r"(?:is|are|it's|that's|way|much|still|far) too (?:long|short|high|low|big|small|formal|stiff|robotic|wordy"
-        r"|cheesy|cringe|cringey|salesy|corporate|flowery|dramatic|fake|casual|informal)\b",
+        r"|cheesy|cringe|cringey|salesy|corporate|flowery|dramatic|fake|casual|informal|aggressive|harsh|pushy|blunt|rude"
+        r"|threatening)\b",
         # "no way she'll guess a robot wrote this", "it sounds like chatgpt".
         r"(?:sounds?|reads?) like (?:a |an )?(?:robot|ai|chatgpt|bot|machine)\b", r"a robot wrote\b",
         r"(?:неправильн|неверн|ошиб|не работает|не так\b)", r"(?:틀렸|틀린|잘못|작동하지|안 돼)",
         r"(?:źle\b|błęd|nie działa|niepoprawn)", r"(?:yanlış|hatalı|çalışmıyor)", r"(?:fungerar inte|stämmer inte)",
         r"(?:klopt niet|werkt niet|onjuist)",
-        r"[对對]不上", r"不一致", r"太[长長短]", r"おかしい", r"合わない", r"合いません", r"長すぎ", r"短すぎ",
+        r"[对對]不上", r"不一致", r"처럼 (?:읽혀|들려)", r"같이 (?:읽혀|들려)", r"太[长長短]", r"おかしい", r"合わない", r"合いません", r"長すぎ", r"短すぎ",
     )),
     Cue("redo", 2.0, (
         r"redo\b", r"rewrite (?:it|this|that)\b", r"try again\b", r"start over\b",
-        r"do it (?:again|properly|right)\b", r"(?:simplify|shorten) (?:it|this|that)\b",
+        r"do it (?:again|properly|right)\b", r"(?:simplify|shorten) (?:it|this|that)\b", r"tone (?:it|this|that) down\b",
+        r"다시 (?:써|작성|만들어)",
         r"make it (?:shorter|simpler|clearer|more concise)\b", r"noch ?(?:ein)?mal\b",
         r"neu (?:machen|schreiben)\b", r"mach es (?:kürzer|einfacher)\b", r"refai(?:s|tes)\b",
         r"recommencez?\b", r"encore une fois\b", r"rehaz", r"otra vez\b", r"de nuevo\b", r"vuelve a intentar",
@@ -135,7 +138,8 @@ PUSHBACK_CUES = (
     Cue("concern", 1.2, (
         # "worried", not "not worried" / "no worries" (the lookbehinds sit after the first letter: a pattern opens
         # with a letter).
-        r"w(?<!not w)(?<!no w)(?<!'t w)(?<!nt w)orr(?:y|ied|ies)\b", r"nervous\b", r"concern(?:ed|s)?\b", r"afraid\b", r"risky\b", r"flagged\b",
+        r"w(?<!not w)(?<!no w)(?<!'t w)(?<!nt w)orr(?:y|ied|ies)\b", r"nervous\b", r"concern(?:ed|s)?\b",
+        r"(?:one|an|a small|one small|one more) (?:issue|problem|correction)\b", r"afraid\b", r"risky\b", r"flagged\b",
         r"not (?:sure|convinced)\b", r"are you sure\b", r"skeptical\b", r"confus",
         r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
         r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
@@ -208,7 +212,7 @@ PUSHBACK_CUES = (
     Cue("opens-with-no", 1.8, (
         # Not "no worries", "no changes needed", "nah slog is fine", "no, that's fine, keep it".
         r"^(?:no|nope|nah|nein|nö|nee|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
-        r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good)\b)", r"^(?:lol|lmao|haha)\W* (?:no|nope|nah)\b",
+        r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good|right|correct)\b)", r"^(?:lol|lmao|haha)\W* (?:no|nope|nah)\b",
     )),
 )
 
@@ -238,6 +242,8 @@ ACCEPTANCE_CUES = (
     Cue("agrees", -1.4, (
         r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
         r"agreed\b", r"(?:that's|thats|that is|it's|its|is|are) (?:fine|ok|okay)\b(?![^.!?\n]* but\b)",
+        r"looks good\b(?![^.!?\n]* but\b)", r"(?:exactly|that's|that was) what was (?:wrong|broken|the problem)\b",
+        r"mantıklı", r"öyle kalsın",
         r"(?:which|that|this) is (?:correct|right|expected)\b", r"as expected\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
         r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
         r"de acuerdo\b", r"entendido\b",
@@ -277,7 +283,9 @@ ACCEPTANCE_CUES = (
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
-        r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright)\b(?![,.!]? (?:but|though|however|so)\b)",
+        r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright|dale|listo|vale|tamam)\b(?![,.!]? (?:but|though|however|so|pero|ama)\b)",
+        # "1, use the existing redis": an option picked from the ones the answer offered.
+        r"^(?:option )?\d\b[,.)]? (?:use|go|keep|with|the|let's|pls|please)\b",
         # Acknowledgements, reactions and sign-offs that open a reply ("interesting", "fair", "noted", "lol",
         # "so basically a queue", "talk later, gotta go"): not "hm" or "oh", which open complaints as often.
         r"^(?:interesting|fair|noted|i see|lol|lmao|haha\w*|wow|neat|sounds (?:reasonable|fine|right|great))\b"
@@ -309,7 +317,7 @@ ACCEPTANCE_CUES = (
     # Curiosity and definitions: "what does amortization mean here?", "why X instead of Y? just curious".
     Cue("asks-meaning", -1.6, (
         r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
-        r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b",
+        r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b", r"when you say\b",
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
         r"why does (?:that|this|it) (?:work|help)\b",
         r"什[么麼]意思", r"どういう意味",
@@ -320,7 +328,8 @@ ACCEPTANCE_CUES = (
         r"changed my mind\b", r"(?:we|i) (?:just |now )?decided (?:to|on)\b", r"(?:we|i) changed (?:our|my) plans?\b",
         # "PM says we drop IE support after all": the requirement changed, not the answer's fault.
         r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal) (?:says|said|decided|wants) (?:that )?we\b",
-        r"(?:team|pm|client|boss|manager|management|they) (?:has |have )?(?:just |now |finally )?decided\b",
+        r"(?:team|pm|client|boss|manager|management|they|we) (?:has |have )?(?:just |now |finally )?decided\b",
+        r"(?:기획|계획|요구사항|스펙)이 바뀌",
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
     Cue("thanks", -1.0, (
@@ -343,7 +352,7 @@ ACCEPTANCE_CUES = (
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
-        r"^(?:and )?also\b", r"sekalian\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^(?:and )?also\b", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
@@ -409,7 +418,7 @@ REVISION_CUES = (
         r"^(?:reverted|undid|restored|rolled back|removed|replaced|rewrote|renamed|switched)\b", r"^(?:switching|changing|moving|going) (?:to|back)\b",
         r"^(?:ok|okay|alright),? (?:i'll|i will|let me|switching|changing|updating|fixing|using)\b", r"i(?:'ve| have) (?:now )?(?:updated|changed|fixed|rewritten|corrected|"
         r"adjusted|switched|reworked|replaced|removed|moved)\b",
-        r"معك حق", r"أنت محق", r"عذرا", r"عذراً", r"آسف", r"вы правы", r"ты прав",
+        r"معك حق", r"أنت محق", r"عذرا", r"عذراً", r"آسف", r"вы правы", r"ты прав", r"это (?:была )?(?:моя )?ошибка", r"моя ошибка",
         r"hast du (?:völlig |vollkommen |absolut |natürlich )?recht\b", r"haben sie (?:völlig |vollkommen )?recht\b", r"извин", r"прошу прощения", r"맞습니다", r"맞아요", r"죄송", r"masz rację",
         r"ma pan(?:i)? rację", r"przepraszam", r"haklısın", r"özür", r"du har rätt", r"förlåt", r"ursäkta",
         r"je me suis tromp", r"me equivoqu", r"ich habe mich (?:geirrt|vertan)", r"ich lag falsch\b",
@@ -419,6 +428,8 @@ REVISION_CUES = (
         r"^(?:抱歉|对不起|對不起|不好意思|你说得对|您说得对|你說得對|您說得對|你說得沒錯|你说得没错|[对對][\uff0c,\u3002\uff01!]|没错|沒錯"
         r"|確かに|失礼|すみません|申し訳|ごめん|その通り"
         r"|おっしゃる(?:とおり|通り)|ご指摘)",
+        # Keigo puts 大変 / 誠に before the apology: "大変失礼いたしました".
+        r"失礼いたしました", r"失礼しました", r"申し訳(?:ありません|ございません)",
     )),
 )
 # fmt: on
@@ -455,10 +466,12 @@ _Compiled = tuple[
     dict[str, list[tuple[Cue, re.Pattern[str]]]],
     list[tuple[Cue, re.Pattern[str]]],
 ]
-# Han, kana and Thai: a pattern opening with one (or with a class of them) is searched anywhere, and only in a text
+# Han, kana, Thai and Hangul (whose particles run into the word before them, "보도자료처럼"): a pattern opening with one (or with a class of them) is searched anywhere, and only in a text
 # that holds one.
-_UNSPACED = re.compile(r"\[?[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_UNSPACED_TEXT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_UNSPACED = re.compile(r"\[?[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_UNSPACED_TEXT = re.compile(
+    r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
 
 
 class CueScanner:

@@ -98,7 +98,7 @@ _ASKS_TO_WRITE = re.compile(
 )
 _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
-    r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate"
+    r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
     r"|set up|install|rename|move|tell me)\b)"
 )

@@ -1056,3 +1056,68 @@ def test_doing_the_work_asked_for_concedes_nothing():
 )
 def test_style_rejections_and_objections_in_more_languages_are_pushback(reply, revision):
     assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+# From the eighth independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "This is far too aggressive for a supplier we've worked with for ten years. Tone it down.",
+            "You're right, that reads as a threat. Here is a warmer version that keeps the new dates.",
+        ),
+        (
+            "Thanks, this helps. One issue though: delivery is on the 14th, not the 15th (I mentioned it above).",
+            "Sorry, I used the wrong date. The schedule below starts from the 14th.",
+        ),
+        (
+            "ありがとうございます。納期は25日ではなく22日とお伝えしていたかと存じます。",
+            "大変失礼いたしました。納期を22日に修正いたしました。",
+        ),
+        (
+            "이건 사내 공지인데 보도자료처럼 읽혀요. 다시 써 주세요.",
+            "죄송합니다. 사내 공지에 맞게 필요한 내용만 담아 다시 썼습니다.",
+        ),
+    ],
+)
+def test_professional_corrections_and_style_rejections_are_pushback(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "No, that's right - I got the same total, I only wanted to check. Can you also give me the yearly sum?",
+        'When you say unused days "cannot be forfeited", do you mean we pay them out when someone leaves?',
+    ],
+)
+def test_agreeing_no_and_clarifying_questions_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "plan looks good, go",
+        "now the admin controller",
+        "1, use the existing redis",
+        "dale, commiteá",
+        "Tamam, mantıklı. Öyle kalsın.",
+        "heads up: we decided in today's sync to drop Node 18, so use the global fetch",
+        "방금 PM이랑 얘기했는데 기획이 바뀌었어요. 기본값은 켜짐으로 해 주세요.",
+        "perfect, that's exactly what was wrong. can you also draft a note to the customer?",
+    ],
+)
+def test_approvals_picks_and_changed_plans_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_an_agent_that_deleted_the_check_is_corrected_and_a_russian_concession_counts():
+    revision = (
+        "You're right, deleting the assertion hid a real bug. Restored it and fixed the rounding instead."
+    )
+    reply = "wow great, tests pass because you deleted the assertion. the total was right, the refactor is what's broken"
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+    russian = "Да, это ошибка: ручная правка не обновляет дескриптор. Откатил её и перегенерировал через buf generate."
+    reply = "Зачем ты руками правишь order.pb.go? Это сгенерированный файл"
+    assert _pair(ANSWER, reply, russian)[0] >= DEFAULT_THRESHOLD
