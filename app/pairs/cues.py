@@ -7,7 +7,7 @@ app.pairs.detection scores with them; app.pairs.learning names its features afte
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 
@@ -465,6 +465,7 @@ _Compiled = tuple[
     re.Pattern[str],
     dict[str, list[tuple[Cue, re.Pattern[str]]]],
     list[tuple[Cue, re.Pattern[str]]],
+    re.Pattern[str],
 ]
 # Han, kana, Thai and Hangul (whose particles run into the word before them, "보도자료처럼"): a pattern opening with one (or with a class of them) is searched anywhere, and only in a text
 # that holds one.
@@ -472,6 +473,22 @@ _UNSPACED = re.compile(r"\[?[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9ff
 _UNSPACED_TEXT = re.compile(
     r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 )
+
+
+def _by_second(tails: Iterable[str]) -> str:
+    """Patterns without their first letter as one group, those that go on with a plain letter grouped by it
+    (`(?:h(?:at's|is is)|o(?:o long))`): the engine tries a bucket's alternatives in turn, so after "th" it now
+    rules out in one comparison the ones that go on otherwise."""
+    grouped: dict[str, list[str]] = {}
+    rest: list[str] = []
+    for tail in tails:
+        # A plain letter, apostrophe or space, not followed by a quantifier that would make it optional.
+        if (tail[:1].isalnum() or tail[:1] in "' ") and tail[1:2] not in ("?", "*", "+", "{"):
+            grouped.setdefault(tail[0], []).append(tail[1:])
+            continue
+        rest.append(tail)
+    branches = [f"{re.escape(letter)}(?:{'|'.join(group)})" for letter, group in grouped.items()] + rest
+    return f"(?:{'|'.join(branches)})"
 
 
 class CueScanner:
@@ -504,7 +521,7 @@ class CueScanner:
 
     def _compile(self) -> _Compiled:
         buckets = [
-            f"{h}(?:{'|'.join(p[1:] for ps in by_cue.values() for p in ps)})"
+            f"{h}{_by_second(p[1:] for ps in by_cue.values() for p in ps)}"
             for h, by_cue in self._heads.items()
         ]
         # A text all in ASCII (most are) is scanned only for the patterns that open with an ASCII letter.
@@ -520,6 +537,10 @@ class CueScanner:
         for cue, pattern in self._unspaced:
             unspaced.setdefault(cue, []).append(pattern)
         anywhere = [(cue, re.compile("|".join(patterns))) for cue, patterns in unspaced.items()]
+        # Where any of them starts, found in one pass (a lookahead, so one family's match does not hide another's).
+        any_anywhere = re.compile(
+            "(?=" + "|".join(p for _, p in self._unspaced) + ")" if self._unspaced else "(?!)"
+        )
         self.compiled = (
             openers,
             any_opener,
@@ -527,12 +548,15 @@ class CueScanner:
             re.compile(f" (?:{'|'.join(buckets)})"),
             by_head,
             anywhere,
+            any_anywhere,
         )
         return self.compiled
 
     def hits(self, text: str) -> dict[Cue, int]:
         """Matches per family in a text prepared by the detector (lower-cased, a space before every word)."""
-        openers, any_opener, scan_ascii, scan_all, by_head, anywhere = self.compiled or self._compile()
+        openers, any_opener, scan_ascii, scan_all, by_head, anywhere, any_anywhere = (
+            self.compiled or self._compile()
+        )
         in_ascii = text.isascii()
         scan = scan_ascii if in_ascii else scan_all
         found = (
@@ -545,8 +569,11 @@ class CueScanner:
                     found[cue] = found.get(cue, 0) + 1
                     break
         if anywhere and not in_ascii and _UNSPACED_TEXT.search(text) is not None:
-            for cue, regex in anywhere:
-                count = len(regex.findall(text))
-                if count:
-                    found[cue] = found.get(cue, 0) + count
+            ends: dict[Cue, int] = {}  # where each family's last match ended: its matches do not overlap
+            for place in any_anywhere.finditer(text):
+                at = place.start()
+                for cue, regex in anywhere:
+                    if at >= ends.get(cue, 0) and (hit := regex.match(text, at)) is not None:
+                        found[cue] = found.get(cue, 0) + 1
+                        ends[cue] = hit.end()
         return found

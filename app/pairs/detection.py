@@ -44,6 +44,8 @@ _CLARIFY_OPENERS = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»\n]{6,120})[\"“”„«»]")
+# General punctuation (dashes, ellipsis, spaces), arrows, maths and other symbols, dingbats, emoji.
+_SYMBOLS = re.compile("[\u00a0\u00d7\u2000-\u2bff\ufe0f\U0001f000-\U0001faff]")
 _SEPARATORS = ("\n", "\t", '"', "“", "”", "„", "«", "»", "(", "[", "*", "`", "/", "¿", "¡")
 
 _BIAS = -1.2  # an answer followed by a user turn with no cues at all is probably not a pair
@@ -256,9 +258,13 @@ def _normalize(text: str) -> str:
 
 
 def _prepare(text: str) -> str:
-    """A normalized text as the scanners want it: a space before every word."""
+    """A normalized text as the scanners want it: a space before every word. Dashes, arrows, bullets and emoji,
+    which no cue holds, become spaces, so an English text that has them is scanned as the ASCII text it is (the
+    scanners try the patterns of other scripts only in a text that is not)."""
     for separator in _SEPARATORS:
         text = text.replace(separator, " ")
+    if not text.isascii():
+        text = _SYMBOLS.sub(" ", text)
     return f" {text}"
 
 
@@ -369,7 +375,8 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     strong = any(cue.weight >= _STRONG for cue in pushback)
     # A question written without its mark ("what are the best use cases for it") asks; a reply that opens by
     # asking for new work ("Create a provider like this:", "Part 2: add two methods") states no problem.
-    clause = _last_clause(reply)
+    # A long reply is read by its cues; its last clause decides only for the short ones.
+    clause = _last_clause(reply) if len(reply) <= _STATEMENT_CHARS else 0
     unmarked_question = "?" not in reply and (
         _QUESTION_OPENER.match(reply) is not None
         or (clause > 0 and _CLAUSE_QUESTION.match(reply, clause) is not None)
