@@ -172,7 +172,7 @@ class ClineImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         tool, task_id = task_location(filename)
-        task = _Task(tool)
+        task = TaskHistory(tool)
         for record in iter_records(stream):
             if isinstance(record, RecordError):
                 yield record
@@ -201,8 +201,9 @@ class ClineImporter:
         yield task.result(task_id or filename)
 
 
-class _Task:
-    """The conversation of one task file, built message by message."""
+class TaskHistory:
+    """The conversation of one task, built from its history's messages one by one (the task folder's JSON, or the
+    export's Markdown, `cline_export`)."""
 
     def __init__(self, tool: str | None) -> None:
         self.builder = TurnBuilder()

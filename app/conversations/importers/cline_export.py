@@ -21,7 +21,7 @@ from typing import IO, Any
 from ._json import BOM
 from ._records import first_byte, read_text
 from .base import ParsedConversation, ParseResult, RecordError
-from .cline import _Task
+from .cline import TaskHistory
 
 _SPEAKER = re.compile(r"\*\*(User|Assistant):\*\*[ \t]*$")
 _FILE_NAME = re.compile(r"(?:cline|roo|kilo_code|bob)_task_[a-z]{3}-\d{1,2}-\d{4}_[\d-]+-[ap]m\.md$")
@@ -30,7 +30,6 @@ _UNEXPECTED = re.compile(r"^\[Unexpected content type(?:: [\w-]+)?\][ \t]*\n?", 
 _BLOCK = re.compile(r"^\[(Reasoning|Tool Use: ([\w-]+))\][ \t]*$", re.MULTILINE)
 _TOOL_RESULT = re.compile(r"\[(Tool|[a-z][\w-]*)\]( \(Error\))?[ \t]*\n")
 _ARGUMENT = re.compile(r"^([A-Z][A-Za-z]*(?: [A-Za-z]+)?): ?", re.MULTILINE)
-_TOOLS = "cline", "roo-code", "kilo-code", "bob"
 
 
 def is_export(head: bytes) -> bool:
@@ -79,7 +78,7 @@ class ClineExportImporter:
                 return
             if line.strip():
                 previous = line
-        task = _Task(_tool_of(filename))
+        task = TaskHistory(_tool_of(filename))
         calls: list[str] = []  # ids given to the tool calls of the answer before the current message
         for role, body in messages:
             text = "\n".join(_without_separator(body)).strip("\n")
