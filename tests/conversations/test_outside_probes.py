@@ -52,11 +52,11 @@ agent panel), measured first: of 11 export files 10 were read, but the five whos
 as the person's messages (Cline, Roo, Kilo, Bob, Amp) read every tool result as a user turn and every tool step as
 a candidate pair, and Zed's older panel (`## Agent`) matched no format; of 14 page copies 2 were read (Microsoft
 Copilot's, one without its pair and with a false one). Read now: all 11 exports, each as its four turns and one
-pair (`cline-export`, and the Markdown reader's tool lines), and 5 of 14 pages (Microsoft Copilot's, GitHub
-Copilot's, Google AI Studio's). Not read: DeepSeek's, Grok's and Qwen's pages, whose copies carry no label for the
-person's messages (only where an answer's label or a blank line falls), Perplexity's (the question is told only by
-the `Sources` / `Answer` lines under it, and the 2025 page lists its sources between them and the answer with no
-mark), Blackbox's (its reasoning runs into the answer with nothing between) and Antigravity's agent panel.
+pair (`cline-export`, and the Markdown reader's tool lines), and 6 of 14 pages (Microsoft Copilot's, GitHub
+Copilot's, Google AI Studio's, Perplexity's 2024 page: `perplexity-page`; its third question, "which one does ubuntu
+use?", is a false pair). Not read: DeepSeek's, Grok's and Qwen's pages, whose copies carry no label for the
+person's messages (only where an answer's label or a blank line falls), Perplexity's 2025 page (it lists its
+sources between the question and the answer with no mark), Blackbox's (its reasoning runs into the answer with nothing between) and Antigravity's agent panel.
 Unread files' errors say "matches no known format".
 """
 
@@ -368,7 +368,7 @@ EXPECTED = {
     "pages-10/microsoft-copilot/copilot-page-copy-2025.md": ('markdown', 1, 1, 0),
     "pages-10/microsoft-copilot/copilot-page-copy.md": ('markdown', 1, 2, 0),
     "pages-10/perplexity/perplexity-thread-page-copy-2025.md": ('', 0, 0, 1),
-    "pages-10/perplexity/perplexity-thread-page-copy.md": ('', 0, 0, 1),
+    "pages-10/perplexity/perplexity-thread-page-copy.md": ('perplexity-page', 1, 2, 0),
     "pages-10/qwen/qwen-chat-page-copy.md": ('', 0, 0, 1),
 }  # fmt: skip
 

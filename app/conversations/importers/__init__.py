@@ -94,6 +94,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("cline-export", "cline_export"),
     ("claude-page", "claude_page"),
     ("ai-studio-page", "ai_studio_page"),
+    ("perplexity-page", "perplexity_page"),
     ("markdown", "markdown"),
 )
 FORMATS: tuple[str, ...] = tuple(name for name, _ in _ORDER)

@@ -96,6 +96,7 @@ def test_registry() -> None:
         "cline-export",
         "claude-page",
         "ai-studio-page",
+        "perplexity-page",
         "markdown",
     )
     assert all(IMPORTERS[name].name == name for name in FORMATS)
