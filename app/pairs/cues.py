@@ -42,6 +42,7 @@ PUSHBACK_CUES = (
         r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
         r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
         r"you (?:deleted|removed|dropped|commented out) (?:the|my|a|all|an)\b",
+        r"galat\b", r"sahi nahi\b",
         r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft", r"(?:ist|sind|war) (?:doch )?kein(?:e|en)? \w+,? sondern\b",
         r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
         r"faux\b", r"erron[ée]", r"ne (?:marche|fonctionne|compile)\w*(?: \w+)? pas\b", r"marche pas\b",
@@ -171,6 +172,8 @@ PUSHBACK_CUES = (
         r"nicht (?:erlaubt|möglich)\b", r"ne peu(?:t|x|vons) pas\b", r"pas (?:possible|autorisé)\b",
         r"impossible\b", r"on n'a pas\b", r"no (?:podemos|puedo|se puede|es posible|tenemos)\b",
         r"imposible\b", r"(?:gak|nggak|enggak|tidak) (?:punya|ada|bisa)\b",
+        # Tagalog "wala kaming oven" ("we have no oven"), Hinglish "nahi hai" ("there is no ...").
+        r"wala (?:kaming|kami|akong|ako|tayong)\b",
         r"不能用", r"不允[许許]", r"不支持", r"不要用", r"别用", r"別用", r"使えない", r"使えません",
     )),
     # "We did that" is neutral alone; with a problem ("and now it fails") it is pushback on the answer.
@@ -205,7 +208,7 @@ PUSHBACK_CUES = (
     Cue("counter-claim", 0.6, (
         r"my (?:teacher|doctor|prof\w*|boss|lecturer|colleague|friend|dad|mom|father|mother|manager) "
         r"(?:said|says|told|gave|thinks|insists)\b", r"i (?:thought|remember(?:ed)?|heard|read|learned)\b",
-        r"everyone knows\b", r"gibt(?:'?s| es) doch\b", r"[课課]本", r"老[师師][说說]", r"[书書]上", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
+        r"everyone knows\b", r"gibt(?:'?s| es) doch\b", r"(?:bank|teacher|sir|madam|doctor|mummy|papa) ne (?:bola|kaha)\b", r"[课課]本", r"老[师師][说說]", r"[书書]上", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
         r"je (?:pensais|croyais)\b", r"(?:mi|mein|meine) (?:profesor|profesora|médico|lehrer|lehrerin|arzt|ärztin) "
         r"(?:dijo|dice|sagte|sagt|meinte)\b", r"(?:yo )?(?:pensaba|creía)\b", r"ich dachte\b",
     )),
@@ -302,6 +305,7 @@ ACCEPTANCE_CUES = (
         r"let me (?:start|try|say it|write it) (?:again|over)\b", r"let me rephrase\b", r"scratch that\b",
         r"(?:it's|it was|was|that's|that was) my (?:own )?(?:typo|mistake|fault|bad)\b", r"my typo\b",
         r"(?:on|in) the wrong (?:branch|folder|directory|env|environment|venv|tab|project|account|machine|server)\b",
+        r"mali (?:pala )?(?:ang )?(?:na-?type|nailagay|nasulat|nailista) ko\b",
         r"erro meu\b", r"culpa minha\b", r"foi mal\b", r"mi error\b", r"error mío\b", r"culpa mía\b",
         r"mein fehler\b", r"meine schuld\b", r"ma faute\b", r"mon erreur\b", r"colpa mia\b", r"errore mio\b",
         r"我的[错錯]", r"我搞[错錯]", r"我弄[错錯]", r"我打[错錯]", r"我看[错錯]", r"我漏了", r"私の(?:ミス|間違)",
@@ -401,7 +405,9 @@ REVISION_CUES = (
         r"(?:i|we) (?:missed|overlooked)\b", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b",
         r"entschuldig", r"^stimmt\b", r"^richtig\b", r"^verstanden\b", r"^dann\b", r"bonne remarque\b",
         r"(?:tu as|vous avez) raison\b", r"désolé", r"^exact\b", r"^c'est (?:la|le)\b", r"^alors\b",
-        r"tienes razón\b", r"tiene razón\b", r"lo siento\b", r"buena observación", r"^claro\b",
+        r"tienes (?:toda la )?razón\b", r"tiene (?:toda la )?razón\b", r"lo siento\b", r"perdón\b",
+        # Hinglish: "haan, tum sahi ho" ("yes, you're right"), "meri galti" ("my mistake").
+        r"(?:tum|aap) sahi (?:ho|hain|hai)\b", r"meri galti\b", r"buena observación", r"^claro\b",
         r"^entendido\b", r"^entonces\b",
         # Conceding a question that implied the error ("doesn't that need the product rule?" "Yes, it does").
         r"^(?:yes|yeah|ja|oui|sí),? (?:it|that|you) (?:does|do|would|will|is|was|should|needs?)\b(?! not\b)",

@@ -1121,3 +1121,29 @@ def test_an_agent_that_deleted_the_check_is_corrected_and_a_russian_concession_c
     russian = "Да, это ошибка: ручная правка не обновляет дескриптор. Откатил её и перегенерировал через buf generate."
     reply = "Зачем ты руками правишь order.pb.go? Это сгенерированный файл"
     assert _pair(ANSWER, reply, russian)[0] >= DEFAULT_THRESHOLD
+
+
+# From the ninth independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "ESO NO ES LO QUE TE PEDÍ, te dije sin gluten",
+            "Tienes toda la razón, perdón: la harina de trigo tiene gluten. Aquí va la receta con harina de arroz.",
+        ),
+        (
+            "wala kaming oven eh, kawali lang meron kami",
+            "Okay lang! Pwede sa kawali: takpan at lutuin sa mahinang apoy nang 40 minuto.",
+        ),
+        (
+            "ye galat hai bhai, bank ne bola hai reducing balance pe hai",
+            "Haan, tum sahi ho — reducing balance pe EMI 2,350 aati hai, flat rate pe nahi.",
+        ),
+    ],
+)
+def test_pushback_in_everyday_code_switching_is_found(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+def test_a_taglish_own_typo_states_no_problem():
+    assert score_of("ay sorry po mali pala ang na-type ko, 2 kilos lang po hindi 3") < DEFAULT_THRESHOLD
