@@ -80,6 +80,8 @@ PUSHBACK_CUES = (
         r"|threatening)\b",
         # "no way she'll guess a robot wrote this", "it sounds like chatgpt".
         r"(?:sounds?|reads?) like (?:a |an )?(?:robot|ai|chatgpt|bot|machine)\b", r"a robot wrote\b",
+        # "Your table says $14, but the page you cite shows $12. Which is it?": the answer against itself.
+        r"which (?:one )?is it\b",
         r"(?:неправильн|неверн|ошиб|не работает|не так\b)", r"(?:틀렸|틀린|잘못|작동하지|안 돼)",
         r"(?:źle\b|błęd|nie działa|niepoprawn)", r"(?:yanlış|hatalı|çalışmıyor)", r"(?:fungerar inte|stämmer inte)",
         r"(?:klopt niet|werkt niet|onjuist)",
@@ -100,6 +102,8 @@ PUSHBACK_CUES = (
         r"(?:too|very|pretty|rather) (?:vague|general|simplistic|high[- ]level|abstract)\b",
         r"more than (?:one line|a one-liner)\b", r"i (?:already )?know (?:what|how|that|this)\b",
         r"not (?:helpful|useful)\b", r"you just (?:listed|picked|repeated|copied)\b",
+        r"you (?:just |basically |essentially )?(?:rephrased|paraphrased|reworded)\b",
+        r"(?:vous avez|tu as) (?:\w+ )?(?:reformulé|recopié|paraphrasé)",
         r"zu (?:allgemein|oberflächlich|vage|generisch)\b", r"keine (?:echte |richtige )?antwort\b",
         r"weiß ich (?:schon|selbst)\b", r"nur eine liste\b", r"pas une (?:vraie )?réponse\b",
         r"trop (?:vague|général|générique|superficiel|théorique)\b", r"je (?:le )?sais déjà\b",
@@ -366,6 +370,7 @@ ACCEPTANCE_CUES = (
         r"^(?:go on|continue|keep going|weiter|continuez|contin[uú]a|sigue|vai|prosegui)\W*$",
         # "ooh. continue the story", "ok keep going pls".
         r"^(?:ooh+|oh|ok|okay|nice|great|cool|yes|yay|haha|lol)\W+(?:go on|continue|keep going)(?: (?:the story|writing|please|pls))?\W*$",
+        r"^continue with\b",
     )),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),

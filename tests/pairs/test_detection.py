@@ -1147,3 +1147,20 @@ def test_pushback_in_everyday_code_switching_is_found(reply, revision):
 
 def test_a_taglish_own_typo_states_no_problem():
     assert score_of("ay sorry po mali pala ang na-type ko, 2 kilos lang po hindi 3") < DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Your table says $14 per seat, but the page you cite shows $12 billed annually. Which is it?",
+        "You basically rephrased the abstract. The method and the limitations are missing.",
+        "Merci, mais vous avez reformulé le résumé : la méthode n'apparaît pas.",
+    ],
+)
+def test_an_answer_set_against_itself_or_only_rephrased_is_pushback(reply):
+    revision = "You're right: $12 is the annual price and $14 the monthly one. Corrected table below."
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+def test_continue_with_the_next_part_continues():
+    assert score_of("Continue with what the crew looked like.") < DEFAULT_THRESHOLD
