@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from ._json import BadRecord
-from .base import ExplicitPair, ParsedConversation, ParsedTurn
+from .base import ExplicitPair, ParsedConversation, ParsedTurn, ParseResult, RecordError
 
 # What IDEs, shells and the harness wrap around or beside what a person typed. Kept as structured context
 # of the user turn (`{"type": "context", "tag", "text"}` blocks), never as the turn's text.
@@ -243,6 +243,25 @@ class TurnBuilder:
             metadata=metadata or {},
             dropped=dict(+self.dropped),
         )
+
+
+def copied_chat(
+    builder: TurnBuilder, filename: str, *, metadata: dict[str, Any], missing: str, title: str | None = None
+) -> ParseResult:
+    """The one conversation of a chat copied as text (a page selected whole, VS Code's "Copy All"): its turns, the
+    title given or its first prompt, the file's name as its external id; `missing` is the error when it holds no
+    prompt with an answer."""
+    turns = builder.finish(complete=False)
+    if len({turn.role for turn in turns}) < 2:
+        return RecordError(missing)
+    return ParsedConversation(
+        external_id=filename,
+        turns=turns,
+        title=title or prompt_title(turns[0].text),
+        metadata=metadata,
+        line=1,
+        dropped=dict(builder.dropped),
+    )
 
 
 def append_pair(turns: list[ParsedTurn], rejected: ParsedTurn, chosen: ParsedTurn) -> list[ExplicitPair]:

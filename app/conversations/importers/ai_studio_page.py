@@ -18,8 +18,8 @@ from typing import IO
 
 from ._json import BOM
 from ._records import first_byte, read_text
-from ._turns import TurnBuilder, prompt_title
-from .base import ParsedConversation, ParseResult, RecordError
+from ._turns import TurnBuilder, copied_chat
+from .base import ParseResult
 
 _SPEAKERS = {"User": "user", "Model": "assistant"}
 # The page's icons and notices, each on a line of its own.
@@ -86,17 +86,11 @@ class AiStudioPageImporter:
                 builder.dropped["page text"] += 1  # before the first message: the page's header
             index += 1
         _add(builder, role, body)
-        turns = builder.finish(complete=False)
-        if len({turn.role for turn in turns}) < 2:
-            yield RecordError("no `User` message with a `Model` answer in the copied page")
-            return
-        yield ParsedConversation(
-            external_id=filename,
-            turns=turns,
-            title=prompt_title(turns[0].text),
+        yield copied_chat(
+            builder,
+            filename,
             metadata={"exporter": "ai-studio-page-copy"},
-            line=1,
-            dropped=dict(builder.dropped),
+            missing="no `User` message with a `Model` answer in the copied page",
         )
 
 

@@ -23,8 +23,8 @@ from typing import IO
 
 from ._json import BOM
 from ._records import first_byte, read_text
-from ._turns import TurnBuilder, prompt_title
-from .base import ParsedConversation, ParseResult, RecordError
+from ._turns import TurnBuilder, copied_chat
+from .base import ParseResult, RecordError
 
 _PERSON = "You said: "
 _CLAUDE = "Claude responded: "
@@ -84,17 +84,12 @@ class ClaudePageImporter:
         if head.strip():
             builder.dropped["page text"] += 1
         title = _TITLE.match(head.lstrip())
-        turns = builder.finish(complete=False)
-        if not any(turn.role == "assistant" for turn in turns):
-            yield RecordError(f"no answer (`{_CLAUDE}...`) in the copied page")
-            return
-        yield ParsedConversation(
-            external_id=filename,
-            turns=turns,
-            title=title.group(1).strip() if title else prompt_title(turns[0].text),
+        yield copied_chat(
+            builder,
+            filename,
             metadata={"exporter": "claude-page-copy"},
-            line=1,
-            dropped=dict(builder.dropped),
+            missing=f"no answer (`{_CLAUDE}...`) in the copied page",
+            title=title.group(1).strip() if title else None,
         )
 
 

@@ -18,8 +18,8 @@ from typing import IO
 
 from ._json import BOM
 from ._records import first_byte, read_text
-from ._turns import TurnBuilder, prompt_title
-from .base import ParsedConversation, ParseResult, RecordError
+from ._turns import TurnBuilder, copied_chat
+from .base import ParseResult, RecordError
 
 # The tabs under a question: `Sources` then `Answer`, or `Answer` alone.
 _TABS = re.compile(r"\n(?:Sources\n)?Answer\n")
@@ -54,17 +54,11 @@ class PerplexityPageImporter:
             builder.user(before[split:].strip())
             asked = tab.end()
         _add_answer(builder, text[asked:])
-        turns = builder.finish(complete=False)
-        if len({turn.role for turn in turns}) < 2:
-            yield RecordError("no question with an answer in the copied page")
-            return
-        yield ParsedConversation(
-            external_id=filename,
-            turns=turns,
-            title=prompt_title(turns[0].text),
+        yield copied_chat(
+            builder,
+            filename,
             metadata={"exporter": "perplexity-page-copy"},
-            line=1,
-            dropped=dict(builder.dropped),
+            missing="no question with an answer in the copied page",
         )
 
 

@@ -25,8 +25,8 @@ from urllib.parse import unquote
 from ._fences import closes, opens
 from ._json import BOM
 from ._records import first_byte, read_text
-from ._turns import TurnBuilder, prompt_title, tool_use
-from .base import ParsedConversation, ParseResult, RecordError
+from ._turns import TurnBuilder, copied_chat, tool_use
+from .base import ParseResult, RecordError
 
 _ASSISTANT = "GitHub Copilot: "
 # A GitHub account name (letters, digits, single hyphens), then `: ` and the request.
@@ -91,17 +91,11 @@ class VscodeChatTextImporter:
                 continue
             body.append(line)
         _add(builder, role, body)
-        turns = builder.finish(complete=False)
-        if len({turn.role for turn in turns}) < 2:
-            yield RecordError("no request with a response (`GitHub Copilot: ...`) in the copied chat")
-            return
-        yield ParsedConversation(
-            external_id=filename,
-            turns=turns,
-            title=prompt_title(turns[0].text),
+        yield copied_chat(
+            builder,
+            filename,
             metadata={"exporter": "vscode-copy-all", "account": person},
-            line=1,
-            dropped=dict(builder.dropped),
+            missing="no request with a response (`GitHub Copilot: ...`) in the copied chat",
         )
 
 
