@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import pairwise
 from typing import IO, Any
 
@@ -533,11 +533,11 @@ def _add_with_tools(builder: TurnBuilder, role: str, text: str) -> None:
         if tool.group("titled") is not None:
             status = lines[index + 1].strip() if index + 1 < len(lines) else ""
             start = index + 2 if status.startswith("Status: ") else index + 1
-            output, index = _acp_output(lines, start)
+            output, index = _tool_output(lines, start, ends=lambda line: not line.strip())
             builder.block(tool_use(None, tool.group("titled"), None))
             builder.block(tool_result(None, output, status == "Status: Failed"))
             continue
-        payload, index = _tool_payload(lines, index + 1)
+        payload, index = _tool_output(lines, index + 1, ends=lambda line: _TOOL_LINE.match(line) is not None)
         name, call_id = tool.group("name") or tool.group("called"), tool.group("call_id")
         if name is not None:
             try:
@@ -563,38 +563,19 @@ def _add_prose(builder: TurnBuilder, role: str, text: str) -> None:
     _add_answer(builder, text)
 
 
-def _acp_output(lines: list[str], start: int) -> tuple[str, int]:
-    """A Zed tool call's output after its status line: a fenced block (after `Diff: <path>` or `Terminal:`), else
-    the lines up to a blank one; and where the answer's text goes on."""
+def _tool_output(lines: list[str], start: int, *, ends: Callable[[str], bool]) -> tuple[str, int]:
+    """What follows a tool line: its fenced block, the fence's content (Zed writes `Diff: <path>` or `Terminal:`
+    above it), else the lines up to the first that `ends` accepts; and where reading goes on."""
     index = start
     while index < len(lines) and not lines[index].strip():
         index += 1
-    if (
-        index < len(lines)
-        and _ACP_LABEL.match(lines[index])
-        and index + 1 < len(lines)
-        and opens(lines[index + 1])
-    ):
+    if index + 1 < len(lines) and _ACP_LABEL.match(lines[index]) and opens(lines[index + 1]):
         index += 1
     fence = opens(lines[index]) if index < len(lines) else ""
     if fence:
         end = next((at for at in range(index + 1, len(lines)) if closes(lines[at], fence)), len(lines))
         return "\n".join(lines[index + 1 : end]), end + 1
-    end = next((at for at in range(index, len(lines)) if not lines[at].strip()), len(lines))
-    return "\n".join(lines[index:end]), end
-
-
-def _tool_payload(lines: list[str], start: int) -> tuple[str, int]:
-    """What follows a tool line: its fenced block (the fence's content), else the lines up to the next tool line;
-    and where reading goes on."""
-    index = start
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    fence = opens(lines[index]) if index < len(lines) else ""
-    if fence:
-        end = next((at for at in range(index + 1, len(lines)) if closes(lines[at], fence)), len(lines))
-        return "\n".join(lines[index + 1 : end]), end + 1
-    end = next((at for at in range(index, len(lines)) if _TOOL_LINE.match(lines[at])), len(lines))
+    end = next((at for at in range(index, len(lines)) if ends(lines[at])), len(lines))
     return _body(lines[index:end]), end
 
 
