@@ -145,7 +145,7 @@ def _arguments(body: str) -> dict[str, Any]:
 def _user(text: str, calls: list[str]) -> list[dict[str, Any]]:
     """A user message's blocks: Roo's `[Tool]` result as a tool result of the answer's last call, the rest text."""
     result = _TOOL_RESULT.match(text)
-    if result is None or not calls or result.group(1) in ("Tool Use", "Reasoning"):
+    if result is None or not calls:
         return [{"type": "text", "text": text}]
     return [
         {
