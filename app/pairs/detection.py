@@ -125,6 +125,9 @@ _WORD = re.compile(r"\w+")
 _NON_WORD_TO_SPACE = bytes(
     b if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(256)
 )
+# The same, but UTF-8's bytes of other characters kept: a text split at these holds every `\w` run of it
+# whole, in words of plain ASCII letters and words that hold other characters too.
+_ASCII_NON_WORD_TO_SPACE = bytes(b if b >= 128 else _NON_WORD_TO_SPACE[b] for b in range(256))
 _FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
 # What an error output holds, inside words too (`NullPointerException`, `TypeError:`, `npm ERR!`, `exit code 1`).
 _ERROR_OUTPUT = re.compile(
@@ -301,27 +304,33 @@ def _is_clarifying(text: str) -> bool:
 
 
 def _overlap(a: str, b: str) -> float:
-    """Jaccard overlap of the word sets (what `_WORD` matches) of two texts: 1.0 means the same words. ASCII
-    texts (most) are split at the bytes the regex does not match, at a fraction of its cost."""
-    if a.isascii() and b.isascii():
-        return _jaccard(
-            set(a.encode().translate(_NON_WORD_TO_SPACE).split()),
-            set(b.encode().translate(_NON_WORD_TO_SPACE).split()),
-        )
-    return _jaccard(set(_WORD.findall(a)), set(_WORD.findall(b)))
+    """Jaccard overlap of the word sets (what `_WORD` matches) of two texts: 1.0 means the same words."""
+    return _jaccard(_words(a), _words(b))
+
+
+def _words(text: str) -> set[bytes]:
+    r"""What `_WORD` matches in a text, as UTF-8 bytes. The text is split at the ASCII bytes `\w` does not
+    match, at a fraction of the regex's cost; only the words holding other characters (an accented letter,
+    a dash or a quote mark glued to a word, a run of Chinese) go through the regex, and `\w` runs never
+    cross those split points, so the set is the regex's own."""
+    if text.isascii():
+        return set(text.encode().translate(_NON_WORD_TO_SPACE).split())
+    words = set(text.encode().translate(_ASCII_NON_WORD_TO_SPACE).split())
+    mixed = [word for word in words if not word.isascii()]
+    words.difference_update(mixed)
+    for word in mixed:
+        words.update(found.encode() for found in _WORD.findall(word.decode()))
+    return words
 
 
 def _code_words(code: str) -> set[bytes]:
     """The word set of code, as UTF-8 bytes. Code often repeats lines; a repeated line is scanned once (no
-    word spans a line break, so the set is the same). ASCII code (most of it) is split at every byte that
-    is not a letter, digit or _ (what `_WORD` matches there), at half the regex's cost."""
+    word spans a line break, so the set is the same)."""
     lines = code.splitlines()
     distinct = set(lines)
     if len(distinct) * 4 <= len(lines) * 3:
         code = "\n".join(distinct)
-    if code.isascii():
-        return set(code.encode().translate(_NON_WORD_TO_SPACE).split())
-    return {word.encode() for word in _WORD.findall(code)}
+    return _words(code)
 
 
 def _jaccard(words_a: AbstractSet[object], words_b: AbstractSet[object]) -> float:

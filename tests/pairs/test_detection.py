@@ -24,6 +24,7 @@ from app.pairs.detection import (
     MIN_STORED_SCORE,
     DetectedPair,
     _code_words,
+    _words,
     detect_pairs,
 )
 
@@ -349,12 +350,27 @@ def test_negative_kinds_stay_below_threshold_in_tuning(kind):
         "naïve = größe(ß) + 日本語_名前 \u2010 x\n",  # Unicode letters are word characters too
         "\x00\x1f\x7f~!@#$%^&*()-=+[]{}|;:'\",.<>/?`\t\r\n",
         "",
+        "it’s 20–21 —the “fix”—and cafés",  # other characters glued to ASCII words
+        "我说的是Python3，不是python2。Зачем_foo—bar?",
+        "\U0001f600x\U0001f600 \u200cy\u200c \u0663\u0664",  # emoji, a zero-width joiner, Arabic digits
     ],
-    ids=["ascii", "repeated-lines", "unicode", "no-words", "empty"],
+    ids=[
+        "ascii",
+        "repeated-lines",
+        "unicode",
+        "no-words",
+        "empty",
+        "glued-marks",
+        "scripts-mixed",
+        "symbols",
+    ],
 )
-def test_code_word_sets_are_the_words_the_word_pattern_finds(code):
-    # Whether a revision's code is new compares these sets: a faster split must find exactly these words.
-    assert _code_words(code) == {word.encode() for word in re.findall(r"\w+", code)}
+def test_word_sets_are_the_words_the_word_pattern_finds(code):
+    # Whether a revision's code is new, and whether it restates the answer, compare these sets: a faster split
+    # must find exactly these words.
+    expected = {word.encode() for word in re.findall(r"\w+", code)}
+    assert _code_words(code) == expected
+    assert _words(code) == expected
 
 
 # A user who only says the answer is wrong is a pair when the assistant concedes, not when it holds its ground.
