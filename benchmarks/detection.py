@@ -92,10 +92,13 @@ class LabelledSet:
 # Claude Code's reader drops the mark of a stopped response and keeps what the person typed after it: a labelled
 # text that holds the mark matches its rendering without it.
 _INTERRUPTED = "[Request interrupted by user]"
+# A message that ends with a horizontal rule ("...\n\n---", after a pasted document or a letter's signature)
+# loses it in a Markdown transcript, where the same line separates messages: the rule is no content.
+_RULE = "---"
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.removeprefix(_INTERRUPTED).split())
+    return " ".join(text.removeprefix(_INTERRUPTED).split()).removesuffix(_RULE).rstrip()
 
 
 def ours(turns: Turns) -> list[tuple[int, int, int]]:
