@@ -11,8 +11,11 @@ Each line is `{"timestamp", "type", "payload"}`. What the conversation is made o
 - `reasoning` (its summary; the encrypted part is not readable) becomes a thinking block; `function_call`,
   `custom_tool_call`, `local_shell_call` and `web_search_call` become tool_use blocks and their outputs
   tool_result blocks of the answer (the shell's JSON output unwrapped, a non-zero exit code an error).
-- `event_msg` lines repeat the messages for the UI and `compacted` lines summarise earlier ones: both are left
-  out, as are line types this reader does not know (newer versions add some).
+- `event_msg` lines repeat the messages for the UI (`user_message`, `agent_message`), just before or just after the
+  item they copy: such a copy is left out. A message only an event holds (a rollout that kept the UI's copy and
+  not the item, as some tools' sample rollouts do, or an answer cut off before its item was written) is read from
+  the event, in its place. Other events, `compacted` lines (summaries of earlier messages) and line types this
+  reader does not know (newer versions add some) are left out.
 
 Early versions wrote no envelope: a first line `{"id", "timestamp", "instructions"}` (later with `cwd`, `originator`
 and `cli_version`, kept as metadata), then the response items themselves, with `{"record_type": "state"}` lines
@@ -178,6 +181,11 @@ class _Session:
         self.external_id: str | None = None
         self.meta: dict[str, Any] = {}
         self.title: str | None = None
+        # The role of the last message read ("" after other content: a tool call, its output, reasoning). An
+        # event of that role copies it and is left out.
+        self.last = ""
+        # A message read from an event whose item may follow: (role, text) until that item, or anything else, comes.
+        self.pending: tuple[str, str] | None = None
 
     def add(self, record: dict[str, Any]) -> None:
         kind = record.get("type")
@@ -200,6 +208,8 @@ class _Session:
                 self.meta["model"] = model
         elif kind == "response_item":
             self._item(payload)
+        elif kind == "event_msg":
+            self._event(payload)
 
     def _session_meta(self, payload: dict[str, Any]) -> None:
         if self.external_id is None and type(payload.get("id")) is str:
@@ -209,9 +219,49 @@ class _Session:
             if type(value) is str and value:
                 self.meta.setdefault(key, value)
 
+    def _event(self, event: dict[str, Any]) -> None:
+        kind, text = event.get("type"), event.get("message")
+        if kind not in ("user_message", "agent_message") or type(text) is not str or not text.strip():
+            return
+        role = "user" if kind == "user_message" else "assistant"
+        if self.last == role:
+            return  # the UI's copy of the message just read
+        self._flush()
+        self.pending = (role, text)
+        self.last = ""
+
+    def _flush(self) -> None:
+        """The pending event's message, read as the message itself: no item came for it."""
+        if self.pending is not None:
+            role, text = self.pending
+            self.pending = None
+            if role == "user":
+                self._user(text)
+            else:
+                self.builder.text(text)
+            self.last = ""  # events never copy events: the next one is a message of its own
+
+    def _settle(self, item: dict[str, Any]) -> None:
+        """Before an item: the item a pending event copies drops the event; other content reads it first."""
+        if self.pending is None:
+            return
+        role = self.pending[0]
+        if item.get("type") == "message" and item.get("role") == role:
+            content = item.get("content")
+            if role == "user" and _INJECTED.match(content if type(content) is str else flatten(content)):
+                return  # what the harness adds around a typed prompt: the prompt's item may still come
+            self.pending = None  # the item the event copies (its text may be shorter than the item's)
+            return
+        if item.get("type") == "message" and item.get("role") not in ("user", "assistant"):
+            return  # the harness's own instructions
+        self._flush()
+
     def _item(self, item: dict[str, Any]) -> None:
+        self._settle(item)
         builder = self.builder
         kind = item.get("type")
+        if kind != "message" and kind in _ITEM_TYPES:
+            self.last = ""
         if kind == "message":
             self._message(item)
         elif kind == "reasoning":
@@ -237,18 +287,27 @@ class _Session:
         if content is not None and type(content) is not list and type(content) is not str:
             raise BadRecord(f"payload.content: expected a list of parts, got {type_name(content)}")
         if role == "assistant":
-            self.builder.text(flatten(content, self.builder.dropped))
+            text = flatten(content, self.builder.dropped)
+            self.builder.text(text)
+            self.last = "assistant"
         elif role == "user":
             text = flatten(content, self.builder.dropped)
-            injected = _INJECTED.match(text)
-            if injected:
-                self.builder.user("", blocks=[_context(injected, text)])
-                return
-            if self.title is None and text.strip():
-                self.title = prompt_title(text)
-            self.builder.user(text)
+            if self._user(text):
+                self.last = "user"
+
+    def _user(self, text: str) -> bool:
+        """A user message: a typed prompt (True), or what the harness injected, kept as context (False)."""
+        injected = _INJECTED.match(text)
+        if injected:
+            self.builder.user("", blocks=[_context(injected, text)])
+            return False
+        if self.title is None and text.strip():
+            self.title = prompt_title(text)
+        self.builder.user(text)
+        return True
 
     def result(self, filename: str) -> ParseResult:
+        self._flush()
         builder = self.builder
         if len({turn.role for turn in builder.finish(complete=False)}) < 2:
             return Skipped("session without a conversation")

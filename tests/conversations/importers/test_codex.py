@@ -216,3 +216,74 @@ def test_an_early_rollouts_first_line_may_name_its_folder_and_client() -> None:
     assert conversation.metadata["cwd"] == "/home/kim/api"
     assert conversation.metadata["cli_version"] == "0.31.0"
     assert len(conversation.turns) == 2
+
+
+def _line(kind: str, payload: dict[str, object]) -> dict[str, object]:
+    return {"timestamp": "2026-02-01T09:00:00.000Z", "type": kind, "payload": payload}
+
+
+def _said(text: str) -> dict[str, object]:
+    return _line("event_msg", {"type": "user_message", "message": text, "images": []})
+
+
+def _replied(text: str) -> dict[str, object]:
+    return _line("event_msg", {"type": "agent_message", "message": text})
+
+
+def _message(role: str, text: str) -> dict[str, object]:
+    part = "input_text" if role == "user" else "output_text"
+    return _line(
+        "response_item", {"type": "message", "role": role, "content": [{"type": part, "text": text}]}
+    )
+
+
+META = _line("session_meta", {"id": "0b7c", "cwd": "/srv/app", "cli_version": "0.80.0"})
+
+
+def test_a_message_only_an_event_holds_is_read_from_the_event_in_its_place() -> None:
+    # A rollout that kept the UI's copies and not the items (some tools' sample rollouts), and a turn stopped
+    # before its answer's item was written: the events are the only record of what was said.
+    data = jsonl(
+        META,
+        _said("Add a retry to the webhook sender"),
+        _line(
+            "response_item", {"type": "reasoning", "summary": [{"type": "summary_text", "text": "Read it"}]}
+        ),
+        _replied("Added three retries with backoff."),
+        _message("assistant", "Added three retries with backoff."),  # the event's item, after it
+        _said("It retries on 400s too, only 5xx should be retried"),
+        _replied("Only 5xx and timeouts are retried now."),
+        _line("event_msg", {"type": "turn_aborted", "reason": "interrupted"}),
+    )
+    conversation = parse_one("codex", data, "rollout.jsonl")
+    assert turns(conversation) == [
+        ("user", "Add a retry to the webhook sender"),
+        ("assistant", "Added three retries with backoff."),
+        ("user", "It retries on 400s too, only 5xx should be retried"),
+        ("assistant", "Only 5xx and timeouts are retried now."),
+    ]
+    assert [b["type"] for b in conversation.turns[1].blocks or []] == ["thinking", "text"]
+    assert conversation.title == "Add a retry to the webhook sender"
+
+
+def test_an_events_copy_is_read_once_before_or_after_its_item_even_when_shorter() -> None:
+    data = jsonl(
+        META,
+        _message("user", "<environment_context>\n  <cwd>/srv/app</cwd>\n</environment_context>"),
+        _said("Why is the build slow?"),  # the copy first, the harness's context item between
+        _message("user", "<environment_context>\n  <cwd>/srv/app</cwd>\n</environment_context>"),
+        _message("user", "Why is the build slow?"),
+        _message(
+            "assistant",
+            "The Docker layer cache is invalidated by COPY . before pip install:\n\n```\n...\n```",
+        ),
+        _replied("The Docker layer cache is invalidated by COPY . before pip install."),  # after, shortened
+        _message("user", "Why is the build slow?"),  # the same words typed again are a message of their own
+        _said("Why is the build slow?"),
+        _message("assistant", "Same cause."),
+    )
+    conversation = parse_one("codex", data, "rollout.jsonl")
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant", "user", "assistant"]
+    assert conversation.turns[1].text.startswith("The Docker layer cache is invalidated by COPY . before")
+    assert conversation.turns[1].text.count("Docker layer cache") == 1
+    assert conversation.turns[2].text == "Why is the build slow?"
