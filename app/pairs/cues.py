@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001 - cue words of many scripts (Greek, Cyrillic, full-width punctuation)
+# ruff: noqa: RUF001, RUF003 - cue words of many scripts (Greek, Cyrillic, full-width punctuation)
 """The detector's cue families (named, weighted patterns per language) and the one-pass scanner for them.
 
 app.pairs.detection scores with them; app.pairs.learning names its features after them.
@@ -39,6 +39,9 @@ PUSHBACK_CUES = (
         r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant|mentioned)\b",
         r"i asked (?:for|about)\b",
+        # "did you just make that up??", "not quite what my manager had in mind".
+        r"(?:did|do) you (?:just )?make (?:that|this|it|those|these|them) up\b", r"made (?:that|this|it|those) up\b",
+        r"not (?:quite |exactly |really )?what (?:\w+ ){0,2}had in mind\b", r"not quite (?:right|it)\b",
         r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
         r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
         r"you (?:deleted|removed|dropped|commented out) (?:the|my|a|all|an)\b",
@@ -62,6 +65,8 @@ PUSHBACK_CUES = (
         r"no mention of\b", r"nothing (?:about|on)\b", r"without (?:comparing|explaining|justifying)\b",
         r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",
         r"what about (?:security|performance|testing|costs?)\b", r"vergessen\b", r"übersehen\b",
+        # "ok... so where does the gst go then": what was asked for is not in the answer.
+        r"where (?:does|do|did) (?:the |my |our |that |this )?[\w-]+ (?:go|come in|fit in)\b",
         r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignor[ée]",
         r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b", r"faltou\b", r"esqueceu\b",
         r"漏(?<!我漏)了", r"没有考虑", r"沒有考慮", r"忘れて(?:る|います|いる)", r"抜けて(?:る|います|いる)",
@@ -80,11 +85,26 @@ PUSHBACK_CUES = (
         r"|threatening)\b",
         # "no way she'll guess a robot wrote this", "it sounds like chatgpt".
         r"(?:sounds?|reads?) like (?:a |an )?(?:robot|ai|chatgpt|bot|machine)\b", r"a robot wrote\b",
+        # "would it be possible to make it feel less like a brochure": the style rejected, politely.
+        r"(?:make|making) it (?:feel|sound|read|look|seem) less\b", r"less like (?:a|an)\b",
         # "Your table says $14, but the page you cite shows $12. Which is it?": the answer against itself.
         r"which (?:one )?is it\b",
         r"(?:неправильн|неверн|ошиб|не работает|не так\b)", r"(?:틀렸|틀린|잘못|작동하지|안 돼)",
         r"(?:źle\b|błęd|nie działa|niepoprawn)", r"(?:yanlış|hatalı|çalışmıyor)", r"(?:fungerar inte|stämmer inte)",
         r"(?:klopt niet|werkt niet|onjuist)",
+        # "Wrong", "doesn't work", "an error" in more languages, as their speakers write them (Ukrainian, Czech and
+        # Slovak, Greek, Hebrew, Hindi, Bengali, Persian, Indonesian and Malay, Vietnamese, Tagalog, Swahili, Finnish,
+        # Norwegian and Danish, Hungarian, Romanian, Thai). Not Polish "chyba" ("probably"), Indonesian "salah" alone ("salah satu",
+        # "one of"; "salah dia", "his fault"), Italian "sai" ("you know").
+        r"неправильн", r"не працює", r"помилк", r"špatně\b", r"nefunguje\b", r"λάθος", r"δεν (?:λειτουργεί|δουλεύει)",
+        r"לא נכון", r"טעות", r"לא עובד", r"गलत", r"ग़लत", r"काम नहीं", r"ভুল", r"কাজ করছে না", r"اشتباه",
+        r"کار نمی", r"(?:itu|ini|masih|kok|jawabannya|hasilnya|hitungannya|kodenya|rumusnya) salah\b", r"salah (?:hitung|rumus|kode)\b",
+        r"tidak (?:berfungsi|jalan|bisa dijalankan)\b", r"(?:nggak|gak|enggak) jalan\b",
+        r"(?:bị |là |đã )sai\b", r"sai rồi\b", r"không đúng\b", r"không (?:chạy|hoạt động)\b",
+        r"mali (?:ang|yung|po|pa|ka|iyan|yan|ito)\b", r"hindi (?:gumagana|tama)\b", r"(?:si|hakiko|haiko|hauko) sawa\b",
+        r"haifanyi kazi\b", r"kuna (?:kosa|tatizo)\b", r"umekosea\b", r"väärin\b", r"ei toimi\b", r"virhe",
+        r"virker ikke\b", r"fungerer ikke\b", r"nem működik\b", r"hibás", r"greșit", r"gresit\b",
+        r"nu (?:funcționează|functioneaza|merge)\b", r"ผิด", r"ไม่ถูก", r"ใช้ไม่ได้",
         r"[对對]不上", r"不一致", r"처럼 (?:읽혀|들려)", r"같이 (?:읽혀|들려)", r"太[长長短]", r"おかしい", r"合わない", r"合いません", r"長すぎ", r"短すぎ",
     )),
     Cue("redo", 2.0, (
@@ -149,6 +169,11 @@ PUSHBACK_CUES = (
         r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
         r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
         r"no estoy (?:seguro|convencido)",
+        # Softened objections: "ただ、細かいところで恐縮なのですが" ("sorry to be picky, but"), "失礼にあたる" ("would be
+        # rude"), "差し支えないでしょうか" ("would that be all right?"), Indonesian "tapi kok" ("but how come"),
+        # "Звідки там натяг?" ("where would the interference come from?").
+        r"恐縮(?:なの)?ですが", r"失礼にあたる", r"差し支えない(?:もの)?でしょうか", r"tapi kok\b", r"звідки (?:там|тут)\b",
+        r"откуда (?:там|тут)\b",
     )),
     # Alone, a failure word may just be the next topic ("how do I handle errors?"), so it needs company.
     Cue("failure", 1.1, (
@@ -164,6 +189,10 @@ PUSHBACK_CUES = (
         r"supprim", r"borr[óa]", r"complains?\b", r"not found\b",
         r"[报報][错錯]", r"出[错錯]", r"[错錯][误誤]", r"失[败敗]", r"崩[溃潰]", r"运行不了", r"跑不起来", r"エラー",
         r"動か(?:ない|なく)", r"動きません", r"クラッシュ", r"落ちる", r"落ちます",
+        # "there's a problem with this formula" (Excel's words, in Dutch too), "yanıt vermiyor" ("not responding"),
+        # "nggak kedip sama sekali" ("doesn't blink at all").
+        r"(?:there's|there is) a problem with\b", r"probleem met\b", r"yanıt vermiyor", r"donuyor\b",
+        r"(?:nggak|gak|enggak|tidak|ga) \w+ sama sekali\b",
     )),
     # Constraints of the user's setting that the answer does not meet.
     Cue("constraint", 1.1, (
@@ -197,6 +226,7 @@ PUSHBACK_CUES = (
         r"plus (?:court|simple)\b", r"en (?:vez|lugar) de\b", r"otra (?:opción|forma)\b",
         r"más (?:corto|simple)",
         r"[换換]一[个個]", r"其他(?:方法|办法|辦法)", r"[别別]的(?:方法|办法|辦法)", r"代わりに", r"他の方法",
+        r"başka (?:bir )?yol(?:u)? var mı", r"יש דרך אחרת",
     )),
     # Weak alone: asking for the real thing ("actually", "show me") or about another aspect.
     Cue("wants-specifics", 0.6, (
@@ -212,14 +242,17 @@ PUSHBACK_CUES = (
     Cue("counter-claim", 0.6, (
         r"my (?:teacher|doctor|prof\w*|boss|lecturer|colleague|friend|dad|mom|father|mother|manager) "
         r"(?:said|says|told|gave|thinks|insists)\b", r"i (?:thought|remember(?:ed)?|heard|read|learned)\b",
-        r"everyone knows\b", r"gibt(?:'?s| es) doch\b", r"(?:bank|teacher|sir|madam|doctor|mummy|papa) ne (?:bola|kaha)\b", r"[课課]本", r"老[师師][说說]", r"[书書]上", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
+        r"everyone knows\b",
+        # "my notes say 1848 though, and so does our textbook".
+        r"(?:my|our|the) (?:notes|textbook|book|docs|documentation|manual|syllabus|slides|source|lecture notes|handout)"
+        r" (?:say|says|said|show|shows|list|lists|have|has)\b", r"gibt(?:'?s| es) doch\b", r"(?:bank|teacher|sir|madam|doctor|mummy|papa) ne (?:bola|kaha)\b", r"[课課]本", r"老[师師][说說]", r"[书書]上", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
         r"je (?:pensais|croyais)\b", r"(?:mi|mein|meine) (?:profesor|profesora|médico|lehrer|lehrerin|arzt|ärztin) "
         r"(?:dijo|dice|sagte|sagt|meinte)\b", r"(?:yo )?(?:pensaba|creía)\b", r"ich dachte\b",
     )),
     Cue("opens-with-no", 1.8, (
         # Not "no worries", "no changes needed", "nah slog is fine", "no, that's fine, keep it".
         r"^(?:no|nope|nah|nein|nö|nee|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
-        r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good|right|correct)\b)", r"^(?:lol|lmao|haha)\W* (?:no|nope|nah)\b",
+        r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good|right|correct)\b)", r"^(?:lol|lmao|haha\w*)\W* (?:no|nope|nah)\b(?! (?:worries|problem|rush|hurry|pressure)\b)",
     )),
 )
 
@@ -239,6 +272,7 @@ ACCEPTANCE_CUES = (
         r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b", r"^that was it\b",
         r"(?:looks?|looked) (?:right|correct|good) (?:now|to me)\b", r"(?:all )?match(?:es)? now\b",
         r"(?:your )?(?:fix|change|patch|suggestion|version|solution) works\b", r"all green\b",
+        r"(?:fixed|sorted|solved) now\b",
         r"(?:is|are) (?:now )?(?:working|flowing|green)\b(?![^.!?\n]* but\b)", r"got us (?:down )?to\b", r"helped\b",
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
@@ -277,7 +311,7 @@ ACCEPTANCE_CUES = (
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
         r"(?:separate|unrelated|different|new) (?:question|topic|thing|issue|problem)\b", r"^next\b",
-        r"next:", r"moving on\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
+        r"next:", r"moving on\b", r"anyway,? (?:what|how|can|could|should|do|does|is|are|any)\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
         # "Now parse a whole column", "now do the same for March": the next task, opening the reply.
         r"^now (?:do|make|write|parse|convert|turn|create|build|generate|show|give|translate|apply|extend|"
@@ -290,7 +324,7 @@ ACCEPTANCE_CUES = (
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
-        r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright|dale|listo|vale|tamam)\b(?![,.!]? (?:but|though|however|so|pero|ama)\b)",
+        r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright|dale|listo|vale|tamam)\b(?![,.!…]* (?:but|though|however|so|pero|ama)\b)",
         # "1, use the existing redis": an option picked from the ones the answer offered.
         r"^(?:option )?\d\b[,.)]? (?:use|go|keep|with|the|let's|pls|please)\b",
         # Acknowledgements, reactions and sign-offs that open a reply ("interesting", "fair", "noted", "lol",
@@ -305,6 +339,8 @@ ACCEPTANCE_CUES = (
         r"(?:i|i've) (?:pasted|copied|sent|attached|uploaded|opened|ran|run|edited|used|gave you|showed you) the wrong\b",
         r"wrong (?:file|tab|paste|link|screenshot|branch|folder|directory),? (?:sorry|oops|my bad)\b",
         r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b", r"i (?:typed|mistyped|misspelled|misread)\b",
+        # "kept getting #REF!, turns out i'd named the tab "Q3 Sales " with a space at the end lol, my bad".
+        r"my bad\b", r"turns out (?:i|i'd|i had|i was|we|we'd|we had|it was my)\b", r"הטעות (?:הייתה |היתה )?שלי",
         # The user restarting their own message: "actually no, let me start again, thats the wrong order".
         r"let me (?:start|try|say it|write it) (?:again|over)\b", r"let me rephrase\b", r"scratch that\b",
         r"(?:it's|it was|was|that's|that was) my (?:own )?(?:typo|mistake|fault|bad)\b", r"my typo\b",
@@ -325,6 +361,8 @@ ACCEPTANCE_CUES = (
     # Curiosity and definitions: "what does amortization mean here?", "why X instead of Y? just curious".
     Cue("asks-meaning", -1.6, (
         r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
+        # The person thinking about their own plan: "hmm. thinking aloud... what if there's no shop in act 1".
+        r"thinking (?:out loud|aloud)\b",
         r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b", r"when you say\b",
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
         r"why does (?:that|this|it) (?:work|help)\b",
@@ -337,6 +375,8 @@ ACCEPTANCE_CUES = (
         # "PM says we drop IE support after all": the requirement changed, not the answer's fault.
         r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal) (?:says|said|decided|wants) (?:that )?we\b",
         r"(?:team|pm|client|boss|manager|management|they|we) (?:has |have )?(?:just |now |finally )?decided\b",
+        r"(?:pm|client|customer|boss|manager|legal) (?:now |suddenly |actually )?wants (?:it|this|that|them)\b",
+        r"šéf (?:to )?(?:teď |ted )?chce\b",
         r"(?:기획|계획|요구사항|스펙)이 바뀌",
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
@@ -386,6 +426,9 @@ REVISION_CUES = (
         r"(?:hasn't|has not|haven't|have not) been (?:broken|cracked|deprecated)\b",
         r"(?:is|are) still (?:a |an |the )?(?:correct|fine|valid|accepted|supported|standard|safe|right)\b",
         r"(?:that's|this is|it's) a (?:common )?(?:myth|misconception)\b", r"in fact\b",
+        # "You're thinking of copy-on-write ... the original still doesn't change", "the reserve is still 45 minutes".
+        r"^you're (?:probably )?thinking of\b", r"still (?:doesn't|does not|isn't|is not|won't) (?:change|apply|matter)\b",
+        r"(?:is|are) still \d",
         r"(?:most )?common (?:objection|misconception|confusion)\b",
         r"^no,? (?:the|this|that|your|it) (?:\w+ )?already (?:does|do|handles?|covers?|closes?|checks?)\b",
         r"(?:the|this) (?:\w+ )?above is (?:fine|correct|right)\b", r"no need to change\b",
@@ -403,7 +446,7 @@ REVISION_CUES = (
     )),
     # Taking the point: conceding, or building on the user's statement ("Then drop ...", "That's a race").
     Cue("chosen-revises", 1.4, (
-        r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair point\b", r"^right\b",
+        r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair (?:point|enough)\b", r"^right\b",
         r"(?:is|are|was) (?:almost |most |probably )?(?:certainly |definitely |likely )?right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
         r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
         r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
@@ -435,6 +478,23 @@ REVISION_CUES = (
         r"je me suis tromp", r"me equivoqu", r"ich habe mich (?:geirrt|vertan)", r"ich lag falsch\b",
         r"me enganei\b", r"eu errei\b", r"mi sono sbagliat", r"ho sbagliato\b",
         r"je hebt gelijk", r"u hebt gelijk", r"excuses\b",
+        # "I gave you the wrong account type", "your notes have it right".
+        r"i (?:gave|used|wrote|picked|put|quoted|cited) (?:you )?the wrong\b", r"(?:have|has|had) it right\b",
+        # "You're right", "sorry", "my mistake" in more languages (Ukrainian, Czech and Slovak, Greek, Hebrew, Hindi,
+        # Bengali, Persian, Indonesian and Malay, Vietnamese, Tagalog, Swahili, Finnish, Norwegian and Danish,
+        # Hungarian, Romanian, Catalan, Portuguese's "tem toda a razão", Thai).
+        r"(?:ви|ти) прав(?:і|ий|а)\b", r"вибач", r"перепрошую", r"моя помилка", r"я помил", r"(?:máte|máš) pravdu",
+        r"omlouvám se", r"moje chyba", r"spletl", r"prepáčte", r"έχετε δίκιο", r"έχεις δίκιο", r"^ναι,? σωστά",
+        r"^σωστά\b", r"συγγνώμη", r"λάθος μου", r"צודק", r"סליחה", r"טעות שלי", r"^נכון\b", r"सही (?:हैं|है|हो)",
+        r"माफ़", r"माफ", r"क्षमा", r"मेरी (?:गलती|ग़लती)", r"ঠিক বলেছেন", r"দুঃখিত", r"আমার ভুল", r"حق با شما",
+        r"ببخشید", r"عذر می", r"(?:anda|kamu|kau) (?:benar|betul)\b", r"^(?:betul|benar)\b", r"maaf\b",
+        r"(?:kesalahan|salah) (?:saya|aku)\b", r"kesalahan (?:di|pada|dalam) (?:\w+ ){1,3}(?:saya|aku)\b",
+        r"bạn nói đúng\b", r"xin lỗi\b", r"tôi (?:đã )?nhầm\b", r"lỗi của tôi\b", r"tama ka\b", r"pasensya\b",
+        r"paumanhin\b", r"uko sahihi\b", r"umeona sawa\b", r"samahani\b", r"kosa langu\b", r"nilikosea\b",
+        r"olet oikeassa\b", r"anteeksi\b", r"du har rett\b", r"du har ret\b", r"beklager\b", r"unnskyld",
+        r"undskyld", r"igazad van\b", r"igaza van\b", r"elnézést", r"bocsánat", r"tévedtem\b",
+        r"(?:aveți|ai) dreptate\b", r"îmi cer scuze\b", r"greșeala mea\b", r"tens raó\b", r"tem toda a razão\b",
+        r"ขอโทษ", r"คุณพูดถูก",
         r"você tem razão\b", r"tem razão\b", r"desculp", r"hai ragione\b", r"^scus", r"mi scuso\b",
         r"^(?:抱歉|对不起|對不起|不好意思|你说得对|您说得对|你說得對|您說得對|你說得沒錯|你说得没错|[对對][\uff0c,\u3002\uff01!]|没错|沒錯"
         r"|確かに|失礼|すみません|申し訳|ごめん|その通り"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-8"
+DETECTOR_VERSION = "heuristic-9"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5
@@ -80,7 +80,9 @@ _CLAUSE_QUESTION = re.compile(
     r"\W*(?:(?:and|but|so|also|ok|okay|oh|btw|then|meanwhile)\W+){0,2}"
     r"(?:(?:do|does|did|is|are|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
     r"|what(?:'?s| is| are| does| do| about| if| would| should| kind)\b|which\b"
-    r"|how (?:do|does|is|are|much|many|about|long)\b|why\b|where (?:is|are|do|does|can|should)\b|who\b)"
+    r"|how (?:do|does|is|are|much|many|about|long)\b|why\b|where (?:is|are|do|does|can|should)\b|who\b"
+    # "ok so G3a. anything to change with metformin at that level".
+    r"|anything (?:to|i|we|else|that)\b)"
 )
 # Chinese, Japanese, Korean and Thai ask without a question mark: a final particle ("在 CI 里缓存 node_modules 吗",
 # "これで合っていますか", "이거 맞나요", "ควรโพสต์ช่วงเวลาไหนดีคะ") or, in Chinese, a verb and its negation ("要不要缓存",
@@ -152,6 +154,16 @@ _CHANGES_PLAN = next(cue for cue in ACCEPTANCE_CUES if cue.name == "changes-plan
 _FOLLOWS_PLAN = frozenset(
     cue for cue in PUSHBACK_CUES if cue.name in ("redo", "alternative", "wants-specifics")
 )
+# "no wait, i gave you the wrong diameter. it's 16 mm not 12, sorry. redo?": the person's own slip; the redo and
+# the "wrong" follow from it.
+_OWN_MISTAKE = next(cue for cue in ACCEPTANCE_CUES if cue.name == "own-mistake")
+_FOLLOWS_OWN_MISTAKE = _FOLLOWS_PLAN | frozenset(
+    cue for cue in PUSHBACK_CUES if cue.name in ("correction", "opens-with-no")
+)
+# Spreadsheet errors read the same in every language: "זה נותן #NAME? בכל השורות", "#N/A in every row".
+_SHEET_ERROR = re.compile(
+    r"#(?:name\?|n/a|ref!|value!|spill!|div/0!|num!|null!|calc!|nombre\?|valor!|nv\b|wert!|bezug!)"
+)
 _GOES_ALONG = frozenset(
     cue for cue in ACCEPTANCE_CUES if cue.name in ("goes-along", "praise", "agrees", "thanks")
 )
@@ -161,7 +173,8 @@ _OPENS_WITH_NO = next(cue for cue in PUSHBACK_CUES if cue.name == "opens-with-no
 # puns" rejects what the answer did).
 _ASKS_ABOUT_PERSON = re.compile(
     r"(?:have you (?:ever |already )?(?:used|tried|worked|done|had|been)|are you (?:using|on|planning|familiar)"
-    r"|do you (?:have|use|plan|know)|tell me about)\b"
+    # "Were you motoring at all during the encounter?" "no, engine was off the whole time".
+    r"|do you (?:have|use|plan|know)|tell me about|were you|did you (?:\w+ )?(?:use|try|run|have|get|see|check|set))\b"
 )
 _GOES_ALONG_CUE = next(cue for cue in ACCEPTANCE_CUES if cue.name == "goes-along")
 _REDO = next(cue for cue in PUSHBACK_CUES if cue.name == "redo")
@@ -176,7 +189,9 @@ _NEGATIVE_QUESTION = re.compile(
     r"|хіба|разве|чи не\b|а не\b|n'est-ce pas|ce n'est pas|c'est pas\b|no (?:es|era|debería|deberia|hace falta)\b"
     r"|não (?:é|era|seria|deveria)\b|أليس|أليست"
     # German puts the verb first: "Läuft das nicht einfach weiter, wenn ...?", "Braucht man nicht ...?"
-    r"|[a-zäöüß]+ (?:das|es|man|der|die|dies|sie|er) (?:\w+ )?(?:nicht|kein\w*)\b[^.!?]*\?)"
+    r"|[a-zäöüß]+ (?:das|es|man|der|die|dies|sie|er) (?:\w+ )?(?:nicht|kein\w*)\b[^.!?]*\?"
+    # Greek asks with a semicolon: "δεν μετράει και η ατμόσφαιρα;" ("doesn't the atmosphere count too?").
+    r"|δεν\b[^.!?;]*[;?])"
 )
 _CLAUSE_END = re.compile(r"[.?!,:;،؛]")
 # Chinese objects in the middle of a sentence: "是不是要除以 n-1 啊" ("shouldn't it be divided by n-1?"), "不是应该",
@@ -196,9 +211,11 @@ _NEGATIVE_HINTS = (
     "no ",
     "não",
     "أليس",
+    "δεν",
 )
 _SAYS_YES = re.compile(
-    r"\W*(?:yes|yeah|yep|yup|ja|jawohl|oui|sí|si|sim|sì|так|да|tak|evet|ano|はい|是的|对|對|네)\b"
+    r"\W*(?:yes|yeah|yep|yup|ja|jawohl|oui|sí|si|sim|sì|так|да|tak|evet|ano|はい|是的|对|對|네|ναι|ndiyo|iya|vâng"
+    r"|כן|نعم|بله|हाँ|हां|হ্যাঁ|kyllä|igen|da)\b"
 )
 _CONCEDING = next(cue for cue in REVISION_CUES if cue.name == "chosen-revises")
 _DEFENDS = next(cue for cue in REVISION_CUES if cue.name == "chosen-defends")
@@ -236,7 +253,11 @@ _CONCEDES = re.compile(
     r"(?:yes|yeah|ja|oui|sí|sim)\b,? (?:it|that|you)\b(?! (?:does|do|is|was|would|should) not\b)"
     r"|you're (?:absolutely )?(?:right|correct)|(?:right|true|correct|indeed|oops|sorry|my (?:mistake|bad|error)"
     r"|good (?:catch|point)|fair point|stimmt|richtig|du hast recht|(?:tu as|vous avez) raison|exact"
-    r"|(?:tienes|tiene) razón|cierto|verdad|(?:você )?tem razão|hai ragione"
+    r"|(?:tienes|tiene) (?:toda la )?razón|cierto|verdad|(?:você )?tem (?:toda a )?razão|hai ragione"
+    # "Yes, the adjuster is right, and I got that wrong", and "you're right" in more languages.
+    r"|(?:yes|yeah|ja|oui|sí|sim)\b,? (?:the |your |that )?(?:\w+ ){0,2}(?:is|was|are|were) (?:right|correct)"
+    r"|вы правы|ви праві|ти прав|haklısınız|haklısın|masz rację|máte pravdu|έχετε δίκιο|צודק|anda benar"
+    r"|bạn nói đúng|olet oikeassa|du har rätt|je hebt gelijk|u hebt gelijk|fair enough"
     # Undoing the step the question was about ("why did you touch package.json" "Reverted it").
     r"|reverted|undid|rolled (?:it |that |this )?back|backed (?:it |that |this )?out"
     # Handing over a corrected version ("Here is a corrected version: ...") takes the question as an objection.
@@ -365,6 +386,11 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         # read the urls from a file instead": after going along, "instead" asks for more, not for a fix.
         for cue in _FOLLOWS_PLAN:
             pushback.pop(cue, None)
+    if _OWN_MISTAKE in acceptance:
+        for cue in _FOLLOWS_OWN_MISTAKE:
+            pushback.pop(cue, None)
+    if "#" in reply and _FAILURE not in pushback and _SHEET_ERROR.search(reply) is not None:
+        pushback[_FAILURE] = 1
     if (
         _OPENS_WITH_NO in pushback
         and _ASKS_ABOUT_PERSON.search(answer, max(len(answer) - 300, 0)) is not None

@@ -1180,3 +1180,70 @@ def test_an_answer_set_against_itself_or_only_rephrased_is_pushback(reply):
 
 def test_continue_with_the_next_part_continues():
     assert score_of("Continue with what the crew looked like.") < DEFAULT_THRESHOLD
+
+
+# heuristic-9: from the tenth independent batch's dev two thirds (written in other words here), and "you're right",
+# "wrong", "doesn't work" in more languages, written from how those languages say it.
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "my landlord's solicitor read your letter and said there is no 14-day rule at all. did you make that up?",
+            "I got that wrong: there is no fixed 14-day rule. The deposit must be protected within 30 days; "
+            "here is the letter without that claim.",
+        ),
+        (
+            "lovely, thank you! would it be possible to make it sound less like an advert? it's a two-person bakery",
+            "Ha, fair enough. Here's a plainer version in your own voice: We're two bakers and one oven ...",
+        ),
+        (
+            "not quite what the board had in mind, they want outcomes first and features underneath",
+            "Got it, outcomes first. Here is the outline restructured around the three outcomes ...",
+        ),
+        (
+            "VLOOKUP gives #N/A in every row, the codes are in column C and the names left of them",
+            "That's the cause: VLOOKUP only looks to the right. Use INDEX/MATCH instead: ...",
+        ),
+        (
+            "Στα 20 μέτρα η πίεση δεν είναι 3 bar; Δεν μετράμε και την ατμόσφαιρα;",
+            "Ναι, σωστά, ξέχασα την ατμόσφαιρα: η απόλυτη πίεση είναι 3 bar. Ο διορθωμένος υπολογισμός ...",
+        ),
+        (
+            "Subiri, 50,000 ukiongeza 16% ni 58,000, si 60,000. Kuna kosa kwenye hesabu?",
+            "Ndiyo, umeona sawa, nilikosea: VAT ni 8,000. Hesabu sahihi ni hii ...",
+        ),
+        (
+            "Ні, це посадка з зазором. Звідки там натяг?",
+            "Так, ви праві, я помилився: H7/g6 дає лише зазор. Граничні зазори такі ...",
+        ),
+    ],
+)
+def test_hedged_and_domain_pushback_in_more_languages_is_found(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "hmm. thinking out loud here, but if solo users stay free forever, does that even matter for revenue",
+        "ugh the contractor is useless, he says it's fine. anyway what do I check before I pay him",
+        "kept getting #REF!, turns out the sheet name had a space at the end, fixed now. how do I sum across tabs",
+        "oops, I gave you the wrong width, it's 30 cm not 20. redo?",
+        "haha no worries, I'll do the slides myself. how was your day",
+        "ok so stage 3a. anything to change in the dose at that level",
+        "the client now wants it the other way round: prices include VAT, split out the tax",
+    ],
+)
+def test_musing_third_parties_own_slips_and_new_requirements_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_no_that_answers_the_answers_question_and_a_kept_figure_are_no_pushback():
+    answer = "Sailing vessels usually have right of way. Were you motoring at all, even with the sails up?"
+    revision = "Then you were a sailing vessel, and the motorboat had to give way."
+    assert _pair(answer, "no, engine off the whole time, only sails", revision)[0] < DEFAULT_THRESHOLD
+    defended = (
+        "The 45-minute rule covers night VFR too, so the reserve for your flight is still 45 minutes. "
+        "30 minutes is the daytime figure."
+    )
+    assert _pair(ANSWER, "no that's wrong, it's 30 minutes for VFR", defended)[0] < DEFAULT_THRESHOLD
