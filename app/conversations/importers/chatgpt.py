@@ -213,6 +213,24 @@ def _reasoning(builder: TurnBuilder, message: dict[str, Any]) -> bool:
     return True
 
 
+def _reasoning_note(builder: TurnBuilder, message: dict[str, Any]) -> bool:
+    """A `tool` message that is a long-running model's reasoning (GPT-5 Pro, deep research: metadata
+    `initial_text` "Reasoning", `finished_text` "Reasoned for 5m 6s"): a thinking block of the answer that
+    follows. True when the message was one."""
+    metadata = message.get("metadata")
+    if type(metadata) is not dict:
+        return False
+    finished = metadata.get("finished_text")
+    if metadata.get("initial_text") != "Reasoning" and not (
+        type(finished) is str and finished.startswith(("Reasoned for", "Thought for"))
+    ):
+        return False
+    text = _text(message, builder.dropped)
+    if text is not None and text.strip():
+        builder.block({"type": "thinking", "thinking": text.strip()})
+    return True
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     mapping = expect(record.get("mapping"), dict, "mapping")
     builder = TurnBuilder()
@@ -220,6 +238,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     for message in _thread(mapping, record.get("current_node")):
         author = message.get("author")
         role = author.get("role") if type(author) is dict else None
+        if role == "tool" and _reasoning_note(builder, message):
+            continue
         if role not in ("user", "assistant", "system"):
             continue
         if role == "assistant" and (_reasoning(builder, message) or canvas.read(builder, message)):

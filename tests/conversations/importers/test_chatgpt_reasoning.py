@@ -85,3 +85,29 @@ def test_thoughts_are_thinking_blocks_of_the_answer_and_nothing_is_dropped() -> 
     # Thoughts without any text leave no block; the recap is a label, not content.
     assert conversation.turns[3].blocks is None
     assert conversation.dropped == {}
+
+
+def test_a_long_running_models_reasoning_in_a_tool_message_is_thinking_of_the_answer() -> None:
+    # GPT-5 Pro and deep research write their reasoning as a `tool` message before the answer, labelled
+    # "Reasoning" / "Reasoned for ..." in its metadata; other tool messages (a search's results) stay out.
+    reasoning = _node("t1", "u1", ["s1"], "tool", _text("\n\n**Reading the draft**\n\nThe intro runs long."))
+    reasoning["message"]["author"]["name"] = "a8km123"
+    reasoning["message"]["metadata"] = {"initial_text": "Reasoning", "finished_text": "Reasoned for 4m 2s"}
+    search = _node("s1", "t1", ["a1"], "tool", _text("Search results: 3 pages"))
+    search["message"]["author"]["name"] = "web.run"
+    mapping = {
+        "root": _node("root", None, ["u1"], None, None),
+        "u1": _node("u1", "root", ["t1"], "user", _text("Review my essay draft")),
+        "t1": reasoning,
+        "s1": search,
+        "a1": _node("a1", "s1", [], "assistant", _text("The argument holds; cut the intro by half.")),
+    }
+    record = {"title": "Review", "mapping": mapping, "current_node": "a1", "id": "conv-2"}
+    conversation = parse_one("chatgpt", json.dumps([record]).encode(), "conversations.json")
+    assert turns(conversation) == [
+        ("user", "Review my essay draft"),
+        ("assistant", "The argument holds; cut the intro by half."),
+    ]
+    blocks = conversation.turns[1].blocks or []
+    assert blocks[0] == {"type": "thinking", "thinking": "**Reading the draft**\n\nThe intro runs long."}
+    assert "Search results" not in json.dumps(blocks)
