@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from ._json import BadRecord
-from .base import ExplicitPair, ParsedConversation, ParsedTurn, ParseResult, RecordError
+from .base import ExplicitPair, ParsedConversation, ParsedTurn, ParseResult, RecordError, SkipRecord
 
 # What IDEs, shells and the harness wrap around or beside what a person typed. Kept as structured context
 # of the user turn (`{"type": "context", "tag", "text"}` blocks), never as the turn's text.
@@ -243,6 +243,14 @@ class TurnBuilder:
             metadata=metadata or {},
             dropped=dict(+self.dropped),
         )
+
+
+def require_answer(builder: TurnBuilder, reason: str) -> None:
+    """SkipRecord(reason) when a chat holds the person's messages and no answer: a reply that was stopped or
+    failed, which a chat app's export keeps (a data set's row without one stays an error)."""
+    turns = builder.finish(complete=False)
+    if turns and all(turn.role == "user" for turn in turns):
+        raise SkipRecord(reason)
 
 
 def copied_chat(

@@ -36,7 +36,7 @@ import orjson
 from . import deepseek
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
-from ._turns import TurnBuilder, part_kind, thinking_block
+from ._turns import TurnBuilder, part_kind, require_answer, thinking_block
 from .base import ParsedConversation
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -256,6 +256,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         elif role == "system":
             builder.system(text)
     canvas.flush(builder)
+    require_answer(builder, "ChatGPT conversation without an answer")
     title = record.get("title")
     metadata = {key: record[key] for key in ("create_time", "update_time") if record.get(key) is not None}
     return builder.conversation(

@@ -5,7 +5,9 @@ blocks (`text`, `thinking`, `tool_use`, `tool_result`), which win over `text` wh
 text (`attachments[].extracted_content`) is context of the user turn, not its text; uploaded `files`
 (images, PDFs without extracted text) are counted as dropped parts, unless an attachment of the same
 message (same `file_name`) kept their text. A file that is one conversation as a bare object (as tools
-write one per file), pretty-printed or on one line, reads as that conversation does in the array.
+write one per file), pretty-printed or on one line, reads as that conversation does in the array, and so does each
+conversation of an export some tools wrap in an object (`{"conversations": [...]}`). A chat that holds only the
+person's messages (the reply was stopped or failed) is skipped with its reason counted.
 
 `chat_messages` is every message ever written in the chat, in one flat list: an edited prompt and a retried answer
 stay there beside the versions that replaced them, each message naming its `parent_message_uuid`, and the export
@@ -17,15 +19,30 @@ parents, as the exporters that read these files do; the messages of the other br
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from ._json import BadRecord
-from ._records import RecordImporter, expect, type_name
-from ._turns import TurnBuilder, response_block
-from .base import ParsedConversation, SkipRecord
+from ._records import (
+    RecordImporter,
+    converted,
+    expect,
+    first_byte,
+    has_top_key,
+    head_records,
+    iter_records,
+    parse_records,
+    peekable,
+    stream_items,
+    stream_results,
+    type_name,
+)
+from ._turns import TurnBuilder, require_answer, response_block
+from .base import ParsedConversation, ParseResult, RecordError, SkipRecord
 
 
 def _assistant(builder: TurnBuilder, message: dict[str, Any]) -> None:
@@ -141,6 +158,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     }
     if len(branch) < len(messages):
         metadata["other_branch_messages"] = len(messages) - len(branch)
+    require_answer(builder, "Claude.ai chat without an answer")
     return builder.conversation(
         uuid if type(uuid) is str and uuid else fallback,
         title=name if type(name) is str and name else None,
@@ -149,7 +167,71 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
 
 
 _LISTED = "Claude.ai chat listed without its messages (an exporter's list of chats)"
-importer = replace(
-    RecordImporter.by_key("claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"'),
-    looks=lambda record: type(record.get("chat_messages")) is list or _listed(record),
-)
+_EMPTY = "Claude.ai export without conversations"
+# The opening of a wrapped export whose first key is the conversations array, up to (not including) its `[`.
+_WRAPPED_OPENING = re.compile(rb'\s*\{\s*"conversations"\s*:\s*(?=\[)')
+
+
+def _looks(record: dict[str, Any]) -> bool:
+    return type(record.get("chat_messages")) is list or _listed(record)
+
+
+def _wrapped(record: dict[str, Any]) -> bool:
+    """`{"conversations": [<a Claude.ai conversation>, ...]}`: the export's array inside an object."""
+    items = record.get("conversations")
+    return (
+        "chat_messages" not in record
+        and type(items) is list
+        and bool(items)
+        and type(items[0]) is dict
+        and _looks(items[0])
+    )
+
+
+def _item(value: Any, where: str, filename: str) -> ParseResult:
+    if type(value) is not dict:
+        return RecordError(f"expected a Claude.ai conversation, got {type_name(value)}", json_path=where)
+    return converted(_convert, value, where, f"{filename}:{where}")
+
+
+class ClaudeAiImporter:
+    name = "claude-ai"
+    _records = replace(
+        RecordImporter.by_key("claude-ai", _convert, key="chat_messages", kind=list, sign=b'"sender"'),
+        looks=_looks,
+    )
+
+    def sniff(self, head: bytes, filename: str) -> bool:
+        if self._records.sniff(head, filename):
+            return True
+        records = head_records(head)
+        if records:
+            return _wrapped(records[0])
+        return (
+            first_byte(head) == ord("{")
+            and has_top_key(head, b'"conversations"')
+            and b'"chat_messages"' in head
+            and b'"sender"' in head
+        )
+
+    def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        buffered = peekable(stream)
+        items = stream_items(buffered, _WRAPPED_OPENING, "$.conversations")
+        if items is not None:
+            yield from stream_results(items, lambda value, where: _item(value, where, filename), _EMPTY)
+            return
+        if first_byte(buffered.peek(65536)) != ord("{"):
+            yield from self._records.parse(buffered, filename)  # the export's array, streamed
+            return
+        # One object (a conversation, or a wrapped export whose array is not its first key), or JSON Lines.
+        for record in iter_records(buffered):
+            if isinstance(record, RecordError) or not (type(record.value) is dict and _wrapped(record.value)):
+                yield from parse_records(
+                    buffered, filename, _convert, ("claude-ai", _looks), records=[record]
+                )
+                continue
+            for i, value in enumerate(record.value["conversations"]):
+                yield _item(value, f"$.conversations[{i}]", filename)
+
+
+importer = ClaudeAiImporter()
