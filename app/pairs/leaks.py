@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF003 - acknowledgements, digits and punctuation of many scripts
 """Context leaks in a revised answer: does it still answer the prompt on its own, once the follow-up is gone?
 
 Two kinds. *reply_to_feedback*: the answer addresses the follow-up (an acknowledgement opener such as
@@ -16,7 +17,7 @@ from typing import Any
 
 from app.pairs.cues import spread
 
-LEAK_DETECTOR_VERSION = "leaks-2"
+LEAK_DETECTOR_VERSION = "leaks-3"
 
 
 class LeakKind(StrEnum):
@@ -66,9 +67,18 @@ _ACK_NEEDS_STOP = (
     r"(?:você tem|tem) (?:toda a )?razão", r"(?:boa|ótima) observação", r"bem observado", r"desculpe?",
     r"obrigad[oa]", r"(?:je hebt|u hebt) (?:helemaal )?gelijk", r"goed (?:gezien|punt)", r"(?:goede|terechte) opmerking",
     r"sorry", r"masz (?:całkowitą )?rację", r"(?:słuszna|dobra|trafna) uwaga", r"przepraszam", r"dziękuję",
-    r"вы (?:совершенно )?правы", r"ты (?:совершенно )?прав[а]?", r"(?:хорошее|верное|справедливое) замечание",  # noqa: RUF001 - Cyrillic and Turkish letters
-    r"извините", r"спасибо", r"haklısın(?:ız)?", r"(?:iyi|güzel) (?:yakaladınız|yakaladın|tespit)", r"özür dilerim",  # noqa: RUF001 - Cyrillic and Turkish letters
+    r"вы (?:совершенно )?правы", r"ты (?:совершенно )?прав[а]?", r"(?:хорошее|верное|справедливое) замечание",
+    r"извините", r"спасибо", r"haklısın(?:ız)?", r"(?:iyi|güzel) (?:yakaladınız|yakaladın|tespit)", r"özür dilerim",
     r"teşekkürler",
+    # "Ah oui, pardon", "Понял, тогда ...", "Bener juga, ...", and "you're right", "sorry", "got it" in more
+    # languages (Ukrainian, Indonesian and Malay, Vietnamese, Hindi, Arabic, Hebrew, Greek, Czech, Swedish).
+    r"ah,? (?:oui|ok|okay|d'accord|si|sí|ja|yes|right|true|i see)", r"(?:oh|ah),? (?:right|i see|got it)",
+    r"понял[аи]?", r"понятно", r"ясно", r"зрозумів", r"зрозуміла", r"зрозуміло", r"(?:ви|ти) праві?",
+    r"вибачте", r"перепрошую", r"(?:benar|bener|betul) (?:juga|sekali)", r"(?:anda|kamu) (?:benar|betul)", r"maaf",
+    r"baik,? kalau begitu", r"bạn nói đúng", r"xin lỗi", r"hiểu rồi", r"à,? (?:vâng|đúng rồi)", r"आप सही हैं",
+    r"सही कहा", r"माफ़ कीजिए", r"माफ कीजिए", r"(?:aap|tum) sahi (?:ho|hain|hai)", r"sahi kaha", r"معك حق",
+    r"أنت محق", r"عذرًا", r"عذرا", r"آسف", r"צודק", r"צודקת", r"סליחה", r"έχετε δίκιο", r"έχεις δίκιο", r"συγγνώμη",
+    r"máte pravdu", r"máš pravdu", r"omlouvám se", r"du har rätt", r"förlåt",
 )
 # Acknowledgements in Chinese, Japanese and Korean, which run on without a space: matched at the start of the
 # answer whatever follows them.
@@ -76,6 +86,9 @@ _ACK_CJK = (
     r"你说得对", r"您说得对", r"说得对", r"抱歉", r"对不起", r"谢谢(?:你的|您的)?指(?:出|正)", r"好眼力",
     r"ご指摘", r"おっしゃる(?:とおり|通り)", r"確かに", r"申し訳", r"失礼しました", r"すみません",
     r"맞습니다", r"맞아요", r"죄송", r"지적(?:해 주셔서)? 감사",
+    # "明白了，那就按 ... 来准备" ("understood, then ..."), "承知しました", "알겠습니다".
+    r"明白了?[，,。！!]", r"了解了?[，,。！!]", r"知道了[，,。！!]", r"好的[，,]\s*那", r"承知(?:しました|いたしました)",
+    r"かしこまりました", r"なるほど", r"알겠습니다", r"이해했습니다",
 )
 _ACK_SELF_STANDING = (
     r"(?:you(?:'re| are)|that's|you were) (?:absolutely |totally |quite |completely )?(?:right|correct) (?:that|about|to)\b",
@@ -108,6 +121,11 @@ _REFERENCES = (
     r"como (?:você )?(?:pediu|disse|mencionou|apontou)\b", r"conforme (?:solicitado|pedido)\b",
     r"zoals (?:je|u) (?:vroeg|zei|aangaf)\b", r"zoals gevraagd\b",
     r"jak (?:prosiłeś|prosiłaś|pisałeś|pisałaś|wspomniałeś|wspomniałaś|zauważyłeś|zauważyłaś)\b",
+    # "which fixes the garbling you ran into", "Hai ragione sulla panna" late in the answer.
+    r"the (?:\w+ ){1,2}you (?:ran into|ran across|were seeing|are seeing|reported|described|noticed)\b",
+    r"you(?:'re| are| were) (?:right|correct) about\b", r"hai (?:perfettamente )?ragione (?:su|sul|sulla|sui|sulle)\b",
+    r"(?:tienes|tiene) (?:toda la )?razón (?:sobre|con)\b", r"(?:vous avez|tu as) raison (?:sur|pour)\b",
+    r"(?:du hast|sie haben) recht mit\b", r"(?:você tem|tem) (?:toda a )?razão (?:sobre|quanto)\b",
     r"как (?:вы|ты) (?:просили|просил|просила|сказали|заметили|заметил|заметила)\b",
 )
 # The same in Chinese, Japanese and Korean (no spaces between words) and in Turkish, found anywhere in the answer
@@ -128,6 +146,9 @@ _CONTINUATIONS = (
     r"then[ ,]", r"in (?:that|this) case\b", r"so then\b", r"given that\b", r"since you\b", r"with that\b",
     r"dann[ ,]", r"in dem fall\b", r"in diesem fall\b", r"alors[ ,]", r"dans ce cas\b",
     r"entonces[ ,]", r"en ese caso\b", r"en tal caso\b",
+    # "Понял, тогда объясню ...": "then" in more languages.
+    r"então[ ,]", r"allora[ ,]", r"in quel caso\b", r"w takim razie\b", r"тогда\b", r"в таком случае\b", r"тоді\b",
+    r"в такому разі\b", r"o zaman\b", r"kalau begitu\b", r"vậy thì\b", r"那就", r"那么", r"それなら", r"그렇다면",
 )
 # fmt: on
 
@@ -175,13 +196,16 @@ _FILL = _anywhere(_FILLERS)
 # Where either could match: one pass over the answer finds the places to try both.
 _REF_OR_FILL = _anywhere(_REFERENCES + _FILLERS)
 _REF_ANYWHERE = re.compile("|".join(_REFERENCES_ANYWHERE))
-_SENTENCE_END = re.compile(r"[.!?…](?=[\s*_]|$)|\n\s*\n")
+_SENTENCE_END = re.compile(r"[.!?…](?=[\s*_]|$)|[。！？]|\n\s*\n")
 _CLAUSE_END = re.compile(r"\s*(?:[,;:\u2014\u2013]|-\s)\s*")
 
 # Facts: numbers with two or more characters (versions, sizes, counts), identifiers with inner capitals or
 # digits, all-caps acronyms, and capitalized words inside a sentence (names).
+# A fact starts where no letter of a cased script (Latin, Greek, Cyrillic), digit, _ or "." comes before it:
+# Chinese, Japanese, Thai or Arabic run on into a number or a name ("公司网络只放行465端口", "用redis").
+_CASED = r"0-9A-Za-z_\u00c0-\u024f\u0370-\u03ff\u0400-\u052f"
 _FACT = re.compile(
-    r"(?<![\w.])(?:\d[\d,.]*\d(?:\s?(?:[kKmMbB]|GB|MB|TB|million|billion)\b)?|\d[kKmMbB]\b"
+    rf"(?<![{_CASED}.])(?:\d[\d,.]*\d(?:\s?(?:[kKmMbB]|GB|MB|TB|million|billion)\b)?|\d[kKmMbB]\b"
     r"|[A-Za-z][\w+#.-]*\d[\w.-]*|[A-Z][a-z]*[A-Z][\w.]*|[A-Z]{2,}[\w]*|[A-Z][a-z]{2,}[\w-]*)"
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*[\"'(]*$")
@@ -189,10 +213,16 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*[\"'(]*$")
 _GERMAN_HINTS = re.compile(r"\b(?:der|die|das|und|nicht|ist|ein|eine|du|wir|hast|haben|fehlt|mit)\b")
 _COMMON_CAPS = frozenset({"I", "OK", "IT", "THE", "AND", "NOT", "NO", "BUT", "YES"})
 # Typed starting in lower case ("httpx", "spotify", "iOS"): capitalized and all-capital words are _FACT's.
-_LOWER_WORD = re.compile(r"(?<![\w.])[a-z][A-Za-z0-9_+#-]{2,}(?![\w])")
+_LOWER_WORD = re.compile(rf"(?<![{_CASED}.])[a-z][A-Za-z0-9_+#-]{{2,}}(?![{_CASED}])")
 # A follow-up that asks for more rather than states the user's situation.
 _REQUEST = re.compile(
-    r"^\W*(?:also|and|use|add|include|try|what about|how about|please|can you|could you|mention)\b"
+    r"^\W*(?:also|and|use|add|include|try|what about|how about|please|can you|could you|mention|show|give"
+    # A question asks for more too ("how do I report a higher income?").
+    r"|how (?:do|can|should|would) (?:i|we)|hoe (?:geef|kan|moet|doe)|comment (?:je|on)|cómo|como (?:eu|faço)|wie (?:kann|mache)"
+    # The same requests in French, Spanish, Portuguese, Italian, German and Dutch ("montre un exemple avec
+    # append", "usa um exemplo com pedidos").
+    r"|montre|montrez|donne|ajoute|utilise|peux-tu|pourrais-tu|muestra|muéstrame|usa|agrega|añade|puedes|mostra|mostre"
+    r"|adiciona|pode|mostrami|aggiungi|puoi|zeig|nimm|verwende|füge|kannst du|laat|gebruik|voeg)\b"
     r"|\byou (?:skipped|forgot|missed|left out|didn't|did not|never|should)\b"
 )
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -208,15 +238,31 @@ _COMMON_WORDS = """the and for not but you your our this that these those with w
 _STOPWORDS = frozenset(_COMMON_WORDS.split())
 # A quantity and its unit, as a follow-up states a constraint ("2gb ram", "8 cores", "500ms", "200 users").
 _UNIT_FACT = re.compile(
-    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s?(gb|mb|tb|kb|gib|mib|ghz|ms|cores?|cpus?|gpus?|users?|rows?|requests?|rps|"
-    r"qps|nodes?|instances?|servers?|eur|usd|kg|km|miles|%)(?![\w])",
+    rf"(?<![{_CASED}.,])(\d+(?:[.,]\d+)?)\s?(gb|mb|tb|kb|gib|mib|ghz|ms|cores?|cpus?|gpus?|users?|rows?|requests?|rps|"
+    r"qps|nodes?|instances?|servers?|eur|usd|kg|km|miles|%"
+    # How many people, days, nights and hours, as each language counts them ("for 6 people", "cho 6 người",
+    # "5天", "3박", "4 personas", "2 Nächte").
+    r"|people|persons?|guests?|servings?|kids|children|days?|nights?|hours?|weeks?|months?"
+    r"|personas|días|noches|horas|personnes|jours|nuits|heures|personen|tage|nächte|stunden|pessoas|dias|noites"
+    r"|persone|giorni|notti|ore|osób|osoby|dni|godzin|человек|дней|дня|ночей|часов|kişi|gün|gece|saat|orang|hari"
+    r"|malam|jam|người|ngày|đêm|giờ|أشخاص|أيام|ليال|ساعات|人|位|天|晚|小时|小時|日間|泊|명|박|시간)"
+    rf"(?![{_CASED}])",
     re.IGNORECASE,
 )
 
 
+# Digits of other scripts (Arabic-Indic, Persian, Devanagari, Bengali, full-width) as ASCII, one for one: "٢٠٠ ألف
+# ريال" in a follow-up is the answer's "200 ألف ريال".
+_DIGITS = str.maketrans(
+    {chr(zero + d): str(d) for zero in (0x0660, 0x06F0, 0x0966, 0x09E6, 0xFF10) for d in range(10)}
+)
+
+
 def _straight(text: str) -> str:
-    """Curly apostrophes made straight (the patterns are written with ')."""
-    return text.replace("\u2019", "'").replace("\u2018", "'")
+    """Curly apostrophes made straight (the patterns are written with '), other scripts' digits as ASCII (same
+    length: offsets still point into the original)."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return text.translate(_DIGITS) if not text.isascii() else text
 
 
 def _prose(text: str) -> str:
@@ -302,7 +348,7 @@ def named_facts(*, followup: str, prompt: str, answer: str) -> set[str]:
     code = [m.span() for m in _INLINE_CODE.finditer(text)]
     names: set[str] = set()
     for word in candidates:
-        for m in re.finditer(rf"(?<![\w.-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE):
+        for m in re.finditer(rf"(?<![{_CASED}.-]){re.escape(word)}(?![{_CASED}-])", text, re.IGNORECASE):
             written = m.group(0)
             in_code = any(start < m.start() < end for start, end in code)
             named = (
@@ -330,7 +376,9 @@ def unit_facts(*, followup: str, prompt: str) -> list[re.Pattern[str]]:
     known = _straight(prompt).lower()
     patterns = []
     for number, unit in {(m[1], m[2].lower()) for m in _UNIT_FACT.finditer(_straight(followup))}:
-        pattern = re.compile(rf"(?<![\w.,]){re.escape(number)}\s?{re.escape(unit)}s?(?![\w])", re.IGNORECASE)
+        pattern = re.compile(
+            rf"(?<![{_CASED}.,]){re.escape(number)}\s?{re.escape(unit)}s?(?![{_CASED}])", re.IGNORECASE
+        )
         if pattern.search(known) is None:
             patterns.append(pattern)
     return patterns
@@ -365,12 +413,18 @@ def _information_spans(answer: str, prose: str, facts: set[str]) -> list[LeakSpa
             end = at + len(fact)
             before = prose[at - 1] if at else " "
             after = prose[end] if end < len(prose) else " "
-            if before.isalnum() or before in "_." or after.isalnum() or after == "_":
+            if _glued(before) or before == "." or _glued(after):
                 at = prose.find(fact, at + 1)
                 continue
             spans.append(_span(answer, LeakKind.information, at, end, "follow-up fact"))
             at = prose.find(fact, end)
     return sorted(spans, key=lambda s: s.start)
+
+
+def _glued(char: str) -> bool:
+    """Whether a character next to a fact makes it part of a longer word: a digit, _ or a letter of a cased
+    script (Chinese or Thai letters run on into a number or a name without being part of it)."""
+    return char.isdigit() or char == "_" or char.isupper() or char.islower()
 
 
 def find_leaks(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
@@ -427,7 +481,8 @@ def _drop_opener(text: str) -> str | None:
             if rest and not _first_sentence_refers(rest):
                 return rest
     end = _first_sentence_end(text)
-    rest = text[end:].lstrip(" \t\n*_")
+    # The emphasis that closed the dropped sentence ("**Good catch!** Here ..."), not the next one's ("**1. Visa**").
+    rest = _CLOSING_MARKS.sub("", text[end:], count=1).lstrip(" \t\n")
     return _capitalize(rest) if rest else None
 
 
@@ -443,6 +498,7 @@ def _first_sentence_refers(text: str) -> bool:
 
 
 _DROPPABLE = frozenset({"acknowledgement", "filler"})
+_CLOSING_MARKS = re.compile(r"^[*_]+(?=\s|$)")
 
 
 def _first_sentence_end(text: str) -> int:

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - texts in many scripts
 """Context-leak detectors and the make-standalone transform, one test group per leak kind.
 
 These are hand-written unit cases; the labelled set in benchmarks/data/standalone/ is measured by
@@ -182,7 +183,7 @@ def test_requests_known_words_and_sentence_starts_are_not_facts(prompt, followup
         "Hai ragione, ecco la versione corretta.",
         "Goed punt. Hier is de nieuwe versie.",
         "Вы правы, вот исправленный вариант.",
-        "Haklısınız, işte düzeltilmiş hali.",  # noqa: RUF001 - Turkish dotless i
+        "Haklısınız, işte düzeltilmiş hali.",
         "ご指摘ありがとうございます。修正版です。",
         "你说得对\uff0c修改如下。",
         "This also fixes the issue you raised about timezones.",
@@ -204,3 +205,79 @@ def test_acknowledgement_words_used_otherwise_are_not_leaks():
         'Reply to the customer: "Sorry, we are closed on Sundays."',
     ):
         assert find_leaks(answer=answer, followup="that's not it", prompt="help") == []
+
+
+# leaks-3: from the second independent set's dev two thirds (written in other words here), and "you're right",
+# "then", digits and counts in more languages, written from how those languages say them.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Ah oui, pardon : la boucle partait de 1. Voici la version corrigée.",
+        "Понял, тогда начнём с примеров из физики.",
+        "Зрозумів. Ось версія для 9 класу.",
+        "Bener juga, tidak perlu dibuat ulang setiap hari.",
+        "明白了，那就按周末两天来安排。",
+        "承知しました。修正版は以下のとおりです。",
+        "Converting to runes fixes the garbling you ran into with accented names.",
+        "Il sugo è pronto in 20 minuti. Hai ragione sulla panna: qui non serve.",
+    ],
+)
+def test_acknowledgements_continuations_and_late_references_in_more_languages(answer):
+    assert LeakKind.reply_to_feedback in {s.kind for s in feedback_spans(answer)}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "followup", "answer", "leaked"),
+    [
+        # Digits of other scripts read as the same number.
+        (
+            "اكتب لي خطة عمل لمقهى صغير",
+            "الميزانية ١٥٠ ألف درهم",
+            "خطة لمقهى صغير بميزانية 150 ألف درهم: الديكور 40 ألفًا والمعدات 60 ألفًا.",
+            "150",
+        ),
+        # A number that Chinese runs into ("只开放8443端口").
+        ("怎么用 Python 连 HTTPS 服务？", "服务器只开放8443端口", "连接时指定 8443 端口即可。", "8443"),
+        # How many people and days, as each language counts them.
+        ("Cách nấu lẩu Thái?", "nấu cho 8 người", "Nguyên liệu cho 8 người: 1 kg tôm, ...", "8 người"),
+        (
+            "What should I pack for Lisbon?",
+            "we're going for 4 days in march",
+            "For 4 days, pack ...",
+            "4 days",
+        ),
+        ("札幌で何を見ればいい？", "3泊します", "3泊なら、1日目は大通公園 ...", "3泊"),
+    ],
+)
+def test_numbers_and_counts_in_any_script_are_information_leaks(prompt, followup, answer, leaked):
+    spans = information_spans(answer=answer, followup=followup, prompt=prompt)
+    assert leaked in [s.text for s in spans]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "followup", "answer"),
+    [
+        ("Explain slices in Go.", "montre un exemple avec append", "Un slice grandit avec `append`: ..."),
+        (
+            "Como fazer JOIN no MySQL?",
+            "usa um exemplo com pedidos e clientes",
+            "Com as tabelas `pedidos` e `clientes`: ...",
+        ),
+        ("Is Python 3.12 faster?", "how do I check which version I run?", "Run `python --version`: ..."),
+    ],
+)
+def test_requests_in_more_languages_and_questions_state_no_fact(prompt, followup, answer):
+    assert information_spans(answer=answer, followup=followup, prompt=prompt) == []
+
+
+def test_dropping_an_opener_keeps_the_next_paragraphs_emphasis():
+    answer = "Got it!\n\n**1. Visa**\nApply a month ahead."
+    assert make_standalone(answer=answer, followup="chinese passport", prompt="Japan trip?") == (
+        "**1. Visa**\nApply a month ahead."
+    )
+    # The emphasis that closed the dropped opener goes with it.
+    answer = "**Good catch!** The loop starts at 0 now."
+    assert (
+        make_standalone(answer=answer, followup="off by one", prompt="Fix my loop")
+        == "The loop starts at 0 now."
+    )
