@@ -111,3 +111,22 @@ def test_a_long_running_models_reasoning_in_a_tool_message_is_thinking_of_the_an
     blocks = conversation.turns[1].blocks or []
     assert blocks[0] == {"type": "thinking", "thinking": "**Reading the draft**\n\nThe intro runs long."}
     assert "Search results" not in json.dumps(blocks)
+
+
+def test_the_apps_citation_and_ui_markers_are_taken_out_of_the_answer() -> None:
+    # Web-search answers carry the app's markers in the Private Use Area; the sources are not in the export.
+    answer = (
+        "Lisbon's tram 28 runs every 10 minutes. \ue200cite\ue202turn0search0\ue201 Buy a Viva Viagem card "
+        "first.\ue200cite\ue202turn0search3\ue202turn1news2\ue201\n\n\ue200i\ue202turn0image1\ue201"
+    )
+    mapping = {
+        "root": _node("root", None, ["u1"], None, None),
+        "u1": _node("u1", "root", ["a1"], "user", _text("How often does tram 28 run?")),
+        "a1": _node("a1", "u1", [], "assistant", _text(answer)),
+    }
+    record = {"title": "Tram", "mapping": mapping, "current_node": "a1", "id": "conv-3"}
+    conversation = parse_one("chatgpt", json.dumps([record]).encode(), "conversations.json")
+    assert conversation.turns[1].text == (
+        "Lisbon's tram 28 runs every 10 minutes. Buy a Viva Viagem card first."
+    )
+    assert conversation.dropped == {"citation or UI element": 3}
