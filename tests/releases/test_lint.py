@@ -272,3 +272,24 @@ def test_huge_and_special_texts_are_counted_without_errors() -> None:
     counter = TokenCounter("gpt-4o-mini")
     assert counter.count("a " * 600_000) >= 500_000
     assert counter.count("<|endoftext|>") > 1  # text, not the special token
+
+
+def test_chat_app_markup_in_an_answer_is_warned(release_engine: Engine, tmp_path: Path) -> None:
+    with session_scope(release_engine) as session:
+        add_many(session, 10)
+        marked = add_pair(session, question="Museum hours?", chosen="It opens at 10 am 【3†source】.")
+        add_pair(session, question="Tram?", chosen="Every 10 minutes. citeturn0search0")
+        add_pair(
+            session, question="Visa?", chosen="Apply a month ahead.", rejected="Apply \ue200cite\ue202x\ue201"
+        )
+    with session_scope(release_engine, read_only=True) as session:
+        sft = export_file(session, kind="sft", format="openai", out=tmp_path / "s.jsonl")
+        dpo = export_file(session, kind="dpo", format="openai", out=tmp_path / "d.jsonl")
+    assert sft.lint
+    assert dpo.lint
+    # SFT trains on the chosen answers only; DPO on both.
+    assert (sft.lint.app_markup, dpo.lint.app_markup) == (2, 3)
+    issue = next(i for i in sft.lint.issues if i.code == "app_markup")
+    assert issue.severity == "warning"
+    assert issue.examples[0]["pair_id"] == marked.pair.id
+    assert not sft.lint.has_errors

@@ -71,19 +71,20 @@ def _thread(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
 
 # The app's markers for what it draws in an answer (a citation chip, an image strip, a product card), written in
 # the Private Use Area: "\ue200cite\ue202turn0search0\ue201", "\ue200filecite\ue202turn0file0\ue201". The
-# sources they point at are not in the export, and a fine-tune must not learn to write them.
-_UI_ELEMENT = re.compile("[ \t]*\ue200[^\ue201]*\ue201")
-_UI_MARK = re.compile("[\ue200-\ue2ff]")
+# sources they point at are not in the export, and a fine-tune must not learn to write them. Browsing and file
+# search (2023 to 2024) cited in text: "【3†source】", "【4:0†report.pdf】".
+_UI_ELEMENT = re.compile("[ \t]*(?:\ue200[^\ue201]*\ue201|【\\d+(?::\\d+)?†[^】\n]{0,200}】)")
+_UI_MARKERS = re.compile("[\ue200-\ue2ff]")
 
 
 def _without_ui_elements(text: str, dropped: Counter[str]) -> str:
     """The answer's text with the app's citation and UI markers taken out, each counted as dropped."""
-    if text.isascii() or _UI_MARK.search(text) is None:
+    if text.isascii() or (_UI_MARKERS.search(text) is None and "【" not in text):
         return text
     text, count = _UI_ELEMENT.subn("", text)
     if count:
         dropped["citation or UI element"] += count
-    return _UI_MARK.sub("", text)
+    return _UI_MARKERS.sub("", text)
 
 
 def _text(message: dict[str, Any], dropped: Counter[str]) -> str | None:

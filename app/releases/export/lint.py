@@ -8,6 +8,7 @@ few batches and a bounded window of recent texts; see `counting`).
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +41,14 @@ from app.releases.export.tokens import (
 )
 from app.releases.models import ReleaseFormat, ReleaseKind
 
+# A chat app's markup that is no content: ChatGPT's citation and UI markers (the Private Use Area, or their
+# text once copied: "citeturn0search0"), its browsing and file-search citations ("【3†source】", "【4:0†report.pdf】"),
+# and what its copy button leaves (":contentReference[oaicite:2]{index=2}"). An answer that holds them teaches
+# a model to write them.
+_APP_MARKUP = re.compile(
+    r"[\ue000-\uf8ff]|【\d+(?::\d+)?†|\b(?:cite|filecite|navlist)?turn\d+(?:search|news|file|image|view)\d+\b"
+    r"|:contentReference\[oaicite:\d+\]"
+)
 MIN_EXAMPLES = 10
 SAMPLE_LIMIT = 20
 ERROR = "error"
@@ -107,6 +116,7 @@ class LintReport:
     issues: list[LintIssue]
     # {checked, clean, fixed_by_transform, gold_edited, excluded, kept_leaky, excluded_pair_ids}
     standalone: dict[str, Any] | None = None
+    app_markup: int = 0
 
     @property
     def errors(self) -> list[LintIssue]:
@@ -183,6 +193,8 @@ class Linter:
         self._duplicate_count = 0
         self._same: list[dict[str, Any]] = []
         self._same_count = 0
+        self._markup: list[dict[str, Any]] = []
+        self._markup_count = 0
         sft = options.kind == ReleaseKind.sft
         self._standard = (
             not sft and options.dpo_style == DpoStyle.standard and options.format == ReleaseFormat.trl
@@ -217,6 +229,11 @@ class Linter:
             if len(self._duplicates) < SAMPLE_LIMIT:
                 where = {"split": split, "line": line, "pair_id": pair_id}
                 self._duplicates.append({**where, "duplicate_of_pair_id": first})
+        answers = (chosen, rejected) if self.options.kind == ReleaseKind.dpo else (chosen,)
+        if any(_APP_MARKUP.search(answer) is not None for answer in answers):
+            self._markup_count += 1
+            if len(self._markup) < SAMPLE_LIMIT:
+                self._markup.append({"split": split, "line": line, "pair_id": pair_id})
         if chosen.strip() == rejected.strip():
             self._same_count += 1
             if len(self._same) < SAMPLE_LIMIT:
@@ -317,6 +334,17 @@ class Linter:
                     self._duplicates,
                 )
             )
+        if self._markup_count:
+            issues.append(
+                LintIssue(
+                    "app_markup",
+                    WARNING,
+                    "answers hold a chat app's citation or UI markup (【3†source】, citeturn0search0, "
+                    "Private Use Area characters): edit them out, or the model learns to write them",
+                    self._markup_count,
+                    self._markup,
+                )
+            )
         if self.validation_requested and not self._rows[VALIDATION]:
             issues.append(
                 LintIssue(
@@ -340,6 +368,7 @@ class Linter:
             chosen_equals_rejected=self._same_count,
             estimate=self._estimate(),
             issues=issues,
+            app_markup=self._markup_count,
         )
 
     def _samples_with(self, code: str) -> list[dict[str, Any]]:

@@ -130,3 +130,20 @@ def test_the_apps_citation_and_ui_markers_are_taken_out_of_the_answer() -> None:
         "Lisbon's tram 28 runs every 10 minutes. Buy a Viva Viagem card first."
     )
     assert conversation.dropped == {"citation or UI element": 3}
+
+
+def test_browsing_citations_written_in_the_text_are_taken_out() -> None:
+    answer = (
+        "The museum opens at 10 am 【3†source】. Tickets cost 12 euros 【4:0†prices.pdf】; 【brackets】 stay."
+    )
+    mapping = {
+        "root": _node("root", None, ["u1"], None, None),
+        "u1": _node("u1", "root", ["a1"], "user", _text("When does the museum open?")),
+        "a1": _node("a1", "u1", [], "assistant", _text(answer)),
+    }
+    record = {"title": "Museum", "mapping": mapping, "current_node": "a1", "id": "conv-4"}
+    conversation = parse_one("chatgpt", json.dumps([record]).encode(), "conversations.json")
+    assert (
+        conversation.turns[1].text == "The museum opens at 10 am. Tickets cost 12 euros; 【brackets】 stay."
+    )
+    assert conversation.dropped == {"citation or UI element": 2}
