@@ -42,6 +42,9 @@ PUSHBACK_CUES = (
         # "did you just make that up??", "not quite what my manager had in mind".
         r"(?:did|do) you (?:just )?make (?:that|this|it|those|these|them) up\b", r"made (?:that|this|it|those) up\b",
         r"not (?:quite |exactly |really )?what (?:\w+ ){0,2}had in mind\b", r"not quite (?:right|it)\b",
+        # "why you put 5? must be 7", "vc colocou 10.380", Darija "galt lik" ("I told you"), Swahili "sio hiyo".
+        r"why (?:did )?you put\b", r"(?:vc|você) (?:colocou|pôs|botou)\b", r"(?:galt|golt) (?:lik|lek|lika)\b",
+        r"wach ma9ritich\b", r"sio (?:hiyo|hii|hivyo|sawa|kweli)\b",
         r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
         r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
         r"you (?:deleted|removed|dropped|commented out) (?:the|my|a|all|an)\b",
@@ -165,6 +168,8 @@ PUSHBACK_CUES = (
         # with a letter).
         r"w(?<!not w)(?<!no w)(?<!'t w)(?<!nt w)orr(?:y|ied|ies)\b", r"nervous\b", r"concern(?:ed|s)?\b",
         r"(?:one|an|a small|one small|one more) (?:issue|problem|correction)\b", r"afraid\b", r"risky\b", r"flagged\b",
+        # "thank you! tho one thing, my lease has a grace period", Roman Urdu "bhai pakka?" ("sure, bro?").
+        r"(?:tho|though|but|just) one (?:thing|small thing)\b", r"pakka ?\?",
         r"not (?:sure|convinced)\b", r"are you sure\b", r"skeptical\b", r"confus",
         r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
         r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
@@ -193,6 +198,8 @@ PUSHBACK_CUES = (
         # "nggak kedip sama sekali" ("doesn't blink at all").
         r"(?:there's|there is) a problem with\b", r"probleem met\b", r"yanıt vermiyor", r"donuyor\b",
         r"(?:nggak|gak|enggak|tidak|ga) \w+ sama sekali\b",
+        # Egyptian Arabic, in Latin letters and in its script: "el app msh rady yetnazel" ("the app won't install").
+        r"msh (?:rady|shaghal|sha8al|biyeshtaghal|sha3'al)\b", r"مش (?:راضي|شغال|بيشتغل)",
     )),
     # Constraints of the user's setting that the answer does not meet.
     Cue("constraint", 1.1, (
@@ -226,7 +233,7 @@ PUSHBACK_CUES = (
         r"plus (?:court|simple)\b", r"en (?:vez|lugar) de\b", r"otra (?:opción|forma)\b",
         r"más (?:corto|simple)",
         r"[换換]一[个個]", r"其他(?:方法|办法|辦法)", r"[别別]的(?:方法|办法|辦法)", r"代わりに", r"他の方法",
-        r"başka (?:bir )?yol(?:u)? var mı", r"יש דרך אחרת",
+        r"başka (?:bir )?yol(?:u)? var mı", r"יש דרך אחרת", r"(?:tare2a|tari2a|taree2a) (?:tanya|tania)\b", r"طريقة (?:تانية|أخرى)",
     )),
     # Weak alone: asking for the real thing ("actually", "show me") or about another aspect.
     Cue("wants-specifics", 0.6, (
@@ -243,6 +250,7 @@ PUSHBACK_CUES = (
         r"my (?:teacher|doctor|prof\w*|boss|lecturer|colleague|friend|dad|mom|father|mother|manager) "
         r"(?:said|says|told|gave|thinks|insists)\b", r"i (?:thought|remember(?:ed)?|heard|read|learned)\b",
         r"everyone knows\b",
+        r"(?:cousin|agent|dost|bhai|doctor|uncle|abbu|ammi|boss|manager|sir|teacher|school) ne (?:bola|kaha|bataya)\b",
         # "my notes say 1848 though, and so does our textbook".
         r"(?:my|our|the) (?:notes|textbook|book|docs|documentation|manual|syllabus|slides|source|lecture notes|handout)"
         r" (?:say|says|said|show|shows|list|lists|have|has)\b", r"gibt(?:'?s| es) doch\b", r"(?:bank|teacher|sir|madam|doctor|mummy|papa) ne (?:bola|kaha)\b", r"[课課]本", r"老[师師][说說]", r"[书書]上", r"(?:mon|ma) (?:prof\w*|médecin|professeur|chef) (?:disait|dit|a dit)\b",
@@ -252,6 +260,7 @@ PUSHBACK_CUES = (
     Cue("opens-with-no", 1.8, (
         # Not "no worries", "no changes needed", "nah slog is fine", "no, that's fine, keep it".
         r"^(?:no|nope|nah|nein|nö|nee|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
+        r"(?!,? (?:thanks?|thank you)\b)"
         r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good|right|correct)\b)", r"^(?:lol|lmao|haha\w*)\W* (?:no|nope|nah)\b(?! (?:worries|problem|rush|hurry|pressure)\b)",
     )),
 )
@@ -272,7 +281,8 @@ ACCEPTANCE_CUES = (
         r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b", r"^that was it\b",
         r"(?:looks?|looked) (?:right|correct|good) (?:now|to me)\b", r"(?:all )?match(?:es)? now\b",
         r"(?:your )?(?:fix|change|patch|suggestion|version|solution) works\b", r"all green\b",
-        r"(?:fixed|sorted|solved) now\b",
+        r"(?:fixed|sorted|solved) now\b", r"(?:finally |it )went through\b", r"now (?:it|this) (?:works?|opens?|runs?|loads?)\b",
+        r"(?:it|this) (?:opens?|works?) now\b",
         r"(?:is|are) (?:now )?(?:working|flowing|green)\b(?![^.!?\n]* but\b)", r"got us (?:down )?to\b", r"helped\b",
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
@@ -284,7 +294,7 @@ ACCEPTANCE_CUES = (
         r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
         r"agreed\b", r"(?:that's|thats|that is|it's|its|is|are) (?:fine|ok|okay)\b(?![^.!?\n]* but\b)",
         r"looks good\b(?![^.!?\n]* but\b)", r"(?:exactly|that's|that was) what was (?:wrong|broken|the problem)\b",
-        r"mantıklı", r"öyle kalsın",
+        r"mantıklı", r"öyle kalsın", r"^(?:ah|oh),? (?:yes|ok|okay),? i see\b",
         r"(?:which|that|this) is (?:correct|right|expected)\b", r"as expected\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
         r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
         r"de acuerdo\b", r"entendido\b",
@@ -311,7 +321,8 @@ ACCEPTANCE_CUES = (
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
         r"(?:separate|unrelated|different|new) (?:question|topic|thing|issue|problem)\b", r"^next\b",
-        r"next:", r"moving on\b", r"anyway,? (?:what|how|can|could|should|do|does|is|are|any)\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
+        r"next:", r"moving on\b", r"anyway,? (?:what|how|can|could|should|do|does|is|are|any)\b",
+        r"diff (?:thing|question|topic)\b", r"ahora (?:ponle|pon|dime|hazme|calcula|ponme)\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
         # "Now parse a whole column", "now do the same for March": the next task, opening the reply.
         r"^now (?:do|make|write|parse|convert|turn|create|build|generate|show|give|translate|apply|extend|"
@@ -341,6 +352,7 @@ ACCEPTANCE_CUES = (
         r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b", r"i (?:typed|mistyped|misspelled|misread)\b",
         # "kept getting #REF!, turns out i'd named the tab "Q3 Sales " with a space at the end lol, my bad".
         r"my bad\b", r"turns out (?:i|i'd|i had|i was|we|we'd|we had|it was my)\b", r"הטעות (?:הייתה |היתה )?שלי",
+        r"my (?:wrong|error) (?:was|is)\b",
         # The user restarting their own message: "actually no, let me start again, thats the wrong order".
         r"let me (?:start|try|say it|write it) (?:again|over)\b", r"let me rephrase\b", r"scratch that\b",
         r"(?:it's|it was|was|that's|that was) my (?:own )?(?:typo|mistake|fault|bad)\b", r"my typo\b",
@@ -381,7 +393,7 @@ ACCEPTANCE_CUES = (
     )),
     # Politeness alone is weak: "Thanks, but that's wrong" is still pushback.
     Cue("thanks", -1.0, (
-        r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias\b", r"obrigad", r"valeu\b",
+        r"thanks?\b", r"thx\b", r"cheers\b", r"danke\b", r"merci\b", r"gracias+\b", r"thanks+\b", r"obrigad", r"valeu\b",
         r"grazie\b", r"спасибо", r"감사", r"dzięk", r"teşekkür", r"tack\b", r"bedankt\b", r"dank je\b",
         r"makasih\b", r"terima kasih\b", r"díky\b", r"děkuj", r"cảm ơn\b",
         r"[谢謝][谢謝]", r"多[谢謝]", r"感[谢謝]", r"ありがと", r"ευχαριστ", r"дякую", r"شكرا", r"תודה",
@@ -410,7 +422,8 @@ ACCEPTANCE_CUES = (
         r"^(?:go on|continue|keep going|weiter|continuez|contin[uú]a|sigue|vai|prosegui)\W*$",
         # "ooh. continue the story", "ok keep going pls".
         r"^(?:ooh+|oh|ok|okay|nice|great|cool|yes|yay|haha|lol)\W+(?:go on|continue|keep going)(?: (?:the story|writing|please|pls))?\W*$",
-        r"^continue with\b",
+        r"^continue with\b", r"continue with (?:the|your) \w+",
+        r"^(?:oya|abeg|pls|please|ok|okay)\W+continue\W*$",
     )),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),
@@ -428,7 +441,7 @@ REVISION_CUES = (
         r"(?:that's|this is|it's) a (?:common )?(?:myth|misconception)\b", r"in fact\b",
         # "You're thinking of copy-on-write ... the original still doesn't change", "the reserve is still 45 minutes".
         r"^you're (?:probably )?thinking of\b", r"still (?:doesn't|does not|isn't|is not|won't) (?:change|apply|matter)\b",
-        r"(?:is|are) still \d",
+        r"(?:is|are) still \d", r"(?:is|are) still \**not\b", r"i understand the (?:intuition|confusion|logic|reasoning|idea),? but\b",
         r"(?:most )?common (?:objection|misconception|confusion)\b",
         r"^no,? (?:the|this|that|your|it) (?:\w+ )?already (?:does|do|handles?|covers?|closes?|checks?)\b",
         r"(?:the|this) (?:\w+ )?above is (?:fine|correct|right)\b", r"no need to change\b",
@@ -456,6 +469,7 @@ REVISION_CUES = (
         r"tienes (?:toda la )?razón\b", r"tiene (?:toda la )?razón\b", r"lo siento\b", r"perdón\b",
         # Hinglish: "haan, tum sahi ho" ("yes, you're right"), "meri galti" ("my mistake").
         r"(?:tum|aap) sahi (?:ho|hain|hai)\b", r"meri galti\b", r"buena observación", r"^claro\b",
+        r"sahi (?:keh|kah) rah?e? (?:hain|ho|hai)\b", r"ghalat likh", r"errei\b", r"^isso mesmo\b",
         r"^entendido\b", r"^entonces\b",
         # Conceding a question that implied the error ("doesn't that need the product rule?" "Yes, it does").
         r"^(?:yes|yeah|ja|oui|sí),? (?:it|that|you) (?:does|do|would|will|is|was|should|needs?)\b(?! not\b)",

@@ -187,7 +187,9 @@ _NEGATIVE_QUESTION = re.compile(
     r"\W*(?:(?:but|so|and|wait|hmm+|hm|um+|بس|لكن|ولكن)\W+)?(?:(?:doesn't|don't|isn't|aren't|wasn't|weren't|shouldn't|wouldn't"
     r"|won't|can't|couldn't|didn't|hasn't|haven't|needn't|doesnt|dont|isnt|arent|wasnt|shouldnt|wouldnt|cant|didnt)\b"
     r"|хіба|разве|чи не\b|а не\b|n'est-ce pas|ce n'est pas|c'est pas\b|no (?:es|era|debería|deberia|hace falta)\b"
-    r"|não (?:é|era|seria|deveria)\b|أليس|أليست"
+    r"|n[ãa]o (?:é|e|era|seria|deveria|d[áa]|daria|fica|ficaria)\b|أليس|أليست"
+    # Swahili asks "isn't it 13,500?" as "si ni 13,500?".
+    r"|si ni\b"
     # German puts the verb first: "Läuft das nicht einfach weiter, wenn ...?", "Braucht man nicht ...?"
     r"|[a-zäöüß]+ (?:das|es|man|der|die|dies|sie|er) (?:\w+ )?(?:nicht|kein\w*)\b[^.!?]*\?"
     # Greek asks with a semicolon: "δεν μετράει και η ατμόσφαιρα;" ("doesn't the atmosphere count too?").
@@ -212,6 +214,8 @@ _NEGATIVE_HINTS = (
     "não",
     "أليس",
     "δεν",
+    "nao ",
+    "si ni",
 )
 _SAYS_YES = re.compile(
     r"\W*(?:yes|yeah|yep|yup|ja|jawohl|oui|sí|si|sim|sì|так|да|tak|evet|ano|はい|是的|对|對|네|ναι|ndiyo|iya|vâng"

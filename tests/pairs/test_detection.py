@@ -1247,3 +1247,64 @@ def test_a_no_that_answers_the_answers_question_and_a_kept_figure_are_no_pushbac
         "30 minutes is the daytime figure."
     )
     assert _pair(ANSWER, "no that's wrong, it's 30 minutes for VFR", defended)[0] < DEFAULT_THRESHOLD
+
+
+# heuristic-9, second step: from the eleventh independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "thanks! tho one thing, the contract gives me 30 days notice so I'm not late at all. take that part out",
+            "Good catch: with 30 days' notice you are on time, so the email no longer mentions lateness.",
+        ),
+        (
+            "bhai pakka? mere dost ne kaha 3 saal ki chahiye, website pe bhi 3 saal likha hai",
+            "Aap sahi keh rahe hain, main ne 2 saal ghalat likha. 3 saal ki history chahiye.",
+        ),
+        (
+            "el app msh rady yetnazel 3ala el mobile, fe tare2a tanya?",
+            "Tab momken tedfa3 men el website mobasharatan, aw men fawry. Di el khatawat: ...",
+        ),
+        (
+            "peraí, 450 x 12 nao da 5.400? vc colocou 5.100",
+            "Isso mesmo, errei a conta: 12 × 450 = R$ 5.400. Refazendo com o valor certo ...",
+        ),
+        (
+            "si ni 7,500? 12 minus 4.5 ni 7.5",
+            "Kweli, samahani: 12,000 − 4,500 = 7,500. Kila awamu ni 3,750.",
+        ),
+    ],
+)
+def test_pushback_typed_on_phones_and_in_a_second_language_is_found(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "ok so the bank app was being so dumb, kept saying error for an hour 🙄 but it finally went through. how much can I send a day",
+        "thanks 🙏 ok diff thing, is this forward my aunt sent real?",
+        "oya continue",
+        "buenazo graciass!! ahora ponle cuanto cuesta todo en soles",
+        "Ah yes, I see now, my wrong was exactly there, I forgot the minus. Can you give me 2 more exercises?",
+        "No, thank you, this is all for today.",
+        "He finished. Continue with the solutions please.",
+    ],
+)
+def test_phone_typed_thanks_continues_and_own_slips_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_doubt_the_revision_holds_against_is_no_pair():
+    held = (
+        "I understand the intuition, but (b) is still **not included**: GDP counts production in the year, and the "
+        "used car was produced in 2018."
+    )
+    assert (
+        _pair(
+            ANSWER,
+            "Hmm, I think (b) is yes, because it was sold in 2023. My friend also say it counts.",
+            held,
+        )[0]
+        < DEFAULT_THRESHOLD
+    )
