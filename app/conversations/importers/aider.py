@@ -7,6 +7,13 @@ Markdown line break); they are trimmed. In-chat commands (`/add`, `/run`, `/copy
 prompts and are left out, except `/ask`, `/code` and `/architect`, whose argument is the prompt (newer versions log
 that prompt once more, as a `#### ` line of its own, before the answer: it is read once).
 Sessions in which nobody got an answer (a banner, then Ctrl-C) yield nothing.
+
+aider writes each output message as one `> ` line ending in two spaces; a message of several lines (a failed
+SEARCH/REPLACE block echoed back, a commit message) has the marker on its first line only, and the two spaces on
+its last: those lines are output too, not the answer (when the file kept its trailing spaces). A typed answer to a
+question ("Add file to the chat? (Y)es/(N)o ... [Yes]: all") and `#### <blank>` (an empty line sent) are no
+prompts. A reasoning model's thinking, between `<thinking-content-…>` tags or under "► **THINKING**" up to
+"► **ANSWER**", is a thinking block of the answer.
 """
 
 from __future__ import annotations
@@ -21,6 +28,12 @@ from ._turns import TurnBuilder, prompt_title
 from .base import ParsedConversation, ParseResult, Skipped
 
 _SESSION = re.compile(r"^# aider chat started at (.+?)\s*$")
+# A typed answer to one of aider's questions, logged as a `#### ` line.
+_CONFIRM = re.compile(r"\(Y\)es/\(N\)o\b.*\[(?:Yes|No)\]:")
+_BLANK = "<blank>"
+# aider's reasoning tag (`thinking-content-` and a fixed hash), and how it shows reasoning in the terminal.
+_THINKING_TAGS = re.compile(r"<(thinking-content-[0-9a-f]+)>\s*(.*?)\s*</\1>\s*", re.DOTALL)
+_THINKING_SHOWN = re.compile(r"►\s*\*\*THINKING\*\*\s*(.*?)\s*(?:-{3,}\s*)?►\s*\*\*ANSWER\*\*\s*", re.DOTALL)
 _PROMPT_COMMANDS = re.compile(r"^/(?:ask|code|architect)\s+", re.IGNORECASE)
 _NAME = ".aider.chat.history.md"
 
@@ -40,8 +53,31 @@ def _sessions(lines: list[str]) -> Iterator[tuple[int, str, list[str]]]:
         yield start, stamp, body
 
 
+def _is_output(line: str) -> bool:
+    # Not ">>>>>>> REPLACE", the end of an edit block aider echoes back.
+    return line.startswith(">") and not line.startswith(">>>>>>>")
+
+
+def _answer(builder: TurnBuilder, text: str) -> None:
+    """An answer's text, its reasoning (tagged or shown as aider prints it) made a thinking block."""
+    for pattern in (_THINKING_TAGS, _THINKING_SHOWN):
+        found = pattern.search(text)
+        if found is not None and not text[: found.start()].strip():
+            thinking = found.group(found.lastindex or 0).strip()
+            if thinking:
+                builder.block({"type": "thinking", "thinking": thinking})
+            text = text[found.end() :]
+            break
+    builder.text(text.strip())
+
+
 def _conversation(body: list[str], filename: str, start: int, stamp: str) -> ParsedConversation | None:
     builder = TurnBuilder()
+    # A multi-line output message is told by its trailing spaces: only where the file kept them.
+    spaced = sum(1 for raw in body if raw.startswith("> ") and raw.endswith("  "))
+    unspaced = sum(1 for raw in body if raw.startswith("> ") and not raw.endswith("  "))
+    multiline = spaced >= 3 * unspaced
+    continued = False  # inside an output message of several lines
     prompt: list[str] = []
     answer: list[str] = []
     output: list[str] = []
@@ -74,24 +110,38 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
         answer.clear()
         if text:
             relogged = ""
-            builder.text(text)
+            _answer(builder, text)
 
     for raw in body:
         line = raw.rstrip()
+        if continued and not line.startswith("####"):
+            output.append(line)
+            continued = not raw.endswith("  ")
+            continue
+        continued = False
         if fence:
             answer.append(line)
             if closes(line, fence):
                 fence = ""
             continue
         if line.startswith("####"):
+            typed = line[5:] if line.startswith("#### ") else line[4:]
+            if _CONFIRM.search(typed):
+                builder.dropped["aider confirmation"] += 1
+                continue
+            if typed.strip() == _BLANK:
+                continue
             flush_answer()
-            prompt.append(line[5:] if line.startswith("#### ") else line[4:])
+            prompt.append(typed)
             continue
         flush_prompt()
-        if line.startswith(">"):
+        if _is_output(line):
             output.append(line[2:] if line.startswith("> ") else line[1:])
+            continued = multiline and line.startswith("> ") and not raw.endswith("  ")
             continue
         fence = opens(line)
+        if not line and answer and not answer[-1]:
+            continue  # the blank lines around output left out of an answer: one paragraph break, not several
         answer.append(line)
     flush_prompt()
     flush_answer()

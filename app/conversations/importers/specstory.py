@@ -9,7 +9,11 @@ tool call as a block of its own (`Tool use: **Bash** …`, its input, then `Resu
 `tool_use` and a `tool_result` block; their task list (`**Agent task list:**`) is a `TodoWrite` call. A
 pasted image ("User provided an image (image/png).") is counted as a dropped image, an empty code block (where an
 edit was not written out) as a dropped one. Blocks marked
-`(sidechain)` are subagents talking to the agent and are left out.
+`(sidechain)` are subagents talking to the agent and are left out. Claude Code's prompt suggestions (a block that
+opens with "[SUGGESTION MODE: Suggest what the user might naturally type next ...]", and the agent blocks after it
+up to the person's next message: its thinking and the suggestion) are the editor's machinery, not the answer, and
+are counted as `prompt suggestion`; SpecStory labels those blocks `Agent - sidechain`, as it labels the answer
+before them, which is kept.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+from ._fences import closes, opens
 from ._json import BadRecord
 from ._records import read_text
 from ._turns import TurnBuilder, tool_result, tool_use
@@ -31,9 +36,7 @@ _TOOL_SPANS = re.compile(
 )
 _TOOLS_USED = re.compile(r"^_Tools used: (.+?)_\s*$", re.MULTILINE)
 _SEPARATOR_LINE = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
-# A code block with nothing in it: where SpecStory could not write an edit the agent made (VS Code Copilot sessions
-# answer with runs of them before the prose).
-_EMPTY_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^`\n]*\n(?:[ \t]*\n)*[ \t]*\1[ \t]*(?:\n|\Z)", re.MULTILINE)
+_SUGGESTION = "[SUGGESTION MODE:"
 # What a `---` line inside does not split: code fences (to their closing fence or the end) and tool spans.
 _PROTECTED = re.compile(
     r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)|<tool-use\b.*?</tool-use>|<details\b.*?</details>",
@@ -115,6 +118,32 @@ def _parts(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
+def _without_empty_fences(text: str) -> tuple[str, int]:
+    """The text without its code blocks that hold nothing (where SpecStory could not write an edit the agent made;
+    VS Code Copilot sessions answer with runs of them before the prose), and how many there were. Blocks are
+    found line by line, so the end of one block and the start of the next are never read as an empty one."""
+    if "```" not in text and "~~~" not in text:
+        return text, 0
+    kept: list[str] = []
+    block: list[str] = []
+    fence = ""
+    empty = 0
+    for line in text.split("\n"):
+        if not fence:
+            fence = opens(line)
+            (block if fence else kept).append(line)
+            continue
+        block.append(line)
+        if closes(line, fence):
+            if all(not inner.strip() for inner in block[1:-1]):
+                empty += 1
+            else:
+                kept.extend(block)
+            block, fence = [], ""
+    kept.extend(block)  # a block still open at the end is text as it stands
+    return "\n".join(kept), empty
+
+
 def _body(lines: list[str]) -> str:
     while lines and (not lines[-1].strip() or _SEPARATOR.match(lines[-1])):
         lines.pop()
@@ -145,10 +174,16 @@ class SpecStoryImporter:
             elif sections:
                 sections[-1][2].append(line)
         builder = TurnBuilder()
+        suggesting = False
         for role, sidechain, body in sections:
             text = _body(body)
             if sidechain:
                 continue
+            if role == "assistant" and (suggesting or text.startswith(_SUGGESTION)):
+                suggesting = True
+                builder.dropped["prompt suggestion"] += 1
+                continue
+            suggesting = False
             if role == "user":
                 text, images = _IMAGE.subn("", text)
                 builder.dropped["image"] += images
@@ -158,7 +193,7 @@ class SpecStoryImporter:
                 prose, blocks = _agent_blocks(part)
                 for block in blocks:
                     builder.block(block)
-                prose, empty = _EMPTY_FENCE.subn("", prose)
+                prose, empty = _without_empty_fences(prose)
                 builder.dropped["empty code block"] += empty
                 builder.text(prose.strip())
         turns = builder.finish(complete=False)
