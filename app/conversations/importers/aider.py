@@ -13,7 +13,8 @@ SEARCH/REPLACE block echoed back, a commit message) has the marker on its first 
 its last: those lines are output too, not the answer (when the file kept its trailing spaces). A typed answer to a
 question ("Add file to the chat? (Y)es/(N)o ... [Yes]: all") and `#### <blank>` (an empty line sent) are no
 prompts. A reasoning model's thinking, between `<thinking-content-…>` tags or under "► **THINKING**" up to
-"► **ANSWER**", is a thinking block of the answer.
+"► **ANSWER**", is a thinking block of the answer. `/clear` and `/reset` empty aider's chat history: what follows
+is a conversation of its own (the model no longer sees what came before).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _SESSION = re.compile(r"^# aider chat started at (.+?)\s*$")
 # A typed answer to one of aider's questions, logged as a `#### ` line.
 _CONFIRM = re.compile(r"\(Y\)es/\(N\)o\b.*\[(?:Yes|No)\]:")
 _BLANK = "<blank>"
+# `/clear`, `/reset` and the prefixes aider accepts for them (`/res`, `/cle`): the chat history starts over.
+_CLEARS = re.compile(r"^####\s+/(?:cle|clea|clear|res|rese|reset)\s*$")
 # aider's reasoning tag (`thinking-content-` and a fixed hash), and how it shows reasoning in the terminal.
 _THINKING_TAGS = re.compile(r"<(thinking-content-[0-9a-f]+)>\s*(.*?)\s*</\1>\s*", re.DOTALL)
 _THINKING_SHOWN = re.compile(r"►\s*\*\*THINKING\*\*\s*(.*?)\s*(?:-{3,}\s*)?►\s*\*\*ANSWER\*\*\s*", re.DOTALL)
@@ -170,8 +173,26 @@ class AiderImporter:
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         lines = read_text(stream).splitlines()
         for start, stamp, body in _sessions(lines):
-            conversation = _conversation(body, filename, start, stamp)
-            yield conversation if conversation is not None else Skipped("aider session without an answer")
+            for part, (offset, lines_of_part) in enumerate(_cleared(body)):
+                conversation = _conversation(lines_of_part, filename, start + offset, stamp)
+                if conversation is None:
+                    yield Skipped("aider session without an answer")
+                    continue
+                if part:
+                    conversation.external_id += f"#{part + 1}"
+                yield conversation
+
+
+def _cleared(body: list[str]) -> list[tuple[int, list[str]]]:
+    """A session's lines cut where `/clear` or `/reset` emptied the chat history: (line offset, lines) per part; a
+    part with no prompt (the history cleared twice, or at the start) is left out."""
+    parts: list[tuple[int, list[str]]] = [(0, [])]
+    for number, line in enumerate(body, 1):
+        if _CLEARS.match(line.rstrip()):
+            parts.append((number, []))
+        else:
+            parts[-1][1].append(line)
+    return [part for part in parts if any(line.startswith("####") for line in part[1])] or parts[:1]
 
 
 importer = AiderImporter()

@@ -310,3 +310,21 @@ def test_specstory_prompt_suggestions_and_adjacent_code_blocks() -> None:
         "You can ignore it. Check with:\n\n```bash\nansible --version\n```\n\n```\nansible [core 2.18]\n```",
     )
     assert conversation.dropped == {"prompt suggestion": 2}
+
+
+def test_aider_clear_and_reset_start_a_conversation_of_their_own() -> None:
+    # After `/clear` (or `/reset`, or its prefix `/res`) the model sees nothing of what came before: a follow-up
+    # there is no pushback on the earlier answer.
+    log = (
+        "# aider chat started at 2026-05-02 10:00:00\n\n> Aider v0.86.1  \n\n"
+        "#### what does main.py do?  \n\nIt starts the web server.\n\n"
+        "#### /res  \n\n> All files dropped and chat history cleared.  \n\n"
+        "#### that's wrong, explain worker.py  \n\nworker.py consumes the queue.\n"
+    )
+    first, second = parse("aider", log.encode(), ".aider.chat.history.md")[0]
+    assert turns(first) == [("user", "what does main.py do?"), ("assistant", "It starts the web server.")]
+    assert turns(second) == [
+        ("user", "that's wrong, explain worker.py"),
+        ("assistant", "worker.py consumes the queue."),
+    ]
+    assert second.external_id == first.external_id + "#2"
