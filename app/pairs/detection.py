@@ -219,7 +219,7 @@ _NEGATIVE_HINTS = (
 )
 _SAYS_YES = re.compile(
     r"\W*(?:yes|yeah|yep|yup|ja|jawohl|oui|sí|si|sim|sì|так|да|tak|evet|ano|はい|是的|对|對|네|ναι|ndiyo|iya|vâng"
-    r"|כן|نعم|بله|हाँ|हां|হ্যাঁ|kyllä|igen|da)\b"
+    r"|כן|نعم|بله|हाँ|हां|হ্যাঁ|kyllä|igen)\b"
 )
 _CONCEDING = next(cue for cue in REVISION_CUES if cue.name == "chosen-revises")
 _DEFENDS = next(cue for cue in REVISION_CUES if cue.name == "chosen-defends")
