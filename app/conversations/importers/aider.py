@@ -13,7 +13,8 @@ SEARCH/REPLACE block echoed back, a commit message) has the marker on its first 
 its last: those lines are output too, not the answer (when the file kept its trailing spaces). A typed answer to a
 question ("Add file to the chat? (Y)es/(N)o ... [Yes]: all") and `#### <blank>` (an empty line sent) are no
 prompts. A reasoning model's thinking, between `<thinking-content-…>` tags or under "► **THINKING**" up to
-"► **ANSWER**", is a thinking block of the answer. `/clear` and `/reset` empty aider's chat history: what follows
+"► **ANSWER**", or the `<think>` a model writes itself, is a thinking block of the answer. A code fence the model
+left open ends at aider's next output or prompt line. `/clear` and `/reset` empty aider's chat history: what follows
 is a conversation of its own (the model no longer sees what came before).
 """
 
@@ -34,9 +35,13 @@ _CONFIRM = re.compile(r"\(Y\)es/\(N\)o\b.*\[(?:Yes|No)\]:")
 _BLANK = "<blank>"
 # `/clear`, `/reset` and the prefixes aider accepts for them (`/res`, `/cle`): the chat history starts over.
 _CLEARS = re.compile(r"^####\s+/(?:cle|clea|clear|res|rese|reset)\s*$")
-# aider's reasoning tag (`thinking-content-` and a fixed hash), and how it shows reasoning in the terminal.
-_THINKING_TAGS = re.compile(r"<(thinking-content-[0-9a-f]+)>\s*(.*?)\s*</\1>\s*", re.DOTALL)
-_THINKING_SHOWN = re.compile(r"►\s*\*\*THINKING\*\*\s*(.*?)\s*(?:-{3,}\s*)?►\s*\*\*ANSWER\*\*\s*", re.DOTALL)
+# aider's reasoning tag (`thinking-content-` and a fixed hash), the `<think>` some models write themselves (aider
+# passes it through), and how aider shows reasoning in the terminal; each opens a line.
+_THINKING = re.compile(
+    r"^<(thinking-content-[0-9a-f]+|think|thinking)>[ \t]*\n(.*?)\n?[ \t]*</\1>[ \t]*$\n?"
+    r"|^►\s*\*\*THINKING\*\*[ \t]*\n(.*?)\s*(?:^-{3,}[ \t]*\n)?^►\s*\*\*ANSWER\*\*[ \t]*$\n?",
+    re.DOTALL | re.MULTILINE,
+)
 _PROMPT_COMMANDS = re.compile(r"^/(?:ask|code|architect)\s+", re.IGNORECASE)
 _NAME = ".aider.chat.history.md"
 
@@ -47,12 +52,12 @@ def _sessions(lines: list[str]) -> Iterator[tuple[int, str, list[str]]]:
     for number, line in enumerate(lines, 1):
         match = _SESSION.match(line)
         if match:
-            if body:
+            if any(line.strip() for line in body):
                 yield start, stamp, body
             start, stamp, body = number, match.group(1), []
         else:
             body.append(line)
-    if body:
+    if any(line.strip() for line in body):  # not the blank line aider writes before the first session
         yield start, stamp, body
 
 
@@ -62,16 +67,18 @@ def _is_output(line: str) -> bool:
 
 
 def _answer(builder: TurnBuilder, text: str) -> None:
-    """An answer's text, its reasoning (tagged or shown as aider prints it) made a thinking block."""
-    for pattern in (_THINKING_TAGS, _THINKING_SHOWN):
-        found = pattern.search(text)
-        if found is not None and not text[: found.start()].strip():
-            thinking = found.group(found.lastindex or 0).strip()
-            if thinking:
-                builder.block({"type": "thinking", "thinking": thinking})
-            text = text[found.end() :]
-            break
-    builder.text(text.strip())
+    """An answer's text, its reasoning (tagged or shown as aider prints it; a reply aider sent again after a question
+    holds its own) made thinking blocks in their place."""
+    at = 0
+    for found in _THINKING.finditer(text):
+        if text[at : found.start()].strip():
+            builder.text(text[at : found.start()].strip())
+        thinking = (found.group(2) if found.group(1) else found.group(3) or "").strip()
+        if thinking:
+            builder.block({"type": "thinking", "thinking": thinking})
+        at = found.end()
+    if text[at:].strip() or at == 0:
+        builder.text(text[at:].strip())
 
 
 def _conversation(body: list[str], filename: str, start: int, stamp: str) -> ParsedConversation | None:
@@ -122,6 +129,10 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
             continued = not raw.endswith("  ")
             continue
         continued = False
+        if fence and multiline and raw.endswith("  ") and (line.startswith("####") or _is_output(line)):
+            # A fence the model left open (a README's own fences inside an edit block): aider's next output or
+            # the next prompt, which end in two spaces as no answer line does, ends it.
+            fence = ""
         if fence:
             answer.append(line)
             if closes(line, fence):
