@@ -235,10 +235,9 @@ def test_a_specstory_session_nobody_answered_is_skipped_not_an_error() -> None:
     lone_answer = data.replace(b"_**User**_", b"_**Assistant**_", 1).replace(
         b"Execute o benchmark", b"Pronto", 1
     )
-    assert [
-        type(r).__name__
-        for r in get_importer("specstory").parse(io.BytesIO(lone_answer), "x.md")
-    ] == ["RecordError"]
+    assert [type(r).__name__ for r in get_importer("specstory").parse(io.BytesIO(lone_answer), "x.md")] == [
+        "RecordError"
+    ]
 
 
 def test_aider_confirmations_blank_lines_multiline_output_and_reasoning() -> None:
