@@ -45,6 +45,12 @@ PUSHBACK_CUES = (
         # "why you put 5? must be 7", "vc colocou 10.380", Darija "galt lik" ("I told you"), Swahili "sio hiyo".
         r"why (?:did )?you put\b", r"(?:vc|você) (?:colocou|pôs|botou)\b", r"(?:galt|golt) (?:lik|lek|lika)\b",
         r"wach ma9ritich\b", r"sio (?:hiyo|hii|hivyo|sawa|kweli)\b",
+        # "did you even read my message?" (Québec "t'as-tu lu mon message?"), "I see it differently" (German "ich sehe
+        # die Rollenverteilung allerdings anders").
+        r"did you (?:even )?read my (?:message|question|prompt|post|request)\b",
+        r"(?:as-tu|t'as-tu|t'as|avez-vous) (?:même |seulement )?lu mon (?:message|texte)\b",
+        r"(?:leíste|has leído) mi (?:mensaje|pregunta)\b", r"hast du (?:meine )?(?:nachricht|frage) (?:überhaupt )?gelesen\b",
+        r"i (?:see|read|view) (?:it|this|that) differently\b", r"sehe (?:das|es|die \w+) (?:allerdings |jedoch |aber )?anders\b",
         r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
         r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
         r"you (?:deleted|removed|dropped|commented out) (?:the|my|a|all|an)\b",
@@ -90,6 +96,9 @@ PUSHBACK_CUES = (
         r"(?:sounds?|reads?) like (?:a |an )?(?:robot|ai|chatgpt|bot|machine)\b", r"a robot wrote\b",
         # "would it be possible to make it feel less like a brochure": the style rejected, politely.
         r"(?:make|making) it (?:feel|sound|read|look|seem) less\b", r"less like (?:a|an)\b",
+        # "nothing screams dry humor like ... 🙄 this reads like a hallmark movie trailer".
+        r"nothing (?:screams|says) (?:\w+ ){1,2}like\b",
+        r"(?:reads|sounds) like (?:a|an) (?:hallmark|movie trailer|greeting card|press release|brochure|ad|advert|commercial|linkedin post)\b",
         # "Your table says $14, but the page you cite shows $12. Which is it?": the answer against itself.
         r"which (?:one )?is it\b",
         r"(?:неправильн|неверн|ошиб|не работает|не так\b)", r"(?:틀렸|틀린|잘못|작동하지|안 돼)",
@@ -170,6 +179,7 @@ PUSHBACK_CUES = (
         r"(?:one|an|a small|one small|one more) (?:issue|problem|correction)\b", r"afraid\b", r"risky\b", r"flagged\b",
         # "thank you! tho one thing, my lease has a grace period", Roman Urdu "bhai pakka?" ("sure, bro?").
         r"(?:tho|though|but|just) one (?:thing|small thing)\b", r"pakka ?\?",
+        r"(?:one|a small|one small|a quick) (?:observation|remark)\b",
         r"not (?:sure|convinced)\b", r"are you sure\b", r"skeptical\b", r"confus",
         r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
         r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
@@ -307,6 +317,8 @@ ACCEPTANCE_CUES = (
         r"genial\b", r"excelente\b",
         # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
         r"(?:much|way|massively|so much|far|a lot|lot|hugely|vastly) (?:better|cleaner|clearer|simpler)\b",
+        # Slang that praises: "omg this slaps 😭", "no notes", "chef's kiss".
+        r"(?:this|it|that) (?:slaps|goes hard|ate)\b", r"no notes\b", r"chef'?s kiss\b", r"(?:so|this is) (?:fire|lit)\b",
         r"better than\b", r"we're (?:cooking|talking)\b", r"(?:really |very )?nice\b", r"lifesaver\b",
         r"life ?saver\b", r"impressed\b", r"i (?:really )?like (?:that|it|this)\b", r"not bad\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
         r"(?:super|so|very|massively) (?:clear|clean|helpful|useful)\b", r"helpful\b", r"love\b",
@@ -385,9 +397,9 @@ ACCEPTANCE_CUES = (
         r"let's (?:do|go with|go for|make it|switch to|try|use) (?:\w+ ){1,4}instead\b", r"on second thought\b",
         r"changed my mind\b", r"(?:we|i) (?:just |now )?decided (?:to|on)\b", r"(?:we|i) changed (?:our|my) plans?\b",
         # "PM says we drop IE support after all": the requirement changed, not the answer's fault.
-        r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal) (?:says|said|decided|wants) (?:that )?we\b",
-        r"(?:team|pm|client|boss|manager|management|they|we) (?:has |have )?(?:just |now |finally )?decided\b",
-        r"(?:pm|client|customer|boss|manager|legal) (?:now |suddenly |actually )?wants (?:it|this|that|them)\b",
+        r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal|cfo|ceo|cto|board|director) (?:says|said|decided|wants) (?:that )?we\b",
+        r"(?:team|pm|client|boss|manager|management|they|we|cfo|ceo|cto|board|director|legal|hr|finance|compliance) (?:has |have )?(?:just |now |finally )?decided\b",
+        r"(?:pm|client|customer|boss|manager|legal|cfo|ceo|cto|board|director) (?:now |suddenly |actually )?wants (?:it|this|that|them)\b",
         r"šéf (?:to )?(?:teď |ted )?chce\b",
         r"(?:기획|계획|요구사항|스펙)이 바뀌",
     )),
@@ -405,6 +417,8 @@ ACCEPTANCE_CUES = (
         r"^(?:ok|okay|good|cool|sure|alright|fine|yep|yeah|great|perfect)[.,!]? (?:now |then |please |so )?"
         r"(?:push|run|merge|ship|deploy|commit|open|proceed|go ahead|continue|do it|let's)\b",
         r"yes,? please\b", r"ship it\b",
+        # "Output as requested." then what the assistant asked for.
+        r"^(?:output|logs?|results?|here(?:'s| is| are) (?:the )?(?:output|logs?|results?)),? as (?:requested|you asked)\b",
         # "go", "lgtm. commit", "push it, then ...": the next step alone.
         r"^(?:go|go ahead|proceed|do it|lgtm|yes|yep|ok|okay|sure)\W*$", r"^lgtm\b",
         r"^(?:push|commit|merge|ship|deploy) (?:it|that|this)\b",
@@ -412,7 +426,7 @@ ACCEPTANCE_CUES = (
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
-        r"^(?:and )?also\b", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^(?:and |now )?also\b", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
@@ -422,7 +436,7 @@ ACCEPTANCE_CUES = (
         r"^(?:go on|continue|keep going|weiter|continuez|contin[uú]a|sigue|vai|prosegui)\W*$",
         # "ooh. continue the story", "ok keep going pls".
         r"^(?:ooh+|oh|ok|okay|nice|great|cool|yes|yay|haha|lol)\W+(?:go on|continue|keep going)(?: (?:the story|writing|please|pls))?\W*$",
-        r"^continue with\b", r"continue with (?:the|your) \w+",
+        r"^continue with\b", r"continue with (?:the|your) \w+", r"keep going,? (?:do|with|and) the\b",
         r"^(?:oya|abeg|pls|please|ok|okay)\W+continue\W*$",
     )),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
@@ -460,6 +474,7 @@ REVISION_CUES = (
     # Taking the point: conceding, or building on the user's statement ("Then drop ...", "That's a race").
     Cue("chosen-revises", 1.4, (
         r"you're (?:absolutely )?(?:right|correct)\b", r"good (?:catch|point)", r"fair (?:point|enough)\b", r"^right\b",
+        r"you are (?:absolutely |quite |entirely )?(?:right|correct)\b", r"t'as raison\b", r"excuse-moi\b", r"^fair[,.!]",
         r"(?:is|are|was) (?:almost |most |probably )?(?:certainly |definitely |likely )?right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
         r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
         r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",

@@ -174,7 +174,18 @@ _OPENS_WITH_NO = next(cue for cue in PUSHBACK_CUES if cue.name == "opens-with-no
 _ASKS_ABOUT_PERSON = re.compile(
     r"(?:have you (?:ever |already )?(?:used|tried|worked|done|had|been)|are you (?:using|on|planning|familiar)"
     # "Were you motoring at all during the encounter?" "no, engine was off the whole time".
-    r"|do you (?:have|use|plan|know)|tell me about|were you|did you (?:\w+ )?(?:use|try|run|have|get|see|check|set))\b"
+    r"|do you (?:have|use|plan|know)|tell me about|were you|did you (?:\w+ )?(?:use|try|run|have|get|see|check|set)"
+    # "Was anything deployed around 03:10?" "No. Nothing in the deploy log".
+    r"|(?:was|were) (?:there|anything)|did (?:anything|anyone|someone))\b"
+)
+# A reply that opens by answering yes or no, in the languages the cues read.
+_YES_OR_NO = re.compile(
+    r"\W*(?:no|nope|nah|yes|yeah|yep|yup|nej|nei|ja|nein|non|nee|oui|sí|si|não|nao|sim|да|нет|ні|так|evet|hayır"
+    r"|不是|不|是的|是|没有|沒有|いいえ|はい|아니요|아뇨|네|예)(?:\b|(?=[\uff0c\u3002\u3001]))"
+)
+# What an answer ends on when it offers more rather than asks about the person.
+_OFFER = re.compile(
+    r"\b(?:want me to|shall i|should i|would you like|do you want|let me know|i can|happy to|need me to)\b"
 )
 _GOES_ALONG_CUE = next(cue for cue in ACCEPTANCE_CUES if cue.name == "goes-along")
 _REDO = next(cue for cue in PUSHBACK_CUES if cue.name == "redo")
@@ -439,6 +450,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         and (reply or _ERROR_OUTPUT.search(code) is not None)
         # "hay quá ạ 😍 viết tiếp đi bạn" ("so good, keep writing"): delight in any language is no problem stated.
         and _DELIGHT.search(reply) is None
+        and not _answers_question(answer, reply)
     ):
         z += _STATES_PROBLEM
         signals.append("states-problem")
@@ -532,6 +544,17 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
             z += _IS_QUESTION
             signals.append(name)
     return 1.0 / (1.0 + math.exp(-z)), tuple(signals)
+
+
+def _answers_question(answer: str, reply: str) -> bool:
+    """Whether a reply that opens with a yes or a no answers the question the answer ended on ("Is the greenhouse
+    heated?" "Nej, det er uopvarmet."), not an offer ("Want me to add tests?" "no, it has to stay short")."""
+    if _YES_OR_NO.match(reply) is None:
+        return False
+    tail = answer.rstrip(" *_)")
+    if not tail.endswith(("?", "\uff1f")):
+        return False
+    return _OFFER.search(tail, max(len(tail) - 160, 0)) is None
 
 
 def _asks_negatively(reply: str) -> bool:

@@ -1308,3 +1308,60 @@ def test_a_doubt_the_revision_holds_against_is_no_pair():
         )[0]
         < DEFAULT_THRESHOLD
     )
+
+
+# heuristic-9, third step: from the twelfth independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "Euh, t'as-tu lu mon message? J'ai pas de balcon pis c'est l'hiver, je peux pas peinturer dehors",
+            "T'as raison, excuse-moi : sans ventilation, oublie l'aérosol. Voici une méthode au pinceau ...",
+        ),
+        (
+            "oh wow nothing screams cozy like 'a symphony of flavors' 🙄 this reads like a greeting card",
+            "Fair, that was syrupy. Here's a plainer one: ...",
+        ),
+        (
+            "Thank you, this is useful. One observation: clause 9.3 excludes confidentiality from the cap.",
+            "You are correct; I misread 9.3. Confidentiality is uncapped in their draft, so ...",
+        ),
+        (
+            "Vielen Dank. Ich sehe das allerdings anders: Er handelt nur weisungsgebunden, also Art. 28.",
+            "Sie haben recht, meine Einordnung war falsch: ein Auftragsverarbeiter nach Art. 28 ...",
+        ),
+    ],
+)
+def test_hedged_formal_and_sarcastic_pushback_of_the_twelfth_batch_is_found(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "The CFO decided this morning to lower the threshold to EUR 20,000. Please produce the new version.",
+        "Now also require MFA and restrict it to our office range.",
+        'Output as requested.\n\n```\nError from server (NotFound): pods "api-7f" not found\n```',
+        "omg this slaps 😭 keep going, do the chorus",
+    ],
+)
+def test_new_requirements_requested_output_and_slang_praise_state_no_problem(reply):
+    assert score_of(reply) < DEFAULT_THRESHOLD
+
+
+def test_a_yes_or_no_to_the_answers_question_is_an_answer_and_to_an_offer_is_not():
+    asked = (
+        "Sow tomatoes indoors in late February and plant them out in March if the greenhouse is heated; cucumbers "
+        "need a few degrees more, so sow them two weeks later. In an unheated one, wait until the nights stay above "
+        "ten degrees. Is it heated, or unheated?"
+    )
+    revision = "An unheated greenhouse stays too cold in March, so sow in April."
+    assert _pair(asked, "Nej, det er uopvarmet.", revision)[0] < DEFAULT_THRESHOLD
+    # After an offer the same "no" rejects what was done: the problem it states still counts.
+    offered = (
+        "Her er ansøgningen: Kære ansættelsesudvalg, jeg søger stillingen som dataanalytiker, fordi jeg i fem år har "
+        "arbejdet med rapporter, SQL og Power BI i en logistikvirksomhed, hvor jeg byggede de ugentlige lagertal. "
+        "Venlig hilsen, Mette. Want me to tailor it to the job posting?"
+    )
+    shorter = "Her er en version på under 250 ord: ..."
+    assert "states-problem" in _pair(offered, "Nej, den skal være under 250 ord.", shorter)[1]
