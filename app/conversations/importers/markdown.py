@@ -35,7 +35,7 @@ from ._fences import FENCE, closes, opens
 from ._json import BOM, BadRecord, decode
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_result, tool_use
-from .base import ParseResult, RecordError
+from .base import ParseResult, RecordError, Skipped
 from .cline_export import is_export
 from .jetbrains_ai import is_dump
 
@@ -157,7 +157,7 @@ _DURATION = (
 _THINKING_TIME = re.compile(
     rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Nachgedacht für {_DURATION}"
     rf"|Raisonnement terminé(?: pendant {_DURATION})?"
-    rf"|Réflexion durant {_DURATION}|Pensado durante {_DURATION}|{_DURATION} nachgedacht)[ \t]*\n"
+    rf"|Réflexion durant {_DURATION}|Pensé pendant ?{_DURATION}|Pensado durante {_DURATION}|{_DURATION} nachgedacht)[ \t]*\n"
 )
 # Amp's thread Markdown (`**Tool Use:** `Read``, `**Tool Result:** `toolu_...``) and Zed's agent panel before its
 # 2025 rewrite (`**Use Tool: read_file (toolu_...)**`, `**Tool Results: toolu_...**`) and since (`**Tool Call:
@@ -177,8 +177,11 @@ _CASCADE_HEADINGS = ("### User Input", "### Planner Response")
 _CASCADE_ACTION = re.compile(
     r"^[ \t]*\*(Edited relevant file|Viewed|Listed directory|Updated todo list|User accepted the command"
     r"|User declined to run the command|Checked command status|Searched filesystem|Searched web|Grep searched codebase"
-    r"|Semantic searched codebase|Analyzed|Read URL content|Read terminal output|Ran terminal command|Opened the URL)"
-    r"\b([^\n*]*(?:`[^`\n]*`[^\n*]*)?)\*[ \t]*$",
+    r"|Semantic searched codebase|Analyzed|Read URL content|Read terminal output|Ran terminal command|Opened the URL"
+    r"|Running MCP tool|Asked user a question|Ran background command|Created memory)"
+    # A command may run over several lines inside its backticks (`$assets = @(` ... `)`), and hold backticks itself
+    # (PowerShell's line continuation): it runs to the first backtick that ends a line with the closing `*`.
+    r"\b([^\n*`]*(?:`(?s:.{0,4000}?)`[^\n*`]*)?)\*[ \t]*$",
     re.MULTILINE,
 )
 # A quote that opens an answer with a bold title (`> **Fixing WSL dependencies**`), to its last quoted line: the
@@ -189,7 +192,10 @@ _REASONING_QUOTE = re.compile(r"\A[ \t]*> \*\*[^*\n]+\*\*[ \t]*\n(?:[ \t]*>[^\n]
 _EXPORTER_FOOTER = re.compile(
     r"\n(?:[ \t]*---[ \t]*\n)?[ \t]*Powered by \[([^\]\n]{1,60})\]\([^)\n]*\)[ \t]*\s*\Z"
 )
-_ESCAPING_EXPORTERS = frozenset(("Gemini Exporter", "DeepSeek Exporter"))
+# The header line browser exporters open a file with (ChatGPT Exporter, Gemini Exporter, Claude Exporter).
+_EXPORTED = "**Exported:**"
+_ANSWERS_ONLY = "chat export holding only the answers (its exporter left the prompts out)"
+_ESCAPING_EXPORTERS = frozenset(("Gemini Exporter", "DeepSeek Exporter", "Grok Exporter"))
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 # LibreChat's Markdown export: `# Conversation`, then its fields as `- key: value` lines.
 _LIBRECHAT_HEAD = re.compile(rb"# Conversation[ \t]*\r?\n- conversationId: ")
@@ -585,7 +591,8 @@ def _add_cascade(builder: TurnBuilder, role: str, text: str) -> None:
     where the agent took them before answering. They are the agent's tool calls, in their place among its texts."""
     pieces = _CASCADE_ACTION.split(text)
     if role == "user":
-        builder.user("\n\n".join(piece.strip() for piece in pieces[0::3] if piece.strip()))
+        # What the person typed comes before the first action; what follows the actions is the agent's.
+        builder.user(pieces[0].strip())
         pieces = ["", *pieces[1:]]
     for number in range(0, len(pieces), 3):
         if pieces[number].strip():
@@ -667,7 +674,10 @@ class MarkdownImporter:
             return False  # JetBrains AI Assistant's chat dumps, saved as .md: its own reader's
         if is_export(head):
             return False  # Cline's exported tasks: its own reader's
-        roles = {role for _, role, _, _ in _markers(head.decode(errors="ignore").splitlines())}
+        lines = head.decode(errors="ignore").splitlines()
+        roles = {role for _, role, _, _ in _markers(lines)}
+        if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):
+            return True  # a browser exporter's file of answers only (see `parse`)
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
@@ -685,6 +695,13 @@ class MarkdownImporter:
             return
         lines = text.splitlines()
         markers = _markers(lines)
+        if {role for _, role, _, _ in markers} == {"assistant"} and any(
+            line.startswith(_EXPORTED) for line in lines[:12]
+        ):
+            # ChatGPT and Gemini Exporter write only the answers (`## Response:`) where the prompt was not on the
+            # page: nothing to pair an answer with.
+            yield Skipped(_ANSWERS_ONLY)
+            return
         builder = TurnBuilder()
         cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
         tools = any(line.startswith(_TOOL_STARTS) and _TOOL_LINE.match(line) for line in lines)

@@ -48,13 +48,14 @@ markdown_exporters/ from the exporters' source and real files in public reposito
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from app.conversations.importers import detect_format
-from app.conversations.importers.base import ParsedConversation
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, Skipped
 from app.conversations.importing import run_import
 from app.db import session_scope
 from app.pairs.models import Pair
@@ -415,6 +416,7 @@ def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine
         "Raisonnement terminé",
         "Réflexion durant une seconde",
         "Nachgedacht für 11s",
+        "Pensé pendant20s",  # ChatGPT Exporter drops the space of the French label
     ],
 )
 def test_the_thinking_time_above_an_answer_is_left_out(notice: str) -> None:
@@ -718,3 +720,46 @@ def test_copilots_pages_copied_whole() -> None:
     )
     assert all("See my thinking" not in text and "Copy" not in text for text in answers)
     assert microsoft.dropped == {"page text": 4}  # two "See my thinking", two Copy buttons
+
+
+def test_cascade_text_after_the_persons_actions_is_the_agents_once() -> None:
+    """What follows the person's input in a Cascade section (the agent's actions, among them MCP tool runs and a
+    command over several lines that holds backticks itself) is the agent's, read once: not the person's words too."""
+    data = (
+        b"# Cascade Chat Conversation\n\n### User Input\n\nexport the images to the archive\n\n"
+        b"*Listed directory [brain](file:///C:/Users/kim/brain) *\n\n*Running MCP tool*\n\n"
+        b'*User accepted the command `$files = @(\n    "map.png"\n)\nforeach ($f in $files) {\n'
+        b"    Copy-Item $f `\n      -Destination D:\\archive\n}`*\n\n"
+        b"### Planner Response\n\nThe images are in D:\\archive.\n"
+    )
+    conversation = parse_one("markdown", data, "cascade.md")
+    assert turns(conversation) == [
+        ("user", "export the images to the archive"),
+        ("assistant", "The images are in D:\\archive."),
+    ]
+    names = [b.get("name") for b in conversation.turns[1].blocks or [] if b["type"] == "tool_use"]
+    assert names == ["Listed directory", "Running MCP tool", "User accepted the command"]
+
+
+def test_grok_exporters_escaped_prompts_are_unescaped() -> None:
+    data = (
+        b"# Sepsis pipeline\n\n**Exported:** 1/12/2026 10:04:11  \n\n## Prompt:\n"
+        b"\\# Review\n\n\\*\\*Context:\\*\\* see project\\_summary.md\n\n"
+        b"## Response:\nThe preprocessing misses the SOFA score.\n\n---\n"
+        b"Powered by [Grok Exporter](https://www.grokexporter.com)\n"
+    )
+    conversation = parse_one("markdown", data, "Grok-Sepsis pipeline.md")
+    assert turns(conversation)[0] == ("user", "# Review\n\n**Context:** see project_summary.md")
+
+
+def test_an_export_holding_only_the_answers_is_skipped_with_its_reason() -> None:
+    """ChatGPT and Gemini Exporter write only `## Response:` sections where the prompt was not on the page (real
+    exports in public repositories): no prompt to pair an answer with, and a reason rather than 'no format'."""
+    data = (
+        b"# Career advice\n\n**Created:** 11/8/2025 23:03:39  \n**Exported:** 11/9/2025 9:49:52  \n\n"
+        b"## Response:\nStart with the fundamentals of the browser.\n\n---\n"
+        b"Powered by [ChatGPT Exporter](https://www.chatgptexporter.com)\n"
+    )
+    assert detect_format(data, "ChatGPT-Career advice.md") == "markdown"
+    results = list(get_importer("markdown").parse(io.BytesIO(data), "ChatGPT-Career advice.md"))
+    assert results == [Skipped("chat export holding only the answers (its exporter left the prompts out)")]
