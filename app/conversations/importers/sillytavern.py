@@ -9,9 +9,10 @@ gen_started, gen_finished, force_avatar, original_avatar}`.
 - `is_user` messages are prompts (`mes`, what was typed).
 - Character messages are the answer: `mes` is the swipe shown (`swipes[swipe_id]`), the other swipes are answers
   the person swiped away, like regenerated answers elsewhere: not turns, counted as `regenerated_responses` in the
-  metadata. `extra.reasoning` is a thinking block, `extra.model` metadata. In a group chat each character's
-  message is written as `Name: text`, as SillyTavern's own text export does, since several characters may
-  answer in a row (one answer).
+  metadata. `extra.reasoning` is a thinking block, `extra.model` metadata. Where several characters speak (a group
+  chat) each character's message is written as `Name: text`, as SillyTavern's own text export does, since several
+  of them may answer in a row (one answer); a chat with one character keeps its messages as they are, whatever its
+  header says (current versions write `"unused"` for both names in every chat's header).
 - The character's greeting (character messages before the first prompt; its swipes are the card's alternate
   greetings) was written by the card's author, not the model: a `greeting` context block of the first prompt.
 - Narrator messages (`/sys`, `extra.type: "narrator"`) are scene text the person adds, sent to the model: a
@@ -136,7 +137,14 @@ class _Chat:
         self.messages.append((message, extra))
 
     def result(self, header: dict[str, Any] | None) -> ParseResult:
-        group = header is None or header.get("character_name") == _UNUSED or _GROUP_FOLDER in self.parts[:-1]
+        speakers = {
+            message.get("name")
+            for message, extra in self.messages
+            if message.get("is_user") is not True
+            and message.get("is_system") is not True
+            and extra.get("type") != "narrator"
+        }
+        group = len(speakers) > 1 or _GROUP_FOLDER in self.parts[:-1]
         for message, extra in self.messages:
             self._fold(message, extra, group)
         builder = self.builder

@@ -134,6 +134,31 @@ def test_a_group_chat_names_each_speaker() -> None:
     assert headerless.turns[1].text.startswith("Seraphina: ")
 
 
+def test_a_chat_with_one_character_keeps_its_answers_as_written_whatever_the_header_says() -> None:
+    # Current SillyTavern writes "unused" for both names in every chat's header (a real 2026 chat in a public
+    # repository): one character speaking is no group, and its answers get no name in front.
+    header = {"chat_metadata": {"integrity": "5b12"}, "user_name": "unused", "character_name": "unused"}
+    prompt = {
+        "name": "User",
+        "is_user": True,
+        "is_system": False,
+        "send_date": "2026-01-28T03:24:00Z",
+        "mes": "hi",
+    }
+    answer = {
+        "name": "Assistant",
+        "is_user": False,
+        "is_system": False,
+        "send_date": "2026-01-28T03:24:40Z",
+        "mes": "Hello! What shall we write today?",
+        "extra": {"model": "gemini-2.5-pro"},
+    }
+    conversation = parse_one(
+        "sillytavern", jsonl(header, prompt, answer), "Assistant - 2026-01-28@11h23m.jsonl"
+    )
+    assert turns(conversation) == [("user", "hi"), ("assistant", "Hello! What shall we write today?")]
+
+
 def test_attachments_are_counted_as_dropped() -> None:
     header, greeting, prompt, answer, *_ = _lines(CHAT)
     prompt["extra"] = {"image": "/user/images/Seraphina/moon.png", "file": {"url": "notes.txt", "size": 12}}
