@@ -12,6 +12,10 @@ elements: `type="reasoning"` becomes a thinking block, `type="tool_calls"` a too
 `output`. Images a user attached (`files` of type image) are counted as dropped. The chat's `id` is the
 external id; its `models` are kept as metadata.
 
+Since 0.11 an answer also keeps what the model produced as an `output` list of Responses-style items (`reasoning`,
+`function_call`, `function_call_output`, `message`): read in order as thinking, tool calls and results and the
+text, instead of `content`, which holds the text alone.
+
 Qwen Chat (chat.qwen.ai) exports the same chats, its "export all chats" wrapped as `{success, request_id, data:
 [chats]}` (the chats then streamed) and a single chat bare; an answer's text is in `content_list` by phase
 (`answer`; `think` is a thinking block, `reasoning_content` too), its `content` empty.
@@ -127,6 +131,46 @@ def add_answer(builder: TurnBuilder, content: str) -> None:
     builder.text(content[at:].strip())
 
 
+def _texts(parts: Any) -> str:
+    """The text of an output item's `content` or `output`: its `output_text` / `input_text` parts, or a string."""
+    if type(parts) is str:
+        return parts
+    if type(parts) is not list:
+        return ""
+    return "".join(part["text"] for part in parts if type(part) is dict and type(part.get("text")) is str)
+
+
+def _output(builder: TurnBuilder, items: list[Any]) -> bool:
+    """An answer's `output` items (Open WebUI 0.11 on), in order; False when they hold no message to read, so that
+    `content` is read instead."""
+    if not any(type(item) is dict and item.get("type") == "message" for item in items):
+        return False
+    for item in items:
+        if type(item) is not dict:
+            continue
+        kind = item.get("type")
+        if kind == "reasoning":
+            thinking = _texts(item.get("content")) or _texts(item.get("summary"))
+            if thinking.strip():
+                builder.block({"type": "thinking", "thinking": thinking.strip()})
+        elif kind == "function_call":
+            arguments = item.get("arguments")
+            builder.block(
+                tool_use(
+                    item.get("call_id"),
+                    item.get("name"),
+                    _json_or_text(arguments) if type(arguments) is str else arguments,
+                )
+            )
+        elif kind == "function_call_output":
+            builder.block(tool_result(item.get("call_id"), _texts(item.get("output"))))
+        elif kind == "message":
+            builder.text(_texts(item.get("content")).strip())
+        elif type(kind) is str:
+            builder.dropped[kind[:40]] += 1
+    return True
+
+
 def _phases(builder: TurnBuilder, phases: list[Any]) -> None:
     """Qwen Chat's answer: `content_list` items by `phase` (`answer` the text, `think` the reasoning; a web
     search's results are counted as dropped)."""
@@ -182,6 +226,9 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         elif role == "assistant":
             if type(message.get("reasoning_content")) is str:
                 builder.thinking(message["reasoning_content"])
+            output = message.get("output")
+            if type(output) is list and _output(builder, output):
+                continue
             if not content and type(message.get("content_list")) is list:
                 _phases(builder, message["content_list"])
             elif type(content) is str:

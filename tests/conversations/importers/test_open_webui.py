@@ -133,3 +133,60 @@ def test_code_run_by_the_interpreter_is_a_tool_call_with_its_output() -> None:
     assert (call["name"], call["input"]) == ("code_interpreter", "```python\nprint(6 * 7)\n```")
     assert result["content"] == '{"stdout": "42\\n", "stderr": ""}'
     assert text == {"type": "text", "text": "The answer is 42."}
+
+
+def test_the_output_items_of_open_webui_0_11_are_thinking_tool_calls_and_text() -> None:
+    """Open WebUI 0.11 keeps what the model produced as Responses-style `output` items beside the bare `content` (the
+    shape of a chat taken from a 0.11.4 server, written here by hand)."""
+    answer = {
+        "id": "a1",
+        "parentId": "u1",
+        "childrenIds": [],
+        "role": "assistant",
+        "content": "Clear, 17°C.",
+        "output": [
+            {
+                "type": "reasoning",
+                "content": [
+                    {"type": "output_text", "text": "Look it "},
+                    {"type": "output_text", "text": "up."},
+                ],
+            },
+            {
+                "type": "function_call",
+                "call_id": "c1",
+                "name": "search_web",
+                "arguments": '{"query": "weather Paris"}',
+            },
+            {
+                "type": "function_call_output",
+                "call_id": "c1",
+                "output": [{"type": "input_text", "text": "[results]"}],
+            },
+            {
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "Clear, 17°C."}],
+            },
+        ],
+    }
+    prompt = {
+        "id": "u1",
+        "parentId": None,
+        "childrenIds": ["a1"],
+        "role": "user",
+        "content": "Weather in Paris?",
+    }
+    chat = {
+        "id": "c-1",
+        "title": "Weather",
+        "chat": {"history": {"currentId": "a1", "messages": {"u1": prompt, "a1": answer}}},
+    }
+    (conversation,), errors = parse("open-webui", json.dumps([chat]).encode(), "chat-export.json")
+    assert errors == []
+    assert turns(conversation) == [("user", "Weather in Paris?"), ("assistant", "Clear, 17°C.")]
+    blocks = conversation.turns[1].blocks or []
+    assert [b["type"] for b in blocks] == ["thinking", "tool_use", "tool_result", "text"]
+    assert blocks[0]["thinking"] == "Look it up."
+    assert blocks[1]["input"] == {"query": "weather Paris"}
+    assert blocks[2]["content"] == "[results]"
