@@ -6,7 +6,8 @@ benchmarks/data/standalone/tuning.jsonl was used while writing the detector; hel
 independent.jsonl (120 rows) was written later by a writer who had not read the detector, from the leak rules
 alone; its dev two thirds (ids not divisible by 3) tuned leaks-2, its held-out third never did: both are
 reported as ind-dev and ind-held, not gated. independent-2.jsonl (120 rows) came from a second such writer and is
-reported the same way as ind2-dev and ind2-held. A row counts as flagged when find_leaks returns any span. Also
+reported the same way as ind2-dev and ind2-held; independent-3.jsonl (90 rows, a third writer) as ind3-dev and
+ind3-held, neither part tuned on. A row counts as flagged when find_leaks returns any span. Also
 reports how often the "make standalone" transform agrees with the hand label `fixable` (not gated). Exits 1 when precision or recall is under 0.9 on either part,
 or when a part is missing, empty or has no positive or negative rows (nothing to measure).
 """
@@ -31,7 +32,7 @@ DATA = ROOT / "benchmarks" / "data" / "standalone"
 PARTS = ("tuning", "heldout")
 # Sets written by people who had not read the detector, each reported by its dev two thirds (ids not divisible by 3)
 # and its held-out third.
-INDEPENDENT = (("independent.jsonl", "ind"), ("independent-2.jsonl", "ind2"))
+INDEPENDENT = (("independent.jsonl", "ind"), ("independent-2.jsonl", "ind2"), ("independent-3.jsonl", "ind3"))
 TARGET = 0.9
 
 
