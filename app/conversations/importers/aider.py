@@ -52,12 +52,12 @@ def _sessions(lines: list[str]) -> Iterator[tuple[int, str, list[str]]]:
     for number, line in enumerate(lines, 1):
         match = _SESSION.match(line)
         if match:
-            if any(line.strip() for line in body):
+            if any(kept.strip() for kept in body):
                 yield start, stamp, body
             start, stamp, body = number, match.group(1), []
         else:
             body.append(line)
-    if any(line.strip() for line in body):  # not the blank line aider writes before the first session
+    if any(kept.strip() for kept in body):  # not the blank line aider writes before the first session
         yield start, stamp, body
 
 
@@ -77,7 +77,7 @@ def _answer(builder: TurnBuilder, text: str) -> None:
         if thinking:
             builder.block({"type": "thinking", "thinking": thinking})
         at = found.end()
-    if text[at:].strip() or at == 0:
+    if text[at:].strip():
         builder.text(text[at:].strip())
 
 

@@ -695,9 +695,10 @@ class MarkdownImporter:
             return
         lines = text.splitlines()
         markers = _markers(lines)
-        if {role for _, role, _, _ in markers} == {"assistant"} and any(
-            line.startswith(_EXPORTED) for line in lines[:12]
-        ):
+        # The header browser exporters write (`**Exported:** <date>`): ChatGPT Exporter's answers may open with a
+        # reasoning summary.
+        exported = any(line.startswith(_EXPORTED) for line in lines[:12])
+        if exported and {role for _, role, _, _ in markers} == {"assistant"}:
             # ChatGPT and Gemini Exporter write only the answers (`## Response:`) where the prompt was not on the
             # page: nothing to pair an answer with.
             yield Skipped(_ANSWERS_ONLY)
@@ -705,8 +706,6 @@ class MarkdownImporter:
         builder = TurnBuilder()
         cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
         tools = any(line.startswith(_TOOL_STARTS) and _TOOL_LINE.match(line) for line in lines)
-        # ChatGPT Exporter's header (`**Exported:** <date>`): its answers may open with a reasoning summary.
-        chatgpt_exporter = any(line.startswith("**Exported:**") for line in lines[:12])
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
@@ -730,7 +729,7 @@ class MarkdownImporter:
                 # in `<details type="...">` elements.
                 open_webui.add_answer(builder, text)
             elif role == "assistant":
-                _add_answer(builder, text, reasoning_quote=chatgpt_exporter)
+                _add_answer(builder, text, reasoning_quote=exported)
             else:
                 _add_text(builder, role, text)
         try:

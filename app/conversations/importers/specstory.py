@@ -173,7 +173,7 @@ class SpecStoryImporter:
                 sections.append((role, "(sidechain)" in header.group(2), []))
             elif sections:
                 sections[-1][2].append(line)
-        if not any(body and any(line.strip() for line in body) for _, _, body in sections):
+        if not any(line.strip() for _, _, body in sections for line in body):
             # Only the export's header and the session's comment (a session opened and closed with nothing said).
             yield Skipped("SpecStory session without a conversation")
             return
