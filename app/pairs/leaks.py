@@ -17,7 +17,7 @@ from typing import Any
 
 from app.pairs.cues import spread
 
-LEAK_DETECTOR_VERSION = "leaks-3"
+LEAK_DETECTOR_VERSION = "leaks-4"
 
 
 class LeakKind(StrEnum):
@@ -79,6 +79,9 @@ _ACK_NEEDS_STOP = (
     r"सही कहा", r"माफ़ कीजिए", r"माफ कीजिए", r"(?:aap|tum) sahi (?:ho|hain|hai)", r"sahi kaha", r"معك حق",
     r"أنت محق", r"عذرًا", r"عذرا", r"آسف", r"צודק", r"צודקת", r"סליחה", r"έχετε δίκιο", r"έχεις δίκιο", r"συγγνώμη",
     r"máte pravdu", r"máš pravdu", r"omlouvám se", r"du har rätt", r"förlåt",
+    # "Perfecto, entonces ...", "Verdade, faltou essa parte.", "Entendido:": agreement words that open a reply.
+    r"perfect", r"perfecto", r"parfait", r"perfekt", r"perfeito", r"perfetto", r"entendido", r"entendi",
+    r"entendu", r"verstanden", r"capito", r"verdade", r"é verdade", r"vero", r"è vero", r"klopt", r"inderdaad",
 )
 # Acknowledgements in Chinese, Japanese and Korean, which run on without a space: matched at the start of the
 # answer whatever follows them.
@@ -127,6 +130,21 @@ _REFERENCES = (
     r"(?:tienes|tiene) (?:toda la )?razón (?:sobre|con)\b", r"(?:vous avez|tu as) raison (?:sur|pour)\b",
     r"(?:du hast|sie haben) recht mit\b", r"(?:você tem|tem) (?:toda a )?razão (?:sobre|quanto)\b",
     r"как (?:вы|ты) (?:просили|просил|просила|сказали|заметили|заметил|заметила)\b",
+    # leaks-4: "dentro del límite que me marcaste", "comme tu me l'as demandé", "faltou essa parte", and a
+    # revision that says what it changed "this time" ("I cut most of the adjectives this time").
+    r"(?:que|como) (?:me )?(?:marcaste|indicaste|pediste|dijiste|mencionaste|comentaste|señalaste)\b",
+    r"comme (?:tu me l'as|vous me l'avez) (?:demandé|dit|indiqué)\b",
+    r"que (?:tu m'as|vous m'avez) (?:donnée?s?|indiquée?s?|demandée?s?)\b",
+    r"que (?:você )?(?:me )?(?:pediu|disse|mencionou|indicou|apontou)\b", r"faltou (?:essa|esta|isso|aquela)\b",
+    r"me faltó\b",
+)
+# A revision that says what it changed "this time" ("I cut most of the adjectives this time", "Diesmal habe ich
+# ..."): looked for only where the answer holds one of _THIS_TIME's words (a plain substring test).
+_THIS_TIME = ("this time", "diesmal", "dieses mal", "cette fois", "esta vez", "questa volta", "desta vez")
+_REVISION_NOTE = re.compile(
+    r"(?<![\w'])(?:(?:" + "|".join(_THIS_TIME) + r"),? (?:i|ich|j'ai|je|he|ho|eu)\b"
+    r"|i(?:'ve| have)? (?:cut|trimmed|removed|dropped|shortened|simplified|toned down|tightened|rewrote|rewritten"
+    r"|kept|made)\b[^.!?\n]{0,60}\bthis time\b)"
 )
 # The same in Chinese, Japanese and Korean (no spaces between words) and in Turkish, found anywhere in the answer
 # (no word-start check).
@@ -222,7 +240,10 @@ _REQUEST = re.compile(
     # The same requests in French, Spanish, Portuguese, Italian, German and Dutch ("montre un exemple avec
     # append", "usa um exemplo com pedidos").
     r"|montre|montrez|donne|ajoute|utilise|peux-tu|pourrais-tu|muestra|muéstrame|usa|agrega|añade|puedes|mostra|mostre"
-    r"|adiciona|pode|mostrami|aggiungi|puoi|zeig|nimm|verwende|füge|kannst du|laat|gebruik|voeg)\b"
+    r"|adiciona|pode|mostrami|aggiungi|puoi|zeig|nimm|verwende|füge|kannst du|laat|gebruik|voeg"
+    # "Et sous Windows ?", "¿Y en Linux?", "E no Mac?", "Und unter macOS?": "and ...?" asks for more.
+    r"|et (?:sous|pour|avec|si|sur)|y (?:en|para|con|si|sobre)|e (?:no|na|para|com|se|su|per|con)|und (?:unter|für|mit|wenn|auf)"
+    r"|en (?:op|voor|met))\b"
     r"|\byou (?:skipped|forgot|missed|left out|didn't|did not|never|should)\b"
 )
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
@@ -302,6 +323,11 @@ def _feedback_spans(answer: str, prose: str) -> list[LeakSpan]:
             fillers.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "filler"))
             next_filler = m.end()
         found = _REF_OR_FILL.search(prose, at + 1)
+    if any(words in prose for words in _THIS_TIME):
+        references += [
+            _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
+            for m in _REVISION_NOTE.finditer(prose)
+        ]
     if not prose.isascii():
         references += [
             _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
@@ -314,13 +340,18 @@ def follow_up_facts(*, followup: str, prompt: str) -> set[str]:
     """Facts (lower-cased) the follow-up states that the prompt does not."""
     german = len(_GERMAN_HINTS.findall(followup.lower())) >= 2
     known = _straight(prompt).lower()
+    # "Add a short Python example", "Et sous Windows ?": a request names what it wants, it states nothing of
+    # the user's situation; only its numbers and versions still count.
+    request = _REQUEST.search(_straight(followup).lower()) is not None
     facts: set[str] = set()
     for m in _FACT.finditer(_straight(followup)):
         token = m.group(0).rstrip(".,-")
         has_digit = any(c.isdigit() for c in token)
         plain_word = token[:1].isupper() and token[1:].islower() and not has_digit
         # At a sentence start any word is capitalized: only a number or version is evidence there.
-        if (plain_word and german) or (not has_digit and _SENTENCE_START.search(followup[: m.start()])):
+        if (plain_word and german) or (
+            not has_digit and (request or _SENTENCE_START.search(followup[: m.start()]))
+        ):
             continue
         if token.upper() in _COMMON_CAPS or len(token) < 2 or token.lower() in known:
             continue

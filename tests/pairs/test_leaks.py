@@ -281,3 +281,60 @@ def test_dropping_an_opener_keeps_the_next_paragraphs_emphasis():
         make_standalone(answer=answer, followup="off by one", prompt="Fix my loop")
         == "The loop starts at 0 now."
     )
+
+
+# leaks-4: from the third independent set's dev two thirds, written in other words here.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Perfecto, entonces vamos solo en tren: primero Ronda, luego Cádiz.",
+        "Parfait, voici la version sans gluten.",
+        "Verdade, esqueci das taxas. O cálculo fica assim: ...",
+        "Entendido: el informe queda en una página.",
+        "Quedan tres paradas, todas dentro del presupuesto que me indicaste.",
+        "Voici le texte, raccourci comme tu me l'as demandé.",
+        "O total já inclui o frete que você mencionou.",
+        "Faltou isso na primeira resposta: o IOF também entra.",
+        "The rain came sideways off the moor.\n\nThis time I kept the dialogue to two lines.",
+        "Here is the toast.\n\nI trimmed the jokes about his ex this time, so it stays warm.",
+    ],
+)
+def test_agreement_openers_and_references_to_the_request_in_more_forms(answer):
+    assert LeakKind.reply_to_feedback in {s.kind for s in feedback_spans(answer)}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Perfect pitch is rare: about one person in ten thousand has it.",
+        "This time zone has no daylight saving.",
+        "I kept the API the same as in the docs.",
+    ],
+)
+def test_the_same_words_used_otherwise_are_no_feedback(answer):
+    assert feedback_spans(answer) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "followup", "answer"),
+    [
+        (
+            "How do I read a CSV file?",
+            "Add an example with Pandas.",
+            "With Pandas: `pd.read_csv('a.csv')` ...",
+        ),
+        ("Comment installer Node ?", "Et sur macOS ?", "Sur macOS, le plus simple est Homebrew : ..."),
+        ("¿Cómo cambio el DNS?", "¿Y en Android?", "En Android: Ajustes > Red > DNS privado."),
+    ],
+)
+def test_a_request_names_what_it_wants_and_states_no_fact(prompt, followup, answer):
+    assert information_spans(answer=answer, followup=followup, prompt=prompt) == []
+
+
+def test_a_request_still_gives_its_numbers():
+    spans = information_spans(
+        answer="On Python 3.9 use `Optional[int]` instead.",
+        followup="Show it for 3.9 please",
+        prompt="How do I annotate an optional int?",
+    )
+    assert "3.9" in [s.text for s in spans]
