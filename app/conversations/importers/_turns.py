@@ -221,7 +221,12 @@ class TurnBuilder:
             # Context with no typed text after it (a shell line at the very end): nothing to attach it to.
             self.dropped["context"] += len(self._context)
             self._context = []
-        if complete and len({turn.role for turn in self.turns}) < 2:
+        if complete and len(roles := {turn.role for turn in self.turns}) < 2:
+            # Say which side is missing: a training line of a system prompt and an answer has no question.
+            if roles == {"assistant"}:
+                raise BadRecord("no user message: only the assistant's (a prompt is needed for a conversation)")
+            if roles == {"user"}:
+                raise BadRecord("no assistant answer: only the user's messages")
             raise BadRecord("no conversation turns")
         return self.turns
 

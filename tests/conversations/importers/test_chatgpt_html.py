@@ -109,7 +109,7 @@ def test_an_exporter_page_with_one_side_only_is_an_error() -> None:
     only_user = page[: page.index('<div class="conversation-item">\n    <div class="author GPT-3">')]
     (error,) = _parse(only_user.encode(), "one-sided.html")
     assert isinstance(error, RecordError)
-    assert error.reason == "ChatGPT Exporter page: no conversation turns"
+    assert error.reason == "ChatGPT Exporter page: no assistant answer: only the user's messages"
 
 
 def test_chat_html_reads_the_conversations_its_script_holds() -> None:

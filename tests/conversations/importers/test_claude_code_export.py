@@ -83,7 +83,7 @@ def test_an_export_without_an_answer_is_one_error() -> None:
     data = b"\n > not a prompt\n\n> only a prompt\n\n\xe2\x9c\xbb Brewed for 2s\n"
     (error,) = list(get_importer("claude-code-export").parse(io.BytesIO(data), "x.txt"))
     assert isinstance(error, RecordError)
-    assert error.reason == "Claude Code export: no conversation turns"
+    assert error.reason == "Claude Code export: no assistant answer: only the user's messages"
 
 
 def test_import_stores_the_pairs_and_again_adds_nothing(engine: Engine) -> None:

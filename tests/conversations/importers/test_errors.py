@@ -118,6 +118,8 @@ def test_wrong_field_types_name_the_field() -> None:
             ]
         },
         {"messages": [{"role": "user", "content": "only a question"}]},
+        # A training line of a system prompt and an answer: which side is missing is said.
+        {"messages": [{"role": "system", "content": "be brief"}, {"role": "assistant", "content": "ok"}]},
     ]
     _, errors = parse("openai", jsonl(*records))
     assert errors_of(errors) == [
@@ -127,7 +129,8 @@ def test_wrong_field_types_name_the_field() -> None:
         (4, None, "messages: expected a list, got null"),
         (5, None, "expected a JSON object, got a list"),
         (6, None, "messages[1].tool_calls[0].function.name: expected a string, got a number"),
-        (7, None, "no conversation turns"),
+        (7, None, "no assistant answer: only the user's messages"),
+        (8, None, "no user message: only the assistant's (a prompt is needed for a conversation)"),
     ]
     _, errors = parse("anthropic", jsonl({"messages": [{"role": "system", "content": "x"}]}))
     assert errors_of(errors) == [(1, None, 'messages[0].role: expected "user" or "assistant", got "system"')]

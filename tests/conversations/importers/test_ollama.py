@@ -82,7 +82,7 @@ def test_errors_name_their_line() -> None:
         assert (error.line, error.reason) == (line, reason)
     (error,) = _parse(head)
     assert isinstance(error, RecordError)
-    assert error.reason == "Ollama Modelfile: no conversation turns"
+    assert error.reason == "Ollama Modelfile: no assistant answer: only the user's messages"
 
 
 def test_import_stores_the_pairs_and_again_adds_nothing(engine: Engine) -> None:
