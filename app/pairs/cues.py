@@ -38,7 +38,7 @@ PUSHBACK_CUES = (
         r"stopped (?:working|compiling|rendering|showing|loading|responding|sticking)\b",
         r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant|mentioned)\b",
-        r"i asked (?:for|about)\b",
+        r"i asked (?:for|about)\b", r"(?:أنا|انا) (?:قلت|كتبت)", r"قلت لك",
         # "did you just make that up??", "not quite what my manager had in mind".
         r"(?:did|do) you (?:just )?make (?:that|this|it|those|these|them) up\b", r"made (?:that|this|it|those) up\b",
         r"not (?:quite |exactly |really )?what (?:\w+ ){0,2}had in mind\b", r"not quite (?:right|it)\b",
@@ -122,7 +122,7 @@ PUSHBACK_CUES = (
     Cue("redo", 2.0, (
         r"redo\b", r"rewrite (?:it|this|that)\b", r"try again\b", r"start over\b",
         r"do it (?:again|properly|right)\b", r"(?:simplify|shorten) (?:it|this|that)\b", r"tone (?:it|this|that) down\b",
-        r"다시 (?:써|작성|만들어)",
+        r"다시 (?:써|작성|만들어|풀어|해)",
         r"make it (?:shorter|simpler|clearer|more concise)\b", r"noch ?(?:ein)?mal\b",
         r"neu (?:machen|schreiben)\b", r"mach es (?:kürzer|einfacher)\b", r"refai(?:s|tes)\b",
         r"recommencez?\b", r"encore une fois\b", r"rehaz", r"otra vez\b", r"de nuevo\b", r"vuelve a intentar",
@@ -294,6 +294,7 @@ ACCEPTANCE_CUES = (
         r"(?:fixed|sorted|solved) now\b", r"(?:finally |it )went through\b", r"now (?:it|this) (?:works?|opens?|runs?|loads?)\b",
         r"(?:it|this) (?:opens?|works?) now\b",
         r"(?:is|are) (?:now )?(?:working|flowing|green)\b(?![^.!?\n]* but\b)", r"got us (?:down )?to\b", r"helped\b",
+        r"^(?:green|all green|passes|passed|passou)\b(?![^.!?\n]* but\b)", r"passou (?:aqui|agora|tb|também)\b",
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
         r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
@@ -314,7 +315,7 @@ ACCEPTANCE_CUES = (
         r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing|phenomenal|wonderful|superb|outstanding)\b",
         r"love (?:it|this)\b",
         r"super\b", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
-        r"genial\b", r"excelente\b",
+        r"genial\b", r"excelente\b", r"buen[ií]sim[oa]\b",
         # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
         r"(?:much|way|massively|so much|far|a lot|lot|hugely|vastly) (?:better|cleaner|clearer|simpler)\b",
         # Slang that praises: "omg this slaps 😭", "no notes", "chef's kiss".
@@ -342,12 +343,19 @@ ACCEPTANCE_CUES = (
         r"jetzt noch\b", r"noch eine (?:frage|sache)\b", r"als nächstes\b", r"(?:nächste|letzte) frage\b",
         r"autre question\b", r"ensuite\b", r"dernière (?:chose|question)\b", r"maintenant ajoute\b",
         r"otra pregunta\b", r"última (?:cosa|pregunta)\b", r"ahora (?:añade|agrega|quiero)\b",
+        r"^ahora (?:un|una|otro|otra)\b",
         r"另外", r"[还還]有一[个個]问题", r"[还還]有一[個个]問題", r"下一步", r"接下[来來]", r"[顺順]便", r"次に",
         r"別の質問", r"もう一つ", r"ついでに",
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
         r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright|dale|listo|vale|tamam)\b(?![,.!…]* (?:but|though|however|so|pero|ama)\b)",
+        # A coding agent's "y" (yes): alone or before an approval, not Spanish "y" ("and").
+        r"^y(?:\W*$|\W+(?:looks|lgtm|go|do it|sure|pls|please|continue|ok|okay|proceed)\b)",
+        # "better. do the same cleanup in retry.go": the revision taken, the next step asked.
+        r"^(?:better|much better|way better|that's better)\b(?![,.!]* (?:but|though|however)\b)",
+        # "plan looks sane. I'll apply myself": the person takes over the answer.
+        r"i'll (?:apply|merge|deploy|push|run|test|review|do) (?:it |that |this |the rest )?(?:myself|manually|later)\b",
         # "1, use the existing redis": an option picked from the ones the answer offered.
         r"^(?:option )?\d\b[,.)]? (?:use|go|keep|with|the|let's|pls|please)\b",
         # Acknowledgements, reactions and sign-offs that open a reply ("interesting", "fair", "noted", "lol",
@@ -368,6 +376,11 @@ ACCEPTANCE_CUES = (
         # The user restarting their own message: "actually no, let me start again, thats the wrong order".
         r"let me (?:start|try|say it|write it) (?:again|over)\b", r"let me rephrase\b", r"scratch that\b",
         r"(?:it's|it was|was|that's|that was) my (?:own )?(?:typo|mistake|fault|bad)\b", r"my typo\b",
+        # "revert 3f2a1c9, that's my commit", "that was me testing something", "I've made a mistake. The 2,400 was ...".
+        r"(?:that's|that is|it's|it is) my (?:own )?(?:commit|change|branch|edit)\b",
+        r"(?:that's|that is|that was|it was|was) (?:just )?me (?:testing|trying|playing|messing|experimenting)\b",
+        r"i(?:'ve| have) made a mistake\b", r"(?:ese|este) commit es m[ií]o\b",
+        r"제가 (?:\w+ )?잘못 (?:봤|읽|적|썼|입력|계산|알)", r"是我(?:本地|自己)",
         r"(?:on|in) the wrong (?:branch|folder|directory|env|environment|venv|tab|project|account|machine|server)\b",
         r"mali (?:pala )?(?:ang )?(?:na-?type|nailagay|nasulat|nailista) ko\b",
         r"erro meu\b", r"culpa minha\b", r"foi mal\b", r"mi error\b", r"error mío\b", r"culpa mía\b",
@@ -422,6 +435,9 @@ ACCEPTANCE_CUES = (
         # "go", "lgtm. commit", "push it, then ...": the next step alone.
         r"^(?:go|go ahead|proceed|do it|lgtm|yes|yep|ok|okay|sure)\W*$", r"^lgtm\b",
         r"^(?:push|commit|merge|ship|deploy) (?:it|that|this)\b",
+        # A coding agent's next step, closing the reply: "green ✅ tag it", "ok now commit and push", "commita aí".
+        r"(?:commit|push|merge|tag|ship|deploy|release|rebase)(?: (?:and )?(?:it|this|that|them|now|push|tag|everything|all|pls|please))*\W*$",
+        r"commita\b", r"(?:faz|haz|mach) (?:o |el |den |das )?(?:commit|push)\b",
     )),
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-9"
+DETECTOR_VERSION = "heuristic-10"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 DEFAULT_THRESHOLD = 0.5

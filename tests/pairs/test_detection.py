@@ -1365,3 +1365,73 @@ def test_a_yes_or_no_to_the_answers_question_is_an_answer_and_to_an_offer_is_not
     )
     shorter = "Her er en version på under 250 ord: ..."
     assert "states-problem" in _pair(offered, "Nej, den skal være under 250 ord.", shorter)[1]
+
+
+# heuristic-10: from the thirteenth independent batch's dev two thirds (written in other words here): a coding
+# agent's session, where the person approves, takes over or gives the next step in a few words.
+AGENT_ANSWER = (
+    "Updated `billing/invoice.py` so totals are rounded once, at the end:\n\n```python\ndef total(lines):\n"
+    "    return round(sum(l.amount for l in lines), 2)\n```\n\nAll 48 tests pass."
+)
+AGENT_NEXT = (
+    '```\n$ git add billing/invoice.py\n$ git commit -m "fix(billing): round totals once"\n'
+    "[main 4e1c2aa] fix(billing): round totals once\n```\n\nCommitted on `main`."
+)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "y",
+        "y looks fine",
+        "green on CI 🎉 tag it",
+        "nice, now commit and push",
+        "much better. same treatment for the refunds module",
+        "the plan reads fine, I'll deploy it myself tomorrow",
+        "ficou certo, commita aí",
+        "drop the lockfile change, that was me trying a newer eslint",
+        "revert 7d1e0f2 as well, it's my commit from friday and it's unrelated",
+    ],
+)
+def test_an_agents_next_step_approval_or_takeover_states_no_problem(reply):
+    score, signals = _pair(AGENT_ANSWER, reply, AGENT_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        # The person's own slip, in Korean ("sorry, I misread the problem, it's 6 m not 3 m, can you redo it")
+        # and in English: no pair, though a redo follows.
+        (
+            "앗 죄송해요 제가 문제를 잘못 읽었어요 길이가 3m가 아니라 6m예요 다시 해주세요",
+            "길이가 6m라면 ...",
+        ),
+        (
+            "Sorry, I've made a mistake: the class has 32 pupils, not 23. Redo the table?",
+            "With 32 pupils ...",
+        ),
+    ],
+)
+def test_the_persons_own_slip_in_more_forms_is_no_pair(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] < DEFAULT_THRESHOLD
+
+
+def test_praise_and_the_next_item_in_spanish_state_no_problem():
+    assert (
+        score_of("buenísimo 👌 ahora otra cita: un artículo de revista con dos autores") < DEFAULT_THRESHOLD
+    )
+
+
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        # "thanks, but I said three sections, not four. The school only uses three." "You're right, here it is in
+        # three sections: ..."
+        ("شكرا، بس انا قلت ٣ أقسام مش ٤. المدرسة بتستخدم ٣ بس.", "معك حق، هذه نسخة بثلاثة أقسام فقط: ..."),
+        # "the teacher said L'Hôpital loses marks, solve it again the textbook way"
+        ("선생님이 로피탈 쓰면 감점이래요. 교과서 방식으로 다시 풀어 주세요", REVISION),
+    ],
+)
+def test_i_said_in_arabic_and_solve_again_in_korean_are_pushback(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
