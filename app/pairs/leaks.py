@@ -17,7 +17,7 @@ from typing import Any
 
 from app.pairs.cues import spread
 
-LEAK_DETECTOR_VERSION = "leaks-4"
+LEAK_DETECTOR_VERSION = "leaks-5"
 
 
 class LeakKind(StrEnum):
@@ -146,6 +146,22 @@ _REVISION_NOTE = re.compile(
     r"|i(?:'ve| have)? (?:cut|trimmed|removed|dropped|shortened|simplified|toned down|tightened|rewrote|rewritten"
     r"|kept|made)\b[^.!?\n]{0,60}\bthis time\b)"
 )
+# An earlier answer named in the middle ("Unlike the snippet I gave earlier, ..."): looked for only where the
+# answer says what "I" gave.
+_EARLIER = ("earlier", "before", "first", "previously", "last time")
+_EARLIER_ANSWER = re.compile(
+    r"(?<![\w'])(?:the|my) (?:\w+ )?(?:snippet|code|version|answer|example|script|query|suggestion|approach|draft"
+    r"|plan|one|generator|function|loop|regex|command|fix|solution|formula|list|table|outline)"
+    r" i (?:gave|wrote|suggested|showed|posted|proposed)(?: you)? (?:" + "|".join(_EARLIER) + r")\b"
+)
+# "Good point about the deadlifts" anywhere, late in the answer too.
+_POINT_ABOUT = re.compile(r"(?<![\w'])(?:good|fair|great|valid) (?:point|call|question) (?:about|regarding|re)\b")
+# Each with the words that must be in the answer for it to match (plain substring tests, cheaper than the regex).
+_GATED_REFERENCES = (
+    (_THIS_TIME, _REVISION_NOTE),
+    ((" i gave ", " i wrote ", " i suggested ", " i showed ", " i posted ", " i proposed "), _EARLIER_ANSWER),
+    (("point ", "call ", "question "), _POINT_ABOUT),
+)
 # The same in Chinese, Japanese and Korean (no spaces between words) and in Turkish, found anywhere in the answer
 # (no word-start check).
 _REFERENCES_ANYWHERE = (
@@ -157,6 +173,11 @@ _REFERENCES_ANYWHERE = (
 _FILLERS = (
     r"let me (?:go deeper|elaborate|expand|try again|redo|fix|correct|revise|reconsider|clarify)\b",
     r"here(?:'s| is) (?:a |the )?(?:corrected|revised|updated|fixed|better|improved)\b",
+    # "Bien sûr, voici une version plus concise :", "here's a shorter version": a version measured against the last.
+    r"here(?:'s| is) (?:a |the )?(?:shorter|more concise|simpler|tighter|trimmed|condensed|longer|more detailed)\b",
+    r"voici (?:une |la )?version plus (?:courte|concise|simple|détaillée|longue)\b",
+    r"aquí (?:tienes|está) (?:una |la )?versión más (?:corta|breve|concisa|sencilla|detallada)\b",
+    r"hier (?:ist|kommt) (?:eine |die )?(?:kürzere|knappere|einfachere|ausführlichere) (?:version|fassung)\b",
     r"lass mich\b", r"laissez-moi\b", r"déjame\b", r"permíteme\b",
 )
 # Openers that continue the exchange; only at the very start of the answer.
@@ -226,7 +247,7 @@ _FACT = re.compile(
     rf"(?<![{_CASED}.])(?:\d[\d,.]*\d(?:\s?(?:[kKmMbB]|GB|MB|TB|million|billion)\b)?|\d[kKmMbB]\b"
     r"|[A-Za-z][\w+#.-]*\d[\w.-]*|[A-Z][a-z]*[A-Z][\w.]*|[A-Z]{2,}[\w]*|[A-Z][a-z]{2,}[\w-]*)"
 )
-_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*[\"'(]*$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*[\"'(¿¡]*$")
 # German capitalizes every noun: in a German follow-up a capitalized word is not evidence of a name.
 _GERMAN_HINTS = re.compile(r"\b(?:der|die|das|und|nicht|ist|ein|eine|du|wir|hast|haben|fehlt|mit)\b")
 _COMMON_CAPS = frozenset({"I", "OK", "IT", "THE", "AND", "NOT", "NO", "BUT", "YES"})
@@ -240,7 +261,7 @@ _REQUEST = re.compile(
     # The same requests in French, Spanish, Portuguese, Italian, German and Dutch ("montre un exemple avec
     # append", "usa um exemplo com pedidos").
     r"|montre|montrez|donne|ajoute|utilise|peux-tu|pourrais-tu|muestra|muéstrame|usa|agrega|añade|puedes|mostra|mostre"
-    r"|adiciona|pode|mostrami|aggiungi|puoi|zeig|nimm|verwende|füge|kannst du|laat|gebruik|voeg"
+    r"|adiciona|pode|mostrami|aggiungi|puoi|zeig|nimm|verwende|füge|kannst du|laat|gebruik|voeg|dime|dis-moi|me diz"
     # "Et sous Windows ?", "¿Y en Linux?", "E no Mac?", "Und unter macOS?": "and ...?" asks for more.
     r"|et (?:sous|pour|avec|si|sur)|y (?:en|para|con|si|sobre)|e (?:no|na|para|com|se|su|per|con)|und (?:unter|für|mit|wenn|auf)"
     r"|en (?:op|voor|met))\b"
@@ -323,17 +344,47 @@ def _feedback_spans(answer: str, prose: str) -> list[LeakSpan]:
             fillers.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "filler"))
             next_filler = m.end()
         found = _REF_OR_FILL.search(prose, at + 1)
-    if any(words in prose for words in _THIS_TIME):
-        references += [
-            _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
-            for m in _REVISION_NOTE.finditer(prose)
-        ]
+    for words, pattern in _GATED_REFERENCES:
+        if any(word in prose for word in words):
+            references += [
+                _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
+                for m in pattern.finditer(prose)
+            ]
     if not prose.isascii():
         references += [
             _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
             for m in _REF_ANYWHERE.finditer(prose)
         ]
     return sorted(spans + references + fillers, key=lambda s: s.start)
+
+
+# Short names typed in a follow-up for what an answer names in full ("we're on pg" -> "In PostgreSQL ...").
+_ALIASES = {
+    "pg": ("postgresql", "postgres"), "postgres": ("postgresql",), "k8s": ("kubernetes",), "mac": ("macos",),
+    "mongo": ("mongodb",), "vscode": ("vs code",),
+}  # fmt: skip
+# A runtime and its version run together ("py38", "node18", "pg15"): the version is the fact ("3.8", "18").
+_RUNTIME_VERSION = re.compile(
+    r"(?<![\w.])(py|python|node|nodejs|pg|postgres|java|jdk|php|ruby|go|ubuntu|debian|rhel|ios|android|macos|win)"
+    r"v?(\d{1,2})(?:\.?(\d{1,2}))?(?![\w.])"
+)
+# How many people a follow-up says there are ("there'll be six of us", "we're 4"), as digits.
+_NUMBER_WORDS = {
+    word: str(n)
+    for n, words in enumerate(
+        (
+            (), (), ("two",), ("three",), ("four",), ("five",), ("six",), ("seven",), ("eight",), ("nine",),
+            ("ten",), ("eleven",), ("twelve",),
+        )
+    )
+    for word in words
+}  # fmt: skip
+_PEOPLE = re.compile(
+    r"(?<!\w)(?:(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r") of us\b"
+    r"|(?:we(?:'re| are| will be|'ll be)|there(?:'ll| will) be|party of|group of) (\d{1,3}|"
+    + "|".join(_NUMBER_WORDS)
+    + r")\b)"
+)
 
 
 def follow_up_facts(*, followup: str, prompt: str) -> set[str]:
@@ -356,6 +407,13 @@ def follow_up_facts(*, followup: str, prompt: str) -> set[str]:
         if token.upper() in _COMMON_CAPS or len(token) < 2 or token.lower() in known:
             continue
         facts.add(token.lower())
+    for m in _RUNTIME_VERSION.finditer(_straight(followup).lower()):
+        runtime, major, minor = m.groups()
+        if runtime in ("py", "python") and minor is None and len(major) >= 2:
+            major, minor = major[0], major[1:]  # "py38", "py311"
+        version = f"{major}.{minor}" if minor is not None else major
+        if len(version) >= 2 and version not in known:
+            facts.add(version)
     return facts
 
 
@@ -364,7 +422,19 @@ def named_facts(*, followup: str, prompt: str, answer: str) -> set[str]:
     spotify") that the prompt does not hold and the answer writes as a name: in a code span, or capitalized
     where no sentence starts (not in a German answer, which capitalizes every noun, unless all in capitals)."""
     straight = _straight(followup)
-    candidates = {w.lower() for w in _LOWER_WORD.findall(straight)} - _STOPWORDS
+    lowered_followup = straight.lower()
+    # "it's the orders table, not users": what the follow-up says the situation is not is no fact of it.
+    candidates = {
+        m.group(0).lower()
+        for m in _LOWER_WORD.finditer(straight)
+        if not lowered_followup[max(m.start() - 4, 0) : m.start()].endswith("not ")
+    } - _STOPWORDS
+    candidates |= {
+        full
+        for short, names in _ALIASES.items()
+        if short in lowered_followup and re.search(rf"(?<![\w.]){short}(?![\w.])", lowered_followup)
+        for full in names
+    }
     if not candidates or _REQUEST.search(straight.lower()):
         # "also cache pip", "you skipped multiprocessing", "use contextlib": a request for more, not a fact.
         return set()
@@ -415,6 +485,27 @@ def unit_facts(*, followup: str, prompt: str) -> list[re.Pattern[str]]:
     return patterns
 
 
+def people_facts(*, followup: str, prompt: str) -> list[re.Pattern[str]]:
+    """How many people the follow-up says there are ("there'll be six of us"), as patterns that find the number
+    the answer gives them ("for 6 people", "6 servings")."""
+    lowered = _straight(followup).lower()
+    if "us" not in lowered and "be " not in lowered and "we" not in lowered and "of " not in lowered:
+        return []
+    known = _straight(prompt).lower()
+    patterns = []
+    for m in _PEOPLE.finditer(lowered):
+        count = m.group(1) or m.group(2)
+        number = _NUMBER_WORDS.get(count, count)
+        pattern = re.compile(
+            rf"(?<![{_CASED}.,]){number}\s?(?:people|persons|guests|servings|portions|adults|of you)\b"
+            rf"|\bfor {number}(?![{_CASED}.,])",
+            re.IGNORECASE,
+        )
+        if pattern.search(known) is None:
+            patterns.append(pattern)
+    return patterns
+
+
 def information_spans(*, answer: str, followup: str, prompt: str) -> list[LeakSpan]:
     """Occurrences in the answer's prose of facts only the follow-up gave."""
     return _all_information(answer, _prose(answer).lower(), followup, prompt)
@@ -427,7 +518,9 @@ def _all_information(answer: str, prose: str, followup: str, prompt: str) -> lis
     if names:
         # A name may sit in a code span (`httpx`): look in the answer with only its fenced blocks blanked.
         spans += _information_spans(answer, _unfenced(answer).lower(), names)
-    for pattern in unit_facts(followup=followup, prompt=prompt):
+    for pattern in unit_facts(followup=followup, prompt=prompt) + people_facts(
+        followup=followup, prompt=prompt
+    ):
         spans += [
             _span(answer, LeakKind.information, m.start(), m.end(), "follow-up fact")
             for m in pattern.finditer(prose)

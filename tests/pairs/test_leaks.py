@@ -338,3 +338,53 @@ def test_a_request_still_gives_its_numbers():
         prompt="How do I annotate an optional int?",
     )
     assert "3.9" in [s.text for s in spans]
+
+
+# leaks-5: from the fourth independent set's dev two thirds, written in other words here.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Week 1 starts with squats and rows.\n\nFair point about the bench press: it is once a week now.",
+        "Use `itertools.islice`. Unlike the generator I suggested earlier, this one never holds the file.",
+        "Here's a shorter version:\n\nThe meeting moves to Tuesday.",
+        "Bien sûr, voici une version plus courte : la réunion passe à mardi.",
+    ],
+)
+def test_late_references_and_a_shorter_version_reply_to_the_feedback(answer):
+    assert LeakKind.reply_to_feedback in {s.kind for s in feedback_spans(answer)}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "followup", "answer", "leaked"),
+    [
+        (
+            "How do I dedupe rows by email?",
+            "we're on pg 14",
+            "In PostgreSQL, use `DISTINCT ON` ...",
+            "postgresql",
+        ),
+        ("How do I merge two dicts?", "stuck on py37 at work", "On Python 3.7 use `{**a, **b}` ...", "3.7"),
+        ("Scale this soup for 2.", "there'll be five of us", "Soup for 5 people: 750 g of squash ...", "5"),
+        ("What games for a birthday?", "we are 8", "Games that work for 8: charades, ...", "for 8"),
+    ],
+)
+def test_short_names_runtime_versions_and_head_counts_are_information(prompt, followup, answer, leaked):
+    spans = information_spans(answer=answer, followup=followup, prompt=prompt)
+    assert any(leaked in s.text.lower() for s in spans), spans
+
+
+@pytest.mark.parametrize(
+    ("prompt", "followup", "answer"),
+    [
+        # What the follow-up says the situation is not, and a Spanish question, state no fact.
+        (
+            "Add an index to the invoices table.",
+            "the invoices table, not customers",
+            "Index `customers_id` ...",
+        ),
+        ("Receta de arroz con pollo", "¿Con azafrán o sin azafrán?", "Con azafrán queda más aromático ..."),
+        ("Review etiquette?", "examples?", 'Praise too: "Good catch on the cache race."'),
+    ],
+)
+def test_negated_names_questions_and_quoted_praise_are_no_leaks(prompt, followup, answer):
+    assert find_leaks(answer=answer, followup=followup, prompt=prompt) == []
