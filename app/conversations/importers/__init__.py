@@ -80,6 +80,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("preference", "preference"),
     ("sharegpt", "sharegpt"),
     ("sft-dataset", "sft_dataset"),
+    ("chat-template", "chat_template"),
     ("anthropic", "anthropic"),
     ("openai", "openai"),
     ("claude-code-export", "claude_code_export"),

@@ -82,6 +82,7 @@ def test_registry() -> None:
         "preference",
         "sharegpt",
         "sft-dataset",
+        "chat-template",
         "anthropic",
         "openai",
         "claude-code-export",
