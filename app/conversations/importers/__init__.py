@@ -32,6 +32,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("zed", "zed"),
     ("gemini-api", "gemini_api"),
     ("ai-studio", "ai_studio"),
+    ("openai-api", "openai_api"),
     ("openai-items", "openai_items"),
     ("opencode", "opencode"),
     ("goose", "goose"),

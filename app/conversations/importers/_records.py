@@ -221,10 +221,21 @@ class RecordImporter:
         if records:
             return self.looks(records[0])
         first = first_byte(head)
+        if first == ord("[") and not _opens_array_of_objects(head):
+            # "[2023-11-04 22:49:50] [INFO] ... with body: {"messages": ...}": a log line, not an array of records.
+            return False
         return first is not None and first in self.starts and self.hint(head)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         return parse_records(stream, filename, self.convert, (self.name, self.looks))
+
+
+_ARRAY_OF_OBJECTS = re.compile(rb"\s*\[\s*[{\]]")
+
+
+def _opens_array_of_objects(head: bytes) -> bool:
+    """Whether the head opens a JSON array whose first item is an object (or an empty array)."""
+    return _ARRAY_OF_OBJECTS.match(head.removeprefix(BOM)) is not None
 
 
 def _decoded(items: Iterable[bytes]) -> Iterator[Any]:

@@ -1,6 +1,10 @@
 """Conversation items of OpenAI's Responses and Conversations APIs: the list `GET /v1/conversations/{id}/items`
 returns (`{"object": "list", "data": [items], "first_id", "last_id", "has_more"}`), or a JSON array of such items
-(a Responses `input` saved as it was sent). One conversation per file.
+(a Responses `input` saved as it was sent); and the Assistants API's thread messages, the list `GET
+/v1/threads/{id}/messages` returns (the same wrapper around `{object: "thread.message", role, created_at, content:
+[{type: "text", text: {value, annotations}} | {type: "image_file", ...}]}`, newest first unless asked otherwise:
+read in the order of `created_at`; a file citation's marker, `【4:0†source】`, is taken out of the text as its
+annotation places it). One conversation per file.
 
 Shape from OpenAI's API reference: an item is `{type: "message", role: "user" | "assistant" | "system" |
 "developer", content: [{type: "input_text" | "output_text", text} | {type: "input_image" | "input_file", ...}]}`
@@ -13,6 +17,7 @@ file's path is the external id, the first prompt the title.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -26,6 +31,10 @@ from .base import FileFormatError, ParseResult, RecordError
 from .openai import parse_arguments
 
 _TEXT_PARTS = ("input_text", "output_text", "text", "refusal")
+# A thread's message list longer than the head: the list's wrapper, then its first message.
+_THREAD_LIST = re.compile(
+    rb'\s*\{\s*"object"\s*:\s*"list"\s*,\s*"data"\s*:\s*\[\s*\{[^\[]*"object"\s*:\s*"thread\.message"'
+)
 
 
 def _text(content: Any, builder: TurnBuilder, where: str) -> str:
@@ -36,14 +45,30 @@ def _text(content: Any, builder: TurnBuilder, where: str) -> str:
     texts = []
     for part in content:
         kind = part.get("type") if type(part) is dict else None
-        if kind in _TEXT_PARTS and type(part.get("text", part.get("refusal"))) is str:
+        if kind == "text" and type(part.get("text")) is dict:
+            texts.append(_thread_text(part["text"]))
+        elif kind in _TEXT_PARTS and type(part.get("text", part.get("refusal"))) is str:
             texts.append(part.get("text", part.get("refusal")))
         else:
             builder.dropped[str(kind).removeprefix("input_") if kind else "unknown"] += 1
     return "\n".join(texts)
 
 
-def _add(builder: TurnBuilder, item: dict[str, Any], where: str) -> None:
+def _thread_text(text: dict[str, Any]) -> str:
+    """An Assistants API text part's words, its file citations' markers taken out (a file path's link is kept)."""
+    value = text.get("value")
+    if type(value) is not str:
+        return ""
+    annotations = text.get("annotations")
+    for note in annotations if type(annotations) is list else ():
+        marker = note.get("text") if type(note) is dict and note.get("type") == "file_citation" else None
+        if type(marker) is str and marker:
+            value = value.replace(marker, "")
+    return value
+
+
+def add_item(builder: TurnBuilder, item: dict[str, Any], where: str) -> None:
+    """Feed one conversation item (or Assistants thread message) to `builder`; BadRecord names a bad field."""
     kind = item.get("type", "message")
     if kind == "message":
         role = item.get("role")
@@ -76,6 +101,10 @@ def _add(builder: TurnBuilder, item: dict[str, Any], where: str) -> None:
         builder.dropped[str(kind)[:40]] += 1
 
 
+def _thread_message(item: dict[str, Any]) -> bool:
+    return item.get("object") == "thread.message" and type(item.get("content")) is list
+
+
 def _looks_item(item: dict[str, Any]) -> bool:
     content = item.get("content")
     return (
@@ -87,7 +116,11 @@ def _looks_item(item: dict[str, Any]) -> bool:
 
 def _items(value: Any) -> list[Any] | None:
     if type(value) is dict and value.get("object") == "list" and type(value.get("data")) is list:
-        return list(value["data"])
+        items = list(value["data"])
+        if items and all(type(i) is dict and i.get("object") == "thread.message" for i in items):
+            # Thread messages come newest first by default: read them in the order they were written.
+            items.sort(key=lambda i: i["created_at"] if type(i.get("created_at")) in (int, float) else 0)
+        return items
     return value if type(value) is list else None
 
 
@@ -97,16 +130,21 @@ class OpenAIItemsImporter:
     def sniff(self, head: bytes, filename: str) -> bool:
         def looks(record: dict[str, Any]) -> bool:
             data = record.get("data") if record.get("object") == "list" else None
-            first = data[0] if type(data) is list and data else record
-            return type(first) is dict and _looks_item(first)
+            if type(data) is list and data:
+                return type(data[0]) is dict and (_looks_item(data[0]) or _thread_message(data[0]))
+            # Thread messages one per line, without the list, are Jan's threads.
+            return _looks_item(record)
 
         return sniff_head(
             head,
             opener=b"{[",
             looks=looks,
             hint=lambda h: (
-                b'"type": "message"' in h.replace(b'"type":"message"', b'"type": "message"')
-                and (b'"input_text"' in h or b'"output_text"' in h)
+                (
+                    b'"type": "message"' in h.replace(b'"type":"message"', b'"type": "message"')
+                    and (b'"input_text"' in h or b'"output_text"' in h)
+                )
+                or _THREAD_LIST.match(h) is not None
             ),
         )
 
@@ -120,7 +158,10 @@ class OpenAIItemsImporter:
                 raise FileFormatError(
                     'expected a list of conversation items ({"object": "list", "data": [...]})'
                 )
-            yield conversation_of(items, _add, external_id=filename.replace("\\", "/"), field="data")
+            thread = items[0].get("thread_id") if items and type(items[0]) is dict else None
+            # A thread's messages carry the thread's id; a list of items is known by its file.
+            known_as = thread if type(thread) is str and thread else filename.replace("\\", "/")
+            yield conversation_of(items, add_item, external_id=known_as, field="data")
 
 
 importer = OpenAIItemsImporter()

@@ -34,6 +34,7 @@ def test_registry() -> None:
         "zed",
         "gemini-api",
         "ai-studio",
+        "openai-api",
         "openai-items",
         "opencode",
         "goose",

@@ -123,3 +123,47 @@ def test_odd_values_are_read_or_refused_never_crash() -> None:
         get_importer("langchain").parse(io.BytesIO(json.dumps(history).encode()), "x.json")
     )
     assert isinstance(conversation, ParsedConversation)
+
+
+def test_an_assistants_thread_is_read_oldest_first_without_citation_markers() -> None:
+    def message(
+        created: int, role: str, text: str, notes: list[dict[str, object]] | None = None
+    ) -> dict[str, object]:
+        return {
+            "id": f"msg_{created}",
+            "object": "thread.message",
+            "created_at": created,
+            "thread_id": "thread_tide",
+            "role": role,
+            "content": [{"type": "text", "text": {"value": text, "annotations": notes or []}}],
+        }
+
+    marker = "\u30104:0\u2020tides.pdf\u3011"
+    thread = {
+        "object": "list",
+        "data": [  # newest first, as the API lists them
+            message(
+                30,
+                "assistant",
+                f"Because the Sun and Moon pull at right angles.{marker}",
+                [{"type": "file_citation", "text": marker, "start_index": 47, "end_index": 60}],
+            ),
+            message(20, "user", "but why are neap tides smaller?"),
+            message(10, "assistant", "Spring tides come at new and full moon."),
+            message(5, "user", "When are spring tides?"),
+        ],
+        "first_id": "msg_30",
+        "last_id": "msg_5",
+        "has_more": False,
+    }
+    data = json.dumps(thread, indent=2).encode()
+    assert detect_format(data, "messages.json") == "openai-items"
+    (conversation,) = list(get_importer("openai-items").parse(io.BytesIO(data), "messages.json"))
+    assert isinstance(conversation, ParsedConversation)
+    assert conversation.external_id == "thread_tide"
+    assert turns(conversation) == [
+        ("user", "When are spring tides?"),
+        ("assistant", "Spring tides come at new and full moon."),
+        ("user", "but why are neap tides smaller?"),
+        ("assistant", "Because the Sun and Moon pull at right angles."),
+    ]
