@@ -66,14 +66,16 @@ def test_an_output_file_is_joined_to_the_requests_beside_it(tmp_path: Path) -> N
     )
     assert detect_format(output.read_bytes(), output.name) == "openai-api"
     neap, pull, failed = _read(output)
-    assert isinstance(neap, ParsedConversation) and isinstance(pull, ParsedConversation)
+    assert isinstance(neap, ParsedConversation)
+    assert isinstance(pull, ParsedConversation)
     assert neap.external_id == "tide-2"
     assert neap.system_prompt == "Answer in one line."
     assert turns(pull) == [
         ("user", "Why are there two tides a day?"),
         ("assistant", "The Moon pulls water to both the near and the far side."),
     ]
-    assert pull.metadata == {"model": "gpt-4o-mini-2024-07-18"} and pull.line == 2
+    assert pull.metadata == {"model": "gpt-4o-mini-2024-07-18"}
+    assert pull.line == 2
     assert failed == Skipped("Batch API result that failed (status 429)")
 
 
