@@ -7,7 +7,9 @@ this next to the process that writes, and a small import runs it in that process
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -84,6 +86,24 @@ def prepared(results: Iterable[ParseResult], *, pairs: bool = True) -> Iterator[
         yield prepare(result, pairs=pairs) if isinstance(result, ParsedConversation) else result
 
 
+# A JSON export fenced in Markdown: a few lines of notes, one ```json block, nothing after it.
+_FENCE_WITHIN = 2048
+_FENCE_OPENS = re.compile(rb"^```json[ \t]*\r?$", re.MULTILINE)
+_FENCED_JSON = re.compile(rb"\A(?:[^\n]*\n){0,12}?```json[ \t]*\r?\n(.*?)\r?\n```[ \t]*\s*\Z", re.DOTALL)
+_MAX_FENCED_BYTES = 64 * 1024 * 1024
+
+
+def _fenced_json(data: bytes) -> io.BytesIO | None:
+    """The JSON of a Markdown file that is only notes and one fenced JSON block, or None (the rest of the file
+    read already: its hash is complete)."""
+    if len(data) > _MAX_FENCED_BYTES:
+        return None
+    match = _FENCED_JSON.match(data)
+    if match is None or match.group(1).lstrip()[:1] not in (b"{", b"["):
+        return None
+    return io.BytesIO(match.group(1))
+
+
 def read_file(
     item: InputFile, *, format: str, read: FileRead, progress: Callable[[int], None] | None = None
 ) -> Iterator[ParseResult]:
@@ -107,6 +127,13 @@ def read_file(
             rows = parquet_records(item)
             stream, head = rows, rows.peek(HEAD_BYTES)[:HEAD_BYTES]
         fmt = format if format != "auto" else detect_format(head, name)
+        if fmt is None and _FENCE_OPENS.search(head[:_FENCE_WITHIN]) is not None:
+            # A Markdown note around one JSON export ("# Title", "**Source ID:** ...", then ```json ... ```):
+            # the JSON is read as its own format.
+            wrapped = _fenced_json(stream.read(_MAX_FENCED_BYTES + 1))
+            if wrapped is not None:
+                stream, head = wrapped, wrapped.getvalue()[:HEAD_BYTES]
+                fmt = detect_format(head, name)
         if fmt is None and name.lower().endswith((".html", ".htm")):
             # Folders of exports hold other pages (a viewer, an index): known not to be a format read here.
             yield Skipped(NOT_A_CHAT_PAGE)

@@ -185,3 +185,35 @@ def test_a_project_folder_finds_aider_and_specstory_logs(engine: Engine) -> None
         "SpecStory session without an answer": 1,
     }
     assert (summary.error_count, dict(summary.dropped)) == (0, {"aider command": 1, "image": 1})
+
+
+def test_a_json_export_fenced_in_a_markdown_note_is_read_as_its_format(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A collection of AI Studio chats saved as Markdown notes: a title, a source line, the chat's JSON fenced."""
+    chat = {
+        "runSettings": {"model": "models/gemini-2.5-flash", "temperature": 1.0},
+        "systemInstruction": {},
+        "chunkedPrompt": {
+            "chunks": [
+                {"text": "How many bones does an adult have?", "role": "user", "tokenCount": 9},
+                {"text": "An adult has 206 bones.", "role": "model", "finishReason": "STOP", "tokenCount": 7},
+            ],
+            "pendingInputs": [{"text": "", "role": "user"}],
+        },
+    }
+    note = tmp_path / "bones.md"
+    note.write_text(
+        "# Bones\n\n**Source ID:** 1AbCdEf\n\n```json\n" + json.dumps(chat, indent=2) + "\n```\n",
+        encoding="utf-8",
+    )
+    summary = run_import(engine, paths=[note])
+    assert (summary.conversations_added, summary.errors) == (1, [])
+    with Session(engine) as session:
+        (read,) = session.execute(select(ImportFile)).scalars()
+    assert read.format == "ai-studio"
+    # Text after the fence, or a fence that is not JSON, is a note like any other.
+    note.write_text('# Bones\n\n```json\n{"a": 1}\n```\n\nsee above\n', encoding="utf-8")
+    again = run_import(engine, paths=[note])
+    assert again.conversations_added == 0
+    assert again.error_count == 1

@@ -134,7 +134,9 @@ _POE_HEADER = re.compile(r"[ \t]*Conversation with (\S[^\n]{0,60}?) \(\d+ messag
 # citation marks (`[^1_2]`), their hidden list, a centred `⁂` and the sources as footnotes.
 _PERPLEXITY_LOGO = re.compile(rb"<img [^>\n]*perplexity\.ai/[^>\n]*pplx[^>\n]*>")
 _PERPLEXITY_NOISE = re.compile(
-    r"\[\^\d+_\d+\]|<span style=\"display:none\">.*?</span>|<div align=\"center\">⁂</div>"
+    r"\[\^\d+_\d+\]|<span style=\"display:none\">.*?</span>"
+    # The divider, centred either way (`align="center"`, or `style="text-align: center"` in later exports), or bare.
+    r"|<div (?:align=\"center\"|style=\"text-align:\s*center;?\")>⁂</div>|^[ \t]*⁂[ \t]*$"
 )
 _FOOTNOTE = re.compile(r"[ \t]*\[\^\d+_\d+\]:")
 _PREFIX = re.compile(

@@ -763,3 +763,21 @@ def test_an_export_holding_only_the_answers_is_skipped_with_its_reason() -> None
     assert detect_format(data, "ChatGPT-Career advice.md") == "markdown"
     results = list(get_importer("markdown").parse(io.BytesIO(data), "ChatGPT-Career advice.md"))
     assert results == [Skipped("chat export holding only the answers (its exporter left the prompts out)")]
+
+
+@pytest.mark.parametrize(
+    "divider", ['<div style="text-align: center">⁂</div>', '<div style="text-align:center;">⁂</div>', "⁂"]
+)
+def test_perplexitys_divider_in_later_exports_is_not_the_answers(divider: str) -> None:
+    logo = '<img src="https://r2cdn.perplexity.ai/pplx-full-logo-primary-dark%402x.png" style="height:64px"/>'
+    data = (
+        f"{logo}\n\n# how long do sourdough starters keep in the fridge\n\n"
+        f"About two weeks between feeds; it keeps for months if fed now and then.[^1_1]\n\n"
+        f'<span style="display:none">[^1_2]</span>\n\n{divider}\n\n[^1_1]: https://example.org/starter\n\n---\n\n'
+        f"# and frozen?\n\nFrozen, it keeps for about a year.[^2_1]\n\n{divider}\n\n[^2_1]: https://example.org/freeze\n"
+    ).encode()
+    conversation = parse_one("markdown", data, "sourdough.md")
+    assert [text for _, text in turns(conversation)][1::2] == [
+        "About two weeks between feeds; it keeps for months if fed now and then.",
+        "Frozen, it keeps for about a year.",
+    ]
