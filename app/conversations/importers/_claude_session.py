@@ -7,7 +7,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ._turns import TurnBuilder, flatten, prompt_title, response_block
-from .base import ParsedConversation
+from .base import ParsedConversation, ParsedTurn, Skipped
 
 # User entries that are the harness talking, not the person: dropped. (IDE and shell wrappers such as
 # `<bash-stdout>` or `<local-command-stdout>` are not here: the turn builder keeps them as context.)
@@ -23,6 +23,7 @@ _COMMAND_STARTS = ("<command-name>", "<command-message>", "<command-args>")
 _COMMAND_NAME = re.compile(r"<command-name>(.*?)</command-name>", re.DOTALL)
 _COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.DOTALL)
 _METADATA_KEYS = ("sessionId", "cwd", "gitBranch", "version")
+UNFINISHED = "session whose only answer was cut off (no text after its last tool call, or no words at all)"
 
 Record = dict[str, Any]
 
@@ -261,8 +262,9 @@ class Session:
         record = self.nodes[sibling][0]
         return _is_prompt(record) or record.get("timestamp") == self.nodes[onward][0].get("timestamp")
 
-    def conversation(self, filename: str, summaries: dict[str, str]) -> ParsedConversation | None:
-        """The session's conversation, or None when no user and assistant both speak in it."""
+    def conversation(self, filename: str, summaries: dict[str, str]) -> ParsedConversation | Skipped | None:
+        """The session's conversation; Skipped when its only answer was unfinished, None when no user and
+        assistant both speak in it."""
         if self.leaf is None:
             return None
         builder = TurnBuilder()
@@ -278,8 +280,15 @@ class Session:
             elif kind == "attachment":
                 _add_queued(builder, record)
         turns = builder.finish(complete=False)
+        cut = bool(turns) and turns[-1].role == "assistant" and _unfinished(turns[-1])
+        if cut:
+            # Left out with its prompt: a pair must never hold an answer cut short as if it were complete.
+            turns.pop()
+            if turns and turns[-1].role == "user":
+                turns.pop()
+            builder.dropped["unfinished answer"] += 1
         if len({turn.role for turn in turns}) < 2:
-            return None
+            return Skipped(UNFINISHED) if cut else None
         metadata = _metadata(records)
         return ParsedConversation(
             external_id=metadata.get("sessionId") or PurePath(filename).stem,
@@ -304,6 +313,17 @@ class Session:
         if "ai-title" in self.titles:
             return self.titles["ai-title"]
         return prompt_title(first_user)
+
+
+def _unfinished(turn: ParsedTurn) -> bool:
+    """An answer without words, or one that stops at a tool call or its result: the session ended, or the
+    person stopped it (a rejected tool call, an interruption), before the text it was going to end with. In a
+    finished answer text follows its last tool result."""
+    if not turn.text.strip():
+        return True
+    blocks = turn.blocks or ()
+    last_text = max((i for i, block in enumerate(blocks) if block["type"] == "text"), default=-1)
+    return any(block["type"] in ("tool_use", "tool_result") for block in blocks[last_text + 1 :])
 
 
 def _metadata(records: list[Record]) -> dict[str, str]:

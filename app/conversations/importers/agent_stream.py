@@ -5,7 +5,11 @@
   `message.id`), `user` lines carrying tool results, and a `result` line (`result`: the final text again). The
   person's prompt is in the output only when the run read its prompts as stream-json and replayed them
   (`--replay-user-messages`): a `user` line whose content is a string (or text blocks), `isReplay: true`.
-  `--output-format json` prints the `result` object alone (or, with `--verbose`, an array of the same lines).
+  `--output-format json` prints the `result` object alone (or, with `--verbose`, an array of the same lines);
+  early versions printed `{role: "system", cost_usd, duration_ms, result, session_id}` instead. Lines whose
+  `parent_tool_use_id` is set belong to a subagent's run (the Task tool's prompt, which the assistant wrote, and
+  the subagent's messages and tool calls): they are no turn of the conversation, whose Task tool result holds
+  the subagent's report.
 - Gemini CLI, `gemini -p --output-format stream-json`: `init` (`session_id`, `model`), `message` (`role` user or
   assistant; the answer comes in `delta: true` chunks to join), `tool_use` (`tool_name`, `tool_id`,
   `parameters`), `tool_result` (`tool_id`, `status`, `output`, `error`), `error` and `result`. The prompt is the
@@ -49,6 +53,14 @@ def _kind(record: dict[str, Any]) -> str | None:
         stats = record.get("stats")
         if "response" in record and type(stats) is dict and ("models" in stats or "session_id" in record):
             return "gemini-json"
+        # Claude Code's first `--output-format json`: `{role: "system", cost_usd, duration_ms, result, ...}`.
+        if (
+            record.get("role") == "system"
+            and "result" in record
+            and "session_id" in record
+            and "cost_usd" in record
+        ):
+            return "claude-json"
         return None
     if kind == "system" and record.get("subtype") == "init" and type(record.get("session_id")) is str:
         # Cursor's init names its key's source and model in words, and carries no tool list.
@@ -129,7 +141,7 @@ class AgentStreamImporter:
                 )
                 continue
             tool = _kind(record)
-            if tool in ("codex", "opencode", "gemini-json"):
+            if tool in ("codex", "opencode", "gemini-json", "claude-json"):
                 silent = True
                 continue
             session_id = record.get("session_id")
@@ -194,6 +206,8 @@ def _read(session: _Session, record: dict[str, Any]) -> None:
         content = record.get("output") if "output" in record else error.get("message", "")
         builder.block(tool_result(record.get("tool_id"), content, is_error=record.get("status") == "error"))
     elif kind in ("assistant", "user"):  # Claude Code and Cursor
+        if record.get("parent_tool_use_id") is not None:
+            return  # a subagent's run (its prompt, written by the assistant, is no turn of the person's)
         message = as_object(record.get("message"))
         content = message.get("content")
         if kind == "user":

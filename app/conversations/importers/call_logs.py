@@ -28,10 +28,21 @@ Shapes, read from each tool's serializers, API models and documentation (the fie
   attributes `gen_ai.system_instructions`, `gen_ai.input.messages` and `gen_ai.output.messages` (JSON text of
   `{role, parts: [{type: "text", content}, {type: "tool_call", ...}, ...]}`); `gen_ai.conversation.id` the session.
   Spans without these attributes are not model calls.
+- Amazon Bedrock batch inference output (`<input>.jsonl.out`): `{recordId, modelInput, modelOutput}` a line,
+  `modelInput` an Anthropic Messages request (`anthropic_version`, `system`, `messages`) or Nova's (`messages` of
+  Converse blocks), `modelOutput` the response message (Nova: `output.message`). A record with `error` in its
+  place failed; one without either is the batch's input, with no answer; a model prompted with text (`prompt`,
+  `inputText`) is not a chat.
+- claude-trace (`.claude-trace/log-<time>.jsonl`, Claude Code's HTTP traffic): `{request: {url, body},
+  response: {status_code, body | body_raw}, logged_at}`, the body an Anthropic Messages request; a streamed answer
+  is `body_raw`, its Server-Sent Events joined (text, thinking, tool input). Claude Code's own calls, which offer
+  the model no tools (the quota check, a session's topic or title, a compaction's summary), are not the person's
+  conversation; a call whose answer ends at a tool call is a step of an answer that goes on in the next call, which
+  holds it whole, and is skipped as such.
 
-Messages are OpenAI's (`role`, `content`, `tool_calls`, `tool` results). The call's id is the external id, the
-first question the title, the tool, the session, the model and the time the metadata. Usage exports without any
-text (OpenRouter's activity CSV) are not read.
+Messages are OpenAI's (`role`, `content`, `tool_calls`, `tool` results), Anthropic's for Bedrock and claude-trace.
+The call's id is the external id, the first question the title, the tool, the session, the model and the time the
+metadata. Usage exports without any text (OpenRouter's activity CSV) are not read.
 """
 
 from __future__ import annotations
@@ -42,11 +53,12 @@ from typing import IO, Any
 
 import orjson
 
+from . import anthropic
 from ._json import BadRecord
 from ._records import Record, as_object, converted, expect, first_byte, head_records, iter_records, type_name
-from ._turns import TurnBuilder, prompt_title
+from ._turns import TurnBuilder, flatten, prompt_title
 from .base import ParsedConversation, ParseResult, RecordError, SkipRecord
-from .openai import add_message, add_messages
+from .openai import add_message
 
 
 @dataclass(slots=True)
@@ -58,13 +70,19 @@ class _Call:
     session: Any = None
     model: Any = None
     time: Any = None
-    system: str | None = None  # a system prompt given apart from the messages (OpenTelemetry)
+    system: str | None = None  # a system prompt given apart from the messages (OpenTelemetry, Anthropic)
+    anthropic: bool = False  # messages and answers in Anthropic's shape (content blocks), not OpenAI's
+    field: str = "messages"  # where the messages are, for errors
 
 
 _NOT_A_CALL = "logged span or event that is not a model call"
 _NO_ANSWER = "logged model call without its answer"
 _NO_MESSAGES = "logged model call without its messages (prompts not stored)"
 _NOT_A_CHAT = "logged call whose input is not a chat (an object of its own fields)"
+_FAILED = "logged model call that failed (an error in place of the answer)"
+_TEXT_PROMPT = "logged model call prompted with text, not chat messages"
+_HELPER = "Claude Code's own model call (a quota check, a topic or title, a summary), not the person's chat"
+_STEP = "logged agent step ending at a tool call (the answer goes on in the next call, which holds it whole)"
 
 
 def _json_text(value: Any) -> Any:
@@ -271,6 +289,63 @@ def _mlflow(record: dict[str, Any]) -> _Call:
     )
 
 
+def _bedrock_batch(record: dict[str, Any]) -> _Call:
+    request = expect(record["modelInput"], dict, "modelInput")
+    output = record.get("modelOutput")
+    if output is None:
+        raise SkipRecord(_FAILED if record.get("error") else _NO_ANSWER)
+    if "messages" not in request:
+        raise SkipRecord(_TEXT_PROMPT)
+    output = expect(output, dict, "modelOutput")
+    nova = as_object(output.get("output")).get("message")
+    return _Call(
+        "bedrock-batch",
+        expect(request["messages"], list, "modelInput.messages"),
+        [output if nova is None else nova],
+        id=record.get("recordId"),
+        model=output.get("model"),
+        system=flatten(request.get("system")),
+        anthropic=True,
+        field="modelInput.messages",
+    )
+
+
+def _claude_trace(record: dict[str, Any]) -> _Call:
+    request = record["request"]
+    body = _json_text(request.get("body"))
+    if type(body) is not dict or "messages" not in body or "/count_tokens" in str(request.get("url")):
+        raise SkipRecord(_NOT_A_CALL)
+    if not body.get("tools"):
+        raise SkipRecord(_HELPER)
+    response = as_object(record.get("response"))
+    raw, status = response.get("body_raw"), response.get("status_code")
+    if type(status) is int and status >= 400:
+        raise SkipRecord(_FAILED)
+    message = anthropic.streamed_message(raw) if type(raw) is str else as_object(response.get("body"))
+    if message is None or not anthropic.is_response(message):
+        message = None  # no response: the request was stopped, or the log ended first
+    elif _ends_at_a_tool_call(message):
+        raise SkipRecord(_STEP)
+    return _Call(
+        "claude-trace",
+        expect(body["messages"], list, "request.body.messages"),
+        [] if message is None else [message],
+        id=None if message is None else message.get("id"),
+        model=body.get("model"),
+        time=record.get("logged_at"),
+        system=flatten(body.get("system")),
+        anthropic=True,
+        field="request.body.messages",
+    )
+
+
+def _ends_at_a_tool_call(message: dict[str, Any]) -> bool:
+    content = message["content"]
+    return message.get("stop_reason") == "tool_use" or (
+        bool(content) and as_object(content[-1]).get("type") == "tool_use"
+    )
+
+
 def _otel_value(value: Any) -> Any:
     """An OTLP attribute value (`{"stringValue": ...}`, `{"intValue": "38"}`, arrays) as a plain one (None when it
     is none of these)."""
@@ -369,6 +444,8 @@ _SHAPES: tuple[tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]]
     (lambda r: "span_attributes" in r and "input" in r and "output" in r, _braintrust),
     (lambda r: "op_name" in r and "inputs" in r and "output" in r, _weave),
     (lambda r: "messages" in r and "response" in r and ("spend" in r or "call_type" in r), _litellm),
+    (lambda r: "recordId" in r and type(r.get("modelInput")) is dict, _bedrock_batch),
+    (lambda r: type(r.get("request")) is dict and "url" in r["request"] and "logged_at" in r, _claude_trace),
     (lambda r: type(r.get("request")) is dict and "body" in r["request"] and "response" in r, _portkey),
     (
         lambda r: (
@@ -412,6 +489,8 @@ def _hint(head: bytes) -> bool:
             (b'"op_name"', b'"inputs"'),
             (b'"mlflow.spanInputs',),
             (b'"sessionId"', b'"input"', b'"output"'),
+            (b'"recordId"', b'"modelInput"'),
+            (b'"request"', b'"url"', b"/v1/messages"),
         )
     )
 
@@ -494,9 +573,11 @@ def _conversation(call: _Call, fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
     if call.system:
         builder.system(call.system)
-    add_messages(builder, call.messages, "messages")
+    add_one = anthropic.add_message if call.anthropic else add_message
+    for number, message in enumerate(call.messages):
+        add_one(builder, message, f"{call.field}[{number}]")
     for number, answer in enumerate(call.answers):
-        add_message(builder, answer, f"answer[{number}]")
+        add_one(builder, answer, f"answer[{number}]")
     turns = builder.finish()
     first = next((turn.text for turn in turns if turn.role == "user"), "")
     metadata: dict[str, Any] = {"tool": call.tool}

@@ -27,6 +27,12 @@ or API-error assistant entries, and records that are not user/assistant messages
 `file-history-snapshot`, `queue-operation`, `progress`, ...). A file in which the user and the assistant
 never both speak (snapshots only, a prompt left unanswered) yields one Skipped, counted by reason.
 
+A session whose last answer is unfinished loses that exchange (prompt and answer, counted as dropped
+`unfinished answer`): an answer without words (only a tool call the person rejected), or one that stops at a
+tool call or its result, where the session ended or the person stopped it before the text it was going to
+end with. Earlier answers are whole (text, tool calls, results, more text) and stay; a session with no other
+answer is skipped with that reason.
+
 Title: a `custom-title` record, else a `summary` whose `leafUuid` is on the conversation's path, else an
 `ai-title`, else the first user text cut to 80 characters.
 """

@@ -126,6 +126,68 @@ def test_a_run_whose_prompt_was_on_the_command_line_is_skipped_with_its_reason()
     assert _parse(json.dumps(gemini, indent=2).encode(), "out.json")[1] == skipped
 
 
+def test_claude_codes_first_json_result_is_skipped_like_the_current_one() -> None:
+    early = {
+        "role": "system",
+        "cost_usd": 0.12,
+        "duration_ms": 30500,
+        "duration_api_ms": 30100,
+        "result": "I've renamed the helper and updated its callers.",
+        "session_id": "e2a1b0c4-0000-4000-8000-000000000001",
+    }
+    for data in (json.dumps(early).encode(), json.dumps(early, indent=2).encode()):
+        assert [s.reason for s in _parse(data, "out.json")[1]] == [
+            "headless agent run without its prompt (given on the command line, not in the output)"
+        ]
+
+
+def _subagent(kind: str, content: Any, message_id: str = "msg_s1") -> dict[str, Any]:
+    return {**_claude(kind, content, message_id), "parent_tool_use_id": "toolu_task"}
+
+
+TASK_RUN = [
+    _claude(
+        "assistant",
+        [{"type": "tool_use", "id": "toolu_task", "name": "Task", "input": {"prompt": "List the callers."}}],
+    ),
+    _subagent("user", [{"type": "text", "text": "List every caller of parse_date and say which pass a tz."}]),
+    _subagent("assistant", [{"type": "text", "text": "Searching the repository."}]),
+    _subagent("user", [{"type": "tool_result", "tool_use_id": "toolu_grep", "content": "a.py:3"}]),
+    _subagent("assistant", [{"type": "text", "text": "One caller, a.py line 3, passes no tz."}], "msg_s2"),
+    _claude(
+        "user",
+        [{"type": "tool_result", "tool_use_id": "toolu_task", "content": "One caller: a.py:3, no tz."}],
+    ),
+    _claude(
+        "assistant", [{"type": "text", "text": "Only a.py calls it; I made tz required there."}], "msg_4"
+    ),
+]
+
+
+def test_a_subagents_prompt_and_messages_are_no_turns_of_the_conversation() -> None:
+    """The Task tool's prompt comes back as a `user` line with `parent_tool_use_id` set: the assistant wrote it.
+    Read as the person's, it was a turn after the answer, and a pushback of a false pair."""
+    replayed = [CLAUDE_INIT, _claude("user", "Make tz required in parse_date.", isReplay=True), *TASK_RUN]
+    (conversation,), skipped, errors = _parse(jsonl(*replayed))
+    assert (skipped, errors) == ([], [])
+    assert turns(conversation) == [
+        ("user", "Make tz required in parse_date."),
+        ("assistant", "Only a.py calls it; I made tz required there."),
+    ]
+    assert [block["type"] for block in conversation.turns[1].blocks or []] == [
+        "tool_use",
+        "tool_result",
+        "text",
+    ]
+    # Without the person's prompt (given on the command line), the run is skipped, as a `--verbose` array too.
+    conversations, skipped, _ = _parse(jsonl(CLAUDE_INIT, *TASK_RUN))
+    assert conversations == []
+    assert [s.reason for s in skipped] == [
+        "headless agent run without its prompt (given on the command line, not in the output)"
+    ]
+    assert _parse(json.dumps([CLAUDE_INIT, *TASK_RUN]).encode(), "out.json")[1] == skipped
+
+
 def test_codex_and_opencode_print_no_prompt() -> None:
     codex = jsonl(
         {"type": "thread.started", "thread_id": "0199a213-81c0-7800-8aa1-bbab2a035a53"},

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.conversations.files import InputFile, iter_input_files
-from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers import anthropic, detect_format, get_importer
 from app.conversations.importers.base import ParsedConversation, RecordError, Skipped
 from app.conversations.importing import run_import
 from app.conversations.reading import FileRead, read_file
@@ -134,3 +134,253 @@ def test_a_prompts_text_is_one_question_and_a_pipelines_own_input_no_chat() -> N
     assert isinstance(text, ParsedConversation)
     assert turns(text) == [("user", "Name a prime above 100."), ("assistant", "101.")]
     assert step == Skipped("logged call whose input is not a chat (an object of its own fields)")
+
+
+def _parse(data: bytes, name: str) -> list[object]:
+    assert detect_format(data[:65536], name) == "call-logs"
+    return list(get_importer("call-logs").parse(io.BytesIO(data), name))
+
+
+def test_bedrock_batch_output_is_one_conversation_per_record() -> None:
+    """Amazon Bedrock's batch inference output (`<input>.jsonl.out`): each record's request and response; a record
+    that failed, one of the batch's input (no output) and one of a model prompted with text are skipped."""
+    question = [
+        {"role": "user", "content": [{"type": "text", "text": "Does `\\b` match between two digits?"}]}
+    ]
+    rows = [
+        {
+            "recordId": "CALL0000001",
+            "modelInput": {
+                "anthropic_version": "bedrock-2023-05-31",
+                "max_tokens": 512,
+                "system": "You answer questions about regular expressions briefly.",
+                "messages": question,
+            },
+            "modelOutput": {
+                "id": "msg_bdrk_01",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-3-5-haiku-20241022",
+                "content": [
+                    {"type": "text", "text": "No: both sides are word characters, so there is no boundary."}
+                ],
+                "stop_reason": "end_turn",
+                "usage": {"input_tokens": 30, "output_tokens": 14},
+            },
+        },
+        {
+            "recordId": "CALL0000002",
+            "modelInput": {
+                "schemaVersion": "messages-v1",
+                "messages": [{"role": "user", "content": [{"text": "Hi?"}]}],
+            },
+            "modelOutput": {
+                "output": {"message": {"role": "assistant", "content": [{"text": "Hello."}]}},
+                "stopReason": "end_turn",
+            },
+        },
+        {
+            "recordId": "CALL0000003",
+            "modelInput": {
+                "anthropic_version": "bedrock-2023-05-31",
+                "max_tokens": 512,
+                "messages": question,
+            },
+            "error": {"errorCode": 400, "errorMessage": "Malformed input request"},
+        },
+        {
+            "recordId": "CALL0000004",
+            "modelInput": {"anthropic_version": "bedrock-2023-05-31", "messages": question},
+        },
+        {"recordId": "CALL0000005", "modelInput": {"prompt": "Hi?"}, "modelOutput": {"generation": "Hello."}},
+    ]
+    data = b"".join(json.dumps(row).encode() + b"\n" for row in rows)
+    claude, nova, *skipped = _parse(data, "batch-input.jsonl.out")
+    assert isinstance(claude, ParsedConversation)
+    assert isinstance(nova, ParsedConversation)
+    assert turns(claude) == [
+        ("user", "Does `\\b` match between two digits?"),
+        ("assistant", "No: both sides are word characters, so there is no boundary."),
+    ]
+    assert (claude.external_id, claude.line, claude.system_prompt) == (
+        "CALL0000001",
+        1,
+        "You answer questions about regular expressions briefly.",
+    )
+    assert claude.metadata == {"tool": "bedrock-batch", "model": "claude-3-5-haiku-20241022"}
+    assert turns(nova) == [("user", "Hi?"), ("assistant", "Hello.")]
+    assert skipped == [
+        Skipped("logged model call that failed (an error in place of the answer)"),
+        Skipped("logged model call without its answer"),
+        Skipped("logged model call prompted with text, not chat messages"),
+    ]
+    broken = {**rows[0], "modelOutput": {**rows[0]["modelOutput"], "content": 7}}  # type: ignore[dict-item]
+    (error,) = _parse(json.dumps(broken).encode() + b"\n", "batch.jsonl.out")
+    assert error == RecordError(
+        "answer[0].content: expected a string or a list of blocks, got a number", line=1, json_path="$"
+    )
+
+
+def _sse(message_id: str, blocks: list[tuple[str, list[str]]], stop: str) -> str:
+    """A streamed answer as claude-trace keeps it (`body_raw`): each block's text, thinking or tool input in
+    pieces."""
+    starts = {
+        "text": {"type": "text", "text": ""},
+        "thinking": {"type": "thinking", "thinking": ""},
+        "tool_use": {"type": "tool_use", "id": "toolu_02", "name": "Edit", "input": {}},
+    }
+    deltas = {
+        "text": ("text_delta", "text"),
+        "thinking": ("thinking_delta", "thinking"),
+        "tool_use": ("input_json_delta", "partial_json"),
+    }
+    start = {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5",
+        "content": [],
+    }
+    events: list[dict[str, object]] = [{"type": "message_start", "message": start}]
+    for index, (kind, pieces) in enumerate(blocks):
+        events.append({"type": "content_block_start", "index": index, "content_block": starts[kind]})
+        kind_of_delta, field = deltas[kind]
+        events += [
+            {"type": "content_block_delta", "index": index, "delta": {"type": kind_of_delta, field: piece}}
+            for piece in pieces
+        ]
+        events.append({"type": "content_block_stop", "index": index})
+    events += [{"type": "message_delta", "delta": {"stop_reason": stop}}, {"type": "message_stop"}]
+    return "".join(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n" for event in events)
+
+
+def _trace(messages: list[object], response: object, **body: object) -> dict[str, object]:
+    request = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": 32000,
+        "stream": True,
+        "system": [{"type": "text", "text": "You are a coding agent in the user's terminal."}],
+        "tools": [{"name": "Edit", "input_schema": {"type": "object"}}],
+        "messages": messages,
+        **body,
+    }
+    return {
+        "request": {
+            "timestamp": 1767000000.1,
+            "method": "POST",
+            "headers": {},
+            "body": request,
+            "url": "https://api.anthropic.com/v1/messages?beta=true",
+        },
+        "response": response,
+        "logged_at": "2026-01-01T10:00:00.000Z",
+    }
+
+
+def test_claude_trace_joins_streamed_answers_and_skips_claude_codes_own_calls() -> None:
+    """claude-trace's log of Claude Code's traffic: a streamed answer (Server-Sent Events in `body_raw`) is joined,
+    the call that holds a whole answer is a conversation; the quota check and the other calls that offer the model
+    no tools, a step that stops at a tool call (the next call holds it), a request never answered and a failed one
+    are skipped. The first line, with the system prompt and tools, is longer than a file's head."""
+    prompt = {"role": "user", "content": [{"type": "text", "text": "Rename parse to parse_date in dates.py"}]}
+    step = [
+        {"type": "text", "text": "I'll edit dates.py."},
+        {"type": "tool_use", "id": "toolu_02", "name": "Edit", "input": {"file": "dates.py"}},
+    ]
+    result = {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "toolu_02", "content": "edited"}],
+    }
+    history = [prompt, {"role": "assistant", "content": step}, result]
+    quota = {
+        "id": "msg_q",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "text", "text": "#"}],
+    }
+    done = _sse(
+        "msg_03", [("text", ["Renamed parse to ", "parse_date; nothing imports the old name."])], "end_turn"
+    )
+    records = [
+        _trace(
+            [{"role": "user", "content": "quota"}],
+            {"status_code": 200, "body": quota},
+            tools=None,
+            max_tokens=1,
+        ),
+        _trace(
+            [prompt],
+            {
+                "status_code": 200,
+                "body_raw": _sse(
+                    "msg_02",
+                    [
+                        ("thinking", ["Find ", "it."]),
+                        ("text", ["I'll edit ", "dates.py."]),
+                        ("tool_use", ['{"file": ', '"dates.py"}']),
+                    ],
+                    "tool_use",
+                ),
+            },
+            system=[{"type": "text", "text": "x" * 70_000}],
+        ),
+        _trace(history, {"status_code": 200, "body_raw": done}),
+        _trace(history, None),
+        _trace(
+            history, {"status_code": 529, "body": {"type": "error", "error": {"type": "overloaded_error"}}}
+        ),
+    ]
+    data = b"".join(json.dumps(record).encode() + b"\n" for record in records)
+    helper, first_step, answered, unanswered, failed = _parse(data, "log-2026-01-01-10-00-00.jsonl")
+    assert [helper, first_step, unanswered, failed] == [
+        Skipped(
+            "Claude Code's own model call (a quota check, a topic or title, a summary), not the person's chat"
+        ),
+        Skipped(
+            "logged agent step ending at a tool call (the answer goes on in the next call, which holds it whole)"
+        ),
+        Skipped("logged model call without its answer"),
+        Skipped("logged model call that failed (an error in place of the answer)"),
+    ]
+    assert isinstance(answered, ParsedConversation)
+    assert turns(answered) == [
+        ("user", "Rename parse to parse_date in dates.py"),
+        ("assistant", "I'll edit dates.py.\n\nRenamed parse to parse_date; nothing imports the old name."),
+    ]
+    assert [block["type"] for block in answered.turns[1].blocks or []] == [
+        "text",
+        "tool_use",
+        "tool_result",
+        "text",
+    ]
+    assert answered.system_prompt == "You are a coding agent in the user's terminal."
+    assert (answered.external_id, answered.line) == ("msg_03", 3)
+    assert answered.metadata == {
+        "tool": "claude-trace",
+        "model": "claude-sonnet-4-5",
+        "time": "2026-01-01T10:00:00.000Z",
+    }
+
+
+def test_a_streamed_answer_is_put_together_from_its_events() -> None:
+    raw = _sse(
+        "msg_9",
+        [("thinking", ["Look ", "first."]), ("text", ["Done", "."]), ("tool_use", ['{"a"', ": 1}"])],
+        "tool_use",
+    )
+    assert anthropic.streamed_message(raw) == {
+        "id": "msg_9",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-sonnet-4-5",
+        "stop_reason": "tool_use",
+        "content": [
+            {"type": "thinking", "thinking": "Look first."},
+            {"type": "text", "text": "Done."},
+            {"type": "tool_use", "id": "toolu_02", "name": "Edit", "input": {"a": 1}},
+        ],
+    }
+    broken = raw.replace(
+        "event: message_stop", 'event: error\ndata: {"type": "error"}\n\nevent: message_stop'
+    )
+    assert anthropic.streamed_message(broken) is None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from app.conversations.importers import claude_code
-from app.conversations.importers.base import RecordError
+from app.conversations.importers import claude_code, get_importer
+from app.conversations.importers._claude_session import UNFINISHED
+from app.conversations.importers.base import RecordError, Skipped
 from app.conversations.importing import run_import
 
 from .helpers import REAL_CLAUDE_CODE, errors_of, jsonl, parse, parse_one, turns
@@ -162,6 +164,67 @@ def test_what_the_person_typed_after_an_interruptions_mark_is_kept() -> None:
         ("user", "no, only tests/unit"),
         ("assistant", "Ran tests/unit only: 3 of 50 runs fail."),
     ]
+
+
+def _tool(uuid: str, parent: str, call: str, name: str, second: int, **extra: Any) -> dict[str, Any]:
+    return assistant(
+        uuid, parent, {"type": "tool_use", "id": call, "name": name, "input": {}}, second, **extra
+    )
+
+
+def _result(
+    uuid: str, parent: str, call: str, output: str, second: int, error: bool = False
+) -> dict[str, Any]:
+    block = {"type": "tool_result", "tool_use_id": call, "content": output, "is_error": error}
+    return user(uuid, parent, [block], second)
+
+
+def test_a_last_answer_stopped_before_its_text_is_left_out_with_its_prompt() -> None:
+    """A tool call the person rejected (the answer has no words), or a session that ends at a tool result (the
+    answer's text never came): neither is an answer a pair may hold as if it were complete."""
+    rejected = "The user doesn't want to proceed with this tool use. The tool use was rejected."
+    data = jsonl(
+        user("u1", None, "Which config files are unused?", 1),
+        assistant("a1", "u1", text("legacy.toml and old.ini: nothing reads them."), 2),
+        user("u2", "a1", "delete them", 3),
+        _tool("a2", "u2", "t1", "Bash", 4),
+        _result("r1", "a2", "t1", rejected, 5, error=True),
+        user("i1", "r1", [text("[Request interrupted by user for tool use]")], 6),
+    )
+    conversation = parse_one("claude-code", data)
+    assert turns(conversation) == [
+        ("user", "Which config files are unused?"),
+        ("assistant", "legacy.toml and old.ini: nothing reads them."),
+    ]
+    assert conversation.dropped == {"unfinished answer": 1}
+    # Words before the call do not finish it: the text that would have followed the result never came.
+    cut = jsonl(
+        user("u1", None, "Summarise sales.csv", 1),
+        assistant("a1", "u1", text("I'll load and analyze the file."), 2, message_id="m1"),
+        _tool("a2", "a1", "t1", "Read", 3, message_id="m1"),
+        _result("r1", "a2", "t1", "region,total\nnorth,12", 4),
+    )
+    results = list(get_importer("claude-code").parse(io.BytesIO(cut), "s.jsonl"))
+    assert results == [Skipped(UNFINISHED)]
+
+
+def test_answers_that_go_on_after_their_tool_results_are_whole() -> None:
+    """Text, a tool call, its result and more text is a finished answer; answers before the last stay as they are
+    (the prompt after one that stopped at a tool result speaks to it)."""
+    data = jsonl(
+        user("u1", None, "Is the north total right?", 1),
+        assistant("a1", "u1", text("Checking."), 2, message_id="m1"),
+        _tool("a2", "a1", "t1", "Read", 3, message_id="m1"),
+        _result("r1", "a2", "t1", "north,12", 4),
+        user("u2", "r1", "use the 2025 file", 5),
+        _tool("a3", "u2", "t2", "Read", 6, message_id="m2"),
+        _result("r2", "a3", "t2", "north,15", 7),
+        assistant("a4", "r2", text("North is 15 in the 2025 file."), 8, message_id="m3"),
+    )
+    conversation = parse_one("claude-code", data)
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant", "user", "assistant"]
+    assert turns(conversation)[3] == ("assistant", "North is 15 in the 2025 file.")
+    assert conversation.dropped == {}
 
 
 def attachment(uuid: str, parent: str, body: dict[str, Any], second: int) -> dict[str, Any]:
@@ -398,7 +461,8 @@ def test_real_format_representative_session() -> None:
 def test_real_format_todowrite_session() -> None:
     conversation = parse_one("claude-code", (REAL_CLAUDE_CODE / "todowrite_examples.jsonl").read_bytes())
     assert conversation.title == "Feature Implementation with Task Management"
-    assert [t.role for t in conversation.turns] == ["user", "assistant", "user", "assistant"]
+    # The session ends at the last TodoWrite's result, before the answer's text: that exchange is left out.
+    assert [t.role for t in conversation.turns] == ["user", "assistant"]
     assert [b["type"] for b in conversation.turns[1].blocks or []] == [
         "text",
         "tool_use",
@@ -407,10 +471,7 @@ def test_real_format_todowrite_session() -> None:
         "tool_use",
         "tool_result",
     ]
-    assert (
-        conversation.turns[3].text
-        == "Absolutely! Security review is crucial. Let me add that to our todo list with high priority."
-    )
+    assert conversation.dropped == {"unfinished answer": 1}
 
 
 def test_real_format_edge_cases_skip_broken_entries_and_report_non_records() -> None:
