@@ -224,7 +224,9 @@ class TurnBuilder:
         if complete and len(roles := {turn.role for turn in self.turns}) < 2:
             # Say which side is missing: a training line of a system prompt and an answer has no question.
             if roles == {"assistant"}:
-                raise BadRecord("no user message: only the assistant's (a prompt is needed for a conversation)")
+                raise BadRecord(
+                    "no user message: only the assistant's (a prompt is needed for a conversation)"
+                )
             if roles == {"user"}:
                 raise BadRecord("no assistant answer: only the user's messages")
             raise BadRecord("no conversation turns")
