@@ -23,9 +23,14 @@ No conversation or thread id is exported, so rows become conversations thus:
   read (only their texts are kept meanwhile).
 - rows without a `username` (the chat widget's: the visitors' sessions are not exported) and Alpaca rows (which
   name no workspace) are each a conversation of their own. An Alpaca row's instruction is the system prompt and
-  the retrieved sources a `retrieved` context block of the prompt (the input); an Alpaca row without an input (a
-  plain Alpaca dataset's) reads the instruction as the prompt. Any Alpaca JSON array reads so; LLaMA-Factory's
-  `system` and `history` (`[[prompt, answer], ...]`, the exchanges before) are read too.
+  the retrieved sources a `retrieved` context block of the prompt (the input); a row without an input reads the
+  instruction as the prompt.
+
+An Alpaca array is AnythingLLM's only where it says so: its file name (`anythingllm-chats-…alpaca….json`), or in
+its first 64 KB the sources AnythingLLM retrieved for a prompt (`\\nContext:\\n[CONTEXT 0]:`) or its default
+system prompt ("Given the following conversation, relevant context, and a follow up question, ..."); a row with
+retrieved sources is AnythingLLM's in any file. Other Alpaca files are datasets, read by `sft-dataset` (the
+instruction is the task, not a system prompt): rows of theirs read here (`--format anythingllm`) read as there.
 
 Attached images are counted as dropped; a row without a response is left out (counted as `unanswered_prompts`).
 The workspace and user, the first row's `sent_at` (as written) and the ratings given (by row id) are metadata; the
@@ -40,11 +45,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from . import sft_dataset
 from ._csv import csv_header, iter_csv_records
 from ._json import BOM, BadRecord
 from ._records import Record, iter_records, peekable, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title
-from .base import ParsedConversation, ParseResult, RecordError, Skipped
+from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
 _CSV_COLUMNS = frozenset(("workspace", "prompt", "response", "sent_at"))
 # A row's keys (`response` is left out when AnythingLLM has no text for it).
@@ -58,6 +64,13 @@ _STRING = rb'"(?:[^"\\]++|\\.)*+"'
 # A first row longer than the head: the keys AnythingLLM writes first, the prompt whole.
 _LONG_ROW = re.compile(
     rb'\s*\[\s*\{\s*"id"\s*:\s*\d+\s*,\s*"prompt"\s*:\s*' + _STRING + rb'\s*,\s*"(?:response|sent_at)"\s*:'
+)
+# What says an Alpaca array is AnythingLLM's own (`anythingllm-chats-<date>-alpaca.json`): its name, or in its head
+# the sources retrieved for a prompt or AnythingLLM's default system prompt (both as JSON writes them).
+_ALPACA_NAME = re.compile(r"anythingllm-chats-[^/\\]*alpaca[^/\\]*\.json$", re.IGNORECASE)
+_ALPACA_SIGNS = (
+    b"\\nContext:\\n[CONTEXT 0]:\\n",
+    b"Given the following conversation, relevant context, and a follow up question, reply with an answer",
 )
 _LONG_ALPACA = re.compile(
     rb'\s*\[\s*\{\s*"instruction"\s*:\s*'
@@ -87,9 +100,9 @@ def _is_csv(head: bytes) -> bool:
     return names is not None and _CSV_COLUMNS.issubset(names)
 
 
-def _hint(head: bytes) -> bool:
-    head = head.removeprefix(BOM)
-    return _LONG_ROW.match(head) is not None or _LONG_ALPACA.match(head) is not None
+def _own_alpaca(head: bytes, filename: str) -> bool:
+    """Whether Alpaca rows in this file are AnythingLLM's export (its name or its head says so)."""
+    return _ALPACA_NAME.search(filename) is not None or any(sign in head for sign in _ALPACA_SIGNS)
 
 
 class AnythingLlmImporter:
@@ -98,11 +111,19 @@ class AnythingLlmImporter:
     def sniff(self, head: bytes, filename: str) -> bool:
         if _is_csv(head):
             return True
-        return sniff_head(head, opener=b"[", looks=lambda r: _is_row(r) or _is_alpaca(r), hint=_hint)
+        own = _own_alpaca(head, filename)
+
+        def hint(head: bytes) -> bool:
+            head = head.removeprefix(BOM)
+            return _LONG_ROW.match(head) is not None or (own and _LONG_ALPACA.match(head) is not None)
+
+        return sniff_head(head, opener=b"[", looks=lambda r: _is_row(r) or (own and _is_alpaca(r)), hint=hint)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = peekable(stream)
-        csv = _is_csv(buffered.peek(65536))
+        head = buffered.peek(65536)
+        csv = _is_csv(head)
+        own = _own_alpaca(head, filename)
         records: Iterable[Record | RecordError] = (
             iter_csv_records(buffered) if csv else iter_records(buffered)
         )
@@ -112,7 +133,7 @@ class AnythingLlmImporter:
                 yield record
                 continue
             try:
-                result = _read(record, filename, groups)
+                result = _read(record, filename, groups, own)
             except BadRecord as exc:
                 yield RecordError(str(exc), line=record.line, json_path=record.json_path)
                 continue
@@ -122,13 +143,18 @@ class AnythingLlmImporter:
             yield group.result()
 
 
-def _read(record: Record, filename: str, groups: dict[tuple[str, str], _Group]) -> ParseResult | None:
-    """An Alpaca row's or a lone row's conversation; a user's row joins its group (None)."""
+def _read(
+    record: Record, filename: str, groups: dict[tuple[str, str], _Group], own: bool
+) -> ParseResult | None:
+    """An Alpaca row's or a lone row's conversation; a user's row joins its group (None). Alpaca rows are
+    AnythingLLM's where the file (`own`) or the row says so, else a dataset's."""
     value = record.value
     if type(value) is not dict:
         raise BadRecord(f"expected a JSON object, got {type_name(value)}")
     if _is_alpaca(value):
-        return _alpaca(value, record, filename)
+        if own or _CONTEXT in value["instruction"]:
+            return _alpaca(value, record, filename)
+        return _dataset_row(value, record, filename)
     row = _row(value)
     user = value.get("username")
     if type(user) is not str:
@@ -234,9 +260,6 @@ def _alpaca(value: dict[str, Any], record: Record, filename: str) -> ParseResult
     if not output or not output.strip():
         return Skipped(_NO_OUTPUT)
     builder = TurnBuilder()
-    if type(value.get("system")) is str:
-        builder.system(value["system"])
-    _history(builder, value.get("history"))
     if prompt and prompt.strip():
         system, _, sources = instruction.partition(_CONTEXT)
         builder.system(system)
@@ -256,17 +279,15 @@ def _alpaca(value: dict[str, Any], record: Record, filename: str) -> ParseResult
     return conversation
 
 
-def _history(builder: TurnBuilder, history: Any) -> None:
-    """The earlier exchanges of a LLaMA-Factory Alpaca row (`history: [[prompt, answer], ...]`)."""
-    if history is None:
-        return
-    if type(history) is not list:
-        raise BadRecord(f"history: expected a list of [prompt, answer] pairs, got {type_name(history)}")
-    for i, pair in enumerate(history):
-        if type(pair) is not list or len(pair) != 2 or not all(type(text) is str for text in pair):
-            raise BadRecord(f"history[{i}]: expected a [prompt, answer] pair of strings")
-        builder.user(pair[0])
-        builder.text(pair[1])
+def _dataset_row(value: dict[str, Any], record: Record, filename: str) -> ParseResult:
+    """An Alpaca row of a dataset, read as `sft-dataset` reads it (the instruction is the task)."""
+    where = record.json_path if record.line is None else record.line
+    try:
+        conversation = sft_dataset.importer.rows.convert(value, f"{filename}:{where}")
+    except SkipRecord as exc:
+        return Skipped(str(exc))
+    conversation.line, conversation.json_path = record.line, record.json_path
+    return conversation
 
 
 def _sources(text: str) -> list[dict[str, Any]]:

@@ -24,6 +24,15 @@ The public chat logs in the same message shape are read as well: LMSYS-Chat-1M a
 under `conversation` (`{"conversation_id" or "conversation_hash", "model", "language", "conversation":
 [{"role", "content", ...}]}`); their id becomes the external id, `model` and `language` the metadata, and the
 per-message extras (moderation flags, hashed IPs) are left out.
+
+An answer lost from a conversation (an empty assistant message between two user messages, as scraped chats hold
+them) would merge the two questions into one turn, the second reading as a reply to an answer nobody sees: the
+conversation restarts after it, the lost answer counted as a dropped `empty answer`. A record in which no user
+message is answered (it opens with the assistant's message and ends with the user's) is an error. LLaMA-Factory's
+multimodal rows list their media beside the messages (`images`, `videos`, `audios`) and mark each in a user's text
+with a placeholder (`<image>`, `<video>`, `<audio>`): the placeholders are taken out and the media counted as
+dropped. A row of another training shape among the records (ShareGPT turns, an Alpaca or prompt-completion row) is
+read by its own reader (`_training_rows`).
 """
 
 from __future__ import annotations
@@ -49,6 +58,15 @@ from ._records import (
     parse_records,
     type_name,
 )
+from ._training_rows import (
+    LostAnswers,
+    has_exchange,
+    media_placeholders,
+    mixed,
+    require_exchange,
+    restarted,
+    without_placeholders,
+)
 from ._turns import TurnBuilder, flatten, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped
 
@@ -68,15 +86,63 @@ def add_messages(builder: TurnBuilder, messages: Any, field: str) -> None:
         add_message(builder, message, f"{field}[{i}]")
 
 
+def read_messages(messages: Any, field: str, placeholders: tuple[str, ...] = ()) -> TurnBuilder:
+    """A builder fed a conversation's OpenAI-style messages, restarted after a lost answer (`LostAnswers`), the
+    `placeholders` of media listed beside them taken out of the user's texts; BadRecord names the first bad field."""
+    builder = TurnBuilder()
+    watch = LostAnswers()
+    for i, message in enumerate(expect(messages, list, field)):
+        if watch.restarts(message_kind(message)):
+            builder = restarted(builder)
+        add_message(
+            builder, without_media(message, placeholders) if placeholders else message, f"{field}[{i}]"
+        )
+    return builder
+
+
+def _role(message: dict[str, Any]) -> Any:
+    """A message's role as this reader names it (other tools' names for the same speakers read as theirs)."""
+    role = message.get("role")
+    if type(role) is str and role not in _MESSAGE_ROLES:
+        return _ROLE_NAMES.get(role.lower(), role.lower())
+    return role
+
+
+def message_kind(message: Any) -> str:
+    """What a message is to `LostAnswers`: `user`, `answer` (an assistant's text or tool call, a tool's result),
+    `empty` (an assistant message with neither) or `other`."""
+    if type(message) is not dict:
+        return "other"
+    role = _role(message)
+    if role == "user":
+        return "user"
+    if role in _TOOL_ROLES:
+        return "answer"
+    if role != "assistant":
+        return "other"
+    text = flatten(message.get("content"))
+    if text and not text.isspace():
+        return "answer"
+    return "answer" if message.get("tool_calls") or message.get("function_call") else "empty"
+
+
+def without_media(message: Any, placeholders: tuple[str, ...]) -> Any:
+    """A message with the media `placeholders` taken out of its text when it is a user's text message."""
+    if not placeholders or type(message) is not dict or type(message.get("content")) is not str:
+        return message
+    if _role(message) != "user":
+        return message
+    return {**message, "content": without_placeholders(message["content"], placeholders)}
+
+
 def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
     """Feed one OpenAI-style message to `builder`; BadRecord names the bad field under `where` (the message's
     own path, or "" when the error is reported at the message itself)."""
     if type(message) is not dict:
         raise BadRecord(f"{where or 'message'}: expected an object, got {type_name(message)}")
     prefix = f"{where}." if where else ""
-    role = written = message.get("role")
-    if type(role) is str and role not in _MESSAGE_ROLES:
-        role = _ROLE_NAMES.get(role.lower(), role.lower())
+    written = message.get("role")
+    role = _role(message)
     content = message.get("content")
     if content is not None and type(content) is not str and type(content) is not list:
         raise BadRecord(f"{prefix}content: expected a string or a list of parts, got {type_name(content)}")
@@ -124,22 +190,25 @@ _LOG_FIELDS = ("model", "language")
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
-    builder = TurnBuilder()
     meta = record.get("metadata")
     meta = meta if type(meta) is dict else {}
+    placeholders, media = media_placeholders(record)
     if "messages" not in record and _is_chat_log(record):
-        add_messages(builder, record["conversation"], "conversation")
+        builder = read_messages(record["conversation"], "conversation")
         meta = {key: record[key] for key in _LOG_FIELDS if type(record.get(key)) is str} | meta
         hashed = record.get("conversation_hash")
         fallback = hashed if type(hashed) is str and hashed else fallback
     else:
-        add_messages(builder, record.get("messages"), "messages")
+        builder = read_messages(record.get("messages"), "messages", placeholders)
+    builder.dropped.update(media)
     title = record.get("title", meta.get("title"))
-    return builder.conversation(
+    conversation = builder.conversation(
         external_id(record, external_id(meta, fallback)),
         title=title if type(title) is str else None,
         metadata=meta,
     )
+    require_exchange(conversation.turns)
+    return conversation
 
 
 def _is_chat_log(record: dict[str, Any]) -> bool:
@@ -236,6 +305,7 @@ class _Messages:
 
     def __init__(self, start: int) -> None:
         self.builder = TurnBuilder()
+        self.watch = LostAnswers()
         self.start = start
         self.talked = False
         # shell_gpt 0.9: what ends each prompt after the first (`\nAnswer:`), once the first one unwrapped.
@@ -245,6 +315,8 @@ class _Messages:
         if type(message) is dict and message.get("role") == "user" and type(message.get("content")) is str:
             message = {**message, "content": self._unwrap(message["content"])}
         for one in _open_interpreter(message, self.builder.dropped) if type(message) is dict else [message]:
+            if self.watch.restarts(message_kind(one)):
+                self.builder = restarted(self.builder)
             add_message(self.builder, one, "")
             self.talked = self.talked or one.get("role") in _TALK_ROLES
 
@@ -258,7 +330,8 @@ class _Messages:
         return text
 
     def result(self, filename: str) -> ParseResult:
-        if len({turn.role for turn in self.builder.finish(complete=False)}) < 2:
+        turns = self.builder.finish(complete=False)
+        if not has_exchange(turns):
             return Skipped(_NO_TALK)
         conversation = self.builder.conversation(f"{filename}:$[{self.start}]")
         conversation.json_path = f"$[{self.start}]"
@@ -289,17 +362,18 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
     yield Skipped(_NO_TALK) if current is None else current.result(filename)
 
 
+# `{"messages": [...]}` records and the chat logs' `conversation` records.
+rows = RecordImporter("openai", _convert, looks=_looks, hint=_hint)
+
+
 class OpenAIImporter:
     """`{"messages": [...]}` records (and the chat logs' `conversation` records), or a bare array of messages,
     told apart by the file's first record."""
 
     name = "openai"
 
-    def __init__(self) -> None:
-        self._records = RecordImporter("openai", _convert, looks=_looks, hint=_hint)
-
     def sniff(self, head: bytes, filename: str) -> bool:
-        if self._records.sniff(head, filename):
+        if rows.sniff(head, filename):
             return True
         if first_byte(head) != ord("["):
             return False
@@ -318,7 +392,7 @@ class OpenAIImporter:
             if (item.json_path or "").startswith("$[") and _is_message(item.value):
                 yield from _message_array(rest, filename)
             else:
-                yield from parse_records(stream, filename, _convert, ("openai", _looks), records=rest)
+                yield from parse_records(stream, filename, mixed(rows), ("openai", _looks), records=rest)
             return
 
 

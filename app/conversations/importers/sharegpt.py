@@ -1,8 +1,17 @@
 """ShareGPT: a JSON array (or JSONL) of `{"conversations": [{"from", "value"}], "system"?}`.
 
-`function_call` values (a JSON string `{"name", "arguments"}`) become `tool_use` blocks and `observation`
-values the `tool_result` of the latest call, both on the assistant turn. The preference variant, with
-`chosen` / `rejected` turn objects after the conversation, is imported as an explicit pair.
+The turns may be written as `{"role", "content"}` messages instead (Unsloth's `standardize_sharegpt` and Axolotl's
+`chat_template` datasets), read as the `openai` importer reads a message. `function_call` values (a JSON string
+`{"name", "arguments"}`) become `tool_use` blocks and `observation` values the `tool_result` of the latest call,
+both on the assistant turn. Two preference variants are imported as an explicit pair: `chosen` / `rejected` turn
+objects after the conversation (LLaMA-Factory), and the conversation's last turns `chosen_gpt` and `rejected_gpt`
+(shibing624/MedicalGPT's DPO rows).
+
+As in the `openai` importer: a conversation restarts after a lost answer (an empty `gpt` turn between two `human`
+ones), counted as a dropped `empty answer`; a row in which no `human` turn is answered is an error; the media a
+multimodal row lists (`images`, LLaVA's `image`, `videos`, `audios`) are counted as dropped and their placeholders
+(`<image>`, ...) taken out of the human turns. A row of another training shape among the rows (OpenAI messages, an
+Alpaca or prompt-completion row) is read by its own reader (`_training_rows`).
 """
 
 from __future__ import annotations
@@ -11,16 +20,26 @@ from typing import Any
 
 import orjson
 
-from ._json import BadRecord
-from ._records import RecordImporter, expect, external_id
+from ._json import BadRecord, has_top_key
+from ._records import RecordImporter, expect, external_id, first_byte
+from ._training_rows import (
+    LostAnswers,
+    MixedRowsImporter,
+    media_placeholders,
+    require_exchange,
+    restarted,
+    without_placeholders,
+)
 from ._turns import TurnBuilder, append_pair, tool_result, tool_use
 from .base import ParsedConversation, ParsedTurn
-from .openai import parse_arguments
+from .openai import add_message, message_kind, parse_arguments, without_media
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _USER = ("human", "user")
 _ASSISTANT = ("gpt", "assistant", "model", "chatgpt", "bard", "bing")
 _TOOL_RESULT = ("observation", "tool", "function_response")
+# The answers a DPO row states as its last turns.
+_CHOSEN, _REJECTED = "chosen_gpt", "rejected_gpt"
 
 
 def _tool_use(value: str, number: int) -> dict[str, Any]:
@@ -34,14 +53,36 @@ def _tool_use(value: str, number: int) -> dict[str, Any]:
     return tool_use(f"call_{number}", call.get("name"), parse_arguments(call.get("arguments")))
 
 
-def _add_turns(builder: TurnBuilder, turns: list[Any]) -> None:
+def _kind(turn: Any) -> str:
+    """What a turn is to `LostAnswers` (`message_kind` for a `{role, content}` message)."""
+    if type(turn) is not dict:
+        return "other"
+    if "from" not in turn:
+        return message_kind(turn)
+    source = turn.get("from")
+    if source in _USER:
+        return "user"
+    if source in _ASSISTANT:
+        value = turn.get("value")
+        return "empty" if type(value) is str and (not value or value.isspace()) else "answer"
+    return "answer" if source == "function_call" or source in _TOOL_RESULT else "other"
+
+
+def _read_turns(builder: TurnBuilder, turns: list[Any], placeholders: tuple[str, ...]) -> TurnBuilder:
+    """`builder` fed the turns (a new one when a lost answer restarts the conversation); BadRecord names a bad turn."""
     calls = 0
+    watch = LostAnswers()
     for i, turn in enumerate(turns):
         where = f"conversations[{i}]"
-        source = expect(turn, dict, where).get("from")
+        if watch.restarts(_kind(turn)):
+            builder = restarted(builder)
+        if "from" not in expect(turn, dict, where) and "role" in turn:
+            add_message(builder, without_media(turn, placeholders), where)
+            continue
+        source = turn.get("from")
         value = expect(turn.get("value"), str, f"{where}.value")
         if source in _USER:
-            builder.user(value)
+            builder.user(without_placeholders(value, placeholders))
         elif source in _ASSISTANT:
             builder.text(value)
         elif source == "system":
@@ -51,15 +92,37 @@ def _add_turns(builder: TurnBuilder, turns: list[Any]) -> None:
             builder.block(_tool_use(value, calls))
         elif source in _TOOL_RESULT:
             builder.block(tool_result(f"call_{calls}" if calls else None, value))
+        elif source in (_CHOSEN, _REJECTED):
+            raise BadRecord(f"{where}.from: {source} is read only among the last turns, after the prompt")
         else:
             got = orjson.dumps(source).decode()
             expected = '"human", "gpt", "system", "function_call" or "observation"'
             raise BadRecord(f"{where}.from: expected {expected}, got {got}")
+    return builder
 
 
-def _answer(record: dict[str, Any], key: str) -> ParsedTurn:
-    turn = expect(record[key], dict, key)
-    return ParsedTurn("assistant", expect(turn.get("value"), str, f"{key}.value"))
+def _answer(turn: Any, field: str) -> ParsedTurn:
+    """A stated answer, `{from, value}` or `{role, content}`, as an assistant turn."""
+    key = "content" if type(turn) is dict and "value" not in turn and "content" in turn else "value"
+    return ParsedTurn("assistant", expect(expect(turn, dict, field).get(key), str, f"{field}.{key}"))
+
+
+def _stated_answers(turns: list[Any]) -> tuple[list[Any], dict[str, ParsedTurn]]:
+    """The turns before the answers a DPO row states as its last turns (`chosen_gpt`, `rejected_gpt`), and those
+    answers by name (none when it states none)."""
+    end = len(turns)
+    while end and type(turns[end - 1]) is dict and turns[end - 1].get("from") in (_CHOSEN, _REJECTED):
+        end -= 1
+    answers: dict[str, ParsedTurn] = {}
+    for i in range(end, len(turns)):
+        source = turns[i]["from"]
+        if source in answers:
+            raise BadRecord(f"conversations[{i}].from: a second {source} turn")
+        answers[source] = _answer(turns[i], f"conversations[{i}]")
+    if len(answers) == 1:
+        missing = _REJECTED if _CHOSEN in answers else _CHOSEN
+        raise BadRecord(f"conversations: expected a {missing} turn beside the {next(iter(answers))} one")
+    return turns[:end], answers
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
@@ -67,29 +130,49 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     system = record.get("system")
     if system is not None:
         builder.system(expect(system, str, "system"))
-    _add_turns(builder, expect(record.get("conversations"), list, "conversations"))
-    pairs = None
+    placeholders, media = media_placeholders(record)
+    turns, answers = _stated_answers(expect(record.get("conversations"), list, "conversations"))
+    builder = _read_turns(builder, turns, placeholders)
+    builder.dropped.update(media)
     if "chosen" in record and "rejected" in record:
-        turns = builder.finish(complete=False)
-        pairs = append_pair(turns, _answer(record, "rejected"), _answer(record, "chosen"))
+        answers = {
+            _CHOSEN: _answer(record["chosen"], "chosen"),
+            _REJECTED: _answer(record["rejected"], "rejected"),
+        }
+    pairs = None
+    if answers:
+        parsed = builder.finish(complete=False)
+        pairs = append_pair(parsed, answers[_REJECTED], answers[_CHOSEN])
     else:
-        turns = builder.finish()
+        parsed = builder.finish()
+        require_exchange(parsed)
     return ParsedConversation(
         external_id=external_id(record, fallback),
-        turns=turns,
+        turns=parsed,
         system_prompt=builder.system_prompt,
         explicit_pairs=pairs,
+        dropped=dict(+builder.dropped),
     )
 
 
 def _looks(record: dict[str, Any]) -> bool:
     turns = record.get("conversations")
-    return type(turns) is list and (not turns or (type(turns[0]) is dict and "from" in turns[0]))
+    if type(turns) is not list:
+        return False
+    first = turns[0] if turns else None
+    return first is None or (
+        type(first) is dict and ("from" in first or ("role" in first and "content" in first))
+    )
 
 
-importer = RecordImporter(
-    name="sharegpt",
-    convert=_convert,
-    looks=_looks,
-    hint=lambda head: b'"conversations"' in head and b'"from"' in head,
+def _hint(head: bytes) -> bool:
+    """A head too short for one row: the `conversations` key (the object's own, when the file is one) and a turn's
+    `from` or `role`."""
+    if b'"conversations"' not in head or (b'"from"' not in head and b'"role"' not in head):
+        return False
+    return first_byte(head) != ord("{") or has_top_key(head, b'"conversations"')
+
+
+importer = MixedRowsImporter(
+    "sharegpt", RecordImporter(name="sharegpt", convert=_convert, looks=_looks, hint=_hint)
 )

@@ -49,14 +49,15 @@ def _results(data: bytes, name: str) -> list[Any]:
 def test_the_exports_are_detected_by_content() -> None:
     for path in (JSON, CSV, ALPACA, OLD_CSV):
         assert detect_format(path.read_bytes()[:65536], "export.txt") == "anythingllm"
-    # Minified, and with the first response (or Alpaca output) longer than the head.
+    # Minified, and with the first response (or Alpaca output) longer than the head: an Alpaca export whose head
+    # shows nothing of AnythingLLM's is known by its name.
     rows, alpaca = _rows(), _rows(ALPACA)
     rows[0]["response"] = "word " * 20_000
     alpaca[0]["output"] = "word " * 20_000
-    for value in (rows, alpaca):
+    for value, name in ((rows, "export.json"), (alpaca, ALPACA.name)):
         for data in (json.dumps(value).encode(), json.dumps(value, indent=4).encode()):
             assert len(data) > 65536
-            assert detect_format(data[:65536], "export.json") == "anythingllm"
+            assert detect_format(data[:65536], name) == "anythingllm"
     # A first row without a response (AnythingLLM leaves the key out).
     rows = _rows()
     del rows[0]["response"]
@@ -168,7 +169,7 @@ def test_rows_without_a_user_and_alpaca_rows_are_each_a_conversation() -> None:
     ]
     # A plain Alpaca dataset's row without an input: the instruction is the prompt.
     plain = _results(b'[{"instruction": "Name a colour.", "input": "", "output": "Blue."}]', "alpaca.json")
-    # LLaMA-Factory's variant: a system prompt and the exchanges before.
+    # LLaMA-Factory's variant (a dataset's, read as `sft-dataset` reads it): a system prompt and the exchanges before.
     row = {
         "instruction": "And a darker one?",
         "input": "",
@@ -193,6 +194,38 @@ def test_rows_without_a_user_and_alpaca_rows_are_each_a_conversation() -> None:
         "anythingllm", json.dumps([dict(row, history=[["Only a prompt"]])]).encode(), "alpaca.json"
     )
     assert errors_of(errors) == [(None, "$[0]", "history[0]: expected a [prompt, answer] pair of strings")]
+
+
+def test_an_alpaca_array_is_anythingllms_only_where_it_says_so() -> None:
+    rows = [
+        {
+            "instruction": "You are a friendly chef.",
+            "input": "How long should I rest a steak?",
+            "output": "10 minutes.",
+        }
+    ]
+    data = json.dumps(rows, indent=4).encode()
+    # AnythingLLM's name for the export, or its default system prompt or retrieved sources in the head.
+    assert detect_format(data, "anythingllm-chats-3_14_2025-alpaca.json") == "anythingllm"
+    for instruction in (_rows(ALPACA)[1]["instruction"], _rows(ALPACA)[4]["instruction"]):
+        signed = json.dumps([*rows, dict(rows[0], instruction=instruction)], indent=4).encode()
+        assert detect_format(signed, "export.json") == "anythingllm"
+    (steak,) = _results(data, "anythingllm-chats-3_14_2025-alpaca.json")
+    assert (steak.system_prompt, turns(steak)[0]) == ("You are a friendly chef.", STEAK[0])
+    # Without a sign it is a dataset's (`sft-dataset`): the instruction is the task, the input what it works on,
+    # here too when the format is forced.
+    assert detect_format(data, "export.json") == "sft-dataset"
+    task = [{"instruction": "Translate to French.", "input": "Good morning", "output": "Bonjour"}]
+    (row,) = _results(json.dumps(task).encode(), "alpaca.json")
+    assert (row.system_prompt, turns(row)[0]) == (None, ("user", "Translate to French.\n\nGood morning"))
+    assert (row.external_id, row.json_path) == ("alpaca.json:$[0]", "$[0]")
+    assert _results(json.dumps([dict(task[0], output="")]).encode(), "alpaca.json") == [
+        Skipped("dataset row without an answer")
+    ]
+    # A row with the sources AnythingLLM retrieved is its own in any file.
+    (visa,) = _results(json.dumps(_rows(ALPACA)[1:2]).encode(), "alpaca.json")
+    assert visa.system_prompt.startswith("Given the following conversation")
+    assert turns(visa)[0] == ("user", "Do I need a visa for Japan as an EU citizen?")
 
 
 def test_bad_rows_are_named_by_their_place_and_the_others_import() -> None:

@@ -1,5 +1,6 @@
 """Public instruction and chat datasets that are neither OpenAI messages nor ShareGPT turns (fixtures written by
-hand from the dataset cards): UltraChat, Capybara, Dolly, HelpSteer2."""
+hand from the dataset cards and the frameworks' documentation): UltraChat, Capybara, Dolly, HelpSteer2, Alpaca,
+ms-swift's query-response rows, TRL's and mlx-lm's prompt-completion rows."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from app.conversations.importers import detect_format, get_importer
 from app.conversations.importers.base import ParsedConversation, RecordError, Skipped
 from app.conversations.importing import run_import
 
-from .helpers import turns
+from .helpers import errors_of, jsonl, parse, parse_one, turns
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "real_formats" / "sft_datasets"
 
@@ -71,15 +72,13 @@ def test_helpsteer_ratings_are_metadata() -> None:
 def test_other_shapes_are_not_taken_for_it() -> None:
     messages = {"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": "A"}]}
     assert detect_format(json.dumps(messages).encode() + b"\n", "x.jsonl") == "openai"
-    alpaca = [{"instruction": "Sort these.", "input": "3 1 2", "output": "1 2 3"}]
-    assert detect_format(json.dumps(alpaca).encode(), "alpaca.json") != "sft-dataset"
     pref = {"instruction": "Sort.", "chosen": "1 2 3", "rejected": "3 2 1"}
     assert detect_format(json.dumps(pref).encode() + b"\n", "pref.jsonl") == "preference"
 
 
 def test_import_finds_the_pushbacks_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="datasets", workers=0)
-    assert (summary.conversations_added, summary.error_count, summary.pairs_detected) == (8, 1, 3)
+    assert (summary.conversations_added, summary.error_count, summary.pairs_detected) == (8 + 8, 1, 3 + 3)
     assert run_import(engine, paths=[ROOT], source="datasets", workers=0).conversations_added == 0
 
 
@@ -92,3 +91,102 @@ def test_a_helpsteer2_prompt_holding_earlier_turns_is_read_as_them() -> None:
         ("user", "That's wrong, it's the other way round: 5 km is less than 5 miles."),
         ("assistant", "You're right: 5 km is about 3.1 miles."),
     ]
+
+
+def test_alpaca_rows_read_the_instruction_then_the_input_as_the_prompt() -> None:
+    converted, named, unanswered, tutor = _results("alpaca.jsonl")
+    assert isinstance(converted, ParsedConversation)
+    # The instruction is the task: it stays in the prompt, not in the system prompt.
+    assert turns(converted) == [
+        ("user", "Convert the temperature to Fahrenheit.\n\n25 degrees Celsius"),
+        ("assistant", "25 degrees Celsius is 77 degrees Fahrenheit."),
+    ]
+    assert (converted.system_prompt, converted.external_id) == (None, "alpaca.jsonl:1")
+    assert isinstance(named, ParsedConversation)
+    assert turns(named)[0] == ("user", "Name three primary colours.")
+    assert unanswered == Skipped("dataset row without an answer")
+    # LLaMA-Factory's `system` and `history`.
+    assert isinstance(tutor, ParsedConversation)
+    assert tutor.system_prompt == "You are a careful maths tutor."
+    assert [role for role, _ in turns(tutor)] == ["user", "assistant"] * 3
+    assert turns(tutor)[4] == ("user", "Then what is 15% of 80?")
+
+
+def test_an_alpaca_json_array_is_a_dataset_not_anythingllm() -> None:
+    rows = [{"instruction": "Sort these numbers.", "input": "3 1 2", "output": "1 2 3"}]
+    data = json.dumps(rows, indent=2).encode()
+    assert detect_format(data, "alpaca_data.json") == "sft-dataset"
+    assert turns(parse_one("sft-dataset", data, "alpaca_data.json"))[0] == (
+        "user",
+        "Sort these numbers.\n\n3 1 2",
+    )
+    # A first row longer than the head is still known by its keys.
+    rows[0]["output"] = "word " * 20_000
+    for data in (json.dumps(rows).encode(), jsonl(*rows)):
+        assert detect_format(data[:65536], "alpaca_data.json") == "sft-dataset"
+
+
+def test_ms_swift_query_response_rows() -> None:
+    australia, spider = _results("ms_swift.jsonl")
+    assert isinstance(australia, ParsedConversation)
+    assert isinstance(spider, ParsedConversation)
+    assert australia.system_prompt == "You answer in one sentence."
+    assert turns(australia) == [
+        ("user", "What is the capital of Australia?"),
+        ("assistant", "The capital of Australia is Sydney."),
+        ("user", "No, I meant the capital of Australia, not its largest city."),
+        ("assistant", "The capital of Australia is Canberra."),
+    ]
+    assert turns(spider) == [
+        ("user", "How many legs does a spider have?"),
+        ("assistant", "A spider has eight legs."),
+    ]
+
+
+def test_prompt_completion_rows_as_strings_and_as_messages() -> None:
+    german, mercury, kto = _results("prompt_completion.jsonl")
+    assert isinstance(german, ParsedConversation)
+    assert turns(german) == [("user", "Translate to German: good night"), ("assistant", "Gute Nacht")]
+    assert isinstance(mercury, ParsedConversation)
+    assert mercury.system_prompt == "Reply tersely."
+    assert turns(mercury)[2:] == [
+        ("user", "Are you sure? I think it's Mercury."),
+        ("assistant", "You're right: Mercury is the closest planet to the sun."),
+    ]
+    # TRL's unpaired preference rows (KTO) say whether the completion is a good one.
+    assert isinstance(kto, ParsedConversation)
+    assert kto.metadata == {"label": False}
+
+
+def test_rows_of_the_new_shapes_that_cannot_be_read() -> None:
+    data = jsonl(
+        {"prompt": "Q", "completion": [{"role": "user", "content": "Not an answer."}]},
+        {"prompt": "Q", "completion": 7},
+        {"prompt": "Q", "completion": [{"role": "assistant", "content": ""}]},
+        {"query": "Q", "response": "A", "history": [["only a prompt"]]},
+        {"instruction": ["Q"], "output": "A"},
+    )
+    conversations, errors = parse("sft-dataset", data)
+    assert conversations == []
+    assert errors_of(errors) == [
+        (1, None, "completion[0]: expected the assistant's message, got a user message"),
+        (2, None, "completion: expected a string, got a number"),
+        (4, None, "history[0]: expected a [prompt, answer] pair of strings"),
+        (5, None, "instruction: expected a string, got a list"),
+    ]
+
+
+def test_a_lost_answer_in_the_history_restarts_the_conversation() -> None:
+    row = {"instruction": "Q2", "output": "A2", "history": [["Q0", "A0"], ["Q1", ""]]}
+    conversation = parse_one("sft-dataset", jsonl(row))
+    assert turns(conversation) == [("user", "Q2"), ("assistant", "A2")]
+    assert conversation.dropped == {"empty answer": 1}
+
+
+def test_media_placeholders_are_taken_out_of_the_prompt() -> None:
+    row = {"instruction": "<image>What is in the picture?", "output": "A cat.", "images": ["cat.png"]}
+    conversation = parse_one("sft-dataset", jsonl(row))
+    assert (turns(conversation)[0], conversation.dropped) == (
+        ("user", "What is in the picture?"),
+        {"image": 1},
+    )
