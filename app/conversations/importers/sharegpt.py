@@ -12,10 +12,17 @@ ones), counted as a dropped `empty answer`; a row in which no `human` turn is an
 multimodal row lists (`images`, LLaVA's `image`, `videos`, `audios`) are counted as dropped and their placeholders
 (`<image>`, ...) taken out of the human turns. A row of another training shape among the rows (OpenAI messages, an
 Alpaca or prompt-completion row) is read by its own reader (`_training_rows`).
+
+Function-calling sets in the Hermes format (NousResearch's hermes-function-calling, and the sets built like it)
+write the calls into the answer's text, `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>`, and the
+results into `tool` turns as `<tool_response>...</tool_response>`; a reasoning model's answer opens with
+`<think>...</think>`. The calls are `tool_use` blocks, the results their `tool_result`s (the wrapper taken off),
+the reasoning a thinking block; only the words around them are the answer's text.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -40,6 +47,48 @@ _ASSISTANT = ("gpt", "assistant", "model", "chatgpt", "bard", "bing")
 _TOOL_RESULT = ("observation", "tool", "function_response")
 # The answers a DPO row states as its last turns.
 _CHOSEN, _REJECTED = "chosen_gpt", "rejected_gpt"
+
+
+_THINK = re.compile(r"\A\s*<think(?:ing)?>(.*?)</think(?:ing)?>\s*", re.DOTALL)
+_HERMES_RESULT = re.compile(r"<tool_response>\s*(.*?)\s*</tool_response>", re.DOTALL)
+_HERMES_TAG = re.compile(
+    r"<tool_call>\s*(?P<call>.*?)\s*</tool_call>|<tool_response>\s*(?P<result>.*?)\s*</tool_response>",
+    re.DOTALL,
+)
+
+
+def _add_answer(builder: TurnBuilder, value: str, calls: int) -> int:
+    """An answer's text, its reasoning and its Hermes-format tool calls (and results, where a stated answer holds the
+    whole exchange inline), in order; returns the calls numbered so far."""
+    if "<think" in value[:64] and (thought := _THINK.match(value)) is not None:
+        builder.thinking(thought.group(1).strip())
+        value = value[thought.end() :]
+    if "<tool_call>" not in value:
+        builder.text(value)
+        return calls
+    at = 0
+    for match in _HERMES_TAG.finditer(value):
+        builder.text(value[at : match.start()].strip())
+        if match.group("call") is not None:
+            calls += 1
+            builder.block(_tool_use(match.group("call"), calls))
+        else:
+            builder.block(tool_result(f"call_{calls}" if calls else None, match.group("result")))
+        at = match.end()
+    builder.text(value[at:].strip())
+    return calls
+
+
+def _add_results(builder: TurnBuilder, value: str, calls: int) -> None:
+    """A tool turn: one result, or (Hermes) one `<tool_response>` per call made, the latest calls' in order."""
+    results = _HERMES_RESULT.findall(value) if "<tool_response>" in value else []
+    if not results:
+        builder.block(tool_result(f"call_{calls}" if calls else None, value))
+        return
+    first = calls - len(results) + 1
+    for k, result in enumerate(results):
+        number = first + k
+        builder.block(tool_result(f"call_{number}" if number > 0 else None, result))
 
 
 def _tool_use(value: str, number: int) -> dict[str, Any]:
@@ -84,14 +133,14 @@ def _read_turns(builder: TurnBuilder, turns: list[Any], placeholders: tuple[str,
         if source in _USER:
             builder.user(without_placeholders(value, placeholders))
         elif source in _ASSISTANT:
-            builder.text(value)
+            calls = _add_answer(builder, value, calls)
         elif source == "system":
             builder.system(value)
         elif source == "function_call":
             calls += 1
             builder.block(_tool_use(value, calls))
         elif source in _TOOL_RESULT:
-            builder.block(tool_result(f"call_{calls}" if calls else None, value))
+            _add_results(builder, value, calls)
         elif source in (_CHOSEN, _REJECTED):
             raise BadRecord(f"{where}.from: {source} is read only among the last turns, after the prompt")
         else:
@@ -102,9 +151,14 @@ def _read_turns(builder: TurnBuilder, turns: list[Any], placeholders: tuple[str,
 
 
 def _answer(turn: Any, field: str) -> ParsedTurn:
-    """A stated answer, `{from, value}` or `{role, content}`, as an assistant turn."""
+    """A stated answer, `{from, value}` or `{role, content}`, as an assistant turn (its Hermes-format calls and
+    reasoning as blocks)."""
     key = "content" if type(turn) is dict and "value" not in turn and "content" in turn else "value"
-    return ParsedTurn("assistant", expect(expect(turn, dict, field).get(key), str, f"{field}.{key}"))
+    value = expect(expect(turn, dict, field).get(key), str, f"{field}.{key}")
+    builder = TurnBuilder()
+    _add_answer(builder, value, 0)
+    turns = builder.finish(complete=False)
+    return turns[0] if turns else ParsedTurn("assistant", value)
 
 
 def _stated_answers(turns: list[Any]) -> tuple[list[Any], dict[str, ParsedTurn]]:

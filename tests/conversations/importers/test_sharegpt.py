@@ -162,3 +162,47 @@ def test_image_placeholders_are_taken_out_and_the_images_counted() -> None:
         "conversations": _turns(("human", "What does <image> do in LLaVA?"), ("gpt", "It marks the image."))
     }
     assert turns(parse_one("sharegpt", jsonl(plain)))[0] == ("user", "What does <image> do in LLaVA?")
+
+
+def test_hermes_tool_calls_results_and_reasoning_are_blocks_not_the_answers_words() -> None:
+    call = '<tool_call>\n{"name": "find_train", "arguments": {"from": "Lyon", "to": "Turin"}}\n</tool_call>'
+    row = {
+        "conversations": [
+            {"from": "system", "value": "You may call functions. <tools>[...]</tools>"},
+            {"from": "human", "value": "Is there a morning train from Lyon to Turin?"},
+            {"from": "gpt", "value": f"<think>Look up the timetable first.</think>\n{call}"},
+            {"from": "tool", "value": '<tool_response>\n{"departs": "07:12"}\n</tool_response>'},
+            {"from": "gpt", "value": "Yes: one leaves Lyon at 07:12."},
+        ]
+    }
+    (conversation,) = parse("sharegpt", jsonl(row))[0]
+    assert turns(conversation) == [
+        ("user", "Is there a morning train from Lyon to Turin?"),
+        ("assistant", "Yes: one leaves Lyon at 07:12."),
+    ]
+    assert conversation.turns[1].blocks == [
+        {"type": "thinking", "thinking": "Look up the timetable first."},
+        {"type": "tool_use", "id": "call_1", "name": "find_train", "input": {"from": "Lyon", "to": "Turin"}},
+        {
+            "type": "tool_result",
+            "tool_use_id": "call_1",
+            "content": '{"departs": "07:12"}',
+            "is_error": False,
+        },
+        {"type": "text", "text": "Yes: one leaves Lyon at 07:12."},
+    ]
+
+
+def test_a_stated_answer_holding_its_tool_exchange_inline_keeps_only_its_words() -> None:
+    exchange = '<tool_call>\n{"name": "stock", "arguments": {}}\n</tool_call>\n<tool_response>{"left": 3}</tool_response>\n'
+    row = {
+        "conversations": [{"from": "human", "value": "How many are left?"}],
+        "chosen": {"from": "gpt", "value": exchange + "Three are left."},
+        "rejected": {"from": "gpt", "value": "Plenty are left."},
+    }
+    (conversation,) = parse("sharegpt", jsonl(row))[0]
+    assert [text for _, text in turns(conversation)] == [
+        "How many are left?",
+        "Plenty are left.",
+        "Three are left.",
+    ]
