@@ -19,7 +19,11 @@ training frameworks' documentation:
 - ms-swift's (and Qwen's) query-response rows: `{"system"?, "query", "response", "history"?}`, read as Alpaca's;
 - prompt-completion rows (TRL's prompt-completion datasets, mlx-lm's `completions`): `{"prompt", "completion"}`,
   strings, or in TRL's conversational form a list of messages and a list holding the assistant's message; TRL's
-  unpaired preference rows (KTO) keep their `label` as metadata.
+  unpaired preference rows (KTO) keep their `label` as metadata;
+- glaive-function-calling-v2 (glaiveai): `{"system", "chat"}`, `system` the system prompt (after its `SYSTEM: `)
+  and `chat` the turns in one string, each opened by `USER: `, `ASSISTANT: ` or `FUNCTION RESPONSE: ` (an answer
+  ends with `<|endoftext|>`): an answer's `<functioncall> {"name", "arguments"}` is a tool call, the function's
+  response its result.
 
 An empty answer in a `history` (an exchange whose answer was lost) restarts the conversation after it, as the
 `openai` importer does, and the media a row lists (`images`, `videos`, `audios`) are counted as dropped, their
@@ -31,6 +35,7 @@ is an error naming the field; a row without an answer is skipped. A row of anoth
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ._json import BadRecord, has_top_key
@@ -42,9 +47,9 @@ from ._training_rows import (
     restarted,
     without_placeholders,
 )
-from ._turns import TurnBuilder, add_marked_prompt
+from ._turns import TurnBuilder, add_marked_prompt, tool_result, tool_use
 from .base import ParsedConversation, SkipRecord
-from .openai import add_message, message_kind, read_messages
+from .openai import add_message, message_kind, parse_arguments, read_messages
 
 _RATINGS = ("helpfulness", "correctness", "coherence", "complexity", "verbosity")
 _NO_ANSWER = "dataset row without an answer"
@@ -150,6 +155,46 @@ def _completion(record: dict[str, Any], placeholders: tuple[str, ...]) -> TurnBu
     return builder
 
 
+# glaive-function-calling-v2's speakers, each at the start of the chat or after white space.
+_GLAIVE_SPEAKER = re.compile(r"(?:^|\s)(USER|ASSISTANT|FUNCTION RESPONSE): ")
+_GLAIVE_CALL = re.compile(r"<functioncall>\s*(.*?)\s*(?:<\|endoftext\|>|$)", re.DOTALL)
+
+
+def _glaive(builder: TurnBuilder, record: dict[str, Any]) -> None:
+    """A glaive-function-calling-v2 row: `system`, and `chat` as `USER: ` / `ASSISTANT: ` / `FUNCTION RESPONSE: `."""
+    system = record.get("system")
+    if system is not None:
+        builder.system(_text(system, "system").removeprefix("SYSTEM: ").strip())
+    chat = _text(record.get("chat"), "chat")
+    pieces = _GLAIVE_SPEAKER.split(chat)
+    if pieces[0].strip():
+        raise BadRecord("chat: expected it to open with USER: or ASSISTANT:")
+    calls = 0
+    for speaker, said in zip(pieces[1::2], pieces[2::2], strict=True):
+        said = said.replace("<|endoftext|>", "").strip()
+        if speaker == "USER":
+            builder.user(said)
+        elif speaker == "FUNCTION RESPONSE":
+            builder.block(tool_result(f"call_{calls}" if calls else None, said))
+        elif (call := _GLAIVE_CALL.search(said)) is not None:
+            builder.text(said[: call.start()].strip())
+            calls += 1
+            builder.block(_glaive_call(call.group(1), calls))
+        else:
+            builder.text(said)
+
+
+def _glaive_call(written: str, number: int) -> dict[str, Any]:
+    """`{"name": "f", "arguments": '{"x": 1}'}`: glaive quotes the arguments with single quotes, so the call is not
+    JSON; the name and the arguments are read apart."""
+    name = re.search(r'"name"\s*:\s*"([^"]*)"', written)
+    arguments = re.search(r"\"arguments\"\s*:\s*'(.*)'\s*\}\s*$", written, re.DOTALL)
+    given: Any = written
+    if arguments is not None:
+        given = parse_arguments(arguments.group(1))
+    return tool_use(f"call_{number}", name.group(1) if name else None, given)
+
+
 def _speaker(message: Any) -> str:
     role = message.get("role") if type(message) is dict else None
     return f"a {role} message" if type(role) is str else type_name(message)
@@ -174,6 +219,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         builder = _exchange(record, _alpaca_prompt(record), "output", placeholders)
     elif "query" in record and "response" in record:
         builder = _exchange(record, _text(record["query"], "query"), "response", placeholders)
+    elif _is_glaive(record):
+        _glaive(builder, record)
     elif "completion" in record:
         builder = _completion(record, placeholders)
         if type(record.get("label")) is bool:
@@ -200,7 +247,14 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
 
 
+def _is_glaive(record: dict[str, Any]) -> bool:
+    chat = record.get("chat")
+    return type(chat) is str and chat.lstrip().startswith(("USER: ", "ASSISTANT: "))
+
+
 def _looks(record: dict[str, Any]) -> bool:
+    if _is_glaive(record):
+        return True
     data = record.get("data")
     if type(data) is list and data and all(type(text) is str for text in data[:2]):
         return True
@@ -218,6 +272,7 @@ def _looks(record: dict[str, Any]) -> bool:
 
 # Keys of a row's shape, and the keys one of which comes with them.
 _HINTS = (
+    (b'"chat"', (b"USER: ",)),
     (b'"instruction"', (b'"response"', b'"output"', b'"input"')),
     (b'"query"', (b'"response"',)),
     (b'"prompt"', (b'"completion"',)),

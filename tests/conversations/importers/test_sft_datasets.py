@@ -190,3 +190,33 @@ def test_media_placeholders_are_taken_out_of_the_prompt() -> None:
         ("user", "What is in the picture?"),
         {"image": 1},
     )
+
+
+def test_glaive_function_calling_rows_read_their_calls_and_responses() -> None:
+    row = {
+        "system": 'SYSTEM: You can call functions -\n{"name": "convert_currency", "parameters": {}}',
+        "chat": (
+            "USER: How much is 50 euros in yen?\n\n\nASSISTANT: <functioncall> "
+            '{"name": "convert_currency", "arguments": \'{"amount": 50, "from": "EUR", "to": "JPY"}\'} '
+            '<|endoftext|>\n\n\nFUNCTION RESPONSE: {"converted": 8125}\n\n\n'
+            "ASSISTANT: 50 euros are about 8,125 yen. <|endoftext|>\n\n\nUSER: thanks\n\n\n"
+            "ASSISTANT: You're welcome! <|endoftext|>\n\n\n"
+        ),
+    }
+    data = jsonl(row)
+    assert detect_format(data, "glaive.jsonl") == "sft-dataset"
+    conversation = parse_one("sft-dataset", data)
+    assert (
+        conversation.system_prompt
+        == 'You can call functions -\n{"name": "convert_currency", "parameters": {}}'
+    )
+    assert turns(conversation) == [
+        ("user", "How much is 50 euros in yen?"),
+        ("assistant", "50 euros are about 8,125 yen."),
+        ("user", "thanks"),
+        ("assistant", "You're welcome!"),
+    ]
+    call, result, _ = conversation.turns[1].blocks or []
+    assert call["name"] == "convert_currency"
+    assert call["input"] == {"amount": 50, "from": "EUR", "to": "JPY"}
+    assert result["content"] == '{"converted": 8125}'
