@@ -54,6 +54,11 @@ PROMPT_HISTORY = "Claude Code prompt history (history.jsonl: the prompts typed, 
 _OPEN_SESSIONS = 16
 
 
+# Entry types no Claude Code session holds: Gemini CLI's answers and a converter's header line before them
+# (`{"type": "session_metadata", "sessionId", "projectHash"}`, then `{"type": "gemini", ...}` lines).
+_OTHER_AGENTS_TYPES = ("gemini", "session_metadata")
+
+
 class ClaudeCodeImporter:
     name = "claude-code"
 
@@ -64,6 +69,8 @@ class ClaudeCodeImporter:
         if records and all(_is_history(r) for r in records):
             return True
         if records:
+            if records[0].get("type") in _OTHER_AGENTS_TYPES:
+                return False
             return any(
                 type(r.get("type")) is str and ("sessionId" in r or "parentUuid" in r or "leafUuid" in r)
                 for r in records

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from app.conversations.importers import detect_format, get_importer
-from app.conversations.importers.base import RecordError, Skipped
+from app.conversations.importers.base import ParsedConversation, RecordError, Skipped
 from app.conversations.importing import run_import
 
 from .helpers import errors_of, jsonl, parse, parse_one, turns
@@ -282,3 +282,24 @@ def test_a_checkpoint_and_the_recording_of_its_session_are_stored_once(engine: E
     assert {report["format"] for report in summary.file_reports} == {"gemini-cli"}
     again = run_import(engine, paths=[CHECKPOINTS])
     assert (again.conversations_added, again.duplicates) == (0, 3)
+
+
+def test_a_recording_with_a_converters_typed_header_is_not_taken_for_claude_code() -> None:
+    """A viewer's copy of a JSONL recording whose first line names itself (`"type": "session_metadata"`): it used to be
+    read as a Claude Code session holding no conversation and skipped."""
+    lines = [
+        {
+            "type": "session_metadata",
+            "sessionId": "s-42",
+            "projectHash": "p",
+            "startTime": "2026-05-01T09:00:00Z",
+        },
+        {"type": "user", "id": "u1", "content": [{"text": "rename the helper to parse_rows"}]},
+        {"type": "gemini", "id": "g1", "content": [{"text": "Renamed `parse` to `parse_rows` in utils.py."}]},
+    ]
+    data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    assert detect_format(data, "session.jsonl") == "gemini-cli"
+    results = list(get_importer("gemini-cli").parse(io.BytesIO(data), "session.jsonl"))
+    assert [r.turns[1].text for r in results if isinstance(r, ParsedConversation)] == [
+        "Renamed `parse` to `parse_rows` in utils.py."
+    ]
