@@ -26,6 +26,8 @@ from app.pairs.detection import (
     _code_words,
     _words,
     detect_pairs,
+    detection_turns,
+    unfinished_answer,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -1435,3 +1437,35 @@ def test_praise_and_the_next_item_in_spanish_state_no_problem():
 )
 def test_i_said_in_arabic_and_solve_again_in_korean_are_pushback(reply, revision):
     assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+# An answer with no words (tool calls the person rejected) or one cut off after its last tool call is a break: the
+# person's turns on its two sides are not one reply, and no pair reaches across it.
+CUT_TURNS = [
+    ("user", "where are the keybindings defined?"),
+    ("assistant", "They are in `~/.config/hypr/hyprland.conf`, in the `bind =` lines."),
+    ("user", "no, I made them in a separate file, check the sourced ones"),
+    ("assistant", ""),
+    ("user", "never mind that. how do I pick this session up again after closing you?"),
+    ("assistant", "Run `claude --resume` in the same folder and pick this session from the list."),
+]
+
+
+def test_no_pair_reaches_across_an_answer_without_words() -> None:
+    assert detect_pairs(CUT_TURNS) == []
+    # Without the break the two replies read as one and the next answer as the revision.
+    merged = [turn for turn in CUT_TURNS if turn[1]]
+    assert [(p.rejected, p.pushback, p.chosen) for p in detect_pairs(merged)] == [(1, 2, 4)]
+
+
+def test_an_answer_that_stops_at_a_tool_call_counts_as_cut_off() -> None:
+    call = {"type": "tool_use", "id": "t1", "name": "Glob", "input": {"pattern": "**/*.conf"}}
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": "rejected", "is_error": True}
+    said = {"type": "text", "text": "Let me look for the sourced files."}
+    assert unfinished_answer("Let me look for the sourced files.", [said, call, result])
+    assert not unfinished_answer("Found it.", [call, result, {"type": "text", "text": "Found it."}])
+    assert not unfinished_answer("Plain answer.", None)
+    assert detection_turns([("assistant", "Let me look.", [said, call]), ("user", "ok", None)]) == [
+        ("assistant", ""),
+        ("user", "ok"),
+    ]
