@@ -37,7 +37,7 @@ from . import deepseek
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
 from ._turns import TurnBuilder, part_kind, require_answer, thinking_block
-from .base import ParsedConversation
+from .base import ParsedConversation, SkipRecord
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _TEXT_TYPES = ("text", "multimodal_text")
@@ -253,6 +253,7 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     mapping = expect(record.get("mapping"), dict, "mapping")
     builder = TurnBuilder()
     canvas = _Canvas()
+    stopped = False  # the latest answer's words were stopped before it ended
     for message in _thread(mapping, record.get("current_node")):
         author = message.get("author")
         role = author.get("role") if type(author) is dict else None
@@ -271,17 +272,34 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         elif role == "assistant":
             builder.text(_without_ui_elements(text, builder.dropped))
             canvas.flush(builder)
+            stopped = _stopped(message) if text.strip() else stopped
         elif role == "system":
             builder.system(text)
     canvas.flush(builder)
     require_answer(builder, "ChatGPT conversation without an answer")
     title = record.get("title")
     metadata = {key: record[key] for key in ("create_time", "update_time") if record.get(key) is not None}
-    return builder.conversation(
+    conversation = builder.conversation(
         external_id({"id": record.get("conversation_id", record.get("id"))}, fallback),
         title=title if type(title) is str else None,
         metadata=metadata,
     )
+    turns = conversation.turns
+    if stopped and turns[-1].role == "assistant":
+        # The last answer was stopped mid-way ("Stop generating"): left out with its prompt, as no pair may hold an
+        # answer cut short as if it were complete.
+        del turns[-2 if len(turns) >= 2 and turns[-2].role == "user" else -1 :]
+        conversation.dropped["unfinished answer"] = conversation.dropped.get("unfinished answer", 0) + 1
+        if len({turn.role for turn in turns}) < 2:
+            raise SkipRecord("ChatGPT conversation whose only answer was stopped before it ended")
+    return conversation
+
+
+def _stopped(message: dict[str, Any]) -> bool:
+    """Whether the person stopped the answer before it ended (`finish_details.type` "interrupted")."""
+    metadata = message.get("metadata")
+    details = metadata.get("finish_details") if type(metadata) is dict else None
+    return type(details) is dict and details.get("type") == "interrupted"
 
 
 def _looks(record: dict[str, Any]) -> bool:

@@ -147,3 +147,33 @@ def test_browsing_citations_written_in_the_text_are_taken_out() -> None:
         conversation.turns[1].text == "The museum opens at 10 am. Tickets cost 12 euros; 【brackets】 stay."
     )
     assert conversation.dropped == {"citation or UI element": 2}
+
+
+def test_a_last_answer_the_person_stopped_is_left_out_with_its_prompt() -> None:
+    mapping = {
+        "root": _node("root", None, ["u1"], None, None),
+        "u1": _node("u1", "root", ["a1"], "user", _text("Define tide and anneal.")),
+        "a1": _node(
+            "a1",
+            "u1",
+            ["u2"],
+            "assistant",
+            _text("A tide is the sea's rise and fall. Annealing heats metal."),
+        ),
+        "u2": _node("u2", "a1", ["a2"], "user", _text("and crucible?")),
+        "a2": _node("a2", "u2", [], "assistant", _text("A crucible is a pot that holds molten **Qu")),
+    }
+    mapping["a2"]["message"]["metadata"] = {
+        "finish_details": {"type": "interrupted", "reason": "client_stopped"}
+    }
+    record = {"title": "Words", "mapping": mapping, "current_node": "a2", "id": "conv-2"}
+    conversation = parse_one("chatgpt", json.dumps([record]).encode())
+    assert turns(conversation) == [
+        ("user", "Define tide and anneal."),
+        ("assistant", "A tide is the sea's rise and fall. Annealing heats metal."),
+    ]
+    assert conversation.dropped == {"unfinished answer": 1}
+    # Stopped mid-conversation, the answer stays as the context of what follows.
+    mapping["a1"]["message"]["metadata"] = mapping["a2"]["message"].pop("metadata")
+    mapping["a2"]["message"]["metadata"] = {}
+    assert len(parse_one("chatgpt", json.dumps([record]).encode()).turns) == 4
