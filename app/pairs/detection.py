@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Any
 
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
@@ -606,8 +605,8 @@ def _other_number(reply: str, answer: str) -> str | None:
 def _runs(turns: Sequence[tuple[str, str]]) -> list[tuple[str, int, int, str]]:
     """Merge consecutive same-role turns into (role, first index, last index, joined text); skip others.
 
-    An answer without words (tool calls the person rejected, an answer cut off: see `detection_turns`) is a break:
-    the person's turns on either side of it are not one reply, and no pair reaches across it."""
+    An answer without words (only tool calls, which the person rejected, or an answer lost) is a break: the
+    person's turns on either side of it are not one reply, and no pair reaches across it."""
     runs: list[tuple[str, int, int, str]] = []
     for index, (role, text) in enumerate(turns):
         if role == "assistant" and not text.strip():
@@ -653,24 +652,3 @@ def detect_pairs(turns: Sequence[tuple[str, str]]) -> list[DetectedPair]:
             pairs.append(DetectedPair(answer[2], reply[1], chosen[1], round(score, 3), signals))
         k += 4 if detour else 2  # after a detour, the question is not scored as an answer of its own
     return pairs
-
-
-def unfinished_answer(text: str, blocks: Sequence[dict[str, Any]] | None) -> bool:
-    """Whether an assistant turn is no whole answer: no words at all, or it stops at a tool call or its result
-    with no text after it (the person rejected the call or stopped the agent, or the session ended)."""
-    if not text.strip():
-        return True
-    if not blocks:
-        return False
-    last_text = max((i for i, block in enumerate(blocks) if block.get("type") == "text"), default=-1)
-    return any(block.get("type") in ("tool_use", "tool_result") for block in blocks[last_text + 1 :])
-
-
-def detection_turns(
-    turns: Iterable[tuple[str, str, Sequence[dict[str, Any]] | None]],
-) -> list[tuple[str, str]]:
-    """(role, text) of each turn for `detect_pairs`, an unfinished answer's text blanked so that it is a break."""
-    return [
-        (role, "" if role == "assistant" and unfinished_answer(text, blocks) else text)
-        for role, text, blocks in turns
-    ]

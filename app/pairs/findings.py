@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.conversations.importers.base import ParsedConversation, PickledByFields
-from app.pairs.detection import DetectedPair, detect_pairs, detection_turns
+from app.pairs.detection import DetectedPair, detect_pairs
 from app.pairs.leaks import leak_fields, prompt_text
 
 
@@ -79,5 +79,5 @@ def find_pairs(conversation: ParsedConversation) -> list[PairFinding]:
             pair_leaks(turns, d.rejected, d.pushback, d.chosen),
             key_of(conversation, d.rejected, d.chosen),
         )
-        for d in detect_pairs(detection_turns((t.role, t.text, t.blocks) for t in conversation.turns))
+        for d in detect_pairs(turns)
     ]

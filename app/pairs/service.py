@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table, and_, case, insert, type_coerce, update
-from sqlalchemy import select as sql_select
+from sqlalchemy import Table, and_, insert, update
 from sqlmodel import Session, col, select
 
 from app.conversations.importers.base import ParsedConversation
 from app.conversations.models import Conversation, Turn
 from app.models_base import table_of, utcnow
-from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs, unfinished_answer
+from app.pairs.detection import DETECTOR_VERSION, DetectedPair, detect_pairs
 from app.pairs.findings import content_key as content_key  # the pair identity, imported from here too
 from app.pairs.findings import find_pairs, pair_leaks
 from app.pairs.leak_check import check_unchecked_pairs
@@ -156,17 +155,14 @@ def scored(d: DetectedPair, scorer: ScoreModel | None) -> tuple[float, str]:
 def _redetect_conversations(
     session: Session, *, conversation_ids: list[int], result: RedetectResult, scorer: ScoreModel | None
 ) -> None:
-    turns_by_conversation: dict[int, list[tuple[int, str, str, bool]]] = {cid: [] for cid in conversation_ids}
-    # An answer's blocks tell whether it was cut off (detection_turns); only answers' blocks are read.
-    answer_blocks = type_coerce(case((col(Turn.role) == "assistant", col(Turn.blocks)), else_=None), JSON)
+    turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
     rows = session.execute(
-        sql_select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text), answer_blocks)
+        select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text))
         .where(col(Turn.conversation_id).in_(conversation_ids))
         .order_by(col(Turn.conversation_id), col(Turn.index))
     )
-    for conversation_id, turn_id, role, text, blocks in rows:
-        cut = role == "assistant" and unfinished_answer(text, blocks)
-        turns_by_conversation[conversation_id].append((turn_id, role, text, cut))
+    for conversation_id, turn_id, role, text in rows:
+        turns_by_conversation[conversation_id].append((turn_id, role, text))
     existing = {
         (p.conversation_id, p.first_turn_id, p.second_turn_id): p
         for p in session.exec(select(Pair).where(col(Pair.conversation_id).in_(conversation_ids)))
@@ -177,7 +173,7 @@ def _redetect_conversations(
         result.conversations += 1
         turn_ids = [t[0] for t in turns]
         texts = [(t[1], t[2]) for t in turns]
-        for d in detect_pairs([(role, "" if cut else text) for _, role, text, cut in turns]):
+        for d in detect_pairs(texts):
             score, detector = scored(d, scorer)
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)

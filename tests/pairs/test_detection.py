@@ -26,8 +26,6 @@ from app.pairs.detection import (
     _code_words,
     _words,
     detect_pairs,
-    detection_turns,
-    unfinished_answer,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -1439,8 +1437,8 @@ def test_i_said_in_arabic_and_solve_again_in_korean_are_pushback(reply, revision
     assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
 
 
-# An answer with no words (tool calls the person rejected) or one cut off after its last tool call is a break: the
-# person's turns on its two sides are not one reply, and no pair reaches across it.
+# An answer with no words (tool calls the person rejected) is a break: the person's turns on its two sides are not
+# one reply, and no pair reaches across it.
 CUT_TURNS = [
     ("user", "where are the keybindings defined?"),
     ("assistant", "They are in `~/.config/hypr/hyprland.conf`, in the `bind =` lines."),
@@ -1456,16 +1454,3 @@ def test_no_pair_reaches_across_an_answer_without_words() -> None:
     # Without the break the two replies read as one and the next answer as the revision.
     merged = [turn for turn in CUT_TURNS if turn[1]]
     assert [(p.rejected, p.pushback, p.chosen) for p in detect_pairs(merged)] == [(1, 2, 4)]
-
-
-def test_an_answer_that_stops_at_a_tool_call_counts_as_cut_off() -> None:
-    call = {"type": "tool_use", "id": "t1", "name": "Glob", "input": {"pattern": "**/*.conf"}}
-    result = {"type": "tool_result", "tool_use_id": "t1", "content": "rejected", "is_error": True}
-    said = {"type": "text", "text": "Let me look for the sourced files."}
-    assert unfinished_answer("Let me look for the sourced files.", [said, call, result])
-    assert not unfinished_answer("Found it.", [call, result, {"type": "text", "text": "Found it."}])
-    assert not unfinished_answer("Plain answer.", None)
-    assert detection_turns([("assistant", "Let me look.", [said, call]), ("user", "ok", None)]) == [
-        ("assistant", ""),
-        ("user", "ok"),
-    ]

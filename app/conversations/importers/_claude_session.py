@@ -6,8 +6,8 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-from ._turns import TurnBuilder, flatten, prompt_title, response_block
-from .base import ParsedConversation, ParsedTurn, Skipped
+from ._turns import TurnBuilder, flatten, prompt_title, response_block, unfinished_answer
+from .base import ParsedConversation, Skipped
 
 # User entries that are the harness talking, not the person: dropped. (IDE and shell wrappers such as
 # `<bash-stdout>` or `<local-command-stdout>` are not here: the turn builder keeps them as context.)
@@ -23,7 +23,7 @@ _COMMAND_STARTS = ("<command-name>", "<command-message>", "<command-args>")
 _COMMAND_NAME = re.compile(r"<command-name>(.*?)</command-name>", re.DOTALL)
 _COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.DOTALL)
 _METADATA_KEYS = ("sessionId", "cwd", "gitBranch", "version")
-UNFINISHED = "session whose only answer was cut off (no text after its last tool call, or no words at all)"
+UNFINISHED = "session whose only answer was cut off (no words, or only a preamble before its last tool call)"
 
 Record = dict[str, Any]
 
@@ -280,7 +280,11 @@ class Session:
             elif kind == "attachment":
                 _add_queued(builder, record)
         turns = builder.finish(complete=False)
-        cut = bool(turns) and turns[-1].role == "assistant" and _unfinished(turns[-1])
+        cut = (
+            bool(turns)
+            and turns[-1].role == "assistant"
+            and unfinished_answer(turns[-1].text, turns[-1].blocks)
+        )
         if cut:
             # Left out with its prompt: a pair must never hold an answer cut short as if it were complete.
             turns.pop()
@@ -313,17 +317,6 @@ class Session:
         if "ai-title" in self.titles:
             return self.titles["ai-title"]
         return prompt_title(first_user)
-
-
-def _unfinished(turn: ParsedTurn) -> bool:
-    """An answer without words, or one that stops at a tool call or its result: the session ended, or the
-    person stopped it (a rejected tool call, an interruption), before the text it was going to end with. In a
-    finished answer text follows its last tool result."""
-    if not turn.text.strip():
-        return True
-    blocks = turn.blocks or ()
-    last_text = max((i for i, block in enumerate(blocks) if block["type"] == "text"), default=-1)
-    return any(block["type"] in ("tool_use", "tool_result") for block in blocks[last_text + 1 :])
 
 
 def _metadata(records: list[Record]) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from ._json import BadRecord
@@ -299,3 +300,24 @@ def add_marked_prompt(builder: TurnBuilder, prompt: str) -> None:
     builder.user(pieces[0])
     for speaker, text in zip(pieces[1::2], pieces[2::2], strict=True):
         builder.say("user" if speaker == "User" else "assistant", text)
+
+
+# The most a text before an answer's last tool call may say and still be its preamble ("Let me look at the
+# config.", "I'll run the tests."): after a longer one the call only carries out what the text already said.
+PREAMBLE_CHARS = 280
+
+
+def unfinished_answer(text: str, blocks: Sequence[dict[str, Any]] | None) -> bool:
+    """Whether an assistant turn is no whole answer: no words at all (only tool calls, which the person may have
+    rejected), or it stops at a tool call or its result after no more than a preamble ("I'll load the file.") with
+    no text after it: the person stopped the agent, or the session ended, before the text it was going on to."""
+    if not text.strip():
+        return True
+    if not blocks:
+        return False
+    texts = [i for i, block in enumerate(blocks) if block.get("type") == "text"]
+    last = texts[-1] if texts else -1
+    if not any(block.get("type") in ("tool_use", "tool_result") for block in blocks[last + 1 :]):
+        return False
+    said = blocks[last].get("text") if last >= 0 else ""
+    return not isinstance(said, str) or len(said.strip()) <= PREAMBLE_CHARS

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from app.conversations.importers import claude_code, get_importer
 from app.conversations.importers._claude_session import UNFINISHED
+from app.conversations.importers._turns import unfinished_answer
 from app.conversations.importers.base import RecordError, Skipped
 from app.conversations.importing import run_import
 
@@ -572,3 +573,17 @@ def test_blank_lines_around_an_answers_text_are_not_its_text() -> None:
         "Port **5432** by default.",
     ]
     assert [block["type"] for block in conversation.turns[1].blocks or []] == ["thinking", "text"]
+
+
+def test_a_preamble_before_the_last_tool_call_is_no_whole_answer_but_a_longer_text_is() -> None:
+    call = {"type": "tool_use", "id": "t1", "name": "Glob", "input": {"pattern": "**/*.conf"}}
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": "rejected", "is_error": True}
+    said = {"type": "text", "text": "Let me look for the sourced files."}
+    assert unfinished_answer("Let me look for the sourced files.", [said, call, result])
+    assert unfinished_answer("", [call])
+    explained = (
+        "The bindings live in `binds.conf`: " + "each `bind =` line maps a key chord to a dispatcher. " * 6
+    )
+    assert not unfinished_answer(explained, [{"type": "text", "text": explained}, call])
+    assert not unfinished_answer("Found it.", [call, result, {"type": "text", "text": "Found it."}])
+    assert not unfinished_answer("Plain answer.", None)
