@@ -197,6 +197,16 @@ _EXPORTER_FOOTER = re.compile(
 # The header line browser exporters open a file with (ChatGPT Exporter, Gemini Exporter, Claude Exporter).
 _EXPORTED = "**Exported:**"
 _ANSWERS_ONLY = "chat export holding only the answers (its exporter left the prompts out)"
+_DOCUMENT_ONLY = "an exporter's export of a document (an artifact), not of a chat"
+# A head shorter than the sniffers' 64 KB holds the whole file (its last line is there to look at).
+_WHOLE_HEAD = 65536
+# Gemini Exporter keeps Gemini's citation marks in the answers (`\[cite: 5, 6\]`, `[cite_start]`) and the chips that
+# name a source's kind, alone on a line (`PDF`, `PDF\+ 1`).
+_GEMINI_CITE = re.compile(r"\\?\[cite(?:_start|_end)?(?::[ \t]*\d+(?:,[ \t]*\d+)*)?\\?\]")
+_GEMINI_CHIP = re.compile(
+    r"^[ \t]*(?:PDF|DOCX?|TXT|CSV|XLSX?|PPTX?|Google (?:Docs|Sheets|Slides)|Image|Web)(?:[ \t]*\\?\+[ \t]*\d+)?[ \t]*(?:\n[ \t]*(?=\n))?\n?",
+    re.MULTILINE,
+)
 _ESCAPING_EXPORTERS = frozenset(("Gemini Exporter", "DeepSeek Exporter", "Grok Exporter"))
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
 # LibreChat's Markdown export: `# Conversation`, then its fields as `- key: value` lines.
@@ -221,10 +231,12 @@ _CALLOUT_USER = re.compile(r"user|human|you|question|prompt")
 _CALLOUT_ASSISTANT = re.compile(r"agent|assistant|\bai\b|bot|answer|response|claude|chatgpt|gemini|model")
 _HTML_COMMENT = re.compile(r"[ \t]*<!--.*-->[ \t]*$")
 _SEPARATOR = re.compile(r"[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-# `10/20/2025, 2:16:46 PM`, `> 12/1/2025, 2:39:24 PM`, `2025-12-01 14:39:24`: a message's time, alone on a line.
+# `10/20/2025, 2:16:46 PM`, `> 12/1/2025, 2:39:24 PM`, `2025-12-01 14:39:24`: a message's time, alone on a line;
+# in East Asian locales the half of the day comes first (`2026/6/1 上午10:59:07`), and ChatGPT Exporter's 2026
+# versions add the model (`9/30/2026, 12:38:32 PM · gpt-5-6`).
 _TIMESTAMP = re.compile(
-    r"[ \t]*(?:>[ \t]*)?\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4},?[ \tT]+\d{1,2}:\d{2}(?::\d{2})?"
-    r"(?:[ \t]*[AaPp]\.?[Mm]\.?)?[ \t]*$"
+    r"[ \t]*(?:>[ \t]*)?\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4},?[ \tT]+(?:上午|下午|午前|午後|오전|오후)?[ \t]*\d{1,2}:\d{2}"
+    r"(?::\d{2})?(?:[ \t]*[AaPp]\.?[Mm]\.?)?(?:[ \t]*·[ \t]*[\w.:-]{1,40})?[ \t]*$"
 )
 _THOUGHT = "Thought process:"
 _QUOTED_BODY = "\x00callout"  # a marker whose section's text is its quoted lines
@@ -680,6 +692,10 @@ class MarkdownImporter:
         roles = {role for _, role, _, _ in _markers(lines)}
         if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):
             return True  # a browser exporter's file of answers only (see `parse`)
+        if not roles and len(head) < _WHOLE_HEAD and _EXPORTER_FOOTER.search(head.decode(errors="ignore")):
+            return (
+                True  # a browser exporter's export of a document (Claude Exporter's artifacts; see `parse`)
+            )
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
@@ -689,6 +705,7 @@ class MarkdownImporter:
             text = text[: footer.start()] + "\n"
         # These two write the person's prompts with Markdown's characters escaped (`file\_name`, `\*`).
         escaped_prompts = footer is not None and footer.group(1) in _ESCAPING_EXPORTERS
+        gemini = footer is not None and footer.group(1) == "Gemini Exporter"
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return
@@ -697,6 +714,9 @@ class MarkdownImporter:
             return
         lines = text.splitlines()
         markers = _markers(lines)
+        if footer is not None and not markers:
+            yield Skipped(_DOCUMENT_ONLY)
+            return
         # The header browser exporters write (`**Exported:** <date>`): ChatGPT Exporter's answers may open with a
         # reasoning summary.
         exported = any(line.startswith(_EXPORTED) for line in lines[:12])
@@ -719,6 +739,8 @@ class MarkdownImporter:
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
             if escaped_prompts and role == "user":
                 text = _MARKDOWN_ESCAPE.sub(r"\1", text)
+            if gemini and role == "assistant":
+                text = _without_gemini_marks(text, builder.dropped)
             blocks = _content_blocks(text) if heading else None
             if blocks is not None:
                 _add_blocks(builder, role, blocks)
@@ -738,6 +760,15 @@ class MarkdownImporter:
             yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)
         except BadRecord as exc:
             yield RecordError(str(exc))
+
+
+def _without_gemini_marks(text: str, dropped: Counter[str]) -> str:
+    """A Gemini Exporter answer without Gemini's citation marks and source chips, counted as dropped citations."""
+    text, marks = _GEMINI_CITE.subn("", text)
+    text, chips = _GEMINI_CHIP.subn("", text)
+    if marks + chips:
+        dropped["citation"] += marks + chips
+    return _body(text.split("\n"))
 
 
 def _perplexity(lines: list[str], filename: str) -> ParseResult:

@@ -781,3 +781,48 @@ def test_perplexitys_divider_in_later_exports_is_not_the_answers(divider: str) -
         "About two weeks between feeds; it keeps for months if fed now and then.",
         "Frozen, it keeps for about a year.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("asked", "answered"),
+    [
+        ("2026/6/1 上午10:59:07", "2026/6/1 下午2:03:54"),
+        ("9/30/2026, 12:37:10 PM", "9/30/2026, 12:38:32 PM · gpt-5-6"),
+    ],
+)
+def test_chatgpt_exporters_time_lines_in_east_asian_locales_and_with_the_model_are_left_out(
+    asked: str, answered: str
+) -> None:
+    data = (
+        "# 排程\n\n**Exported:** 2026/6/1\n\n## Prompt:\n"
+        f"{asked}\n\ncron 每週一早上八點怎麼寫？\n\n## Response:\n{answered}\n\n`0 8 * * 1`\n\n---\n"
+        "Powered by [ChatGPT Exporter](https://www.chatgptexporter.com)\n"
+    ).encode()
+    conversation = parse_one("markdown", data, "ChatGPT-排程.md")
+    assert turns(conversation) == [("user", "cron 每週一早上八點怎麼寫？"), ("assistant", "`0 8 * * 1`")]
+
+
+def test_gemini_exporters_citation_marks_and_source_chips_are_not_the_answers() -> None:
+    data = (
+        b"# Onboarding\n\n**Exported:** 5/2/2026 10:00:00\n\n## Prompt:\nSummarise the handbook.\n\n"
+        b"## Response:\nNew staff get a buddy for six weeks\\[cite: 4, 7\\].\n\nPDF\\+ 1\n\n"
+        b"Leave is booked in the portal\\[cite: 9\\].\n\nPDF\n\n---\n"
+        b"Powered by [Gemini Exporter](https://www.ai-chat-exporter.com)\n"
+    )
+    conversation = parse_one("markdown", data, "Gemini-Onboarding.md")
+    assert turns(conversation)[1] == (
+        "assistant",
+        "New staff get a buddy for six weeks.\n\nLeave is booked in the portal.",
+    )
+    assert conversation.dropped == {"citation": 4}
+
+
+def test_an_exporters_file_of_a_document_alone_is_skipped_with_its_reason() -> None:
+    """Claude Exporter also exports an artifact: a document with the exporter's footer and no prompt or answer."""
+    data = (
+        b"# Packing list\n\n## Clothes\n\n- two jumpers\n- rain jacket\n\n## Papers\n\n- passport\n\n---\n"
+        b"Powered by [Claude Exporter](https://www.claudexporter.com)\n"
+    )
+    assert detect_format(data, "Packing list.md") == "markdown"
+    results = list(get_importer("markdown").parse(io.BytesIO(data), "Packing list.md"))
+    assert results == [Skipped("an exporter's export of a document (an artifact), not of a chat")]
