@@ -652,6 +652,112 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
     builder.text(_body(lines[start:]))
 
 
+# Claude Exporter's renderings of Claude's tool use inside an answer: a fence whose first line names the tool
+# (`Web Search: <query>`, `Create File: <what>`, `Bash Tool: ...`), or `**tool_name**` then `*Request*` and a fence of
+# its JSON input, then `*Response*` and a fence of its output; a web search's results follow its fence as quoted
+# lines (`> **Title** [site](url)`).
+_CLAUDE_TOOL_FENCE = re.compile(
+    r"(Web Search|Web Fetch|Create File|Bash Tool|Edit|View|Str Replace|Read File|Analysis Tool|Repl|Artifact"
+    r"|Google Drive Search|Google Drive Fetch): ?(.*)$"
+)
+_CLAUDE_LINK = re.compile(r"^\*\*Link:\*\* \[https://claude\.ai/", re.MULTILINE)
+_CLAUDE_TOOL_NAME = re.compile(r"\*\*([a-z][a-z0-9_]{1,60})\*\*[ \t]*$")
+
+
+def _segments(lines: list[str]) -> list[tuple[list[str], list[str] | None]]:
+    """The answer's lines as (lines, None) runs of text and (the fence's lines, its inner lines) blocks."""
+    segments: list[tuple[list[str], list[str] | None]] = []
+    text: list[str] = []
+    fence = ""
+    opened = 0
+    for index, line in enumerate(lines):
+        if fence:
+            if closes(line, fence):
+                segments.append((text, None))
+                segments.append((lines[opened : index + 1], lines[opened + 1 : index]))
+                text, fence = [], ""
+        elif fence := opens(line):
+            opened = index
+        else:
+            text.append(line)
+    if fence:
+        text.extend(lines[opened:])  # an unclosed fence is text
+    segments.append((text, None))
+    return segments
+
+
+def _tail_markers(text: list[str]) -> tuple[str, int] | None:
+    """The tool named by `**name**` then `*Request*` at the end of a text run, and where the markers start."""
+    kept = [i for i, line in enumerate(text) if line.strip()]
+    if len(kept) >= 2 and text[kept[-1]].strip() == "*Request*":
+        named = _CLAUDE_TOOL_NAME.match(text[kept[-2]].strip())
+        if named is not None:
+            return named.group(1), kept[-2]
+    return None
+
+
+def _add_claude_exporter_answer(builder: TurnBuilder, text: str) -> None:
+    """A Claude Exporter answer: `Thought process` fences (titled or not) as thinking, its renderings of tool
+    calls and results as tool blocks, the rest the answer's text."""
+    segments = _segments(text.split("\n"))
+    pending: list[str] = []
+    calls = 0
+    k = 0
+    while k < len(segments):
+        lines, inner = segments[k]
+        k += 1
+        if inner is None:
+            pending.extend(lines)
+            continue
+        first = inner[0].strip() if inner else ""
+        tool = _CLAUDE_TOOL_FENCE.match(first)
+        named = _tail_markers(pending)
+        if first == _THOUGHT.rstrip(":") or first.startswith(_THOUGHT):
+            # Titled (`Thought process: <summary>`) or not (`Thought process` alone, the thinking below it).
+            builder.text(_body(pending))
+            pending = []
+            builder.thinking(_body([first[len(_THOUGHT) :].strip(), *inner[1:]]))
+        elif tool is not None:
+            builder.text(_body(pending))
+            pending = []
+            calls += 1
+            given = "\n".join([tool.group(2), *inner[1:]]).strip()
+            builder.block(tool_use(f"export_{calls}", tool.group(1), given or None))
+            if tool.group(1) == "Web Search" and k < len(segments) and segments[k][1] is None:
+                # The results, quoted below the fence, up to the first line that is neither quoted nor blank.
+                after = segments[k][0]
+                end = 0
+                while end < len(after) and (after[end].startswith(">") or not after[end].strip()):
+                    end += 1
+                found = [line.removeprefix(">").strip() for line in after[:end] if line.strip(" >")]
+                if found:
+                    builder.block(tool_result(f"export_{calls}", "\n".join(found)))
+                    segments[k] = (after[end:], None)
+        elif named is not None:
+            name, at = named
+            builder.text(_body(pending[:at]))
+            pending = []
+            calls += 1
+            request = "\n".join(inner)
+            try:
+                given_input: Any = orjson.loads(request)
+            except orjson.JSONDecodeError:
+                given_input = request
+            builder.block(tool_use(f"export_{calls}", name, given_input))
+            # `*Response*` and its fence, when they follow.
+            if (
+                k + 1 < len(segments)
+                and segments[k][1] is None
+                and [line.strip() for line in segments[k][0] if line.strip()] == ["*Response*"]
+                and segments[k + 1][1] is not None
+            ):
+                builder.block(tool_result(f"export_{calls}", "\n".join(segments[k + 1][1] or [])))
+                k += 2
+        else:
+            pending.extend(lines)
+    builder.text(_body(pending))
+
+
 def _title(lines: list[str], stop: int) -> str | None:
     """The text of a `# Title` line (`# Title: ...` too), if it is the first non-blank line before the first
     speaker after any YAML front matter; else the front matter's `topic` or `title`."""
@@ -706,6 +812,10 @@ class MarkdownImporter:
         # These two write the person's prompts with Markdown's characters escaped (`file\_name`, `\*`).
         escaped_prompts = footer is not None and footer.group(1) in _ESCAPING_EXPORTERS
         gemini = footer is not None and footer.group(1) == "Gemini Exporter"
+        # Claude Exporter's files name the chat's link in their header (the footer is optional in its settings).
+        claude_exporter = (footer is not None and footer.group(1) == "Claude Exporter") or (
+            _CLAUDE_LINK.search(text[:2048]) is not None
+        )
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return
@@ -753,7 +863,10 @@ class MarkdownImporter:
                 # in `<details type="...">` elements.
                 open_webui.add_answer(builder, text)
             elif role == "assistant":
-                _add_answer(builder, text, reasoning_quote=exported)
+                if claude_exporter:
+                    _add_claude_exporter_answer(builder, text)
+                else:
+                    _add_answer(builder, text, reasoning_quote=exported)
             else:
                 _add_text(builder, role, text)
         try:

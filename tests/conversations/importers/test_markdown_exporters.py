@@ -826,3 +826,41 @@ def test_an_exporters_file_of_a_document_alone_is_skipped_with_its_reason() -> N
     assert detect_format(data, "Packing list.md") == "markdown"
     results = list(get_importer("markdown").parse(io.BytesIO(data), "Packing list.md"))
     assert results == [Skipped("an exporter's export of a document (an artifact), not of a chat")]
+
+
+def test_claude_exporters_tool_use_and_untitled_thinking_are_blocks() -> None:
+    """Claude Exporter renders Claude's tool use inside the answer (found in a real export, where a past-chats search
+    put 20,000 characters of old conversations in the answer's text)."""
+    data = (
+        b"# Ferry times\n\n**Created:** 2026/3/2 9:00:00\n**Exported:** 2026/3/2 9:30:00\n"
+        b"**Link:** [https://claude.ai/chat/0f0e](https://claude.ai/chat/0f0e)\n\n## Prompt:\n"
+        b"3/2/2026, 9:01:00 AM\n\nWhen is the last ferry from Split to Hvar?\n\n## Response:\n"
+        b"3/2/2026, 9:01:20 AM\n\n````plaintext\nThought process\n\nCheck what we said last time, then search.\n````\n\n"
+        b'**conversation_search**\n\n*Request*\n\n````javascript\n{\n  "query": "Hvar ferry"\n}\n````\n\n'
+        b"*Response*\n\n````plaintext\nHuman: which ferry to Hvar?\nAssistant: the catamaran\n````\n\n"
+        b"````plaintext\nWeb Search: Split Hvar catamaran timetable\n````\n\n"
+        b"> **Split - Hvar timetable** [example.org](https://example.org/hvar)\n>\n"
+        b"> **Catamaran lines** [example.net](https://example.net/lines)\n\n"
+        b"The last catamaran leaves Split at 17:00 in winter.\n\n"
+        b"````plaintext\nCreate File: A one-page timetable\n````\n\nI saved the timetable as a file.\n"
+    )
+    conversation = parse_one("markdown", data, "Claude-Ferry times.md")
+    answer = conversation.turns[1]
+    assert (
+        answer.text
+        == "The last catamaran leaves Split at 17:00 in winter.\n\nI saved the timetable as a file."
+    )
+    blocks = answer.blocks or []
+    assert [(b["type"], b.get("name")) for b in blocks] == [
+        ("thinking", None),
+        ("tool_use", "conversation_search"),
+        ("tool_result", None),
+        ("tool_use", "Web Search"),
+        ("tool_result", None),
+        ("text", None),
+        ("tool_use", "Create File"),
+        ("text", None),
+    ]
+    assert blocks[0]["thinking"] == "Check what we said last time, then search."
+    assert blocks[1]["input"] == {"query": "Hvar ferry"}
+    assert blocks[4]["content"].startswith("**Split - Hvar timetable**")
