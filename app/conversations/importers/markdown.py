@@ -96,6 +96,11 @@ _HEADING = re.compile(
     r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(\w+(?:[ \t]+\w+)?)[ \t]*(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?"
     r":?[ \t]*$"
 )
+# A heading that says the speaker's role in brackets after a label of its own (a converter's `### Entrada (user)` /
+# `### Salida (assistant)`).
+_ROLE_IN_PARENS = re.compile(
+    r"#{1,6}[ \t]+[^\n()]{1,40}\((user|assistant|system)\)[ \t]*:?[ \t]*$", re.IGNORECASE
+)
 # A speaker's name alone in bold on its line, as Cursor's "Export Chat" writes it (`**User**`, `**Cursor**`).
 _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
 # ChatGPT's page copied whole (select all, copy: what people paste into notes and READMEs): the screen reader's
@@ -296,8 +301,10 @@ def _markers(lines: list[str]) -> list[Marker]:
         heading = _speaker_heading(line)
         if heading:
             name = _heading_name(heading)
-            if name in _SPEAKERS:
-                markers.append((index, _SPEAKERS[name], True, name))
+            role_named = _ROLE_IN_PARENS.match(line) if name not in _SPEAKERS else None
+            if name in _SPEAKERS or role_named is not None:
+                role = _SPEAKERS[name] if role_named is None else role_named.group(1).lower()
+                markers.append((index, role, True, name))
                 if heading.re is _HEADING:
                     levels[index] = heading.group(1)
             elif heading.re is _HEADING:
@@ -852,6 +859,8 @@ class MarkdownImporter:
             if gemini and role == "assistant":
                 text = _without_gemini_marks(text, builder.dropped)
             blocks = _content_blocks(text) if heading else None
+            if heading and text.startswith('{"content_type"') and _chatgpt_part(builder, role, text):
+                continue  # a ChatGPT message part a converter wrote as its JSON
             if blocks is not None:
                 _add_blocks(builder, role, blocks)
             elif tools and role in ("user", "assistant"):
@@ -873,6 +882,37 @@ class MarkdownImporter:
             yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)
         except BadRecord as exc:
             yield RecordError(str(exc))
+
+
+def _chatgpt_part(builder: TurnBuilder, role: str, text: str) -> bool:
+    """A ChatGPT message's content a converter wrote as its JSON (`{"content_type": "thoughts", ...}`): thoughts are
+    the answer's thinking, custom instructions the system prompt, code and its output a tool call and its result,
+    the reasoning time left out; False when the text is not such a part (it is then read as text)."""
+    try:
+        part = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    kind = part.get("content_type") if type(part) is dict else None
+    if type(kind) is not str:
+        return False
+    if kind == "thoughts" and type(part.get("thoughts")) is list:
+        steps = [t for t in part["thoughts"] if type(t) is dict]
+        builder.thinking("\n\n".join(str(t.get("content") or t.get("summary") or "") for t in steps).strip())
+    elif kind == "reasoning_recap":
+        builder.dropped["thinking time"] += 1
+    elif kind == "user_editable_context":
+        profile = [part.get(key) for key in ("user_profile", "user_instructions")]
+        builder.system("\n\n".join(value for value in profile if type(value) is str and value))
+    elif kind == "code" and role == "assistant":
+        builder.block(tool_use(None, "python", part.get("text")))
+    elif kind == "execution_output":
+        builder.block(tool_result(None, str(part.get("text") or "")))
+    elif kind == "text" and type(part.get("parts")) is list:
+        words = "\n".join(p for p in part["parts"] if type(p) is str)
+        _add_text(builder, role, words) if role != "assistant" else builder.text(words)
+    else:
+        builder.dropped[kind[:40]] += 1
+    return True
 
 
 def _without_gemini_marks(text: str, dropped: Counter[str]) -> str:

@@ -864,3 +864,30 @@ def test_claude_exporters_tool_use_and_untitled_thinking_are_blocks() -> None:
     assert blocks[0]["thinking"] == "Check what we said last time, then search."
     assert blocks[1]["input"] == {"query": "Hvar ferry"}
     assert blocks[4]["content"].startswith("**Split - Hvar timetable**")
+
+
+def test_a_converters_role_headings_and_chatgpts_parts_written_as_json() -> None:
+    """A converter of ChatGPT's export (real files in public repositories): each message under `### <label> (role)`,
+    and parts other than text written as their JSON."""
+    thoughts = (
+        '{"content_type": "thoughts", "thoughts": [{"summary": "Units", "content": "Convert miles first."}]}'
+    )
+    data = (
+        "### Entrada (user)\n\n"
+        '{"content_type": "user_editable_context", "user_profile": "I run marathons.", "user_instructions": "Be brief."}'
+        "\n\n### Entrada (user)\n\nHow far is a half marathon in km?\n\n"
+        f"### Salida (assistant)\n\n{thoughts}\n\n"
+        '### Salida (assistant)\n\n{"content_type": "reasoning_recap", "content": "Thought for 4s"}\n\n'
+        "### Salida (assistant)\n\nAbout 21.1 km.\n"
+    ).encode()
+    conversation = parse_one("markdown", data, "half.md")
+    assert conversation.system_prompt == "I run marathons.\n\nBe brief."
+    assert turns(conversation) == [
+        ("user", "How far is a half marathon in km?"),
+        ("assistant", "About 21.1 km."),
+    ]
+    assert conversation.turns[1].blocks == [
+        {"type": "thinking", "thinking": "Convert miles first."},
+        {"type": "text", "text": "About 21.1 km."},
+    ]
+    assert conversation.dropped == {"thinking time": 1}
