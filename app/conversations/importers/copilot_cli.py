@@ -6,6 +6,11 @@
 added, and is not read); `assistant.message` an answer (`content`) with its `toolRequests` (`toolCallId`, `name`,
 `arguments`); `tool.execution_complete` a tool's result (`result.content`, `success`). Turn, model and other
 events carry no text. The file is one conversation, its session id the external id, the first prompt the title.
+
+The first versions (autumn 2025) kept a session as one object in `~/.copilot/history-session-state/session_<id>_<ms>
+.json`: `{sessionId, startTime, chatMessages, timeline, selectedModel}`, `chatMessages` the chat's messages as
+OpenAI's API takes them (read by the `openai` reader's rules) and `timeline` the CLI's notices; a session whose
+`chatMessages` is empty (the CLI opened, a model picked, nothing asked) is skipped with that reason.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from collections.abc import Iterator
 from pathlib import PurePath
 from typing import IO, Any
 
-from ._records import as_object, head_records, object_lines
+from ._json import BadRecord
+from ._records import as_object, head_records, iter_records, object_lines, peekable
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped
+from .openai import read_messages
 
 _EVENTS = (
     "session.start",
@@ -37,9 +44,15 @@ class CopilotCliImporter:
 
     def sniff(self, head: bytes, filename: str) -> bool:
         records = head_records(head)
-        return bool(records) and _looks(records[0])
+        return bool(records) and (_looks(records[0]) or _is_history(records[0]))
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+        buffered = peekable(stream)
+        records = head_records(buffered.peek(65536))
+        if records and _is_history(records[0]):
+            yield from _history(buffered, filename)
+            return
+        stream = buffered
         builder = TurnBuilder()
         metadata: dict[str, Any] = {}
         session_id = None
@@ -90,6 +103,37 @@ class CopilotCliImporter:
             line=1,
             dropped=dict(builder.dropped),
         )
+
+
+def _is_history(record: dict[str, Any]) -> bool:
+    return (
+        type(record.get("sessionId")) is str
+        and type(record.get("chatMessages")) is list
+        and type(record.get("timeline")) is list
+    )
+
+
+def _history(stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
+    """A first version's session object: its chat messages, OpenAI's."""
+    for item in iter_records(stream):
+        if isinstance(item, RecordError):
+            yield item
+            continue
+        record = as_object(item.value)
+        if not record.get("chatMessages"):
+            yield Skipped("Copilot CLI session without messages (nothing was asked)")
+            continue
+        try:
+            builder = read_messages(record["chatMessages"], "chatMessages")
+            conversation = builder.conversation(record["sessionId"])
+        except BadRecord as exc:
+            yield RecordError(str(exc), json_path=item.json_path)
+            continue
+        conversation.title = prompt_title(conversation.turns[0].text)
+        model = record.get("selectedModel")
+        conversation.metadata = {"model": model} if type(model) is str else {}
+        conversation.json_path = item.json_path
+        yield conversation
 
 
 importer = CopilotCliImporter()

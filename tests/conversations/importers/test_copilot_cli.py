@@ -4,11 +4,14 @@ start, typed messages, answers with tool requests, tool results, a failed one)."
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.conversations.importers import detect_format
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, Skipped
 from app.conversations.importing import run_import
 from app.pairs.detection import DEFAULT_THRESHOLD
 from app.pairs.findings import find_pairs
@@ -59,3 +62,31 @@ def test_the_copilot_folder_imports_its_sessions_and_skips_the_rest(engine: Engi
     summary = run_import(engine, paths=[home], workers=0)
     assert (summary.conversations_added, summary.error_count) == (1, 0)
     assert dict(summary.skipped) == {"GitHub Copilot CLI settings, logs or history, not sessions": 3}
+
+
+def test_a_first_versions_session_object_is_read_and_an_empty_one_skipped() -> None:
+    session = {
+        "sessionId": "5f0c1d2e-0000-4000-8000-000000000001",
+        "startTime": "2025-10-03T13:27:00.507Z",
+        "chatMessages": [
+            {"role": "user", "content": "list the biggest files under src"},
+            {
+                "role": "assistant",
+                "content": "The three biggest are `src/app.ts`, `src/db.ts` and `src/ui.ts`.",
+            },
+        ],
+        "timeline": [
+            {"id": "t1", "timestamp": "2025-10-03T13:27:26.894Z", "type": "info", "text": "Model: gpt-5"}
+        ],
+        "selectedModel": "gpt-5",
+    }
+    data = json.dumps(session, indent=2).encode()
+    assert detect_format(data, "session_5f0c1d2e_1759498020507.json") == "copilot-cli"
+    (conversation,) = list(get_importer("copilot-cli").parse(io.BytesIO(data), "session.json"))
+    assert isinstance(conversation, ParsedConversation)
+    assert conversation.external_id == session["sessionId"]
+    assert conversation.metadata == {"model": "gpt-5"}
+    assert [turn.role for turn in conversation.turns] == ["user", "assistant"]
+    session["chatMessages"] = []
+    empty = list(get_importer("copilot-cli").parse(io.BytesIO(json.dumps(session).encode()), "session.json"))
+    assert empty == [Skipped("Copilot CLI session without messages (nothing was asked)")]
