@@ -156,12 +156,18 @@ _EARLIER_ANSWER = re.compile(
 )
 # "Good point about the deadlifts" anywhere, late in the answer too.
 _POINT_ABOUT = re.compile(r"(?<![\w'])(?:good|fair|great|valid) (?:point|call|question) (?:about|regarding|re)\b")
-# Each with the words that must be in the answer for it to match (plain substring tests, cheaper than the regex).
+# Each with the words one of which every match holds, and how far a match may reach before and after that word: the
+# pattern is tried only around the places the answer holds one (an answer's code is blanked to spaces in its prose,
+# and a regex, or a substring test for words with spaces in them, crawls through long runs of spaces: tried on the
+# whole prose of W1's answers these three cost 70 µs an answer).
 _GATED_REFERENCES = (
-    (_THIS_TIME, _REVISION_NOTE),
-    ((" i gave ", " i wrote ", " i suggested ", " i showed ", " i posted ", " i proposed "), _EARLIER_ANSWER),
-    (("point ", "call ", "question "), _POINT_ABOUT),
+    (("time", "diesmal", "mal", "fois", "vez", "volta"), _REVISION_NOTE, 120, 40),
+    (("gave", "wrote", "suggested", "showed", "posted", "proposed"), _EARLIER_ANSWER, 40, 40),
+    (("point", "call", "question"), _POINT_ABOUT, 12, 40),
 )
+# All their words in one pattern: one pass over the prose finds where to try which.
+_GATE = re.compile("|".join(word for words, *_ in _GATED_REFERENCES for word in words))
+_GATED_BY_WORD = {word: gated[1:] for gated in _GATED_REFERENCES for word in gated[0]}
 # The same in Chinese, Japanese and Korean (no spaces between words) and in Turkish, found anywhere in the answer
 # (no word-start check).
 _REFERENCES_ANYWHERE = (
@@ -344,12 +350,12 @@ def _feedback_spans(answer: str, prose: str) -> list[LeakSpan]:
             fillers.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "filler"))
             next_filler = m.end()
         found = _REF_OR_FILL.search(prose, at + 1)
-    for words, pattern in _GATED_REFERENCES:
-        if any(word in prose for word in words):
-            references += [
-                _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
-                for m in pattern.finditer(prose)
-            ]
+    gated: set[tuple[int, int]] = set()
+    for word in _GATE.finditer(prose):
+        pattern, before, after = _GATED_BY_WORD[word.group(0)]
+        window = pattern.finditer(prose, max(word.start() - before, 0), word.end() + after)
+        gated.update(m.span() for m in window)
+    references += [_span(answer, LeakKind.reply_to_feedback, a, b, "reference") for a, b in sorted(gated)]
     if not prose.isascii():
         references += [
             _span(answer, LeakKind.reply_to_feedback, m.start(), m.end(), "reference")
