@@ -324,6 +324,23 @@ def _unfenced(text: str) -> str:
     return _FENCED.sub(lambda m: " " * len(m.group(0)), _straight(text))
 
 
+# A run of spaces too long for any pattern to match across it: blanked code, where no reference can be.
+_BLANK_RUN = re.compile(r" {48,}")
+
+
+def _text_regions(prose: str) -> list[tuple[int, int]]:
+    """[start, end) of the prose between its long runs of spaces (the whole prose when it has none)."""
+    regions = []
+    start = 0
+    for run in _BLANK_RUN.finditer(prose):
+        if run.start() > start:
+            regions.append((start, run.start()))
+        start = run.end()
+    if start < len(prose):
+        regions.append((start, len(prose)))
+    return regions
+
+
 def feedback_spans(answer: str) -> list[LeakSpan]:
     """Spans of the answer that reply to the follow-up: acknowledgement openers, continuations, references."""
     return _feedback_spans(answer, _prose(answer).lower())
@@ -340,21 +357,24 @@ def _feedback_spans(answer: str, prose: str) -> list[LeakSpan]:
     references: list[LeakSpan] = []
     fillers: list[LeakSpan] = []
     next_reference = next_filler = 0
-    found = _REF_OR_FILL.search(prose)
-    while found is not None:
-        at = found.start()
-        if at >= next_reference and (m := _REF.match(prose, at)):
-            references.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "reference"))
-            next_reference = m.end()
-        if at >= next_filler and (m := _FILL.match(prose, at)):
-            fillers.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "filler"))
-            next_filler = m.end()
-        found = _REF_OR_FILL.search(prose, at + 1)
     gated: set[tuple[int, int]] = set()
-    for word in _GATE.finditer(prose):
-        pattern, before, after = _GATED_BY_WORD[word.group(0)]
-        window = pattern.finditer(prose, max(word.start() - before, 0), word.end() + after)
-        gated.update(m.span() for m in window)
+    # Only the prose's words are searched: an answer's code is blanked to long runs of spaces, which every pattern
+    # would crawl through position by position (W1's answers: 28 µs of a 42 µs check).
+    for low, high in _text_regions(prose):
+        found = _REF_OR_FILL.search(prose, low, high)
+        while found is not None:
+            at = found.start()
+            if at >= next_reference and (m := _REF.match(prose, at)):
+                references.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "reference"))
+                next_reference = m.end()
+            if at >= next_filler and (m := _FILL.match(prose, at)):
+                fillers.append(_span(answer, LeakKind.reply_to_feedback, at, m.end(), "filler"))
+                next_filler = m.end()
+            found = _REF_OR_FILL.search(prose, at + 1, high)
+        for word in _GATE.finditer(prose, low, high):
+            pattern, before, after = _GATED_BY_WORD[word.group(0)]
+            window = pattern.finditer(prose, max(word.start() - before, 0), word.end() + after)
+            gated.update(m.span() for m in window)
     references += [_span(answer, LeakKind.reply_to_feedback, a, b, "reference") for a, b in sorted(gated)]
     if not prose.isascii():
         references += [
