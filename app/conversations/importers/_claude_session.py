@@ -6,7 +6,7 @@ import re
 from pathlib import PurePath
 from typing import Any
 
-from ._turns import TurnBuilder, flatten, prompt_title, response_block, unfinished_answer
+from ._turns import TurnBuilder, drop_unfinished_exchange, flatten, prompt_title, response_block
 from .base import ParsedConversation, Skipped
 
 # User entries that are the harness talking, not the person: dropped. (IDE and shell wrappers such as
@@ -280,17 +280,7 @@ class Session:
             elif kind == "attachment":
                 _add_queued(builder, record)
         turns = builder.finish(complete=False)
-        cut = (
-            bool(turns)
-            and turns[-1].role == "assistant"
-            and unfinished_answer(turns[-1].text, turns[-1].blocks)
-        )
-        if cut:
-            # Left out with its prompt: a pair must never hold an answer cut short as if it were complete.
-            turns.pop()
-            if turns and turns[-1].role == "user":
-                turns.pop()
-            builder.dropped["unfinished answer"] += 1
+        cut = drop_unfinished_exchange(turns, builder.dropped)
         if len({turn.role for turn in turns}) < 2:
             return Skipped(UNFINISHED) if cut else None
         metadata = _metadata(records)

@@ -321,3 +321,18 @@ def unfinished_answer(text: str, blocks: Sequence[dict[str, Any]] | None) -> boo
         return False
     said = blocks[last].get("text") if last >= 0 else ""
     return not isinstance(said, str) or len(said.strip()) <= PREAMBLE_CHARS
+
+
+UNFINISHED_ANSWER = "unfinished answer"
+
+
+def drop_unfinished_exchange(turns: list[ParsedTurn], dropped: Counter[str]) -> bool:
+    """Take a cut-off last answer (`unfinished_answer`) and its prompt out of `turns`, counted as dropped; whether
+    there was one. A pair must never hold an answer cut short as if it were complete."""
+    if not turns or turns[-1].role != "assistant" or not unfinished_answer(turns[-1].text, turns[-1].blocks):
+        return False
+    turns.pop()
+    if turns and turns[-1].role == "user":
+        turns.pop()
+    dropped[UNFINISHED_ANSWER] += 1
+    return True

@@ -40,7 +40,15 @@ from urllib.parse import unquote
 
 from ._json import BOM, BadRecord, has_top_key
 from ._records import Record, first_byte, head_records, iter_records, peekable, type_name
-from ._turns import TurnBuilder, flatten, prompt_title, thinking_block, tool_result, tool_use
+from ._turns import (
+    TurnBuilder,
+    drop_unfinished_exchange,
+    flatten,
+    prompt_title,
+    thinking_block,
+    tool_result,
+    tool_use,
+)
 from .base import ParseResult, RecordError, Skipped
 
 _REFERENCED = "\n--- Content from referenced files ---"
@@ -52,6 +60,9 @@ _CONTENT_START = re.compile(rb'\[\s*\{\s*"role"\s*:\s*"(?:user|model)"\s*,\s*"pa
 _ROLE = re.compile(rb'"role"\s*:\s*"(?:user|model)"')
 _PARTS = re.compile(rb'"parts"\s*:\s*\[')
 _CHECKPOINT_NAME = re.compile(r"checkpoint-(.+)\.json")
+
+
+_CUT = "session whose only answer was cut off (cancelled, or only a preamble before its last tool call)"
 
 
 def _is_meta(record: Any) -> bool:
@@ -180,8 +191,11 @@ def _conversation(meta: dict[str, Any], messages: list[dict[str, Any]], filename
             model = message.get("model")
             if type(model) is str and model and model not in models:
                 models.append(model)
-    if len({turn.role for turn in builder.finish(complete=False)}) < 2:
-        return Skipped("session without a conversation")
+    turns = builder.finish(complete=False)
+    # A last answer the person cancelled ("I will clone the repository." and a cancelled tool call) is no answer.
+    cut = drop_unfinished_exchange(turns, builder.dropped)
+    if len({turn.role for turn in turns}) < 2:
+        return Skipped(_CUT if cut else "session without a conversation")
     summary = meta.get("summary")
     metadata: dict[str, Any] = {"models": models} if models else {}
     return builder.conversation(

@@ -303,3 +303,35 @@ def test_a_recording_with_a_converters_typed_header_is_not_taken_for_claude_code
     assert [r.turns[1].text for r in results if isinstance(r, ParsedConversation)] == [
         "Renamed `parse` to `parse_rows` in utils.py."
     ]
+
+
+def test_a_last_answer_the_person_cancelled_is_left_out_with_its_prompt() -> None:
+    def message(kind: str, key: str, content: str, **more: object) -> dict[str, object]:
+        return {"id": key, "timestamp": "2026-04-24T23:16:00Z", "type": kind, "content": content, **more}
+
+    cancelled = {
+        "id": "run-1",
+        "name": "run_shell_command",
+        "args": {"command": "git clone https://example.org/repo.git"},
+        "status": "cancelled",
+        "result": [{"functionResponse": {"response": {"error": "[Operation Cancelled] User cancelled."}}}],
+    }
+    recording = {
+        "sessionId": "s-cancel",
+        "projectHash": "p",
+        "startTime": "2026-04-24T23:16:00Z",
+        "lastUpdated": "2026-04-24T23:17:00Z",
+        "messages": [
+            message("user", "u1", "what does this repo do?"),
+            message("gemini", "g1", "It renders tutoring sessions from Markdown lessons."),
+            message("user", "u2", "clone it into ~/src"),
+            message("gemini", "g2", "I will clone the repository.", toolCalls=[cancelled]),
+            message("info", "i1", "Request cancelled."),
+        ],
+    }
+    conversation = parse_one("gemini-cli", json.dumps(recording).encode(), "session-cancel.json")
+    assert turns(conversation) == [
+        ("user", "what does this repo do?"),
+        ("assistant", "It renders tutoring sessions from Markdown lessons."),
+    ]
+    assert conversation.dropped == {"unfinished answer": 1}
