@@ -28,9 +28,10 @@ from ._frameworks import whole_value
 from ._json import BadRecord, decode, too_large
 from ._records import as_object, expect, first_byte, head_records, peekable, type_name
 from ._sqlite import MAGIC, by_owner, columns, is_sqlite, opened
-from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
+from ._turns import TurnBuilder, drop_unfinished_exchange, prompt_title, tool_result, tool_use
 from .base import MAX_RECORD_BYTES, FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
+_CUT = "session whose only answer was cut off (stopped after its preamble)"
 _NO_TALK = "OpenCode session without a prompt and an answer"
 _SUB_AGENT = "OpenCode sub-agent session (the agent talking to itself)"
 # Ids name the folders a storage session's messages and parts are read from: nothing that could leave them.
@@ -91,8 +92,10 @@ def conversation(
         for j, part in enumerate(parts):
             _add_part(builder, str(role), part, f"messages[{i}].parts[{j}]")
     turns = builder.finish(complete=False)
+    # A last answer stopped after its preamble (`MessageAbortedError`, or the session ended) is no answer.
+    cut = drop_unfinished_exchange(turns, builder.dropped)
     if len({turn.role for turn in turns}) < 2:
-        return Skipped(_NO_TALK)
+        return Skipped(_CUT if cut else _NO_TALK)
     metadata = {key: info[key] for key in ("directory", "version") if type(info.get(key)) is str}
     if models:
         metadata["models"] = ", ".join(sorted(models))

@@ -121,3 +121,45 @@ def test_the_folder_imports_once_with_the_storage_files_skipped(engine: Engine) 
         "OpenCode sub-agent session (the agent talking to itself)": 1,
     }
     assert run_import(engine, paths=[ROOT], source="opencode", workers=0).conversations_added == 0
+
+
+def test_a_last_answer_aborted_after_its_preamble_is_left_out_with_its_prompt() -> None:
+    export = json.loads(EXPORT.read_bytes())
+    session = export["info"]["id"]
+    prompt = {
+        "info": {"id": "msg_z1", "sessionID": session, "role": "user", "time": {"created": 1761300100000}},
+        "parts": [{"id": "prt_z1", "type": "text", "text": "now write the changelog entry"}],
+    }
+    started = {
+        "info": {
+            "id": "msg_z2",
+            "sessionID": session,
+            "role": "assistant",
+            "parentID": "msg_z1",
+            "finish": "tool-calls",
+        },
+        "parts": [
+            {"id": "prt_z2", "type": "text", "text": "Let me read the last release's notes first."},
+            {
+                "id": "prt_z3",
+                "type": "tool",
+                "callID": "call_z",
+                "tool": "read",
+                "state": {"status": "running"},
+            },
+        ],
+    }
+    aborted = {
+        "info": {
+            "id": "msg_z3",
+            "sessionID": session,
+            "role": "assistant",
+            "parentID": "msg_z1",
+            "error": {"name": "MessageAbortedError", "data": {"message": "The operation was aborted."}},
+        },
+        "parts": [{"id": "prt_z4", "type": "step-start"}],
+    }
+    export["messages"] += [prompt, started, aborted]
+    conversation = parse_one("opencode", json.dumps(export).encode(), EXPORT.name)
+    assert len(conversation.turns) == 4
+    assert conversation.dropped == {"file": 1, "unfinished answer": 1}
