@@ -39,6 +39,9 @@ PUSHBACK_CUES = (
         r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant|mentioned)\b",
         r"i asked (?:for|about)\b", r"(?:أنا|انا) (?:قلت|كتبت)", r"قلت لك",
+        # "the leaflet says X. so which is it?": a source set against the answer, and the person asks which holds.
+        r"so which (?:one )?is it\b", r"(?:afinal,? )?em que ficamos\b", r"en qu[eé] quedamos\b", r"jadi (?:gimana|bagaimana)\b",
+        r"alors,? on fait comment\b", r"was (?:denn )?jetzt\b",
         # "did you just make that up??", "not quite what my manager had in mind".
         r"(?:did|do) you (?:just )?make (?:that|this|it|those|these|them) up\b", r"made (?:that|this|it|those) up\b",
         r"not (?:quite |exactly |really )?what (?:\w+ ){0,2}had in mind\b", r"not quite (?:right|it)\b",
@@ -351,7 +354,10 @@ ACCEPTANCE_CUES = (
     Cue("goes-along", -0.8, (
         r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright|dale|listo|vale|tamam)\b(?![,.!…]* (?:but|though|however|so|pero|ama)\b)",
         # A coding agent's "y" (yes): alone or before an approval, not Spanish "y" ("and").
-        r"^y(?:\W*$|\W+(?:looks|lgtm|go|do it|sure|pls|please|continue|ok|okay|proceed)\b)",
+        r"^y(?:\W*$|\W+(?:looks|lgtm|go|do it|do that|sure|pls|please|continue|ok|okay|proceed)\b)",
+        # "ah ok, vas-y alors", "reszta ok, działaj", "sweet. open a PR": go ahead, in a few languages.
+        r"(?:vas-y|allez-y|go ahead|działaj|śmiało|pode seguir|mach weiter|leg los|ga je gang|devam et)\b",
+        r"^(?:sweet|nice one|neat|great stuff)\b(?![,.!]* (?:but|though|however)\b)",
         # "better. do the same cleanup in retry.go": the revision taken, the next step asked.
         r"^(?:better|much better|way better|that's better)\b(?![,.!]* (?:but|though|however)\b)",
         # "plan looks sane. I'll apply myself": the person takes over the answer.
@@ -438,11 +444,12 @@ ACCEPTANCE_CUES = (
         # A coding agent's next step, closing the reply: "green ✅ tag it", "ok now commit and push", "commita aí".
         r"(?:commit|push|merge|tag|ship|deploy|release|rebase)(?: (?:and )?(?:it|this|that|them|now|push|tag|everything|all|pls|please))*\W*$",
         r"commita\b", r"(?:faz|haz|mach) (?:o |el |den |das )?(?:commit|push)\b",
+        r"open (?:a |the )?(?:pr|pull request|mr|merge request)\b",
     )),
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
-        r"^(?:and |now )?also\b", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^(?:and |now |actually,? )?also\b", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.

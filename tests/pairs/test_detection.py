@@ -1454,3 +1454,37 @@ def test_no_pair_reaches_across_an_answer_without_words() -> None:
     # Without the break the two replies read as one and the next answer as the revision.
     merged = [turn for turn in CUT_TURNS if turn[1]]
     assert [(p.rejected, p.pushback, p.chosen) for p in detect_pairs(merged)] == [(1, 2, 4)]
+
+
+# heuristic-10, second step: from the fourteenth batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "ah d'accord, vas-y alors",
+        "le reste est bon, allez-y",
+        "sweet. open a PR and ask Ana to review",
+        "y do that",
+        "actually also log the request id, support needs it",
+        "rerun just the sync tests with -vv",
+    ],
+)
+def test_go_ahead_the_next_step_and_a_rerun_state_no_problem(reply):
+    score, signals = _pair(AGENT_ANSWER, reply, AGENT_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    ("reply", "revision"),
+    [
+        (
+            "Hmm, the council website says bins go out on Tuesday, not Monday. So which is it?",
+            "You're right, the council's page wins: bins go out on Tuesday evening.",
+        ),
+        (
+            "Acabei de ver no site das Finanças: a entrega é só em abril. Afinal em que ficamos?",
+            "Tem razão, a entrega da declaração é de 1 de abril a 30 de junho.",
+        ),
+    ],
+)
+def test_a_source_set_against_the_answer_then_which_is_it_is_pushback(reply, revision):
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
