@@ -272,7 +272,9 @@ EXPECTED = {
     "agents-7/claude-code/.claude/projects/-home-dev-shellkit/7c1e0b52-4f3a-4d8e-9a61-2b5f0c9d3e17/subagents/agent-a3f9c2e81d4b7a605.jsonl": ('claude-code', 0, 0, 0),
     "agents-7/claude-code/.claude/projects/-home-dev-shellkit/7c1e0b52-4f3a-4d8e-9a61-2b5f0c9d3e17/subagents/agent-a3f9c2e81d4b7a605.meta.json": ('', 0, 0, 0),
     "agents-7/claude-code/.claude/projects/-home-dev-shellkit/7c1e0b52-4f3a-4d8e-9a61-2b5f0c9d3e17.jsonl": ('claude-code', 1, 1, 0),
-    "agents-7/claude-code/.claude/projects/-home-dev-shellkit/e2d4a8f0-6b1c-4c3e-8f57-0d9a1b2c3e4f.jsonl": ('claude-code', 2, 2, 0),
+    # Its second resumed session: "Go ahead and edit deploy.sh now." after an answer announcing the edit goes along
+    # (heuristic-10's second step), where it was a candidate pair before.
+    "agents-7/claude-code/.claude/projects/-home-dev-shellkit/e2d4a8f0-6b1c-4c3e-8f57-0d9a1b2c3e4f.jsonl": ('claude-code', 2, 1, 0),
     "agents-7/cline/Code/User/globalStorage/saoudrizwan.claude-dev/tasks/1768468321457/api_conversation_history.json": ('cline', 1, 1, 0),
     "agents-7/cline/Code/User/globalStorage/saoudrizwan.claude-dev/tasks/1768468321457/task_metadata.json": ('', 0, 0, 0),
     "agents-7/cline/Code/User/globalStorage/saoudrizwan.claude-dev/tasks/1768468321457/ui_messages.json": ('', 0, 0, 0),
