@@ -25,6 +25,8 @@ from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueSca
 DETECTOR_VERSION = "heuristic-10"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
+# The same floor before squashing: a pair whose sum stays under it is not stored.
+_STORED_Z = math.log(MIN_STORED_SCORE / (1 - MIN_STORED_SCORE))
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -530,12 +532,20 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     ):
         z += _DROPS_CODE
         signals.append("chosen-drops-code")
-    elif _overlap(answer[:1500], revision[:1500]) > 0.5 and not (
-        # A number set right: the revision is the answer again with the right number in it.
-        stated is not None and stated.rstrip(".,") in revision
+    elif (
+        z >= _STORED_Z
+        and _overlap(answer[:1500], revision[:1500]) > 0.5
+        and not (
+            # A number set right: the revision is the answer again with the right number in it.
+            stated is not None and stated.rstrip(".,") in revision
+        )
     ):
         z += _RESTATES
         signals.append("chosen-restates")
+    # Only lowering terms are left (and the restatement above, the costliest check, was one): a pair already under
+    # the stored floor is dropped whatever they add, so they are not worked out for it.
+    if z < _STORED_Z:
+        return 1.0 / (1.0 + math.exp(-z)), tuple(signals)
     for name, asks in (
         ("rejected-is-question", answer_asks),
         ("chosen-is-question", _is_clarifying(revision)),

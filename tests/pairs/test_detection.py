@@ -1488,3 +1488,19 @@ def test_go_ahead_the_next_step_and_a_rerun_state_no_problem(reply):
 )
 def test_a_source_set_against_the_answer_then_which_is_it_is_pushback(reply, revision):
     assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
+def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
+    """The score stops being worked out once only lowering terms are left and the pair is already under
+    MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
+    the same scores and signals."""
+    import app.pairs.detection as detection
+
+    conversations = [turns for split in ("tuning", "heldout") for _, turns, _ in own_set(split)]
+    for split in ("dev", "heldout"):
+        lines = (DETECTION / "independent" / split / "convspec.jsonl").read_text("utf-8").splitlines()
+        conversations += [[(t["role"], t["text"]) for t in json.loads(line)["turns"]] for line in lines]
+    stopped = [detect_pairs(turns) for turns in conversations]
+    monkeypatch.setattr(detection, "_STORED_Z", float("-inf"))
+    assert [detect_pairs(turns) for turns in conversations] == stopped
+    assert sum(map(len, stopped)) > 500
