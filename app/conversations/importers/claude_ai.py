@@ -93,22 +93,25 @@ def _user(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:
     builder.user(text or "", blocks=context or None)
 
 
-def _active_branch(messages: list[Any]) -> list[tuple[int, Any]]:
+def _active_branch(messages: list[tuple[int, Any]]) -> list[tuple[int, Any]]:
     """The (index, message) pairs of the branch shown: the most recent leaf walked back to its root through
-    `parent_message_uuid`, or every message in order when they carry no such links."""
-    indexed = list(enumerate(messages))
+    `parent_message_uuid`, or every message in order when they carry no such links. A retried answer that came back
+    empty (no text, no blocks) is a leaf of its own; the branch shown is the latest leaf that holds something."""
     by_id: dict[str, tuple[int, dict[str, Any]]] = {}
-    for i, message in indexed:
+    for i, message in messages:
         if type(message) is dict and type(message.get("uuid")) is str:
             by_id.setdefault(message["uuid"], (i, message))
-    linked = [m for _, m in indexed if type(m) is dict and type(m.get("parent_message_uuid")) is str]
+    linked = [m for _, m in messages if type(m) is dict and type(m.get("parent_message_uuid")) is str]
     if not linked or len(by_id) != len(messages):
-        return indexed
+        return messages
     parents = {m["parent_message_uuid"] for m in linked if m["parent_message_uuid"] in by_id}
     if not parents:
-        return indexed  # links that lead nowhere in this chat: keep the list's order
+        return messages  # links that lead nowhere in this chat: keep the list's order
     leaves = [(i, m) for uuid, (i, m) in by_id.items() if uuid not in parents]
-    _, leaf = max(leaves, key=lambda pair: (_time(pair[1]), pair[0]))
+    _, leaf = max(
+        [pair for pair in leaves if not _empty_answer(pair[1])] or leaves,
+        key=lambda pair: (_time(pair[1]), pair[0]),
+    )
     branch: list[tuple[int, Any]] = []
     seen: set[str] = set()
     node: dict[str, Any] | None = leaf
@@ -118,6 +121,23 @@ def _active_branch(messages: list[Any]) -> list[tuple[int, Any]]:
         parent = node.get("parent_message_uuid")
         node = by_id[parent][1] if type(parent) is str and parent in by_id else None
     return branch[::-1]
+
+
+def _empty_answer(message: dict[str, Any]) -> bool:
+    """An answer that came back with nothing: no text and no content block that holds any."""
+    if message.get("sender") != "assistant":
+        return False
+    text = message.get("text")
+    if type(text) is str and text.strip():
+        return False
+    content = message.get("content")
+    return not (
+        type(content) is list
+        and any(
+            type(block) is dict and (block.get("type") != "text" or str(block.get("text") or "").strip())
+            for block in content
+        )
+    )
 
 
 def _time(message: dict[str, Any]) -> str:
@@ -139,7 +159,11 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     if _listed(record):
         raise SkipRecord(_LISTED)
     builder = TurnBuilder()
-    messages = expect(record.get("chat_messages"), list, "chat_messages")
+    listed = expect(record.get("chat_messages"), list, "chat_messages")
+    # A null in the list (seen in real exports) holds no message: left out and counted, the chat kept.
+    messages = [(i, message) for i, message in enumerate(listed) if message is not None]
+    if len(messages) < len(listed):
+        builder.dropped["empty message entry"] += len(listed) - len(messages)
     if not messages:
         raise SkipRecord("empty conversation")
     branch = _active_branch(messages)
@@ -158,6 +182,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     }
     if len(branch) < len(messages):
         metadata["other_branch_messages"] = len(messages) - len(branch)
+    if not builder.finish(complete=False):
+        raise SkipRecord("empty conversation")  # messages whose text and blocks are all empty
     require_answer(builder, "Claude.ai chat without an answer")
     return builder.conversation(
         uuid if type(uuid) is str and uuid else fallback,

@@ -95,3 +95,42 @@ def test_an_exporters_list_of_chats_without_messages_is_skipped() -> None:
     assert list(get_importer("claude-ai").parse(io.BytesIO(data), "claude-exports.json")) == [
         Skipped("Claude.ai chat listed without its messages (an exporter's list of chats)")
     ]
+
+
+def test_a_retry_that_came_back_empty_does_not_hide_the_answer() -> None:
+    """Two answers to one prompt at the same second, the later listed one empty (a retry that returned nothing):
+    the chat is the prompt and the answer that holds words, the empty one another branch."""
+    empty = _message("a2", "u1", "assistant", "", "2025-01-01T10:00:05Z")
+    empty["content"] = []
+    chat = _chat(
+        [
+            _message("u1", ROOT, "human", "Pick a board game for four players.", "2025-01-01T10:00:00Z"),
+            _message("a1", "u1", "assistant", "Try Ticket to Ride.", "2025-01-01T10:00:05Z"),
+            empty,
+        ]
+    )
+    assert turns(chat) == [("user", "Pick a board game for four players."), ("assistant", "Try Ticket to Ride.")]
+    assert chat.metadata["other_branch_messages"] == 1
+
+
+def test_a_null_in_the_message_list_is_left_out_and_counted() -> None:
+    chat = _chat(
+        [
+            None,  # type: ignore[list-item]  # deliberate: a real export held one
+            _message("u1", ROOT, "human", "Is 7 prime?", "2025-01-01T10:00:00Z"),
+            _message("a1", "u1", "assistant", "Yes.", "2025-01-01T10:00:02Z"),
+        ]
+    )
+    assert turns(chat) == [("user", "Is 7 prime?"), ("assistant", "Yes.")]
+    assert chat.dropped == {"empty message entry": 1}
+
+
+def test_a_chat_whose_messages_are_all_empty_is_skipped_as_empty() -> None:
+    blank = [
+        _message("u1", ROOT, "human", "", "2025-01-01T10:00:00Z"),
+        _message("a1", "u1", "assistant", "", "2025-01-01T10:00:02Z"),
+    ]
+    data = json.dumps([{"uuid": "c1", "name": "", "chat_messages": blank}]).encode()
+    assert list(get_importer("claude-ai").parse(io.BytesIO(data), "conversations.json")) == [
+        Skipped("empty conversation")
+    ]
