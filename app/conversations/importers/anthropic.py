@@ -157,7 +157,8 @@ def streamed_message(events: str) -> dict[str, Any] | None:
     return {**message, "role": "assistant", "content": [blocks[index] for index in sorted(blocks)]}
 
 
-def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+def convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
+    """One Messages API request body (or a record of its shape) as a conversation."""
     if is_response(record):
         raise SkipRecord(_RESPONSE)
     if _is_batch_result(record):
@@ -214,4 +215,4 @@ def _hint(head: bytes) -> bool:
     return b'"messages"' in head and _BLOCK_HINT.search(head) is not None and b'"tool_calls"' not in head
 
 
-importer = RecordImporter(name="anthropic", convert=_convert, looks=_looks, hint=_hint)
+importer = RecordImporter(name="anthropic", convert=convert, looks=_looks, hint=_hint)

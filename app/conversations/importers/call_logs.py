@@ -40,7 +40,14 @@ Shapes, read from each tool's serializers, API models and documentation (the fie
   conversation; a call whose answer ends at a tool call is a step of an answer that goes on in the next call, which
   holds it whole, and is skipped as such.
 
-Messages are OpenAI's (`role`, `content`, `tool_calls`, `tool` results), Anthropic's for Bedrock and claude-trace.
+- A call as a script logs it (seen in real repositories): `{request, response}`, the request body as sent
+  (`messages`, and for Anthropic a `system` of its own) and the response as received, an Anthropic message (`type:
+  "message"`, content blocks) or a chat completion (`choices`); `id`, the model and `timestamp` the metadata. In a
+  list of such records, a request body alone with its answers in its messages (`{model, system, messages}`) reads
+  as the `anthropic` format reads it.
+
+Messages are OpenAI's (`role`, `content`, `tool_calls`, `tool` results), Anthropic's for Bedrock, claude-trace and
+Anthropic responses.
 The call's id is the external id, the first question the title, the tool, the session, the model and the time the
 metadata. Usage exports without any text (OpenRouter's activity CSV) are not read.
 """
@@ -257,6 +264,35 @@ def _portkey(record: dict[str, Any]) -> _Call:
     )
 
 
+def _request_log(record: dict[str, Any]) -> _Call:
+    """A call as a script of one's own logs it: the request body as sent (`messages`, a `system` of its own for
+    Anthropic) and the response as received, an Anthropic message or a chat completion."""
+    request, response = record["request"], record["response"]
+    anthropic_response = anthropic.is_response(response)
+    answers = [response] if anthropic_response else _answers(response, "response")
+    return _Call(
+        "request-log",
+        request["messages"],
+        answers,
+        id=record.get("id") or response.get("id"),
+        model=response.get("model") or request.get("model"),
+        time=record.get("timestamp") or record.get("created_at"),
+        system=flatten(request.get("system")) if anthropic_response else None,
+        anthropic=anthropic_response,
+        field="request.messages",
+    )
+
+
+def _is_request_log(record: dict[str, Any]) -> bool:
+    request, response = record.get("request"), record.get("response")
+    return (
+        type(request) is dict
+        and type(request.get("messages")) is list
+        and type(response) is dict
+        and (anthropic.is_response(response) or type(response.get("choices")) is list)
+    )
+
+
 def _mlflow(record: dict[str, Any]) -> _Call:
     info = expect(record.get("info"), dict, "info")
     spans = expect(expect(record.get("data"), dict, "data").get("spans"), list, "data.spans")
@@ -447,6 +483,7 @@ _SHAPES: tuple[tuple[Callable[[dict[str, Any]], bool], Callable[[dict[str, Any]]
     (lambda r: "recordId" in r and type(r.get("modelInput")) is dict, _bedrock_batch),
     (lambda r: type(r.get("request")) is dict and "url" in r["request"] and "logged_at" in r, _claude_trace),
     (lambda r: type(r.get("request")) is dict and "body" in r["request"] and "response" in r, _portkey),
+    (_is_request_log, _request_log),
     (
         lambda r: (
             "input" in r and "output" in r and ("sessionId" in r or "traceId" in r or "observationCount" in r)
@@ -556,6 +593,8 @@ def _placed(result: ParseResult, record: Record) -> ParseResult:
 def _convert(value: Any, fallback: str) -> ParsedConversation:
     record = expect(value, dict, "call")
     extract = _shape(record)
+    if extract is None and anthropic.looks_anthropic(record) and "response" not in record:
+        return anthropic.convert(record, fallback)  # a request body beside logged calls, its answers in it
     if extract is None:
         raise BadRecord("not a logged model call of a known tool (no request messages and answer found)")
     return _conversation(extract(record), fallback)

@@ -384,3 +384,74 @@ def test_a_streamed_answer_is_put_together_from_its_events() -> None:
         "event: message_stop", 'event: error\ndata: {"type": "error"}\n\nevent: message_stop'
     )
     assert anthropic.streamed_message(broken) is None
+
+
+def test_a_scripts_own_request_and_response_records_are_calls() -> None:
+    """`{request, response}` as a script logs each call (the shape found in real repositories): an Anthropic
+    response with the request's own system, a chat completion, and in the same list a request body alone whose
+    answers are in its messages."""
+    records = [
+        {
+            "id": "msg_7",
+            "request": {
+                "model": "claude-haiku-4-5",
+                "system": "Answer in one sentence.",
+                "messages": [{"role": "user", "content": "Why is the sky blue?"}],
+            },
+            "response": {
+                "id": "msg_7",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-haiku-4-5",
+                "content": [{"type": "text", "text": "Air scatters blue light more than red."}],
+                "stop_reason": "end_turn",
+            },
+            "tags": {"route": "science"},
+        },
+        {
+            "request": {
+                "model": "gpt-4.1-mini",
+                "messages": [
+                    {"role": "system", "content": "Be brief."},
+                    {"role": "user", "content": "Capital of Chile?"},
+                ],
+            },
+            "response": {
+                "id": "chatcmpl-9",
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Santiago."}}],
+            },
+        },
+        {
+            "model": "claude-haiku-4-5",
+            "system": [{"type": "text", "text": "Use the calculator."}],
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "12 times 12?"}]},
+                {
+                    "role": "assistant",
+                    "content": [{"type": "tool_use", "id": "t1", "name": "calc", "input": {"x": "12*12"}}],
+                },
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "144"}]},
+                {"role": "assistant", "content": [{"type": "text", "text": "144."}]},
+            ],
+        },
+    ]
+    data = json.dumps(records, indent=2).encode()
+    assert detect_format(data, "api_logs.json") == "call-logs"
+    results = list(get_importer("call-logs").parse(io.BytesIO(data), "api_logs.json"))
+    conversations = [r for r in results if isinstance(r, ParsedConversation)]
+    assert len(conversations) == len(results)
+    first, second, third = conversations
+    assert turns(first) == [
+        ("user", "Why is the sky blue?"),
+        ("assistant", "Air scatters blue light more than red."),
+    ]
+    assert first.system_prompt == "Answer in one sentence."
+    assert (first.external_id, first.metadata) == (
+        "msg_7",
+        {"tool": "request-log", "model": "claude-haiku-4-5"},
+    )
+    assert turns(second) == [("user", "Capital of Chile?"), ("assistant", "Santiago.")]
+    assert second.system_prompt == "Be brief."
+    assert turns(third) == [("user", "12 times 12?"), ("assistant", "144.")]
+    assert [b["type"] for b in third.turns[1].blocks or []] == ["tool_use", "tool_result", "text"]

@@ -109,7 +109,10 @@ def test_a_retry_that_came_back_empty_does_not_hide_the_answer() -> None:
             empty,
         ]
     )
-    assert turns(chat) == [("user", "Pick a board game for four players."), ("assistant", "Try Ticket to Ride.")]
+    assert turns(chat) == [
+        ("user", "Pick a board game for four players."),
+        ("assistant", "Try Ticket to Ride."),
+    ]
     assert chat.metadata["other_branch_messages"] == 1
 
 
