@@ -137,6 +137,43 @@ def thinking_block(thoughts: Any, fields: tuple[str, ...]) -> dict[str, Any] | N
     return {"type": "thinking", "thinking": thinking} if thinking else None
 
 
+# Thinking at the start of an answer: (opening, closing, where the answer starts when not right after).
+_THINKING_MARKS = (
+    ("<think>", "</think>", None),
+    ("<seed:think>", "</seed:think>", None),
+    ("<|channel|>analysis<|message|>", "<|end|>", "<|channel|>final<|message|>"),
+)
+_FINAL_MARK = "<|start|>assistant<|channel|>final<|message|>"
+
+
+def split_thinking(text: str) -> tuple[str | None, str]:
+    """The thinking an answer starts with, if any, and the answer without it."""
+    for opening, closing, final in _THINKING_MARKS:
+        start = text.find(opening)
+        if start == -1 or text[:start].strip():
+            continue
+        begin = start + len(opening)
+        end = text.find(closing, begin)
+        if end == -1:
+            after = text.find(final, begin) if final is not None else -1
+            if final is None or after == -1:
+                return text[begin:].strip(), ""
+            thinking = text[begin:after].removesuffix("<|start|>assistant")
+            return thinking.strip(), text[after + len(final) :].strip()
+        rest = text[end + len(closing) :]
+        if final:
+            at = rest.find(final)
+            rest = rest[at + len(final) :] if at != -1 else rest
+            rest = rest.split("<|end|>", 1)[0].split("<|return|>", 1)[0]
+        return text[begin:end].strip(), rest.strip()
+    if _FINAL_MARK in text:
+        return None, text.split(_FINAL_MARK, 1)[1].strip()
+    end = text.find("</think>")
+    if end != -1 and "<think>" not in text:  # only the closing tag: the thinking is everything before it
+        return text[:end].strip(), text[end + len("</think>") :].strip()
+    return None, text
+
+
 class TurnBuilder:
     """Accumulates messages in order and merges consecutive same-role messages into one turn.
 

@@ -35,9 +35,8 @@ from typing import IO, Any
 
 from ._json import BOM, BadRecord, has_top_key
 from ._records import first_byte, parse_records, sniff_head, type_name
-from ._turns import TurnBuilder, prompt_title
+from ._turns import TurnBuilder, prompt_title, split_thinking
 from .base import ParsedConversation, ParseResult, SkipRecord
-from .textgen_webui import split_thinking
 
 _ROLES = ("system", "user", "assistant")
 _PLACEHOLDER_TITLES = frozenset({"New Chat", "Untitled"})

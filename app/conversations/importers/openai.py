@@ -4,8 +4,14 @@ System and developer messages become the system prompt. Assistant `tool_calls` b
 (arguments parsed from their JSON string when valid) and `role: tool` messages become `tool_result` blocks
 of the current assistant turn. A JSON array of such records is read too.
 
+A record may hold its answer beside the messages, as a script logs a call: `{"messages": [...], "response": <the
+answer's text or message>}` (a real `chat_history.jsonl`); the response is the last assistant message.
+
 A JSON array of the messages themselves (`[{"role", "content"}, ...]`, no record around them) is a conversation
-of its own. Tools write their chats so: shell_gpt's chat cache (`<tempdir>/chat_cache/<chat id>`, no extension,
+of its own, and so are JSON Lines of them, one message a line (as chat apps and scripts append a chat, a real
+`chat_history.jsonl` with `tool_calls` and `tool` lines). A system message after the talk began is read by what
+follows it: before a prompt it opens the next conversation; before an answer (a tool's output fed back to the
+model as a system message, as a real chat log does) it is a tool result of that answer. Tools write their chats so: shell_gpt's chat cache (`<tempdir>/chat_cache/<chat id>`, no extension,
 `json.dump` of the last 100 messages), fabric's sessions (`~/.config/fabric/sessions/<name>.json`, go-openai
 messages, a `meta` role for fabric's own notes, never sent to the model and left out) and AnythingLLM's early
 "Export chats" JSON (until mid-2024: every workspace's messages in a row, each opened by its system message). So a
@@ -31,7 +37,9 @@ conversation restarts after it, the lost answer counted as a dropped `empty answ
 message is answered (it opens with the assistant's message and ends with the user's) is an error. LLaMA-Factory's
 multimodal rows list their media beside the messages (`images`, `videos`, `audios`) and mark each in a user's text
 with a placeholder (`<image>`, `<video>`, `<audio>`): the placeholders are taken out and the media counted as
-dropped. A row of another training shape among the records (ShareGPT turns, an Alpaca or prompt-completion row) is
+dropped. An answer that opens with a reasoning model's thinking (`<think>…</think>`, a lone `</think>`,
+`<seed:think>`, gpt-oss's analysis channel) keeps it as a thinking block, out of the answer's text, as the chat
+apps' readers do. A row of another training shape among the records (ShareGPT turns, an Alpaca or prompt-completion row) is
 read by its own reader (`_training_rows`).
 """
 
@@ -67,7 +75,7 @@ from ._training_rows import (
     restarted,
     without_placeholders,
 )
-from ._turns import TurnBuilder, flatten, tool_result, tool_use
+from ._turns import TurnBuilder, flatten, split_thinking, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -149,7 +157,12 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
     if role == "user":
         builder.user(flatten(content, builder.dropped))
     elif role == "assistant":
-        builder.text(flatten(content, builder.dropped))
+        text = flatten(content, builder.dropped)
+        if "think>" in text or "<|channel|>" in text:
+            # A reasoning model's thinking at the start of its answer (`<think>…</think>`, gpt-oss's channels).
+            thinking, text = split_thinking(text)
+            builder.thinking(thinking or "")
+        builder.text(text)
         add_tool_calls(builder, message, where)
     elif role in _SYSTEM_ROLES:
         builder.system(flatten(content))
@@ -200,6 +213,14 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         fallback = hashed if type(hashed) is str and hashed else fallback
     else:
         builder = read_messages(record.get("messages"), "messages", placeholders)
+        answer = record.get("response")
+        if type(answer) is str or (type(answer) is dict and _role(answer) == "assistant"):
+            # A call as a script logs it: the request's messages and the answer's text (or message) beside them.
+            add_message(
+                builder,
+                {"role": "assistant", "content": answer} if type(answer) is str else answer,
+                "response",
+            )
     builder.dropped.update(media)
     title = record.get("title", meta.get("title"))
     conversation = builder.conversation(
@@ -301,12 +322,13 @@ def _code_call(language: Any, code: Any) -> dict[str, Any]:
 
 
 class _Messages:
-    """One conversation of a bare message array, built as its messages are read."""
+    """One conversation of a bare message array (or of JSON Lines of messages), built as its messages are read."""
 
-    def __init__(self, start: int) -> None:
+    def __init__(self, start: int, *, line: int | None = None) -> None:
         self.builder = TurnBuilder()
         self.watch = LostAnswers()
         self.start = start
+        self.line = line
         self.talked = False
         # shell_gpt 0.9: what ends each prompt after the first (`\nAnswer:`), once the first one unwrapped.
         self.suffix: str | None = None
@@ -329,37 +351,75 @@ class _Messages:
             return text[: -len(self.suffix)]
         return text
 
+    def note(self, message: dict[str, Any]) -> None:
+        """A system message an answer follows (a tool's output fed back as a system message): part of that answer,
+        as a tool result."""
+        self.builder.block(tool_result(None, message.get("content")))
+
     def result(self, filename: str) -> ParseResult:
         turns = self.builder.finish(complete=False)
         if not has_exchange(turns):
             return Skipped(_NO_TALK)
+        if self.line is not None:
+            conversation = self.builder.conversation(f"{filename}:{self.line}")
+            conversation.line = self.line
+            return conversation
         conversation = self.builder.conversation(f"{filename}:$[{self.start}]")
         conversation.json_path = f"$[{self.start}]"
         return conversation
 
 
 def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iterator[ParseResult]:
-    """The conversations of a bare message array: a system message after talk starts the next one."""
+    """The conversations of a bare message array or of JSON Lines of messages: a system message after talk starts
+    the next conversation when a prompt follows it; when an answer follows it (a tool's output fed back as a system
+    message) it is part of that answer."""
     current: _Messages | None = None
+    held: tuple[Record, dict[str, Any]] | None = (
+        None  # a system message after talk, until the next one says which
+    )
     for item in items:
         if isinstance(item, RecordError):
             yield item
             continue
-        where = item.json_path or "$"
-        index = int(where[2:-1]) if where.startswith("$[") else 0
         message = item.value
         role = message.get("role") if type(message) is dict else None
         if role == "meta":
             continue
-        if current is None or (role in _SYSTEM_ROLES and current.talked):
-            if current is not None:
-                yield current.result(filename)
-            current = _Messages(index)
+        if held is not None and role not in _SYSTEM_ROLES:
+            if _role(message) in ("assistant", *_TOOL_ROLES) and current is not None:
+                current.note(held[1])
+            else:
+                if current is not None:
+                    yield current.result(filename)
+                current = _started(held[0])
+                current.add(held[1])
+            held = None
+        if current is not None and role in _SYSTEM_ROLES and current.talked:
+            if held is None:
+                held = (item, message)
+                continue
+            yield current.result(filename)  # two system messages in a row: a new conversation's
+            current = _started(held[0])
+            current.add(held[1])
+            held = None
+        if current is None:
+            current = _started(item)
         try:
             current.add(message)
         except BadRecord as exc:
-            yield RecordError(str(exc), json_path=where)
+            yield RecordError(
+                str(exc), line=item.line, json_path=None if item.line else item.json_path or "$"
+            )
+    if held is not None and current is not None:  # a system message at the very end opens a piece of its own
+        yield current.result(filename)
+        current = _started(held[0])
+        current.add(held[1])
     yield Skipped(_NO_TALK) if current is None else current.result(filename)
+
+
+def _started(item: Record) -> _Messages:
+    where = item.json_path or "$"
+    return _Messages(int(where[2:-1]) if where.startswith("$[") else 0, line=item.line)
 
 
 # `{"messages": [...]}` records and the chat logs' `conversation` records.
@@ -375,7 +435,12 @@ class OpenAIImporter:
     def sniff(self, head: bytes, filename: str) -> bool:
         if rows.sniff(head, filename):
             return True
-        if first_byte(head) != ord("["):
+        first = first_byte(head)
+        if first == ord("{"):
+            # JSON Lines of messages, one a line, as chat apps and scripts append them (a real `chat_history.jsonl`).
+            records = head_records(head)
+            return bool(records) and _is_message(records[0]) and (len(records) < 2 or _is_message(records[1]))
+        if first != ord("["):
             return False
         records = head_records(head)
         if records:
@@ -389,7 +454,7 @@ class OpenAIImporter:
                 yield item
                 continue
             rest = chain([item], records)
-            if (item.json_path or "").startswith("$[") and _is_message(item.value):
+            if ((item.json_path or "").startswith("$[") or item.line is not None) and _is_message(item.value):
                 yield from _message_array(rest, filename)
             else:
                 yield from parse_records(stream, filename, mixed(rows), ("openai", _looks), records=rest)

@@ -15,9 +15,8 @@ from typing import IO, Any
 
 from ._json import BadRecord
 from ._records import as_object, items_under, sniff_head, type_name
-from ._turns import TurnBuilder
+from ._turns import TurnBuilder, split_thinking
 from .base import ParsedConversation, ParseResult, SkipRecord
-from .textgen_webui import split_thinking
 
 _KEYS = ("chat", "knowledge", "vector", "prompts")
 _NO_TALK = "Page Assist chat without a prompt and an answer"

@@ -33,17 +33,10 @@ import orjson
 
 from ._json import BOM, BadRecord, has_top_key
 from ._records import parse_records, sniff_head, type_name
-from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
+from ._turns import TurnBuilder, prompt_title, split_thinking, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, SkipRecord
 
 GREETING = "<|BEGIN-VISIBLE-CHAT|>"
-# Thinking at the start of an answer: (opening, closing, where the answer starts when not right after).
-_THINKING = (
-    ("<think>", "</think>", None),
-    ("<seed:think>", "</seed:think>", None),
-    ("<|channel|>analysis<|message|>", "<|end|>", "<|channel|>final<|message|>"),
-)
-_FINAL = "<|start|>assistant<|channel|>final<|message|>"
 # A file too long for the head: the object opens with `internal` (or the oldest `data`) and a list of rows.
 _HEAD = re.compile(rb'\{\s*"(internal|data)"\s*:\s*\[\s*\[\s*"')
 
@@ -64,34 +57,6 @@ def _head_hint(head: bytes) -> bool:
         return False
     # `data` is a common key: the oldest files are known by their greeting marker.
     return match.group(1) == b"internal" or (GREETING.encode() in head and has_top_key(head, b'"data"'))
-
-
-def split_thinking(text: str) -> tuple[str | None, str]:
-    """The thinking an answer starts with, if any, and the answer without it."""
-    for opening, closing, final in _THINKING:
-        start = text.find(opening)
-        if start == -1 or text[:start].strip():
-            continue
-        begin = start + len(opening)
-        end = text.find(closing, begin)
-        if end == -1:
-            after = text.find(final, begin) if final is not None else -1
-            if final is None or after == -1:
-                return text[begin:].strip(), ""
-            thinking = text[begin:after].removesuffix("<|start|>assistant")
-            return thinking.strip(), text[after + len(final) :].strip()
-        rest = text[end + len(closing) :]
-        if final:
-            at = rest.find(final)
-            rest = rest[at + len(final) :] if at != -1 else rest
-            rest = rest.split("<|end|>", 1)[0].split("<|return|>", 1)[0]
-        return text[begin:end].strip(), rest.strip()
-    if _FINAL in text:
-        return None, text.split(_FINAL, 1)[1].strip()
-    end = text.find("</think>")
-    if end != -1 and "<think>" not in text:  # only the closing tag: the thinking is everything before it
-        return text[:end].strip(), text[end + len("</think>") :].strip()
-    return None, text
 
 
 def _where(filename: str) -> tuple[str, dict[str, Any]]:

@@ -144,3 +144,108 @@ def test_the_chats_import_once(engine: Engine) -> None:
     assert {report["format"] for report in summary.file_reports} == {"openai"}
     again = run_import(engine, paths=[ROOT])
     assert (again.conversations_added, again.duplicates) == (0, 3)
+
+
+def _lines(*messages: dict[str, object]) -> bytes:
+    return b"".join(json.dumps(m, ensure_ascii=False).encode() + b"\n" for m in messages)
+
+
+def test_json_lines_of_messages_are_one_conversation() -> None:
+    """A chat app appends each message to a `chat_history.jsonl` as it goes (a real file, with a timestamp a line and
+    a tool call answered by a `tool` line): one conversation, the tool's output inside the answer."""
+    data = _lines(
+        {"role": "user", "timestamp": "2026-03-01T09:00:00", "content": "List the files in ./src please."},
+        {
+            "role": "assistant",
+            "timestamp": "2026-03-01T09:00:03",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "shell", "arguments": '{"cmd": "ls src"}'},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": "c1",
+            "timestamp": "2026-03-01T09:00:04",
+            "content": "app.py\nutil.py",
+        },
+        {
+            "role": "assistant",
+            "timestamp": "2026-03-01T09:00:06",
+            "content": "There are two: app.py and util.py.",
+        },
+        {"role": "user", "timestamp": "2026-03-01T09:01:00", "content": "You missed the hidden ones."},
+        {
+            "role": "assistant",
+            "timestamp": "2026-03-01T09:01:04",
+            "content": "Right: with -a there is also .env.",
+        },
+    )
+    assert detect_format(data, "chat_history.jsonl") == "openai"
+    chat = parse_one("openai", data, "chat_history.jsonl")
+    assert turns(chat) == [
+        ("user", "List the files in ./src please."),
+        ("assistant", "There are two: app.py and util.py."),
+        ("user", "You missed the hidden ones."),
+        ("assistant", "Right: with -a there is also .env."),
+    ]
+    assert [b["type"] for b in chat.turns[1].blocks or []] == ["tool_use", "tool_result", "text"]
+    assert (chat.external_id, chat.line) == ("chat_history.jsonl:1", 1)
+    # Prompts that were never answered are no conversation: skipped with the reason, not "no known format".
+    unanswered = _lines({"role": "user", "content": "안녕"}, {"role": "user", "content": "거기 있어요?"})
+    assert detect_format(unanswered, "chat_history.jsonl") == "openai"
+    assert list(get_importer("openai").parse(io.BytesIO(unanswered), "chat_history.jsonl")) == [
+        Skipped("message list without a prompt and an answer")
+    ]
+
+
+def test_a_system_message_an_answer_follows_is_part_of_that_answer() -> None:
+    """A chat log that feeds a tool's output back to the model as a system message: the answer goes on after it,
+    so it neither opens a new conversation nor loses the answer."""
+    messages = [
+        {"role": "system", "content": "You can call tools."},
+        {"role": "user", "content": "What is 12 * 13?"},
+        {"role": "assistant", "content": "It is 146."},
+        {"role": "user", "content": "use the calculator"},
+        {"role": "assistant", "content": '{"tool": "multiply", "arguments": {"a": 12, "b": 13}}'},
+        {"role": "system", "content": "Tool result: 156"},
+        {"role": "assistant", "content": "The calculator says 156; I was wrong before."},
+    ]
+    chat = parse_one("openai", json.dumps(messages).encode(), "chat_log.json")
+    assert chat.system_prompt == "You can call tools."
+    assert [t.role for t in chat.turns] == ["user", "assistant", "user", "assistant"]
+    assert chat.turns[3].text.endswith("The calculator says 156; I was wrong before.")
+    assert [b.get("content") for b in chat.turns[3].blocks or [] if b["type"] == "tool_result"] == [
+        "Tool result: 156"
+    ]
+
+
+def test_an_answer_logged_beside_the_messages_is_the_last_turn() -> None:
+    line = {
+        "timestamp": "2026-01-05 10:00:00",
+        "messages": [
+            {"role": "system", "content": "Answer with code only."},
+            {"role": "user", "content": "fizzbuzz"},
+        ],
+        "response": "for i in range(1, 16): print(i)",
+        "model": "deepseek-chat",
+    }
+    chat = parse_one("openai", _lines(line), "chat_history.jsonl")
+    assert turns(chat) == [("user", "fizzbuzz"), ("assistant", "for i in range(1, 16): print(i)")]
+
+
+def test_a_reasoning_models_thinking_is_a_block_not_the_answer() -> None:
+    messages = [
+        {"role": "user", "content": "Is 91 prime?"},
+        {"role": "assistant", "content": "<think>\n91 = 7 * 13.\n</think>\n\nNo: 91 is 7 times 13."},
+    ]
+    chat = parse_one("openai", json.dumps(messages).encode(), "chat.json")
+    assert chat.turns[1].text == "No: 91 is 7 times 13."
+    assert chat.turns[1].blocks == [
+        {"type": "thinking", "thinking": "91 = 7 * 13."},
+        {"type": "text", "text": "No: 91 is 7 times 13."},
+    ]
