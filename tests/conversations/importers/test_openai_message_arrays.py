@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -146,7 +147,7 @@ def test_the_chats_import_once(engine: Engine) -> None:
     assert (again.conversations_added, again.duplicates) == (0, 3)
 
 
-def _lines(*messages: dict[str, object]) -> bytes:
+def _lines(*messages: Any) -> bytes:
     return b"".join(json.dumps(m, ensure_ascii=False).encode() + b"\n" for m in messages)
 
 
