@@ -6,7 +6,9 @@ Each conversation is a tree in `mapping`; the thread shown in ChatGPT
 is the path from `current_node` up to the root, so other branches (regenerated answers, edited prompts)
 are not turns. Null messages, tool messages, messages addressed to a tool and non-text content (code,
 browsing, images) are skipped. A reasoning model's `thoughts` messages become a thinking block of the
-answer (each thought's summary and text); its `reasoning_recap` ("Thought for 12s") is a label and is left out. System messages, hidden or not, never become turns; their text, if any,
+answer (each thought's summary and text); its `reasoning_recap` ("Thought for 12s") is a label and is left out, and the preamble GPT-5 Thinking shows
+before it has thought (`metadata.is_thinking_preamble_message`, "Let me check that first.") is thinking too, not
+the answer. System messages, hidden or not, never become turns; their text, if any,
 is the system prompt.
 
 Canvas documents (`canmore`): the assistant writes a document with a message to `canmore.create_textdoc` (its
@@ -231,6 +233,13 @@ def _reasoning(builder: TurnBuilder, message: dict[str, Any]) -> bool:
     return True
 
 
+def _is_preamble(message: dict[str, Any]) -> bool:
+    """A reasoning model's preamble (GPT-5 Thinking): a line it shows on the `commentary` channel before it has
+    thought (`metadata.is_thinking_preamble_message`), followed by its answer on the `final` channel."""
+    metadata = message.get("metadata")
+    return type(metadata) is dict and metadata.get("is_thinking_preamble_message") is True
+
+
 def _reasoning_note(builder: TurnBuilder, message: dict[str, Any]) -> bool:
     """A `tool` message that is a long-running model's reasoning (GPT-5 Pro, deep research: metadata
     `initial_text` "Reasoning", `finished_text` "Reasoned for 5m 6s"): a thinking block of the answer that
@@ -265,6 +274,9 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             continue
         text = _text(message, builder.dropped)
         if text is None or message.get("recipient") not in (None, "all"):
+            continue
+        if role == "assistant" and _is_preamble(message):
+            builder.thinking(text)  # "Let me check that first.": shown while the model thinks, not its answer
             continue
         if role == "user":
             canvas.flush(builder)

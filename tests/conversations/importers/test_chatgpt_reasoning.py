@@ -177,3 +177,32 @@ def test_a_last_answer_the_person_stopped_is_left_out_with_its_prompt() -> None:
     mapping["a1"]["message"]["metadata"] = mapping["a2"]["message"].pop("metadata")
     mapping["a2"]["message"]["metadata"] = {}
     assert len(parse_one("chatgpt", json.dumps([record]).encode()).turns) == 4
+
+
+def test_the_preamble_shown_while_thinking_is_not_the_answer() -> None:
+    """GPT-5 Thinking shows a line on the `commentary` channel before it has thought (a real export marks it
+    `is_thinking_preamble_message`); the answer is the `final` channel's message alone."""
+    preamble = _node("p1", "t1", ["r1"], "assistant", _text("I'll look up the opening hours first."))
+    preamble["message"]["channel"] = "commentary"
+    preamble["message"]["metadata"] = {"is_thinking_preamble_message": True}
+    answer = _node("a1", "r1", [], "assistant", _text("The museum opens at 10:00 on Sundays."))
+    answer["message"]["channel"] = "final"
+    thoughts = {"content_type": "thoughts", "thoughts": [{"summary": "Hours", "content": "Sunday differs."}]}
+    mapping = {
+        "root": _node("root", None, ["u1"], None, None),
+        "u1": _node("u1", "root", ["t1"], "user", _text("When does the museum open on Sunday?")),
+        "t1": _node("t1", "u1", ["p1"], "assistant", thoughts),
+        "p1": preamble,
+        "r1": _node(
+            "r1", "p1", ["a1"], "assistant", {"content_type": "reasoning_recap", "content": "Thought for 5s"}
+        ),
+        "a1": answer,
+    }
+    record = {"title": "Museum", "mapping": mapping, "current_node": "a1", "id": "conv-3"}
+    conversation = parse_one("chatgpt", json.dumps([record]).encode(), "conversations.json")
+    assert turns(conversation)[1] == ("assistant", "The museum opens at 10:00 on Sundays.")
+    assert [b["type"] for b in conversation.turns[1].blocks or []] == ["thinking", "thinking", "text"]
+    assert (conversation.turns[1].blocks or [])[1] == {
+        "type": "thinking",
+        "thinking": "I'll look up the opening hours first.",
+    }
