@@ -7,7 +7,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ._turns import TurnBuilder, drop_unfinished_exchange, flatten, prompt_title, response_block
-from .base import ParsedConversation, Skipped
+from .base import ParsedConversation, ParsedTurn, Skipped
 
 # User entries that are the harness talking, not the person: dropped. (IDE and shell wrappers such as
 # `<bash-stdout>` or `<local-command-stdout>` are not here: the turn builder keeps them as context.)
@@ -280,6 +280,11 @@ class Session:
             elif kind == "attachment":
                 _add_queued(builder, record)
         turns = builder.finish(complete=False)
+        if turns and turns[0].role == "assistant" and _only_results(turns[0]):
+            # A session opened by "clear context and implement the plan" starts with the result of a call made in
+            # the session before (its rejected plan tool), linked to an entry of that other file: no answer here.
+            del turns[0]
+            builder.dropped["result of an earlier session's tool call"] += 1
         cut = drop_unfinished_exchange(turns, builder.dropped)
         if len({turn.role for turn in turns}) < 2:
             return Skipped(UNFINISHED) if cut else None
@@ -307,6 +312,10 @@ class Session:
         if "ai-title" in self.titles:
             return self.titles["ai-title"]
         return prompt_title(first_user)
+
+
+def _only_results(turn: ParsedTurn) -> bool:
+    return not turn.text.strip() and all(block.get("type") == "tool_result" for block in turn.blocks or [])
 
 
 def _metadata(records: list[Record]) -> dict[str, str]:

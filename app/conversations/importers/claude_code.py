@@ -87,6 +87,7 @@ class ClaudeCodeImporter:
         current = ""
         session: Session | None = None
         finished = False
+        sidechain = False  # a subagent's entry was passed over
         for entry in object_lines(stream):
             if isinstance(entry, RecordError):
                 yield entry
@@ -121,7 +122,9 @@ class ClaudeCodeImporter:
                     session.titles[kind] = title
                 continue
             uuid = record.get("uuid")
-            if type(uuid) is str and uuid not in session.nodes and record.get("isSidechain") is not True:
+            if record.get("isSidechain") is True:
+                sidechain = True
+            elif type(uuid) is str and uuid not in session.nodes:
                 session.add(from_gemini_parts(record), uuid)
         found = False
         for session in sessions.values():
@@ -129,8 +132,21 @@ class ClaudeCodeImporter:
                 found = True
                 yield result
         if not found and not finished:
-            # Snapshot-only sessions, a prompt nobody answered, summaries only: known shapes, not errors.
-            yield Skipped("session without a conversation")
+            # Snapshot-only sessions, a prompt nobody answered, summaries only: known shapes, not errors. A file of a
+            # subagent's thread alone (`agent-<id>.jsonl` beside the sessions, every entry `isSidechain`) says so.
+            yield Skipped(
+                SIDECHAIN if sidechain and not sessions_spoke(sessions) else "session without a conversation"
+            )
+
+
+SIDECHAIN = (
+    "Claude Code subagent thread (isSidechain): the assistant's own subtask, not the person's conversation"
+)
+
+
+def sessions_spoke(sessions: dict[str, Session]) -> bool:
+    """Whether any session holds a user or assistant entry of the main thread."""
+    return any(session.leaf is not None for session in sessions.values())
 
 
 def _is_history(record: dict[str, object]) -> bool:

@@ -587,3 +587,37 @@ def test_a_preamble_before_the_last_tool_call_is_no_whole_answer_but_a_longer_te
     assert not unfinished_answer(explained, [{"type": "text", "text": explained}, call])
     assert not unfinished_answer("Found it.", [call, result, {"type": "text", "text": "Found it."}])
     assert not unfinished_answer("Plain answer.", None)
+
+
+def test_a_subagents_thread_on_its_own_is_skipped_as_one() -> None:
+    data = jsonl(
+        user("x1", None, "Find every TODO in src/", 1, isSidechain=True, agentId="5e2a"),
+        assistant("x2", "x1", text("Three TODOs, all in src/db.py."), 2, isSidechain=True, agentId="5e2a"),
+    )
+    results = list(get_importer("claude-code").parse(io.BytesIO(data), "proj/agent-5e2a.jsonl"))
+    assert results == [Skipped(claude_code.SIDECHAIN)]
+
+
+def test_a_result_of_the_session_befores_call_does_not_open_the_conversation() -> None:
+    """ "Clear context and implement the plan" starts a new session file with the rejected plan tool's result of the
+    session before (its parent an entry of that other file) and the interruption mark, then the new root."""
+    rejected = _result(
+        "r1",
+        "elsewhere-9",
+        "toolu_plan",
+        "The user doesn't want to proceed with this tool use.",
+        1,
+        error=True,
+    )
+    data = jsonl(
+        rejected,
+        user("r2", "r1", [text("[Request interrupted by user for tool use]")], 2),
+        user("u1", None, "Implement the following plan:\n\n1. Add a --dry-run flag.", 3),
+        assistant("a1", "u1", text("Added --dry-run: it prints the changes and writes nothing."), 4),
+    )
+    conversation = parse_one("claude-code", data)
+    assert turns(conversation) == [
+        ("user", "Implement the following plan:\n\n1. Add a --dry-run flag."),
+        ("assistant", "Added --dry-run: it prints the changes and writes nothing."),
+    ]
+    assert conversation.dropped == {"result of an earlier session's tool call": 1}
