@@ -440,6 +440,8 @@ ACCEPTANCE_CUES = (
         r"^(?:output|logs?|results?|here(?:'s| is| are) (?:the )?(?:output|logs?|results?)),? as (?:requested|you asked)\b",
         # "go", "lgtm. commit", "push it, then ...": the next step alone.
         r"^(?:go|go ahead|proceed|do it|lgtm|yes|yep|ok|okay|sure)\W*$", r"^lgtm\b",
+        # "go for it", "ok, go for it" (a real Claude Code export).
+        r"^(?:\w+\W+){0,2}go for it\W*$",
         r"^(?:push|commit|merge|ship|deploy) (?:it|that|this)\b",
         # A coding agent's next step, closing the reply: "green ✅ tag it", "ok now commit and push", "commita aí".
         r"(?:commit|push|merge|tag|ship|deploy|release|rebase)(?: (?:and )?(?:it|this|that|them|now|push|tag|everything|all|pls|please))*\W*$",
@@ -461,6 +463,14 @@ ACCEPTANCE_CUES = (
         r"^(?:ooh+|oh|ok|okay|nice|great|cool|yes|yay|haha|lol)\W+(?:go on|continue|keep going)(?: (?:the story|writing|please|pls))?\W*$",
         r"^continue with\b", r"continue with (?:the|your) \w+", r"keep going,? (?:do|with|and) the\b",
         r"^(?:oya|abeg|pls|please|ok|okay)\W+continue\W*$",
+        # "more" after a list or a draft (a real Continue session): more of the same.
+        r"^(?:more|more please|more pls|give me more|more of (?:this|that|these|them))\W*$",
+    )),
+    # "B", "option 2", "the second one": the person picks among what the answer offered (a real chat log answered a
+    # menu of options with "B").
+    Cue("picks", -1.2, (
+        r"^(?:option|choice|opción|opção|variante?|variant)?\s*#?\(?[a-e1-9]\)?[.)]?\W*$",
+        r"^(?:the )?(?:first|second|third|fourth|last|1st|2nd|3rd) (?:one|option|approach|version|choice)\W*$",
     )),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),

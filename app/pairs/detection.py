@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-10"
+DETECTOR_VERSION = "heuristic-11"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -103,7 +103,7 @@ _ASKS_TO_WRITE = re.compile(
     r"(?:write|create|add|draft|translate|generate|give me|show me|explain|do one|do the same)\b"
 )
 _NEW_WORK = re.compile(
-    r"\W*(?:(?:part|step|task|exercise)\s*\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
+    r"\W*(?:(?:part|step|task|exercise|question|problem|item|q|ex|ejercicio|pregunta|aufgabe|frage)\s*#?\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
     r"|set up|install|rename|move|tell me|rerun|re-run)\b)"
@@ -113,7 +113,7 @@ _NEW_WORK = re.compile(
 # README"), "建立一個 requirements.txt" ("create a requirements.txt").
 _REQUEST_OPENER = re.compile(
     r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
-    r"|实现|實現|实作|實作|开发|開發|写一|寫一|翻译|翻譯|解释一下|解釋一下)"
+    r"|实现|實現|实作|實作|开发|開發|写一|寫一|翻译|翻譯|解释一下|解釋一下|说说|說說|讲讲|講講|介绍一下|介紹一下|告诉我|告訴我)"
 )
 _REQUEST_END = re.compile(r"(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$")
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
@@ -558,13 +558,28 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
 
 def _answers_question(answer: str, reply: str) -> bool:
     """Whether a reply that opens with a yes or a no answers the question the answer ended on ("Is the greenhouse
-    heated?" "Nej, det er uopvarmet."), not an offer ("Want me to add tests?" "no, it has to stay short")."""
+    heated?" "Nej, det er uopvarmet."), not an offer ("Want me to add tests?" "no, it has to stay short"); or
+    whether a reply of a few words picks among what the answer's last question offered ("Which area interests you
+    most (web, AI, data)?" "ai")."""
     if _YES_OR_NO.match(reply) is None:
-        return False
+        return _picks_from_question(answer, reply)
     tail = answer.rstrip(" *_)")
     if not tail.endswith(("?", "\uff1f")):
         return False
     return _OFFER.search(tail, max(len(tail) - 160, 0)) is None
+
+
+def _picks_from_question(answer: str, reply: str) -> bool:
+    """A reply of at most three words, every one of them a word of the answer's closing question (its last 300
+    characters, holding a question mark)."""
+    words = _WORD.findall(reply)
+    if not words or len(words) > 3 or len(reply) > 40:
+        return False
+    tail = answer[-300:]
+    if "?" not in tail and "\uff1f" not in tail:
+        return False
+    asked = set(_WORD.findall(tail))
+    return all(word in asked for word in words)
 
 
 def _asks_negatively(reply: str) -> bool:

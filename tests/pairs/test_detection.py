@@ -1490,6 +1490,49 @@ def test_a_source_set_against_the_answer_then_which_is_it_is_pushback(reply, rev
     assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
 
 
+# From false pairs in real files people committed (2026-12-07; written in other words here): a reply that asks for
+# more, goes ahead, picks an option the answer offered, names the next exercise or opens a request in Chinese.
+MENU_ANSWER = (
+    "The slow part is the report query: it scans the orders table for every request, about 1.8 seconds each, and "
+    "the numbers only change when the nightly import runs. Caching the response is the cheapest fix. There are "
+    "three ways to do it here.\n\n(A) An in-process LRU dictionary: no new service and the fastest reads, but every "
+    "worker keeps its own copy, so four workers compute the report four times, and a restart empties it.\n\n(B) "
+    "Redis with a TTL per key: one copy shared by every worker, survives restarts, and you already run Redis for "
+    "the task queue. It costs one network round trip per read, well under a millisecond on the same host.\n\n(C) A "
+    "table in the database you already have, refreshed by the nightly import: no TTL to tune and always consistent "
+    "with the data, but the import job has to know about the cache and a failed refresh serves stale numbers "
+    "until the next night.\n\nA and B can be added in an afternoon; C needs a change to the import. Which one "
+    "should I set up?"
+)
+MENU_NEXT = (
+    "Setting up B: a Redis client in cache.py, created once per worker from REDIS_URL; keys are prefixed by the "
+    "endpoint's name and hold the JSON of the response, with a TTL of ten minutes. The decorator @cached wraps "
+    "the three slow endpoints, and a failed Redis call falls through to the database instead of failing the request."
+)
+
+
+@pytest.mark.parametrize(
+    "reply", ["more", "more please", "go for it", "ok, go for it", "B", "option 2", "the second one", "question 3",
+              "q2", "说说什么是缓存穿透", "介绍一下 Redis 的持久化"],
+)  # fmt: skip
+def test_more_going_ahead_and_picking_an_option_state_no_problem(reply):
+    score, signals = _pair(MENU_ANSWER, reply, MENU_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_a_few_words_taken_from_the_answers_closing_question_answer_it():
+    answer = ANSWER + " Which area do you want to go deeper into: frontend, backend or infrastructure?"
+    path = (
+        "Backend it is. Start with HTTP itself: methods, status codes and headers, by writing a tiny server with the "
+        "standard library. Then a framework (Django or FastAPI), then SQL and one database in depth, then queues "
+        "and background jobs, and last how to deploy and watch a service: logs, metrics and alerts."
+    )
+    assert _pair(answer, "backend", path)[0] < DEFAULT_THRESHOLD
+    # A terse correction after a check-in question is still a problem stated.
+    checked = ANSWER + " Does that answer it?"
+    assert _pair(checked, "it's 1997", "You're right, it was 1997.")[0] >= DEFAULT_THRESHOLD
+
+
 def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     """The score stops being worked out once only lowering terms are left and the pair is already under
     MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
