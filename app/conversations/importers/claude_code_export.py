@@ -11,6 +11,8 @@ welcome box since 2.1), then the transcript:
   (the terminal's wrapping is kept as it is: it cannot be told from the answer's own line breaks);
 - a block followed by `⎿` lines is a tool call and its output (`⏺ Bash(git status)` then `  ⎿  On branch
   main`): a tool call block of the answer (`Bash` with `{"args": "git status"}`) and its result;
+- `✻ Thinking…` and the indented lines under it (a transcript exported with the thinking shown) are a thinking
+  block of the answer;
 - status lines (`✻ Brewed for 6s`, `✳ Shimmying… (esc to interrupt)`), the compaction rule (`═══ Conversation
   compacted ═══`) and `⎿` lines under a prompt (files Claude Code read for it) are not text; the latter are
   counted as dropped (`attachment`); a prompt that is one slash command no answer follows (`> /model`, `> /context`)
@@ -34,6 +36,8 @@ _PROMPT = re.compile(r"(?:>|\u276f) ")
 _ANSWER = re.compile(r"(?:⏺|●) ")
 _RESULT = re.compile(r"  ⎿ ?")
 _STATUS = re.compile(r"[✻✳✶✢✽·] \S")
+# The model's thinking, shown when the transcript was exported with it expanded: the mark, then indented lines.
+_THINKING = re.compile(r"[✻✳✶✢✽] Thinking(?:…|\.\.\.)\s*$")
 _RULE = "═══"
 _TOOL = re.compile(r"([A-Z][\w ]*?)\((.*)\)\s*$", re.DOTALL)
 _BANNER = re.compile(r"Claude Code v(\d[\w.]*)")
@@ -59,7 +63,7 @@ class ClaudeCodeExportImporter:
         metadata: dict[str, str] = {}
         blocks = _blocks(lines, builder, metadata)
         for number, (kind, text, results) in enumerate(blocks):
-            answered = number + 1 < len(blocks) and blocks[number + 1][0] == "assistant"
+            answered = number + 1 < len(blocks) and blocks[number + 1][0] != "user"
             command = _COMMAND.fullmatch(text.strip()) if kind == "user" and not answered else None
             if command is not None:
                 # A slash command no answer follows (`/model`, `/context`): what it did, not what the person asked.
@@ -68,6 +72,8 @@ class ClaudeCodeExportImporter:
                 builder.user("", blocks=[{"type": "command", "name": f"/{name}", "args": args}])
             elif kind == "user":
                 builder.user(text)
+            elif kind == "thinking":
+                builder.thinking(text)
             elif results is None:
                 builder.text(text)
             else:
@@ -87,7 +93,8 @@ class ClaudeCodeExportImporter:
 def _blocks(
     lines: list[str], builder: TurnBuilder, metadata: dict[str, str]
 ) -> list[tuple[str, str, str | None]]:
-    """(user or assistant, text, a tool call's output or None) in file order; the banner goes to `metadata`."""
+    """(user, assistant or thinking, text, a tool call's output or None) in file order; the banner goes to
+    `metadata`."""
     found: list[tuple[str, str, str | None]] = []
     kind: str | None = None
     text: list[str] = []
@@ -117,6 +124,9 @@ def _blocks(
         elif _ANSWER.match(line):
             close()
             kind, text = "assistant", [line[2:].rstrip()]
+        elif _THINKING.match(line):
+            close()
+            kind, text = "thinking", []
         elif _STATUS.match(line) or line.lstrip().startswith(_RULE):
             close()
         elif kind is None:
@@ -126,7 +136,7 @@ def _blocks(
             results.append(_RESULT.sub("", line, count=1).rstrip())
         elif results is not None:
             results.append(line[5:].rstrip() if line.startswith("     ") else line.strip())
-        elif kind == "assistant":
+        elif kind == "assistant" or kind == "thinking":
             text.append(line[2:].rstrip() if line.startswith("  ") else line.rstrip())
         else:
             text.append(line.rstrip())

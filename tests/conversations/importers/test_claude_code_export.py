@@ -113,3 +113,31 @@ def test_slash_commands_nobody_answers_are_command_blocks_not_prompts() -> None:
         {"type": "command", "name": "/model", "args": ""},
         {"type": "command", "name": "/context", "args": ""},
     ]
+
+
+def test_thinking_shown_in_the_transcript_is_a_thinking_block() -> None:
+    """An export taken with the thinking expanded: `✻ Thinking…` and its indented lines are the answer's thinking,
+    not lost among the status lines (a real export kept four such sections)."""
+    text = (
+        "> check my todo list for duplicates\n\n"
+        "✻ Thinking…\n\n"
+        "  The list is in todo.md. I should read it before\n"
+        "  answering.\n\n"
+        "⏺ Read(todo.md)\n"
+        "  ⎿  Read 9 lines (ctrl+r to expand)\n\n"
+        '⏺ Two entries repeat: "call the bank" (lines 2 and 7) and\n'
+        '  "renew passport" (lines 4 and 9).\n\n'
+        "✻ Brewed for 4s\n"
+    )
+    (conversation,) = list(get_importer("claude-code-export").parse(io.BytesIO(text.encode()), "t.txt"))
+    assert isinstance(conversation, ParsedConversation)
+    answer = conversation.turns[1]
+    assert (
+        answer.text
+        == 'Two entries repeat: "call the bank" (lines 2 and 7) and\n"renew passport" (lines 4 and 9).'
+    )
+    assert (answer.blocks or [])[0] == {
+        "type": "thinking",
+        "thinking": "The list is in todo.md. I should read it before\nanswering.",
+    }
+    assert [b["type"] for b in answer.blocks or []] == ["thinking", "tool_use", "tool_result", "text"]
