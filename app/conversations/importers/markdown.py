@@ -90,10 +90,11 @@ _SPEAKERS = {
 }
 # Heading names of the Claude Exporter style; a file reads either these or the others, never both.
 _EXPORTER_NAMES = frozenset(("prompt", "response"))
-# An optional emoji (or other symbols) before the speaker's name, an optional time in brackets after it
-# (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an optional colon.
+# An optional emoji (or other symbols) or message number (`### 1) User`, `## 2. Assistant`) before the speaker's
+# name, an optional time in brackets after it (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an
+# optional colon.
 _HEADING = re.compile(
-    r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(\w+(?:[ \t]+\w+)?)[ \t]*(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?"
+    r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(?:\d{1,4}[.)][ \t]+)?(\w+(?:[ \t]+\w+)?)[ \t]*(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?"
     r":?[ \t]*$"
 )
 # A heading that says the speaker's role in brackets after a label of its own (a converter's `### Entrada (user)` /

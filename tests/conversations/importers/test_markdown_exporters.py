@@ -891,3 +891,26 @@ def test_a_converters_role_headings_and_chatgpts_parts_written_as_json() -> None
         {"type": "text", "text": "About 21.1 km."},
     ]
     assert conversation.dropped == {"thinking time": 1}
+
+
+def test_numbered_speaker_headings_open_messages() -> None:
+    """A transcript whose headings number each message (`### 1) User`, `## 2. Assistant`; a real file matched no
+    format for the number alone)."""
+    data = (
+        "# Transcript\n\n## Conversation Log\n\n"
+        "### 1) User\nRename the config key `timeout` to `timeout_s`.\n\n"
+        "### 2) Assistant\nDone: the key is `timeout_s` in config.py and the docs.\n\n"
+        "### 3) User\nYou forgot the sample .env file.\n\n"
+        "### 4) Assistant\nFixed: `.env.example` now says TIMEOUT_S=30 too.\n"
+    ).encode()
+    assert detect_format(data, "transcript.md") == "markdown"
+    conversation = parse_one("markdown", data, "transcript.md")
+    assert turns(conversation) == [
+        ("user", "Rename the config key `timeout` to `timeout_s`."),
+        ("assistant", "Done: the key is `timeout_s` in config.py and the docs."),
+        ("user", "You forgot the sample .env file."),
+        ("assistant", "Fixed: `.env.example` now says TIMEOUT_S=30 too."),
+    ]
+    dotted = data.replace(b"### 1) ", b"## 1. ").replace(b"### 2) ", b"## 2. ")
+    dotted = dotted.replace(b"### 3) ", b"## 3. ").replace(b"### 4) ", b"## 4. ")
+    assert turns(parse_one("markdown", dotted, "transcript.md")) == turns(conversation)
