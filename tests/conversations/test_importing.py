@@ -40,7 +40,15 @@ RENDERED = SAMPLES / "rendered"
 REAL_CLAUDE_CODE = SAMPLES / "claude-code-real-format"
 OPENAI_SAMPLE = RENDERED / "openai" / "conversations.jsonl"
 MB = 1024 * 1024
-NO_FORMAT = "matches no known format (tried " + ", ".join(FORMATS) + "); use --format to force one"
+NO_FORMAT = (
+    "matches no known format: a table whose columns are no shape read here (its header: role,content); use "
+    f"--format to force one of {len(FORMATS)} (pairwise import --help)"
+)
+NO_LABELS = (
+    "matches no known format: text without the speaker labels a transcript reader knows (such as `## User` / "
+    "`## Assistant`, `**User:**` / `**Assistant:**`, `User:` / `Assistant:`, `You said:` / `ChatGPT said:`, Claude "
+    f"Code's `> ` prompts and `⏺` answers); use --format to force one of {len(FORMATS)} (pairwise import --help)"
+)
 
 # Rendered sample folder -> the files it holds (every one of them is a transcript).
 SAMPLE_FOLDERS = {
@@ -312,6 +320,22 @@ class TestRecordErrors:
         (row,) = _files(engine, summary.batch_id)
         assert (row.format, row.conversations_added, row.error_count) == ("openai", 3, 1)
         assert row.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def test_text_without_speaker_labels_says_which_it_needs(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(tmp_path / "notes.md", b"# Meeting\n\nTyler asked about the budget; Atem will check.\n")
+        summary = run_import(engine, paths=[path])
+        assert _summary_errors(summary) == [(str(path), None, None, NO_LABELS)]
+
+    def test_an_unknown_json_shape_names_the_keys_it_holds(self, engine: Engine, tmp_path: Path) -> None:
+        path = _write(
+            tmp_path / "people.json", b'[{"uuid": "u1", "full_name": "Ana", "email_address": "a@x.org"}]'
+        )
+        summary = run_import(engine, paths=[path])
+        ((_, _, _, reason),) = _summary_errors(summary)
+        assert reason == (
+            "matches no known format: JSON whose records are no shape read here (the first holds uuid, full_name, "
+            f"email_address); use --format to force one of {len(FORMATS)} (pairwise import --help)"
+        )
 
     def test_unknown_format_names_the_file(self, engine: Engine, tmp_path: Path) -> None:
         path = _write(tmp_path / "data.csv", b"role,content\nuser,hello\nassistant,hi\n")

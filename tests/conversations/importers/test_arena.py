@@ -323,7 +323,7 @@ def test_the_55k_csv_imports_from_a_folder_once(engine: Engine, tmp_path: Path) 
     assert (summary.conversations_added, summary.pairs_detected) == (2, 2)
     assert dict(summary.skipped) == {SEVERAL_TURNS: 1, LOST_TURN: 1, TIE: 1}
     assert [(e["file"].rsplit("/", 1)[-1], e["reason"].split(" (")[0]) for e in summary.errors] == [
-        ("scores.csv", "matches no known format")
+        ("scores.csv", "matches no known format: a table whose columns are no shape read here")
     ]
     again = run_import(engine, paths=[folder / "train.csv"])
     assert (again.conversations_added, again.duplicates, again.error_count) == (0, 2, 0)
