@@ -38,6 +38,7 @@ import orjson
 from . import deepseek
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
+from ._training_rows import LostAnswers, restarted
 from ._turns import TurnBuilder, part_kind, require_answer, thinking_block
 from .base import ParsedConversation, SkipRecord
 
@@ -233,6 +234,19 @@ def _reasoning(builder: TurnBuilder, message: dict[str, Any]) -> bool:
     return True
 
 
+def _generated_images(message: dict[str, Any]) -> int:
+    """The images an image tool's message shows (GPT-4o image generation: a `tool` message of `image_asset_pointer`
+    parts on the final channel; the hidden copies on the commentary channel are not counted again)."""
+    metadata = message.get("metadata")
+    if type(metadata) is dict and metadata.get("is_visually_hidden_from_conversation") is True:
+        return 0
+    content = message.get("content")
+    parts = content.get("parts") if type(content) is dict else None
+    if type(parts) is not list:
+        return 0
+    return sum(1 for p in parts if type(p) is dict and p.get("content_type") == "image_asset_pointer")
+
+
 def _is_preamble(message: dict[str, Any]) -> bool:
     """A reasoning model's preamble (GPT-5 Thinking): a line it shows on the `commentary` channel before it has
     thought (`metadata.is_thinking_preamble_message`), followed by its answer on the `final` channel."""
@@ -262,12 +276,16 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     mapping = expect(record.get("mapping"), dict, "mapping")
     builder = TurnBuilder()
     canvas = _Canvas()
+    watch = LostAnswers()
     stopped = False  # the latest answer's words were stopped before it ended
     for message in _thread(mapping, record.get("current_node")):
         author = message.get("author")
         role = author.get("role") if type(author) is dict else None
         if role == "tool" and _reasoning_note(builder, message):
             continue
+        if role == "tool" and (images := _generated_images(message)):
+            builder.dropped["generated image"] += images
+            watch.restarts("empty")  # an answer that is only a picture: no text for the prompt it answered
         if role not in ("user", "assistant", "system"):
             continue
         if role == "assistant" and (_reasoning(builder, message) or canvas.read(builder, message)):
@@ -280,15 +298,26 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             continue
         if role == "user":
             canvas.flush(builder)
+            if text.strip() and watch.restarts("user"):
+                # The prompt before was answered only with a picture: left in, it would merge with this one, which
+                # would read as a reply to an answer nobody sees. The conversation starts over here.
+                builder = restarted(builder)
             builder.user(text)
         elif role == "assistant":
+            if text.strip():
+                watch.restarts("answer")
             builder.text(_without_ui_elements(text, builder.dropped))
             canvas.flush(builder)
             stopped = _stopped(message) if text.strip() else stopped
         elif role == "system":
             builder.system(text)
     canvas.flush(builder)
-    require_answer(builder, "ChatGPT conversation without an answer")
+    require_answer(
+        builder,
+        "ChatGPT conversation whose answers are only generated images"
+        if builder.dropped["generated image"]
+        else "ChatGPT conversation without an answer",
+    )
     title = record.get("title")
     metadata = {key: record[key] for key in ("create_time", "update_time") if record.get(key) is not None}
     conversation = builder.conversation(

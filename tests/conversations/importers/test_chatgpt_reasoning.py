@@ -7,8 +7,12 @@ chunks, finished}]` and `source_analysis_msg_id`; "reasoning_recap" with a `cont
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
+
+from app.conversations.importers import get_importer
+from app.conversations.importers.base import Skipped
 
 from .helpers import parse_one, turns
 
@@ -206,3 +210,58 @@ def test_the_preamble_shown_while_thinking_is_not_the_answer() -> None:
         "type": "thinking",
         "thinking": "I'll look up the opening hours first.",
     }
+
+
+def _image(key: str, parent: str, children: list[str], hidden: bool = False) -> dict[str, Any]:
+    node = _node(
+        key,
+        parent,
+        children,
+        "tool",
+        {
+            "content_type": "multimodal_text",
+            "parts": [
+                {"content_type": "image_asset_pointer", "asset_pointer": f"sediment://{key}", "width": 1024}
+            ],
+        },
+    )
+    node["message"]["author"]["name"] = "t2uay3k.sj1i4kz"
+    node["message"]["channel"] = "commentary" if hidden else "final"
+    node["message"]["metadata"] = {
+        "async_task_type": "image_gen",
+        "is_visually_hidden_from_conversation": hidden,
+    }
+    return node
+
+
+def test_images_an_image_tool_made_are_counted_and_a_chat_of_only_them_says_so() -> None:
+    """GPT-4o image generation: the picture is a `tool` message (its hidden copy on the commentary channel is not
+    counted twice); a chat whose every answer is a picture has no text to learn from and is skipped as such."""
+    recap = {"content_type": "reasoning_recap", "content": "Thought for 3s"}
+    mapping = {
+        "root": _node("root", None, ["u1"], None, None),
+        "u1": _node("u1", "root", ["i1"], "user", _text("Draw a red fox in the snow")),
+        "i1": _image("i1", "u1", ["i2"]),
+        "i2": _image("i2", "i1", ["r1"], hidden=True),
+        "r1": _node("r1", "i2", [], "assistant", recap),
+    }
+    record = {"title": "Fox", "mapping": mapping, "current_node": "r1", "id": "conv-4"}
+    data = json.dumps([record]).encode()
+    assert list(get_importer("chatgpt").parse(io.BytesIO(data), "conversations.json")) == [
+        Skipped("ChatGPT conversation whose answers are only generated images")
+    ]
+    mapping["r1"]["children"] = ["u2"]
+    mapping["u2"] = _node("u2", "r1", ["a2"], "user", _text("Why is it orange, not red?"))
+    mapping["a2"] = _node(
+        "a2", "u2", [], "assistant", _text("Red foxes are rusty orange; I kept the real colour.")
+    )
+    record["current_node"] = "a2"
+    chat = parse_one("chatgpt", json.dumps([record]).encode(), "conversations.json")
+    # The prompt answered only by the picture is left out: merged with the next one, that one would read as a reply
+    # to an answer nobody sees.
+    assert turns(chat) == [
+        ("user", "Why is it orange, not red?"),
+        ("assistant", "Red foxes are rusty orange; I kept the real colour."),
+    ]
+    assert chat.dropped == {"generated image": 1, "empty answer": 1}
+

@@ -897,12 +897,12 @@ def test_numbered_speaker_headings_open_messages() -> None:
     """A transcript whose headings number each message (`### 1) User`, `## 2. Assistant`; a real file matched no
     format for the number alone)."""
     data = (
-        "# Transcript\n\n## Conversation Log\n\n"
-        "### 1) User\nRename the config key `timeout` to `timeout_s`.\n\n"
-        "### 2) Assistant\nDone: the key is `timeout_s` in config.py and the docs.\n\n"
-        "### 3) User\nYou forgot the sample .env file.\n\n"
-        "### 4) Assistant\nFixed: `.env.example` now says TIMEOUT_S=30 too.\n"
-    ).encode()
+        b"# Transcript\n\n## Conversation Log\n\n"
+        b"### 1) User\nRename the config key `timeout` to `timeout_s`.\n\n"
+        b"### 2) Assistant\nDone: the key is `timeout_s` in config.py and the docs.\n\n"
+        b"### 3) User\nYou forgot the sample .env file.\n\n"
+        b"### 4) Assistant\nFixed: `.env.example` now says TIMEOUT_S=30 too.\n"
+    )
     assert detect_format(data, "transcript.md") == "markdown"
     conversation = parse_one("markdown", data, "transcript.md")
     assert turns(conversation) == [
