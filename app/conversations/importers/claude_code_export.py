@@ -11,6 +11,8 @@ welcome box since 2.1), then the transcript:
   (the terminal's wrapping is kept as it is: it cannot be told from the answer's own line breaks);
 - a block followed by `⎿` lines is a tool call and its output (`⏺ Bash(git status)` then `  ⎿  On branch
   main`): a tool call block of the answer (`Bash` with `{"args": "git status"}`) and its result;
+- a prompt whose request failed (`⎿  API Error: ...` under it: the model never read it) is left out, counted as
+  a dropped `failed prompt`;
 - `✻ Thinking…` and the indented lines under it (a transcript exported with the thinking shown) are a thinking
   block of the answer;
 - status lines (`✻ Brewed for 6s`, `✳ Shimmying… (esc to interrupt)`), the compaction rule (`═══ Conversation
@@ -103,8 +105,21 @@ def _blocks(
     def close() -> None:
         nonlocal kind, text, results
         if kind is not None:
+            rest = [line for line in text[1:] if line.strip()]
+            if kind == "user" and rest and all(line.startswith("  ") for line in rest):
+                # Older exports indent a prompt's wrapped lines under the `> `: the indent is not the person's.
+                text = text[:1] + [line[2:] for line in text[1:]]
             body = "\n".join(text).strip("\n")
-            if kind == "user" and results is not None:
+            if (
+                kind == "user"
+                and results is not None
+                and results[:1]
+                and results[0].lstrip().startswith("API Error")
+            ):
+                # The request failed (`⎿ API Error: 404 ...`): the model never read this prompt, and the person
+                # usually sends it again; kept, the two would merge into one turn.
+                builder.dropped["failed prompt"] += 1
+            elif kind == "user" and results is not None:
                 builder.dropped["attachment"] += 1
                 found.append((kind, body, None))
             else:

@@ -264,4 +264,3 @@ def test_images_an_image_tool_made_are_counted_and_a_chat_of_only_them_says_so()
         ("assistant", "Red foxes are rusty orange; I kept the real colour."),
     ]
     assert chat.dropped == {"generated image": 1, "empty answer": 1}
-

@@ -141,3 +141,29 @@ def test_thinking_shown_in_the_transcript_is_a_thinking_block() -> None:
         "thinking": "The list is in todo.md. I should read it before\nanswering.",
     }
     assert [b["type"] for b in answer.blocks or []] == ["thinking", "tool_use", "tool_result", "text"]
+
+
+def test_a_failed_request_leaves_its_prompt_out_and_wrapped_lines_lose_the_indent() -> None:
+    """A prompt whose request failed (`⎿  API Error: 404`, a model name mistyped) and that the person sent again
+    after fixing the model: one prompt, not the same text twice in one turn. Older exports indent a prompt's wrapped
+    lines by two spaces under the `> `."""
+    text = (
+        "> /model sonet\n"
+        "  ⎿  Set model to sonet\n\n"
+        "> could you read notes.md and list its\n"
+        "  open questions?\n"
+        "  ⎿  API Error: 404\n"
+        '     {"type":"error","error":{"type":"not_found_error"}}\n\n'
+        "> /model sonnet\n"
+        "  ⎿  Set model to sonnet\n\n"
+        "> could you read notes.md and list its\n"
+        "  open questions?\n\n"
+        "⏺ Two are open: the release date and who owns the migration.\n"
+    )
+    (conversation,) = list(get_importer("claude-code-export").parse(io.BytesIO(text.encode()), "t.txt"))
+    assert isinstance(conversation, ParsedConversation)
+    assert turns(conversation) == [
+        ("user", "could you read notes.md and list its\nopen questions?"),
+        ("assistant", "Two are open: the release date and who owns the migration."),
+    ]
+    assert conversation.dropped["failed prompt"] == 1
