@@ -8,20 +8,25 @@ Shape from `langchain_core.messages` (`messages_to_dict`, `message_to_dict`) and
 dropped); an `ai` message's `tool_calls` (`{name, args, id}`) are tool calls of the answer and `tool` messages
 (`tool_call_id`) their results; `system` messages are the system prompt. The file's path is the external id and
 the first prompt the title.
+
+LangChain.js's `FileSystemChatMessageHistory` keeps every session in one file (`.history/history.json`, which
+projects commit): `{<user id>: {<session id>: {messages: [...]}}}`, the messages in `messages_to_dict`'s shape; each
+session is a conversation, its external id the file's path with `<user id>/<session id>`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
 import orjson
 
-from ._frameworks import parse_message_list
-from ._json import BadRecord
-from ._records import sniff_head, type_name
+from ._frameworks import conversation_of, parse_message_list, whole_value
+from ._json import BOM, BadRecord
+from ._records import first_byte, head_records, peekable, sniff_head, type_name
 from ._turns import TurnBuilder, flatten, tool_result, tool_use
-from .base import ParseResult
+from .base import FileFormatError, ParseResult, RecordError, Skipped
 
 _CLASSES = {
     "HumanMessage": "human",
@@ -78,10 +83,44 @@ def looks(record: dict[str, Any]) -> bool:
     return record.get("type") in _KINDS and type(record.get("data")) is dict and "content" in record["data"]
 
 
+def _sessions(record: dict[str, Any]) -> list[tuple[str, str, Any]] | None:
+    """The sessions of LangChain.js's `FileSystemChatMessageHistory` store (`.history/history.json`: `{<user id>:
+    {<session id>: {messages: [...]}}}`, the user id "" when none was given) as (user, session, messages), or None
+    when the record is not that store."""
+    found: list[tuple[str, str, Any]] = []
+    for user, sessions in record.items():
+        if type(sessions) is not dict:
+            return None
+        for session, stored in sessions.items():
+            if type(stored) is not dict or type(stored.get("messages")) is not list:
+                return None
+            found.append((user, session, stored["messages"]))
+    return found
+
+
+def _looks_stored(record: dict[str, Any]) -> bool:
+    sessions = _sessions(record)
+    if not sessions:
+        return False
+    messages = sessions[0][2]
+    return not messages or (type(messages[0]) is dict and looks(messages[0]))
+
+
+# A store too long for the head: `{"<user>":{"<session>":{"messages":[{"type":"human","data":`.
+_STORE_HEAD = re.compile(
+    rb'\{\s*"[^"]*"\s*:\s*\{\s*"[^"]+"\s*:\s*\{\s*"messages"\s*:\s*\[\s*\{\s*"type"\s*:\s*"(?:human|ai|system)"'
+)
+
+
 class LangChainImporter:
     name = "langchain"
 
     def sniff(self, head: bytes, filename: str) -> bool:
+        if first_byte(head) == ord("{"):
+            records = head_records(head)
+            if records:
+                return _looks_stored(records[0])
+            return _STORE_HEAD.match(head.removeprefix(BOM)) is not None
         return sniff_head(
             head,
             opener=b"[",
@@ -90,7 +129,28 @@ class LangChainImporter:
         )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        return parse_message_list(stream, filename, add, what="LangChain messages")
+        buffered = peekable(stream)
+        if first_byte(buffered.peek(65536)) != ord("{"):
+            yield from parse_message_list(buffered, filename, add, what="LangChain messages")
+            return
+        for value in whole_value(buffered):
+            if isinstance(value, RecordError):
+                yield value
+                continue
+            sessions = _sessions(value) if type(value) is dict else None
+            if sessions is None:
+                raise FileFormatError(
+                    "expected LangChain.js's chat history store: {user: {session: {messages}}}"
+                )
+            name = filename.replace("\\", "/")
+            for user, session, messages in sessions:
+                where = f"$[{orjson.dumps(user).decode()}][{orjson.dumps(session).decode()}]"
+                if not messages:
+                    yield Skipped("LangChain chat history session without messages")
+                    continue
+                yield conversation_of(
+                    messages, add, external_id=f"{name}:{user}/{session}", field="messages", json_path=where
+                )
 
 
 importer = LangChainImporter()

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from app.conversations.importers import detect_format, get_importer
-from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError
+from app.conversations.importers.base import FileFormatError, ParsedConversation, RecordError, Skipped
 from app.conversations.importing import run_import
 
 from .helpers import turns
@@ -166,4 +166,43 @@ def test_an_assistants_thread_is_read_oldest_first_without_citation_markers() ->
         ("assistant", "Spring tides come at new and full moon."),
         ("user", "but why are neap tides smaller?"),
         ("assistant", "Because the Sun and Moon pull at right angles."),
+    ]
+
+
+def test_langchain_js_history_store_is_a_conversation_per_session() -> None:
+    """LangChain.js's FileSystemChatMessageHistory keeps every session in `.history/history.json` (real projects
+    commit it): `{<user id>: {<session id>: {messages}}}`, the user id "" when none was given."""
+
+    def message(kind: str, text: str) -> dict[str, object]:
+        return {"type": kind, "data": {"content": text, "additional_kwargs": {}, "response_metadata": {}}}
+
+    store = {
+        "": {
+            "s-1": {"messages": [message("human", "Oi"), message("ai", "Olá! Em que posso ajudar?")]},
+            "s-2": {"messages": []},
+        },
+        "ana": {
+            "s-3": {
+                "messages": [
+                    message("human", "Capital of Australia?"),
+                    message("ai", "Sydney."),
+                    message("human", "No, it's Canberra."),
+                    message("ai", "You're right: Canberra is the capital."),
+                ]
+            }
+        },
+    }
+    data = json.dumps(store).encode()
+    assert detect_format(data, "history.json") == "langchain"
+    results = list(get_importer("langchain").parse(io.BytesIO(data), ".history/history.json"))
+    first, empty, second = results
+    assert isinstance(first, ParsedConversation)
+    assert isinstance(second, ParsedConversation)
+    assert (first.external_id, first.json_path) == (".history/history.json:/s-1", '$[""]["s-1"]')
+    assert turns(first) == [("user", "Oi"), ("assistant", "Olá! Em que posso ajudar?")]
+    assert empty == Skipped("LangChain chat history session without messages")
+    assert second.external_id == ".history/history.json:ana/s-3"
+    assert [t.text for t in second.turns][2:] == [
+        "No, it's Canberra.",
+        "You're right: Canberra is the capital.",
     ]
