@@ -73,6 +73,8 @@ PUSHBACK_CUES = (
         r"you (?:forgot|missed|ignored|overlooked|skipped|left out)\b", r"forgot(?:ten)?\b",
         r"you (?:didn't|did not|never) (?:\w+ )?(?:flag|catch|notice|include|handle|check|fix|change|update|test|use|read)\b",
         r"you left (?:\w+ ){1,3}out\b",
+        # "why didnt you run the cli to get the tasks" (a real Cursor session): what the answer should have done.
+        r"why (?:didn't|did not|haven't|have not|wouldn't you|did you not)\b(?: you\b)?",
         r"(?:didn't|doesn't|does not|did not|never) (?:\w+ )?(?:mention|address|cover|consider|answer)",
         r"no mention of\b", r"nothing (?:about|on)\b", r"without (?:comparing|explaining|justifying)\b",
         r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",

@@ -1533,6 +1533,20 @@ def test_a_few_words_taken_from_the_answers_closing_question_answer_it():
     assert _pair(checked, "it's 1997", "You're right, it was 1997.")[0] >= DEFAULT_THRESHOLD
 
 
+@pytest.mark.parametrize(
+    "reply",
+    ["why didnt you look it up in the changelog", "why did you not check the changelog first?",
+     "why haven't you used the changelog"],
+)  # fmt: skip
+def test_asking_why_the_answer_did_not_do_something_is_pushback(reply):
+    """A real Cursor session: "why didnt you run the cli to get the tasks" after an answer from memory."""
+    revision = (
+        "The changelog says the flag was renamed in 4.2: use --no-cache instead of --skip-cache; the old name was "
+        "removed in 5.0, which is why your build fails. Update the CI script and the Makefile target the same way."
+    )
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
 def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     """The score stops being worked out once only lowering terms are left and the pair is already under
     MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
