@@ -94,6 +94,15 @@ def _checkpoint_head(head: bytes) -> bool:
     )
 
 
+PROMPT_LOG = "Gemini CLI prompt log (logs.json: the prompts typed, no answers)"
+_PROMPT_LOG_KEYS = frozenset(("sessionId", "messageId", "type", "message", "timestamp"))
+
+
+def _is_prompt_log(record: dict[str, Any]) -> bool:
+    """An entry of `~/.gemini/tmp/<project>/logs.json`: what was typed at the prompt, with no answer."""
+    return record.keys() == _PROMPT_LOG_KEYS and record["type"] == "user"
+
+
 class GeminiCliImporter:
     name = "gemini-cli"
 
@@ -104,7 +113,7 @@ class GeminiCliImporter:
         records = head_records(head)
         if records:
             if first == ord("["):
-                return _is_content(records[0])
+                return _is_content(records[0]) or _is_prompt_log(records[0])
             return _is_meta(records[0]) or _is_checkpoint(records[0])
         # A recording whose first message is longer than the head: its keys come first.
         if b'"sessionId"' in head[:400] and b'"projectHash"' in head[:400]:
@@ -114,6 +123,9 @@ class GeminiCliImporter:
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = peekable(stream)
         head = buffered.peek(65536)
+        records = head_records(head)
+        if first_byte(head) == ord("[") and records and _is_prompt_log(records[0]):
+            return iter([Skipped(PROMPT_LOG)])
         if first_byte(head) == ord("[") or has_top_key(head, b'"history"'):
             return _parse_checkpoint(buffered, filename)
         return self._parse_recording(buffered, filename)

@@ -335,3 +335,17 @@ def test_a_last_answer_the_person_cancelled_is_left_out_with_its_prompt() -> Non
         ("assistant", "It renders tutoring sessions from Markdown lessons."),
     ]
     assert conversation.dropped == {"unfinished answer": 1}
+
+
+def test_the_prompt_log_uploaded_on_its_own_is_skipped_with_its_reason() -> None:
+    """`~/.gemini/tmp/<project>/logs.json` logs what was typed at the prompt and no answer; named so outside the
+    folder it matched no format."""
+    entries = [
+        {"sessionId": "5f0c", "messageId": 0, "type": "user", "message": "explain src/app.ts", "timestamp": "2025-08-01T09:00:00Z"},
+        {"sessionId": "5f0c", "messageId": 1, "type": "user", "message": "/quit", "timestamp": "2025-08-01T09:05:00Z"},
+    ]  # fmt: skip
+    data = json.dumps(entries, indent=2).encode()
+    assert detect_format(data, "logs.json") == "gemini-cli"
+    assert list(get_importer("gemini-cli").parse(io.BytesIO(data), "logs.json")) == [
+        Skipped("Gemini CLI prompt log (logs.json: the prompts typed, no answers)")
+    ]
