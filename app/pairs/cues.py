@@ -328,6 +328,9 @@ ACCEPTANCE_CUES = (
         r"better than\b", r"we're (?:cooking|talking)\b", r"(?:really |very )?nice\b", r"lifesaver\b",
         r"life ?saver\b", r"impressed\b", r"i (?:really )?like (?:that|it|this)\b", r"not bad\b", r"exactly (?:what|how) (?:i|we)\b", r"thank you\b", r"you saved\b",
         r"(?:super|so|very|massively) (?:clear|clean|helpful|useful)\b", r"helpful\b", r"love\b",
+        # A compliment to the character the assistant plays (a real companion chat: "you are pretty!", "You are
+        # dressed well!").
+        r"you(?:'re| are| look)(?: so| very| really)? (?:pretty|beautiful|cute|gorgeous|adorable|handsome|lovely|sweet|funny|(?:dressed |so |very )?(?:well|nicely) dressed|dressed (?:well|nicely))\b",
         r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"^top\b", r"muchísimo mejor\b",
         r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b", r"perfeito\b", r"ótimo\b",
         r"ficou (?:lind|ótim|perfeit|show)", r"perfetto\b", r"ottimo\b", r"bellissim",

@@ -80,7 +80,7 @@ _QUESTION_OPENER = re.compile(
 # action item"); not "can you tone it down", which asks for the fix after a problem stated before it.
 _CLAUSE_QUESTION = re.compile(
     r"\W*(?:(?:and|but|so|also|ok|okay|oh|btw|then|meanwhile)\W+){0,2}"
-    r"(?:(?:do|does|did|is|are|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
+    r"(?:(?:do|does|did|is|are|will) (?:you|it|this|that|there|we|i|they|any|the)\b|(?:can|could) you tell me\b"
     r"|what(?:'?s| is| are| does| do| about| if| would| should| kind)\b|which\b"
     r"|how (?:do|does|is|are|much|many|about|long)\b|why\b|where (?:is|are|do|does|can|should)\b|who\b"
     # "ok so G3a. anything to change with metformin at that level".
@@ -671,6 +671,11 @@ def detect_pairs(turns: Sequence[tuple[str, str]]) -> list[DetectedPair]:
         )
         if detour:
             chosen = runs[k + 4]
+        if chosen[3].strip() == answer[3].strip():
+            # The same question sent again and answered word for word the same (a real chat log): nothing was
+            # revised, so no answer is preferred to the other.
+            k += 4 if detour else 2
+            continue
         score, signals = _score(_normalize(answer[3]), reply[3], _normalize(chosen[3]))
         if score >= MIN_STORED_SCORE:
             signals += ("clarified",) if detour else ()

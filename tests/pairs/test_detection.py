@@ -1547,6 +1547,40 @@ def test_asking_why_the_answer_did_not_do_something_is_pushback(reply):
     assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
 
 
+def test_an_answer_given_again_word_for_word_is_no_pair():
+    """A question sent twice and answered the same both times (a real chat log): nothing was revised."""
+    turns = [
+        ("user", "what is the formula of gold"),
+        ("assistant", "Gold's symbol is Au; its atomic number is 79."),
+        ("user", "That's wrong, what is the formula of gold"),
+        ("assistant", "Gold's symbol is Au; its atomic number is 79."),
+    ]
+    assert detect_pairs(turns) == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "you are pretty!",
+        "You are dressed well today!",
+        "you look so cute",
+        "Ana: could you tell me the formula of gold",
+    ],
+)
+def test_compliments_to_the_character_and_a_named_request_state_no_problem(reply):
+    """A real companion chat complimented the character and prefixed the person's name to a request."""
+    answer = (
+        "Hey Mario, nice to meet you! I'm Lia, I stream games and chemistry quizzes every evening. Ask me anything "
+        "about the periodic table, or tell me what you've been playing lately."
+    )
+    revision = (
+        "Aww, thank you! I picked this outfit for tonight's stream. Gold, by the way, is Au, element 79: soft, "
+        "dense and it never rusts, which is why old coins still shine."
+    )
+    score, signals = _pair(answer, reply, revision)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
 def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     """The score stops being worked out once only lowering terms are left and the pair is already under
     MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
