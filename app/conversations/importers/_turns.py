@@ -212,6 +212,11 @@ class TurnBuilder:
         if self._role != "user":
             self._close()
             self._role = "user"
+        elif self._parts and self._parts[-1].strip() == text.strip():
+            # The same message sent again before any answer (the first one failed or got an empty answer): one
+            # prompt, not its text twice in one turn.
+            self.dropped["repeated prompt"] += 1
+            return
         self._parts.append(text)
 
     def block(self, block: dict[str, Any]) -> None:

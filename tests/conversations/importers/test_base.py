@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.conversations.importers._records import peekable
+from app.conversations.importers._turns import TurnBuilder
 from app.conversations.importers.base import (
     ExplicitPair,
     ParsedConversation,
@@ -132,3 +133,16 @@ def test_an_import_reports_no_kind_dropped_none_of(engine: Any, tmp_path: Any, m
     summary = importing.run_import(engine, paths=[tmp_path / "chat.jsonl"], source="t", workers=0)
     assert dict(summary.dropped) == {"file": 2}
     assert summary.file_reports[0]["dropped_parts"] == {"file": 2}
+
+
+def test_a_prompt_sent_again_before_any_answer_is_one_prompt() -> None:
+    """The person sends the same message twice (the first got an error or an empty answer): the turn holds it once
+    and the repeat is counted; a different second message still joins the turn."""
+    builder = TurnBuilder()
+    builder.user("Translate 'good night' into Italian.")
+    builder.user("Translate 'good night' into Italian.  ")
+    builder.user("And into Spanish.")
+    builder.text("Buona notte; buenas noches.")
+    conversation = builder.conversation("c1")
+    assert conversation.turns[0].text == "Translate 'good night' into Italian.\n\nAnd into Spanish."
+    assert conversation.dropped == {"repeated prompt": 1}

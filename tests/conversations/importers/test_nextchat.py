@@ -141,11 +141,9 @@ def test_failed_answers_images_dates_and_greetings() -> None:
     conversations, _ = _parse(BACKUP.read_bytes())
     by_id = _by_id(conversations)
     retried = by_id["Yh6gT4fR2eW0qA8sD6fG4"]
-    # The app's error message is not an answer: the prompt asked twice is one user turn.
-    assert turns(retried)[0] == (
-        "user",
-        "Summarize the plot of Hamlet in two lines.\n\nSummarize the plot of Hamlet in two lines.",
-    )
+    # The app's error message is not an answer: the prompt asked twice is one user turn, its text once.
+    assert turns(retried)[0] == ("user", "Summarize the plot of Hamlet in two lines.")
+    assert retried.dropped == {"repeated prompt": 1}
     assert [turn.role for turn in retried.turns] == ["user", "assistant"]
     assert retried.metadata["error_messages"] == 1
     assert retried.metadata["clear_context_index"] == 2
@@ -266,6 +264,6 @@ def test_the_backup_imports_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT])
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (6, 1, 0)
     assert dict(summary.skipped) == {"NextChat session without an answer": 2}
-    assert dict(summary.dropped) == {"image": 1}
+    assert dict(summary.dropped) == {"image": 1, "repeated prompt": 1}
     again = run_import(engine, paths=[ROOT])
     assert (again.conversations_added, again.duplicates) == (0, 6)
