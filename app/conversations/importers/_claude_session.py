@@ -133,6 +133,10 @@ def _pair_commands(records: list[Record]) -> list[Record]:
     return [r for k, r in enumerate(records) if k not in paired or "_command" in r]
 
 
+# What Claude Code writes as the text of a streamed message's first piece when it opens with thinking or a tool call.
+_NO_CONTENT = "(no content)"
+
+
 def _add_assistant(builder: TurnBuilder, record: Record) -> None:
     message = record["message"]
     if record.get("isApiErrorMessage") or message.get("model") == "<synthetic>":
@@ -145,7 +149,7 @@ def _add_assistant(builder: TurnBuilder, record: Record) -> None:
         kind = block.get("type") if type(block) is dict else None
         if kind == "text":
             text = block.get("text")
-            if type(text) is str:
+            if type(text) is str and text != _NO_CONTENT:
                 builder.text(text)
         elif kind in ("thinking", "tool_use") and (stored := response_block(block)) is not None:
             builder.block(stored)

@@ -39,11 +39,13 @@ Title: a `custom-title` record, else a `summary` whose `leafUuid` is on the conv
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from ._claude_session import Session, from_gemini_parts
-from ._records import first_byte, head_records, object_lines
+from ._json import BOM
+from ._records import first_byte, head_records, object_lines, peekable, read_text, type_name
 from .base import ParseResult, RecordError, Skipped
 
 _TITLE_FIELDS = {"custom-title": "customTitle", "ai-title": "aiTitle"}
@@ -88,7 +90,9 @@ class ClaudeCodeImporter:
         session: Session | None = None
         finished = False
         sidechain = False  # a subagent's entry was passed over
-        for entry in object_lines(stream):
+        buffered = peekable(stream)
+        pretty = buffered.peek(_PRETTY_PEEK).removeprefix(BOM).lstrip()[:2] in (b"{\n", b"{\r")
+        for entry in _pretty_objects(buffered) if pretty else object_lines(buffered):
             if isinstance(entry, RecordError):
                 yield entry
                 continue
@@ -134,9 +138,12 @@ class ClaudeCodeImporter:
         if not found and not finished:
             # Snapshot-only sessions, a prompt nobody answered, summaries only: known shapes, not errors. A file of a
             # subagent's thread alone (`agent-<id>.jsonl` beside the sessions, every entry `isSidechain`) says so.
-            yield Skipped(
-                SIDECHAIN if sidechain and not sessions_spoke(sessions) else "session without a conversation"
-            )
+            if sidechain and not sessions_spoke(sessions):
+                yield Skipped(SIDECHAIN)
+            elif _only_prompts(sessions):
+                yield Skipped(UNANSWERED)
+            else:
+                yield Skipped("session without a conversation")
 
 
 SIDECHAIN = (
@@ -144,9 +151,45 @@ SIDECHAIN = (
 )
 
 
+UNANSWERED = "Claude Code session without an answer (the person's prompt alone)"
+
+
+def _only_prompts(sessions: dict[str, Session]) -> bool:
+    """Whether the sessions hold a prompt the person typed and no answer at all."""
+    kinds = {record.get("type") for session in sessions.values() for record, _ in session.nodes.values()}
+    return "user" in kinds and "assistant" not in kinds
+
+
 def sessions_spoke(sessions: dict[str, Session]) -> bool:
     """Whether any session holds a user or assistant entry of the main thread."""
     return any(session.leaf is not None for session in sessions.values())
+
+
+_PRETTY_PEEK = 4096
+
+
+def _pretty_objects(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]] | RecordError]:
+    """(line number, object) for each object of a session saved pretty-printed (`jq . session.jsonl`: the same
+    entries, each written over many lines, one after another), as `object_lines` gives them for JSON Lines."""
+    text = read_text(stream)
+    decoder = json.JSONDecoder()
+    at, line = 0, 1
+    while True:
+        start = len(text) - len(text[at:].lstrip())
+        if start >= len(text):
+            return
+        line += text.count("\n", at, start)
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            yield RecordError(f"invalid JSON in a pretty-printed session: {exc.msg}", line=exc.lineno)
+            return
+        if type(value) is dict:
+            yield line, value
+        else:
+            yield RecordError(f"expected a JSON object, got {type_name(value)}", line=line)
+        line += text.count("\n", start, end)
+        at = end
 
 
 def _is_history(record: dict[str, object]) -> bool:

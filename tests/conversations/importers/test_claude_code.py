@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -621,3 +622,52 @@ def test_a_result_of_the_session_befores_call_does_not_open_the_conversation() -
         ("assistant", "Added --dry-run: it prints the changes and writes nothing."),
     ]
     assert conversation.dropped == {"result of an earlier session's tool call": 1}
+
+
+def test_a_session_saved_pretty_printed_reads_as_its_lines() -> None:
+    """`jq . session.jsonl > claude-session.jsonl` (a real repository committed one so): the same entries, each over
+    many lines. Before, every line was an error of its own and nothing was stored."""
+
+    entries = [
+        user("u1", None, "Which flag makes grep ignore case?", 1),
+        assistant("a1", "u1", text("Use -i: grep -i pattern file."), 2),
+    ]
+    data = "\n".join(json.dumps(entry, indent=2) for entry in entries).encode() + b"\n"
+    conversation = parse_one("claude-code", data, "claude-session.jsonl")
+    assert turns(conversation) == [
+        ("user", "Which flag makes grep ignore case?"),
+        ("assistant", "Use -i: grep -i pattern file."),
+    ]
+    assert conversation.line == 1
+    broken = data.replace(b'"uuid": "a1"', b'"uuid": "a1",,')
+    _, errors = parse("claude-code", broken, "claude-session.jsonl")
+    assert len(errors) == 1
+    assert errors[0].reason.startswith("invalid JSON in a pretty-printed session")
+
+
+def test_the_placeholder_of_a_streamed_messages_first_piece_is_not_the_answer() -> None:
+    """A message that opens with thinking or a tool call is logged in pieces, the first one's text "(no content)"."""
+    data = jsonl(
+        user("u1", None, "Is port 8080 free?", 1),
+        assistant("a1", "u1", text("(no content)"), 2, message_id="msg_9"),
+        assistant(
+            "a2",
+            "a1",
+            {"type": "thinking", "thinking": "Check with lsof.", "signature": "s"},
+            3,
+            message_id="msg_9",
+        ),
+        assistant("a3", "a2", text("Yes: nothing listens on 8080."), 4, message_id="msg_9"),
+    )
+    conversation = parse_one("claude-code", data)
+    assert conversation.turns[1].text == "Yes: nothing listens on 8080."
+
+
+def test_a_prompt_nobody_answered_says_so_when_skipped() -> None:
+    data = jsonl(
+        {"type": "permission-mode", "permissionMode": "default", "sessionId": SESSION},
+        user("u1", None, "幫我看一下這個錯誤", 1),
+    )
+    assert list(get_importer("claude-code").parse(io.BytesIO(data), "s.jsonl")) == [
+        Skipped(claude_code.UNANSWERED)
+    ]
