@@ -445,6 +445,9 @@ ACCEPTANCE_CUES = (
         r"^(?:output|logs?|results?|here(?:'s| is| are) (?:the )?(?:output|logs?|results?)),? as (?:requested|you asked)\b",
         # "go", "lgtm. commit", "push it, then ...": the next step alone.
         r"^(?:go|go ahead|proceed|do it|lgtm|yes|yep|ok|okay|sure)\W*$", r"^lgtm\b",
+        # Indonesian: "ya", "iya, lanjut", "sudah saya ganti" ("I've switched it", after the agent asked for it).
+        r"^(?:ya|iya|iyaa|yup|oke|okey|sip|boleh|lanjut|lanjutkan|gas)(?:\W+(?:lanjut|lanjutkan|gas|silakan))?\W*$",
+        r"^sudah (?:saya |aku |ku)?(?:ganti|ubah|aktifkan|switch|pindah|install|setting|set)\w*\W*$",
         # "go for it", "ok, go for it" (a real Claude Code export).
         r"^(?:\w+\W+){0,2}go for it\W*$",
         r"^(?:push|commit|merge|ship|deploy) (?:it|that|this)\b",

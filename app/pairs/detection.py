@@ -106,7 +106,9 @@ _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise|question|problem|item|q|ex|ejercicio|pregunta|aufgabe|frage)\s*#?\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
-    r"|set up|install|rename|move|tell me|rerun|re-run)\b)"
+    r"|set up|install|rename|move|tell me|rerun|re-run"
+    # Indonesian and Malay: "buat seed data di file terpisah" ("make seed data in a separate file").
+    r"|buat|buatkan|bikin|bikinkan|tambahkan|tolong buat)\b)"
 )
 # Languages that put the request at the end: "1番目について、より詳しく説明してください" ("explain the first one
 # in more detail, please"), Korean "...해 주세요"; Chinese opens with it: "请...", "幫我建立 README" ("help me create a

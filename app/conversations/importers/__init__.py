@@ -94,6 +94,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("org-ai", "org_ai"),
     ("jetbrains-ai", "jetbrains_ai"),
     ("cline-export", "cline_export"),
+    ("opencode-export", "opencode_export"),
     ("claude-page", "claude_page"),
     ("ai-studio-page", "ai_studio_page"),
     ("perplexity-page", "perplexity_page"),

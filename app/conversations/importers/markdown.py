@@ -38,6 +38,7 @@ from ._turns import TurnBuilder, response_block, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 from .cline_export import is_export
 from .jetbrains_ai import is_dump
+from .opencode_export import is_export as is_opencode_export
 
 _SPEAKERS = {
     "user": "user",
@@ -802,6 +803,8 @@ class MarkdownImporter:
             return False  # JetBrains AI Assistant's chat dumps, saved as .md: its own reader's
         if is_export(head):
             return False  # Cline's exported tasks: its own reader's
+        if is_opencode_export(head):
+            return False  # OpenCode's `/export`: its own reader's
         lines = head.decode(errors="ignore").splitlines()
         roles = {role for _, role, _, _ in _markers(lines)}
         if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):

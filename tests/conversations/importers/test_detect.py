@@ -96,6 +96,7 @@ def test_registry() -> None:
         "org-ai",
         "jetbrains-ai",
         "cline-export",
+        "opencode-export",
         "claude-page",
         "ai-studio-page",
         "perplexity-page",

@@ -1,0 +1,114 @@
+"""OpenCode's `/export` transcript (Markdown), written by hand in the shape OpenCode's `formatTranscript` writes and
+real sessions people committed show: `## User` / `## Assistant (Agent · model · 6.2s)` messages closed by `---`,
+`_Thinking:_` reasoning, `**Tool: name**` calls with their `**Input:**` and `**Output:**` (or `**Error:**`)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, RecordError
+from app.conversations.importing import run_import
+
+from .helpers import turns
+
+SESSION = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "real_formats"
+    / "opencode_export"
+    / "session-ses_3f2a.md"
+)
+
+
+def _read(data: bytes, name: str = "session.md") -> ParsedConversation:
+    (conversation,) = list(get_importer("opencode-export").parse(io.BytesIO(data), name))
+    assert isinstance(conversation, ParsedConversation)
+    return conversation
+
+
+def test_an_export_is_detected_by_its_session_line_whatever_its_name() -> None:
+    data = SESSION.read_bytes()
+    assert detect_format(data, "session-ses_3f2a.md") == "opencode-export"
+    assert detect_format(data, "notes.txt") == "opencode-export"
+
+
+def test_steps_are_one_answer_with_thinking_tool_calls_and_results_as_blocks() -> None:
+    conversation = _read(SESSION.read_bytes())
+    assert (conversation.external_id, conversation.title) == (
+        "ses_3f2a9c1e7ffeQk2LmN8pRtVw4x",
+        "Fix the CSV export",
+    )
+    assert conversation.metadata == {"tool": "opencode", "agents": ["Build · claude-sonnet-4-5"]}
+    assert turns(conversation) == [
+        ("user", "the csv export puts every row on one line, fix it"),
+        (
+            "assistant",
+            "I'll look at the export code first.\n\nFixed: each row now goes through `csv.writer`, which ends every "
+            "row with a line break and quotes fields that hold commas.",
+        ),
+        ("user", "that breaks on python 3.8, we can't use the lineterminator default there"),
+        (
+            "assistant",
+            'You\'re right: on 3.8 `csv.writer` ends rows with `\\r\\n`. I pass `lineterminator="\\n"` now, so the '
+            "output is the same on every version.",
+        ),
+        ("user", "never mind, thanks"),
+    ]
+    blocks = conversation.turns[1].blocks or []
+    assert [(b["type"], b.get("name")) for b in blocks] == [
+        ("thinking", None),
+        ("text", None),
+        ("tool_use", "read"),
+        ("tool_result", None),
+        ("thinking", None),
+        ("tool_use", "edit"),
+        ("tool_result", None),
+        ("text", None),
+    ]
+    assert blocks[0]["thinking"].startswith("The user says the CSV export writes every row on one line.")
+    assert blocks[2]["input"] == {"filePath": "src/export.py"}
+    assert blocks[6]["content"] == "Edit applied successfully."
+    # Headed reasoning stays thinking; a failed call's error is an error result.
+    second = conversation.turns[3].blocks or []
+    assert second[0]["thinking"].startswith("**Checking the 3.8 behaviour**\n\nOn 3.8 the default")
+    assert second[-1] == {
+        "type": "tool_result",
+        "tool_use_id": None,
+        "content": "ModuleNotFoundError: No module named 'pytest'",
+        "is_error": True,
+    }
+
+
+def test_reasoning_that_speaks_of_the_person_stays_thinking_and_a_repeated_prompt_is_read_once() -> None:
+    data = (
+        "# New session - 2026-04-04T14:57:54.992Z\n\n**Session ID:** ses_2b1c\n**Created:** 4/4/2026\n"
+        "**Updated:** 4/4/2026\n\n---\n\n"
+        "## User\n\npriv\n\n---\n\n## Assistant\n\n---\n\n## User\n\npriv\n\n---\n\n"
+        "## Assistant (Plan · big-pickle · 2.9s)\n\n_Thinking:_\n\n"
+        'The user sent "priv", maybe short for "привет".\n\nI should greet them in Russian.\n\n'
+        "Привет! Чем могу помочь?\n\n---\n\n"
+    ).encode()
+    conversation = _read(data)
+    assert turns(conversation) == [("user", "priv"), ("assistant", "Привет! Чем могу помочь?")]
+    assert (conversation.turns[1].blocks or [])[0] == {
+        "type": "thinking",
+        "thinking": 'The user sent "priv", maybe short for "привет".\n\nI should greet them in Russian.',
+    }
+    assert conversation.dropped == {"repeated prompt": 1}
+
+
+def test_an_export_without_an_answer_is_one_error() -> None:
+    data = b"# Empty\n\n**Session ID:** ses_0\n\n---\n\n## User\n\nhello\n\n---\n\n"
+    results = list(get_importer("opencode-export").parse(io.BytesIO(data), "empty.md"))
+    assert results == [RecordError("OpenCode export: no assistant answer: only the user's messages")]
+
+
+def test_import_stores_the_pair_and_again_adds_nothing(engine: Engine) -> None:
+    summary = run_import(engine, paths=[SESSION])
+    assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (1, 1, 0)
+    again = run_import(engine, paths=[SESSION])
+    assert (again.conversations_added, again.duplicates) == (0, 1)
