@@ -1581,6 +1581,24 @@ def test_compliments_to_the_character_and_a_named_request_state_no_problem(reply
     assert score < DEFAULT_THRESHOLD, signals
 
 
+@pytest.mark.parametrize(
+    "reply", ["ya", "iya, lanjut", "sudah saya ganti", "buat seed data di file terpisah"]
+)
+def test_indonesian_yes_done_and_requests_state_no_problem(reply):
+    """A real OpenCode session in Indonesian: "ya" after the agent's plan, "sudah saya ganti" ("I've switched it")
+    after it asked for plan mode to be turned off, and "buat ..." ("make ...") for the next task."""
+    answer = (
+        "Rencananya sudah siap: 12 task, mulai dari model database sampai halaman login. Saya masih dalam Plan Mode "
+        "(read-only), jadi belum bisa menulis file. Ganti ke Build Mode supaya saya bisa mulai mengerjakannya."
+    )
+    revision = (
+        "Semua 12 task sudah selesai. Backend di server/ punya endpoint auth, user dan laporan; client di client/ "
+        "memanggilnya lewat api.py. Jalankan uvicorn server.main:app lalu streamlit run client/app.py untuk mencoba."
+    )
+    score, signals = _pair(answer, reply, revision)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
 def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     """The score stops being worked out once only lowering terms are left and the pair is already under
     MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
