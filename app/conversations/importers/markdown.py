@@ -624,6 +624,42 @@ def _add_cascade(builder: TurnBuilder, role: str, text: str) -> None:
             builder.block(tool_use(None, pieces[number + 1], pieces[number + 2].strip() or None))
 
 
+_CURSOR_EXPORT = re.compile(r"_Exported on .+ from Cursor \([\d.]+\)_[ \t]*$")
+
+
+def _without_repeated_blocks(text: str, dropped: Counter[str]) -> str:
+    """An answer without the code blocks it ends on when each repeats one of its earlier blocks (whatever the
+    language tag: Cursor's export writes `bash` again as `shellscript`), counted as dropped."""
+    lines = text.split("\n")
+    blocks: list[tuple[int, int, str]] = []  # (first line, line after the close, content)
+    fence, opened = "", 0
+    for index, line in enumerate(lines):
+        if fence:
+            if closes(line, fence):
+                blocks.append((opened, index + 1, "\n".join(lines[opened + 1 : index]).strip()))
+                fence = ""
+        elif fence := opens(line):
+            opened = index
+    cut = len(lines)
+    while cut > 0 and not lines[cut - 1].strip():
+        cut -= 1
+    trailing = 0
+    for start, end, content in reversed(blocks):
+        if end != cut or not content:
+            break
+        earlier = {inner for first, _, inner in blocks if first < start}
+        if content not in earlier:
+            break
+        trailing += 1
+        cut = start
+        while cut > 0 and not lines[cut - 1].strip():
+            cut -= 1
+    if not trailing:
+        return text
+    dropped["repeated code block"] += trailing
+    return "\n".join(lines[:cut])
+
+
 def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = False) -> None:
     """An answer's text, a top-level fenced block starting with `Thought process:` as a thinking block; the time a
     reasoning model thought, which ChatGPT's page shows above its answer and exporters copy, left out."""
@@ -848,6 +884,9 @@ class MarkdownImporter:
             return
         builder = TurnBuilder()
         cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
+        # Cursor's "Export Chat" (`_Exported on ... from Cursor (2.1.46)_`) copies an answer's code blocks again
+        # after its last words.
+        cursor = any(_CURSOR_EXPORT.match(line) for line in lines[:5])
         tools = any(line.startswith(_TOOL_STARTS) and _TOOL_LINE.match(line) for line in lines)
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
@@ -876,6 +915,8 @@ class MarkdownImporter:
                 # in `<details type="...">` elements.
                 open_webui.add_answer(builder, text)
             elif role == "assistant":
+                if cursor:
+                    text = _without_repeated_blocks(text, builder.dropped)
                 if claude_exporter:
                     _add_claude_exporter_answer(builder, text)
                 else:
