@@ -150,32 +150,39 @@ def _export_thread(mapping: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return thread
 
 
+_REFERENCE = re.compile(r"[ \t]*\[reference:\d+\]")
+
+
 def _api_thread(body: dict[str, Any], path: str) -> list[tuple[str, dict[str, Any]]]:
     """(path, message) from the root to `current_message_id` through `parent_id` (a cycle ends the walk)."""
     messages: dict[Any, tuple[str, dict[str, Any]]] = {}
     for i, message in enumerate(body["chat_messages"]):
         where = f"{path}chat_messages[{i}]"
         expect(message, dict, where)
+        # Numbers in the web app's history; some exporters write them as strings ("u1", "a-current").
         number = message.get("message_id")
-        if type(number) is not int:
-            raise BadRecord(f"{where}.message_id: expected a number, got {type_name(number)}")
+        if type(number) is not int and type(number) is not str:
+            raise BadRecord(f"{where}.message_id: expected a number or a string, got {type_name(number)}")
         parent = message.get("parent_id")
-        if parent is not None and type(parent) is not int:
-            raise BadRecord(f"{where}.parent_id: expected a number or null, got {type_name(parent)}")
+        if parent is not None and type(parent) is not int and type(parent) is not str:
+            raise BadRecord(
+                f"{where}.parent_id: expected a number, a string or null, got {type_name(parent)}"
+            )
         messages[number] = (where, message)
     current = body["chat_session"].get("current_message_id")
-    if type(current) is not int or current not in messages:
+    if type(current) not in (int, str) or current not in messages:
         # No usable pointer: the leaf at the end of the newest branch from the root.
+        ids = {str(number): number for number in messages}
         children: dict[Any, list[tuple[str, dict[str, Any]]]] = {}
         for number, (_, message) in messages.items():
             children.setdefault(message.get("parent_id"), []).append((str(number), message))
-        tip: int | None = None
+        tip: Any = None
         while tip in children:
             chosen = _newest((key, {"message": message}) for key, message in children.pop(tip))
-            tip = int(chosen[0]) if chosen is not None else None
+            tip = ids[chosen[0]] if chosen is not None else None
         current = tip
     thread = []
-    seen: set[int] = set()
+    seen: set[Any] = set()
     while current in messages and current not in seen:
         seen.add(current)
         thread.append(messages[current])
@@ -258,7 +265,10 @@ def _message(builder: TurnBuilder, message: dict[str, Any], where: str) -> str:
             builder.user(text, blocks=context)
             prompt, context = prompt or text, []
         elif kind == "RESPONSE":
-            builder.text(text)
+            # A search tool's sources are marked where they are cited (`[reference:0]`): links to results the export
+            # keeps only as dropped `tool_search` fragments, not the answer's words. (`[citation:1]` stays: it points
+            # at a source the `search` block lists.)
+            builder.text(_REFERENCE.sub("", text) if "[reference:" in text else text)
         elif kind == "THINK":
             thinking = thinking_block([fragment], ("content",))
             if thinking is not None:

@@ -213,16 +213,20 @@ def test_bad_records_are_named_by_their_path() -> None:
         (None, "$[3]", "mapping: expected an object, got a list"),
     ]
     api = _api()
-    api["data"]["biz_data"]["chat_messages"][1]["message_id"] = "2"
+    api["data"]["biz_data"]["chat_messages"][1]["message_id"] = 2.5
     api["data"]["biz_data"]["chat_messages"].append(
         api["data"]["biz_data"]["chat_messages"][2] | {"parent_id": [2]}
     )
     assert errors_of(parse("deepseek", _dumps(api), API.name)[1]) == [
-        (None, "$", "data.biz_data.chat_messages[1].message_id: expected a number, got a string"),
+        (None, "$", "data.biz_data.chat_messages[1].message_id: expected a number or a string, got a number"),
     ]
     del api["data"]["biz_data"]["chat_messages"][1]
     assert errors_of(parse("deepseek", _dumps(api), API.name)[1]) == [
-        (None, "$", "data.biz_data.chat_messages[3].parent_id: expected a number or null, got a list"),
+        (
+            None,
+            "$",
+            "data.biz_data.chat_messages[3].parent_id: expected a number, a string or null, got a list",
+        ),
     ]
 
 
@@ -278,3 +282,24 @@ def test_an_export_imports_once_and_its_account_file_is_skipped(engine: Engine) 
     assert dict(summary.dropped) == {"file": 1}
     again = run_import(engine, paths=[FOLDER])
     assert (again.conversations_added, again.duplicates) == (0, 4)
+
+
+def test_string_ids_of_an_exporter_and_citation_marks_are_read() -> None:
+    """An exporter of the web app's history writes the ids as strings (its own fixture, seen by two researchers);
+    an answer marks the search tool's results where it cites them (`[reference:0]`), results the export keeps only as
+    dropped fragments: links, not words."""
+    api = _api()
+    body = api["data"]["biz_data"]
+    ids = {message["message_id"]: f"m-{message['message_id']}" for message in body["chat_messages"]}
+    for message in body["chat_messages"]:
+        message["message_id"] = ids[message["message_id"]]
+        if message.get("parent_id") is not None:
+            message["parent_id"] = ids[message["parent_id"]]
+    body["chat_session"]["current_message_id"] = ids[body["chat_session"]["current_message_id"]]
+    body["chat_messages"][3]["fragments"][1]["content"] = (
+        "You're right: 91 = 7 \u00d7 13 [reference:0], so it is not prime.[reference:2]"
+    )
+    conversation = parse_one("deepseek", _dumps(api), API.name)
+    assert turns(conversation)[3] == ("assistant", "You're right: 91 = 7 \u00d7 13, so it is not prime.")
+    del body["chat_session"]["current_message_id"]
+    assert len(parse_one("deepseek", _dumps(api)).turns) == 4

@@ -920,12 +920,12 @@ def test_cursor_exports_code_blocks_repeated_after_the_answer_are_left_out() -> 
     """Cursor's "Export Chat" copies an answer's code blocks again after its last words (`bash` written again as
     `shellscript`; a real export repeated nine): left out and counted, the answer's own blocks kept."""
     data = (
-        "# Disk checks\n_Exported on 2025/12/16 at 16:06:09 from Cursor (2.1.46)_\n\n---\n\n"
-        "**User**\n\nhow do I check disk space?\n\n---\n\n"
-        "**Cursor**\n\nUse `df`:\n\n```bash\ndf -h\n```\n\nAnd for inodes:\n\n```bash\ndf -i\n```\n\n"
-        "Want me to script it?\n\n```shellscript\ndf -h\n```\n\n```shellscript\ndf -i\n```\n\n---\n\n"
-        "**User**\n\nno thanks\n\n---\n\n"
-    ).encode()
+        b"# Disk checks\n_Exported on 2025/12/16 at 16:06:09 from Cursor (2.1.46)_\n\n---\n\n"
+        b"**User**\n\nhow do I check disk space?\n\n---\n\n"
+        b"**Cursor**\n\nUse `df`:\n\n```bash\ndf -h\n```\n\nAnd for inodes:\n\n```bash\ndf -i\n```\n\n"
+        b"Want me to script it?\n\n```shellscript\ndf -h\n```\n\n```shellscript\ndf -i\n```\n\n---\n\n"
+        b"**User**\n\nno thanks\n\n---\n\n"
+    )
     conversation = parse_one("markdown", data, "cursor_disk_checks.md")
     assert turns(conversation)[1] == (
         "assistant",
