@@ -174,6 +174,25 @@ def split_thinking(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+# Grok's inline citation cards (`<grok:render card_id=".." card_type="citation_card" type="render_inline_citation">
+# <argument name="citation_id">37</argument></grok:render>`, `<grok-card data-id=".." ...></grok-card>` in its
+# newer pages): where the page shows a source's chip, not the answer's words.
+_GROK_CARD = re.compile(
+    r"[ \t]*<grok:render\b[^>]*>(?:(?!</grok:render>).){0,400}?</grok:render>|[ \t]*<grok-card\b[^>]*>\s*</grok-card>",
+    re.DOTALL,
+)
+
+
+def without_citation_cards(text: str, dropped: Counter[str] | None = None) -> str:
+    """An answer's text without Grok's citation cards (counted in `dropped` when given)."""
+    if "<grok" not in text:
+        return text
+    text, count = _GROK_CARD.subn("", text)
+    if dropped is not None and count:
+        dropped["citation card"] += count
+    return text
+
+
 class TurnBuilder:
     """Accumulates messages in order and merges consecutive same-role messages into one turn.
 

@@ -40,7 +40,7 @@ from ._records import (
     stream_results,
     type_name,
 )
-from ._turns import TurnBuilder, prompt_title
+from ._turns import TurnBuilder, prompt_title, without_citation_cards
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
 _USER = ("human", "user")
@@ -170,7 +170,7 @@ def _convert(item: Any, fallback: str) -> ParsedConversation:
             raise BadRecord(f"{where}.message: expected the text, got {type_name(text)}")
         if role in _ASSISTANT:
             regenerated += answer is not None
-            answer = text
+            answer = without_citation_cards(text, builder.dropped)
             trace = response.get("thinking_trace")
             thinking = trace if type(trace) is str else ""
             images = response.get("generated_image_urls")

@@ -34,7 +34,7 @@ from . import open_webui
 from ._fences import FENCE, closes, opens
 from ._json import BOM, BadRecord, decode
 from ._records import first_byte, read_text
-from ._turns import TurnBuilder, response_block, tool_result, tool_use
+from ._turns import TurnBuilder, response_block, tool_result, tool_use, without_citation_cards
 from .base import ParseResult, RecordError, Skipped
 from .cline_export import is_export
 from .jetbrains_ai import is_dump
@@ -667,6 +667,7 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
     if notice is not None:
         builder.dropped["thinking time"] += 1
         text = text[notice.end() :]
+    text = without_citation_cards(text, builder.dropped)  # a Grok chat saved as Markdown keeps them
     summary = _REASONING_QUOTE.match(text) if reasoning_quote else None
     if summary is not None:
         # ChatGPT Exporter writes a reasoning model's summary of its thinking as a quote above the answer: each

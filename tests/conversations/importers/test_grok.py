@@ -143,3 +143,28 @@ def test_an_answers_thinking_trace_is_its_thinking_block() -> None:
     assert [b["type"] for b in first.turns[1].blocks or []] == ["thinking", "text"]
     assert (first.turns[1].blocks or [])[0]["thinking"] == "91 = 7 x 13?"
     assert "91 = 7 x 13?" not in first.turns[1].text
+
+
+def test_citation_cards_are_taken_out_of_answers_in_the_export_and_in_markdown() -> None:
+    """Grok marks where it cites a source with a card element (`<grok:render ... type="render_inline_citation">`,
+    newer pages `<grok-card ...>`); real exports and chats saved as Markdown keep them in the answer's text."""
+    card = (
+        '<grok:render card_id="4f1a2b" card_type="citation_card" type="render_inline_citation">\n'
+        '<argument name="citation_id">3</argument>\n</grok:render>'
+    )
+    export = _export()
+    message = export["conversations"][0]["responses"]
+    answers = [r for r in message if r["response"]["sender"].lower() == "assistant"]
+    answers[-1]["response"]["message"] = f"You're right — 91 = 7 {TIMES} 13, so it is not prime.{card} {card}"
+    first = next(iter(get_importer("grok").parse(io.BytesIO(json.dumps(export).encode()), EXPORT.name)))
+    assert isinstance(first, ParsedConversation)
+    assert first.turns[3].text == f"You're right — 91 = 7 {TIMES} 13, so it is not prime."
+    assert first.dropped.get("citation card") == 2
+    markdown = (
+        "## User\n\nCan DNS point a name at a port?\n\n"
+        "## Assistant\n\nNo, DNS resolves names to addresses only."
+        + card
+        + ' Use an SRV record for the port.<grok-card data-id="9c" data-type="citation_card"></grok-card>\n'
+    )
+    (chat,), _ = parse("markdown", markdown.encode(), "grok-dns.md")
+    assert chat.turns[1].text == "No, DNS resolves names to addresses only. Use an SRV record for the port."
