@@ -141,11 +141,12 @@ _POE_HEADER = re.compile(r"[ \t]*Conversation with (\S[^\n]{0,60}?) \(\d+ messag
 # citation marks (`[^1_2]`), their hidden list, a centred `⁂` and the sources as footnotes.
 _PERPLEXITY_LOGO = re.compile(rb"<img [^>\n]*perplexity\.ai/[^>\n]*pplx[^>\n]*>")
 _PERPLEXITY_NOISE = re.compile(
-    r"\[\^\d+_\d+\]|<span style=\"display:none\">.*?</span>"
+    r"\[\^\d+(?:_\d+)?\]|<span style=\"display:none\">.*?</span>"
     # The divider, centred either way (`align="center"`, or `style="text-align: center"` in later exports), or bare.
     r"|<div (?:align=\"center\"|style=\"text-align:\s*center;?\")>⁂</div>|^[ \t]*⁂[ \t]*$"
 )
-_FOOTNOTE = re.compile(r"[ \t]*\[\^\d+_\d+\]:")
+_FOOTNOTE = re.compile(r"[ \t]*\[\^\d+(?:_\d+)?\]:")
+_DIVIDER = re.compile(r"[ \t]*(?:<div [^>\n]*>)?⁂(?:</div>)?[ \t]*$")
 _PREFIX = re.compile(
     r"(?:\*\*)?(User|Human|Assistant|Claude|ChatGPT|AI|System)(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*"
 )
@@ -977,6 +978,10 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
     builder = TurnBuilder()
     answer: list[str] | None = None
     fence = ""
+    # Each answer ends with the `⁂` divider before its sources: where the file has them, a `# ` heading before the
+    # answer's divider is the answer's own heading (after a `***` rule, in a real export), not the next question.
+    dividers = any(_DIVIDER.match(line) for line in lines)
+    divided = True
 
     def close() -> None:
         if answer is not None:
@@ -988,10 +993,13 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
             fence = "" if closes(line, fence) else fence
         else:
             fence = opens(line)
-        if not fence and line.startswith("# "):
+        if not fence and _DIVIDER.match(line):
+            divided = True
+        if not fence and line.startswith("# ") and (divided or not dividers):
             close()
             builder.user(line[2:].strip())
             answer = []
+            divided = False
             continue
         if answer is not None:
             answer.append(line)

@@ -783,6 +783,25 @@ def test_perplexitys_divider_in_later_exports_is_not_the_answers(divider: str) -
     ]
 
 
+def test_a_heading_in_a_perplexity_answer_before_its_divider_is_the_answers() -> None:
+    """A real export: the answer opens with a line, a `***` rule, then its own `# ` heading and sections; only the
+    `⁂` divider ends an answer. Footnotes numbered without the thread's turn (`[^3]`) are left out too."""
+    logo = '<img src="https://r2cdn.perplexity.ai/pplx-full-logo-primary-dark%402x.png" style="height:64px"/>'
+    data = (
+        f"{logo}\n\n# [Argparse tutorial | Python docs](https://docs.python.org/3/howto/argparse.html)\n\n"
+        "Un resumen del tutorial oficial.[^1]\n\n***\n\n# Argumentos posicionales\n\n"
+        "Se declaran con `add_argument('nombre')`.\n\n## Opcionales\n\nLlevan guiones: `--verbose`.[^2]\n\n"
+        '<div style="text-align: center">⁂</div>\n\n[^1]: https://docs.python.org/3/howto/argparse.html\n\n'
+        "[^2]: https://docs.python.org/3/library/argparse.html\n"
+    ).encode()
+    conversation = parse_one("markdown", data, "argparse.md")
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant"]
+    assert conversation.turns[1].text == (
+        "Un resumen del tutorial oficial.\n\n***\n\n# Argumentos posicionales\n\nSe declaran con "
+        "`add_argument('nombre')`.\n\n## Opcionales\n\nLlevan guiones: `--verbose`."
+    )
+
+
 @pytest.mark.parametrize(
     ("asked", "answered"),
     [
