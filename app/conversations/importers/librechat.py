@@ -11,7 +11,8 @@ A message is the user's when `isCreatedByUser`. Its words are `text`, or, for ag
 is empty), its `content` parts: `text` parts (a string or `{value}`) are the text, `think` parts a thinking
 block, `tool_call` parts a tool call and its output; image parts are counted as dropped. Error messages
 (`error: true`) are not answers and are left out. The `conversationId` is the external id; the endpoint
-and the model are metadata.
+and the model are metadata, and so is the count of the other branches' messages (`other_branch_messages`). The
+conversation's custom instructions (`options.promptPrefix`) are its system prompt.
 """
 
 from __future__ import annotations
@@ -142,8 +143,15 @@ def _parts(builder: TurnBuilder, content: list[Any], *, user: bool) -> list[str]
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     builder = TurnBuilder()
+    options = record.get("options")
+    if type(options) is dict:
+        # The conversation's custom instructions ("promptPrefix"), sent to the model before the messages.
+        prefix = options.get("promptPrefix")
+        builder.system(prefix if type(prefix) is str else "")
     models: list[str] = []
-    for message in _thread(_nodes(record)):
+    nodes = _nodes(record)
+    thread = _thread(nodes)
+    for message in thread:
         if message.get("error") is True:
             continue
         user = message.get("isCreatedByUser") is True
@@ -165,6 +173,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         metadata["endpoint"] = endpoint
     if models:
         metadata["models"] = models
+    if len(thread) < len(nodes):
+        metadata["other_branch_messages"] = len(nodes) - len(thread)
     title = record.get("title")
     return builder.conversation(
         external_id({"id": record.get("conversationId")}, fallback),

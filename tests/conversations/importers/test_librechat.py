@@ -51,7 +51,7 @@ def test_the_thread_ends_at_the_newest_answer_and_other_branches_are_not_turns()
     assert "rate limit" not in everything  # the error message
     assert conversation.external_id == "6e4f0c2a-9b1d-4e7a-8c3f-2d5b7a9e1c04"
     assert conversation.title == "Undo last git commit"
-    assert conversation.metadata == {"endpoint": "openAI", "models": ["gpt-4o"]}
+    assert conversation.metadata == {"endpoint": "openAI", "models": ["gpt-4o"], "other_branch_messages": 2}
 
 
 def test_an_agent_answer_is_its_content_parts() -> None:
@@ -105,3 +105,24 @@ def test_a_librechat_folder_imports_once(engine: Engine) -> None:
     assert {report["format"] for report in summary.file_reports} == {"librechat"}
     again = run_import(engine, paths=[FOLDER])
     assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_the_conversations_custom_instructions_are_its_system_prompt() -> None:
+    """LibreChat's own import fixtures carry `options.promptPrefix`, sent to the model before the messages."""
+    record = {
+        "conversationId": "c-9",
+        "endpoint": "openAI",
+        "recursive": True,
+        "options": {"promptPrefix": "You are a terse SQL reviewer.", "model": "gpt-4o"},
+        "messagesTree": [
+            {
+                "messageId": "m1",
+                "text": "Is SELECT * fine here?",
+                "isCreatedByUser": True,
+                "children": [{"messageId": "m2", "text": "No: name the columns.", "isCreatedByUser": False}],
+            }
+        ],
+    }
+    (conversation,), _ = parse("librechat", json.dumps(record).encode(), "export.json")
+    assert conversation.system_prompt == "You are a terse SQL reviewer."
+    assert "other_branch_messages" not in conversation.metadata
