@@ -28,6 +28,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
+import orjson
+
 from ._json import BadRecord
 from ._records import object_lines, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
@@ -103,6 +105,8 @@ def _result_text(response: Any) -> str:
     """A tool result as Jan keeps it: `{content: [{type: "text", text}], error}`, a string, or anything."""
     if type(response) is str:
         return response
+    if type(response) is dict and "content" not in response:
+        return orjson.dumps(response).decode()  # a tool's own JSON (`{"items": [...]}`): kept as it was
     content = response.get("content") if type(response) is dict else response
     if type(content) is list:
         return "\n".join(

@@ -152,3 +152,20 @@ def test_a_jan_folder_imports_once_and_skips_thread_json(engine: Engine) -> None
     assert dict(summary.skipped) == {"Jan thread metadata (thread.json), not the messages": 1}
     again = run_import(engine, paths=[ROOT])
     assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_a_tools_own_json_output_is_its_result() -> None:
+    """A `tool_call` item whose output is the tool's own object, not Jan's `{content: [...]}` (another tool's fixture
+    of Jan threads holds one): the result keeps it as JSON instead of coming out empty."""
+    lines = [
+        {"id": "m1", "object": "thread.message", "thread_id": "t", "role": "user",
+         "content": [{"type": "text", "text": {"value": "find the docs", "annotations": []}}]},
+        {"id": "m2", "object": "thread.message", "thread_id": "t", "role": "assistant",
+         "content": [{"type": "text", "text": {"value": "Found two pages."}},
+                     {"type": "tool_call", "tool_call_id": "c1", "tool_name": "search", "input": {"query": "docs"},
+                      "output": {"items": ["intro", "api"]}}]},
+    ]  # fmt: skip
+    data = b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+    conversation = parse_one("jan", data, "threads/t/messages.jsonl")
+    results = [b for b in conversation.turns[1].blocks or [] if b["type"] == "tool_result"]
+    assert [r["content"] for r in results] == ['{"items":["intro","api"]}']
