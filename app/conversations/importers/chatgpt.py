@@ -51,6 +51,8 @@ _AUDIO_POINTERS = ("audio_asset_pointer", "real_time_user_audio_video_asset_poin
 
 def _thread(mapping: dict[str, Any], current: Any) -> list[dict[str, Any]]:
     """The messages from the root to `current`, following parent links (a cycle ends the walk)."""
+    if not mapping:
+        raise SkipRecord("empty conversation")  # `"mapping": {}`: a chat with no message at all
     if type(current) is not str or current not in mapping:
         # No usable current_node: take the last leaf in the mapping, which the export writes last.
         leaves = [key for key, node in mapping.items() if type(node) is dict and not node.get("children")]
