@@ -45,7 +45,7 @@ from typing import IO, Any
 
 from ._claude_session import Session, from_gemini_parts
 from ._json import BOM
-from ._records import first_byte, head_records, object_lines, peekable, read_text, type_name
+from ._records import as_object, first_byte, head_records, object_lines, peekable, read_text, type_name
 from .base import ParseResult, RecordError, Skipped
 
 _TITLE_FIELDS = {"custom-title": "customTitle", "ai-title": "aiTitle"}
@@ -140,6 +140,8 @@ class ClaudeCodeImporter:
             # subagent's thread alone (`agent-<id>.jsonl` beside the sessions, every entry `isSidechain`) says so.
             if sidechain and not sessions_spoke(sessions):
                 yield Skipped(SIDECHAIN)
+            elif _only_api_errors(sessions):
+                yield Skipped(API_ERRORS)
             elif _only_prompts(sessions):
                 yield Skipped(UNANSWERED)
             else:
@@ -152,6 +154,24 @@ SIDECHAIN = (
 
 
 UNANSWERED = "Claude Code session without an answer (the person's prompt alone)"
+
+
+API_ERRORS = "Claude Code session whose every reply is an API error (not logged in, no credit, ...)"
+
+
+def _only_api_errors(sessions: dict[str, Session]) -> bool:
+    """Whether every reply in the sessions is Claude Code's own API error message (`isApiErrorMessage`)."""
+    replies = [
+        record
+        for session in sessions.values()
+        for record, _ in session.nodes.values()
+        if record.get("type") == "assistant"
+    ]
+    return bool(replies) and all(
+        record.get("isApiErrorMessage") is True
+        or as_object(record.get("message")).get("model") == "<synthetic>"
+        for record in replies
+    )
 
 
 def _only_prompts(sessions: dict[str, Session]) -> bool:

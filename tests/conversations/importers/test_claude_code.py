@@ -671,3 +671,18 @@ def test_a_prompt_nobody_answered_says_so_when_skipped() -> None:
     assert list(get_importer("claude-code").parse(io.BytesIO(data), "s.jsonl")) == [
         Skipped(claude_code.UNANSWERED)
     ]
+
+
+def test_a_session_whose_every_reply_is_an_api_error_says_so_when_skipped() -> None:
+    """Two real sessions committed by their owners held a prompt (sent twice) and Claude Code's own error replies
+    ("Not logged in", "Credit balance is too low")."""
+    error = {"isApiErrorMessage": True, "error": "authentication_failed"}
+    data = jsonl(
+        user("u1", None, "hello", 1),
+        assistant("e1", "u1", text("Not logged in · Please run /login"), 2, **error),
+        user("u2", "e1", "hello", 3),
+        assistant("e2", "u2", text("Not logged in · Please run /login"), 4, **error),
+    )
+    assert list(get_importer("claude-code").parse(io.BytesIO(data), "s.jsonl")) == [
+        Skipped(claude_code.API_ERRORS)
+    ]
