@@ -57,7 +57,8 @@ class ClaudeCodeExportImporter:
         text = head.removeprefix(BOM).decode(errors="ignore")
         if _HEAD_PROMPT.search(text) is None or _HEAD_ANSWER.search(text) is None:
             return False
-        return "Claude Code" in text or "⏺ " in text
+        # Linux and Windows terminals draw the answer's bullet as `●`: then its tool results' `⎿` tell it apart.
+        return "Claude Code" in text or "⏺ " in text or "  ⎿ " in text or "✻ " in text
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         lines = read_text(stream).splitlines()

@@ -167,3 +167,21 @@ def test_a_failed_request_leaves_its_prompt_out_and_wrapped_lines_lose_the_inden
         ("assistant", "Two are open: the release date and who owns the migration."),
     ]
     assert conversation.dropped["failed prompt"] == 1
+
+
+def test_an_export_drawn_with_round_bullets_and_no_banner_is_detected() -> None:
+    """Linux and Windows terminals draw the answer's bullet as `●`; a real export began at its first prompt, with no
+    banner naming Claude Code."""
+    text = (
+        "> a rota /api/domains devolve 404\n\n"
+        "● Vou verificar a rota no backend.\n\n"
+        "● Bash(curl -s localhost:3001/api/domains)\n"
+        '  ⎿  {"error": "Invalid token"}\n\n'
+        "● A rota existe (responde 401): o frontend chama /api/api/domains.\n"
+    ).encode()
+    assert detect_format(text, "2026-01-05-a-rota.txt") == "claude-code-export"
+    (conversation,) = list(get_importer("claude-code-export").parse(io.BytesIO(text), "t.txt"))
+    assert isinstance(conversation, ParsedConversation)
+    assert conversation.turns[1].text == (
+        "Vou verificar a rota no backend.\n\nA rota existe (responde 401): o frontend chama /api/api/domains."
+    )
