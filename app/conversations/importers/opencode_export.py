@@ -42,10 +42,12 @@ kept them) and its parts, and ends with a `---` line. An assistant message is on
 ones are one answer turn. Its `**Tool: NAME**` part is a tool call with its `**Input:**` (JSON) and its
 `**Output:**` (or `**Error:**`, a failed call) as the result; a message of tool calls without their details (the
 export's "tool details" off) is the calls alone. `_Thinking:_` opens the reasoning, which the export does not close:
-its first paragraph is the thinking (with a model that heads its reasoning, as Gemini does, `**Heading**` and the
-paragraph under it, each such pair), and so is each next paragraph that speaks of the person rather than to them
-("The user ...", "I should ask them ...", no "you"); the paragraphs from the first that does not are the answer's
-text. A prompt sent again before any
+the answer's text is the run of paragraphs that closes the part (its last paragraph and what leads into it: a line
+ending with a colon, a list or code block, a paragraph that speaks to the person rather than of them), the
+paragraphs before it the thinking; the first paragraph is always thinking (with a model that heads its reasoning,
+as Gemini does, every `**Heading**` and paragraph pair), and reasoning that runs straight into a tool call is all
+thinking unless its last paragraph introduces the call ("... Removing that:"). Another writer's tool stubs
+(`_Tool call: read_`) are tool calls without details. A prompt sent again before any
 answer (OpenCode shows the first as an empty answer) is one prompt. The session id is the external id, the title
 the title, the agents and models metadata.
 """
@@ -58,6 +60,7 @@ from typing import IO, Any
 
 import orjson
 
+from ._fences import closes, opens
 from ._json import BOM, BadRecord
 from ._records import read_text
 from ._turns import TurnBuilder, tool_result, tool_use
@@ -70,8 +73,15 @@ _TOOL = re.compile(r"\*\*Tool: (.+?)\*\*[ \t]*$")
 _DETAIL = re.compile(r"\*\*(Input|Output|Error):\*\*[ \t]*$")
 _THINKING = "_Thinking:_"
 _BOLD_HEADING = re.compile(r"\*\*[^*\n]+\*\*[ \t]*$")
+# A tool call as another writer of the same transcript puts it (`_Tool call: read_`), without its details.
+_TOOL_STUB = re.compile(r"_Tool call: ([\w.:-]+)_[ \t]*$")
+# A paragraph that is a list, a code block, a table or a heading: part of whatever it follows or leads into.
+_BLOCK = re.compile(r"[ \t]*(?:```|~~~|[-*+][ \t]|\d+[.)][ \t]|\||#)")
 _MUSING = re.compile(
-    r"\b(?:the user|they|them|their|i should|i need to|actually,|wait,|hmm)\b",
+    r"\b(?:the user|they|them|their|i should|i need to|actually,|wait,|hmm|el usuario|o usuário|l'utilisateur"
+    r"|der (?:nutzer|benutzer))\b|用户|ユーザー"
+    r"|(?:^|\n)(?:let me (?:think|check|look|see|verify|analy[sz]e|re-?read|consider|figure|plan)|okay\b|ok, so\b"
+    r"|so the\b|now i\b|first,? i\b)",
     re.IGNORECASE,
 )
 _DURATION = re.compile(r" · \d+(?:\.\d+)?m?s$")
@@ -137,8 +147,24 @@ def _fenced(lines: list[str], at: int) -> tuple[str | None, int]:
 
 
 def _paragraphs(lines: list[str]) -> list[str]:
-    text = "\n".join(lines).strip("\n")
-    return [part for part in re.split(r"\n[ \t]*\n", text) if part.strip()] if text.strip() else []
+    """The paragraphs of some lines: split at blank lines outside code blocks."""
+    found: list[str] = []
+    current: list[str] = []
+    fence = ""
+    for line in lines:
+        if fence:
+            current.append(line)
+            fence = "" if closes(line, fence) else fence
+        elif not line.strip():
+            if current:
+                found.append("\n".join(current))
+                current = []
+        else:
+            current.append(line)
+            fence = opens(line)
+    if current:
+        found.append("\n".join(current))
+    return found
 
 
 def _add_assistant(builder: TurnBuilder, body: list[str]) -> None:
@@ -153,7 +179,7 @@ def _add_assistant(builder: TurnBuilder, body: list[str]) -> None:
 
     while at < len(body):
         line = body[at]
-        tool = _TOOL.match(line)
+        tool = _TOOL.match(line) or _TOOL_STUB.match(line)
         if line.strip() == _THINKING:
             flush()
             at = _read_thinking(builder, body, at + 1, text)
@@ -187,32 +213,58 @@ def _add_assistant(builder: TurnBuilder, body: list[str]) -> None:
 
 
 def _read_thinking(builder: TurnBuilder, body: list[str], at: int, text: list[str]) -> int:
-    """The reasoning after `_Thinking:_` up to the next tool call or the message's end: its first paragraph (or
-    its headed sections) is the thinking, the rest goes back to `text`. Returns where the next part starts."""
+    """The reasoning after `_Thinking:_` up to the next tool call or the message's end, split into the thinking and
+    the answer's text (which goes back to `text`); returns where the next part starts."""
     end = at
-    while end < len(body) and not _TOOL.match(body[end]) and body[end].strip() != _THINKING:
+    while end < len(body) and not _is_tool(body[end]) and body[end].strip() != _THINKING:
         end += 1
     paragraphs = _paragraphs(body[at:end])
     if not paragraphs:
         return end
-    taken = 1
+    start = _answer_start(paragraphs, before_tool=end < len(body) and _is_tool(body[end]))
+    builder.thinking("\n\n".join(paragraphs[:start]))
+    if start < len(paragraphs):
+        text.extend("\n\n".join(paragraphs[start:]).split("\n"))
+    return end
+
+
+def _answer_start(paragraphs: list[str], *, before_tool: bool) -> int:
+    """Which paragraph the answer's text starts at. The export marks where the reasoning starts, not where it ends:
+    the answer is the run of paragraphs that closes the part (its last paragraph, with what leads into it: a line
+    ending with a colon, a list or code block, a paragraph that speaks to the person rather than of them). Before a
+    tool call, only a run that introduces the call ("... Removing that:") is text; reasoning that runs straight into
+    the call is all thinking. The first paragraph is always thinking, and so is a headed reasoning's every pair."""
+    first = 1
     if _BOLD_HEADING.fullmatch(paragraphs[0].strip()):
         # Headed reasoning (Gemini): "**Heading**", its paragraph, and each further such pair.
-        taken = 2
-        while taken + 1 < len(paragraphs) and _BOLD_HEADING.fullmatch(paragraphs[taken].strip()):
-            taken += 2
-    # Reasoning speaks of the person ("The user is asking ...", "I should ask them ..."); the answer speaks to them.
-    while (
-        taken < len(paragraphs)
-        and _MUSING.search(paragraphs[taken]) is not None
-        and _ADDRESS.search(paragraphs[taken]) is None
-    ):
-        taken += 1
-    builder.thinking("\n\n".join(paragraphs[:taken]))
-    rest = paragraphs[taken:]
-    if rest:
-        text.extend("\n\n".join(rest).split("\n"))
-    return end
+        first = 2
+        while first + 1 < len(paragraphs) and _BOLD_HEADING.fullmatch(paragraphs[first].strip()):
+            first += 2
+        return min(first, len(paragraphs))
+    if len(paragraphs) <= first:
+        return len(paragraphs)
+    if before_tool and not paragraphs[-1].rstrip().endswith(":"):
+        return len(paragraphs)
+    start = len(paragraphs) - 1
+    while start > first:
+        previous, current = paragraphs[start - 1], paragraphs[start]
+        leads_in = previous.rstrip().endswith(":") or _BLOCK.match(previous) is not None
+        # At the message's end the answer runs back to the last paragraph that muses; before a tool call only
+        # what leads into its introduction does.
+        leads_on = _BLOCK.match(current) is not None or _speaks_to_them(previous)
+        if leads_in or leads_on or (not before_tool and _MUSING.search(previous) is None):
+            start -= 1
+        else:
+            break
+    return start
+
+
+def _speaks_to_them(paragraph: str) -> bool:
+    return _ADDRESS.search(paragraph) is not None and _MUSING.search(paragraph) is None
+
+
+def _is_tool(line: str) -> bool:
+    return _TOOL.match(line) is not None or _TOOL_STUB.match(line) is not None
 
 
 def _json(content: str) -> Any:

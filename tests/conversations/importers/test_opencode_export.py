@@ -47,7 +47,7 @@ def test_steps_are_one_answer_with_thinking_tool_calls_and_results_as_blocks() -
         ("user", "the csv export puts every row on one line, fix it"),
         (
             "assistant",
-            "I'll look at the export code first.\n\nFixed: each row now goes through `csv.writer`, which ends every "
+            "I'll look at the export code first:\n\nFixed: each row now goes through `csv.writer`, which ends every "
             "row with a line break and quotes fields that hold commas.",
         ),
         ("user", "that breaks on python 3.8, we can't use the lineterminator default there"),
@@ -112,3 +112,40 @@ def test_import_stores_the_pair_and_again_adds_nothing(engine: Engine) -> None:
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (1, 1, 0)
     again = run_import(engine, paths=[SESSION])
     assert (again.conversations_added, again.duplicates) == (0, 1)
+
+
+def test_long_reasoning_is_thinking_and_the_closing_run_is_the_answer() -> None:
+    """Real exports in Spanish and English: several paragraphs of reasoning, then the answer (a line that leads into
+    a code block, the block, a question); reasoning that runs straight into a tool call is all thinking, and
+    another writer's `_Tool call: name_` stubs are calls."""
+    data = (
+        "# Reinicios\n\n**Session ID:** ses_9x\n\n---\n\n## User\n\nse me reinicia el monitor cada rato\n\n---\n\n"
+        "## Assistant (Build · glm-4.6)\n\n_Thinking:_\n\nThe user says the monitor resets every so often.\n\n"
+        "Let me think about the causes:\n1. the lid daemon\n2. the bar reloading\n\n"
+        "They run a lid daemon that reloads the compositor on every lid event.\n\n"
+        "Probá esto para aislar el problema:\n\n```bash\nsystemctl --user stop lid-daemon\n```\n\n"
+        "¿Dejan de ocurrir los reinicios?\n\n---\n\n## User\n\nsi, ya no\n\n---\n\n"
+        "## Assistant (Build · glm-4.6)\n\n_Thinking:_\n\nSo the daemon is the cause.\n\nI need to find the reload call.\n\n"
+        "_Tool call: grep_\n\n_Tool call: edit_\n\n---\n\n"
+        "## Assistant (Build · glm-4.6)\n\nQuité el reload del daemon: ya no debería reiniciarse.\n\n---\n\n"
+    ).encode()
+    conversation = _read(data)
+    assert turns(conversation)[1] == (
+        "assistant",
+        "Probá esto para aislar el problema:\n\n```bash\nsystemctl --user stop lid-daemon\n```\n\n"
+        "¿Dejan de ocurrir los reinicios?",
+    )
+    assert (conversation.turns[1].blocks or [])[0]["thinking"].endswith(
+        "reloads the compositor on every lid event."
+    )
+    last = conversation.turns[3]
+    assert last.text == "Quité el reload del daemon: ya no debería reiniciarse."
+    assert [(b["type"], b.get("name")) for b in last.blocks or []] == [
+        ("thinking", None),
+        ("tool_use", "grep"),
+        ("tool_use", "edit"),
+        ("text", None),
+    ]
+    assert (last.blocks or [])[0][
+        "thinking"
+    ] == "So the daemon is the cause.\n\nI need to find the reload call."
