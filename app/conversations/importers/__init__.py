@@ -95,6 +95,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("jetbrains-ai", "jetbrains_ai"),
     ("cline-export", "cline_export"),
     ("opencode-export", "opencode_export"),
+    ("copilot-share", "copilot_share"),
     ("claude-page", "claude_page"),
     ("ai-studio-page", "ai_studio_page"),
     ("perplexity-page", "perplexity_page"),

@@ -37,6 +37,7 @@ from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_result, tool_use, without_citation_cards
 from .base import ParseResult, RecordError, Skipped
 from .cline_export import is_export
+from .copilot_share import is_share
 from .jetbrains_ai import is_dump
 from .opencode_export import is_export as is_opencode_export
 
@@ -843,6 +844,8 @@ class MarkdownImporter:
             return False  # Cline's exported tasks: its own reader's
         if is_opencode_export(head):
             return False  # OpenCode's `/export`: its own reader's
+        if is_share(head):
+            return False  # Copilot CLI's `/share`: its own reader's
         lines = head.decode(errors="ignore").splitlines()
         roles = {role for _, role, _, _ in _markers(lines)}
         if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):

@@ -97,6 +97,7 @@ def test_registry() -> None:
         "jetbrains-ai",
         "cline-export",
         "opencode-export",
+        "copilot-share",
         "claude-page",
         "ai-studio-page",
         "perplexity-page",
