@@ -91,7 +91,8 @@ def test_an_object_of_neither_shape_is_not_detected_and_says_what_was_expected()
             (None, "$", f"the file's JSON object is not a {fmt} conversation: {expected}")
         ]
     # An object of the right shape with a bad field says only what is wrong with it.
-    broken = json.dumps({"title": "T", "mapping": {}, "current_node": None}, indent=2).encode()
+    looped = {"a": {"id": "a", "message": None, "parent": "a", "children": ["a"]}}
+    broken = json.dumps({"title": "T", "mapping": looped, "current_node": None}, indent=2).encode()
     _, errors = parse("chatgpt", broken, "upload.json")
     assert errors_of(errors) == [(None, "$", "current_node: missing, and the mapping has no leaf")]
 
