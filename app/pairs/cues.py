@@ -448,6 +448,9 @@ ACCEPTANCE_CUES = (
         # Indonesian: "ya", "iya, lanjut", "sudah saya ganti" ("I've switched it", after the agent asked for it).
         r"^(?:ya|iya|iyaa|yup|oke|okey|sip|boleh|lanjut|lanjutkan|gas)(?:\W+(?:lanjut|lanjutkan|gas|silakan))?\W*$",
         r"^sudah (?:saya |aku |ku)?(?:ganti|ubah|aktifkan|switch|pindah|install|setting|set)\w*\W*$",
+        # The plan approved: Cursor's "Implement the plan as specified ..." and Claude Code's "Implement the following
+        # plan:", which the tools send when the person clicks to build it.
+        r"implement the plan as specified\b", r"^implement the following plan\b",
         # "go for it", "ok, go for it" (a real Claude Code export).
         r"^(?:\w+\W+){0,2}go for it\W*$",
         r"^(?:push|commit|merge|ship|deploy) (?:it|that|this)\b",

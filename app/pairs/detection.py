@@ -90,7 +90,9 @@ _CLAUSE_QUESTION = re.compile(
 # "これで合っていますか", "이거 맞나요", "ควรโพสต์ช่วงเวลาไหนดีคะ") or, in Chinese, a verb and its negation ("要不要缓存",
 # "是不是", "能不能"). Greek writes its question mark as a semicolon.
 _QUESTION_PARTICLE = re.compile(
-    r"(?:[吗嗎呢]|ですか|ますか|でしょうか|かな|까요?|나요|니까|\b(?:mı|mi|mu|mü)(?:sın|sin|sun|sün|sınız|siniz|yım|yim)?"
+    # Chinese also ends a question on its question word: "差异在哪" ("where is the difference"), "区别是什么".
+    r"(?:[吗嗎呢]|在哪[里裡儿兒]?|是什[么麼]|[为為]什[么麼]|怎[么麼](?:[办辦样樣]|回事)?|ですか|ますか|でしょうか|かな|까요?|나요|니까"
+    r"|\b(?:mı|mi|mu|mü)(?:sın|sin|sun|sün|sınız|siniz|yım|yim)?"
     r"|(?:ไหม|มั้ย|หรือเปล่า|หรือยัง|ไหนดี|อะไรดี|ยังไง|อย่างไร|เท่าไร|เท่าไหร่)(?:คะ|ครับ|ค่ะ|นะคะ|นะครับ)?"
     r"|[\u0370-\u03ff\u1f00-\u1fff]\w*\W{0,2};)\W*$"
 )

@@ -1599,6 +1599,28 @@ def test_indonesian_yes_done_and_requests_state_no_problem(reply):
     assert score < DEFAULT_THRESHOLD, signals
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Migrate the docs site\n\nImplement the plan as specified, it is attached for your reference. Do NOT edit "
+        "the plan file itself.",
+        "Implement the following plan:\n\n# Docs site\n\n1. Move the pages.",
+        "关于第一点 必须用new调用\n\n两种调用方式的区别是什么",
+        "class声明创建了一个类\n\n请问类 和 我理解的构造函数 差异在哪",
+    ],
+)
+def test_an_approved_plan_and_a_chinese_question_word_at_the_end_state_no_problem(reply):
+    """Real exports: Cursor's and Claude Code's message when the person clicks to build the plan, and Chinese
+    questions that end on their question word ("where is the difference", "what is the difference") without a mark."""
+    answer = ANSWER + " The plan is in docs/plan.md: move the pages, then switch the build."
+    revision = (
+        "Done: the pages moved to content/, the build runs next build, and the old generator is gone. "
+        "Constructors and classes differ mainly in that a class must be called with new and is not hoisted."
+    )
+    score, signals = _pair(answer, reply, revision)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
 def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     """The score stops being worked out once only lowering terms are left and the pair is already under
     MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
