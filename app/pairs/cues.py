@@ -56,7 +56,7 @@ PUSHBACK_CUES = (
         r"i (?:see|read|view) (?:it|this|that) differently\b", r"sehe (?:das|es|die \w+) (?:allerdings |jedoch |aber )?anders\b",
         r"ich hab(?:e)? (?:doch |ja |dir |extra |explizit )*(?:geschrieben|gesagt)\b",
         r"j'ai (?:bien |pourtant )?(?:dit|précisé|écrit)\b", r"(?:te )?(?:dije|escribí)\b", r"eu (?:disse|falei|escrevi)\b",
-        r"you (?:deleted|removed|dropped|commented out) (?:the|my|a|all|an)\b",
+        r"(?:you|u) (?:deleted|removed|dropped|commented out|disabled|broke|undid|reverted) (?:the|my|a|all|an)\b",
         r"galat\b", r"sahi nahi\b",
         r"falsch\b", r"stimmt (?:so |leider )?nicht\b", r"fehlerhaft", r"(?:ist|sind|war) (?:doch )?kein(?:e|en)? \w+,? sondern\b",
         r"nicht das,? was\b", r"(?:funktioniert|klappt|geht|läuft|passt|kompiliert)(?: \w+){0,2} nicht\b",
@@ -274,7 +274,7 @@ PUSHBACK_CUES = (
     )),
     Cue("opens-with-no", 1.8, (
         # Not "no worries", "no changes needed", "nah slog is fine", "no, that's fine, keep it".
-        r"^(?:no|nope|nah|nein|nö|nee|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
+        r"^(?:no+|nope|nah|nein|nö|nee|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
         r"(?!,? (?:thanks?|thank you)\b)"
         r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good|right|correct)\b)", r"^(?:lol|lmao|haha\w*)\W* (?:no|nope|nah)\b(?! (?:worries|problem|rush|hurry|pressure)\b)",
     )),
@@ -308,7 +308,7 @@ ACCEPTANCE_CUES = (
     )),
     Cue("agrees", -1.4, (
         r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
-        r"agreed\b", r"(?:that's|thats|that is|it's|its|is|are) (?:fine|ok|okay)\b(?![^.!?\n]* but\b)",
+        r"agreed\b", r"(?:that's|thats|that is|it's|its|is|are) (?:fine|ok|okay)\b(?![^.!?\n]* but\b)(?!\W* or (?:what|not)\b)",
         r"looks good\b(?![^.!?\n]* but\b)", r"(?:exactly|that's|that was) what was (?:wrong|broken|the problem)\b",
         r"mantıklı", r"öyle kalsın", r"^(?:ah|oh),? (?:yes|ok|okay),? i see\b",
         r"(?:which|that|this) is (?:correct|right|expected)\b", r"as expected\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",

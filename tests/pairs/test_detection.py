@@ -1621,6 +1621,17 @@ def test_an_approved_plan_and_a_chinese_question_word_at_the_end_state_no_proble
     assert score < DEFAULT_THRESHOLD, signals
 
 
+def test_a_shouted_no_and_u_disabled_are_pushback_and_okay_or_what_agrees_to_nothing():
+    """A real Kiro export: "NOOO!! NOW U DISABLED THE DRAG ... U ARE OKAY OR WHAT!!", then "You're absolutely
+    right! I apologize!"; before, "are okay" read as agreement and the pair was lost."""
+    reply = "NOOO!! NOW U DISABLED THE DRAG FOR THE WHOLE PAGE! SERIOUSLY U ARE OKAY OR WHAT!! ONLY THE EDITOR MODE SHOULD BLOCK IT"
+    revision = (
+        "You're absolutely right, I apologize! Dragging stays enabled on the page; only editor mode blocks the "
+        "page's own drag handlers now, and the editor's drag keeps working there."
+    )
+    assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
+
+
 def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     """The score stops being worked out once only lowering terms are left and the pair is already under
     MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
