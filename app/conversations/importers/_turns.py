@@ -28,9 +28,17 @@ WRAPPER_TAGS = (
 _WRAPPER = re.compile(r"<(" + "|".join(map(re.escape, WRAPPER_TAGS)) + r")>(.*?)</\1>", re.DOTALL)
 
 
+# Zed's agent panel puts what the person attached (files, selections, rules) before their words, in a `<context>`
+# element it opens with this sentence; a person's own `<context>` section is their words and stays.
+_ATTACHED = re.compile(
+    r"<context>\s*(The following items were attached by the user\..*?)</context>|^(\d+ images? attached as context\.)[ \t]*$",
+    re.DOTALL | re.MULTILINE,
+)
+
+
 def split_context(text: str) -> tuple[str, list[dict[str, Any]]]:
     """User text without its IDE/shell wrappers, and the wrappers as context blocks (in order)."""
-    if "<" not in text:
+    if "<" not in text and "attached as context" not in text:
         return text, []
     blocks: list[dict[str, Any]] = []
 
@@ -38,7 +46,15 @@ def split_context(text: str) -> tuple[str, list[dict[str, Any]]]:
         blocks.append({"type": "context", "tag": match.group(1), "text": match.group(2).strip()})
         return ""
 
-    clean = _WRAPPER.sub(take, text)
+    def attached(match: re.Match[str]) -> str:
+        blocks.append(
+            {"type": "context", "tag": "attachment", "text": (match.group(1) or match.group(2)).strip()}
+        )
+        return ""
+
+    clean = _WRAPPER.sub(take, text) if "<" in text else text
+    if "attached" in clean:
+        clean = _ATTACHED.sub(attached, clean)
     return (clean.strip(), blocks) if blocks else (text, [])
 
 

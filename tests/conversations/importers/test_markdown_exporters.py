@@ -951,3 +951,27 @@ def test_cursor_exports_code_blocks_repeated_after_the_answer_are_left_out() -> 
         "Use `df`:\n\n```bash\ndf -h\n```\n\nAnd for inodes:\n\n```bash\ndf -i\n```\n\nWant me to script it?",
     )
     assert conversation.dropped == {"repeated code block": 2}
+
+
+def test_what_zed_attached_to_a_prompt_is_context_not_the_persons_words() -> None:
+    """A real Zed thread saved as Markdown: the files the person attached come before their words in a `<context>`
+    element Zed opens with its own sentence, and pictures leave a line of their own; a person's own `<context>`
+    section stays their words."""
+    data = (
+        b"# Lunch planner\n\n## User\n\n\n<context>\nThe following items were attached by the user. They are up-to-date "
+        b"and don't need to be re-read.\n\n<files>\n```md docs/menu.md\n- soup\n- salad\n```\n</files>\n</context>\n"
+        b"Pick a lunch from @menu.md\n\n## Agent\n\nSoup: it is the only warm dish.\n\n## User\n\n"
+        b"2 images attached as context.\n\nwhy is the salad missing from the page?\n\n## Agent\n\n"
+        b"The page filters dishes without a price, and the salad has none.\n\n## User\n\n"
+        b"<context>I am vegetarian.</context> Which is vegetarian?\n\n## Agent\n\nBoth are.\n"
+    )
+    conversation = parse_one("markdown", data, "lunch.md")
+    assert [text for role, text in turns(conversation) if role == "user"] == [
+        "Pick a lunch from @menu.md",
+        "why is the salad missing from the page?",
+        "<context>I am vegetarian.</context> Which is vegetarian?",
+    ]
+    first = conversation.turns[0].blocks or []
+    assert first[0]["tag"] == "attachment"
+    assert first[0]["text"].startswith("The following items were attached by the user.")
+    assert (conversation.turns[2].blocks or [])[0]["text"] == "2 images attached as context."
