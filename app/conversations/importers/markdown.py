@@ -189,7 +189,7 @@ _CASCADE_ACTION = re.compile(
     r"^[ \t]*\*(Edited relevant file|Viewed|Listed directory|Updated todo list|User accepted the command"
     r"|User declined to run the command|Checked command status|Searched filesystem|Searched web|Grep searched codebase"
     r"|Semantic searched codebase|Analyzed|Read URL content|Read terminal output|Ran terminal command|Opened the URL"
-    r"|Running MCP tool|Asked user a question|Ran background command|Created memory)"
+    r"|Running MCP tool|Asked user a question|Ran background command|Created memory|Found code context)"
     # A command may run over several lines inside its backticks (`$assets = @(` ... `)`), and hold backticks itself
     # (PowerShell's line continuation): it runs to the first backtick that ends a line with the closing `*`.
     r"\b([^\n*`]*(?:`(?s:.{0,4000}?)`[^\n*`]*)?)\*[ \t]*$",

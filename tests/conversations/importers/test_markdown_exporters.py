@@ -444,6 +444,7 @@ def test_cascade_actions_are_the_agents_tool_calls_not_the_persons_words() -> No
         b"# Cascade Chat Conversation\n\n  Note: _This is purely the output of the chat conversation._\n\n"
         b"### User Input\n\nthe totals are off by a cent, fix it\n\n"
         b"*Viewed [Invoice.java](file:///home/ana/shop/src/Invoice.java) *\n\n*Grep searched codebase*\n\n"
+        b"*Found code context*\n\n"
         b"### Planner Response\n\nThe totals are summed as `double`; I'll switch them to `BigDecimal`.\n\n"
         b"*Edited relevant file*\n\n*User accepted the command `mvn -q test`*\n\n### Planner Response\n\n"
         b"*Rounding happens once, at the end.* The totals now add up to the cent.\n"
@@ -461,12 +462,13 @@ def test_cascade_actions_are_the_agents_tool_calls_not_the_persons_words() -> No
     assert [(b["type"], b.get("name")) for b in blocks] == [
         ("tool_use", "Viewed"),
         ("tool_use", "Grep searched codebase"),
+        ("tool_use", "Found code context"),
         ("text", None),
         ("tool_use", "Edited relevant file"),
         ("tool_use", "User accepted the command"),
         ("text", None),
     ]
-    assert blocks[4]["input"] == "`mvn -q test`"
+    assert blocks[5]["input"] == "`mvn -q test`"
 
 
 def test_librechat_keeps_its_thinking_and_fields() -> None:
