@@ -267,7 +267,7 @@ def test_images_an_image_tool_made_are_counted_and_a_chat_of_only_them_says_so()
 
 
 def test_a_conversation_with_an_empty_mapping_is_skipped_as_empty() -> None:
-    record = {"title": "New chat", "mapping": {}, "current_node": None, "id": "conv-5"}
+    record: dict[str, Any] = {"title": "New chat", "mapping": {}, "current_node": None, "id": "conv-5"}
     data = json.dumps([record]).encode()
     assert list(get_importer("chatgpt").parse(io.BytesIO(data), "conversations.json")) == [
         Skipped("empty conversation")
