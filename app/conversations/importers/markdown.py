@@ -626,6 +626,11 @@ def _add_cascade(builder: TurnBuilder, role: str, text: str) -> None:
             builder.block(tool_use(None, pieces[number + 1], pieces[number + 2].strip() or None))
 
 
+_FOLDED_REASONING = re.compile(
+    r"\A\s*<details>\s*<summary>[^<\n]*\b(?:Reasoning|Thinking|Thought(?: process)?|Razonamiento|Pensamiento|Raisonnement"
+    r"|Überlegung|思考|推理)\b[^<\n]*</summary>\s*(.*?)\s*</details>[ \t]*\n?",
+    re.DOTALL | re.IGNORECASE,
+)
 _CURSOR_EXPORT = re.compile(r"_Exported on .+ from Cursor \([\d.]+\)_[ \t]*$")
 
 
@@ -670,6 +675,12 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
         builder.dropped["thinking time"] += 1
         text = text[notice.end() :]
     text = without_citation_cards(text, builder.dropped)  # a Grok chat saved as Markdown keeps them
+    folded = _FOLDED_REASONING.match(text)
+    if folded is not None:
+        # An exporter folds the model's reasoning into a `<details>` element above the answer
+        # (`<summary>🧠 Reasoning (3s)</summary>`): thinking, its summary a label.
+        builder.thinking(folded.group(1).strip())
+        text = text[folded.end() :]
     summary = _REASONING_QUOTE.match(text) if reasoning_quote else None
     if summary is not None:
         # ChatGPT Exporter writes a reasoning model's summary of its thinking as a quote above the answer: each

@@ -977,3 +977,19 @@ def test_what_zed_attached_to_a_prompt_is_context_not_the_persons_words() -> Non
     assert first[0]["tag"] == "attachment"
     assert first[0]["text"].startswith("The following items were attached by the user.")
     assert (conversation.turns[2].blocks or [])[0]["text"] == "2 images attached as context."
+
+
+def test_reasoning_an_exporter_folds_above_the_answer_is_thinking() -> None:
+    """Claude Chat Export Tool (its README's example output) folds Claude's reasoning into `<details>` above the
+    answer, `<summary>🧠 Reasoning (3s)</summary>`: a thinking block, its summary a label."""
+    data = (
+        "# Primes\n\n*Exported on: 1/2/2026, 3:04:05 PM*\n*Total messages: 2*\n\n---\n\n## 👤 User\n\nIs 91 prime?\n\n---\n\n"
+        "## 🤖 Claude\n\n<details>\n<summary>🧠 Reasoning (4s)</summary>\n\n91 = 7 × 13.\n\n</details>\n\n"
+        "No: 91 is 7 times 13.\n"
+    ).encode()
+    conversation = parse_one("markdown", data, "primes.md")
+    assert conversation.turns[1].text == "No: 91 is 7 times 13."
+    assert conversation.turns[1].blocks == [
+        {"type": "thinking", "thinking": "91 = 7 × 13."},
+        {"type": "text", "text": "No: 91 is 7 times 13."},
+    ]
