@@ -155,7 +155,7 @@ _PREFIX = re.compile(
 # too common at the start of a line of an answer.
 _EMPHASIZED = re.compile(
     r"(\*\*|__|\*|_)"
-    r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot))"
+    r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot|Model))"
     r"(?:\1[ \t]*:|[ \t]*:\1)[ \t]*"
 )
 # The line above a reasoning model's answer on ChatGPT's page, in the exported Markdown ("Thought for 7 seconds",

@@ -993,3 +993,19 @@ def test_reasoning_an_exporter_folds_above_the_answer_is_thinking() -> None:
         {"type": "thinking", "thinking": "91 = 7 × 13."},
         {"type": "text", "text": "No: 91 is 7 times 13."},
     ]
+
+
+def test_gemini_style_model_labels_open_answers_only_emphasized() -> None:
+    """`**User:**` / `**Model:**`, the names Gemini's API gives the two sides; a bare "Model:" line in an answer (a
+    spec sheet) stays text."""
+    data = (
+        b"**User:** Which laptop should I buy for video editing?\n\n"
+        b"**Model:** The X15: 32 GB of memory and a dedicated GPU.\n\nModel: X15, 2026 edition\n\n"
+        b"**User:** That one is over my budget.\n\n**Model:** Then the A7: half the price, 16 GB, still a GPU.\n"
+    )
+    conversation = parse_one("markdown", data, "laptops.md")
+    assert [role for role, _ in turns(conversation)] == ["user", "assistant", "user", "assistant"]
+    assert (
+        conversation.turns[1].text
+        == "The X15: 32 GB of memory and a dedicated GPU.\n\nModel: X15, 2026 edition"
+    )
