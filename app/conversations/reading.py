@@ -128,6 +128,12 @@ def no_format_reason(head: bytes, name: str = "") -> str:
             shape = "JSON that is no shape read here"
     elif b"\x00" in head[:4096]:
         shape = "a binary file, neither text nor JSON"
+    elif (lines := [line.strip() for line in head.splitlines()[:40] if line.strip()]) and sum(
+        line.startswith(b"{") for line in lines
+    ) * 2 >= len(lines):
+        # JSON Lines after a line that is not JSON (a `# exported by ...` comment, a title): say which line.
+        first = next(number for number, line in enumerate(head.splitlines(), 1) if line.strip())
+        shape = f"JSON Lines whose line {first} is not JSON (a comment or a title before the records)"
     else:
         shape = f"text without the speaker labels a transcript reader knows (such as {_TRANSCRIPT_LABELS})"
     return f"matches no known format: {shape}; use --format to force one of {len(FORMATS)} (pairwise import --help)"

@@ -326,6 +326,14 @@ class TestRecordErrors:
         summary = run_import(engine, paths=[path])
         assert _summary_errors(summary) == [(str(path), None, None, NO_LABELS)]
 
+    def test_json_lines_after_a_comment_say_which_line_is_not_json(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        data = b'# exported by mybot\n\n{"role": "user", "content": "Hi"}\n{"role": "assistant", "content": "Hello!"}\n'
+        path = _write(tmp_path / "chat_history.jsonl", data)
+        ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[path]))
+        assert reason.startswith("matches no known format: JSON Lines whose line 1 is not JSON")
+
     def test_an_unknown_json_shape_names_the_keys_it_holds(self, engine: Engine, tmp_path: Path) -> None:
         path = _write(
             tmp_path / "people.json", b'[{"uuid": "u1", "full_name": "Ana", "email_address": "a@x.org"}]'
