@@ -386,7 +386,11 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
         if role == "meta":
             continue
         if held is not None and role not in _SYSTEM_ROLES:
-            if _role(message) in ("assistant", *_TOOL_ROLES) and current is not None:
+            if (
+                type(message) is dict
+                and _role(message) in ("assistant", *_TOOL_ROLES)
+                and current is not None
+            ):
                 current.note(held[1])
             else:
                 if current is not None:

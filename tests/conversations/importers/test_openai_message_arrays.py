@@ -250,3 +250,23 @@ def test_a_reasoning_models_thinking_is_a_block_not_the_answer() -> None:
         {"type": "thinking", "thinking": "91 = 7 * 13."},
         {"type": "text", "text": "No: 91 is 7 times 13."},
     ]
+
+
+def test_a_system_message_then_an_item_that_is_no_message_is_an_error_at_its_index() -> None:
+    """The item after a system message decides what the system message is; an item that is no object is an error at
+    its place, and the system message then opens the next conversation."""
+    messages = [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "x"},
+        {"role": "system", "content": "note"},
+        "junk",
+        {"role": "user", "content": "q2"},
+        {"role": "assistant", "content": "y"},
+    ]
+    results = list(get_importer("openai").parse(io.BytesIO(json.dumps(messages).encode()), "f.json"))
+    assert [type(r).__name__ for r in results] == ["RecordError", "ParsedConversation", "ParsedConversation"]
+    error, _, second = results
+    assert isinstance(error, RecordError)
+    assert error.json_path == "$[3]"
+    assert isinstance(second, ParsedConversation)
+    assert (second.system_prompt, turns(second)) == ("note", [("user", "q2"), ("assistant", "y")])
