@@ -51,6 +51,8 @@ PUSHBACK_CUES = (
         # "did you even read my message?" (Québec "t'as-tu lu mon message?"), "I see it differently" (German "ich sehe
         # die Rollenverteilung allerdings anders").
         r"did you (?:even )?read my (?:message|question|prompt|post|request)\b",
+        # "哈哈 你认真的？" ("are you serious?"), a sarcastic rejection.
+        r"你(?:是)?[认認]真的", r"are you serious\b",
         r"(?:as-tu|t'as-tu|t'as|avez-vous) (?:même |seulement )?lu mon (?:message|texte)\b",
         r"(?:leíste|has leído) mi (?:mensaje|pregunta)\b", r"hast du (?:meine )?(?:nachricht|frage) (?:überhaupt )?gelesen\b",
         r"i (?:see|read|view) (?:it|this|that) differently\b", r"sehe (?:das|es|die \w+) (?:allerdings |jedoch |aber )?anders\b",
@@ -314,12 +316,12 @@ ACCEPTANCE_CUES = (
         r"(?:which|that|this) is (?:correct|right|expected)\b", r"as expected\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
         r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
         r"de acuerdo\b", r"entendido\b",
-        r"明白了", r"懂了", r"原[来來]如此", r"有道理", r"なるほど", r"わかりました", r"分かりました",
+        r"明白了", r"懂了", r"[对對]上了", r"原[来來]如此", r"有道理", r"なるほど", r"わかりました", r"分かりました",
     )),
     Cue("praise", -1.3, (
         r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing|phenomenal|wonderful|superb|outstanding)\b",
         r"love (?:it|this)\b",
-        r"super\b", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
+        r"^super\b(?! \w+(?:y|ll)\b)", r"super(?=\W*$)", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
         r"genial\b", r"excelente\b", r"buen[ií]sim[oa]\b",
         # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
         r"(?:much|way|massively|so much|far|a lot|lot|hugely|vastly) (?:better|cleaner|clearer|simpler)\b",
@@ -380,7 +382,9 @@ ACCEPTANCE_CUES = (
     Cue("own-mistake", -2.6, (
         r"(?:i|i've) (?:pasted|copied|sent|attached|uploaded|opened|ran|run|edited|used|gave you|showed you) the wrong\b",
         r"wrong (?:file|tab|paste|link|screenshot|branch|folder|directory),? (?:sorry|oops|my bad)\b",
-        r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b", r"i (?:typed|mistyped|misspelled|misread)\b",
+        r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b",
+        # Turkish: "yanlış metni yapıştırmışım" ("I pasted the wrong text"), "benim hatam" ("my mistake").
+        r"yanlış (?:\w+ )?(?:yapıştırmışım|yapıştırdım|göndermişim|gönderdim)\b", r"benim hatam\b", r"i (?:typed|mistyped|misspelled|misread)\b",
         # "kept getting #REF!, turns out i'd named the tab "Q3 Sales " with a space at the end lol, my bad".
         r"my bad\b", r"turns out (?:i|i'd|i had|i was|we|we'd|we had|it was my)\b", r"הטעות (?:הייתה |היתה )?שלי",
         r"my (?:wrong|error) (?:was|is)\b",
@@ -462,7 +466,7 @@ ACCEPTANCE_CUES = (
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
     # the failure outweighs it).
     Cue("also", -1.0, (
-        r"^(?:and |now |actually,? )?also\b", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
+        r"^(?:and |now |actually,? )?also\b", r"^\w+ too(?:\W+(?:pls|please))?\W*$", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
@@ -474,6 +478,7 @@ ACCEPTANCE_CUES = (
         r"^(?:ooh+|oh|ok|okay|nice|great|cool|yes|yay|haha|lol)\W+(?:go on|continue|keep going)(?: (?:the story|writing|please|pls))?\W*$",
         r"^continue with\b", r"continue with (?:the|your) \w+", r"keep going,? (?:do|with|and) the\b",
         r"^(?:oya|abeg|pls|please|ok|okay)\W+continue\W*$",
+        r"^(?:sigue|contin[uú]a|continue|weiter|go on|keep going)\W+(?:porfa|por favor|please|pls|bitte)\b",
         # "more" after a list or a draft (a real Continue session): more of the same.
         r"^(?:more|more please|more pls|give me more|more of (?:this|that|these|them))\W*$",
     )),
@@ -482,6 +487,9 @@ ACCEPTANCE_CUES = (
     Cue("picks", -1.2, (
         r"^(?:option|choice|opción|opção|variante?|variant)?\s*#?\(?[a-e1-9]\)?[.)]?\W*$",
         r"^(?:the )?(?:first|second|third|fourth|last|1st|2nd|3rd) (?:one|option|approach|version|choice)\W*$",
+        # The pick, then why: "la B, no quiero meter force", "1번으로 해줘", "ooh the smoker box one. where ...".
+        r"^(?:la |el |option |opción |opção |variante )[a-e1-9][.)]?(?=[,.;:!]|\s)", r"^[1-9]번(?:으로|이요|요)?\b",
+        r"^(?:(?:ooh+|oh|ok|okay)\W+)?the (?!wrong\b|old\b|same\b|other\b|broken\b)\w+(?: \w+)? one\b",
     )),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),

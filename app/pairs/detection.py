@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-11"
+DETECTOR_VERSION = "heuristic-12"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -108,7 +108,7 @@ _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise|question|problem|item|q|ex|ejercicio|pregunta|aufgabe|frage)\s*#?\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
-    r"|set up|install|rename|move|tell me|rerun|re-run"
+    r"|set up|install|rename|move|tell me|rerun|re-run|update"
     # Indonesian and Malay: "buat seed data di file terpisah" ("make seed data in a separate file").
     r"|buat|buatkan|bikin|bikinkan|tambahkan|tolong buat)\b)"
 )

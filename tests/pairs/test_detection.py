@@ -1632,6 +1632,39 @@ def test_a_shouted_no_and_u_disabled_are_pushback_and_okay_or_what_agrees_to_not
     assert _pair(ANSWER, reply, revision)[0] >= DEFAULT_THRESHOLD
 
 
+# heuristic-12: from the fifteenth independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "sigue porfa, quiero saber cómo termina",
+        "la B, no quiero tocar la config de prod",
+        "2번으로 해줘. 팀이랑 이미 얘기했어",
+        "ooh the cast iron one. where do I buy it",
+        "update the fixtures and run the whole suite again",
+        "docs too pls",
+        "对上了。再按月拆一下北京的",
+        "Pardon yanlış dosyayı yapıştırmışım, doğrusu bu:",
+    ],
+)
+def test_more_picks_also_and_own_mistakes_in_more_words_state_no_problem(reply):
+    score, signals = _pair(MENU_ANSWER, reply, MENU_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_super_describing_someone_is_no_praise_and_are_you_serious_is_pushback():
+    from app.pairs.detection import _normalize, _score
+
+    _, signals = _score(
+        _normalize(ANSWER), "way too stiff. hes super chill, 3 sentences max", _normalize(REVISION)
+    )
+    assert "praise" not in signals
+    assert "wrong-output" in signals
+    _, signals = _score(_normalize(ANSWER), "super, danke!", _normalize(REVISION))
+    assert "praise" in signals
+    _, signals = _score(_normalize(ANSWER), "哈哈 你认真的？他看得懂才怪", _normalize(REVISION))
+    assert "correction" in signals
+
+
 def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     """The score stops being worked out once only lowering terms are left and the pair is already under
     MIN_STORED_SCORE (it is dropped whatever they add). Without that stop every set finds the same pairs, with
