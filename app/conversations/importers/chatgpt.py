@@ -38,8 +38,7 @@ import orjson
 from . import deepseek
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
-from ._training_rows import LostAnswers, restarted
-from ._turns import TurnBuilder, part_kind, require_answer, thinking_block
+from ._turns import TurnBuilder, part_kind, require_answer, thinking_block, tool_use
 from .base import ParsedConversation, SkipRecord
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -278,7 +277,6 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     mapping = expect(record.get("mapping"), dict, "mapping")
     builder = TurnBuilder()
     canvas = _Canvas()
-    watch = LostAnswers()
     stopped = False  # the latest answer's words were stopped before it ended
     for message in _thread(mapping, record.get("current_node")):
         author = message.get("author")
@@ -286,8 +284,10 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         if role == "tool" and _reasoning_note(builder, message):
             continue
         if role == "tool" and (images := _generated_images(message)):
+            # The image tool's picture is the answer's (left out, counted): kept as the call it was, so the prompt it
+            # answered stays a turn of its own, and no pair reaches across an answer without words.
             builder.dropped["generated image"] += images
-            watch.restarts("empty")  # an answer that is only a picture: no text for the prompt it answered
+            builder.block(tool_use(None, "image_generation", {"images": images}))
         if role not in ("user", "assistant", "system"):
             continue
         if role == "assistant" and (_reasoning(builder, message) or canvas.read(builder, message)):
@@ -300,26 +300,19 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             continue
         if role == "user":
             canvas.flush(builder)
-            if text.strip() and watch.restarts("user"):
-                # The prompt before was answered only with a picture: left in, it would merge with this one, which
-                # would read as a reply to an answer nobody sees. The conversation starts over here.
-                builder = restarted(builder)
             builder.user(text)
         elif role == "assistant":
-            if text.strip():
-                watch.restarts("answer")
             builder.text(_without_ui_elements(text, builder.dropped))
             canvas.flush(builder)
             stopped = _stopped(message) if text.strip() else stopped
         elif role == "system":
             builder.system(text)
     canvas.flush(builder)
-    require_answer(
-        builder,
-        "ChatGPT conversation whose answers are only generated images"
-        if builder.dropped["generated image"]
-        else "ChatGPT conversation without an answer",
-    )
+    require_answer(builder, "ChatGPT conversation without an answer")
+    if builder.dropped["generated image"] and not any(
+        t.role == "assistant" and t.text.strip() for t in builder.turns
+    ):
+        raise SkipRecord("ChatGPT conversation whose answers are only generated images")
     title = record.get("title")
     metadata = {key: record[key] for key in ("create_time", "update_time") if record.get(key) is not None}
     conversation = builder.conversation(

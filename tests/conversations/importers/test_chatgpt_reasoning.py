@@ -13,6 +13,7 @@ from typing import Any
 
 from app.conversations.importers import get_importer
 from app.conversations.importers.base import Skipped
+from app.pairs.detection import detect_pairs
 
 from .helpers import parse_one, turns
 
@@ -257,13 +258,19 @@ def test_images_an_image_tool_made_are_counted_and_a_chat_of_only_them_says_so()
     )
     record["current_node"] = "a2"
     chat = parse_one("chatgpt", json.dumps([record]).encode(), "conversations.json")
-    # The prompt answered only by the picture is left out: merged with the next one, that one would read as a reply
-    # to an answer nobody sees.
+    # The picture is the answer's image tool call (the image left out, counted): the prompt it answered stays a turn
+    # of its own, not merged with the next one, and no pair reaches across an answer without words.
     assert turns(chat) == [
+        ("user", "Draw a red fox in the snow"),
+        ("assistant", ""),
         ("user", "Why is it orange, not red?"),
         ("assistant", "Red foxes are rusty orange; I kept the real colour."),
     ]
-    assert chat.dropped == {"generated image": 1, "empty answer": 1}
+    assert chat.turns[1].blocks == [
+        {"type": "tool_use", "id": None, "name": "image_generation", "input": {"images": 1}}
+    ]
+    assert chat.dropped == {"generated image": 1}
+    assert detect_pairs([(t.role, t.text) for t in chat.turns]) == []
 
 
 def test_a_conversation_with_an_empty_mapping_is_skipped_as_empty() -> None:
