@@ -40,6 +40,7 @@ Title: a `custom-title` record, else a `summary` whose `leafUuid` is on the conv
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -138,7 +139,7 @@ class ClaudeCodeImporter:
         if not found and not finished:
             # Snapshot-only sessions, a prompt nobody answered, summaries only: known shapes, not errors. A file of a
             # subagent's thread alone (`agent-<id>.jsonl` beside the sessions, every entry `isSidechain`) says so.
-            if sidechain and not sessions_spoke(sessions):
+            if sidechain and not _sessions_spoke(sessions):
                 yield Skipped(SIDECHAIN)
             elif _only_api_errors(sessions):
                 yield Skipped(API_ERRORS)
@@ -180,12 +181,13 @@ def _only_prompts(sessions: dict[str, Session]) -> bool:
     return "user" in kinds and "assistant" not in kinds
 
 
-def sessions_spoke(sessions: dict[str, Session]) -> bool:
+def _sessions_spoke(sessions: dict[str, Session]) -> bool:
     """Whether any session holds a user or assistant entry of the main thread."""
     return any(session.leaf is not None for session in sessions.values())
 
 
 _PRETTY_PEEK = 4096
+_SPACE = re.compile(r"\s*")
 
 
 def _pretty_objects(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]] | RecordError]:
@@ -195,7 +197,7 @@ def _pretty_objects(stream: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]] | 
     decoder = json.JSONDecoder()
     at, line = 0, 1
     while True:
-        start = len(text) - len(text[at:].lstrip())
+        start = _SPACE.match(text, at).end()  # type: ignore[union-attr]  # `\s*` always matches
         if start >= len(text):
             return
         line += text.count("\n", at, start)

@@ -374,9 +374,8 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
     the next conversation when a prompt follows it; when an answer follows it (a tool's output fed back as a system
     message) it is part of that answer."""
     current: _Messages | None = None
-    held: tuple[Record, dict[str, Any]] | None = (
-        None  # a system message after talk, until the next one says which
-    )
+    # A system message after the talk began, held until the next message says which it is.
+    held: tuple[Record, dict[str, Any]] | None = None
     for item in items:
         if isinstance(item, RecordError):
             yield item
@@ -386,11 +385,7 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
         if role == "meta":
             continue
         if held is not None and role not in _SYSTEM_ROLES:
-            if (
-                type(message) is dict
-                and _role(message) in ("assistant", *_TOOL_ROLES)
-                and current is not None
-            ):
+            if _role(message) in ("assistant", *_TOOL_ROLES) and current is not None:
                 current.note(held[1])
             else:
                 if current is not None:
