@@ -17,9 +17,7 @@ from typing import IO
 import orjson
 
 from app.conversations.files import InputFile, inner_name
-from app.conversations.importers import FORMATS, HEAD_BYTES, detect_format, get_importer
-from app.conversations.importers._json import BOM
-from app.conversations.importers._records import first_byte, head_records
+from app.conversations.importers import HEAD_BYTES, detect_format, get_importer, no_format_reason
 from app.conversations.importers.base import (
     FileFormatError,
     ParsedConversation,
@@ -104,39 +102,6 @@ def _fenced_json(data: bytes) -> io.BytesIO | None:
     if match is None or match.group(1).lstrip()[:1] not in (b"{", b"["):
         return None
     return io.BytesIO(match.group(1))
-
-
-_TRANSCRIPT_LABELS = (
-    "`## User` / `## Assistant`, `**User:**` / `**Assistant:**`, `User:` / `Assistant:`, `You said:` / "
-    "`ChatGPT said:`, Claude Code's `> ` prompts and `⏺` answers"
-)
-
-
-def no_format_reason(head: bytes, name: str = "") -> str:
-    """Why no reader took a file, in words that point at what it lacks: for JSON the keys its first record has (no
-    reader knows that shape), for a table its header, for text the speaker labels a transcript needs."""
-    first = first_byte(head)
-    if name.lower().endswith((".csv", ".tsv")):
-        header = head.removeprefix(BOM).split(b"\n", 1)[0].decode(errors="replace").strip()[:200]
-        shape = f"a table whose columns are no shape read here (its header: {header})"
-    elif first is not None and first in b"{[":
-        records = head_records(head)
-        if records:
-            keys = ", ".join(list(records[0])[:8]) or "no keys"
-            shape = f"JSON whose records are no shape read here (the first holds {keys})"
-        else:
-            shape = "JSON that is no shape read here"
-    elif b"\x00" in head[:4096]:
-        shape = "a binary file, neither text nor JSON"
-    elif (lines := [line.strip() for line in head.splitlines()[:40] if line.strip()]) and sum(
-        line.startswith(b"{") for line in lines
-    ) * 2 >= len(lines):
-        # JSON Lines after a line that is not JSON (a `# exported by ...` comment, a title): say which line.
-        first = next(number for number, line in enumerate(head.splitlines(), 1) if line.strip())
-        shape = f"JSON Lines whose line {first} is not JSON (a comment or a title before the records)"
-    else:
-        shape = f"text without the speaker labels a transcript reader knows (such as {_TRANSCRIPT_LABELS})"
-    return f"matches no known format: {shape}; use --format to force one of {len(FORMATS)} (pairwise import --help)"
 
 
 def read_file(

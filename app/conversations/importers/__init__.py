@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator, Mapping
 
 from ._json import BOM
+from ._records import first_byte, head_records
 from .base import Importer
 
 # Sniffing order: the more specific shapes first. Preference records would otherwise pass for OpenAI or
@@ -196,3 +197,36 @@ def detect_format(head: bytes, filename: str) -> str | None:
     if hint is not None and IMPORTERS[hint].sniff(head, filename):
         return hint
     return next((name for name, importer in IMPORTERS.items() if importer.sniff(head, filename)), None)
+
+
+_TRANSCRIPT_LABELS = (
+    "`## User` / `## Assistant`, `**User:**` / `**Assistant:**`, `User:` / `Assistant:`, `You said:` / "
+    "`ChatGPT said:`, Claude Code's `> ` prompts and `⏺` answers"
+)
+
+
+def no_format_reason(head: bytes, name: str = "") -> str:
+    """Why no reader took a file, in words that point at what it lacks: for JSON the keys its first record has (no
+    reader knows that shape), for a table its header, for text the speaker labels a transcript needs."""
+    first = first_byte(head)
+    if name.lower().endswith((".csv", ".tsv")):
+        header = head.removeprefix(BOM).split(b"\n", 1)[0].decode(errors="replace").strip()[:200]
+        shape = f"a table whose columns are no shape read here (its header: {header})"
+    elif first is not None and first in b"{[":
+        records = head_records(head)
+        if records:
+            keys = ", ".join(list(records[0])[:8]) or "no keys"
+            shape = f"JSON whose records are no shape read here (the first holds {keys})"
+        else:
+            shape = "JSON that is no shape read here"
+    elif b"\x00" in head[:4096]:
+        shape = "a binary file, neither text nor JSON"
+    elif (lines := [line.strip() for line in head.splitlines()[:40] if line.strip()]) and sum(
+        line.startswith(b"{") for line in lines
+    ) * 2 >= len(lines):
+        # JSON Lines after a line that is not JSON (a `# exported by ...` comment, a title): say which line.
+        first = next(number for number, line in enumerate(head.splitlines(), 1) if line.strip())
+        shape = f"JSON Lines whose line {first} is not JSON (a comment or a title before the records)"
+    else:
+        shape = f"text without the speaker labels a transcript reader knows (such as {_TRANSCRIPT_LABELS})"
+    return f"matches no known format: {shape}; use --format to force one of {len(FORMATS)} (pairwise import --help)"

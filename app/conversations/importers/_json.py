@@ -64,6 +64,15 @@ def decode(data: bytes) -> Any:
     return value
 
 
+def json_or_text(text: str) -> Any:
+    """What a transcript wrote as a tool's arguments: their JSON value, or the text itself when it is not JSON
+    (arguments cut short, a shell command written bare)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+
+
 def _decode_reason(data: bytes, message: str) -> str:
     if message.startswith("depth limit exceeded"):
         return f"JSON nested deeper than {MAX_JSON_DEPTH} levels"

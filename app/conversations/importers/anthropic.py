@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from ._json import BOM, BadRecord
+from ._json import BOM, BadRecord, json_or_text
 from ._records import RecordImporter, as_object, expect, external_id, type_name
 from ._turns import TurnBuilder, flatten, response_block, tool_result, tool_use
 from .base import ParsedConversation, SkipRecord
@@ -148,10 +148,7 @@ def streamed_message(events: str) -> dict[str, Any] | None:
                 before = blocks[index].get(field)
                 blocks[index][field] = (before if type(before) is str else "") + piece
     for index, text in inputs.items():
-        try:
-            blocks[index]["input"] = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            blocks[index]["input"] = text
+        blocks[index]["input"] = json_or_text(text)
     if not blocks:
         return None
     return {**message, "role": "assistant", "content": [blocks[index] for index in sorted(blocks)]}

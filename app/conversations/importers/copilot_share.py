@@ -61,10 +61,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-import orjson
-
 from ._fences import closes, opens
-from ._json import BOM, BadRecord
+from ._json import BOM, BadRecord, json_or_text
 from ._records import read_text
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
 from .base import ParseResult, RecordError
@@ -143,11 +141,7 @@ def _tool(builder: TurnBuilder, name: str, body: list[str], failed: bool) -> Non
             at += 1
             while at < len(text) and not closes(text[at], "```"):
                 at += 1
-            raw = "\n".join(text[start + 1 : at])
-            try:
-                arguments = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                arguments = raw
+            arguments = json_or_text("\n".join(text[start + 1 : at]))
         elif line.strip() != "</details>" and (fence := opens(line)):
             start = at
             at += 1

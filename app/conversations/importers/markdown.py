@@ -32,7 +32,7 @@ import orjson
 
 from . import open_webui
 from ._fences import FENCE, closes, opens
-from ._json import BOM, BadRecord, decode
+from ._json import BOM, BadRecord, decode, json_or_text
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_result, tool_use, without_citation_cards
 from .base import ParseResult, RecordError, Skipped
@@ -797,12 +797,7 @@ def _add_claude_exporter_answer(builder: TurnBuilder, text: str) -> None:
             builder.text(_body(pending[:at]))
             pending = []
             calls += 1
-            request = "\n".join(inner)
-            try:
-                given_input: Any = orjson.loads(request)
-            except orjson.JSONDecodeError:
-                given_input = request
-            builder.block(tool_use(f"export_{calls}", name, given_input))
+            builder.block(tool_use(f"export_{calls}", name, json_or_text("\n".join(inner))))
             # `*Response*` and its fence, when they follow.
             if (
                 k + 1 < len(segments)

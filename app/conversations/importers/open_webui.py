@@ -28,9 +28,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-import orjson
-
-from ._json import BOM, BadRecord
+from ._json import BOM, BadRecord, json_or_text
 from ._records import (
     RecordImporter,
     converted,
@@ -187,12 +185,7 @@ def _phases(builder: TurnBuilder, phases: list[Any]) -> None:
 
 
 def _json_or_text(value: str | None) -> Any:
-    if value is None:
-        return None
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return value
+    return None if value is None else json_or_text(value)
 
 
 def _result_text(value: str) -> str:

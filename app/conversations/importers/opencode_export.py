@@ -58,10 +58,8 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-import orjson
-
 from ._fences import closes, opens
-from ._json import BOM, BadRecord
+from ._json import BOM, BadRecord, json_or_text
 from ._records import read_text
 from ._turns import TurnBuilder, tool_result, tool_use
 from .base import ParseResult, RecordError
@@ -203,7 +201,7 @@ def _add_assistant(builder: TurnBuilder, body: list[str]) -> None:
                 at = probe + 1
                 break
             if detail.group(1) == "Input":
-                arguments = _json(content)
+                arguments = json_or_text(content)
             else:
                 output, failed = content, detail.group(1) == "Error"
         builder.block(tool_use(None, name, arguments if arguments is not None else {}))
@@ -265,13 +263,6 @@ def _speaks_to_them(paragraph: str) -> bool:
 
 def _is_tool(line: str) -> bool:
     return _TOOL.match(line) is not None or _TOOL_STUB.match(line) is not None
-
-
-def _json(content: str) -> Any:
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return content
 
 
 class OpenCodeExportImporter:

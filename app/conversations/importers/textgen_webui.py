@@ -29,9 +29,7 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-import orjson
-
-from ._json import BOM, BadRecord, has_top_key
+from ._json import BOM, BadRecord, has_top_key, json_or_text
 from ._records import parse_records, sniff_head, type_name
 from ._turns import TurnBuilder, prompt_title, split_thinking, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, SkipRecord
@@ -103,12 +101,7 @@ def _attachments(builder: TurnBuilder, entry: dict[str, Any]) -> list[dict[str, 
 
 
 def _arguments(value: Any) -> Any:
-    if type(value) is str:
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
+    return json_or_text(value) if type(value) is str else value
 
 
 def _calls(builder: TurnBuilder, calls: Any) -> None:
