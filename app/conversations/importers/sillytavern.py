@@ -2,7 +2,8 @@
 chats/<id>.jsonl`): one conversation a file, as SillyTavern's `/api/chats/save` and `/api/chats/group/save` write it.
 
 The first line is a header, `{user_name, character_name, create_date, chat_metadata}` (a group chat's says
-`"unused"` for both names; group chats saved before SillyTavern kept metadata there have no header at all). Each
+`"unused"` for both names; group chats saved before SillyTavern kept metadata there have no header at all;
+TavernAI's group "rooms", `public/rooms/<name>.jsonl`, list the characters instead, `character_names`). Each
 other line is a message: `{name, is_user, is_system, send_date, mes, extra, swipe_id, swipes, swipe_info,
 gen_started, gen_finished, force_avatar, original_avatar}`.
 
@@ -43,7 +44,9 @@ _GROUP_FOLDER = "group chats"
 
 def _is_header(record: dict[str, Any]) -> bool:
     return type(record.get("chat_metadata")) is dict or (
-        "user_name" in record and "character_name" in record and "mes" not in record
+        "user_name" in record
+        and ("character_name" in record or type(record.get("character_names")) is list)
+        and "mes" not in record
     )
 
 
@@ -55,7 +58,10 @@ def _head_hint(head: bytes) -> bool:
     """A first line longer than the head (a large `chat_metadata`): the header's keys, or a message's."""
     return (
         has_top_key(head, b'"chat_metadata"')
-        or (has_top_key(head, b'"user_name"') and has_top_key(head, b'"character_name"'))
+        or (
+            has_top_key(head, b'"user_name"')
+            and (has_top_key(head, b'"character_name"') or has_top_key(head, b'"character_names"'))
+        )
         or (has_top_key(head, b'"mes"') and has_top_key(head, b'"is_user"'))
     )
 
@@ -149,6 +155,10 @@ class _Chat:
             self._fold(message, extra, group)
         builder = self.builder
         if len({turn.role for turn in builder.finish(complete=False)}) < 2:
+            if not self.prompted and self.messages:
+                return Skipped(
+                    "SillyTavern chat without a message from the person (the characters' greeting alone)"
+                )
             return Skipped("SillyTavern chat without a conversation")
         return builder.conversation(
             self._external_id(header), title=self.title, metadata=self._metadata(header)
@@ -210,6 +220,9 @@ class _Chat:
                 value = header.get(key)
                 if type(value) in (str, int) and value != _UNUSED and value != "":
                     metadata[key] = value
+            names = header.get("character_names")
+            if type(names) is list and (names := [name for name in names if type(name) is str and name]):
+                metadata["character_names"] = names
             chat_metadata = header.get("chat_metadata")
             integrity = chat_metadata.get("integrity") if type(chat_metadata) is dict else None
             if type(integrity) is str and integrity:

@@ -178,7 +178,9 @@ def test_bad_lines_are_named_and_a_chat_without_a_prompt_is_skipped() -> None:
     ]
     header, greeting, *_ = _lines(CHAT)
     results = list(get_importer("sillytavern").parse(io.BytesIO(jsonl(header, greeting)), "new.jsonl"))
-    assert results == [Skipped("SillyTavern chat without a conversation")]
+    assert results == [
+        Skipped("SillyTavern chat without a message from the person (the characters' greeting alone)")
+    ]
 
 
 def test_a_sillytavern_folder_imports_once_and_skips_backups(engine: Engine, tmp_path: Path) -> None:
@@ -191,3 +193,55 @@ def test_a_sillytavern_folder_imports_once_and_skips_backups(engine: Engine, tmp
     assert dict(summary.skipped) == {"SillyTavern chat backup (an earlier copy of a chat)": 1}
     again = run_import(engine, paths=[USER])
     assert (again.conversations_added, again.duplicates) == (0, 3)
+
+
+def test_a_tavernai_room_lists_its_characters_and_reads_as_a_group_chat() -> None:
+    # TavernAI's group "rooms" (public/rooms/<name>.jsonl, as a real repository committed them): the header lists
+    # the characters (`character_names`) and has no `character_name`; messages carry the speaker's `chid`.
+    header = {
+        "user_name": "You",
+        "character_names": ["Rin", "Tomas"],
+        "create_date": 1684669029632,
+        "notes": "",
+        "notes_type": "discr",
+        "scenario": "",
+    }
+    greeting = {
+        "name": "Rin",
+        "is_user": False,
+        "is_name": True,
+        "send_date": 1684669022872,
+        "mes": "*waves*",
+        "chid": 0,
+    }
+    prompt = {"name": "You", "is_user": True, "is_name": True, "send_date": 1684669100000, "mes": "Where to?"}
+    first = {
+        "name": "Rin",
+        "is_user": False,
+        "is_name": True,
+        "send_date": 1684669110000,
+        "mes": "North.",
+        "chid": 0,
+    }
+    second = {
+        "name": "Tomas",
+        "is_user": False,
+        "is_name": True,
+        "send_date": 1684669120000,
+        "mes": "South!",
+        "chid": 1,
+    }
+    data = jsonl(header, greeting, prompt, first, second)
+    assert detect_format(data, "Harbor.jsonl") == "sillytavern"
+    conversation = parse_one("sillytavern", data, "public/rooms/Harbor.jsonl")
+    assert turns(conversation) == [("user", "Where to?"), ("assistant", "Rin: North.\n\nTomas: South!")]
+    assert conversation.metadata == {
+        "user_name": "You",
+        "character_names": ["Rin", "Tomas"],
+        "create_date": 1684669029632,
+    }
+    # A room of greetings only, nobody having written yet, is skipped with that reason (it was an unread file).
+    results = list(get_importer("sillytavern").parse(io.BytesIO(jsonl(header, greeting)), "Harbor.jsonl"))
+    assert results == [
+        Skipped("SillyTavern chat without a message from the person (the characters' greeting alone)")
+    ]
