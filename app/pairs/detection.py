@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-12"
+DETECTOR_VERSION = "heuristic-13"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -128,6 +129,7 @@ _REVISION_TAIL = 300
 # A fence runs to the next ``` or the end (```.*?(?:```|\Z) with DOTALL, without trying both at every character).
 _FENCE = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
 _QUOTE_LINE = re.compile(r"^>.*$", re.MULTILINE)
+_FENCE_OPENS_LINE = re.compile(r"^[ \t]{0,3}```", re.MULTILINE)
 _WORD = re.compile(r"\w+")
 # Bytes that `\w` does not match in ASCII text, mapped to a space.
 _NON_WORD_TO_SPACE = bytes(
@@ -519,7 +521,9 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         z += _TOO_SHORT
         signals.append("chosen-too-short")
     new_code = False
-    if "```" in revision and not acceptance:  # after "works, thanks", new code answers a new request
+    # After "works, thanks", new code answers a new request. Only a fence that opens a line is code: "saved as
+    # ```python blocks" in a sentence is not.
+    if "```" in revision and not acceptance and _FENCE_OPENS_LINE.search(revision) is not None:
         code = " ".join(_FENCE.findall(revision))
         new_code = (
             "```" not in answer
@@ -573,17 +577,39 @@ def _answers_question(answer: str, reply: str) -> bool:
     return _OFFER.search(tail, max(len(tail) - 160, 0)) is None
 
 
+# A closing question that offers alternatives ("... or ...?"), and the most words of a reply taking one up.
+_ALTERNATIVES = re.compile(
+    r"\b(?:or|ou|o|oder|ou prefere|или|albo|of)\b|还是|或者|還是|または|それとも|아니면"
+)
+_OPTION_WORDS = 20
+
+
 def _picks_from_question(answer: str, reply: str) -> bool:
     """A reply of at most three words, every one of them a word of the answer's closing question (its last 300
-    characters, holding a question mark)."""
+    characters, holding a question mark); or a longer one that takes up an option of a closing question offering
+    alternatives in that option's words ("...keep it linked to the project, or extract all the content?" "quero
+    extrair todo o conteudo, tudo": three words in a row of the question, accents aside)."""
     words = _WORD.findall(reply)
-    if not words or len(words) > 3 or len(reply) > 40:
+    if not words:
         return False
     tail = answer[-300:]
     if "?" not in tail and "\uff1f" not in tail:
         return False
-    asked = set(_WORD.findall(tail))
-    return all(word in asked for word in words)
+    if len(words) <= 3 and len(reply) <= 40:
+        asked = set(_WORD.findall(tail))
+        return all(word in asked for word in words)
+    if len(words) > _OPTION_WORDS or _ALTERNATIVES.search(tail) is None:
+        return False
+    asked_words = _WORD.findall(_unaccented(tail))
+    runs = {tuple(asked_words[at : at + 3]) for at in range(len(asked_words) - 2)}
+    words = _WORD.findall(_unaccented(reply))
+    return any(tuple(words[at : at + 3]) in runs for at in range(len(words) - 2))
+
+
+def _unaccented(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _asks_negatively(reply: str) -> bool:

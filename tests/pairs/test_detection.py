@@ -1679,3 +1679,58 @@ def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     monkeypatch.setattr(detection, "_STORED_Z", float("-inf"))
     assert [detect_pairs(turns) for turns in conversations] == stopped
     assert sum(map(len, stopped)) > 500
+
+
+# heuristic-13: from a fifth fetch of real files (written in other words here).
+CHOICE_ANSWER = (
+    "Your notes can move in two ways. The vault can stay where it is and the new laptop can open it over the "
+    "network share, which keeps one copy but needs the share mounted. Or the whole vault can be copied into the "
+    "laptop's documents folder and synced from there, which works offline.\n\nDo you want to keep the vault on the "
+    "network share, or copy the whole vault into the documents folder so it works offline?"
+)
+CHOICE_NEXT = (
+    "Copying the vault: close the app on both machines, copy the vault folder with its hidden .obsidian folder into "
+    "Documents, then open it from the laptop with Open folder as vault. The sync plugin picks it up from there."
+)
+
+
+CHOICE_ANSWER_PT = (
+    "Dá para levar as receitas de dois jeitos: deixar a planilha onde está e só compartilhar o link com a sua irmã, "
+    "ou montar um caderno novo no Notion com uma página por receita.\n\nVocê prefere só compartilhar o link da "
+    "planilha, ou quer montar o caderno no Notion com todas as receitas?"
+)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reply"),
+    [
+        (
+            CHOICE_ANSWER,
+            "i want to copy the whole vault into the documents folder, everything, all the notes",
+        ),
+        (CHOICE_ANSWER, "copy the whole vault into documents please, every note and attachment"),
+        (CHOICE_ANSWER_PT, "quero montar o caderno no notion, com tudo... todas as receitas e fotos"),
+    ],
+)
+def test_a_reply_taking_up_an_option_of_the_closing_question_in_its_words_states_no_problem(answer, reply):
+    score, signals = _pair(answer, reply, CHOICE_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_an_option_taken_up_with_a_complaint_is_still_pushback():
+    reply = "copy the whole vault into the documents folder? i did that and it deleted half my notes"
+    score, signals = _pair(CHOICE_ANSWER, reply, "Sorry about that, " + CHOICE_NEXT)
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_backticks_written_in_a_sentence_are_no_new_code():
+    """A revision that names fences in its prose ("saved as ```python and ```bash blocks") holds no code block:
+    only a fence opening a line is code."""
+    revision = (
+        "The export keeps every code block as written, saved as ```python and ```bash blocks inside the Markdown, "
+        "so the files it makes can be opened in any editor and nothing is lost."
+    )
+    _, signals = _pair(ANSWER, "where do the files go?", revision)
+    assert "chosen-new-code" not in signals
+    _, signals = _pair(ANSWER, "where do the files go?", "Here:\n\n```bash\nls ~/exports\n```")
+    assert "chosen-new-code" in signals
