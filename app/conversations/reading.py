@@ -17,7 +17,7 @@ from typing import IO
 import orjson
 
 from app.conversations.files import InputFile, inner_name
-from app.conversations.importers import HEAD_BYTES, detect_format, get_importer, no_format_reason
+from app.conversations.importers import BOM, HEAD_BYTES, detect_format, get_importer, no_format_reason
 from app.conversations.importers.base import (
     FileFormatError,
     ParsedConversation,
@@ -93,6 +93,19 @@ _FENCED_JSON = re.compile(rb"\A(?:[^\n]*\n){0,12}?```json[ \t]*\r?\n(.*?)\r?\n``
 _MAX_FENCED_BYTES = 64 * 1024 * 1024
 
 
+def _string_json(data: bytes) -> io.BytesIO | None:
+    """The JSON a file's one JSON string holds (an object or an array), or None."""
+    if len(data) > _MAX_FENCED_BYTES:
+        return None
+    try:
+        text = orjson.loads(data.removeprefix(BOM))
+    except orjson.JSONDecodeError:
+        return None
+    if type(text) is not str or text.lstrip()[:1] not in ("{", "["):
+        return None
+    return io.BytesIO(text.encode())
+
+
 def _fenced_json(data: bytes) -> io.BytesIO | None:
     """The JSON of a Markdown file that is only notes and one fenced JSON block, or None (the rest of the file
     read already: its hash is complete)."""
@@ -133,6 +146,13 @@ def read_file(
             wrapped = _fenced_json(stream.read(_MAX_FENCED_BYTES + 1))
             if wrapped is not None:
                 stream, head = wrapped, wrapped.getvalue()[:HEAD_BYTES]
+                fmt = detect_format(head, name)
+        if fmt is None and head.removeprefix(BOM).lstrip()[:1] == b'"':
+            # JSON written twice (`json.dump(json.dumps(store))`, a real LlamaIndex chat store): a JSON string
+            # holding the export; the string's JSON is read as its own format.
+            inner = _string_json(stream.read(_MAX_FENCED_BYTES + 1))
+            if inner is not None:
+                stream, head = inner, inner.getvalue()[:HEAD_BYTES]
                 fmt = detect_format(head, name)
         if fmt is None and name.lower().endswith((".html", ".htm")):
             # Folders of exports hold other pages (a viewer, an index): known not to be a format read here.

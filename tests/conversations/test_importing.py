@@ -334,6 +334,30 @@ class TestRecordErrors:
         ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[path]))
         assert reason.startswith("matches no known format: JSON Lines whose line 1 is not JSON")
 
+    def test_json_written_twice_is_read_as_the_json_its_string_holds(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        # `json.dump(json.dumps(store), f)`, as a real LlamaIndex chat store was saved: one JSON string holding the
+        # export. It read as text without speaker labels before.
+        store = {
+            "store": {
+                "u1": [
+                    {"role": "user", "content": "Is the ferry running today?", "additional_kwargs": {}},
+                    {"role": "assistant", "content": "Yes, every hour from 7.", "additional_kwargs": {}},
+                ]
+            },
+            "class_name": "SimpleChatStore",
+        }
+        path = _write(tmp_path / "chat_store.json", json.dumps(json.dumps(store)).encode())
+        summary = run_import(engine, paths=[path])
+        assert (summary.conversations_added, summary.error_count) == (1, 0)
+        (row,) = _files(engine, summary.batch_id)
+        assert row.format == "llamaindex"
+        # A JSON string of prose is still no format.
+        prose = _write(tmp_path / "note.json", json.dumps("just a note, nothing more").encode())
+        ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[prose]))
+        assert reason.startswith("matches no known format")
+
     def test_an_unknown_json_shape_names_the_keys_it_holds(self, engine: Engine, tmp_path: Path) -> None:
         path = _write(
             tmp_path / "people.json", b'[{"uuid": "u1", "full_name": "Ana", "email_address": "a@x.org"}]'

@@ -206,6 +206,38 @@ def _blocks(text: str) -> tuple[_Template, str, list[tuple[str, str]]] | None:
     return None
 
 
+# Templates marked by special tokens, which a preference row's prompt may be rendered in (ChatML's `<|im_start|>`):
+# words such as `User:` or `### Instruction:` in a prompt are the person's own.
+_TOKEN_TEMPLATES = tuple(
+    t for t in _TEMPLATES if t.name in ("chatml", "llama-3", "gemma", "zephyr", "deepseek")
+)
+
+
+def add_templated_prompt(builder: TurnBuilder, text: str) -> re.Pattern[str] | None:
+    """A preference row's prompt rendered with a chat template (`<|im_start|>system\n...<|im_end|>\n<|im_start|>user
+    \n...<|im_end|>\n<|im_start|>assistant\n`, a real DPO file): its blocks fed to `builder`, the answer's empty
+    opening marker at its end left out. Returns the template's special tokens (to take out of the answers), or None
+    when the prompt holds no such template (nothing is fed)."""
+    for template in _TOKEN_TEMPLATES:
+        if template.opening.search(text) is None:
+            continue
+        pieces = template.opening.split(text)
+        preamble = _clean(template, pieces[0])
+        blocks = [
+            (speaker, _clean(template, piece))
+            for speaker, piece in zip(pieces[1::2], pieces[2::2], strict=True)
+        ]
+        while blocks and template.roles.get(blocks[-1][0]) == "assistant" and not blocks[-1][1]:
+            blocks.pop()
+        if (preamble and not template.preamble) or "user" not in {template.roles.get(s) for s, _ in blocks}:
+            continue
+        builder.system(preamble)
+        for speaker, said in blocks:
+            _add(builder, template, speaker, said)
+        return template.tokens
+    return None
+
+
 def _answer(builder: TurnBuilder, text: str) -> None:
     thought = _THINKING.match(text)
     if thought is not None:

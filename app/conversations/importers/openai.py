@@ -83,7 +83,24 @@ _SYSTEM_ROLES = ("system", "developer")
 _TOOL_ROLES = ("tool", "function")
 # Roles other tools write for the same three speakers: Cohere's `System` / `User` / `Chatbot` (its chat
 # fine-tuning format), `human` and `bot` in older datasets, Gemini's `model`. Case is ignored.
-_ROLE_NAMES = {"chatbot": "assistant", "bot": "assistant", "model": "assistant", "human": "user"}
+_ROLE_NAMES = {
+    "chatbot": "assistant",
+    "bot": "assistant",
+    "model": "assistant",
+    "ai": "assistant",
+    "human": "user",
+}
+# Keys a chat log writes on each message line to say which chat it belongs to (a real `chat_log.jsonl`:
+# `{"session": 1782250872, "role": "user", ...}`): where the value changes, the next conversation begins.
+_SESSION_KEYS = (
+    "session",
+    "session_id",
+    "sessionId",
+    "conversation_id",
+    "conversationId",
+    "thread_id",
+    "chat_id",
+)
 # Signs that a `messages` record is OpenAI-shaped rather than Anthropic-shaped.
 _OPENAI_PART_TYPES = ("image_url", "input_audio", "file", "refusal")
 
@@ -330,6 +347,7 @@ class _Messages:
         self.start = start
         self.line = line
         self.talked = False
+        self.session: object = None
         # shell_gpt 0.9: what ends each prompt after the first (`\nAnswer:`), once the first one unwrapped.
         self.suffix: str | None = None
 
@@ -384,6 +402,11 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
         role = message.get("role") if type(message) is dict else None
         if role == "meta":
             continue
+        session = _session(message)
+        if current is not None and session is not None and session != current.session:
+            # Another chat's first message; a system message held from the chat before answered nothing.
+            yield current.result(filename)
+            current, held = None, None
         if held is not None and role not in _SYSTEM_ROLES:
             if _role(message) in ("assistant", *_TOOL_ROLES) and current is not None:
                 current.note(held[1])
@@ -403,6 +426,7 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
             held = None
         if current is None:
             current = _started(item)
+            current.session = session
         try:
             current.add(message)
         except BadRecord as exc:
@@ -414,6 +438,17 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
         current = _started(held[0])
         current.add(held[1])
     yield Skipped(_NO_TALK) if current is None else current.result(filename)
+
+
+def _session(message: Any) -> object:
+    """The chat a message line says it belongs to, or None."""
+    if type(message) is not dict:
+        return None
+    for key in _SESSION_KEYS:
+        value = message.get(key)
+        if type(value) is str or type(value) is int:
+            return value
+    return None
 
 
 def _started(item: Record) -> _Messages:

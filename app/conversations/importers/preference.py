@@ -61,6 +61,7 @@ from ._json import BadRecord, decode
 from ._records import RecordImporter, expect, external_id, parse_records, peekable, type_name
 from ._turns import TurnBuilder, add_marked_prompt, append_pair
 from .base import ParsedConversation, ParsedTurn, ParseResult, SkipRecord
+from .chat_template import add_templated_prompt
 from .openai import add_messages
 
 SHAPES = (
@@ -211,7 +212,11 @@ def _prompt(builder: TurnBuilder, record: dict[str, Any]) -> tuple[Any, Any]:
         builder.user("\n\n".join(t for t in (record["instruction"], extra) if type(t) is str and t.strip()))
         return chosen, rejected
     if type(prompt) is str:
-        add_marked_prompt(builder, prompt)
+        tokens = add_templated_prompt(builder, prompt)
+        if tokens is None:
+            add_marked_prompt(builder, prompt)
+        elif type(chosen) is str and type(rejected) is str:
+            return tokens.sub("", chosen).strip(), tokens.sub("", rejected).strip()
     elif type(prompt) is list:
         add_messages(builder, prompt, "prompt")
     else:

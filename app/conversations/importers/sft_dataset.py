@@ -20,6 +20,10 @@ training frameworks' documentation:
 - prompt-completion rows (TRL's prompt-completion datasets, mlx-lm's `completions`): `{"prompt", "completion"}`,
   strings, or in TRL's conversational form a list of messages and a list holding the assistant's message; TRL's
   unpaired preference rows (KTO) keep their `label` as metadata;
+- one exchange a script logged (a real `conversation_history.json` of `{"prompt", "response"}`, a real
+  `chat_history.jsonl` of `{"user", "assistant", "model", ...}`): both strings, the prompt and its answer (a reasoning
+  model's `<think>` opening the answer kept as a thinking block); `model` is metadata, other keys (settings, times)
+  are left out;
 - glaive-function-calling-v2 (glaiveai): `{"system", "chat"}`, `system` the system prompt (after its `SYSTEM: `)
   and `chat` the turns in one string, each opened by `USER: `, `ASSISTANT: ` or `FUNCTION RESPONSE: ` (an answer
   ends with `<|endoftext|>`): an answer's `<functioncall> {"name", "arguments"}` is a tool call, the function's
@@ -47,7 +51,7 @@ from ._training_rows import (
     restarted,
     without_placeholders,
 )
-from ._turns import TurnBuilder, add_marked_prompt, tool_result, tool_use
+from ._turns import TurnBuilder, add_marked_prompt, split_thinking, tool_result, tool_use
 from .base import ParsedConversation, SkipRecord
 from .openai import add_message, message_kind, parse_arguments, read_messages
 
@@ -225,6 +229,15 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         builder = _completion(record, placeholders)
         if type(record.get("label")) is bool:
             metadata["label"] = record["label"]
+    elif _is_logged_exchange(record):
+        prompt_key, answer_key = ("user", "assistant") if "user" in record else ("prompt", "response")
+        builder.user(_text(record[prompt_key], prompt_key))
+        thinking, answer = split_thinking(_answer(record, answer_key))
+        if thinking:
+            builder.block({"type": "thinking", "thinking": thinking})
+        builder.text(answer)
+        if type(record.get("model")) is str and record["model"]:
+            metadata["model"] = record["model"]
     else:
         add_marked_prompt(builder, _text(record.get("prompt"), "prompt"))
         builder.text(_text(record.get("response"), "response"))
@@ -244,6 +257,19 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         system_prompt=builder.system_prompt,
         metadata=metadata,
         dropped=dict(+builder.dropped),
+    )
+
+
+def _is_logged_exchange(record: dict[str, Any]) -> bool:
+    """`{prompt, response}` without HelpSteer's ratings, or `{user, assistant}`: strings, no preference beside them."""
+    if "chosen" in record or "rejected" in record:
+        return False
+    if type(record.get("user")) is str and type(record.get("assistant")) is str:
+        return True
+    return (
+        type(record.get("prompt")) is str
+        and type(record.get("response")) is str
+        and not any(key in record for key in _RATINGS)
     )
 
 
@@ -267,6 +293,8 @@ def _looks(record: dict[str, Any]) -> bool:
         return True
     if "prompt" in record and "completion" in record and "chosen" not in record:
         return True
+    if _is_logged_exchange(record):
+        return True
     return "prompt" in record and "response" in record and any(key in record for key in _RATINGS)
 
 
@@ -275,7 +303,8 @@ _HINTS = (
     (b'"chat"', (b"USER: ",)),
     (b'"instruction"', (b'"response"', b'"output"', b'"input"')),
     (b'"query"', (b'"response"',)),
-    (b'"prompt"', (b'"completion"',)),
+    (b'"prompt"', (b'"completion"', b'"response"')),
+    (b'"user"', (b'"assistant"',)),
 )
 
 

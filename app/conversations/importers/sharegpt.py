@@ -112,7 +112,7 @@ def _kind(turn: Any) -> str:
     if source in _USER:
         return "user"
     if source in _ASSISTANT:
-        value = turn.get("value")
+        value = turn.get(_text_key(turn))
         return "empty" if type(value) is str and (not value or value.isspace()) else "answer"
     return "answer" if source == "function_call" or source in _TOOL_RESULT else "other"
 
@@ -129,7 +129,8 @@ def _read_turns(builder: TurnBuilder, turns: list[Any], placeholders: tuple[str,
             add_message(builder, without_media(turn, placeholders), where)
             continue
         source = turn.get("from")
-        value = expect(turn.get("value"), str, f"{where}.value")
+        key = _text_key(turn)
+        value = expect(turn.get(key), str, f"{where}.{key}")
         if source in _USER:
             builder.user(without_placeholders(value, placeholders))
         elif source in _ASSISTANT:
@@ -153,12 +154,18 @@ def _read_turns(builder: TurnBuilder, turns: list[Any], placeholders: tuple[str,
 def _answer(turn: Any, field: str) -> ParsedTurn:
     """A stated answer, `{from, value}` or `{role, content}`, as an assistant turn (its Hermes-format calls and
     reasoning as blocks)."""
-    key = "content" if type(turn) is dict and "value" not in turn and "content" in turn else "value"
+    key = _text_key(turn)
     value = expect(expect(turn, dict, field).get(key), str, f"{field}.{key}")
     builder = TurnBuilder()
     _add_answer(builder, value, 0)
     turns = builder.finish(complete=False)
     return turns[0] if turns else ParsedTurn("assistant", value)
+
+
+def _text_key(turn: Any) -> str:
+    """Where a turn holds its text: `value`, or `content` in rows that name the speaker `from` but the text as
+    OpenAI does (`{"from": "user", "content": ...}`, a real DPO demo file)."""
+    return "content" if type(turn) is dict and "value" not in turn and "content" in turn else "value"
 
 
 def _stated_answers(turns: list[Any]) -> tuple[list[Any], dict[str, ParsedTurn]]:

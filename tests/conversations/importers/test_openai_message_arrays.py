@@ -270,3 +270,32 @@ def test_a_system_message_then_an_item_that_is_no_message_is_an_error_at_its_ind
     assert error.json_path == "$[3]"
     assert isinstance(second, ParsedConversation)
     assert (second.system_prompt, turns(second)) == ("note", [("user", "q2"), ("assistant", "y")])
+
+
+def test_message_lines_split_where_their_session_changes_and_ai_is_the_assistant() -> None:
+    # A real bot's `chat_log.jsonl`: one message a line, `role: "ai"` for its answers, `session` naming the chat.
+    # Before, every "ai" line was an error and nothing was stored; with the role read, the chats ran together
+    # (a false pair across two sessions).
+    data = (
+        b'{"session": 11, "role": "user", "content": ":q", "timestamp": 1}\n'
+        b'{"session": 12, "role": "user", "content": "How tall is Ben Nevis?", "timestamp": 2}\n'
+        b'{"session": 12, "role": "ai", "content": "1,345 metres.", "timestamp": 3}\n'
+        b'{"session": 13, "role": "user", "content": "describe a heron to me", "timestamp": 4}\n'
+        b'{"session": 13, "role": "ai", "content": "A tall grey wading bird.", "timestamp": 5}\n'
+        b'{"session": 13, "role": "user", "content": "where do they nest?", "timestamp": 6}\n'
+        b'{"session": 13, "role": "ai", "content": "In colonies, high in trees.", "timestamp": 7}\n'
+    )
+    assert detect_format(data, "chat_log.jsonl") == "openai"
+    results = list(get_importer("openai").parse(io.BytesIO(data), "chat_log.jsonl"))
+    assert results[0] == Skipped("message list without a prompt and an answer")
+    chats = [r for r in results if isinstance(r, ParsedConversation)]
+    assert [turns(chat) for chat in chats] == [
+        [("user", "How tall is Ben Nevis?"), ("assistant", "1,345 metres.")],
+        [
+            ("user", "describe a heron to me"),
+            ("assistant", "A tall grey wading bird."),
+            ("user", "where do they nest?"),
+            ("assistant", "In colonies, high in trees."),
+        ],
+    ]
+    assert [chat.line for chat in chats] == [2, 4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from app.conversations.importers import detect_format
@@ -251,3 +252,27 @@ def test_ultrafeedback_raw_rows_pair_the_best_and_worst_scored_completions() -> 
     assert _skipped("preference_datasets/ultrafeedback_raw.jsonl") == [
         "UltraFeedback record whose completions all share one score: no answer preferred"
     ]
+
+
+def test_a_prompt_rendered_with_chatml_reads_as_its_turns_and_the_answers_lose_the_end_token() -> None:
+    # A real DPO file: the prompt a ChatML string ending on the answer's opening marker, the answers closed by
+    # <|im_end|>. Before, the whole template was the person's words and the token ended both answers.
+    row = {
+        "prompt": "<|im_start|>system\nCheck the premise first.<|im_end|>\n<|im_start|>user\nWhy is the moon made of "
+        "cheese?<|im_end|>\n<|im_start|>assistant\n",
+        "chosen": "It is not: the moon is rock.<|im_end|>",
+        "rejected": "Because of the milk in space.<|im_end|>",
+    }
+    conversations, errors = parse("preference", json.dumps(row).encode() + b"\n", "dpo_train.jsonl")
+    assert errors == []
+    (conversation,) = conversations
+    assert conversation.system_prompt == "Check the premise first."
+    assert turns(conversation) == [
+        ("user", "Why is the moon made of cheese?"),
+        ("assistant", "Because of the milk in space."),
+        ("assistant", "It is not: the moon is rock."),
+    ]
+    # A prompt that only mentions a marker in prose is the person's words as written.
+    plain = {"prompt": "What does User: mean in a log?", "chosen": "A speaker label.", "rejected": "Nothing."}
+    (conversation,), _ = parse("preference", json.dumps(plain).encode() + b"\n", "dpo.jsonl")
+    assert conversation.turns[0].text == "What does User: mean in a log?"

@@ -220,3 +220,50 @@ def test_glaive_function_calling_rows_read_their_calls_and_responses() -> None:
     assert call["name"] == "convert_currency"
     assert call["input"] == {"amount": 50, "from": "EUR", "to": "JPY"}
     assert result["content"] == '{"converted": 8125}'
+
+
+def test_an_exchange_a_script_logged_is_one_conversation() -> None:
+    # Two real logs: `{prompt, response}` (a reasoning model's answer opening with <think>) and `{user, assistant}`
+    # with the call's settings beside them. Both matched no known format before.
+    data = json.dumps(
+        [
+            {
+                "prompt": "Pun about owls?",
+                "response": "<think>\nsomething with 'whooo'\n</think>\n\nOwl be seeing you.",
+            }
+        ]
+    ).encode()
+    assert detect_format(data, "conversation_history.json") == "sft-dataset"
+    conversation = parse_one("sft-dataset", data, "conversation_history.json")
+    assert turns(conversation) == [("user", "Pun about owls?"), ("assistant", "Owl be seeing you.")]
+    assert conversation.turns[1].blocks == [
+        {"type": "thinking", "thinking": "something with 'whooo'"},
+        {"type": "text", "text": "Owl be seeing you."},
+    ]
+    logged = jsonl(
+        {
+            "timestamp_utc": "2026-06-27T09:05:39Z",
+            "model": "qwen2.5:0.5b",
+            "temperature": 0.3,
+            "user": "2+2?",
+            "assistant": "4",
+        },
+        {
+            "timestamp_utc": "2026-06-27T09:06:01Z",
+            "model": "qwen2.5:0.5b",
+            "temperature": 0.3,
+            "user": "3+5?",
+            "assistant": "8",
+        },
+    )
+    assert detect_format(logged, "chat_history.jsonl") == "sft-dataset"
+    conversations, errors = parse("sft-dataset", logged, "chat_history.jsonl")
+    assert errors == []
+    assert [turns(c) for c in conversations] == [
+        [("user", "2+2?"), ("assistant", "4")],
+        [("user", "3+5?"), ("assistant", "8")],
+    ]
+    assert conversations[0].metadata == {"model": "qwen2.5:0.5b"}
+    # A preference row with the same keys stays the preference reader's.
+    preference = jsonl({"prompt": "2+2?", "response": "4", "chosen": "4", "rejected": "5"})
+    assert detect_format(preference, "p.jsonl") != "sft-dataset"

@@ -206,3 +206,20 @@ def test_a_stated_answer_holding_its_tool_exchange_inline_keeps_only_its_words()
         "Plenty are left.",
         "Three are left.",
     ]
+
+
+def test_turns_naming_the_speaker_from_but_holding_the_text_as_content() -> None:
+    # A real DPO demo file: ShareGPT's `from` with OpenAI's `content` (an error on every row before).
+    row = {
+        "conversations": [{"from": "user", "content": "Name a prime above 90."}],
+        "chosen": {"from": "assistant", "content": "97."},
+        "rejected": {"from": "assistant", "content": "91."},
+    }
+    conversation = parse_one("sharegpt", json.dumps([row]).encode(), "dpo.json")
+    assert turns(conversation) == [
+        ("user", "Name a prime above 90."),
+        ("assistant", "91."),
+        ("assistant", "97."),
+    ]
+    assert conversation.explicit_pairs is not None
+    assert len(conversation.explicit_pairs) == 1
