@@ -490,6 +490,8 @@ ACCEPTANCE_CUES = (
         # The pick, then why: "la B, no quiero meter force", "1번으로 해줘", "ooh the smoker box one. where ...".
         r"^(?:la |el |option |opción |opção |variante )[a-e1-9][.)]?(?=[,.;:!]|\s)", r"^[1-9]번(?:으로|이요|요)?\b",
         r"^(?:(?:ooh+|oh|ok|okay)\W+)?the (?!wrong\b|old\b|same\b|other\b|broken\b)\w+(?: \w+)? one\b",
+        # "我选第二项" ("I pick the second item"), a real chat answering a menu.
+        r"^我?(?:选|選|要)(?:择|擇)?第?[一二三四五六七八九1-9](?:个|個|项|項|种|種|条|條|套)?",
     )),
     # Weaker than adopting: "switched to X and now it crashes" is still pushback.
     Cue("switched", -0.8, (r"switch(?:ed|ing) to\b", r"umgestellt\b", r"passé à\b", r"cambiamos a\b")),

@@ -97,6 +97,12 @@ _QUESTION_PARTICLE = re.compile(
     r"|(?:ไหม|มั้ย|หรือเปล่า|หรือยัง|ไหนดี|อะไรดี|ยังไง|อย่างไร|เท่าไร|เท่าไหร่)(?:คะ|ครับ|ค่ะ|นะคะ|นะครับ)?"
     r"|[\u0370-\u03ff\u1f00-\u1fff]\w*\W{0,2};)\W*$"
 )
+# Chinese asks "why" or "how" anywhere in the sentence ("这里为什么指向的是对象的引用"); Spanish and Portuguese open
+# a question by asking whether something can be done ("esto se puede poner en la misma línea").
+_ASKS_WHY = re.compile(r"[为為]什[么麼]|[为為]何|怎[么麼]|如何")
+_ASKS_IF_ONE_CAN = re.compile(
+    r"\W*(?:(?:y|e|pero|mas|ok)\W+)?(?:esto |eso |isso |isto )?(?:se puede|puedes|podr[ií]as|d[aá] pra|pode(?:s|ria)?|es posible|[eé] poss[ií]vel)\b"
+)
 _A_NOT_A = re.compile(
     r"要不要|是不是|能不能|可不可以|有[没沒]有|[会會]不[会會]|用不用|需不需要|[该該]不[该該]|[对對]不[对對]|好不好|行不行"
 )
@@ -110,6 +116,10 @@ _NEW_WORK = re.compile(
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
     r"|set up|install|rename|move|tell me|rerun|re-run|update"
+    # Commands and requests real agent sessions and exports hold: "Read the file .env in this directory.", "Use the
+    # Glob tool to ...", "Continue to explain ...", "i want to add a dark mode switch", "additionally X should ...".
+    r"|read|use the|delete|open|find|search|check|look at|continue|think about"
+    r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try)|additionally|in addition"
     # Indonesian and Malay: "buat seed data di file terpisah" ("make seed data in a separate file").
     r"|buat|buatkan|bikin|bikinkan|tambahkan|tolong buat)\b)"
 )
@@ -437,6 +447,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     clause = _last_clause(reply) if len(reply) <= _STATEMENT_CHARS else 0
     unmarked_question = "?" not in reply and (
         _QUESTION_OPENER.match(reply) is not None
+        or _ASKS_IF_ONE_CAN.match(reply) is not None
         or (clause > 0 and _CLAUSE_QUESTION.match(reply, clause) is not None)
         or (not reply.isascii() and _unmarked_question(reply))
     )
@@ -639,6 +650,8 @@ def _last_clause(reply: str) -> int:
 
 def _unmarked_question(reply: str) -> bool:
     if _QUESTION_PARTICLE.search(reply, max(len(reply) - 24, 0)) is not None:  # only the end can hold it
+        return True
+    if _ASKS_WHY.search(reply) is not None:
         return True
     return ("不" in reply or "没" in reply or "沒" in reply) and _A_NOT_A.search(reply) is not None
 

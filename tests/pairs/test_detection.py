@@ -1734,3 +1734,40 @@ def test_backticks_written_in_a_sentence_are_no_new_code():
     assert "chosen-new-code" not in signals
     _, signals = _pair(ANSWER, "where do the files go?", "Here:\n\n```bash\nls ~/exports\n```")
     assert "chosen-new-code" in signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # New work written as a plain statement or command, as real agent sessions and exports hold them.
+        "i want to add a search box above the table, filtering by name",
+        "additionally the export should skip archived rows",
+        "Continue to explain the retry loop in worker.py",
+        "think about how the cache could be warmed before the first request",
+        "Read the file settings.toml in this folder.",
+        "Use the grep tool to find every TODO in src",
+        "Delete the file build.log and the tmp folder.",
+        "check the nginx error log for the last hour",
+        # A question without its mark, in Chinese and Spanish.
+        "这里为什么要用指针而不是引用",
+        "esto se puede poner en una sola línea",
+        # A pick among the options, in Chinese.
+        "我选第二个",
+    ],
+)
+def test_new_work_unmarked_questions_and_picks_from_real_sessions_state_no_problem(reply):
+    score, signals = _pair(MENU_ANSWER, reply, MENU_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "check again, it still returns the old rows",
+        "为什么还是不行，报同样的错",
+        "i want to add a note: the totals are wrong, 40 not 400",
+    ],
+)
+def test_those_openers_with_a_problem_stated_are_still_pushback(reply):
+    score, signals = _pair(ANSWER, reply, "You're right, sorry. " + REVISION)
+    assert score >= DEFAULT_THRESHOLD, signals
