@@ -1,6 +1,10 @@
 """SpecStory Markdown exports (`.specstory/history/*.md`, from Cursor, Claude Code and other editors).
 
-A file is one conversation: a `# Title (timestamp)` line, then blocks opened by `_**User**_` /
+A file is one conversation, or one a session where SpecStory appended several sessions to it (a real file held five,
+each opened by its own `# Title (2025-07-07 06:03Z)` line after a `---`, then the person's first block: they are
+split there, each with its title, the first keeping the file's name as its id and the others `<file>#<n>`; before,
+each session's first prompt read as a reply to the last session's answer). A session is a `# Title (timestamp)` line,
+then blocks opened by `_**User**_` /
 `_**User (timestamp)**_` / `_**User: name (timestamp)**_` or `_**Agent (model …)**_` / `_**Assistant**_`
 lines and separated by `---`. Consecutive agent blocks are one response. Tool activity inside a block
 (`<tool-use …>…</tool-use>`, `<details>…</details>` named by their summary's opening words such as "Searched
@@ -16,7 +20,9 @@ edit was not written out) as a dropped one. Blocks marked
 opens with "[SUGGESTION MODE: Suggest what the user might naturally type next ...]", and the agent blocks after it
 up to the person's next message: its thinking and the suggestion) are the editor's machinery, not the answer, and
 are counted as `prompt suggestion`; SpecStory labels those blocks `Agent - sidechain`, as it labels the answer
-before them, which is kept.
+before them, which is kept. A person's block with nothing in it between two answers (what they sent did not export:
+an image, a paste) restarts the conversation after it, counted as a dropped `empty prompt`: the answer after it
+replies to what nobody can see, and the two answers must not merge into one.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from .base import ParseResult, RecordError, Skipped
 
 _HEADER = re.compile(r"^_\*\*(User|Agent|Assistant)\b(.*?)\*\*_\s*$")
 _TITLE = re.compile(r"^# (.+?)(?: \([^()]*\))?\s*$")
+# A session's title line: its timestamp as SpecStory writes it ("(2025-07-07 06:03Z)", "(2025-05-27 10:02:11)").
+_SESSION_TITLE = re.compile(r"^# (.+?) \(\d{4}-\d{2}-\d{2}[ T]\d{2}[:-]\d{2}[^()]*\)\s*$")
 _SEPARATOR = re.compile(r"^\s*---\s*$")
 _TOOL_SPANS = re.compile(
     r"<tool-use\b.*?</tool-use>|<details\b.*?</details>|<think>(.*?)</think>", re.DOTALL | re.IGNORECASE
@@ -189,51 +197,94 @@ class SpecStoryImporter:
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         lines = read_text(stream).splitlines()
         title = next((m.group(1) for line in lines[:40] if (m := _TITLE.match(line))), None)
-        sections: list[tuple[str, bool, list[str]]] = []
-        for line in lines:
+        sessions: list[tuple[str | None, list[tuple[str, bool, list[str]]]]] = [(title, [])]
+        for at, line in enumerate(lines):
             header = _HEADER.match(line)
             if header:
                 role = "user" if header.group(1) == "User" else "assistant"
-                sections.append((role, "(sidechain)" in header.group(2), []))
-            elif sections:
-                sections[-1][2].append(line)
-        if not any(line.strip() for _, _, body in sections for line in body):
-            # Only the export's header and the session's comment (a session opened and closed with nothing said).
-            yield Skipped("SpecStory session without a conversation")
-            return
-        builder = TurnBuilder()
+                sessions[-1][1].append((role, "(sidechain)" in header.group(2), []))
+            elif sessions[-1][1] and (later := _later_session(lines, at)) is not None:
+                sessions.append((later, []))
+            elif sessions[-1][1]:
+                sessions[-1][1][-1][2].append(line)
+        for number, (session_title, sections) in enumerate(sessions):
+            external_id = filename if number == 0 else f"{filename}#{number + 1}"
+            yield from _conversations(sections, external_id, session_title)
+
+
+def _later_session(lines: list[str], at: int) -> str | None:
+    """The title of a session SpecStory appended to the file, when line `at` opens one: a `# Title (timestamp)`
+    line after a `---` line, the person's block next."""
+    title = _SESSION_TITLE.match(lines[at])
+    if title is None:
+        return None
+    before = next((line for line in reversed(lines[max(at - 4, 0) : at]) if line.strip()), "")
+    after = next((line for line in lines[at + 1 : at + 5] if line.strip()), "")
+    if _SEPARATOR.match(before) is None or not after.startswith("_**User"):
+        return None
+    return title.group(1)
+
+
+def _conversations(
+    sections: list[tuple[str, bool, list[str]]], external_id: str, title: str | None
+) -> Iterator[ParseResult]:
+    """One session's conversation from its blocks (role, sidechain, lines): two, where an empty prompt between
+    answers cuts it (the answer to that prompt left out)."""
+    if not any(line.strip() for _, _, body in sections for line in body):
+        # Only the export's header and the session's comment (a session opened and closed with nothing said).
+        yield Skipped("SpecStory session without a conversation")
+        return
+    builder = TurnBuilder()
+    suggesting = False
+    unseen = False  # answering a prompt that did not export
+    answered = False  # an answer since the last prompt
+    part = 1
+    for role, sidechain, body in sections:
+        text = _body(body)
+        if sidechain:
+            continue
+        if role == "assistant" and (suggesting or text.startswith(_SUGGESTION)):
+            suggesting = True
+            builder.dropped["prompt suggestion"] += 1
+            continue
         suggesting = False
-        for role, sidechain, body in sections:
-            text = _body(body)
-            if sidechain:
+        if role == "user":
+            text, images = _IMAGE.subn("", text)
+            builder.dropped["image"] += images
+            if not text.strip() and not images and answered:
+                yield _result(builder, external_id if part == 1 else f"{external_id} (part {part})", title)
+                dropped = builder.dropped
+                builder, unseen, answered, part = TurnBuilder(), True, False, part + 1
+                builder.dropped.update(dropped)
+                builder.dropped["empty prompt"] += 1
                 continue
-            if role == "assistant" and (suggesting or text.startswith(_SUGGESTION)):
-                suggesting = True
-                builder.dropped["prompt suggestion"] += 1
-                continue
-            suggesting = False
-            if role == "user":
-                text, images = _IMAGE.subn("", text)
-                builder.dropped["image"] += images
-                builder.user(text.strip())
-                continue
-            for part in _parts(text):
-                prose, blocks = _agent_blocks(part)
-                for block in blocks:
-                    builder.block(block)
-                prose, empty = _without_empty_fences(prose)
-                builder.dropped["empty code block"] += empty
-                builder.text(prose.strip())
-        turns = builder.finish(complete=False)
-        if {turn.role for turn in turns} == {"user"}:
-            # A prompt the editor recorded and nobody answered (an empty `_**Assistant**_` section, as a session
-            # stopped at once leaves it): a known shape, not an error.
-            yield Skipped("SpecStory session without an answer")
-            return
-        try:
-            yield builder.conversation(filename, title=title)
-        except BadRecord as exc:
-            yield RecordError(str(exc))
+            unseen = answered = False
+            builder.user(text.strip())
+            continue
+        if unseen:
+            builder.dropped["answer to an empty prompt"] += 1
+            continue
+        for piece in _parts(text):
+            prose, blocks = _agent_blocks(piece)
+            for block in blocks:
+                builder.block(block)
+            prose, empty = _without_empty_fences(prose)
+            builder.dropped["empty code block"] += empty
+            builder.text(prose.strip())
+            answered = answered or bool(blocks or prose.strip())
+    yield _result(builder, external_id if part == 1 else f"{external_id} (part {part})", title)
+
+
+def _result(builder: TurnBuilder, external_id: str, title: str | None) -> ParseResult:
+    turns = builder.finish(complete=False)
+    if {turn.role for turn in turns} == {"user"}:
+        # A prompt the editor recorded and nobody answered (an empty `_**Assistant**_` section, as a session
+        # stopped at once leaves it): a known shape, not an error.
+        return Skipped("SpecStory session without an answer")
+    try:
+        return builder.conversation(external_id, title=title)
+    except BadRecord as exc:
+        return RecordError(str(exc))
 
 
 importer = SpecStoryImporter()
