@@ -93,11 +93,11 @@ _SPEAKERS = {
 # Heading names of the Claude Exporter style; a file reads either these or the others, never both.
 _EXPORTER_NAMES = frozenset(("prompt", "response"))
 # An optional emoji (or other symbols) or message number (`### 1) User`, `## 2. Assistant`) before the speaker's
-# name, an optional time in brackets after it (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an
-# optional colon.
+# name, the name in brackets (`## [USER]`) or numbered after it (`## PROMPT 3` / `## RESPONSE 3`), an optional time
+# in brackets after it (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an optional colon.
 _HEADING = re.compile(
-    r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(?:\d{1,4}[.)][ \t]+)?(\w+(?:[ \t]+\w+)?)[ \t]*(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?"
-    r":?[ \t]*$"
+    r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(?:\d{1,4}[.)][ \t]+)?(\w+(?:[ \t]+[^\W\d]\w*)?)[\])]?(?:[ \t]+#?\d{1,4})?[ \t]*"
+    r"(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?:?[ \t]*$"
 )
 # A heading that says the speaker's role in brackets after a label of its own (a converter's `### Entrada (user)` /
 # `### Salida (assistant)`).
@@ -206,6 +206,7 @@ _EXPORTER_FOOTER = re.compile(
 # The header line browser exporters open a file with (ChatGPT Exporter, Gemini Exporter, Claude Exporter).
 _EXPORTED = "**Exported:**"
 _ANSWERS_ONLY = "chat export holding only the answers (its exporter left the prompts out)"
+_PROMPTS_ONLY = "transcript holding only the person's messages, no answer"
 _DOCUMENT_ONLY = "an exporter's export of a document (an artifact), not of a chat"
 # A head shorter than the sniffers' 64 KB holds the whole file (its last line is there to look at).
 _WHOLE_HEAD = 65536
@@ -860,6 +861,8 @@ class MarkdownImporter:
             return (
                 True  # a browser exporter's export of a document (Claude Exporter's artifacts; see `parse`)
             )
+        if roles == {"user"} and _labelled_prompts(lines):
+            return True  # a transcript of the person's messages only (see `parse`)
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
@@ -892,6 +895,11 @@ class MarkdownImporter:
             # ChatGPT and Gemini Exporter write only the answers (`## Response:`) where the prompt was not on the
             # page: nothing to pair an answer with.
             yield Skipped(_ANSWERS_ONLY)
+            return
+        if {role for _, role, _, _ in markers} == {"user"}:
+            # Only the person's messages (a real Claude Code session turned into Markdown held three `**You:**`
+            # messages, its own command notices, and no answer).
+            yield Skipped(_PROMPTS_ONLY)
             return
         builder = TurnBuilder()
         cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
@@ -938,6 +946,15 @@ class MarkdownImporter:
             yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)
         except BadRecord as exc:
             yield RecordError(str(exc))
+
+
+def _labelled_prompts(lines: list[str]) -> bool:
+    """Whether the text labels two messages or more of the person's as exporters do (a heading, `**You:**`), and no
+    answer: a transcript without one, not prose that happens to hold a `User:` line."""
+    markers = _markers(lines)
+    return len(markers) >= 2 and all(
+        heading or _EMPHASIZED.match(lines[index]) is not None for index, _, heading, _ in markers
+    )
 
 
 def _chatgpt_part(builder: TurnBuilder, role: str, text: str) -> bool:

@@ -10,10 +10,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from app.conversations.importers import detect_format
-from app.conversations.importers.base import ParsedConversation
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, Skipped
 from app.pairs.detection import detect_pairs
 
 from .helpers import parse_one, turns
@@ -132,3 +133,36 @@ def test_deeply_nested_brackets_stay_text() -> None:
     deep = "[" * 5000 + "]" * 5000
     data = f"## User\n\nParse this:\n\n## Assistant\n\n{deep}\n".encode()
     assert turns(parse_one("markdown", data, "chat.md"))[1] == ("assistant", deep)
+
+
+def test_speakers_in_brackets_or_numbered_in_their_heading() -> None:
+    """Two real files matched no format: `## [USER]` / `## [ASSISTANT]` with rules between the turns, and
+    `## PROMPT 1` / `## RESPONSE 1` (a number after the name)."""
+    bracketed = "## [USER]\nWhich port does Redis use?\n\n---\n\n## [ASSISTANT]\n6379 by default.\n\n---\n\n## [USER]\nand TLS?\n\n## [ASSISTANT]\n6380 is common.\n"
+    numbered = "# Ports\n\n## PROMPT 1\nWhich port does Redis use?\n\n## RESPONSE 1\n6379 by default.\n\n## PROMPT 2\nand TLS?\n\n## RESPONSE 2\n6380 is common.\n"
+    expected = [
+        ("user", "Which port does Redis use?"),
+        ("assistant", "6379 by default."),
+        ("user", "and TLS?"),
+        ("assistant", "6380 is common."),
+    ]
+    for text in (bracketed, numbered):
+        assert detect_format(text.encode(), "chat.md") == "markdown"
+        assert turns(parse_one("markdown", text.encode(), "chat.md")) == expected
+    # A numbered heading of something else stays the answer's text.
+    steps = "## User\nHow do I deploy?\n\n## Assistant\nTwo steps.\n\n## Step 2\nPush the tag.\n"
+    assert (
+        turns(parse_one("markdown", steps.encode(), "chat.md"))[1][1]
+        == "Two steps.\n\n## Step 2\nPush the tag."
+    )
+
+
+def test_a_transcript_of_the_persons_messages_only_is_skipped_with_its_reason() -> None:
+    """A real Claude Code session turned into Markdown held three `**You:**` messages and no answer: an error saying
+    it had no speaker labels before."""
+    text = b"# Session\n\n**You:**\n\n<command-name>/clear</command-name>\n\n**You:**\n\nhello?\n"
+    assert detect_format(text, "session.md") == "markdown"
+    results = list(get_importer("markdown").parse(io.BytesIO(text), "session.md"))
+    assert results == [Skipped("transcript holding only the person's messages, no answer")]
+    # Prose with a line that starts "User:" is still no transcript.
+    assert detect_format(b"Notes\n\nUser: the person who pays.\n\nUser: see above.\n", "notes.md") is None
