@@ -18,7 +18,11 @@ welcome box since 2.1), then the transcript:
 - status lines (`✻ Brewed for 6s`, `✳ Shimmying… (esc to interrupt)`), the compaction rule (`═══ Conversation
   compacted ═══`) and `⎿` lines under a prompt (files Claude Code read for it) are not text; the latter are
   counted as dropped (`attachment`); a prompt that is one slash command no answer follows (`> /model`, `> /context`)
-  is a command block of the next prompt, as in the session files, not the person's words.
+  is a command block of the next prompt, as in the session files, not the person's words;
+- a tool call shown without its output (`● Bash(touch notes.txt)` alone) and the line Claude Code 2 folds reads and
+  searches into (`● Searched for 2 patterns (ctrl+o to expand)`) are tool call blocks, not the answer's words;
+- the cost summary Claude Code prints on exit (`Total cost: $3.20`, the durations, `Usage by model:`), copied
+  with the terminal's text, is left out, counted as a dropped `session cost summary`.
 The file's path is the external id, the first prompt the title, the version and model from the banner the
 metadata. Markdown was rendered for the terminal, so backticks and emphasis are gone from the text.
 """
@@ -48,6 +52,11 @@ _HEAD_PROMPT = re.compile(r"(?m)^(?:>|\u276f) \S")
 _HEAD_ANSWER = re.compile(r"(?m)^(?:⏺|●) \S")
 # A prompt that is one slash command, with its arguments (or the status the CLI printed after it).
 _COMMAND = re.compile(r"/([a-z][\w:-]*)(?:[ \t]+([^\n]*))?")
+# Claude Code 2 folds a run of reads and searches into one line ("Searched for 2 patterns, read 1 file (ctrl+o to
+# expand)"): tool calls whose inputs and outputs the export does not hold.
+_COLLAPSED = re.compile(r"(\S[^\n]*?)[ \t]*\((?:ctrl|cmd)\+\w to expand\)[ \t]*")
+# The session's cost summary Claude Code prints when it exits, copied with the terminal's text: not the answer's.
+_COST = re.compile(r"Total (?:cost|duration \(API\)):")
 
 
 class ClaudeCodeExportImporter:
@@ -77,6 +86,11 @@ class ClaudeCodeExportImporter:
                 builder.user(text)
             elif kind == "thinking":
                 builder.thinking(text)
+            elif results is None and (collapsed := _COLLAPSED.fullmatch(text)) is not None:
+                builder.block(tool_use(None, collapsed[1], {}))
+            elif results is None and "\n" not in text and (call := _TOOL.fullmatch(text)) is not None:
+                # A tool call the export shows without its output (`● Bash(touch notes.txt)`, nothing under it).
+                builder.block(tool_use(None, call[1].strip(), {"args": call[2]} if call[2] else {}))
             elif results is None:
                 builder.text(text)
             else:
@@ -144,6 +158,10 @@ def _blocks(
             close()
             kind, text = "thinking", []
         elif _STATUS.match(line) or line.lstrip().startswith(_RULE):
+            close()
+        elif _COST.match(line):
+            if kind is not None:  # the summary's first line, after the last answer
+                builder.dropped["session cost summary"] += 1
             close()
         elif kind is None:
             continue

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - Claude Code 2.1 draws the prompt mark as U+276F
 """Claude Code's `/export` text transcript: fixtures in tests/fixtures/real_formats/claude_code_export/, written
 in the shape of Claude Code's export renderer and real exported files (2.0's logo banner with `>` prompts and
 tool calls with their `⎿` output; 2.1's welcome box, angle-quote prompts padded to the terminal's width and wrapped
@@ -185,3 +186,39 @@ def test_an_export_drawn_with_round_bullets_and_no_banner_is_detected() -> None:
     assert conversation.turns[1].text == (
         "Vou verificar a rota no backend.\n\nA rota existe (responde 401): o frontend chama /api/api/domains."
     )
+
+
+def test_calls_shown_without_output_and_the_cost_summary_are_not_the_answers_words() -> None:
+    """Two real exports: Claude Code 2 folds reads and searches into `● Searched for 2 patterns (ctrl+o to expand)`
+    and shows a call without output (`● Bash(touch notes.txt)`), which were stored as the answer's words; a
+    terminal copy ended with the cost summary printed on exit, stored at the end of the last answer."""
+    text = (
+        "❯ what does the config say about edits?\n\n"
+        "● Let me check.\n\n"
+        "● Searched for 2 patterns, read 1 file (ctrl+o to expand)\n\n"
+        "● Edits need your approval: Write and Edit are in the deny list.\n\n"
+        "❯ create notes.txt with bash\n\n"
+        "● Bash(touch notes.txt)\n\n"
+        "● Done. Created notes.txt.\n\n\n"
+        "Total cost:            $0.20\nTotal duration (API):  18s\nTotal duration (wall): 56.9s\n"
+        "Usage by model:\n    claude-haiku:  550 input, 41 output\n"
+    )
+    (conversation,) = list(get_importer("claude-code-export").parse(io.BytesIO(text.encode()), "chat.txt"))
+    assert isinstance(conversation, ParsedConversation)
+    assert turns(conversation) == [
+        ("user", "what does the config say about edits?"),
+        ("assistant", "Let me check.\n\nEdits need your approval: Write and Edit are in the deny list."),
+        ("user", "create notes.txt with bash"),
+        ("assistant", "Done. Created notes.txt."),
+    ]
+    assert [b.get("name") for b in conversation.turns[1].blocks or [] if b["type"] == "tool_use"] == [
+        "Searched for 2 patterns, read 1 file"
+    ]
+    assert conversation.turns[3].blocks is not None
+    assert conversation.turns[3].blocks[0] == {
+        "type": "tool_use",
+        "id": None,
+        "name": "Bash",
+        "input": {"args": "touch notes.txt"},
+    }
+    assert conversation.dropped == {"session cost summary": 1}
