@@ -28,6 +28,12 @@ CHAT_VIEW = "chat.html"
 CHAT_VIEW_REASON = (
     "ChatGPT export page (chat.html) of the conversations.json beside it, which is read instead"
 )
+# Antigravity writes a conversation's steps twice: `transcript.jsonl`, cut at checkpoints, and beside it
+# `transcript_full.jsonl`, all of them.
+_CUT_TRANSCRIPT, _FULL_TRANSCRIPT = "transcript.jsonl", "transcript_full.jsonl"
+_CUT_TRANSCRIPT_REASON = (
+    "Antigravity transcript cut at checkpoints (transcript_full.jsonl beside it is read instead)"
+)
 
 
 # Dotfiles and dot-folders that hold conversation logs, read although other hidden paths are skipped.
@@ -37,6 +43,8 @@ CHAT_VIEW_REASON = (
 _LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
 _LOG_FOLDERS = frozenset(
     {".specstory", ".crush", ".idea", ".claude", ".codex", ".gemini", ".qwen", ".copilot", ".continue"}
+    # Antigravity's transcripts: `brain/<conversation id>/.system_generated/logs/transcript.jsonl`.
+    | {".system_generated"}
 )
 # OpenCode's storage folders beside its sessions, messages and parts (`storage/<folder>/<session id>.json`).
 _OPENCODE_OTHER = frozenset({"session_diff", "todo", "share", "session_share"})
@@ -420,6 +428,11 @@ def iter_input_files(paths: list[Path], *, limits: Limits | None = None) -> Iter
                     os.path.join(os.path.dirname(child), "conversations.json")
                 ):
                     yield NotConversation(child, CHAT_VIEW_REASON, os.stat(child).st_size)
+                    continue
+                if os.path.basename(child) == _CUT_TRANSCRIPT and os.path.isfile(
+                    os.path.join(os.path.dirname(child), _FULL_TRANSCRIPT)
+                ):
+                    yield NotConversation(child, _CUT_TRANSCRIPT_REASON, os.stat(child).st_size)
                     continue
                 yield from _iter_file(child, child, limits)
         else:

@@ -25,6 +25,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("cody", "cody"),
     ("ai-sdk", "ai_sdk"),
     ("gemini-cli", "gemini_cli"),
+    ("antigravity", "antigravity"),
     ("cline", "cline"),
     ("continue", "continue_dev"),
     ("deepseek", "deepseek"),

@@ -26,6 +26,7 @@ def test_registry() -> None:
         "cody",
         "ai-sdk",
         "gemini-cli",
+        "antigravity",
         "cline",
         "continue",
         "deepseek",
