@@ -205,6 +205,14 @@ _EXPORTER_FOOTER = re.compile(
 )
 # The header line browser exporters open a file with (ChatGPT Exporter, Gemini Exporter, Claude Exporter).
 _EXPORTED = "**Exported:**"
+# A prompt's last line "2/2": the version of an edited prompt the page showed (ChatGPT Exporter copies it).
+_BRANCH_COUNTER = re.compile(r"\n[ \t]*(\d{1,2})/(\d{1,2})[ \t]*\Z")
+_ARTIFACT_PLACEHOLDER = "Viewing artifacts created via the Analysis Tool web feature preview isn"
+_ARTIFACT_NOTE = re.compile(
+    r"(?:^```[^\n]*\n)?Viewing artifacts created via the Analysis Tool web feature preview isn[\u2019']t yet supported on "
+    r"mobile\.[ \t]*(?:\n```[ \t]*$)?\n?",
+    re.MULTILINE,
+)
 _ANSWERS_ONLY = "chat export holding only the answers (its exporter left the prompts out)"
 _PROMPTS_ONLY = "transcript holding only the person's messages, no answer"
 _DOCUMENT_ONLY = "an exporter's export of a document (an artifact), not of a chat"
@@ -920,6 +928,14 @@ class MarkdownImporter:
                 text = _MARKDOWN_ESCAPE.sub(r"\1", text)
             if gemini and role == "assistant":
                 text = _without_gemini_marks(text, builder.dropped)
+            if exported and role == "user" and (counter := _BRANCH_COUNTER.search(text)) is not None:
+                # ChatGPT Exporter copies the page's "2/2" under a prompt that was edited: which version is shown.
+                text = text[: counter.start()].rstrip()
+                builder.dropped["version counter"] += 1
+            if role == "assistant" and _ARTIFACT_PLACEHOLDER in text:
+                # Claude Exporter writes this in a code block where an artifact was: the artifact is not exported.
+                text, artifacts = _ARTIFACT_NOTE.subn("", text)
+                builder.dropped["artifact not exported"] += artifacts
             blocks = _content_blocks(text) if heading else None
             if heading and text.startswith('{"content_type"') and _chatgpt_part(builder, role, text):
                 continue  # a ChatGPT message part a converter wrote as its JSON

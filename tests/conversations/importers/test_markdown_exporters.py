@@ -1009,3 +1009,27 @@ def test_gemini_style_model_labels_open_answers_only_emphasized() -> None:
         conversation.turns[1].text
         == "The X15: 32 GB of memory and a dedicated GPU.\n\nModel: X15, 2026 edition"
     )
+
+
+def test_an_edited_prompts_version_counter_and_an_unexported_artifact_are_not_words() -> None:
+    """Two real exports: ChatGPT Exporter copied the page's "2/2" under an edited prompt, and Claude Exporter wrote
+    "Viewing artifacts ... isn't yet supported on mobile." in a code block wherever an artifact was (eleven times in
+    one file), both stored as the message's words before."""
+    chatgpt = (
+        "# Plan\n\n**User:** Ana\n**Exported:** 6/12/2025 17:55\n\n## Prompt:\nShorter please, one paragraph.\n\n2/2\n\n"
+        "## Response:\nSure: the plan fits in one paragraph now.\n"
+    )
+    conversation = parse_one("markdown", chatgpt.encode(), "Plan.md")
+    assert conversation.turns[0].text == "Shorter please, one paragraph."
+    assert conversation.dropped == {"version counter": 1}
+    claude = (
+        "# Claude Conversation\n\n## Prompt:\nadd an upload size limit\n\n## Response:\nCreate the middleware file:\n"
+        "```\nViewing artifacts created via the Analysis Tool web feature preview isn\u2019t yet supported on mobile.\n```\n\n"
+        "Then register it in main.go.\n"
+    )
+    conversation = parse_one("markdown", claude.encode(), "Claude_Conversation.md")
+    assert conversation.turns[1].text == "Create the middleware file:\n\nThen register it in main.go."
+    assert conversation.dropped == {"artifact not exported": 1}
+    # A fraction in a prompt's text stays.
+    kept = chatgpt.replace("\n\n2/2\n", "\nabout 3/4 of it\n")
+    assert parse_one("markdown", kept.encode(), "Plan.md").turns[0].text.endswith("about 3/4 of it")
