@@ -365,6 +365,12 @@ def _markers(lines: list[str]) -> list[Marker]:
         if opening and opening.group(1) not in rest[opening.end() :]:
             fence = opening.group(1)
     headings = [marker for marker in markers if marker[2]]
+    said = [index for index, _, _, name in headings if name.endswith(" said")]
+    if levels and said and min(levels) < said[0]:
+        # A chat pasted into a message of a transcript with speaker headings (`## USER`, then an old ChatGPT chat's
+        # "You said:" / "ChatGPT said:" lines inside it, a real file): the headings are the turns, the pasted
+        # labels that message's text.
+        headings = [marker for marker in headings if not marker[3].endswith(" said")]
     if not headings:
         return _with_named_speaker(markers, named_others)
     if all(role != "user" for _, role, _, _ in headings):

@@ -166,3 +166,16 @@ def test_a_transcript_of_the_persons_messages_only_is_skipped_with_its_reason() 
     assert results == [Skipped("transcript holding only the person's messages, no answer")]
     # Prose with a line that starts "User:" is still no transcript.
     assert detect_format(b"Notes\n\nUser: the person who pays.\n\nUser: see above.\n", "notes.md") is None
+
+
+def test_a_chat_pasted_into_a_message_keeps_its_labels_as_that_messages_text() -> None:
+    """A real transcript (`## USER` / `## ASSISTANT`) whose first message pasted an old ChatGPT chat, its "You said:"
+    and "ChatGPT said:" lines inside: they made eight turns of four, the real answer merged into a pasted one."""
+    text = (
+        "# Ports\n\n## USER\nfrom another chat:\n\nYou said:\nis 8080 free?\n\nChatGPT said:\nUsually, yes.\n\n"
+        "what do you think?\n\n## ASSISTANT\nCheck with `ss -ltn` first.\n\n## USER\nit's taken\n\n## ASSISTANT\nThen use 8081.\n"
+    )
+    conversation = parse_one("markdown", text.encode(), "ports.md")
+    assert [turn.role for turn in conversation.turns] == ["user", "assistant", "user", "assistant"]
+    assert conversation.turns[0].text.startswith("from another chat:\n\nYou said:\nis 8080 free?")
+    assert conversation.turns[1].text == "Check with `ss -ltn` first."
