@@ -10,7 +10,9 @@ Sessions in which nobody got an answer (a banner, then Ctrl-C) yield nothing.
 
 aider writes each output message as one `> ` line ending in two spaces; a message of several lines (a failed
 SEARCH/REPLACE block echoed back, a commit message) has the marker on its first line only, and the two spaces on
-its last: those lines are output too, not the answer (when the file kept its trailing spaces). A typed answer to a
+its last: those lines are output too, not the answer (when the file kept its trailing spaces). A shell command it
+suggests, over several lines, is padded to one width with spaces: more than two trailing spaces are that padding,
+not the message's end. A typed answer to a
 question ("Add file to the chat? (Y)es/(N)o ... [Yes]: all") and `#### <blank>` (an empty line sent) are no
 prompts. A reasoning model's thinking, between `<thinking-content-…>` tags or under "► **THINKING**" up to
 "► **ANSWER**", or the `<think>` a model writes itself, is a thinking block of the answer. A code fence the model
@@ -64,6 +66,13 @@ def _sessions(lines: list[str]) -> Iterator[tuple[int, str, list[str]]]:
 def _is_output(line: str) -> bool:
     # Not ">>>>>>> REPLACE", the end of an edit block aider echoes back.
     return line.startswith(">") and not line.startswith(">>>>>>>")
+
+
+def _ends_message(raw: str) -> bool:
+    """Whether an output line is its message's last: aider ends that one with a Markdown line break (two spaces).
+    The lines of a shell command it suggests are padded to one width with spaces (a real history): more than two
+    is that padding, not the end."""
+    return raw.endswith("  ") and not raw.endswith("   ")
 
 
 def _answer(builder: TurnBuilder, text: str) -> None:
@@ -126,7 +135,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
         line = raw.rstrip()
         if continued and not line.startswith("####"):
             output.append(line)
-            continued = not raw.endswith("  ")
+            continued = not _ends_message(raw)
             continue
         continued = False
         if fence and multiline and raw.endswith("  ") and (line.startswith("####") or _is_output(line)):
@@ -151,7 +160,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
         flush_prompt()
         if _is_output(line):
             output.append(line[2:] if line.startswith("> ") else line[1:])
-            continued = multiline and line.startswith("> ") and not raw.endswith("  ")
+            continued = multiline and line.startswith("> ") and not _ends_message(raw)
             continue
         fence = opens(line)
         if not line and answer and not answer[-1]:

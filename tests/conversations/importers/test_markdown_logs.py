@@ -435,3 +435,31 @@ def test_specstory_an_empty_prompt_between_answers_cuts_the_conversation() -> No
     ]
     assert conversations[1].dropped == {"empty prompt": 1, "answer to an empty prompt": 1}
     assert conversations[1].external_id.endswith("(part 2)")
+
+
+def test_aider_a_suggested_shell_command_padded_to_one_width_is_output_to_its_end() -> None:
+    """A real history: aider printed the shell commands it suggested, the `> ` marker on the first line only and
+    every line padded with spaces to the longest; the padding read as the message's end, so the commands after it
+    joined the answer."""
+    log = (
+        "# aider chat started at 2026-05-02 10:00:00\n\n"
+        "#### write a script that prints the open issues  \n\n"
+        "Here is `issues.sh`; set the token and run it.\n\n"
+        "> Tokens: 1.2k sent, 300 received.  \n"
+        "> Applied edit to issues.sh  \n"
+        "> Commit e14ab36 feat: add the issues script  \n"
+        "> export GITHUB_TOKEN=your_token_here\n"
+        "export OWNER=the_owner                \n"
+        "export REPO=the_repository            \n"
+        "./issues.sh  \n"
+        "> Run shell commands? (Y)es/(N)o/(D)on't ask again [Yes]: n  \n\n"
+        "#### now sort them by date  \n\n"
+        "Sorted with `sort -k2`.\n"
+    )
+    conversation = parse_one("aider", log.encode(), ".aider.chat.history.md")
+    assert turns(conversation) == [
+        ("user", "write a script that prints the open issues"),
+        ("assistant", "Here is `issues.sh`; set the token and run it."),
+        ("user", "now sort them by date"),
+        ("assistant", "Sorted with `sort -k2`."),
+    ]
