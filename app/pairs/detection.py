@@ -70,6 +70,8 @@ _STRONG = 1.0  # pushback families at least this heavy make "states a problem" /
 _QUESTION_OPENER = re.compile(
     # "and is it ok to ...", "ok so how do I ...": a conjunction or an acknowledgement may come first.
     r"\W*(?:(?:and|but|so|also|ok|okay|oh|btw|then)\W+){0,2}"
+    # "if I am in a div, then how do i get the items to move": a condition may come first.
+    r"(?:if [^,.?!\n]{1,80},\s*(?:then\s+)?)?"
     r"(?:(?:can|could|would|should|is|are|do|does|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
     # "did the port forward, gave them my ip": "did the" opens statements ("I did the ...") as often as questions.
     r"|did (?:you|it|this|that|there|we|i|they|any)\b"

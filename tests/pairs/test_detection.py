@@ -1771,3 +1771,18 @@ def test_new_work_unmarked_questions_and_picks_from_real_sessions_state_no_probl
 def test_those_openers_with_a_problem_stated_are_still_pushback(reply):
     score, signals = _pair(ANSWER, reply, "You're right, sorry. " + REVISION)
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_a_question_after_a_condition_asks_without_its_mark():
+    """A real ChatGPT export: "if I am in a div, then how do i get the various items inside them to move around" was
+    a false pair (a question without its mark, a condition first)."""
+    answer = "Style it with CSS: make the page a flex container and give each part a class of its own."
+    revision = "Give the div `display: flex` and move each item with `order` and `justify-content`."
+    for reply in (
+        "if i put the header in the div, how do i move it to the right side",
+        "if I am in a section, then how do i get the images inside it to sit next to each other",
+    ):
+        score, signals = _pair(answer, reply, revision)
+        assert score < DEFAULT_THRESHOLD, signals
+    score, signals = _pair(ANSWER, "if two workers run it at once, it sends the email twice", REVISION)
+    assert score >= DEFAULT_THRESHOLD, signals
