@@ -53,6 +53,8 @@ PUSHBACK_CUES = (
         r"did you (?:even )?read my (?:message|question|prompt|post|request)\b",
         # "哈哈 你认真的？" ("are you serious?"), a sarcastic rejection.
         r"你(?:是)?[认認]真的", r"are you serious\b",
+        # "What are you talking about? Why am i downloading ollama when i use llama.cpp" (a real Claude.ai export).
+        r"what (?:are|r) (?:you|u) (?:even )?talking about\b",
         r"(?:as-tu|t'as-tu|t'as|avez-vous) (?:même |seulement )?lu mon (?:message|texte)\b",
         r"(?:leíste|has leído) mi (?:mensaje|pregunta)\b", r"hast du (?:meine )?(?:nachricht|frage) (?:überhaupt )?gelesen\b",
         r"i (?:see|read|view) (?:it|this|that) differently\b", r"sehe (?:das|es|die \w+) (?:allerdings |jedoch |aber )?anders\b",

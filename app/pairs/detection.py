@@ -45,6 +45,13 @@ _CLARIFY_OPENERS = re.compile(
     r"\b(?:before i|to (?:give|make|answer|recommend)|(?:could|can) you (?:share|tell|clarify)"
     r"|a few questions|quick question|do you (?:use|have|need|want)|which (?:version|database))"
 )
+# An answer that only asks for what it needs to answer ("Please provide me with the source code of the function",
+# a real ChatGPT export): nothing in it to reject; the next message is that material, not pushback.
+_ASKS_FOR_INPUT = re.compile(
+    r"\b(?:please|kindly|could you|can you|would you)\s+(?:\w+\s+)?(?:provide|share|paste|send|upload|post|give)"
+    r"\s+(?:me\s+)?(?:with\s+)?(?:the|your|a|some|more)\b"
+)
+_ASKS_INPUT = -2.0
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»\n]{6,120})[\"“”„«»]")
 # General punctuation (dashes, ellipsis, spaces), arrows, maths and other symbols, dingbats, emoji.
@@ -441,7 +448,13 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     if any(quote.strip() in answer for quote in _QUOTED.findall(reply)):
         z += _QUOTES_ANSWER
         signals.append("quotes-answer")
-    answer_asks = _is_clarifying(answer)
+    asks_input = (
+        len(answer) <= _STATEMENT_CHARS and "```" not in answer and _ASKS_FOR_INPUT.search(answer) is not None
+    )
+    if asks_input:
+        z += _ASKS_INPUT
+        signals.append("rejected-asks-for-input")
+    answer_asks = asks_input or _is_clarifying(answer)
     strong = any(cue.weight >= _STRONG for cue in pushback)
     # A question written without its mark ("what are the best use cases for it") asks; a reply that opens by
     # asking for new work ("Create a provider like this:", "Part 2: add two methods") states no problem.

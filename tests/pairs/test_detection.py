@@ -1785,4 +1785,30 @@ def test_a_question_after_a_condition_asks_without_its_mark():
         score, signals = _pair(answer, reply, revision)
         assert score < DEFAULT_THRESHOLD, signals
     score, signals = _pair(ANSWER, "if two workers run it at once, it sends the email twice", REVISION)
+    assert score >= 0.9, signals
+
+
+def test_an_answer_that_only_asks_for_the_material_has_nothing_to_reject():
+    """A real ChatGPT export: "Of course, I'd be happy to help! Please provide me with the source code ...", then the
+    person pasted the code, words such as `except KeyError` in it; three false pairs above 0.9."""
+    asks = (
+        "Sure, I can help with the failing import. Please share the exact command you ran and the full output, and "
+        "I'll take a look."
+    )
+    pasted = "$ make import\nTraceback (most recent call last):\n  File \"load.py\", line 3\nKeyError: 'sku'"
+    score, signals = _pair(asks, pasted, "The `sku` column is missing from the file: " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_what_are_you_talking_about_is_pushback():
+    """A real Claude.ai export: "What are you talking about? Why am i downloading ollama when i use llama.cpp" asked,
+    so it scored 0.354 though the revision conceded ("My mistake ... That was wrong of me")."""
+    answer = "Install Ollama first: download it from ollama.com, run `ollama pull llama3`, then point the app at it."
+    reply = "What are you talking about? Why am I installing ollama when I use vllm?"
+    revision = (
+        "Right, you run vllm, so there is nothing to install. My mistake, that was wrong of me: start vllm with your "
+        "model and point the app at port 8000."
+    )
+    score, signals = _pair(answer, reply, revision)
+    assert "correction" in signals
     assert score >= DEFAULT_THRESHOLD, signals
