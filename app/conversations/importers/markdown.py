@@ -365,8 +365,8 @@ def _markers(lines: list[str]) -> list[Marker]:
         if opening and opening.group(1) not in rest[opening.end() :]:
             fence = opening.group(1)
     headings = [marker for marker in markers if marker[2]]
-    said = [index for index, _, _, name in headings if name.endswith(" said")]
-    if levels and said and min(levels) < said[0]:
+    labels = [index for index, _, _, name in headings if name.endswith(" said")]
+    if levels and labels and min(levels) < labels[0]:
         # A chat pasted into a message of a transcript with speaker headings (`## USER`, then an old ChatGPT chat's
         # "You said:" / "ChatGPT said:" lines inside it, a real file): the headings are the turns, the pasted
         # labels that message's text.
