@@ -86,6 +86,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("chat-template", "chat_template"),
     ("anthropic", "anthropic"),
     ("openai", "openai"),
+    ("chat-log", "chat_log"),
     ("claude-code-export", "claude_code_export"),
     ("aider", "aider"),
     ("aider-llm", "aider_llm"),

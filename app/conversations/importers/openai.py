@@ -76,7 +76,7 @@ from ._training_rows import (
     without_placeholders,
 )
 from ._turns import TurnBuilder, flatten, split_thinking, tool_result, tool_use
-from .base import ParsedConversation, ParseResult, RecordError, Skipped
+from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _SYSTEM_ROLES = ("system", "developer")
@@ -169,6 +169,8 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
     written = message.get("role")
     role = _role(message)
     content = message.get("content")
+    if content is None and type(message.get("text")) is str:
+        content = message["text"]  # `{"role": "bot", "text": ...}`, as a real chat app saved its messages
     if content is not None and type(content) is not str and type(content) is not list:
         raise BadRecord(f"{prefix}content: expected a string or a list of parts, got {type_name(content)}")
     if role == "user":
@@ -240,6 +242,9 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             )
     builder.dropped.update(media)
     title = record.get("title", meta.get("title"))
+    if _is_saved_chat(record) and not has_exchange(builder.finish(complete=False)):
+        # A chat app's list of chats holds unused ones ("New Chat", no messages) and unanswered drafts.
+        raise SkipRecord(_UNANSWERED_CHAT)
     conversation = builder.conversation(
         external_id(record, external_id(meta, fallback)),
         title=title if type(title) is str else None,
@@ -247,6 +252,15 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
     require_exchange(conversation.turns)
     return conversation
+
+
+_UNANSWERED_CHAT = "chat an app saved without an answer (an unused or unanswered chat)"
+# What a chat app writes beside a chat's messages, and a training row does not.
+_SAVED_CHAT_KEYS = ("title", "createdAt", "created_at", "updatedAt", "updated_at", "last_updated")
+
+
+def _is_saved_chat(record: dict[str, Any]) -> bool:
+    return any(key in record for key in _SAVED_CHAT_KEYS)
 
 
 def _is_chat_log(record: dict[str, Any]) -> bool:
@@ -298,8 +312,13 @@ def _is_message(value: Any) -> bool:
     """An item of a bare message array: a role and its content, not a record holding messages."""
     return (
         type(value) is dict
-        and value.get("role") in _MESSAGE_ROLES
-        and ("content" in value or "tool_calls" in value or type(value.get("message")) is str)
+        and _role(value) in _MESSAGE_ROLES
+        and (
+            "content" in value
+            or "tool_calls" in value
+            or type(value.get("message")) is str
+            or type(value.get("text")) is str
+        )
         and not _looks(value)
     )
 

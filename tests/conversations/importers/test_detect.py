@@ -87,6 +87,7 @@ def test_registry() -> None:
         "chat-template",
         "anthropic",
         "openai",
+        "chat-log",
         "claude-code-export",
         "aider",
         "aider-llm",

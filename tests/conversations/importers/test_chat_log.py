@@ -1,0 +1,254 @@
+"""Chats that apps and scripts save in shapes of their own (`chat-log`), and the `openai` reader's share of them.
+
+Every fixture is written here by hand in a shape found in real files people committed (a fifth fetch of real files:
+`conversations.json`, `chat_history.json`, `memory.json` of chatbots, CLIs and companion apps)."""
+
+# ruff: noqa: RUF001 - Japanese speaker names and full-width punctuation
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from app.conversations.importers import detect_format, get_importer
+from app.conversations.importers.base import ParsedConversation, Skipped
+from app.conversations.importing import run_import
+from app.pairs.detection import DEFAULT_THRESHOLD, detect_pairs
+
+from .helpers import parse, parse_one, turns
+
+HI = [
+    {"role": "user", "content": "Is the ferry running today?"},
+    {"role": "assistant", "content": "Yes, hourly from 7."},
+]
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _results(data: bytes, name: str = "conversations.json") -> list[Any]:
+    return list(get_importer("chat-log").parse(io.BytesIO(data), name))
+
+
+def test_chats_keyed_by_id_are_one_conversation_each_and_empty_ones_are_skipped() -> None:
+    data = _json(
+        {
+            "9f2c41d0-aaaa": {"title": "ferry", "messages": HI, "last_updated": "2026-01-02T10:00:00"},
+            "77b1e0c2-bbbb": {"title": "New Chat", "messages": []},
+            "51aa09e3-cccc": [],
+        }
+    )
+    assert detect_format(data, "conversations.json") == "chat-log"
+    results = _results(data)
+    assert [type(r).__name__ for r in results] == ["ParsedConversation", "Skipped", "Skipped"]
+    chat = results[0]
+    assert isinstance(chat, ParsedConversation)
+    assert (chat.external_id, chat.title) == ("conversations.json:9f2c41d0-aaaa", "ferry")
+    assert turns(chat) == [("user", "Is the ferry running today?"), ("assistant", "Yes, hourly from 7.")]
+    assert results[1] == Skipped("saved chat without a prompt and an answer")
+
+
+def test_chats_keyed_by_title_whose_values_are_message_lists() -> None:
+    data = _json(
+        {
+            "Default Chat": HI,
+            "Trip": [
+                {"role": "user", "content": "and back?"},
+                {"role": "assistant", "content": "Last one at 22:00."},
+            ],
+        }
+    )
+    conversations, errors = parse("chat-log", data, "chat_history.json")
+    assert errors == []
+    assert [(c.title, len(c.turns)) for c in conversations] == [("Default Chat", 2), ("Trip", 2)]
+
+
+def test_a_list_of_chats_under_a_key_with_their_history_under_chat_history() -> None:
+    data = _json(
+        {
+            "conversations": [
+                {
+                    "id": "c1",
+                    "title": "ferry",
+                    "chatHistory": [{"id": 1, **HI[0]}, {"id": 2, **HI[1]}],
+                    "tasks": [],
+                }
+            ]
+        }
+    )
+    assert detect_format(data, "conversations.json") == "chat-log"
+    conversation = parse_one("chat-log", data, "conversations.json")
+    assert (conversation.external_id, conversation.title, len(conversation.turns)) == (
+        "conversations.json:c1",
+        "ferry",
+        2,
+    )
+
+
+def test_one_chat_among_other_fields_as_speaker_prefixed_lines() -> None:
+    # A companion app's memory.json: its lines under `conversation_history`, beside what it learnt of the person.
+    data = _json(
+        {
+            "conversation_history": [
+                "User: write me a limerick",
+                "User: about a cat",
+                "Luna: A cat with a hat sat flat.",
+                "User: ",
+                "User: another",
+            ],
+            "user_info": {"name": "Andrew"},
+        }
+    )
+    assert detect_format(data, "memory.json") == "chat-log"
+    conversation = parse_one("chat-log", data, "memory.json")
+    assert turns(conversation) == [
+        ("user", "write me a limerick\n\nabout a cat"),
+        ("assistant", "A cat with a hat sat flat."),
+        ("user", "another"),
+    ]
+
+
+def test_numbered_messages_split_by_their_session() -> None:
+    messages = {
+        "1": {"session_id": "s1", "role": "user", "content": "explain AI"},
+        "2": {"session_id": "s1", "role": "assistant", "content": "Machines that learn."},
+        "3": {"session_id": "s2", "role": "user", "content": "hello"},
+        "4": {"session_id": "s2", "role": "assistant", "content": "Hi!"},
+    }
+    conversations, errors = parse(
+        "chat-log", _json({"messages": messages, "user_sessions": {}}), "chat_history.json"
+    )
+    assert errors == []
+    assert [(c.external_id, turns(c)[0][1]) for c in conversations] == [
+        ("chat_history.json:s1", "explain AI"),
+        ("chat_history.json:s2", "hello"),
+    ]
+
+
+def test_exchange_records_are_one_chat_in_order_and_the_answers_thinking_is_kept_apart() -> None:
+    records = [
+        {
+            "timestamp": "2026-05-01T10:00:00",
+            "user_message": "yo",
+            "bot_response": "<think>\ngreet back\n</think>\nHey.",
+        },
+        {"timestamp": "2026-05-01T10:01:00", "user_message": "what's 12*12", "bot_response": "124"},
+        {
+            "timestamp": "2026-05-01T10:02:00",
+            "user_message": "that's wrong, it's 144",
+            "bot_response": "You're right: 144.",
+        },
+    ]
+    data = _json(records)
+    assert detect_format(data, "chat_history.json") == "chat-log"
+    conversation = parse_one("chat-log", data, "chat_history.json")
+    assert [turn.text for turn in conversation.turns] == [
+        "yo",
+        "Hey.",
+        "what's 12*12",
+        "124",
+        "that's wrong, it's 144",
+        "You're right: 144.",
+    ]
+    assert conversation.turns[1].blocks == [
+        {"type": "thinking", "thinking": "greet back"},
+        {"type": "text", "text": "Hey."},
+    ]
+    # As one chat, the correction sits beside the answer it corrects: a pair.
+    assert [(p.rejected, p.pushback, p.chosen) for p in conversation_pairs(conversation)] == [(3, 4, 5)]
+    for prompt, answer in (
+        ("user", "bot"),
+        ("user", "ai"),
+        ("question", "answer"),
+        ("user_input", "llm_response"),
+    ):
+        assert detect_format(_json([{prompt: "hi", answer: "hello"}]), "log.json") == "chat-log"
+
+
+def conversation_pairs(conversation: ParsedConversation) -> list[Any]:
+    pairs = detect_pairs([(t.role, t.text) for t in conversation.turns])
+    return [p for p in pairs if p.score >= DEFAULT_THRESHOLD]
+
+
+def test_sender_and_message_records_leave_deleted_messages_out() -> None:
+    records = [
+        {"uuid": "1", "sender": "You", "message": "how do I keep a cat", "is_deleted": False},
+        {"uuid": "2", "sender": "AI", "message": "Food, water, a litter box.", "is_deleted": False},
+        {"uuid": "3", "sender": "You", "message": "oops", "is_deleted": True},
+        {"uuid": "4", "sender": "You", "message": "and toys?", "is_deleted": False},
+        {"uuid": "5", "sender": "AI", "message": "Yes, a few.", "is_deleted": False},
+    ]
+    conversation = parse_one("chat-log", _json(records), "chat_log.json")
+    assert [t.text for t in conversation.turns] == [
+        "how do I keep a cat",
+        "Food, water, a litter box.",
+        "and toys?",
+        "Yes, a few.",
+    ]
+    assert conversation.dropped == {"deleted message": 1}
+
+
+def test_strings_that_each_hold_an_exchange() -> None:
+    data = _json(["私: こんにちは！\n相手: こんにちはーっ！", "私: 今日は何してたの？\n相手: 学校だよ！"])
+    assert detect_format(data, "conversation_history.json") == "chat-log"
+    conversation = parse_one("chat-log", data, "conversation_history.json")
+    assert turns(conversation) == [
+        ("user", "こんにちは！"),
+        ("assistant", "こんにちはーっ！"),
+        ("user", "今日は何してたの？"),
+        ("assistant", "学校だよ！"),
+    ]
+
+
+def test_objects_that_hold_no_chat_are_not_taken() -> None:
+    assert detect_format(_json({"name": "Sam", "age": 31, "city": "Porto"}), "memory.json") is None
+    assert (
+        detect_format(_json({"doctrine": [{"examples": ["a"], "meaning": "b"}]}), "conversations.json")
+        is None
+    )
+    assert (
+        detect_format(_json([{"id": "c1", "title": "ferry", "message_count": 4}]), "conversations.json")
+        is None
+    )
+
+
+def test_the_openai_reader_takes_bot_roles_text_keys_and_skips_an_apps_unanswered_chats() -> None:
+    data = _json([{"role": "user", "text": "hi", "ts": 1}, {"role": "bot", "text": "Hello!", "ts": 2}])
+    assert detect_format(data, "conversations.json") == "openai"
+    assert turns(parse_one("openai", data, "conversations.json")) == [("user", "hi"), ("assistant", "Hello!")]
+    human = _json([{"role": "human", "content": "hi"}, {"role": "ai", "content": "Hello!"}])
+    assert detect_format(human, "chat.json") == "openai"
+    chats = _json(
+        [{"id": "1", "title": "New Chat", "messages": []}, {"id": "2", "title": "ferry", "messages": HI}]
+    )
+    results = list(get_importer("openai").parse(io.BytesIO(chats), "chats.json"))
+    assert results[0] == Skipped("chat an app saved without an answer (an unused or unanswered chat)")
+    assert isinstance(results[1], ParsedConversation)
+
+
+def test_saved_chats_import_once(engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "apps"
+    folder.mkdir()
+    (folder / "conversations.json").write_bytes(_json({"a1": {"messages": HI}, "a2": {"messages": HI[:1]}}))
+    (folder / "chat_history.json").write_bytes(_json([{"user": "hi", "bot": "hello"}]))
+    summary = run_import(engine, paths=[folder])
+    assert (summary.conversations_added, summary.error_count) == (2, 0)
+    again = run_import(engine, paths=[folder])
+    assert (again.conversations_added, again.duplicates) == (0, 2)
+
+
+def test_chats_keyed_by_id_are_found_when_the_first_is_longer_than_the_head() -> None:
+    long = [
+        {"role": "user", "content": "summarise this: " + "word " * 20_000},
+        {"role": "assistant", "content": "A list of words."},
+    ]
+    data = _json({"8d0c11aa-1111": {"messages": long}, "8d0c11aa-2222": {"messages": HI}})
+    assert len(data) > 65536
+    assert detect_format(data[:65536], "conversations.json") == "chat-log"
+    conversations, errors = parse("chat-log", data, "conversations.json")
+    assert (len(conversations), errors) == (2, [])
