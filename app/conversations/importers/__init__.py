@@ -27,6 +27,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("gemini-cli", "gemini_cli"),
     ("antigravity", "antigravity"),
     ("cline", "cline"),
+    ("cline-ui", "cline_ui"),
     ("continue", "continue_dev"),
     ("deepseek", "deepseek"),
     ("chatgpt", "chatgpt"),

@@ -28,6 +28,7 @@ def test_registry() -> None:
         "gemini-cli",
         "antigravity",
         "cline",
+        "cline-ui",
         "continue",
         "deepseek",
         "chatgpt",
