@@ -233,6 +233,11 @@ class TurnBuilder:
         self._system: list[str] = []
         self._context: list[dict[str, Any]] = []
 
+    @property
+    def last_role(self) -> str | None:
+        """The role of the turn being built, or of the last one; None before any."""
+        return self._role or (self.turns[-1].role if self.turns else None)
+
     def system(self, text: str) -> None:
         if text and not text.isspace():
             self._system.append(text)

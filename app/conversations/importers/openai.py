@@ -75,7 +75,7 @@ from ._training_rows import (
     restarted,
     without_placeholders,
 )
-from ._turns import TurnBuilder, flatten, split_thinking, tool_result, tool_use
+from ._turns import TurnBuilder, flatten, part_kind, response_block, split_thinking, tool_result, tool_use
 from .base import ParsedConversation, ParseResult, RecordError, Skipped, SkipRecord
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -173,7 +173,9 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
         content = message["text"]  # `{"role": "bot", "text": ...}`, as a real chat app saved its messages
     if content is not None and type(content) is not str and type(content) is not list:
         raise BadRecord(f"{prefix}content: expected a string or a list of parts, got {type_name(content)}")
-    if role == "user":
+    if type(content) is list and role in ("user", "assistant") and any(_is_block(part) for part in content):
+        _add_blocks(builder, role, content)
+    elif role == "user":
         builder.user(flatten(content, builder.dropped))
     elif role == "assistant":
         text = flatten(content, builder.dropped)
@@ -190,6 +192,32 @@ def add_message(builder: TurnBuilder, message: Any, where: str) -> None:
     else:
         got = orjson.dumps(written).decode()
         raise BadRecord(f'{prefix}role: expected "system", "user", "assistant" or "tool", got {got}')
+
+
+def _is_block(part: Any) -> bool:
+    return type(part) is dict and part.get("type") in ("tool_use", "tool_result", "thinking")
+
+
+def _part_text(part: Any) -> str | None:
+    text = part.get("text") if type(part) is dict else None
+    return text if type(text) is str else None
+
+
+def _add_blocks(builder: TurnBuilder, role: str, parts: list[Any]) -> None:
+    """A message whose content holds Anthropic's blocks (a chat log keeping Claude's messages as the API returned
+    them, in OpenAI's role/content list): tool calls, their results and thinking are blocks of the answer, in
+    order; a tool's result before any answer (its call made in an earlier session) is left out, counted."""
+    for part in parts:
+        block = response_block(part) if _is_block(part) else None
+        if block is not None and (block["type"] != "tool_result" or builder.last_role is not None):
+            builder.block(block)
+        elif (text := part if type(part) is str else _part_text(part)) is not None:
+            if role == "user":
+                builder.user(text)
+            else:
+                builder.text(text)
+        else:
+            builder.dropped[part_kind(part) if type(part) is dict else "part"] += 1
 
 
 def add_tool_calls(builder: TurnBuilder, message: dict[str, Any], where: str) -> None:

@@ -299,3 +299,33 @@ def test_message_lines_split_where_their_session_changes_and_ai_is_the_assistant
         ],
     ]
     assert [chat.line for chat in chats] == [2, 4]
+
+
+def test_claudes_blocks_in_a_role_content_list_are_the_answers_tool_calls() -> None:
+    # A real assistant's chat_log.json keeps Claude's messages as the API returned them in a role/content list:
+    # the tool call and its result were dropped before; a result before any answer (an earlier session's call) is.
+    messages = [
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_0", "content": "done"}]},
+        {"role": "user", "content": "book the room for 3pm"},
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Booking it."},
+                {"type": "tool_use", "id": "toolu_1", "name": "book_room", "input": {"at": "15:00"}},
+            ],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "booked"}]},
+        {"role": "assistant", "content": "The room is yours at 3pm."},
+    ]
+    conversation = parse_one("openai", json.dumps(messages).encode(), "chat_log.json")
+    assert turns(conversation) == [
+        ("user", "book the room for 3pm"),
+        ("assistant", "Booking it.\n\nThe room is yours at 3pm."),
+    ]
+    assert [b["type"] for b in conversation.turns[1].blocks or []] == [
+        "text",
+        "tool_use",
+        "tool_result",
+        "text",
+    ]
+    assert conversation.dropped == {"tool_result": 1}
