@@ -358,6 +358,9 @@ ACCEPTANCE_CUES = (
         r"^ahora (?:un|una|otro|otra)\b",
         r"另外", r"[还還]有一[个個]问题", r"[还還]有一[個个]問題", r"下一步", r"接下[来來]", r"[顺順]便", r"次に",
         r"別の質問", r"もう一つ", r"ついでに",
+        # A greeting alone, as people open a new exchange in a saved chat app's log ("hello", "hey there").
+        r"^(?:hi|hello|hey|yo|hola|ola|olá|bonjour|salut|hallo|ciao|привет|你好|こんにちは|안녕(?:하세요)?)"
+        r"(?: (?:there|again|bro|buddy|all))?\W*$",
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (

@@ -1812,3 +1812,10 @@ def test_what_are_you_talking_about_is_pushback():
     score, signals = _pair(answer, reply, revision)
     assert "correction" in signals
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize("reply", ["hello", "hey there!", "hola", "你好"])
+def test_a_greeting_alone_opens_a_new_exchange(reply):
+    """Real chat apps' saved logs: "hello" after an answer, then an answer to a later question, made a false pair."""
+    score, signals = _pair(ANSWER, reply, REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
