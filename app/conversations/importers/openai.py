@@ -130,6 +130,8 @@ def _role(message: dict[str, Any]) -> Any:
     role = message.get("role")
     if type(role) is str and role not in _MESSAGE_ROLES:
         return _ROLE_NAMES.get(role.lower(), role.lower())
+    if role is None and type(message.get("isUser")) is bool:
+        return "user" if message["isUser"] else "assistant"  # `{"text", "isUser"}`, as a chat app saved them
     return role
 
 
@@ -145,7 +147,7 @@ def message_kind(message: Any) -> str:
         return "answer"
     if role != "assistant":
         return "other"
-    text = flatten(message.get("content"))
+    text = flatten(message.get("content", message.get("text")))
     if text and not text.isspace():
         return "answer"
     return "answer" if message.get("tool_calls") or message.get("function_call") else "empty"

@@ -252,3 +252,16 @@ def test_chats_keyed_by_id_are_found_when_the_first_is_longer_than_the_head() ->
     assert detect_format(data[:65536], "conversations.json") == "chat-log"
     conversations, errors = parse("chat-log", data, "conversations.json")
     assert (len(conversations), errors) == (2, [])
+
+
+def test_an_apps_chats_with_is_user_messages_read_through_the_openai_reader() -> None:
+    chats = [
+        {
+            "id": "c1",
+            "name": "errands",
+            "messages": [{"text": "get me water", "isUser": True}, {"text": "On it.", "isUser": False}],
+        }
+    ]
+    conversation = parse_one("openai", _json(chats), "conversations.json")
+    assert turns(conversation) == [("user", "get me water"), ("assistant", "On it.")]
+    assert conversation.dropped == {}
