@@ -264,6 +264,18 @@ def as_object(value: Any) -> dict[str, Any]:
     return value if type(value) is dict else {}
 
 
+def key_of(value: Any, keys: tuple[str, ...]) -> str | int | None:
+    """The first of `keys` an object holds as a string or an integer (the chat a saved message belongs to), or
+    None."""
+    if type(value) is not dict:
+        return None
+    for key in keys:
+        found = value.get(key)
+        if type(found) is str or type(found) is int:
+            return found
+    return None
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ._json import BOM, BadRecord, decode, too_large
-from ._records import first_byte, head_records, iter_records, peekable
+from ._records import first_byte, head_records, iter_records, key_of, peekable
 from ._training_rows import has_exchange
 from ._turns import TurnBuilder, flatten, prompt_title, split_thinking
 from .base import MAX_RECORD_BYTES, ParsedConversation, ParseResult, RecordError, Skipped
@@ -302,7 +302,7 @@ class _Chat:
 
     def add_all(self, items: Iterable[Any]) -> Iterator[ParseResult]:
         for item in items:
-            session = _session(item)
+            session = key_of(item, _SESSION_KEYS)
             if self.started and session is not None and session != self.session:
                 yield self.result()
                 self.builder = TurnBuilder()
@@ -324,16 +324,6 @@ class _Chat:
             system_prompt=self.builder.system_prompt,
             dropped=dict(+self.builder.dropped),
         )
-
-
-def _session(item: Any) -> object:
-    if type(item) is not dict:
-        return None
-    for key in _SESSION_KEYS:
-        value = item.get(key)
-        if type(value) is str or type(value) is int:
-            return value
-    return None
 
 
 def add_item(builder: TurnBuilder, item: Any) -> None:

@@ -63,6 +63,7 @@ from ._records import (
     has_top_key,
     head_records,
     iter_records,
+    key_of,
     parse_records,
     type_name,
 )
@@ -451,7 +452,7 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
         role = message.get("role") if type(message) is dict else None
         if role == "meta":
             continue
-        session = _session(message)
+        session = key_of(message, _SESSION_KEYS)
         if current is not None and session is not None and session != current.session:
             # Another chat's first message; a system message held from the chat before answered nothing.
             yield current.result(filename)
@@ -487,17 +488,6 @@ def _message_array(items: Iterable[Record | RecordError], filename: str) -> Iter
         current = _started(held[0])
         current.add(held[1])
     yield Skipped(_NO_TALK) if current is None else current.result(filename)
-
-
-def _session(message: Any) -> object:
-    """The chat a message line says it belongs to, or None."""
-    if type(message) is not dict:
-        return None
-    for key in _SESSION_KEYS:
-        value = message.get(key)
-        if type(value) is str or type(value) is int:
-            return value
-    return None
 
 
 def _started(item: Record) -> _Messages:
