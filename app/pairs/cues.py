@@ -428,6 +428,9 @@ ACCEPTANCE_CUES = (
     # A new plan, not a verdict: "actually let's do Rome instead of Paris", "on second thought".
     Cue("changes-plan", -1.5, (
         r"let's (?:do|go with|go for|make it|switch to|try|use) (?:\w+ ){1,4}instead\b", r"on second thought\b",
+        # "Actually, never mind. Let's continue using bash. However, ..." (a real aider history): the person takes
+        # back their own request.
+        r"^(?:actually|oh|ok|okay)?\W*(?:never ?mind|nvm)\W*(?:[.,;!]|$)",
         r"changed my mind\b", r"(?:we|i) (?:just |now )?decided (?:to|on)\b", r"(?:we|i) changed (?:our|my) plans?\b",
         # "PM says we drop IE support after all": the requirement changed, not the answer's fault.
         r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal|cfo|ceo|cto|board|director) (?:says|said|decided|wants) (?:that )?we\b",

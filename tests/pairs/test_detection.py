@@ -1819,3 +1819,16 @@ def test_a_greeting_alone_opens_a_new_exchange(reply):
     """Real chat apps' saved logs: "hello" after an answer, then an answer to a later question, made a false pair."""
     score, signals = _pair(ANSWER, reply, REVISION)
     assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_taking_back_ones_own_request_is_a_new_plan():
+    """A real aider history: "Actually, never mind. Let's continue using bash. However, I want ..." after the answer
+    did what the person had asked (0.868 before)."""
+    reply = "Actually, never mind. Let's keep the cron job. However, I want it to log each run to a file"
+    score, signals = _pair(ANSWER, reply, REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+    assert "changes-plan" in signals or score < MIN_STORED_SCORE
+    score, signals = _pair(
+        ANSWER, "never mind the name, it still sends the email twice", "You're right, sorry. " + REVISION
+    )
+    assert score >= DEFAULT_THRESHOLD, signals
