@@ -197,7 +197,17 @@ def from_gemini_parts(record: Record) -> Record:
 class Session:
     """The records of one `sessionId`, indexed as they are read; `conversation()` rebuilds the thread."""
 
-    __slots__ = ("first_child", "first_line", "forks", "leaf", "leaf_time", "nodes", "previous", "titles")
+    __slots__ = (
+        "early",
+        "first_child",
+        "first_line",
+        "forks",
+        "leaf",
+        "leaf_time",
+        "nodes",
+        "previous",
+        "titles",
+    )
 
     def __init__(self, first_line: int) -> None:
         self.first_line = first_line
@@ -210,6 +220,9 @@ class Session:
         # Parent -> its first child, and parent -> all its children once it has several (a fork).
         self.first_child: dict[str, str] = {}
         self.forks: dict[str, list[str]] = {}
+        # An entry written before the one it names as its parent (Claude Code 2.1 can write a tool's result before
+        # the call): its uuid -> that parent, to be put back after it.
+        self.early: dict[str, str] = {}
 
     def add(self, record: Record, uuid: str) -> None:
         kind = record.get("type")
@@ -222,6 +235,8 @@ class Session:
             if stamp >= self.leaf_time:
                 self.leaf, self.leaf_time = uuid, stamp
         parent = record.get("parentUuid") or record.get("logicalParentUuid")
+        if type(parent) is str and parent not in self.nodes and parent != uuid:
+            self.early[uuid] = parent
         if type(parent) is not str or parent not in self.nodes:
             parent = self.previous  # unlinked entries (old versions, orphans) continue the file order
         if parent is not None:
@@ -240,7 +255,11 @@ class Session:
         tool calls, a tool result arriving after the response went on) and stay.
         """
         if not self.forks:
-            return [record for record, _ in self.nodes.values()]
+            return (
+                self._in_order(list(self.nodes))
+                if self.early
+                else [record for record, _ in self.nodes.values()]
+            )
         path = set()
         current = self.leaf
         while current is not None and current not in path:
@@ -255,14 +274,34 @@ class Session:
                 )
         # A parent always comes before its children in `nodes`, so one pass drops whole subtrees.
         kept = []
-        for uuid, (record, parent) in self.nodes.items():
+        for uuid, (_, parent) in self.nodes.items():
             if uuid in dropped or parent in dropped:
                 dropped.add(uuid)
             else:
-                kept.append(record)
-        return kept
+                kept.append(uuid)
+        return self._in_order(kept)
+
+    def _in_order(self, uuids: list[str]) -> list[Record]:
+        """The records of `uuids`, each entry written before its parent moved to follow it (after the parent's
+        other early children, in file order)."""
+        if self.early:
+            at = {uuid: index for index, uuid in enumerate(uuids)}
+            late = [u for u, parent in self.early.items() if u in at and at.get(parent, -1) > at[u]]
+            if late:
+                moved = set(late)
+                order = [uuid for uuid in uuids if uuid not in moved]
+                for uuid in late:
+                    parent = self.early[uuid]
+                    index = order.index(parent) + 1
+                    while index < len(order) and self.early.get(order[index]) == parent:
+                        index += 1
+                    order.insert(index, uuid)
+                uuids = order
+        return [self.nodes[uuid][0] for uuid in uuids]
 
     def _abandoned(self, sibling: str, onward: str) -> bool:
+        if self.early.get(onward) == sibling:
+            return False  # the parent of an entry written before it: the same thread
         record = self.nodes[sibling][0]
         return _is_prompt(record) or record.get("timestamp") == self.nodes[onward][0].get("timestamp")
 

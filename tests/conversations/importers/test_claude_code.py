@@ -686,3 +686,36 @@ def test_a_session_whose_every_reply_is_an_api_error_says_so_when_skipped() -> N
     assert list(get_importer("claude-code").parse(io.BytesIO(data), "s.jsonl")) == [
         Skipped(claude_code.API_ERRORS)
     ]
+
+
+@pytest.mark.parametrize("same_second", [False, True])
+def test_a_tool_result_written_before_its_call_follows_the_call(same_second: bool) -> None:
+    """A real Claude Code 2.1 session: the line of a tool's result came before the line of the call it answers (its
+    parentUuid names the call, written next); the answer's blocks stood result first. Written in the same second,
+    the call must not pass for an abandoned branch either."""
+    call = {"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {"file_path": "fit.log"}}
+    result = [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "a = 7.1, b = -3.2"}]
+    data = jsonl(
+        user("u1", None, "What does the fit say?", 1),
+        assistant(
+            "a1",
+            "u1",
+            {"type": "thinking", "thinking": "Read the log.", "signature": "s"},
+            2,
+            message_id="m1",
+        ),
+        user("r1", "a2", result, 3, toolUseResult={"type": "text"}),
+        assistant("a2", "a1", call, 3 if same_second else 2, message_id="m1"),
+        assistant("a3", "r1", text("The fit is row = 7.1 * radius - 3.2."), 4, message_id="m2"),
+    )
+    conversation = parse_one("claude-code", data, "s.jsonl")
+    assert turns(conversation) == [
+        ("user", "What does the fit say?"),
+        ("assistant", "The fit is row = 7.1 * radius - 3.2."),
+    ]
+    assert [b["type"] for b in conversation.turns[1].blocks or []] == [
+        "thinking",
+        "tool_use",
+        "tool_result",
+        "text",
+    ]
