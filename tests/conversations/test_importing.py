@@ -358,6 +358,17 @@ class TestRecordErrors:
         ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[prose]))
         assert reason.startswith("matches no known format")
 
+    def test_json_that_does_not_parse_says_where_it_breaks(self, engine: Engine, tmp_path: Path) -> None:
+        # A real chat log edited by hand: `"bot": Hi Aytac.",` (its opening quote lost). It said "no shape read here"
+        # and pointed at --format, which cannot help.
+        data = (
+            b'{"chats": [\n  {"user": "hi", "bot": "Hello!"},\n  {"user": "bye",\n   "bot": Hi Aytac."}\n]}\n'
+        )
+        path = _write(tmp_path / "chat_log.json", data)
+        ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[path]))
+        assert reason.startswith("not valid JSON: ")
+        assert "at line 4, column 11" in reason
+
     def test_an_unknown_json_shape_names_the_keys_it_holds(self, engine: Engine, tmp_path: Path) -> None:
         path = _write(
             tmp_path / "people.json", b'[{"uuid": "u1", "full_name": "Ana", "email_address": "a@x.org"}]'

@@ -6,6 +6,8 @@ import importlib
 import threading
 from collections.abc import Iterator, Mapping
 
+import orjson
+
 from ._json import BOM
 from ._records import first_byte, head_records
 from .base import Importer
@@ -220,6 +222,8 @@ def no_format_reason(head: bytes, name: str = "") -> str:
         if records:
             keys = ", ".join(list(records[0])[:8]) or "no keys"
             shape = f"JSON whose records are no shape read here (the first holds {keys})"
+        elif (broken := _broken_json(head)) is not None:
+            return broken
         else:
             shape = "JSON that is no shape read here"
     elif b"\x00" in head[:4096]:
@@ -233,3 +237,20 @@ def no_format_reason(head: bytes, name: str = "") -> str:
     else:
         shape = f"text without the speaker labels a transcript reader knows (such as {_TRANSCRIPT_LABELS})"
     return f"matches no known format: {shape}; use --format to force one of {len(FORMATS)} (pairwise import --help)"
+
+
+def _broken_json(head: bytes) -> str | None:
+    """For a file held whole in its head that does not parse as JSON, where it breaks (a hand-edited chat log:
+    `"bot": Hi.",`); None when it parses, or when the head is not the whole file."""
+    if len(head) >= HEAD_BYTES:
+        return None
+    try:
+        orjson.loads(head.removeprefix(BOM).split(b"\n", 1)[0])
+        return None  # JSON Lines: its first line is a value of its own
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        orjson.loads(head.removeprefix(BOM))
+    except orjson.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}; no format reads it until that is mended"
+    return None

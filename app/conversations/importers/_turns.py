@@ -162,8 +162,22 @@ _THINKING_MARKS = (
 _FINAL_MARK = "<|start|>assistant<|channel|>final<|message|>"
 
 
+# An app's own name for the tag (`<ai-think>`, `<thinking>`, `<reasoning>`), opening the answer.
+_THINK_TAG = re.compile(r"\s*<((?:[a-z]+[-_:])?(?:think|thinking|reasoning))>")
+
+
 def split_thinking(text: str) -> tuple[str | None, str]:
     """The thinking an answer starts with, if any, and the answer without it."""
+    if (
+        text[:1] in ("<", " ", "\n")
+        and (tag := _THINK_TAG.match(text)) is not None
+        and tag.group(1) != "think"
+    ):
+        closing = f"</{tag.group(1)}>"
+        end = text.find(closing, tag.end())
+        if end == -1:
+            return text[tag.end() :].strip(), ""
+        return text[tag.end() : end].strip(), text[end + len(closing) :].strip()
     for opening, closing, final in _THINKING_MARKS:
         start = text.find(opening)
         if start == -1 or text[:start].strip():

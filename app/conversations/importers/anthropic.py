@@ -19,9 +19,10 @@ import orjson
 
 from ._json import BOM, BadRecord, json_or_text
 from ._records import RecordImporter, as_object, expect, external_id, type_name
+from ._training_rows import has_exchange
 from ._turns import TurnBuilder, flatten, response_block, tool_result, tool_use
 from .base import ParsedConversation, SkipRecord
-from .openai import is_openai_shaped
+from .openai import UNANSWERED_CHAT, is_openai_shaped, is_saved_chat
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
 _BLOCK_TYPES = ("text", "thinking", "redacted_thinking", "tool_use", "tool_result", "image", "document")
@@ -169,6 +170,8 @@ def convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     for i, message in enumerate(expect(record.get("messages"), list, "messages")):
         add_message(builder, message, f"messages[{i}]")
     title = record.get("title")
+    if is_saved_chat(record) and not has_exchange(builder.finish(complete=False)):
+        raise SkipRecord(UNANSWERED_CHAT)
     return builder.conversation(external_id(record, fallback), title=title if type(title) is str else None)
 
 

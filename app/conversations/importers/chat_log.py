@@ -55,21 +55,29 @@ _SESSION_KEYS = (
     "conversation_id",
     "conversationId",
 )
-# (prompt key, answer key) of an exchange record, most specific first.
-_EXCHANGES = (
-    ("user_message", "bot_response"),
-    ("user_message", "ai_response"),
-    ("user_message", "assistant_response"),
-    ("user_input", "llm_response"),
-    ("user_input", "ai_response"),
-    ("user_input", "bot_response"),
-    ("user", "bot"),
-    ("user", "ai"),
-    ("human", "ai"),
-    ("human", "bot"),
-    ("question", "answer"),
-    ("entry_text", "reply"),
-    ("message", "reply"),
+# What an exchange record names its prompt and its answer, most specific first; any prompt key with any answer key
+# (`{query, answer}`, `{user_input, ai_response}`, `{user, bot}`) but `{input, output}`, a data set's row.
+_PROMPT_KEYS = (
+    "user_message",
+    "user_input",
+    "user",
+    "human",
+    "question",
+    "query",
+    "prompt",
+    "entry_text",
+    "message",
+    "input",
+)
+_ANSWER_KEYS = (
+    "bot_response", "ai_response", "assistant_response", "llm_response", "model_response", "bot", "ai", "assistant",
+    "answer", "reply", "response", "result", "output",
+)  # fmt: skip
+_EXCHANGES = tuple(
+    (prompt, answer)
+    for prompt in _PROMPT_KEYS
+    for answer in _ANSWER_KEYS
+    if (prompt, answer) != ("input", "output")
 )
 _SPEAKER_KEYS = ("sender", "author", "speaker")
 _TEXT_KEYS = ("content", "text", "message", "value")

@@ -59,6 +59,9 @@ _SPEAKERS = {
     "bard": "assistant",
     "copilot": "assistant",
     "perplexity": "assistant",  # perplexport's Markdown (`# Me` / `# Perplexity`)
+    # `## Q:` / `## A:`, each message quoted below (`> ...`), as a ChatGPT exporter wrote a real transcript.
+    "q": "user",
+    "a": "assistant",
     "bot": "assistant",
     "agent": "assistant",  # Zed's agent panel (`## User` / `## Agent`)
     "cursor": "assistant",
@@ -495,6 +498,22 @@ def _callout_role(kind: str) -> str | None:
     return None
 
 
+def _quoted_layout(lines: list[str], markers: list[Marker]) -> bool:
+    """Whether the exporter quotes every message below its heading: nine in ten of them, two at least."""
+    sections = [
+        lines[index + 1 : markers[n + 1][0] if n + 1 < len(markers) else len(lines)]
+        for n, (index, _, heading, _) in enumerate(markers)
+        if heading
+    ]
+    return len(sections) >= 2 and sum(map(_all_quoted, sections)) * 10 >= len(sections) * 9
+
+
+def _all_quoted(lines: list[str]) -> bool:
+    """Whether every line of a message that holds words is quoted (blank lines and rules between them aside)."""
+    worded = [line for line in lines if line.strip() and not _SEPARATOR.match(line)]
+    return bool(worded) and all(line.startswith(">") for line in worded)
+
+
 def _quoted(lines: list[str]) -> list[str]:
     """The text of a callout: its `>`-quoted lines below the callout line, without the quote marks (what follows
     them, an exporter's `<!-- UID -->` comment and separators, is not text)."""
@@ -921,11 +940,19 @@ class MarkdownImporter:
         # after its last words.
         cursor = any(_CURSOR_EXPORT.match(line) for line in lines[:5])
         tools = any(line.startswith(_TOOL_STARTS) and _TOOL_LINE.match(line) for line in lines)
+        quoted_layout = _quoted_layout(lines, markers)
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
             if rest == _QUOTED_BODY:
                 section = _quoted(section)
+            elif heading and quoted_layout and _all_quoted(section):
+                # Every message quoted (`## Q:` then `> ...` lines, a ChatGPT exporter's): the quote marks are the
+                # exporter's layout, not the message's.
+                section = [
+                    line[2:] if line.startswith("> ") else line[1:] if line.startswith(">") else line
+                    for line in section
+                ]
             section = [line for line in section if not _MESSAGE_TIME.match(line)]
             if heading and (_SAID.match(lines[index]) or _SAID_PREVIEW.match(lines[index])):
                 section = _page_copy(section, role, builder)

@@ -273,9 +273,9 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             )
     builder.dropped.update(media)
     title = record.get("title", meta.get("title"))
-    if _is_saved_chat(record) and not has_exchange(builder.finish(complete=False)):
+    if is_saved_chat(record) and not has_exchange(builder.finish(complete=False)):
         # A chat app's list of chats holds unused ones ("New Chat", no messages) and unanswered drafts.
-        raise SkipRecord(_UNANSWERED_CHAT)
+        raise SkipRecord(UNANSWERED_CHAT)
     conversation = builder.conversation(
         external_id(record, external_id(meta, fallback)),
         title=title if type(title) is str else None,
@@ -285,12 +285,12 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     return conversation
 
 
-_UNANSWERED_CHAT = "chat an app saved without an answer (an unused or unanswered chat)"
+UNANSWERED_CHAT = "chat an app saved without an answer (an unused or unanswered chat)"
 # What a chat app writes beside a chat's messages, and a training row does not.
 _SAVED_CHAT_KEYS = ("title", "createdAt", "created_at", "updatedAt", "updated_at", "last_updated")
 
 
-def _is_saved_chat(record: dict[str, Any]) -> bool:
+def is_saved_chat(record: dict[str, Any]) -> bool:
     return any(key in record for key in _SAVED_CHAT_KEYS)
 
 

@@ -265,3 +265,34 @@ def test_an_apps_chats_with_is_user_messages_read_through_the_openai_reader() ->
     conversation = parse_one("openai", _json(chats), "conversations.json")
     assert turns(conversation) == [("user", "get me water"), ("assistant", "On it.")]
     assert conversation.dropped == {}
+
+
+def test_any_prompt_key_with_any_answer_key_is_an_exchange_and_renamed_think_tags_are_thinking() -> None:
+    # Real logs: `{query, answer}` lines in a `.json` file; an app's `<ai-think>` around the model's reasoning.
+    lines = b'{"query": "What is article four?", "answer": "It sets the term of office."}\n{"query": "and five?", "answer": "<ai-think>\\nlook it up\\n</ai-think>\\n\\nIt names the seat."}\n'
+    assert detect_format(lines, "chat_log.json") == "chat-log"
+    conversation = parse_one("chat-log", lines, "chat_log.json")
+    assert [t.text for t in conversation.turns] == [
+        "What is article four?",
+        "It sets the term of office.",
+        "and five?",
+        "It names the seat.",
+    ]
+    assert conversation.turns[3].blocks == [
+        {"type": "thinking", "thinking": "look it up"},
+        {"type": "text", "text": "It names the seat."},
+    ]
+    # A data set's `{input, output}` rows are not an app's chat.
+    assert detect_format(_json([{"input": "2+2", "output": "4"}]), "train.json") != "chat-log"
+
+
+def test_an_apps_unused_chat_with_a_system_field_is_skipped_not_an_error() -> None:
+    # A real Ollama web GUI's conversations.json: `system: ""` beside the messages made it Anthropic-shaped.
+    chats = [
+        {"id": "a", "title": "New chat", "system": "", "messages": HI},
+        {"id": "b", "title": "New chat", "system": "", "messages": []},
+    ]
+    assert detect_format(_json(chats), "conversations.json") == "anthropic"
+    results = list(get_importer("anthropic").parse(io.BytesIO(_json(chats)), "conversations.json"))
+    assert isinstance(results[0], ParsedConversation)
+    assert results[1] == Skipped("chat an app saved without an answer (an unused or unanswered chat)")

@@ -179,3 +179,23 @@ def test_a_chat_pasted_into_a_message_keeps_its_labels_as_that_messages_text() -
     assert [turn.role for turn in conversation.turns] == ["user", "assistant", "user", "assistant"]
     assert conversation.turns[0].text.startswith("from another chat:\n\nYou said:\nis 8080 free?")
     assert conversation.turns[1].text == "Check with `ss -ltn` first."
+
+
+def test_q_and_a_headings_with_every_message_quoted() -> None:
+    """A real transcript (a ChatGPT exporter's): `## Q:` / `## A:` headings, each message quoted below, a rule after
+    each answer; it matched no format. A quote inside one message of an ordinary transcript stays a quote."""
+    text = (
+        "# Digits\n\n## Q:\n> Remember 1 7 9 3.\n\n> Can you?\n\n## A:\n> Sure, I have them.\n------------------------\n\n"
+        "## Q:\n> Sum them.\n\n## A:\n> The sum is 20.\n> It has 2 digits.\n------------------------\n"
+    )
+    conversation = parse_one("markdown", text.encode(), "Digits.md")
+    assert turns(conversation) == [
+        ("user", "Remember 1 7 9 3.\n\nCan you?"),
+        ("assistant", "Sure, I have them."),
+        ("user", "Sum them."),
+        ("assistant", "The sum is 20.\nIt has 2 digits."),
+    ]
+    ordinary = "## User\n> the error says: port in use\n\n## Assistant\nStop the old server first.\n\n## User\nthanks\n\n## Assistant\nYou're welcome.\n"
+    assert (
+        parse_one("markdown", ordinary.encode(), "chat.md").turns[0].text == "> the error says: port in use"
+    )
