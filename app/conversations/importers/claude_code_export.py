@@ -125,6 +125,9 @@ def _blocks(
                 # Older exports indent a prompt's wrapped lines under the `> `: the indent is not the person's.
                 text = text[:1] + [line[2:] for line in text[1:]]
             body = "\n".join(text).strip("\n")
+            if body.endswith("\n```") and body.count("```") % 2:
+                # The fence a person wrapped the whole pasted transcript in, closed after the last answer.
+                body = body[: -len("```")].rstrip()
             if (
                 kind == "user"
                 and results is not None

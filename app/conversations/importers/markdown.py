@@ -152,14 +152,22 @@ _PERPLEXITY_NOISE = re.compile(
 _FOOTNOTE = re.compile(r"[ \t]*\[\^\d+(?:_\d+)?\]:")
 _DIVIDER = re.compile(r"[ \t]*(?:<div [^>\n]*>)?⁂(?:</div>)?[ \t]*$")
 _PREFIX = re.compile(
-    r"(?:\*\*)?(User|Human|Assistant|Claude|ChatGPT|AI|System)(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*"
+    r"(?:\*\*)?(User|Human|Assistant|Claude|ChatGPT|AI|System"
+    # The person's side in other languages, as people's own logs write it (`Utilisateur : ...`, a real one).
+    r"|Utilisateur|Usuario|Usuário|Benutzer|Nutzer|Utente|Пользователь|Asistente|Assistente|Assistent|Ассистент)"
+    r"(?:\*\*)?[ \t]*:(?:\*\*)?(?:(?<=\*\*):)?[ \t]*"
 )
 # Names only taken with emphasis around them, as exporters write them (`**You:**`, `_Prompt_:`): bare, they are
 # too common at the start of a line of an answer.
 _EMPHASIZED = re.compile(
-    r"(\*\*|__|\*|_)"
+    # An emoji may open the name inside the emphasis (`**☺️ User:**`, `**🤖 Claude:**`, a real export).
+    r"(\*\*|__|\*|_)(?:[^\w\s*_:]{1,8}[ \t]*)?"
     r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot|Model))"
-    r"(?:\1[ \t]*:|[ \t]*:\1)[ \t]*"
+    r"(?:\1[ \t]*:?|[ \t]*:\1[ \t]*:?)[ \t]*"
+)
+# A speaker's heading with the message on the same line (`## User: I need to build ...`, a real transcript).
+_HEADED_PREFIX = re.compile(
+    r"#{1,6}[ \t]+(?:[^\w\s]{1,8}[ \t]*)?(User|Human|Assistant|Claude|ChatGPT|You)[ \t]*:[ \t]*(?=\S)", re.IGNORECASE
 )
 # The line above a reasoning model's answer on ChatGPT's page, in the exported Markdown ("Thought for 7 seconds",
 # "Reasoned for 1m 12s"; in French "Raisonnement terminé pendant 7 secondes", "Raisonnement terminé", "Réflexion
@@ -237,7 +245,11 @@ _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
 _LIBRECHAT_SENDER = re.compile(r"\*\*([^*\n]{1,60})\*\*[ \t]*$")
 _HEADING_LEAD = re.compile(r"#{1,6}[ \t]+")
 # Copilot for Obsidian ends each message with its time on a line of its own.
-_MESSAGE_TIME = re.compile(r"[ \t]*\[Timestamp: [^\]\n]{4,40}\][ \t]*$")
+_MESSAGE_TIME = re.compile(
+    r"[ \t]*\[(?:Timestamp: [^\]\n]{4,40}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)\][ \t]*$"
+    # A claude.ai exporter marks where each turn starts and ends: `<!-- TURN 1 TYPE:USER END -->`.
+    r"|[ \t]*<!-- TURN \d+ TYPE:\w+ (?:START|END) -->[ \t]*$"
+)
 # A YAML front matter's topic (Copilot for Obsidian) or title: the conversation's title when no `# ` line names it.
 _FRONT_TITLE = re.compile(r"(?:topic|title):[ \t]*([\"']?)(.+?)\1[ \t]*$")
 # `Human:` / `Assistant:` first, then `H:` / `A:` (socketteer's Claude exporter, Anthropic's old prompt format):
@@ -338,7 +350,7 @@ def _markers(lines: list[str]) -> list[Marker]:
         prefix = _PREFIX.match(line) or _EMPHASIZED.match(line)
         if prefix is None and line.startswith("#") and (lead := _HEADING_LEAD.match(line)) is not None:
             # `# **user**: ...`: an emphasized speaker made a heading (seen in a real Copilot for Obsidian chat).
-            prefix = _EMPHASIZED.match(line, lead.end())
+            prefix = _EMPHASIZED.match(line, lead.end()) or _HEADED_PREFIX.match(line)
         if prefix:
             rest = line[prefix.end() :]
             name = prefix.group(prefix.lastindex or 1).lower()

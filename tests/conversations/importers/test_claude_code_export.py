@@ -222,3 +222,13 @@ def test_calls_shown_without_output_and_the_cost_summary_are_not_the_answers_wor
         "input": {"args": "touch notes.txt"},
     }
     assert conversation.dropped == {"session cost summary": 1}
+
+
+def test_the_fence_a_pasted_transcript_was_wrapped_in_is_not_the_last_answers() -> None:
+    """A real README pasted a Claude Code session inside one code fence; its closing fence ended the last answer."""
+    text = "Here is my session.\n\n```\n> make the chicken bigger\n\n⏺ Done! It is 150 pixels now.\n\n```\n"
+    (conversation,) = list(
+        get_importer("claude-code-export").parse(io.BytesIO(text.encode()), "claude-conversation.md")
+    )
+    assert isinstance(conversation, ParsedConversation)
+    assert conversation.turns[-1].text == "Done! It is 150 pixels now."

@@ -199,3 +199,40 @@ def test_q_and_a_headings_with_every_message_quoted() -> None:
     assert (
         parse_one("markdown", ordinary.encode(), "chat.md").turns[0].text == "> the error says: port in use"
     )
+
+
+def test_emoji_in_the_bold_label_a_heading_with_the_message_and_french_labels() -> None:
+    """Three real transcripts that matched no format: `**☺️ User:**` / `**🤖 Claude:**`; `## User: <the message>`
+    headings with `**Claude:**:` answers; `Utilisateur : ...` / `Assistant : ...` lines, each exchange under a
+    `[2026-06-16T03:50:12]` stamp."""
+    emoji = "**\u263a\ufe0f User:** make a quiz\n\n**\U0001f916 Claude:**  Here is the quiz.\n\n**\u263a\ufe0f User:** ten questions, not five\n\n**\U0001f916 Claude:** Now ten.\n"
+    headed = "## User: which database for OLAP?\n**Claude:**: DuckDB, embedded.\n\n## User:and why not Postgres?\n**Claude:**Row storage scans slower.\n"
+    french = "# Historique\n\n[2026-06-16T03:50:12]\nUtilisateur : Analyse le projet.\nAssistant : Fiche générée.\n\n[2026-06-16T07:21:33]\nUtilisateur : Masque le bouton.\nAssistant : Bouton masqué.\n"
+    for text, expected in (
+        (emoji, ["make a quiz", "Here is the quiz.", "ten questions, not five", "Now ten."]),
+        (
+            headed,
+            [
+                "which database for OLAP?",
+                "DuckDB, embedded.",
+                "and why not Postgres?",
+                "Row storage scans slower.",
+            ],
+        ),
+        (french, ["Analyse le projet.", "Fiche générée.", "Masque le bouton.", "Bouton masqué."]),
+    ):
+        assert detect_format(text.encode(), "chat.md") == "markdown"
+        conversation = parse_one("markdown", text.encode(), "chat.md")
+        assert [turn.text for turn in conversation.turns] == expected
+        assert [turn.role for turn in conversation.turns] == ["user", "assistant", "user", "assistant"]
+
+
+def test_a_claude_exporters_turn_comments_are_not_words() -> None:
+    text = (
+        "## \U0001f464 User\n\n<!-- TURN 1 TYPE:USER START -->\n\ncan it run on an iPhone?\n\n<!-- TURN 1 TYPE:USER END -->\n\n"
+        "## \U0001f916 Assistant\n\n<!-- TURN 2 TYPE:ASSISTANT START -->\n\nYes, as a web app.\n\n<!-- TURN 2 TYPE:ASSISTANT END -->\n"
+    )
+    assert turns(parse_one("markdown", text.encode(), "claude-conversation.md")) == [
+        ("user", "can it run on an iPhone?"),
+        ("assistant", "Yes, as a web app."),
+    ]
