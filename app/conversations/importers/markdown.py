@@ -167,7 +167,8 @@ _EMPHASIZED = re.compile(
 )
 # A speaker's heading with the message on the same line (`## User: I need to build ...`, a real transcript).
 _HEADED_PREFIX = re.compile(
-    r"#{1,6}[ \t]+(?:[^\w\s]{1,8}[ \t]*)?(User|Human|Assistant|Claude|ChatGPT|You)[ \t]*:[ \t]*(?=\S)", re.IGNORECASE
+    r"#{1,6}[ \t]+(?:[^\w\s]{1,8}[ \t]*)?(User|Human|Assistant|Claude|ChatGPT|You)[ \t]*:[ \t]*(?=\S)",
+    re.IGNORECASE,
 )
 # The line above a reasoning model's answer on ChatGPT's page, in the exported Markdown ("Thought for 7 seconds",
 # "Reasoned for 1m 12s"; in French "Raisonnement terminé pendant 7 secondes", "Raisonnement terminé", "Réflexion
