@@ -217,6 +217,8 @@ PUSHBACK_CUES = (
         # "nggak kedip sama sekali" ("doesn't blink at all").
         r"(?:there's|there is) a problem with\b", r"probleem met\b", r"yanıt vermiyor", r"donuyor\b",
         r"(?:nggak|gak|enggak|tidak|ga) \w+ sama sekali\b",
+        # "没有效果" ("no effect"), "不生效" ("doesn't take effect"), "没反应" ("nothing happens"), a real chat's reports.
+        r"没有?效果", r"不生效", r"没有?反应", r"不起作用", r"不管用",
         # Egyptian Arabic, in Latin letters and in its script: "el app msh rady yetnazel" ("the app won't install").
         r"msh (?:rady|shaghal|sha8al|biyeshtaghal|sha3'al)\b", r"مش (?:راضي|شغال|بيشتغل)",
     )),
@@ -361,6 +363,7 @@ ACCEPTANCE_CUES = (
         # A greeting alone, as people open a new exchange in a saved chat app's log ("hello", "hey there").
         r"^(?:hi|hello|hey|yo|hola|ola|olá|bonjour|salut|hallo|ciao|привет|你好|こんにちは|안녕(?:하세요)?)"
         r"(?: (?:there|again|bro|buddy|all))?\W*$",
+        r"^(?:coucou|하이|hej|oi)\W*$",
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
@@ -382,6 +385,10 @@ ACCEPTANCE_CUES = (
         r"(?![,.!]? (?:but|though|however)\b)",
         r"^so (?:basically|essentially|in short|in other words)\b",
         r"^(?:bye|goodbye|good night|ttyl|talk (?:later|soon|tomorrow)|gotta go|see you)\b",
+        # Yes and goodbye in other languages, opening a reply ("oui j'aurais besoin de conseils", "да именно!",
+        # "ок я выхожу", "Тестирую выход, пока", real saved chats), unless a "but" follows.
+        r"^(?:oui|sí|sim|ja|да|ага|ок|はい|네|是的|好的|没问题)(?=\W|$)(?![,.!…]* (?:mais|pero|mas|aber|но|但是|可是)\b)",
+        r"пока\W*$", r"tchau\W*$", r"adiós\W*$", r"adieu\W*$", r"tschüss\W*$", r"さようなら\W*$", r"再[见見]\W*$",
     )),
     # The user's own slip: "wrong file, sorry, copied the wrong tab", "my bad, I ran it in the wrong folder".
     Cue("own-mistake", -2.6, (

@@ -121,13 +121,18 @@ _ASKS_TO_WRITE = re.compile(
     r"(?:write|create|add|draft|translate|generate|give me|show me|explain|do one|do the same)\b"
 )
 _NEW_WORK = re.compile(
-    r"\W*(?:(?:part|step|task|exercise|question|problem|item|q|ex|ejercicio|pregunta|aufgabe|frage)\s*#?\d+\b|(?:(?:now|also|and|please|pls|then)\s+){0,3}"
+    r"\W*(?:(?:part|step|task|exercise|question|problem|item|q|ex|ejercicio|pregunta|aufgabe|frage)\s*#?\d+\b"
+    r"|(?:(?:yes|ok|okay|sure|да|oui|sí|sim|ja)\W+)?(?:(?:now|also|and|please|pls|then|por favor|s'il te plaît|bitte)\s+){0,3}"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
     r"|set up|install|rename|move|tell me|rerun|re-run|update"
     # Commands and requests real agent sessions and exports hold: "Read the file .env in this directory.", "Use the
     # Glob tool to ...", "Continue to explain ...", "i want to add a dark mode switch", "additionally X should ...".
     r"|read|use the|delete|open|find|search|check|look at|continue|think about"
+    # The same requests in other languages ("Dame consejos para mejorar ...", "сделай всё", "donne-moi ...").
+    r"|dame|hazme|escríbeme|explícame|muéstrame|crea|genera|agrega|añade|me dá|me dê|faça|crie|escreva|explique"
+    r"|mostre|gere|adicione|donne-moi|fais|écris|explique-moi|montre-moi|crée|ajoute|génère|gib mir|mach|schreib"
+    r"|erkläre|zeig mir|erstelle|füge|дай|сделай|напиши|объясни|покажи|создай|добавь"
     r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try)|additionally|in addition"
     # Indonesian and Malay: "buat seed data di file terpisah" ("make seed data in a separate file").
     r"|buat|buatkan|bikin|bikinkan|tambahkan|tolong buat)\b)"

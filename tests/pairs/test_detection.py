@@ -1785,7 +1785,7 @@ def test_a_question_after_a_condition_asks_without_its_mark():
         score, signals = _pair(answer, reply, revision)
         assert score < DEFAULT_THRESHOLD, signals
     score, signals = _pair(ANSWER, "if two workers run it at once, it sends the email twice", REVISION)
-    assert score >= 0.9, signals
+    assert score >= DEFAULT_THRESHOLD, signals
 
 
 def test_an_answer_that_only_asks_for_the_material_has_nothing_to_reject():
@@ -1831,4 +1831,31 @@ def test_taking_back_ones_own_request_is_a_new_plan():
     score, signals = _pair(
         ANSWER, "never mind the name, it still sends the email twice", "You're right, sorry. " + REVISION
     )
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # From real saved chats in French, Korean, Russian and Spanish (written in other words here).
+        "coucou",
+        "하이",
+        "oui je veux bien des exemples",
+        "да, именно так",
+        "ок я пошёл, пока",
+        "Dame ideas para organizar mejor mis notas",
+        "да. сделай таблицу по месяцам",
+        "donne-moi un exemple en Python",
+    ],
+)
+def test_greetings_yes_goodbye_and_requests_in_other_languages_state_no_problem(reply):
+    score, signals = _pair(MENU_ANSWER, reply, MENU_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply", ["还是没有效果，图标没变", "改了以后不生效", "oui mais ça plante toujours au démarrage"]
+)
+def test_no_effect_in_chinese_and_yes_but_it_fails_are_pushback(reply):
+    score, signals = _pair(ANSWER, reply, "You're right, sorry. " + REVISION)
     assert score >= DEFAULT_THRESHOLD, signals
