@@ -58,6 +58,13 @@ _INJECTED = re.compile(
 )
 
 
+_PROMPT_HISTORY = "Codex prompt history (history.jsonl: the prompts typed, no answers)"
+
+
+def _is_prompt_history(record: dict[str, Any]) -> bool:
+    return record.keys() == {"session_id", "ts", "text"}
+
+
 class CodexImporter:
     name = "codex"
 
@@ -69,12 +76,17 @@ class CodexImporter:
             first = records[0]
             if first.get("type") in _ENVELOPE_TYPES and type(first.get("payload")) is dict:
                 return "timestamp" in first
-            return _is_script_session(first) or _legacy_start(records)
+            return _is_script_session(first) or _legacy_start(records) or _is_prompt_history(first)
         # A first line longer than the head (long instructions): the envelope's keys come first.
         return b'"type":"session_meta"' in head[:200] and b'"payload"' in head[:200]
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         buffered = peekable(stream)
+        first = head_records(buffered.peek(65536))
+        if first and _is_prompt_history(first[0]):
+            # `~/.codex/history.jsonl` uploaded on its own: what was typed, no answers (skipped by name in a folder).
+            yield Skipped(_PROMPT_HISTORY)
+            return
         if unclosed(buffered.peek(65536).lstrip().split(b"\n", 1)[0]):
             yield from _script_session(buffered, filename)
             return

@@ -287,3 +287,13 @@ def test_an_events_copy_is_read_once_before_or_after_its_item_even_when_shorter(
     assert conversation.turns[1].text.startswith("The Docker layer cache is invalidated by COPY . before")
     assert conversation.turns[1].text.count("Docker layer cache") == 1
     assert conversation.turns[2].text == "Why is the build slow?"
+
+
+def test_the_prompt_history_alone_is_skipped_with_its_reason() -> None:
+    """`~/.codex/history.jsonl` committed on its own (a real repository): the prompts typed, no answers; it matched no
+    format before (in an imported `~/.codex` it is skipped by its name)."""
+    data = b'{"session_id":"019ad94f-0000","ts":1764582603,"text":"fix the login test"}\n{"session_id":"019ad94f-0000","ts":1764582700,"text":"now the signup one"}\n'
+    assert detect_format(data, "history.jsonl") == "codex"
+    assert list(get_importer("codex").parse(io.BytesIO(data), "history.jsonl")) == [
+        Skipped("Codex prompt history (history.jsonl: the prompts typed, no answers)")
+    ]
