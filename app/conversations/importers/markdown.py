@@ -115,22 +115,24 @@ _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
 # page in other languages, as real copies show it: "Vous avez dit :" / "ChatGPT a dit :", "Dijiste:" / "ChatGPT
 # dijo:", "Du hast gesagt:" / "ChatGPT hat gesagt:".
 _SAID = re.compile(
-    r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(Vous avez) dit|(Dijiste)|(Du hast) gesagt"
-    r"|(?:O )?(ChatGPT|Gemini|Claude|Copilot) (?:said|disse|a dit|dijo|hat gesagt))[ \t]*:?[ \t]*$"
+    r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(Vous avez) dit|(Dijiste)|(Du hast) gesagt|(你|您)[說说]"
+    r"|(?:O )?(ChatGPT|Gemini|Claude|Copilot) ?(?:said|disse|a dit|dijo|hat gesagt|[說说]))[ \t]*[:\uff1a]?[ \t]*$"
 )
 # GitHub Copilot's chat on github.com writes the label with the message's first words (`You said: should I also`,
 # `Copilot said: Yes — if the page can scroll`), the whole message on the next line.
 _SAID_PREVIEW = re.compile(r"[ \t]*(You|Copilot) said: (\S.*?)[ \t]*$")
-_SAID_PERSON = frozenset(("you", "você", "vous avez", "dijiste", "du hast"))
+_SAID_PERSON = frozenset(("you", "você", "vous avez", "dijiste", "du hast", "你", "您"))
 # What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
 # label below it ("4o"), and the disclaimer under the last one.
 _PAGE_HEAD = re.compile(
-    r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated|Memoria actualizada"
+    r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated|Memoria actualizada|記憶已更新|记忆已更新"
     # Microsoft Copilot's page above an answer.
     r"|See my thinking|Edit in a page)[ \t]*$"
 )
 # Microsoft Copilot's code blocks, copied: the language's name, a blank line, `Copy`, then the code.
-_COPY_BUTTON = re.compile(r"[ \t]*(?:Copy|Copy code)[ \t]*$")
+_COPY_BUTTON = re.compile(
+    r"[ \t]*(?:Copy|Copy code|複製程式碼|复制代码|Code kopieren|Copiar código|Copier le code)[ \t]*$"
+)
 _MODEL_LABEL = re.compile(
     r"[ \t]*(?:GPT-?)?(?:4o(?: mini)?|4\.1|4\.5|o1(?:-mini| pro)?|o3(?:-mini| pro)?|o4-mini|5(?: Thinking| Pro)?)[ \t]*$",
     re.IGNORECASE,
@@ -900,7 +902,7 @@ class MarkdownImporter:
         if is_share(head):
             return False  # Copilot CLI's `/share`: its own reader's
         lines = head.decode(errors="ignore").splitlines()
-        roles = {role for _, role, _, _ in _markers(lines)}
+        roles = {role for _, role, _, _ in _unlabelled_first_prompt(lines, _markers(lines))}
         if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):
             return True  # a browser exporter's file of answers only (see `parse`)
         if not roles and len(head) < _WHOLE_HEAD and _EXPORTER_FOOTER.search(head.decode(errors="ignore")):
@@ -942,6 +944,7 @@ class MarkdownImporter:
             # page: nothing to pair an answer with.
             yield Skipped(_ANSWERS_ONLY)
             return
+        markers = _unlabelled_first_prompt(lines, markers)
         if {role for _, role, _, _ in markers} == {"user"}:
             # Only the person's messages (a real Claude Code session turned into Markdown held three `**You:**`
             # messages, its own command notices, and no answer).
@@ -1008,6 +1011,35 @@ class MarkdownImporter:
             yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)
         except BadRecord as exc:
             yield RecordError(str(exc))
+
+
+# What a copied chat page holds before its first message besides the message: its chrome and the model's label.
+_PAGE_CHROME = re.compile(
+    r"[ \t]*(?:Skip to content|Share|Log in|Sign up(?: for free)?|ChatGPT(?: [\w.-]+)?|#.*|\[.*\]\(.*\))[ \t]*$"
+)
+
+
+def _unlabelled_first_prompt(lines: list[str], markers: list[Marker]) -> list[Marker]:
+    """A page copied whole whose first label is the assistant's ("ChatGPT said:" in Chinese; the page labelled the first prompt
+    in no way the copy kept, a real one): the text before it, its chrome aside, is that first prompt."""
+    if (
+        not markers
+        or markers[0][1] != "assistant"
+        or not markers[0][2]
+        or _SAID.match(lines[markers[0][0]]) is None
+    ):
+        return markers
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines[: markers[0][0]])
+            if line.strip() and not _PAGE_CHROME.match(line) and _MODEL_LABEL.match(line) is None
+        ),
+        None,
+    )
+    if start is None:
+        return markers
+    return [(start - 1, "user", False, ""), *markers]
 
 
 def _labelled_prompts(lines: list[str]) -> bool:

@@ -236,3 +236,26 @@ def test_a_claude_exporters_turn_comments_are_not_words() -> None:
         ("user", "can it run on an iPhone?"),
         ("assistant", "Yes, as a web app."),
     ]
+
+
+def test_chatgpts_page_copied_in_chinese_with_its_first_prompt_unlabelled() -> None:
+    """A real copy of ChatGPT's page in Traditional Chinese: "ChatGPT 說" ("ChatGPT said", with a full-width colon), "記憶已更新"
+    ("memory updated"), "複製程式碼" ("copy code") under a code block's language, and the first prompt with no label
+    (it matched no format; in English the first prompt was lost)."""
+    text = (
+        "Write a haiku about rain\nChatGPT \u8aaa\uff1a\nChatGPT\n\u8a18\u61b6\u5df2\u66f4\u65b0\nSoft rain on the roof.\n\n"
+        "\u4f60\u8aaa\uff1a\nshorter please\nChatGPT \u8aaa\uff1a\nRain. Roof. Sleep.\n"
+    )
+    assert detect_format(text.encode(), "chatgpt.txt") == "markdown"
+    conversation = parse_one("markdown", text.encode(), "chatgpt.txt")
+    assert turns(conversation) == [
+        ("user", "Write a haiku about rain"),
+        ("assistant", "Soft rain on the roof."),
+        ("user", "shorter please"),
+        ("assistant", "Rain. Roof. Sleep."),
+    ]
+    english = "Skip to content\nChatGPT 4o\nWrite a haiku about rain\nChatGPT said:\nSoft rain.\nYou said:\nshorter\nChatGPT said:\nRain.\n"
+    assert turns(parse_one("markdown", english.encode(), "chat.md"))[0] == (
+        "user",
+        "Write a haiku about rain",
+    )
