@@ -305,6 +305,7 @@ class _Chat:
     def __init__(self, filename: str) -> None:
         self.filename = filename
         self.builder = TurnBuilder()
+        self.feed = _Feed(self.builder)
         self.session: object = None
         self.started = False
 
@@ -314,10 +315,11 @@ class _Chat:
             if self.started and session is not None and session != self.session:
                 yield self.result()
                 self.builder = TurnBuilder()
+                self.feed = _Feed(self.builder)
             if session is not None:
                 self.session = session
             self.started = True
-            add_item(self.builder, item)
+            self.feed.add(item)
 
     def result(self) -> ParseResult:
         turns = self.builder.finish(complete=False)
@@ -334,27 +336,47 @@ class _Chat:
         )
 
 
-def add_item(builder: TurnBuilder, item: Any) -> None:
-    """One saved item (a message, an exchange, a speaker-prefixed string) fed to `builder`; others counted."""
-    if type(item) is str:
-        pieces = _speakers(item)
-        if not pieces:
-            builder.dropped["unlabelled line"] += 1
-        for role, text in pieces:
-            _say(builder, role, text)
-        return
-    pair = exchange(item)
-    if pair is not None:
-        _say(builder, "user", pair[0])
-        _say(builder, "assistant", pair[1])
-        return
-    said = message(item)
-    if said is None:
-        builder.dropped[
-            "deleted message" if type(item) is dict and item.get("is_deleted") else "other item"
-        ] += 1
-        return
-    _say(builder, *said)
+class _Feed:
+    """Saved items (messages, exchanges, speaker-prefixed strings) fed to a builder in order; what is no message is
+    counted. A message the person deleted goes with the answers to it (they answer what nobody can see, and would
+    join the answer before)."""
+
+    def __init__(self, builder: TurnBuilder) -> None:
+        self.builder = builder
+        self.deleted = False  # after a prompt the person deleted, until their next message
+
+    def add(self, item: Any) -> None:
+        builder = self.builder
+        if type(item) is str:
+            pieces = _speakers(item)
+            if not pieces:
+                builder.dropped["unlabelled line"] += 1
+            for role, text in pieces:
+                _say(builder, role, text)
+            return
+        pair = exchange(item)
+        if pair is not None:
+            _say(builder, "user", pair[0])
+            _say(builder, "assistant", pair[1])
+            return
+        said = message(item)
+        if said is None:
+            deleted = type(item) is dict and (item.get("is_deleted") is True or item.get("deleted") is True)
+            if deleted and _deleted_role(item) == "user":
+                self.deleted = True
+            builder.dropped["deleted message" if deleted else "other item"] += 1
+            return
+        if said[0] == "user":
+            self.deleted = False
+        elif self.deleted:
+            builder.dropped["answer to a deleted message"] += 1
+            return
+        _say(builder, *said)
+
+
+def _deleted_role(item: dict[str, Any]) -> str | None:
+    shown = message({key: value for key, value in item.items() if key not in ("is_deleted", "deleted")})
+    return shown[0] if shown is not None else None
 
 
 def _say(builder: TurnBuilder, role: str, text: str) -> None:
@@ -375,8 +397,9 @@ def _say(builder: TurnBuilder, role: str, text: str) -> None:
 def _keyed_conversation(filename: str, key: str, value: Any) -> ParseResult:
     """The conversation a keyed chat holds (its title the chat object's, or the key when it reads as a title)."""
     builder = TurnBuilder()
+    feed = _Feed(builder)
     for item in _chat_items(value) or []:
-        add_item(builder, item)
+        feed.add(item)
     turns = builder.finish(complete=False)
     if not has_exchange(turns):
         return Skipped(_NO_TALK)

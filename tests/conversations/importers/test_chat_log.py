@@ -179,7 +179,14 @@ def test_sender_and_message_records_leave_deleted_messages_out() -> None:
     records = [
         {"uuid": "1", "sender": "You", "message": "how do I keep a cat", "is_deleted": False},
         {"uuid": "2", "sender": "AI", "message": "Food, water, a litter box.", "is_deleted": False},
-        {"uuid": "3", "sender": "You", "message": "oops", "is_deleted": True},
+        {"uuid": "3", "sender": "You", "message": "Dingzhen", "is_deleted": True},
+        # The answer to the deleted prompt (a real log kept it) went onto the answer before.
+        {
+            "uuid": "3b",
+            "sender": "AI",
+            "message": "Dingzhen is a Tibetan herder who went viral.",
+            "is_deleted": False,
+        },
         {"uuid": "4", "sender": "You", "message": "and toys?", "is_deleted": False},
         {"uuid": "5", "sender": "AI", "message": "Yes, a few.", "is_deleted": False},
     ]
@@ -190,7 +197,7 @@ def test_sender_and_message_records_leave_deleted_messages_out() -> None:
         "and toys?",
         "Yes, a few.",
     ]
-    assert conversation.dropped == {"deleted message": 1}
+    assert conversation.dropped == {"deleted message": 1, "answer to a deleted message": 1}
 
 
 def test_strings_that_each_hold_an_exchange() -> None:
