@@ -41,6 +41,12 @@ dropped. An answer that opens with a reasoning model's thinking (`<think>…</th
 `<seed:think>`, gpt-oss's analysis channel) keeps it as a thinking block, out of the answer's text, as the chat
 apps' readers do. A row of another training shape among the records (ShareGPT turns, an Alpaca or prompt-completion row) is
 read by its own reader (`_training_rows`).
+
+Chat apps save messages in this shape with their own words for it, read the same: `role: "ai"` (or `bot`, `human`),
+the text under `text`, no role but `isUser`; Claude's content blocks kept in the list (`tool_use`, `tool_result`,
+`thinking`) are the answer's blocks. JSON Lines of messages that name their chat on each line (`session`,
+`session_id`, `conversation_id`, ...) start the next conversation where that value changes. A chat of an app's saved
+list (a record with a `title` or times beside its messages) that holds no answer is skipped, not an error.
 """
 
 from __future__ import annotations
