@@ -79,6 +79,10 @@ PUSHBACK_CUES = (
         r"you left (?:\w+ ){1,3}out\b",
         # "why didnt you run the cli to get the tasks" (a real Cursor session): what the answer should have done.
         r"why (?:didn't|did not|haven't|have not|wouldn't you|did you not)\b(?: you\b)?",
+        # "Why are you putting a comma every three numbers from the left?" (a real chat): what the answer did, asked
+        # back as a complaint.
+        r"why (?:are|were) you (?:\w+ ){0,2}(?:putting|adding|using|changing|removing|starting|counting|writing|making)\b",
+        r"why did you (?:add|put|use|change|remove|start|count|write|make|delete|drop)\b",
         r"(?:didn't|doesn't|does not|did not|never) (?:\w+ )?(?:mention|address|cover|consider|answer)",
         r"no mention of\b", r"nothing (?:about|on)\b", r"without (?:comparing|explaining|justifying)\b",
         r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",

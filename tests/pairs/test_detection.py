@@ -1859,3 +1859,17 @@ def test_greetings_yes_goodbye_and_requests_in_other_languages_state_no_problem(
 def test_no_effect_in_chinese_and_yes_but_it_fails_are_pushback(reply):
     score, signals = _pair(ANSWER, reply, "You're right, sorry. " + REVISION)
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_asking_why_the_answer_did_something_is_a_complaint_unless_curious():
+    """A real chat: "Why are you putting a comma every three numbers from the left?" and "Why are you then adding a
+    zero to the end", each answered "I apologize for the mistake ..."; both were missed."""
+    answer = "Here are the totals with separators: 1,234,5 and 98,76. I also added a zero to keep the widths even: 980."
+    revision = (
+        "I apologize for the mistake. Grouping runs from the right: 12,345 and 9,876, and no zero is added."
+    )
+    for reply in ("Why are you putting the commas from the left?", "why did you add a zero at the end?"):
+        score, signals = _pair(answer, reply, revision)
+        assert score >= DEFAULT_THRESHOLD, signals
+    score, signals = _pair(ANSWER, "why did you use celery here? just curious", REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
