@@ -703,7 +703,11 @@ class CueScanner:
             head: [(cue, re.compile("|".join(patterns))) for cue, patterns in by_cue.items()]
             for head, by_cue in self._heads.items()
         }
-        openers = [(cue, re.compile(pattern)) for cue, pattern in self._openers]
+        # One regex per family of its openers: a text that opens with one of them is tried against each family once.
+        by_cue: dict[Cue, list[str]] = {}
+        for cue, pattern in self._openers:
+            by_cue.setdefault(cue, []).append(f"(?:{pattern})")
+        openers = [(cue, re.compile("|".join(patterns))) for cue, patterns in by_cue.items()]
         # Most texts open with none of them: one match of them all rules that out before trying each.
         any_opener = re.compile("|".join(f"(?:{pattern})" for _, pattern in self._openers) or "(?!)")
         unspaced: dict[Cue, list[str]] = {}
