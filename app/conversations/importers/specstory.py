@@ -11,7 +11,8 @@ lines and separated by `---`. Consecutive agent blocks are one response. Tool ac
 codebase", `_Tools used: A, B_` lines) becomes `tool_use` blocks
 and `<think>` sections `thinking` blocks, so the visible text is the prose only. Cursor sessions exported in early
 2025 write a terminal run as a part of its own (the command in a shell fence, then its output in a bare fence): a
-`run_terminal_cmd` call and its result; and an edit as a part that is one diff fence: an `edit_file` call. Claude Code sessions write a
+`run_terminal_cmd` call and its result; and an edit as a part that is one diff fence: an `edit_file` call; a file the agent read as a `Read file: <path>` line: a
+`read_file` call. Claude Code sessions write a
 tool call as a block of its own (`Tool use: **Bash** …`, its input, then `Result:` and its output): a
 `tool_use` and a `tool_result` block; their task list (`**Agent task list:**`) is a `TodoWrite` call. A
 pasted image ("User provided an image (image/png).") is counted as a dropped image, an empty code block (where an
@@ -43,7 +44,10 @@ _TITLE = re.compile(r"^# (.+?)(?: \([^()]*\))?\s*$")
 _SESSION_TITLE = re.compile(r"^# (.+?) \(\d{4}-\d{2}-\d{2}[ T]\d{2}[:-]\d{2}[^()]*\)\s*$")
 _SEPARATOR = re.compile(r"^\s*---\s*$")
 _TOOL_SPANS = re.compile(
-    r"<tool-use\b.*?</tool-use>|<details\b.*?</details>|<think>(.*?)</think>", re.DOTALL | re.IGNORECASE
+    r"<tool-use\b.*?</tool-use>|<details\b.*?</details>|<think>(.*?)</think>"
+    # Cursor's sessions as SpecStory wrote them early in 2025: a file the agent read, a line of its own.
+    r"|(?m:^Read file: ([^\n]+)$)",
+    re.DOTALL | re.IGNORECASE,
 )
 _TOOLS_USED = re.compile(r"^_Tools used: (.+?)_\s*$", re.MULTILINE)
 _SEPARATOR_LINE = re.compile(r"^[ \t]*---[ \t]*$", re.MULTILINE)
@@ -113,6 +117,9 @@ def _agent_blocks(text: str) -> tuple[str, list[dict[str, Any]]]:
         return "", called
 
     def take(match: re.Match[str]) -> str:
+        if match.group(2) is not None:
+            blocks.append(tool_use(None, "read_file", {"path": match.group(2).strip()}))
+            return ""
         if match.group(1) is not None:
             thinking = match.group(1).strip()
             folded = _FOLDED.match(thinking)

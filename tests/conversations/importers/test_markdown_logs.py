@@ -463,3 +463,19 @@ def test_aider_a_suggested_shell_command_padded_to_one_width_is_output_to_its_en
         ("user", "now sort them by date"),
         ("assistant", "Sorted with `sort -k2`."),
     ]
+
+
+def test_specstory_a_file_the_agent_read_is_a_tool_call_not_the_answers_words() -> None:
+    """Cursor's sessions as SpecStory wrote them early in 2025 (four real ones): `Read file: <path>` lines, alone
+    between the answer's parts, were stored as the answer's words."""
+    data = (
+        b"# Icons (2025-03-01 10:00Z)\n\n_**User**_\n\nthe icons stay white in the light theme\n\n---\n\n"
+        b"_**Assistant**_\n\nLet me look at the icon files.\n\n---\n\nRead file: public/rss.svg\n\n---\n\n"
+        b"Read file: public/about.svg\n\n---\n\nThey use a fixed `#fff`; switching them to `currentColor`.\n\n---\n\n"
+    )
+    conversation = parse_one("specstory", data, ".specstory/history/2025-03-01_10-00-icons.md")
+    assert conversation.turns[1].text == (
+        "Let me look at the icon files.\n\nThey use a fixed `#fff`; switching them to `currentColor`."
+    )
+    reads = [b["input"] for b in conversation.turns[1].blocks or [] if b["type"] == "tool_use"]
+    assert reads == [{"path": "public/rss.svg"}, {"path": "public/about.svg"}]
