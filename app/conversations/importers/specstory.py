@@ -22,8 +22,9 @@ opens with "[SUGGESTION MODE: Suggest what the user might naturally type next ..
 up to the person's next message: its thinking and the suggestion) are the editor's machinery, not the answer, and
 are counted as `prompt suggestion`; SpecStory labels those blocks `Agent - sidechain`, as it labels the answer
 before them, which is kept. A person's block with nothing in it between two answers (what they sent did not export:
-an image, a paste) restarts the conversation after it, counted as a dropped `empty prompt`: the answer after it
-replies to what nobody can see, and the two answers must not merge into one.
+an image, a paste) cuts the conversation there: what came before is one conversation, what follows the answer to it
+another (`<id> (part 2)`), and that answer, which replies to what nobody can see, is left out (counted as dropped
+`empty prompt` and `answer to an empty prompt`): the two answers must not merge into one.
 """
 
 from __future__ import annotations
