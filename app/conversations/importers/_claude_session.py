@@ -235,9 +235,9 @@ class Session:
             if stamp >= self.leaf_time:
                 self.leaf, self.leaf_time = uuid, stamp
         parent = record.get("parentUuid") or record.get("logicalParentUuid")
-        if type(parent) is str and parent not in self.nodes and parent != uuid:
-            self.early[uuid] = parent
         if type(parent) is not str or parent not in self.nodes:
+            if type(parent) is str and parent != uuid:
+                self.early[uuid] = parent
             parent = self.previous  # unlinked entries (old versions, orphans) continue the file order
         if parent is not None:
             first = self.first_child.setdefault(parent, uuid)

@@ -902,14 +902,15 @@ class MarkdownImporter:
         if is_share(head):
             return False  # Copilot CLI's `/share`: its own reader's
         lines = head.decode(errors="ignore").splitlines()
-        roles = {role for _, role, _, _ in _unlabelled_first_prompt(lines, _markers(lines))}
+        markers = _unlabelled_first_prompt(lines, _markers(lines))
+        roles = {role for _, role, _, _ in markers}
         if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):
             return True  # a browser exporter's file of answers only (see `parse`)
         if not roles and len(head) < _WHOLE_HEAD and _EXPORTER_FOOTER.search(head.decode(errors="ignore")):
             return (
                 True  # a browser exporter's export of a document (Claude Exporter's artifacts; see `parse`)
             )
-        if roles == {"user"} and _labelled_prompts(lines):
+        if roles == {"user"} and _labelled_prompts(lines, markers):
             return True  # a transcript of the person's messages only (see `parse`)
         return "user" in roles and "assistant" in roles
 
@@ -1042,10 +1043,9 @@ def _unlabelled_first_prompt(lines: list[str], markers: list[Marker]) -> list[Ma
     return [(start - 1, "user", False, ""), *markers]
 
 
-def _labelled_prompts(lines: list[str]) -> bool:
-    """Whether the text labels two messages or more of the person's as exporters do (a heading, `**You:**`), and no
-    answer: a transcript without one, not prose that happens to hold a `User:` line."""
-    markers = _markers(lines)
+def _labelled_prompts(lines: list[str], markers: list[Marker]) -> bool:
+    """Whether the person's messages (`markers`, two or more, no answer among them) are labelled as exporters label
+    them (a heading, `**You:**`): a transcript without an answer, not prose that happens to hold a `User:` line."""
     return len(markers) >= 2 and all(
         heading or _EMPHASIZED.match(lines[index]) is not None for index, _, heading, _ in markers
     )
