@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-13"
+DETECTOR_VERSION = "heuristic-14"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -52,6 +52,10 @@ _ASKS_FOR_INPUT = re.compile(
     r"\s+(?:me\s+)?(?:with\s+)?(?:the|your|a|some|more)\b"
 )
 _ASKS_INPUT = -2.0
+_ASKS_ABOUT_YOU_CHARS = 400
+_ASKS_ABOUT_YOU = re.compile(
+    r"\b(?:(?:do|did|have|are|were|can|could|will|would) you\b(?! (?:like|want|prefer|need) me\b)|your\b|tell me about)"
+)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 _QUOTED = re.compile(r"[\"“”„«»]([^\"“”„«»\n]{6,120})[\"“”„«»]")
 # General punctuation (dashes, ellipsis, spaces), arrows, maths and other symbols, dingbats, emoji.
@@ -69,6 +73,10 @@ _NEW_CODE, _RESTATES = 0.6, -1.0  # the revision brings code of its own / says w
 _CODE_WEIGHT = 0.5  # a traceback in a code block is evidence, but weaker than the user's own words
 _HEAD, _TAIL = 2000, 500  # cues sit at the start and end of a reply; a pasted log must not cost seconds
 _PASTE_CHARS, _OWN_HEAD = 2000, 600  # past this, only the user's opening paragraph is their own words
+_OWN_TAIL = 400  # and a short closing one that points back at the paste
+_POINTS_BACK = re.compile(
+    r"\babove\b|\b(?:this|that|these|those|the) (?:errors?|failures?|failing tests?|output|logs?|traces?)\b", re.IGNORECASE
+)
 _STATEMENT_CHARS = 700
 _PASTED = -1.5  # a long paste is mostly new material to work on, not a verdict on the answer
 _ASKS = -0.8  # a bare question ("But what about logging?") without a real pushback cue asks for more
@@ -122,7 +130,10 @@ _ASKS_TO_WRITE = re.compile(
 )
 _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise|question|problem|item|q|ex|ejercicio|pregunta|aufgabe|frage)\s*#?\d+\b"
-    r"|(?:(?:yes|ok|okay|sure|да|oui|sí|sim|ja)\W+)?(?:(?:now|also|and|please|pls|then|por favor|s'il te plaît|bitte)\s+){0,3}"
+    r"|(?:(?:yes|ok|okay|sure|да|oui|sí|sim|ja)\W+)?"
+    # The assistant addressed first, as people talk to a voice assistant ("hey computer, set up a java program").
+    r"(?:(?:hey|hi|hello|yo|ok|okay)?\W*(?:system assistant|assistant|computer|bot|gpt|chatgpt|claude|gemini|buddy|bro|dude)\W+)?"
+    r"(?:(?:now|also|and|please|pls|then|por favor|s'il te plaît|bitte)\s+){0,3}"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
     r"|set up|install|rename|move|tell me|rerun|re-run|update"
@@ -133,7 +144,9 @@ _NEW_WORK = re.compile(
     r"|dame|hazme|escríbeme|explícame|muéstrame|crea|genera|agrega|añade|me dá|me dê|faça|crie|escreva|explique"
     r"|mostre|gere|adicione|donne-moi|fais|écris|explique-moi|montre-moi|crée|ajoute|génère|gib mir|mach|schreib"
     r"|erkläre|zeig mir|erstelle|füge|дай|сделай|напиши|объясни|покажи|создай|добавь"
-    r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try)|additionally|in addition"
+    r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try|learn)|additionally|in addition"
+    # "make me a new website about cars", "I want a python project set up for me": something new to be made.
+    r"|make (?:me|us) (?:a|an|some)|make (?:a|an) new|i (?:want|would like|'d like) (?:a|an) "
     # Indonesian and Malay: "buat seed data di file terpisah" ("make seed data in a separate file").
     r"|buat|buatkan|bikin|bikinkan|tambahkan|tolong buat)\b)"
 )
@@ -354,7 +367,13 @@ def _split_reply(reply: str) -> tuple[str, str, bool]:
     reply = reply.strip()
     pasted = len(reply) > _PASTE_CHARS
     if pasted:
-        reply = reply.split("\n\n", 1)[0][:_OWN_HEAD]
+        # A short paragraph after the paste that points back at it is the user's too ("See the testing errors
+        # above. Fix the code ...", what a real harness writes under the test log it pastes back); the end of a
+        # pasted document is not.
+        head, _, rest = reply.partition("\n\n")
+        last = rest.rpartition("\n\n")[2].strip()
+        points_back = len(last) <= _OWN_TAIL and _POINTS_BACK.search(last) is not None
+        reply = f"{head[:_OWN_HEAD]}\n\n{last}" if points_back else head[:_OWN_HEAD]
     return reply, code, pasted
 
 
@@ -368,7 +387,14 @@ def _is_clarifying(text: str) -> bool:
     # An opener counts in the first two sentences, where a question opens ("Happy to help. To give you a
     # number: how many ..."), not in a heading further down an answer ("## Tips to make it count").
     opening = ends[1].end() if len(ends) > 1 else len(text)
-    return _CLARIFY_OPENERS.search(text, 0, opening) is not None
+    if _CLARIFY_OPENERS.search(text, 0, opening) is not None:
+        return True
+    # A short answer that ends by asking about the person ("I see, thank you. Now, your lifestyle: do you smoke?", an
+    # intake's next question), not offering more or asking whether it helped: the reply answers it.
+    if len(text) > _ASKS_ABOUT_YOU_CHARS or not text.rstrip(" *_)").endswith("?"):
+        return False
+    last = ends[-2].end() if len(ends) > 1 else 0
+    return _ASKS_ABOUT_YOU.search(text, last) is not None and _OFFER.search(text, last) is None
 
 
 def _overlap(a: str, b: str) -> float:

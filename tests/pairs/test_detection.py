@@ -1873,3 +1873,64 @@ def test_asking_why_the_answer_did_something_is_a_complaint_unless_curious():
         assert score >= DEFAULT_THRESHOLD, signals
     score, signals = _pair(ANSWER, "why did you use celery here? just curious", REVISION)
     assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # A bot's saved chat: each message a new request to the assistant, addressed by name first.
+        "make me a new website about cars",
+        "hey computer, set up a java program for me, I want to learn how to mod Minecraft",
+        "assistant, I want to learn C++, open a new project file for that.",
+        "I want a python project set up for me. I'm gonna build a pac-man clone.",
+    ],
+)
+def test_requests_for_something_new_addressed_or_wished_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_the_request_under_a_long_pasted_test_log_is_the_users_own_words():
+    # A benchmark harness pastes the test run back and asks for a fix in a paragraph of its own below it.
+    failures = "\n".join(
+        f"tests/test_words.py:{n}: AssertionError: {{'one,two': 1}} != {{'one': 1, 'two': 1}}" for n in range(40)
+    )
+    reply = (
+        "I applied your changes.\n\n=========== test session starts ===========\n"
+        f"{failures}\n\nSee the testing errors above.\nThe tests are correct.\n"
+        "Fix the code in words.py to resolve the errors."
+    )
+    code = "```python\ndef count(s):\n    return {w: s.split().count(w) for w in s.split()}\n```"
+    revision = (
+        "I will split on commas and punctuation too:\n```python\nimport re\n\ndef count(s):\n"
+        "    out = {}\n    for w in re.findall(r\"[a-z0-9']+\", s.lower()):\n        out[w] = out.get(w, 0) + 1\n"
+        "    return out\n```"
+    )
+    score, signals = _pair("Here is count():\n" + code, reply, revision)
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_answers_to_an_intakes_questions_about_the_person_are_no_pushback():
+    # A fine-tuning set of intake interviews: each answer ends by asking about the person, who answers it.
+    turns = [
+        ("user", "Hi, I'd like to get a check-up, I've been tired lately."),
+        ("assistant", "Thanks for reaching out. How long have you been feeling tired?"),
+        ("user", "About three weeks now."),
+        ("assistant", "I see, thank you for sharing that. Now, let's talk about your lifestyle. Do you smoke or drink?"),
+        ("user", "I don't smoke, but I do drink alcohol occasionally."),
+        ("assistant", "Do you have a job that exposes you to harmful substances or hard physical work?"),
+        ("user", "No, I work in an office. It's mostly a desk job."),
+        ("assistant", "Understood. Have you noticed any changes in your appetite, weight or sleep recently?"),
+        ("user", "I was diagnosed with diabetes about ten years ago, and I sleep badly."),
+        ("assistant", "Thank you. Given the diabetes, let's check your blood sugar first; tiredness is a common sign."),
+    ]
+    assert [p for p in detect_pairs(turns) if p.score >= DEFAULT_THRESHOLD] == []
+
+
+def test_a_short_answer_offering_more_still_has_an_answer_to_reject():
+    score, signals = _pair(
+        "Australia's capital is Sydney. Would you like to know more about it?",
+        "no, it's Canberra, Sydney is just the largest city",
+        "You're right, I'm sorry: Canberra is the capital of Australia; Sydney is its largest city.",
+    )
+    assert score >= DEFAULT_THRESHOLD, signals
