@@ -38,7 +38,12 @@ PUSHBACK_CUES = (
         r"stopped (?:working|compiling|rendering|showing|loading|responding|sticking)\b",
         r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant|mentioned)\b",
-        r"i asked (?:for|about)\b", r"(?:أنا|انا) (?:قلت|كتبت)", r"قلت لك",
+        r"i asked (?:for|about)\b",
+        # "its ma'am not sir", "it's 2023 not 2022"; "No, I mean by Goldbach's conjecture!".
+        # "ok that's fixed. but now ~2k customers with no email are gone": what the answer broke.
+        r"but now (?:[^.!?\n]{0,60} )?(?:gone|missing|disappeared|lost|empty)\b",
+        r"it'?s [\w']+,? not (?!only\b|just\b|that\b|about\b|so\b|too\b|very\b|really\b|sure\b|bad\b|a big\b|a problem\b)[\w']+",
+        r"^no\W+i mean\b", r"(?:أنا|انا) (?:قلت|كتبت)", r"قلت لك",
         # "the leaflet says X. so which is it?": a source set against the answer, and the person asks which holds.
         r"so which (?:one )?is it\b", r"(?:afinal,? )?em que ficamos\b", r"en qu[eé] quedamos\b", r"jadi (?:gimana|bagaimana)\b",
         r"alors,? on fait comment\b", r"was (?:denn )?jetzt\b",
@@ -178,7 +183,7 @@ PUSHBACK_CUES = (
         r"still (?:doing|happening|the same|there|not)\b",
         # "nope, same thing", "same error", "hm, same result as before": what failed failed again.
         # Not "same thing for cmd/scheduler": doing the same elsewhere.
-        r"same (?:thing|error|result|problem|issue|output|behaviou?r|crash|message|exception|warning|404|500)\b(?! for\b)",
+        r"s(?<!are the s)(?<!is the s)(?<!'s the s)ame (?:thing|error|result|problem|issue|output|behaviou?r|crash|message|exception|warning|404|500)\b(?! for\b)",
         r"immer noch\b", r"toujours (?:pas|lent|pareil|cassé)\b", r"todavía (?:no|falla|tarda)\b",
         r"sigue (?:fallando|igual|tardando)\b",
         r"[还還]是(?:不行|报错|報錯|一[样樣]|失败|失敗|不[对對])", r"[依仍]然(?:不行|报错|報錯|失败|失敗|存在)",
@@ -214,6 +219,9 @@ PUSHBACK_CUES = (
         r"absturz", r"kaputt\b", r"hängt\b", r"erreurs?\b", r"plant(?:e|age)\b", r"échou", r"cass[ée]",
         r"errores\b", r"fall(?:a|an|ó)\b", r"se (?:cae|rompe)\b", r"delet(?:es|ed)\b", r"destroy(?:s|ed)?\b",
         r"wiped\b", r"gelöscht",
+        # "ok that's fixed. but now ~2k customers with no email are gone"; a pod killed for memory; "昵称就没了".
+        r"oomkilled\b", r"crashloopbackoff\b",
+        r"out of memory\b", r"(?:就|都|全)(?:没了|沒了|丢了|丟了|不见了|不見了)",
         r"supprim", r"borr[óa]", r"complains?\b", r"not found\b",
         r"[报報][错錯]", r"出[错錯]", r"[错錯][误誤]", r"失[败敗]", r"崩[溃潰]", r"运行不了", r"跑不起来", r"エラー",
         r"動か(?:ない|なく)", r"動きません", r"クラッシュ", r"落ちる", r"落ちます",
@@ -313,6 +321,9 @@ ACCEPTANCE_CUES = (
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
         r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
+        # "Build ist nicht mehr broken 🎉", "toggle works 👌": what was asked for works.
+        r"(?:nicht mehr|no longer|not) (?:broken|kaputt|rot|red|failing)\b(?! anymore\b)", r"isn't broken anymore\b",
+        r"^(?!nothing |still |never |none |it )\w+ (?:now )?works\b(?![^.!?\n]*(?:\?| but\b| not\b))",
         r"可以了", r"成功了", r"解[决決]了", r"搞定", r"跑通了", r"能用了", r"没问题了", r"沒問題了", r"正常了",
         r"動きました", r"動いた", r"直りました", r"解決しました", r"うまくいき", r"ใช้ได้", r"[没沒]再",
     )),
@@ -344,14 +355,14 @@ ACCEPTANCE_CUES = (
         r"viel besser\b", r"genau so\b", r"beaucoup mieux\b", r"^top\b", r"muchísimo mejor\b",
         r"mucho mejor\b", r"mil gracias\b", r"justo lo que\b", r"exactement ce\b", r"perfeito\b", r"ótimo\b",
         r"ficou (?:lind|ótim|perfeit|show)", r"perfetto\b", r"ottimo\b", r"bellissim",
-        r"完美", r"太好了", r"太棒", r"不[错錯]", r"厉害", r"厲害", r"完璧", r"素晴らしい", r"助かり",
+        r"完美", r"很(?<!不很)(?<!不是很)好", r"就是这[个種种]感[觉覺]", r"太好了", r"太棒", r"不[错錯]", r"厉害", r"厲害", r"完璧", r"素晴らしい", r"助かり",
         r"τέλει[οα]\b", r"τέλεια\b", r"υπέροχ", r"чудово\b", r"ідеально\b", r"чудесно\b", r"отлично\b",
         r"skvělé\b", r"perfektní\b", r"geweldig\b", r"ممتاز", r"رائع", r"מעולה", r"מושלם",
         r"ยอดเยี่ยม", r"เยี่ยม", r"สุดยอด", r"mantap\b", r"keren\b",
     )),
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
-        r"(?:separate|unrelated|different|new) (?:question|topic|thing|issue|problem)\b", r"^next\b",
+        r"(?:separate|unrelated|different|new) (?:question|topic|thing|issue|problem|bug)\b", r"^next\b",
         r"next:", r"moving on\b", r"anyway,? (?:what|how|can|could|should|do|does|is|are|any)\b",
         r"diff (?:thing|question|topic)\b", r"ahora (?:ponle|pon|dime|hazme|calcula|ponme)\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
@@ -435,6 +446,12 @@ ACCEPTANCE_CUES = (
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
         r"why does (?:that|this|it) (?:work|help)\b",
         r"什[么麼]意思", r"どういう意味",
+        # "amortisman tam olarak ne demek" ("what does depreciation mean exactly"), the same in other languages;
+        # "what does --frozen-lockfile actually do? is it the same thing as npm ci?".
+        r"ne demek\b", r"что (?:такое|значит|означает)\b", r"was (?:bedeutet|heißt)\b", r"veut dire quoi\b",
+        r"qu'est-ce que (?:\S+ ){1,4}veut dire\b", r"qu[eé] (?:significa|quiere decir)\b", r"o que (?:significa|quer dizer)\b",
+        r"cosa (?:significa|vuol dire)\b", r"무슨 뜻", r"what (?:does|do) -\S+ (?:actually |really |exactly )?do\b",
+        r"is (?:it|that|this) the same (?:thing )?as\b",
     )),
     # A new plan, not a verdict: "actually let's do Rome instead of Paris", "on second thought".
     Cue("changes-plan", -1.5, (
@@ -508,6 +525,8 @@ ACCEPTANCE_CUES = (
         r"^(?:the )?(?:first|second|third|fourth|last|1st|2nd|3rd) (?:one|option|approach|version|choice)\W*$",
         # The pick, then why: "la B, no quiero meter force", "1번으로 해줘", "ooh the smoker box one. where ...".
         r"^(?:la |el |option |opción |opção |variante )[a-e1-9][.)]?(?=[,.;:!]|\s)", r"^[1-9]번(?:으로|이요|요)?\b",
+        # "2で！" ("number 2, please"), "Bにします" ("I'll take B").
+        r"^[a-e1-9１-９](?:番目?)?(?:で|に(?:します|する)|でお願い)",
         r"^(?:(?:ooh+|oh|ok|okay)\W+)?the (?!wrong\b|old\b|same\b|other\b|broken\b)\w+(?: \w+)? one\b",
         # "我选第二项" ("I pick the second item"), a real chat answering a menu.
         r"^我?(?:选|選|要)(?:择|擇)?第?[一二三四五六七八九1-9](?:个|個|项|項|种|種|条|條|套)?",

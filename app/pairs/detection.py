@@ -75,7 +75,8 @@ _HEAD, _TAIL = 2000, 500  # cues sit at the start and end of a reply; a pasted l
 _PASTE_CHARS, _OWN_HEAD = 2000, 600  # past this, only the user's opening paragraph is their own words
 _OWN_TAIL = 400  # and a short closing one that points back at the paste
 _POINTS_BACK = re.compile(
-    r"\babove\b|\b(?:this|that|these|those|the) (?:errors?|failures?|failing tests?|output|logs?|traces?)\b", re.IGNORECASE
+    r"\babove\b|\b(?:this|that|these|those|the) (?:errors?|failures?|failing tests?|output|logs?|traces?)\b",
+    re.IGNORECASE,
 )
 _STATEMENT_CHARS = 700
 _PASTED = -1.5  # a long paste is mostly new material to work on, not a verdict on the answer
@@ -178,7 +179,8 @@ _ASCII_NON_WORD_TO_SPACE = bytes(b if b >= 128 else _NON_WORD_TO_SPACE[b] for b 
 _FAILURE = next(cue for cue in PUSHBACK_CUES if cue.name == "failure")
 # What an error output holds, inside words too (`NullPointerException`, `TypeError:`, `npm ERR!`, `exit code 1`).
 _ERROR_OUTPUT = re.compile(
-    r"error|exception|traceback|fatal|panic|failed|failure|segmentation fault|exit (?:code|status) [1-9]|\bE\d{3,4}\b",
+    r"error|exception|traceback|fatal|panic|failed|failure|segmentation fault|exit (?:code|status) [1-9]|\bE\d{3,4}\b"
+    r"|oomkilled|crashloopbackoff|out of memory",
     re.IGNORECASE,
 )
 # Emoji of delight or thanks: heart eyes, smiling with hearts, star-struck, heart, thumbs up, folded hands, fire,
@@ -208,6 +210,12 @@ _FOLLOWS_OWN_MISTAKE = _FOLLOWS_PLAN | frozenset(
 # Spreadsheet errors read the same in every language: "זה נותן #NAME? בכל השורות", "#N/A in every row".
 _SHEET_ERROR = re.compile(
     r"#(?:name\?|n/a|ref!|value!|spill!|div/0!|num!|null!|calc!|nombre\?|valor!|nv\b|wert!|bezug!)"
+)
+# "perfect. now add tests, especially the failure cases: expired token, wrong signature": after going along, the next
+# task's own words (its failure cases) are no verdict on the answer.
+_ACCEPTS_THEN_ASKS = re.compile(
+    r"\W*(?:perfect|great|nice|awesome|excellent|lgtm|looks good|works|thanks|thank you|cool|ok|okay)\b[^.!,;:\n]{0,20}[.!,;:]+\s*"
+    r"(?:now|next|also|and now)\s+(?:add|write|create|implement|build|make|generate|cover|do|handle)\b"
 )
 _GOES_ALONG = frozenset(
     cue for cue in ACCEPTANCE_CUES if cue.name in ("goes-along", "praise", "agrees", "thanks")
@@ -462,6 +470,8 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     if _OWN_MISTAKE in acceptance:
         for cue in _FOLLOWS_OWN_MISTAKE:
             pushback.pop(cue, None)
+    if pushback and acceptance and _ACCEPTS_THEN_ASKS.match(reply) is not None:
+        pushback.clear()
     if "#" in reply and _FAILURE not in pushback and _SHEET_ERROR.search(reply) is not None:
         pushback[_FAILURE] = 1
     if (
@@ -516,6 +526,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         # "hay quá ạ 😍 viết tiếp đi bạn" ("so good, keep writing"): delight in any language is no problem stated.
         and _DELIGHT.search(reply) is None
         and not _answers_question(answer, reply)
+        and not _gives_what_was_asked(answer, reply)
     ):
         z += _STATES_PROBLEM
         signals.append("states-problem")
@@ -632,6 +643,42 @@ def _answers_question(answer: str, reply: str) -> bool:
     if not tail.endswith(("?", "\uff1f")):
         return False
     return _OFFER.search(tail, max(len(tail) - 160, 0)) is None
+
+
+_GIVEN_CHARS = 120
+_QUESTION_SENTENCE = re.compile(r"[^.!?\n]*\?")
+_LONG_WORD = re.compile(r"[^\W\d_][\w-]{3,}")
+_COMMON_WORDS = frozenset(
+    (
+        "that",
+        "this",
+        "with",
+        "what",
+        "which",
+        "there",
+        "have",
+        "does",
+        "your",
+        "they",
+        "them",
+        "then",
+        "from",
+        "would",
+    )
+)
+
+
+def _gives_what_was_asked(answer: str, reply: str) -> bool:
+    """Whether a short reply with no question of its own gives what the answer asked for in its questions ("1. Which
+    ingress controller runs in the cluster ...? 2. Is there already a ClusterIssuer ...?" "ingress-nginx 1.9,
+    clusterissuer is letsencrypt-prod"): two of its words come from those questions."""
+    if len(reply) > _GIVEN_CHARS or "?" in reply or "?" not in answer:
+        return False
+    given = set(_LONG_WORD.findall(reply)) - _COMMON_WORDS
+    if len(given) < 2:
+        return False
+    asked = {word for question in _QUESTION_SENTENCE.findall(answer) for word in _LONG_WORD.findall(question)}
+    return len(given & asked) >= 2
 
 
 # A closing question that offers alternatives ("... or ...?"), and the most words of a reply taking one up.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from app.pairs.cues import ACCEPTANCE_CUES, CueScanner
 from app.pairs.detection import (
     DEFAULT_THRESHOLD,
     DETECTOR_VERSION,
@@ -1893,7 +1894,8 @@ def test_requests_for_something_new_addressed_or_wished_state_no_problem(reply):
 def test_the_request_under_a_long_pasted_test_log_is_the_users_own_words():
     # A benchmark harness pastes the test run back and asks for a fix in a paragraph of its own below it.
     failures = "\n".join(
-        f"tests/test_words.py:{n}: AssertionError: {{'one,two': 1}} != {{'one': 1, 'two': 1}}" for n in range(40)
+        f"tests/test_words.py:{n}: AssertionError: {{'one,two': 1}} != {{'one': 1, 'two': 1}}"
+        for n in range(40)
     )
     reply = (
         "I applied your changes.\n\n=========== test session starts ===========\n"
@@ -1903,7 +1905,7 @@ def test_the_request_under_a_long_pasted_test_log_is_the_users_own_words():
     code = "```python\ndef count(s):\n    return {w: s.split().count(w) for w in s.split()}\n```"
     revision = (
         "I will split on commas and punctuation too:\n```python\nimport re\n\ndef count(s):\n"
-        "    out = {}\n    for w in re.findall(r\"[a-z0-9']+\", s.lower()):\n        out[w] = out.get(w, 0) + 1\n"
+        '    out = {}\n    for w in re.findall(r"[a-z0-9\']+", s.lower()):\n        out[w] = out.get(w, 0) + 1\n'
         "    return out\n```"
     )
     score, signals = _pair("Here is count():\n" + code, reply, revision)
@@ -1916,13 +1918,19 @@ def test_answers_to_an_intakes_questions_about_the_person_are_no_pushback():
         ("user", "Hi, I'd like to get a check-up, I've been tired lately."),
         ("assistant", "Thanks for reaching out. How long have you been feeling tired?"),
         ("user", "About three weeks now."),
-        ("assistant", "I see, thank you for sharing that. Now, let's talk about your lifestyle. Do you smoke or drink?"),
+        (
+            "assistant",
+            "I see, thank you for sharing that. Now, let's talk about your lifestyle. Do you smoke or drink?",
+        ),
         ("user", "I don't smoke, but I do drink alcohol occasionally."),
         ("assistant", "Do you have a job that exposes you to harmful substances or hard physical work?"),
         ("user", "No, I work in an office. It's mostly a desk job."),
         ("assistant", "Understood. Have you noticed any changes in your appetite, weight or sleep recently?"),
         ("user", "I was diagnosed with diabetes about ten years ago, and I sleep badly."),
-        ("assistant", "Thank you. Given the diabetes, let's check your blood sugar first; tiredness is a common sign."),
+        (
+            "assistant",
+            "Thank you. Given the diabetes, let's check your blood sugar first; tiredness is a common sign.",
+        ),
     ]
     assert [p for p in detect_pairs(turns) if p.score >= DEFAULT_THRESHOLD] == []
 
@@ -1934,3 +1942,80 @@ def test_a_short_answer_offering_more_still_has_an_answer_to_reject():
         "You're right, I'm sorry: Canberra is the capital of Australia; Sydney is its largest city.",
     )
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+# heuristic-14: the sixteenth batch's dev third and a sixth fetch of real files (written in other words here).
+@pytest.mark.parametrize(
+    ("reply", "cue"),
+    [
+        ("3で！", "picks"),  # a pick by number, in Japanese
+        (
+            "faiz tam olarak ne demek, anlamadım",
+            "asks-meaning",
+        ),  # "what does interest mean exactly", in Turkish
+        ("what does --no-cache actually do? is it the same as deleting the layer?", "asks-meaning"),
+        (
+            "Deploy ist nicht mehr broken 🎉 aber der Build dauert 9 Minuten. Kannst du Caching einrichten?",
+            "it-worked",
+        ),
+        (
+            "dropdown works 👌 different bug from QA: the footer overlaps the cookie banner on small screens",
+            "it-worked",
+        ),
+        ("很好 就是这个感觉 第三段也帮我这样改一下", "praise"),
+    ],
+)
+def test_picks_meanings_and_things_that_work_now_state_no_problem(reply, cue):
+    assert cue in {found.name for found in CueScanner(ACCEPTANCE_CUES).hits(f" {reply.lower()}")}
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "great. now add tests, especially the error cases: missing field, wrong type, an empty body",
+        "lol no, len(x) and x.__len__() are the same thing, it will always match",
+    ],
+)
+def test_the_next_tasks_words_and_a_claim_of_sameness_are_no_verdict(reply):
+    score, signals = _pair(MENU_ANSWER, reply, MENU_NEXT)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    ("reply", "cue"),
+    [
+        (
+            "its madam not sir, i told you her name. and its homework not exam, students will get confused",
+            "correction",
+        ),
+        ("No, I mean by the median, not the mean!", "correction"),
+        (
+            "ok the duplicates are fixed. but now the 300 rows without a date are gone, those need to stay",
+            "correction",
+        ),
+        ("整体不错，但是这样一改，老用户的头像就没了啊", "failure"),
+    ],
+)
+def test_it_is_x_not_y_i_mean_and_what_the_fix_broke_are_pushback(reply, cue):
+    score, signals = _pair(ANSWER, reply, "Sorry about that. " + REVISION)
+    assert cue in signals
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_a_pod_killed_for_memory_pasted_alone_states_the_problem():
+    reply = "```\n$ kubectl get pods\nNAME          READY   STATUS      RESTARTS\napi-5d9f-x2   0/1     OOMKilled   4\n```"
+    score, signals = _pair(ANSWER, reply, REVISION + "\n```yaml\nresources:\n  limits:\n    memory: 2Gi\n```")
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_a_short_reply_giving_what_the_answers_questions_asked_states_no_problem():
+    answer = (
+        "Two quick questions first:\n\n1. Which queue broker runs in production: RabbitMQ, Redis, SQS? Which version?\n"
+        "2. Is there already a dead-letter exchange, and what is it called?\n\n```yaml\nbroker: ???\n```"
+    )
+    score, signals = _pair(
+        answer, "rabbitmq 3.12, dead-letter exchange is dlx.orders", REVISION + " " + REVISION
+    )
+    assert score < DEFAULT_THRESHOLD, signals

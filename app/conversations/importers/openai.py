@@ -148,16 +148,21 @@ def message_kind(message: Any) -> str:
     if type(message) is not dict:
         return "other"
     role = _role(message)
+    content = message.get("content", message.get("text"))
+    # Claude's blocks in an OpenAI-shaped list: a user message of tool results only carries the tools' output, an
+    # assistant message of a tool call only is an answer at work (an agent's log in Anthropic's shape).
+    kinds = {part.get("type") for part in content if type(part) is dict} if type(content) is list else set()
     if role == "user":
-        return "user"
+        return "answer" if kinds == {"tool_result"} else "user"
     if role in _TOOL_ROLES:
         return "answer"
     if role != "assistant":
         return "other"
-    text = flatten(message.get("content", message.get("text")))
+    text = flatten(content)
     if text and not text.isspace():
         return "answer"
-    return "answer" if message.get("tool_calls") or message.get("function_call") else "empty"
+    called = message.get("tool_calls") or message.get("function_call") or "tool_use" in kinds
+    return "answer" if called else "empty"
 
 
 def without_media(message: Any, placeholders: tuple[str, ...]) -> Any:

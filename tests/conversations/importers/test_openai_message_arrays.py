@@ -329,3 +329,36 @@ def test_claudes_blocks_in_a_role_content_list_are_the_answers_tool_calls() -> N
         "text",
     ]
     assert conversation.dropped == {"tool_result": 1}
+
+
+def test_an_agents_log_in_claudes_blocks_keeps_a_tool_call_with_no_words_as_part_of_its_answer() -> None:
+    # A coding agent's log, one message per line in Anthropic's shape: an answer that is only a tool call, then the
+    # tool's result in a user message, is the answer at work, not an answer lost before the next prompt.
+    def call(n: int) -> dict[str, Any]:
+        return {"type": "tool_use", "id": f"toolu_{n}", "name": "read_file", "input": {"path": f"src/{n}.js"}}
+
+    def result(n: int) -> dict[str, Any]:
+        return {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": f"toolu_{n}", "content": "ok"}],
+        }
+
+    lines = [
+        {"role": "system", "content": "You are a coding agent with read_file, write_file and run_command."},
+        {"role": "user", "content": "Build the task API: read src/index.js and src/db.js first."},
+        {"role": "assistant", "content": [{"type": "text", "text": "I'll read the two files."}, call(1)]},
+        result(1),
+        {"role": "assistant", "content": [call(2)]},
+        result(2),
+        {
+            "role": "assistant",
+            "content": [{"type": "text", "text": "Both files read; the schema goes in db.js."}],
+        },
+    ]
+    data = "\n".join(json.dumps(line) for line in lines).encode()
+    conversation = parse_one(detect_format(data, "transcript.jsonl") or "", data, "transcript.jsonl")
+    assert [turn.role for turn in conversation.turns] == ["user", "assistant"]
+    answer = conversation.turns[1]
+    assert answer.text == "I'll read the two files.\n\nBoth files read; the schema goes in db.js."
+    assert [block["type"] for block in answer.blocks or []].count("tool_use") == 2
+    assert [block["type"] for block in answer.blocks or []].count("tool_result") == 2
