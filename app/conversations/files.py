@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 # Files inside folders and archives that are never transcripts.
 _SKIPPED_NAMES = frozenset({".DS_Store", "Thumbs.db", "LICENSE", "NOTICE.md", "README.md"})
 _SKIPPED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".wav"})
+# Source code and its companions, found when a project's folder holding saved chats is imported whole.
+_SOURCE_SUFFIXES = frozenset(
+    {".py", ".pyc", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".rs", ".java", ".kt", ".swift", ".c", ".h"}
+    | {".cc", ".cpp", ".hpp", ".cs", ".rb", ".php", ".css", ".scss", ".vue", ".svelte", ".sh", ".ps1", ".lock"}
+)
 # ChatGPT's export holds its conversations twice: conversations.json, and chat.html showing the same ones.
 CHAT_VIEW = "chat.html"
 CHAT_VIEW_REASON = (
@@ -208,6 +213,10 @@ def not_conversation_reason(name: str, size: int) -> str | None:
     if len(parts) > 1 and parts[-2] == "Gemini Apps" and base not in ("My Activity.json", "MyActivity.json"):
         # Google Takeout: the files attached to Gemini prompts sit beside the activity file.
         return "Google Takeout Gemini attachment"
+    suffix = os.path.splitext(base)[1].lower()
+    if suffix in _SOURCE_SUFFIXES:
+        # A repository's code beside the chats it saved (`chat_history.json` next to `app.py`).
+        return f"source code ({suffix}), not a transcript"
     return _EXPORT_SIDECARS.get(base)
 
 

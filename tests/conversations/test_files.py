@@ -14,6 +14,7 @@ from app.conversations.files import (
     Input,
     InputFile,
     Limits,
+    NotConversation,
     SkippedInput,
     inner_name,
     iter_input_files,
@@ -331,3 +332,16 @@ def test_vs_code_workspace_pointers_are_skipped_by_name() -> None:
     reason = "VS Code workspace pointer (workspace.json), not conversations"
     assert not_conversation_reason("Code/User/workspaceStorage/deef16e0/workspace.json", 60) == reason
     assert not_conversation_reason("project/workspace.json", 60) is None
+
+
+def test_a_projects_code_beside_its_saved_chats_is_skipped_by_name(tmp_path: Path) -> None:
+    # A hobby project's folder: the bot's code, its saved chat history and a lock file.
+    (tmp_path / "bot.py").write_text("import json\nhistory = json.load(open('chat_history.json'))\n")
+    (tmp_path / "server.ts").write_text("const example = { chat_messages: [] };\n")
+    (tmp_path / "package-lock.lock").write_text("{}\n")
+    (tmp_path / "chat_history.json").write_text('[{"role": "user", "content": "hi"}]')
+    found = {Path(item.name).name: item for item in iter_input_files([tmp_path])}
+    assert isinstance(found["chat_history.json"], InputFile)
+    for name, suffix in (("bot.py", ".py"), ("server.ts", ".ts"), ("package-lock.lock", ".lock")):
+        assert isinstance(found[name], NotConversation)
+        assert found[name].reason == f"source code ({suffix}), not a transcript"

@@ -9,7 +9,8 @@ The shape was read from OpenHands' event serialization (`openhands/events/serial
   (attached images, `args.image_urls`, are counted as dropped). `action: "system"` holds the system prompt.
 - Any other agent action is a tool call: named by `tool_call_metadata.function_name` (else the action: `run`,
   `read`, `edit`, `run_ipython`, `browse`, `finish`, ...), its `args` the input, the model's words before it
-  (`args.thought`) text of the answer. `finish` says its last words in `args.final_thought`.
+  (`args.thought`) text of the answer. `finish` says its last words in `args.final_thought` (or, when that and
+  the thought are empty, in the event's `message`).
 - An observation caused by an action (`cause`: the action's id) is that call's result, its `content` the output.
   The agent's state changes and other observations without a cause are the environment's bookkeeping and are
   left out.
@@ -114,7 +115,12 @@ def _conversation(events: list[tuple[str, Any]], name: str) -> ParsedConversatio
                 models.add(model)
             builder.text(_text(args.get("thought")))
             if action == "finish":
-                builder.text(_text(args.get("final_thought")))
+                # Its last words: `final_thought`, or in versions that leave it and the thought empty, the event's
+                # `message` (what the app shows; for other actions that is a line of its own, "Running command").
+                said = _text(args.get("final_thought")) or (
+                    "" if _text(args.get("thought")) else _text(event.get("message"))
+                )
+                builder.text(said)
             call_id = metadata.get("tool_call_id")
             name_of = metadata.get("function_name")
             if type(event.get("id")) in (int, str):

@@ -104,3 +104,17 @@ def test_the_runs_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="openhands", workers=0)
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (2, 1, 0)
     assert run_import(engine, paths=[ROOT], source="openhands", workers=0).conversations_added == 0
+
+
+def test_a_finish_with_no_thought_says_its_last_words_in_its_message() -> None:
+    # Newer trajectories leave `final_thought` out and `thought` empty: the words the app shows are the message.
+    events = [
+        {"id": 1, "source": "user", "message": "Print the first prime above 100.", "action": "message",
+         "args": {"content": "Print the first prime above 100.", "image_urls": None, "wait_for_response": False}},
+        {"id": 4, "source": "agent", "message": "The first prime above 100 is 101.", "action": "finish",
+         "tool_call_metadata": {"function_name": "finish", "tool_call_id": "call_9"},
+         "args": {"outputs": {}, "thought": ""}},
+    ]  # fmt: skip
+    (chat,) = _parse(json.dumps(events).encode(), "trajectory.json")
+    assert isinstance(chat, ParsedConversation)
+    assert chat.turns[1].text == "The first prime above 100 is 101."
