@@ -25,8 +25,38 @@ _SKIPPED_NAMES = frozenset({".DS_Store", "Thumbs.db", "LICENSE", "NOTICE.md", "R
 _SKIPPED_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".mp3", ".wav"})
 # Source code and its companions, found when a project's folder holding saved chats is imported whole.
 _SOURCE_SUFFIXES = frozenset(
-    {".py", ".pyc", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".go", ".rs", ".java", ".kt", ".swift", ".c", ".h"}
-    | {".cc", ".cpp", ".hpp", ".cs", ".rb", ".php", ".css", ".scss", ".vue", ".svelte", ".sh", ".ps1", ".lock"}
+    {
+        ".py",
+        ".pyc",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".tsx",
+        ".jsx",
+        ".go",
+        ".rs",
+        ".java",
+        ".kt",
+        ".swift",
+        ".c",
+        ".h",
+    }
+    | {
+        ".cc",
+        ".cpp",
+        ".hpp",
+        ".cs",
+        ".rb",
+        ".php",
+        ".css",
+        ".scss",
+        ".vue",
+        ".svelte",
+        ".sh",
+        ".ps1",
+        ".lock",
+    }
 )
 # ChatGPT's export holds its conversations twice: conversations.json, and chat.html showing the same ones.
 CHAT_VIEW = "chat.html"

@@ -41,7 +41,7 @@ REAL_CLAUDE_CODE = SAMPLES / "claude-code-real-format"
 OPENAI_SAMPLE = RENDERED / "openai" / "conversations.jsonl"
 MB = 1024 * 1024
 NO_FORMAT = (
-    "matches no known format: a table whose columns are no shape read here (its header: role,content); use "
+    "matches no known format: a table whose columns are no shape read here (its header: item,price); use "
     f"--format to force one of {len(FORMATS)} (pairwise import --help)"
 )
 NO_LABELS = (
@@ -381,7 +381,7 @@ class TestRecordErrors:
         )
 
     def test_unknown_format_names_the_file(self, engine: Engine, tmp_path: Path) -> None:
-        path = _write(tmp_path / "data.csv", b"role,content\nuser,hello\nassistant,hi\n")
+        path = _write(tmp_path / "data.csv", b"item,price\ntea,3\ncoffee,4\n")
         summary = run_import(engine, paths=[path])
         assert _summary_errors(summary) == [(str(path), None, None, NO_FORMAT)]
         assert _stored_errors(engine, summary.batch_id) == [(str(path), None, None, NO_FORMAT)]

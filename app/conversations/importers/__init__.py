@@ -79,6 +79,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("llm-cli", "llm_cli"),
     ("anythingllm", "anythingllm"),
     ("copilot-activity", "copilot_activity"),
+    ("message-table", "message_table"),
     ("page-export", "page_export"),
     ("chatgpt-html", "chatgpt_html"),
     ("gemini-takeout", "gemini_takeout"),

@@ -78,6 +78,7 @@ def test_registry() -> None:
         "llm-cli",
         "anythingllm",
         "copilot-activity",
+        "message-table",
         "page-export",
         "chatgpt-html",
         "gemini-takeout",
