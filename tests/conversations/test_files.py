@@ -343,5 +343,6 @@ def test_a_projects_code_beside_its_saved_chats_is_skipped_by_name(tmp_path: Pat
     found = {Path(item.name).name: item for item in iter_input_files([tmp_path])}
     assert isinstance(found["chat_history.json"], InputFile)
     for name, suffix in (("bot.py", ".py"), ("server.ts", ".ts"), ("package-lock.lock", ".lock")):
-        assert isinstance(found[name], NotConversation)
-        assert found[name].reason == f"source code ({suffix}), not a transcript"
+        skipped = found[name]
+        assert isinstance(skipped, NotConversation)
+        assert skipped.reason == f"source code ({suffix}), not a transcript"

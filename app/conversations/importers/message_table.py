@@ -21,7 +21,7 @@ from typing import IO
 from ._csv import csv_header, iter_csv_records
 from ._training_rows import has_exchange
 from ._turns import TurnBuilder, prompt_title, tool_result
-from .base import ParsedConversation, ParseResult, RecordError, Skipped
+from .base import ParseResult, RecordError, Skipped
 
 _ROLE_COLUMNS = ("role", "sender", "speaker", "author", "from")
 _TEXT_COLUMNS = ("content", "message", "text", "body", "utterance")

@@ -66,7 +66,8 @@ def test_interleaved_sessions_are_grouped_and_an_unknown_sender_is_named() -> No
         "You are right: the capital of Australia is Canberra, Sydney is its largest city.",
     ]
     assert turns(second) == [("user", 'Translate "good morning" to Spanish'), ("assistant", "Buenos días.")]
-    assert first.metadata == {} and second.line == 4
+    assert first.metadata == {}
+    assert second.line == 4
 
 
 def test_forced_on_a_table_of_other_columns_it_says_which_it_needs() -> None:
