@@ -110,6 +110,10 @@ PUSHBACK_CUES = (
         r"(?:is|are|it's|that's|way|much|still|far) too (?:long|short|high|low|big|small|formal|stiff|robotic|wordy"
         r"|cheesy|cringe|cringey|salesy|corporate|flowery|dramatic|fake|casual|informal|aggressive|harsh|pushy|blunt|rude"
         r"|threatening)\b",
+        # The same in other languages: "Teil 1 ist zu kurz" (a real German chat), "trop long", "demasiado formal".
+        r"(?:ist|sind|war|klingt|viel) zu (?:kurz|lang|förmlich|steif|formell|locker|hoch|niedrig)\b",
+        r"(?:est|c'est) trop (?:court|long|formel|familier)\b",
+        r"(?:es|está|quedó|muy) demasiado (?:corto|largo|formal|informal)\b", r"(?:ficou|está) (?:muito (?:curto|longo|formal)|curto demais|longo demais)\b",
         # "no way she'll guess a robot wrote this", "it sounds like chatgpt".
         r"(?:sounds?|reads?) like (?:a |an )?(?:robot|ai|chatgpt|bot|machine)\b", r"a robot wrote\b",
         # "would it be possible to make it feel less like a brochure": the style rejected, politely.

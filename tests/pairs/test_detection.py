@@ -1996,6 +1996,10 @@ def test_the_next_tasks_words_and_a_claim_of_sameness_are_no_verdict(reply):
             "correction",
         ),
         ("整体不错，但是这样一改，老用户的头像就没了啊", "failure"),
+        # A length or tone rejected in German (a real blog post's chat), French and Spanish.
+        ("Teil 1 ist zu kurz, Teil 2 ist lang, könntest du das verbessern?", "wrong-output"),
+        ("c'est trop long, trois phrases maximum", "wrong-output"),
+        ("es demasiado formal para mi jefe", "wrong-output"),
     ],
 )
 def test_it_is_x_not_y_i_mean_and_what_the_fix_broke_are_pushback(reply, cue):

@@ -141,6 +141,46 @@ _LINK_FIRST = re.compile(rb"\[[^\]\n\"{}]*\]\([^)\n]*\)")
 _DISCLAIMER = re.compile(r"[ \t]*(?:ChatGPT can make mistakes\.|ChatGPT is still generating a response)")
 # A name in bold then a colon, opening a message: `**用户**:`, `**Coach Atlas**: ...`.
 _BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})\*\*[ \t]*:[ \t]*")
+# A first name and a colon opening a line, then the message (`Zhiwei: Könntest du ...`): the person's side of a
+# transcript whose assistant has a known name; words that open an answer's own lines that way are not names.
+_PLAIN_NAME = re.compile(r"([A-Z][^\W\d_]{1,19})[ \t]*:[ \t]+(?=\S)")
+_NOT_NAMES = frozenset(
+    {
+        "note",
+        "example",
+        "output",
+        "input",
+        "step",
+        "error",
+        "warning",
+        "tip",
+        "source",
+        "update",
+        "edit",
+        "summary",
+        "result",
+        "answer",
+        "question",
+        "solution",
+        "problem",
+        "reason",
+        "hint",
+        "important",
+        "translation",
+        "usage",
+        "option",
+        "pros",
+        "cons",
+        "title",
+        "description",
+        "date",
+        "time",
+        "location",
+        "total",
+        "cause",
+        "fix",
+    }
+)
 # Poe exports (PoeLog): `Conversation with <bot> (N messages)` first, then `Human:` and `<bot>:` alone on a line.
 _POE_HEADER = re.compile(r"[ \t]*Conversation with (\S[^\n]{0,60}?) \(\d+ messages?\)[ \t]*$")
 # Perplexity's "Export as Markdown": its logo first, each question an `# ` heading and the answer below it, with
@@ -300,8 +340,9 @@ def _markers(lines: list[str]) -> list[Marker]:
     others: dict[str, list[tuple[int, str]]] = {}
     levels: dict[int, str] = {}  # the level of each speaker heading written with `#`
     previous = ""  # the last non-blank line
-    # `**<unknown name>**:` lines: (line index, name, text after).
+    # `**<unknown name>**:` lines: (line index, name, text after); `Name: text` lines, the same without bold.
     named_others: list[tuple[int, str, str]] = []
+    plain_others: list[tuple[int, str, str]] = []
     for index, line in enumerate(lines):
         if fence:
             if closes(line, fence):
@@ -377,6 +418,8 @@ def _markers(lines: list[str]) -> list[Marker]:
                 named_others.append((index, name, rest))
                 continue
         else:
+            if (plain := _PLAIN_NAME.match(line)) is not None and plain.group(1).lower() not in _NOT_NAMES:
+                plain_others.append((index, plain.group(1).lower(), line[plain.end() :]))
             continue
         # "Assistant: ```bash" opens a code block on the marker's own line.
         opening = FENCE.match(rest)
@@ -390,7 +433,8 @@ def _markers(lines: list[str]) -> list[Marker]:
         # labels that message's text.
         headings = [marker for marker in headings if not marker[3].endswith(" said")]
     if not headings:
-        return _with_named_speaker(markers, named_others)
+        with_named = _with_named_speaker(markers, named_others)
+        return with_named if with_named is not markers else _with_plain_name(markers, plain_others)
     if all(role != "user" for _, role, _, _ in headings):
         headings = sorted(headings + _handle_headings(headings, levels, others))
     exporter = headings[0][3] in _EXPORTER_NAMES
@@ -473,6 +517,21 @@ def _with_named_speaker(markers: list[Marker], named: list[tuple[int, str, str]]
     other = "assistant" if role == "user" else "user"
     return sorted(
         markers + [(index, other, False, rest) for index, named_as, rest in named if named_as == name]
+    )
+
+
+def _with_plain_name(markers: list[Marker], named: list[tuple[int, str, str]]) -> list[Marker]:
+    """Markers of a file whose assistant is written with a known name and the person with their own first name, no
+    emphasis (`Zhiwei: ...` / `ChatGPT: ...`, a real blog post): the name right before most of the assistant's lines,
+    written about as often as they are (an answer's own `Note:` lines come after them, and more or less often)."""
+    if {role for _, role, _, _ in markers} != {"assistant"} or not named:
+        return markers
+    known = [index for index, _, _, _ in markers]
+    name = _paired_name(known, [(index, named_as) for index, named_as, _ in named], known_first=False)
+    if name is None or abs(sum(named_as == name for _, named_as, _ in named) - len(known)) > 1:
+        return markers
+    return sorted(
+        markers + [(index, "user", False, rest) for index, named_as, rest in named if named_as == name]
     )
 
 

@@ -479,3 +479,55 @@ def test_specstory_a_file_the_agent_read_is_a_tool_call_not_the_answers_words() 
     )
     reads = [b["input"] for b in conversation.turns[1].blocks or [] if b["type"] == "tool_use"]
     assert reads == [{"path": "public/rss.svg"}, {"path": "public/about.svg"}]
+
+
+PLAIN_NAMES = """---
+lang: de
+title: ChatGPT hilft mir bei einer Einladung
+---
+
+Mia: Kannst du mir eine kurze Einladung zu meinem Geburtstag schreiben?
+
+Samstag, 18 Uhr, bei mir zu Hause.
+
+ChatGPT: Gerne! Hier ist ein Vorschlag:
+
+Betreff: Einladung
+
+Liebe Freunde, ich feiere am Samstag um 18 Uhr meinen Geburtstag bei mir zu Hause. Ich freue mich auf euch!
+
+Hinweis: Du kannst noch eine Bitte um Rückmeldung ergänzen.
+
+---
+
+Mia: Das ist zu lang, bitte nur zwei Sätze.
+
+ChatGPT: Klar, hier die kurze Version:
+
+Am Samstag um 18 Uhr feiere ich meinen Geburtstag bei mir. Kommt vorbei!
+
+---
+
+Mia: Danke! Und wie sage ich das auf Englisch?
+
+ChatGPT: On Saturday at 6 pm I'm celebrating my birthday at my place. Come by!
+"""
+
+
+def test_a_person_named_by_first_name_beside_a_known_assistant_is_the_user() -> None:
+    # A blog post of a chat: `Mia:` and `ChatGPT:` open the messages; `Betreff:` and `Hinweis:` open lines of an answer.
+    data = PLAIN_NAMES.encode()
+    assert detect_format(data, "2023-07-30-einladung.md") == "markdown"
+    chat = parse_one("markdown", data, "2023-07-30-einladung.md")
+    assert [role for role, _ in turns(chat)] == ["user", "assistant"] * 3
+    assert turns(chat)[0][1] == (
+        "Kannst du mir eine kurze Einladung zu meinem Geburtstag schreiben?\n\nSamstag, 18 Uhr, bei mir zu Hause."
+    )
+    assert "Hinweis: Du kannst noch eine Bitte" in turns(chat)[1][1]
+    assert turns(chat)[2][1] == "Das ist zu lang, bitte nur zwei Sätze."
+
+
+def test_an_answers_own_labelled_lines_make_no_speaker() -> None:
+    # Only the assistant is labelled: `Schritt:` and `Hinweis:` lines do not stand before its answers.
+    text = "ChatGPT: Hier die Schritte.\n\nSchritt: erst speichern.\n\nHinweis: dann neu laden.\n"
+    assert detect_format(text.encode(), "notes.md") is None
