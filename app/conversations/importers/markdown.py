@@ -133,6 +133,7 @@ _PAGE_HEAD = re.compile(
 _COPY_BUTTON = re.compile(
     r"[ \t]*(?:Copy|Copy code|複製程式碼|复制代码|Code kopieren|Copiar código|Copier le code)[ \t]*$"
 )
+_EDIT_BUTTON = re.compile(r"[ \t]*(?:Edit|Bearbeiten|Modifier|Editar|Modifica|编辑|編輯|編集)[ \t]*$")
 _MODEL_LABEL = re.compile(
     r"[ \t]*(?:GPT-?)?(?:4o(?: mini)?|4\.1|4\.5|o1(?:-mini| pro)?|o3(?:-mini| pro)?|o4-mini|5(?: Thinking| Pro)?)[ \t]*$",
     re.IGNORECASE,
@@ -474,13 +475,21 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
         builder.dropped["page text"] += 1
         lines.pop()
     kept: list[str] = []
+    copied = False  # the line before was a Copy button
     for line in lines:
         if _COPY_BUTTON.match(line) and kept:
             # A code block's Copy button under its language's name: the button goes, with the blank lines above it.
             while kept and not kept[-1].strip():
                 kept.pop()
             builder.dropped["page text"] += 1
+            copied = True
             continue
+        if copied and _EDIT_BUTTON.match(line):
+            # ChatGPT's page of 2025 puts an Edit button (canvas) beside Copy: `bash`, `Copy`, `Edit`, the code.
+            builder.dropped["page text"] += 1
+            copied = False
+            continue
+        copied = False
         kept.append(line)
     return kept
 

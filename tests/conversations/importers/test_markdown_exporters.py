@@ -1033,3 +1033,18 @@ def test_an_edited_prompts_version_counter_and_an_unexported_artifact_are_not_wo
     # A fraction in a prompt's text stays.
     kept = chatgpt.replace("\n\n2/2\n", "\nabout 3/4 of it\n")
     assert parse_one("markdown", kept.encode(), "Plan.md").turns[0].text.endswith("about 3/4 of it")
+
+
+def test_chatgpts_edit_button_beside_copy_goes_with_it() -> None:
+    # ChatGPT's page of 2025 copied whole into a README: each code block opens with its language, Copy and Edit.
+    page = (
+        "You said:\nhow do I start the terraform project?\n\nChatGPT said:\n\nFrom the project's folder:\n\n"
+        "bash\nCopy\nEdit\ncd terraform\nterraform init\n\nThen check the plan:\n\nbash\nCopy\nEdit\nterraform plan\n\n"
+        "Edit the variables first if the region differs.\n"
+    )
+    chat = parse_one("markdown", page.encode(), "README.md")
+    assert turns(chat)[1] == (
+        "assistant",
+        "From the project's folder:\n\nbash\ncd terraform\nterraform init\n\nThen check the plan:\n\nbash\n"
+        "terraform plan\n\nEdit the variables first if the region differs.",
+    )
