@@ -40,7 +40,9 @@ from ._turns import TurnBuilder, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 
 _HEADER = re.compile(r"^_\*\*(User|Agent|Assistant)\b(.*?)\*\*_\s*$")
-_TITLE = re.compile(r"^# (.+?)(?: \([^()]*\))?\s*$")
+# Versions of early 2025 wrote it as a second-level heading under `## SpecStory` ("## Enhancing Project with Rich
+# Colors (3/8/2025, 11:08:35 AM)").
+_TITLE = re.compile(r"^##? (?!SpecStory\s*$)(.+?)(?: \([^()]*\))?\s*$")
 # A session's title line: its timestamp as SpecStory writes it ("(2025-07-07 06:03Z)", "(2025-05-27 10:02:11)").
 _SESSION_TITLE = re.compile(r"^# (.+?) \(\d{4}-\d{2}-\d{2}[ T]\d{2}[:-]\d{2}[^()]*\)\s*$")
 _SEPARATOR = re.compile(r"^\s*---\s*$")

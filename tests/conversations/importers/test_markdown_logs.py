@@ -531,3 +531,14 @@ def test_an_answers_own_labelled_lines_make_no_speaker() -> None:
     # Only the assistant is labelled: `Schritt:` and `Hinweis:` lines do not stand before its answers.
     text = "ChatGPT: Hier die Schritte.\n\nSchritt: erst speichern.\n\nHinweis: dann neu laden.\n"
     assert detect_format(text.encode(), "notes.md") is None
+
+
+def test_an_early_specstory_files_title_is_its_second_level_heading() -> None:
+    # SpecStory early in 2025: `## SpecStory`, then the session's title as `## <title> (<local time>)`.
+    text = (
+        "## SpecStory\n\n## Adding Dark Mode to the Settings Page (3/8/2025, 11:08:35 AM)\n\n_**User**_\n\n"
+        "add a dark mode toggle to settings\n\n---\n\n_**Assistant**_\n\nAdded a toggle to `Settings.tsx`.\n\n---\n"
+    )
+    (chat,) = parse("specstory", text.encode(), "2025-03-08_11-08-adding-dark-mode.md")[0]
+    assert isinstance(chat, ParsedConversation)
+    assert chat.title == "Adding Dark Mode to the Settings Page"
