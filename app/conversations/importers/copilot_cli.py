@@ -6,6 +6,9 @@
 added, and is not read); `assistant.message` an answer (`content`) with its `toolRequests` (`toolCallId`, `name`,
 `arguments`); `tool.execution_complete` a tool's result (`result.content`, `success`). Turn, model and other
 events carry no text. The file is one conversation, its session id the external id, the first prompt the title.
+VS Code's agent writes these events too, a subagent's among them: between a `runSubagent` call's
+`tool.execution_start` and its `tool.execution_complete` come the subagent's own prompt (a `user.message` nobody
+typed), messages and tool runs; they are left out (counted), the call's result (the subagent's report) kept.
 
 The first versions (autumn 2025) kept a session as one object in `~/.copilot/history-session-state/session_<id>_<ms>
 .json`: `{sessionId, startTime, chatMessages, timeline, selectedModel}`, `chatMessages` the chat's messages as
@@ -35,6 +38,10 @@ _EVENTS = (
 _NO_TALK = "Copilot CLI session without a prompt and an answer"
 
 
+def _is_subagent(name: Any) -> bool:
+    return type(name) is str and ("subagent" in name.lower() or name.lower() == "task")
+
+
 def _looks(record: dict[str, Any]) -> bool:
     return record.get("type") in _EVENTS and type(record.get("data")) is dict and "parentId" in record
 
@@ -56,13 +63,25 @@ class CopilotCliImporter:
         builder = TurnBuilder()
         metadata: dict[str, Any] = {}
         session_id = None
+        # Subagent calls running (VS Code's agent writes a subagent's own prompt, messages and tools as events of the
+        # session until its call completes): their tool call ids.
+        running: set[str] = set()
         for entry in object_lines(stream):
             if isinstance(entry, RecordError):
                 yield entry
                 continue
             _, record = entry
             kind, data = record.get("type"), as_object(record.get("data"))
-            if kind == "session.start":
+            if running and kind in ("user.message", "assistant.message", "tool.execution_complete"):
+                call = data.get("toolCallId")
+                if kind != "tool.execution_complete" or call not in running:
+                    builder.dropped["subagent event"] += 1
+                    continue
+                running.discard(call)
+            if kind == "tool.execution_start" and _is_subagent(data.get("toolName")):
+                if type(data.get("toolCallId")) is str:
+                    running.add(data["toolCallId"])
+            elif kind == "session.start":
                 session_id = data.get("sessionId") if type(data.get("sessionId")) is str else None
                 context = as_object(data.get("context"))
                 for key, value in (("copilotVersion", data.get("copilotVersion")), ("cwd", context.get("cwd")),
@@ -98,7 +117,7 @@ class CopilotCliImporter:
         yield ParsedConversation(
             external_id=session_id or fallback,
             turns=turns,
-            title=prompt_title(turns[0].text),
+            title=prompt_title(next((turn.text for turn in turns if turn.role == "user"), "")),
             metadata=metadata,
             line=1,
             dropped=dict(builder.dropped),

@@ -90,3 +90,35 @@ def test_a_first_versions_session_object_is_read_and_an_empty_one_skipped() -> N
     session["chatMessages"] = []
     empty = list(get_importer("copilot-cli").parse(io.BytesIO(json.dumps(session).encode()), "session.json"))
     assert empty == [Skipped("Copilot CLI session without messages (nothing was asked)")]
+
+
+def _event(n: int, kind: str, data: dict[str, object]) -> str:
+    return json.dumps(
+        {"type": kind, "data": data, "id": f"e{n}", "timestamp": "2026-01-05T10:00:00Z", "parentId": None}
+    )
+
+
+def test_a_subagents_prompt_and_work_in_vs_codes_events_are_its_calls_not_the_persons() -> None:
+    # VS Code's agent logs a subagent inside the session: its prompt as a user.message, its own messages and tools.
+    lines = [
+        _event(0, "session.start", {"sessionId": "s-42"}),
+        _event(1, "user.message", {"content": "why can't partners see coin balances?", "attachments": []}),
+        _event(2, "assistant.message", {"content": "", "toolRequests": [
+            {"toolCallId": "call_sub", "name": "runSubagent", "arguments": "{\"prompt\": \"Search backend/src\"}"}]}),
+        _event(3, "tool.execution_start", {"toolCallId": "call_sub", "toolName": "runSubagent"}),
+        _event(4, "user.message", {"content": "Search backend/src for the logic that restricts coin access.",
+                                   "attachments": []}),
+        _event(5, "tool.execution_start", {"toolCallId": "call_grep", "toolName": "grep_search"}),
+        _event(6, "tool.execution_complete", {"toolCallId": "call_grep", "result": {"content": "coins.ts:12"}}),
+        _event(7, "assistant.message", {"content": "The restriction lives in coins.ts, line 12."}),
+        _event(8, "tool.execution_complete", {"toolCallId": "call_sub",
+                                              "result": {"content": "The restriction lives in coins.ts, line 12."}}),
+        _event(9, "assistant.message", {"content": "Found it: assertPartnerCoinAccess in coins.ts blocks partners."}),
+    ]  # fmt: skip
+    chat = parse_one("copilot-cli", "\n".join(lines).encode(), "events.jsonl")
+    assert [role for role, _ in turns(chat)] == ["user", "assistant"]
+    assert chat.title == "why can't partners see coin balances?"
+    answer = chat.turns[1]
+    assert answer.text == "Found it: assertPartnerCoinAccess in coins.ts blocks partners."
+    assert [b["type"] for b in answer.blocks or []] == ["tool_use", "tool_result", "text"]
+    assert chat.dropped == {"subagent event": 3}  # its prompt, its tool result and its message
