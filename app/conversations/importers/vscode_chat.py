@@ -9,7 +9,9 @@ keeps in `workspaceStorage/<id>/chatSessions/*.json`. One conversation per file.
   address whole); `thinking` parts become a thinking block, `toolInvocationSerialized` a tool call (with the
   terminal's output as its result when there is one), `textEditGroup` an `edit_file` call naming the file;
   progress messages, code block links and undo stops are left out.
-A request that was cancelled or failed before any text keeps its prompt but has no answer. The `sessionId`
+A request that was cancelled or failed before any text keeps its prompt but has no answer; so does one whose
+`modelState` says it was pending, cancelled or failed when saved (a streamed fragment, "I'd be happy to help you
+create a ... and push it to", is no answer: counted as a dropped `unfinished answer`). The `sessionId`
 (stored sessions) is the external id, the `customTitle` the title, the responder and models metadata.
 
 Since VS Code 1.109 a stored session is an operation log, `chatSessions/<sessionId>.jsonl` (microsoft/vscode's
@@ -181,6 +183,8 @@ def _tool(builder: TurnBuilder, part: dict[str, Any]) -> None:
 
 
 _NO_ANSWER = "VS Code chat without an answer"
+# `modelState.value` (ResponseModelState): 0 pending, 1 complete, 2 cancelled, 3 failed, 4 waiting for the person.
+_CUT_OFF = (0, 2, 3)
 
 
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
@@ -195,7 +199,11 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
             raise BadRecord(f"{where}.message: expected the prompt's text, got {type_name(prompt)}")
         builder.user(prompt)
         response = request.get("response")
-        if type(response) is list:
+        state = request.get("modelState")
+        if type(state) is dict and state.get("value") in _CUT_OFF:
+            # Stopped, failed or still streaming when saved: what it wrote is a fragment, not an answer.
+            builder.dropped["unfinished answer"] += 1
+        elif type(response) is list:
             _answer(builder, response)
         model = request.get("modelId")
         if type(model) is str and model and model not in models:

@@ -265,3 +265,33 @@ def test_an_export_whose_requests_got_no_answer_is_skipped() -> None:
     assert list(get_importer("vscode-chat").parse(io.BytesIO(json.dumps(export).encode()), "chat.json")) == [
         Skipped("VS Code chat without an answer")
     ]
+
+
+def test_an_answer_cancelled_or_still_streaming_when_saved_is_no_answer() -> None:
+    # The analyser's real examples: the second request's answer was cut off (`modelState.value` 2, cancelled).
+    def request(prompt: str, text: str, state: int) -> dict[str, object]:
+        return {
+            "message": {"text": prompt},
+            "response": [{"kind": "mcpServersStarting"}, {"value": text, "supportThemeIcons": False}],
+            "modelState": {"value": state, "completedAt": 1779883606116},
+        }
+
+    session = {
+        "responderUsername": "GitHub Copilot",
+        "initialLocation": "panel",
+        "requests": [
+            request("hello", "Hello! I'm GitHub Copilot. How can I help you today?", 1),
+            request(
+                "make a hello world repo and push it",
+                "I'd be happy to help you create a repo and push it to",
+                2,
+            ),
+        ],
+    }
+    chat = parse_one("vscode-chat", json.dumps(session).encode(), "chat.json")
+    assert turns(chat) == [
+        ("user", "hello"),
+        ("assistant", "Hello! I'm GitHub Copilot. How can I help you today?"),
+        ("user", "make a hello world repo and push it"),
+    ]
+    assert chat.dropped == {"unfinished answer": 1}
