@@ -103,6 +103,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("cline-export", "cline_export"),
     ("opencode-export", "opencode_export"),
     ("copilot-share", "copilot_share"),
+    ("prompt-log", "prompt_log"),
     ("claude-page", "claude_page"),
     ("ai-studio-page", "ai_studio_page"),
     ("perplexity-page", "perplexity_page"),

@@ -102,6 +102,7 @@ def test_registry() -> None:
         "cline-export",
         "opencode-export",
         "copilot-share",
+        "prompt-log",
         "claude-page",
         "ai-studio-page",
         "perplexity-page",
