@@ -141,6 +141,10 @@ _NEW_WORK = re.compile(
     # Commands and requests real agent sessions and exports hold: "Read the file .env in this directory.", "Use the
     # Glob tool to ...", "Continue to explain ...", "i want to add a dark mode switch", "additionally X should ...".
     r"|read|use the|delete|open|find|search|check|look at|continue|think about"
+    # An agent's session of instructions, one after the other ("Make the cooldown circle slightly larger", "Let's
+    # remove the red highlight", "Change the rule such that ...", "Rewrite the whole script into ...", "count the
+    # total lines"): the next change asked for, unless the reply also says what is wrong.
+    r"|(?:make|let's|let us|change|use|rewrite|remove|count|replace|rename|split|break down|go ahead)(?= [\w\"'(])"
     # The same requests in other languages ("Dame consejos para mejorar ...", "сделай всё", "donne-moi ...").
     r"|dame|hazme|escríbeme|explícame|muéstrame|crea|genera|agrega|añade|me dá|me dê|faça|crie|escreva|explique"
     r"|mostre|gere|adicione|donne-moi|fais|écris|explique-moi|montre-moi|crée|ajoute|génère|gib mir|mach|schreib"
@@ -158,6 +162,8 @@ _REQUEST_OPENER = re.compile(
     r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
     r"|实现|實現|实作|實作|开发|開發|写一|寫一|翻译|翻譯|解释一下|解釋一下|说说|說說|讲讲|講講|介绍一下|介紹一下|告诉我|告訴我)"
 )
+# "Make it so the squares have a fixed size. Currently they change with the window": the request says what is wrong.
+_CURRENT_STATE = re.compile(r"\b(?:currently|right now|at the moment|as it is now)\b")
 _REQUEST_END = re.compile(r"(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$")
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
@@ -508,7 +514,7 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
         or (not reply.isascii() and _unmarked_question(reply))
     )
     new_work = (
-        _NEW_WORK.match(reply) is not None
+        (_NEW_WORK.match(reply) is not None and _CURRENT_STATE.search(reply) is None)
         or (clause > 0 and _ASKS_TO_WRITE.match(reply, clause) is not None)
         or _REQUEST_OPENER.match(reply) is not None
         or _REQUEST_END.search(reply, max(len(reply) - 16, 0)) is not None  # only the end can hold it

@@ -2023,3 +2023,26 @@ def test_a_short_reply_giving_what_the_answers_questions_asked_states_no_problem
         answer, "rabbitmq 3.12, dead-letter exchange is dlx.orders", REVISION + " " + REVISION
     )
     assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # A real Codex session's instructions, one change after another (written in other words here).
+        "Make the progress ring slightly thicker (by 2px or so)",
+        "Let's remove the blue outline on focused buttons",
+        "Change the rule so the game ends when the queen is taken.",
+        "Rewrite the importer into a smaller module called import_lite.py",
+        "count the lines of python in the repo",
+        "use SVG icons for the toolbar and take them from heroicons",
+    ],
+)
+def test_an_agents_next_instruction_states_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_an_instruction_that_says_what_is_wrong_now_is_still_pushback():
+    reply = "Make it so the cells have a fixed width. Currently they change with the window size."
+    score, signals = _pair(ANSWER, reply, "You're right, sorry. " + REVISION)
+    assert score >= DEFAULT_THRESHOLD, signals
