@@ -388,6 +388,8 @@ def _split_reply(reply: str) -> tuple[str, str, bool]:
         last = rest.rpartition("\n\n")[2].strip()
         points_back = len(last) <= _OWN_TAIL and _POINTS_BACK.search(last) is not None
         reply = f"{head[:_OWN_HEAD]}\n\n{last}" if points_back else head[:_OWN_HEAD]
+        # Pointed back at, the paste is the evidence the person asks about (a test run's failures), not new material.
+        pasted = not points_back
     return reply, code, pasted
 
 

@@ -1892,23 +1892,23 @@ def test_requests_for_something_new_addressed_or_wished_state_no_problem(reply):
 
 
 def test_the_request_under_a_long_pasted_test_log_is_the_users_own_words():
-    # A benchmark harness pastes the test run back and asks for a fix in a paragraph of its own below it.
-    failures = "\n".join(
-        f"tests/test_words.py:{n}: AssertionError: {{'one,two': 1}} != {{'one': 1, 'two': 1}}"
+    # A benchmark harness pastes the test run back and asks for a fix in a paragraph of its own below it; the log,
+    # pointed back at, is the evidence and not new material. Its revisions are edits, not fenced code.
+    failures = "\n\n".join(
+        f"E  AssertionError: {{'one,two': 1}} != {{'one': 1, 'two': 1}} (words_test.py:{n})"
         for n in range(40)
     )
     reply = (
-        "I applied your changes.\n\n=========== test session starts ===========\n"
+        "User chose to apply all your changes.\n\n=========== test session starts ===========\n\n"
         f"{failures}\n\nSee the testing errors above.\nThe tests are correct.\n"
         "Fix the code in words.py to resolve the errors."
     )
-    code = "```python\ndef count(s):\n    return {w: s.split().count(w) for w in s.split()}\n```"
+    answer = "I will write count():\n\n@ words.py starting_line=1\ndef count(s):\n    return {w: 1 for w in s.split()}\n@"
     revision = (
-        "I will split on commas and punctuation too:\n```python\nimport re\n\ndef count(s):\n"
-        '    out = {}\n    for w in re.findall(r"[a-z0-9\']+", s.lower()):\n        out[w] = out.get(w, 0) + 1\n'
-        "    return out\n```"
+        "I will update count() to split on punctuation too:\n\n@ words.py starting_line=1\nimport re\n"
+        'def count(s):\n    return Counter(re.findall(r"[a-z0-9\']+", s.lower()))\n@'
     )
-    score, signals = _pair("Here is count():\n" + code, reply, revision)
+    score, signals = _pair(answer, reply, revision)
     assert score >= DEFAULT_THRESHOLD, signals
 
 
