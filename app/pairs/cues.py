@@ -468,6 +468,8 @@ ACCEPTANCE_CUES = (
         r"(?:pm|client|customer|boss|manager|team|product|stakeholders?|legal|cfo|ceo|cto|board|director) (?:says|said|decided|wants) (?:that )?we\b",
         r"(?:team|pm|client|boss|manager|management|they|we|cfo|ceo|cto|board|director|legal|hr|finance|compliance) (?:has |have )?(?:just |now |finally )?decided\b",
         r"(?:pm|client|customer|boss|manager|legal|cfo|ceo|cto|board|director) (?:now |suddenly |actually )?wants (?:it|this|that|them)\b",
+        # "Sorry, the requirements just changed a little. I now want this:" (a real aider history's false pair).
+        r"(?:requirements?|specs?|scope|plans?) (?:have |has )?(?:just |now |slightly )?changed\b",
         r"šéf (?:to )?(?:teď |ted )?chce\b",
         r"(?:기획|계획|요구사항|스펙)이 바뀌",
     )),

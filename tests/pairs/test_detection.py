@@ -2035,6 +2035,8 @@ def test_a_short_reply_giving_what_the_answers_questions_asked_states_no_problem
         "Rewrite the importer into a smaller module called import_lite.py",
         "count the lines of python in the repo",
         "use SVG icons for the toolbar and take them from heroicons",
+        # The person's own requirements changed (a real aider history).
+        "Sorry, the requirements just changed a bit. I now want this: one CSV per day, not one per week.",
     ],
 )
 def test_an_agents_next_instruction_states_no_problem(reply):
