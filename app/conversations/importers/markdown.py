@@ -256,7 +256,9 @@ _REASONING_QUOTE = re.compile(r"\A[ \t]*> \*\*[^*\n]+\*\*[ \t]*\n(?:[ \t]*>[^\n]
 # The line browser exporters end a file with (`Powered by [ChatGPT Exporter](https://...)`, Claude's, Gemini's,
 # DeepSeek's), after a rule: not the last answer's.
 _EXPORTER_FOOTER = re.compile(
-    r"\n(?:[ \t]*---[ \t]*\n)?[ \t]*Powered by \[([^\]\n]{1,60})\]\([^)\n]*\)[ \t]*\s*\Z"
+    r"\n(?:[ \t]*---[ \t]*\n)?[ \t]*Powered by "
+    # `[Claude Exporter](https://...)`, or in the 2026 versions the name and the address in brackets as plain text.
+    r"(?:\[([^\]\n]{1,60})\]\([^)\n]*\)|([A-Z][\w ]{1,40}? Exporter) \(https?://[^)\n]*\))[ \t]*\s*\Z"
 )
 # The header line browser exporters open a file with (ChatGPT Exporter, Gemini Exporter, Claude Exporter).
 _EXPORTED = "**Exported:**"
@@ -873,8 +875,42 @@ def _tail_markers(text: list[str]) -> tuple[str, int] | None:
 
 
 def _add_claude_exporter_answer(builder: TurnBuilder, text: str) -> None:
-    """A Claude Exporter answer: `Thought process` fences (titled or not) as thinking, its renderings of tool
-    calls and results as tool blocks, the rest the answer's text."""
+    """A Claude Exporter answer: `Thought process` fences (titled or not) and, in its 2026 versions, quotes of the
+    thinking and tool steps ending in `- **Done**` as thinking, its renderings of tool calls and results as tool
+    blocks, the rest the answer's text."""
+    lines = text.split("\n")
+    start = 0
+    for quote in _STEPS_QUOTE.finditer(text):
+        # `> <summary>`, `>`, `> - <a thought or a step>`, ... `> - **Done**`: what the page folds above the answer.
+        before = text[start : quote.start()]
+        if before.strip():
+            _add_claude_exporter_text(builder, before)
+        steps = [line[1:].removeprefix(" ") for line in quote.group(0).rstrip("\n").split("\n")]
+        builder.thinking(_body(steps[:-1]))
+        start = quote.end()
+    if start:
+        lines = text[start:].split("\n")
+    _add_claude_exporter_text(builder, "\n".join(lines))
+
+
+# What Claude Exporter writes for a prompt's attachments: `> File: <name>` and the image's preview link.
+_ATTACHMENT_LINE = re.compile(
+    r"^(?:>[ \t]*File:[^\n]*|!\[[^\]\n]*\]\(https://claude\.ai/api/[^)\n]*\))[ \t]*\n?", re.MULTILINE
+)
+
+
+def _without_attachments(text: str, builder: TurnBuilder) -> str:
+    """A Claude Exporter prompt without its attachments' lines (counted as dropped `attachment`)."""
+    kept, count = _ATTACHMENT_LINE.subn("", text)
+    builder.dropped["attachment"] += count
+    return kept
+
+
+# A quote whose last line is `> - **Done**`: Claude Exporter's rendering of the thinking and tool steps.
+_STEPS_QUOTE = re.compile(r"^>[^\n]*\n(?:>[^\n]*\n)*?>[ \t]*- \*\*Done\*\*[ \t]*(?:\n|\Z)", re.MULTILINE)
+
+
+def _add_claude_exporter_text(builder: TurnBuilder, text: str) -> None:
     segments = _segments(text.split("\n"))
     pending: list[str] = []
     calls = 0
@@ -988,12 +1024,11 @@ class MarkdownImporter:
         if footer is not None:
             text = text[: footer.start()] + "\n"
         # These two write the person's prompts with Markdown's characters escaped (`file\_name`, `\*`).
-        escaped_prompts = footer is not None and footer.group(1) in _ESCAPING_EXPORTERS
-        gemini = footer is not None and footer.group(1) == "Gemini Exporter"
+        exporter = (footer.group(1) or footer.group(2)) if footer is not None else None
+        escaped_prompts = exporter in _ESCAPING_EXPORTERS
+        gemini = exporter == "Gemini Exporter"
         # Claude Exporter's files name the chat's link in their header (the footer is optional in its settings).
-        claude_exporter = (footer is not None and footer.group(1) == "Claude Exporter") or (
-            _CLAUDE_LINK.search(text[:2048]) is not None
-        )
+        claude_exporter = exporter == "Claude Exporter" or (_CLAUDE_LINK.search(text[:2048]) is not None)
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return
@@ -1075,6 +1110,8 @@ class MarkdownImporter:
                 else:
                     _add_answer(builder, text, reasoning_quote=exported)
             else:
+                if claude_exporter and role == "user":
+                    text = _without_attachments(text, builder)
                 _add_text(builder, role, text)
         try:
             yield builder.conversation(filename, title=_title(lines, markers[0][0]) if markers else None)

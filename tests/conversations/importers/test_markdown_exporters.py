@@ -398,12 +398,12 @@ def test_a_callout_that_names_no_speaker_is_text() -> None:
 
 def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="exporters", workers=0)
-    assert (summary.conversations_added, summary.errors) == (27, [])
-    assert summary.pairs_detected == 26
+    assert (summary.conversations_added, summary.errors) == (28, [])
+    assert summary.pairs_detected == 27
     again = run_import(engine, paths=[ROOT], source="exporters", workers=0)
     assert again.conversations_added == 0
     with session_scope(engine, read_only=True) as session:
-        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 26
+        assert session.execute(select(func.count()).select_from(Pair)).scalar_one() == 27
 
 
 @pytest.mark.parametrize(
@@ -1048,3 +1048,23 @@ def test_chatgpts_edit_button_beside_copy_goes_with_it() -> None:
         "From the project's folder:\n\nbash\ncd terraform\nterraform init\n\nThen check the plan:\n\nbash\n"
         "terraform plan\n\nEdit the variables first if the region differs.",
     )
+
+
+def test_claude_exporters_2026_files_fold_thinking_and_steps_and_drop_attachments_and_footer() -> None:
+    # Claude Exporter's 2026 Markdown (three real exports): thinking and tool steps as a quote ending in
+    # `- **Done**`, attachments as `> File:` lines and preview images, the footer as plain text.
+    path = ROOT / "claude_exporter_2026.md"
+    chat = parse_one("markdown", path.read_bytes(), path.name)
+    said = turns(chat)
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[0][1] == "this test fails every night around midnight, why?"
+    assert said[1][1].startswith("The test reads `date.today()` twice")
+    assert said[3][1].startswith("You're right, no need for a library")
+    assert said[3][1].endswith("so a run across midnight sees one day.")
+    assert "Powered by" not in said[3][1]
+    kinds = [block["type"] for block in chat.turns[3].blocks or []]
+    assert kinds == ["thinking", "text", "thinking", "text"]
+    thought = (chat.turns[1].blocks or [])[0]
+    assert thought["thinking"].startswith("Traced the flaky midnight failure to a date computed twice.")
+    assert chat.dropped == {"attachment": 2}
+    assert chat.title == "Fixing a flaky date test"
