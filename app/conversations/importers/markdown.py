@@ -360,6 +360,12 @@ def _markers(lines: list[str]) -> list[Marker]:
                 # exporter's rule and the next speaker's name end the message, and the block with it.
                 fence = ""
                 markers.append((index, _SPEAKERS[_heading_name(heading)], True, _heading_name(heading)))
+            elif (said := _SAID.match(line)) is not None and not _closes_later(lines, index + 1):
+                # ChatGPT's page copied without a code block's closing fence (two real READMEs): its next label
+                # ends the block. A block that closes later (a transcript quoted in code) keeps its labels.
+                fence = ""
+                name = next(group for group in said.groups() if group).lower()
+                markers.append((index, "user" if name in _SAID_PERSON else "assistant", True, f"{name} said"))
             if line.strip():
                 previous = line
             continue

@@ -1068,3 +1068,29 @@ def test_claude_exporters_2026_files_fold_thinking_and_steps_and_drop_attachment
     assert thought["thinking"].startswith("Traced the flaky midnight failure to a date computed twice.")
     assert chat.dropped == {"attachment": 2}
     assert chat.title == "Fixing a flaky date test"
+
+
+def test_a_page_copy_whose_code_block_lost_its_closing_fence_is_cut_at_the_next_label() -> None:
+    # ChatGPT's page copied into READMEs (two real ones): a code block's closing fence did not come along, so every
+    # label after it sat inside the block; the next `You said:` ends it.
+    page = (
+        "You said:\nmake a landing page\nChatGPT said:\nHere it is:\n```html\n<html><body>Plans</body></html>\n"
+        "You said:\nadd the tracking snippet to the head\nChatGPT said:\nDone: the snippet is in the head.\n"
+    )
+    said = turns(parse_one("markdown", page.encode(), "README.md"))
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[1][1] == "Here it is:\n```html\n<html><body>Plans</body></html>"
+    assert said[2][1] == "add the tracking snippet to the head"
+    # Labels only ever sat inside fences with a language (no bare fence closes them): the file is read at all.
+    advice = "Some advice.\n```bash\nnpm install\n\nWant the README?\n\nYou said:\nyes pls\nChatGPT said:\n\nHere it is.\n"
+    assert detect_format(advice.encode(), "README.md") == "markdown"
+
+
+def test_a_transcript_quoted_in_a_closed_code_block_keeps_its_labels_as_code() -> None:
+    text = (
+        "## User\n\nhow does the copy look?\n\n## Assistant\n\nLike this:\n\n```\nYou said:\nhi\nChatGPT said:\nhello\n```\n\n"
+        "That is all.\n"
+    )
+    said = turns(parse_one("markdown", text.encode(), "notes.md"))
+    assert len(said) == 2
+    assert "You said:\nhi\nChatGPT said:\nhello" in said[1][1]
