@@ -193,6 +193,8 @@ PUSHBACK_CUES = (
         r"[还還]是(?:不行|报错|報錯|一[样樣]|失败|失敗|不[对對])", r"[依仍]然(?:不行|报错|報錯|失败|失敗|存在)",
         r"同[样樣]的[错錯]", r"まだ(?:動かない|動きません|エラー|同じ|直って)", r"相変わらず", r"同じエラー",
         r"一直(?:是|都|显示|顯示|[报報]|不)",
+        # "你一直解释不了这个原因" ("you keep failing to explain why"), a real Cursor session's missed pair.
+        r"[你您]一直(?:[没沒]|解[释釋]不|搞不|做不|弄不|找不)",
     )),
     Cue("concern", 1.2, (
         # "worried", not "not worried" / "no worries" (the lookbehinds sit after the first letter: a pattern opens
@@ -298,6 +300,8 @@ PUSHBACK_CUES = (
         # Not "no worries", "no changes needed", "nah slog is fine", "no, that's fine, keep it".
         r"^(?:no+|nope|nah|nein|nö|nee|non|not quite)\b(?! (?:worries|problem|changes?|need|rush|hurry|issues?|pressure)\b)"
         r"(?!,? (?:thanks?|thank you)\b)"
+        # "No, that's all I needed", "no, nothing else": the answer to "anything else?".
+        r"(?!\W{0,3}(?:that's all|that is all|nothing else|all good|i'm good|im good|i'm all set|we're good)\b)"
         r"(?![^.!?\n]{0,30}?(?:'s|\bis|\bare) (?:fine|ok|okay|good|right|correct)\b)", r"^(?:lol|lmao|haha\w*)\W* (?:no|nope|nah)\b(?! (?:worries|problem|rush|hurry|pressure)\b)",
     )),
 )

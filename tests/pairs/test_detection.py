@@ -2048,3 +2048,18 @@ def test_an_instruction_that_says_what_is_wrong_now_is_still_pushback():
     reply = "Make it so the cells have a fixed width. Currently they change with the window size."
     score, signals = _pair(ANSWER, reply, "You're right, sorry. " + REVISION)
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_no_thats_all_answers_anything_else_and_you_keep_failing_is_pushback():
+    score, signals = _pair(
+        "I've logged the complaint for order #564. Is there anything else I can help you with?",
+        "No, that's all I needed. Thanks for taking it seriously.",
+        "You're welcome! It is on record and will be reviewed. Take care.",
+    )
+    assert score < DEFAULT_THRESHOLD, signals
+    # "Why does the dev config start fine? You keep failing to explain this." (a real Cursor session, in Chinese)
+    score, signals = _pair(
+        ANSWER, "为什么dev的配置可以正常启动呢？你一直解释不了这个原因。", "您说得对！" + REVISION
+    )
+    assert "still-broken" in signals
+    assert score >= DEFAULT_THRESHOLD, signals

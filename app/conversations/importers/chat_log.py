@@ -44,6 +44,8 @@ _CHAT_KEYS = (
     "conversation",
     "conversation_history",
     "dialog",
+    # A user's record holding their chat: `{"email": ..., "chats": [exchanges]}` (listed under `history`, a real app).
+    "chats",
 )
 _TITLE_KEYS = ("title", "name")
 _SESSION_KEYS = (
@@ -70,7 +72,8 @@ _PROMPT_KEYS = (
     "input",
 )
 _ANSWER_KEYS = (
-    "bot_response", "ai_response", "assistant_response", "llm_response", "model_response", "bot", "ai", "assistant",
+    "bot_response", "ai_response", "assistant_response", "llm_response", "model_response", "bot_reply", "ai_reply",
+    "assistant_reply", "bot", "ai", "assistant",
     "answer", "reply", "response", "result", "output",
 )  # fmt: skip
 _EXCHANGES = tuple(
@@ -211,7 +214,7 @@ _LIST_KEYS = ("conversations", "chats", "sessions", "threads")
 def _listed_chats(value: dict[str, Any]) -> list[Any] | None:
     """The chats of an object holding them in a list (`{"conversations": [{"id", "title", "chatHistory": [...]}]}`),
     or None."""
-    for key in _LIST_KEYS:
+    for key in _LIST_KEYS + _CHAT_KEYS:
         items = value.get(key)
         if (
             type(items) is list

@@ -63,6 +63,7 @@ _SPEAKERS = {
     "q": "user",
     "a": "assistant",
     "bot": "assistant",
+    "customer": "user",
     "agent": "assistant",  # Zed's agent panel (`## User` / `## Agent`)
     "cursor": "assistant",
     "trae": "assistant",
@@ -205,7 +206,8 @@ _PREFIX = re.compile(
 _EMPHASIZED = re.compile(
     # An emoji may open the name inside the emphasis (`**☺️ User:**`, `**🤖 Claude:**`, a real export).
     r"(\*\*|__|\*|_)(?:[^\w\s*_:]{1,8}[ \t]*)?"
-    r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot|Model))"
+    # `**Customer:**` / `**Bot:**`: a support bot's test transcripts.
+    r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot|Model|Customer|Bot))"
     r"(?:\1[ \t]*:?|[ \t]*:\1[ \t]*:?)[ \t]*"
 )
 # A speaker's heading with the message on the same line (`## User: I need to build ...`, a real transcript).

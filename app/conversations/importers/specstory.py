@@ -46,6 +46,7 @@ _TITLE = re.compile(r"^##? (?!SpecStory\s*$)(.+?)(?: \([^()]*\))?\s*$")
 # A session's title line: its timestamp as SpecStory writes it ("(2025-07-07 06:03Z)", "(2025-05-27 10:02:11)").
 _SESSION_TITLE = re.compile(r"^# (.+?) \(\d{4}-\d{2}-\d{2}[ T]\d{2}[:-]\d{2}[^()]*\)\s*$")
 _SEPARATOR = re.compile(r"^\s*---\s*$")
+_UNNAMED = "_****_"
 _TOOL_SPANS = re.compile(
     r"<tool-use\b.*?</tool-use>|<details\b.*?</details>|<think>(.*?)</think>"
     # Cursor's sessions as SpecStory wrote them early in 2025: a file the agent read, a line of its own.
@@ -209,6 +210,9 @@ class SpecStoryImporter:
         title = next((m.group(1) for line in lines[:40] if (m := _TITLE.match(line))), None)
         sessions: list[tuple[str | None, list[tuple[str, bool, list[str]]]]] = [(title, [])]
         for at, line in enumerate(lines):
+            if line.strip() == _UNNAMED:
+                # Early 2025: `_****_` opens each further part of the agent's response (a tool run, an edit).
+                continue
             header = _HEADER.match(line)
             if header:
                 role = "user" if header.group(1) == "User" else "assistant"

@@ -303,3 +303,40 @@ def test_an_apps_unused_chat_with_a_system_field_is_skipped_not_an_error() -> No
     results = list(get_importer("anthropic").parse(io.BytesIO(_json(chats)), "conversations.json"))
     assert isinstance(results[0], ParsedConversation)
     assert results[1] == Skipped("chat an app saved without an answer (an unused or unanswered chat)")
+
+
+def test_users_records_each_holding_their_chats_exchanges_under_history() -> None:
+    # A real app's `chat_history.json`: per user (by email) the exchanges, the answer under `bot_reply`.
+    data = json.dumps(
+        {
+            "history": [
+                {
+                    "email": "ana@example.com",
+                    "chats": [
+                        {
+                            "timestamp": "2025-05-01T10:00:00",
+                            "user_message": "hi",
+                            "bot_reply": "Hello! How can I help?",
+                        },
+                        {
+                            "timestamp": "2025-05-01T10:01:00",
+                            "user_message": "what is a mutex?",
+                            "bot_reply": "A lock.",
+                        },
+                    ],
+                },
+                {"email": "li@example.com", "chats": [{"user_message": "ping", "bot_reply": "pong"}]},
+            ]
+        }
+    ).encode()
+    assert detect_format(data, "chat_history.json") == "chat-log"
+    first, second = list(get_importer("chat-log").parse(io.BytesIO(data), "chat_history.json"))
+    assert isinstance(first, ParsedConversation)
+    assert isinstance(second, ParsedConversation)
+    assert turns(first) == [
+        ("user", "hi"),
+        ("assistant", "Hello! How can I help?"),
+        ("user", "what is a mutex?"),
+        ("assistant", "A lock."),
+    ]
+    assert turns(second) == [("user", "ping"), ("assistant", "pong")]

@@ -542,3 +542,30 @@ def test_an_early_specstory_files_title_is_its_second_level_heading() -> None:
     (chat,) = parse("specstory", text.encode(), "2025-03-08_11-08-adding-dark-mode.md")[0]
     assert isinstance(chat, ParsedConversation)
     assert chat.title == "Adding Dark Mode to the Settings Page"
+
+
+def test_a_support_bots_transcript_of_customer_and_bot_is_read() -> None:
+    text = (
+        "# Scenario 12\n\n## Conversation\n\n### Turn 1\n\n**Customer:** my parcel never arrived\n\n"
+        "**Bot:** Sorry to hear that. Could you share the order number?\n\n### Turn 2\n\n**Customer:** it's #5521\n\n"
+        "**Bot:** Thanks, I've opened a claim for order #5521.\n"
+    )
+    chat = parse_one("markdown", text.encode(), "scenario_12.md")
+    said = turns(chat)
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[0][1] == "my parcel never arrived"
+    assert said[1][1].startswith("Sorry to hear that. Could you share the order number?")
+    assert said[2:] == [("user", "it's #5521"), ("assistant", "Thanks, I've opened a claim for order #5521.")]
+
+
+def test_an_early_specstory_files_unnamed_part_headers_are_not_answer_text() -> None:
+    # Early 2025: `_****_` opens each further part of the agent's response.
+    text = (
+        "## SpecStory\n\n## Colors (3/8/2025, 11:08:35 AM)\n\n_**User**_\n\nuse rich colors\n\n---\n\n_**Assistant**_\n\n"
+        "I'll look at the code first.\n\n---\n\n_****_\n\nRead file: app.py\n\n---\n\n_****_\n\nAdded colors to app.py.\n\n"
+        "---\n\n_****_\n\n"
+    )
+    (chat,) = parse("specstory", text.encode(), "2025-03-08_colors.md")[0]
+    assert isinstance(chat, ParsedConversation)
+    assert "_****_" not in chat.turns[1].text
+    assert chat.turns[1].text.endswith("Added colors to app.py.")
