@@ -385,7 +385,9 @@ ACCEPTANCE_CUES = (
         r"別の質問", r"もう一つ", r"ついでに",
         # A greeting alone, as people open a new exchange in a saved chat app's log ("hello", "hey there").
         r"^(?:hi|hello|hey|yo|hola|ola|olá|bonjour|salut|hallo|ciao|привет|你好|こんにちは|안녕(?:하세요)?)"
-        r"(?: (?:there|again|bro|buddy|all))?\W*$",
+        r"(?: (?:there|again|bro|buddy|all|brother|sister|friend|mate|man|dude|guys))?\W*$",
+        # What people type to try an app's chat ("test", "exit"), in saved logs of hobby bots.
+        r"^(?:test|testing|test message|exit|quit|ping|hello world)\W*$",
         r"^(?:coucou|하이|hej|oi)\W*$",
     )),
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.

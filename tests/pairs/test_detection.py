@@ -1815,7 +1815,11 @@ def test_what_are_you_talking_about_is_pushback():
     assert score >= DEFAULT_THRESHOLD, signals
 
 
-@pytest.mark.parametrize("reply", ["hello", "hey there!", "hola", "你好"])
+@pytest.mark.parametrize(
+    # "hello brother" after a bot's canned error, "test" and "exit" typed to try an app (real saved chats).
+    "reply",
+    ["hello", "hey there!", "hola", "你好", "hello brother", "test", "exit"],
+)
 def test_a_greeting_alone_opens_a_new_exchange(reply):
     """Real chat apps' saved logs: "hello" after an answer, then an answer to a later question, made a false pair."""
     score, signals = _pair(ANSWER, reply, REVISION)
