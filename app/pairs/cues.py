@@ -420,6 +420,8 @@ ACCEPTANCE_CUES = (
         r"(?:i|i've) (?:pasted|copied|sent|attached|uploaded|opened|ran|run|edited|used|gave you|showed you) the wrong\b",
         r"wrong (?:file|tab|paste|link|screenshot|branch|folder|directory),? (?:sorry|oops|my bad)\b",
         r"^my (?:bad|mistake|fault)\b", r"^(?:oops|whoops)\b",
+        # "I failed to exclude the vscode item from the setup, remove that entirely" (a real Claude Code session).
+        r"i (?:failed|forgot|neglected) to (?:exclude|mention|include|say|specify|tell you|add|list)\b",
         # Turkish: "yanlış metni yapıştırmışım" ("I pasted the wrong text"), "benim hatam" ("my mistake").
         r"yanlış (?:\w+ )?(?:yapıştırmışım|yapıştırdım|göndermişim|gönderdim)\b", r"benim hatam\b", r"i (?:typed|mistyped|misspelled|misread)\b",
         # "kept getting #REF!, turns out i'd named the tab "Q3 Sales " with a space at the end lol, my bad".

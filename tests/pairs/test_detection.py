@@ -2067,3 +2067,10 @@ def test_no_thats_all_answers_anything_else_and_you_keep_failing_is_pushback():
     )
     assert "still-broken" in signals
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_the_persons_own_omission_asks_for_more_not_a_fix():
+    # "I failed to exclude the vscode item from the setup, remove that entirely" (a real Claude Code session).
+    reply = "Scaffold the justfile in this repo. I failed to exclude the vscode item from the setup, remove that entirely"
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals

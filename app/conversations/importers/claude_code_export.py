@@ -21,9 +21,14 @@ welcome box since 2.1), then the transcript:
   is a command block of the next prompt, as in the session files, not the person's words;
 - a tool call shown without its output (`● Bash(touch notes.txt)` alone) and the line Claude Code 2 folds reads and
   searches into (`● Searched for 2 patterns (ctrl+o to expand)`) are tool call blocks, not the answer's words;
+- 2.1's folded tool runs on a line of their own with no bullet (`Ran 1 shell command (ctrl+o to expand)`) are tool call
+  blocks of the answer, not the prompt's words; its recap line (`※ recap: You asked ...`) is left out, counted as a
+  dropped `session recap`; a copy that lost line breaks (a prompt and then `⏺ <answer>` on one line, `⏺ Write(x) ⎿ Wrote
+  7 lines` on one line) is read with those marks opening lines of their own;
 - the cost summary Claude Code prints on exit (`Total cost: $3.20`, the durations, `Usage by model:`), copied
   with the terminal's text, is left out, counted as a dropped `session cost summary`.
-The file's path is the external id, the first prompt the title, the version and model from the banner the
+A Markdown document whose first prompt or answer sits in a code block after its headings (a README showing a demo
+session) is not this format. The file's path is the external id, the first prompt the title, the version and model from the banner the
 metadata. Markdown was rendered for the terminal, so backticks and emphasis are gone from the text.
 """
 
@@ -45,6 +50,7 @@ _STATUS = re.compile(r"[✻✳✶✢✽·] \S")
 # The model's thinking, shown when the transcript was exported with it expanded: the mark, then indented lines.
 _THINKING = re.compile(r"[✻✳✶✢✽] Thinking(?:…|\.\.\.)\s*$")
 _RULE = "═══"
+_RECAP = "※ recap:"
 _TOOL = re.compile(r"([A-Z][\w ]*?)\((.*)\)\s*$", re.DOTALL)
 _BANNER = re.compile(r"Claude Code v(\d[\w.]*)")
 _MODEL = re.compile(r"(?:▝▜█████▛▘|│)\s+((?:Opus|Sonnet|Haiku|Claude)[\w .-]*?)(?:\s+·|\s*│|$)")
@@ -67,10 +73,11 @@ class ClaudeCodeExportImporter:
         if _HEAD_PROMPT.search(text) is None or _HEAD_ANSWER.search(text) is None:
             return False
         # Linux and Windows terminals draw the answer's bullet as `●`: then its tool results' `⎿` tell it apart.
-        return "Claude Code" in text or "⏺ " in text or "  ⎿ " in text or "✻ " in text
+        signs = "Claude Code" in text or "⏺ " in text or "  ⎿ " in text or "✻ " in text
+        return signs and not _demo_in_docs(text)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
-        lines = read_text(stream).splitlines()
+        lines = _unjoined(read_text(stream).splitlines())
         builder = TurnBuilder()
         metadata: dict[str, str] = {}
         blocks = _blocks(lines, builder, metadata)
@@ -105,6 +112,37 @@ class ClaudeCodeExportImporter:
             return
         conversation.title = prompt_title(conversation.turns[0].text)
         yield conversation
+
+
+# A copy that lost some line breaks (a real 2.1 terminal copy): an answer's bullet or a tool's output mark in the middle
+# of a line opens a line of its own.
+_JOINED = re.compile(r"(?<=\S) (?=⏺ |⎿ )")
+
+
+def _unjoined(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if " ⏺ " not in line and " ⎿ " not in line:
+            out.append(line)
+            continue
+        for piece in _JOINED.split(line):
+            out.append(f"  {piece}" if piece.startswith("⎿ ") else piece)
+    return out
+
+
+def _demo_in_docs(text: str) -> bool:
+    """Whether the first prompt or answer sits in a code block of a Markdown document (a plugin's README showing a
+    session: headings and prose, then the demo fenced), not in a transcript (a pasted session a person fenced whole
+    opens with its fence)."""
+    fenced = headed = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and line.startswith("#"):
+            headed = True
+        elif _PROMPT.match(line) or _ANSWER.match(line):
+            return fenced and headed
+    return False
 
 
 def _blocks(
@@ -162,6 +200,15 @@ def _blocks(
             kind, text = "thinking", []
         elif _STATUS.match(line) or line.lstrip().startswith(_RULE):
             close()
+        elif line.startswith(_RECAP):
+            # Claude Code 2.1's recap of the session so far (`※ recap: You asked ...`), its own, not the person's.
+            close()
+            builder.dropped["session recap"] += 1
+        elif _COLLAPSED.fullmatch(line) is not None and (kind == "user" or (kind is None and found)):
+            # 2.1 writes a folded run of tool calls on a line of its own, no bullet (`Ran 1 shell command (ctrl+o to
+            # expand)`): the answer's work, not the words of the prompt above it.
+            close()
+            found.append(("assistant", line.strip(), None))
         elif _COST.match(line):
             if kind is not None:  # the summary's first line, after the last answer
                 builder.dropped["session cost summary"] += 1

@@ -232,3 +232,45 @@ def test_the_fence_a_pasted_transcript_was_wrapped_in_is_not_the_last_answers() 
     )
     assert isinstance(conversation, ParsedConversation)
     assert conversation.turns[-1].text == "Done! It is 150 pixels now."
+
+
+def _read(text: str, name: str = "session.txt") -> ParsedConversation:
+    (conversation,) = get_importer("claude-code-export").parse(io.BytesIO(text.encode()), name)
+    assert isinstance(conversation, ParsedConversation)
+    return conversation
+
+
+def test_a_21_terminal_copy_with_folded_runs_a_recap_and_lost_line_breaks() -> None:
+    # A real Claude Code 2.1 terminal copy: folded tool runs on lines of their own, a recap line, and marks that lost
+    # their line breaks (a prompt and its answer on one line, a tool's output beside its call).
+    text = (
+        "※ recap: You asked which plugins to enable; I found pyright-lsp. (disable recaps in /config)\n\n"
+        "❯ set up uv and ruff\n\nRan 1 shell command (ctrl+o to expand)\n\n"
+        "⏺ Both are installed and on PATH.\n\n"
+        "❯ which config files do I need, no docker. ⏺ For uv and ruff you need only pyproject.toml.\n\n"
+        "⏺ Write(pyproject.toml) ⎿  Wrote 12 lines to pyproject.toml\n\n"
+        "❯ thanks\n"
+    )
+    chat = _read(text)
+    said = turns(chat)
+    assert said[:4] == [
+        ("user", "set up uv and ruff"),
+        ("assistant", "Both are installed and on PATH."),
+        ("user", "which config files do I need, no docker."),
+        ("assistant", "For uv and ruff you need only pyproject.toml."),
+    ]
+    assert [b["type"] for b in chat.turns[1].blocks or []] == ["tool_use", "text"]
+    assert [b["type"] for b in chat.turns[3].blocks or []] == ["text", "tool_use", "tool_result"]
+    assert chat.dropped == {"session recap": 1}
+
+
+def test_a_readme_showing_a_demo_session_in_a_code_block_is_not_a_transcript() -> None:
+    text = (
+        "# active-listening\n\nA plugin that remembers your preferences.\n\n## Demo\n\n```\n"
+        "❯ /active-listening\n⏺ Active Listening enabled.\n❯ always use tabs\n⏺ Saved: always use tabs.\n```\n\n"
+        "## Commands\n\n| command | what |\n|---|---|\n"
+    )
+    assert detect_format(text.encode(), "README.md") != "claude-code-export"
+    # A pasted session a person fenced whole stays a transcript.
+    fenced = "```\n❯ add a test\n⏺ Added tests/test_x.py.\n```\n"
+    assert detect_format(fenced.encode(), "notes.md") == "claude-code-export"
