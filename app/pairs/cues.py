@@ -237,6 +237,8 @@ PUSHBACK_CUES = (
         r"(?:nggak|gak|enggak|tidak|ga) \w+ sama sekali\b",
         # "没有效果" ("no effect"), "不生效" ("doesn't take effect"), "没反应" ("nothing happens"), a real chat's reports.
         r"没有?效果", r"不生效", r"没有?反应", r"不起作用", r"不管用",
+        # "修复 ... 过滤失效问题" ("fix the filter that stopped working"), "无法过滤" ("cannot filter"): a real Cursor chat.
+        r"失效", r"[无無]法(?:[过過]滤|使用|运行|運行|启动|啟動|显示|顯示|打开|打開|加载|加載|连接|連接|保存|登录|登錄|编译|編譯)",
         # Egyptian Arabic, in Latin letters and in its script: "el app msh rady yetnazel" ("the app won't install").
         r"msh (?:rady|shaghal|sha8al|biyeshtaghal|sha3'al)\b", r"مش (?:راضي|شغال|بيشتغل)",
     )),

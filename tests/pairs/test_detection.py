@@ -2004,6 +2004,8 @@ def test_the_next_tasks_words_and_a_claim_of_sameness_are_no_verdict(reply):
         ("Teil 1 ist zu kurz, Teil 2 ist lang, könntest du das verbessern?", "wrong-output"),
         ("c'est trop long, trois phrases maximum", "wrong-output"),
         ("es demasiado formal para mi jefe", "wrong-output"),
+        # "fix the category panel whose filter stopped working: switching tabs cannot filter" (a real Cursor chat).
+        ("修复分类面板过滤失效问题：切换标签时无法过滤数据", "failure"),
     ],
 )
 def test_it_is_x_not_y_i_mean_and_what_the_fix_broke_are_pushback(reply, cue):

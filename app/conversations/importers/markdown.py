@@ -901,6 +901,14 @@ def _add_claude_exporter_answer(builder: TurnBuilder, text: str) -> None:
     _add_claude_exporter_text(builder, "\n".join(lines))
 
 
+_GENERIC_TITLES = frozenset(
+    ("claude conversation log", "claude session export", "conversation", "chat export")
+)
+# A paragraph that is only Claude Code's placeholder or its mark of a stopped response.
+_CLAUDE_CODE_MARK = re.compile(
+    r"^[ \t]*(?:\(no content\)|\[Request interrupted by user(?: for tool use)?\])[ \t]*(?:\n|\Z)",
+    re.MULTILINE,
+)
 # What Claude Exporter writes for a prompt's attachments: `> File: <name>` and the image's preview link.
 _ATTACHMENT_LINE = re.compile(
     r"^(?:>[ \t]*File:[^\n]*|!\[[^\]\n]*\]\(https://claude\.ai/api/[^)\n]*\))[ \t]*\n?", re.MULTILINE
@@ -986,8 +994,9 @@ def _title(lines: list[str], stop: int) -> str | None:
         if not line.strip():
             continue
         if line.startswith("# "):
-            title = line[2:].strip()
-            return title.removeprefix("Title:").strip() or front
+            title = line[2:].strip().removeprefix("Title:").strip()
+            # An extractor's heading for every file is no title (the first prompt names the chat instead).
+            return None if title.lower() in _GENERIC_TITLES else title or front
         return front
     return front
 
@@ -1093,6 +1102,12 @@ class MarkdownImporter:
                 # ChatGPT Exporter copies the page's "2/2" under a prompt that was edited: which version is shown.
                 text = text[: counter.start()].rstrip()
                 builder.dropped["version counter"] += 1
+            if "(no content)" in text or "[Request interrupted" in text:
+                # Claude Code's own marks, which extractors of its sessions copy as messages: the placeholder of a
+                # streamed message's first piece, the mark of a stopped response.
+                text, marks = _CLAUDE_CODE_MARK.subn("", text)
+                text = text.strip()
+                builder.dropped["Claude Code mark"] += marks
             if role == "assistant" and _ARTIFACT_PLACEHOLDER in text:
                 # Claude Exporter writes this in a code block where an artifact was: the artifact is not exported.
                 text, artifacts = _ARTIFACT_NOTE.subn("", text)

@@ -47,6 +47,7 @@ _TITLE = re.compile(r"^##? (?!SpecStory\s*$)(.+?)(?: \([^()]*\))?\s*$")
 _SESSION_TITLE = re.compile(r"^# (.+?) \(\d{4}-\d{2}-\d{2}[ T]\d{2}[:-]\d{2}[^()]*\)\s*$")
 _SEPARATOR = re.compile(r"^\s*---\s*$")
 _UNNAMED = "_****_"
+_PERMISSION = "#### Permission Request"
 _TOOL_SPANS = re.compile(
     r"<tool-use\b.*?</tool-use>|<details\b.*?</details>|<think>(.*?)</think>"
     # Cursor's sessions as SpecStory wrote them early in 2025: a file the agent read, a line of its own.
@@ -209,9 +210,19 @@ class SpecStoryImporter:
         lines = read_text(stream).splitlines()
         title = next((m.group(1) for line in lines[:40] if (m := _TITLE.match(line))), None)
         sessions: list[tuple[str | None, list[tuple[str, bool, list[str]]]]] = [(title, [])]
+        permission = False  # inside a permission request
         for at, line in enumerate(lines):
             if line.strip() == _UNNAMED:
                 # Early 2025: `_****_` opens each further part of the agent's response (a tool run, an edit).
+                continue
+            if line.startswith(_PERMISSION):
+                # Claude Code's sessions: a permission the agent asked for, written inside the person's block up to
+                # the block's end (`#### Permission Request - <time>`, `**Tool:** `Edit``): the tool's, not the words.
+                permission = True
+                continue
+            if permission and (_SEPARATOR.match(line) or _HEADER.match(line)):
+                permission = False
+            elif permission:
                 continue
             header = _HEADER.match(line)
             if header:

@@ -569,3 +569,31 @@ def test_an_early_specstory_files_unnamed_part_headers_are_not_answer_text() -> 
     assert isinstance(chat, ParsedConversation)
     assert "_****_" not in chat.turns[1].text
     assert chat.turns[1].text.endswith("Added colors to app.py.")
+
+
+def test_an_extractors_claude_code_marks_and_generic_heading_are_not_words_or_title() -> None:
+    # claude-conversation-extractor's Markdown (a real one): the mark of a stopped response as a message of its own,
+    # `(no content)` placeholders of streamed messages, and the same heading on every file.
+    text = (
+        "# Claude Conversation Log\n\nSession ID: 0b1c2d3e\nDate: 2026-02-04 21:34:42\n\n---\n\n"
+        "## 👤 User\n\n[Request interrupted by user for tool use]\n\n---\n\n## 👤 User\n\nrun the new tests\n\n---\n\n"
+        "## 🤖 Claude\n\n(no content)\n\n---\n\n## 🤖 Claude\n\nAll 10 tests pass.\n\n---\n"
+    )
+    chat = parse_one("markdown", text.encode(), "claude-conversation-2026-02-04-0b1c2d3e.md")
+    assert turns(chat) == [("user", "run the new tests"), ("assistant", "All 10 tests pass.")]
+    assert chat.dropped == {"Claude Code mark": 2}
+    assert chat.title is None
+
+
+def test_a_permission_request_in_a_specstory_claude_code_session_is_not_the_persons_words() -> None:
+    text = (
+        "# Fix the API client (2026-01-29 10:18Z)\n\n**Project:** app\n\n---\n\n_**User: ana (2026-01-29 10:18Z)**_\n\n"
+        "the client doesn't match the OpenAPI spec. Correct it\n\n\n#### Permission Request - 2026-01-29 10:20Z\n\n"
+        "**Tool:** `Edit`\n\n---\n\n_**Agent (model claude-opus-4-5-20251101)**_\n\nFixed the client.\n\n---\n"
+    )
+    (chat,) = parse("specstory", text.encode(), "2026-01-29_10-18Z-fix.md")[0]
+    assert isinstance(chat, ParsedConversation)
+    assert turns(chat) == [
+        ("user", "the client doesn't match the OpenAPI spec. Correct it"),
+        ("assistant", "Fixed the client."),
+    ]
