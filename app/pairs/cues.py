@@ -193,6 +193,8 @@ PUSHBACK_CUES = (
         r"[还還]是(?:不行|报错|報錯|一[样樣]|失败|失敗|不[对對])", r"[依仍]然(?:不行|报错|報錯|失败|失敗|存在)",
         r"同[样樣]的[错錯]", r"まだ(?:動かない|動きません|エラー|同じ|直って)", r"相変わらず", r"同じエラー",
         r"一直(?:是|都|显示|顯示|[报報]|不)",
+        # Indonesian "masih sangat kurang" ("still very lacking"), "masih error" (a real Claude export).
+        r"masih (?:(?:sangat|belum|juga) )*(?:kurang|error|salah|gagal|belum|tidak|nggak|gak|sama)\b",
         # "你一直解释不了这个原因" ("you keep failing to explain why"), a real Cursor session's missed pair.
         r"[你您]一直(?:[没沒]|解[释釋]不|搞不|做不|弄不|找不)",
     )),
@@ -238,6 +240,8 @@ PUSHBACK_CUES = (
         # "没有效果" ("no effect"), "不生效" ("doesn't take effect"), "没反应" ("nothing happens"), a real chat's reports.
         r"没有?效果", r"不生效", r"没有?反应", r"不起作用", r"不管用",
         # "修复 ... 过滤失效问题" ("fix the filter that stopped working"), "无法过滤" ("cannot filter"): a real Cursor chat.
+        # "启动后找不到tablemoduleclass" ("after start-up it cannot find ..."), a real Claude export.
+        r"找不到", r"no such file or directory\b", r"command not found\b", r"permission denied\b",
         r"失效", r"[无無]法(?:[过過]滤|使用|运行|運行|启动|啟動|显示|顯示|打开|打開|加载|加載|连接|連接|保存|登录|登錄|编译|編譯)",
         # Egyptian Arabic, in Latin letters and in its script: "el app msh rady yetnazel" ("the app won't install").
         r"msh (?:rady|shaghal|sha8al|biyeshtaghal|sha3'al)\b", r"مش (?:راضي|شغال|بيشتغل)",
@@ -533,6 +537,8 @@ ACCEPTANCE_CUES = (
         r"^(?:sigue|contin[uú]a|continue|weiter|go on|keep going)\W+(?:porfa|por favor|please|pls|bitte)\b",
         # "more" after a list or a draft (a real Continue session): more of the same.
         r"^(?:more|more please|more pls|give me more|more of (?:this|that|these|them))\W*$",
+        # "继续" ("continue"), a real Claude export's false pair; Japanese "続けて", Korean "계속".
+        r"^(?:继续|繼續|続けて|続き|계속)(?:吧|写|寫|하세요|해줘|해)?\W*$",
     )),
     # "B", "option 2", "the second one": the person picks among what the answer offered (a real chat log answered a
     # menu of options with "B").
@@ -586,6 +592,8 @@ REVISION_CUES = (
         r"(?:is|are|was) (?:almost |most |probably )?(?:certainly |definitely |likely )?right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
         r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
         r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
+        # "Ahhh got it — thanks for the screenshot." (a real ChatGPT export), "got it, so the extension ...".
+        r"^(?:a+h+|oh+|ok(?:ay)?)?\W*got it\b",
         r"(?:i|we) (?:missed|overlooked)\b", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b",
         r"entschuldig", r"^stimmt\b", r"^richtig\b", r"^verstanden\b", r"^dann\b", r"bonne remarque\b",
         r"(?:tu as|vous avez) raison\b", r"désolé", r"^exact\b", r"^c'est (?:la|le)\b", r"^alors\b",

@@ -173,6 +173,7 @@ _REVISION_TAIL = 300
 # A fence runs to the next ``` or the end (```.*?(?:```|\Z) with DOTALL, without trying both at every character).
 _FENCE = re.compile(r"```(?:[^`]++|`(?!``))*+(?:```|\Z)")
 _QUOTE_LINE = re.compile(r"^>.*$", re.MULTILINE)
+_IMAGE_LINK = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
 _FENCE_OPENS_LINE = re.compile(r"^[ \t]{0,3}```", re.MULTILINE)
 _WORD = re.compile(r"\w+")
 # Bytes that `\w` does not match in ASCII text, mapped to a space.
@@ -373,6 +374,10 @@ def _split_reply(reply: str) -> tuple[str, str, bool]:
     user wrote around a long paste counts, and quoted lines ("> ...") never do.
     """
     code = ""
+    if "![" in reply:
+        # An image the person attached, as exporters write it (`![Uploaded image](https://...)`): not their words, and
+        # a reply that opens with one still opens with what follows it ("No, it's not the login ...").
+        reply = _IMAGE_LINK.sub(" ", reply)
     if "```" in reply:
         code = " ".join(_FENCE.findall(reply[: _HEAD * 2]))
         reply = _FENCE.sub(" ", reply)

@@ -2006,6 +2006,10 @@ def test_the_next_tasks_words_and_a_claim_of_sameness_are_no_verdict(reply):
         ("es demasiado formal para mi jefe", "wrong-output"),
         # "fix the category panel whose filter stopped working: switching tabs cannot filter" (a real Cursor chat).
         ("修复分类面板过滤失效问题：切换标签时无法过滤数据", "failure"),
+        # Real exports' missed pairs: an error without the word, in Chinese, and Indonesian "still very lacking".
+        ("aidermacs-run: Searching for program: No such file or directory, aider", "failure"),
+        ("启动后找不到tablemoduleclass不是构造器", "failure"),
+        ("ui yang sekarang masih sangat sangat kurang, buat yang lebih bagus", "still-broken"),
     ],
 )
 def test_it_is_x_not_y_i_mean_and_what_the_fix_broke_are_pushback(reply, cue):
@@ -2074,5 +2078,19 @@ def test_no_thats_all_answers_anything_else_and_you_keep_failing_is_pushback():
 def test_the_persons_own_omission_asks_for_more_not_a_fix():
     # "I failed to exclude the vscode item from the setup, remove that entirely" (a real Claude Code session).
     reply = "Scaffold the justfile in this repo. I failed to exclude the vscode item from the setup, remove that entirely"
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_an_attached_image_before_no_and_got_it_in_the_revision():
+    # A real ChatGPT export: the screenshot's link opens the reply, and the revision opens "Ahhh got it".
+    reply = "![Uploaded image](https://files.example.com/file-1?se=2025)\n\nNo, it's not the login, it's the extension itself."
+    score, signals = _pair(ANSWER, reply, "Ahhh got it — thanks for the screenshot. " + REVISION)
+    assert "opens-with-no" in signals
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize("reply", ["继续", "続けて", "계속"])
+def test_continue_in_chinese_japanese_and_korean_goes_on(reply):
     score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
     assert score < DEFAULT_THRESHOLD, signals

@@ -255,6 +255,8 @@ _CASCADE_ACTION = re.compile(
 # A quote that opens an answer with a bold title (`> **Fixing WSL dependencies**`), to its last quoted line: the
 # summary of a reasoning model's thinking, as ChatGPT Exporter writes it.
 _REASONING_QUOTE = re.compile(r"\A[ \t]*> \*\*[^*\n]+\*\*[ \t]*\n(?:[ \t]*>[^\n]*(?:\n|\Z))*")
+# Gemini's exported answers open with their thinking quoted under a label (`> Thinking:`, then `> **Title**` steps).
+_THINKING_QUOTE = re.compile(r"\A[ \t]*> Thinking:[ \t]*\n(?:[ \t]*>[^\n]*(?:\n|\Z))*")
 # The line browser exporters end a file with (`Powered by [ChatGPT Exporter](https://...)`, Claude's, Gemini's,
 # DeepSeek's), after a rule: not the last answer's.
 _EXPORTER_FOOTER = re.compile(
@@ -808,13 +810,13 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
         # (`<summary>🧠 Reasoning (3s)</summary>`): thinking, its summary a label.
         builder.thinking(folded.group(1).strip())
         text = text[folded.end() :]
-    summary = _REASONING_QUOTE.match(text) if reasoning_quote else None
+    summary = (_REASONING_QUOTE.match(text) if reasoning_quote else None) or _THINKING_QUOTE.match(text)
     if summary is not None:
         # ChatGPT Exporter writes a reasoning model's summary of its thinking as a quote above the answer: each
         # step's title in bold, its text below (`> **Fixing the dependencies**` / `>` / `> I'm ...`).
         thinking = "\n".join(
             line.removeprefix(">").removeprefix(" ") for line in summary.group(0).splitlines()
-        )
+        ).removeprefix("Thinking:")
         builder.thinking(thinking.strip())
         text = text[summary.end() :].lstrip("\n")
     lines = text.split("\n")

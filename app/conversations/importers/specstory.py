@@ -46,7 +46,7 @@ _TITLE = re.compile(r"^##? (?!SpecStory\s*$)(.+?)(?: \([^()]*\))?\s*$")
 # A session's title line: its timestamp as SpecStory writes it ("(2025-07-07 06:03Z)", "(2025-05-27 10:02:11)").
 _SESSION_TITLE = re.compile(r"^# (.+?) \(\d{4}-\d{2}-\d{2}[ T]\d{2}[:-]\d{2}[^()]*\)\s*$")
 _SEPARATOR = re.compile(r"^\s*---\s*$")
-_UNNAMED = "_****_"
+_UNNAMED = ("_****_", "_\\*\\*\\*\\*_")  # as written, or with the asterisks escaped (a real file)
 _PERMISSION = "#### Permission Request"
 _TOOL_SPANS = re.compile(
     r"<tool-use\b.*?</tool-use>|<details\b.*?</details>|<think>(.*?)</think>"
@@ -212,7 +212,7 @@ class SpecStoryImporter:
         sessions: list[tuple[str | None, list[tuple[str, bool, list[str]]]]] = [(title, [])]
         permission = False  # inside a permission request
         for at, line in enumerate(lines):
-            if line.strip() == _UNNAMED:
+            if line.strip() in _UNNAMED:
                 # Early 2025: `_****_` opens each further part of the agent's response (a tool run, an edit).
                 continue
             if line.startswith(_PERMISSION):

@@ -1094,3 +1094,20 @@ def test_a_transcript_quoted_in_a_closed_code_block_keeps_its_labels_as_code() -
     said = turns(parse_one("markdown", text.encode(), "notes.md"))
     assert len(said) == 2
     assert "You said:\nhi\nChatGPT said:\nhello" in said[1][1]
+
+
+def test_geminis_quoted_thinking_under_its_label_is_a_thinking_block() -> None:
+    # A Gemini chat exported to Markdown (a real one): the answer opens with its thinking quoted under `> Thinking:`.
+    text = (
+        "# Spheres or triangles\n\n**Exported:** 9/23/2025 3:12:55  \n"
+        "**Link:** [https://gemini.google.com/app/57e7](https://gemini.google.com/app/57e7)\n\n"
+        "## Prompt:\ncan a scene be built from spheres instead of triangles?\n\n## Response:\n> Thinking:\n> \n"
+        "> **Investigating Alternatives**\n> \n> I'm comparing splats with meshes.\n\n"
+        "Yes: Gaussian splatting builds a scene from ellipsoids.\n"
+    )
+    chat = parse_one("markdown", text.encode(), "gemini.md")
+    answer = chat.turns[1]
+    assert answer.text == "Yes: Gaussian splatting builds a scene from ellipsoids."
+    thought = (answer.blocks or [])[0]
+    assert thought["type"] == "thinking"
+    assert thought["thinking"].startswith("**Investigating Alternatives**")

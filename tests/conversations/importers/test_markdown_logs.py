@@ -597,3 +597,13 @@ def test_a_permission_request_in_a_specstory_claude_code_session_is_not_the_pers
         ("user", "the client doesn't match the OpenAPI spec. Correct it"),
         ("assistant", "Fixed the client."),
     ]
+
+
+def test_an_early_specstory_files_escaped_part_headers_are_not_answer_text() -> None:
+    text = (
+        "## SpecStory\n\n## Cache (2/18/2025, 5:59:41 AM)\n\n_**User**_\n\nadd a cache\n\n---\n\n_**Assistant**_\n\n"
+        "Adding it.\n\n---\n\n_\\*\\*\\*\\*_\n\nDone: the cache is in cache.py.\n\n---\n"
+    )
+    (chat,) = parse("specstory", text.encode(), "2025-02-18_cache.md")[0]
+    assert isinstance(chat, ParsedConversation)
+    assert chat.turns[1].text == "Adding it.\n\nDone: the cache is in cache.py."
