@@ -77,7 +77,18 @@ _CUT_TRANSCRIPT_REASON = (
 # are walked too; their settings and caches are skipped by name with their reason (not_conversation_reason).
 _LOG_DOTFILES = frozenset({".aider.chat.history.md", ".aider.llm.history", ".aider.input.history"})
 _LOG_FOLDERS = frozenset(
-    {".specstory", ".crush", ".idea", ".claude", ".codex", ".gemini", ".qwen", ".copilot", ".continue"}
+    {
+        ".specstory",
+        ".crush",
+        ".idea",
+        ".claude",
+        ".codex",
+        ".gemini",
+        ".qwen",
+        ".copilot",
+        ".continue",
+        ".cursor",
+    }
     # Antigravity's transcripts: `brain/<conversation id>/.system_generated/logs/transcript.jsonl`.
     | {".system_generated"}
 )
@@ -185,6 +196,10 @@ def not_conversation_reason(name: str, size: int) -> str | None:
         # ~/.claude (and a project's .claude/) hold settings, the prompt history, todos, custom commands and
         # agents, shell snapshots, file history and caches beside the sessions under `projects/`.
         return "Claude Code settings, prompt history, commands or caches, not sessions"
+    if ".cursor" in parts[:-1] and "agent-transcripts" not in parts[parts.index(".cursor") + 1 : -1]:
+        # ~/.cursor: settings, rules, MCP servers, extensions and caches beside the agent transcripts
+        # (`projects/<project>/agent-transcripts/`).
+        return "Cursor settings, rules or caches, not agent transcripts"
     if ".qwen" in parts[:-1] and "chats" not in parts[parts.index(".qwen") + 1 : -1]:
         # ~/.qwen: settings, credentials, logs and QWEN.md beside the sessions (`projects/<project>/chats/`).
         return "Qwen Code settings, credentials or logs, not sessions"

@@ -44,6 +44,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("copilot-cli", "copilot_cli"),
     ("crush", "crush"),
     ("cursor", "cursor"),
+    ("cursor-agent", "cursor_agent"),
     ("void", "void"),
     ("ollama-app", "ollama_app"),
     ("oterm", "oterm"),

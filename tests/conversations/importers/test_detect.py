@@ -43,6 +43,7 @@ def test_registry() -> None:
         "copilot-cli",
         "crush",
         "cursor",
+        "cursor-agent",
         "void",
         "ollama-app",
         "oterm",
