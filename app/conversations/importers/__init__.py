@@ -22,6 +22,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("swe-agent", "swe_agent"),
     ("openhands", "openhands"),
     ("agent-stream", "agent_stream"),
+    ("managed-agents", "managed_agents"),
     ("amazon-q", "amazon_q"),
     ("gptme", "gptme"),
     ("cody", "cody"),

@@ -21,6 +21,7 @@ def test_registry() -> None:
         "swe-agent",
         "openhands",
         "agent-stream",
+        "managed-agents",
         "amazon-q",
         "gptme",
         "cody",
@@ -116,7 +117,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, agent-stream, amazon-q, gptme",
+        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, agent-stream, managed-agents, amazon-q, gptme",
     ):
         get_importer("csv")
 
