@@ -452,7 +452,9 @@ def _jaccard(words_a: AbstractSet[object], words_b: AbstractSet[object]) -> floa
     return len(words_a & words_b) / len(words_a | words_b) if words_a and words_b else 0.0
 
 
-def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
+def _score(
+    answer: str, raw_reply: str, revision: str, *, revision_acts: bool = False
+) -> tuple[float, tuple[str, ...]]:
     """Sum the log-odds of what fires in the reply and the revision around it, squashed to 0..1.
 
     `answer` and `revision` are normalized; `raw_reply` is the reply as written (its code blocks, quotes
@@ -598,7 +600,9 @@ def _score(answer: str, raw_reply: str, revision: str) -> tuple[float, tuple[str
     if len(revision) >= 1.3 * len(answer):
         z += _EXPANDS
         signals.append("chosen-expands")
-    elif len(revision) < min(300, 0.25 * len(answer)):
+    elif len(revision) < min(300, 0.25 * len(answer)) and not revision_acts:
+        # A one-liner rarely revises an answer; an agent's one line before its edits ("Let me modify the file:")
+        # does, in the tool calls the words leave out.
         z += _TOO_SHORT
         signals.append("chosen-too-short")
     new_code = False
@@ -798,10 +802,13 @@ def _runs(turns: Sequence[tuple[str, str]]) -> list[tuple[str, int, int, str]]:
     return runs
 
 
-def detect_pairs(turns: Sequence[tuple[str, str]]) -> list[DetectedPair]:
+def detect_pairs(
+    turns: Sequence[tuple[str, str]], *, acting: AbstractSet[int] = frozenset()
+) -> list[DetectedPair]:
     """Score every (answer, user reply, next answer); return those scoring at least MIN_STORED_SCORE.
 
-    Several user turns in a row are read as one reply; the pushback is the first of them.
+    Several user turns in a row are read as one reply; the pushback is the first of them. `acting` holds the
+    indices of answers that call tools (an agent's edits and commands, which their words do not show).
     """
     runs = _runs(turns)
     pairs: list[DetectedPair] = []
@@ -825,7 +832,8 @@ def detect_pairs(turns: Sequence[tuple[str, str]]) -> list[DetectedPair]:
             # revised, so no answer is preferred to the other.
             k += 4 if detour else 2
             continue
-        score, signals = _score(_normalize(answer[3]), reply[3], _normalize(chosen[3]))
+        acts = bool(acting) and any(index in acting for index in range(chosen[1], chosen[2] + 1))
+        score, signals = _score(_normalize(answer[3]), reply[3], _normalize(chosen[3]), revision_acts=acts)
         if score >= MIN_STORED_SCORE:
             signals += ("clarified",) if detour else ()
             pairs.append(DetectedPair(answer[2], reply[1], chosen[1], round(score, 3), signals))

@@ -79,5 +79,14 @@ def find_pairs(conversation: ParsedConversation) -> list[PairFinding]:
             pair_leaks(turns, d.rejected, d.pushback, d.chosen),
             key_of(conversation, d.rejected, d.chosen),
         )
-        for d in detect_pairs(turns)
+        for d in detect_pairs(turns, acting=acting(conversation.turns))
     ]
+
+
+def acting(turns: Sequence[Any]) -> frozenset[int]:
+    """The indices of answers that call tools (ParsedTurns or stored turns: anything with `role` and `blocks`)."""
+    return frozenset(
+        index
+        for index, turn in enumerate(turns)
+        if turn.role == "assistant" and any(block.get("type") == "tool_use" for block in turn.blocks or ())
+    )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, insert, update
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from app.conversations.importers.base import ParsedConversation
@@ -156,13 +157,17 @@ def _redetect_conversations(
     session: Session, *, conversation_ids: list[int], result: RedetectResult, scorer: ScoreModel | None
 ) -> None:
     turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
+    acting_by_conversation: dict[int, set[int]] = {cid: set() for cid in conversation_ids}
     rows = session.execute(
-        select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text))
+        sql_select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text), col(Turn.blocks))
         .where(col(Turn.conversation_id).in_(conversation_ids))
         .order_by(col(Turn.conversation_id), col(Turn.index))
     )
-    for conversation_id, turn_id, role, text in rows:
-        turns_by_conversation[conversation_id].append((turn_id, role, text))
+    for conversation_id, turn_id, role, text, blocks in rows:
+        turns = turns_by_conversation[conversation_id]
+        if role == "assistant" and any(block.get("type") == "tool_use" for block in blocks or ()):
+            acting_by_conversation[conversation_id].add(len(turns))
+        turns.append((turn_id, role, text))
     existing = {
         (p.conversation_id, p.first_turn_id, p.second_turn_id): p
         for p in session.exec(select(Pair).where(col(Pair.conversation_id).in_(conversation_ids)))
@@ -173,7 +178,7 @@ def _redetect_conversations(
         result.conversations += 1
         turn_ids = [t[0] for t in turns]
         texts = [(t[1], t[2]) for t in turns]
-        for d in detect_pairs(texts):
+        for d in detect_pairs(texts, acting=frozenset(acting_by_conversation[conversation_id])):
             score, detector = scored(d, scorer)
             key = (conversation_id, turn_ids[d.rejected], turn_ids[d.chosen])
             pair = existing.get(key)

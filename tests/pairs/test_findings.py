@@ -7,7 +7,9 @@ import hashlib
 
 import pytest
 
-from app.pairs.findings import content_key
+from app.conversations.importers.base import ParsedConversation, ParsedTurn
+from app.pairs.detection import DEFAULT_THRESHOLD, detect_pairs
+from app.pairs.findings import content_key, find_pairs
 
 UNICODE = "Ünïcode\u00a0text\u2003with\u2028breaks\u3000and  runs\n\n"  # str.split()'s Unicode spaces
 CODE = "def main():\n\tif ready:\n        run(  1,\t2 )\r\n\n\n    return  None  \x1c\x1f\x0b\x0c"
@@ -45,3 +47,32 @@ class TestContentKey:
     def test_any_other_difference_changes_the_key(self) -> None:
         assert content_key("p", "run(1, 2)", "c") != content_key("p", "run(1,2)", "c")
         assert content_key("p", "a", "b") != content_key("p", "b", "a")
+
+
+def test_an_agents_short_revision_that_edits_is_not_too_short():
+    # A real SpecStory session: the revision's words are one line ("Let me modify the file:"), its work an edit.
+    long_answer = (
+        "Ran the tests and checked the cache.\n\n"
+        + "The cache lives in ~/.cache/y and is read on start. " * 40
+    )
+    turns = [
+        ParsedTurn("user", "make y start faster with a cache"),
+        ParsedTurn("assistant", long_answer),
+        ParsedTurn("user", "No the key is you need to check and exit before all the imports"),
+        ParsedTurn(
+            "assistant",
+            "Ah, now I understand! Check the cache and exit before the heavy imports. Let me modify the file:",
+            [
+                {"type": "text", "text": "Ah, now I understand! ..."},
+                {"type": "tool_use", "id": "t1", "name": "edit_file", "input": {"path": "y.py"}},
+            ],
+        ),
+    ]
+    conversation = ParsedConversation(external_id="s", turns=turns)
+    (finding,) = find_pairs(conversation)
+    assert finding.detected is not None
+    assert "chosen-too-short" not in finding.detected.signals
+    assert finding.detected.score >= DEFAULT_THRESHOLD
+    # The words alone, as before: the one-liner counts against the pair.
+    (words_only,) = detect_pairs([(t.role, t.text) for t in turns])
+    assert "chosen-too-short" in words_only.signals
