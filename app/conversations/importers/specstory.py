@@ -48,6 +48,7 @@ _SESSION_TITLE = re.compile(r"^# (.+?) \(\d{4}-\d{2}-\d{2}[ T]\d{2}[:-]\d{2}[^()
 _SEPARATOR = re.compile(r"^\s*---\s*$")
 _UNNAMED = ("_****_", "_\\*\\*\\*\\*_")  # as written, or with the asterisks escaped (a real file)
 _PERMISSION = "#### Permission Request"
+_OPENED = re.compile(r"^_Opened file: `([^`\n]+)`_[ \t]*\n*", re.MULTILINE)
 _TOOL_SPANS = re.compile(
     r"<tool-use\b.*?</tool-use>|<details\b.*?</details>|<think>(.*?)</think>"
     # Cursor's sessions as SpecStory wrote them early in 2025: a file the agent read, a line of its own.
@@ -284,7 +285,12 @@ def _conversations(
                 builder.dropped["empty prompt"] += 1
                 continue
             unseen = answered = False
-            builder.user(text.strip())
+            # Claude Code's sessions note the file open in the editor above the prompt (`_Opened file: `x.md`_`):
+            # the editor's context, not the person's words.
+            opened = [
+                {"type": "context", "tag": "opened file", "text": m.group(1)} for m in _OPENED.finditer(text)
+            ]
+            builder.user(_OPENED.sub("", text).strip(), blocks=opened or None)
             continue
         if unseen:
             builder.dropped["answer to an empty prompt"] += 1

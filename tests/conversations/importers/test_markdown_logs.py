@@ -588,7 +588,7 @@ def test_an_extractors_claude_code_marks_and_generic_heading_are_not_words_or_ti
 def test_a_permission_request_in_a_specstory_claude_code_session_is_not_the_persons_words() -> None:
     text = (
         "# Fix the API client (2026-01-29 10:18Z)\n\n**Project:** app\n\n---\n\n_**User: ana (2026-01-29 10:18Z)**_\n\n"
-        "the client doesn't match the OpenAPI spec. Correct it\n\n\n#### Permission Request - 2026-01-29 10:20Z\n\n"
+        "_Opened file: `docs/openapi.yaml`_\n\nthe client doesn't match the OpenAPI spec. Correct it\n\n\n#### Permission Request - 2026-01-29 10:20Z\n\n"
         "**Tool:** `Edit`\n\n---\n\n_**Agent (model claude-opus-4-5-20251101)**_\n\nFixed the client.\n\n---\n"
     )
     (chat,) = parse("specstory", text.encode(), "2026-01-29_10-18Z-fix.md")[0]
@@ -597,6 +597,8 @@ def test_a_permission_request_in_a_specstory_claude_code_session_is_not_the_pers
         ("user", "the client doesn't match the OpenAPI spec. Correct it"),
         ("assistant", "Fixed the client."),
     ]
+    # The file open in the editor is the prompt's context.
+    assert chat.turns[0].blocks == [{"type": "context", "tag": "opened file", "text": "docs/openapi.yaml"}]
 
 
 def test_an_early_specstory_files_escaped_part_headers_are_not_answer_text() -> None:
