@@ -255,6 +255,7 @@ _CASCADE_ACTION = re.compile(
 # A quote that opens an answer with a bold title (`> **Fixing WSL dependencies**`), to its last quoted line: the
 # summary of a reasoning model's thinking, as ChatGPT Exporter writes it.
 _REASONING_QUOTE = re.compile(r"\A[ \t]*> \*\*[^*\n]+\*\*[ \t]*\n(?:[ \t]*>[^\n]*(?:\n|\Z))*")
+_DONE = re.compile(r"^Done[ \t]*$", re.MULTILINE)
 # Gemini's exported answers open with their thinking quoted under a label (`> Thinking:`, then `> **Title**` steps).
 _THINKING_QUOTE = re.compile(r"\A[ \t]*> Thinking:[ \t]*\n(?:[ \t]*>[^\n]*(?:\n|\Z))*")
 # The line browser exporters end a file with (`Powered by [ChatGPT Exporter](https://...)`, Claude's, Gemini's,
@@ -803,6 +804,12 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
     if notice is not None:
         builder.dropped["thinking time"] += 1
         text = text[notice.end() :]
+        done = list(_DONE.finditer(text))
+        if done and text[done[-1].end() :].strip():
+            # ChatGPT's page with its work shown (a real export): "Reading documents", "Done", "Thought for 35s",
+            # the analysis tool's code and `undefined` outputs, then "Done" and the answer. The trace is thinking.
+            builder.thinking(text[: done[-1].start()].strip())
+            text = text[done[-1].end() :]
     text = without_citation_cards(text, builder.dropped)  # a Grok chat saved as Markdown keeps them
     folded = _FOLDED_REASONING.match(text)
     if folded is not None:

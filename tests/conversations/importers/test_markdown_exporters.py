@@ -1111,3 +1111,20 @@ def test_geminis_quoted_thinking_under_its_label_is_a_thinking_block() -> None:
     thought = (answer.blocks or [])[0]
     assert thought["type"] == "thinking"
     assert thought["thinking"].startswith("**Investigating Alternatives**")
+
+
+def test_chatgpts_shown_work_up_to_its_last_done_is_thinking() -> None:
+    # ChatGPT Exporter on a reasoning model's answer with its work shown (a real export): the notice, the steps, the
+    # analysis tool's code and its `undefined` output, then "Done" and the answer.
+    text = (
+        "# Paths\n\n**Exported:** 9/1/2025 10:00:00  \n\n## Prompt:\nwhy does the notebook fail?\n\n## Response:\n"
+        "Thought for a second\n\nReading documents\n\nDone\n\nThought for 35s\n\nReading documents\n\n"
+        "Inspecting the files\n\n```python\nlist(Path('/mnt/data').iterdir())\n```\n\nundefined\n\nDone\n\n"
+        "Short answer: the screenshot is too small to read.\n"
+    )
+    chat = parse_one("markdown", text.encode(), "paths.md")
+    answer = chat.turns[1]
+    assert answer.text == "Short answer: the screenshot is too small to read."
+    thought = next(b for b in answer.blocks or [] if b["type"] == "thinking")
+    assert thought["thinking"].startswith("Reading documents")
+    assert "undefined" in thought["thinking"]
