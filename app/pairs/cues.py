@@ -206,7 +206,11 @@ PUSHBACK_CUES = (
         # "thank you! tho one thing, my lease has a grace period", Roman Urdu "bhai pakka?" ("sure, bro?").
         r"(?:tho|though|but|just) one (?:thing|small thing)\b", r"pakka ?\?",
         r"(?:one|a small|one small|a quick) (?:observation|remark)\b",
-        r"not (?:sure|convinced)\b", r"are you sure\b", r"skeptical\b", r"confus",
+        r"not (?:sure|convinced)\b", r"are you sure\b",
+        # "Homie, really?", "How can the first number in the new set be a nine, GPT?" (a real ChatGPT transcript): the
+        # answer doubted, as a question.
+        r"^(?:[\w']+,? )?really\s*\?+$",
+        r"how (?:can|could) (?!i\b|we\b|you\b|u\b|one\b)[^?\n]{1,60}? be (?:a |an |the )?[\w-]+\b[^?\n]{0,30}\?", r"skeptical\b", r"confus",
         r"(?:don't|do not) (?:understand|get)\b", r"bedenken\b", r"besorgt\b", r"bist du (?:dir )?sicher\b",
         r"nicht überzeugt\b", r"inqui[eè]t", r"pas (?:sûr|convaincu)\b", r"preocup",
         r"no estoy (?:seguro|convencido)",
@@ -353,7 +357,7 @@ ACCEPTANCE_CUES = (
     )),
     Cue("praise", -1.3, (
         r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing|phenomenal|wonderful|superb|outstanding)\b",
-        r"love (?:it|this)\b",
+        r"love (?:it|this)\b", r"^(?:beautiful|lovely|gorgeous|nailed it)\b",
         r"^super\b(?! \w+(?:y|ll)\b)", r"super(?=\W*$)", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
         r"genial\b", r"excelente\b", r"buen[ií]sim[oa]\b",
         # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
@@ -381,7 +385,7 @@ ACCEPTANCE_CUES = (
         r"diff (?:thing|question|topic)\b", r"ahora (?:ponle|pon|dime|hazme|calcula|ponme)\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
         # "Now parse a whole column", "now do the same for March": the next task, opening the reply.
-        r"^now (?:do|make|write|parse|convert|turn|create|build|generate|show|give|translate|apply|extend|"
+        r"^now (?:do|make|write|parse|convert|turn|create|build|generate|show|give|translate|apply|extend|take|put|split|"
         r"repeat|format|sort|summari[sz]e|rewrite)\b",
         r"jetzt noch\b", r"noch eine (?:frage|sache)\b", r"als nächstes\b", r"(?:nächste|letzte) frage\b",
         r"autre question\b", r"ensuite\b", r"dernière (?:chose|question)\b", r"maintenant ajoute\b",

@@ -538,6 +538,8 @@ def _score(
         # A reply that is only a code block states a problem when the block reads like an error (a trace, a failed
         # command); otherwise it is new material ("```\n<the next request, as an export fences it>\n```").
         and (reply or _ERROR_OUTPUT.search(code) is not None)
+        # An emoji alone ("🤪", a real transcript) says nothing about the answer.
+        and (not reply or any(character.isalnum() for character in reply))
         # "hay quá ạ 😍 viết tiếp đi bạn" ("so good, keep writing"): delight in any language is no problem stated.
         and _DELIGHT.search(reply) is None
         and not _answers_question(answer, reply)

@@ -2094,3 +2094,32 @@ def test_an_attached_image_before_no_and_got_it_in_the_revision():
 def test_continue_in_chinese_japanese_and_korean_goes_on(reply):
     score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
     assert score < DEFAULT_THRESHOLD, signals
+
+
+# A saved ChatGPT transcript of a number formatted wrong again and again (a real one, seen in two sessions' fetches).
+@pytest.mark.parametrize(
+    "reply", ["Homie, really?", "How can the first number in the new set be a nine, GPT?"]
+)
+def test_the_answer_doubted_as_a_question_is_pushback(reply):
+    score, signals = _pair(ANSWER, reply, "You're right, sorry. " + REVISION)
+    assert "concern" in signals
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Beautiful. The transcript of this conversation should be flagged with priority viewing.",
+        "Now take that number and put a comma every three digits from right to left.",
+        "🤪",
+    ],
+)
+def test_praise_the_next_step_and_an_emoji_alone_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_how_can_i_be_asks_for_advice():
+    score, signals = _pair(ANSWER, "how can I be more productive in the mornings?", REVISION + " " + REVISION)
+    assert "concern" not in signals
+    assert score < DEFAULT_THRESHOLD, signals
