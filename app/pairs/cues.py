@@ -197,6 +197,8 @@ PUSHBACK_CUES = (
         r"masih (?:(?:sangat|belum|juga) )*(?:kurang|error|salah|gagal|belum|tidak|nggak|gak|sama)\b",
         # "你一直解释不了这个原因" ("you keep failing to explain why"), a real Cursor session's missed pair.
         r"[你您]一直(?:[没沒]|解[释釋]不|搞不|做不|弄不|找不)",
+        # "还是读取的不是.env文件的值" ("it still isn't reading the .env values"), a real Cursor session's missed pair.
+        r"[还還]是[^，。,.!?！？\n]{1,10}?(?:不是|[没沒]有|不能|[读讀]不到|找不到)",
     )),
     Cue("concern", 1.2, (
         # "worried", not "not worried" / "no worries" (the lookbehinds sit after the first letter: a pattern opens
@@ -596,6 +598,8 @@ REVISION_CUES = (
         r"(?:is|are|was) (?:almost |most |probably )?(?:certainly |definitely |likely )?right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
         r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
         r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
+        # "您说得对！我一直没有抓住核心问题" ("you're right! I kept missing the core problem"), "抱歉".
+        r"[你您]说[得的]对", r"^抱歉", r"^对不起", r"^(?:すみません|申し訳)",
         # "Ahhh got it — thanks for the screenshot." (a real ChatGPT export), "got it, so the extension ...".
         r"^(?:a+h+|oh+|ok(?:ay)?)?\W*got it\b",
         r"(?:i|we) (?:missed|overlooked)\b", r"du hast recht\b", r"sie haben recht\b", r"guter punkt\b",

@@ -624,6 +624,7 @@ def _score(
         and "```" not in revision
         and len(revision) < 1.3 * len(answer)
         and not any(c.weight > 0 for c in revised)
+        and not revision_acts  # its code went into the files it edits, not into its words
     ):
         z += _DROPS_CODE
         signals.append("chosen-drops-code")

@@ -2009,6 +2009,8 @@ def test_the_next_tasks_words_and_a_claim_of_sameness_are_no_verdict(reply):
         # Real exports' missed pairs: an error without the word, in Chinese, and Indonesian "still very lacking".
         ("aidermacs-run: Searching for program: No such file or directory, aider", "failure"),
         ("启动后找不到tablemoduleclass不是构造器", "failure"),
+        # "it still isn't reading the .env values" (a real Cursor session in Chinese).
+        ("还是读取的不是.env文件的值", "still-broken"),
         ("ui yang sekarang masih sangat sangat kurang, buat yang lebih bagus", "still-broken"),
     ],
 )
@@ -2123,3 +2125,8 @@ def test_how_can_i_be_asks_for_advice():
     score, signals = _pair(ANSWER, "how can I be more productive in the mornings?", REVISION + " " + REVISION)
     assert "concern" not in signals
     assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_you_are_right_in_chinese_concedes():
+    _score, signals = _pair(ANSWER, "如果文件不存在怎么办", "您说得对！" + REVISION)
+    assert "chosen-revises" in signals

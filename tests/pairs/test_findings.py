@@ -76,3 +76,26 @@ def test_an_agents_short_revision_that_edits_is_not_too_short():
     # The words alone, as before: the one-liner counts against the pair.
     (words_only,) = detect_pairs([(t.role, t.text) for t in turns])
     assert "chosen-too-short" in words_only.signals
+
+
+def test_an_agents_revision_whose_code_went_into_its_edits_does_not_drop_the_code():
+    # The rejected answer showed its code fenced; the revision made its edit with a tool and said so in a line.
+    answer = "Add this to .env:\n\n```\nAPI_KEY=abc\nMODEL=gpt\n```\n\nThen load it with dotenv in main.py."
+    turns = [
+        ParsedTurn("user", "read the key from .env"),
+        ParsedTurn("assistant", answer),
+        ParsedTurn("user", "it still isn't reading the values from .env"),
+        ParsedTurn(
+            "assistant",
+            "The loader ran before the working directory was set. I moved load_dotenv to the top of main.py.",
+            [
+                {"type": "text", "text": "The loader ran before ..."},
+                {"type": "tool_use", "id": "t1", "name": "edit_file", "input": {"path": "main.py"}},
+            ],
+        ),
+    ]
+    (finding,) = find_pairs(ParsedConversation(external_id="s", turns=turns))
+    assert finding.detected is not None
+    assert "chosen-drops-code" not in finding.detected.signals
+    (words_only,) = detect_pairs([(t.role, t.text) for t in turns])
+    assert "chosen-drops-code" in words_only.signals

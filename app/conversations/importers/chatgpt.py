@@ -96,6 +96,10 @@ def _text(message: dict[str, Any], dropped: Counter[str]) -> str | None:
     if type(content) is not dict:
         return None
     kind = content.get("content_type")
+    if kind is None and type(content.get("parts")) is list:
+        # Tools and people writing the export's shape by hand leave the content's type out (`{"parts": [...]}`, two
+        # real sample files): parts are text.
+        kind = "text"
     if kind not in _TEXT_TYPES:
         if type(kind) is str and kind not in _CONTEXT_TYPES and message.get("recipient") in (None, "all"):
             dropped[kind[:40]] += 1

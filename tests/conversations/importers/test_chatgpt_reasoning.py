@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from app.conversations.importers import get_importer
-from app.conversations.importers.base import Skipped
+from app.conversations.importers.base import ParsedConversation, Skipped
 from app.pairs.detection import detect_pairs
 
 from .helpers import parse_one, turns
@@ -278,4 +278,30 @@ def test_a_conversation_with_an_empty_mapping_is_skipped_as_empty() -> None:
     data = json.dumps([record]).encode()
     assert list(get_importer("chatgpt").parse(io.BytesIO(data), "conversations.json")) == [
         Skipped("empty conversation")
+    ]
+
+
+def test_messages_written_without_a_content_type_are_text() -> None:
+    # Two real sample files in the export's shape, written by hand: `content` holds `parts` and no `content_type`.
+    export = [
+        {
+            "title": "Python Sorting Help",
+            "id": "conv-001",
+            "mapping": {
+                "n0": {"id": "n0", "parent": None, "children": ["n1"],
+                       "message": {"author": {"role": "system"}, "content": {"parts": ["You are a helpful assistant."]}}},
+                "n1": {"id": "n1", "parent": "n0", "children": ["n2"],
+                       "message": {"author": {"role": "user"}, "content": {"parts": ["How do I sort a list?"]}}},
+                "n2": {"id": "n2", "parent": "n1", "children": [],
+                       "message": {"author": {"role": "assistant"}, "content": {"parts": ["Use sorted(items)."]}}},
+            },
+        }
+    ]  # fmt: skip
+    data = json.dumps(export).encode()
+    (chat,) = list(get_importer("chatgpt").parse(io.BytesIO(data), "sample.json"))
+    assert isinstance(chat, ParsedConversation)
+    assert chat.system_prompt == "You are a helpful assistant."
+    assert [(t.role, t.text) for t in chat.turns] == [
+        ("user", "How do I sort a list?"),
+        ("assistant", "Use sorted(items)."),
     ]
