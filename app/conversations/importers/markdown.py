@@ -101,7 +101,9 @@ _EXPORTER_NAMES = frozenset(("prompt", "response"))
 # in brackets after it (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an optional colon.
 _HEADING = re.compile(
     r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(?:\d{1,4}[.)][ \t]+)?(\w+(?:[ \t]+[^\W\d]\w*)?)[\])]?(?:[ \t]+#?\d{1,4})?[ \t]*"
-    r"(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?:?[ \t]*$"
+    r"(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?"
+    # Or the time after a dash: `### 2. assistant — 2026-03-18T06:28:09.153700Z` (a converter of Claude.ai's export).
+    r"(?:[\u2014\u2013-][ \t]*\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?[ \t]*)?:?[ \t]*$"
 )
 # A heading that says the speaker's role in brackets after a label of its own (a converter's `### Entrada (user)` /
 # `### Salida (assistant)`).
@@ -910,6 +912,41 @@ def _add_claude_exporter_answer(builder: TurnBuilder, text: str) -> None:
     _add_claude_exporter_text(builder, "\n".join(lines))
 
 
+# A converter of Claude.ai's export writes what a message holds besides its words as folded sections: `<details>`,
+# `<summary>Thinking (verbatim)</summary>` (or `tool_use` / `tool_result (verbatim JSON)`, `Message metadata`), then it.
+_VERBATIM = re.compile(
+    r"<details>\s*<summary>([^<\n]{1,60}?)\s*\(verbatim(?: JSON)?\)</summary>\s*(.*?)\s*</details>\s*",
+    re.DOTALL,
+)
+_JSON_FENCE = re.compile(r"\A```(?:json)?\s*\n(.*?)\n```\Z", re.DOTALL)
+
+
+def _verbatim_sections(builder: TurnBuilder, role: str, text: str) -> str:
+    """The message's text without its folded sections: thinking as thinking, tool calls and results as tool blocks
+    of the answer, the metadata left out."""
+
+    def section(match: re.Match[str]) -> str:
+        kind, body = match.group(1).strip().lower(), match.group(2)
+        fenced = _JSON_FENCE.match(body.strip())
+        value = json_or_text(fenced.group(1)) if fenced else body
+        if kind == "thinking" and role == "assistant":
+            builder.thinking(body.strip())
+        elif kind == "tool_use" and role == "assistant" and type(value) is dict:
+            name = value.get("name")
+            builder.block(
+                tool_use(value.get("id"), name if type(name) is str else "tool", value.get("input"))
+            )
+        elif kind == "tool_result" and role == "assistant" and type(value) is dict:
+            builder.block(
+                tool_result(value.get("tool_use_id"), value.get("content"), value.get("is_error") is True)
+            )
+        else:
+            builder.dropped[kind or "section"] += 1
+        return ""
+
+    return _VERBATIM.sub(section, text).strip()
+
+
 _GENERIC_TITLES = frozenset(
     ("claude conversation log", "claude session export", "conversation", "chat export")
 )
@@ -1111,6 +1148,8 @@ class MarkdownImporter:
                 # ChatGPT Exporter copies the page's "2/2" under a prompt that was edited: which version is shown.
                 text = text[: counter.start()].rstrip()
                 builder.dropped["version counter"] += 1
+            if "(verbatim" in text and "<details>" in text:
+                text = _verbatim_sections(builder, role, text)
             if "(no content)" in text or "[Request interrupted" in text:
                 # Claude Code's own marks, which extractors of its sessions copy as messages: the placeholder of a
                 # streamed message's first piece, the mark of a stopped response.

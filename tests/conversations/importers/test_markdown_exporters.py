@@ -1128,3 +1128,29 @@ def test_chatgpts_shown_work_up_to_its_last_done_is_thinking() -> None:
     thought = next(b for b in answer.blocks or [] if b["type"] == "thinking")
     assert thought["thinking"].startswith("Reading documents")
     assert "undefined" in thought["thinking"]
+
+
+def test_a_converters_claude_export_with_folded_verbatim_sections() -> None:
+    # A converter of Claude.ai's export (two real files): numbered speaker headings with the time after a dash, and
+    # what a message holds besides its words in folded `(verbatim)` sections.
+    text = (
+        '# Meaning clarification\n\n## Export metadata (verbatim)\n\n```json\n{"uuid": "c1"}\n```\n\n## Transcript\n\n'
+        "### 1. human — 2026-03-18T06:27:48.451815Z\n\nWhat does the 529 mean?\n\n"
+        '<details>\n<summary>Message metadata (verbatim JSON)</summary>\n\n```json\n{"uuid": "m1"}\n```\n\n</details>\n\n'
+        "### 2. assistant — 2026-03-18T06:28:09.153700Z\n\n"
+        "<details>\n<summary>Thinking (verbatim)</summary>\n\nAn overloaded error; it retries.\n\n</details>\n\n"
+        "<details>\n<summary>tool_use (verbatim JSON)</summary>\n\n```json\n"
+        '{"type": "tool_use", "id": "toolu_1", "name": "web_search", "input": {"query": "529"}}\n```\n\n</details>\n\n'
+        "<details>\n<summary>tool_result (verbatim JSON)</summary>\n\n```json\n"
+        '{"type": "tool_result", "tool_use_id": "toolu_1", "content": "Overloaded"}\n```\n\n</details>\n\n'
+        "A 529 means the API is overloaded for now; Claude Code retries by itself.\n"
+    )
+    chat = parse_one("markdown", text.encode(), "meaning.md")
+    assert turns(chat) == [
+        ("user", "What does the 529 mean?"),
+        ("assistant", "A 529 means the API is overloaded for now; Claude Code retries by itself."),
+    ]
+    kinds = [block["type"] for block in chat.turns[1].blocks or []]
+    assert kinds == ["thinking", "tool_use", "tool_result", "text"]
+    assert chat.dropped == {"message metadata": 1}
+    assert chat.title == "Meaning clarification"
