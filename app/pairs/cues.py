@@ -470,6 +470,8 @@ ACCEPTANCE_CUES = (
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
         r"why does (?:that|this|it) (?:work|help)\b",
         r"什[么麼]意思", r"どういう意味",
+        # "add_argument的action参数作用" ("what the action parameter does"), a real Cursor session in Chinese.
+        r"(?:参数|參數|函数|函數|方法|选项|選項)?的?作用(?:是什[么麼])?\W*$", r"有什[么麼]用",
         # "amortisman tam olarak ne demek" ("what does depreciation mean exactly"), the same in other languages;
         # "what does --frozen-lockfile actually do? is it the same thing as npm ci?".
         r"ne demek\b", r"что (?:такое|значит|означает)\b", r"was (?:bedeutet|heißt)\b", r"veut dire quoi\b",

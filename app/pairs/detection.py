@@ -159,7 +159,7 @@ _NEW_WORK = re.compile(
 # in more detail, please"), Korean "...해 주세요"; Chinese opens with it: "请...", "幫我建立 README" ("help me create a
 # README"), "建立一個 requirements.txt" ("create a requirements.txt").
 _REQUEST_OPENER = re.compile(
-    r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
+    r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|将|將|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
     r"|实现|實現|实作|實作|开发|開發|写一|寫一|翻译|翻譯|解释一下|解釋一下|说说|說說|讲讲|講講|介绍一下|介紹一下|告诉我|告訴我)"
 )
 # "Make it so the squares have a fixed size. Currently they change with the window": the request says what is wrong.

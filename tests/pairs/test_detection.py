@@ -2130,3 +2130,13 @@ def test_how_can_i_be_asks_for_advice():
 def test_you_are_right_in_chinese_concedes():
     _score, signals = _pair(ANSWER, "如果文件不存在怎么办", "您说得对！" + REVISION)
     assert "chosen-revises" in signals
+
+
+@pytest.mark.parametrize(
+    # A real Cursor session in Chinese: "save the data as a list", "what the action parameter of add_argument does".
+    "reply",
+    ["将数据保存为list", "add_argument的action参数作用"],
+)
+def test_a_chinese_request_and_a_question_about_what_a_parameter_does_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
