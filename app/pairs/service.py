@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, insert, update
+from sqlalchemy import String, Table, and_, cast, insert, update
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -158,14 +158,17 @@ def _redetect_conversations(
 ) -> None:
     turns_by_conversation: dict[int, list[tuple[int, str, str]]] = {cid: [] for cid in conversation_ids}
     acting_by_conversation: dict[int, set[int]] = {cid: set() for cid in conversation_ids}
+    # Whether an answer calls tools, asked of the database: the blocks (tool outputs, often large) stay there. A
+    # `tool_use` block's type is the only `"tool_use"` in them (a result's key is `"tool_use_id"`).
+    calls_tools = and_(col(Turn.role) == "assistant", cast(col(Turn.blocks), String).contains('"tool_use"'))
     rows = session.execute(
-        sql_select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text), col(Turn.blocks))
+        sql_select(col(Turn.conversation_id), col(Turn.id), col(Turn.role), col(Turn.text), calls_tools)
         .where(col(Turn.conversation_id).in_(conversation_ids))
         .order_by(col(Turn.conversation_id), col(Turn.index))
     )
-    for conversation_id, turn_id, role, text, blocks in rows:
+    for conversation_id, turn_id, role, text, acts in rows:
         turns = turns_by_conversation[conversation_id]
-        if role == "assistant" and any(block.get("type") == "tool_use" for block in blocks or ()):
+        if acts:
             acting_by_conversation[conversation_id].add(len(turns))
         turns.append((turn_id, role, text))
     existing = {

@@ -404,3 +404,44 @@ def test_redetection_reaches_across_no_answer_without_words(engine: Engine) -> N
     # The rejected tool calls answered nothing: the first answer has no revision, the next question no pushback.
     assert _redetect(engine) == (1, 0, 0, 0)
     assert detect_pairs([turn for turn in texts if turn[1]]) != []  # passed over, it would have made a pair
+
+
+class TestRedetectionOfAgentsAnswers:
+    def test_a_revision_that_calls_tools_is_not_too_short_at_redetection(self, engine: Engine) -> None:
+        # The revision's words are one line; its work is an edit (a tool call stored in its blocks), and a tool
+        # result whose key names the call must not count as one.
+        answer = (
+            "Ran the tests and checked the cache.\n\n"
+            + "The cache lives in ~/.cache/y and is read on start. " * 40
+        )
+        texts = [
+            ("user", "make y start faster with a cache"),
+            ("assistant", answer),
+            ("user", "No the key is you need to check and exit before all the imports"),
+            (
+                "assistant",
+                "Ah, now I understand! Check the cache and exit before the imports. Let me modify the file:",
+            ),
+        ]
+        with Session(engine, expire_on_commit=False) as session:
+            _, turns = _add_conversation(session, texts)
+            turns[1].blocks = [{"type": "tool_result", "tool_use_id": "t0", "content": "ok"}]
+            turns[3].blocks = [
+                {"type": "text", "chars": 90},
+                {"type": "tool_use", "id": "t1", "name": "edit_file", "input": {"path": "y.py"}},
+            ]
+            session.commit()
+        assert _redetect(engine)[1] == 1
+        ((_, _, _, signals, _, _),) = _pair_state(engine).values()
+        assert "chosen-too-short" not in signals
+        # The answer before, which only holds a result, is no answer at work: its reply to the person stays scored.
+        with Session(engine) as session:
+            turn = session.get(Turn, turns[3].id)
+            assert turn is not None
+            turn.blocks = None
+            session.add(turn)
+            session.execute(delete(Pair))
+            session.commit()
+        assert _redetect(engine)[1] == 1
+        ((_, _, _, signals, _, _),) = _pair_state(engine).values()
+        assert "chosen-too-short" in signals

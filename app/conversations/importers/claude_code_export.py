@@ -38,6 +38,7 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
+from ._fences import closes, opens
 from ._json import BOM, BadRecord
 from ._records import read_text
 from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
@@ -134,14 +135,19 @@ def _demo_in_docs(text: str) -> bool:
     """Whether the first prompt or answer sits in a code block of a Markdown document (a plugin's README showing a
     session: headings and prose, then the demo fenced), not in a transcript (a pasted session a person fenced whole
     opens with its fence)."""
-    fenced = headed = False
+    fence, headed = "", False
     for line in text.splitlines():
-        if line.startswith("```"):
-            fenced = not fenced
-        elif not fenced and line.startswith("#"):
+        if fence:
+            if closes(line, fence):
+                fence = ""
+            elif _PROMPT.match(line) or _ANSWER.match(line):
+                return headed
+        elif fence := opens(line):
+            continue
+        elif line.startswith("#"):
             headed = True
         elif _PROMPT.match(line) or _ANSWER.match(line):
-            return fenced and headed
+            return False
     return False
 
 
