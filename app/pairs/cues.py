@@ -398,6 +398,8 @@ ACCEPTANCE_CUES = (
         # A greeting alone, as people open a new exchange in a saved chat app's log ("hello", "hey there").
         r"^(?:hi|hello|hey|yo|hola|ola|olá|bonjour|salut|hallo|ciao|привет|你好|こんにちは|안녕(?:하세요)?)"
         r"(?: (?:there|again|bro|buddy|all|brother|sister|friend|mate|man|dude|guys))?\W*$",
+        # "hello how are you today": small talk opening the next exchange.
+        r"^(?:(?:hi|hello|hey)\W*)?how are you(?: doing)?(?: today)?\W*$",
         # What people type to try an app's chat ("test", "exit"), in saved logs of hobby bots.
         r"^(?:test|testing|test message|exit|quit|ping|hello world)\W*$",
         r"^(?:coucou|하이|hej|oi)\W*$",

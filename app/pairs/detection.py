@@ -196,6 +196,17 @@ _DELIGHT = re.compile(
     "[\U0001f60d\U0001f970\U0001f929\u2764\U0001f44d\U0001f64f\U0001f525\U0001f44c\U0001f60a\U0001f604\U0001f389\U0001f973\u263a]"
 )
 _WRONG_OUTPUT = next(cue for cue in PUSHBACK_CUES if cue.name == "wrong-output")
+# One bare word in a Latin or Cyrillic script ("storage", "skills", "Projects."): a topic or a command, as people
+# drive menu-like bots in saved logs, unless it is one of the words people answer a failed fix with.
+_BARE_WORD = re.compile(r"\s*([A-Za-z\u00c0-\u024f\u0400-\u04ff]{2,20})[.!]?\s*")
+_STILL_WORDS = frozenset(
+    (
+        "still", "same", "again", "nothing", "nada", "empty", "null", "none", "nil", "undefined", "nan", "blank",
+        "zero", "timeout", "worse", "hmm", "hm", "huh", "meh", "ugh", "wtf", "seriously", "really", "nie", "nein",
+        "non", "não", "nao", "нет", "опять", "ещё", "еще", "noch", "immer", "encore", "toujours", "todavía",
+        "sigue", "ainda", "igual", "pareil", "gleich", "dasselbe", "idem", "unchanged", "wrong", "nope", "nah",
+    )
+)  # fmt: skip
 # A number set against another, as a wrong result is: "i think california is 21 days not 30", "it's 4 not 6".
 _NUMBER_NOT = re.compile(r"\b(\d[\d.,]*)\s?(?:%|[^\W\d]+)? not \d")
 # "slide 2 says revenue up 12%. its 21": the right number stated last, against one the answer gave.
@@ -542,6 +553,7 @@ def _score(
         and (not reply or any(character.isalnum() for character in reply))
         # "hay quá ạ 😍 viết tiếp đi bạn" ("so good, keep writing"): delight in any language is no problem stated.
         and _DELIGHT.search(reply) is None
+        and not _names_topic(reply)
         and not _answers_question(answer, reply)
         and not _gives_what_was_asked(answer, reply)
     ):
@@ -686,6 +698,12 @@ _COMMON_WORDS = frozenset(
         "would",
     )
 )
+
+
+def _names_topic(reply: str) -> bool:
+    """A reply of one bare word that says nothing about a failure: a topic or a command ("storage", "skills")."""
+    bare = _BARE_WORD.fullmatch(reply)
+    return bare is not None and bare.group(1).lower() not in _STILL_WORDS
 
 
 def _gives_what_was_asked(answer: str, reply: str) -> bool:

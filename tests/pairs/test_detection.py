@@ -2140,3 +2140,19 @@ def test_you_are_right_in_chinese_concedes():
 def test_a_chinese_request_and_a_question_about_what_a_parameter_does_state_no_problem(reply):
     score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
     assert score < DEFAULT_THRESHOLD, signals
+
+
+# heuristic-15: from the seventh fetch of real files (saved logs of hobby bots).
+@pytest.mark.parametrize(
+    "reply", ["storage", "skills", "Projects.", "hello how are you today", "how are you?"]
+)
+def test_a_bare_topic_word_and_small_talk_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert "states-problem" not in signals
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize("reply", ["still", "same", "Nie."])
+def test_a_bare_word_that_answers_a_failed_fix_still_states_one(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score >= DEFAULT_THRESHOLD, signals

@@ -44,6 +44,7 @@ _CHAT_KEYS = (
     "conversation",
     "conversation_history",
     "dialog",
+    "chat",
     # A user's record holding their chat: `{"email": ..., "chats": [exchanges]}` (listed under `history`, a real app).
     "chats",
 )
@@ -83,7 +84,11 @@ _EXCHANGES = tuple(
     if (prompt, answer) != ("input", "output")
 )
 _SPEAKER_KEYS = ("sender", "author", "speaker")
-_TEXT_KEYS = ("content", "text", "message", "value")
+# `q` and `a` beside `is_user` (a real assistant's history: `{"is_user": false, "a": "..."}`).
+_TEXT_KEYS = ("content", "text", "message", "value", "q", "a")
+_ANSWER_NAMES = frozenset(
+    ("assistant", "ai", "bot", "model", "chatbot", "gpt", "chatgpt", "claude", "gemini")
+)
 _PERSON = frozenset(
     ("user", "human", "you", "me", "person", "customer", "client", "私", "我", "用户", "用戶", "使用者",
      "ユーザー", "사용자", "나", "usuario", "usuário", "utilisateur", "benutzer")
@@ -91,7 +96,7 @@ _PERSON = frozenset(
 _SYSTEM = frozenset(("system", "developer"))
 _PREFIXED = re.compile(r"\s*(?:\*\*)?([^\s:\uff1a*\[\]]{1,24}|\[[^\]\n]{1,24}\])(?:\*\*)?\s*[:\uff1a]\s?")
 _LINE_SPEAKER = re.compile(r"\n(?:\*\*)?([^\s:\uff1a*\[\]]{1,24})(?:\*\*)?\s*[:\uff1a]\s?")
-_ID = re.compile(r"[0-9a-fA-F-]{8,}|\d+|[\w.@+-]*\d[\w.@+-]*")
+_ID = re.compile(r"[0-9a-fA-F-]{8,}|\d+|[\w.@+:-]*\d[\w.@+:-]*")
 _NO_TALK = "saved chat without a prompt and an answer"
 _HEAD_KEYED = re.compile(rb'\A\s*\{\s*"[^"\n]{1,120}"\s*:\s*(?:\[\s*\{|\{)')
 _HEAD_ROLE = re.compile(
@@ -126,7 +131,7 @@ def message(item: Any) -> tuple[str, str] | None:
         return None
     text = _text(item)
     if text is None:
-        return None
+        return _named_message(item)
     role = item.get("role")
     if type(role) is str and role:
         return _speaker_role(role) if role.lower() not in ("tool", "function") else "tool", text
@@ -139,13 +144,38 @@ def message(item: Any) -> tuple[str, str] | None:
     return None
 
 
+def _named_message(item: dict[str, Any]) -> tuple[str, str] | None:
+    """A message saved as one key, the speaker, holding its text (`{"USER": "..."}`, `{"assistant": "..."}`)."""
+    if len(item) != 1:
+        return None
+    ((name, text),) = item.items()
+    if type(text) is not str or type(name) is not str:
+        return None
+    lowered = name.lower()
+    if lowered in _PERSON:
+        return "user", text
+    return ("assistant", text) if lowered in _ANSWER_NAMES else None
+
+
+# An answer's key a chatbot named after itself or its machinery (`hitesh_bot`, `machine_response`, `gpt_reply`).
+_ANSWER_NAMED = re.compile(r"(?:^|_)(?:bot|ai|gpt|llm|machine|model)_(?:response|reply|answer|output)$|_bot$")
+
+
 def exchange(item: Any) -> tuple[str, str] | None:
-    """(prompt, answer) of an exchange record, or None."""
+    """(prompt, answer) of an exchange record (its keys in any case), or None."""
     if type(item) is not dict:
         return None
     for prompt, answer in _EXCHANGES:
         if type(item.get(prompt)) is str and type(item.get(answer)) is str:
             return item[prompt], item[answer]
+    lowered = {key.lower(): value for key, value in item.items() if type(key) is str and type(value) is str}
+    for prompt, answer in _EXCHANGES:
+        if prompt in lowered and answer in lowered:
+            return lowered[prompt], lowered[answer]
+    prompt_key = next((key for key in _PROMPT_KEYS[:4] if key in lowered), None)
+    named = [key for key in lowered if _ANSWER_NAMED.search(key)]
+    if prompt_key is not None and len(named) == 1:
+        return lowered[prompt_key], lowered[named[0]]
     return None
 
 
@@ -409,8 +439,8 @@ def _keyed_conversation(filename: str, key: str, value: Any) -> ParseResult:
     title = next((value[k] for k in _TITLE_KEYS if type(value) is dict and type(value.get(k)) is str), None)
     if type(value) is dict and type(value.get("id")) in (str, int):
         key = str(value["id"])
-    if title is None and _ID.fullmatch(key) is None:
-        title = key
+    if title is None and _ID.fullmatch(key) is None and key not in _LIST_KEYS + _CHAT_KEYS:
+        title = key  # a chat's name, not an id or the container's own key (`{"conversations": [...]}`)
     user = next(turn for turn in turns if turn.role == "user")
     return ParsedConversation(
         external_id=f"{filename}:{key}",

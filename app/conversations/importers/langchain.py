@@ -7,7 +7,8 @@ Shape from `langchain_core.messages` (`messages_to_dict`, `message_to_dict`) and
 `FileChatMessageHistory`. `content` is text or a list of parts (`{type: "text", text}`; images are counted as
 dropped); an `ai` message's `tool_calls` (`{name, args, id}`) are tool calls of the answer and `tool` messages
 (`tool_call_id`) their results; `system` messages are the system prompt. The file's path is the external id and
-the first prompt the title.
+the first prompt the title. Scripts that save messages themselves also write them flat (`[{type: "human", content}]`,
+the `data` object's fields beside `type`): read the same way.
 
 LangChain.js's `FileSystemChatMessageHistory` keeps every session in one file (`.history/history.json`, which
 projects commit): `{<user id>: {<session id>: {messages: [...]}}}`, the messages in `messages_to_dict`'s shape; each
@@ -47,6 +48,8 @@ def _kind_and_data(message: dict[str, Any], where: str) -> tuple[str, dict[str, 
         data = message.get("kwargs")
     else:
         kind, data = message.get("type"), message.get("data")
+        if "data" not in message and "content" in message:
+            data = message  # written flat: the message's fields beside its type
     if kind not in _KINDS:
         raise BadRecord(
             f"{where}.type: expected human, ai, system or tool, got {orjson.dumps(kind).decode()}"
@@ -80,7 +83,10 @@ def looks(record: dict[str, Any]) -> bool:
     if record.get("lc") == 1 and record.get("type") == "constructor":
         names = record.get("id")
         return type(names) is list and bool(names) and type(names[-1]) is str and names[-1] in _CLASSES
-    return record.get("type") in _KINDS and type(record.get("data")) is dict and "content" in record["data"]
+    if record.get("type") not in _KINDS:
+        return False
+    data = record.get("data", record)
+    return type(data) is dict and "content" in data
 
 
 def _sessions(record: dict[str, Any]) -> list[tuple[str, str, Any]] | None:
@@ -125,7 +131,9 @@ class LangChainImporter:
             head,
             opener=b"[",
             looks=looks,
-            hint=lambda h: (b'"type": "human"' in h or b'"type":"human"' in h) and b'"data"' in h,
+            hint=lambda h: (
+                (b'"type": "human"' in h or b'"type":"human"' in h) and (b'"data"' in h or b'"content"' in h)
+            ),
         )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:

@@ -450,7 +450,9 @@ def _markers(lines: list[str]) -> list[Marker]:
         headings = [marker for marker in headings if not marker[3].endswith(" said")]
     if not headings:
         with_named = _with_named_speaker(markers, named_others)
-        return with_named if with_named is not markers else _with_plain_name(markers, plain_others)
+        if with_named is not markers:
+            return with_named
+        return _plain_labels(plain_others) if not markers else _with_plain_name(markers, plain_others)
     if all(role != "user" for _, role, _, _ in headings):
         headings = sorted(headings + _handle_headings(headings, levels, others))
     exporter = headings[0][3] in _EXPORTER_NAMES
@@ -557,6 +559,23 @@ def _with_plain_name(markers: list[Marker], named: list[tuple[int, str, str]]) -
     return sorted(
         markers + [(index, "user", False, rest) for index, named_as, rest in named if named_as == name]
     )
+
+
+def _plain_labels(named: list[tuple[int, str, str]]) -> list[Marker]:
+    """Markers of a plain-text log written with two bare names for the sides that are too common to take alone
+    (`You: ...` / `Bot: ...`, a real companion bot's `chat_history.txt`): both known names, one for each side,
+    twice at least, taking turns nine times in ten."""
+    labelled = [(index, _SPEAKERS[name], rest) for index, name, rest in named if name in _SPEAKERS]
+    roles = [role for _, role, _ in labelled]
+    if roles.count("user") < 2 or roles.count("assistant") < 2:
+        return []
+    names = {(name, _SPEAKERS[name]) for _, name, _ in named if name in _SPEAKERS}
+    if len(names) != 2:
+        return []
+    turns = sum(first != second for first, second in pairwise(roles))
+    if turns * 10 < (len(roles) - 1) * 9:
+        return []
+    return [(index, role, False, rest) for index, role, rest in labelled]
 
 
 def _closes_later(lines: list[str], start: int) -> bool:

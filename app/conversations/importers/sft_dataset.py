@@ -260,9 +260,19 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     )
 
 
+# A logged call's settings, and the times a chat app stamps its exchanges with.
+_SETTINGS = ("model", "temperature", "top_p", "max_tokens", "options", "parameters")
+_TIMES = ("timestamp", "time", "created_at", "date", "datetime", "ts", "timestamp_utc")
+
+
 def _is_logged_exchange(record: dict[str, Any]) -> bool:
-    """`{prompt, response}` without HelpSteer's ratings, or `{user, assistant}`: strings, no preference beside them."""
+    """`{prompt, response}` without HelpSteer's ratings, or `{user, assistant}`: strings, no preference beside them.
+
+    Exchanges stamped with a time and no call settings are a chat app's log of one chat (seconds apart, each
+    answering the one before): the chat-log reader's, which reads them as one conversation."""
     if "chosen" in record or "rejected" in record:
+        return False
+    if any(key in record for key in _TIMES) and not any(key in record for key in _SETTINGS):
         return False
     if type(record.get("user")) is str and type(record.get("assistant")) is str:
         return True

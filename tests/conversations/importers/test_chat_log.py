@@ -340,3 +340,86 @@ def test_users_records_each_holding_their_chats_exchanges_under_history() -> Non
         ("assistant", "A lock."),
     ]
     assert turns(second) == [("user", "ping"), ("assistant", "pong")]
+
+
+def test_exchange_keys_in_any_case_and_answers_named_after_the_bot_are_one_chat() -> None:
+    # Real logs: a Discord bot's `{User, Bot}`, a voice assistant's `{user_input, machine_response}` lines, and a
+    # persona bot whose app renamed the answer's key mid-file (`assistant`, then `hitesh_bot`).
+    capitals = _json(
+        [{"User": "Olá", "Bot": "Olá! Em que posso ajudar?"}, {"User": "tudo bem?", "Bot": "Sim."}]
+    )
+    assert detect_format(capitals, "conversation_history.json") == "chat-log"
+    assert [t.text for t in parse_one("chat-log", capitals, "conversation_history.json").turns] == [
+        "Olá",
+        "Olá! Em que posso ajudar?",
+        "tudo bem?",
+        "Sim.",
+    ]
+    machine = b'{"user_input": "weer?", "machine_response": "Zonnig.", "parsed_response": "Zonnig."}\n' * 2
+    assert detect_format(machine, "conversation_log.json") == "chat-log"
+    assert len(parse_one("chat-log", machine, "conversation_log.json").turns) == 4
+    renamed = _json(
+        [
+            {"timestamp": "2025-04-10 22:44:58", "user": "hello sir", "assistant": "Hanji!"},
+            {"timestamp": "2025-04-10 22:46:01", "user": "cohort kab?", "hitesh_bot": "Jaldi."},
+        ]
+    )
+    assert detect_format(renamed, "chat_history.json") == "chat-log"
+    chat = parse_one("chat-log", renamed, "chat_history.json")
+    assert turns(chat)[2:] == [("user", "cohort kab?"), ("assistant", "Jaldi.")]
+    # Without a key that names the answer, a record is no exchange.
+    assert detect_format(_json([{"user": "hi", "mood": "happy"}]), "x.json") != "chat-log"
+
+
+def test_timestamped_user_and_assistant_records_are_one_chat_and_logged_calls_stay_apart() -> None:
+    # A voice session saved as `[{user, assistant, timestamp}]`, seconds apart: one chat. Logged API calls with
+    # their settings (`model`, `temperature`) stay one conversation each (test_sft_datasets).
+    session = _json(
+        [
+            {"user": " tell me a story.", "assistant": "Once upon a time...", "timestamp": 1742811442.49},
+            {"user": " shorter.", "assistant": "A fox ran.", "timestamp": 1742811446.09},
+        ]
+    )
+    assert detect_format(session, "conversation_history.json") == "chat-log"
+    chat = parse_one("chat-log", session, "conversation_history.json")
+    assert [t.text for t in chat.turns] == [
+        "tell me a story.",
+        "Once upon a time...",
+        "shorter.",
+        "A fox ran.",
+    ]
+    logged = _json([{"user": "2+2?", "assistant": "4", "model": "qwen", "timestamp": "2026-06-27T09:05:39Z"}])
+    assert detect_format(logged, "chat_history.json") == "sft-dataset"
+
+
+def test_messages_saved_as_their_speakers_key_and_q_and_a_beside_is_user() -> None:
+    # A real offline assistant's chats.json: `{<id>: {title, chat: [{"USER": ...}, {"ASSISTANT": ...}]}}`.
+    store = _json(
+        {
+            "ab043a49-5eb7-402e-97b8-b06fc69ff6b9": {
+                "title": "This is new chat",
+                "chat": [{"USER": "Hi, how are you?"}, {"ASSISTANT": "Fine, thanks."}],
+            }
+        }
+    )
+    assert detect_format(store, "chats.json") == "chat-log"
+    chat = parse_one("chat-log", store, "chats.json")
+    assert (chat.title, turns(chat)) == (
+        "This is new chat",
+        [("user", "Hi, how are you?"), ("assistant", "Fine, thanks.")],
+    )
+    # An Indonesian assistant's history: `{"is_user": true, "q": ...}`, `{"is_user": false, "a": ...}`.
+    asked = _json([{"is_user": True, "q": "Halo"}, {"is_user": False, "a": "Halo! Ada yang bisa dibantu?"}])
+    assert detect_format(asked, "chat_history.json") == "chat-log"
+    assert turns(parse_one("chat-log", asked, "chat_history.json")) == [
+        ("user", "Halo"),
+        ("assistant", "Halo! Ada yang bisa dibantu?"),
+    ]
+
+
+def test_a_container_key_or_a_compound_id_is_no_title() -> None:
+    # `{"conversations": [exchanges]}` (a LangChain agent's memory.json) and a Telegram bot's `"<chat>:<user>"` key.
+    memory = _json({"conversations": [{"user": "Hello my name is Bill", "assistant": "Hello, Bill."}]})
+    assert parse_one("chat-log", memory, "memory.json").title == "Hello my name is Bill"
+    keyed = _json({"6156401666:6156401666": {"full_name": "A", "messages": HI}})
+    assert parse_one("chat-log", keyed, "chat_history.json").title == "Is the ferry running today?"

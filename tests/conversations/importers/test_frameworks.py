@@ -206,3 +206,19 @@ def test_langchain_js_history_store_is_a_conversation_per_session() -> None:
         "No, it's Canberra.",
         "You're right: Canberra is the capital.",
     ]
+
+
+def test_langchain_messages_written_flat_without_their_data_object() -> None:
+    # A real script's chat_history.json: `[{"type": "system" | "human" | "ai", "content": ...}]`.
+    data = json.dumps(
+        [
+            {"type": "system", "content": "You are a helpful assistant."},
+            {"type": "human", "content": "heyyy"},
+            {"type": "ai", "content": "Hey there! How can I help you today?"},
+        ]
+    ).encode()
+    assert detect_format(data, "chat_history.json") == "langchain"
+    (chat,) = list(get_importer("langchain").parse(io.BytesIO(data), "chat_history.json"))
+    assert isinstance(chat, ParsedConversation)
+    assert chat.system_prompt == "You are a helpful assistant."
+    assert turns(chat) == [("user", "heyyy"), ("assistant", "Hey there! How can I help you today?")]

@@ -609,3 +609,24 @@ def test_an_early_specstory_files_escaped_part_headers_are_not_answer_text() -> 
     (chat,) = parse("specstory", text.encode(), "2025-02-18_cache.md")[0]
     assert isinstance(chat, ParsedConversation)
     assert chat.turns[1].text == "Adding it.\n\nDone: the cache is in cache.py."
+
+
+def test_a_plain_log_of_you_and_bot_lines_is_a_transcript() -> None:
+    # A real companion bot's chat_history.txt: bare `You:` / `Bot:` labels, which alone on a line of an answer are
+    # too common to take, here taking turns throughout.
+    data = (
+        b"You: what hobby should I pick?\nBot: Drawing.\n\nYou: what do I need to start?\n"
+        b"Bot: A pencil and paper.\nYou may also want an eraser.\n\nYou: thanks\nBot: You're welcome!\n"
+    )
+    assert detect_format(data, "chat_history.txt") == "markdown"
+    chat = parse_one("markdown", data, "chat_history.txt")
+    assert turns(chat) == [
+        ("user", "what hobby should I pick?"),
+        ("assistant", "Drawing."),
+        ("user", "what do I need to start?"),
+        ("assistant", "A pencil and paper.\nYou may also want an eraser."),
+        ("user", "thanks"),
+        ("assistant", "You're welcome!"),
+    ]
+    # One `You:` line and one `Bot:` line are too few to call a transcript.
+    assert detect_format(b"You: hi\nBot: hello\n", "notes.txt") is None
