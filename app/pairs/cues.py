@@ -88,6 +88,8 @@ PUSHBACK_CUES = (
         # back as a complaint.
         r"why (?:are|were) you (?:\w+ ){0,2}(?:putting|adding|using|changing|removing|starting|counting|writing|making)\b",
         r"why did you (?:add|put|use|change|remove|start|count|write|make|delete|drop)\b",
+        # "why did you touch package.json" (an agent's edit the person did not ask for).
+        r"why did you (?:touch|modify|edit|rename|move|install|bump|upgrade|downgrade|revert|rewrite|disable|skip)\b",
         r"(?:didn't|doesn't|does not|did not|never) (?:\w+ )?(?:mention|address|cover|consider|answer)",
         r"no mention of\b", r"nothing (?:about|on)\b", r"without (?:comparing|explaining|justifying)\b",
         r"what about (?:the )?(?:trade-?offs?|edge cases|failures?|downsides)",
@@ -346,6 +348,10 @@ ACCEPTANCE_CUES = (
         r"^(?!nothing |still |never |none |it )\w+ (?:now )?works\b(?![^.!?\n]*(?:\?| but\b| not\b))",
         r"可以了", r"成功了", r"解[决決]了", r"搞定", r"跑通了", r"能用了", r"没问题了", r"沒問題了", r"正常了",
         r"動きました", r"動いた", r"直りました", r"解決しました", r"うまくいき", r"ใช้ได้", r"[没沒]再",
+        # Russian "заработало" ("it started working"), Rioplatense "anda joya" ("works great").
+        # Korean "잘 들어가져요" / "잘 돼요" ("gets in fine", "works fine").
+        r"잘 (?:돼요|됩니다|되네요|되고|들어가|작동|동작)",
+        r"заработал[оаи]?\b", r"сработал[оаи]?\b", r"(?:ya )?anda (?:joya|bien|perfecto)\b", r"^ya anda\b",
     )),
     Cue("agrees", -1.4, (
         r"makes sense\b", r"good to know\b", r"got it\b", r"understood\b", r"fair enough\b", r"sounds good\b",
@@ -383,6 +389,9 @@ ACCEPTANCE_CUES = (
     Cue("new-topic", -1.2, (
         r"follow[- ]?up\b", r"last thing\b", r"one (?:more|last) (?:thing|question)\b", r"another question\b",
         r"(?:separate|unrelated|different|new) (?:question|topic|thing|issue|problem|bug)\b", r"^next\b",
+        # "unrelated, but while you're in ProjectMenu: it's been crashing for ages": the next task, said so.
+        r"^(?:unrelated|totally unrelated|side note|off[- ]topic|different topic|separately)\b",
+        r"다음으로", r"다음은\b",
         r"next:", r"moving on\b", r"anyway,? (?:what|how|can|could|should|do|does|is|are|any)\b",
         r"diff (?:thing|question|topic)\b", r"ahora (?:ponle|pon|dime|hazme|calcula|ponme)\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",
@@ -407,6 +416,11 @@ ACCEPTANCE_CUES = (
     # "good.", "cool.", "sure.", "yes shoes pls": the reply opens by going along with the answer.
     Cue("goes-along", -0.8, (
         r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright|dale|listo|vale|tamam)\b(?![,.!…]* (?:but|though|however|so|pero|ama)\b)",
+        # "huh ok fine, always mix those up. go with v2", "bien. añade ...", "badhiya. ab form pe ... daal de": the
+        # answer taken (a sound of surprise first), in a few languages, unless a "but" follows.
+        r"^(?:huh|hm+|ah|oh)\W+(?:ok|okay|fine|alright)\b(?![,.!…]* (?:but|though|however)\b)",
+        r"^(?:bien|muy bien|très bien|badhiya|badiya|bahut badhiya|mast|shandaar|sahi hai|theek hai|thik hai)\b"
+        r"(?![,.!…]* (?:pero|mais|but|par|lekin)\b)",
         # A coding agent's "y" (yes): alone or before an approval, not Spanish "y" ("and").
         r"^y(?:\W*$|\W+(?:looks|lgtm|go|do it|do that|sure|pls|please|continue|ok|okay|proceed)\b)",
         # "ah ok, vas-y alors", "reszta ok, działaj", "sweet. open a PR": go ahead, in a few languages.
@@ -452,6 +466,9 @@ ACCEPTANCE_CUES = (
         r"(?:on|in) the wrong (?:branch|folder|directory|env|environment|venv|tab|project|account|machine|server)\b",
         r"mali (?:pala )?(?:ang )?(?:na-?type|nailagay|nasulat|nailista) ko\b",
         r"erro meu\b", r"culpa minha\b", r"foi mal\b", r"mi error\b", r"error mío\b", r"culpa mía\b",
+        # "lo había escrito mal yo", "always mix those up": the person's own slip.
+        r"(?:lo|la) (?:había |habia )?(?:escrito|puesto|copiado) mal\b", r"i always (?:mix|get) (?:those|these|them) (?:up|mixed up)\b",
+        r"always mix (?:those|these|them) up\b",
         r"mein fehler\b", r"meine schuld\b", r"ma faute\b", r"mon erreur\b", r"colpa mia\b", r"errore mio\b",
         r"我的[错錯]", r"我搞[错錯]", r"我弄[错錯]", r"我打[错錯]", r"我看[错錯]", r"我漏了", r"私の(?:ミス|間違)",
         r"自分の(?:ミス|間違)", r"タイプミス",
@@ -517,6 +534,8 @@ ACCEPTANCE_CUES = (
         r"^(?:go|go ahead|proceed|do it|lgtm|yes|yep|ok|okay|sure)\W*$", r"^lgtm\b",
         # Indonesian: "ya", "iya, lanjut", "sudah saya ganti" ("I've switched it", after the agent asked for it).
         r"^(?:ya|iya|iyaa|yup|oke|okey|sip|boleh|lanjut|lanjutkan|gas)(?:\W+(?:lanjut|lanjutkan|gas|silakan))?\W*$",
+        # "lanjut bikin notifikasi emailnya" ("go on, make the email notification").
+        r"^(?:lanjut|lanjutkan)\W+(?:bikin|buat|bikinin|buatkan|tambah|tambahkan|pasang|ke|dengan)\b",
         r"^sudah (?:saya |aku |ku)?(?:ganti|ubah|aktifkan|switch|pindah|install|setting|set)\w*\W*$",
         # The plan approved: Cursor's "Implement the plan as specified ..." and Claude Code's "Implement the following
         # plan:", which the tools send when the person clicks to build it.

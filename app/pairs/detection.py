@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 
-DETECTOR_VERSION = "heuristic-14"
+DETECTOR_VERSION = "heuristic-15"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -195,6 +195,8 @@ _ERROR_OUTPUT = re.compile(
 _DELIGHT = re.compile(
     "[\U0001f60d\U0001f970\U0001f929\u2764\U0001f44d\U0001f64f\U0001f525\U0001f44c\U0001f60a\U0001f604\U0001f389\U0001f973\u263a]"
 )
+_GREEK = re.compile("[\u0370-\u03ff]")
+_GREEK_QUESTION = re.compile("[;\u037e](?=\\s|$)")
 _WRONG_OUTPUT = next(cue for cue in PUSHBACK_CUES if cue.name == "wrong-output")
 # One bare word in a Latin or Cyrillic script ("storage", "skills", "Projects."): a topic or a command, as people
 # drive menu-like bots in saved logs, unless it is one of the words people answer a failed fix with.
@@ -333,6 +335,18 @@ _OBSERVATION = re.compile(
     r"|does nothing|(?:has|had|have) no effect|changes nothing|fix (?:it|this|that|the)\b|korrigier|corrige[zr]?\b|corrígel|\b(?:must|ha(?:s|ve) to|needs? to|muss|doit|debe|tiene que)\b"
 )
 _NO_CONCESSION = -2.5
+# The person granting the revision's point in their next message ("oh lol you're right, i misread the diff", "ok
+# that makes sense, he's a car guy not a lawyer"): the revision explained, and the pushback was theirs to drop.
+_GRANTED = -3.5
+_GRANTS = re.compile(
+    r"\A\W*(?:(?:oh|ah|ahh|ahh?a|ok|okay|lol|haha|hm+|right|yeah|true)\W+){0,3}"
+    r"(?:you'?re (?:absolutely |totally |100% )?right|you are (?:absolutely )?right|i stand corrected|i was wrong"
+    r"|i misread|i misunderstood|my (?:bad|mistake)|that makes sense|makes sense,? (?:then|thanks|he'?s|she'?s|i was)"
+    r"|tienes razón|tiene razón|du hast recht|sie haben recht|tu as raison|vous avez raison|hai ragione"
+    r"|você tem razão|tem razão|ты прав|вы правы|haklısın|masz rację|je hebt gelijk|你说得对|你說得對|我看错了"
+    r"|我看錯了|確かに|おっしゃる通り|그렇네요|맞네요|맞아요)",
+    re.IGNORECASE,
+)
 
 # The opening of a revision that grants a question's point ("Yes, it does", "You're right", "Good catch").
 _CONCEDES = re.compile(
@@ -464,13 +478,15 @@ def _jaccard(words_a: AbstractSet[object], words_b: AbstractSet[object]) -> floa
 
 
 def _score(
-    answer: str, raw_reply: str, revision: str, *, revision_acts: bool = False
+    answer: str, raw_reply: str, revision: str, *, revision_acts: bool = False, after: str | None = None
 ) -> tuple[float, tuple[str, ...]]:
     """Sum the log-odds of what fires in the reply and the revision around it, squashed to 0..1.
 
     `answer` and `revision` are normalized; `raw_reply` is the reply as written (its code blocks, quotes
-    and pastes are told apart before normalizing).
+    and pastes are told apart before normalizing); `after` is the person's next message, if any.
     """
+    if _GREEK.search(raw_reply) is not None:
+        raw_reply = _GREEK_QUESTION.sub("?", raw_reply)  # Greek asks with ";" ("Τι εννοείς ...;")
     own, code, pasted = _split_reply(raw_reply)
     reply = _normalize(own)
     z, signals = (_BIAS + _PASTED, ["long-paste"]) if pasted else (_BIAS, [])
@@ -611,6 +627,9 @@ def _score(
     ):
         z += _NO_CONCESSION
         signals.append("chosen-concedes-nothing")
+    if after is not None and _GRANTS.match(after) is not None:
+        z += _GRANTED
+        signals.append("person-grants-revision")
     if len(revision) >= 1.3 * len(answer):
         z += _EXPANDS
         signals.append("chosen-expands")
@@ -854,7 +873,11 @@ def detect_pairs(
             k += 4 if detour else 2
             continue
         acts = bool(acting) and any(index in acting for index in range(chosen[1], chosen[2] + 1))
-        score, signals = _score(_normalize(answer[3]), reply[3], _normalize(chosen[3]), revision_acts=acts)
+        following = runs[k + 5 if detour else k + 3] if k + (5 if detour else 3) < len(runs) else None
+        after = following[3] if following is not None and following[0] == "user" else None
+        score, signals = _score(
+            _normalize(answer[3]), reply[3], _normalize(chosen[3]), revision_acts=acts, after=after
+        )
         if score >= MIN_STORED_SCORE:
             signals += ("clarified",) if detour else ()
             pairs.append(DetectedPair(answer[2], reply[1], chosen[1], round(score, 3), signals))

@@ -33,6 +33,7 @@ DERIVED_SIGNALS = (
     "rejected-is-question",
     "chosen-is-question",
     "chosen-concedes-nothing",
+    "person-grants-revision",
     "clarified",
 )
 FEATURES: tuple[str, ...] = tuple(

@@ -2156,3 +2156,51 @@ def test_a_bare_topic_word_and_small_talk_state_no_problem(reply):
 def test_a_bare_word_that_answers_a_failed_fix_still_states_one(reply):
     score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+# heuristic-15: from the seventeenth independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "unrelated, but the settings page crashes on save and has for months, fix it\n\n```\nTypeError: x is null\n```",
+        "huh ok fine, i always mix those up. go with the second one",
+        "bien. añade una columna con el total por cliente",
+        "badhiya. ab ek export button bhi daal de",
+        "заработало, алерт проверил руками. коммить",
+        "ya anda joya, gracias. ahora la hoja de febrero",
+        "잘 돼요. 다음으로 로그인 페이지 만들어 주세요",
+        "me tira #¡REF! en todas... ah no, la hoja la había escrito mal yo. ya está",
+        "lanjut bikin notifikasi emailnya",
+    ],
+)
+def test_the_answer_taken_the_next_task_and_own_slips_in_more_words_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_why_did_you_touch_a_file_objects_to_the_agents_edit():
+    score, signals = _pair(ANSWER, "why did you touch the Dockerfile", "Reverted it. " + REVISION)
+    assert "omission" in signals
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_a_greek_question_mark_asks():
+    _score, signals = _pair(ANSWER, "Τι εννοείς με το outbox; Δεν το έχω ξαναδεί", REVISION)
+    assert "states-problem" not in signals
+
+
+def test_the_person_granting_the_revisions_point_next_makes_it_no_pair():
+    # "are you sure? isn't X" answered with why the answer stands, and the person says they misread.
+    answer = "Use `hmac.compare_digest(expected, header)` to compare the signatures:\n\n```python\nok = hmac.compare_digest(a, b)\n```"
+    reply = "are you sure this is safe? isn't comparing with == open to timing attacks"
+    revision = (
+        "Yes. The code does not compare with `==`: `hmac.compare_digest` takes the same time wherever the first "
+        "difference is, so the timing tells an attacker nothing.\n\n```python\nok = hmac.compare_digest(a, b)\n```"
+    )
+    turns = [("user", QUESTION), ("assistant", answer), ("user", reply), ("assistant", revision)]
+    granted = [*turns, ("user", "oh lol you're right, i misread the diff. ok also log the failures")]
+    before = detect_pairs(turns)
+    after = detect_pairs(granted)
+    assert before and before[0].score >= DEFAULT_THRESHOLD
+    assert after and after[0].score < DEFAULT_THRESHOLD
+    assert "person-grants-revision" in after[0].signals
