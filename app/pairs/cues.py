@@ -290,7 +290,7 @@ PUSHBACK_CUES = (
     )),
     # Weak alone: asking for the real thing ("actually", "show me") or about another aspect.
     Cue("wants-specifics", 0.6, (
-        r"actual(?:ly)?\b", r"concrete\b", r"specific(?:ally)?\b", r"exactly\b", r"in practice\b",
+        r"actual(?:ly)?\b", r"concrete\b", r"specific(?:ally)?\b", r"exactly\b(?! what (?:happened|happens|i see|i'm seeing|is happening)\b)", r"in practice\b",
         r"i need\b", r"we need\b", r"i want (?:the|it|a)\b", r"show (?:me|us)\b", r"walk (?:me|us) through\b",
         r"tatsächlich\b", r"konkret", r"ich brauche\b", r"zeig (?:mir|uns)\b", r"concr[eè]t", r"vraiment\b",
         r"j'ai besoin\b", r"montre(?:z)?-(?:moi|nous)\b", r"realmente\b", r"necesito\b", r"muéstrame\b",
@@ -341,6 +341,8 @@ ACCEPTANCE_CUES = (
         r"(?:is|are) (?:now )?(?:working|flowing|green)\b(?![^.!?\n]* but\b)", r"got us (?:down )?to\b", r"helped\b",
         r"^(?:green|all green|passes|passed|passou)\b(?![^.!?\n]* but\b)", r"passou (?:aqui|agora|tb|também)\b",
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
+        # "The results improved significantly. Average speed increased."
+        r"(?:results?|accuracy|performance|speed|scores?|it) (?:improved|got (?:much |a lot )?better)\b(?![^.!?\n]* but\b)",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
         r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
         # "Build ist nicht mehr broken 🎉", "toggle works 👌": what was asked for works.
@@ -361,6 +363,9 @@ ACCEPTANCE_CUES = (
         r"(?:which|that|this) is (?:correct|right|expected)\b", r"as expected\b", r"macht sinn\b", r"ergibt sinn\b", r"gut zu wissen\b", r"alles klar\b", r"verstanden\b",
         r"bon à savoir\b", r"c'est logique\b", r"d'accord\b", r"tiene sentido\b", r"bueno saberlo\b",
         r"de acuerdo\b", r"entendido\b",
+        # "That is exactly what happened.", "exactly, because i run it from the root": the answer's diagnosis confirmed.
+        r"^(?:that(?:'s| is| was) )?exactly (?:what (?:happened|happens|i see|i'm seeing|is happening)|it|right)\b",
+        r"^exactly\b(?![^.!?\n]* but\b)",
         r"明白了", r"懂了", r"[对對]上了", r"原[来來]如此", r"有道理", r"なるほど", r"わかりました", r"分かりました",
     )),
     Cue("praise", -1.3, (
@@ -437,6 +442,12 @@ ACCEPTANCE_CUES = (
         r"^(?:interesting|fair|noted|i see|lol|lmao|haha\w*|wow|neat|sounds (?:reasonable|fine|right|great))\b"
         r"(?![,.!]? (?:but|though|however)\b)",
         r"^so (?:basically|essentially|in short|in other words)\b",
+        # "ooh, that sounds interesting", "lets see that": an offer of the answer's taken up.
+        r"^(?:\w+\W+)?(?:that |this |it )?sounds (?:interesting|good|cool|perfect|awesome|nice|useful)\b(?![,.!]? (?:but|though|however)\b)",
+        r"^(?:let'?s|lets) (?:see|try|do|have) (?:that|it|this|them)\W*$",
+        # "I will use SUMO then.": the person settles on an option the answer gave.
+        r"^(?:ok,? |okay,? |then )?(?:i'll|i will|we'll|we will) (?:use|go with|take|pick|choose|stick with)\b"
+        r"(?![^.!?\n]*\b(?:instead|but|because)\b)",
         r"^(?:bye|goodbye|good night|ttyl|talk (?:later|soon|tomorrow)|gotta go|see you)\b",
         # Yes and goodbye in other languages, opening a reply ("oui j'aurais besoin de conseils", "да именно!",
         # "ок я выхожу", "Тестирую выход, пока", real saved chats), unless a "but" follows.

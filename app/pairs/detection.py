@@ -140,7 +140,7 @@ _NEW_WORK = re.compile(
     r"|set up|install|rename|move|tell me|rerun|re-run|update"
     # Commands and requests real agent sessions and exports hold: "Read the file .env in this directory.", "Use the
     # Glob tool to ...", "Continue to explain ...", "i want to add a dark mode switch", "additionally X should ...".
-    r"|read|use the|delete|open|find|search|check|look at|continue|think about"
+    r"|read|use the|delete|open|find|search|check|look at|continue|think about|expand on|expand upon|elaborate on"
     # An agent's session of instructions, one after the other ("Make the cooldown circle slightly larger", "Let's
     # remove the red highlight", "Change the rule such that ...", "Rewrite the whole script into ...", "count the
     # total lines"): the next change asked for, unless the reply also says what is wrong.
@@ -194,6 +194,12 @@ _ERROR_OUTPUT = re.compile(
 # OK hand, smiling, grinning, party popper and face, smiling face.
 _DELIGHT = re.compile(
     "[\U0001f60d\U0001f970\U0001f929\u2764\U0001f44d\U0001f64f\U0001f525\U0001f44c\U0001f60a\U0001f604\U0001f389\U0001f973\u263a]"
+)
+_APPLIED_IT = next(cue for cue in PUSHBACK_CUES if cue.name == "applied-it")
+# Words that turn a report of what the person did into a problem ("... and now nobody can join").
+_NEGATED = re.compile(
+    r"\b(?:not|no|nobody|nothing|never|none|still|but|now|again|only|can't|cannot|won't|doesn't|didn't|isn't|aren't"
+    r"|wasn't|don't|error|fails?|failed|broke|broken|wrong|same|without)\b|n't\b"
 )
 _GREEK = re.compile("[\u0370-\u03ff]")
 _GREEK_QUESTION = re.compile("[;\u037e](?=\\s|$)")
@@ -427,6 +433,8 @@ def _is_clarifying(text: str) -> bool:
     """A short reply (lower-cased) that mostly asks for context instead of answering."""
     if len(text) > 900 or "?" not in text or "```" in text:
         return False
+    if _CONCEDES.match(text) is not None:
+        return False  # "You're right — the link is wrong. Here's the right one: ... Want a service for it?"
     ends = list(_SENTENCE_END.finditer(text))
     if sum(end[0] == "?" for end in ends) * 2 >= len(ends):
         return True
@@ -478,12 +486,19 @@ def _jaccard(words_a: AbstractSet[object], words_b: AbstractSet[object]) -> floa
 
 
 def _score(
-    answer: str, raw_reply: str, revision: str, *, revision_acts: bool = False, after: str | None = None
+    answer: str,
+    raw_reply: str,
+    revision: str,
+    *,
+    revision_acts: bool = False,
+    after: str | None = None,
+    prompt: str | None = None,
 ) -> tuple[float, tuple[str, ...]]:
     """Sum the log-odds of what fires in the reply and the revision around it, squashed to 0..1.
 
     `answer` and `revision` are normalized; `raw_reply` is the reply as written (its code blocks, quotes
-    and pastes are told apart before normalizing); `after` is the person's next message, if any.
+    and pastes are told apart before normalizing); `prompt` is the person's message the answer answered, and
+    `after` their message after the revision, if any.
     """
     if _GREEK.search(raw_reply) is not None:
         raw_reply = _GREEK_QUESTION.sub("?", raw_reply)  # Greek asks with ";" ("Τι εννοείς ...;")
@@ -509,6 +524,10 @@ def _score(
         # read the urls from a file instead": after going along, "instead" asks for more, not for a fix.
         for cue in _FOLLOWS_PLAN:
             pushback.pop(cue, None)
+    # "I implemented the new reward function.": done as the answer said, and nothing wrong said with it.
+    applied_only = _APPLIED_IT in pushback and _NEGATED.search(reply) is None
+    if prompt and _OWN_MISTAKE not in acceptance and _renames_own_word(prompt, raw_reply):
+        acceptance[_OWN_MISTAKE] = 1
     if _OWN_MISTAKE in acceptance:
         for cue in _FOLLOWS_OWN_MISTAKE:
             pushback.pop(cue, None)
@@ -570,6 +589,7 @@ def _score(
         # "hay quá ạ 😍 viết tiếp đi bạn" ("so good, keep writing"): delight in any language is no problem stated.
         and _DELIGHT.search(reply) is None
         and not _names_topic(reply)
+        and not applied_only
         and not _answers_question(answer, reply)
         and not _gives_what_was_asked(answer, reply)
     ):
@@ -717,6 +737,23 @@ _COMMON_WORDS = frozenset(
         "would",
     )
 )
+
+
+# A name the reply sets right ("DebuggerStepBoundaryではなく、DebuggerStepperBoundaryでした", "not fooBar but
+# foo_bar", "I meant X, not Y"): an identifier, a word with a capital, a digit, an underscore or a dot inside it.
+_NOT_NAME = re.compile(
+    r"(?:\bnot|\binstead of|不是)\s*`?([A-Za-z][\w.]*[A-Z0-9_.][\w.]*)`?"
+    r"|`?([A-Za-z][\w.]*[A-Z0-9_.][\w.]*)`?\s*(?:ではなく|じゃなくて|じゃなく|而不是|이 아니라|가 아니라)"
+)
+
+
+def _renames_own_word(prompt: str, reply: str) -> bool:
+    """Whether the reply sets right a name the person wrote in their own message: their slip, not the answer's."""
+    for found in _NOT_NAME.finditer(reply):
+        name = found.group(1) or found.group(2)
+        if len(name) >= 5 and not name.replace(".", "").isdigit() and name in prompt:
+            return True
+    return False
 
 
 def _names_topic(reply: str) -> bool:
@@ -875,8 +912,14 @@ def detect_pairs(
         acts = bool(acting) and any(index in acting for index in range(chosen[1], chosen[2] + 1))
         following = runs[k + 5 if detour else k + 3] if k + (5 if detour else 3) < len(runs) else None
         after = following[3] if following is not None and following[0] == "user" else None
+        prompt = runs[k - 1][3] if k > 0 and runs[k - 1][0] == "user" else None
         score, signals = _score(
-            _normalize(answer[3]), reply[3], _normalize(chosen[3]), revision_acts=acts, after=after
+            _normalize(answer[3]),
+            reply[3],
+            _normalize(chosen[3]),
+            revision_acts=acts,
+            after=after,
+            prompt=prompt,
         )
         if score >= MIN_STORED_SCORE:
             signals += ("clarified",) if detour else ()

@@ -2201,6 +2201,95 @@ def test_the_person_granting_the_revisions_point_next_makes_it_no_pair():
     granted = [*turns, ("user", "oh lol you're right, i misread the diff. ok also log the failures")]
     before = detect_pairs(turns)
     after = detect_pairs(granted)
-    assert before and before[0].score >= DEFAULT_THRESHOLD
-    assert after and after[0].score < DEFAULT_THRESHOLD
+    assert before
+    assert before[0].score >= DEFAULT_THRESHOLD
+    assert after
+    assert after[0].score < DEFAULT_THRESHOLD
     assert "person-grants-revision" in after[0].signals
+
+
+# heuristic-15: from the seventh fetch of real files (chat pages and logs people published).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I will use SUMO then.",
+        "The results improved significantly.\n\nAverage speed increased.",
+        "That is exactly what happened.\n\nThe traffic lights almost never switch.",
+        "exactly, because i am running this from the repo root",
+        "lets see that",
+        "ooh, that sounds interesting",
+        "Expand on the flashcard study app.",
+    ],
+)
+def test_decisions_reports_of_what_was_done_and_offers_taken_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_a_report_of_what_was_done_states_a_problem_only_with_one():
+    _score, signals = _pair(ANSWER, "I implemented the new reward function.", REVISION)
+    assert "states-problem" not in signals
+
+
+def test_a_report_of_what_was_done_with_a_problem_still_states_one():
+    score, signals = _pair(
+        ANSWER,
+        "i added them to whitelist.json like you said and now nobody can join",
+        REVISION + " " + REVISION,
+    )
+    assert "states-problem" in signals
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_a_revision_that_concedes_and_offers_more_is_no_clarifying_question():
+    # A real ChatGPT page: the corrected link, then "Would you like a systemd service ...?"; "Not found" is
+    # pushback on that revision, not the answer to a clarifying question.
+    turns = [
+        ("user", "I want the proxy on the bastion server"),
+        (
+            "assistant",
+            "Download it: wget https://example.com/proxy-linux-amd64. and run it with -listen 0.0.0.0:5601.",
+        ),
+        ("user", "wget https://example.com/proxy-linux-amd64. is not correct"),
+        (
+            "assistant",
+            "You're right — the link is wrong because of the trailing dot. Here is the right command: wget "
+            "https://example.com/proxy-linux-amd64 then chmod +x it and run it. Would you like a systemd service "
+            "so it starts on reboot?",
+        ),
+        ("user", "Not found"),
+        (
+            "assistant",
+            "Apologies: that release is gone. Take the latest one from the releases page instead: " * 3,
+        ),
+    ]
+    queued = [(p.rejected, p.chosen) for p in detect_pairs(turns) if p.score >= DEFAULT_THRESHOLD]
+    assert queued == [(1, 3), (3, 5)]
+
+
+def test_setting_right_a_name_the_person_wrote_is_their_slip():
+    answer = "`DebuggerStepBoundary` makes the debugger step over code it marks. " * 3
+    slip = "DebuggerStepBoundaryではなく、DebuggerStepperBoundaryでした。同じように説明してください。"
+    revision = "Sorry, my mistake. " + (
+        "`DebuggerStepperBoundary` tells the debugger to run through the marked code when stepping. " * 3
+    )
+    own = detect_pairs(
+        [
+            ("user", "Explain DebuggerStepBoundary"),
+            ("assistant", answer),
+            ("user", slip),
+            ("assistant", revision),
+        ]
+    )
+    assert all(p.score < DEFAULT_THRESHOLD for p in own)
+    # The same words about a name the answer brought in correct the answer.
+    theirs = detect_pairs(
+        [
+            ("user", "Which attribute skips code when stepping?"),
+            ("assistant", answer),
+            ("user", slip),
+            ("assistant", revision),
+        ]
+    )
+    assert theirs
+    assert theirs[0].score >= DEFAULT_THRESHOLD
