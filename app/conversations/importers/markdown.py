@@ -124,6 +124,14 @@ _SAID = re.compile(
 # GitHub Copilot's chat on github.com writes the label with the message's first words (`You said: should I also`,
 # `Copilot said: Yes — if the page can scroll`), the whole message on the next line.
 _SAID_PREVIEW = re.compile(r"[ \t]*(You|Copilot) said: (\S.*?)[ \t]*$")
+# A custom GPT's answers on the same page: `Hedera Hivemind said:` (its name, a few capitalized words), taken only
+# in a file whose person's side is labelled `You said:`.
+_GPT_SAID = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?([A-Z][\w.'&+-]*(?: [A-Z0-9][\w.'&+-]*){0,3}) said:[ \t]*$")
+_CITATION_MARK = re.compile(
+    "[ \t]?\ue200[^\ue201\n]{0,200}\ue201|[\ue200-\ue2ff]"
+    r"|[ \t]?\b(?:cite|filecite|navlist|image_group|i|entity)?(?:turn\d+(?:search|image|news|file|view|fetch|product"
+    r"|video|academia|calculator|forecast|finance|sports)\d+)+"
+)
 _SAID_PERSON = frozenset(("you", "você", "vous avez", "dijiste", "du hast", "你", "您"))
 # What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
 # label below it ("4o"), and the disclaimer under the last one.
@@ -142,6 +150,8 @@ _MODEL_LABEL = re.compile(
     re.IGNORECASE,
 )
 _LINK_FIRST = re.compile(rb"\[[^\]\n\"{}]*\]\([^)\n]*\)")
+_PAGE_TAIL = re.compile(r"[ \t]*(?:(?:No file chosen)+|Sources)[ \t]*$")
+_MORE_SOURCES = re.compile(r"[ \t]*\+\d{1,2}[ \t]*$")
 _DISCLAIMER = re.compile(r"[ \t]*(?:ChatGPT can make mistakes\.|ChatGPT is still generating a response)")
 # A name in bold then a colon, opening a message: `**用户**:`, `**Coach Atlas**: ...`.
 _BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})\*\*[ \t]*:[ \t]*")
@@ -189,6 +199,9 @@ _NOT_NAMES = frozenset(
 _POE_HEADER = re.compile(r"[ \t]*Conversation with (\S[^\n]{0,60}?) \(\d+ messages?\)[ \t]*$")
 # Perplexity's "Export as Markdown": its logo first, each question an `# ` heading and the answer below it, with
 # citation marks (`[^1_2]`), their hidden list, a centred `⁂` and the sources as footnotes.
+# Bing Chat's Markdown export ends each answer with its sources: `Source: Conversation with Bing, 3/9/2023(1) ...`.
+_BING_SOURCE = re.compile(rb"^Source: Conversation with Bing, ", re.MULTILINE)
+_SUPERSCRIPTS = re.compile("[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+")
 _PERPLEXITY_LOGO = re.compile(rb"<img [^>\n]*perplexity\.ai/[^>\n]*pplx[^>\n]*>")
 _PERPLEXITY_NOISE = re.compile(
     r"\[\^\d+(?:_\d+)?\]|<span style=\"display:none\">.*?</span>"
@@ -353,6 +366,7 @@ def _markers(lines: list[str]) -> list[Marker]:
     # `**<unknown name>**:` lines: (line index, name, text after); `Name: text` lines, the same without bold.
     named_others: list[tuple[int, str, str]] = []
     plain_others: list[tuple[int, str, str]] = []
+    gpt_said = any(line.endswith("said:") and _SAID.match(line) for line in lines)
     for index, line in enumerate(lines):
         if fence:
             if closes(line, fence):
@@ -381,7 +395,7 @@ def _markers(lines: list[str]) -> list[Marker]:
         fence = opens(line)
         if fence:
             continue
-        said = _SAID.match(line) or _previewed(lines, index)
+        said = _SAID.match(line) or _previewed(lines, index) or (_GPT_SAID.match(line) if gpt_said else None)
         if said:
             name = next(group for group in said.groups() if group).lower()
             markers.append((index, "user" if name in _SAID_PERSON else "assistant", True, f"{name} said"))
@@ -486,14 +500,21 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
         if lines[0].strip():
             builder.dropped["page text"] += 1
         lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
+    while lines and (not lines[-1].strip() or _PAGE_TAIL.match(lines[-1])):
+        # The message box's "No file chosen" and the "Sources" button under a searched answer.
+        if lines.pop().strip():
+            builder.dropped["page text"] += 1
     if lines and _MODEL_LABEL.match(lines[-1]):
         builder.dropped["page text"] += 1
         lines.pop()
     kept: list[str] = []
     copied = False  # the line before was a Copy button
     for line in lines:
+        if _MORE_SOURCES.match(line) and kept and 0 < len(kept[-1].strip()) <= 40:
+            # A searched answer's citation pill ("GitHub", "+2" on the next line): the site's name goes with it.
+            kept.pop()
+            builder.dropped["citation mark"] += 1
+            continue
         if _COPY_BUTTON.match(line) and kept:
             # A code block's Copy button under its language's name: the button goes, with the blank lines above it.
             while kept and not kept[-1].strip():
@@ -1077,6 +1098,8 @@ class MarkdownImporter:
             return False  # JSON; a Markdown link may open a page copied whole (`[Project](/g/...)`)
         if _PERPLEXITY_LOGO.search(head[:4096]) is not None and b"\n# " in head:
             return True
+        if head.removeprefix(BOM).lstrip().startswith(b"# ") and _BING_SOURCE.search(head) is not None:
+            return True
         if _LIBRECHAT_HEAD.match(head.removeprefix(BOM)) is not None:
             return True
         if is_dump(head):
@@ -1114,6 +1137,9 @@ class MarkdownImporter:
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return
+        if text.lstrip().startswith("# ") and _BING_SOURCE.search(text.encode()) is not None:
+            yield _bing(text.splitlines(), filename)
+            return
         if _LIBRECHAT_HEAD.match(text[:200].encode()) is not None:
             yield _librechat(text.splitlines(), filename)
             return
@@ -1137,6 +1163,16 @@ class MarkdownImporter:
             yield Skipped(_PROMPTS_ONLY)
             return
         builder = TurnBuilder()
+        if (
+            markers
+            and markers[0][1] == "user"
+            and _SAID.match(lines[markers[0][0]]) is not None
+            and sum(len(line.strip()) for line in lines[: markers[0][0]] if not _PAGE_CHROME.match(line))
+            >= 200
+        ):
+            # A page copied from the middle of a chat: it opens with the end of an answer whose prompt is not in
+            # the copy. With nothing to answer, it is left out, and counted.
+            builder.dropped["answer without its prompt"] += 1
         cascade = any(line.startswith(_CASCADE_HEADINGS) for line in lines)
         # Cursor's "Export Chat" (`_Exported on ... from Cursor (2.1.46)_`) copies an answer's code blocks again
         # after its last words.
@@ -1175,6 +1211,12 @@ class MarkdownImporter:
                 text, marks = _CLAUDE_CODE_MARK.subn("", text)
                 text = text.strip()
                 builder.dropped["Claude Code mark"] += marks
+            if role == "assistant" and ("turn" in text or "\ue200" in text):
+                # ChatGPT's citation and image marks, which exporters copy into the text: in the Private Use Area
+                # ("\ue200cite\ue202turn0search0\ue201") or, where a tool stripped those characters, as the bare
+                # words left between them ("citeturn0search0", "iturn0image0").
+                text, marks = _CITATION_MARK.subn("", text)
+                builder.dropped["citation mark"] += marks
             if role == "assistant" and _ARTIFACT_PLACEHOLDER in text:
                 # Claude Exporter writes this in a code block where an artifact was: the artifact is not exported.
                 text, artifacts = _ARTIFACT_NOTE.subn("", text)
@@ -1222,7 +1264,7 @@ def _unlabelled_first_prompt(lines: list[str], markers: list[Marker]) -> list[Ma
         not markers
         or markers[0][1] != "assistant"
         or not markers[0][2]
-        or _SAID.match(lines[markers[0][0]]) is None
+        or (_SAID.match(lines[markers[0][0]]) is None and _GPT_SAID.match(lines[markers[0][0]]) is None)
     ):
         return markers
     start = next(
@@ -1325,6 +1367,42 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
         return RecordError(str(exc))
     conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
     conversation.metadata = {"exporter": "perplexity"}
+    return conversation
+
+
+def _bing(lines: list[str], filename: str) -> ParseResult:
+    """Bing Chat's "Export" as Markdown (2023): each `# ` heading (outside code) a question, the answer below it up
+    to `Source: Conversation with Bing, <date>`, after which the numbered sources run to the next question. The
+    superscript citation numbers (`content¹⁴⁵`) are left out with the sources, counted."""
+    builder = TurnBuilder()
+    answer: list[str] | None = None
+    fence = ""
+
+    def close() -> None:
+        if answer is not None:
+            text, marks = _SUPERSCRIPTS.subn("", "\n".join(answer))
+            builder.dropped["citation mark"] += marks
+            builder.text(_body(text.splitlines()))
+
+    for line in lines:
+        fence = ("" if closes(line, fence) else fence) if fence else opens(line)
+        if not fence and line.startswith("# "):
+            close()
+            builder.user(line[2:].strip())
+            answer = []
+        elif not fence and _BING_SOURCE.match(line.encode()) is not None:
+            close()
+            builder.dropped["sources"] += 1
+            answer = None
+        elif answer is not None:
+            answer.append(line)
+    close()
+    try:
+        conversation = builder.conversation(filename)
+    except BadRecord as exc:
+        return RecordError(str(exc))
+    conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
+    conversation.metadata = {"exporter": "bing"}
     return conversation
 
 

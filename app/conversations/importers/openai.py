@@ -283,7 +283,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
                 "response",
             )
     builder.dropped.update(media)
-    title = record.get("title", meta.get("title"))
+    # GitHub Copilot's chat on github.com, saved whole, names its thread `threadName`.
+    title = record.get("title", meta.get("title", record.get("threadName")))
     if is_saved_chat(record) and not has_exchange(builder.finish(complete=False)):
         # A chat app's list of chats holds unused ones ("New Chat", no messages) and unanswered drafts.
         raise SkipRecord(UNANSWERED_CHAT)

@@ -259,3 +259,65 @@ def test_chatgpts_page_copied_in_chinese_with_its_first_prompt_unlabelled() -> N
         "user",
         "Write a haiku about rain",
     )
+
+
+def test_a_custom_gpts_page_copied_whole_names_its_answers_by_the_gpts_name() -> None:
+    # A real copy of a chat with a custom GPT: the first prompt unlabelled, then `You said:` and `<GPT> said:`.
+    data = (
+        b"I want a protocol for threshold keys on Hedera\n"
+        b"Hedera Hivemind said:\n\nGreat idea. Use a KeyList with a threshold.\n\n"
+        b"You said:\nthis doesn't sound right, the dapps should not route transactions through us\n"
+        b"Hedera Hivemind said:\n\nGot it: the protocol only publishes the key lists.\n"
+    )
+    assert detect_format(data, "chatgpt_conversation.md") == "markdown"
+    chat = parse_one("markdown", data, "chatgpt_conversation.md")
+    assert [role for role, _ in turns(chat)] == ["user", "assistant", "user", "assistant"]
+    assert turns(chat)[0] == ("user", "I want a protocol for threshold keys on Hedera")
+    # Without the person's `You said:` labels, "<Name> said:" is text.
+    assert detect_format(b"Intro\nThe Mayor said:\nno.\n", "notes.md") is None
+
+
+def test_a_chatgpt_page_copy_loses_citation_marks_pills_and_the_message_box() -> None:
+    # Real ChatGPT pages copied whole: citation marks kept in the Private Use Area or, stripped of those characters,
+    # as bare words; a searched answer's pills ("GitHub", "+2"), its "Sources" button; the message box's "No file
+    # chosen"; and a copy that starts in the middle of an answer whose prompt is not in it.
+    data = (
+        "the tail of an earlier answer, whose prompt the copy does not hold:\n"
+        "1. open the settings of the game and find the key bindings page\n"
+        "2. set the walk key to the one the script sends, then save and restart the game once\n\n"
+        "You said:\nwhat key is Like?\n\n"
+        "ChatGPT said:\n\ue200i\ue202turn0image0\ue201Absolutely! The key is 5. \ue200cite\ue202turn0search0\ue201\n"
+        "Run it as admin.\nGitHub\n+2\nAWS Documentation\n+2\n\nSources\n\n"
+        "You said:\nand Call Out?\n\n"
+        "ChatGPT said:\niturn0image0It is 5 too. citeturn0search1\n\n\n\nNo file chosenNo file chosen\n"
+        "ChatGPT can make mistakes. Check important info.\n"
+    ).encode()
+    chat = parse_one("markdown", data, "page.md")
+    assert turns(chat) == [
+        ("user", "what key is Like?"),
+        ("assistant", "Absolutely! The key is 5.\nRun it as admin."),
+        ("user", "and Call Out?"),
+        ("assistant", "It is 5 too."),
+    ]
+    assert chat.dropped["citation mark"] == 6
+    assert chat.dropped["answer without its prompt"] == 1
+
+
+def test_bing_chats_markdown_export_is_the_question_and_its_answer_without_sources() -> None:
+    data = (
+        "# What are the pros and cons of markdown?\n\nMarkdown is a lightweight markup language¹⁴.\n\n"
+        "- It is quick to write²\n\nI hope this helps. 😊\n\n"
+        "Source: Conversation with Bing, 3/9/2023(1) Pros and Cons. https://example.com/a Accessed 3/9/2023.\n"
+        "(2) Markdown vs. alternatives. https://example.com/b Accessed 3/9/2023.\n"
+    ).encode()
+    assert detect_format(data, "What are the pros and cons of markdown.md") == "markdown"
+    chat = parse_one("markdown", data, "What are the pros and cons of markdown.md")
+    assert chat.title == "What are the pros and cons of markdown?"
+    assert turns(chat) == [
+        ("user", "What are the pros and cons of markdown?"),
+        (
+            "assistant",
+            "Markdown is a lightweight markup language.\n\n- It is quick to write\n\nI hope this helps. 😊",
+        ),
+    ]
+    assert chat.dropped == {"citation mark": 2, "sources": 1}

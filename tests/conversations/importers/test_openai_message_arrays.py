@@ -362,3 +362,31 @@ def test_an_agents_log_in_claudes_blocks_keeps_a_tool_call_with_no_words_as_part
     assert answer.text == "I'll read the two files.\n\nBoth files read; the schema goes in db.js."
     assert [block["type"] for block in answer.blocks or []].count("tool_use") == 2
     assert [block["type"] for block in answer.blocks or []].count("tool_result") == 2
+
+
+def test_a_github_copilot_thread_saved_whole_is_titled_by_its_thread_name() -> None:
+    # A real thread of GitHub Copilot's chat on github.com, saved as JSON: `threadName` beside the messages.
+    data = json.dumps(
+        {
+            "currentUserLogin": "someone",
+            "threadUrl": "https://github.com/copilot/c/c231c824",
+            "threadName": "Converting GWBASIC to VB.NET application",
+            "messages": [
+                {
+                    "id": "a",
+                    "role": "user",
+                    "content": "Convert this menu program",
+                    "createdAt": "2026-04-01T20:12:21Z",
+                },
+                {
+                    "id": "b",
+                    "role": "assistant",
+                    "content": "Here is the form.",
+                    "createdAt": "2026-04-01T20:12:40Z",
+                },
+            ],
+        }
+    ).encode()
+    assert detect_format(data, "thread.json") == "openai"
+    chat = parse_one("openai", data, "thread.json")
+    assert chat.title == "Converting GWBASIC to VB.NET application"
