@@ -149,6 +149,8 @@ _NEW_WORK = re.compile(
     r"|dame|hazme|escríbeme|explícame|muéstrame|crea|genera|agrega|añade|me dá|me dê|faça|crie|escreva|explique"
     r"|mostre|gere|adicione|donne-moi|fais|écris|explique-moi|montre-moi|crée|ajoute|génère|gib mir|mach|schreib"
     r"|erkläre|zeig mir|erstelle|füge|дай|сделай|напиши|объясни|покажи|создай|добавь"
+    # "опиши nn.Linear", "обьясни nn.ModuleDict" (as typed), "verifique o frontend", "creer ma branche", "repair json".
+    r"|опиши|обьясни|расскажи|проверь|исправь|verifique|verifica|creer|créer|crée-moi|repair|resume|fix up"
     r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try|learn)|additionally|in addition"
     # "make me a new website about cars", "I want a python project set up for me": something new to be made.
     r"|make (?:me|us) (?:a|an|some)|make (?:a|an) new|i (?:want|would like|'d like) (?:a|an) "

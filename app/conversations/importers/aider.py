@@ -102,6 +102,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
     output: list[str] = []
     fence = ""
     relogged = ""  # the prompt of an `/ask`, which newer versions log once more as it is sent
+    answering = False  # the last line that was not blank belongs to the answer
 
     def flush_prompt() -> None:
         nonlocal relogged
@@ -147,6 +148,13 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
             if closes(line, fence):
                 fence = ""
             continue
+        if line.startswith("####") and multiline and answering and not raw.endswith("  "):
+            # `#### Step 1: Create Admin Layout` inside an answer: the model's heading. What the person typed ends
+            # in aider's two spaces in a file that kept them.
+            answer.append(line)
+            continue
+        if line.strip():
+            answering = False
         if line.startswith("####"):
             typed = line[5:] if line.startswith("#### ") else line[4:]
             if _CONFIRM.search(typed):
@@ -166,6 +174,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
         if not line and answer and not answer[-1]:
             continue  # the blank lines around output left out of an answer: one paragraph break, not several
         answer.append(line)
+        answering = answering or bool(line.strip())
     flush_prompt()
     flush_answer()
     turns = builder.finish(complete=False)

@@ -12,7 +12,7 @@ Each line is `{"timestamp", "type", "payload"}`. What the conversation is made o
   `custom_tool_call`, `local_shell_call` and `web_search_call` become tool_use blocks and their outputs
   tool_result blocks of the answer (the shell's JSON output unwrapped, a non-zero exit code an error).
 - `event_msg` lines repeat the messages for the UI (`user_message`, `agent_message`), just before or just after the
-  item they copy: such a copy is left out. A message only an event holds (a rollout that kept the UI's copy and
+  item they copy (an answer's `reasoning` item may stand between them): such a copy is left out. A message only an event holds (a rollout that kept the UI's copy and
   not the item, as some tools' sample rollouts do, or an answer cut off before its item was written) is read from
   the event, in its place. Other events, `compacted` lines (summaries of earlier messages) and line types this
   reader does not know (newer versions add some) are left out.
@@ -150,6 +150,11 @@ def _legacy_start(records: Sequence[dict[str, Any]]) -> bool:
     return "record_type" in second or second.get("type") in _ITEM_TYPES
 
 
+_IDE_CONTEXT = re.compile(
+    r"\s*# Context from my IDE setup:\s*\n(.*?)^## My request for Codex:[ \t]*\n?", re.DOTALL | re.MULTILINE
+)
+
+
 def _context(injected: re.Match[str], text: str) -> dict[str, Any]:
     """What the harness injected as a context block: a tag's inner text, or the AGENTS.md text whole."""
     tag = injected.group(1)
@@ -266,6 +271,8 @@ class _Session:
             return
         if item.get("type") == "message" and item.get("role") not in ("user", "assistant"):
             return  # the harness's own instructions
+        if item.get("type") == "reasoning" and role == "assistant":
+            return  # the answer's reasoning, written between the UI's copy of the answer and the answer's item
         self._flush()
 
     def _item(self, item: dict[str, Any]) -> None:
@@ -313,9 +320,16 @@ class _Session:
         if injected:
             self.builder.user("", blocks=[_context(injected, text)])
             return False
+        ide = _IDE_CONTEXT.match(text)
+        blocks = None
+        if ide is not None:
+            # The VS Code extension sends the editor's state first ("# Context from my IDE setup:", open tabs,
+            # the active file), then "## My request for Codex:" and what the person typed.
+            blocks = [{"type": "context", "tag": "ide_context", "text": ide.group(1).strip()}]
+            text = text[ide.end() :]
         if self.title is None and text.strip():
             self.title = prompt_title(text)
-        self.builder.user(text)
+        self.builder.user(text, blocks=blocks)
         return True
 
     def result(self, filename: str) -> ParseResult:

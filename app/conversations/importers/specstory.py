@@ -39,6 +39,9 @@ from ._records import read_text
 from ._turns import TurnBuilder, tool_result, tool_use
 from .base import ParseResult, RecordError, Skipped
 
+_CLAUDE_CODE_MARK = re.compile(r"\[Request interrupted by user(?: for tool use)?\]")
+_COMMAND_RUN = re.compile(r"/[\w:-]+[^\n]*\n\s*⎿")
+_CONTINUED = "This session is being continued from a previous conversation that ran out of context."
 _HEADER = re.compile(r"^_\*\*(User|Agent|Assistant)\b(.*?)\*\*_\s*$")
 # Versions of early 2025 wrote it as a second-level heading under `## SpecStory` ("## Enhancing Project with Rich
 # Colors (3/8/2025, 11:08:35 AM)").
@@ -214,7 +217,16 @@ class SpecStoryImporter:
         permission = False  # inside a permission request
         for at, line in enumerate(lines):
             if line.strip() in _UNNAMED:
-                # Early 2025: `_****_` opens each further part of the agent's response (a tool run, an edit).
+                # Early 2025: `_****_` opens each further part of the agent's response (a tool run, an edit), after
+                # a `---` line that separates the parts, not a rule of the answer's own.
+                if sessions[-1][1]:
+                    body = sessions[-1][1][-1][2]
+                    while body and not body[-1].strip():
+                        body.pop()
+                    if body and _SEPARATOR.match(body[-1]):
+                        body.pop()
+                    while body and not body[-1].strip():
+                        body.pop()
                 continue
             if line.startswith(_PERMISSION):
                 # Claude Code's sessions: a permission the agent asked for, written inside the person's block up to
@@ -284,6 +296,16 @@ def _conversations(
                 builder.dropped.update(dropped)
                 builder.dropped["empty prompt"] += 1
                 continue
+            if _CLAUDE_CODE_MARK.fullmatch(text.strip()) or _COMMAND_RUN.match(text):
+                # Claude Code's own marks in a block of their own ("[Request interrupted by user]", "/clear" and its
+                # "⎿  (no content)"): not what the person wrote.
+                builder.dropped["Claude Code mark"] += 1
+                continue
+            if text.startswith(_CONTINUED):
+                # Claude Code's summary of a session that ran out of context, sent as the first prompt: context.
+                builder.user("", blocks=[{"type": "context", "tag": "summary", "text": text}])
+                continue
+            text = text.replace("\\@", "@")  # an `@file` mention, escaped by some versions (`\@2-handoff.md`)
             unseen = answered = False
             # Claude Code's sessions note the file open in the editor above the prompt (`_Opened file: `x.md`_`):
             # the editor's context, not the person's words.
@@ -295,13 +317,19 @@ def _conversations(
         if unseen:
             builder.dropped["answer to an empty prompt"] += 1
             continue
+        written = (
+            False  # the last piece was prose only: a `---` between two such pieces is the answer's own rule
+        )
         for piece in _parts(text):
             prose, blocks = _agent_blocks(piece)
+            if written and not blocks and prose.strip():
+                builder.text("---")
             for block in blocks:
                 builder.block(block)
             prose, empty = _without_empty_fences(prose)
             builder.dropped["empty code block"] += empty
             builder.text(prose.strip())
+            written = not blocks and bool(prose.strip())
             answered = answered or bool(blocks or prose.strip())
     yield _result(builder, external_id if part == 1 else f"{external_id} (part {part})", title)
 

@@ -297,3 +297,30 @@ def test_the_prompt_history_alone_is_skipped_with_its_reason() -> None:
     assert list(get_importer("codex").parse(io.BytesIO(data), "history.jsonl")) == [
         Skipped("Codex prompt history (history.jsonl: the prompts typed, no answers)")
     ]
+
+
+def test_the_uis_copy_of_an_answer_before_its_reasoning_is_read_once_and_the_ides_context_is_apart() -> None:
+    # Real rollouts: the `agent_message` event, then the answer's `reasoning` item, then its `message` item; and
+    # the VS Code extension's "# Context from my IDE setup:" around what the person typed.
+    typed = "# Context from my IDE setup:\n\n## Open tabs:\n- config.toml: .codex/config.toml\n\n## My request for Codex:\nsay hi\n"
+    data = jsonl(
+        _line("session_meta", {"id": "019ad94f", "cwd": "/repo"}),
+        _line(
+            "response_item",
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": typed}]},
+        ),
+        _line("event_msg", {"type": "user_message", "message": typed}),
+        _line("event_msg", {"type": "agent_message", "message": "Hi!"}),
+        _line("response_item", {"type": "reasoning", "summary": [{"type": "summary_text", "text": "greet"}]}),
+        _line(
+            "response_item",
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi!"}]},
+        ),
+    )
+    chat = parse_one("codex", data, "rollout-2025-12-01T18-47-19-019ad94f.jsonl")
+    assert turns(chat) == [("user", "say hi"), ("assistant", "Hi!")]
+    assert chat.title == "say hi"
+    assert chat.turns[0].blocks == [
+        {"type": "context", "tag": "ide_context", "text": "## Open tabs:\n- config.toml: .codex/config.toml"}
+    ]
+    assert [block["type"] for block in chat.turns[1].blocks or []] == ["thinking", "text"]
