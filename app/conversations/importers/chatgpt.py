@@ -38,7 +38,7 @@ import orjson
 from . import deepseek
 from ._json import BadRecord
 from ._records import RecordImporter, expect, external_id
-from ._turns import TurnBuilder, part_kind, require_answer, thinking_block, tool_use
+from ._turns import TurnBuilder, part_kind, require_answer, thinking_block, tool_result, tool_use
 from .base import ParsedConversation, SkipRecord
 
 # Tuples, not sets: a value read from the file may be a list or an object, which cannot be hashed.
@@ -277,6 +277,35 @@ def _reasoning_note(builder: TurnBuilder, message: dict[str, Any]) -> bool:
     return True
 
 
+def _tool_call(builder: TurnBuilder, message: dict[str, Any]) -> bool:
+    """An answer's message to a tool: code sent to `python` (the code interpreter) is a tool call of the answer;
+    a note to `bio` (the memory) is left out, counted. True when the message was one of those."""
+    recipient = message.get("recipient")
+    if recipient == "bio":
+        builder.dropped["memory update"] += 1
+        return True
+    content = message.get("content")
+    if (
+        type(recipient) is str
+        and recipient.startswith("python")
+        and type(content) is dict
+        and content.get("content_type") == "code"
+        and type(content.get("text")) is str
+    ):
+        builder.block(tool_use(None, "python", {"code": content["text"]}))
+        return True
+    return False
+
+
+def _execution_output(builder: TurnBuilder, message: dict[str, Any]) -> bool:
+    """The code interpreter's output (`execution_output`): the result of the answer's tool call."""
+    content = message.get("content")
+    if type(content) is not dict or content.get("content_type") != "execution_output":
+        return False
+    builder.block(tool_result(None, content.get("text") if type(content.get("text")) is str else ""))
+    return True
+
+
 def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     mapping = expect(record.get("mapping"), dict, "mapping")
     builder = TurnBuilder()
@@ -287,6 +316,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         role = author.get("role") if type(author) is dict else None
         if role == "tool" and _reasoning_note(builder, message):
             continue
+        if role == "tool" and _execution_output(builder, message):
+            continue
         if role == "tool" and (images := _generated_images(message)):
             # The image tool's picture is the answer's (left out, counted): kept as the call it was, so the prompt it
             # answered stays a turn of its own, and no pair reaches across an answer without words.
@@ -295,6 +326,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         if role not in ("user", "assistant", "system"):
             continue
         if role == "assistant" and (_reasoning(builder, message) or canvas.read(builder, message)):
+            continue
+        if role == "assistant" and _tool_call(builder, message):
             continue
         text = _text(message, builder.dropped)
         if text is None or message.get("recipient") not in (None, "all"):

@@ -89,6 +89,9 @@ _SPEAKERS = {
     "用户": "user",
     "使用者": "user",
     "助手": "assistant",
+    "助理": "assistant",
+    "ai 助理": "assistant",
+    "ai助理": "assistant",
     "ユーザー": "user",
     "アシスタント": "assistant",
     "사용자": "user",
@@ -101,7 +104,10 @@ _EXPORTER_NAMES = frozenset(("prompt", "response"))
 # in brackets after it (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an optional colon.
 _HEADING = re.compile(
     r"(#{1,6})[ \t]+(?:[^\w\s]+[ \t]*)?(?:\d{1,4}[.)][ \t]+)?(\w+(?:[ \t]+[^\W\d]\w*)?)[\])]?(?:[ \t]+#?\d{1,4})?[ \t]*"
-    r"(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\])[ \t]*)?"
+    # An emoji after the name (Gemini CLI's `/chat share`: `## USER 🧑‍💻`, `## MODEL ✨`); the time in brackets,
+    # also in italics (the claude-export extension's `## 🧑 human _(Aug 25, 2024, 02:16 PM)_`).
+    r"(?:[^\w\s#]{1,8}[ \t]*)?"
+    r"(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\]|_\([^()\n]{1,60}\)_)[ \t]*)?"
     # Or the time after a dash: `### 2. assistant — 2026-03-18T06:28:09.153700Z` (a converter of Claude.ai's export).
     r"(?:[\u2014\u2013-][ \t]*\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?[ \t]*)?:?[ \t]*$"
 )
@@ -127,6 +133,7 @@ _SAID_PREVIEW = re.compile(r"[ \t]*(You|Copilot) said: (\S.*?)[ \t]*$")
 # A custom GPT's answers on the same page: `Hedera Hivemind said:` (its name, a few capitalized words), taken only
 # in a file whose person's side is labelled `You said:`.
 _GPT_SAID = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?([A-Z][\w.'&+-]*(?: [A-Z0-9][\w.'&+-]*){0,3}) said:[ \t]*$")
+_GEMINI_CLI_SETUP = "This is the Gemini CLI. We are setting up the context for our chat."
 _CITATION_MARK = re.compile(
     "[ \t]?\ue200[^\ue201\n]{0,200}\ue201|[\ue200-\ue2ff]"
     r"|[ \t]?\b(?:cite|filecite|navlist|image_group|i|entity)?(?:turn\d+(?:search|image|news|file|view|fetch|product"
@@ -154,7 +161,8 @@ _PAGE_TAIL = re.compile(r"[ \t]*(?:(?:No file chosen)+|Sources)[ \t]*$")
 _MORE_SOURCES = re.compile(r"[ \t]*\+\d{1,2}[ \t]*$")
 _DISCLAIMER = re.compile(r"[ \t]*(?:ChatGPT can make mistakes\.|ChatGPT is still generating a response)")
 # A name in bold then a colon, opening a message: `**用户**:`, `**Coach Atlas**: ...`.
-_BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})\*\*[ \t]*:[ \t]*")
+# The colon also inside the bold (`**GG:**`, a person's initials beside `**ChatGPT:**`).
+_BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})(?:\*\*[ \t]*:|[ \t]*:\*\*)[ \t]*")
 # A first name and a colon opening a line, then the message (`Zhiwei: Könntest du ...`): the person's side of a
 # transcript whose assistant has a known name; words that open an answer's own lines that way are not names.
 _PLAIN_NAME = re.compile(r"([A-Z][^\W\d_]{1,19})[ \t]*:[ \t]+(?=\S)")
@@ -222,8 +230,12 @@ _EMPHASIZED = re.compile(
     # An emoji may open the name inside the emphasis (`**☺️ User:**`, `**🤖 Claude:**`, a real export).
     r"(\*\*|__|\*|_)(?:[^\w\s*_:]{1,8}[ \t]*)?"
     # `**Customer:**` / `**Bot:**`: a support bot's test transcripts.
-    r"((?i:User|Human|Assistant|Claude|ChatGPT|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot|Model|Customer|Bot))"
-    r"(?:\1[ \t]*:?|[ \t]*:\1[ \t]*:?)[ \t]*"
+    r"((?i:User|Human|Assistant|Claude|ChatGPT|AI[ \t]?助理|助理|AI|System|You|Me|Prompt|Response|Gemini|Bard|Copilot|Model"
+    r"|Customer|Bot))"
+    # A note or the model in brackets after the name (`**Claude (Opus 4.6):**`, `**👤 User (學生)**` and a full-width
+    # colon, real transcripts); brackets and colon also full-width.
+    r"(?:[ \t]*[(\uff08][^()\uff08\uff09\n]{1,40}[)\uff09])?"
+    r"(?:\1[ \t]*[:\uff1a]?|[ \t]*[:\uff1a]\1[ \t]*[:\uff1a]?)[ \t]*"
 )
 # A speaker's heading with the message on the same line (`## User: I need to build ...`, a real transcript).
 _HEADED_PREFIX = re.compile(
@@ -1121,6 +1133,8 @@ class MarkdownImporter:
             )
         if roles == {"user"} and _labelled_prompts(lines, markers):
             return True  # a transcript of the person's messages only (see `parse`)
+        if not roles and len(head) < _WHOLE_HEAD and _quoted_exchanges(lines) is not None:
+            return True  # the person's messages quoted, the answers plain (see `parse`)
         return "user" in roles and "assistant" in roles
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
@@ -1145,6 +1159,9 @@ class MarkdownImporter:
             return
         lines = text.splitlines()
         markers = _markers(lines)
+        if not markers and (exchanges := _quoted_exchanges(lines)) is not None:
+            yield _quoted_chat(exchanges, lines, filename)
+            return
         if footer is not None and not markers:
             yield Skipped(_DOCUMENT_ONLY)
             return
@@ -1211,6 +1228,11 @@ class MarkdownImporter:
                 text, marks = _CLAUDE_CODE_MARK.subn("", text)
                 text = text.strip()
                 builder.dropped["Claude Code mark"] += marks
+            if role == "user" and text.startswith(_GEMINI_CLI_SETUP):
+                # Gemini CLI's `/chat share` writes the context it set up (date, OS, folder listing) as the first
+                # prompt: the CLI's, not the person's words.
+                builder.user("", blocks=[{"type": "context", "tag": "gemini-cli setup", "text": text}])
+                continue
             if role == "assistant" and ("turn" in text or "\ue200" in text):
                 # ChatGPT's citation and image marks, which exporters copy into the text: in the Private Use Area
                 # ("\ue200cite\ue202turn0search0\ue201") or, where a tool stripped those characters, as the bare
@@ -1404,6 +1426,73 @@ def _bing(lines: list[str], filename: str) -> ParseResult:
     conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
     conversation.metadata = {"exporter": "bing"}
     return conversation
+
+
+# A prompt quoted on its own (`> do you think ...`): a few lines, not a callout (`> **Note**`, `> [!TIP]`).
+_QUOTE_LINE = re.compile(r">(?: |$)(?!\s*(?:\*\*|\[!))")
+_QUOTED_PROMPT_LINES = 4
+
+
+def _quoted_exchanges(lines: list[str]) -> list[tuple[int, int, int]] | None:
+    """A transcript that quotes the person's messages and writes the answers plain (`> prompt`, then the answer; a
+    Claude chat and a ChatGPT session saved that way, two real files): (first quoted line, first line after the
+    quote, end of the answer) for each exchange, or None. At least three short quotes outside code, each followed
+    by an answer longer than itself, the answers together at least twice the prompts, and no other quotes."""
+    quotes: list[tuple[int, int]] = []
+    fence = ""
+    start: int | None = None
+    for index, line in enumerate(lines):
+        if fence:
+            fence = "" if closes(line, fence) else fence
+            continue
+        quoted = _QUOTE_LINE.match(line) is not None
+        if quoted and start is None:
+            start = index
+        elif not quoted and start is not None:
+            quotes.append((start, index))
+            start = None
+        if not quoted and line.startswith(">"):
+            return None  # a callout or a quote of another kind: a document that quotes, not a transcript
+        fence = opens(line)
+    if start is not None or len(quotes) < 3:
+        return None
+    exchanges = []
+    prompts = answers = 0
+    for number, (first, after) in enumerate(quotes):
+        end = quotes[number + 1][0] if number + 1 < len(quotes) else len(lines)
+        prompt = sum(len(line) for line in lines[first:after])
+        answer = sum(len(line.strip()) for line in lines[after:end] if not _SEPARATOR.match(line))
+        if after - first > _QUOTED_PROMPT_LINES or answer <= prompt:
+            return None
+        prompts, answers = prompts + prompt, answers + answer
+        exchanges.append((first, after, end))
+    return exchanges if answers >= 2 * prompts else None
+
+
+def _quoted_chat(exchanges: list[tuple[int, int, int]], lines: list[str], filename: str) -> ParseResult:
+    """The conversation of a transcript with quoted prompts (`_quoted_exchanges`): a code block right after a quote
+    that ends with a colon is the prompt's (the text it asks about), the rest up to the next quote the answer, a
+    `---` rule between exchanges no one's. The first `# ` line before the first quote is the title."""
+    builder = TurnBuilder()
+    for first, after, end in exchanges:
+        prompt = [line[2:] if line.startswith("> ") else line[1:] for line in lines[first:after]]
+        answer = lines[after:end]
+        at = next((i for i, line in enumerate(answer) if line.strip()), len(answer))
+        if prompt[-1].rstrip().endswith(":") and at < len(answer) and (fence := opens(answer[at])):
+            closing = next(
+                (i for i in range(at + 1, len(answer)) if closes(answer[i], fence)), len(answer) - 1
+            )
+            prompt += answer[at : closing + 1]
+            answer = answer[closing + 1 :]
+        while answer and (not answer[-1].strip() or _SEPARATOR.match(answer[-1])):
+            answer.pop()
+        builder.user(_body(prompt))
+        builder.text(_body(answer))
+    title = next((line[2:].strip() for line in lines[: exchanges[0][0]] if line.startswith("# ")), None)
+    try:
+        return builder.conversation(filename, title=title)
+    except BadRecord as exc:
+        return RecordError(str(exc))
 
 
 def _librechat(lines: list[str], filename: str) -> ParseResult:

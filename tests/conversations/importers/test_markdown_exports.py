@@ -321,3 +321,51 @@ def test_bing_chats_markdown_export_is_the_question_and_its_answer_without_sourc
         ),
     ]
     assert chat.dropped == {"citation mark": 2, "sources": 1}
+
+
+def test_speaker_labels_with_a_model_a_note_an_emoji_or_a_time_after_the_name() -> None:
+    # Real transcripts: `**Claude (Opus 4.6):**`; `**👤 User (學生)**` / `**🤖 AI 助理**` with a full-width colon;
+    # a person's initials beside `**ChatGPT:**`; Gemini CLI's `/chat share` (`## USER 🧑‍💻`, `## MODEL ✨`, its setup
+    # message first); the claude-export extension's `## 🧑 human _(Aug 25, 2024, 02:16 PM)_`.
+    cases = {
+        "**User:**\nfind the bug\n\n**Claude (Opus 4.6):**\nIt is the off-by-one in line 3.\n": "It is the off-by-one in line 3.",
+        "**👤 User (學生)\uff1a**\n幫我查天氣\n\n**🤖 AI 助理\uff1a**\n好的\uff0c這是程式碼。\n": "好的\uff0c這是程式碼。",
+        "**GG:**\nwrite a fortune program\n\n**ChatGPT:**\nHere it is.\n\n**GG:**\nshorter\n\n**ChatGPT:**\nDone.\n\n"
+        "**GG:**\nthanks\n\n**ChatGPT:**\nYou're welcome.\n": "Here it is.",
+        "## USER 🧑‍💻\n\nThis is the Gemini CLI. We are setting up the context for our chat.\nMy OS is darwin.\n\n---\n\n"
+        "## USER 🧑‍💻\n\nhow do I simulate a drone track?\n\n---\n\n## MODEL ✨\n\nStep it with noise.\n": "Step it with noise.",
+        "# Upgrade\n\n## 🧑 human _(Aug 25, 2024, 02:16 PM)_\n\nhow do I upgrade it?\n\n"
+        "## 🤖 assistant _(Aug 25, 2024, 02:16 PM)_\n\nRun pip install -U.\n": "Run pip install -U.",
+    }
+    for text, answer in cases.items():
+        data = text.encode()
+        assert detect_format(data, "chat.md") == "markdown", text
+        chat = parse_one("markdown", data, "chat.md")
+        assert chat.turns[0].role == "user", text
+        assert chat.turns[1].text == answer, text
+    gemini = parse_one("markdown", next(k for k in cases if "Gemini CLI" in k).encode(), "chat.md")
+    assert gemini.turns[0].text == "how do I simulate a drone track?"
+    assert gemini.turns[0].blocks is not None
+    assert gemini.turns[0].blocks[0]["tag"] == "gemini-cli setup"
+
+
+def test_a_transcript_that_quotes_the_persons_messages_and_writes_the_answers_plain() -> None:
+    # A Claude chat and a ChatGPT session saved by hand that way (two real files): `> prompt`, then the answer; a
+    # code block after a prompt ending with a colon is the prompt's.
+    data = (
+        "# Charla con ChatGPT\n\n> ¿Cómo estás?\n\nEstoy funcionando correctamente y listo para ayudarte.\n\n---\n\n"
+        "> Corrige esto:\n\n```\nHemos de tener en cuenta uno barbacoa.\n```\n\n"
+        "Hay un error: «uno barbacoa» debe ser «una barbacoa».\n\n---\n\n"
+        "> no, el error está en otra palabra\n\nTienes razón: además «Hemos de» es correcto, el único error es «uno».\n"
+    ).encode()
+    assert detect_format(data, "sesionChatGPT.md") == "markdown"
+    chat = parse_one("markdown", data, "sesionChatGPT.md")
+    assert chat.title == "Charla con ChatGPT"
+    assert [role for role, _ in turns(chat)] == ["user", "assistant"] * 3
+    assert turns(chat)[2] == ("user", "Corrige esto:\n```\nHemos de tener en cuenta uno barbacoa.\n```")
+    assert turns(chat)[3] == ("assistant", "Hay un error: «uno barbacoa» debe ser «una barbacoa».")
+    # A document that quotes now and then (a callout, two quotes, long quotes) is no transcript.
+    notes = b"# Notes\n\n> **Note**\n> read this\n\nText.\n\n> a quote\n\nMore text here.\n\n> another\n\nAnd more.\n"
+    assert detect_format(notes, "notes.md") is None
+    two = b"# Notes\n\n> a quote\n\nSome text about it.\n\n> another quote\n\nMore text about that.\n"
+    assert detect_format(two, "notes.md") is None
