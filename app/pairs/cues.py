@@ -445,6 +445,8 @@ ACCEPTANCE_CUES = (
         # "ooh, that sounds interesting", "lets see that": an offer of the answer's taken up.
         r"^(?:\w+\W+)?(?:that |this |it )?sounds (?:interesting|good|cool|perfect|awesome|nice|useful)\b(?![,.!]? (?:but|though|however)\b)",
         r"^(?:let'?s|lets) (?:see|try|do|have) (?:that|it|this|them)\W*$",
+        # "ok, so we keep it as is", "fair. leave it as is": the answer stands.
+        r"(?:keep|leave) it (?:as is|as it is|like that|that way)\b(?![^.!?\n]* but\b)",
         # "I will use SUMO then.": the person settles on an option the answer gave.
         r"^(?:ok,? |okay,? |then )?(?:i'll|i will|we'll|we will) (?:use|go with|take|pick|choose|stick with)\b"
         r"(?![^.!?\n]*\b(?:instead|but|because)\b)",

@@ -2293,3 +2293,8 @@ def test_setting_right_a_name_the_person_wrote_is_their_slip():
     )
     assert theirs
     assert theirs[0].score >= DEFAULT_THRESHOLD
+
+
+def test_keeping_it_as_is_goes_along():
+    score, signals = _pair(ANSWER, "ok, so we keep it as is", REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals

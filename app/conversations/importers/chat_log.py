@@ -45,6 +45,8 @@ _CHAT_KEYS = (
     "conversation_history",
     "dialog",
     "chat",
+    # An Obsidian chat plugin's saved chats: `{<id>: {id, title, createdAt, turns: [{role, content}]}}`.
+    "turns",
     # A user's record holding their chat: `{"email": ..., "chats": [exchanges]}` (listed under `history`, a real app).
     "chats",
 )

@@ -423,3 +423,26 @@ def test_a_container_key_or_a_compound_id_is_no_title() -> None:
     assert parse_one("chat-log", memory, "memory.json").title == "Hello my name is Bill"
     keyed = _json({"6156401666:6156401666": {"full_name": "A", "messages": HI}})
     assert parse_one("chat-log", keyed, "chat_history.json").title == "Is the ferry running today?"
+
+
+def test_an_obsidian_plugins_chats_keyed_by_id_with_their_turns() -> None:
+    # A real plugin's conversations.json: each chat's messages under `turns`, the answers' role `ai`.
+    store = _json(
+        {
+            "e1af3fed-7556": {
+                "id": "e1af3fed-7556",
+                "title": "Summarize my notes",
+                "createdAt": 1758000000000,
+                "turns": [
+                    {"role": "user", "content": "Summarize my notes"},
+                    {"role": "ai", "content": "Happy to.", "payload": {"model": "google/gemini-2.5-flash"}},
+                ],
+            }
+        }
+    )
+    assert detect_format(store, "conversations.json") == "chat-log"
+    chat = parse_one("chat-log", store, "conversations.json")
+    assert (chat.title, turns(chat)) == (
+        "Summarize my notes",
+        [("user", "Summarize my notes"), ("assistant", "Happy to.")],
+    )
