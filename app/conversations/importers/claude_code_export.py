@@ -59,6 +59,7 @@ _HEAD_PROMPT = re.compile(r"(?m)^(?:>|\u276f) \S")
 _HEAD_ANSWER = re.compile(r"(?m)^(?:⏺|●) \S")
 # A prompt that is one slash command, with its arguments (or the status the CLI printed after it).
 _COMMAND = re.compile(r"/([a-z][\w:-]*)(?:[ \t]+([^\n]*))?")
+_RUNNING = re.compile(r"/([a-z][\w:-]*) is running…?|The \"[^\"\n]{1,80}\" skill is running")
 # Claude Code 2 folds a run of reads and searches into one line ("Searched for 2 patterns, read 1 file (ctrl+o to
 # expand)"): tool calls whose inputs and outputs the export does not hold.
 _COLLAPSED = re.compile(r"(\S[^\n]*?)[ \t]*\((?:ctrl|cmd)\+\w to expand\)[ \t]*")
@@ -85,7 +86,15 @@ class ClaudeCodeExportImporter:
         for number, (kind, text, results) in enumerate(blocks):
             answered = number + 1 < len(blocks) and blocks[number + 1][0] != "user"
             command = _COMMAND.fullmatch(text.strip()) if kind == "user" and not answered else None
-            if command is not None:
+            running = _RUNNING.fullmatch(text.strip()) if kind == "user" else None
+            if running is not None:
+                # What Claude Code shows where a prompt goes while a command or a skill runs (`/skills is
+                # running…`, `The "x" skill is running`): the CLI's status, not the person's words.
+                if running[1]:
+                    builder.user("", blocks=[{"type": "command", "name": f"/{running[1]}", "args": ""}])
+                else:
+                    builder.dropped["skill status"] += 1
+            elif command is not None:
                 # A slash command no answer follows (`/model`, `/context`): what it did, not what the person asked.
                 # One that the model answers (a custom command's prompt) stays the prompt.
                 name, args = command[1], (command[2] or "").strip()
@@ -111,7 +120,12 @@ class ClaudeCodeExportImporter:
         except BadRecord as exc:
             yield RecordError(f"Claude Code export: {exc}")
             return
-        conversation.title = prompt_title(conversation.turns[0].text)
+        # The first prompt names the session; an export that opens with an answer (a copy taken from the middle)
+        # is not named by that answer.
+        first = next(
+            (turn.text for turn in conversation.turns if turn.role == "user" and turn.text.strip()), None
+        )
+        conversation.title = prompt_title(first) if first is not None else None
         yield conversation
 
 

@@ -106,6 +106,7 @@ _OPENING_TAG = re.compile(r"<([A-Za-z_][\w-]*)[\s>]")
 # `[Response interrupted by a tool use result. Only one tool may be used at a time ...]`, `[Response interrupted by
 # API Error]`, `[Response interrupted by user]`: the harness's, appended to the answer it cut.
 _CUT_NOTE = re.compile(r"\n*\[Response interrupted by [^\]\n]*\][ \t]*")
+_ATTACHED = "Files attached by the user:"
 _HARNESS = ("[TASK RESUMPTION]", "[ERROR]", "[NOTE]", "# task_progress", "(The user did not provide")
 _FAILED = ("The tool execution failed", "The user denied this operation")
 _CWD = re.compile(r"# Current (?:Working|Workspace) Directory \((.+?)\) Files")
@@ -312,6 +313,15 @@ class TaskHistory:
             return None
         if _FEEDBACK.search(text) or _TYPED.search(text):
             self._typed(text, pieces, everything=True)
+        elif text.startswith(_ATTACHED):
+            # Files the person attached to the task, written whole in a block of their own (a real task's
+            # 6,000-character document): context of their prompt, not their words.
+            pieces.append(
+                [
+                    "context",
+                    {"type": "context", "tag": "file_content", "text": text[len(_ATTACHED) :].strip()},
+                ]
+            )
         elif not text.startswith(_HARNESS):
             pieces.append(["user", text])
         return None

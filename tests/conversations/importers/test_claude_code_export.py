@@ -274,3 +274,24 @@ def test_a_readme_showing_a_demo_session_in_a_code_block_is_not_a_transcript() -
     # A pasted session a person fenced whole stays a transcript.
     fenced = "```\n❯ add a test\n⏺ Added tests/test_x.py.\n```\n"
     assert detect_format(fenced.encode(), "notes.md") == "claude-code-export"
+
+
+def test_what_shows_while_a_command_or_a_skill_runs_is_no_prompt_and_an_answer_names_no_session() -> None:
+    # A real export: `> /skills is running…` and `> The "x" skill is running` where prompts go; the copy opens with
+    # that command's answer, so the first typed prompt names it.
+    text = (
+        "> /skills is running… \n  ⎿  Allowed 1 tools for this command\n\n"
+        "⏺ I'll list the skills. You have 9 skills.\n\n"
+        "> run the course-description-analyzer skill \n\n"
+        "⏺ I'll run it for you.\n\n"
+        '> The "course-description-analyzer" skill is running \n\n'
+        "⏺ I'll analyze the course description first.\n"
+    )
+    chat = _read(text)
+    assert chat.title == "run the course-description-analyzer skill"
+    assert [turn.text for turn in chat.turns if turn.role == "user"] == [
+        "run the course-description-analyzer skill"
+    ]
+    assert chat.dropped["skill status"] == 1
+    assert chat.turns[1].blocks is not None
+    assert chat.turns[1].blocks[0] == {"type": "command", "name": "/skills", "args": ""}

@@ -378,3 +378,27 @@ def test_ids_and_names_of_the_wrong_type_are_not_looked_up() -> None:
     ]
     conversation = parse_one("cline", json.dumps(history).encode(), "api_conversation_history.json")
     assert [role for role, _ in turns(conversation)] == ["user", "assistant"]
+
+
+def test_files_attached_to_the_task_are_context_not_the_prompt() -> None:
+    # A real task: the attached document in a text block of its own, "Files attached by the user:" first.
+    first = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": TASK},
+            {
+                "type": "text",
+                "text": 'Files attached by the user:\n\n<file_content path="spec.md">\n# Spec\n</file_content>',
+            },
+            _env(),
+        ],
+    }
+    answer = {
+        "role": "assistant",
+        "content": [{"type": "text", "text": "The test sleeps; I'll mock the clock."}],
+    }
+    conversation = parse_one("cline", json.dumps([first, answer]).encode(), "api_conversation_history.json")
+    assert conversation.turns[0].text == "Fix the flaky test."
+    assert ("file_content", '<file_content path="spec.md">\n# Spec\n</file_content>') in _context(
+        conversation, 0
+    )
