@@ -413,6 +413,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     // VBA (Excel macros) has no grammar of its own; Visual Basic's, in the common bundle, reads it.
     if (window.hljs && window.hljs.getLanguage("vbnet")) window.hljs.registerAliases(["vba"], { languageName: "vbnet" });
+    // GLSL shaders (an agent session's fence) are C in their syntax; C's grammar, in the common bundle, reads them.
+    if (window.hljs && window.hljs.getLanguage("c")) window.hljs.registerAliases(["glsl"], { languageName: "c" });
     highlightCode(document.body);
   });
   document.addEventListener("htmx:afterSettle", function (event) { highlightCode(event.target); });
