@@ -50,6 +50,10 @@ _CLARIFY_OPENERS = re.compile(
 _ASKS_FOR_INPUT = re.compile(
     r"\b(?:please|kindly|could you|can you|would you)\s+(?:\w+\s+)?(?:provide|share|paste|send|upload|post|give)"
     r"\s+(?:me\s+)?(?:with\s+)?(?:the|your|a|some|more)\b"
+    # A voice assistant that did not understand and asks to hear it again ("Sorry, ik begrijp de vraag niet helemaal.
+    # Kunt u het anders formuleren?", a real log): the next message says it again, it rejects nothing.
+    r"|\b(?:rephrase|reformulate|say (?:that|it) again|repeat (?:that|your question)|anders formuleren|verduidelijken"
+    r"|umformulieren|reformular|reformuler|riformulare)\b"
 )
 _ASKS_INPUT = -2.0
 _ASKS_ABOUT_YOU_CHARS = 400
@@ -92,6 +96,8 @@ _QUESTION_OPENER = re.compile(
     # "did the port forward, gave them my ip": "did the" opens statements ("I did the ...") as often as questions.
     r"|did (?:you|it|this|that|there|we|i|they|any)\b"
     r"|what(?:'?s| is| are| does| do| about| if| would| should| can| kind)\b|which\b"
+    # "what tools do i need for drawing": what and a noun, then the question's verb.
+    r"|what \w+ (?:do|does|did|is|are|should|can|would|will) (?:i|you|we|they|it|he|she)\b"
     r"|how (?:do|does|can|could|would|should|is|are|much|many|about|long|to)\b"
     r"|why\b|where (?:is|are|do|does|can|should)\b|who\b)"
 )
@@ -144,13 +150,15 @@ _NEW_WORK = re.compile(
     # An agent's session of instructions, one after the other ("Make the cooldown circle slightly larger", "Let's
     # remove the red highlight", "Change the rule such that ...", "Rewrite the whole script into ...", "count the
     # total lines"): the next change asked for, unless the reply also says what is wrong.
-    r"|(?:make|let's|let us|change|use|rewrite|remove|count|replace|rename|split|break down|go ahead)(?= [\w\"'(])"
+    r"|(?:make|let's|let us|vamos|change|use|rewrite|remove|count|replace|rename|split|break down|go ahead)(?= [\w\"'(])"
     # The same requests in other languages ("Dame consejos para mejorar ...", "сделай всё", "donne-moi ...").
     r"|dame|hazme|escríbeme|explícame|muéstrame|crea|genera|agrega|añade|me dá|me dê|faça|crie|escreva|explique"
     r"|mostre|gere|adicione|donne-moi|fais|écris|explique-moi|montre-moi|crée|ajoute|génère|gib mir|mach|schreib"
     r"|erkläre|zeig mir|erstelle|füge|дай|сделай|напиши|объясни|покажи|создай|добавь"
     # "опиши nn.Linear", "обьясни nn.ModuleDict" (as typed), "verifique o frontend", "creer ma branche", "repair json".
     r"|опиши|обьясни|расскажи|проверь|исправь|verifique|verifica|creer|créer|crée-moi|repair|resume|fix up"
+    # European Portuguese's imperatives ("cria uma sebenta sobre ...", "escreve agora ..."), "give recipe for ...".
+    r"|cria|escreve|explica|mostra|dá-me|diz-me|give"
     r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try|learn)|additionally|in addition"
     # "make me a new website about cars", "I want a python project set up for me": something new to be made.
     r"|make (?:me|us) (?:a|an|some)|make (?:a|an) new|i (?:want|would like|'d like) (?:a|an) "

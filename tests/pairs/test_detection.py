@@ -2298,3 +2298,29 @@ def test_setting_right_a_name_the_person_wrote_is_their_slip():
 def test_keeping_it_as_is_goes_along():
     score, signals = _pair(ANSWER, "ok, so we keep it as is", REVISION + " " + REVISION)
     assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "what tools do i need for drawing",
+        "give recipe for paneer butter masala",
+        "cria uma sebenta sobre o primeiro filme de Harry Potter",
+        "vamos repetir a brincadeira, escreve agora O 400 vezes",
+    ],
+)
+def test_unmarked_questions_and_more_requests_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_saying_it_again_after_a_voice_assistant_did_not_understand_rejects_nothing():
+    answer = (
+        "Ik weet niet zeker wat je met houtsector bedoelt. Kunt u het anders formuleren? In het algemeen helpt AI bij "
+        "planning en kwaliteitscontrole."
+    )
+    reply = "Nog eens uitleggen wat kunstmatige intelligentie is."
+    score, signals = _pair(answer, reply, REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+    plain, plain_signals = _pair(answer.replace(" Kunt u het anders formuleren?", ""), reply, REVISION)
+    assert plain > score, plain_signals

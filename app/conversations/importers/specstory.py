@@ -336,6 +336,9 @@ def _conversations(
 
 def _result(builder: TurnBuilder, external_id: str, title: str | None) -> ParseResult:
     turns = builder.finish(complete=False)
+    if not turns:
+        # Only Claude Code's own marks (`/exit` and its "Catch you later!"): a session with nothing said.
+        return Skipped("SpecStory session without a conversation")
     if {turn.role for turn in turns} == {"user"}:
         # A prompt the editor recorded and nobody answered (an empty `_**Assistant**_` section, as a session
         # stopped at once leaves it): a known shape, not an error.

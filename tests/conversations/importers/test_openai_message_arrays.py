@@ -372,6 +372,8 @@ def test_a_github_copilot_thread_saved_whole_is_titled_by_its_thread_name() -> N
             "threadUrl": "https://github.com/copilot/c/c231c824",
             "threadName": "Converting GWBASIC to VB.NET application",
             "messages": [
+                # The thread's root: a placeholder without text.
+                {"id": "root", "role": "user", "createdAt": "", "threadID": "", "references": None},
                 {
                     "id": "a",
                     "role": "user",
@@ -390,3 +392,20 @@ def test_a_github_copilot_thread_saved_whole_is_titled_by_its_thread_name() -> N
     assert detect_format(data, "thread.json") == "openai"
     chat = parse_one("openai", data, "thread.json")
     assert chat.title == "Converting GWBASIC to VB.NET application"
+
+
+def test_an_exporters_messages_with_their_text_under_texte() -> None:
+    # A browser extension's export of a Grok chat (a real file): `{role, texte, code_blocks, reasoning, ...}`.
+    data = json.dumps(
+        {
+            "conversation_id": "f0000000",
+            "platform": "grok",
+            "title": "Titre",
+            "messages": [
+                {"role": "user", "texte": "Affiche un titre.", "code_blocks": [], "reasoning": ""},
+                {"role": "assistant", "texte": "# Test Titre", "code_blocks": [], "reasoning": ""},
+            ],
+        }
+    ).encode()
+    chat = parse_one("openai", data, "grok.json")
+    assert turns(chat) == [("user", "Affiche un titre."), ("assistant", "# Test Titre")]
