@@ -397,6 +397,8 @@ ACCEPTANCE_CUES = (
         # "unrelated, but while you're in ProjectMenu: it's been crashing for ages": the next task, said so.
         r"^(?:unrelated|totally unrelated|side note|off[- ]topic|different topic|separately)\b",
         r"다음으로", r"다음은\b",
+        # "*(New session — Opus 4.6)* please read ...": the person's note that a new session starts.
+        r"^\W*new session\b",
         r"next:", r"moving on\b", r"anyway,? (?:what|how|can|could|should|do|does|is|are|any)\b",
         r"diff (?:thing|question|topic)\b", r"ahora (?:ponle|pon|dime|hazme|calcula|ponme)\b", r"(?:one|another|a) more (?:fun )?(?:fact|example|idea|joke|tip)\b",
         r"next (?:we|i|question|step|up)\b", r"now (?:add|let's|can (?:we|you)|could you|i want|we want)\b",

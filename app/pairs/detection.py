@@ -159,6 +159,8 @@ _NEW_WORK = re.compile(
     r"|опиши|обьясни|расскажи|проверь|исправь|verifique|verifica|creer|créer|crée-moi|repair|resume|fix up"
     # European Portuguese's imperatives ("cria uma sebenta sobre ...", "escreve agora ..."), "give recipe for ...".
     r"|cria|escreve|explica|mostra|dá-me|diz-me|give"
+    # Spanish: "Corrige esto:", "Resúmeme el texto", "Escribe de modo más legible ...", "Describe un partido ...".
+    r"|corrige|corrígeme|resume|resúmeme|escribe|describe|traduce|tradúceme|revisa|dime|calcula|talk about|talk more"
     r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try|learn)|additionally|in addition"
     # "make me a new website about cars", "I want a python project set up for me": something new to be made.
     r"|make (?:me|us) (?:a|an|some)|make (?:a|an) new|i (?:want|would like|'d like) (?:a|an) "

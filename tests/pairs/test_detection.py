@@ -2324,3 +2324,17 @@ def test_saying_it_again_after_a_voice_assistant_did_not_understand_rejects_noth
     assert score < DEFAULT_THRESHOLD, signals
     plain, plain_signals = _pair(answer.replace(" Kunt u het anders formuleren?", ""), reply, REVISION)
     assert plain > score, plain_signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Corrige esto:\n```\nSupongamos que nos apetece hacer uno barbacoa.\n```",
+        "Resúmeme el texto",
+        "Describe un partido de futbol como pseudocodigo",
+        "*(New session — Opus 4.6)*\n\nplease read the transcript and continue the test",
+    ],
+)
+def test_spanish_requests_and_a_new_sessions_note_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals

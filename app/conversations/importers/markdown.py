@@ -1441,6 +1441,8 @@ def _quoted_exchanges(lines: list[str]) -> list[tuple[int, int, int]] | None:
     quotes: list[tuple[int, int]] = []
     fence = ""
     start: int | None = None
+    if any(line.startswith(("⏺", "●")) for line in lines):
+        return None  # a Claude Code export: its answers are marked, its prompts are `> ` lines (its own reader's)
     for index, line in enumerate(lines):
         if fence:
             fence = "" if closes(line, fence) else fence

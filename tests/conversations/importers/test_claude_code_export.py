@@ -295,3 +295,13 @@ def test_what_shows_while_a_command_or_a_skill_runs_is_no_prompt_and_an_answer_n
     assert chat.dropped["skill status"] == 1
     assert chat.turns[1].blocks is not None
     assert chat.turns[1].blocks[0] == {"type": "command", "name": "/skills", "args": ""}
+
+
+def test_an_export_with_three_short_prompts_stays_a_claude_code_export() -> None:
+    # `> ` prompts and `⏺` answers: not a hand-written transcript that quotes the person's messages.
+    text = (
+        "> why is it slow?\n\n⏺ The loop copies the list on every pass, so it is quadratic in its length.\n\n"
+        "> fix it\n\n⏺ Done: it now appends to one list and joins once at the end of the loop.\n\n"
+        "> thanks\n\n⏺ You're welcome. The benchmark went from 4.1 s to 0.2 s on the sample file.\n"
+    )
+    assert detect_format(text.encode(), "session.md") == "claude-code-export"
