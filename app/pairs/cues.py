@@ -342,7 +342,7 @@ ACCEPTANCE_CUES = (
         r"^(?:green|all green|passes|passed|passou)\b(?![^.!?\n]* but\b)", r"passou (?:aqui|agora|tb|também)\b",
         r"(?:klappt|funktioniert|läuft|passt)\b(?![^.!?\n]* nicht\b)", r"gelöst\b",
         # "The results improved significantly. Average speed increased."
-        r"(?:results?|accuracy|performance|speed|scores?|it) (?:improved|got (?:much |a lot )?better)\b(?![^.!?\n]* but\b)",
+        r"(?:results?|accuracy|performance|speed|scores?) (?:improved|got (?:much |a lot )?better)\b(?![^.!?\n]* but\b)",
         r"(?:ça|ca|cela|tout) (?:marche|fonctionne)\b(?! pas)", r"résolu\b",
         r"(?:ya|todo|esto|eso) funciona\b", r"funciona (?:perfecto|bien|genial)\b", r"resuelto\b",
         # "Build ist nicht mehr broken 🎉", "toggle works 👌": what was asked for works.
@@ -482,8 +482,7 @@ ACCEPTANCE_CUES = (
         r"mali (?:pala )?(?:ang )?(?:na-?type|nailagay|nasulat|nailista) ko\b",
         r"erro meu\b", r"culpa minha\b", r"foi mal\b", r"mi error\b", r"error mío\b", r"culpa mía\b",
         # "lo había escrito mal yo", "always mix those up": the person's own slip.
-        r"(?:lo|la) (?:había |habia )?(?:escrito|puesto|copiado) mal\b", r"i always (?:mix|get) (?:those|these|them) (?:up|mixed up)\b",
-        r"always mix (?:those|these|them) up\b",
+        r"(?:había|habia) (?:escrito|puesto|copiado) mal\b", r"always (?:mix|get) (?:those|these|them) (?:up|mixed up)\b",
         r"mein fehler\b", r"meine schuld\b", r"ma faute\b", r"mon erreur\b", r"colpa mia\b", r"errore mio\b",
         r"我的[错錯]", r"我搞[错錯]", r"我弄[错錯]", r"我打[错錯]", r"我看[错錯]", r"我漏了", r"私の(?:ミス|間違)",
         r"自分の(?:ミス|間違)", r"タイプミス",

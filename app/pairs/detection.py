@@ -512,7 +512,7 @@ def _score(
     and pastes are told apart before normalizing); `prompt` is the person's message the answer answered, and
     `after` their message after the revision, if any.
     """
-    if _GREEK.search(raw_reply) is not None:
+    if not raw_reply.isascii() and _GREEK.search(raw_reply) is not None:
         raw_reply = _GREEK_QUESTION.sub("?", raw_reply)  # Greek asks with ";" ("Τι εννοείς ...;")
     own, code, pasted = _split_reply(raw_reply)
     reply = _normalize(own)
@@ -538,7 +538,12 @@ def _score(
             pushback.pop(cue, None)
     # "I implemented the new reward function.": done as the answer said, and nothing wrong said with it.
     applied_only = _APPLIED_IT in pushback and _NEGATED.search(reply) is None
-    if prompt and _OWN_MISTAKE not in acceptance and _renames_own_word(prompt, raw_reply):
+    if (
+        prompt
+        and len(raw_reply) <= _STATEMENT_CHARS
+        and _OWN_MISTAKE not in acceptance
+        and _renames_own_word(prompt, raw_reply)
+    ):
         acceptance[_OWN_MISTAKE] = 1
     if _OWN_MISTAKE in acceptance:
         for cue in _FOLLOWS_OWN_MISTAKE:
@@ -753,16 +758,21 @@ _COMMON_WORDS = frozenset(
 
 # A name the reply sets right ("DebuggerStepBoundaryではなく、DebuggerStepperBoundaryでした", "not fooBar but
 # foo_bar", "I meant X, not Y"): an identifier, a word with a capital, a digit, an underscore or a dot inside it.
-_NOT_NAME = re.compile(
-    r"(?:\bnot|\binstead of|不是)\s*`?([A-Za-z][\w.]*[A-Z0-9_.][\w.]*)`?"
-    r"|`?([A-Za-z][\w.]*[A-Z0-9_.][\w.]*)`?\s*(?:ではなく|じゃなくて|じゃなく|而不是|이 아니라|가 아니라)"
-)
+_NAME = r"`?([A-Za-z][\w.]*[A-Z0-9_.][\w.]*)`?"
+_NOT_NAME = re.compile(rf"(?:\bnot|\binstead of|不是)\s*{_NAME}")
+_NAME_NOT = re.compile(rf"{_NAME}\s*(?:ではなく|じゃなくて|じゃなく|而不是|이 아니라|가 아니라)")
+_NAME_NOT_MARKS = ("ではなく", "じゃなく", "而不是", "아니라")
 
 
 def _renames_own_word(prompt: str, reply: str) -> bool:
     """Whether the reply sets right a name the person wrote in their own message: their slip, not the answer's."""
-    for found in _NOT_NAME.finditer(reply):
-        name = found.group(1) or found.group(2)
+    found: list[re.Match[str]] = []
+    if "not" in reply or "instead" in reply or "不是" in reply:
+        found.extend(_NOT_NAME.finditer(reply))
+    if any(mark in reply for mark in _NAME_NOT_MARKS):
+        found.extend(_NAME_NOT.finditer(reply))
+    for match in found:
+        name = match.group(1)
         if len(name) >= 5 and not name.replace(".", "").isdigit() and name in prompt:
             return True
     return False
