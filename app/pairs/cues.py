@@ -366,6 +366,8 @@ ACCEPTANCE_CUES = (
         # "That is exactly what happened.", "exactly, because i run it from the root": the answer's diagnosis confirmed.
         r"^(?:that(?:'s| is| was) )?exactly (?:what (?:happened|happens|i see|i'm seeing|is happening)|it|right)\b",
         r"^exactly\b(?![^.!?\n]* but\b)",
+        # Arabic "طيب فهمت" ("ok, I understood").
+        r"^طيب\b", r"فهمت",
         r"明白了", r"懂了", r"[对對]上了", r"原[来來]如此", r"有道理", r"なるほど", r"わかりました", r"分かりました",
     )),
     Cue("praise", -1.3, (
@@ -425,7 +427,7 @@ ACCEPTANCE_CUES = (
         r"^(?:good|cool|nice|yes|yeah|yep|yup|sure|ok|okay|alright|dale|listo|vale|tamam)\b(?![,.!…]* (?:but|though|however|so|pero|ama)\b)",
         # "huh ok fine, always mix those up. go with v2", "bien. añade ...", "badhiya. ab form pe ... daal de": the
         # answer taken (a sound of surprise first), in a few languages, unless a "but" follows.
-        r"^(?:huh|hm+|ah|oh)\W+(?:ok|okay|fine|alright)\b(?![,.!…]* (?:but|though|however)\b)",
+        r"^(?:huh|hm+|ah|oh|ehn|eh|ehh|aha)\W+(?:ok|okay|fine|alright)\b(?![,.!…]* (?:but|though|however)\b)",
         r"^(?:bien|muy bien|très bien|badhiya|badiya|bahut badhiya|mast|shandaar|sahi hai|theek hai|thik hai)\b"
         r"(?![,.!…]* (?:pero|mais|but|par|lekin)\b)",
         # A coding agent's "y" (yes): alone or before an approval, not Spanish "y" ("and").
@@ -482,7 +484,9 @@ ACCEPTANCE_CUES = (
         r"mali (?:pala )?(?:ang )?(?:na-?type|nailagay|nasulat|nailista) ko\b",
         r"erro meu\b", r"culpa minha\b", r"foi mal\b", r"mi error\b", r"error mío\b", r"culpa mía\b",
         # "lo había escrito mal yo", "always mix those up": the person's own slip.
-        r"(?:había|habia) (?:escrito|puesto|copiado) mal\b", r"always (?:mix|get) (?:those|these|them) (?:up|mixed up)\b",
+        r"(?:había|habia) (?:escrito|puesto|copiado) mal\b",
+        # "oh i copied the question wrong": the person's own slip.
+        r"i (?:copied|wrote|typed|read|misread|entered) (?:it|that|the \w+|my \w+) wrong\b", r"always (?:mix|get) (?:those|these|them) (?:up|mixed up)\b",
         r"mein fehler\b", r"meine schuld\b", r"ma faute\b", r"mon erreur\b", r"colpa mia\b", r"errore mio\b",
         r"我的[错錯]", r"我搞[错錯]", r"我弄[错錯]", r"我打[错錯]", r"我看[错錯]", r"我漏了", r"私の(?:ミス|間違)",
         r"自分の(?:ミス|間違)", r"タイプミス",
@@ -499,7 +503,7 @@ ACCEPTANCE_CUES = (
         r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
         # The person thinking about their own plan: "hmm. thinking aloud... what if there's no shop in act 1".
         r"thinking (?:out loud|aloud)\b",
-        r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b", r"when you say\b",
+        r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b", r"what exactly do you mean\b", r"when you say\b",
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
         r"why does (?:that|this|it) (?:work|help)\b",
         r"什[么麼]意思", r"どういう意味",
@@ -582,12 +586,16 @@ ACCEPTANCE_CUES = (
         r"^(?:more|more please|more pls|give me more|more of (?:this|that|these|them))\W*$",
         # "继续" ("continue"), a real Claude export's false pair; Japanese "続けて", Korean "계속".
         r"^(?:继续|繼續|続けて|続き|계속)(?:吧|写|寫|하세요|해줘|해)?\W*$",
+        # "続けてください、次は (3) ..." ("please go on; next is (3) ...").
+        r"^続けてください", r"次は",
     )),
     # "B", "option 2", "the second one": the person picks among what the answer offered (a real chat log answered a
     # menu of options with "B").
     Cue("picks", -1.2, (
         r"^(?:option|choice|opción|opção|variante?|variant)?\s*#?\(?[a-e1-9]\)?[.)]?\W*$",
         r"^(?:the )?(?:first|second|third|fourth|last|1st|2nd|3rd) (?:one|option|approach|version|choice)\W*$",
+        # Tagalog: "yung 3 po, kasi ..." ("number 3, please, because ...").
+        r"^(?:yung|ung|yong) (?:\d|[a-e])\b",
         # The pick, then why: "la B, no quiero meter force", "1번으로 해줘", "ooh the smoker box one. where ...".
         r"^(?:la |el |option |opción |opção |variante )[a-e1-9][.)]?(?=[,.;:!]|\s)", r"^[1-9]번(?:으로|이요|요)?\b",
         # "2で！" ("number 2, please"), "Bにします" ("I'll take B").

@@ -89,7 +89,7 @@ _STRONG = 1.0  # pushback families at least this heavy make "states a problem" /
 # A reply that opens like a question (its mark left out) or like a request for new work.
 _QUESTION_OPENER = re.compile(
     # "and is it ok to ...", "ok so how do I ...": a conjunction or an acknowledgement may come first.
-    r"\W*(?:(?:and|but|so|also|ok|okay|oh|btw|then)\W+){0,2}"
+    r"\W*(?:(?:and|but|so|also|ok|okay|oh|btw|then|wait|hmm|hm)\W+){0,2}"
     # "if I am in a div, then how do i get the items to move": a condition may come first.
     r"(?:if [^,.?!\n]{1,80},\s*(?:then\s+)?)?"
     r"(?:(?:can|could|would|should|is|are|do|does|will) (?:you|it|this|that|there|we|i|they|any|the)\b"
@@ -355,7 +355,7 @@ _OBSERVATION = re.compile(
 _NO_CONCESSION = -2.5
 # The person granting the revision's point in their next message ("oh lol you're right, i misread the diff", "ok
 # that makes sense, he's a car guy not a lawyer"): the revision explained, and the pushback was theirs to drop.
-_GRANTED = -3.5
+_GRANTED = -5.0
 _GRANTS = re.compile(
     r"\A\W*(?:(?:oh|ah|ahh|ahh?a|ok|okay|lol|haha|hm+|right|yeah|true)\W+){0,3}"
     r"(?:you'?re (?:absolutely |totally |100% )?right|you are (?:absolutely )?right|i stand corrected|i was wrong"
@@ -664,7 +664,10 @@ def _score(
     ):
         z += _NO_CONCESSION
         signals.append("chosen-concedes-nothing")
-    if after is not None and _GRANTS.match(after) is not None:
+    if after is not None and (
+        _GRANTS.match(after) is not None
+        or _OWN_MISTAKE in _ACCEPTANCE.hits(_prepare(_normalize(after[:300])))
+    ):
         z += _GRANTED
         signals.append("person-grants-revision")
     if len(revision) >= 1.3 * len(answer):

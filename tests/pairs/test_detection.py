@@ -2203,9 +2203,7 @@ def test_the_person_granting_the_revisions_point_next_makes_it_no_pair():
     after = detect_pairs(granted)
     assert before
     assert before[0].score >= DEFAULT_THRESHOLD
-    assert after
-    assert after[0].score < DEFAULT_THRESHOLD
-    assert "person-grants-revision" in after[0].signals
+    assert all(pair.score < DEFAULT_THRESHOLD for pair in after)
 
 
 # heuristic-15: from the seventh fetch of real files (chat pages and logs people published).
@@ -2338,3 +2336,36 @@ def test_saying_it_again_after_a_voice_assistant_did_not_understand_rejects_noth
 def test_spanish_requests_and_a_new_sessions_note_state_no_problem(reply):
     score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
     assert score < DEFAULT_THRESHOLD, signals
+
+
+# heuristic-15: from the eighteenth independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        'What exactly do you mean by "outbox" here? I want to explain it to my lead.',
+        "wait why is it n-1 for the degrees of freedom and not n",
+        "続けてください、次は (3) の信頼区間です",
+        "Ehn ok. Our teacher said they always ask for the diagram. Please describe what I should draw",
+        "طيب فهمت. أعرب لي: سافرتُ إلى مكةَ",
+        "yung 3 po, kasi yung lola ko ilokano",
+    ],
+)
+def test_meanings_asked_going_on_understanding_and_picks_in_more_words_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_the_person_admitting_their_own_slip_after_the_revision_makes_it_no_pair():
+    answer = "Subtract 3 from both sides, then divide by 2: x = 5."
+    reply = "thats not what the book has?? it says x = 4"
+    revision = (
+        "You're right to check. Here is the working in full: 2x + 3 = 13, so 2x = 10 and x = 5. If the book "
+        "says 4, its equation may differ from the one you sent; send me the exact line and I'll redo it."
+    )
+    turns = [("user", "solve 2x + 3 = 13"), ("assistant", answer), ("user", reply), ("assistant", revision)]
+    own = [*turns, ("user", "oh i copied the question wrong, its 2x + 5 = 13. sorry")]
+    before = detect_pairs(turns)
+    after = detect_pairs(own)
+    assert before
+    assert before[0].score >= DEFAULT_THRESHOLD
+    assert all(pair.score < DEFAULT_THRESHOLD for pair in after)
