@@ -96,7 +96,7 @@ PUSHBACK_CUES = (
         r"what about (?:security|performance|testing|costs?)\b", r"vergessen\b", r"übersehen\b",
         # "ok... so where does the gst go then": what was asked for is not in the answer.
         r"where (?:does|do|did) (?:the |my |our |that |this )?[\w-]+ (?:go|come in|fit in)\b",
-        r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignor[ée]",
+        r"ignoriert\b", r"nicht (?:erwähnt|berücksichtigt|beachtet)\b", r"oubli[ée]", r"ignoré",
         r"il manque\b", r"olvid(?:aste|ó|ado)\b", r"ignoraste\b", r"faltou\b", r"esqueceu\b",
         r"漏(?<!我漏)了", r"没有考虑", r"沒有考慮", r"忘れて(?:る|います|いる)", r"抜けて(?:る|います|いる)",
     )),
@@ -182,6 +182,8 @@ PUSHBACK_CUES = (
     )),
     # The problem persists after following the answer.
     Cue("still-broken", 1.3, (
+        # "that works for most but about a third come back "not found"": it works only in part.
+        r"works (?:for|on|with) (?:most|some|half|a few)\b(?: of (?:them|the \w+))?[^.!?\n]* but\b",
         r"(?:it|this|that|they)(?:'s| is)? still\b", r"still (?:slow|fails?|failing|broken)\b",
         # Not "can I still see the commits?": after a modal, "still" asks what stays possible.
         r"i(?<!can i)(?<!could i)(?<!will i)(?<!would i)(?<!should i)(?<!do i)(?<!may i)(?<!might i) still\b",
@@ -330,7 +332,8 @@ ACCEPTANCE_CUES = (
     )),
     # It worked. Negated forms are corrections, and "make sure it works?" is still a question.
     Cue("it-worked", -1.6, (
-        r"(?:it|this|that|everything) (?:now )?works\b(?![^.!?\n]*\?)", r"works (?:great|fine|perfectly|now)",
+        r"(?:it|this|that|everything) (?:now )?works\b(?![^.!?\n]*\?)(?! for (?:most|some|half|a few)\b)",
+        r"works (?:great|fine|perfectly|now)",
         r"works[.!]", r"(?:it|this|that) worked\b",
         r"(?:tests?|suite|build|ci) (?:now |all )?pass(?:es|ed)?\b",
         r"(?:that|this|it) (?:fixed|solved) it\b", r"did the trick\b", r"^that was it\b",
@@ -455,6 +458,8 @@ ACCEPTANCE_CUES = (
         r"^(?:ok,? |okay,? |then )?(?:i'll|i will|we'll|we will) (?:use|go with|take|pick|choose|stick with)\b"
         r"(?![^.!?\n]*\b(?:instead|but|because)\b)",
         r"^(?:bye|goodbye|good night|ttyl|talk (?:later|soon|tomorrow)|gotta go|see you)\b",
+        # "will do. last one for today: ...": the advice taken, the next request.
+        r"^will do\b",
         # Yes and goodbye in other languages, opening a reply ("oui j'aurais besoin de conseils", "да именно!",
         # "ок я выхожу", "Тестирую выход, пока", real saved chats), unless a "but" follows.
         r"^(?:oui|sí|sim|ja|да|ага|ок|はい|네|是的|好的|没问题)(?=\W|$)(?![,.!…]* (?:mais|pero|mas|aber|но|但是|可是)\b)",
@@ -478,6 +483,8 @@ ACCEPTANCE_CUES = (
         # "revert 3f2a1c9, that's my commit", "that was me testing something", "I've made a mistake. The 2,400 was ...".
         r"(?:that's|that is|it's|it is) my (?:own )?(?:commit|change|branch|edit)\b",
         r"(?:that's|that is|that was|it was|was) (?:just )?me (?:testing|trying|playing|messing|experimenting)\b",
+        # "oh wait thats on me, i retyped it": the person's own slip.
+        r"(?:that's|thats|that is|that one's|it's|its) on me\b",
         r"i(?:'ve| have) made a mistake\b", r"(?:ese|este) commit es m[ií]o\b",
         r"제가 (?:\w+ )?잘못 (?:봤|읽|적|썼|입력|계산|알)", r"是我(?:本地|自己)",
         r"(?:on|in) the wrong (?:branch|folder|directory|env|environment|venv|tab|project|account|machine|server)\b",
@@ -571,6 +578,8 @@ ACCEPTANCE_CUES = (
     Cue("also", -1.0, (
         r"^(?:and |now |actually,? )?also\b", r"^\w+ too(?:\W+(?:pls|please))?\W*$", r"sekalian\b", r"^now the\b", r"^and (?:one|have|make|add|another|maybe|can|could|now|the)\b", r"i also (?:want|need)\b", r"(?:can|could|would) you also\b", r"while you're (?:in there|at it)\b", r"^außerdem\b", r"^además\b", r"^aussi\b",
         r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
+        # "e também testes unitários ...", "y también ...", "und auch ...": one more thing.
+        r"^(?:e|y|und|i) (?:também|también|auch|també)\b",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
     Cue("asks-diagnosis", -2.6, (r"what (?:went|goes|is going|'s going|is|'s) wrong\b",)),

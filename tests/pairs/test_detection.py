@@ -2369,3 +2369,33 @@ def test_the_person_admitting_their_own_slip_after_the_revision_makes_it_no_pair
     assert before
     assert before[0].score >= DEFAULT_THRESHOLD
     assert all(pair.score < DEFAULT_THRESHOLD for pair in after)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        'ERROR:  column "order_dt" does not exist\noh wait thats on me, i retyped it. works, 2,318 customers. can i also get the average?',
+        "e também testes unitários para o pré-processamento, usamos pytest",
+        "will do. last one for today: a measure for distinct customers",
+    ],
+)
+def test_own_slips_and_one_more_thing_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_an_english_ignore_is_not_frenchs_ignore():
+    # "ignoré" ("ignored") in French says the answer left something out; "ignore cancelled ones" asks for a filter.
+    _score, signals = _pair(
+        ANSWER, "snowflake. orders(order_id, amount, status). ignore cancelled ones", REVISION
+    )
+    assert "omission" not in signals
+    _score, signals = _pair(ANSWER, "tu as ignoré la contrainte de mémoire", REVISION)
+    assert "omission" in signals
+
+
+def test_working_for_most_but_not_all_is_still_broken():
+    reply = 'that works for most but about a third come back "not found", and the IDs are in Customers'
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert "still-broken" in signals
+    assert score >= DEFAULT_THRESHOLD, signals
