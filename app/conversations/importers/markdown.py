@@ -594,6 +594,24 @@ def _with_plain_name(markers: list[Marker], named: list[tuple[int, str, str]]) -
     )
 
 
+_LEVEL = re.compile(r"(#{1,6})[ \t]")
+
+
+def _without_closing_heading(section: list[str], speaker: str, builder: TurnBuilder) -> list[str]:
+    """A message's lines without the author's own section heading at their end: a heading above the speakers'
+    level (`## Phase 2 - Defining the Research Topic` between `### AI` and the next `### User`, a real log that
+    groups its exchanges), which opens the next exchange, not a part of this message; counted."""
+    level = _LEVEL.match(speaker)
+    end = len(section)
+    while end and (not section[end - 1].strip() or _SEPARATOR.match(section[end - 1])):
+        end -= 1
+    closing = _LEVEL.match(section[end - 1]) if level is not None and end else None
+    if closing is None or len(closing.group(1)) >= len(level.group(1) if level else ""):
+        return section
+    builder.dropped["section heading"] += 1
+    return section[: end - 1]
+
+
 def _plain_labels(named: list[tuple[int, str, str]]) -> list[Marker]:
     """Markers of a plain-text log written with two bare names for the sides that are too common to take alone
     (`You: ...` / `Bot: ...`, a real companion bot's `chat_history.txt`): both known names, one for each side,
@@ -1209,6 +1227,8 @@ class MarkdownImporter:
                     for line in section
                 ]
             section = [line for line in section if not _MESSAGE_TIME.match(line)]
+            if heading and number + 1 < len(markers):
+                section = _without_closing_heading(section, lines[index], builder)
             if heading and (_SAID.match(lines[index]) or _SAID_PREVIEW.match(lines[index])):
                 section = _page_copy(section, role, builder)
             text = _body(_drop_timestamp(section) if heading else [rest, *section])

@@ -369,3 +369,19 @@ def test_a_transcript_that_quotes_the_persons_messages_and_writes_the_answers_pl
     assert detect_format(notes, "notes.md") is None
     two = b"# Notes\n\n> a quote\n\nSome text about it.\n\n> another quote\n\nMore text about that.\n"
     assert detect_format(two, "notes.md") is None
+
+
+def test_an_authors_section_heading_between_exchanges_closes_no_answer() -> None:
+    # A real development log: `### User` / `### AI`, the exchanges grouped under `## Phase N - ...` headings.
+    data = (
+        b"# AI Development Log\n\n## Phase 1 - Platform\n\n### User\n\nWhich simulator?\n\n### AI\n\nUse SUMO.\n\n"
+        b"---\n\n## Phase 2 - Topic\n\n### User\n\nWhat should I study?\n\n### AI\n\nAdaptive signals.\n\n## Why\n\nThey matter.\n"
+    )
+    chat = parse_one("markdown", data, "chat_log.md")
+    assert turns(chat) == [
+        ("user", "Which simulator?"),
+        ("assistant", "Use SUMO."),
+        ("user", "What should I study?"),
+        ("assistant", "Adaptive signals.\n\n## Why\n\nThey matter."),
+    ]
+    assert chat.dropped == {"section heading": 1}
