@@ -99,6 +99,11 @@ class ClaudeCodeExportImporter:
                 # One that the model answers (a custom command's prompt) stays the prompt.
                 name, args = command[1], (command[2] or "").strip()
                 builder.user("", blocks=[{"type": "command", "name": f"/{name}", "args": args}])
+            elif kind == "bash":
+                # What the person ran and what it printed: context of their next prompt, as Claude Code's session
+                # files keep it (`<bash-input>`, `<bash-stdout>`).
+                shown = text if results is None else f"{text}\n{results}"
+                builder.user("", blocks=[{"type": "context", "tag": "bash", "text": shown}])
             elif kind == "user":
                 builder.user(text)
             elif kind == "thinking":
@@ -215,6 +220,10 @@ def _blocks(
         elif _ANSWER.match(line):
             close()
             kind, text = "assistant", [line[2:].rstrip()]
+        elif line.startswith("! ") and (found or kind is not None):
+            # A command the person ran in bash mode (`! git init`, its output under `⎿`): theirs, not the answer's.
+            close()
+            kind, text = "bash", [line[2:].rstrip()]
         elif _THINKING.match(line):
             close()
             kind, text = "thinking", []

@@ -305,3 +305,32 @@ def test_an_export_with_three_short_prompts_stays_a_claude_code_export() -> None
         "> thanks\n\n⏺ You're welcome. The benchmark went from 4.1 s to 0.2 s on the sample file.\n"
     )
     assert detect_format(text.encode(), "session.md") == "claude-code-export"
+
+
+def test_commands_the_person_ran_in_bash_mode_are_context_of_their_next_prompt() -> None:
+    # A real 2.1 export: `! cmd` lines and their `⎿` output between answers (Claude Code's bash mode).
+    text = (
+        "❯ hi\n\n● Hi! How can I help you today?\n\n"
+        "! pip install -r requirements.txt\n  ⎿  error: externally-managed-environment\n\n"
+        "! ./venv/bin/pip install -r requirements.txt\n  ⎿  Successfully installed flask-3.1.3\n\n"
+        "❯ what libraries were installed\n\n● flask 3.1.3.\n"
+    )
+    chat = _read(text)
+    assert turns(chat) == [
+        ("user", "hi"),
+        ("assistant", "Hi! How can I help you today?"),
+        ("user", "what libraries were installed"),
+        ("assistant", "flask 3.1.3."),
+    ]
+    assert chat.turns[2].blocks == [
+        {
+            "type": "context",
+            "tag": "bash",
+            "text": "pip install -r requirements.txt\nerror: externally-managed-environment",
+        },
+        {
+            "type": "context",
+            "tag": "bash",
+            "text": "./venv/bin/pip install -r requirements.txt\nSuccessfully installed flask-3.1.3",
+        },
+    ]
