@@ -153,6 +153,8 @@ PUSHBACK_CUES = (
     )),
     # The answer is dismissed as generic, a bare list, or something the user already knew.
     Cue("too-generic", 1.8, (
+        # Japanese "ちょっと堅すぎますね" ("a bit too stiff"): too stiff, long, short, hard, heavy, plain, showy.
+        r"(?:堅|硬|固|長|短|難し|重|暗|地味|派手|くど)すぎ",
         r"(?:just|only|that's|it's|this is) a list\b", r"a list,? not\b", r"not an answer\b", r"textbook (?:answer|example|definition|explanation|response|stuff)\b", r"(?:that|this|it)(?:'s| is) (?:so |very |pretty )?textbook\b",
         r"basic (?:idea|version|example|answer)\b", r"generic\b", r"shallow\b", r"hand-?wavy\b",
         r"(?:too|very|pretty|rather) (?:vague|general|simplistic|high[- ]level|abstract)\b",
@@ -333,6 +335,8 @@ ACCEPTANCE_CUES = (
     # It worked. Negated forms are corrections, and "make sure it works?" is still a question.
     Cue("it-worked", -1.6, (
         r"(?:it|this|that|everything) (?:now )?works\b(?![^.!?\n]*\?)(?! for (?:most|some|half|a few)\b)",
+        # Greek "τώρα είναι όλα οκ" ("now all is ok").
+        r"όλα (?:οκ|ok|καλά|εντάξει)\b",
         r"works (?:great|fine|perfectly|now)",
         r"works[.!]", r"(?:it|this|that) worked\b",
         r"(?:tests?|suite|build|ci) (?:now |all )?pass(?:es|ed)?\b",
@@ -378,6 +382,8 @@ ACCEPTANCE_CUES = (
         r"love (?:it|this)\b", r"^(?:beautiful|lovely|gorgeous|nailed it)\b",
         r"^super\b(?! \w+(?:y|ll)\b)", r"super(?=\W*$)", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
         r"genial\b", r"excelente\b", r"buen[ií]sim[oa]\b",
+        # "amei!!! 😍 mas agora ...", "iyi fikir", "hay quá": loved it, a good idea, so good.
+        r"^(?:amei|adorei|me encantó|me encanta|j'adore|adoro)\b", r"iyi fikir\b", r"^hay quá\b",
         # Enthusiasm without a stock word: "NOW we're cooking, this is massively better".
         r"(?:much|way|massively|so much|far|a lot|lot|hugely|vastly) (?:better|cleaner|clearer|simpler)\b",
         # Slang that praises: "omg this slaps 😭", "no notes", "chef's kiss".
@@ -597,6 +603,8 @@ ACCEPTANCE_CUES = (
         r"^(?:继续|繼續|続けて|続き|계속)(?:吧|写|寫|하세요|해줘|해)?\W*$",
         # "続けてください、次は (3) ..." ("please go on; next is (3) ...").
         r"^続けてください", r"次は",
+        # Vietnamese "bài khác nữa đi" ("another one, go on").
+        r"(?:bài|cái) khác nữa\b",
     )),
     # "B", "option 2", "the second one": the person picks among what the answer offered (a real chat log answered a
     # menu of options with "B").
@@ -651,6 +659,8 @@ REVISION_CUES = (
         r"you are (?:absolutely |quite |entirely )?(?:right|correct)\b", r"t'as raison\b", r"excuse-moi\b", r"^fair[,.!]",
         r"(?:is|are|was) (?:almost |most |probably )?(?:certainly |definitely |likely )?right\b", r"(?:both|these) are (?:real|valid)\b", r"my (?:mistake|bad)\b", r"sorry\b",
         r"apolog", r"i agree\b", r"^agreed\b", r"^true\b", r"^then\b",
+        # "Ah, law! Corrected — and ...": the correction taken, said in a word.
+        r"^(?:\w+\W+){0,3}corrected\b",
         r"^that (?:points|means)\b", r"^understood\b", r"looking at it again\b", r"i see the problem\b",
         # "您说得对！我一直没有抓住核心问题" ("you're right! I kept missing the core problem"), "抱歉".
         r"[你您]说[得的]对", r"^抱歉", r"^对不起", r"^(?:すみません|申し訳)",

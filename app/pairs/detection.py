@@ -207,6 +207,14 @@ _ERROR_OUTPUT = re.compile(
 _DELIGHT = re.compile(
     "[\U0001f60d\U0001f970\U0001f929\u2764\U0001f44d\U0001f64f\U0001f525\U0001f44c\U0001f60a\U0001f604\U0001f389\U0001f973\u263a]"
 )
+_CORRECTION = next(cue for cue in PUSHBACK_CUES if cue.name == "correction")
+_COMMA_NOT = re.compile(r",\s*not\s+[^\W\d]\w*(?:\s+\w+){0,2}\W*$")
+_COMMA_NOT_CHARS = 200
+# A role-play move: an action of two words at least between asterisks, opening the reply (`*grabs the letter*`);
+# not emphasis that says what is wrong (`*not* what I asked`, `*this is wrong*`).
+_ROLEPLAY = re.compile(r"\s*\*([a-z][a-z']*\s[^*\n]{2,160})\*")
+_NOT_ACTION = re.compile(r"\b(?:not|no|wrong|never|don't|doesn't|didn't|isn't|can't|won't)\b")
+_IN_STORY = -2.5
 _APPLIED_IT = next(cue for cue in PUSHBACK_CUES if cue.name == "applied-it")
 # Words that turn a report of what the person did into a problem ("... and now nobody can join").
 _NEGATED = re.compile(
@@ -519,6 +527,20 @@ def _score(
     z, signals = (_BIAS + _PASTED, ["long-paste"]) if pasted else (_BIAS, [])
     scanned = _prepare(reply)
     pushback, acceptance = _PUSHBACK.hits(scanned), _ACCEPTANCE.hits(scanned)
+    if (action := _ROLEPLAY.match(raw_reply)) is not None and _NOT_ACTION.search(action.group(1)) is None:
+        # A role-play's next move (`*slams my tankard on the table* you're wrong, Silas!`): what the characters
+        # say is the story, not a verdict on the answer.
+        pushback.clear()
+        acceptance[_GOES_ALONG_CUE] = 1
+        z += _IN_STORY
+        signals.append("role-play")
+    elif (
+        not (pushback or acceptance)
+        and len(reply) <= _COMMA_NOT_CHARS
+        and _COMMA_NOT.search(reply) is not None
+    ):
+        # "we read law o, not engineering", "Net 30, not net 60": what is right, set against what the answer said.
+        pushback[_CORRECTION] = 1
     stated = None  # the right number the reply sets against the answer's ("15% not 20%", "its 21")
     if _WRONG_OUTPUT not in pushback:
         right_number = _NUMBER_NOT.search(reply) if " not " in reply else None

@@ -2399,3 +2399,32 @@ def test_working_for_most_but_not_all_is_still_broken():
     score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
     assert "still-broken" in signals
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+# heuristic-15: from the nineteenth independent batch's dev two thirds (written in other words here).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "*slams my mug on the bar* you're wrong, Jonas! the mayor would never sell the mill. where's your proof?",
+        "*turns slowly to the cook* you. you've been awful quiet",
+        "amei!!! 😍 mas agora faz uma versão pro instagram, mais curtinha",
+        "çay seti iyi fikir. ama mektupta ne yazacağımı bilemiyorum, nasıl başlasam",
+        "hay quá. bài khác nữa đi",
+        "έκλεισα τη βάνα του πλυντηρίου χαχα. τώρα είναι όλα οκ. τι φυσίγγιο να πάρω;",
+    ],
+)
+def test_role_play_moves_praise_and_another_one_in_more_languages_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+def test_emphasis_that_says_what_is_wrong_is_no_role_play():
+    _score, signals = _pair(ANSWER, "*not* what i asked, i need the outbox", REVISION)
+    assert "role-play" not in signals
+
+
+def test_what_is_right_set_against_the_answers_word_and_a_one_word_concession():
+    score, signals = _pair(ANSWER, "we read law o, not engineering 😂", "Ah, law! Corrected — " + REVISION)
+    assert "correction" in signals
+    assert "chosen-revises" in signals
+    assert score >= DEFAULT_THRESHOLD, signals
