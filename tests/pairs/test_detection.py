@@ -2428,3 +2428,8 @@ def test_what_is_right_set_against_the_answers_word_and_a_one_word_concession():
     assert "correction" in signals
     assert "chosen-revises" in signals
     assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_too_stiff_or_too_long_in_japanese_rejects_the_style():
+    _score, signals = _pair(ANSWER, "うーん、ちょっと堅すぎますね", REVISION)
+    assert "too-generic" in signals
