@@ -335,6 +335,8 @@ ACCEPTANCE_CUES = (
     # It worked. Negated forms are corrections, and "make sure it works?" is still a question.
     Cue("it-worked", -1.6, (
         r"(?:it|this|that|everything) (?:now )?works\b(?![^.!?\n]*\?)(?! for (?:most|some|half|a few)\b)",
+        # "Right, that error's gone. Now it gets further and ...": the fix worked; what follows is the next step.
+        r"(?:that|the|this|first|original) error(?:'s| is| has| has now) (?:gone|disappeared)\b", r"gets (?:a bit |much )?further\b",
         # Greek "τώρα είναι όλα οκ" ("now all is ok").
         r"όλα (?:οκ|ok|καλά|εντάξει)\b",
         r"works (?:great|fine|perfectly|now)",
@@ -379,7 +381,7 @@ ACCEPTANCE_CUES = (
     )),
     Cue("praise", -1.3, (
         r"(?:great|perfect|awesome|excellent|brilliant|fantastic|amazing|phenomenal|wonderful|superb|outstanding)\b",
-        r"love (?:it|this)\b", r"^(?:beautiful|lovely|gorgeous|nailed it)\b",
+        r"love (?:it|this)\b", r"^(?:beautiful|lovely|gorgeous|nailed it)\b", r"you nailed it\b",
         r"^super\b(?! \w+(?:y|ll)\b)", r"super(?=\W*$)", r"perfekt\b", r"toll\b", r"prima\b", r"parfait\b", r"génial\b", r"perfecto\b",
         r"genial\b", r"excelente\b", r"buen[ií]sim[oa]\b",
         # "amei!!! 😍 mas agora ...", "iyi fikir", "hay quá": loved it, a good idea, so good.
@@ -469,6 +471,8 @@ ACCEPTANCE_CUES = (
         # Yes and goodbye in other languages, opening a reply ("oui j'aurais besoin de conseils", "да именно!",
         # "ок я выхожу", "Тестирую выход, пока", real saved chats), unless a "but" follows.
         r"^(?:oui|sí|sim|ja|да|ага|ок|はい|네|是的|好的|没问题)(?=\W|$)(?![,.!…]* (?:mais|pero|mas|aber|но|但是|可是)\b)",
+        # Russian "ладно, оставляю" ("fine, I'll leave it"), Hinglish "haan yaar" ("yes, mate").
+        r"(?:ладно|хорошо),? оставл\w*", r"^(?:haan|haa|han) (?:yaar|bhai|ji)\b",
         r"пока\W*$", r"tchau\W*$", r"adiós\W*$", r"adieu\W*$", r"tschüss\W*$", r"さようなら\W*$", r"再[见見]\W*$",
     )),
     # The user's own slip: "wrong file, sorry, copied the wrong tab", "my bad, I ran it in the wrong folder".
@@ -516,7 +520,9 @@ ACCEPTANCE_CUES = (
         r"just (?:curious|wondering|asking)\b", r"out of curiosity\b",
         # The person thinking about their own plan: "hmm. thinking aloud... what if there's no shop in act 1".
         r"thinking (?:out loud|aloud)\b",
-        r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b", r"what exactly do you mean\b", r"when you say\b",
+        r"what (?:does|do) (?:\w+ ){1,4}(?:actually )?mean\b", r"what do you mean by\b", r"what exactly do you mean\b",
+        # "Ta. What's actually the difference between --ntasks and --ntasks-per-node?"
+        r"what(?:'s| is) (?:actually |really |exactly )?the difference between\b", r"when you say\b",
         r"what (?:does|do) the \w+ (?:\w+ ){0,5}(?:actually )?do\b(?! to\b)",
         r"why does (?:that|this|it) (?:work|help)\b",
         r"什[么麼]意思", r"どういう意味",

@@ -2433,3 +2433,18 @@ def test_what_is_right_set_against_the_answers_word_and_a_one_word_concession():
 def test_too_stiff_or_too_long_in_japanese_rejects_the_style():
     _score, signals = _pair(ANSWER, "うーん、ちょっと堅すぎますね", REVISION)
     assert "too-generic" in signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Right, that error's gone. Now it gets further and stops at the log folder:\n\nPermissionError: [Errno 13] /var/log/inv",
+        "yep you nailed it\n\njava 2231 app 41w REG /var/log/app/server.log.1 (deleted)\n\ncan't restart java right now, it's peak",
+        "Ta. What's actually the difference between --ntasks and --ntasks-per-node?",
+        "проверил на тестовой машине, да, спрашивает Password:. ладно, оставляю.",
+        "haan yaar purani line neeche padi thi, hata di. ab 7 din purani files bhi delete karni hai",
+    ],
+)
+def test_a_fix_that_worked_praise_a_difference_asked_and_leaving_it_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
