@@ -90,7 +90,7 @@ def screen(
 NOT_LANGUAGES = {"pytho", "stdout", "stderr"}
 NOTES = {"SOURCES.md", "README.md", "LABELLING.md"}
 # Fence languages Highlight.js has no grammar for (not in its core or its language packs): shown as plain code.
-NO_GRAMMAR = {"hcl", "gdscript", "prisma", "promql", "bibtex", "jinja"}
+NO_GRAMMAR = {"hcl", "gdscript", "prisma", "promql", "bibtex", "jinja", "DAX", "dax", "lookml", "nft"}
 
 
 _FENCE_LANGUAGE = re.compile(r"```([A-Za-z0-9_+#./-]+)(?=[ \t]*(?:\n|\\n|\\r|$))")
