@@ -38,6 +38,9 @@ PUSHBACK_CUES = (
         r"stopped (?:working|compiling|rendering|showing|loading|responding|sticking)\b",
         r"(?:is|was) the (?:problem|culprit|cause)\b",
         r"(?:that's|this is|it's) (?:outdated|deprecated|obsolete)\b", r"i (?:said|meant|mentioned)\b",
+        # "te dije directo", "je t'ai dit", "ich hab doch gesagt", "eu disse": what the person had said, repeated.
+        r"(?:ya )?te (?:lo )?dije\b", r"je t'ai (?:dit|demandé)\b", r"ich hab(?:e)? (?:dir )?(?:doch )?(?:gesagt|geschrieben)\b",
+        r"eu (?:te )?disse\b", r"^non pas\b(?! de\b)",
         r"i asked (?:for|about)\b",
         # "its ma'am not sir", "it's 2023 not 2022"; "No, I mean by Goldbach's conjecture!".
         # "ok that's fixed. but now ~2k customers with no email are gone": what the answer broke.
@@ -111,7 +114,7 @@ PUSHBACK_CUES = (
         r"(?:is|are|comes?|shows?|renders?|stays?) (?:up |out )?(?:completely |totally |still |just )?(?:blank|empty)\b",
         r"(?:is|are|it's|that's|way|much|still|far) too (?:long|short|high|low|big|small|formal|stiff|robotic|wordy"
         r"|cheesy|cringe|cringey|salesy|corporate|flowery|dramatic|fake|casual|informal|aggressive|harsh|pushy|blunt|rude"
-        r"|threatening)\b",
+        r"|threatening|apologetic|defensive|vague|generic)\b",
         # The same in other languages: "Teil 1 ist zu kurz" (a real German chat), "trop long", "demasiado formal".
         r"(?:ist|sind|war|klingt|viel) zu (?:kurz|lang|förmlich|steif|formell|locker|hoch|niedrig)\b",
         r"(?:est|c'est) trop (?:court|long|formel|familier)\b",
@@ -472,7 +475,11 @@ ACCEPTANCE_CUES = (
         # "ок я выхожу", "Тестирую выход, пока", real saved chats), unless a "but" follows.
         r"^(?:oui|sí|sim|ja|да|ага|ок|はい|네|是的|好的|没问题)(?=\W|$)(?![,.!…]* (?:mais|pero|mas|aber|но|但是|可是)\b)",
         # Russian "ладно, оставляю" ("fine, I'll leave it"), Hinglish "haan yaar" ("yes, mate").
-        r"(?:ладно|хорошо),? оставл\w*", r"^(?:haan|haa|han) (?:yaar|bhai|ji)\b",
+        r"(?:ладно|хорошо),? оставл\w*", r"^(?:haan|haa|han) (?:yaar|bhai|ji)\b", r"^chalega\b", r"^nickel\b",
+        r"(?:no need,? )?leave (?:it|him|her|them)(?: on| in| there)?\W*$", r"leave (?:him|her|them) on\b",
+        # "tens razão, estava a pensar na outra fatura": the person grants the answer's point.
+        r"^(?:ok,? |oh,? |ah,? )?(?:you'?re right|you are right|tens razão|tem razão|tienes razón|tiene razón|hai ragione"
+        r"|du hast recht|tu as raison|vous avez raison)\b(?![^.!?\n]* (?:but|mas|pero|ma|aber|mais)\b)",
         r"пока\W*$", r"tchau\W*$", r"adiós\W*$", r"adieu\W*$", r"tschüss\W*$", r"さようなら\W*$", r"再[见見]\W*$",
     )),
     # The user's own slip: "wrong file, sorry, copied the wrong tab", "my bad, I ran it in the wrong folder".
@@ -493,6 +500,8 @@ ACCEPTANCE_CUES = (
         # "revert 3f2a1c9, that's my commit", "that was me testing something", "I've made a mistake. The 2,400 was ...".
         r"(?:that's|that is|it's|it is) my (?:own )?(?:commit|change|branch|edit)\b",
         r"(?:that's|that is|that was|it was|was) (?:just )?me (?:testing|trying|playing|messing|experimenting)\b",
+        # "i forgot i hadnt taken those out", "forgot he's the same dave": the person's own memory, not the answer's.
+        r"i forgot (?:i|that i|he's|she's|it's|they're|we)\b", r"forgot (?:he's|she's|it's|that's) the same\b",
         # "oh wait thats on me, i retyped it": the person's own slip.
         r"(?:that's|thats|that is|that one's|it's|its) on me\b",
         r"i(?:'ve| have) made a mistake\b", r"(?:ese|este) commit es m[ií]o\b",
@@ -583,6 +592,9 @@ ACCEPTANCE_CUES = (
         # A coding agent's next step, closing the reply: "green ✅ tag it", "ok now commit and push", "commita aí".
         r"(?:commit|push|merge|tag|ship|deploy|release|rebase)(?: (?:and )?(?:it|this|that|them|now|push|tag|everything|all|pls|please))*\W*$",
         r"commita\b", r"(?:faz|haz|mach) (?:o |el |den |das )?(?:commit|push)\b",
+        # "finance said ok, send it now", "... et envoie", "pode finalizar e enviar", "go on, do the sprinklers too".
+        r"send (?:it|them|that|this)(?: now| out| off)?\W*$", r"envoie\W*$", r"envoyer\W*$", r"envía(?:lo)?\W*$", r"enviar\W*$", r"envia\W*$", r"invia\W*$", r"schicke? (?:es|sie) ab\W*$",
+        r"^go on,? (?:and |then )?(?:do|add|book|send|make|set)\b",
         r"open (?:a |the )?(?:pr|pull request|mr|merge request)\b",
     )),
     # "Also update the README": one more thing to do, not a verdict on the answer ("Also, it crashes" still is:
@@ -592,6 +604,7 @@ ACCEPTANCE_CUES = (
         r"^et aussi\b", r"再[帮幫]我", r"再加", r"^好[，,。！! ]",
         # "e também testes unitários ...", "y también ...", "und auch ...": one more thing.
         r"^(?:e|y|und|i) (?:também|también|auch|també)\b",
+        r"kun je ook\b", r"kannst du (?:auch|noch)\b", r"(?:peux-tu|pourrais-tu) aussi\b", r"puedes también\b",
     )),
     # "Here's the log, what went wrong?": a new thing to diagnose, not a verdict on the answer.
     Cue("asks-diagnosis", -2.6, (r"what (?:went|goes|is going|'s going|is|'s) wrong\b",)),
@@ -617,6 +630,13 @@ ACCEPTANCE_CUES = (
     Cue("picks", -1.2, (
         r"^(?:option|choice|opción|opção|variante?|variant)?\s*#?\(?[a-e1-9]\)?[.)]?\W*$",
         r"^(?:the )?(?:first|second|third|fourth|last|1st|2nd|3rd) (?:one|option|approach|version|choice)\W*$",
+        # "the first, and ask for a quiet room", "2nd one 7:30 pls", "de tweede heen en de eerste terug", "doe maar
+        # nummer 3", "두번째 걸로": an option picked by its place, then what goes with it.
+        r"^(?:the |option |no\.? )?(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)(?: one| option)?"
+        r"(?=\W*$|[,.]| (?:and|pls|please|then|at|for|with|\d))",
+        r"^(?:doe maar |neem )?(?:de |het )?(?:eerste|tweede|derde|vierde|laatste|nummer \d)\b",
+        r"^(?:la |el |lo )?(?:primera?|segund[ao]|tercer[ao]?|última|último)(?: opción)?\b(?=\W*$|[,.]| (?:y|por|con|a las|\d))",
+        r"(?:첫|두|세|네|다섯) ?번째", r"^[1-9]番目",
         # Tagalog: "yung 3 po, kasi ..." ("number 3, please, because ...").
         r"^(?:yung|ung|yong) (?:\d|[a-e])\b",
         # The pick, then why: "la B, no quiero meter force", "1번으로 해줘", "ooh the smoker box one. where ...".

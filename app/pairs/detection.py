@@ -161,6 +161,8 @@ _NEW_WORK = re.compile(
     r"|cria|escreve|explica|mostra|dá-me|diz-me|give"
     # Spanish: "Corrige esto:", "Resúmeme el texto", "Escribe de modo más legible ...", "Describe un partido ...".
     r"|corrige|corrígeme|resume|resúmeme|escribe|describe|traduce|tradúceme|revisa|dime|calcula|talk about|talk more"
+    # Hebrew: "תקבע לי פגישה ..." ("set me a meeting ..."), "תשלח", "תכתוב", "תזמין".
+    r"|תקבע|תשלח|תכתוב|תזמין|תמצא"
     r"|i (?:want|would like|'d like) to (?:add|create|make|build|have|see|try|learn)|additionally|in addition"
     # "make me a new website about cars", "I want a python project set up for me": something new to be made.
     r"|make (?:me|us) (?:a|an|some)|make (?:a|an) new|i (?:want|would like|'d like) (?:a|an) "

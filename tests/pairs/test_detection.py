@@ -2448,3 +2448,45 @@ def test_too_stiff_or_too_long_in_japanese_rejects_the_style():
 def test_a_fix_that_worked_praise_a_difference_asked_and_leaving_it_state_no_problem(reply):
     score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
     assert score < DEFAULT_THRESHOLD, signals
+
+
+# heuristic-15: from the twentieth independent batch's dev two thirds (L, agents that act; written in other words).
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "the first, and ask for a window seat",
+        "2nd one 7:30 pls",
+        "de tweede heen en de eerste terug",
+        "doe maar nummer 3",
+        "190이야. 두번째 걸로",
+        "go on, do the garden lights too",
+        "oh yeah thats it, i forgot i hadnt removed those. no need, leave it. can you chart it",
+        "finance said ok, send it now",
+        "nickel. ajoute la date limite et envoie",
+        "tens razão, estava a pensar na outra fatura. pode finalizar e enviar",
+        "kun je ook een hotel bij het station zoeken, max 150 per nacht",
+        "תקבע לי פגישה עם רוני לשבוע הבא",
+        "chalega. station paas hi hai",
+    ],
+)
+def test_picks_go_aheads_own_memory_and_granted_points_after_an_agents_report_state_no_problem(reply):
+    score, signals = _pair(ANSWER, reply, REVISION + " " + REVISION)
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "way too apologetic, we didn't do anything wrong. cut it in half",
+        "te dije directo. no quiero 14h con escala",
+        "non pas julien, marc dupont de chez axelis",
+    ],
+)
+def test_a_tone_rejected_and_what_the_person_had_said_repeated_push_back(reply):
+    score, signals = _pair(ANSWER, reply, "You're right. " + REVISION)
+    assert score >= DEFAULT_THRESHOLD, signals
+
+
+def test_no_car_answering_a_question_is_no_correction():
+    _score, signals = _pair(ANSWER, "Non, pas de voiture, on fera tout en transports.", REVISION)
+    assert "correction" not in signals
