@@ -121,6 +121,22 @@ _QUESTION_PARTICLE = re.compile(
     r"|(?:ไหม|มั้ย|หรือเปล่า|หรือยัง|ไหนดี|อะไรดี|ยังไง|อย่างไร|เท่าไร|เท่าไหร่)(?:คะ|ครับ|ค่ะ|นะคะ|นะครับ)?"
     r"|[\u0370-\u03ff\u1f00-\u1fff]\w*\W{0,2};)\W*$"
 )
+# A question word opening a short reply, as people on phones ask without a question mark: "que es un juicio verbal",
+# "а що таке обвід школи", "anong dadalhin ko", "phí bao nhiêu vậy anh", "의료비 공제가 뭐예요"; not "como te dije"
+# ("as I told you"), where the word compares.
+_ASKED_CHARS = 300
+_ASKED = re.compile(
+    r"\W*(?:(?:a|y|e|i|und|et|ok|dạ|vâng|а|и|і|ну|اوك|طيب)\W+){0,2}"
+    r"(?:(?:qu[eé]|c[oó]mo|cu[aá]nt[oa]s?|cu[aá]ndo|d[oó]nde|por qu[eé]|cu[aá]l(?:es)?|o que|quant[oa]s?|quando|onde"
+    r"|qual|c'est quoi|qu'est-ce|combien|pourquoi|was ist|wie viel|wieviel|warum|welche[rsn]?|cos'è|cosa|quale|perché"
+    r"|co to|ile|gdzie|kiedy|czy|dlaczego|що таке|что такое|скільки|сколько|чому|почему|коли|когда|де|где"
+    r"|ano(?:ng)?|paano|magkano|saan|kailan|bakit|apa|bagaimana|gimana|berapa|kapan|kenapa|mengapa|nini|vipi|wapi"
+    r"|lini|kya|kaise|kitna|kitne|kab|kahan|kyun|kyon)\b(?! (?:te |ya |lo )?dij|(?:ya )?mówi|i said)"
+    r"|(?:jak|як|как|como|comment|wie|come)\b(?! (?:te |ya |lo )?dij| (?:ya )?mówi| (?:je |tu )?(?:l'ai |t'ai )?dit| gesagt| detto| i said| you said)"
+    r"|[^\n]{0,200}(?:bao nhiêu|thế nào|là gì|ở đâu|khi nào|tại sao|뭐예요|뭔가요|뭐야|어떻게|얼마|언제|어디)"
+    r"|(?:ما هو|ما هي|كيف|كم|متى|أين|ليش|ليه|شو)\b)",
+    re.IGNORECASE,
+)
 # Chinese asks "why" or "how" anywhere in the sentence ("这里为什么指向的是对象的引用"); Spanish and Portuguese open
 # a question by asking whether something can be done ("esto se puede poner en la misma línea").
 _ASKS_WHY = re.compile(r"[为為]什[么麼]|[为為]何|怎[么麼]|如何")
@@ -607,7 +623,7 @@ def _score(
         _QUESTION_OPENER.match(reply) is not None
         or _ASKS_IF_ONE_CAN.match(reply) is not None
         or (clause > 0 and _CLAUSE_QUESTION.match(reply, clause) is not None)
-        or (not reply.isascii() and _unmarked_question(reply))
+        or _unmarked_question(reply)
     )
     new_work = (
         (_NEW_WORK.match(reply) is not None and _CURRENT_STATE.search(reply) is None)
@@ -886,6 +902,8 @@ def _last_clause(reply: str) -> int:
 
 def _unmarked_question(reply: str) -> bool:
     if _QUESTION_PARTICLE.search(reply, max(len(reply) - 24, 0)) is not None:  # only the end can hold it
+        return True
+    if len(reply) <= _ASKED_CHARS and _ASKED.match(reply) is not None:
         return True
     if _ASKS_WHY.search(reply) is not None:
         return True

@@ -2490,3 +2490,26 @@ def test_a_tone_rejected_and_what_the_person_had_said_repeated_push_back(reply):
 def test_no_car_answering_a_question_is_no_correction():
     _score, signals = _pair(ANSWER, "Non, pas de voiture, on fera tout en transports.", REVISION)
     assert "correction" not in signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "que es un juicio verbal",
+        "а що таке обвід школи",
+        "anong dadalhin ko",
+        "phí bao nhiêu vậy anh",
+        "의료비 공제가 뭐예요",
+    ],
+)
+def test_a_question_word_asks_without_a_question_mark_in_more_languages(reply):
+    _score, signals = _pair(ANSWER, reply, REVISION)
+    assert "states-problem" not in signals
+
+
+@pytest.mark.parametrize(
+    "reply", ["como te dije, sin escalas", "stop putting a comment on every line, it is noise"]
+)
+def test_a_comparing_como_and_an_english_comment_ask_nothing(reply):
+    _score, signals = _pair(ANSWER, reply, REVISION)
+    assert "asks" not in signals
