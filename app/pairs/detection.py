@@ -134,8 +134,7 @@ _ASKED = re.compile(
     r"|lini|kya|kaise|kitna|kitne|kab|kahan|kyun|kyon)\b(?! (?:te |ya |lo )?dij|(?:ya )?mówi|i said)"
     r"|(?:jak|як|как|como|comment|wie|come)\b(?! (?:te |ya |lo )?dij| (?:ya )?mówi| (?:je |tu )?(?:l'ai |t'ai )?dit| gesagt| detto| i said| you said)"
     r"|[^\n]{0,200}(?:bao nhiêu|thế nào|là gì|ở đâu|khi nào|tại sao|뭐예요|뭔가요|뭐야|어떻게|얼마|언제|어디)"
-    r"|(?:ما هو|ما هي|كيف|كم|متى|أين|ليش|ليه|شو)\b)",
-    re.IGNORECASE,
+    r"|(?:ما هو|ما هي|كيف|كم|متى|أين|ليش|ليه|شو)\b)"
 )
 # Chinese asks "why" or "how" anywhere in the sentence ("这里为什么指向的是对象的引用"); Spanish and Portuguese open
 # a question by asking whether something can be done ("esto se puede poner en la misma línea").
@@ -388,8 +387,7 @@ _GRANTS = re.compile(
     r"|i misread|i misunderstood|my (?:bad|mistake)|that makes sense|makes sense,? (?:then|thanks|he'?s|she'?s|i was)"
     r"|tienes razón|tiene razón|du hast recht|sie haben recht|tu as raison|vous avez raison|hai ragione"
     r"|você tem razão|tem razão|ты прав|вы правы|haklısın|masz rację|je hebt gelijk|你说得对|你說得對|我看错了"
-    r"|我看錯了|確かに|おっしゃる通り|그렇네요|맞네요|맞아요)",
-    re.IGNORECASE,
+    r"|我看錯了|確かに|おっしゃる通り|그렇네요|맞네요|맞아요)"
 )
 
 # The opening of a revision that grants a question's point ("Yes, it does", "You're right", "Good catch").
@@ -705,7 +703,7 @@ def _score(
         z += _NO_CONCESSION
         signals.append("chosen-concedes-nothing")
     if after is not None and (
-        _GRANTS.match(after) is not None
+        _GRANTS.match(after[:200].lower()) is not None
         or _OWN_MISTAKE in _ACCEPTANCE.hits(_prepare(_normalize(after[:300])))
     ):
         z += _GRANTED
