@@ -171,9 +171,10 @@ def exchange(item: Any) -> tuple[str, str] | None:
         if type(item.get(prompt)) is str and type(item.get(answer)) is str:
             return item[prompt], item[answer]
     lowered = {key.lower(): value for key, value in item.items() if type(key) is str and type(value) is str}
-    for prompt, answer in _EXCHANGES:
-        if prompt in lowered and answer in lowered:
-            return lowered[prompt], lowered[answer]
+    if any(key not in item for key in lowered):  # some key written in capitals: the pass above missed it
+        for prompt, answer in _EXCHANGES:
+            if prompt in lowered and answer in lowered:
+                return lowered[prompt], lowered[answer]
     prompt_key = next((key for key in _PROMPT_KEYS[:4] if key in lowered), None)
     named = [key for key in lowered if _ANSWER_NAMED.search(key)]
     if prompt_key is not None and len(named) == 1:

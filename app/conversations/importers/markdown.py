@@ -208,7 +208,8 @@ _POE_HEADER = re.compile(r"[ \t]*Conversation with (\S[^\n]{0,60}?) \(\d+ messag
 # Perplexity's "Export as Markdown": its logo first, each question an `# ` heading and the answer below it, with
 # citation marks (`[^1_2]`), their hidden list, a centred `⁂` and the sources as footnotes.
 # Bing Chat's Markdown export ends each answer with its sources: `Source: Conversation with Bing, 3/9/2023(1) ...`.
-_BING_SOURCE = re.compile(rb"^Source: Conversation with Bing, ", re.MULTILINE)
+_BING_SOURCE_LINE = "Source: Conversation with Bing, "
+_BING_SOURCE = re.compile(rb"^" + re.escape(_BING_SOURCE_LINE.encode()), re.MULTILINE)
 _SUPERSCRIPTS = re.compile("[\u00b9\u00b2\u00b3\u2070\u2074-\u2079]+")
 _PERPLEXITY_LOGO = re.compile(rb"<img [^>\n]*perplexity\.ai/[^>\n]*pplx[^>\n]*>")
 _PERPLEXITY_NOISE = re.compile(
@@ -1403,13 +1404,7 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
         if answer is not None:
             answer.append(line)
     close()
-    try:
-        conversation = builder.conversation(filename)
-    except BadRecord as exc:
-        return RecordError(str(exc))
-    conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
-    conversation.metadata = {"exporter": "perplexity"}
-    return conversation
+    return _exported(builder, filename, "perplexity")
 
 
 def _bing(lines: list[str], filename: str) -> ParseResult:
@@ -1432,19 +1427,24 @@ def _bing(lines: list[str], filename: str) -> ParseResult:
             close()
             builder.user(line[2:].strip())
             answer = []
-        elif not fence and _BING_SOURCE.match(line.encode()) is not None:
+        elif not fence and line.startswith(_BING_SOURCE_LINE):
             close()
             builder.dropped["sources"] += 1
             answer = None
         elif answer is not None:
             answer.append(line)
     close()
+    return _exported(builder, filename, "bing")
+
+
+def _exported(builder: TurnBuilder, filename: str, exporter: str) -> ParseResult:
+    """The conversation of an export that writes each question as a `# ` heading: titled by its first question."""
     try:
         conversation = builder.conversation(filename)
     except BadRecord as exc:
         return RecordError(str(exc))
     conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
-    conversation.metadata = {"exporter": "bing"}
+    conversation.metadata = {"exporter": exporter}
     return conversation
 
 
