@@ -369,6 +369,16 @@ class TestRecordErrors:
         assert reason.startswith("not valid JSON: ")
         assert "at line 4, column 11" in reason
 
+    def test_text_that_opens_with_a_bracketed_speaker_is_text_not_broken_json(
+        self, engine: Engine, tmp_path: Path
+    ) -> None:
+        # An agent's transcript saved as `[SYSTEM]: ...` / `[AGENT]: ...` lines (eighth fetch): the reason said it was
+        # JSON broken at its second character.
+        data = b"[SYSTEM]: fix the netfix mod\n\n[AGENT]: I'll read the log first.\n\n[DEVELOPER]: still broken\n"
+        path = _write(tmp_path / "agent_transcript.txt", data)
+        ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[path]))
+        assert reason.startswith("matches no known format: text without the speaker labels")
+
     def test_an_unknown_json_shape_names_the_keys_it_holds(self, engine: Engine, tmp_path: Path) -> None:
         path = _write(
             tmp_path / "people.json", b'[{"uuid": "u1", "full_name": "Ana", "email_address": "a@x.org"}]'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections.abc import Iterator, Mapping
 
@@ -208,6 +209,9 @@ def detect_format(head: bytes, filename: str) -> str | None:
     return next((name for name, importer in IMPORTERS.items() if importer.sniff(head, filename)), None)
 
 
+# A text whose first line opens with a speaker in brackets (`[SYSTEM]: ...`, `[AGENT]: ...`, eighth fetch): text,
+# not JSON that broke at its second character.
+_BRACKETED_LABEL = re.compile(rb"\[[A-Za-z][\w .-]{0,30}\][ \t]*:")
 _TRANSCRIPT_LABELS = (
     "`## User` / `## Assistant`, `**User:**` / `**Assistant:**`, `User:` / `Assistant:`, `You said:` / "
     "`ChatGPT said:`, Claude Code's `> ` prompts and `⏺` answers"
@@ -221,7 +225,11 @@ def no_format_reason(head: bytes, name: str = "") -> str:
     if name.lower().endswith((".csv", ".tsv")):
         header = head.removeprefix(BOM).split(b"\n", 1)[0].decode(errors="replace").strip()[:200]
         shape = f"a table whose columns are no shape read here (its header: {header})"
-    elif first is not None and first in b"{[":
+    elif (
+        first is not None
+        and first in b"{["
+        and _BRACKETED_LABEL.match(head.removeprefix(BOM).lstrip()) is None
+    ):
         records = head_records(head)
         if records:
             keys = ", ".join(list(records[0])[:8]) or "no keys"

@@ -24,6 +24,12 @@ WRAPPER_TAGS = (
     "system-reminder",
     # Claude Code's notice that a background task finished, handed to the model as a user message.
     "task-notification",
+    # Its caveat before a local command's output and the slash command itself, as converters of its sessions to
+    # Markdown copy them (eighth fetch).
+    "local-command-caveat",
+    "command-name",
+    "command-message",
+    "command-args",
 )
 _WRAPPER = re.compile(r"<(" + "|".join(map(re.escape, WRAPPER_TAGS)) + r")>(.*?)</\1>", re.DOTALL)
 
@@ -153,6 +159,17 @@ def thinking_block(thoughts: Any, fields: tuple[str, ...]) -> dict[str, Any] | N
     return {"type": "thinking", "thinking": thinking} if thinking else None
 
 
+# The end-of-turn tokens of the common chat templates, as a model's raw output ends with them.
+_STOP_TOKENS = (
+    "<|end|>",
+    "<|im_end|>",
+    "<|eot_id|>",
+    "<|endoftext|>",
+    "<|end_of_text|>",
+    "<end_of_turn>",
+    "<|return|>",
+    "</s>",
+)
 # Thinking at the start of an answer: (opening, closing, where the answer starts when not right after).
 _THINKING_MARKS = (
     ("<think>", "</think>", None),
@@ -305,11 +322,24 @@ class TurnBuilder:
             self.turns.append(ParsedTurn("user", text, self._context or None))
             self._context = []
         elif self._role == "assistant":
+            last = self._parts[-1]
+            if last["type"] == "text" and last["text"].rstrip()[-1:] == ">":
+                self._parts[-1] = self._without_stop_token(last)
             texts = [block["text"].strip("\r\n") for block in self._parts if block["type"] == "text"]
             rich = len(texts) != len(self._parts)
             self.turns.append(ParsedTurn("assistant", "\n\n".join(texts), self._parts if rich else None))
         self._role = None
         self._parts = []
+
+    def _without_stop_token(self, block: dict[str, Any]) -> dict[str, Any]:
+        """A text block without the model's end-of-turn token a log kept after its last word (`...now?<|end|>`,
+        a voice assistant's saved history, eighth fetch), counted as dropped."""
+        text = block["text"].rstrip()
+        for token in _STOP_TOKENS:
+            if text.endswith(token):
+                self.dropped["stop token"] += 1
+                return {**block, "text": text.removesuffix(token)}
+        return block
 
     def finish(self, *, complete: bool = True) -> list[ParsedTurn]:
         """The turns; with `complete`, raise BadRecord unless there is a user and an assistant turn."""

@@ -59,6 +59,14 @@ _SPEAKERS = {
     "bard": "assistant",
     "copilot": "assistant",
     "perplexity": "assistant",  # perplexport's Markdown (`# Me` / `# Perplexity`)
+    # The other chat apps' names, as their browser exporters head the answers (`## User` / `## DeepSeek`, eighth fetch).
+    "deepseek": "assistant",
+    "grok": "assistant",
+    "qwen": "assistant",
+    "kimi": "assistant",
+    "mistral": "assistant",
+    "le chat": "assistant",
+    "meta ai": "assistant",
     # `## Q:` / `## A:`, each message quoted below (`> ...`), as a ChatGPT exporter wrote a real transcript.
     "q": "user",
     "a": "assistant",
@@ -145,7 +153,9 @@ _SAID_PERSON = frozenset(("you", "você", "vous avez", "dijiste", "du hast", "�
 _PAGE_HEAD = re.compile(
     r"[ \t]*(?:ChatGPT|Updated saved memory|Memory updated|Memoria actualizada|記憶已更新|记忆已更新"
     # Microsoft Copilot's page above an answer.
-    r"|See my thinking|Edit in a page)[ \t]*$"
+    r"|See my thinking|Edit in a page"
+    # Its name above each answer (`Copilot said:`, then `Copilot`, eighth fetch).
+    r"|Copilot)[ \t]*$"
 )
 # Microsoft Copilot's code blocks, copied: the language's name, a blank line, `Copy`, then the code.
 _COPY_BUTTON = re.compile(
@@ -250,6 +260,8 @@ _DURATION = (
     r"(?:a few seconds|a second|une seconde|quelques secondes|ein paar Sekunden|eine Sekunde"
     r"|\d+ ?(?:m|min)(?: \d+ ?s)?|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?|Sekunden?))"
 )
+_ASSET_POINTER = re.compile(r"^\{'content_type': '\w*asset_pointer', [^\n]*\}[ \t]*\n?", re.MULTILINE)
+_PREAMBLE = 500  # the longest note before the thinking time read as one
 _THINKING_TIME = re.compile(
     rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Nachgedacht für {_DURATION}"
     rf"|Raisonnement terminé(?: pendant {_DURATION})?"
@@ -258,12 +270,21 @@ _THINKING_TIME = re.compile(
 # Amp's thread Markdown (`**Tool Use:** `Read``, `**Tool Result:** `toolu_...``) and Zed's agent panel before its
 # 2025 rewrite (`**Use Tool: read_file (toolu_...)**`, `**Tool Results: toolu_...**`) and since (`**Tool Call:
 # <title>**`, a status line, the output): a tool call or result on a bold line of its own.
-_TOOL_STARTS = ("**Tool Use:**", "**Tool Result:**", "**Use Tool: ", "**Tool Results: ", "**Tool Call: ")
+# A converter of Claude Code's sessions writes a call as `**Tool: Read**` and its arguments fenced, `key: value`
+# pairs (eighth fetch: the calls were 5,000 characters of an answer's words).
+_TOOL_STARTS = (
+    "**Tool Use:**",
+    "**Tool Result:**",
+    "**Use Tool: ",
+    "**Tool Results: ",
+    "**Tool Call: ",
+    "**Tool: ",
+)
 _TOOL_LINE = re.compile(
     r"\*\*(?:Tool Use:\*\* `(?P<name>[^`\n]+)`|Tool Result:\*\* `(?P<result_id>[^`\n]+)`"
     r"|Use Tool: (?P<called>[\w.-]+) \((?P<call_id>[^)\n]*)\)\*\*|Tool Results: (?P<results_id>[^*\n]+?)(?: \(Error\))?\*\*"
     # Zed's agent panel since 2025 (ACP): `**Tool Call: Read file `src/a.rs`**`, `Status: Completed`, its output.
-    r"|Tool Call: (?P<titled>[^\n]+?)\*\*)"
+    r"|Tool Call: (?P<titled>[^\n]+?)\*\*|Tool: (?P<plain>[\w.:-]{1,60})\*\*)"
     r"[ \t]*$"
 )
 _ACP_LABEL = re.compile(r"(?:Diff: \S.*|Terminal:)[ \t]*$")
@@ -345,10 +366,11 @@ _HTML_COMMENT = re.compile(r"[ \t]*<!--.*-->[ \t]*$")
 _SEPARATOR = re.compile(r"[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 # `10/20/2025, 2:16:46 PM`, `> 12/1/2025, 2:39:24 PM`, `2025-12-01 14:39:24`: a message's time, alone on a line;
 # in East Asian locales the half of the day comes first (`2026/6/1 上午10:59:07`), and ChatGPT Exporter's 2026
-# versions add the model (`9/30/2026, 12:38:32 PM · gpt-5-6`).
+# versions add the model (`9/30/2026, 12:38:32 PM · gpt-5-6`); a DeepSeek exporter writes the ISO time in bold
+# (`**2025-04-30T16:18:05.616Z**`, eighth fetch).
 _TIMESTAMP = re.compile(
-    r"[ \t]*(?:>[ \t]*)?\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4},?[ \tT]+(?:上午|下午|午前|午後|오전|오후)?[ \t]*\d{1,2}:\d{2}"
-    r"(?::\d{2})?(?:[ \t]*[AaPp]\.?[Mm]\.?)?(?:[ \t]*·[ \t]*[\w.:-]{1,40})?[ \t]*$"
+    r"[ \t]*(?:>[ \t]*)?(\*\*)?\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4},?[ \tT]+(?:上午|下午|午前|午後|오전|오후)?[ \t]*\d{1,2}:\d{2}"
+    r"(?::\d{2}(?:\.\d{1,6})?Z?)?(?:[ \t]*[AaPp]\.?[Mm]\.?)?(?:[ \t]*·[ \t]*[\w.:-]{1,40})?(?(1)\*\*)[ \t]*$"
 )
 _THOUGHT = "Thought process:"
 _QUOTED_BODY = "\x00callout"  # a marker whose section's text is its quoted lines
@@ -772,7 +794,10 @@ def _add_with_tools(builder: TurnBuilder, role: str, text: str) -> None:
             builder.block(tool_result(None, output, status == "Status: Failed"))
             continue
         payload, index = _tool_output(lines, index + 1, ends=lambda line: _TOOL_LINE.match(line) is not None)
-        name, call_id = tool.group("name") or tool.group("called"), tool.group("call_id")
+        name, call_id = (
+            tool.group("name") or tool.group("called") or tool.group("plain"),
+            tool.group("call_id"),
+        )
         if name is not None:
             try:
                 arguments = orjson.loads(payload) if payload.strip() else None
@@ -874,6 +899,12 @@ def _add_answer(builder: TurnBuilder, text: str, *, reasoning_quote: bool = Fals
     """An answer's text, a top-level fenced block starting with `Thought process:` as a thinking block; the time a
     reasoning model thought, which ChatGPT's page shows above its answer and exporters copy, left out."""
     notice = _THINKING_TIME.match(text)
+    if notice is None and (gap := text.find("\n\n", 0, _PREAMBLE)) > 0:
+        # The note a reasoning model shows while it starts to think ("Je vérifie rapidement ..."), then the
+        # time it thought (eighth fetch: a French page): the note is its thinking, not the answer's first words.
+        notice = _THINKING_TIME.match(text, gap + 2)
+        if notice is not None:
+            builder.thinking(text[:gap].strip())
     if notice is not None:
         builder.dropped["thinking time"] += 1
         text = text[notice.end() :]
@@ -1019,7 +1050,14 @@ def _verbatim_sections(builder: TurnBuilder, role: str, text: str) -> str:
 
 
 _GENERIC_TITLES = frozenset(
-    ("claude conversation log", "claude session export", "conversation", "chat export")
+    # Windsurf's heading on every Cascade export (eighth fetch).
+    (
+        "claude conversation log",
+        "claude session export",
+        "conversation",
+        "chat export",
+        "cascade chat conversation",
+    )
 )
 # A paragraph that is only Claude Code's placeholder or its mark of a stopped response.
 _CLAUDE_CODE_MARK = re.compile(
@@ -1111,7 +1149,8 @@ def _title(lines: list[str], stop: int) -> str | None:
         if not line.strip():
             continue
         if line.startswith("# "):
-            title = line[2:].strip().removeprefix("Title:").strip()
+            # `# Conversation: <name>`, a converter of Claude Code's sessions (eighth fetch).
+            title = line[2:].strip().removeprefix("Title:").removeprefix("Conversation:").strip()
             # An extractor's heading for every file is no title (the first prompt names the chat instead).
             return None if title.lower() in _GENERIC_TITLES else title or front
         return front
@@ -1264,6 +1303,11 @@ class MarkdownImporter:
                 # Claude Exporter writes this in a code block where an artifact was: the artifact is not exported.
                 text, artifacts = _ARTIFACT_NOTE.subn("", text)
                 builder.dropped["artifact not exported"] += artifacts
+            if heading and text.startswith("{'content_type': '"):
+                # The same converter writes an image's part as Python's repr of it, a line above the words.
+                text, media = _ASSET_POINTER.subn("", text)
+                builder.dropped["image"] += media
+                text = text.strip()
             blocks = _content_blocks(text) if heading else None
             if heading and text.startswith('{"content_type"') and _chatgpt_part(builder, role, text):
                 continue  # a ChatGPT message part a converter wrote as its JSON

@@ -107,7 +107,10 @@ _SESSION_KEYS = (
     "conversationId",
     "thread_id",
     "chat_id",
+    "convId",
 )
+_DIRECTIONS = {"in": "user", "inbound": "user", "incoming": "user", "out": "assistant", "outbound": "assistant",
+               "outgoing": "assistant"}  # fmt: skip
 # Signs that a `messages` record is OpenAI-shaped rather than Anthropic-shaped.
 _OPENAI_PART_TYPES = ("image_url", "input_audio", "file", "refusal")
 
@@ -139,6 +142,9 @@ def _role(message: dict[str, Any]) -> Any:
         return _ROLE_NAMES.get(role.lower(), role.lower())
     if role is None and type(message.get("isUser")) is bool:
         return "user" if message["isUser"] else "assistant"  # `{"text", "isUser"}`, as a chat app saved them
+    if role is None and type(direction := message.get("direction")) is str:
+        # A chatbot server's log: what came in is the person's, what went out the answer (eighth fetch).
+        return _DIRECTIONS.get(direction.lower(), role)
     return role
 
 

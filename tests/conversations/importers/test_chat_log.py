@@ -446,3 +446,23 @@ def test_an_obsidian_plugins_chats_keyed_by_id_with_their_turns() -> None:
         "Summarize my notes",
         [("user", "Summarize my notes"), ("assistant", "Happy to.")],
     )
+
+
+def test_a_models_end_of_turn_token_after_an_answers_last_word_is_dropped() -> None:
+    """A voice assistant's saved history kept the model's raw output, `<|end|>` after the answer (eighth fetch)."""
+    data = json.dumps(
+        {
+            "history": [
+                {"role": "user", "content": "what day is it tomorrow"},
+                {"role": "assistant", "content": "Tomorrow is the 12th. Anything else?<|end|>"},
+                {"role": "user", "content": "no"},
+                {"role": "assistant", "content": "Goodnight, sir.<|eot_id|>\n"},
+            ]
+        }
+    ).encode()
+    chat = parse_one("chat-log", data, "chat_history.json")
+    assert [text for role, text in turns(chat) if role == "assistant"] == [
+        "Tomorrow is the 12th. Anything else?",
+        "Goodnight, sir.",
+    ]
+    assert chat.dropped == {"stop token": 2}

@@ -280,8 +280,9 @@ EXPECTED = {
                           '```python\ncounts = df.set_index("ts").resample("D").size()\n```\n\nDays without rows get a count of 0.'),
         ],
     ),
+    # Windsurf writes the same heading on every export: no title (eighth fetch), the first prompt names the chat.
     "windsurf_cascade.md": (
-        "Cascade Chat Conversation",
+        None,
         [
             ("user", "why does `npm test` hang after all tests pass?"),
             ("assistant", "Jest waits for open handles. Run `npx jest --detectOpenHandles` to see which one keeps the process alive."),
@@ -1154,3 +1155,100 @@ def test_a_converters_claude_export_with_folded_verbatim_sections() -> None:
     assert kinds == ["thinking", "tool_use", "tool_result", "text"]
     assert chat.dropped == {"message metadata": 1}
     assert chat.title == "Meaning clarification"
+
+
+# From the eighth fetch of real files: shapes written here by hand, each in the form a real file had.
+
+
+def test_a_deepseek_exporters_answers_under_the_apps_name_and_the_bold_iso_times_left_out() -> None:
+    """`## User` / `## DeepSeek` headings, each followed by the message's time in bold (a DeepSeek exporter): read
+    as no format, or as a transcript of prompts only, before."""
+    data = (
+        b"# Checksum\n\n**Created:** 4/28/2025, 11:10:43 AM\n**Exported:** 6/13/2026, 4:05:29 AM\n\n---\n\n"
+        b"## User\n**2025-04-28T16:10:43.103Z**\n\nCompute the 16-bit ones' complement checksum of 10110101.\n\n"
+        b"## DeepSeek\n**2025-04-28T16:10:43.103Z**\n\nPad the byte to 16 bits first: 0000000010110101.\n\n"
+        b"## User\n**2025-04-28T16:11:53.639Z**\n\nyou padded on the wrong side, the byte is the high one\n\n"
+        b"## DeepSeek\n**2025-04-28T16:11:53.639Z**\n\nRight: as the high byte it is 1011010100000000.\n"
+    )
+    chat = parse_one("markdown", data, "DeepSeek-Checksum.md")
+    assert turns(chat) == [
+        ("user", "Compute the 16-bit ones' complement checksum of 10110101."),
+        ("assistant", "Pad the byte to 16 bits first: 0000000010110101."),
+        ("user", "you padded on the wrong side, the byte is the high one"),
+        ("assistant", "Right: as the high byte it is 1011010100000000."),
+    ]
+
+
+def test_copilots_name_above_each_answer_is_page_text() -> None:
+    """Microsoft Copilot's page copied whole writes its name on a line of its own under "Copilot said:": not the
+    answer's first word."""
+    data = (
+        b"You said:\n\nhow do I publish index.html on GitHub Pages?\nCopilot said:\nCopilot\n"
+        b"Push it to the repository's root and turn Pages on under Settings.\n\n"
+        b"You said:\n\nfile name was index.html.\nCopilot said:\nCopilot\n"
+        b"Thanks for confirming. Then check that Pages builds from the main branch.\n"
+    )
+    chat = parse_one("markdown", data, "copilot.txt")
+    answers = [text for role, text in turns(chat) if role == "assistant"]
+    assert answers == [
+        "Push it to the repository's root and turn Pages on under Settings.",
+        "Thanks for confirming. Then check that Pages builds from the main branch.",
+    ]
+    assert chat.dropped == {"page text": 2}
+
+
+def test_a_reasoning_models_note_before_its_thinking_time_is_thinking() -> None:
+    """ChatGPT Exporter of a French page: the note the model shows as it starts ("Je vérifie ..."), then the time
+    it thought ("Pensé pendant20s"), then the answer: the note is thinking, the time left out."""
+    data = (
+        "# Grammars\n\n**Exported:** 3/13/2026 0:36:21\n\n## Prompt:\nis PCFG the trend?\n\n## Response:\n"
+        "Je vérifie rapidement la terminologie, puis je te fais une version propre.\n\nPensé pendant20s\n\n"
+        "Yes, structured generation is the broader trend.\n"
+    ).encode()
+    chat = parse_one("markdown", data, "ChatGPT-Grammars.md")
+    answer = chat.turns[1]
+    assert answer.text == "Yes, structured generation is the broader trend."
+    assert answer.blocks is not None
+    assert answer.blocks[0] == {
+        "type": "thinking",
+        "thinking": "Je vérifie rapidement la terminologie, puis je te fais une version propre.",
+    }
+    assert chat.dropped == {"thinking time": 1}
+
+
+def test_an_image_part_written_as_pythons_repr_is_a_dropped_image() -> None:
+    """A converter of ChatGPT's export writes an image's part as Python's repr above the prompt's words."""
+    data = (
+        b"## You (2025-08-27T02:41:58.488000+00:00)\n\n"
+        b"{'content_type': 'image_asset_pointer', 'asset_pointer': 'file-service://file-2rYs', 'size_bytes': 616953}\n"
+        b"{'content_type': 'image_asset_pointer', 'asset_pointer': 'file-service://file-ArSu', 'size_bytes': 526557}\n"
+        b"Write user stories for these two dashboards.\n\n"
+        b"## ChatGPT (2025-08-27T02:42:03.064085+00:00)\n\nHere are six user stories.\n"
+    )
+    chat = parse_one("markdown", data, "user_stories.md")
+    assert turns(chat)[0] == ("user", "Write user stories for these two dashboards.")
+    assert chat.dropped == {"image": 2}
+
+
+def test_a_claude_code_converters_tool_lines_are_tool_calls_and_its_commands_context() -> None:
+    """A converter of Claude Code's sessions to Markdown: `# Conversation: <name>`, `**Tool: Read**` with its
+    arguments fenced as `key: value` pairs, and the harness's caveat and `/exit` command as user sections."""
+    data = (
+        b"# Conversation: 04_reversed_heuristic\n\n## User\n\nadd the reversed heuristic\n\n"
+        b"## Assistant\n\nI'll read the sampler first.\n\n"
+        b"## Assistant\n\n**Tool: Read**\n```\nfile_path: /home/m/src/sampler.py\n```\n\n"
+        b"## Assistant\n\nDone: the heuristic is in sampler.py.\n\n"
+        b"## User\n\n<local-command-caveat>Caveat: The messages below were generated by the user while running "
+        b"local commands.</local-command-caveat>\n\n"
+        b"## User\n\n<command-name>/exit</command-name>\n            <command-message>exit</command-message>\n"
+        b"            <command-args></command-args>\n\n## User\n\n<local-command-stdout>Bye!</local-command-stdout>\n"
+    )
+    chat = parse_one("markdown", data, "04_reversed_heuristic.md")
+    assert chat.title == "04_reversed_heuristic"
+    assert [t.role for t in chat.turns] == ["user", "assistant"]
+    answer = chat.turns[1]
+    assert answer.text == "I'll read the sampler first.\n\nDone: the heuristic is in sampler.py."
+    assert answer.blocks is not None
+    (call,) = [b for b in answer.blocks if b["type"] == "tool_use"]
+    assert call["name"] == "Read"
+    assert call["input"] == {"input": "file_path: /home/m/src/sampler.py"}

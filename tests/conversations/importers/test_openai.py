@@ -136,3 +136,36 @@ def test_rows_of_other_training_shapes_in_a_messages_file_are_read_by_their_shap
         [("user", "Add the numbers.\n\n2 and 3"), ("user", "Hi?")],
         [],
     )
+
+
+def test_a_chatbot_servers_log_of_messages_in_and_out_is_one_chat_per_conversation_id() -> None:
+    """JSON Lines a chatbot's server appends, one message a line: `direction` "in" is the person's, "out" the
+    answer, `convId` the chat (eighth fetch: matched no format)."""
+    data = jsonl(
+        {"convId": "FRM-1", "ts": "2026-08-24T21:34:50Z", "direction": "in", "text": "Merhaba"},
+        {
+            "convId": "FRM-1",
+            "ts": "2026-08-24T21:34:52Z",
+            "direction": "out",
+            "text": "Merhaba! Nasil yardimci olabilirim?",
+        },
+        {
+            "convId": "FRM-2",
+            "ts": "2026-08-25T08:00:00Z",
+            "direction": "in",
+            "text": "aksam yemegini kacirdim",
+        },
+        {
+            "convId": "FRM-2",
+            "ts": "2026-08-25T08:00:02Z",
+            "direction": "out",
+            "text": "Ne oldu, nasil bir gun gecirdin?",
+        },
+    )
+    assert detect_format(data, "conversations.jsonl") == "openai"
+    chats, errors = parse("openai", data, "conversations.jsonl")
+    assert errors == []
+    assert [turns(chat) for chat in chats] == [
+        [("user", "Merhaba"), ("assistant", "Merhaba! Nasil yardimci olabilirim?")],
+        [("user", "aksam yemegini kacirdim"), ("assistant", "Ne oldu, nasil bir gun gecirdin?")],
+    ]
