@@ -18,12 +18,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
+from app.pairs.text_model import text_model
 
-DETECTOR_VERSION = "heuristic-15"
+DETECTOR_VERSION = "heuristic-16"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -950,10 +951,37 @@ def detect_pairs(
     """Score every (answer, user reply, next answer); return those scoring at least MIN_STORED_SCORE.
 
     Several user turns in a row are read as one reply; the pushback is the first of them. `acting` holds the
-    indices of answers that call tools (an agent's edits and commands, which their words do not show).
+    indices of answers that call tools (an agent's edits and commands, which their words do not show). The
+    rules score each triple; those they store are scored again by the text model (app.pairs.text_model) and
+    the pair's score is the mean of the two.
     """
+    model = text_model()
+    pairs = []
+    for pair, reply, revision in _scored_by_rules(turns, acting=acting):
+        score = model.blend(pair.score, reply, revision)
+        if score >= MIN_STORED_SCORE:
+            pairs.append(
+                DetectedPair(pair.rejected, pair.pushback, pair.chosen, round(score, 3), pair.signals)
+            )
+    return pairs
+
+
+def rules_pairs(
+    turns: Sequence[tuple[str, str]], *, acting: AbstractSet[int] = frozenset()
+) -> list[DetectedPair]:
+    """The pairs the rules alone store, with the rules' score: what the text model is fitted beside
+    (benchmarks/text_model.py), and what the rules' own tests read."""
+    return [
+        replace(pair, score=round(pair.score, 3)) for pair, _, _ in _scored_by_rules(turns, acting=acting)
+    ]
+
+
+def _scored_by_rules(
+    turns: Sequence[tuple[str, str]], *, acting: AbstractSet[int]
+) -> list[tuple[DetectedPair, str, str]]:
+    """Each triple the rules score at least MIN_STORED_SCORE, with the reply's and the revision's texts."""
     runs = _runs(turns)
-    pairs: list[DetectedPair] = []
+    pairs: list[tuple[DetectedPair, str, str]] = []
     k = 0
     while k + 2 < len(runs):
         answer, reply, chosen = runs[k], runs[k + 1], runs[k + 2]
@@ -988,6 +1016,14 @@ def detect_pairs(
         )
         if score >= MIN_STORED_SCORE:
             signals += ("clarified",) if detour else ()
-            pairs.append(DetectedPair(answer[2], reply[1], chosen[1], round(score, 3), signals))
+            # The words of a revision that acts (an agent's edits and commands) are a preamble to what it did: the
+            # text model, fitted on revisions in words, does not read them.
+            pairs.append(
+                (
+                    DetectedPair(answer[2], reply[1], chosen[1], score, signals),
+                    reply[3],
+                    "" if acts else chosen[3],
+                )
+            )
         k += 4 if detour else 2  # after a detour, the question is not scored as an answer of its own
     return pairs

@@ -7,6 +7,10 @@ Tuning data vs measuring data, kept apart by folder:
 - tests/fixtures/detection/heldout/ (51 conversations, 23 pairs) is MEASURING data: never used for tuning. Its
   figures are the detector's honest quality and are pinned in TestHeldOut; benchmarks/detection.py reports
   the same per import format.
+
+The detector is the rules (app.pairs.detection) and the text model (app.pairs.text_model), its score the mean of
+the two. The sets above are read with the whole detector; the phrasings below, one real phrasing a case, with the
+rules alone (`rules_pairs`): they pin what the rules read, which the model then weighs (tests/pairs/test_text_model.py).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from app.pairs.detection import (
     _code_words,
     _words,
     detect_pairs,
+    rules_pairs,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -123,9 +128,7 @@ REVISION = (
 
 def score_of(reply: str) -> float:
     """The score of (ANSWER, reply, REVISION): answers of similar length, so the reply decides."""
-    pairs = detect_pairs(
-        [("user", QUESTION), ("assistant", ANSWER), ("user", reply), ("assistant", REVISION)]
-    )
+    pairs = rules_pairs([("user", QUESTION), ("assistant", ANSWER), ("user", reply), ("assistant", REVISION)])
     assert all((p.rejected, p.pushback, p.chosen) == (1, 2, 3) for p in pairs)
     return pairs[0].score if pairs else 0.0
 
@@ -205,7 +208,7 @@ class TestClarifyingDetour:
             ("user", self.CONTEXT),
             ("assistant", REVISION),
         ]
-        pairs = detect_pairs(turns)
+        pairs = rules_pairs(turns)
         assert [(p.rejected, p.pushback, p.chosen) for p in pairs] == [(1, 2, 5)]
         assert pairs[0].score >= DEFAULT_THRESHOLD
         assert "clarified" in pairs[0].signals
@@ -223,15 +226,15 @@ class TestClarifyingDetour:
 
 def test_reply_without_any_cue_is_not_stored():
     assert (
-        detect_pairs([("assistant", ANSWER), ("user", "How do I deploy it?"), ("assistant", REVISION)]) == []
+        rules_pairs([("assistant", ANSWER), ("user", "How do I deploy it?"), ("assistant", REVISION)]) == []
     )
 
 
 class TestOddInput:
     def test_empty_and_single_turn(self):
-        assert detect_pairs([]) == []
-        assert detect_pairs([("user", "hi")]) == []
-        assert detect_pairs([("assistant", ANSWER)]) == []
+        assert rules_pairs([]) == []
+        assert rules_pairs([("user", "hi")]) == []
+        assert rules_pairs([("assistant", ANSWER)]) == []
 
     def test_two_user_turns_in_a_row_are_one_reply(self):
         turns = [
@@ -263,7 +266,9 @@ class TestOddInput:
             ("assistant", REVISION),
             ("user", "Still wrong."),
         ]
-        assert found(turns) == {(0, 1, 2)}
+        assert {
+            (p.rejected, p.pushback, p.chosen) for p in rules_pairs(turns) if p.score >= DEFAULT_THRESHOLD
+        } == {(0, 1, 2)}
 
     def test_huge_pasted_reply_is_scored(self):
         reply = "It still fails:\n" + "Traceback line\n" * 50_000
@@ -391,7 +396,7 @@ CONCEDES = (
 
 def score_between(reply: str, revision: str) -> float:
     turns = [("user", FACT_QUESTION), ("assistant", FACT_ANSWER), ("user", reply), ("assistant", revision)]
-    pairs = detect_pairs(turns)
+    pairs = rules_pairs(turns)
     return pairs[0].score if pairs else 0.0
 
 
@@ -874,7 +879,7 @@ def test_chinese_and_japanese_pushback_is_found_inside_the_text(reply, lang, cue
         ("user", reply),
         ("assistant", _CJK_REVISION[lang]),
     ]
-    [pair] = detect_pairs(turns)
+    [pair] = rules_pairs(turns)
     assert cue in pair.signals
     assert pair.score >= DEFAULT_THRESHOLD
 
@@ -899,9 +904,7 @@ def test_chinese_and_japanese_questions_thanks_and_own_slips_state_no_problem(re
 
 # heuristic-8: from the sixth independent batch's dev two thirds (written in other words here).
 def _pair(answer: str, reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
-    pairs = detect_pairs(
-        [("user", QUESTION), ("assistant", answer), ("user", reply), ("assistant", revision)]
-    )
+    pairs = rules_pairs([("user", QUESTION), ("assistant", answer), ("user", reply), ("assistant", revision)])
     return (pairs[0].score, pairs[0].signals) if pairs else (0.0, ())
 
 
@@ -1451,10 +1454,10 @@ CUT_TURNS = [
 
 
 def test_no_pair_reaches_across_an_answer_without_words() -> None:
-    assert detect_pairs(CUT_TURNS) == []
+    assert rules_pairs(CUT_TURNS) == []
     # Without the break the two replies read as one and the next answer as the revision.
     merged = [turn for turn in CUT_TURNS if turn[1]]
-    assert [(p.rejected, p.pushback, p.chosen) for p in detect_pairs(merged)] == [(1, 2, 4)]
+    assert [(p.rejected, p.pushback, p.chosen) for p in rules_pairs(merged)] == [(1, 2, 4)]
 
 
 # heuristic-10, second step: from the fourteenth batch's dev two thirds (written in other words here).
@@ -1556,7 +1559,7 @@ def test_an_answer_given_again_word_for_word_is_no_pair():
         ("user", "That's wrong, what is the formula of gold"),
         ("assistant", "Gold's symbol is Au; its atomic number is 79."),
     ]
-    assert detect_pairs(turns) == []
+    assert rules_pairs(turns) == []
 
 
 @pytest.mark.parametrize(
@@ -1676,9 +1679,9 @@ def test_stopping_under_the_stored_floor_changes_no_pair(monkeypatch):
     for split in ("dev", "heldout"):
         lines = (DETECTION / "independent" / split / "convspec.jsonl").read_text("utf-8").splitlines()
         conversations += [[(t["role"], t["text"]) for t in json.loads(line)["turns"]] for line in lines]
-    stopped = [detect_pairs(turns) for turns in conversations]
+    stopped = [rules_pairs(turns) for turns in conversations]
     monkeypatch.setattr(detection, "_STORED_Z", float("-inf"))
-    assert [detect_pairs(turns) for turns in conversations] == stopped
+    assert [rules_pairs(turns) for turns in conversations] == stopped
     assert sum(map(len, stopped)) > 500
 
 
@@ -1936,7 +1939,7 @@ def test_answers_to_an_intakes_questions_about_the_person_are_no_pushback():
             "Thank you. Given the diabetes, let's check your blood sugar first; tiredness is a common sign.",
         ),
     ]
-    assert [p for p in detect_pairs(turns) if p.score >= DEFAULT_THRESHOLD] == []
+    assert [p for p in rules_pairs(turns) if p.score >= DEFAULT_THRESHOLD] == []
 
 
 def test_a_short_answer_offering_more_still_has_an_answer_to_reject():
@@ -2199,8 +2202,8 @@ def test_the_person_granting_the_revisions_point_next_makes_it_no_pair():
     )
     turns = [("user", QUESTION), ("assistant", answer), ("user", reply), ("assistant", revision)]
     granted = [*turns, ("user", "oh lol you're right, i misread the diff. ok also log the failures")]
-    before = detect_pairs(turns)
-    after = detect_pairs(granted)
+    before = rules_pairs(turns)
+    after = rules_pairs(granted)
     assert before
     assert before[0].score >= DEFAULT_THRESHOLD
     assert all(pair.score < DEFAULT_THRESHOLD for pair in after)
@@ -2261,7 +2264,7 @@ def test_a_revision_that_concedes_and_offers_more_is_no_clarifying_question():
             "Apologies: that release is gone. Take the latest one from the releases page instead: " * 3,
         ),
     ]
-    queued = [(p.rejected, p.chosen) for p in detect_pairs(turns) if p.score >= DEFAULT_THRESHOLD]
+    queued = [(p.rejected, p.chosen) for p in rules_pairs(turns) if p.score >= DEFAULT_THRESHOLD]
     assert queued == [(1, 3), (3, 5)]
 
 
@@ -2271,7 +2274,7 @@ def test_setting_right_a_name_the_person_wrote_is_their_slip():
     revision = "Sorry, my mistake. " + (
         "`DebuggerStepperBoundary` tells the debugger to run through the marked code when stepping. " * 3
     )
-    own = detect_pairs(
+    own = rules_pairs(
         [
             ("user", "Explain DebuggerStepBoundary"),
             ("assistant", answer),
@@ -2281,7 +2284,7 @@ def test_setting_right_a_name_the_person_wrote_is_their_slip():
     )
     assert all(p.score < DEFAULT_THRESHOLD for p in own)
     # The same words about a name the answer brought in correct the answer.
-    theirs = detect_pairs(
+    theirs = rules_pairs(
         [
             ("user", "Which attribute skips code when stepping?"),
             ("assistant", answer),
@@ -2364,8 +2367,8 @@ def test_the_person_admitting_their_own_slip_after_the_revision_makes_it_no_pair
     )
     turns = [("user", "solve 2x + 3 = 13"), ("assistant", answer), ("user", reply), ("assistant", revision)]
     own = [*turns, ("user", "oh i copied the question wrong, its 2x + 5 = 13. sorry")]
-    before = detect_pairs(turns)
-    after = detect_pairs(own)
+    before = rules_pairs(turns)
+    after = rules_pairs(own)
     assert before
     assert before[0].score >= DEFAULT_THRESHOLD
     assert all(pair.score < DEFAULT_THRESHOLD for pair in after)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.pairs.detection import DEFAULT_THRESHOLD, detect_pairs
+from app.pairs.detection import DEFAULT_THRESHOLD, rules_pairs
 from app.pairs.learning import FEATURES, ScoreModel, fit, held_back, measure, split_signals
 
 DETECTION = Path(__file__).resolve().parents[1] / "fixtures" / "detection"
@@ -20,7 +20,7 @@ def rows(split: str) -> list[tuple[tuple[str, ...], int]]:
         record = json.loads(line)
         turns = [(t["role"], t["text"]) for t in record["turns"]]
         truth = {(p["rejected"], p["pushback"], p["chosen"]) for p in record["pairs"]}
-        out += [(p.signals, int((p.rejected, p.pushback, p.chosen) in truth)) for p in detect_pairs(turns)]
+        out += [(p.signals, int((p.rejected, p.pushback, p.chosen) in truth)) for p in rules_pairs(turns)]
     return out
 
 

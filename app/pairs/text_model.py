@@ -1,0 +1,132 @@
+"""The detector's second reader: a logistic regression over the words of a reply and of the answer after it,
+fitted to hand-labelled conversations (benchmarks/text_model.py fits it and measures it).
+
+The rules in app.pairs.detection read cues that someone wrote down; this model reads the opening of the same two
+texts as words and word pairs (character pairs in scripts without spaces), so it scores phrasings nobody wrote a
+rule for. Measured on batches of conversations the model never saw (each left out of the fit in turn), the mean of
+the two scores finds more real pairs and fewer false ones than either alone (README, "The text model").
+
+Pure Python and deterministic: the weights are a JSON file beside this module, read once, on first use.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+MODEL_PATH = Path(__file__).with_name("text_model.json")
+# Words and punctuation marks, one a token.
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+# Scripts written without spaces between words (Chinese, Japanese, Korean's Hangul too, which has spaces but long
+# runs of particles): a run of them is read as its character pairs.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def clip(text: str, limit: int) -> str:
+    """The text as the model reads it: lower case, runs of white space as one space, its first `limit`
+    characters."""
+    return " ".join(text[: limit * 4].lower().split())[:limit]
+
+
+def tokens(text: str) -> list[str]:
+    """The text's words and punctuation marks (a run of an unspaced script as its character pairs), then each two
+    neighbours joined by a space."""
+    words = _TOKEN.findall(text)
+    if _UNSPACED.search(text) is not None:
+        words = [
+            piece
+            for word in words
+            for piece in (
+                [word[i : i + 2] for i in range(max(len(word) - 1, 1))]
+                if _UNSPACED.search(word) is not None
+                else [word]
+            )
+        ]
+    return [*words, *map(" ".join, itertools.pairwise(words))]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One text the model reads: how much of it, and each known token's idf and weight."""
+
+    limit: int
+    weights: dict[str, tuple[float, float]]  # token: (idf, weight), as fitted and saved
+    _terms: dict[str, tuple[float, float]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # What a token adds to the dot product and to the squared norm, worked out once.
+        object.__setattr__(self, "_terms", {t: (idf * w, idf * idf) for t, (idf, w) in self.weights.items()})
+
+    def score(self, text: str) -> float:
+        """The weights' dot product with the text's tf-idf vector (a token counts once however often it
+        occurs), L2-normalized over the known tokens."""
+        known = [
+            term for term in map(self._terms.get, set(tokens(clip(text, self.limit)))) if term is not None
+        ]
+        norm = sum(term[1] for term in known)
+        return sum(term[0] for term in known) / math.sqrt(norm) if norm else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TextModel:
+    version: str
+    reply: Field
+    revision: Field
+    bias: float
+    # Added to the model's log-odds before the blend (chosen on batches left out of the fit).
+    shift: float = 0.0
+
+    def log_odds(self, reply: str, revision: str) -> float:
+        """How likely the reply pushes back on the answer before it and `revision` revises that answer, as
+        log-odds (fitted on balanced classes: 0 is even)."""
+        return self.bias + self.reply.score(reply) + self.revision.score(revision)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "bias": self.bias,
+            "shift": self.shift,
+            "fields": {
+                name: {"limit": part.limit, "tokens": {t: list(v) for t, v in sorted(part.weights.items())}}
+                for name, part in (("reply", self.reply), ("revision", self.revision))
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TextModel:
+        fields = data["fields"]
+
+        def part(name: str) -> Field:
+            raw = fields[name]
+            return Field(int(raw["limit"]), {t: (float(v[0]), float(v[1])) for t, v in raw["tokens"].items()})
+
+        return cls(
+            str(data["version"]),
+            part("reply"),
+            part("revision"),
+            float(data["bias"]),
+            float(data.get("shift", 0.0)),
+        )
+
+    def blend(self, rules: float, reply: str, revision: str) -> float:
+        """The detector's score: the mean of the rules' score (at most 1) and the model's probability, its
+        log-odds moved by `shift`."""
+        return blend(rules, self.log_odds(reply, revision), self.shift)
+
+
+def blend(rules: float, log_odds: float, shift: float) -> float:
+    z = max(-30.0, min(30.0, log_odds + shift))
+    return (min(rules, 1.0) + 1.0 / (1.0 + math.exp(-z))) / 2
+
+
+@cache
+def text_model() -> TextModel:
+    """The shipped model (read once per process)."""
+    with MODEL_PATH.open(encoding="utf-8") as f:
+        return TextModel.from_json(json.load(f))
