@@ -958,11 +958,13 @@ def detect_pairs(
     model = text_model()
     pairs = []
     for pair, reply, revision in _scored_by_rules(turns, acting=acting):
-        score = model.blend(pair.score, reply, revision)
+        probability = model.probability(reply, revision)
+        score = (min(pair.score, 1.0) + probability) / 2
         if score >= MIN_STORED_SCORE:
-            pairs.append(
-                DetectedPair(pair.rejected, pair.pushback, pair.chosen, round(score, 3), pair.signals)
-            )
+            # What the model read, as a signal: shown with the pair, and a feature of the reviewers' scorer
+            # (app.pairs.learning), which replaces this score once fitted.
+            signals = (*pair.signals, "model-agrees" if probability >= 0.5 else "model-doubts")
+            pairs.append(DetectedPair(pair.rejected, pair.pushback, pair.chosen, round(score, 3), signals))
     return pairs
 
 

@@ -34,6 +34,8 @@ DERIVED_SIGNALS = (
     "chosen-is-question",
     "chosen-concedes-nothing",
     "person-grants-revision",
+    "model-agrees",
+    "model-doubts",
     "clarified",
 )
 FEATURES: tuple[str, ...] = tuple(

@@ -114,6 +114,12 @@ class TextModel:
             float(data.get("shift", 0.0)),
         )
 
+    def probability(self, reply: str, revision: str) -> float:
+        """The model's probability that the reply pushes back and the revision revises, its log-odds moved by
+        `shift`: what the detector averages with the rules' score."""
+        z = max(-30.0, min(30.0, self.log_odds(reply, revision) + self.shift))
+        return 1.0 / (1.0 + math.exp(-z))
+
     def blend(self, rules: float, reply: str, revision: str) -> float:
         """The detector's score: the mean of the rules' score (at most 1) and the model's probability, its
         log-odds moved by `shift`."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.pairs.detection import DEFAULT_THRESHOLD, rules_pairs
+from app.pairs.detection import DEFAULT_THRESHOLD, detect_pairs, rules_pairs
 from app.pairs.learning import FEATURES, ScoreModel, fit, held_back, measure, split_signals
 
 DETECTION = Path(__file__).resolve().parents[1] / "fixtures" / "detection"
@@ -28,6 +28,12 @@ def test_every_signal_the_detector_emits_is_a_feature():
     emitted = {s for split in ("tuning", "heldout") for signals, _ in rows(split) for s in signals}
     assert emitted
     assert emitted <= set(FEATURES)
+    # The whole detector adds what the text model read.
+    for split in ("tuning", "heldout"):
+        for line in (DETECTION / split / "convspec.jsonl").read_text("utf-8").splitlines():
+            turns = [(t["role"], t["text"]) for t in json.loads(line)["turns"]]
+            emitted |= {s for p in detect_pairs(turns) for s in p.signals}
+    assert {"model-agrees", "model-doubts"} <= emitted <= set(FEATURES)
 
 
 def test_fitted_on_tuning_verdicts_it_ranks_held_out_candidates():

@@ -74,7 +74,8 @@ def test_the_score_is_the_mean_of_the_rules_and_the_model():
     z = model.log_odds(turns[2][1], turns[3][1])
     expected = (min(rules.score, 1.0) + 1 / (1 + math.exp(-(z + model.shift)))) / 2
     assert pair.score == pytest.approx(expected, abs=2e-3)
-    assert (pair.rejected, pair.pushback, pair.chosen, pair.signals) == (1, 2, 3, rules.signals)
+    assert (pair.rejected, pair.pushback, pair.chosen) == (1, 2, 3)
+    assert pair.signals == (*rules.signals, "model-agrees")
     assert blend(0.8, -30.0, 0.0) == pytest.approx(0.4)
     assert blend(2.0, 30.0, 0.0) == pytest.approx(1.0)  # the rules' part counts at most 1
 
