@@ -30,8 +30,16 @@ WRAPPER_TAGS = (
     "command-name",
     "command-message",
     "command-args",
+    # Cursor's notice that a background task finished, with its time, and the instruction it sends the model with
+    # it (eighth fetch: a turn of three such notices was the person's prompt).
+    "system_notification",
+    "timestamp",
 )
-_WRAPPER = re.compile(r"<(" + "|".join(map(re.escape, WRAPPER_TAGS)) + r")>(.*?)</\1>", re.DOTALL)
+_WRAPPER = re.compile(
+    r"<(" + "|".join(map(re.escape, WRAPPER_TAGS)) + r")>(.*?)</\1>"
+    r"|<(user_query)>(Briefly inform the user about the task result.*?)</user_query>",
+    re.DOTALL,
+)
 
 
 # Zed's agent panel puts what the person attached (files, selections, rules) before their words, in a `<context>`
@@ -49,7 +57,8 @@ def split_context(text: str) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[dict[str, Any]] = []
 
     def take(match: re.Match[str]) -> str:
-        blocks.append({"type": "context", "tag": match.group(1), "text": match.group(2).strip()})
+        tag, text = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        blocks.append({"type": "context", "tag": tag, "text": text.strip()})
         return ""
 
     def attached(match: re.Match[str]) -> str:

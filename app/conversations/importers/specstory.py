@@ -85,6 +85,32 @@ _FOLDED = re.compile(r"\A\s*<details>\s*(?:<summary>.*?</summary>\s*)?(.*?)\s*</
 _IMAGE = re.compile(r"^User provided an image \([^)\n]*\)\.[ \t]*$", re.MULTILINE)
 
 
+# Claude Code's subagents, as its 2026 exports write them in the person's section (`#### Subagent Started - <time>`,
+# its type and id, then `#### Subagent Completed - <time>` and its `**Result:**`), and the summary the export adds
+# where a session ended or was cleared (`## Session Summary`, its counts and token usage): eighth fetch, where the
+# subagent's result was glued to the person's prompt and the summary to the answer.
+_SUBAGENT = re.compile(r"^#### Subagent (Started|Completed) - [^\n]*\n", re.MULTILINE)
+_SUBAGENT_TYPE = re.compile(r"^\*\*Type:\*\* `([^`\n]+)`", re.MULTILINE)
+_SUBAGENT_RESULT = re.compile(r"^\*\*Result:\*\*[ \t]*\n?(.*)", re.MULTILINE | re.DOTALL)
+_TRAILING_RULES = re.compile(r"(?:\s*^[ \t]*---[ \t]*$)+\s*\Z", re.MULTILINE)
+_SESSION_SUMMARY = re.compile(r"^## Session Summary(?: \([^)\n]*\))?[ \t]*\n.*", re.MULTILINE | re.DOTALL)
+
+
+def _subagent_blocks(text: str) -> list[dict[str, Any]]:
+    """The tool call and result blocks of the subagents a section holds, from its first `#### Subagent` line."""
+    pieces = _SUBAGENT.split(text)
+    blocks: list[dict[str, Any]] = []
+    for event, body in zip(pieces[1::2], pieces[2::2], strict=True):
+        body = _SEPARATOR_LINE.sub("", body).strip()
+        kind = _SUBAGENT_TYPE.search(body)
+        if event == "Started":
+            blocks.append(tool_use(None, "Task", {"subagent_type": kind.group(1)} if kind else None))
+        else:
+            result = _SUBAGENT_RESULT.search(body)
+            blocks.append(tool_result(None, result.group(1).strip() if result else body))
+    return blocks
+
+
 def _unfenced(text: str) -> str:
     text = text.strip()
     fenced = _FENCE.match(text)
@@ -281,6 +307,10 @@ def _conversations(
         text = _body(body)
         if sidechain:
             continue
+        if "## Session Summary" in text:
+            text, summaries = _SESSION_SUMMARY.subn("", text)
+            text = _TRAILING_RULES.sub("", text) if summaries else text
+            builder.dropped["session summary"] += summaries
         if role == "assistant" and (suggesting or text.startswith(_SUGGESTION)):
             suggesting = True
             builder.dropped["prompt suggestion"] += 1
@@ -312,7 +342,13 @@ def _conversations(
             opened = [
                 {"type": "context", "tag": "opened file", "text": m.group(1)} for m in _OPENED.finditer(text)
             ]
+            subagents = _SUBAGENT.search(text)
+            ran = _subagent_blocks(text[subagents.start() :]) if subagents else []
+            text = text[: subagents.start()] if subagents else text
             builder.user(_OPENED.sub("", text).strip(), blocks=opened or None)
+            for block in ran:
+                builder.block(block)
+            answered = answered or bool(ran)
             continue
         if unseen:
             builder.dropped["answer to an empty prompt"] += 1

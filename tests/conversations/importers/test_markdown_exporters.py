@@ -1252,3 +1252,25 @@ def test_a_claude_code_converters_tool_lines_are_tool_calls_and_its_commands_con
     (call,) = [b for b in answer.blocks if b["type"] == "tool_use"]
     assert call["name"] == "Read"
     assert call["input"] == {"input": "file_path: /home/m/src/sampler.py"}
+
+
+def test_cursors_notices_that_a_background_task_finished_are_context_not_a_prompt() -> None:
+    """Cursor's export writes the harness's notice (its time, `<system_notification>` and the instruction it sends
+    the model in a `<user_query>`) as a section of the person's: a prompt of three notices before (eighth fetch)."""
+    notice = (
+        "<timestamp>Sunday, Jul 26, 2026, 3:22 AM (UTC+2)</timestamp>\n<system_notification>\nThe following task has "
+        "finished.\n\n<task>\nkind: shell\nstatus: success\ntitle: List env var names\n</task>\n</system_notification>\n"
+        "<user_query>Briefly inform the user about the task result and perform any follow-up actions (if needed)."
+        "</user_query>\n"
+    )
+    data = (
+        "**User**\n\nfix the magic link\n\n---\n\n**Cursor**\n\nI'll check the mail setup.\n\n---\n\n"
+        f"**User**\n\n{notice}\n{notice}\n---\n\n**Cursor**\n\nBoth env vars are set.\n\n---\n\n"
+        "**User**\n\nstill failing with 401\n\n---\n\n**Cursor**\n\nThe key is read from the wrong variable; fixed.\n"
+    ).encode()
+    chat = parse_one("markdown", data, "cursor_magic_link.md")
+    assert [t.role for t in chat.turns] == ["user", "assistant", "user", "assistant"]
+    assert chat.turns[1].text == "I'll check the mail setup.\n\nBoth env vars are set."
+    assert chat.turns[2].text == "still failing with 401"
+    assert chat.turns[2].blocks is not None
+    assert {b["tag"] for b in chat.turns[2].blocks} == {"timestamp", "system_notification", "user_query"}
