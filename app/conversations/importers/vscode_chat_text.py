@@ -34,6 +34,10 @@ _PERSON = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}): ")
 _ACTION = re.compile(
     r"(?:Ran terminal command: (?P<command>.+)"
     r"|Read (?P<changed>changed files in )?\[[^\]\n]*\]\((?P<read>[^)\s]+)\)(?:, lines (?P<first>\d+) to (?P<last>\d+))?"
+    # The same with its link lost in the copy (`Read `, `Read , lines 1 to 60`), and a subagent's search
+    # (`Search complete: Explore project structure`), as a 2026 copy wrote them (eighth fetch).
+    r"|(?P<unlinked>Read)(?: ?, lines (?P<from>\d+) to (?P<to>\d+))?"
+    r"|Search complete: (?P<explored>.+)"
     r"|Created \[[^\]\n]*\]\((?P<created>[^)\s]+)\)"
     r"|Searched (?P<search>.+?)"
     r"|Using \"(?P<using>[^\"\n]+)\""
@@ -131,6 +135,11 @@ def _add_response(builder: TurnBuilder, lines: list[str]) -> None:
             index = _past_empty_block(lines, index)
         elif groups["search"]:
             builder.block(tool_use(None, "search", {"query": groups["search"]}))
+        elif groups["explored"]:
+            builder.block(tool_use(None, "search_subagent", {"task": groups["explored"].strip()}))
+        elif groups["unlinked"]:
+            read = {"lines": f"{groups['from']}-{groups['to']}"} if groups["from"] else {}
+            builder.block(tool_use(None, "read_file", read))
         elif groups["todo"]:
             builder.block(tool_use(None, "manage_todo_list", {"update": groups["todo"]}))
         elif groups["tests"]:

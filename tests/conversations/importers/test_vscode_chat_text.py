@@ -91,3 +91,25 @@ def test_imports_with_its_pair_and_again_adds_nothing(engine: Engine) -> None:
     summary = run_import(engine, paths=[FIXTURE.parent], source="vscode", workers=0)
     assert (summary.conversations_added, summary.pairs_detected, summary.errors) == (1, 1, [])
     assert run_import(engine, paths=[FIXTURE.parent], source="vscode", workers=0).conversations_added == 0
+
+
+def test_reads_whose_links_the_copy_lost_and_a_subagents_search_are_tool_calls() -> None:
+    """A 2026 copy of an agent's review (eighth fetch): `Search complete: ...` opens the answer and the files read
+    lost their links (`Read `, `Read , lines 1 to 60`); they stood in the answer's text before."""
+    data = (
+        b"User: Review the entire project for quality.\n\n"
+        b"GitHub Copilot: Search complete: Explore project structure\n\n"
+        b"Searched for files matching `**/*.scala`, 6 matches\n\nRead \n\nRead , lines 1 to 60\n\n"
+        b"Here is the review, by severity:\n\n- `Calendar.scala` holds an unused variable.\n"
+    )
+    conversation = parse_one("vscode-chat-text", data, "review.md")
+    answer = conversation.turns[1]
+    assert answer.text == "Here is the review, by severity:\n\n- `Calendar.scala` holds an unused variable."
+    assert answer.blocks is not None
+    calls = [(b["name"], b["input"]) for b in answer.blocks if b["type"] == "tool_use"]
+    assert calls == [
+        ("search_subagent", {"task": "Explore project structure"}),
+        ("search", {"query": "for files matching `**/*.scala`, 6 matches"}),
+        ("read_file", {}),
+        ("read_file", {"lines": "1-60"}),
+    ]
