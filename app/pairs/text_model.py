@@ -12,13 +12,14 @@ Pure Python and deterministic: the weights are a JSON file beside this module, r
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 MODEL_PATH = Path(__file__).with_name("text_model.json")
 # Words and punctuation marks, one a token.
@@ -134,5 +135,4 @@ def blend(rules: float, log_odds: float, shift: float) -> float:
 @cache
 def text_model() -> TextModel:
     """The shipped model (read once per process)."""
-    with MODEL_PATH.open(encoding="utf-8") as f:
-        return TextModel.from_json(json.load(f))
+    return TextModel.from_json(orjson.loads(MODEL_PATH.read_bytes()))
