@@ -960,6 +960,11 @@ def detect_pairs(
     for pair, reply, revision in _scored_by_rules(turns, acting=acting):
         probability = model.probability(reply, revision)
         score = (min(pair.score, 1.0) + probability) / 2
+        if "rejected-is-question" in pair.signals:
+            # The model does not read the answer before the reply: when that answer only asked (which queue, how
+            # many), a reply that answers it states facts the model takes for a correction. It may lower the
+            # rules' score there, never raise it (on the labelled batches this changes no verdict).
+            score = min(score, pair.score)
         if score >= MIN_STORED_SCORE:
             # What the model read, as a signal: shown with the pair, and a feature of the reviewers' scorer
             # (app.pairs.learning), which replaces this score once fitted.

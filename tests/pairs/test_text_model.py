@@ -156,3 +156,22 @@ def test_the_shipped_weights_are_what_the_fit_writes_from_the_fixtures(tmp_path,
     monkeypatch.setattr(fitting, "MODEL_PATH", target)
     assert fitting.main(["fit"]) == 0
     assert target.read_bytes() == MODEL_PATH.read_bytes()
+
+
+def test_the_model_does_not_lift_an_answer_to_the_assistants_own_question():
+    """The model reads the reply and the revision, not the answer before them: facts that answer a question it asked
+    read to the model as a correction. The rules' score stands there (it may only be lowered)."""
+    turns = [
+        ("user", "Emails should go out in the background. How?"),
+        ("assistant", "Which queue do you have available? Do you run more than one instance?"),
+        ("user", "We can't run Redis; only Postgres, on two instances."),
+        (
+            "assistant",
+            "A jobs table in Postgres, polled with SELECT ... FOR UPDATE SKIP LOCKED, serves both instances.",
+        ),
+    ]
+    [rules] = rules_pairs(turns)
+    [pair] = detect_pairs(turns)
+    assert "rejected-is-question" in rules.signals
+    assert text_model().probability(turns[2][1], turns[3][1]) >= 0.5
+    assert pair.score <= rules.score < DEFAULT_THRESHOLD
