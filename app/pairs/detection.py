@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
-from app.pairs.text_model import text_model
+from app.pairs.text_model import mean_score, text_model
 
 DETECTOR_VERSION = "heuristic-16"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
@@ -959,7 +959,7 @@ def detect_pairs(
     pairs = []
     for pair, reply, revision in _scored_by_rules(turns, acting=acting):
         probability = model.probability(reply, revision)
-        score = (min(pair.score, 1.0) + probability) / 2
+        score = mean_score(pair.score, probability)
         if "rejected-is-question" in pair.signals:
             # The model does not read the answer before the reply: when that answer only asked (which queue, how
             # many), a reply that answers it states facts the model takes for a correction. It may lower the

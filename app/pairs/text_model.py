@@ -118,18 +118,25 @@ class TextModel:
     def probability(self, reply: str, revision: str) -> float:
         """The model's probability that the reply pushes back and the revision revises, its log-odds moved by
         `shift`: what the detector averages with the rules' score."""
-        z = max(-30.0, min(30.0, self.log_odds(reply, revision) + self.shift))
-        return 1.0 / (1.0 + math.exp(-z))
+        return _sigmoid(self.log_odds(reply, revision) + self.shift)
 
     def blend(self, rules: float, reply: str, revision: str) -> float:
-        """The detector's score: the mean of the rules' score (at most 1) and the model's probability, its
-        log-odds moved by `shift`."""
-        return blend(rules, self.log_odds(reply, revision), self.shift)
+        """The detector's score of a triple the rules scored `rules`."""
+        return mean_score(rules, self.probability(reply, revision))
+
+
+def mean_score(rules: float, probability: float) -> float:
+    """The mean of the rules' score (at most 1) and the model's probability."""
+    return (min(rules, 1.0) + probability) / 2
 
 
 def blend(rules: float, log_odds: float, shift: float) -> float:
-    z = max(-30.0, min(30.0, log_odds + shift))
-    return (min(rules, 1.0) + 1.0 / (1.0 + math.exp(-z))) / 2
+    """`TextModel.blend` from the model's log-odds (benchmarks/text_model.py scores rows with models it fits)."""
+    return mean_score(rules, _sigmoid(log_odds + shift))
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @cache
