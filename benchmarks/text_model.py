@@ -1,19 +1,20 @@
 """Fit the detector's text model (app/pairs/text_model.py) and measure it on conversations it never saw.
 
-    python benchmarks/text_model.py measure     # leave-one-batch-out figures, rules vs model vs both
-    python benchmarks/text_model.py fit         # fit on every dev conversation, write app/pairs/text_model.json
+    python benchmarks/text_model.py measure [--leave-out MN] [--unseen FILE.jsonl ...]
+    python benchmarks/text_model.py fit         # fit on every dev row, write app/pairs/text_model.json
 
 Training rows are every (answer, reply, next answer) of the labelled sets' dev parts: the shared samples, our own
 tuning set and the two thirds of each independent batch whose id is not divisible by 3
-(tests/fixtures/detection/independent). The
-held-out thirds and our own held-out set are never fitted on. `measure` leaves each independent batch (one
-writer's file, by its id letter) out of the fit in turn and scores its rows with the model fitted on the other
-batches' dev rows: the figures are what the model does on a writer it never read. The blend's shift (`--shift`,
-added to the model's log-odds before the two scores are averaged) is chosen on those left-out batches' dev rows,
-then reported on their held-out thirds.
+(tests/fixtures/detection/independent). The held-out thirds and our own held-out set are never fitted on.
 
-Needs numpy (the dev extra). Exit status 0, or 2 when a labelled file is missing.
-"""
+`measure` leaves each independent batch (one writer's file, by its id letter) out of the fit in turn and scores its
+rows with the model fitted on the other batches' dev rows: the figures are what the model does on a writer it never
+read. The shift added to the model's log-odds before the two scores are averaged is chosen there, as the one with
+the best F1 on the left-out batches' dev rows, and reported on their held-out thirds; `fit` writes SHIFT, the value
+`measure` chose last. `--leave-out` keeps batches out of every fit (a new batch measured whole before it joins), and
+they and the `--unseen` files are then scored by the model fitted on every other dev row.
+
+Needs numpy (the dev extra). Exit status 0, or 2 when a labelled file is missing."""
 
 from __future__ import annotations
 
