@@ -24,6 +24,7 @@ from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 from app.pairs.text_model import mean_score, text_model
 
+# Stored with every pair: changes with the rules and with the text model's weights (app/pairs/text_model.json).
 DETECTOR_VERSION = "heuristic-16"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
