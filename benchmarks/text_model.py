@@ -50,7 +50,7 @@ SHIFT = 1.0
 
 @dataclass(slots=True)
 class Row:
-    batch: str  # the independent batch's id letter; "own" for our tuning set
+    batch: str  # the independent batch's id letter; "own" for the shared samples and our tuning set
     held: bool
     label: bool
     reply: str
@@ -74,15 +74,22 @@ def _rows(batch: str, held: bool, turns: list[tuple[str, str]], gold: set[int]) 
     ]
 
 
-def load_rows(extra: Sequence[Path] = ()) -> list[Row]:
+def writers_rows(path: Path, *, split: bool) -> list[Row]:
+    """The rows of a writers' JSONL file (ids, messages, pairs by index); with `split`, the ids divisible by 3 held
+    out, as the independent set splits them, else every row a dev row (a file measured whole)."""
     rows: list[Row] = []
-    for path in (INDEPENDENT, *extra):
-        with path.open(encoding="utf-8") as f:
-            for line in f:
-                record = json.loads(line)
-                turns = [(m["role"], m["content"]) for m in record["messages"]]
-                gold = {p["rejected"] for p in record["pairs"]}
-                rows += _rows(record["id"][0], int(record["id"][1:]) % 3 == 0, turns, gold)
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            turns = [(m["role"], m["content"]) for m in record["messages"]]
+            held = split and int(record["id"][1:]) % 3 == 0
+            rows += _rows(record["id"][0], held, turns, {p["rejected"] for p in record["pairs"]})
+    return rows
+
+
+def load_rows() -> list[Row]:
+    """The independent set's rows, then the shared samples' and our tuning set's (all dev rows, batch "own")."""
+    rows = writers_rows(INDEPENDENT, split=True)
     with SAMPLES.open(encoding="utf-8") as f:
         for line in f:
             record = json.loads(line)
@@ -265,26 +272,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not INDEPENDENT.is_file():
         print(f"{INDEPENDENT}: missing", file=sys.stderr)
         return 2
-    rows = [r for r in load_rows() if r.batch not in args.leave_out]
+    left_out = set(args.leave_out)
+    everything = load_rows()
+    rows = [r for r in everything if r.batch not in left_out]
     if args.command == "measure":
-        unseen = [r for path in args.unseen for r in load_rows_from(path)]
-        unseen += [r for r in load_rows() if r.batch in args.leave_out]
-        measure(rows, unseen)
+        unseen = [r for path in args.unseen for r in writers_rows(path, split=False)]
+        measure(rows, unseen + [r for r in everything if r.batch in left_out])
         return 0
     model = fit([r for r in rows if not r.held])
     MODEL_PATH.write_text(json.dumps(model.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
     print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size:,} bytes)")
     return 0
-
-
-def load_rows_from(path: Path) -> list[Row]:
-    rows: list[Row] = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            turns = [(m["role"], m["content"]) for m in record["messages"]]
-            rows += _rows(record["id"][0], False, turns, {p["rejected"] for p in record["pairs"]})
-    return rows
 
 
 if __name__ == "__main__":
