@@ -332,7 +332,8 @@ class TurnBuilder:
             self._context = []
         elif self._role == "assistant":
             last = self._parts[-1]
-            if last["type"] == "text" and last["text"].rstrip()[-1:] == ">":
+            # Only the answer's end is looked at (every answer passes here: no copy of a long text).
+            if last["type"] == "text" and last["text"][-64:].rstrip().endswith(">"):
                 self._parts[-1] = self._without_stop_token(last)
             texts = [block["text"].strip("\r\n") for block in self._parts if block["type"] == "text"]
             rich = len(texts) != len(self._parts)
