@@ -25,7 +25,7 @@ from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueSca
 from app.pairs.text_model import mean_score, text_model
 
 # Stored with every pair: changes with the rules and with the text model's weights (app/pairs/text_model.json).
-DETECTOR_VERSION = "heuristic-16"
+DETECTOR_VERSION = "heuristic-17"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -958,8 +958,8 @@ def detect_pairs(
     """
     model = text_model()
     pairs = []
-    for pair, reply, revision in _scored_by_rules(turns, acting=acting):
-        probability = model.probability(reply, revision)
+    for pair, reply, revision, answer in _scored_by_rules(turns, acting=acting):
+        probability = model.probability(reply, revision, answer)
         score = mean_score(pair.score, probability)
         if "rejected-is-question" in pair.signals:
             # The model does not read the answer before the reply: when that answer only asked (which queue, how
@@ -979,17 +979,16 @@ def rules_pairs(
 ) -> list[DetectedPair]:
     """The pairs the rules alone store, with the rules' score: what the text model is fitted beside
     (benchmarks/text_model.py), and what the rules' own tests read."""
-    return [
-        replace(pair, score=round(pair.score, 3)) for pair, _, _ in _scored_by_rules(turns, acting=acting)
-    ]
+    return [replace(pair, score=round(pair.score, 3)) for pair, *_ in _scored_by_rules(turns, acting=acting)]
 
 
 def _scored_by_rules(
     turns: Sequence[tuple[str, str]], *, acting: AbstractSet[int]
-) -> list[tuple[DetectedPair, str, str]]:
-    """Each triple the rules score at least MIN_STORED_SCORE, with the reply's and the revision's texts."""
+) -> list[tuple[DetectedPair, str, str, str]]:
+    """Each triple the rules score at least MIN_STORED_SCORE, with the texts the text model reads: the reply's,
+    the revision's and the answer's."""
     runs = _runs(turns)
-    pairs: list[tuple[DetectedPair, str, str]] = []
+    pairs: list[tuple[DetectedPair, str, str, str]] = []
     k = 0
     while k + 2 < len(runs):
         answer, reply, chosen = runs[k], runs[k + 1], runs[k + 2]
@@ -1031,6 +1030,7 @@ def _scored_by_rules(
                     DetectedPair(answer[2], reply[1], chosen[1], score, signals),
                     reply[3],
                     "" if acts else chosen[3],
+                    answer[3],
                 )
             )
         k += 4 if detour else 2  # after a detour, the question is not scored as an answer of its own

@@ -1,9 +1,10 @@
-"""The detector's second reader: a logistic regression over the words of a reply and of the answer after it,
-fitted to hand-labelled conversations (benchmarks/text_model.py fits it and measures it).
+"""The detector's second reader: a logistic regression over the words of a reply, of the answer after it and of the
+end of the answer before it, fitted to hand-labelled conversations (benchmarks/text_model.py fits it and measures it).
 
-The rules in app.pairs.detection read cues that someone wrote down; this model reads the opening of the same two
-texts as words and word pairs (character pairs in scripts without spaces), so it scores phrasings nobody wrote a
-rule for. Measured on batches of conversations the model never saw (each left out of the fit in turn), the mean of
+The rules in app.pairs.detection read cues that someone wrote down; this model reads the opening of the reply and
+of the revision, and the last words of the answer replied to (an answer that ends on a question or an offer is
+mostly answered, not pushed back on), as words and word pairs (character pairs in scripts without spaces), so it
+scores phrasings nobody wrote a rule for. Measured on batches of conversations the model never saw (each left out of the fit in turn), the mean of
 the two scores finds more real pairs and fewer false ones than either alone (README, "The text model").
 
 Pure Python and deterministic: the weights are a JSON file beside this module, read once, on first use.
@@ -35,6 +36,11 @@ def clip(text: str, limit: int) -> str:
     return " ".join(text[: limit * 4].lower().split())[:limit]
 
 
+def clip_end(text: str, limit: int) -> str:
+    """`clip` from the other end: the text's last `limit` characters."""
+    return " ".join(text[-limit * 4 :].lower().split())[-limit:]
+
+
 def tokens(text: str) -> list[str]:
     """The text's words and punctuation marks (a run of an unspaced script as its character pairs), then each two
     neighbours joined by a space."""
@@ -54,10 +60,12 @@ def tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Field:
-    """One text the model reads: how much of it, and each known token's idf and weight."""
+    """One text the model reads: how much of it (its first `limit` characters, or its last with `end`), and each
+    known token's idf and weight."""
 
     limit: int
     weights: dict[str, tuple[float, float]]  # token: (idf, weight), as fitted and saved
+    end: bool = False
     _terms: dict[str, tuple[float, float]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -67,11 +75,13 @@ class Field:
     def score(self, text: str) -> float:
         """The weights' dot product with the text's tf-idf vector (a token counts once however often it
         occurs), L2-normalized over the known tokens."""
-        known = [
-            term for term in map(self._terms.get, set(tokens(clip(text, self.limit)))) if term is not None
-        ]
+        known = [term for term in map(self._terms.get, set(tokens(self.read(text)))) if term is not None]
         norm = sum(term[1] for term in known)
         return sum(term[0] for term in known) / math.sqrt(norm) if norm else 0.0
+
+    def read(self, text: str) -> str:
+        """The part of the text this field reads."""
+        return clip_end(text, self.limit) if self.end else clip(text, self.limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +89,15 @@ class TextModel:
     version: str
     reply: Field
     revision: Field
+    answer: Field  # the end of the answer replied to
     bias: float
     # Added to the model's log-odds before the blend (chosen on batches left out of the fit).
     shift: float = 0.0
 
-    def log_odds(self, reply: str, revision: str) -> float:
-        """How likely the reply pushes back on the answer before it and `revision` revises that answer, as
-        log-odds (fitted on balanced classes: 0 is even)."""
-        return self.bias + self.reply.score(reply) + self.revision.score(revision)
+    def log_odds(self, reply: str, revision: str, answer: str) -> float:
+        """How likely the reply pushes back on `answer` and `revision` revises it, as log-odds (fitted on balanced
+        classes: 0 is even)."""
+        return self.bias + self.reply.score(reply) + self.revision.score(revision) + self.answer.score(answer)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,8 +105,16 @@ class TextModel:
             "bias": self.bias,
             "shift": self.shift,
             "fields": {
-                name: {"limit": part.limit, "tokens": {t: list(v) for t, v in sorted(part.weights.items())}}
-                for name, part in (("reply", self.reply), ("revision", self.revision))
+                name: {
+                    "limit": part.limit,
+                    "end": part.end,
+                    "tokens": {t: list(v) for t, v in sorted(part.weights.items())},
+                }
+                for name, part in (
+                    ("reply", self.reply),
+                    ("revision", self.revision),
+                    ("answer", self.answer),
+                )
             },
         }
 
@@ -105,24 +124,29 @@ class TextModel:
 
         def part(name: str) -> Field:
             raw = fields[name]
-            return Field(int(raw["limit"]), {t: (float(v[0]), float(v[1])) for t, v in raw["tokens"].items()})
+            return Field(
+                int(raw["limit"]),
+                {t: (float(v[0]), float(v[1])) for t, v in raw["tokens"].items()},
+                bool(raw.get("end", False)),
+            )
 
         return cls(
             str(data["version"]),
             part("reply"),
             part("revision"),
+            part("answer"),
             float(data["bias"]),
             float(data.get("shift", 0.0)),
         )
 
-    def probability(self, reply: str, revision: str) -> float:
+    def probability(self, reply: str, revision: str, answer: str) -> float:
         """The model's probability that the reply pushes back and the revision revises, its log-odds moved by
         `shift`: what the detector averages with the rules' score."""
-        return _sigmoid(self.log_odds(reply, revision) + self.shift)
+        return _sigmoid(self.log_odds(reply, revision, answer) + self.shift)
 
-    def blend(self, rules: float, reply: str, revision: str) -> float:
+    def blend(self, rules: float, reply: str, revision: str, answer: str) -> float:
         """The detector's score of a triple the rules scored `rules`."""
-        return mean_score(rules, self.probability(reply, revision))
+        return mean_score(rules, self.probability(reply, revision, answer))
 
 
 def mean_score(rules: float, probability: float) -> float:

@@ -237,7 +237,9 @@ EXPECTED = {
     "datasets-5/oasst1/2023-04-12_oasst_ready.trees.jsonl.gz": ('oasst', 1, 1, 0),
     "datasets-5/pku-saferlhf/data/Alpaca-7B/train.jsonl": ('preference', 3, 3, 0),
     "datasets-5/shp/askengineers/train.json": ('preference', 3, 3, 0),
-    "datasets-5/ultrachat/train_0.jsonl": ('sft-dataset', 2, 2, 0),
+    # The second conversation's "Which of those is safest if I have a cat?" picks among the answer's plants, no pair:
+    # heuristic-17 (the text model reads the answer's end too) leaves it out of the queue; heuristic-16 queued it.
+    "datasets-5/ultrachat/train_0.jsonl": ('sft-dataset', 2, 1, 0),
     "datasets-5/ultrafeedback/sharegpt.jsonl": ('preference', 2, 2, 0),
     "tools-5/chatgpt-cli/.chatgpt-cli/history/default.json": ('openai', 1, 1, 0),
     "tools-5/chatgpt-cli/.chatgpt-cli/history/http-codes.json": ('openai', 1, 0, 0),

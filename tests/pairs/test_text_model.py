@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.pairs.detection import DEFAULT_THRESHOLD, MIN_STORED_SCORE, detect_pairs, rules_pairs
-from app.pairs.text_model import MODEL_PATH, TextModel, blend, clip, text_model, tokens
+from app.pairs.text_model import MODEL_PATH, TextModel, blend, clip, clip_end, text_model, tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,9 +54,11 @@ def test_only_the_opening_of_a_text_is_read():
 
 def test_the_shipped_model_loads_with_both_fields():
     model = text_model()
-    assert model.version == "text-1"
+    assert model.version == "text-2"
     assert len(model.reply.weights) > 1000
     assert len(model.revision.weights) > 1000
+    assert len(model.answer.weights) > 1000
+    assert (model.reply.end, model.revision.end, model.answer.end) == (False, False, True)
     assert model.to_json() == json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     assert TextModel.from_json(model.to_json()) == model
 
@@ -71,7 +73,7 @@ def test_the_score_is_the_mean_of_the_rules_and_the_model():
     [rules] = rules_pairs(turns)
     [pair] = detect_pairs(turns)
     model = text_model()
-    z = model.log_odds(turns[2][1], turns[3][1])
+    z = model.log_odds(turns[2][1], turns[3][1], turns[1][1])
     expected = (min(rules.score, 1.0) + 1 / (1 + math.exp(-(z + model.shift)))) / 2
     assert pair.score == pytest.approx(expected, abs=2e-3)
     assert (pair.rejected, pair.pushback, pair.chosen) == (1, 2, 3)
@@ -132,7 +134,7 @@ def test_the_words_of_a_revision_that_acts_are_not_read():
     [acting] = detect_pairs(turns, acting=frozenset({3}))
     [rules] = rules_pairs(turns, acting=frozenset({3}))
     model = text_model()
-    assert acting.score == pytest.approx(model.blend(rules.score, turns[2][1], ""), abs=2e-3)
+    assert acting.score == pytest.approx(model.blend(rules.score, turns[2][1], "", turns[1][1]), abs=2e-3)
     assert acting.score >= DEFAULT_THRESHOLD
     assert acting.score != detect_pairs(turns)[0].score
 
@@ -140,7 +142,13 @@ def test_the_words_of_a_revision_that_acts_are_not_read():
 def test_a_pair_the_model_pulls_under_the_floor_is_not_stored():
     model = text_model()
     assert (
-        model.blend(MIN_STORED_SCORE, "Thanks! Next question: how do I deploy it?", "Sure! Here's how.") < 0.5
+        model.blend(
+            MIN_STORED_SCORE,
+            "Thanks! Next question: how do I deploy it?",
+            "Sure! Here's how.",
+            "Done: the service now restarts itself when it crashes.",
+        )
+        < 0.5
     )
 
 
@@ -159,8 +167,9 @@ def test_the_shipped_weights_are_what_the_fit_writes_from_the_fixtures(tmp_path,
 
 
 def test_the_model_does_not_lift_an_answer_to_the_assistants_own_question():
-    """The model reads the reply and the revision, not the answer before them: facts that answer a question it asked
-    read to the model as a correction. The rules' score stands there (it may only be lowered)."""
+    """Facts that answer a question the assistant asked read to the model much like a correction (it reads only the
+    answer's last words, and weighs its question mark against the reply's and the revision's words): the rules'
+    score stands there (it may only be lowered)."""
     turns = [
         ("user", "Emails should go out in the background. How?"),
         ("assistant", "Which queue do you have available? Do you run more than one instance?"),
@@ -173,5 +182,18 @@ def test_the_model_does_not_lift_an_answer_to_the_assistants_own_question():
     [rules] = rules_pairs(turns)
     [pair] = detect_pairs(turns)
     assert "rejected-is-question" in rules.signals
-    assert text_model().probability(turns[2][1], turns[3][1]) >= 0.5
+    assert text_model().probability(turns[2][1], turns[3][1], turns[1][1]) >= 0.5
     assert pair.score <= rules.score < DEFAULT_THRESHOLD
+
+
+def test_the_answer_is_read_from_its_end():
+    """The answer replied to is read by its last words: how it ended (a question, an offer, code) tells whether a
+    reply answers it or pushes back, its opening much less (measured: README, "The text model")."""
+    model = text_model()
+    ending = " Does the service run on more than one machine?"
+    assert model.answer.score("x" * 5000 + ending) == model.answer.score("y" * 5000 + ending)
+    assert clip_end("A  b\n\nC", 3) == "b c"
+    reply, revision = "we only have postgres", "Then use a jobs table in Postgres with SKIP LOCKED."
+    asked = model.probability(reply, revision, "Which queue do you run? Is it on more than one machine?")
+    told = model.probability(reply, revision, "Use Celery with a Redis broker and one worker per machine.")
+    assert asked < told
