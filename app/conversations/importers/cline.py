@@ -100,8 +100,12 @@ _FEEDBACK = re.compile(
     r"The user (?:has )?(?:provided|denied|approved)[^<]{0,300}<feedback>\n?(.*?)\n?</feedback>", re.DOTALL
 )
 _ENVIRONMENT = re.compile(r"<environment_details>\n?(.*?)\n?</environment_details>", re.DOTALL)
-# `[read_file for 'src/a.ts'] Result:` or `[attempt_completion] Result:`, then the result.
-_RESULT_HEADER = re.compile(r"\s*\[([A-Za-z_][\w-]*)(?: for '.*?')?\] Result:[ \t]*\n?", re.DOTALL)
+# `[read_file for 'src/a.ts'] Result:` or `[attempt_completion] Result:`, then the result. Roo Code and IBM Bob add
+# a note after the files read (`[read_file for '.bob'. Reading multiple files at once is more efficient for the LLM.
+# ...] Result:`, a real export: the result was a prompt of its own).
+_RESULT_HEADER = re.compile(
+    r"\s*\[([A-Za-z_][\w-]*)(?: for '.*?'(?:\. [^\[\]\n]{1,400})?)?\] Result:[ \t]*\n?", re.DOTALL
+)
 _OPENING_TAG = re.compile(r"<([A-Za-z_][\w-]*)[\s>]")
 # `[Response interrupted by a tool use result. Only one tool may be used at a time ...]`, `[Response interrupted by
 # API Error]`, `[Response interrupted by user]`: the harness's, appended to the answer it cut.

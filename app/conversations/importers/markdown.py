@@ -130,11 +130,19 @@ _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
 # labels "You said:" and "ChatGPT said:" on lines of their own, or made headings (`##### You said:`); Gemini's page
 # writes them without the colon ("You said" / "Gemini said"), in Portuguese "Você disse" / "O Gemini disse". The
 # page in other languages, as real copies show it: "Vous avez dit :" / "ChatGPT a dit :", "Dijiste:" / "ChatGPT
-# dijo:", "Du hast gesagt:" / "ChatGPT hat gesagt:".
+# dijo:", "Du hast gesagt:" / "ChatGPT hat gesagt:", "Hai detto:" / "ChatGPT ha detto:", "Вы сказали:" / "ChatGPT
+# сказал:", "Je zei:" / "ChatGPT zei:", "Powiedziałeś(-aś):" / "ChatGPT powiedział:", "나의 말:" / "ChatGPT의 말:";
+# Japanese writes "あなた:" / "ChatGPT:" (see `_japanese_page`).
 _SAID = re.compile(
     r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(Vous avez) dit|(Dijiste)|(Du hast) gesagt|(你|您)[說说]"
-    r"|(?:O )?(ChatGPT|Gemini|Claude|Copilot) ?(?:said|disse|a dit|dijo|hat gesagt|[說说]))[ \t]*[:\uff1a]?[ \t]*$"
+    r"|(Hai) detto|(Вы) сказали|(Je) zei|(Powiedziałeś)(?:\(-aś\))?|(나의) 말|(あなた)(?=[ \t]*[:\uff1a])"
+    r"|(?:O )?(ChatGPT|Gemini|Claude|Copilot) ?(?:said|disse|a dit|dijo|hat gesagt|[說说]|ha detto|сказал|zei"
+    r"|powiedział|의 말))[ \t]*[:\uff1a]?[ \t]*$"
 )
+# Japanese ChatGPT's page names the assistant "ChatGPT:" alone, which other transcripts write too: it is the page's
+# label only in a copy whose person is labelled "あなた:".
+_JAPANESE_YOU = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?あなた[ \t]*[:\uff1a][ \t]*$")
+_JAPANESE_GPT = re.compile(r"([ \t]*(?:#{1,6}[ \t]+)?)ChatGPT[ \t]*[:\uff1a][ \t]*$")
 # GitHub Copilot's chat on github.com writes the label with the message's first words (`You said: should I also`,
 # `Copilot said: Yes — if the page can scroll`), the whole message on the next line.
 _SAID_PREVIEW = re.compile(r"[ \t]*(You|Copilot) said: (\S.*?)[ \t]*$")
@@ -147,7 +155,23 @@ _CITATION_MARK = re.compile(
     r"|[ \t]?\b(?:cite|filecite|navlist|image_group|i|entity)?(?:turn\d+(?:search|image|news|file|view|fetch|product"
     r"|video|academia|calculator|forecast|finance|sports)\d+)+"
 )
-_SAID_PERSON = frozenset(("you", "você", "vous avez", "dijiste", "du hast", "你", "您"))
+_SAID_PERSON = frozenset(
+    (
+        "you",
+        "você",
+        "vous avez",
+        "dijiste",
+        "du hast",
+        "你",
+        "您",
+        "hai",
+        "вы",
+        "je",
+        "powiedziałeś",
+        "나의",
+        "あなた",
+    )
+)
 # What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
 # label below it ("4o"), and the disclaimer under the last one.
 _PAGE_HEAD = re.compile(
@@ -159,17 +183,35 @@ _PAGE_HEAD = re.compile(
 )
 # Microsoft Copilot's code blocks, copied: the language's name, a blank line, `Copy`, then the code.
 _COPY_BUTTON = re.compile(
-    r"[ \t]*(?:Copy|Copy code|複製程式碼|复制代码|Code kopieren|Copiar código|Copier le code)[ \t]*$"
+    r"[ \t]*(?:Copy|Copy code|複製程式碼|复制代码|Code kopieren|Copiar código|Copier le code|Copiar|Копировать"
+    r"|Копировать код|Kopiëren|Kopiuj|Copia|Copia codice|コピーする|복사)[ \t]*$"
 )
-_EDIT_BUTTON = re.compile(r"[ \t]*(?:Edit|Bearbeiten|Modifier|Editar|Modifica|编辑|編輯|編集)[ \t]*$")
+_EDIT_BUTTON = re.compile(
+    r"[ \t]*(?:Edit|Bearbeiten|Modifier|Editar|Modifica|编辑|編輯|編集|Редактировать|Bewerken|Edytuj|編集する|편집)[ \t]*$"
+)
+# A prompt being edited when the page was copied: the edit box's buttons under it.
+_EDIT_BOX = (
+    re.compile(
+        r"[ \t]*(?:Cancel|Annuler|Cancelar|Abbrechen|Annulla|Отмена|Annuleren|Anuluj|キャンセル|취소)[ \t]*$"
+    ),
+    re.compile(r"[ \t]*(?:Send|Envoyer|Enviar|Senden|Invia|Отправить|Verzenden|Wyślij|送信|보내기)[ \t]*$"),
+)
 _MODEL_LABEL = re.compile(
     r"[ \t]*(?:GPT-?)?(?:4o(?: mini)?|4\.1|4\.5|o1(?:-mini| pro)?|o3(?:-mini| pro)?|o4-mini|5(?: Thinking| Pro)?)[ \t]*$",
     re.IGNORECASE,
 )
 _LINK_FIRST = re.compile(rb"\[[^\]\n\"{}]*\]\([^)\n]*\)")
-_PAGE_TAIL = re.compile(r"[ \t]*(?:(?:No file chosen)+|Sources)[ \t]*$")
+_PAGE_TAIL = re.compile(
+    r"[ \t]*(?:(?:No file chosen)+|(?:Aucun fichier choisi)+|(?:Ningún archivo seleccionado)+|Sources"
+    # Microsoft Copilot's button under each answer.
+    r"|Edit in a page|Editar en una página)[ \t]*$"
+)
 _MORE_SOURCES = re.compile(r"[ \t]*\+\d{1,2}[ \t]*$")
-_DISCLAIMER = re.compile(r"[ \t]*(?:ChatGPT can make mistakes\.|ChatGPT is still generating a response)")
+_DISCLAIMER = re.compile(
+    r"[ \t]*(?:ChatGPT can make mistakes\.|ChatGPT is still generating a response|ChatGPT peut faire des erreurs"
+    r"|ChatGPT の回答は必ずしも正しいとは限りません|ChatGPT puede cometer errores|ChatGPT kann Fehler machen"
+    r"|O ChatGPT pode cometer erros|ChatGPT può commettere errori|ChatGPT может допускать ошибки)"
+)
 # A name in bold then a colon, opening a message: `**用户**:`, `**Coach Atlas**: ...`.
 # The colon also inside the bold (`**GG:**`, a person's initials beside `**ChatGPT:**`).
 _BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})(?:\*\*[ \t]*:|[ \t]*:\*\*)[ \t]*")
@@ -265,7 +307,11 @@ _PREAMBLE = 500  # the longest note before the thinking time read as one
 _THINKING_TIME = re.compile(
     rf"[ \t]*(?:(?:Thought|Reasoned) for {_DURATION}|Nachgedacht für {_DURATION}"
     rf"|Raisonnement terminé(?: pendant {_DURATION})?"
-    rf"|Réflexion durant {_DURATION}|Pensé pendant ?{_DURATION}|Pensado durante {_DURATION}|{_DURATION} nachgedacht)[ \t]*\n"
+    rf"|Réflexion durant {_DURATION}|Pensé pendant ?{_DURATION}|Pensado durante {_DURATION}|{_DURATION} nachgedacht"
+    # Dutch, Polish, Korean and Chinese pages (ninth fetch): "Nagedacht gedurende 52s", "4 seconden nagedacht",
+    # "Myślał przez 59s", "41s 동안 생각함", "已推理" and "持续 22 秒" after a full-width comma.
+    rf"|Nagedacht gedurende {_DURATION}|\d+ seconden nagedacht|Myślał przez {_DURATION}|{_DURATION} 동안 생각함"
+    r"|已推理[\uff0c,] ?持续 ?\d+ ?秒)[ \t]*\n"
 )
 # Amp's thread Markdown (`**Tool Use:** `Read``, `**Tool Result:** `toolu_...``) and Zed's agent panel before its
 # 2025 rewrite (`**Use Tool: read_file (toolu_...)**`, `**Tool Results: toolu_...**`) and since (`**Tool Call:
@@ -512,6 +558,14 @@ def _markers(lines: list[str]) -> list[Marker]:
     ]
 
 
+def _japanese_page(lines: list[str]) -> list[str]:
+    """The lines, with the assistant's "ChatGPT:" labels written as the other languages' ("ChatGPT said:") in a
+    Japanese copy of ChatGPT's page (its person labelled "あなた:"; a real one matched no format)."""
+    if not any(_JAPANESE_YOU.match(line) for line in lines):
+        return lines
+    return [_JAPANESE_GPT.sub(r"\1ChatGPT said:", line) for line in lines]
+
+
 def _previewed(lines: list[str], index: int) -> re.Match[str] | None:
     """A `You said: <first words>` label whose next line repeats those words (GitHub Copilot's page copied)."""
     said = _SAID_PREVIEW.match(lines[index])
@@ -525,10 +579,12 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
     dropped): the assistant's name and the memory notice above it ("See my thinking" on Copilot's), the model label
     below it, the disclaimer after the last one, a code block's Copy button."""
     if role != "assistant":
-        return section
+        return _without_edit_box(section, builder)
     lines = list(section)
     disclaimer = next((at for at, line in enumerate(lines) if _DISCLAIMER.match(line)), None)
-    if disclaimer is not None and len(lines) - disclaimer <= 12:
+    if disclaimer is not None and (len(lines) - disclaimer <= 12 or _below_message_box(lines, disclaimer)):
+        # The page ends there (what a copy holds after the message box is not the answer: a French one had
+        # fragments of earlier answers pasted again).
         lines = lines[:disclaimer]
         builder.dropped["page text"] += 1
     while lines and (not lines[0].strip() or _PAGE_HEAD.match(lines[0])):
@@ -565,6 +621,27 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
         copied = False
         kept.append(line)
     return kept
+
+
+_FILE_INPUT = re.compile(r"[ \t]*(?:No file chosen|Aucun fichier choisi|Ningún archivo seleccionado)")
+
+
+def _below_message_box(lines: list[str], at: int) -> bool:
+    """Whether the line before `at` (blank lines aside) is the message box's file input ("No file chosen")."""
+    before = next((line for line in reversed(lines[:at]) if line.strip()), "")
+    return _FILE_INPUT.match(before) is not None
+
+
+def _without_edit_box(section: list[str], builder: TurnBuilder) -> list[str]:
+    """A prompt copied while it was being edited, without the edit box's Cancel and Send buttons under it (a French
+    copy of ChatGPT's page kept "Annuler" and "Envoyer" as the prompt's last lines)."""
+    filled = [at for at, line in enumerate(section) if line.strip()]
+    if len(filled) < 3 or not (
+        _EDIT_BOX[0].match(section[filled[-2]]) and _EDIT_BOX[1].match(section[filled[-1]])
+    ):
+        return section
+    builder.dropped["page text"] += 2
+    return section[: filled[-2]]
 
 
 def _paired_name(known: list[int], candidates: list[tuple[int, str]], *, known_first: bool) -> str | None:
@@ -1180,7 +1257,7 @@ class MarkdownImporter:
             return False  # OpenCode's `/export`: its own reader's
         if is_share(head):
             return False  # Copilot CLI's `/share`: its own reader's
-        lines = head.decode(errors="ignore").splitlines()
+        lines = _japanese_page(head.decode(errors="ignore").splitlines())
         markers = _unlabelled_first_prompt(lines, _markers(lines))
         roles = {role for _, role, _, _ in markers}
         if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):
@@ -1215,7 +1292,7 @@ class MarkdownImporter:
         if _LIBRECHAT_HEAD.match(text[:200].encode()) is not None:
             yield _librechat(text.splitlines(), filename)
             return
-        lines = text.splitlines()
+        lines = _japanese_page(text.splitlines())
         markers = _markers(lines)
         if not markers and (exchanges := _quoted_exchanges(lines)) is not None:
             yield _quoted_chat(exchanges, lines, filename)

@@ -97,3 +97,27 @@ def test_an_export_without_an_answer_is_one_clear_error() -> None:
     assert [(r.line, r.reason) for r in other if isinstance(r, RecordError)] == [
         (1, "expected the export to open with `**User:**`")
     ]
+
+
+def test_a_result_header_with_roo_codes_note_is_a_tool_result() -> None:
+    """IBM Bob and Roo Code write a note after the files a `read_file` read (ninth fetch: the result, "File not
+    found", was a prompt of its own and a false pair's pushback)."""
+    data = (
+        b"**User:**\n\n<task>\nthe installer forgot the slash commands, add them\n</task>\n\n---\n\n"
+        b"**Assistant:**\n\nLet me look at the mode folder first.\n\n<read_file>\n<args>\n<file><path>.bob</path>"
+        b"</file>\n</args>\n</read_file>\n\n---\n\n"
+        b"**User:**\n\n[read_file for '.bob'. Reading multiple files at once is more efficient for the LLM. If other "
+        b"files are relevant to your current task, please read them simultaneously.] Result:\n<files>\n<file><path>"
+        b".bob</path><error>File not found</error></file>\n</files>\n\n---\n\n"
+        b"**Assistant:**\n\nThere is no `.bob` folder yet, so the installer creates it and copies the commands.\n\n"
+        b"---\n\n**User:**\n\n[attempt_completion] Result:\n\nThe user has provided feedback on the results. Consider "
+        b"their input to continue the task, and then attempt completion again.\n<feedback>\nnow do the same for "
+        b"the uninstaller\n</feedback>\n\n---\n\n**Assistant:**\n\nThe uninstaller now removes the commands too.\n"
+    )
+    conversation = parse_one("cline-export", data, "bob_task_may-16-2026_9-14-02-pm.md")
+    said = turns(conversation)
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[2][1] == "now do the same for the uninstaller"
+    answer = conversation.turns[1].blocks or []
+    assert [b["type"] for b in answer if b["type"] != "text"] == ["tool_use", "tool_result"]
+    assert "File not found" in str(next(b for b in answer if b["type"] == "tool_result")["content"])

@@ -418,6 +418,12 @@ def test_every_shape_imports_with_its_pair_and_again_adds_nothing(engine: Engine
         "Réflexion durant une seconde",
         "Nachgedacht für 11s",
         "Pensé pendant20s",  # ChatGPT Exporter drops the space of the French label
+        # Ninth fetch: ChatGPT Exporter in Chinese, page copies in Dutch, Polish and Korean.
+        "已推理，持续 22 秒",
+        "Nagedacht gedurende 52s",
+        "4 seconden nagedacht",
+        "Myślał przez 59s",
+        "41s 동안 생각함",
     ],
 )
 def test_the_thinking_time_above_an_answer_is_left_out(notice: str) -> None:
@@ -649,12 +655,29 @@ def test_what_chatgpts_page_adds_around_a_copied_answer_is_dropped_and_counted()
         "Dijiste:\nno funciona\nChatGPT dijo:\nDetén el servicio.\n",
         "Du hast gesagt:\ndas Skript läuft noch\nChatGPT hat gesagt:\nBeende es mit kill.\nDu hast gesagt:\n"
         "geht nicht\nChatGPT hat gesagt:\nStoppe den Dienst.\n",
+        # Ninth fetch: Italian, Korean and Japanese copies matched no format; Russian, Dutch and Polish labels as
+        # copies in public repositories write them.
+        "Hai detto:\nlo script gira ancora\nChatGPT ha detto:\nFermalo con kill.\nHai detto:\nnon funziona\n"
+        "ChatGPT ha detto:\nFerma il servizio.\n",
+        "나의 말:\n스크립트가 아직 돌아가\nChatGPT의 말:\n\n41s 동안 생각함\n\nkill로 종료하세요.\n나의 말:\n안 돼\n"
+        "ChatGPT의 말:\n서비스를 중지하세요.\n",
+        "あなた:\nスクリプトがまだ動いている\nChatGPT:\n\nkill で止めてください。\nあなた:\n止まらない\nChatGPT:\n"
+        "サービスを停止してください。\n",
+        "Вы сказали:\nскрипт всё ещё работает\nChatGPT сказал:\nОстанови его через kill.\nВы сказали:\nне работает\n"
+        "ChatGPT сказал:\nОстанови службу.\n",
+        "Je zei:\nhet script draait nog\nChatGPT zei:\n\n4 seconden nagedacht\n\nStop het met kill.\nJe zei:\n"
+        "werkt niet\nChatGPT zei:\nStop de service.\n",
+        "Powiedziałeś(-aś):\nskrypt nadal działa\nChatGPT powiedział:\nMyślał przez 9s\n\nZatrzymaj go przez kill.\n"
+        "Powiedziałeś(-aś):\nnie działa\nChatGPT powiedział:\nZatrzymaj usługę.\n",
     ],
 )
 def test_chatgpts_page_copied_in_other_languages(data: str) -> None:
     conversation = parse_one("markdown", data.encode(), "copie.txt")
     assert [turn.role for turn in conversation.turns] == ["user", "assistant", "user", "assistant"]
-    assert all(not turn.text.startswith(("Réflexion", "Pensado", "Memoria")) for turn in conversation.turns)
+    assert all(
+        not turn.text.startswith(("Réflexion", "Pensado", "Memoria", "41s", "4 seconden", "Myślał"))
+        for turn in conversation.turns
+    )
     assert len(conversation.turns[1].text.splitlines()) == 1
 
 
@@ -1274,3 +1297,42 @@ def test_cursors_notices_that_a_background_task_finished_are_context_not_a_promp
     assert chat.turns[2].text == "still failing with 401"
     assert chat.turns[2].blocks is not None
     assert {b["tag"] for b in chat.turns[2].blocks} == {"timestamp", "system_notification", "user_query"}
+
+
+def test_a_bare_chatgpt_label_opens_an_answer_only_in_a_japanese_copy() -> None:
+    """ "ChatGPT:" alone on a line is the Japanese page's answer label where the person's is "あなた:"; elsewhere it
+    is no label of the page's (a transcript's own `User:` / `ChatGPT:` reader takes it, or nothing does)."""
+    japanese = "あなた:\n質問です\nChatGPT:\n答えです。\n"
+    assert turns(parse_one("markdown", japanese.encode(), "copy.txt")) == [
+        ("user", "質問です"),
+        ("assistant", "答えです。"),
+    ]
+    assert detect_format(b"Some notes\nChatGPT:\nan answer\n", "notes.txt") is None
+
+
+def test_what_localized_pages_add_around_messages_is_dropped() -> None:
+    """Ninth fetch: copies in Portuguese, French and Spanish kept the Copy and Edit buttons of each code block, the
+    edit box's buttons under a prompt being edited, the message box's file input with the disclaimer (and notes
+    pasted under them), and Copilot's "Editar en una página" under each answer."""
+    page = (
+        "Você disse:\ncomo ordeno a lista?\nO ChatGPT disse:\nAssim:\n\npython\nCopiar\nEditar\nnums.sort()\n"
+        "Você disse:\ne ao contrário?\n\nAnnuler\n\nEnvoyer\nO ChatGPT disse:\nUse reverse=True.\n\n\n"
+        "Aucun fichier choisiAucun fichier choisi\nChatGPT peut faire des erreurs. Envisagez de vérifier les "
+        "informations importantes.\n\n" + "".join(f"notes {n}\n\n" for n in range(10))
+    )
+    chat = parse_one("markdown", page.encode(), "copie.txt")
+    assert turns(chat) == [
+        ("user", "como ordeno a lista?"),
+        ("assistant", "Assim:\n\npython\nnums.sort()"),
+        ("user", "e ao contrário?"),
+        ("assistant", "Use reverse=True."),
+    ]
+    assert chat.dropped == {"page text": 6}
+    copilot = (
+        "Dijiste\nqué hora es en Lima\nCopilot dijo\nSon las 9.\nEditar en una página\nDijiste\ny en Quito\n"
+    )
+    copilot += "Copilot dijo\nTambién las 9.\nEditar en una página\n"
+    assert [text for _, text in turns(parse_one("markdown", copilot.encode(), "copilot.txt"))][1::2] == [
+        "Son las 9.",
+        "También las 9.",
+    ]
