@@ -415,6 +415,8 @@
     if (window.hljs && window.hljs.getLanguage("vbnet")) window.hljs.registerAliases(["vba"], { languageName: "vbnet" });
     // GLSL shaders (an agent session's fence) are C in their syntax; C's grammar, in the common bundle, reads them.
     if (window.hljs && window.hljs.getLanguage("c")) window.hljs.registerAliases(["glsl"], { languageName: "c" });
+    // CUDA kernels (an SRE's session in the twenty-third batch) are C++ with a few keywords; C++'s grammar reads them.
+    if (window.hljs && window.hljs.getLanguage("cpp")) window.hljs.registerAliases(["cuda"], { languageName: "cpp" });
     highlightCode(document.body);
   });
   document.addEventListener("htmx:afterSettle", function (event) { highlightCode(event.target); });

@@ -18,6 +18,7 @@ import orjson
 
 from app.conversations.files import InputFile, inner_name
 from app.conversations.importers import BOM, HEAD_BYTES, detect_format, get_importer, no_format_reason
+from app.conversations.importers._records import Chain
 from app.conversations.importers.base import (
     FileFormatError,
     ParsedConversation,
@@ -117,6 +118,22 @@ def _fenced_json(data: bytes) -> io.BytesIO | None:
     return io.BytesIO(match.group(1))
 
 
+# Comment lines above JSON Lines (`# NOTE ...`, `// exported by ...`; a real bot's log opened with one).
+_COMMENT_LINES = re.compile(rb"\A(?:[ \t]*(?:#|//)[^\n]*\n|[ \t]*\r?\n){1,20}")
+
+
+def _under_comments(stream: IO[bytes], head: bytes) -> tuple[IO[bytes], bytes] | None:
+    """JSON Lines under comment lines: the stream with those lines blank (the records keep their line numbers),
+    and its head without them (what the formats are detected from); None when the file is not that."""
+    text = head.removeprefix(BOM)
+    comments = _COMMENT_LINES.match(text)
+    if comments is None or not comments.group().strip() or not text[comments.end() :].startswith(b"{"):
+        return None
+    stream.read(len(head) - len(text) + comments.end())
+    blank = b"\n" * comments.group().count(b"\n")
+    return io.BufferedReader(Chain(io.BytesIO(blank), stream)), text[comments.end() :]
+
+
 def read_file(
     item: InputFile, *, format: str, read: FileRead, progress: Callable[[int], None] | None = None
 ) -> Iterator[ParseResult]:
@@ -154,6 +171,9 @@ def read_file(
             if inner is not None:
                 stream, head = inner, inner.getvalue()[:HEAD_BYTES]
                 fmt = detect_format(head, name)
+        if fmt is None and (uncommented := _under_comments(stream, head)) is not None:
+            stream, head = uncommented
+            fmt = detect_format(head, name)
         if fmt is None and name.lower().endswith((".html", ".htm")):
             # Folders of exports hold other pages (a viewer, an index): known not to be a format read here.
             yield Skipped(NOT_A_CHAT_PAGE)

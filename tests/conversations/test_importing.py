@@ -326,13 +326,29 @@ class TestRecordErrors:
         summary = run_import(engine, paths=[path])
         assert _summary_errors(summary) == [(str(path), None, None, NO_LABELS)]
 
-    def test_json_lines_after_a_comment_say_which_line_is_not_json(
+    def test_json_lines_under_comment_lines_are_read_and_a_later_comment_is_its_lines_error(
         self, engine: Engine, tmp_path: Path
     ) -> None:
-        data = b'# exported by mybot\n\n{"role": "user", "content": "Hi"}\n{"role": "assistant", "content": "Hello!"}\n'
+        """A bot's log that opens with its author's `# NOTE` (ninth fetch: the whole file was refused): the records
+        are read, at their own line numbers; a comment among them is an error of its line."""
+        data = (
+            b"# NOTE: names redacted\n// exported by mybot\n\n"
+            b'{"role": "user", "content": "Is the ferry running today?"}\n'
+            b'{"role": "assistant", "content": "Yes, every hour from 7."}\n'
+            b"# NOTE: the rest was cut\n"
+        )
         path = _write(tmp_path / "chat_history.jsonl", data)
-        ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[path]))
-        assert reason.startswith("matches no known format: JSON Lines whose line 1 is not JSON")
+        summary = run_import(engine, paths=[path])
+        assert summary.conversations_added == 1
+        ((file, line, _, reason),) = _summary_errors(summary)
+        assert (file, line) == (str(path), 6)
+        assert reason.startswith("invalid JSON")
+        (row,) = _files(engine, summary.batch_id)
+        assert row.sha256 == hashlib.sha256(data).hexdigest()
+        # Records of no known shape under a comment say so, not that line 1 is no JSON.
+        other = _write(tmp_path / "other.jsonl", b'# mine\n{"foo": 1}\n{"foo": 2}\n')
+        ((_, _, _, reason),) = _summary_errors(run_import(engine, paths=[other]))
+        assert reason.startswith("matches no known format: JSON whose records are no shape read here")
 
     def test_json_written_twice_is_read_as_the_json_its_string_holds(
         self, engine: Engine, tmp_path: Path

@@ -219,7 +219,9 @@ EXPECTED = {
     "apps-4/ultrafeedback-binarized/train_prefs.jsonl": ('preference', 2, 2, 0),
     "apps-4/wildchat-1m/train.jsonl": ('openai', 2, 1, 0),
     "agents-4/gptme/logs/2025-03-02-retry-helper/conversation.jsonl": ('gptme', 1, 1, 0),
-    "agents-4/kilo-code/Code/User/globalStorage/kilocode.kilo-code/tasks/5b8e2f1a-3c7d-4e96-a0b4-9d1f6c2e8a73/api_conversation_history.json": ('cline', 1, 2, 0),
+    # Its `[read_file for '...'. Reading multiple files at once ...] Result:` is the answer's tool result since the
+    # ninth fetch (a prompt of its own before, and a false pair's pushback).
+    "agents-4/kilo-code/Code/User/globalStorage/kilocode.kilo-code/tasks/5b8e2f1a-3c7d-4e96-a0b4-9d1f6c2e8a73/api_conversation_history.json": ('cline', 1, 1, 0),
     "agents-4/kilo-code/Code/User/globalStorage/kilocode.kilo-code/tasks/5b8e2f1a-3c7d-4e96-a0b4-9d1f6c2e8a73/task_metadata.json": ('', 0, 0, 0),
     "agents-4/kilo-code/Code/User/globalStorage/kilocode.kilo-code/tasks/5b8e2f1a-3c7d-4e96-a0b4-9d1f6c2e8a73/ui_messages.json": ('', 0, 0, 0),
     "agents-4/kiro-cli/retry-helper.json": ('amazon-q', 1, 1, 0),

@@ -391,8 +391,11 @@ _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
 _LIBRECHAT_SENDER = re.compile(r"\*\*([^*\n]{1,60})\*\*[ \t]*$")
 _HEADING_LEAD = re.compile(r"#{1,6}[ \t]+")
 # Copilot for Obsidian ends each message with its time on a line of its own.
+# A Grok exporter's time under each speaker's heading (`_Time: 2025-05-27T15:56:30.866Z_`, ninth fetch).
+_EXPORT_TIME = re.compile(r"[ \t]*_Time: \d{4}-\d{2}-\d{2}[T ][\d:.]+Z?_[ \t]*$")
 _MESSAGE_TIME = re.compile(
-    r"[ \t]*\[(?:Timestamp: [^\]\n]{4,40}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)\][ \t]*$"
+    r"[ \t]*_Time: \d{4}-\d{2}-\d{2}[T ][\d:.]+Z?_[ \t]*$"
+    r"|[ \t]*\[(?:Timestamp: [^\]\n]{4,40}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)\][ \t]*$"
     # A claude.ai exporter marks where each turn starts and ends: `<!-- TURN 1 TYPE:USER END -->`.
     r"|[ \t]*<!-- TURN \d+ TYPE:\w+ (?:START|END) -->[ \t]*$"
 )
@@ -453,13 +456,19 @@ def _markers(lines: list[str]) -> list[Marker]:
             if closes(line, fence):
                 fence = ""
             elif (
-                _SEPARATOR.match(previous)
-                and (heading := _speaker_heading(line))
+                (heading := _speaker_heading(line))
                 and _heading_name(heading) in _SPEAKERS
-                and not _closes_later(lines, index + 1)
+                and (
+                    (_SEPARATOR.match(previous) and not _closes_later(lines, index + 1))
+                    or _EXPORT_TIME.match(
+                        next((after for after in lines[index + 1 : index + 4] if after.strip()), "")
+                    )
+                )
             ):
                 # A prompt that opened a code block and never closed it (seen in a real Cursor export): the
-                # exporter's rule and the next speaker's name end the message, and the block with it.
+                # exporter's rule and the next speaker's name end the message, and the block with it; so does a
+                # speaker's heading with the exporter's time under it (a Grok exporter's `## Assistant`, then
+                # `_Time: 2025-05-27T15:57:51.500Z_`, after a prompt that pasted an unbalanced fence).
                 fence = ""
                 markers.append((index, _SPEAKERS[_heading_name(heading)], True, _heading_name(heading)))
             elif (said := _SAID.match(line)) is not None and not _closes_later(lines, index + 1):
@@ -1225,6 +1234,8 @@ def _title(lines: list[str], stop: int) -> str | None:
     for line in lines[start:stop]:
         if not line.strip():
             continue
+        # Up to three spaces may indent a heading (a Cursor export's `   # Incandescent perk redesign`, ninth fetch).
+        line = line[:3].lstrip(" ") + line[3:]
         if line.startswith("# "):
             # `# Conversation: <name>`, a converter of Claude Code's sessions (eighth fetch).
             title = line[2:].strip().removeprefix("Title:").removeprefix("Conversation:").strip()

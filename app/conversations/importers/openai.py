@@ -5,7 +5,8 @@ System and developer messages become the system prompt. Assistant `tool_calls` b
 of the current assistant turn. A JSON array of such records is read too.
 
 A record may hold its answer beside the messages, as a script logs a call: `{"messages": [...], "response": <the
-answer's text or message>}` (a real `chat_history.jsonl`); the response is the last assistant message.
+answer's text or message>}` (a real `chat_history.jsonl`; `reply` in a tutoring app's `history.jsonl`); the response
+is the last assistant message.
 
 A JSON array of the messages themselves (`[{"role", "content"}, ...]`, no record around them) is a conversation
 of its own, and so are JSON Lines of them, one message a line (as chat apps and scripts append a chat, a real
@@ -283,7 +284,8 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
         fallback = hashed if type(hashed) is str and hashed else fallback
     else:
         builder = read_messages(record.get("messages"), "messages", placeholders)
-        answer = record.get("response")
+        # A maths tutor's log names it `reply` (ninth fetch: every call's answer was lost).
+        answer = record.get("response", record.get("reply"))
         if type(answer) is str or (type(answer) is dict and _role(answer) == "assistant"):
             # A call as a script logs it: the request's messages and the answer's text (or message) beside them.
             add_message(

@@ -1336,3 +1336,37 @@ def test_what_localized_pages_add_around_messages_is_dropped() -> None:
         "Son las 9.",
         "También las 9.",
     ]
+
+
+def test_an_indented_title_heading_still_titles_the_chat() -> None:
+    """A Cursor export whose `# Title` line is indented by three spaces (ninth fetch): Markdown allows up to three."""
+    data = (
+        "   # Incandescent perk redesign\n_Exported on 1/31/2026 at 18:00:56 CST from Cursor (2.4.23)_\n\n---\n\n"
+        "**User**\n\nthe perk does nothing, redesign it\n\n---\n\n**Cursor**\n\nRedesigned: kills now explode.\n"
+    )
+    assert (
+        parse_one("markdown", data.encode(), "cursor_incandescent.md").title == "Incandescent perk redesign"
+    )
+    # Four spaces make it code, not a heading.
+    assert parse_one("markdown", data.replace("   #", "    #", 1).encode(), "c.md").title is None
+
+
+def test_a_grok_exporters_time_lines_and_a_prompts_unbalanced_fence() -> None:
+    """A Grok exporter writes each speaker's time under its heading; a prompt that pasted another chat's answer
+    left a bare fence open (ninth fetch: the `## Assistant` heading was read as code and the file as no format)."""
+    data = (
+        '---\nsource_url: "https://grok.com/c/4df6"\ntitle: "Uvicorn and POST"\nprovenance: grok-rest-api\n---\n\n'
+        "# Uvicorn and POST\n\nSource: [Grok conversation](https://grok.com/c/4df6)\n\n## User\n\n"
+        "_Time: 2025-05-27T15:56:30.866Z_\n\n```The **`405`** comes from the server.\n\n## Fix it\n\n```bash\n"
+        "curl -X POST localhost:8000/\n```\n\n| route | status |\n|---|---|\n| POST / | missing |\n```\n"
+        "based on the above, how do I configure uvicorn?\n\n## Assistant\n\n_Time: 2025-05-27T15:57:51.500Z_\n\n"
+        "### Key points\nUvicorn serves what the app routes: add a POST route for `/`.\n\n```python\n"
+        '@app.post("/")\ndef root(): ...\n```\n'
+    )
+    chat = parse_one("markdown", data.encode(), "grok-uvicorn.md")
+    said = turns(chat)
+    assert [role for role, _ in said] == ["user", "assistant"]
+    assert said[0][1].startswith("```The **`405`**")
+    assert said[0][1].endswith("how do I configure uvicorn?")
+    assert said[1][1].startswith("### Key points")
+    assert "_Time:" not in said[0][1] + said[1][1]

@@ -239,6 +239,26 @@ def test_an_answer_logged_beside_the_messages_is_the_last_turn() -> None:
     assert turns(chat) == [("user", "fizzbuzz"), ("assistant", "for i in range(1, 16): print(i)")]
 
 
+def test_an_answer_logged_as_reply_beside_the_messages_is_the_last_turn() -> None:
+    """A tutoring app's log names the call's answer `reply` (ninth fetch: every answer lost, four calls refused as
+    unanswered); its greeting before the prompt stays the assistant's."""
+    line = {
+        "time": "2025-11-02 20:14:09",
+        "messages": [
+            {"role": "system", "content": "你是一名耐心的数学老师。"},
+            {"role": "assistant", "content": "已清空。把新题目发我。"},
+            {"role": "user", "content": "解方程 2(x-3)=x+5"},
+        ],
+        "reply": "先把括号展开, 2x-6=x+5。你下一步会怎么做",
+        "usage": {"total_tokens": 412},
+    }
+    chat = parse_one("openai", _lines(line), "history.jsonl")
+    assert turns(chat)[1:] == [
+        ("user", "解方程 2(x-3)=x+5"),
+        ("assistant", "先把括号展开, 2x-6=x+5。你下一步会怎么做"),
+    ]
+
+
 def test_a_reasoning_models_thinking_is_a_block_not_the_answer() -> None:
     messages = [
         {"role": "user", "content": "Is 91 prime?"},
