@@ -25,6 +25,9 @@ welcome box since 2.1), then the transcript:
   blocks of the answer, not the prompt's words; its recap line (`※ recap: You asked ...`) is left out, counted as a
   dropped `session recap`; a copy that lost line breaks (a prompt and then `⏺ <answer>` on one line, `⏺ Write(x) ⎿ Wrote
   7 lines` on one line) is read with those marks opening lines of their own;
+- an answer's words the person stopped (`⎿  Interrupted by user` under them) stay its words, the mark counted as a
+  dropped `interruption`; the prompt box a copy of the terminal shows after the last answer (`╭───╮`, `│ > ... │`,
+  `╰───╯`: never sent) is left out, counted as a dropped `prompt box`;
 - the cost summary Claude Code prints on exit (`Total cost: $3.20`, the durations, `Usage by model:`), copied
   with the terminal's text, is left out, counted as a dropped `session cost summary`.
 A Markdown document whose first prompt or answer sits in a code block after its headings (a README showing a demo
@@ -51,6 +54,10 @@ _STATUS = re.compile(r"[✻✳✶✢✽·] \S")
 # The model's thinking, shown when the transcript was exported with it expanded: the mark, then indented lines.
 _THINKING = re.compile(r"[✻✳✶✢✽] Thinking(?:…|\.\.\.)\s*$")
 _RULE = "═══"
+_INTERRUPTED = "Interrupted by user"
+# The prompt box, drawn after the last answer when the terminal was copied (`╭───╮`, `│ > what was typed │`,
+# `╰───╯`): what it holds was never sent.
+_BOX_TOP, _BOX_BOTTOM = "╭─", "╰─"
 _RECAP = "※ recap:"
 _TOOL = re.compile(r"([A-Z][\w ]*?)\((.*)\)\s*$", re.DOTALL)
 _BANNER = re.compile(r"Claude Code v(\d[\w.]*)")
@@ -115,6 +122,11 @@ class ClaudeCodeExportImporter:
                 builder.block(tool_use(None, call[1].strip(), {"args": call[2]} if call[2] else {}))
             elif results is None:
                 builder.text(text)
+            elif results.startswith(_INTERRUPTED) and _TOOL.fullmatch(text) is None:
+                # Words the person stopped (`● Let me continue styling ...`, then `⎿  Interrupted by user`): the
+                # answer's words, not a tool call (a real copy's answer was left with no words).
+                builder.text(text)
+                builder.dropped["interruption"] += 1
             else:
                 tool = _TOOL.match(text)
                 name, args = (tool[1].strip(), tool[2]) if tool else (text, "")
@@ -179,6 +191,7 @@ def _blocks(
     kind: str | None = None
     text: list[str] = []
     results: list[str] | None = None
+    boxed = False  # inside the prompt box after the last answer
 
     def close() -> None:
         nonlocal kind, text, results
@@ -214,6 +227,15 @@ def _blocks(
                 metadata["version"] = version[1]
             if (model := _MODEL.search(line)) and "model" not in metadata:
                 metadata["model"] = model[1].strip()
+        if boxed:
+            boxed = not line.startswith(_BOX_BOTTOM)
+            continue
+        if line.startswith(_BOX_TOP) and (found or kind is not None):
+            # The prompt box under the last answer (a copy of the terminal; the banner's box comes before any).
+            close()
+            boxed = True
+            builder.dropped["prompt box"] += 1
+            continue
         if _PROMPT.match(line):
             close()
             kind, text = "user", [line[2:].rstrip()]

@@ -391,10 +391,27 @@ _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
 _LIBRECHAT_SENDER = re.compile(r"\*\*([^*\n]{1,60})\*\*[ \t]*$")
 _HEADING_LEAD = re.compile(r"#{1,6}[ \t]+")
 # Copilot for Obsidian ends each message with its time on a line of its own.
+# A tool's output as a converter of Claude Code's sessions folds it under the person's heading.
+_TOOL_OUTPUT = re.compile(
+    r"\s*<details>\s*<summary>\s*Tool (?:output|result)s?\s*</summary>\s*(.*?)\s*</details>\s*",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def _unfenced(text: str) -> str:
+    """The text without the code fence around all of it."""
+    lines = text.strip().split("\n")
+    if len(lines) >= 2 and lines[0].startswith("```") and lines[-1].strip() == "```":
+        return "\n".join(lines[1:-1])
+    return text.strip()
+
+
 # A Grok exporter's time under each speaker's heading (`_Time: 2025-05-27T15:56:30.866Z_`, ninth fetch).
 _EXPORT_TIME = re.compile(r"[ \t]*_Time: \d{4}-\d{2}-\d{2}[T ][\d:.]+Z?_[ \t]*$")
 _MESSAGE_TIME = re.compile(
     r"[ \t]*_Time: \d{4}-\d{2}-\d{2}[T ][\d:.]+Z?_[ \t]*$"
+    # The same converter's `*2026-03-01 17:38:47 EST*` under each heading.
+    r"|[ \t]*\*\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: [A-Z]{2,5}| [+-]\d{4})?\*[ \t]*$"
     r"|[ \t]*\[(?:Timestamp: [^\]\n]{4,40}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)\][ \t]*$"
     # A claude.ai exporter marks where each turn starts and ends: `<!-- TURN 1 TYPE:USER END -->`.
     r"|[ \t]*<!-- TURN \d+ TYPE:\w+ (?:START|END) -->[ \t]*$"
@@ -1399,7 +1416,15 @@ class MarkdownImporter:
             blocks = _content_blocks(text) if heading else None
             if heading and text.startswith('{"content_type"') and _chatgpt_part(builder, role, text):
                 continue  # a ChatGPT message part a converter wrote as its JSON
-            if blocks is not None:
+            if (
+                role == "user"
+                and builder.last_role == "assistant"
+                and (output := _TOOL_OUTPUT.fullmatch(text)) is not None
+            ):
+                # A converter of Claude Code's sessions writes each tool result as the person's record, folded
+                # (`### Human`, then `<details><summary>Tool output</summary>`, ninth fetch): the answer's work.
+                builder.block(tool_result(None, _unfenced(output[1])))
+            elif blocks is not None:
                 _add_blocks(builder, role, blocks)
             elif tools and role in ("user", "assistant"):
                 _add_with_tools(builder, role, text)

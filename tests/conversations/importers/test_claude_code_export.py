@@ -334,3 +334,28 @@ def test_commands_the_person_ran_in_bash_mode_are_context_of_their_next_prompt()
             "text": "./venv/bin/pip install -r requirements.txt\nSuccessfully installed flask-3.1.3",
         },
     ]
+
+
+def test_stopped_words_stay_the_answers_and_the_unsent_prompt_box_is_left_out() -> None:
+    """A terminal copy (ninth fetch): an answer's only sentence, stopped (`⎿  Interrupted by user`), was read as a tool
+    call and the answer left with no words, so the pushback after it paired nothing; the prompt box drawn after
+    the last answer, holding what was typed and never sent, ended that answer."""
+    width = "─" * 60
+    data = (
+        f"╭{width}╮\n│ ✻ Welcome to Claude Code!{' ' * 35}│\n╰{width}╯\n\n"
+        "> style the mole component\n\n"
+        "● Let me continue styling the Mole component to match the sand theme:\n"
+        "  ⎿  Interrupted by user\n\n"
+        "> but it doesn't even work yet, forget styling\n\n"
+        "● You're right! Let's fix the functionality first: the game never starts because GameState is not exported.\n\n"
+        "● Update(src/GameState.js)\n  ⎿  Updated src/GameState.js with 1 addition\n\n"
+        f"╭{width}╮\n│ > http://localhost:3001/api/leaderboard{' ' * 20}│\n╰{width}╯\n"
+    ).encode()
+    (chat,) = list(get_importer("claude-code-export").parse(io.BytesIO(data), "copy.txt"))
+    assert isinstance(chat, ParsedConversation)
+    said = turns(chat)
+    assert said[1] == ("assistant", "Let me continue styling the Mole component to match the sand theme:")
+    assert said[3][1].startswith("You're right! Let's fix the functionality first")
+    assert "leaderboard" not in said[3][1]
+    assert chat.dropped == {"interruption": 1, "prompt box": 1}
+    assert [b["name"] for b in chat.turns[3].blocks or [] if b["type"] == "tool_use"] == ["Update"]

@@ -1370,3 +1370,28 @@ def test_a_grok_exporters_time_lines_and_a_prompts_unbalanced_fence() -> None:
     assert said[0][1].endswith("how do I configure uvicorn?")
     assert said[1][1].startswith("### Key points")
     assert "_Time:" not in said[0][1] + said[1][1]
+
+
+def test_tool_output_folded_under_the_persons_heading_is_the_answers_work() -> None:
+    """A converter of Claude Code's sessions (ninth fetch) writes every record under a heading with its time, and
+    each tool's output as the person's record, folded in `<details>`: they were eight user turns and eight false
+    pairs."""
+    data = (
+        "# Chat Session `2ff46cd5`\n\n- **Claude Code version:** 2.1.63\n\n---\n\n"
+        "### Human\n*2026-03-01 17:38:47 EST*\n\nexport this project's chat history to markdown\n\n---\n\n"
+        "### Assistant\n*2026-03-01 17:38:51 EST*\n\nLet me look at the session files first.\n\n---\n\n"
+        "### Assistant\n*2026-03-01 17:38:52 EST*\n\n**Tool: Bash**\n```bash\nls ~/.claude/projects/\n```\n\n---\n\n"
+        "### Human\n*2026-03-01 17:38:53 EST*\n\n<details><summary>Tool output</summary>\n\n```\n"
+        "-Users-tom-tmp-tenant-library\n```\n</details>\n\n---\n\n"
+        "### Assistant\n*2026-03-01 17:39:57 EST*\n\nThe script works: run `python export_chat.py`.\n\n---\n\n"
+        "### Human\n*2026-03-01 17:41:02 EST*\n\nit fails with a KeyError on 'message'\n\n---\n\n"
+        "### Assistant\n*2026-03-01 17:41:09 EST*\n\nSome records have no message; the script skips them now.\n"
+    )
+    chat = parse_one("markdown", data.encode(), "chat_export.md")
+    said = turns(chat)
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[0][1] == "export this project's chat history to markdown"
+    assert said[2][1] == "it fails with a KeyError on 'message'"
+    results = [b for b in chat.turns[1].blocks or [] if b["type"] == "tool_result"]
+    assert [b["content"] for b in results] == ["-Users-tom-tmp-tenant-library"]
+    assert "EST*" not in "".join(text for _, text in said)
