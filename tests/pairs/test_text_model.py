@@ -191,7 +191,7 @@ def test_the_answer_is_read_from_its_end():
     reply answers it or pushes back, its opening much less (measured: README, "The text model")."""
     model = text_model()
     ending = " Does the service run on more than one machine?"
-    assert model.answer.score("x" * 5000 + ending) == model.answer.score("y" * 5000 + ending)
+    assert model.answer.score("x" * 5000 + ending) == pytest.approx(model.answer.score("y" * 5000 + ending))
     assert clip_end("A  b\n\nC", 3) == "b c"
     reply, revision = "we only have postgres", "Then use a jobs table in Postgres with SKIP LOCKED."
     asked = model.probability(reply, revision, "Which queue do you run? Is it on more than one machine?")

@@ -96,6 +96,9 @@ _PERSON = frozenset(
      "ユーザー", "사용자", "나", "usuario", "usuário", "utilisateur", "benutzer")
 )  # fmt: skip
 _SYSTEM = frozenset(("system", "developer"))
+# A person answering on the business's side, where a bot hands a chat over (a classifieds auto-answer bot's
+# `manager`, ninth fetch): not the model's words, so no part of its answer; left out and counted.
+_OPERATOR = frozenset(("manager", "operator", "human_agent", "human_operator", "staff"))
 _PREFIXED = re.compile(r"\s*(?:\*\*)?([^\s:\uff1a*\[\]]{1,24}|\[[^\]\n]{1,24}\])(?:\*\*)?\s*[:\uff1a]\s?")
 _LINE_SPEAKER = re.compile(r"\n(?:\*\*)?([^\s:\uff1a*\[\]]{1,24})(?:\*\*)?\s*[:\uff1a]\s?")
 _ID = re.compile(r"[0-9a-fA-F-]{8,}|\d+|[\w.@+:-]*\d[\w.@+:-]*")
@@ -112,6 +115,8 @@ def _speaker_role(name: str) -> str:
     lowered = name.strip().strip("[]").lower()
     if lowered in _PERSON:
         return "user"
+    if lowered in _OPERATOR:
+        return "operator"
     return "system" if lowered in _SYSTEM else "assistant"
 
 
@@ -417,7 +422,9 @@ def _deleted_role(item: dict[str, Any]) -> str | None:
 
 def _say(builder: TurnBuilder, role: str, text: str) -> None:
     text = text.strip()
-    if role == "assistant":
+    if role == "operator":
+        builder.dropped["operator's message"] += 1
+    elif role == "assistant":
         if "think>" in text:
             thinking, text = split_thinking(text)
             builder.thinking(thinking or "")

@@ -33,11 +33,27 @@ _ARGUMENT = re.compile(r"^([A-Z][A-Za-z]*(?: [A-Za-z]+)?): ?", re.MULTILINE)
 
 
 def is_export(head: bytes) -> bool:
-    """Whether a file's first bytes are an exported task: `**User:**`, then the task's `<task>` wrapper."""
+    """Whether a file's first bytes are an exported task: `**User:**`, then the task's `<task>` wrapper; or an
+    export cut from a longer one (`_cut_export`)."""
     if first_byte(head) != ord("*"):
-        return False
+        return _cut_export(head)
     start = head.removeprefix(BOM).lstrip()
     return start.startswith(b"**User:**") and b"<task>" in start[:2000]
+
+
+# An export cut from a longer one (a file people committed, ninth fetch): it opens with the end of a user message,
+# which the harness always closes with its `<environment_details>`, then the export's `---` and a speaker.
+_CUT_OPENING = re.compile(
+    rb"\A(?:(?!\n---[ \t]*\r?\n).)*?</environment_details>\s*\n---[ \t]*\r?\n\s*\*\*(?:User|Assistant):\*\*",
+    re.DOTALL,
+)
+
+
+def _cut_export(head: bytes) -> bool:
+    start = head.removeprefix(BOM)
+    if start.lstrip().startswith((b"**User:**", b"**Assistant:**")):
+        return False  # a whole export opens with its first speaker
+    return _CUT_OPENING.match(start[:65536]) is not None
 
 
 def _tool_of(filename: str) -> str | None:
@@ -66,6 +82,7 @@ class ClineExportImporter:
         lines = read_text(stream).removeprefix(BOM.decode()).split("\n")
         messages: list[tuple[str, list[str]]] = []
         previous = "---"  # the last line that is not blank
+        cut = _cut_export("\n".join(lines[:2000]).encode())
         for number, line in enumerate(lines, 1):
             speaker = _SPEAKER.match(line)
             # A speaker line opens a message at the file's start or after the export's `---` separator.
@@ -73,12 +90,15 @@ class ClineExportImporter:
                 messages.append((speaker.group(1).lower(), []))
             elif messages:
                 messages[-1][1].append(line)
-            elif line.strip():
+            elif line.strip() and not cut:
                 yield RecordError("expected the export to open with `**User:**`", line=number)
                 return
             if line.strip():
                 previous = line
         task = TaskHistory(_tool_of(filename))
+        if cut:
+            # The end of a message whose start the file does not hold: no turn of its own.
+            task.builder.dropped["message cut by the copy"] += 1
         calls: list[str] = []  # ids given to the tool calls of the answer before the current message
         for role, body in messages:
             text = "\n".join(_without_separator(body)).strip("\n")

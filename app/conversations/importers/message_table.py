@@ -7,6 +7,11 @@ The header names the columns, in any order and case: who wrote the row (`role`, 
 the order its rows come; without one the file is one conversation. A time column (`timestamp`, `time`,
 `created_at`, `date`) gives the conversation's start; every other column (a rating, a model) is left out.
 
+A chat app's table of exchanges, one row a prompt and its answer (a Streamlit bot's `User_Input,Bot_Response`,
+ninth fetch), is read too: a column of the person's words (`user_input`, `user_message`, `user`, `human`, ...) and
+one of the answer's (`bot_response`, `bot`, `assistant`, `ai_response`, ...), the rows in order. A table of
+`question,answer` or `prompt,response` rows is a data set of separate questions, not a chat, and is not read so.
+
 A writer's roles: the person's (`user`, `human`, `you`, `me`, `customer`) and the assistant's (`assistant`, `ai`,
 `bot`, `model`, `chatbot`, `gpt`); `system` rows are the system prompt, `tool` / `function` rows a tool's output
 within the answer. A row with another role is an error naming its line; the rest of the file is read.
@@ -46,6 +51,34 @@ _ROLES = {
 _NO_ANSWER = "chat table without an answer to the person's messages"
 
 
+# A table of exchanges: the person's column and the answer's, named as chat apps name them.
+_PROMPT_COLUMNS = (
+    "user_input",
+    "user_message",
+    "user_msg",
+    "user_query",
+    "user",
+    "human",
+    "human_input",
+    "you",
+)
+_ANSWER_COLUMNS = (
+    "bot_response",
+    "bot_message",
+    "bot_reply",
+    "bot",
+    "assistant",
+    "assistant_response",
+    "assistant_message",
+    "ai",
+    "ai_response",
+    "ai_message",
+    "chatbot",
+    "chatbot_response",
+    "model_response",
+)
+
+
 def _column(names: list[str], wanted: tuple[str, ...]) -> str | None:
     """The header's first name (as written) among `wanted`, compared without case."""
     lowered = {name.lower(): name for name in names}
@@ -59,33 +92,56 @@ def _columns(names: list[str] | None) -> tuple[str, str] | None:
     return (role, text) if role is not None and text is not None else None
 
 
+def _exchange_columns(names: list[str] | None) -> tuple[str, str] | None:
+    if not names:
+        return None
+    prompt, answer = _column(names, _PROMPT_COLUMNS), _column(names, _ANSWER_COLUMNS)
+    return (prompt, answer) if prompt is not None and answer is not None else None
+
+
 class MessageTableImporter:
     name = "message-table"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        return _columns(csv_header(head)) is not None
+        names = csv_header(head)
+        return _columns(names) is not None or _exchange_columns(names) is not None
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         # conversation key -> (builder, first line, first time)
         chats: dict[str, tuple[TurnBuilder, int, str]] = {}
         columns: tuple[str, str] | None = None
+        exchanges: tuple[str, str] | None = (
+            None  # a table of exchanges: the prompt's and the answer's columns
+        )
         chat_column = time_column = None
         for row in iter_csv_records(stream):
             if isinstance(row, RecordError):
                 yield row
                 continue
             values: dict[str, str] = row.value
-            if columns is None:
+            if columns is None and exchanges is None:
                 names = list(values)
                 columns = _columns(names)
-                if columns is None:  # forced with --format on a table of other columns
+                exchanges = _exchange_columns(names) if columns is None else None
+                if columns is None and exchanges is None:  # forced with --format on a table of other columns
                     yield RecordError(
                         f"expected a role column ({', '.join(_ROLE_COLUMNS)}) and a text column "
-                        f"({', '.join(_TEXT_COLUMNS)}), got {','.join(names)[:200]}",
+                        f"({', '.join(_TEXT_COLUMNS)}), or a prompt column ({', '.join(_PROMPT_COLUMNS)}) and "
+                        f"an answer column ({', '.join(_ANSWER_COLUMNS)}), got {','.join(names)[:200]}",
                         line=row.line,
                     )
                     return
                 chat_column, time_column = _column(names, _CHAT_COLUMNS), _column(names, _TIME_COLUMNS)
+            key = values[chat_column].strip() if chat_column is not None else ""
+            if exchanges is not None:
+                if key not in chats:
+                    started = values[time_column].strip() if time_column is not None else ""
+                    chats[key] = (TurnBuilder(), row.line or 0, started)
+                for speaker, column in zip(("user", "assistant"), exchanges, strict=True):
+                    if values[column].strip():
+                        chats[key][0].say(speaker, values[column])
+                continue
+            assert columns is not None
             role_column, text_column = columns
             written = values[role_column].strip()
             role = _ROLES.get(written.lower())
@@ -96,7 +152,6 @@ class MessageTableImporter:
                     line=row.line,
                 )
                 continue
-            key = values[chat_column].strip() if chat_column is not None else ""
             if key not in chats:
                 started = values[time_column].strip() if time_column is not None else ""
                 chats[key] = (TurnBuilder(), row.line or 0, started)

@@ -466,3 +466,23 @@ def test_a_models_end_of_turn_token_after_an_answers_last_word_is_dropped() -> N
         "Goodnight, sir.",
     ]
     assert chat.dropped == {"stop token": 2}
+
+
+def test_an_operators_message_is_no_part_of_the_models_answer() -> None:
+    """An auto-answer bot hands a chat over to a person on the business's side (ninth fetch: its `manager`'s "Никак"
+    was glued to the model's answer): left out and counted."""
+    data = json.dumps(
+        {
+            "avito_u2i-AgQI": [
+                {"role": "user", "content": "Как оформить визу в США?"},
+                {"role": "assistant", "content": "Подождите, пожалуйста, уточняю информацию"},
+                {"role": "manager", "content": "Никак"},
+                {"role": "user", "content": "а какие документы нужны?"},
+                {"role": "assistant", "content": "Загранпаспорт, фото, анкета DS-160."},
+            ]
+        }
+    ).encode()
+    chat = parse_one("chat-log", data, "chat_history.json")
+    assert turns(chat)[1] == ("assistant", "Подождите, пожалуйста, уточняю информацию")
+    assert len(chat.turns) == 4
+    assert chat.dropped == {"operator's message": 1}

@@ -121,3 +121,29 @@ def test_a_result_header_with_roo_codes_note_is_a_tool_result() -> None:
     answer = conversation.turns[1].blocks or []
     assert [b["type"] for b in answer if b["type"] != "text"] == ["tool_use", "tool_result"]
     assert "File not found" in str(next(b for b in answer if b["type"] == "tool_result")["content"])
+
+
+def test_an_export_cut_from_a_longer_one_is_still_the_task() -> None:
+    """A committed export that opens with the end of a tool result and the harness's `<environment_details>`
+    (ninth fetch: read as generic Markdown, the person's "it is have been run" was 1,500 characters of the harness's
+    words)."""
+    data = (
+        b'echo "All 6 queries executed"\n</final_file_content>\n\n<environment_details>\n# VSCode Visible Files\n'
+        b"validate_all_queries.sh\n</environment_details>\n\n---\n\n**Assistant:**\n\n[Unexpected content type]\n\n"
+        b"<attempt_completion>\n<result>\nThe script is ready: run `bash validate_all_queries.sh`.\n</result>\n"
+        b"</attempt_completion>\n\n---\n\n**User:**\n\n[attempt_completion] Result:\nThe user has provided feedback on "
+        b"the results. Consider their input to continue the task, and then attempt completion again.\n<feedback>\n"
+        b"it fails: mcp_tool_cli.py not found\n</feedback>\n<environment_details>\n# VSCode Visible Files\n"
+        b"</environment_details>\n\n---\n\n**Assistant:**\n\nThe CLI lives in scripts/; the script now calls "
+        b"scripts/mcp_tool_cli.py.\n"
+    )
+    assert detect_format(data, "task.md") == "cline-export"
+    chat = parse_one("cline-export", data, "task.md")
+    said = turns(chat)
+    assert [role for role, _ in said] == ["assistant", "user", "assistant"]
+    assert said[1][1] == "it fails: mcp_tool_cli.py not found"
+    assert chat.dropped == {"message cut by the copy": 1, "thinking": 1}
+    # Markdown that merely mentions the tag is no export.
+    assert detect_format(b"# Notes\n\nCline sends </environment_details> with every message.\n", "n.md") != (
+        "cline-export"
+    )

@@ -222,3 +222,31 @@ def test_langchain_messages_written_flat_without_their_data_object() -> None:
     assert isinstance(chat, ParsedConversation)
     assert chat.system_prompt == "You are a helpful assistant."
     assert turns(chat) == [("user", "heyyy"), ("assistant", "Hey there! How can I help you today?")]
+
+
+def _chat_message(role: str, text: str) -> dict[str, object]:
+    return {"role": role, "additional_kwargs": {}, "blocks": [{"block_type": "text", "text": text}]}
+
+
+def test_llamaindex_messages_kept_without_the_store_are_read() -> None:
+    """An app that keeps LlamaIndex's `ChatMessage` dumps itself (ninth fetch: an analyst bot's `chat_histories.json`,
+    an object of them by user, matched no format and its "are you sure?" was lost); a bare list of them too."""
+    history = [
+        _chat_message("user", "how many reviews exist?"),
+        _chat_message("assistant", "The dataset contains 1,000 reviews."),
+        _chat_message("user", "are you sure?"),
+        _chat_message("assistant", "I apologize: the dataset holds reservations, not reviews."),
+    ]
+    by_user = json.dumps({"ido123123": history, "guest": []}).encode()
+    assert detect_format(by_user, "chat_histories.json") == "llamaindex"
+    results = list(get_importer("llamaindex").parse(io.BytesIO(by_user), "chat_histories.json"))
+    chats = [r for r in results if isinstance(r, ParsedConversation)]
+    assert [c.external_id for c in chats] == ["chat_histories.json#ido123123"]
+    assert turns(chats[0])[2] == ("user", "are you sure?")
+    bare = json.dumps(history).encode()
+    assert detect_format(bare, "history.json") == "llamaindex"
+    (chat,) = list(get_importer("llamaindex").parse(io.BytesIO(bare), "history.json"))
+    assert isinstance(chat, ParsedConversation)
+    assert len(chat.turns) == 4
+    # OpenAI's messages, which have no blocks, stay OpenAI's.
+    assert detect_format(json.dumps([{"role": "user", "content": "hi"}]).encode(), "h.json") != "llamaindex"

@@ -77,7 +77,10 @@ def test_forced_on_a_table_of_other_columns_it_says_which_it_needs() -> None:
         (
             2,
             "expected a role column (role, sender, speaker, author, from) and a text column "
-            "(content, message, text, body, utterance), got id,name",
+            "(content, message, text, body, utterance), or a prompt column (user_input, user_message, user_msg, "
+            "user_query, user, human, human_input, you) and an answer column (bot_response, bot_message, bot_reply, "
+            "bot, assistant, assistant_response, assistant_message, ai, ai_response, ai_message, chatbot, "
+            "chatbot_response, model_response), got id,name",
         )
     ]
 
@@ -86,3 +89,22 @@ def test_the_tables_import_once(engine: Engine) -> None:
     summary = run_import(engine, paths=[ROOT], source="tables", workers=0)
     assert (summary.conversations_added, summary.pairs_detected, summary.error_count) == (3, 2, 1)
     assert run_import(engine, paths=[ROOT], source="tables", workers=0).conversations_added == 0
+
+
+def test_a_table_of_exchanges_is_one_chat_and_a_table_of_questions_is_not() -> None:
+    """A Streamlit bot saves each prompt and its answer as a row (ninth fetch: `User_Input,Bot_Response`, 136
+    repositories hold such a `chat_history.csv`; it matched no format). `question,answer` rows are a data set of
+    separate questions: not a chat, so not read as one."""
+    data = (
+        b'User_Input,Bot_Response\nhow are you,"I am Gemini, a language model. How can I help?"\n'
+        b'what is 7 x 8,"7 x 8 = 54"\nthat is wrong,"You\'re right, 7 x 8 = 56."\n'
+    )
+    assert detect_format(data, "chat_history.csv") == "message-table"
+    (chat,) = list(get_importer("message-table").parse(io.BytesIO(data), "chat_history.csv"))
+    assert isinstance(chat, ParsedConversation)
+    assert [role for role, _ in turns(chat)] == ["user", "assistant"] * 3
+    assert turns(chat)[4] == ("user", "that is wrong")
+    assert (
+        detect_format(b"question,answer\nWhat is 2+2?,4\nCapital of France?,Paris\n", "qa.csv")
+        != "message-table"
+    )
