@@ -41,21 +41,26 @@ def clip_end(text: str, limit: int) -> str:
     return " ".join(text[-limit * 4 :].lower().split())[-limit:]
 
 
+def words(text: str) -> list[str]:
+    """The text's words and punctuation marks, a run of an unspaced script as its character pairs."""
+    found = _TOKEN.findall(text)
+    if _UNSPACED.search(text) is None:
+        return found
+    return [
+        piece
+        for word in found
+        for piece in (
+            [word[i : i + 2] for i in range(max(len(word) - 1, 1))]
+            if _UNSPACED.search(word) is not None
+            else [word]
+        )
+    ]
+
+
 def tokens(text: str) -> list[str]:
-    """The text's words and punctuation marks (a run of an unspaced script as its character pairs), then each two
-    neighbours joined by a space."""
-    words = _TOKEN.findall(text)
-    if _UNSPACED.search(text) is not None:
-        words = [
-            piece
-            for word in words
-            for piece in (
-                [word[i : i + 2] for i in range(max(len(word) - 1, 1))]
-                if _UNSPACED.search(word) is not None
-                else [word]
-            )
-        ]
-    return [*words, *map(" ".join, itertools.pairwise(words))]
+    """The text's `words`, then each two neighbours joined by a space: the features the model is fitted on."""
+    found = words(text)
+    return [*found, *map(" ".join, itertools.pairwise(found))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +71,39 @@ class Field:
     limit: int
     weights: dict[str, tuple[float, float]]  # token: (idf, weight), as fitted and saved
     end: bool = False
+    # What a known word, and a known pair of neighbours (by its first word, then its second), adds to the dot
+    # product and to the squared norm, worked out once: a pair is looked up without joining the two into a string.
     _terms: dict[str, tuple[float, float]] = field(init=False, repr=False, compare=False)
+    _pairs: dict[str, dict[str, tuple[float, float]]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # What a token adds to the dot product and to the squared norm, worked out once.
-        object.__setattr__(self, "_terms", {t: (idf * w, idf * idf) for t, (idf, w) in self.weights.items()})
+        terms: dict[str, tuple[float, float]] = {}
+        pairs: dict[str, dict[str, tuple[float, float]]] = {}
+        for token, (idf, weight) in self.weights.items():
+            term = (idf * weight, idf * idf)
+            first, space, second = token.partition(" ")
+            if space:
+                pairs.setdefault(first, {})[second] = term
+            else:
+                terms[token] = term
+        object.__setattr__(self, "_terms", terms)
+        object.__setattr__(self, "_pairs", pairs)
 
     def score(self, text: str) -> float:
         """The weights' dot product with the text's tf-idf vector (a token counts once however often it
         occurs), L2-normalized over the known tokens."""
-        known = [term for term in map(self._terms.get, set(tokens(self.read(text)))) if term is not None]
-        norm = sum(term[1] for term in known)
-        return sum(term[0] for term in known) / math.sqrt(norm) if norm else 0.0
+        found = words(self.read(text))
+        terms, pairs = self._terms, self._pairs
+        known = {word: term for word in found if (term := terms.get(word)) is not None}
+        for first, second in itertools.pairwise(found):
+            following = pairs.get(first)
+            if following is not None and (term := following.get(second)) is not None:
+                known[f"{first} {second}"] = term
+        dot = norm = 0.0
+        for weighted, squared in known.values():
+            dot += weighted
+            norm += squared
+        return dot / math.sqrt(norm) if norm else 0.0
 
     def read(self, text: str) -> str:
         """The part of the text this field reads."""
