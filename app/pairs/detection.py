@@ -160,7 +160,7 @@ _NEW_WORK = re.compile(
     r"(?:(?:now|also|and|please|pls|then|por favor|s'il te plaît|bitte)\s+){0,3}"
     r"(?:create|add|implement|write|build|generate|give me|show me|list|explain|design|draft|translate|run"
     r"|summari[sz]e|refactor|convert|extend|include|push|commit|deploy|keep|let's make|let's add|read all"
-    r"|set up|install|rename|move|tell me|rerun|re-run|update"
+    r"|set up|install|rename|move|tell me|rerun|re-run|update|craft|compose"
     # Commands and requests real agent sessions and exports hold: "Read the file .env in this directory.", "Use the
     # Glob tool to ...", "Continue to explain ...", "i want to add a dark mode switch", "additionally X should ...".
     r"|read|use the|delete|open|find|search|check|look at|continue|think about|expand on|expand upon|elaborate on"

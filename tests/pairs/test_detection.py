@@ -670,6 +670,10 @@ def test_revised_code_after_praise_is_not_dropped_code():
         "push to a remote repository",
         "let's make the welcome email's subject line bold",
         "How to create the folder structure and run this app",
+        # Ninth fetch: a chat bot's saved table, one request after the other ("Write ...", "Generate ...", "Craft
+        # ..."): the last queued as a stated problem.
+        "Craft a response for a workshop on sustainable farming practices for food security.",
+        "compose a short toast for my sister's wedding",
     ],
 )
 def test_new_work_and_unmarked_questions_state_no_problem(reply):
