@@ -49,6 +49,9 @@ _CHAT_KEYS = (
     "turns",
     # A user's record holding their chat: `{"email": ..., "chats": [exchanges]}` (listed under `history`, a real app).
     "chats",
+    # A terminal ChatGPT client's store (j178/chatgpt's `conversations.json`, tenth fetch): `{"conversations":
+    # [{"config": {...}, "context": [{"question", "answer"}]}], "last_idx"}`.
+    "context",
 )
 _TITLE_KEYS = ("title", "name")
 _SESSION_KEYS = (

@@ -28,7 +28,11 @@ from .base import ParseResult, RecordError
 
 _PERSON = "You said: "
 _CLAUDE = "Claude responded: "
-_ANSWER = re.compile(re.escape(_CLAUDE))
+# The labels in the page's other languages, as real copies show them: German "Du hast gesagt: " / "Claude hat
+# geantwortet: " (ninth fetch: matched no format).
+_PERSON_LABEL = re.compile(r"(?:You said|Du hast gesagt): ")
+_CLAUDE_LABEL = r"Claude (?:responded|hat geantwortet): "
+_ANSWER = re.compile(_CLAUDE_LABEL)
 # What ends the person's message on the page: the fold button, the time, the edit's version.
 _MESSAGE_END = re.compile(
     r"(?:Show (?:more|less))?\s*(?P<hour>\d{1,2}):(?P<minute>[0-5]\d)(?:\s?(?P<half>[AaPp]\.?[Mm]\.?))?"
@@ -36,12 +40,15 @@ _MESSAGE_END = re.compile(
 )
 # The page's signature: a time (and the edit's version) right before an answer's label.
 _TIME = r"\d:[0-5]\d(?:\s?[AaPp]\.?[Mm]\.?)?(?:\s*\d+ / \d+)?\s*"
-_SIGNATURE = re.compile(_TIME.encode() + _CLAUDE.encode())
+_SIGNATURE = re.compile((_TIME + _CLAUDE_LABEL).encode())
 _TIME_END = re.compile(_TIME + r"\Z")
 _INTERRUPTED = re.compile(r"\s*Claude's response was interrupted\s*(?:Retry)?\s*\Z")
 _DISCLAIMER = re.compile(
     r"\s*Claude (?:is AI and )?can make mistakes\. Please double-check (?:responses|cited sources)\."
+    r"|\s*Claude ist eine KI und kann Fehler machen\. Bitte überprüfe die Antworten\."
 )
+# The model picker's label above the disclaimer ("Opus 4.7").
+_MODEL_LABEL = re.compile(r"\s*(?:Claude )?(?:Opus|Sonnet|Haiku)(?: \d+(?:\.\d+)?)?\s*\Z")
 _TITLE = re.compile(r"#[ \t]+(\S[^\n]*)")
 _LABEL_SEARCH = 4  # characters of a message's opening looked for again after its label ("Okay.Okay. ...")
 _LABEL_LONGEST = 1000  # a label is a sentence or 150 characters; past this, no label was found
@@ -53,7 +60,10 @@ class ClaudePageImporter:
     def sniff(self, head: bytes, filename: str) -> bool:
         if first_byte(head) in (None, ord("{"), ord("[")) or b"\x00" in head:
             return False
-        return _PERSON.encode() in head and _SIGNATURE.search(head) is not None
+        return (
+            _PERSON_LABEL.search(head.decode(errors="ignore")) is not None
+            and _SIGNATURE.search(head) is not None
+        )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         text = read_text(stream).removeprefix(BOM.decode())
@@ -65,14 +75,15 @@ class ClaudePageImporter:
             # answer, `Claude responded: ok`) is text. Its message opens at the last `You said: ` before it.
             if _TIME_END.search(text, max(label.start() - 40, 0), label.start()) is None:
                 continue
-            person = text.rfind(_PERSON, answered, label.start())
-            if person == -1:
+            person = _last_person(text, answered, label.start())
+            if person is None:
                 continue
             if head is None:
-                head = text[:person]
+                head = text[: person.start()]
             else:
-                builder.text(_answer(text[answered:person], builder, last=False))
-            builder.user(_message(text[person + len(_PERSON) : label.start()]))
+                builder.text(_answer(text[answered : person.start()], builder, last=False))
+            prompt = _message(text[person.end() : label.start()])
+            builder.user(prompt)
             answered = label.end()
         if head is None:
             yield RecordError(
@@ -80,7 +91,7 @@ class ClaudePageImporter:
                 " in the copied page"
             )
             return
-        builder.text(_answer(text[answered:], builder, last=True))
+        builder.text(_answer(text[answered:], builder, last=True, prompt=prompt))
         if head.strip():
             builder.dropped["page text"] += 1
         title = _TITLE.match(head.lstrip())
@@ -105,15 +116,41 @@ def _message(body: str) -> str:
     return _without_label(body)
 
 
-def _answer(body: str, builder: TurnBuilder, *, last: bool) -> str:
+def _last_person(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The last label of the person's between `start` and `end`."""
+    labels = list(_PERSON_LABEL.finditer(text, start, end))
+    return labels[-1] if labels else None
+
+
+def _answer(body: str, builder: TurnBuilder, *, last: bool, prompt: str = "") -> str:
     if last and (disclaimer := _DISCLAIMER.search(body)) is not None and len(body) - disclaimer.end() <= 200:
         body = body[: disclaimer.start()]
         builder.dropped["page text"] += 1
+        if (model := _MODEL_LABEL.search(body)) is not None:
+            body = body[: model.start()]
+            builder.dropped["page text"] += 1
+        body = _without_draft(body, prompt, builder)
     interrupted = _INTERRUPTED.search(body)
     if interrupted is not None:
         body = body[: interrupted.start()]
         builder.dropped["page text"] += 1
     return _without_label(body)
+
+
+def _without_draft(body: str, prompt: str, builder: TurnBuilder) -> str:
+    """The last answer without the message box's draft under it, when the box still held the last prompt (a
+    German copy: the prompt again, never sent, after the answer)."""
+    wanted = _squeezed(prompt)
+    if not wanted:
+        return body
+    count, at = 0, len(body)
+    while at > 0 and count < len(wanted):
+        at -= 1
+        count += not body[at].isspace()
+    if at > 0 and _squeezed(body[at:]) == wanted:
+        builder.dropped["unsent draft"] += 1
+        return body[:at]
+    return body
 
 
 def _without_label(body: str) -> str:

@@ -54,6 +54,8 @@ _SPEAKERS = {
     "system": "system",
     "prompt": "user",
     "response": "assistant",
+    # An agent's interaction log (`### Prompt [time]` / `### Answer [time]`, ninth fetch): with `prompt` only.
+    "answer": "assistant",
     "me": "user",
     "gemini": "assistant",
     "bard": "assistant",
@@ -106,7 +108,7 @@ _SPEAKERS = {
     "어시스턴트": "assistant",
 }
 # Heading names of the Claude Exporter style; a file reads either these or the others, never both.
-_EXPORTER_NAMES = frozenset(("prompt", "response"))
+_EXPORTER_NAMES = frozenset(("prompt", "response", "answer"))
 # An optional emoji (or other symbols) or message number (`### 1) User`, `## 2. Assistant`) before the speaker's
 # name, the name in brackets (`## [USER]`) or numbered after it (`## PROMPT 3` / `## RESPONSE 3`), an optional time
 # in brackets after it (`## Human (May 2, 2025, 2:31 PM):`, `### Claude [17:49:29]`), an optional colon.
@@ -577,10 +579,13 @@ def _markers(lines: list[str]) -> list[Marker]:
     if all(role != "user" for _, role, _, _ in headings):
         headings = sorted(headings + _handle_headings(headings, levels, others))
     exporter = headings[0][3] in _EXPORTER_NAMES
+    kept = [marker for marker in headings if (marker[3] in _EXPORTER_NAMES) == exporter]
+    if exporter and all(role == "user" for _, role, _, _ in kept):
+        # `### PROMPT #1` answered by `### CHATGPT #1` (a person's own log, ninth fetch): the prompts are the
+        # exporter's name, the answers the assistant's.
+        kept = headings
     return [
-        (index, role, True, _QUOTED_BODY if name == _QUOTED_BODY else "")
-        for index, role, _, name in headings
-        if (name in _EXPORTER_NAMES) == exporter
+        (index, role, True, _QUOTED_BODY if name == _QUOTED_BODY else "") for index, role, _, name in kept
     ]
 
 
@@ -590,6 +595,27 @@ def _japanese_page(lines: list[str]) -> list[str]:
     if not any(_JAPANESE_YOU.match(line) for line in lines):
         return lines
     return [_JAPANESE_GPT.sub(r"\1ChatGPT said:", line) for line in lines]
+
+
+# A log that writes each message as a list item (`- User: ...`, `- Assistant: ...`; an agent's AI_INTERACTION_LOG.md,
+# ninth fetch, matched no format).
+_BULLETED_LABEL = re.compile(r"[-*][ \t]+((?:User|Human|Assistant|AI)[ \t]*:)", re.IGNORECASE)
+
+
+def _bulleted_labels(lines: list[str]) -> list[str]:
+    """The lines with the list marks before speaker labels taken off, in a file where both sides are written so; the
+    log's own entry headings and rules between them (`## Entry: 2025-11-08`, `---`) are blank lines there."""
+    found = {
+        match.group(1).split(":")[0].strip().lower()
+        for line in lines
+        if (match := _BULLETED_LABEL.match(line))
+    }
+    if not found & {"user", "human"} or not found & {"assistant", "ai"}:
+        return lines
+    return ["" if _ENTRY_LINE.match(line) else _BULLETED_LABEL.sub(r"\1", line, count=1) for line in lines]
+
+
+_ENTRY_LINE = re.compile(r"(?:#{2,6}[ \t].*|-{3,}[ \t]*)$")
 
 
 def _previewed(lines: list[str], index: int) -> re.Match[str] | None:
@@ -1285,7 +1311,9 @@ class MarkdownImporter:
             return False  # OpenCode's `/export`: its own reader's
         if is_share(head):
             return False  # Copilot CLI's `/share`: its own reader's
-        lines = _japanese_page(head.decode(errors="ignore").splitlines())
+        if _CHATGPT_MD_RULE in head and _CHATGPT_MD_ROLE.search(head.decode(errors="ignore")) is not None:
+            return True  # the Obsidian ChatGPT MD plugin's note (see `parse`)
+        lines = _bulleted_labels(_japanese_page(head.decode(errors="ignore").splitlines()))
         markers = _unlabelled_first_prompt(lines, _markers(lines))
         roles = {role for _, role, _, _ in markers}
         if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):
@@ -1311,6 +1339,9 @@ class MarkdownImporter:
         gemini = exporter == "Gemini Exporter"
         # Claude Exporter's files name the chat's link in their header (the footer is optional in its settings).
         claude_exporter = exporter == "Claude Exporter" or (_CLAUDE_LINK.search(text[:2048]) is not None)
+        if _CHATGPT_MD_RULE.decode() in text and _CHATGPT_MD_ROLE.search(text) is not None:
+            yield _chatgpt_md(text, filename)
+            return
         if _PERPLEXITY_LOGO.search(text[:4096].encode()) is not None:
             yield _perplexity(text.splitlines(), filename)
             return
@@ -1320,7 +1351,7 @@ class MarkdownImporter:
         if _LIBRECHAT_HEAD.match(text[:200].encode()) is not None:
             yield _librechat(text.splitlines(), filename)
             return
-        lines = _japanese_page(text.splitlines())
+        lines = _bulleted_labels(_japanese_page(text.splitlines()))
         markers = _markers(lines)
         if not markers and (exchanges := _quoted_exchanges(lines)) is not None:
             yield _quoted_chat(exchanges, lines, filename)
@@ -1526,6 +1557,54 @@ def _without_gemini_marks(text: str, dropped: Counter[str]) -> str:
     if marks + chips:
         dropped["citation"] += marks + chips
     return _body(text.split("\n"))
+
+
+# The Obsidian ChatGPT MD plugin's note (a common way chats are kept in vaults; ninth fetch, two versions matched no
+# format): messages separated by `<hr class="__chatgpt_plugin">`, each opened by `### role::user` or `role::assistant`
+# (the model in a `<span>` after it in later versions); the first message, typed before any, has no label.
+_CHATGPT_MD_RULE = b'<hr class="__chatgpt_plugin">'
+_CHATGPT_MD_ROLE = re.compile(r"^(?:#{1,6}[ \t]+)?role::(user|assistant|system)\b(.*)$", re.MULTILINE)
+_SPAN = re.compile(r"<span[^>]*>\s*\(?([^()<]*?)\)?\s*</span>")
+
+
+def _chatgpt_md(text: str, filename: str) -> ParseResult:
+    """The plugin's note: its front matter left out, the messages between the rules by their `role::` lines."""
+    builder = TurnBuilder()
+    parts = text.split(_CHATGPT_MD_RULE.decode())
+    first = parts[0]
+    if first.startswith("---\n"):
+        end = first.find("\n---", 4)
+        first = first[end + 4 :] if end >= 0 else first
+    models: list[str] = []
+    for number, part in enumerate([first, *parts[1:]]):
+        label = _CHATGPT_MD_ROLE.match(part.lstrip("\n"))
+        body = part.lstrip("\n")[label.end() :] if label is not None else part
+        body = body.strip()
+        if label is None:
+            if body and number == 0:
+                builder.user(body)  # typed before the first rule, unlabelled
+            elif body:
+                builder.dropped["unlabelled text"] += 1
+            continue
+        role = label.group(1)
+        if role == "assistant" and (model := _SPAN.search(label.group(2))) is not None and model.group(1):
+            models.append(model.group(1).strip())
+        if not body:
+            continue
+        if role == "system":
+            builder.system(body)
+        elif role == "user":
+            builder.user(body)
+        else:
+            _add_answer(builder, body)
+    try:
+        return builder.conversation(
+            filename,
+            title=_title(text.splitlines(), len(text.splitlines())),
+            metadata={"models": sorted(set(models))} if models else None,
+        )
+    except BadRecord as exc:
+        return RecordError(str(exc))
 
 
 def _perplexity(lines: list[str], filename: str) -> ParseResult:

@@ -72,10 +72,17 @@ def _thread(chat: dict[str, Any]) -> list[Any]:
         return list(chat["messages"])
     messages = history["messages"]
     current = history.get("currentId")
-    if current is None and messages:
-        # No selection saved: the newest leaf, as Open WebUI shows it.
-        leaves = [m for m in messages.values() if type(m) is dict and not m.get("childrenIds")]
-        current = max(leaves, key=_timestamp, default={}).get("id")
+    if (current is None or (type(current) is str and current not in messages)) and messages:
+        # No selection saved, or one naming a message the history lost (a tree Open WebUI broke; a chat-repair
+        # tool's real test file): the newest leaf whose thread reaches the first message, as Open WebUI shows it.
+        leaves = [
+            m
+            for m in messages.values()
+            if type(m) is dict
+            and not any(child in messages for child in m.get("childrenIds") or [])
+            and _reaches_root(m, messages)
+        ]
+        current = max(leaves, key=_timestamp, default={}).get("id", current)
     thread: list[Any] = []
     seen: set[str] = set()
     while type(current) is str and current in messages and current not in seen:
@@ -91,6 +98,20 @@ def _thread(chat: dict[str, Any]) -> list[Any]:
         raise BadRecord(f"chat.history.currentId: no message {str(current)[:60]!r} in chat.history.messages")
     thread.reverse()
     return thread
+
+
+def _reaches_root(message: dict[str, Any], messages: dict[str, Any]) -> bool:
+    """Whether the message's parents lead to a message without one (not to a parent the history lost)."""
+    seen: set[str] = set()
+    while type(message) is dict:
+        parent = message.get("parentId")
+        if parent is None:
+            return True
+        if type(parent) is not str or parent in seen or parent not in messages:
+            return False
+        seen.add(parent)
+        message = messages[parent]
+    return False
 
 
 def _timestamp(message: dict[str, Any]) -> float:
@@ -203,6 +224,14 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     if chat is None:
         raise BadRecord("chat: expected an object with history.messages or messages")
     builder = TurnBuilder()
+    history = chat.get("history")
+    if (
+        type(history) is dict
+        and type(history.get("currentId")) is str
+        and history["currentId"] not in (history.get("messages") or {})
+    ):
+        # The selected message is gone from the history: the thread read is the newest whole one, and it is said.
+        builder.dropped["selected message missing"] += 1
     for message in _thread(chat):
         if type(message) is not dict:
             raise BadRecord(f"chat.messages: expected objects, got {type_name(message)}")

@@ -486,3 +486,31 @@ def test_an_operators_message_is_no_part_of_the_models_answer() -> None:
     assert turns(chat)[1] == ("assistant", "Подождите, пожалуйста, уточняю информацию")
     assert len(chat.turns) == 4
     assert chat.dropped == {"operator's message": 1}
+
+
+def test_a_terminal_clients_store_of_question_and_answer_contexts() -> None:
+    """j178/chatgpt, a terminal ChatGPT client, keeps its chats in `~/.config/chatgpt/conversations.json` (tenth
+    fetch: matched no format): each chat's exchanges under `context`."""
+    data = json.dumps(
+        {
+            "conversations": [
+                {
+                    "config": {"prompt": "default", "model": "gpt-3.5-turbo"},
+                    "context": [
+                        {"question": "make a regex that gets only numbers", "answer": "Use `\\d+`."},
+                        {
+                            "question": "that also matches 3 in a3b, I need whole numbers",
+                            "answer": "Use `^\\d+$`.",
+                        },
+                    ],
+                },
+                {"config": {"model": "gpt-4"}, "context": [{"question": "oi", "answer": "Olá!"}]},
+            ],
+            "last_idx": 1,
+        }
+    ).encode()
+    assert detect_format(data, "conversations.json") == "chat-log"
+    chats, errors = parse("chat-log", data, "conversations.json")
+    assert errors == []
+    assert [len(chat.turns) for chat in chats] == [4, 2]
+    assert turns(chats[0])[2] == ("user", "that also matches 3 in a3b, I need whole numbers")

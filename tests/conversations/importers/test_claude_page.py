@@ -124,3 +124,22 @@ def test_the_labels_inside_an_answer_stay_its_text() -> None:
         ("user", "it prints nothing"),
         ("assistant", "The microphone needs permission."),
     ]
+
+
+def test_the_page_copied_in_german_with_an_unsent_draft_under_the_last_answer() -> None:
+    """Claude.ai's page in German (tenth fetch: matched no format), copied while the message box still held the
+    last prompt: the draft, the model's label, the disclaimer and an extension's banner are no part of the answer."""
+    page = (
+        "Neuer Chat\nSuchen\nChats\nAugsburg Review\nClaude hat die Antwort abgeschlossen\n"
+        "Du hast gesagt: Prüfe die Datei auf Fehler.\n\nPrüfe die Datei auf Fehler.\nStadt: Augsburg.\n\n10:56\n"
+        "Claude hat geantwortet: Ich lese erst die Datei.\n\nIch lese erst die Datei.\n\nSCORE: 78%. Zwei Quellen "
+        "fehlen.\n\nPrüfe die Datei auf Fehler.\nStadt: Augsburg.\n\nOpus 4.7\nClaude ist eine KI und kann Fehler "
+        "machen. Bitte überprüfe die Antworten.\nTeilen\nClaude is active in this tab group\nOpen chat\nDismiss\n"
+    )
+    assert detect_format(page.encode(), "review.txt") == "claude-page"
+    chat = parse_one("claude-page", page.encode(), "review.txt")
+    assert turns(chat) == [
+        ("user", "Prüfe die Datei auf Fehler.\nStadt: Augsburg."),
+        ("assistant", "Ich lese erst die Datei.\n\nSCORE: 78%. Zwei Quellen fehlen."),
+    ]
+    assert chat.dropped == {"page text": 3, "unsent draft": 1}

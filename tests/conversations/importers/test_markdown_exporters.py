@@ -1395,3 +1395,57 @@ def test_tool_output_folded_under_the_persons_heading_is_the_answers_work() -> N
     results = [b for b in chat.turns[1].blocks or [] if b["type"] == "tool_result"]
     assert [b["content"] for b in results] == ["-Users-tom-tmp-tenant-library"]
     assert "EST*" not in "".join(text for _, text in said)
+
+
+def test_the_obsidian_chatgpt_md_plugins_notes() -> None:
+    """The Obsidian ChatGPT MD plugin's notes, in its later and earlier layouts (tenth fetch: neither matched a
+    format): rules between messages, `### role::` lines (the model in a span), the first message unlabelled."""
+    later = (
+        '---\ntitle: templating guide\ntags:\n  - obsidian\n---\n<hr class="__chatgpt_plugin">\n\n### role::user\n\n'
+        'How does this work exactly?\n\n<hr class="__chatgpt_plugin">\n\n### role::assistant<span style="font-size: '
+        'small;"> (llama3.2:latest)</span>\n\nThe plugin sends the note to the model.\n\n<hr class="__chatgpt_plugin">'
+        '\n\n### role::user\n\nthat is not what happens, it only sends the selection\n\n<hr class="__chatgpt_plugin">'
+        "\n\n### role::assistant\n\nRight: with a selection, only the selection is sent.\n"
+    )
+    assert detect_format(later.encode(), "templating.md") == "markdown"
+    chat = parse_one("markdown", later.encode(), "templating.md")
+    assert [role for role, _ in turns(chat)] == ["user", "assistant", "user", "assistant"]
+    assert turns(chat)[1] == ("assistant", "The plugin sends the note to the model.")
+    assert chat.title == "templating guide"
+    assert chat.metadata["models"] == ["llama3.2:latest"]
+    earlier = 'Concat macro in c.\n\n<hr class="__chatgpt_plugin">\n\nrole::assistant\n\nUse `##` to paste tokens.\n'
+    assert turns(parse_one("markdown", earlier.encode(), "c.md")) == [
+        ("user", "Concat macro in c."),
+        ("assistant", "Use `##` to paste tokens."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "answers"),
+    [
+        # An agent's log: `### Prompt [time]` / `### Answer [time]` (skipped as prompts only before).
+        (
+            "# AI Interaction Log\n\n### Prompt [2026-01-30 09:38:59]\nmake a guidelines file\n\n"
+            "### Answer [2026-01-30 09:39:15]\nCreated GUIDELINES.md.\n\n### Prompt [2026-01-30 09:42:00]\n"
+            "you forgot the examples section\n\n### Answer [2026-01-30 09:42:20]\nAdded two examples.\n",
+            ["Created GUIDELINES.md.", "Added two examples."],
+        ),
+        # A person's log: `### PROMPT #1` answered by `### CHATGPT #1` (skipped as prompts only before).
+        (
+            "### PROMPT #1\nRiassumi l'articolo.\n\n### CHATGPT #1\nL'articolo parla dei rischi.\n\n### PROMPT #2\n"
+            "Non è questo, parla dei benefici.\n\n### CHATGPT #2\nHai ragione: parla dei benefici.\n",
+            ["L'articolo parla dei rischi.", "Hai ragione: parla dei benefici."],
+        ),
+        # Messages as list items under entry headings (`- User:` / `- Assistant:`, matched no format before).
+        (
+            "# AI Interaction Log\n\n---\n\n## Entry: 2025-11-08\n\n- User: write my prompts to a log file\n\n"
+            "- Assistant: I will append every prompt to AI_LOG.md.\n\n---\n\n## Entry: 2025-11-08 (continued)\n\n"
+            "- User: Do not add a helper script\n\n- Assistant: Acknowledged: no helper script.\n",
+            ["I will append every prompt to AI_LOG.md.", "Acknowledged: no helper script."],
+        ),
+    ],
+)
+def test_logs_people_and_agents_keep_by_hand(data: str, answers: list[str]) -> None:
+    chat = parse_one("markdown", data.encode(), "AI_LOG.md")
+    assert [role for role, _ in turns(chat)] == ["user", "assistant", "user", "assistant"]
+    assert [text for role, text in turns(chat) if role == "assistant"] == answers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -78,16 +79,39 @@ def test_reasoning_and_tool_calls_in_the_content_are_blocks() -> None:
     ]
 
 
-def test_a_broken_thread_is_named_and_the_other_chats_import() -> None:
+def test_a_broken_message_is_named_and_the_other_chats_import() -> None:
     chats = _chats()
-    chats[0]["chat"]["history"]["currentId"] = "gone"
     chats[1]["chat"]["messages"][1]["content"] = {"text": "x"}
     conversations, errors = parse("open-webui", json.dumps(chats).encode(), EXPORT.name)
-    assert conversations == []
-    assert errors_of(errors) == [
-        (None, "$[0]", "chat.history.currentId: no message 'gone' in chat.history.messages"),
-        (None, "$[1]", "message m2: content is an object"),
-    ]
+    assert len(conversations) == 1
+    assert errors_of(errors) == [(None, "$[1]", "message m2: content is an object")]
+
+
+def test_a_selected_message_the_history_lost_falls_back_to_the_newest_whole_thread() -> None:
+    """Open WebUI can leave `currentId` naming a message its history no longer holds, and a parent or a child the
+    same (a chat-repair tool's real test file, tenth fetch: the whole chat was refused). The newest leaf whose
+    parents reach the first message is the thread; an orphan is not; the fallback is counted."""
+    chats = _chats()
+    history = chats[0]["chat"]["history"]
+    expected = len(_thread_of(history))
+    history["currentId"] = "gone"
+    history["messages"]["orphan"] = {
+        "id": "orphan", "parentId": "ghost", "childrenIds": [], "role": "user", "content": "lost", "timestamp": 9e9,
+    }  # fmt: skip
+    (conversation,), errors = parse("open-webui", json.dumps(chats[:1]).encode(), EXPORT.name)
+    assert errors == []
+    assert len(conversation.turns) == expected
+    assert "lost" not in [turn.text for turn in conversation.turns]
+    assert conversation.dropped["selected message missing"] == 1
+
+
+def _thread_of(history: dict[str, Any]) -> list[str]:
+    """The ids from `currentId` back to the first message."""
+    ids, current = [], history["currentId"]
+    while current is not None:
+        ids.append(current)
+        current = history["messages"][current]["parentId"]
+    return ids
 
 
 def test_a_cycle_in_the_parents_ends_the_walk() -> None:
