@@ -43,6 +43,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("openai-items", "openai_items"),
     ("opencode", "opencode"),
     ("goose", "goose"),
+    ("pi-agent", "pi_agent"),
     ("copilot-cli", "copilot_cli"),
     ("crush", "crush"),
     ("cursor", "cursor"),

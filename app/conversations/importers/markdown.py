@@ -393,9 +393,12 @@ _LIBRECHAT_FIELD = re.compile(r"- (\w+): (.*)$")
 _LIBRECHAT_SENDER = re.compile(r"\*\*([^*\n]{1,60})\*\*[ \t]*$")
 _HEADING_LEAD = re.compile(r"#{1,6}[ \t]+")
 # Copilot for Obsidian ends each message with its time on a line of its own.
-# A tool's output as a converter of Claude Code's sessions folds it under the person's heading.
+# A tool's output as converters of Claude Code's sessions write it under the person's heading: folded
+# (`<details><summary>Tool output</summary>`), or after a bold `**Tool result**` / `**Tool result:**` line (two more
+# converters, tenth fetch: each output a user turn, five false pairs in one file).
 _TOOL_OUTPUT = re.compile(
-    r"\s*<details>\s*<summary>\s*Tool (?:output|result)s?\s*</summary>\s*(.*?)\s*</details>\s*",
+    r"\s*(?:<details>\s*<summary>\s*Tool (?:output|result)s?\s*</summary>\s*(.*?)\s*</details>"
+    r"|\*\*Tool (?:output|result)s?:?\*\*:?[ \t]*\n(.*))\s*",
     re.DOTALL | re.IGNORECASE,
 )
 
@@ -1454,7 +1457,7 @@ class MarkdownImporter:
             ):
                 # A converter of Claude Code's sessions writes each tool result as the person's record, folded
                 # (`### Human`, then `<details><summary>Tool output</summary>`, ninth fetch): the answer's work.
-                builder.block(tool_result(None, _unfenced(output[1])))
+                builder.block(tool_result(None, _unfenced(output[1] if output[1] is not None else output[2])))
             elif blocks is not None:
                 _add_blocks(builder, role, blocks)
             elif tools and role in ("user", "assistant"):

@@ -41,6 +41,7 @@ def test_registry() -> None:
         "openai-items",
         "opencode",
         "goose",
+        "pi-agent",
         "copilot-cli",
         "crush",
         "cursor",

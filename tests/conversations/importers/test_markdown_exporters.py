@@ -1449,3 +1449,21 @@ def test_logs_people_and_agents_keep_by_hand(data: str, answers: list[str]) -> N
     chat = parse_one("markdown", data.encode(), "AI_LOG.md")
     assert [role for role, _ in turns(chat)] == ["user", "assistant", "user", "assistant"]
     assert [text for role, text in turns(chat) if role == "assistant"] == answers
+
+
+@pytest.mark.parametrize("label", ["**Tool result**", "**Tool result:**"])
+def test_a_bold_tool_result_line_under_the_persons_heading_opens_the_answers_tool_result(label: str) -> None:
+    """Two more converters of Claude Code's sessions (tenth fetch) write each tool's output under `## USER` or
+    `### User` after a bold `**Tool result**` line: five false pairs in one file."""
+    data = (
+        "## USER\n\nthread testCommand through the approval gate\n\n## ASSISTANT\n\nLet me find where it is read.\n\n"
+        f"## USER\n\n{label}\n```\napps/backend/src/verify.ts:41: testCommand\n```\n\n## ASSISTANT\n\n"
+        "It is read in verify.ts only; the gate now passes it on.\n\n## USER\n\nthe gate still drops it for docs-only "
+        "diffs\n\n## ASSISTANT\n\nRight: docs-only diffs skipped the gate; they pass it on now too.\n"
+    )
+    chat = parse_one("markdown", data.encode(), "session.md")
+    said = turns(chat)
+    assert [role for role, _ in said] == ["user", "assistant", "user", "assistant"]
+    assert said[2][1] == "the gate still drops it for docs-only diffs"
+    results = [b["content"] for b in chat.turns[1].blocks or [] if b["type"] == "tool_result"]
+    assert results == ["apps/backend/src/verify.ts:41: testCommand"]
