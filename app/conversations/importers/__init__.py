@@ -22,6 +22,7 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("mini-swe-agent", "mini_swe_agent"),
     ("swe-agent", "swe_agent"),
     ("openhands", "openhands"),
+    ("atif", "atif"),
     ("agent-stream", "agent_stream"),
     ("managed-agents", "managed_agents"),
     ("amazon-q", "amazon_q"),

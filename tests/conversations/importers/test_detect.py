@@ -20,6 +20,7 @@ def test_registry() -> None:
         "mini-swe-agent",
         "swe-agent",
         "openhands",
+        "atif",
         "agent-stream",
         "managed-agents",
         "amazon-q",
@@ -118,7 +119,7 @@ def test_registry() -> None:
     assert get_importer("openai") is IMPORTERS["openai"]
     with pytest.raises(
         ValueError,
-        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, agent-stream, managed-agents, amazon-q, gptme",
+        match="unknown format 'csv'; choose one of: claude-code, codex, mini-swe-agent, swe-agent, openhands, atif, agent-stream, managed-agents, amazon-q, gptme",
     ):
         get_importer("csv")
 
