@@ -18,7 +18,7 @@ from typing import IO, Any
 
 from ._frameworks import whole_value
 from ._json import BadRecord
-from ._records import head_records, type_name
+from ._records import sniff_head, type_name
 from ._turns import TurnBuilder, flatten, prompt_title, tool_result, tool_use
 from .base import FileFormatError, ParsedConversation, ParseResult, RecordError, Skipped
 
@@ -104,10 +104,12 @@ class AtifImporter:
     name = "atif"
 
     def sniff(self, head: bytes, filename: str) -> bool:
-        records = head_records(head)
-        if records:
-            return _is_trajectory(records[0])
-        return b'"schema_version"' in head[:4096] and b'"ATIF-v' in head[:4096] and b'"steps"' in head
+        return sniff_head(
+            head,
+            opener=b"{",
+            looks=_is_trajectory,
+            hint=lambda h: b'"schema_version"' in h[:4096] and b'"ATIF-v' in h[:4096] and b'"steps"' in h,
+        )
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         name = filename.replace("\\", "/")

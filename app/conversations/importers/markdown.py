@@ -203,8 +203,10 @@ _MODEL_LABEL = re.compile(
     re.IGNORECASE,
 )
 _LINK_FIRST = re.compile(rb"\[[^\]\n\"{}]*\]\([^)\n]*\)")
+# The message box's file input under the last answer, as copies in three languages show it.
+_NO_FILE = r"(?:No file chosen|Aucun fichier choisi|Ningún archivo seleccionado)"
 _PAGE_TAIL = re.compile(
-    r"[ \t]*(?:(?:No file chosen)+|(?:Aucun fichier choisi)+|(?:Ningún archivo seleccionado)+|Sources"
+    rf"[ \t]*(?:{_NO_FILE}+|Sources"
     # Microsoft Copilot's button under each answer.
     r"|Edit in a page|Editar en una página)[ \t]*$"
 )
@@ -414,7 +416,7 @@ def _unfenced(text: str) -> str:
 # A Grok exporter's time under each speaker's heading (`_Time: 2025-05-27T15:56:30.866Z_`, ninth fetch).
 _EXPORT_TIME = re.compile(r"[ \t]*_Time: \d{4}-\d{2}-\d{2}[T ][\d:.]+Z?_[ \t]*$")
 _MESSAGE_TIME = re.compile(
-    r"[ \t]*_Time: \d{4}-\d{2}-\d{2}[T ][\d:.]+Z?_[ \t]*$"
+    _EXPORT_TIME.pattern +
     # The same converter's `*2026-03-01 17:38:47 EST*` under each heading.
     r"|[ \t]*\*\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?: [A-Z]{2,5}| [+-]\d{4})?\*[ \t]*$"
     r"|[ \t]*\[(?:Timestamp: [^\]\n]{4,40}|\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)\][ \t]*$"
@@ -678,7 +680,7 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
     return kept
 
 
-_FILE_INPUT = re.compile(r"[ \t]*(?:No file chosen|Aucun fichier choisi|Ningún archivo seleccionado)")
+_FILE_INPUT = re.compile(rf"[ \t]*{_NO_FILE}")
 
 
 def _below_message_box(lines: list[str], at: int) -> bool:
@@ -1603,7 +1605,7 @@ def _chatgpt_md(text: str, filename: str) -> ParseResult:
     try:
         return builder.conversation(
             filename,
-            title=_title(text.splitlines(), len(text.splitlines())),
+            title=_title(lines := text.splitlines(), len(lines)),
             metadata={"models": sorted(set(models))} if models else None,
         )
     except BadRecord as exc:

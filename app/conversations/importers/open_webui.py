@@ -65,14 +65,16 @@ def _is_chat(chat: dict[str, Any]) -> bool:
     return type(chat.get("messages")) is list
 
 
-def _thread(chat: dict[str, Any]) -> list[Any]:
-    """The messages of the selected branch, oldest first."""
+def _thread(chat: dict[str, Any]) -> tuple[list[Any], bool]:
+    """The messages of the selected branch, oldest first, and whether the selection named a message the history lost
+    (the newest whole thread is read then)."""
     history = chat.get("history")
     if type(history) is not dict:
-        return list(chat["messages"])
+        return list(chat["messages"]), False
     messages = history["messages"]
     current = history.get("currentId")
-    if (current is None or (type(current) is str and current not in messages)) and messages:
+    lost = type(current) is str and current not in messages
+    if (current is None or lost) and messages:
         # No selection saved, or one naming a message the history lost (a tree Open WebUI broke; a chat-repair
         # tool's real test file): the newest leaf whose thread reaches the first message, as Open WebUI shows it.
         leaves = [
@@ -97,7 +99,7 @@ def _thread(chat: dict[str, Any]) -> list[Any]:
     if not thread and current is not None:
         raise BadRecord(f"chat.history.currentId: no message {str(current)[:60]!r} in chat.history.messages")
     thread.reverse()
-    return thread
+    return thread, lost
 
 
 def _reaches_root(message: dict[str, Any], messages: dict[str, Any]) -> bool:
@@ -224,15 +226,11 @@ def _convert(record: dict[str, Any], fallback: str) -> ParsedConversation:
     if chat is None:
         raise BadRecord("chat: expected an object with history.messages or messages")
     builder = TurnBuilder()
-    history = chat.get("history")
-    if (
-        type(history) is dict
-        and type(history.get("currentId")) is str
-        and history["currentId"] not in (history.get("messages") or {})
-    ):
+    thread, lost = _thread(chat)
+    if lost:
         # The selected message is gone from the history: the thread read is the newest whole one, and it is said.
         builder.dropped["selected message missing"] += 1
-    for message in _thread(chat):
+    for message in thread:
         if type(message) is not dict:
             raise BadRecord(f"chat.messages: expected objects, got {type_name(message)}")
         role, content = message.get("role"), message.get("content")

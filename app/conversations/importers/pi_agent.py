@@ -87,14 +87,16 @@ def _add(builder: TurnBuilder, message: Any) -> None:
         raise BadRecord(f"message.role: expected user, assistant or toolResult, got {got}")
 
 
-def _thread(entries: dict[str, dict[str, Any]], last: str | None) -> list[dict[str, Any]]:
-    """The entries from the first to `last`, following `parentId`."""
-    path: list[dict[str, Any]] = []
+def _thread(
+    entries: dict[str, tuple[int, dict[str, Any]]], last: str | None
+) -> list[tuple[int, dict[str, Any]]]:
+    """The entries (with their lines) from the first to `last`, following `parentId`."""
+    path: list[tuple[int, dict[str, Any]]] = []
     seen: set[str] = set()
     while last is not None and last in entries and last not in seen:
         seen.add(last)
         path.append(entries[last])
-        parent = entries[last].get("parentId")
+        parent = entries[last][1].get("parentId")
         last = parent if type(parent) is str else None
     path.reverse()
     return path
@@ -109,8 +111,8 @@ class PiAgentImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         header: dict[str, Any] = {}
-        entries: dict[str, dict[str, Any]] = {}
-        unlinked: list[dict[str, Any]] = []  # entries without an id: read in file order
+        entries: dict[str, tuple[int, dict[str, Any]]] = {}  # by id: (line, entry)
+        unlinked: list[tuple[int, dict[str, Any]]] = []  # entries without an id: read in file order
         last: str | None = None
         for entry in object_lines(peekable(stream)):
             if isinstance(entry, RecordError):
@@ -120,16 +122,15 @@ class PiAgentImporter:
             if number == 1 and _is_header(record):
                 header = record
                 continue
-            record = {**record, "_line": number}
             if type(record.get("id")) is str:
-                entries[record["id"]] = record
+                entries[record["id"]] = entry
                 last = record["id"]
             else:
-                unlinked.append(record)
+                unlinked.append(entry)
         builder = TurnBuilder()
         name: str | None = None
         models: list[str] = []
-        for record in _thread(entries, last) + unlinked:
+        for number, record in _thread(entries, last) + unlinked:
             kind = record.get("type")
             try:
                 if kind == "message":
@@ -147,7 +148,7 @@ class PiAgentImporter:
                 elif kind not in _SILENT:
                     builder.dropped["other entry"] += 1
             except BadRecord as exc:
-                yield RecordError(str(exc), line=record["_line"])
+                yield RecordError(str(exc), line=number)
         turns = builder.finish(complete=False)
         if len({turn.role for turn in turns}) < 2:
             yield Skipped(_NO_TALK)
