@@ -18,7 +18,8 @@ welcome box since 2.1), then the transcript:
 - status lines (`✻ Brewed for 6s`, `✳ Shimmying… (esc to interrupt)`), the compaction rule (`═══ Conversation
   compacted ═══`) and `⎿` lines under a prompt (files Claude Code read for it) are not text; the latter are
   counted as dropped (`attachment`); a prompt that is one slash command no answer follows (`> /model`, `> /context`)
-  is a command block of the next prompt, as in the session files, not the person's words;
+  or one the CLI answered under it (`> /permissions`, `⎿  (no content)`: its output counted as a dropped `command
+  output`) is a command block of the next prompt, as in the session files, not the person's words;
 - a tool call shown without its output (`● Bash(touch notes.txt)` alone) and the line Claude Code 2 folds reads and
   searches into (`● Searched for 2 patterns (ctrl+o to expand)`) are tool call blocks, not the answer's words;
 - 2.1's folded tool runs on a line of their own with no bullet (`Ran 1 shell command (ctrl+o to expand)`) are tool call
@@ -28,6 +29,11 @@ welcome box since 2.1), then the transcript:
 - an answer's words the person stopped (`⎿  Interrupted by user` under them) stay its words, the mark counted as a
   dropped `interruption`; the prompt box a copy of the terminal shows after the last answer (`╭───╮`, `│ > ... │`,
   `╰───╯`: never sent) is left out, counted as a dropped `prompt box`;
+- 2.x's notices about background work (`● Agent "x" completed · 18m 26s`, `● Task "x" still running in background`,
+  `● Background command "x" failed ...`) are left out, counted as dropped `background notice`s; a folded run indented
+  under an answer (`  Read 2 files (ctrl+o to expand)`) is a tool call block; a call whose bullet the copy caught
+  blinking off (`  Task(x)` with `⎿` output under it) is a call of its own; the input box 2.x draws between two `───`
+  rules after the last answer is left out, counted as a dropped `prompt box`;
 - the cost summary Claude Code prints on exit (`Total cost: $3.20`, the durations, `Usage by model:`), copied
   with the terminal's text, is left out, counted as a dropped `session cost summary`.
 A Markdown document whose first prompt or answer sits in a code block after its headings (a README showing a demo
@@ -54,12 +60,15 @@ _STATUS = re.compile(r"[✻✳✶✢✽·] \S")
 # The model's thinking, shown when the transcript was exported with it expanded: the mark, then indented lines.
 _THINKING = re.compile(r"[✻✳✶✢✽] Thinking(?:…|\.\.\.)\s*$")
 _RULE = "═══"
-_INTERRUPTED = "Interrupted by user"
+# The mark under words or a call the person stopped: 1.x and 2.0 wrote the first, 2.x also the second.
+_INTERRUPTED = ("Interrupted by user", "Interrupted · What should Claude do instead?")
 # The prompt box, drawn after the last answer when the terminal was copied (`╭───╮`, `│ > what was typed │`,
 # `╰───╯`): what it holds was never sent.
 _BOX_TOP, _BOX_BOTTOM = "╭─", "╰─"
 _RECAP = "※ recap:"
-_TOOL = re.compile(r"([A-Z][\w ]*?)\((.*)\)\s*$", re.DOTALL)
+# A tool call: its name (`Bash`, `Web Search`) runs up to the parenthesis, no space before it; an answer's words with
+# a parenthesis in them (`The page loads (HTTP 200) but ...`, eleventh fetch) are no call.
+_TOOL = re.compile(r"([A-Z](?:[\w ]*?\w)?)\((.*)\)\s*$", re.DOTALL)
 _BANNER = re.compile(r"Claude Code v(\d[\w.]*)")
 _MODEL = re.compile(r"(?:▝▜█████▛▘|│)\s+((?:Opus|Sonnet|Haiku|Claude)[\w .-]*?)(?:\s+·|\s*│|$)")
 _HEAD_PROMPT = re.compile(r"(?m)^(?:>|\u276f) \S")
@@ -72,6 +81,21 @@ _RUNNING = re.compile(r"/([a-z][\w:-]*) is running…?|The \"[^\"\n]{1,80}\" ski
 _COLLAPSED = re.compile(r"(\S[^\n]*?)[ \t]*\((?:ctrl|cmd)\+\w to expand\)[ \t]*")
 # The session's cost summary Claude Code prints when it exits, copied with the terminal's text: not the answer's.
 _COST = re.compile(r"Total (?:cost|duration \(API\)):")
+# What Claude Code shows under a prompt for the files it read for it (`⎿  Read src/app.py (40 lines)`).
+_ATTACHED = ("Read ", "Referenced file ", "Listed directory ")
+# Claude Code 2's notices about work it runs in the background (eleventh fetch: `● Task "Build" still running in
+# background`, `● Agent "Empty States" completed · 18m 26s`, `● Background command "Start server" failed with exit
+# code 1`): events of the session, not the answer's words.
+_NOTICE = re.compile(
+    r'(?:Task|Agent|Background command|Shell) "[^"\n]+" (?:still running in background|completed|failed|was stopped)'
+    r"\b[^\n]*"
+)
+# A call whose bullet the copy caught blinking off (a running sub-agent: `  Task(DB lock investigation)`, its `⎿`
+# output under it, eleventh fetch): a call of its own, not the words of the answer above it.
+_BLINKED = re.compile(r"  [A-Z]\w*\(.*\)\s*$")
+# The input box Claude Code 2 draws under the last answer between two rules (`────`, `> `, `────`, then a
+# footer such as `2 background tasks · ? for shortcuts`): what it holds was never sent.
+_DIVIDER = re.compile(r"─{20,}\s*$")
 
 
 class ClaudeCodeExportImporter:
@@ -91,8 +115,11 @@ class ClaudeCodeExportImporter:
         metadata: dict[str, str] = {}
         blocks = _blocks(lines, builder, metadata)
         for number, (kind, text, results) in enumerate(blocks):
-            answered = number + 1 < len(blocks) and blocks[number + 1][0] != "user"
-            command = _COMMAND.fullmatch(text.strip()) if kind == "user" and not answered else None
+            answered = number + 1 < len(blocks) and blocks[number + 1][0] not in ("user", "command")
+            # A slash command the CLI answered itself (`> /permissions`, `⎿  (no content)` under it, eleventh fetch)
+            # is one even when the model's work goes on after it.
+            typed = kind == "command" or (kind == "user" and not answered)
+            command = _COMMAND.fullmatch(text.strip()) if typed else None
             running = _RUNNING.fullmatch(text.strip()) if kind == "user" else None
             if running is not None:
                 # What Claude Code shows where a prompt goes while a command or a skill runs (`/skills is
@@ -106,6 +133,8 @@ class ClaudeCodeExportImporter:
                 # One that the model answers (a custom command's prompt) stays the prompt.
                 name, args = command[1], (command[2] or "").strip()
                 builder.user("", blocks=[{"type": "command", "name": f"/{name}", "args": args}])
+                if kind == "command":
+                    builder.dropped["command output"] += 1
             elif kind == "bash":
                 # What the person ran and what it printed: context of their next prompt, as Claude Code's session
                 # files keep it (`<bash-input>`, `<bash-stdout>`).
@@ -115,6 +144,8 @@ class ClaudeCodeExportImporter:
                 builder.user(text)
             elif kind == "thinking":
                 builder.thinking(text)
+            elif results is None and _NOTICE.fullmatch(text) is not None:
+                builder.dropped["background notice"] += 1
             elif results is None and (collapsed := _COLLAPSED.fullmatch(text)) is not None:
                 builder.block(tool_use(None, collapsed[1], {}))
             elif results is None and "\n" not in text and (call := _TOOL.fullmatch(text)) is not None:
@@ -147,8 +178,9 @@ class ClaudeCodeExportImporter:
 
 
 # A copy that lost some line breaks (a real 2.1 terminal copy): an answer's bullet or a tool's output mark in the middle
-# of a line opens a line of its own.
-_JOINED = re.compile(r"(?<=\S) (?=⏺ |⎿ )")
+# of a line opens a line of its own, also after the spaces that padded a prompt or a call to the terminal's width
+# (`> /permissions     ⎿  (no content)`, eleventh fetch).
+_JOINED = re.compile(r"(?<=\S) +(?=⏺ |⎿ )")
 
 
 def _unjoined(lines: list[str]) -> list[str]:
@@ -160,6 +192,50 @@ def _unjoined(lines: list[str]) -> list[str]:
         for piece in _JOINED.split(line):
             out.append(f"  {piece}" if piece.startswith("⎿ ") else piece)
     return out
+
+
+def _answered_command(prompt: str, output: list[str]) -> bool:
+    """Whether a prompt with `⎿` output under it is a slash command the CLI answered (`/permissions`, `(no content)`
+    under it), not one still running (`/skills is running…`) or one with the files read for it (`Read x.py`)."""
+    command = prompt.strip()
+    read = bool(output) and output[0].lstrip().startswith(_ATTACHED)
+    return _COMMAND.fullmatch(command) is not None and _RUNNING.fullmatch(command) is None and not read
+
+
+def _ruled_box(lines: list[str], number: int) -> int:
+    """The line after the ruled input box (`────`, `> what was typed`, `────`) opening at `number`, or 0."""
+    if (
+        not _DIVIDER.match(lines[number])
+        or number + 1 >= len(lines)
+        or not _PROMPT.match(lines[number + 1] + " ")
+    ):
+        return 0
+    end = next((at for at in range(number + 2, len(lines)) if _DIVIDER.match(lines[at])), None)
+    return end + 1 if end is not None else 0
+
+
+def _after_blank(lines: list[str], number: int) -> bool:
+    return number > 0 and not lines[number - 1].strip()
+
+
+def _indented_fold(lines: list[str], number: int) -> bool:
+    """Whether the line is a folded run of calls indented as an answer's paragraph of its own."""
+    line = lines[number]
+    return (
+        line.startswith("  ")
+        and not line.startswith("   ")
+        and _after_blank(lines, number)
+        and _COLLAPSED.fullmatch(line[2:]) is not None
+    )
+
+
+def _paragraph_of_call(lines: list[str], number: int) -> bool:
+    """Whether the line is a paragraph of its own with a call's `⎿` output right under it."""
+    return (
+        _after_blank(lines, number)
+        and number + 1 < len(lines)
+        and _RESULT.match(lines[number + 1]) is not None
+    )
 
 
 def _demo_in_docs(text: str) -> bool:
@@ -192,6 +268,7 @@ def _blocks(
     text: list[str] = []
     results: list[str] | None = None
     boxed = False  # inside the prompt box after the last answer
+    resume = 0  # the line after a ruled input box
 
     def close() -> None:
         nonlocal kind, text, results
@@ -213,6 +290,8 @@ def _blocks(
                 # The request failed (`⎿ API Error: 404 ...`): the model never read this prompt, and the person
                 # usually sends it again; kept, the two would merge into one turn.
                 builder.dropped["failed prompt"] += 1
+            elif kind == "user" and results is not None and _answered_command(body, results):
+                found.append(("command", body, "\n".join(results).strip()))
             elif kind == "user" and results is not None:
                 builder.dropped["attachment"] += 1
                 found.append((kind, body, None))
@@ -220,7 +299,9 @@ def _blocks(
                 found.append((kind, body, "\n".join(results).strip() if results is not None else None))
         kind, text, results = None, [], None
 
-    for line in lines:
+    for number, line in enumerate(lines):
+        if number < resume:
+            continue
         if kind is None and not found:
             # The banner: version and model, before the first prompt or answer.
             if (version := _BANNER.search(line)) and "version" not in metadata:
@@ -234,6 +315,11 @@ def _blocks(
             # The prompt box under the last answer (a copy of the terminal; the banner's box comes before any).
             close()
             boxed = True
+            builder.dropped["prompt box"] += 1
+            continue
+        if (box := _ruled_box(lines, number)) and (found or kind is not None):
+            close()
+            resume = box
             builder.dropped["prompt box"] += 1
             continue
         if _PROMPT.match(line):
@@ -260,6 +346,14 @@ def _blocks(
             # expand)`): the answer's work, not the words of the prompt above it.
             close()
             found.append(("assistant", line.strip(), None))
+        elif kind == "assistant" and _indented_fold(lines, number):
+            # The same line indented under an answer or a call's output (`  Read 2 files (ctrl+o to expand)`, eleventh
+            # fetch): the answer's work, neither its words nor the call's output.
+            close()
+            found.append(("assistant", line.strip(), None))
+        elif kind == "assistant" and _BLINKED.match(line) and _paragraph_of_call(lines, number):
+            close()
+            kind, text = "assistant", [line[2:].rstrip()]
         elif _COST.match(line):
             if kind is not None:  # the summary's first line, after the last answer
                 builder.dropped["session cost summary"] += 1

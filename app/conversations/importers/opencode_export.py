@@ -43,8 +43,8 @@ ones are one answer turn. Its `**Tool: NAME**` part is a tool call with its `**I
 `**Output:**` (or `**Error:**`, a failed call) as the result; a message of tool calls without their details (the
 export's "tool details" off) is the calls alone. `_Thinking:_` opens the reasoning, which the export does not close:
 the answer's text is the run of paragraphs that closes the part (its last paragraph and what leads into it: a line
-ending with a colon, a list or code block, a paragraph that speaks to the person rather than of them), the
-paragraphs before it the thinking; the first paragraph is always thinking (with a model that heads its reasoning,
+ending with a colon, a list or code block, a paragraph that speaks to the person rather than of them, but not
+reasoning in English before an answer in another script), the paragraphs before it the thinking; the first paragraph is always thinking (with a model that heads its reasoning,
 as Gemini does, every `**Heading**` and paragraph pair), and reasoning that runs straight into a tool call is all
 thinking unless its last paragraph introduces the call ("... Removing that:"). Another writer's tool stubs
 (`_Tool call: read_`) are tool calls without details. A prompt sent again before any
@@ -83,6 +83,10 @@ _MUSING = re.compile(
     re.IGNORECASE,
 )
 _DURATION = re.compile(r" · \d+(?:\.\d+)?m?s$")
+# The last letter of the Latin alphabets (U+024F); a paragraph of the answer in another script has at least this share
+# of its letters beyond it (the rest: commands, names and errors quoted in English).
+_LATIN_END = 0x24F
+_FOREIGN = 0.3
 _ADDRESS = re.compile(r"\byou(?:r|rs|'re|'ll|'ve|'d)?\b", re.IGNORECASE)
 
 
@@ -246,6 +250,8 @@ def _answer_start(paragraphs: list[str], *, before_tool: bool) -> int:
     start = len(paragraphs) - 1
     while start > first:
         previous, current = paragraphs[start - 1], paragraphs[start]
+        if _switches_script(previous, current):
+            break
         leads_in = previous.rstrip().endswith(":") or _BLOCK.match(previous) is not None
         # At the message's end the answer runs back to the last paragraph that muses; before a tool call only
         # what leads into its introduction does.
@@ -255,6 +261,24 @@ def _answer_start(paragraphs: list[str], *, before_tool: bool) -> int:
         else:
             break
     return start
+
+
+def _switches_script(previous: str, current: str) -> bool:
+    """Whether the answer's words start at `current`: reasoning in English (no letter outside the Latin alphabets),
+    then an answer in the person's script (eleventh fetch: "Let me provide a solution.", then "Ошибка ...")."""
+    return (
+        _BLOCK.match(previous) is None
+        and _foreign_share(previous) == 0
+        and _foreign_share(current) >= _FOREIGN
+    )
+
+
+def _foreign_share(paragraph: str) -> float:
+    """The share of a paragraph's letters outside the Latin alphabets (Cyrillic, Greek, CJK, ...)."""
+    letters = [char for char in paragraph if char.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(ord(char) > _LATIN_END for char in letters) / len(letters)
 
 
 def _speaks_to_them(paragraph: str) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from app.conversations.importers import detect_format, get_importer
 from app.conversations.importers.base import ParsedConversation, RecordError
 from app.conversations.importing import run_import
+from app.conversations.reading import prepare
 
 from .helpers import turns
 
@@ -359,3 +360,111 @@ def test_stopped_words_stay_the_answers_and_the_unsent_prompt_box_is_left_out() 
     assert "leaderboard" not in said[3][1]
     assert chat.dropped == {"interruption": 1, "prompt box": 1}
     assert [b["name"] for b in chat.turns[3].blocks or [] if b["type"] == "tool_use"] == ["Update"]
+
+
+def test_a_21_copy_after_compaction_keeps_commands_notices_and_folds_out_of_the_words() -> None:
+    """A real 2.1 terminal copy (eleventh fetch) taken after `✻ Conversation compacted`: `> /permissions` with its
+    `⎿` output became user turns (one with `⎿  (no content)` on the prompt's own line) and split the answer; notices of
+    background work (`● Agent "x" completed · 3m 2s`) and folded runs indented under an answer were its words; an
+    answer with a parenthesis in it, stopped (`⎿  Interrupted · What should ...`), was read as a tool call named by its
+    opening words; a call whose output sat on its own line was the answer's words."""
+    pad = " " * 50
+    text = (
+        " ▐▛███▜▌   Claude Code v2.1.150\n▝▜█████▛▘  Opus 4.5 · API Usage Billing\n\n"
+        "✻ Conversation compacted (ctrl+o for history)\n\n"
+        "  ⎿  Read src\\app.ts (120 lines)\n\n"
+        '● Task "Run tests" still running in background\n\n'
+        "● Bash(npm run dev -- --port 4000)\n  ⎿  Running in the background (↓ to manage)\n\n"
+        '● Agent "Fix lint" completed · 3m 2s\n\n'
+        "  Read 3 files (ctrl+o to expand)\n\n"
+        '● Background command "Start dev server" failed with exit code 1\n\n'
+        f"❯ /permissions{pad}\n  ⎿  (no content)\n\n"
+        "● The dev server is up on port 4000.\n\n"
+        f"● PowerShell(Get-Process -Name node){pad}  ⎿  Not running: no such process.\n\n"
+        "❯ the app uses port 5000 though\n\n"
+        "● You're right, the config sets port 5000. Switching to it.\n\n"
+        f"❯ /permissions{pad}  ⎿  (no content)\n\n"
+        "● The page answers (HTTP 200) on port 5000 now. Let me check the console.\n\n"
+        "  Searched for 1 pattern (ctrl+o to expand)\n"
+        "  ⎿  Interrupted · What should Claude do instead?\n\n"
+        "❯ thanks\n"
+    )
+    chat = _read(text)
+    assert turns(chat) == [
+        ("assistant", "The dev server is up on port 4000."),
+        ("user", "the app uses port 5000 though"),
+        (
+            "assistant",
+            "You're right, the config sets port 5000. Switching to it.\n\n"
+            "The page answers (HTTP 200) on port 5000 now. Let me check the console.",
+        ),
+        ("user", "thanks"),
+    ]
+    assert chat.title == "the app uses port 5000 though"
+    calls = [
+        (b["type"], b.get("name"), b.get("content"))
+        for b in chat.turns[0].blocks or []
+        if b["type"] != "text"
+    ]
+    assert calls == [
+        ("tool_use", "Bash", None),
+        ("tool_result", None, "Running in the background (↓ to manage)"),
+        ("tool_use", "Read 3 files", None),
+        ("tool_use", "PowerShell", None),
+        ("tool_result", None, "Not running: no such process."),
+    ]
+    assert chat.turns[1].blocks == [{"type": "command", "name": "/permissions", "args": ""}]
+    assert chat.turns[3].blocks == [{"type": "command", "name": "/permissions", "args": ""}]
+    assert [b["type"] for b in chat.turns[2].blocks or []] == ["text", "text", "tool_use"]
+    assert chat.dropped == {"background notice": 3, "command output": 2}
+    found = prepare(chat).found_pairs or []
+    assert [(finding.rejected, finding.pushback, finding.chosen) for finding in found] == [(0, 1, 2)]
+
+
+def test_a_20_copy_keeps_blinking_calls_apart_and_leaves_out_the_empty_input_box() -> None:
+    """A real 2.0 terminal copy (eleventh fetch): a running sub-agent's bullet caught blinking off (`  Task(x)` under
+    the answer's words, its `⎿` output under it) was read into the answer's words and the call before; the empty input
+    box between two `───` rules and its footer (`2 background tasks · ? for shortcuts`) became a user turn."""
+    rule = "─" * 80
+    text = (
+        " ▐▛███▜▌   Claude Code v2.0.37\n▝▜█████▛▘  Opus 4.1 · Claude Max\n\n"
+        "> check both services\n\n"
+        "● Starting 2 agents in parallel:\n\n"
+        "  Task(Check the API)\n  ⎿  Done (4 tool uses · 12.0k tokens · 30s)\n\n"
+        "● Task(Check the worker)\n  ⎿  Done (2 tool uses · 9.1k tokens · 21s)\n\n"
+        "  Task(Check the queue)\n  ⎿  Waiting…\n     +1 more tool use (ctrl+o to expand)\n\n"
+        "✽ Checking services… (esc to interrupt · ctrl+t to hide todos)\n"
+        "  ⎿  ☐ Check the queue\n\n"
+        f"{rule}\n> \n{rule}\n  2 background tasks · ? for shortcuts\n\n\n"
+    )
+    chat = _read(text)
+    assert turns(chat) == [("user", "check both services"), ("assistant", "Starting 2 agents in parallel:")]
+    calls = [(b["type"], b.get("input") or b.get("content")) for b in chat.turns[1].blocks or []]
+    assert calls == [
+        ("text", None),
+        ("tool_use", {"args": "Check the API"}),
+        ("tool_result", "Done (4 tool uses · 12.0k tokens · 30s)"),
+        ("tool_use", {"args": "Check the worker"}),
+        ("tool_result", "Done (2 tool uses · 9.1k tokens · 21s)"),
+        ("tool_use", {"args": "Check the queue"}),
+        ("tool_result", "Waiting…\n+1 more tool use (ctrl+o to expand)"),
+    ]
+    assert chat.dropped == {"prompt box": 1}
+
+
+def test_stopped_words_with_a_parenthesis_are_no_tool_call() -> None:
+    """A real 2.1 copy (eleventh fetch): an answer's words with a parenthesis, stopped by the person (2.x's `⎿
+    Interrupted · What should Claude do instead?`), were read as a call named by the words before the parenthesis."""
+    text = (
+        "❯ does it build?\n\n"
+        "● The build passes (12 tests) but the linter fails on\n  two files. Let me fix that.\n"
+        "  ⎿  Interrupted · What should Claude do instead?\n\n"
+        "❯ leave the linter\n\n● OK, leaving it.\n"
+    )
+    chat = _read(text)
+    assert turns(chat)[1] == (
+        "assistant",
+        "The build passes (12 tests) but the linter fails on\ntwo files. Let me fix that.",
+    )
+    assert chat.turns[1].blocks is None
+    assert chat.dropped == {"interruption": 1}

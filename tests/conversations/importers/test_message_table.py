@@ -108,3 +108,29 @@ def test_a_table_of_exchanges_is_one_chat_and_a_table_of_questions_is_not() -> N
         detect_format(b"question,answer\nWhat is 2+2?,4\nCapital of France?,Paris\n", "qa.csv")
         != "message-table"
     )
+
+
+def test_questions_and_answers_logged_with_their_response_time_are_one_chat() -> None:
+    """A chatbot logger's CSV (eleventh fetch: `Question,Answer,Response Time (s)`, CRLF line ends, quotes doubled
+    in quoted fields) matched no format: with a timing column the rows are one bot's chat, not a data set."""
+    data = (
+        b"Question,Answer,Response Time (s)\r\n"
+        b'What is an embedding?,"A vector that stands for a text, so ""similar"" texts lie close.",0.64\r\n'
+        b'What does top-k mean?,"The k best matches a search returns.",1.02\r\n'
+    )
+    assert detect_format(data, "chat_logs.csv") == "message-table"
+    (chat,) = list(get_importer("message-table").parse(io.BytesIO(data), "chat_logs.csv"))
+    assert isinstance(chat, ParsedConversation)
+    assert turns(chat) == [
+        ("user", "What is an embedding?"),
+        ("assistant", 'A vector that stands for a text, so "similar" texts lie close.'),
+        ("user", "What does top-k mean?"),
+        ("assistant", "The k best matches a search returns."),
+    ]
+    assert chat.dropped == {}
+    assert [p for p in find_pairs(chat) if p.detected is not None and p.detected.score >= 0.5] == []
+    # Without a time beside them, such rows stay a data set's.
+    assert (
+        detect_format(b"Question,Answer\r\nWhat is top-k?,The k best matches.\r\n", "qa.csv")
+        != "message-table"
+    )

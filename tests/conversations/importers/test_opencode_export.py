@@ -149,3 +149,32 @@ def test_long_reasoning_is_thinking_and_the_closing_run_is_the_answer() -> None:
     assert (last.blocks or [])[0][
         "thinking"
     ] == "So the daemon is the cause.\n\nI need to find the reload call."
+
+
+def test_english_reasoning_before_an_answer_in_another_script_stays_thinking() -> None:
+    """A real export (eleventh fetch): the model reasoned in English and answered in Russian; the reasoning's last
+    line ("Let me provide a solution.") opened the answer's text."""
+    data = (
+        "# Запуск\n\n**Session ID:** ses_7q\n\n---\n\n"
+        "## User\n\nnpm start пишет Cannot find module express\n\n---\n\n"
+        "## Assistant (Plan · big-pickle · 4.2s)\n\n_Thinking:_\n\n"
+        "The user runs `npm start` and gets \"Cannot find module 'express'\".\n\n"
+        "Likely causes:\n1. dependencies not installed\n2. wrong folder\n\n"
+        "I should tell them to install the packages.\n\n"
+        "Let me provide a solution.\n\n"
+        "Ошибка \"Cannot find module 'express'\" значит, что пакеты не установлены:\n\n"
+        "```bash\nnpm install\nnpm start\n```\n\n"
+        "Запускайте из папки проекта.\n\n---\n\n"
+    ).encode()
+    conversation = _read(data)
+    assert turns(conversation)[1] == (
+        "assistant",
+        "Ошибка \"Cannot find module 'express'\" значит, что пакеты не установлены:\n\n"
+        "```bash\nnpm install\nnpm start\n```\n\n"
+        "Запускайте из папки проекта.",
+    )
+    thinking = (conversation.turns[1].blocks or [])[0]
+    assert thinking["type"] == "thinking"
+    assert thinking["thinking"].endswith(
+        "I should tell them to install the packages.\n\nLet me provide a solution."
+    )
