@@ -134,12 +134,15 @@ _BOLD_NAME = re.compile(r"\*\*(\w+)\*\*[ \t]*$")
 # page in other languages, as real copies show it: "Vous avez dit :" / "ChatGPT a dit :", "Dijiste:" / "ChatGPT
 # dijo:", "Du hast gesagt:" / "ChatGPT hat gesagt:", "Hai detto:" / "ChatGPT ha detto:", "Вы сказали:" / "ChatGPT
 # сказал:", "Je zei:" / "ChatGPT zei:", "Powiedziałeś(-aś):" / "ChatGPT powiedział:", "나의 말:" / "ChatGPT의 말:";
-# Japanese writes "あなた:" / "ChatGPT:" (see `_japanese_page`).
+# Japanese writes "あなた:" / "ChatGPT:" (see `_japanese_page`). Eleventh fetch: the labels in bold (`**您说:**` /
+# `**ChatGPT 说:**` with a full-width colon, a Chinese copy in a GitBook note), Spanish "Tú dijiste:", Indonesian
+# "Anda bilang:" / "ChatGPT bilang:".
 _SAID = re.compile(
-    r"[ \t]*(?:#{1,6}[ \t]+)?(?:(You) said|(Você) disse|(Vous avez) dit|(Dijiste)|(Du hast) gesagt|(你|您)[說说]"
-    r"|(Hai) detto|(Вы) сказали|(Je) zei|(Powiedziałeś)(?:\(-aś\))?|(나의) 말|(あなた)(?=[ \t]*[:\uff1a])"
+    r"[ \t]*(?:#{1,6}[ \t]+)?(?:\*\*)?(?:(You) said|(Você) disse|(Vous avez) dit|(Dijiste)|Tú (dijiste)|(Du hast) gesagt"
+    r"|(你|您)[說说]|(Hai) detto|(Вы) сказали|(Je) zei|(Powiedziałeś)(?:\(-aś\))?|(나의) 말|(Anda) bilang"
+    r"|(あなた)(?=[ \t]*[:\uff1a])"
     r"|(?:O )?(ChatGPT|Gemini|Claude|Copilot) ?(?:said|disse|a dit|dijo|hat gesagt|[說说]|ha detto|сказал|zei"
-    r"|powiedział|의 말))[ \t]*[:\uff1a]?[ \t]*$"
+    r"|powiedział|의 말|bilang))(?:\*\*)?[ \t]*[:\uff1a]?(?:\*\*)?[ \t]*$"
 )
 # Japanese ChatGPT's page names the assistant "ChatGPT:" alone, which other transcripts write too: it is the page's
 # label only in a copy whose person is labelled "あなた:".
@@ -172,6 +175,7 @@ _SAID_PERSON = frozenset(
         "powiedziałeś",
         "나의",
         "あなた",
+        "anda",
     )
 )
 # What the page adds around an answer: the assistant's name and the memory notice above it, the model picker's
@@ -186,7 +190,7 @@ _PAGE_HEAD = re.compile(
 # Microsoft Copilot's code blocks, copied: the language's name, a blank line, `Copy`, then the code.
 _COPY_BUTTON = re.compile(
     r"[ \t]*(?:Copy|Copy code|複製程式碼|复制代码|Code kopieren|Copiar código|Copier le code|Copiar|Копировать"
-    r"|Копировать код|Kopiëren|Kopiuj|Copia|Copia codice|コピーする|복사)[ \t]*$"
+    r"|Копировать код|Kopiëren|Kopiuj|Copia|Copia codice|コピーする|복사|Salin)[ \t]*$"
 )
 _EDIT_BUTTON = re.compile(
     r"[ \t]*(?:Edit|Bearbeiten|Modifier|Editar|Modifica|编辑|編輯|編集|Редактировать|Bewerken|Edytuj|編集する|편집)[ \t]*$"
@@ -208,7 +212,9 @@ _NO_FILE = r"(?:No file chosen|Aucun fichier choisi|Ningún archivo seleccionado
 _PAGE_TAIL = re.compile(
     rf"[ \t]*(?:{_NO_FILE}+|Sources"
     # Microsoft Copilot's button under each answer.
-    r"|Edit in a page|Editar en una página)[ \t]*$"
+    r"|Edit in a page|Editar en una página"
+    # The notice of an answer that stopped (eleventh fetch).
+    r"|A network error occurred\. Please check your connection[^\n]*)[ \t]*$"
 )
 _MORE_SOURCES = re.compile(r"[ \t]*\+\d{1,2}[ \t]*$")
 _DISCLAIMER = re.compile(
@@ -217,8 +223,9 @@ _DISCLAIMER = re.compile(
     r"|O ChatGPT pode cometer erros|ChatGPT può commettere errori|ChatGPT может допускать ошибки)"
 )
 # A name in bold then a colon, opening a message: `**用户**:`, `**Coach Atlas**: ...`.
-# The colon also inside the bold (`**GG:**`, a person's initials beside `**ChatGPT:**`).
-_BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})(?:\*\*[ \t]*:|[ \t]*:\*\*)[ \t]*")
+# The colon also inside the bold (`**GG:**`, a person's initials beside `**ChatGPT:**`), or full-width (`**使用者**`
+# and `**ChatGPT**` with it, eleventh fetch: a Taiwanese summary of two chats matched no format).
+_BOLD_COLON = re.compile(r"\*\*(\w+(?:[ \t]\w+){0,2})(?:\*\*[ \t]*[:\uff1a]|[ \t]*[:\uff1a]\*\*)[ \t]*")
 # A first name and a colon opening a line, then the message (`Zhiwei: Könntest du ...`): the person's side of a
 # transcript whose assistant has a known name; words that open an answer's own lines that way are not names.
 _PLAIN_NAME = re.compile(r"([A-Z][^\W\d_]{1,19})[ \t]*:[ \t]+(?=\S)")
@@ -301,9 +308,10 @@ _HEADED_PREFIX = re.compile(
 )
 # The line above a reasoning model's answer on ChatGPT's page, in the exported Markdown ("Thought for 7 seconds",
 # "Reasoned for 1m 12s"; in French "Raisonnement terminé pendant 7 secondes", "Raisonnement terminé", "Réflexion
-# durant une seconde"; in German "Nachgedacht für 11s", all seen in real exports): alone on the answer's first line.
+# durant une seconde"; in German "Nachgedacht für 11s", all seen in real exports; "Reasoned for a couple of seconds",
+# eleventh fetch): alone on the answer's first line.
 _DURATION = (
-    r"(?:a few seconds|a second|une seconde|quelques secondes|ein paar Sekunden|eine Sekunde"
+    r"(?:a few seconds|a couple of seconds|a second|une seconde|quelques secondes|ein paar Sekunden|eine Sekunde"
     r"|\d+ ?(?:m|min)(?: \d+ ?s)?|(?:\d+ ?(?:m|min) )?\d+ ?(?:s|sec|seconds?|secondes?|Sekunden?))"
 )
 _ASSET_POINTER = re.compile(r"^\{'content_type': '\w*asset_pointer', [^\n]*\}[ \t]*\n?", re.MULTILINE)
@@ -374,7 +382,37 @@ _ARTIFACT_NOTE = re.compile(
     r"mobile\.[ \t]*(?:\n```[ \t]*$)?\n?",
     re.MULTILINE,
 )
+# ChatGPT Exporter's stand-in for a message it cannot write (eleventh fetch: a web search's steps, two or three
+# `\[Unsupported Content]` paragraphs opening an answer): no words of the answer.
+_UNSUPPORTED = re.compile(r"^[ \t]*\\?\[Unsupported Content\\?\][ \t]*(?:\n|\Z)", re.MULTILINE)
+# Where Grok's follow-up suggestions, which Grok Exporter writes as the last answer's last line with nothing between
+# them (eleventh fetch, a Turkish chat; elsewhere "Explain SQLAlchemy bulk updatesSQLAlchemy delete operations"), run
+# into each other: a word's lowercase letters, then the next suggestion's first word, capitalized and not all capitals
+# (`macOS` stays a word).
+_CHIP_JOIN = re.compile(r"(?:(?<=[^\W\d_]{2})|(?<=\?))(?=[^\W\d_])")
+# A last line that is a sentence's end or Markdown, not suggestions.
+_NOT_SUGGESTIONS = re.compile(r"[*#|`\[\]<>]|[.,:;!]$")
 _ANSWERS_ONLY = "chat export holding only the answers (its exporter left the prompts out)"
+# The headers of two more exports that may hold the assistant's messages alone (eleventh fetch, both refused as
+# text without speaker labels): Gemini Voyager's (`**Source**: [Gemini Chat](https://gemini.google.com/...)`, one
+# answer whose prompt Gemini hid) and a third-party "Claude Session Export" (`# Claude Session Export`, a Claude
+# Code sub-agent's session without a person's message).
+_ANSWERS_HEAD = re.compile(
+    r"(?:# Claude Session Export|\*\*Source\*\*: \[Gemini Chat\]\(https://gemini\.google\.com/)"
+)
+# 问小白 (wenxiaobai.com), a Chinese DeepSeek front-end, copied (eleventh fetch, matched no format): the question, a
+# rule naming the model (`--- R1`, `----R1`), the model's thinking in a ```ys_think fence (its `<icon>` and
+# `<start>思考中...</start>` lines, the thinking, `<end>已深度思考...</end>` with the time it took), then the answer.
+_YS_THINK = re.compile(
+    r"^-{2,}[ \t]*(\w[\w.-]{0,20})[ \t]*\r?\n(?:[ \t]*\r?\n)*```ys_think[ \t]*\r?$", re.MULTILINE
+)
+_YS_MARK = re.compile(r"[ \t]*<(icon|start|end)>.*</\1>[ \t]*$")
+_NO_PROMPT = "export holding only the assistant's messages, no person's message to pair them with"
+# Gemini Voyager's footer: a rule, `*Exported from [Voyager](...)*` and `*Generated on <date>*` (not the last answer's).
+_VOYAGER_FOOTER = re.compile(
+    r"\n(?:[ \t]*---[ \t]*\n\s*)?[ \t]*\*Exported from \[Voyager\]\([^)\n]*\)[ \t]*\*[^\n]*\n"
+    r"[ \t]*\*Generated on [^\n]*\*[ \t]*\s*\Z"
+)
 _PROMPTS_ONLY = "transcript holding only the person's messages, no answer"
 _DOCUMENT_ONLY = "an exporter's export of a document (an artifact), not of a chat"
 # A head shorter than the sniffers' 64 KB holds the whole file (its last line is there to look at).
@@ -475,6 +513,7 @@ def _markers(lines: list[str]) -> list[Marker]:
     named_others: list[tuple[int, str, str]] = []
     plain_others: list[tuple[int, str, str]] = []
     gpt_said = any(line.endswith("said:") and _SAID.match(line) for line in lines)
+    page = _page_sides(lines)
     for index, line in enumerate(lines):
         if fence:
             if closes(line, fence):
@@ -513,6 +552,9 @@ def _markers(lines: list[str]) -> list[Marker]:
         if said:
             name = next(group for group in said.groups() if group).lower()
             markers.append((index, "user" if name in _SAID_PERSON else "assistant", True, f"{name} said"))
+            continue
+        if "user" in page and (not markers or markers[-1][1] == "user") and _unlabelled_answer(line, page):
+            markers.append((index, "assistant", True, "chatgpt said"))
             continue
         heading = _speaker_heading(line)
         if heading:
@@ -571,10 +613,12 @@ def _markers(lines: list[str]) -> list[Marker]:
             fence = opening.group(1)
     headings = [marker for marker in markers if marker[2]]
     labels = [index for index, _, _, name in headings if name.endswith(" said")]
-    if levels and labels and min(levels) < labels[0]:
+    own = {role for index, role, _, _ in headings if index in levels}
+    if levels and labels and min(levels) < labels[0] and own >= {"user", "assistant"}:
         # A chat pasted into a message of a transcript with speaker headings (`## USER`, then an old ChatGPT chat's
         # "You said:" / "ChatGPT said:" lines inside it, a real file): the headings are the turns, the pasted
-        # labels that message's text.
+        # labels that message's text. Headings of one side only are a README's around a copy of the page
+        # (`## Prompt` above its first, unlabelled prompt, eleventh fetch): the labels are the turns.
         headings = [marker for marker in headings if not marker[3].endswith(" said")]
     if not headings:
         with_named = _with_named_speaker(markers, named_others)
@@ -592,6 +636,38 @@ def _markers(lines: list[str]) -> list[Marker]:
     return [
         (index, role, True, _QUOTED_BODY if name == _QUOTED_BODY else "") for index, role, _, name in kept
     ]
+
+
+def _page_sides(lines: list[str]) -> set[str]:
+    """The sides ChatGPT's page labels in a copy of it ("user" for "You said:", "assistant" for "ChatGPT said:")."""
+    sides: set[str] = set()
+    for line in lines:
+        if (said := _SAID.match(line)) is not None:
+            name = next(group for group in said.groups() if group).lower()
+            sides.add("user" if name in _SAID_PERSON else "assistant")
+    return sides
+
+
+# The plan's name above each answer, where the copy lost the page's label (`ChatGPT Plus`, eleventh fetch: a
+# Spanish copy of 2025, its prompts labelled "Tú dijiste:").
+_PLAN_HEAD = re.compile(r"[ \t]*ChatGPT(?: Plus| Pro| Team)?[ \t]*$")
+
+
+def _unlabelled_answer(line: str, page: set[str]) -> bool:
+    """Whether `line`, after a prompt of a copy of ChatGPT's page, opens the answer that the page did not label: a
+    reasoning model's time ("Reasoned for 7 seconds", eleventh fetch: an o-series chat labelled only its last two
+    answers, the others ran into the prompts), or the plan's name in a copy that labels no answer."""
+    if _THINKING_TIME.match(line + "\n") is not None:
+        return True
+    return "assistant" not in page and _PLAN_HEAD.match(line) is not None
+
+
+def _page_label(line: str) -> bool:
+    """Whether a marker's line is one that ChatGPT's (or Copilot's) page writes: its label, or the line it opens an
+    unlabelled answer with."""
+    return bool(_SAID.match(line) or _SAID_PREVIEW.match(line) or _THINKING_TIME.match(line + "\n")) or bool(
+        _PLAN_HEAD.match(line)
+    )
 
 
 def _japanese_page(lines: list[str]) -> list[str]:
@@ -631,12 +707,16 @@ def _previewed(lines: list[str], index: int) -> re.Match[str] | None:
     return said
 
 
-def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]:
+def _page_copy(
+    section: list[str], role: str, builder: TurnBuilder, *, last: bool = False, canvas: str | None = None
+) -> list[str]:
     """An answer of ChatGPT's (or Copilot's) page copied whole, without what the page adds around it (counted as
     dropped): the assistant's name and the memory notice above it ("See my thinking" on Copilot's), the model label
-    below it, the disclaimer after the last one, a code block's Copy button."""
+    below it, the disclaimer after the last one, a code block's Copy button; a prompt without the open canvas's
+    chip above it (`canvas`, its title). A README's own heading closing a section is the README's."""
+    section = _without_readme_heading(section, builder)
     if role != "assistant":
-        return _without_edit_box(section, builder)
+        return _without_canvas_chip(_without_edit_box(section, builder), canvas, builder)
     lines = list(section)
     disclaimer = next((at for at, line in enumerate(lines) if _DISCLAIMER.match(line)), None)
     if disclaimer is not None and (len(lines) - disclaimer <= 12 or _below_message_box(lines, disclaimer)):
@@ -644,6 +724,8 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
         # fragments of earlier answers pasted again).
         lines = lines[:disclaimer]
         builder.dropped["page text"] += 1
+    elif last:
+        lines = _without_draft(lines, builder)
     while lines and (not lines[0].strip() or _PAGE_HEAD.match(lines[0])):
         if lines[0].strip():
             builder.dropped["page text"] += 1
@@ -652,6 +734,12 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
         # The message box's "No file chosen" and the "Sources" button under a searched answer.
         if lines.pop().strip():
             builder.dropped["page text"] += 1
+    if len(lines) > 2 and _VERSION_LINE.match(lines[-1]) and not lines[-2].strip():
+        # "2/2" under a regenerated answer, after a blank line (eleventh fetch): which version the page showed.
+        lines = lines[:-1]
+        builder.dropped["version counter"] += 1
+        while lines and not lines[-1].strip():
+            lines.pop()
     if lines and _MODEL_LABEL.match(lines[-1]):
         builder.dropped["page text"] += 1
         lines.pop()
@@ -681,6 +769,76 @@ def _page_copy(section: list[str], role: str, builder: TurnBuilder) -> list[str]
 
 
 _FILE_INPUT = re.compile(rf"[ \t]*{_NO_FILE}")
+_FRONT_FIELD = re.compile(r"[\w-]+:(?:[ \t]|$)")
+_KEPT_RULE = "\x00rule"  # a `---` line that is the message's own, which `_body` would take for a separator
+
+
+def _front_matter_kept(section: list[str]) -> list[str]:
+    """A copied message that opens with a YAML front matter (a Jekyll page pasted into a prompt, eleventh fetch),
+    its first `---` marked as the message's own, not a rule between messages."""
+    filled = [at for at, line in enumerate(section) if line.strip()]
+    if len(filled) < 3 or section[filled[0]].strip() != "---":
+        return section
+    fields = [section[at].strip() for at in filled[1:40]]
+    end = fields.index("---") if "---" in fields else 0
+    if not end or not all(_FRONT_FIELD.match(line) for line in fields[:end]):
+        return section
+    return [*section[: filled[0]], _KEPT_RULE, *section[filled[0] + 1 :]]
+
+
+_VERSION_LINE = re.compile(r"[ \t]*\d{1,2}/\d{1,2}[ \t]*$")
+_README_HEADING = re.compile(r"#{2,6}[ \t]+\S")
+_DRAFT_LINES = 12  # the longest unsent message taken for one
+
+
+def _without_readme_heading(section: list[str], builder: TurnBuilder) -> list[str]:
+    """A copied message without a Markdown heading as its last line: the README's own, above the next pasted
+    message (`## Second Prompt` above "You said:", eleventh fetch); the page's copy writes no heading marks."""
+    end = len(section)
+    while end and not section[end - 1].strip():
+        end -= 1
+    if not end or _README_HEADING.match(section[end - 1]) is None:
+        return section
+    builder.dropped["section heading"] += 1
+    return section[: end - 1]
+
+
+def _without_draft(lines: list[str], builder: TurnBuilder) -> list[str]:
+    """The last answer of a copy without the message box's text under it: what the person had typed and not sent,
+    after two blank lines (eleventh fetch: a command left in the box, copied with Ctrl+A). Only in an answer that
+    has no other two blank lines in a row, and a short text; counted."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    gaps = [
+        at
+        for at in range(1, end - 1)
+        if not lines[at].strip() and not lines[at + 1].strip() and lines[at - 1].strip()
+    ]
+    if len(gaps) != 1 or end - gaps[0] > _DRAFT_LINES + 2:
+        return lines
+    builder.dropped["unsent message"] += 1
+    return lines[: gaps[0]]
+
+
+def _without_canvas_chip(section: list[str], canvas: str | None, builder: TurnBuilder) -> list[str]:
+    """A prompt without its first line where that is the chip of the open canvas (its title, as the canvas panel at
+    the copy's end shows it; eleventh fetch), when words follow it."""
+    filled = [at for at, line in enumerate(section) if line.strip()]
+    if canvas is None or len(filled) < 2 or section[filled[0]].strip() != canvas:
+        return section
+    builder.dropped["canvas reference"] += 1
+    return section[filled[0] + 1 :]
+
+
+def _canvas_title(lines: list[str]) -> str | None:
+    """The title of the canvas panel a copy of ChatGPT's page holds after its disclaimer: a line, then the editor's
+    line numbers (`1`, `2`, ...)."""
+    disclaimer = next((at for at in range(len(lines) - 1, -1, -1) if _DISCLAIMER.match(lines[at])), None)
+    if disclaimer is None:
+        return None
+    after = [line.strip() for line in lines[disclaimer + 1 : disclaimer + 12] if line.strip()]
+    return after[0] if after[1:3] == ["1", "2"] else None
 
 
 def _below_message_box(lines: list[str], at: int) -> bool:
@@ -923,7 +1081,9 @@ def _add_with_tools(builder: TurnBuilder, role: str, text: str) -> None:
         if tool.group("titled") is not None:
             status = lines[index + 1].strip() if index + 1 < len(lines) else ""
             start = index + 2 if status.startswith("Status: ") else index + 1
-            output, index = _tool_output(lines, start, ends=lambda line: not line.strip())
+            # Zed writes a call's output as Markdown of its own up to the thread's next entry (eleventh fetch: a
+            # regex search's "Found 2 matches:", then `## Matches in main.py` and its fenced lines).
+            output, index = _tool_output(lines, start, ends=lambda line: _TOOL_LINE.match(line) is not None)
             builder.block(tool_use(None, tool.group("titled"), None))
             builder.block(tool_result(None, output, status == "Status: Failed"))
             continue
@@ -1318,10 +1478,14 @@ class MarkdownImporter:
             return False  # Copilot CLI's `/share`: its own reader's
         if _CHATGPT_MD_RULE in head and _CHATGPT_MD_ROLE.search(head.decode(errors="ignore")) is not None:
             return True  # the Obsidian ChatGPT MD plugin's note (see `parse`)
+        if b"```ys_think" in head and len(_YS_THINK.findall(head.decode(errors="ignore"))) == 1:
+            return True  # a 问小白 answer copied (see `_wenxiaobai`)
         lines = _bulleted_labels(_japanese_page(head.decode(errors="ignore").splitlines()))
         markers = _unlabelled_first_prompt(lines, _markers(lines))
         roles = {role for _, role, _, _ in markers}
-        if roles == {"assistant"} and any(line.startswith(_EXPORTED) for line in lines[:12]):
+        if roles == {"assistant"} and any(
+            line.startswith(_EXPORTED) or _ANSWERS_HEAD.match(line) for line in lines[:12]
+        ):
             return True  # a browser exporter's file of answers only (see `parse`)
         if not roles and len(head) < _WHOLE_HEAD and _EXPORTER_FOOTER.search(head.decode(errors="ignore")):
             return (
@@ -1338,6 +1502,8 @@ class MarkdownImporter:
         footer = _EXPORTER_FOOTER.search(text, max(len(text) - 400, 0))  # the file's last lines
         if footer is not None:
             text = text[: footer.start()] + "\n"
+        elif (voyager := _VOYAGER_FOOTER.search(text, max(len(text) - 400, 0))) is not None:
+            text = text[: voyager.start()] + "\n"
         # These two write the person's prompts with Markdown's characters escaped (`file\_name`, `\*`).
         exporter = (footer.group(1) or footer.group(2)) if footer is not None else None
         escaped_prompts = exporter in _ESCAPING_EXPORTERS
@@ -1356,6 +1522,9 @@ class MarkdownImporter:
         if _LIBRECHAT_HEAD.match(text[:200].encode()) is not None:
             yield _librechat(text.splitlines(), filename)
             return
+        if "```ys_think" in text and len(thought := list(_YS_THINK.finditer(text))) == 1:
+            yield _wenxiaobai(text, thought[0], filename)
+            return
         lines = _bulleted_labels(_japanese_page(text.splitlines()))
         markers = _markers(lines)
         if not markers and (exchanges := _quoted_exchanges(lines)) is not None:
@@ -1371,6 +1540,11 @@ class MarkdownImporter:
             # ChatGPT and Gemini Exporter write only the answers (`## Response:`) where the prompt was not on the
             # page: nothing to pair an answer with.
             yield Skipped(_ANSWERS_ONLY)
+            return
+        if {role for _, role, _, _ in markers} == {"assistant"} and any(
+            _ANSWERS_HEAD.match(line) for line in lines[:12]
+        ):
+            yield Skipped(_NO_PROMPT)
             return
         markers = _unlabelled_first_prompt(lines, markers)
         if {role for _, role, _, _ in markers} == {"user"}:
@@ -1395,6 +1569,7 @@ class MarkdownImporter:
         cursor = any(_CURSOR_EXPORT.match(line) for line in lines[:5])
         tools = any(line.startswith(_TOOL_STARTS) and _TOOL_LINE.match(line) for line in lines)
         quoted_layout = _quoted_layout(lines, markers)
+        canvas = _canvas_title(lines)
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
@@ -1410,9 +1585,14 @@ class MarkdownImporter:
             section = [line for line in section if not _MESSAGE_TIME.match(line)]
             if heading and number + 1 < len(markers):
                 section = _without_closing_heading(section, lines[index], builder)
-            if heading and (_SAID.match(lines[index]) or _SAID_PREVIEW.match(lines[index])):
-                section = _page_copy(section, role, builder)
+            if heading and _page_label(lines[index]):
+                if _THINKING_TIME.match(lines[index] + "\n"):
+                    section = [lines[index], *section]  # the answer's first line: its thinking time, counted
+                section = _page_copy(section, role, builder, last=number + 1 == len(markers), canvas=canvas)
+                section = _front_matter_kept(section)
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
+            if text.startswith(_KEPT_RULE):
+                text = "---" + text[len(_KEPT_RULE) :]
             if escaped_prompts and role == "user":
                 text = _MARKDOWN_ESCAPE.sub(r"\1", text)
             if gemini and role == "assistant":
@@ -1440,6 +1620,12 @@ class MarkdownImporter:
                 # words left between them ("citeturn0search0", "iturn0image0").
                 text, marks = _CITATION_MARK.subn("", text)
                 builder.dropped["citation mark"] += marks
+            if role == "assistant" and "Unsupported Content" in text:
+                text, placeholders = _UNSUPPORTED.subn("", text)
+                text = text.strip()
+                builder.dropped["unsupported content"] += placeholders
+            if exporter == "Grok Exporter" and role == "assistant" and number == len(markers) - 1:
+                text = _without_suggestions(text, builder.dropped)
             if role == "assistant" and _ARTIFACT_PLACEHOLDER in text:
                 # Claude Exporter writes this in a code block where an artifact was: the artifact is not exported.
                 text, artifacts = _ARTIFACT_NOTE.subn("", text)
@@ -1500,7 +1686,7 @@ def _unlabelled_first_prompt(lines: list[str], markers: list[Marker]) -> list[Ma
         not markers
         or markers[0][1] != "assistant"
         or not markers[0][2]
-        or (_SAID.match(lines[markers[0][0]]) is None and _GPT_SAID.match(lines[markers[0][0]]) is None)
+        or (not _page_label(lines[markers[0][0]]) and _GPT_SAID.match(lines[markers[0][0]]) is None)
     ):
         return markers
     start = next(
@@ -1553,6 +1739,28 @@ def _chatgpt_part(builder: TurnBuilder, role: str, text: str) -> bool:
     else:
         builder.dropped[kind[:40]] += 1
     return True
+
+
+def _without_suggestions(text: str, dropped: Counter[str]) -> str:
+    """The last answer of a Grok Exporter file without Grok's follow-up suggestions on its last line, counted as
+    dropped: two or more phrases of three words at least run together, no sentence's end, no Markdown (a line
+    that cannot be split so, a Chinese one, stays)."""
+    head, _, last = text.rstrip().rpartition("\n\n")
+    line = last.strip()
+    if not head.strip() or "\n" in line or len(line) > 300 or _NOT_SUGGESTIONS.search(line):
+        return text
+    cuts = [
+        at
+        for at in (join.start() for join in _CHIP_JOIN.finditer(line))
+        if line[at].isupper()
+        and (line[at - 1] == "?" or line[at - 2 : at].islower())
+        and not line[at:].split(" ", 1)[0].isupper()
+    ]
+    phrases = [line[start:end] for start, end in pairwise([0, *cuts, len(line)])]
+    if len(phrases) < 2 or any(len(phrase.split()) < 3 for phrase in phrases):
+        return text
+    dropped["suggestion"] += len(phrases)
+    return head.rstrip()
 
 
 def _without_gemini_marks(text: str, dropped: Counter[str]) -> str:
@@ -1617,6 +1825,7 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
     the answer, without the citation marks, the hidden citation list, the `⁂` divider and the source footnotes
     (`[^1_1]: https://...`)."""
     builder = TurnBuilder()
+    question = ""
     answer: list[str] | None = None
     fence = ""
     # Each answer ends with the `⁂` divider before its sources: where the file has them, a `# ` heading before the
@@ -1626,7 +1835,9 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
 
     def close() -> None:
         if answer is not None:
-            kept = [line for line in answer if not _FOOTNOTE.match(line)]
+            pasted = _pasted(answer)
+            builder.user("\n\n".join(part for part in (question, _body(answer[:pasted])) if part))
+            kept = [line for line in answer[pasted:] if not _FOOTNOTE.match(line)]
             builder.text(_body([_PERPLEXITY_NOISE.sub("", line).rstrip() for line in kept]))
 
     for line in lines:
@@ -1638,7 +1849,7 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
             divided = True
         if not fence and line.startswith("# ") and (divided or not dividers):
             close()
-            builder.user(line[2:].strip())
+            question = line[2:].strip()
             answer = []
             divided = False
             continue
@@ -1646,6 +1857,35 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
             answer.append(line)
     close()
     return _exported(builder, filename, "perplexity")
+
+
+# A line of code or configuration as a person pastes it below a question, unfenced (`key: value`, `- item`,
+# `# comment`, a brace), and a YAML key line among them.
+_PASTED_LINE = re.compile(r"[ \t]*(?:#.*|-[ \t].*|[\w.\"'/-]+:(?:[ \t]+\S.*)?|[{}\[\]][,;]?)[ \t]*$")
+_PASTED_KEY = re.compile(r"[ \t]*(?:-[ \t]+)?[\w.\"'/-]+:(?:[ \t]|$)")
+
+
+def _pasted(answer: list[str]) -> int:
+    """How many of the lines under a Perplexity question are the rest of the question: a multi-line question's first
+    line is the heading, and what the person pasted below it (eleventh fetch: a Helm chart's YAML, its `# Source:`
+    comment made a heading too) comes before the answer. Whole paragraphs of code or configuration lines (no
+    Markdown emphasis, no citation mark, no sentence's end), three lines at least, two of them YAML keys; else 0."""
+    end = count = keys = 0
+    paragraph: list[str] = []
+    for at, line in enumerate([*answer, ""]):
+        if line.strip():
+            paragraph.append(line)
+            continue
+        if any(
+            _PASTED_LINE.match(kept) is None or "**" in kept or "[^" in kept or kept.rstrip().endswith(".")
+            for kept in paragraph
+        ) or any(opens(kept) for kept in paragraph):
+            break
+        count += len(paragraph)
+        keys += sum(_PASTED_KEY.match(kept) is not None for kept in paragraph)
+        end = at if paragraph else end
+        paragraph = []
+    return end if count >= 3 and keys >= 2 else 0
 
 
 def _bing(lines: list[str], filename: str) -> ParseResult:
@@ -1678,13 +1918,35 @@ def _bing(lines: list[str], filename: str) -> ParseResult:
     return _exported(builder, filename, "bing")
 
 
+def _wenxiaobai(text: str, rule: re.Match[str], filename: str) -> ParseResult:
+    """A 问小白 answer copied with its question: the text before the model's rule the question, the `ys_think` fence
+    the answer's thinking (its marks left out, the time it thought counted as dropped), the rest the answer."""
+    builder = TurnBuilder()
+    builder.user(_body(text[: rule.start()].split("\n")))
+    lines = text[rule.end() :].split("\n")
+    # The fence closes after the `<end>` line (the thinking may hold code blocks of its own).
+    done = next((at for at, line in enumerate(lines) if line.lstrip().startswith("<end>")), None)
+    end = next(
+        (at for at, line in enumerate(lines[done or 0 :], done or 0) if line.strip() == "```"), len(lines)
+    )
+    if done is not None:
+        builder.dropped["thinking time"] += 1
+    builder.thinking(_body([line for line in lines[:end] if not _YS_MARK.match(line)]))
+    _add_answer(builder, _body(lines[end + 1 :]))
+    try:
+        return builder.conversation(filename, metadata={"model": rule.group(1)})
+    except BadRecord as exc:
+        return RecordError(str(exc))
+
+
 def _exported(builder: TurnBuilder, filename: str, exporter: str) -> ParseResult:
     """The conversation of an export that writes each question as a `# ` heading: titled by its first question."""
     try:
         conversation = builder.conversation(filename)
     except BadRecord as exc:
         return RecordError(str(exc))
-    conversation.title = conversation.turns[0].text[:200] if conversation.turns else None
+    # Its first line: what a person pasted below a question is not the chat's name.
+    conversation.title = conversation.turns[0].text.split("\n", 1)[0][:200] if conversation.turns else None
     conversation.metadata = {"exporter": exporter}
     return conversation
 

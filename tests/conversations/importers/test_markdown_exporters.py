@@ -57,6 +57,7 @@ from sqlalchemy import Engine, func, select
 from app.conversations.importers import detect_format, get_importer
 from app.conversations.importers.base import ParsedConversation, Skipped
 from app.conversations.importing import run_import
+from app.conversations.reading import prepare
 from app.db import session_scope
 from app.pairs.models import Pair
 
@@ -1338,6 +1339,153 @@ def test_what_localized_pages_add_around_messages_is_dropped() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("data", "said", "dropped"),
+    [
+        # Eleventh fetch: a Chinese copy in a GitBook note, its labels in bold; the answer pasted above the first
+        # label (its prompt not copied) and the model picker's "4o mini" are not turns.
+        (
+            "---\ndescription: redis\n---\n\n# redis\n\n"
+            + "Redis 是一个开源的内存数据结构存储，常用作缓存。" * 12
+            + "\n\n4o mini\n\n**您说：**\n\nredis 的持久化有哪些方式\n\n**ChatGPT 说：**\n\n"
+            "Redis 有两种持久化方式：**RDB** 和 **AOF**。\n",
+            [
+                ("user", "redis 的持久化有哪些方式"),
+                ("assistant", "Redis 有两种持久化方式：**RDB** 和 **AOF**。"),
+            ],
+            {"answer without its prompt": 1},
+        ),
+        # A Spanish copy: "Tú dijiste:", and the plan's name "ChatGPT Plus" where the answer's label was; a README's
+        # lines and a greeting above the first prompt.
+        (
+            '"# Apuntes" \nExplicación de un ejercicio\n¡Hola, Ana! ¿Qué tal tu día? 😊\n\n\n\nTú dijiste:\n'
+            "Me explicas este código\ndef doble(x):\n    return x * 2\nChatGPT Plus\n"
+            "¡Claro! La función devuelve el doble.\n\npython\nCopiar\nEditar\ndoble(3)  # 6\n",
+            [
+                ("user", "Me explicas este código\ndef doble(x):\n    return x * 2"),
+                ("assistant", "¡Claro! La función devuelve el doble.\n\npython\ndoble(3)  # 6"),
+            ],
+            {"page text": 2},
+        ),
+        # An Indonesian copy ("Anda bilang:" / "ChatGPT bilang:", the Copy button "Salin") that opens with the end
+        # of an answer.
+        (
+            "".join(
+                f"Menambahkan Kolom {n}\nsql\nSalin\nEdit\nALTER TABLE t ADD COLUMN c{n} INT;\n"
+                for n in range(5)
+            )
+            + "\n\n\nAnda bilang:\nlanjutkan\nChatGPT bilang:\nMengganti Nama Kolom\nsql\nSalin\nEdit\n"
+            "ALTER TABLE t RENAME COLUMN a TO b;\n",
+            [
+                ("user", "lanjutkan"),
+                ("assistant", "Mengganti Nama Kolom\nsql\nALTER TABLE t RENAME COLUMN a TO b;"),
+            ],
+            {"answer without its prompt": 1, "page text": 2},
+        ),
+    ],
+)
+def test_chatgpts_page_copied_with_bold_spanish_and_indonesian_labels(
+    data: str, said: list[tuple[str, str]], dropped: dict[str, int]
+) -> None:
+    chat = parse_one("markdown", data.encode(), "copia.md")
+    assert turns(chat) == said
+    assert chat.dropped == dropped
+    # The plan's name opens an answer only in a copy whose prompts carry the page's label.
+    assert detect_format(b"Plans\n\nChatGPT Plus\ncosts more.\n", "plans.md") is None
+
+
+def test_a_reasoning_models_page_copy_opens_unlabelled_answers_at_their_thinking_time() -> None:
+    """Eleventh fetch: an o-series chat copied from the page labelled only its last answers; the others open with
+    "Reasoned for ..." (twelve prompts and answers were one prompt), the first prompt has no label either."""
+    page = (
+        "Write a Node server that serves index.js\nwith express.\n\nReasoned for 7 seconds\njavascript\nCopy\n"
+        "app.listen(3000);\nYou said:\nnpm start\n\nError: Cannot find module '/app/index.js'\ncode: "
+        "'MODULE_NOT_FOUND'\nReasoned for a couple of seconds\nCreate index.js in the project root:\n\njavascript\n"
+        "Copy\nrequire('./server');\nA network error occurred. Please check your connection and try again. If this "
+        "issue persists please contact us through our help center at help.openai.com.\n\n\n\nYou said:\nworks now\n"
+        "ChatGPT said:\nGreat!\n\n\n2/2\n\nYou said:\nthanks\nChatGPT said:\nMemory updated\nYou're welcome.\n"
+    )
+    chat = parse_one("markdown", page.encode(), "copy.txt")
+    assert turns(chat) == [
+        ("user", "Write a Node server that serves index.js\nwith express."),
+        ("assistant", "javascript\napp.listen(3000);"),
+        ("user", "npm start\n\nError: Cannot find module '/app/index.js'\ncode: 'MODULE_NOT_FOUND'"),
+        ("assistant", "Create index.js in the project root:\n\njavascript\nrequire('./server');"),
+        ("user", "works now"),
+        ("assistant", "Great!"),
+        ("user", "thanks"),
+        ("assistant", "You're welcome."),
+    ]
+    assert chat.dropped == {"thinking time": 2, "page text": 4, "version counter": 1}
+    found = prepare(chat).found_pairs or []
+    assert [(f.rejected, f.pushback, f.chosen) for f in found] == [(1, 2, 3)]
+
+
+def test_a_readme_holding_a_page_copy_under_its_own_headings() -> None:
+    """Eleventh fetch: a README (`# About`, `## Tip`, `## Prompt` above the first, unlabelled prompt, `## Second
+    Prompt` above "You said:") holding a Ctrl+A copy matched no format: its one heading of a side hid the labels."""
+    readme = (
+        "# About\n\nNotes on a prompt.\n\n## Tip\n\nAll content below was copied with Ctrl+A from ChatGPT.\n\n"
+        "## Prompt\n\nWrite a command that lists the files in src\nChatGPT said:\nUse ls:\n\nls src\n\n"
+        "## Second Prompt\nYou said:\nThe command did not list the hidden files, it is wrong\nChatGPT said:\n"
+        "You're right: add -a to list them.\n\nls -a src\n\n\nNo file chosenNo file chosen\nChatGPT can make "
+        "mistakes. OpenAI doesn't use Acme workspace data to train its models.\n"
+    )
+    chat = parse_one("markdown", readme.encode(), "README.md")
+    assert turns(chat) == [
+        ("user", "Write a command that lists the files in src"),
+        ("assistant", "Use ls:\n\nls src"),
+        ("user", "The command did not list the hidden files, it is wrong"),
+        ("assistant", "You're right: add -a to list them.\n\nls -a src"),
+    ]
+    assert chat.dropped == {"section heading": 1, "page text": 2}
+    found = prepare(chat).found_pairs or []
+    assert [(f.rejected, f.pushback, f.chosen) for f in found] == [(1, 2, 3)]
+
+
+def test_the_message_box_text_under_a_copys_last_answer_is_no_part_of_it() -> None:
+    """Eleventh fetch: a command the person had typed and not sent, copied with Ctrl+A after two blank lines, was the
+    last answer's end. An answer whose own text has such gaps keeps its end."""
+    page = (
+        "You said:\nhow do I install nginx on Amazon Linux\nChatGPT said:\nRun:\n\nbash\nCopy\nEdit\n"
+        "sudo yum install -y nginx\nWould you like a config next?\n\n\nnginx -t \\\n  -c /etc/nginx/nginx.conf\n"
+    )
+    chat = parse_one("markdown", page.encode(), "copy.txt")
+    assert turns(chat)[1] == (
+        "assistant",
+        "Run:\n\nbash\nsudo yum install -y nginx\nWould you like a config next?",
+    )
+    assert chat.dropped == {"page text": 2, "unsent message": 1}
+    gaps = page.replace("Run:\n\n", "Run:\n\n\n")
+    assert turns(parse_one("markdown", gaps.encode(), "copy.txt"))[1][1].endswith("-c /etc/nginx/nginx.conf")
+
+
+def test_a_canvas_chip_above_prompts_and_a_pasted_front_matter_in_a_page_copy() -> None:
+    """Eleventh fetch: a copy of a chat with a canvas open: its chip (the canvas's title, as the panel after the
+    disclaimer shows it) above each later prompt; and a pasted Jekyll page lost its front matter's first `---`."""
+    page = (
+        "Skip to content\nYou said:\nI want a basic homepage\nChatGPT said:\n\nThought for 8s\n"
+        'I made a single-file homepage in the canvas.\nYou said:\n---\nlayout: default\ntitle: "Home"\n---\n\n'
+        "<h1>Ana</h1>\nThis was my old page. Keep its contents\nChatGPT said:\nDone: the canvas holds your contents.\n"
+        "You said:\nHomepage Template (index\nmake the picture smaller\nChatGPT said:\nThe picture is smaller now.\n"
+        "\n\n\nNo file chosenNo file chosen\nChatGPT can make mistakes. Check important info.\n\n\n"
+        "Homepage Template (index\n1\n2\n3\n<h1>Ana</h1>\n"
+    )
+    chat = parse_one("markdown", page.encode(), "copy.txt")
+    assert turns(chat) == [
+        ("user", "I want a basic homepage"),
+        ("assistant", "I made a single-file homepage in the canvas."),
+        (
+            "user",
+            '---\nlayout: default\ntitle: "Home"\n---\n\n<h1>Ana</h1>\nThis was my old page. Keep its contents',
+        ),
+        ("assistant", "Done: the canvas holds your contents."),
+        ("user", "make the picture smaller"),
+        ("assistant", "The picture is smaller now."),
+    ]
+    assert chat.dropped == {"thinking time": 1, "canvas reference": 1, "page text": 2}
+
+
 def test_an_indented_title_heading_still_titles_the_chat() -> None:
     """A Cursor export whose `# Title` line is indented by three spaces (ninth fetch): Markdown allows up to three."""
     data = (
@@ -1467,3 +1615,185 @@ def test_a_bold_tool_result_line_under_the_persons_heading_opens_the_answers_too
     assert said[2][1] == "the gate still drops it for docs-only diffs"
     results = [b["content"] for b in chat.turns[1].blocks or [] if b["type"] == "tool_result"]
     assert results == ["apps/backend/src/verify.ts:41: testCommand"]
+
+
+def test_chatgpt_exporters_unsupported_content_placeholders_are_no_answer_text() -> None:
+    """ChatGPT Exporter writes a web search's steps as extra `#### ChatGPT:` sections of `\\[Unsupported Content]`
+    alone (eleventh fetch: seven answers opened with two or three of them)."""
+    data = (
+        b"# Tide tables\n\n#### You:\nWhen is high tide in Brest tomorrow?\n\n#### ChatGPT:\nAround 10:40.\n\n"
+        b"#### You:\nthat's today's time, look it up for tomorrow\n\n#### ChatGPT:\n\\[Unsupported Content]\n\n\n"
+        b"#### ChatGPT:\n\\[Unsupported Content]\n\n\n#### ChatGPT:\n\\[Unsupported Content]\n\n"
+        b"Tomorrow's high tides in Brest are at 11:25 and 23:50.\n"
+    )
+    chat = parse_one("markdown", data, "ChatGPT-Tide tables.md")
+    assert turns(chat) == [
+        ("user", "When is high tide in Brest tomorrow?"),
+        ("assistant", "Around 10:40."),
+        ("user", "that's today's time, look it up for tomorrow"),
+        ("assistant", "Tomorrow's high tides in Brest are at 11:25 and 23:50."),
+    ]
+    assert chat.turns[3].blocks is None
+    assert chat.dropped == {"unsupported content": 3}
+
+
+@pytest.mark.parametrize(
+    ("last", "suggestions"),
+    [
+        ("Explain the leap year ruleCompare Julian and Gregorian calendarsShow it in Python", 3),
+        ("Artık yıl kuralı nasıl çalışırGregoryen takvim tarihçesi nedir", 2),
+        # A sentence, a capitalized word inside one, a line Grok's suggestions cannot be told apart in: the answer's.
+        ("Let me know if you want the Python version.", 0),
+        ("Good luck with the macOS calendar setup", 0),
+        ("闰年规则详解公历历史", 0),
+    ],
+)
+def test_grok_exporters_follow_up_suggestions_after_the_last_answer_are_left_out(
+    last: str, suggestions: int
+) -> None:
+    """Grok Exporter writes Grok's follow-up suggestions as the last answer's last line, run together (eleventh
+    fetch, a Turkish chat; elsewhere "Explain SQLAlchemy bulk updatesSQLAlchemy delete operations")."""
+    data = (
+        "# Leap years\n\n**Exported:** 2/21/2026 14:44  \n\n## Prompt:\nIs 1900 a leap year?\n\n"
+        f"## Response:\nNo: century years must be divisible by 400.\n\n{last}\n\n\n\n---\n"
+        "Powered by [Grok Exporter](https://www.grokexporter.com)\n"
+    )
+    chat = parse_one("markdown", data.encode(), "Grok-Leap years.md")
+    answer = "No: century years must be divisible by 400."
+    assert turns(chat)[1] == ("assistant", answer if suggestions else f"{answer}\n\n{last}")
+    assert chat.dropped == ({"suggestion": suggestions} if suggestions else {})
+
+
+def test_a_perplexity_questions_pasted_configuration_is_the_questions() -> None:
+    """A question with YAML pasted below it: Perplexity writes its first line as the heading, the rest (a `# Source:`
+    comment made a heading too) above the answer (eleventh fetch: the YAML opened the answer)."""
+    logo = '<img src="https://r2cdn.perplexity.ai/pplx-full-logo-primary-dark%402x.png" class="logo" width="120"/>'
+    data = (
+        f"{logo}\n\n# my deployment below restarts every minute on kind, why?\n\n"
+        "# Source: shop/templates/deployment.yaml\n\napiVersion: apps/v1\nkind: Deployment\nspec:\n"
+        "replicas: 2\ntemplate:\n- name: web\nimage: shop:1.4\n\n"
+        "On kind, the liveness probe fails before the app listens[^1_1].\n\n- Raise `initialDelaySeconds`.\n\n"
+        '<div style="text-align: center">⁂</div>\n\n[^1_1]: https://kubernetes.io/docs/\n'
+    )
+    chat = parse_one("markdown", data.encode(), "perplexity.md")
+    assert turns(chat) == [
+        (
+            "user",
+            "my deployment below restarts every minute on kind, why?\n\n# Source: shop/templates/deployment.yaml\n\n"
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\nreplicas: 2\ntemplate:\n- name: web\nimage: shop:1.4",
+        ),
+        (
+            "assistant",
+            "On kind, the liveness probe fails before the app listens.\n\n- Raise `initialDelaySeconds`.",
+        ),
+    ]
+    assert chat.title == "my deployment below restarts every minute on kind, why?"
+
+
+def test_a_zed_search_results_markdown_is_all_the_tool_results() -> None:
+    """Zed writes a regex search's output as Markdown of its own up to the next entry (eleventh fetch: the result
+    was cut after "Found 2 matches:", its `## Matches in ...` sections and code became the answer's text)."""
+    data = (
+        "## User (checkpoint)\n\nrename the helpers to snake_case\n\n## Assistant\n\nLet me find the callers.\n\n\n\n"
+        "**Tool Call: Search files for regex `(loadUser|saveUser)`**\nStatus: Completed\n\nFound 2 matches:\n\n"
+        "## Matches in app/users.py\n\n### def loadUser › L3-4\n```\ndef loadUser(uid):\n    return db.get(uid)\n```\n\n"
+        "### def saveUser › L8-9\n```\ndef saveUser(user):\n    db.put(user)\n```\n\n\n"
+        "## Assistant\n\nBoth are in users.py; renamed to `load_user` and `save_user`.\n\n"
+        "## User (checkpoint)\n\nyou missed the callers in api.py\n\n## Assistant\n\nRenamed the calls in api.py too.\n"
+    )
+    chat = parse_one("markdown", data.encode(), "thread.md")
+    assert turns(chat) == [
+        ("user", "rename the helpers to snake_case"),
+        (
+            "assistant",
+            "Let me find the callers.\n\nBoth are in users.py; renamed to `load_user` and `save_user`.",
+        ),
+        ("user", "you missed the callers in api.py"),
+        ("assistant", "Renamed the calls in api.py too."),
+    ]
+    result = next(b for b in chat.turns[1].blocks or [] if b["type"] == "tool_result")
+    assert result["content"].startswith("Found 2 matches:\n\n## Matches in app/users.py\n\n### def loadUser")
+    assert result["content"].endswith("def saveUser(user):\n    db.put(user)\n```")
+
+
+_SESSION_HEAD = (
+    "# Claude Session Export\n\n## Session Information\n\n- **Session ID**: `agent-5c1e`\n"
+    "- **Export Mode**: Full Conversation\n- **Total Messages**: {total}\n\n---\n\n## Conversation\n\n"
+)
+
+
+def test_a_claude_session_export_reads_and_one_without_a_persons_message_is_skipped() -> None:
+    """A third-party "Claude Session Export" (`### User` / `### Assistant`, a `> date` line, the content blocks' JSON):
+    a sub-agent's session holds the assistant's messages only (eleventh fetch: refused as text without labels)."""
+    answer = '[\n  {\n    "type": "text",\n    "text": "The repository holds two services."\n  }\n]\n'
+    chat = (
+        _SESSION_HEAD.format(total="2 (1 user, 1 assistant)")
+        + "### User\n> 12/1/2025, 2:08:50 PM\n\nwhat is in this repository?\n\n---\n\n"
+        + f"### Assistant\n> 12/1/2025, 2:09:06 PM\n\n{answer}\n---\n"
+    )
+    assert detect_format(chat.encode(), "session.md") == "markdown"
+    assert turns(parse_one("markdown", chat.encode(), "session.md")) == [
+        ("user", "what is in this repository?"),
+        ("assistant", "The repository holds two services."),
+    ]
+    alone = (
+        _SESSION_HEAD.format(total="1 (0 user, 1 assistant)")
+        + f"### Assistant\n> 12/1/2025, 2:09:06 PM\n\n{answer}"
+    )
+    assert detect_format(alone.encode(), "agent-5c1e.md") == "markdown"
+    results = list(get_importer("markdown").parse(io.BytesIO(alone.encode()), "agent-5c1e.md"))
+    assert results == [
+        Skipped("export holding only the assistant's messages, no person's message to pair them with")
+    ]
+
+
+def test_a_gemini_voyager_export_without_its_prompt_is_skipped_and_its_footer_is_no_answers() -> None:
+    """Gemini Voyager's Markdown (`## Turn 1`, `### 👤 User` / `### 🤖 Assistant`, its footer): one answer whose
+    prompt Gemini hid was refused as text without speaker labels (eleventh fetch)."""
+    head = (
+        "# Binary tree traversal - Gemini\n\n**Date**: March 30, 2026 at 11:11 PM\n**Turns**: {turns}\n"
+        "**Source**: [Gemini Chat](https://gemini.google.com/app/75231d)\n\n---\n\n"
+    )
+    footer = (
+        "\n\n---\n\n*Exported from [Voyager](https://github.com/Nagi-ovo/gemini-voyager)*  \n"
+        "*Generated on March 30, 2026 at 11:11 PM*"
+    )
+    alone = (
+        head.format(turns=1) + "## Turn 1\n\n### 🤖 Assistant\n\nUse a stack for the in-order walk." + footer
+    )
+    assert detect_format(alone.encode(), "voyager.md") == "markdown"
+    results = list(get_importer("markdown").parse(io.BytesIO(alone.encode()), "voyager.md"))
+    assert results == [
+        Skipped("export holding only the assistant's messages, no person's message to pair them with")
+    ]
+    chat = (
+        head.format(turns=1) + "## Turn 1\n\n### 👤 User\n\nwalk the tree in order\n\n### 🤖 Assistant\n\n"
+        "Use a stack for the in-order walk." + footer
+    )
+    assert turns(parse_one("markdown", chat.encode(), "voyager.md")) == [
+        ("user", "walk the tree in order"),
+        ("assistant", "Use a stack for the in-order walk."),
+    ]
+
+
+def test_a_wenxiaobai_answer_copied_with_its_question_and_thinking() -> None:
+    """问小白's DeepSeek-R1 answer copied (eleventh fetch, matched no format): the question, `--- R1`, the thinking in
+    a ```ys_think fence between its `<start>` and `<end>` marks, then the answer."""
+    data = (
+        "Qt 里 QTimer 和 QThread 哪个适合轮询串口？\n--- R1\n\n```ys_think\n\n"
+        "<icon>https://static.example.com/think.png</icon>\n\n<start>思考中...</start>\n\n"
+        "用户问的是轮询串口。\n\n```python\ntimer.start(50)\n```\n\n<end>已深度思考（用时12秒）</end>\n\n```\n\n"
+        "推荐 **QTimer**：串口读取很快，不会阻塞界面。\n"
+    )
+    assert detect_format(data.encode(), "串口.md") == "markdown"
+    chat = parse_one("markdown", data.encode(), "串口.md")
+    assert turns(chat) == [
+        ("user", "Qt 里 QTimer 和 QThread 哪个适合轮询串口？"),
+        ("assistant", "推荐 **QTimer**：串口读取很快，不会阻塞界面。"),
+    ]
+    assert (chat.turns[1].blocks or [])[0] == {
+        "type": "thinking",
+        "thinking": "用户问的是轮询串口。\n\n```python\ntimer.start(50)\n```",
+    }
+    assert chat.dropped == {"thinking time": 1}
+    assert chat.metadata == {"model": "R1"}

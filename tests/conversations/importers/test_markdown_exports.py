@@ -349,6 +349,22 @@ def test_speaker_labels_with_a_model_a_note_an_emoji_or_a_time_after_the_name() 
     assert gemini.turns[0].blocks[0]["tag"] == "gemini-cli setup"
 
 
+def test_a_bold_name_with_a_full_width_colon_opens_a_message() -> None:
+    """Eleventh fetch: a Taiwanese summary of a chat (`**使用者**` / `**ChatGPT**` and a full-width colon inside the
+    bold, the message on the same line, the author's own bold notes between) matched no format."""
+    data = (
+        "# 對話摘要\n\n**使用者\uff1a** 幫我寫 LED 閃爍程式。\n\n**ChatGPT\uff1a** 提供 GPIO2 的閃爍程式碼。\n\n"
+        "**結果\uff1a** 第1章完成。\n\n**使用者\uff1a** 燈沒有閃 一直亮著。\n\n**ChatGPT\uff1a** 改用 delay(500) 的修正版。\n"
+    )
+    chat = parse_one("markdown", data.encode(), "summary.md")
+    assert turns(chat) == [
+        ("user", "幫我寫 LED 閃爍程式。"),
+        ("assistant", "提供 GPIO2 的閃爍程式碼。\n\n**結果\uff1a** 第1章完成。"),
+        ("user", "燈沒有閃 一直亮著。"),
+        ("assistant", "改用 delay(500) 的修正版。"),
+    ]
+
+
 def test_a_transcript_that_quotes_the_persons_messages_and_writes_the_answers_plain() -> None:
     # A Claude chat and a ChatGPT session saved by hand that way (two real files): `> prompt`, then the answer; a
     # code block after a prompt ending with a colon is the prompt's.
