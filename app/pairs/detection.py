@@ -19,13 +19,14 @@ import unicodedata
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from typing import Any
 
 from app.conversations.importers.base import PickledByFields
 from app.pairs.cues import ACCEPTANCE_CUES, PUSHBACK_CUES, REVISION_CUES, CueScanner
 from app.pairs.text_model import mean_score, text_model
 
 # Stored with every pair: changes with the rules and with the text model's weights (app/pairs/text_model.json).
-DETECTOR_VERSION = "heuristic-17"
+DETECTOR_VERSION = "heuristic-18"
 # A reply with no cue at all scores 0.23: storing every such triple would only bloat the pairs table.
 MIN_STORED_SCORE = 0.25
 # The same floor before squashing: a pair whose sum stays under it is not stored.
@@ -75,6 +76,14 @@ _EXPANDS, _TOO_SHORT = 0.4, -0.8  # a revision usually adds to the answer; a one
 _IS_QUESTION = -1.0  # a clarifying question is neither an answer to reject nor a revision
 # "This breaks when two workers run it at once": a short statement, no question, no thanks, no praise.
 _STATES_PROBLEM = 1.3
+# A person who states things all along (a companion bot's chat, a game's moves, edit after edit on one page): in a
+# conversation where at least _HABIT_MIN replies, and half of its exchanges, would earn the prior alone, a statement
+# is how they talk, not a problem they found (eleventh fetch: 37 false pairs in one Vietnamese bot's history, "chào
+# leon", "tôi bệnh"; four in a page built by edit requests).
+_HABIT_STATEMENT = 0.0
+_HABIT_MIN = 4
+# "add a login page", "read lab10task2": a request for new work says nothing against the answer before it.
+_ASKS_NEW_WORK = -0.8
 _NEW_CODE, _RESTATES = 0.6, -1.0  # the revision brings code of its own / says what the answer said
 _CODE_WEIGHT = 0.5  # a traceback in a code block is evidence, but weaker than the user's own words
 _HEAD, _TAIL = 2000, 500  # cues sit at the start and end of a reply; a pasted log must not cost seconds
@@ -151,6 +160,13 @@ _A_NOT_A = re.compile(
 _ASKS_TO_WRITE = re.compile(
     r"\W*(?:(?:and|so|ok|okay|now)\W+)?(?:can|could|would) you (?:please |pls )?(?:also )?"
     r"(?:write|create|add|draft|translate|generate|give me|show me|explain|do one|do the same)\b"
+    # The same in French, German, Spanish, Portuguese and Italian: "... mais c'est pas clair. peux tu m'expliquer le
+    # contenu de cet article" (an article the person brings, eleventh fetch).
+    r"|\W*(?:(?:et|und|y|e|alors|also|entonces|então)\W+)?(?:peux[- ]tu|pourrais[- ]tu|pouvez[- ]vous|pourriez[- ]vous"
+    r"|kannst du|könntest du|können sie|könnten sie|puedes|podrías|podes|você pode|puoi|potresti)\s+"
+    r"(?:me |m'|mir |mi |nous )?(?:expliquer|écrire|créer|ajouter|traduire|donner|montrer|résumer|erklären|schreiben"
+    r"|erstellen|übersetzen|geben|zeigen|explicar|escribir|crear|añadir|traducir|dar|mostrar|resumir|explicar"
+    r"|escrever|criar|adicionar|traduzir|spiegare|scrivere|creare|aggiungere|tradurre|mostrare|riassumere)\b"
 )
 _NEW_WORK = re.compile(
     r"\W*(?:(?:part|step|task|exercise|question|problem|item|q|ex|ejercicio|pregunta|aufgabe|frage)\s*#?\d+\b"
@@ -184,17 +200,27 @@ _NEW_WORK = re.compile(
     # "make me a new website about cars", "I want a python project set up for me": something new to be made.
     r"|make (?:me|us) (?:a|an|some)|make (?:a|an) new|i (?:want|would like|'d like) (?:a|an) "
     # Indonesian and Malay: "buat seed data di file terpisah" ("make seed data in a separate file").
-    r"|buat|buatkan|bikin|bikinkan|tambahkan|tolong buat)\b)"
+    r"|buat|buatkan|bikin|bikinkan|tambahkan|tolong buat)\b(?!:))"
+    # Not a command's error that opens with the command's name ("find: -printf: unknown primary or operator").
 )
 # Languages that put the request at the end: "1番目について、より詳しく説明してください" ("explain the first one
 # in more detail, please"), Korean "...해 주세요"; Chinese opens with it: "请...", "幫我建立 README" ("help me create a
 # README"), "建立一個 requirements.txt" ("create a requirements.txt").
 _REQUEST_OPENER = re.compile(
-    r"\W*(?:请|請|帮我|幫我|麻烦|麻煩|将|將|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
+    # A short lead before the polite request: "基于目前的网站代码，请为我推荐..." ("based on the code so far, please
+    # recommend ...", eleventh fetch).
+    r"\W*(?:[^，,。！？!?\n]{1,30}[，,]\s*(?=请|請|帮我|幫我|麻烦|麻煩))?"
+    r"(?:请|請|帮我|幫我|麻烦|麻煩|将|將|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
     r"|实现|實現|实作|實作|开发|開發|写一|寫一|翻译|翻譯|解释一下|解釋一下|说说|說說|讲讲|講講|介绍一下|介紹一下|告诉我|告訴我)"
 )
 # "Make it so the squares have a fixed size. Currently they change with the window": the request says what is wrong.
 _CURRENT_STATE = re.compile(r"\b(?:currently|right now|at the moment|as it is now)\b")
+# A reply that is one command to the app (`/world.spawn agent`, `/permissions`, `/model gpt-4o`): a request, not a verdict.
+# Its arguments are a few bare words or values: "/ready 这个接口根本不存在吧？" says what is missing.
+_COMMAND = re.compile(r"[ \t]*/[a-z][\w.:-]{0,40}(?:[ \t]+[\w.:=,/@-]{1,40}){0,4}\s*$", re.IGNORECASE)
+# A reply that is a file's name alone ("package.json", after an answer that used it): the person asks for that file.
+_FILE_NAME = re.compile(r"\s*[\w.-]*\w\.[a-z][a-z0-9]{0,4}\s*$", re.IGNORECASE)
+_FILE_NAME_CHARS = 60
 _REQUEST_END = re.compile(r"(?:ください|下さい|下し|お願いします|お願い|주세요|해줘|해 줘)\W*$")
 _DROPS_CODE = -0.7  # code answer, prose revision of about its size: an explanation, not a new version
 _REVISION_HEAD = 400
@@ -531,6 +557,7 @@ def _score(
     revision_acts: bool = False,
     after: str | None = None,
     prompt: str | None = None,
+    statement: float = _STATES_PROBLEM,
 ) -> tuple[float, tuple[str, ...]]:
     """Sum the log-odds of what fires in the reply and the revision around it, squashed to 0..1.
 
@@ -630,8 +657,11 @@ def _score(
         or (clause > 0 and _ASKS_TO_WRITE.match(reply, clause) is not None)
         or _REQUEST_OPENER.match(reply) is not None
         or _REQUEST_END.search(reply, max(len(reply) - 16, 0)) is not None  # only the end can hold it
+        or (raw_reply[:1] in "/ \t" and _COMMAND.match(raw_reply) is not None)
+        or (len(raw_reply) <= _FILE_NAME_CHARS and _FILE_NAME.match(raw_reply) is not None)
     )
     if new_work and not strong:
+        z += _ASKS_NEW_WORK
         signals.append("asks-new-work")
     if (
         "?" not in reply
@@ -650,7 +680,7 @@ def _score(
         and not _answers_question(answer, reply)
         and not _gives_what_was_asked(answer, reply)
     ):
-        z += _STATES_PROBLEM
+        z += statement
         signals.append("states-problem")
     revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
     if _DEFENDS in revised and _CONCEDES.match(revision) and _PARTLY.match(revision) is None:
@@ -988,7 +1018,9 @@ def _scored_by_rules(
     """Each triple the rules score at least MIN_STORED_SCORE, with the texts the text model reads: the reply's,
     the revision's and the answer's."""
     runs = _runs(turns)
-    pairs: list[tuple[DetectedPair, str, str, str]] = []
+    scored: list[
+        tuple[float, tuple[str, ...], tuple[int, int, int], tuple[str, str, str], dict[str, Any]]
+    ] = []
     k = 0
     while k + 2 < len(runs):
         answer, reply, chosen = runs[k], runs[k + 1], runs[k + 2]
@@ -1011,27 +1043,38 @@ def _scored_by_rules(
             continue
         acts = bool(acting) and any(index in acting for index in range(chosen[1], chosen[2] + 1))
         following = runs[k + 5 if detour else k + 3] if k + (5 if detour else 3) < len(runs) else None
-        after = following[3] if following is not None and following[0] == "user" else None
-        prompt = runs[k - 1][3] if k > 0 and runs[k - 1][0] == "user" else None
-        score, signals = _score(
-            _normalize(answer[3]),
-            reply[3],
-            _normalize(chosen[3]),
-            revision_acts=acts,
-            after=after,
-            prompt=prompt,
-        )
-        if score >= MIN_STORED_SCORE:
-            signals += ("clarified",) if detour else ()
-            # The words of a revision that acts (an agent's edits and commands) are a preamble to what it did: the
-            # text model, fitted on revisions in words, does not read them.
-            pairs.append(
-                (
-                    DetectedPair(answer[2], reply[1], chosen[1], score, signals),
-                    reply[3],
-                    "" if acts else chosen[3],
-                    answer[3],
-                )
-            )
+        inputs: dict[str, Any] = {
+            "answer": _normalize(answer[3]),
+            "raw_reply": reply[3],
+            "revision": _normalize(chosen[3]),
+            "revision_acts": acts,
+            "after": following[3] if following is not None and following[0] == "user" else None,
+            "prompt": runs[k - 1][3] if k > 0 and runs[k - 1][0] == "user" else None,
+        }
+        score, signals = _score(**inputs)
+        signals += ("clarified",) if detour else ()
+        # The words of a revision that acts (an agent's edits and commands) are a preamble to what it did: the
+        # text model, fitted on revisions in words, does not read them.
+        texts = (reply[3], "" if acts else chosen[3], answer[3])
+        scored.append((score, signals, (answer[2], reply[1], chosen[1]), texts, inputs))
         k += 4 if detour else 2  # after a detour, the question is not scored as an answer of its own
-    return pairs
+    bare = [i for i, (_, signals, *_) in enumerate(scored) if _bare_statement(signals)]
+    if len(bare) >= _HABIT_MIN and 2 * len(bare) >= len(scored):
+        for i in bare:
+            score, signals, indices, texts, inputs = scored[i]
+            score, signals = _score(**inputs, statement=_HABIT_STATEMENT)
+            scored[i] = (score, (*signals, "states-habit"), indices, texts, inputs)
+    return [
+        (DetectedPair(*indices, score, signals), *texts)
+        for score, signals, indices, texts, _ in scored
+        if score >= MIN_STORED_SCORE
+    ]
+
+
+# The reply's own evidence of pushback: the cue families and what the scorer adds for quotes and failing code.
+_REPLY_EVIDENCE = frozenset({cue.name for cue in PUSHBACK_CUES} | {"quotes-answer", "code-failure"})
+
+
+def _bare_statement(signals: tuple[str, ...]) -> bool:
+    """Whether the reply earned the "states a problem" prior and nothing else against the answer."""
+    return "states-problem" in signals and _REPLY_EVIDENCE.isdisjoint(signals)

@@ -29,6 +29,8 @@ from app.pairs.detection import (
     MIN_STORED_SCORE,
     DetectedPair,
     _code_words,
+    _normalize,
+    _score,
     _words,
     detect_pairs,
     rules_pairs,
@@ -2520,3 +2522,91 @@ def test_a_question_word_asks_without_a_question_mark_in_more_languages(reply):
 def test_a_comparing_como_and_an_english_comment_ask_nothing(reply):
     _score, signals = _pair(ANSWER, reply, REVISION)
     assert "asks" not in signals
+
+
+def _scored(reply: str, revision: str) -> tuple[float, tuple[str, ...]]:
+    """The rules' score and signals of (ANSWER, reply, revision), also when the pair would not be stored."""
+    return _score(_normalize(ANSWER), reply, _normalize(revision), prompt=QUESTION)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["/world.spawn agent", "/model gpt-4o", "/permissions", "  /tick 5 ", "package.json", "server.js"],
+)
+def test_a_command_to_the_app_or_a_file_name_alone_asks_for_work(reply):
+    score, signals = _scored(reply, REVISION + " " + REVISION)
+    assert "asks-new-work" in signals
+    assert "states-problem" not in signals
+    assert score < DEFAULT_THRESHOLD, signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # A path or an endpoint that opens a complaint is no command.
+        "/ready 这个接口根本不存在吧？main.go 里只有 /health",
+        "/usr/local/bin/node is not where it lives on this box, it's under ~/.nvm",
+    ],
+)
+def test_a_complaint_that_opens_with_a_path_is_no_command(reply):
+    _, signals = _scored(reply, REVISION)
+    assert "asks-new-work" not in signals
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "read lab10task2 and do the same",
+        "add a login page next",
+        "buat seed data di file terpisah",
+        # A short lead before a polite request; a request in the last clause in French.
+        "根据现在的代码，请帮我推荐一个部署方案",
+        "j'ai trouvé un autre article sur ce sujet, mais c'est flou. peux tu m'expliquer sa méthode",
+    ],
+)
+def test_a_request_for_new_work_weighs_against_a_pair(reply):
+    score, signals = _scored(reply, REVISION + " " + REVISION)
+    assert "asks-new-work" in signals
+    assert score < MIN_STORED_SCORE, signals
+
+
+def test_a_commands_error_that_opens_with_its_name_is_no_request():
+    _, signals = _scored("find: -printf: unknown primary or operator\n\nim on a mac", REVISION)
+    assert "asks-new-work" not in signals
+
+
+# A companion bot's chat: the person talks in short statements all along ("hi again", "I'm tired", "I pet the cat").
+CHAT_REPLIES = (
+    "hi again mira",
+    "i am tired today",
+    "i give you a cup of tea",
+    "the rain is loud tonight",
+    "we walk to the river",
+    "my sister visits tomorrow",
+)
+CHAT_ANSWERS = (
+    "Oh, hello! I was just reading by the window. How was your day?",
+    "Then sit with me for a while. I'll put the kettle on and we can just be quiet together.",
+    "Thank you! It smells of jasmine. I'll hold it with both hands while it's warm.",
+    "I like that sound. It makes the room feel smaller and safer, doesn't it?",
+    "The water is high after all this rain. Look, the ducks are hiding under the bridge.",
+    "How lovely! Are you going to show her the bakery on the corner? Their bread is the best in town.",
+    "It's getting late. Shall we head back before the streetlights come on?",
+)
+
+
+def _chat(replies: tuple[str, ...]) -> list[tuple[str, str]]:
+    turns = [("user", "hello, you are Mira, my friend from the village"), ("assistant", CHAT_ANSWERS[0])]
+    for reply, answer in zip(replies, CHAT_ANSWERS[1:], strict=False):
+        turns += [("user", reply), ("assistant", answer)]
+    return turns
+
+
+def test_statements_are_how_a_person_talks_when_they_state_things_all_along():
+    stated = rules_pairs(_chat(CHAT_REPLIES))
+    assert all("states-habit" in pair.signals for pair in stated if "states-problem" in pair.signals)
+    assert not [pair for pair in stated if pair.score >= DEFAULT_THRESHOLD], stated
+    # In a short exchange the same statements keep the prior: a problem stated once is still a pair's evidence.
+    few = rules_pairs(_chat(CHAT_REPLIES[:3]))
+    assert all("states-habit" not in pair.signals for pair in few)
+    assert any(pair.score >= DEFAULT_THRESHOLD for pair in few), few

@@ -173,7 +173,7 @@ def test_the_model_does_not_lift_an_answer_to_the_assistants_own_question():
     turns = [
         ("user", "Emails should go out in the background. How?"),
         ("assistant", "Which queue do you have available? Do you run more than one instance?"),
-        ("user", "We can't run Redis; only Postgres, on two instances."),
+        ("user", "We can't use Redis. Only Postgres, and two instances."),
         (
             "assistant",
             "A jobs table in Postgres, polled with SELECT ... FOR UPDATE SKIP LOCKED, serves both instances.",
