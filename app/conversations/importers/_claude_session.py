@@ -22,6 +22,11 @@ _INTERRUPTED = re.compile(r"\s*\[Request interrupted by user[^\]\n]*\]\s*")
 _COMMAND_STARTS = ("<command-name>", "<command-message>", "<command-args>")
 _COMMAND_NAME = re.compile(r"<command-name>(.*?)</command-name>", re.DOTALL)
 _COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.DOTALL)
+# What Claude Code sends the model in place of a tool's result when the person rejects the call and types why ("The
+# user doesn't want to proceed with this tool use. The tool use was rejected (...). To tell you how to proceed, the
+# user said:\n<their words>"): the words are the person's turn, typed in the permission prompt, and often pushback
+# on the answer that made the call (eleventh fetch: "YES BUT YOU MUST ALSO ENSURE ..." was hidden in a tool result).
+_REJECTED_SAYING = re.compile(r"The user doesn't want to proceed with this tool use\.[^\n]*?the user said:\n")
 _METADATA_KEYS = ("sessionId", "cwd", "gitBranch", "version")
 UNFINISHED = "session whose only answer was cut off (no words, or only a preamble before its last tool call)"
 
@@ -84,6 +89,7 @@ def _add_user(builder: TurnBuilder, record: Record) -> None:
     if type(content) is str:
         builder.user(_typed(content))
         return
+    said: list[str] = []  # what the person typed rejecting a call: their turn, after the record's results
     for block in content if type(content) is list else ():
         kind = block.get("type") if type(block) is dict else None
         if kind == "text":
@@ -91,9 +97,18 @@ def _add_user(builder: TurnBuilder, record: Record) -> None:
             if type(text) is str:
                 builder.user(_typed(text))
         elif kind == "tool_result" and (stored := response_block(block)) is not None:
+            output: str = stored["content"]
+            rejected = _REJECTED_SAYING.match(output)
+            if rejected is not None and output[rejected.end() :].strip():
+                said.append(output[rejected.end() :])
+                stored["content"] = output[
+                    : output.index(".") + 1
+                ]  # "The user doesn't want ... this tool use."
             builder.block(stored)
         elif kind in ("image", "document"):
             builder.dropped[kind] += 1
+    for text in said:
+        builder.user(text)
 
 
 # Queued prompts that are the harness's, not the person's: a background task's notification, a message

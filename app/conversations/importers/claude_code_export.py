@@ -62,6 +62,12 @@ _THINKING = re.compile(r"[✻✳✶✢✽] Thinking(?:…|\.\.\.)\s*$")
 _RULE = "═══"
 # The mark under words or a call the person stopped: 1.x and 2.0 wrote the first, 2.x also the second.
 _INTERRUPTED = ("Interrupted by user", "Interrupted · What should Claude do instead?")
+# A call the person rejected and said why (`⎿  Tool use rejected with user message: no loop, use tenacity`, wrapped
+# to the terminal's width): their words are their turn after the answer that made the call, as the session file
+# hands them to the model (eleventh fetch: "YES BUT YOU MUST ALSO ENSURE ..." was read as the call's output).
+_REJECTED_SAYING = "Tool use rejected with user message:"
+# The status lines that may follow it under a sub-agent's call (`+29 more tool uses (ctrl+o to expand)`).
+_TOOL_STATUS = re.compile(r"\+\d+ more tool uses?\b|Interrupted · ")
 # The prompt box, drawn after the last answer when the terminal was copied (`╭───╮`, `│ > what was typed │`,
 # `╰───╯`): what it holds was never sent.
 _BOX_TOP, _BOX_BOTTOM = "╭─", "╰─"
@@ -162,7 +168,11 @@ class ClaudeCodeExportImporter:
                 tool = _TOOL.match(text)
                 name, args = (tool[1].strip(), tool[2]) if tool else (text, "")
                 builder.block(tool_use(None, name, {"args": args} if args else {}))
-                builder.block(tool_result(None, results))
+                if results.startswith(_REJECTED_SAYING):
+                    builder.block(tool_result(None, "Tool use rejected.", True))
+                    builder.user(_rejection_words(results))
+                else:
+                    builder.block(tool_result(None, results))
         try:
             conversation = builder.conversation(filename.replace("\\", "/"), metadata=metadata)
         except BadRecord as exc:
@@ -181,6 +191,13 @@ class ClaudeCodeExportImporter:
 # of a line opens a line of its own, also after the spaces that padded a prompt or a call to the terminal's width
 # (`> /permissions     ⎿  (no content)`, eleventh fetch).
 _JOINED = re.compile(r"(?<=\S) +(?=⏺ |⎿ )")
+
+
+def _rejection_words(results: str) -> str:
+    """What the person typed rejecting a call: the rejection's lines up to the CLI's status lines, unwrapped."""
+    lines = results.removeprefix(_REJECTED_SAYING).splitlines()
+    end = next((at for at, line in enumerate(lines) if _TOOL_STATUS.match(line.strip())), len(lines))
+    return " ".join(line.strip() for line in lines[:end] if line.strip())
 
 
 def _unjoined(lines: list[str]) -> list[str]:

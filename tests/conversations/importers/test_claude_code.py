@@ -229,6 +229,54 @@ def test_answers_that_go_on_after_their_tool_results_are_whole() -> None:
     assert conversation.dropped == {}
 
 
+def test_what_the_person_typed_rejecting_a_call_is_their_turn() -> None:
+    """Claude Code hands the model the person's words in place of a rejected call's result ("To tell you how to
+    proceed, the user said:"): they are the person's turn after the answer that made the call, and the answer after
+    them its revision (before, they were a tool result inside one long answer)."""
+    rejected = (
+        "The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, "
+        "the new_string was NOT written to the file). To tell you how to proceed, the user said:\n"
+    )
+    data = jsonl(
+        user("u1", None, "Add a retry to the webhook sender", 1),
+        assistant("a1", "u1", text("I'll wrap the POST in a loop of five tries."), 2, message_id="m1"),
+        _tool("a2", "a1", "t1", "Edit", 3, message_id="m1"),
+        _result(
+            "r1", "a2", "t1", rejected + "no loop, we already depend on tenacity. use its decorator", 4, True
+        ),
+        assistant("a3", "r1", text("Right, tenacity is already a dependency: using @retry instead."), 5),
+        _tool("a4", "a3", "t2", "Edit", 6, message_id="m2"),
+        _result("r2", "a4", "t2", "The file sender.py has been updated.", 7),
+        assistant(
+            "a5", "r2", text("Done: @retry(stop=stop_after_attempt(5)) on send()."), 8, message_id="m3"
+        ),
+    )
+    conversation = parse_one("claude-code", data)
+    assert turns(conversation) == [
+        ("user", "Add a retry to the webhook sender"),
+        ("assistant", "I'll wrap the POST in a loop of five tries."),
+        ("user", "no loop, we already depend on tenacity. use its decorator"),
+        (
+            "assistant",
+            "Right, tenacity is already a dependency: using @retry instead.\n\n"
+            "Done: @retry(stop=stop_after_attempt(5)) on send().",
+        ),
+    ]
+    [call, result] = [block for block in conversation.turns[1].blocks or [] if block["type"] != "text"]
+    assert call["name"] == "Edit"
+    assert result["content"] == "The user doesn't want to proceed with this tool use."
+    assert result["is_error"] is True
+    # A rejection without words stays the answer's result: nothing the person said.
+    silent = jsonl(
+        user("u1", None, "Add a retry to the webhook sender", 1),
+        assistant("a1", "u1", text("I'll wrap the POST in a loop."), 2, message_id="m1"),
+        _tool("a2", "a1", "t1", "Edit", 3, message_id="m1"),
+        _result("r1", "a2", "t1", rejected, 4, True),
+        assistant("a3", "r1", text("Understood, leaving it as it is."), 5),
+    )
+    assert [role for role, _ in turns(parse_one("claude-code", silent))] == ["user", "assistant"]
+
+
 def attachment(uuid: str, parent: str, body: dict[str, Any], second: int) -> dict[str, Any]:
     """An `attachment` entry (Claude Code 2.1): in the thread's chain, with no `message`."""
     record = _entry("user", uuid, parent, "", second, attachment=body)

@@ -468,3 +468,34 @@ def test_stopped_words_with_a_parenthesis_are_no_tool_call() -> None:
     )
     assert chat.turns[1].blocks is None
     assert chat.dropped == {"interruption": 1}
+
+
+def test_what_the_person_typed_rejecting_a_call_is_their_turn() -> None:
+    """A call the person rejected with a message (`⎿  Tool use rejected with user message: ...`, wrapped to the
+    terminal's width; eleventh fetch): the message is the person's turn after the answer that made the call, the
+    answer after it a revision (before, it was read as the call's output, and the two answers one)."""
+    text = (
+        "❯ add a retry to the webhook sender\n\n"
+        "● I'll wrap the POST in a loop of five tries.\n\n"
+        "● Update(sender.py)\n"
+        "  ⎿  Tool use rejected with user message: no loop, we already depend on tenacity. use its decorator\n"
+        "     and keep the timeout\n\n"
+        "● Right, tenacity is already a dependency: using @retry with the timeout kept.\n\n"
+        "● Update(sender.py)\n"
+        "  ⎿  Updated sender.py with 3 additions\n\n"
+        "● Done.\n"
+    )
+    chat = _read(text)
+    assert [role for role, _ in turns(chat)] == ["user", "assistant", "user", "assistant"]
+    assert turns(chat)[2] == (
+        "user",
+        "no loop, we already depend on tenacity. use its decorator and keep the timeout",
+    )
+    assert chat.turns[1].blocks is not None
+    assert chat.turns[1].blocks[-1] == {
+        "type": "tool_result",
+        "tool_use_id": None,
+        "content": "Tool use rejected.",
+        "is_error": True,
+    }
+    assert turns(chat)[3][1].startswith("Right, tenacity is already a dependency")
