@@ -81,6 +81,30 @@ _STATES_PROBLEM = 1.3
 # is how they talk, not a problem they found (eleventh fetch: 37 false pairs in one Vietnamese bot's history, "chào
 # leon", "tôi bệnh"; four in a page built by edit requests).
 _HABIT_STATEMENT = 0.0
+# A statement with no word of trouble in it (no negation, "still", "only", "but", an error or a failure, in the
+# languages people write to assistants in): "have new line for author list", "질문의 정의", "me decís un chiste con mi
+# nombre", "지금 나는 ... 진행하려고 해" are requests or answers, not problems found (eleventh and twelfth fetches). It
+# earns a smaller prior.
+_PLAIN_STATEMENT = 0.5
+_TROUBLE_WORDS = re.compile(
+    r"\b(?:not|no|nope|nobody|nothing|never|none|nowhere|without|still|again|anymore|only|but|instead|yet|wrong"
+    r"|error|errors|fail|fails|failed|failing|broke|broken|missing|bug|crash|crashes|crashed|can't|cannot|won't"
+    r"|dont|doesnt|didnt|isnt|wasnt|cant|wont|shouldnt|wouldnt|couldnt|arent|havent|hasnt|aint"
+    # Spanish, Portuguese, French, Italian, German, Dutch, Swedish, Polish, Czech.
+    r"|nunca|nada|ni|sin|todavía|aún|sigue|pero|solo|sólo|não|nao|sem|ainda|continua|erro|mas|só|ne|pas|jamais"
+    r"|rien|sans|toujours|encore|erreur|mais|seulement|non|mai|niente|senza|ancora|errore|ma|nicht|kein|keine"
+    r"|keinen|nie|ohne|noch|fehler|aber|nur|niet|geen|nooit|zonder|fout|maar|alleen|inte|ingen|aldrig|utan"
+    r"|fortfarande|fel|men|bara|nie|nigdy|bez|wciąż|nadal|błąd|ale|tylko|není|nic|pořád|chyba|jen"
+    # Russian and Ukrainian, Turkish, Indonesian and Malay, Vietnamese, Hindi in Latin letters.
+    r"|не|нет|ни|без|ещё|еще|ошибка|ошибку|ошибки|но|только|ні|ще|помилка|але|değil|yok|hiç|hala|hâlâ|hata"
+    r"|ama|sadece|tidak|tak|belum|bukan|jangan|gak|nggak|enggak|masih|salah|kesalahan|tapi|hanya|không|chưa"
+    r"|đừng|chẳng|vẫn|lỗi|nhưng|chỉ|nahi|nahin|mat|galat|same"
+    # Danish and Norwegian, Finnish.
+    r"|nej|nei|ikke|ingen|aldri|uten|fortsatt|feil|kun|ei|ole|vielä|virhe|mutta|vain)\b|n't\b"
+    # Chinese, Japanese, Korean, Thai, Arabic, Hebrew: no word boundaries to rely on.
+    r"|[不没沒别別错錯]|还是|還是|仍然|问题|問題|失败|失敗|报错|報錯|ない|ません|なかった|違|まだ|エラー|だめ|ダメ"
+    r"|않|못|없|아니|아냐|아직|오류|에러|틀렸|안 |ไม่|ยัง|لا|ليس|لم|لن|بدون|خطأ|لكن|לא|אין"
+)
 _HABIT_MIN = 4
 # "add a login page", "read lab10task2": a request for new work says nothing against the answer before it.
 _ASKS_NEW_WORK = -0.8
@@ -680,7 +704,7 @@ def _score(
         and not _answers_question(answer, reply)
         and not _gives_what_was_asked(answer, reply)
     ):
-        z += statement
+        z += statement if _troubled(reply) else min(statement, _PLAIN_STATEMENT)
         signals.append("states-problem")
     revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
     if _DEFENDS in revised and _CONCEDES.match(revision) and _PARTLY.match(revision) is None:
@@ -1073,6 +1097,12 @@ def _scored_by_rules(
 
 # The reply's own evidence of pushback: the cue families and what the scorer adds for quotes and failing code.
 _REPLY_EVIDENCE = frozenset({cue.name for cue in PUSHBACK_CUES} | {"quotes-answer", "code-failure"})
+
+
+def _troubled(reply: str) -> bool:
+    """Whether a statement says something is wrong: a word of trouble, a number set against the answer's ("it's
+    1997", "we are 12"), or nothing but a code block (the prior fires on one only when it reads like an error)."""
+    return not reply or _TROUBLE_WORDS.search(reply) is not None or any(char.isdigit() for char in reply)
 
 
 def _bare_statement(signals: tuple[str, ...]) -> bool:

@@ -2578,9 +2578,9 @@ def test_a_commands_error_that_opens_with_its_name_is_no_request():
 # A companion bot's chat: the person talks in short statements all along ("hi again", "I'm tired", "I pet the cat").
 CHAT_REPLIES = (
     "hi again mira",
-    "i am tired today",
-    "i give you a cup of tea",
-    "the rain is loud tonight",
+    "i am not tired today",
+    "i give you a cup of tea but it is cold",
+    "the rain is still loud tonight",
     "we walk to the river",
     "my sister visits tomorrow",
 )
@@ -2610,3 +2610,20 @@ def test_statements_are_how_a_person_talks_when_they_state_things_all_along():
     few = rules_pairs(_chat(CHAT_REPLIES[:3]))
     assert all("states-habit" not in pair.signals for pair in few)
     assert any(pair.score >= DEFAULT_THRESHOLD for pair in few), few
+
+
+@pytest.mark.parametrize(
+    ("plain", "troubled"),
+    [
+        ("have new line for author list, venue, link", "the author list still runs into the venue"),
+        ("me decís un chiste con mi nombre", "el chiste sigue sin mi nombre"),
+        ("질문의 정의", "질문의 정의가 없어요"),
+        ("今天的天气", "还是报错"),
+    ],
+)
+def test_a_statement_without_a_word_of_trouble_earns_a_smaller_prior(plain, troubled):
+    plain_score, plain_signals = _scored(plain, REVISION)
+    troubled_score, troubled_signals = _scored(troubled, REVISION)
+    assert "states-problem" in plain_signals
+    assert "states-problem" in troubled_signals or troubled_score >= DEFAULT_THRESHOLD
+    assert plain_score < DEFAULT_THRESHOLD <= troubled_score

@@ -106,7 +106,8 @@ def test_the_model_lifts_a_real_correction_the_rules_scored_low():
 
 
 def test_the_model_lowers_a_first_request_after_a_greeting():
-    """A shop bot's greeting, then the person's first request (eighth fetch, Uzbek): the rules paired it."""
+    """A shop bot's greeting, then the person's first request (eighth fetch, Uzbek): the rules paired it until
+    heuristic-18 (a statement without a word of trouble earns a smaller prior); the model lowers it too."""
     turns = [
         ("user", "salom"),
         ("assistant", "Assalomu alaykum! Do'konimizga xush kelibsiz. Sizga qanday yordam bera olaman?"),
@@ -118,7 +119,8 @@ def test_the_model_lowers_a_first_request_after_a_greeting():
     ]
     [rules] = rules_pairs(turns)
     scored = detect_pairs(turns)
-    assert rules.score >= DEFAULT_THRESHOLD
+    assert "states-problem" in rules.signals
+    assert text_model().probability(turns[2][1], turns[3][1], turns[1][1]) < 0.5
     assert all(p.score < DEFAULT_THRESHOLD for p in scored)
 
 
