@@ -343,7 +343,7 @@ class Session:
             # the session before (its rejected plan tool), linked to an entry of that other file: no answer here.
             del turns[0]
             builder.dropped["result of an earlier session's tool call"] += 1
-        cut = drop_unfinished_exchange(turns, builder.dropped)
+        cut = not _stopped_after_work(turns) and drop_unfinished_exchange(turns, builder.dropped)
         if len({turn.role for turn in turns}) < 2:
             return Skipped(UNFINISHED) if cut else None
         metadata = _metadata(records)
@@ -370,6 +370,32 @@ class Session:
         if "ai-title" in self.titles:
             return self.titles["ai-title"]
         return prompt_title(first_user)
+
+
+# What Claude Code sends the model as the result of a call the person rejected in its permission prompt.
+_REJECTED = "The user doesn't want to proceed with this tool use."
+
+
+def _stopped_after_work(turns: list[ParsedTurn]) -> bool:
+    """Whether the session's only answer was stopped by the person rejecting a tool call after it had done work:
+    words written after a tool's result came back (twelfth fetch: "The error is on line 6 ..." after reading the
+    file, then an applied edit and a run, before the person rejected an `ls`). That answer is kept: a lone exchange
+    is in no pair, and what it found and did stands; in a longer session the cut answer is still left out."""
+    answers = [turn for turn in turns if turn.role == "assistant"]
+    if len(answers) != 1 or turns[-1] is not answers[0]:
+        return False
+    blocks = answers[0].blocks or []
+    results = [i for i, block in enumerate(blocks) if block.get("type") == "tool_result"]
+    if not results or not str(blocks[results[-1]].get("content")).startswith(_REJECTED):
+        return False
+    returned = False  # a tool's result came back (not an error) before this point
+    for block in blocks[: results[-1]]:
+        kind = block.get("type")
+        if kind == "tool_result" and not block.get("is_error"):
+            returned = True
+        elif kind == "text" and returned and str(block.get("text")).strip():
+            return True
+    return False
 
 
 def _only_results(turn: ParsedTurn) -> bool:

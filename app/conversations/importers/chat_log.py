@@ -9,12 +9,13 @@ fixture written by hand in the shape found):
 - an object holding one chat under one of those keys (or `conversation_history`) beside other fields, also
   `messages` written as an object keyed by number (`{"1": {...}, "2": {...}}`);
 - exchanges, each a prompt and its answer under the keys apps give them (`user` / `bot` or `ai`, `user_message` /
-  `bot_response`, `user_input` / `llm_response`, `question` / `answer`, `entry_text` / `reply`), in a JSON array,
-  JSON Lines or under a key: one chat in the file's order, split where a session key (`session_id`, `chat_id`,
-  ...) changes;
+  `bot_response` or `assistant_answer`, `user_input` / `llm_response`, `question` / `answer`, `entry_text` /
+  `reply`), in a JSON array, JSON Lines or under a key: one chat in the file's order, split where a session key
+  (`session_id`, `chat_id`, ...) changes;
 - messages whose speaker and text have other names: `sender`, `author` or `speaker` ("You", "User", "Me" the
-  person; "AI", "Bot", "Assistant", a model's or a persona's name the answer), `isUser` / `is_user`, the text in
-  `message` or `text`; a message marked deleted (`is_deleted`) is left out;
+  person; "AI", "Bot", "Assistant", a model's or a persona's name the answer), `isUser` / `is_user`, `direction`
+  (`inbound` the person's, `outbound` the bot's), the text in `message` or `text`; a message marked deleted
+  (`is_deleted`) is left out;
 - strings that open with the speaker's name (`"User: ..."`, `"Luna: ..."`; one exchange a string, `"私: ...\\n相手:
   ..."`): the name the person goes by (User, You, Me, Human, 私, 我, 用户, ...) is theirs, the other the answer's.
 
@@ -79,7 +80,10 @@ _PROMPT_KEYS = (
 )
 _ANSWER_KEYS = (
     "bot_response", "ai_response", "assistant_response", "llm_response", "model_response", "bot_reply", "ai_reply",
-    "assistant_reply", "bot", "ai", "assistant",
+    "assistant_reply",
+    # A support bot's RAG log (twelfth fetch): `{session_id, user_message, assistant_answer, route, rag_query, ...}`.
+    "assistant_answer",
+    "bot", "ai", "assistant",
     "answer", "reply", "response", "result", "output",
 )  # fmt: skip
 _EXCHANGES = tuple(
@@ -99,6 +103,9 @@ _PERSON = frozenset(
      "ユーザー", "사용자", "나", "usuario", "usuário", "utilisateur", "benutzer")
 )  # fmt: skip
 _SYSTEM = frozenset(("system", "developer"))
+# A messaging bot's store that says which way a message went, not who wrote it (a WhatsApp Business bot's
+# `{direction: inbound|outbound, text, type}`, twelfth fetch): what came in is the person's, what went out the bot's.
+_DIRECTIONS = {"inbound": "user", "incoming": "user", "outbound": "assistant", "outgoing": "assistant"}
 # A person answering on the business's side, where a bot hands a chat over (a classifieds auto-answer bot's
 # `manager`, ninth fetch): not the model's words, so no part of its answer; left out and counted.
 _OPERATOR = frozenset(("manager", "operator", "human_agent", "human_operator", "staff"))
@@ -151,6 +158,9 @@ def message(item: Any) -> tuple[str, str] | None:
     for key in _SPEAKER_KEYS:
         if type(item.get(key)) is str and item[key]:
             return _speaker_role(item[key]), text
+    direction = item.get("direction")
+    if type(direction) is str and direction.lower() in _DIRECTIONS:
+        return _DIRECTIONS[direction.lower()], text
     return None
 
 

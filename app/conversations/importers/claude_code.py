@@ -31,7 +31,8 @@ A session whose last answer is unfinished loses that exchange (prompt and answer
 `unfinished answer`): an answer without words (only a tool call the person rejected), or one that stops at a
 tool call or its result, where the session ended or the person stopped it before the text it was going to
 end with. Earlier answers are whole (text, tool calls, results, more text) and stay; a session with no other
-answer is skipped with that reason.
+answer is skipped with that reason, unless the person stopped that answer by rejecting a call after it had said
+something about a tool's result (it found and did things; a lone exchange is in no pair): then it is kept.
 
 Title: a `custom-title` record, else a `summary` whose `leafUuid` is on the conversation's path, else an
 `ai-title`, else the first user text cut to 80 characters.

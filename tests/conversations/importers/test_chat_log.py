@@ -514,3 +514,69 @@ def test_a_terminal_clients_store_of_question_and_answer_contexts() -> None:
     assert errors == []
     assert [len(chat.turns) for chat in chats] == [4, 2]
     assert turns(chats[0])[2] == ("user", "that also matches 3 in a3b, I need whole numbers")
+
+
+def test_a_support_bots_log_with_the_answer_under_assistant_answer() -> None:
+    """A travel support bot's RAG log (twelfth fetch: matched no format): one exchange a line, the answer under
+    `assistant_answer`, the session under `session_id`, its routing fields beside them."""
+
+    def line(session: str, prompt: str, answer: str, route: str) -> dict[str, Any]:
+        return {"created_at": "2026-08-10T16:30:58+00:00", "session_id": session, "user_id": None,
+                "user_message": prompt, "assistant_answer": answer, "language": "en", "route": route,
+                "rag_query": prompt.upper(), "detected_destinations": [], "detected_intent": None}  # fmt: skip
+
+    data = b"".join(
+        _json(record) + b"\n"
+        for record in (
+            line("SES-1", "hello", "Hi! I can help with hotels and parks.", "greeting"),
+            line("9a1e-77", "plan my Hanoi trip", "I can only help with our resorts.", "out_of_scope"),
+            line("9a1e-77", "which resort is in Hanoi?", "The Ocean City resort.", "rag"),
+        )
+    )
+    assert detect_format(data, "chat_history.jsonl") == "chat-log"
+    chats, errors = parse("chat-log", data, "chat_history.jsonl")
+    assert errors == []
+    assert [chat.external_id for chat in chats] == ["chat_history.jsonl:SES-1", "chat_history.jsonl:9a1e-77"]
+    assert turns(chats[0]) == [("user", "hello"), ("assistant", "Hi! I can help with hotels and parks.")]
+    assert turns(chats[1]) == [
+        ("user", "plan my Hanoi trip"),
+        ("assistant", "I can only help with our resorts."),
+        ("user", "which resort is in Hanoi?"),
+        ("assistant", "The Ocean City resort."),
+    ]
+    assert all(chat.dropped == {} for chat in chats)
+
+
+def test_a_messaging_bots_store_whose_messages_say_their_direction() -> None:
+    """A WhatsApp Business bot's store keyed by phone number (twelfth fetch: matched no format): messages say
+    `direction` (`inbound` from the person, `outbound` from the bot), not a role."""
+    data = _json(
+        {
+            "5730012345": {
+                "messages": [
+                    {
+                        "direction": "inbound",
+                        "text": "Hola, quiero un préstamo",
+                        "type": "text",
+                        "timestamp": "2026-03-05T10:16:06",
+                    },
+                    {
+                        "direction": "outbound",
+                        "text": "¿Aceptas nuestra política de datos? [Botones: Sí, No]",
+                        "type": "interactive",
+                        "timestamp": "2026-03-05T10:16:08",
+                    },
+                ],
+                "status": "bot",
+                "updated_at": "2026-03-05T10:16:08",
+            }
+        }
+    )
+    assert detect_format(data, "conversations.json") == "chat-log"
+    chat = parse_one("chat-log", data, "conversations.json")
+    assert (chat.external_id, chat.title) == ("conversations.json:5730012345", "Hola, quiero un préstamo")
+    assert turns(chat) == [
+        ("user", "Hola, quiero un préstamo"),
+        ("assistant", "¿Aceptas nuestra política de datos? [Botones: Sí, No]"),
+    ]
+    assert chat.dropped == {}

@@ -229,6 +229,59 @@ def test_answers_that_go_on_after_their_tool_results_are_whole() -> None:
     assert conversation.dropped == {}
 
 
+def test_a_lone_answer_that_did_work_before_the_person_rejected_a_call_is_kept() -> None:
+    """Twelfth fetch: a session refused as cut off although its only answer had read the file, said what was wrong,
+    edited it and run a check before the person rejected a last `ls`: kept whole, the rejection's result with it. An
+    answer rejected before any word came after a tool's result still has nothing to keep."""
+    rejected = (
+        "The user doesn't want to proceed with this tool use. The tool use was rejected (eg. if it was a file edit, "
+        "the new_string was NOT written to the file)"
+    )
+    answer = [
+        assistant("a1", "u1", text("Let me read the Makefile."), 2, message_id="m1"),
+        _tool("a2", "a1", "t1", "Read", 3, message_id="m1"),
+        _result("r1", "a2", "t1", "all:\n\tgcc main.c -o app -lm -lm", 4),
+        assistant("a3", "r1", text("Line 2 links libm twice; dropping the second -lm."), 5, message_id="m2"),
+        _tool("a4", "a3", "t2", "Edit", 6, message_id="m2"),
+        _result("r2", "a4", "t2", "The file Makefile has been updated.", 7),
+        _tool("a5", "r2", "t3", "Bash", 8, message_id="m3"),
+        _result("r3", "a5", "t3", "make: cannot write app: Permission denied", 9, error=True),
+        assistant("a6", "r3", text("The output file is read-only. Let me check it."), 10, message_id="m4"),
+        _tool("a7", "a6", "t4", "Bash", 11, message_id="m4"),
+        _result("r4", "a7", "t4", rejected, 12, error=True),
+        user("i1", "r4", [text("[Request interrupted by user for tool use]")], 13),
+    ]
+    conversation = parse_one("claude-code", jsonl(user("u1", None, "fix the build", 1), *answer))
+    assert turns(conversation) == [
+        ("user", "fix the build"),
+        (
+            "assistant",
+            "Let me read the Makefile.\n\nLine 2 links libm twice; dropping the second -lm.\n\n"
+            "The output file is read-only. Let me check it.",
+        ),
+    ]
+    blocks = conversation.turns[1].blocks or []
+    assert [block["type"] for block in blocks] == ["text", "tool_use", "tool_result", "text", "tool_use",
+        "tool_result", "tool_use", "tool_result", "text", "tool_use", "tool_result"]  # fmt: skip
+    assert (blocks[-1]["content"], blocks[-1]["is_error"]) == (rejected, True)
+    assert conversation.dropped == {}
+    # The same answer after an earlier exchange could be a pair's revision: still left out with its prompt.
+    earlier = [
+        user("u0", None, "what does the build do", 0),
+        assistant("a0", "u0", text("It compiles main.c into app."), 0),
+        user("u1", "a0", "fix the build", 1),
+    ]
+    assert parse_one("claude-code", jsonl(*earlier, *answer)).dropped == {"unfinished answer": 1}
+    # Rejected after the first result without a word about it: nothing to keep.
+    bare = jsonl(
+        user("u1", None, "fix the build", 1),
+        *answer[:3],
+        _tool("a5", "r1", "t3", "Bash", 5),
+        _result("r4", "a5", "t3", rejected, 6, error=True),
+    )
+    assert list(get_importer("claude-code").parse(io.BytesIO(bare), "s.jsonl")) == [Skipped(UNFINISHED)]
+
+
 def test_what_the_person_typed_rejecting_a_call_is_their_turn() -> None:
     """Claude Code hands the model the person's words in place of a rejected call's result ("To tell you how to
     proceed, the user said:"): they are the person's turn after the answer that made the call, and the answer after
