@@ -5,7 +5,9 @@ Lines starting `#### ` are what the person typed (a multi-line prompt repeats th
 context of the next prompt; everything else is the model's answer. aider ends lines with two spaces (a
 Markdown line break); they are trimmed. In-chat commands (`/add`, `/run`, `/copy-context`, …) are not
 prompts and are left out, except `/ask`, `/code` and `/architect`, whose argument is the prompt (newer versions log
-that prompt once more, as a `#### ` line of its own, before the answer: it is read once).
+that prompt once more, as a `#### ` line of its own, before the answer: it is read once); what `/git` printed runs
+to the next prompt. A `#### ` line in an answer is the model's heading (`#### main.py`), not a prompt: aider ends
+what the person typed with two spaces and, after answer text, writes two blank lines before it.
 Sessions in which nobody got an answer (a banner, then Ctrl-C) yield nothing.
 
 aider writes each output message as one `> ` line ending in two spaces; a message of several lines (a failed
@@ -45,7 +47,15 @@ _THINKING = re.compile(
     re.DOTALL | re.MULTILINE,
 )
 _PROMPT_COMMANDS = re.compile(r"^/(?:ask|code|architect)\s+", re.IGNORECASE)
+# `/git …`: aider runs git and prints what it printed (the `> ` marker on its first line only); the model is not
+# asked, so all up to the next prompt is that output, even where the file lost the two spaces that end it.
+_GIT_COMMAND = re.compile(r"^/git(?:\s|$)")
 _NAME = ".aider.chat.history.md"
+
+
+def is_history(head: bytes) -> bool:
+    """Whether a file opens as aider's chat history does, whatever its name."""
+    return head.lstrip().startswith(b"# aider chat started at ")
 
 
 def _sessions(lines: list[str]) -> Iterator[tuple[int, str, list[str]]]:
@@ -73,6 +83,14 @@ def _ends_message(raw: str) -> bool:
     The lines of a shell command it suggests are padded to one width with spaces (a real history): more than two
     is that padding, not the end."""
     return raw.endswith("  ") and not raw.endswith("   ")
+
+
+def _typed_after_answer(raw: str, blanks: int, spaced: bool) -> bool:
+    """Whether a `####` line right after answer text is what the person typed, not the model's own heading. In a file
+    that kept aider's trailing spaces, a prompt ends in two; where they were lost (twelfth fetch: `#### main.py` over
+    each file, `#### Example:`), aider's blank line after an answer and its own before a prompt make two blank lines
+    (a heading in an answer has one)."""
+    return raw.endswith("  ") if spaced else blanks >= 2
 
 
 def _answer(builder: TurnBuilder, text: str) -> None:
@@ -103,9 +121,11 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
     fence = ""
     relogged = ""  # the prompt of an `/ask`, which newer versions log once more as it is sent
     answering = False  # the last line that was not blank belongs to the answer
+    blanks = 0  # blank lines right before this one
+    git_output = False  # after a `/git` command: its output, up to the next prompt
 
     def flush_prompt() -> None:
-        nonlocal relogged
+        nonlocal relogged, git_output
         text = "\n".join(prompt).strip()
         prompt.clear()
         if not text:
@@ -114,6 +134,7 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
             command = _PROMPT_COMMANDS.match(text)
             if command is None:
                 builder.dropped["aider command"] += 1
+                git_output = _GIT_COMMAND.match(text) is not None
                 return
             text = text[command.end() :]
             relogged = text
@@ -134,6 +155,9 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
 
     for raw in body:
         line = raw.rstrip()
+        after_blanks, blanks = blanks, (0 if line else blanks + 1)
+        if line.startswith("####"):
+            git_output = False
         if continued and not line.startswith("####"):
             output.append(line)
             continued = not _ends_message(raw)
@@ -148,10 +172,8 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
             if closes(line, fence):
                 fence = ""
             continue
-        if line.startswith("####") and multiline and answering and not raw.endswith("  "):
-            # `#### Step 1: Create Admin Layout` inside an answer: the model's heading. What the person typed ends
-            # in aider's two spaces in a file that kept them.
-            answer.append(line)
+        if line.startswith("####") and answering and not _typed_after_answer(raw, after_blanks, multiline):
+            answer.append(line)  # `#### Step 1: Create Admin Layout` inside an answer: the model's heading
             continue
         if line.strip():
             answering = False
@@ -166,6 +188,9 @@ def _conversation(body: list[str], filename: str, start: int, stamp: str) -> Par
             prompt.append(typed)
             continue
         flush_prompt()
+        if git_output:
+            output.append(line[2:] if line.startswith("> ") else line)
+            continue
         if _is_output(line):
             output.append(line[2:] if line.startswith("> ") else line[1:])
             continued = multiline and line.startswith("> ") and not _ends_message(raw)
@@ -197,7 +222,7 @@ class AiderImporter:
     def sniff(self, head: bytes, filename: str) -> bool:
         if filename.replace("\\", "/").rsplit("/", 1)[-1] == _NAME:
             return True
-        return head.lstrip().startswith(b"# aider chat started at ")
+        return is_history(head)
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         lines = read_text(stream).splitlines()

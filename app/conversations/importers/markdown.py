@@ -35,6 +35,7 @@ from ._fences import FENCE, closes, opens
 from ._json import BOM, BadRecord, decode, json_or_text
 from ._records import first_byte, read_text
 from ._turns import TurnBuilder, response_block, tool_result, tool_use, without_citation_cards
+from .aider import is_history as is_aider_history
 from .base import ParseResult, RecordError, Skipped
 from .cline_export import is_export
 from .copilot_share import is_share
@@ -69,6 +70,10 @@ _SPEAKERS = {
     "mistral": "assistant",
     "le chat": "assistant",
     "meta ai": "assistant",
+    # SaveMyChatbot's export of a Perplexity thread (`## User` / `## AI answer`, `## Pro answer` for Perplexity Pro;
+    # twelfth fetch: matched no format).
+    "ai answer": "assistant",
+    "pro answer": "assistant",
     # `## Q:` / `## A:`, each message quoted below (`> ...`), as a ChatGPT exporter wrote a real transcript.
     "q": "user",
     "a": "assistant",
@@ -118,8 +123,9 @@ _HEADING = re.compile(
     # also in italics (the claude-export extension's `## 🧑 human _(Aug 25, 2024, 02:16 PM)_`).
     r"(?:[^\w\s#]{1,8}[ \t]*)?"
     r"(?:(?:\([^()\n]{1,60}\)|\[[^\[\]\n]{1,60}\]|_\([^()\n]{1,60}\)_)[ \t]*)?"
-    # Or the time after a dash: `### 2. assistant — 2026-03-18T06:28:09.153700Z` (a converter of Claude.ai's export).
-    r"(?:[\u2014\u2013-][ \t]*\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?[ \t]*)?:?[ \t]*$"
+    # Or the time after a dash: `### 2. assistant — 2026-03-18T06:28:09.153700Z` (a converter of Claude.ai's export),
+    # or a bar: `### User | 2026-05-13T13:04:42.531Z` (a chat-archive tool's Claude Code sessions, twelfth fetch).
+    r"(?:[\u2014\u2013|-][ \t]*\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?[ \t]*)?:?[ \t]*$"
 )
 # A heading that says the speaker's role in brackets after a label of its own (a converter's `### Entrada (user)` /
 # `### Salida (assistant)`).
@@ -288,6 +294,10 @@ _PREFIX = re.compile(
     r"|Utilisateur|Usuario|Usuário|Benutzer|Nutzer|Utente|Пользователь|Asistente|Assistente|Assistent|Ассистент)"
     r"(?:\*\*)?[ \t]*:(?:\*\*)?(?:(?<=\*\*):)?[ \t]*"
 )
+# A speaker's name alone on its line, the message on the lines below: `Me:` (the person, bare only so), or a label
+# quoted along with the message under it (`> ChatGPT:`) where the file writes it unquoted too (twelfth fetch: a
+# hand-saved ChatGPT log, `Me:` / `ChatGPT:` and each message `> `-quoted, matched no format).
+_LABEL_ONLY = re.compile(r"(>[ \t]?)?(Me|User|Human|Assistant|ChatGPT|Claude|AI)[ \t]*:[ \t]*$")
 # Names only taken with emphasis around them, as exporters write them (`**You:**`, `_Prompt_:`): bare, they are
 # too common at the start of a line of an answer.
 _EMPHASIZED = re.compile(
@@ -382,6 +392,19 @@ _ARTIFACT_NOTE = re.compile(
     r"mobile\.[ \t]*(?:\n```[ \t]*$)?\n?",
     re.MULTILINE,
 )
+# The card Claude's page shows where an answer made an artifact, as exporters of the page keep it in the answer's text
+# (twelfth fetch: `## Response:` answers holding "Modern Vending Machine GUI Application", a blank line, "Click to open
+# code"): the artifact's title, `Edited` when the answer changed it, the button. The artifact is not in the file.
+_ARTIFACT_CARD = re.compile(
+    r"^[ \t]*\S[^\n]{0,150}\n(?:[ \t]*\n)?(?:[ \t]*Edited[ \t]*\n(?:[ \t]*\n)?)?"
+    r"[ \t]*Click to open (?:code|component|document|website|diagram|image)[ \t]*(?:\n(?:[ \t]*\n)*|\Z)",
+    re.MULTILINE,
+)
+# The old ChatGPT page's code block header, the language's name and its `Copy code` button, kept as the code's first
+# lines by exporters of that page (twelfth fetch: AIPRM's export, "```css", "css", "Copy code", then the code).
+_FENCE_COPY_CODE = re.compile(
+    r"^([ \t]*```[^\n`]*\n)[ \t]*[\w#+.-]{1,30}[ \t]*\n?[ \t]*Copy code[ \t]*\n", re.MULTILINE
+)
 # ChatGPT Exporter's stand-in for a message it cannot write (eleventh fetch: a web search's steps, two or three
 # `\[Unsupported Content]` paragraphs opening an answer): no words of the answer.
 _UNSUPPORTED = re.compile(r"^[ \t]*\\?\[Unsupported Content\\?\][ \t]*(?:\n|\Z)", re.MULTILINE)
@@ -441,6 +464,11 @@ _TOOL_OUTPUT = re.compile(
     r"|\*\*Tool (?:output|result)s?:?\*\*:?[ \t]*\n(.*))\s*",
     re.DOTALL | re.IGNORECASE,
 )
+
+# A chat-archive tool's Claude Code sessions (twelfth fetch): each tool call an assistant section of its own,
+# `[tool_use: Read]`, and each result a `### User` section whose body opens `[tool_result] `.
+_ARCHIVE_CALL = re.compile(r"[ \t]*\[tool_use: ([^\]\n]{1,80})\][ \t]*$")
+_ARCHIVE_RESULT = "[tool_result]"
 
 
 def _unfenced(text: str) -> str:
@@ -513,6 +541,7 @@ def _markers(lines: list[str]) -> list[Marker]:
     named_others: list[tuple[int, str, str]] = []
     plain_others: list[tuple[int, str, str]] = []
     gpt_said = any(line.endswith("said:") and _SAID.match(line) for line in lines)
+    bare_labels = {label[2] for line in lines if (label := _LABEL_ONLY.match(line)) and not label[1]}
     page = _page_sides(lines)
     for index, line in enumerate(lines):
         if fence:
@@ -576,6 +605,10 @@ def _markers(lines: list[str]) -> list[Marker]:
             role = _callout_role(callout.group(1).lower())
             if role is not None:
                 markers.append((index, role, True, _QUOTED_BODY))
+            continue
+        label = _LABEL_ONLY.match(line) if line.startswith((">", "Me")) else None
+        if label is not None and (label[2] == "Me" if not label[1] else label[2] in bare_labels):
+            markers.append((index, _SPEAKERS[label[2].lower()], False, ""))
             continue
         prefix = _PREFIX.match(line) or _EMPHASIZED.match(line)
         if prefix is None and line.startswith("#") and (lead := _HEADING_LEAD.match(line)) is not None:
@@ -718,6 +751,8 @@ def _page_copy(
     if role != "assistant":
         return _without_canvas_chip(_without_edit_box(section, builder), canvas, builder)
     lines = list(section)
+    if last and (written := _canvas_being_written(lines, builder)) is not None:
+        return written
     disclaimer = next((at for at, line in enumerate(lines) if _DISCLAIMER.match(line)), None)
     if disclaimer is not None and (len(lines) - disclaimer <= 12 or _below_message_box(lines, disclaimer)):
         # The page ends there (what a copy holds after the message box is not the answer: a French one had
@@ -766,6 +801,34 @@ def _page_copy(
         copied = False
         kept.append(line)
     return kept
+
+
+# The button over an answer ChatGPT is still writing into a canvas, and the notice at the copy's end.
+_CANVAS_WRITING = re.compile(r"[ \t]*Answer in chat instead[ \t]*$")
+_STILL_GENERATING = re.compile(r"[ \t]*ChatGPT is still generating a response\.*[ \t]*$")
+
+
+def _canvas_being_written(lines: list[str], builder: TurnBuilder) -> list[str] | None:
+    """The last answer of a copy taken while ChatGPT wrote it into a canvas (twelfth fetch): the page's "Answer in
+    chat instead" button, the message box, the disclaimer, the canvas's title and its editor's line numbers (`1`,
+    `2`, ...) come before the canvas's text, the answer; they and the notice "ChatGPT is still generating a
+    response..." after it are page text, counted. None for any other answer."""
+    filled = [at for at, line in enumerate(lines) if line.strip()]
+    if not filled or _CANVAS_WRITING.match(lines[filled[0]]) is None:
+        return None
+    numbers = next((at for at in filled if lines[at].strip() == "1"), None)
+    if numbers is None:
+        return None
+    start = numbers
+    while start < len(lines) and lines[start].strip() == str(start - numbers + 1):
+        start += 1
+    end = len(lines)
+    while end > start and (not lines[end - 1].strip() or _STILL_GENERATING.match(lines[end - 1])):
+        if lines[end - 1].strip():
+            builder.dropped["page text"] += 1
+        end -= 1
+    builder.dropped["page text"] += 1
+    return lines[start:end]
 
 
 _FILE_INPUT = re.compile(rf"[ \t]*{_NO_FILE}")
@@ -982,11 +1045,12 @@ def _callout_role(kind: str) -> str | None:
 
 
 def _quoted_layout(lines: list[str], markers: list[Marker]) -> bool:
-    """Whether the exporter quotes every message below its heading: nine in ten of them, two at least."""
+    """Whether the exporter quotes every message below its heading (or its label alone on a line): nine in ten of
+    them, two at least."""
     sections = [
         lines[index + 1 : markers[n + 1][0] if n + 1 < len(markers) else len(lines)]
-        for n, (index, _, heading, _) in enumerate(markers)
-        if heading
+        for n, (index, _, heading, rest) in enumerate(markers)
+        if heading or not rest
     ]
     return len(sections) >= 2 and sum(map(_all_quoted, sections)) * 10 >= len(sections) * 9
 
@@ -1101,6 +1165,23 @@ def _add_with_tools(builder: TurnBuilder, role: str, text: str) -> None:
         else:
             builder.block(tool_result(tool.group("result_id") or tool.group("results_id"), payload))
     _add_prose(builder, role, _body(prose))
+
+
+def _add_archive_calls(builder: TurnBuilder, text: str) -> None:
+    """An answer's section holding a chat-archive tool's `[tool_use: Name]` lines: each a tool call in its place,
+    the words around them the answer's."""
+    prose: list[str] = []
+    for line in text.split("\n"):
+        call = _ARCHIVE_CALL.match(line)
+        if call is None:
+            prose.append(line)
+            continue
+        if _body(prose):
+            _add_answer(builder, _body(prose))
+        prose = []
+        builder.block(tool_use(None, call.group(1).strip(), None))
+    if _body(prose):
+        _add_answer(builder, _body(prose))
 
 
 def _add_prose(builder: TurnBuilder, role: str, text: str) -> None:
@@ -1476,6 +1557,8 @@ class MarkdownImporter:
             return False  # OpenCode's `/export`: its own reader's
         if is_share(head):
             return False  # Copilot CLI's `/share`: its own reader's
+        if is_aider_history(head):
+            return False  # aider's chat history saved as `.md` (twelfth fetch: its model wrote `### User:`): aider's
         if _CHATGPT_MD_RULE in head and _CHATGPT_MD_ROLE.search(head.decode(errors="ignore")) is not None:
             return True  # the Obsidian ChatGPT MD plugin's note (see `parse`)
         if b"```ys_think" in head and len(_YS_THINK.findall(head.decode(errors="ignore"))) == 1:
@@ -1575,7 +1658,7 @@ class MarkdownImporter:
             section = lines[index + 1 : end]
             if rest == _QUOTED_BODY:
                 section = _quoted(section)
-            elif heading and quoted_layout and _all_quoted(section):
+            elif (heading or not rest) and quoted_layout and _all_quoted(section):
                 # Every message quoted (`## Q:` then `> ...` lines, a ChatGPT exporter's): the quote marks are the
                 # exporter's layout, not the message's.
                 section = [
@@ -1630,6 +1713,13 @@ class MarkdownImporter:
                 # Claude Exporter writes this in a code block where an artifact was: the artifact is not exported.
                 text, artifacts = _ARTIFACT_NOTE.subn("", text)
                 builder.dropped["artifact not exported"] += artifacts
+            if role == "assistant" and "Click to open " in text:
+                text, cards = _ARTIFACT_CARD.subn("", text)
+                text = text.strip()
+                builder.dropped["artifact not exported"] += cards
+            if role == "assistant" and "Copy code" in text:
+                text, buttons = _FENCE_COPY_CODE.subn(r"\1", text)
+                builder.dropped["page text"] += buttons
             if heading and text.startswith("{'content_type': '"):
                 # The same converter writes an image's part as Python's repr of it, a line above the words.
                 text, media = _ASSET_POINTER.subn("", text)
@@ -1646,6 +1736,10 @@ class MarkdownImporter:
                 # A converter of Claude Code's sessions writes each tool result as the person's record, folded
                 # (`### Human`, then `<details><summary>Tool output</summary>`, ninth fetch): the answer's work.
                 builder.block(tool_result(None, _unfenced(output[1] if output[1] is not None else output[2])))
+            elif role == "user" and builder.last_role == "assistant" and text.startswith(_ARCHIVE_RESULT):
+                builder.block(tool_result(None, text[len(_ARCHIVE_RESULT) :].strip()))
+            elif role == "assistant" and "[tool_use: " in text:
+                _add_archive_calls(builder, text)
             elif blocks is not None:
                 _add_blocks(builder, role, blocks)
             elif tools and role in ("user", "assistant"):

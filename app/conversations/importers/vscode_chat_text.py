@@ -11,7 +11,8 @@ lines), `Read [](file:///...)` (with `, lines 10 to 40`), `Read changed files in
 File"` (the empty code block the copy writes for the edit is left out), the todo list's `Created 6 todos`,
 `Starting: *...* (1/6)`, `Completed: *...* (1/6)`, and a test run's `45/45 tests passed (100%)`. Its notices
 (`Made changes.`, `Optimizing tool selection...`, `Summarized conversation history`, `Discovering tests...`) are left
-out and counted as dropped. The file is one conversation; the first request is its title.
+out and counted as dropped. The file is one conversation; the first request is its title. Text pasted above the
+first request (the request right above the first response then names the person) is left out, counted.
 """
 
 from __future__ import annotations
@@ -58,8 +59,26 @@ def _person(lines: list[str]) -> str | None:
     first = next((line for line in lines if line.strip()), "")
     match = _PERSON.match(first)
     if match is None or first.startswith(_ASSISTANT):
-        return None
+        return _person_above_first_response(lines)
     return match.group(1)
+
+
+def _person_above_first_response(lines: list[str]) -> str | None:
+    """The name opening the last message (after a blank line, outside code blocks) above the first response, in a
+    copy with other text pasted above its first request (twelfth fetch: a README, the earlier answer the request
+    calls "this", above the copied chat, which matched no format); None when no response follows such a line."""
+    fence, name, previous = "", None, ""
+    for line in lines:
+        if fence:
+            fence = "" if closes(line, fence) else fence
+        elif line.startswith(_ASSISTANT):
+            return name
+        elif (
+            not (fence := opens(line)) and not previous.strip() and (match := _PERSON.match(line)) is not None
+        ):
+            name = match.group(1)
+        previous = line
+    return None
 
 
 class VscodeChatTextImporter:
@@ -95,6 +114,10 @@ class VscodeChatTextImporter:
                 continue
             body.append(line)
         _add(builder, role, body)
+        first = next((at for at, line in enumerate(lines) if line.startswith(opener)), 0)
+        if any(line.strip() for line in lines[:first]):
+            # What was pasted above the first request has no speaker: left out, counted.
+            builder.dropped["text before the first request"] += 1
         yield copied_chat(
             builder,
             filename,

@@ -143,3 +143,81 @@ def test_the_page_copied_in_german_with_an_unsent_draft_under_the_last_answer() 
         ("assistant", "Ich lese erst die Datei.\n\nSCORE: 78%. Zwei Quellen fehlen."),
     ]
     assert chat.dropped == {"page text": 3, "unsent draft": 1}
+
+
+def test_the_page_before_its_labels_copied_whole() -> None:
+    """Claude.ai's page of 2024-25 copied whole (twelfth fetch: matched no format): no line names a speaker; the
+    person's initials stand above each of their messages, `Edit` under it, `Retry` under each answer. The sidebar,
+    the artifacts' cards, the disclaimer, the model's name and the open artifact's panel are no part of a turn."""
+    page = (
+        "\n\nStart new chat\nProjects\nChats\nRecents\nView all\nProfessional plan\n\nJD\njane.doe@example.org\n\n"
+        "Planning a Recipe Website\nJD\nI want a small recipe site to show in my portfolio, what should it have?\n"
+        "Edit\nA recipe site can show search, filtering and a clean layout. Here is a plan.\n"
+        "Core Features\nSearch by ingredient\nSave favourites\n\nRecipe Site README.md\nTap to open\n"
+        "Next, the page that lists the recipes:\n\nRecipe List Component\nTap to open\n\n\n\nRetry\nJD\ncontinue\n"
+        "Edit\nHere is the detail page with the ingredients and the steps:\n\nRecipe List Component\nEdited\n"
+        "Tap to open\nThat completes the pages.\n\n\n\nRetry\nJD\nhow do I put it on GitHub? I never did that\nEdit\n"
+        "Step 1: create a repository named recipes.\nStep 2: upload the files.\nWant more detail on any step?\n\n\n\n"
+        "Retry\nClaude can make mistakes.\nPlease double-check responses.\n\n\n\n\n3.7 Sonnet\n\nChoose style\n\n"
+        "Recipe List Component\n\nexport function RecipeList({ recipes }) {\n  return recipes.map(r => r.name);\n}\n"
+    )
+    assert detect_format(page.encode(), "portfolio.txt") == "claude-page"
+    assert detect_format(page.encode(), "portfolio.md") == "claude-page"
+    chat = parse_one("claude-page", page.encode(), "portfolio.txt")
+    assert chat.title == "Planning a Recipe Website"
+    assert turns(chat) == [
+        ("user", "I want a small recipe site to show in my portfolio, what should it have?"),
+        (
+            "assistant",
+            "A recipe site can show search, filtering and a clean layout. Here is a plan.\nCore Features\nSearch by "
+            "ingredient\nSave favourites\n\nNext, the page that lists the recipes:",
+        ),
+        ("user", "continue"),
+        (
+            "assistant",
+            "Here is the detail page with the ingredients and the steps:\n\nThat completes the pages.",
+        ),
+        ("user", "how do I put it on GitHub? I never did that"),
+        (
+            "assistant",
+            "Step 1: create a repository named recipes.\nStep 2: upload the files.\nWant more detail on any step?",
+        ),
+    ]
+    # The sidebar before the first message; the footer with the model's name and the artifact's panel; 3 cards.
+    assert chat.dropped == {"page text": 2, "artifact not copied": 3}
+    assert chat.metadata == {"exporter": "claude-page-copy"}
+    found = prepare(chat).found_pairs or []
+    assert [(p.rejected, p.pushback, p.chosen) for p in found if p.detected and p.detected.score >= 0.5] == []
+
+
+def test_the_page_before_its_labels_with_a_pasted_file_and_code_blocks() -> None:
+    """The same page with one-letter initials shown twice in the sidebar, a text pasted as a file above the first
+    message, a code block's `Copy` button, a line `Retry` of an answer's own, and a draft left in the message box."""
+    page = (
+        "\n\nStart new chat\nProjects\nStarred\nRecents\nView all\nFree plan\n\nR\nr.lopez@example.com\nR\n\n\n"
+        "Seed a Test User\n\n1\n\nShare\n\nfrom django.core.management.base import BaseCommand class Command(Base\n"
+        "pasted\nR\nadd a test user to this reset command\n\nEdit\nI'll add a step that creates the user:\n\n\n"
+        "Untitled\nClick to open code\nRun it with:\n\nbash\n\nCopy\npython manage.py reset_db\n"
+        "If it fails, the last line says\nRetry\nand you can run it again.\n\n\n\nRetry\nR\n"
+        "it says the user already exists\n\nEdit\nThen check first:\n\nUntitled\nEdited\nClick to open code\n"
+        "Now it skips a user that exists.\n\n\n\nRetry\nClaude can make mistakes. Please double-check responses.\n\n"
+        "thanks\n\nNo file chosen\n\n\n3.5 Haiku\n\nChoose style\n\nUntitled\n\nUser.objects.get_or_create(username='t')\n"
+    )
+    assert detect_format(page.encode(), "seed.txt") == "claude-page"
+    chat = parse_one("claude-page", page.encode(), "seed.txt")
+    assert chat.title == "Seed a Test User"
+    assert turns(chat) == [
+        ("user", "add a test user to this reset command"),
+        (
+            "assistant",
+            "I'll add a step that creates the user:\n\nRun it with:\n\nbash\npython manage.py reset_db\n"
+            "If it fails, the last line says\nRetry\nand you can run it again.",
+        ),
+        ("user", "it says the user already exists"),
+        ("assistant", "Then check first:\n\nNow it skips a user that exists."),
+    ]
+    assert chat.dropped == {"page text": 3, "attachment": 1, "artifact not copied": 2}
+    found = prepare(chat).found_pairs or []
+    assert [(p.rejected, p.pushback, p.chosen) for p in found if p.detected and p.detected.score >= 0.5] == [
+        (1, 2, 3)
+    ]

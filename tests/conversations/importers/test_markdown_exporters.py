@@ -1486,6 +1486,30 @@ def test_a_canvas_chip_above_prompts_and_a_pasted_front_matter_in_a_page_copy() 
     assert chat.dropped == {"thinking time": 1, "canvas reference": 1, "page text": 2}
 
 
+def test_a_copy_taken_while_chatgpt_wrote_its_last_answer_into_a_canvas() -> None:
+    """Twelfth fetch: the last answer held the page's "Answer in chat instead" button, the message box's buttons, the
+    disclaimer, the canvas's title and line numbers, then the canvas's text and "ChatGPT is still generating a
+    response...": the canvas's text is the answer."""
+    page = (
+        "Skip to content\nYou said:\nmake a landing page with a signup button\nChatGPT said:\nHere it is:\n\n"
+        "html\nCopy\nEdit\n<button>Sign up</button>\nYou said:\nmake it prettier with colors\nChatGPT said:\n\n"
+        "Answer in chat instead\n\n\n\nSearch\n\nReason\n\n\nChatGPT can make mistakes. Check important info.\n?\n\n\n"
+        "Landing Page\n1\n2\n3\n<!DOCTYPE html>\n<style>button { background: teal; }</style>\n<button>Sign up</button>\n"
+        "\n\nChatGPT is still generating a response...\n"
+    )
+    chat = parse_one("markdown", page.encode(), "copy.md")
+    assert turns(chat) == [
+        ("user", "make a landing page with a signup button"),
+        ("assistant", "Here it is:\n\nhtml\n<button>Sign up</button>"),
+        ("user", "make it prettier with colors"),
+        (
+            "assistant",
+            "<!DOCTYPE html>\n<style>button { background: teal; }</style>\n<button>Sign up</button>",
+        ),
+    ]
+    assert chat.dropped == {"page text": 4}  # Copy, Edit; the page around the canvas, the notice
+
+
 def test_an_indented_title_heading_still_titles_the_chat() -> None:
     """A Cursor export whose `# Title` line is indented by three spaces (ninth fetch): Markdown allows up to three."""
     data = (
@@ -1797,3 +1821,80 @@ def test_a_wenxiaobai_answer_copied_with_its_question_and_thinking() -> None:
     }
     assert chat.dropped == {"thinking time": 1}
     assert chat.metadata == {"model": "R1"}
+
+
+def test_a_savemychatbot_perplexity_export_under_front_matter() -> None:
+    """SaveMyChatbot's export of a Perplexity thread (twelfth fetch: matched no format): YAML front matter, the
+    title, its `Exported on ... [from Perplexity.ai] - with [SaveMyChatbot]` line, `## User` / `## AI answer`, and
+    `## Pro answer` for a Perplexity Pro answer."""
+    data = (
+        "---\ncreated date: 2025-03-02T10:00:00+01:00\nmodified date: 2025-03-02T10:00:00+01:00\n---\n"
+        "# How do I pin a Python version with pyenv...\n"
+        "Exported on 02/03/2025 at 10:00:00 [from Perplexity.ai](https://www.perplexity.ai/search/how-do-i-pin-abc)"
+        " - with [SaveMyChatbot](https://save.hugocollin.com)\n\n\n## User\nhow do I pin a Python version with pyenv\n\n"
+        "## AI answer\nRun `pyenv local 3.12.2` in the project folder [1](https://github.com/pyenv/pyenv).\n\n---\n"
+        "**Sources:**\n- (1) GitHub\n\n## User\nand for every shell?\n\n## Pro answer\nUse `pyenv global 3.12.2`.\n"
+    )
+    assert detect_format(data.encode(), "pyenv.md") == "markdown"
+    chat = parse_one("markdown", data.encode(), "pyenv.md")
+    assert chat.title == "How do I pin a Python version with pyenv..."
+    assert turns(chat) == [
+        ("user", "how do I pin a Python version with pyenv"),
+        (
+            "assistant",
+            "Run `pyenv local 3.12.2` in the project folder [1](https://github.com/pyenv/pyenv).\n\n---\n"
+            "**Sources:**\n- (1) GitHub",
+        ),
+        ("user", "and for every shell?"),
+        ("assistant", "Use `pyenv global 3.12.2`."),
+    ]
+    assert chat.dropped == {}
+
+
+def test_claude_artifact_cards_in_an_exported_answer_are_left_out() -> None:
+    """A Claude chat exported as `## Prompt:` / `## Response:` (twelfth fetch): each artifact the answer made is its
+    card, the artifact's title, a blank line and `Click to open code`, in the answer's text; the artifact is not in
+    the file. A card may open the answer, follow another, or end it."""
+    data = (
+        "## Prompt:\nmake a tkinter timer app\n\n## Response:\nHere is a simple timer app.\n\nTimer App\n\n"
+        "Click to open code\n\nIt counts down from the minutes you enter.\n\n## Prompt:\nthe window is too small\n\n"
+        "## Response:\nTimer App\n\nClick to open code\n\nTimer App\n\nEdited\n\nClick to open code\n\n"
+        "The window now starts at 800x600.\n\n## Prompt:\nadd a reset button\n\n## Response:\nAdded it:\n\n"
+        "Timer App\n\nClick to open component\n"
+    )
+    chat = parse_one("markdown", data.encode(), "timer.md")
+    assert turns(chat) == [
+        ("user", "make a tkinter timer app"),
+        ("assistant", "Here is a simple timer app.\n\nIt counts down from the minutes you enter."),
+        ("user", "the window is too small"),
+        ("assistant", "The window now starts at 800x600."),
+        ("user", "add a reset button"),
+        ("assistant", "Added it:"),
+    ]
+    assert chat.dropped == {"artifact not exported": 4}
+    found = prepare(chat).found_pairs or []
+    assert [(p.rejected, p.pushback, p.chosen) for p in found if p.detected and p.detected.score >= 0.5] == [
+        (1, 2, 3)
+    ]
+
+
+def test_an_aiprm_export_without_the_old_chatgpt_copy_code_lines() -> None:
+    """AIPRM's export of a ChatGPT chat of 2023 (twelfth fetch): its header in a fence, `**User:**` / `**ChatGPT:**`
+    between `---` rules, and each code block opening with what the old page showed above the code: the language's
+    name and `Copy code`."""
+    data = (
+        "\n```\nExported with AIPRM https://www.aiprm.com by Ana on 3/2/2023, 10:12:40\n```\n\n---\n\n\n"
+        "**User:**\nhow do I center a div\n\n---\n\n**ChatGPT:**\nUse flexbox on the parent:\n```css\ncss\nCopy code\n"
+        ".parent {\n  display: flex;\n  justify-content: center;\n}\n```\nOr in the markup:\n```html\nhtml\nCopy code\n"
+        '<div class="parent"><div>hi</div></div>\n```\nBoth center the child.'
+    )
+    chat = parse_one("markdown", data.encode(), "center.md")
+    assert turns(chat) == [
+        ("user", "how do I center a div"),
+        (
+            "assistant",
+            "Use flexbox on the parent:\n```css\n.parent {\n  display: flex;\n  justify-content: center;\n}\n```\n"
+            'Or in the markup:\n```html\n<div class="parent"><div>hi</div></div>\n```\nBoth center the child.',
+        ),
+    ]
+    assert chat.dropped == {"page text": 2}

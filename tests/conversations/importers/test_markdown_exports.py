@@ -387,6 +387,59 @@ def test_a_transcript_that_quotes_the_persons_messages_and_writes_the_answers_pl
     assert detect_format(two, "notes.md") is None
 
 
+def test_bare_me_and_chatgpt_labels_above_quoted_messages() -> None:
+    """A hand-saved ChatGPT log (twelfth fetch, matched no format): `Me:` / `ChatGPT:` alone on their lines, each
+    message quoted below its label, and the last label quoted along with its message."""
+    data = (
+        "\n# Conversation with ChatGPT\nMe:\n> how do I reverse a list in Python?\n\nChatGPT:\n> Use slicing:\n>\n"
+        "> ```\n> items[::-1]\n> ```\n> It returns a new list.\n\nMe:\n> Keep going\n\n> ChatGPT:\n"
+        "> Or call `items.reverse()` to reverse it in place.\n"
+    )
+    assert detect_format(data.encode(), "chatgpt-log.md") == "markdown"
+    chat = parse_one("markdown", data.encode(), "chatgpt-log.md")
+    assert turns(chat) == [
+        ("user", "how do I reverse a list in Python?"),
+        ("assistant", "Use slicing:\n\n```\nitems[::-1]\n```\nIt returns a new list."),
+        ("user", "Keep going"),
+        ("assistant", "Or call `items.reverse()` to reverse it in place."),
+    ]
+    assert chat.title == "Conversation with ChatGPT"
+    assert chat.dropped == {}
+    # A quoted label the file never writes unquoted is the quote's text.
+    quoted = data.replace("\nChatGPT:\n", "\nAssistant:\n")
+    assert turns(parse_one("markdown", quoted.encode(), "log.md"))[2][1] == (
+        "Keep going\n\nChatGPT:\nOr call `items.reverse()` to reverse it in place."
+    )
+
+
+def test_a_chat_archives_claude_code_session_with_timed_headings_and_tool_lines() -> None:
+    """A chat-archive tool's Markdown of a Claude Code session (twelfth fetch, matched no format): `### User | <time>`
+    / `### Assistant | <time>`, each tool call an `[tool_use: Name]` section and each result a `### User` section
+    opening `[tool_result] `; the front matter and the banner are no turn."""
+    data = (
+        '---\ntype: "chat-session"\nsource: "claude-code-cli"\nsession_id: "5f0c"\ntitle: "Review the parser tests"\n'
+        "---\n\n# Review the parser tests\n\n> **claude-code-cli** | 2026-05-13 | 5 msgs (2 user / 3 assistant)\n\n"
+        "## Transcript\n\n### User | 2026-05-13T13:04:42.531Z\n\nReview tests/test_parser.py for weak assertions.\n\n"
+        "### Assistant | 2026-05-13T13:04:48.359Z\n\nI'll read the test file first.\n\n"
+        "### Assistant | 2026-05-13T13:04:48.930Z\n\n[tool_use: Read]\n\n### User | 2026-05-13T13:04:49.817Z\n\n"
+        "[tool_result] 1\timport pytest\n2\tdef test_parse():\n... [+80 chars truncated]\n\n"
+        "### Assistant | 2026-05-13T13:05:10.002Z\n\n## Review\n\nOne assertion is weak: `assert result`.\n"
+    )
+    assert detect_format(data.encode(), "session.md") == "markdown"
+    chat = parse_one("markdown", data.encode(), "session.md")
+    assert [turn.role for turn in chat.turns] == ["user", "assistant"]
+    assert chat.turns[0].text == "Review tests/test_parser.py for weak assertions."
+    assert chat.title == "Review the parser tests"
+    blocks = chat.turns[1].blocks or []
+    assert [(b["type"], b.get("name") or b.get("text") or b.get("content")) for b in blocks] == [
+        ("text", "I'll read the test file first."),
+        ("tool_use", "Read"),
+        ("tool_result", "1\timport pytest\n2\tdef test_parse():\n... [+80 chars truncated]"),
+        ("text", "## Review\n\nOne assertion is weak: `assert result`."),
+    ]
+    assert chat.dropped == {}
+
+
 def test_an_authors_section_heading_between_exchanges_closes_no_answer() -> None:
     # A real development log: `### User` / `### AI`, the exchanges grouped under `## Phase N - ...` headings.
     data = (

@@ -73,6 +73,24 @@ def test_another_name_or_prose_starting_with_ran_stays_text() -> None:
     ]
 
 
+def test_text_pasted_above_the_first_request_is_left_out_and_counted() -> None:
+    """Twelfth fetch: a README (the earlier answer the request calls "this") above the copied chat, which then matched
+    no format. The request right above the first response names the person, not a line of the text above it."""
+    data = (
+        b"# Deploy notes\n\nRun `make deploy` from the repo root.\n\nNote: it needs the AWS profile.\n\n"
+        b"octo-ana: can you write this as a checklist I can paste\n\n"
+        b"GitHub Copilot: Here it is:\n\n- [ ] Set the AWS profile\n- [ ] Run `make deploy`\n"
+    )
+    assert detect_format(data, "nrql.md") == "vscode-chat-text"
+    conversation = parse_one("vscode-chat-text", data, "nrql.md")
+    assert turns(conversation) == [
+        ("user", "can you write this as a checklist I can paste"),
+        ("assistant", "Here it is:\n\n- [ ] Set the AWS profile\n- [ ] Run `make deploy`"),
+    ]
+    assert conversation.dropped == {"text before the first request": 1}
+    assert conversation.metadata == {"exporter": "vscode-copy-all", "account": "octo-ana"}
+
+
 def test_a_copy_without_a_response_is_one_clear_error() -> None:
     data = b"octocat: hello\n\nGitHub Copilot: \n"
     errors = [
