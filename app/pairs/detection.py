@@ -88,10 +88,12 @@ _HABIT_STATEMENT = 0.0
 _PLAIN_STATEMENT = 0.5
 _TROUBLE_WORDS = re.compile(
     r"\b(?:not|no|nope|nobody|nothing|never|none|nowhere|without|still|again|anymore|only|but|instead|yet|wrong"
-    r"|error|errors|fail|fails|failed|failing|broke|broken|missing|bug|crash|crashes|crashed|can't|cannot|won't"
+    r"|\w*errors?|exception|problem|problems|issue|issues|fail|fails|failed|failing|broke|broken|missing|bug|crash"
+    r"|crashes|crashed|can't|cannot|won't"
     r"|dont|doesnt|didnt|isnt|wasnt|cant|wont|shouldnt|wouldnt|couldnt|arent|havent|hasnt|aint"
     # Spanish, Portuguese, French, Italian, German, Dutch, Swedish, Polish, Czech.
-    r"|nunca|nada|ni|sin|todavía|aún|sigue|pero|solo|sólo|não|nao|sem|ainda|continua|erro|mas|só|ne|pas|jamais"
+    r"|nunca|nada|ni|sin|todavía|aún|sigue|siguen|sigo|pero|solo|sólo|não|nao|sem|ainda|continua|continuam|erro|mas|só"
+    r"|ne|pas|jamais"
     r"|rien|sans|toujours|encore|erreur|mais|seulement|non|mai|niente|senza|ancora|errore|ma|nicht|kein|keine"
     r"|keinen|nie|ohne|noch|fehler|aber|nur|niet|geen|nooit|zonder|fout|maar|alleen|inte|ingen|aldrig|utan"
     r"|fortfarande|fel|men|bara|nie|nigdy|bez|wciąż|nadal|błąd|ale|tylko|není|nic|pořád|chyba|jen"
@@ -231,17 +233,18 @@ _NEW_WORK = re.compile(
 # in more detail, please"), Korean "...해 주세요"; Chinese opens with it: "请...", "幫我建立 README" ("help me create a
 # README"), "建立一個 requirements.txt" ("create a requirements.txt").
 _REQUEST_OPENER = re.compile(
-    # A short lead before the polite request: "基于目前的网站代码，请为我推荐..." ("based on the code so far, please
-    # recommend ...", eleventh fetch).
-    r"\W*(?:[^，,。！？!?\n]{1,30}[，,]\s*(?=请|請|帮我|幫我|麻烦|麻煩))?"
+    # A lead that says what the request builds on, before the polite request: "基于目前的网站代码，请为我推荐..." ("based
+    # on the code so far, please recommend ...", eleventh fetch). Only that kind of lead: "页面空白，请检查" states a
+    # problem before its "please".
+    r"\W*(?:(?:基于|基於|根据|根據|参考|參考|按照|依照|结合|結合)[^，,。！？!?\n]{0,30}[，,]\s*(?=请|請|帮我|幫我|麻烦|麻煩))?"
     r"(?:请|請|帮我|幫我|麻烦|麻煩|将|將|建立|创建|創建|新增|添加|加上|加入|增加|生成|产生|產生|给我|給我|整理|总结|總結|列出"
     r"|实现|實現|实作|實作|开发|開發|写一|寫一|翻译|翻譯|解释一下|解釋一下|说说|說說|讲讲|講講|介绍一下|介紹一下|告诉我|告訴我)"
 )
 # "Make it so the squares have a fixed size. Currently they change with the window": the request says what is wrong.
 _CURRENT_STATE = re.compile(r"\b(?:currently|right now|at the moment|as it is now)\b")
 # A reply that is one command to the app (`/world.spawn agent`, `/permissions`, `/model gpt-4o`): a request, not a verdict.
-# Its arguments are a few bare words or values: "/ready 这个接口根本不存在吧？" says what is missing.
-_COMMAND = re.compile(r"[ \t]*/[a-z][\w.:-]{0,40}(?:[ \t]+[\w.:=,/@-]{1,40}){0,4}\s*$", re.IGNORECASE)
+# Its arguments are at most two bare values: "/ready 这个接口根本不存在" and "/fix the login is broken" say what is wrong.
+_COMMAND = re.compile(r"[ \t]*/[a-z][\w.:-]{0,40}(?:[ \t]+[A-Za-z0-9_.:=,/@-]{1,40}){0,2}\s*$", re.IGNORECASE)
 # A reply that is a file's name alone ("package.json", after an answer that used it): the person asks for that file.
 _FILE_NAME = re.compile(r"\s*[\w.-]*\w\.[a-z][a-z0-9]{0,4}\s*$", re.IGNORECASE)
 _FILE_NAME_CHARS = 60
@@ -704,7 +707,7 @@ def _score(
         and not _answers_question(answer, reply)
         and not _gives_what_was_asked(answer, reply)
     ):
-        z += statement if _troubled(reply) else min(statement, _PLAIN_STATEMENT)
+        z += statement if pushback or _troubled(reply) else min(statement, _PLAIN_STATEMENT)
         signals.append("states-problem")
     revised = _REVISION.hits(_prepare(revision[:_REVISION_HEAD]))
     if _DEFENDS in revised and _CONCEDES.match(revision) and _PARTLY.match(revision) is None:
@@ -1085,9 +1088,10 @@ def _scored_by_rules(
     bare = [i for i, (_, signals, *_) in enumerate(scored) if _bare_statement(signals)]
     if len(bare) >= _HABIT_MIN and 2 * len(bare) >= len(scored):
         for i in bare:
-            score, signals, indices, texts, inputs = scored[i]
-            score, signals = _score(**inputs, statement=_HABIT_STATEMENT)
-            scored[i] = (score, (*signals, "states-habit"), indices, texts, inputs)
+            _, signals, indices, texts, inputs = scored[i]
+            score, rescored = _score(**inputs, statement=_HABIT_STATEMENT)
+            clarified = ("clarified",) if "clarified" in signals else ()
+            scored[i] = (score, (*rescored, *clarified, "states-habit"), indices, texts, inputs)
     return [
         (DetectedPair(*indices, score, signals), *texts)
         for score, signals, indices, texts, _ in scored

@@ -2545,6 +2545,8 @@ def test_a_command_to_the_app_or_a_file_name_alone_asks_for_work(reply):
     [
         # A path or an endpoint that opens a complaint is no command.
         "/ready 这个接口根本不存在吧？main.go 里只有 /health",
+        "/ready 接口根本不存在",
+        "/fix the login is broken",
         "/usr/local/bin/node is not where it lives on this box, it's under ~/.nvm",
     ],
 )
@@ -2568,6 +2570,14 @@ def test_a_request_for_new_work_weighs_against_a_pair(reply):
     score, signals = _scored(reply, REVISION + " " + REVISION)
     assert "asks-new-work" in signals
     assert score < MIN_STORED_SCORE, signals
+
+
+@pytest.mark.parametrize(
+    "reply", ["这里有问题，请修复", "代码运行后页面空白，请检查", "登录之后还是跳回首页，请帮我看看"]
+)
+def test_a_problem_stated_before_please_is_no_request_for_new_work(reply):
+    _, signals = _scored(reply, REVISION)
+    assert "asks-new-work" not in signals
 
 
 def test_a_commands_error_that_opens_with_its_name_is_no_request():
@@ -2617,13 +2627,65 @@ def test_statements_are_how_a_person_talks_when_they_state_things_all_along():
     [
         ("have new line for author list, venue, link", "the author list still runs into the venue"),
         ("me decís un chiste con mi nombre", "el chiste sigue sin mi nombre"),
+        ("pon el menú en el centro", "siguen funcionando los controles con el menú abierto"),
         ("질문의 정의", "질문의 정의가 없어요"),
         ("今天的天气", "还是报错"),
     ],
 )
 def test_a_statement_without_a_word_of_trouble_earns_a_smaller_prior(plain, troubled):
+    """(A cue the scanner found, or an error's name, "TypeError: ...", is trouble enough.)"""
     plain_score, plain_signals = _scored(plain, REVISION)
     troubled_score, troubled_signals = _scored(troubled, REVISION)
     assert "states-problem" in plain_signals
     assert "states-problem" in troubled_signals or troubled_score >= DEFAULT_THRESHOLD
     assert plain_score < DEFAULT_THRESHOLD <= troubled_score
+
+
+@pytest.mark.parametrize(
+    "reply", ["there is a problem with the login page", "TypeError: cannot read x of undefined"]
+)
+def test_a_cue_or_an_errors_name_keeps_the_whole_prior(reply):
+    full, signals = _scored(reply, REVISION)
+    assert "states-problem" in signals
+    assert full >= DEFAULT_THRESHOLD
+
+
+def test_a_clarified_pair_keeps_its_signal_when_a_habit_lowers_it():
+    """A pair whose chosen answer follows a clarifying question keeps `clarified` (a feature of the reviewers'
+    scorer) when the person's habit of statements scores it again."""
+    replies = (
+        "i am not tired today",
+        "the tea is still warm",
+        "my cat is not home",
+        "the market is still open",
+        "my sister never visits",
+        "the bakery is closed again",
+        "the lamp is not on",
+        "the dog is still asleep",
+    )
+    answers = (
+        "Then sit with me for a while.",
+        "Good, drink it slowly.",
+        "She will come back by dinner.",
+        "Let us buy some apples there.",
+        "Maybe she will write to you soon.",
+        "We can bake bread ourselves tonight.",
+        "I will light it for you.",
+        "Let him rest by the fire.",
+    )
+    turns = [
+        ("user", "hello, you are Mira, my friend from the village"),
+        ("assistant", "Oh, hello! I was reading."),
+    ]
+    for reply, answer in zip(replies, answers, strict=True):
+        turns += [("user", reply), ("assistant", answer)]
+    turns[3] = ("assistant", "Do you mean tired from work, or tired of the rain?")
+    turns[5] = (
+        "assistant",
+        "Then rest here with me. I will make more tea, and we can talk about the village, the market, the new baker "
+        "who came from the coast and the old mill by the water, until the evening comes and the lamps are lit.",
+    )
+    [first, *_] = rules_pairs(turns)
+    assert (first.rejected, first.chosen) == (1, 5)
+    assert "states-habit" in first.signals
+    assert "clarified" in first.signals

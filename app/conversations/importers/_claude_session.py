@@ -22,11 +22,12 @@ _INTERRUPTED = re.compile(r"\s*\[Request interrupted by user[^\]\n]*\]\s*")
 _COMMAND_STARTS = ("<command-name>", "<command-message>", "<command-args>")
 _COMMAND_NAME = re.compile(r"<command-name>(.*?)</command-name>", re.DOTALL)
 _COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.DOTALL)
-# What Claude Code sends the model in place of a tool's result when the person rejects the call and types why ("The
-# user doesn't want to proceed with this tool use. The tool use was rejected (...). To tell you how to proceed, the
-# user said:\n<their words>"): the words are the person's turn, typed in the permission prompt, and often pushback
-# on the answer that made the call (eleventh fetch: "YES BUT YOU MUST ALSO ENSURE ..." was hidden in a tool result).
-_REJECTED_SAYING = re.compile(r"The user doesn't want to proceed with this tool use\.[^\n]*?the user said:\n")
+# What Claude Code sends the model as the result of a call the person rejected in its permission prompt.
+_REJECTED = "The user doesn't want to proceed with this tool use."
+# ... and when the person also typed why ("... The tool use was rejected (...). To tell you how to proceed, the user
+# said:\n<their words>"): the words are the person's turn, typed in the permission prompt, and often pushback on the
+# answer that made the call (eleventh fetch: "YES BUT YOU MUST ALSO ENSURE ..." was hidden in a tool result).
+_REJECTED_SAYING = re.compile(re.escape(_REJECTED) + r"[^\n]*?the user said:\n")
 _METADATA_KEYS = ("sessionId", "cwd", "gitBranch", "version")
 UNFINISHED = "session whose only answer was cut off (no words, or only a preamble before its last tool call)"
 
@@ -370,10 +371,6 @@ class Session:
         if "ai-title" in self.titles:
             return self.titles["ai-title"]
         return prompt_title(first_user)
-
-
-# What Claude Code sends the model as the result of a call the person rejected in its permission prompt.
-_REJECTED = "The user doesn't want to proceed with this tool use."
 
 
 def _stopped_after_work(turns: list[ParsedTurn]) -> bool:

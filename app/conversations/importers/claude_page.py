@@ -164,7 +164,10 @@ def _old_page(text: str, filename: str) -> ParseResult:
     title: str | None = None
     exchanges: list[tuple[str, list[str]]] = []
     for number, segment in enumerate(segments):
-        edit = next((at for at, line in enumerate(segment) if _EDIT_LINE.fullmatch(line)), None)
+        # The button is the last `Edit` line with an answer under it: the person's message may list `Edit` too.
+        edits = [at for at, line in enumerate(segment) if _EDIT_LINE.fullmatch(line)]
+        answered = max((at for at, line in enumerate(segment) if line.strip()), default=-1)
+        edit = next((at for at in reversed(edits) if at < answered), edits[0] if edits else None)
         mark = None
         if edit is not None and initials is not None:
             mark = next((at for at in range(edit - 1, -1, -1) if segment[at].strip() == initials), None)

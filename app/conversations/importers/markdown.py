@@ -298,6 +298,7 @@ _PREFIX = re.compile(
 # quoted along with the message under it (`> ChatGPT:`) where the file writes it unquoted too (twelfth fetch: a
 # hand-saved ChatGPT log, `Me:` / `ChatGPT:` and each message `> `-quoted, matched no format).
 _LABEL_ONLY = re.compile(r"(>[ \t]?)?(Me|User|Human|Assistant|ChatGPT|Claude|AI)[ \t]*:[ \t]*$")
+_BARE_ANSWER_LABELS = frozenset(("Assistant", "ChatGPT", "Claude", "AI"))
 # Names only taken with emphasis around them, as exporters write them (`**You:**`, `_Prompt_:`): bare, they are
 # too common at the start of a line of an answer.
 _EMPHASIZED = re.compile(
@@ -542,6 +543,10 @@ def _markers(lines: list[str]) -> list[Marker]:
     plain_others: list[tuple[int, str, str]] = []
     gpt_said = any(line.endswith("said:") and _SAID.match(line) for line in lines)
     bare_labels = {label[2] for line in lines if (label := _LABEL_ONLY.match(line)) and not label[1]}
+    # A bare `Me:` is a speaker only where the other side is a bare label line too (`ChatGPT:` alone on its line);
+    # elsewhere it is an answer's text (a dialogue the assistant wrote).
+    bare_me = not bare_labels.isdisjoint(_BARE_ANSWER_LABELS)
+    me_lines: set[int] = set()
     page = _page_sides(lines)
     for index, line in enumerate(lines):
         if fence:
@@ -567,8 +572,8 @@ def _markers(lines: list[str]) -> list[Marker]:
                 # ChatGPT's page copied without a code block's closing fence (two real READMEs): its next label
                 # ends the block. A block that closes later (a transcript quoted in code) keeps its labels.
                 fence = ""
-                name = next(group for group in said.groups() if group).lower()
-                markers.append((index, "user" if name in _SAID_PERSON else "assistant", True, f"{name} said"))
+                side, name = _said_side(said)
+                markers.append((index, side, True, f"{name} said"))
             if line.strip():
                 previous = line
             continue
@@ -579,8 +584,8 @@ def _markers(lines: list[str]) -> list[Marker]:
             continue
         said = _SAID.match(line) or _previewed(lines, index) or (_GPT_SAID.match(line) if gpt_said else None)
         if said:
-            name = next(group for group in said.groups() if group).lower()
-            markers.append((index, "user" if name in _SAID_PERSON else "assistant", True, f"{name} said"))
+            side, name = _said_side(said)
+            markers.append((index, side, True, f"{name} said"))
             continue
         if "user" in page and (not markers or markers[-1][1] == "user") and _unlabelled_answer(line, page):
             markers.append((index, "assistant", True, "chatgpt said"))
@@ -607,8 +612,10 @@ def _markers(lines: list[str]) -> list[Marker]:
                 markers.append((index, role, True, _QUOTED_BODY))
             continue
         label = _LABEL_ONLY.match(line) if line.startswith((">", "Me")) else None
-        if label is not None and (label[2] == "Me" if not label[1] else label[2] in bare_labels):
+        if label is not None and (label[2] == "Me" and bare_me if not label[1] else label[2] in bare_labels):
             markers.append((index, _SPEAKERS[label[2].lower()], False, ""))
+            if not label[1]:
+                me_lines.add(index)
             continue
         prefix = _PREFIX.match(line) or _EMPHASIZED.match(line)
         if prefix is None and line.startswith("#") and (lead := _HEADING_LEAD.match(line)) is not None:
@@ -644,6 +651,9 @@ def _markers(lines: list[str]) -> list[Marker]:
         opening = FENCE.match(rest)
         if opening and opening.group(1) not in rest[opening.end() :]:
             fence = opening.group(1)
+    if me_lines and any(not _LABEL_ONLY.match(lines[index]) for index, _, _, _ in markers):
+        # A file with another kind of speaker marker: its bare `Me:` lines are a message's text.
+        markers = [marker for marker in markers if marker[0] not in me_lines]
     headings = [marker for marker in markers if marker[2]]
     labels = [index for index, _, _, name in headings if name.endswith(" said")]
     own = {role for index, role, _, _ in headings if index in levels}
@@ -676,9 +686,14 @@ def _page_sides(lines: list[str]) -> set[str]:
     sides: set[str] = set()
     for line in lines:
         if (said := _SAID.match(line)) is not None:
-            name = next(group for group in said.groups() if group).lower()
-            sides.add("user" if name in _SAID_PERSON else "assistant")
+            sides.add(_said_side(said)[0])
     return sides
+
+
+def _said_side(said: re.Match[str]) -> tuple[str, str]:
+    """The side a page's label names ("user" for "You said:", "assistant" for "ChatGPT said:") and its name."""
+    name = next(group for group in said.groups() if group).lower()
+    return ("user" if name in _SAID_PERSON else "assistant"), name
 
 
 # The plan's name above each answer, where the copy lost the page's label (`ChatGPT Plus`, eleventh fetch: a
@@ -769,8 +784,15 @@ def _page_copy(
         # The message box's "No file chosen" and the "Sources" button under a searched answer.
         if lines.pop().strip():
             builder.dropped["page text"] += 1
-    if len(lines) > 2 and _VERSION_LINE.match(lines[-1]) and not lines[-2].strip():
-        # "2/2" under a regenerated answer, after a blank line (eleventh fetch): which version the page showed.
+    if (
+        len(lines) > 2
+        and (version := _VERSION_LINE.match(lines[-1])) is not None
+        and not lines[-2].strip()
+        and int(version[1]) <= int(version[2])
+        and (builder.dropped["page text"] > 0 or disclaimer is not None)
+    ):
+        # "2/2" under a regenerated answer, after a blank line (eleventh fetch): which version the page showed. Only
+        # in a copy that shows other page text; else it may be the answer's own last line (a fraction, `3/4`).
         lines = lines[:-1]
         builder.dropped["version counter"] += 1
         while lines and not lines[-1].strip():
@@ -833,23 +855,22 @@ def _canvas_being_written(lines: list[str], builder: TurnBuilder) -> list[str] |
 
 _FILE_INPUT = re.compile(rf"[ \t]*{_NO_FILE}")
 _FRONT_FIELD = re.compile(r"[\w-]+:(?:[ \t]|$)")
-_KEPT_RULE = "\x00rule"  # a `---` line that is the message's own, which `_body` would take for a separator
 
 
-def _front_matter_kept(section: list[str]) -> list[str]:
-    """A copied message that opens with a YAML front matter (a Jekyll page pasted into a prompt, eleventh fetch),
-    its first `---` marked as the message's own, not a rule between messages."""
+def _front_matter_rule(section: list[str]) -> int | None:
+    """Where a copied message's YAML front matter opens (a Jekyll page pasted into a prompt, eleventh fetch): its
+    first `---`, the message's own, not a rule between messages (which `_body` would take it for); None without."""
     filled = [at for at, line in enumerate(section) if line.strip()]
     if len(filled) < 3 or section[filled[0]].strip() != "---":
-        return section
+        return None
     fields = [section[at].strip() for at in filled[1:40]]
     end = fields.index("---") if "---" in fields else 0
     if not end or not all(_FRONT_FIELD.match(line) for line in fields[:end]):
-        return section
-    return [*section[: filled[0]], _KEPT_RULE, *section[filled[0] + 1 :]]
+        return None
+    return filled[0]
 
 
-_VERSION_LINE = re.compile(r"[ \t]*\d{1,2}/\d{1,2}[ \t]*$")
+_VERSION_LINE = re.compile(r"[ \t]*(\d{1,2})/(\d{1,2})[ \t]*$")
 _README_HEADING = re.compile(r"#{2,6}[ \t]+\S")
 _DRAFT_LINES = 12  # the longest unsent message taken for one
 
@@ -869,16 +890,24 @@ def _without_readme_heading(section: list[str], builder: TurnBuilder) -> list[st
 def _without_draft(lines: list[str], builder: TurnBuilder) -> list[str]:
     """The last answer of a copy without the message box's text under it: what the person had typed and not sent,
     after two blank lines (eleventh fetch: a command left in the box, copied with Ctrl+A). Only in an answer that
-    has no other two blank lines in a row, and a short text; counted."""
+    has no other two blank lines in a row outside its code blocks, and a short text of plain lines; counted."""
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1
+    fence = ""
+    code: set[int] = set()  # the lines of code blocks, their fences with them
+    for at, line in enumerate(lines[:end]):
+        if fence:
+            code.add(at)
+            fence = "" if closes(line, fence) else fence
+        elif fence := opens(line):
+            code.add(at)
     gaps = [
         at
         for at in range(1, end - 1)
-        if not lines[at].strip() and not lines[at + 1].strip() and lines[at - 1].strip()
+        if not lines[at].strip() and not lines[at + 1].strip() and lines[at - 1].strip() and at not in code
     ]
-    if len(gaps) != 1 or end - gaps[0] > _DRAFT_LINES + 2:
+    if len(gaps) != 1 or end - gaps[0] > _DRAFT_LINES + 2 or not code.isdisjoint(range(gaps[0], end)):
         return lines
     builder.dropped["unsent message"] += 1
     return lines[: gaps[0]]
@@ -1656,6 +1685,7 @@ class MarkdownImporter:
         for number, (index, role, heading, rest) in enumerate(markers):
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
+            rule = None  # where the message's own front matter opens
             if rest == _QUOTED_BODY:
                 section = _quoted(section)
             elif (heading or not rest) and quoted_layout and _all_quoted(section):
@@ -1672,10 +1702,11 @@ class MarkdownImporter:
                 if _THINKING_TIME.match(lines[index] + "\n"):
                     section = [lines[index], *section]  # the answer's first line: its thinking time, counted
                 section = _page_copy(section, role, builder, last=number + 1 == len(markers), canvas=canvas)
-                section = _front_matter_kept(section)
+                if (rule := _front_matter_rule(section)) is not None:
+                    section = section[rule + 1 :]
             text = _body(_drop_timestamp(section) if heading else [rest, *section])
-            if text.startswith(_KEPT_RULE):
-                text = "---" + text[len(_KEPT_RULE) :]
+            if rule is not None:
+                text = f"---\n{text}"
             if escaped_prompts and role == "user":
                 text = _MARKDOWN_ESCAPE.sub(r"\1", text)
             if gemini and role == "assistant":
@@ -1837,8 +1868,8 @@ def _chatgpt_part(builder: TurnBuilder, role: str, text: str) -> bool:
 
 def _without_suggestions(text: str, dropped: Counter[str]) -> str:
     """The last answer of a Grok Exporter file without Grok's follow-up suggestions on its last line, counted as
-    dropped: two or more phrases of three words at least run together, no sentence's end, no Markdown (a line
-    that cannot be split so, a Chinese one, stays)."""
+    dropped: two or more phrases of three words at least run together, no sentence's end, no Markdown, all of them
+    questions or none (a line that cannot be split so, a Chinese one, stays)."""
     head, _, last = text.rstrip().rpartition("\n\n")
     line = last.strip()
     if not head.strip() or "\n" in line or len(line) > 300 or _NOT_SUGGESTIONS.search(line):
@@ -1849,9 +1880,14 @@ def _without_suggestions(text: str, dropped: Counter[str]) -> str:
         if line[at].isupper()
         and (line[at - 1] == "?" or line[at - 2 : at].islower())
         and not line[at:].split(" ", 1)[0].isupper()
+        # A word the answer writes elsewhere whole (`JavaScript`) is one word, not two phrases.
+        and text.count(line[:at].rsplit(" ", 1)[-1] + line[at:].split(" ", 1)[0]) < 2
     ]
     phrases = [line[start:end] for start, end in pairwise([0, *cuts, len(line)])]
     if len(phrases) < 2 or any(len(phrase.split()) < 3 for phrase in phrases):
+        return text
+    if len({phrase.rstrip().endswith("?") for phrase in phrases}) > 1:
+        # Questions run together all end with their mark; one that does not is the answer's own question, whole.
         return text
     dropped["suggestion"] += len(phrases)
     return head.rstrip()
@@ -1955,7 +1991,7 @@ def _perplexity(lines: list[str], filename: str) -> ParseResult:
 
 # A line of code or configuration as a person pastes it below a question, unfenced (`key: value`, `- item`,
 # `# comment`, a brace), and a YAML key line among them.
-_PASTED_LINE = re.compile(r"[ \t]*(?:#.*|-[ \t].*|[\w.\"'/-]+:(?:[ \t]+\S.*)?|[{}\[\]][,;]?)[ \t]*$")
+_PASTED_LINE = re.compile(r"[ \t]*(?:#(?!#).*|-[ \t].*|[\w.\"'/-]+:(?:[ \t]+\S.*)?|[{}\[\]][,;]?)[ \t]*$")
 _PASTED_KEY = re.compile(r"[ \t]*(?:-[ \t]+)?[\w.\"'/-]+:(?:[ \t]|$)")
 
 
@@ -1963,7 +1999,8 @@ def _pasted(answer: list[str]) -> int:
     """How many of the lines under a Perplexity question are the rest of the question: a multi-line question's first
     line is the heading, and what the person pasted below it (eleventh fetch: a Helm chart's YAML, its `# Source:`
     comment made a heading too) comes before the answer. Whole paragraphs of code or configuration lines (no
-    Markdown emphasis, no citation mark, no sentence's end), three lines at least, two of them YAML keys; else 0."""
+    Markdown emphasis, no citation mark, no sentence's end), three lines at least, two of them YAML keys, with a
+    line of the answer left under them; else 0."""
     end = count = keys = 0
     paragraph: list[str] = []
     for at, line in enumerate([*answer, ""]):
@@ -1979,7 +2016,12 @@ def _pasted(answer: list[str]) -> int:
         keys += sum(_PASTED_KEY.match(kept) is not None for kept in paragraph)
         end = at if paragraph else end
         paragraph = []
-    return end if count >= 3 and keys >= 2 else 0
+    if count < 3 or keys < 2:
+        return 0
+    # The answer must keep a line of its own: what looked pasted may be the answer itself (a list of `key: value`
+    # lines), with only the divider and its footnotes under it.
+    rest = [_PERPLEXITY_NOISE.sub("", line) for line in answer[end:] if not _FOOTNOTE.match(line)]
+    return end if any(line.strip() for line in rest) else 0
 
 
 def _bing(lines: list[str], filename: str) -> ParseResult:

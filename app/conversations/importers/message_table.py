@@ -11,8 +11,9 @@ A chat app's table of exchanges, one row a prompt and its answer (a Streamlit bo
 ninth fetch), is read too: a column of the person's words (`user_input`, `user_message`, `user`, `human`, ...) and
 one of the answer's (`bot_response`, `bot`, `assistant`, `ai_response`, ...), the rows in order. A table of
 `question,answer` or `prompt,response` rows is a data set of separate questions, not a chat, and is not read so;
-but `question,answer` rows with a time or timing column beside them (a chatbot logger's `Question,Answer,Response
-Time (s)`, eleventh fetch) are a log of one bot's chat, read as a table of exchanges, the time left out.
+but `question,answer` rows with a timing column beside them (a chatbot logger's `Question,Answer,Response Time (s)`,
+eleventh fetch; a date or time column alone, which data sets have too, is not one) are a log of one bot's chat, read
+as a table of exchanges, the timing left out.
 
 A writer's roles: the person's (`user`, `human`, `you`, `me`, `customer`) and the assistant's (`assistant`, `ai`,
 `bot`, `model`, `chatbot`, `gpt`); `system` rows are the system prompt, `tool` / `function` rows a tool's output
@@ -81,7 +82,7 @@ _ANSWER_COLUMNS = (
     "model_response",
 )
 
-# A logged exchange's columns: a data set's names, read as a chat's only beside a time or timing column.
+# A logged exchange's columns: a data set's names, read as a chat's only beside a timing column.
 _QUESTION_COLUMNS = ("question", "query")
 _REPLY_COLUMNS = ("answer", "response")
 # How long the answer took (`Response Time (s)`, `latency_ms`, `duration`): a chat's log, which a data set lacks.
@@ -109,8 +110,8 @@ def _exchange_columns(names: list[str] | None) -> tuple[str, str] | None:
     prompt, answer = _column(names, _PROMPT_COLUMNS), _column(names, _ANSWER_COLUMNS)
     if prompt is None or answer is None:
         prompt, answer = _column(names, _QUESTION_COLUMNS), _column(names, _REPLY_COLUMNS)
-        timed = _column(names, _TIME_COLUMNS) is not None or any(_TIMING.search(name) for name in names)
-        if not timed:
+        # Only how long each answer took makes a log; a date or time column a data set has too.
+        if not any(_TIMING.search(name) for name in names):
             return None
     return (prompt, answer) if prompt is not None and answer is not None else None
 

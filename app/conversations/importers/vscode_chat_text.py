@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import IO, Any
 from urllib.parse import unquote
@@ -64,21 +65,31 @@ def _person(lines: list[str]) -> str | None:
 
 
 def _person_above_first_response(lines: list[str]) -> str | None:
-    """The name opening the last message (after a blank line, outside code blocks) above the first response, in a
-    copy with other text pasted above its first request (twelfth fetch: a README, the earlier answer the request
-    calls "this", above the copied chat, which matched no format); None when no response follows such a line."""
-    fence, name, previous = "", None, ""
+    """The name opening the most messages (lines after a blank line, outside code blocks) across a copy with other
+    text pasted above its first request (twelfth fetch: a README, the earlier answer the request calls "this", above
+    the copied chat, which matched no format), a tie going to the last such name above the first response; None
+    when no response follows such a line. A message's own line after a blank one (`Error: ...`) is no name."""
+    fence, previous = "", ""
+    counts: Counter[str] = Counter()
+    last: str | None = None  # the last name above the first response
+    answered = False
     for line in lines:
         if fence:
             fence = "" if closes(line, fence) else fence
         elif line.startswith(_ASSISTANT):
-            return name
+            answered = answered or last is not None
         elif (
             not (fence := opens(line)) and not previous.strip() and (match := _PERSON.match(line)) is not None
         ):
-            name = match.group(1)
+            counts[match.group(1)] += 1
+            last = last if answered else match.group(1)
         previous = line
-    return None
+    if not answered:
+        return None
+    most = max(counts.values())
+    return (
+        last if counts[last or ""] == most else next(name for name, count in counts.items() if count == most)
+    )
 
 
 class VscodeChatTextImporter:

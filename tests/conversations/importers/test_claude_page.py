@@ -221,3 +221,23 @@ def test_the_page_before_its_labels_with_a_pasted_file_and_code_blocks() -> None
     assert [(p.rejected, p.pushback, p.chosen) for p in found if p.detected and p.detected.score >= 0.5] == [
         (1, 2, 3)
     ]
+
+
+def test_the_page_before_its_labels_with_edit_in_a_message() -> None:
+    """Review: a message listing a menu's `File`, `Edit`, `View` on lines of their own: the button is the last `Edit`
+    line with an answer under it, not the first."""
+    page = (
+        "\n\nStart new chat\nProjects\nChats\nRecents\nView all\nProfessional plan\n\nJD\njane.doe@example.org\n\n"
+        "Menu bar\nJD\nmy app's menu bar has these entries:\nFile\nEdit\nView\nwhat order is standard?\nEdit\n"
+        "File, Edit, View is the usual order on Windows and macOS.\n\n\n\nRetry\nJD\nthanks\nEdit\n"
+        "You're welcome.\n\n\n\nRetry\nClaude can make mistakes.\nPlease double-check responses.\n\n\n\n\n"
+        "3.7 Sonnet\n\nChoose style\n"
+    )
+    assert detect_format(page.encode(), "menu.txt") == "claude-page"
+    chat = parse_one("claude-page", page.encode(), "menu.txt")
+    assert turns(chat) == [
+        ("user", "my app's menu bar has these entries:\nFile\nEdit\nView\nwhat order is standard?"),
+        ("assistant", "File, Edit, View is the usual order on Windows and macOS."),
+        ("user", "thanks"),
+        ("assistant", "You're welcome."),
+    ]

@@ -1898,3 +1898,85 @@ def test_an_aiprm_export_without_the_old_chatgpt_copy_code_lines() -> None:
         ),
     ]
     assert chat.dropped == {"page text": 2}
+
+
+def test_an_answers_code_block_with_two_blank_lines_is_no_unsent_message() -> None:
+    """Review: two blank lines between two functions in a code block of a copy's last answer are the code's, not
+    the gap above the message box's text; the answer keeps its code and its last line."""
+    page = (
+        "You said:\nwrite two functions\nChatGPT said:\nHere:\n\n```python\ndef a():\n    pass\n\n\ndef b():\n"
+        "    pass\n```\n\nThat's it."
+    )
+    chat = parse_one("markdown", page.encode(), "copy.txt")
+    assert turns(chat)[1] == (
+        "assistant",
+        "Here:\n\n```python\ndef a():\n    pass\n\n\ndef b():\n    pass\n```\n\nThat's it.",
+    )
+    assert chat.dropped == {}
+    # A code block after the gap is no message left in the box either.
+    fenced = "You said:\nhi\nChatGPT said:\nHello.\n\n\n```\nls -la\n```\n"
+    assert turns(parse_one("markdown", fenced.encode(), "copy.txt"))[1][1].endswith("```\nls -la\n```")
+
+
+def test_a_fraction_ending_an_answer_is_no_version_counter() -> None:
+    """Review: `3/4` as an answer's last line, in a copy with no other page text, is the answer's."""
+    page = "You said:\nwhat is 0.75 as a fraction\nChatGPT said:\nAs a fraction in lowest terms:\n\n3/4"
+    chat = parse_one("markdown", page.encode(), "copy.txt")
+    assert turns(chat)[1] == ("assistant", "As a fraction in lowest terms:\n\n3/4")
+    assert chat.dropped == {}
+    # Nor is a larger numerator than denominator, where the copy shows other page text.
+    boxed = page.replace("3/4", "5/4\n\nNo file chosen")
+    assert turns(parse_one("markdown", boxed.encode(), "copy.txt"))[1][1].endswith("5/4")
+
+
+def test_a_bare_me_line_in_an_answers_dialogue_is_its_text() -> None:
+    """Review: `Me:` alone on its line is a speaker only where the other side is a bare label too; in a log of
+    `User:` / `Assistant:` lines, a dialogue the assistant wrote keeps it."""
+    data = (
+        "User: write a short dialogue\nAssistant: Sure:\n\nMe:\nWhere were you?\n\nFriend:\nOut.\n\n"
+        "User: longer please\nAssistant: ok\n"
+    )
+    chat = parse_one("markdown", data.encode(), "chat.md")
+    assert turns(chat) == [
+        ("user", "write a short dialogue"),
+        ("assistant", "Sure:\n\nMe:\nWhere were you?\n\nFriend:\nOut."),
+        ("user", "longer please"),
+        ("assistant", "ok"),
+    ]
+
+
+def test_a_grok_answers_own_question_with_a_camel_case_word_is_no_suggestions() -> None:
+    """Review: "JavaScript" read as the join of two suggestions ("...how Java" | "Script handles..."): a word the
+    answer writes elsewhere is one word, and a line whose phrases are not all questions (or all not) stays."""
+    for head, last in [
+        (
+            "No: century years must be divisible by 400.",
+            "Would you like me to show how JavaScript handles this?",
+        ),
+        ("JavaScript's Date object knows it too.", "Let me show how JavaScript handles leap years"),
+    ]:
+        data = (
+            "# Leap years\n\n**Exported:** 2/21/2026 14:44  \n\n## Prompt:\nIs 1900 a leap year?\n\n"
+            f"## Response:\n{head}\n\n{last}\n\n\n\n---\nPowered by [Grok Exporter](https://www.grokexporter.com)\n"
+        )
+        chat = parse_one("markdown", data.encode(), "Grok-Leap years.md")
+        assert turns(chat)[1] == ("assistant", f"{head}\n\n{last}")
+        assert chat.dropped == {}
+
+
+@pytest.mark.parametrize("heading", ["## Recommended versions\n\n", ""])
+def test_a_perplexity_answer_of_key_lines_is_not_the_questions(heading: str) -> None:
+    """Review: an answer of `key: value` list lines (under a `##` heading of its own, or not) with nothing under it
+    but the divider was taken for configuration pasted below the question."""
+    logo = '<img src="https://r2cdn.perplexity.ai/pplx-full-logo-primary-dark%402x.png" style="height:64px"/>'
+    data = (
+        f"{logo}\n\n# what versions should I pin\n\n{heading}- python: 3.12\n- django: 5.0\n- postgres: 16\n\n"
+        "⁂\n\n# and node?\n\nNode 20 LTS.\n\n⁂\n"
+    )
+    chat = parse_one("markdown", data.encode(), "perplexity.md")
+    assert turns(chat) == [
+        ("user", "what versions should I pin"),
+        ("assistant", f"{heading}- python: 3.12\n- django: 5.0\n- postgres: 16"),
+        ("user", "and node?"),
+        ("assistant", "Node 20 LTS."),
+    ]

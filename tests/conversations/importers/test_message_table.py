@@ -134,3 +134,12 @@ def test_questions_and_answers_logged_with_their_response_time_are_one_chat() ->
         detect_format(b"Question,Answer\r\nWhat is top-k?,The k best matches.\r\n", "qa.csv")
         != "message-table"
     )
+
+
+def test_questions_and_answers_with_a_date_column_stay_a_data_sets() -> None:
+    """Review: data sets date their rows too; only how long an answer took (a timing column) makes a chat's log."""
+    for column in ("date", "created_at"):
+        data = f"question,answer,{column}\nWhat is 2+2?,4,2024-01-01\nCapital of France?,Paris,2024-01-02\n"
+        assert detect_format(data.encode(), "qa.csv") != "message-table"
+    timed = b"question,answer,latency_ms\nWhat is 2+2?,4,120\nCapital of France?,Paris,95\n"
+    assert detect_format(timed, "qa.csv") == "message-table"

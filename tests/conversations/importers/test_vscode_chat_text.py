@@ -91,6 +91,24 @@ def test_text_pasted_above_the_first_request_is_left_out_and_counted() -> None:
     assert conversation.metadata == {"exporter": "vscode-copy-all", "account": "octo-ana"}
 
 
+def test_a_requests_own_name_line_after_a_blank_line_does_not_name_the_person() -> None:
+    """Review: an `Error: ...` line pasted in the first request, after a blank line, is the last `Name: ` line above
+    the first response; the person is the name that opens the most messages across the copy."""
+    data = (
+        b"notes\n\ndana: fix the import\n\nError: No module named foo\n\nGitHub Copilot: Install foo.\n\n"
+        b"dana: still broken\n\nGitHub Copilot: Check the virtual environment.\n"
+    )
+    assert detect_format(data, "chat.md") == "vscode-chat-text"
+    conversation = parse_one("vscode-chat-text", data, "chat.md")
+    assert turns(conversation) == [
+        ("user", "fix the import\n\nError: No module named foo"),
+        ("assistant", "Install foo."),
+        ("user", "still broken"),
+        ("assistant", "Check the virtual environment."),
+    ]
+    assert conversation.metadata == {"exporter": "vscode-copy-all", "account": "dana"}
+
+
 def test_a_copy_without_a_response_is_one_clear_error() -> None:
     data = b"octocat: hello\n\nGitHub Copilot: \n"
     errors = [
