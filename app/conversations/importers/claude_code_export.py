@@ -35,7 +35,13 @@ welcome box since 2.1), then the transcript:
   blinking off (`  Task(x)` with `⎿` output under it) is a call of its own; the input box 2.x draws between two `───`
   rules after the last answer is left out, counted as a dropped `prompt box`;
 - the cost summary Claude Code prints on exit (`Total cost: $3.20`, the durations, `Usage by model:`), copied
-  with the terminal's text, is left out, counted as a dropped `session cost summary`.
+  with the terminal's text, is left out, counted as a dropped `session cost summary`;
+- the compaction's summary shown as a prompt (`> This session is being continued from a previous conversation ...`)
+  is left out with what follows it up to the next prompt, counted as a dropped `compaction summary`; an answer's
+  words with a to-do list under them (`⎿  ☐ ...`) stay its words, the list an `Update Todos` call's output; a prompt
+  indented by two spaces (`  > ...`), a paragraph of its own right before an answer, is a prompt; a prompt stopped
+  before any answer (`⎿  Interrupted by user` under it) and sent again as it was is one prompt, the stopped copy
+  counted as a dropped `interrupted prompt`.
 A Markdown document whose first prompt or answer sits in a code block after its headings (a README showing a demo
 session) is not this format. The file's path is the external id, the first prompt the title, the version and model from the banner the
 metadata. Markdown was rendered for the terminal, so backticks and emphasis are gone from the text.
@@ -102,6 +108,17 @@ _BLINKED = re.compile(r"  [A-Z]\w*\(.*\)\s*$")
 # The input box Claude Code 2 draws under the last answer between two rules (`────`, `> `, `────`, then a
 # footer such as `2 background tasks · ? for shortcuts`): what it holds was never sent.
 _DIVIDER = re.compile(r"─{20,}\s*$")
+# Claude Code's summary of a session that ran out of context, shown as the first prompt after the compaction rule
+# (thirteenth fetch: a copy joined it, and the `/status` panel under it, to the person's next prompt).
+_CONTINUED = "This session is being continued from a previous conversation that ran out of context."
+# A to-do list under an answer's words with no call named above it (thirteenth fetch: `⏺ I understand ... 4. Test
+# Commands ...`, then `⎿  ☐ Analyze ...`): the list is the output of the to-do tool, the words stay the answer's.
+_TODO = re.compile(r"[☐☒] ")
+# A call's bare title (`Update Todos`), not an answer's words.
+_TITLE = re.compile(r"[A-Z][\w ]{0,30}")
+# A prompt indented by two spaces, a paragraph of its own right before an answer (thirteenth fetch: `  > Perfect.
+# Can you please now map out ...` after an answer's last paragraph).
+_INDENTED_PROMPT = re.compile(r"  (?:>|\u276f) \S")
 
 
 class ClaudeCodeExportImporter:
@@ -121,7 +138,8 @@ class ClaudeCodeExportImporter:
         metadata: dict[str, str] = {}
         blocks = _blocks(lines, builder, metadata)
         for number, (kind, text, results) in enumerate(blocks):
-            answered = number + 1 < len(blocks) and blocks[number + 1][0] not in ("user", "command")
+            following = blocks[number + 1] if number + 1 < len(blocks) else None
+            answered = following is not None and following[0] not in ("user", "command", "interrupted")
             # A slash command the CLI answered itself (`> /permissions`, `⎿  (no content)` under it, eleventh fetch)
             # is one even when the model's work goes on after it.
             typed = kind == "command" or (kind == "user" and not answered)
@@ -146,8 +164,14 @@ class ClaudeCodeExportImporter:
                 # files keep it (`<bash-input>`, `<bash-stdout>`).
                 shown = text if results is None else f"{text}\n{results}"
                 builder.user("", blocks=[{"type": "context", "tag": "bash", "text": shown}])
-            elif kind == "user":
+            elif kind == "interrupted" and following is not None and _same_prompt(text, following):
+                # The stopped prompt, sent again as it was (thirteenth fetch: kept, the two merged into one turn
+                # holding the text twice).
+                builder.dropped["interrupted prompt"] += 1
+            elif kind in ("user", "interrupted"):
                 builder.user(text)
+                if kind == "interrupted":
+                    builder.dropped["interruption"] += 1
             elif kind == "thinking":
                 builder.thinking(text)
             elif results is None and _NOTICE.fullmatch(text) is not None:
@@ -159,6 +183,10 @@ class ClaudeCodeExportImporter:
                 builder.block(tool_use(None, call[1].strip(), {"args": call[2]} if call[2] else {}))
             elif results is None:
                 builder.text(text)
+            elif _TODO.match(results) and _TOOL.fullmatch(text) is None and _TITLE.fullmatch(text) is None:
+                builder.text(text)
+                builder.block(tool_use(None, "Update Todos", {}))
+                builder.block(tool_result(None, results))
             elif results.startswith(_INTERRUPTED) and _TOOL.fullmatch(text) is None:
                 # Words the person stopped (`● Let me continue styling ...`, then `⎿  Interrupted by user`): the
                 # answer's words, not a tool call (a real copy's answer was left with no words).
@@ -191,6 +219,11 @@ class ClaudeCodeExportImporter:
 # of a line opens a line of its own, also after the spaces that padded a prompt or a call to the terminal's width
 # (`> /permissions     ⎿  (no content)`, eleventh fetch).
 _JOINED = re.compile(r"(?<=\S) +(?=⏺ |⎿ )")
+
+
+def _same_prompt(text: str, following: tuple[str, str, str | None]) -> bool:
+    """Whether the next block is a prompt with the same words (its wrapped lines may be indented otherwise)."""
+    return following[0] in ("user", "interrupted") and text.split() == following[1].split()
 
 
 def _rejection_words(results: str) -> str:
@@ -233,6 +266,15 @@ def _ruled_box(lines: list[str], number: int) -> int:
 
 def _after_blank(lines: list[str], number: int) -> bool:
     return number > 0 and not lines[number - 1].strip()
+
+
+def _indented_prompt(lines: list[str], number: int) -> bool:
+    """Whether the line opens a prompt indented by two spaces: a paragraph of its own that an answer follows."""
+    if not _INDENTED_PROMPT.match(lines[number]) or not _after_blank(lines, number):
+        return False
+    end = next((at for at in range(number + 1, len(lines)) if not lines[at].strip()), len(lines))
+    after = next((line for line in lines[end:] if line.strip()), "")
+    return _ANSWER.match(after) is not None
 
 
 def _indented_fold(lines: list[str], number: int) -> bool:
@@ -298,7 +340,9 @@ def _blocks(
             if body.endswith("\n```") and body.count("```") % 2:
                 # The fence a person wrapped the whole pasted transcript in, closed after the last answer.
                 body = body[: -len("```")].rstrip()
-            if (
+            if kind == "user" and body.startswith(_CONTINUED):
+                builder.dropped["compaction summary"] += 1
+            elif (
                 kind == "user"
                 and results is not None
                 and results[:1]
@@ -309,6 +353,15 @@ def _blocks(
                 builder.dropped["failed prompt"] += 1
             elif kind == "user" and results is not None and _answered_command(body, results):
                 found.append(("command", body, "\n".join(results).strip()))
+            elif (
+                kind == "user"
+                and results is not None
+                and any(r.lstrip().startswith(_INTERRUPTED) for r in results)
+            ):
+                # Stopped before any answer (`⎿  Interrupted by user` under it): the person often sends it again.
+                if any(not r.lstrip().startswith(_INTERRUPTED) for r in results if r.strip()):
+                    builder.dropped["attachment"] += 1
+                found.append(("interrupted", body, None))
             elif kind == "user" and results is not None:
                 builder.dropped["attachment"] += 1
                 found.append((kind, body, None))
@@ -342,6 +395,9 @@ def _blocks(
         if _PROMPT.match(line):
             close()
             kind, text = "user", [line[2:].rstrip()]
+        elif (kind is not None or found) and _indented_prompt(lines, number):
+            close()
+            kind, text = "user", [line[4:].rstrip()]
         elif _ANSWER.match(line):
             close()
             kind, text = "assistant", [line[2:].rstrip()]

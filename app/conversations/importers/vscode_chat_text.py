@@ -1,14 +1,15 @@
 """VS Code's chat copied as text ("Copy All" in the Chat view, as people paste it into `chat_history.md` or a `.log`).
 
 Each request opens with the signed-in account's name and a colon (`octocat: add a README`), each response with
-`GitHub Copilot: `; a message runs to the next such line outside a code block. The first line names the person:
+`GitHub Copilot: ` (`Workspace: ` for the @workspace participant's, right after a request); a message runs to the next such line outside a code block. The first line names the person:
 only that name opens their messages, so a response's own `Note: ...` lines stay text.
 
 What the agent did is written as lines of their own, read as tool calls of the response in their place:
 `Ran terminal command: npm test`, `Ran <tool title>` with its `Completed with input: {...}` (JSON over several
 lines), `Read [](file:///...)` (with `, lines 10 to 40`), `Read changed files in [](...)`, `Created [](...)`,
 `Searched codebase for "..."` / `Searched for files matching ...` / `Searched for text ...`, `Using "Replace String in
-File"` (the empty code block the copy writes for the edit is left out), the todo list's `Created 6 todos`,
+File"` (the empty code block the copy writes for the edit is left out), `Checked background terminal output`, the todo
+list's `Created 6 todos`,
 `Starting: *...* (1/6)`, `Completed: *...* (1/6)`, and a test run's `45/45 tests passed (100%)`. Its notices
 (`Made changes.`, `Optimizing tool selection...`, `Summarized conversation history`, `Discovering tests...`) are left
 out and counted as dropped. The file is one conversation; the first request is its title. Text pasted above the
@@ -31,6 +32,9 @@ from ._turns import TurnBuilder, copied_chat, tool_use
 from .base import ParseResult, RecordError
 
 _ASSISTANT = "GitHub Copilot: "
+# The @workspace participant's responses (`Workspace: 正在收集工作区信息…`, thirteenth fetch): one opens a response
+# only right after a request and a blank line, so an answer's or a request's own `Workspace: ` line stays text.
+_PARTICIPANT = "Workspace: "
 # A GitHub account name (letters, digits, single hyphens), then `: ` and the request.
 _PERSON = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}): ")
 _ACTION = re.compile(
@@ -40,6 +44,8 @@ _ACTION = re.compile(
     # (`Search complete: Explore project structure`), as a 2026 copy wrote them (eighth fetch).
     r"|(?P<unlinked>Read)(?: ?, lines (?P<from>\d+) to (?P<to>\d+))?"
     r"|Search complete: (?P<explored>.+)"
+    # The agent reading a terminal it started (thirteenth fetch: `Checked background terminal output`).
+    r"|(?P<terminal>Checked (?:background )?terminal output)"
     r"|Created \[[^\]\n]*\]\((?P<created>[^)\s]+)\)"
     r"|Searched (?P<search>.+?)"
     r"|Using \"(?P<using>[^\"\n]+)\""
@@ -110,7 +116,7 @@ class VscodeChatTextImporter:
             return
         opener = f"{person}: "
         builder = TurnBuilder()
-        role, body, fence = "", [], ""
+        role, body, fence, previous = "", [], "", ""
         for line in lines:
             if fence:
                 if closes(line, fence):
@@ -118,7 +124,9 @@ class VscodeChatTextImporter:
                 body.append(line)
                 continue
             fence = opens(line)
-            if not fence and (line.startswith(opener) or line.startswith(_ASSISTANT)):
+            participant = role == "user" and not previous.strip() and line.startswith(_PARTICIPANT)
+            previous = line
+            if not fence and (line.startswith(opener) or line.startswith(_ASSISTANT) or participant):
                 _add(builder, role, body)
                 role = "user" if line.startswith(opener) else "assistant"
                 body = [line.split(": ", 1)[1]]
@@ -169,6 +177,8 @@ def _add_response(builder: TurnBuilder, lines: list[str]) -> None:
             index = _past_empty_block(lines, index)
         elif groups["search"]:
             builder.block(tool_use(None, "search", {"query": groups["search"]}))
+        elif groups["terminal"]:
+            builder.block(tool_use(None, "get_terminal_output", {}))
         elif groups["explored"]:
             builder.block(tool_use(None, "search_subagent", {"task": groups["explored"].strip()}))
         elif groups["unlinked"]:

@@ -499,3 +499,69 @@ def test_what_the_person_typed_rejecting_a_call_is_their_turn() -> None:
         "is_error": True,
     }
     assert turns(chat)[3][1].startswith("Right, tenacity is already a dependency")
+
+
+def test_a_notes_copy_keeps_the_compaction_summary_todo_lists_and_an_indented_prompt_apart() -> None:
+    """A hand-saved 1.0 terminal copy (thirteenth fetch): the compaction summary (`> This session is being continued
+    ...`, a `/status` panel under it) was joined to the person's first prompt; an answer's words with a to-do list
+    under them were read as a call named by those words; a prompt indented by two spaces stayed in the answer."""
+    text = (
+        "# notes-june-3\n\npytest tests/ -v\n\n"
+        "==================== Previous Conversation Compacted ====================\n\n"
+        "> This session is being continued from a previous conversation that ran out of context. The conversation is\n"
+        "  summarized below:\n  Analysis:\n  The user asked for a parser.\n"
+        "  ⎿  Read src/parser.py (120 lines)\n\n"
+        " Claude Code Status v1.0.17\n\n Model • /model\n  L Default (claude-sonnet-4-20250514)\n\n\n"
+        "> This session is about speeding up the parser. Please read @NOTES.md first.\n"
+        "  ⎿  Read NOTES.md (40 lines)\n\n"
+        "⏺ I understand you want the parser faster. From the notes I can see:\n\n"
+        "  1. Tokenising takes most of the time\n"
+        "  ⎿  ☐ Profile the tokeniser\n     ☐ Cache compiled patterns\n\n"
+        "⏺ Update Todos\n  ⎿  ☒ Profile the tokeniser\n     ☐ Cache compiled patterns\n\n"
+        "⏺ Where should I start?\n\n\n"
+        "  > Great. Now write the findings up as markdown.\n\n"
+        "⏺ I'll write them to FINDINGS.md.\n"
+    )
+    chat = _read(text, "notes.md")
+    assert turns(chat) == [
+        ("user", "This session is about speeding up the parser. Please read @NOTES.md first."),
+        (
+            "assistant",
+            "I understand you want the parser faster. From the notes I can see:\n\n"
+            "1. Tokenising takes most of the time\n\nWhere should I start?",
+        ),
+        ("user", "Great. Now write the findings up as markdown."),
+        ("assistant", "I'll write them to FINDINGS.md."),
+    ]
+    assert chat.title == "This session is about speeding up the parser. Please read @NOTES.md first."
+    blocks = [(b["type"], b.get("name"), b.get("content")) for b in chat.turns[1].blocks or []]
+    assert blocks[1:5] == [
+        ("tool_use", "Update Todos", None),
+        ("tool_result", None, "☐ Profile the tokeniser\n☐ Cache compiled patterns"),
+        ("tool_use", "Update Todos", None),
+        ("tool_result", None, "☒ Profile the tokeniser\n☐ Cache compiled patterns"),
+    ]
+    assert chat.dropped == {"compaction summary": 1, "attachment": 1}
+
+
+def test_a_stopped_prompt_sent_again_is_one_prompt() -> None:
+    """A terminal copy (thirteenth fetch): a prompt the person stopped before any answer (`⎿  Interrupted by user`)
+    and sent again as it was, its wrapped lines indented otherwise, was one turn holding the text twice. One that is
+    not sent again stays the person's words."""
+    text = (
+        "> explain the retry loop in detail:\\\n  1. why five tries?\\\n  2. where is the delay set?\n"
+        "  ⎿  ⧉ Selected 3 lines from sender.py in Cursor\n  ⎿  Interrupted by user\n\n"
+        "> explain the retry loop in detail:\\\n    1. why five tries?\\\n    2. where is the delay set?\n\n"
+        "⏺ Five tries cover the gateway's restart; the delay is set in config.py.\n\n"
+        "> and the timeout?\n  ⎿  Interrupted by user\n\n"
+        "> also the backoff\n\n"
+        "⏺ The timeout is 10s and the backoff doubles.\n"
+    )
+    chat = _read(text)
+    assert [role for role, _ in turns(chat)] == ["user", "assistant", "user", "assistant"]
+    # The one sent again, the two spaces of the older exports' wrapping taken off its lines.
+    assert turns(chat)[0][1] == (
+        "explain the retry loop in detail:\\\n  1. why five tries?\\\n  2. where is the delay set?"
+    )
+    assert turns(chat)[2] == ("user", "and the timeout?\n\nalso the backoff")
+    assert chat.dropped == {"interrupted prompt": 1, "attachment": 1, "interruption": 1}

@@ -149,3 +149,45 @@ def test_reads_whose_links_the_copy_lost_and_a_subagents_search_are_tool_calls()
         ("read_file", {}),
         ("read_file", {"lines": "1-60"}),
     ]
+
+
+def test_a_workspace_participants_response_right_after_a_request_is_a_response() -> None:
+    """Thirteenth fetch: a copy whose first answer came from @workspace (`Workspace: `) read that answer as the
+    request's own text, shifting every later turn. A `Workspace: ` line inside a message stays its text."""
+    data = (
+        b"lin-dev: walk me through this plugin, one file at a time\n\n"
+        b"Workspace: Collecting workspace informationLet's start with `init.lua`.\n\n"
+        b"Workspace: the folder the plugin reads its settings from.\n\n"
+        b"Shall I go on to `picker.lua`?\n\n"
+        b"lin-dev: yes, and skip\nWorkspace: my notes\n\n"
+        b"GitHub Copilot: `picker.lua` defines the `Picker` class.\n"
+    )
+    assert detect_format(data, "chat.md") == "vscode-chat-text"
+    conversation = parse_one("vscode-chat-text", data, "chat.md")
+    assert turns(conversation) == [
+        ("user", "walk me through this plugin, one file at a time"),
+        (
+            "assistant",
+            "Collecting workspace informationLet's start with `init.lua`.\n\n"
+            "Workspace: the folder the plugin reads its settings from.\n\nShall I go on to `picker.lua`?",
+        ),
+        ("user", "yes, and skip\nWorkspace: my notes"),
+        ("assistant", "`picker.lua` defines the `Picker` class."),
+    ]
+    assert conversation.title == "walk me through this plugin, one file at a time"
+
+
+def test_checking_a_background_terminal_is_a_tool_call() -> None:
+    """Thirteenth fetch: an agent's `Checked background terminal output` lines stood in the answer's text."""
+    data = (
+        b"qrius: is the server up?\n\n"
+        b"GitHub Copilot: Ran terminal command: npm run dev\n\n"
+        b"Checked background terminal output\n\n"
+        b"The server is up on port 5173.\n\nMade changes.\n"
+    )
+    conversation = parse_one("vscode-chat-text", data, "chat.md")
+    answer = conversation.turns[1]
+    assert answer.text == "The server is up on port 5173."
+    calls = [(b["name"], b["input"]) for b in answer.blocks or [] if b["type"] == "tool_use"]
+    assert calls == [("run_in_terminal", {"command": "npm run dev"}), ("get_terminal_output", {})]
+    assert conversation.dropped == {"notice": 1}
