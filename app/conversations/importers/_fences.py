@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
-# Three or more backticks or tildes, after optional indentation; an info string (`python`) may follow.
-FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+# Three or more backticks or tildes, after optional indentation; an info string (`python`) may follow. Tildes then
+# carets (`    ~~~~^^^^`) are no fence: Python's traceback marks under the failing call (thirteenth fetch: a pasted
+# traceback's marks opened a block that swallowed the next answer of a Markdown transcript).
+FENCE = re.compile(r"[ \t]*(`{3,}|~{3,}(?![~^]*\^))")
 
 
 def opens(line: str) -> str:

@@ -196,7 +196,7 @@ _PAGE_HEAD = re.compile(
 # Microsoft Copilot's code blocks, copied: the language's name, a blank line, `Copy`, then the code.
 _COPY_BUTTON = re.compile(
     r"[ \t]*(?:Copy|Copy code|複製程式碼|复制代码|Code kopieren|Copiar código|Copier le code|Copiar|Копировать"
-    r"|Копировать код|Kopiëren|Kopiuj|Copia|Copia codice|コピーする|복사|Salin)[ \t]*$"
+    r"|Копировать код|Kopiëren|Kopiuj|Copia|Copia codice|コピーする|복사|코드 복사|Salin)[ \t]*$"
 )
 _EDIT_BUTTON = re.compile(
     r"[ \t]*(?:Edit|Bearbeiten|Modifier|Editar|Modifica|编辑|編輯|編集|Редактировать|Bewerken|Edytuj|編集する|편집)[ \t]*$"
@@ -213,8 +213,11 @@ _MODEL_LABEL = re.compile(
     re.IGNORECASE,
 )
 _LINK_FIRST = re.compile(rb"\[[^\]\n\"{}]*\]\([^)\n]*\)")
-# The message box's file input under the last answer, as copies in three languages show it.
-_NO_FILE = r"(?:No file chosen|Aucun fichier choisi|Ningún archivo seleccionado)"
+# The message box's file input under the last answer, as copies in four languages show it (Portuguese, thirteenth
+# fetch).
+_NO_FILE = r"(?:No file chosen|Aucun fichier choisi|Ningún archivo seleccionado|Nenhum arquivo escolhido)"
+# The help button's "?" under the file input, the page's last line.
+_HELP_BUTTON = re.compile(r"[ \t]*\?[ \t]*$")
 _PAGE_TAIL = re.compile(
     rf"[ \t]*(?:{_NO_FILE}+|Sources"
     # Microsoft Copilot's button under each answer.
@@ -670,6 +673,8 @@ def _markers(lines: list[str]) -> list[Marker]:
         return _plain_labels(plain_others) if not markers else _with_plain_name(markers, plain_others)
     if all(role != "user" for _, role, _, _ in headings):
         headings = sorted(headings + _handle_headings(headings, levels, others))
+    elif all(role == "user" for _, role, _, _ in headings):
+        headings = sorted(headings + _answer_headings(headings, levels, others))
     exporter = headings[0][3] in _EXPORTER_NAMES
     kept = [marker for marker in headings if (marker[3] in _EXPORTER_NAMES) == exporter]
     if exporter and all(role == "user" for _, role, _, _ in kept):
@@ -745,6 +750,24 @@ def _bulleted_labels(lines: list[str]) -> list[str]:
 
 
 _ENTRY_LINE = re.compile(r"(?:#{2,6}[ \t].*|-{3,}[ \t]*)$")
+_QUOTED_LINES = 4  # the fewest quoted lines taken for a transcript quoted whole
+
+
+def _unquoted_transcript(lines: list[str]) -> list[str]:
+    """The lines with the quote marks taken off a transcript quoted whole: from its first `>` line on, every line
+    that holds words quoted (thirteenth fetch: a page quoting a Claude Code session, `> **human:** ...` /
+    `> **claude:** ...`, matched no format). Only where no speaker is found unquoted and both sides are quoted."""
+    start = next((at for at, line in enumerate(lines) if line.startswith(">")), None)
+    if start is None:
+        return lines
+    rest = [line for line in lines[start:] if line.strip()]
+    if len(rest) < _QUOTED_LINES or not all(line.startswith(">") for line in rest):
+        return lines
+    if {role for _, role, _, _ in _markers(lines)} & {"user", "assistant"}:
+        return lines
+    unquoted = lines[:start] + [line[2:] if line.startswith("> ") else line[1:] for line in lines[start:]]
+    roles = {role for _, role, _, _ in _markers(unquoted)}
+    return unquoted if {"user", "assistant"} <= roles else lines
 
 
 def _previewed(lines: list[str], index: int) -> re.Match[str] | None:
@@ -780,6 +803,11 @@ def _page_copy(
         if lines[0].strip():
             builder.dropped["page text"] += 1
         lines.pop(0)
+    filled = [at for at, line in enumerate(lines) if line.strip()] if last else []
+    if len(filled) >= 2 and _HELP_BUTTON.match(lines[filled[-1]]) and _FILE_INPUT.match(lines[filled[-2]]):
+        # The help button's "?" under the message box's file input (a Portuguese copy, thirteenth fetch).
+        lines = lines[: filled[-1]]
+        builder.dropped["page text"] += 1
     while lines and (not lines[-1].strip() or _PAGE_TAIL.match(lines[-1])):
         # The message box's "No file chosen" and the "Sources" button under a searched answer.
         if lines.pop().strip():
@@ -1064,6 +1092,19 @@ def _handle_headings(
     return [(index, "user", True, other) for index, other in candidates if other == name] if name else []
 
 
+def _answer_headings(
+    headings: list[Marker], levels: dict[int, str], others: dict[str, list[tuple[int, str]]]
+) -> list[Marker]:
+    """The answers of a file whose headings name the person (`### User:`) and the assistant by a name of its own:
+    the name, at a level of the person's headings, that comes right after them (thirteenth fetch: a Google
+    Antigravity transcript's `### Antigravity AI:`, a course project's `### User Input` / `### LLM Output`, both
+    skipped as prompts only). None when no name does."""
+    user_levels = {levels[index] for index, _, _, _ in headings if index in levels}
+    candidates = sorted(pair for level in user_levels for pair in others.get(level, []))
+    name = _paired_name([index for index, _, _, _ in headings], candidates, known_first=True)
+    return [(index, "assistant", True, other) for index, other in candidates if other == name] if name else []
+
+
 def _callout_role(kind: str) -> str | None:
     """The speaker an Obsidian callout type names (`nexus_user`, `nexus_agent`, `user`, `assistant`), if any."""
     if _CALLOUT_USER.search(kind):
@@ -1099,6 +1140,42 @@ def _quoted(lines: list[str]) -> list[str]:
             break
         body.append(line[2:] if line.startswith("> ") else line[1:])
     return body
+
+
+# ChatGPT Exporter's "collapse responses" option folds each answer: `<details><summary>Click to view Response:</summary>`
+# closes the prompt's section, `</details>` the answer's (thirteenth fetch: both stayed in every turn's text).
+_FOLD_OPEN = re.compile(r"[ \t]*<details>[ \t]*<summary>[^<\n]*</summary>[ \t]*$")
+_FOLD_CLOSE = re.compile(r"[ \t]*</details>[ \t]*$")
+
+
+def _without_fold(section: list[str], builder: TurnBuilder) -> list[str]:
+    """A message's lines without an exporter's fold around the messages: a `<details><summary>` line as its last
+    line (the fold opens around the next message), a `</details>` line as its last that no `<details>` of its own
+    opened; counted."""
+    last = len(section) - 1
+    while last >= 0 and not section[last].strip():
+        last -= 1
+    if last < 0 or "details>" not in section[last]:
+        return section
+    if _FOLD_OPEN.match(section[last]) or (
+        _FOLD_CLOSE.match(section[last])
+        and sum(line.count("<details") for line in section)
+        < sum(line.count("</details>") for line in section)
+    ):
+        builder.dropped["folded answer markup"] += 1
+        return section[:last]
+    return section
+
+
+def _without_closing_comment(section: list[str], builder: TurnBuilder) -> list[str]:
+    """The file's last message without the HTML comments it ends on (an author's commented-out `<!-- ## Prompt -->`
+    for a next exchange, thirteenth fetch), which a page does not show; counted."""
+    end = len(section)
+    while end and (not section[end - 1].strip() or _HTML_COMMENT.match(section[end - 1])):
+        if section[end - 1].strip():
+            builder.dropped["comment"] += 1
+        end -= 1
+    return section[:end]
 
 
 def _body(lines: list[str]) -> str:
@@ -1592,7 +1669,9 @@ class MarkdownImporter:
             return True  # the Obsidian ChatGPT MD plugin's note (see `parse`)
         if b"```ys_think" in head and len(_YS_THINK.findall(head.decode(errors="ignore"))) == 1:
             return True  # a 问小白 answer copied (see `_wenxiaobai`)
-        lines = _bulleted_labels(_japanese_page(head.decode(errors="ignore").splitlines()))
+        lines = _unquoted_transcript(
+            _bulleted_labels(_japanese_page(head.decode(errors="ignore").splitlines()))
+        )
         markers = _unlabelled_first_prompt(lines, _markers(lines))
         roles = {role for _, role, _, _ in markers}
         if roles == {"assistant"} and any(
@@ -1637,7 +1716,7 @@ class MarkdownImporter:
         if "```ys_think" in text and len(thought := list(_YS_THINK.finditer(text))) == 1:
             yield _wenxiaobai(text, thought[0], filename)
             return
-        lines = _bulleted_labels(_japanese_page(text.splitlines()))
+        lines = _unquoted_transcript(_bulleted_labels(_japanese_page(text.splitlines())))
         markers = _markers(lines)
         if not markers and (exchanges := _quoted_exchanges(lines)) is not None:
             yield _quoted_chat(exchanges, lines, filename)
@@ -1682,7 +1761,12 @@ class MarkdownImporter:
         tools = any(line.startswith(_TOOL_STARTS) and _TOOL_LINE.match(line) for line in lines)
         quoted_layout = _quoted_layout(lines, markers)
         canvas = _canvas_title(lines)
+        unread = _placeholder_exchanges(lines, markers)
+        if unread:
+            builder.dropped["empty message"] += len(unread)
         for number, (index, role, heading, rest) in enumerate(markers):
+            if number in unread:
+                continue
             end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
             section = lines[index + 1 : end]
             rule = None  # where the message's own front matter opens
@@ -1696,6 +1780,10 @@ class MarkdownImporter:
                     for line in section
                 ]
             section = [line for line in section if not _MESSAGE_TIME.match(line)]
+            if heading:
+                section = _without_fold(section, builder)
+                if number + 1 == len(markers):
+                    section = _without_closing_comment(section, builder)
             if heading and number + 1 < len(markers):
                 section = _without_closing_heading(section, lines[index], builder)
             if heading and _page_label(lines[index]):
@@ -1802,6 +1890,28 @@ class MarkdownImporter:
 _PAGE_CHROME = re.compile(
     r"[ \t]*(?:Skip to content|Share|Log in|Sign up(?: for free)?|ChatGPT(?: [\w.-]+)?|#.*|\[.*\]\(.*\))[ \t]*$"
 )
+
+
+_PLACEHOLDER = "undefined"
+
+
+def _placeholder_exchanges(lines: list[str], markers: list[Marker]) -> set[int]:
+    """The markers (by number) of exchanges whose prompt and answer both read only `undefined` under their
+    headings: a browser exporter's placeholders for messages it could not read (thirteenth fetch: a Claude
+    exporter's `## Prompt:` / `## Response:` pairs of them opened and closed a chat, stored as four turns)."""
+
+    def placeholder(number: int) -> bool:
+        index, _, heading, _ = markers[number]
+        end = markers[number + 1][0] if number + 1 < len(markers) else len(lines)
+        return heading and _body(lines[index + 1 : end]) == _PLACEHOLDER
+
+    found: set[int] = set()
+    for number in range(len(markers) - 1):
+        if (markers[number][1], markers[number + 1][1]) == ("user", "assistant") and (
+            placeholder(number) and placeholder(number + 1)
+        ):
+            found.update((number, number + 1))
+    return found
 
 
 def _unlabelled_first_prompt(lines: list[str], markers: list[Marker]) -> list[Marker]:

@@ -1980,3 +1980,45 @@ def test_a_perplexity_answer_of_key_lines_is_not_the_questions(heading: str) -> 
         ("user", "and node?"),
         ("assistant", "Node 20 LTS."),
     ]
+
+
+def test_chatgpt_exporters_collapsed_responses_lose_their_fold() -> None:
+    """ChatGPT Exporter with "collapse responses" (thirteenth fetch): `<details><summary>Click to view
+    Response:</summary>` ends each prompt's section and `</details>` each answer's; an answer's own fold stays."""
+    data = (
+        "# Slow ssh\n\n**Created:** 11/12/2025 19:59:17  \n**Exported:** 11/12/2025 21:56:56  \n\n"
+        "## Prompt:\nssh to one Mac takes seconds\n\n<details><summary>Click to view Response:</summary>\n"
+        "## Response:\nCheck its mDNS name first.\n\n<details><summary>Details</summary>\ndns-sd -B\n</details>\n\n"
+        "</details>\n\n## Prompt:\nThat arp was from the other Mac\n\n"
+        "<details><summary>Click to view Response:</summary>\n## Response:\nThat changes the picture.\n\n"
+        "</details>\n\n---\nPowered by [ChatGPT Exporter](https://www.chatgptexporter.com)\n"
+    )
+    chat = parse_one("markdown", data.encode(), "ChatGPT-Slow ssh.md")
+    assert turns(chat) == [
+        ("user", "ssh to one Mac takes seconds"),
+        (
+            "assistant",
+            "Check its mDNS name first.\n\n<details><summary>Details</summary>\ndns-sd -B\n</details>",
+        ),
+        ("user", "That arp was from the other Mac"),
+        ("assistant", "That changes the picture."),
+    ]
+    assert chat.dropped == {"folded answer markup": 4}
+
+
+def test_a_claude_exporters_undefined_placeholder_exchanges_are_left_out() -> None:
+    """A Claude exporter's `## Prompt:` / `## Response:` file (thirteenth fetch) opening and closing with exchanges
+    that read only `undefined`, its placeholders for messages it could not read; a person's own `undefined` stays."""
+    data = (
+        "## Prompt:\nundefined\n\n## Response:\nundefined\n\n## Prompt:\nhow do I keep going after a failure?\n\n"
+        "## Response:\nRun each step on its own.\n\n## Prompt:\nundefined\n\n## Response:\nThat is what the call "
+        "returned?\n\n## Prompt:\nundefined\n\n## Response:\nundefined\n"
+    )
+    chat = parse_one("markdown", data.encode(), "claude.md")
+    assert turns(chat) == [
+        ("user", "how do I keep going after a failure?"),
+        ("assistant", "Run each step on its own."),
+        ("user", "undefined"),
+        ("assistant", "That is what the call returned?"),
+    ]
+    assert chat.dropped == {"empty message": 4}

@@ -454,3 +454,95 @@ def test_an_authors_section_heading_between_exchanges_closes_no_answer() -> None
         ("assistant", "Adaptive signals.\n\n## Why\n\nThey matter."),
     ]
     assert chat.dropped == {"section heading": 1}
+
+
+def test_a_named_assistants_heading_after_the_persons_is_the_answer() -> None:
+    """A Google Antigravity transcript (thirteenth fetch, skipped as prompts only): `### User:` / `### Antigravity
+    AI:` between `---` rules, the agent's notes several sections in a row; a prompt's pasted Python traceback, whose
+    `~~~^^^` marks open no code block."""
+    data = (
+        "# Full Chat Conversation Transcript\n\n### User:\nadd a login page\n\n---\n\n### Antigravity AI:\n"
+        "I will look at the routes first.\n\n---\n\n### Antigravity AI:\nDone! The page is at /login.\n\n---\n\n"
+        '### User:\nTraceback (most recent call last):\n  File "app.py", line 3, in <module>\n    run()\n'
+        "    ~~~^^\nKeyError: 'user'\n\nbroken\n\n---\n\n### Antigravity AI:\nFixed! The session key was missing.\n"
+    )
+    assert detect_format(data.encode(), "transcript.md") == "markdown"
+    chat = parse_one("markdown", data.encode(), "transcript.md")
+    assert turns(chat) == [
+        ("user", "add a login page"),
+        ("assistant", "I will look at the routes first.\n\nDone! The page is at /login."),
+        (
+            "user",
+            'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\n    run()\n    ~~~^^\n'
+            "KeyError: 'user'\n\nbroken",
+        ),
+        ("assistant", "Fixed! The session key was missing."),
+    ]
+    assert chat.title == "Full Chat Conversation Transcript"
+
+
+def test_a_citation_pages_user_input_and_llm_output_headings() -> None:
+    """A course project's AI-citation page (thirteenth fetch, skipped as prompts only): `## Prompt`, then
+    `### User Input` and `### LLM Output`; one prompt's text right under `## Prompt`, a commented-out heading last."""
+    data = (
+        "# Backend Tests\n\nSome tests were written with AI help; the prompts are cited below.\n\n"
+        "LLM Model used: Claude 3.7 Sonnet\n\n## Prompt\n\n### User Input\n\nhow do I mock the db client?\n\n"
+        "### LLM Output\n\nPatch it with `unittest.mock.patch`.\n\n## Prompt\n\n### User Input\n\n"
+        "that's not it, the chain must be mocked too\n\n### LLM Output\n\nYou're right - mock each call.\n\n"
+        "## Prompt\n\nnow the storage module\n\n### LLM Output\n\nHere are the storage tests.\n\n<!-- ## Prompt -->\n"
+    )
+    assert detect_format(data.encode(), "backend-tests.md") == "markdown"
+    chat = parse_one("markdown", data.encode(), "backend-tests.md")
+    assert turns(chat) == [
+        ("user", "how do I mock the db client?"),
+        ("assistant", "Patch it with `unittest.mock.patch`."),
+        ("user", "that's not it, the chain must be mocked too"),
+        ("assistant", "You're right - mock each call."),
+        ("user", "now the storage module"),
+        ("assistant", "Here are the storage tests."),
+    ]
+    assert chat.title == "Backend Tests"
+    assert chat.dropped == {"comment": 1}
+
+
+def test_a_transcript_quoted_whole_is_read_without_its_quote_marks() -> None:
+    """A page quoting a Claude Code session (thirteenth fetch, matched no format): front matter and a title, then
+    every line `> `-quoted, `**human:**` / `**claude:**`, two messages of the person in a row."""
+    data = (
+        "---\none-liner: Three tries to serve a file\n---\n\n# Just Serve It\n\n"
+        "> **human:** Why two servers?\n>\n> **claude:** The browser can't run TypeScript.\n>\n"
+        "> A bundler is needed.\n>\n> **human:** Stop\n>\n> **human:** The runtime transpiles it.\n>\n"
+        "> **claude:** Right. One server now.\n"
+    )
+    assert detect_format(data.encode(), "serve.md") == "markdown"
+    chat = parse_one("markdown", data.encode(), "serve.md")
+    assert turns(chat) == [
+        ("user", "Why two servers?"),
+        ("assistant", "The browser can't run TypeScript.\n\nA bundler is needed."),
+        ("user", "Stop\n\nThe runtime transpiles it."),
+        ("assistant", "Right. One server now."),
+    ]
+    assert chat.title == "Just Serve It"
+    # A note that only quotes now and then stays no transcript.
+    assert (
+        detect_format(b"# Notes\n\n> a quote\n> more of it\n\nText.\n\n> another\n> line\n", "n.md") is None
+    )
+
+
+def test_a_portuguese_or_korean_page_copy_loses_its_file_input_and_copy_buttons() -> None:
+    """ChatGPT's page copied in Portuguese (thirteenth fetch): the message box's "Nenhum arquivo escolhido" and the
+    help button's "?" under the last answer; in Korean, each code block's "코드 복사" (Copy code) button."""
+    portuguese = (
+        "Você disse:\ncomo somo dois números?\nO ChatGPT disse:\nUse o operador +.\n\n"
+        "Nenhum arquivo escolhidoNenhum arquivo escolhido\n?\n"
+    )
+    chat = parse_one("markdown", portuguese.encode(), "copia.txt")
+    assert turns(chat) == [("user", "como somo dois números?"), ("assistant", "Use o operador +.")]
+    assert chat.dropped == {"page text": 2}
+    korean = "나의 말:\n설치 명령?\nChatGPT의 말:\n다음을 실행하세요:\n\nbash\n코드 복사\npip install demo\n"
+    chat = parse_one("markdown", korean.encode(), "readme.md")
+    assert turns(chat) == [
+        ("user", "설치 명령?"),
+        ("assistant", "다음을 실행하세요:\n\nbash\npip install demo"),
+    ]
+    assert chat.dropped == {"page text": 1}
