@@ -97,6 +97,8 @@ _ORDER: tuple[tuple[str, str], ...] = (
     ("openai", "openai"),
     ("chat-log", "chat_log"),
     ("claude-code-export", "claude_code_export"),
+    ("codex-tui", "codex_tui"),
+    ("gemini-tui", "gemini_tui"),
     ("aider", "aider"),
     ("aider-llm", "aider_llm"),
     ("aichat", "aichat"),

@@ -95,6 +95,8 @@ def test_registry() -> None:
         "openai",
         "chat-log",
         "claude-code-export",
+        "codex-tui",
+        "gemini-tui",
         "aider",
         "aider-llm",
         "aichat",
