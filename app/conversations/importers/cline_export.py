@@ -42,9 +42,13 @@ def is_export(head: bytes) -> bool:
 
 
 # An export cut from a longer one (a file people committed, ninth fetch): it opens with the end of a user message,
-# which the harness always closes with its `<environment_details>`, then the export's `---` and a speaker.
+# which the harness always closes with its `<environment_details>`, then the export's `---` and a speaker. Or with
+# the end of an answer, which Cline always closes with a tool call (thirteenth fetch: the tail of an
+# `<attempt_completion>` whose design document held `---` rules and `User:` / `AI:` sample lines).
 _CUT_OPENING = re.compile(
-    rb"\A(?:(?!\n---[ \t]*\r?\n).)*?</environment_details>\s*\n---[ \t]*\r?\n\s*\*\*(?:User|Assistant):\*\*",
+    rb"\A(?:(?!\n---[ \t]*\r?\n\s*\*\*(?:User|Assistant):\*\*).)*?"
+    rb"</(?:environment_details|attempt_completion|ask_followup_question|plan_mode_respond|write_to_file"
+    rb"|replace_in_file|execute_command|use_mcp_tool|read_file)>\s*\n---[ \t]*\r?\n\s*\*\*(?:User|Assistant):\*\*",
     re.DOTALL,
 )
 

@@ -1047,6 +1047,42 @@ def _without_closing_heading(section: list[str], speaker: str, builder: TurnBuil
     return section[: end - 1]
 
 
+def _without_log_heading(section: list[str]) -> tuple[list[str], int | None]:
+    """An inline-labelled message's lines without the log's `---` and section heading at their end, right before
+    the next speaker (`---`, then a `### 对话 2` title above `**用户**`, a hand-written log of thirteenth fetch that
+    titles each exchange): a heading with nothing under it opens the next exchange; and the level of that heading,
+    None where there is none."""
+    end = len(section)
+    while end and not section[end - 1].strip():
+        end -= 1
+    heading = _LEVEL.match(section[end - 1]) if end else None
+    rule = end - 1
+    while rule > 0 and not section[rule - 1].strip():
+        rule -= 1
+    if heading is None or rule == 0 or not _SEPARATOR.match(section[rule - 1]):
+        return section, None
+    return section[: rule - 1], len(heading.group(1))
+
+
+def _without_closing_section(section: list[str], level: int) -> tuple[list[str], bool]:
+    """The last message's lines without the log's closing section: in a log whose exchanges are each opened by
+    `---` and a heading (`_without_log_heading`), a `---` and a heading of that level or above after the last
+    message opens the author's own words (`## 开发总结`, their summary of the session), not the answer's."""
+    fence = ""
+    for at, line in enumerate(section):
+        if fence:
+            fence = "" if closes(line, fence) else fence
+            continue
+        fence = opens(line)
+        if fence or not _SEPARATOR.match(line):
+            continue
+        after = next((later for later in section[at + 1 :] if later.strip()), "")
+        heading = _LEVEL.match(after)
+        if heading is not None and len(heading.group(1)) <= level:
+            return section[:at], True
+    return section, False
+
+
 def _plain_labels(named: list[tuple[int, str, str]]) -> list[Marker]:
     """Markers of a plain-text log written with two bare names for the sides that are too common to take alone
     (`You: ...` / `Bot: ...`, a real companion bot's `chat_history.txt`): both known names, one for each side,
@@ -1764,6 +1800,7 @@ class MarkdownImporter:
         unread = _placeholder_exchanges(lines, markers)
         if unread:
             builder.dropped["empty message"] += len(unread)
+        log_levels: list[int] = []  # the levels of the log's own headings cut from messages' ends
         for number, (index, role, heading, rest) in enumerate(markers):
             if number in unread:
                 continue
@@ -1786,6 +1823,14 @@ class MarkdownImporter:
                     section = _without_closing_comment(section, builder)
             if heading and number + 1 < len(markers):
                 section = _without_closing_heading(section, lines[index], builder)
+            elif not heading and number + 1 < len(markers):
+                section, level = _without_log_heading(section)
+                if level is not None:
+                    builder.dropped["section heading"] += 1
+                    log_levels.append(level)
+            elif not heading and len(log_levels) >= 2:
+                section, closing = _without_closing_section(section, min(log_levels))
+                builder.dropped["closing section"] += closing
             if heading and _page_label(lines[index]):
                 if _THINKING_TIME.match(lines[index] + "\n"):
                     section = [lines[index], *section]  # the answer's first line: its thinking time, counted

@@ -12,7 +12,9 @@ codebase", `_Tools used: A, B_` lines) becomes `tool_use` blocks
 and `<think>` sections `thinking` blocks, so the visible text is the prose only. Cursor sessions exported in early
 2025 write a terminal run as a part of its own (the command in a shell fence, then its output in a bare fence): a
 `run_terminal_cmd` call and its result; and an edit as a part that is one diff fence: an `edit_file` call; a file the agent read as a `Read file: <path>` line: a
-`read_file` call. Claude Code sessions write a
+`read_file` call. Cursor's own "Export chat" of 2025 (`_Exported on … from Cursor (1.5.11)_`) writes the same
+headers with a `---` line between every step of the agent: no rule of the answer's, a step that is one shell fence
+a `run_terminal_cmd` call, a failed edit's result line a `tool_result`. Claude Code sessions write a
 tool call as a block of its own (`Tool use: **Bash** …`, its input, then `Result:` and its output): a
 `tool_use` and a `tool_result` block; their task list (`**Agent task list:**`) is a `TodoWrite` call. A
 pasted image ("User provided an image (image/png).") is counted as a dropped image, an empty code block (where an
@@ -79,6 +81,17 @@ _TERMINAL = re.compile(
     re.DOTALL,
 )
 _EDIT = re.compile(r"\A```diff[ \t]*\n(.*?)\n?```\Z", re.DOTALL)
+# Cursor's own "Export chat" of 2025 (`_Exported on … from Cursor (1.5.11)_`, the same `_**User (…)**_` /
+# `_**Assistant**_` headers; thirteenth fetch): a `---` line between every step of the agent, a command it ran as a
+# step that is one shell fence (its output not written), and a failed edit's result as a step of its own.
+_CURSOR_EXPORT = re.compile(r"^_Exported on .+ from Cursor \([\d.]+\)_[ \t]*$")
+_COMMAND = re.compile(
+    r"\A```(?:bash|sh|shell|shellscript|zsh|powershell|pwsh|cmd)[ \t]*\n(.*?)\n?```\Z", re.DOTALL
+)
+_CURSOR_TOOL_RESULTS = (
+    "The string to replace was not found in the file.",
+    "The model made no changes to the file.",
+)
 # A `<think>` section that SpecStory also folds into `<details>` (with a `<summary>` or not).
 _FOLDED = re.compile(r"\A\s*<details>\s*(?:<summary>.*?</summary>\s*)?(.*?)\s*</details>\s*\Z", re.DOTALL)
 # Where the user pasted an image, SpecStory writes this line in its place.
@@ -140,6 +153,17 @@ def _tool_call(text: str) -> list[dict[str, Any]] | None:
     tasks = _TASK_LIST.match(text)
     if tasks is not None:
         return [tool_use(None, "TodoWrite", tasks.group(1).strip())]
+    return None
+
+
+def _cursor_step(text: str) -> list[dict[str, Any]] | None:
+    """A step of Cursor's own export that is the agent's tool work, not its words: a command it ran (one shell
+    fence), or a failed edit's result; None for any other step."""
+    command = _COMMAND.match(text)
+    if command is not None:
+        return [tool_use(None, "run_terminal_cmd", {"command": command.group(1)})]
+    if text.strip() in _CURSOR_TOOL_RESULTS:
+        return [tool_result(None, text.strip(), is_error=True)]
     return None
 
 
@@ -238,6 +262,7 @@ class SpecStoryImporter:
 
     def parse(self, stream: IO[bytes], filename: str) -> Iterator[ParseResult]:
         lines = read_text(stream).splitlines()
+        cursor = any(_CURSOR_EXPORT.match(line) for line in lines[:5])
         title = next((m.group(1) for line in lines[:40] if (m := _TITLE.match(line))), None)
         sessions: list[tuple[str | None, list[tuple[str, bool, list[str]]]]] = [(title, [])]
         permission = False  # inside a permission request
@@ -273,7 +298,7 @@ class SpecStoryImporter:
                 sessions[-1][1][-1][2].append(line)
         for number, (session_title, sections) in enumerate(sessions):
             external_id = filename if number == 0 else f"{filename}#{number + 1}"
-            yield from _conversations(sections, external_id, session_title)
+            yield from _conversations(sections, external_id, session_title, cursor=cursor)
 
 
 def _later_session(lines: list[str], at: int) -> str | None:
@@ -290,10 +315,11 @@ def _later_session(lines: list[str], at: int) -> str | None:
 
 
 def _conversations(
-    sections: list[tuple[str, bool, list[str]]], external_id: str, title: str | None
+    sections: list[tuple[str, bool, list[str]]], external_id: str, title: str | None, *, cursor: bool = False
 ) -> Iterator[ParseResult]:
     """One session's conversation from its blocks (role, sidechain, lines): two, where an empty prompt between
-    answers cuts it (the answer to that prompt left out)."""
+    answers cuts it (the answer to that prompt left out). `cursor`: the file is Cursor's own export, whose `---`
+    lines separate the agent's steps, never the answer's own rules."""
     if not any(line.strip() for _, _, body in sections for line in body):
         # Only the export's header and the session's comment (a session opened and closed with nothing said).
         yield Skipped("SpecStory session without a conversation")
@@ -357,8 +383,14 @@ def _conversations(
             False  # the last piece was prose only: a `---` between two such pieces is the answer's own rule
         )
         for piece in _parts(text):
+            step = _cursor_step(piece) if cursor else None
+            if step is not None:
+                for block in step:
+                    builder.block(block)
+                written, answered = False, True
+                continue
             prose, blocks = _agent_blocks(piece)
-            if written and not blocks and prose.strip():
+            if written and not blocks and prose.strip() and not cursor:
                 builder.text("---")
             for block in blocks:
                 builder.block(block)

@@ -147,3 +147,32 @@ def test_an_export_cut_from_a_longer_one_is_still_the_task() -> None:
     assert detect_format(b"# Notes\n\nCline sends </environment_details> with every message.\n", "n.md") != (
         "cline-export"
     )
+
+
+def test_an_export_cut_inside_an_answer_is_still_the_task() -> None:
+    """A committed export that opens with the tail of an `<attempt_completion>` whose proposal held `---` rules and
+    `User:` / `AI:` sample lines (thirteenth fetch: read as generic Markdown, the samples were the speakers and the
+    person's `<feedback>` messages were lost inside invented answers)."""
+    data = (
+        b'```\nUser: "Set it up"\n\nAI: "Which editor do you use?"\n\nUser: "Zed"\n```\n\n---\n\n'
+        b"**AI: Tell user what you're writing:**\n\n> I'm creating `.zed/settings.json`.\n</result>\n"
+        b"</attempt_completion>\n\n---\n\n**User:**\n\n[attempt_completion] Result:\nThe user has provided feedback "
+        b"on the results. Consider their input to continue the task, and then attempt completion again.\n<feedback>\n"
+        b"can you check the server is running?\n</feedback>\n<environment_details>\n# Current Mode\nACT MODE\n"
+        b"</environment_details>\n\n---\n\n**Assistant:**\n\n[Unexpected content type]\n\n<attempt_completion>\n"
+        b"<result>\nIt is not running: start it with `make serve`.\n</result>\n</attempt_completion>\n\n---\n\n"
+        b"**User:**\n\n[attempt_completion] Result:\nThe user has provided feedback on the results. Consider their "
+        b"input to continue the task, and then attempt completion again.\n<feedback>\nit is running, in the other "
+        b"window\n</feedback>\n<environment_details>\n# Current Mode\nACT MODE\n</environment_details>\n\n---\n\n"
+        b"**Assistant:**\n\n<attempt_completion>\n<result>\nThen the two windows hold separate servers.\n</result>\n"
+        b"</attempt_completion>\n"
+    )
+    assert detect_format(data, "task.md") == "cline-export"
+    chat = parse_one("cline-export", data, "task.md")
+    assert turns(chat) == [
+        ("user", "can you check the server is running?"),
+        ("assistant", "It is not running: start it with `make serve`."),
+        ("user", "it is running, in the other window"),
+        ("assistant", "Then the two windows hold separate servers."),
+    ]
+    assert chat.dropped == {"message cut by the copy": 1, "thinking": 1}

@@ -2022,3 +2022,32 @@ def test_a_claude_exporters_undefined_placeholder_exchanges_are_left_out() -> No
         ("assistant", "That is what the call returned?"),
     ]
     assert chat.dropped == {"empty message": 4}
+
+
+def test_a_hand_written_logs_exchange_titles_and_closing_summary_are_not_answers() -> None:
+    """A hand-written log (thirteenth fetch): a `### 对话 N` title between `---` rules above each exchange, inline
+    `**用户**` / `**AI**` labels (a full-width colon after them), and the author's own `## 开发总结` after the last
+    answer; each answer ended with the next exchange's rule and title, the last with the author's summary. A
+    heading in the answer stays."""
+    data = (
+        "# AI 编程对话记录\n\n---\n\n### 对话 1：需求\n\n**用户**：我要一个计时器。\n\n"
+        "**AI**：好的，分三步：\n\n### 第一步\n\n写 timer.py\n\n---\n\n### 对话 2：编写 timer.py\n\n"
+        "**用户**：请编写 timer.py。\n\n**AI**：已生成 timer.py。\n\n---\n\n### 对话 3：测试\n\n"
+        "**用户**：请写测试。\n\n**AI**：已生成 test_timer.py：\n- 覆盖启动和停止\n\n---\n\n## 开发总结\n\n"
+        "AI 帮我很快完成了项目。\n"
+    )
+    chat = parse_one("markdown", data.encode(), "ai_log.md")
+    assert turns(chat) == [
+        ("user", "我要一个计时器。"),
+        ("assistant", "好的，分三步：\n\n### 第一步\n\n写 timer.py"),
+        ("user", "请编写 timer.py。"),
+        ("assistant", "已生成 timer.py。"),
+        ("user", "请写测试。"),
+        ("assistant", "已生成 test_timer.py：\n- 覆盖启动和停止"),
+    ]
+    assert chat.dropped == {"section heading": 2, "closing section": 1}
+    # With one exchange title only, nothing marks a closing section as the log's: the answer keeps it.
+    single = data.replace("---\n\n### 对话 2：编写 timer.py\n\n", "")
+    assert turns(parse_one("markdown", single.encode(), "ai_log.md"))[-1][1].endswith(
+        "## 开发总结\n\nAI 帮我很快完成了项目。"
+    )

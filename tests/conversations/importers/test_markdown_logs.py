@@ -481,6 +481,42 @@ def test_specstory_a_file_the_agent_read_is_a_tool_call_not_the_answers_words() 
     assert reads == [{"path": "public/rss.svg"}, {"path": "public/about.svg"}]
 
 
+def test_cursors_own_export_steps_separators_commands_and_failed_edits_are_not_answer_text() -> None:
+    """Cursor's own "Export chat" of 2025 (`_Exported on … from Cursor (1.5.11)_`, SpecStory's headers; thirteenth
+    fetch): the `---` lines between the agent's steps, a command it ran (a step that is one shell fence) and a
+    failed edit's result were stored as the answer's words."""
+    data = (
+        "# Add a license\n\n_Exported on 02/10/2025 at 10:00:00 CEST from Cursor (1.5.11)_\n\n"
+        "_**User (2025-10-02 08:00Z)**_\n\nadd an MIT license\n\n---\n\n_**Assistant**_\n\n"
+        "Adding the license file.\n\n---\n\nDone. Now let's stage it:\n\n---\n\n"
+        "```bash\ncd /home/ana/site && git add LICENSE\n```\n\n---\n\n_**User (2025-10-02 08:05Z)**_\n\n"
+        "use my name in it\n\n---\n\n_**Assistant**_\n\nUpdating the holder line:\n\n---\n\n"
+        "The string to replace was not found in the file.\n\n---\n\nRead file: undefined\n\n---\n\n"
+        "The holder is now Ana.\n\n"
+    )
+    chat = parse_one("specstory", data.encode(), "cursor_license.md")
+    assert turns(chat) == [
+        ("user", "add an MIT license"),
+        ("assistant", "Adding the license file.\n\nDone. Now let's stage it:"),
+        ("user", "use my name in it"),
+        ("assistant", "Updating the holder line:\n\nThe holder is now Ana."),
+    ]
+    work = [
+        (b["type"], b.get("name"), b.get("input") or b.get("content"))
+        for turn in chat.turns
+        for b in turn.blocks or []
+        if b["type"] != "text"
+    ]
+    assert work == [
+        ("tool_use", "run_terminal_cmd", {"command": "cd /home/ana/site && git add LICENSE"}),
+        ("tool_result", None, "The string to replace was not found in the file."),
+        ("tool_use", "read_file", {"path": "undefined"}),
+    ]
+    # Outside Cursor's export a `---` between two texts stays the answer's own rule.
+    plain = parse_one("specstory", data.replace("from Cursor (1.5.11)", "by hand").encode(), "c.md")
+    assert turns(plain)[1][1].startswith("Adding the license file.\n\n---\n\nDone.")
+
+
 PLAIN_NAMES = """---
 lang: de
 title: ChatGPT hilft mir bei einer Einladung
