@@ -39,6 +39,7 @@ from app.conversations.importers.base import ParsedConversation  # noqa: E402
 from app.conversations.reading import FileRead, read_file  # noqa: E402
 from app.pairs.detection import DEFAULT_THRESHOLD, detect_pairs  # noqa: E402
 from app.pairs.findings import acting  # noqa: E402
+from benchmarks.detection import Score  # noqa: E402
 
 Triple = tuple[int, int, int]
 
@@ -49,22 +50,14 @@ class CannotMeasure(Exception):
 
 @dataclass(slots=True)
 class Tally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
+    score: Score = field(
+        default_factory=Score
+    )  # the labelled sets' counts and figures (benchmarks/detection.py)
     unsure_found: int = 0
     conversations: int = 0
     skipped: int = 0  # labelled with turns_right false
     false: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
 
 
 def _conversations(path: Path) -> list[ParsedConversation]:
@@ -120,9 +113,9 @@ def measure(labels: Path, root: Path, threshold: float) -> Tally:
             for pair in detect_pairs(turns, acting=acting(conversation.turns))
             if pair.score >= threshold
         }
-        tally.tp += len(found & gold)
-        tally.fn += len(gold - found)
-        tally.fp += len(found - gold - unsure)
+        tally.score.tp += len(found & gold)
+        tally.score.fn += len(gold - found)
+        tally.score.fp += len(found - gold - unsure)
         tally.unsure_found += len(found & unsure)
         tally.false += [f"{label['file']}#{index} {pair}" for pair in sorted(found - gold - unsure)]
         tally.missed += [f"{label['file']}#{index} {pair}" for pair in sorted(gold - found)]
@@ -144,10 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     except (CannotMeasure, ValueError, KeyError) as exc:
         print(f"cannot measure: {exc}", file=sys.stderr)
         return 2
+    score = tally.score
     print(
         f"{tally.conversations} conversations ({tally.skipped} with wrong turns left out): "
-        f"precision {tally.precision:.3f}, recall {tally.recall:.3f} "
-        f"(found {tally.tp} of {tally.tp + tally.fn} pairs, {tally.fp} false, {tally.unsure_found} unsure found) "
+        f"precision {score.precision:.3f}, recall {score.recall:.3f} "
+        f"(found {score.tp} of {score.tp + score.fn} pairs, {score.fp} false, {tally.unsure_found} unsure found) "
         f"at threshold {args.threshold}"
     )
     if args.verbose:

@@ -472,3 +472,20 @@ def drop_unfinished_exchange(turns: list[ParsedTurn], dropped: Counter[str]) -> 
         turns.pop()
     dropped[UNFINISHED_ANSWER] += 1
     return True
+
+
+def terminal_conversation(
+    builder: TurnBuilder, filename: str, metadata: dict[str, Any], tool: str
+) -> ParsedConversation | RecordError:
+    """A terminal copy's conversation (Claude Code's, Codex CLI's, Gemini CLI's), its file's path the external id and
+    its first prompt the title: a copy taken from the middle of a session opens with an answer, which names nothing.
+    A copy without a prompt and an answer is one error naming the tool."""
+    try:
+        conversation = builder.conversation(filename.replace("\\", "/"), metadata=metadata)
+    except BadRecord as exc:
+        return RecordError(f"{tool}: {exc}")
+    first = next(
+        (turn.text for turn in conversation.turns if turn.role == "user" and turn.text.strip()), None
+    )
+    conversation.title = prompt_title(first) if first is not None else None
+    return conversation

@@ -54,10 +54,10 @@ from collections.abc import Iterator
 from typing import IO
 
 from ._fences import closes, opens
-from ._json import BOM, BadRecord
+from ._json import BOM
 from ._records import read_text
-from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
-from .base import ParseResult, RecordError
+from ._turns import TurnBuilder, terminal_conversation, tool_result, tool_use
+from .base import ParseResult
 
 _PROMPT = re.compile(r"(?:>|\u276f) ")
 _ANSWER = re.compile(r"(?:⏺|●) ")
@@ -201,18 +201,7 @@ class ClaudeCodeExportImporter:
                     builder.user(_rejection_words(results))
                 else:
                     builder.block(tool_result(None, results))
-        try:
-            conversation = builder.conversation(filename.replace("\\", "/"), metadata=metadata)
-        except BadRecord as exc:
-            yield RecordError(f"Claude Code export: {exc}")
-            return
-        # The first prompt names the session; an export that opens with an answer (a copy taken from the middle)
-        # is not named by that answer.
-        first = next(
-            (turn.text for turn in conversation.turns if turn.role == "user" and turn.text.strip()), None
-        )
-        conversation.title = prompt_title(first) if first is not None else None
-        yield conversation
+        yield terminal_conversation(builder, filename, metadata, "Claude Code export")
 
 
 # A copy that lost some line breaks (a real 2.1 terminal copy): an answer's bullet or a tool's output mark in the middle

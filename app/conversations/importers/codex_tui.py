@@ -28,10 +28,10 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-from ._json import BOM, BadRecord
+from ._json import BOM
 from ._records import read_text
-from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
-from .base import ParseResult, RecordError
+from ._turns import TurnBuilder, terminal_conversation, tool_result, tool_use
+from .base import ParseResult
 
 _PROMPT = "\u203a "  # a single angle quote
 _BULLET = "• "
@@ -75,15 +75,7 @@ class CodexTuiImporter:
                 builder.text("\n".join([head, *body]).strip("\n"))
             else:
                 _tool(builder, head, body)
-        try:
-            conversation = builder.conversation(filename.replace("\\", "/"), metadata=metadata)
-        except BadRecord as exc:
-            yield RecordError(f"Codex CLI terminal copy: {exc}")
-            return
-        # A copy that opens in the middle of an answer is named by its first prompt, not that answer.
-        first = next((turn.text for turn in conversation.turns if turn.role == "user"), None)
-        conversation.title = prompt_title(first) if first is not None else None
-        yield conversation
+        yield terminal_conversation(builder, filename, metadata, "Codex CLI terminal copy")
 
 
 def _tool(builder: TurnBuilder, head: str, body: list[str]) -> None:

@@ -25,10 +25,10 @@ import re
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ._json import BOM, BadRecord
+from ._json import BOM
 from ._records import read_text
-from ._turns import TurnBuilder, prompt_title, tool_result, tool_use
-from .base import ParseResult, RecordError
+from ._turns import TurnBuilder, terminal_conversation, tool_result, tool_use
+from .base import ParseResult
 
 _ANSWER = "✦ "
 _PROMPT_BOX, _TOOL_BOX = ("╭─", "╰─"), (" ╭─", " ╰─")
@@ -61,14 +61,7 @@ class GeminiTuiImporter:
         if model := _MODEL.search("\n".join(lines[-8:])):
             metadata["model"] = model[1]
         _read(lines, builder)
-        try:
-            conversation = builder.conversation(filename.replace("\\", "/"), metadata=metadata)
-        except BadRecord as exc:
-            yield RecordError(f"Gemini CLI terminal copy: {exc}")
-            return
-        first = next((turn.text for turn in conversation.turns if turn.role == "user"), None)
-        conversation.title = prompt_title(first) if first is not None else None
-        yield conversation
+        yield terminal_conversation(builder, filename, metadata, "Gemini CLI terminal copy")
 
 
 def _boxed(line: str) -> str:
